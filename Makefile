@@ -70,7 +70,7 @@ $(BUILD)/mqsim-for-tests: $(BUILD)/models/main.o $(BUILD)/libmqsim.a
 bench: mqsim $(BUILD)/tests/bench_heap
 	@sh tests/bench.sh ./mqsim $(BUILD)/tests/bench_heap
 
-$(BUILD)/tests/bench_heap: $(BUILD)/tests/bench_heap.o
+$(BUILD)/tests/bench_heap: $(BUILD)/tests/bench_heap.o $(BUILD)/sim/heap.o
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
 install: mqsim

@@ -18,12 +18,18 @@ struct conf {
 void conf_init(struct conf *c, const char *file);
 
 /* Records an error at path (a JSON path such as "$.brokers[1].role") unless one is recorded already.
+ * path NULL is for errors about the file itself, which have no JSON path: "FILE: message".
  * Returns -1 so callers can `return conf_fail(...)`. */
 int conf_fail(struct conf *c, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Reads and parses a JSON file. Errors: cannot open (with strerror), empty, invalid JSON (with line and
- * column), top level not an object. Returns NULL on error; the caller frees the tree with cJSON_Delete. */
+ * column), top level not an object. Returns NULL on error; the caller frees the tree with cJSON_Delete.
+ * Messages name c->file (file itself when c->file is NULL). Errors about the file have no JSON path,
+ * errors about its content have "$":
+ *   FILE: cannot open: No such file or directory      FILE: $: empty document, expected a JSON object
+ *   FILE: cannot read: Is a directory                 FILE: $: invalid JSON at line 3, column 8
+ *   FILE: too large (more than 64 MiB)                FILE: $: expected an object, got an array */
 cJSON *conf_load_file(struct conf *c, const char *file);
 
 /* Same, from a string already in memory (tests, fuzzing). */
@@ -39,12 +45,14 @@ const char *conf_path_key(char *buf, size_t size, const char *parent, const char
 const char *conf_path_index(char *buf, size_t size, const char *parent, int index);
 
 /* Checks that obj is an object whose keys are all in allowed (NULL-terminated). An unknown key is an error
- * at its own path, with a "did you mean" when an allowed key is close (edit distance). */
+ * at its own path, with a "did you mean" when an allowed key is close (edit distance); so is a key given
+ * twice. obj NULL (an absent section) passes. */
 int conf_keys(struct conf *c, const cJSON *obj, const char *path, const char *const *allowed);
 
 /* Typed getters. obj is an object at path; key may be absent, in which case *out = def. A present key of the
  * wrong type or out of [min, max] is an error with its path, saying what was expected and what was found.
- * null is a wrong type, never "absent". */
+ * null is a wrong type, never "absent". obj NULL reads as an absent section: every key takes its default.
+ * On error, and when c has already failed, *out is left unchanged. */
 int conf_int(struct conf *c, const cJSON *obj, const char *path, const char *key,
              int64_t def, int64_t min, int64_t max, int64_t *out);
 int conf_double(struct conf *c, const cJSON *obj, const char *path, const char *key,

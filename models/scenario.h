@@ -1,0 +1,81 @@
+/* scenario: loading a scenario file into a simulation, running it, and writing its outputs. */
+#ifndef MODELS_SCENARIO_H
+#define MODELS_SCENARIO_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <cJSON.h>
+
+#include "sim/conf.h"
+#include "sim/fault.h"
+#include "sim/sim.h"
+#include "sim/trace.h"
+#include "sim/tseries.h"
+
+struct scenario;
+
+/* A family of models a scenario can hold (PHOLD, RocketMQ). It owns some top-level keys of the scenario,
+ * builds its nodes on the scenario's sim, samples a time series and reports metrics. */
+struct world_ops {
+    const char *name;
+    const char *const *keys;    /* top-level keys it reads; NULL-terminated */
+    /* Reads its keys from sc->root and adds its nodes. Returns its state, or NULL with c->failed set. Only
+     * called when at least one of its keys is present. */
+    void *(*load)(struct scenario *sc, struct conf *c);
+    /* Called at every sample point; appends rows to its own table. May be NULL. */
+    void (*sample)(void *w, struct scenario *sc);
+    struct tseries *(*series)(void *w);
+    /* Adds its results to metrics.json's root object. */
+    void (*metrics)(void *w, struct scenario *sc, cJSON *root);
+    /* A few lines a person reads in ten seconds. */
+    void (*summary)(void *w, struct scenario *sc, FILE *out);
+    /* Broken invariants found (each recorded in metrics); > 0 makes the run exit 1. May be NULL. */
+    int (*violations)(void *w);
+    void (*free)(void *w);
+};
+
+struct run_opts {
+    const char *file;
+    const char *const *sets;    /* "--set key.path=VALUE" arguments */
+    int nsets;
+    int seed_set;
+    uint64_t seed;
+    const char *trace;          /* NULL: the scenario's run.trace */
+    const char *out;            /* NULL: out/<name> */
+    int quiet;
+};
+
+struct scenario {
+    const char *file;
+    cJSON *root;
+    const char *name;
+    uint64_t seed;
+    sim_time duration;
+    sim_time sample;
+    enum trace_level trace_level;
+
+    struct sim *sim;
+    struct fault_plan faults;
+    const struct world_ops *world;
+    void *w;
+
+    int sample_hook;
+    /* Set while running, for the models' own use. */
+    struct trace trace;
+};
+
+/* Loads, validates and builds. Returns 0, or -1 with the error in c->err (exit status 2). Nothing is
+ * written anywhere. */
+int scenario_load(struct scenario *sc, const struct run_opts *o, struct conf *c);
+
+/* Runs to run.duration_ms and writes metrics.json, trace.jsonl and timeseries.csv to the output directory.
+ * Returns the exit status: 0, 1 (an invariant broke), 3 (output could not be written). */
+int scenario_execute(struct scenario *sc, const struct run_opts *o);
+
+void scenario_free(struct scenario *sc);
+
+/* The worlds mqsim knows (models/worlds.c). */
+extern const struct world_ops *const mqsim_worlds[];
+extern const struct world_ops phold_world_ops;
+
+#endif

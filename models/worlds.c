@@ -1,0 +1,6 @@
+/* worlds: the model families a scenario may hold, looked up by their top-level keys. */
+#include <stddef.h>
+
+#include "models/scenario.h"
+
+const struct world_ops *const mqsim_worlds[] = {&phold_world_ops, NULL};

@@ -1,0 +1,69 @@
+/* dist: probability distributions for latencies, sizes, rates and human delays, read from JSON. */
+#ifndef SIM_DIST_H
+#define SIM_DIST_H
+
+#include <stdint.h>
+#include <cJSON.h>
+
+#include "sim/conf.h"
+#include "sim/rng.h"
+#include "sim/time.h"
+
+enum sim_dist_kind {
+    SIM_DIST_CONST, SIM_DIST_UNIFORM, SIM_DIST_EXP, SIM_DIST_NORMAL,
+    SIM_DIST_LOGNORMAL, SIM_DIST_PARETO, SIM_DIST_EMPIRICAL
+};
+
+/* What a distribution measures; it decides which key suffixes are accepted and the base unit of samples. */
+enum sim_unit {
+    SIM_UNIT_TIME,   /* _ns, _us, _ms, _s; samples in nanoseconds */
+    SIM_UNIT_BYTES,  /* _bytes, _kib, _mib; samples in bytes */
+    SIM_UNIT_RATE    /* _per_s, _per_min; samples in events per second */
+};
+
+/* Parameters are stored in the base unit. Small and copyable; an empirical list is owned (sim_dist_free). */
+struct sim_dist {
+    enum sim_dist_kind kind;
+    enum sim_unit unit;
+    double a, b;        /* const: value | uniform: min,max | exp: mean | normal: mean,sd |
+                           lognormal: mu,sigma | pareto: scale,shape */
+    double off;         /* added to every sample: "offset_X" on any kind (a floor such as a minimum RTT) */
+    double *values;     /* empirical */
+    uint32_t n;
+};
+
+/* JSON forms (X is a unit suffix of the expected kind, e.g. _ms):
+ *   {"const_X": v}                 or {"dist":"const","value_X": v}
+ *   {"dist":"uniform","min_X":a,"max_X":b}
+ *   {"dist":"exp","mean_X":m}
+ *   {"dist":"normal","mean_X":m,"sd_X":s}           truncated at 0 (redrawn while negative)
+ *   {"dist":"lognormal","median_X":m,"sigma":s}
+ *   {"dist":"pareto","scale_X":xm,"shape":alpha}     xm is the minimum value
+ *   {"dist":"empirical","values_X":[v, ...]}         each value equally likely
+ * Any form may add "offset_X": c, a constant added to every sample (e.g. PHOLD's lookahead).
+ * Every value must be >= 0 and at most max (in the base unit). A wrong or missing unit, an unknown key, a
+ * bad type or range is an error at its JSON path. path is the path of v itself. */
+int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_unit unit, double max,
+                   struct sim_dist *out);
+
+/* Reads obj[key] as a distribution when present, else leaves *out = *def. */
+int sim_dist_get(struct conf *c, const cJSON *obj, const char *path, const char *key, enum sim_unit unit,
+                 double max, const struct sim_dist *def, struct sim_dist *out);
+
+/* A constant distribution in the base unit. */
+struct sim_dist sim_dist_const(enum sim_unit unit, double value);
+
+/* Draws one sample in the base unit (never negative). */
+double sim_dist_sample(const struct sim_dist *d, struct sim_rng *r);
+
+/* Draws a duration in nanoseconds, rounded to the nearest nanosecond. */
+sim_time sim_dist_time(const struct sim_dist *d, struct sim_rng *r);
+
+/* The distribution's mean in the base unit (infinite for a Pareto with shape <= 1). */
+double sim_dist_mean(const struct sim_dist *d);
+
+/* A copy whose empirical list is its own; returns -1 when out of memory. */
+int sim_dist_copy(struct sim_dist *dst, const struct sim_dist *src);
+void sim_dist_free(struct sim_dist *d);
+
+#endif

@@ -1,0 +1,128 @@
+/* load: reading the engine's own scenario sections, "network" and "disk", into a struct sim. */
+#include <math.h>
+#include <string.h>
+
+#include "sim/sim_int.h"
+
+/* Largest latency or delay a distribution may produce by configuration: one day. */
+#define MAX_DELAY_NS (86400.0 * 1e9)
+
+static int read_link_cfg(struct conf *c, const cJSON *obj, const char *path, const struct net_link_cfg *def,
+                         struct net_link_cfg *out)
+{
+    double mbit;
+    if (sim_dist_get(c, obj, path, "latency", SIM_UNIT_TIME, MAX_DELAY_NS, &def->latency, &out->latency) < 0)
+        return -1;
+    conf_double(c, obj, path, "loss", def->loss, 0.0, 1.0, &out->loss);
+    conf_double(c, obj, path, "bandwidth_mbit_per_s", def->bandwidth * 8 / 1e6, 0.0, 1e7, &mbit);
+    out->bandwidth = mbit * 1e6 / 8;
+    return c->failed ? -1 : 0;
+}
+
+static sim_node_id node_ref(struct sim *s, struct conf *c, const cJSON *obj, const char *path, const char *key)
+{
+    const char *name;
+    char p[512];
+    if (conf_string(c, obj, path, key, NULL, &name) < 0)
+        return SIM_NODE_NONE;
+    if (!name) {
+        conf_fail(c, path, "missing \"%s\"", key);
+        return SIM_NODE_NONE;
+    }
+    sim_node_id id = sim_node_find(s, name);
+    if (id == SIM_NODE_NONE)
+        conf_fail(c, conf_path_key(p, sizeof p, path, key), "no node named \"%s\"", name);
+    return id;
+}
+
+int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
+{
+    static const char *const keys[] = {"latency", "loss", "bandwidth_mbit_per_s", "connect_timeout_ms",
+                                       "retransmit_ms", "links", NULL};
+    static const char *const link_keys[] = {"from", "to", "both_ways", "latency", "loss",
+                                            "bandwidth_mbit_per_s", NULL};
+    struct net_config *cfg = &s->net.cfg;
+    char p[512], q[512];
+    if (!obj)
+        return 0;
+    if (conf_keys(c, obj, path, keys) < 0)
+        return -1;
+    struct net_link_cfg def;
+    if (read_link_cfg(c, obj, path, &cfg->def, &def) < 0)
+        return -1;
+    sim_dist_free(&cfg->def.latency);
+    cfg->def = def;
+    conf_time(c, obj, path, "connect_timeout_ms", cfg->connect_timeout, 1 * SIM_MS, 600 * SIM_S,
+              &cfg->connect_timeout);
+    conf_time(c, obj, path, "retransmit_ms", cfg->retransmit, 1 * SIM_MS, 600 * SIM_S, &cfg->retransmit);
+    const cJSON *links = conf_child(obj, "links");
+    if (links) {
+        conf_path_key(p, sizeof p, path, "links");
+        if (!cJSON_IsArray(links))
+            return conf_fail(c, p, "expected an array of links");
+        int i = 0;
+        for (const cJSON *l = links->child; l; l = l->next, i++) {
+            conf_path_index(q, sizeof q, p, i);
+            if (conf_keys(c, l, q, link_keys) < 0)
+                return -1;
+            sim_node_id from = node_ref(s, c, l, q, "from"), to = node_ref(s, c, l, q, "to");
+            int both;
+            conf_bool(c, l, q, "both_ways", 1, &both);
+            struct net_link_cfg lc;
+            if (c->failed || read_link_cfg(c, l, q, &cfg->def, &lc) < 0)
+                return -1;
+            if (sim_link_set(s, from, to, &lc.latency, lc.loss, lc.bandwidth) < 0 ||
+                (both && sim_link_set(s, to, from, &lc.latency, lc.loss, lc.bandwidth) < 0)) {
+                sim_dist_free(&lc.latency);
+                return conf_fail(c, q, "out of memory");
+            }
+            sim_dist_free(&lc.latency);
+        }
+    }
+    return c->failed ? -1 : 0;
+}
+
+int disk_config_parse(struct conf *c, const cJSON *obj, const char *path, struct disk_config *cfg)
+{
+    static const char *const keys[] = {"append_latency", "fsync_latency", "read_latency", "append_mib_per_s",
+                                       "write_mib_per_s", "read_mib_per_s", NULL};
+    struct disk_config in = *cfg;
+    double mib[3];
+    if (conf_keys(c, obj, path, keys) < 0)
+        return -1;
+    conf_double(c, obj, path, "append_mib_per_s", in.append_bps / 1048576, 0, 1e7, &mib[0]);
+    conf_double(c, obj, path, "write_mib_per_s", in.write_bps / 1048576, 0, 1e7, &mib[1]);
+    conf_double(c, obj, path, "read_mib_per_s", in.read_bps / 1048576, 0, 1e7, &mib[2]);
+    if (c->failed)
+        return -1;
+    struct disk_config out = in;
+    if (sim_dist_get(c, obj, path, "append_latency", SIM_UNIT_TIME, MAX_DELAY_NS, &in.append_latency,
+                     &out.append_latency) < 0)
+        return -1;
+    if (sim_dist_get(c, obj, path, "fsync_latency", SIM_UNIT_TIME, MAX_DELAY_NS, &in.fsync_latency,
+                     &out.fsync_latency) < 0) {
+        sim_dist_free(&out.append_latency);
+        return -1;
+    }
+    if (sim_dist_get(c, obj, path, "read_latency", SIM_UNIT_TIME, MAX_DELAY_NS, &in.read_latency,
+                     &out.read_latency) < 0) {
+        sim_dist_free(&out.append_latency);
+        sim_dist_free(&out.fsync_latency);
+        return -1;
+    }
+    out.append_bps = mib[0] * 1048576;
+    out.write_bps = mib[1] * 1048576;
+    out.read_bps = mib[2] * 1048576;
+    sim_dist_free(&cfg->append_latency);
+    sim_dist_free(&cfg->fsync_latency);
+    sim_dist_free(&cfg->read_latency);
+    *cfg = out;
+    return 0;
+}
+
+int disk_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
+{
+    if (!obj)
+        return 0;
+    return disk_config_parse(c, obj, path, &s->disk_default);
+}

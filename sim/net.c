@@ -1,0 +1,498 @@
+/* net: message passing between nodes. Every message, datagram or connection segment, takes one path:
+ * serialise at the sender (bandwidth), propagate (latency draw), and, on a connection, never overtake
+ * what was sent earlier in the same direction (FIFO, as a TCP stream stays ordered). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim_int.h"
+
+void net_config_default(struct net_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->def.latency.kind = SIM_DIST_LOGNORMAL;
+    cfg->def.latency.unit = SIM_UNIT_TIME;
+    cfg->def.latency.a = log(0.2e6);   /* median 0.2 ms in ns */
+    cfg->def.latency.b = 0.3;
+    cfg->def.loss = 0;
+    cfg->def.bandwidth = 10e9 / 8;     /* 10 Gbit/s */
+    cfg->connect_timeout = 3000 * SIM_MS;
+    cfg->retransmit = 200 * SIM_MS;
+}
+
+int net_init(struct net *n)
+{
+    n->links_cap = 1024;
+    n->links = malloc(n->links_cap * sizeof *n->links);
+    if (!n->links)
+        return -1;
+    for (size_t i = 0; i < n->links_cap; i++)
+        n->links[i].key = LINK_EMPTY;
+    return 0;
+}
+
+void net_free(struct net *n)
+{
+    sim_dist_free(&n->cfg.def.latency);
+    for (int i = 0; i < n->ncfgs; i++)
+        sim_dist_free(&n->cfgs[i].latency);
+    free(n->cfgs);
+    free(n->links);
+    free(n->conns);
+}
+
+/* ---- links: an open-addressing table keyed by (from, to) ---- */
+
+static size_t link_hash(uint64_t key, size_t mask)
+{
+    key *= 0x9e3779b97f4a7c15ULL;
+    return (size_t)(key >> 32) & mask;
+}
+
+static int links_grow(struct net *n)
+{
+    size_t cap = n->links_cap * 2;
+    struct link *a = malloc(cap * sizeof *a);
+    if (!a)
+        return -1;
+    for (size_t i = 0; i < cap; i++)
+        a[i].key = LINK_EMPTY;
+    for (size_t i = 0; i < n->links_cap; i++) {
+        if (n->links[i].key == LINK_EMPTY)
+            continue;
+        size_t j = link_hash(n->links[i].key, cap - 1);
+        while (a[j].key != LINK_EMPTY)
+            j = (j + 1) & (cap - 1);
+        a[j] = n->links[i];
+    }
+    free(n->links);
+    n->links = a;
+    n->links_cap = cap;
+    return 0;
+}
+
+/* The entry of from -> to, or NULL when it has none. */
+static struct link *link_find(struct net *n, sim_node_id from, sim_node_id to)
+{
+    uint64_t key = ((uint64_t)from << 32) | to;
+    size_t mask = n->links_cap - 1;
+    for (size_t j = link_hash(key, mask);; j = (j + 1) & mask) {
+        struct link *l = &n->links[j];
+        if (l->key == key)
+            return l;
+        if (l->key == LINK_EMPTY)
+            return NULL;
+    }
+}
+
+/* The entry of from -> to, created on first use. NULL only when out of memory. */
+static struct link *link_get(struct net *n, sim_node_id from, sim_node_id to)
+{
+    uint64_t key = ((uint64_t)from << 32) | to;
+    size_t mask = n->links_cap - 1;
+    for (size_t j = link_hash(key, mask);; j = (j + 1) & mask) {
+        struct link *l = &n->links[j];
+        if (l->key == key)
+            return l;
+        if (l->key == LINK_EMPTY)
+            break;
+    }
+    /* Keep the load at most one half so probes stay short. */
+    if ((n->nlinks + 1) * 2 > n->links_cap && links_grow(n) < 0)
+        return NULL;
+    mask = n->links_cap - 1;
+    size_t j = link_hash(key, mask);
+    while (n->links[j].key != LINK_EMPTY)
+        j = (j + 1) & mask;
+    struct link *l = &n->links[j];
+    l->key = key;
+    l->busy_until = 0;
+    l->cfg = -1;
+    l->cut = 0;
+    n->nlinks++;
+    return l;
+}
+
+static const struct net_link_cfg *link_cfg(const struct net *n, const struct link *l)
+{
+    return l->cfg < 0 ? &n->cfg.def : &n->cfgs[l->cfg];
+}
+
+enum { TX_OK, TX_LOST, TX_CUT, TX_NOMEM };
+
+/* Sends wire_bytes over from -> to, leaving at `depart` at the earliest. On TX_OK *arrive is when it gets
+ * there. A reliable segment (a connection's) is never lost: a loss costs one retransmit delay instead; and
+ * with fifo (the stream's latest arrival in this direction) it never overtakes an earlier one. */
+static int transmit(struct sim *s, sim_node_id from, sim_node_id to, sim_time depart, uint64_t wire_bytes,
+                    int reliable, sim_time *fifo, sim_time *arrive)
+{
+    struct net *net = &s->net;
+    struct link *l = net->nlinks ? link_find(net, from, to) : NULL;
+    if (l && l->cut)
+        return TX_CUT;
+    const struct net_link_cfg *cfg = l ? link_cfg(net, l) : &net->cfg.def;
+    struct node_int *src = node_int(s, from);
+    if (cfg->bandwidth > 0 && wire_bytes > 0) {
+        sim_time *busy = l && l->cfg >= 0 ? &l->busy_until : &src->nic_busy;
+        if (*busy > depart)
+            depart = *busy;
+        depart += (sim_time)ceil((double)wire_bytes * 1e9 / cfg->bandwidth);
+        *busy = depart;
+    }
+    sim_time t = depart + sim_dist_time(&cfg->latency, src->net_rng);
+    if (cfg->loss > 0 && sim_rng_uniform(src->net_rng) < cfg->loss) {
+        if (!reliable)
+            return TX_LOST;
+        t += net->cfg.retransmit;
+    }
+    if (fifo) {
+        if (t < *fifo)
+            t = *fifo;
+        *fifo = t;
+    }
+    *arrive = t;
+    return TX_OK;
+}
+
+/* The FIFO mark of c in the direction from -> (its other end). */
+static sim_time *conn_fifo(struct conn_rec *r, sim_node_id from)
+{
+    return r->a == from ? &r->fifo_ab : &r->fifo_ba;
+}
+
+/* Queues a message event; the payload is copied inline when it fits in 8 bytes, else into a pool buffer. */
+static int queue_msg(struct sim *s, sim_time at, sim_node_id from, sim_node_id to, uint16_t type,
+                     const void *payload, uint32_t len, sim_conn conn)
+{
+    struct sim_event *e = sim_schedule(s, at, EV_MSG, to);
+    if (!e)
+        return -1;
+    e->from = from;
+    e->type = type;
+    e->len = len;
+    e->conn = conn;
+    e->data = 0;
+    if (len > sizeof e->data) {
+        void *buf = pool_get(s, len);
+        if (!buf) {
+            e->kind = EV_MSG;
+            e->len = 0;   /* delivered empty rather than crash; cannot happen short of OOM */
+            return -1;
+        }
+        memcpy(buf, payload, len);
+        e->data = (uint64_t)(uintptr_t)buf;
+    } else if (len > 0) {
+        memcpy(&e->data, payload, len);
+    }
+    s->stats.msgs_sent++;
+    return 0;
+}
+
+int node_send(struct sim_node *n, sim_node_id to, uint16_t type, const void *payload, uint32_t len,
+              uint64_t wire_bytes)
+{
+    struct sim *s = n->sim;
+    if (n->state != SIM_NODE_UP || to >= s->nnodes)
+        return -1;
+    sim_time at;
+    switch (transmit(s, n->id, to, s->now, wire_bytes, 0, NULL, &at)) {
+    case TX_OK:
+        return queue_msg(s, at, n->id, to, type, payload, len, 0);
+    case TX_LOST:
+        s->stats.msgs_dropped_loss++;
+        return 0;
+    case TX_CUT:
+        s->stats.msgs_dropped_cut++;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* ---- connections ---- */
+
+static struct conn_rec *conn_get(struct sim *s, sim_conn c)
+{
+    return c > 0 && c < s->net.nconns ? &s->net.conns[c] : NULL;
+}
+
+static void conn_notify(struct sim *s, sim_time at, sim_node_id to, sim_conn c, enum sim_conn_ev ev,
+                        uint64_t tag)
+{
+    struct sim_event *e = sim_schedule(s, at, EV_CONN, to);
+    if (!e)
+        return;
+    e->type = (uint16_t)ev;
+    e->conn = c;
+    e->data = tag;
+}
+
+/* Tells `to` that the other side of c is gone, after what that side already sent (same link, FIFO).
+ * Nothing arrives over a cut link or a broken stream: then the peer finds out by its own timeouts. */
+static void conn_send_close(struct sim *s, sim_node_id from, sim_node_id to, sim_conn c)
+{
+    sim_time at;
+    if (s->net.conns[c].broken)
+        return;
+    if (transmit(s, from, to, s->now, 64, 1, conn_fifo(&s->net.conns[c], from), &at) == TX_OK)
+        conn_notify(s, at, to, c, SIM_CONN_CLOSED, 0);
+}
+
+sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag)
+{
+    struct sim *s = n->sim;
+    struct net *net = &s->net;
+    if (n->state != SIM_NODE_UP || to >= s->nnodes)
+        return 0;
+    if (net->nconns == 0)
+        net->nconns = 1;   /* id 0 means "none" */
+    if (net->nconns == net->conns_cap) {
+        if (net->conns_cap >= UINT32_MAX / 2)
+            return 0;
+        uint32_t cap = net->conns_cap ? net->conns_cap * 2 : 64;
+        struct conn_rec *a = realloc(net->conns, (size_t)cap * sizeof *a);
+        if (!a)
+            return 0;
+        net->conns = a;
+        net->conns_cap = cap;
+    }
+    sim_conn c = net->nconns++;
+    struct conn_rec *r = &net->conns[c];
+    const struct sim_node *dst = &node_int(s, to)->pub;
+    memset(r, 0, sizeof *r);
+    r->a = n->id;
+    r->b = to;
+    r->a_inc = n->inc;
+    r->b_inc = dst->inc;
+    r->tag = tag;
+
+    sim_time syn, synack;
+    if (dst->state == SIM_NODE_HOST_DOWN || transmit(s, n->id, to, s->now, 64, 1, &r->fifo_ab, &syn) != TX_OK) {
+        /* No answer at all: the SYN goes nowhere and the connect times out. */
+        conn_notify(s, s->now + net->cfg.connect_timeout, n->id, c, SIM_CONN_FAILED, tag);
+        return c;
+    }
+    if (transmit(s, to, n->id, syn, 64, 1, &r->fifo_ba, &synack) != TX_OK) {
+        conn_notify(s, s->now + net->cfg.connect_timeout, n->id, c, SIM_CONN_FAILED, tag);
+        return c;
+    }
+    if (dst->state == SIM_NODE_PROCESS_DOWN) {
+        /* The host answers with a reset: refused after one round trip. */
+        conn_notify(s, synack, n->id, c, SIM_CONN_FAILED, tag);
+        return c;
+    }
+    r->open_a = 1;
+    conn_notify(s, syn, to, c, SIM_CONN_ACCEPTED, 0);
+    conn_notify(s, synack, n->id, c, SIM_CONN_UP, tag);
+    return c;
+}
+
+/* This node's side of c: 1 when n is the connecting side (a), 0 when the accepting side (b), -1 neither. */
+static int conn_side(const struct conn_rec *r, const struct sim_node *n)
+{
+    if (r->a == n->id && r->a_inc == n->inc)
+        return 1;
+    if (r->b == n->id && r->b_inc == n->inc)
+        return 0;
+    return -1;
+}
+
+int node_conn_open(const struct sim_node *n, sim_conn c)
+{
+    struct conn_rec *r = conn_get(n->sim, c);
+    if (!r || n->state != SIM_NODE_UP)
+        return 0;
+    int side = conn_side(r, n);
+    return side == 1 ? r->open_a : side == 0 ? r->open_b : 0;
+}
+
+sim_node_id node_conn_peer(const struct sim_node *n, sim_conn c)
+{
+    struct conn_rec *r = conn_get(n->sim, c);
+    if (!r)
+        return SIM_NODE_NONE;
+    int side = conn_side(r, n);
+    return side == 1 ? r->b : side == 0 ? r->a : SIM_NODE_NONE;
+}
+
+int node_conn_send(struct sim_node *n, sim_conn c, uint16_t type, const void *payload, uint32_t len,
+                   uint64_t wire_bytes)
+{
+    struct sim *s = n->sim;
+    if (!node_conn_open(n, c))
+        return -1;
+    struct conn_rec *r = &s->net.conns[c];
+    sim_node_id to = r->a == n->id ? r->b : r->a;
+    if (r->broken) {
+        s->stats.msgs_dropped_cut++;
+        return 0;
+    }
+    sim_time at;
+    switch (transmit(s, n->id, to, s->now, wire_bytes, 1, conn_fifo(r, n->id), &at)) {
+    case TX_OK:
+        return queue_msg(s, at, n->id, to, type, payload, len, c);
+    case TX_CUT:
+        /* A stream that lost a segment to a partition is dead for both sides; no one is told. */
+        r->broken = 1;
+        s->stats.msgs_dropped_cut++;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+void node_conn_close(struct sim_node *n, sim_conn c)
+{
+    struct sim *s = n->sim;
+    if (!node_conn_open(n, c))
+        return;
+    struct conn_rec *r = &s->net.conns[c];
+    int side = conn_side(r, n);
+    sim_node_id peer = side == 1 ? r->b : r->a;
+    if (side == 1)
+        r->open_a = 0;
+    else
+        r->open_b = 0;
+    if (side == 1 ? r->open_b : r->open_a)
+        conn_send_close(s, n->id, peer, c);
+}
+
+void net_conn_event(struct sim *s, struct sim_event *e, struct sim_node *dst)
+{
+    struct conn_rec *r = conn_get(s, e->conn);
+    enum sim_conn_ev ev = (enum sim_conn_ev)e->type;
+    uint64_t tag = e->data;
+    sim_conn c = e->conn;
+    if (!r)
+        return;
+    sim_node_id peer = r->a == dst->id ? r->b : r->a;
+    switch (ev) {
+    case SIM_CONN_ACCEPTED:
+        /* The accepting side joins with its current incarnation. */
+        r->b_inc = dst->inc;
+        r->open_b = 1;
+        break;
+    case SIM_CONN_UP:
+        if (!r->open_a)
+            return;   /* closed or crashed while connecting */
+        break;
+    case SIM_CONN_FAILED:
+        r->open_a = 0;
+        break;
+    case SIM_CONN_CLOSED: {
+        int side = conn_side(r, dst);
+        if (side < 0 || !(side == 1 ? r->open_a : r->open_b))
+            return;   /* already closed on this side: nothing to tell */
+        if (side == 1)
+            r->open_a = 0;
+        else
+            r->open_b = 0;
+        break;
+    }
+    }
+    if (dst->ops->on_conn)
+        dst->ops->on_conn(dst, c, ev, peer, tag);
+}
+
+void net_deliver(struct sim *s, struct sim_event *e, struct sim_node *dst)
+{
+    struct sim_msg m = {
+        .from = e->from, .to = e->node, .type = e->type, .len = e->len, .conn = e->conn,
+        .data = e->len == 0 ? NULL : e->len > sizeof e->data ? (const void *)(uintptr_t)e->data : &e->data,
+    };
+    if (dst && m.conn) {
+        struct conn_rec *r = conn_get(s, m.conn);
+        int side = r ? conn_side(r, dst) : -1;
+        int open = side == 1 ? r->open_a : side == 0 ? r->open_b : 0;
+        if (!open || r->broken) {
+            /* Data for a connection this process no longer has: the host answers with a reset. */
+            if (r && !r->broken) {
+                int sender_open = r->a == m.from ? r->open_a : r->open_b;
+                if (sender_open && side < 0)
+                    conn_send_close(s, dst->id, m.from, m.conn);
+            }
+            s->stats.msgs_dropped_down++;
+            dst = NULL;
+        }
+    }
+    if (dst) {
+        s->stats.msgs_delivered++;
+        dst->ops->on_message(dst, &m);
+    }
+    if (e->len > sizeof e->data)
+        pool_put(s, (void *)(uintptr_t)e->data, e->len);
+}
+
+void net_on_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind)
+{
+    struct net *net = &s->net;
+    for (sim_conn c = 1; c < net->nconns; c++) {
+        struct conn_rec *r = &net->conns[c];
+        int side = r->a == id ? 1 : r->b == id ? 0 : -1;
+        if (side < 0 || !(side == 1 ? r->open_a : r->open_b))
+            continue;
+        if (side == 1)
+            r->open_a = 0;
+        else
+            r->open_b = 0;
+        /* A dead process's kernel closes its sockets; a dead host says nothing. */
+        if (kind == SIM_CRASH_PROCESS && (side == 1 ? r->open_b : r->open_a))
+            conn_send_close(s, id, side == 1 ? r->b : r->a, c);
+    }
+}
+
+/* ---- faults on links ---- */
+
+void sim_link_cut(struct sim *s, sim_node_id from, sim_node_id to, int cut)
+{
+    struct link *l = link_get(&s->net, from, to);
+    if (!l)
+        return;
+    l->cut = cut ? 1 : 0;
+}
+
+void sim_heal_all(struct sim *s)
+{
+    for (size_t i = 0; i < s->net.links_cap; i++)
+        if (s->net.links[i].key != LINK_EMPTY)
+            s->net.links[i].cut = 0;
+}
+
+int sim_link_set(struct sim *s, sim_node_id from, sim_node_id to, const struct sim_dist *lat, double loss,
+                 double bandwidth)
+{
+    struct net *n = &s->net;
+    struct link *l = link_get(n, from, to);
+    if (!l)
+        return -1;
+    const struct net_link_cfg *old = link_cfg(n, l);
+    struct net_link_cfg *a = realloc(n->cfgs, (size_t)(n->ncfgs + 1) * sizeof *a);
+    if (!a)
+        return -1;
+    n->cfgs = a;
+    old = l->cfg < 0 ? &n->cfg.def : &n->cfgs[l->cfg];   /* the array may have moved */
+    struct net_link_cfg *cfg = &n->cfgs[n->ncfgs];
+    if (sim_dist_copy(&cfg->latency, lat ? lat : &old->latency) < 0)
+        return -1;
+    cfg->loss = isnan(loss) ? old->loss : loss;
+    cfg->bandwidth = isnan(bandwidth) ? old->bandwidth : bandwidth;
+    l->cfg = n->ncfgs++;
+    return 0;
+}
+
+int sim_net_default(struct sim *s, const struct sim_dist *lat, double loss, double bandwidth)
+{
+    struct net_link_cfg *d = &s->net.cfg.def;
+    if (lat) {
+        struct sim_dist copy;
+        if (sim_dist_copy(&copy, lat) < 0)
+            return -1;
+        sim_dist_free(&d->latency);
+        d->latency = copy;
+    }
+    if (!isnan(loss))
+        d->loss = loss;
+    if (!isnan(bandwidth))
+        d->bandwidth = bandwidth;
+    return 0;
+}

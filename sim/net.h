@@ -1,0 +1,73 @@
+/* net: the simulated network's configuration and state: links with latency, bandwidth and loss,
+ * partitions, and TCP-like connections.
+ *
+ * Two kinds of traffic take one path (serialise, propagate, arrive). A connection is a TCP stream: ordered
+ * (FIFO per direction: nothing sent later arrives earlier), a lost segment costs a retransmit delay, and it
+ * dies with either process. A datagram (node_send) is UDP-like: lost on loss, and with random latency two
+ * datagrams may arrive out of order. Serialisation happens at the sender's NIC at the default bandwidth,
+ * or on the link itself when the link has settings of its own (a slower path). */
+#ifndef SIM_NET_H
+#define SIM_NET_H
+
+#include <stdint.h>
+#include <cJSON.h>
+
+#include "sim/conf.h"
+#include "sim/dist.h"
+#include "sim/time.h"
+
+struct sim;
+typedef uint32_t sim_node_id;
+
+/* How one direction of a link behaves. */
+struct net_link_cfg {
+    struct sim_dist latency;   /* one-way propagation delay */
+    double loss;               /* probability a datagram is lost; on a connection, a loss costs a retransmit */
+    double bandwidth;          /* bytes per second, 0 = unlimited; serialisation delay queues FIFO per link */
+};
+
+struct net_config {
+    struct net_link_cfg def;
+    sim_time connect_timeout;  /* a connect to a dead or cut-off host fails after this */
+    sim_time retransmit;       /* extra delay of a lost segment on a connection (TCP's minimum RTO) */
+};
+
+/* An ordered pair (from, to) with settings of its own or a cut; pairs without either have no entry, so the
+ * common path does no lookup at all. */
+struct link {
+    uint64_t key;              /* from << 32 | to; LINK_EMPTY when the slot is free */
+    sim_time busy_until;       /* serialising on this link (own bandwidth) until then */
+    int32_t cfg;               /* index into net.cfgs, or -1 for the default */
+    uint32_t cut;              /* 1 while partitioned in this direction */
+};
+#define LINK_EMPTY UINT64_MAX
+
+struct conn_rec {
+    sim_node_id a, b;          /* a connected to b */
+    uint32_t a_inc, b_inc;     /* incarnations of each end when it joined */
+    uint8_t open_a, open_b;    /* each side's view: it may still send and receive */
+    uint8_t broken;            /* a segment hit a partition: the stream is dead, silently */
+    sim_time fifo_ab, fifo_ba; /* latest arrival so far in each direction: the stream stays ordered */
+    uint64_t tag;              /* the connecting side's tag */
+};
+
+struct net {
+    struct net_config cfg;
+    struct net_link_cfg *cfgs; /* per-link overrides */
+    int ncfgs;
+    struct link *links;        /* open addressing, linear probing, power-of-two size */
+    size_t nlinks, links_cap;
+    struct conn_rec *conns;    /* id 0 unused; ids are never reused within a run */
+    uint32_t nconns, conns_cap;
+};
+
+/* Defaults: latency lognormal median 0.2 ms sigma 0.3 (a data-centre LAN), loss 0, 10 Gbit/s,
+ * connect timeout 3000 ms (RocketMQ's NettyClientConfig connectTimeoutMillis), retransmit 200 ms (Linux's
+ * minimum RTO). */
+void net_config_default(struct net_config *cfg);
+
+/* Reads a "network" object: latency, loss, bandwidth_mbit_per_s, connect_timeout_ms, retransmit_ms and
+ * "links" (per-link overrides by node name, resolved against s's nodes). Applies it to s. */
+int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path);
+
+#endif

@@ -1,0 +1,511 @@
+/* sim: the event loop, the event and payload pools, nodes, timers, hooks, crash/restart/pause. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sim_int.h"
+
+#define EV_NONE UINT32_MAX
+
+struct sim *sim_new(uint64_t seed)
+{
+    struct sim *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->seed = seed;
+    s->ev_free = EV_NONE;
+    net_config_default(&s->net.cfg);
+    disk_config_default(&s->disk_default);
+    trace_init(&s->trace_off, TRACE_OFF, NULL);
+    s->trace = &s->trace_off;
+    if (net_init(&s->net) < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void free_rngs(struct sim_rng **r, const char **purpose, int n)
+{
+    for (int i = 0; i < n; i++) {
+        sim_rng_free(r[i]);
+        free((char *)purpose[i]);
+    }
+    free(r);
+    free(purpose);
+}
+
+void sim_free(struct sim *s)
+{
+    if (!s)
+        return;
+    /* Payloads still queued go back to the pool first, so the pool frees them. */
+    for (size_t i = 0; i < s->heap.n; i++) {
+        struct sim_event *e = &s->ev[heap_slot(&s->heap.a[i])];
+        if (e->kind == EV_MSG && e->len > sizeof e->data)
+            pool_put(s, (void *)(uintptr_t)e->data, e->len);
+    }
+    for (size_t i = 0; i < s->nnodes; i++) {
+        struct node_int *n = s->nodes[i];
+        free((char *)n->pub.name);
+        free_rngs(n->rngs, n->rng_purpose, n->nrng);
+        free(n->disk.ring);
+        free(n);
+    }
+    free(s->nodes);
+    for (int c = 0; c < POOL_CLASSES; c++)
+        while (s->pool[c]) {
+            struct pool_buf *b = s->pool[c];
+            s->pool[c] = b->next;
+            free(b);
+        }
+    free_rngs(s->rngs, s->rng_purpose, s->nrng);
+    sim_dist_free(&s->disk_default.append_latency);
+    sim_dist_free(&s->disk_default.fsync_latency);
+    sim_dist_free(&s->disk_default.read_latency);
+    net_free(&s->net);
+    trace_free(&s->trace_off);
+    heap_free(&s->heap);
+    free(s->ev);
+    free(s->hooks);
+    free(s);
+}
+
+/* ---- event pool and queue ---- */
+
+static uint32_t ev_alloc(struct sim *s)
+{
+    if (s->ev_free == EV_NONE) {
+        if (s->ev_cap > HEAP_SLOT_MAX)
+            return EV_NONE;
+        uint32_t cap = s->ev_cap ? s->ev_cap * 2 : 1024;
+        if (cap > HEAP_SLOT_MAX + 1)
+            cap = HEAP_SLOT_MAX + 1;
+        struct sim_event *ev = realloc(s->ev, (size_t)cap * sizeof *ev);
+        if (!ev)
+            return EV_NONE;
+        memset(ev + s->ev_cap, 0, (size_t)(cap - s->ev_cap) * sizeof *ev);
+        /* Thread the new slots onto the free list, lowest index first. */
+        for (uint32_t i = cap; i-- > s->ev_cap;) {
+            ev[i].data = s->ev_free;
+            s->ev_free = i;
+        }
+        s->ev = ev;
+        s->ev_cap = cap;
+    }
+    uint32_t i = s->ev_free;
+    s->ev_free = (uint32_t)s->ev[i].data;
+    return i;
+}
+
+static void ev_release(struct sim *s, uint32_t i)
+{
+    struct sim_event *e = &s->ev[i];
+    e->kind = EV_FREE;
+    e->gen++;
+    e->data = s->ev_free;
+    s->ev_free = i;
+}
+
+uint32_t sim_event_slot(const struct sim *s, const struct sim_event *e) { return (uint32_t)(e - s->ev); }
+
+static int queue_push(struct sim *s, sim_time t, uint32_t slot)
+{
+    struct heap_ent h = {t, (s->seq++ << HEAP_SLOT_BITS) | slot};
+    if (heap_push(&s->heap, h) < 0)
+        return -1;
+    if (s->heap.n > s->stats.peak_pending)
+        s->stats.peak_pending = s->heap.n;
+    return 0;
+}
+
+struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim_node_id node)
+{
+    uint32_t i = ev_alloc(s);
+    if (i == EV_NONE)
+        return NULL;
+    if (t < s->now)
+        t = s->now;
+    if (t > SIM_TIME_MAX)
+        t = SIM_TIME_MAX;
+    if (queue_push(s, t, i) < 0) {
+        ev_release(s, i);
+        return NULL;
+    }
+    struct sim_event *e = &s->ev[i];
+    e->kind = (uint8_t)kind;
+    e->flags = 0;
+    e->node = node;
+    e->inc = node == SIM_NODE_NONE ? 0 : s->nodes[node]->pub.inc;
+    e->len = 0;
+    e->conn = 0;
+    return e;
+}
+
+/* Tombstones stay in the heap until their time. When they outnumber live events, filter them out in one
+ * pass so a model that cancels many long timers cannot grow the queue without bound. */
+static void compact(struct sim *s)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < s->heap.n; i++) {
+        uint32_t slot = heap_slot(&s->heap.a[i]);
+        if (s->ev[slot].flags & EVF_CANCELLED)
+            ev_release(s, slot);
+        else
+            s->heap.a[j++] = s->heap.a[i];
+    }
+    s->heap.n = j;
+    s->tombstones = 0;
+    heap_rebuild(&s->heap);
+}
+
+/* ---- payload pool ---- */
+
+static int pool_class(uint32_t len)
+{
+    int c = 0;
+    uint32_t sz = 16;
+    while (sz < len && c < POOL_CLASSES) {
+        sz <<= 1;
+        c++;
+    }
+    return c;
+}
+
+void *pool_get(struct sim *s, uint32_t len)
+{
+    int c = pool_class(len);
+    if (c >= POOL_CLASSES)
+        return malloc(len);
+    if (s->pool[c]) {
+        struct pool_buf *b = s->pool[c];
+        s->pool[c] = b->next;
+        return b;
+    }
+    return malloc((size_t)16 << c);
+}
+
+void pool_put(struct sim *s, void *p, uint32_t len)
+{
+    int c = pool_class(len);
+    if (c >= POOL_CLASSES) {
+        free(p);
+        return;
+    }
+    struct pool_buf *b = p;
+    b->next = s->pool[c];
+    s->pool[c] = b;
+}
+
+/* ---- nodes ---- */
+
+sim_node_id sim_node_add(struct sim *s, const char *name, const struct sim_node_ops *ops, void *model)
+{
+    if (sim_node_find(s, name) != SIM_NODE_NONE || s->nnodes >= SIM_NODE_NONE - 1)
+        return SIM_NODE_NONE;
+    if (s->nnodes == s->nodes_cap) {
+        size_t cap = s->nodes_cap ? s->nodes_cap * 2 : 16;
+        struct node_int **a = realloc(s->nodes, cap * sizeof *a);
+        if (!a)
+            return SIM_NODE_NONE;
+        s->nodes = a;
+        s->nodes_cap = cap;
+    }
+    struct node_int *n = calloc(1, sizeof *n);
+    char *nm = strdup(name);
+    if (!n || !nm) {
+        free(n);
+        free(nm);
+        return SIM_NODE_NONE;
+    }
+    sim_node_id id = (sim_node_id)s->nnodes;
+    n->pub.sim = s;
+    n->pub.id = id;
+    n->pub.name = nm;
+    n->pub.ops = ops;
+    n->pub.model = model;
+    n->pub.state = SIM_NODE_UP;
+    n->disk.cfg = &s->disk_default;
+    s->nodes[s->nnodes++] = n;
+    n->disk.rng = node_rng(&n->pub, "disk");
+    n->net_rng = node_rng(&n->pub, "net");
+    /* Boot at time 0, in the order nodes were added. */
+    if (!n->disk.rng || !n->net_rng || !sim_schedule(s, s->now, EV_START, id)) {
+        s->nnodes--;
+        free(nm);
+        free(n);
+        return SIM_NODE_NONE;
+    }
+    return id;
+}
+
+struct sim_node *sim_node(struct sim *s, sim_node_id id)
+{
+    return id < s->nnodes ? &s->nodes[id]->pub : NULL;
+}
+
+size_t sim_node_count(const struct sim *s) { return s->nnodes; }
+
+sim_node_id sim_node_find(const struct sim *s, const char *name)
+{
+    for (size_t i = 0; i < s->nnodes; i++)
+        if (strcmp(s->nodes[i]->pub.name, name) == 0)
+            return (sim_node_id)i;
+    return SIM_NODE_NONE;
+}
+
+static struct sim_rng *rng_lookup(uint64_t seed, const char *owner, const char *purpose,
+                                  struct sim_rng ***rngs, const char ***purposes, int *n)
+{
+    for (int i = 0; i < *n; i++)
+        if (strcmp((*purposes)[i], purpose) == 0)
+            return (*rngs)[i];
+    struct sim_rng **r = realloc(*rngs, (size_t)(*n + 1) * sizeof *r);
+    if (!r)
+        return NULL;
+    *rngs = r;
+    const char **p = realloc(*purposes, (size_t)(*n + 1) * sizeof *p);
+    if (!p)
+        return NULL;
+    *purposes = p;
+    char *copy = strdup(purpose);
+    struct sim_rng *g = sim_rng_new(seed, owner, purpose);
+    if (!copy || !g) {
+        free(copy);
+        sim_rng_free(g);
+        return NULL;
+    }
+    r[*n] = g;
+    p[*n] = copy;
+    (*n)++;
+    return g;
+}
+
+struct sim_rng *node_rng(struct sim_node *n, const char *purpose)
+{
+    struct node_int *ni = (struct node_int *)n;
+    return rng_lookup(n->sim->seed, n->name, purpose, &ni->rngs, &ni->rng_purpose, &ni->nrng);
+}
+
+struct sim_rng *sim_rng(struct sim *s, const char *purpose)
+{
+    /* Owner "" cannot clash with a node: node names are non-empty. */
+    return rng_lookup(s->seed, "", purpose, &s->rngs, &s->rng_purpose, &s->nrng);
+}
+
+/* ---- timers and hooks ---- */
+
+sim_timer node_timer(struct sim_node *n, sim_time delay, uint64_t tag)
+{
+    struct sim *s = n->sim;
+    if (n->state != SIM_NODE_UP)
+        return 0;
+    if (delay < 0)
+        delay = 0;
+    struct sim_event *e = sim_schedule(s, s->now + (delay > SIM_TIME_MAX ? SIM_TIME_MAX : delay), EV_TIMER,
+                                       n->id);
+    if (!e)
+        return 0;
+    e->data = tag;
+    /* gen + 1 keeps handle 0 free for "no timer". */
+    return ((uint64_t)(e->gen + 1) << 32) | sim_event_slot(s, e);
+}
+
+void node_timer_cancel(struct sim_node *n, sim_timer t)
+{
+    struct sim *s = n->sim;
+    uint32_t slot = (uint32_t)t, gen = (uint32_t)(t >> 32) - 1;
+    if (t == 0 || slot >= s->ev_cap)
+        return;
+    struct sim_event *e = &s->ev[slot];
+    if (e->kind != EV_TIMER || e->gen != gen || (e->flags & EVF_CANCELLED) || e->node != n->id)
+        return;
+    e->flags |= EVF_CANCELLED;
+    if (++s->tombstones > 1024 && s->tombstones > s->heap.n / 2)
+        compact(s);
+}
+
+int sim_hook_register(struct sim *s, sim_hook_fn fn, void *ctx)
+{
+    struct hook *h = realloc(s->hooks, (size_t)(s->nhooks + 1) * sizeof *h);
+    if (!h)
+        return -1;
+    s->hooks = h;
+    h[s->nhooks].fn = fn;
+    h[s->nhooks].ctx = ctx;
+    return s->nhooks++;
+}
+
+int sim_hook_at(struct sim *s, sim_time t, int hook, uint64_t arg)
+{
+    if (hook < 0 || hook >= s->nhooks)
+        return -1;
+    struct sim_event *e = sim_schedule(s, t, EV_HOOK, SIM_NODE_NONE);
+    if (!e)
+        return -1;
+    e->from = (uint32_t)hook;
+    e->data = arg;
+    return 0;
+}
+
+void sim_set_after_event(struct sim *s, sim_hook_fn fn, void *ctx)
+{
+    s->after_event = fn;
+    s->after_ctx = ctx;
+}
+
+/* ---- faults that concern the node itself ---- */
+
+void sim_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind)
+{
+    struct node_int *n = node_int(s, id);
+    if (n->pub.state == SIM_NODE_HOST_DOWN || (n->pub.state == SIM_NODE_PROCESS_DOWN && kind == SIM_CRASH_PROCESS))
+        return;
+    int was_up = n->pub.state == SIM_NODE_UP;
+    n->pub.state = kind == SIM_CRASH_HOST ? SIM_NODE_HOST_DOWN : SIM_NODE_PROCESS_DOWN;
+    n->pub.paused_until = 0;
+    if (was_up) {
+        /* Every event already queued for the old incarnation is dropped when it comes up. */
+        n->pub.inc++;
+        net_on_crash(s, id, kind);
+    }
+    disk_on_crash(s, n, kind);
+    s->stats.faults++;
+    if (trace_on(s->trace, TRACE_EVENTS)) {
+        trace_begin(s->trace, s->now, n->pub.name, kind == SIM_CRASH_HOST ? "crash.host" : "crash.process");
+        trace_end(s->trace);
+    }
+    if (n->pub.ops->on_crash)
+        n->pub.ops->on_crash(&n->pub, kind);
+}
+
+void sim_restart(struct sim *s, sim_node_id id)
+{
+    struct node_int *n = node_int(s, id);
+    if (n->pub.state == SIM_NODE_UP)
+        return;
+    n->pub.state = SIM_NODE_UP;
+    n->pub.paused_until = 0;
+    s->stats.faults++;
+    if (trace_on(s->trace, TRACE_EVENTS)) {
+        trace_begin(s->trace, s->now, n->pub.name, "restart");
+        trace_end(s->trace);
+    }
+    sim_schedule(s, s->now, EV_START, id);
+}
+
+void sim_pause(struct sim *s, sim_node_id id, sim_time d)
+{
+    struct node_int *n = node_int(s, id);
+    if (n->pub.state != SIM_NODE_UP || d <= 0)
+        return;
+    sim_time until = s->now + d;
+    if (until > n->pub.paused_until)
+        n->pub.paused_until = until;
+    s->stats.faults++;
+    if (trace_on(s->trace, TRACE_EVENTS)) {
+        trace_begin(s->trace, s->now, n->pub.name, "pause");
+        trace_time_ms(s->trace, "until_ms", n->pub.paused_until);
+        trace_end(s->trace);
+    }
+}
+
+/* ---- the loop ---- */
+
+/* Runs one event. The slot is released before any model code runs: a handler may schedule events, which
+ * can grow (move) the event array, so the handler works on a copy. */
+static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
+{
+    if (e->kind != EV_HOOK) {
+        struct sim_node *n = &s->nodes[e->node]->pub;
+        if (e->inc == n->inc && n->state == SIM_NODE_UP && n->paused_until > s->now) {
+            /* Frozen: run it when the pause ends, after what was already waiting (sequence order). */
+            queue_push(s, n->paused_until, slot);
+            return;
+        }
+    }
+    struct sim_event ev = *e;
+    ev_release(s, slot);
+    if (ev.kind == EV_HOOK) {
+        s->stats.events++;
+        s->hooks[ev.from].fn(s, s->hooks[ev.from].ctx, ev.data);
+        return;
+    }
+    struct sim_node *n = &s->nodes[ev.node]->pub;
+    if (ev.inc != n->inc || n->state != SIM_NODE_UP) {
+        /* For the dead or for an earlier life of this node. */
+        if (ev.kind == EV_MSG) {
+            s->stats.msgs_dropped_down++;
+            net_deliver(s, &ev, NULL);   /* releases the payload, may answer a reset */
+        }
+        return;
+    }
+    s->stats.events++;
+    switch ((enum ev_kind)ev.kind) {
+    case EV_START:
+        if (n->ops->start)
+            n->ops->start(n);
+        break;
+    case EV_TIMER:
+        n->ops->on_timer(n, ev.data);
+        break;
+    case EV_MSG:
+        net_deliver(s, &ev, n);
+        break;
+    case EV_CONN:
+        net_conn_event(s, &ev, n);
+        break;
+    case EV_DISK: {
+        struct node_disk *d = &((struct node_int *)n)->disk;
+        enum sim_disk_op op = (enum sim_disk_op)ev.type;
+        if (op == SIM_DISK_FSYNC && d->ring_n) {
+            struct fsync_pending *f = &d->ring[d->ring_head];
+            if (f->target > d->durable[f->file])
+                d->durable[f->file] = f->target;
+            d->ring_head = (d->ring_head + 1) % d->ring_cap;
+            d->ring_n--;
+        }
+        if (n->ops->on_disk_done)
+            n->ops->on_disk_done(n, (int)ev.from, op, ev.data);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+uint64_t sim_run(struct sim *s, sim_time until)
+{
+    uint64_t before = s->stats.events;
+    s->stop = 0;
+    while (!s->stop && s->heap.n > 0) {
+        const struct heap_ent *top = &s->heap.a[0];
+        if (top->t > until)
+            break;
+        struct heap_ent h;
+        heap_pop(&s->heap, &h);
+        uint32_t slot = heap_slot(&h);
+        struct sim_event *e = &s->ev[slot];
+        if (e->flags & EVF_CANCELLED) {
+            s->tombstones--;
+            ev_release(s, slot);
+            continue;
+        }
+        s->now = h.t;
+        dispatch(s, slot, e);
+        if (s->after_event)
+            s->after_event(s, s->after_ctx, 0);
+    }
+    if (!s->stop && s->now < until && until < SIM_TIME_MAX)
+        s->now = until;
+    return s->stats.events - before;
+}
+
+void sim_stop(struct sim *s) { s->stop = 1; }
+int sim_stopped(const struct sim *s) { return s->stop; }
+sim_time sim_now(const struct sim *s) { return s->now; }
+uint64_t sim_events(const struct sim *s) { return s->stats.events; }
+size_t sim_pending(const struct sim *s) { return s->heap.n; }
+uint64_t sim_seed(const struct sim *s) { return s->seed; }
+const struct sim_stats *sim_stats(const struct sim *s) { return &s->stats; }
+struct trace *sim_trace(struct sim *s) { return s->trace; }
+void sim_set_trace(struct sim *s, struct trace *tr) { s->trace = tr ? tr : &s->trace_off; }

@@ -1,0 +1,184 @@
+/* sim: the discrete-event engine; one struct sim holds a whole simulation: clock, event queue, nodes,
+ * network, disks. Models see it through the node interface below and never through globals. */
+#ifndef SIM_SIM_H
+#define SIM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/dist.h"
+#include "sim/rng.h"
+#include "sim/time.h"
+#include "sim/trace.h"
+
+struct sim;
+struct sim_node;
+
+typedef uint32_t sim_node_id;
+typedef uint64_t sim_timer;   /* a timer handle: slot and generation; 0 is never a live timer */
+typedef uint32_t sim_conn;    /* a connection id; 0 is never a connection */
+
+#define SIM_NODE_NONE UINT32_MAX
+
+/* A message as its receiver sees it; valid only during on_message. */
+struct sim_msg {
+    sim_node_id from, to;
+    uint16_t type;       /* the model's message type */
+    uint32_t len;        /* payload bytes */
+    const void *data;    /* the payload, a copy of what was sent (NULL when len == 0) */
+    sim_conn conn;       /* the connection it came over, or 0 */
+};
+
+enum sim_crash_kind {
+    SIM_CRASH_PROCESS,   /* the process dies, the host stays: page cache survives, sockets are closed */
+    SIM_CRASH_HOST       /* the machine dies: unsynced disk bytes are lost, peers are not told */
+};
+
+enum sim_conn_ev {
+    SIM_CONN_UP = 1,     /* to the connecting side: the connection is established */
+    SIM_CONN_ACCEPTED,   /* to the accepting side: a peer connected */
+    SIM_CONN_FAILED,     /* to the connecting side: refused (peer process down) or timed out */
+    SIM_CONN_CLOSED      /* to either side: the peer closed it, or its process died */
+};
+
+enum sim_disk_op { SIM_DISK_APPEND = 1, SIM_DISK_FSYNC, SIM_DISK_READ };
+
+/* What a model implements. Every callback runs inside an event; anything it starts (send, timer, disk)
+ * completes as a later event, never inline. A model may swap its node's ops (a role change). */
+struct sim_node_ops {
+    void (*start)(struct sim_node *n);     /* at boot and at every restart */
+    void (*on_message)(struct sim_node *n, const struct sim_msg *m);
+    void (*on_timer)(struct sim_node *n, uint64_t tag);
+    void (*on_disk_done)(struct sim_node *n, int file, enum sim_disk_op op, uint64_t tag);
+    void (*on_conn)(struct sim_node *n, sim_conn c, enum sim_conn_ev ev, sim_node_id peer, uint64_t tag);
+    /* The node just died: drop volatile state. After a host crash, sim_disk_durable() tells what survived
+     * on each file; after a process crash, sim_disk_written() does. */
+    void (*on_crash)(struct sim_node *n, enum sim_crash_kind kind);
+};
+
+enum sim_node_state { SIM_NODE_UP, SIM_NODE_PROCESS_DOWN, SIM_NODE_HOST_DOWN };
+
+/* The public part of a node. */
+struct sim_node {
+    struct sim *sim;
+    sim_node_id id;
+    const char *name;
+    const struct sim_node_ops *ops;
+    void *model;                  /* the model's state */
+    enum sim_node_state state;
+    uint32_t inc;                 /* incarnation: bumped at every crash, so stale events are dropped */
+    sim_time paused_until;        /* a frozen process (GC pause) runs nothing before this */
+};
+
+/* ---- building and running ---- */
+
+/* A new simulation with the run seed. NULL when out of memory. */
+struct sim *sim_new(uint64_t seed);
+void sim_free(struct sim *s);
+
+/* Adds a node (before sim_run). name is copied and must be unique. Returns its id, or SIM_NODE_NONE on a
+ * duplicate name or when out of memory. Nodes start at time 0 in the order added. */
+sim_node_id sim_node_add(struct sim *s, const char *name, const struct sim_node_ops *ops, void *model);
+struct sim_node *sim_node(struct sim *s, sim_node_id id);
+size_t sim_node_count(const struct sim *s);
+/* The node with that name, or SIM_NODE_NONE. */
+sim_node_id sim_node_find(const struct sim *s, const char *name);
+
+/* Runs events in (time, insertion order) until the next event lies after `until`, none are left, or a
+ * model called sim_stop. The clock then reads `until` when it was reached. Returns the number of events
+ * executed by this call. */
+uint64_t sim_run(struct sim *s, sim_time until);
+void sim_stop(struct sim *s);
+int sim_stopped(const struct sim *s);
+
+sim_time sim_now(const struct sim *s);
+uint64_t sim_events(const struct sim *s);   /* events executed so far (cancelled ones not counted) */
+size_t sim_pending(const struct sim *s);    /* events in the queue, tombstones included */
+uint64_t sim_seed(const struct sim *s);
+
+/* Engine-level callbacks that belong to no node (samplers, checkers). fn runs at time t with arg. */
+typedef void (*sim_hook_fn)(struct sim *s, void *ctx, uint64_t arg);
+int sim_hook_register(struct sim *s, sim_hook_fn fn, void *ctx);   /* returns a hook id >= 0, or -1 */
+int sim_hook_at(struct sim *s, sim_time t, int hook, uint64_t arg);
+/* Called after every event when set (invariant checks); NULL by default so the loop pays nothing. */
+void sim_set_after_event(struct sim *s, sim_hook_fn fn, void *ctx);
+
+/* The trace every module writes to (level off unless the caller opened one). */
+struct trace *sim_trace(struct sim *s);
+void sim_set_trace(struct sim *s, struct trace *tr);
+
+/* Engine-wide random stream for a purpose (faults, workload generators that belong to no node). */
+struct sim_rng *sim_rng(struct sim *s, const char *purpose);
+
+/* Statistics the engine keeps. */
+struct sim_stats {
+    uint64_t events, msgs_sent, msgs_delivered, msgs_dropped_loss, msgs_dropped_cut, msgs_dropped_down;
+    uint64_t disk_ops, faults;
+    size_t peak_pending;
+};
+const struct sim_stats *sim_stats(const struct sim *s);
+
+/* ---- the node's view of the world ---- */
+
+static inline sim_time node_now(const struct sim_node *n) { return sim_now(n->sim); }
+
+/* A random stream of this node for a purpose ("election", "workload", ...), created on first use and
+ * owned by the engine. Cache the pointer at start: the lookup is not for the hot path. */
+struct sim_rng *node_rng(struct sim_node *n, const char *purpose);
+
+/* Calls on_timer(tag) after delay (>= 0). Timers die with the node's process. */
+sim_timer node_timer(struct sim_node *n, sim_time delay, uint64_t tag);
+/* Cancels a pending timer; a handle that already fired or was cancelled is ignored. O(1). */
+void node_timer_cancel(struct sim_node *n, sim_timer t);
+
+/* Sends a datagram-like message (lost on loss, partition or a dead receiver). wire_bytes is its size on the
+ * wire for bandwidth; payload is copied. Returns 0, or -1 if this node is not up. */
+int node_send(struct sim_node *n, sim_node_id to, uint16_t type, const void *payload, uint32_t len,
+              uint64_t wire_bytes);
+
+/* Opens a connection (TCP-like: ordered, loss shows as delay, dies with either process). The result comes
+ * as on_conn(UP or FAILED, tag); the peer gets on_conn(ACCEPTED). */
+sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag);
+/* Sends over an open connection. Returns -1 when this side is closed. */
+int node_conn_send(struct sim_node *n, sim_conn c, uint16_t type, const void *payload, uint32_t len,
+                   uint64_t wire_bytes);
+/* Closes this side; the peer gets on_conn(CLOSED) after the data already sent. */
+void node_conn_close(struct sim_node *n, sim_conn c);
+/* The other end of a connection, or SIM_NODE_NONE. */
+sim_node_id node_conn_peer(const struct sim_node *n, sim_conn c);
+/* 1 when this side of c is open. */
+int node_conn_open(const struct sim_node *n, sim_conn c);
+
+/* Disk: each node has SIM_DISK_FILES files. Append lands in the page cache, fsync makes every byte
+ * appended before it durable, read is served from cache or from the device. Completion comes as
+ * on_disk_done(file, op, tag). */
+#define SIM_DISK_FILES 8
+void node_disk_append(struct sim_node *n, int file, uint64_t bytes, uint64_t tag);
+void node_disk_fsync(struct sim_node *n, int file, uint64_t tag);
+void node_disk_read(struct sim_node *n, int file, uint64_t bytes, int cached, uint64_t tag);
+/* Bytes whose append completed (survive a process crash) and bytes made durable (survive a host crash). */
+uint64_t sim_disk_written(const struct sim_node *n, int file);
+uint64_t sim_disk_durable(const struct sim_node *n, int file);
+/* The model tells the disk it dropped a file's tail (after a crash) or truncated it. */
+void node_disk_truncate(struct sim_node *n, int file, uint64_t bytes);
+
+/* ---- faults (scenario schedule or models, e.g. an operator restarting a broker) ---- */
+
+void sim_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind);
+/* Starts a node that is down (its host comes back too); no-op when up. */
+void sim_restart(struct sim *s, sim_node_id id);
+/* Freezes a node for d: its timers, messages and disk completions wait until then. */
+void sim_pause(struct sim *s, sim_node_id id, sim_time d);
+/* Cuts (cut=1) or heals (cut=0) the path from -> to (one way). */
+void sim_link_cut(struct sim *s, sim_node_id from, sim_node_id to, int cut);
+/* Heals every cut link. */
+void sim_heal_all(struct sim *s);
+/* Changes from -> to: NULL lat, NAN loss or NAN bandwidth (bytes/s, 0 = unlimited) keep the current one. */
+int sim_link_set(struct sim *s, sim_node_id from, sim_node_id to, const struct sim_dist *lat, double loss,
+                 double bandwidth_bytes_per_s);
+/* Sets the default of every link without its own settings (NAN loss or bandwidth keeps the current). */
+int sim_net_default(struct sim *s, const struct sim_dist *lat, double loss, double bandwidth_bytes_per_s);
+/* Makes the node's disk unavailable for d from now: operations issued before the stall ends wait. */
+void sim_disk_stall(struct sim *s, sim_node_id id, sim_time d);
+
+#endif

@@ -1,0 +1,109 @@
+/* sim_int: the engine's private state, shared by its own files (sim.c, net.c, disk.c, fault.c) only. */
+#ifndef SIM_SIM_INT_H
+#define SIM_SIM_INT_H
+
+#include "sim/sim.h"
+#include "sim/heap.h"
+#include "sim/net.h"
+#include "sim/disk.h"
+
+enum ev_kind {
+    EV_FREE = 0,
+    EV_START,      /* a node's start (boot or restart) */
+    EV_TIMER,
+    EV_MSG,
+    EV_CONN,
+    EV_DISK,
+    EV_HOOK
+};
+
+#define EVF_CANCELLED 1
+
+/* One pending event: 40 bytes, plus 16 in the heap, so 56 bytes a pending event. A free slot links to the
+ * next free one through `data`. `gen` counts reuses of the slot so a stale timer handle never matches. */
+struct sim_event {
+    uint8_t kind;
+    uint8_t flags;
+    uint16_t type;      /* message type | conn event | disk op */
+    sim_node_id node;   /* the node it is for */
+    uint32_t gen;
+    sim_node_id from;   /* message sender | disk file | hook id */
+    uint32_t inc;       /* the node's incarnation when scheduled */
+    uint32_t len;       /* payload length */
+    sim_conn conn;
+    uint32_t spare;
+    uint64_t data;      /* payload (inline when len <= 8, else a pool buffer) | tag | hook arg */
+};
+
+struct node_int {
+    struct sim_node pub;
+    struct node_disk disk;
+    struct sim_rng *net_rng;    /* latency and loss draws of what this node sends */
+    sim_time nic_busy;          /* the NIC serialises outgoing bytes until then */
+    struct sim_rng **rngs;      /* streams by purpose, created on first use */
+    const char **rng_purpose;
+    int nrng;
+};
+
+struct hook {
+    sim_hook_fn fn;
+    void *ctx;
+};
+
+/* Payload buffers by power-of-two size class, recycled through free lists (no malloc in steady state). */
+#define POOL_CLASSES 20          /* 16 B .. 8 MiB; larger payloads are malloc'd and freed directly */
+struct pool_buf { struct pool_buf *next; };
+
+struct sim {
+    sim_time now;
+    uint64_t seed;
+    uint64_t seq;
+    int stop;
+
+    struct heap heap;
+    struct sim_event *ev;
+    uint32_t ev_cap, ev_free;   /* ev_free: head of the free list, or UINT32_MAX */
+    size_t tombstones;
+
+    struct node_int **nodes;
+    size_t nnodes, nodes_cap;
+
+    struct hook *hooks;
+    int nhooks;
+    sim_hook_fn after_event;
+    void *after_ctx;
+
+    struct pool_buf *pool[POOL_CLASSES];
+
+    struct net net;
+    struct disk_config disk_default;
+
+    struct trace *trace;
+    struct trace trace_off;
+    struct sim_rng **rngs;      /* engine-wide streams */
+    const char **rng_purpose;
+    int nrng;
+
+    struct sim_stats stats;
+};
+
+static inline struct node_int *node_int(struct sim *s, sim_node_id id) { return s->nodes[id]; }
+
+/* Schedules an event at absolute time t for node (or SIM_NODE_NONE). Returns the slot, whose fields the
+ * caller fills in, or NULL when the queue is full. kind, node, inc and flags are set here. */
+struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim_node_id node);
+uint32_t sim_event_slot(const struct sim *s, const struct sim_event *e);
+
+/* Payload buffers. */
+void *pool_get(struct sim *s, uint32_t len);
+void pool_put(struct sim *s, void *p, uint32_t len);
+
+/* Engine-internal parts. */
+int net_init(struct net *n);
+void net_free(struct net *n);
+void net_on_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind);
+void net_deliver(struct sim *s, struct sim_event *e, struct sim_node *dst);
+void net_conn_event(struct sim *s, struct sim_event *e, struct sim_node *dst);
+void disk_on_crash(struct sim *s, struct node_int *n, enum sim_crash_kind kind);
+
+#endif
