@@ -45,7 +45,7 @@ static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "mqsim: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", usage);
+    fprintf(stderr, "\n");
     return 2;
 }
 
@@ -93,9 +93,9 @@ static int cmd_run(int argc, char **argv, int validate_only)
         } else if (strncmp(a, "--set=", 6) == 0) {
             sets[o.nsets++] = a + 6;
         } else if (!validate_only && strcmp(a, "--seed") == 0) {
-            if (parse_u64(v, &o.seed) < 0 || o.seed > (1ULL << 53)) {
+            if (parse_u64(v, &o.seed) < 0 || o.seed >= (1ULL << 53)) {
                 free(sets);
-                return usage_error("--seed: expected an integer from 0 to 2^53, got \"%s\"", v ? v : "");
+                return usage_error("--seed: expected an integer from 0 to 2^53 - 1, got \"%s\"", v ? v : "");
             }
             o.seed_set = 1;
             i++;
@@ -103,14 +103,20 @@ static int cmd_run(int argc, char **argv, int validate_only)
             o.out = v;
             i++;
         } else if (!validate_only && strcmp(a, "--trace") == 0 && v) {
+            if (trace_level_parse(v) < 0) {
+                free(sets);
+                return usage_error("--trace: expected \"off\", \"events\" or \"full\", got \"%s\"", v);
+            }
             o.trace = v;
             i++;
         } else if (!validate_only && strcmp(a, "--quiet") == 0) {
             o.quiet = 1;
         } else if (a[0] == '-' && a[1]) {
+            int known = strcmp(a, "--set") == 0 ||
+                        (!validate_only && (strcmp(a, "--seed") == 0 || strcmp(a, "--out") == 0 ||
+                                            strcmp(a, "--trace") == 0));
             free(sets);
-            return usage_error(v || strcmp(a, "--quiet") == 0 ? "unknown option \"%s\""
-                                                               : "option \"%s\" needs a value", a);
+            return usage_error(known ? "option \"%s\" needs a value" : "unknown option \"%s\"", a);
         } else if (!o.file) {
             o.file = a;
         } else {

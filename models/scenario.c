@@ -50,7 +50,7 @@ static int load_run(struct scenario *sc, const struct run_opts *o, struct conf *
     int64_t seed;
     int level;
     conf_time(c, run, "$.run", "duration_ms", 300 * SIM_S, 1 * SIM_MS, MAX_DURATION, &sc->duration);
-    conf_int(c, run, "$.run", "seed", 1, 0, (int64_t)1 << 53, &seed);
+    conf_int(c, run, "$.run", "seed", 1, 0, ((int64_t)1 << 53) - 1, &seed);
     conf_time(c, run, "$.run", "sample_ms", 1 * SIM_S, 1 * SIM_MS, MAX_DURATION, &sc->sample);
     conf_enum(c, run, "$.run", "trace", trace_names, TRACE_EVENTS, &level);
     if (c->failed)
@@ -60,12 +60,8 @@ static int load_run(struct scenario *sc, const struct run_opts *o, struct conf *
                          MAX_SAMPLES);
     sc->seed = o->seed_set ? o->seed : (uint64_t)seed;
     sc->trace_level = (enum trace_level)level;
-    if (o->trace) {
-        int l = trace_level_parse(o->trace);
-        if (l < 0)
-            return conf_fail(c, "--trace", "expected \"off\", \"events\" or \"full\", got \"%s\"", o->trace);
-        sc->trace_level = (enum trace_level)l;
-    }
+    if (o->trace)
+        sc->trace_level = (enum trace_level)trace_level_parse(o->trace);   /* checked by the caller */
     return 0;
 }
 
@@ -226,7 +222,9 @@ static int write_outputs(struct scenario *sc, const char *dir, struct out_file *
     }
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "scenario", sc->name);
-    cJSON_AddNumberToObject(root, "seed", (double)sc->seed);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)sc->seed);
+    cJSON_AddItemToObject(root, "seed", cJSON_CreateRaw(seed));   /* exact: a double would round it */
     cJSON_AddNumberToObject(root, "sim_ms", sim_time_to_ms(sim_now(sc->sim)));
     cJSON_AddNumberToObject(root, "events", (double)sim_events(sc->sim));
     sc->world->metrics(sc->w, sc, root);
@@ -240,10 +238,11 @@ int scenario_execute(struct scenario *sc, const struct run_opts *o)
 {
     char dir[OUT_PATH_MAX], err[OUT_PATH_MAX + 256];
     struct out_file trace_file = {0};
-    if (o->out)
-        snprintf(dir, sizeof dir, "%s", o->out);
-    else
-        snprintf(dir, sizeof dir, "out/%s", sc->name);
+    int len = o->out ? snprintf(dir, sizeof dir, "%s", o->out) : snprintf(dir, sizeof dir, "out/%s", sc->name);
+    if (len < 0 || (size_t)len >= sizeof dir - 64) {
+        fprintf(stderr, "mqsim: --out: the path is too long (at most %zu bytes)\n", sizeof dir - 64);
+        return 3;
+    }
     if (out_mkdirs(dir, err, sizeof err) < 0) {
         fprintf(stderr, "mqsim: %s\n", err);
         return 3;
@@ -251,6 +250,15 @@ int scenario_execute(struct scenario *sc, const struct run_opts *o)
     if (sc->trace_level != TRACE_OFF && out_open(&trace_file, dir, "trace.jsonl", err, sizeof err) < 0) {
         fprintf(stderr, "mqsim: %s\n", err);
         return 3;
+    }
+    if (sc->trace_level == TRACE_OFF) {
+        /* No trace this time: a trace.jsonl of an earlier run must not sit beside these metrics. */
+        char old[OUT_PATH_MAX + 16];
+        snprintf(old, sizeof old, "%s/trace.jsonl", dir);
+        if (unlink(old) < 0 && errno != ENOENT) {
+            fprintf(stderr, "mqsim: %s: cannot remove: %s\n", old, strerror(errno));
+            return 3;
+        }
     }
     trace_init(&sc->trace, sc->trace_level, trace_file.f);
     sim_set_trace(sc->sim, &sc->trace);

@@ -77,5 +77,6 @@ void scenario_free(struct scenario *sc);
 /* The worlds mqsim knows (models/worlds.c). */
 extern const struct world_ops *const mqsim_worlds[];
 extern const struct world_ops phold_world_ops;
+extern const struct world_ops rmq_world_ops;
 
 #endif

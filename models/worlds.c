@@ -3,4 +3,4 @@
 
 #include "models/scenario.h"
 
-const struct world_ops *const mqsim_worlds[] = {&phold_world_ops, NULL};
+const struct world_ops *const mqsim_worlds[] = {&rmq_world_ops, &phold_world_ops, NULL};

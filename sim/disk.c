@@ -65,6 +65,13 @@ void node_disk_append(struct sim_node *n, int file, uint64_t bytes, uint64_t tag
     disk_event(s, n, t, file, SIM_DISK_APPEND, tag);
 }
 
+void node_disk_write(struct sim_node *n, int file, uint64_t bytes)
+{
+    if (n->state != SIM_NODE_UP || !file_ok(file))
+        return;
+    ((struct node_int *)n)->disk.written[file] += bytes;
+}
+
 void node_disk_fsync(struct sim_node *n, int file, uint64_t tag)
 {
     struct sim *s = n->sim;
@@ -129,10 +136,11 @@ void node_disk_truncate(struct sim_node *n, int file, uint64_t bytes)
 void disk_on_crash(struct sim *s, struct node_int *n, enum sim_crash_kind kind)
 {
     struct node_disk *d = &n->disk;
-    (void)s;
     /* Operations in flight die with the process; their completions are dropped by incarnation. */
     d->ring_n = 0;
     d->ring_head = 0;
+    /* A restarted process queues behind nothing of its earlier life. */
+    d->cache_busy = d->dev_busy = s->now;
     if (kind == SIM_CRASH_HOST)
         for (int f = 0; f < DISK_FILES; f++)
             d->written[f] = d->durable[f];

@@ -35,6 +35,18 @@ static const char *unit_name(enum sim_unit u)
     }
 }
 
+/* The suffix the scenario used for a parameter ("_ms" of "max_ms"), for messages. */
+static const char *unit_suffix_of(const cJSON *obj, const char *base)
+{
+    size_t bl = strlen(base);
+    for (const cJSON *k = obj->child; k; k = k->next)
+        if (strncmp(k->string, base, bl) == 0 && k->string[bl] == '_')
+            return k->string + bl;
+    return "";
+}
+
+static const char *article(const char *word) { return word[0] == 'e' ? "an" : "a"; }   /* exp, empirical */
+
 static const char *const kind_names[] = {"const", "uniform", "exp", "normal", "lognormal", "pareto",
                                          "empirical", NULL};
 
@@ -70,15 +82,16 @@ static int is_param(int kind, const char *base, size_t len)
     return 0;
 }
 
-static int read_value(struct conf *c, const cJSON *v, const char *path, double factor, double max,
+static int read_value(struct conf *c, const cJSON *v, const char *path, const struct unit_suffix *u, double max,
                       double *out)
 {
     char d[96];
     if (!cJSON_IsNumber(v))
         return conf_fail(c, path, "expected a number, got %s", conf_describe(v, d, sizeof d));
-    double x = v->valuedouble * factor;
+    double x = v->valuedouble * u->factor;
     if (!isfinite(x) || x < 0 || x > max)
-        return conf_fail(c, path, "must be between 0 and %g, got %g", max / factor, v->valuedouble);
+        return conf_fail(c, path, "must be between 0 and %.15g %s, got %.15g", max / u->factor, u->suffix + 1,
+                         v->valuedouble);
     *out = x;
     return 0;
 }
@@ -104,7 +117,8 @@ int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_un
     /* Go through the keys: the unit must fit, the parameter must belong to this kind. */
     double val[2] = {NAN, NAN};
     const cJSON *values = NULL;
-    int seen_unitless = 0;
+    const struct unit_suffix *vunit = NULL;
+    int seen_unitless = 0, seen_offset = 0;
     for (const cJSON *k = v->child; k; k = k->next) {
         const char *key = k->string;
         conf_path_key(p, sizeof p, path, key);
@@ -134,7 +148,9 @@ int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_un
         if (blen == 6 && strncmp(key, "offset", 6) == 0) {
             if (s->unit != unit)
                 return conf_fail(c, p, "wrong unit: expected %s", unit_name(unit));
-            if (read_value(c, k, p, s->factor, max, &out->off) < 0)
+            if (seen_offset++)
+                return conf_fail(c, p, "offset given twice (with another unit)");
+            if (read_value(c, k, p, s, max, &out->off) < 0)
                 return -1;
             continue;
         }
@@ -148,18 +164,18 @@ int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_un
             return conf_fail(c, p, "wrong unit: expected %s", unit_name(unit));
         int slot = (blen == 3 && (strncmp(key, "max", 3) == 0)) || (blen == 2 && strncmp(key, "sd", 2) == 0);
         if (!isnan(val[slot]) || (kind == SIM_DIST_EMPIRICAL && values))
-            return conf_fail(c, p, "given twice (with another unit)");
+            return conf_fail(c, p, "the parameter is given twice");
         if (kind == SIM_DIST_EMPIRICAL) {
             if (!cJSON_IsArray(k) || cJSON_GetArraySize(k) < 1)
                 return conf_fail(c, p, "expected a non-empty array of numbers, got %s",
-                                 conf_describe(k, d, sizeof d));
+                                 cJSON_IsArray(k) ? "an empty array" : conf_describe(k, d, sizeof d));
             if (cJSON_GetArraySize(k) > 1000000)
                 return conf_fail(c, p, "at most 1000000 values, got %d", cJSON_GetArraySize(k));
             values = k;
-            val[0] = s->factor;
+            vunit = s;
             continue;
         }
-        if (read_value(c, k, p, s->factor, max, &val[slot]) < 0)
+        if (read_value(c, k, p, s, max, &val[slot]) < 0)
             return -1;
         continue;
     unknown:;
@@ -174,8 +190,8 @@ int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_un
             size_t l = strlen(want);
             snprintf(want + l, sizeof want - l, ", \"%s\"", unitless[kind]);
         }
-        return conf_fail(c, p, "unknown key \"%s\" for a %s distribution (expected %s)", key,
-                         kind_names[kind], want);
+        return conf_fail(c, p, "unknown key \"%s\" for %s %s distribution (expected %s)", key,
+                         article(kind_names[kind]), kind_names[kind], want);
     }
 
     /* Every parameter present, and consistent. */
@@ -193,7 +209,7 @@ int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_un
     }
     if (need) {
         int has_unit = !(unitless[kind] && strcmp(need, unitless[kind]) == 0);
-        return conf_fail(c, path, "a %s distribution needs \"%s%s\"", kind_names[kind], need,
+        return conf_fail(c, path, "%s %s distribution needs \"%s%s\"", article(kind_names[kind]), kind_names[kind], need,
                          has_unit ? (unit == SIM_UNIT_TIME ? "_ms" : unit == SIM_UNIT_BYTES ? "_bytes" : "_per_s")
                                   : "");
     }
@@ -204,8 +220,16 @@ int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_un
     case SIM_DIST_UNIFORM:
         out->a = val[0];
         out->b = val[1];
-        if (out->b < out->a)
-            return conf_fail(c, path, "max (%g) is below min (%g)", out->b, out->a);
+        if (out->b < out->a) {
+            const cJSON *mx = conf_child(v, "max"), *mn = NULL;
+            char kmax[64], kmin[64];
+            snprintf(kmax, sizeof kmax, "max%s", unit_suffix_of(v, "max"));
+            snprintf(kmin, sizeof kmin, "min%s", unit_suffix_of(v, "min"));
+            mx = conf_child(v, kmax);
+            mn = conf_child(v, kmin);
+            return conf_fail(c, path, "\"%s\" (%.15g) is below \"%s\" (%.15g)", kmax, mx ? mx->valuedouble : 0,
+                             kmin, mn ? mn->valuedouble : 0);
+        }
         break;
     case SIM_DIST_NORMAL:
         out->a = val[0];
@@ -216,7 +240,8 @@ int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_un
             return conf_fail(c, path, "the median of a lognormal must be above 0");
         out->a = log(val[0]);
         if (exp(out->a + 3 * out->b) > max)
-            return conf_fail(c, path, "median * exp(3 * sigma) exceeds the limit %g; sigma is too large", max);
+            return conf_fail(c, path, "median * exp(3 * sigma) must be at most %g%s; sigma is too large",
+                             unit == SIM_UNIT_TIME ? max / 1e6 : max, unit == SIM_UNIT_TIME ? " ms" : "");
         break;
     case SIM_DIST_PARETO:
         if (val[0] <= 0)
@@ -235,7 +260,7 @@ int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_un
         for (const cJSON *x = values->child; x; x = x->next, i++) {
             char pk[512];
             conf_path_index(pk, sizeof pk, conf_path_key(p, sizeof p, path, values->string), i);
-            if (read_value(c, x, pk, val[0], max, &out->values[i]) < 0) {
+            if (read_value(c, x, pk, vunit, max, &out->values[i]) < 0) {
                 sim_dist_free(out);
                 return -1;
             }

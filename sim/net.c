@@ -246,7 +246,7 @@ sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag)
         return 0;
     if (net->nconns == 0)
         net->nconns = 1;   /* id 0 means "none" */
-    if (net->nconns == net->conns_cap) {
+    if (net->nconns >= net->conns_cap) {
         if (net->conns_cap >= UINT32_MAX / 2)
             return 0;
         uint32_t cap = net->conns_cap ? net->conns_cap * 2 : 64;
@@ -258,33 +258,44 @@ sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag)
     }
     sim_conn c = net->nconns++;
     struct conn_rec *r = &net->conns[c];
-    const struct sim_node *dst = &node_int(s, to)->pub;
     memset(r, 0, sizeof *r);
     r->a = n->id;
     r->b = to;
     r->a_inc = n->inc;
-    r->b_inc = dst->inc;
     r->tag = tag;
+    r->t0 = s->now;
+    r->open_a = 2;
+    sim_time syn;
+    if (transmit(s, n->id, to, s->now, 64, 1, &r->fifo_ab, &syn) != TX_OK)
+        conn_notify(s, s->now + net->cfg.connect_timeout, n->id, c, SIM_CONN_FAILED, tag);   /* the SYN is lost */
+    else
+        sim_hook_at(s, syn, net->syn_hook, c);
+    return c;
+}
 
-    sim_time syn, synack;
-    if (dst->state == SIM_NODE_HOST_DOWN || transmit(s, n->id, to, s->now, 64, 1, &r->fifo_ab, &syn) != TX_OK) {
-        /* No answer at all: the SYN goes nowhere and the connect times out. */
-        conn_notify(s, s->now + net->cfg.connect_timeout, n->id, c, SIM_CONN_FAILED, tag);
-        return c;
-    }
-    if (transmit(s, to, n->id, syn, 64, 1, &r->fifo_ba, &synack) != TX_OK) {
-        conn_notify(s, s->now + net->cfg.connect_timeout, n->id, c, SIM_CONN_FAILED, tag);
-        return c;
+/* A SYN lands: what happens depends on the peer at this moment, not when the connect began. A dead host
+ * never answers (the connect times out), a host without the process answers with a reset, a live process
+ * accepts. */
+void net_on_syn(struct sim *s, void *ctx, uint64_t conn)
+{
+    struct conn_rec *r = &s->net.conns[conn];
+    const struct sim_node *src = &node_int(s, r->a)->pub, *dst = &node_int(s, r->b)->pub;
+    sim_time synack, timeout = r->t0 + s->net.cfg.connect_timeout;
+    (void)ctx;
+    if (r->open_a != 2 || src->inc != r->a_inc)
+        return;   /* the connecting side gave up or died */
+    if (dst->state == SIM_NODE_HOST_DOWN || transmit(s, r->b, r->a, s->now, 64, 1, &r->fifo_ba, &synack) != TX_OK) {
+        conn_notify(s, timeout, r->a, (sim_conn)conn, SIM_CONN_FAILED, r->tag);
+        return;
     }
     if (dst->state == SIM_NODE_PROCESS_DOWN) {
-        /* The host answers with a reset: refused after one round trip. */
-        conn_notify(s, synack, n->id, c, SIM_CONN_FAILED, tag);
-        return c;
+        conn_notify(s, synack, r->a, (sim_conn)conn, SIM_CONN_FAILED, r->tag);
+        return;
     }
-    r->open_a = 1;
-    conn_notify(s, syn, to, c, SIM_CONN_ACCEPTED, 0);
-    conn_notify(s, synack, n->id, c, SIM_CONN_UP, tag);
-    return c;
+    r->b_inc = dst->inc;
+    r->open_b = 1;
+    conn_notify(s, s->now, r->b, (sim_conn)conn, SIM_CONN_ACCEPTED, 0);
+    conn_notify(s, synack, r->a, (sim_conn)conn, SIM_CONN_UP, r->tag);
 }
 
 /* This node's side of c: 1 when n is the connecting side (a), 0 when the accepting side (b), -1 neither. */
@@ -303,7 +314,7 @@ int node_conn_open(const struct sim_node *n, sim_conn c)
     if (!r || n->state != SIM_NODE_UP)
         return 0;
     int side = conn_side(r, n);
-    return side == 1 ? r->open_a : side == 0 ? r->open_b : 0;
+    return (side == 1 ? r->open_a : side == 0 ? r->open_b : 0) == 1;
 }
 
 sim_node_id node_conn_peer(const struct sim_node *n, sim_conn c)
@@ -344,16 +355,16 @@ int node_conn_send(struct sim_node *n, sim_conn c, uint16_t type, const void *pa
 void node_conn_close(struct sim_node *n, sim_conn c)
 {
     struct sim *s = n->sim;
-    if (!node_conn_open(n, c))
-        return;
-    struct conn_rec *r = &s->net.conns[c];
-    int side = conn_side(r, n);
+    struct conn_rec *r = conn_get(s, c);
+    int side = r && n->state == SIM_NODE_UP ? conn_side(r, n) : -1;
+    if (side < 0 || !(side == 1 ? r->open_a : r->open_b))
+        return;   /* not ours, or closed already; a connect in progress is abandoned below */
     sim_node_id peer = side == 1 ? r->b : r->a;
     if (side == 1)
         r->open_a = 0;
     else
         r->open_b = 0;
-    if (side == 1 ? r->open_b : r->open_a)
+    if ((side == 1 ? r->open_b : r->open_a) == 1)
         conn_send_close(s, n->id, peer, c);
 }
 
@@ -368,16 +379,14 @@ void net_conn_event(struct sim *s, struct sim_event *e, struct sim_node *dst)
     sim_node_id peer = r->a == dst->id ? r->b : r->a;
     switch (ev) {
     case SIM_CONN_ACCEPTED:
-        /* The accepting side joins with its current incarnation. */
-        r->b_inc = dst->inc;
-        r->open_b = 1;
+        if (r->open_b != 1)
+            return;   /* closed again before this arrived */
         break;
     case SIM_CONN_UP:
-        if (!r->open_a)
-            return;   /* closed or crashed while connecting */
-        break;
     case SIM_CONN_FAILED:
-        r->open_a = 0;
+        if (r->open_a != 2)
+            return;   /* closed or crashed while connecting */
+        r->open_a = ev == SIM_CONN_UP ? 1 : 0;
         break;
     case SIM_CONN_CLOSED: {
         int side = conn_side(r, dst);
@@ -403,11 +412,11 @@ void net_deliver(struct sim *s, struct sim_event *e, struct sim_node *dst)
     if (dst && m.conn) {
         struct conn_rec *r = conn_get(s, m.conn);
         int side = r ? conn_side(r, dst) : -1;
-        int open = side == 1 ? r->open_a : side == 0 ? r->open_b : 0;
+        int open = (side == 1 ? r->open_a : side == 0 ? r->open_b : 0) == 1;
         if (!open || r->broken) {
             /* Data for a connection this process no longer has: the host answers with a reset. */
             if (r && !r->broken) {
-                int sender_open = r->a == m.from ? r->open_a : r->open_b;
+                int sender_open = (r->a == m.from ? r->open_a : r->open_b) == 1;
                 if (sender_open && side < 0)
                     conn_send_close(s, dst->id, m.from, m.conn);
             }
@@ -436,7 +445,7 @@ void net_on_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind)
         else
             r->open_b = 0;
         /* A dead process's kernel closes its sockets; a dead host says nothing. */
-        if (kind == SIM_CRASH_PROCESS && (side == 1 ? r->open_b : r->open_a))
+        if (kind == SIM_CRASH_PROCESS && (side == 1 ? r->open_b : r->open_a) == 1)
             conn_send_close(s, id, side == 1 ? r->b : r->a, c);
     }
 }
@@ -465,18 +474,30 @@ int sim_link_set(struct sim *s, sim_node_id from, sim_node_id to, const struct s
     struct link *l = link_get(n, from, to);
     if (!l)
         return -1;
-    const struct net_link_cfg *old = link_cfg(n, l);
-    struct net_link_cfg *a = realloc(n->cfgs, (size_t)(n->ncfgs + 1) * sizeof *a);
-    if (!a)
-        return -1;
-    n->cfgs = a;
-    old = l->cfg < 0 ? &n->cfg.def : &n->cfgs[l->cfg];   /* the array may have moved */
-    struct net_link_cfg *cfg = &n->cfgs[n->ncfgs];
-    if (sim_dist_copy(&cfg->latency, lat ? lat : &old->latency) < 0)
-        return -1;
-    cfg->loss = isnan(loss) ? old->loss : loss;
-    cfg->bandwidth = isnan(bandwidth) ? old->bandwidth : bandwidth;
-    l->cfg = n->ncfgs++;
+    if (l->cfg < 0) {
+        /* The link's first settings of its own start as a copy of the default. */
+        struct net_link_cfg *a = realloc(n->cfgs, (size_t)(n->ncfgs + 1) * sizeof *a);
+        if (!a)
+            return -1;
+        n->cfgs = a;
+        if (sim_dist_copy(&a[n->ncfgs].latency, &n->cfg.def.latency) < 0)
+            return -1;
+        a[n->ncfgs].loss = n->cfg.def.loss;
+        a[n->ncfgs].bandwidth = n->cfg.def.bandwidth;
+        l->cfg = n->ncfgs++;
+    }
+    struct net_link_cfg *cfg = &n->cfgs[l->cfg];
+    if (lat) {
+        struct sim_dist copy;
+        if (sim_dist_copy(&copy, lat) < 0)
+            return -1;
+        sim_dist_free(&cfg->latency);
+        cfg->latency = copy;
+    }
+    if (!isnan(loss))
+        cfg->loss = loss;
+    if (!isnan(bandwidth))
+        cfg->bandwidth = bandwidth;
     return 0;
 }
 

@@ -45,10 +45,11 @@ struct link {
 struct conn_rec {
     sim_node_id a, b;          /* a connected to b */
     uint32_t a_inc, b_inc;     /* incarnations of each end when it joined */
-    uint8_t open_a, open_b;    /* each side's view: it may still send and receive */
+    uint8_t open_a, open_b;    /* each side's state: 0 closed, 1 open, 2 connecting (a only) */
     uint8_t broken;            /* a segment hit a partition: the stream is dead, silently */
     sim_time fifo_ab, fifo_ba; /* latest arrival so far in each direction: the stream stays ordered */
     uint64_t tag;              /* the connecting side's tag */
+    sim_time t0;               /* when the connect began (its timeout runs from here) */
 };
 
 struct net {
@@ -59,6 +60,7 @@ struct net {
     size_t nlinks, links_cap;
     struct conn_rec *conns;    /* id 0 unused; ids are never reused within a run */
     uint32_t nconns, conns_cap;
+    int syn_hook;              /* the engine hook that lands a SYN at its peer */
 };
 
 /* Defaults: latency lognormal median 0.2 ms sigma 0.3 (a data-centre LAN), loss 0, 10 Gbit/s,

@@ -21,6 +21,12 @@ struct sim *sim_new(uint64_t seed)
         free(s);
         return NULL;
     }
+    s->net.syn_hook = sim_hook_register(s, net_on_syn, NULL);
+    if (s->net.syn_hook < 0) {
+        net_free(&s->net);
+        free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -459,8 +465,10 @@ static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
         enum sim_disk_op op = (enum sim_disk_op)ev.type;
         if (op == SIM_DISK_FSYNC && d->ring_n) {
             struct fsync_pending *f = &d->ring[d->ring_head];
-            if (f->target > d->durable[f->file])
-                d->durable[f->file] = f->target;
+            /* A truncation while this fsync was in flight may have cut below its target. */
+            uint64_t t = f->target < d->written[f->file] ? f->target : d->written[f->file];
+            if (t > d->durable[f->file])
+                d->durable[f->file] = t;
             d->ring_head = (d->ring_head + 1) % d->ring_cap;
             d->ring_n--;
         }

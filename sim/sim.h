@@ -155,6 +155,9 @@ int node_conn_open(const struct sim_node *n, sim_conn c);
 #define SIM_DISK_FILES 8
 void node_disk_append(struct sim_node *n, int file, uint64_t bytes, uint64_t tag);
 void node_disk_fsync(struct sim_node *n, int file, uint64_t tag);
+/* Bytes written into the page cache at once, with no completion event (a write into an mmap'ed file,
+ * as RocketMQ's CommitLog does); they become durable with the next fsync. */
+void node_disk_write(struct sim_node *n, int file, uint64_t bytes);
 void node_disk_read(struct sim_node *n, int file, uint64_t bytes, int cached, uint64_t tag);
 /* Bytes whose append completed (survive a process crash) and bytes made durable (survive a host crash). */
 uint64_t sim_disk_written(const struct sim_node *n, int file);

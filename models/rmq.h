@@ -1,0 +1,141 @@
+/* rmq: RocketMQ's wire vocabulary as the models speak it: request and response codes, message bodies,
+ * broker roles, limits. Every RocketMQ model includes this; it holds no behaviour. */
+#ifndef MODELS_RMQ_H
+#define MODELS_RMQ_H
+
+#include <stdint.h>
+
+#include "sim/sim.h"
+
+#define RMQ_MAX_GROUPS 64      /* broker groups in one scenario */
+#define RMQ_MAX_REPLICAS 8     /* brokers in one group (master + slaves, or DLedger peers) */
+#define RMQ_MAX_QUEUES 64      /* queues of the topic on one group */
+#define RMQ_PULL_MAX 32        /* pullBatchSize */
+#define RMQ_HEADER_BYTES 200   /* a remoting frame's header on the wire (RemotingCommand + ext fields) */
+#define RMQ_MSG_OVERHEAD 120   /* a stored message's fixed fields around its body in the CommitLog */
+
+/* Request codes (sim_msg.type). Responses travel with RMQ_RESPONSE and the request's opaque. The HA
+ * stream is not remoting: it has its own two frame types on its own connection. */
+enum rmq_code {
+    RMQ_RESPONSE = 1,
+    RMQ_REGISTER_BROKER,       /* broker -> NameServer */
+    RMQ_GET_ROUTE,             /* client -> NameServer */
+    RMQ_SEND,                  /* producer -> master */
+    RMQ_PULL,                  /* consumer -> master or slave */
+    RMQ_QUERY_OFFSET,          /* consumer -> broker (findBrokerAddressInAdmin) */
+    RMQ_COMMIT_OFFSET,         /* consumer -> broker */
+    RMQ_GET_ALL_OFFSETS,       /* slave -> master (SlaveSynchronize.syncConsumerOffset) */
+    RMQ_PROBE,                 /* operator's monitoring -> broker */
+    RMQ_HA_REPORT,             /* slave -> master: 8-byte max offset */
+    RMQ_HA_DATA                /* master -> slave: phyOffset, size, then the bytes */
+};
+
+/* Response codes with RocketMQ's values (common/.../protocol/ResponseCode.java), and two the client
+ * makes up itself when no response comes. */
+enum rmq_status {
+    RMQ_SUCCESS = 0,
+    RMQ_SYSTEM_ERROR = 1,
+    RMQ_SYSTEM_BUSY = 2,
+    RMQ_FLUSH_DISK_TIMEOUT = 10,
+    RMQ_SLAVE_NOT_AVAILABLE = 11,
+    RMQ_FLUSH_SLAVE_TIMEOUT = 12,
+    RMQ_SERVICE_NOT_AVAILABLE = 14,
+    RMQ_PULL_NOT_FOUND = 19,
+    RMQ_PULL_RETRY_IMMEDIATELY = 20,
+    RMQ_PULL_OFFSET_MOVED = 21,
+    RMQ_QUERY_NOT_FOUND = 22,
+    RMQ_TIMEOUT = -1,          /* client side: no response within the timeout */
+    RMQ_CONN_FAILED = -2       /* client side: could not connect */
+};
+
+const char *rmq_status_name(int status);
+
+/* A send's result counts as stored when the master kept the message (SendMessageProcessor: sendOK). */
+static inline int rmq_send_ok(int status)
+{
+    return status == RMQ_SUCCESS || status == RMQ_FLUSH_DISK_TIMEOUT || status == RMQ_FLUSH_SLAVE_TIMEOUT ||
+           status == RMQ_SLAVE_NOT_AVAILABLE;
+}
+
+enum rmq_role { RMQ_ASYNC_MASTER, RMQ_SYNC_MASTER, RMQ_SLAVE };
+enum rmq_flush { RMQ_ASYNC_FLUSH, RMQ_SYNC_FLUSH };
+
+/* ---- bodies (after struct rpc_hdr in a remoting frame) ---- */
+
+struct rmq_register_req {
+    uint16_t group;
+    uint16_t broker_id;        /* 0 = master */
+};
+struct rmq_register_resp {
+    sim_node_id master;        /* the group's master as the NameServer knows it (haServerAddr), or NONE */
+};
+
+/* A route: per group, the brokers the NameServer has, by brokerId (TopicRouteData.brokerDatas). */
+struct rmq_route_group {
+    uint16_t group;
+    uint8_t n;
+    uint8_t queues;            /* write/read queue count of the topic on this group */
+    uint16_t id[RMQ_MAX_REPLICAS];
+    sim_node_id node[RMQ_MAX_REPLICAS];
+};
+struct rmq_route {
+    uint16_t ngroups;
+    struct rmq_route_group g[RMQ_MAX_GROUPS];
+};
+
+struct rmq_send_req {
+    uint32_t msg;              /* message id (accounting) */
+    uint32_t size;             /* body bytes */
+    uint16_t queue;
+};
+struct rmq_send_resp {
+    uint64_t offset;           /* where the master stored it */
+};
+
+struct rmq_pull_req {
+    uint16_t queue;
+    uint8_t has_commit;        /* the commit-offset flag: set only for pulls sent to the master */
+    uint32_t max_msgs;
+    uint64_t qoffset;          /* first queue offset wanted */
+    uint64_t commit_offset;
+    sim_time suspend;          /* long-poll hold time (BROKER_SUSPEND_MAX_TIME_MILLIS) */
+};
+struct rmq_pull_resp {
+    uint64_t next_qoffset;
+    uint64_t min_qoffset, max_qoffset;
+    uint16_t suggest;          /* suggestWhichBrokerId */
+    uint16_t n;
+    uint32_t msg[RMQ_PULL_MAX];
+};
+
+struct rmq_offset_req {
+    uint16_t queue;
+    uint64_t offset;           /* commit only */
+};
+struct rmq_offset_resp {
+    uint64_t offset;
+};
+struct rmq_all_offsets {
+    uint16_t n;
+    uint64_t offset[RMQ_MAX_QUEUES];   /* UINT64_MAX: none stored */
+};
+
+/* HA frames. An HA data frame carries whole messages (the model's one simplification of the byte stream:
+ * a batch ends at a message boundary), at most haTransferBatchSize bytes unless one message is larger. */
+#define RMQ_HA_BATCH_MAX 1024
+struct rmq_ha_report {
+    uint64_t max_offset;
+};
+struct rmq_ha_entry {
+    uint64_t qoff;             /* its queue offset (stored inside each message) */
+    uint32_t msg;
+    uint32_t size;             /* stored bytes */
+    uint16_t queue;
+};
+struct rmq_ha_data {
+    uint64_t phy_offset;       /* where these bytes start in the master's CommitLog */
+    uint32_t n;                /* 0: a heartbeat */
+    struct rmq_ha_entry e[];
+};
+
+#endif

@@ -1,0 +1,189 @@
+/* world: a RocketMQ deployment in one simulation: its configuration, its nodes (NameServers, broker groups,
+ * producers, consumers, operator), and the accounting and statistics they all report to. */
+#ifndef MODELS_WORLD_H
+#define MODELS_WORLD_H
+
+#include <stdint.h>
+
+#include "models/rmq.h"
+#include "sim/dist.h"
+#include "sim/sim.h"
+
+/* ---- configuration (every default is RocketMQ's; README lists each with its source) ---- */
+
+struct ns_cfg {
+    sim_time scan_initial;      /* scanNotActiveBroker first run: 5000 ms (NamesrvController) */
+    sim_time scan_interval;     /* 10000 ms in 4.x */
+    sim_time expire;            /* BROKER_CHANNEL_EXPIRED_TIME 120000 ms (RouteInfoManager) */
+};
+
+struct broker_cfg {
+    enum rmq_role role;         /* brokerRole: ASYNC_MASTER */
+    enum rmq_flush flush;       /* flushDiskType: ASYNC_FLUSH */
+    int queues;                 /* the topic's queues on this group: 4 (defaultTopicQueueNums) */
+    int register_at_start;      /* BrokerController.start() registers at once: true */
+    sim_time register_initial;  /* then every period from 10000 ms */
+    sim_time register_period;   /* registerNameServerPeriod 30000 ms */
+    sim_time request_timeout;   /* registerBrokerTimeoutMills 6000 ms, also for slave->master requests */
+    sim_time flush_interval;    /* flushIntervalCommitLog 500 ms */
+    int flush_least_pages;      /* flushCommitLogLeastPages 4 (of 4 KiB) */
+    sim_time flush_thorough;    /* flushCommitLogThoroughInterval 10000 ms */
+    sim_time group_commit_interval; /* GroupCommitService / GroupTransferService loop: 10 ms */
+    sim_time sync_flush_timeout;    /* syncFlushTimeout 5000 ms: SYNC_FLUSH and, in 4.4, SYNC_MASTER waits */
+    /* HA */
+    sim_time ha_heartbeat;      /* haSendHeartbeatInterval 5000 ms */
+    sim_time ha_housekeeping;   /* haHousekeepingInterval 20000 ms */
+    sim_time ha_reconnect;      /* HAClient retry: 5000 ms */
+    sim_time ha_idle_wait;      /* WriteSocketService waits up to 100 ms when nothing is new */
+    uint64_t ha_batch;          /* haTransferBatchSize 32768 B */
+    uint64_t ha_fallbehind_max; /* haSlaveFallbehindMax 256 MiB: the "slave OK" gap */
+    uint64_t ha_window;         /* bytes in flight on the HA socket before the master waits: 64 KiB send +
+                                   64 KiB receive buffers = 131072 B (mqsim's model of TCP flow control) */
+    uint64_t commitlog_file;    /* mapedFileSizeCommitLog 1 GiB: where a new slave starts */
+    /* reads */
+    int slave_read_enable;      /* slaveReadEnable false */
+    int which_broker_slowly;    /* whichBrokerWhenConsumeSlowly 1 */
+    double in_memory_ratio;     /* accessMessageInMemoryMaxRatio 40 (%) */
+    uint64_t host_memory;       /* TOTAL_PHYSICAL_MEMORY_SIZE; StoreUtil's fallback 24 GiB */
+    sim_time hold_check;        /* PullRequestHoldService recheck: 5000 ms */
+    int long_polling;           /* longPollingEnable true */
+    sim_time short_polling;     /* shortPollingTimeMills 1000 ms */
+    /* consumer offsets */
+    sim_time offset_persist;    /* flushConsumerOffsetInterval 5000 ms */
+    sim_time offset_sync_initial;   /* SlaveSynchronize: 10000 ms */
+    sim_time offset_sync_period;    /* then every 60000 ms */
+};
+
+enum rate_kind { RATE_CONSTANT, RATE_POISSON };
+
+struct producer_cfg {
+    double rate;                /* messages per second */
+    enum rate_kind rate_kind;
+    struct sim_dist size;       /* body bytes: const 1024 */
+    sim_time start, stop;       /* stop 0 = until the end */
+    sim_time send_timeout;      /* sendMsgTimeout 3000 ms, shared by all attempts */
+    int retries;                /* retryTimesWhenSendFailed 2 */
+    sim_time route_initial;     /* MQClientInstance: 10 ms */
+    sim_time route_poll;        /* pollNameServerInterval 30000 ms */
+    int max_inflight;           /* sends in flight before new ones are refused (the app's threads) */
+};
+
+struct consumer_cfg {
+    sim_time start;
+    double consume_rate;        /* messages per second this consumer processes; 0 = no limit */
+    int pull_batch;             /* pullBatchSize 32 */
+    int pull_threshold;         /* pullThresholdForQueue 1000 */
+    sim_time flow_delay;        /* PULL_TIME_DELAY_MILLS_WHEN_FLOW_CONTROL 50 ms */
+    sim_time suspend;           /* BROKER_SUSPEND_MAX_TIME_MILLIS 15000 ms */
+    sim_time pull_timeout;      /* CONSUMER_TIMEOUT_MILLIS_WHEN_SUSPEND 30000 ms */
+    sim_time retry_delay;       /* PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION 3000 ms */
+    sim_time route_initial;     /* 10 ms */
+    sim_time route_poll;        /* 30000 ms */
+    sim_time rebalance;         /* 20000 ms */
+    sim_time persist_initial;   /* 10000 ms */
+    sim_time persist_interval;  /* persistConsumerOffsetInterval 5000 ms */
+    sim_time request_timeout;   /* offset queries and commits: 3000 ms */
+};
+
+struct operator_cfg {
+    int enabled;
+    sim_time probe_interval;    /* monitoring probes the master: 10000 ms */
+    sim_time probe_timeout;     /* 3000 ms */
+    struct sim_dist alert_delay;     /* failures seen -> page sent: uniform 30-120 s */
+    struct sim_dist reaction;        /* page -> operator acts: lognormal median 300 s, sigma 0.5 */
+    struct sim_dist procedure;       /* stop slave, edit broker.conf, start: uniform 60-180 s */
+    enum rmq_role new_role;     /* the promoted slave's brokerRole: ASYNC_MASTER */
+};
+
+/* ---- the world ---- */
+
+struct broker;
+struct nameserver;
+struct producer;
+struct consumer;
+struct operator_;
+
+struct rmq_group {
+    char name[32];
+    int idx;
+    int n;                              /* replicas */
+    sim_node_id node[RMQ_MAX_REPLICAS];
+    struct broker *broker[RMQ_MAX_REPLICAS];
+    struct broker_cfg cfg;
+
+    /* statistics */
+    sim_time unavail_since;             /* a write outage open since (-1: none) */
+    sim_time write_unavailable;
+    sim_time read_unavail_since;
+    sim_time read_unavailable;
+    uint64_t reads_master, reads_slave;         /* messages delivered by pulls */
+    uint64_t reads_master_iv, reads_slave_iv;   /* in the current sample interval */
+    uint64_t redirects_to_slave, redirects_to_master;
+    uint64_t acked_iv, failed_iv;
+    /* the failover timeline (the first master crash) */
+    sim_time crash, detected, promoted, first_write;
+    sim_node_id new_master;
+    /* lag, sampled */
+    uint64_t lag_max_msgs, lag_max_bytes;
+    double lag_sum_msgs;
+    uint64_t lag_samples;
+};
+
+struct acct {
+    uint32_t *fate;             /* per message id, see acct.c */
+    uint32_t n, cap;
+    uint64_t sent, acked, send_failed, consumed, duplicates;
+    uint64_t status_count[32];
+    uint64_t consumed_by_group[RMQ_MAX_GROUPS];   /* distinct messages of each group consumed */
+};
+
+struct rmq_world {
+    struct sim *sim;
+    int nns;
+    sim_node_id *ns;
+    struct nameserver **nss;
+    struct ns_cfg ns_cfg;
+    int ngroups;
+    struct rmq_group *g;
+    int nproducers;
+    struct producer **producers;
+    int nconsumers;
+    struct consumer **consumers;
+    struct operator_ *op;
+    struct acct acct;
+    int invariant_violations;
+};
+
+/* Every RocketMQ model's state starts with this, so any node leads to its world. */
+enum rmq_kind { RMQ_NAMESERVER, RMQ_BROKER, RMQ_PRODUCER, RMQ_CONSUMER, RMQ_OPERATOR };
+struct rmq_node {
+    struct rmq_world *w;
+    enum rmq_kind kind;
+};
+
+static inline struct rmq_world *world_of(const struct sim_node *n) { return ((struct rmq_node *)n->model)->w; }
+
+/* The group index of a broker node, or -1. */
+int world_group_of(const struct rmq_world *w, sim_node_id node);
+
+/* ---- reports from the models ---- */
+
+/* A producer's attempt to send to group ended: ok (stored) or not. Opens or closes a write outage. */
+void world_send_attempt(struct rmq_world *w, int group, int ok, sim_time t);
+/* A consumer's pull from group's broker brokerId ended; n messages came back (0 is fine: ok means the
+ * broker answered). Opens or closes a read outage; counts reads by replica. */
+void world_pull_result(struct rmq_world *w, int group, int broker_id, int ok, int n, sim_time t);
+/* A consumer's per-queue suggestion for group changed from one brokerId to another. */
+void world_redirect(struct rmq_world *w, int group, int from_id, int to_id);
+
+/* Accounting. Ids are dense from 0 in the order messages are created. */
+uint32_t acct_new(struct acct *a);
+/* The producer's final word on a message: stored with `status` on `group`, or failed (status < 0 or not
+ * a stored status) after all attempts. */
+void acct_result(struct acct *a, uint32_t msg, int group, int status);
+/* A replica (index in its group) appended or dropped the message. */
+void acct_stored(struct acct *a, uint32_t msg, int replica, int stored);
+/* A consumer processed the message. Returns how many times it was consumed before this one. */
+uint32_t acct_consumed(struct acct *a, uint32_t msg);
+
+#endif

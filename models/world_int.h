@@ -1,0 +1,40 @@
+/* world_int: the RocketMQ world's scenario configuration and construction (world_load.c), used by the
+ * world's scenario glue (world.c) and by tests that build worlds directly. */
+#ifndef MODELS_WORLD_INT_H
+#define MODELS_WORLD_INT_H
+
+#include <cJSON.h>
+
+#include "models/world.h"
+#include "sim/conf.h"
+
+struct group_cfg {
+    char name[32];
+    int replicas;
+    struct broker_cfg broker;
+};
+
+struct world_cfg {
+    int nns;
+    struct ns_cfg ns;
+    struct broker_cfg broker;          /* the "broker" section: defaults of every group */
+    int ngroups;
+    struct group_cfg groups[RMQ_MAX_GROUPS];
+    int nproducers;
+    struct producer_cfg producer;
+    int nconsumers;
+    struct consumer_cfg consumer;
+    struct operator_cfg op;
+};
+
+/* RocketMQ's defaults for everything (REFERENCE.md). */
+void world_defaults(struct world_cfg *wc);
+/* Reads the RocketMQ sections of a scenario on top of the defaults. 0, or -1 with c->err. */
+int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc);
+void world_cfg_free(struct world_cfg *wc);
+
+/* Adds every node to s. wc must outlive the world. 0, or -1 when out of memory. */
+int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc);
+void world_destroy(struct rmq_world *w);
+
+#endif
