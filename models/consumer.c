@@ -261,7 +261,6 @@ static void pull(struct consumer *c, uint32_t k)
 {
     struct rmq_world *w = c->base.w;
     struct cq *q = &c->cq[k];
-    q->timer = 0;
     if (q->state != CQ_ACTIVE)
         return;
     /* Flow control: cachedMessageCount > pullThresholdForQueue -> executePullRequestLater(50 ms). */
@@ -387,7 +386,7 @@ static void on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int stat
 static void on_fix_timer(struct consumer *c, uint32_t k)
 {
     struct cq *q = &c->cq[k];
-    q->timer = 0;
+    q->timer = 0;   /* it just fired */
     q->store = (int64_t)q->next;
     drop(c, k);
 }
@@ -547,8 +546,10 @@ static void c_on_timer(struct sim_node *n, uint64_t tag)
         on_consume_timer(c);
         break;
     case C_T_PULL:
-        if (k < (uint32_t)c->ncq && c->cq[k].gen == gen && c->cq[k].state == CQ_ACTIVE)
+        if (k < (uint32_t)c->ncq && c->cq[k].gen == gen && c->cq[k].state == CQ_ACTIVE) {
+            c->cq[k].timer = 0;
             pull(c, k);
+        }
         break;
     case C_T_FIX:
         if (k < (uint32_t)c->ncq && c->cq[k].gen == gen && c->cq[k].state == CQ_DROPPED)

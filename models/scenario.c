@@ -137,13 +137,6 @@ int scenario_load(struct scenario *sc, const struct run_opts *o, struct conf *c)
         return -1;
     if (fault_load(sc->sim, c, conf_child(sc->root, "faults"), "$.faults", &sc->faults) < 0)
         return -1;
-    for (int i = 0; i < sc->faults.n; i++)
-        if (sc->faults.f[i].at > sc->duration) {
-            char p[64];
-            snprintf(p, sizeof p, "$.faults[%d].at_ms", i);
-            return conf_fail(c, p, "%g ms is after the end of the run (run.duration_ms = %g)",
-                             sim_time_to_ms(sc->faults.f[i].at), sim_time_to_ms(sc->duration));
-        }
     return 0;
 }
 

@@ -83,6 +83,8 @@ struct rmq_state {
     int max_slaves;
 };
 
+struct rmq_world *rmq_world_get(void *world_state) { return &((struct rmq_state *)world_state)->w; }
+
 /* The replica serving as master: up, not a slave; or -1. */
 static int current_master(const struct rmq_world *w, int gi)
 {

@@ -37,4 +37,12 @@ void world_cfg_free(struct world_cfg *wc);
 int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc);
 void world_destroy(struct rmq_world *w);
 
+/* The world inside a scenario's world state (sc->w of a RocketMQ scenario). */
+struct rmq_world *rmq_world_get(void *world_state);
+
+/* The key table of a section ("nameservers", "broker", "producers", "consumers", "operator"): its number
+ * of entries, with *t set; 0 for an unknown section. */
+struct field;
+int world_fields(const char *section, const struct field **t);
+
 #endif

@@ -66,6 +66,7 @@ void world_defaults(struct world_cfg *c)
     p->rate = 1000;
     p->rate_kind = RATE_CONSTANT;
     p->size = sim_dist_const(SIM_UNIT_BYTES, 1024);
+    p->start = 1 * SIM_S;   /* after the brokers registered: an earlier send finds no route */
     p->send_timeout = 3 * SIM_S;
     p->retries = 2;
     p->route_initial = 10 * SIM_MS;
@@ -177,6 +178,27 @@ static const struct field ns_fields[] = {
 };
 
 #define N(t) ((int)(sizeof t / sizeof t[0]))
+
+int world_fields(const char *section, const struct field **t)
+{
+    static const struct {
+        const char *name;
+        const struct field *t;
+        int n;
+    } all[] = {
+        {"nameservers", ns_fields, N(ns_fields)},
+        {"broker", broker_fields, N(broker_fields)},
+        {"producers", producer_fields, N(producer_fields)},
+        {"consumers", consumer_fields, N(consumer_fields)},
+        {"operator", operator_fields, N(operator_fields)},
+    };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(all[i].name, section) == 0) {
+            *t = all[i].t;
+            return all[i].n;
+        }
+    return 0;
+}
 
 /* ---- reading ---- */
 
