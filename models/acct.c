@@ -1,9 +1,9 @@
 /* acct: one uint32 per message id:
  *   bits 0-7   stored on replica r (bit r)
  *   bits 8-15  times consumed (saturating at 255)
- *   bits 16-20 send status + 16 (RocketMQ codes 0..14 and the client's -1, -2)
- *   bits 21-22 result: pending, acked, failed
- *   bits 23-29 group + 1 (0: none) */
+ *   bits 16-21 the send's status (ACCT_STATUS_INDEX: RocketMQ's codes and the client's own -1, -2)
+ *   bits 22-23 result: pending, acked, failed
+ *   bits 24-30 group + 1 (0: none) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +11,9 @@
 
 #define STORED(f) ((f) & 0xffu)
 #define CONSUMED(f) (((f) >> 8) & 0xffu)
-#define RESULT(f) (((f) >> 21) & 3u)
-#define GROUP(f) ((int)(((f) >> 23) & 0x7fu) - 1)
+#define STATUS(f) (((f) >> 16) & 0x3fu)
+#define RESULT(f) (((f) >> 22) & 3u)
+#define GROUP(f) ((int)(((f) >> 24) & 0x7fu) - 1)
 
 void acct_init(struct acct *a) { memset(a, 0, sizeof *a); }
 
@@ -41,18 +42,17 @@ void acct_result(struct acct *a, uint32_t msg, int group, int status)
 {
     if (msg >= a->n)
         return;
-    uint32_t f = a->fate[msg] & ~((0x1fu << 16) | (3u << 21) | (0x7fu << 23));
+    uint32_t f = a->fate[msg] & 0xffffu;
     int ok = rmq_send_ok(status) && group >= 0;
-    f |= (uint32_t)((status + 16) & 0x1f) << 16;
-    f |= (uint32_t)(ok ? ACCT_ACKED : ACCT_FAILED) << 21;
-    f |= (uint32_t)((group + 1) & 0x7f) << 23;
+    f |= (uint32_t)ACCT_STATUS_INDEX(status) << 16;
+    f |= (uint32_t)(ok ? ACCT_ACKED : ACCT_FAILED) << 22;
+    f |= (uint32_t)((group + 1) & 0x7f) << 24;
     a->fate[msg] = f;
     if (ok)
         a->acked++;
     else
         a->send_failed++;
-    if (status + 16 >= 0 && status + 16 < 32)
-        a->status_count[status + 16]++;
+    a->status_count[ACCT_STATUS_INDEX(status)]++;
 }
 
 void acct_stored(struct acct *a, uint32_t msg, int replica, int stored)
@@ -82,6 +82,7 @@ uint32_t acct_consumed(struct acct *a, uint32_t msg)
 
 enum acct_result acct_result_of(const struct acct *a, uint32_t msg) { return (enum acct_result)RESULT(a->fate[msg]); }
 int acct_group_of(const struct acct *a, uint32_t msg) { return GROUP(a->fate[msg]); }
+int acct_status_of(const struct acct *a, uint32_t msg) { return (int)STATUS(a->fate[msg]) - ACCT_STATUS_BIAS; }
 unsigned acct_stored_mask(const struct acct *a, uint32_t msg) { return STORED(a->fate[msg]); }
 uint32_t acct_consumed_count(const struct acct *a, uint32_t msg) { return CONSUMED(a->fate[msg]); }
 

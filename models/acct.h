@@ -11,6 +11,8 @@ void acct_init(struct acct *a);
 void acct_free(struct acct *a);
 
 enum acct_result acct_result_of(const struct acct *a, uint32_t msg);
+/* The status the send ended with (meaningful once it is not pending). */
+int acct_status_of(const struct acct *a, uint32_t msg);
 /* The group it was stored on (acked), or -1. */
 int acct_group_of(const struct acct *a, uint32_t msg);
 /* Bit r set: replica r of its group holds it. */

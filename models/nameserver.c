@@ -10,8 +10,6 @@
 
 #include "models/nameserver.h"
 
-/* ResponseCode.REQUEST_CODE_NOT_SUPPORTED. */
-#define NS_CODE_NOT_SUPPORTED 3
 
 enum ns_timer { NS_T_SCAN = 1 };
 
@@ -158,7 +156,8 @@ static void on_get_route(struct nameserver *ns, const struct sim_msg *m)
         }
     }
     if (r->ngroups == 0) {
-        rpc_reply(ns->n, rpc_ctx_of(m), NS_TOPIC_NOT_EXIST, NULL, 0, 0);
+        /* DefaultRequestProcessor.getRouteInfoByTopic: no queue of the topic known. */
+        rpc_reply(ns->n, rpc_ctx_of(m), RMQ_TOPIC_NOT_EXIST, NULL, 0, 0);
         return;
     }
     uint32_t len = (uint32_t)(offsetof(struct rmq_route, g) + r->ngroups * sizeof r->g[0]);
@@ -182,7 +181,7 @@ static void ns_on_message(struct sim_node *n, const struct sim_msg *m)
         break;
     default:
         /* NettyRemotingAbstract.processRequestCommand: no processor for the code. */
-        rpc_reply(n, rpc_ctx_of(m), NS_CODE_NOT_SUPPORTED, NULL, 0, 0);
+        rpc_reply(n, rpc_ctx_of(m), RMQ_REQUEST_CODE_NOT_SUPPORTED, NULL, 0, 0);
         break;
     }
 }

@@ -12,10 +12,6 @@
 
 /* MQClientInstance.updateTopicRouteInfoFromNameServer: getTopicRouteInfoFromNameServer(topic, 1000 * 3). */
 #define NS_ROUTE_TIMEOUT (3 * SIM_S)
-/* ResponseCode.TOPIC_NOT_EXIST: the NameServer's answer when it knows no queue of the topic
- * (DefaultRequestProcessor.getRouteInfoByTopic when pickupTopicRouteData returns null). */
-#define NS_TOPIC_NOT_EXIST 17
-
 /* ---- the NameServer ---- */
 
 struct nameserver;

@@ -16,8 +16,6 @@ enum p_timer { P_T_ROUTE = 1, P_T_WORKLOAD };
 enum p_rpc { P_R_ROUTE = 1, P_R_SEND };
 
 /* ResponseCode values sendDefaultImpl also retries on that mqsim's brokers never send. */
-#define P_NO_PERMISSION 16
-#define P_TOPIC_NOT_EXIST 17
 
 #define NO_SLOT UINT32_MAX
 #define GEN_MASK 0x7fffffffu
@@ -78,8 +76,8 @@ const char *rmq_status_name(int status)
     case RMQ_SLAVE_NOT_AVAILABLE: return "SLAVE_NOT_AVAILABLE";
     case RMQ_FLUSH_SLAVE_TIMEOUT: return "FLUSH_SLAVE_TIMEOUT";
     case RMQ_SERVICE_NOT_AVAILABLE: return "SERVICE_NOT_AVAILABLE";
-    case P_NO_PERMISSION: return "NO_PERMISSION";
-    case P_TOPIC_NOT_EXIST: return "TOPIC_NOT_EXIST";
+    case RMQ_NO_PERMISSION: return "NO_PERMISSION";
+    case RMQ_TOPIC_NOT_EXIST: return "TOPIC_NOT_EXIST";
     case RMQ_PULL_NOT_FOUND: return "PULL_NOT_FOUND";
     case RMQ_PULL_RETRY_IMMEDIATELY: return "PULL_RETRY_IMMEDIATELY";
     case RMQ_PULL_OFFSET_MOVED: return "PULL_OFFSET_MOVED";
@@ -245,8 +243,8 @@ static int retriable(int status)
     case RMQ_SERVICE_NOT_AVAILABLE:
     case RMQ_SYSTEM_ERROR:
     case RMQ_SYSTEM_BUSY:
-    case P_NO_PERMISSION:
-    case P_TOPIC_NOT_EXIST:
+    case RMQ_NO_PERMISSION:
+    case RMQ_TOPIC_NOT_EXIST:
         return 1;
     default:
         return 0;

@@ -282,7 +282,7 @@ static uint64_t check_sync_master(struct rmq_world *w, const unsigned *mask, cJS
         int g = acct_group_of(&w->acct, i);
         if (g < 0 || acct_result_of(&w->acct, i) != ACCT_ACKED || w->g[g].cfg.role != RMQ_SYNC_MASTER)
             continue;
-        if (((w->acct.fate[i] >> 16) & 0x1f) != RMQ_SUCCESS + 16 || current_master(w, g) < 0)
+        if (acct_status_of(&w->acct, i) != RMQ_SUCCESS || current_master(w, g) < 0)
             continue;
         checked++;
         if (!(acct_stored_mask(&w->acct, i) & mask[g]))
@@ -336,9 +336,9 @@ static void rmq_metrics(void *wp, struct scenario *sc, cJSON *root)
     cJSON_AddNumberToObject(m, "duplicates", (double)w->acct.duplicates);
     cJSON_AddNumberToObject(m, "acked_unconsumed", (double)acct_acked_unconsumed(&w->acct));
     cJSON *status = cJSON_AddObjectToObject(m, "status");
-    for (int i = 0; i < 32; i++)
+    for (int i = 0; i < ACCT_STATUSES; i++)
         if (w->acct.status_count[i])
-            cJSON_AddNumberToObject(status, rmq_status_name(i - 16), (double)w->acct.status_count[i]);
+            cJSON_AddNumberToObject(status, rmq_status_name(i - ACCT_STATUS_BIAS), (double)w->acct.status_count[i]);
 
     cJSON *groups = cJSON_AddArrayToObject(root, "groups");
     for (int gi = 0; gi < w->ngroups; gi++) {

@@ -129,11 +129,16 @@ struct rmq_group {
     uint64_t lag_samples;
 };
 
+/* Send statuses as counter indexes: RocketMQ's codes (0..55) and the client's own (-1, -2). */
+#define ACCT_STATUS_BIAS 8
+#define ACCT_STATUS_INDEX(s) ((unsigned)((s) + ACCT_STATUS_BIAS) & 0x3fu)
+#define ACCT_STATUSES 64
+
 struct acct {
     uint32_t *fate;             /* per message id, see acct.c */
     uint32_t n, cap;
     uint64_t sent, acked, send_failed, consumed, duplicates;
-    uint64_t status_count[32];
+    uint64_t status_count[ACCT_STATUSES];
     uint64_t consumed_by_group[RMQ_MAX_GROUPS];   /* distinct messages of each group consumed */
 };
 

@@ -202,7 +202,7 @@ START_TEST(sync_master_loses_nothing)
     struct rmq_world *w = rmq_world_get(sc.w);
     sim_run(sc.sim, 60 * SIM_S);
     ck_assert_uint_eq(acked_not_on(&w->acct, 1), 0);
-    ck_assert_uint_gt(w->acct.status_count[RMQ_SUCCESS + 16], 100000);
+    ck_assert_uint_gt(w->acct.status_count[ACCT_STATUS_INDEX(RMQ_SUCCESS)], 100000);
     sim_run(sc.sim, 300 * SIM_S);
     cJSON *m = metrics(&sc);
     ck_assert_double_eq(num(m, "messages.acked_lost"), 0);
@@ -221,7 +221,7 @@ START_TEST(sync_master_without_slave)
     load(&sc, world_json("\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_process\", \"node\": \"broker-a-1\"}]"), sets, 1);
     struct rmq_world *w = rmq_world_get(sc.w);
     sim_run(sc.sim, 60 * SIM_S);
-    ck_assert_uint_gt(w->acct.status_count[RMQ_SLAVE_NOT_AVAILABLE + 16], 3000);
+    ck_assert_uint_gt(w->acct.status_count[ACCT_STATUS_INDEX(RMQ_SLAVE_NOT_AVAILABLE)], 3000);
     ck_assert_uint_eq(w->acct.send_failed, 0);
     scenario_free(&sc);
 }
