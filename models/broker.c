@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "models/broker_int.h"
+#include "models/raft.h"
 #include "models/redirect.h"
 
 #define OFFSET_NONE UINT64_MAX
@@ -43,6 +44,22 @@ static int wait_push(struct broker *b, const struct put_wait *w)
     }
     *wait_at(b, b->waits_n++) = *w;
     return 0;
+}
+
+int broker_wait_push(struct broker *b, const struct put_wait *w) { return wait_push(b, w); }
+
+struct put_wait *broker_wait_head(struct broker *b) { return b->waits_n ? wait_at(b, 0) : NULL; }
+
+void broker_wait_pop(struct broker *b)
+{
+    b->waits_head = (b->waits_head + 1) % b->waits_cap;
+    b->waits_n--;
+}
+
+/* What consumers may read of queue q: everything in classic HA, the committed part on DLedger. */
+static uint64_t visible_qoff(const struct broker *b, int q)
+{
+    return b->raft ? b->committed_qoff[q] : cl_next_qoff(&b->cl, q);
 }
 
 static void start_fsync(struct broker *b)
@@ -125,7 +142,7 @@ static void held_check(struct broker *b, int queue, int timeouts)
         struct held_pull *h = &b->held[i];
         if (!h->in_use || (queue >= 0 && h->req.queue != queue))
             continue;
-        int news = cl_next_qoff(&b->cl, h->req.queue) > h->req.qoffset;
+        int news = visible_qoff(b, h->req.queue) > h->req.qoffset;
         if (news || (timeouts && now >= h->deadline)) {
             struct held_pull copy = *h;
             held_remove(b, i);
@@ -161,9 +178,15 @@ static void hold(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req
 
 /* ---- requests ---- */
 
+void broker_wake_pulls(struct broker *b, int queue) { held_check(b, queue, 0); }
+
 static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req)
 {
     struct rmq_world *w = b->base.w;
+    if (b->raft) {
+        dl_send(b, ctx, req);
+        return;
+    }
     /* DefaultMessageStore.putMessage: a slave refuses writes (R44 l.311-318). */
     if (b->role == RMQ_SLAVE) {
         rpc_reply(b->n, ctx, RMQ_SERVICE_NOT_AVAILABLE, NULL, 0, 0);
@@ -231,9 +254,9 @@ static void handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
     struct redirect_in in = {
         .is_slave = b->role == RMQ_SLAVE, .slave_read_enable = b->cfg.slave_read_enable,
         .which_broker_slowly = b->cfg.which_broker_slowly, .group_broker_id = 0,
-        .max_offset_py = b->cl.max_offset, .memory = b->memory,
+        .max_offset_py = b->raft ? b->committed_py : b->cl.max_offset, .memory = b->memory,
     };
-    uint64_t minq = cl_min_qoff(&b->cl, q), maxq = cl_next_qoff(&b->cl, q), bytes = 0;
+    uint64_t minq = cl_min_qoff(&b->cl, q), maxq = visible_qoff(b, q), bytes = 0;
     int cold = 0;
     r.min_qoffset = minq;
     r.max_qoffset = maxq;
@@ -326,7 +349,7 @@ static void handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, 
 
 /* ---- registration and replies ---- */
 
-static void register_all(struct broker *b)
+void broker_register_all(struct broker *b)
 {
     struct rmq_world *w = b->base.w;
     struct rmq_register_req req = {(uint16_t)b->group, (uint16_t)b->id};
@@ -337,6 +360,11 @@ static void register_all(struct broker *b)
 static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
 {
     struct broker *b = n->model;
+    if (tag & BR_RAFT) {
+        if (b->raft)
+            raft_on_reply(b->raft, tag & ~BR_RAFT, status, body, len);
+        return;
+    }
     if (status != RMQ_SUCCESS)
         return;
     if (tag == BR_REGISTER && len >= sizeof(struct rmq_register_resp)) {
@@ -379,14 +407,22 @@ static void broker_start(struct sim_node *n)
         trace_uint(tr, "max_offset", b->cl.max_offset);
         trace_end(tr);
     }
-    /* BrokerController.start: register at once, then every registerNameServerPeriod from 10 s. */
-    if (b->cfg.register_at_start)
-        register_all(b);
     node_timer(n, b->cfg.register_initial, BT(BT_REGISTER, 0));
-    if (b->cfg.flush == RMQ_ASYNC_FLUSH)
-        node_timer(n, b->cfg.flush_interval, BT(BT_FLUSH, 0));
     node_timer(n, b->cfg.hold_check, BT(BT_HOLD_CHECK, 0));
     node_timer(n, b->cfg.offset_persist, BT(BT_OFFSET_PERSIST, 0));
+    if (b->raft) {
+        /* DLedger mode: no registration at start (only on a role change and periodically), DLedger's own
+         * 10 ms flush, metadata sync whenever the broker is a slave. */
+        node_timer(n, b->cfg.dledger_flush_interval, BT(BT_FLUSH, 0));
+        node_timer(n, b->cfg.dledger_sync_period, BT(BT_OFFSET_SYNC, 0));
+        dl_start(b);
+        return;
+    }
+    /* BrokerController.start: register at once, then every registerNameServerPeriod from 10 s. */
+    if (b->cfg.register_at_start)
+        broker_register_all(b);
+    if (b->cfg.flush == RMQ_ASYNC_FLUSH)
+        node_timer(n, b->cfg.flush_interval, BT(BT_FLUSH, 0));
     if (b->role == RMQ_SLAVE)
         node_timer(n, b->cfg.offset_sync_initial, BT(BT_OFFSET_SYNC, 0));
     ha_start(b);
@@ -400,13 +436,20 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     enum broker_timer kind = (enum broker_timer)(tag & 0xff);
     switch (kind) {
     case BT_REGISTER:
-        register_all(b);
+        broker_register_all(b);
         node_timer(n, b->cfg.register_period, tag);
         break;
     case BT_FLUSH: {
         /* FlushRealTimeService: flush when 4 pages are dirty, or everything once per thorough interval. */
         uint64_t dirty = b->cl.max_offset - b->flushed;
         int thorough = node_now(n) - b->last_thorough >= b->cfg.flush_thorough;
+        if (b->raft) {
+            /* DLedgerMmapFileStore's flush service: whatever is dirty, every flushFileInterval. */
+            if (dirty > 0)
+                start_fsync(b);
+            node_timer(n, b->cfg.dledger_flush_interval, tag);
+            break;
+        }
         if (dirty > 0 && (thorough || dirty >= (uint64_t)b->cfg.flush_least_pages * PAGE)) {
             if (thorough)
                 b->last_thorough = node_now(n);
@@ -430,11 +473,17 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     case BT_OFFSET_SYNC:
         if (b->role == RMQ_SLAVE && b->master != SIM_NODE_NONE)
             rpc_call(&b->rpc, b->master, RMQ_GET_ALL_OFFSETS, NULL, 0, 0, b->cfg.request_timeout, BR_OFFSET_SYNC);
-        node_timer(n, b->cfg.offset_sync_period, tag);
+        node_timer(n, b->raft ? b->cfg.dledger_sync_period : b->cfg.offset_sync_period, tag);
         break;
     case BT_HA_MASTER:
     case BT_HA_CLIENT:
         ha_on_timer(b, kind);
+        break;
+    case BT_RAFT:
+        raft_on_timer(b->raft, tag >> 8);
+        break;
+    case BT_ROLE_CHECK:
+        dl_role_check(b);
         break;
     }
 }
@@ -473,6 +522,12 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
     case RMQ_PROBE:
         rpc_reply(n, ctx, RMQ_SUCCESS, NULL, 0, 0);
         break;
+    case RAFT_VOTE:
+    case RAFT_HEARTBEAT:
+    case RAFT_PUSH:
+        if (b->raft)
+            raft_on_request(b->raft, (uint16_t)h.code, ctx, body, len);
+        break;
     default:
         rpc_reply(n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         break;
@@ -492,6 +547,10 @@ static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, 
 {
     struct broker *b = n->model;
     (void)tag;
+    if (file == FILE_META && op == SIM_DISK_FSYNC && b->raft) {
+        dl_meta_synced(b);
+        return;
+    }
     if (file != FILE_COMMITLOG || op != SIM_DISK_FSYNC)
         return;
     b->fsync_inflight = 0;
@@ -522,6 +581,8 @@ static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
         b->flushed = b->cl.max_offset;
     if (kind == SIM_CRASH_HOST)
         b->flushed = b->cl.max_offset;
+    if (b->raft)
+        dl_crash(b, kind);
     b->nhac = 0;
     b->ha_conn = 0;
     b->ha_connecting = 0;
@@ -564,6 +625,11 @@ struct broker *broker_create(struct rmq_world *w, const char *name, int group, i
     }
     b->n = sim_node(w->sim, id);
     rpc_init(&b->rpc, b->n, on_reply);
+    if (cfg->dledger && dl_init(b) < 0) {
+        rpc_free(&b->rpc);
+        free(b);
+        return NULL;
+    }
     return b;
 }
 
@@ -571,6 +637,7 @@ void broker_free(struct broker *b)
 {
     if (!b)
         return;
+    dl_free(b);
     cl_free(&b->cl);
     rpc_free(&b->rpc);
     free(b->waits);
@@ -580,6 +647,7 @@ void broker_free(struct broker *b)
 }
 
 sim_node_id broker_node(const struct broker *b) { return b->n->id; }
+const struct raft *broker_raft(const struct broker *b) { return b->raft; }
 int broker_id(const struct broker *b) { return b->id; }
 enum rmq_role broker_role(const struct broker *b) { return b->role; }
 const struct commitlog *broker_log(const struct broker *b) { return &b->cl; }

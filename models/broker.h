@@ -27,6 +27,9 @@ uint64_t broker_saved_offset(const struct broker *b, int q);
 /* Bytes of the CommitLog made durable by fsync. */
 uint64_t broker_flushed(const struct broker *b);
 
+/* The broker's DLedger member, or NULL in classic HA. */
+const struct raft *broker_raft(const struct broker *b);
+
 /* What an operator does to broker.conf: takes effect at the next start. */
 void broker_reconfigure(struct broker *b, enum rmq_role role, int broker_id);
 

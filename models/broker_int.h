@@ -7,16 +7,18 @@
 #include "models/rpc.h"
 
 #define FILE_COMMITLOG 0
+#define FILE_META 1          /* DLedger's term and vote (MemberState's persisted file) */
 
 /* Timer tags: kind in the low byte, an argument above it. */
 enum broker_timer {
     BT_REGISTER = 1, BT_FLUSH, BT_GROUP_COMMIT, BT_HOLD_CHECK, BT_OFFSET_PERSIST, BT_OFFSET_SYNC,
-    BT_HA_MASTER, BT_HA_CLIENT
+    BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK
 };
 #define BT(kind, arg) ((uint64_t)(kind) | ((uint64_t)(arg) << 8))
 
 /* rpc tags of the broker's own requests. */
 enum broker_req { BR_REGISTER = 1, BR_OFFSET_SYNC };
+#define BR_RAFT (1ULL << 62)   /* rpc tags of the DLedger member carry this bit */
 
 /* A put waiting for its flush (SYNC_FLUSH) and then its slave (SYNC_MASTER). */
 struct put_wait {
@@ -88,7 +90,33 @@ struct broker {
     int ha_connecting;
     sim_time ha_last_read, ha_last_report, ha_retry_at;
     uint64_t ha_reported;
+
+    /* DLedger (cfg.dledger): the member, and what consumers may see (committed entries only) */
+    struct raft *raft;
+    struct raft_check *check;
+    int64_t committed;                      /* committed index as this broker last applied it */
+    uint64_t committed_qoff[RMQ_MAX_QUEUES];
+    uint64_t committed_py;
+    int64_t meta_term, meta_durable_term;   /* term and vote written, and made durable */
+    int meta_vote, meta_durable_vote;
+    int meta_fsync;                         /* an fsync of the meta file is in flight */
+    int role_check_armed;
 };
+
+/* broker_dledger.c */
+int dl_init(struct broker *b);
+void dl_free(struct broker *b);
+void dl_start(struct broker *b);
+void dl_crash(struct broker *b, enum sim_crash_kind kind);
+void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req);
+void dl_meta_synced(struct broker *b);
+void dl_role_check(struct broker *b);
+/* broker.c, for broker_dledger.c */
+void broker_register_all(struct broker *b);
+void broker_wake_pulls(struct broker *b, int queue);
+int broker_wait_push(struct broker *b, const struct put_wait *w);
+struct put_wait *broker_wait_head(struct broker *b);
+void broker_wait_pop(struct broker *b);
 
 /* ha.c */
 void ha_start(struct broker *b);

@@ -53,6 +53,12 @@ static struct cl_entry *entry(const struct commitlog *cl, uint64_t i)
 
 uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff)
 {
+    return cl_append_term(cl, msg, size, queue, qoff, 0);
+}
+
+uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
+                        uint32_t term)
+{
     if (queue >= RMQ_MAX_QUEUES)
         return CL_NONE;
     if (cl->n == cl->cap) {
@@ -81,6 +87,7 @@ uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t q
     e->msg = msg;
     e->size = size;
     e->queue = queue;
+    e->term = term;
     cl->max_offset += size;
     return i;
 }
@@ -136,6 +143,15 @@ void cl_truncate(struct commitlog *cl, uint64_t phy, void (*dropped)(void *ctx, 
     }
     if (cl->n == 0 && phy < cl->max_offset)
         cl->max_offset = phy < cl->min_offset ? cl->min_offset : phy;
+}
+
+void cl_truncate_index(struct commitlog *cl, uint64_t i, void (*dropped)(void *ctx, uint32_t msg), void *ctx)
+{
+    if (i >= cl_end(cl))
+        return;
+    if (i < cl->first)
+        i = cl->first;
+    cl_truncate(cl, entry(cl, i)->offset, dropped, ctx);
 }
 
 void cl_trim(struct commitlog *cl, uint64_t phy)

@@ -17,6 +17,7 @@ struct cl_entry {
     uint32_t msg;              /* the message id (accounting) */
     uint32_t size;             /* stored bytes */
     uint16_t queue;
+    uint32_t term;             /* DLedger: the term the entry was written in (0 in classic HA) */
 };
 
 /* A ring of entry indexes. */
@@ -49,6 +50,11 @@ void cl_reset(struct commitlog *cl, uint64_t offset);
 /* Appends a message at max_offset. qoff is its queue offset: cl_next_qoff() on a master, the master's
  * number on a slave. Returns its entry index, or CL_NONE when out of memory. */
 uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff);
+/* The same with the entry's DLedger term. */
+uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
+                        uint32_t term);
+/* Drops entries from index i on (see cl_truncate). */
+void cl_truncate_index(struct commitlog *cl, uint64_t i, void (*dropped)(void *ctx, uint32_t msg), void *ctx);
 
 /* The entry with index i, or NULL when it is not kept. */
 const struct cl_entry *cl_at(const struct commitlog *cl, uint64_t i);

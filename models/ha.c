@@ -274,7 +274,7 @@ void ha_start(struct broker *b)
     b->ha_connecting = 0;
     b->ha_retry_at = 0;
     b->ha_reported = 0;
-    if (b->role == RMQ_SLAVE)
+    if (b->role == RMQ_SLAVE && !b->raft)
         node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
 }
 

@@ -18,7 +18,7 @@ struct rpc_hdr {
 
 /* Timer tags with this bit belong to the rpc layer: a model's on_timer passes them to rpc_on_timer. */
 #define RPC_TIMER_BIT (1ULL << 63)
-#define RPC_REQ_MAX 64         /* largest request body the layer buffers while connecting */
+#define RPC_REQ_MAX 96         /* largest request body the layer buffers while connecting */
 
 /* The reply handler: status is the response code, or RMQ_TIMEOUT / RMQ_CONN_FAILED; body is NULL then. */
 typedef void (*rpc_reply_fn)(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len);

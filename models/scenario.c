@@ -137,6 +137,13 @@ int scenario_load(struct scenario *sc, const struct run_opts *o, struct conf *c)
         return -1;
     if (fault_load(sc->sim, c, conf_child(sc->root, "faults"), "$.faults", &sc->faults) < 0)
         return -1;
+    for (int i = 0; i < sc->faults.n; i++)
+        if (sc->faults.f[i].symbol && sim_resolve(sc->sim, sc->faults.f[i].symbol) == SIM_NODE_BAD) {
+            char p[64];
+            snprintf(p, sizeof p, "$.faults[%d].node", i);
+            return conf_fail(c, p, "unknown symbolic node \"%s\" (expected \"@master:GROUP\" or \"@slave:GROUP\")",
+                             sc->faults.f[i].symbol);
+        }
     return 0;
 }
 

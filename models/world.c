@@ -8,6 +8,7 @@
 #include "models/broker.h"
 #include "models/consumer.h"
 #include "models/producer.h"
+#include "models/raft_check.h"
 #include "models/scenario.h"
 #include "models/world_int.h"
 
@@ -74,6 +75,67 @@ void world_redirect(struct rmq_world *w, int group, int from_id, int to_id)
         w->g[group].redirects_to_master++;
 }
 
+void world_violation(struct rmq_world *w, const char *invariant, int group, sim_node_id node, int64_t term,
+                     int64_t index)
+{
+    w->invariant_violations++;
+    struct trace *tr = sim_trace(w->sim);
+    if (trace_on(tr, TRACE_EVENTS)) {
+        trace_begin(tr, sim_now(w->sim), node == SIM_NODE_NONE ? "" : sim_node(w->sim, node)->name, "invariant.violation");
+        trace_str(tr, "invariant", invariant);
+        trace_str(tr, "group", group >= 0 ? w->g[group].name : NULL);
+        trace_int(tr, "term", term);
+        trace_int(tr, "index", index);
+        trace_end(tr);
+    }
+    if (w->nviolations >= (int)(sizeof w->violations / sizeof w->violations[0]))
+        return;
+    struct violation *v = &w->violations[w->nviolations++];
+    snprintf(v->invariant, sizeof v->invariant, "%s", invariant);
+    v->group = group;
+    v->node = node;
+    v->term = term;
+    v->index = index;
+    v->t = sim_now(w->sim);
+}
+
+/* After every event: election safety in every DLedger group (the other invariants are checked where the
+ * state they guard changes: appends, truncations, commits, elections). */
+static void after_event(struct sim *s, void *ctx, uint64_t arg)
+{
+    struct rmq_world *w = ctx;
+    (void)s;
+    (void)arg;
+    for (int gi = 0; gi < w->ngroups; gi++)
+        if (w->g[gi].check)
+            raft_check_event(w->g[gi].check);
+}
+
+/* "@master:GROUP" is the group's master now, "@slave:GROUP" its first live slave. */
+static sim_node_id resolve(void *ctx, const char *name)
+{
+    struct rmq_world *w = ctx;
+    int want_master;
+    if (strncmp(name, "@master:", 8) == 0)
+        want_master = 1;
+    else if (strncmp(name, "@slave:", 7) == 0)
+        want_master = 0;
+    else
+        return SIM_NODE_BAD;
+    const char *group = name + (want_master ? 8 : 7);
+    for (int gi = 0; gi < w->ngroups; gi++) {
+        struct rmq_group *g = &w->g[gi];
+        if (strcmp(g->name, group) != 0)
+            continue;
+        for (int r = 0; r < g->n; r++)
+            if (sim_node(w->sim, g->node[r])->state == SIM_NODE_UP &&
+                (broker_role(g->broker[r]) != RMQ_SLAVE) == want_master)
+                return g->node[r];
+        return SIM_NODE_NONE;
+    }
+    return SIM_NODE_BAD;
+}
+
 /* ---- the scenario world ---- */
 
 struct rmq_state {
@@ -130,9 +192,16 @@ static void trim(struct rmq_world *w, int gi, int master)
             }
         }
     }
-    if (safe > 0)
-        for (int r = 0; r < g->n; r++)
+    if (safe > 0) {
+        uint64_t first = UINT64_MAX;
+        for (int r = 0; r < g->n; r++) {
             broker_trim(g->broker[r], safe);
+            if (broker_log(g->broker[r])->first < first)
+                first = broker_log(g->broker[r])->first;
+        }
+        if (g->check && first != UINT64_MAX)
+            raft_check_trim(g->check, first);
+    }
 }
 
 static void rmq_sample(void *wp, struct scenario *sc)
@@ -211,9 +280,15 @@ static void *rmq_load(struct scenario *sc, struct conf *c)
         conf_fail(c, "$", "out of memory building the nodes");
         goto fail;
     }
-    for (int gi = 0; gi < st->w.ngroups; gi++)
+    int dledger = 0;
+    for (int gi = 0; gi < st->w.ngroups; gi++) {
         if (st->w.g[gi].n - 1 > st->max_slaves)
             st->max_slaves = st->w.g[gi].n - 1;
+        dledger |= st->w.g[gi].cfg.dledger;
+    }
+    if (dledger)
+        sim_set_after_event(sc->sim, after_event, &st->w);
+    sim_set_resolver(sc->sim, resolve, &st->w);
     const char *cols[64];
     static char names[RMQ_MAX_REPLICAS][2][24];
     int k = 0;
@@ -272,15 +347,17 @@ static void add_ms(cJSON *o, const char *k, sim_time t)
         cJSON_AddNumberToObject(o, k, ms_or_null(t));
 }
 
-/* SYNC_MASTER promises that a put answered SUCCESS is on a slave: check every such message against the
- * group's live master at the end. Returns the number checked; records violations. */
+/* SYNC_MASTER promises that a put answered SUCCESS is on a slave, and DLedger that it is on a quorum:
+ * check every such message against the group's live master at the end. Returns the number checked;
+ * records violations. */
 static uint64_t check_sync_master(struct rmq_world *w, const unsigned *mask, cJSON *violations)
 {
     uint64_t checked = 0;
     uint64_t bad[RMQ_MAX_GROUPS] = {0};
     for (uint32_t i = 0; i < w->acct.n; i++) {
         int g = acct_group_of(&w->acct, i);
-        if (g < 0 || acct_result_of(&w->acct, i) != ACCT_ACKED || w->g[g].cfg.role != RMQ_SYNC_MASTER)
+        if (g < 0 || acct_result_of(&w->acct, i) != ACCT_ACKED ||
+            (w->g[g].cfg.role != RMQ_SYNC_MASTER && !w->g[g].cfg.dledger))
             continue;
         if (acct_status_of(&w->acct, i) != RMQ_SUCCESS || current_master(w, g) < 0)
             continue;
@@ -291,7 +368,7 @@ static uint64_t check_sync_master(struct rmq_world *w, const unsigned *mask, cJS
     for (int g = 0; g < w->ngroups; g++)
         if (bad[g]) {
             cJSON *v = cJSON_CreateObject();
-            cJSON_AddStringToObject(v, "invariant", "sync_master_acked_on_slave");
+            cJSON_AddStringToObject(v, "invariant", w->g[g].cfg.dledger ? "acked_message_lost" : "sync_master_acked_on_slave");
             cJSON_AddStringToObject(v, "group", w->g[g].name);
             cJSON_AddNumberToObject(v, "messages", (double)bad[g]);
             cJSON_AddNumberToObject(v, "t_ms", sim_time_to_ms(sim_now(w->sim)));
@@ -325,7 +402,10 @@ static void rmq_metrics(void *wp, struct scenario *sc, cJSON *root)
     (void)sc;
     close_outages(w);
     alive_masks(w, mask);
-    cJSON_AddStringToObject(root, "ha", "master_slave");
+    int dledger = 0;
+    for (int gi = 0; gi < w->ngroups; gi++)
+        dledger |= w->g[gi].cfg.dledger;
+    cJSON_AddStringToObject(root, "ha", dledger ? "dledger" : "master_slave");
 
     cJSON *m = cJSON_AddObjectToObject(root, "messages");
     cJSON_AddNumberToObject(m, "sent", (double)w->acct.sent);
@@ -375,7 +455,19 @@ static void rmq_metrics(void *wp, struct scenario *sc, cJSON *root)
     }
     cJSON *inv = cJSON_AddObjectToObject(root, "invariants");
     cJSON *viol = cJSON_CreateArray();
-    uint64_t checked = check_sync_master(w, mask, viol);
+    for (int i = 0; i < w->nviolations; i++) {
+        const struct violation *v = &w->violations[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "invariant", v->invariant);
+        cJSON_AddStringToObject(o, "group", v->group >= 0 ? w->g[v->group].name : "");
+        cJSON_AddStringToObject(o, "node", v->node == SIM_NODE_NONE ? "" : sim_node(w->sim, v->node)->name);
+        cJSON_AddNumberToObject(o, "term", (double)v->term);
+        cJSON_AddNumberToObject(o, "index", (double)v->index);
+        cJSON_AddNumberToObject(o, "t_ms", sim_time_to_ms(v->t));
+        cJSON_AddNumberToObject(o, "seed", (double)sim_seed(w->sim));
+        cJSON_AddItemToArray(viol, o);
+    }
+    uint64_t checked = check_sync_master(w, mask, viol) + w->invariant_checks;
     cJSON_AddNumberToObject(inv, "checked", (double)checked);
     cJSON_AddItemToObject(inv, "violations", viol);
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "models/raft.h"
 #include "models/rmq.h"
 #include "sim/dist.h"
 #include "sim/sim.h"
@@ -52,6 +53,12 @@ struct broker_cfg {
     sim_time offset_persist;    /* flushConsumerOffsetInterval 5000 ms */
     sim_time offset_sync_initial;   /* SlaveSynchronize: 10000 ms */
     sim_time offset_sync_period;    /* then every 60000 ms */
+    /* DLedger (enableDLegerCommitLog) */
+    int dledger;                /* the group replicates with DLedger instead of classic HA */
+    struct raft_cfg raft;
+    sim_time dledger_flush_interval;   /* flushFileInterval 10 ms */
+    sim_time dledger_sync_period;      /* metadata sync of a DLedger slave: 3000 ms */
+    sim_time role_check_interval;      /* DLedgerRoleChangeHandler polls the new leader's catch-up: 100 ms */
 };
 
 enum rate_kind { RATE_CONSTANT, RATE_POISSON };
@@ -102,6 +109,7 @@ struct nameserver;
 struct producer;
 struct consumer;
 struct operator_;
+struct raft_check;
 
 struct rmq_group {
     char name[32];
@@ -123,6 +131,7 @@ struct rmq_group {
     /* the failover timeline (the first master crash) */
     sim_time crash, detected, promoted, first_write;
     sim_node_id new_master;
+    struct raft_check *check;           /* DLedger invariants (NULL for classic HA) */
     /* lag, sampled */
     uint64_t lag_max_msgs, lag_max_bytes;
     double lag_sum_msgs;
@@ -157,7 +166,20 @@ struct rmq_world {
     struct operator_ *op;
     struct acct acct;
     int invariant_violations;
+    uint64_t invariant_checks;
+    struct violation {
+        char invariant[32];
+        int group;
+        sim_node_id node;
+        int64_t term, index;
+        sim_time t;
+    } violations[64];
+    int nviolations;
 };
+
+/* Records a broken invariant (the first 64 are kept for metrics.json). */
+void world_violation(struct rmq_world *w, const char *invariant, int group, sim_node_id node, int64_t term,
+                     int64_t index);
 
 /* Every RocketMQ model's state starts with this, so any node leads to its world. */
 enum rmq_kind { RMQ_NAMESERVER, RMQ_BROKER, RMQ_PRODUCER, RMQ_CONSUMER, RMQ_OPERATOR };

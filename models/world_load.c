@@ -11,6 +11,7 @@
 #include "models/nameserver.h"
 #include "models/operator.h"
 #include "models/producer.h"
+#include "models/raft_check.h"
 #include "models/world_int.h"
 
 #define MAX_DAY_MS 86400000.0
@@ -19,6 +20,8 @@
 static const char *const roles[] = {"ASYNC_MASTER", "SYNC_MASTER", "SLAVE", NULL};
 static const char *const flushes[] = {"ASYNC_FLUSH", "SYNC_FLUSH", NULL};
 static const char *const arrivals[] = {"constant", "poisson", NULL};
+static const char *const has[] = {"master_slave", "dledger", NULL};
+static const char *const elections[] = {"dledger", "raft", NULL};
 
 /* ---- defaults (REFERENCE.md; the README's scenario reference lists the same) ---- */
 
@@ -61,6 +64,25 @@ void world_defaults(struct world_cfg *c)
     b->offset_persist = 5 * SIM_S;
     b->offset_sync_initial = 10 * SIM_S;
     b->offset_sync_period = 60 * SIM_S;
+    b->dledger = 0;
+    b->raft.election = RAFT_ELECTION_DLEDGER;
+    b->raft.heartbeat = 2000 * SIM_MS;
+    b->raft.max_heartbeat_leak = 3;
+    b->raft.min_vote_interval = 300 * SIM_MS;
+    b->raft.max_vote_interval = 1000 * SIM_MS;
+    b->raft.max_pending_requests = 10000;
+    b->raft.max_wait_ack = 2500 * SIM_MS;
+    b->raft.max_push_timeout = 1000 * SIM_MS;
+    b->raft.max_pending_push = 1000;
+    b->raft.tick = 10 * SIM_MS;
+    b->raft.rpc_timeout = 3 * SIM_S;
+    b->raft.election_min = 150 * SIM_MS;
+    b->raft.election_max = 300 * SIM_MS;
+    b->raft.raft_heartbeat = 50 * SIM_MS;
+    b->raft.commit_current_term_only = 0;
+    b->dledger_flush_interval = 10 * SIM_MS;
+    b->dledger_sync_period = 3 * SIM_S;
+    b->role_check_interval = 100 * SIM_MS;
 
     struct producer_cfg *p = &c->producer;
     p->rate = 1000;
@@ -131,6 +153,24 @@ static const struct field broker_fields[] = {
     BF("flush_consumer_offset_interval_ms", F_TIME, offset_persist, 1, MAX_DAY_MS),
     BF("slave_offset_sync_initial_delay_ms", F_TIME, offset_sync_initial, 0, MAX_DAY_MS),
     BF("slave_offset_sync_period_ms", F_TIME, offset_sync_period, 1, MAX_DAY_MS),
+    {"ha", F_ENUM, offsetof(struct broker_cfg, dledger), 0, 0, has},
+    {"election", F_ENUM, offsetof(struct broker_cfg, raft.election), 0, 0, elections},
+    BF("heart_beat_time_interval_ms", F_TIME, raft.heartbeat, 1, MAX_DAY_MS),
+    BF("max_heart_beat_leak", F_INT, raft.max_heartbeat_leak, 1, 1000),
+    BF("min_vote_interval_ms", F_TIME, raft.min_vote_interval, 0, MAX_DAY_MS),
+    BF("max_vote_interval_ms", F_TIME, raft.max_vote_interval, 1, MAX_DAY_MS),
+    BF("max_pending_requests_num", F_INT, raft.max_pending_requests, 1, 10000000),
+    BF("max_wait_ack_time_ms", F_TIME, raft.max_wait_ack, 1, MAX_DAY_MS),
+    BF("max_push_time_out_ms", F_TIME, raft.max_push_timeout, 1, MAX_DAY_MS),
+    BF("max_pending_push", F_INT, raft.max_pending_push, 1, 1000000),
+    BF("state_maintainer_interval_ms", F_TIME, raft.tick, 1, 60000),
+    BF("raft_election_timeout_min_ms", F_TIME, raft.election_min, 1, MAX_DAY_MS),
+    BF("raft_election_timeout_max_ms", F_TIME, raft.election_max, 1, MAX_DAY_MS),
+    BF("raft_heartbeat_interval_ms", F_TIME, raft.raft_heartbeat, 1, MAX_DAY_MS),
+    BF("commit_current_term_only", F_BOOL, raft.commit_current_term_only, 0, 1),
+    BF("flush_file_interval_ms", F_TIME, dledger_flush_interval, 1, MAX_DAY_MS),
+    BF("dledger_slave_sync_period_ms", F_TIME, dledger_sync_period, 1, MAX_DAY_MS),
+    BF("role_change_check_interval_ms", F_TIME, role_check_interval, 1, MAX_DAY_MS),
 };
 
 #define PF(k, t, f, lo, hi) {k, t, offsetof(struct producer_cfg, f), lo, hi, NULL}
@@ -267,6 +307,15 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
             return conf_fail(c, conf_path_key(q, sizeof q, p, "name"),
                              "\"%s\" is not a usable group name: 1 to 24 letters, digits, '-' or '_'", name);
         }
+        if (gc->broker.dledger && gc->broker.raft.max_vote_interval < gc->broker.raft.min_vote_interval) {
+            char q[512];
+            return conf_fail(c, conf_path_key(q, sizeof q, p, "max_vote_interval_ms"), "is below min_vote_interval_ms");
+        }
+        if (gc->broker.dledger && gc->broker.raft.election_max < gc->broker.raft.election_min) {
+            char q[512];
+            return conf_fail(c, conf_path_key(q, sizeof q, p, "raft_election_timeout_max_ms"),
+                             "is below raft_election_timeout_min_ms");
+        }
         if (gc->broker.role == RMQ_SLAVE) {
             char q[512];
             return conf_fail(c, conf_path_key(q, sizeof q, p, "role"),
@@ -338,6 +387,8 @@ int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc)
         g->unavail_since = g->read_unavail_since = -1;
         g->crash = g->detected = g->promoted = g->first_write = -1;
         g->new_master = SIM_NODE_NONE;
+        if (g->cfg.dledger && !(g->check = raft_check_new(w, gi)))
+            return -1;
         for (int r = 0; r < g->n; r++) {
             snprintf(name, sizeof name, "%s-%d", gc->name, r);
             if (!(g->broker[r] = broker_create(w, name, gi, r, r, &gc->broker)))
@@ -364,9 +415,11 @@ void world_destroy(struct rmq_world *w)
 {
     for (int i = 0; w->nss && i < w->nns; i++)
         nameserver_free(w->nss[i]);
-    for (int gi = 0; w->g && gi < w->ngroups; gi++)
+    for (int gi = 0; w->g && gi < w->ngroups; gi++) {
         for (int r = 0; r < w->g[gi].n; r++)
             broker_free(w->g[gi].broker[r]);
+        raft_check_free(w->g[gi].check);
+    }
     for (int i = 0; w->producers && i < w->nproducers; i++)
         producer_free(w->producers[i]);
     for (int i = 0; w->consumers && i < w->nconsumers; i++)

@@ -35,6 +35,19 @@ static void trace_fault(struct sim *s, const struct fault *f, const char *what)
 
 void fault_apply(struct sim *s, const struct fault *f)
 {
+    if (f->symbol) {
+        /* Resolved now; the resolution is kept so an automatic restart finds the same node. */
+        sim_node_id id = sim_resolve(s, f->symbol);
+        if (id == SIM_NODE_NONE || id == SIM_NODE_BAD) {
+            if (trace_on(sim_trace(s), TRACE_EVENTS)) {
+                trace_begin(sim_trace(s), sim_now(s), "", "fault.unresolved");
+                trace_str(sim_trace(s), "node", f->symbol);
+                trace_end(sim_trace(s));
+            }
+            return;
+        }
+        ((struct fault *)f)->node = id;
+    }
     switch (f->op) {
     case FAULT_CRASH_PROCESS:
     case FAULT_CRASH_HOST:
@@ -84,7 +97,7 @@ static void on_fault(struct sim *s, void *ctx, uint64_t arg)
     if (f->op == FAULT_PARTITION) {
         cut_sets(s, f, 0);
         trace_fault(s, f, "heal");
-    } else {
+    } else if (f->node != SIM_NODE_NONE) {
         sim_restart(s, f->node);
     }
 }
@@ -102,12 +115,19 @@ static sim_node_id node_by_name(struct sim *s, struct conf *c, const cJSON *v, c
     return id;
 }
 
-static sim_node_id node_key(struct sim *s, struct conf *c, const cJSON *obj, const char *path, const char *key)
+static sim_node_id node_key(struct sim *s, struct conf *c, const cJSON *obj, const char *path, const char *key,
+                            char **symbol)
 {
     char p[512];
     const cJSON *v = conf_child(obj, key);
     if (!v) {
         conf_fail(c, path, "missing \"%s\"", key);
+        return SIM_NODE_NONE;
+    }
+    if (symbol && cJSON_IsString(v) && v->valuestring[0] == '@') {
+        *symbol = strdup(v->valuestring);
+        if (!*symbol)
+            conf_fail(c, path, "out of memory");
         return SIM_NODE_NONE;
     }
     return node_by_name(s, c, v, conf_path_key(p, sizeof p, path, key));
@@ -165,12 +185,12 @@ static int parse_one(struct sim *s, struct conf *c, const cJSON *v, const char *
     case FAULT_CRASH_PROCESS:
     case FAULT_CRASH_HOST:
     case FAULT_RESTART:
-        f->node = node_key(s, c, v, p, "node");
+        f->node = node_key(s, c, v, p, "node", &f->symbol);
         conf_time(c, v, p, "duration_ms", 0, 0, 365LL * 86400 * SIM_S, &f->duration);
         break;
     case FAULT_PAUSE:
     case FAULT_DISK_STALL:
-        f->node = node_key(s, c, v, p, "node");
+        f->node = node_key(s, c, v, p, "node", &f->symbol);
         if (!conf_child(v, "duration_ms"))
             return conf_fail(c, p, "missing \"duration_ms\"");
         conf_time(c, v, p, "duration_ms", 0, 1, 365LL * 86400 * SIM_S, &f->duration);
@@ -186,8 +206,8 @@ static int parse_one(struct sim *s, struct conf *c, const cJSON *v, const char *
         break;
     case FAULT_LINK: {
         char q[512];
-        f->from = node_key(s, c, v, p, "from");
-        f->to = node_key(s, c, v, p, "to");
+        f->from = node_key(s, c, v, p, "from", NULL);
+        f->to = node_key(s, c, v, p, "to", NULL);
         conf_bool(c, v, p, "both_ways", 1, &f->both_ways);
         const cJSON *lat = conf_child(v, "latency");
         if (lat && !c->failed) {
@@ -248,6 +268,7 @@ void fault_plan_free(struct fault_plan *plan)
     for (int i = 0; i < plan->n; i++) {
         free(plan->f[i].a);
         free(plan->f[i].b);
+        free(plan->f[i].symbol);
         if (plan->f[i].has_latency)
             sim_dist_free(&plan->f[i].latency);
     }

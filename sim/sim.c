@@ -353,6 +353,19 @@ int sim_hook_at(struct sim *s, sim_time t, int hook, uint64_t arg)
     return 0;
 }
 
+void sim_set_resolver(struct sim *s, sim_resolve_fn fn, void *ctx)
+{
+    s->resolver = fn;
+    s->resolver_ctx = ctx;
+}
+
+sim_node_id sim_resolve(struct sim *s, const char *name)
+{
+    if (name[0] != '@')
+        return sim_node_find(s, name);
+    return s->resolver ? s->resolver(s->resolver_ctx, name) : SIM_NODE_NONE;
+}
+
 void sim_set_after_event(struct sim *s, sim_hook_fn fn, void *ctx)
 {
     s->after_event = fn;

@@ -19,6 +19,7 @@ typedef uint64_t sim_timer;   /* a timer handle: slot and generation; 0 is never
 typedef uint32_t sim_conn;    /* a connection id; 0 is never a connection */
 
 #define SIM_NODE_NONE UINT32_MAX
+#define SIM_NODE_BAD (UINT32_MAX - 1)   /* a resolver's answer to a symbolic name it does not know */
 
 /* A message as its receiver sees it; valid only during on_message. */
 struct sim_msg {
@@ -106,6 +107,13 @@ void sim_set_after_event(struct sim *s, sim_hook_fn fn, void *ctx);
 /* The trace every module writes to (level off unless the caller opened one). */
 struct trace *sim_trace(struct sim *s);
 void sim_set_trace(struct sim *s, struct trace *tr);
+
+/* Symbolic node names in fault schedules ("@..."): the models resolve them when the fault happens (for
+ * instance to whichever node holds a role at that moment). fn returns SIM_NODE_NONE when nothing fits
+ * now, SIM_NODE_BAD when the name means nothing. */
+typedef sim_node_id (*sim_resolve_fn)(void *ctx, const char *name);
+void sim_set_resolver(struct sim *s, sim_resolve_fn fn, void *ctx);
+sim_node_id sim_resolve(struct sim *s, const char *name);
 
 /* Engine-wide random stream for a purpose (faults, workload generators that belong to no node). */
 struct sim_rng *sim_rng(struct sim *s, const char *purpose);

@@ -72,6 +72,8 @@ struct sim {
     int nhooks;
     sim_hook_fn after_event;
     void *after_ctx;
+    sim_resolve_fn resolver;
+    void *resolver_ctx;
 
     struct pool_buf *pool[POOL_CLASSES];
 
