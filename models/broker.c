@@ -556,7 +556,8 @@ static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, 
     b->fsync_inflight = 0;
     if (b->fsync_target > b->flushed)
         b->flushed = b->fsync_target;
-    if (b->waits_n)
+    /* Puts waiting on the flush: classic only (on DLedger they wait for the quorum, in the member). */
+    if (b->waits_n && !b->raft)
         process_waits(b);
 }
 

@@ -680,6 +680,7 @@ static int accept_leader(struct raft *r, int64_t term, int leader)
 
 static void handle_push(struct raft *r, const struct push_req *q, struct push_resp *a)
 {
+    int advance_commit = 0;   /* only where the log is known to agree with the leader's up to its end */
     a->term = r->term;
     a->index = q->has_entry ? q->e.index : -1;
     a->code = accept_leader(r, q->term, q->leader);
@@ -693,7 +694,8 @@ static void handle_push(struct raft *r, const struct push_req *q, struct push_re
                 break;
             }
             if (q->e.index <= end) {
-                /* Already here (a resend): fine if it is the same entry, else the logs diverge. */
+                /* Already here (a resend): fine if it is the same entry, else the logs diverge
+                 * (EntryHandler.checkAbnormalFuture). */
                 if (raft_term_at(r, q->e.index) != (int64_t)q->e.term)
                     a->code = D_INCONSISTENT_STATE;
                 break;
@@ -703,37 +705,44 @@ static void handle_push(struct raft *r, const struct push_req *q, struct push_re
                 break;
             }
             r->io.appended(r->io.host, cl_at(r->log, (uint64_t)q->e.index));
+            advance_commit = 1;
             break;
         case PUSH_COMPARE:
             if (!q->has_entry || raft_term_at(r, q->e.index) != (int64_t)q->e.term ||
                 cl_at(r->log, (uint64_t)q->e.index)->msg != q->e.msg)
                 a->code = D_INCONSISTENT_STATE;
             break;
-        case PUSH_TRUNCATE:
-            /* DLedgerStore.truncate: keep everything before the entry, then write the entry itself. */
+        case PUSH_TRUNCATE: {
+            /* DLedgerStore.truncate: the log ends with the leader's entry at this index. */
             if (!q->has_entry || q->e.index > end + 1) {
                 a->code = D_INCONSISTENT_STATE;
                 break;
             }
-            if (q->e.index <= end) {
-                r->io.truncated(r->io.host, q->e.index);
-                cl_truncate_index(r->log, (uint64_t)q->e.index, NULL, NULL);
+            const struct cl_entry *here = cl_at(r->log, (uint64_t)q->e.index);
+            int same = here && here->term == q->e.term && here->msg == q->e.msg;
+            int64_t cut = same ? q->e.index + 1 : q->e.index;
+            if (cut <= end) {
+                r->io.truncated(r->io.host, cut);
+                cl_truncate_index(r->log, (uint64_t)cut, NULL, NULL);
             }
-            if (cl_append_term(r->log, q->e.msg, q->e.size, q->e.queue, q->e.qoff, q->e.term) == CL_NONE) {
-                a->code = D_INCONSISTENT_STATE;
-                break;
+            if (!same) {
+                if (cl_append_term(r->log, q->e.msg, q->e.size, q->e.queue, q->e.qoff, q->e.term) == CL_NONE) {
+                    a->code = D_INCONSISTENT_STATE;
+                    break;
+                }
+                r->io.appended(r->io.host, cl_at(r->log, (uint64_t)q->e.index));
             }
-            r->io.appended(r->io.host, cl_at(r->log, (uint64_t)q->e.index));
-            /* Keep only what agrees: a truncation never leaves entries past the leader's. */
+            advance_commit = 1;
+            break;
+        }
+        case PUSH_COMMIT:
+            advance_commit = 1;
             break;
         default:
             break;
         }
-        if (a->code == D_SUCCESS && q->commit >= 0) {
-            int64_t c = q->commit < raft_end(r) ? q->commit : raft_end(r);
-            if (q->type != PUSH_COMMIT || c <= raft_end(r))
-                set_committed(r, c);
-        }
+        if (a->code == D_SUCCESS && advance_commit && q->commit >= 0)
+            set_committed(r, q->commit < raft_end(r) ? q->commit : raft_end(r));
     }
     a->begin = r->log->n ? (int64_t)r->log->first : -1;
     a->end = raft_end(r);

@@ -38,7 +38,7 @@ static sim_node_id node_ref(struct sim *s, struct conf *c, const cJSON *obj, con
 int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
 {
     static const char *const keys[] = {"latency", "loss", "bandwidth_mbit_per_s", "connect_timeout_ms",
-                                       "retransmit_ms", "links", NULL};
+                                       "retransmit_ms", "tcp_timeout_ms", "links", NULL};
     static const char *const link_keys[] = {"from", "to", "both_ways", "latency", "loss",
                                             "bandwidth_mbit_per_s", NULL};
     struct net_config *cfg = &s->net.cfg;
@@ -55,6 +55,7 @@ int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
     conf_time(c, obj, path, "connect_timeout_ms", cfg->connect_timeout, 1 * SIM_MS, 600 * SIM_S,
               &cfg->connect_timeout);
     conf_time(c, obj, path, "retransmit_ms", cfg->retransmit, 1 * SIM_MS, 600 * SIM_S, &cfg->retransmit);
+    conf_time(c, obj, path, "tcp_timeout_ms", cfg->tcp_timeout, 1 * SIM_MS, 86400 * SIM_S, &cfg->tcp_timeout);
     const cJSON *links = conf_child(obj, "links");
     if (links) {
         conf_path_key(p, sizeof p, path, "links");

@@ -18,6 +18,7 @@ void net_config_default(struct net_config *cfg)
     cfg->def.bandwidth = 10e9 / 8;     /* 10 Gbit/s */
     cfg->connect_timeout = 3000 * SIM_MS;
     cfg->retransmit = 200 * SIM_MS;
+    cfg->tcp_timeout = 924600 * SIM_MS;
 }
 
 int net_init(struct net *n)
@@ -31,8 +32,22 @@ int net_init(struct net *n)
     return 0;
 }
 
+static void held_free(struct conn_rec *r, int d)
+{
+    while (r->held[d]) {
+        struct held_seg *h = r->held[d];
+        r->held[d] = h->next;
+        free(h);
+    }
+    r->held_tail[d] = NULL;
+}
+
 void net_free(struct net *n)
 {
+    for (uint32_t c = 1; c < n->nconns; c++) {
+        held_free(&n->conns[c], 0);
+        held_free(&n->conns[c], 1);
+    }
     sim_dist_free(&n->cfg.def.latency);
     for (int i = 0; i < n->ncfgs; i++)
         sim_dist_free(&n->cfgs[i].latency);
@@ -229,13 +244,95 @@ static void conn_notify(struct sim *s, sim_time at, sim_node_id to, sim_conn c, 
 
 /* Tells `to` that the other side of c is gone, after what that side already sent (same link, FIFO).
  * Nothing arrives over a cut link or a broken stream: then the peer finds out by its own timeouts. */
+static int hold(struct sim *s, sim_conn c, int d, uint16_t type, const void *payload, uint32_t len, uint64_t wire);
+
 static void conn_send_close(struct sim *s, sim_node_id from, sim_node_id to, sim_conn c)
 {
     sim_time at;
-    if (s->net.conns[c].broken)
+    struct conn_rec *r = &s->net.conns[c];
+    int d = r->a == from ? 0 : 1;
+    if (r->broken)
         return;
-    if (transmit(s, from, to, s->now, 64, 1, conn_fifo(&s->net.conns[c], from), &at) == TX_OK)
+    if (r->held[d]) {
+        hold(s, c, d, HELD_FIN, NULL, 0, 64);   /* after the data still waiting */
+        return;
+    }
+    switch (transmit(s, from, to, s->now, 64, 1, conn_fifo(r, from), &at)) {
+    case TX_OK:
         conn_notify(s, at, to, c, SIM_CONN_CLOSED, 0);
+        break;
+    case TX_CUT:
+        hold(s, c, d, HELD_FIN, NULL, 0, 64);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Keeps a segment for retransmission; the first one held starts the backoff. */
+static int hold(struct sim *s, sim_conn c, int d, uint16_t type, const void *payload, uint32_t len, uint64_t wire)
+{
+    struct conn_rec *r = &s->net.conns[c];
+    struct held_seg *h = malloc(sizeof *h + len);
+    if (!h)
+        return -1;
+    h->next = NULL;
+    h->type = type;
+    h->len = len;
+    h->wire = wire;
+    if (len)
+        memcpy(h->data, payload, len);
+    if (r->held[d]) {
+        r->held_tail[d]->next = h;
+    } else {
+        r->held[d] = h;
+        r->stall_since[d] = s->now;
+        r->rto[d] = s->net.cfg.retransmit;
+        sim_hook_at(s, s->now + r->rto[d], s->net.retx_hook, ((uint64_t)c << 1) | (uint64_t)d);
+    }
+    r->held_tail[d] = h;
+    s->stats.msgs_dropped_cut++;
+    return 0;
+}
+
+/* A retransmission timer: deliver what the healed path lets through, in order; back off while it is
+ * still cut; give up after tcp_timeout (the sender's socket gets ETIMEDOUT: its side closes). */
+void net_on_retx(struct sim *s, void *ctx, uint64_t arg)
+{
+    sim_conn c = (sim_conn)(arg >> 1);
+    int d = (int)(arg & 1);
+    struct conn_rec *r = &s->net.conns[c];
+    sim_node_id from = d == 0 ? r->a : r->b, to = d == 0 ? r->b : r->a;
+    (void)ctx;
+    if ((d == 0 ? r->open_a : r->open_b) != 1 && !(r->held[d] && r->held[d]->type == HELD_FIN)) {
+        held_free(r, d);   /* the sender is gone or closed: nothing left to send */
+        return;
+    }
+    while (r->held[d]) {
+        struct held_seg *h = r->held[d];
+        sim_time at;
+        if (transmit(s, from, to, s->now, h->wire, 1, conn_fifo(r, from), &at) != TX_OK)
+            break;
+        if (h->type == HELD_FIN)
+            conn_notify(s, at, to, c, SIM_CONN_CLOSED, 0);
+        else
+            queue_msg(s, at, from, to, h->type, h->data, h->len, c);
+        r->held[d] = h->next;
+        free(h);
+    }
+    if (!r->held[d]) {
+        r->held_tail[d] = NULL;
+        return;
+    }
+    if (s->now - r->stall_since[d] >= s->net.cfg.tcp_timeout) {
+        held_free(r, d);
+        r->broken = 1;
+        if ((d == 0 ? r->open_a : r->open_b) == 1)
+            conn_notify(s, s->now, from, c, SIM_CONN_CLOSED, 0);
+        return;
+    }
+    r->rto[d] = r->rto[d] * 2 > 120 * SIM_S ? 120 * SIM_S : r->rto[d] * 2;
+    sim_hook_at(s, s->now + r->rto[d], s->net.retx_hook, arg);
 }
 
 sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag)
@@ -334,19 +431,20 @@ int node_conn_send(struct sim_node *n, sim_conn c, uint16_t type, const void *pa
         return -1;
     struct conn_rec *r = &s->net.conns[c];
     sim_node_id to = r->a == n->id ? r->b : r->a;
+    int d = r->a == n->id ? 0 : 1;
     if (r->broken) {
         s->stats.msgs_dropped_cut++;
         return 0;
     }
+    if (r->held[d])
+        return hold(s, c, d, type, payload, len, wire_bytes);   /* behind what waits for the path */
     sim_time at;
     switch (transmit(s, n->id, to, s->now, wire_bytes, 1, conn_fifo(r, n->id), &at)) {
     case TX_OK:
         return queue_msg(s, at, n->id, to, type, payload, len, c);
     case TX_CUT:
-        /* A stream that lost a segment to a partition is dead for both sides; no one is told. */
-        r->broken = 1;
-        s->stats.msgs_dropped_cut++;
-        return 0;
+        /* TCP keeps the segment and retransmits it until the path heals or the connection times out. */
+        return hold(s, c, d, type, payload, len, wire_bytes);
     default:
         return -1;
     }

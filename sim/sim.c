@@ -22,7 +22,8 @@ struct sim *sim_new(uint64_t seed)
         return NULL;
     }
     s->net.syn_hook = sim_hook_register(s, net_on_syn, NULL);
-    if (s->net.syn_hook < 0) {
+    s->net.retx_hook = sim_hook_register(s, net_on_retx, NULL);
+    if (s->net.syn_hook < 0 || s->net.retx_hook < 0) {
         net_free(&s->net);
         free(s);
         return NULL;

@@ -107,6 +107,7 @@ void net_on_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind);
 void net_deliver(struct sim *s, struct sim_event *e, struct sim_node *dst);
 void net_conn_event(struct sim *s, struct sim_event *e, struct sim_node *dst);
 void net_on_syn(struct sim *s, void *ctx, uint64_t conn);
+void net_on_retx(struct sim *s, void *ctx, uint64_t arg);
 void disk_on_crash(struct sim *s, struct node_int *n, enum sim_crash_kind kind);
 
 #endif

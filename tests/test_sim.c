@@ -1511,23 +1511,43 @@ START_TEST(test_conn_broken_by_cut)
     sim_run(w.s, 20 * MS);
     ck_assert_int_eq(count(&w, R_MSG, 1), 1);
 
-    /* A segment sent into the cut breaks the stream, silently. */
+    /* Segments sent into a cut wait for the path: TCP retransmits them (200 ms, then doubling). Sent at
+     * 20 ms, retried at 220, 620, 1420 ms; the link heals at 1000 ms, so they land at 1421 ms, in order. */
     sim_link_cut(w.s, 0, 1, 1);
     ck_assert_int_eq(node_conn_send(NODE(&w, 0), c, 1, NULL, 0, 0), 0);
-    sim_run(w.s, 30 * MS);
-    sim_heal_all(w.s);
-    /* Healed, but the stream is dead in both directions; no one is told. */
-    ck_assert_int_eq(node_conn_send(NODE(&w, 0), c, 1, NULL, 0, 0), 0);
-    ck_assert_int_eq(node_conn_send(NODE(&w, 1), c, 1, NULL, 0, 0), 0);
-    sim_run(w.s, SIM_TIME_MAX);
+    ck_assert_int_eq(node_conn_send(NODE(&w, 0), c, 2, NULL, 0, 0), 0);
+    sim_run(w.s, 1000 * MS);
     ck_assert_int_eq(count(&w, R_MSG, 1), 1);
-    ck_assert_int_eq(count(&w, R_MSG, 0), 0);
+    sim_heal_all(w.s);
+    /* Sent after the heal but behind the held ones: it waits too, and keeps the order. */
+    ck_assert_int_eq(node_conn_send(NODE(&w, 0), c, 3, NULL, 0, 0), 0);
+    sim_run(w.s, 1420 * MS);
+    ck_assert_int_eq(count(&w, R_MSG, 1), 1);
+    sim_run(w.s, 1421 * MS);
+    ck_assert_int_eq(count(&w, R_MSG, 1), 4);
     ck_assert_ptr_null(find_conn(&w, 0, SIM_CONN_CLOSED, 0));
-    ck_assert_ptr_null(find_conn(&w, 1, SIM_CONN_CLOSED, 0));
-    /* Datagrams flow again. */
-    node_send(NODE(&w, 0), 1, 1, NULL, 0, 0);
+    world_free(&w);
+}
+END_TEST
+
+/* A path cut for longer than the TCP timeout: the sender's side gives up and is told it is closed. */
+START_TEST(test_conn_tcp_timeout)
+{
+    struct world w;
+    world_init(&w, 1, 2, 1 * MS, 0);
+    w.start = connect_start;
+    sim_run(w.s, 10 * MS);
+    sim_conn c = w.c[0];
+    sim_link_cut(w.s, 0, 1, 1);
+    ck_assert_int_eq(node_conn_send(NODE(&w, 0), c, 1, NULL, 0, 0), 0);
+    sim_run(w.s, 900 * SIM_S);
+    ck_assert_ptr_null(find_conn(&w, 0, SIM_CONN_CLOSED, 0));
+    sim_run(w.s, 1200 * SIM_S);
+    ck_assert_ptr_nonnull(find_conn(&w, 0, SIM_CONN_CLOSED, 0));
+    ck_assert_int_eq(node_conn_send(NODE(&w, 0), c, 1, NULL, 0, 0), -1);
+    sim_heal_all(w.s);
     sim_run(w.s, SIM_TIME_MAX);
-    ck_assert_int_eq(count(&w, R_MSG, 1), 2);
+    ck_assert_int_eq(count(&w, R_MSG, 1), 0);
     world_free(&w);
 }
 END_TEST
@@ -2315,6 +2335,7 @@ static Suite *sim_suite(void)
     tcase_add_test(tc, test_partition_many_links);
     tcase_add_test(tc, test_connect_across_cut);
     tcase_add_test(tc, test_conn_broken_by_cut);
+    tcase_add_test(tc, test_conn_tcp_timeout);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 

@@ -1,0 +1,427 @@
+/* test_raft: DLedger groups under the broker. Exact detection times on constant latencies, split votes
+ * that resolve, a leader cut off in a minority that commits nothing and steps down, a crashed leader
+ * replaced within DLedger's bound, seed loops of random crashes, restarts and partitions with every
+ * invariant checked as the run goes (none may break), and a deliberately broken voter that the invariants
+ * must catch. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/acct.h"
+#include "models/broker.h"
+#include "models/raft.h"
+#include "models/scenario.h"
+#include "models/world_int.h"
+
+static char *world_json(int replicas, const char *extra)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof buf,
+             "{\"name\": \"r\", \"run\": {\"duration_ms\": 600000, \"seed\": 5, \"trace\": \"off\"},"
+             " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+             " \"disk\": {\"fsync_latency\": {\"const_ms\": 1}},"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": %d, \"ha\": \"dledger\"}],"
+             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+             " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s%s}",
+             replicas, extra && *extra ? ", " : "", extra ? extra : "");
+    return buf;
+}
+
+static char tmpl[64];
+
+static void load(struct scenario *sc, const char *text, const char *const *sets, int nsets)
+{
+    snprintf(tmpl, sizeof tmpl, "/tmp/mqsim-raft-XXXXXX");
+    int fd = mkstemp(tmpl);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    struct run_opts o = {.file = tmpl, .sets = sets, .nsets = nsets};
+    struct conf c;
+    int rc = scenario_load(sc, &o, &c);
+    unlink(tmpl);
+    ck_assert_msg(rc == 0, "load failed: %s", c.err);
+}
+
+static const struct raft *member(struct rmq_world *w, int r) { return broker_raft(w->g[0].broker[r]); }
+
+/* The live leader of the group, or -1; fails the test on two live leaders of one term. */
+static int leader_of(struct rmq_world *w)
+{
+    int found = -1;
+    for (int r = 0; r < w->g[0].n; r++) {
+        if (sim_node(w->sim, w->g[0].node[r])->state != SIM_NODE_UP || member(w, r)->role != RAFT_LEADER)
+            continue;
+        if (found >= 0)
+            ck_assert_int_ne(member(w, found)->term, member(w, r)->term);
+        if (found < 0 || member(w, r)->term > member(w, found)->term)
+            found = r;
+    }
+    return found;
+}
+
+/* Runs in 10 ms steps until a live leader exists or `until`; returns the time (or -1). */
+static sim_time run_until_leader(struct scenario *sc, struct rmq_world *w, sim_time until, int not)
+{
+    while (sim_now(sc->sim) < until) {
+        sim_run(sc->sim, sim_now(sc->sim) + 10 * SIM_MS);
+        int l = leader_of(w);
+        if (l >= 0 && l != not)
+            return sim_now(sc->sim);
+    }
+    return -1;
+}
+
+/* ---- elections ---- */
+
+/* Three members start together as candidates: their first round (term 0, all voting for themselves) is
+ * split; randomized vote intervals break the tie and exactly one leader comes out, within a few rounds. */
+START_TEST(split_votes_resolve)
+{
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        struct scenario sc;
+        char set[64];
+        snprintf(set, sizeof set, "run.seed=%llu", (unsigned long long)seed);
+        const char *sets[] = {set};
+        load(&sc, world_json(3, NULL), sets, 1);
+        struct rmq_world *w = rmq_world_get(sc.w);
+        sim_time t = run_until_leader(&sc, w, 20 * SIM_S, -1);
+        ck_assert_msg(t > 0, "seed %llu: no leader after 20 s", (unsigned long long)seed);
+        sim_run(sc.sim, 30 * SIM_S);
+        int l = leader_of(w);
+        ck_assert_int_ge(l, 0);
+        for (int r = 0; r < 3; r++)
+            if (r != l) {
+                ck_assert_int_eq(member(w, r)->role, RAFT_FOLLOWER);
+                ck_assert_int_eq(member(w, r)->leader, l);
+                ck_assert_int_eq(member(w, r)->term, member(w, l)->term);
+            }
+        ck_assert_int_eq(w->invariant_violations, 0);
+        scenario_free(&sc);
+    }
+}
+END_TEST
+
+/* With constant 1 ms links, the followers' detection time is exact: the first StateMaintainer tick
+ * (every 10 ms from their start) more than 6000 ms after the last heartbeat they received. */
+START_TEST(detection_time_exact)
+{
+    struct scenario sc;
+    load(&sc, world_json(3, NULL), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    ck_assert(run_until_leader(&sc, w, 20 * SIM_S, -1) > 0);
+    sim_run(sc.sim, 30 * SIM_S);
+    int l = leader_of(w);
+    /* Crash the leader's host right after one of its heartbeat rounds has landed. */
+    sim_time last_hb = 0;
+    for (int r = 0; r < 3; r++)
+        if (r != l && member(w, r)->last_leader_heartbeat > last_hb)
+            last_hb = member(w, r)->last_leader_heartbeat;
+    sim_crash(sc.sim, w->g[0].node[l], SIM_CRASH_HOST);
+    sim_time crash = sim_now(sc.sim);
+    sim_run(sc.sim, crash + 10 * SIM_S);
+    for (int r = 0; r < 3; r++) {
+        if (r == l)
+            continue;
+        /* Ticks come at 10 ms + k * 10 ms from start; detection is the first one past last + 6000 ms. */
+        sim_time h = member(w, r)->last_leader_heartbeat;
+        (void)h;
+    }
+    sim_time want = last_hb + 6000 * SIM_MS;
+    want = (want / (10 * SIM_MS) + 1) * (10 * SIM_MS);   /* ticks fall on multiples of 10 ms */
+    ck_assert_msg(w->g[0].detected == want, "detected at %lld, want %lld", (long long)w->g[0].detected,
+                  (long long)want);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* A crashed leader is replaced within DLedger's bound: 6 s of missed heartbeats (+ a tick), a first round
+ * in the old term that cannot succeed (at most 3 s), the next vote time (at most 1 s), a re-vote, and the
+ * 100 ms catch-up check before the broker becomes master. */
+START_TEST(crashed_leader_replaced)
+{
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        struct scenario sc;
+        char set[64];
+        snprintf(set, sizeof set, "run.seed=%llu", (unsigned long long)seed);
+        const char *sets[] = {set};
+        load(&sc, world_json(3, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\"}]"),
+             sets, 1);
+        struct rmq_world *w = rmq_world_get(sc.w);
+        sim_run(sc.sim, 90 * SIM_S);
+        struct rmq_group *g = &w->g[0];
+        ck_assert_int_eq(g->crash, 60 * SIM_S);
+        ck_assert_msg(g->detected >= 64 * SIM_S - 10 * SIM_MS && g->detected <= 66 * SIM_S + 10 * SIM_MS,
+                      "detected at %lld", (long long)g->detected);
+        ck_assert_msg(g->promoted > 0 && g->promoted - g->crash <= 10 * SIM_S + 200 * SIM_MS,
+                      "seed %llu: promoted %lld ms after the crash", (unsigned long long)seed,
+                      (long long)((g->promoted - g->crash) / SIM_MS));
+        ck_assert_int_eq(w->invariant_violations, 0);
+        /* Everything acknowledged before the crash is on the new master. */
+        int m = leader_of(w);
+        ck_assert_int_ge(m, 0);
+        for (uint32_t i = 0; i < w->acct.n; i++)
+            if (acct_result_of(&w->acct, i) == ACCT_ACKED)
+                ck_assert_msg(acct_stored_mask(&w->acct, i) & (1u << m), "acked message %u lost", i);
+        scenario_free(&sc);
+    }
+}
+END_TEST
+
+/* A leader cut off from both followers commits nothing more, steps down 6 s after its last successful
+ * heartbeat round, and the majority elects a new leader in a larger term. */
+START_TEST(minority_leader_steps_down)
+{
+    struct scenario sc;
+    load(&sc, world_json(3, NULL), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    ck_assert(run_until_leader(&sc, w, 20 * SIM_S, -1) > 0);
+    sim_run(sc.sim, 30 * SIM_S);
+    int l = leader_of(w);
+    int64_t term = member(w, l)->term;
+    for (int r = 0; r < 3; r++)
+        if (r != l) {
+            sim_link_cut(sc.sim, w->g[0].node[l], w->g[0].node[r], 1);
+            sim_link_cut(sc.sim, w->g[0].node[r], w->g[0].node[l], 1);
+        }
+    int64_t committed = member(w, l)->committed;
+    sim_time cut = sim_now(sc.sim), last = member(w, l)->last_succ_heartbeat;
+    /* Until 6 s after its last successful heartbeat round it is still leader, and commits nothing. */
+    sim_run(sc.sim, last + 5990 * SIM_MS);
+    ck_assert_int_eq(member(w, l)->role, RAFT_LEADER);
+    ck_assert_int_eq(member(w, l)->committed, committed);
+    /* The round in progress then ends (at most one heartbeat interval) and it steps down. */
+    sim_run(sc.sim, last + 8020 * SIM_MS);
+    ck_assert_int_ne(member(w, l)->role, RAFT_LEADER);
+    sim_run(sc.sim, cut + 12 * SIM_S);
+    ck_assert_int_ne(member(w, l)->role, RAFT_LEADER);
+    ck_assert_int_eq(member(w, l)->committed, committed);
+    int nl = leader_of(w);
+    ck_assert_int_ge(nl, 0);
+    ck_assert_int_ne(nl, l);
+    ck_assert_int_gt(member(w, nl)->term, term);
+    /* Heal: the old leader rejoins as a follower of the new term and its uncommitted tail is replaced. */
+    sim_heal_all(sc.sim);
+    sim_run(sc.sim, cut + 40 * SIM_S);
+    ck_assert_int_eq(member(w, l)->role, RAFT_FOLLOWER);
+    ck_assert_int_eq(member(w, l)->leader, nl);
+    ck_assert_int_eq(w->invariant_violations, 0);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* Classic Raft timing as an option: elections settle much faster. */
+START_TEST(classic_election)
+{
+    struct scenario sc;
+    const char *sets[] = {"groups[0].election=raft"};
+    load(&sc, world_json(3, "\"faults\": [{\"at_ms\": 30000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\"}]"),
+         sets, 1);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    sim_time t = run_until_leader(&sc, w, 5 * SIM_S, -1);
+    ck_assert_msg(t > 0 && t < 2 * SIM_S, "first leader at %lld ms", (long long)(t / SIM_MS));
+    sim_run(sc.sim, 40 * SIM_S);
+    ck_assert_msg(w->g[0].promoted > 0 && w->g[0].promoted - w->g[0].crash < 2 * SIM_S, "replaced after %lld ms",
+                  (long long)((w->g[0].promoted - w->g[0].crash) / SIM_MS));
+    ck_assert_int_eq(w->invariant_violations, 0);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* ---- seed loops with random faults ---- */
+
+struct chaos {
+    struct scenario *sc;
+    struct rmq_world *w;
+    struct sim_rng *rng;
+    int hook;
+    int broken;
+    int calm;   /* the tail: no new faults */
+    int host_crashes;
+};
+
+/* Every 3-8 s: crash a random member (process or host; back after 1-10 s), cut one off for 2-15 s, or
+ * pause one for 0.5-4 s. At most one member is down at a time so the group can make progress. */
+static void chaos_tick(struct sim *s, void *ctx, uint64_t arg)
+{
+    struct chaos *ch = ctx;
+    struct rmq_group *g = &ch->w->g[0];
+    if (arg) {
+        /* A restart or heal scheduled earlier: arg = 1 + node */
+        sim_node_id id = (sim_node_id)(arg - 1);
+        sim_restart(s, id);
+        for (int r = 0; r < g->n; r++) {
+            sim_link_cut(s, id, g->node[r], 0);
+            sim_link_cut(s, g->node[r], id, 0);
+        }
+        return;
+    }
+    if (ch->calm)
+        return;
+    int down = 0;
+    for (int r = 0; r < g->n; r++)
+        down += sim_node(s, g->node[r])->state != SIM_NODE_UP;
+    int victim = (int)sim_rng_below(ch->rng, (uint64_t)g->n);
+    sim_node_id id = g->node[victim];
+    sim_time back = (sim_time)(1 + sim_rng_below(ch->rng, 10)) * SIM_S;
+    switch (sim_rng_below(ch->rng, 4)) {
+    case 0:
+        if (!down) {
+            sim_crash(s, id, SIM_CRASH_PROCESS);
+            sim_hook_at(s, sim_now(s) + back, ch->hook, 1 + id);
+        }
+        break;
+    case 1:
+        if (!down) {
+            sim_crash(s, id, ch->host_crashes ? SIM_CRASH_HOST : SIM_CRASH_PROCESS);
+            sim_hook_at(s, sim_now(s) + back, ch->hook, 1 + id);
+        }
+        break;
+    case 2:
+        for (int r = 0; r < g->n; r++)
+            if (r != victim) {
+                sim_link_cut(s, id, g->node[r], 1);
+                sim_link_cut(s, g->node[r], id, 1);
+            }
+        sim_hook_at(s, sim_now(s) + back + SIM_S, ch->hook, 1 + id);
+        break;
+    default:
+        sim_pause(s, id, (sim_time)(500 + sim_rng_below(ch->rng, 3500)) * SIM_MS);
+        break;
+    }
+    sim_hook_at(s, sim_now(s) + (sim_time)(3 + sim_rng_below(ch->rng, 6)) * SIM_S, ch->hook, 0);
+}
+
+/* One chaotic run of a group of n; returns the number of invariant violations. */
+static int chaos_run(uint64_t seed, int n, int broken, sim_time duration)
+{
+    struct scenario sc;
+    char set[64];
+    snprintf(set, sizeof set, "run.seed=%llu", (unsigned long long)seed);
+    const char *sets[] = {set, "producers.rate_per_s=200"};
+    load(&sc, world_json(n, NULL), sets, 2);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    /* The broken variant is a test-only switch: set it in every member's configuration. */
+    for (int r = 0; broken && r < n; r++)
+        ((struct raft *)broker_raft(w->g[0].broker[r]))->cfg.broken_vote_ignores_log = 1;
+    struct chaos ch = {.sc = &sc, .w = w, .rng = sim_rng(sc.sim, "chaos"), .broken = broken, .host_crashes = getenv("CHAOS_HOST_CRASHES") != NULL};
+    ch.hook = sim_hook_register(sc.sim, chaos_tick, &ch);
+    sim_hook_at(sc.sim, 10 * SIM_S, ch.hook, 0);
+    sim_run(sc.sim, duration);
+    /* A calm tail: heal and restart everything, then the group must have a leader again. */
+    ch.calm = 1;
+    sim_heal_all(sc.sim);
+    for (int r = 0; r < n; r++)
+        sim_restart(sc.sim, w->g[0].node[r]);
+    sim_run(sc.sim, duration + 40 * SIM_S);
+    cJSON *m = cJSON_CreateObject();
+    sc.world->metrics(sc.w, &sc, m);   /* adds the end-of-run acked-message check */
+    if (getenv("RAFT_DEBUG") && !broken && w->invariant_violations) {
+        for (int r = 0; r < n; r++) {
+            const struct raft *rf = member(w, r);
+            const struct commitlog *cl = broker_log(w->g[0].broker[r]);
+            fprintf(stderr, "  replica %d: state %d role %d term %lld leader %d end %lld committed %lld broker role %d first %llu\n", r,
+                    sim_node(w->sim, w->g[0].node[r])->state, rf->role, (long long)rf->term, rf->leader,
+                    (long long)raft_end(rf), (long long)rf->committed, broker_role(w->g[0].broker[r]),
+                    (unsigned long long)cl->first);
+        }
+        int shown = 0;
+        for (uint32_t i = 0; i < w->acct.n && shown < 5; i++)
+            if (acct_result_of(&w->acct, i) == ACCT_ACKED && acct_status_of(&w->acct, i) == 0) {
+                unsigned mask = acct_stored_mask(&w->acct, i);
+                int cm = -1;
+                for (int r = 0; r < n; r++)
+                    if (broker_role(w->g[0].broker[r]) != RMQ_SLAVE && sim_node(w->sim, w->g[0].node[r])->state == SIM_NODE_UP)
+                        cm = r;
+                if (cm >= 0 && !(mask & (1u << cm))) {
+                    fprintf(stderr, "  lost msg %u mask %x\n", i, mask);
+                    for (int r = 0; r < n; r++) {
+                        const struct commitlog *cl = broker_log(w->g[0].broker[r]);
+                        for (uint64_t k = cl->first; k < cl_end(cl); k++)
+                            if (cl_at(cl, k)->msg == i)
+                                fprintf(stderr, "    in replica %d at index %llu term %u\n", r, (unsigned long long)k, cl_at(cl, k)->term);
+                    }
+                    shown++;
+                }
+            }
+    }
+    if (!broken && w->invariant_violations) {
+        char *txt = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(m, "invariants"));
+        fprintf(stderr, "seed %llu: %s\n", (unsigned long long)seed, txt);
+        free(txt);
+    }
+    cJSON_Delete(m);
+    int v = w->invariant_violations;
+    if (!broken) {
+        if (leader_of(w) < 0)
+            for (int r = 0; r < n; r++)
+                fprintf(stderr, "  seed %llu replica %d: state %d role %d term %lld leader %d voted %d end %lld/%lld busy %d next_vote %lld parse %d persist %d durable %lld/%d replies %d start_after %d\n",
+                        (unsigned long long)seed, r, sim_node(w->sim, w->g[0].node[r])->state, member(w, r)->role,
+                        (long long)member(w, r)->term, member(w, r)->leader, member(w, r)->voted_for,
+                        (long long)raft_end(member(w, r)), (long long)raft_end_term(member(w, r)), member(w, r)->busy,
+                        (long long)member(w, r)->next_vote, member(w, r)->last_parse, member(w, r)->persist_pending,
+                        (long long)member(w, r)->durable_term, member(w, r)->durable_vote, member(w, r)->nvote_replies,
+                        member(w, r)->start_round_after_persist);
+        ck_assert_msg(leader_of(w) >= 0, "seed %llu: no leader after the calm tail", (unsigned long long)seed);
+        for (int i = 0; i < w->nviolations; i++)
+            fprintf(stderr, "seed %llu: %s at %.3f ms (term %lld, index %lld)\n", (unsigned long long)seed,
+                    w->violations[i].invariant, sim_time_to_ms(w->violations[i].t), (long long)w->violations[i].term,
+                    (long long)w->violations[i].index);
+    }
+    scenario_free(&sc);
+    return v;
+}
+
+START_TEST(chaos_three)
+{
+    ck_assert_int_eq(chaos_run((uint64_t)_i, 3, 0, 150 * SIM_S), 0);
+}
+END_TEST
+
+START_TEST(chaos_five)
+{
+    ck_assert_int_eq(chaos_run((uint64_t)_i, 5, 0, 150 * SIM_S), 0);
+}
+END_TEST
+
+/* The voter that ignores the candidate's log lets a member that missed committed entries become leader;
+ * the invariants must notice within a few seeds. */
+START_TEST(broken_variant_caught)
+{
+    int found = 0;
+    for (uint64_t seed = 1; seed <= 40 && !found; seed++)
+        found = chaos_run(seed, 3, 1, 150 * SIM_S) > 0;
+    ck_assert_msg(found, "the broken voter went unnoticed in 40 seeds");
+}
+END_TEST
+
+static Suite *raft_suite(void)
+{
+    Suite *s = suite_create("raft");
+    TCase *t = tcase_create("election");
+    tcase_set_timeout(t, 300);
+    tcase_add_test(t, split_votes_resolve);
+    tcase_add_test(t, detection_time_exact);
+    tcase_add_test(t, crashed_leader_replaced);
+    tcase_add_test(t, minority_leader_steps_down);
+    tcase_add_test(t, classic_election);
+    suite_add_tcase(s, t);
+    t = tcase_create("chaos");
+    tcase_set_timeout(t, 600);
+    tcase_add_loop_test(t, chaos_three, 1, 31);
+    tcase_add_loop_test(t, chaos_five, 1, 11);
+    tcase_add_test(t, broken_variant_caught);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(raft_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
