@@ -17,6 +17,17 @@ void rpc_init(struct rpc *r, struct sim_node *n, rpc_reply_fn on_reply)
     r->n = n;
     r->on_reply = on_reply;
     r->free_head = NO_SLOT;
+    r->armed = SIM_TIME_MAX;
+}
+
+/* Makes sure the timer fires no later than t. */
+static void arm(struct rpc *r, sim_time t)
+{
+    if (t >= r->armed)
+        return;
+    node_timer_cancel(r->n, r->timer);
+    r->timer = node_timer(r->n, t - node_now(r->n), RPC_TIMER_BIT);
+    r->armed = t;
 }
 
 void rpc_free(struct rpc *r)
@@ -37,6 +48,8 @@ void rpc_reset(struct rpc *r)
         r->free_head = i;
     }
     r->inflight = 0;
+    r->armed = SIM_TIME_MAX;
+    r->timer = 0;
 }
 
 static uint32_t slot_alloc(struct rpc *r)
@@ -135,7 +148,8 @@ void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, 
     p->wire = extra_wire;
     if (len)
         memcpy(p->body, body, len);
-    p->timer = node_timer(r->n, timeout, RPC_TIMER_BIT | opaque_of(r, i));
+    p->deadline = node_now(r->n) + timeout;
+    arm(r, p->deadline);
     if (pe->conn && !pe->connecting && node_conn_open(r->n, pe->conn)) {
         send_frame(r->n, pe->conn, opaque_of(r, i), code, 0, body, len, extra_wire);
         return;
@@ -186,7 +200,6 @@ int rpc_on_message(struct rpc *r, const struct sim_msg *m)
     if (i == NO_SLOT || r->pend[i].waiting)
         return 1;   /* timed out already: RocketMQ logs and drops a late response */
     uint64_t tag = r->pend[i].tag;
-    node_timer_cancel(r->n, r->pend[i].timer);
     slot_release(r, i);
     r->on_reply(r->n, tag, h.code, body, len);
     return 1;
@@ -196,12 +209,24 @@ int rpc_on_timer(struct rpc *r, uint64_t tag)
 {
     if (!(tag & RPC_TIMER_BIT))
         return 0;
-    uint32_t i = slot_of(r, (uint32_t)tag);
-    if (i == NO_SLOT)
-        return 1;
-    uint64_t t = r->pend[i].tag;
-    slot_release(r, i);
-    r->on_reply(r->n, t, RMQ_TIMEOUT, NULL, 0);
+    sim_time now = node_now(r->n);
+    r->armed = SIM_TIME_MAX;
+    r->timer = 0;
+    /* Time out what is due, in slot order (deterministic); callbacks may add requests, which arm anew. */
+    for (uint32_t i = 0; i < r->cap; i++) {
+        struct rpc_pending *p = &r->pend[i];
+        if (!p->in_use || p->deadline > now)
+            continue;
+        uint64_t t = p->tag;
+        slot_release(r, i);
+        r->on_reply(r->n, t, RMQ_TIMEOUT, NULL, 0);
+    }
+    sim_time next = SIM_TIME_MAX;
+    for (uint32_t i = 0; i < r->cap; i++)
+        if (r->pend[i].in_use && r->pend[i].deadline < next)
+            next = r->pend[i].deadline;
+    if (next < SIM_TIME_MAX)
+        arm(r, next);
     return 1;
 }
 
@@ -238,7 +263,6 @@ int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)
             if (!(p->in_use && p->waiting == 2))
                 continue;
             uint64_t tag = p->tag;
-            node_timer_cancel(r->n, p->timer);
             slot_release(r, i);
             r->on_reply(r->n, tag, RMQ_CONN_FAILED, NULL, 0);
         }

@@ -34,7 +34,7 @@ struct rpc_pending {
     uint8_t in_use, waiting;   /* waiting: queued until the connection is up */
     uint16_t code;
     sim_node_id peer;
-    sim_timer timer;
+    sim_time deadline;
     uint64_t tag;
     uint32_t len;
     uint64_t wire;
@@ -49,6 +49,10 @@ struct rpc {
     int npeers, peers_cap;
     struct rpc_pending *pend;
     uint32_t cap, free_head, inflight;
+    /* One timer for all requests, armed at the earliest deadline: a timer per request would fill the
+     * event queue with cancelled timeouts, since nearly every request is answered long before. */
+    sim_timer timer;
+    sim_time armed;            /* when that timer fires (SIM_TIME_MAX: none) */
 };
 
 /* Where a deferred response goes (a held pull, a put waiting for the slave). */
