@@ -235,6 +235,9 @@ int dl_init(struct broker *b)
         .role_changed = io_role_changed, .voted = io_voted, .committed = io_committed, .appended = io_appended,
         .truncated = io_truncated, .append_done = io_append_done, .rng = node_rng(b->n, "election"),
     };
+#ifdef MQSIM_PLANTED_BUG
+    b->cfg.raft.broken_vote_ignores_log = 1;   /* the test-only binary mqsim-planted */
+#endif
     raft_init(b->raft, &b->cfg.raft, &io, &b->cl, b->replica, g->n);
     b->meta_vote = b->meta_durable_vote = RAFT_NONE;
     b->committed = -1;

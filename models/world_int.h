@@ -14,6 +14,22 @@ struct group_cfg {
     struct broker_cfg broker;
 };
 
+/* "checks": liveness after the faults (explore writes it into the scenarios it runs). */
+struct checks_cfg {
+    sim_time after;            /* the faults are over from here on (0: no liveness check) */
+    sim_time bound;            /* every group has a master again within this */
+};
+
+/* "explore": bounds for the fault schedules `mqsim explore` draws. */
+struct explore_cfg {
+    int max_faults;            /* per run: 0 .. max (a fifth of the runs get none) */
+    sim_time start;            /* faults begin after this */
+    sim_time tail;             /* and end this long before the run does */
+    sim_time max_outage;       /* longest crash, partition or slow link */
+    unsigned ops;              /* bit per fault op allowed (enum fault_op) */
+    double symbolic;           /* probability that a crash targets "@master:GROUP" rather than a node */
+};
+
 struct world_cfg {
     int nns;
     struct ns_cfg ns;
@@ -25,6 +41,8 @@ struct world_cfg {
     int nconsumers;
     struct consumer_cfg consumer;
     struct operator_cfg op;
+    struct checks_cfg checks;
+    struct explore_cfg explore;
 };
 
 /* RocketMQ's defaults for everything (REFERENCE.md). */

@@ -13,6 +13,7 @@
 #include "models/producer.h"
 #include "models/raft_check.h"
 #include "models/world_int.h"
+#include "sim/fault.h"
 
 #define MAX_DAY_MS 86400000.0
 #define GIB (1024.0 * 1024 * 1024)
@@ -117,6 +118,16 @@ void world_defaults(struct world_cfg *c)
     o->reaction = (struct sim_dist){.kind = SIM_DIST_LOGNORMAL, .unit = SIM_UNIT_TIME, .a = 26.427, .b = 0.5};
     o->procedure = (struct sim_dist){.kind = SIM_DIST_UNIFORM, .unit = SIM_UNIT_TIME, .a = 60e9, .b = 180e9};
     o->new_role = RMQ_ASYNC_MASTER;
+
+    c->checks.after = 0;
+    c->checks.bound = 60 * SIM_S;
+    c->explore.max_faults = 6;
+    c->explore.start = 10 * SIM_S;
+    c->explore.tail = 120 * SIM_S;
+    c->explore.max_outage = 30 * SIM_S;
+    c->explore.ops = (1u << FAULT_CRASH_PROCESS) | (1u << FAULT_CRASH_HOST) | (1u << FAULT_PARTITION) |
+                     (1u << FAULT_LINK) | (1u << FAULT_DISK_STALL) | (1u << FAULT_PAUSE);
+    c->explore.symbolic = 0.5;
 }
 
 /* ---- key tables ---- */
@@ -261,6 +272,50 @@ static int name_ok(const char *s)
     return 1;
 }
 
+static const struct field checks_fields[] = {
+    {"liveness_after_ms", F_TIME, offsetof(struct checks_cfg, after), 0, 30 * MAX_DAY_MS, NULL},
+    {"recovery_bound_ms", F_TIME, offsetof(struct checks_cfg, bound), 1, MAX_DAY_MS, NULL},
+};
+
+static const struct field explore_fields[] = {
+    {"max_faults", F_INT, offsetof(struct explore_cfg, max_faults), 0, 1000, NULL},
+    {"start_ms", F_TIME, offsetof(struct explore_cfg, start), 0, 30 * MAX_DAY_MS, NULL},
+    {"tail_ms", F_TIME, offsetof(struct explore_cfg, tail), 1000, 30 * MAX_DAY_MS, NULL},
+    {"max_outage_ms", F_TIME, offsetof(struct explore_cfg, max_outage), 1, MAX_DAY_MS, NULL},
+    {"symbolic", F_DOUBLE, offsetof(struct explore_cfg, symbolic), 0, 1, NULL},
+};
+
+static const char *const explore_ops[] = {"crash_process", "crash_host", "restart", "pause", "partition", "heal",
+                                          "link", "disk_stall", NULL};
+
+static int read_explore(struct conf *c, const cJSON *obj, struct explore_cfg *ec)
+{
+    static const char *const extra[] = {"ops", NULL};
+    char p[64], d[96];
+    if (fields_read(c, obj, "$.explore", explore_fields, N(explore_fields), ec, extra) < 0)
+        return -1;
+    const cJSON *ops = conf_child(obj, "ops");
+    if (!ops)
+        return 0;
+    if (!cJSON_IsArray(ops) || cJSON_GetArraySize(ops) == 0)
+        return conf_fail(c, "$.explore.ops", "expected a non-empty array of fault ops, got %s",
+                         conf_describe(ops, d, sizeof d));
+    ec->ops = 0;
+    int i = 0;
+    for (const cJSON *o = ops->child; o; o = o->next, i++) {
+        snprintf(p, sizeof p, "$.explore.ops[%d]", i);
+        int k = -1;
+        for (int j = 0; explore_ops[j] && cJSON_IsString(o); j++)
+            if (strcmp(o->valuestring, explore_ops[j]) == 0)
+                k = j;
+        if (k < 0 || k == FAULT_RESTART || k == FAULT_HEAL)
+            return conf_fail(c, p, "expected \"crash_process\", \"crash_host\", \"pause\", \"partition\", \"link\" or "
+                                   "\"disk_stall\", got %s", conf_describe(o, d, sizeof d));
+        ec->ops |= 1u << k;
+    }
+    return 0;
+}
+
 int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
 {
     static const char *const ns_extra[] = {"count", NULL};
@@ -348,6 +403,18 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
         return -1;
     if (wc->op.new_role == RMQ_SLAVE)
         return conf_fail(c, "$.operator.new_role", "expected \"ASYNC_MASTER\" or \"SYNC_MASTER\", got \"SLAVE\"");
+    /* Recovery takes minutes when people promote by hand. */
+    int manual = 0;
+    for (int gi = 0; gi < wc->ngroups; gi++)
+        manual |= !wc->groups[gi].broker.dledger && wc->groups[gi].replicas > 1 && wc->op.enabled;
+    if (manual)
+        wc->checks.bound = 1800 * SIM_S;
+    const cJSON *ck = conf_child(root, "checks");
+    if (ck && fields_read(c, ck, "$.checks", checks_fields, N(checks_fields), &wc->checks, NULL) < 0)
+        return -1;
+    const cJSON *ex = conf_child(root, "explore");
+    if (ex && read_explore(c, ex, &wc->explore) < 0)
+        return -1;
     return 0;
 }
 
