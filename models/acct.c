@@ -55,10 +55,13 @@ void acct_result(struct acct *a, uint32_t msg, int group, int status)
     a->status_count[ACCT_STATUS_INDEX(status)]++;
 }
 
-void acct_stored(struct acct *a, uint32_t msg, int replica, int stored)
+void acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored)
 {
     if (msg >= a->n || replica < 0 || replica >= 8)
         return;
+    /* The group is known from the first store on: consumption may come before the producer's ack. */
+    if (stored && GROUP(a->fate[msg]) < 0 && group >= 0)
+        a->fate[msg] |= (uint32_t)((group + 1) & 0x7f) << 24;
     if (stored)
         a->fate[msg] |= 1u << replica;
     else

@@ -205,7 +205,7 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     }
     /* The CommitLog is an mmap'ed file: the bytes are in the page cache as soon as they are copied. */
     node_disk_write(b->n, FILE_COMMITLOG, size);
-    acct_stored(&w->acct, req->msg, b->replica, 1);
+    acct_stored(&w->acct, req->msg, b->group, b->replica, 1);
     /* ReputMessageService dispatches to the ConsumeQueue and, on a master, wakes held pulls. */
     if (b->cfg.long_polling)
         held_check(b, req->queue, 0);
@@ -564,7 +564,7 @@ static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, 
 static void unstore(void *ctx, uint32_t msg)
 {
     struct broker *b = ctx;
-    acct_stored(&b->base.w->acct, msg, b->replica, 0);
+    acct_stored(&b->base.w->acct, msg, b->group, b->replica, 0);
 }
 
 static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
@@ -667,7 +667,7 @@ void broker_trim(struct broker *b, uint64_t phy) { cl_trim(&b->cl, phy); }
 void broker_stored(struct broker *b, const struct cl_entry *e)
 {
     node_disk_write(b->n, FILE_COMMITLOG, e->size);
-    acct_stored(&b->base.w->acct, e->msg, b->replica, 1);
+    acct_stored(&b->base.w->acct, e->msg, b->group, b->replica, 1);
     if (b->cfg.long_polling && b->role != RMQ_SLAVE)
         held_check(b, e->queue, 0);
 }

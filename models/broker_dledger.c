@@ -185,7 +185,7 @@ static void io_appended(void *host, const struct cl_entry *e)
 {
     struct broker *b = host;
     node_disk_write(b->n, FILE_COMMITLOG, e->size);
-    acct_stored(&b->base.w->acct, e->msg, b->replica, 1);
+    acct_stored(&b->base.w->acct, e->msg, b->group, b->replica, 1);
     if (b->check)
         raft_check_append(b->check, b->replica, &b->cl, cl_end(&b->cl) - 1);
 }
@@ -198,7 +198,7 @@ static void io_truncated(void *host, int64_t from)
     for (uint64_t i = (uint64_t)from; i < cl_end(&b->cl); i++) {
         const struct cl_entry *e = cl_at(&b->cl, i);
         if (e)
-            acct_stored(&b->base.w->acct, e->msg, b->replica, 0);
+            acct_stored(&b->base.w->acct, e->msg, b->group, b->replica, 0);
     }
     const struct cl_entry *e = cl_at(&b->cl, (uint64_t)from);
     if (e)

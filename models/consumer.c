@@ -65,6 +65,7 @@ struct consumer {
     int index;
     struct rpc rpc;
     struct ns_client route;
+    int route_polls;            /* route timers so far in this process */
     struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
     int rebalanced;             /* the start-up rebalance ran (rebalanceImmediately) */
 
@@ -532,7 +533,11 @@ static void c_on_timer(struct sim_node *n, uint64_t tag)
     case C_T_ROUTE:
         /* MQClientInstance.startScheduledTask: every pollNameServerInterval. */
         ns_client_fetch(&c->route);
-        node_timer(n, c->cfg.route_poll, C_T_ROUTE);
+        /* The poll's phase is random, as the producer's. */
+        node_timer(n, c->route_polls++ == 0 && c->cfg.random_phase
+                          ? 1 + (sim_time)sim_rng_below(c->ns_rng, (uint64_t)c->cfg.route_poll)
+                          : c->cfg.route_poll,
+                   C_T_ROUTE);
         break;
     case C_T_REBALANCE:
         rebalance(c);
@@ -635,6 +640,7 @@ static void c_start(struct sim_node *n)
     sim_time base = c->cfg.start > now ? c->cfg.start - now : 0;
     /* MQClientInstance.startScheduledTask: route at 10 ms then every 30 s; persistAllConsumerOffset at 10 s
      * then every persistConsumerOffsetInterval. */
+    c->route_polls = 0;
     node_timer(n, base + c->cfg.route_initial, C_T_ROUTE);
     node_timer(n, base + c->cfg.persist_initial, C_T_PERSIST);
 }

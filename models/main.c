@@ -4,8 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/compare.h"
+#include "models/explore.h"
 #include "models/phold.h"
+#include "models/plot.h"
 #include "models/scenario.h"
+#include "models/sweep.h"
 #include "sim/wall.h"
 
 #define MQSIM_VERSION "0.1.0"
@@ -14,6 +18,10 @@ static const char usage[] =
     "usage: mqsim SCENARIO.json [--seed N] [--set key.path=VALUE]... [--out DIR]\n"
     "                           [--trace off|events|full] [--quiet]\n"
     "       mqsim validate SCENARIO.json [--set key.path=VALUE]...\n"
+    "       mqsim compare A.json B.json [...] --runs N [--jobs J] [--out DIR] [--plot]\n"
+    "       mqsim sweep SWEEP.json [--jobs J] [--out DIR] [--list] [--collect DIR...] [--plot]\n"
+    "       mqsim plot DIR\n"
+    "       mqsim explore SCENARIO.json --runs N [--jobs J] [--out DIR]\n"
     "       mqsim bench phold [--lps N] [--population K] [--remote F] [--lookahead L] [--mean M]\n"
     "                         [--end T] [--seed S] [--json]\n"
     "       mqsim --help | --version\n";
@@ -237,8 +245,13 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2, 1);
     if (strcmp(cmd, "bench") == 0)
         return cmd_bench(argc - 2, argv + 2);
-    if (strcmp(cmd, "compare") == 0 || strcmp(cmd, "sweep") == 0 || strcmp(cmd, "plot") == 0 ||
-        strcmp(cmd, "explore") == 0)
-        return usage_error("\"%s\" is not in this version of mqsim yet", cmd);
+    if (strcmp(cmd, "compare") == 0)
+        return cmd_compare(argc - 2, argv + 2);
+    if (strcmp(cmd, "sweep") == 0)
+        return cmd_sweep(argc - 2, argv + 2);
+    if (strcmp(cmd, "plot") == 0)
+        return cmd_plot(argc - 2, argv + 2);
+    if (strcmp(cmd, "explore") == 0)
+        return cmd_explore(argc - 2, argv + 2);
     return cmd_run(argc - 1, argv + 1, 0);
 }

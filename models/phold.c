@@ -6,6 +6,7 @@
 #include "models/phold.h"
 
 #define PHOLD_MSG 1
+#define PHOLD_SCENARIO_MAX_LPS 10000
 
 struct lp {
     struct phold *p;
@@ -35,7 +36,9 @@ int phold_config_parse(struct conf *c, const cJSON *obj, const char *path, struc
     static const char *const keys[] = {"lps", "population", "remote", "lookahead_ms", "mean_ms", NULL};
     if (conf_keys(c, obj, path, keys) < 0)
         return -1;
-    conf_int(c, obj, path, "lps", cfg->lps, 1, 1000000, &cfg->lps);
+    /* At most PHOLD_SCENARIO_MAX_LPS: adding a node looks its name up among all the others (sim_node_add), so
+     * building n nodes takes n^2 / 2 name comparisons: 100,000 LPs took a minute just to validate. */
+    conf_int(c, obj, path, "lps", cfg->lps, 1, PHOLD_SCENARIO_MAX_LPS, &cfg->lps);
     conf_int(c, obj, path, "population", cfg->population, 1, 10000, &cfg->population);
     conf_double(c, obj, path, "remote", cfg->remote, 0, 1, &cfg->remote);
     conf_time(c, obj, path, "lookahead_ms", cfg->lookahead, 0, 3600 * SIM_S, &cfg->lookahead);

@@ -48,6 +48,7 @@ struct producer {
     int index;
     struct rpc rpc;
     struct ns_client route;
+    int route_polls;            /* route timers so far in this process */
     struct sim_rng *rng;        /* "workload": arrivals, sizes, sendWhichQueue's start */
     struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
 
@@ -387,6 +388,7 @@ static void p_start(struct sim_node *n)
     p->wait_head = p->wait_tail = NO_SLOT;
     /* MQClientInstance.startScheduledTask: updateTopicRouteInfoFromNameServer at 10 ms, then every
      * pollNameServerInterval. */
+    p->route_polls = 0;
     node_timer(n, p->cfg.route_initial, P_T_ROUTE);
     if (p->cfg.rate <= 0)
         return;
@@ -412,7 +414,12 @@ static void p_on_timer(struct sim_node *n, uint64_t tag)
     switch ((enum p_timer)tag) {
     case P_T_ROUTE:
         ns_client_fetch(&p->route);
-        node_timer(n, p->cfg.route_poll, P_T_ROUTE);
+        /* Real clients start at any time, so the periodic poll's phase relative to a fault is random:
+         * mqsim draws it once per process (after the first fetch at route_initial). */
+        node_timer(n, p->route_polls++ == 0 && p->cfg.random_phase
+                          ? 1 + (sim_time)sim_rng_below(p->rng, (uint64_t)p->cfg.route_poll)
+                          : p->cfg.route_poll,
+                   P_T_ROUTE);
         break;
     case P_T_WORKLOAD: {
         new_message(p);

@@ -576,7 +576,7 @@ static void do_append(struct raft *r, int p)
 static void dispatch(struct raft *r, int p)
 {
     struct raft_peer *pe = &r->peer[p];
-    if (r->role != RAFT_LEADER || p == r->self || pe->waiting)
+    if (r->role != RAFT_LEADER || p == r->self || pe->waiting || now_of(r) < pe->retry_at)
         return;
     if (pe->state == DS_COMPARE)
         do_compare(r, p);
@@ -600,8 +600,12 @@ static void on_push_reply(struct raft *r, int p, int64_t round, int type, const 
     struct raft_peer *pe = &r->peer[p];
     if (r->role != RAFT_LEADER || (round & 0xffffff) != (pe->round & 0xffffff))
         return;
-    if (a->term > r->term) {
-        change_to_candidate(r, a->term);
+    if (a->code != D_SUCCESS && a->code != D_INCONSISTENT_STATE) {
+        /* EntryDispatcher.doWork: any other answer (an expired term, another leader) is an exception: back
+         * to COMPARE after sleeping 500 ms. The leader does not step down here; only heartbeats and votes
+         * tell it of larger terms. */
+        change_state(r, p, -1, DS_COMPARE);
+        pe->retry_at = now_of(r) + 500 * SIM_MS;
         return;
     }
     switch (type) {
@@ -855,6 +859,7 @@ void raft_on_timer(struct raft *r, uint64_t tag)
     (void)tag;
     r->io.timer(r->io.host, r->cfg.tick, TAG(TG_TICK, 0, 0));
     sim_time now = now_of(r);
+    r->last_tick = now;
     if (r->busy) {
         /* The maintainer waits for the round's answers (voteLatch / beatLatch). */
         if (now < r->round_deadline)

@@ -103,6 +103,7 @@ struct raft {
         int64_t round;               /* answers of an older dispatcher state are ignored */
         int waiting;                 /* a compare/truncate is in flight */
         sim_time last_push;
+        sim_time retry_at;           /* after an error answer, the dispatcher sleeps 500 ms */
     } peer[RAFT_MAX_PEERS];
     /* pending appends: index -> tag, oldest first */
     struct raft_pending { int64_t index; uint64_t tag; sim_time created; } *pend;
@@ -110,6 +111,7 @@ struct raft {
 
     /* statistics */
     uint64_t elections, votes_granted;
+    sim_time last_tick;
 };
 
 /* Request codes on the host's rpc (rmq.h leaves room above RMQ_HA_DATA). */

@@ -87,14 +87,9 @@ static int pick_world(struct scenario *sc, struct conf *c)
     return 0;
 }
 
-int scenario_load(struct scenario *sc, const struct run_opts *o, struct conf *c)
+/* Everything after the JSON tree is in sc->root: --set, the checks, and building the simulation. */
+static int load_tree(struct scenario *sc, const struct run_opts *o, struct conf *c)
 {
-    memset(sc, 0, sizeof *sc);
-    sc->file = o->file;
-    conf_init(c, o->file);
-    sc->root = conf_load_file(c, o->file);
-    if (!sc->root)
-        return -1;
     for (int i = 0; i < o->nsets; i++)
         if (conf_apply_set(c, sc->root, o->sets[i]) < 0)
             return -1;
@@ -145,6 +140,29 @@ int scenario_load(struct scenario *sc, const struct run_opts *o, struct conf *c)
                              sc->faults.f[i].symbol);
         }
     return 0;
+}
+
+int scenario_load(struct scenario *sc, const struct run_opts *o, struct conf *c)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->file = o->file;
+    conf_init(c, o->file);
+    sc->root = conf_load_file(c, o->file);
+    if (!sc->root)
+        return -1;
+    return load_tree(sc, o, c);
+}
+
+int scenario_load_text(struct scenario *sc, const struct run_opts *o, const char *text, size_t len,
+                       struct conf *c)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->file = o->file;
+    conf_init(c, o->file);
+    sc->root = conf_parse(c, text, len);
+    if (!sc->root)
+        return -1;
+    return load_tree(sc, o, c);
 }
 
 void scenario_free(struct scenario *sc)

@@ -68,6 +68,11 @@ struct scenario {
  * written anywhere. */
 int scenario_load(struct scenario *sc, const struct run_opts *o, struct conf *c);
 
+/* The same from a scenario already in memory (tests, fuzzing): text[0..len) need not be NUL-terminated.
+ * o->file names it in messages and gives the default scenario name, as if it had been read from there. */
+int scenario_load_text(struct scenario *sc, const struct run_opts *o, const char *text, size_t len,
+                       struct conf *c);
+
 /* Runs to run.duration_ms and writes metrics.json, trace.jsonl and timeseries.csv to the output directory.
  * Returns the exit status: 0, 1 (an invariant broke), 3 (output could not be written). */
 int scenario_execute(struct scenario *sc, const struct run_opts *o);

@@ -316,7 +316,7 @@ static void *rmq_load(struct scenario *sc, struct conf *c)
         sim_set_after_event(sc->sim, after_event, &st->w);
     sim_set_resolver(sc->sim, resolve, &st->w);
     const char *cols[64];
-    static char names[RMQ_MAX_REPLICAS][2][24];
+    static char names[RMQ_MAX_REPLICAS][2][32];
     int k = 0;
     cols[k++] = "t_ms";
     cols[k++] = "master_max_offset";

@@ -72,6 +72,7 @@ struct producer_cfg {
     int retries;                /* retryTimesWhenSendFailed 2 */
     sim_time route_initial;     /* MQClientInstance: 10 ms */
     sim_time route_poll;        /* pollNameServerInterval 30000 ms */
+    int random_phase;           /* the poll schedule's phase is random (the client started at any time) */
     int max_inflight;           /* sends in flight before new ones are refused (the app's threads) */
 };
 
@@ -86,6 +87,7 @@ struct consumer_cfg {
     sim_time retry_delay;       /* PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION 3000 ms */
     sim_time route_initial;     /* 10 ms */
     sim_time route_poll;        /* 30000 ms */
+    int random_phase;           /* as the producer's */
     sim_time rebalance;         /* 20000 ms */
     sim_time persist_initial;   /* 10000 ms */
     sim_time persist_interval;  /* persistConsumerOffsetInterval 5000 ms */
@@ -209,7 +211,7 @@ uint32_t acct_new(struct acct *a);
  * a stored status) after all attempts. */
 void acct_result(struct acct *a, uint32_t msg, int group, int status);
 /* A replica (index in its group) appended or dropped the message. */
-void acct_stored(struct acct *a, uint32_t msg, int replica, int stored);
+void acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored);
 /* A consumer processed the message. Returns how many times it was consumed before this one. */
 uint32_t acct_consumed(struct acct *a, uint32_t msg);
 

@@ -94,6 +94,7 @@ void world_defaults(struct world_cfg *c)
     p->retries = 2;
     p->route_initial = 10 * SIM_MS;
     p->route_poll = 30 * SIM_S;
+    p->random_phase = 1;
     p->max_inflight = 100000;
 
     struct consumer_cfg *k = &c->consumer;
@@ -105,6 +106,7 @@ void world_defaults(struct world_cfg *c)
     k->retry_delay = 3 * SIM_S;
     k->route_initial = 10 * SIM_MS;
     k->route_poll = 30 * SIM_S;
+    k->random_phase = 1;
     k->rebalance = 20 * SIM_S;
     k->persist_initial = 10 * SIM_S;
     k->persist_interval = 5 * SIM_S;
@@ -194,6 +196,7 @@ static const struct field producer_fields[] = {
     PF("send_msg_timeout_ms", F_TIME, send_timeout, 1, MAX_DAY_MS),
     PF("retry_times_when_send_failed", F_INT, retries, 0, 100),
     PF("poll_name_server_interval_ms", F_TIME, route_poll, 1, MAX_DAY_MS),
+    PF("random_poll_phase", F_BOOL, random_phase, 0, 1),
     PF("max_inflight", F_INT, max_inflight, 1, 10000000),
 };
 
@@ -207,6 +210,7 @@ static const struct field consumer_fields[] = {
     CF("consumer_timeout_when_suspend_ms", F_TIME, pull_timeout, 1, MAX_DAY_MS),
     CF("pull_time_delay_when_exception_ms", F_TIME, retry_delay, 1, MAX_DAY_MS),
     CF("poll_name_server_interval_ms", F_TIME, route_poll, 1, MAX_DAY_MS),
+    CF("random_poll_phase", F_BOOL, random_phase, 0, 1),
     CF("rebalance_interval_ms", F_TIME, rebalance, 1, MAX_DAY_MS),
     CF("persist_consumer_offset_interval_ms", F_TIME, persist_interval, 1, MAX_DAY_MS),
 };

@@ -251,8 +251,15 @@ int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_un
     case SIM_DIST_EMPIRICAL: {
         int n = cJSON_GetArraySize(values);
         out->values = malloc((size_t)n * sizeof *out->values);
-        if (!out->values)
+        out->refs = malloc(sizeof *out->refs);
+        if (!out->values || !out->refs) {
+            free(out->values);
+            free(out->refs);
+            out->values = NULL;
+            out->refs = NULL;
             return conf_fail(c, path, "out of memory");
+        }
+        *out->refs = 1;
         out->n = (uint32_t)n;
         int i = 0;
         char key[64];
@@ -370,19 +377,37 @@ double sim_dist_mean(const struct sim_dist *d)
 int sim_dist_copy(struct sim_dist *dst, const struct sim_dist *src)
 {
     *dst = *src;
-    if (src->kind == SIM_DIST_EMPIRICAL && src->values) {
-        dst->values = malloc(src->n * sizeof *dst->values);
-        if (!dst->values)
-            return -1;
-        memcpy(dst->values, src->values, src->n * sizeof *dst->values);
+    if (src->kind != SIM_DIST_EMPIRICAL || !src->values)
+        return 0;
+    if (src->refs) {
+        (*src->refs)++;
+        return 0;
     }
+    dst->values = malloc((size_t)src->n * sizeof *dst->values);
+    dst->refs = malloc(sizeof *dst->refs);
+    if (!dst->values || !dst->refs) {
+        free(dst->values);
+        free(dst->refs);
+        dst->values = NULL;
+        dst->refs = NULL;
+        return -1;
+    }
+    memcpy(dst->values, src->values, (size_t)src->n * sizeof *dst->values);
+    *dst->refs = 1;
     return 0;
 }
 
 void sim_dist_free(struct sim_dist *d)
 {
-    if (d->kind == SIM_DIST_EMPIRICAL)
-        free(d->values);
+    if (d->kind == SIM_DIST_EMPIRICAL) {
+        if (!d->refs) {
+            free(d->values);
+        } else if (--*d->refs == 0) {
+            free(d->values);
+            free(d->refs);
+        }
+    }
     d->values = NULL;
+    d->refs = NULL;
     d->n = 0;
 }

@@ -21,7 +21,10 @@ enum sim_unit {
     SIM_UNIT_RATE    /* _per_s, _per_min; samples in events per second */
 };
 
-/* Parameters are stored in the base unit. Small and copyable; an empirical list is owned (sim_dist_free). */
+/* Parameters are stored in the base unit. Small and copyable; an empirical list is released with
+ * sim_dist_free. A parsed list is never changed, so sim_dist_copy shares it (refs counts its holders): a
+ * list of a million values given once and copied to every producer or link costs its size once, not once
+ * a copy. The count is not atomic: a list's holders belong to one thread. */
 struct sim_dist {
     enum sim_dist_kind kind;
     enum sim_unit unit;
@@ -30,6 +33,7 @@ struct sim_dist {
     double off;         /* added to every sample: "offset_X" on any kind (a floor such as a minimum RTT) */
     double *values;     /* empirical */
     uint32_t n;
+    size_t *refs;       /* holders of values; NULL for a list set by hand, which this dist owns alone */
 };
 
 /* JSON forms (X is a unit suffix of the expected kind, e.g. _ms):
@@ -62,7 +66,7 @@ sim_time sim_dist_time(const struct sim_dist *d, struct sim_rng *r);
 /* The distribution's mean in the base unit (infinite for a Pareto with shape <= 1). */
 double sim_dist_mean(const struct sim_dist *d);
 
-/* A copy whose empirical list is its own; returns -1 when out of memory. */
+/* A copy, sharing a parsed empirical list (a list set by hand is copied); returns -1 when out of memory. */
 int sim_dist_copy(struct sim_dist *dst, const struct sim_dist *src);
 void sim_dist_free(struct sim_dist *d);
 

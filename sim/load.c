@@ -15,8 +15,12 @@ static int read_link_cfg(struct conf *c, const cJSON *obj, const char *path, con
         return -1;
     conf_double(c, obj, path, "loss", def->loss, 0.0, 1.0, &out->loss);
     conf_double(c, obj, path, "bandwidth_mbit_per_s", def->bandwidth * 8 / 1e6, 0.0, 1e7, &mbit);
+    if (c->failed) {
+        sim_dist_free(&out->latency);   /* an empirical list read above is this function's to release */
+        return -1;
+    }
     out->bandwidth = mbit * 1e6 / 8;
-    return c->failed ? -1 : 0;
+    return 0;
 }
 
 static sim_node_id node_ref(struct sim *s, struct conf *c, const cJSON *obj, const char *path, const char *key)

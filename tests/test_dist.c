@@ -228,10 +228,11 @@ START_TEST(test_empirical_spread)
     }
     ck_assert_int_eq(n1 + n5 + n9, 40000);
     ck_assert(abs(n1 - 10000) < 600 && abs(n5 - 20000) < 900 && abs(n9 - 10000) < 600);
-    /* A copy owns its list. */
+    /* A copy shares the parsed list (a million values copied to a thousand producers cost 8 MB, not 8 GB),
+     * and outlives the original. */
     struct sim_dist e;
     ck_assert_int_eq(sim_dist_copy(&e, &d), 0);
-    ck_assert_ptr_ne(e.values, d.values);
+    ck_assert_ptr_eq(e.values, d.values);
     sim_dist_free(&d);
     ck_assert_ptr_null(d.values);
     ck_assert(e.values[3] == 9000);

@@ -315,7 +315,7 @@ static int chaos_run(uint64_t seed, int n, int broken, sim_time duration)
     sim_heal_all(sc.sim);
     for (int r = 0; r < n; r++)
         sim_restart(sc.sim, w->g[0].node[r]);
-    sim_run(sc.sim, duration + 40 * SIM_S);
+    sim_run(sc.sim, duration + (getenv("CHAOS_TAIL_S") ? atoi(getenv("CHAOS_TAIL_S")) : 40) * SIM_S);
     cJSON *m = cJSON_CreateObject();
     sc.world->metrics(sc.w, &sc, m);   /* adds the end-of-run acked-message check */
     if (getenv("RAFT_DEBUG") && !broken && w->invariant_violations) {
@@ -357,13 +357,14 @@ static int chaos_run(uint64_t seed, int n, int broken, sim_time duration)
     if (!broken) {
         if (leader_of(w) < 0)
             for (int r = 0; r < n; r++)
-                fprintf(stderr, "  seed %llu replica %d: state %d role %d term %lld leader %d voted %d end %lld/%lld busy %d next_vote %lld parse %d persist %d durable %lld/%d replies %d start_after %d\n",
+                fprintf(stderr, "  seed %llu replica %d: state %d role %d term %lld leader %d voted %d end %lld/%lld busy %d next_vote %lld parse %d persist %d durable %lld/%d replies %d start_after %d tick %lld deadline %lld paused %lld\n",
                         (unsigned long long)seed, r, sim_node(w->sim, w->g[0].node[r])->state, member(w, r)->role,
                         (long long)member(w, r)->term, member(w, r)->leader, member(w, r)->voted_for,
                         (long long)raft_end(member(w, r)), (long long)raft_end_term(member(w, r)), member(w, r)->busy,
                         (long long)member(w, r)->next_vote, member(w, r)->last_parse, member(w, r)->persist_pending,
                         (long long)member(w, r)->durable_term, member(w, r)->durable_vote, member(w, r)->nvote_replies,
-                        member(w, r)->start_round_after_persist);
+                        member(w, r)->start_round_after_persist, (long long)member(w, r)->last_tick,
+                        (long long)member(w, r)->round_deadline, (long long)sim_node(w->sim, w->g[0].node[r])->paused_until);
         ck_assert_msg(leader_of(w) >= 0, "seed %llu: no leader after the calm tail", (unsigned long long)seed);
         for (int i = 0; i < w->nviolations; i++)
             fprintf(stderr, "seed %llu: %s at %.3f ms (term %lld, index %lld)\n", (unsigned long long)seed,

@@ -115,7 +115,9 @@ END_TEST
 START_TEST(master_crash_promotion_timeline)
 {
     struct scenario sc;
-    load(&sc, world_json("\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"), NULL, 0);
+    /* Route polls at 10 ms + k * 30 s (no random phase) so the first write's time is exact too. */
+    const char *sets[] = {"producers.random_poll_phase=false", "consumers.random_poll_phase=false"};
+    load(&sc, world_json("\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"), sets, 2);
     struct rmq_world *w = rmq_world_get(sc.w);
     /* Before the crash everything is acknowledged. */
     sim_run(sc.sim, 60 * SIM_S);

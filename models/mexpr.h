@@ -1,0 +1,29 @@
+/* mexpr: a sweep's metric expressions, read out of a run's metrics.json. The whole language:
+ *
+ *     expr := term ( '/' term )?          term := PATH | '(' PATH ( '+' PATH )* ')'
+ *     PATH := NAME ( '.' NAME | '[' DIGITS ']' )*      NAME := [A-Za-z_][A-Za-z0-9_]*
+ *
+ * e.g. "messages.acked_lost", "groups[0].reads.slave / (groups[0].reads.master + groups[0].reads.slave)".
+ * Spaces may stand between tokens, not inside a path. */
+#ifndef MODELS_MEXPR_H
+#define MODELS_MEXPR_H
+
+#include <stddef.h>
+#include <cJSON.h>
+
+struct mexpr;
+
+/* Parses text. Returns the expression, or NULL with a one-line message in err (no file or JSON path: the
+ * caller adds them), e.g. `unexpected "*" at column 19: expected "/" or the end`. */
+struct mexpr *mexpr_parse(const char *text, char *err, size_t errsz);
+
+/* The value on metrics.json's tree: a path's number; NaN when a value on the way is null (a run without a
+ * failover), when a path is absent or not a number, or for a division by zero.
+ * With err non-NULL, an absent path or a value that is neither a number nor null is also described there
+ * (e.g. `groups[0].reads.slav: no key "slav" here (keys: master, slave)`), and err stays "" otherwise: a
+ * caller checks the first run this way, since every run of a sweep has the same keys. */
+double mexpr_eval(const struct mexpr *e, const cJSON *root, char *err, size_t errsz);
+
+void mexpr_free(struct mexpr *e);
+
+#endif

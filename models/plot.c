@@ -1,0 +1,1936 @@
+/* plot: `mqsim plot DIR`. Reads what a run, a compare or a sweep wrote, prepares the small data files the
+ * scripts in plots/ read, and runs gnuplot once a figure (it writes the PNG and the SVG). The data files are
+ * kept beside the figures so that a user can restyle a figure with gnuplot alone. */
+#include "models/plot.h"
+
+#include <cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/out.h"
+#include "sim/stats.h"
+
+#ifndef MQSIM_PREFIX
+#define MQSIM_PREFIX "/usr/local"
+#endif
+
+#define ST_INPUT 2             /* exit status: bad or missing input */
+#define ST_OUTPUT 3            /* exit status: output not written (gnuplot missing or failing, disk) */
+#define GNUPLOT_LIMIT_S 120    /* a gnuplot that runs longer is killed by SIGALRM (it survives exec) */
+#define STDERR_KEEP 8192       /* bytes of gnuplot's stderr passed on */
+#define MIB 1048576.0
+
+struct plot {
+    const char *dir;
+    int quiet;
+    char gnuplot[OUT_PATH_MAX];
+    char scripts[OUT_PATH_MAX];
+    int status;                /* the worst exit status so far */
+    int drawn;                 /* figures written */
+};
+
+static void set_status(struct plot *p, int st)
+{
+    if (st > p->status)
+        p->status = st;
+}
+
+/* One line on stderr, "mqsim: " first. */
+static void perr(const char *fmt, ...)
+{
+    va_list ap;
+    char line[2048];
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "mqsim: %s\n", line);
+}
+
+/* ---- small helpers ---- */
+
+static int join(char *buf, size_t size, const char *a, const char *b)
+{
+    int n = snprintf(buf, size, "%s/%s", a, b);
+    return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int in_dir(const struct plot *p, const char *name)
+{
+    char path[OUT_PATH_MAX];
+    return join(path, sizeof path, p->dir, name) == 0 && is_file(path);
+}
+
+/* The whole file NUL-terminated, or NULL (errno set). */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+
+    if (!f)
+        return NULL;
+    do {
+        if (cap - len < 65536) {
+            char *nb = realloc(buf, cap + 65536 + 1);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                errno = ENOMEM;
+                return NULL;
+            }
+            buf = nb;
+            cap += 65536;
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+    } while (n > 0);
+    if (ferror(f)) {
+        free(buf);
+        fclose(f);
+        errno = EIO;
+        return NULL;
+    }
+    fclose(f);
+    if (!buf && !(buf = malloc(1)))
+        return NULL;
+    buf[len] = '\0';
+    return buf;
+}
+
+/* A file-name part made of [A-Za-z0-9._-], everything else '_'. */
+static void safe_name(char *out, size_t size, const char *in)
+{
+    size_t i;
+    for (i = 0; in[i] != '\0' && i + 1 < size; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        out[i] = (char)(isalnum(ch) || ch == '.' || ch == '-' || ch == '_' ? ch : '_');
+    }
+    if (i > 0 && out[0] == '.')
+        out[0] = '_';
+    out[i] = '\0';
+    if (i == 0)
+        snprintf(out, size, "_");
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+/* A number in a data file: gnuplot reads NaN as an undefined point (a gap in a line). */
+static void put_num(FILE *f, double v)
+{
+    char buf[OUT_NUM_MAX];
+    if (out_format_double(buf, v) == 0)
+        fputs("NaN", f);
+    else
+        fputs(buf, f);
+}
+
+/* A string in a data file, in double quotes; gnuplot has no escape for a quote there. */
+static void put_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++)
+        fputc(*s == '"' ? '\'' : (unsigned char)*s < ' ' ? ' ' : *s, f);
+    fputc('"', f);
+}
+
+static double finite_or(double v, double dflt)
+{
+    return isfinite(v) ? v : dflt;
+}
+
+/* ---- gnuplot -e definitions ---- */
+
+struct sbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (b->oom)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = 1;
+        return;
+    }
+    if (!b->s || b->len + (size_t)n >= b->cap) {
+        size_t cap = (b->cap + (size_t)n) * 2 + 256;
+        char *ns = realloc(b->s, cap);
+        if (!ns) {
+            b->oom = 1;
+            return;
+        }
+        b->s = ns;
+        b->cap = cap;
+        va_start(ap, fmt);
+        vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+    }
+    b->len += (size_t)n;
+}
+
+/* name='value'; in a gnuplot single-quoted string only ' is special, written ''. */
+static void sb_str(struct sbuf *b, const char *name, const char *val)
+{
+    sb_add(b, "%s='", name);
+    for (; *val; val++) {
+        if (*val == '\'')
+            sb_add(b, "''");
+        else
+            sb_add(b, "%c", (unsigned char)*val < ' ' ? ' ' : *val);
+    }
+    sb_add(b, "';");
+}
+
+static void sb_num(struct sbuf *b, const char *name, double v)
+{
+    if (isnan(v))
+        sb_add(b, "%s=NaN;", name);
+    else
+        sb_add(b, "%s=%.17g;", name, isinf(v) ? (v > 0 ? 1e300 : -1e300) : v);
+}
+
+static void sb_free(struct sbuf *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+/* ---- CSV (RFC 4180: quoted fields, "" inside quotes, CRLF) ---- */
+
+struct csv {
+    FILE *f;
+    char *buf;                 /* the current row's fields, each NUL-terminated */
+    size_t len, cap;
+    size_t *off;               /* where each field starts in buf */
+    int nf, offcap;
+    char **hdr;                /* the header row, copied */
+    int nhdr;
+};
+
+static int csv_put(struct csv *c, char ch)
+{
+    if (c->len + 1 >= c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        char *nb = realloc(c->buf, cap);
+        if (!nb)
+            return -1;
+        c->buf = nb;
+        c->cap = cap;
+    }
+    c->buf[c->len++] = ch;
+    return 0;
+}
+
+static int csv_end_field(struct csv *c, size_t start)
+{
+    if (csv_put(c, '\0') != 0)
+        return -1;
+    if (c->nf == c->offcap) {
+        int cap = c->offcap ? c->offcap * 2 : 32;
+        size_t *no = realloc(c->off, (size_t)cap * sizeof *no);
+        if (!no)
+            return -1;
+        c->off = no;
+        c->offcap = cap;
+    }
+    c->off[c->nf++] = start;
+    return 0;
+}
+
+/* Reads the next non-blank row: 1, 0 at the end, -1 out of memory. */
+static int csv_next(struct csv *c)
+{
+    for (;;) {
+        int ch, quoted = 0, any = 0;
+        size_t start = 0;
+
+        c->len = 0;
+        c->nf = 0;
+        while ((ch = getc(c->f)) != EOF) {
+            any = 1;
+            if (quoted) {
+                if (ch == '"') {
+                    int next = getc(c->f);
+                    if (next == '"') {
+                        if (csv_put(c, '"') != 0)
+                            return -1;
+                        continue;
+                    }
+                    quoted = 0;
+                    if (next != EOF)
+                        ungetc(next, c->f);
+                    continue;
+                }
+                if (csv_put(c, (char)ch) != 0)
+                    return -1;
+                continue;
+            }
+            if (ch == ',') {
+                if (csv_end_field(c, start) != 0)
+                    return -1;
+                start = c->len;
+            } else if (ch == '\n') {
+                break;
+            } else if (ch == '\r') {
+                continue;
+            } else if (ch == '"' && c->len == start) {
+                quoted = 1;
+            } else if (csv_put(c, (char)ch) != 0) {
+                return -1;
+            }
+        }
+        if (!any)
+            return 0;
+        if (csv_end_field(c, start) != 0)
+            return -1;
+        if (c->nf == 1 && c->buf[c->off[0]] == '\0')
+            continue;           /* a blank line */
+        return 1;
+    }
+}
+
+/* Field i of the current row with surrounding blanks dropped; "" when the row is shorter or i < 0. */
+static const char *csv_get(struct csv *c, int i)
+{
+    char *s, *e;
+    if (i < 0 || i >= c->nf)
+        return "";
+    s = c->buf + c->off[i];
+    while (*s == ' ' || *s == '\t')
+        s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        *--e = '\0';
+    return s;
+}
+
+/* A field as a number; NaN when it is empty, "null", "NaN" or not a number. */
+static double parse_num(const char *s)
+{
+    char *end;
+    double v;
+    if (!*s || strcasecmp(s, "null") == 0 || strcasecmp(s, "na") == 0)
+        return NAN;
+    errno = 0;
+    v = strtod(s, &end);
+    if (end == s || *end != '\0')
+        return NAN;
+    return v;
+}
+
+static void csv_close(struct csv *c)
+{
+    int i;
+    if (c->f)
+        fclose(c->f);
+    for (i = 0; i < c->nhdr; i++)
+        free(c->hdr[i]);
+    free(c->hdr);
+    free(c->buf);
+    free(c->off);
+    memset(c, 0, sizeof *c);
+}
+
+/* Opens path and reads its header. 0, or -1 with an error printed (naming path). */
+static int csv_open(struct csv *c, const char *path)
+{
+    int i, r;
+    memset(c, 0, sizeof *c);
+    c->f = fopen(path, "r");
+    if (!c->f) {
+        perr("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    r = csv_next(c);
+    if (r <= 0) {
+        perr("%s: %s", path, r == 0 ? "empty, expected a header row" : "out of memory");
+        csv_close(c);
+        return -1;
+    }
+    c->hdr = calloc((size_t)c->nf, sizeof *c->hdr);
+    if (!c->hdr) {
+        perr("%s: out of memory", path);
+        csv_close(c);
+        return -1;
+    }
+    c->nhdr = c->nf;
+    for (i = 0; i < c->nf; i++) {
+        if (!(c->hdr[i] = strdup(csv_get(c, i)))) {
+            perr("%s: out of memory", path);
+            csv_close(c);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The index of the header column called name (case-insensitive), or -1. */
+static int csv_col(const struct csv *c, const char *name)
+{
+    int i;
+    for (i = 0; i < c->nhdr; i++)
+        if (strcasecmp(c->hdr[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* A whole small CSV in memory (compare.csv, summary.csv). */
+struct table {
+    struct csv c;              /* for the header */
+    size_t nrows;
+    char **cell;               /* nrows * c.nhdr copies */
+};
+
+static void table_free(struct table *t)
+{
+    size_t i;
+    for (i = 0; i < t->nrows * (size_t)t->c.nhdr; i++)
+        free(t->cell[i]);
+    free(t->cell);
+    csv_close(&t->c);
+    memset(t, 0, sizeof *t);
+}
+
+static int table_load(struct table *t, const char *path)
+{
+    size_t cap = 0;
+    int r, i;
+
+    memset(t, 0, sizeof *t);
+    if (csv_open(&t->c, path) != 0)
+        return -1;
+    while ((r = csv_next(&t->c)) == 1) {
+        size_t w = (size_t)t->c.nhdr;
+        if (t->nrows == cap) {
+            char **nc;
+            cap = cap ? cap * 2 : 64;
+            nc = realloc(t->cell, cap * w * sizeof *nc);
+            if (!nc) {
+                r = -1;
+                break;
+            }
+            t->cell = nc;
+        }
+        for (i = 0; i < t->c.nhdr; i++)
+            t->cell[t->nrows * w + (size_t)i] = NULL;
+        t->nrows++;
+        for (i = 0; i < t->c.nhdr; i++)
+            if (!(t->cell[(t->nrows - 1) * w + (size_t)i] = strdup(csv_get(&t->c, i))))
+                r = -1;
+        if (r < 0)
+            break;
+    }
+    if (r < 0) {
+        perr("%s: out of memory", path);
+        table_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *table_get(const struct table *t, size_t row, int col)
+{
+    return col < 0 ? "" : t->cell[row * (size_t)t->c.nhdr + (size_t)col];
+}
+
+static double table_num(const struct table *t, size_t row, int col)
+{
+    return parse_num(table_get(t, row, col));
+}
+
+/* ---- gnuplot ---- */
+
+/* The first executable "gnuplot" on PATH. 0, or -1. */
+static int find_gnuplot(char *out, size_t size)
+{
+    const char *path = getenv("PATH");
+    const char *s;
+
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (s = path; *s;) {
+        const char *e = strchr(s, ':');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n > 0 && n + sizeof "/gnuplot" <= size) {
+            memcpy(out, s, n);
+            memcpy(out + n, "/gnuplot", sizeof "/gnuplot");
+            if (is_file(out) && access(out, X_OK) == 0)
+                return 0;
+        }
+        if (!e)
+            break;
+        s = e + 1;
+    }
+    return -1;
+}
+
+/* The scripts directory: the first candidate holding lag.gp. 0, or -1 with the places looked in printed. */
+static int find_scripts(char *out, size_t size)
+{
+    char cand[5][OUT_PATH_MAX];
+    char exe[OUT_PATH_MAX], looked[5 * OUT_PATH_MAX + 16];
+    const char *env = getenv("MQSIM_PLOTS");
+    int n = 0, i;
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+    if (env && *env)
+        snprintf(cand[n++], OUT_PATH_MAX, "%s", env);
+    if (len > 0) {
+        char *slash;
+        exe[len] = '\0';
+        slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            if (join(cand[n], OUT_PATH_MAX, exe, "plots") == 0)
+                n++;
+            if (join(cand[n], OUT_PATH_MAX, exe, "../share/mqsim/plots") == 0)
+                n++;
+        }
+    }
+    snprintf(cand[n++], OUT_PATH_MAX, "./plots");
+    snprintf(cand[n++], OUT_PATH_MAX, "%s/share/mqsim/plots", MQSIM_PREFIX);
+    looked[0] = '\0';
+    for (i = 0; i < n; i++) {
+        char probe[OUT_PATH_MAX];
+        if (join(probe, sizeof probe, cand[i], "lag.gp") == 0 && is_file(probe)) {
+            snprintf(out, size, "%s", cand[i]);
+            return 0;
+        }
+        strcat(looked, i ? ", " : "");
+        strcat(looked, cand[i]);
+    }
+    perr("the gnuplot scripts of mqsim (plots/*.gp) were not found; looked in %s (set MQSIM_PLOTS to their "
+         "directory)", looked);
+    return -1;
+}
+
+/* Passes on gnuplot's stderr, a line at a time. */
+static void pass_on(const char *script, char *text)
+{
+    char *line, *save = NULL;
+    for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        while (*line == ' ' || *line == '\t' || *line == '^')
+            line++;
+        if (*line)
+            perr("gnuplot (%s): %s", script, line);
+    }
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (long)st.st_size : -1;
+}
+
+/* Runs plots/<script> for figure fig with the definitions in vars (plus png= and svg=, the temporary names
+ * the script writes to). On success renames both into place and prints a line. Returns 0 or ST_OUTPUT. */
+static int run_figure(struct plot *p, const char *script, const char *fig, struct sbuf *vars, const char *what)
+{
+    char spath[OUT_PATH_MAX], tmp[2][OUT_PATH_MAX], fin[2][OUT_PATH_MAX];
+    static const char *const ext[2] = {"png", "svg"};
+    char err[STDERR_KEEP + 1];
+    size_t elen = 0;
+    int fd[2], status = 0, i, ok;
+    pid_t pid;
+
+    if (join(spath, sizeof spath, p->scripts, script) != 0)
+        goto too_long;
+    for (i = 0; i < 2; i++) {
+        int a = snprintf(tmp[i], OUT_PATH_MAX, "%s/.%s.%s.tmp.%ld", p->dir, fig, ext[i], (long)getpid());
+        int b = snprintf(fin[i], OUT_PATH_MAX, "%s/%s.%s", p->dir, fig, ext[i]);
+        if (a < 0 || a >= OUT_PATH_MAX || b < 0 || b >= OUT_PATH_MAX)
+            goto too_long;
+        sb_str(vars, ext[i], tmp[i]);
+    }
+    if (vars->oom) {
+        perr("%s/%s: out of memory", p->dir, fig);
+        return ST_OUTPUT;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    if (pipe(fd) != 0) {
+        perr("%s/%s: pipe: %s", p->dir, fig, strerror(errno));
+        return ST_OUTPUT;
+    }
+    pid = fork();
+    if (pid < 0) {
+        perr("%s/%s: fork: %s", p->dir, fig, strerror(errno));
+        close(fd[0]);
+        close(fd[1]);
+        return ST_OUTPUT;
+    }
+    if (pid == 0) {
+        int nul = open("/dev/null", O_RDWR);
+        if (nul >= 0) {
+            dup2(nul, 0);
+            dup2(nul, 1);
+        }
+        dup2(fd[1], 2);
+        close(fd[0]);
+        close(fd[1]);
+        if (nul > 2)
+            close(nul);
+        alarm(GNUPLOT_LIMIT_S);
+        execl(p->gnuplot, "gnuplot", "-e", vars->s, spath, (char *)NULL);
+        dprintf(2, "cannot run %s: %s\n", p->gnuplot, strerror(errno));
+        _exit(127);
+    }
+    close(fd[1]);
+    for (;;) {
+        char chunk[1024];
+        ssize_t n = read(fd[0], chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        if (elen < STDERR_KEEP) {
+            size_t take = (size_t)n < STDERR_KEEP - elen ? (size_t)n : STDERR_KEEP - elen;
+            memcpy(err + elen, chunk, take);
+            elen += take;
+        }
+    }
+    close(fd[0]);
+    err[elen] = '\0';
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && file_size(tmp[0]) > 0 && file_size(tmp[1]) > 0;
+    if (ok)
+        for (i = 0; i < 2 && ok; i++)
+            if (rename(tmp[i], fin[i]) != 0) {
+                perr("%s: %s", fin[i], strerror(errno));
+                ok = 0;
+            }
+    if (!ok) {
+        if (elen > 0)
+            pass_on(script, err);
+        else if (WIFSIGNALED(status))
+            perr("gnuplot (%s) was killed by signal %d drawing %s/%s", script, WTERMSIG(status), p->dir, fig);
+        else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+            perr("gnuplot (%s) exited with status %d drawing %s/%s", script, WEXITSTATUS(status), p->dir, fig);
+        else
+            perr("gnuplot (%s) wrote no figure to %s/%s.png", script, p->dir, fig);
+        for (i = 0; i < 2; i++)
+            unlink(tmp[i]);
+        return ST_OUTPUT;
+    }
+    p->drawn++;
+    if (elen > 0 && !p->quiet)
+        pass_on(script, err);
+    if (!p->quiet)
+        printf("%s  %s  %s\n", fin[0], fin[1], what);
+    return 0;
+
+too_long:
+    perr("%s/%s: path too long", p->dir, fig);
+    return ST_OUTPUT;
+}
+
+/* Opens DIR/name for an atomic write; prints the error. */
+static int open_data(struct plot *p, struct out_file *o, const char *name)
+{
+    char err[OUT_PATH_MAX + 128];
+    if (out_open(o, p->dir, name, err, sizeof err) != 0) {
+        perr("%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int commit_data(struct out_file *o)
+{
+    char err[OUT_PATH_MAX + 128];
+    if (out_commit(o, err, sizeof err) != 0) {
+        perr("%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- a run: timeseries.csv, metrics.json, trace.jsonl ---- */
+
+enum { RC_T, RC_MOFF, RC_BACKLOG, RC_RM, RC_RS, RC_THR, RC_ACK, RC_FAIL, RC_RTS, RC_RTM, RC_NFIX };
+static const char *const run_cols[RC_NFIX] = {
+    "t_ms", "master_max_offset", "backlog_msgs", "reads_master", "reads_slave", "redirect_threshold_bytes",
+    "acked", "send_failed", "redirects_to_slave", "redirects_to_master",
+};
+
+enum { MK_CRASH, MK_DETECTED, MK_PROMOTED, MK_FIRST_WRITE, MK_N };
+static const char *const mk_names[MK_N] = {"crash_ms", "detected_ms", "promoted_ms", "first_write_ms"};
+static const char *const mk_words[MK_N] = {"master crash", "detected (operator alert)", "promoted",
+                                           "first write acknowledged"};
+
+struct rgroup {
+    char name[128], safe[128];
+    double *v;                 /* n rows of run.w values: the fixed columns, then bytes, msgs per slave */
+    size_t n, cap;
+    double *mk;                /* pull.suggest: (t_ms, to) pairs */
+    size_t nmk, capmk;
+    double fo[MK_N];           /* failover times (ms), NaN when null */
+    double downtime_ms;
+    char new_master[128];
+};
+
+struct run {
+    int col[RC_NFIX];
+    int nslaves;
+    int slave_col[16][2];      /* slaveN_lag_bytes, slaveN_lag_msgs */
+    int w;
+    struct rgroup *g;
+    int ng;
+    char scenario[128];
+    double seed;
+};
+
+static struct rgroup *run_group(struct run *r, const char *name)
+{
+    int i;
+    struct rgroup *ng;
+    for (i = 0; i < r->ng; i++)
+        if (strcmp(r->g[i].name, name) == 0)
+            return &r->g[i];
+    ng = realloc(r->g, (size_t)(r->ng + 1) * sizeof *ng);
+    if (!ng)
+        return NULL;
+    r->g = ng;
+    ng = &r->g[r->ng++];
+    memset(ng, 0, sizeof *ng);
+    snprintf(ng->name, sizeof ng->name, "%s", name);
+    safe_name(ng->safe, sizeof ng->safe, name);
+    for (i = 0; i < MK_N; i++)
+        ng->fo[i] = NAN;
+    ng->downtime_ms = NAN;
+    return ng;
+}
+
+static void run_free(struct run *r)
+{
+    int i;
+    for (i = 0; i < r->ng; i++) {
+        free(r->g[i].v);
+        free(r->g[i].mk);
+    }
+    free(r->g);
+    memset(r, 0, sizeof *r);
+}
+
+static double json_num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* metrics.json: scenario, seed, the groups in order and their failover times. 0, or -1 (printed). */
+static int run_read_metrics(struct plot *p, struct run *r)
+{
+    char path[OUT_PATH_MAX];
+    char *text;
+    cJSON *root, *groups, *g;
+    int rc = 0;
+
+    if (join(path, sizeof path, p->dir, "metrics.json") != 0 || !(text = slurp(path))) {
+        perr("%s/metrics.json: %s", p->dir, strerror(errno));
+        return -1;
+    }
+    root = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsObject(root)) {
+        perr("%s: not a JSON object", path);
+        cJSON_Delete(root);
+        return -1;
+    }
+    if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "scenario")))
+        snprintf(r->scenario, sizeof r->scenario, "%s",
+                 cJSON_GetObjectItemCaseSensitive(root, "scenario")->valuestring);
+    r->seed = json_num(root, "seed");
+    groups = cJSON_GetObjectItemCaseSensitive(root, "groups");
+    cJSON_ArrayForEach(g, groups) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(g, "name");
+        const cJSON *fo = cJSON_GetObjectItemCaseSensitive(g, "failover");
+        struct rgroup *rg;
+        int k;
+        if (!cJSON_IsString(name))
+            continue;
+        if (!(rg = run_group(r, name->valuestring))) {
+            rc = -1;
+            perr("%s: out of memory", path);
+            break;
+        }
+        if (cJSON_IsObject(fo)) {
+            const cJSON *nm = cJSON_GetObjectItemCaseSensitive(fo, "new_master");
+            for (k = 0; k < MK_N; k++)
+                rg->fo[k] = json_num(fo, mk_names[k]);
+            rg->downtime_ms = json_num(fo, "downtime_ms");
+            if (cJSON_IsString(nm))
+                snprintf(rg->new_master, sizeof rg->new_master, "%s", nm->valuestring);
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* timeseries.csv into per-group rows. 0, or -1 (printed). */
+static int run_read_series(struct plot *p, struct run *r)
+{
+    char path[OUT_PATH_MAX];
+    struct csv c;
+    int gcol, i, k, rd;
+
+    if (join(path, sizeof path, p->dir, "timeseries.csv") != 0 || csv_open(&c, path) != 0)
+        return -1;
+    gcol = csv_col(&c, "group");
+    for (i = 0; i < RC_NFIX; i++)
+        r->col[i] = csv_col(&c, run_cols[i]);
+    if (r->col[RC_T] < 0 || gcol < 0) {
+        perr("%s: no %s column: not the time series of a broker run", path, gcol < 0 ? "\"group\"" : "\"t_ms\"");
+        csv_close(&c);
+        return -1;
+    }
+    for (k = 1; k <= 16; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "slave%d_lag_bytes", k);
+        r->slave_col[k - 1][0] = csv_col(&c, name);
+        snprintf(name, sizeof name, "slave%d_lag_msgs", k);
+        r->slave_col[k - 1][1] = csv_col(&c, name);
+        if (r->slave_col[k - 1][0] < 0 && r->slave_col[k - 1][1] < 0)
+            break;
+        r->nslaves = k;
+    }
+    r->w = RC_NFIX + 2 * r->nslaves;
+    while ((rd = csv_next(&c)) == 1) {
+        struct rgroup *g = run_group(r, csv_get(&c, gcol));
+        double *row;
+        if (!g) {
+            rd = -1;
+            break;
+        }
+        if (g->n == g->cap) {
+            size_t cap = g->cap ? g->cap * 2 : 256;
+            double *nv = realloc(g->v, cap * (size_t)r->w * sizeof *nv);
+            if (!nv) {
+                rd = -1;
+                break;
+            }
+            g->v = nv;
+            g->cap = cap;
+        }
+        row = g->v + g->n * (size_t)r->w;
+        for (i = 0; i < RC_NFIX; i++)
+            row[i] = r->col[i] < 0 ? NAN : parse_num(csv_get(&c, r->col[i]));
+        for (k = 0; k < r->nslaves; k++) {
+            row[RC_NFIX + 2 * k] = parse_num(csv_get(&c, r->slave_col[k][0]));
+            row[RC_NFIX + 2 * k + 1] = parse_num(csv_get(&c, r->slave_col[k][1]));
+        }
+        if (isnan(row[RC_T]))
+            continue;           /* a row without a time is no sample */
+        g->n++;
+    }
+    csv_close(&c);
+    if (rd < 0) {
+        perr("%s: out of memory", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* trace.jsonl's pull.suggest events (the consumer told to read elsewhere) into the groups. Returns 1 when the
+ * trace was read, 0 when there is none, -1 on a problem (printed). */
+static int run_read_trace(struct plot *p, struct run *r)
+{
+    char path[OUT_PATH_MAX];
+    FILE *f;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = 1;
+
+    if (join(path, sizeof path, p->dir, "trace.jsonl") != 0 || !is_file(path))
+        return 0;
+    if (!(f = fopen(path, "r"))) {
+        perr("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    while ((len = getline(&line, &cap, f)) > 0) {
+        cJSON *ev;
+        const cJSON *grp;
+        struct rgroup *g = NULL;
+        double t, to;
+        int i;
+
+        if (!strstr(line, "\"pull.suggest\""))
+            continue;
+        if (!(ev = cJSON_Parse(line)))
+            continue;           /* a damaged line says nothing about the others */
+        grp = cJSON_GetObjectItemCaseSensitive(ev, "group");
+        t = json_num(ev, "t_ms");
+        to = json_num(ev, "to");
+        for (i = 0; cJSON_IsString(grp) && i < r->ng; i++)
+            if (strcmp(r->g[i].name, grp->valuestring) == 0)
+                g = &r->g[i];
+        if (g && isfinite(t) && isfinite(to)) {
+            if (g->nmk == g->capmk) {
+                size_t nc = g->capmk ? g->capmk * 2 : 256;
+                double *nm = realloc(g->mk, nc * 2 * sizeof *nm);
+                if (!nm) {
+                    cJSON_Delete(ev);
+                    perr("%s: out of memory", path);
+                    rc = -1;
+                    break;
+                }
+                g->mk = nm;
+                g->capmk = nc;
+            }
+            g->mk[2 * g->nmk] = t;
+            g->mk[2 * g->nmk + 1] = to;
+            g->nmk++;
+        }
+        cJSON_Delete(ev);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* Seconds since the previous sample of row i (the interval its per-interval counts cover); 0 for none. */
+static double interval_s(const struct run *r, const struct rgroup *g, size_t i)
+{
+    double t = g->v[i * (size_t)r->w + RC_T], prev;
+    if (i > 0)
+        prev = g->v[(i - 1) * (size_t)r->w + RC_T];
+    else if (g->n > 1 && t > 0)
+        prev = t - (g->v[(size_t)r->w + RC_T] - t);
+    else
+        return 0;
+    return t > prev ? (t - prev) / 1000.0 : 0;
+}
+
+static double per_s(double count, double dt)
+{
+    return isfinite(count) && dt > 0 ? count / dt : NAN;
+}
+
+static void title_run(const struct run *r, char *buf, size_t size)
+{
+    if (r->scenario[0] && isfinite(r->seed))
+        snprintf(buf, size, "%s, seed %.0f", r->scenario, r->seed);
+    else
+        snprintf(buf, size, "%s", r->scenario[0] ? r->scenario : "run");
+}
+
+/* Figure lag-<group>: slave lag against the redirect threshold, the consumer's backlog, its redirects. */
+static int fig_lag(struct plot *p, const struct run *r, const struct rgroup *g, int have_trace)
+{
+    char name[256], mname[256], fig[192], path[OUT_PATH_MAX], mpath[OUT_PATH_MAX], title[512], what[256];
+    char run_t[256], lagmax[16 * 24] = "";
+    double smax[16] = {0};
+    struct out_file o = {0}, m = {0};
+    struct sbuf v = {0};
+    double sb = 0, sm = 0, doff = 0, dack = 0, bpm = 0, thr = NAN, ymax = 0, bmax = 0, tmax = 0, rmax = 0;
+    size_t i, nts = 0, ntm = 0, w = (size_t)r->w;
+    int k, rc, any = 0, nslaves = 0;
+
+    for (i = 0; i < g->n; i++) {
+        const double *row = g->v + i * w;
+        if (isfinite(row[RC_BACKLOG]))
+            any = 1;
+        for (k = 0; k < r->nslaves; k++) {
+            double b = row[RC_NFIX + 2 * k], n = row[RC_NFIX + 2 * k + 1];
+            if (isfinite(b)) {
+                any = 1;
+                if (k + 1 > nslaves)
+                    nslaves = k + 1;    /* this group has (had) a k-th slave; other groups may have more */
+            }
+            if (isfinite(b) && isfinite(n) && n > 0) {
+                sb += b;
+                sm += n;
+            }
+        }
+        const double *prev = i > 0 ? row - w : NULL;
+        if (prev && isfinite(row[RC_MOFF]) && isfinite(prev[RC_MOFF]) && row[RC_MOFF] > prev[RC_MOFF] &&
+            isfinite(row[RC_ACK]) && row[RC_ACK] > 0) {
+            doff += row[RC_MOFF] - prev[RC_MOFF];
+            dack += row[RC_ACK];
+        }
+        if (isfinite(row[RC_THR]))
+            thr = row[RC_THR];
+        tmax = row[RC_T] / 1000.0;
+    }
+    if (!any)
+        return 0;               /* neither slaves nor a consumer backlog: nothing to draw for this group */
+    /* Bytes a stored message takes in the commit log: the right axis (messages) is the left (MiB) divided by it. */
+    bpm = sm > 0 ? sb / sm : dack > 0 ? doff / dack : 0;
+    for (i = 0; i < g->n; i++) {
+        const double *row = g->v + i * w;
+        double dt = interval_s(r, g, i);
+        for (k = 0; k < r->nslaves; k++) {
+            ymax = fmax(ymax, finite_or(row[RC_NFIX + 2 * k] / MIB, 0));
+            smax[k] = fmax(smax[k], finite_or(row[RC_NFIX + 2 * k] / MIB, 0));
+        }
+        bmax = fmax(bmax, finite_or(row[RC_BACKLOG], 0));
+        rmax = fmax(rmax, finite_or(per_s(row[RC_RM], dt), 0) + finite_or(per_s(row[RC_RS], dt), 0));
+    }
+    if (bpm > 0)
+        ymax = fmax(ymax, bmax * bpm / MIB);
+    for (k = 0; k < nslaves; k++) {
+        size_t len = strlen(lagmax);
+        snprintf(lagmax + len, sizeof lagmax - len, "%s%.6g", k ? " " : "", smax[k]);
+    }
+
+    snprintf(fig, sizeof fig, "lag-%s", g->safe);
+    snprintf(name, sizeof name, "%s.dat", fig);
+    snprintf(mname, sizeof mname, "%s.marks.dat", fig);
+    if (join(path, sizeof path, p->dir, name) != 0 || join(mpath, sizeof mpath, p->dir, mname) != 0)
+        return ST_OUTPUT;
+    if (open_data(p, &o, name) != 0 || open_data(p, &m, mname) != 0) {
+        out_abort(&o);
+        return ST_OUTPUT;
+    }
+    fprintf(o.f, "# %s, group %s: t_s backlog_msgs threshold_mib reads_master_per_s reads_slave_per_s "
+                 "redirects_to_slave redirects_to_master, then per slave lag_mib lag_msgs\n",
+            r->scenario, g->name);
+    for (i = 0; i < g->n; i++) {
+        const double *row = g->v + i * w;
+        double dt = interval_s(r, g, i);
+        put_num(o.f, row[RC_T] / 1000.0);
+        fputc(' ', o.f);
+        put_num(o.f, row[RC_BACKLOG]);
+        fputc(' ', o.f);
+        put_num(o.f, row[RC_THR] / MIB);
+        fputc(' ', o.f);
+        put_num(o.f, per_s(row[RC_RM], dt));
+        fputc(' ', o.f);
+        put_num(o.f, per_s(row[RC_RS], dt));
+        fputc(' ', o.f);
+        put_num(o.f, row[RC_RTS]);
+        fputc(' ', o.f);
+        put_num(o.f, row[RC_RTM]);
+        for (k = 0; k < r->nslaves; k++) {
+            fputc(' ', o.f);
+            put_num(o.f, row[RC_NFIX + 2 * k] / MIB);
+            fputc(' ', o.f);
+            put_num(o.f, row[RC_NFIX + 2 * k + 1]);
+        }
+        fputc('\n', o.f);
+    }
+    if (have_trace) {
+        fprintf(m.f, "# %s, group %s: pull.suggest events: t_s to (1: sent to a slave; 0: back to the master)\n",
+                r->scenario, g->name);
+        for (i = 0; i < g->nmk; i++) {
+            put_num(m.f, g->mk[2 * i] / 1000.0);
+            fprintf(m.f, " %d\n", g->mk[2 * i + 1] > 0 ? 1 : 0);
+            if (g->mk[2 * i + 1] > 0)
+                nts++;
+            else
+                ntm++;
+        }
+    } else if (r->col[RC_RTS] >= 0 || r->col[RC_RTM] >= 0) {
+        /* No trace: one mark at the end of each sample interval in which the running counts grew. */
+        fprintf(m.f, "# %s, group %s: from timeseries.csv, samples where redirects_to_slave (1) or "
+                     "redirects_to_master (0) grew: t_s to\n", r->scenario, g->name);
+        for (i = 1; i < g->n; i++) {
+            const double *row = g->v + i * w, *prev = row - w;
+            for (k = 0; k < 2; k++) {
+                int c = k == 0 ? RC_RTS : RC_RTM;
+                double d = row[c] - prev[c];
+                if (isfinite(d) && d > 0) {
+                    put_num(m.f, row[RC_T] / 1000.0);
+                    fprintf(m.f, " %d\n", k == 0);
+                    if (k == 0)
+                        nts += (size_t)d;
+                    else
+                        ntm += (size_t)d;
+                }
+            }
+        }
+        have_trace = 2;
+    }
+    if (nts + ntm == 0)
+        fputs("NaN 0\n", m.f);     /* gnuplot warns about a data file without a row */
+    if (commit_data(&o) != 0 || commit_data(&m) != 0) {
+        out_abort(&m);
+        return ST_OUTPUT;
+    }
+
+    title_run(r, run_t, sizeof run_t);
+    snprintf(title, sizeof title, "%s: slave lag against the read-redirect threshold (%s)", g->name, run_t);
+    sb_str(&v, "data", path);
+    sb_str(&v, "marks", mpath);
+    sb_str(&v, "title", title);
+    sb_num(&v, "nslaves", nslaves);
+    sb_num(&v, "bpm", bpm);
+    sb_num(&v, "thr_mib", thr / MIB);
+    sb_num(&v, "ymax_mib", ymax);
+    sb_str(&v, "lagmax", lagmax);
+    sb_num(&v, "backlog_max", bmax);
+    sb_num(&v, "reads_max", rmax);
+    sb_num(&v, "tmax", tmax);
+    sb_num(&v, "nts", (double)nts);
+    sb_num(&v, "ntm", (double)ntm);
+    sb_num(&v, "have_trace", have_trace);
+    snprintf(what, sizeof what, "slave lag, redirect threshold and the consumer's redirects of %s", g->name);
+    rc = run_figure(p, "lag.gp", fig, &v, what);
+    sb_free(&v);
+    return rc;
+}
+
+enum { AV_IDLE, AV_OK, AV_PARTIAL, AV_DOWN };
+
+struct rates {
+    double *v;
+    size_t n, cap;
+};
+
+static int rate_push(struct rates *r, double x)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        double *nv = realloc(r->v, cap * sizeof *nv);
+        if (!nv)
+            return -1;
+        r->v = nv;
+        r->cap = cap;
+    }
+    r->v[r->n++] = x;
+    return 0;
+}
+
+static int dcmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The state of a lane over one interval (a, b] in ms. In an outage (crash to first acknowledged write) an
+ * interval with nothing acknowledged counts as down even when no send has failed yet (they are in flight, or
+ * fail without reaching a group). */
+static int write_state(const struct rgroup *g, double a, double b, double acked, double failed)
+{
+    double crash = g->fo[MK_CRASH], back = finite_or(g->fo[MK_FIRST_WRITE], INFINITY);
+    int outage = isfinite(crash) && b > crash && a < back;
+    acked = finite_or(acked, 0);
+    failed = finite_or(failed, 0);
+    if (acked > 0)
+        return failed > 0 ? AV_PARTIAL : AV_OK;
+    if (failed > 0 || outage)
+        return AV_DOWN;
+    return AV_IDLE;
+}
+
+static int read_state(const struct rgroup *g, double a, double b, double reads, double backlog)
+{
+    double crash = g->fo[MK_CRASH], back = finite_or(g->fo[MK_FIRST_WRITE], INFINITY);
+    int outage = isfinite(crash) && b > crash && a < back;
+    if (isfinite(reads) && reads > 0)
+        return AV_OK;
+    if ((isfinite(backlog) && backlog > 0) || outage)
+        return AV_DOWN;
+    return AV_IDLE;
+}
+
+static void put_lane(FILE *f, double a, double b, int lane, int state)
+{
+    put_num(f, (a + b) / 2000.0);
+    fprintf(f, " %d ", lane);
+    put_num(f, (b - a) / 2000.0);
+    fprintf(f, " %d\n", state);
+}
+
+/* Figure availability: per group, writes and reads over time, with the failover's moments. */
+static int fig_availability(struct plot *p, const struct run *r)
+{
+    char path[3][OUT_PATH_MAX], title[512], run_t[256], groups[2048] = "";
+    static const char *const names[3] = {"availability.dat", "availability.lanes.dat", "availability.marks.dat"};
+    struct out_file o[3] = {{0}};
+    struct sbuf v = {0};
+    char mt[MK_N][1024];
+    size_t w = (size_t)r->w, nseg = 0, nmarks = 0;
+    double ymax = 0, tmax = 0, ycap = NAN;
+    struct rates rv = {0};
+    int gi, k, rc, lanes = 0;
+
+    if (r->col[RC_ACK] < 0 && r->col[RC_RM] < 0 && r->col[RC_RS] < 0)
+        return 0;
+    for (k = 0; k < 3; k++)
+        if (join(path[k], sizeof path[k], p->dir, names[k]) != 0 || open_data(p, &o[k], names[k]) != 0)
+            goto fail;
+    fprintf(o[0].f, "# per group (index i): t_s acked_per_s send_failed_per_s reads_per_s\n");
+    fprintf(o[1].f, "# t_center_s lane half_width_s state (0 no traffic, 1 ok, 2 partly failing, 3 down); lane "
+                    "2*(groups-1-g)+1 writes, 2*(groups-1-g) reads of group g\n");
+    fprintf(o[2].f, "# t_s kind group (kind 0 crash, 1 detected, 2 promoted, 3 first acknowledged write)\n");
+    for (k = 0; k < MK_N; k++)
+        mt[k][0] = '\0';
+    for (gi = 0; gi < r->ng; gi++) {
+        const struct rgroup *g = &r->g[gi];
+        int wl = 2 * (r->ng - 1 - gi) + 1, rl = wl - 1, ws = -1, rs = -1;
+        double wa = 0, ra = 0, prev_t = 0;
+        size_t i;
+
+        if (strlen(groups) + strlen(g->safe) + 2 < sizeof groups) {
+            strcat(groups, gi ? " " : "");
+            strcat(groups, g->safe);
+        }
+        fprintf(o[0].f, "%s\"t_s\" \"acked\" \"%s\"\n", gi ? "\n\n" : "", g->safe);
+        for (i = 0; i < g->n; i++) {
+            const double *row = g->v + i * w;
+            double dt = interval_s(r, g, i), t = row[RC_T], a = t - dt * 1000.0;
+            double reads = NAN;
+            int s1, s2;
+            if (isfinite(row[RC_RM]) || isfinite(row[RC_RS]))
+                reads = finite_or(row[RC_RM], 0) + finite_or(row[RC_RS], 0);
+            tmax = fmax(tmax, t / 1000.0);
+            if (dt <= 0)
+                continue;
+            put_num(o[0].f, t / 1000.0);
+            fputc(' ', o[0].f);
+            put_num(o[0].f, per_s(row[RC_ACK], dt));
+            fputc(' ', o[0].f);
+            put_num(o[0].f, per_s(row[RC_FAIL], dt));
+            fputc(' ', o[0].f);
+            put_num(o[0].f, per_s(reads, dt));
+            fputc('\n', o[0].f);
+            {
+                double rates[3] = {per_s(row[RC_ACK], dt), per_s(row[RC_FAIL], dt), per_s(reads, dt)};
+                for (k = 0; k < 3; k++) {
+                    ymax = fmax(ymax, finite_or(rates[k], 0));
+                    if (isfinite(rates[k]) && rates[k] > 0 && rate_push(&rv, rates[k]) != 0)
+                        goto fail;
+                }
+            }
+            s1 = write_state(g, a, t, row[RC_ACK], row[RC_FAIL]);
+            s2 = read_state(g, a, t, reads, row[RC_BACKLOG]);
+            /* Consecutive intervals in one state become one box. */
+            if (ws >= 0 && (s1 != ws || a != prev_t)) {
+                put_lane(o[1].f, wa, prev_t, wl, ws);
+                nseg++;
+                ws = -1;
+            }
+            if (rs >= 0 && (s2 != rs || a != prev_t)) {
+                put_lane(o[1].f, ra, prev_t, rl, rs);
+                nseg++;
+                rs = -1;
+            }
+            if (ws < 0) {
+                ws = s1;
+                wa = a;
+            }
+            if (rs < 0) {
+                rs = s2;
+                ra = a;
+            }
+            prev_t = t;
+        }
+        if (ws >= 0) {
+            put_lane(o[1].f, wa, prev_t, wl, ws);
+            nseg++;
+        }
+        if (rs >= 0) {
+            put_lane(o[1].f, ra, prev_t, rl, rs);
+            nseg++;
+        }
+        if (g->n == 0) {
+            /* A group in metrics.json but without a sample: an empty block would stop gnuplot's index. */
+            fprintf(o[0].f, "0 NaN NaN NaN\n");
+        }
+        lanes++;
+        for (k = 0; k < MK_N; k++) {
+            char one[640];
+            const char *who = r->ng > 1 ? g->name : "", *sp = r->ng > 1 ? " " : "";
+            double t = g->fo[k];
+            if (!isfinite(t))
+                continue;
+            put_num(o[2].f, t / 1000.0);
+            fprintf(o[2].f, " %d %d\n", k, gi);
+            nmarks++;
+            if (k == MK_PROMOTED && g->new_master[0])
+                snprintf(one, sizeof one, "%s%s%.1f s (%s)", who, sp, t / 1000.0, g->new_master);
+            else if (k == MK_FIRST_WRITE && isfinite(g->downtime_ms))
+                snprintf(one, sizeof one, "%s%s%.1f s (downtime %.1f s)", who, sp, t / 1000.0,
+                         g->downtime_ms / 1000.0);
+            else
+                snprintf(one, sizeof one, "%s%s%.1f s", who, sp, t / 1000.0);
+            if (strlen(mt[k]) + strlen(one) + 64 < sizeof mt[k]) {
+                if (!mt[k][0])
+                    snprintf(mt[k], sizeof mt[k], "%s: %s", mk_words[k], one);
+                else
+                    strcat(strcat(mt[k], ", "), one);
+            }
+        }
+    }
+    if (nmarks == 0)
+        fputs("NaN 0 0\n", o[2].f);     /* gnuplot warns about a data file without a row */
+    for (k = 0; k < 3; k++)
+        if (commit_data(&o[k]) != 0)
+            goto fail;
+    if (nseg == 0 || lanes == 0)
+        return 0;
+
+    /* A catch-up burst (a consumer back after an outage reads at many times the usual rate) would squash
+     * everything else: the scale stops at twice the 98th percentile of the rates when the peak is far above. */
+    if (rv.n > 0) {
+        double p98;
+        qsort(rv.v, rv.n, sizeof *rv.v, dcmp);
+        p98 = rv.v[(size_t)((double)(rv.n - 1) * 0.98)];
+        if (ymax > 4 * p98)
+            ycap = 2 * p98;
+    }
+    free(rv.v);
+    rv.v = NULL;
+    title_run(r, run_t, sizeof run_t);
+    snprintf(title, sizeof title, "Availability of writes and reads (%s%s)", run_t,
+             nmarks == 0 ? "; no master crash" : "");
+    sb_str(&v, "data", path[0]);
+    sb_str(&v, "lanes", path[1]);
+    sb_str(&v, "marks", path[2]);
+    sb_str(&v, "title", title);
+    sb_str(&v, "groups", groups);
+    sb_num(&v, "ngroups", r->ng);
+    sb_num(&v, "tmax", tmax);
+    sb_num(&v, "ymax", ymax);
+    sb_num(&v, "ycap", ycap);
+    for (k = 0; k < MK_N; k++) {
+        char vn[16];
+        snprintf(vn, sizeof vn, "mt%d", k);
+        sb_str(&v, vn, mt[k]);
+    }
+    rc = run_figure(p, "availability.gp", "availability", &v, "availability of writes and reads over time");
+    sb_free(&v);
+    return rc;
+
+fail:
+    free(rv.v);
+    for (k = 0; k < 3; k++)
+        out_abort(&o[k]);
+    return ST_OUTPUT;
+}
+
+static void plot_run(struct plot *p)
+{
+    struct run r;
+    int i, t, drawn = p->drawn;
+
+    memset(&r, 0, sizeof r);
+    r.seed = NAN;
+    /* Without a readable metrics.json the figures still come, without the failover's moments. */
+    if (run_read_metrics(p, &r) != 0)
+        set_status(p, ST_INPUT);
+    if (run_read_series(p, &r) != 0) {
+        set_status(p, ST_INPUT);
+        run_free(&r);
+        return;
+    }
+    t = run_read_trace(p, &r);
+    if (t < 0)
+        set_status(p, ST_INPUT);
+    for (i = 0; i < r.ng; i++)
+        if (r.g[i].n > 0)
+            set_status(p, fig_lag(p, &r, &r.g[i], t > 0));
+    set_status(p, fig_availability(p, &r));
+    if (p->drawn == drawn && p->status != ST_OUTPUT) {
+        perr("%s/timeseries.csv: no samples of a broker group to plot", p->dir);
+        set_status(p, ST_INPUT);
+    }
+    run_free(&r);
+}
+
+/* ---- compare.csv: one row per run of each scenario ---- */
+
+struct scen {
+    char *name;
+    double *down, *promo;      /* seconds; NaN where the run has none */
+    size_t n, cap;
+};
+
+/* A summary with NaN bounds replaced by the mean (a run alone has no interval: the bar has no whiskers). */
+static void summarize(const double *x, size_t n, struct stats_summary *s)
+{
+    stats_summarize(x, n, s);
+    if (!isfinite(s->ci95_lo) || !isfinite(s->ci95_hi))
+        s->ci95_lo = s->ci95_hi = s->mean;
+}
+
+static void plot_compare(struct plot *p)
+{
+    char path[OUT_PATH_MAX], cdf[OUT_PATH_MAX], ci[OUT_PATH_MAX], title[512];
+    struct table t;
+    struct scen *sc = NULL;
+    struct out_file o = {0};
+    struct sbuf v = {0};
+    int ns = 0, i, cs, cd, cp, cpa, ccr, cfw, ncdf = 0;
+    size_t r, runs_max = 0;
+    double dmin = INFINITY, dmax = 0, vmin = INFINITY, vmax = 0;
+
+    if (join(path, sizeof path, p->dir, "compare.csv") != 0 || table_load(&t, path) != 0) {
+        set_status(p, ST_INPUT);
+        return;
+    }
+    cs = csv_col(&t.c, "scenario");
+    if (cs < 0)
+        cs = csv_col(&t.c, "name");
+    cd = csv_col(&t.c, "downtime_ms");
+    cp = csv_col(&t.c, "promotion_ms");
+    cpa = csv_col(&t.c, "promoted_ms");
+    ccr = csv_col(&t.c, "crash_ms");
+    cfw = csv_col(&t.c, "first_write_ms");
+    if (cs < 0 || (cd < 0 && (ccr < 0 || cfw < 0))) {
+        perr("%s: expected the columns \"scenario\" and \"downtime_ms\" in the header", path);
+        set_status(p, ST_INPUT);
+        table_free(&t);
+        return;
+    }
+    for (r = 0; r < t.nrows; r++) {
+        const char *name = table_get(&t, r, cs);
+        double d = cd >= 0 ? table_num(&t, r, cd) : table_num(&t, r, cfw) - table_num(&t, r, ccr);
+        double pr = cp >= 0 ? table_num(&t, r, cp) : table_num(&t, r, cpa) - table_num(&t, r, ccr);
+        struct scen *s = NULL;
+        for (i = 0; i < ns; i++)
+            if (strcmp(sc[i].name, name) == 0)
+                s = &sc[i];
+        if (!s) {
+            struct scen *n2 = realloc(sc, (size_t)(ns + 1) * sizeof *n2);
+            if (!n2)
+                goto oom;
+            sc = n2;
+            s = &sc[ns];
+            memset(s, 0, sizeof *s);
+            if (!(s->name = strdup(name)))
+                goto oom;
+            ns++;
+        }
+        if (s->n == s->cap) {
+            size_t cap = s->cap ? s->cap * 2 : 64;
+            double *nd = realloc(s->down, cap * sizeof *nd), *np;
+            if (!nd)
+                goto oom;
+            s->down = nd;
+            if (!(np = realloc(s->promo, cap * sizeof *np)))
+                goto oom;
+            s->promo = np;
+            s->cap = cap;
+        }
+        s->down[s->n] = d / 1000.0;
+        s->promo[s->n] = pr / 1000.0;
+        s->n++;
+    }
+    if (ns == 0) {
+        perr("%s: no runs", path);
+        set_status(p, ST_INPUT);
+        goto done;
+    }
+
+    /* downtime-cdf: per scenario a block: (first value, 0) then (i-th smallest, i / runs). Runs without a
+     * downtime count in the runs, so such a curve ends below 1. */
+    if (join(cdf, sizeof cdf, p->dir, "downtime-cdf.dat") != 0 || open_data(p, &o, "downtime-cdf.dat") != 0) {
+        set_status(p, ST_OUTPUT);
+        goto done;
+    }
+    fprintf(o.f, "# per scenario (index i): downtime_s fraction_of_runs\n");
+    for (i = 0; i < ns; i++) {
+        double *x = malloc((sc[i].n + 1) * sizeof *x);
+        size_t m = 0, j;
+        char label[512];
+        if (!x)
+            goto oom;
+        for (j = 0; j < sc[i].n; j++)
+            if (isfinite(sc[i].down[j]))
+                x[m++] = fmax(sc[i].down[j], 0.001);    /* a log axis: 0 is drawn at 1 ms */
+        if (sc[i].n > runs_max)
+            runs_max = sc[i].n;
+        if (m == 0) {
+            free(x);
+            continue;
+        }
+        qsort(x, m, sizeof *x, dcmp);
+        dmin = fmin(dmin, x[0]);
+        dmax = fmax(dmax, x[m - 1]);
+        if (m < sc[i].n)
+            snprintf(label, sizeof label, "%s (%zu runs, %zu without recovery)", sc[i].name, sc[i].n, sc[i].n - m);
+        else
+            snprintf(label, sizeof label, "%s (%zu runs)", sc[i].name, sc[i].n);
+        fprintf(o.f, "%s\"downtime_s\" \"fraction\" ", ncdf ? "\n\n" : "");
+        put_str(o.f, label);
+        fputc('\n', o.f);
+        put_num(o.f, x[0]);
+        fputs(" 0\n", o.f);
+        for (j = 0; j < m; j++) {
+            put_num(o.f, x[j]);
+            fputc(' ', o.f);
+            put_num(o.f, (double)(j + 1) / (double)sc[i].n);
+            fputc('\n', o.f);
+        }
+        ncdf++;
+        free(x);
+    }
+    if (commit_data(&o) != 0) {
+        set_status(p, ST_OUTPUT);
+        goto done;
+    }
+    if (ncdf > 0) {
+        snprintf(title, sizeof title, "Client-visible downtime after a master crash (CDF over %zu runs%s)", runs_max,
+                 ns > 1 ? " per scenario" : "");
+        sb_str(&v, "data", cdf);
+        sb_str(&v, "title", title);
+        sb_num(&v, "nblocks", ncdf);
+        sb_num(&v, "xmin", dmin);
+        sb_num(&v, "xmax", dmax);
+        set_status(p, run_figure(p, "downtime_cdf.gp", "downtime-cdf", &v,
+                                 "CDF of client-visible downtime per scenario"));
+        sb_free(&v);
+    } else {
+        perr("%s: no run has a downtime_ms; no downtime figures", path);
+        set_status(p, ST_INPUT);
+        goto done;
+    }
+
+    /* downtime-ci: per scenario mean downtime and promotion time with 95% confidence intervals. */
+    if (join(ci, sizeof ci, p->dir, "downtime-ci.dat") != 0 || open_data(p, &o, "downtime-ci.dat") != 0) {
+        set_status(p, ST_OUTPUT);
+        goto done;
+    }
+    fprintf(o.f, "# i scenario downtime_mean_s lo hi n promotion_mean_s lo hi n runs (95%% confidence interval, "
+                 "Student t; n: runs with the value)\n");
+    for (i = 0; i < ns; i++) {
+        struct stats_summary sd, sp;
+        summarize(sc[i].down, sc[i].n, &sd);
+        summarize(sc[i].promo, sc[i].n, &sp);
+        if (sd.mean > 0)
+            vmin = fmin(vmin, fmin(sd.mean, sd.ci95_lo > 0 ? sd.ci95_lo : sd.mean));
+        if (sp.mean > 0)
+            vmin = fmin(vmin, fmin(sp.mean, sp.ci95_lo > 0 ? sp.ci95_lo : sp.mean));
+        vmax = fmax(vmax, fmax(finite_or(sd.ci95_hi, 0), finite_or(sp.ci95_hi, 0)));
+        fprintf(o.f, "%d ", i);
+        put_str(o.f, sc[i].name);
+        fputc(' ', o.f);
+        put_num(o.f, sd.mean);
+        fputc(' ', o.f);
+        put_num(o.f, sd.ci95_lo);
+        fputc(' ', o.f);
+        put_num(o.f, sd.ci95_hi);
+        fprintf(o.f, " %zu ", sd.n);
+        put_num(o.f, sp.mean);
+        fputc(' ', o.f);
+        put_num(o.f, sp.ci95_lo);
+        fputc(' ', o.f);
+        put_num(o.f, sp.ci95_hi);
+        fprintf(o.f, " %zu %zu\n", sp.n, sc[i].n);
+    }
+    if (commit_data(&o) != 0) {
+        set_status(p, ST_OUTPUT);
+        goto done;
+    }
+    snprintf(title, sizeof title, "Mean downtime and promotion time after a master crash, with 95%% confidence "
+                                  "intervals");
+    sb_str(&v, "data", ci);
+    sb_str(&v, "title", title);
+    sb_num(&v, "nscen", ns);
+    sb_num(&v, "vmin", isfinite(vmin) ? vmin : NAN);
+    sb_num(&v, "vmax", vmax);
+    set_status(p, run_figure(p, "downtime_ci.gp", "downtime-ci", &v,
+                             "mean downtime and promotion time per scenario, 95% confidence intervals"));
+    sb_free(&v);
+    goto done;
+
+oom:
+    perr("%s: out of memory", path);
+    set_status(p, ST_OUTPUT);
+done:
+    out_abort(&o);
+    sb_free(&v);
+    for (i = 0; i < ns; i++) {
+        free(sc[i].name);
+        free(sc[i].down);
+        free(sc[i].promo);
+    }
+    free(sc);
+    table_free(&t);
+}
+
+/* ---- summary.csv: one row per grid point of a sweep ---- */
+
+struct spt {
+    double x, mean, lo, hi, n;
+    const char *xs;
+    size_t cat;
+};
+
+static int spt_cmp(const void *a, const void *b)
+{
+    const struct spt *x = a, *y = b;
+    if (x->x != y->x)
+        return (x->x > y->x) - (x->x < y->x);
+    return (x->cat > y->cat) - (x->cat < y->cat);
+}
+
+/* The metric a column belongs to: the longest m with a column "m_mean" and this column "m_<something>". */
+static int metric_of(const struct table *t, const int *metric_cols, int nm, int col)
+{
+    int i, best = -1;
+    size_t best_len = 0;
+    const char *c = t->c.hdr[col];
+    for (i = 0; i < nm; i++) {
+        const char *mcol = t->c.hdr[metric_cols[i]];
+        size_t len = strlen(mcol) - strlen("_mean");
+        if (strlen(c) > len + 1 && strncasecmp(c, mcol, len) == 0 && c[len] == '_' && len > best_len) {
+            best = i;
+            best_len = len;
+        }
+    }
+    return best;
+}
+
+/* The axis label of a parameter or metric and the divisor its values are shown with: a name in _ms is shown in
+ * seconds, one in _bytes in MiB, anything else as it is. */
+static double unit_label(const char *name, char *label, size_t size)
+{
+    if (ends_with(name, "_ms")) {
+        snprintf(label, size, "%.*s (s)", (int)(strlen(name) - 3), name);
+        return 1000.0;
+    }
+    if (ends_with(name, "_bytes")) {
+        snprintf(label, size, "%.*s (MiB)", (int)(strlen(name) - 6), name);
+        return MIB;
+    }
+    snprintf(label, size, "%s", name);
+    return 1.0;
+}
+
+/* Column i of the summary: the first of lo-suffixes found for metric m. */
+static int stat_col(const struct table *t, const char *metric, const char *const *suffixes)
+{
+    char name[512];
+    int i, c;
+    for (i = 0; suffixes[i]; i++) {
+        snprintf(name, sizeof name, "%s_%s", metric, suffixes[i]);
+        if ((c = csv_col(&t->c, name)) >= 0)
+            return c;
+    }
+    return -1;
+}
+
+static void plot_sweep(struct plot *p)
+{
+    static const char *const ignore[] = {"point", "index", "idx", "id", "runs", "n", "seed", "seeds", "dir", "out",
+                                         "name", "scenario", "violations", "errors", "failed", "exit", "file", NULL};
+    static const char *const lo_sfx[] = {"ci95_lo", "ci_lo", "lo", NULL}, *const hi_sfx[] = {"ci95_hi", "ci_hi",
+                                                                                               "hi", NULL};
+    static const char *const n_sfx[] = {"n", "runs", NULL};
+    char path[OUT_PATH_MAX], jpath[OUT_PATH_MAX];
+    struct table t;
+    int *mcols = NULL, *params = NULL, *cand = NULL, nm = 0, np = 0, nc = 0, c, i, pass, numeric = 1;
+    double xdiv = 1.0;
+    char *sweep_json = NULL, **skey = NULL, xlabel[512], keytitle[1024] = "";
+    size_t r, ncat = 0, nser = 0, keychars = 0;
+    const char **cats = NULL, **sers = NULL;
+    size_t *row_cat = NULL, *row_ser = NULL;
+    struct spt *pts = NULL;
+
+    if (join(path, sizeof path, p->dir, "summary.csv") != 0 || table_load(&t, path) != 0) {
+        set_status(p, ST_INPUT);
+        return;
+    }
+    mcols = calloc((size_t)t.c.nhdr + 1, sizeof *mcols);
+    params = calloc((size_t)t.c.nhdr + 1, sizeof *params);
+    cand = calloc((size_t)t.c.nhdr + 1, sizeof *cand);
+    skey = calloc(t.nrows + 1, sizeof *skey);
+    cats = calloc(t.nrows + 1, sizeof *cats);
+    sers = calloc(t.nrows + 1, sizeof *sers);
+    row_cat = calloc(t.nrows + 1, sizeof *row_cat);
+    row_ser = calloc(t.nrows + 1, sizeof *row_ser);
+    pts = calloc(t.nrows + 1, sizeof *pts);
+    if (!mcols || !params || !cand || !skey || !cats || !sers || !row_cat || !row_ser || !pts)
+        goto oom;
+    for (c = 0; c < t.c.nhdr; c++)
+        if (ends_with(t.c.hdr[c], "_mean") && strlen(t.c.hdr[c]) > strlen("_mean"))
+            mcols[nm++] = c;
+    if (nm == 0 || t.nrows == 0) {
+        perr("%s: %s", path, nm == 0 ? "no <metric>_mean column" : "no rows");
+        set_status(p, ST_INPUT);
+        goto done;
+    }
+    /* The swept parameters: the columns that belong to no metric, or those of them sweep.json names when it is
+     * there; of these, columns that are bookkeeping (a run count, a point number) or the same in every row are
+     * dropped unless nothing would be left. */
+    if (join(jpath, sizeof jpath, p->dir, "sweep.json") == 0 && is_file(jpath))
+        sweep_json = slurp(jpath);
+    for (pass = 0; pass < 2 && np == 0; pass++) {
+        for (c = 0; c < t.c.nhdr; c++) {
+            char quoted[512];
+            if (metric_of(&t, mcols, nm, c) >= 0 || ends_with(t.c.hdr[c], "_mean"))
+                continue;
+            snprintf(quoted, sizeof quoted, "\"%s\"", t.c.hdr[c]);
+            if (pass == 0 && !(sweep_json && strstr(sweep_json, quoted)))
+                continue;
+            cand[nc++] = c;
+        }
+        for (i = 0; i < nc; i++) {
+            int k, skip = 0;
+            c = cand[i];
+            for (k = 0; ignore[k]; k++)
+                if (strcasecmp(t.c.hdr[c], ignore[k]) == 0)
+                    skip = 1;
+            for (r = 1; r < t.nrows && !skip; r++)
+                if (strcmp(table_get(&t, r, c), table_get(&t, 0, c)) != 0)
+                    break;
+            if (t.nrows > 1 && r == t.nrows)
+                skip = 1;
+            if (!skip)
+                params[np++] = c;
+        }
+        if (np == 0 && nc > 0)
+            params[np++] = cand[0];
+    }
+    if (np == 0) {
+        perr("%s: no parameter column before the metrics", path);
+        set_status(p, ST_INPUT);
+        goto done;
+    }
+
+    /* x: the first parameter, numeric when every value is a number, else one category a value. */
+    for (r = 0; r < t.nrows; r++)
+        if (!isfinite(table_num(&t, r, params[0])))
+            numeric = 0;
+    if (numeric)
+        xdiv = unit_label(t.c.hdr[params[0]], xlabel, sizeof xlabel);
+    else
+        snprintf(xlabel, sizeof xlabel, "%s", t.c.hdr[params[0]]);
+    /* A line per combination of the other parameters: the key's title names them, its entries give values. */
+    for (i = 1; i < np; i++) {
+        size_t len = strlen(keytitle);
+        snprintf(keytitle + len, sizeof keytitle - len, "%s%s", i > 1 ? ", " : "", t.c.hdr[params[i]]);
+    }
+    keychars = strlen(keytitle);
+    for (r = 0; r < t.nrows; r++) {
+        const char *xs = table_get(&t, r, params[0]);
+        char key[1024] = "";
+        size_t k;
+        for (k = 0; k < ncat && strcmp(cats[k], xs) != 0; k++)
+            ;
+        if (k == ncat)
+            cats[ncat++] = xs;
+        row_cat[r] = k;
+        for (i = 1; i < np; i++) {
+            size_t len = strlen(key);
+            snprintf(key + len, sizeof key - len, "%s%s", i > 1 ? ", " : "", table_get(&t, r, params[i]));
+        }
+        if (!(skey[r] = strdup(key)))
+            goto oom;
+        for (k = 0; k < nser && strcmp(sers[k], key) != 0; k++)
+            ;
+        if (k == nser)
+            sers[nser++] = skey[r];
+        if (strlen(key) > keychars)
+            keychars = strlen(key);
+        row_ser[r] = k;
+    }
+
+    for (i = 0; i < nm; i++) {
+        char metric[256], fig[300], name[320], dpath[OUT_PATH_MAX], ylabel[512], title[1024], what[512], safe[256];
+        char sub[128];
+        int cm = mcols[i], clo, chi, cn, nblocks = 0, logx = 0;
+        double ydiv;
+        struct out_file o = {0};
+        struct sbuf v = {0};
+        double nmax = 0, xmin = INFINITY, xmax = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+        size_t s;
+
+        snprintf(metric, sizeof metric, "%.*s", (int)(strlen(t.c.hdr[cm]) - strlen("_mean")), t.c.hdr[cm]);
+        clo = stat_col(&t, metric, lo_sfx);
+        chi = stat_col(&t, metric, hi_sfx);
+        cn = stat_col(&t, metric, n_sfx);
+        ydiv = unit_label(metric, ylabel, sizeof ylabel);
+        safe_name(safe, sizeof safe, metric);
+        snprintf(fig, sizeof fig, "sweep-%s", safe);
+        snprintf(name, sizeof name, "%s.dat", fig);
+        if (join(dpath, sizeof dpath, p->dir, name) != 0 || open_data(p, &o, name) != 0) {
+            set_status(p, ST_OUTPUT);
+            continue;
+        }
+        fprintf(o.f, "# %s against %s, per series (index i): x mean ci95_lo ci95_hi n x_label (x divided by %g, "
+                     "y by %g)\n", metric, t.c.hdr[params[0]], xdiv, ydiv);
+        for (s = 0; s < nser; s++) {
+            size_t m = 0, j;
+            for (r = 0; r < t.nrows; r++) {
+                double mean = table_num(&t, r, cm), div = ydiv;
+                if (row_ser[r] != s || !isfinite(mean))
+                    continue;
+                pts[m].x = numeric ? table_num(&t, r, params[0]) / xdiv : (double)row_cat[r];
+                pts[m].cat = row_cat[r];
+                pts[m].xs = table_get(&t, r, params[0]);
+                pts[m].mean = mean / div;
+                pts[m].lo = finite_or(table_num(&t, r, clo), mean) / div;
+                pts[m].hi = finite_or(table_num(&t, r, chi), mean) / div;
+                pts[m].n = table_num(&t, r, cn);
+                nmax = fmax(nmax, finite_or(pts[m].n, 0));
+                m++;
+            }
+            if (m == 0)
+                continue;
+            qsort(pts, m, sizeof *pts, spt_cmp);
+            fprintf(o.f, "%s\"x\" \"mean\" ", nblocks ? "\n\n" : "");
+            put_str(o.f, nser > 1 ? sers[s] : metric);
+            fputc('\n', o.f);
+            for (j = 0; j < m; j++) {
+                put_num(o.f, pts[j].x);
+                fputc(' ', o.f);
+                put_num(o.f, pts[j].mean);
+                fputc(' ', o.f);
+                put_num(o.f, pts[j].lo);
+                fputc(' ', o.f);
+                put_num(o.f, pts[j].hi);
+                fputc(' ', o.f);
+                put_num(o.f, pts[j].n);
+                fputc(' ', o.f);
+                put_str(o.f, pts[j].xs);
+                fputc('\n', o.f);
+                xmin = fmin(xmin, pts[j].x);
+                xmax = fmax(xmax, pts[j].x);
+                ylo = fmin(ylo, pts[j].mean);
+                yhi = fmax(yhi, fmax(pts[j].hi, pts[j].mean));
+            }
+            nblocks++;
+        }
+        if (commit_data(&o) != 0) {
+            set_status(p, ST_OUTPUT);
+            continue;
+        }
+        if (nblocks == 0)
+            continue;           /* no grid point has this metric (e.g. no failover in any run) */
+        if (numeric && xmin > 0 && xmax / xmin >= 100)
+            logx = 1;
+        snprintf(title, sizeof title, "%s against %s", metric, t.c.hdr[params[0]]);
+        if (nmax > 0)
+            snprintf(sub, sizeof sub, "mean of %.0f runs a point, 95%% confidence interval", nmax);
+        else
+            snprintf(sub, sizeof sub, "mean, 95%% confidence interval");
+        sb_str(&v, "data", dpath);
+        sb_str(&v, "title", title);
+        sb_str(&v, "subtitle", sub);
+        sb_num(&v, "ylo", ylo);
+        sb_num(&v, "yhi", yhi);
+        sb_str(&v, "xlabel", xlabel);
+        sb_str(&v, "ylabel", ylabel);
+        sb_str(&v, "keytitle", keytitle);
+        sb_num(&v, "keychars", (double)keychars);
+        sb_num(&v, "nblocks", nblocks);
+        sb_num(&v, "categorical", !numeric);
+        sb_num(&v, "ncat", (double)ncat);
+        sb_num(&v, "logx", logx);
+        sb_num(&v, "xmin", xmin);
+        sb_num(&v, "xmax", xmax);
+        snprintf(what, sizeof what, "%s against %s", metric, t.c.hdr[params[0]]);
+        set_status(p, run_figure(p, "sweep.gp", fig, &v, what));
+        sb_free(&v);
+    }
+    goto done;
+
+oom:
+    perr("%s: out of memory", path);
+    set_status(p, ST_OUTPUT);
+done:
+    if (skey)
+        for (r = 0; r < t.nrows; r++)
+            free(skey[r]);
+    free(skey);
+    free(sweep_json);
+    free(mcols);
+    free(params);
+    free(cand);
+    free(cats);
+    free(sers);
+    free(row_cat);
+    free(row_ser);
+    free(pts);
+    table_free(&t);
+}
+
+/* ---- the command ---- */
+
+int plot_dir(const char *dir, int quiet)
+{
+    struct plot p;
+    struct stat st;
+    int run, cmp, swp;
+
+    memset(&p, 0, sizeof p);
+    p.dir = dir;
+    p.quiet = quiet;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        perr("%s: %s", dir, stat(dir, &st) != 0 ? strerror(errno) : "not a directory");
+        return ST_INPUT;
+    }
+    run = in_dir(&p, "timeseries.csv") && in_dir(&p, "metrics.json");
+    cmp = in_dir(&p, "compare.csv");
+    swp = in_dir(&p, "summary.csv");
+    if (!run && !cmp && !swp) {
+        perr("%s: nothing to plot (expected timeseries.csv and metrics.json from a run, compare.csv from mqsim "
+             "compare or summary.csv from mqsim sweep)", dir);
+        return ST_INPUT;
+    }
+    if (find_gnuplot(p.gnuplot, sizeof p.gnuplot) != 0) {
+        fprintf(stderr, "mqsim: gnuplot not found; install it (apt-get install gnuplot-nox) \xe2\x80\x94 the CSV "
+                        "files in %s are kept\n", dir);
+        return ST_OUTPUT;
+    }
+    if (find_scripts(p.scripts, sizeof p.scripts) != 0)
+        return ST_OUTPUT;
+    if (run)
+        plot_run(&p);
+    if (cmp)
+        plot_compare(&p);
+    if (swp)
+        plot_sweep(&p);
+    fflush(stdout);
+    return p.status;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    const char *dir = NULL;
+    int quiet = 0, i;
+
+    for (i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--quiet") == 0) {
+            quiet = 1;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            perr("plot: unknown option %s (usage: mqsim plot DIR [--quiet])", argv[i]);
+            return ST_INPUT;
+        } else if (dir) {
+            perr("plot: one directory at a time (usage: mqsim plot DIR [--quiet])");
+            return ST_INPUT;
+        } else {
+            dir = argv[i];
+        }
+    }
+    if (!dir) {
+        perr("plot: which directory? (usage: mqsim plot DIR [--quiet])");
+        return ST_INPUT;
+    }
+    return plot_dir(dir, quiet);
+}

@@ -1,0 +1,795 @@
+/* test_plot: `mqsim plot DIR` (models/plot.c) called in-process: every figure type drawn from a real run's output
+ * ($MQSIM, else ./mqsim, runs short scenarios once in main) and from compare.csv and summary.csv fixtures is a
+ * valid PNG of the expected size and an SVG; the data files gnuplot reads hold what they should (columns found by
+ * name in any order, confidence intervals, units); no gnuplot on PATH gives exit 3 and its one line, an empty
+ * directory exit 2, a failing script exit 3 with gnuplot's error passed on and nothing left behind. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "models/plot.h"
+
+#define CHILD_LIMIT_S 60
+
+/* Set once in main, before the runner forks the tests. */
+static char g_root[64];          /* scratch directories live under this one; main removes it at the end */
+static char g_lag[128];          /* output of a short slave_lag run (redirects both ways) */
+static char g_crash[128];        /* output of a short master_crash run with a quick operator (a failover) */
+static int g_runs_ok;            /* both runs produced their files */
+
+/* ---- files ---- */
+
+static void remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            char p[PATH_MAX];
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+            remove_tree(p);
+        }
+        if (d)
+            closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static void scratch(char *dir, size_t size)
+{
+    snprintf(dir, size, "%s/t-XXXXXX", g_root);
+    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
+}
+
+static void path_in(char *buf, size_t size, const char *dir, const char *name)
+{
+    int n = snprintf(buf, size, "%s/%s", dir, name);
+    ck_assert(n > 0 && (size_t)n < size);
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char p[512];
+    FILE *f;
+    path_in(p, sizeof p, dir, name);
+    f = fopen(p, "w");
+    ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The whole file NUL-terminated, or NULL. */
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    size_t cap = 4096, n = 0, got;
+    char *buf;
+    if (!f)
+        return NULL;
+    buf = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            ck_assert_ptr_nonnull(buf);
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+static char *read_in(const char *dir, const char *name)
+{
+    char p[512];
+    char *s;
+    path_in(p, sizeof p, dir, name);
+    s = read_all(p, NULL);
+    ck_assert_msg(s != NULL, "%s: %s", p, strerror(errno));
+    return s;
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+    char p[512];
+    struct stat st;
+    path_in(p, sizeof p, dir, name);
+    return lstat(p, &st) == 0;
+}
+
+/* Copies the files of a run's output directory into dir (so each test draws into a directory of its own). */
+static void copy_run(const char *from, const char *dir)
+{
+    static const char *const names[] = {"metrics.json", "timeseries.csv", "trace.jsonl"};
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char p[512];
+        char *text;
+        path_in(p, sizeof p, from, names[i]);
+        text = read_all(p, NULL);
+        ck_assert_msg(text != NULL, "%s: %s", p, strerror(errno));
+        write_text(dir, names[i], text);
+        free(text);
+    }
+}
+
+/* Number of entries in dir whose name starts with prefix. */
+static int count_prefix(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+static int count_entries(const char *dir)
+{
+    return count_prefix(dir, "") - 2;     /* . and .. */
+}
+
+/* path made absolute against the current directory (realpath is not POSIX.1 base). 0, or -1. */
+static int absolute(const char *path, char *out, size_t size)
+{
+    char cwd[PATH_MAX];
+    int n;
+    if (path[0] == '/')
+        n = snprintf(out, size, "%s", path);
+    else if (getcwd(cwd, sizeof cwd))
+        n = snprintf(out, size, "%s/%s", cwd, path);
+    else
+        return -1;
+    return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+/* ---- figures ---- */
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* dir/<fig>.png is a PNG of width x height, more than a few KB; dir/<fig>.svg an SVG document. */
+static void check_figure(const char *dir, const char *fig, uint32_t width, uint32_t height)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    char name[256], p[512];
+    size_t len;
+    char *png, *svg;
+    const char *s;
+
+    snprintf(name, sizeof name, "%s.png", fig);
+    path_in(p, sizeof p, dir, name);
+    png = read_all(p, &len);
+    ck_assert_msg(png != NULL, "%s: %s", p, strerror(errno));
+    ck_assert_msg(len > 8 * 1024, "%s: only %zu bytes", p, len);
+    ck_assert_msg(memcmp(png, sig, 8) == 0, "%s: no PNG signature", p);
+    ck_assert_msg(memcmp(png + 12, "IHDR", 4) == 0, "%s: the first chunk is not IHDR", p);
+    ck_assert_msg(be32((unsigned char *)png + 16) == width && be32((unsigned char *)png + 20) == height,
+                  "%s: %ux%u, expected %ux%u", p, be32((unsigned char *)png + 16), be32((unsigned char *)png + 20),
+                  width, height);
+    free(png);
+
+    snprintf(name, sizeof name, "%s.svg", fig);
+    path_in(p, sizeof p, dir, name);
+    svg = read_all(p, &len);
+    ck_assert_msg(svg != NULL, "%s: %s", p, strerror(errno));
+    for (s = svg; *s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'; s++)
+        ;
+    ck_assert_msg(strncmp(s, "<?xml", 5) == 0 || strncmp(s, "<svg", 4) == 0, "%s: not an SVG document", p);
+    ck_assert_msg(strstr(svg, "</svg>") != NULL, "%s: the SVG is not complete", p);
+    free(svg);
+}
+
+/* No temporary file (".name.tmp.pid") is left in dir. */
+static void check_no_temporaries(const char *dir)
+{
+    ck_assert_msg(count_prefix(dir, ".") == 2, "%s: a temporary file was left behind", dir);
+}
+
+/* ---- running things ---- */
+
+/* Output captured from a call of plot_dir/cmd_plot in this process. */
+struct captured {
+    int rc;
+    char *out, *err;
+};
+
+static void captured_free(struct captured *c)
+{
+    free(c->out);
+    free(c->err);
+}
+
+static char *drain(int fd)
+{
+    char *s;
+    struct stat st;
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    s = calloc((size_t)st.st_size + 1, 1);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+    ck_assert(read(fd, s, (size_t)st.st_size) == st.st_size);
+    close(fd);
+    return s;
+}
+
+static int temp_fd(void)
+{
+    char p[128];
+    int fd;
+    snprintf(p, sizeof p, "%s/io-XXXXXX", g_root);
+    fd = mkstemp(p);
+    ck_assert_int_ge(fd, 0);
+    unlink(p);
+    return fd;
+}
+
+/* Runs cmd_plot(argc, argv) with stdout and stderr going to files, and returns what it printed. */
+static struct captured plot_captured(int argc, char **argv)
+{
+    struct captured c;
+    int out = temp_fd(), err = temp_fd();
+    int save_out = dup(1), save_err = dup(2);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(out, 1);
+    dup2(err, 2);
+    c.rc = cmd_plot(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(save_out, 1);
+    dup2(save_err, 2);
+    close(save_out);
+    close(save_err);
+    c.out = drain(out);
+    c.err = drain(err);
+    return c;
+}
+
+static struct captured plot_dir_captured(const char *dir, int quiet)
+{
+    char *argv[3];
+    argv[0] = (char *)dir;
+    argv[1] = (char *)"--quiet";
+    argv[2] = NULL;
+    return plot_captured(quiet ? 2 : 1, argv);
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* Runs $MQSIM with args, its output discarded. Returns its exit status, or -1. */
+static int run_mqsim(const char *bin, char *const *args)
+{
+    int status;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int nul = open("/dev/null", O_WRONLY);
+        if (nul >= 0) {
+            dup2(nul, 1);
+            dup2(nul, 2);
+        }
+        alarm(CHILD_LIMIT_S);
+        execv(bin, args);
+        _exit(127);
+    }
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* ---- a run ---- */
+
+START_TEST(test_run_slave_lag)
+{
+    char dir[128];
+    char *dat, *marks, *line;
+    int rows = 0, to_slave = 0, to_master = 0;
+    struct captured c;
+
+    ck_assert_msg(g_runs_ok, "the mqsim runs in main failed");
+    scratch(dir, sizeof dir);
+    copy_run(g_lag, dir);
+    c = plot_dir_captured(dir, 0);
+    ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
+    ck_assert_msg(c.err[0] == '\0', "stderr: %s", c.err);
+    ck_assert_int_eq(count_lines(c.out), 2);                /* one line a figure */
+    ck_assert_ptr_nonnull(strstr(c.out, "lag-broker-a.png"));
+    ck_assert_ptr_nonnull(strstr(c.out, "availability.png"));
+    check_figure(dir, "lag-broker-a", 1000, 720);
+    check_figure(dir, "availability", 1000, 600);
+    check_no_temporaries(dir);
+
+    /* The data: times in seconds, the threshold in MiB (256 MiB * 40%), one tick per pull.suggest. */
+    dat = read_in(dir, "lag-broker-a.dat");
+    for (line = strtok(dat, "\n"); line; line = strtok(NULL, "\n")) {
+        double t, backlog, thr;
+        if (line[0] == '#')
+            continue;
+        ck_assert_int_eq(sscanf(line, "%lf %lf %lf", &t, &backlog, &thr), 3);
+        ck_assert_double_eq_tol(thr, 102.4, 1e-9);
+        ck_assert_double_eq_tol(t, rows, 1e-9);
+        rows++;
+    }
+    ck_assert_int_eq(rows, 151);                            /* 0 .. 150 s */
+    free(dat);
+    marks = read_in(dir, "lag-broker-a.marks.dat");
+    for (line = strtok(marks, "\n"); line; line = strtok(NULL, "\n")) {
+        double t;
+        int to;
+        if (line[0] == '#')
+            continue;
+        ck_assert_int_eq(sscanf(line, "%lf %d", &t, &to), 2);
+        ck_assert(t > 1 && t <= 150);
+        to ? to_slave++ : to_master++;
+    }
+    free(marks);
+    /* The consumer is sent to the slave once its backlog passes the threshold (about 50 s in). */
+    ck_assert_int_gt(to_slave, 0);
+    ck_assert_int_ge(to_slave, to_master);
+    captured_free(&c);
+}
+END_TEST
+
+START_TEST(test_run_failover)
+{
+    char dir[128];
+    char *marks, *lanes, *line;
+    int kinds[4] = {0, 0, 0, 0}, down = 0;
+    struct captured c;
+
+    ck_assert_msg(g_runs_ok, "the mqsim runs in main failed");
+    scratch(dir, sizeof dir);
+    copy_run(g_crash, dir);
+    c = plot_dir_captured(dir, 1);
+    ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
+    ck_assert_str_eq(c.out, "");                            /* --quiet */
+    ck_assert_str_eq(c.err, "");
+    check_figure(dir, "availability", 1000, 600);
+    check_figure(dir, "lag-broker-a", 1000, 720);
+
+    /* The four moments of the failover, from metrics.json, in order. */
+    marks = read_in(dir, "availability.marks.dat");
+    {
+        double prev = 0;
+        for (line = strtok(marks, "\n"); line; line = strtok(NULL, "\n")) {
+            double t;
+            int kind, group;
+            if (line[0] == '#')
+                continue;
+            ck_assert_int_eq(sscanf(line, "%lf %d %d", &t, &kind, &group), 3);
+            ck_assert(kind >= 0 && kind < 4 && group == 0);
+            ck_assert_msg(t >= prev, "marks out of order: %s", line);
+            ck_assert(kind != 0 || fabs(t - 20.0) < 1e-9);  /* the crash, at 20 s */
+            prev = t;
+            kinds[kind]++;
+        }
+    }
+    ck_assert_int_eq(kinds[0], 1);
+    ck_assert_int_eq(kinds[1], 1);
+    ck_assert_int_eq(kinds[2], 1);
+    ck_assert_int_eq(kinds[3], 1);
+    free(marks);
+    /* Writes are down from the crash on: a lane box in state 3 starting at 20 s. */
+    lanes = read_in(dir, "availability.lanes.dat");
+    for (line = strtok(lanes, "\n"); line; line = strtok(NULL, "\n")) {
+        double mid, half;
+        int lane, state;
+        if (line[0] == '#')
+            continue;
+        ck_assert_int_eq(sscanf(line, "%lf %d %lf %d", &mid, &lane, &half, &state), 4);
+        if (lane == 1 && state == 3 && fabs(mid - half - 20.0) < 1e-6)
+            down++;
+    }
+    ck_assert_int_eq(down, 1);
+    free(lanes);
+    captured_free(&c);
+}
+END_TEST
+
+/* A run without trace.jsonl: the redirect ticks come from the running counts in timeseries.csv. */
+START_TEST(test_run_without_trace)
+{
+    char dir[128], p[512];
+    char *marks;
+    struct captured c;
+
+    ck_assert_msg(g_runs_ok, "the mqsim runs in main failed");
+    scratch(dir, sizeof dir);
+    copy_run(g_lag, dir);
+    path_in(p, sizeof p, dir, "trace.jsonl");
+    ck_assert_int_eq(unlink(p), 0);
+    c = plot_dir_captured(dir, 1);
+    ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
+    check_figure(dir, "lag-broker-a", 1000, 720);
+    marks = read_in(dir, "lag-broker-a.marks.dat");
+    ck_assert_ptr_nonnull(strstr(marks, "from timeseries.csv"));
+    ck_assert_ptr_nonnull(strstr(marks, " 1\n"));
+    free(marks);
+    captured_free(&c);
+}
+END_TEST
+
+/* ---- compare.csv ---- */
+
+/* Columns in an unusual order, extra columns, empty fields (null), a quoted name with a comma. */
+static const char compare_csv[] =
+    "seed,acked_lost,promotion_ms,runs_ok,downtime_ms,scenario\n"
+    "1,10,8000,1,10000,manual\n"
+    "2,12,15000,1,20000,manual\n"
+    "3,9,25000,1,30000,manual\n"
+    "4,11,,1,,manual\n"
+    "1,0,2000,1,3000,\"dledger, 3 nodes\"\n"
+    "2,0,2500,1,3500,\"dledger, 3 nodes\"\n"
+    "3,0,3000,1,4000,\"dledger, 3 nodes\"\n"
+    "1,0,1000,1,1500,controller\n";
+
+START_TEST(test_compare)
+{
+    char dir[128];
+    char *ci, *cdf, *line;
+    int rows = 0;
+    struct captured c;
+
+    scratch(dir, sizeof dir);
+    write_text(dir, "compare.csv", compare_csv);
+    c = plot_dir_captured(dir, 0);
+    ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
+    ck_assert_int_eq(count_lines(c.out), 2);
+    check_figure(dir, "downtime-cdf", 1000, 600);
+    check_figure(dir, "downtime-ci", 1000, 600);
+    check_no_temporaries(dir);
+
+    /* manual: downtimes 10, 20, 30 s (the run without one is left out): mean 20 s, 95% CI 20 -/+
+     * t(0.975, 2) * 10 / sqrt(3) = 20 -/+ 24.8413771; promotions 8, 15, 25 s. */
+    ci = read_in(dir, "downtime-ci.dat");
+    for (line = strtok(ci, "\n"); line; line = strtok(NULL, "\n")) {
+        int i, dn, pn, runs;
+        char name[64];
+        double dm, dlo, dhi, pm, plo, phi;
+        if (line[0] == '#')
+            continue;
+        ck_assert_int_eq(sscanf(line, "%d \"%63[^\"]\" %lf %lf %lf %d %lf %lf %lf %d %d", &i, name, &dm, &dlo, &dhi,
+                                &dn, &pm, &plo, &phi, &pn, &runs), 11);
+        ck_assert_int_eq(i, rows);
+        if (rows == 0) {
+            ck_assert_str_eq(name, "manual");
+            ck_assert_double_eq_tol(dm, 20.0, 1e-9);
+            ck_assert_double_eq_tol(dlo, 20.0 - 24.8413771, 1e-6);
+            ck_assert_double_eq_tol(dhi, 20.0 + 24.8413771, 1e-6);
+            ck_assert_int_eq(dn, 3);
+            ck_assert_int_eq(runs, 4);
+            ck_assert_double_eq_tol(pm, 16.0, 1e-9);
+            ck_assert_int_eq(pn, 3);
+        } else if (rows == 1) {
+            ck_assert_str_eq(name, "dledger, 3 nodes");
+            ck_assert_double_eq_tol(dm, 3.5, 1e-9);
+        } else {
+            /* One run: no interval, the whiskers collapse onto the mean. */
+            ck_assert_str_eq(name, "controller");
+            ck_assert_double_eq_tol(dlo, 1.5, 1e-9);
+            ck_assert_double_eq_tol(dhi, 1.5, 1e-9);
+        }
+        rows++;
+    }
+    ck_assert_int_eq(rows, 3);
+    free(ci);
+    /* The CDF of manual ends at 3 of 4 runs: one never recovered. */
+    cdf = read_in(dir, "downtime-cdf.dat");
+    ck_assert_ptr_nonnull(strstr(cdf, "\"manual (4 runs, 1 without recovery)\"\n10 0\n10 0.25\n20 0.5\n30 0.75\n"));
+    free(cdf);
+    captured_free(&c);
+}
+END_TEST
+
+START_TEST(test_compare_bad_header)
+{
+    char dir[128];
+    struct captured c;
+    scratch(dir, sizeof dir);
+    write_text(dir, "compare.csv", "scenario,seed,promotion_ms\nx,1,5\n");
+    c = plot_dir_captured(dir, 0);
+    ck_assert_int_eq(c.rc, 2);
+    ck_assert_int_eq(count_lines(c.err), 1);
+    ck_assert_ptr_nonnull(strstr(c.err, "compare.csv"));
+    ck_assert_ptr_nonnull(strstr(c.err, "downtime_ms"));
+    ck_assert(!exists_in(dir, "downtime-cdf.png"));
+    captured_free(&c);
+}
+END_TEST
+
+/* ---- summary.csv ---- */
+
+/* Two swept keys (a number in ms, then a role), two metrics; bookkeeping columns (runs, violations) that are not
+ * swept keys; stats in any order. */
+static const char summary_csv[] =
+    "operator.reaction.median_ms,groups[0].role,runs,violations,downtime_ms_mean,downtime_ms_n,downtime_ms_sd,"
+    "downtime_ms_ci95_lo,downtime_ms_ci95_hi,downtime_ms_median,downtime_ms_p95,acked_lost_n,acked_lost_mean,"
+    "acked_lost_sd,acked_lost_ci95_lo,acked_lost_ci95_hi,acked_lost_median,acked_lost_p95\n"
+    "60000,ASYNC_MASTER,10,0,130000,10,20000,115000,145000,128000,160000,10,50,10,43,57,50,65\n"
+    "300000,ASYNC_MASTER,10,0,370000,10,60000,327000,413000,360000,470000,10,52,11,44,60,51,70\n"
+    "600000,ASYNC_MASTER,10,1,690000,10,90000,625000,755000,680000,840000,10,49,9,43,55,49,63\n"
+    "60000,SYNC_MASTER,10,0,135000,10,20000,120000,150000,130000,165000,10,0,0,0,0,0,0\n"
+    "300000,SYNC_MASTER,10,0,380000,10,60000,337000,423000,370000,480000,10,0,0,0,0,0,0\n"
+    "600000,SYNC_MASTER,10,0,,0,,,,,,10,0,0,0,0,0,0\n";
+
+START_TEST(test_sweep)
+{
+    char dir[128];
+    char *dat;
+    struct captured c;
+
+    scratch(dir, sizeof dir);
+    write_text(dir, "summary.csv", summary_csv);
+    c = plot_dir_captured(dir, 0);
+    ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
+    ck_assert_int_eq(count_lines(c.out), 2);                /* one figure a metric */
+    check_figure(dir, "sweep-downtime_ms", 1000, 600);
+    check_figure(dir, "sweep-acked_lost", 1000, 600);
+    check_no_temporaries(dir);
+    /* x in seconds, y in seconds; a line per role; the grid point without a mean is left out. */
+    dat = read_in(dir, "sweep-downtime_ms.dat");
+    ck_assert_ptr_nonnull(strstr(dat, "\"ASYNC_MASTER\"\n60 130 115 145 10 \"60000\"\n"
+                                      "300 370 327 413 10 \"300000\"\n600 690 625 755 10 \"600000\"\n"));
+    ck_assert_ptr_nonnull(strstr(dat, "\n\n\n\"x\" \"mean\" \"SYNC_MASTER\"\n60 135 120 150 10 "
+                                      "\"60000\"\n300 380 337 423 10 \"300000\"\n"));
+    ck_assert_ptr_null(strstr(dat, "600 NaN"));
+    free(dat);
+    captured_free(&c);
+}
+END_TEST
+
+/* A categorical first key, named by sweep.json (so the constant "base" column is not taken for a key). */
+START_TEST(test_sweep_categorical)
+{
+    char dir[128];
+    char *dat;
+    struct captured c;
+
+    scratch(dir, sizeof dir);
+    write_text(dir, "sweep.json", "{\"base\": \"scenarios/master_crash.json\", \"runs\": 5,\n"
+                                  " \"vary\": {\"groups[0].flush\": [\"ASYNC_FLUSH\", \"SYNC_FLUSH\"]}}\n");
+    write_text(dir, "summary.csv", "base,groups[0].flush,acked_lost_mean,acked_lost_ci95_lo,acked_lost_ci95_hi\n"
+                                   "x.json,ASYNC_FLUSH,120.5,100,141\n"
+                                   "x.json,SYNC_FLUSH,0,0,0\n");
+    c = plot_dir_captured(dir, 1);
+    ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
+    check_figure(dir, "sweep-acked_lost", 1000, 600);
+    dat = read_in(dir, "sweep-acked_lost.dat");
+    ck_assert_ptr_nonnull(strstr(dat, "\n0 120.5 100 141 NaN \"ASYNC_FLUSH\"\n1 0 0 0 NaN \"SYNC_FLUSH\"\n"));
+    free(dat);
+    captured_free(&c);
+}
+END_TEST
+
+START_TEST(test_sweep_without_metrics)
+{
+    char dir[128];
+    struct captured c;
+    scratch(dir, sizeof dir);
+    write_text(dir, "summary.csv", "a,b\n1,2\n");
+    c = plot_dir_captured(dir, 0);
+    ck_assert_int_eq(c.rc, 2);
+    ck_assert_int_eq(count_lines(c.err), 1);
+    ck_assert_ptr_nonnull(strstr(c.err, "summary.csv"));
+    captured_free(&c);
+}
+END_TEST
+
+/* ---- the command's contract ---- */
+
+START_TEST(test_no_gnuplot)
+{
+    char dir[128], empty[128], line[512];
+    struct captured c;
+
+    ck_assert_msg(g_runs_ok, "the mqsim runs in main failed");
+    scratch(dir, sizeof dir);
+    scratch(empty, sizeof empty);
+    copy_run(g_lag, dir);
+    write_text(dir, "compare.csv", compare_csv);
+    ck_assert_int_eq(setenv("PATH", empty, 1), 0);
+    c = plot_dir_captured(dir, 0);
+    ck_assert_int_eq(c.rc, 3);
+    snprintf(line, sizeof line, "mqsim: gnuplot not found; install it (apt-get install gnuplot-nox) \xe2\x80\x94 the CSV "
+                                "files in %s are kept\n", dir);
+    ck_assert_str_eq(c.err, line);
+    ck_assert_str_eq(c.out, "");
+    ck_assert_int_eq(count_entries(dir), 4);               /* nothing written */
+    captured_free(&c);
+}
+END_TEST
+
+START_TEST(test_empty_dir)
+{
+    char dir[128];
+    struct captured c;
+    scratch(dir, sizeof dir);
+    c = plot_dir_captured(dir, 0);
+    ck_assert_int_eq(c.rc, 2);
+    ck_assert_int_eq(count_lines(c.err), 1);
+    ck_assert_ptr_nonnull(strstr(c.err, "nothing to plot"));
+    ck_assert_int_eq(count_entries(dir), 0);
+    captured_free(&c);
+}
+END_TEST
+
+/* A script gnuplot rejects: exit 3, gnuplot's error on stderr, no figure and no temporary file left. */
+START_TEST(test_gnuplot_fails)
+{
+    char dir[128], plots[128];
+    struct captured c;
+
+    scratch(dir, sizeof dir);
+    scratch(plots, sizeof plots);
+    write_text(plots, "lag.gp", "# present: the directory is recognised by it\n");
+    write_text(plots, "downtime_cdf.gp", "set terminal pngcairo\nset output png\nplot this_is_not_defined(x)\n");
+    write_text(plots, "downtime_ci.gp", "set terminal pngcairo\nset output png\nplot sin(x)\n");   /* no SVG */
+    write_text(dir, "compare.csv", compare_csv);
+    ck_assert_int_eq(setenv("MQSIM_PLOTS", plots, 1), 0);
+    c = plot_dir_captured(dir, 0);
+    ck_assert_int_eq(c.rc, 3);
+    ck_assert_msg(strstr(c.err, "mqsim: gnuplot (downtime_cdf.gp): ") != NULL, "stderr: %s", c.err);
+    ck_assert_msg(strstr(c.err, "undefined function") != NULL, "stderr: %s", c.err);
+    ck_assert_msg(strstr(c.err, "downtime_ci.gp") != NULL, "stderr: %s", c.err);
+    ck_assert(!exists_in(dir, "downtime-cdf.png"));
+    ck_assert(!exists_in(dir, "downtime-ci.png"));
+    ck_assert(!exists_in(dir, "downtime-ci.svg"));
+    check_no_temporaries(dir);
+    captured_free(&c);
+}
+END_TEST
+
+START_TEST(test_scripts_not_found)
+{
+    char dir[128], nowhere[128];
+    struct captured c;
+    scratch(dir, sizeof dir);
+    scratch(nowhere, sizeof nowhere);
+    write_text(dir, "compare.csv", compare_csv);
+    ck_assert_int_eq(setenv("MQSIM_PLOTS", nowhere, 1), 0);
+    ck_assert_int_eq(chdir(nowhere), 0);                  /* no ./plots either */
+    c = plot_dir_captured(dir, 0);
+    if (access("/usr/local/share/mqsim/plots/lag.gp", F_OK) == 0) {
+        ck_assert_int_eq(c.rc, 0);                         /* an installed copy was found */
+    } else {
+        ck_assert_int_eq(c.rc, 3);
+        ck_assert_int_eq(count_lines(c.err), 1);
+        ck_assert_ptr_nonnull(strstr(c.err, nowhere));
+        ck_assert_ptr_nonnull(strstr(c.err, "share/mqsim/plots"));
+    }
+    captured_free(&c);
+}
+END_TEST
+
+START_TEST(test_usage)
+{
+    char *none[1] = {NULL};
+    char *bad[3] = {(char *)"x", (char *)"--loud", NULL};
+    char *two[3] = {(char *)"x", (char *)"y", NULL};
+    char *missing[2] = {(char *)"/nonexistent/mqsim-plot", NULL};
+    struct captured c = plot_captured(0, none);
+    ck_assert_int_eq(c.rc, 2);
+    ck_assert_int_eq(count_lines(c.err), 1);
+    captured_free(&c);
+    c = plot_captured(2, bad);
+    ck_assert_int_eq(c.rc, 2);
+    ck_assert_ptr_nonnull(strstr(c.err, "--loud"));
+    captured_free(&c);
+    c = plot_captured(2, two);
+    ck_assert_int_eq(c.rc, 2);
+    captured_free(&c);
+    c = plot_captured(1, missing);
+    ck_assert_int_eq(c.rc, 2);
+    ck_assert_ptr_nonnull(strstr(c.err, "/nonexistent/mqsim-plot"));
+    captured_free(&c);
+}
+END_TEST
+
+static Suite *plot_suite(void)
+{
+    Suite *s = suite_create("plot");
+    TCase *tc = tcase_create("figures");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_run_slave_lag);
+    tcase_add_test(tc, test_run_failover);
+    tcase_add_test(tc, test_run_without_trace);
+    tcase_add_test(tc, test_compare);
+    tcase_add_test(tc, test_sweep);
+    tcase_add_test(tc, test_sweep_categorical);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("contract");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_no_gnuplot);
+    tcase_add_test(tc, test_empty_dir);
+    tcase_add_test(tc, test_gnuplot_fails);
+    tcase_add_test(tc, test_scripts_not_found);
+    tcase_add_test(tc, test_compare_bad_header);
+    tcase_add_test(tc, test_sweep_without_metrics);
+    tcase_add_test(tc, test_usage);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    const char *bin = getenv("MQSIM");
+    char abs_bin[PATH_MAX], plots[PATH_MAX];
+    SRunner *sr;
+    int failed;
+
+    if (!bin || !*bin)
+        bin = "./mqsim";
+    if (absolute(bin, abs_bin, sizeof abs_bin) != 0 || access(abs_bin, X_OK) != 0) {
+        fprintf(stderr, "test_plot: no mqsim binary at %s (set MQSIM, or run from the repository root)\n", bin);
+        return 1;
+    }
+    /* The scripts of this tree, whatever directory a test changes to. */
+    if (access("plots/lag.gp", R_OK) == 0 && absolute("plots", plots, sizeof plots) == 0 && !getenv("MQSIM_PLOTS"))
+        setenv("MQSIM_PLOTS", plots, 1);
+    snprintf(g_root, sizeof g_root, "/tmp/mqsim-test-plot-XXXXXX");
+    if (!mkdtemp(g_root)) {
+        fprintf(stderr, "test_plot: mkdtemp: %s\n", strerror(errno));
+        return 1;
+    }
+    snprintf(g_lag, sizeof g_lag, "%s/slave_lag", g_root);
+    snprintf(g_crash, sizeof g_crash, "%s/master_crash", g_root);
+    {
+        char *lag[] = {abs_bin, (char *)"scenarios/slave_lag.json", (char *)"--set", (char *)"run.duration_ms=150000",
+                       (char *)"--out", g_lag, (char *)"--quiet", NULL};
+        /* A quick operator, so that the whole failover fits in 150 s. */
+        char *crash[] = {abs_bin, (char *)"scenarios/master_crash.json",
+                         (char *)"--set", (char *)"run.duration_ms=150000",
+                         (char *)"--set", (char *)"faults[0].at_ms=20000",
+                         (char *)"--set", (char *)"operator.alert_delay={\"const_ms\":5000}",
+                         (char *)"--set", (char *)"operator.reaction={\"const_ms\":10000}",
+                         (char *)"--set", (char *)"operator.procedure={\"const_ms\":10000}",
+                         (char *)"--out", g_crash, (char *)"--quiet", NULL};
+        int a = run_mqsim(abs_bin, lag), b = run_mqsim(abs_bin, crash);
+        g_runs_ok = a == 0 && b == 0;
+        if (!g_runs_ok)
+            fprintf(stderr, "test_plot: %s exited %d (slave_lag) and %d (master_crash)\n", abs_bin, a, b);
+    }
+
+    sr = srunner_create(plot_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    remove_tree(g_root);
+    return failed == 0 ? 0 : 1;
+}
