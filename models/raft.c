@@ -682,6 +682,15 @@ static int accept_leader(struct raft *r, int64_t term, int leader)
     return D_SUCCESS;
 }
 
+/* Writes the pushed entry at the end of this member's log (DLedgerStore.appendAsFollower). */
+static int follower_append(struct raft *r, const struct push_req *q)
+{
+    if (cl_append_term(r->log, q->e.msg, q->e.size, q->e.queue, q->e.qoff, q->e.term) == CL_NONE)
+        return D_INCONSISTENT_STATE;
+    r->io.appended(r->io.host, cl_at(r->log, (uint64_t)q->e.index));
+    return D_SUCCESS;
+}
+
 static void handle_push(struct raft *r, const struct push_req *q, struct push_resp *a)
 {
     int advance_commit = 0;   /* only where the log is known to agree with the leader's up to its end */
@@ -704,12 +713,8 @@ static void handle_push(struct raft *r, const struct push_req *q, struct push_re
                     a->code = D_INCONSISTENT_STATE;
                 break;
             }
-            if (cl_append_term(r->log, q->e.msg, q->e.size, q->e.queue, q->e.qoff, q->e.term) == CL_NONE) {
-                a->code = D_INCONSISTENT_STATE;
-                break;
-            }
-            r->io.appended(r->io.host, cl_at(r->log, (uint64_t)q->e.index));
-            advance_commit = 1;
+            a->code = follower_append(r, q);
+            advance_commit = a->code == D_SUCCESS;
             break;
         case PUSH_COMPARE:
             if (!q->has_entry || raft_term_at(r, q->e.index) != (int64_t)q->e.term ||
@@ -729,14 +734,9 @@ static void handle_push(struct raft *r, const struct push_req *q, struct push_re
                 r->io.truncated(r->io.host, cut);
                 cl_truncate_index(r->log, (uint64_t)cut, NULL, NULL);
             }
-            if (!same) {
-                if (cl_append_term(r->log, q->e.msg, q->e.size, q->e.queue, q->e.qoff, q->e.term) == CL_NONE) {
-                    a->code = D_INCONSISTENT_STATE;
-                    break;
-                }
-                r->io.appended(r->io.host, cl_at(r->log, (uint64_t)q->e.index));
-            }
-            advance_commit = 1;
+            if (!same)
+                a->code = follower_append(r, q);
+            advance_commit = a->code == D_SUCCESS;
             break;
         }
         case PUSH_COMMIT:

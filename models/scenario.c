@@ -27,7 +27,7 @@ static void base_name(const char *file, char *buf, size_t size)
         buf[l - 5] = 0;
 }
 
-static int name_ok(const char *s)
+int scenario_name_ok(const char *s)
 {
     if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strlen(s) > 100)
         return 0;
@@ -111,7 +111,7 @@ static int load_tree(struct scenario *sc, const struct run_opts *o, struct conf 
     conf_string(c, sc->root, "$", "description", "", &desc);
     if (c->failed)
         return -1;
-    if (!name_ok(sc->name))
+    if (!scenario_name_ok(sc->name))
         return conf_fail(c, conf_child(sc->root, "name") ? "$.name" : "$",
                          "\"%s\" cannot name an output directory: use letters, digits, '-', '_' and '.'",
                          sc->name);

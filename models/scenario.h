@@ -79,6 +79,9 @@ int scenario_execute(struct scenario *sc, const struct run_opts *o);
 
 void scenario_free(struct scenario *sc);
 
+/* A name that can name an output directory: 1 to 100 of letters, digits, '-', '_' and '.', not "." or "..". */
+int scenario_name_ok(const char *s);
+
 /* The worlds mqsim knows (models/worlds.c). */
 extern const struct world_ops *const mqsim_worlds[];
 extern const struct world_ops phold_world_ops;

@@ -36,16 +36,6 @@ static const char *const top_keys[] = {"name", "description", "base", "set", "va
                                        "metrics", NULL};
 static const char *const vary_keys[] = {"key", "values", NULL};
 
-static int name_ok(const char *s)
-{
-    if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strlen(s) > 100)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' ||
-              *s == '_' || *s == '.'))
-            return 0;
-    return 1;
-}
 
 static char *xstrdup(struct conf *c, const char *s)
 {
@@ -261,7 +251,7 @@ static int load_vary(struct sweep *sw, struct conf *c, const cJSON *vary)
 }
 
 /* A metric name is a CSV column: plain characters, and no clash with the other columns. */
-static int metric_name_ok(const struct sweep *sw, const char *name, struct conf *c, const char *p)
+static int metric_scenario_name_ok(const struct sweep *sw, const char *name, struct conf *c, const char *p)
 {
     if (!*name || strlen(name) > 64)
         return conf_fail(c, p, "a metric name must have 1 to 64 characters");
@@ -293,7 +283,7 @@ static int load_metrics(struct sweep *sw, struct conf *c, const cJSON *ms)
     for (const cJSON *it = ms->child; it; it = it->next) {
         const char *name = it->string ? it->string : "";
         conf_path_key(p, sizeof p, "$.metrics", name);
-        if (metric_name_ok(sw, name, c, p) < 0)
+        if (metric_scenario_name_ok(sw, name, c, p) < 0)
             return -1;
         for (size_t k = 0; k < sw->nmetrics; k++)
             if (strcmp(sw->metrics[k].name, name) == 0)
@@ -332,7 +322,7 @@ int sweep_load(struct sweep *sw, const char *file, struct conf *c)
     conf_string(c, root, "$", "description", "", &desc);
     if (c->failed)
         goto out;
-    if (!name_ok(name)) {
+    if (!scenario_name_ok(name)) {
         conf_fail(c, conf_child(root, "name") ? "$.name" : "$",
                   "\"%s\" cannot name an output directory: use letters, digits, '-', '_' and '.'", name);
         goto out;

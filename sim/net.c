@@ -565,6 +565,23 @@ void sim_heal_all(struct sim *s)
             s->net.links[i].cut = 0;
 }
 
+/* Changes what is given: a latency distribution (copied), a loss, a bandwidth; NULL / NAN keep the old. */
+static int cfg_update(struct net_link_cfg *cfg, const struct sim_dist *lat, double loss, double bandwidth)
+{
+    if (lat) {
+        struct sim_dist copy;
+        if (sim_dist_copy(&copy, lat) < 0)
+            return -1;
+        sim_dist_free(&cfg->latency);
+        cfg->latency = copy;
+    }
+    if (!isnan(loss))
+        cfg->loss = loss;
+    if (!isnan(bandwidth))
+        cfg->bandwidth = bandwidth;
+    return 0;
+}
+
 int sim_link_set(struct sim *s, sim_node_id from, sim_node_id to, const struct sim_dist *lat, double loss,
                  double bandwidth)
 {
@@ -584,34 +601,10 @@ int sim_link_set(struct sim *s, sim_node_id from, sim_node_id to, const struct s
         a[n->ncfgs].bandwidth = n->cfg.def.bandwidth;
         l->cfg = n->ncfgs++;
     }
-    struct net_link_cfg *cfg = &n->cfgs[l->cfg];
-    if (lat) {
-        struct sim_dist copy;
-        if (sim_dist_copy(&copy, lat) < 0)
-            return -1;
-        sim_dist_free(&cfg->latency);
-        cfg->latency = copy;
-    }
-    if (!isnan(loss))
-        cfg->loss = loss;
-    if (!isnan(bandwidth))
-        cfg->bandwidth = bandwidth;
-    return 0;
+    return cfg_update(&n->cfgs[l->cfg], lat, loss, bandwidth);
 }
 
 int sim_net_default(struct sim *s, const struct sim_dist *lat, double loss, double bandwidth)
 {
-    struct net_link_cfg *d = &s->net.cfg.def;
-    if (lat) {
-        struct sim_dist copy;
-        if (sim_dist_copy(&copy, lat) < 0)
-            return -1;
-        sim_dist_free(&d->latency);
-        d->latency = copy;
-    }
-    if (!isnan(loss))
-        d->loss = loss;
-    if (!isnan(bandwidth))
-        d->bandwidth = bandwidth;
-    return 0;
+    return cfg_update(&s->net.cfg.def, lat, loss, bandwidth);
 }
