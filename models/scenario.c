@@ -1,6 +1,7 @@
 /* scenario: the top level of a scenario file (name, run, network, disk, faults) and the run itself:
  * sampling, progress, and the three output files written atomically. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -177,6 +178,10 @@ void scenario_free(struct scenario *sc)
 
 /* ---- running ---- */
 
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig) { interrupted = sig; }
+
 static void on_sample(struct sim *s, void *ctx, uint64_t arg)
 {
     struct scenario *sc = ctx;
@@ -285,15 +290,36 @@ int scenario_execute(struct scenario *sc, const struct run_opts *o)
 
     int show = !o->quiet && isatty(2);
     double start = wall_seconds(), last = start;
-    /* Run in slices of simulated time so progress can be shown; the slicing changes nothing simulated. */
+    /* Run in slices of simulated time so progress can be shown and ^C noticed; the slicing changes nothing
+     * simulated. */
     sim_time slice = sc->duration / 200 > SIM_MS ? sc->duration / 200 : SIM_MS;
-    while (sim_now(sc->sim) < sc->duration && !sim_stopped(sc->sim)) {
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    while (sim_now(sc->sim) < sc->duration && !sim_stopped(sc->sim) && !interrupted) {
         sim_time to = sim_now(sc->sim) + slice;
         sim_run(sc->sim, to < sc->duration ? to : sc->duration);
         if (show && wall_seconds() - last > 0.25) {
             last = wall_seconds();
             progress(sc, start, 0);
         }
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (interrupted) {
+        /* Stopped by a signal: nothing half-written stays behind, earlier outputs are left as they were. */
+        if (show)
+            fprintf(stderr, "\n");
+        sim_set_trace(sc->sim, NULL);
+        out_abort(&trace_file);
+        trace_free(&sc->trace);
+        fprintf(stderr, "mqsim: %s: interrupted at %.1f s simulated; nothing written\n", sc->file,
+                sim_time_to_ms(sim_now(sc->sim)) / 1000);
+        return interrupted == SIGTERM ? 143 : 130;
     }
     double wall = wall_seconds() - start;
     if (show)
