@@ -6,7 +6,7 @@
 #include "models/phold.h"
 
 #define PHOLD_MSG 1
-#define PHOLD_SCENARIO_MAX_LPS 10000
+#define PHOLD_SCENARIO_MAX_LPS 4096
 
 struct lp {
     struct phold *p;
@@ -37,7 +37,8 @@ int phold_config_parse(struct conf *c, const cJSON *obj, const char *path, struc
     if (conf_keys(c, obj, path, keys) < 0)
         return -1;
     /* At most PHOLD_SCENARIO_MAX_LPS: adding a node looks its name up among all the others (sim_node_add), so
-     * building n nodes takes n^2 / 2 name comparisons: 100,000 LPs took a minute just to validate. */
+     * building n nodes takes n^2 / 2 name comparisons: 100,000 LPs took a minute just to validate, 1,000,000
+     * would take hours. Raise it once sim_node_find hashes names. */
     conf_int(c, obj, path, "lps", cfg->lps, 1, PHOLD_SCENARIO_MAX_LPS, &cfg->lps);
     conf_int(c, obj, path, "population", cfg->population, 1, 10000, &cfg->population);
     conf_double(c, obj, path, "remote", cfg->remote, 0, 1, &cfg->remote);

@@ -22,6 +22,9 @@
 /* Longest key considered for "did you mean": the edit distance table lives on the stack. */
 #define CONF_KEY_MAX 64
 
+/* Steps in a --set path ("a.b[2].c" has four). */
+#define CONF_SET_MAX_STEPS 100
+
 /* Beyond 2^53 a JSON number (held as a double by cJSON) no longer holds every integer, so the value the user
  * wrote may not be the value we read. */
 #define CONF_EXACT_INT 9007199254740992.0
@@ -505,9 +508,14 @@ int conf_apply_set(struct conf *c, cJSON *root, const char *assignment)
     struct set_cursor cur = { assignment, eq, 1 };
     struct set_step st;
     char path[512] = "$", msg[128];
-    int r;
-    while ((r = set_next(&cur, &st, msg, sizeof msg)) > 0)
+    int r, steps = 0;
+    while ((r = set_next(&cur, &st, msg, sizeof msg)) > 0) {
         path_step(path, sizeof path, &st);
+        /* Missing objects are created, so a path of a million steps would build a tree a million deep, which
+         * cJSON frees by recursion: a stack overflow. No scenario key lies deeper than a handful of steps. */
+        if (++steps > CONF_SET_MAX_STEPS)
+            return set_fail(c, assignment, NULL, "the path has more than %d steps", CONF_SET_MAX_STEPS);
+    }
     if (r < 0)
         return set_fail(c, assignment, path, "%s", msg);
 
@@ -803,6 +811,24 @@ int conf_double(struct conf *c, const cJSON *obj, const char *path, const char *
         fmt_num(hi, sizeof hi, max);
         fmt_num(got, sizeof got, x);
         return range_fail(c, p, min <= -DBL_MAX ? NULL : lo, max >= DBL_MAX ? NULL : hi, "", got);
+    }
+    *out = x;
+    return 0;
+}
+
+int conf_throughput(struct conf *c, const cJSON *obj, const char *path, const char *key, double def, double max,
+                    double *out)
+{
+    if (c->failed)
+        return -1;
+    double x;
+    if (conf_double(c, obj, path, key, def, 0, max, &x) < 0)
+        return -1;
+    if (x > 0 && x < CONF_MIN_THROUGHPUT) {
+        char p[512];
+        /* 1e-300 Mbit/s turned a packet's serialisation time into 1e305 ns, which no clock holds. */
+        return conf_fail(c, conf_path_key(p, sizeof p, path, key), "must be 0 (unlimited) or at least %g, got %g",
+                         CONF_MIN_THROUGHPUT, x);
     }
     *out = x;
     return 0;

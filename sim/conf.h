@@ -57,6 +57,11 @@ int conf_int(struct conf *c, const cJSON *obj, const char *path, const char *key
              int64_t def, int64_t min, int64_t max, int64_t *out);
 int conf_double(struct conf *c, const cJSON *obj, const char *path, const char *key,
                 double def, double min, double max, double *out);
+/* A throughput (a bandwidth, a disk's speed) in the key's unit: 0 means unlimited; otherwise at least
+ * CONF_MIN_THROUGHPUT and at most max, so that moving a few GiB takes a time the clock can hold. */
+#define CONF_MIN_THROUGHPUT 0.001
+int conf_throughput(struct conf *c, const cJSON *obj, const char *path, const char *key, double def, double max,
+                    double *out);
 int conf_bool(struct conf *c, const cJSON *obj, const char *path, const char *key, int def, int *out);
 /* *out points into the tree (or is def). A present string must be non-empty. */
 int conf_string(struct conf *c, const cJSON *obj, const char *path, const char *key,

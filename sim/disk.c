@@ -24,16 +24,21 @@ void disk_config_default(struct disk_config *cfg)
     cfg->read_bps = 500.0 * 1048576;
 }
 
+/* Clamped like sim_dist_time: a huge transfer over a crawling disk must not overflow the conversion. */
 static sim_time xfer(uint64_t bytes, double bps)
 {
-    return bps > 0 ? (sim_time)ceil((double)bytes * 1e9 / bps) : 0;
+    if (!(bps > 0))
+        return 0;
+    double t = ceil((double)bytes * 1e9 / bps);
+    return t < (double)SIM_TIME_MAX ? (sim_time)t : SIM_TIME_MAX;
 }
 
-/* Runs an operation on a queue: it starts when the queue is free and occupies it until done. */
+/* Runs an operation on a queue: it starts when the queue is free and occupies it until done. The queue's end
+ * saturates at SIM_TIME_MAX (never reached by a run), so that operations piling up cannot overflow it. */
 static sim_time occupy(sim_time now, sim_time *busy, sim_time d)
 {
     sim_time start = *busy > now ? *busy : now;
-    *busy = start + d;
+    *busy = d > SIM_TIME_MAX - start ? SIM_TIME_MAX : start + d;
     return *busy;
 }
 

@@ -2,10 +2,15 @@
 #include <math.h>
 #include <string.h>
 
+#include "sim/names.h"
 #include "sim/sim_int.h"
 
 /* Largest latency or delay a distribution may produce by configuration: one day. */
 #define MAX_DELAY_NS (86400.0 * 1e9)
+
+/* Entries of "network.links": a path with its own settings is a handful of lines in a scenario; a list this
+ * long is a generated mistake, and each entry costs memory for the rest of the run. */
+#define MAX_LINKS 100000
 
 static int read_link_cfg(struct conf *c, const cJSON *obj, const char *path, const struct net_link_cfg *def,
                          struct net_link_cfg *out)
@@ -14,7 +19,7 @@ static int read_link_cfg(struct conf *c, const cJSON *obj, const char *path, con
     if (sim_dist_get(c, obj, path, "latency", SIM_UNIT_TIME, MAX_DELAY_NS, &def->latency, &out->latency) < 0)
         return -1;
     conf_double(c, obj, path, "loss", def->loss, 0.0, 1.0, &out->loss);
-    conf_double(c, obj, path, "bandwidth_mbit_per_s", def->bandwidth * 8 / 1e6, 0.0, 1e7, &mbit);
+    conf_throughput(c, obj, path, "bandwidth_mbit_per_s", def->bandwidth * 8 / 1e6, 1e7, &mbit);
     if (c->failed) {
         sim_dist_free(&out->latency);   /* an empirical list read above is this function's to release */
         return -1;
@@ -23,7 +28,8 @@ static int read_link_cfg(struct conf *c, const cJSON *obj, const char *path, con
     return 0;
 }
 
-static sim_node_id node_ref(struct sim *s, struct conf *c, const cJSON *obj, const char *path, const char *key)
+static sim_node_id node_ref(const struct sim_names *s, struct conf *c, const cJSON *obj, const char *path,
+                            const char *key)
 {
     const char *name;
     char p[512];
@@ -33,7 +39,7 @@ static sim_node_id node_ref(struct sim *s, struct conf *c, const cJSON *obj, con
         conf_fail(c, path, "missing \"%s\"", key);
         return SIM_NODE_NONE;
     }
-    sim_node_id id = sim_node_find(s, name);
+    sim_node_id id = sim_names_find(s, name);
     if (id == SIM_NODE_NONE)
         conf_fail(c, conf_path_key(p, sizeof p, path, key), "no node named \"%s\"", name);
     return id;
@@ -65,24 +71,29 @@ int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
         conf_path_key(p, sizeof p, path, "links");
         if (!cJSON_IsArray(links))
             return conf_fail(c, p, "expected an array of links");
+        int n = cJSON_GetArraySize(links);
+        if (n > MAX_LINKS)
+            return conf_fail(c, p, "at most %d links, got %d", MAX_LINKS, n);
+        struct sim_names *names = sim_names_new(s);
+        if (!names)
+            return conf_fail(c, p, "out of memory");
         int i = 0;
-        for (const cJSON *l = links->child; l; l = l->next, i++) {
+        for (const cJSON *l = links->child; l && !c->failed; l = l->next, i++) {
             conf_path_index(q, sizeof q, p, i);
             if (conf_keys(c, l, q, link_keys) < 0)
-                return -1;
-            sim_node_id from = node_ref(s, c, l, q, "from"), to = node_ref(s, c, l, q, "to");
+                break;
+            sim_node_id from = node_ref(names, c, l, q, "from"), to = node_ref(names, c, l, q, "to");
             int both;
             conf_bool(c, l, q, "both_ways", 1, &both);
             struct net_link_cfg lc;
             if (c->failed || read_link_cfg(c, l, q, &cfg->def, &lc) < 0)
-                return -1;
+                break;
             if (sim_link_set(s, from, to, &lc.latency, lc.loss, lc.bandwidth) < 0 ||
-                (both && sim_link_set(s, to, from, &lc.latency, lc.loss, lc.bandwidth) < 0)) {
-                sim_dist_free(&lc.latency);
-                return conf_fail(c, q, "out of memory");
-            }
+                (both && sim_link_set(s, to, from, &lc.latency, lc.loss, lc.bandwidth) < 0))
+                conf_fail(c, q, "out of memory");
             sim_dist_free(&lc.latency);
         }
+        sim_names_free(names);
     }
     return c->failed ? -1 : 0;
 }
@@ -95,9 +106,9 @@ int disk_config_parse(struct conf *c, const cJSON *obj, const char *path, struct
     double mib[3];
     if (conf_keys(c, obj, path, keys) < 0)
         return -1;
-    conf_double(c, obj, path, "append_mib_per_s", in.append_bps / 1048576, 0, 1e7, &mib[0]);
-    conf_double(c, obj, path, "write_mib_per_s", in.write_bps / 1048576, 0, 1e7, &mib[1]);
-    conf_double(c, obj, path, "read_mib_per_s", in.read_bps / 1048576, 0, 1e7, &mib[2]);
+    conf_throughput(c, obj, path, "append_mib_per_s", in.append_bps / 1048576, 1e7, &mib[0]);
+    conf_throughput(c, obj, path, "write_mib_per_s", in.write_bps / 1048576, 1e7, &mib[1]);
+    conf_throughput(c, obj, path, "read_mib_per_s", in.read_bps / 1048576, 1e7, &mib[2]);
     if (c->failed)
         return -1;
     struct disk_config out = in;

@@ -151,10 +151,13 @@ static int transmit(struct sim *s, sim_node_id from, sim_node_id to, sim_time de
         sim_time *busy = l && l->cfg >= 0 ? &l->busy_until : &src->nic_busy;
         if (*busy > depart)
             depart = *busy;
-        depart += (sim_time)ceil((double)wire_bytes * 1e9 / cfg->bandwidth);
+        /* Capped: a long backlog on a very slow link must not overflow the clock. */
+        double d = ceil((double)wire_bytes * 1e9 / cfg->bandwidth);
+        depart = d < (double)(SIM_TIME_MAX - depart) ? depart + (sim_time)d : SIM_TIME_MAX;
         *busy = depart;
     }
-    sim_time t = depart + sim_dist_time(&cfg->latency, src->net_rng);
+    sim_time lat = sim_dist_time(&cfg->latency, src->net_rng);
+    sim_time t = lat < SIM_TIME_MAX - depart ? depart + lat : SIM_TIME_MAX;
     if (cfg->loss > 0 && sim_rng_uniform(src->net_rng) < cfg->loss) {
         if (!reliable)
             return TX_LOST;

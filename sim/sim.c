@@ -59,6 +59,7 @@ void sim_free(struct sim *s)
         free(n);
     }
     free(s->nodes);
+    free(s->name_ix);
     for (int c = 0; c < POOL_CLASSES; c++)
         while (s->pool[c]) {
             struct pool_buf *b = s->pool[c];
@@ -205,6 +206,40 @@ void pool_put(struct sim *s, void *p, uint32_t len)
 
 /* ---- nodes ---- */
 
+static size_t name_hash(const char *name)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *name; name++)
+        h = (h ^ (unsigned char)*name) * 0x100000001b3ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* Adds node id under its name; grows the index so it stays at most half full. */
+static int name_index_add(struct sim *s, sim_node_id id)
+{
+    if ((s->nnodes + 1) * 2 > s->name_cap) {
+        size_t cap = s->name_cap ? s->name_cap * 2 : 64;
+        uint32_t *a = calloc(cap, sizeof *a);
+        if (!a)
+            return -1;
+        for (size_t i = 0; i < s->name_cap; i++)
+            if (s->name_ix[i]) {
+                size_t j = name_hash(s->nodes[s->name_ix[i] - 1]->pub.name) & (cap - 1);
+                while (a[j])
+                    j = (j + 1) & (cap - 1);
+                a[j] = s->name_ix[i];
+            }
+        free(s->name_ix);
+        s->name_ix = a;
+        s->name_cap = cap;
+    }
+    size_t j = name_hash(s->nodes[id]->pub.name) & (s->name_cap - 1);
+    while (s->name_ix[j])
+        j = (j + 1) & (s->name_cap - 1);
+    s->name_ix[j] = id + 1;
+    return 0;
+}
+
 sim_node_id sim_node_add(struct sim *s, const char *name, const struct sim_node_ops *ops, void *model)
 {
     if (sim_node_find(s, name) != SIM_NODE_NONE || s->nnodes >= SIM_NODE_NONE - 1)
@@ -233,6 +268,12 @@ sim_node_id sim_node_add(struct sim *s, const char *name, const struct sim_node_
     n->pub.state = SIM_NODE_UP;
     n->disk.cfg = &s->disk_default;
     s->nodes[s->nnodes++] = n;
+    if (name_index_add(s, id) < 0) {
+        s->nnodes--;
+        free(nm);
+        free(n);
+        return SIM_NODE_NONE;
+    }
     n->disk.rng = node_rng(&n->pub, "disk");
     n->net_rng = node_rng(&n->pub, "net");
     /* Boot at time 0, in the order nodes were added. */
@@ -254,9 +295,11 @@ size_t sim_node_count(const struct sim *s) { return s->nnodes; }
 
 sim_node_id sim_node_find(const struct sim *s, const char *name)
 {
-    for (size_t i = 0; i < s->nnodes; i++)
-        if (strcmp(s->nodes[i]->pub.name, name) == 0)
-            return (sim_node_id)i;
+    if (!s->name_cap)
+        return SIM_NODE_NONE;
+    for (size_t j = name_hash(name) & (s->name_cap - 1); s->name_ix[j]; j = (j + 1) & (s->name_cap - 1))
+        if (strcmp(s->nodes[s->name_ix[j] - 1]->pub.name, name) == 0)
+            return s->name_ix[j] - 1;
     return SIM_NODE_NONE;
 }
 

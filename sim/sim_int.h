@@ -67,6 +67,8 @@ struct sim {
 
     struct node_int **nodes;
     size_t nnodes, nodes_cap;
+    uint32_t *name_ix;          /* open addressing: node id + 1 by name hash (0 = empty), half full at most */
+    size_t name_cap;
 
     struct hook *hooks;
     int nhooks;

@@ -419,9 +419,9 @@ static const struct bad_case bad_cases[] = {
     {"network loss 2", WITH_NET("\"network\": {\"loss\": 2}"), 0, {"s.json", OUT, NULL},
      "mqsim: s.json: $.network.loss: must be between 0 and 1, got 2", 0, 1},
     {"phold.lps 0", WITH_PHOLD("\"phold\": {\"lps\": 0}"), 0, {"s.json", OUT, NULL},
-     "mqsim: s.json: $.phold.lps: must be between 1 and 10000, got 0", 0, 1},
+     "mqsim: s.json: $.phold.lps: must be between 1 and 4096, got 0", 0, 1},
     {"phold.lps 1e12", WITH_PHOLD("\"phold\": {\"lps\": 1e12}"), 0, {"s.json", OUT, NULL},
-     "mqsim: s.json: $.phold.lps: must be between 1 and 10000, got 1000000000000", 0, 1},
+     "mqsim: s.json: $.phold.lps: must be between 1 and 4096, got 1000000000000", 0, 1},
     {"fault with unknown op", WITH_FAULTS("\"faults\": [{\"at_ms\": 1000, \"op\": \"explode\", \"node\": \"lp-1\"}]"),
      0, {"s.json", OUT, NULL},
      "mqsim: s.json: $.faults[0].op: expected \"crash_process\", \"crash_host\", \"restart\", \"pause\", "
