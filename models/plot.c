@@ -1922,7 +1922,7 @@ int cmd_plot(int argc, char **argv)
             perr("plot: unknown option %s (usage: mqsim plot DIR [--quiet])", argv[i]);
             return ST_INPUT;
         } else if (dir) {
-            perr("plot: one directory at a time (usage: mqsim plot DIR [--quiet])");
+            perr("plot: one directory per call (usage: mqsim plot DIR [--quiet])");
             return ST_INPUT;
         } else {
             dir = argv[i];

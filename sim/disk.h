@@ -35,7 +35,7 @@ struct node_disk {
     uint32_t ring_head, ring_n, ring_cap;
 };
 
-/* Defaults (an SSD with a page cache; no RocketMQ source gives these): append 5 us + 2000 MiB/s, fsync
+/* Defaults (an SSD with a page cache; assumptions, no measured source): append 5 us + 2000 MiB/s, fsync
  * lognormal median 1 ms sigma 0.5 + 500 MiB/s of dirty data, cold read lognormal median 0.1 ms sigma 0.5
  * + 500 MiB/s. */
 void disk_config_default(struct disk_config *cfg);

@@ -44,7 +44,7 @@ struct fault_plan {
  *   {"at_ms": T, "op": "heal" [, "a": [...], "b": [...], "oneway": false]}   without a/b: heals everything
  *   {"at_ms": T, "op": "link", "from": N, "to": N [, "both_ways": true] [, "latency": DIST]
  *                [, "loss": P] [, "bandwidth_mbit_per_s": B]}
- * A "node" may be symbolic, "@role:group" (e.g. "@master:broker-a"): the models resolve it when the fault
+ * A "node" may be symbolic, "@..." (e.g. "@master:group-a"): the models resolve it when the fault
  * happens; a crash's automatic restart restarts the node it resolved to.
  * plan must be zeroed; free it with fault_plan_free after the run. */
 int fault_load(struct sim *s, struct conf *c, const cJSON *arr, const char *path, struct fault_plan *plan);

@@ -80,7 +80,7 @@ struct net {
 };
 
 /* Defaults: latency lognormal median 0.2 ms sigma 0.3 (a data-centre LAN), loss 0, 10 Gbit/s,
- * connect timeout 3000 ms (RocketMQ's NettyClientConfig connectTimeoutMillis), retransmit 200 ms (Linux's
+ * connect timeout 3000 ms (Netty clients' usual connectTimeoutMillis), retransmit 200 ms (Linux's
  * minimum RTO), TCP timeout 924.6 s (Linux's default 15 retries of an RTO that doubles up to 120 s). */
 void net_config_default(struct net_config *cfg);
 

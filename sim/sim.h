@@ -164,7 +164,7 @@ int node_conn_open(const struct sim_node *n, sim_conn c);
 void node_disk_append(struct sim_node *n, int file, uint64_t bytes, uint64_t tag);
 void node_disk_fsync(struct sim_node *n, int file, uint64_t tag);
 /* Bytes written into the page cache at once, with no completion event (a write into an mmap'ed file,
- * as RocketMQ's CommitLog does); they become durable with the next fsync. */
+ * as a log-structured store does); they become durable with the next fsync. */
 void node_disk_write(struct sim_node *n, int file, uint64_t bytes);
 void node_disk_read(struct sim_node *n, int file, uint64_t bytes, int cached, uint64_t tag);
 /* Bytes whose append completed (survive a process crash) and bytes made durable (survive a host crash). */
@@ -173,7 +173,7 @@ uint64_t sim_disk_durable(const struct sim_node *n, int file);
 /* The model tells the disk it dropped a file's tail (after a crash) or truncated it. */
 void node_disk_truncate(struct sim_node *n, int file, uint64_t bytes);
 
-/* ---- faults (scenario schedule or models, e.g. an operator restarting a broker) ---- */
+/* ---- faults (the scenario's schedule, or models, e.g. an operator restarting a server) ---- */
 
 void sim_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind);
 /* Starts a node that is down (its host comes back too); no-op when up. */
