@@ -84,11 +84,12 @@ static void arm_group_commit(struct broker *b)
 static void process_waits(struct broker *b)
 {
     sim_time now = node_now(b->n);
-    int need_flush = 0;
+    int need_flush = 0, classic = 0;
     for (uint32_t i = 0; i < b->waits_n; i++) {
         struct put_wait *w = wait_at(b, i);
-        if (w->ctx.conn == 0)
-            continue;   /* answered already */
+        if (w->ctx.conn == 0 || w->need_quorum)
+            continue;   /* answered already, or the DLedger member answers it */
+        classic = 1;
         if (w->need_flush) {
             if (b->flushed >= w->end || now >= w->deadline) {
                 if (b->flushed < w->end)
@@ -119,7 +120,8 @@ static void process_waits(struct broker *b)
     }
     if (need_flush)
         start_fsync(b);
-    arm_group_commit(b);
+    if (classic)
+        arm_group_commit(b);   /* the timeouts of the flush and slave waits still open */
 }
 
 void broker_acks_advanced(struct broker *b)
@@ -556,8 +558,7 @@ static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, 
     b->fsync_inflight = 0;
     if (b->fsync_target > b->flushed)
         b->flushed = b->fsync_target;
-    /* Puts waiting on the flush: classic only (on DLedger they wait for the quorum, in the member). */
-    if (b->waits_n && !b->raft)
+    if (b->waits_n)
         process_waits(b);
 }
 

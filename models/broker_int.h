@@ -28,6 +28,7 @@ struct put_wait {
     sim_time deadline;
     int status;
     uint8_t need_flush, need_slave;
+    uint8_t need_quorum;       /* DLedger: answered by the member when the entry commits, not here */
 };
 
 /* A pull held by long polling (PullRequestHoldService). */

@@ -731,6 +731,24 @@ static int lookup(struct conf *c, const cJSON *obj, const char *path, const char
     return 1;
 }
 
+/* lookup() for a number: 1 with *x when present and finite, 0 when absent, -1 (recorded) otherwise. cJSON
+ * turns 1e400 into inf; no configuration value means infinity. */
+static int lookup_finite(struct conf *c, const cJSON *obj, const char *path, const char *key, char *p,
+                         size_t psize, double *x)
+{
+    const cJSON *v = NULL;
+    char d[96];
+    int r = lookup(c, obj, path, key, &v, p, psize);
+    if (r <= 0)
+        return r;
+    if (!cJSON_IsNumber(v))
+        return conf_fail(c, p, "expected a number, got %s", conf_describe(v, d, sizeof d));
+    if (!isfinite(v->valuedouble))
+        return conf_fail(c, p, "expected a finite number, got %s", conf_describe(v, d, sizeof d));
+    *x = v->valuedouble;
+    return 1;
+}
+
 /* "must be between A and B[ UNIT], got X", or "at least"/"at most" when one side has no real bound. */
 static int range_fail(struct conf *c, const char *p, const char *lo, const char *hi, const char *unit,
                       const char *got)
@@ -791,20 +809,14 @@ int conf_double(struct conf *c, const cJSON *obj, const char *path, const char *
 {
     if (c->failed)
         return -1;
-    const cJSON *v = NULL;
-    char p[512], d[96];
-    int r = lookup(c, obj, path, key, &v, p, sizeof p);
+    char p[512];
+    double x;
+    int r = lookup_finite(c, obj, path, key, p, sizeof p, &x);
     if (r <= 0) {
         if (r == 0)
             *out = def;
         return r;
     }
-    if (!cJSON_IsNumber(v))
-        return conf_fail(c, p, "expected a number, got %s", conf_describe(v, d, sizeof d));
-    double x = v->valuedouble;
-    /* cJSON turns 1e400 into inf; no configuration value means infinity. */
-    if (!isfinite(x))
-        return conf_fail(c, p, "expected a finite number, got %s", conf_describe(v, d, sizeof d));
     if (x < min || x > max) {
         char lo[64], hi[64], got[64];
         fmt_num(lo, sizeof lo, min);
@@ -951,19 +963,14 @@ int conf_time(struct conf *c, const cJSON *obj, const char *path, const char *ke
                          "conf_time: key \"%s\" has no unit suffix (_ns, _us, _ms or _s)", key);
     }
 
-    const cJSON *v = NULL;
-    char p[512], d[96];
-    int r = lookup(c, obj, path, key, &v, p, sizeof p);
+    char p[512];
+    double x;
+    int r = lookup_finite(c, obj, path, key, p, sizeof p, &x);
     if (r <= 0) {
         if (r == 0)
             *out = def;
         return r;
     }
-    if (!cJSON_IsNumber(v))
-        return conf_fail(c, p, "expected a number, got %s", conf_describe(v, d, sizeof d));
-    double x = v->valuedouble;
-    if (!isfinite(x))
-        return conf_fail(c, p, "expected a finite number, got %s", conf_describe(v, d, sizeof d));
 
     /* Range check in double first, with a margin for rounding, and never near 2^63: the cast below must be
      * defined. 9.2e18 is just under 2^63 (9.22e18). The exact check follows on integers. */

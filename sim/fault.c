@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "sim/fault.h"
-#include "sim/names.h"
 
 static const char *const op_names[] = {"crash_process", "crash_host", "restart", "pause", "partition", "heal",
                                        "link", "disk_stall", NULL};
@@ -103,20 +102,20 @@ static void on_fault(struct sim *s, void *ctx, uint64_t arg)
     }
 }
 
-static sim_node_id node_by_name(const struct sim_names *s, struct conf *c, const cJSON *v, const char *path)
+static sim_node_id node_by_name(const struct sim *s, struct conf *c, const cJSON *v, const char *path)
 {
     char d[96];
     if (!cJSON_IsString(v)) {
         conf_fail(c, path, "expected a node name, got %s", conf_describe(v, d, sizeof d));
         return SIM_NODE_NONE;
     }
-    sim_node_id id = sim_names_find(s, v->valuestring);
+    sim_node_id id = sim_node_find(s, v->valuestring);
     if (id == SIM_NODE_NONE)
         conf_fail(c, path, "no node named \"%s\"", v->valuestring);
     return id;
 }
 
-static sim_node_id node_key(const struct sim_names *s, struct conf *c, const cJSON *obj, const char *path,
+static sim_node_id node_key(const struct sim *s, struct conf *c, const cJSON *obj, const char *path,
                             const char *key, char **symbol)
 {
     char p[512];
@@ -134,7 +133,7 @@ static sim_node_id node_key(const struct sim_names *s, struct conf *c, const cJS
     return node_by_name(s, c, v, conf_path_key(p, sizeof p, path, key));
 }
 
-static int node_list(const struct sim_names *s, struct conf *c, const cJSON *obj, const char *path,
+static int node_list(const struct sim *s, struct conf *c, const cJSON *obj, const char *path,
                      const char *key, sim_node_id **out, int *n)
 {
     char p[512], q[512], d[96];
@@ -155,7 +154,7 @@ static int node_list(const struct sim_names *s, struct conf *c, const cJSON *obj
     return 0;
 }
 
-static int parse_one(const struct sim_names *s, struct conf *c, const cJSON *v, const char *p, struct fault *f)
+static int parse_one(const struct sim *s, struct conf *c, const cJSON *v, const char *p, struct fault *f)
 {
     static const char *const keys[][9] = {
         [FAULT_CRASH_PROCESS] = {"at_ms", "op", "node", "duration_ms", NULL},
@@ -242,20 +241,14 @@ int fault_load(struct sim *s, struct conf *c, const cJSON *arr, const char *path
     if (n > 1000000)
         return conf_fail(c, path, "at most 1000000 faults, got %d", n);
     plan->f = calloc((size_t)(n ? n : 1), sizeof *plan->f);
-    struct sim_names *names = sim_names_new(s);
-    if (!plan->f || !names) {
-        sim_names_free(names);
+    if (!plan->f)
         return conf_fail(c, path, "out of memory");
-    }
     int i = 0;
     for (const cJSON *v = arr->child; v; v = v->next, i++) {
         plan->n = i + 1;
-        if (parse_one(names, c, v, conf_path_index(p, sizeof p, path, i), &plan->f[i]) < 0) {
-            sim_names_free(names);
+        if (parse_one(s, c, v, conf_path_index(p, sizeof p, path, i), &plan->f[i]) < 0)
             return -1;
-        }
     }
-    sim_names_free(names);
     plan->hook = sim_hook_register(s, on_fault, plan);
     if (plan->hook < 0)
         return conf_fail(c, path, "out of memory");

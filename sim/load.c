@@ -2,7 +2,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim/names.h"
 #include "sim/sim_int.h"
 
 /* Largest latency or delay a distribution may produce by configuration: one day. */
@@ -28,7 +27,7 @@ static int read_link_cfg(struct conf *c, const cJSON *obj, const char *path, con
     return 0;
 }
 
-static sim_node_id node_ref(const struct sim_names *s, struct conf *c, const cJSON *obj, const char *path,
+static sim_node_id node_ref(const struct sim *s, struct conf *c, const cJSON *obj, const char *path,
                             const char *key)
 {
     const char *name;
@@ -39,7 +38,7 @@ static sim_node_id node_ref(const struct sim_names *s, struct conf *c, const cJS
         conf_fail(c, path, "missing \"%s\"", key);
         return SIM_NODE_NONE;
     }
-    sim_node_id id = sim_names_find(s, name);
+    sim_node_id id = sim_node_find(s, name);
     if (id == SIM_NODE_NONE)
         conf_fail(c, conf_path_key(p, sizeof p, path, key), "no node named \"%s\"", name);
     return id;
@@ -74,15 +73,12 @@ int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
         int n = cJSON_GetArraySize(links);
         if (n > MAX_LINKS)
             return conf_fail(c, p, "at most %d links, got %d", MAX_LINKS, n);
-        struct sim_names *names = sim_names_new(s);
-        if (!names)
-            return conf_fail(c, p, "out of memory");
         int i = 0;
         for (const cJSON *l = links->child; l && !c->failed; l = l->next, i++) {
             conf_path_index(q, sizeof q, p, i);
             if (conf_keys(c, l, q, link_keys) < 0)
                 break;
-            sim_node_id from = node_ref(names, c, l, q, "from"), to = node_ref(names, c, l, q, "to");
+            sim_node_id from = node_ref(s, c, l, q, "from"), to = node_ref(s, c, l, q, "to");
             int both;
             conf_bool(c, l, q, "both_ways", 1, &both);
             struct net_link_cfg lc;
@@ -93,7 +89,6 @@ int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
                 conf_fail(c, q, "out of memory");
             sim_dist_free(&lc.latency);
         }
-        sim_names_free(names);
     }
     return c->failed ? -1 : 0;
 }
