@@ -15,6 +15,9 @@
 #define RESULT(f) (((f) >> 22) & 3u)
 #define GROUP(f) ((int)(((f) >> 24) & 0x7fu) - 1)
 
+/* In the backlog: acknowledged, never consumed, and held by some replica. */
+static int in_backlog(uint32_t f) { return RESULT(f) == ACCT_ACKED && CONSUMED(f) == 0 && STORED(f) != 0; }
+
 void acct_init(struct acct *a) { memset(a, 0, sizeof *a); }
 
 void acct_free(struct acct *a)
@@ -38,10 +41,11 @@ uint32_t acct_new(struct acct *a)
     return a->n++;
 }
 
-void acct_result(struct acct *a, uint32_t msg, int group, int status)
+int acct_result(struct acct *a, uint32_t msg, int group, int status)
 {
     if (msg >= a->n)
-        return;
+        return 0;
+    int before = in_backlog(a->fate[msg]);
     uint32_t f = a->fate[msg] & 0xffffu;
     int ok = rmq_send_ok(status) && group >= 0;
     f |= (uint32_t)ACCT_STATUS_INDEX(status) << 16;
@@ -53,12 +57,14 @@ void acct_result(struct acct *a, uint32_t msg, int group, int status)
     else
         a->send_failed++;
     a->status_count[ACCT_STATUS_INDEX(status)]++;
+    return in_backlog(f) - before;
 }
 
-void acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored)
+int acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored)
 {
     if (msg >= a->n || replica < 0 || replica >= 8)
-        return;
+        return 0;
+    int before = in_backlog(a->fate[msg]);
     /* The group is known from the first store on: consumption may come before the producer's ack. */
     if (stored && GROUP(a->fate[msg]) < 0 && group >= 0)
         a->fate[msg] |= (uint32_t)((group + 1) & 0x7f) << 24;
@@ -66,12 +72,14 @@ void acct_stored(struct acct *a, uint32_t msg, int group, int replica, int store
         a->fate[msg] |= 1u << replica;
     else
         a->fate[msg] &= ~(1u << replica);
+    return in_backlog(a->fate[msg]) - before;
 }
 
-uint32_t acct_consumed(struct acct *a, uint32_t msg)
+int acct_consumed(struct acct *a, uint32_t msg)
 {
     if (msg >= a->n)
         return 0;
+    int before = in_backlog(a->fate[msg]);
     uint32_t c = CONSUMED(a->fate[msg]);
     if (c < 255)
         a->fate[msg] += 1u << 8;
@@ -80,7 +88,7 @@ uint32_t acct_consumed(struct acct *a, uint32_t msg)
         a->duplicates++;
     else if (GROUP(a->fate[msg]) >= 0)
         a->consumed_by_group[GROUP(a->fate[msg])]++;
-    return c;
+    return in_backlog(a->fate[msg]) - before;
 }
 
 enum acct_result acct_result_of(const struct acct *a, uint32_t msg) { return (enum acct_result)RESULT(a->fate[msg]); }

@@ -8,6 +8,7 @@
 #include "models/broker_int.h"
 #include "models/raft.h"
 #include "models/raft_check.h"
+#include "models/report.h"
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 static struct rmq_group *group_of(struct broker *b) { return &b->base.w->g[b->group]; }
@@ -92,10 +93,7 @@ static void change_to_master(struct broker *b)
         trace_int(trace_of(b), "term", b->raft->term);
         trace_end(trace_of(b));
     }
-    if (g->crash >= 0 && g->promoted < 0 && node_now(b->n) >= g->crash) {
-        g->promoted = node_now(b->n);
-        g->new_master = b->n->id;
-    }
+    report_promoted(b->base.w, b->group, b->n->id);
     broker_register_all(b);
 }
 
@@ -125,9 +123,10 @@ static void io_role_changed(void *host, enum raft_role role, uint64_t term, int 
         trace_str(trace_of(b), "role", raft_role_name(role));
         trace_end(trace_of(b));
     }
-    if (role == RAFT_CANDIDATE && g->crash >= 0 && g->detected < 0 && node_now(b->n) > g->crash)
-        g->detected = node_now(b->n);   /* a member noticed the leader is gone */
+    if (role == RAFT_CANDIDATE)
+        report_detected(b->base.w, b->group);   /* a member noticed the leader is gone */
     if (role == RAFT_LEADER) {
+        report_elected(b->base.w, b->group, (int64_t)term);
         if (b->check)
             raft_check_leader(b->check, b->replica, &b->cl, (int64_t)term);
         if (!b->role_check_armed)
@@ -185,7 +184,7 @@ static void io_appended(void *host, const struct cl_entry *e)
 {
     struct broker *b = host;
     node_disk_write(b->n, FILE_COMMITLOG, e->size);
-    acct_stored(&b->base.w->acct, e->msg, b->group, b->replica, 1);
+    report_stored(b->base.w, e->msg, b->group, b->replica, 1);
     if (b->check)
         raft_check_append(b->check, b->replica, &b->cl, cl_end(&b->cl) - 1);
 }
@@ -198,7 +197,7 @@ static void io_truncated(void *host, int64_t from)
     for (uint64_t i = (uint64_t)from; i < cl_end(&b->cl); i++) {
         const struct cl_entry *e = cl_at(&b->cl, i);
         if (e)
-            acct_stored(&b->base.w->acct, e->msg, b->group, b->replica, 0);
+            report_stored(b->base.w, e->msg, b->group, b->replica, 0);
     }
     const struct cl_entry *e = cl_at(&b->cl, (uint64_t)from);
     if (e)

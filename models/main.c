@@ -12,7 +12,6 @@
 #include "models/sweep.h"
 #include "sim/wall.h"
 
-#define MQSIM_VERSION "0.1.0"
 
 static const char usage[] =
     "usage: mqsim SCENARIO.json [--seed N] [--set key.path=VALUE]... [--out DIR]\n"

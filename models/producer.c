@@ -11,6 +11,7 @@
 #include "models/nameserver.h"
 #include "models/producer.h"
 #include "models/rpc.h"
+#include "models/report.h"
 
 enum p_timer { P_T_ROUTE = 1, P_T_WORKLOAD };
 enum p_rpc { P_R_ROUTE = 1, P_R_SEND };
@@ -170,29 +171,20 @@ static void slot_release(struct producer *p, uint32_t i)
     p->inflight--;
 }
 
-/* The application's send() returns: accounting, totals, trace. */
-static void report(struct producer *p, uint32_t msg, int group, int status)
+/* The application's send() returns. */
+static void report(struct producer *p, uint32_t msg, int group, int status, int attempts, sim_time t0)
 {
-    struct rmq_world *w = p->base.w;
-    acct_result(&w->acct, msg, group, status);
     if (rmq_send_ok(status) && group >= 0)
         p->acked++;
     else
         p->failed++;
-    struct trace *tr = sim_trace(p->n->sim);
-    if (trace_on(tr, TRACE_FULL)) {
-        trace_begin(tr, sim_now(p->n->sim), p->n->name, "send.ack");
-        trace_uint(tr, "msg", msg);
-        trace_str(tr, "group", group >= 0 && group < w->ngroups ? w->g[group].name : NULL);
-        trace_str(tr, "status", rmq_status_name(status));
-        trace_end(tr);
-    }
+    report_send_done(p->base.w, p->n->name, msg, group, status, attempts, t0);
 }
 
 static void finish(struct producer *p, uint32_t i)
 {
     struct psend *s = &p->s[i];
-    report(p, s->msg, s->group, s->status);
+    report(p, s->msg, s->group, s->status, s->attempts, s->t0);
     slot_release(p, i);
 }
 
@@ -258,7 +250,6 @@ static void on_send_reply(struct producer *p, uint32_t i, uint32_t gen, int stat
         return;
     struct psend *s = &p->s[i];
     int ok = rmq_send_ok(status);
-    world_send_attempt(p->base.w, s->group, ok, sim_now(p->n->sim));
     s->status = status;
     /* SYNC: any status the broker stored under is the result, SEND_OK or not, since
      * retryAnotherBrokerWhenNotStoreOK is false. */
@@ -318,14 +309,14 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
 static void new_message(struct producer *p)
 {
     struct rmq_world *w = p->base.w;
-    uint32_t msg = acct_new(&w->acct);
+    uint32_t msg = report_send_start(w);
     p->sent++;
     double sz = sim_dist_sample(&p->cfg.size, p->rng);
     uint32_t size = sz < 1 ? 1 : sz > 4194304 ? 4194304 : (uint32_t)llround(sz);   /* maxMessageSize 4 MiB */
     uint32_t i = slot_alloc(p);
     if (i == NO_SLOT) {
         /* Every application thread is busy: the message is refused before it reaches the client. */
-        report(p, msg, -1, RMQ_SYSTEM_BUSY);
+        report(p, msg, -1, RMQ_SYSTEM_BUSY, 0, sim_now(p->n->sim));
         return;
     }
     struct psend *s = &p->s[i];
@@ -453,7 +444,7 @@ static void p_on_crash(struct sim_node *n, enum sim_crash_kind kind)
      * failed for the application (the broker may still have stored them). */
     for (uint32_t i = 0; i < p->cap; i++)
         if (p->s[i].state != PS_FREE) {
-            report(p, p->s[i].msg, -1, RMQ_SYSTEM_ERROR);
+            report(p, p->s[i].msg, -1, RMQ_SYSTEM_ERROR, p->s[i].attempts, p->s[i].t0);
             slot_release(p, i);
         }
     p->wait_head = p->wait_tail = NO_SLOT;

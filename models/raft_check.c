@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "models/broker.h"
+#include "models/report.h"
 #include "models/raft_check.h"
 
 struct committed_entry {
@@ -40,7 +41,7 @@ void raft_check_free(struct raft_check *c)
 
 static void violation(struct raft_check *c, const char *what, int replica, int64_t term, int64_t index)
 {
-    world_violation(c->w, what, c->group, replica >= 0 ? c->w->g[c->group].node[replica] : SIM_NODE_NONE, term, index);
+    report_violation(c->w, what, c->group, replica >= 0 ? c->w->g[c->group].node[replica] : SIM_NODE_NONE, term, index);
 }
 
 void raft_check_event(struct raft_check *c)

@@ -41,7 +41,7 @@ int scenario_name_ok(const char *s)
 
 static int load_run(struct scenario *sc, const struct run_opts *o, struct conf *c)
 {
-    static const char *const keys[] = {"duration_ms", "seed", "sample_ms", "trace", NULL};
+    static const char *const keys[] = {"duration_ms", "seed", "sample_ms", "trace", "warmup_ms", NULL};
     const cJSON *run = conf_child(sc->root, "run");
     const cJSON empty = {.type = cJSON_Object};
     if (!run)
@@ -54,6 +54,9 @@ static int load_run(struct scenario *sc, const struct run_opts *o, struct conf *
     conf_int(c, run, "$.run", "seed", 1, 0, ((int64_t)1 << 53) - 1, &seed);
     conf_time(c, run, "$.run", "sample_ms", 1 * SIM_S, 1 * SIM_MS, MAX_DURATION, &sc->sample);
     conf_enum(c, run, "$.run", "trace", trace_names, TRACE_EVENTS, &level);
+    sc->warmup = -1;   /* the world's default */
+    if (conf_child(run, "warmup_ms"))
+        conf_time(c, run, "$.run", "warmup_ms", 0, 0, MAX_DURATION, &sc->warmup);
     if (c->failed)
         return -1;
     if (sc->duration / sc->sample > MAX_SAMPLES)
@@ -219,8 +222,25 @@ static cJSON *engine_json(struct sim *s)
     return e;
 }
 
-static int write_outputs(struct scenario *sc, const char *dir, struct out_file *trace_file, char *err,
-                         size_t errsz)
+/* How the run was made: enough to make it again. */
+static cJSON *run_json(struct scenario *sc, const struct run_opts *o, const struct world_ops *w)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "mqsim_version", MQSIM_VERSION);
+    cJSON_AddStringToObject(r, "scenario_file", sc->file);
+    cJSON *ov = cJSON_AddArrayToObject(r, "overrides");
+    for (int k = 0; ov && k < o->nsets; k++)
+        cJSON_AddItemToArray(ov, cJSON_CreateString(o->sets[k]));
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)sc->seed);
+    cJSON_AddItemToObject(r, "seed", cJSON_CreateRaw(seed));
+    if (w->run_info)
+        w->run_info(sc->w, sc, r);
+    return r;
+}
+
+static int write_outputs(struct scenario *sc, const struct run_opts *o, const char *dir,
+                         struct out_file *trace_file, char *err, size_t errsz)
 {
     struct out_file ts = {0};
     if (trace_file->f) {
@@ -248,6 +268,7 @@ static int write_outputs(struct scenario *sc, const char *dir, struct out_file *
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)sc->seed);
     cJSON_AddItemToObject(root, "seed", cJSON_CreateRaw(seed));   /* exact: a double would round it */
+    cJSON_AddItemToObject(root, "run", run_json(sc, o, sc->world));
     cJSON_AddNumberToObject(root, "sim_ms", sim_time_to_ms(sim_now(sc->sim)));
     cJSON_AddNumberToObject(root, "events", (double)sim_events(sc->sim));
     sc->world->metrics(sc->w, sc, root);
@@ -324,10 +345,12 @@ int scenario_execute(struct scenario *sc, const struct run_opts *o)
     double wall = wall_seconds() - start;
     if (show)
         progress(sc, start, 1);
+    if (sc->world->finish)
+        sc->world->finish(sc->w, sc);
     sim_set_trace(sc->sim, NULL);
 
     int rc = 0;
-    if (write_outputs(sc, dir, &trace_file, err, sizeof err) < 0) {
+    if (write_outputs(sc, o, dir, &trace_file, err, sizeof err) < 0) {
         out_abort(&trace_file);
         fprintf(stderr, "mqsim: %s\n", err);
         rc = 3;

@@ -12,6 +12,9 @@
 #include "sim/trace.h"
 #include "sim/tseries.h"
 
+/* The version metrics.json records (run.mqsim_version) and --version prints. */
+#define MQSIM_VERSION "0.2.0"
+
 struct scenario;
 
 /* A family of models a scenario can hold (PHOLD, RocketMQ). It owns some top-level keys of the scenario,
@@ -25,6 +28,10 @@ struct world_ops {
     /* Called at every sample point; appends rows to its own table. May be NULL. */
     void (*sample)(void *w, struct scenario *sc);
     struct tseries *(*series)(void *w);
+    /* The run is over (not called when it was interrupted): closes what is still open. May be NULL. */
+    void (*finish)(void *w, struct scenario *sc);
+    /* Adds what it measured with to metrics.json's "run" object (e.g. the warm-up). May be NULL. */
+    void (*run_info)(void *w, struct scenario *sc, cJSON *run);
     /* Adds its results to metrics.json's root object. */
     void (*metrics)(void *w, struct scenario *sc, cJSON *root);
     /* A few lines a person reads in ten seconds. */
@@ -52,6 +59,7 @@ struct scenario {
     uint64_t seed;
     sim_time duration;
     sim_time sample;
+    sim_time warmup;            /* run.warmup_ms, or -1 for the world's default */
     enum trace_level trace_level;
 
     struct sim *sim;

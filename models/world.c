@@ -23,82 +23,6 @@ int world_group_of(const struct rmq_world *w, sim_node_id node)
     return -1;
 }
 
-void world_send_attempt(struct rmq_world *w, int group, int ok, sim_time t)
-{
-    if (group < 0 || group >= w->ngroups)
-        return;
-    struct rmq_group *g = &w->g[group];
-    if (ok) {
-        g->acked_iv++;
-        if (g->unavail_since >= 0) {
-            g->write_unavailable += t - g->unavail_since;
-            g->unavail_since = -1;
-        }
-        if (g->crash >= 0 && g->first_write < 0 && t >= g->crash)
-            g->first_write = t;
-    } else {
-        g->failed_iv++;
-        if (g->unavail_since < 0)
-            g->unavail_since = t;
-    }
-}
-
-void world_pull_result(struct rmq_world *w, int group, int broker_id, int ok, int n, sim_time t)
-{
-    if (group < 0 || group >= w->ngroups)
-        return;
-    struct rmq_group *g = &w->g[group];
-    if (ok) {
-        if (g->read_unavail_since >= 0) {
-            g->read_unavailable += t - g->read_unavail_since;
-            g->read_unavail_since = -1;
-        }
-        if (broker_id == 0) {
-            g->reads_master += (uint64_t)n;
-            g->reads_master_iv += (uint64_t)n;
-        } else {
-            g->reads_slave += (uint64_t)n;
-            g->reads_slave_iv += (uint64_t)n;
-        }
-    } else if (g->read_unavail_since < 0) {
-        g->read_unavail_since = t;
-    }
-}
-
-void world_redirect(struct rmq_world *w, int group, int from_id, int to_id)
-{
-    if (group < 0 || group >= w->ngroups)
-        return;
-    if (from_id == 0 && to_id != 0)
-        w->g[group].redirects_to_slave++;
-    else if (from_id != 0 && to_id == 0)
-        w->g[group].redirects_to_master++;
-}
-
-void world_violation(struct rmq_world *w, const char *invariant, int group, sim_node_id node, int64_t term,
-                     int64_t index)
-{
-    w->invariant_violations++;
-    struct trace *tr = sim_trace(w->sim);
-    if (trace_on(tr, TRACE_EVENTS)) {
-        trace_begin(tr, sim_now(w->sim), node == SIM_NODE_NONE ? "" : sim_node(w->sim, node)->name, "invariant.violation");
-        trace_str(tr, "invariant", invariant);
-        trace_str(tr, "group", group >= 0 ? w->g[group].name : NULL);
-        trace_int(tr, "term", term);
-        trace_int(tr, "index", index);
-        trace_end(tr);
-    }
-    if (w->nviolations >= (int)(sizeof w->violations / sizeof w->violations[0]))
-        return;
-    struct violation *v = &w->violations[w->nviolations++];
-    snprintf(v->invariant, sizeof v->invariant, "%s", invariant);
-    v->group = group;
-    v->node = node;
-    v->term = term;
-    v->index = index;
-    v->t = sim_now(w->sim);
-}
-
 /* After every event: election safety in every DLedger group (the other invariants are checked where the
  * state they guard changes: appends, truncations, commits, elections). */
 static void after_event(struct sim *s, void *ctx, uint64_t arg)
@@ -138,22 +62,9 @@ static sim_node_id resolve(void *ctx, const char *name)
 
 /* ---- the scenario world ---- */
 
-struct rmq_state {
-    struct world_cfg cfg;
-    struct rmq_world w;
-    struct tseries *ts;
-    int max_slaves;
-    /* liveness ("checks"): when every group had a master again after the faults, and the first message
-     * id created after they ended */
-    sim_time recovered;
-    uint32_t cutoff_msg;
-    int cutoff_set;
-};
-
 struct rmq_world *rmq_world_get(void *world_state) { return &((struct rmq_state *)world_state)->w; }
 
-/* The replica serving as master: up, not a slave; or -1. */
-static int current_master(const struct rmq_world *w, int gi)
+int world_current_master(const struct rmq_world *w, int gi)
 {
     const struct rmq_group *g = &w->g[gi];
     for (int r = 0; r < g->n; r++) {
@@ -162,14 +73,6 @@ static int current_master(const struct rmq_world *w, int gi)
             return r;
     }
     return -1;
-}
-
-static uint64_t queue_total(const struct commitlog *cl, int queues)
-{
-    uint64_t t = 0;
-    for (int q = 0; q < queues; q++)
-        t += cl_next_qoff(cl, q);
-    return t;
 }
 
 /* Forgets CommitLog entries no one can ask for again: below every replica's end and every consumer
@@ -209,10 +112,9 @@ static void trim(struct rmq_world *w, int gi, int master)
     }
 }
 
-static int current_master(const struct rmq_world *w, int gi);
 
 /* Liveness after the faults: sampled, so its resolution is run.sample_ms. */
-static void check_liveness(struct rmq_state *st, sim_time now)
+void world_check_liveness(struct rmq_state *st, sim_time now)
 {
     if (st->cfg.checks.after <= 0 || now < st->cfg.checks.after)
         return;
@@ -223,73 +125,141 @@ static void check_liveness(struct rmq_state *st, sim_time now)
     if (st->recovered >= 0)
         return;
     for (int gi = 0; gi < st->w.ngroups; gi++)
-        if (current_master(&st->w, gi) < 0)
+        if (world_current_master(&st->w, gi) < 0)
             return;
     st->recovered = now;
+}
+
+/* The columns every row of timeseries.csv shares after the per-slave pairs (README, "timeseries.csv"). */
+static const char *const tail_cols[] = {"backlog_msgs", "reads_master", "reads_slave", "redirect_threshold_bytes",
+                                        "sends", "acked", "failed", "latency_p50_ms", "latency_p99_ms",
+                                        "redirects_to_slave", "redirects_to_master"};
+#define TAIL_COLS (int)(sizeof tail_cols / sizeof tail_cols[0])
+
+/* The send figures of one scope's sample interval, at row[k...]. */
+static int put_sends(double *row, int k, const struct meas_scope *ms)
+{
+    row[k++] = (double)ms->iv_sends;
+    row[k++] = (double)ms->iv_acked;
+    row[k++] = (double)ms->iv_failed;
+    row[k++] = sim_hist_quantile(ms->lat_iv, 0.50);
+    row[k++] = sim_hist_quantile(ms->lat_iv, 0.99);
+    return k;
+}
+
+/* The topic's row: what every group's row sums to, and what reached no group. */
+static void sample_topic(struct rmq_state *st, sim_time now)
+{
+    struct rmq_world *w = &st->w;
+    double row[64];
+    int k = 0;
+    uint64_t rm = 0, rs = 0, ts = 0, tm = 0;
+    for (int gi = 0; gi < w->ngroups; gi++) {
+        rm += w->g[gi].reads_master_iv;
+        rs += w->g[gi].reads_slave_iv;
+        ts += w->g[gi].redirects_to_slave;
+        tm += w->g[gi].redirects_to_master;
+    }
+    row[k++] = sim_time_to_ms(now);
+    row[k++] = NAN;
+    for (int s = 0; s < st->max_slaves; s++) {
+        row[k++] = NAN;
+        row[k++] = NAN;
+    }
+    row[k++] = (double)w->meas.topic.backlog;
+    row[k++] = (double)rm;
+    row[k++] = (double)rs;
+    row[k++] = NAN;
+    k = put_sends(row, k, &w->meas.topic);
+    row[k++] = (double)ts;
+    row[k++] = (double)tm;
+    tseries_row_labeled(st->ts, "*", row);
+}
+
+static void sample_group(struct rmq_state *st, int gi)
+{
+    struct rmq_world *w = &st->w;
+    struct rmq_group *g = &w->g[gi];
+    double row[64];
+    int m = world_current_master(w, gi);
+    int k = 0;
+    row[k++] = sim_time_to_ms(sim_now(w->sim));
+    const struct commitlog *ml = m >= 0 ? broker_log(g->broker[m]) : NULL;
+    row[k++] = ml ? (double)ml->max_offset : NAN;
+    int s = 0;
+    for (int r = 0; r < g->n && s < st->max_slaves; r++) {
+        if (r == m)
+            continue;
+        const struct commitlog *sl = broker_log(g->broker[r]);
+        /* A replica that is down replicates nothing: its "lag" would only be its distance from the
+         * new master, so it has no value in the series. */
+        int up = sim_node(w->sim, g->node[r])->state == SIM_NODE_UP;
+        if (ml && up && ml->max_offset >= sl->max_offset) {
+            uint64_t lag_bytes = ml->max_offset - sl->max_offset;
+            uint64_t lag_msgs = cl_end(ml) - cl_find(ml, sl->max_offset);
+            row[k++] = (double)lag_bytes;
+            row[k++] = (double)lag_msgs;
+            if (lag_msgs > g->lag_max_msgs)
+                g->lag_max_msgs = lag_msgs;
+            if (lag_bytes > g->lag_max_bytes)
+                g->lag_max_bytes = lag_bytes;
+            g->lag_sum_msgs += (double)lag_msgs;
+            g->lag_samples++;
+        } else {
+            row[k++] = NAN;
+            row[k++] = NAN;
+        }
+        s++;
+    }
+    for (; s < st->max_slaves; s++) {
+        row[k++] = NAN;
+        row[k++] = NAN;
+    }
+    row[k++] = (double)w->meas.group[gi].backlog;
+    row[k++] = (double)g->reads_master_iv;
+    row[k++] = (double)g->reads_slave_iv;
+    row[k++] = (double)g->cfg.host_memory * g->cfg.in_memory_ratio / 100.0;
+    k = put_sends(row, k, &w->meas.group[gi]);
+    row[k++] = (double)g->redirects_to_slave;
+    row[k++] = (double)g->redirects_to_master;
+    tseries_row_labeled(st->ts, g->name, row);
+    if (m >= 0)
+        trim(w, gi, m);
+}
+
+static void sample_rows(struct rmq_state *st)
+{
+    struct rmq_world *w = &st->w;
+    sim_time now = sim_now(w->sim);
+    sample_topic(st, now);
+    for (int gi = 0; gi < w->ngroups; gi++) {
+        sample_group(st, gi);
+        w->g[gi].reads_master_iv = w->g[gi].reads_slave_iv = 0;
+    }
+    meas_interval_reset(&w->meas);
+    st->last_sample = now;
 }
 
 static void rmq_sample(void *wp, struct scenario *sc)
 {
     struct rmq_state *st = wp;
+    world_check_liveness(st, sim_now(sc->sim));
+    sample_rows(st);
+}
+
+/* The end of the run: outages still open run to the end; sends that returned after the last sample get a
+ * last row, so the rows add up to the totals. */
+static void rmq_finish(void *wp, struct scenario *sc)
+{
+    struct rmq_state *st = wp;
     struct rmq_world *w = &st->w;
-    double row[64];
-    check_liveness(st, sim_now(sc->sim));
-    for (int gi = 0; gi < w->ngroups; gi++) {
-        struct rmq_group *g = &w->g[gi];
-        int m = current_master(w, gi);
-        int k = 0;
-        row[k++] = sim_time_to_ms(sim_now(sc->sim));
-        const struct commitlog *ml = m >= 0 ? broker_log(g->broker[m]) : NULL;
-        row[k++] = ml ? (double)ml->max_offset : NAN;
-        int s = 0;
-        for (int r = 0; r < g->n && s < st->max_slaves; r++) {
-            if (r == m)
-                continue;
-            const struct commitlog *sl = broker_log(g->broker[r]);
-            /* A replica that is down replicates nothing: its "lag" would only be its distance from the
-             * new master, so it has no value in the series. */
-            int up = sim_node(w->sim, g->node[r])->state == SIM_NODE_UP;
-            if (ml && up && ml->max_offset >= sl->max_offset) {
-                uint64_t lag_bytes = ml->max_offset - sl->max_offset;
-                uint64_t lag_msgs = cl_end(ml) - cl_find(ml, sl->max_offset);
-                row[k++] = (double)lag_bytes;
-                row[k++] = (double)lag_msgs;
-                if (lag_msgs > g->lag_max_msgs)
-                    g->lag_max_msgs = lag_msgs;
-                if (lag_bytes > g->lag_max_bytes)
-                    g->lag_max_bytes = lag_bytes;
-                g->lag_sum_msgs += (double)lag_msgs;
-                g->lag_samples++;
-            } else {
-                row[k++] = NAN;
-                row[k++] = NAN;
-            }
-            s++;
-        }
-        for (; s < st->max_slaves; s++) {
-            row[k++] = NAN;
-            row[k++] = NAN;
-        }
-        double backlog = NAN;
-        if (ml) {
-            double total = (double)queue_total(ml, g->cfg.queues);
-            backlog = total - (double)w->acct.consumed_by_group[gi];
-            if (backlog < 0)
-                backlog = 0;
-        }
-        row[k++] = backlog;
-        row[k++] = (double)g->reads_master_iv;
-        row[k++] = (double)g->reads_slave_iv;
-        row[k++] = (double)g->cfg.host_memory * g->cfg.in_memory_ratio / 100.0;
-        row[k++] = (double)g->acked_iv;
-        row[k++] = (double)g->failed_iv;
-        row[k++] = (double)g->redirects_to_slave;
-        row[k++] = (double)g->redirects_to_master;
-        tseries_row_labeled(st->ts, g->name, row);
-        g->reads_master_iv = g->reads_slave_iv = g->acked_iv = g->failed_iv = 0;
-        if (m >= 0)
-            trim(w, gi, m);
-    }
+    (void)sc;
+    meas_finish(&w->meas, sim_now(w->sim));
+    int rest = st->last_sample < sim_now(w->sim) || w->meas.topic.iv_sends > 0;
+    for (int gi = 0; gi < w->ngroups && !rest; gi++)
+        rest = w->g[gi].reads_master_iv || w->g[gi].reads_slave_iv;
+    if (rest)
+        sample_rows(st);
 }
 
 static void *rmq_load(struct scenario *sc, struct conf *c)
@@ -300,8 +270,11 @@ static void *rmq_load(struct scenario *sc, struct conf *c)
         return NULL;
     }
     st->recovered = -1;
+    st->last_sample = -1;
     if (world_cfg_read(c, sc->root, &st->cfg) < 0)
         goto fail;
+    if (sc->warmup >= 0)
+        st->cfg.metrics.warmup = sc->warmup;
     if (world_build(&st->w, sc->sim, &st->cfg) < 0) {
         conf_fail(c, "$", "out of memory building the nodes");
         goto fail;
@@ -326,10 +299,8 @@ static void *rmq_load(struct scenario *sc, struct conf *c)
         cols[k++] = names[s][0];
         cols[k++] = names[s][1];
     }
-    static const char *const tail[] = {"backlog_msgs", "reads_master", "reads_slave", "redirect_threshold_bytes",
-                                       "acked", "send_failed", "redirects_to_slave", "redirects_to_master"};
-    for (int i = 0; i < 8; i++)
-        cols[k++] = tail[i];
+    for (int i = 0; i < TAIL_COLS; i++)
+        cols[k++] = tail_cols[i];
     st->ts = tseries_new_labeled("group", cols, k);
     if (!st->ts) {
         conf_fail(c, "$", "out of memory");
@@ -346,243 +317,24 @@ fail:
 
 static struct tseries *rmq_series(void *wp) { return ((struct rmq_state *)wp)->ts; }
 
-/* Per group, the replicas whose logs still count: the live master, or every live replica when the group
- * has no master at the end. */
-static void alive_masks(const struct rmq_world *w, unsigned *mask)
-{
-    for (int gi = 0; gi < w->ngroups; gi++) {
-        int m = current_master(w, gi);
-        mask[gi] = 0;
-        if (m >= 0) {
-            mask[gi] = 1u << m;
-            continue;
-        }
-        for (int r = 0; r < w->g[gi].n; r++)
-            if (sim_node(w->sim, w->g[gi].node[r])->state == SIM_NODE_UP)
-                mask[gi] |= 1u << r;
-    }
-}
-
-static double ms_or_null(sim_time t) { return t < 0 ? NAN : sim_time_to_ms(t); }
-
-static void add_ms(cJSON *o, const char *k, sim_time t)
-{
-    if (t < 0)
-        cJSON_AddNullToObject(o, k);
-    else
-        cJSON_AddNumberToObject(o, k, ms_or_null(t));
-}
-
-/* SYNC_MASTER promises that a put answered SUCCESS is on a slave, and DLedger that it is on a quorum:
- * check every such message against the group's live master at the end. Returns the number checked;
- * records violations. */
-static uint64_t check_sync_master(struct rmq_world *w, const unsigned *mask, cJSON *violations)
-{
-    uint64_t checked = 0;
-    uint64_t bad[RMQ_MAX_GROUPS] = {0};
-    for (uint32_t i = 0; i < w->acct.n; i++) {
-        int g = acct_group_of(&w->acct, i);
-        if (g < 0 || acct_result_of(&w->acct, i) != ACCT_ACKED ||
-            (w->g[g].cfg.role != RMQ_SYNC_MASTER && !w->g[g].cfg.dledger))
-            continue;
-        if (acct_status_of(&w->acct, i) != RMQ_SUCCESS || current_master(w, g) < 0)
-            continue;
-        checked++;
-        if (!(acct_stored_mask(&w->acct, i) & mask[g]))
-            bad[g]++;
-    }
-    for (int g = 0; g < w->ngroups; g++)
-        if (bad[g]) {
-            cJSON *v = cJSON_CreateObject();
-            cJSON_AddStringToObject(v, "invariant", w->g[g].cfg.dledger ? "acked_message_lost" : "sync_master_acked_on_slave");
-            cJSON_AddStringToObject(v, "group", w->g[g].name);
-            cJSON_AddNumberToObject(v, "messages", (double)bad[g]);
-            cJSON_AddNumberToObject(v, "t_ms", sim_time_to_ms(sim_now(w->sim)));
-            cJSON_AddItemToArray(violations, v);
-            w->invariant_violations++;
-        }
-    return checked;
-}
-
-static void close_outages(struct rmq_world *w)
-{
-    sim_time now = sim_now(w->sim);
-    for (int gi = 0; gi < w->ngroups; gi++) {
-        struct rmq_group *g = &w->g[gi];
-        if (g->unavail_since >= 0) {
-            g->write_unavailable += now - g->unavail_since;
-            g->unavail_since = now;
-        }
-        if (g->read_unavail_since >= 0) {
-            g->read_unavailable += now - g->read_unavail_since;
-            g->read_unavail_since = now;
-        }
-    }
-}
-
 static void rmq_metrics(void *wp, struct scenario *sc, cJSON *root)
 {
-    struct rmq_state *st = wp;
-    struct rmq_world *w = &st->w;
-    unsigned mask[RMQ_MAX_GROUPS];
     (void)sc;
-    close_outages(w);
-    alive_masks(w, mask);
-    int dledger = 0;
-    for (int gi = 0; gi < w->ngroups; gi++)
-        dledger |= w->g[gi].cfg.dledger;
-    cJSON_AddStringToObject(root, "ha", dledger ? "dledger" : "master_slave");
-
-    cJSON *m = cJSON_AddObjectToObject(root, "messages");
-    cJSON_AddNumberToObject(m, "sent", (double)w->acct.sent);
-    cJSON_AddNumberToObject(m, "acked", (double)w->acct.acked);
-    cJSON_AddNumberToObject(m, "send_failed", (double)w->acct.send_failed);
-    cJSON_AddNumberToObject(m, "consumed", (double)w->acct.consumed);
-    cJSON_AddNumberToObject(m, "acked_lost", (double)acct_acked_lost(&w->acct, mask, w->ngroups));
-    cJSON_AddNumberToObject(m, "duplicates", (double)w->acct.duplicates);
-    cJSON_AddNumberToObject(m, "acked_unconsumed", (double)acct_acked_unconsumed(&w->acct));
-    cJSON *status = cJSON_AddObjectToObject(m, "status");
-    for (int i = 0; i < ACCT_STATUSES; i++)
-        if (w->acct.status_count[i])
-            cJSON_AddNumberToObject(status, rmq_status_name(i - ACCT_STATUS_BIAS), (double)w->acct.status_count[i]);
-
-    cJSON *groups = cJSON_AddArrayToObject(root, "groups");
-    for (int gi = 0; gi < w->ngroups; gi++) {
-        struct rmq_group *g = &w->g[gi];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", g->name);
-        cJSON_AddNumberToObject(o, "write_unavailable_ms", sim_time_to_ms(g->write_unavailable));
-        cJSON_AddNumberToObject(o, "read_unavailable_ms", sim_time_to_ms(g->read_unavailable));
-        if (g->crash < 0) {
-            cJSON_AddNullToObject(o, "failover");
-        } else {
-            cJSON *f = cJSON_AddObjectToObject(o, "failover");
-            add_ms(f, "crash_ms", g->crash);
-            add_ms(f, "detected_ms", g->detected);
-            if (g->new_master == SIM_NODE_NONE)
-                cJSON_AddNullToObject(f, "new_master");
-            else
-                cJSON_AddStringToObject(f, "new_master", sim_node(w->sim, g->new_master)->name);
-            add_ms(f, "promoted_ms", g->promoted);
-            add_ms(f, "first_write_ms", g->first_write);
-            add_ms(f, "downtime_ms", g->first_write < 0 ? -1 : g->first_write - g->crash);
-        }
-        cJSON *lag = cJSON_AddObjectToObject(o, "lag");
-        cJSON_AddNumberToObject(lag, "max_msgs", (double)g->lag_max_msgs);
-        cJSON_AddNumberToObject(lag, "max_bytes", (double)g->lag_max_bytes);
-        cJSON_AddNumberToObject(lag, "mean_msgs", g->lag_samples ? g->lag_sum_msgs / (double)g->lag_samples : 0);
-        cJSON *reads = cJSON_AddObjectToObject(o, "reads");
-        cJSON_AddNumberToObject(reads, "master", (double)g->reads_master);
-        cJSON_AddNumberToObject(reads, "slave", (double)g->reads_slave);
-        cJSON *red = cJSON_AddObjectToObject(o, "redirects");
-        cJSON_AddNumberToObject(red, "to_slave", (double)g->redirects_to_slave);
-        cJSON_AddNumberToObject(red, "to_master", (double)g->redirects_to_master);
-        cJSON_AddItemToArray(groups, o);
-    }
-    cJSON *inv = cJSON_AddObjectToObject(root, "invariants");
-    cJSON *viol = cJSON_CreateArray();
-    for (int i = 0; i < w->nviolations; i++) {
-        const struct violation *v = &w->violations[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "invariant", v->invariant);
-        cJSON_AddStringToObject(o, "group", v->group >= 0 ? w->g[v->group].name : "");
-        cJSON_AddStringToObject(o, "node", v->node == SIM_NODE_NONE ? "" : sim_node(w->sim, v->node)->name);
-        cJSON_AddNumberToObject(o, "term", (double)v->term);
-        cJSON_AddNumberToObject(o, "index", (double)v->index);
-        cJSON_AddNumberToObject(o, "t_ms", sim_time_to_ms(v->t));
-        cJSON_AddNumberToObject(o, "seed", (double)sim_seed(w->sim));
-        cJSON_AddItemToArray(viol, o);
-    }
-    if (st->cfg.checks.after > 0) {
-        /* Liveness: a master again within the bound, and every message acknowledged before the faults
-         * ended (and not lost) consumed by the end of the run. */
-        check_liveness(st, sim_now(w->sim));
-        /* A run that ends before the bound has passed without a master is not judged. */
-        int late = st->recovered < 0 ? sim_now(w->sim) >= st->cfg.checks.after + st->cfg.checks.bound
-                                     : st->recovered - st->cfg.checks.after > st->cfg.checks.bound;
-        if (late) {
-            cJSON *v = cJSON_CreateObject();
-            cJSON_AddStringToObject(v, "invariant", "no_master_after_faults");
-            cJSON_AddNumberToObject(v, "after_ms", sim_time_to_ms(st->cfg.checks.after));
-            cJSON_AddNumberToObject(v, "bound_ms", sim_time_to_ms(st->cfg.checks.bound));
-            cJSON_AddItemToArray(viol, v);
-            w->invariant_violations++;
-        }
-        /* Only a group that promises its acknowledged messages (SYNC_MASTER, DLedger) owes them to the
-         * consumers; an ASYNC_MASTER failover can skip some (consumer offsets ahead of the promoted
-         * slave's queues), which is a finding, reported beside the violations. */
-        uint64_t unconsumed = 0, skipped = 0;
-        for (uint32_t i = 0; i < st->cutoff_msg && i < w->acct.n; i++) {
-            int g = acct_group_of(&w->acct, i);
-            if (acct_result_of(&w->acct, i) != ACCT_ACKED || g < 0 || !(acct_stored_mask(&w->acct, i) & mask[g]) ||
-                acct_consumed_count(&w->acct, i) > 0)
-                continue;
-            if (w->g[g].cfg.dledger || w->g[g].cfg.role == RMQ_SYNC_MASTER)
-                unconsumed++;
-            else
-                skipped++;
-        }
-        if (unconsumed) {
-            cJSON *v = cJSON_CreateObject();
-            cJSON_AddStringToObject(v, "invariant", "acked_not_consumed");
-            cJSON_AddNumberToObject(v, "messages", (double)unconsumed);
-            cJSON_AddItemToArray(viol, v);
-            w->invariant_violations++;
-        }
-        cJSON_AddNumberToObject(m, "acked_skipped", (double)skipped);
-    }
-    uint64_t checked = check_sync_master(w, mask, viol) + w->invariant_checks;
-    cJSON_AddNumberToObject(inv, "checked", (double)checked);
-    cJSON_AddItemToObject(inv, "violations", viol);
-}
-
-static void fmt_ms(char *buf, size_t n, sim_time t)
-{
-    if (t < 0)
-        snprintf(buf, n, "-");
-    else
-        snprintf(buf, n, "%.1f s", sim_time_to_ms(t) / 1000);
+    results_metrics(wp, root);
 }
 
 static void rmq_summary(void *wp, struct scenario *sc, FILE *out)
 {
-    struct rmq_state *st = wp;
-    struct rmq_world *w = &st->w;
-    unsigned mask[RMQ_MAX_GROUPS];
     (void)sc;
-    alive_masks(w, mask);
-    const struct acct *a = &w->acct;
-    fprintf(out, "messages: sent %llu, acked %llu (%.2f%%), failed %llu, consumed %llu; acked lost %llu, "
-                 "duplicates %llu\n",
-            (unsigned long long)a->sent, (unsigned long long)a->acked,
-            a->sent ? 100.0 * (double)a->acked / (double)a->sent : 0.0, (unsigned long long)a->send_failed,
-            (unsigned long long)a->consumed, (unsigned long long)acct_acked_lost(a, mask, w->ngroups),
-            (unsigned long long)a->duplicates);
-    for (int gi = 0; gi < w->ngroups; gi++) {
-        struct rmq_group *g = &w->g[gi];
-        char c[32], d[32], p[32], f[32];
-        if (g->crash >= 0) {
-            fmt_ms(c, sizeof c, g->crash);
-            fmt_ms(d, sizeof d, g->detected);
-            fmt_ms(p, sizeof p, g->promoted);
-            fmt_ms(f, sizeof f, g->first_write);
-            fprintf(out, "%s: master crashed %s, detected %s, promoted %s%s%s%s, first write %s", g->name, c, d, p,
-                    g->new_master != SIM_NODE_NONE ? " (" : "",
-                    g->new_master != SIM_NODE_NONE ? sim_node(w->sim, g->new_master)->name : "",
-                    g->new_master != SIM_NODE_NONE ? ")" : "", f);
-            if (g->first_write >= 0)
-                fprintf(out, ": downtime %.1f s", sim_time_to_ms(g->first_write - g->crash) / 1000);
-            fprintf(out, "\n");
-        }
-        fprintf(out, "%s: write unavailable %.1f s, read unavailable %.1f s; slave lag max %llu msgs (%llu B); "
-                     "reads master %llu / slave %llu; redirects %llu to slave, %llu to master\n",
-                g->name, sim_time_to_ms(g->write_unavailable) / 1000, sim_time_to_ms(g->read_unavailable) / 1000,
-                (unsigned long long)g->lag_max_msgs, (unsigned long long)g->lag_max_bytes,
-                (unsigned long long)g->reads_master, (unsigned long long)g->reads_slave,
-                (unsigned long long)g->redirects_to_slave, (unsigned long long)g->redirects_to_master);
-    }
-    if (w->invariant_violations)
-        fprintf(out, "INVARIANT VIOLATIONS: %d (see metrics.json)\n", w->invariant_violations);
+    results_summary(wp, out);
+}
+
+static void rmq_run_info(void *wp, struct scenario *sc, cJSON *run)
+{
+    const struct rmq_state *st = wp;
+    (void)sc;
+    cJSON_AddNumberToObject(run, "warmup_ms", sim_time_to_ms(st->w.meas.warmup));
+    cJSON_AddNumberToObject(run, "read_gap_ms", sim_time_to_ms(st->w.meas.read_gap));
 }
 
 static int rmq_violations(void *wp) { return ((struct rmq_state *)wp)->w.invariant_violations; }
@@ -596,10 +348,10 @@ static void rmq_free(void *wp)
     free(st);
 }
 
-static const char *const rmq_keys[] = {"groups",    "nameservers", "broker", "producers", "consumers",
-                                       "operator", "checks",      "explore", NULL};
+static const char *const rmq_keys[] = {"groups",   "nameservers", "broker",  "producers", "consumers",
+                                       "operator", "checks",      "explore", "metrics",   NULL};
 
 const struct world_ops rmq_world_ops = {
     .name = "rocketmq", .keys = rmq_keys, .load = rmq_load, .sample = rmq_sample, .series = rmq_series,
-    .metrics = rmq_metrics, .summary = rmq_summary, .violations = rmq_violations, .free = rmq_free,
+    .finish = rmq_finish, .run_info = rmq_run_info, .metrics = rmq_metrics, .summary = rmq_summary, .violations = rmq_violations, .free = rmq_free,
 };

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "models/acct.h"
+#include "models/measure.h"
 #include "models/raft.h"
 #include "models/rmq.h"
 #include "sim/dist.h"
@@ -121,36 +123,20 @@ struct rmq_group {
     struct broker *broker[RMQ_MAX_REPLICAS];
     struct broker_cfg cfg;
 
-    /* statistics */
-    sim_time unavail_since;             /* a write outage open since (-1: none) */
-    sim_time write_unavailable;
-    sim_time read_unavail_since;
-    sim_time read_unavailable;
+    /* what the group's consumers read, by replica kind; redirects of the consumers' suggestions */
     uint64_t reads_master, reads_slave;         /* messages delivered by pulls */
     uint64_t reads_master_iv, reads_slave_iv;   /* in the current sample interval */
     uint64_t redirects_to_slave, redirects_to_master;
-    uint64_t acked_iv, failed_iv;
-    /* the failover timeline (the first master crash) */
-    sim_time crash, detected, promoted, first_write;
+    /* the failover timeline of the first master crash (-1: not yet); see report.h */
+    sim_time crash, detected, elected, promoted, first_write;
+    int crash_host;                     /* the crash took the host (else the process) */
+    int64_t crash_term;                 /* DLedger: the Raft term at the crash */
     sim_node_id new_master;
     struct raft_check *check;           /* DLedger invariants (NULL for classic HA) */
     /* lag, sampled */
     uint64_t lag_max_msgs, lag_max_bytes;
     double lag_sum_msgs;
     uint64_t lag_samples;
-};
-
-/* Send statuses as counter indexes: RocketMQ's codes (0..55) and the client's own (-1, -2). */
-#define ACCT_STATUS_BIAS 8
-#define ACCT_STATUS_INDEX(s) ((unsigned)((s) + ACCT_STATUS_BIAS) & 0x3fu)
-#define ACCT_STATUSES 64
-
-struct acct {
-    uint32_t *fate;             /* per message id, see acct.c */
-    uint32_t n, cap;
-    uint64_t sent, acked, send_failed, consumed, duplicates;
-    uint64_t status_count[ACCT_STATUSES];
-    uint64_t consumed_by_group[RMQ_MAX_GROUPS];   /* distinct messages of each group consumed */
 };
 
 struct rmq_world {
@@ -167,6 +153,7 @@ struct rmq_world {
     struct consumer **consumers;
     struct operator_ *op;
     struct acct acct;
+    struct meas meas;           /* what the clients experience (report.h feeds it) */
     int invariant_violations;
     uint64_t invariant_checks;
     struct violation {
@@ -179,10 +166,6 @@ struct rmq_world {
     int nviolations;
 };
 
-/* Records a broken invariant (the first 64 are kept for metrics.json). */
-void world_violation(struct rmq_world *w, const char *invariant, int group, sim_node_id node, int64_t term,
-                     int64_t index);
-
 /* Every RocketMQ model's state starts with this, so any node leads to its world. */
 enum rmq_kind { RMQ_NAMESERVER, RMQ_BROKER, RMQ_PRODUCER, RMQ_CONSUMER, RMQ_OPERATOR };
 struct rmq_node {
@@ -194,25 +177,5 @@ static inline struct rmq_world *world_of(const struct sim_node *n) { return ((st
 
 /* The group index of a broker node, or -1. */
 int world_group_of(const struct rmq_world *w, sim_node_id node);
-
-/* ---- reports from the models ---- */
-
-/* A producer's attempt to send to group ended: ok (stored) or not. Opens or closes a write outage. */
-void world_send_attempt(struct rmq_world *w, int group, int ok, sim_time t);
-/* A consumer's pull from group's broker brokerId ended; n messages came back (0 is fine: ok means the
- * broker answered). Opens or closes a read outage; counts reads by replica. */
-void world_pull_result(struct rmq_world *w, int group, int broker_id, int ok, int n, sim_time t);
-/* A consumer's per-queue suggestion for group changed from one brokerId to another. */
-void world_redirect(struct rmq_world *w, int group, int from_id, int to_id);
-
-/* Accounting. Ids are dense from 0 in the order messages are created. */
-uint32_t acct_new(struct acct *a);
-/* The producer's final word on a message: stored with `status` on `group`, or failed (status < 0 or not
- * a stored status) after all attempts. */
-void acct_result(struct acct *a, uint32_t msg, int group, int status);
-/* A replica (index in its group) appended or dropped the message. */
-void acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored);
-/* A consumer processed the message. Returns how many times it was consumed before this one. */
-uint32_t acct_consumed(struct acct *a, uint32_t msg);
 
 #endif

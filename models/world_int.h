@@ -3,10 +3,13 @@
 #ifndef MODELS_WORLD_INT_H
 #define MODELS_WORLD_INT_H
 
+#include <stdio.h>
+
 #include <cJSON.h>
 
 #include "models/world.h"
 #include "sim/conf.h"
+#include "sim/tseries.h"
 
 struct group_cfg {
     char name[32];
@@ -30,6 +33,12 @@ struct explore_cfg {
     double symbolic;           /* probability that a crash targets "@master:GROUP" rather than a node */
 };
 
+/* "metrics": how the client-view figures are measured (README, "Measurements"). */
+struct metrics_cfg {
+    sim_time read_gap;         /* a delivery gap longer than this with a backlog is a read outage: 1000 ms */
+    sim_time warmup;           /* run.warmup_ms; -1: the producers' start plus their first route poll */
+};
+
 struct world_cfg {
     int nns;
     struct ns_cfg ns;
@@ -43,6 +52,7 @@ struct world_cfg {
     struct operator_cfg op;
     struct checks_cfg checks;
     struct explore_cfg explore;
+    struct metrics_cfg metrics;
 };
 
 /* RocketMQ's defaults for everything (REFERENCE.md). */
@@ -54,6 +64,30 @@ void world_cfg_free(struct world_cfg *wc);
 /* Adds every node to s. wc must outlive the world. 0, or -1 when out of memory. */
 int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc);
 void world_destroy(struct rmq_world *w);
+
+/* A RocketMQ scenario's world state (sc->w): the world, its configuration, its time series and the liveness
+ * check's progress. */
+struct rmq_state {
+    struct world_cfg cfg;
+    struct rmq_world w;
+    struct tseries *ts;
+    int max_slaves;
+    /* liveness ("checks"): when every group had a master again after the faults, and the first message
+     * id created after they ended */
+    sim_time recovered;
+    uint32_t cutoff_msg;
+    int cutoff_set;
+    sim_time last_sample;       /* the last row's time, -1 before the first */
+};
+
+/* The replica of group gi serving as master now: up, not a slave; or -1. */
+int world_current_master(const struct rmq_world *w, int gi);
+
+/* results.c: metrics.json's RocketMQ part, and the summary a person reads. */
+void results_metrics(struct rmq_state *st, cJSON *root);
+void results_summary(struct rmq_state *st, FILE *out);
+/* Liveness after the faults (checks.liveness_after_ms), at a sample point or the end. */
+void world_check_liveness(struct rmq_state *st, sim_time now);
 
 /* The world inside a scenario's world state (sc->w of a RocketMQ scenario). */
 struct rmq_world *rmq_world_get(void *world_state);

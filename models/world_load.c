@@ -121,6 +121,8 @@ void world_defaults(struct world_cfg *c)
     o->procedure = (struct sim_dist){.kind = SIM_DIST_UNIFORM, .unit = SIM_UNIT_TIME, .a = 60e9, .b = 180e9};
     o->new_role = RMQ_ASYNC_MASTER;
 
+    c->metrics.read_gap = 1 * SIM_S;
+    c->metrics.warmup = -1;
     c->checks.after = 0;
     c->checks.bound = 60 * SIM_S;
     c->explore.max_faults = 6;
@@ -281,6 +283,10 @@ static const struct field checks_fields[] = {
     {"recovery_bound_ms", F_TIME, offsetof(struct checks_cfg, bound), 1, MAX_DAY_MS, NULL},
 };
 
+static const struct field metrics_fields[] = {
+    {"read_gap_ms", F_TIME, offsetof(struct metrics_cfg, read_gap), 1, MAX_DAY_MS, NULL},
+};
+
 static const struct field explore_fields[] = {
     {"max_faults", F_INT, offsetof(struct explore_cfg, max_faults), 0, 1000, NULL},
     {"start_ms", F_TIME, offsetof(struct explore_cfg, start), 0, 30 * MAX_DAY_MS, NULL},
@@ -416,6 +422,9 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
     const cJSON *ck = conf_child(root, "checks");
     if (ck && fields_read(c, ck, "$.checks", checks_fields, N(checks_fields), &wc->checks, NULL) < 0)
         return -1;
+    const cJSON *mc = conf_child(root, "metrics");
+    if (mc && fields_read(c, mc, "$.metrics", metrics_fields, N(metrics_fields), &wc->metrics, NULL) < 0)
+        return -1;
     const cJSON *ex = conf_child(root, "explore");
     if (ex && read_explore(c, ex, &wc->explore) < 0)
         return -1;
@@ -438,6 +447,10 @@ int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc)
     w->ns = calloc((size_t)w->nns, sizeof *w->ns);
     w->nss = calloc((size_t)w->nns, sizeof *w->nss);
     w->g = calloc((size_t)w->ngroups, sizeof *w->g);
+    /* The default warm-up: until the producers started and fetched their first route. */
+    sim_time warmup = wc->metrics.warmup >= 0 ? wc->metrics.warmup : wc->producer.start + wc->producer.route_initial;
+    if (meas_init(&w->meas, w->ngroups, warmup, wc->metrics.read_gap) < 0)
+        return -1;
     w->producers = calloc((size_t)w->nproducers + 1, sizeof *w->producers);
     w->consumers = calloc((size_t)w->nconsumers + 1, sizeof *w->consumers);
     if (!w->ns || !w->nss || !w->g || !w->producers || !w->consumers)
@@ -455,8 +468,7 @@ int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc)
         g->idx = gi;
         g->n = gc->replicas;
         g->cfg = gc->broker;
-        g->unavail_since = g->read_unavail_since = -1;
-        g->crash = g->detected = g->promoted = g->first_write = -1;
+        g->crash = g->detected = g->elected = g->promoted = g->first_write = -1;
         g->new_master = SIM_NODE_NONE;
         if (g->cfg.dledger && !(g->check = raft_check_new(w, gi)))
             return -1;
@@ -497,6 +509,7 @@ void world_destroy(struct rmq_world *w)
         consumer_free(w->consumers[i]);
     operator_free(w->op);
     acct_free(&w->acct);
+    meas_free(&w->meas);
     free(w->ns);
     free(w->nss);
     free(w->g);

@@ -783,7 +783,7 @@ START_TEST(test_sweep_metric_path_checked)
     assert_status(&r, 2, "typo");
     char want[512];
     snprintf(want, sizeof want, "mqsim: %s: $.metrics.d: groups[0].failover.detectd_ms: no key \"detectd_ms\" in "
-             "metrics.json (keys there: crash_ms, detected_ms", path);
+             "metrics.json (keys there: crash_ms, crash_kind, detected_ms", path);
     ck_assert_msg(strncmp(r.err, want, strlen(want)) == 0, "%s", r.err);
     ck_assert_msg(!exists(out), "%s was left behind", out);
     result_free(&r);

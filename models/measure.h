@@ -1,0 +1,69 @@
+/* measure: what the clients experience, for the topic and for each broker group: sends (one application call
+ * with all its attempts) and their latency, write outages, read outages (no delivery while there was
+ * something to read). The README defines each figure; every one can be recomputed from a full trace.
+ *
+ * The models report raw facts (a send returned, the backlog changed, a message was delivered); this module
+ * turns them into figures. Nothing here is protocol: it never changes what the simulation does. */
+#ifndef MODELS_MEASURE_H
+#define MODELS_MEASURE_H
+
+#include <stdint.h>
+
+#include "sim/hist.h"
+#include "sim/time.h"
+
+/* One scope: the topic, or one group. */
+struct meas_scope {
+    uint64_t sends, acked, failed;            /* sends started in the window that returned */
+    uint64_t iv_sends, iv_acked, iv_failed;   /* of those, returned in the current sample interval */
+    struct sim_hist *lat, *lat_iv;            /* latency (ms) of acknowledged sends: all, this interval */
+    sim_time fail_since;        /* a write outage open since the start of its first failing send, or -1 */
+    sim_time write_unavail;
+    int64_t backlog;            /* acknowledged, not yet consumed, still held by some replica */
+    sim_time last_delivery;     /* -1: none yet */
+    sim_time backlog_since;     /* when the backlog last became > 0, or -1 while it is 0 */
+    sim_time read_unavail;
+};
+
+/* A send that returned, waiting until every send that started before it has returned too. */
+struct meas_send {
+    sim_time t0;
+    int16_t group;
+    uint8_t state;              /* 0: not returned yet; 1: acknowledged; 2: failed */
+};
+
+struct meas {
+    sim_time warmup;            /* sends that start before it, and read time before it, are not counted */
+    sim_time read_gap;          /* a delivery gap longer than this, with a backlog, is a read outage */
+    int ngroups;
+    struct meas_scope topic;
+    struct meas_scope *group;
+    /* Sends by message id (ids are given in start order): [lo, lo + cap) in a ring of cap = 2^k. */
+    struct meas_send *ring;
+    uint32_t cap;
+    uint32_t lo;                /* the oldest send not yet taken in start order */
+    uint32_t hi;                /* one past the newest returned */
+};
+
+/* Returns 0, or -1 when out of memory (meas_free cleans up either way). */
+int meas_init(struct meas *m, int ngroups, sim_time warmup, sim_time read_gap);
+void meas_free(struct meas *m);
+
+/* A send that started at t0 returned at now: acknowledged (ok) or failed; group is its last attempt's group,
+ * or -1 when it never reached one (no route). msg ids come from the accounting, dense in start order. */
+void meas_send_done(struct meas *m, uint32_t msg, int group, int ok, sim_time t0, sim_time now);
+
+/* The backlog of group changed by delta (+1: a message became readable; -1: consumed for the first time,
+ * or gone from every replica). */
+void meas_backlog(struct meas *m, int group, int delta, sim_time now);
+
+/* The consumer group received a message of group (before its backlog change, if any). */
+void meas_delivery(struct meas *m, int group, sim_time now);
+
+/* Closes what is open at the end of the run (outages run to now; sends still in flight are not counted). */
+void meas_finish(struct meas *m, sim_time now);
+
+/* Starts a new sample interval (the interval counters and latencies start again). */
+void meas_interval_reset(struct meas *m);
+
+#endif

@@ -1,0 +1,112 @@
+/* hist: log-spaced bins in a gsl_histogram (gsl_histogram_set_ranges takes arbitrary edges), with the exact
+ * count, sum, minimum and maximum kept beside it. */
+#include "sim/hist.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_histogram.h>
+
+struct sim_hist {
+    gsl_histogram *g;
+    double lo, hi;
+    uint64_t n;
+    double sum, min, max;
+};
+
+struct sim_hist *sim_hist_new(double lo, double hi, double rel_err)
+{
+    if (!(lo > 0) || !(hi > lo) || !(rel_err > 0) || !(rel_err < 1))
+        return NULL;
+    double r = 1 + 2 * rel_err;
+    size_t nbins = (size_t)ceil(log(hi / lo) / log(r));
+    if (nbins < 1 || nbins > 1000000)
+        return NULL;
+    struct sim_hist *h = calloc(1, sizeof *h);
+    double *edges = malloc((nbins + 1) * sizeof *edges);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    if (h && edges)
+        h->g = gsl_histogram_alloc(nbins);
+    if (h && edges && h->g) {
+        for (size_t k = 0; k <= nbins; k++)
+            edges[k] = lo * pow(r, (double)k);
+        if (gsl_histogram_set_ranges(h->g, edges, nbins + 1) != GSL_SUCCESS) {
+            gsl_histogram_free(h->g);
+            h->g = NULL;
+        }
+    }
+    gsl_set_error_handler(old);
+    free(edges);
+    if (!h || !h->g) {
+        free(h);
+        return NULL;
+    }
+    h->lo = lo;
+    h->hi = gsl_histogram_max(h->g);
+    sim_hist_reset(h);
+    return h;
+}
+
+void sim_hist_free(struct sim_hist *h)
+{
+    if (!h)
+        return;
+    gsl_histogram_free(h->g);
+    free(h);
+}
+
+void sim_hist_reset(struct sim_hist *h)
+{
+    gsl_histogram_reset(h->g);
+    h->n = 0;
+    h->sum = 0;
+    h->min = INFINITY;
+    h->max = -INFINITY;
+}
+
+void sim_hist_add(struct sim_hist *h, double x)
+{
+    if (isnan(x))
+        return;
+    h->n++;
+    h->sum += x;
+    if (x < h->min)
+        h->min = x;
+    if (x > h->max)
+        h->max = x;
+    size_t i;
+    if (x < h->lo)
+        i = 0;
+    else if (x >= h->hi)
+        i = h->g->n - 1;
+    else if (gsl_histogram_find(h->g, x, &i) != GSL_SUCCESS)
+        i = h->g->n - 1;
+    h->g->bin[i] += 1;
+}
+
+uint64_t sim_hist_count(const struct sim_hist *h) { return h->n; }
+double sim_hist_mean(const struct sim_hist *h) { return h->n ? h->sum / (double)h->n : NAN; }
+double sim_hist_max(const struct sim_hist *h) { return h->n ? h->max : NAN; }
+
+double sim_hist_quantile(const struct sim_hist *h, double q)
+{
+    if (!h->n)
+        return NAN;
+    uint64_t rank = (uint64_t)ceil(q * (double)h->n);
+    if (rank < 1)
+        rank = 1;
+    if (rank > h->n)
+        rank = h->n;
+    double seen = 0;
+    size_t i = 0;
+    for (; i < h->g->n; i++) {
+        seen += h->g->bin[i];
+        if (seen >= (double)rank)
+            break;
+    }
+    if (i == h->g->n)
+        i = h->g->n - 1;
+    double v = sqrt(h->g->range[i] * h->g->range[i + 1]);
+    return v < h->min ? h->min : v > h->max ? h->max : v;
+}

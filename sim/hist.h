@@ -1,0 +1,30 @@
+/* hist: a histogram with log-spaced bins, for quantiles of values spanning many orders of magnitude
+ * (latencies) in bounded memory, with a bounded relative error. */
+#ifndef SIM_HIST_H
+#define SIM_HIST_H
+
+#include <stdint.h>
+
+struct sim_hist;
+
+/* Bins cover [lo, hi) with edges lo * r^k, r = 1 + 2 * rel_err, so a bin's geometric middle is within
+ * rel_err of every value in it. Values below lo count in the first bin, values at or above hi in the
+ * last; the exact minimum, maximum and sum are kept beside the bins. lo > 0, hi > lo, 0 < rel_err < 1.
+ * Returns NULL when out of memory or on bad arguments. */
+struct sim_hist *sim_hist_new(double lo, double hi, double rel_err);
+void sim_hist_free(struct sim_hist *h);
+
+void sim_hist_add(struct sim_hist *h, double x);
+/* Forgets every value (the bins stay). */
+void sim_hist_reset(struct sim_hist *h);
+
+uint64_t sim_hist_count(const struct sim_hist *h);
+/* Exact, from the values themselves; NaN when empty. */
+double sim_hist_mean(const struct sim_hist *h);
+double sim_hist_max(const struct sim_hist *h);
+/* The q-quantile by nearest rank (the value of rank ceil(q * n), 1-based, among the n values in order):
+ * the geometric middle of the bin that holds that rank, clamped to the exact minimum and maximum. Within
+ * rel_err of the exact nearest-rank quantile for values in [lo, hi). NaN when empty; 0 <= q <= 1. */
+double sim_hist_quantile(const struct sim_hist *h, double q);
+
+#endif
