@@ -37,6 +37,8 @@ void report_send_done(struct rmq_world *w, const char *node, uint32_t msg, int g
         trace_int(tr, "attempts", attempts);
         trace_time_ms(tr, "start_ms", t0);
         trace_time_ms(tr, "latency_ms", now - t0);
+        if (ok)   /* false when no replica holds it any more: it never entered the backlog */
+            trace_bool(tr, "held", acct_stored_mask(&w->acct, msg) != 0);
         trace_end(tr);
     }
 }

@@ -1,0 +1,628 @@
+/* test_measure: the client-view measurements (README, "Measurements"): the histogram's error bound, outages
+ * from hand-made send sequences, and whole runs on small deterministic worlds whose figures are computed by
+ * hand or recomputed from the full trace alone. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "models/measure.h"
+#include "models/scenario.h"
+#include "sim/hist.h"
+#include "sim/rng.h"
+
+#define MS SIM_MS
+
+/* ---- the histogram ---- */
+
+static int dcmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the value of rank ceil(q n) among the sorted values. */
+static double exact_quantile(const double *sorted, size_t n, double q)
+{
+    size_t rank = (size_t)ceil(q * (double)n);
+    if (rank < 1)
+        rank = 1;
+    return sorted[rank - 1];
+}
+
+START_TEST(hist_within_one_percent)
+{
+    struct sim_hist *h = sim_hist_new(1e-3, 1e7, 0.01);
+    ck_assert_ptr_nonnull(h);
+    ck_assert(isnan(sim_hist_quantile(h, 0.5)));
+    ck_assert(isnan(sim_hist_mean(h)));
+    struct sim_rng *r = sim_rng_new(42, "test", "hist");
+    enum { N = 20000 };
+    double *x = malloc(N * sizeof *x);
+    double sum = 0;
+    for (int i = 0; i < N; i++) {
+        /* latencies from 10 us to minutes */
+        x[i] = exp(sim_rng_uniform(r) * 16 - 4.6);
+        sum += x[i];
+        sim_hist_add(h, x[i]);
+    }
+    qsort(x, N, sizeof *x, dcmp);
+    const double qs[] = {0, 0.001, 0.1, 0.5, 0.9, 0.99, 0.999, 1};
+    for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+        double want = exact_quantile(x, N, qs[k]), got = sim_hist_quantile(h, qs[k]);
+        ck_assert_msg(fabs(got - want) <= 0.01 * want, "q %g: %g vs exact %g", qs[k], got, want);
+    }
+    ck_assert_double_eq_tol(sim_hist_mean(h), sum / N, 1e-9 * sum / N);
+    ck_assert_double_eq(sim_hist_max(h), x[N - 1]);
+    ck_assert_uint_eq(sim_hist_count(h), N);
+    sim_hist_reset(h);
+    ck_assert_uint_eq(sim_hist_count(h), 0);
+    free(x);
+    sim_rng_free(r);
+    sim_hist_free(h);
+}
+END_TEST
+
+/* ---- outages from hand-made sequences ---- */
+
+START_TEST(write_outage_in_start_order)
+{
+    struct meas m;
+    ck_assert_int_eq(meas_init(&m, 2, 1000 * MS, 1000 * MS), 0);
+    /* msg 0 starts before the warm-up and fails: not counted. */
+    meas_send_done(&m, 0, 0, 0, 500 * MS, 600 * MS);
+    /* msgs 1..4 start at 2000, 2010, 2020, 2030 ms; they return out of order: 2 (failed, group 0) first,
+     * then 4 (acked, group 1), then 1 (failed, no route), then 3 (acked, group 0). */
+    meas_send_done(&m, 2, 0, 0, 2010 * MS, 5010 * MS);
+    meas_send_done(&m, 4, 1, 1, 2030 * MS, 2032 * MS);
+    ck_assert_int_eq(m.topic.write_unavail, 0);   /* msg 1 has not returned: nothing taken yet */
+    meas_send_done(&m, 1, -1, 0, 2000 * MS, 5000 * MS);
+    meas_send_done(&m, 3, 0, 1, 2020 * MS, 2022 * MS);
+    /* Topic: 1 and 2 failed, 3 acked: an outage from 2000 (msg 1's start) to 2020 (msg 3's start). */
+    ck_assert_int_eq(m.topic.write_unavail, 20 * MS);
+    /* Group 0: 2 failed, 3 acked: 2010 to 2020. Group 1 never failed. No-route msg 1 is topic only. */
+    ck_assert_int_eq(m.group[0].write_unavail, 10 * MS);
+    ck_assert_int_eq(m.group[1].write_unavail, 0);
+    ck_assert_uint_eq(m.topic.sends, 4);
+    ck_assert_uint_eq(m.topic.failed, 2);
+    ck_assert_uint_eq(m.group[0].sends, 2);
+    ck_assert_uint_eq(m.group[1].acked, 1);
+    ck_assert_double_eq(sim_hist_max(m.topic.lat), 2);
+    /* An outage still open at the end runs to the end; a send still in flight (5) is not counted, the one
+     * after it (6) is. */
+    meas_send_done(&m, 6, 1, 0, 3010 * MS, 6010 * MS);
+    meas_finish(&m, 10000 * MS);
+    ck_assert_int_eq(m.topic.write_unavail, 20 * MS + 6990 * MS);
+    ck_assert_int_eq(m.group[1].write_unavail, 6990 * MS);
+    ck_assert_uint_eq(m.topic.sends, 5);
+    meas_free(&m);
+}
+END_TEST
+
+START_TEST(read_outage_needs_a_backlog)
+{
+    struct meas m;
+    ck_assert_int_eq(meas_init(&m, 1, 0, 1000 * MS), 0);
+    meas_delivery(&m, 0, 1000 * MS);
+    /* Idle: nothing to read from 1 s to 10 s. */
+    meas_backlog(&m, 0, +1, 10000 * MS);
+    /* Delivered 0.5 s later: a short gap, not an outage. */
+    meas_delivery(&m, 0, 10500 * MS);
+    meas_backlog(&m, 0, -1, 10500 * MS);
+    ck_assert_int_eq(m.group[0].read_unavail, 0);
+    /* Two messages readable at 20 s and 21 s, nothing delivered until 25 s: 5 s down. */
+    meas_backlog(&m, 0, +1, 20000 * MS);
+    meas_backlog(&m, 0, +1, 21000 * MS);
+    meas_delivery(&m, 0, 25000 * MS);
+    meas_backlog(&m, 0, -1, 25000 * MS);
+    ck_assert_int_eq(m.group[0].read_unavail, 5000 * MS);
+    /* The other is lost (no replica holds it) at 25.5 s: the backlog is empty, nothing is down. */
+    meas_backlog(&m, 0, -1, 25500 * MS);
+    /* One readable at 40 s and never delivered: down from 40 s to the end. */
+    meas_backlog(&m, 0, +1, 40000 * MS);
+    meas_finish(&m, 50000 * MS);
+    ck_assert_int_eq(m.group[0].read_unavail, 15000 * MS);
+    ck_assert_int_eq(m.topic.read_unavail, 15000 * MS);
+    meas_free(&m);
+}
+END_TEST
+
+/* ---- whole runs ---- */
+
+/* One or two groups of master + slave, 100 msg/s of 100 B from 1 s, 1 ms constant links, route polls at
+ * 10 ms + k * 30 s; `extra` is spliced into the top-level object. */
+static char *world(const char *groups, const char *extra)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof buf,
+             "{\"name\": \"t\", \"run\": {\"duration_ms\": 300000, \"seed\": 7},"
+             " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+             " \"disk\": {\"fsync_latency\": {\"const_ms\": 1}, \"read_latency\": {\"const_ms\": 0.1}},"
+             " \"groups\": [%s],"
+             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}, \"random_poll_phase\": false},"
+             " \"consumers\": {\"count\": 1, \"random_poll_phase\": false},"
+             " \"operator\": {\"probe_interval_ms\": 10000, \"probe_timeout_ms\": 3000,"
+             "   \"alert_delay\": {\"const_ms\": 30000}, \"reaction\": {\"const_ms\": 60000},"
+             "   \"procedure\": {\"const_ms\": 100000}}, %s}",
+             groups, extra);
+    return buf;
+}
+
+#define ONE_GROUP "{\"name\": \"broker-a\", \"replicas\": 2}"
+#define TWO_GROUPS "{\"name\": \"broker-a\", \"replicas\": 2}, {\"name\": \"broker-b\", \"replicas\": 2}"
+
+struct run {
+    char dir[64];
+    cJSON *m;           /* metrics.json */
+    char *trace;        /* trace.jsonl */
+    char *series;       /* timeseries.csv */
+};
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = 0;
+    fclose(f);
+    return s;
+}
+
+/* Runs a scenario through scenario_execute (as `mqsim FILE --trace full --quiet`) with --set overrides. */
+static void run(struct run *r, const char *text, const char *const *sets, int nsets)
+{
+    char file[64], path[128];
+    snprintf(file, sizeof file, "/tmp/mqsim-measure-XXXXXX");
+    int fd = mkstemp(file);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    snprintf(r->dir, sizeof r->dir, "/tmp/mqsim-measure-out-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(r->dir));
+    struct run_opts o = {.file = file, .sets = sets, .nsets = nsets, .trace = "full", .out = r->dir, .quiet = 1};
+    struct scenario sc;
+    struct conf c;
+    ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "load: %s", c.err);
+    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
+    scenario_free(&sc);
+    unlink(file);
+    snprintf(path, sizeof path, "%s/metrics.json", r->dir);
+    char *text_m = slurp(path);
+    r->m = cJSON_Parse(text_m);
+    free(text_m);
+    snprintf(path, sizeof path, "%s/trace.jsonl", r->dir);
+    r->trace = slurp(path);
+    snprintf(path, sizeof path, "%s/timeseries.csv", r->dir);
+    r->series = slurp(path);
+}
+
+static void run_free(struct run *r)
+{
+    char cmd[128];
+    cJSON_Delete(r->m);
+    free(r->trace);
+    free(r->series);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", r->dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A value by path "groups.0.failover.downtime_ms"; NULL when absent. */
+static const cJSON *at(const cJSON *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *v = root;
+    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
+        v = (*tok >= '0' && *tok <= '9') ? cJSON_GetArrayItem(v, atoi(tok)) : cJSON_GetObjectItemCaseSensitive(v, tok);
+    return v;
+}
+
+static double num(const cJSON *root, const char *path)
+{
+    const cJSON *v = at(root, path);
+    ck_assert_msg(v && cJSON_IsNumber(v), "%s is not a number", path);
+    return v->valuedouble;
+}
+
+/* ---- recomputing from the trace alone ---- */
+
+struct tsend {
+    double start, t;
+    int ok, group;       /* group: index in names, -1 for none */
+    uint32_t msg;
+};
+
+static int send_cmp(const void *a, const void *b)
+{
+    const struct tsend *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->msg < y->msg ? -1 : x->msg > y->msg;
+}
+
+struct recomputed {
+    double sends, acked, failed, write_unavail, read_unavail, p50, p99, first_write;
+};
+
+static int group_index(const cJSON *j, const char *const *names, int ngroups)
+{
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "group");
+    for (int i = 0; cJSON_IsString(g) && i < ngroups; i++)
+        if (strcmp(g->valuestring, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* The README's definitions applied to the trace, for `group` (-1: the topic). crash_ms >= 0: also the
+ * first acknowledgement of a send started after it (the end of the downtime). */
+static struct recomputed recompute(const char *trace, const char *const *names, int ngroups, int group,
+                                   double warmup, double gap, double end, double crash_ms)
+{
+    struct recomputed rc = {.first_write = -1};
+    size_t cap = 1024, n = 0;
+    struct tsend *s = malloc(cap * sizeof *s);
+    /* per message: 1 acked, 2 consumed, 4 gone */
+    size_t mcap = 1 << 16;
+    unsigned char *st = calloc(mcap, 1);
+    double backlog = 0, since = -1, last = -1;
+    char *copy = strdup(trace);
+    for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *j = cJSON_Parse(line);
+        const char *ev = cJSON_GetObjectItemCaseSensitive(j, "ev")->valuestring;
+        double t = cJSON_GetObjectItemCaseSensitive(j, "t_ms")->valuedouble;
+        const cJSON *mj = cJSON_GetObjectItemCaseSensitive(j, "msg");
+        uint32_t msg = cJSON_IsNumber(mj) ? (uint32_t)mj->valuedouble : 0;
+        while (cJSON_IsNumber(mj) && msg >= mcap) {
+            st = realloc(st, mcap * 2);
+            memset(st + mcap, 0, mcap);
+            mcap *= 2;
+        }
+        int gi = group_index(j, names, ngroups);
+        int mine = group < 0 || gi == group;
+        int ack = strcmp(ev, "send.ack") == 0, fail = strcmp(ev, "send.fail") == 0;
+        int delta = 0;
+        if (ack || fail) {
+            if (n == cap)
+                s = realloc(s, (cap *= 2) * sizeof *s);
+            s[n++] = (struct tsend){.start = cJSON_GetObjectItemCaseSensitive(j, "start_ms")->valuedouble,
+                                    .t = t, .ok = ack, .group = gi, .msg = msg};
+            if (ack) {
+                st[msg] |= 1;
+                const cJSON *held = cJSON_GetObjectItemCaseSensitive(j, "held");
+                if (!cJSON_IsTrue(held))
+                    st[msg] |= 4;
+                if (mine && !(st[msg] & 6))
+                    delta = +1;
+                if (mine && crash_ms >= 0 && rc.first_write < 0 && s[n - 1].start > crash_ms)
+                    rc.first_write = t;
+            }
+        } else if (strcmp(ev, "consume") == 0 && mine) {
+            /* a delivery: a gap with a backlog longer than `gap` ends here */
+            double from = last > since ? last : since;
+            if (backlog > 0 && since >= 0 && t - from > gap)
+                rc.read_unavail += t - (from > warmup ? from : warmup);
+            last = t;
+            if ((st[msg] & 7) == 1)
+                delta = -1;
+            st[msg] |= 2;
+        } else if (strcmp(ev, "msg.gone") == 0) {
+            st[msg] |= 4;
+            delta = mine ? -1 : 0;
+        } else if (strcmp(ev, "msg.back") == 0) {
+            st[msg] &= (unsigned char)~4;
+            delta = mine ? +1 : 0;
+        }
+        if (delta < 0 && backlog + delta <= 0) {
+            double from = last > since ? last : since;
+            if (since >= 0 && t - from > gap)
+                rc.read_unavail += t - (from > warmup ? from : warmup);
+        }
+        if (delta) {
+            double before = backlog;
+            backlog += delta;
+            if (before <= 0 && backlog > 0)
+                since = t;
+            else if (backlog <= 0)
+                since = -1;
+        }
+        cJSON_Delete(j);
+    }
+    if (backlog > 0 && since >= 0) {
+        double from = last > since ? last : since;
+        if (end - from > gap)
+            rc.read_unavail += end - (from > warmup ? from : warmup);
+    }
+    free(copy);
+    free(st);
+    /* sends in start order: outages, counts, latencies */
+    qsort(s, n, sizeof *s, send_cmp);
+    double *lat = malloc((n + 1) * sizeof *lat), fail_since = -1;
+    size_t nl = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i].start < warmup || (group >= 0 && s[i].group != group))
+            continue;
+        rc.sends++;
+        if (s[i].ok) {
+            rc.acked++;
+            lat[nl++] = s[i].t - s[i].start;
+            if (fail_since >= 0)
+                rc.write_unavail += s[i].start - fail_since;
+            fail_since = -1;
+        } else {
+            rc.failed++;
+            if (fail_since < 0)
+                fail_since = s[i].start;
+        }
+    }
+    if (fail_since >= 0)
+        rc.write_unavail += end - fail_since;
+    qsort(lat, nl, sizeof *lat, dcmp);
+    rc.p50 = nl ? exact_quantile(lat, nl, 0.5) : NAN;
+    rc.p99 = nl ? exact_quantile(lat, nl, 0.99) : NAN;
+    free(lat);
+    free(s);
+    return rc;
+}
+
+/* Every figure of the topic or a group ("topic" or "groups.N") against the trace's recomputation. */
+static void check_scope(const struct run *r, const char *scope, int group, const char *const *names, int ngroups)
+{
+    char p[128];
+    double warmup = num(r->m, "run.warmup_ms"), gap = num(r->m, "run.read_gap_ms"), end = num(r->m, "sim_ms");
+    struct recomputed rc = recompute(r->trace, names, ngroups, group, warmup, gap, end, -1);
+#define F(k) (snprintf(p, sizeof p, "%s.%s", scope, k), num(r->m, p))
+    ck_assert_double_eq(F("sends"), rc.sends);
+    ck_assert_double_eq(F("acked"), rc.acked);
+    ck_assert_double_eq(F("failed"), rc.failed);
+    ck_assert_double_eq_tol(F("availability"), rc.acked / rc.sends, 1e-12);
+    ck_assert_double_eq_tol(F("write_unavailable_ms"), rc.write_unavail, 1e-6);
+    ck_assert_double_eq_tol(F("read_unavailable_ms"), rc.read_unavail, 1e-6);
+    ck_assert_msg(fabs(F("latency_ms.p50") - rc.p50) <= 0.01 * rc.p50, "%s p50 %g vs %g", scope, F("latency_ms.p50"), rc.p50);
+    ck_assert_msg(fabs(F("latency_ms.p99") - rc.p99) <= 0.01 * rc.p99, "%s p99 %g vs %g", scope, F("latency_ms.p99"), rc.p99);
+#undef F
+}
+
+/* Sums of sends/acked/failed over the rows of `label` in timeseries.csv. */
+static void series_sums(const char *csv, const char *label, double sum[3])
+{
+    char *copy = strdup(csv);
+    int col[3] = {-1, -1, -1}, row = 0;
+    static const char *const want[3] = {"sends", "acked", "failed"};
+    sum[0] = sum[1] = sum[2] = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save), row++) {
+        char *fields[64];
+        int nf = 0;
+        for (char *f = line; nf < 64;) {
+            fields[nf++] = f;
+            char *comma = strchr(f, ',');
+            if (!comma)
+                break;
+            *comma = 0;
+            f = comma + 1;
+        }
+        if (row == 0) {
+            for (int i = 0; i < nf; i++)
+                for (int k = 0; k < 3; k++)
+                    if (strcmp(fields[i], want[k]) == 0)
+                        col[k] = i;
+            ck_assert(col[0] > 0 && col[1] > 0 && col[2] > 0);
+            continue;
+        }
+        if (strcmp(fields[0], label) == 0)
+            for (int k = 0; k < 3; k++)
+                sum[k] += atof(fields[col[k]]);
+    }
+    free(copy);
+}
+
+/* A reply already on its way back when the master's process dies (the put at 60.000 s is answered at
+ * 60.003 s and reaches the producer at 60.004 s; the crash is at 60.0035 s) is not the end of the downtime:
+ * the first acknowledgement of a send that started after the crash is, after the operator's promotion. */
+START_TEST(inflight_reply_is_not_recovery)
+{
+    struct run r;
+    const char *sets[] = {"groups[0].role=\"SYNC_MASTER\""};
+    run(&r, world(ONE_GROUP, "\"faults\": [{\"at_ms\": 60003.5, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"),
+        sets, 1);
+    const char *names[] = {"broker-a"};
+    /* The in-flight reply is there: acknowledged after the crash, started before it. */
+    ck_assert_ptr_nonnull(strstr(r.trace, "\"t_ms\":60004.000,\"node\":\"producer-0\",\"ev\":\"send.ack\""));
+    ck_assert_ptr_nonnull(strstr(r.trace, "\"start_ms\":60000.000,\"latency_ms\":4.000"));
+    double promoted = num(r.m, "groups.0.failover.promoted_ms"), first = num(r.m, "groups.0.failover.first_write_ms");
+    /* Alert 40 s after the crash (probe at 60.002 s times out at 63 s... the probe schedule gives 100.002),
+     * reaction 60 s, procedure 100 s. */
+    ck_assert_double_eq(promoted, 260002);
+    ck_assert_double_eq(num(r.m, "groups.0.failover.elected_ms"), promoted);
+    ck_assert_msg(first > promoted && first < promoted + 100, "first write %f", first);
+    ck_assert_double_eq(num(r.m, "groups.0.failover.downtime_ms"), first - 60003.5);
+    ck_assert(cJSON_IsTrue(at(r.m, "groups.0.failover.recovered")));
+    ck_assert(cJSON_IsNull(at(r.m, "groups.0.failover.censored_ms")));
+    ck_assert_str_eq(at(r.m, "groups.0.failover.crash_kind")->valuestring, "process");
+    struct recomputed rc = recompute(r.trace, names, 1, 0, 1010, 1000, 300000, 60003.5);
+    ck_assert_double_eq(rc.first_write, first);
+    run_free(&r);
+}
+END_TEST
+
+/* With no operator, the group never gets a master back: its downtime is censored at the end of the run. */
+START_TEST(never_recovered_is_censored)
+{
+    struct run r;
+    const char *sets[] = {"operator.enabled=false", "run.duration_ms=200000"};
+    run(&r, world(ONE_GROUP, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
+        sets, 2);
+    ck_assert(cJSON_IsNull(at(r.m, "groups.0.failover.downtime_ms")));
+    ck_assert(cJSON_IsNull(at(r.m, "groups.0.failover.first_write_ms")));
+    ck_assert(cJSON_IsFalse(at(r.m, "groups.0.failover.recovered")));
+    ck_assert_double_eq(num(r.m, "groups.0.failover.censored_ms"), 140000);
+    ck_assert_str_eq(at(r.m, "groups.0.failover.crash_kind")->valuestring, "host");
+    /* Every send from the crash on fails: the outage runs from 60 s to the end. */
+    ck_assert_double_eq(num(r.m, "topic.write_unavailable_ms"), 140000);
+    run_free(&r);
+}
+END_TEST
+
+/* Two groups, broker-a's master host dies at 60 s. broker-a last registered at 40 s, so the NameServer
+ * expires it after 160 s at its scan of 165 s; the producer's poll at 180.010 s drops it (reply at
+ * 180.012 s). Sends every 10 ms go round robin over 8 queues (4 of broker-a, then 4 of broker-b), and each
+ * one to broker-a times out after 3 s with no time left to retry: so half of the 12,002 sends started in
+ * [60.000 s, 180.010 s] fail, in runs of 4, each run a 40 ms outage ending at the next (acknowledged)
+ * broker-b send: the topic's write outage is 10 ms per failed send. */
+START_TEST(two_groups_host_crash_by_hand)
+{
+    struct run r;
+    const char *sets[] = {"operator.enabled=false"};
+    run(&r, world(TWO_GROUPS, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
+        sets, 1);
+    double failed = num(r.m, "topic.failed"), sends = num(r.m, "topic.sends");
+    ck_assert_msg(fabs(failed - 6001) <= 2, "failed %f", failed);
+    /* sends from the warm-up (1.010 s) to 300 s, less the ones still in flight at the end */
+    ck_assert_double_eq(sends, 29899);
+    ck_assert_double_eq_tol(num(r.m, "topic.availability"), (sends - failed) / sends, 1e-12);
+    ck_assert_double_eq(num(r.m, "topic.write_unavailable_ms"), failed * 10);
+    /* broker-a: every send of its own failed from the crash on, and it never came back. */
+    ck_assert_double_eq(num(r.m, "groups.0.failed"), failed);
+    ck_assert_double_eq(num(r.m, "groups.0.write_unavailable_ms"), 240000);
+    ck_assert_double_eq(num(r.m, "groups.1.failed"), 0);
+    ck_assert_double_eq(num(r.m, "groups.1.write_unavailable_ms"), 0);
+    ck_assert(cJSON_IsFalse(at(r.m, "groups.0.failover.recovered")));
+    run_free(&r);
+}
+END_TEST
+
+/* A killed broker process closes its connections: sends to it are refused at once and retried on broker-b
+ * within the same 3 s, and the NameServer drops it at once. The application barely notices, unlike the
+ * host crash above. */
+START_TEST(process_crash_versus_host_crash)
+{
+    struct run r;
+    const char *sets[] = {"operator.enabled=false"};
+    run(&r, world(TWO_GROUPS, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"),
+        sets, 1);
+    ck_assert_double_le(num(r.m, "topic.failed"), 1);
+    ck_assert_double_le(num(r.m, "topic.write_unavailable_ms"), 10);
+    ck_assert_double_ge(num(r.m, "topic.availability"), 0.9999);
+    ck_assert_str_eq(at(r.m, "groups.0.failover.crash_kind")->valuestring, "process");
+    ck_assert(cJSON_IsFalse(at(r.m, "groups.0.failover.recovered")));
+    run_free(&r);
+}
+END_TEST
+
+/* A consumer behind the producer (50 of 100 msg/s, at most 2 messages cached per queue) has a backlog when
+ * the master's host dies. Its pulls to the dead host only fail 30 s later, but the read outage starts when
+ * deliveries stop, a fraction of a second after the crash, and lasts until it reads from the slave. */
+START_TEST(read_outage_starts_at_the_crash)
+{
+    struct run r;
+    const char *sets[] = {"operator.enabled=false", "consumers.consume_rate_per_s=50",
+                          "consumers.pull_threshold_for_queue=2", "consumers.pull_batch_size=1"};
+    run(&r, world(ONE_GROUP, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
+        sets, 4);
+    /* The gap in deliveries after the crash, from the trace. */
+    double last = -1, next = -1;
+    char *copy = strdup(r.trace);
+    for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strstr(line, "\"ev\":\"consume\""))
+            continue;
+        double t = atof(line + strlen("{\"t_ms\":"));
+        if (t <= 61000)
+            last = t;
+        else if (next < 0)
+            next = t;
+    }
+    free(copy);
+    ck_assert_msg(last >= 60000 && last < 61000, "last delivery %f", last);
+    ck_assert_msg(next > 150000, "deliveries resumed at %f", next);
+    double down = num(r.m, "groups.0.read_unavailable_ms");
+    ck_assert_double_eq_tol(down, next - last, 1e-6);
+    /* 30 s later, as a failed-pull measure would have started it, would be 30 s less. */
+    ck_assert_double_gt(down, next - 60000 - 1000);
+    const char *names[] = {"broker-a"};
+    check_scope(&r, "groups.0", 0, names, 1);
+    run_free(&r);
+}
+END_TEST
+
+/* On the same load a SYNC_MASTER answers after the slave's ack: two more link crossings than ASYNC. */
+START_TEST(sync_master_waits_longer)
+{
+    struct run a, s;
+    const char *sets_a[] = {"run.duration_ms=30000"};
+    const char *sets_s[] = {"run.duration_ms=30000", "groups[0].role=\"SYNC_MASTER\""};
+    run(&a, world(ONE_GROUP, "\"faults\": []"), sets_a, 1);
+    run(&s, world(ONE_GROUP, "\"faults\": []"), sets_s, 2);
+    double pa = num(a.m, "topic.latency_ms.p50"), ps = num(s.m, "topic.latency_ms.p50");
+    ck_assert_double_eq_tol(pa, 2, 0.02);
+    ck_assert_double_eq_tol(ps, 4, 0.04);
+    ck_assert_double_gt(ps, pa);
+    run_free(&a);
+    run_free(&s);
+}
+END_TEST
+
+/* timeseries.csv's rows add up to metrics.json's totals, and every figure is recomputed from the trace. */
+START_TEST(series_and_trace_agree_with_metrics)
+{
+    struct run r;
+    const char *sets[] = {"operator.enabled=false", "consumers.consume_rate_per_s=150",
+                          "network.latency={\"dist\":\"lognormal\",\"median_ms\":0.3,\"sigma\":0.5}",
+                          "run.sample_ms=700"};
+    run(&r, world(TWO_GROUPS, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
+        sets, 4);
+    double sum[3];
+    series_sums(r.series, "*", sum);
+    ck_assert_double_eq(sum[0], num(r.m, "topic.sends"));
+    ck_assert_double_eq(sum[1], num(r.m, "topic.acked"));
+    ck_assert_double_eq(sum[2], num(r.m, "topic.failed"));
+    series_sums(r.series, "broker-a", sum);
+    ck_assert_double_eq(sum[0], num(r.m, "groups.0.sends"));
+    ck_assert_double_eq(sum[2], num(r.m, "groups.0.failed"));
+    series_sums(r.series, "broker-b", sum);
+    ck_assert_double_eq(sum[1], num(r.m, "groups.1.acked"));
+    ck_assert_double_gt(num(r.m, "topic.failed"), 1000);
+    const char *names[] = {"broker-a", "broker-b"};
+    check_scope(&r, "topic", -1, names, 2);
+    check_scope(&r, "groups.0", 0, names, 2);
+    check_scope(&r, "groups.1", 1, names, 2);
+    run_free(&r);
+}
+END_TEST
+
+static Suite *measure_suite(void)
+{
+    Suite *s = suite_create("measure");
+    TCase *u = tcase_create("units");
+    tcase_add_test(u, hist_within_one_percent);
+    tcase_add_test(u, write_outage_in_start_order);
+    tcase_add_test(u, read_outage_needs_a_backlog);
+    suite_add_tcase(s, u);
+    TCase *t = tcase_create("runs");
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, inflight_reply_is_not_recovery);
+    tcase_add_test(t, never_recovered_is_censored);
+    tcase_add_test(t, two_groups_host_crash_by_hand);
+    tcase_add_test(t, process_crash_versus_host_crash);
+    tcase_add_test(t, read_outage_starts_at_the_crash);
+    tcase_add_test(t, sync_master_waits_longer);
+    tcase_add_test(t, series_and_trace_agree_with_metrics);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(measure_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
