@@ -1,0 +1,89 @@
+/* plot_int: what the files of `mqsim plot` share: the state of one call, file and CSV helpers, running gnuplot. */
+#ifndef MODELS_PLOT_INT_H
+#define MODELS_PLOT_INT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sim/out.h"
+
+#define ST_INPUT 2             /* exit status: bad or missing input */
+#define ST_OUTPUT 3            /* exit status: output not written (gnuplot missing or failing, disk) */
+#define MIB 1048576.0
+
+struct plot {
+    const char *dir;
+    int quiet;
+    char gnuplot[OUT_PATH_MAX];
+    char scripts[OUT_PATH_MAX];
+    int status;                /* the worst exit status so far */
+    int drawn;                 /* figures written */
+};
+
+/* gnuplot -e definitions being built up; oom is set once an allocation failed (the rest is then ignored). */
+struct sbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+};
+
+/* A CSV file read a row at a time (RFC 4180: quoted fields, "" inside quotes, CRLF). */
+struct csv {
+    FILE *f;
+    char *buf;                 /* the current row's fields, each NUL-terminated */
+    size_t len, cap;
+    size_t *off;               /* where each field starts in buf */
+    int nf, offcap;
+    char **hdr;                /* the header row, copied */
+    int nhdr;
+};
+
+/* Keeps the worst exit status seen. */
+void set_status(struct plot *p, int st);
+/* One line on stderr, "mqsim: " first. */
+void perr(const char *fmt, ...);
+/* buf = "a/b". 0, or -1 when it does not fit. */
+int join(char *buf, size_t size, const char *a, const char *b);
+int is_file(const char *path);
+/* The whole file NUL-terminated, or NULL (errno set). */
+char *slurp(const char *path);
+/* A file-name part made of [A-Za-z0-9._-], everything else '_'. */
+void safe_name(char *out, size_t size, const char *in);
+/* A number in a data file: gnuplot reads NaN as an undefined point (a gap in a line). */
+void put_num(FILE *f, double v);
+/* A string in a data file, in double quotes; gnuplot has no escape for a quote there. */
+void put_str(FILE *f, const char *s);
+double finite_or(double v, double dflt);
+/* qsort comparison of doubles, ascending. */
+int dcmp(const void *a, const void *b);
+
+/* name='value'; (single quotes doubled) and name=number; (NaN as NaN) added to b. */
+void sb_str(struct sbuf *b, const char *name, const char *val);
+void sb_num(struct sbuf *b, const char *name, double v);
+void sb_free(struct sbuf *b);
+
+/* Opens path and reads its header. 0, or -1 with an error printed (naming path). */
+int csv_open(struct csv *c, const char *path);
+/* Reads the next non-blank row: 1, 0 at the end, -1 out of memory. */
+int csv_next(struct csv *c);
+/* Field i of the current row with surrounding blanks dropped; "" when the row is shorter or i < 0. */
+const char *csv_get(struct csv *c, int i);
+/* The index of the header column called name (case-insensitive), or -1. */
+int csv_col(const struct csv *c, const char *name);
+void csv_close(struct csv *c);
+/* A field as a number; NaN when it is empty, "null", "NaN" or not a number. */
+double parse_num(const char *s);
+
+/* Opens DIR/name for an atomic write; prints the error. 0 or -1. */
+int open_data(struct plot *p, struct out_file *o, const char *name);
+/* Renames it into place; prints the error. 0 or -1. */
+int commit_data(struct out_file *o);
+/* Runs plots/<script> for figure fig with the definitions in vars (plus png= and svg=, the temporary names
+ * the script writes to). On success renames both into place and prints a line (what the figure shows) unless
+ * quiet. Returns 0 or ST_OUTPUT (the problem printed). */
+int run_figure(struct plot *p, const char *script, const char *fig, struct sbuf *vars, const char *what);
+
+/* The figures of a run folder (timeseries.csv, metrics.json, trace.jsonl when there): plot_run.c. */
+void plot_run(struct plot *p);
+
+#endif
