@@ -21,8 +21,8 @@ static const char *const run_cols[RC_NFIX] = {
  * an election (DLedger). */
 static const char *const mk_manual[MK_N + 1] = {"master crash", "detected (operator alert)", "promoted",
                                                 "first write acknowledged", "not recovered"};
-static const char *const mk_elected[MK_N + 1] = {"master crash", "detected", "elected",
-                                                 "first write acknowledged", "not recovered"};
+static const char *const mk_elected[MK_N + 1] = {"master crash", "detected (a follower became candidate)",
+                                                 "elected", "first write acknowledged", "not recovered"};
 
 static void group_init(struct rgroup *g, const char *name, const char *safe)
 {

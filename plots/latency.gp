@@ -47,11 +47,10 @@ do for [term in "png svg"] {
     set mytics 10
     unset label
     if (strlen(whole) > 0) {
-        set style textbox opaque noborder
-        set label 1 whole at graph 0.005, graph 0.95 left font ",9" boxed textcolor rgb "#333333" front
+        set label 1 whole at screen 0.97, screen 0.17 right font ",9" textcolor rgb "#333333"
     }
     # The key says which colour is which series and which dash which quantile.
-    set key top right reverse Left box opaque horizontal samplen 2.5 font ",9" width 1
+    set key top right reverse Left box opaque vertical maxrows 3 samplen 2.5 font ",9" width 1
     plot \
         data index 0 using 1:2 with fsteps lw 2.5 lc rgb "black" notitle, \
         data index 0 using 1:3 with fsteps lw 1.5 lc rgb "black" dt 2 notitle, \
@@ -65,7 +64,6 @@ do for [term in "png svg"] {
         for [g=1:ng_drawn] keyentry with lines lw 4 lc rgb gc[(g - 1) % 6 + 1] title word(groups, g)
 
     # ---- the marks' key under the time axis (a plot of key entries alone) ----
-    unset label
     unset xlabel
     unset ylabel
     unset tics
