@@ -8,7 +8,8 @@ int cmd_plot(int argc, char **argv);
 
 /* Draws every figure that fits what dir holds, each as dir/<figure>.png (pngcairo) and dir/<figure>.svg:
  *   timeseries.csv + metrics.json (a run): lag-<group> per broker group (slave lag against the redirect
- *     threshold, with the consumer's redirects from trace.jsonl when it is there) and availability;
+ *     threshold, with the consumer's redirects from trace.jsonl when it is there), availability (the topic's
+ *     and each group's writes and reads) and latency (p50, p99 of the sends acknowledged per interval);
  *   compare.csv (mqsim compare): downtime-cdf and downtime-ci;
  *   summary.csv (mqsim sweep): sweep-<metric> per metric.
  * The data gnuplot reads is prepared beside them (<figure>.dat, <figure>.marks.dat, ...), written atomically;
