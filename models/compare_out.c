@@ -60,8 +60,7 @@ int compare_write_csv(const struct compare *c, const char *dir, char *err, size_
     /* Scenario order then seed: the same seeds give the same file, whatever order the runs ended in. A row at
      * a time, so that a million runs need no million-row string. */
     for (size_t i = 0; !d.oom; i++) {
-        if (!d.oom)
-            fwrite(d.s, 1, d.len, o.f);
+        fwrite(d.s, 1, d.len, o.f);
         d.len = 0;
         if (i == c->nsc * c->runs)
             break;

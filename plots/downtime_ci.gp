@@ -2,7 +2,8 @@
 # `mqsim compare`, the mean client-visible downtime of the runs that recovered and the mean promotion time
 # (crash to a new master on the server side), with 95% confidence intervals (Student t, from mqsim's
 # stats_summarize). Runs that did not recover before the end of the run (censored) have no downtime: a
-# triangle marks the smallest of their censored times, a lower bound of their downtime. `mqsim plot DIR` runs
+# triangle at the downtime bar's left edge marks the smallest of their censored times, a lower bound of their
+# downtime, labelled on its left (clear of the bar's own label). `mqsim plot DIR` runs
 # it as
 #   gnuplot -e "data='DIR/downtime-ci.dat'; title='...'; nscen=3; ncensored=2; vmax=580; png='...'; svg='...'" \
 #           downtime_ci.gp
@@ -45,10 +46,10 @@ do for [term in "png svg"] {
         data using ($1 + bw / 2):7:(bw) with boxes lc rgb c_prom \
             title "promotion: a new master (mean, 95% CI)", \
         data using ($1 + bw / 2):7:8:9 with yerrorbars pt 7 ps 0.6 lw 1.5 lc rgb "black" notitle, \
-        data using ($1 - bw / 2):13 with points pt 9 ps 1.6 lc rgb c_cens \
+        data using ($1 - bw):13 with points pt 9 ps 1.6 lc rgb c_cens \
             title (ncensored > 0 ? "did not recover in the run: downtime above this" : ""), \
         data using ($1 - bw / 2):15:16:xticlabels(strcol(2)."\n".strcol(21)) with labels offset 0, 0.8 font ",9" notitle, \
         data using ($1 + bw / 2):17:18 with labels offset 0, 0.8 font ",9" notitle, \
-        data using ($1 - bw / 2):19:20 with labels right offset -1.2, 0 font ",9" notitle
+        data using ($1 - bw):19:20 with labels right offset -1.5, 0 font ",9" notitle
     set output
 }
