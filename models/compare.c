@@ -1,6 +1,7 @@
 /* compare: mqsim compare: each scenario over the same seeds in child processes; one table, compare.csv and
  * compare.json. */
 #include "models/compare.h"
+#include "models/compare_int.h"
 
 #include <math.h>
 #include <signal.h>
@@ -20,73 +21,6 @@
 #define MAX_RUNS 1000000
 #define MAX_TOTAL 10000000
 #define MAX_NOTES 10
-
-/* The metrics of one run, in compare.csv's column order. Times in ms, as in metrics.json. */
-enum { CM_DOWNTIME, CM_PROMOTION, CM_DETECTION, CM_WRITE_UNAVAIL, CM_ACKED_LOST, CM_DUPLICATES, CM_SENT,
-       CM_ACKED, CM_SEND_FAILED, CM_CONSUMED, CM_COUNT };
-static const char *const cm_names[CM_COUNT] = {
-    "downtime_ms", "promotion_ms", "detection_ms", "write_unavailable_ms", "acked_lost", "duplicates",
-    "sent", "acked", "send_failed", "consumed",
-};
-
-struct crun {
-    int status;         /* the child's exit status (128 + N: killed by signal N) */
-    int has_metrics;    /* metrics.json was read */
-    int failover;       /* some group has a failover */
-    double v[CM_COUNT]; /* NaN: null or absent */
-    char *note;         /* why a run gave no metrics, for the message */
-};
-
-struct compare {
-    const char **files;
-    char **names;
-    size_t nsc, runs;
-    uint64_t seed_start;
-    const char **sets;
-    int nsets;
-    const char *exe;
-    char tmp[OUT_PATH_MAX];
-    struct crun *res;
-    struct runner_progress prog;
-};
-
-/* ---- reading one run ---- */
-
-static double num(const cJSON *obj, const char *key)
-{
-    const cJSON *v = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-/* The first group with a failover (else the first group) and its timeline; NaN for what is absent or null. */
-static void extract(const cJSON *root, struct crun *r)
-{
-    const cJSON *groups = cJSON_GetObjectItemCaseSensitive(root, "groups");
-    const cJSON *g = NULL, *f = NULL, *it;
-    const cJSON *list = cJSON_IsArray(groups) ? groups : NULL;
-    cJSON_ArrayForEach(it, list) {
-        const cJSON *fo = cJSON_GetObjectItemCaseSensitive(it, "failover");
-        if (cJSON_IsObject(fo)) {
-            g = it;
-            f = fo;
-            break;
-        }
-    }
-    if (!g && cJSON_IsArray(groups))
-        g = cJSON_GetArrayItem(groups, 0);
-    r->failover = f != NULL;
-    r->v[CM_DOWNTIME] = num(f, "downtime_ms");
-    r->v[CM_PROMOTION] = num(f, "promoted_ms") - num(f, "crash_ms");
-    r->v[CM_DETECTION] = num(f, "detected_ms") - num(f, "crash_ms");
-    r->v[CM_WRITE_UNAVAIL] = num(g, "write_unavailable_ms");
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "messages");
-    r->v[CM_ACKED_LOST] = num(m, "acked_lost");
-    r->v[CM_DUPLICATES] = num(m, "duplicates");
-    r->v[CM_SENT] = num(m, "sent");
-    r->v[CM_ACKED] = num(m, "acked");
-    r->v[CM_SEND_FAILED] = num(m, "send_failed");
-    r->v[CM_CONSUMED] = num(m, "consumed");
-}
 
 static int cmp_prepare(void *ctx, size_t i, struct runner_cmd *cmd)
 {
@@ -118,15 +52,15 @@ static int cmp_finish(void *ctx, size_t i, int status)
     snprintf(dir, sizeof dir, "%s/%zu", c->tmp, i);
     snprintf(path, sizeof path, "%s/metrics.json", dir);
     r->status = status;
-    for (int k = 0; k < CM_COUNT; k++)
+    for (int k = 0; k < CR_COUNT; k++)
         r->v[k] = NAN;
     if (status == 0 || status == 1) {
         struct conf cf;
         conf_init(&cf, path);
         cJSON *root = conf_load_file(&cf, path);
         if (root) {
-            extract(root, r);
-            r->has_metrics = 1;
+            if (compare_extract(root, r) < 0)
+                r->note = strdup("out of memory reading metrics.json");
             cJSON_Delete(root);
         } else {
             r->note = strdup(cf.err);
@@ -143,299 +77,7 @@ static int cmp_finish(void *ctx, size_t i, int status)
     return 0;
 }
 
-/* ---- outputs ---- */
-
-static void summarize(const struct compare *c, size_t s, int m, struct stats_summary *st)
-{
-    double *x = malloc(c->runs * sizeof *x);
-    if (!x) {
-        stats_summarize(NULL, 0, st);
-        return;
-    }
-    for (size_t k = 0; k < c->runs; k++)
-        x[k] = c->res[s * c->runs + k].v[m];
-    if (stats_summarize(x, c->runs, st) < 0)
-        st->n = 0;
-    free(x);
-}
-
-struct counts {
-    size_t with_metrics, no_failover, no_recovery, violations, failed, crashed;
-};
-
-static void count(const struct compare *c, size_t s, struct counts *k)
-{
-    memset(k, 0, sizeof *k);
-    for (size_t i = 0; i < c->runs; i++) {
-        const struct crun *r = &c->res[s * c->runs + i];
-        if (r->has_metrics) {
-            k->with_metrics++;
-            if (!r->failover)
-                k->no_failover++;
-            else if (isnan(r->v[CM_DOWNTIME]))
-                k->no_recovery++;
-        }
-        if (r->status == 1)
-            k->violations++;
-        else if (r->status > 128)
-            k->crashed++;
-        if (r->status != 0)
-            k->failed++;
-    }
-}
-
-static int write_csv(const struct compare *c, const char *dir, char *err, size_t errsz)
-{
-    struct out_file o;
-    struct dstr d = {0};
-    if (out_open(&o, dir, "compare.csv", err, errsz) < 0)
-        return -1;
-    dstr_add(&d, "scenario,file,seed,exit");
-    for (int m = 0; m < CM_COUNT; m++)
-        dstr_addf(&d, ",%s", cm_names[m]);
-    dstr_add(&d, "\n");
-    /* Scenario order then seed: the same seeds give the same file, whatever order the runs ended in. */
-    for (size_t i = 0; i < c->nsc * c->runs && !d.oom; i++) {
-        const struct crun *r = &c->res[i];
-        dstr_csv(&d, c->names[i / c->runs]);
-        dstr_add(&d, ",");
-        dstr_csv(&d, c->files[i / c->runs]);
-        dstr_addf(&d, ",%llu,%d", (unsigned long long)(c->seed_start + i % c->runs), r->status);
-        for (int m = 0; m < CM_COUNT; m++) {
-            dstr_add(&d, ",");
-            dstr_num(&d, r->v[m]);
-        }
-        dstr_add(&d, "\n");
-        if (!d.oom)
-            fwrite(d.s, 1, d.len, o.f);
-        d.len = 0;
-    }
-    int oom = d.oom;
-    dstr_free(&d);
-    if (oom) {
-        out_abort(&o);
-        snprintf(err, errsz, "%s/compare.csv: out of memory", dir);
-        return -1;
-    }
-    return out_commit(&o, err, errsz);
-}
-
-static int write_json(const struct compare *c, const char *dir, char *err, size_t errsz)
-{
-    cJSON *root = cJSON_CreateObject();
-    int ok = root != NULL;
-    if (ok) {
-        char seed[32];
-        cJSON_AddNumberToObject(root, "runs", (double)c->runs);
-        snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed_start);
-        cJSON_AddItemToObject(root, "seed_start", cJSON_CreateRaw(seed));
-        cJSON *sets = cJSON_AddArrayToObject(root, "set");
-        for (int k = 0; sets && k < c->nsets; k++)
-            cJSON_AddItemToArray(sets, cJSON_CreateString(c->sets[k]));
-        cJSON *arr = cJSON_AddArrayToObject(root, "scenarios");
-        ok = sets && arr;
-        for (size_t s = 0; ok && s < c->nsc; s++) {
-            struct counts k;
-            count(c, s, &k);
-            cJSON *o = cJSON_CreateObject();
-            ok = o && cJSON_AddItemToArray(arr, o);
-            if (!ok)
-                break;
-            cJSON_AddStringToObject(o, "name", c->names[s]);
-            cJSON_AddStringToObject(o, "file", c->files[s]);
-            cJSON_AddNumberToObject(o, "n", (double)k.with_metrics);
-            cJSON_AddNumberToObject(o, "failures", (double)k.failed);
-            cJSON_AddNumberToObject(o, "violations", (double)k.violations);
-            cJSON_AddNumberToObject(o, "no_failover", (double)k.no_failover);
-            cJSON_AddNumberToObject(o, "no_recovery", (double)k.no_recovery);
-            cJSON *ms = cJSON_AddObjectToObject(o, "metrics");
-            ok = ms != NULL;
-            for (int m = 0; ok && m < CM_COUNT; m++) {
-                struct stats_summary st;
-                summarize(c, s, m, &st);
-                cJSON *j = stats_to_json(&st);
-                ok = j && cJSON_AddItemToObject(ms, cm_names[m], j);
-            }
-        }
-    }
-    if (!ok) {
-        cJSON_Delete(root);
-        snprintf(err, errsz, "%s/compare.json: out of memory", dir);
-        return -1;
-    }
-    int rc = out_write_json(dir, "compare.json", root, err, errsz);
-    cJSON_Delete(root);
-    return rc;
-}
-
-/* ---- the table ---- */
-
-#define TCOLS 64
-
-struct table {
-    size_t ncols, nrows, cap;
-    char **cells;   /* nrows * ncols */
-};
-
-static void t_add(struct table *t, const char *const *row)
-{
-    if (t->nrows == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 32;
-        char **c = realloc(t->cells, cap * t->ncols * sizeof *c);
-        if (!c)
-            return;
-        t->cells = c;
-        t->cap = cap;
-    }
-    for (size_t k = 0; k < t->ncols; k++)
-        t->cells[t->nrows * t->ncols + k] = strdup(row[k] ? row[k] : "");
-    t->nrows++;
-}
-
-/* Characters on screen: UTF-8 continuation bytes (of "±") take no column. */
-static size_t width(const char *s)
-{
-    size_t w = 0;
-    for (; s && *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
-}
-
-static void t_print(const struct table *t, FILE *f)
-{
-    size_t *w = calloc(t->ncols, sizeof *w);
-    if (!w)
-        return;
-    for (size_t r = 0; r < t->nrows; r++)
-        for (size_t k = 0; k < t->ncols; k++) {
-            size_t x = width(t->cells[r * t->ncols + k]);
-            if (x > w[k])
-                w[k] = x;
-        }
-    for (size_t r = 0; r < t->nrows; r++) {
-        for (size_t k = 0; k < t->ncols; k++) {
-            const char *cell = t->cells[r * t->ncols + k];
-            size_t pad = w[k] - width(cell);
-            if (k < 2)
-                fprintf(f, "%s%*s%s", cell ? cell : "", (int)pad, "", k == 0 ? "  " : "");
-            else
-                fprintf(f, "  %*s%s", (int)pad, "", cell ? cell : "");
-        }
-        fputc('\n', f);
-    }
-    free(w);
-}
-
-static void t_free(struct table *t)
-{
-    for (size_t i = 0; i < t->nrows * t->ncols; i++)
-        free(t->cells[i]);
-    free(t->cells);
-}
-
-static void fmt_s(char *b, size_t n, double ms)
-{
-    if (isnan(ms))
-        snprintf(b, n, "-");
-    else
-        snprintf(b, n, "%.1f", ms / 1000);
-}
-
-static void fmt_mean_ci(char *b, size_t n, const struct stats_summary *st, double scale)
-{
-    if (isnan(st->mean))
-        snprintf(b, n, "-");
-    else if (isnan(st->ci95_half))
-        snprintf(b, n, "%.1f", st->mean / scale);
-    else
-        snprintf(b, n, "%.1f ± %.1f", st->mean / scale, st->ci95_half / scale);
-}
-
-enum { ROW_MEAN_CI, ROW_MEDIAN, ROW_P95, ROW_MAX, ROW_MEAN_MAX };
-
-static void stat_row(struct table *t, const struct compare *c, int m, const char *l0, const char *l1, int kind)
-{
-    const char *row[TCOLS];
-    char buf[TCOLS][64];
-    row[0] = l0;
-    row[1] = l1;
-    for (size_t s = 0; s < c->nsc; s++) {
-        struct stats_summary st;
-        summarize(c, s, m, &st);
-        char *b = buf[s];
-        int secs = m == CM_DOWNTIME || m == CM_PROMOTION || m == CM_DETECTION || m == CM_WRITE_UNAVAIL;
-        switch (kind) {
-        case ROW_MEAN_CI: fmt_mean_ci(b, 64, &st, secs ? 1000 : 1); break;
-        case ROW_MEDIAN: fmt_s(b, 64, st.median); break;
-        case ROW_P95: fmt_s(b, 64, st.p95); break;
-        case ROW_MAX: fmt_s(b, 64, st.max); break;
-        default:
-            if (isnan(st.mean))
-                snprintf(b, 64, "-");
-            else
-                snprintf(b, 64, "%.1f / %.0f", st.mean, st.max);
-        }
-        row[2 + s] = b;
-    }
-    t_add(t, row);
-}
-
-static void count_row(struct table *t, const struct compare *c, const char *l0, const char *l1, int which)
-{
-    const char *row[TCOLS];
-    char buf[TCOLS][32];
-    row[0] = l0;
-    row[1] = l1;
-    for (size_t s = 0; s < c->nsc; s++) {
-        struct counts k;
-        count(c, s, &k);
-        size_t v = which == 0 ? k.with_metrics : which == 1 ? k.no_failover : which == 2 ? k.no_recovery
-                 : which == 3 ? k.violations : k.failed - k.violations;
-        snprintf(buf[s], sizeof buf[s], "%zu", v);
-        row[2 + s] = buf[s];
-    }
-    t_add(t, row);
-}
-
-static void print_table(const struct compare *c, FILE *f)
-{
-    struct table t = {.ncols = 2 + c->nsc};
-    const char *row[TCOLS];
-    row[0] = "";
-    row[1] = "";
-    for (size_t s = 0; s < c->nsc; s++)
-        row[2 + s] = c->names[s];
-    t_add(&t, row);
-    count_row(&t, c, "runs", "with metrics", 0);
-    static const struct { int m; const char *label; } timed[] = {
-        {CM_DOWNTIME, "downtime (s)"}, {CM_PROMOTION, "promotion (s)"},
-    };
-    for (int k = 0; k < 2; k++) {
-        stat_row(&t, c, timed[k].m, timed[k].label, "mean ± 95% CI", ROW_MEAN_CI);
-        stat_row(&t, c, timed[k].m, "", "median", ROW_MEDIAN);
-        stat_row(&t, c, timed[k].m, "", "p95", ROW_P95);
-        stat_row(&t, c, timed[k].m, "", "max", ROW_MAX);
-    }
-    stat_row(&t, c, CM_DETECTION, "detection (s)", "mean ± 95% CI", ROW_MEAN_CI);
-    stat_row(&t, c, CM_WRITE_UNAVAIL, "write unavailable (s)", "mean ± 95% CI", ROW_MEAN_CI);
-    stat_row(&t, c, CM_ACKED_LOST, "acked lost", "mean / max", ROW_MEAN_MAX);
-    stat_row(&t, c, CM_DUPLICATES, "duplicates", "mean / max", ROW_MEAN_MAX);
-    count_row(&t, c, "no failover", "runs", 1);
-    count_row(&t, c, "no recovery", "runs (downtime null)", 2);
-    count_row(&t, c, "invariant violated", "runs (exit 1)", 3);
-    int failed = 0;
-    for (size_t s = 0; s < c->nsc; s++) {
-        struct counts k;
-        count(c, s, &k);
-        failed |= k.failed > k.violations;
-    }
-    if (failed)
-        count_row(&t, c, "failed", "runs (no metrics)", 4);
-    fprintf(f, "compare: %zu run%s a scenario, seeds %llu..%llu\n", c->runs, c->runs == 1 ? "" : "s",
-            (unsigned long long)c->seed_start, (unsigned long long)(c->seed_start + c->runs - 1));
-    t_print(&t, f);
-    t_free(&t);
-}
+/* ---- messages ---- */
 
 /* One line a run that broke an invariant or failed, in scenario then seed order. */
 static void print_notes(const struct compare *c)
@@ -543,7 +185,7 @@ int cmd_compare(int argc, char **argv)
         rc = usage("%s", "no scenario given (usage: mqsim compare A.json B.json ... --runs N)");
         goto done;
     }
-    if (c.nsc > TCOLS - 2) {
+    if (c.nsc > 62) {
         rc = usage("%s", "at most 62 scenarios at once");
         goto done;
     }
@@ -619,14 +261,18 @@ int cmd_compare(int argc, char **argv)
         goto done;
     }
     rc = 0;
-    if (write_csv(&c, out, err, sizeof err) < 0 || write_json(&c, out, err, sizeof err) < 0) {
+    if (compare_names_build(&c) < 0) {
+        snprintf(err, sizeof err, "%s/compare.csv: out of memory", out);
+        rc = 3;
+    }
+    if (rc != 0 || compare_write_csv(&c, out, err, sizeof err) < 0 || compare_write_json(&c, out, err, sizeof err) < 0) {
         fprintf(stderr, "mqsim: %s\n", err);
         rc = 3;
     } else {
         written = 1;
     }
     int sig = runner_signals_end();
-    print_table(&c, stdout);
+    compare_print_table(&c, stdout);
     fflush(stdout);
     print_notes(&c);
     if (rc == 0)
@@ -650,7 +296,8 @@ int cmd_compare(int argc, char **argv)
 done:
     if (c.res)
         for (size_t i = 0; i < c.nsc * c.runs; i++)
-            free(c.res[i].note);
+            compare_run_free(&c.res[i]);
+    compare_names_free(&c.groups);
     free(c.res);
     if (c.names)
         for (size_t s = 0; s < c.nsc; s++)

@@ -1010,9 +1010,10 @@ START_TEST(test_compare_two_scenarios)
     assert_status(&r, 0, "compare");
     /* One table: a column a scenario, the rows asked for. */
     ck_assert_msg(strncmp(r.out, "compare: 3 runs a scenario, seeds 1..3\n", 39) == 0, "%s", r.out);
-    const char *want[] = {"tiny_crash", "tiny_crash_slow", "tiny_steady", "downtime (s)", "promotion (s)",
-                          "mean ± 95% CI", "median", "p95", "max", "detection (s)", "write unavailable (s)",
-                          "acked lost", "duplicates", "no failover", "no recovery", "invariant violated"};
+    const char *want[] = {"tiny_crash", "tiny_crash_slow", "tiny_steady", "broker-a downtime (s)",
+                          "broker-a promotion (s)", "mean ± 95% CI", "median", "p95", "max", "censored runs",
+                          "broker-a detection (s)", "broker-a write outage (s)", "topic availability",
+                          "acked lost", "duplicates", "no failover", "invariant violated"};
     for (int i = 0; i < N(want); i++)
         ck_assert_msg(strstr(r.out, want[i]), "no \"%s\" in the table:\n%s", want[i], r.out);
     char *nofail = strstr(r.out, "no failover");
@@ -1026,19 +1027,24 @@ START_TEST(test_compare_two_scenarios)
     assert_complete_csv(csv, &rows);
     ck_assert_int_eq(rows, 9);
     char *h = line_at(csv, 0);
-    ck_assert_str_eq(h, "scenario,file,seed,exit,downtime_ms,promotion_ms,detection_ms,write_unavailable_ms,"
-                        "acked_lost,duplicates,sent,acked,send_failed,consumed");
+    ck_assert_str_eq(h, "scenario,file,seed,exit,topic.availability,topic.write_unavailable_ms,"
+                        "topic.read_unavailable_ms,topic.latency_p99_ms,acked_lost,duplicates,sent,acked,"
+                        "send_failed,consumed,broker-a.downtime_ms,broker-a.recovered,broker-a.censored_ms,"
+                        "broker-a.detection_ms,broker-a.election_ms,broker-a.promotion_ms,broker-a.availability,"
+                        "broker-a.write_unavailable_ms,broker-a.read_unavailable_ms,broker-a.latency_p99_ms");
     for (int i = 0; i < 9; i++) {
-        char *l = line_at(csv, i + 1), *f[20], wantp[300];
+        char *l = line_at(csv, i + 1), *f[30], wantp[300];
         const char *names[] = {"tiny_crash", "tiny_crash_slow", "tiny_steady"}, *files[] = {a, b, c};
         snprintf(wantp, sizeof wantp, "%s,%s,%d,0,", names[i / 3], files[i / 3], i % 3 + 1);
         ck_assert_msg(strncmp(l, wantp, strlen(wantp)) == 0, "row %d: %s", i + 1, l);
-        ck_assert_int_eq(split(l, f, 20), 14);
+        ck_assert_int_eq(split(l, f, 30), 24);
         if (i / 3 == 2)     /* no failover: empty fields */
-            ck_assert_msg(!*f[4] && !*f[5] && !*f[6] && *f[10], "row %d: %s", i + 1, line_at(csv, i + 1));
+            ck_assert_msg(!*f[14] && !*f[15] && !*f[16] && !*f[19] && *f[10] && *f[21], "row %d: %s", i + 1,
+                          line_at(csv, i + 1));
         else
-            ck_assert_msg(strtod(f[4], NULL) > 1000 && strtod(f[5], NULL) > 0 && strtod(f[6], NULL) > 0,
-                          "row %d: %s", i + 1, line_at(csv, i + 1));
+            ck_assert_msg(strtod(f[14], NULL) > 1000 && strcmp(f[15], "1") == 0 && !*f[16] &&
+                          strtod(f[17], NULL) > 0 && strtod(f[19], NULL) > 0, "row %d: %s", i + 1,
+                          line_at(csv, i + 1));
         free(l);
     }
     /* compare.json: per scenario n, failures and the summaries. */
@@ -1051,7 +1057,11 @@ START_TEST(test_compare_two_scenarios)
         const cJSON *o = cJSON_GetArrayItem(sc, s);
         ck_assert_int_eq(cJSON_GetObjectItem(o, "n")->valueint, 3);
         ck_assert_int_eq(cJSON_GetObjectItem(o, "failures")->valueint, 0);
-        const cJSON *d = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "metrics"), "downtime_ms");
+        const cJSON *g = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "groups"), 0);
+        ck_assert_str_eq(cJSON_GetObjectItem(g, "name")->valuestring, "broker-a");
+        ck_assert_int_eq(cJSON_GetObjectItem(g, "failovers")->valueint, s == 2 ? 0 : 3);
+        ck_assert_int_eq(cJSON_GetObjectItem(g, "censored")->valueint, 0);
+        const cJSON *d = cJSON_GetObjectItem(cJSON_GetObjectItem(g, "metrics"), "downtime_ms");
         ck_assert_int_eq(cJSON_GetObjectItem(d, "n")->valueint, s == 2 ? 0 : 3);
         ck_assert_ptr_nonnull(cJSON_GetObjectItem(d, "ci95"));
     }
@@ -1202,9 +1212,9 @@ START_TEST(test_compare_violation_and_crash)
     result_free(&r);
     char *csv = read_in(out, "compare.csv");
     char *l12 = line_at(csv, 3), *l13 = line_at(csv, 4);
-    snprintf(want, sizeof want, "tiny_crash,%s,12,1,6000,4000,1000,1000,12,0,100,90,10,90", a);
+    snprintf(want, sizeof want, "tiny_crash,%s,12,1,,,,,12,0,100,90,10,90,6000,1,,1000,,4000,,1000,,", a);
     ck_assert_str_eq(l12, want);
-    snprintf(want, sizeof want, "tiny_crash,%s,13,139,,,,,,,,,,", a);
+    snprintf(want, sizeof want, "tiny_crash,%s,13,139,,,,,,,,,,,,,,,,,,,,", a);
     ck_assert_str_eq(l13, want);
     free(l12);
     free(l13);
