@@ -109,8 +109,7 @@ static void scope_send(struct meas_scope *s, int ok, double lat_ms)
     if (ok) {
         s->acked++;
         s->iv_acked++;
-        sim_hist_add(s->lat, lat_ms);
-        sim_hist_add(s->lat_iv, lat_ms);
+        sim_hist_add(s->lat_iv, lat_ms);   /* into lat at the interval's end: one add per send */
     } else {
         s->failed++;
         s->iv_failed++;
@@ -218,9 +217,20 @@ void meas_finish(struct meas *m, sim_time now)
         scope_finish(m, &m->group[g], now);
 }
 
+void meas_flush_latency(struct meas *m)
+{
+    sim_hist_merge(m->topic.lat, m->topic.lat_iv);
+    sim_hist_reset(m->topic.lat_iv);
+    for (int g = 0; g < m->ngroups; g++) {
+        sim_hist_merge(m->group[g].lat, m->group[g].lat_iv);
+        sim_hist_reset(m->group[g].lat_iv);
+    }
+}
+
 static void scope_interval_reset(struct meas_scope *s)
 {
     s->iv_sends = s->iv_acked = s->iv_failed = 0;
+    sim_hist_merge(s->lat, s->lat_iv);
     sim_hist_reset(s->lat_iv);
 }
 

@@ -16,7 +16,8 @@
 struct meas_scope {
     uint64_t sends, acked, failed;            /* sends started in the window that returned */
     uint64_t iv_sends, iv_acked, iv_failed;   /* of those, returned in the current sample interval */
-    struct sim_hist *lat, *lat_iv;            /* latency (ms) of acknowledged sends: all, this interval */
+    struct sim_hist *lat_iv;    /* latency (ms) of the sends acknowledged in this interval */
+    struct sim_hist *lat;       /* of those in the intervals before: lat_iv joins it when an interval ends */
     sim_time fail_since;        /* a write outage open since the start of its first failing send, or -1 */
     sim_time write_unavail;
     int64_t backlog;            /* acknowledged, not yet consumed, still held by some replica */
@@ -63,7 +64,11 @@ void meas_delivery(struct meas *m, int group, sim_time now);
 /* Closes what is open at the end of the run (outages run to now; sends still in flight are not counted). */
 void meas_finish(struct meas *m, sim_time now);
 
-/* Starts a new sample interval (the interval counters and latencies start again). */
+/* Starts a new sample interval (the interval counters and latencies start again; the interval's latencies
+ * join the whole run's). */
 void meas_interval_reset(struct meas *m);
+/* Moves the current interval's latencies into the whole run's without ending the interval's counts (for
+ * reading lat before an interval ended). */
+void meas_flush_latency(struct meas *m);
 
 #endif

@@ -115,6 +115,7 @@ void results_metrics(struct rmq_state *st, cJSON *root)
     struct rmq_world *w = &st->w;
     unsigned mask[RMQ_MAX_GROUPS];
     alive_masks(w, mask);
+    meas_flush_latency(&w->meas);
     int dledger = 0;
     for (int gi = 0; gi < w->ngroups; gi++)
         dledger |= w->g[gi].cfg.dledger;
@@ -246,6 +247,7 @@ void results_summary(struct rmq_state *st, FILE *out)
     struct rmq_world *w = &st->w;
     unsigned mask[RMQ_MAX_GROUPS];
     alive_masks(w, mask);
+    meas_flush_latency(&w->meas);
     const struct acct *a = &w->acct;
     fprintf(out, "topic: ");
     scope_line(out, &w->meas.topic);

@@ -18,6 +18,9 @@ void sim_hist_add(struct sim_hist *h, double x);
 /* Forgets every value (the bins stay). */
 void sim_hist_reset(struct sim_hist *h);
 
+/* Adds src's values to dst (made with the same lo, hi and rel_err). Returns 0, or -1 when the bins differ. */
+int sim_hist_merge(struct sim_hist *dst, const struct sim_hist *src);
+
 uint64_t sim_hist_count(const struct sim_hist *h);
 /* Exact, from the values themselves; NaN when empty. */
 double sim_hist_mean(const struct sim_hist *h);

@@ -59,8 +59,26 @@ START_TEST(hist_within_one_percent)
     ck_assert_double_eq_tol(sim_hist_mean(h), sum / N, 1e-9 * sum / N);
     ck_assert_double_eq(sim_hist_max(h), x[N - 1]);
     ck_assert_uint_eq(sim_hist_count(h), N);
+    /* Two halves merged give the same quantiles. */
+    struct sim_hist *a = sim_hist_new(1e-3, 1e7, 0.01), *b = sim_hist_new(1e-3, 1e7, 0.01);
+    for (int i = 0; i < N; i++)
+        sim_hist_add(i % 2 ? a : b, x[i]);
+    ck_assert_int_eq(sim_hist_merge(a, b), 0);
+    ck_assert_uint_eq(sim_hist_count(a), N);
+    ck_assert_double_eq(sim_hist_quantile(a, 0.99), sim_hist_quantile(h, 0.99));
+    ck_assert_double_eq(sim_hist_max(a), x[N - 1]);
+    sim_hist_free(a);
+    sim_hist_free(b);
+    /* Values on the bins' edges land in the bin they open. */
     sim_hist_reset(h);
     ck_assert_uint_eq(sim_hist_count(h), 0);
+    for (int k = 0; k < 1000; k++)
+        sim_hist_add(h, 1e-3 * pow(1.02, k));
+    for (int k = 1; k <= 1000; k++) {
+        double want = 1e-3 * pow(1.02, k - 1), got = sim_hist_quantile(h, (double)k / 1000);
+        ck_assert_msg(fabs(got - want) <= 0.01 * want, "edge %d: %g vs %g", k, got, want);
+    }
+    sim_hist_reset(h);
     free(x);
     sim_rng_free(r);
     sim_hist_free(h);
@@ -91,6 +109,7 @@ START_TEST(write_outage_in_start_order)
     ck_assert_uint_eq(m.topic.failed, 2);
     ck_assert_uint_eq(m.group[0].sends, 2);
     ck_assert_uint_eq(m.group[1].acked, 1);
+    meas_flush_latency(&m);
     ck_assert_double_eq(sim_hist_max(m.topic.lat), 2);
     /* An outage still open at the end runs to the end; a send still in flight (5) is not counted, the one
      * after it (6) is. */
