@@ -22,8 +22,8 @@ endif
 CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) $(WARN) $(SAN) -I. $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 
-SIM_SRC   = $(wildcard sim/*.c)
-MODEL_SRC = $(filter-out models/main.c,$(wildcard models/*.c))
+SIM_SRC   = $(wildcard sim/*.c sim/*/*.c)
+MODEL_SRC = $(filter-out models/cmd/main.c,$(wildcard models/*/*.c))
 LIB_OBJ   = $(patsubst %.c,$(BUILD)/%.o,$(SIM_SRC) $(MODEL_SRC))
 TEST_SRC  = $(wildcard tests/test_*.c)
 TEST_BIN  = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
@@ -65,11 +65,11 @@ else ifeq ($(MPI),1)
 mqsim: $(BUILD)/mqsim
 	cp $(BUILD)/mqsim $@.tmp && touch -t 197001010000 $@.tmp && mv -f $@.tmp $@
 else
-mqsim: $(BUILD)/models/main.o $(BUILD)/libmqsim.a
+mqsim: $(BUILD)/models/cmd/main.o $(BUILD)/libmqsim.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 endif
 
-$(BUILD)/mqsim: $(BUILD)/models/main.o $(BUILD)/libmqsim.a
+$(BUILD)/mqsim: $(BUILD)/models/cmd/main.o $(BUILD)/libmqsim.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libmqsim.a
@@ -84,14 +84,14 @@ test: $(TEST_BIN) $(BUILD)/mqsim-for-tests $(BUILD)/mqsim-planted
 
 # A test-only variant with a planted bug (DLedger voters that ignore the candidate's log), for the test
 # that shows explore finds and shrinks a real failure.
-$(BUILD)/planted/broker_dledger.o: models/broker_dledger.c | $(DEPS_OK)
+$(BUILD)/planted/broker_dledger.o: models/broker/broker_dledger.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -DMQSIM_PLANTED_BUG -MMD -MP -c $< -o $@
 
-$(BUILD)/mqsim-planted: $(BUILD)/models/main.o $(BUILD)/planted/broker_dledger.o $(BUILD)/libmqsim.a
+$(BUILD)/mqsim-planted: $(BUILD)/models/cmd/main.o $(BUILD)/planted/broker_dledger.o $(BUILD)/libmqsim.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/mqsim-for-tests: $(BUILD)/models/main.o $(BUILD)/libmqsim.a
+$(BUILD)/mqsim-for-tests: $(BUILD)/models/cmd/main.o $(BUILD)/libmqsim.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
 bench: mqsim $(BUILD)/tests/bench_heap

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/disk.h"
+#include "sim/sim.h"
 #include "sim/sim_int.h"
 
 void disk_config_default(struct disk_config *cfg)

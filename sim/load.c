@@ -2,6 +2,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "sim/disk.h"
+#include "sim/net.h"
+#include "sim/sim.h"
 #include "sim/sim_int.h"
 
 /* Largest latency or delay a distribution may produce by configuration: one day. */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/net.h"
+#include "sim/sim.h"
 #include "sim/sim_int.h"
 
 void net_config_default(struct net_config *cfg)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/sim.h"
 #include "sim/sim_int.h"
 
 #define EV_NONE UINT32_MAX

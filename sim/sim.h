@@ -11,65 +11,7 @@
 #include "sim/time.h"
 #include "sim/trace.h"
 
-struct sim;
-struct sim_node;
-
-typedef uint32_t sim_node_id;
-typedef uint64_t sim_timer;   /* a timer handle: slot and generation; 0 is never a live timer */
-typedef uint32_t sim_conn;    /* a connection id; 0 is never a connection */
-
-#define SIM_NODE_NONE UINT32_MAX
-#define SIM_NODE_BAD (UINT32_MAX - 1)   /* a resolver's answer to a symbolic name it does not know */
-
-/* A message as its receiver sees it; valid only during on_message. */
-struct sim_msg {
-    sim_node_id from, to;
-    uint16_t type;       /* the model's message type */
-    uint32_t len;        /* payload bytes */
-    const void *data;    /* the payload, a copy of what was sent (NULL when len == 0) */
-    sim_conn conn;       /* the connection it came over, or 0 */
-};
-
-enum sim_crash_kind {
-    SIM_CRASH_PROCESS,   /* the process dies, the host stays: page cache survives, sockets are closed */
-    SIM_CRASH_HOST       /* the machine dies: unsynced disk bytes are lost, peers are not told */
-};
-
-enum sim_conn_ev {
-    SIM_CONN_UP = 1,     /* to the connecting side: the connection is established */
-    SIM_CONN_ACCEPTED,   /* to the accepting side: a peer connected */
-    SIM_CONN_FAILED,     /* to the connecting side: refused (peer process down) or timed out */
-    SIM_CONN_CLOSED      /* to either side: the peer closed it, or its process died */
-};
-
-enum sim_disk_op { SIM_DISK_APPEND = 1, SIM_DISK_FSYNC, SIM_DISK_READ };
-
-/* What a model implements. Every callback runs inside an event; anything it starts (send, timer, disk)
- * completes as a later event, never inline. A model may swap its node's ops (a role change). */
-struct sim_node_ops {
-    void (*start)(struct sim_node *n);     /* at boot and at every restart */
-    void (*on_message)(struct sim_node *n, const struct sim_msg *m);
-    void (*on_timer)(struct sim_node *n, uint64_t tag);
-    void (*on_disk_done)(struct sim_node *n, int file, enum sim_disk_op op, uint64_t tag);
-    void (*on_conn)(struct sim_node *n, sim_conn c, enum sim_conn_ev ev, sim_node_id peer, uint64_t tag);
-    /* The node just died: drop volatile state. After a host crash, sim_disk_durable() tells what survived
-     * on each file; after a process crash, sim_disk_written() does. */
-    void (*on_crash)(struct sim_node *n, enum sim_crash_kind kind);
-};
-
-enum sim_node_state { SIM_NODE_UP, SIM_NODE_PROCESS_DOWN, SIM_NODE_HOST_DOWN };
-
-/* The public part of a node. */
-struct sim_node {
-    struct sim *sim;
-    sim_node_id id;
-    const char *name;
-    const struct sim_node_ops *ops;
-    void *model;                  /* the model's state */
-    enum sim_node_state state;
-    uint32_t inc;                 /* incarnation: bumped at every crash, so stale events are dropped */
-    sim_time paused_until;        /* a frozen process (GC pause) runs nothing before this */
-};
+#include "sim/node.h"
 
 /* ---- building and running ---- */
 
@@ -97,8 +39,8 @@ uint64_t sim_events(const struct sim *s);   /* events executed so far (cancelled
 size_t sim_pending(const struct sim *s);    /* events in the queue, tombstones included */
 uint64_t sim_seed(const struct sim *s);
 
-/* Engine-level callbacks that belong to no node (samplers, checkers). fn runs at time t with arg. */
-typedef void (*sim_hook_fn)(struct sim *s, void *ctx, uint64_t arg);
+/* Engine-level callbacks that belong to no node (samplers, checkers): a sim_hook_fn (node.h) runs at
+ * time t with arg. */
 int sim_hook_register(struct sim *s, sim_hook_fn fn, void *ctx);   /* returns a hook id >= 0, or -1 */
 int sim_hook_at(struct sim *s, sim_time t, int hook, uint64_t arg);
 /* Called after every event when set (invariant checks); NULL by default so the loop pays nothing. */
@@ -111,19 +53,13 @@ void sim_set_trace(struct sim *s, struct trace *tr);
 /* Symbolic node names in fault schedules ("@..."): the models resolve them when the fault happens (for
  * instance to whichever node holds a role at that moment). fn returns SIM_NODE_NONE when nothing fits
  * now, SIM_NODE_BAD when the name means nothing. */
-typedef sim_node_id (*sim_resolve_fn)(void *ctx, const char *name);
 void sim_set_resolver(struct sim *s, sim_resolve_fn fn, void *ctx);
 sim_node_id sim_resolve(struct sim *s, const char *name);
 
 /* Engine-wide random stream for a purpose (faults, workload generators that belong to no node). */
 struct sim_rng *sim_rng(struct sim *s, const char *purpose);
 
-/* Statistics the engine keeps. */
-struct sim_stats {
-    uint64_t events, msgs_sent, msgs_delivered, msgs_dropped_loss, msgs_dropped_cut, msgs_dropped_down;
-    uint64_t disk_ops, faults;
-    size_t peak_pending;
-};
+/* Statistics the engine keeps (struct sim_stats, node.h). */
 const struct sim_stats *sim_stats(const struct sim *s);
 
 /* ---- the node's view of the world ---- */

@@ -2,10 +2,11 @@
 #ifndef SIM_SIM_INT_H
 #define SIM_SIM_INT_H
 
-#include "sim/sim.h"
+#include "sim/node.h"
+#include "sim/trace.h"
 #include "sim/heap.h"
-#include "sim/net.h"
-#include "sim/disk.h"
+#include "sim/net_state.h"
+#include "sim/disk_state.h"
 
 enum ev_kind {
     EV_FREE = 0,
@@ -103,6 +104,10 @@ void *pool_get(struct sim *s, uint32_t len);
 void pool_put(struct sim *s, void *p, uint32_t len);
 
 /* Engine-internal parts. */
+/* Defaults: latency lognormal median 0.2 ms sigma 0.3 (a data-centre LAN), loss 0, 10 Gbit/s,
+ * connect timeout 3000 ms (Netty clients' usual connectTimeoutMillis), retransmit 200 ms (Linux's
+ * minimum RTO), TCP timeout 924.6 s (Linux's default 15 retries of an RTO that doubles up to 120 s). */
+void net_config_default(struct net_config *cfg);
 int net_init(struct net *n);
 void net_free(struct net *n);
 void net_on_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind);
@@ -110,6 +115,10 @@ void net_deliver(struct sim *s, struct sim_event *e, struct sim_node *dst);
 void net_conn_event(struct sim *s, struct sim_event *e, struct sim_node *dst);
 void net_on_syn(struct sim *s, void *ctx, uint64_t conn);
 void net_on_retx(struct sim *s, void *ctx, uint64_t arg);
+/* Defaults (an SSD with a page cache; assumptions, no measured source): append 5 us + 2000 MiB/s, fsync
+ * lognormal median 1 ms sigma 0.5 + 500 MiB/s of dirty data, cold read lognormal median 0.1 ms sigma 0.5
+ * + 500 MiB/s. */
+void disk_config_default(struct disk_config *cfg);
 void disk_on_crash(struct sim *s, struct node_int *n, enum sim_crash_kind kind);
 
 #endif

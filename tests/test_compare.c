@@ -18,10 +18,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "models/compare.h"
-#include "models/compare_int.h"
-#include "models/plot.h"
-#include "models/runner.h"
+#include "models/cmd/compare.h"
+#include "models/cmd/compare_int.h"
+#include "models/cmd/plot.h"
+#include "sim/lab/runner.h"
 
 #define CHILD_LIMIT_S 100
 

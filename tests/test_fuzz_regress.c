@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "models/scenario.h"
+#include "sim/lab/scenario.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

@@ -10,8 +10,8 @@
 
 #include <cJSON.h>
 
-#include "models/measure.h"
-#include "models/scenario.h"
+#include "models/report/measure.h"
+#include "sim/lab/scenario.h"
 #include "sim/hist.h"
 #include "sim/rng.h"
 

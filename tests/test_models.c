@@ -3,9 +3,9 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "models/commitlog.h"
-#include "models/redirect.h"
-#include "models/rmq.h"
+#include "models/store/commitlog.h"
+#include "models/broker/redirect.h"
+#include "models/remoting/protocol.h"
 
 #define GIB 1073741824ULL
 #define MEM_24G_40 ((uint64_t)(24 * GIB * 40 / 100))

@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "models/plot.h"
+#include "models/cmd/plot.h"
 
 #define CHILD_LIMIT_S 60
 

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "models/acct.h"
-#include "models/broker.h"
-#include "models/raft.h"
-#include "models/scenario.h"
-#include "models/world_int.h"
+#include "models/report/acct.h"
+#include "models/broker/broker.h"
+#include "models/dledger/raft.h"
+#include "sim/lab/scenario.h"
+#include "models/world/world.h"
 
 static char *world_json(int replicas, const char *extra)
 {

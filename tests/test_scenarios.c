@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "models/acct.h"
-#include "models/broker.h"
-#include "models/fields.h"
-#include "models/scenario.h"
-#include "models/world_int.h"
+#include "models/report/acct.h"
+#include "models/broker/broker.h"
+#include "sim/lab/fields.h"
+#include "sim/lab/scenario.h"
+#include "models/world/world.h"
 
 #define MS SIM_MS
 

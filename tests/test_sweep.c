@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "models/compare.h"
-#include "models/mexpr.h"
-#include "models/runner.h"
-#include "models/sweep.h"
+#include "models/cmd/compare.h"
+#include "sim/lab/mexpr.h"
+#include "sim/lab/runner.h"
+#include "models/cmd/sweep.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define CHILD_LIMIT_S 100

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "models/scenario.h"
+#include "sim/lab/scenario.h"
 #include "tests/fuzz/fuzz_common.h"
 
 static sim_time run_for;

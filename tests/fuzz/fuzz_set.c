@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/scenario.h"
+#include "sim/lab/scenario.h"
 #include "tests/fuzz/fuzz_common.h"
 
 #define MAX_SETS 8

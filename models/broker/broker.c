@@ -1,0 +1,675 @@
+/* broker: the request side of a classic RocketMQ broker (R44): SendMessageProcessor and CommitLog.putMessage
+ * with its flush and HA waits, PullMessageProcessor with long polling, ConsumerOffsetManager, the slave's
+ * SlaveSynchronize, registration with the NameServers, and the CommitLog's flush services. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/broker/broker.h"
+#include "models/broker/broker_int.h"
+#include "models/dledger/raft.h"
+#include "models/broker/redirect.h"
+#include "models/report/report.h"
+
+#define OFFSET_NONE UINT64_MAX
+#define PAGE 4096
+
+static const struct sim_node_ops broker_ops;
+
+static const char *role_name(enum rmq_role r)
+{
+    return r == RMQ_SYNC_MASTER ? "SYNC_MASTER" : r == RMQ_ASYNC_MASTER ? "ASYNC_MASTER" : "SLAVE";
+}
+
+static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
+
+/* ---- puts waiting for flush or slave ---- */
+
+static struct put_wait *wait_at(struct broker *b, uint32_t i)
+{
+    return &b->waits[(b->waits_head + i) % b->waits_cap];
+}
+
+static int wait_push(struct broker *b, const struct put_wait *w)
+{
+    if (b->waits_n == b->waits_cap) {
+        uint32_t cap = b->waits_cap ? b->waits_cap * 2 : 64;
+        struct put_wait *a = malloc((size_t)cap * sizeof *a);
+        if (!a)
+            return -1;
+        for (uint32_t i = 0; i < b->waits_n; i++)
+            a[i] = *wait_at(b, i);
+        free(b->waits);
+        b->waits = a;
+        b->waits_cap = cap;
+        b->waits_head = 0;
+    }
+    *wait_at(b, b->waits_n++) = *w;
+    return 0;
+}
+
+int broker_wait_push(struct broker *b, const struct put_wait *w) { return wait_push(b, w); }
+
+struct put_wait *broker_wait_head(struct broker *b) { return b->waits_n ? wait_at(b, 0) : NULL; }
+
+void broker_wait_pop(struct broker *b)
+{
+    b->waits_head = (b->waits_head + 1) % b->waits_cap;
+    b->waits_n--;
+}
+
+/* What consumers may read of queue q: everything in classic HA, the committed part on DLedger. */
+static uint64_t visible_qoff(const struct broker *b, int q)
+{
+    return b->raft ? b->committed_qoff[q] : cl_next_qoff(&b->cl, q);
+}
+
+static void start_fsync(struct broker *b)
+{
+    if (b->fsync_inflight || b->cl.max_offset <= b->flushed)
+        return;
+    b->fsync_inflight = 1;
+    b->fsync_target = b->cl.max_offset;
+    node_disk_fsync(b->n, FILE_COMMITLOG, 0);
+}
+
+static void arm_group_commit(struct broker *b)
+{
+    if (!b->group_commit_armed && b->waits_n) {
+        b->group_commit_armed = 1;
+        node_timer(b->n, b->cfg.group_commit_interval, BT(BT_GROUP_COMMIT, 0));
+    }
+}
+
+/* GroupCommitService (flush) then GroupTransferService (slave): each stage waits syncFlushTimeout, and
+ * the status of the last stage to fail is what the producer gets (CommitLog.handleDiskFlush, handleHA). */
+static void process_waits(struct broker *b)
+{
+    sim_time now = node_now(b->n);
+    int need_flush = 0, classic = 0;
+    for (uint32_t i = 0; i < b->waits_n; i++) {
+        struct put_wait *w = wait_at(b, i);
+        if (w->ctx.conn == 0 || w->need_quorum)
+            continue;   /* answered already, or the DLedger member answers it */
+        classic = 1;
+        if (w->need_flush) {
+            if (b->flushed >= w->end || now >= w->deadline) {
+                if (b->flushed < w->end)
+                    w->status = RMQ_FLUSH_DISK_TIMEOUT;
+                w->need_flush = 0;
+                w->deadline = now + b->cfg.sync_flush_timeout;
+            } else {
+                need_flush = 1;
+            }
+        }
+        if (!w->need_flush && w->need_slave) {
+            if (b->push2slave >= w->end) {
+                w->need_slave = 0;
+            } else if (now >= w->deadline) {
+                w->status = RMQ_FLUSH_SLAVE_TIMEOUT;
+                w->need_slave = 0;
+            }
+        }
+        if (!w->need_flush && !w->need_slave) {
+            struct rmq_send_resp r = {w->offset};
+            rpc_reply(b->n, w->ctx, w->status, &r, sizeof r, 0);
+            w->ctx.conn = 0;
+        }
+    }
+    while (b->waits_n && wait_at(b, 0)->ctx.conn == 0) {
+        b->waits_head = (b->waits_head + 1) % b->waits_cap;
+        b->waits_n--;
+    }
+    if (need_flush)
+        start_fsync(b);
+    if (classic)
+        arm_group_commit(b);   /* the timeouts of the flush and slave waits still open */
+}
+
+void broker_acks_advanced(struct broker *b)
+{
+    if (b->waits_n)
+        process_waits(b);
+}
+
+/* ---- long polling ---- */
+
+static void handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend);
+
+static void held_remove(struct broker *b, int i) { b->held[i].in_use = 0; }
+
+/* Runs again every held pull that can be answered now: new messages in its queue, or its time is up. */
+static void held_check(struct broker *b, int queue, int timeouts)
+{
+    sim_time now = node_now(b->n);
+    for (int i = 0; i < b->nheld; i++) {
+        struct held_pull *h = &b->held[i];
+        if (!h->in_use || (queue >= 0 && h->req.queue != queue))
+            continue;
+        int news = visible_qoff(b, h->req.queue) > h->req.qoffset;
+        if (news || (timeouts && now >= h->deadline)) {
+            struct held_pull copy = *h;
+            held_remove(b, i);
+            handle_pull(b, copy.ctx, &copy.req, 0);
+        }
+    }
+    while (b->nheld && !b->held[b->nheld - 1].in_use)
+        b->nheld--;
+}
+
+static void hold(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, sim_time timeout)
+{
+    int i;
+    for (i = 0; i < b->nheld && b->held[i].in_use; i++)
+        ;
+    if (i == b->nheld) {
+        if (b->nheld == b->held_cap) {
+            int cap = b->held_cap ? b->held_cap * 2 : 16;
+            struct held_pull *a = realloc(b->held, (size_t)cap * sizeof *a);
+            if (!a)
+                return;
+            b->held = a;
+            b->held_cap = cap;
+        }
+        b->nheld++;
+    }
+    struct held_pull *h = &b->held[i];
+    h->ctx = ctx;
+    h->req = *req;
+    h->deadline = node_now(b->n) + timeout;
+    h->in_use = 1;
+}
+
+/* ---- requests ---- */
+
+void broker_wake_pulls(struct broker *b, int queue) { held_check(b, queue, 0); }
+
+static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req)
+{
+    struct rmq_world *w = b->base.w;
+    if (b->raft) {
+        dl_send(b, ctx, req);
+        return;
+    }
+    /* DefaultMessageStore.putMessage: a slave refuses writes (R44 l.311-318). */
+    if (b->role == RMQ_SLAVE) {
+        rpc_reply(b->n, ctx, RMQ_SERVICE_NOT_AVAILABLE, NULL, 0, 0);
+        return;
+    }
+    if (req->queue >= b->cfg.queues) {
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
+    uint32_t size = req->size + RMQ_MSG_OVERHEAD;
+    uint64_t offset = b->cl.max_offset;
+    uint64_t idx = cl_append(&b->cl, req->msg, size, req->queue, cl_next_qoff(&b->cl, req->queue));
+    if (idx == CL_NONE) {
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
+    /* The CommitLog is an mmap'ed file: the bytes are in the page cache as soon as they are copied. */
+    node_disk_write(b->n, FILE_COMMITLOG, size);
+    report_stored(w, req->msg, b->group, b->replica, 1);
+    /* ReputMessageService dispatches to the ConsumeQueue and, on a master, wakes held pulls. */
+    if (b->cfg.long_polling)
+        held_check(b, req->queue, 0);
+
+    struct put_wait pw = {
+        .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = RMQ_SUCCESS,
+        .deadline = node_now(b->n) + b->cfg.sync_flush_timeout,
+        .need_flush = b->cfg.flush == RMQ_SYNC_FLUSH, .need_slave = b->role == RMQ_SYNC_MASTER,
+    };
+    if (pw.need_slave && !ha_slave_ok(b)) {
+        /* CommitLog.handleHA: no slave in reach, so the put does not wait. */
+        pw.need_slave = 0;
+        pw.status = RMQ_SLAVE_NOT_AVAILABLE;
+    }
+    if (!pw.need_flush && !pw.need_slave) {
+        struct rmq_send_resp r = {offset};
+        rpc_reply(b->n, ctx, pw.status, &r, sizeof r, 0);
+        return;
+    }
+    if (wait_push(b, &pw) < 0) {
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
+    if (pw.need_flush)
+        start_fsync(b);          /* GroupCommitService is woken by the request */
+    if (pw.need_slave)
+        ha_wakeup(b);
+    arm_group_commit(b);
+}
+
+/* DefaultMessageStore.nextOffsetCorrection: a slave (offsetCheckInSlave false) keeps the consumer's offset. */
+static uint64_t correct(const struct broker *b, uint64_t old, uint64_t fixed)
+{
+    return b->role == RMQ_SLAVE ? old : fixed;
+}
+
+static void handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend)
+{
+    struct rmq_pull_resp r;
+    memset(&r, 0, sizeof r);
+    int q = req->queue;
+    if (q >= RMQ_MAX_QUEUES) {
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
+    struct redirect_in in = {
+        .is_slave = b->role == RMQ_SLAVE, .slave_read_enable = b->cfg.slave_read_enable,
+        .which_broker_slowly = b->cfg.which_broker_slowly, .group_broker_id = 0,
+        .max_offset_py = b->raft ? b->committed_py : b->cl.max_offset, .memory = b->memory,
+    };
+    uint64_t minq = cl_min_qoff(&b->cl, q), maxq = visible_qoff(b, q), bytes = 0;
+    int cold = 0;
+    r.min_qoffset = minq;
+    r.max_qoffset = maxq;
+    /* DefaultMessageStore.getMessage (R44 l.520-600). */
+    if (maxq == 0) {
+        in.status = GET_NO_MESSAGE_IN_QUEUE;
+        r.next_qoffset = correct(b, req->qoffset, 0);
+    } else if (req->qoffset < minq) {
+        in.status = GET_OFFSET_TOO_SMALL;
+        r.next_qoffset = correct(b, req->qoffset, minq);
+    } else if (req->qoffset == maxq) {
+        in.status = GET_OFFSET_OVERFLOW_ONE;
+        r.next_qoffset = req->qoffset;
+    } else if (req->qoffset > maxq) {
+        in.status = GET_OFFSET_OVERFLOW_BADLY;
+        r.next_qoffset = correct(b, req->qoffset, minq == 0 ? minq : maxq);
+    } else {
+        in.status = GET_FOUND;
+        int max = (int)(req->max_msgs < RMQ_PULL_MAX ? req->max_msgs : RMQ_PULL_MAX);
+        for (uint64_t qo = req->qoffset; qo < maxq && r.n < max; qo++) {
+            const struct cl_entry *e = cl_at(&b->cl, cl_qentry(&b->cl, q, qo));
+            if (!e)
+                break;
+            in.max_phy_offset_pulling = e->offset;
+            int in_disk = in.max_offset_py - e->offset > b->memory;
+            if (redirect_batch_full(e->size, max, bytes, r.n, in_disk))
+                break;
+            cold |= in_disk;
+            r.msg[r.n++] = e->msg;
+            bytes += e->size;
+        }
+        r.next_qoffset = req->qoffset + r.n;
+    }
+    r.suggest = (uint16_t)redirect_suggest(&in);
+    int code = redirect_response_code(&in, req->qoffset);
+
+    if (code == RMQ_PULL_NOT_FOUND && allow_suspend) {
+        /* Long polling: hold the request until a message arrives or the suspend time passes (or, with
+         * long polling off, shortPollingTimeMills). */
+        hold(b, ctx, req, b->cfg.long_polling ? req->suspend : b->cfg.short_polling);
+        return;
+    }
+    /* storeOffsetEnable = brokerAllowSuspend && hasCommitOffsetFlag && role != SLAVE. */
+    if (allow_suspend && req->has_commit && b->role != RMQ_SLAVE && req->queue < RMQ_MAX_QUEUES)
+        b->offsets[q] = req->commit_offset;
+    if (trace_on(trace_of(b), TRACE_FULL)) {
+        struct trace *tr = trace_of(b);
+        trace_begin(tr, node_now(b->n), b->n->name, "pull.serve");
+        trace_int(tr, "queue", q);
+        trace_uint(tr, "offset", req->qoffset);
+        trace_int(tr, "n", r.n);
+        trace_int(tr, "code", code);
+        trace_int(tr, "suggest", r.suggest);
+        trace_bool(tr, "cold", cold);
+        trace_end(tr);
+    }
+    (void)cold;   /* the read itself is a page-cache or disk read: its latency is the response's wire time */
+    rpc_reply(b->n, ctx, code, &r, (uint32_t)(offsetof(struct rmq_pull_resp, msg) + r.n * sizeof r.msg[0]), bytes);
+}
+
+static void handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len)
+{
+    struct rmq_offset_req req = {0};
+    if (len >= sizeof req)
+        memcpy(&req, body, sizeof req);
+    if (code != RMQ_GET_ALL_OFFSETS && req.queue >= RMQ_MAX_QUEUES) {
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
+    switch (code) {
+    case RMQ_QUERY_OFFSET: {
+        struct rmq_offset_resp r = {b->offsets[req.queue]};
+        rpc_reply(b->n, ctx, r.offset == OFFSET_NONE ? RMQ_QUERY_NOT_FOUND : RMQ_SUCCESS, &r, sizeof r, 0);
+        break;
+    }
+    case RMQ_COMMIT_OFFSET:
+        /* ConsumerOffsetManager.commitOffset: a slave stores it too (there is no slave -> master path). */
+        b->offsets[req.queue] = req.offset;
+        rpc_reply(b->n, ctx, RMQ_SUCCESS, NULL, 0, 0);
+        break;
+    case RMQ_GET_ALL_OFFSETS: {
+        struct rmq_all_offsets r;
+        r.n = RMQ_MAX_QUEUES;
+        memcpy(r.offset, b->offsets, sizeof r.offset);
+        rpc_reply(b->n, ctx, RMQ_SUCCESS, &r, sizeof r, 0);
+        break;
+    }
+    }
+}
+
+/* ---- registration and replies ---- */
+
+void broker_register_all(struct broker *b)
+{
+    struct rmq_world *w = b->base.w;
+    struct rmq_register_req req = {(uint16_t)b->group, (uint16_t)b->id};
+    for (int i = 0; i < w->nns; i++)
+        rpc_call(&b->rpc, w->ns[i], RMQ_REGISTER_BROKER, &req, sizeof req, 0, b->cfg.request_timeout, BR_REGISTER);
+}
+
+static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
+{
+    struct broker *b = n->model;
+    if (tag & BR_RAFT) {
+        if (b->raft)
+            raft_on_reply(b->raft, tag & ~BR_RAFT, status, body, len);
+        return;
+    }
+    if (status != RMQ_SUCCESS)
+        return;
+    if (tag == BR_REGISTER && len >= sizeof(struct rmq_register_resp)) {
+        struct rmq_register_resp r;
+        memcpy(&r, body, sizeof r);
+        /* BrokerController.doRegisterBrokerAll: a slave takes haServerAddr and masterAddr from the reply. */
+        if (b->role == RMQ_SLAVE)
+            ha_master_address(b, r.master);
+    } else if (tag == BR_OFFSET_SYNC && len >= sizeof(struct rmq_all_offsets)) {
+        struct rmq_all_offsets r;
+        memcpy(&r, body, sizeof r);
+        /* SlaveSynchronize.syncConsumerOffset: putAll of the master's table. */
+        for (int q = 0; q < RMQ_MAX_QUEUES && q < r.n; q++)
+            if (r.offset[q] != OFFSET_NONE)
+                b->offsets[q] = r.offset[q];
+    }
+}
+
+/* ---- node callbacks ---- */
+
+static void broker_start(struct sim_node *n)
+{
+    struct broker *b = n->model;
+    enum rmq_role before = b->role;
+    b->role = b->next_role;
+    b->id = b->next_id;
+    rpc_reset(&b->rpc);
+    b->waits_n = b->waits_head = 0;
+    b->group_commit_armed = 0;
+    b->nheld = 0;
+    b->fsync_inflight = 0;
+    b->last_thorough = node_now(n);
+    memcpy(b->offsets, b->saved, sizeof b->offsets);
+    if (trace_on(trace_of(b), TRACE_EVENTS)) {
+        struct trace *tr = trace_of(b);
+        trace_begin(tr, node_now(n), n->name, before != b->role ? "broker.role" : "broker.start");
+        trace_str(tr, "group", b->base.w->g[b->group].name);
+        trace_str(tr, "role", role_name(b->role));
+        trace_int(tr, "id", b->id);
+        trace_uint(tr, "max_offset", b->cl.max_offset);
+        trace_end(tr);
+    }
+    node_timer(n, b->cfg.register_initial, BT(BT_REGISTER, 0));
+    node_timer(n, b->cfg.hold_check, BT(BT_HOLD_CHECK, 0));
+    node_timer(n, b->cfg.offset_persist, BT(BT_OFFSET_PERSIST, 0));
+    if (b->raft) {
+        /* DLedger mode: no registration at start (only on a role change and periodically), DLedger's own
+         * 10 ms flush, metadata sync whenever the broker is a slave. */
+        node_timer(n, b->cfg.dledger_flush_interval, BT(BT_FLUSH, 0));
+        node_timer(n, b->cfg.dledger_sync_period, BT(BT_OFFSET_SYNC, 0));
+        dl_start(b);
+        return;
+    }
+    /* BrokerController.start: register at once, then every registerNameServerPeriod from 10 s. */
+    if (b->cfg.register_at_start)
+        broker_register_all(b);
+    if (b->cfg.flush == RMQ_ASYNC_FLUSH)
+        node_timer(n, b->cfg.flush_interval, BT(BT_FLUSH, 0));
+    if (b->role == RMQ_SLAVE)
+        node_timer(n, b->cfg.offset_sync_initial, BT(BT_OFFSET_SYNC, 0));
+    ha_start(b);
+}
+
+static void broker_timer(struct sim_node *n, uint64_t tag)
+{
+    struct broker *b = n->model;
+    if (rpc_on_timer(&b->rpc, tag))
+        return;
+    enum broker_timer kind = (enum broker_timer)(tag & 0xff);
+    switch (kind) {
+    case BT_REGISTER:
+        broker_register_all(b);
+        node_timer(n, b->cfg.register_period, tag);
+        break;
+    case BT_FLUSH: {
+        /* FlushRealTimeService: flush when 4 pages are dirty, or everything once per thorough interval. */
+        uint64_t dirty = b->cl.max_offset - b->flushed;
+        int thorough = node_now(n) - b->last_thorough >= b->cfg.flush_thorough;
+        if (b->raft) {
+            /* DLedgerMmapFileStore's flush service: whatever is dirty, every flushFileInterval. */
+            if (dirty > 0)
+                start_fsync(b);
+            node_timer(n, b->cfg.dledger_flush_interval, tag);
+            break;
+        }
+        if (dirty > 0 && (thorough || dirty >= (uint64_t)b->cfg.flush_least_pages * PAGE)) {
+            if (thorough)
+                b->last_thorough = node_now(n);
+            start_fsync(b);
+        }
+        node_timer(n, b->cfg.flush_interval, tag);
+        break;
+    }
+    case BT_GROUP_COMMIT:
+        b->group_commit_armed = 0;
+        process_waits(b);
+        break;
+    case BT_HOLD_CHECK:
+        held_check(b, -1, 1);
+        node_timer(n, b->cfg.hold_check, tag);
+        break;
+    case BT_OFFSET_PERSIST:
+        memcpy(b->saved, b->offsets, sizeof b->saved);
+        node_timer(n, b->cfg.offset_persist, tag);
+        break;
+    case BT_OFFSET_SYNC:
+        if (b->role == RMQ_SLAVE && b->master != SIM_NODE_NONE)
+            rpc_call(&b->rpc, b->master, RMQ_GET_ALL_OFFSETS, NULL, 0, 0, b->cfg.request_timeout, BR_OFFSET_SYNC);
+        node_timer(n, b->raft ? b->cfg.dledger_sync_period : b->cfg.offset_sync_period, tag);
+        break;
+    case BT_HA_MASTER:
+    case BT_HA_CLIENT:
+        ha_on_timer(b, kind);
+        break;
+    case BT_RAFT:
+        raft_on_timer(b->raft, tag >> 8);
+        break;
+    case BT_ROLE_CHECK:
+        dl_role_check(b);
+        break;
+    }
+}
+
+static void broker_message(struct sim_node *n, const struct sim_msg *m)
+{
+    struct broker *b = n->model;
+    struct rpc_hdr h;
+    const void *body;
+    uint32_t len;
+    if (rpc_on_message(&b->rpc, m) || ha_on_message(b, m) || rpc_parse(m, &h, &body, &len) < 0)
+        return;
+    struct rpc_ctx ctx = rpc_ctx_of(m);
+    switch (h.code) {
+    case RMQ_SEND: {
+        struct rmq_send_req req;
+        if (len < sizeof req)
+            return;
+        memcpy(&req, body, sizeof req);
+        handle_send(b, ctx, &req);
+        break;
+    }
+    case RMQ_PULL: {
+        struct rmq_pull_req req;
+        if (len < sizeof req)
+            return;
+        memcpy(&req, body, sizeof req);
+        handle_pull(b, ctx, &req, 1);
+        break;
+    }
+    case RMQ_QUERY_OFFSET:
+    case RMQ_COMMIT_OFFSET:
+    case RMQ_GET_ALL_OFFSETS:
+        handle_offsets(b, ctx, (uint16_t)h.code, body, len);
+        break;
+    case RMQ_PROBE:
+        rpc_reply(n, ctx, RMQ_SUCCESS, NULL, 0, 0);
+        break;
+    case RAFT_VOTE:
+    case RAFT_HEARTBEAT:
+    case RAFT_PUSH:
+        if (b->raft)
+            raft_on_request(b->raft, (uint16_t)h.code, ctx, body, len);
+        break;
+    default:
+        rpc_reply(n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        break;
+    }
+}
+
+static void broker_conn(struct sim_node *n, sim_conn c, enum sim_conn_ev ev, sim_node_id peer, uint64_t tag)
+{
+    struct broker *b = n->model;
+    (void)peer;
+    (void)tag;
+    if (!rpc_on_conn(&b->rpc, c, ev))
+        ha_on_conn(b, c, ev);
+}
+
+static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, uint64_t tag)
+{
+    struct broker *b = n->model;
+    (void)tag;
+    if (file == FILE_META && op == SIM_DISK_FSYNC && b->raft) {
+        dl_meta_synced(b);
+        return;
+    }
+    if (file != FILE_COMMITLOG || op != SIM_DISK_FSYNC)
+        return;
+    b->fsync_inflight = 0;
+    if (b->fsync_target > b->flushed)
+        b->flushed = b->fsync_target;
+    if (b->waits_n)
+        process_waits(b);
+}
+
+static void unstore(void *ctx, uint32_t msg)
+{
+    struct broker *b = ctx;
+    report_stored(b->base.w, msg, b->group, b->replica, 0);
+}
+
+static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
+{
+    struct broker *b = n->model;
+    if (b->role != RMQ_SLAVE)   /* the failover timeline starts at the first master crash */
+        report_master_crash(b->base.w, b->group, kind == SIM_CRASH_HOST, b->raft ? (int64_t)b->raft->term : -1);
+    /* What survives: the page cache after a process crash, only fsynced bytes after a host crash.
+     * Recovery drops the partial message at the end (CommitLog.recoverAbnormally). */
+    uint64_t kept = kind == SIM_CRASH_HOST ? sim_disk_durable(n, FILE_COMMITLOG) : sim_disk_written(n, FILE_COMMITLOG);
+    cl_truncate(&b->cl, b->disk_base + kept, unstore, b);
+    node_disk_truncate(n, FILE_COMMITLOG, b->cl.max_offset - b->disk_base);
+    if (b->flushed > b->cl.max_offset)
+        b->flushed = b->cl.max_offset;
+    if (kind == SIM_CRASH_HOST)
+        b->flushed = b->cl.max_offset;
+    if (b->raft)
+        dl_crash(b, kind);
+    b->nhac = 0;
+    b->ha_conn = 0;
+    b->ha_connecting = 0;
+    b->ha_timer_armed = 0;
+}
+
+static const struct sim_node_ops broker_ops = {
+    .start = broker_start,
+    .on_message = broker_message,
+    .on_timer = broker_timer,
+    .on_disk_done = broker_disk_done,
+    .on_conn = broker_conn,
+    .on_crash = broker_crash,
+};
+
+/* ---- public ---- */
+
+struct broker *broker_create(struct rmq_world *w, const char *name, int group, int replica, int broker_id,
+                             const struct broker_cfg *cfg)
+{
+    struct broker *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->base.w = w;
+    b->base.kind = RMQ_BROKER;
+    b->group = group;
+    b->replica = replica;
+    b->cfg = *cfg;
+    b->next_id = b->id = broker_id;
+    b->next_role = b->role = broker_id == 0 ? cfg->role : RMQ_SLAVE;
+    b->memory = (uint64_t)((double)cfg->host_memory * cfg->in_memory_ratio / 100.0);
+    b->master = SIM_NODE_NONE;
+    cl_init(&b->cl);
+    for (int q = 0; q < RMQ_MAX_QUEUES; q++)
+        b->offsets[q] = b->saved[q] = OFFSET_NONE;
+    sim_node_id id = sim_node_add(w->sim, name, &broker_ops, b);
+    if (id == SIM_NODE_NONE) {
+        free(b);
+        return NULL;
+    }
+    b->n = sim_node(w->sim, id);
+    rpc_init(&b->rpc, b->n, on_reply);
+    if (cfg->dledger && dl_init(b) < 0) {
+        rpc_free(&b->rpc);
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void broker_free(struct broker *b)
+{
+    if (!b)
+        return;
+    dl_free(b);
+    cl_free(&b->cl);
+    rpc_free(&b->rpc);
+    free(b->waits);
+    free(b->held);
+    free(b->hac);
+    free(b);
+}
+
+sim_node_id broker_node(const struct broker *b) { return b->n->id; }
+const struct raft *broker_raft(const struct broker *b) { return b->raft; }
+int broker_id(const struct broker *b) { return b->id; }
+enum rmq_role broker_role(const struct broker *b) { return b->role; }
+const struct commitlog *broker_log(const struct broker *b) { return &b->cl; }
+uint64_t broker_offset(const struct broker *b, int q) { return b->offsets[q]; }
+uint64_t broker_saved_offset(const struct broker *b, int q) { return b->saved[q]; }
+uint64_t broker_flushed(const struct broker *b) { return b->flushed; }
+
+void broker_reconfigure(struct broker *b, enum rmq_role role, int id)
+{
+    b->next_role = role;
+    b->next_id = id;
+}
+
+void broker_trim(struct broker *b, uint64_t phy) { cl_trim(&b->cl, phy); }
+
+void broker_stored(struct broker *b, const struct cl_entry *e)
+{
+    node_disk_write(b->n, FILE_COMMITLOG, e->size);
+    report_stored(b->base.w, e->msg, b->group, b->replica, 1);
+    if (b->cfg.long_polling && b->role != RMQ_SLAVE)
+        held_check(b, e->queue, 0);
+}

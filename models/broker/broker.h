@@ -1,0 +1,40 @@
+/* broker: a RocketMQ broker of the classic (pre-DLedger) kind: CommitLog, flush, put and pull handling,
+ * consumer offsets, registration with the NameServers, and HA replication as master or slave. */
+#ifndef MODELS_BROKER_H
+#define MODELS_BROKER_H
+
+#include <stdint.h>
+
+#include "models/store/commitlog.h"
+#include "models/world/cluster.h"
+
+struct broker;
+
+/* Adds a broker node named `name` for replica `replica` of group `group`, with brokerId `broker_id`
+ * (0 for a master, >= 1 for a slave) and the group's configuration (role taken from broker_id: a master
+ * uses cfg->role, a slave SLAVE). NULL when out of memory. */
+struct broker *broker_create(struct rmq_world *w, const char *name, int group, int replica, int broker_id,
+                             const struct broker_cfg *cfg);
+void broker_free(struct broker *b);
+
+sim_node_id broker_node(const struct broker *b);
+int broker_id(const struct broker *b);
+enum rmq_role broker_role(const struct broker *b);
+const struct commitlog *broker_log(const struct broker *b);
+/* The consumer offset this broker holds for queue q (UINT64_MAX: none), live and as last persisted. */
+uint64_t broker_offset(const struct broker *b, int q);
+uint64_t broker_saved_offset(const struct broker *b, int q);
+/* Bytes of the CommitLog made durable by fsync. */
+uint64_t broker_flushed(const struct broker *b);
+
+/* The broker's DLedger member, or NULL in classic HA. */
+const struct raft *broker_raft(const struct broker *b);
+
+/* What an operator does to broker.conf: takes effect at the next start. */
+void broker_reconfigure(struct broker *b, enum rmq_role role, int broker_id);
+
+/* Drops CommitLog entries from memory that end at or before phy (see cl_trim); the world decides when
+ * nothing can ask for them any more. */
+void broker_trim(struct broker *b, uint64_t phy);
+
+#endif

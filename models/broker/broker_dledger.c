@@ -1,0 +1,300 @@
+/* broker_dledger: a broker whose CommitLog is a DLedger log (RocketMQ 4.5+, enableDLegerCommitLog).
+ * DLedgerCommitLog.putMessage appends through the leader and answers when the entry is committed;
+ * consumers see committed entries only; DLedgerRoleChangeHandler turns a new leader into the master once
+ * it has applied everything committed, and every other member into a slave. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/broker/broker.h"
+#include "models/broker/broker_int.h"
+#include "models/dledger/raft.h"
+#include "models/dledger/raft_check.h"
+#include "models/report/report.h"
+
+static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
+static struct rmq_group *group_of(struct broker *b) { return &b->base.w->g[b->group]; }
+
+static const char *raft_role_name(enum raft_role r)
+{
+    return r == RAFT_LEADER ? "leader" : r == RAFT_FOLLOWER ? "follower" : "candidate";
+}
+
+/* ---- the member's I/O ---- */
+
+static void io_call(void *host, int peer, uint16_t code, const void *body, uint32_t len, uint64_t extra_wire,
+                    sim_time timeout, uint64_t tag)
+{
+    struct broker *b = host;
+    rpc_call(&b->rpc, group_of(b)->node[peer], code, body, len, extra_wire, timeout, BR_RAFT | tag);
+}
+
+static void io_reply(void *host, struct rpc_ctx ctx, int status, const void *body, uint32_t len)
+{
+    struct broker *b = host;
+    rpc_reply(b->n, ctx, status, body, len, 0);
+}
+
+static void io_timer(void *host, sim_time delay, uint64_t tag)
+{
+    struct broker *b = host;
+    node_timer(b->n, delay, BT(BT_RAFT, tag));
+}
+
+/* MemberState.persistState: the term and vote file, written and fsynced. */
+static void io_persist(void *host)
+{
+    struct broker *b = host;
+    b->meta_term = b->raft->term;
+    b->meta_vote = b->raft->voted_for;
+    node_disk_append(b->n, FILE_META, 64, 0);
+    if (!b->meta_fsync) {
+        b->meta_fsync = 1;
+        node_disk_fsync(b->n, FILE_META, 0);
+    }
+}
+
+void dl_meta_synced(struct broker *b)
+{
+    b->meta_fsync = 0;
+    b->meta_durable_term = b->meta_term;
+    b->meta_durable_vote = b->meta_vote;
+    if (b->meta_durable_term != b->raft->term || b->meta_durable_vote != b->raft->voted_for) {
+        io_persist(b);   /* changed again while the fsync ran */
+        return;
+    }
+    raft_persisted(b->raft);
+}
+
+static void change_to_slave(struct broker *b)
+{
+    enum rmq_role before = b->role;
+    b->role = RMQ_SLAVE;
+    b->id = b->replica + 1;   /* DLedgerCommitLog.getId(): selfId "n<i>" -> i + 1 */
+    if (before != RMQ_SLAVE && trace_on(trace_of(b), TRACE_EVENTS)) {
+        trace_begin(trace_of(b), node_now(b->n), b->n->name, "broker.role");
+        trace_str(trace_of(b), "group", group_of(b)->name);
+        trace_str(trace_of(b), "role", "SLAVE");
+        trace_int(trace_of(b), "id", b->id);
+        trace_end(trace_of(b));
+    }
+    if (before != RMQ_SLAVE)
+        broker_register_all(b);
+}
+
+static void change_to_master(struct broker *b)
+{
+    struct rmq_group *g = group_of(b);
+    b->role = RMQ_SYNC_MASTER;   /* DLedgerRoleChangeHandler: changeToMaster(SYNC_MASTER) */
+    b->id = 0;
+    if (trace_on(trace_of(b), TRACE_EVENTS)) {
+        trace_begin(trace_of(b), node_now(b->n), b->n->name, "broker.role");
+        trace_str(trace_of(b), "group", g->name);
+        trace_str(trace_of(b), "role", "SYNC_MASTER");
+        trace_int(trace_of(b), "id", 0);
+        trace_int(trace_of(b), "term", b->raft->term);
+        trace_end(trace_of(b));
+    }
+    report_promoted(b->base.w, b->group, b->n->id);
+    broker_register_all(b);
+}
+
+/* The new leader becomes master once its log is all committed (and dispatched), checked every 100 ms. */
+void dl_role_check(struct broker *b)
+{
+    b->role_check_armed = 0;
+    if (b->raft->role != RAFT_LEADER || b->role != RMQ_SLAVE)
+        return;
+    if (raft_end(b->raft) == -1 || raft_end(b->raft) == b->committed) {
+        change_to_master(b);
+        return;
+    }
+    b->role_check_armed = 1;
+    node_timer(b->n, b->cfg.role_check_interval, BT(BT_ROLE_CHECK, 0));
+}
+
+static void io_role_changed(void *host, enum raft_role role, uint64_t term, int leader)
+{
+    struct broker *b = host;
+    struct rmq_group *g = group_of(b);
+    (void)leader;
+    if (trace_on(trace_of(b), TRACE_EVENTS)) {
+        trace_begin(trace_of(b), node_now(b->n), b->n->name, "raft.role");
+        trace_str(trace_of(b), "group", g->name);
+        trace_uint(trace_of(b), "term", term);
+        trace_str(trace_of(b), "role", raft_role_name(role));
+        trace_end(trace_of(b));
+    }
+    if (role == RAFT_CANDIDATE)
+        report_detected(b->base.w, b->group);   /* a member noticed the leader is gone */
+    if (role == RAFT_LEADER) {
+        report_elected(b->base.w, b->group, (int64_t)term);
+        if (b->check)
+            raft_check_leader(b->check, b->replica, &b->cl, (int64_t)term);
+        if (!b->role_check_armed)
+            dl_role_check(b);
+    } else if (b->role != RMQ_SLAVE) {
+        change_to_slave(b);
+    }
+}
+
+static void io_voted(void *host, int64_t term, int candidate, int granted)
+{
+    struct broker *b = host;
+    if (!trace_on(trace_of(b), TRACE_EVENTS))
+        return;
+    trace_begin(trace_of(b), node_now(b->n), b->n->name, "raft.vote");
+    trace_str(trace_of(b), "group", group_of(b)->name);
+    trace_int(trace_of(b), "term", term);
+    trace_str(trace_of(b), "candidate", sim_node(b->n->sim, group_of(b)->node[candidate])->name);
+    trace_bool(trace_of(b), "granted", granted);
+    trace_end(trace_of(b));
+}
+
+/* Entries up to index are committed: dispatch them to the ConsumeQueues consumers read. */
+static void io_committed(void *host, int64_t index)
+{
+    struct broker *b = host;
+    int64_t from = b->committed + 1;
+    if (index <= b->committed)
+        return;
+    for (int64_t i = from < (int64_t)b->cl.first ? (int64_t)b->cl.first : from; i <= index; i++) {
+        const struct cl_entry *e = cl_at(&b->cl, (uint64_t)i);
+        if (!e)
+            break;
+        b->committed_qoff[e->queue] = e->qoff + 1;
+        b->committed_py = e->offset + e->size;
+        if (b->role != RMQ_SLAVE && b->cfg.long_polling)
+            broker_wake_pulls(b, e->queue);
+    }
+    b->committed = index;
+    if (b->check)
+        raft_check_commit(b->check, &b->cl, from, index);
+    /* The leader's commits are events (they decide); a follower's learning of them is detail. */
+    if (trace_on(trace_of(b), b->raft->role == RAFT_LEADER ? TRACE_EVENTS : TRACE_FULL)) {
+        trace_begin(trace_of(b), node_now(b->n), b->n->name, "raft.commit");
+        trace_str(trace_of(b), "group", group_of(b)->name);
+        trace_int(trace_of(b), "term", b->raft->term);
+        trace_int(trace_of(b), "index", index);
+        trace_end(trace_of(b));
+    }
+    if (b->raft->role == RAFT_LEADER && b->role == RMQ_SLAVE && !b->role_check_armed)
+        dl_role_check(b);
+}
+
+static void io_appended(void *host, const struct cl_entry *e)
+{
+    struct broker *b = host;
+    node_disk_write(b->n, FILE_COMMITLOG, e->size);
+    report_stored(b->base.w, e->msg, b->group, b->replica, 1);
+    if (b->check)
+        raft_check_append(b->check, b->replica, &b->cl, cl_end(&b->cl) - 1);
+}
+
+static void io_truncated(void *host, int64_t from)
+{
+    struct broker *b = host;
+    if (b->check)
+        raft_check_truncate(b->check, b->replica, &b->cl, b->raft->role == RAFT_LEADER, b->raft->term, (uint64_t)from);
+    for (uint64_t i = (uint64_t)from; i < cl_end(&b->cl); i++) {
+        const struct cl_entry *e = cl_at(&b->cl, i);
+        if (e)
+            report_stored(b->base.w, e->msg, b->group, b->replica, 0);
+    }
+    const struct cl_entry *e = cl_at(&b->cl, (uint64_t)from);
+    if (e)
+        node_disk_truncate(b->n, FILE_COMMITLOG, e->offset - b->disk_base);
+}
+
+/* DLedgerCommitLog's status mapping: SUCCESS -> PUT_OK; a quorum-ack timeout or a full pending map ->
+ * OS_PAGECACHE_BUSY ("do not return flush_slave_timeout to the client"), which SendMessageProcessor
+ * answers with SYSTEM_ERROR; not leader -> SERVICE_NOT_AVAILABLE. */
+static void io_append_done(void *host, uint64_t tag, int status)
+{
+    struct broker *b = host;
+    struct put_wait *w = broker_wait_head(b);
+    (void)tag;
+    if (!w)
+        return;
+    struct rmq_send_resp r = {w->offset};
+    int code = status == RMQ_SUCCESS ? RMQ_SUCCESS : status == RMQ_SERVICE_NOT_AVAILABLE ? RMQ_SERVICE_NOT_AVAILABLE
+                                                                                       : RMQ_SYSTEM_ERROR;
+    rpc_reply(b->n, w->ctx, code, &r, sizeof r, 0);
+    broker_wait_pop(b);
+}
+
+/* ---- the broker's side ---- */
+
+int dl_init(struct broker *b)
+{
+    struct rmq_group *g = group_of(b);
+    b->raft = calloc(1, sizeof *b->raft);
+    if (!b->raft)
+        return -1;
+    struct raft_io io = {
+        .host = b, .node = b->n, .call = io_call, .reply = io_reply, .timer = io_timer, .persist = io_persist,
+        .role_changed = io_role_changed, .voted = io_voted, .committed = io_committed, .appended = io_appended,
+        .truncated = io_truncated, .append_done = io_append_done, .rng = node_rng(b->n, "election"),
+    };
+#ifdef MQSIM_PLANTED_BUG
+    b->cfg.raft.broken_vote_ignores_log = 1;   /* the test-only binary mqsim-planted */
+#endif
+    raft_init(b->raft, &b->cfg.raft, &io, &b->cl, b->replica, g->n);
+    b->meta_vote = b->meta_durable_vote = RAFT_NONE;
+    b->committed = -1;
+    b->check = g->check;
+    return 0;
+}
+
+void dl_free(struct broker *b)
+{
+    if (b->raft)
+        raft_free(b->raft);
+    free(b->raft);
+}
+
+void dl_start(struct broker *b)
+{
+    b->role = RMQ_SLAVE;
+    b->id = b->replica + 1;
+    b->committed = -1;
+    b->meta_fsync = 0;
+    b->role_check_armed = 0;
+    raft_restore(b->raft, b->meta_term, b->meta_vote);
+    raft_start(b->raft);
+}
+
+void dl_crash(struct broker *b, enum sim_crash_kind kind)
+{
+    /* Term and vote: what reached the disk survives a host crash; the page cache a process crash. */
+    if (kind == SIM_CRASH_HOST) {
+        b->meta_term = b->meta_durable_term;
+        b->meta_vote = b->meta_durable_vote;
+    }
+    for (int q = 0; q < RMQ_MAX_QUEUES; q++)
+        if (b->committed_qoff[q] > cl_next_qoff(&b->cl, q))
+            b->committed_qoff[q] = cl_next_qoff(&b->cl, q);
+    if (b->committed_py > b->cl.max_offset)
+        b->committed_py = b->cl.max_offset;
+}
+
+void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req)
+{
+    /* Before it is master (catching up) the broker is a slave and DefaultMessageStore refuses the put. */
+    if (b->role == RMQ_SLAVE || req->queue >= b->cfg.queues) {
+        rpc_reply(b->n, ctx, b->role == RMQ_SLAVE ? RMQ_SERVICE_NOT_AVAILABLE : RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
+    struct put_wait pw = {.ctx = ctx, .offset = b->cl.max_offset, .status = RMQ_SUCCESS, .need_quorum = 1};
+    if (broker_wait_push(b, &pw) < 0) {
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
+    int rc = raft_propose(b->raft, req->msg, req->size + RMQ_MSG_OVERHEAD, req->queue,
+                          cl_next_qoff(&b->cl, req->queue), 0);
+    if (rc != 0) {
+        /* Refused at once: take the wait back (it is the newest) and answer. */
+        b->waits_n--;
+        rpc_reply(b->n, ctx, rc == RMQ_SERVICE_NOT_AVAILABLE ? RMQ_SERVICE_NOT_AVAILABLE : RMQ_SYSTEM_ERROR, NULL, 0,
+                  0);
+    }
+}

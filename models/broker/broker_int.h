@@ -1,0 +1,138 @@
+/* broker_int: the broker's state, shared by its files (broker.c: puts, pulls, offsets, registration,
+ * flush; ha.c: replication). */
+#ifndef MODELS_BROKER_INT_H
+#define MODELS_BROKER_INT_H
+
+#include "models/store/commitlog.h"
+#include "models/world/cluster.h"
+#include "models/remoting/rpc.h"
+
+#define FILE_COMMITLOG 0
+#define FILE_META 1          /* DLedger's term and vote (MemberState's persisted file) */
+
+/* Timer tags: kind in the low byte, an argument above it. */
+enum broker_timer {
+    BT_REGISTER = 1, BT_FLUSH, BT_GROUP_COMMIT, BT_HOLD_CHECK, BT_OFFSET_PERSIST, BT_OFFSET_SYNC,
+    BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK
+};
+#define BT(kind, arg) ((uint64_t)(kind) | ((uint64_t)(arg) << 8))
+
+/* rpc tags of the broker's own requests. */
+enum broker_req { BR_REGISTER = 1, BR_OFFSET_SYNC };
+#define BR_RAFT (1ULL << 62)   /* rpc tags of the DLedger member carry this bit */
+
+/* A put waiting for its flush (SYNC_FLUSH) and then its slave (SYNC_MASTER). */
+struct put_wait {
+    struct rpc_ctx ctx;
+    uint64_t end;              /* the CommitLog offset just past the message */
+    uint64_t offset;
+    sim_time deadline;
+    int status;
+    uint8_t need_flush, need_slave;
+    uint8_t need_quorum;       /* DLedger: answered by the member when the entry commits, not here */
+};
+
+/* A pull held by long polling (PullRequestHoldService). */
+struct held_pull {
+    struct rpc_ctx ctx;
+    struct rmq_pull_req req;
+    sim_time deadline;
+    int in_use;
+};
+
+/* One slave's HA connection, master side (HAConnection). */
+struct ha_conn {
+    sim_conn conn;
+    uint64_t ack;              /* slaveAckOffset */
+    uint64_t next;             /* nextTransferFromWhere */
+    sim_time last_read, last_write;
+    int in_use;
+};
+
+struct broker {
+    struct rmq_node base;
+    struct sim_node *n;
+    struct rpc rpc;
+    int group, replica;
+    struct broker_cfg cfg;
+    int id;                    /* brokerId */
+    enum rmq_role role;
+    int next_id;               /* reconfigured values, applied at start */
+    enum rmq_role next_role;
+    uint64_t memory;           /* host memory * accessMessageInMemoryMaxRatio / 100 */
+
+    struct commitlog cl;
+    uint64_t disk_base;        /* the CommitLog offset that is byte 0 of its file */
+    uint64_t flushed;          /* CommitLog offset made durable */
+    int fsync_inflight;
+    uint64_t fsync_target;
+    sim_time last_thorough;
+
+    /* puts waiting (SYNC_FLUSH / SYNC_MASTER), oldest first */
+    struct put_wait *waits;
+    uint32_t waits_head, waits_n, waits_cap;
+    int group_commit_armed;
+
+    /* long polling */
+    struct held_pull *held;
+    int nheld, held_cap;
+
+    /* consumer offsets (ConsumerOffsetManager) of the one consumer group */
+    uint64_t offsets[RMQ_MAX_QUEUES];
+    uint64_t saved[RMQ_MAX_QUEUES];
+
+    /* HA, master side */
+    struct ha_conn *hac;
+    int nhac;
+    uint64_t push2slave;       /* push2SlaveMaxOffset: the highest ack of any slave */
+    int ha_timer_armed;
+    /* HA, slave side (HAClient) */
+    sim_node_id master;        /* haMasterAddress from the register reply */
+    sim_conn ha_conn;
+    int ha_connecting;
+    sim_time ha_last_read, ha_last_report, ha_retry_at;
+    uint64_t ha_reported;
+
+    /* DLedger (cfg.dledger): the member, and what consumers may see (committed entries only) */
+    struct raft *raft;
+    struct raft_check *check;
+    int64_t committed;                      /* committed index as this broker last applied it */
+    uint64_t committed_qoff[RMQ_MAX_QUEUES];
+    uint64_t committed_py;
+    int64_t meta_term, meta_durable_term;   /* term and vote written, and made durable */
+    int meta_vote, meta_durable_vote;
+    int meta_fsync;                         /* an fsync of the meta file is in flight */
+    int role_check_armed;
+};
+
+/* broker_dledger.c */
+int dl_init(struct broker *b);
+void dl_free(struct broker *b);
+void dl_start(struct broker *b);
+void dl_crash(struct broker *b, enum sim_crash_kind kind);
+void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req);
+void dl_meta_synced(struct broker *b);
+void dl_role_check(struct broker *b);
+/* broker.c, for broker_dledger.c */
+void broker_register_all(struct broker *b);
+void broker_wake_pulls(struct broker *b, int queue);
+int broker_wait_push(struct broker *b, const struct put_wait *w);
+struct put_wait *broker_wait_head(struct broker *b);
+void broker_wait_pop(struct broker *b);
+
+/* ha.c */
+void ha_start(struct broker *b);
+void ha_on_timer(struct broker *b, enum broker_timer kind);
+int ha_on_message(struct broker *b, const struct sim_msg *m);
+int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev);
+/* The master stored new data: SYNC_MASTER wakes its writers at once (CommitLog.handleHA: wakeupAll). */
+void ha_wakeup(struct broker *b);
+/* isSlaveOK: a slave is connected and the master is less than haSlaveFallbehindMax ahead of it. */
+int ha_slave_ok(const struct broker *b);
+void ha_master_address(struct broker *b, sim_node_id master);
+
+/* broker.c, for ha.c */
+void broker_acks_advanced(struct broker *b);
+void broker_stored(struct broker *b, const struct cl_entry *e);
+
+#endif

@@ -1,0 +1,341 @@
+/* ha: classic master/slave replication (R44 HAService, HAConnection, HAClient). The slave opens the
+ * connection and reports its max offset; the master streams its CommitLog from there in batches, waits up
+ * to 100 ms when there is nothing new, heartbeats after 5 s of silence; either side drops a link that has
+ * been silent for 20 s, and the slave reconnects. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/broker/broker.h"
+#include "models/broker/broker_int.h"
+
+#define FRAME_HEADER 12   /* 8-byte phyOffset + 4-byte size */
+
+static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
+
+static void trace_ha(struct broker *b, const char *ev, sim_node_id peer, uint64_t offset)
+{
+    struct trace *tr = trace_of(b);
+    if (!trace_on(tr, TRACE_EVENTS))
+        return;
+    trace_begin(tr, node_now(b->n), b->n->name, ev);
+    trace_str(tr, "peer", peer == SIM_NODE_NONE ? NULL : sim_node(b->n->sim, peer)->name);
+    trace_uint(tr, "offset", offset);
+    trace_end(tr);
+}
+
+/* ---- master side ---- */
+
+static struct ha_conn *hac_find(struct broker *b, sim_conn c)
+{
+    for (int i = 0; i < b->nhac; i++)
+        if (b->hac[i].in_use && b->hac[i].conn == c)
+            return &b->hac[i];
+    return NULL;
+}
+
+static struct ha_conn *hac_add(struct broker *b, sim_conn c)
+{
+    int i;
+    for (i = 0; i < b->nhac && b->hac[i].in_use; i++)
+        ;
+    if (i == b->nhac) {
+        struct ha_conn *a = realloc(b->hac, (size_t)(b->nhac + 1) * sizeof *a);
+        if (!a)
+            return NULL;
+        b->hac = a;
+        b->nhac++;
+    }
+    struct ha_conn *h = &b->hac[i];
+    memset(h, 0, sizeof *h);
+    h->conn = c;
+    h->in_use = 1;
+    return h;
+}
+
+static void hac_drop(struct broker *b, struct ha_conn *h, const char *why)
+{
+    sim_node_id peer = node_conn_peer(b->n, h->conn);
+    node_conn_close(b->n, h->conn);
+    h->in_use = 0;
+    trace_ha(b, why, peer, h->ack);
+}
+
+int ha_slave_ok(const struct broker *b)
+{
+    int connected = 0;
+    for (int i = 0; i < b->nhac; i++)
+        connected |= b->hac[i].in_use;
+    return connected && b->cl.max_offset - b->push2slave < b->cfg.ha_fallbehind_max;
+}
+
+/* WriteSocketService: send from nextTransferFromWhere while there is data and room on the socket. */
+static void push(struct broker *b, struct ha_conn *h)
+{
+    unsigned char buf[sizeof(struct rmq_ha_data) + RMQ_HA_BATCH_MAX * sizeof(struct rmq_ha_entry)];
+    struct rmq_ha_data *d = (struct rmq_ha_data *)buf;
+    sim_time now = node_now(b->n);
+    while (h->in_use && h->next < b->cl.max_offset && h->next - h->ack < b->cfg.ha_window) {
+        uint64_t i = cl_find(&b->cl, h->next);
+        const struct cl_entry *e = cl_at(&b->cl, i);
+        if (!e)
+            break;
+        if (e->offset != h->next)
+            h->next = e->offset;   /* a slave starting mid-file begins at the next whole message */
+        uint64_t bytes = 0;
+        d->phy_offset = h->next;
+        d->n = 0;
+        for (; e && d->n < RMQ_HA_BATCH_MAX && (d->n == 0 || bytes + e->size <= b->cfg.ha_batch);
+             e = cl_at(&b->cl, ++i)) {
+            struct rmq_ha_entry *x = &d->e[d->n++];
+            x->qoff = e->qoff;
+            x->msg = e->msg;
+            x->size = e->size;
+            x->queue = e->queue;
+            bytes += e->size;
+        }
+        node_conn_send(b->n, h->conn, RMQ_HA_DATA, d,
+                       (uint32_t)(sizeof *d + d->n * sizeof d->e[0]), FRAME_HEADER + bytes);
+        h->next += bytes;
+        h->last_write = now;
+        if (trace_on(trace_of(b), TRACE_FULL))
+            trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
+    }
+}
+
+static void arm_master_timer(struct broker *b)
+{
+    if (!b->ha_timer_armed) {
+        b->ha_timer_armed = 1;
+        node_timer(b->n, b->cfg.ha_idle_wait, BT(BT_HA_MASTER, 0));
+    }
+}
+
+/* The writer's 100 ms wait, and both sides' housekeeping, in one tick. */
+static void master_tick(struct broker *b)
+{
+    sim_time now = node_now(b->n);
+    int live = 0;
+    for (int i = 0; i < b->nhac; i++) {
+        struct ha_conn *h = &b->hac[i];
+        if (!h->in_use)
+            continue;
+        if (!node_conn_open(b->n, h->conn)) {
+            h->in_use = 0;
+            continue;
+        }
+        if (now - h->last_read > b->cfg.ha_housekeeping) {
+            /* ReadSocketService: "ha housekeeping" after 20 s without a report. */
+            hac_drop(b, h, "ha.disconnect");
+            continue;
+        }
+        push(b, h);
+        if (now - h->last_write > b->cfg.ha_heartbeat) {
+            struct rmq_ha_data hb = {.phy_offset = h->next, .n = 0};
+            node_conn_send(b->n, h->conn, RMQ_HA_DATA, &hb, sizeof hb, FRAME_HEADER);
+            h->last_write = now;
+        }
+        live = 1;
+    }
+    if (live)
+        arm_master_timer(b);
+}
+
+void ha_wakeup(struct broker *b)
+{
+    for (int i = 0; i < b->nhac; i++)
+        if (b->hac[i].in_use)
+            push(b, &b->hac[i]);
+}
+
+static void master_on_report(struct broker *b, sim_conn c, uint64_t offset)
+{
+    struct ha_conn *h = hac_find(b, c);
+    if (!h) {
+        if (b->role == RMQ_SLAVE) {
+            node_conn_close(b->n, c);
+            return;
+        }
+        h = hac_add(b, c);
+        if (!h)
+            return;
+        /* The first report sets where the transfer starts: from the slave's offset, or, for an empty
+         * slave, from the start of the master's last CommitLog file (WriteSocketService). */
+        if (offset == 0) {
+            uint64_t max = b->cl.max_offset;
+            h->next = max - max % b->cfg.commitlog_file;
+        } else {
+            h->next = offset;
+        }
+        h->last_write = node_now(b->n);
+        trace_ha(b, "ha.accept", node_conn_peer(b->n, c), offset);
+    }
+    h->ack = offset;
+    h->last_read = node_now(b->n);
+    /* notifyTransferSome: push2SlaveMaxOffset only ever rises, and is the max over all slaves. */
+    if (offset > b->push2slave)
+        b->push2slave = offset;
+    broker_acks_advanced(b);
+    push(b, h);
+    arm_master_timer(b);
+}
+
+/* ---- slave side (HAClient) ---- */
+
+static void client_close(struct broker *b, const char *why)
+{
+    if (b->ha_conn)
+        node_conn_close(b->n, b->ha_conn);
+    if (b->ha_conn || b->ha_connecting)
+        trace_ha(b, why, b->master, b->cl.max_offset);
+    b->ha_conn = 0;
+    b->ha_connecting = 0;
+}
+
+static void report(struct broker *b)
+{
+    struct rmq_ha_report r = {b->cl.max_offset};
+    node_conn_send(b->n, b->ha_conn, RMQ_HA_REPORT, &r, sizeof r, 8);
+    b->ha_reported = r.max_offset;
+    b->ha_last_report = node_now(b->n);
+}
+
+/* One round of HAClient.run: connect if needed, heartbeat, housekeeping. select(1000) paces it. */
+static void client_tick(struct broker *b)
+{
+    sim_time now = node_now(b->n);
+    if (b->role != RMQ_SLAVE)
+        return;
+    node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
+    if (!b->ha_conn && !b->ha_connecting) {
+        if (b->master == SIM_NODE_NONE || now < b->ha_retry_at)
+            return;
+        b->ha_conn = node_connect(b->n, b->master, 0);
+        b->ha_connecting = b->ha_conn != 0;
+        return;
+    }
+    if (b->ha_connecting)
+        return;
+    if (now - b->ha_last_report > b->cfg.ha_heartbeat)
+        report(b);
+    if (now - b->ha_last_read > b->cfg.ha_housekeeping) {
+        /* "HAClient, housekeeping, found this connection expired" */
+        client_close(b, "ha.disconnect");
+    }
+}
+
+static void client_on_data(struct broker *b, const struct sim_msg *m)
+{
+    const struct rmq_ha_data *d = m->data;
+    if (m->len < sizeof *d || m->len < sizeof *d + d->n * sizeof d->e[0])
+        return;
+    b->ha_last_read = node_now(b->n);
+    /* dispatchReadRequest: the master's offset must be where this slave's log ends, unless the slave
+     * is empty and takes whatever the master starts with. */
+    if (b->cl.max_offset != 0 && b->cl.max_offset != d->phy_offset) {
+        client_close(b, "ha.offset_mismatch");
+        b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;
+        return;
+    }
+    if (b->cl.max_offset == 0 && b->cl.n == 0 && d->phy_offset != 0) {
+        cl_reset(&b->cl, d->phy_offset);
+        b->disk_base = d->phy_offset;
+        b->flushed = d->phy_offset;
+    }
+    for (uint32_t i = 0; i < d->n; i++) {
+        const struct rmq_ha_entry *x = &d->e[i];
+        uint64_t idx = cl_append(&b->cl, x->msg, x->size, x->queue, x->qoff);
+        if (idx == CL_NONE) {
+            client_close(b, "ha.append_failed");
+            return;
+        }
+        broker_stored(b, cl_at(&b->cl, idx));
+    }
+    /* reportSlaveMaxOffsetPlus: report whenever the log grew. */
+    if (b->cl.max_offset > b->ha_reported)
+        report(b);
+}
+
+void ha_master_address(struct broker *b, sim_node_id master)
+{
+    if (master == b->master)
+        return;
+    /* updateHaMasterAddress; a connection to the old address is left to housekeeping, as in HAClient. */
+    b->master = master;
+    trace_ha(b, "ha.master", master, b->cl.max_offset);
+}
+
+/* ---- dispatch from the broker ---- */
+
+void ha_start(struct broker *b)
+{
+    b->nhac = 0;
+    b->push2slave = 0;
+    b->ha_timer_armed = 0;
+    b->ha_conn = 0;
+    b->ha_connecting = 0;
+    b->ha_retry_at = 0;
+    b->ha_reported = 0;
+    if (b->role == RMQ_SLAVE && !b->raft)
+        node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
+}
+
+void ha_on_timer(struct broker *b, enum broker_timer kind)
+{
+    if (kind == BT_HA_MASTER) {
+        b->ha_timer_armed = 0;
+        master_tick(b);
+    } else {
+        client_tick(b);
+    }
+}
+
+int ha_on_message(struct broker *b, const struct sim_msg *m)
+{
+    if (m->type == RMQ_HA_REPORT) {
+        struct rmq_ha_report r;
+        if (m->len >= sizeof r) {
+            memcpy(&r, m->data, sizeof r);
+            master_on_report(b, m->conn, r.max_offset);
+        }
+        return 1;
+    }
+    if (m->type == RMQ_HA_DATA) {
+        if (m->conn == b->ha_conn && b->role == RMQ_SLAVE)
+            client_on_data(b, m);
+        return 1;
+    }
+    return 0;
+}
+
+int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev)
+{
+    if (c == b->ha_conn) {
+        switch (ev) {
+        case SIM_CONN_UP:
+            b->ha_connecting = 0;
+            b->ha_last_read = node_now(b->n);
+            trace_ha(b, "ha.connect", b->master, b->cl.max_offset);
+            report(b);   /* reportSlaveMaxOffset: the first thing the slave says */
+            break;
+        case SIM_CONN_FAILED:
+            b->ha_conn = 0;
+            b->ha_connecting = 0;
+            b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;   /* waitForRunning(1000 * 5) */
+            break;
+        case SIM_CONN_CLOSED:
+            client_close(b, "ha.disconnect");
+            b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;
+            break;
+        default:
+            break;
+        }
+        return 1;
+    }
+    struct ha_conn *h = hac_find(b, c);
+    if (h && ev == SIM_CONN_CLOSED) {
+        h->in_use = 0;
+        trace_ha(b, "ha.disconnect", node_conn_peer(b->n, c), h->ack);
+        return 1;
+    }
+    return 0;
+}

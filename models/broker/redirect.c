@@ -1,0 +1,57 @@
+/* redirect: PullMessageProcessor.processRequest and DefaultMessageStore.getMessage (R44 l.245-274 and
+ * l.570-574), reduced to their decisions. */
+#include "models/broker/redirect.h"
+#include "models/remoting/protocol.h"
+
+int redirect_pulling_from_slave(const struct redirect_in *in)
+{
+    if (in->status != GET_FOUND)
+        return 0;
+    uint64_t diff = in->max_offset_py > in->max_phy_offset_pulling ? in->max_offset_py - in->max_phy_offset_pulling : 0;
+    return diff > in->memory;
+}
+
+int redirect_suggest(const struct redirect_in *in)
+{
+    /* With slaveReadEnable the subscription group decides; without it, always the master. A slave without
+     * slaveReadEnable sets PULL_RETRY_IMMEDIATELY and MASTER_ID first, and the later status switch
+     * overwrites the code, so it serves the pull and sends the consumer back (REFERENCE section 2). */
+    if (!in->slave_read_enable)
+        return 0;
+    return redirect_pulling_from_slave(in) ? in->which_broker_slowly : in->group_broker_id;
+}
+
+int redirect_response_code(const struct redirect_in *in, uint64_t request_qoffset)
+{
+    int code;
+    switch (in->status) {
+    case GET_FOUND:
+        return RMQ_SUCCESS;
+    case GET_NO_MESSAGE_IN_QUEUE:
+        code = request_qoffset != 0 ? RMQ_PULL_OFFSET_MOVED : RMQ_PULL_NOT_FOUND;
+        break;
+    case GET_OFFSET_OVERFLOW_ONE:
+        return RMQ_PULL_NOT_FOUND;
+    case GET_OFFSET_TOO_SMALL:
+    case GET_OFFSET_OVERFLOW_BADLY:
+    default:
+        code = RMQ_PULL_OFFSET_MOVED;
+        break;
+    }
+    /* case PULL_OFFSET_MOVED: only a broker that checks offsets moves the consumer; a slave (with
+     * offsetCheckInSlave false) answers PULL_RETRY_IMMEDIATELY. */
+    if (code == RMQ_PULL_OFFSET_MOVED && in->is_slave)
+        code = RMQ_PULL_RETRY_IMMEDIATELY;
+    return code;
+}
+
+int redirect_batch_full(uint64_t size_py, int max_msgs, uint64_t buffer_total, int message_total, int in_disk)
+{
+    if (buffer_total == 0 || message_total == 0)
+        return 0;
+    if (max_msgs <= message_total)
+        return 1;
+    uint64_t max_bytes = in_disk ? 65536 : 262144;   /* maxTransferBytesOnMessageIn{Disk,Memory} */
+    int max_count = in_disk ? 8 : 32;                /* maxTransferCountOnMessageIn{Disk,Memory} */
+    return buffer_total + size_py > max_bytes || message_total > max_count - 1;
+}

@@ -1,0 +1,521 @@
+/* producer: each message is one application thread blocked in DefaultMQProducerImpl.sendDefaultImpl (SYNC):
+ * find the publish info (fetching the route if there is none), then up to 1 + retryTimesWhenSendFailed
+ * attempts, each on a queue chosen round robin and away from the last attempt's broker, all within one
+ * sendMsgTimeout budget measured from the start. Sends wait in a slot pool; the rpc tag names the slot.
+ *
+ * Timer tags: enum p_timer. Rpc tags: enum p_rpc in the low 4 bits, slot << 4, generation << 32. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/namesrv/nameserver.h"
+#include "models/client/producer.h"
+#include "models/remoting/rpc.h"
+#include "models/report/report.h"
+
+enum p_timer { P_T_ROUTE = 1, P_T_WORKLOAD };
+enum p_rpc { P_R_ROUTE = 1, P_R_SEND };
+
+/* ResponseCode values sendDefaultImpl also retries on that mqsim's brokers never send. */
+
+#define NO_SLOT UINT32_MAX
+#define GEN_MASK 0x7fffffffu
+#define SLOT_MAX (1u << 27)
+
+enum ps_state { PS_FREE, PS_WAIT_ROUTE, PS_SENDING };
+
+/* One send in progress: an application thread inside sendDefaultImpl. */
+struct psend {
+    uint32_t msg, size;
+    sim_time t0;                /* beginTimestampFirst */
+    uint32_t gen;
+    uint32_t next;              /* free list or route-wait list */
+    uint8_t state;
+    uint8_t attempts;           /* `times` */
+    int16_t group;              /* the last attempt's group (lastBrokerName), -1 before the first */
+    int status;                 /* the last attempt's status */
+};
+
+/* A MessageQueue of the publish info. */
+struct pqueue {
+    uint16_t group;
+    uint16_t queue;
+};
+
+struct producer {
+    struct rmq_node base;
+    struct sim_node *n;
+    struct producer_cfg cfg;
+    int index;
+    struct rpc rpc;
+    struct ns_client route;
+    int route_polls;            /* route timers so far in this process */
+    struct sim_rng *rng;        /* "workload": arrivals, sizes, sendWhichQueue's start */
+    struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
+
+    /* TopicPublishInfo: the writable queues, ordered by group name then queue id. */
+    int nq;
+    struct pqueue q[RMQ_MAX_GROUPS * RMQ_MAX_QUEUES];
+    uint32_t which;             /* sendWhichQueue */
+
+    struct psend *s;
+    uint32_t cap, free_head, inflight;
+    uint32_t wait_head, wait_tail;   /* sends waiting for tryToFindTopicPublishInfo's route request */
+
+    sim_time wl_base;           /* constant arrivals: the k-th message is due at wl_base + k / rate */
+    uint64_t wl_k;
+
+    uint64_t sent, acked, failed;
+};
+
+const char *rmq_status_name(int status)
+{
+    switch (status) {
+    case RMQ_SUCCESS: return "SUCCESS";
+    case RMQ_SYSTEM_ERROR: return "SYSTEM_ERROR";
+    case RMQ_SYSTEM_BUSY: return "SYSTEM_BUSY";
+    case RMQ_FLUSH_DISK_TIMEOUT: return "FLUSH_DISK_TIMEOUT";
+    case RMQ_SLAVE_NOT_AVAILABLE: return "SLAVE_NOT_AVAILABLE";
+    case RMQ_FLUSH_SLAVE_TIMEOUT: return "FLUSH_SLAVE_TIMEOUT";
+    case RMQ_SERVICE_NOT_AVAILABLE: return "SERVICE_NOT_AVAILABLE";
+    case RMQ_NO_PERMISSION: return "NO_PERMISSION";
+    case RMQ_TOPIC_NOT_EXIST: return "TOPIC_NOT_EXIST";
+    case RMQ_PULL_NOT_FOUND: return "PULL_NOT_FOUND";
+    case RMQ_PULL_RETRY_IMMEDIATELY: return "PULL_RETRY_IMMEDIATELY";
+    case RMQ_PULL_OFFSET_MOVED: return "PULL_OFFSET_MOVED";
+    case RMQ_QUERY_NOT_FOUND: return "QUERY_NOT_FOUND";
+    case RMQ_TIMEOUT: return "TIMEOUT";
+    case RMQ_CONN_FAILED: return "CONN_FAILED";
+    default: return "UNKNOWN";
+    }
+}
+
+static uint64_t rpc_tag(enum p_rpc kind, uint32_t slot, uint32_t gen)
+{
+    return (uint64_t)kind | (uint64_t)slot << 4 | (uint64_t)(gen & GEN_MASK) << 32;
+}
+
+/* ---- publish info ---- */
+
+/* MQClientInstance.topicRouteData2TopicPublishInfo: QueueData sorted by brokerName; a group's write queues
+ * only when its brokerAddrs holds MASTER_ID (R44 l.174-199). */
+static void rebuild_publish_info(struct producer *p)
+{
+    const struct ns_client *r = &p->route;
+    p->nq = 0;
+    for (int k = 0; k < r->ngroups; k++) {
+        int g = r->order[k];
+        if (ns_client_master(r, g) == SIM_NODE_NONE)
+            continue;
+        int nq = r->g[g].queues < RMQ_MAX_QUEUES ? r->g[g].queues : RMQ_MAX_QUEUES;
+        for (int q = 0; q < nq; q++)
+            p->q[p->nq++] = (struct pqueue){(uint16_t)g, (uint16_t)q};
+    }
+}
+
+/* TopicPublishInfo.selectOneMessageQueue(lastBrokerName): the next queue round robin, skipping queues of
+ * the last attempt's broker when another one exists. Returns an index into p->q; p->nq > 0. */
+static int select_queue(struct producer *p, int last_group)
+{
+    uint32_t nq = (uint32_t)p->nq;
+    if (last_group >= 0) {
+        uint32_t index = p->which++;
+        for (uint32_t i = 0; i < nq; i++) {
+            uint32_t pos = (index + i) % nq;
+            if (p->q[pos].group != last_group)
+                return (int)pos;
+        }
+    }
+    return (int)(p->which++ % nq);
+}
+
+/* ---- the send pool ---- */
+
+static uint32_t slot_alloc(struct producer *p)
+{
+    if (p->cfg.max_inflight > 0 && p->inflight >= (uint32_t)p->cfg.max_inflight)
+        return NO_SLOT;
+    if (p->free_head == NO_SLOT) {
+        /* Grows by doubling: allocation stops once the pool covers the peak of sends in flight. */
+        uint32_t cap = p->cap ? p->cap * 2 : 64;
+        if (p->cfg.max_inflight > 0 && cap > (uint32_t)p->cfg.max_inflight)
+            cap = (uint32_t)p->cfg.max_inflight;
+        if (cap > SLOT_MAX)
+            cap = SLOT_MAX;
+        if (cap <= p->cap)
+            return NO_SLOT;
+        struct psend *s = realloc(p->s, (size_t)cap * sizeof *s);
+        if (!s)
+            return NO_SLOT;
+        memset(s + p->cap, 0, (size_t)(cap - p->cap) * sizeof *s);
+        for (uint32_t i = cap; i-- > p->cap;) {
+            s[i].next = p->free_head;
+            p->free_head = i;
+        }
+        p->s = s;
+        p->cap = cap;
+    }
+    uint32_t i = p->free_head;
+    p->free_head = p->s[i].next;
+    p->inflight++;
+    return i;
+}
+
+static void slot_release(struct producer *p, uint32_t i)
+{
+    struct psend *s = &p->s[i];
+    s->state = PS_FREE;
+    s->gen = (s->gen + 1) & GEN_MASK;
+    s->next = p->free_head;
+    p->free_head = i;
+    p->inflight--;
+}
+
+/* The application's send() returns. */
+static void report(struct producer *p, uint32_t msg, int group, int status, int attempts, sim_time t0)
+{
+    if (rmq_send_ok(status) && group >= 0)
+        p->acked++;
+    else
+        p->failed++;
+    report_send_done(p->base.w, p->n->name, msg, group, status, attempts, t0);
+}
+
+static void finish(struct producer *p, uint32_t i)
+{
+    struct psend *s = &p->s[i];
+    report(p, s->msg, s->group, s->status, s->attempts, s->t0);
+    slot_release(p, i);
+}
+
+/* One iteration of sendDefaultImpl's loop, or its end. */
+static void attempt(struct producer *p, uint32_t i)
+{
+    struct psend *s = &p->s[i];
+    sim_time now = sim_now(p->n->sim);
+    int times_total = 1 + (p->cfg.retries > 0 ? p->cfg.retries : 0);   /* SYNC: 1 + retryTimesWhenSendFailed */
+    if (s->attempts >= times_total || p->nq == 0) {
+        finish(p, i);
+        return;
+    }
+    sim_time cost = now - s->t0;
+    if (cost >= p->cfg.send_timeout) {
+        /* "if (timeout < costTime) { callTimeout = true; break; }": RemotingTooMuchRequestException. */
+        if (s->attempts == 0)
+            s->status = RMQ_TIMEOUT;
+        finish(p, i);
+        return;
+    }
+    /* String lastBrokerName = null == mq ? null : mq.getBrokerName(); selectOneMessageQueue(...) */
+    const struct pqueue *mq = &p->q[select_queue(p, s->group)];
+    sim_node_id master = ns_client_master(&p->route, mq->group);
+    s->attempts++;
+    s->group = (int16_t)mq->group;
+    s->state = PS_SENDING;
+    if (master == SIM_NODE_NONE) {
+        /* sendKernelImpl: findBrokerAddressInPublish null -> MQClientException("The broker[...] not exist"),
+         * which the loop continues on. Unreachable while the publish info and the route change together. */
+        s->status = RMQ_SYSTEM_ERROR;
+        attempt(p, i);
+        return;
+    }
+    struct rmq_send_req req = {.msg = s->msg, .size = s->size, .queue = mq->queue};
+    /* sendKernelImpl(msg, mq, SYNC, null, topicPublishInfo, timeout - costTime) */
+    rpc_call(&p->rpc, master, RMQ_SEND, &req, sizeof req, s->size, p->cfg.send_timeout - cost,
+             rpc_tag(P_R_SEND, i, s->gen));
+}
+
+/* Whether sendDefaultImpl goes on to the next attempt after this status. */
+static int retriable(int status)
+{
+    switch (status) {
+    case RMQ_TIMEOUT:                   /* RemotingException: continue */
+    case RMQ_CONN_FAILED:
+    /* MQBrokerException codes the loop continues on (DefaultMQProducer.retryResponseCodes in Rdev; R44's
+     * switch lacks SYSTEM_BUSY and rethrows it). */
+    case RMQ_SERVICE_NOT_AVAILABLE:
+    case RMQ_SYSTEM_ERROR:
+    case RMQ_SYSTEM_BUSY:
+    case RMQ_NO_PERMISSION:
+    case RMQ_TOPIC_NOT_EXIST:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void on_send_reply(struct producer *p, uint32_t i, uint32_t gen, int status)
+{
+    if (i >= p->cap || p->s[i].state != PS_SENDING || p->s[i].gen != gen)
+        return;
+    struct psend *s = &p->s[i];
+    int ok = rmq_send_ok(status);
+    s->status = status;
+    /* SYNC: any status the broker stored under is the result, SEND_OK or not, since
+     * retryAnotherBrokerWhenNotStoreOK is false. */
+    if (ok || !retriable(status)) {
+        finish(p, i);
+        return;
+    }
+    attempt(p, i);
+}
+
+/* ---- route ---- */
+
+/* The route request that waiting sends joined is over: each goes on with the publish info it finds now
+ * (tryToFindTopicPublishInfo), or fails with "No route info of this topic". */
+static void serve_waiting(struct producer *p)
+{
+    uint32_t i = p->wait_head;
+    p->wait_head = p->wait_tail = NO_SLOT;
+    while (i != NO_SLOT) {
+        uint32_t next = p->s[i].next;
+        if (p->nq == 0) {
+            p->s[i].status = RMQ_SYSTEM_ERROR;   /* MQClientException: group -1 */
+            finish(p, i);
+        } else {
+            attempt(p, i);
+        }
+        i = next;
+    }
+}
+
+static void on_route_reply(struct producer *p, int status, const void *body, uint32_t len)
+{
+    enum ns_fetch r = ns_client_on_reply(&p->route, status, body, len);
+    if (r == NS_FETCH_PENDING)
+        return;
+    /* updateTopicRouteInfoFromNameServer: the publish info is rebuilt when the route changed. */
+    if (r == NS_FETCH_CHANGED)
+        rebuild_publish_info(p);
+    serve_waiting(p);
+}
+
+static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
+{
+    struct producer *p = n->model;
+    switch ((enum p_rpc)(tag & 0xf)) {
+    case P_R_ROUTE:
+        on_route_reply(p, status, body, len);
+        break;
+    case P_R_SEND:
+        on_send_reply(p, (uint32_t)(tag >> 4) & (SLOT_MAX - 1), (uint32_t)(tag >> 32) & GEN_MASK, status);
+        break;
+    }
+}
+
+/* ---- workload ---- */
+
+static void new_message(struct producer *p)
+{
+    struct rmq_world *w = p->base.w;
+    uint32_t msg = report_send_start(w);
+    p->sent++;
+    double sz = sim_dist_sample(&p->cfg.size, p->rng);
+    uint32_t size = sz < 1 ? 1 : sz > 4194304 ? 4194304 : (uint32_t)llround(sz);   /* maxMessageSize 4 MiB */
+    uint32_t i = slot_alloc(p);
+    if (i == NO_SLOT) {
+        /* Every application thread is busy: the message is refused before it reaches the client. */
+        report(p, msg, -1, RMQ_SYSTEM_BUSY, 0, sim_now(p->n->sim));
+        return;
+    }
+    struct psend *s = &p->s[i];
+    s->msg = msg;
+    s->size = size;
+    s->t0 = sim_now(p->n->sim);
+    s->attempts = 0;
+    s->group = -1;
+    s->status = RMQ_SYSTEM_ERROR;
+    if (p->nq > 0) {
+        attempt(p, i);
+        return;
+    }
+    /* tryToFindTopicPublishInfo: no usable publish info -> updateTopicRouteInfoFromNameServer(topic) now.
+     * Sends arriving meanwhile join the request in flight (RocketMQ serializes them on lockNamesrv). */
+    s->state = PS_WAIT_ROUTE;
+    s->next = NO_SLOT;
+    if (p->wait_tail == NO_SLOT)
+        p->wait_head = i;
+    else
+        p->s[p->wait_tail].next = i;
+    p->wait_tail = i;
+    if (!ns_client_fetch(&p->route))
+        serve_waiting(p);
+}
+
+/* The delay from now to the next arrival, or -1 when the workload is over. */
+static sim_time next_arrival(struct producer *p)
+{
+    sim_time now = sim_now(p->n->sim);
+    sim_time at;
+    if (p->cfg.rate_kind == RATE_POISSON) {
+        at = now + (sim_time)llround(sim_rng_exp(p->rng, (double)SIM_S / p->cfg.rate));
+    } else {
+        p->wl_k++;
+        at = p->wl_base + (sim_time)llround((double)p->wl_k * (double)SIM_S / p->cfg.rate);
+    }
+    if (p->cfg.stop > 0 && at >= p->cfg.stop)
+        return -1;
+    return at - now;
+}
+
+/* ---- node ops ---- */
+
+static void p_start(struct sim_node *n)
+{
+    struct producer *p = n->model;
+    sim_time now = sim_now(n->sim);
+    if (!p->rng)
+        p->rng = node_rng(n, "workload");
+    if (!p->ns_rng)
+        p->ns_rng = node_rng(n, "nameserver");
+    if (!p->rng || !p->ns_rng)
+        return;   /* out of memory: the producer stays silent */
+    rpc_reset(&p->rpc);
+    ns_client_reset(&p->route, p->ns_rng);
+    p->nq = 0;
+    /* ThreadLocalIndex: a random start. */
+    p->which = (uint32_t)sim_rng_below(p->rng, 1u << 31);
+    p->wait_head = p->wait_tail = NO_SLOT;
+    /* MQClientInstance.startScheduledTask: updateTopicRouteInfoFromNameServer at 10 ms, then every
+     * pollNameServerInterval. */
+    p->route_polls = 0;
+    node_timer(n, p->cfg.route_initial, P_T_ROUTE);
+    if (p->cfg.rate <= 0)
+        return;
+    sim_time base = p->cfg.start > now ? p->cfg.start : now;
+    if (p->cfg.stop > 0 && base >= p->cfg.stop)
+        return;
+    p->wl_base = base;
+    p->wl_k = 0;
+    sim_time first = base - now;
+    if (p->cfg.rate_kind == RATE_POISSON) {
+        first += (sim_time)llround(sim_rng_exp(p->rng, (double)SIM_S / p->cfg.rate));
+        if (p->cfg.stop > 0 && now + first >= p->cfg.stop)
+            return;
+    }
+    node_timer(n, first, P_T_WORKLOAD);
+}
+
+static void p_on_timer(struct sim_node *n, uint64_t tag)
+{
+    struct producer *p = n->model;
+    if (rpc_on_timer(&p->rpc, tag))
+        return;
+    switch ((enum p_timer)tag) {
+    case P_T_ROUTE:
+        ns_client_fetch(&p->route);
+        /* Real clients start at any time, so the periodic poll's phase relative to a fault is random:
+         * mqsim draws it once per process (after the first fetch at route_initial). */
+        node_timer(n, p->route_polls++ == 0 && p->cfg.random_phase
+                          ? 1 + (sim_time)sim_rng_below(p->rng, (uint64_t)p->cfg.route_poll)
+                          : p->cfg.route_poll,
+                   P_T_ROUTE);
+        break;
+    case P_T_WORKLOAD: {
+        new_message(p);
+        sim_time d = next_arrival(p);
+        if (d >= 0)
+            node_timer(n, d, P_T_WORKLOAD);
+        break;
+    }
+    }
+}
+
+static void p_on_message(struct sim_node *n, const struct sim_msg *m)
+{
+    struct producer *p = n->model;
+    rpc_on_message(&p->rpc, m);   /* a producer serves no requests */
+}
+
+static void p_on_conn(struct sim_node *n, sim_conn c, enum sim_conn_ev ev, sim_node_id peer, uint64_t tag)
+{
+    struct producer *p = n->model;
+    (void)peer;
+    (void)tag;
+    rpc_on_conn(&p->rpc, c, ev);
+}
+
+static void p_on_crash(struct sim_node *n, enum sim_crash_kind kind)
+{
+    struct producer *p = n->model;
+    (void)kind;
+    /* The application dies with its threads: sends in flight never learn their outcome. They count as
+     * failed for the application (the broker may still have stored them). */
+    for (uint32_t i = 0; i < p->cap; i++)
+        if (p->s[i].state != PS_FREE) {
+            report(p, p->s[i].msg, -1, RMQ_SYSTEM_ERROR, p->s[i].attempts, p->s[i].t0);
+            slot_release(p, i);
+        }
+    p->wait_head = p->wait_tail = NO_SLOT;
+    p->nq = 0;
+    ns_client_clear(&p->route);
+    rpc_reset(&p->rpc);
+}
+
+static const struct sim_node_ops producer_ops = {
+    .start = p_start,
+    .on_message = p_on_message,
+    .on_timer = p_on_timer,
+    .on_conn = p_on_conn,
+    .on_crash = p_on_crash,
+};
+
+struct producer *producer_create(struct rmq_world *w, const char *name, int index, const struct producer_cfg *cfg)
+{
+    struct producer *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->base.w = w;
+    p->base.kind = RMQ_PRODUCER;
+    p->index = index;
+    p->cfg = *cfg;
+    p->cfg.size.values = NULL;
+    p->free_head = NO_SLOT;
+    p->wait_head = p->wait_tail = NO_SLOT;
+    if (sim_dist_copy(&p->cfg.size, &cfg->size) < 0) {
+        p->cfg.size.values = NULL;
+        goto fail;
+    }
+    sim_node_id id = sim_node_add(w->sim, name, &producer_ops, p);
+    if (id == SIM_NODE_NONE)
+        goto fail;
+    p->n = sim_node(w->sim, id);
+    rpc_init(&p->rpc, p->n, on_reply);
+    ns_client_init(&p->route, p->n, &p->rpc, P_R_ROUTE);
+    return p;
+fail:
+    producer_free(p);
+    return NULL;
+}
+
+void producer_free(struct producer *p)
+{
+    if (!p)
+        return;
+    if (p->n)
+        rpc_free(&p->rpc);
+    sim_dist_free(&p->cfg.size);
+    free(p->s);
+    free(p);
+}
+
+sim_node_id producer_node(const struct producer *p)
+{
+    return p->n->id;
+}
+
+void producer_counts(const struct producer *p, uint64_t *sent, uint64_t *acked, uint64_t *failed)
+{
+    if (sent)
+        *sent = p->sent;
+    if (acked)
+        *acked = p->acked;
+    if (failed)
+        *failed = p->failed;
+}
+
+uint32_t producer_inflight(const struct producer *p)
+{
+    return p->inflight;
+}

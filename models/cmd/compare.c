@@ -1,0 +1,309 @@
+/* compare: mqsim compare: each scenario over the same seeds in child processes; one table, compare.csv and
+ * compare.json. */
+#include "models/cmd/compare.h"
+#include "models/cmd/compare_int.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/cmd/plot.h"
+#include "sim/lab/runner.h"
+#include "sim/lab/scenario.h"
+#include "sim/conf.h"
+#include "sim/out.h"
+#include "sim/stats.h"
+
+#define MAX_RUNS 1000000
+#define MAX_TOTAL 10000000
+#define MAX_NOTES 10
+
+static int cmp_prepare(void *ctx, size_t i, struct runner_cmd *cmd)
+{
+    struct compare *c = ctx;
+    size_t s = i / c->runs;
+    unsigned long long seed = c->seed_start + i % c->runs;
+    argv_add(&cmd->argv, c->exe);
+    argv_add(&cmd->argv, c->files[s]);
+    argv_add(&cmd->argv, "--seed");
+    argv_addf(&cmd->argv, "%llu", seed);
+    argv_add(&cmd->argv, "--out");
+    argv_addf(&cmd->argv, "%s/%zu", c->tmp, i);
+    argv_add(&cmd->argv, "--quiet");
+    argv_add(&cmd->argv, "--trace");
+    argv_add(&cmd->argv, "off");
+    for (int k = 0; k < c->nsets; k++) {
+        argv_add(&cmd->argv, "--set");
+        argv_add(&cmd->argv, c->sets[k]);
+    }
+    snprintf(cmd->err_path, sizeof cmd->err_path, "%s/%zu.err", c->tmp, i);
+    return 0;
+}
+
+static int cmp_finish(void *ctx, size_t i, int status)
+{
+    struct compare *c = ctx;
+    struct crun *r = &c->res[i];
+    char dir[OUT_PATH_MAX + 32], path[OUT_PATH_MAX + 64], line[512];
+    snprintf(dir, sizeof dir, "%s/%zu", c->tmp, i);
+    snprintf(path, sizeof path, "%s/metrics.json", dir);
+    r->status = status;
+    for (int k = 0; k < CR_COUNT; k++)
+        r->v[k] = NAN;
+    if (status == 0 || status == 1) {
+        struct conf cf;
+        conf_init(&cf, path);
+        cJSON *root = conf_load_file(&cf, path);
+        if (root) {
+            if (compare_extract(root, r) < 0)
+                r->note = strdup("out of memory reading metrics.json");
+            cJSON_Delete(root);
+        } else {
+            r->note = strdup(cf.err);
+        }
+    } else {
+        snprintf(path, sizeof path, "%s/%zu.err", c->tmp, i);
+        runner_first_line(path, line, sizeof line);
+        r->note = strdup(line);
+    }
+    runner_remove_tree(dir);
+    snprintf(path, sizeof path, "%s/%zu.err", c->tmp, i);
+    unlink(path);
+    runner_progress_add(&c->prog, 1);
+    return 0;
+}
+
+/* ---- messages ---- */
+
+/* One line a run that broke an invariant or failed, in scenario then seed order. */
+static void print_notes(const struct compare *c)
+{
+    size_t shown = 0, more = 0;
+    for (size_t i = 0; i < c->nsc * c->runs; i++) {
+        const struct crun *r = &c->res[i];
+        if (r->status == 0 && r->has_metrics)
+            continue;
+        if (shown == MAX_NOTES) {
+            more++;
+            continue;
+        }
+        shown++;
+        const char *file = c->files[i / c->runs];
+        unsigned long long seed = c->seed_start + i % c->runs;
+        if (r->status == 1 && r->has_metrics) {
+            struct dstr d = {0};
+            dstr_addf(&d, "mqsim: compare: %s: seed %llu broke an invariant; replay: mqsim ", file, seed);
+            dstr_shell(&d, file);
+            dstr_addf(&d, " --seed %llu", seed);
+            for (int k = 0; k < c->nsets; k++) {
+                dstr_add(&d, " --set ");
+                dstr_shell(&d, c->sets[k]);
+            }
+            fprintf(stderr, "%s\n", d.s ? d.s : "");
+            dstr_free(&d);
+        } else {
+            char st[64];
+            fprintf(stderr, "mqsim: compare: %s: seed %llu: %s%s%s\n", file, seed,
+                    runner_status_text(r->status, st, sizeof st), r->note && *r->note ? ": " : "",
+                    r->note ? r->note : "");
+        }
+    }
+    if (more)
+        fprintf(stderr, "mqsim: compare: ... and %zu more (see compare.csv)\n", more);
+}
+
+/* ---- the command ---- */
+
+static int usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "mqsim: compare: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n");
+    return 2;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    struct compare c;
+    memset(&c, 0, sizeof c);
+    const char *out = "out/compare";
+    long long runs = -1, jobs = runner_default_jobs(), seed_start = 1;
+    int quiet = 0, plot = 0, written = 0, rc = 2;
+    c.files = calloc((size_t)argc + 1, sizeof *c.files);
+    c.sets = calloc((size_t)argc + 1, sizeof *c.sets);
+    c.names = calloc((size_t)argc + 1, sizeof *c.names);
+    if (!c.files || !c.sets || !c.names) {
+        fprintf(stderr, "mqsim: out of memory\n");
+        goto done;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+        } else if (strcmp(a, "--plot") == 0) {
+            plot = 1;
+        } else if (strncmp(a, "--set=", 6) == 0) {
+            c.sets[c.nsets++] = a + 6;
+        } else if (strcmp(a, "--set") == 0 || strcmp(a, "--runs") == 0 || strcmp(a, "--jobs") == 0 ||
+                   strcmp(a, "--out") == 0 || strcmp(a, "--seed-start") == 0) {
+            if (!val) {
+                rc = usage("option \"%s\" needs a value", a);
+                goto done;
+            }
+            i++;
+            if (strcmp(a, "--set") == 0) {
+                c.sets[c.nsets++] = val;
+            } else if (strcmp(a, "--out") == 0) {
+                out = val;
+            } else if (strcmp(a, "--runs") == 0) {
+                if (runner_parse_int(val, 1, MAX_RUNS, &runs) < 0) {
+                    rc = usage("--runs: expected an integer from 1 to 1000000, got \"%s\"", val);
+                    goto done;
+                }
+            } else if (strcmp(a, "--jobs") == 0) {
+                if (runner_parse_int(val, 1, 4096, &jobs) < 0) {
+                    rc = usage("--jobs: expected an integer from 1 to 4096, got \"%s\"", val);
+                    goto done;
+                }
+            } else if (runner_parse_int(val, 0, ((long long)1 << 53) - 1, &seed_start) < 0) {
+                rc = usage("--seed-start: expected an integer from 0 to 2^53 - 1, got \"%s\"", val);
+                goto done;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            rc = usage("unknown option \"%s\" (usage: mqsim compare A.json B.json ... --runs N [--jobs J] "
+                       "[--out DIR] [--seed-start S] [--set key=VALUE]... [--plot] [--quiet])", a);
+            goto done;
+        } else {
+            c.files[c.nsc++] = a;
+        }
+    }
+    if (c.nsc == 0) {
+        rc = usage("%s", "no scenario given (usage: mqsim compare A.json B.json ... --runs N)");
+        goto done;
+    }
+    if (c.nsc > 62) {
+        rc = usage("%s", "at most 62 scenarios at once");
+        goto done;
+    }
+    if (runs < 0) {
+        rc = usage("%s", "--runs N is required (the seeds are S..S+N-1, S from --seed-start, default 1)");
+        goto done;
+    }
+    if (seed_start + runs - 1 > ((long long)1 << 53) - 1) {
+        rc = usage("%s", "--seed-start + --runs - 1 must be at most 2^53 - 1");
+        goto done;
+    }
+    if ((long long)c.nsc * runs > MAX_TOTAL) {
+        rc = usage("%s", "at most 10000000 runs in all");
+        goto done;
+    }
+    c.runs = (size_t)runs;
+    c.seed_start = (uint64_t)seed_start;
+
+    /* Every scenario is checked before anything runs, with the --set values, as a run would check it. */
+    for (size_t s = 0; s < c.nsc; s++) {
+        struct run_opts o = {.file = c.files[s], .sets = c.sets, .nsets = c.nsets};
+        struct scenario sc;
+        struct conf cf;
+        if (scenario_load(&sc, &o, &cf) < 0) {
+            fprintf(stderr, "mqsim: %s\n", cf.err);
+            scenario_free(&sc);
+            goto done;
+        }
+        c.names[s] = strdup(sc.name);
+        scenario_free(&sc);
+        if (!c.names[s]) {
+            fprintf(stderr, "mqsim: out of memory\n");
+            goto done;
+        }
+    }
+    char err[OUT_PATH_MAX + 256];
+    rc = 3;
+    c.exe = runner_exe(err, sizeof err);
+    if (!c.exe) {
+        fprintf(stderr, "mqsim: compare: %s\n", err);
+        goto done;
+    }
+    c.res = calloc(c.nsc * c.runs, sizeof *c.res);
+    if (!c.res) {
+        fprintf(stderr, "mqsim: out of memory\n");
+        goto done;
+    }
+    /* Signals are caught from before the directory for the runs exists, so that ^C cannot leave it behind. */
+    if (runner_signals_begin() < 0) {
+        fprintf(stderr, "mqsim: compare: cannot set up signal handling\n");
+        goto done;
+    }
+    if (out_mkdirs(out, err, sizeof err) < 0 || runner_tmpdir(out, "compare-runs", c.tmp, sizeof c.tmp, err,
+                                                               sizeof err) < 0) {
+        fprintf(stderr, "mqsim: %s\n", err);
+        runner_signals_end();
+        goto done;
+    }
+    runner_progress_init(&c.prog, "compare", c.nsc * c.runs, quiet);
+    struct runner r = {.jobs = (int)jobs, .progress = &c.prog};
+    static const struct runner_ops ops = {.prepare = cmp_prepare, .finish = cmp_finish};
+    int pr = runner_run(&r, c.nsc * c.runs, &ops, &c);
+    runner_progress_end(&c.prog);
+    runner_remove_tree(c.tmp);
+    if (pr == RUNNER_SIGNALLED) {
+        int sig = runner_signals_end();
+        fprintf(stderr, "mqsim: compare: interrupted; nothing written\n");
+        rc = 128 + sig;
+        goto done;
+    }
+    if (pr != 0) {
+        runner_signals_end();
+        goto done;
+    }
+    rc = 0;
+    if (compare_names_build(&c) < 0) {
+        snprintf(err, sizeof err, "%s/compare.csv: out of memory", out);
+        rc = 3;
+    }
+    if (rc != 0 || compare_write_csv(&c, out, err, sizeof err) < 0 || compare_write_json(&c, out, err, sizeof err) < 0) {
+        fprintf(stderr, "mqsim: %s\n", err);
+        rc = 3;
+    } else {
+        written = 1;
+    }
+    int sig = runner_signals_end();
+    compare_print_table(&c, stdout);
+    fflush(stdout);
+    print_notes(&c);
+    if (rc == 0)
+        for (size_t i = 0; i < c.nsc * c.runs; i++) {
+            const struct crun *x = &c.res[i];
+            if ((x->status == 0 || x->status == 1) && !x->has_metrics)
+                rc = 3;
+            else if (x->status == 1 || x->status > 128)
+                rc = rc ? rc : 1;
+            else if (x->status != 0)
+                rc = 3;
+        }
+    if (rc == 0 || rc == 1)
+        if (!quiet)
+            fprintf(stderr, "compare: wrote %s/compare.csv and %s/compare.json\n", out, out);
+    /* --plot: the figures of the outputs just written (plot_dir says what went wrong, if anything). */
+    if (plot && written && !sig && plot_dir(out, quiet) != 0 && rc == 0)
+        rc = 3;
+    if (sig)
+        rc = 128 + sig;
+done:
+    if (c.res)
+        for (size_t i = 0; i < c.nsc * c.runs; i++)
+            compare_run_free(&c.res[i]);
+    compare_names_free(&c.groups);
+    free(c.res);
+    if (c.names)
+        for (size_t s = 0; s < c.nsc; s++)
+            free(c.names[s]);
+    free(c.names);
+    free(c.files);
+    free(c.sets);
+    return rc;
+}

@@ -1,0 +1,554 @@
+/* explore: `mqsim explore SCENARIO.json --runs N`: every seed draws its own fault schedule within the
+ * scenario's "explore" bounds (some runs calm, some storms), followed by a fault-free tail. Each run is the
+ * scenario plus that schedule plus a liveness check, written out as a concrete scenario and run as a child
+ * process. A run that breaks an invariant (exit 1) or dies is a failure: its scenario replays it exactly,
+ * and it is shrunk, fault by fault, to the smallest schedule that still fails. Losses the configuration
+ * does not promise to avoid (ASYNC_MASTER's unreplicated messages) are findings, counted, not failures. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "models/cmd/explore.h"
+#include "sim/lab/runner.h"
+#include "sim/lab/scenario.h"
+#include "models/world/world.h"
+#include "sim/fault.h"
+#include "sim/out.h"
+#include "sim/rng.h"
+#include "sim/wall.h"
+
+struct run_result {
+    uint64_t seed;
+    int nfaults;
+    int status;                /* exit status of the run */
+    double acked_lost, duplicates, acked, skipped;
+    char violation[64];
+};
+
+struct explore {
+    const char *file;
+    cJSON *base;               /* the scenario after --set */
+    struct world_cfg cfg;
+    sim_time duration;
+    char **targets;            /* node names faults may hit: brokers and NameServers */
+    int ntargets;
+    char **groups;
+    int ngroups;
+    const cJSON *net_latency;  /* the scenario's default latency, to restore slowed links */
+    char dir[OUT_PATH_MAX];
+    const char *exe;
+    uint64_t seed_start;
+    size_t runs;
+    struct run_result *res;
+    int quiet;
+};
+
+/* ---- drawing a schedule ---- */
+
+static double between(struct sim_rng *r, double lo, double hi) { return lo + (hi - lo) * sim_rng_uniform(r); }
+
+static cJSON *node_json(struct explore *ex, struct sim_rng *r, int allow_symbolic)
+{
+    if (allow_symbolic && ex->ngroups && sim_rng_uniform(r) < ex->cfg.explore.symbolic) {
+        char name[64];
+        snprintf(name, sizeof name, "@master:%s", ex->groups[sim_rng_below(r, (uint64_t)ex->ngroups)]);
+        return cJSON_CreateString(name);
+    }
+    return cJSON_CreateString(ex->targets[sim_rng_below(r, (uint64_t)ex->ntargets)]);
+}
+
+/* The faults of one seed: a JSON array. *end_ms is when the last of them is over. */
+static cJSON *draw_faults(struct explore *ex, uint64_t seed, double *end_ms)
+{
+    struct sim_rng *r = sim_rng_new(seed, "", "explore");
+    cJSON *arr = cJSON_CreateArray();
+    const struct explore_cfg *e = &ex->cfg.explore;
+    double start = sim_time_to_ms(e->start), stop = sim_time_to_ms(ex->duration - e->tail);
+    double outage = sim_time_to_ms(e->max_outage);
+    int ops[8], nops = 0;
+    for (int k = 0; k < 8; k++)
+        if (e->ops & (1u << k))
+            ops[nops++] = k;
+    /* A fifth of the runs are calm; the rest get 1 .. max faults. */
+    int n = !r || nops == 0 || stop <= start || e->max_faults == 0 || sim_rng_uniform(r) < 0.2
+                ? 0
+                : 1 + (int)sim_rng_below(r, (uint64_t)e->max_faults);
+    *end_ms = 0;
+    for (int i = 0; i < n; i++) {
+        cJSON *f = cJSON_CreateObject();
+        double at = floor(between(r, start, stop));
+        double dur = floor(between(r, 100, outage));
+        int op = ops[sim_rng_below(r, (uint64_t)nops)];
+        cJSON_AddNumberToObject(f, "at_ms", at);
+        switch (op) {
+        case FAULT_CRASH_PROCESS:
+        case FAULT_CRASH_HOST:
+            cJSON_AddStringToObject(f, "op", op == FAULT_CRASH_HOST ? "crash_host" : "crash_process");
+            cJSON_AddItemToObject(f, "node", node_json(ex, r, 1));
+            dur = floor(between(r, 1000, outage));
+            cJSON_AddNumberToObject(f, "duration_ms", dur);
+            break;
+        case FAULT_PAUSE:
+        case FAULT_DISK_STALL:
+            cJSON_AddStringToObject(f, "op", op == FAULT_PAUSE ? "pause" : "disk_stall");
+            cJSON_AddItemToObject(f, "node", node_json(ex, r, 0));
+            dur = floor(between(r, 100, 5000 < outage ? 5000 : outage));
+            cJSON_AddNumberToObject(f, "duration_ms", dur);
+            break;
+        case FAULT_PARTITION: {
+            /* One node cut off from everybody, one way or both. */
+            int v = (int)sim_rng_below(r, (uint64_t)ex->ntargets);
+            cJSON *a = cJSON_AddArrayToObject(f, "a"), *b;
+            cJSON_AddStringToObject(f, "op", "partition");
+            cJSON_AddItemToArray(a, cJSON_CreateString(ex->targets[v]));
+            b = cJSON_AddArrayToObject(f, "b");
+            for (int t = 0; t < ex->ntargets; t++)
+                if (t != v)
+                    cJSON_AddItemToArray(b, cJSON_CreateString(ex->targets[t]));
+            cJSON_AddBoolToObject(f, "oneway", sim_rng_uniform(r) < 0.3);
+            cJSON_AddNumberToObject(f, "duration_ms", dur);
+            if (cJSON_GetArraySize(b) == 0) {
+                cJSON_Delete(f);
+                continue;
+            }
+            break;
+        }
+        case FAULT_LINK: {
+            /* A slow, lossy path between two nodes, restored after the outage. */
+            int x = (int)sim_rng_below(r, (uint64_t)ex->ntargets), y = (int)sim_rng_below(r, (uint64_t)ex->ntargets);
+            if (x == y) {
+                cJSON_Delete(f);
+                continue;
+            }
+            cJSON_AddStringToObject(f, "op", "link");
+            cJSON_AddStringToObject(f, "from", ex->targets[x]);
+            cJSON_AddStringToObject(f, "to", ex->targets[y]);
+            cJSON *lat = cJSON_AddObjectToObject(f, "latency");
+            cJSON_AddStringToObject(lat, "dist", "lognormal");
+            cJSON_AddNumberToObject(lat, "median_ms", floor(between(r, 5, 200)));
+            cJSON_AddNumberToObject(lat, "sigma", 0.5);
+            cJSON_AddNumberToObject(f, "loss", floor(between(r, 0, 30)) / 100);
+            cJSON *back = cJSON_CreateObject();
+            cJSON_AddNumberToObject(back, "at_ms", at + dur);
+            cJSON_AddStringToObject(back, "op", "link");
+            cJSON_AddStringToObject(back, "from", ex->targets[x]);
+            cJSON_AddStringToObject(back, "to", ex->targets[y]);
+            if (ex->net_latency)
+                cJSON_AddItemToObject(back, "latency", cJSON_Duplicate(ex->net_latency, 1));
+            else {
+                cJSON *d = cJSON_AddObjectToObject(back, "latency");
+                cJSON_AddStringToObject(d, "dist", "lognormal");
+                cJSON_AddNumberToObject(d, "median_ms", 0.2);
+                cJSON_AddNumberToObject(d, "sigma", 0.3);
+            }
+            cJSON_AddNumberToObject(back, "loss", 0);
+            cJSON_AddItemToArray(arr, f);
+            cJSON_AddItemToArray(arr, back);
+            if (at + dur > *end_ms)
+                *end_ms = at + dur;
+            continue;
+        }
+        default:
+            cJSON_Delete(f);
+            continue;
+        }
+        cJSON_AddItemToArray(arr, f);
+        if (at + dur > *end_ms)
+            *end_ms = at + dur;
+    }
+    sim_rng_free(r);
+    return arr;
+}
+
+/* The concrete scenario of a run: the base, its own faults plus the drawn ones, the liveness check. */
+static cJSON *concrete(struct explore *ex, const cJSON *faults, double end_ms)
+{
+    cJSON *s = cJSON_Duplicate(ex->base, 1);
+    cJSON *all = cJSON_CreateArray();
+    const cJSON *own = cJSON_GetObjectItemCaseSensitive(ex->base, "faults");
+    for (const cJSON *f = own ? own->child : NULL; f; f = f->next)
+        cJSON_AddItemToArray(all, cJSON_Duplicate(f, 1));
+    for (const cJSON *f = faults->child; f; f = f->next)
+        cJSON_AddItemToArray(all, cJSON_Duplicate(f, 1));
+    cJSON_DeleteItemFromObjectCaseSensitive(s, "faults");
+    cJSON_AddItemToObject(s, "faults", all);
+    /* The scenario's own faults end somewhere too: the tail starts after both. */
+    for (const cJSON *f = own ? own->child : NULL; f; f = f->next) {
+        const cJSON *at = cJSON_GetObjectItemCaseSensitive(f, "at_ms"), *d = cJSON_GetObjectItemCaseSensitive(f, "duration_ms");
+        double e = (cJSON_IsNumber(at) ? at->valuedouble : 0) + (cJSON_IsNumber(d) ? d->valuedouble : 0);
+        if (e > end_ms)
+            end_ms = e;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(s, "checks");
+    cJSON_DeleteItemFromObjectCaseSensitive(s, "explore");
+    cJSON *ck = cJSON_AddObjectToObject(s, "checks");
+    cJSON_AddNumberToObject(ck, "liveness_after_ms", end_ms > 0 ? end_ms : 1);
+    cJSON_AddNumberToObject(ck, "recovery_bound_ms", sim_time_to_ms(ex->cfg.checks.bound));
+    return s;
+}
+
+/* ---- running ---- */
+
+static int write_scenario(const char *path, const cJSON *s)
+{
+    char *text = cJSON_Print(s);
+    FILE *f = text ? fopen(path, "w") : NULL;
+    int rc = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
+    if (f && fclose(f) != 0)
+        rc = -1;
+    free(text);
+    return rc;
+}
+
+struct job {
+    struct explore *ex;
+    const char **files;        /* scenario per job */
+    const char **outs;
+    const uint64_t *seeds;
+    int *status;
+};
+
+static int job_prepare(void *ctx, size_t i, struct runner_cmd *cmd)
+{
+    struct job *j = ctx;
+    argv_add(&cmd->argv, j->ex->exe);
+    argv_add(&cmd->argv, j->files[i]);
+    argv_add(&cmd->argv, "--seed");
+    argv_addf(&cmd->argv, "%llu", (unsigned long long)j->seeds[i]);
+    argv_add(&cmd->argv, "--quiet");
+    argv_add(&cmd->argv, "--trace");
+    argv_add(&cmd->argv, "off");
+    argv_add(&cmd->argv, "--out");
+    argv_add(&cmd->argv, j->outs[i]);
+    snprintf(cmd->err_path, sizeof cmd->err_path, "%s/stderr.txt", j->outs[i]);
+    mkdir(j->outs[i], 0777);
+    return cmd->argv.oom ? -1 : 0;
+}
+
+static int job_finish(void *ctx, size_t i, int status)
+{
+    struct job *j = ctx;
+    j->status[i] = status;
+    return 0;
+}
+
+/* Runs scenario files as children; status[i] gets each exit status. */
+static int run_all(struct explore *ex, size_t n, const char **files, const char **outs, const uint64_t *seeds,
+                   int *status, int jobs, struct runner_progress *pg)
+{
+    struct job j = {ex, files, outs, seeds, status};
+    struct runner_ops ops = {job_prepare, job_finish, NULL};
+    struct runner r = {jobs, 0, pg};
+    return runner_run(&r, n, &ops, &j);
+}
+
+static cJSON *read_json(const char *path)
+{
+    struct conf c;
+    conf_init(&c, path);
+    return conf_load_file(&c, path);
+}
+
+static double metric(const cJSON *m, const char *a, const char *b)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, a), b);
+    return cJSON_IsNumber(x) ? x->valuedouble : 0;
+}
+
+/* Re-runs candidate schedules with one fault fewer while the run still fails (exit status other than 0),
+ * until no single fault can go. Writes the smallest to min_path. Returns the number of faults left. */
+static int shrink(struct explore *ex, uint64_t seed, cJSON *faults, double end_ms, const char *min_path, int jobs)
+{
+    char file[OUT_PATH_MAX + 64], out[OUT_PATH_MAX + 64];
+    snprintf(file, sizeof file, "%s/shrink-%llu.json", ex->dir, (unsigned long long)seed);
+    snprintf(out, sizeof out, "%s/shrink-%llu", ex->dir, (unsigned long long)seed);
+    int changed = 1;
+    while (changed && !runner_interrupted()) {
+        changed = 0;
+        for (int i = 0; i < cJSON_GetArraySize(faults); i++) {
+            cJSON *cand = cJSON_Duplicate(faults, 1);
+            cJSON_DeleteItemFromArray(cand, i);
+            cJSON *s = concrete(ex, cand, end_ms);
+            int st = -1;
+            const char *files[1] = {file}, *outs[1] = {out};
+            if (write_scenario(file, s) == 0)
+                run_all(ex, 1, files, outs, &seed, &st, jobs, NULL);
+            cJSON_Delete(s);
+            if (st != 0 && st >= 0) {
+                cJSON_Delete(faults->child ? cJSON_DetachItemFromArray(faults, i) : NULL);
+                cJSON_Delete(cand);
+                changed = 1;
+                break;
+            }
+            cJSON_Delete(cand);
+        }
+    }
+    cJSON *s = concrete(ex, faults, end_ms);
+    write_scenario(min_path, s);
+    cJSON_Delete(s);
+    remove(file);
+    runner_remove_tree(out);
+    return cJSON_GetArraySize(faults);
+}
+
+static void usage_line(const char *msg, const char *arg)
+{
+    fprintf(stderr, "mqsim: explore: ");
+    fprintf(stderr, msg, arg);
+    fprintf(stderr, "\n");
+}
+
+int cmd_explore(int argc, char **argv)
+{
+    struct explore ex;
+    memset(&ex, 0, sizeof ex);
+    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    int nsets = 0, jobs = runner_default_jobs(), rc = 0;
+    long long v;
+    const char *out = NULL;
+    ex.runs = 100;
+    ex.seed_start = 1;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--runs") == 0 && val && runner_parse_int(val, 1, 1000000, &v) == 0) {
+            ex.runs = (size_t)v;
+            i++;
+        } else if (strcmp(a, "--jobs") == 0 && val && runner_parse_int(val, 1, 1024, &v) == 0) {
+            jobs = (int)v;
+            i++;
+        } else if (strcmp(a, "--seed-start") == 0 && val && runner_parse_int(val, 0, (1LL << 53) - 1, &v) == 0) {
+            ex.seed_start = (uint64_t)v;
+            i++;
+        } else if (strcmp(a, "--out") == 0 && val) {
+            out = val;
+            i++;
+        } else if (strcmp(a, "--set") == 0 && val) {
+            sets[nsets++] = val;
+            i++;
+        } else if (strcmp(a, "--quiet") == 0) {
+            ex.quiet = 1;
+        } else if (a[0] == '-' || ex.file) {
+            usage_line(a[0] == '-' ? "bad option or value \"%s\"" : "one scenario at a time; unexpected \"%s\"", a);
+            free(sets);
+            return 2;
+        } else {
+            ex.file = a;
+        }
+    }
+    if (!ex.file) {
+        usage_line("%s", "no scenario file given");
+        free(sets);
+        return 2;
+    }
+
+    /* Load the scenario in-process: errors as a run gives them, the node names, the bounds. */
+    struct scenario sc;
+    struct conf c;
+    struct run_opts o = {.file = ex.file, .sets = sets, .nsets = nsets};
+    if (scenario_load(&sc, &o, &c) < 0) {
+        fprintf(stderr, "mqsim: %s\n", c.err);
+        scenario_free(&sc);
+        free(sets);
+        return 2;
+    }
+    if (sc.world != &rmq_world_ops) {
+        fprintf(stderr, "mqsim: %s: $: explore needs a RocketMQ scenario (\"groups\")\n", ex.file);
+        scenario_free(&sc);
+        free(sets);
+        return 2;
+    }
+    struct rmq_world *w = rmq_world_get(sc.w);
+    conf_init(&c, ex.file);
+    ex.base = conf_load_file(&c, ex.file);
+    for (int i = 0; ex.base && i < nsets; i++)
+        conf_apply_set(&c, ex.base, sets[i]);
+    world_cfg_read(&c, ex.base, &ex.cfg);
+    ex.duration = sc.duration;
+    ex.net_latency = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ex.base, "network"), "latency");
+    ex.targets = calloc(sim_node_count(sc.sim), sizeof *ex.targets);
+    ex.groups = calloc((size_t)w->ngroups, sizeof *ex.groups);
+    for (int i = 0; i < w->nns; i++)
+        ex.targets[ex.ntargets++] = strdup(sim_node(sc.sim, w->ns[i])->name);
+    for (int g = 0; g < w->ngroups; g++) {
+        ex.groups[ex.ngroups++] = strdup(w->g[g].name);
+        for (int r = 0; r < w->g[g].n; r++)
+            ex.targets[ex.ntargets++] = strdup(sim_node(sc.sim, w->g[g].node[r])->name);
+    }
+    char name[128];
+    snprintf(name, sizeof name, "%s", sc.name);
+    scenario_free(&sc);
+    if (ex.duration - ex.cfg.explore.tail <= ex.cfg.explore.start)
+        fprintf(stderr, "mqsim: %s: $.explore.tail_ms: leaves no room for faults in a run of %.0f ms; every run is calm\n",
+                ex.file, sim_time_to_ms(ex.duration));
+
+    char err[OUT_PATH_MAX + 128];
+    if (out)
+        snprintf(ex.dir, sizeof ex.dir, "%s", out);
+    else
+        snprintf(ex.dir, sizeof ex.dir, "out/%s-explore", name);
+    char runs_dir[OUT_PATH_MAX + 16], fail_dir[OUT_PATH_MAX + 16];
+    snprintf(runs_dir, sizeof runs_dir, "%s/runs", ex.dir);
+    snprintf(fail_dir, sizeof fail_dir, "%s/failures", ex.dir);
+    if (out_mkdirs(runs_dir, err, sizeof err) < 0 || out_mkdirs(fail_dir, err, sizeof err) < 0) {
+        fprintf(stderr, "mqsim: %s\n", err);
+        rc = 3;
+        goto done;
+    }
+    ex.exe = runner_exe(err, sizeof err);
+    if (!ex.exe) {
+        fprintf(stderr, "mqsim: %s\n", err);
+        rc = 3;
+        goto done;
+    }
+
+    /* Draw every schedule and write every concrete scenario. */
+    ex.res = calloc(ex.runs, sizeof *ex.res);
+    char **files = calloc(ex.runs, sizeof *files), **outs = calloc(ex.runs, sizeof *outs);
+    uint64_t *seeds = calloc(ex.runs, sizeof *seeds);
+    int *status = calloc(ex.runs, sizeof *status);
+    double *ends = calloc(ex.runs, sizeof *ends);
+    cJSON **sched = calloc(ex.runs, sizeof *sched);
+    for (size_t i = 0; i < ex.runs; i++) {
+        seeds[i] = ex.seed_start + i;
+        sched[i] = draw_faults(&ex, seeds[i], &ends[i]);
+        files[i] = malloc(OUT_PATH_MAX + 64);
+        outs[i] = malloc(OUT_PATH_MAX + 64);
+        snprintf(files[i], OUT_PATH_MAX + 64, "%s/seed-%llu.json", runs_dir, (unsigned long long)seeds[i]);
+        snprintf(outs[i], OUT_PATH_MAX + 64, "%s/seed-%llu", runs_dir, (unsigned long long)seeds[i]);
+        cJSON *s = concrete(&ex, sched[i], ends[i]);
+        if (write_scenario(files[i], s) < 0) {
+            fprintf(stderr, "mqsim: %s: cannot write\n", files[i]);
+            cJSON_Delete(s);
+            rc = 3;
+            goto free_runs;
+        }
+        cJSON_Delete(s);
+        ex.res[i].seed = seeds[i];
+        ex.res[i].nfaults = cJSON_GetArraySize(sched[i]);
+    }
+
+    struct runner_progress pg;
+    runner_progress_init(&pg, "explore", ex.runs, ex.quiet);
+    runner_signals_begin();
+    int rr = run_all(&ex, ex.runs, (const char **)files, (const char **)outs, seeds, status, jobs, &pg);
+    runner_progress_end(&pg);
+
+    /* Judge every run; shrink the failures. */
+    size_t failures = 0, lossy = 0, dup_runs = 0, skip_runs = 0;
+    double lost_total = 0, dup_total = 0, skip_total = 0;
+    struct dstr csv = {0};
+    dstr_add(&csv, "seed,faults,status,acked,acked_lost,acked_skipped,duplicates,violation\n");
+    for (size_t i = 0; i < ex.runs && rr == 0; i++) {
+        struct run_result *res = &ex.res[i];
+        res->status = status[i];
+        char mp[OUT_PATH_MAX + 96];
+        snprintf(mp, sizeof mp, "%s/metrics.json", outs[i]);
+        cJSON *m = read_json(mp);
+        if (m) {
+            res->acked = metric(m, "messages", "acked");
+            res->acked_lost = metric(m, "messages", "acked_lost");
+            res->duplicates = metric(m, "messages", "duplicates");
+            res->skipped = metric(m, "messages", "acked_skipped");
+            const cJSON *vl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "invariants"), "violations");
+            const cJSON *v0 = cJSON_GetArrayItem(vl, 0);
+            const cJSON *nm = cJSON_GetObjectItemCaseSensitive(v0, "invariant");
+            if (cJSON_IsString(nm))
+                snprintf(res->violation, sizeof res->violation, "%s", nm->valuestring);
+            cJSON_Delete(m);
+        } else if (res->status == 0) {
+            res->status = 3;
+        }
+        if (res->acked_lost > 0) {
+            lossy++;
+            lost_total += res->acked_lost;
+        }
+        if (res->skipped > 0) {
+            skip_runs++;
+            skip_total += res->skipped;
+        }
+        if (res->duplicates > 0) {
+            dup_runs++;
+            dup_total += res->duplicates;
+        }
+        dstr_addf(&csv, "%llu,%d,%d,", (unsigned long long)res->seed, res->nfaults, res->status);
+        dstr_num(&csv, res->acked);
+        dstr_add(&csv, ",");
+        dstr_num(&csv, res->acked_lost);
+        dstr_add(&csv, ",");
+        dstr_num(&csv, res->skipped);
+        dstr_add(&csv, ",");
+        dstr_num(&csv, res->duplicates);
+        dstr_add(&csv, ",");
+        dstr_csv(&csv, res->violation);
+        dstr_add(&csv, "\n");
+        if (res->status == 0)
+            continue;
+        failures++;
+        char fp[OUT_PATH_MAX + 64], minp[OUT_PATH_MAX + 64], sbuf[64];
+        snprintf(fp, sizeof fp, "%s/seed-%llu.json", fail_dir, (unsigned long long)res->seed);
+        snprintf(minp, sizeof minp, "%s/seed-%llu.min.json", fail_dir, (unsigned long long)res->seed);
+        cJSON *s = concrete(&ex, sched[i], ends[i]);
+        write_scenario(fp, s);
+        cJSON_Delete(s);
+        printf("FAILURE seed %llu: %s%s%s; replay: mqsim %s --seed %llu\n", (unsigned long long)res->seed,
+               runner_status_text(res->status, sbuf, sizeof sbuf), res->violation[0] ? ", " : "", res->violation, fp,
+               (unsigned long long)res->seed);
+        int left = shrink(&ex, res->seed, sched[i], ends[i], minp, jobs);
+        printf("  shrunk to %d fault%s: mqsim %s --seed %llu\n", left, left == 1 ? "" : "s", minp,
+               (unsigned long long)res->seed);
+    }
+    int sig = runner_signals_end();
+    if (rr == 0 && !csv.oom && out_mkdirs(ex.dir, err, sizeof err) == 0) {
+        struct out_file f = {0};
+        if (out_open(&f, ex.dir, "explore.csv", err, sizeof err) == 0) {
+            fputs(csv.s, f.f);
+            if (out_commit(&f, err, sizeof err) < 0)
+                fprintf(stderr, "mqsim: %s\n", err);
+        }
+    }
+    dstr_free(&csv);
+    if (rr != 0 || sig) {
+        fprintf(stderr, "mqsim: explore: interrupted\n");
+        rc = sig == 15 ? 143 : 130;
+        goto free_runs;
+    }
+    printf("explore %s: %zu runs (seeds %llu..%llu), %zu failure%s\n", name, ex.runs,
+           (unsigned long long)ex.seed_start, (unsigned long long)(ex.seed_start + ex.runs - 1), failures,
+           failures == 1 ? "" : "s");
+    printf("findings: acknowledged messages lost in %zu runs (%.0f in all), acknowledged but never consumed "
+           "(offsets ahead of a promoted replica) in %zu runs (%.0f), consumed twice in %zu runs (%.0f)\n",
+           lossy, lost_total, skip_runs, skip_total, dup_runs, dup_total);
+    printf("per run: %s/explore.csv; failures and their shrunk scenarios: %s/\n", ex.dir, fail_dir);
+    rc = failures ? 1 : 0;
+    /* Keep the failures' concrete scenarios; drop the per-run outputs of the runs that passed. */
+    for (size_t i = 0; i < ex.runs; i++)
+        if (ex.res[i].status == 0) {
+            runner_remove_tree(outs[i]);
+            remove(files[i]);
+        }
+free_runs:
+    for (size_t i = 0; i < ex.runs; i++) {
+        free(files[i]);
+        free(outs[i]);
+        cJSON_Delete(sched[i]);
+    }
+    free(files);
+    free(outs);
+    free(seeds);
+    free(status);
+    free(ends);
+    free(sched);
+done:
+    for (int i = 0; i < ex.ntargets; i++)
+        free(ex.targets[i]);
+    for (int i = 0; i < ex.ngroups; i++)
+        free(ex.groups[i]);
+    free(ex.targets);
+    free(ex.groups);
+    free(ex.res);
+    world_cfg_free(&ex.cfg);
+    cJSON_Delete(ex.base);
+    free(sets);
+    return rc;
+}

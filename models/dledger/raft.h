@@ -1,0 +1,144 @@
+/* raft: a DLedger member (openmessaging/dledger 0.3): leader election with DLedger's timing and vote
+ * answers, and quorum replication of a log whose entries are the broker's CommitLog messages. The member
+ * talks to the world only through struct raft_io, so the same code runs under any host. */
+#ifndef MODELS_RAFT_H
+#define MODELS_RAFT_H
+
+#include <stdint.h>
+
+#include "models/store/commitlog.h"
+#include "models/remoting/rpc.h"
+#include "sim/sim.h"
+
+#define RAFT_MAX_PEERS RMQ_MAX_REPLICAS
+#define RAFT_NONE (-1)
+
+enum raft_role { RAFT_CANDIDATE, RAFT_LEADER, RAFT_FOLLOWER };
+enum raft_election { RAFT_ELECTION_DLEDGER, RAFT_ELECTION_CLASSIC };
+
+/* DLedgerConfig, with DLedger's defaults (REFERENCE section 5). */
+struct raft_cfg {
+    enum raft_election election;
+    sim_time heartbeat;          /* heartBeatTimeIntervalMs 2000 */
+    int max_heartbeat_leak;      /* maxHeartBeatLeak 3 */
+    sim_time min_vote_interval;  /* minVoteIntervalMs 300 */
+    sim_time max_vote_interval;  /* maxVoteIntervalMs 1000 */
+    int max_pending_requests;    /* maxPendingRequestsNum 10000 */
+    sim_time max_wait_ack;       /* maxWaitAckTimeMs 2500 */
+    sim_time max_push_timeout;   /* maxPushTimeOutMs 1000 */
+    int max_pending_push;        /* EntryDispatcher.maxPendingSize 1000 */
+    sim_time tick;               /* StateMaintainer's sleep: 10 ms */
+    sim_time rpc_timeout;        /* push/compare wait (3 s in doCompare); votes and heartbeats use their own */
+    /* classic Raft timing ("election": "raft") */
+    sim_time election_min, election_max;   /* follower timeout drawn from [min, max] at every reset */
+    sim_time raft_heartbeat;               /* the leader's interval */
+    /* Raft's rule (section 5.4.2): commit only entries of the leader's own term by counting replicas.
+     * DLedger 0.3 counts any entry, so this is off by default. */
+    int commit_current_term_only;
+    /* Test-only broken variant: voters ignore the candidate's log (to show the invariants catch it). */
+    int broken_vote_ignores_log;
+};
+
+/* What the member needs from its host. tags are the member's own; the host hands them back. */
+struct raft_io {
+    void *host;
+    struct sim_node *node;     /* the host's node: its clock */
+    /* A request to peer (rpc_call through the host); the answer comes back through raft_on_reply. */
+    void (*call)(void *host, int peer, uint16_t code, const void *body, uint32_t len, uint64_t extra_wire,
+                 sim_time timeout, uint64_t tag);
+    void (*reply)(void *host, struct rpc_ctx ctx, int status, const void *body, uint32_t len);
+    void (*timer)(void *host, sim_time delay, uint64_t tag);
+    /* Term and vote to durable storage; raft_persisted() follows when it is there. */
+    void (*persist)(void *host);
+    void (*role_changed)(void *host, enum raft_role role, uint64_t term, int leader);
+    /* This member answered a vote request (for the trace). */
+    void (*voted)(void *host, int64_t term, int candidate, int granted);
+    /* The committed index rose to `index` (everything up to it is committed). */
+    void (*committed)(void *host, int64_t index);
+    /* This member appended (follower) or dropped entries (from index on). */
+    void (*appended)(void *host, const struct cl_entry *e);
+    void (*truncated)(void *host, int64_t from);
+    /* An append this member proposed as leader ended: status RMQ_SUCCESS or an error code. */
+    void (*append_done)(void *host, uint64_t tag, int status);
+    struct sim_rng *rng;
+};
+
+/* A DLedger member: its state is small; its log is the host's CommitLog (entry index = log index). */
+struct raft {
+    struct raft_cfg cfg;
+    struct raft_io io;
+    struct commitlog *log;
+    int self, n;                     /* member index and group size */
+
+    /* MemberState */
+    enum raft_role role;
+    int64_t term, known_max_term;
+    int voted_for, leader;
+    int64_t committed;
+    int64_t reported_term;           /* the term of the last role change told to the host */
+    int64_t durable_term;            /* term and vote as last made durable */
+    int durable_vote;
+
+    /* DLedgerLeaderElector */
+    sim_time last_leader_heartbeat, last_send_heartbeat, last_succ_heartbeat, next_vote, election_deadline;
+    int need_increase_term;
+    int last_parse;                  /* VoteResponse.ParseResult */
+    int busy;                        /* a vote round or heartbeat round is waiting for answers */
+    int64_t round;                   /* id of the current round (stale answers are ignored) */
+    int round_term;
+    int answers, accepted, valid, bigger_ledger, not_ready, already_has_leader, succ, inconsistent;
+    int64_t max_term_seen;
+    sim_time round_deadline;
+    int persist_pending;             /* waiting for term/vote to be durable */
+    struct { struct rpc_ctx ctx; int result; int64_t term; } vote_replies[RAFT_MAX_PEERS * 4];
+    int nvote_replies;
+    int start_round_after_persist;
+
+    /* DLedgerEntryPusher, leader side: one dispatcher per peer */
+    struct raft_peer {
+        int state;                   /* COMPARE, TRUNCATE, APPEND */
+        int64_t compare_index, write_index, watermark;
+        int inflight;                /* pushes without answer */
+        sim_time oldest_push;        /* send time of the push after the watermark */
+        int64_t round;               /* answers of an older dispatcher state are ignored */
+        int waiting;                 /* a compare/truncate is in flight */
+        sim_time last_push;
+        sim_time retry_at;           /* after an error answer, the dispatcher sleeps 500 ms */
+    } peer[RAFT_MAX_PEERS];
+    /* pending appends: index -> tag, oldest first */
+    struct raft_pending { int64_t index; uint64_t tag; sim_time created; } *pend;
+    uint32_t pend_head, pend_n, pend_cap;
+
+    /* statistics */
+    uint64_t elections, votes_granted;
+    sim_time last_tick;
+};
+
+/* Request codes on the host's rpc (rmq.h leaves room above RMQ_HA_DATA). */
+enum { RAFT_VOTE = 40, RAFT_HEARTBEAT, RAFT_PUSH };
+
+void raft_init(struct raft *r, const struct raft_cfg *cfg, const struct raft_io *io, struct commitlog *log, int self,
+               int n);
+void raft_free(struct raft *r);
+
+/* The process starts (boot or restart): term and vote come back from durable storage (the host tells
+ * which through raft_restore first), role CANDIDATE, timers armed. */
+void raft_start(struct raft *r);
+void raft_restore(struct raft *r, int64_t term, int vote);
+
+/* Host hooks. raft_on_request answers (possibly later, through io.reply). */
+void raft_on_request(struct raft *r, uint16_t code, struct rpc_ctx ctx, const void *body, uint32_t len);
+void raft_on_reply(struct raft *r, uint64_t tag, int status, const void *body, uint32_t len);
+void raft_on_timer(struct raft *r, uint64_t tag);
+void raft_persisted(struct raft *r);
+
+/* As leader: append a message (the host has not touched its log). Returns 0 with append_done(tag, ...)
+ * to follow, or an error status at once: RMQ_SERVICE_NOT_AVAILABLE (not leader), RMQ_SYSTEM_BUSY
+ * (LEADER_PENDING_FULL). */
+int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff, uint64_t tag);
+
+static inline int64_t raft_end(const struct raft *r) { return (int64_t)cl_end(r->log) - 1; }
+int64_t raft_end_term(const struct raft *r);
+int64_t raft_term_at(const struct raft *r, int64_t index);
+
+#endif

@@ -1,0 +1,171 @@
+/* raft_check: the committed entries are kept as (term, msg) from a base index, so leader completeness
+ * is checked exactly; terms' leaders in a growing array (terms are small numbers). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/broker/broker.h"
+#include "models/report/report.h"
+#include "models/dledger/raft_check.h"
+
+struct committed_entry {
+    uint32_t term, msg;
+};
+
+struct raft_check {
+    struct rmq_world *w;
+    int group;
+    int *leader_of_term;       /* replica + 1, 0 = none seen */
+    int64_t nterms;
+    struct committed_entry *c; /* committed entries from index base */
+    uint64_t base, n, cap;
+};
+
+struct raft_check *raft_check_new(struct rmq_world *w, int group)
+{
+    struct raft_check *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->w = w;
+    c->group = group;
+    return c;
+}
+
+void raft_check_free(struct raft_check *c)
+{
+    if (!c)
+        return;
+    free(c->leader_of_term);
+    free(c->c);
+    free(c);
+}
+
+static void violation(struct raft_check *c, const char *what, int replica, int64_t term, int64_t index)
+{
+    report_violation(c->w, what, c->group, replica >= 0 ? c->w->g[c->group].node[replica] : SIM_NODE_NONE, term, index);
+}
+
+void raft_check_event(struct raft_check *c)
+{
+    struct rmq_group *g = &c->w->g[c->group];
+    c->w->invariant_checks++;
+    for (int r = 0; r < g->n; r++) {
+        const struct raft *rf = broker_raft(g->broker[r]);
+        if (!rf || rf->role != RAFT_LEADER || sim_node(c->w->sim, g->node[r])->state != SIM_NODE_UP)
+            continue;
+        int64_t t = rf->term;
+        if (t < 0)
+            continue;
+        if (t >= c->nterms) {
+            int64_t n = c->nterms ? c->nterms : 64;
+            while (n <= t)
+                n *= 2;
+            int *a = realloc(c->leader_of_term, (size_t)n * sizeof *a);
+            if (!a)
+                return;
+            memset(a + c->nterms, 0, (size_t)(n - c->nterms) * sizeof *a);
+            c->leader_of_term = a;
+            c->nterms = n;
+        }
+        if (c->leader_of_term[t] == 0)
+            c->leader_of_term[t] = r + 1;
+        else if (c->leader_of_term[t] != r + 1)
+            violation(c, "election_safety", r, t, -1);
+    }
+}
+
+void raft_check_append(struct raft_check *c, int replica, const struct commitlog *log, uint64_t index)
+{
+    struct rmq_group *g = &c->w->g[c->group];
+    const struct cl_entry *e = cl_at(log, index), *ep = index ? cl_at(log, index - 1) : NULL;
+    if (!e)
+        return;
+    for (int r = 0; r < g->n; r++) {
+        if (r == replica)
+            continue;
+        const struct commitlog *o = broker_log(g->broker[r]);
+        const struct cl_entry *x = cl_at(o, index);
+        if (!x || x->term != e->term)
+            continue;
+        const struct cl_entry *xp = index ? cl_at(o, index - 1) : NULL;
+        if (x->msg != e->msg || (ep && xp && (ep->term != xp->term || ep->msg != xp->msg)))
+            violation(c, "log_matching", replica, e->term, (int64_t)index);
+    }
+}
+
+void raft_check_truncate(struct raft_check *c, int replica, const struct commitlog *log, int is_leader,
+                         int64_t term, uint64_t from)
+{
+    if (is_leader)
+        violation(c, "leader_append_only", replica, term, (int64_t)from);
+    /* Dropping a divergent entry at a committed index is how followers converge; dropping the committed
+     * entry itself is a loss. */
+    for (uint64_t i = from; i < cl_end(log) && i < c->base + c->n; i++) {
+        const struct cl_entry *e = cl_at(log, i);
+        if (i >= c->base && e && e->term == c->c[i - c->base].term && e->msg == c->c[i - c->base].msg) {
+            violation(c, "committed_entry_removed", replica, term, (int64_t)i);
+            return;
+        }
+    }
+}
+
+void raft_check_commit(struct raft_check *c, const struct commitlog *log, int64_t from, int64_t committed)
+{
+    if (committed < 0)
+        return;
+    if (c->n == 0 && c->base == 0)
+        c->base = log->first;
+    while ((int64_t)(c->base + c->n) <= committed) {
+        const struct cl_entry *e = cl_at(log, c->base + c->n);
+        if (!e)
+            return;
+        if (c->n == c->cap) {
+            uint64_t cap = c->cap ? c->cap * 2 : 1024;
+            struct committed_entry *a = realloc(c->c, cap * sizeof *a);
+            if (!a)
+                return;
+            c->c = a;
+            c->cap = cap;
+        }
+        c->c[c->n].term = e->term;
+        c->c[c->n].msg = e->msg;
+        c->n++;
+    }
+    /* The committing member's newly committed entries must agree with what was committed before. */
+    uint64_t lo = from < 0 ? 0 : (uint64_t)from;
+    if (lo < log->first)
+        lo = log->first;
+    if (lo < c->base)
+        lo = c->base;
+    for (uint64_t i = lo; (int64_t)i <= committed && i < c->base + c->n; i++) {
+        const struct cl_entry *e = cl_at(log, i);
+        if (e && (e->term != c->c[i - c->base].term || e->msg != c->c[i - c->base].msg)) {
+            violation(c, "committed_entries_differ", -1, e->term, (int64_t)i);
+            break;
+        }
+    }
+}
+
+void raft_check_leader(struct raft_check *c, int replica, const struct commitlog *log, int64_t term)
+{
+    for (uint64_t i = c->base; i < c->base + c->n; i++) {
+        const struct cl_entry *e = cl_at(log, i);
+        if (i < log->first)
+            continue;   /* trimmed from memory: below every log's end, so present */
+        if (!e || e->term != c->c[i - c->base].term || e->msg != c->c[i - c->base].msg) {
+            violation(c, "leader_completeness", replica, term, (int64_t)i);
+            return;
+        }
+    }
+}
+
+void raft_check_trim(struct raft_check *c, uint64_t index)
+{
+    if (index <= c->base || c->n == 0)
+        return;
+    uint64_t drop = index - c->base;
+    if (drop > c->n)
+        drop = c->n;
+    memmove(c->c, c->c + drop, (size_t)(c->n - drop) * sizeof *c->c);
+    c->n -= drop;
+    c->base += drop;
+}

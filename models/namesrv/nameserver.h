@@ -1,0 +1,88 @@
+/* nameserver: RocketMQ's NameServer (broker registry, expiry scan, topic routes) and the client half of its
+ * protocol that producers and consumers share (MQClientInstance's NameServer choice and route table). */
+#ifndef MODELS_NAMESERVER_H
+#define MODELS_NAMESERVER_H
+
+#include <stdint.h>
+
+#include "models/remoting/protocol.h"
+#include "models/remoting/rpc.h"
+#include "models/world/cluster.h"
+#include "sim/sim.h"
+
+/* MQClientInstance.updateTopicRouteInfoFromNameServer: getTopicRouteInfoFromNameServer(topic, 1000 * 3). */
+#define NS_ROUTE_TIMEOUT (3 * SIM_S)
+/* ---- the NameServer ---- */
+
+struct nameserver;
+
+/* Adds a NameServer node named `name` to w->sim and returns it, or NULL on a duplicate name or out of
+ * memory. cfg is copied. The node reads w->ngroups and w->g[] (names, cfg.queues) only once running. */
+struct nameserver *nameserver_create(struct rmq_world *w, const char *name, const struct ns_cfg *cfg);
+/* Frees the model state (the node itself belongs to the sim). NULL is fine. */
+void nameserver_free(struct nameserver *ns);
+sim_node_id nameserver_node(const struct nameserver *ns);
+/* Brokers (group, brokerId entries) the NameServer holds now. */
+int nameserver_brokers(const struct nameserver *ns);
+
+/* ---- the client half: a producer's or consumer's view of the topic's route ---- */
+
+/* One broker group as the last route listed it (BrokerData.brokerAddrs, by ascending brokerId). */
+struct ns_client_group {
+    uint8_t n;                          /* brokers; 0: the group is not in the route */
+    uint8_t queues;                     /* the topic's queues on the group (QueueData) */
+    uint16_t id[RMQ_MAX_REPLICAS];
+    sim_node_id node[RMQ_MAX_REPLICAS];
+};
+
+/* Embedded in a client's state. Fields are read-only outside nameserver.c. */
+struct ns_client {
+    struct sim_node *n;                 /* the client's node (trace names, timers) */
+    struct rpc *rpc;                    /* the client's remoting */
+    uint64_t tag;                       /* rpc tag of this client's route requests */
+    int have;                           /* a route arrived since the process started */
+    int fetching;                       /* a GET_ROUTE is in flight */
+    int chosen;                         /* NettyRemotingClient.namesrvAddrChoosed, an index into w->ns */
+    int tries;                          /* NameServers tried by the request in flight */
+    int ngroups;                        /* w->ngroups, read at reset */
+    int order[RMQ_MAX_GROUPS];          /* group indexes sorted by name (MessageQueue.compareTo on brokerName) */
+    struct ns_client_group g[RMQ_MAX_GROUPS];
+};
+
+/* What a route request came to. */
+enum ns_fetch {
+    NS_FETCH_PENDING,   /* not over yet: asking the next NameServer */
+    NS_FETCH_FAILED,    /* no route came; the previous one is kept (MQClientInstance logs and keeps it) */
+    NS_FETCH_SAME,      /* a route came and nothing changed */
+    NS_FETCH_CHANGED    /* a route came and some group's brokers or queues changed ("route.change" traced) */
+};
+
+/* Prepares c for the client node n, whose rpc layer is r; route replies will carry `tag`. */
+void ns_client_init(struct ns_client *c, struct sim_node *n, struct rpc *r, uint64_t tag);
+
+/* At every (re)start of the client process: forgets the route and picks the first NameServer at random
+ * from rng (NettyRemotingClient.namesrvIndex starts at a random value). Reads w->ngroups and group names. */
+void ns_client_reset(struct ns_client *c, struct sim_rng *rng);
+
+/* Forgets the route (the process died); nothing is sent. */
+void ns_client_clear(struct ns_client *c);
+
+/* Sends GET_ROUTE to the chosen NameServer unless one is in flight. Returns 1 when a request is in flight
+ * afterwards (its reply may already have come inline through the rpc layer), 0 when there is no NameServer
+ * at all. The owner's rpc reply function hands replies carrying c->tag to ns_client_on_reply. */
+int ns_client_fetch(struct ns_client *c);
+
+/* Takes a route reply. On a connection failure it asks the next NameServer at once (getAndCreateNameserverChannel
+ * walks the list) and returns NS_FETCH_PENDING; after a timeout it closes that connection and moves to the
+ * next NameServer for the next request. A route replaces the previous one group by group. */
+enum ns_fetch ns_client_on_reply(struct ns_client *c, int status, const void *body, uint32_t len);
+
+/* The group's brokerId 0 node in the route, or SIM_NODE_NONE (findBrokerAddressInPublish). */
+sim_node_id ns_client_master(const struct ns_client *c, int group);
+
+/* findBrokerAddressInSubscribe(group, id, onlyThisBroker=false): that brokerId's node if the route lists it,
+ * else the group's first entry (lowest brokerId). *used gets the brokerId chosen. SIM_NODE_NONE when the
+ * group has no broker in the route (then *used is left alone). With id < 0 this is findBrokerAddressInAdmin. */
+sim_node_id ns_client_find(const struct ns_client *c, int group, int id, int *used);
+
+#endif

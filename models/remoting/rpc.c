@@ -1,0 +1,288 @@
+/* rpc: remoting over the engine's connections. Requests wait in a slot pool (no malloc per request in
+ * steady state); the opaque is the slot plus a generation, so a late response to a reused slot is ignored.
+ * As in RocketMQ 4.x, requests on a connection that closes are not failed early: they time out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/remoting/rpc.h"
+
+#define SLOT_BITS 20
+#define SLOT_MASK ((1u << SLOT_BITS) - 1)
+#define NO_SLOT UINT32_MAX
+#define FRAME_MAX (sizeof(struct rpc_hdr) + sizeof(struct rmq_route) + 64)
+
+void rpc_init(struct rpc *r, struct sim_node *n, rpc_reply_fn on_reply)
+{
+    memset(r, 0, sizeof *r);
+    r->n = n;
+    r->on_reply = on_reply;
+    r->free_head = NO_SLOT;
+    r->armed = SIM_TIME_MAX;
+}
+
+/* Makes sure the timer fires no later than t. */
+static void arm(struct rpc *r, sim_time t)
+{
+    if (t >= r->armed)
+        return;
+    node_timer_cancel(r->n, r->timer);
+    r->timer = node_timer(r->n, t - node_now(r->n), RPC_TIMER_BIT);
+    r->armed = t;
+}
+
+void rpc_free(struct rpc *r)
+{
+    free(r->peers);
+    free(r->pend);
+    memset(r, 0, sizeof *r);
+}
+
+void rpc_reset(struct rpc *r)
+{
+    /* Timers died with the process; only the bookkeeping needs clearing. */
+    r->npeers = 0;
+    r->free_head = NO_SLOT;
+    for (uint32_t i = r->cap; i-- > 0;) {
+        r->pend[i].in_use = 0;
+        r->pend[i].next_free = r->free_head;
+        r->free_head = i;
+    }
+    r->inflight = 0;
+    r->armed = SIM_TIME_MAX;
+    r->timer = 0;
+}
+
+static uint32_t slot_alloc(struct rpc *r)
+{
+    if (r->free_head == NO_SLOT) {
+        uint32_t cap = r->cap ? r->cap * 2 : 64;
+        if (cap > SLOT_MASK + 1)
+            return NO_SLOT;
+        struct rpc_pending *p = realloc(r->pend, (size_t)cap * sizeof *p);
+        if (!p)
+            return NO_SLOT;
+        memset(p + r->cap, 0, (size_t)(cap - r->cap) * sizeof *p);
+        for (uint32_t i = cap; i-- > r->cap;) {
+            p[i].next_free = r->free_head;
+            r->free_head = i;
+        }
+        r->pend = p;
+        r->cap = cap;
+    }
+    uint32_t i = r->free_head;
+    r->free_head = r->pend[i].next_free;
+    r->pend[i].in_use = 1;
+    r->inflight++;
+    return i;
+}
+
+static void slot_release(struct rpc *r, uint32_t i)
+{
+    struct rpc_pending *p = &r->pend[i];
+    p->in_use = 0;
+    p->waiting = 0;
+    p->gen = (p->gen + 1) & 0xfff;
+    p->next_free = r->free_head;
+    r->free_head = i;
+    r->inflight--;
+}
+
+static uint32_t opaque_of(const struct rpc *r, uint32_t slot) { return (r->pend[slot].gen << SLOT_BITS) | slot; }
+
+/* The live slot an opaque names, or NO_SLOT. */
+static uint32_t slot_of(const struct rpc *r, uint32_t opaque)
+{
+    uint32_t i = opaque & SLOT_MASK;
+    if (i >= r->cap || !r->pend[i].in_use || r->pend[i].gen != opaque >> SLOT_BITS)
+        return NO_SLOT;
+    return i;
+}
+
+static struct rpc_peer *peer_get(struct rpc *r, sim_node_id node)
+{
+    for (int i = 0; i < r->npeers; i++)
+        if (r->peers[i].node == node)
+            return &r->peers[i];
+    if (r->npeers == r->peers_cap) {
+        int cap = r->peers_cap ? r->peers_cap * 2 : 8;
+        struct rpc_peer *p = realloc(r->peers, (size_t)cap * sizeof *p);
+        if (!p)
+            return NULL;
+        r->peers = p;
+        r->peers_cap = cap;
+    }
+    struct rpc_peer *p = &r->peers[r->npeers++];
+    memset(p, 0, sizeof *p);
+    p->node = node;
+    return p;
+}
+
+static void send_frame(struct sim_node *n, sim_conn c, uint32_t opaque, int code, uint16_t flags, const void *body,
+                       uint32_t len, uint64_t extra_wire)
+{
+    unsigned char buf[FRAME_MAX];
+    struct rpc_hdr h = {.opaque = opaque, .code = (int16_t)code, .flags = flags};
+    if (len > sizeof buf - sizeof h)
+        len = sizeof buf - sizeof h;
+    memcpy(buf, &h, sizeof h);
+    if (len)
+        memcpy(buf + sizeof h, body, len);
+    node_conn_send(n, c, flags & RPC_RESPONSE ? RMQ_RESPONSE : (uint16_t)code, buf, (uint32_t)(sizeof h + len),
+                   RMQ_HEADER_BYTES + len + extra_wire);
+}
+
+void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
+              uint64_t extra_wire, sim_time timeout, uint64_t tag)
+{
+    struct rpc_peer *pe = peer_get(r, peer);
+    uint32_t i = pe && len <= RPC_REQ_MAX ? slot_alloc(r) : NO_SLOT;
+    if (i == NO_SLOT) {
+        r->on_reply(r->n, tag, RMQ_SYSTEM_ERROR, NULL, 0);
+        return;
+    }
+    struct rpc_pending *p = &r->pend[i];
+    p->code = code;
+    p->peer = peer;
+    p->tag = tag;
+    p->len = len;
+    p->wire = extra_wire;
+    if (len)
+        memcpy(p->body, body, len);
+    p->deadline = node_now(r->n) + timeout;
+    arm(r, p->deadline);
+    if (pe->conn && !pe->connecting && node_conn_open(r->n, pe->conn)) {
+        send_frame(r->n, pe->conn, opaque_of(r, i), code, 0, body, len, extra_wire);
+        return;
+    }
+    p->waiting = 1;
+    if (!pe->connecting) {
+        pe->conn = node_connect(r->n, peer, 0);
+        pe->connecting = pe->conn != 0;
+    }
+}
+
+struct rpc_ctx rpc_ctx_of(const struct sim_msg *req)
+{
+    struct rpc_ctx c = {req->conn, 0};
+    struct rpc_hdr h;
+    if (req->len >= sizeof h) {
+        memcpy(&h, req->data, sizeof h);
+        c.opaque = h.opaque;
+    }
+    return c;
+}
+
+void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
+               uint64_t extra_wire)
+{
+    if (node_conn_open(n, ctx.conn))
+        send_frame(n, ctx.conn, ctx.opaque, status, RPC_RESPONSE, body, len, extra_wire);
+}
+
+int rpc_parse(const struct sim_msg *m, struct rpc_hdr *h, const void **body, uint32_t *len)
+{
+    if (m->len < sizeof *h || m->type == RMQ_HA_REPORT || m->type == RMQ_HA_DATA)
+        return -1;
+    memcpy(h, m->data, sizeof *h);
+    *body = (const unsigned char *)m->data + sizeof *h;
+    *len = m->len - (uint32_t)sizeof *h;
+    return 0;
+}
+
+int rpc_on_message(struct rpc *r, const struct sim_msg *m)
+{
+    struct rpc_hdr h;
+    const void *body;
+    uint32_t len;
+    if (m->type != RMQ_RESPONSE || rpc_parse(m, &h, &body, &len) < 0)
+        return 0;
+    uint32_t i = slot_of(r, h.opaque);
+    if (i == NO_SLOT || r->pend[i].waiting)
+        return 1;   /* timed out already: RocketMQ logs and drops a late response */
+    uint64_t tag = r->pend[i].tag;
+    slot_release(r, i);
+    r->on_reply(r->n, tag, h.code, body, len);
+    return 1;
+}
+
+int rpc_on_timer(struct rpc *r, uint64_t tag)
+{
+    if (!(tag & RPC_TIMER_BIT))
+        return 0;
+    sim_time now = node_now(r->n);
+    r->armed = SIM_TIME_MAX;
+    r->timer = 0;
+    /* Time out what is due, in slot order (deterministic); callbacks may add requests, which arm anew. */
+    for (uint32_t i = 0; i < r->cap; i++) {
+        struct rpc_pending *p = &r->pend[i];
+        if (!p->in_use || p->deadline > now)
+            continue;
+        uint64_t t = p->tag;
+        slot_release(r, i);
+        r->on_reply(r->n, t, RMQ_TIMEOUT, NULL, 0);
+    }
+    sim_time next = SIM_TIME_MAX;
+    for (uint32_t i = 0; i < r->cap; i++)
+        if (r->pend[i].in_use && r->pend[i].deadline < next)
+            next = r->pend[i].deadline;
+    if (next < SIM_TIME_MAX)
+        arm(r, next);
+    return 1;
+}
+
+int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)
+{
+    struct rpc_peer *pe = NULL;
+    for (int i = 0; i < r->npeers; i++)
+        if (r->peers[i].conn == c)
+            pe = &r->peers[i];
+    if (!pe)
+        return 0;
+    sim_node_id peer = pe->node;
+    switch (ev) {
+    case SIM_CONN_UP:
+        pe->connecting = 0;
+        for (uint32_t i = 0; i < r->cap; i++) {
+            struct rpc_pending *p = &r->pend[i];
+            if (p->in_use && p->waiting && p->peer == peer) {
+                p->waiting = 0;
+                send_frame(r->n, c, opaque_of(r, i), p->code, 0, p->body, p->len, p->wire);
+            }
+        }
+        break;
+    case SIM_CONN_FAILED:
+        pe->connecting = 0;
+        pe->conn = 0;
+        /* Fail every request that waited for this connection. Mark them first: callbacks may issue new
+         * requests to the same peer (and grow the pool), and those must wait for the next connection. */
+        for (uint32_t i = 0; i < r->cap; i++)
+            if (r->pend[i].in_use && r->pend[i].waiting && r->pend[i].peer == peer)
+                r->pend[i].waiting = 2;
+        for (uint32_t i = 0; i < r->cap; i++) {
+            struct rpc_pending *p = &r->pend[i];
+            if (!(p->in_use && p->waiting == 2))
+                continue;
+            uint64_t tag = p->tag;
+            slot_release(r, i);
+            r->on_reply(r->n, tag, RMQ_CONN_FAILED, NULL, 0);
+        }
+        break;
+    case SIM_CONN_CLOSED:
+        pe->conn = 0;
+        pe->connecting = 0;
+        break;
+    default:
+        break;
+    }
+    return 1;
+}
+
+void rpc_close_peer(struct rpc *r, sim_node_id peer)
+{
+    for (int i = 0; i < r->npeers; i++)
+        if (r->peers[i].node == peer && r->peers[i].conn) {
+            node_conn_close(r->n, r->peers[i].conn);
+            r->peers[i].conn = 0;
+            r->peers[i].connecting = 0;
+        }
+}

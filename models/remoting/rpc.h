@@ -1,0 +1,92 @@
+/* rpc: RocketMQ's remoting as the models use it: request/response over connections, matched by opaque,
+ * with a client-side timeout; one connection per peer, opened on first use (NettyRemotingClient). */
+#ifndef MODELS_RPC_H
+#define MODELS_RPC_H
+
+#include <stdint.h>
+
+#include "models/remoting/protocol.h"
+#include "sim/sim.h"
+
+/* Every remoting frame starts with this. */
+struct rpc_hdr {
+    uint32_t opaque;
+    int16_t code;              /* request code, or the response's status */
+    uint16_t flags;            /* RPC_RESPONSE */
+};
+#define RPC_RESPONSE 1
+
+/* Timer tags with this bit belong to the rpc layer: a model's on_timer passes them to rpc_on_timer. */
+#define RPC_TIMER_BIT (1ULL << 63)
+#define RPC_REQ_MAX 96         /* largest request body the layer buffers while connecting */
+
+/* The reply handler: status is the response code, or RMQ_TIMEOUT / RMQ_CONN_FAILED; body is NULL then. */
+typedef void (*rpc_reply_fn)(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len);
+
+struct rpc_peer {
+    sim_node_id node;
+    sim_conn conn;
+    int connecting;
+};
+
+struct rpc_pending {
+    uint32_t gen;              /* low bits of the opaque that last used this slot */
+    uint8_t in_use, waiting;   /* waiting: queued until the connection is up */
+    uint16_t code;
+    sim_node_id peer;
+    sim_time deadline;
+    uint64_t tag;
+    uint32_t len;
+    uint64_t wire;
+    unsigned char body[RPC_REQ_MAX];
+    uint32_t next_free;
+};
+
+struct rpc {
+    struct sim_node *n;
+    rpc_reply_fn on_reply;
+    struct rpc_peer *peers;
+    int npeers, peers_cap;
+    struct rpc_pending *pend;
+    uint32_t cap, free_head, inflight;
+    /* One timer for all requests, armed at the earliest deadline: a timer per request would fill the
+     * event queue with cancelled timeouts, since nearly every request is answered long before. */
+    sim_timer timer;
+    sim_time armed;            /* when that timer fires (SIM_TIME_MAX: none) */
+};
+
+/* Where a deferred response goes (a held pull, a put waiting for the slave). */
+struct rpc_ctx {
+    sim_conn conn;
+    uint32_t opaque;
+};
+
+void rpc_init(struct rpc *r, struct sim_node *n, rpc_reply_fn on_reply);
+void rpc_free(struct rpc *r);
+
+/* Forgets connections and requests (the process died); nothing is called back. */
+void rpc_reset(struct rpc *r);
+
+/* Sends a request of `code` with body (len <= RPC_REQ_MAX) to peer; on_reply(tag, ...) comes once: with
+ * the response, or with RMQ_TIMEOUT after timeout, or RMQ_CONN_FAILED when the connection cannot be had.
+ * The timeout covers connecting too (invokeSync). extra_wire is added to the frame's wire size. */
+void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
+              uint64_t extra_wire, sim_time timeout, uint64_t tag);
+
+/* Server side: the context to answer req later, and the answer itself. */
+struct rpc_ctx rpc_ctx_of(const struct sim_msg *req);
+void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
+               uint64_t extra_wire);
+
+/* The frame's header and body of a message, or -1 when it is not a remoting frame. */
+int rpc_parse(const struct sim_msg *m, struct rpc_hdr *h, const void **body, uint32_t *len);
+
+/* Hooks a model calls from its own callbacks. Each returns 1 when it consumed the event. */
+int rpc_on_message(struct rpc *r, const struct sim_msg *m);
+int rpc_on_timer(struct rpc *r, uint64_t tag);
+int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev);
+
+/* Closes the connection to peer (RocketMQ closes a channel after errors on it). */
+void rpc_close_peer(struct rpc *r, sim_node_id peer);
+
+#endif

@@ -1,0 +1,81 @@
+/* commitlog: a broker's CommitLog (messages by byte offset) and its ConsumeQueues (per queue, the n-th
+ * message's place in the CommitLog), as ids and sizes rather than bytes. */
+#ifndef MODELS_COMMITLOG_H
+#define MODELS_COMMITLOG_H
+
+#include <stdint.h>
+
+#include "models/remoting/protocol.h"
+
+#define CL_NONE UINT64_MAX
+
+/* One stored message. The queue offset travels with the message, as RocketMQ stores QUEUEOFFSET inside
+ * each message, so a slave's ConsumeQueues number messages exactly as its master's do. */
+struct cl_entry {
+    uint64_t offset;           /* physical offset of its first byte */
+    uint64_t qoff;             /* its position in its queue */
+    uint32_t msg;              /* the message id (accounting) */
+    uint32_t size;             /* stored bytes */
+    uint16_t queue;
+    uint32_t term;             /* DLedger: the term the entry was written in (0 in classic HA) */
+};
+
+/* A ring of entry indexes. */
+struct cl_ring {
+    uint64_t *a;
+    uint64_t cap, head, n;
+};
+
+struct cl_queue {
+    struct cl_ring idx;        /* entry indexes of queue offsets first_qoff, first_qoff + 1, ... */
+    uint64_t first_qoff;
+};
+
+struct commitlog {
+    struct cl_entry *e;        /* ring of entries, indexes [first, first + n) */
+    uint64_t cap, head, n;
+    uint64_t first;            /* index of the oldest entry kept */
+    uint64_t min_offset;       /* physical offset where the kept log starts */
+    uint64_t max_offset;       /* physical offset where the next message goes */
+    struct cl_queue q[RMQ_MAX_QUEUES];
+};
+
+void cl_init(struct commitlog *cl);
+void cl_free(struct commitlog *cl);
+
+/* Empties the log so that it starts at physical offset `offset` (a slave that starts from the master's
+ * last file). */
+void cl_reset(struct commitlog *cl, uint64_t offset);
+
+/* Appends a message at max_offset. qoff is its queue offset: cl_next_qoff() on a master, the master's
+ * number on a slave. Returns its entry index, or CL_NONE when out of memory. */
+uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff);
+/* The same with the entry's DLedger term. */
+uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
+                        uint32_t term);
+/* Drops entries from index i on (see cl_truncate). */
+void cl_truncate_index(struct commitlog *cl, uint64_t i, void (*dropped)(void *ctx, uint32_t msg), void *ctx);
+
+/* The entry with index i, or NULL when it is not kept. */
+const struct cl_entry *cl_at(const struct commitlog *cl, uint64_t i);
+/* One past the newest entry's index. */
+static inline uint64_t cl_end(const struct commitlog *cl) { return cl->first + cl->n; }
+
+/* The index of the first entry whose offset is >= phy (cl_end() when none). */
+uint64_t cl_find(const struct commitlog *cl, uint64_t phy);
+
+/* ConsumeQueue q: the next queue offset to assign, the smallest kept, and the entry index of qoff (CL_NONE
+ * when not kept or not written yet). */
+uint64_t cl_next_qoff(const struct commitlog *cl, int q);
+uint64_t cl_min_qoff(const struct commitlog *cl, int q);
+uint64_t cl_qentry(const struct commitlog *cl, int q, uint64_t qoff);
+
+/* Drops every message that does not end at or before phy (recovery after losing unflushed bytes, or a
+ * divergent tail). Calls dropped(ctx, msg) for each message removed. */
+void cl_truncate(struct commitlog *cl, uint64_t phy, void (*dropped)(void *ctx, uint32_t msg), void *ctx);
+
+/* Forgets messages that end at or before phy from memory (nobody can ask for them any more); offsets and
+ * queue numbering are unchanged. */
+void cl_trim(struct commitlog *cl, uint64_t phy);
+
+#endif

@@ -1,0 +1,288 @@
+/* results: a RocketMQ run's results: metrics.json's RocketMQ part (the client-view figures of the topic and each
+ * group, the failover timelines, the accounting and the invariants) and the summary on stdout. */
+#include <math.h>
+#include <stdio.h>
+
+#include "models/world/world.h"
+
+/* Per group, the replicas whose logs still count: the live master, or every live replica when the group
+ * has no master at the end. */
+static void alive_masks(const struct rmq_world *w, unsigned *mask)
+{
+    for (int gi = 0; gi < w->ngroups; gi++) {
+        int m = world_current_master(w, gi);
+        mask[gi] = 0;
+        if (m >= 0) {
+            mask[gi] = 1u << m;
+            continue;
+        }
+        for (int r = 0; r < w->g[gi].n; r++)
+            if (sim_node(w->sim, w->g[gi].node[r])->state == SIM_NODE_UP)
+                mask[gi] |= 1u << r;
+    }
+}
+
+static double ms_or_null(sim_time t) { return t < 0 ? NAN : sim_time_to_ms(t); }
+
+static void add_ms(cJSON *o, const char *k, sim_time t)
+{
+    if (t < 0)
+        cJSON_AddNullToObject(o, k);
+    else
+        cJSON_AddNumberToObject(o, k, ms_or_null(t));
+}
+
+/* null for an empty histogram's figures */
+static void add_num_or_null(cJSON *o, const char *k, double v)
+{
+    if (isnan(v))
+        cJSON_AddNullToObject(o, k);
+    else
+        cJSON_AddNumberToObject(o, k, v);
+}
+
+/* A scope's send and outage figures (README, "Measurements"). */
+static void add_scope(cJSON *o, const struct meas_scope *s)
+{
+    cJSON_AddNumberToObject(o, "sends", (double)s->sends);
+    cJSON_AddNumberToObject(o, "acked", (double)s->acked);
+    cJSON_AddNumberToObject(o, "failed", (double)s->failed);
+    add_num_or_null(o, "availability", s->sends ? (double)s->acked / (double)s->sends : NAN);
+    cJSON_AddNumberToObject(o, "write_unavailable_ms", sim_time_to_ms(s->write_unavail));
+    cJSON_AddNumberToObject(o, "read_unavailable_ms", sim_time_to_ms(s->read_unavail));
+    cJSON *l = cJSON_AddObjectToObject(o, "latency_ms");
+    add_num_or_null(l, "mean", sim_hist_mean(s->lat));
+    static const double q[] = {0.5, 0.9, 0.99, 0.999};
+    static const char *const qn[] = {"p50", "p90", "p99", "p999"};
+    for (int i = 0; i < 4; i++)
+        add_num_or_null(l, qn[i], sim_hist_quantile(s->lat, q[i]));
+    add_num_or_null(l, "max", sim_hist_max(s->lat));
+}
+
+/* The failover timeline of the group's first master crash. */
+static void add_failover(const struct rmq_world *w, const struct rmq_group *g, cJSON *f)
+{
+    add_ms(f, "crash_ms", g->crash);
+    cJSON_AddStringToObject(f, "crash_kind", g->crash_host ? "host" : "process");
+    add_ms(f, "detected_ms", g->detected);
+    add_ms(f, "elected_ms", g->elected);
+    if (g->new_master == SIM_NODE_NONE)
+        cJSON_AddNullToObject(f, "new_master");
+    else
+        cJSON_AddStringToObject(f, "new_master", sim_node(w->sim, g->new_master)->name);
+    add_ms(f, "promoted_ms", g->promoted);
+    add_ms(f, "first_write_ms", g->first_write);
+    int recovered = g->first_write >= 0;
+    add_ms(f, "downtime_ms", recovered ? g->first_write - g->crash : -1);
+    cJSON_AddBoolToObject(f, "recovered", recovered);
+    /* Not recovered within the run: all we know is that the downtime is longer than this. */
+    add_ms(f, "censored_ms", recovered ? -1 : sim_now(w->sim) - g->crash);
+}
+
+/* SYNC_MASTER promises that a put answered SUCCESS is on a slave, and DLedger that it is on a quorum:
+ * check every such message against the group's live master at the end. Returns the number checked;
+ * records violations. */
+static uint64_t check_sync_master(struct rmq_world *w, const unsigned *mask, cJSON *violations)
+{
+    uint64_t checked = 0;
+    uint64_t bad[RMQ_MAX_GROUPS] = {0};
+    for (uint32_t i = 0; i < w->acct.n; i++) {
+        int g = acct_group_of(&w->acct, i);
+        if (g < 0 || acct_result_of(&w->acct, i) != ACCT_ACKED ||
+            (w->g[g].cfg.role != RMQ_SYNC_MASTER && !w->g[g].cfg.dledger))
+            continue;
+        if (acct_status_of(&w->acct, i) != RMQ_SUCCESS || world_current_master(w, g) < 0)
+            continue;
+        checked++;
+        if (!(acct_stored_mask(&w->acct, i) & mask[g]))
+            bad[g]++;
+    }
+    for (int g = 0; g < w->ngroups; g++)
+        if (bad[g]) {
+            cJSON *v = cJSON_CreateObject();
+            cJSON_AddStringToObject(v, "invariant", w->g[g].cfg.dledger ? "acked_message_lost" : "sync_master_acked_on_slave");
+            cJSON_AddStringToObject(v, "group", w->g[g].name);
+            cJSON_AddNumberToObject(v, "messages", (double)bad[g]);
+            cJSON_AddNumberToObject(v, "t_ms", sim_time_to_ms(sim_now(w->sim)));
+            cJSON_AddItemToArray(violations, v);
+            w->invariant_violations++;
+        }
+    return checked;
+}
+
+void results_metrics(struct rmq_state *st, cJSON *root)
+{
+    struct rmq_world *w = &st->w;
+    unsigned mask[RMQ_MAX_GROUPS];
+    alive_masks(w, mask);
+    meas_flush_latency(&w->meas);
+    int dledger = 0;
+    for (int gi = 0; gi < w->ngroups; gi++)
+        dledger |= w->g[gi].cfg.dledger;
+    cJSON_AddStringToObject(root, "ha", dledger ? "dledger" : "master_slave");
+
+    cJSON *m = cJSON_AddObjectToObject(root, "messages");
+    cJSON_AddNumberToObject(m, "sent", (double)w->acct.sent);
+    cJSON_AddNumberToObject(m, "acked", (double)w->acct.acked);
+    cJSON_AddNumberToObject(m, "send_failed", (double)w->acct.send_failed);
+    cJSON_AddNumberToObject(m, "consumed", (double)w->acct.consumed);
+    cJSON_AddNumberToObject(m, "acked_lost", (double)acct_acked_lost(&w->acct, mask, w->ngroups));
+    cJSON_AddNumberToObject(m, "duplicates", (double)w->acct.duplicates);
+    cJSON_AddNumberToObject(m, "acked_unconsumed", (double)acct_acked_unconsumed(&w->acct));
+    cJSON *status = cJSON_AddObjectToObject(m, "status");
+    for (int i = 0; i < ACCT_STATUSES; i++)
+        if (w->acct.status_count[i])
+            cJSON_AddNumberToObject(status, rmq_status_name(i - ACCT_STATUS_BIAS), (double)w->acct.status_count[i]);
+
+    cJSON *topic = cJSON_AddObjectToObject(root, "topic");
+    add_scope(topic, &w->meas.topic);
+
+    cJSON *groups = cJSON_AddArrayToObject(root, "groups");
+    for (int gi = 0; gi < w->ngroups; gi++) {
+        struct rmq_group *g = &w->g[gi];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", g->name);
+        add_scope(o, &w->meas.group[gi]);
+        if (g->crash < 0)
+            cJSON_AddNullToObject(o, "failover");
+        else
+            add_failover(w, g, cJSON_AddObjectToObject(o, "failover"));
+        cJSON *lag = cJSON_AddObjectToObject(o, "lag");
+        cJSON_AddNumberToObject(lag, "max_msgs", (double)g->lag_max_msgs);
+        cJSON_AddNumberToObject(lag, "max_bytes", (double)g->lag_max_bytes);
+        cJSON_AddNumberToObject(lag, "mean_msgs", g->lag_samples ? g->lag_sum_msgs / (double)g->lag_samples : 0);
+        cJSON *reads = cJSON_AddObjectToObject(o, "reads");
+        cJSON_AddNumberToObject(reads, "master", (double)g->reads_master);
+        cJSON_AddNumberToObject(reads, "slave", (double)g->reads_slave);
+        cJSON *red = cJSON_AddObjectToObject(o, "redirects");
+        cJSON_AddNumberToObject(red, "to_slave", (double)g->redirects_to_slave);
+        cJSON_AddNumberToObject(red, "to_master", (double)g->redirects_to_master);
+        cJSON_AddItemToArray(groups, o);
+    }
+    cJSON *inv = cJSON_AddObjectToObject(root, "invariants");
+    cJSON *viol = cJSON_CreateArray();
+    for (int i = 0; i < w->nviolations; i++) {
+        const struct violation *v = &w->violations[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "invariant", v->invariant);
+        cJSON_AddStringToObject(o, "group", v->group >= 0 ? w->g[v->group].name : "");
+        cJSON_AddStringToObject(o, "node", v->node == SIM_NODE_NONE ? "" : sim_node(w->sim, v->node)->name);
+        cJSON_AddNumberToObject(o, "term", (double)v->term);
+        cJSON_AddNumberToObject(o, "index", (double)v->index);
+        cJSON_AddNumberToObject(o, "t_ms", sim_time_to_ms(v->t));
+        cJSON_AddNumberToObject(o, "seed", (double)sim_seed(w->sim));
+        cJSON_AddItemToArray(viol, o);
+    }
+    if (st->cfg.checks.after > 0) {
+        /* Liveness: a master again within the bound, and every message acknowledged before the faults
+         * ended (and not lost) consumed by the end of the run. */
+        world_check_liveness(st, sim_now(w->sim));
+        /* A run that ends before the bound has passed without a master is not judged. */
+        int late = st->recovered < 0 ? sim_now(w->sim) >= st->cfg.checks.after + st->cfg.checks.bound
+                                     : st->recovered - st->cfg.checks.after > st->cfg.checks.bound;
+        if (late) {
+            cJSON *v = cJSON_CreateObject();
+            cJSON_AddStringToObject(v, "invariant", "no_master_after_faults");
+            cJSON_AddNumberToObject(v, "after_ms", sim_time_to_ms(st->cfg.checks.after));
+            cJSON_AddNumberToObject(v, "bound_ms", sim_time_to_ms(st->cfg.checks.bound));
+            cJSON_AddItemToArray(viol, v);
+            w->invariant_violations++;
+        }
+        /* Only a group that promises its acknowledged messages (SYNC_MASTER, DLedger) owes them to the
+         * consumers; an ASYNC_MASTER failover can skip some (consumer offsets ahead of the promoted
+         * slave's queues), which is a finding, reported beside the violations. */
+        uint64_t unconsumed = 0, skipped = 0;
+        for (uint32_t i = 0; i < st->cutoff_msg && i < w->acct.n; i++) {
+            int g = acct_group_of(&w->acct, i);
+            if (acct_result_of(&w->acct, i) != ACCT_ACKED || g < 0 || !(acct_stored_mask(&w->acct, i) & mask[g]) ||
+                acct_consumed_count(&w->acct, i) > 0)
+                continue;
+            if (w->g[g].cfg.dledger || w->g[g].cfg.role == RMQ_SYNC_MASTER)
+                unconsumed++;
+            else
+                skipped++;
+        }
+        if (unconsumed) {
+            cJSON *v = cJSON_CreateObject();
+            cJSON_AddStringToObject(v, "invariant", "acked_not_consumed");
+            cJSON_AddNumberToObject(v, "messages", (double)unconsumed);
+            cJSON_AddItemToArray(viol, v);
+            w->invariant_violations++;
+        }
+        cJSON_AddNumberToObject(m, "acked_skipped", (double)skipped);
+    }
+    uint64_t checked = check_sync_master(w, mask, viol) + w->invariant_checks;
+    cJSON_AddNumberToObject(inv, "checked", (double)checked);
+    cJSON_AddItemToObject(inv, "violations", viol);
+}
+
+
+/* "12.3 s", or "-" for what did not happen. */
+static const char *fmt_s(char *buf, size_t n, sim_time t)
+{
+    if (t < 0)
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.1f s", sim_time_to_ms(t) / 1000);
+    return buf;
+}
+
+/* "availability 99.12% (12 of 1,000 sends failed), write outage 1.2 s, read outage 0.0 s, latency p50 0.48 ms
+ * p99 1.9 ms" */
+static void scope_line(FILE *out, const struct meas_scope *s)
+{
+    if (s->sends)
+        fprintf(out, "availability %.2f%% (%llu of %llu sends failed)", 100.0 * (double)s->acked / (double)s->sends,
+                (unsigned long long)s->failed, (unsigned long long)s->sends);
+    else
+        fprintf(out, "no sends");
+    fprintf(out, ", write outage %.1f s, read outage %.1f s", sim_time_to_ms(s->write_unavail) / 1000,
+            sim_time_to_ms(s->read_unavail) / 1000);
+    if (sim_hist_count(s->lat))
+        fprintf(out, ", latency p50 %.3g ms p99 %.3g ms", sim_hist_quantile(s->lat, 0.5), sim_hist_quantile(s->lat, 0.99));
+}
+
+void results_summary(struct rmq_state *st, FILE *out)
+{
+    struct rmq_world *w = &st->w;
+    unsigned mask[RMQ_MAX_GROUPS];
+    alive_masks(w, mask);
+    meas_flush_latency(&w->meas);
+    const struct acct *a = &w->acct;
+    fprintf(out, "topic: ");
+    scope_line(out, &w->meas.topic);
+    fprintf(out, "\n");
+    fprintf(out, "messages: sent %llu, acked %llu, consumed %llu; acked lost %llu, duplicates %llu (warm-up %.1f s "
+                 "not counted above)\n",
+            (unsigned long long)a->sent, (unsigned long long)a->acked, (unsigned long long)a->consumed,
+            (unsigned long long)acct_acked_lost(a, mask, w->ngroups), (unsigned long long)a->duplicates,
+            sim_time_to_ms(w->meas.warmup) / 1000);
+    for (int gi = 0; gi < w->ngroups; gi++) {
+        struct rmq_group *g = &w->g[gi];
+        fprintf(out, "%s: ", g->name);
+        scope_line(out, &w->meas.group[gi]);
+        fprintf(out, "\n");
+        if (g->crash >= 0) {
+            char c[32], d[32], e[32], p[32], f[32];
+            int dl = g->cfg.dledger;
+            fprintf(out, "%s: master %s crashed %s, %s %s, %s %s, promoted %s%s%s%s, first write %s", g->name,
+                    g->crash_host ? "host" : "process", fmt_s(c, sizeof c, g->crash), dl ? "candidate" : "alert",
+                    fmt_s(d, sizeof d, g->detected), dl ? "elected" : "operator", fmt_s(e, sizeof e, g->elected),
+                    fmt_s(p, sizeof p, g->promoted), g->new_master != SIM_NODE_NONE ? " (" : "",
+                    g->new_master != SIM_NODE_NONE ? sim_node(w->sim, g->new_master)->name : "",
+                    g->new_master != SIM_NODE_NONE ? ")" : "", fmt_s(f, sizeof f, g->first_write));
+            if (g->first_write >= 0)
+                fprintf(out, ": downtime %.1f s\n", sim_time_to_ms(g->first_write - g->crash) / 1000);
+            else
+                fprintf(out, ": not recovered, downtime > %.1f s (censored)\n",
+                        sim_time_to_ms(sim_now(w->sim) - g->crash) / 1000);
+        }
+        fprintf(out, "%s: slave lag max %llu msgs (%llu B); reads master %llu / slave %llu; redirects %llu to slave, "
+                     "%llu to master\n",
+                g->name, (unsigned long long)g->lag_max_msgs, (unsigned long long)g->lag_max_bytes,
+                (unsigned long long)g->reads_master, (unsigned long long)g->reads_slave,
+                (unsigned long long)g->redirects_to_slave, (unsigned long long)g->redirects_to_master);
+    }
+    if (w->invariant_violations)
+        fprintf(out, "INVARIANT VIOLATIONS: %d (see metrics.json)\n", w->invariant_violations);
+}

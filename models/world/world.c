@@ -1,0 +1,357 @@
+/* world: the RocketMQ world as a scenario world: the statistics the models report, the sampled time
+ * series, memory trimming, metrics.json and the summary. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/report/acct.h"
+#include "models/broker/broker.h"
+#include "models/client/consumer.h"
+#include "models/client/producer.h"
+#include "models/dledger/raft_check.h"
+#include "sim/lab/scenario.h"
+#include "models/world/world.h"
+
+/* ---- reports from the models ---- */
+
+int world_group_of(const struct rmq_world *w, sim_node_id node)
+{
+    for (int gi = 0; gi < w->ngroups; gi++)
+        for (int r = 0; r < w->g[gi].n; r++)
+            if (w->g[gi].node[r] == node)
+                return gi;
+    return -1;
+}
+
+/* After every event: election safety in every DLedger group (the other invariants are checked where the
+ * state they guard changes: appends, truncations, commits, elections). */
+static void after_event(struct sim *s, void *ctx, uint64_t arg)
+{
+    struct rmq_world *w = ctx;
+    (void)s;
+    (void)arg;
+    for (int gi = 0; gi < w->ngroups; gi++)
+        if (w->g[gi].check)
+            raft_check_event(w->g[gi].check);
+}
+
+/* "@master:GROUP" is the group's master now, "@slave:GROUP" its first live slave. */
+static sim_node_id resolve(void *ctx, const char *name)
+{
+    struct rmq_world *w = ctx;
+    int want_master;
+    if (strncmp(name, "@master:", 8) == 0)
+        want_master = 1;
+    else if (strncmp(name, "@slave:", 7) == 0)
+        want_master = 0;
+    else
+        return SIM_NODE_BAD;
+    const char *group = name + (want_master ? 8 : 7);
+    for (int gi = 0; gi < w->ngroups; gi++) {
+        struct rmq_group *g = &w->g[gi];
+        if (strcmp(g->name, group) != 0)
+            continue;
+        for (int r = 0; r < g->n; r++)
+            if (sim_node(w->sim, g->node[r])->state == SIM_NODE_UP &&
+                (broker_role(g->broker[r]) != RMQ_SLAVE) == want_master)
+                return g->node[r];
+        return SIM_NODE_NONE;
+    }
+    return SIM_NODE_BAD;
+}
+
+/* ---- the scenario world ---- */
+
+struct rmq_world *rmq_world_get(void *world_state) { return &((struct rmq_state *)world_state)->w; }
+
+int world_current_master(const struct rmq_world *w, int gi)
+{
+    const struct rmq_group *g = &w->g[gi];
+    for (int r = 0; r < g->n; r++) {
+        const struct sim_node *n = sim_node(w->sim, g->node[r]);
+        if (n->state == SIM_NODE_UP && broker_role(g->broker[r]) != RMQ_SLAVE)
+            return r;
+    }
+    return -1;
+}
+
+/* Forgets CommitLog entries no one can ask for again: below every replica's end and every consumer
+ * offset any replica holds (live or persisted). Invisible to the protocol; it keeps memory flat. */
+static void trim(struct rmq_world *w, int gi, int master)
+{
+    struct rmq_group *g = &w->g[gi];
+    const struct commitlog *ml = broker_log(g->broker[master]);
+    uint64_t safe = ml->max_offset;
+    for (int r = 0; r < g->n; r++) {
+        const struct commitlog *cl = broker_log(g->broker[r]);
+        if (cl->max_offset < safe)
+            safe = cl->max_offset;
+        for (int q = 0; q < g->cfg.queues; q++) {
+            uint64_t o[2] = {broker_offset(g->broker[r], q), broker_saved_offset(g->broker[r], q)};
+            for (int k = 0; k < 2; k++) {
+                if (o[k] == UINT64_MAX) {
+                    if (cl_next_qoff(ml, q) > cl_min_qoff(ml, q))
+                        safe = 0;   /* a queue with messages and no offset yet: keep everything */
+                    continue;
+                }
+                const struct cl_entry *e = cl_at(ml, cl_qentry(ml, q, o[k]));
+                if (e && e->offset < safe)
+                    safe = e->offset;
+            }
+        }
+    }
+    if (safe > 0) {
+        uint64_t first = UINT64_MAX;
+        for (int r = 0; r < g->n; r++) {
+            broker_trim(g->broker[r], safe);
+            if (broker_log(g->broker[r])->first < first)
+                first = broker_log(g->broker[r])->first;
+        }
+        if (g->check && first != UINT64_MAX)
+            raft_check_trim(g->check, first);
+    }
+}
+
+
+/* Liveness after the faults: sampled, so its resolution is run.sample_ms. */
+void world_check_liveness(struct rmq_state *st, sim_time now)
+{
+    if (st->cfg.checks.after <= 0 || now < st->cfg.checks.after)
+        return;
+    if (!st->cutoff_set) {
+        st->cutoff_set = 1;
+        st->cutoff_msg = st->w.acct.n;
+    }
+    if (st->recovered >= 0)
+        return;
+    for (int gi = 0; gi < st->w.ngroups; gi++)
+        if (world_current_master(&st->w, gi) < 0)
+            return;
+    st->recovered = now;
+}
+
+/* The columns every row of timeseries.csv shares after the per-slave pairs (README, "timeseries.csv"). */
+static const char *const tail_cols[] = {"backlog_msgs", "reads_master", "reads_slave", "redirect_threshold_bytes",
+                                        "sends", "acked", "failed", "latency_p50_ms", "latency_p99_ms",
+                                        "redirects_to_slave", "redirects_to_master"};
+#define TAIL_COLS (int)(sizeof tail_cols / sizeof tail_cols[0])
+
+/* The send figures of one scope's sample interval, at row[k...]. */
+static int put_sends(double *row, int k, const struct meas_scope *ms)
+{
+    row[k++] = (double)ms->iv_sends;
+    row[k++] = (double)ms->iv_acked;
+    row[k++] = (double)ms->iv_failed;
+    row[k++] = sim_hist_quantile(ms->lat_iv, 0.50);
+    row[k++] = sim_hist_quantile(ms->lat_iv, 0.99);
+    return k;
+}
+
+/* The topic's row: what every group's row sums to, and what reached no group. */
+static void sample_topic(struct rmq_state *st, sim_time now)
+{
+    struct rmq_world *w = &st->w;
+    double row[64];
+    int k = 0;
+    uint64_t rm = 0, rs = 0, ts = 0, tm = 0;
+    for (int gi = 0; gi < w->ngroups; gi++) {
+        rm += w->g[gi].reads_master_iv;
+        rs += w->g[gi].reads_slave_iv;
+        ts += w->g[gi].redirects_to_slave;
+        tm += w->g[gi].redirects_to_master;
+    }
+    row[k++] = sim_time_to_ms(now);
+    row[k++] = NAN;
+    for (int s = 0; s < st->max_slaves; s++) {
+        row[k++] = NAN;
+        row[k++] = NAN;
+    }
+    row[k++] = (double)w->meas.topic.backlog;
+    row[k++] = (double)rm;
+    row[k++] = (double)rs;
+    row[k++] = NAN;
+    k = put_sends(row, k, &w->meas.topic);
+    row[k++] = (double)ts;
+    row[k++] = (double)tm;
+    tseries_row_labeled(st->ts, "*", row);
+}
+
+static void sample_group(struct rmq_state *st, int gi)
+{
+    struct rmq_world *w = &st->w;
+    struct rmq_group *g = &w->g[gi];
+    double row[64];
+    int m = world_current_master(w, gi);
+    int k = 0;
+    row[k++] = sim_time_to_ms(sim_now(w->sim));
+    const struct commitlog *ml = m >= 0 ? broker_log(g->broker[m]) : NULL;
+    row[k++] = ml ? (double)ml->max_offset : NAN;
+    int s = 0;
+    for (int r = 0; r < g->n && s < st->max_slaves; r++) {
+        if (r == m)
+            continue;
+        const struct commitlog *sl = broker_log(g->broker[r]);
+        /* A replica that is down replicates nothing: its "lag" would only be its distance from the
+         * new master, so it has no value in the series. */
+        int up = sim_node(w->sim, g->node[r])->state == SIM_NODE_UP;
+        if (ml && up && ml->max_offset >= sl->max_offset) {
+            uint64_t lag_bytes = ml->max_offset - sl->max_offset;
+            uint64_t lag_msgs = cl_end(ml) - cl_find(ml, sl->max_offset);
+            row[k++] = (double)lag_bytes;
+            row[k++] = (double)lag_msgs;
+            if (lag_msgs > g->lag_max_msgs)
+                g->lag_max_msgs = lag_msgs;
+            if (lag_bytes > g->lag_max_bytes)
+                g->lag_max_bytes = lag_bytes;
+            g->lag_sum_msgs += (double)lag_msgs;
+            g->lag_samples++;
+        } else {
+            row[k++] = NAN;
+            row[k++] = NAN;
+        }
+        s++;
+    }
+    for (; s < st->max_slaves; s++) {
+        row[k++] = NAN;
+        row[k++] = NAN;
+    }
+    row[k++] = (double)w->meas.group[gi].backlog;
+    row[k++] = (double)g->reads_master_iv;
+    row[k++] = (double)g->reads_slave_iv;
+    row[k++] = (double)g->cfg.host_memory * g->cfg.in_memory_ratio / 100.0;
+    k = put_sends(row, k, &w->meas.group[gi]);
+    row[k++] = (double)g->redirects_to_slave;
+    row[k++] = (double)g->redirects_to_master;
+    tseries_row_labeled(st->ts, g->name, row);
+    if (m >= 0)
+        trim(w, gi, m);
+}
+
+static void sample_rows(struct rmq_state *st)
+{
+    struct rmq_world *w = &st->w;
+    sim_time now = sim_now(w->sim);
+    sample_topic(st, now);
+    for (int gi = 0; gi < w->ngroups; gi++) {
+        sample_group(st, gi);
+        w->g[gi].reads_master_iv = w->g[gi].reads_slave_iv = 0;
+    }
+    meas_interval_reset(&w->meas);
+    st->last_sample = now;
+}
+
+static void rmq_sample(void *wp, struct scenario *sc)
+{
+    struct rmq_state *st = wp;
+    world_check_liveness(st, sim_now(sc->sim));
+    sample_rows(st);
+}
+
+/* The end of the run: outages still open run to the end; sends that returned after the last sample get a
+ * last row, so the rows add up to the totals. */
+static void rmq_finish(void *wp, struct scenario *sc)
+{
+    struct rmq_state *st = wp;
+    struct rmq_world *w = &st->w;
+    (void)sc;
+    meas_finish(&w->meas, sim_now(w->sim));
+    int rest = st->last_sample < sim_now(w->sim) || w->meas.topic.iv_sends > 0;
+    for (int gi = 0; gi < w->ngroups && !rest; gi++)
+        rest = w->g[gi].reads_master_iv || w->g[gi].reads_slave_iv;
+    if (rest)
+        sample_rows(st);
+}
+
+static void *rmq_load(struct scenario *sc, struct conf *c)
+{
+    struct rmq_state *st = calloc(1, sizeof *st);
+    if (!st) {
+        conf_fail(c, "$", "out of memory");
+        return NULL;
+    }
+    st->recovered = -1;
+    st->last_sample = -1;
+    if (world_cfg_read(c, sc->root, &st->cfg) < 0)
+        goto fail;
+    if (sc->warmup >= 0)
+        st->cfg.metrics.warmup = sc->warmup;
+    if (world_build(&st->w, sc->sim, &st->cfg) < 0) {
+        conf_fail(c, "$", "out of memory building the nodes");
+        goto fail;
+    }
+    int dledger = 0;
+    for (int gi = 0; gi < st->w.ngroups; gi++) {
+        if (st->w.g[gi].n - 1 > st->max_slaves)
+            st->max_slaves = st->w.g[gi].n - 1;
+        dledger |= st->w.g[gi].cfg.dledger;
+    }
+    if (dledger)
+        sim_set_after_event(sc->sim, after_event, &st->w);
+    sim_set_resolver(sc->sim, resolve, &st->w);
+    const char *cols[64];
+    static char names[RMQ_MAX_REPLICAS][2][32];
+    int k = 0;
+    cols[k++] = "t_ms";
+    cols[k++] = "master_max_offset";
+    for (int s = 0; s < st->max_slaves; s++) {
+        snprintf(names[s][0], sizeof names[s][0], "slave%d_lag_bytes", s + 1);
+        snprintf(names[s][1], sizeof names[s][1], "slave%d_lag_msgs", s + 1);
+        cols[k++] = names[s][0];
+        cols[k++] = names[s][1];
+    }
+    for (int i = 0; i < TAIL_COLS; i++)
+        cols[k++] = tail_cols[i];
+    st->ts = tseries_new_labeled("group", cols, k);
+    if (!st->ts) {
+        conf_fail(c, "$", "out of memory");
+        goto fail;
+    }
+    return st;
+fail:
+    world_destroy(&st->w);
+    world_cfg_free(&st->cfg);
+    tseries_free(st->ts);
+    free(st);
+    return NULL;
+}
+
+static struct tseries *rmq_series(void *wp) { return ((struct rmq_state *)wp)->ts; }
+
+static void rmq_metrics(void *wp, struct scenario *sc, cJSON *root)
+{
+    (void)sc;
+    results_metrics(wp, root);
+}
+
+static void rmq_summary(void *wp, struct scenario *sc, FILE *out)
+{
+    (void)sc;
+    results_summary(wp, out);
+}
+
+static void rmq_run_info(void *wp, struct scenario *sc, cJSON *run)
+{
+    const struct rmq_state *st = wp;
+    (void)sc;
+    cJSON_AddNumberToObject(run, "warmup_ms", sim_time_to_ms(st->w.meas.warmup));
+    cJSON_AddNumberToObject(run, "read_gap_ms", sim_time_to_ms(st->w.meas.read_gap));
+}
+
+static int rmq_violations(void *wp) { return ((struct rmq_state *)wp)->w.invariant_violations; }
+
+static void rmq_free(void *wp)
+{
+    struct rmq_state *st = wp;
+    world_destroy(&st->w);
+    world_cfg_free(&st->cfg);
+    tseries_free(st->ts);
+    free(st);
+}
+
+static const char *const rmq_keys[] = {"groups",   "nameservers", "broker",  "producers", "consumers",
+                                       "operator", "checks",      "explore", "metrics",   NULL};
+
+const struct world_ops rmq_world_ops = {
+    .name = "rocketmq", .keys = rmq_keys, .load = rmq_load, .sample = rmq_sample, .series = rmq_series,
+    .finish = rmq_finish, .run_info = rmq_run_info, .metrics = rmq_metrics, .summary = rmq_summary, .violations = rmq_violations, .free = rmq_free,
+};

@@ -1,0 +1,35 @@
+/* disk_state: a node's disk configuration and state types (page cache, device,
+ * fsyncs in flight). The engine's private state (sim_int.h) embeds them, so they sit apart from
+ * disk.h's functions. */
+#ifndef SIM_DISK_STATE_H
+#define SIM_DISK_STATE_H
+
+#include <stdint.h>
+
+#include "sim/dist.h"
+#include "sim/time.h"
+
+struct disk_config {
+    struct sim_dist append_latency, fsync_latency, read_latency;
+    double append_bps;     /* page-cache copy throughput, bytes/s (0 = unlimited) */
+    double write_bps;      /* device write throughput for dirty bytes at fsync */
+    double read_bps;       /* device read throughput for reads that miss the cache */
+};
+
+#define DISK_FILES 8
+
+struct fsync_pending {
+    uint8_t file;
+    uint64_t target;       /* bytes of the file written when the fsync was issued */
+};
+
+struct node_disk {
+    const struct disk_config *cfg;
+    struct sim_rng *rng;
+    sim_time cache_busy, dev_busy;
+    uint64_t written[DISK_FILES], durable[DISK_FILES];
+    struct fsync_pending *ring;   /* fsyncs in flight, in device order */
+    uint32_t ring_head, ring_n, ring_cap;
+};
+
+#endif
