@@ -98,7 +98,7 @@ START_TEST(split_votes_resolve)
                 ck_assert_int_eq(member(w, r)->leader, l);
                 ck_assert_int_eq(member(w, r)->term, member(w, l)->term);
             }
-        ck_assert_int_eq(w->invariant_violations, 0);
+        ck_assert_int_eq(w->rep.invariant_violations, 0);
         scenario_free(&sc);
     }
 }
@@ -131,7 +131,7 @@ START_TEST(detection_time_exact)
     }
     sim_time want = last_hb + 6000 * SIM_MS;
     want = (want / (10 * SIM_MS) + 1) * (10 * SIM_MS);   /* ticks fall on multiples of 10 ms */
-    ck_assert_msg(w->g[0].detected == want, "detected at %lld, want %lld", (long long)w->g[0].detected,
+    ck_assert_msg(w->rep.g[0].detected == want, "detected at %lld, want %lld", (long long)w->rep.g[0].detected,
                   (long long)want);
     scenario_free(&sc);
 }
@@ -152,19 +152,19 @@ START_TEST(crashed_leader_replaced)
         struct rmq_world *w = rmq_world_get(sc.w);
         sim_run(sc.sim, 90 * SIM_S);
         struct rmq_group *g = &w->g[0];
-        ck_assert_int_eq(g->crash, 60 * SIM_S);
-        ck_assert_msg(g->detected >= 64 * SIM_S - 10 * SIM_MS && g->detected <= 66 * SIM_S + 10 * SIM_MS,
-                      "detected at %lld", (long long)g->detected);
-        ck_assert_msg(g->promoted > 0 && g->promoted - g->crash <= 10 * SIM_S + 200 * SIM_MS,
+        ck_assert_int_eq(w->rep.g[g->idx].crash, 60 * SIM_S);
+        ck_assert_msg(w->rep.g[g->idx].detected >= 64 * SIM_S - 10 * SIM_MS && w->rep.g[g->idx].detected <= 66 * SIM_S + 10 * SIM_MS,
+                      "detected at %lld", (long long)w->rep.g[g->idx].detected);
+        ck_assert_msg(w->rep.g[g->idx].promoted > 0 && w->rep.g[g->idx].promoted - w->rep.g[g->idx].crash <= 10 * SIM_S + 200 * SIM_MS,
                       "seed %llu: promoted %lld ms after the crash", (unsigned long long)seed,
-                      (long long)((g->promoted - g->crash) / SIM_MS));
-        ck_assert_int_eq(w->invariant_violations, 0);
+                      (long long)((w->rep.g[g->idx].promoted - w->rep.g[g->idx].crash) / SIM_MS));
+        ck_assert_int_eq(w->rep.invariant_violations, 0);
         /* Everything acknowledged before the crash is on the new master. */
         int m = leader_of(w);
         ck_assert_int_ge(m, 0);
-        for (uint32_t i = 0; i < w->acct.n; i++)
-            if (acct_result_of(&w->acct, i) == ACCT_ACKED)
-                ck_assert_msg(acct_stored_mask(&w->acct, i) & (1u << m), "acked message %u lost", i);
+        for (uint32_t i = 0; i < w->rep.acct.n; i++)
+            if (acct_result_of(&w->rep.acct, i) == ACCT_ACKED)
+                ck_assert_msg(acct_stored_mask(&w->rep.acct, i) & (1u << m), "acked message %u lost", i);
         scenario_free(&sc);
     }
 }
@@ -207,7 +207,7 @@ START_TEST(minority_leader_steps_down)
     sim_run(sc.sim, cut + 40 * SIM_S);
     ck_assert_int_eq(member(w, l)->role, RAFT_FOLLOWER);
     ck_assert_int_eq(member(w, l)->leader, nl);
-    ck_assert_int_eq(w->invariant_violations, 0);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
     scenario_free(&sc);
 }
 END_TEST
@@ -223,9 +223,9 @@ START_TEST(classic_election)
     sim_time t = run_until_leader(&sc, w, 5 * SIM_S, -1);
     ck_assert_msg(t > 0 && t < 2 * SIM_S, "first leader at %lld ms", (long long)(t / SIM_MS));
     sim_run(sc.sim, 40 * SIM_S);
-    ck_assert_msg(w->g[0].promoted > 0 && w->g[0].promoted - w->g[0].crash < 2 * SIM_S, "replaced after %lld ms",
-                  (long long)((w->g[0].promoted - w->g[0].crash) / SIM_MS));
-    ck_assert_int_eq(w->invariant_violations, 0);
+    ck_assert_msg(w->rep.g[0].promoted > 0 && w->rep.g[0].promoted - w->rep.g[0].crash < 2 * SIM_S, "replaced after %lld ms",
+                  (long long)((w->rep.g[0].promoted - w->rep.g[0].crash) / SIM_MS));
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
     scenario_free(&sc);
 }
 END_TEST
@@ -318,7 +318,7 @@ static int chaos_run(uint64_t seed, int n, int broken, sim_time duration)
     sim_run(sc.sim, duration + (getenv("CHAOS_TAIL_S") ? atoi(getenv("CHAOS_TAIL_S")) : 40) * SIM_S);
     cJSON *m = cJSON_CreateObject();
     sc.world->metrics(sc.w, &sc, m);   /* adds the end-of-run acked-message check */
-    if (getenv("RAFT_DEBUG") && !broken && w->invariant_violations) {
+    if (getenv("RAFT_DEBUG") && !broken && w->rep.invariant_violations) {
         for (int r = 0; r < n; r++) {
             const struct raft *rf = member(w, r);
             const struct commitlog *cl = broker_log(w->g[0].broker[r]);
@@ -328,9 +328,9 @@ static int chaos_run(uint64_t seed, int n, int broken, sim_time duration)
                     (unsigned long long)cl->first);
         }
         int shown = 0;
-        for (uint32_t i = 0; i < w->acct.n && shown < 5; i++)
-            if (acct_result_of(&w->acct, i) == ACCT_ACKED && acct_status_of(&w->acct, i) == 0) {
-                unsigned mask = acct_stored_mask(&w->acct, i);
+        for (uint32_t i = 0; i < w->rep.acct.n && shown < 5; i++)
+            if (acct_result_of(&w->rep.acct, i) == ACCT_ACKED && acct_status_of(&w->rep.acct, i) == 0) {
+                unsigned mask = acct_stored_mask(&w->rep.acct, i);
                 int cm = -1;
                 for (int r = 0; r < n; r++)
                     if (broker_role(w->g[0].broker[r]) != RMQ_SLAVE && sim_node(w->sim, w->g[0].node[r])->state == SIM_NODE_UP)
@@ -347,13 +347,13 @@ static int chaos_run(uint64_t seed, int n, int broken, sim_time duration)
                 }
             }
     }
-    if (!broken && w->invariant_violations) {
+    if (!broken && w->rep.invariant_violations) {
         char *txt = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(m, "invariants"));
         fprintf(stderr, "seed %llu: %s\n", (unsigned long long)seed, txt);
         free(txt);
     }
     cJSON_Delete(m);
-    int v = w->invariant_violations;
+    int v = w->rep.invariant_violations;
     if (!broken) {
         if (leader_of(w) < 0)
             for (int r = 0; r < n; r++)
@@ -366,10 +366,10 @@ static int chaos_run(uint64_t seed, int n, int broken, sim_time duration)
                         member(w, r)->start_round_after_persist, (long long)member(w, r)->last_tick,
                         (long long)member(w, r)->round_deadline, (long long)sim_node(w->sim, w->g[0].node[r])->paused_until);
         ck_assert_msg(leader_of(w) >= 0, "seed %llu: no leader after the calm tail", (unsigned long long)seed);
-        for (int i = 0; i < w->nviolations; i++)
+        for (int i = 0; i < w->rep.nviolations; i++)
             fprintf(stderr, "seed %llu: %s at %.3f ms (term %lld, index %lld)\n", (unsigned long long)seed,
-                    w->violations[i].invariant, sim_time_to_ms(w->violations[i].t), (long long)w->violations[i].term,
-                    (long long)w->violations[i].index);
+                    w->rep.violations[i].invariant, sim_time_to_ms(w->rep.violations[i].t), (long long)w->rep.violations[i].term,
+                    (long long)w->rep.violations[i].index);
     }
     scenario_free(&sc);
     return v;

@@ -121,11 +121,11 @@ START_TEST(master_crash_promotion_timeline)
     struct rmq_world *w = rmq_world_get(sc.w);
     /* Before the crash everything is acknowledged. */
     sim_run(sc.sim, 60 * SIM_S);
-    uint64_t acked_at_crash = w->acct.acked;
-    ck_assert_uint_eq(w->acct.send_failed, 0);
+    uint64_t acked_at_crash = w->rep.acct.acked;
+    ck_assert_uint_eq(w->rep.acct.send_failed, 0);
     /* From the crash until the promoted slave is found by the producer, nothing is acknowledged. */
     sim_run(sc.sim, 253 * SIM_S);
-    ck_assert_uint_eq(w->acct.acked, acked_at_crash);
+    ck_assert_uint_eq(w->rep.acct.acked, acked_at_crash);
     sim_run(sc.sim, 300 * SIM_S);
     cJSON *m = metrics(&sc);
     /* The probe at 60 s (after the crash) times out at 63 s; the alert fires 30 s later; the operator acts
@@ -183,11 +183,11 @@ START_TEST(async_master_loses_unreplicated)
         int present = 0;
         for (uint64_t j = slave_end; j < slave_end + (to - from) && !present; j++)
             present = cl_at(sl, j) && cl_at(sl, j)->msg == tail[i];
-        unreplicated += acct_result_of(&w->acct, tail[i]) == ACCT_ACKED && !present;
+        unreplicated += acct_result_of(&w->rep.acct, tail[i]) == ACCT_ACKED && !present;
     }
     free(tail);
     ck_assert_uint_gt(unreplicated, 0);
-    ck_assert_uint_eq(acked_not_on(&w->acct, 1), unreplicated);
+    ck_assert_uint_eq(acked_not_on(&w->rep.acct, 1), unreplicated);
     cJSON *m = metrics(&sc);
     ck_assert_double_eq(num(m, "messages.acked_lost"), (double)unreplicated);
     ck_assert_double_eq(num(m, "invariants.checked"), 0);
@@ -203,8 +203,8 @@ START_TEST(sync_master_loses_nothing)
     load(&sc, world_json("\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"), sets, 2);
     struct rmq_world *w = rmq_world_get(sc.w);
     sim_run(sc.sim, 60 * SIM_S);
-    ck_assert_uint_eq(acked_not_on(&w->acct, 1), 0);
-    ck_assert_uint_gt(w->acct.status_count[ACCT_STATUS_INDEX(RMQ_SUCCESS)], 100000);
+    ck_assert_uint_eq(acked_not_on(&w->rep.acct, 1), 0);
+    ck_assert_uint_gt(w->rep.acct.status_count[ACCT_STATUS_INDEX(RMQ_SUCCESS)], 100000);
     sim_run(sc.sim, 300 * SIM_S);
     cJSON *m = metrics(&sc);
     ck_assert_double_eq(num(m, "messages.acked_lost"), 0);
@@ -223,8 +223,8 @@ START_TEST(sync_master_without_slave)
     load(&sc, world_json("\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_process\", \"node\": \"broker-a-1\"}]"), sets, 1);
     struct rmq_world *w = rmq_world_get(sc.w);
     sim_run(sc.sim, 60 * SIM_S);
-    ck_assert_uint_gt(w->acct.status_count[ACCT_STATUS_INDEX(RMQ_SLAVE_NOT_AVAILABLE)], 3000);
-    ck_assert_uint_eq(w->acct.send_failed, 0);
+    ck_assert_uint_gt(w->rep.acct.status_count[ACCT_STATUS_INDEX(RMQ_SLAVE_NOT_AVAILABLE)], 3000);
+    ck_assert_uint_eq(w->rep.acct.send_failed, 0);
     scenario_free(&sc);
 }
 END_TEST
@@ -271,12 +271,12 @@ START_TEST(redirect_to_slave_and_back)
                          " \"to\": \"broker-a-1\", \"both_ways\": false, \"bandwidth_mbit_per_s\": 0.5}]"), sets, 4);
     struct rmq_world *w = rmq_world_get(sc.w);
     sim_run(sc.sim, 20 * SIM_S);
-    ck_assert_uint_gt(w->g[0].redirects_to_slave, 0);
-    ck_assert_uint_gt(w->g[0].reads_slave, 0);
-    uint64_t slave_reads = w->g[0].reads_slave, master_reads = w->g[0].reads_master;
+    ck_assert_uint_gt(w->rep.g[0].redirects_to_slave, 0);
+    ck_assert_uint_gt(w->rep.g[0].reads_slave, 0);
+    uint64_t slave_reads = w->rep.g[0].reads_slave, master_reads = w->rep.g[0].reads_master;
     sim_run(sc.sim, 60 * SIM_S);
-    ck_assert_uint_gt(w->g[0].redirects_to_master, 0);
-    ck_assert_uint_gt(w->g[0].reads_master, master_reads);
+    ck_assert_uint_gt(w->rep.g[0].redirects_to_master, 0);
+    ck_assert_uint_gt(w->rep.g[0].reads_master, master_reads);
     (void)slave_reads;
     scenario_free(&sc);
 }

@@ -209,7 +209,7 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     }
     /* The CommitLog is an mmap'ed file: the bytes are in the page cache as soon as they are copied. */
     node_disk_write(b->n, FILE_COMMITLOG, size);
-    report_stored(w, req->msg, b->group, b->replica, 1);
+    report_stored(&w->rep, req->msg, b->group, b->replica, 1);
     /* ReputMessageService dispatches to the ConsumeQueue and, on a master, wakes held pulls. */
     if (b->cfg.long_polling)
         held_check(b, req->queue, 0);
@@ -567,14 +567,14 @@ static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, 
 static void unstore(void *ctx, uint32_t msg)
 {
     struct broker *b = ctx;
-    report_stored(b->base.w, msg, b->group, b->replica, 0);
+    report_stored(&b->base.w->rep, msg, b->group, b->replica, 0);
 }
 
 static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
 {
     struct broker *b = n->model;
     if (b->role != RMQ_SLAVE)   /* the failover timeline starts at the first master crash */
-        report_master_crash(b->base.w, b->group, kind == SIM_CRASH_HOST, b->raft ? (int64_t)b->raft->term : -1);
+        report_master_crash(&b->base.w->rep, b->group, kind == SIM_CRASH_HOST, b->raft ? (int64_t)b->raft->term : -1);
     /* What survives: the page cache after a process crash, only fsynced bytes after a host crash.
      * Recovery drops the partial message at the end (CommitLog.recoverAbnormally). */
     uint64_t kept = kind == SIM_CRASH_HOST ? sim_disk_durable(n, FILE_COMMITLOG) : sim_disk_written(n, FILE_COMMITLOG);
@@ -669,7 +669,7 @@ void broker_trim(struct broker *b, uint64_t phy) { cl_trim(&b->cl, phy); }
 void broker_stored(struct broker *b, const struct cl_entry *e)
 {
     node_disk_write(b->n, FILE_COMMITLOG, e->size);
-    report_stored(b->base.w, e->msg, b->group, b->replica, 1);
+    report_stored(&b->base.w->rep, e->msg, b->group, b->replica, 1);
     if (b->cfg.long_polling && b->role != RMQ_SLAVE)
         held_check(b, e->queue, 0);
 }

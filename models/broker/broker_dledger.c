@@ -94,7 +94,7 @@ static void change_to_master(struct broker *b)
         trace_int(trace_of(b), "term", b->raft->term);
         trace_end(trace_of(b));
     }
-    report_promoted(b->base.w, b->group, b->n->id);
+    report_promoted(&b->base.w->rep, b->group, b->n->id);
     broker_register_all(b);
 }
 
@@ -125,9 +125,9 @@ static void io_role_changed(void *host, enum raft_role role, uint64_t term, int 
         trace_end(trace_of(b));
     }
     if (role == RAFT_CANDIDATE)
-        report_detected(b->base.w, b->group);   /* a member noticed the leader is gone */
+        report_detected(&b->base.w->rep, b->group);   /* a member noticed the leader is gone */
     if (role == RAFT_LEADER) {
-        report_elected(b->base.w, b->group, (int64_t)term);
+        report_elected(&b->base.w->rep, b->group, (int64_t)term);
         if (b->check)
             raft_check_leader(b->check, b->replica, &b->cl, (int64_t)term);
         if (!b->role_check_armed)
@@ -185,7 +185,7 @@ static void io_appended(void *host, const struct cl_entry *e)
 {
     struct broker *b = host;
     node_disk_write(b->n, FILE_COMMITLOG, e->size);
-    report_stored(b->base.w, e->msg, b->group, b->replica, 1);
+    report_stored(&b->base.w->rep, e->msg, b->group, b->replica, 1);
     if (b->check)
         raft_check_append(b->check, b->replica, &b->cl, cl_end(&b->cl) - 1);
 }
@@ -198,7 +198,7 @@ static void io_truncated(void *host, int64_t from)
     for (uint64_t i = (uint64_t)from; i < cl_end(&b->cl); i++) {
         const struct cl_entry *e = cl_at(&b->cl, i);
         if (e)
-            report_stored(b->base.w, e->msg, b->group, b->replica, 0);
+            report_stored(&b->base.w->rep, e->msg, b->group, b->replica, 0);
     }
     const struct cl_entry *e = cl_at(&b->cl, (uint64_t)from);
     if (e)

@@ -202,7 +202,7 @@ static void svc_complete(struct consumer *c)
 {
     struct rmq_world *w = c->base.w;
     struct cq *q = &c->cq[c->svc.cq];
-    report_consumed(w, c->svc_msg, q->group);
+    report_consumed(&w->rep, c->svc_msg, q->group);
     c->consumed++;
     struct trace *tr = sim_trace(c->n->sim);
     if (trace_on(tr, TRACE_FULL)) {
@@ -275,7 +275,7 @@ static void pull(struct consumer *c, uint32_t k)
     sim_node_id node = ns_client_find(&c->route, q->group, q->suggest, &id);
     if (node == SIM_NODE_NONE) {
         /* MQClientException("The broker[...] not exist") -> executePullRequestLater(3000). */
-        report_pull(w, q->group, id, 0, 0);
+        report_pull(&w->rep, q->group, id, 0, 0);
         pull_later(c, k, c->cfg.retry_delay);
         return;
     }
@@ -304,7 +304,7 @@ static void set_suggest(struct consumer *c, uint32_t k, uint16_t to)
     struct cq *q = &c->cq[k];
     if (q->suggest == to)
         return;
-    report_redirect(w, q->group, q->suggest, to);
+    report_redirect(&w->rep, q->group, q->suggest, to);
     struct trace *tr = sim_trace(c->n->sim);
     if (trace_on(tr, TRACE_EVENTS)) {
         trace_begin(tr, now_of(c), c->n->name, "pull.suggest");
@@ -331,7 +331,7 @@ static void on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int stat
     if (!answered || !body || len < hdr) {
         /* onException (timeout, connection, or an MQBrokerException for any other code):
          * executePullRequestLater(PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION). */
-        report_pull(w, q->group, q->pull_id, 0, 0);
+        report_pull(&w->rep, q->group, q->pull_id, 0, 0);
         pull_later(c, k, c->cfg.retry_delay);
         return;
     }
@@ -344,7 +344,7 @@ static void on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int stat
         if (n > (len - hdr) / sizeof r.msg[0])
             n = (uint32_t)((len - hdr) / sizeof r.msg[0]);
     }
-    report_pull(w, q->group, q->pull_id, 1, (int)n);
+    report_pull(&w->rep, q->group, q->pull_id, 1, (int)n);
     set_suggest(c, k, r.suggest);
     switch (status) {
     case RMQ_SUCCESS: {

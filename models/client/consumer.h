@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "models/client/client_cfg.h"
 #include "models/world/cluster.h"
 #include "sim/sim.h"
 

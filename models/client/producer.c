@@ -178,7 +178,7 @@ static void report(struct producer *p, uint32_t msg, int group, int status, int 
         p->acked++;
     else
         p->failed++;
-    report_send_done(p->base.w, p->n->name, msg, group, status, attempts, t0);
+    report_send_done(&p->base.w->rep, p->n->name, msg, group, status, attempts, t0);
 }
 
 static void finish(struct producer *p, uint32_t i)
@@ -309,7 +309,7 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
 static void new_message(struct producer *p)
 {
     struct rmq_world *w = p->base.w;
-    uint32_t msg = report_send_start(w);
+    uint32_t msg = report_send_start(&w->rep);
     p->sent++;
     double sz = sim_dist_sample(&p->cfg.size, p->rng);
     uint32_t size = sz < 1 ? 1 : sz > 4194304 ? 4194304 : (uint32_t)llround(sz);   /* maxMessageSize 4 MiB */

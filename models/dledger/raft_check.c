@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "models/broker/broker.h"
+#include "models/dledger/raft.h"
 #include "models/report/report.h"
 #include "models/dledger/raft_check.h"
 
@@ -41,13 +42,13 @@ void raft_check_free(struct raft_check *c)
 
 static void violation(struct raft_check *c, const char *what, int replica, int64_t term, int64_t index)
 {
-    report_violation(c->w, what, c->group, replica >= 0 ? c->w->g[c->group].node[replica] : SIM_NODE_NONE, term, index);
+    report_violation(&c->w->rep, what, c->group, replica >= 0 ? c->w->g[c->group].node[replica] : SIM_NODE_NONE, term, index);
 }
 
 void raft_check_event(struct raft_check *c)
 {
     struct rmq_group *g = &c->w->g[c->group];
-    c->w->invariant_checks++;
+    c->w->rep.invariant_checks++;
     for (int r = 0; r < g->n; r++) {
         const struct raft *rf = broker_raft(g->broker[r]);
         if (!rf || rf->role != RAFT_LEADER || sim_node(c->w->sim, g->node[r])->state != SIM_NODE_UP)

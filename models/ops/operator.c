@@ -82,7 +82,7 @@ static void op_timer(struct sim_node *n, uint64_t tag)
         if (og->failing_since < 0 || og->alerted)
             break;
         og->alerted = 1;
-        report_detected(w, gi);
+        report_detected(&w->rep, gi);
         trace_op(op, "operator.alert", gi, og->watched);
         node_timer(n, sim_dist_time(&op->cfg.reaction, op->rng), OT(OT_ACT, gi));
         break;
@@ -106,8 +106,8 @@ static void op_timer(struct sim_node *n, uint64_t tag)
         broker_reconfigure(b, op->cfg.new_role, 0);
         sim_restart(n->sim, g->node[og->promoting]);
         og->done = 1;
-        report_elected(w, gi, -1);   /* manual promotion: the operator is the election */
-        report_promoted(w, gi, g->node[og->promoting]);
+        report_elected(&w->rep, gi, -1);   /* manual promotion: the operator is the election */
+        report_promoted(&w->rep, gi, g->node[og->promoting]);
         trace_op(op, "operator.promote", gi, og->promoting);
         break;
     }

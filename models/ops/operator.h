@@ -3,6 +3,7 @@
 #ifndef MODELS_OPERATOR_H
 #define MODELS_OPERATOR_H
 
+#include "models/ops/operator_cfg.h"
 #include "models/world/cluster.h"
 
 /* Adds the operator's node (its monitoring probes travel the simulated network). */

@@ -3,81 +3,109 @@
 #include "models/report/report.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "models/world/cluster.h"
 #include "sim/trace.h"
 
-static int valid_group(const struct rmq_world *w, int group) { return group >= 0 && group < w->ngroups; }
+int report_init(struct report *r, struct sim *s, int ngroups, const char *const *names, sim_time warmup,
+                sim_time read_gap)
+{
+    memset(r, 0, sizeof *r);
+    r->sim = s;
+    r->ngroups = ngroups;
+    acct_init(&r->acct);
+    r->g = calloc((size_t)(ngroups > 0 ? ngroups : 1), sizeof *r->g);
+    if (!r->g || meas_init(&r->meas, ngroups, warmup, read_gap) < 0)
+        return -1;
+    for (int i = 0; i < ngroups; i++) {
+        struct report_group *g = &r->g[i];
+        snprintf(g->name, sizeof g->name, "%s", names[i]);
+        g->crash = g->detected = g->elected = g->promoted = g->first_write = -1;
+        g->new_master = SIM_NODE_NONE;
+    }
+    return 0;
+}
 
-uint32_t report_send_start(struct rmq_world *w) { return acct_new(&w->acct); }
+void report_free(struct report *r)
+{
+    acct_free(&r->acct);
+    meas_free(&r->meas);
+    free(r->g);
+    memset(r, 0, sizeof *r);
+}
 
-void report_send_done(struct rmq_world *w, const char *node, uint32_t msg, int group, int status, int attempts,
+static int valid_group(const struct report *r, int group) { return group >= 0 && group < r->ngroups; }
+
+uint32_t report_send_start(struct report *r) { return acct_new(&r->acct); }
+
+void report_send_done(struct report *r, const char *node, uint32_t msg, int group, int status, int attempts,
                       sim_time t0)
 {
-    sim_time now = sim_now(w->sim);
-    if (!valid_group(w, group))
+    sim_time now = sim_now(r->sim);
+    if (!valid_group(r, group))
         group = -1;
     int ok = rmq_send_ok(status) && group >= 0;
-    int d = acct_result(&w->acct, msg, group, status);
-    meas_send_done(&w->meas, msg, group, ok, t0, now);
+    int d = acct_result(&r->acct, msg, group, status);
+    meas_send_done(&r->meas, msg, group, ok, t0, now);
     if (ok) {
-        meas_backlog(&w->meas, group, d, now);
+        meas_backlog(&r->meas, group, d, now);
         /* Downtime ends with the first acknowledgement of a send that started after the crash: a reply
          * already on its way at the crash says nothing about the group after it. */
-        struct rmq_group *g = &w->g[group];
+        struct report_group *g = &r->g[group];
         if (g->crash >= 0 && g->first_write < 0 && t0 > g->crash)
             g->first_write = now;
     }
-    struct trace *tr = sim_trace(w->sim);
+    struct trace *tr = sim_trace(r->sim);
     if (trace_on(tr, TRACE_FULL)) {
         trace_begin(tr, now, node, ok ? "send.ack" : "send.fail");
         trace_uint(tr, "msg", msg);
-        trace_str(tr, "group", group >= 0 ? w->g[group].name : NULL);
+        trace_str(tr, "group", group >= 0 ? r->g[group].name : NULL);
         trace_str(tr, "status", rmq_status_name(status));
         trace_int(tr, "attempts", attempts);
         trace_time_ms(tr, "start_ms", t0);
         trace_time_ms(tr, "latency_ms", now - t0);
         if (ok)   /* false when no replica holds it any more: it never entered the backlog */
-            trace_bool(tr, "held", acct_stored_mask(&w->acct, msg) != 0);
+            trace_bool(tr, "held", acct_stored_mask(&r->acct, msg) != 0);
         trace_end(tr);
     }
 }
 
-void report_stored(struct rmq_world *w, uint32_t msg, int group, int replica, int stored)
+void report_stored(struct report *r, uint32_t msg, int group, int replica, int stored)
 {
-    int d = acct_stored(&w->acct, msg, group, replica, stored);
+    int d = acct_stored(&r->acct, msg, group, replica, stored);
     if (d == 0)
         return;
-    meas_backlog(&w->meas, group, d, sim_now(w->sim));
-    struct trace *tr = sim_trace(w->sim);
+    meas_backlog(&r->meas, group, d, sim_now(r->sim));
+    struct trace *tr = sim_trace(r->sim);
     if (d < 0 && trace_on(tr, TRACE_FULL)) {
         /* An acknowledged message no replica holds any more: it left the backlog without being read. */
-        trace_begin(tr, sim_now(w->sim), "", "msg.gone");
+        trace_begin(tr, sim_now(r->sim), "", "msg.gone");
         trace_uint(tr, "msg", msg);
-        trace_str(tr, "group", valid_group(w, group) ? w->g[group].name : NULL);
+        trace_str(tr, "group", valid_group(r, group) ? r->g[group].name : NULL);
         trace_end(tr);
     } else if (d > 0 && trace_on(tr, TRACE_FULL)) {
-        trace_begin(tr, sim_now(w->sim), "", "msg.back");
+        trace_begin(tr, sim_now(r->sim), "", "msg.back");
         trace_uint(tr, "msg", msg);
-        trace_str(tr, "group", valid_group(w, group) ? w->g[group].name : NULL);
+        trace_str(tr, "group", valid_group(r, group) ? r->g[group].name : NULL);
         trace_end(tr);
     }
 }
 
-void report_consumed(struct rmq_world *w, uint32_t msg, int group)
+void report_consumed(struct report *r, uint32_t msg, int group)
 {
-    sim_time now = sim_now(w->sim);
-    meas_delivery(&w->meas, group, now);
-    int d = acct_consumed(&w->acct, msg);
+    sim_time now = sim_now(r->sim);
+    meas_delivery(&r->meas, group, now);
+    int d = acct_consumed(&r->acct, msg);
     if (d)
-        meas_backlog(&w->meas, group, d, now);
+        meas_backlog(&r->meas, group, d, now);
 }
 
-void report_pull(struct rmq_world *w, int group, int broker_id, int ok, int n)
+void report_pull(struct report *r, int group, int broker_id, int ok, int n)
 {
-    if (!valid_group(w, group) || !ok)
+    if (!valid_group(r, group) || !ok)
         return;
-    struct rmq_group *g = &w->g[group];
+    struct report_group *g = &r->g[group];
     if (broker_id == 0) {
         g->reads_master += (uint64_t)n;
         g->reads_master_iv += (uint64_t)n;
@@ -87,77 +115,77 @@ void report_pull(struct rmq_world *w, int group, int broker_id, int ok, int n)
     }
 }
 
-void report_redirect(struct rmq_world *w, int group, int from_id, int to_id)
+void report_redirect(struct report *r, int group, int from_id, int to_id)
 {
-    if (!valid_group(w, group))
+    if (!valid_group(r, group))
         return;
     if (from_id == 0 && to_id != 0)
-        w->g[group].redirects_to_slave++;
+        r->g[group].redirects_to_slave++;
     else if (from_id != 0 && to_id == 0)
-        w->g[group].redirects_to_master++;
+        r->g[group].redirects_to_master++;
 }
 
-void report_master_crash(struct rmq_world *w, int group, int host, int64_t term)
+void report_master_crash(struct report *r, int group, int host, int64_t term)
 {
-    if (!valid_group(w, group) || w->g[group].crash >= 0)
+    if (!valid_group(r, group) || r->g[group].crash >= 0)
         return;
-    struct rmq_group *g = &w->g[group];
-    g->crash = sim_now(w->sim);
+    struct report_group *g = &r->g[group];
+    g->crash = sim_now(r->sim);
     g->crash_host = host;
     g->crash_term = term;
 }
 
-static struct rmq_group *after_crash(struct rmq_world *w, int group)
+static struct report_group *after_crash(struct report *r, int group)
 {
-    if (!valid_group(w, group))
+    if (!valid_group(r, group))
         return NULL;
-    struct rmq_group *g = &w->g[group];
-    return g->crash >= 0 && sim_now(w->sim) >= g->crash ? g : NULL;
+    struct report_group *g = &r->g[group];
+    return g->crash >= 0 && sim_now(r->sim) >= g->crash ? g : NULL;
 }
 
-void report_detected(struct rmq_world *w, int group)
+void report_detected(struct report *r, int group)
 {
-    struct rmq_group *g = after_crash(w, group);
-    if (g && g->detected < 0 && sim_now(w->sim) > g->crash)
-        g->detected = sim_now(w->sim);
+    struct report_group *g = after_crash(r, group);
+    if (g && g->detected < 0 && sim_now(r->sim) > g->crash)
+        g->detected = sim_now(r->sim);
 }
 
-void report_elected(struct rmq_world *w, int group, int64_t term)
+void report_elected(struct report *r, int group, int64_t term)
 {
-    struct rmq_group *g = after_crash(w, group);
+    struct report_group *g = after_crash(r, group);
     if (g && g->elected < 0 && (term < 0 || term > g->crash_term))
-        g->elected = sim_now(w->sim);
+        g->elected = sim_now(r->sim);
 }
 
-void report_promoted(struct rmq_world *w, int group, sim_node_id node)
+void report_promoted(struct report *r, int group, sim_node_id node)
 {
-    struct rmq_group *g = after_crash(w, group);
+    struct report_group *g = after_crash(r, group);
     if (g && g->promoted < 0) {
-        g->promoted = sim_now(w->sim);
+        g->promoted = sim_now(r->sim);
         g->new_master = node;
     }
 }
 
-void report_violation(struct rmq_world *w, const char *invariant, int group, sim_node_id node, int64_t term,
+void report_violation(struct report *r, const char *invariant, int group, sim_node_id node, int64_t term,
                       int64_t index)
 {
-    w->invariant_violations++;
-    struct trace *tr = sim_trace(w->sim);
+    r->invariant_violations++;
+    struct trace *tr = sim_trace(r->sim);
     if (trace_on(tr, TRACE_EVENTS)) {
-        trace_begin(tr, sim_now(w->sim), node == SIM_NODE_NONE ? "" : sim_node(w->sim, node)->name, "invariant.violation");
+        trace_begin(tr, sim_now(r->sim), node == SIM_NODE_NONE ? "" : sim_node(r->sim, node)->name, "invariant.violation");
         trace_str(tr, "invariant", invariant);
-        trace_str(tr, "group", valid_group(w, group) ? w->g[group].name : NULL);
+        trace_str(tr, "group", valid_group(r, group) ? r->g[group].name : NULL);
         trace_int(tr, "term", term);
         trace_int(tr, "index", index);
         trace_end(tr);
     }
-    if (w->nviolations >= (int)(sizeof w->violations / sizeof w->violations[0]))
+    if (r->nviolations >= (int)(sizeof r->violations / sizeof r->violations[0]))
         return;
-    struct violation *v = &w->violations[w->nviolations++];
+    struct report_violation *v = &r->violations[r->nviolations++];
     snprintf(v->invariant, sizeof v->invariant, "%s", invariant);
     v->group = group;
     v->node = node;
     v->term = term;
     v->index = index;
-    v->t = sim_now(w->sim);
+    v->t = sim_now(r->sim);
 }

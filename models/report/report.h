@@ -6,40 +6,80 @@
 
 #include <stdint.h>
 
+#include "models/report/acct.h"
+#include "models/report/measure.h"
 #include "sim/sim.h"
 
-struct rmq_world;
+/* What is known of one broker group: its consumers' reads and redirects, and the failover timeline of its
+ * first master crash (-1: not yet). */
+struct report_group {
+    char name[32];
+    uint64_t reads_master, reads_slave;         /* messages delivered by pulls */
+    uint64_t reads_master_iv, reads_slave_iv;   /* in the current sample interval */
+    uint64_t redirects_to_slave, redirects_to_master;
+    sim_time crash, detected, elected, promoted, first_write;
+    int crash_host;                     /* the crash took the host (else the process) */
+    int64_t crash_term;                 /* DLedger: the Raft term at the crash */
+    sim_node_id new_master;
+};
+
+/* A broken invariant, as metrics.json lists it. */
+struct report_violation {
+    char invariant[32];
+    int group;
+    sim_node_id node;
+    int64_t term, index;
+    sim_time t;
+};
+
+struct report {
+    struct sim *sim;
+    int ngroups;
+    struct report_group *g;
+    struct acct acct;           /* every message's fate */
+    struct meas meas;           /* what the clients experience */
+    int invariant_violations;
+    uint64_t invariant_checks;
+    struct report_violation violations[64];   /* the first 64 */
+    int nviolations;
+};
+
+/* For groups named names[0..ngroups-1]; warm-up and read gap as in measure.h. 0, or -1 when out of memory
+ * (report_free cleans up either way). */
+int report_init(struct report *r, struct sim *s, int ngroups, const char *const *names, sim_time warmup,
+                sim_time read_gap);
+void report_free(struct report *r);
 
 /* A new message: the application called send(). Returns its id (dense from 0, in start order). */
-uint32_t report_send_start(struct rmq_world *w);
+uint32_t report_send_start(struct report *r);
 /* The application's send() returned, at now: stored with `status` on `group` (acknowledged when the status
  * is a stored one), or failed; group is the last attempt's group, -1 when no attempt reached a group.
  * t0 is when the call started. Also writes send.ack / send.fail to a full trace, for node. */
-void report_send_done(struct rmq_world *w, const char *node, uint32_t msg, int group, int status, int attempts,
+void report_send_done(struct report *r, const char *node, uint32_t msg, int group, int status, int attempts,
                       sim_time t0);
 
 /* A replica (index in its group) appended (stored) or dropped the message. */
-void report_stored(struct rmq_world *w, uint32_t msg, int group, int replica, int stored);
+void report_stored(struct report *r, uint32_t msg, int group, int replica, int stored);
 /* A consumer's listener processed a message of group. */
-void report_consumed(struct rmq_world *w, uint32_t msg, int group);
+void report_consumed(struct report *r, uint32_t msg, int group);
 
 /* A consumer's pull from group's brokerId ended; n messages came back (ok: the broker answered). */
-void report_pull(struct rmq_world *w, int group, int broker_id, int ok, int n);
+void report_pull(struct report *r, int group, int broker_id, int ok, int n);
 /* A consumer's per-queue suggestion for group changed from one brokerId to another. */
-void report_redirect(struct rmq_world *w, int group, int from_id, int to_id);
+void report_redirect(struct report *r, int group, int from_id, int to_id);
 
 /* The failover timeline; only the first master crash of a group is followed. */
-void report_master_crash(struct rmq_world *w, int group, int host, int64_t term);
+void report_master_crash(struct report *r, int group, int host, int64_t term);
 /* Someone noticed the master is gone: the operator's alert, or a DLedger member turning candidate. */
-void report_detected(struct rmq_world *w, int group);
+void report_detected(struct report *r, int group);
 /* A new master exists on the server side: a DLedger leader of a later term than at the crash (term >= 0),
  * or the operator's promotion (term -1). */
-void report_elected(struct rmq_world *w, int group, int64_t term);
+void report_elected(struct report *r, int group, int64_t term);
 /* The new master took the master role (brokerId 0) and registers with the NameServers. */
-void report_promoted(struct rmq_world *w, int group, sim_node_id node);
+void report_promoted(struct report *r, int group, sim_node_id node);
 
 /* Records a broken invariant (the first 64 are kept for metrics.json). */
-void report_violation(struct rmq_world *w, const char *invariant, int group, sim_node_id node, int64_t term,
+void report_violation(struct report *r, const char *invariant, int group, sim_node_id node, int64_t term,
                       int64_t index);
 
 #endif

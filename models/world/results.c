@@ -60,23 +60,23 @@ static void add_scope(cJSON *o, const struct meas_scope *s)
 }
 
 /* The failover timeline of the group's first master crash. */
-static void add_failover(const struct rmq_world *w, const struct rmq_group *g, cJSON *f)
+static void add_failover(const struct rmq_world *w, const struct report_group *rg, cJSON *f)
 {
-    add_ms(f, "crash_ms", g->crash);
-    cJSON_AddStringToObject(f, "crash_kind", g->crash_host ? "host" : "process");
-    add_ms(f, "detected_ms", g->detected);
-    add_ms(f, "elected_ms", g->elected);
-    if (g->new_master == SIM_NODE_NONE)
+    add_ms(f, "crash_ms", rg->crash);
+    cJSON_AddStringToObject(f, "crash_kind", rg->crash_host ? "host" : "process");
+    add_ms(f, "detected_ms", rg->detected);
+    add_ms(f, "elected_ms", rg->elected);
+    if (rg->new_master == SIM_NODE_NONE)
         cJSON_AddNullToObject(f, "new_master");
     else
-        cJSON_AddStringToObject(f, "new_master", sim_node(w->sim, g->new_master)->name);
-    add_ms(f, "promoted_ms", g->promoted);
-    add_ms(f, "first_write_ms", g->first_write);
-    int recovered = g->first_write >= 0;
-    add_ms(f, "downtime_ms", recovered ? g->first_write - g->crash : -1);
+        cJSON_AddStringToObject(f, "new_master", sim_node(w->sim, rg->new_master)->name);
+    add_ms(f, "promoted_ms", rg->promoted);
+    add_ms(f, "first_write_ms", rg->first_write);
+    int recovered = rg->first_write >= 0;
+    add_ms(f, "downtime_ms", recovered ? rg->first_write - rg->crash : -1);
     cJSON_AddBoolToObject(f, "recovered", recovered);
     /* Not recovered within the run: all we know is that the downtime is longer than this. */
-    add_ms(f, "censored_ms", recovered ? -1 : sim_now(w->sim) - g->crash);
+    add_ms(f, "censored_ms", recovered ? -1 : sim_now(w->sim) - rg->crash);
 }
 
 /* SYNC_MASTER promises that a put answered SUCCESS is on a slave, and DLedger that it is on a quorum:
@@ -86,15 +86,15 @@ static uint64_t check_sync_master(struct rmq_world *w, const unsigned *mask, cJS
 {
     uint64_t checked = 0;
     uint64_t bad[RMQ_MAX_GROUPS] = {0};
-    for (uint32_t i = 0; i < w->acct.n; i++) {
-        int g = acct_group_of(&w->acct, i);
-        if (g < 0 || acct_result_of(&w->acct, i) != ACCT_ACKED ||
+    for (uint32_t i = 0; i < w->rep.acct.n; i++) {
+        int g = acct_group_of(&w->rep.acct, i);
+        if (g < 0 || acct_result_of(&w->rep.acct, i) != ACCT_ACKED ||
             (w->g[g].cfg.role != RMQ_SYNC_MASTER && !w->g[g].cfg.dledger))
             continue;
-        if (acct_status_of(&w->acct, i) != RMQ_SUCCESS || world_current_master(w, g) < 0)
+        if (acct_status_of(&w->rep.acct, i) != RMQ_SUCCESS || world_current_master(w, g) < 0)
             continue;
         checked++;
-        if (!(acct_stored_mask(&w->acct, i) & mask[g]))
+        if (!(acct_stored_mask(&w->rep.acct, i) & mask[g]))
             bad[g]++;
     }
     for (int g = 0; g < w->ngroups; g++)
@@ -105,7 +105,7 @@ static uint64_t check_sync_master(struct rmq_world *w, const unsigned *mask, cJS
             cJSON_AddNumberToObject(v, "messages", (double)bad[g]);
             cJSON_AddNumberToObject(v, "t_ms", sim_time_to_ms(sim_now(w->sim)));
             cJSON_AddItemToArray(violations, v);
-            w->invariant_violations++;
+            w->rep.invariant_violations++;
         }
     return checked;
 }
@@ -115,54 +115,56 @@ void results_metrics(struct rmq_state *st, cJSON *root)
     struct rmq_world *w = &st->w;
     unsigned mask[RMQ_MAX_GROUPS];
     alive_masks(w, mask);
-    meas_flush_latency(&w->meas);
+    meas_flush_latency(&w->rep.meas);
     int dledger = 0;
     for (int gi = 0; gi < w->ngroups; gi++)
         dledger |= w->g[gi].cfg.dledger;
     cJSON_AddStringToObject(root, "ha", dledger ? "dledger" : "master_slave");
 
     cJSON *m = cJSON_AddObjectToObject(root, "messages");
-    cJSON_AddNumberToObject(m, "sent", (double)w->acct.sent);
-    cJSON_AddNumberToObject(m, "acked", (double)w->acct.acked);
-    cJSON_AddNumberToObject(m, "send_failed", (double)w->acct.send_failed);
-    cJSON_AddNumberToObject(m, "consumed", (double)w->acct.consumed);
-    cJSON_AddNumberToObject(m, "acked_lost", (double)acct_acked_lost(&w->acct, mask, w->ngroups));
-    cJSON_AddNumberToObject(m, "duplicates", (double)w->acct.duplicates);
-    cJSON_AddNumberToObject(m, "acked_unconsumed", (double)acct_acked_unconsumed(&w->acct));
+    cJSON_AddNumberToObject(m, "sent", (double)w->rep.acct.sent);
+    cJSON_AddNumberToObject(m, "acked", (double)w->rep.acct.acked);
+    cJSON_AddNumberToObject(m, "send_failed", (double)w->rep.acct.send_failed);
+    cJSON_AddNumberToObject(m, "consumed", (double)w->rep.acct.consumed);
+    cJSON_AddNumberToObject(m, "acked_lost", (double)acct_acked_lost(&w->rep.acct, mask, w->ngroups));
+    cJSON_AddNumberToObject(m, "duplicates", (double)w->rep.acct.duplicates);
+    cJSON_AddNumberToObject(m, "acked_unconsumed", (double)acct_acked_unconsumed(&w->rep.acct));
     cJSON *status = cJSON_AddObjectToObject(m, "status");
     for (int i = 0; i < ACCT_STATUSES; i++)
-        if (w->acct.status_count[i])
-            cJSON_AddNumberToObject(status, rmq_status_name(i - ACCT_STATUS_BIAS), (double)w->acct.status_count[i]);
+        if (w->rep.acct.status_count[i])
+            cJSON_AddNumberToObject(status, rmq_status_name(i - ACCT_STATUS_BIAS), (double)w->rep.acct.status_count[i]);
 
     cJSON *topic = cJSON_AddObjectToObject(root, "topic");
-    add_scope(topic, &w->meas.topic);
+    add_scope(topic, &w->rep.meas.topic);
 
     cJSON *groups = cJSON_AddArrayToObject(root, "groups");
     for (int gi = 0; gi < w->ngroups; gi++) {
-        struct rmq_group *g = &w->g[gi];
+        const struct rmq_group *g = &w->g[gi];
+        const struct report_group *rg = &w->rep.g[gi];
+        const struct lag_stats *ls = &st->lag[gi];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", g->name);
-        add_scope(o, &w->meas.group[gi]);
-        if (g->crash < 0)
+        add_scope(o, &w->rep.meas.group[gi]);
+        if (rg->crash < 0)
             cJSON_AddNullToObject(o, "failover");
         else
-            add_failover(w, g, cJSON_AddObjectToObject(o, "failover"));
+            add_failover(w, rg, cJSON_AddObjectToObject(o, "failover"));
         cJSON *lag = cJSON_AddObjectToObject(o, "lag");
-        cJSON_AddNumberToObject(lag, "max_msgs", (double)g->lag_max_msgs);
-        cJSON_AddNumberToObject(lag, "max_bytes", (double)g->lag_max_bytes);
-        cJSON_AddNumberToObject(lag, "mean_msgs", g->lag_samples ? g->lag_sum_msgs / (double)g->lag_samples : 0);
+        cJSON_AddNumberToObject(lag, "max_msgs", (double)ls->max_msgs);
+        cJSON_AddNumberToObject(lag, "max_bytes", (double)ls->max_bytes);
+        cJSON_AddNumberToObject(lag, "mean_msgs", ls->samples ? ls->sum_msgs / (double)ls->samples : 0);
         cJSON *reads = cJSON_AddObjectToObject(o, "reads");
-        cJSON_AddNumberToObject(reads, "master", (double)g->reads_master);
-        cJSON_AddNumberToObject(reads, "slave", (double)g->reads_slave);
+        cJSON_AddNumberToObject(reads, "master", (double)rg->reads_master);
+        cJSON_AddNumberToObject(reads, "slave", (double)rg->reads_slave);
         cJSON *red = cJSON_AddObjectToObject(o, "redirects");
-        cJSON_AddNumberToObject(red, "to_slave", (double)g->redirects_to_slave);
-        cJSON_AddNumberToObject(red, "to_master", (double)g->redirects_to_master);
+        cJSON_AddNumberToObject(red, "to_slave", (double)rg->redirects_to_slave);
+        cJSON_AddNumberToObject(red, "to_master", (double)rg->redirects_to_master);
         cJSON_AddItemToArray(groups, o);
     }
     cJSON *inv = cJSON_AddObjectToObject(root, "invariants");
     cJSON *viol = cJSON_CreateArray();
-    for (int i = 0; i < w->nviolations; i++) {
-        const struct violation *v = &w->violations[i];
+    for (int i = 0; i < w->rep.nviolations; i++) {
+        const struct report_violation *v = &w->rep.violations[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "invariant", v->invariant);
         cJSON_AddStringToObject(o, "group", v->group >= 0 ? w->g[v->group].name : "");
@@ -186,16 +188,16 @@ void results_metrics(struct rmq_state *st, cJSON *root)
             cJSON_AddNumberToObject(v, "after_ms", sim_time_to_ms(st->cfg.checks.after));
             cJSON_AddNumberToObject(v, "bound_ms", sim_time_to_ms(st->cfg.checks.bound));
             cJSON_AddItemToArray(viol, v);
-            w->invariant_violations++;
+            w->rep.invariant_violations++;
         }
         /* Only a group that promises its acknowledged messages (SYNC_MASTER, DLedger) owes them to the
          * consumers; an ASYNC_MASTER failover can skip some (consumer offsets ahead of the promoted
          * slave's queues), which is a finding, reported beside the violations. */
         uint64_t unconsumed = 0, skipped = 0;
-        for (uint32_t i = 0; i < st->cutoff_msg && i < w->acct.n; i++) {
-            int g = acct_group_of(&w->acct, i);
-            if (acct_result_of(&w->acct, i) != ACCT_ACKED || g < 0 || !(acct_stored_mask(&w->acct, i) & mask[g]) ||
-                acct_consumed_count(&w->acct, i) > 0)
+        for (uint32_t i = 0; i < st->cutoff_msg && i < w->rep.acct.n; i++) {
+            int g = acct_group_of(&w->rep.acct, i);
+            if (acct_result_of(&w->rep.acct, i) != ACCT_ACKED || g < 0 || !(acct_stored_mask(&w->rep.acct, i) & mask[g]) ||
+                acct_consumed_count(&w->rep.acct, i) > 0)
                 continue;
             if (w->g[g].cfg.dledger || w->g[g].cfg.role == RMQ_SYNC_MASTER)
                 unconsumed++;
@@ -207,11 +209,11 @@ void results_metrics(struct rmq_state *st, cJSON *root)
             cJSON_AddStringToObject(v, "invariant", "acked_not_consumed");
             cJSON_AddNumberToObject(v, "messages", (double)unconsumed);
             cJSON_AddItemToArray(viol, v);
-            w->invariant_violations++;
+            w->rep.invariant_violations++;
         }
         cJSON_AddNumberToObject(m, "acked_skipped", (double)skipped);
     }
-    uint64_t checked = check_sync_master(w, mask, viol) + w->invariant_checks;
+    uint64_t checked = check_sync_master(w, mask, viol) + w->rep.invariant_checks;
     cJSON_AddNumberToObject(inv, "checked", (double)checked);
     cJSON_AddItemToObject(inv, "violations", viol);
 }
@@ -247,42 +249,44 @@ void results_summary(struct rmq_state *st, FILE *out)
     struct rmq_world *w = &st->w;
     unsigned mask[RMQ_MAX_GROUPS];
     alive_masks(w, mask);
-    meas_flush_latency(&w->meas);
-    const struct acct *a = &w->acct;
+    meas_flush_latency(&w->rep.meas);
+    const struct acct *a = &w->rep.acct;
     fprintf(out, "topic: ");
-    scope_line(out, &w->meas.topic);
+    scope_line(out, &w->rep.meas.topic);
     fprintf(out, "\n");
     fprintf(out, "messages: sent %llu, acked %llu, consumed %llu; acked lost %llu, duplicates %llu (warm-up %.1f s "
                  "not counted above)\n",
             (unsigned long long)a->sent, (unsigned long long)a->acked, (unsigned long long)a->consumed,
             (unsigned long long)acct_acked_lost(a, mask, w->ngroups), (unsigned long long)a->duplicates,
-            sim_time_to_ms(w->meas.warmup) / 1000);
+            sim_time_to_ms(w->rep.meas.warmup) / 1000);
     for (int gi = 0; gi < w->ngroups; gi++) {
-        struct rmq_group *g = &w->g[gi];
+        const struct rmq_group *g = &w->g[gi];
+        const struct report_group *rg = &w->rep.g[gi];
+        const struct lag_stats *lag = &st->lag[gi];
         fprintf(out, "%s: ", g->name);
-        scope_line(out, &w->meas.group[gi]);
+        scope_line(out, &w->rep.meas.group[gi]);
         fprintf(out, "\n");
-        if (g->crash >= 0) {
+        if (rg->crash >= 0) {
             char c[32], d[32], e[32], p[32], f[32];
             int dl = g->cfg.dledger;
             fprintf(out, "%s: master %s crashed %s, %s %s, %s %s, promoted %s%s%s%s, first write %s", g->name,
-                    g->crash_host ? "host" : "process", fmt_s(c, sizeof c, g->crash), dl ? "candidate" : "alert",
-                    fmt_s(d, sizeof d, g->detected), dl ? "elected" : "operator", fmt_s(e, sizeof e, g->elected),
-                    fmt_s(p, sizeof p, g->promoted), g->new_master != SIM_NODE_NONE ? " (" : "",
-                    g->new_master != SIM_NODE_NONE ? sim_node(w->sim, g->new_master)->name : "",
-                    g->new_master != SIM_NODE_NONE ? ")" : "", fmt_s(f, sizeof f, g->first_write));
-            if (g->first_write >= 0)
-                fprintf(out, ": downtime %.1f s\n", sim_time_to_ms(g->first_write - g->crash) / 1000);
+                    rg->crash_host ? "host" : "process", fmt_s(c, sizeof c, rg->crash), dl ? "candidate" : "alert",
+                    fmt_s(d, sizeof d, rg->detected), dl ? "elected" : "operator", fmt_s(e, sizeof e, rg->elected),
+                    fmt_s(p, sizeof p, rg->promoted), rg->new_master != SIM_NODE_NONE ? " (" : "",
+                    rg->new_master != SIM_NODE_NONE ? sim_node(w->sim, rg->new_master)->name : "",
+                    rg->new_master != SIM_NODE_NONE ? ")" : "", fmt_s(f, sizeof f, rg->first_write));
+            if (rg->first_write >= 0)
+                fprintf(out, ": downtime %.1f s\n", sim_time_to_ms(rg->first_write - rg->crash) / 1000);
             else
                 fprintf(out, ": not recovered, downtime > %.1f s (censored)\n",
-                        sim_time_to_ms(sim_now(w->sim) - g->crash) / 1000);
+                        sim_time_to_ms(sim_now(w->sim) - rg->crash) / 1000);
         }
         fprintf(out, "%s: slave lag max %llu msgs (%llu B); reads master %llu / slave %llu; redirects %llu to slave, "
                      "%llu to master\n",
-                g->name, (unsigned long long)g->lag_max_msgs, (unsigned long long)g->lag_max_bytes,
-                (unsigned long long)g->reads_master, (unsigned long long)g->reads_slave,
-                (unsigned long long)g->redirects_to_slave, (unsigned long long)g->redirects_to_master);
+                g->name, (unsigned long long)lag->max_msgs, (unsigned long long)lag->max_bytes,
+                (unsigned long long)rg->reads_master, (unsigned long long)rg->reads_slave,
+                (unsigned long long)rg->redirects_to_slave, (unsigned long long)rg->redirects_to_master);
     }
-    if (w->invariant_violations)
-        fprintf(out, "INVARIANT VIOLATIONS: %d (see metrics.json)\n", w->invariant_violations);
+    if (w->rep.invariant_violations)
+        fprintf(out, "INVARIANT VIOLATIONS: %d (see metrics.json)\n", w->rep.invariant_violations);
 }

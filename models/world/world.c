@@ -14,15 +14,6 @@
 
 /* ---- reports from the models ---- */
 
-int world_group_of(const struct rmq_world *w, sim_node_id node)
-{
-    for (int gi = 0; gi < w->ngroups; gi++)
-        for (int r = 0; r < w->g[gi].n; r++)
-            if (w->g[gi].node[r] == node)
-                return gi;
-    return -1;
-}
-
 /* After every event: election safety in every DLedger group (the other invariants are checked where the
  * state they guard changes: appends, truncations, commits, elections). */
 static void after_event(struct sim *s, void *ctx, uint64_t arg)
@@ -120,7 +111,7 @@ void world_check_liveness(struct rmq_state *st, sim_time now)
         return;
     if (!st->cutoff_set) {
         st->cutoff_set = 1;
-        st->cutoff_msg = st->w.acct.n;
+        st->cutoff_msg = st->w.rep.acct.n;
     }
     if (st->recovered >= 0)
         return;
@@ -155,10 +146,10 @@ static void sample_topic(struct rmq_state *st, sim_time now)
     int k = 0;
     uint64_t rm = 0, rs = 0, ts = 0, tm = 0;
     for (int gi = 0; gi < w->ngroups; gi++) {
-        rm += w->g[gi].reads_master_iv;
-        rs += w->g[gi].reads_slave_iv;
-        ts += w->g[gi].redirects_to_slave;
-        tm += w->g[gi].redirects_to_master;
+        rm += w->rep.g[gi].reads_master_iv;
+        rs += w->rep.g[gi].reads_slave_iv;
+        ts += w->rep.g[gi].redirects_to_slave;
+        tm += w->rep.g[gi].redirects_to_master;
     }
     row[k++] = sim_time_to_ms(now);
     row[k++] = NAN;
@@ -166,11 +157,11 @@ static void sample_topic(struct rmq_state *st, sim_time now)
         row[k++] = NAN;
         row[k++] = NAN;
     }
-    row[k++] = (double)w->meas.topic.backlog;
+    row[k++] = (double)w->rep.meas.topic.backlog;
     row[k++] = (double)rm;
     row[k++] = (double)rs;
     row[k++] = NAN;
-    k = put_sends(row, k, &w->meas.topic);
+    k = put_sends(row, k, &w->rep.meas.topic);
     row[k++] = (double)ts;
     row[k++] = (double)tm;
     tseries_row_labeled(st->ts, "*", row);
@@ -180,6 +171,8 @@ static void sample_group(struct rmq_state *st, int gi)
 {
     struct rmq_world *w = &st->w;
     struct rmq_group *g = &w->g[gi];
+    struct report_group *rg = &w->rep.g[gi];
+    struct lag_stats *lag = &st->lag[gi];
     double row[64];
     int m = world_current_master(w, gi);
     int k = 0;
@@ -199,12 +192,12 @@ static void sample_group(struct rmq_state *st, int gi)
             uint64_t lag_msgs = cl_end(ml) - cl_find(ml, sl->max_offset);
             row[k++] = (double)lag_bytes;
             row[k++] = (double)lag_msgs;
-            if (lag_msgs > g->lag_max_msgs)
-                g->lag_max_msgs = lag_msgs;
-            if (lag_bytes > g->lag_max_bytes)
-                g->lag_max_bytes = lag_bytes;
-            g->lag_sum_msgs += (double)lag_msgs;
-            g->lag_samples++;
+            if (lag_msgs > lag->max_msgs)
+                lag->max_msgs = lag_msgs;
+            if (lag_bytes > lag->max_bytes)
+                lag->max_bytes = lag_bytes;
+            lag->sum_msgs += (double)lag_msgs;
+            lag->samples++;
         } else {
             row[k++] = NAN;
             row[k++] = NAN;
@@ -215,13 +208,13 @@ static void sample_group(struct rmq_state *st, int gi)
         row[k++] = NAN;
         row[k++] = NAN;
     }
-    row[k++] = (double)w->meas.group[gi].backlog;
-    row[k++] = (double)g->reads_master_iv;
-    row[k++] = (double)g->reads_slave_iv;
+    row[k++] = (double)w->rep.meas.group[gi].backlog;
+    row[k++] = (double)rg->reads_master_iv;
+    row[k++] = (double)rg->reads_slave_iv;
     row[k++] = (double)g->cfg.host_memory * g->cfg.in_memory_ratio / 100.0;
-    k = put_sends(row, k, &w->meas.group[gi]);
-    row[k++] = (double)g->redirects_to_slave;
-    row[k++] = (double)g->redirects_to_master;
+    k = put_sends(row, k, &w->rep.meas.group[gi]);
+    row[k++] = (double)rg->redirects_to_slave;
+    row[k++] = (double)rg->redirects_to_master;
     tseries_row_labeled(st->ts, g->name, row);
     if (m >= 0)
         trim(w, gi, m);
@@ -234,9 +227,9 @@ static void sample_rows(struct rmq_state *st)
     sample_topic(st, now);
     for (int gi = 0; gi < w->ngroups; gi++) {
         sample_group(st, gi);
-        w->g[gi].reads_master_iv = w->g[gi].reads_slave_iv = 0;
+        w->rep.g[gi].reads_master_iv = w->rep.g[gi].reads_slave_iv = 0;
     }
-    meas_interval_reset(&w->meas);
+    meas_interval_reset(&w->rep.meas);
     st->last_sample = now;
 }
 
@@ -254,10 +247,10 @@ static void rmq_finish(void *wp, struct scenario *sc)
     struct rmq_state *st = wp;
     struct rmq_world *w = &st->w;
     (void)sc;
-    meas_finish(&w->meas, sim_now(w->sim));
-    int rest = st->last_sample < sim_now(w->sim) || w->meas.topic.iv_sends > 0;
+    meas_finish(&w->rep.meas, sim_now(w->sim));
+    int rest = st->last_sample < sim_now(w->sim) || w->rep.meas.topic.iv_sends > 0;
     for (int gi = 0; gi < w->ngroups && !rest; gi++)
-        rest = w->g[gi].reads_master_iv || w->g[gi].reads_slave_iv;
+        rest = w->rep.g[gi].reads_master_iv || w->rep.g[gi].reads_slave_iv;
     if (rest)
         sample_rows(st);
 }
@@ -302,7 +295,8 @@ static void *rmq_load(struct scenario *sc, struct conf *c)
     for (int i = 0; i < TAIL_COLS; i++)
         cols[k++] = tail_cols[i];
     st->ts = tseries_new_labeled("group", cols, k);
-    if (!st->ts) {
+    st->lag = calloc((size_t)st->w.ngroups + 1, sizeof *st->lag);
+    if (!st->ts || !st->lag) {
         conf_fail(c, "$", "out of memory");
         goto fail;
     }
@@ -311,6 +305,7 @@ fail:
     world_destroy(&st->w);
     world_cfg_free(&st->cfg);
     tseries_free(st->ts);
+    free(st->lag);
     free(st);
     return NULL;
 }
@@ -333,11 +328,11 @@ static void rmq_run_info(void *wp, struct scenario *sc, cJSON *run)
 {
     const struct rmq_state *st = wp;
     (void)sc;
-    cJSON_AddNumberToObject(run, "warmup_ms", sim_time_to_ms(st->w.meas.warmup));
-    cJSON_AddNumberToObject(run, "read_gap_ms", sim_time_to_ms(st->w.meas.read_gap));
+    cJSON_AddNumberToObject(run, "warmup_ms", sim_time_to_ms(st->w.rep.meas.warmup));
+    cJSON_AddNumberToObject(run, "read_gap_ms", sim_time_to_ms(st->w.rep.meas.read_gap));
 }
 
-static int rmq_violations(void *wp) { return ((struct rmq_state *)wp)->w.invariant_violations; }
+static int rmq_violations(void *wp) { return ((struct rmq_state *)wp)->w.rep.invariant_violations; }
 
 static void rmq_free(void *wp)
 {
@@ -345,6 +340,7 @@ static void rmq_free(void *wp)
     world_destroy(&st->w);
     world_cfg_free(&st->cfg);
     tseries_free(st->ts);
+    free(st->lag);
     free(st);
 }
 

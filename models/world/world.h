@@ -7,6 +7,8 @@
 
 #include <cJSON.h>
 
+#include "models/client/client_cfg.h"
+#include "models/ops/operator_cfg.h"
 #include "models/world/cluster.h"
 #include "sim/conf.h"
 #include "sim/tseries.h"
@@ -67,6 +69,13 @@ void world_destroy(struct rmq_world *w);
 
 /* A RocketMQ scenario's world state (sc->w): the world, its configuration, its time series and the liveness
  * check's progress. */
+/* A group's slave lag, sampled (metrics.json's "lag"). */
+struct lag_stats {
+    uint64_t max_msgs, max_bytes;
+    double sum_msgs;
+    uint64_t samples;
+};
+
 struct rmq_state {
     struct world_cfg cfg;
     struct rmq_world w;
@@ -77,6 +86,7 @@ struct rmq_state {
     sim_time recovered;
     uint32_t cutoff_msg;
     int cutoff_set;
+    struct lag_stats *lag;      /* per group */
     sim_time last_sample;       /* the last row's time, -1 before the first */
 };
 

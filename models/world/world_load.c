@@ -438,7 +438,6 @@ int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc)
     char name[64];
     memset(w, 0, sizeof *w);
     w->sim = s;
-    acct_init(&w->acct);
     w->ns_cfg = wc->ns;
     w->nns = wc->nns;
     w->ngroups = wc->ngroups;
@@ -449,7 +448,10 @@ int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc)
     w->g = calloc((size_t)w->ngroups, sizeof *w->g);
     /* The default warm-up: until the producers started and fetched their first route. */
     sim_time warmup = wc->metrics.warmup >= 0 ? wc->metrics.warmup : wc->producer.start + wc->producer.route_initial;
-    if (meas_init(&w->meas, w->ngroups, warmup, wc->metrics.read_gap) < 0)
+    const char *names[RMQ_MAX_GROUPS];
+    for (int gi = 0; gi < wc->ngroups; gi++)
+        names[gi] = wc->groups[gi].name;
+    if (report_init(&w->rep, s, w->ngroups, names, warmup, wc->metrics.read_gap) < 0)
         return -1;
     w->producers = calloc((size_t)w->nproducers + 1, sizeof *w->producers);
     w->consumers = calloc((size_t)w->nconsumers + 1, sizeof *w->consumers);
@@ -468,8 +470,6 @@ int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc)
         g->idx = gi;
         g->n = gc->replicas;
         g->cfg = gc->broker;
-        g->crash = g->detected = g->elected = g->promoted = g->first_write = -1;
-        g->new_master = SIM_NODE_NONE;
         if (g->cfg.dledger && !(g->check = raft_check_new(w, gi)))
             return -1;
         for (int r = 0; r < g->n; r++) {
@@ -508,8 +508,7 @@ void world_destroy(struct rmq_world *w)
     for (int i = 0; w->consumers && i < w->nconsumers; i++)
         consumer_free(w->consumers[i]);
     operator_free(w->op);
-    acct_free(&w->acct);
-    meas_free(&w->meas);
+    report_free(&w->rep);
     free(w->ns);
     free(w->nss);
     free(w->g);

@@ -1,0 +1,55 @@
+/* broker_cfg: a broker group's settings (BrokerConfig, MessageStoreConfig, DLedger's), with RocketMQ's
+ * defaults; the README lists each with its source. */
+#ifndef MODELS_BROKER_CFG_H
+#define MODELS_BROKER_CFG_H
+
+#include <stdint.h>
+
+#include "models/dledger/raft_cfg.h"
+#include "models/remoting/protocol.h"
+#include "sim/time.h"
+
+struct broker_cfg {
+    enum rmq_role role;         /* brokerRole: ASYNC_MASTER */
+    enum rmq_flush flush;       /* flushDiskType: ASYNC_FLUSH */
+    int queues;                 /* the topic's queues on this group: 4 (defaultTopicQueueNums) */
+    int register_at_start;      /* BrokerController.start() registers at once: true */
+    sim_time register_initial;  /* then every period from 10000 ms */
+    sim_time register_period;   /* registerNameServerPeriod 30000 ms */
+    sim_time request_timeout;   /* registerBrokerTimeoutMills 6000 ms, also for slave->master requests */
+    sim_time flush_interval;    /* flushIntervalCommitLog 500 ms */
+    int flush_least_pages;      /* flushCommitLogLeastPages 4 (of 4 KiB) */
+    sim_time flush_thorough;    /* flushCommitLogThoroughInterval 10000 ms */
+    sim_time group_commit_interval; /* GroupCommitService / GroupTransferService loop: 10 ms */
+    sim_time sync_flush_timeout;    /* syncFlushTimeout 5000 ms: SYNC_FLUSH and, in 4.4, SYNC_MASTER waits */
+    /* HA */
+    sim_time ha_heartbeat;      /* haSendHeartbeatInterval 5000 ms */
+    sim_time ha_housekeeping;   /* haHousekeepingInterval 20000 ms */
+    sim_time ha_reconnect;      /* HAClient retry: 5000 ms */
+    sim_time ha_idle_wait;      /* WriteSocketService waits up to 100 ms when nothing is new */
+    uint64_t ha_batch;          /* haTransferBatchSize 32768 B */
+    uint64_t ha_fallbehind_max; /* haSlaveFallbehindMax 256 MiB: the "slave OK" gap */
+    uint64_t ha_window;         /* bytes in flight on the HA socket before the master waits: 64 KiB send +
+                                   64 KiB receive buffers = 131072 B (mqsim's model of TCP flow control) */
+    uint64_t commitlog_file;    /* mapedFileSizeCommitLog 1 GiB: where a new slave starts */
+    /* reads */
+    int slave_read_enable;      /* slaveReadEnable false */
+    int which_broker_slowly;    /* whichBrokerWhenConsumeSlowly 1 */
+    double in_memory_ratio;     /* accessMessageInMemoryMaxRatio 40 (%) */
+    uint64_t host_memory;       /* TOTAL_PHYSICAL_MEMORY_SIZE; StoreUtil's fallback 24 GiB */
+    sim_time hold_check;        /* PullRequestHoldService recheck: 5000 ms */
+    int long_polling;           /* longPollingEnable true */
+    sim_time short_polling;     /* shortPollingTimeMills 1000 ms */
+    /* consumer offsets */
+    sim_time offset_persist;    /* flushConsumerOffsetInterval 5000 ms */
+    sim_time offset_sync_initial;   /* SlaveSynchronize: 10000 ms */
+    sim_time offset_sync_period;    /* then every 60000 ms */
+    /* DLedger (enableDLegerCommitLog) */
+    int dledger;                /* the group replicates with DLedger instead of classic HA */
+    struct raft_cfg raft;
+    sim_time dledger_flush_interval;   /* flushFileInterval 10 ms */
+    sim_time dledger_sync_period;      /* metadata sync of a DLedger slave: 3000 ms */
+    sim_time role_check_interval;      /* DLedgerRoleChangeHandler polls the new leader's catch-up: 100 ms */
+};
+
+#endif

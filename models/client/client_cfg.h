@@ -1,0 +1,42 @@
+/* client_cfg: the producers' and consumers' settings (DefaultMQProducer, DefaultMQPushConsumer, ClientConfig),
+ * with RocketMQ's defaults. */
+#ifndef MODELS_CLIENT_CFG_H
+#define MODELS_CLIENT_CFG_H
+
+#include "sim/dist.h"
+#include "sim/time.h"
+
+enum rate_kind { RATE_CONSTANT, RATE_POISSON };
+
+struct producer_cfg {
+    double rate;                /* messages per second */
+    enum rate_kind rate_kind;
+    struct sim_dist size;       /* body bytes: const 1024 */
+    sim_time start, stop;       /* stop 0 = until the end */
+    sim_time send_timeout;      /* sendMsgTimeout 3000 ms, shared by all attempts */
+    int retries;                /* retryTimesWhenSendFailed 2 */
+    sim_time route_initial;     /* MQClientInstance: 10 ms */
+    sim_time route_poll;        /* pollNameServerInterval 30000 ms */
+    int random_phase;           /* the poll schedule's phase is random (the client started at any time) */
+    int max_inflight;           /* sends in flight before new ones are refused (the app's threads) */
+};
+
+struct consumer_cfg {
+    sim_time start;
+    double consume_rate;        /* messages per second this consumer processes; 0 = no limit */
+    int pull_batch;             /* pullBatchSize 32 */
+    int pull_threshold;         /* pullThresholdForQueue 1000 */
+    sim_time flow_delay;        /* PULL_TIME_DELAY_MILLS_WHEN_FLOW_CONTROL 50 ms */
+    sim_time suspend;           /* BROKER_SUSPEND_MAX_TIME_MILLIS 15000 ms */
+    sim_time pull_timeout;      /* CONSUMER_TIMEOUT_MILLIS_WHEN_SUSPEND 30000 ms */
+    sim_time retry_delay;       /* PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION 3000 ms */
+    sim_time route_initial;     /* 10 ms */
+    sim_time route_poll;        /* 30000 ms */
+    int random_phase;           /* as the producer's */
+    sim_time rebalance;         /* 20000 ms */
+    sim_time persist_initial;   /* 10000 ms */
+    sim_time persist_interval;  /* persistConsumerOffsetInterval 5000 ms */
+    sim_time request_timeout;   /* offset queries and commits: 3000 ms */
+};
+
+#endif

@@ -1,0 +1,33 @@
+/* raft_cfg: a DLedger member's settings (DLedgerConfig) and its roles, with DLedger's defaults. */
+#ifndef MODELS_DLEDGER_RAFT_CFG_H
+#define MODELS_DLEDGER_RAFT_CFG_H
+
+#include "sim/time.h"
+
+enum raft_role { RAFT_CANDIDATE, RAFT_LEADER, RAFT_FOLLOWER };
+enum raft_election { RAFT_ELECTION_DLEDGER, RAFT_ELECTION_CLASSIC };
+
+/* DLedgerConfig, with DLedger's defaults (REFERENCE section 5). */
+struct raft_cfg {
+    enum raft_election election;
+    sim_time heartbeat;          /* heartBeatTimeIntervalMs 2000 */
+    int max_heartbeat_leak;      /* maxHeartBeatLeak 3 */
+    sim_time min_vote_interval;  /* minVoteIntervalMs 300 */
+    sim_time max_vote_interval;  /* maxVoteIntervalMs 1000 */
+    int max_pending_requests;    /* maxPendingRequestsNum 10000 */
+    sim_time max_wait_ack;       /* maxWaitAckTimeMs 2500 */
+    sim_time max_push_timeout;   /* maxPushTimeOutMs 1000 */
+    int max_pending_push;        /* EntryDispatcher.maxPendingSize 1000 */
+    sim_time tick;               /* StateMaintainer's sleep: 10 ms */
+    sim_time rpc_timeout;        /* push/compare wait (3 s in doCompare); votes and heartbeats use their own */
+    /* classic Raft timing ("election": "raft") */
+    sim_time election_min, election_max;   /* follower timeout drawn from [min, max] at every reset */
+    sim_time raft_heartbeat;               /* the leader's interval */
+    /* Raft's rule (section 5.4.2): commit only entries of the leader's own term by counting replicas.
+     * DLedger 0.3 counts any entry, so this is off by default. */
+    int commit_current_term_only;
+    /* Test-only broken variant: voters ignore the candidate's log (to show the invariants catch it). */
+    int broken_vote_ignores_log;
+};
+
+#endif
