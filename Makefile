@@ -78,8 +78,15 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libmqsim.a
 run: mqsim
 	./mqsim scenarios/master_crash.json
 
+# The layout's rules (README "Layout"): layers, private headers, no include cycle, no file too long; and a
+# self-test that plants each kind of crossing in a copy and expects it caught.
+.PHONY: check-layers
+check-layers:
+	@sh tests/check_layers.sh
+	@sh tests/check_layers_selftest.sh
+
 # Each test binary is a Check runner; tests/run.sh runs them all and prints one closing line.
-test: $(TEST_BIN) $(BUILD)/mqsim-for-tests $(BUILD)/mqsim-planted
+test: check-layers $(TEST_BIN) $(BUILD)/mqsim-for-tests $(BUILD)/mqsim-planted
 	@MQSIM=$(BUILD)/mqsim-for-tests MQSIM_PLANTED=$(BUILD)/mqsim-planted $(TEST_ENV) sh tests/run.sh $(TEST_BIN)
 
 # A test-only variant with a planted bug (DLedger voters that ignore the candidate's log), for the test

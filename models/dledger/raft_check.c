@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/broker/broker.h"
 #include "models/dledger/raft.h"
 #include "models/report/report.h"
 #include "models/dledger/raft_check.h"
@@ -13,22 +12,40 @@ struct committed_entry {
 };
 
 struct raft_check {
-    struct rmq_world *w;
-    int group;
+    struct report *rep;
+    struct sim *sim;
+    int group, members;
+    sim_node_id node[RAFT_MAX_PEERS];
+    const struct commitlog *log[RAFT_MAX_PEERS];
+    const struct raft *raft[RAFT_MAX_PEERS];
     int *leader_of_term;       /* replica + 1, 0 = none seen */
     int64_t nterms;
     struct committed_entry *c; /* committed entries from index base */
     uint64_t base, n, cap;
 };
 
-struct raft_check *raft_check_new(struct rmq_world *w, int group)
+struct raft_check *raft_check_new(struct report *rep, struct sim *s, int group, int n)
 {
     struct raft_check *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->w = w;
+    c->rep = rep;
+    c->sim = s;
     c->group = group;
+    c->members = n < RAFT_MAX_PEERS ? n : RAFT_MAX_PEERS;
+    for (int r = 0; r < RAFT_MAX_PEERS; r++)
+        c->node[r] = SIM_NODE_NONE;
     return c;
+}
+
+void raft_check_member(struct raft_check *c, int replica, sim_node_id node, const struct commitlog *log,
+                       const struct raft *raft)
+{
+    if (replica < 0 || replica >= c->members)
+        return;
+    c->node[replica] = node;
+    c->log[replica] = log;
+    c->raft[replica] = raft;
 }
 
 void raft_check_free(struct raft_check *c)
@@ -42,16 +59,15 @@ void raft_check_free(struct raft_check *c)
 
 static void violation(struct raft_check *c, const char *what, int replica, int64_t term, int64_t index)
 {
-    report_violation(&c->w->rep, what, c->group, replica >= 0 ? c->w->g[c->group].node[replica] : SIM_NODE_NONE, term, index);
+    report_violation(c->rep, what, c->group, replica >= 0 ? c->node[replica] : SIM_NODE_NONE, term, index);
 }
 
 void raft_check_event(struct raft_check *c)
 {
-    struct rmq_group *g = &c->w->g[c->group];
-    c->w->rep.invariant_checks++;
-    for (int r = 0; r < g->n; r++) {
-        const struct raft *rf = broker_raft(g->broker[r]);
-        if (!rf || rf->role != RAFT_LEADER || sim_node(c->w->sim, g->node[r])->state != SIM_NODE_UP)
+    c->rep->invariant_checks++;
+    for (int r = 0; r < c->members; r++) {
+        const struct raft *rf = c->raft[r];
+        if (!rf || rf->role != RAFT_LEADER || sim_node(c->sim, c->node[r])->state != SIM_NODE_UP)
             continue;
         int64_t t = rf->term;
         if (t < 0)
@@ -76,14 +92,13 @@ void raft_check_event(struct raft_check *c)
 
 void raft_check_append(struct raft_check *c, int replica, const struct commitlog *log, uint64_t index)
 {
-    struct rmq_group *g = &c->w->g[c->group];
     const struct cl_entry *e = cl_at(log, index), *ep = index ? cl_at(log, index - 1) : NULL;
     if (!e)
         return;
-    for (int r = 0; r < g->n; r++) {
-        if (r == replica)
+    for (int r = 0; r < c->members; r++) {
+        if (r == replica || !c->log[r])
             continue;
-        const struct commitlog *o = broker_log(g->broker[r]);
+        const struct commitlog *o = c->log[r];
         const struct cl_entry *x = cl_at(o, index);
         if (!x || x->term != e->term)
             continue;

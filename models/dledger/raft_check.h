@@ -3,9 +3,19 @@
 #ifndef MODELS_RAFT_CHECK_H
 #define MODELS_RAFT_CHECK_H
 
-#include "models/world/cluster.h"
+#include "models/dledger/raft.h"
+#include "models/report/report.h"
+#include "models/store/commitlog.h"
+#include "sim/sim.h"
 
-struct raft_check *raft_check_new(struct rmq_world *w, int group);
+struct raft_check;
+
+/* The checker of group `group` (its index in the report) of n members; breaks go to rep. NULL when out of
+ * memory. */
+struct raft_check *raft_check_new(struct report *rep, struct sim *s, int group, int n);
+/* Member `replica` runs on node, with this log and Raft member (they live as long as the checker). */
+void raft_check_member(struct raft_check *c, int replica, sim_node_id node, const struct commitlog *log,
+                       const struct raft *raft);
 void raft_check_free(struct raft_check *c);
 
 /* After every event: at most one leader per term among the group's live members. */

@@ -470,13 +470,15 @@ int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc)
         g->idx = gi;
         g->n = gc->replicas;
         g->cfg = gc->broker;
-        if (g->cfg.dledger && !(g->check = raft_check_new(w, gi)))
+        if (g->cfg.dledger && !(g->check = raft_check_new(&w->rep, s, gi, g->n)))
             return -1;
         for (int r = 0; r < g->n; r++) {
             snprintf(name, sizeof name, "%s-%d", gc->name, r);
             if (!(g->broker[r] = broker_create(w, name, gi, r, r, &gc->broker)))
                 return -1;
             g->node[r] = broker_node(g->broker[r]);
+            if (g->check)
+                raft_check_member(g->check, r, g->node[r], broker_log(g->broker[r]), broker_raft(g->broker[r]));
         }
     }
     for (int i = 0; i < w->nproducers; i++) {
