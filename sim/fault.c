@@ -154,7 +154,34 @@ static int node_list(const struct sim *s, struct conf *c, const cJSON *obj, cons
     return 0;
 }
 
-static int parse_one(const struct sim *s, struct conf *c, const cJSON *v, const char *p, struct fault *f)
+#define FAULT_TIME_MAX (365LL * 86400 * SIM_S)
+
+/* A fault's time: a number of ms, or a distribution ({"dist": "uniform", "min_ms": 60000, "max_ms": 62000})
+ * drawn once, when the scenario is loaded, from the faults' own random stream ("fault-times"), so one
+ * scenario over many seeds randomises the fault's phase while the other streams stay as they are. */
+static int fault_time(struct sim *s, struct conf *c, const cJSON *v, const char *p, const char *key, sim_time min,
+                      sim_time *out)
+{
+    const cJSON *x = conf_child(v, key);
+    if (!cJSON_IsObject(x))
+        return conf_time(c, v, p, key, 0, min, FAULT_TIME_MAX, out);
+    char q[512];
+    struct sim_dist d;
+    if (sim_dist_parse(c, x, conf_path_key(q, sizeof q, p, key), SIM_UNIT_TIME, (double)FAULT_TIME_MAX, &d) < 0)
+        return -1;
+    struct sim_rng *r = sim_rng(s, "fault-times");
+    if (!r) {
+        sim_dist_free(&d);
+        return conf_fail(c, p, "out of memory");
+    }
+    *out = sim_dist_time(&d, r);
+    sim_dist_free(&d);
+    if (*out < min)
+        *out = min;
+    return 0;
+}
+
+static int parse_one(struct sim *s, struct conf *c, const cJSON *v, const char *p, struct fault *f)
 {
     static const char *const keys[][9] = {
         [FAULT_CRASH_PROCESS] = {"at_ms", "op", "node", "duration_ms", NULL},
@@ -180,20 +207,21 @@ static int parse_one(const struct sim *s, struct conf *c, const cJSON *v, const 
         return -1;
     if (!conf_child(v, "at_ms"))
         return conf_fail(c, p, "missing \"at_ms\"");
-    conf_time(c, v, p, "at_ms", 0, 0, 365LL * 86400 * SIM_S, &f->at);
+    if (fault_time(s, c, v, p, "at_ms", 0, &f->at) < 0)
+        return -1;
     switch (f->op) {
     case FAULT_CRASH_PROCESS:
     case FAULT_CRASH_HOST:
     case FAULT_RESTART:
         f->node = node_key(s, c, v, p, "node", &f->symbol);
-        conf_time(c, v, p, "duration_ms", 0, 0, 365LL * 86400 * SIM_S, &f->duration);
+        fault_time(s, c, v, p, "duration_ms", 0, &f->duration);
         break;
     case FAULT_PAUSE:
     case FAULT_DISK_STALL:
         f->node = node_key(s, c, v, p, "node", &f->symbol);
         if (!conf_child(v, "duration_ms"))
             return conf_fail(c, p, "missing \"duration_ms\"");
-        conf_time(c, v, p, "duration_ms", 0, 1, 365LL * 86400 * SIM_S, &f->duration);
+        fault_time(s, c, v, p, "duration_ms", 1, &f->duration);
         break;
     case FAULT_PARTITION:
     case FAULT_HEAL:
@@ -202,7 +230,7 @@ static int parse_one(const struct sim *s, struct conf *c, const cJSON *v, const 
         if (node_list(s, c, v, p, "a", &f->a, &f->na) < 0 || node_list(s, c, v, p, "b", &f->b, &f->nb) < 0)
             return -1;
         conf_bool(c, v, p, "oneway", 0, &f->oneway);
-        conf_time(c, v, p, "duration_ms", 0, 0, 365LL * 86400 * SIM_S, &f->duration);
+        fault_time(s, c, v, p, "duration_ms", 0, &f->duration);
         break;
     case FAULT_LINK: {
         char q[512];
