@@ -101,6 +101,12 @@ START_TEST(finds_planted_bug_and_shrinks_it)
     char replay[1024];
     snprintf(replay, sizeof replay, "%s", m + 6);
     replay[strcspn(replay, "\n")] = 0;
+    /* The file alone replays: it carries the failing run's seed, and the printed command has no --seed. */
+    ck_assert_ptr_null(strstr(replay, "--seed"));
+    char *fs = strstr(out, "FAILURE seed ");
+    ck_assert_ptr_nonnull(fs);
+    snprintf(cmd, sizeof cmd, "grep -Eq '\"seed\":[[:space:]]*%d([^0-9]|$)' %s", atoi(fs + 13), replay);
+    ck_assert_msg(run(cmd, out, sizeof out) == 0, "%s lacks the seed", replay);
     snprintf(cmd, sizeof cmd, "%s %s --quiet --out %s/replay 2>&1", planted, replay, d);
     ck_assert_int_eq(run(cmd, out, sizeof out), 1);
     /* And the same scenario with the correct binary passes. */

@@ -161,10 +161,20 @@ static cJSON *draw_faults(struct explore *ex, uint64_t seed, double *end_ms)
     return arr;
 }
 
-/* The concrete scenario of a run: the base, its own faults plus the drawn ones, the liveness check. */
-static cJSON *concrete(struct explore *ex, const cJSON *faults, double end_ms)
+/* The concrete scenario of a run: the base, its own faults plus the drawn ones, the liveness check, and the
+ * run's seed as run.seed, so the file alone replays the run. */
+static cJSON *concrete(struct explore *ex, const cJSON *faults, double end_ms, uint64_t seed)
 {
     cJSON *s = cJSON_Duplicate(ex->base, 1);
+    cJSON *run = cJSON_GetObjectItemCaseSensitive(s, "run");
+    if (!cJSON_IsObject(run)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(s, "run");
+        run = cJSON_AddObjectToObject(s, "run");
+    }
+    char seedtext[32];
+    snprintf(seedtext, sizeof seedtext, "%llu", (unsigned long long)seed);
+    cJSON_DeleteItemFromObjectCaseSensitive(run, "seed");
+    cJSON_AddItemToObject(run, "seed", cJSON_CreateRaw(seedtext));
     cJSON *all = cJSON_CreateArray();
     const cJSON *own = cJSON_GetObjectItemCaseSensitive(ex->base, "faults");
     for (const cJSON *f = own ? own->child : NULL; f; f = f->next)
@@ -269,7 +279,7 @@ static int shrink(struct explore *ex, uint64_t seed, cJSON *faults, double end_m
         for (int i = 0; i < cJSON_GetArraySize(faults); i++) {
             cJSON *cand = cJSON_Duplicate(faults, 1);
             cJSON_DeleteItemFromArray(cand, i);
-            cJSON *s = concrete(ex, cand, end_ms);
+            cJSON *s = concrete(ex, cand, end_ms, seed);
             int st = -1;
             const char *files[1] = {file}, *outs[1] = {out};
             if (write_scenario(file, s) == 0)
@@ -284,7 +294,7 @@ static int shrink(struct explore *ex, uint64_t seed, cJSON *faults, double end_m
             cJSON_Delete(cand);
         }
     }
-    cJSON *s = concrete(ex, faults, end_ms);
+    cJSON *s = concrete(ex, faults, end_ms, seed);
     write_scenario(min_path, s);
     cJSON_Delete(s);
     remove(file);
@@ -416,7 +426,7 @@ int cmd_explore(int argc, char **argv)
         outs[i] = malloc(OUT_PATH_MAX + 64);
         snprintf(files[i], OUT_PATH_MAX + 64, "%s/seed-%llu.json", runs_dir, (unsigned long long)seeds[i]);
         snprintf(outs[i], OUT_PATH_MAX + 64, "%s/seed-%llu", runs_dir, (unsigned long long)seeds[i]);
-        cJSON *s = concrete(&ex, sched[i], ends[i]);
+        cJSON *s = concrete(&ex, sched[i], ends[i], seeds[i]);
         if (write_scenario(files[i], s) < 0) {
             fprintf(stderr, "mqsim: %s: cannot write\n", files[i]);
             cJSON_Delete(s);
@@ -488,15 +498,13 @@ int cmd_explore(int argc, char **argv)
         char fp[OUT_PATH_MAX + 64], minp[OUT_PATH_MAX + 64], sbuf[64];
         snprintf(fp, sizeof fp, "%s/seed-%llu.json", fail_dir, (unsigned long long)res->seed);
         snprintf(minp, sizeof minp, "%s/seed-%llu.min.json", fail_dir, (unsigned long long)res->seed);
-        cJSON *s = concrete(&ex, sched[i], ends[i]);
+        cJSON *s = concrete(&ex, sched[i], ends[i], res->seed);
         write_scenario(fp, s);
         cJSON_Delete(s);
-        printf("FAILURE seed %llu: %s%s%s; replay: mqsim %s --seed %llu\n", (unsigned long long)res->seed,
-               runner_status_text(res->status, sbuf, sizeof sbuf), res->violation[0] ? ", " : "", res->violation, fp,
-               (unsigned long long)res->seed);
+        printf("FAILURE seed %llu: %s%s%s; replay: mqsim %s\n", (unsigned long long)res->seed,
+               runner_status_text(res->status, sbuf, sizeof sbuf), res->violation[0] ? ", " : "", res->violation, fp);
         int left = shrink(&ex, res->seed, sched[i], ends[i], minp, jobs);
-        printf("  shrunk to %d fault%s: mqsim %s --seed %llu\n", left, left == 1 ? "" : "s", minp,
-               (unsigned long long)res->seed);
+        printf("  shrunk to %d fault%s: mqsim %s\n", left, left == 1 ? "" : "s", minp);
     }
     int sig = runner_signals_end();
     if (rr == 0 && !csv.oom && out_mkdirs(ex.dir, err, sizeof err) == 0) {
