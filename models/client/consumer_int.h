@@ -1,0 +1,107 @@
+/* consumer_int: a push consumer's state and what its parts (consumer, consumer_pull, consumer_rebalance) share. */
+#ifndef MODELS_CLIENT_CONSUMER_INT_H
+#define MODELS_CLIENT_CONSUMER_INT_H
+
+#include <stdint.h>
+
+#include "models/client/client_cfg.h"
+#include "models/namesrv/nameserver.h"
+#include "models/remoting/rpc.h"
+#include "models/world/cluster.h"
+#include "sim/sim.h"
+
+/* Timer tags: enum c_timer in the low 4 bits, the queue slot << 4, the generation << 32 (never bit 63).
+ * Rpc tags alike with enum c_rpc. */
+enum c_timer { C_T_ROUTE = 1, C_T_REBALANCE, C_T_PERSIST, C_T_CONSUME, C_T_PULL, C_T_FIX };
+enum c_rpc { C_R_ROUTE = 1, C_R_PULL, C_R_QUERY, C_R_COMMIT };
+
+#define GEN_MASK 0x7fffffffu
+#define SLOT_MASK 0xfffffffu
+
+enum cq_state {
+    CQ_FREE,        /* not held */
+    CQ_QUERY,       /* taken by the rebalance, its offset being fetched (computePullFromWhere) */
+    CQ_ACTIVE,      /* in processQueueTable, pulling */
+    CQ_DROPPED      /* dropped after OFFSET_ILLEGAL, waiting for the 10 s fix to remove it */
+};
+
+struct pq_ent {
+    uint32_t msg;
+    uint64_t qoff;
+};
+
+/* A MessageQueue this consumer may hold: its ProcessQueue, PullRequest and offset store entry. */
+struct cq {
+    int16_t group;
+    uint16_t queue;
+    uint8_t state;
+    uint16_t suggest;           /* PullAPIWrapper.pullFromWhichNodeTable: lives as long as the client */
+    int pull_id;                /* brokerId the pull in flight went to */
+    uint32_t gen;
+    uint64_t next;              /* PullRequest.nextOffset */
+    int64_t store;              /* RemoteBrokerOffsetStore.offsetTable; -1: no entry */
+    uint64_t max_put;           /* ProcessQueue.queueOffsetMax */
+    sim_timer timer;            /* a pull put off, or the OFFSET_ILLEGAL fix */
+    struct pq_ent *ring;        /* ProcessQueue.msgTreeMap: pulled, not yet processed, by offset */
+    uint32_t head, count, cap;
+};
+
+/* A message waiting for the consume service: which queue, which generation of it. */
+struct centry {
+    uint32_t cq, gen;
+};
+
+struct consumer {
+    struct rmq_node base;
+    struct sim_node *n;
+    struct consumer_cfg cfg;
+    int index;
+    struct rpc rpc;
+    struct ns_client route;
+    int route_polls;            /* route timers so far in this process */
+    struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
+    int rebalanced;             /* the start-up rebalance ran (rebalanceImmediately) */
+
+    int ncq;                    /* one slot per (group, queue), laid out at the first start */
+    struct cq *cq;
+    int qbase[RMQ_MAX_GROUPS], qn[RMQ_MAX_GROUPS];
+    uint32_t *all;              /* rebalance scratch: mqAll */
+    uint8_t *want;              /* rebalance scratch: allocated to this consumer */
+
+    struct centry *cring;       /* the consume service's queue, in arrival order */
+    uint32_t chead, ccount, ccap;
+    int busy;                   /* a C_T_CONSUME timer is pending */
+    struct centry svc;          /* the message in service (consume_rate > 0) */
+    uint32_t svc_msg;
+    sim_time per_msg;           /* 1 / consume_rate, 0: no limit */
+
+    uint64_t consumed;
+};
+
+static inline uint64_t consumer_tag(unsigned kind, uint32_t slot, uint32_t gen)
+{
+    return (uint64_t)kind | (uint64_t)(slot & SLOT_MASK) << 4 | (uint64_t)(gen & GEN_MASK) << 32;
+}
+
+static inline sim_time consumer_now(const struct consumer *c) { return sim_now(c->n->sim); }
+
+/* ---- consumer_pull.c: the pull loop, ProcessQueues and the consume service ---- */
+
+/* Pulls queue k from the broker its suggestion names, unless it is not ACTIVE or flow control puts it off. */
+void consumer_pull(struct consumer *c, uint32_t k);
+void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body, uint32_t len);
+/* The OFFSET_ILLEGAL fix of a DROPPED queue is due. */
+void consumer_on_fix_timer(struct consumer *c, uint32_t k);
+void consumer_on_consume_timer(struct consumer *c);
+
+/* ---- consumer_rebalance.c: route, rebalance, offset queries and commits ---- */
+
+/* Commits queue k's offset if it was held, then forgets its ProcessQueue and offset entry. */
+void consumer_drop(struct consumer *c, uint32_t k);
+void consumer_rebalance(struct consumer *c);
+void consumer_persist_all(struct consumer *c);
+void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body,
+                             uint32_t len);
+void consumer_on_route_reply(struct consumer *c, int status, const void *body, uint32_t len);
+
+#endif

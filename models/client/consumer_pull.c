@@ -1,0 +1,274 @@
+/* consumer_pull: a push consumer's pull loop, ProcessQueues and consume service (DefaultMQPushConsumerImpl).
+ *
+ * Each held queue is a ProcessQueue plus a PullRequest: a loop of long-polling pulls to the broker the queue's
+ * suggestion names (the read redirect). Pulled messages are processed one at a time in arrival order
+ * (ConsumeMessageConcurrentlyService reduced to one thread). */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/client/consumer_int.h"
+#include "models/report/report.h"
+
+/* DefaultMQPushConsumerImpl, case OFFSET_ILLEGAL: executeTaskLater(..., 10000). */
+#define OFFSET_FIX_DELAY (10 * SIM_S)
+
+/* ---- process queues ---- */
+
+static int ring_push(struct cq *q, uint32_t msg, uint64_t qoff)
+{
+    if (q->count == q->cap) {
+        /* Grows by doubling and is kept across drops: allocation stops at the queue's peak. */
+        uint32_t cap = q->cap ? q->cap * 2 : 64;
+        struct pq_ent *r = malloc((size_t)cap * sizeof *r);
+        if (!r)
+            return -1;
+        for (uint32_t i = 0; i < q->count; i++)
+            r[i] = q->ring[(q->head + i) % q->cap];
+        free(q->ring);
+        q->ring = r;
+        q->cap = cap;
+        q->head = 0;
+    }
+    q->ring[(q->head + q->count) % q->cap] = (struct pq_ent){msg, qoff};
+    q->count++;
+    return 0;
+}
+
+static int cring_push(struct consumer *c, uint32_t k, uint32_t gen)
+{
+    if (c->ccount == c->ccap) {
+        uint32_t cap = c->ccap ? c->ccap * 2 : 256;
+        struct centry *r = malloc((size_t)cap * sizeof *r);
+        if (!r)
+            return -1;
+        for (uint32_t i = 0; i < c->ccount; i++)
+            r[i] = c->cring[(c->chead + i) % c->ccap];
+        free(c->cring);
+        c->cring = r;
+        c->ccap = cap;
+        c->chead = 0;
+    }
+    c->cring[(c->chead + c->ccount) % c->ccap] = (struct centry){k, gen};
+    c->ccount++;
+    return 0;
+}
+
+/* ---- consumption ---- */
+
+/* Takes the next live message off the consume queue into c->svc. Returns 0 when there is none. */
+static int svc_begin(struct consumer *c)
+{
+    while (c->ccount > 0) {
+        struct centry e = c->cring[c->chead];
+        c->chead = (c->chead + 1) % c->ccap;
+        c->ccount--;
+        struct cq *q = &c->cq[e.cq];
+        /* ConsumeRequest.run: "the message queue not be able to consume, because it's dropped". */
+        if (q->gen != e.gen || q->state != CQ_ACTIVE || q->count == 0)
+            continue;
+        /* Per queue, messages reach the service in offset order: this one heads its ProcessQueue. */
+        c->svc = e;
+        c->svc_msg = q->ring[q->head].msg;
+        return 1;
+    }
+    return 0;
+}
+
+/* The listener returned CONSUME_SUCCESS: ConsumeMessageConcurrentlyService.processConsumeResult. */
+static void svc_complete(struct consumer *c)
+{
+    struct rmq_world *w = c->base.w;
+    struct cq *q = &c->cq[c->svc.cq];
+    report_consumed(&w->rep, c->svc_msg, q->group);
+    c->consumed++;
+    struct trace *tr = sim_trace(c->n->sim);
+    if (trace_on(tr, TRACE_FULL)) {
+        trace_begin(tr, consumer_now(c), c->n->name, "consume");
+        trace_uint(tr, "msg", c->svc_msg);
+        trace_str(tr, "group", w->g[q->group].name);
+        trace_str(tr, "node", c->n->name);
+        trace_end(tr);
+    }
+    /* The offset moves only while the ProcessQueue is not dropped. */
+    if (q->gen != c->svc.gen || q->state != CQ_ACTIVE || q->count == 0 || q->ring[q->head].msg != c->svc_msg)
+        return;
+    /* ProcessQueue.removeMessage: the smallest offset left, or queueOffsetMax + 1 when empty; then
+     * offsetStore.updateOffset(mq, offset, increaseOnly = true). */
+    q->head = (q->head + 1) % q->cap;
+    q->count--;
+    int64_t off = (int64_t)(q->count > 0 ? q->ring[q->head].qoff : q->max_put + 1);
+    if (q->store < off)
+        q->store = off;
+}
+
+/* Starts the consume service if it is idle and has work; it always runs as a later event. */
+static void consume_kick(struct consumer *c)
+{
+    if (c->busy || c->ccount == 0)
+        return;
+    if (c->per_msg > 0 && !svc_begin(c))
+        return;
+    c->busy = 1;
+    node_timer(c->n, c->per_msg, C_T_CONSUME);
+}
+
+void consumer_on_consume_timer(struct consumer *c)
+{
+    if (c->per_msg > 0) {
+        svc_complete(c);
+        if (svc_begin(c))
+            node_timer(c->n, c->per_msg, C_T_CONSUME);
+        else
+            c->busy = 0;
+        return;
+    }
+    while (svc_begin(c))
+        svc_complete(c);
+    c->busy = 0;
+}
+
+/* ---- pulls ---- */
+
+static void pull_later(struct consumer *c, uint32_t k, sim_time d)
+{
+    struct cq *q = &c->cq[k];
+    q->timer = node_timer(c->n, d, consumer_tag(C_T_PULL, k, q->gen));
+}
+
+/* DefaultMQPushConsumerImpl.pullMessage -> PullAPIWrapper.pullKernelImpl. */
+void consumer_pull(struct consumer *c, uint32_t k)
+{
+    struct rmq_world *w = c->base.w;
+    struct cq *q = &c->cq[k];
+    if (q->state != CQ_ACTIVE)
+        return;
+    /* Flow control: cachedMessageCount > pullThresholdForQueue -> executePullRequestLater(50 ms). */
+    if (q->count > (uint32_t)(c->cfg.pull_threshold > 0 ? c->cfg.pull_threshold : 0)) {
+        pull_later(c, k, c->cfg.flow_delay);
+        return;
+    }
+    /* recalculatePullFromWhichNode(mq), then findBrokerAddressInSubscribe(brokerName, id, false). */
+    int id = q->suggest;
+    sim_node_id node = ns_client_find(&c->route, q->group, q->suggest, &id);
+    if (node == SIM_NODE_NONE) {
+        /* MQClientException("The broker[...] not exist") -> executePullRequestLater(3000). */
+        report_pull(&w->rep, q->group, id, 0, 0);
+        pull_later(c, k, c->cfg.retry_delay);
+        return;
+    }
+    struct rmq_pull_req req;
+    memset(&req, 0, sizeof req);
+    req.queue = q->queue;
+    req.max_msgs = (uint32_t)(c->cfg.pull_batch > 0 ? c->cfg.pull_batch : 1);
+    if (req.max_msgs > RMQ_PULL_MAX)
+        req.max_msgs = RMQ_PULL_MAX;
+    req.qoffset = q->next;
+    req.suspend = c->cfg.suspend;
+    /* commitOffsetEnable when the offset store's memory value is > 0; pullKernelImpl clears the flag
+     * when the broker found is a slave (PullSysFlag.clearCommitOffsetFlag). */
+    if (id == 0 && q->store > 0) {
+        req.has_commit = 1;
+        req.commit_offset = (uint64_t)q->store;
+    }
+    q->pull_id = id;
+    rpc_call(&c->rpc, node, RMQ_PULL, &req, sizeof req, 0, c->cfg.pull_timeout,
+             consumer_tag(C_R_PULL, k, q->gen));
+}
+
+/* PullAPIWrapper.updatePullFromWhichNode. */
+static void set_suggest(struct consumer *c, uint32_t k, uint16_t to)
+{
+    struct rmq_world *w = c->base.w;
+    struct cq *q = &c->cq[k];
+    if (q->suggest == to)
+        return;
+    report_redirect(&w->rep, q->group, q->suggest, to);
+    struct trace *tr = sim_trace(c->n->sim);
+    if (trace_on(tr, TRACE_EVENTS)) {
+        trace_begin(tr, consumer_now(c), c->n->name, "pull.suggest");
+        trace_str(tr, "group", w->g[q->group].name);
+        trace_int(tr, "queue", q->queue);
+        trace_int(tr, "from", q->suggest);
+        trace_int(tr, "to", to);
+        trace_end(tr);
+    }
+    q->suggest = to;
+}
+
+/* The PullCallback: MQClientAPIImpl.processPullResponse maps the code, processPullResult takes the
+ * suggestion, DefaultMQPushConsumerImpl.pullMessage's onSuccess/onException decide what comes next. */
+void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body,
+                            uint32_t len)
+{
+    struct rmq_world *w = c->base.w;
+    struct cq *q = &c->cq[k];
+    if (q->gen != gen || q->state != CQ_ACTIVE)
+        return;   /* the ProcessQueue was dropped meanwhile */
+    const size_t hdr = offsetof(struct rmq_pull_resp, msg);
+    int answered = status == RMQ_SUCCESS || status == RMQ_PULL_NOT_FOUND || status == RMQ_PULL_RETRY_IMMEDIATELY ||
+                   status == RMQ_PULL_OFFSET_MOVED;
+    if (!answered || !body || len < hdr) {
+        /* onException (timeout, connection, or an MQBrokerException for any other code):
+         * executePullRequestLater(PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION). */
+        report_pull(&w->rep, q->group, q->pull_id, 0, 0);
+        pull_later(c, k, c->cfg.retry_delay);
+        return;
+    }
+    struct rmq_pull_resp r;
+    memset(&r, 0, sizeof r);
+    memcpy(&r, body, len < sizeof r ? len : sizeof r);
+    uint32_t n = 0;
+    if (status == RMQ_SUCCESS) {
+        n = r.n < RMQ_PULL_MAX ? r.n : RMQ_PULL_MAX;
+        if (n > (len - hdr) / sizeof r.msg[0])
+            n = (uint32_t)((len - hdr) / sizeof r.msg[0]);
+    }
+    report_pull(&w->rep, q->group, q->pull_id, 1, (int)n);
+    set_suggest(c, k, r.suggest);
+    switch (status) {
+    case RMQ_SUCCESS: {
+        /* FOUND: processQueue.putMessage, submitConsumeRequest, nextOffset = nextBeginOffset. The messages
+         * are the consume queue's entries from the offset asked for. */
+        uint64_t base = q->next;
+        for (uint32_t i = 0; i < n; i++) {
+            if (ring_push(q, r.msg[i], base + i) < 0 || cring_push(c, k, q->gen) < 0)
+                break;   /* out of memory: the rest is left for a later pull */
+            q->max_put = base + i;
+        }
+        q->next = r.next_qoffset;
+        consume_kick(c);
+        consumer_pull(c, k);   /* pullInterval 0: executePullRequestImmediately */
+        break;
+    }
+    case RMQ_PULL_NOT_FOUND:
+    case RMQ_PULL_RETRY_IMMEDIATELY:
+        /* NO_NEW_MSG / NO_MATCHED_MSG: nextOffset = nextBeginOffset, correctTagsOffset (an empty ProcessQueue
+         * moves the offset store up to it), and again at once. */
+        q->next = r.next_qoffset;
+        if (q->count == 0 && q->store < (int64_t)q->next)
+            q->store = (int64_t)q->next;
+        consumer_pull(c, k);
+        break;
+    case RMQ_PULL_OFFSET_MOVED:
+        /* OFFSET_ILLEGAL: nextOffset = nextBeginOffset, the ProcessQueue is dropped (its messages are not
+         * consumed), and 10 s later the offset is set and persisted and the queue removed, for the next
+         * rebalance to take it again. */
+        q->next = r.next_qoffset;
+        q->state = CQ_DROPPED;
+        q->gen = (q->gen + 1) & GEN_MASK;
+        q->head = q->count = 0;
+        q->timer = node_timer(c->n, OFFSET_FIX_DELAY, consumer_tag(C_T_FIX, k, q->gen));
+        break;
+    }
+}
+
+/* The OFFSET_ILLEGAL task: offsetStore.updateOffset(mq, nextOffset, false); persist(mq);
+ * rebalanceImpl.removeProcessQueue(mq). */
+void consumer_on_fix_timer(struct consumer *c, uint32_t k)
+{
+    struct cq *q = &c->cq[k];
+    q->timer = 0;   /* it just fired */
+    q->store = (int64_t)q->next;
+    consumer_drop(c, k);
+}

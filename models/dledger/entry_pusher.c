@@ -1,0 +1,437 @@
+/* entry_pusher: DLedger's replication (DLedgerEntryPusher): dispatchers, the follower's handler, quorum acks.
+ *
+ * Per follower a dispatcher: COMPARE (find where the logs agree), TRUNCATE (cut the follower there), APPEND
+ * (push entries one by one, at most 1000 unanswered, resend the one after the water-mark after 1 s). The
+ * QuorumAckChecker takes the n/2-th of the water-marks sorted in descending order as the committed index and
+ * completes pending appends; an append not committed after 2.5 s fails. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/dledger/raft_int.h"
+
+/* PushEntryRequest.Type */
+enum push_type { PUSH_APPEND, PUSH_COMPARE, PUSH_TRUNCATE, PUSH_COMMIT };
+/* EntryDispatcher's state */
+enum { DS_COMPARE, DS_TRUNCATE, DS_APPEND };
+
+struct push_entry { int64_t index; uint64_t qoff; uint32_t term, msg, size; uint16_t queue; };
+struct push_req {
+    int64_t term, commit;
+    int32_t leader;
+    uint8_t type, has_entry;
+    struct push_entry e;
+};
+struct push_resp { int64_t term, index, begin, end; int32_t code; };
+
+void raft_pusher_reset(struct raft *r)
+{
+    r->pend_n = r->pend_head = 0;
+    for (int p = 0; p < r->n; p++)
+        memset(&r->peer[p], 0, sizeof r->peer[p]);
+}
+
+/* ---- pending appends and the QuorumAckChecker ---- */
+
+static void pend_pop(struct raft *r)
+{
+    r->pend_head = (r->pend_head + 1) % r->pend_cap;
+    r->pend_n--;
+}
+
+static struct raft_pending *pend_at(struct raft *r, uint32_t i) { return &r->pend[(r->pend_head + i) % r->pend_cap]; }
+
+void raft_fail_pending(struct raft *r, int status)
+{
+    while (r->pend_n) {
+        uint64_t tag = pend_at(r, 0)->tag;
+        pend_pop(r);
+        r->io.append_done(r->io.host, tag, status);
+    }
+}
+
+static void set_committed(struct raft *r, int64_t index)
+{
+    if (index > raft_end(r))
+        index = raft_end(r);
+    if (index <= r->committed)
+        return;
+    r->committed = index;
+    r->io.committed(r->io.host, index);
+}
+
+/* QuorumAckChecker: the committed index is the n/2-th largest water-mark of this term; appends up to it
+ * succeed, appends older than maxWaitAckTimeMs beyond it fail. */
+static void check_quorum(struct raft *r)
+{
+    if (r->role != RAFT_LEADER)
+        return;
+    int64_t marks[RAFT_MAX_PEERS];
+    for (int p = 0; p < r->n; p++)
+        marks[p] = p == r->self ? raft_end(r) : r->peer[p].watermark;
+    for (int i = 1; i < r->n; i++)
+        for (int j = i; j > 0 && marks[j] > marks[j - 1]; j--) {
+            int64_t t = marks[j];
+            marks[j] = marks[j - 1];
+            marks[j - 1] = t;
+        }
+    int64_t q = marks[r->n / 2];
+    if (q > r->committed && (!r->cfg.commit_current_term_only || raft_term_at(r, q) == r->term))
+        set_committed(r, q);
+    while (r->pend_n && pend_at(r, 0)->index <= r->committed) {
+        uint64_t tag = pend_at(r, 0)->tag;
+        pend_pop(r);
+        r->io.append_done(r->io.host, tag, RMQ_SUCCESS);
+    }
+    sim_time now = raft_now(r);
+    while (r->pend_n && now - pend_at(r, 0)->created > r->cfg.max_wait_ack) {
+        uint64_t tag = pend_at(r, 0)->tag;
+        pend_pop(r);
+        /* WAIT_QUORUM_ACK_TIMEOUT */
+        r->io.append_done(r->io.host, tag, RMQ_SYSTEM_ERROR);
+    }
+}
+
+/* ---- the leader's dispatchers (EntryDispatcher) ---- */
+
+static void fill_entry(const struct raft *r, int64_t index, struct push_req *q)
+{
+    const struct cl_entry *e = cl_at(r->log, (uint64_t)index);
+    q->has_entry = e != NULL;
+    if (e) {
+        q->e.index = index;
+        q->e.qoff = e->qoff;
+        q->e.term = e->term;
+        q->e.msg = e->msg;
+        q->e.size = e->size;
+        q->e.queue = e->queue;
+    }
+}
+
+static void push(struct raft *r, int p, enum push_type type, int64_t index)
+{
+    struct push_req q;
+    memset(&q, 0, sizeof q);
+    q.term = r->term;
+    q.commit = r->committed;
+    q.leader = r->self;
+    q.type = (uint8_t)type;
+    uint64_t extra = 0;
+    if (type != PUSH_COMMIT) {
+        fill_entry(r, index, &q);
+        if (q.has_entry)
+            extra = q.e.size;
+    }
+    r->peer[p].last_push = raft_now(r);
+    r->io.call(r->io.host, p, RAFT_PUSH, &q, sizeof q, extra, r->cfg.rpc_timeout,
+               TAG(TG_PUSH, p, (uint64_t)(r->peer[p].round & 0xffffff) | ((uint64_t)type << 24)));
+}
+
+static void dispatch(struct raft *r, int p);
+
+/* EntryDispatcher.changeState */
+static void change_state(struct raft *r, int p, int64_t index, int state)
+{
+    struct raft_peer *pe = &r->peer[p];
+    pe->round++;
+    pe->state = state;
+    pe->inflight = 0;
+    pe->waiting = 0;
+    if (state == DS_APPEND) {
+        if (index > pe->watermark)
+            pe->watermark = index;
+        pe->write_index = index + 1;
+        pe->oldest_push = raft_now(r);
+        check_quorum(r);
+    } else if (state == DS_COMPARE) {
+        pe->compare_index = -1;
+    }
+}
+
+/* EntryDispatcher.doCompare */
+static void do_compare(struct raft *r, int p)
+{
+    struct raft_peer *pe = &r->peer[p];
+    int64_t end = raft_end(r), begin = (int64_t)r->log->first;
+    if (pe->compare_index == -1 && end == -1) {
+        /* Both empty: nothing to compare, start appending from the beginning. */
+        change_state(r, p, -1, DS_APPEND);
+        dispatch(r, p);
+        return;
+    }
+    if (pe->compare_index == -1 || pe->compare_index > end || pe->compare_index < begin)
+        pe->compare_index = end;
+    pe->waiting = 1;
+    push(r, p, PUSH_COMPARE, pe->compare_index);
+}
+
+/* EntryDispatcher.doAppend */
+static void do_append(struct raft *r, int p)
+{
+    struct raft_peer *pe = &r->peer[p];
+    sim_time now = raft_now(r);
+    /* doCheckAppendResponse: the entry after the water-mark unanswered for maxPushTimeOutMs is resent. */
+    if (pe->inflight > 0 && now - pe->oldest_push > r->cfg.max_push_timeout && pe->watermark + 1 < pe->write_index) {
+        pe->oldest_push = now;
+        push(r, p, PUSH_APPEND, pe->watermark + 1);
+    }
+    while (pe->write_index <= raft_end(r) && pe->inflight < r->cfg.max_pending_push) {
+        if (pe->inflight == 0)
+            pe->oldest_push = now;
+        pe->inflight++;
+        push(r, p, PUSH_APPEND, pe->write_index++);
+    }
+    /* doCommit: tell an idle follower the committed index once a second. */
+    if (pe->write_index > raft_end(r) && now - pe->last_push > 1 * SIM_S)
+        push(r, p, PUSH_COMMIT, -1);
+}
+
+/* EntryDispatcher.doWork */
+static void dispatch(struct raft *r, int p)
+{
+    struct raft_peer *pe = &r->peer[p];
+    if (r->role != RAFT_LEADER || p == r->self || pe->waiting || raft_now(r) < pe->retry_at)
+        return;
+    if (pe->state == DS_COMPARE)
+        do_compare(r, p);
+    else if (pe->state == DS_APPEND)
+        do_append(r, p);
+}
+
+void raft_start_dispatchers(struct raft *r)
+{
+    for (int p = 0; p < r->n; p++) {
+        if (p == r->self)
+            continue;
+        r->peer[p].watermark = -1;
+        change_state(r, p, -1, DS_COMPARE);
+        dispatch(r, p);
+    }
+}
+
+void raft_pusher_tick(struct raft *r)
+{
+    if (r->role == RAFT_LEADER) {
+        check_quorum(r);
+        for (int p = 0; p < r->n; p++)
+            dispatch(r, p);
+    }
+}
+
+/* DLedgerServer.handleAppend: appendAsLeader, then the entry waits for its quorum ack. */
+int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff, uint64_t tag)
+{
+    if (r->role != RAFT_LEADER)
+        return RMQ_SERVICE_NOT_AVAILABLE;           /* NOT_LEADER */
+    if ((int)r->pend_n > r->cfg.max_pending_requests)
+        return RMQ_SYSTEM_BUSY;                     /* LEADER_PENDING_FULL */
+    if (r->pend_n == r->pend_cap) {
+        uint32_t cap = r->pend_cap ? r->pend_cap * 2 : 256;
+        struct raft_pending *a = malloc((size_t)cap * sizeof *a);
+        if (!a)
+            return RMQ_SYSTEM_ERROR;
+        for (uint32_t i = 0; i < r->pend_n; i++)
+            a[i] = *pend_at(r, i);
+        free(r->pend);
+        r->pend = a;
+        r->pend_cap = cap;
+        r->pend_head = 0;
+    }
+    uint64_t idx = cl_append_term(r->log, msg, size, queue, qoff, (uint32_t)r->term);
+    if (idx == CL_NONE)
+        return RMQ_SYSTEM_ERROR;
+    r->io.appended(r->io.host, cl_at(r->log, idx));
+    struct raft_pending *pd = pend_at(r, r->pend_n++);
+    pd->index = (int64_t)idx;
+    pd->tag = tag;
+    pd->created = raft_now(r);
+    for (int p = 0; p < r->n; p++)
+        dispatch(r, p);
+    check_quorum(r);   /* a group of one commits at once */
+    return 0;
+}
+
+static void push_answered(struct raft *r, int p, int64_t round, int type, const struct push_resp *a)
+{
+    struct raft_peer *pe = &r->peer[p];
+    if (r->role != RAFT_LEADER || (round & 0xffffff) != (pe->round & 0xffffff))
+        return;
+    if (a->code != D_SUCCESS && a->code != D_INCONSISTENT_STATE) {
+        /* EntryDispatcher.doWork: any other answer (an expired term, another leader) is an exception: back
+         * to COMPARE after sleeping 500 ms. The leader does not step down here; only heartbeats and votes
+         * tell it of larger terms. */
+        change_state(r, p, -1, DS_COMPARE);
+        pe->retry_at = raft_now(r) + 500 * SIM_MS;
+        return;
+    }
+    switch (type) {
+    case PUSH_COMPARE: {
+        pe->waiting = 0;
+        int64_t begin = (int64_t)r->log->first, end = raft_end(r), truncate = -1;
+        if (a->code == D_SUCCESS) {
+            if (pe->compare_index == a->end) {
+                change_state(r, p, pe->compare_index, DS_APPEND);
+                break;
+            }
+            truncate = pe->compare_index;
+        } else if (a->end < begin || a->begin > end) {
+            truncate = begin;
+        } else if (pe->compare_index < a->begin) {
+            truncate = begin;
+        } else if (pe->compare_index > a->end) {
+            pe->compare_index = a->end;
+        } else {
+            pe->compare_index--;
+        }
+        if (pe->compare_index < begin)
+            truncate = begin;
+        if (truncate != -1) {
+            pe->state = DS_TRUNCATE;
+            pe->waiting = 1;
+            pe->compare_index = truncate;
+            push(r, p, PUSH_TRUNCATE, truncate);
+            return;
+        }
+        break;
+    }
+    case PUSH_TRUNCATE:
+        pe->waiting = 0;
+        if (a->code == D_SUCCESS)
+            change_state(r, p, pe->compare_index, DS_APPEND);
+        else
+            change_state(r, p, -1, DS_COMPARE);
+        break;
+    case PUSH_APPEND:
+        if (a->code == D_SUCCESS) {
+            if (pe->inflight > 0)
+                pe->inflight--;
+            if (a->index > pe->watermark) {
+                pe->watermark = a->index;
+                pe->oldest_push = raft_now(r);
+            }
+            check_quorum(r);
+        } else if (a->code == D_INCONSISTENT_STATE) {
+            change_state(r, p, -1, DS_COMPARE);
+        }
+        break;
+    default:
+        break;
+    }
+    dispatch(r, p);
+}
+
+void raft_on_push_reply(struct raft *r, int p, int64_t x, int status, const void *body, uint32_t len)
+{
+    struct push_resp a;
+    if (status != RMQ_SUCCESS || len < sizeof a) {
+        /* No answer: an append will be resent by the timeout check; a compare or truncate retries. */
+        if (r->role == RAFT_LEADER && (x & 0xffffff) == (r->peer[p].round & 0xffffff) && r->peer[p].waiting) {
+            r->peer[p].waiting = 0;
+            if (r->peer[p].state == DS_TRUNCATE)
+                change_state(r, p, -1, DS_COMPARE);
+        }
+        return;
+    }
+    memcpy(&a, body, sizeof a);
+    push_answered(r, p, x & 0xffffff, (int)(x >> 24), &a);
+}
+
+/* ---- the follower's side (EntryHandler) ---- */
+
+static int accept_leader(struct raft *r, int64_t term, int leader)
+{
+    if (term < r->term)
+        return D_EXPIRED_TERM;
+    if (term > r->term || r->leader == RAFT_NONE) {
+        /* Pushes come from the leader of this term: the follower learns of it here too. */
+        if (term > r->term)
+            raft_change_to_candidate(r, term);
+        if (r->role != RAFT_FOLLOWER || r->leader != leader)
+            raft_change_to_follower(r, term, leader);
+    } else if (r->leader != leader) {
+        return D_INCONSISTENT_LEADER;
+    }
+    return D_SUCCESS;
+}
+
+/* Writes the pushed entry at the end of this member's log (DLedgerStore.appendAsFollower). */
+static int follower_append(struct raft *r, const struct push_req *q)
+{
+    if (cl_append_term(r->log, q->e.msg, q->e.size, q->e.queue, q->e.qoff, q->e.term) == CL_NONE)
+        return D_INCONSISTENT_STATE;
+    r->io.appended(r->io.host, cl_at(r->log, (uint64_t)q->e.index));
+    return D_SUCCESS;
+}
+
+/* EntryHandler.handlePush */
+static void handle_push(struct raft *r, const struct push_req *q, struct push_resp *a)
+{
+    int advance_commit = 0;   /* only where the log is known to agree with the leader's up to its end */
+    a->term = r->term;
+    a->index = q->has_entry ? q->e.index : -1;
+    a->code = accept_leader(r, q->term, q->leader);
+    a->term = r->term;
+    if (a->code == D_SUCCESS) {
+        int64_t end = raft_end(r);
+        switch (q->type) {
+        case PUSH_APPEND:
+            if (!q->has_entry || q->e.index > end + 1) {
+                a->code = D_INCONSISTENT_STATE;   /* a gap: the leader compares again */
+                break;
+            }
+            if (q->e.index <= end) {
+                /* Already here (a resend): fine if it is the same entry, else the logs diverge
+                 * (EntryHandler.checkAbnormalFuture). */
+                if (raft_term_at(r, q->e.index) != (int64_t)q->e.term)
+                    a->code = D_INCONSISTENT_STATE;
+                break;
+            }
+            a->code = follower_append(r, q);
+            advance_commit = a->code == D_SUCCESS;
+            break;
+        case PUSH_COMPARE:
+            if (!q->has_entry || raft_term_at(r, q->e.index) != (int64_t)q->e.term ||
+                cl_at(r->log, (uint64_t)q->e.index)->msg != q->e.msg)
+                a->code = D_INCONSISTENT_STATE;
+            break;
+        case PUSH_TRUNCATE: {
+            /* DLedgerStore.truncate: the log ends with the leader's entry at this index. */
+            if (!q->has_entry || q->e.index > end + 1) {
+                a->code = D_INCONSISTENT_STATE;
+                break;
+            }
+            const struct cl_entry *here = cl_at(r->log, (uint64_t)q->e.index);
+            int same = here && here->term == q->e.term && here->msg == q->e.msg;
+            int64_t cut = same ? q->e.index + 1 : q->e.index;
+            if (cut <= end) {
+                r->io.truncated(r->io.host, cut);
+                cl_truncate_index(r->log, (uint64_t)cut, NULL, NULL);
+            }
+            if (!same)
+                a->code = follower_append(r, q);
+            advance_commit = a->code == D_SUCCESS;
+            break;
+        }
+        case PUSH_COMMIT:
+            advance_commit = 1;
+            break;
+        default:
+            break;
+        }
+        if (a->code == D_SUCCESS && advance_commit && q->commit >= 0)
+            set_committed(r, q->commit < raft_end(r) ? q->commit : raft_end(r));
+    }
+    a->begin = r->log->n ? (int64_t)r->log->first : -1;
+    a->end = raft_end(r);
+}
+
+void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len)
+{
+    struct push_req q;
+    struct push_resp a;
+    if (len < sizeof q)
+        return;
+    memcpy(&q, body, sizeof q);
+    memset(&a, 0, sizeof a);
+    handle_push(r, &q, &a);
+    r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &a, sizeof a);
+}

@@ -1,0 +1,448 @@
+/* leader_elector: DLedger's election (DLedgerLeaderElector): StateMaintainer, votes, heartbeats, Raft timing.
+ *
+ * A StateMaintainer ticks every 10 ms. A follower that has heard no heartbeat for
+ * maxHeartBeatLeak * heartBeatTimeIntervalMs becomes CANDIDATE; a candidate votes (itself included) when
+ * its next vote time comes, in a new term only if its last round said WAIT_TO_VOTE_NEXT (or a larger term
+ * was seen), waits up to 2000 + [0, 1000) ms for answers, and parses them in DLedger's order. A leader
+ * heartbeats every 2 s and steps down after 6 s without a quorum of heartbeat successes.
+ *
+ * The classic Raft election ("election": "raft") swaps the follower and candidate timing for randomized
+ * timeouts redrawn at every reset. */
+#include <string.h>
+
+#include "models/dledger/raft_int.h"
+
+/* VoteResponse.RESULT */
+enum vote_result {
+    V_UNKNOWN, V_ACCEPT, V_REJECT_UNKNOWN_LEADER, V_REJECT_UNEXPECTED_LEADER, V_REJECT_EXPIRED_VOTE_TERM,
+    V_REJECT_ALREADY_VOTED, V_REJECT_ALREADY_HAS_LEADER, V_REJECT_TERM_NOT_READY, V_REJECT_TERM_SMALL_THAN_LEDGER,
+    V_REJECT_EXPIRED_LEDGER_TERM, V_REJECT_SMALL_LEDGER_END_INDEX, V_REJECT_TAKING_LEADERSHIP
+};
+/* VoteResponse.ParseResult */
+enum parse_result { P_WAIT_TO_REVOTE, P_REVOTE_IMMEDIATELY, P_PASSED, P_WAIT_TO_VOTE_NEXT };
+
+struct vote_req { int64_t term, end_index, end_term; int32_t candidate; };
+struct vote_resp { int64_t term; int32_t result; };
+struct hb_req { int64_t term; int32_t leader; };
+struct hb_resp { int64_t term; int32_t code; };
+
+static sim_time rand_between(struct raft *r, sim_time lo, sim_time hi)
+{
+    return hi > lo ? lo + (sim_time)sim_rng_below(r->io.rng, (uint64_t)(hi - lo)) : lo;
+}
+
+/* getNextTimeToRequestVote: now + minVoteIntervalMs + [0, max - min). */
+static sim_time next_vote_time(struct raft *r)
+{
+    return raft_now(r) + rand_between(r, r->cfg.min_vote_interval, r->cfg.max_vote_interval);
+}
+
+void raft_reset_election_timeout(struct raft *r)
+{
+    r->election_deadline = raft_now(r) + rand_between(r, r->cfg.election_min, r->cfg.election_max + 1);
+}
+
+void raft_elector_reset(struct raft *r)
+{
+    r->busy = 0;
+    r->need_increase_term = 0;
+    r->last_parse = P_WAIT_TO_REVOTE;
+    r->next_vote = -1;
+    r->persist_pending = 0;
+    r->nvote_replies = 0;
+    r->start_round_after_persist = 0;
+    r->last_leader_heartbeat = raft_now(r);
+}
+
+/* ---- voting ---- */
+
+static enum vote_result handle_vote(struct raft *r, const struct vote_req *q, int self)
+{
+    if (q->candidate < 0 || q->candidate >= r->n)
+        return V_REJECT_UNKNOWN_LEADER;
+    if (!self && q->candidate == r->self)
+        return V_REJECT_UNEXPECTED_LEADER;
+    int64_t end_term = raft_end_term(r), end_index = raft_end(r);
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
+        if (q->term < r->term)
+            return V_REJECT_EXPIRED_VOTE_TERM;
+        if (q->term > r->term)
+            raft_change_to_candidate(r, q->term);   /* becomes a follower of the new term, vote cleared */
+        int log_ok = r->cfg.broken_vote_ignores_log ||
+                     q->end_term > end_term || (q->end_term == end_term && q->end_index >= end_index);
+        if (!log_ok)
+            return q->end_term < end_term ? V_REJECT_EXPIRED_LEDGER_TERM : V_REJECT_SMALL_LEDGER_END_INDEX;
+        if (r->voted_for != RAFT_NONE && r->voted_for != q->candidate)
+            return V_REJECT_ALREADY_VOTED;
+        r->voted_for = q->candidate;
+        if (!self)
+            raft_reset_election_timeout(r);
+        return V_ACCEPT;
+    }
+    /* DLedgerLeaderElector.handleVote */
+    if (!r->cfg.broken_vote_ignores_log) {
+        if (q->end_term < end_term)
+            return V_REJECT_EXPIRED_LEDGER_TERM;
+        if (q->end_term == end_term && q->end_index < end_index)
+            return V_REJECT_SMALL_LEDGER_END_INDEX;
+    }
+    if (q->term < r->term)
+        return V_REJECT_EXPIRED_VOTE_TERM;
+    if (q->term == r->term) {
+        if (r->voted_for != RAFT_NONE && r->voted_for != q->candidate)
+            return r->leader != RAFT_NONE ? V_REJECT_ALREADY_HAS_LEADER : V_REJECT_ALREADY_VOTED;
+    } else {
+        /* A larger term: become candidate in it and let the maintainer raise the term first. */
+        raft_change_to_candidate(r, q->term);
+        r->need_increase_term = 1;
+        return V_REJECT_TERM_NOT_READY;
+    }
+    if (q->term < end_term)
+        return V_REJECT_TERM_SMALL_THAN_LEDGER;
+    r->voted_for = q->candidate;
+    return V_ACCEPT;
+}
+
+static void send_vote_reply(struct raft *r, struct rpc_ctx ctx, int result, int64_t term)
+{
+    struct vote_resp v = {term, result};
+    r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &v, sizeof v);
+}
+
+/* A vote changed durable state: the answer leaves only once term and vote are on disk. */
+static void vote_answer(struct raft *r, struct rpc_ctx ctx, int result)
+{
+    if (r->durable_term == r->term && r->durable_vote == r->voted_for) {
+        send_vote_reply(r, ctx, result, r->term);
+        return;
+    }
+    if (r->nvote_replies < (int)(sizeof r->vote_replies / sizeof r->vote_replies[0])) {
+        r->vote_replies[r->nvote_replies].ctx = ctx;
+        r->vote_replies[r->nvote_replies].result = result;
+        r->vote_replies[r->nvote_replies].term = r->term;
+        r->nvote_replies++;
+    }
+    if (!r->persist_pending) {
+        r->persist_pending = 1;
+        r->io.persist(r->io.host);
+    }
+}
+
+void raft_on_vote_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len)
+{
+    struct vote_req q;
+    if (len < sizeof q)
+        return;
+    memcpy(&q, body, sizeof q);
+    int res = handle_vote(r, &q, 0);
+    if (res == V_ACCEPT)
+        r->votes_granted++;
+    if (r->io.voted)
+        r->io.voted(r->io.host, q.term, q.candidate, res == V_ACCEPT);
+    vote_answer(r, ctx, res);
+}
+
+static void count_vote(struct raft *r, int result, int64_t term)
+{
+    r->answers++;
+    if (result != V_UNKNOWN)
+        r->valid++;
+    switch (result) {
+    case V_ACCEPT: r->accepted++; break;
+    case V_REJECT_ALREADY_HAS_LEADER: r->already_has_leader = 1; break;
+    case V_REJECT_TERM_SMALL_THAN_LEDGER:
+    case V_REJECT_EXPIRED_VOTE_TERM:
+        if (term > r->max_term_seen)
+            r->max_term_seen = term;
+        break;
+    case V_REJECT_EXPIRED_LEDGER_TERM:
+    case V_REJECT_SMALL_LEDGER_END_INDEX: r->bigger_ledger++; break;
+    case V_REJECT_TERM_NOT_READY: r->not_ready++; break;
+    default: break;
+    }
+}
+
+/* The end of a vote round: DLedger's parse order. */
+static void parse_votes(struct raft *r)
+{
+    int64_t term = r->round_term;
+    r->busy = 0;
+    if (r->role != RAFT_CANDIDATE || r->term != term)
+        return;
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
+        if (r->accepted >= raft_quorum(r))
+            raft_change_to_leader(r, term);
+        return;   /* otherwise the election timeout starts the next term */
+    }
+    int p;
+    if (r->max_term_seen > term) {
+        p = P_WAIT_TO_VOTE_NEXT;
+        r->next_vote = next_vote_time(r);
+        raft_change_to_candidate(r, r->max_term_seen);
+    } else if (r->already_has_leader) {
+        p = P_WAIT_TO_REVOTE;
+        r->next_vote = next_vote_time(r) + r->cfg.heartbeat * r->cfg.max_heartbeat_leak;
+    } else if (r->valid < raft_quorum(r)) {
+        p = P_WAIT_TO_REVOTE;
+        r->next_vote = next_vote_time(r);
+    } else if (r->valid - r->bigger_ledger < raft_quorum(r)) {
+        p = P_WAIT_TO_REVOTE;
+        r->next_vote = next_vote_time(r) + r->cfg.max_vote_interval;
+    } else if (r->accepted >= raft_quorum(r)) {
+        p = P_PASSED;
+    } else if (r->accepted + r->not_ready >= raft_quorum(r)) {
+        p = P_REVOTE_IMMEDIATELY;
+    } else {
+        p = P_WAIT_TO_VOTE_NEXT;
+        r->next_vote = next_vote_time(r);
+    }
+    r->last_parse = p;
+    if (p == P_PASSED)
+        raft_change_to_leader(r, term);
+}
+
+void raft_on_vote_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len)
+{
+    if (!r->busy || round != r->round || r->role != RAFT_CANDIDATE)
+        return;
+    struct vote_resp v = {0, V_UNKNOWN};
+    if (status == RMQ_SUCCESS && len >= sizeof v)
+        memcpy(&v, body, sizeof v);
+    else if (status != RMQ_SUCCESS)
+        r->answers++;   /* a failure: counted as answered, not as valid */
+    if (status == RMQ_SUCCESS)
+        count_vote(r, v.result, v.term);
+    /* voteLatch: a leader exists, a quorum decided, or everybody answered. */
+    if (r->already_has_leader || r->accepted >= raft_quorum(r) || r->accepted + r->not_ready >= raft_quorum(r) ||
+        r->answers >= r->n)
+        parse_votes(r);
+}
+
+static void round_begin(struct raft *r, sim_time wait)
+{
+    r->busy = 1;
+    r->round++;
+    r->round_term = (int)r->term;
+    r->answers = r->accepted = r->valid = r->bigger_ledger = r->not_ready = r->already_has_leader = 0;
+    r->succ = 1;
+    r->inconsistent = 0;
+    r->max_term_seen = -1;
+    r->round_deadline = raft_now(r) + wait;
+}
+
+static void send_votes(struct raft *r)
+{
+    struct vote_req q = {r->term, raft_end(r), raft_end_term(r), r->self};
+    sim_time wait = r->cfg.election == RAFT_ELECTION_CLASSIC
+                        ? r->cfg.election_max
+                        : r->cfg.heartbeat + rand_between(r, 0, r->cfg.max_vote_interval);
+    round_begin(r, wait);
+    r->elections++;
+    for (int p = 0; p < r->n; p++) {
+        if (p == r->self) {
+            int res = handle_vote(r, &q, 1);
+            count_vote(r, res, r->term);
+        } else {
+            r->io.call(r->io.host, p, RAFT_VOTE, &q, sizeof q, 0, wait, TAG(TG_VOTE, p, r->round));
+        }
+    }
+}
+
+/* Term and vote are durable (MemberState.persistTerm done): the answers and the round that waited go out. */
+void raft_persisted(struct raft *r)
+{
+    r->persist_pending = 0;
+    r->durable_term = r->term;
+    r->durable_vote = r->voted_for;
+    int n = r->nvote_replies;
+    r->nvote_replies = 0;
+    for (int i = 0; i < n; i++)
+        send_vote_reply(r, r->vote_replies[i].ctx, r->vote_replies[i].result, r->vote_replies[i].term);
+    if (r->start_round_after_persist && r->role == RAFT_CANDIDATE && !r->busy) {
+        r->start_round_after_persist = 0;
+        send_votes(r);
+    }
+}
+
+/* DLedgerLeaderElector.maintainAsCandidate */
+static void maintain_candidate(struct raft *r)
+{
+    if (raft_now(r) < r->next_vote && !r->need_increase_term)
+        return;
+    if (r->last_parse == P_WAIT_TO_VOTE_NEXT || r->need_increase_term) {
+        raft_next_term(r);
+        r->last_parse = P_WAIT_TO_REVOTE;
+    }
+    if (r->need_increase_term) {
+        r->next_vote = next_vote_time(r);
+        r->need_increase_term = 0;
+        return;
+    }
+    /* The candidate's own vote must be durable before its requests go out. */
+    if (r->durable_term != r->term || r->durable_vote != r->voted_for) {
+        r->start_round_after_persist = 1;
+        if (!r->persist_pending) {
+            r->persist_pending = 1;
+            r->io.persist(r->io.host);
+        }
+        return;
+    }
+    send_votes(r);
+}
+
+static void maintain_classic(struct raft *r)
+{
+    if (r->role == RAFT_LEADER)
+        return;
+    if (raft_now(r) < r->election_deadline)
+        return;
+    /* Election timeout: a new term, vote for itself, ask the others; a fresh timeout for the next try. */
+    r->role = RAFT_CANDIDATE;
+    r->leader = RAFT_NONE;
+    r->term++;
+    r->voted_for = r->self;
+    r->io.persist(r->io.host);
+    r->io.role_changed(r->io.host, RAFT_CANDIDATE, (uint64_t)r->term, RAFT_NONE);
+    raft_reset_election_timeout(r);
+    r->start_round_after_persist = 1;
+    r->persist_pending = 1;
+}
+
+/* ---- heartbeats ---- */
+
+static void send_heartbeats(struct raft *r)
+{
+    struct hb_req q = {r->term, r->self};
+    sim_time interval = r->cfg.election == RAFT_ELECTION_CLASSIC ? r->cfg.raft_heartbeat : r->cfg.heartbeat;
+    r->last_send_heartbeat = raft_now(r);
+    round_begin(r, interval);
+    for (int p = 0; p < r->n; p++)
+        if (p != r->self)
+            r->io.call(r->io.host, p, RAFT_HEARTBEAT, &q, sizeof q, 0, interval, TAG(TG_HB, p, r->round));
+}
+
+/* The end of a heartbeat round (DLedgerLeaderElector.sendHeartbeats after beatLatch). */
+static void parse_heartbeats(struct raft *r)
+{
+    r->busy = 0;
+    if (r->role != RAFT_LEADER || r->term != r->round_term)
+        return;
+    if (r->succ >= raft_quorum(r)) {
+        r->last_succ_heartbeat = raft_now(r);
+        return;
+    }
+    if (r->succ + r->not_ready >= raft_quorum(r))
+        r->last_send_heartbeat = -1;
+    else if (r->max_term_seen > r->term)
+        raft_change_to_candidate(r, r->max_term_seen);
+    else if (r->inconsistent)
+        raft_change_to_candidate(r, r->term);
+    else if (raft_now(r) - r->last_succ_heartbeat > r->cfg.heartbeat * r->cfg.max_heartbeat_leak)
+        raft_change_to_candidate(r, r->term);
+}
+
+void raft_on_heartbeat_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len)
+{
+    if (!r->busy || round != r->round || r->role != RAFT_LEADER)
+        return;
+    struct hb_resp a = {0, D_UNKNOWN};
+    if (status == RMQ_SUCCESS && len >= sizeof a) {
+        memcpy(&a, body, sizeof a);
+        if (a.code == D_SUCCESS)
+            r->succ++;
+        else if (a.code == D_EXPIRED_TERM && a.term > r->max_term_seen)
+            r->max_term_seen = a.term;
+        else if (a.code == D_INCONSISTENT_LEADER)
+            r->inconsistent = 1;
+        else if (a.code == D_TERM_NOT_READY)
+            r->not_ready++;
+    }
+    r->answers++;
+    if (r->succ >= raft_quorum(r) || r->succ + r->not_ready >= raft_quorum(r) || r->answers >= r->n - 1)
+        parse_heartbeats(r);
+}
+
+/* DLedgerLeaderElector.handleHeartBeat */
+static int handle_heartbeat(struct raft *r, const struct hb_req *q, int64_t *term_out)
+{
+    *term_out = r->term;
+    if (q->leader < 0 || q->leader >= r->n || q->leader == r->self)
+        return D_UNKNOWN;
+    if (q->term < r->term)
+        return D_EXPIRED_TERM;
+    if (q->term == r->term) {
+        if (r->leader == q->leader) {
+            r->last_leader_heartbeat = raft_now(r);
+            raft_reset_election_timeout(r);
+            return D_SUCCESS;
+        }
+        if (r->leader == RAFT_NONE) {
+            raft_change_to_follower(r, q->term, q->leader);
+            return D_SUCCESS;
+        }
+        return D_INCONSISTENT_LEADER;
+    }
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
+        raft_change_to_candidate(r, q->term);            /* follower of the larger term */
+        raft_change_to_follower(r, q->term, q->leader);
+        return D_SUCCESS;
+    }
+    /* A larger term: become candidate first, and let the maintainer raise the term. */
+    raft_change_to_candidate(r, q->term);
+    r->need_increase_term = 1;
+    return D_TERM_NOT_READY;
+}
+
+void raft_on_heartbeat_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len)
+{
+    struct hb_req q;
+    struct hb_resp a;
+    if (len < sizeof q)
+        return;
+    memcpy(&q, body, sizeof q);
+    a.code = handle_heartbeat(r, &q, &a.term);
+    a.term = r->term;
+    r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &a, sizeof a);
+}
+
+/* ---- the StateMaintainer ---- */
+
+void raft_elector_tick(struct raft *r, sim_time now)
+{
+    if (r->busy) {
+        /* The maintainer waits for the round's answers (voteLatch / beatLatch). */
+        if (now < r->round_deadline)
+            return;
+        if (r->role == RAFT_CANDIDATE)
+            parse_votes(r);
+        else if (r->role == RAFT_LEADER)
+            parse_heartbeats(r);
+        else
+            r->busy = 0;
+        return;
+    }
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
+        if (r->role == RAFT_LEADER) {
+            if (now - r->last_send_heartbeat >= r->cfg.raft_heartbeat)
+                send_heartbeats(r);
+        } else {
+            maintain_classic(r);
+        }
+        return;
+    }
+    switch (r->role) {
+    case RAFT_LEADER:
+        if (r->last_send_heartbeat < 0 || now - r->last_send_heartbeat > r->cfg.heartbeat)
+            send_heartbeats(r);
+        break;
+    case RAFT_FOLLOWER:
+        /* maintainAsFollower: 2 * interval, then maxHeartBeatLeak * interval, since the last heartbeat. */
+        if (now - r->last_leader_heartbeat > 2 * r->cfg.heartbeat &&
+            now - r->last_leader_heartbeat > r->cfg.max_heartbeat_leak * r->cfg.heartbeat)
+            raft_change_to_candidate(r, r->term);
+        break;
+    case RAFT_CANDIDATE:
+        maintain_candidate(r);
+        break;
+    }
+}

@@ -1,0 +1,84 @@
+/* member_state: a member's role, term, vote, ledger end and its role changes (MemberState). */
+#include "models/dledger/raft_int.h"
+
+/* MemberState.ledgerEndTerm, for any index: the term of the entry there, -1 if none. */
+int64_t raft_term_at(const struct raft *r, int64_t index)
+{
+    if (index < 0)
+        return -1;
+    const struct cl_entry *e = cl_at(r->log, (uint64_t)index);
+    return e ? (int64_t)e->term : -1;
+}
+
+int64_t raft_end_term(const struct raft *r) { return raft_term_at(r, raft_end(r)); }
+
+/* MemberState.loadTerm: term and vote as the durable file holds them. */
+void raft_restore(struct raft *r, int64_t term, int vote)
+{
+    r->term = r->durable_term = term;
+    r->voted_for = r->durable_vote = vote;
+}
+
+/* ---- role changes (MemberState.changeTo*) ---- */
+
+void raft_set_role(struct raft *r, enum raft_role role, int leader)
+{
+    int same = r->role == role && r->leader == leader && r->reported_term == r->term;
+    r->role = role;
+    r->leader = leader;
+    r->reported_term = r->term;
+    if (!same)
+        r->io.role_changed(r->io.host, role, (uint64_t)r->term, leader);
+}
+
+void raft_change_to_candidate(struct raft *r, int64_t term)
+{
+    if (term < r->term)
+        return;
+    if (term > r->known_max_term)
+        r->known_max_term = term;
+    r->busy = 0;
+    if (r->role == RAFT_LEADER)
+        raft_fail_pending(r, RMQ_SERVICE_NOT_AVAILABLE);
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
+        /* Classic Raft: a larger term makes a follower at once; the timeout decides when to stand. */
+        if (term > r->term) {
+            r->term = term;
+            r->voted_for = RAFT_NONE;
+            r->io.persist(r->io.host);
+        }
+        raft_reset_election_timeout(r);
+        raft_set_role(r, RAFT_FOLLOWER, RAFT_NONE);
+        return;
+    }
+    raft_set_role(r, RAFT_CANDIDATE, RAFT_NONE);
+}
+
+void raft_change_to_follower(struct raft *r, int64_t term, int leader)
+{
+    r->term = term;
+    r->busy = 0;
+    if (r->role == RAFT_LEADER)
+        raft_fail_pending(r, RMQ_SERVICE_NOT_AVAILABLE);
+    r->last_leader_heartbeat = raft_now(r);
+    raft_reset_election_timeout(r);
+    raft_set_role(r, RAFT_FOLLOWER, leader);
+}
+
+void raft_change_to_leader(struct raft *r, int64_t term)
+{
+    if (r->term != term)
+        return;
+    r->last_send_heartbeat = -1;
+    r->last_succ_heartbeat = raft_now(r);
+    raft_set_role(r, RAFT_LEADER, r->self);
+    raft_start_dispatchers(r);
+}
+
+int64_t raft_next_term(struct raft *r)
+{
+    r->term = r->known_max_term > r->term ? r->known_max_term : r->term + 1;
+    r->voted_for = RAFT_NONE;
+    r->io.persist(r->io.host);
+    return r->term;
+}

@@ -1,0 +1,60 @@
+/* raft_int: what a DLedger member's parts (member state, leader elector, entry pusher, server) share. */
+#ifndef MODELS_DLEDGER_RAFT_INT_H
+#define MODELS_DLEDGER_RAFT_INT_H
+
+#include "models/dledger/raft.h"
+
+/* DLedgerResponseCode, the ones that matter here (heartbeat and push answers). */
+enum dl_code { D_SUCCESS, D_EXPIRED_TERM, D_INCONSISTENT_LEADER, D_TERM_NOT_READY, D_INCONSISTENT_STATE, D_UNKNOWN };
+
+/* Reply and timer tags: kind, peer, and the round or index they belong to. */
+enum tag_kind { TG_TICK = 1, TG_VOTE, TG_HB, TG_PUSH };
+#define TAG(kind, peer, x) ((uint64_t)(kind) | ((uint64_t)(peer) << 4) | ((uint64_t)(x) << 12))
+#define TAG_KIND(t) ((int)((t) & 0xf))
+#define TAG_PEER(t) ((int)(((t) >> 4) & 0xff))
+#define TAG_X(t) ((int64_t)((t) >> 12))
+
+static inline int raft_quorum(const struct raft *r) { return r->n / 2 + 1; }
+static inline sim_time raft_now(const struct raft *r) { return node_now(r->io.node); }
+
+/* ---- member_state.c (MemberState) ---- */
+
+/* Sets role and leader; tells the host unless role, leader and term are what it was last told. */
+void raft_set_role(struct raft *r, enum raft_role role, int leader);
+/* changeToCandidate: never to a smaller term; under classic timing a larger term makes a follower at once.
+ * A leader's pending appends fail. */
+void raft_change_to_candidate(struct raft *r, int64_t term);
+/* changeToFollower: follow leader in term; the heartbeat clock and election timeout restart. */
+void raft_change_to_follower(struct raft *r, int64_t term, int leader);
+/* changeToLeader: only in the current term; the dispatchers start comparing. */
+void raft_change_to_leader(struct raft *r, int64_t term);
+/* nextTerm: jump to the largest term known, else one past the current; forget the vote; persist. */
+int64_t raft_next_term(struct raft *r);
+
+/* ---- leader_elector.c (DLedgerLeaderElector) ---- */
+
+/* Forget the elector's volatile state (a process start). */
+void raft_elector_reset(struct raft *r);
+/* Classic timing: a fresh follower timeout drawn from [election_min, election_max]. */
+void raft_reset_election_timeout(struct raft *r);
+/* The StateMaintainer's step at a tick: wait for a round's answers, or act by role. */
+void raft_elector_tick(struct raft *r, sim_time now);
+void raft_on_vote_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
+void raft_on_heartbeat_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
+void raft_on_vote_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len);
+void raft_on_heartbeat_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len);
+
+/* ---- entry_pusher.c (DLedgerEntryPusher) ---- */
+
+/* Forget pending appends and the dispatchers (a process start). */
+void raft_pusher_reset(struct raft *r);
+/* Every pending append ends with status. */
+void raft_fail_pending(struct raft *r, int status);
+/* A new leader: every follower's dispatcher starts in COMPARE. */
+void raft_start_dispatchers(struct raft *r);
+/* The leader's step at a tick: the QuorumAckChecker, then every dispatcher. */
+void raft_pusher_tick(struct raft *r);
+void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
+void raft_on_push_reply(struct raft *r, int peer, int64_t x, int status, const void *body, uint32_t len);
+
+#endif

@@ -1,0 +1,86 @@
+/* server: a DLedger member's life cycle and the host's hooks, handed to its parts (DLedgerServer).
+ *
+ * The member is split as DLedger splits it: member_state.c (MemberState), leader_elector.c
+ * (DLedgerLeaderElector), entry_pusher.c (DLedgerEntryPusher); raft_int.h is what they share. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/dledger/raft_int.h"
+
+void raft_on_request(struct raft *r, uint16_t code, struct rpc_ctx ctx, const void *body, uint32_t len)
+{
+    switch (code) {
+    case RAFT_VOTE:
+        raft_on_vote_request(r, ctx, body, len);
+        break;
+    case RAFT_HEARTBEAT:
+        raft_on_heartbeat_request(r, ctx, body, len);
+        break;
+    case RAFT_PUSH:
+        raft_on_push_request(r, ctx, body, len);
+        break;
+    }
+}
+
+void raft_on_reply(struct raft *r, uint64_t tag, int status, const void *body, uint32_t len)
+{
+    switch (TAG_KIND(tag)) {
+    case TG_VOTE:
+        raft_on_vote_reply(r, TAG_X(tag), status, body, len);
+        break;
+    case TG_HB:
+        raft_on_heartbeat_reply(r, TAG_X(tag), status, body, len);
+        break;
+    case TG_PUSH:
+        raft_on_push_reply(r, TAG_PEER(tag), TAG_X(tag), status, body, len);
+        break;
+    }
+}
+
+/* One tick: the StateMaintainer, then the leader's entry pusher. */
+void raft_on_timer(struct raft *r, uint64_t tag)
+{
+    (void)tag;
+    r->io.timer(r->io.host, r->cfg.tick, TAG(TG_TICK, 0, 0));
+    sim_time now = raft_now(r);
+    r->last_tick = now;
+    raft_elector_tick(r, now);
+    raft_pusher_tick(r);
+}
+
+/* ---- life cycle ---- */
+
+void raft_init(struct raft *r, const struct raft_cfg *cfg, const struct raft_io *io, struct commitlog *log, int self,
+               int n)
+{
+    memset(r, 0, sizeof *r);
+    r->cfg = *cfg;
+    r->io = *io;
+    r->log = log;
+    r->self = self;
+    r->n = n;
+    r->voted_for = r->durable_vote = RAFT_NONE;
+}
+
+void raft_free(struct raft *r)
+{
+    free(r->pend);
+    r->pend = NULL;
+}
+
+void raft_start(struct raft *r)
+{
+    /* Everything but term, vote and the log is memory and starts afresh. */
+    r->known_max_term = r->term;
+    r->leader = RAFT_NONE;
+    r->committed = -1;
+    r->reported_term = -1;
+    raft_elector_reset(r);
+    raft_pusher_reset(r);
+    raft_reset_election_timeout(r);
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC)
+        raft_set_role(r, RAFT_FOLLOWER, RAFT_NONE);
+    else
+        raft_set_role(r, RAFT_CANDIDATE, RAFT_NONE);
+    r->io.timer(r->io.host, r->cfg.tick, TAG(TG_TICK, 0, 0));
+}
