@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/buf.h"
+
 /* A scenario is a few kilobytes; anything this big is a mistake (a trace or a binary given by accident), and
  * reading it whole would only waste memory before failing. */
 #define CONF_MAX_FILE ((size_t)64 * 1024 * 1024)
@@ -28,85 +30,6 @@
 /* Beyond 2^53 a JSON number (held as a double by cJSON) no longer holds every integer, so the value the user
  * wrote may not be the value we read. */
 #define CONF_EXACT_INT 9007199254740992.0
-
-/* ---- Bounded string building ---------------------------------------------------------------------------- */
-
-/* Appends to a fixed buffer and silently truncates, so message building can never overflow. */
-struct sbuf {
-    char *buf;
-    size_t size;
-    size_t len;
-};
-
-static void sb_init(struct sbuf *b, char *buf, size_t size)
-{
-    b->buf = buf;
-    b->size = size;
-    b->len = 0;
-    if (size > 0)
-        buf[0] = '\0';
-}
-
-static void sb_putc(struct sbuf *b, char ch)
-{
-    if (b->len + 1 < b->size) {
-        b->buf[b->len++] = ch;
-        b->buf[b->len] = '\0';
-    }
-}
-
-static void sb_vprintf(struct sbuf *b, const char *fmt, va_list ap)
-{
-    if (b->len + 1 >= b->size)
-        return;
-    int n = vsnprintf(b->buf + b->len, b->size - b->len, fmt, ap);
-    if (n < 0)
-        return;
-    b->len += (size_t)n;
-    if (b->len >= b->size)
-        b->len = b->size - 1;
-}
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    sb_vprintf(b, fmt, ap);
-    va_end(ap);
-}
-
-/* Appends s in double quotes, JSON-escaped so that a message stays on one line whatever the user typed, and
- * cut after max bytes (at a UTF-8 character boundary) with "..." inside the quotes. */
-static void sb_quote(struct sbuf *b, const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    int cut = n > max;
-    if (cut) {
-        n = max;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)   /* do not split a multi-byte character */
-            n--;
-    }
-    sb_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        switch (ch) {
-        case '"':  sb_printf(b, "\\\""); break;
-        case '\\': sb_printf(b, "\\\\"); break;
-        case '\n': sb_printf(b, "\\n"); break;
-        case '\r': sb_printf(b, "\\r"); break;
-        case '\t': sb_printf(b, "\\t"); break;
-        default:
-            if (ch < 0x20 || ch == 0x7f)
-                sb_printf(b, "\\u%04x", ch);
-            else
-                sb_putc(b, (char)ch);
-        }
-    }
-    if (cut)
-        sb_printf(b, "...");
-    sb_putc(b, '"');
-}
 
 /* Writes a double the way a user would write it: integers without exponent or decimals while they are exact,
  * otherwise the shortest of %.15g/%.17g that reads back as the same double. */
@@ -130,7 +53,7 @@ static const char *fmt_num(char *buf, size_t size, double v)
 
 /* Appends a NULL-terminated list of choices as "a", "b" or "c" (last_sep " or ") or "a", "b", "c" (", "),
  * ending with ", ..." when the list would make the message too long. */
-static void sb_choices(struct sbuf *b, const char *const *list, const char *last_sep)
+static void add_choices(struct buf *b, const char *const *list, const char *last_sep)
 {
     size_t count = 0;
     while (list[count] != NULL)
@@ -138,12 +61,12 @@ static void sb_choices(struct sbuf *b, const char *const *list, const char *last
     size_t start = b->len;
     for (size_t i = 0; i < count; i++) {
         if (b->len - start > 400) {
-            sb_printf(b, ", ...");
+            buf_addf(b, ", ...");
             return;
         }
         if (i > 0)
-            sb_printf(b, "%s", i + 1 == count ? last_sep : ", ");
-        sb_quote(b, list[i], CONF_KEY_MAX);
+            buf_addf(b, "%s", i + 1 == count ? last_sep : ", ");
+        buf_quote(b, list[i], CONF_KEY_MAX);
     }
 }
 
@@ -162,12 +85,12 @@ static int conf_vfail(struct conf *c, const char *path, const char *fmt, va_list
         return -1;
     c->failed = 1;
 
-    struct sbuf b;
-    sb_init(&b, c->err, sizeof c->err);
-    sb_printf(&b, "%s: ", c->file != NULL ? c->file : "<input>");
+    struct buf b;
+    buf_fixed(&b, c->err, sizeof c->err);
+    buf_addf(&b, "%s: ", c->file != NULL ? c->file : "<input>");
     if (path != NULL)       /* NULL: an error about the file itself, which has no JSON path */
-        sb_printf(&b, "%s: ", path);
-    sb_vprintf(&b, fmt, ap);
+        buf_addf(&b, "%s: ", path);
+    buf_vaddf(&b, fmt, ap);
 
     /* The contract is one line a problem; a file name or a --set argument may still hold a control character. */
     for (char *p = c->err; *p != '\0'; p++)
@@ -199,7 +122,7 @@ static int is_plain_key(const char *key)
 }
 
 /* Starts buf with parent. memmove and the length check make buf == parent (appending in place) safe too. */
-static void path_start(struct sbuf *b, char *buf, size_t size, const char *parent)
+static void path_start(struct buf *b, char *buf, size_t size, const char *parent)
 {
     if (parent == NULL)
         parent = "$";
@@ -208,23 +131,21 @@ static void path_start(struct sbuf *b, char *buf, size_t size, const char *paren
         n = size - 1;
     memmove(buf, parent, n);
     buf[n] = '\0';
-    b->buf = buf;
-    b->size = size;
-    b->len = n;
+    buf_fixed(b, buf + n, size - n);   /* appends go after parent, within size */
 }
 
 const char *conf_path_key(char *buf, size_t size, const char *parent, const char *key)
 {
     if (size == 0)
         return buf;
-    struct sbuf b;
+    struct buf b;
     path_start(&b, buf, size, parent);
     if (is_plain_key(key))
-        sb_printf(&b, ".%s", key);
+        buf_addf(&b, ".%s", key);
     else {
-        sb_putc(&b, '[');
-        sb_quote(&b, key, CONF_KEY_MAX);
-        sb_putc(&b, ']');
+        buf_addc(&b, '[');
+        buf_quote(&b, key, CONF_KEY_MAX);
+        buf_addc(&b, ']');
     }
     return buf;
 }
@@ -233,36 +154,36 @@ const char *conf_path_index(char *buf, size_t size, const char *parent, int inde
 {
     if (size == 0)
         return buf;
-    struct sbuf b;
+    struct buf b;
     path_start(&b, buf, size, parent);
-    sb_printf(&b, "[%d]", index);
+    buf_addf(&b, "[%d]", index);
     return buf;
 }
 
 const char *conf_describe(const cJSON *v, char *buf, size_t size)
 {
-    struct sbuf b;
+    struct buf b;
     char num[64];
-    sb_init(&b, buf, size);
+    buf_fixed(&b, buf, size);
     if (v == NULL)
-        sb_printf(&b, "nothing");
+        buf_addf(&b, "nothing");
     else if (cJSON_IsString(v)) {
-        sb_printf(&b, "string ");
-        sb_quote(&b, v->valuestring != NULL ? v->valuestring : "", CONF_QUOTE_MAX);
+        buf_addf(&b, "string ");
+        buf_quote(&b, v->valuestring != NULL ? v->valuestring : "", CONF_QUOTE_MAX);
     } else if (cJSON_IsNumber(v))
-        sb_printf(&b, "number %s", fmt_num(num, sizeof num, v->valuedouble));
+        buf_addf(&b, "number %s", fmt_num(num, sizeof num, v->valuedouble));
     else if (cJSON_IsTrue(v))
-        sb_printf(&b, "true");
+        buf_addf(&b, "true");
     else if (cJSON_IsFalse(v))
-        sb_printf(&b, "false");
+        buf_addf(&b, "false");
     else if (cJSON_IsNull(v))
-        sb_printf(&b, "null");
+        buf_addf(&b, "null");
     else if (cJSON_IsObject(v))
-        sb_printf(&b, "an object");
+        buf_addf(&b, "an object");
     else if (cJSON_IsArray(v))
-        sb_printf(&b, "an array");
+        buf_addf(&b, "an array");
     else
-        sb_printf(&b, "an invalid value");
+        buf_addf(&b, "an invalid value");
     return buf;
 }
 
@@ -395,9 +316,9 @@ static int set_fail(struct conf *c, const char *arg, const char *path, const cha
 static int set_fail(struct conf *c, const char *arg, const char *path, const char *fmt, ...)
 {
     char prefix[256];
-    struct sbuf b;
-    sb_init(&b, prefix, sizeof prefix);
-    sb_printf(&b, "--set %.200s%s", arg, strlen(arg) > 200 ? "..." : "");
+    struct buf b;
+    buf_fixed(&b, prefix, sizeof prefix);
+    buf_addf(&b, "--set %.200s%s", arg, strlen(arg) > 200 ? "..." : "");
 
     const char *file = c->file;
     c->file = prefix;
@@ -672,21 +593,21 @@ int conf_keys(struct conf *c, const cJSON *obj, const char *path, const char *co
 
         if (!known) {
             char m[768];
-            struct sbuf b;
-            sb_init(&b, m, sizeof m);
-            sb_printf(&b, "unknown key ");
-            sb_quote(&b, key, CONF_KEY_MAX);
+            struct buf b;
+            buf_fixed(&b, m, sizeof m);
+            buf_addf(&b, "unknown key ");
+            buf_quote(&b, key, CONF_KEY_MAX);
             const char *near = closest_key(key, allowed);
             if (near != NULL) {
-                sb_printf(&b, " (did you mean ");
-                sb_quote(&b, near, CONF_KEY_MAX);
-                sb_printf(&b, "?)");
+                buf_addf(&b, " (did you mean ");
+                buf_quote(&b, near, CONF_KEY_MAX);
+                buf_addf(&b, "?)");
             } else if (allowed[0] == NULL) {
-                sb_printf(&b, " (no keys are allowed here)");
+                buf_addf(&b, " (no keys are allowed here)");
             } else {
-                sb_printf(&b, " (expected one of: ");
-                sb_choices(&b, allowed, ", ");
-                sb_printf(&b, ")");
+                buf_addf(&b, " (expected one of: ");
+                add_choices(&b, allowed, ", ");
+                buf_addf(&b, ")");
             }
             return conf_fail(c, p, "%s", m);
         }
@@ -694,9 +615,9 @@ int conf_keys(struct conf *c, const cJSON *obj, const char *path, const char *co
         for (const cJSON *prev = obj->child; prev != it; prev = prev->next) {
             if (prev->string != NULL && strcmp(prev->string, key) == 0) {
                 char q[CONF_KEY_MAX + 16];
-                struct sbuf b;
-                sb_init(&b, q, sizeof q);
-                sb_quote(&b, key, CONF_KEY_MAX);
+                struct buf b;
+                buf_fixed(&b, q, sizeof q);
+                buf_quote(&b, key, CONF_KEY_MAX);
                 return conf_fail(c, p, "duplicate key %s", q);
             }
         }
@@ -909,16 +830,16 @@ int conf_enum(struct conf *c, const cJSON *obj, const char *path, const char *ke
     /* A wrong string is shown bare ("mastr"), any other value described (number 1): the expected values are
      * strings, so the quotes alone say it was a string. */
     char m[768];
-    struct sbuf b;
-    sb_init(&b, m, sizeof m);
-    sb_printf(&b, "expected ");
-    sb_choices(&b, choices, " or ");
-    sb_printf(&b, ", got ");
+    struct buf b;
+    buf_fixed(&b, m, sizeof m);
+    buf_addf(&b, "expected ");
+    add_choices(&b, choices, " or ");
+    buf_addf(&b, ", got ");
     if (cJSON_IsString(v) && v->valuestring != NULL)
-        sb_quote(&b, v->valuestring, CONF_QUOTE_MAX);
+        buf_quote(&b, v->valuestring, CONF_QUOTE_MAX);
     else {
         char d[96];
-        sb_printf(&b, "%s", conf_describe(v, d, sizeof d));
+        buf_addf(&b, "%s", conf_describe(v, d, sizeof d));
     }
     return conf_fail(c, p, "%s", m);
 }

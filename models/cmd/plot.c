@@ -150,61 +150,25 @@ double finite_or(double v, double dflt)
 
 /* ---- gnuplot -e definitions ---- */
 
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    if (b->oom)
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = 1;
-        return;
-    }
-    if (!b->s || b->len + (size_t)n >= b->cap) {
-        size_t cap = (b->cap + (size_t)n) * 2 + 256;
-        char *ns = realloc(b->s, cap);
-        if (!ns) {
-            b->oom = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-        va_start(ap, fmt);
-        vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-    }
-    b->len += (size_t)n;
-}
-
 /* name='value'; in a gnuplot single-quoted string only ' is special, written ''. */
-void sb_str(struct sbuf *b, const char *name, const char *val)
+void gp_str(struct buf *b, const char *name, const char *val)
 {
-    sb_add(b, "%s='", name);
+    buf_addf(b, "%s='", name);
     for (; *val; val++) {
         if (*val == '\'')
-            sb_add(b, "''");
+            buf_add(b, "''");
         else
-            sb_add(b, "%c", (unsigned char)*val < ' ' ? ' ' : *val);
+            buf_addc(b, (unsigned char)*val < ' ' ? ' ' : *val);
     }
-    sb_add(b, "';");
+    buf_add(b, "';");
 }
 
-void sb_num(struct sbuf *b, const char *name, double v)
+void gp_num(struct buf *b, const char *name, double v)
 {
     if (isnan(v))
-        sb_add(b, "%s=NaN;", name);
+        buf_addf(b, "%s=NaN;", name);
     else
-        sb_add(b, "%s=%.17g;", name, isinf(v) ? (v > 0 ? 1e300 : -1e300) : v);
-}
-
-void sb_free(struct sbuf *b)
-{
-    free(b->s);
-    memset(b, 0, sizeof *b);
+        buf_addf(b, "%s=%.17g;", name, isinf(v) ? (v > 0 ? 1e300 : -1e300) : v);
 }
 
 /* ---- CSV (RFC 4180: quoted fields, "" inside quotes, CRLF) ---- */
@@ -526,7 +490,7 @@ static long file_size(const char *path)
 
 /* Runs plots/<script> for figure fig with the definitions in vars (plus png= and svg=, the temporary names
  * the script writes to). On success renames both into place and prints a line. Returns 0 or ST_OUTPUT. */
-int run_figure(struct plot *p, const char *script, const char *fig, struct sbuf *vars, const char *what)
+int run_figure(struct plot *p, const char *script, const char *fig, struct buf *vars, const char *what)
 {
     char spath[OUT_PATH_MAX], tmp[2][OUT_PATH_MAX], fin[2][OUT_PATH_MAX];
     static const char *const ext[2] = {"png", "svg"};
@@ -542,7 +506,7 @@ int run_figure(struct plot *p, const char *script, const char *fig, struct sbuf 
         int b = snprintf(fin[i], OUT_PATH_MAX, "%s/%s.%s", p->dir, fig, ext[i]);
         if (a < 0 || a >= OUT_PATH_MAX || b < 0 || b >= OUT_PATH_MAX)
             goto too_long;
-        sb_str(vars, ext[i], tmp[i]);
+        gp_str(vars, ext[i], tmp[i]);
     }
     if (vars->oom) {
         perr("%s/%s: out of memory", p->dir, fig);
@@ -946,7 +910,7 @@ static void plot_compare(struct plot *p)
     struct table t;
     struct scen *sc = NULL;
     struct cgcols *gc = NULL;
-    struct sbuf v = {0};
+    struct buf v = {0};
     int ns = 0, ng = 0, i, cs, nb, by_group = 0, clamped = 0;
     size_t r, runs_max = 0, censored = 0;
     double dmin = INFINITY, dmax = 0, vmax = 0;
@@ -1004,16 +968,16 @@ static void plot_compare(struct plot *p)
     if (nb > 0) {
         snprintf(title, sizeof title, "Client-visible downtime after a master crash (CDF over %zu runs%s)", runs_max,
                  ns > 1 ? " per scenario" : "");
-        sb_str(&v, "data", data);
-        sb_str(&v, "title", title);
-        sb_str(&v, "note", note);
-        sb_str(&v, "note2", note2);
-        sb_num(&v, "nblocks", nb);
-        sb_num(&v, "xmin", isfinite(dmin) ? dmin : dmax);
-        sb_num(&v, "xmax", dmax);
+        gp_str(&v, "data", data);
+        gp_str(&v, "title", title);
+        gp_str(&v, "note", note);
+        gp_str(&v, "note2", note2);
+        gp_num(&v, "nblocks", nb);
+        gp_num(&v, "xmin", isfinite(dmin) ? dmin : dmax);
+        gp_num(&v, "xmax", dmax);
         set_status(p, run_figure(p, "downtime_cdf.gp", "downtime-cdf", &v,
                                  "CDF of client-visible downtime per scenario"));
-        sb_free(&v);
+        buf_free(&v);
     } else {
         perr("%s: no run recovered and no censored time is known; no downtime CDF", path);
         set_status(p, ST_INPUT);
@@ -1025,11 +989,11 @@ static void plot_compare(struct plot *p)
     }
     snprintf(title, sizeof title, "Mean downtime and promotion time after a master crash, with 95%% confidence "
                                   "intervals");
-    sb_str(&v, "data", data);
-    sb_str(&v, "title", title);
-    sb_num(&v, "nscen", ns);
-    sb_num(&v, "ncensored", (double)censored);
-    sb_num(&v, "vmax", vmax);
+    gp_str(&v, "data", data);
+    gp_str(&v, "title", title);
+    gp_num(&v, "nscen", ns);
+    gp_num(&v, "ncensored", (double)censored);
+    gp_num(&v, "vmax", vmax);
     set_status(p, run_figure(p, "downtime_ci.gp", "downtime-ci", &v,
                              "mean downtime and promotion time per scenario, 95% confidence intervals"));
     goto done;
@@ -1038,7 +1002,7 @@ oom:
     perr("%s: out of memory", path);
     set_status(p, ST_OUTPUT);
 done:
-    sb_free(&v);
+    buf_free(&v);
     for (i = 0; i < ns; i++) {
         free(sc[i].scenario);
         free(sc[i].group);
@@ -1236,7 +1200,7 @@ static void plot_sweep(struct plot *p)
         int cm = mcols[i], clo, chi, cn, nblocks = 0, logx = 0;
         double ydiv;
         struct out_file o = {0};
-        struct sbuf v = {0};
+        struct buf v = {0};
         double nmax = 0, xmin = INFINITY, xmax = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
         size_t s;
 
@@ -1309,24 +1273,24 @@ static void plot_sweep(struct plot *p)
             snprintf(sub, sizeof sub, "mean of %.0f runs a point, 95%% confidence interval", nmax);
         else
             snprintf(sub, sizeof sub, "mean, 95%% confidence interval");
-        sb_str(&v, "data", dpath);
-        sb_str(&v, "title", title);
-        sb_str(&v, "subtitle", sub);
-        sb_num(&v, "ylo", ylo);
-        sb_num(&v, "yhi", yhi);
-        sb_str(&v, "xlabel", xlabel);
-        sb_str(&v, "ylabel", ylabel);
-        sb_str(&v, "keytitle", keytitle);
-        sb_num(&v, "keychars", (double)keychars);
-        sb_num(&v, "nblocks", nblocks);
-        sb_num(&v, "categorical", !numeric);
-        sb_num(&v, "ncat", (double)ncat);
-        sb_num(&v, "logx", logx);
-        sb_num(&v, "xmin", xmin);
-        sb_num(&v, "xmax", xmax);
+        gp_str(&v, "data", dpath);
+        gp_str(&v, "title", title);
+        gp_str(&v, "subtitle", sub);
+        gp_num(&v, "ylo", ylo);
+        gp_num(&v, "yhi", yhi);
+        gp_str(&v, "xlabel", xlabel);
+        gp_str(&v, "ylabel", ylabel);
+        gp_str(&v, "keytitle", keytitle);
+        gp_num(&v, "keychars", (double)keychars);
+        gp_num(&v, "nblocks", nblocks);
+        gp_num(&v, "categorical", !numeric);
+        gp_num(&v, "ncat", (double)ncat);
+        gp_num(&v, "logx", logx);
+        gp_num(&v, "xmin", xmin);
+        gp_num(&v, "xmax", xmax);
         snprintf(what, sizeof what, "%s against %s", metric, t.c.hdr[params[0]]);
         set_status(p, run_figure(p, "sweep.gp", fig, &v, what));
-        sb_free(&v);
+        buf_free(&v);
     }
     goto done;
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "sim/buf.h"
 #include "sim/out.h"
 
 #define ST_INPUT 2             /* exit status: bad or missing input */
@@ -18,13 +19,6 @@ struct plot {
     char scripts[OUT_PATH_MAX];
     int status;                /* the worst exit status so far */
     int drawn;                 /* figures written */
-};
-
-/* gnuplot -e definitions being built up; oom is set once an allocation failed (the rest is then ignored). */
-struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
 };
 
 /* A CSV file read a row at a time (RFC 4180: quoted fields, "" inside quotes, CRLF). */
@@ -57,10 +51,9 @@ double finite_or(double v, double dflt);
 /* qsort comparison of doubles, ascending. */
 int dcmp(const void *a, const void *b);
 
-/* name='value'; (single quotes doubled) and name=number; (NaN as NaN) added to b. */
-void sb_str(struct sbuf *b, const char *name, const char *val);
-void sb_num(struct sbuf *b, const char *name, double v);
-void sb_free(struct sbuf *b);
+/* gnuplot -e definitions: name='value'; (single quotes doubled) and name=number; (NaN as NaN) added to b. */
+void gp_str(struct buf *b, const char *name, const char *val);
+void gp_num(struct buf *b, const char *name, double v);
 
 /* Opens path and reads its header. 0, or -1 with an error printed (naming path). */
 int csv_open(struct csv *c, const char *path);
@@ -81,7 +74,7 @@ int commit_data(struct out_file *o);
 /* Runs plots/<script> for figure fig with the definitions in vars (plus png= and svg=, the temporary names
  * the script writes to). On success renames both into place and prints a line (what the figure shows) unless
  * quiet. Returns 0 or ST_OUTPUT (the problem printed). */
-int run_figure(struct plot *p, const char *script, const char *fig, struct sbuf *vars, const char *what);
+int run_figure(struct plot *p, const char *script, const char *fig, struct buf *vars, const char *what);
 
 /* The figures of a run folder (timeseries.csv, metrics.json, trace.jsonl when there): plot_run.c. */
 void plot_run(struct plot *p);

@@ -17,6 +17,8 @@
 #endif
 
 #include "models/cmd/plot.h"
+#include "sim/buf.h"
+#include "sim/lab/csv.h"
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
 #include "sim/out.h"
@@ -60,15 +62,15 @@ static char *value_text(struct conf *c, const cJSON *v)
 static char *set_arg(struct conf *c, const char *key, const cJSON *v)
 {
     char *j = cJSON_PrintUnformatted(v);
-    struct dstr d = {0};
+    struct buf d = {0};
     if (j) {
-        dstr_add(&d, key);
-        dstr_add(&d, "=");
-        dstr_add(&d, j);
+        buf_add(&d, key);
+        buf_add(&d, "=");
+        buf_add(&d, j);
     }
     free(j);
     if (!j || d.oom) {
-        dstr_free(&d);
+        buf_free(&d);
         conf_fail(c, NULL, "out of memory");
         return NULL;
     }
@@ -143,11 +145,11 @@ static int check_scenarios(struct sweep *sw, struct conf *c)
         for (size_t p = 0; p < sw->npoints; p++) {
             point_sets(sw, p, args);
             if (try_base(sw, args, (int)(sw->nsets + sw->nvars), err, sizeof err) < 0) {
-                struct dstr d = {0};
+                struct buf d = {0};
                 for (size_t k = 0; k < sw->nvars; k++)
-                    dstr_addf(&d, "%s%s", k ? ", " : "", sw->vars[k].set[sweep_value_index(sw, p, k)]);
+                    buf_addf(&d, "%s%s", k ? ", " : "", sw->vars[k].set[sweep_value_index(sw, p, k)]);
                 conf_fail(c, "$.vary", "grid point %s: %s", d.s ? d.s : "", err);
-                dstr_free(&d);
+                buf_free(&d);
                 goto out;
             }
         }
@@ -337,13 +339,13 @@ int sweep_load(struct sweep *sw, const char *file, struct conf *c)
         goto out;
     {
         char dir[4096];
-        struct dstr d = {0};
+        struct buf d = {0};
         runner_dirname(file, dir, sizeof dir);
         if (base[0] != '/' && strcmp(dir, ".") != 0)
-            dstr_addf(&d, "%s/", dir);
-        dstr_add(&d, base);
+            buf_addf(&d, "%s/", dir);
+        buf_add(&d, base);
         if (d.oom) {
-            dstr_free(&d);
+            buf_free(&d);
             conf_fail(c, NULL, "out of memory");
             goto out;
         }
@@ -483,16 +485,16 @@ static int results_init(struct results *r, const struct sweep *sw)
     return 0;
 }
 
-static void header(const struct sweep *sw, struct dstr *d)
+static void header(const struct sweep *sw, struct buf *d)
 {
     for (size_t k = 0; k < sw->nvars; k++) {
-        dstr_csv(d, sw->vars[k].key);
-        dstr_add(d, ",");
+        csv_put_field(d, sw->vars[k].key);
+        buf_add(d, ",");
     }
-    dstr_add(d, "seed,exit");
+    buf_add(d, "seed,exit");
     for (size_t m = 0; m < sw->nmetrics; m++) {
-        dstr_add(d, ",");
-        dstr_csv(d, sw->metrics[m].name);
+        buf_add(d, ",");
+        csv_put_field(d, sw->metrics[m].name);
     }
 }
 
@@ -501,7 +503,7 @@ static void header(const struct sweep *sw, struct dstr *d)
 static int csv_record(const char *buf, size_t len, size_t *pos, struct argv_buf *f, size_t *rec_len)
 {
     size_t p = *pos, start = p;
-    struct dstr fld = {0};
+    struct buf fld = {0};
     int rc;
     argv_free(f);
     if (p >= len)
@@ -510,7 +512,7 @@ static int csv_record(const char *buf, size_t len, size_t *pos, struct argv_buf 
         fld.len = 0;
         if (fld.s)
             fld.s[0] = '\0';
-        dstr_add(&fld, "");
+        buf_add(&fld, "");
         if (p < len && buf[p] == '"') {
             for (p++;; p++) {
                 if (p >= len) {
@@ -519,14 +521,14 @@ static int csv_record(const char *buf, size_t len, size_t *pos, struct argv_buf 
                 }
                 if (buf[p] == '"') {
                     if (p + 1 < len && buf[p + 1] == '"') {
-                        dstr_addn(&fld, "\"", 1);
+                        buf_addn(&fld, "\"", 1);
                         p++;
                         continue;
                     }
                     p++;
                     break;
                 }
-                dstr_addn(&fld, buf + p, 1);
+                buf_addn(&fld, buf + p, 1);
             }
         } else {
             size_t s = p;
@@ -536,7 +538,7 @@ static int csv_record(const char *buf, size_t len, size_t *pos, struct argv_buf 
                 rc = -2;
                 goto out;
             }
-            dstr_addn(&fld, buf + s, p - s);
+            buf_addn(&fld, buf + s, p - s);
             if (fld.len && fld.s[fld.len - 1] == '\r' && (p >= len || buf[p] == '\n'))
                 fld.s[--fld.len] = '\0';
         }
@@ -563,7 +565,7 @@ static int csv_record(const char *buf, size_t len, size_t *pos, struct argv_buf 
         goto out;
     }
 out:
-    dstr_free(&fld);
+    buf_free(&fld);
     return rc;
 }
 
@@ -689,21 +691,21 @@ static int results_load(struct results *r, const struct sweep *sw, const char *d
         snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    struct dstr text = {0};
+    struct buf text = {0};
     char chunk[65536];
     size_t got;
     while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
-        dstr_addn(&text, chunk, got);
+        buf_addn(&text, chunk, got);
     int bad = ferror(fp);
     fclose(fp);
     if (bad || text.oom) {
         snprintf(err, errsz, "%s: cannot read: %s", path, bad ? strerror(errno) : "out of memory");
-        dstr_free(&text);
+        buf_free(&text);
         return -1;
     }
     r->exists = 1;
     struct argv_buf f = {0};
-    struct dstr want = {0};
+    struct buf want = {0};
     size_t pos = 0, rec_len = 0, line = 1;
     int rc = 0;
     header(sw, &want);
@@ -742,8 +744,8 @@ static int results_load(struct results *r, const struct sweep *sw, const char *d
     }
 out:
     argv_free(&f);
-    dstr_free(&want);
-    dstr_free(&text);
+    buf_free(&want);
+    buf_free(&text);
     return rc;
 }
 
@@ -769,7 +771,7 @@ static int results_write(const struct results *r, const struct sweep *sw, const 
 {
     size_t *idx = malloc((r->n + 1) * sizeof *idx);
     struct out_file o;
-    struct dstr d = {0};
+    struct buf d = {0};
     if (!idx) {
         snprintf(err, errsz, "%s/results.csv: out of memory", dir);
         return -1;
@@ -789,7 +791,7 @@ static int results_write(const struct results *r, const struct sweep *sw, const 
         fprintf(o.f, "%s\n", r->rows[idx[i]].line);
     free(idx);
     int oom = d.oom;
-    dstr_free(&d);
+    buf_free(&d);
     if (oom) {
         out_abort(&o);
         snprintf(err, errsz, "%s/results.csv: out of memory", dir);
@@ -804,7 +806,7 @@ static int summary_write(const struct results *r, const struct sweep *sw, const 
 {
     static const char *const stat_cols[] = {"n", "mean", "sd", "ci95_lo", "ci95_hi", "median", "p95"};
     struct out_file o;
-    struct dstr d = {0};
+    struct buf d = {0};
     double *x = malloc(sw->seeds * sizeof *x);
     if (!x || out_open(&o, dir, "summary.csv", err, errsz) < 0) {
         if (!x)
@@ -813,26 +815,26 @@ static int summary_write(const struct results *r, const struct sweep *sw, const 
         return -1;
     }
     for (size_t k = 0; k < sw->nvars; k++) {
-        dstr_csv(&d, sw->vars[k].key);
-        dstr_add(&d, ",");
+        csv_put_field(&d, sw->vars[k].key);
+        buf_add(&d, ",");
     }
-    dstr_add(&d, "runs,violations");
+    buf_add(&d, "runs,violations");
     for (size_t m = 0; m < sw->nmetrics; m++)
         for (size_t s = 0; s < 7; s++)
-            dstr_addf(&d, ",%s_%s", sw->metrics[m].name, stat_cols[s]);
-    dstr_add(&d, "\n");
+            buf_addf(&d, ",%s_%s", sw->metrics[m].name, stat_cols[s]);
+    buf_add(&d, "\n");
     for (size_t p = 0; p < sw->npoints && !d.oom; p++) {
         size_t runs = 0, viol = 0;
         for (size_t k = 0; k < sw->nvars; k++) {
-            dstr_csv(&d, sw->vars[k].text[sweep_value_index(sw, p, k)]);
-            dstr_add(&d, ",");
+            csv_put_field(&d, sw->vars[k].text[sweep_value_index(sw, p, k)]);
+            buf_add(&d, ",");
         }
         for (size_t s = 0; s < sw->seeds; s++) {
             long i = r->by_run[p * sw->seeds + s];
             runs += i >= 0;
             viol += i >= 0 && r->rows[i].exit == 1;
         }
-        dstr_addf(&d, "%zu,%zu", runs, viol);
+        buf_addf(&d, "%zu,%zu", runs, viol);
         for (size_t m = 0; m < sw->nmetrics; m++) {
             size_t n = 0;
             struct stats_summary st;
@@ -843,21 +845,21 @@ static int summary_write(const struct results *r, const struct sweep *sw, const 
             }
             if (stats_summarize(x, n, &st) < 0)
                 d.oom = 1;
-            dstr_addf(&d, ",%zu", st.n);
+            buf_addf(&d, ",%zu", st.n);
             double v[6] = {st.mean, st.sd, st.ci95_lo, st.ci95_hi, st.median, st.p95};
             for (int k = 0; k < 6; k++) {
-                dstr_add(&d, ",");
-                dstr_num(&d, v[k]);
+                buf_add(&d, ",");
+                buf_num(&d, v[k]);
             }
         }
-        dstr_add(&d, "\n");
+        buf_add(&d, "\n");
         if (!d.oom)
             fwrite(d.s, 1, d.len, o.f);
-        d.len = 0;
+        buf_reset(&d);
     }
     free(x);
     int oom = d.oom;
-    dstr_free(&d);
+    buf_free(&d);
     if (oom) {
         out_abort(&o);
         snprintf(err, errsz, "%s/summary.csv: out of memory", dir);
@@ -871,28 +873,28 @@ static int summary_write(const struct results *r, const struct sweep *sw, const 
 static char *make_row(const struct sweep *sw, size_t run, int exit_status, const cJSON *root, int check,
                       size_t *bad_metric, char *err, size_t errsz)
 {
-    struct dstr d = {0};
+    struct buf d = {0};
     size_t point = run / sw->seeds;
     for (size_t k = 0; k < sw->nvars; k++) {
-        dstr_csv(&d, sw->vars[k].text[sweep_value_index(sw, point, k)]);
-        dstr_add(&d, ",");
+        csv_put_field(&d, sw->vars[k].text[sweep_value_index(sw, point, k)]);
+        buf_add(&d, ",");
     }
-    dstr_addf(&d, "%llu,%d", (unsigned long long)(sw->seed_start + run % sw->seeds), exit_status);
+    buf_addf(&d, "%llu,%d", (unsigned long long)(sw->seed_start + run % sw->seeds), exit_status);
     for (size_t m = 0; m < sw->nmetrics; m++) {
         char e[512];
         double v = mexpr_eval(sw->metrics[m].expr, root, check ? e : NULL, sizeof e);
         if (check && e[0]) {
             snprintf(err, errsz, "%s", e);
             *bad_metric = m;
-            dstr_free(&d);
+            buf_free(&d);
             return NULL;
         }
-        dstr_add(&d, ",");
-        dstr_num(&d, v);
+        buf_add(&d, ",");
+        buf_num(&d, v);
     }
     if (d.oom) {
         snprintf(err, errsz, "out of memory");
-        dstr_free(&d);
+        buf_free(&d);
         return NULL;
     }
     return d.s;
@@ -962,16 +964,16 @@ static int open_append(struct ctx *x)
  * every moment (the header goes with the first line). */
 static int append_row(struct ctx *x, const char *line)
 {
-    struct dstr d = {0};
+    struct buf d = {0};
     struct stat st;
     if (x->fd < 0 && open_append(x) < 0)
         return -1;
     if (fstat(x->fd, &st) == 0 && st.st_size == 0) {
         header(&x->sw, &d);
-        dstr_add(&d, "\n");
+        buf_add(&d, "\n");
     }
-    dstr_add(&d, line);
-    dstr_add(&d, "\n");
+    buf_add(&d, line);
+    buf_add(&d, "\n");
     size_t off = 0;
     while (!d.oom && off < d.len) {
         ssize_t w = write(x->fd, d.s + off, d.len - off);
@@ -985,7 +987,7 @@ static int append_row(struct ctx *x, const char *line)
     if (!ok)
         fprintf(stderr, "mqsim: %s/results.csv: write failed: %s\n", x->out, d.oom ? "out of memory" :
                 strerror(errno ? errno : EIO));
-    dstr_free(&d);
+    buf_free(&d);
     return ok ? 0 : -1;
 }
 
@@ -1018,12 +1020,12 @@ enum { TAG_ROW = 1, TAG_FAIL = 2, TAG_DONE = 3 };
 /* "run status text": a row (TAG_ROW) or a failure note (TAG_FAIL) for rank 0. */
 static int send_result(size_t run, int status, const char *text, int tag)
 {
-    struct dstr d = {0};
-    dstr_addf(&d, "%zu %d %s", run, status, text ? text : "");
+    struct buf d = {0};
+    buf_addf(&d, "%zu %d %s", run, status, text ? text : "");
     if (d.oom)
         return -1;
     MPI_Send(d.s, (int)d.len + 1, MPI_CHAR, 0, tag, MPI_COMM_WORLD);
-    dstr_free(&d);
+    buf_free(&d);
     return 0;
 }
 
@@ -1157,19 +1159,19 @@ static int sw_finish(void *p, size_t i, int status)
 }
 
 /* Shell command that replays run `run` (for messages). */
-static void replay_command(const struct sweep *sw, size_t run, struct dstr *d)
+static void replay_command(const struct sweep *sw, size_t run, struct buf *d)
 {
     size_t point = run / sw->seeds;
-    dstr_add(d, "mqsim ");
-    dstr_shell(d, sw->base);
-    dstr_addf(d, " --seed %llu", (unsigned long long)(sw->seed_start + run % sw->seeds));
+    buf_add(d, "mqsim ");
+    buf_shell(d, sw->base);
+    buf_addf(d, " --seed %llu", (unsigned long long)(sw->seed_start + run % sw->seeds));
     for (size_t k = 0; k < sw->nsets; k++) {
-        dstr_add(d, " --set ");
-        dstr_shell(d, sw->sets[k]);
+        buf_add(d, " --set ");
+        buf_shell(d, sw->sets[k]);
     }
     for (size_t k = 0; k < sw->nvars; k++) {
-        dstr_add(d, " --set ");
-        dstr_shell(d, sw->vars[k].set[sweep_value_index(sw, point, k)]);
+        buf_add(d, " --set ");
+        buf_shell(d, sw->vars[k].set[sweep_value_index(sw, point, k)]);
     }
 }
 
@@ -1189,7 +1191,7 @@ static int report_runs(struct ctx *x, size_t first_new)
         qsort(x->fails, x->nfails, sizeof *x->fails, fail_cmp);
     for (size_t i = 0; i < x->nfails; i++) {
         const struct failure *f = &x->fails[i];
-        struct dstr d = {0};
+        struct buf d = {0};
         char st[64];
         rc = f->status > 128 && rc != 3 ? 1 : 3;
         if (shown++ >= MAX_NOTES) {
@@ -1199,7 +1201,7 @@ static int report_runs(struct ctx *x, size_t first_new)
         replay_command(sw, f->run, &d);
         fprintf(stderr, "mqsim: sweep: %s%s%s; not recorded, it runs again next time: %s\n",
                 runner_status_text(f->status, st, sizeof st), *f->note ? ": " : "", f->note, d.s ? d.s : "");
-        dstr_free(&d);
+        buf_free(&d);
     }
     for (size_t i = 0; i < x->res.n; i++) {
         const struct row *w = &x->res.rows[i];
@@ -1213,10 +1215,10 @@ static int report_runs(struct ctx *x, size_t first_new)
             more++;
             continue;
         }
-        struct dstr d = {0};
+        struct buf d = {0};
         replay_command(sw, (size_t)w->run, &d);
         fprintf(stderr, "mqsim: sweep: an invariant was broken; replay: %s\n", d.s ? d.s : "");
-        dstr_free(&d);
+        buf_free(&d);
     }
     if (more)
         fprintf(stderr, "mqsim: sweep: ... and %zu more\n", more);
@@ -1350,29 +1352,29 @@ static int do_list(struct ctx *x)
         snprintf(path, sizeof path, "%s/metrics.json", dir);
         if (stat(path, &st) == 0)
             continue;   /* done, waiting for --collect */
-        struct dstr d = {0};
+        struct buf d = {0};
         size_t point = r / sw->seeds;
-        dstr_shell(&d, x->exe);
-        dstr_add(&d, " ");
-        dstr_shell(&d, base_abs);
-        dstr_addf(&d, " --seed %llu --out ", (unsigned long long)(sw->seed_start + r % sw->seeds));
-        dstr_shell(&d, dir);
-        dstr_add(&d, " --quiet --trace off");
+        buf_shell(&d, x->exe);
+        buf_add(&d, " ");
+        buf_shell(&d, base_abs);
+        buf_addf(&d, " --seed %llu --out ", (unsigned long long)(sw->seed_start + r % sw->seeds));
+        buf_shell(&d, dir);
+        buf_add(&d, " --quiet --trace off");
         for (size_t k = 0; k < sw->nsets; k++) {
-            dstr_add(&d, " --set ");
-            dstr_shell(&d, sw->sets[k]);
+            buf_add(&d, " --set ");
+            buf_shell(&d, sw->sets[k]);
         }
         for (size_t k = 0; k < sw->nvars; k++) {
-            dstr_add(&d, " --set ");
-            dstr_shell(&d, sw->vars[k].set[sweep_value_index(sw, point, k)]);
+            buf_add(&d, " --set ");
+            buf_shell(&d, sw->vars[k].set[sweep_value_index(sw, point, k)]);
         }
         if (d.oom) {
-            dstr_free(&d);
+            buf_free(&d);
             fprintf(stderr, "mqsim: out of memory\n");
             return 3;
         }
         printf("%s\n", d.s);
-        dstr_free(&d);
+        buf_free(&d);
         listed++;
     }
     if (fflush(stdout) != 0) {
