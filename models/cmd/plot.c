@@ -171,103 +171,22 @@ void gp_num(struct buf *b, const char *name, double v)
         buf_addf(b, "%s=%.17g;", name, isinf(v) ? (v > 0 ? 1e300 : -1e300) : v);
 }
 
-/* ---- CSV (RFC 4180: quoted fields, "" inside quotes, CRLF) ---- */
+/* ---- CSV ---- */
 
-static int csv_put(struct csv *c, char ch)
+int open_csv(struct csv *c, const char *path)
 {
-    if (c->len + 1 >= c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 4096;
-        char *nb = realloc(c->buf, cap);
-        if (!nb)
-            return -1;
-        c->buf = nb;
-        c->cap = cap;
-    }
-    c->buf[c->len++] = ch;
-    return 0;
-}
-
-static int csv_end_field(struct csv *c, size_t start)
-{
-    if (csv_put(c, '\0') != 0)
+    int r;
+    if (csv_open(c, path, CSV_LENIENT) != 0) {
+        perr("%s: %s", path, strerror(errno));
         return -1;
-    if (c->nf == c->offcap) {
-        int cap = c->offcap ? c->offcap * 2 : 32;
-        size_t *no = realloc(c->off, (size_t)cap * sizeof *no);
-        if (!no)
-            return -1;
-        c->off = no;
-        c->offcap = cap;
     }
-    c->off[c->nf++] = start;
+    r = csv_read_header(c);
+    if (r <= 0) {
+        perr("%s: %s", path, r == 0 ? "empty, expected a header row" : "out of memory");
+        csv_close(c);
+        return -1;
+    }
     return 0;
-}
-
-/* Reads the next non-blank row: 1, 0 at the end, -1 out of memory. */
-int csv_next(struct csv *c)
-{
-    for (;;) {
-        int ch, quoted = 0, any = 0;
-        size_t start = 0;
-
-        c->len = 0;
-        c->nf = 0;
-        while ((ch = getc(c->f)) != EOF) {
-            any = 1;
-            if (quoted) {
-                if (ch == '"') {
-                    int next = getc(c->f);
-                    if (next == '"') {
-                        if (csv_put(c, '"') != 0)
-                            return -1;
-                        continue;
-                    }
-                    quoted = 0;
-                    if (next != EOF)
-                        ungetc(next, c->f);
-                    continue;
-                }
-                if (csv_put(c, (char)ch) != 0)
-                    return -1;
-                continue;
-            }
-            if (ch == ',') {
-                if (csv_end_field(c, start) != 0)
-                    return -1;
-                start = c->len;
-            } else if (ch == '\n') {
-                break;
-            } else if (ch == '\r') {
-                continue;
-            } else if (ch == '"' && c->len == start) {
-                quoted = 1;
-            } else if (csv_put(c, (char)ch) != 0) {
-                return -1;
-            }
-        }
-        if (!any)
-            return 0;
-        if (csv_end_field(c, start) != 0)
-            return -1;
-        if (c->nf == 1 && c->buf[c->off[0]] == '\0')
-            continue;           /* a blank line */
-        return 1;
-    }
-}
-
-/* Field i of the current row with surrounding blanks dropped; "" when the row is shorter or i < 0. */
-const char *csv_get(struct csv *c, int i)
-{
-    char *s, *e;
-    if (i < 0 || i >= c->nf)
-        return "";
-    s = c->buf + c->off[i];
-    while (*s == ' ' || *s == '\t')
-        s++;
-    e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-        *--e = '\0';
-    return s;
 }
 
 /* A field as a number; NaN when it is empty, "null", "NaN" or not a number. */
@@ -282,62 +201,6 @@ double parse_num(const char *s)
     if (end == s || *end != '\0')
         return NAN;
     return v;
-}
-
-void csv_close(struct csv *c)
-{
-    int i;
-    if (c->f)
-        fclose(c->f);
-    for (i = 0; i < c->nhdr; i++)
-        free(c->hdr[i]);
-    free(c->hdr);
-    free(c->buf);
-    free(c->off);
-    memset(c, 0, sizeof *c);
-}
-
-/* Opens path and reads its header. 0, or -1 with an error printed (naming path). */
-int csv_open(struct csv *c, const char *path)
-{
-    int i, r;
-    memset(c, 0, sizeof *c);
-    c->f = fopen(path, "r");
-    if (!c->f) {
-        perr("%s: %s", path, strerror(errno));
-        return -1;
-    }
-    r = csv_next(c);
-    if (r <= 0) {
-        perr("%s: %s", path, r == 0 ? "empty, expected a header row" : "out of memory");
-        csv_close(c);
-        return -1;
-    }
-    c->hdr = calloc((size_t)c->nf, sizeof *c->hdr);
-    if (!c->hdr) {
-        perr("%s: out of memory", path);
-        csv_close(c);
-        return -1;
-    }
-    c->nhdr = c->nf;
-    for (i = 0; i < c->nf; i++) {
-        if (!(c->hdr[i] = strdup(csv_get(c, i)))) {
-            perr("%s: out of memory", path);
-            csv_close(c);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* The index of the header column called name (case-insensitive), or -1. */
-int csv_col(const struct csv *c, const char *name)
-{
-    int i;
-    for (i = 0; i < c->nhdr; i++)
-        if (strcasecmp(c->hdr[i], name) == 0)
-            return i;
-    return -1;
 }
 
 /* A whole small CSV in memory (compare.csv, summary.csv). */
@@ -363,7 +226,7 @@ static int table_load(struct table *t, const char *path)
     int r, i;
 
     memset(t, 0, sizeof *t);
-    if (csv_open(&t->c, path) != 0)
+    if (open_csv(&t->c, path) != 0)
         return -1;
     while ((r = csv_next(&t->c)) == 1) {
         size_t w = (size_t)t->c.nhdr;

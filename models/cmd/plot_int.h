@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "sim/buf.h"
+#include "sim/lab/csv.h"
 #include "sim/out.h"
 
 #define ST_INPUT 2             /* exit status: bad or missing input */
@@ -19,17 +20,6 @@ struct plot {
     char scripts[OUT_PATH_MAX];
     int status;                /* the worst exit status so far */
     int drawn;                 /* figures written */
-};
-
-/* A CSV file read a row at a time (RFC 4180: quoted fields, "" inside quotes, CRLF). */
-struct csv {
-    FILE *f;
-    char *buf;                 /* the current row's fields, each NUL-terminated */
-    size_t len, cap;
-    size_t *off;               /* where each field starts in buf */
-    int nf, offcap;
-    char **hdr;                /* the header row, copied */
-    int nhdr;
 };
 
 /* Keeps the worst exit status seen. */
@@ -55,15 +45,8 @@ int dcmp(const void *a, const void *b);
 void gp_str(struct buf *b, const char *name, const char *val);
 void gp_num(struct buf *b, const char *name, double v);
 
-/* Opens path and reads its header. 0, or -1 with an error printed (naming path). */
-int csv_open(struct csv *c, const char *path);
-/* Reads the next non-blank row: 1, 0 at the end, -1 out of memory. */
-int csv_next(struct csv *c);
-/* Field i of the current row with surrounding blanks dropped; "" when the row is shorter or i < 0. */
-const char *csv_get(struct csv *c, int i);
-/* The index of the header column called name (case-insensitive), or -1. */
-int csv_col(const struct csv *c, const char *name);
-void csv_close(struct csv *c);
+/* Opens path as a lenient CSV and reads its header. 0, or -1 with an error printed (naming path). */
+int open_csv(struct csv *c, const char *path);
 /* A field as a number; NaN when it is empty, "null", "NaN" or not a number. */
 double parse_num(const char *s);
 

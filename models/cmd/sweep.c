@@ -498,93 +498,22 @@ static void header(const struct sweep *sw, struct buf *d)
     }
 }
 
-/* Reads one CSV record from buf[*pos..len) into f. Returns 1, 0 at the end of the data, -1 when the data
- * ends inside the record (no line end: an interrupted append), -2 when it is malformed. */
-static int csv_record(const char *buf, size_t len, size_t *pos, struct argv_buf *f, size_t *rec_len)
+/* Adds the record f has just read (its fields, its text line) as a row. Returns 0, or -1 with err. */
+static int add_row(struct results *r, const struct sweep *sw, const struct csv *f, char *err, size_t errsz)
 {
-    size_t p = *pos, start = p;
-    struct buf fld = {0};
-    int rc;
-    argv_free(f);
-    if (p >= len)
-        return 0;
-    for (;;) {
-        fld.len = 0;
-        if (fld.s)
-            fld.s[0] = '\0';
-        buf_add(&fld, "");
-        if (p < len && buf[p] == '"') {
-            for (p++;; p++) {
-                if (p >= len) {
-                    rc = -1;
-                    goto out;
-                }
-                if (buf[p] == '"') {
-                    if (p + 1 < len && buf[p + 1] == '"') {
-                        buf_addn(&fld, "\"", 1);
-                        p++;
-                        continue;
-                    }
-                    p++;
-                    break;
-                }
-                buf_addn(&fld, buf + p, 1);
-            }
-        } else {
-            size_t s = p;
-            while (p < len && buf[p] != ',' && buf[p] != '\n' && buf[p] != '"')
-                p++;
-            if (p < len && buf[p] == '"') {
-                rc = -2;
-                goto out;
-            }
-            buf_addn(&fld, buf + s, p - s);
-            if (fld.len && fld.s[fld.len - 1] == '\r' && (p >= len || buf[p] == '\n'))
-                fld.s[--fld.len] = '\0';
-        }
-        argv_add(f, fld.s ? fld.s : "");
-        if (p >= len) {
-            rc = -1;
-            goto out;
-        }
-        if (buf[p] == ',') {
-            p++;
-            continue;
-        }
-        if (buf[p] == '\r' && p + 1 < len && buf[p + 1] == '\n')
-            p++;
-        if (buf[p] != '\n') {
-            rc = -2;
-            goto out;
-        }
-        *rec_len = p - start;
-        if (*rec_len && buf[p - 1] == '\r')
-            (*rec_len)--;
-        *pos = p + 1;
-        rc = fld.oom || f->oom ? -2 : 1;
-        goto out;
-    }
-out:
-    buf_free(&fld);
-    return rc;
-}
-
-/* Adds a record (its fields f, its text line) as a row. Returns 0, or -1 with err. */
-static int add_row(struct results *r, const struct sweep *sw, const struct argv_buf *f, const char *line,
-                   size_t line_len, char *err, size_t errsz)
-{
-    size_t want = sw->nvars + 2 + sw->nmetrics;
+    size_t want = sw->nvars + 2 + sw->nmetrics, line_len;
+    const char *line = csv_record_text(f, &line_len);
     long long seed, ex;
-    if (f->n != want) {
-        snprintf(err, errsz, "expected %zu fields, got %zu", want, f->n);
+    if ((size_t)f->nf != want) {
+        snprintf(err, errsz, "expected %zu fields, got %d", want, f->nf);
         return -1;
     }
-    if (runner_parse_int(f->v[sw->nvars], 0, (long long)SEED_MAX, &seed) < 0) {
-        snprintf(err, errsz, "seed: expected an integer, got \"%.40s\"", f->v[sw->nvars]);
+    if (runner_parse_int(csv_field(f, (int)sw->nvars), 0, (long long)SEED_MAX, &seed) < 0) {
+        snprintf(err, errsz, "seed: expected an integer, got \"%.40s\"", csv_field(f, (int)sw->nvars));
         return -1;
     }
-    if (runner_parse_int(f->v[sw->nvars + 1], 0, 255, &ex) < 0) {
-        snprintf(err, errsz, "exit: expected 0 to 255, got \"%.40s\"", f->v[sw->nvars + 1]);
+    if (runner_parse_int(csv_field(f, (int)sw->nvars + 1), 0, 255, &ex) < 0) {
+        snprintf(err, errsz, "exit: expected 0 to 255, got \"%.40s\"", csv_field(f, (int)sw->nvars + 1));
         return -1;
     }
     double *vals = malloc((sw->nmetrics + 1) * sizeof *vals);
@@ -593,7 +522,7 @@ static int add_row(struct results *r, const struct sweep *sw, const struct argv_
         return -1;
     }
     for (size_t m = 0; m < sw->nmetrics; m++) {
-        const char *s = f->v[sw->nvars + 2 + m];
+        const char *s = csv_field(f, (int)(sw->nvars + 2 + m));
         char *end;
         vals[m] = NAN;
         if (!*s)
@@ -608,7 +537,7 @@ static int add_row(struct results *r, const struct sweep *sw, const struct argv_
     long point = 0;
     for (size_t k = 0; k < sw->nvars && point >= 0; k++) {
         size_t j = 0;
-        while (j < sw->vars[k].nvals && strcmp(sw->vars[k].text[j], f->v[k]) != 0)
+        while (j < sw->vars[k].nvals && strcmp(sw->vars[k].text[j], csv_field(f, (int)k)) != 0)
             j++;
         point = j < sw->vars[k].nvals ? point * (long)sw->vars[k].nvals + (long)j : -1;
     }
@@ -656,8 +585,8 @@ static int add_row(struct results *r, const struct sweep *sw, const struct argv_
 /* Adds a row given as one CSV line (made by make_row). */
 static int add_line(struct results *r, const struct sweep *sw, const char *line, char *err, size_t errsz)
 {
-    struct argv_buf f = {0};
-    size_t pos = 0, len = strlen(line), rec_len = 0;
+    struct csv f;
+    size_t len = strlen(line);
     char *nl = malloc(len + 2);
     int rc = -1;
     if (!nl) {
@@ -667,11 +596,12 @@ static int add_line(struct results *r, const struct sweep *sw, const char *line,
     memcpy(nl, line, len);
     nl[len] = '\n';
     nl[len + 1] = '\0';
-    if (csv_record(nl, len + 1, &pos, &f, &rec_len) != 1)
+    csv_init_mem(&f, nl, len + 1, CSV_STRICT);
+    if (csv_next(&f) != 1)
         snprintf(err, errsz, "malformed row \"%.60s\"", line);
     else
-        rc = add_row(r, sw, &f, nl, rec_len, err, errsz);
-    argv_free(&f);
+        rc = add_row(r, sw, &f, err, errsz);
+    csv_close(&f);
     free(nl);
     return rc;
 }
@@ -704,46 +634,47 @@ static int results_load(struct results *r, const struct sweep *sw, const char *d
         return -1;
     }
     r->exists = 1;
-    struct argv_buf f = {0};
+    struct csv f;
     struct buf want = {0};
-    size_t pos = 0, rec_len = 0, line = 1;
+    size_t line = 1, rec_len;
     int rc = 0;
     header(sw, &want);
-    int h = csv_record(text.s ? text.s : "", text.len, &pos, &f, &rec_len);
-    if (h == 0 || h == -1) {
+    csv_init_mem(&f, text.s, text.len, CSV_STRICT);
+    int h = csv_next(&f);
+    if (h == CSV_END || h == CSV_CUT) {
         r->rewrite = 1;     /* empty, or a header cut short: nothing to keep */
         goto out;
     }
-    if (h < 0 || rec_len != want.len || memcmp(text.s, want.s, rec_len) != 0) {
+    const char *htext = csv_record_text(&f, &rec_len);
+    if (h < 0 || rec_len != want.len || memcmp(htext, want.s, rec_len) != 0) {
         snprintf(err, errsz, "%s: line 1: the columns are not this sweep's (%.300s): use another --out, or "
                  "remove the file to start again", path, want.s ? want.s : "");
         rc = -1;
         goto out;
     }
     for (;;) {
-        size_t start = pos;
         line++;
-        int k = csv_record(text.s, text.len, &pos, &f, &rec_len);
-        if (k == 0)
+        int k = csv_next(&f);
+        if (k == CSV_END)
             break;
-        if (k == -1) {
+        if (k == CSV_CUT) {
             r->rewrite = 1;     /* a line cut short by a crash: dropped, and the run is run again */
             break;
         }
         char e[512];
-        if (k == -2) {
+        if (k < 0) {
             snprintf(err, errsz, "%s: line %zu: malformed CSV", path, line);
             rc = -1;
             break;
         }
-        if (add_row(r, sw, &f, text.s + start, rec_len, e, sizeof e) < 0) {
+        if (add_row(r, sw, &f, e, sizeof e) < 0) {
             snprintf(err, errsz, "%s: line %zu: %.300s", path, line, e);
             rc = -1;
             break;
         }
     }
 out:
-    argv_free(&f);
+    csv_close(&f);
     buf_free(&want);
     buf_free(&text);
     return rc;
