@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sim/buf.h"
+#include "sim/keypath.h"
 
 /* A scenario is a few kilobytes; anything this big is a mistake (a trace or a binary given by accident), and
  * reading it whole would only waste memory before failing. */
@@ -337,71 +338,52 @@ struct set_step {
     int index;
 };
 
-/* Walks the text of a --set path ("a.b[2].c") one step at a time. */
-struct set_cursor {
-    const char *p, *end;
-    int want_key;           /* at the start and after a '.', a key must come */
-};
-
-/* Reads the next step. Returns 1 with a step, 0 at the end of the path, -1 with *msg on a syntax error. */
-static int set_next(struct set_cursor *cur, struct set_step *st, char *msg, size_t msg_size)
+/* Reads the next step of a --set path. Returns 1 with a step, 0 at the end of the path, -1 with *msg on a
+ * syntax error. */
+static int set_next(struct keypath *kp, struct set_step *st, char *msg, size_t msg_size)
 {
-    if (cur->want_key) {
-        const char *k = cur->p;
-        while (cur->p < cur->end && *cur->p != '.' && *cur->p != '[' && *cur->p != ']')
-            cur->p++;
-        size_t n = (size_t)(cur->p - k);
-        if (n == 0) {
-            snprintf(msg, msg_size, "%s", cur->p < cur->end && *cur->p == ']' ? "unexpected \"]\"" : "empty key");
-            return -1;
-        }
-        if (n >= sizeof st->key) {
+    struct keypath_step ks;
+    int r = keypath_next(kp, &ks);
+    if (r > 0 && ks.key != NULL) {
+        if (ks.len >= sizeof st->key) {
             snprintf(msg, msg_size, "key longer than %zu bytes", sizeof st->key - 1);
             return -1;
         }
-        memcpy(st->key, k, n);
-        st->key[n] = '\0';
+        memcpy(st->key, ks.key, ks.len);
+        st->key[ks.len] = '\0';
         st->is_index = 0;
-        cur->want_key = 0;
-        return 1;
-    }
-    if (cur->p == cur->end)
-        return 0;
-    if (*cur->p == '.') {
-        cur->p++;
-        cur->want_key = 1;
-        return set_next(cur, st, msg, msg_size);
-    }
-    if (*cur->p == '[') {
-        const char *d = ++cur->p;
-        while (cur->p < cur->end && *cur->p != ']')
-            cur->p++;
-        if (cur->p == cur->end) {
-            snprintf(msg, msg_size, "missing \"]\"");
-            return -1;
-        }
-        size_t n = (size_t)(cur->p - d);
-        long long v = 0;
-        int ok = n > 0;
-        for (size_t i = 0; i < n && ok; i++) {
-            if (!isdigit((unsigned char)d[i]))
-                ok = 0;
-            else if ((v = v * 10 + (d[i] - '0')) > INT_MAX)
-                ok = 0;
-        }
-        if (!ok) {
-            snprintf(msg, msg_size, "bad index \"%.*s\", expected a non-negative integer", (int)(n > 40 ? 40 : n), d);
-            return -1;
-        }
-        cur->p++;   /* past ']' */
+    } else if (r > 0) {
         st->is_index = 1;
-        st->index = (int)v;
-        return 1;
+        st->index = (int)ks.index;
     }
-    if (*cur->p == ']')
-        snprintf(msg, msg_size, "unexpected \"]\"");
-    else
-        snprintf(msg, msg_size, "expected \".\" or \"[\" after \"]\", got \"%c\"", *cur->p);
+    if (r >= 0)
+        return r;
+
+    const char *at = kp->err_at, *end = kp->end;
+    switch (kp->err) {
+    case KEYPATH_NO_KEY:
+        snprintf(msg, msg_size, "%s", at < end && *at == ']' ? "unexpected \"]\"" : "empty key");
+        break;
+    case KEYPATH_JUNK:
+        if (*at == ']')
+            snprintf(msg, msg_size, "unexpected \"]\"");
+        else
+            snprintf(msg, msg_size, "expected \".\" or \"[\" after \"]\", got \"%c\"", *at);
+        break;
+    default: {
+        /* An index: what stands between '[' and the first ']', whatever is wrong with it. */
+        const char *d = kp->step_at + 1, *close = d;
+        while (close < end && *close != ']')
+            close++;
+        size_t n = (size_t)(close - d);
+        if (close == end)
+            snprintf(msg, msg_size, "missing \"]\"");
+        else
+            snprintf(msg, msg_size, "bad index \"%.*s\", expected a non-negative integer", (int)(n > 40 ? 40 : n),
+                     d);
+        break;
+    }
+    }
     return -1;
 }
 
@@ -426,8 +408,9 @@ int conf_apply_set(struct conf *c, cJSON *root, const char *assignment)
         return set_fail(c, assignment, "$", "empty path before \"=\"");
 
     /* First pass: the whole path must be well formed before the tree is touched. */
-    struct set_cursor cur = { assignment, eq, 1 };
+    struct keypath cur;
     struct set_step st;
+    keypath_init(&cur, assignment, eq, KEYPATH_ANY_KEY, INT_MAX);
     char path[512] = "$", msg[128];
     int r, steps = 0;
     while ((r = set_next(&cur, &st, msg, sizeof msg)) > 0) {
@@ -453,7 +436,7 @@ int conf_apply_set(struct conf *c, cJSON *root, const char *assignment)
      * it out again: a failed --set leaves the tree as it was. */
     cJSON *node = root, *created = NULL, *created_parent = NULL;
     strcpy(path, "$");
-    cur = (struct set_cursor){ assignment, eq, 1 };
+    keypath_init(&cur, assignment, eq, KEYPATH_ANY_KEY, INT_MAX);
     char d[96];
     if (!cJSON_IsObject(root)) {
         set_fail(c, assignment, path, "expected an object, got %s", conf_describe(root, d, sizeof d));
