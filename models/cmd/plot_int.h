@@ -38,6 +38,8 @@ void put_num(FILE *f, double v);
 /* A string in a data file, in double quotes; gnuplot has no escape for a quote there. */
 void put_str(FILE *f, const char *s);
 double finite_or(double v, double dflt);
+/* Whether s ends with suffix, ignoring ASCII case. */
+int ends_with(const char *s, const char *suffix);
 /* qsort comparison of doubles, ascending. */
 int dcmp(const void *a, const void *b);
 
@@ -47,6 +49,20 @@ void gp_num(struct buf *b, const char *name, double v);
 
 /* Opens path as a lenient CSV and reads its header. 0, or -1 with an error printed (naming path). */
 int open_csv(struct csv *c, const char *path);
+/* A whole small CSV in memory (compare.csv, summary.csv). */
+struct table {
+    struct csv c;              /* for the header */
+    size_t nrows;
+    char **cell;               /* nrows * c.nhdr copies */
+};
+
+/* Reads path whole: 0, or -1 with an error printed. */
+int table_load(struct table *t, const char *path);
+void table_free(struct table *t);
+/* Row row's field in column col ("" for col -1), as text or as a number (parse_num). */
+const char *table_get(const struct table *t, size_t row, int col);
+double table_num(const struct table *t, size_t row, int col);
+
 /* A field as a number; NaN when it is empty, "null", "NaN" or not a number. */
 double parse_num(const char *s);
 
@@ -61,5 +77,9 @@ int run_figure(struct plot *p, const char *script, const char *fig, struct buf *
 
 /* The figures of a run folder (timeseries.csv, metrics.json, trace.jsonl when there): plot_run.c. */
 void plot_run(struct plot *p);
+/* The figures of compare.csv: plot_compare.c. */
+void plot_compare(struct plot *p);
+/* The figures of summary.csv: plot_sweep.c. */
+void plot_sweep(struct plot *p);
 
 #endif
