@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "models/cmd/plot.h"
+#include "sim/buf.h"
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
 #include "sim/conf.h"
@@ -95,16 +96,16 @@ static void print_notes(const struct compare *c)
         const char *file = c->files[i / c->runs];
         unsigned long long seed = c->seed_start + i % c->runs;
         if (r->status == 1 && r->has_metrics) {
-            struct dstr d = {0};
-            dstr_addf(&d, "mqsim: compare: %s: seed %llu broke an invariant; replay: mqsim ", file, seed);
-            dstr_shell(&d, file);
-            dstr_addf(&d, " --seed %llu", seed);
+            struct buf d = {0};
+            buf_addf(&d, "mqsim: compare: %s: seed %llu broke an invariant; replay: mqsim ", file, seed);
+            buf_shell(&d, file);
+            buf_addf(&d, " --seed %llu", seed);
             for (int k = 0; k < c->nsets; k++) {
-                dstr_add(&d, " --set ");
-                dstr_shell(&d, c->sets[k]);
+                buf_add(&d, " --set ");
+                buf_shell(&d, c->sets[k]);
             }
             fprintf(stderr, "%s\n", d.s ? d.s : "");
-            dstr_free(&d);
+            buf_free(&d);
         } else {
             char st[64];
             fprintf(stderr, "mqsim: compare: %s: seed %llu: %s%s%s\n", file, seed,

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "models/cmd/compare_int.h"
+#include "sim/buf.h"
+#include "sim/lab/csv.h"
 
 /* Columns of group g: all of them for a group that failed over somewhere, else those after the failover. */
 static int first_col(const struct compare *c, size_t g)
@@ -12,48 +14,48 @@ static int first_col(const struct compare *c, size_t g)
     return c->groups.failover[g] ? 0 : CG_NFAILOVER;
 }
 
-static void csv_header(const struct compare *c, struct dstr *d)
+static void csv_header(const struct compare *c, struct buf *d)
 {
-    dstr_add(d, "scenario,file,seed,exit");
+    buf_add(d, "scenario,file,seed,exit");
     for (int m = 0; m < CR_COUNT; m++)
-        dstr_addf(d, ",%s", compare_run_cols[m]);
+        buf_addf(d, ",%s", compare_run_cols[m]);
     for (size_t g = 0; g < c->groups.n; g++)
         for (int m = first_col(c, g); m < CG_COUNT; m++) {
             char col[512];
             snprintf(col, sizeof col, "%s.%s", c->groups.name[g], compare_group_cols[m]);
-            dstr_add(d, ",");
-            dstr_csv(d, col);
+            buf_add(d, ",");
+            csv_put_field(d, col);
         }
-    dstr_add(d, "\n");
+    buf_add(d, "\n");
 }
 
-static void csv_row(const struct compare *c, size_t i, struct dstr *d)
+static void csv_row(const struct compare *c, size_t i, struct buf *d)
 {
     const struct crun *r = &c->res[i];
-    dstr_csv(d, c->names[i / c->runs]);
-    dstr_add(d, ",");
-    dstr_csv(d, c->files[i / c->runs]);
-    dstr_addf(d, ",%llu,%d", (unsigned long long)(c->seed_start + i % c->runs), r->status);
+    csv_put_field(d, c->names[i / c->runs]);
+    buf_add(d, ",");
+    csv_put_field(d, c->files[i / c->runs]);
+    buf_addf(d, ",%llu,%d", (unsigned long long)(c->seed_start + i % c->runs), r->status);
     for (int m = 0; m < CR_COUNT; m++) {
-        dstr_add(d, ",");
+        buf_add(d, ",");
         if (r->has_metrics)
-            dstr_num(d, r->v[m]);
+            buf_num(d, r->v[m]);
     }
     for (size_t g = 0; g < c->groups.n; g++) {
         const struct cgroup *x = r->has_metrics ? compare_group(r, c->groups.name[g]) : NULL;
         for (int m = first_col(c, g); m < CG_COUNT; m++) {
-            dstr_add(d, ",");
+            buf_add(d, ",");
             if (x)
-                dstr_num(d, x->v[m]);
+                buf_num(d, x->v[m]);
         }
     }
-    dstr_add(d, "\n");
+    buf_add(d, "\n");
 }
 
 int compare_write_csv(const struct compare *c, const char *dir, char *err, size_t errsz)
 {
     struct out_file o;
-    struct dstr d = {0};
+    struct buf d = {0};
     if (out_open(&o, dir, "compare.csv", err, errsz) < 0)
         return -1;
     csv_header(c, &d);
@@ -67,7 +69,7 @@ int compare_write_csv(const struct compare *c, const char *dir, char *err, size_
         csv_row(c, i, &d);
     }
     int oom = d.oom;
-    dstr_free(&d);
+    buf_free(&d);
     if (oom) {
         out_abort(&o);
         snprintf(err, errsz, "%s/compare.csv: out of memory", dir);

@@ -13,6 +13,8 @@
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
+#include "sim/buf.h"
+#include "sim/lab/csv.h"
 #include "sim/fault.h"
 #include "sim/out.h"
 #include "sim/rng.h"
@@ -447,8 +449,8 @@ int cmd_explore(int argc, char **argv)
     /* Judge every run; shrink the failures. */
     size_t failures = 0, lossy = 0, dup_runs = 0, skip_runs = 0;
     double lost_total = 0, dup_total = 0, skip_total = 0;
-    struct dstr csv = {0};
-    dstr_add(&csv, "seed,faults,status,acked,acked_lost,acked_skipped,duplicates,violation\n");
+    struct buf csv = {0};
+    buf_add(&csv, "seed,faults,status,acked,acked_lost,acked_skipped,duplicates,violation\n");
     for (size_t i = 0; i < ex.runs && rr == 0; i++) {
         struct run_result *res = &ex.res[i];
         res->status = status[i];
@@ -481,17 +483,17 @@ int cmd_explore(int argc, char **argv)
             dup_runs++;
             dup_total += res->duplicates;
         }
-        dstr_addf(&csv, "%llu,%d,%d,", (unsigned long long)res->seed, res->nfaults, res->status);
-        dstr_num(&csv, res->acked);
-        dstr_add(&csv, ",");
-        dstr_num(&csv, res->acked_lost);
-        dstr_add(&csv, ",");
-        dstr_num(&csv, res->skipped);
-        dstr_add(&csv, ",");
-        dstr_num(&csv, res->duplicates);
-        dstr_add(&csv, ",");
-        dstr_csv(&csv, res->violation);
-        dstr_add(&csv, "\n");
+        buf_addf(&csv, "%llu,%d,%d,", (unsigned long long)res->seed, res->nfaults, res->status);
+        buf_num(&csv, res->acked);
+        buf_add(&csv, ",");
+        buf_num(&csv, res->acked_lost);
+        buf_add(&csv, ",");
+        buf_num(&csv, res->skipped);
+        buf_add(&csv, ",");
+        buf_num(&csv, res->duplicates);
+        buf_add(&csv, ",");
+        csv_put_field(&csv, res->violation);
+        buf_add(&csv, "\n");
         if (res->status == 0)
             continue;
         failures++;
@@ -515,7 +517,7 @@ int cmd_explore(int argc, char **argv)
                 fprintf(stderr, "mqsim: %s\n", err);
         }
     }
-    dstr_free(&csv);
+    buf_free(&csv);
     if (rr != 0 || sig) {
         fprintf(stderr, "mqsim: explore: interrupted\n");
         rc = sig == 15 ? 143 : 130;

@@ -161,7 +161,7 @@ int fig_availability(struct plot *p, const struct run *r)
     char path[3][OUT_PATH_MAX], title[512], run_t[256], share[64] = "", groups[2048] = "";
     char mt[MK_N][1024];
     struct out_file o[2] = {{0}};
-    struct sbuf v = {0};
+    struct buf v = {0};
     struct rates rv = {0};
     double ymax = 0, ycap = NAN;
     long boxes = 0, b;
@@ -220,24 +220,24 @@ int fig_availability(struct plot *p, const struct run *r)
         snprintf(share, sizeof share, "; %.2f%% of sends acknowledged", 100.0 * r->availability);
     snprintf(title, sizeof title, "Availability of writes and reads (%s%s%s)", run_t, share,
              nmarks == 0 ? "; no master crash" : "");
-    sb_str(&v, "data", path[0]);
-    sb_str(&v, "lanes", path[1]);
-    sb_str(&v, "marks", path[2]);
-    sb_str(&v, "title", title);
-    sb_str(&v, "groups", groups);
-    sb_num(&v, "ngroups", r->ng);
-    sb_num(&v, "tmax", r->end_ms / 1000.0);
-    sb_num(&v, "ymax", ymax);
-    sb_num(&v, "ycap", ycap);
-    sb_num(&v, "nunrec", nunrec);
+    gp_str(&v, "data", path[0]);
+    gp_str(&v, "lanes", path[1]);
+    gp_str(&v, "marks", path[2]);
+    gp_str(&v, "title", title);
+    gp_str(&v, "groups", groups);
+    gp_num(&v, "ngroups", r->ng);
+    gp_num(&v, "tmax", r->end_ms / 1000.0);
+    gp_num(&v, "ymax", ymax);
+    gp_num(&v, "ycap", ycap);
+    gp_num(&v, "nunrec", nunrec);
     for (k = 0; k < MK_N; k++) {
         char vn[16];
         snprintf(vn, sizeof vn, "mt%d", k);
-        sb_str(&v, vn, mt[k]);
+        gp_str(&v, vn, mt[k]);
     }
     rc = run_figure(p, "availability.gp", "availability", &v,
                     "availability of the topic's and each group's writes and reads over time");
-    sb_free(&v);
+    buf_free(&v);
     return rc;
 
 oom:

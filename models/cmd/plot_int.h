@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "sim/buf.h"
+#include "sim/lab/csv.h"
 #include "sim/out.h"
 
 #define ST_INPUT 2             /* exit status: bad or missing input */
@@ -18,24 +20,6 @@ struct plot {
     char scripts[OUT_PATH_MAX];
     int status;                /* the worst exit status so far */
     int drawn;                 /* figures written */
-};
-
-/* gnuplot -e definitions being built up; oom is set once an allocation failed (the rest is then ignored). */
-struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-};
-
-/* A CSV file read a row at a time (RFC 4180: quoted fields, "" inside quotes, CRLF). */
-struct csv {
-    FILE *f;
-    char *buf;                 /* the current row's fields, each NUL-terminated */
-    size_t len, cap;
-    size_t *off;               /* where each field starts in buf */
-    int nf, offcap;
-    char **hdr;                /* the header row, copied */
-    int nhdr;
 };
 
 /* Keeps the worst exit status seen. */
@@ -54,23 +38,31 @@ void put_num(FILE *f, double v);
 /* A string in a data file, in double quotes; gnuplot has no escape for a quote there. */
 void put_str(FILE *f, const char *s);
 double finite_or(double v, double dflt);
+/* Whether s ends with suffix, ignoring ASCII case. */
+int ends_with(const char *s, const char *suffix);
 /* qsort comparison of doubles, ascending. */
 int dcmp(const void *a, const void *b);
 
-/* name='value'; (single quotes doubled) and name=number; (NaN as NaN) added to b. */
-void sb_str(struct sbuf *b, const char *name, const char *val);
-void sb_num(struct sbuf *b, const char *name, double v);
-void sb_free(struct sbuf *b);
+/* gnuplot -e definitions: name='value'; (single quotes doubled) and name=number; (NaN as NaN) added to b. */
+void gp_str(struct buf *b, const char *name, const char *val);
+void gp_num(struct buf *b, const char *name, double v);
 
-/* Opens path and reads its header. 0, or -1 with an error printed (naming path). */
-int csv_open(struct csv *c, const char *path);
-/* Reads the next non-blank row: 1, 0 at the end, -1 out of memory. */
-int csv_next(struct csv *c);
-/* Field i of the current row with surrounding blanks dropped; "" when the row is shorter or i < 0. */
-const char *csv_get(struct csv *c, int i);
-/* The index of the header column called name (case-insensitive), or -1. */
-int csv_col(const struct csv *c, const char *name);
-void csv_close(struct csv *c);
+/* Opens path as a lenient CSV and reads its header. 0, or -1 with an error printed (naming path). */
+int open_csv(struct csv *c, const char *path);
+/* A whole small CSV in memory (compare.csv, summary.csv). */
+struct table {
+    struct csv c;              /* for the header */
+    size_t nrows;
+    char **cell;               /* nrows * c.nhdr copies */
+};
+
+/* Reads path whole: 0, or -1 with an error printed. */
+int table_load(struct table *t, const char *path);
+void table_free(struct table *t);
+/* Row row's field in column col ("" for col -1), as text or as a number (parse_num). */
+const char *table_get(const struct table *t, size_t row, int col);
+double table_num(const struct table *t, size_t row, int col);
+
 /* A field as a number; NaN when it is empty, "null", "NaN" or not a number. */
 double parse_num(const char *s);
 
@@ -81,9 +73,13 @@ int commit_data(struct out_file *o);
 /* Runs plots/<script> for figure fig with the definitions in vars (plus png= and svg=, the temporary names
  * the script writes to). On success renames both into place and prints a line (what the figure shows) unless
  * quiet. Returns 0 or ST_OUTPUT (the problem printed). */
-int run_figure(struct plot *p, const char *script, const char *fig, struct sbuf *vars, const char *what);
+int run_figure(struct plot *p, const char *script, const char *fig, struct buf *vars, const char *what);
 
 /* The figures of a run folder (timeseries.csv, metrics.json, trace.jsonl when there): plot_run.c. */
 void plot_run(struct plot *p);
+/* The figures of compare.csv: plot_compare.c. */
+void plot_compare(struct plot *p);
+/* The figures of summary.csv: plot_sweep.c. */
+void plot_sweep(struct plot *p);
 
 #endif

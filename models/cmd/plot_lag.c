@@ -14,7 +14,7 @@ int fig_lag(struct plot *p, const struct run *r, const struct rgroup *g, int hav
     char run_t[256], lagmax[16 * 24] = "";
     double smax[16] = {0};
     struct out_file o = {0}, m = {0};
-    struct sbuf v = {0};
+    struct buf v = {0};
     double sb = 0, sm = 0, doff = 0, dack = 0, bpm = 0, thr = NAN, ymax = 0, bmax = 0, tmax = 0, rmax = 0;
     size_t i, nts = 0, ntm = 0, w = (size_t)r->w;
     int k, rc, any = 0, nslaves = 0;
@@ -143,22 +143,22 @@ int fig_lag(struct plot *p, const struct run *r, const struct rgroup *g, int hav
 
     run_title(r, run_t, sizeof run_t);
     snprintf(title, sizeof title, "%s: slave lag against the read-redirect threshold (%s)", g->name, run_t);
-    sb_str(&v, "data", path);
-    sb_str(&v, "marks", mpath);
-    sb_str(&v, "title", title);
-    sb_num(&v, "nslaves", nslaves);
-    sb_num(&v, "bpm", bpm);
-    sb_num(&v, "thr_mib", thr / MIB);
-    sb_num(&v, "ymax_mib", ymax);
-    sb_str(&v, "lagmax", lagmax);
-    sb_num(&v, "backlog_max", bmax);
-    sb_num(&v, "reads_max", rmax);
-    sb_num(&v, "tmax", tmax);
-    sb_num(&v, "nts", (double)nts);
-    sb_num(&v, "ntm", (double)ntm);
-    sb_num(&v, "have_trace", have_trace);
+    gp_str(&v, "data", path);
+    gp_str(&v, "marks", mpath);
+    gp_str(&v, "title", title);
+    gp_num(&v, "nslaves", nslaves);
+    gp_num(&v, "bpm", bpm);
+    gp_num(&v, "thr_mib", thr / MIB);
+    gp_num(&v, "ymax_mib", ymax);
+    gp_str(&v, "lagmax", lagmax);
+    gp_num(&v, "backlog_max", bmax);
+    gp_num(&v, "reads_max", rmax);
+    gp_num(&v, "tmax", tmax);
+    gp_num(&v, "nts", (double)nts);
+    gp_num(&v, "ntm", (double)ntm);
+    gp_num(&v, "have_trace", have_trace);
     snprintf(what, sizeof what, "slave lag, redirect threshold and the consumer's redirects of %s", g->name);
     rc = run_figure(p, "lag.gp", fig, &v, what);
-    sb_free(&v);
+    buf_free(&v);
     return rc;
 }

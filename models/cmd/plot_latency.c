@@ -45,7 +45,7 @@ int fig_latency(struct plot *p, const struct run *r)
     char path[2][OUT_PATH_MAX], title[512], run_t[256], whole[256] = "", groups[2048] = "";
     char mt[MK_N][1024];
     struct out_file o = {0};
-    struct sbuf v = {0};
+    struct buf v = {0};
     double lo = INFINITY, hi = 0;
     int gi, k, rc, nunrec;
 
@@ -81,21 +81,21 @@ int fig_latency(struct plot *p, const struct run *r)
         snprintf(whole, sizeof whole, "whole run (topic): p50 %.3g ms, p99 %.3g ms", r->lat_p50, r->lat_p99);
     snprintf(title, sizeof title, "Send latency: p50 and p99 of the sends acknowledged in each sample interval (%s)",
              run_t);
-    sb_str(&v, "data", path[0]);
-    sb_str(&v, "marks", path[1]);
-    sb_str(&v, "title", title);
-    sb_str(&v, "whole", whole);
-    sb_str(&v, "groups", groups);
-    sb_num(&v, "ngroups", r->ng);
-    sb_num(&v, "tmax", r->end_ms / 1000.0);
-    sb_num(&v, "ymin", lo);
-    sb_num(&v, "ymax", hi);
+    gp_str(&v, "data", path[0]);
+    gp_str(&v, "marks", path[1]);
+    gp_str(&v, "title", title);
+    gp_str(&v, "whole", whole);
+    gp_str(&v, "groups", groups);
+    gp_num(&v, "ngroups", r->ng);
+    gp_num(&v, "tmax", r->end_ms / 1000.0);
+    gp_num(&v, "ymin", lo);
+    gp_num(&v, "ymax", hi);
     for (k = 0; k < MK_N; k++) {
         char vn[16];
         snprintf(vn, sizeof vn, "mt%d", k);
-        sb_str(&v, vn, mt[k]);
+        gp_str(&v, vn, mt[k]);
     }
     rc = run_figure(p, "latency.gp", "latency", &v, "send latency (p50, p99) of the topic and each group over time");
-    sb_free(&v);
+    buf_free(&v);
     return rc;
 }

@@ -159,7 +159,7 @@ static int run_read_series(struct plot *p, struct run *r)
     struct csv c;
     int gcol, i, k, rd;
 
-    if (join(path, sizeof path, p->dir, "timeseries.csv") != 0 || csv_open(&c, path) != 0)
+    if (join(path, sizeof path, p->dir, "timeseries.csv") != 0 || open_csv(&c, path) != 0)
         return -1;
     gcol = csv_col(&c, "group");
     for (i = 0; i < RC_NFIX; i++)

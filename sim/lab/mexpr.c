@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/keypath.h"
+
 #define MEXPR_MAX_SUM 16        /* paths in one parenthesised sum */
 #define MEXPR_MAX_INDEX 999999999
 
@@ -34,16 +36,6 @@ struct parser {
     size_t errsz;
     int failed;
 };
-
-static int is_name_start(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static int is_name(char c)
-{
-    return is_name_start(c) || (c >= '0' && c <= '9');
-}
 
 static void skip_space(struct parser *ps)
 {
@@ -115,36 +107,26 @@ oom:
 static int parse_path(struct parser *ps, struct mpath *path)
 {
     const char *start = ps->p;
-    if (!is_name_start(*ps->p))
-        return fail_at(ps, "a path into metrics.json, like \"groups[0].lag.max_bytes\"");
-    for (;;) {
-        const char *k = ps->p;
-        while (is_name(*ps->p))
-            ps->p++;
-        if (add_step(ps, path, k, (size_t)(ps->p - k), 0) < 0)
+    struct keypath kp;
+    struct keypath_step st;
+    int r;
+    keypath_init(&kp, ps->p, NULL, KEYPATH_NAMES, MEXPR_MAX_INDEX);
+    while ((r = keypath_next(&kp, &st)) > 0)
+        if (add_step(ps, path, st.key, st.len, (int)st.index) < 0)
             return -1;
-        while (*ps->p == '[') {
-            ps->p++;
-            long v = 0;
-            const char *d = ps->p;
-            while (*ps->p >= '0' && *ps->p <= '9') {
-                if (v > MEXPR_MAX_INDEX / 10)
-                    return fail_at(ps, "a smaller index");
-                v = v * 10 + (*ps->p++ - '0');
-            }
-            if (ps->p == d)
-                return fail_at(ps, "an index (digits)");
-            if (*ps->p != ']')
-                return fail_at(ps, "\"]\"");
-            ps->p++;
-            if (add_step(ps, path, NULL, 0, (int)v) < 0)
-                return -1;
+    ps->p = kp.p;
+    if (r < 0) {
+        switch (kp.err) {
+        case KEYPATH_NO_DIGITS:
+            return fail_at(ps, "an index (digits)");
+        case KEYPATH_TOO_BIG:
+            return fail_at(ps, "a smaller index");
+        case KEYPATH_NO_CLOSE:
+            return fail_at(ps, "\"]\"");
+        default:
+            return fail_at(ps, path->nsteps == 0 ? "a path into metrics.json, like \"groups[0].lag.max_bytes\""
+                                                 : "a key after \".\"");
         }
-        if (*ps->p != '.')
-            break;
-        ps->p++;
-        if (!is_name_start(*ps->p))
-            return fail_at(ps, "a key after \".\"");
     }
     size_t n = (size_t)(ps->p - start);
     path->text = malloc(n + 1);

@@ -7,26 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* ---- growing strings and argument vectors ---- */
-
-/* A NUL-terminated string that grows. A zeroed struct is an empty string; a failed allocation sets oom and
- * later appends do nothing, so a builder checks oom once at the end. */
-struct dstr {
-    char *s;
-    size_t len, cap;
-    int oom;
-};
-
-void dstr_add(struct dstr *d, const char *s);
-void dstr_addn(struct dstr *d, const char *s, size_t n);
-void dstr_addf(struct dstr *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s as one CSV field (RFC 4180): quoted, with quotes doubled, when it holds ',', '"', CR or LF. */
-void dstr_csv(struct dstr *d, const char *s);
-/* Appends s quoted for a POSIX shell: bare when it holds only [A-Za-z0-9_./=:,@%+-], else in single quotes. */
-void dstr_shell(struct dstr *d, const char *s);
-/* Appends v in the number format of every output file (out_format_double); NaN and infinities add nothing. */
-void dstr_num(struct dstr *d, double v);
-void dstr_free(struct dstr *d);
+/* ---- argument vectors ---- */
 
 /* An argv under construction: strings are copied; v stays NULL-terminated. */
 struct argv_buf {

@@ -16,7 +16,7 @@
 
 #include <cJSON.h>
 
-#include "models/cmd/sweep.h"
+#include "sim/lab/sweep.h"
 #include "tests/fuzz/fuzz_common.h"
 
 #define MAX_GRID 10000
