@@ -39,4 +39,8 @@ uint64_t phold_remote(const struct phold *p);
 /* The count PHOLD should execute by time end: lps * population * end / (lookahead + mean). */
 double phold_expected(const struct phold_config *cfg, sim_time end);
 
+/* PHOLD as a scenario world (phold_world.c). */
+struct world_ops;
+extern const struct world_ops phold_world_ops;
+
 #endif

@@ -11,6 +11,7 @@
 #include "models/ops/operator_cfg.h"
 #include "models/world/cluster.h"
 #include "sim/conf.h"
+#include "sim/lab/scenario.h"
 #include "sim/tseries.h"
 
 struct group_cfg {
@@ -98,6 +99,9 @@ void results_metrics(struct rmq_state *st, cJSON *root);
 void results_summary(struct rmq_state *st, FILE *out);
 /* Liveness after the faults (checks.liveness_after_ms), at a sample point or the end. */
 void world_check_liveness(struct rmq_state *st, sim_time now);
+
+/* The RocketMQ world as a scenario world (world.c). */
+extern const struct world_ops rmq_world_ops;
 
 /* The world inside a scenario's world state (sc->w of a RocketMQ scenario). */
 struct rmq_world *rmq_world_get(void *world_state);

@@ -17,7 +17,7 @@
 
 struct scenario;
 
-/* A family of models a scenario can hold (PHOLD, RocketMQ). It owns some top-level keys of the scenario,
+/* A family of models a scenario can hold (each world of models/). It owns some top-level keys of the scenario,
  * builds its nodes on the scenario's sim, samples a time series and reports metrics. */
 struct world_ops {
     const char *name;
@@ -90,9 +90,8 @@ void scenario_free(struct scenario *sc);
 /* A name that can name an output directory: 1 to 100 of letters, digits, '-', '_' and '.', not "." or "..". */
 int scenario_name_ok(const char *s);
 
-/* The worlds mqsim knows (models/worlds.c). */
+/* The worlds the program links in, NULL-terminated: the program defines this list (mqsim's is in
+ * models/cmd/worlds.c), and scenario_load picks the one whose keys a scenario uses. */
 extern const struct world_ops *const mqsim_worlds[];
-extern const struct world_ops phold_world_ops;
-extern const struct world_ops rmq_world_ops;
 
 #endif
