@@ -10,7 +10,7 @@
 set -u
 root=${1:-.}
 cd "$root" || exit 2
-MAX_LINES=${MAX_LINES:-800}
+MAX_LINES=${MAX_LINES:-700}
 
 # folder: the folders it may include from besides its own
 allowed() {
