@@ -30,29 +30,6 @@ static char g_root[64];         /* scratch; removed at the end */
 
 /* ---- files ---- */
 
-static void remove_at(int at, const char *name)
-{
-    struct stat st;
-    if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL)
-                if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                    remove_at(dirfd(d), e->d_name);
-            closedir(d);
-        } else if (fd >= 0) {
-            close(fd);
-        }
-        unlinkat(at, name, AT_REMOVEDIR);
-    } else {
-        unlinkat(at, name, 0);
-    }
-}
-
 static void scratch(char *dir, size_t size)
 {
     snprintf(dir, size, "%s/t-XXXXXX", g_root);
@@ -795,6 +772,6 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    remove_at(AT_FDCWD, g_root);
+    runner_remove_tree(g_root);
     return failed == 0 ? 0 : 1;
 }

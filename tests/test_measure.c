@@ -11,6 +11,7 @@
 #include <cJSON.h>
 
 #include "models/report/measure.h"
+#include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
 #include "sim/hist.h"
 #include "sim/rng.h"
@@ -225,12 +226,10 @@ static void run(struct run *r, const char *text, const char *const *sets, int ns
 
 static void run_free(struct run *r)
 {
-    char cmd[128];
     cJSON_Delete(r->m);
     free(r->trace);
     free(r->series);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", r->dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(runner_remove_tree(r->dir), 0);
 }
 
 /* A value by path "groups.0.failover.downtime_ms"; NULL when absent. */

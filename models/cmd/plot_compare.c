@@ -163,7 +163,7 @@ static void secs_label(char *buf, size_t size, double s)
 }
 
 /* downtime-cdf: per series a block: (first value, 0), (i-th smallest, i / failovers), and, when runs did not
- * recover, the curve held level up to the smallest censored time (beyond it the CDF is not known). A log axis:
+ * recover, the curve held level up to the smallest censored time: beyond it the CDF is not known. A log axis:
  * a downtime under 1 ms is drawn at 1 ms. Returns the blocks written, or -1. */
 static int write_cdf(struct plot *p, const struct scen *sc, int ns, int by_group, double *dmin, double *dmax,
                      int *clamped)

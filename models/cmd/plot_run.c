@@ -382,7 +382,7 @@ int run_write_marks(struct plot *p, const struct run *r, const char *name, char 
 }
 
 /* A time series from before the topic had rows of its own (mqsim 0.2): the topic's rows are the sums of the
- * groups' at each sample time (sends that found no route are then missing, as they were not counted).
+ * groups' at each sample point (sends that found no route are then missing, as they were not counted).
  * 0, or -1 out of memory. */
 static int sum_topic(struct run *r)
 {

@@ -217,26 +217,23 @@ void meas_finish(struct meas *m, sim_time now)
         scope_finish(m, &m->group[g], now);
 }
 
-void meas_flush_latency(struct meas *m)
+static void scope_flush_latency(struct meas_scope *s)
 {
-    sim_hist_merge(m->topic.lat, m->topic.lat_iv);
-    sim_hist_reset(m->topic.lat_iv);
-    for (int g = 0; g < m->ngroups; g++) {
-        sim_hist_merge(m->group[g].lat, m->group[g].lat_iv);
-        sim_hist_reset(m->group[g].lat_iv);
-    }
-}
-
-static void scope_interval_reset(struct meas_scope *s)
-{
-    s->iv_sends = s->iv_acked = s->iv_failed = 0;
     sim_hist_merge(s->lat, s->lat_iv);
     sim_hist_reset(s->lat_iv);
 }
 
+void meas_flush_latency(struct meas *m)
+{
+    scope_flush_latency(&m->topic);
+    for (int g = 0; g < m->ngroups; g++)
+        scope_flush_latency(&m->group[g]);
+}
+
 void meas_interval_reset(struct meas *m)
 {
-    scope_interval_reset(&m->topic);
+    meas_flush_latency(m);
+    m->topic.iv_sends = m->topic.iv_acked = m->topic.iv_failed = 0;
     for (int g = 0; g < m->ngroups; g++)
-        scope_interval_reset(&m->group[g]);
+        m->group[g].iv_sends = m->group[g].iv_acked = m->group[g].iv_failed = 0;
 }

@@ -78,14 +78,9 @@ void report_stored(struct report *r, uint32_t msg, int group, int replica, int s
         return;
     meas_backlog(&r->meas, group, d, sim_now(r->sim));
     struct trace *tr = sim_trace(r->sim);
-    if (d < 0 && trace_on(tr, TRACE_FULL)) {
-        /* An acknowledged message no replica holds any more: it left the backlog without being read. */
-        trace_begin(tr, sim_now(r->sim), "", "msg.gone");
-        trace_uint(tr, "msg", msg);
-        trace_str(tr, "group", valid_group(r, group) ? r->g[group].name : NULL);
-        trace_end(tr);
-    } else if (d > 0 && trace_on(tr, TRACE_FULL)) {
-        trace_begin(tr, sim_now(r->sim), "", "msg.back");
+    if (trace_on(tr, TRACE_FULL)) {
+        /* An acknowledged, unconsumed message left every replica (it leaves the backlog unread), or came back. */
+        trace_begin(tr, sim_now(r->sim), "", d < 0 ? "msg.gone" : "msg.back");
         trace_uint(tr, "msg", msg);
         trace_str(tr, "group", valid_group(r, group) ? r->g[group].name : NULL);
         trace_end(tr);
