@@ -6,27 +6,13 @@
  * was seen), waits up to 2000 + [0, 1000) ms for answers, and parses them in DLedger's order. A leader
  * heartbeats every 2 s and steps down after 6 s without a quorum of heartbeat successes.
  *
- * The classic Raft election ("election": "raft") swaps the follower and candidate timing for randomized
- * timeouts redrawn at every reset. */
+ * The classic Raft election ("election": "raft") is raft_classic.c; this file hands it the member at
+ * the points where the two differ. */
 #include <string.h>
 
 #include "models/dledger/raft_int.h"
 
-/* VoteResponse.RESULT */
-enum vote_result {
-    V_UNKNOWN, V_ACCEPT, V_REJECT_UNKNOWN_LEADER, V_REJECT_UNEXPECTED_LEADER, V_REJECT_EXPIRED_VOTE_TERM,
-    V_REJECT_ALREADY_VOTED, V_REJECT_ALREADY_HAS_LEADER, V_REJECT_TERM_NOT_READY, V_REJECT_TERM_SMALL_THAN_LEDGER,
-    V_REJECT_EXPIRED_LEDGER_TERM, V_REJECT_SMALL_LEDGER_END_INDEX, V_REJECT_TAKING_LEADERSHIP
-};
-/* VoteResponse.ParseResult */
-enum parse_result { P_WAIT_TO_REVOTE, P_REVOTE_IMMEDIATELY, P_PASSED, P_WAIT_TO_VOTE_NEXT };
-
-struct vote_req { int64_t term, end_index, end_term; int32_t candidate; };
-struct vote_resp { int64_t term; int32_t result; };
-struct hb_req { int64_t term; int32_t leader; };
-struct hb_resp { int64_t term; int32_t code; };
-
-static sim_time rand_between(struct raft *r, sim_time lo, sim_time hi)
+sim_time raft_rand_between(struct raft *r, sim_time lo, sim_time hi)
 {
     return hi > lo ? lo + (sim_time)sim_rng_below(r->io.rng, (uint64_t)(hi - lo)) : lo;
 }
@@ -34,12 +20,13 @@ static sim_time rand_between(struct raft *r, sim_time lo, sim_time hi)
 /* getNextTimeToRequestVote: now + minVoteIntervalMs + [0, max - min). */
 static sim_time next_vote_time(struct raft *r)
 {
-    return raft_now(r) + rand_between(r, r->cfg.min_vote_interval, r->cfg.max_vote_interval);
+    return raft_now(r) + raft_rand_between(r, r->cfg.min_vote_interval, r->cfg.max_vote_interval);
 }
 
-void raft_reset_election_timeout(struct raft *r)
+/* The voteLatch's wait: 2000 + [0, maxVoteIntervalMs) ms (maintainAsCandidate). */
+static sim_time vote_wait(struct raft *r)
 {
-    r->election_deadline = raft_now(r) + rand_between(r, r->cfg.election_min, r->cfg.election_max + 1);
+    return r->cfg.heartbeat + raft_rand_between(r, 0, r->cfg.max_vote_interval);
 }
 
 void raft_elector_reset(struct raft *r)
@@ -56,29 +43,15 @@ void raft_elector_reset(struct raft *r)
 
 /* ---- voting ---- */
 
-static enum vote_result handle_vote(struct raft *r, const struct vote_req *q, int self)
+enum vote_result raft_handle_vote(struct raft *r, const struct vote_req *q, int self)
 {
     if (q->candidate < 0 || q->candidate >= r->n)
         return V_REJECT_UNKNOWN_LEADER;
     if (!self && q->candidate == r->self)
         return V_REJECT_UNEXPECTED_LEADER;
     int64_t end_term = raft_end_term(r), end_index = raft_end(r);
-    if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
-        if (q->term < r->term)
-            return V_REJECT_EXPIRED_VOTE_TERM;
-        if (q->term > r->term)
-            raft_change_to_candidate(r, q->term);   /* becomes a follower of the new term, vote cleared */
-        int log_ok = r->cfg.broken_vote_ignores_log ||
-                     q->end_term > end_term || (q->end_term == end_term && q->end_index >= end_index);
-        if (!log_ok)
-            return q->end_term < end_term ? V_REJECT_EXPIRED_LEDGER_TERM : V_REJECT_SMALL_LEDGER_END_INDEX;
-        if (r->voted_for != RAFT_NONE && r->voted_for != q->candidate)
-            return V_REJECT_ALREADY_VOTED;
-        r->voted_for = q->candidate;
-        if (!self)
-            raft_reset_election_timeout(r);
-        return V_ACCEPT;
-    }
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC)
+        return raft_classic_vote(r, q, self);
     /* DLedgerLeaderElector.handleVote */
     if (!r->cfg.broken_vote_ignores_log) {
         if (q->end_term < end_term)
@@ -134,7 +107,7 @@ void raft_on_vote_request(struct raft *r, struct rpc_ctx ctx, const void *body, 
     if (len < sizeof q)
         return;
     memcpy(&q, body, sizeof q);
-    int res = handle_vote(r, &q, 0);
+    int res = raft_handle_vote(r, &q, 0);
     if (res == V_ACCEPT)
         r->votes_granted++;
     if (r->io.voted)
@@ -170,9 +143,8 @@ static void parse_votes(struct raft *r)
     if (r->role != RAFT_CANDIDATE || r->term != term)
         return;
     if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
-        if (r->accepted >= raft_quorum(r))
-            raft_change_to_leader(r, term);
-        return;   /* otherwise the election timeout starts the next term */
+        raft_classic_votes_counted(r, term);
+        return;
     }
     int p;
     if (r->max_term_seen > term) {
@@ -230,17 +202,14 @@ static void round_begin(struct raft *r, sim_time wait)
     r->round_deadline = raft_now(r) + wait;
 }
 
-static void send_votes(struct raft *r)
+void raft_send_votes(struct raft *r, sim_time wait)
 {
     struct vote_req q = {r->term, raft_end(r), raft_end_term(r), r->self};
-    sim_time wait = r->cfg.election == RAFT_ELECTION_CLASSIC
-                        ? r->cfg.election_max
-                        : r->cfg.heartbeat + rand_between(r, 0, r->cfg.max_vote_interval);
     round_begin(r, wait);
     r->elections++;
     for (int p = 0; p < r->n; p++) {
         if (p == r->self) {
-            int res = handle_vote(r, &q, 1);
+            int res = raft_handle_vote(r, &q, 1);
             count_vote(r, res, r->term);
         } else {
             r->io.call(r->io.host, p, RAFT_VOTE, &q, sizeof q, 0, wait, TAG(TG_VOTE, p, r->round));
@@ -260,7 +229,7 @@ void raft_persisted(struct raft *r)
         send_vote_reply(r, r->vote_replies[i].ctx, r->vote_replies[i].result, r->vote_replies[i].term);
     if (r->start_round_after_persist && r->role == RAFT_CANDIDATE && !r->busy) {
         r->start_round_after_persist = 0;
-        send_votes(r);
+        raft_send_votes(r, r->cfg.election == RAFT_ELECTION_CLASSIC ? r->cfg.election_max : vote_wait(r));
     }
 }
 
@@ -287,33 +256,14 @@ static void maintain_candidate(struct raft *r)
         }
         return;
     }
-    send_votes(r);
-}
-
-static void maintain_classic(struct raft *r)
-{
-    if (r->role == RAFT_LEADER)
-        return;
-    if (raft_now(r) < r->election_deadline)
-        return;
-    /* Election timeout: a new term, vote for itself, ask the others; a fresh timeout for the next try. */
-    r->role = RAFT_CANDIDATE;
-    r->leader = RAFT_NONE;
-    r->term++;
-    r->voted_for = r->self;
-    r->io.persist(r->io.host);
-    r->io.role_changed(r->io.host, RAFT_CANDIDATE, (uint64_t)r->term, RAFT_NONE);
-    raft_reset_election_timeout(r);
-    r->start_round_after_persist = 1;
-    r->persist_pending = 1;
+    raft_send_votes(r, vote_wait(r));
 }
 
 /* ---- heartbeats ---- */
 
-static void send_heartbeats(struct raft *r)
+void raft_send_heartbeats(struct raft *r, sim_time interval)
 {
     struct hb_req q = {r->term, r->self};
-    sim_time interval = r->cfg.election == RAFT_ELECTION_CLASSIC ? r->cfg.raft_heartbeat : r->cfg.heartbeat;
     r->last_send_heartbeat = raft_now(r);
     round_begin(r, interval);
     for (int p = 0; p < r->n; p++)
@@ -382,11 +332,8 @@ static int handle_heartbeat(struct raft *r, const struct hb_req *q, int64_t *ter
         }
         return D_INCONSISTENT_LEADER;
     }
-    if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
-        raft_change_to_candidate(r, q->term);            /* follower of the larger term */
-        raft_change_to_follower(r, q->term, q->leader);
-        return D_SUCCESS;
-    }
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC)
+        return raft_classic_heartbeat(r, q);
     /* A larger term: become candidate first, and let the maintainer raise the term. */
     raft_change_to_candidate(r, q->term);
     r->need_increase_term = 1;
@@ -422,18 +369,13 @@ void raft_elector_tick(struct raft *r, sim_time now)
         return;
     }
     if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
-        if (r->role == RAFT_LEADER) {
-            if (now - r->last_send_heartbeat >= r->cfg.raft_heartbeat)
-                send_heartbeats(r);
-        } else {
-            maintain_classic(r);
-        }
+        raft_classic_tick(r, now);
         return;
     }
     switch (r->role) {
     case RAFT_LEADER:
         if (r->last_send_heartbeat < 0 || now - r->last_send_heartbeat > r->cfg.heartbeat)
-            send_heartbeats(r);
+            raft_send_heartbeats(r, r->cfg.heartbeat);
         break;
     case RAFT_FOLLOWER:
         /* maintainAsFollower: 2 * interval, then maxHeartBeatLeak * interval, since the last heartbeat. */

@@ -7,6 +7,20 @@
 /* DLedgerResponseCode, the ones that matter here (heartbeat and push answers). */
 enum dl_code { D_SUCCESS, D_EXPIRED_TERM, D_INCONSISTENT_LEADER, D_TERM_NOT_READY, D_INCONSISTENT_STATE, D_UNKNOWN };
 
+/* VoteResponse.RESULT */
+enum vote_result {
+    V_UNKNOWN, V_ACCEPT, V_REJECT_UNKNOWN_LEADER, V_REJECT_UNEXPECTED_LEADER, V_REJECT_EXPIRED_VOTE_TERM,
+    V_REJECT_ALREADY_VOTED, V_REJECT_ALREADY_HAS_LEADER, V_REJECT_TERM_NOT_READY, V_REJECT_TERM_SMALL_THAN_LEDGER,
+    V_REJECT_EXPIRED_LEDGER_TERM, V_REJECT_SMALL_LEDGER_END_INDEX, V_REJECT_TAKING_LEADERSHIP
+};
+/* VoteResponse.ParseResult */
+enum parse_result { P_WAIT_TO_REVOTE, P_REVOTE_IMMEDIATELY, P_PASSED, P_WAIT_TO_VOTE_NEXT };
+
+struct vote_req { int64_t term, end_index, end_term; int32_t candidate; };
+struct vote_resp { int64_t term; int32_t result; };
+struct hb_req { int64_t term; int32_t leader; };
+struct hb_resp { int64_t term; int32_t code; };
+
 /* Reply and timer tags: kind, peer, and the round or index they belong to. */
 enum tag_kind { TG_TICK = 1, TG_VOTE, TG_HB, TG_PUSH };
 #define TAG(kind, peer, x) ((uint64_t)(kind) | ((uint64_t)(peer) << 4) | ((uint64_t)(x) << 12))
@@ -33,16 +47,33 @@ int64_t raft_next_term(struct raft *r);
 
 /* ---- leader_elector.c (DLedgerLeaderElector) ---- */
 
+/* A uniform draw from [lo, hi). */
+sim_time raft_rand_between(struct raft *r, sim_time lo, sim_time hi);
 /* Forget the elector's volatile state (a process start). */
 void raft_elector_reset(struct raft *r);
-/* Classic timing: a fresh follower timeout drawn from [election_min, election_max]. */
-void raft_reset_election_timeout(struct raft *r);
 /* The StateMaintainer's step at a tick: wait for a round's answers, or act by role. */
 void raft_elector_tick(struct raft *r, sim_time now);
 void raft_on_vote_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
 void raft_on_heartbeat_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
 void raft_on_vote_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len);
 void raft_on_heartbeat_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len);
+/* handleVote, for a request or the candidate's own vote (self). */
+enum vote_result raft_handle_vote(struct raft *r, const struct vote_req *q, int self);
+/* A vote round in this term (the candidate votes for itself first) waiting `wait` for the answers. */
+void raft_send_votes(struct raft *r, sim_time wait);
+/* A heartbeat round in this term, waiting `interval` for the answers. */
+void raft_send_heartbeats(struct raft *r, sim_time interval);
+
+/* ---- raft_classic.c (the Raft paper's election) ---- */
+
+/* A fresh follower timeout drawn from [election_min, election_max]. */
+void raft_reset_election_timeout(struct raft *r);
+enum vote_result raft_classic_vote(struct raft *r, const struct vote_req *q, int self);
+/* A heartbeat of a larger term: follow its leader at once. */
+int raft_classic_heartbeat(struct raft *r, const struct hb_req *q);
+/* A vote round ended: a quorum makes the leader; otherwise the election timeout starts the next term. */
+void raft_classic_votes_counted(struct raft *r, int64_t term);
+void raft_classic_tick(struct raft *r, sim_time now);
 
 /* ---- entry_pusher.c (DLedgerEntryPusher) ---- */
 
