@@ -59,13 +59,21 @@ void meas_free(struct meas *m)
 /* ---- write outages: a maximal run of failing sends in start order, from the first one's start to the
  * start of the next acknowledged send ---- */
 
-static void outage_take(struct meas_scope *s, int ok, sim_time t0)
+/* Tells the host an outage of scope (-1: the topic) ended or was closed by the end of the run. */
+static void outage_seen(const struct meas *m, int scope, int write, sim_time from, sim_time to, int open)
+{
+    if (m->on_outage)
+        m->on_outage(m->ctx, scope, write, from, to, open);
+}
+
+static void outage_take(const struct meas *m, struct meas_scope *s, int scope, int ok, sim_time t0)
 {
     if (!ok) {
         if (s->fail_since < 0)
             s->fail_since = t0;
     } else if (s->fail_since >= 0) {
         s->write_unavail += t0 - s->fail_since;
+        outage_seen(m, scope, 1, s->fail_since, t0, 0);
         s->fail_since = -1;
     }
 }
@@ -74,9 +82,9 @@ static void take(struct meas *m, const struct meas_send *e)
 {
     if (e->t0 < m->warmup)
         return;
-    outage_take(&m->topic, e->state == S_ACKED, e->t0);
+    outage_take(m, &m->topic, -1, e->state == S_ACKED, e->t0);
     if (e->group >= 0 && e->group < m->ngroups)
-        outage_take(&m->group[e->group], e->state == S_ACKED, e->t0);
+        outage_take(m, &m->group[e->group], e->group, e->state == S_ACKED, e->t0);
 }
 
 /* Grows the ring so that msg fits; the ring keeps ids [lo, lo + cap). */
@@ -145,7 +153,7 @@ void meas_send_done(struct meas *m, uint32_t msg, int group, int ok, sim_time t0
 
 /* ---- read outages: no delivery while the backlog stayed above zero, for longer than read_gap ---- */
 
-static void gap_close(const struct meas *m, struct meas_scope *s, sim_time now)
+static void gap_close(const struct meas *m, struct meas_scope *s, int scope, sim_time now, int open)
 {
     if (s->backlog <= 0 || s->backlog_since < 0)
         return;
@@ -154,15 +162,17 @@ static void gap_close(const struct meas *m, struct meas_scope *s, sim_time now)
         return;
     if (from < m->warmup)
         from = m->warmup;
-    if (now > from)
+    if (now > from) {
         s->read_unavail += now - from;
+        outage_seen(m, scope, 0, from, now, open);
+    }
 }
 
-static void scope_backlog(const struct meas *m, struct meas_scope *s, int delta, sim_time now)
+static void scope_backlog(const struct meas *m, struct meas_scope *s, int scope, int delta, sim_time now)
 {
     int64_t before = s->backlog;
     if (delta < 0 && before + delta <= 0)
-        gap_close(m, s, now);
+        gap_close(m, s, scope, now, 0);
     s->backlog += delta;
     if (s->backlog < 0)
         s->backlog = 0;
@@ -176,30 +186,32 @@ void meas_backlog(struct meas *m, int group, int delta, sim_time now)
 {
     if (group < 0 || group >= m->ngroups || delta == 0)
         return;
-    scope_backlog(m, &m->topic, delta, now);
-    scope_backlog(m, &m->group[group], delta, now);
+    scope_backlog(m, &m->topic, -1, delta, now);
+    scope_backlog(m, &m->group[group], group, delta, now);
 }
 
-static void scope_delivery(const struct meas *m, struct meas_scope *s, sim_time now)
+static void scope_delivery(const struct meas *m, struct meas_scope *s, int scope, sim_time now)
 {
-    gap_close(m, s, now);
+    gap_close(m, s, scope, now, 0);
     s->last_delivery = now;
 }
 
 void meas_delivery(struct meas *m, int group, sim_time now)
 {
-    scope_delivery(m, &m->topic, now);
+    scope_delivery(m, &m->topic, -1, now);
     if (group >= 0 && group < m->ngroups)
-        scope_delivery(m, &m->group[group], now);
+        scope_delivery(m, &m->group[group], group, now);
 }
 
-static void scope_finish(const struct meas *m, struct meas_scope *s, sim_time now)
+static void scope_finish(const struct meas *m, struct meas_scope *s, int scope, sim_time now)
 {
     if (s->fail_since >= 0) {
         s->write_unavail += now - s->fail_since;
+        if (now > s->fail_since)
+            outage_seen(m, scope, 1, s->fail_since, now, 1);
         s->fail_since = now;
     }
-    gap_close(m, s, now);
+    gap_close(m, s, scope, now, 1);
     s->last_delivery = now;   /* a second finish adds nothing */
 }
 
@@ -212,9 +224,9 @@ void meas_finish(struct meas *m, sim_time now)
             take(m, h);
         h->state = S_PENDING;
     }
-    scope_finish(m, &m->topic, now);
+    scope_finish(m, &m->topic, -1, now);
     for (int g = 0; g < m->ngroups; g++)
-        scope_finish(m, &m->group[g], now);
+        scope_finish(m, &m->group[g], g, now);
 }
 
 static void scope_flush_latency(struct meas_scope *s)

@@ -44,6 +44,10 @@ struct meas {
     uint32_t cap;
     uint32_t lo;                /* the oldest send not yet taken in start order */
     uint32_t hi;                /* one past the newest returned */
+    /* Told of every outage as it is counted: scope -1 is the topic, else a group; write or read; open when
+     * the end of the run closed it. Optional. */
+    void (*on_outage)(void *ctx, int scope, int write, sim_time from, sim_time to, int open);
+    void *ctx;
 };
 
 /* Returns 0, or -1 when out of memory (meas_free cleans up either way). */

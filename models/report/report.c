@@ -8,6 +8,22 @@
 
 #include "sim/trace.h"
 
+/* An outage as measure counted it: outage.write / outage.read with its span, for timelines and readers of
+ * an events trace (a full trace has the sends and deliveries it was computed from). */
+static void trace_outage(void *ctx, int scope, int write, sim_time from, sim_time to, int open)
+{
+    struct report *r = ctx;
+    struct trace *tr = sim_trace(r->sim);
+    if (!trace_on(tr, TRACE_EVENTS))
+        return;
+    trace_begin(tr, sim_now(r->sim), "", write ? "outage.write" : "outage.read");
+    trace_str(tr, "group", scope >= 0 ? r->g[scope].name : NULL);
+    trace_time_ms(tr, "from_ms", from);
+    trace_time_ms(tr, "to_ms", to);
+    trace_bool(tr, "open", open);
+    trace_end(tr);
+}
+
 int report_init(struct report *r, struct sim *s, int ngroups, const char *const *names, sim_time warmup,
                 sim_time read_gap)
 {
@@ -18,6 +34,8 @@ int report_init(struct report *r, struct sim *s, int ngroups, const char *const 
     r->g = calloc((size_t)(ngroups > 0 ? ngroups : 1), sizeof *r->g);
     if (!r->g || meas_init(&r->meas, ngroups, warmup, read_gap) < 0)
         return -1;
+    r->meas.on_outage = trace_outage;
+    r->meas.ctx = r;
     for (int i = 0; i < ngroups; i++) {
         struct report_group *g = &r->g[i];
         snprintf(g->name, sizeof g->name, "%s", names[i]);
