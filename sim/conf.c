@@ -2,6 +2,7 @@
  * and descriptions in messages, and reading a file. The --set overrides are in conf_set.c, the checking of
  * keys in conf_keys.c, the typed getters in conf_get.c. */
 #include "sim/conf.h"
+#include "sim/sha256.h"
 #include "sim/conf_int.h"
 
 #include <ctype.h>
@@ -62,6 +63,7 @@ void conf_init(struct conf *c, const char *file)
     c->file = file;
     c->failed = 0;
     c->err[0] = '\0';
+    c->sha256[0] = '\0';
 }
 
 int conf_vfail(struct conf *c, const char *path, const char *fmt, va_list ap)
@@ -231,6 +233,7 @@ cJSON *conf_parse(struct conf *c, const char *text, size_t len)
     }
     memcpy(copy, text, len);
     copy[len] = '\0';
+    sha256_hex(copy, len, c->sha256);
     cJSON *root = parse_buffer(c, copy, len);
     free(copy);
     return root;
@@ -286,6 +289,7 @@ cJSON *conf_load_file(struct conf *c, const char *file)
         goto done;
     }
     buf[len] = '\0';
+    sha256_hex(buf, len, c->sha256);
     root = parse_buffer(c, buf, len);
 done:
     free(buf);

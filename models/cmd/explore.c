@@ -233,8 +233,8 @@ static int job_prepare(void *ctx, size_t i, struct runner_cmd *cmd)
     argv_add(&cmd->argv, "off");
     argv_add(&cmd->argv, "--out");
     argv_add(&cmd->argv, j->outs[i]);
-    snprintf(cmd->err_path, sizeof cmd->err_path, "%s/stderr.txt", j->outs[i]);
-    mkdir(j->outs[i], 0777);
+    /* Beside the run's folder, which the run replaces whole when it ends. */
+    snprintf(cmd->err_path, sizeof cmd->err_path, "%s.stderr.txt", j->outs[i]);
     return cmd->argv.oom ? -1 : 0;
 }
 

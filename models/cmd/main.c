@@ -10,16 +10,18 @@
 #include "models/cmd/plot.h"
 #include "sim/lab/scenario.h"
 #include "models/cmd/sweep.h"
+#include "models/cmd/timeline.h"
 #include "sim/wall.h"
 
 
 static const char usage[] =
     "usage: mqsim SCENARIO.json [--seed N] [--set key.path=VALUE]... [--out DIR]\n"
-    "                           [--trace off|events|full] [--quiet]\n"
+    "                           [--trace off|events|full] [--timeline] [--quiet]\n"
     "       mqsim validate SCENARIO.json [--set key.path=VALUE]...\n"
     "       mqsim compare A.json B.json [...] --runs N [--jobs J] [--out DIR] [--plot]\n"
     "       mqsim sweep SWEEP.json [--jobs J] [--out DIR] [--list] [--collect DIR...] [--plot]\n"
     "       mqsim plot DIR\n"
+    "       mqsim timeline DIR\n"
     "       mqsim explore SCENARIO.json --runs N [--jobs J] [--out DIR]\n"
     "       mqsim bench phold [--lps N] [--population K] [--remote F] [--lookahead L] [--mean M]\n"
     "                         [--end T] [--seed S] [--json]\n"
@@ -37,8 +39,12 @@ static const char help[] =
     "                           --set faults[0].at_ms=30000; VALUE is JSON, or else a plain string\n"
     "    --out DIR              output directory (default out/<scenario name>)\n"
     "    --trace LEVEL          off, events (default) or full\n"
+    "    --timeline             also writes timeline.json (Chrome Trace Event format: open it in\n"
+    "                           https://ui.perfetto.dev or chrome://tracing); needs a trace, so\n"
+    "                           \"off\" becomes \"events\"\n"
     "    --quiet                no summary and no progress\n"
     "  mqsim validate SCENARIO.json   checks a scenario without running it\n"
+    "  mqsim timeline DIR       writes DIR/timeline.json from a run's trace.jsonl and timeseries.csv\n"
     "\n"
     "Benchmark the engine (PHOLD, Fujimoto 1990; one time unit is one simulated millisecond):\n"
     "  mqsim bench phold        --lps 1024 --population 16 --remote 0.9 --lookahead 0.1 --mean 1.0\n"
@@ -84,9 +90,17 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 
 /* ---- mqsim SCENARIO.json / mqsim validate ---- */
 
+/* --timeline: timeline.json joins the run's outputs before they are published. */
+static int write_timeline(const char *dir, void *ctx, char *err, size_t errsz)
+{
+    (void)ctx;
+    return timeline_write(dir, err, errsz);
+}
+
 static int cmd_run(int argc, char **argv, int validate_only)
 {
     struct run_opts o = {0};
+    int timeline = 0;
     const char **sets = calloc((size_t)argc, sizeof *sets);
     if (!sets)
         return 2;
@@ -118,6 +132,8 @@ static int cmd_run(int argc, char **argv, int validate_only)
             i++;
         } else if (!validate_only && strcmp(a, "--quiet") == 0) {
             o.quiet = 1;
+        } else if (!validate_only && strcmp(a, "--timeline") == 0) {
+            timeline = 1;
         } else if (a[0] == '-' && a[1]) {
             int known = strcmp(a, "--set") == 0 ||
                         (!validate_only && (strcmp(a, "--seed") == 0 || strcmp(a, "--out") == 0 ||
@@ -146,6 +162,11 @@ static int cmd_run(int argc, char **argv, int validate_only)
                sim_time_to_ms(sc.duration));
         rc = 0;
     } else {
+        if (timeline) {
+            if (sc.trace_level == TRACE_OFF)
+                sc.trace_level = TRACE_EVENTS;
+            o.before_publish = write_timeline;
+        }
         rc = scenario_execute(&sc, &o);
     }
     scenario_free(&sc);
@@ -250,6 +271,8 @@ int main(int argc, char **argv)
         return cmd_sweep(argc - 2, argv + 2);
     if (strcmp(cmd, "plot") == 0)
         return cmd_plot(argc - 2, argv + 2);
+    if (strcmp(cmd, "timeline") == 0)
+        return cmd_timeline(argc - 2, argv + 2);
     if (strcmp(cmd, "explore") == 0)
         return cmd_explore(argc - 2, argv + 2);
     return cmd_run(argc - 1, argv + 1, 0);

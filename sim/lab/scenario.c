@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "sim/lab/scenario.h"
+#include "sim/lab/outdir.h"
 #include "sim/disk.h"
 #include "sim/net.h"
 #include "sim/out.h"
@@ -154,6 +155,7 @@ int scenario_load(struct scenario *sc, const struct run_opts *o, struct conf *c)
     sc->root = conf_load_file(c, o->file);
     if (!sc->root)
         return -1;
+    memcpy(sc->sha256, c->sha256, sizeof sc->sha256);
     return load_tree(sc, o, c);
 }
 
@@ -166,6 +168,7 @@ int scenario_load_text(struct scenario *sc, const struct run_opts *o, const char
     sc->root = conf_parse(c, text, len);
     if (!sc->root)
         return -1;
+    memcpy(sc->sha256, c->sha256, sizeof sc->sha256);
     return load_tree(sc, o, c);
 }
 
@@ -228,6 +231,19 @@ static cJSON *run_json(struct scenario *sc, const struct run_opts *o, const stru
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "mqsim_version", MQSIM_VERSION);
     cJSON_AddStringToObject(r, "scenario_file", sc->file);
+    cJSON_AddStringToObject(r, "scenario_sha256", sc->sha256);
+    /* The command that makes these figures again: the same however the options were ordered, where the
+     * outputs went or how much was traced, so runs that are the same give the same bytes. */
+    cJSON *cmd = cJSON_AddArrayToObject(r, "command");
+    char seedw[32];
+    snprintf(seedw, sizeof seedw, "%llu", (unsigned long long)sc->seed);
+    const char *words[] = {"mqsim", sc->file, "--seed", seedw};
+    for (int k = 0; cmd && k < 4; k++)
+        cJSON_AddItemToArray(cmd, cJSON_CreateString(words[k]));
+    for (int k = 0; cmd && k < o->nsets; k++) {
+        cJSON_AddItemToArray(cmd, cJSON_CreateString("--set"));
+        cJSON_AddItemToArray(cmd, cJSON_CreateString(o->sets[k]));
+    }
     cJSON *ov = cJSON_AddArrayToObject(r, "overrides");
     for (int k = 0; ov && k < o->nsets; k++)
         cJSON_AddItemToArray(ov, cJSON_CreateString(o->sets[k]));
@@ -280,29 +296,25 @@ static int write_outputs(struct scenario *sc, const struct run_opts *o, const ch
 
 int scenario_execute(struct scenario *sc, const struct run_opts *o)
 {
-    char dir[OUT_PATH_MAX], err[OUT_PATH_MAX + 256];
+    char final[OUT_PATH_MAX], err[2 * OUT_PATH_MAX + 256];
     struct out_file trace_file = {0};
-    int len = o->out ? snprintf(dir, sizeof dir, "%s", o->out) : snprintf(dir, sizeof dir, "out/%s", sc->name);
-    if (len < 0 || (size_t)len >= sizeof dir - 64) {
-        fprintf(stderr, "mqsim: --out: the path is too long (at most %zu bytes)\n", sizeof dir - 64);
+    int len = o->out ? snprintf(final, sizeof final, "%s", o->out)
+                     : snprintf(final, sizeof final, "out/%s", sc->name);
+    if (len < 0 || (size_t)len >= sizeof final - 64) {
+        fprintf(stderr, "mqsim: --out: the path is too long (at most %zu bytes)\n", sizeof final - 64);
         return 3;
     }
-    if (out_mkdirs(dir, err, sizeof err) < 0) {
+    /* Everything is written to a staging folder that replaces the target whole at the end (outdir.h). */
+    struct outdir od;
+    if (outdir_begin(&od, final, err, sizeof err) < 0) {
         fprintf(stderr, "mqsim: %s\n", err);
         return 3;
     }
+    const char *dir = od.stage;
     if (sc->trace_level != TRACE_OFF && out_open(&trace_file, dir, "trace.jsonl", err, sizeof err) < 0) {
         fprintf(stderr, "mqsim: %s\n", err);
+        outdir_abort(&od);
         return 3;
-    }
-    if (sc->trace_level == TRACE_OFF) {
-        /* No trace this time: a trace.jsonl of an earlier run must not sit beside these metrics. */
-        char old[OUT_PATH_MAX + 16];
-        snprintf(old, sizeof old, "%s/trace.jsonl", dir);
-        if (unlink(old) < 0 && errno != ENOENT) {
-            fprintf(stderr, "mqsim: %s: cannot remove: %s\n", old, strerror(errno));
-            return 3;
-        }
     }
     trace_init(&sc->trace, sc->trace_level, trace_file.f);
     sim_set_trace(sc->sim, &sc->trace);
@@ -337,6 +349,7 @@ int scenario_execute(struct scenario *sc, const struct run_opts *o)
             fprintf(stderr, "\n");
         sim_set_trace(sc->sim, NULL);
         out_abort(&trace_file);
+        outdir_abort(&od);
         trace_free(&sc->trace);
         fprintf(stderr, "mqsim: %s: interrupted at %.1f s simulated; nothing written\n", sc->file,
                 sim_time_to_ms(sim_now(sc->sim)) / 1000);
@@ -350,14 +363,18 @@ int scenario_execute(struct scenario *sc, const struct run_opts *o)
     sim_set_trace(sc->sim, NULL);
 
     int rc = 0;
-    if (write_outputs(sc, o, dir, &trace_file, err, sizeof err) < 0) {
+    if (write_outputs(sc, o, dir, &trace_file, err, sizeof err) < 0 ||
+        (o->before_publish && o->before_publish(dir, o->publish_ctx, err, sizeof err) != 0) ||
+        outdir_publish(&od, err, sizeof err) < 0) {
         out_abort(&trace_file);
+        outdir_abort(&od);
         fprintf(stderr, "mqsim: %s\n", err);
         rc = 3;
     }
     trace_free(&sc->trace);
     if (rc)
         return rc;
+    dir = final;
 
     int bad = sc->world->violations ? sc->world->violations(sc->w) : 0;
     if (!o->quiet) {

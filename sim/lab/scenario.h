@@ -50,6 +50,10 @@ struct run_opts {
     const char *trace;          /* NULL: the scenario's run.trace */
     const char *out;            /* NULL: out/<name> */
     int quiet;
+    /* Called with the staging folder once the run's files are in it, before it replaces the output
+     * folder (outdir.h): more outputs made from them (a timeline). 0, or non-zero with err filled. */
+    int (*before_publish)(const char *dir, void *ctx, char *err, size_t errsz);
+    void *publish_ctx;
 };
 
 struct scenario {
@@ -61,6 +65,7 @@ struct scenario {
     sim_time sample;
     sim_time warmup;            /* run.warmup_ms, or -1 for the world's default */
     enum trace_level trace_level;
+    char sha256[65];            /* of the scenario file's bytes, as read */
 
     struct sim *sim;
     struct fault_plan faults;
