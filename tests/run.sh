@@ -6,7 +6,8 @@ export CK_DEFAULT_TIMEOUT
 passed=0; failed=0; bad=""
 for t in "$@"; do
     out=$("$t" 2>&1); rc=$?
-    printf '%s\n' "$out" | grep -v '^Running suite' 
+    # Each result line names its binary: "test_raft: 100%: Checks: 46, Failures: 0, Errors: 0".
+    printf '%s\n' "$out" | grep -v '^Running suite' | sed "s|^\([0-9]*%: Checks: \)|$(basename "$t"): \1|"
     line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
     n=$(printf '%s' "$line" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p')
     f=$(printf '%s' "$line" | sed -n 's/.*Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2/p')
