@@ -49,6 +49,48 @@ static void run_to(struct scenario *sc, sim_time until)
     }
 }
 
+/* Runs to `until` (sampling) with a full trace kept in memory; returns the trace (free it). */
+static char *run_traced(struct scenario *sc, sim_time until)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    trace_init(&sc->trace, TRACE_FULL, f);
+    sim_set_trace(sc->sim, &sc->trace);
+    run_to(sc, until);
+    trace_flush(&sc->trace);
+    sim_set_trace(sc->sim, NULL);
+    trace_free(&sc->trace);
+    fclose(f);
+    return buf;
+}
+
+/* The next trace line at or after *p with event ev (and, if node is not NULL, that node); advances *p past
+ * it, the line copied to out. Returns its t_ms, or -1 when there is none. */
+static double next_event(const char **p, const char *ev, const char *node, char *out, size_t outsz)
+{
+    char evkey[96], nodekey[96];
+    snprintf(evkey, sizeof evkey, "\"ev\":\"%s\"", ev);
+    snprintf(nodekey, sizeof nodekey, "\"node\":\"%s\"", node ? node : "");
+    while (**p) {
+        const char *line = *p, *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        *p = end ? end + 1 : line + n;
+        char tmp[1024];
+        if (n >= sizeof tmp)
+            continue;
+        memcpy(tmp, line, n);
+        tmp[n] = 0;
+        if (strstr(tmp, evkey) && (!node || strstr(tmp, nodekey))) {
+            if (out)
+                snprintf(out, outsz, "%s", tmp);
+            return strtod(tmp + strlen("{\"t_ms\":"), NULL);
+        }
+    }
+    return -1;
+}
+
 static struct broker *brk(struct rmq_world *w, int r) { return w->g[0].broker[r]; }
 
 /* The replica that is master (brokerId 0) and up, or -1. */
@@ -95,12 +137,53 @@ START_TEST(leader_after_idle_becomes_master)
 }
 END_TEST
 
+/* ---- changeToSlave ---- */
+
+/* DLedgerRoleChangeHandler calls changeToSlave, which calls registerBrokerAll at once, on every FOLLOWER
+ * change, also when the broker was a slave already (a candidate that lost, a follower of a new leader). The
+ * leader's process dies at 20 s: the surviving follower, a SLAVE all along, registers the moment it follows
+ * the new leader, and so does every member at every FOLLOWER change of the run. */
+START_TEST(follower_registers_every_time)
+{
+    struct scenario sc;
+    load(&sc, world_json("\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]"),
+         NULL, 0);
+    char *tr = run_traced(&sc, 40 * SIM_S);
+    int followers = 0, later = 0;
+    const char *p = tr;
+    char line[1024];
+    for (;;) {
+        double t = next_event(&p, "raft.role", NULL, line, sizeof line);
+        if (t < 0)
+            break;
+        if (!strstr(line, "\"role\":\"follower\""))
+            continue;
+        char node[32];
+        const char *nk = strstr(line, "\"node\":\"") + 8;
+        size_t nl = (size_t)(strchr(nk, '"') - nk);
+        ck_assert_uint_lt(nl, sizeof node);
+        memcpy(node, nk, nl);
+        node[nl] = 0;
+        const char *q = p;
+        double r = next_event(&q, "broker.register", node, NULL, 0);
+        ck_assert_msg(r >= 0 && r - t < 1e-6, "%s became follower at %.3f ms and registered at %.3f", node, t, r);
+        followers++;
+        later += t > 20000;
+    }
+    ck_assert_int_ge(followers, 3);   /* two at the start, one after the crash */
+    ck_assert_int_ge(later, 1);
+    free(tr);
+    scenario_free(&sc);
+}
+END_TEST
+
 static Suite *dledger_broker_suite(void)
 {
     Suite *s = suite_create("dledger_broker");
     TCase *t = tcase_create("role_change");
     tcase_set_timeout(t, 300);
     tcase_add_test(t, leader_after_idle_becomes_master);
+    tcase_add_test(t, follower_registers_every_time);
     suite_add_tcase(s, t);
     return s;
 }

@@ -357,6 +357,13 @@ void broker_register_all(struct broker *b)
 {
     struct rmq_world *w = b->base.w;
     struct rmq_register_req req = {(uint16_t)b->group, (uint16_t)b->id};
+    if (trace_on(trace_of(b), TRACE_FULL)) {
+        struct trace *tr = trace_of(b);
+        trace_begin(tr, node_now(b->n), b->n->name, "broker.register");
+        trace_str(tr, "group", w->g[b->group].name);
+        trace_int(tr, "id", b->id);
+        trace_end(tr);
+    }
     for (int i = 0; i < w->nns; i++)
         rpc_call(&b->rpc, w->ns[i], RMQ_REGISTER_BROKER, &req, sizeof req, 0, b->cfg.request_timeout, BR_REGISTER);
 }

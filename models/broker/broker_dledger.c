@@ -65,6 +65,9 @@ void dl_meta_synced(struct broker *b)
     raft_persisted(b->raft);
 }
 
+/* DLedgerRoleChangeHandler.changeToSlave: role SLAVE, brokerId = DLedgerCommitLog.getId(), and registerBrokerAll
+ * at once, every time it is called, whatever the role was before (so the NameServers learn of the new term's
+ * layout without waiting for the 30 s registration). */
 static void change_to_slave(struct broker *b)
 {
     enum rmq_role before = b->role;
@@ -77,8 +80,7 @@ static void change_to_slave(struct broker *b)
         trace_int(trace_of(b), "id", b->id);
         trace_end(trace_of(b));
     }
-    if (before != RMQ_SLAVE)
-        broker_register_all(b);
+    broker_register_all(b);
 }
 
 static void change_to_master(struct broker *b)
@@ -102,8 +104,15 @@ static void change_to_master(struct broker *b)
 void dl_role_check(struct broker *b)
 {
     b->role_check_armed = 0;
-    if (b->raft->role != RAFT_LEADER || b->role != RMQ_SLAVE)
+    if (b->raft->role != RAFT_LEADER || b->role != RMQ_SLAVE) {
+        /* The handler runs one role change at a time (a single-thread executor): a FOLLOWER change that came
+         * while the LEADER loop was waiting runs when the loop sees it is no longer leader. */
+        if (b->slave_pending) {
+            b->slave_pending = 0;
+            change_to_slave(b);
+        }
         return;
+    }
     if (raft_end(b->raft) == -1 || raft_end(b->raft) == b->committed) {
         change_to_master(b);
         return;
@@ -132,8 +141,12 @@ static void io_role_changed(void *host, enum raft_role role, uint64_t term, int 
             raft_check_leader(b->check, b->replica, &b->cl, (int64_t)term);
         if (!b->role_check_armed)
             dl_role_check(b);
-    } else if (b->role != RMQ_SLAVE) {
-        change_to_slave(b);
+    } else if (role == RAFT_FOLLOWER || b->role != RMQ_SLAVE) {
+        /* DLedgerRoleChangeHandler.handle: FOLLOWER -> changeToSlave always; CANDIDATE -> only if not SLAVE. */
+        if (b->role_check_armed)
+            b->slave_pending = 1;
+        else
+            change_to_slave(b);
     }
 }
 
@@ -259,6 +272,7 @@ void dl_start(struct broker *b)
     b->committed = -1;
     b->meta_fsync = 0;
     b->role_check_armed = 0;
+    b->slave_pending = 0;
     raft_restore(b->raft, b->meta_term, b->meta_vote);
     raft_start(b->raft);
 }

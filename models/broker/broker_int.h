@@ -103,6 +103,7 @@ struct broker {
     int meta_vote, meta_durable_vote;
     int meta_fsync;                         /* an fsync of the meta file is in flight */
     int role_check_armed;
+    int slave_pending;                      /* a FOLLOWER change waits for the LEADER loop to end */
 };
 
 /* broker_dledger.c */
