@@ -1,6 +1,8 @@
 /* test_dledger_broker: the broker side of a DLedger group (DLedgerCommitLog, DLedgerRoleChangeHandler):
  * a leader elected after every message was consumed still becomes master (the seed-97 regression). */
 #include <check.h>
+#include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +93,24 @@ static double next_event(const char **p, const char *ev, const char *node, char 
     return -1;
 }
 
+static cJSON *metrics(struct scenario *sc)
+{
+    cJSON *root = cJSON_CreateObject();
+    sc->world->metrics(sc->w, sc, root);
+    return root;
+}
+
+static double num(const cJSON *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *v = root;
+    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
+        v = (*tok >= '0' && *tok <= '9') ? cJSON_GetArrayItem(v, atoi(tok)) : cJSON_GetObjectItemCaseSensitive(v, tok);
+    ck_assert_msg(v && cJSON_IsNumber(v), "%s is not a number", path);
+    return v->valuedouble;
+}
+
 static struct broker *brk(struct rmq_world *w, int r) { return w->g[0].broker[r]; }
 
 /* The replica that is master (brokerId 0) and up, or -1. */
@@ -177,6 +197,62 @@ START_TEST(follower_registers_every_time)
 }
 END_TEST
 
+/* ---- the ReputMessageService and the new leader's wait for it (#3747) ---- */
+
+/* 600 us a message dispatches 1667 msg/s. At 5000 msg/s from 1 s the dispatcher never catches up: every
+ * replica's ConsumeQueues fall further behind, consumers see only what was dispatched, and the leader's
+ * crash at 10 s leaves the new leader with a backlog that it must dispatch before DLedgerRoleChangeHandler
+ * lets it be master: it is promoted at the first 100 ms poll after 1 s + N * 600 us (N entries in its log),
+ * seconds after its election. At 500 msg/s the same dispatcher keeps up and the wait is one poll. */
+START_TEST(catch_up_waits_for_dispatch)
+{
+    const double cost_ms = 0.6;
+    struct scenario sc;
+    const char *sets[] = {"producers.rate_per_s=5000", "broker.reput_message_cost_us=600", "run.duration_ms=40000"};
+    load(&sc, world_json("\"faults\": [{\"at_ms\": 10000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]"),
+         sets, 3);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    run_to(&sc, 10 * SIM_S - 1);
+    int m = master_of(w);
+    ck_assert_int_ge(m, 0);
+    int64_t dispatched = broker_dispatched(brk(w, m));
+    /* 9 s of dispatching at 600 us a message, out of 45000 committed */
+    ck_assert_msg(fabs((double)(dispatched + 1) - 9000 / cost_ms) < 50, "dispatched %lld", (long long)dispatched);
+    ck_assert_int_gt(broker_raft(brk(w, m))->committed, 44000);
+    cJSON *mt = metrics(&sc);
+    ck_assert_double_le(num(mt, "messages.consumed"), (double)(dispatched + 1));
+    cJSON_Delete(mt);
+    run_to(&sc, 40 * SIM_S);
+    mt = metrics(&sc);
+    double elected = num(mt, "groups.0.failover.elected_ms"), promoted = num(mt, "groups.0.failover.promoted_ms");
+    m = master_of(w);
+    ck_assert_int_ge(m, 0);
+    /* The log of the new master at its promotion: what it had before the crash (no put is taken before). */
+    const struct commitlog *cl = broker_log(brk(w, m));
+    double n = 0;
+    for (uint64_t i = cl->first; i < cl_end(cl); i++)
+        if (cl_at(cl, i)->term == (uint32_t)broker_raft(brk(w, m))->term)
+            break;
+        else
+            n++;
+    n += (double)cl->first;
+    double done = 1000 + n * cost_ms;
+    ck_assert_msg(promoted >= done && promoted <= done + 110, "promoted at %.1f, dispatch done at %.1f, elected %.1f", promoted, done, elected);
+    ck_assert_double_gt(promoted - elected, 2000);
+    cJSON_Delete(mt);
+    scenario_free(&sc);
+
+    const char *slow[] = {"producers.rate_per_s=500", "broker.reput_message_cost_us=300", "run.duration_ms=30000"};
+    load(&sc, world_json("\"faults\": [{\"at_ms\": 10000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]"),
+         slow, 3);
+    run_to(&sc, 30 * SIM_S);
+    mt = metrics(&sc);
+    ck_assert_double_le(num(mt, "groups.0.failover.promoted_ms") - num(mt, "groups.0.failover.elected_ms"), 100.0 + 1e-6);
+    cJSON_Delete(mt);
+    scenario_free(&sc);
+}
+END_TEST
+
 static Suite *dledger_broker_suite(void)
 {
     Suite *s = suite_create("dledger_broker");
@@ -184,6 +260,7 @@ static Suite *dledger_broker_suite(void)
     tcase_set_timeout(t, 300);
     tcase_add_test(t, leader_after_idle_becomes_master);
     tcase_add_test(t, follower_registers_every_time);
+    tcase_add_test(t, catch_up_waits_for_dispatch);
     suite_add_tcase(s, t);
     return s;
 }

@@ -496,6 +496,12 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     case BT_ROLE_CHECK:
         dl_role_check(b);
         break;
+    case BT_REPUT:
+        dl_reput(b);
+        break;
+    case BT_CHECKPOINT:
+        dl_checkpoint(b);
+        break;
     }
 }
 
@@ -672,6 +678,8 @@ void broker_reconfigure(struct broker *b, enum rmq_role role, int id)
 }
 
 void broker_trim(struct broker *b, uint64_t phy) { cl_trim(&b->cl, phy); }
+
+int64_t broker_dispatched(const struct broker *b) { return b->raft ? b->reput_next - 1 : -1; }
 
 void broker_stored(struct broker *b, const struct cl_entry *e)
 {
