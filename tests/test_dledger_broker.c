@@ -1,5 +1,8 @@
-/* test_dledger_broker: the broker side of a DLedger group (DLedgerCommitLog, DLedgerRoleChangeHandler):
- * a leader elected after every message was consumed still becomes master (the seed-97 regression). */
+/* test_dledger_broker: the broker side of a DLedger group (DLedgerCommitLog, DLedgerRoleChangeHandler,
+ * ReputMessageService): a leader elected after every message was consumed still becomes master (explore's
+ * seed 97); changeToSlave registers on every FOLLOWER change; the new leader waits for its dispatch backlog
+ * (#3747) and consumers see only what was dispatched; the committed index comes back from the checkpoint
+ * after a process crash and not after a host crash. */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <math.h>
