@@ -357,6 +357,13 @@ void broker_register_all(struct broker *b)
 {
     struct rmq_world *w = b->base.w;
     struct rmq_register_req req = {(uint16_t)b->group, (uint16_t)b->id};
+    if (trace_on(trace_of(b), TRACE_FULL)) {
+        struct trace *tr = trace_of(b);
+        trace_begin(tr, node_now(b->n), b->n->name, "broker.register");
+        trace_str(tr, "group", w->g[b->group].name);
+        trace_int(tr, "id", b->id);
+        trace_end(tr);
+    }
     for (int i = 0; i < w->nns; i++)
         rpc_call(&b->rpc, w->ns[i], RMQ_REGISTER_BROKER, &req, sizeof req, 0, b->cfg.request_timeout, BR_REGISTER);
 }
@@ -488,6 +495,12 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
         break;
     case BT_ROLE_CHECK:
         dl_role_check(b);
+        break;
+    case BT_REPUT:
+        dl_reput(b);
+        break;
+    case BT_CHECKPOINT:
+        dl_checkpoint(b);
         break;
     }
 }
@@ -665,6 +678,8 @@ void broker_reconfigure(struct broker *b, enum rmq_role role, int id)
 }
 
 void broker_trim(struct broker *b, uint64_t phy) { cl_trim(&b->cl, phy); }
+
+int64_t broker_dispatched(const struct broker *b) { return b->raft ? b->reput_next - 1 : -1; }
 
 void broker_stored(struct broker *b, const struct cl_entry *e)
 {

@@ -30,6 +30,9 @@ uint64_t broker_flushed(const struct broker *b);
 /* The broker's DLedger member, or NULL in classic HA. */
 const struct raft *broker_raft(const struct broker *b);
 
+/* DLedger: the last entry index the ReputMessageService dispatched to the ConsumeQueues (-1: none). */
+int64_t broker_dispatched(const struct broker *b);
+
 /* What an operator does to broker.conf: takes effect at the next start. */
 void broker_reconfigure(struct broker *b, enum rmq_role role, int broker_id);
 

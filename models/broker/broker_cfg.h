@@ -50,6 +50,10 @@ struct broker_cfg {
     sim_time dledger_flush_interval;   /* flushFileInterval 10 ms */
     sim_time dledger_sync_period;      /* metadata sync of a DLedger slave: 3000 ms */
     sim_time role_check_interval;      /* DLedgerRoleChangeHandler polls the new leader's catch-up: 100 ms */
+    sim_time reput_cost;               /* ReputMessageService's work per message (ConsumeQueue and index
+                                          entries): 5 us, assumed */
+    sim_time reput_sleep;              /* ReputMessageService.run: Thread.sleep(1) between doReput rounds */
+    sim_time checkpoint_interval;      /* DLedgerConfig.checkPointInterval 3000 ms */
 };
 
 #endif

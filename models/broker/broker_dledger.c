@@ -65,6 +65,9 @@ void dl_meta_synced(struct broker *b)
     raft_persisted(b->raft);
 }
 
+/* DLedgerRoleChangeHandler.changeToSlave: role SLAVE, brokerId = DLedgerCommitLog.getId(), and registerBrokerAll
+ * at once, every time it is called, whatever the role was before (so the NameServers learn of the new term's
+ * layout without waiting for the 30 s registration). */
 static void change_to_slave(struct broker *b)
 {
     enum rmq_role before = b->role;
@@ -77,8 +80,7 @@ static void change_to_slave(struct broker *b)
         trace_int(trace_of(b), "id", b->id);
         trace_end(trace_of(b));
     }
-    if (before != RMQ_SLAVE)
-        broker_register_all(b);
+    broker_register_all(b);
 }
 
 static void change_to_master(struct broker *b)
@@ -98,13 +100,21 @@ static void change_to_master(struct broker *b)
     broker_register_all(b);
 }
 
-/* The new leader becomes master once its log is all committed (and dispatched), checked every 100 ms. */
+/* The new leader becomes master once its log is all committed and dispatched, checked every 100 ms. */
 void dl_role_check(struct broker *b)
 {
     b->role_check_armed = 0;
-    if (b->raft->role != RAFT_LEADER || b->role != RMQ_SLAVE)
+    if (b->raft->role != RAFT_LEADER || b->role != RMQ_SLAVE) {
+        /* The handler runs one role change at a time (a single-thread executor): a FOLLOWER change that came
+         * while the LEADER loop was waiting runs when the loop sees it is no longer leader. */
+        if (b->slave_pending) {
+            b->slave_pending = 0;
+            change_to_slave(b);
+        }
         return;
-    if (raft_end(b->raft) == -1 || raft_end(b->raft) == b->committed) {
+    }
+    /* ledgerEndIndex == committedIndex && messageStore.dispatchBehindBytes() == 0 (committedPos - reputFromOffset) */
+    if (raft_end(b->raft) == -1 || (raft_end(b->raft) == b->committed && b->reput_next > b->committed)) {
         change_to_master(b);
         return;
     }
@@ -132,8 +142,12 @@ static void io_role_changed(void *host, enum raft_role role, uint64_t term, int 
             raft_check_leader(b->check, b->replica, &b->cl, (int64_t)term);
         if (!b->role_check_armed)
             dl_role_check(b);
-    } else if (b->role != RMQ_SLAVE) {
-        change_to_slave(b);
+    } else if (role == RAFT_FOLLOWER || b->role != RMQ_SLAVE) {
+        /* DLedgerRoleChangeHandler.handle: FOLLOWER -> changeToSlave always; CANDIDATE -> only if not SLAVE. */
+        if (b->role_check_armed)
+            b->slave_pending = 1;
+        else
+            change_to_slave(b);
     }
 }
 
@@ -150,22 +164,71 @@ static void io_voted(void *host, int64_t term, int candidate, int granted)
     trace_end(trace_of(b));
 }
 
-/* Entries up to index are committed: dispatch them to the ConsumeQueues consumers read. */
+/* ---- ReputMessageService (DefaultMessageStore): committed CommitLog bytes to the ConsumeQueues ---- */
+
+/* One message dispatched: consumers may read it now (DLedgerCommitLog.getMaxOffset is the committed
+ * position, so only committed entries are dispatched). */
+static void reput_one(struct broker *b)
+{
+    if (b->reput_next < (int64_t)b->cl.first)
+        b->reput_next = (int64_t)b->cl.first;
+    const struct cl_entry *e = cl_at(&b->cl, (uint64_t)b->reput_next);
+    b->reput_next++;
+    if (!e)
+        return;
+    b->committed_qoff[e->queue] = e->qoff + 1;
+    b->committed_py = e->offset + e->size;
+    if (b->role != RMQ_SLAVE && b->cfg.long_polling)
+        broker_wake_pulls(b, e->queue);   /* NotifyMessageArrivingListener on a master */
+}
+
+static int reput_behind(const struct broker *b)
+{
+    return b->reput_next <= b->committed && b->reput_next < (int64_t)cl_end(&b->cl);
+}
+
+/* ReputMessageService.run: doReput, then Thread.sleep(1), forever. doReput dispatches while reputFromOffset
+ * is below the committed position (read again for every message), reputMessageCost each. An idle service
+ * costs no events here: when something is committed, the round starts at the end of the sleep then running. */
+static void reput_kick(struct broker *b)
+{
+    if (b->reput_busy || b->reput_armed || !reput_behind(b))
+        return;
+    sim_time now = node_now(b->n), sleep = b->cfg.reput_sleep, since = now - b->reput_idle_since;
+    sim_time wake = sleep > 0 ? (since + sleep - 1) / sleep * sleep - since : 0;
+    if (wake == 0 && since == 0)
+        wake = sleep;   /* the round that just ended sleeps first */
+    b->reput_armed = 1;
+    node_timer(b->n, wake, BT(BT_REPUT, 0));
+}
+
+void dl_reput(struct broker *b)
+{
+    if (b->reput_busy) {
+        reput_one(b);   /* the message whose cost just elapsed */
+        b->reput_busy = 0;
+    } else {
+        b->reput_armed = 0;
+    }
+    if (b->cfg.reput_cost == 0) {
+        while (reput_behind(b))
+            reput_one(b);
+    } else if (reput_behind(b)) {
+        b->reput_busy = 1;
+        node_timer(b->n, b->cfg.reput_cost, BT(BT_REPUT, 0));
+        return;
+    }
+    b->reput_idle_since = node_now(b->n);   /* caught up: sleep */
+    reput_kick(b);
+}
+
+/* Entries up to index are committed; the ReputMessageService will dispatch them. */
 static void io_committed(void *host, int64_t index)
 {
     struct broker *b = host;
     int64_t from = b->committed + 1;
     if (index <= b->committed)
         return;
-    for (int64_t i = from < (int64_t)b->cl.first ? (int64_t)b->cl.first : from; i <= index; i++) {
-        const struct cl_entry *e = cl_at(&b->cl, (uint64_t)i);
-        if (!e)
-            break;
-        b->committed_qoff[e->queue] = e->qoff + 1;
-        b->committed_py = e->offset + e->size;
-        if (b->role != RMQ_SLAVE && b->cfg.long_polling)
-            broker_wake_pulls(b, e->queue);
-    }
     b->committed = index;
     if (b->check)
         raft_check_commit(b->check, &b->cl, from, index);
@@ -177,8 +240,19 @@ static void io_committed(void *host, int64_t index)
         trace_int(trace_of(b), "index", index);
         trace_end(trace_of(b));
     }
+    reput_kick(b);
     if (b->raft->role == RAFT_LEADER && b->role == RMQ_SLAVE && !b->role_check_armed)
         dl_role_check(b);
+}
+
+/* DLedgerMmapFileStore.FlushDataService: every flushFileInterval, and when more than checkPointInterval has
+ * passed, persistCheckPoint writes committedIndex to the checkpoint file (IOUtils.string2File: a new file,
+ * the old one deleted, a rename; no fsync). */
+void dl_checkpoint(struct broker *b)
+{
+    b->ckpt_committed = b->committed;
+    sim_time tick = b->cfg.dledger_flush_interval;
+    node_timer(b->n, (b->cfg.checkpoint_interval / tick + 1) * tick, BT(BT_CHECKPOINT, 0));
 }
 
 static void io_appended(void *host, const struct cl_entry *e)
@@ -241,6 +315,7 @@ int dl_init(struct broker *b)
     raft_init(b->raft, &b->cfg.raft, &io, &b->cl, b->replica, g->n);
     b->meta_vote = b->meta_durable_vote = RAFT_NONE;
     b->committed = -1;
+    b->ckpt_committed = -1;
     b->check = g->check;
     return 0;
 }
@@ -259,8 +334,23 @@ void dl_start(struct broker *b)
     b->committed = -1;
     b->meta_fsync = 0;
     b->role_check_armed = 0;
+    b->slave_pending = 0;
     raft_restore(b->raft, b->meta_term, b->meta_vote);
     raft_start(b->raft);
+    /* DLedgerMmapFileStore.recover: the committed index comes back from the checkpoint through
+     * updateCommittedIndex (not with an empty log, not below the log's first index, at most its end). The
+     * index is the store's (the CommitLog here), so the host sets it on the member. */
+    int64_t end = raft_end(b->raft), ck = b->ckpt_committed;
+    if (ck >= 0 && end >= 0 && ck >= (int64_t)b->cl.first) {
+        b->committed = b->raft->committed = ck < end ? ck : end;
+    }
+    /* DefaultMessageStore.start: the ReputMessageService resumes where the ConsumeQueues end. */
+    b->reput_next = (int64_t)cl_find(&b->cl, b->committed_py);
+    b->reput_busy = b->reput_armed = 0;
+    b->reput_idle_since = node_now(b->n);
+    reput_kick(b);
+    node_timer(b->n, (b->cfg.checkpoint_interval / b->cfg.dledger_flush_interval + 1) * b->cfg.dledger_flush_interval,
+               BT(BT_CHECKPOINT, 0));
 }
 
 void dl_crash(struct broker *b, enum sim_crash_kind kind)
@@ -269,6 +359,10 @@ void dl_crash(struct broker *b, enum sim_crash_kind kind)
     if (kind == SIM_CRASH_HOST) {
         b->meta_term = b->meta_durable_term;
         b->meta_vote = b->meta_durable_vote;
+        /* The checkpoint is never fsynced and is rewritten every 3 s, the old file deleted first: its newest
+         * version is always younger than the kernel's 30 s writeback (vm.dirty_expire_centisecs), so a host
+         * crash leaves it empty or missing (assumed) and the committed index starts at -1. */
+        b->ckpt_committed = -1;
     }
     for (int q = 0; q < RMQ_MAX_QUEUES; q++)
         if (b->committed_qoff[q] > cl_next_qoff(&b->cl, q))

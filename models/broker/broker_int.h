@@ -13,7 +13,7 @@
 /* Timer tags: kind in the low byte, an argument above it. */
 enum broker_timer {
     BT_REGISTER = 1, BT_FLUSH, BT_GROUP_COMMIT, BT_HOLD_CHECK, BT_OFFSET_PERSIST, BT_OFFSET_SYNC,
-    BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK
+    BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK, BT_REPUT, BT_CHECKPOINT
 };
 #define BT(kind, arg) ((uint64_t)(kind) | ((uint64_t)(arg) << 8))
 
@@ -96,13 +96,19 @@ struct broker {
     /* DLedger (cfg.dledger): the member, and what consumers may see (committed entries only) */
     struct raft *raft;
     struct raft_check *check;
-    int64_t committed;                      /* committed index as this broker last applied it */
-    uint64_t committed_qoff[RMQ_MAX_QUEUES];
-    uint64_t committed_py;
+    int64_t committed;                      /* committed index as this broker last learnt it */
+    uint64_t committed_qoff[RMQ_MAX_QUEUES];   /* ConsumeQueues: what the ReputMessageService dispatched */
+    uint64_t committed_py;                  /* reputFromOffset: CommitLog bytes dispatched */
+    int64_t reput_next;                     /* the next entry index to dispatch */
+    int reput_busy;                         /* a round is dispatching (its next message's timer is armed) */
+    int reput_armed;                        /* the end of the 1 ms sleep is armed */
+    sim_time reput_idle_since;              /* the last round ended: the 1 ms sleeps run from here */
+    int64_t ckpt_committed;                 /* DLedger's checkpoint file (committedIndex), -1: none */
     int64_t meta_term, meta_durable_term;   /* term and vote written, and made durable */
     int meta_vote, meta_durable_vote;
     int meta_fsync;                         /* an fsync of the meta file is in flight */
     int role_check_armed;
+    int slave_pending;                      /* a FOLLOWER change waits for the LEADER loop to end */
 };
 
 /* broker_dledger.c */
@@ -113,6 +119,10 @@ void dl_crash(struct broker *b, enum sim_crash_kind kind);
 void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req);
 void dl_meta_synced(struct broker *b);
 void dl_role_check(struct broker *b);
+/* ReputMessageService: a round wakes, or the message being dispatched is done. */
+void dl_reput(struct broker *b);
+/* DLedgerMmapFileStore.persistCheckPoint, every checkPointInterval. */
+void dl_checkpoint(struct broker *b);
 /* broker.c, for broker_dledger.c */
 void broker_register_all(struct broker *b);
 void broker_wake_pulls(struct broker *b, int queue);

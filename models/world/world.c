@@ -90,6 +90,21 @@ static void trim(struct rmq_world *w, int gi, int master)
                     safe = e->offset;
             }
         }
+        /* A DLedger leader compares a follower's log with its own entry at an index as low as the follower's
+         * end (DLedgerEntryPusher.EntryDispatcher.doCompare reads dLedgerStore.get(compareIndex); the entries
+         * stay in DLedger's files): keep every entry from the lowest committed (and dispatched) index of any
+         * replica on, that entry included, so a leader elected after everything was consumed still has
+         * something to compare, and a replica's ReputMessageService something to dispatch. */
+        const struct raft *rf = broker_raft(g->broker[r]);
+        if (rf) {
+            int64_t keep = rf->committed < raft_end(rf) ? rf->committed : raft_end(rf);
+            if (broker_dispatched(g->broker[r]) < keep)
+                keep = broker_dispatched(g->broker[r]);
+            const struct cl_entry *e = keep >= (int64_t)ml->first ? cl_at(ml, (uint64_t)keep) : NULL;
+            uint64_t floor = e ? e->offset : keep < (int64_t)ml->first ? ml->min_offset : safe;
+            if (floor < safe)
+                safe = floor;
+        }
     }
     if (safe > 0) {
         uint64_t first = UINT64_MAX;

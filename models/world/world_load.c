@@ -84,6 +84,9 @@ void world_defaults(struct world_cfg *c)
     b->dledger_flush_interval = 10 * SIM_MS;
     b->dledger_sync_period = 3 * SIM_S;
     b->role_check_interval = 100 * SIM_MS;
+    b->reput_cost = 5 * SIM_US;
+    b->reput_sleep = 1 * SIM_MS;
+    b->checkpoint_interval = 3000 * SIM_MS;
 
     struct producer_cfg *p = &c->producer;
     p->rate = 1000;
@@ -186,6 +189,8 @@ static const struct field broker_fields[] = {
     BF("flush_file_interval_ms", F_TIME, dledger_flush_interval, 1, MAX_DAY_MS),
     BF("dledger_slave_sync_period_ms", F_TIME, dledger_sync_period, 1, MAX_DAY_MS),
     BF("role_change_check_interval_ms", F_TIME, role_check_interval, 1, MAX_DAY_MS),
+    BF("reput_message_cost_us", F_TIME, reput_cost, 0, 1e9),
+    BF("check_point_interval_ms", F_TIME, checkpoint_interval, 1, MAX_DAY_MS),
 };
 
 #define PF(k, t, f, lo, hi) {k, t, offsetof(struct producer_cfg, f), lo, hi, NULL}

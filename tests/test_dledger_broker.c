@@ -1,0 +1,318 @@
+/* test_dledger_broker: the broker side of a DLedger group (DLedgerCommitLog, DLedgerRoleChangeHandler,
+ * ReputMessageService): a leader elected after every message was consumed still becomes master (explore's
+ * seed 97); changeToSlave registers on every FOLLOWER change; the new leader waits for its dispatch backlog
+ * (#3747) and consumers see only what was dispatched; the committed index comes back from the checkpoint
+ * after a process crash and not after a host crash. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/broker/broker.h"
+#include "models/dledger/raft.h"
+#include "sim/lab/scenario.h"
+#include "models/world/world.h"
+
+static char *world_json(const char *extra)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof buf,
+             "{\"name\": \"d\", \"run\": {\"duration_ms\": 600000, \"seed\": 3, \"trace\": \"off\"},"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\"}],"
+             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+             " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s%s}",
+             extra && *extra ? ", " : "", extra ? extra : "");
+    return buf;
+}
+
+static void load(struct scenario *sc, const char *text, const char *const *sets, int nsets)
+{
+    char tmpl[64];
+    snprintf(tmpl, sizeof tmpl, "/tmp/mqsim-dlb-XXXXXX");
+    int fd = mkstemp(tmpl);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    struct run_opts o = {.file = tmpl, .sets = sets, .nsets = nsets};
+    struct conf c;
+    int rc = scenario_load(sc, &o, &c);
+    unlink(tmpl);
+    ck_assert_msg(rc == 0, "load failed: %s", c.err);
+}
+
+/* Runs to `until` sampling every second as `mqsim` does (the world forgets consumed entries when it samples). */
+static void run_to(struct scenario *sc, sim_time until)
+{
+    while (sim_now(sc->sim) < until) {
+        sim_time next = (sim_now(sc->sim) / SIM_S + 1) * SIM_S;
+        sim_run(sc->sim, next < until ? next : until);
+        if (sim_now(sc->sim) % SIM_S == 0)
+            sc->world->sample(sc->w, sc);
+    }
+}
+
+/* Runs to `until` (sampling) with a full trace kept in memory; returns the trace (free it). */
+static char *run_traced(struct scenario *sc, sim_time until)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    trace_init(&sc->trace, TRACE_FULL, f);
+    sim_set_trace(sc->sim, &sc->trace);
+    run_to(sc, until);
+    trace_flush(&sc->trace);
+    sim_set_trace(sc->sim, NULL);
+    trace_free(&sc->trace);
+    fclose(f);
+    return buf;
+}
+
+/* The next trace line at or after *p with event ev (and, if node is not NULL, that node); advances *p past
+ * it, the line copied to out. Returns its t_ms, or -1 when there is none. */
+static double next_event(const char **p, const char *ev, const char *node, char *out, size_t outsz)
+{
+    char evkey[96], nodekey[96];
+    snprintf(evkey, sizeof evkey, "\"ev\":\"%s\"", ev);
+    snprintf(nodekey, sizeof nodekey, "\"node\":\"%s\"", node ? node : "");
+    while (**p) {
+        const char *line = *p, *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        *p = end ? end + 1 : line + n;
+        char tmp[1024];
+        if (n >= sizeof tmp)
+            continue;
+        memcpy(tmp, line, n);
+        tmp[n] = 0;
+        if (strstr(tmp, evkey) && (!node || strstr(tmp, nodekey))) {
+            if (out)
+                snprintf(out, outsz, "%s", tmp);
+            return strtod(tmp + strlen("{\"t_ms\":"), NULL);
+        }
+    }
+    return -1;
+}
+
+static cJSON *metrics(struct scenario *sc)
+{
+    cJSON *root = cJSON_CreateObject();
+    sc->world->metrics(sc->w, sc, root);
+    return root;
+}
+
+static double num(const cJSON *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *v = root;
+    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
+        v = (*tok >= '0' && *tok <= '9') ? cJSON_GetArrayItem(v, atoi(tok)) : cJSON_GetObjectItemCaseSensitive(v, tok);
+    ck_assert_msg(v && cJSON_IsNumber(v), "%s is not a number", path);
+    return v->valuedouble;
+}
+
+static struct broker *brk(struct rmq_world *w, int r) { return w->g[0].broker[r]; }
+
+/* The replica that is master (brokerId 0) and up, or -1. */
+static int master_of(struct rmq_world *w)
+{
+    for (int r = 0; r < w->g[0].n; r++)
+        if (sim_node(w->sim, w->g[0].node[r])->state == SIM_NODE_UP && broker_id(brk(w, r)) == 0 &&
+            broker_role(brk(w, r)) != RMQ_SLAVE)
+            return r;
+    return -1;
+}
+
+/* ---- the seed-97 regression ---- */
+
+/* The producer stops at 5 s; by 40 s the consumer has read everything and the simulator has forgotten the
+ * consumed entries from memory. Every member's process then dies and restarts: each comes back with its
+ * log but no committed index, so the new leader must compare with its followers (EntryDispatcher.doCompare
+ * reads its own entry at the follower's end) before anything commits and DLedgerRoleChangeHandler makes it
+ * master. Explore's seed 97 stalled here for good: the compared entry had been forgotten. */
+START_TEST(leader_after_idle_becomes_master)
+{
+    struct scenario sc;
+    const char *sets[] = {"producers.stop_ms=5000"};
+    const char *faults =
+        "\"faults\": [{\"at_ms\": 40000, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 1000},"
+        " {\"at_ms\": 40000, \"op\": \"crash_process\", \"node\": \"broker-a-1\", \"duration_ms\": 1000},"
+        " {\"at_ms\": 40000, \"op\": \"crash_process\", \"node\": \"broker-a-2\", \"duration_ms\": 1000}]";
+    load(&sc, world_json(faults), sets, 1);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    run_to(&sc, 39 * SIM_S);
+    int m = master_of(w);
+    ck_assert_int_ge(m, 0);
+    /* The premise: the consumed entries are gone from memory, all but the newest. */
+    const struct commitlog *cl = broker_log(brk(w, m));
+    ck_assert_uint_gt(cl->first, 0);
+    ck_assert_uint_le(cl->n, 1);
+    run_to(&sc, 45 * SIM_S);
+    m = master_of(w);
+    ck_assert_msg(m >= 0, "no master 4 s after the restart");
+    const struct raft *rf = broker_raft(brk(w, m));
+    ck_assert_int_eq(rf->role, RAFT_LEADER);
+    ck_assert_int_eq(rf->committed, raft_end(rf));
+    scenario_free(&sc);
+}
+END_TEST
+
+/* ---- changeToSlave ---- */
+
+/* DLedgerRoleChangeHandler calls changeToSlave, which calls registerBrokerAll at once, on every FOLLOWER
+ * change, also when the broker was a slave already (a candidate that lost, a follower of a new leader). The
+ * leader's process dies at 20 s: the surviving follower, a SLAVE all along, registers the moment it follows
+ * the new leader, and so does every member at every FOLLOWER change of the run. */
+START_TEST(follower_registers_every_time)
+{
+    struct scenario sc;
+    load(&sc, world_json("\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]"),
+         NULL, 0);
+    char *tr = run_traced(&sc, 40 * SIM_S);
+    int followers = 0, later = 0;
+    const char *p = tr;
+    char line[1024];
+    for (;;) {
+        double t = next_event(&p, "raft.role", NULL, line, sizeof line);
+        if (t < 0)
+            break;
+        if (!strstr(line, "\"role\":\"follower\""))
+            continue;
+        char node[32];
+        const char *nk = strstr(line, "\"node\":\"") + 8;
+        size_t nl = (size_t)(strchr(nk, '"') - nk);
+        ck_assert_uint_lt(nl, sizeof node);
+        memcpy(node, nk, nl);
+        node[nl] = 0;
+        const char *q = p;
+        double r = next_event(&q, "broker.register", node, NULL, 0);
+        ck_assert_msg(r >= 0 && r - t < 1e-6, "%s became follower at %.3f ms and registered at %.3f", node, t, r);
+        followers++;
+        later += t > 20000;
+    }
+    ck_assert_int_ge(followers, 3);   /* two at the start, one after the crash */
+    ck_assert_int_ge(later, 1);
+    free(tr);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* ---- the ReputMessageService and the new leader's wait for it (#3747) ---- */
+
+/* 600 us a message dispatches 1667 msg/s. At 5000 msg/s from 1 s the dispatcher never catches up: every
+ * replica's ConsumeQueues fall further behind, consumers see only what was dispatched, and the leader's
+ * crash at 10 s leaves the new leader with a backlog that it must dispatch before DLedgerRoleChangeHandler
+ * lets it be master: it is promoted at the first 100 ms poll after 1 s + N * 600 us (N entries in its log),
+ * seconds after its election. At 500 msg/s the same dispatcher keeps up and the wait is one poll. */
+START_TEST(catch_up_waits_for_dispatch)
+{
+    const double cost_ms = 0.6;
+    struct scenario sc;
+    const char *sets[] = {"producers.rate_per_s=5000", "broker.reput_message_cost_us=600", "run.duration_ms=40000"};
+    load(&sc, world_json("\"faults\": [{\"at_ms\": 10000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]"),
+         sets, 3);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    run_to(&sc, 10 * SIM_S - 1);
+    int m = master_of(w);
+    ck_assert_int_ge(m, 0);
+    int64_t dispatched = broker_dispatched(brk(w, m));
+    /* 9 s of dispatching at 600 us a message, out of 45000 committed */
+    ck_assert_msg(fabs((double)(dispatched + 1) - 9000 / cost_ms) < 50, "dispatched %lld", (long long)dispatched);
+    ck_assert_int_gt(broker_raft(brk(w, m))->committed, 44000);
+    cJSON *mt = metrics(&sc);
+    ck_assert_double_le(num(mt, "messages.consumed"), (double)(dispatched + 1));
+    cJSON_Delete(mt);
+    run_to(&sc, 40 * SIM_S);
+    mt = metrics(&sc);
+    double elected = num(mt, "groups.0.failover.elected_ms"), promoted = num(mt, "groups.0.failover.promoted_ms");
+    m = master_of(w);
+    ck_assert_int_ge(m, 0);
+    /* The log of the new master at its promotion: what it had before the crash (no put is taken before). */
+    const struct commitlog *cl = broker_log(brk(w, m));
+    double n = 0;
+    for (uint64_t i = cl->first; i < cl_end(cl); i++)
+        if (cl_at(cl, i)->term == (uint32_t)broker_raft(brk(w, m))->term)
+            break;
+        else
+            n++;
+    n += (double)cl->first;
+    double done = 1000 + n * cost_ms;
+    ck_assert_msg(promoted >= done && promoted <= done + 110, "promoted at %.1f, dispatch done at %.1f, elected %.1f", promoted, done, elected);
+    ck_assert_double_gt(promoted - elected, 2000);
+    cJSON_Delete(mt);
+    scenario_free(&sc);
+
+    const char *slow[] = {"producers.rate_per_s=500", "broker.reput_message_cost_us=300", "run.duration_ms=30000"};
+    load(&sc, world_json("\"faults\": [{\"at_ms\": 10000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]"),
+         slow, 3);
+    run_to(&sc, 30 * SIM_S);
+    mt = metrics(&sc);
+    ck_assert_double_le(num(mt, "groups.0.failover.promoted_ms") - num(mt, "groups.0.failover.elected_ms"), 100.0 + 1e-6);
+    cJSON_Delete(mt);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* ---- the committed index from DLedger's checkpoint ---- */
+
+/* The checkpoint is written every checkPointInterval (3000 ms, at the first 10 ms flush tick after it: 3010 ms
+ * from the start) without fsync. A process restarted at 21 s comes back with the committed index the file
+ * held since 18.06 s; after a host crash the file is gone and the index starts at -1. */
+static void checkpoint_case(const char *op, int survives)
+{
+    struct scenario sc;
+    char faults[256];
+    snprintf(faults, sizeof faults,
+             "\"faults\": [{\"at_ms\": 20000, \"op\": \"%s\", \"node\": \"broker-a-0\", \"duration_ms\": 1000}]", op);
+    load(&sc, world_json(faults), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    const struct raft *rf = broker_raft(brk(w, 0));
+    run_to(&sc, 18060 * SIM_MS - 1);
+    int64_t before = rf->committed;
+    run_to(&sc, 18060 * SIM_MS + 1);
+    int64_t at = rf->committed;
+    run_to(&sc, 20 * SIM_S - 1);
+    ck_assert_int_gt(rf->committed, at);   /* commits went on after the checkpoint */
+    run_to(&sc, 21 * SIM_S + 1);
+    ck_assert_int_eq(sim_node(w->sim, w->g[0].node[0])->state, SIM_NODE_UP);
+    if (survives) {
+        ck_assert_int_ge(rf->committed, before);
+        ck_assert_int_le(rf->committed, at);
+        ck_assert_int_gt(rf->committed, 1000);
+    } else {
+        ck_assert_int_eq(rf->committed, -1);
+    }
+    scenario_free(&sc);
+}
+
+START_TEST(committed_from_checkpoint)
+{
+    checkpoint_case("crash_process", 1);
+    checkpoint_case("crash_host", 0);
+}
+END_TEST
+
+static Suite *dledger_broker_suite(void)
+{
+    Suite *s = suite_create("dledger_broker");
+    TCase *t = tcase_create("role_change");
+    tcase_set_timeout(t, 300);
+    tcase_add_test(t, leader_after_idle_becomes_master);
+    tcase_add_test(t, follower_registers_every_time);
+    tcase_add_test(t, catch_up_waits_for_dispatch);
+    tcase_add_test(t, committed_from_checkpoint);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(dledger_broker_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
