@@ -40,10 +40,33 @@ static void io_timer(void *host, sim_time delay, uint64_t tag)
     node_timer(b->n, delay, BT(BT_RAFT, tag));
 }
 
-/* MemberState.persistState: the term and vote file, written and fsynced. */
+/* How long the kernel keeps a written page dirty before writing it back (Linux vm.dirty_expire_centisecs,
+ * 3000): a term file written without fsync is on the device this long after the write, unless a later
+ * write replaced it first. */
+#define META_WRITEBACK (30 * SIM_S)
+
+/* MemberState.persistTerm: IOUtils.string2File writes the term and vote file (temp file + rename) into the
+ * page cache, without fsync: it survives a process crash, and a host crash only once written back. Under
+ * dledger_persist_term_fsync the file is also fsynced, and raft_persisted waits for the fsync. */
 static void io_persist(void *host)
 {
     struct broker *b = host;
+    sim_time now = node_now(b->n);
+    if (!b->cfg.raft.persist_term_fsync) {
+        /* The previous write, if it stayed unreplaced long enough, reached the device. */
+        if (b->meta_wb_at >= 0 && now - b->meta_wb_at >= META_WRITEBACK) {
+            b->meta_durable_term = b->meta_term;
+            b->meta_durable_vote = b->meta_vote;
+        }
+        b->meta_term = b->raft->term;
+        b->meta_vote = b->raft->voted_for;
+        b->meta_wb_at = now;
+        node_disk_write(b->n, FILE_META, 64);
+        /* Written now; the member hears it as the next event at this instant (one per write: the page cache
+         * always holds the member's latest term and vote, so every word is true). */
+        node_timer(b->n, 0, BT(BT_RAFT, RAFT_TIMER_PERSISTED));
+        return;
+    }
     b->meta_term = b->raft->term;
     b->meta_vote = b->raft->voted_for;
     node_disk_append(b->n, FILE_META, 64, 0);
@@ -53,6 +76,7 @@ static void io_persist(void *host)
     }
 }
 
+/* The fsync's completion (without fsync the member hears through RAFT_TIMER_PERSISTED). */
 void dl_meta_synced(struct broker *b)
 {
     b->meta_fsync = 0;
@@ -240,6 +264,7 @@ int dl_init(struct broker *b)
 #endif
     raft_init(b->raft, &b->cfg.raft, &io, &b->cl, b->replica, g->n);
     b->meta_vote = b->meta_durable_vote = RAFT_NONE;
+    b->meta_wb_at = -1;
     b->committed = -1;
     b->check = g->check;
     return 0;
@@ -265,10 +290,16 @@ void dl_start(struct broker *b)
 
 void dl_crash(struct broker *b, enum sim_crash_kind kind)
 {
-    /* Term and vote: what reached the disk survives a host crash; the page cache a process crash. */
+    /* Term and vote: what reached the device survives a host crash (the last unsynced write if the kernel
+     * wrote it back), the page cache a process crash. */
     if (kind == SIM_CRASH_HOST) {
+        if (!b->cfg.raft.persist_term_fsync && b->meta_wb_at >= 0 && node_now(b->n) - b->meta_wb_at >= META_WRITEBACK) {
+            b->meta_durable_term = b->meta_term;
+            b->meta_durable_vote = b->meta_vote;
+        }
         b->meta_term = b->meta_durable_term;
         b->meta_vote = b->meta_durable_vote;
+        b->meta_wb_at = -1;
     }
     for (int q = 0; q < RMQ_MAX_QUEUES; q++)
         if (b->committed_qoff[q] > cl_next_qoff(&b->cl, q))

@@ -24,7 +24,9 @@ struct raft_io {
                  sim_time timeout, uint64_t tag);
     void (*reply)(void *host, struct rpc_ctx ctx, int status, const void *body, uint32_t len);
     void (*timer)(void *host, sim_time delay, uint64_t tag);
-    /* Term and vote to durable storage; raft_persisted() follows when it is there. */
+    /* Term and vote to the member's file (MemberState.persistTerm); raft_persisted() follows as a later event
+     * once they are written (at the same instant when the host only writes the file; after its fsync when it
+     * syncs: see RAFT_TIMER_PERSISTED). */
     void (*persist)(void *host);
     void (*role_changed)(void *host, enum raft_role role, uint64_t term, int leader);
     /* This member answered a vote request (for the trace). */
@@ -89,6 +91,10 @@ struct raft {
     uint64_t elections, votes_granted;
     sim_time last_tick;
 };
+
+/* A host that writes term and vote without a disk event of its own (no fsync) sets a zero-delay timer with
+ * this tag: raft_on_timer then takes it as raft_persisted. */
+#define RAFT_TIMER_PERSISTED 5
 
 /* Request codes on the host's rpc (rmq.h leaves room above RMQ_HA_DATA). */
 enum { RAFT_VOTE = 40, RAFT_HEARTBEAT, RAFT_PUSH };

@@ -37,10 +37,14 @@ void raft_on_reply(struct raft *r, uint64_t tag, int status, const void *body, u
     }
 }
 
-/* One tick: the StateMaintainer, then the leader's entry pusher. */
+/* One tick: the StateMaintainer, then the leader's entry pusher (or the host's word that term and vote are
+ * written). */
 void raft_on_timer(struct raft *r, uint64_t tag)
 {
-    (void)tag;
+    if (TAG_KIND(tag) == TG_PERSISTED) {
+        raft_persisted(r);
+        return;
+    }
     r->io.timer(r->io.host, r->cfg.tick, TAG(TG_TICK, 0, 0));
     sim_time now = raft_now(r);
     r->last_tick = now;

@@ -81,6 +81,7 @@ void world_defaults(struct world_cfg *c)
     b->raft.election_max = 300 * SIM_MS;
     b->raft.raft_heartbeat = 50 * SIM_MS;
     b->raft.commit_current_term_only = 0;
+    b->raft.persist_term_fsync = -1;   /* by election: off under DLedger, on under classic Raft */
     b->dledger_flush_interval = 10 * SIM_MS;
     b->dledger_sync_period = 3 * SIM_S;
     b->role_check_interval = 100 * SIM_MS;
@@ -183,6 +184,7 @@ static const struct field broker_fields[] = {
     BF("raft_election_timeout_max_ms", F_TIME, raft.election_max, 1, MAX_DAY_MS),
     BF("raft_heartbeat_interval_ms", F_TIME, raft.raft_heartbeat, 1, MAX_DAY_MS),
     BF("commit_current_term_only", F_BOOL, raft.commit_current_term_only, 0, 1),
+    BF("dledger_persist_term_fsync", F_BOOL, raft.persist_term_fsync, 0, 1),
     BF("flush_file_interval_ms", F_TIME, dledger_flush_interval, 1, MAX_DAY_MS),
     BF("dledger_slave_sync_period_ms", F_TIME, dledger_sync_period, 1, MAX_DAY_MS),
     BF("role_change_check_interval_ms", F_TIME, role_check_interval, 1, MAX_DAY_MS),
@@ -381,6 +383,9 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
             return conf_fail(c, conf_path_key(q, sizeof q, p, "raft_election_timeout_max_ms"),
                              "is below raft_election_timeout_min_ms");
         }
+        /* MemberState.persistTerm writes without fsync; the Raft paper keeps term and vote on stable storage. */
+        if (gc->broker.raft.persist_term_fsync < 0)
+            gc->broker.raft.persist_term_fsync = gc->broker.raft.election == RAFT_ELECTION_CLASSIC;
         if (gc->broker.role == RMQ_SLAVE) {
             char q[512];
             return conf_fail(c, conf_path_key(q, sizeof q, p, "role"),
