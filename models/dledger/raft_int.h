@@ -4,8 +4,12 @@
 
 #include "models/dledger/raft.h"
 
-/* DLedgerResponseCode, the ones that matter here (heartbeat and push answers). */
-enum dl_code { D_SUCCESS, D_EXPIRED_TERM, D_INCONSISTENT_LEADER, D_TERM_NOT_READY, D_INCONSISTENT_STATE, D_UNKNOWN };
+/* DLedgerResponseCode, the ones that matter here (heartbeat, push and leadership transfer answers). */
+enum dl_code {
+    D_SUCCESS, D_EXPIRED_TERM, D_INCONSISTENT_LEADER, D_TERM_NOT_READY, D_INCONSISTENT_STATE, D_UNKNOWN,
+    D_NOT_FOLLOWER, D_NOT_LEADER, D_INCONSISTENT_TERM, D_LEADER_TRANSFERRING, D_FALL_BEHIND_TOO_MUCH,
+    D_TAKE_LEADERSHIP_FAILED, D_UNKNOWN_MEMBER, D_INTERNAL_ERROR
+};
 
 /* VoteResponse.RESULT */
 enum vote_result {
@@ -22,7 +26,7 @@ struct hb_req { int64_t term; int32_t leader; };
 struct hb_resp { int64_t term; int32_t code; };
 
 /* Reply and timer tags: kind, peer, and the round or index they belong to. */
-enum tag_kind { TG_TICK = 1, TG_VOTE, TG_HB, TG_PUSH };
+enum tag_kind { TG_TICK = 1, TG_VOTE, TG_HB, TG_PUSH, TG_PERSISTED = RAFT_TIMER_PERSISTED };
 #define TAG(kind, peer, x) ((uint64_t)(kind) | ((uint64_t)(peer) << 4) | ((uint64_t)(x) << 12))
 #define TAG_KIND(t) ((int)((t) & 0xf))
 #define TAG_PEER(t) ((int)(((t) >> 4) & 0xff))
