@@ -174,6 +174,26 @@ static void io_voted(void *host, int64_t term, int candidate, int granted)
     trace_end(trace_of(b));
 }
 
+static void io_transferred(void *host, int transferee, int ok, const char *code)
+{
+    struct broker *b = host;
+    if (!trace_on(trace_of(b), TRACE_EVENTS))
+        return;
+    trace_begin(trace_of(b), node_now(b->n), b->n->name, "raft.transfer_done");
+    trace_str(trace_of(b), "group", group_of(b)->name);
+    trace_str(trace_of(b), "to", sim_node(b->n->sim, group_of(b)->node[transferee])->name);
+    trace_bool(trace_of(b), "ok", ok);
+    trace_str(trace_of(b), "code", code);
+    trace_end(trace_of(b));
+}
+
+const char *broker_transfer_leadership(struct broker *b, int to)
+{
+    if (!b->raft)
+        return "NOT_DLEDGER";
+    return raft_transfer_leadership(b->raft, to);
+}
+
 /* Entries up to index are committed: dispatch them to the ConsumeQueues consumers read. */
 static void io_committed(void *host, int64_t index)
 {
@@ -257,7 +277,8 @@ int dl_init(struct broker *b)
     struct raft_io io = {
         .host = b, .node = b->n, .call = io_call, .reply = io_reply, .timer = io_timer, .persist = io_persist,
         .role_changed = io_role_changed, .voted = io_voted, .committed = io_committed, .appended = io_appended,
-        .truncated = io_truncated, .append_done = io_append_done, .rng = node_rng(b->n, "election"),
+        .truncated = io_truncated, .append_done = io_append_done, .transferred = io_transferred,
+        .rng = node_rng(b->n, "election"),
     };
 #ifdef MQSIM_PLANTED_BUG
     b->cfg.raft.broken_vote_ignores_log = 1;   /* the test-only binary mqsim-planted */

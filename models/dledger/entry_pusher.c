@@ -222,6 +222,8 @@ int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, ui
 {
     if (r->role != RAFT_LEADER)
         return RMQ_SERVICE_NOT_AVAILABLE;           /* NOT_LEADER */
+    if (r->transferee != RAFT_NONE)
+        return RMQ_SYSTEM_ERROR;                    /* LEADER_TRANSFERRING (DLedgerServer.handleAppend) */
     if ((int)r->pend_n > r->cfg.max_pending_requests)
         return RMQ_SYSTEM_BUSY;                     /* LEADER_PENDING_FULL */
     if (r->pend_n == r->pend_cap) {

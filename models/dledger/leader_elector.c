@@ -17,9 +17,12 @@ sim_time raft_rand_between(struct raft *r, sim_time lo, sim_time hi)
     return hi > lo ? lo + (sim_time)sim_rng_below(r->io.rng, (uint64_t)(hi - lo)) : lo;
 }
 
-/* getNextTimeToRequestVote: now + minVoteIntervalMs + [0, max - min). */
+/* getNextTimeToRequestVote: now + minVoteIntervalMs + [0, max - min); a preferred leader taking leadership
+ * uses min/maxTakeLeadershipVoteIntervalMs (30, 100). */
 static sim_time next_vote_time(struct raft *r)
 {
+    if (raft_taking_leadership(r))
+        return raft_now(r) + raft_rand_between(r, r->cfg.min_take_vote_interval, r->cfg.max_take_vote_interval);
     return raft_now(r) + raft_rand_between(r, r->cfg.min_vote_interval, r->cfg.max_vote_interval);
 }
 
@@ -74,6 +77,9 @@ enum vote_result raft_handle_vote(struct raft *r, const struct vote_req *q, int 
     }
     if (q->term < end_term)
         return V_REJECT_TERM_SMALL_THAN_LEDGER;
+    /* A preferred leader taking leadership refuses a candidate whose log is not longer than its own. */
+    if (!self && raft_taking_leadership(r) && q->end_term == end_term && end_index >= q->end_index)
+        return V_REJECT_TAKING_LEADERSHIP;
     r->voted_for = q->candidate;
     return V_ACCEPT;
 }
@@ -315,8 +321,11 @@ static void parse_heartbeats(struct raft *r)
         raft_change_to_candidate(r, r->term);
 }
 
-void raft_on_heartbeat_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len)
+void raft_on_heartbeat_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len, int peer)
 {
+    /* sendHeartbeats: every answer marks the peer live in peersLiveTable, a failure not live. */
+    if (r->role == RAFT_LEADER && peer >= 0 && peer < r->n)
+        r->peer_live[peer] = status == RMQ_SUCCESS;
     if (!r->busy || round != r->round || r->role != RAFT_LEADER)
         return;
     struct hb_resp a = {0, D_UNKNOWN};

@@ -38,6 +38,8 @@ struct raft_io {
     void (*truncated)(void *host, int64_t from);
     /* An append this member proposed as leader ended: status RMQ_SUCCESS or an error code. */
     void (*append_done)(void *host, uint64_t tag, int status);
+    /* A leadership transfer this member started as leader ended: the transferee's answer (ok = it leads). */
+    void (*transferred)(void *host, int transferee, int ok, const char *code);
     struct sim_rng *rng;
 };
 
@@ -87,8 +89,20 @@ struct raft {
     struct raft_pending { int64_t index; uint64_t tag; sim_time created; } *pend;
     uint32_t pend_head, pend_n, pend_cap;
 
+    /* Leadership transfer: MemberState.transferee / termToTakeLeadership, the transferee's wait for the
+     * leader's index and its TakeLeadershipTask, DLedgerServer.checkPreferredLeader's schedule and the
+     * leader's peersLiveTable. */
+    int transferee;
+    int64_t transfer_term, term_to_take;
+    int take_waiting, take_task;     /* catching up before taking; a TakeLeadershipTask answer is owed */
+    struct rpc_ctx take_ctx;
+    int64_t take_term, take_index;
+    int take_from;
+    sim_time take_since, next_preferred_check;
+    uint8_t peer_live[RAFT_MAX_PEERS];
+
     /* statistics */
-    uint64_t elections, votes_granted;
+    uint64_t elections, votes_granted, transfers;
     sim_time last_tick;
 };
 
@@ -97,7 +111,7 @@ struct raft {
 #define RAFT_TIMER_PERSISTED 5
 
 /* Request codes on the host's rpc (rmq.h leaves room above RMQ_HA_DATA). */
-enum { RAFT_VOTE = 40, RAFT_HEARTBEAT, RAFT_PUSH };
+enum { RAFT_VOTE = 40, RAFT_HEARTBEAT, RAFT_PUSH, RAFT_TAKE_LEADERSHIP };
 
 void raft_init(struct raft *r, const struct raft_cfg *cfg, const struct raft_io *io, struct commitlog *log, int self,
                int n);
@@ -116,8 +130,14 @@ void raft_persisted(struct raft *r);
 
 /* As leader: append a message (the host has not touched its log). Returns 0 with append_done(tag, ...)
  * to follow, or an error status at once: RMQ_SERVICE_NOT_AVAILABLE (not leader), RMQ_SYSTEM_BUSY
- * (LEADER_PENDING_FULL). */
+ * (LEADER_PENDING_FULL), RMQ_SYSTEM_ERROR (LEADER_TRANSFERRING). */
 int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff, uint64_t tag);
+
+/* DLedgerServer.handleLeadershipTransfer as the leader (an operator's planned switch): hands leadership to
+ * member `to` unless it is this member, this member does not lead, a transfer is under way, or `to` is
+ * maxLeadershipTransferWaitIndex entries or more behind. Returns NULL when started (io.transferred
+ * follows), else the DLedgerResponseCode's name. */
+const char *raft_transfer_leadership(struct raft *r, int to);
 
 static inline int64_t raft_end(const struct raft *r) { return (int64_t)cl_end(r->log) - 1; }
 int64_t raft_end_term(const struct raft *r);
