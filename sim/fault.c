@@ -49,6 +49,9 @@ void fault_apply(struct sim *s, const struct fault *f)
         ((struct fault *)f)->node = id;
     }
     switch (f->op) {
+    case FAULT_MODEL:
+        f->ext->apply(f->ext_ctx, s, f->ext_arg);
+        break;
     case FAULT_CRASH_PROCESS:
     case FAULT_CRASH_HOST:
         sim_crash(s, f->node, f->op == FAULT_CRASH_HOST ? SIM_CRASH_HOST : SIM_CRASH_PROCESS);
@@ -181,7 +184,29 @@ static int fault_time(struct sim *s, struct conf *c, const cJSON *v, const char 
     return 0;
 }
 
-static int parse_one(struct sim *s, struct conf *c, const cJSON *v, const char *p, struct fault *f)
+/* A world's op: "at_ms", "op" and its own keys. */
+static int parse_ext(struct sim *s, struct conf *c, const cJSON *v, const char *p, const struct fault_plan *plan,
+                     int k, struct fault *f)
+{
+    const char *keys[12] = {"at_ms", "op"};
+    int nk = 2;
+    for (const char *const *x = plan->ext[k].keys; x && *x && nk < 11; x++)
+        keys[nk++] = *x;
+    keys[nk] = NULL;
+    f->op = FAULT_MODEL;
+    f->ext = &plan->ext[k];
+    f->ext_ctx = plan->ext_ctx;
+    if (conf_keys(c, v, p, keys) < 0)
+        return -1;
+    if (!conf_child(v, "at_ms"))
+        return conf_fail(c, p, "missing \"at_ms\"");
+    if (fault_time(s, c, v, p, "at_ms", 0, &f->at) < 0)
+        return -1;
+    return f->ext->parse(f->ext_ctx, c, v, p, &f->ext_arg) < 0 || c->failed ? -1 : 0;
+}
+
+static int parse_one(struct sim *s, struct conf *c, const cJSON *v, const char *p, const struct fault_plan *plan,
+                     struct fault *f)
 {
     static const char *const keys[][9] = {
         [FAULT_CRASH_PROCESS] = {"at_ms", "op", "node", "duration_ms", NULL},
@@ -199,8 +224,18 @@ static int parse_one(struct sim *s, struct conf *c, const cJSON *v, const char *
         return conf_fail(c, p, "expected a fault object, got %s", conf_describe(v, d, sizeof d));
     if (!conf_child(v, "op"))
         return conf_fail(c, p, "missing \"op\"");
-    if (conf_enum(c, v, p, "op", op_names, 0, &op) < 0)
+    /* The engine's ops, then the world's: one list in the message when the name is neither. */
+    const char *names[FAULT_MODEL + FAULT_EXT_MAX + 1];
+    int nn = 0;
+    for (; op_names[nn]; nn++)
+        names[nn] = op_names[nn];
+    for (int k = 0; k < plan->next && k < FAULT_EXT_MAX; k++)
+        names[nn++] = plan->ext[k].name;
+    names[nn] = NULL;
+    if (conf_enum(c, v, p, "op", names, 0, &op) < 0)
         return -1;
+    if (op >= FAULT_MODEL)
+        return parse_ext(s, c, v, p, plan, op - FAULT_MODEL, f);
     f->op = (enum fault_op)op;
     f->loss = f->bandwidth = NAN;
     if (conf_keys(c, v, p, keys[op]) < 0)
@@ -253,6 +288,8 @@ static int parse_one(struct sim *s, struct conf *c, const cJSON *v, const char *
         }
         break;
     }
+    case FAULT_MODEL:   /* parse_ext */
+        break;
     }
     return c->failed ? -1 : 0;
 }
@@ -274,7 +311,7 @@ int fault_load(struct sim *s, struct conf *c, const cJSON *arr, const char *path
     int i = 0;
     for (const cJSON *v = arr->child; v; v = v->next, i++) {
         plan->n = i + 1;
-        if (parse_one(s, c, v, conf_path_index(p, sizeof p, path, i), &plan->f[i]) < 0)
+        if (parse_one(s, c, v, conf_path_index(p, sizeof p, path, i), plan, &plan->f[i]) < 0)
             return -1;
     }
     plan->hook = sim_hook_register(s, on_fault, plan);

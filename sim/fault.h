@@ -9,7 +9,19 @@
 
 enum fault_op {
     FAULT_CRASH_PROCESS, FAULT_CRASH_HOST, FAULT_RESTART, FAULT_PAUSE, FAULT_PARTITION, FAULT_HEAL,
-    FAULT_LINK, FAULT_DISK_STALL
+    FAULT_LINK, FAULT_DISK_STALL,
+    FAULT_MODEL                /* an op the world added (struct fault_ext) */
+};
+
+/* An op the world adds to the schedule, for what only its models know how to do (e.g. a planned
+ * leadership transfer). The engine reads "at_ms" and "op"; parse checks the other keys (one clear line
+ * through conf_fail naming path) and packs what apply needs into *arg; apply runs it at its time. */
+#define FAULT_EXT_MAX 8
+struct fault_ext {
+    const char *name;
+    const char *const *keys;   /* its keys besides "at_ms" and "op", NULL-terminated (at most 8) */
+    int (*parse)(void *ctx, struct conf *c, const cJSON *v, const char *path, uint64_t *arg);
+    void (*apply)(void *ctx, struct sim *s, uint64_t arg);
 };
 
 struct fault {
@@ -26,6 +38,10 @@ struct fault {
     int both_ways, has_latency;
     struct sim_dist latency;
     double loss, bandwidth;    /* NAN = unchanged */
+    /* FAULT_MODEL */
+    const struct fault_ext *ext;
+    void *ext_ctx;
+    uint64_t ext_arg;
 };
 
 struct fault_plan {
@@ -33,6 +49,10 @@ struct fault_plan {
     struct fault *f;
     int n;
     int hook;
+    /* The world's own ops, set before fault_load (NULL: none). */
+    const struct fault_ext *ext;
+    int next;
+    void *ext_ctx;
 };
 
 /* Reads a "faults" array (resolving node names against s) and schedules every fault on s. Each entry:
@@ -44,6 +64,7 @@ struct fault_plan {
  *   {"at_ms": T, "op": "heal" [, "a": [...], "b": [...], "oneway": false]}   without a/b: heals everything
  *   {"at_ms": T, "op": "link", "from": N, "to": N [, "both_ways": true] [, "latency": DIST]
  *                [, "loss": P] [, "bandwidth_mbit_per_s": B]}
+ *   {"at_ms": T, "op": NAME, ...}   one of plan->ext, its keys checked by its parse
  * A "node" may be symbolic, "@..." (e.g. "@master:group-a"): the models resolve it when the fault
  * happens; a crash's automatic restart restarts the node it resolved to.
  * plan must be zeroed; free it with fault_plan_free after the run. */

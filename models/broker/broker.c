@@ -542,6 +542,7 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
     case RAFT_VOTE:
     case RAFT_HEARTBEAT:
     case RAFT_PUSH:
+    case RAFT_TAKE_LEADERSHIP:
         if (b->raft)
             raft_on_request(b->raft, (uint16_t)h.code, ctx, body, len);
         break;

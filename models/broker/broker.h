@@ -29,6 +29,9 @@ uint64_t broker_flushed(const struct broker *b);
 
 /* The broker's DLedger member, or NULL in classic HA. */
 const struct raft *broker_raft(const struct broker *b);
+/* An operator's planned leadership switch sent to this DLedger member (DLedgerServer.handleLeadershipTransfer):
+ * NULL when the transfer started, else why not (a DLedgerResponseCode name). */
+const char *broker_transfer_leadership(struct broker *b, int to);
 
 /* DLedger: the last entry index the ReputMessageService dispatched to the ConsumeQueues (-1: none). */
 int64_t broker_dispatched(const struct broker *b);

@@ -40,10 +40,33 @@ static void io_timer(void *host, sim_time delay, uint64_t tag)
     node_timer(b->n, delay, BT(BT_RAFT, tag));
 }
 
-/* MemberState.persistState: the term and vote file, written and fsynced. */
+/* How long the kernel keeps a written page dirty before writing it back (Linux vm.dirty_expire_centisecs,
+ * 3000): a term file written without fsync is on the device this long after the write, unless a later
+ * write replaced it first. */
+#define META_WRITEBACK (30 * SIM_S)
+
+/* MemberState.persistTerm: IOUtils.string2File writes the term and vote file (temp file + rename) into the
+ * page cache, without fsync: it survives a process crash, and a host crash only once written back. Under
+ * dledger_persist_term_fsync the file is also fsynced, and raft_persisted waits for the fsync. */
 static void io_persist(void *host)
 {
     struct broker *b = host;
+    sim_time now = node_now(b->n);
+    if (!b->cfg.raft.persist_term_fsync) {
+        /* The previous write, if it stayed unreplaced long enough, reached the device. */
+        if (b->meta_wb_at >= 0 && now - b->meta_wb_at >= META_WRITEBACK) {
+            b->meta_durable_term = b->meta_term;
+            b->meta_durable_vote = b->meta_vote;
+        }
+        b->meta_term = b->raft->term;
+        b->meta_vote = b->raft->voted_for;
+        b->meta_wb_at = now;
+        node_disk_write(b->n, FILE_META, 64);
+        /* Written now; the member hears it as the next event at this instant (one per write: the page cache
+         * always holds the member's latest term and vote, so every word is true). */
+        node_timer(b->n, 0, BT(BT_RAFT, RAFT_TIMER_PERSISTED));
+        return;
+    }
     b->meta_term = b->raft->term;
     b->meta_vote = b->raft->voted_for;
     node_disk_append(b->n, FILE_META, 64, 0);
@@ -53,6 +76,7 @@ static void io_persist(void *host)
     }
 }
 
+/* The fsync's completion (without fsync the member hears through RAFT_TIMER_PERSISTED). */
 void dl_meta_synced(struct broker *b)
 {
     b->meta_fsync = 0;
@@ -222,6 +246,26 @@ void dl_reput(struct broker *b)
     reput_kick(b);
 }
 
+static void io_transferred(void *host, int transferee, int ok, const char *code)
+{
+    struct broker *b = host;
+    if (!trace_on(trace_of(b), TRACE_EVENTS))
+        return;
+    trace_begin(trace_of(b), node_now(b->n), b->n->name, "raft.transfer_done");
+    trace_str(trace_of(b), "group", group_of(b)->name);
+    trace_str(trace_of(b), "to", sim_node(b->n->sim, group_of(b)->node[transferee])->name);
+    trace_bool(trace_of(b), "ok", ok);
+    trace_str(trace_of(b), "code", code);
+    trace_end(trace_of(b));
+}
+
+const char *broker_transfer_leadership(struct broker *b, int to)
+{
+    if (!b->raft)
+        return "NOT_DLEDGER";
+    return raft_transfer_leadership(b->raft, to);
+}
+
 /* Entries up to index are committed; the ReputMessageService will dispatch them. */
 static void io_committed(void *host, int64_t index)
 {
@@ -307,13 +351,15 @@ int dl_init(struct broker *b)
     struct raft_io io = {
         .host = b, .node = b->n, .call = io_call, .reply = io_reply, .timer = io_timer, .persist = io_persist,
         .role_changed = io_role_changed, .voted = io_voted, .committed = io_committed, .appended = io_appended,
-        .truncated = io_truncated, .append_done = io_append_done, .rng = node_rng(b->n, "election"),
+        .truncated = io_truncated, .append_done = io_append_done, .transferred = io_transferred,
+        .rng = node_rng(b->n, "election"),
     };
 #ifdef MQSIM_PLANTED_BUG
     b->cfg.raft.broken_vote_ignores_log = 1;   /* the test-only binary mqsim-planted */
 #endif
     raft_init(b->raft, &b->cfg.raft, &io, &b->cl, b->replica, g->n);
     b->meta_vote = b->meta_durable_vote = RAFT_NONE;
+    b->meta_wb_at = -1;
     b->committed = -1;
     b->ckpt_committed = -1;
     b->check = g->check;
@@ -355,14 +401,20 @@ void dl_start(struct broker *b)
 
 void dl_crash(struct broker *b, enum sim_crash_kind kind)
 {
-    /* Term and vote: what reached the disk survives a host crash; the page cache a process crash. */
+    /* Term and vote: what reached the device survives a host crash (the last unsynced write if the kernel
+     * wrote it back), the page cache a process crash. */
     if (kind == SIM_CRASH_HOST) {
+        if (!b->cfg.raft.persist_term_fsync && b->meta_wb_at >= 0 && node_now(b->n) - b->meta_wb_at >= META_WRITEBACK) {
+            b->meta_durable_term = b->meta_term;
+            b->meta_durable_vote = b->meta_vote;
+        }
         b->meta_term = b->meta_durable_term;
         b->meta_vote = b->meta_durable_vote;
         /* The checkpoint is never fsynced and is rewritten every 3 s, the old file deleted first: its newest
          * version is always younger than the kernel's 30 s writeback (vm.dirty_expire_centisecs), so a host
          * crash leaves it empty or missing (assumed) and the committed index starts at -1. */
         b->ckpt_committed = -1;
+        b->meta_wb_at = -1;
     }
     for (int q = 0; q < RMQ_MAX_QUEUES; q++)
         if (b->committed_qoff[q] > cl_next_qoff(&b->cl, q))

@@ -107,6 +107,7 @@ struct broker {
     int64_t meta_term, meta_durable_term;   /* term and vote written, and made durable */
     int meta_vote, meta_durable_vote;
     int meta_fsync;                         /* an fsync of the meta file is in flight */
+    sim_time meta_wb_at;                    /* when the unsynced meta write was made, -1 if none */
     int role_check_armed;
     int slave_pending;                      /* a FOLLOWER change waits for the LEADER loop to end */
 };

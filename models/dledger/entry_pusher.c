@@ -222,6 +222,8 @@ int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, ui
 {
     if (r->role != RAFT_LEADER)
         return RMQ_SERVICE_NOT_AVAILABLE;           /* NOT_LEADER */
+    if (r->transferee != RAFT_NONE)
+        return RMQ_SYSTEM_ERROR;                    /* LEADER_TRANSFERRING (DLedgerServer.handleAppend) */
     if ((int)r->pend_n > r->cfg.max_pending_requests)
         return RMQ_SYSTEM_BUSY;                     /* LEADER_PENDING_FULL */
     if (r->pend_n == r->pend_cap) {
@@ -337,20 +339,12 @@ void raft_on_push_reply(struct raft *r, int p, int64_t x, int status, const void
 
 /* ---- the follower's side (EntryHandler) ---- */
 
-static int accept_leader(struct raft *r, int64_t term, int leader)
+/* DLedgerMmapFileStore.appendAsFollower / truncate: only a follower, of this leader, in this term, takes
+ * entries; any failed check is caught by handleDoAppend / handleDoTruncate and answered INCONSISTENT_STATE.
+ * A push never changes role, term or leader: only heartbeats do (DLedgerLeaderElector.handleHeartBeat). */
+static int from_my_leader(const struct raft *r, const struct push_req *q)
 {
-    if (term < r->term)
-        return D_EXPIRED_TERM;
-    if (term > r->term || r->leader == RAFT_NONE) {
-        /* Pushes come from the leader of this term: the follower learns of it here too. */
-        if (term > r->term)
-            raft_change_to_candidate(r, term);
-        if (r->role != RAFT_FOLLOWER || r->leader != leader)
-            raft_change_to_follower(r, term, leader);
-    } else if (r->leader != leader) {
-        return D_INCONSISTENT_LEADER;
-    }
-    return D_SUCCESS;
+    return q->term == r->term && q->leader == r->leader;
 }
 
 /* Writes the pushed entry at the end of this member's log (DLedgerStore.appendAsFollower). */
@@ -362,20 +356,23 @@ static int follower_append(struct raft *r, const struct push_req *q)
     return D_SUCCESS;
 }
 
-/* EntryHandler.handlePush */
+/* EntryHandler.handlePush and doWork. A member that is not a follower answers NOT_FOLLOWER
+ * (clearCompareOrTruncateRequestsIfNeed; DLedger holds appends until it is a follower or the push times out,
+ * mqsim answers them the same way); compares check the entry only (handleDoCompare); appends and truncates
+ * must come from this term's leader; a commit of another term or leader is ignored (updateCommittedIndex
+ * skips smaller terms; mqsim skips larger ones too, as its log need not agree with that leader's). */
 static void handle_push(struct raft *r, const struct push_req *q, struct push_resp *a)
 {
     int advance_commit = 0;   /* only where the log is known to agree with the leader's up to its end */
-    a->term = r->term;
+    a->term = q->term;        /* buildResponse: the request's term */
     a->index = q->has_entry ? q->e.index : -1;
-    a->code = accept_leader(r, q->term, q->leader);
-    a->term = r->term;
+    a->code = r->role == RAFT_FOLLOWER ? D_SUCCESS : D_NOT_FOLLOWER;
     if (a->code == D_SUCCESS) {
         int64_t end = raft_end(r);
         switch (q->type) {
         case PUSH_APPEND:
-            if (!q->has_entry || q->e.index > end + 1) {
-                a->code = D_INCONSISTENT_STATE;   /* a gap: the leader compares again */
+            if (!from_my_leader(r, q) || !q->has_entry || q->e.index > end + 1) {
+                a->code = D_INCONSISTENT_STATE;   /* another term or leader, or a gap: the leader compares again */
                 break;
             }
             if (q->e.index <= end) {
@@ -395,7 +392,7 @@ static void handle_push(struct raft *r, const struct push_req *q, struct push_re
             break;
         case PUSH_TRUNCATE: {
             /* DLedgerStore.truncate: the log ends with the leader's entry at this index. */
-            if (!q->has_entry || q->e.index > end + 1) {
+            if (!from_my_leader(r, q) || !q->has_entry || q->e.index > end + 1) {
                 a->code = D_INCONSISTENT_STATE;
                 break;
             }
@@ -412,7 +409,7 @@ static void handle_push(struct raft *r, const struct push_req *q, struct push_re
             break;
         }
         case PUSH_COMMIT:
-            advance_commit = 1;
+            advance_commit = from_my_leader(r, q);
             break;
         default:
             break;

@@ -17,16 +17,21 @@ sim_time raft_rand_between(struct raft *r, sim_time lo, sim_time hi)
     return hi > lo ? lo + (sim_time)sim_rng_below(r->io.rng, (uint64_t)(hi - lo)) : lo;
 }
 
-/* getNextTimeToRequestVote: now + minVoteIntervalMs + [0, max - min). */
+/* getNextTimeToRequestVote: now + minVoteIntervalMs + [0, max - min); a preferred leader taking leadership
+ * uses min/maxTakeLeadershipVoteIntervalMs (30, 100). */
 static sim_time next_vote_time(struct raft *r)
 {
+    if (raft_taking_leadership(r))
+        return raft_now(r) + raft_rand_between(r, r->cfg.min_take_vote_interval, r->cfg.max_take_vote_interval);
     return raft_now(r) + raft_rand_between(r, r->cfg.min_vote_interval, r->cfg.max_vote_interval);
 }
 
-/* The voteLatch's wait: 2000 + [0, maxVoteIntervalMs) ms (maintainAsCandidate). */
+/* The voteLatch's wait: a fixed 2000 ms + [0, maxVoteIntervalMs) (DLedgerLeaderElector.maintainAsCandidate:
+ * voteLatch.await(2000 + random.nextInt(maxVoteIntervalMs)); the 2000 is a literal, not the heartbeat). */
+#define VOTE_LATCH_BASE (2000 * SIM_MS)
 static sim_time vote_wait(struct raft *r)
 {
-    return r->cfg.heartbeat + raft_rand_between(r, 0, r->cfg.max_vote_interval);
+    return VOTE_LATCH_BASE + raft_rand_between(r, 0, r->cfg.max_vote_interval);
 }
 
 void raft_elector_reset(struct raft *r)
@@ -72,6 +77,9 @@ enum vote_result raft_handle_vote(struct raft *r, const struct vote_req *q, int 
     }
     if (q->term < end_term)
         return V_REJECT_TERM_SMALL_THAN_LEDGER;
+    /* A preferred leader taking leadership refuses a candidate whose log is not longer than its own. */
+    if (!self && raft_taking_leadership(r) && q->end_term == end_term && end_index >= q->end_index)
+        return V_REJECT_TAKING_LEADERSHIP;
     r->voted_for = q->candidate;
     return V_ACCEPT;
 }
@@ -82,23 +90,31 @@ static void send_vote_reply(struct raft *r, struct rpc_ctx ctx, int result, int6
     r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &v, sizeof v);
 }
 
-/* A vote changed durable state: the answer leaves only once term and vote are on disk. */
-static void vote_answer(struct raft *r, struct rpc_ctx ctx, int result)
+/* Term and vote changed: the host writes them (MemberState.persistTerm) every time, even with a write
+ * outstanding, so that what it holds is always the latest; raft_persisted follows. */
+static void persist_now(struct raft *r)
+{
+    if (r->persist_pending && r->cfg.persist_term_fsync)
+        return;   /* the host fsyncs again if term or vote changed while its fsync ran */
+    r->persist_pending = 1;
+    r->io.persist(r->io.host);
+}
+
+/* A vote changed term or vote: the answer leaves once they are written (at the same instant when the host
+ * only writes the file, as MemberState.persistTerm does; after the fsync under dledger_persist_term_fsync). */
+static void vote_answer(struct raft *r, struct rpc_ctx ctx, int result, int64_t term)
 {
     if (r->durable_term == r->term && r->durable_vote == r->voted_for) {
-        send_vote_reply(r, ctx, result, r->term);
+        send_vote_reply(r, ctx, result, term);
         return;
     }
     if (r->nvote_replies < (int)(sizeof r->vote_replies / sizeof r->vote_replies[0])) {
         r->vote_replies[r->nvote_replies].ctx = ctx;
         r->vote_replies[r->nvote_replies].result = result;
-        r->vote_replies[r->nvote_replies].term = r->term;
+        r->vote_replies[r->nvote_replies].term = term;
         r->nvote_replies++;
     }
-    if (!r->persist_pending) {
-        r->persist_pending = 1;
-        r->io.persist(r->io.host);
-    }
+    persist_now(r);
 }
 
 void raft_on_vote_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len)
@@ -112,7 +128,9 @@ void raft_on_vote_request(struct raft *r, struct rpc_ctx ctx, const void *body, 
         r->votes_granted++;
     if (r->io.voted)
         r->io.voted(r->io.host, q.term, q.candidate, res == V_ACCEPT);
-    vote_answer(r, ctx, res);
+    /* handleVote: REJECT_TERM_SMALL_THAN_LEDGER carries the voter's ledgerEndTerm, every other answer its
+     * current term. */
+    vote_answer(r, ctx, res, res == V_REJECT_TERM_SMALL_THAN_LEDGER ? raft_end_term(r) : r->term);
 }
 
 static void count_vote(struct raft *r, int result, int64_t term)
@@ -173,6 +191,14 @@ static void parse_votes(struct raft *r)
         raft_change_to_leader(r, term);
 }
 
+/* The voteLatch is released when a leader exists, a quorum accepted, accepted + notReady is a quorum, or every
+ * member (the candidate included) answered (maintainAsCandidate). */
+static int vote_latch_released(const struct raft *r)
+{
+    return r->already_has_leader || r->accepted >= raft_quorum(r) || r->accepted + r->not_ready >= raft_quorum(r) ||
+           r->answers >= r->n;
+}
+
 void raft_on_vote_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len)
 {
     if (!r->busy || round != r->round || r->role != RAFT_CANDIDATE)
@@ -184,9 +210,7 @@ void raft_on_vote_reply(struct raft *r, int64_t round, int status, const void *b
         r->answers++;   /* a failure: counted as answered, not as valid */
     if (status == RMQ_SUCCESS)
         count_vote(r, v.result, v.term);
-    /* voteLatch: a leader exists, a quorum decided, or everybody answered. */
-    if (r->already_has_leader || r->accepted >= raft_quorum(r) || r->accepted + r->not_ready >= raft_quorum(r) ||
-        r->answers >= r->n)
+    if (vote_latch_released(r))
         parse_votes(r);
 }
 
@@ -207,14 +231,22 @@ void raft_send_votes(struct raft *r, sim_time wait)
     struct vote_req q = {r->term, raft_end(r), raft_end_term(r), r->self};
     round_begin(r, wait);
     r->elections++;
+    int own = V_UNKNOWN;
     for (int p = 0; p < r->n; p++) {
         if (p == r->self) {
-            int res = raft_handle_vote(r, &q, 1);
-            count_vote(r, res, r->term);
+            /* voteForQuorumResponses: the candidate's own handleVote completes at once and counts like any
+             * answer; setCurrVoteFor writes the vote (MemberState.persistTerm). */
+            own = raft_handle_vote(r, &q, 1);
+            count_vote(r, own, r->term);
+            if (own == V_ACCEPT && r->durable_vote != r->voted_for)
+                persist_now(r);
         } else {
             r->io.call(r->io.host, p, RAFT_VOTE, &q, sizeof q, 0, wait, TAG(TG_VOTE, p, r->round));
         }
     }
+    /* The own answer alone may release the latch: a group of one leads at once. */
+    if (vote_latch_released(r))
+        parse_votes(r);
 }
 
 /* Term and vote are durable (MemberState.persistTerm done): the answers and the round that waited go out. */
@@ -250,10 +282,8 @@ static void maintain_candidate(struct raft *r)
     /* The candidate's own vote must be durable before its requests go out. */
     if (r->durable_term != r->term || r->durable_vote != r->voted_for) {
         r->start_round_after_persist = 1;
-        if (!r->persist_pending) {
-            r->persist_pending = 1;
-            r->io.persist(r->io.host);
-        }
+        if (!r->persist_pending)
+            persist_now(r);
         return;
     }
     raft_send_votes(r, vote_wait(r));
@@ -291,8 +321,11 @@ static void parse_heartbeats(struct raft *r)
         raft_change_to_candidate(r, r->term);
 }
 
-void raft_on_heartbeat_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len)
+void raft_on_heartbeat_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len, int peer)
 {
+    /* sendHeartbeats: every answer marks the peer live in peersLiveTable, a failure not live. */
+    if (r->role == RAFT_LEADER && peer >= 0 && peer < r->n)
+        r->peer_live[peer] = status == RMQ_SUCCESS;
     if (!r->busy || round != r->round || r->role != RAFT_LEADER)
         return;
     struct hb_resp a = {0, D_UNKNOWN};

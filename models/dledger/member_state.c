@@ -1,4 +1,6 @@
 /* member_state: a member's role, term, vote, ledger end and its role changes (MemberState). */
+#include <string.h>
+
 #include "models/dledger/raft_int.h"
 
 /* MemberState.ledgerEndTerm, for any index: the term of the entry there, -1 if none. */
@@ -38,6 +40,8 @@ void raft_change_to_candidate(struct raft *r, int64_t term)
     if (term > r->known_max_term)
         r->known_max_term = term;
     r->busy = 0;
+    r->transferee = RAFT_NONE;
+    raft_take_check(r, term, RAFT_CANDIDATE);   /* DLedgerLeaderElector.handleRoleChange */
     if (r->role == RAFT_LEADER)
         raft_fail_pending(r, RMQ_SERVICE_NOT_AVAILABLE);
     if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
@@ -61,8 +65,11 @@ void raft_change_to_follower(struct raft *r, int64_t term, int leader)
     if (r->role == RAFT_LEADER)
         raft_fail_pending(r, RMQ_SERVICE_NOT_AVAILABLE);
     r->last_leader_heartbeat = raft_now(r);
+    r->transferee = RAFT_NONE;
+    r->last_parse = P_WAIT_TO_REVOTE;   /* changeRoleToFollower */
     raft_reset_election_timeout(r);
     raft_set_role(r, RAFT_FOLLOWER, leader);
+    raft_take_check(r, term, RAFT_FOLLOWER);
 }
 
 void raft_change_to_leader(struct raft *r, int64_t term)
@@ -71,8 +78,10 @@ void raft_change_to_leader(struct raft *r, int64_t term)
         return;
     r->last_send_heartbeat = -1;
     r->last_succ_heartbeat = raft_now(r);
+    memset(r->peer_live, 0, sizeof r->peer_live);   /* MemberState.changeToLeader: peersLiveTable.clear() */
     raft_set_role(r, RAFT_LEADER, r->self);
     raft_start_dispatchers(r);
+    raft_take_check(r, term, RAFT_LEADER);
 }
 
 int64_t raft_next_term(struct raft *r)

@@ -24,7 +24,9 @@ struct raft_io {
                  sim_time timeout, uint64_t tag);
     void (*reply)(void *host, struct rpc_ctx ctx, int status, const void *body, uint32_t len);
     void (*timer)(void *host, sim_time delay, uint64_t tag);
-    /* Term and vote to durable storage; raft_persisted() follows when it is there. */
+    /* Term and vote to the member's file (MemberState.persistTerm); raft_persisted() follows as a later event
+     * once they are written (at the same instant when the host only writes the file; after its fsync when it
+     * syncs: see RAFT_TIMER_PERSISTED). */
     void (*persist)(void *host);
     void (*role_changed)(void *host, enum raft_role role, uint64_t term, int leader);
     /* This member answered a vote request (for the trace). */
@@ -36,6 +38,8 @@ struct raft_io {
     void (*truncated)(void *host, int64_t from);
     /* An append this member proposed as leader ended: status RMQ_SUCCESS or an error code. */
     void (*append_done)(void *host, uint64_t tag, int status);
+    /* A leadership transfer this member started as leader ended: the transferee's answer (ok = it leads). */
+    void (*transferred)(void *host, int transferee, int ok, const char *code);
     struct sim_rng *rng;
 };
 
@@ -85,13 +89,29 @@ struct raft {
     struct raft_pending { int64_t index; uint64_t tag; sim_time created; } *pend;
     uint32_t pend_head, pend_n, pend_cap;
 
+    /* Leadership transfer: MemberState.transferee / termToTakeLeadership, the transferee's wait for the
+     * leader's index and its TakeLeadershipTask, DLedgerServer.checkPreferredLeader's schedule and the
+     * leader's peersLiveTable. */
+    int transferee;
+    int64_t transfer_term, term_to_take;
+    int take_waiting, take_task;     /* catching up before taking; a TakeLeadershipTask answer is owed */
+    struct rpc_ctx take_ctx;
+    int64_t take_term, take_index;
+    int take_from;
+    sim_time take_since, next_preferred_check;
+    uint8_t peer_live[RAFT_MAX_PEERS];
+
     /* statistics */
-    uint64_t elections, votes_granted;
+    uint64_t elections, votes_granted, transfers;
     sim_time last_tick;
 };
 
+/* A host that writes term and vote without a disk event of its own (no fsync) sets a zero-delay timer with
+ * this tag: raft_on_timer then takes it as raft_persisted. */
+#define RAFT_TIMER_PERSISTED 5
+
 /* Request codes on the host's rpc (rmq.h leaves room above RMQ_HA_DATA). */
-enum { RAFT_VOTE = 40, RAFT_HEARTBEAT, RAFT_PUSH };
+enum { RAFT_VOTE = 40, RAFT_HEARTBEAT, RAFT_PUSH, RAFT_TAKE_LEADERSHIP };
 
 void raft_init(struct raft *r, const struct raft_cfg *cfg, const struct raft_io *io, struct commitlog *log, int self,
                int n);
@@ -110,8 +130,14 @@ void raft_persisted(struct raft *r);
 
 /* As leader: append a message (the host has not touched its log). Returns 0 with append_done(tag, ...)
  * to follow, or an error status at once: RMQ_SERVICE_NOT_AVAILABLE (not leader), RMQ_SYSTEM_BUSY
- * (LEADER_PENDING_FULL). */
+ * (LEADER_PENDING_FULL), RMQ_SYSTEM_ERROR (LEADER_TRANSFERRING). */
 int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff, uint64_t tag);
+
+/* DLedgerServer.handleLeadershipTransfer as the leader (an operator's planned switch): hands leadership to
+ * member `to` unless it is this member, this member does not lead, a transfer is under way, or `to` is
+ * maxLeadershipTransferWaitIndex entries or more behind. Returns NULL when started (io.transferred
+ * follows), else the DLedgerResponseCode's name. */
+const char *raft_transfer_leadership(struct raft *r, int to);
 
 static inline int64_t raft_end(const struct raft *r) { return (int64_t)cl_end(r->log) - 1; }
 int64_t raft_end_term(const struct raft *r);

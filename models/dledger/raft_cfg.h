@@ -20,6 +20,17 @@ struct raft_cfg {
     int max_pending_push;        /* EntryDispatcher.maxPendingSize 1000 */
     sim_time tick;               /* StateMaintainer's sleep: 10 ms */
     sim_time rpc_timeout;        /* push/compare wait (3 s in doCompare); votes and heartbeats use their own */
+    /* fsync the term file before a vote answer leaves (MemberState.persistTerm writes it through
+     * IOUtils.string2File, temp file + rename, no fsync: off under DLedger; the Raft paper's stable storage:
+     * on under classic timing). -1 until the scenario is read: then by election. */
+    int persist_term_fsync;
+    /* Preferred leader and leadership transfer (DLedgerConfig) */
+    int preferred_leader;                  /* preferredLeaderIds (RocketMQ: the broker's preferredLeaderId), a
+                                            * member index, -1 for none */
+    int max_transfer_wait_index;           /* maxLeadershipTransferWaitIndex 1000 */
+    sim_time min_take_vote_interval;       /* minTakeLeadershipVoteIntervalMs 30 */
+    sim_time max_take_vote_interval;       /* maxTakeLeadershipVoteIntervalMs 100 */
+    sim_time transfer_wait_timeout;        /* leadershipTransferWaitTimeout 1000 */
     /* classic Raft timing ("election": "raft") */
     sim_time election_min, election_max;   /* follower timeout drawn from [min, max] at every reset */
     sim_time raft_heartbeat;               /* the leader's interval */

@@ -4,8 +4,12 @@
 
 #include "models/dledger/raft.h"
 
-/* DLedgerResponseCode, the ones that matter here (heartbeat and push answers). */
-enum dl_code { D_SUCCESS, D_EXPIRED_TERM, D_INCONSISTENT_LEADER, D_TERM_NOT_READY, D_INCONSISTENT_STATE, D_UNKNOWN };
+/* DLedgerResponseCode, the ones that matter here (heartbeat, push and leadership transfer answers). */
+enum dl_code {
+    D_SUCCESS, D_EXPIRED_TERM, D_INCONSISTENT_LEADER, D_TERM_NOT_READY, D_INCONSISTENT_STATE, D_UNKNOWN,
+    D_NOT_FOLLOWER, D_NOT_LEADER, D_INCONSISTENT_TERM, D_LEADER_TRANSFERRING, D_FALL_BEHIND_TOO_MUCH,
+    D_TAKE_LEADERSHIP_FAILED, D_UNKNOWN_MEMBER, D_INTERNAL_ERROR
+};
 
 /* VoteResponse.RESULT */
 enum vote_result {
@@ -22,7 +26,7 @@ struct hb_req { int64_t term; int32_t leader; };
 struct hb_resp { int64_t term; int32_t code; };
 
 /* Reply and timer tags: kind, peer, and the round or index they belong to. */
-enum tag_kind { TG_TICK = 1, TG_VOTE, TG_HB, TG_PUSH };
+enum tag_kind { TG_TICK = 1, TG_VOTE, TG_HB, TG_PUSH, TG_PERSISTED = RAFT_TIMER_PERSISTED, TG_TAKE };
 #define TAG(kind, peer, x) ((uint64_t)(kind) | ((uint64_t)(peer) << 4) | ((uint64_t)(x) << 12))
 #define TAG_KIND(t) ((int)((t) & 0xf))
 #define TAG_PEER(t) ((int)(((t) >> 4) & 0xff))
@@ -56,7 +60,7 @@ void raft_elector_tick(struct raft *r, sim_time now);
 void raft_on_vote_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
 void raft_on_heartbeat_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
 void raft_on_vote_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len);
-void raft_on_heartbeat_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len);
+void raft_on_heartbeat_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len, int peer);
 /* handleVote, for a request or the candidate's own vote (self). */
 enum vote_result raft_handle_vote(struct raft *r, const struct vote_req *q, int self);
 /* A vote round in this term (the candidate votes for itself first) waiting `wait` for the answers. */
@@ -74,6 +78,19 @@ int raft_classic_heartbeat(struct raft *r, const struct hb_req *q);
 /* A vote round ended: a quorum makes the leader; otherwise the election timeout starts the next term. */
 void raft_classic_votes_counted(struct raft *r, int64_t term);
 void raft_classic_tick(struct raft *r, sim_time now);
+
+/* ---- leadership.c (preferred leader and leadership transfer) ---- */
+
+/* Forget transfers (a process start); the first preferred-leader check comes 1000 ms later. */
+void raft_leadership_reset(struct raft *r);
+/* isTakingLeadership: this member is the preferred leader, taking leadership in its current term. */
+int raft_taking_leadership(const struct raft *r);
+/* TakeLeadershipTask.check, at every role change to role in term (the term changeRoleTo* was called with). */
+void raft_take_check(struct raft *r, int64_t term, enum raft_role role);
+/* At a tick: the transferee's wait for the leader's index, the leader's checkPreferredLeader. */
+void raft_leadership_tick(struct raft *r, sim_time now);
+void raft_on_take_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
+void raft_on_take_reply(struct raft *r, int peer, int status, const void *body, uint32_t len);
 
 /* ---- entry_pusher.c (DLedgerEntryPusher) ---- */
 

@@ -1,7 +1,8 @@
 /* server: a DLedger member's life cycle and the host's hooks, handed to its parts (DLedgerServer).
  *
  * The member is split as DLedger splits it: member_state.c (MemberState), leader_elector.c
- * (DLedgerLeaderElector), entry_pusher.c (DLedgerEntryPusher); raft_int.h is what they share. */
+ * (DLedgerLeaderElector), entry_pusher.c (DLedgerEntryPusher), leadership.c (preferred leader and
+ * leadership transfer); raft_int.h is what they share. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,9 @@ void raft_on_request(struct raft *r, uint16_t code, struct rpc_ctx ctx, const vo
     case RAFT_PUSH:
         raft_on_push_request(r, ctx, body, len);
         break;
+    case RAFT_TAKE_LEADERSHIP:
+        raft_on_take_request(r, ctx, body, len);
+        break;
     }
 }
 
@@ -29,22 +33,30 @@ void raft_on_reply(struct raft *r, uint64_t tag, int status, const void *body, u
         raft_on_vote_reply(r, TAG_X(tag), status, body, len);
         break;
     case TG_HB:
-        raft_on_heartbeat_reply(r, TAG_X(tag), status, body, len);
+        raft_on_heartbeat_reply(r, TAG_X(tag), status, body, len, TAG_PEER(tag));
         break;
     case TG_PUSH:
         raft_on_push_reply(r, TAG_PEER(tag), TAG_X(tag), status, body, len);
         break;
+    case TG_TAKE:
+        raft_on_take_reply(r, TAG_PEER(tag), status, body, len);
+        break;
     }
 }
 
-/* One tick: the StateMaintainer, then the leader's entry pusher. */
+/* One tick: the StateMaintainer, then the leader's entry pusher (or the host's word that term and vote are
+ * written). */
 void raft_on_timer(struct raft *r, uint64_t tag)
 {
-    (void)tag;
+    if (TAG_KIND(tag) == TG_PERSISTED) {
+        raft_persisted(r);
+        return;
+    }
     r->io.timer(r->io.host, r->cfg.tick, TAG(TG_TICK, 0, 0));
     sim_time now = raft_now(r);
     r->last_tick = now;
     raft_elector_tick(r, now);
+    raft_leadership_tick(r, now);
     raft_pusher_tick(r);
 }
 
@@ -60,6 +72,8 @@ void raft_init(struct raft *r, const struct raft_cfg *cfg, const struct raft_io 
     r->self = self;
     r->n = n;
     r->voted_for = r->durable_vote = RAFT_NONE;
+    r->transferee = RAFT_NONE;
+    r->term_to_take = -1;
 }
 
 void raft_free(struct raft *r)
@@ -77,6 +91,7 @@ void raft_start(struct raft *r)
     r->reported_term = -1;
     raft_elector_reset(r);
     raft_pusher_reset(r);
+    raft_leadership_reset(r);
     raft_reset_election_timeout(r);
     if (r->cfg.election == RAFT_ELECTION_CLASSIC)
         raft_set_role(r, RAFT_FOLLOWER, RAFT_NONE);

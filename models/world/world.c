@@ -296,6 +296,7 @@ static void *rmq_load(struct scenario *sc, struct conf *c)
     if (dledger)
         sim_set_after_event(sc->sim, after_event, &st->w);
     sim_set_resolver(sc->sim, resolve, &st->w);
+    world_fault_ops_add(&sc->faults, &st->w);
     const char *cols[64];
     static char names[RMQ_MAX_REPLICAS][2][32];
     int k = 0;

@@ -94,6 +94,10 @@ struct rmq_state {
 /* The replica of group gi serving as master now: up, not a slave; or -1. */
 int world_current_master(const struct rmq_world *w, int gi);
 
+/* Adds the world's own fault ops (world_faults.c: "transfer_leadership") to plan, before it is loaded. */
+struct fault_plan;
+void world_fault_ops_add(struct fault_plan *plan, struct rmq_world *w);
+
 /* results.c: metrics.json's RocketMQ part, and the summary a person reads. */
 void results_metrics(struct rmq_state *st, cJSON *root);
 void results_summary(struct rmq_state *st, FILE *out);

@@ -81,6 +81,12 @@ void world_defaults(struct world_cfg *c)
     b->raft.election_max = 300 * SIM_MS;
     b->raft.raft_heartbeat = 50 * SIM_MS;
     b->raft.commit_current_term_only = 0;
+    b->raft.persist_term_fsync = -1;   /* by election: off under DLedger, on under classic Raft */
+    b->raft.preferred_leader = -1;
+    b->raft.max_transfer_wait_index = 1000;
+    b->raft.min_take_vote_interval = 30 * SIM_MS;
+    b->raft.max_take_vote_interval = 100 * SIM_MS;
+    b->raft.transfer_wait_timeout = 1000 * SIM_MS;
     b->dledger_flush_interval = 10 * SIM_MS;
     b->dledger_sync_period = 3 * SIM_S;
     b->role_check_interval = 100 * SIM_MS;
@@ -186,6 +192,11 @@ static const struct field broker_fields[] = {
     BF("raft_election_timeout_max_ms", F_TIME, raft.election_max, 1, MAX_DAY_MS),
     BF("raft_heartbeat_interval_ms", F_TIME, raft.raft_heartbeat, 1, MAX_DAY_MS),
     BF("commit_current_term_only", F_BOOL, raft.commit_current_term_only, 0, 1),
+    BF("dledger_persist_term_fsync", F_BOOL, raft.persist_term_fsync, 0, 1),
+    BF("max_leadership_transfer_wait_index", F_INT, raft.max_transfer_wait_index, 1, 1000000000),
+    BF("min_take_leadership_vote_interval_ms", F_TIME, raft.min_take_vote_interval, 0, MAX_DAY_MS),
+    BF("max_take_leadership_vote_interval_ms", F_TIME, raft.max_take_vote_interval, 1, MAX_DAY_MS),
+    BF("leadership_transfer_wait_timeout_ms", F_TIME, raft.transfer_wait_timeout, 0, MAX_DAY_MS),
     BF("flush_file_interval_ms", F_TIME, dledger_flush_interval, 1, MAX_DAY_MS),
     BF("dledger_slave_sync_period_ms", F_TIME, dledger_sync_period, 1, MAX_DAY_MS),
     BF("role_change_check_interval_ms", F_TIME, role_check_interval, 1, MAX_DAY_MS),
@@ -331,10 +342,38 @@ static int read_explore(struct conf *c, const cJSON *obj, struct explore_cfg *ec
     return 0;
 }
 
+/* A group's "preferred_leader" (DLedgerConfig.preferredLeaderIds; RocketMQ's preferredLeaderId): a replica
+ * index or the replica's node name, in a DLedger group under DLedger's election. */
+static int read_preferred(struct conf *c, const cJSON *g, const char *p, const char *group, int replicas,
+                          struct broker_cfg *b)
+{
+    char q[512], d[96];
+    const cJSON *v = conf_child(g, "preferred_leader");
+    if (!v)
+        return 0;
+    conf_path_key(q, sizeof q, p, "preferred_leader");
+    if (!b->dledger || b->raft.election != RAFT_ELECTION_DLEDGER)
+        return conf_fail(c, q, "a preferred leader needs \"ha\": \"dledger\" with DLedger's election");
+    int idx = -1;
+    if (cJSON_IsNumber(v) && v->valuedouble == (double)(int)v->valuedouble)
+        idx = (int)v->valuedouble;
+    else if (cJSON_IsString(v)) {
+        size_t n = strlen(group);
+        if (strncmp(v->valuestring, group, n) == 0 && v->valuestring[n] == '-' && v->valuestring[n + 1] >= '0' &&
+            v->valuestring[n + 1] <= '9' && !v->valuestring[n + 2])
+            idx = v->valuestring[n + 1] - '0';
+    }
+    if (idx < 0 || idx >= replicas)
+        return conf_fail(c, q, "expected a replica index 0 to %d or a node name \"%s-0\" to \"%s-%d\", got %s",
+                         replicas - 1, group, group, replicas - 1, conf_describe(v, d, sizeof d));
+    b->raft.preferred_leader = idx;
+    return 0;
+}
+
 int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
 {
     static const char *const ns_extra[] = {"count", NULL};
-    static const char *const group_extra[] = {"name", "replicas", NULL};
+    static const char *const group_extra[] = {"name", "replicas", "preferred_leader", NULL};
     static const char *const client_extra[] = {"count", NULL};
     char p[512];
     world_defaults(wc);
@@ -381,11 +420,21 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
             char q[512];
             return conf_fail(c, conf_path_key(q, sizeof q, p, "max_vote_interval_ms"), "is below min_vote_interval_ms");
         }
+        if (gc->broker.dledger && gc->broker.raft.max_take_vote_interval < gc->broker.raft.min_take_vote_interval) {
+            char q[512];
+            return conf_fail(c, conf_path_key(q, sizeof q, p, "max_take_leadership_vote_interval_ms"),
+                             "is below min_take_leadership_vote_interval_ms");
+        }
+        if (read_preferred(c, g, p, name, (int)replicas, &gc->broker) < 0)
+            return -1;
         if (gc->broker.dledger && gc->broker.raft.election_max < gc->broker.raft.election_min) {
             char q[512];
             return conf_fail(c, conf_path_key(q, sizeof q, p, "raft_election_timeout_max_ms"),
                              "is below raft_election_timeout_min_ms");
         }
+        /* MemberState.persistTerm writes without fsync; the Raft paper keeps term and vote on stable storage. */
+        if (gc->broker.raft.persist_term_fsync < 0)
+            gc->broker.raft.persist_term_fsync = gc->broker.raft.election == RAFT_ELECTION_CLASSIC;
         if (gc->broker.role == RMQ_SLAVE) {
             char q[512];
             return conf_fail(c, conf_path_key(q, sizeof q, p, "role"),
