@@ -261,6 +261,10 @@ void dl_start(struct broker *b)
     b->role_check_armed = 0;
     raft_restore(b->raft, b->meta_term, b->meta_vote);
     raft_start(b->raft);
+    if (b->cfg.raft.connect_at_start)
+        for (int p = 0; p < group_of(b)->n; p++)
+            if (p != b->replica)
+                rpc_connect(&b->rpc, group_of(b)->node[p]);
 }
 
 void dl_crash(struct broker *b, enum sim_crash_kind kind)

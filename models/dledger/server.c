@@ -24,6 +24,10 @@ void raft_on_request(struct raft *r, uint16_t code, struct rpc_ctx ctx, const vo
 
 void raft_on_reply(struct raft *r, uint64_t tag, int status, const void *body, uint32_t len)
 {
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC && (TAG_KIND(tag) == TG_VOTE || TAG_KIND(tag) == TG_HB)) {
+        raft_classic_on_reply(r, tag, status, body, len);
+        return;
+    }
     switch (TAG_KIND(tag)) {
     case TG_VOTE:
         raft_on_vote_reply(r, TAG_X(tag), status, body, len);
@@ -40,7 +44,10 @@ void raft_on_reply(struct raft *r, uint64_t tag, int status, const void *body, u
 /* One tick: the StateMaintainer, then the leader's entry pusher. */
 void raft_on_timer(struct raft *r, uint64_t tag)
 {
-    (void)tag;
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC && TAG_KIND(tag) != TG_TICK) {
+        raft_classic_on_timer(r, tag);
+        return;
+    }
     r->io.timer(r->io.host, r->cfg.tick, TAG(TG_TICK, 0, 0));
     sim_time now = raft_now(r);
     r->last_tick = now;
@@ -77,10 +84,11 @@ void raft_start(struct raft *r)
     r->reported_term = -1;
     raft_elector_reset(r);
     raft_pusher_reset(r);
-    raft_reset_election_timeout(r);
-    if (r->cfg.election == RAFT_ELECTION_CLASSIC)
-        raft_set_role(r, RAFT_FOLLOWER, RAFT_NONE);
-    else
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
+        raft_classic_start(r);
+    } else {
+        raft_reset_election_timeout(r);
         raft_set_role(r, RAFT_CANDIDATE, RAFT_NONE);
+    }
     r->io.timer(r->io.host, r->cfg.tick, TAG(TG_TICK, 0, 0));
 }

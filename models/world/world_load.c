@@ -80,6 +80,7 @@ void world_defaults(struct world_cfg *c)
     b->raft.election_min = 150 * SIM_MS;
     b->raft.election_max = 300 * SIM_MS;
     b->raft.raft_heartbeat = 50 * SIM_MS;
+    b->raft.connect_at_start = -1;   /* resolved per group: on under "election": "raft" */
     b->raft.commit_current_term_only = 0;
     b->dledger_flush_interval = 10 * SIM_MS;
     b->dledger_sync_period = 3 * SIM_S;
@@ -182,6 +183,8 @@ static const struct field broker_fields[] = {
     BF("raft_election_timeout_min_ms", F_TIME, raft.election_min, 1, MAX_DAY_MS),
     BF("raft_election_timeout_max_ms", F_TIME, raft.election_max, 1, MAX_DAY_MS),
     BF("raft_heartbeat_interval_ms", F_TIME, raft.raft_heartbeat, 1, MAX_DAY_MS),
+    BF("raft_connect_at_start", F_BOOL, raft.connect_at_start, 0, 1),
+    BF("raft_bootstrap", F_BOOL, raft.bootstrap, 0, 1),
     BF("commit_current_term_only", F_BOOL, raft.commit_current_term_only, 0, 1),
     BF("flush_file_interval_ms", F_TIME, dledger_flush_interval, 1, MAX_DAY_MS),
     BF("dledger_slave_sync_period_ms", F_TIME, dledger_sync_period, 1, MAX_DAY_MS),
@@ -376,6 +379,8 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
             char q[512];
             return conf_fail(c, conf_path_key(q, sizeof q, p, "max_vote_interval_ms"), "is below min_vote_interval_ms");
         }
+        if (gc->broker.raft.connect_at_start < 0)
+            gc->broker.raft.connect_at_start = gc->broker.raft.election == RAFT_ELECTION_CLASSIC;
         if (gc->broker.dledger && gc->broker.raft.election_max < gc->broker.raft.election_min) {
             char q[512];
             return conf_fail(c, conf_path_key(q, sizeof q, p, "raft_election_timeout_max_ms"),
