@@ -230,6 +230,90 @@ START_TEST(classic_election)
 }
 END_TEST
 
+/* The Figure 16 scenario (scenarios/raft_figure16.json) for one seed: the time from the leader's crash
+ * to the next leader, or -1. */
+static sim_time figure16_election(uint64_t seed, const char *op, int lo, int hi)
+{
+    char s_op[64], s_lo[80], s_hi[80], s_hb[80], s_at[160], s_seed[64];
+    snprintf(s_op, sizeof s_op, "faults[0].op=%s", op);
+    snprintf(s_lo, sizeof s_lo, "groups[0].raft_election_timeout_min_ms=%d", lo);
+    snprintf(s_hi, sizeof s_hi, "groups[0].raft_election_timeout_max_ms=%d", hi);
+    snprintf(s_hb, sizeof s_hb, "groups[0].raft_heartbeat_interval_ms=%d", lo / 2);
+    snprintf(s_at, sizeof s_at, "faults[0].at_ms={\"dist\": \"uniform\", \"min_ms\": 10000, \"max_ms\": %d}",
+             10000 + lo / 2);
+    snprintf(s_seed, sizeof s_seed, "run.seed=%llu", (unsigned long long)seed);
+    const char *sets[] = {s_op, s_lo, s_hi, s_hb, s_at, s_seed, "run.trace=off"};
+    struct run_opts o = {.file = "scenarios/raft_figure16.json", .sets = sets, .nsets = 7};
+    struct conf c;
+    struct scenario sc;
+    int rc = scenario_load(&sc, &o, &c);
+    ck_assert_msg(rc == 0, "load failed: %s", c.err);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    sim_run(sc.sim, 25 * SIM_S);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    ck_assert_msg(w->rep.g[0].crash > 0, "seed %llu: no leader crashed", (unsigned long long)seed);
+    sim_time t = w->rep.g[0].elected >= 0 ? w->rep.g[0].elected - w->rep.g[0].crash : -1;
+    scenario_free(&sc);
+    return t;
+}
+
+/* The paper's 12-24 ms timeouts (mean 35 ms, longest 152 ms in 1000 trials): a candidate stands again at
+ * its own timeout, not when the dead voter's request times out, so process and host crashes both elect
+ * fast. A few seeds, loose bounds. */
+START_TEST(classic_figure16_short_timeouts)
+{
+    const char *ops[] = {"crash_process", "crash_host"};
+    for (int k = 0; k < 2; k++) {
+        sim_time sum = 0, worst = 0;
+        for (uint64_t seed = 1; seed <= 10; seed++) {
+            sim_time t = figure16_election(seed, ops[k], 12, 24);
+            ck_assert_msg(t > 0, "%s seed %llu: no new leader", ops[k], (unsigned long long)seed);
+            sum += t;
+            worst = t > worst ? t : worst;
+        }
+        ck_assert_msg(sum / 10 < 100 * SIM_MS, "%s: mean election %.1f ms", ops[k], sim_time_to_ms(sum / 10));
+        ck_assert_msg(worst < 500 * SIM_MS, "%s: longest election %.1f ms", ops[k], sim_time_to_ms(worst));
+    }
+}
+END_TEST
+
+/* 150-155 ms (median 287 ms in the paper): split votes resolve within a few rounds, none takes seconds. */
+START_TEST(classic_figure16_narrow_timeouts)
+{
+    const char *ops[] = {"crash_process", "crash_host"};
+    for (int k = 0; k < 2; k++)
+        for (uint64_t seed = 1; seed <= 10; seed++) {
+            sim_time t = figure16_election(seed, ops[k], 150, 155);
+            ck_assert_msg(t > 0 && t < 3 * SIM_S, "%s seed %llu: election took %.1f ms", ops[k],
+                          (unsigned long long)seed, sim_time_to_ms(t));
+        }
+}
+END_TEST
+
+/* A Raft leader steps down only on a larger term: heartbeats every 1 ms over a 10 ms round trip leave
+ * most heartbeat calls unanswered in time, and the leader still leads its first term for 60 s (DLedger's
+ * heartbeat-leak rule would make it step down every 6 s). */
+START_TEST(classic_leader_keeps_term)
+{
+    struct scenario sc;
+    const char *sets[] = {"groups[0].election=raft", "groups[0].raft_heartbeat_interval_ms=1",
+                          "network.latency={\"const_ms\": 5}"};
+    load(&sc, world_json(3, NULL), sets, 3);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    sim_time t = run_until_leader(&sc, w, 5 * SIM_S, -1);
+    ck_assert_msg(t > 0, "no first leader");
+    int l = leader_of(w);
+    int64_t term = member(w, l)->term;
+    sim_run(sc.sim, 60 * SIM_S);
+    ck_assert_int_eq(leader_of(w), l);
+    ck_assert_int_eq(member(w, l)->term, term);
+    for (int r = 0; r < 3; r++)
+        ck_assert_int_eq(member(w, r)->term, term);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
+}
+END_TEST
+
 /* ---- seed loops with random faults ---- */
 
 struct chaos {
@@ -408,6 +492,9 @@ static Suite *raft_suite(void)
     tcase_add_test(t, crashed_leader_replaced);
     tcase_add_test(t, minority_leader_steps_down);
     tcase_add_test(t, classic_election);
+    tcase_add_test(t, classic_figure16_short_timeouts);
+    tcase_add_test(t, classic_figure16_narrow_timeouts);
+    tcase_add_test(t, classic_leader_keeps_term);
     suite_add_tcase(s, t);
     t = tcase_create("chaos");
     tcase_set_timeout(t, 600);

@@ -397,6 +397,10 @@ void dl_start(struct broker *b)
     reput_kick(b);
     node_timer(b->n, (b->cfg.checkpoint_interval / b->cfg.dledger_flush_interval + 1) * b->cfg.dledger_flush_interval,
                BT(BT_CHECKPOINT, 0));
+    if (b->cfg.raft.connect_at_start)
+        for (int p = 0; p < group_of(b)->n; p++)
+            if (p != b->replica)
+                rpc_connect(&b->rpc, group_of(b)->node[p]);
 }
 
 void dl_crash(struct broker *b, enum sim_crash_kind kind)

@@ -334,6 +334,10 @@ void raft_on_push_reply(struct raft *r, int p, int64_t x, int status, const void
         return;
     }
     memcpy(&a, body, sizeof a);
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC && a.term > r->term) {
+        raft_change_to_candidate(r, a.term);   /* Raft: any reply of a larger term makes a follower */
+        return;
+    }
     push_answered(r, p, x & 0xffffff, (int)(x >> 24), &a);
 }
 

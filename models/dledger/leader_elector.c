@@ -160,10 +160,6 @@ static void parse_votes(struct raft *r)
     r->busy = 0;
     if (r->role != RAFT_CANDIDATE || r->term != term)
         return;
-    if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
-        raft_classic_votes_counted(r, term);
-        return;
-    }
     int p;
     if (r->max_term_seen > term) {
         p = P_WAIT_TO_VOTE_NEXT;
@@ -259,9 +255,13 @@ void raft_persisted(struct raft *r)
     r->nvote_replies = 0;
     for (int i = 0; i < n; i++)
         send_vote_reply(r, r->vote_replies[i].ctx, r->vote_replies[i].result, r->vote_replies[i].term);
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
+        raft_classic_persisted(r);
+        return;
+    }
     if (r->start_round_after_persist && r->role == RAFT_CANDIDATE && !r->busy) {
         r->start_round_after_persist = 0;
-        raft_send_votes(r, r->cfg.election == RAFT_ELECTION_CLASSIC ? r->cfg.election_max : vote_wait(r));
+        raft_send_votes(r, vote_wait(r));
     }
 }
 
@@ -389,6 +389,8 @@ void raft_on_heartbeat_request(struct raft *r, struct rpc_ctx ctx, const void *b
 
 void raft_elector_tick(struct raft *r, sim_time now)
 {
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC)
+        return;   /* raft_classic.c runs on its own timers */
     if (r->busy) {
         /* The maintainer waits for the round's answers (voteLatch / beatLatch). */
         if (now < r->round_deadline)
@@ -399,10 +401,6 @@ void raft_elector_tick(struct raft *r, sim_time now)
             parse_heartbeats(r);
         else
             r->busy = 0;
-        return;
-    }
-    if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
-        raft_classic_tick(r, now);
         return;
     }
     switch (r->role) {

@@ -45,14 +45,7 @@ void raft_change_to_candidate(struct raft *r, int64_t term)
     if (r->role == RAFT_LEADER)
         raft_fail_pending(r, RMQ_SERVICE_NOT_AVAILABLE);
     if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
-        /* Classic Raft: a larger term makes a follower at once; the timeout decides when to stand. */
-        if (term > r->term) {
-            r->term = term;
-            r->voted_for = RAFT_NONE;
-            r->io.persist(r->io.host);
-        }
-        raft_reset_election_timeout(r);
-        raft_set_role(r, RAFT_FOLLOWER, RAFT_NONE);
+        raft_classic_step_down(r, term);   /* a follower at once; its timeout decides when to stand */
         return;
     }
     raft_set_role(r, RAFT_CANDIDATE, RAFT_NONE);

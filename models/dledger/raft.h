@@ -74,6 +74,10 @@ struct raft {
     int nvote_replies;
     int start_round_after_persist;
 
+    /* classic Raft ("election": "raft", raft_classic.c): exact timers, named by a generation in their tag */
+    sim_time election_armed;         /* when the live election timer fires (-1: none) */
+    uint64_t election_gen, beat_gen;
+
     /* DLedgerEntryPusher, leader side: one dispatcher per peer */
     struct raft_peer {
         int state;                   /* COMPARE, TRUNCATE, APPEND */

@@ -34,6 +34,13 @@ struct raft_cfg {
     /* classic Raft timing ("election": "raft") */
     sim_time election_min, election_max;   /* follower timeout drawn from [min, max] at every reset */
     sim_time raft_heartbeat;               /* the leader's interval */
+    /* Open a connection to every peer at start, as deployed servers hold theirs, so that no election pays a
+     * connection set-up. DLedger's NettyRemotingClient connects on first use: on by default for "raft" only. */
+    int connect_at_start;
+    /* Member 0 stands for election at once on the group's first start (term 0, empty log), as LogCabin's
+     * --bootstrap makes server 1 the first leader: a group whose timeouts cannot break a tie (150-150 ms)
+     * still gets its first leader. "raft" only. */
+    int bootstrap;
     /* Raft's rule (section 5.4.2): commit only entries of the leader's own term by counting replicas.
      * DLedger 0.3 counts any entry, so this is off by default. */
     int commit_current_term_only;

@@ -26,7 +26,7 @@ struct hb_req { int64_t term; int32_t leader; };
 struct hb_resp { int64_t term; int32_t code; };
 
 /* Reply and timer tags: kind, peer, and the round or index they belong to. */
-enum tag_kind { TG_TICK = 1, TG_VOTE, TG_HB, TG_PUSH, TG_PERSISTED = RAFT_TIMER_PERSISTED, TG_TAKE };
+enum tag_kind { TG_TICK = 1, TG_VOTE, TG_HB, TG_PUSH, TG_PERSISTED = RAFT_TIMER_PERSISTED, TG_TAKE, TG_ELECTION, TG_BEAT };
 #define TAG(kind, peer, x) ((uint64_t)(kind) | ((uint64_t)(peer) << 4) | ((uint64_t)(x) << 12))
 #define TAG_KIND(t) ((int)((t) & 0xf))
 #define TAG_PEER(t) ((int)(((t) >> 4) & 0xff))
@@ -70,14 +70,22 @@ void raft_send_heartbeats(struct raft *r, sim_time interval);
 
 /* ---- raft_classic.c (the Raft paper's election) ---- */
 
-/* A fresh follower timeout drawn from [election_min, election_max]. */
+/* A fresh follower timeout drawn from [election_min, election_max]; under classic timing its timer is armed
+ * to fire at that exact time. */
 void raft_reset_election_timeout(struct raft *r);
+/* The process starts as a follower with its election timer armed. */
+void raft_classic_start(struct raft *r);
 enum vote_result raft_classic_vote(struct raft *r, const struct vote_req *q, int self);
 /* A heartbeat of a larger term: follow its leader at once. */
 int raft_classic_heartbeat(struct raft *r, const struct hb_req *q);
-/* A vote round ended: a quorum makes the leader; otherwise the election timeout starts the next term. */
-void raft_classic_votes_counted(struct raft *r, int64_t term);
-void raft_classic_tick(struct raft *r, sim_time now);
+/* A larger (or the same) term seen: follower of it, vote forgotten in a new term; the election timer keeps
+ * running, and starts when the member was leader (it had none). */
+void raft_classic_step_down(struct raft *r, int64_t term);
+/* Term and vote are durable: a candidate whose own vote now is sends its RequestVotes. */
+void raft_classic_persisted(struct raft *r);
+/* Answers to votes and heartbeats, and the election and heartbeat timers. */
+void raft_classic_on_reply(struct raft *r, uint64_t tag, int status, const void *body, uint32_t len);
+void raft_classic_on_timer(struct raft *r, uint64_t tag);
 
 /* ---- leadership.c (preferred leader and leadership transfer) ---- */
 

@@ -28,6 +28,10 @@ void raft_on_request(struct raft *r, uint16_t code, struct rpc_ctx ctx, const vo
 
 void raft_on_reply(struct raft *r, uint64_t tag, int status, const void *body, uint32_t len)
 {
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC && (TAG_KIND(tag) == TG_VOTE || TAG_KIND(tag) == TG_HB)) {
+        raft_classic_on_reply(r, tag, status, body, len);
+        return;
+    }
     switch (TAG_KIND(tag)) {
     case TG_VOTE:
         raft_on_vote_reply(r, TAG_X(tag), status, body, len);
@@ -50,6 +54,10 @@ void raft_on_timer(struct raft *r, uint64_t tag)
 {
     if (TAG_KIND(tag) == TG_PERSISTED) {
         raft_persisted(r);
+        return;
+    }
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC && TAG_KIND(tag) != TG_TICK) {
+        raft_classic_on_timer(r, tag);
         return;
     }
     r->io.timer(r->io.host, r->cfg.tick, TAG(TG_TICK, 0, 0));
@@ -92,10 +100,11 @@ void raft_start(struct raft *r)
     raft_elector_reset(r);
     raft_pusher_reset(r);
     raft_leadership_reset(r);
-    raft_reset_election_timeout(r);
-    if (r->cfg.election == RAFT_ELECTION_CLASSIC)
-        raft_set_role(r, RAFT_FOLLOWER, RAFT_NONE);
-    else
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
+        raft_classic_start(r);
+    } else {
+        raft_reset_election_timeout(r);
         raft_set_role(r, RAFT_CANDIDATE, RAFT_NONE);
+    }
     r->io.timer(r->io.host, r->cfg.tick, TAG(TG_TICK, 0, 0));
 }

@@ -161,6 +161,15 @@ void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, 
     }
 }
 
+void rpc_connect(struct rpc *r, sim_node_id peer)
+{
+    struct rpc_peer *pe = peer_get(r, peer);
+    if (!pe || pe->connecting || (pe->conn && node_conn_open(r->n, pe->conn)))
+        return;
+    pe->conn = node_connect(r->n, peer, 0);
+    pe->connecting = pe->conn != 0;
+}
+
 struct rpc_ctx rpc_ctx_of(const struct sim_msg *req)
 {
     struct rpc_ctx c = {req->conn, 0};

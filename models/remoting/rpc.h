@@ -73,6 +73,11 @@ void rpc_reset(struct rpc *r);
 void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
               uint64_t extra_wire, sim_time timeout, uint64_t tag);
 
+/* Opens the connection to peer now, unless it is open or opening, so that a later call does not wait for
+ * it (a server that holds its peers' channels from the start). A failure is silent: the next call
+ * connects again. */
+void rpc_connect(struct rpc *r, sim_node_id peer);
+
 /* Server side: the context to answer req later, and the answer itself. */
 struct rpc_ctx rpc_ctx_of(const struct sim_msg *req);
 void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,

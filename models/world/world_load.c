@@ -80,6 +80,7 @@ void world_defaults(struct world_cfg *c)
     b->raft.election_min = 150 * SIM_MS;
     b->raft.election_max = 300 * SIM_MS;
     b->raft.raft_heartbeat = 50 * SIM_MS;
+    b->raft.connect_at_start = -1;   /* resolved per group: on under "election": "raft" */
     b->raft.commit_current_term_only = 0;
     b->raft.persist_term_fsync = -1;   /* by election: off under DLedger, on under classic Raft */
     b->raft.preferred_leader = -1;
@@ -191,6 +192,8 @@ static const struct field broker_fields[] = {
     BF("raft_election_timeout_min_ms", F_TIME, raft.election_min, 1, MAX_DAY_MS),
     BF("raft_election_timeout_max_ms", F_TIME, raft.election_max, 1, MAX_DAY_MS),
     BF("raft_heartbeat_interval_ms", F_TIME, raft.raft_heartbeat, 1, MAX_DAY_MS),
+    BF("raft_connect_at_start", F_BOOL, raft.connect_at_start, 0, 1),
+    BF("raft_bootstrap", F_BOOL, raft.bootstrap, 0, 1),
     BF("commit_current_term_only", F_BOOL, raft.commit_current_term_only, 0, 1),
     BF("dledger_persist_term_fsync", F_BOOL, raft.persist_term_fsync, 0, 1),
     BF("max_leadership_transfer_wait_index", F_INT, raft.max_transfer_wait_index, 1, 1000000000),
@@ -427,6 +430,8 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
         }
         if (read_preferred(c, g, p, name, (int)replicas, &gc->broker) < 0)
             return -1;
+        if (gc->broker.raft.connect_at_start < 0)
+            gc->broker.raft.connect_at_start = gc->broker.raft.election == RAFT_ELECTION_CLASSIC;
         if (gc->broker.dledger && gc->broker.raft.election_max < gc->broker.raft.election_min) {
             char q[512];
             return conf_fail(c, conf_path_key(q, sizeof q, p, "raft_election_timeout_max_ms"),
