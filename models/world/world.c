@@ -94,6 +94,14 @@ static void trim(struct rmq_world *w, int gi, int master)
     if (safe > 0) {
         uint64_t first = UINT64_MAX;
         for (int r = 0; r < g->n; r++) {
+            /* The copies cl_trim forgets can no longer be read, transferred or dropped (acct.c). */
+            const struct commitlog *cl = broker_log(g->broker[r]);
+            for (uint64_t i = cl->first; i < cl_end(cl); i++) {
+                const struct cl_entry *e = cl_at(cl, i);
+                if (e->offset + e->size > safe)
+                    break;
+                acct_unpin(&w->rep.acct, e->msg);
+            }
             broker_trim(g->broker[r], safe);
             if (broker_log(g->broker[r])->first < first)
                 first = broker_log(g->broker[r])->first;
@@ -112,6 +120,7 @@ void world_check_liveness(struct rmq_state *st, sim_time now)
     if (!st->cutoff_set) {
         st->cutoff_set = 1;
         st->cutoff_msg = st->w.rep.acct.n;
+        acct_cutoff(&st->w.rep.acct);
     }
     if (st->recovered >= 0)
         return;
@@ -238,6 +247,7 @@ static void rmq_sample(void *wp, struct scenario *sc)
     struct rmq_state *st = wp;
     world_check_liveness(st, sim_now(sc->sim));
     sample_rows(st);
+    acct_fold(&st->w.rep.acct, sim_now(sc->sim));   /* after the trims: what they unpinned may settle */
 }
 
 /* The end of the run: outages still open run to the end; sends that returned after the last sample get a
