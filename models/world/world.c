@@ -14,18 +14,6 @@
 
 /* ---- reports from the models ---- */
 
-/* After every event: election safety in every DLedger group (the other invariants are checked where the
- * state they guard changes: appends, truncations, commits, elections). */
-static void after_event(struct sim *s, void *ctx, uint64_t arg)
-{
-    struct rmq_world *w = ctx;
-    (void)s;
-    (void)arg;
-    for (int gi = 0; gi < w->ngroups; gi++)
-        if (w->g[gi].check)
-            raft_check_event(w->g[gi].check);
-}
-
 /* "@master:GROUP" is the group's master now, "@slave:GROUP" its first live slave. */
 static sim_node_id resolve(void *ctx, const char *name)
 {
@@ -282,14 +270,9 @@ static void *rmq_load(struct scenario *sc, struct conf *c)
         conf_fail(c, "$", "out of memory building the nodes");
         goto fail;
     }
-    int dledger = 0;
-    for (int gi = 0; gi < st->w.ngroups; gi++) {
+    for (int gi = 0; gi < st->w.ngroups; gi++)
         if (st->w.g[gi].n - 1 > st->max_slaves)
             st->max_slaves = st->w.g[gi].n - 1;
-        dledger |= st->w.g[gi].cfg.dledger;
-    }
-    if (dledger)
-        sim_set_after_event(sc->sim, after_event, &st->w);
     sim_set_resolver(sc->sim, resolve, &st->w);
     const char *cols[64];
     static char names[RMQ_MAX_REPLICAS][2][32];
