@@ -79,6 +79,8 @@ typedef sim_node_id (*sim_resolve_fn)(void *ctx, const char *name);
 struct sim_stats {
     uint64_t events, msgs_sent, msgs_delivered, msgs_dropped_loss, msgs_dropped_cut, msgs_dropped_down;
     uint64_t disk_ops, faults;
+    uint64_t dispatched;        /* entries taken off the queue and run (cancelled ones not; a paused or dead
+                                 * node's count), the after-event hook's calls */
     size_t peak_pending;
 };
 

@@ -558,6 +558,7 @@ uint64_t sim_run(struct sim *s, sim_time until)
         }
         s->now = h.t;
         dispatch(s, slot, e);
+        s->stats.dispatched++;
         if (s->after_event)
             s->after_event(s, s->after_ctx, 0);
     }

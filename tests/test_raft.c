@@ -140,6 +140,14 @@ END_TEST
 /* A crashed leader is replaced within DLedger's bound: 6 s of missed heartbeats (+ a tick), a first round
  * in the old term that cannot succeed (at most 3 s), the next vote time (at most 1 s), a re-vote, and the
  * 100 ms catch-up check before the broker becomes master. */
+/* acct_count: acknowledged messages the replica does not hold. */
+static int want_not_on(void *ctx, int group, unsigned mask, unsigned flags)
+{
+    (void)group;
+    (void)flags;
+    return !(mask & (1u << *(int *)ctx));
+}
+
 START_TEST(crashed_leader_replaced)
 {
     for (uint64_t seed = 1; seed <= 10; seed++) {
@@ -162,9 +170,7 @@ START_TEST(crashed_leader_replaced)
         /* Everything acknowledged before the crash is on the new master. */
         int m = leader_of(w);
         ck_assert_int_ge(m, 0);
-        for (uint32_t i = 0; i < w->rep.acct.n; i++)
-            if (acct_result_of(&w->rep.acct, i) == ACCT_ACKED)
-                ck_assert_msg(acct_stored_mask(&w->rep.acct, i) & (1u << m), "acked message %u lost", i);
+        ck_assert_uint_eq(acct_count(&w->rep.acct, want_not_on, &m), 0);
         scenario_free(&sc);
     }
 }
@@ -412,7 +418,7 @@ static int chaos_run(uint64_t seed, int n, int broken, sim_time duration)
                     (unsigned long long)cl->first);
         }
         int shown = 0;
-        for (uint32_t i = 0; i < w->rep.acct.n && shown < 5; i++)
+        for (uint32_t i = acct_first(&w->rep.acct); i < w->rep.acct.n && shown < 5; i++)
             if (acct_result_of(&w->rep.acct, i) == ACCT_ACKED && acct_status_of(&w->rep.acct, i) == 0) {
                 unsigned mask = acct_stored_mask(&w->rep.acct, i);
                 int cm = -1;

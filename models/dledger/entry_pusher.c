@@ -59,22 +59,40 @@ static void set_committed(struct raft *r, int64_t index)
     r->io.committed(r->io.host, index);
 }
 
+/* The n/2-th largest water-mark (the quorum index) when it is above the committed index, else -1. Kept
+ * incrementally from the committed index, which only grows: only the marks above it count, and most acks
+ * find fewer than a majority of them (the quorum has not moved) and stop after one pass. Otherwise the
+ * quorum index is the largest mark that a majority of marks reach: no sort, no stores. */
+static int64_t quorum_above(const struct raft *r, int64_t committed)
+{
+    int64_t marks[RAFT_MAX_PEERS];
+    int above = 0, need = r->n / 2 + 1;
+    for (int p = 0; p < r->n; p++) {
+        marks[p] = p == r->self ? raft_end(r) : r->peer[p].watermark;
+        above += marks[p] > committed;
+    }
+    if (above < need)
+        return -1;
+    int64_t q = committed;
+    for (int i = 0; i < r->n; i++) {
+        if (marks[i] <= q)
+            continue;
+        int reach = 0;
+        for (int j = 0; j < r->n; j++)
+            reach += marks[j] >= marks[i];
+        if (reach >= need)
+            q = marks[i];
+    }
+    return q;
+}
+
 /* QuorumAckChecker: the committed index is the n/2-th largest water-mark of this term; appends up to it
  * succeed, appends older than maxWaitAckTimeMs beyond it fail. */
 static void check_quorum(struct raft *r)
 {
     if (r->role != RAFT_LEADER)
         return;
-    int64_t marks[RAFT_MAX_PEERS];
-    for (int p = 0; p < r->n; p++)
-        marks[p] = p == r->self ? raft_end(r) : r->peer[p].watermark;
-    for (int i = 1; i < r->n; i++)
-        for (int j = i; j > 0 && marks[j] > marks[j - 1]; j--) {
-            int64_t t = marks[j];
-            marks[j] = marks[j - 1];
-            marks[j - 1] = t;
-        }
-    int64_t q = marks[r->n / 2];
+    int64_t q = quorum_above(r, r->committed);
     if (q > r->committed && (!r->cfg.commit_current_term_only || raft_term_at(r, q) == r->term))
         set_committed(r, q);
     while (r->pend_n && pend_at(r, 0)->index <= r->committed) {

@@ -62,32 +62,26 @@ static void violation(struct raft_check *c, const char *what, int replica, int64
     report_violation(c->rep, what, c->group, replica >= 0 ? c->node[replica] : SIM_NODE_NONE, term, index);
 }
 
-void raft_check_event(struct raft_check *c)
+/* Election safety: member r is a live leader of term t; no other member may ever have been one. */
+static void one_leader(struct raft_check *c, int r, int64_t t)
 {
-    c->rep->invariant_checks++;
-    for (int r = 0; r < c->members; r++) {
-        const struct raft *rf = c->raft[r];
-        if (!rf || rf->role != RAFT_LEADER || sim_node(c->sim, c->node[r])->state != SIM_NODE_UP)
-            continue;
-        int64_t t = rf->term;
-        if (t < 0)
-            continue;
-        if (t >= c->nterms) {
-            int64_t n = c->nterms ? c->nterms : 64;
-            while (n <= t)
-                n *= 2;
-            int *a = realloc(c->leader_of_term, (size_t)n * sizeof *a);
-            if (!a)
-                return;
-            memset(a + c->nterms, 0, (size_t)(n - c->nterms) * sizeof *a);
-            c->leader_of_term = a;
-            c->nterms = n;
-        }
-        if (c->leader_of_term[t] == 0)
-            c->leader_of_term[t] = r + 1;
-        else if (c->leader_of_term[t] != r + 1)
-            violation(c, "election_safety", r, t, -1);
+    if (t < 0)
+        return;
+    if (t >= c->nterms) {
+        int64_t n = c->nterms ? c->nterms : 64;
+        while (n <= t)
+            n *= 2;
+        int *a = realloc(c->leader_of_term, (size_t)n * sizeof *a);
+        if (!a)
+            return;
+        memset(a + c->nterms, 0, (size_t)(n - c->nterms) * sizeof *a);
+        c->leader_of_term = a;
+        c->nterms = n;
     }
+    if (c->leader_of_term[t] == 0)
+        c->leader_of_term[t] = r + 1;
+    else if (c->leader_of_term[t] != r + 1)
+        violation(c, "election_safety", r, t, -1);
 }
 
 void raft_check_append(struct raft_check *c, int replica, const struct commitlog *log, uint64_t index)
@@ -169,9 +163,13 @@ void raft_check_leader(struct raft_check *c, int replica, const struct commitlog
             continue;   /* trimmed from memory: below every log's end, so present */
         if (!e || e->term != c->c[i - c->base].term || e->msg != c->c[i - c->base].msg) {
             violation(c, "leader_completeness", replica, term, (int64_t)i);
-            return;
+            break;
         }
     }
+    /* A member is a leader of a term from here on (DLedgerLeaderElector.changeRoleToLeader), and only this
+     * way: election safety is checked here rather than after every event. */
+    if (replica >= 0 && replica < c->members)
+        one_leader(c, replica, term);
 }
 
 void raft_check_trim(struct raft_check *c, uint64_t index)

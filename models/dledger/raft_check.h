@@ -18,8 +18,6 @@ void raft_check_member(struct raft_check *c, int replica, sim_node_id node, cons
                        const struct raft *raft);
 void raft_check_free(struct raft_check *c);
 
-/* After every event: at most one leader per term among the group's live members. */
-void raft_check_event(struct raft_check *c);
 /* A member appended entry index (its log is `log`): the logs that hold the same index and term agree on
  * it and on the entry before it. */
 void raft_check_append(struct raft_check *c, int replica, const struct commitlog *log, uint64_t index);
@@ -29,7 +27,8 @@ void raft_check_truncate(struct raft_check *c, int replica, const struct commitl
 /* A member's committed index rose from `from` - 1 to `committed`: remember what was committed, and check
  * the member's newly committed entries against it. */
 void raft_check_commit(struct raft_check *c, const struct commitlog *log, int64_t from, int64_t committed);
-/* A member became leader: its log holds every entry committed before. */
+/* A member became leader of term: no other member was one of that term (election safety), and its log
+ * holds every entry committed before (leader completeness). */
 void raft_check_leader(struct raft_check *c, int replica, const struct commitlog *log, int64_t term);
 /* Entries below index are gone from every log's memory (world trimming): forget them here too. */
 void raft_check_trim(struct raft_check *c, uint64_t index);

@@ -1,9 +1,30 @@
-/* acct: one uint32 per message id:
+/* acct: one uint32 per message id while the message can still change fate:
  *   bits 0-7   stored on replica r (bit r)
  *   bits 8-15  times consumed (saturating at 255)
  *   bits 16-21 the send's status (ACCT_STATUS_INDEX: RocketMQ's codes and the client's own -1, -2)
  *   bits 22-23 result: pending, acked, failed
- *   bits 24-30 group + 1 (0: none) */
+ *   bits 24-30 group + 1 (0: none)
+ * and one byte: how many replicas' in-memory CommitLogs hold a copy (its pins).
+ *
+ * The window. A message changes fate only through something that names it: the producer's result, a
+ * replica appending or dropping a copy, a consumer processing it. A replica appends what it reads from
+ * another replica's CommitLog (HA transfer, DLedger push) or from a send request; it drops (crash losing
+ * unflushed bytes, DLedger truncation, HA divergence) only copies its CommitLog still holds in memory; a
+ * consumer processes what a pull read from a CommitLog. So once
+ *   - the send has ended (acknowledged or failed),
+ *   - no CommitLog holds a copy in memory any more (pins 0: every copy was dropped, or trimmed by the world
+ *     below every replica's end and every consumer offset, where no pull, transfer or truncation reaches), and
+ *   - the message was created over ACCT_GRACE ago, so that a copy already read (an HA frame, a DLedger
+ *     push or a pull response on the wire when its source went) or a request still in flight (an earlier
+ *     attempt held by a slow link or a paused broker) has arrived,
+ * nothing can name it again. acct_fold then adds it to a counter of its kind (group, stored mask, status
+ * SEND_OK, consumed or not, before the liveness cut-off) and forgets it: every end-of-run figure (acked
+ * lost, unconsumed, skipped, the SYNC_MASTER check) is a sum over those kinds plus the window, the same as
+ * the per-message sum over the whole run. The window runs from the oldest message not settled (lo) to the
+ * newest, so in a steady run it is about the trim lag (the consumers' persisted offsets) plus ACCT_GRACE of
+ * messages, whatever the run's length. A message named after it was folded breaks that argument: the run
+ * stops (abort) rather than count it wrong. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,40 +39,80 @@
 /* In the backlog: acknowledged, never consumed, and held by some replica. */
 static int in_backlog(uint32_t f) { return RESULT(f) == ACCT_ACKED && CONSUMED(f) == 0 && STORED(f) != 0; }
 
-void acct_init(struct acct *a) { memset(a, 0, sizeof *a); }
+int acct_init(struct acct *a)
+{
+    memset(a, 0, sizeof *a);
+    a->cutoff = UINT32_MAX;
+    a->grace = ACCT_GRACE;
+    a->folded = calloc(RMQ_MAX_GROUPS, sizeof *a->folded);
+    return a->folded ? 0 : -1;
+}
 
 void acct_free(struct acct *a)
 {
     free(a->fate);
+    free(a->pins);
+    free(a->mark);
+    free(a->folded);
     memset(a, 0, sizeof *a);
+}
+
+static uint32_t *fate_of(const struct acct *a, uint32_t msg) { return &a->fate[msg & (a->cap - 1)]; }
+
+/* A message that is not in the window any more was named: see the header comment. */
+static int named(const struct acct *a, uint32_t msg)
+{
+    if (msg >= a->n)
+        return 0;
+    if (msg < a->lo) {
+        fprintf(stderr, "mqsim: accounting: message %u changed fate after it settled (a copy or request "
+                        "outlived the %lld s grace)\n", msg, (long long)(a->grace / SIM_S));
+        abort();
+    }
+    return 1;
+}
+
+/* Doubles the ring (while the window grows: the first minutes of a run). */
+static void grow(struct acct *a)
+{
+    uint32_t cap = a->cap ? a->cap * 2 : 65536;
+    uint32_t *f = malloc((size_t)cap * sizeof *f);
+    uint8_t *p = malloc(cap);
+    if (!f || !p)
+        abort();   /* out of memory here means the run cannot be accounted */
+    for (uint32_t i = a->lo; i < a->n; i++) {
+        f[i & (cap - 1)] = a->fate[i & (a->cap - 1)];
+        p[i & (cap - 1)] = a->pins[i & (a->cap - 1)];
+    }
+    free(a->fate);
+    free(a->pins);
+    a->fate = f;
+    a->pins = p;
+    a->cap = cap;
 }
 
 uint32_t acct_new(struct acct *a)
 {
-    if (a->n == a->cap) {
-        uint32_t cap = a->cap ? a->cap * 2 : 65536;
-        uint32_t *f = realloc(a->fate, (size_t)cap * sizeof *f);
-        if (!f)
-            abort();   /* 4 bytes a message: out of memory here means the run cannot be accounted */
-        a->fate = f;
-        a->cap = cap;
-    }
-    a->fate[a->n] = 0;
+    if (a->n - a->lo == a->cap)
+        grow(a);
+    *fate_of(a, a->n) = 0;
+    a->pins[a->n & (a->cap - 1)] = 0;
     a->sent++;
     return a->n++;
 }
 
 int acct_result(struct acct *a, uint32_t msg, int group, int status)
 {
-    if (msg >= a->n)
+    if (!named(a, msg))
         return 0;
-    int before = in_backlog(a->fate[msg]);
-    uint32_t f = a->fate[msg] & 0xffffu;
+    uint32_t *fp = fate_of(a, msg);
+    int before = in_backlog(*fp);
+    uint32_t f = *fp & 0xffffu;
     int ok = rmq_send_ok(status) && group >= 0;
     f |= (uint32_t)ACCT_STATUS_INDEX(status) << 16;
     f |= (uint32_t)(ok ? ACCT_ACKED : ACCT_FAILED) << 22;
     f |= (uint32_t)((group + 1) & 0x7f) << 24;
-    a->fate[msg] = f;
+    *fp = f;
     if (ok)
         a->acked++;
     else
@@ -62,58 +123,148 @@ int acct_result(struct acct *a, uint32_t msg, int group, int status)
 
 int acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored)
 {
-    if (msg >= a->n || replica < 0 || replica >= 8)
+    if (!named(a, msg) || replica < 0 || replica >= 8)
         return 0;
-    int before = in_backlog(a->fate[msg]);
+    uint32_t *fp = fate_of(a, msg);
+    uint8_t *pins = &a->pins[msg & (a->cap - 1)];
+    int before = in_backlog(*fp);
     /* The group is known from the first store on: consumption may come before the producer's ack. */
-    if (stored && GROUP(a->fate[msg]) < 0 && group >= 0)
-        a->fate[msg] |= (uint32_t)((group + 1) & 0x7f) << 24;
-    if (stored)
-        a->fate[msg] |= 1u << replica;
-    else
-        a->fate[msg] &= ~(1u << replica);
-    return in_backlog(a->fate[msg]) - before;
+    if (stored && GROUP(*fp) < 0 && group >= 0)
+        *fp |= (uint32_t)((group + 1) & 0x7f) << 24;
+    if (stored) {
+        *fp |= 1u << replica;
+        if (*pins < UINT8_MAX)
+            (*pins)++;
+    } else {
+        *fp &= ~(1u << replica);
+        if (*pins > 0)
+            (*pins)--;
+    }
+    return in_backlog(*fp) - before;
 }
 
 int acct_consumed(struct acct *a, uint32_t msg)
 {
-    if (msg >= a->n)
+    if (!named(a, msg))
         return 0;
-    int before = in_backlog(a->fate[msg]);
-    uint32_t c = CONSUMED(a->fate[msg]);
+    uint32_t *fp = fate_of(a, msg);
+    int before = in_backlog(*fp);
+    uint32_t c = CONSUMED(*fp);
     if (c < 255)
-        a->fate[msg] += 1u << 8;
+        *fp += 1u << 8;
     a->consumed++;
     if (c > 0)
         a->duplicates++;
-    else if (GROUP(a->fate[msg]) >= 0)
-        a->consumed_by_group[GROUP(a->fate[msg])]++;
-    return in_backlog(a->fate[msg]) - before;
+    else if (GROUP(*fp) >= 0)
+        a->consumed_by_group[GROUP(*fp)]++;
+    return in_backlog(*fp) - before;
 }
 
-enum acct_result acct_result_of(const struct acct *a, uint32_t msg) { return (enum acct_result)RESULT(a->fate[msg]); }
-int acct_group_of(const struct acct *a, uint32_t msg) { return GROUP(a->fate[msg]); }
-int acct_status_of(const struct acct *a, uint32_t msg) { return (int)STATUS(a->fate[msg]) - ACCT_STATUS_BIAS; }
-unsigned acct_stored_mask(const struct acct *a, uint32_t msg) { return STORED(a->fate[msg]); }
-uint32_t acct_consumed_count(const struct acct *a, uint32_t msg) { return CONSUMED(a->fate[msg]); }
+void acct_unpin(struct acct *a, uint32_t msg)
+{
+    if (!named(a, msg))
+        return;
+    uint8_t *pins = &a->pins[msg & (a->cap - 1)];
+    if (*pins > 0)
+        (*pins)--;
+}
+
+void acct_cutoff(struct acct *a) { a->cutoff = a->n; }
+
+/* The kind of an acknowledged message, as acct_count's want() sees it. */
+static unsigned kind_of(const struct acct *a, uint32_t msg, uint32_t f)
+{
+    unsigned k = 0;
+    if ((int)STATUS(f) - ACCT_STATUS_BIAS == RMQ_SUCCESS)
+        k |= ACCT_F_SUCCESS;
+    if (CONSUMED(f) == 0)
+        k |= ACCT_F_UNREAD;
+    if (msg < a->cutoff)
+        k |= ACCT_F_EARLY;
+    return k;
+}
+
+void acct_fold(struct acct *a, sim_time now)
+{
+    /* Remember where the messages stood now; find the newest mark at least ACCT_GRACE old. */
+    if (a->mark_n == a->mark_cap) {
+        uint32_t cap = a->mark_cap ? a->mark_cap * 2 : 64;
+        struct acct_mark *m = malloc(cap * sizeof *m);
+        if (!m)
+            return;   /* fold later */
+        for (uint32_t i = 0; i < a->mark_n; i++)
+            m[i] = a->mark[(a->mark_head + i) & (a->mark_cap - 1)];
+        free(a->mark);
+        a->mark = m;
+        a->mark_cap = cap;
+        a->mark_head = 0;
+    }
+    a->mark[(a->mark_head + a->mark_n++) & (a->mark_cap - 1)] = (struct acct_mark){now, a->n};
+    while (a->mark_n >= 2 && a->mark[(a->mark_head + 1) & (a->mark_cap - 1)].t <= now - a->grace) {
+        a->mark_head = (a->mark_head + 1) & (a->mark_cap - 1);
+        a->mark_n--;
+    }
+    const struct acct_mark *old = &a->mark[a->mark_head];
+    if (old->t > now - a->grace)
+        return;
+    while (a->lo < old->n) {
+        uint32_t f = *fate_of(a, a->lo);
+        if (RESULT(f) == ACCT_PENDING || a->pins[a->lo & (a->cap - 1)] != 0)
+            break;
+        int g = GROUP(f);
+        if (RESULT(f) == ACCT_ACKED && g >= 0 && g < RMQ_MAX_GROUPS)
+            a->folded[g][STORED(f)][kind_of(a, a->lo, f)]++;
+        a->lo++;
+    }
+}
+
+enum acct_result acct_result_of(const struct acct *a, uint32_t msg) { return (enum acct_result)RESULT(*fate_of(a, msg)); }
+int acct_group_of(const struct acct *a, uint32_t msg) { return GROUP(*fate_of(a, msg)); }
+int acct_status_of(const struct acct *a, uint32_t msg) { return (int)STATUS(*fate_of(a, msg)) - ACCT_STATUS_BIAS; }
+unsigned acct_stored_mask(const struct acct *a, uint32_t msg) { return STORED(*fate_of(a, msg)); }
+uint32_t acct_consumed_count(const struct acct *a, uint32_t msg) { return CONSUMED(*fate_of(a, msg)); }
+
+uint64_t acct_count(const struct acct *a, int (*want)(void *ctx, int group, unsigned mask, unsigned flags),
+                    void *ctx)
+{
+    uint64_t n = 0;
+    for (int g = 0; g < RMQ_MAX_GROUPS; g++)
+        for (unsigned m = 0; m < 256; m++)
+            for (unsigned k = 0; k < ACCT_KINDS; k++)
+                if (a->folded[g][m][k] && want(ctx, g, m, k))
+                    n += a->folded[g][m][k];
+    for (uint32_t i = a->lo; i < a->n; i++) {
+        uint32_t f = *fate_of(a, i);
+        if (RESULT(f) == ACCT_ACKED && GROUP(f) >= 0 && want(ctx, GROUP(f), STORED(f), kind_of(a, i, f)))
+            n++;
+    }
+    return n;
+}
+
+struct lost_ctx {
+    const unsigned *alive;
+    int ngroups;
+};
+
+static int want_lost(void *ctx, int g, unsigned mask, unsigned flags)
+{
+    const struct lost_ctx *c = ctx;
+    (void)flags;
+    return g < c->ngroups && !(mask & c->alive[g]);
+}
 
 uint64_t acct_acked_lost(const struct acct *a, const unsigned *alive_mask_by_group, int ngroups)
 {
-    uint64_t lost = 0;
-    for (uint32_t i = 0; i < a->n; i++) {
-        uint32_t f = a->fate[i];
-        int g = GROUP(f);
-        if (RESULT(f) == ACCT_ACKED && g >= 0 && g < ngroups && !(STORED(f) & alive_mask_by_group[g]))
-            lost++;
-    }
-    return lost;
+    struct lost_ctx c = {alive_mask_by_group, ngroups};
+    return acct_count(a, want_lost, &c);
 }
 
-uint64_t acct_acked_unconsumed(const struct acct *a)
+static int want_unread(void *ctx, int g, unsigned mask, unsigned flags)
 {
-    uint64_t n = 0;
-    for (uint32_t i = 0; i < a->n; i++)
-        if (RESULT(a->fate[i]) == ACCT_ACKED && CONSUMED(a->fate[i]) == 0)
-            n++;
-    return n;
+    (void)ctx;
+    (void)g;
+    (void)mask;
+    return (flags & ACCT_F_UNREAD) != 0;
 }
+
+uint64_t acct_acked_unconsumed(const struct acct *a) { return acct_count(a, want_unread, NULL); }

@@ -1,10 +1,12 @@
-/* acct: each message's fate in four bytes: where it is stored, how the send ended, how often it was
- * consumed; so a run can say exactly how many acknowledged messages were lost or consumed twice. */
+/* acct: each message's fate (where it is stored, how the send ended, how often it was consumed), kept per
+ * message only while it can still change and folded into counters after, so that a run can say exactly how
+ * many acknowledged messages were lost or consumed twice in memory that does not grow with its length. */
 #ifndef MODELS_ACCT_H
 #define MODELS_ACCT_H
 
 #include <stdint.h>
 
+#include "sim/time.h"
 #include "models/remoting/protocol.h"
 
 /* Send statuses as counter indexes: RocketMQ's codes (0..55) and the client's own (-1, -2). */
@@ -12,9 +14,33 @@
 #define ACCT_STATUS_INDEX(s) ((unsigned)((s) + ACCT_STATUS_BIAS) & 0x3fu)
 #define ACCT_STATUSES 64
 
+/* How long a message whose copies have all left memory may still change fate: a frame on the wire, a
+ * request held by a paused process or a retry still in flight (see acct.c). */
+#define ACCT_GRACE (60 * SIM_S)
+
+/* The facts about a settled, acknowledged message that the end of the run still asks about. */
+#define ACCT_F_SUCCESS 1u   /* its status was SEND_OK */
+#define ACCT_F_UNREAD 2u    /* never consumed */
+#define ACCT_F_EARLY 4u     /* created before the liveness cut-off (acct_cutoff) */
+#define ACCT_KINDS 8
+
+struct acct_mark {
+    sim_time t;
+    uint32_t n;
+};
+
 struct acct {
-    uint32_t *fate;             /* per message id, see acct.c */
-    uint32_t n, cap;
+    /* The window: messages [lo, n), in a ring of cap (a power of two) slots. */
+    uint32_t *fate;             /* see acct.c */
+    uint8_t *pins;              /* copies in some replica's in-memory CommitLog */
+    uint32_t lo, n, cap;
+    /* (time, n) at each fold: the messages older than ACCT_GRACE. */
+    struct acct_mark *mark;
+    uint32_t mark_head, mark_n, mark_cap;
+    uint32_t cutoff;            /* UINT32_MAX until acct_cutoff */
+    sim_time grace;             /* ACCT_GRACE; a test may widen it to keep every message */
+    /* Settled acknowledged messages: [group][stored mask][ACCT_F_*]. */
+    uint64_t (*folded)[256][ACCT_KINDS];
     uint64_t sent, acked, send_failed, consumed, duplicates;
     uint64_t status_count[ACCT_STATUSES];
     uint64_t consumed_by_group[RMQ_MAX_GROUPS];   /* distinct messages of each group consumed */
@@ -22,7 +48,7 @@ struct acct {
 
 enum acct_result { ACCT_PENDING, ACCT_ACKED, ACCT_FAILED };
 
-void acct_init(struct acct *a);
+int acct_init(struct acct *a);
 void acct_free(struct acct *a);
 
 /* Ids are dense from 0 in the order messages are created (the order their sends start). */
@@ -38,7 +64,16 @@ int acct_result(struct acct *a, uint32_t msg, int group, int status);
 int acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored);
 /* A consumer processed the message. */
 int acct_consumed(struct acct *a, uint32_t msg);
+/* A replica's CommitLog forgot the message from memory (cl_trim): nothing can read or drop that copy again. */
+void acct_unpin(struct acct *a, uint32_t msg);
+/* The liveness cut-off: the messages created so far are the ones acct_count's `early` speaks of. */
+void acct_cutoff(struct acct *a);
+/* Folds every message that can no longer change into the counters (call it now and then, e.g. at each
+ * sample): its send has ended, no CommitLog holds it in memory, and it was created over ACCT_GRACE ago. */
+void acct_fold(struct acct *a, sim_time now);
 
+/* The oldest message still kept one by one; the accessors below take ids from there to n - 1. */
+static inline uint32_t acct_first(const struct acct *a) { return a->lo; }
 enum acct_result acct_result_of(const struct acct *a, uint32_t msg);
 /* The status the send ended with (meaningful once it is not pending). */
 int acct_status_of(const struct acct *a, uint32_t msg);
@@ -48,6 +83,10 @@ int acct_group_of(const struct acct *a, uint32_t msg);
 unsigned acct_stored_mask(const struct acct *a, uint32_t msg);
 uint32_t acct_consumed_count(const struct acct *a, uint32_t msg);
 
+/* Acknowledged messages, settled or not, counted by what the end of the run asks about: want(ctx, group,
+ * stored mask, ACCT_F_* flags) says whether a kind counts. */
+uint64_t acct_count(const struct acct *a, int (*want)(void *ctx, int group, unsigned mask, unsigned flags),
+                    void *ctx);
 /* Acknowledged messages that the replicas in `alive_mask` of their group (per group) no longer hold. */
 uint64_t acct_acked_lost(const struct acct *a, const unsigned *alive_mask_by_group, int ngroups);
 /* Acknowledged messages never consumed. */

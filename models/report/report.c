@@ -30,9 +30,8 @@ int report_init(struct report *r, struct sim *s, int ngroups, const char *const 
     memset(r, 0, sizeof *r);
     r->sim = s;
     r->ngroups = ngroups;
-    acct_init(&r->acct);
     r->g = calloc((size_t)(ngroups > 0 ? ngroups : 1), sizeof *r->g);
-    if (!r->g || meas_init(&r->meas, ngroups, warmup, read_gap) < 0)
+    if (acct_init(&r->acct) < 0 || !r->g || meas_init(&r->meas, ngroups, warmup, read_gap) < 0)
         return -1;
     r->meas.on_outage = trace_outage;
     r->meas.ctx = r;

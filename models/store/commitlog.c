@@ -1,55 +1,132 @@
-/* commitlog: rings that grow by doubling, so appends cost no malloc in steady state and trimming the
- * head frees nothing but makes room. */
+/* commitlog: the kept part of a log in chunks (struct cl_chunks): appends cost no malloc and no copy in
+ * steady state, trimming the head hands its chunks to the next appends, and memory follows what is kept
+ * (what a pull, an HA transfer or a DLedger push can still read, what a crash can still drop), not the
+ * largest the log ever was times two. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/store/commitlog.h"
 
-void cl_init(struct commitlog *cl) { memset(cl, 0, sizeof *cl); }
+/* ---- chunks ---- */
+
+static void ck_init(struct cl_chunks *c, uint32_t esize)
+{
+    memset(c, 0, sizeof *c);
+    c->esize = esize;
+}
+
+static void ck_free(struct cl_chunks *c)
+{
+    for (uint64_t k = c->k0; k < c->k0 + c->nk; k++)
+        free(c->dir[k & (c->dcap - 1)]);
+    while (c->spare) {
+        void *next = *(void **)c->spare;
+        free(c->spare);
+        c->spare = next;
+    }
+    free(c->dir);
+    memset(c, 0, sizeof *c);
+}
+
+static void *ck_at(const struct cl_chunks *c, uint64_t i)
+{
+    return (char *)c->dir[(i >> CL_CHUNK_SHIFT) & (c->dcap - 1)] + (i & (CL_CHUNK - 1)) * c->esize;
+}
+
+static void ck_release(struct cl_chunks *c, void *chunk)
+{
+    *(void **)chunk = c->spare;
+    c->spare = chunk;
+}
+
+/* Makes element i writable; i is one past the last element (or any number when there is none). */
+static void *ck_push(struct cl_chunks *c, uint64_t i)
+{
+    uint64_t k = i >> CL_CHUNK_SHIFT;
+    if (c->nk > 0 && (k < c->k0 || k > c->k0 + c->nk)) {
+        /* Not next to what is kept: only an empty queue restarts elsewhere (a slave takes its master's
+         * numbers). */
+        while (c->nk > 0) {
+            c->nk--;
+            ck_release(c, c->dir[(c->k0 + c->nk) & (c->dcap - 1)]);
+        }
+    }
+    if (c->nk == 0 || k >= c->k0 + c->nk) {
+        if (c->nk == c->dcap) {
+            uint64_t cap = c->dcap ? c->dcap * 2 : 16;
+            void **d = malloc(cap * sizeof *d);
+            if (!d)
+                return NULL;
+            for (uint64_t j = c->k0; j < c->k0 + c->nk; j++)
+                d[j & (cap - 1)] = c->dir[j & (c->dcap - 1)];
+            free(c->dir);
+            c->dir = d;
+            c->dcap = cap;
+        }
+        void *chunk = c->spare;
+        if (chunk)
+            c->spare = *(void **)chunk;
+        else if (!(chunk = malloc(CL_CHUNK * c->esize)))
+            return NULL;
+        if (c->nk == 0)
+            c->k0 = k;
+        c->dir[k & (c->dcap - 1)] = chunk;
+        c->nk++;
+    }
+    return ck_at(c, i);
+}
+
+/* Elements below `from` are gone: frees the chunks wholly below it. */
+static void ck_drop_head(struct cl_chunks *c, uint64_t from)
+{
+    while (c->nk > 0 && ((c->k0 + 1) << CL_CHUNK_SHIFT) <= from) {
+        ck_release(c, c->dir[c->k0 & (c->dcap - 1)]);
+        c->k0++;
+        c->nk--;
+    }
+}
+
+/* Elements from `end` on are gone: frees the chunks wholly at or above it. */
+static void ck_drop_tail(struct cl_chunks *c, uint64_t end)
+{
+    while (c->nk > 0 && ((c->k0 + c->nk - 1) << CL_CHUNK_SHIFT) >= end) {
+        c->nk--;
+        ck_release(c, c->dir[(c->k0 + c->nk) & (c->dcap - 1)]);
+    }
+}
+
+/* ---- the log ---- */
+
+void cl_init(struct commitlog *cl)
+{
+    memset(cl, 0, sizeof *cl);
+    ck_init(&cl->e, sizeof(struct cl_entry));
+    for (int q = 0; q < RMQ_MAX_QUEUES; q++)
+        ck_init(&cl->q[q].idx, sizeof(uint64_t));
+}
 
 void cl_free(struct commitlog *cl)
 {
-    free(cl->e);
+    ck_free(&cl->e);
     for (int q = 0; q < RMQ_MAX_QUEUES; q++)
-        free(cl->q[q].idx.a);
+        ck_free(&cl->q[q].idx);
     memset(cl, 0, sizeof *cl);
 }
 
 void cl_reset(struct commitlog *cl, uint64_t offset)
 {
-    cl->head = cl->n = 0;
+    ck_drop_tail(&cl->e, 0);
+    cl->n = 0;
     cl->first = 0;
     cl->min_offset = cl->max_offset = offset;
     for (int q = 0; q < RMQ_MAX_QUEUES; q++) {
-        cl->q[q].idx.head = cl->q[q].idx.n = 0;
+        ck_drop_tail(&cl->q[q].idx, 0);
+        cl->q[q].n = 0;
         cl->q[q].first_qoff = 0;
     }
 }
 
-static int ring_push(struct cl_ring *r, uint64_t v)
-{
-    if (r->n == r->cap) {
-        uint64_t cap = r->cap ? r->cap * 2 : 256;
-        uint64_t *a = malloc(cap * sizeof *a);
-        if (!a)
-            return -1;
-        for (uint64_t i = 0; i < r->n; i++)
-            a[i] = r->a[(r->head + i) & (r->cap - 1)];
-        free(r->a);
-        r->a = a;
-        r->cap = cap;
-        r->head = 0;
-    }
-    r->a[(r->head + r->n++) & (r->cap - 1)] = v;
-    return 0;
-}
-
-static uint64_t ring_get(const struct cl_ring *r, uint64_t i) { return r->a[(r->head + i) & (r->cap - 1)]; }
-
-static struct cl_entry *entry(const struct commitlog *cl, uint64_t i)
-{
-    return &cl->e[(cl->head + (i - cl->first)) & (cl->cap - 1)];
-}
+static struct cl_entry *entry(const struct commitlog *cl, uint64_t i) { return ck_at(&cl->e, i); }
 
 uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff)
 {
@@ -61,27 +138,19 @@ uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint1
 {
     if (queue >= RMQ_MAX_QUEUES)
         return CL_NONE;
-    if (cl->n == cl->cap) {
-        uint64_t cap = cl->cap ? cl->cap * 2 : 1024;
-        struct cl_entry *a = malloc(cap * sizeof *a);
-        if (!a)
-            return CL_NONE;
-        for (uint64_t i = 0; i < cl->n; i++)
-            a[i] = cl->e[(cl->head + i) & (cl->cap - 1)];
-        free(cl->e);
-        cl->e = a;
-        cl->cap = cap;
-        cl->head = 0;
-    }
     struct cl_queue *cq = &cl->q[queue];
-    if (cq->idx.n == 0)
+    if (cq->n == 0)
         cq->first_qoff = qoff;
-    else if (qoff != cq->first_qoff + cq->idx.n)
+    else if (qoff != cq->first_qoff + cq->n)
         return CL_NONE;   /* a gap in queue numbering: the caller's bug */
     uint64_t i = cl_end(cl);
-    if (ring_push(&cq->idx, i) < 0)
-        return CL_NONE;
-    struct cl_entry *e = &cl->e[(cl->head + cl->n++) & (cl->cap - 1)];
+    struct cl_entry *e = ck_push(&cl->e, i);
+    uint64_t *qi = e ? ck_push(&cq->idx, qoff) : NULL;
+    if (!qi)
+        return CL_NONE;   /* out of memory; a chunk taken for e stays for the next append */
+    *qi = i;
+    cq->n++;
+    cl->n++;
     e->offset = cl->max_offset;
     e->qoff = qoff;
     e->msg = msg;
@@ -115,7 +184,7 @@ uint64_t cl_find(const struct commitlog *cl, uint64_t phy)
 uint64_t cl_next_qoff(const struct commitlog *cl, int q)
 {
     const struct cl_queue *cq = &cl->q[q];
-    return cq->first_qoff + cq->idx.n;
+    return cq->first_qoff + cq->n;
 }
 
 uint64_t cl_min_qoff(const struct commitlog *cl, int q) { return cl->q[q].first_qoff; }
@@ -123,9 +192,9 @@ uint64_t cl_min_qoff(const struct commitlog *cl, int q) { return cl->q[q].first_
 uint64_t cl_qentry(const struct commitlog *cl, int q, uint64_t qoff)
 {
     const struct cl_queue *cq = &cl->q[q];
-    if (qoff < cq->first_qoff || qoff >= cq->first_qoff + cq->idx.n)
+    if (qoff < cq->first_qoff || qoff >= cq->first_qoff + cq->n)
         return CL_NONE;
-    return ring_get(&cq->idx, qoff - cq->first_qoff);
+    return *(const uint64_t *)ck_at(&cq->idx, qoff);
 }
 
 void cl_truncate(struct commitlog *cl, uint64_t phy, void (*dropped)(void *ctx, uint32_t msg), void *ctx)
@@ -135,12 +204,14 @@ void cl_truncate(struct commitlog *cl, uint64_t phy, void (*dropped)(void *ctx, 
         if (e->offset + e->size <= phy)
             break;
         struct cl_queue *cq = &cl->q[e->queue];
-        cq->idx.n--;   /* the newest entry of its queue is this one */
+        cq->n--;   /* the newest entry of its queue is this one */
+        ck_drop_tail(&cq->idx, cq->first_qoff + cq->n);
         if (dropped)
             dropped(ctx, e->msg);
         cl->max_offset = e->offset;
         cl->n--;
     }
+    ck_drop_tail(&cl->e, cl_end(cl));
     if (cl->n == 0 && phy < cl->max_offset)
         cl->max_offset = phy < cl->min_offset ? cl->min_offset : phy;
 }
@@ -162,12 +233,12 @@ void cl_trim(struct commitlog *cl, uint64_t phy)
             break;
         struct cl_queue *cq = &cl->q[e->queue];
         /* The oldest entry of the log is the oldest of its queue too. */
-        cq->idx.head = (cq->idx.head + 1) & (cq->idx.cap - 1);
-        cq->idx.n--;
+        cq->n--;
         cq->first_qoff++;
+        ck_drop_head(&cq->idx, cq->first_qoff);
         cl->min_offset = e->offset + e->size;
-        cl->head = (cl->head + 1) & (cl->cap - 1);
         cl->first++;
         cl->n--;
     }
+    ck_drop_head(&cl->e, cl->first);
 }

@@ -20,20 +20,28 @@ struct cl_entry {
     uint32_t term;             /* DLedger: the term the entry was written in (0 in classic HA) */
 };
 
-/* A ring of entry indexes. */
-struct cl_ring {
-    uint64_t *a;
-    uint64_t cap, head, n;
+/* A sequence of fixed-size elements by absolute number (entry index, queue offset) in chunks of
+ * CL_CHUNK elements: a ring of chunk pointers covers the numbers kept; a chunk the head leaves or a
+ * truncation empties goes to the spares and is reused by the next append, so a log that trims as fast
+ * as it grows neither copies nor touches new memory. */
+#define CL_CHUNK_SHIFT 12
+#define CL_CHUNK ((uint64_t)1 << CL_CHUNK_SHIFT)
+
+struct cl_chunks {
+    void **dir;                /* chunk k at dir[k & (dcap - 1)], for k in [k0, k0 + nk) */
+    uint64_t dcap, k0, nk;
+    void *spare;               /* freed chunks, linked through their first word */
+    uint32_t esize;
 };
 
 struct cl_queue {
-    struct cl_ring idx;        /* entry indexes of queue offsets first_qoff, first_qoff + 1, ... */
-    uint64_t first_qoff;
+    struct cl_chunks idx;      /* uint64 entry index of each queue offset in [first_qoff, first_qoff + n) */
+    uint64_t first_qoff, n;
 };
 
 struct commitlog {
-    struct cl_entry *e;        /* ring of entries, indexes [first, first + n) */
-    uint64_t cap, head, n;
+    struct cl_chunks e;        /* struct cl_entry by index, for [first, first + n) */
+    uint64_t n;
     uint64_t first;            /* index of the oldest entry kept */
     uint64_t min_offset;       /* physical offset where the kept log starts */
     uint64_t max_offset;       /* physical offset where the next message goes */

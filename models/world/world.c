@@ -14,18 +14,6 @@
 
 /* ---- reports from the models ---- */
 
-/* After every event: election safety in every DLedger group (the other invariants are checked where the
- * state they guard changes: appends, truncations, commits, elections). */
-static void after_event(struct sim *s, void *ctx, uint64_t arg)
-{
-    struct rmq_world *w = ctx;
-    (void)s;
-    (void)arg;
-    for (int gi = 0; gi < w->ngroups; gi++)
-        if (w->g[gi].check)
-            raft_check_event(w->g[gi].check);
-}
-
 /* "@master:GROUP" is the group's master now, "@slave:GROUP" its first live slave. */
 static sim_node_id resolve(void *ctx, const char *name)
 {
@@ -109,6 +97,14 @@ static void trim(struct rmq_world *w, int gi, int master)
     if (safe > 0) {
         uint64_t first = UINT64_MAX;
         for (int r = 0; r < g->n; r++) {
+            /* The copies cl_trim forgets can no longer be read, transferred or dropped (acct.c). */
+            const struct commitlog *cl = broker_log(g->broker[r]);
+            for (uint64_t i = cl->first; i < cl_end(cl); i++) {
+                const struct cl_entry *e = cl_at(cl, i);
+                if (e->offset + e->size > safe)
+                    break;
+                acct_unpin(&w->rep.acct, e->msg);
+            }
             broker_trim(g->broker[r], safe);
             if (broker_log(g->broker[r])->first < first)
                 first = broker_log(g->broker[r])->first;
@@ -127,6 +123,7 @@ void world_check_liveness(struct rmq_state *st, sim_time now)
     if (!st->cutoff_set) {
         st->cutoff_set = 1;
         st->cutoff_msg = st->w.rep.acct.n;
+        acct_cutoff(&st->w.rep.acct);
     }
     if (st->recovered >= 0)
         return;
@@ -253,6 +250,7 @@ static void rmq_sample(void *wp, struct scenario *sc)
     struct rmq_state *st = wp;
     world_check_liveness(st, sim_now(sc->sim));
     sample_rows(st);
+    acct_fold(&st->w.rep.acct, sim_now(sc->sim));   /* after the trims: what they unpinned may settle */
 }
 
 /* The end of the run: outages still open run to the end; sends that returned after the last sample get a
@@ -287,14 +285,9 @@ static void *rmq_load(struct scenario *sc, struct conf *c)
         conf_fail(c, "$", "out of memory building the nodes");
         goto fail;
     }
-    int dledger = 0;
-    for (int gi = 0; gi < st->w.ngroups; gi++) {
+    for (int gi = 0; gi < st->w.ngroups; gi++)
         if (st->w.g[gi].n - 1 > st->max_slaves)
             st->max_slaves = st->w.g[gi].n - 1;
-        dledger |= st->w.g[gi].cfg.dledger;
-    }
-    if (dledger)
-        sim_set_after_event(sc->sim, after_event, &st->w);
     sim_set_resolver(sc->sim, resolve, &st->w);
     world_fault_ops_add(&sc->faults, &st->w);
     const char *cols[64];
