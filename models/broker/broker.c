@@ -402,6 +402,12 @@ static void broker_start(struct sim_node *n)
     enum rmq_role before = b->role;
     b->role = b->next_role;
     b->id = b->next_id;
+    if (b->raft) {
+        /* DLedger: a slave until its member leads (DLedgerRoleChangeHandler; dl_start), whatever the config */
+        b->role = RMQ_SLAVE;
+        b->id = b->replica + 1;
+        before = b->role;
+    }
     rpc_reset(&b->rpc);
     b->waits_n = b->waits_head = 0;
     b->group_commit_armed = 0;
