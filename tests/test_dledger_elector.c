@@ -1,6 +1,6 @@
 /* test_dledger_elector: DLedger's own election tests (LeaderElectorTest, dledger-all-0.3.1.2, default
  * DLedgerConfig) as scenario tests: the times they wait are the bounds asserted here, on mqsim's default
- * network and disk. Each runs over seeds 1..10 (LEADS_SEEDS) unless it says otherwise. */
+ * network and disk. Each runs once per seed 1..SEEDS (a Check loop test: a failure names its seed). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,49 +77,61 @@ static sim_time run_until_leader(struct scenario *sc, struct rmq_world *w, sim_t
     return -1;
 }
 
+/* Three members started with seed: a leader within 1 s, then 1 s more, exactly one leader and two followers
+ * (the setup of LeaderElectorTest's three-server cases). Returns the leader. */
+static int started_three(struct scenario *sc, uint64_t seed)
+{
+    load(sc, world_json(3, NULL), seed);
+    struct rmq_world *w = rmq_world_get(sc->w);
+    ck_assert_msg(run_until_leader(sc, w, 1 * SIM_S, -1) > 0, "seed %llu: no leader at 1 s", (unsigned long long)seed);
+    sim_run(sc->sim, sim_now(sc->sim) + 1 * SIM_S);
+    int nl, nf;
+    int l = parse_servers(w, &nl, &nf);
+    ck_assert_msg(nl == 1 && nf == 2, "seed %llu: %d leaders, %d followers", (unsigned long long)seed, nl, nf);
+    return l;
+}
+
 /* testSingleServer: a group of one leads within 1 s; after a restart it leads again within 1 s, in the
  * same term. */
 START_TEST(single_server)
 {
-    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
-        struct scenario sc;
-        load(&sc, world_json(1, NULL), seed);
-        struct rmq_world *w = rmq_world_get(sc.w);
-        sim_run(sc.sim, 1 * SIM_S);
-        ck_assert_msg(member(w, 0)->role == RAFT_LEADER, "seed %llu: no leader after 1 s", (unsigned long long)seed);
-        sim_run(sc.sim, 5 * SIM_S);
-        int64_t term = member(w, 0)->term;
-        ck_assert_int_gt(w->rep.acct.n, 0);
-        sim_crash(sc.sim, w->g[0].node[0], SIM_CRASH_PROCESS);
-        sim_restart(sc.sim, w->g[0].node[0]);
-        sim_run(sc.sim, 6 * SIM_S);
-        ck_assert_msg(member(w, 0)->role == RAFT_LEADER, "seed %llu: no leader 1 s after the restart",
-                      (unsigned long long)seed);
-        ck_assert_int_eq(member(w, 0)->term, term);
-        ck_assert_int_eq(w->rep.invariant_violations, 0);
-        scenario_free(&sc);
-    }
+    uint64_t seed = (uint64_t)_i;
+    struct scenario sc;
+    load(&sc, world_json(1, NULL), seed);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    sim_run(sc.sim, 1 * SIM_S);
+    ck_assert_msg(member(w, 0)->role == RAFT_LEADER, "seed %llu: no leader after 1 s", (unsigned long long)seed);
+    sim_run(sc.sim, 5 * SIM_S);
+    int64_t term = member(w, 0)->term;
+    ck_assert_int_gt(w->rep.acct.n, 0);
+    sim_crash(sc.sim, w->g[0].node[0], SIM_CRASH_PROCESS);
+    sim_restart(sc.sim, w->g[0].node[0]);
+    sim_run(sc.sim, 6 * SIM_S);
+    ck_assert_msg(member(w, 0)->role == RAFT_LEADER, "seed %llu: no leader 1 s after the restart",
+                  (unsigned long long)seed);
+    ck_assert_int_eq(member(w, 0)->term, term);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
 }
 END_TEST
 
 /* testThreeServer: 2 s after three members start, exactly one leads and two follow it, in its term. */
 START_TEST(three_servers)
 {
-    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
-        struct scenario sc;
-        load(&sc, world_json(3, NULL), seed);
-        struct rmq_world *w = rmq_world_get(sc.w);
-        sim_run(sc.sim, 2 * SIM_S);
-        int nl, nf;
-        int l = parse_servers(w, &nl, &nf);
-        ck_assert_msg(nl == 1 && nf == 2, "seed %llu: %d leaders, %d followers at 2 s", (unsigned long long)seed, nl,
-                      nf);
-        for (int r = 0; r < 3; r++) {
-            ck_assert_int_eq(member(w, r)->term, member(w, l)->term);
-            ck_assert_int_eq(member(w, r)->leader, l);
-        }
-        scenario_free(&sc);
+    uint64_t seed = (uint64_t)_i;
+    struct scenario sc;
+    load(&sc, world_json(3, NULL), seed);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    sim_run(sc.sim, 2 * SIM_S);
+    int nl, nf;
+    int l = parse_servers(w, &nl, &nf);
+    ck_assert_msg(nl == 1 && nf == 2, "seed %llu: %d leaders, %d followers at 2 s", (unsigned long long)seed, nl,
+                  nf);
+    for (int r = 0; r < 3; r++) {
+        ck_assert_int_eq(member(w, r)->term, member(w, l)->term);
+        ck_assert_int_eq(member(w, r)->leader, l);
     }
+    scenario_free(&sc);
 }
 END_TEST
 
@@ -127,31 +139,30 @@ END_TEST
  * and relaunched; 2 s later it is a follower in the leader's term, and the leader still leads. */
 START_TEST(restart_follower)
 {
-    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
-        struct scenario sc;
-        load(&sc, world_json(3, NULL), seed);
-        struct rmq_world *w = rmq_world_get(sc.w);
-        sim_run(sc.sim, 1 * SIM_S);
-        int nl, nf;
-        int l = parse_servers(w, &nl, &nf);
-        ck_assert_msg(nl == 1 && nf == 2, "seed %llu: %d leaders, %d followers at 1 s", (unsigned long long)seed, nl,
-                      nf);
-        int64_t term = member(w, l)->term;
-        for (int r = 0; r < 3; r++) {
-            if (r == l)
-                continue;
-            sim_crash(sc.sim, w->g[0].node[r], SIM_CRASH_PROCESS);
-            sim_restart(sc.sim, w->g[0].node[r]);
-            sim_run(sc.sim, sim_now(sc.sim) + 2 * SIM_S);
-            ck_assert_msg(member(w, r)->role == RAFT_FOLLOWER, "seed %llu: member %d is not a follower 2 s after its restart",
-                          (unsigned long long)seed, r);
-            ck_assert_int_eq(member(w, l)->role, RAFT_LEADER);
-            ck_assert_int_eq(member(w, r)->term, term);
-            ck_assert_int_eq(member(w, l)->term, term);
-        }
-        ck_assert_int_eq(w->rep.invariant_violations, 0);
-        scenario_free(&sc);
+    uint64_t seed = (uint64_t)_i;
+    struct scenario sc;
+    load(&sc, world_json(3, NULL), seed);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    sim_run(sc.sim, 1 * SIM_S);
+    int nl, nf;
+    int l = parse_servers(w, &nl, &nf);
+    ck_assert_msg(nl == 1 && nf == 2, "seed %llu: %d leaders, %d followers at 1 s", (unsigned long long)seed, nl,
+                  nf);
+    int64_t term = member(w, l)->term;
+    for (int r = 0; r < 3; r++) {
+        if (r == l)
+            continue;
+        sim_crash(sc.sim, w->g[0].node[r], SIM_CRASH_PROCESS);
+        sim_restart(sc.sim, w->g[0].node[r]);
+        sim_run(sc.sim, sim_now(sc.sim) + 2 * SIM_S);
+        ck_assert_msg(member(w, r)->role == RAFT_FOLLOWER, "seed %llu: member %d is not a follower 2 s after its restart",
+                      (unsigned long long)seed, r);
+        ck_assert_int_eq(member(w, l)->role, RAFT_LEADER);
+        ck_assert_int_eq(member(w, r)->term, term);
+        ck_assert_int_eq(member(w, l)->term, term);
     }
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
 }
 END_TEST
 
@@ -160,26 +171,20 @@ END_TEST
  * leader within 8.5 s of the shutdown. */
 START_TEST(shutdown_leader)
 {
-    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
-        struct scenario sc;
-        load(&sc, world_json(3, NULL), seed);
-        struct rmq_world *w = rmq_world_get(sc.w);
-        ck_assert(run_until_leader(&sc, w, 1 * SIM_S, -1) > 0);
-        sim_run(sc.sim, sim_now(sc.sim) + 1 * SIM_S);
-        int nl, nf;
-        int l = parse_servers(w, &nl, &nf);
-        ck_assert(nl == 1 && nf == 2);
-        sim_crash(sc.sim, w->g[0].node[l], SIM_CRASH_PROCESS);
-        sim_time crash = sim_now(sc.sim);
-        sim_time t = run_until_leader(&sc, w, crash + 8500 * SIM_MS, l);
-        ck_assert_msg(t > 0, "seed %llu: no new leader 8.5 s after the leader's shutdown", (unsigned long long)seed);
-        sim_run(sc.sim, crash + 8500 * SIM_MS);
-        ck_assert(parse_servers(w, &nl, &nf) >= 0);
-        ck_assert_int_eq(nl, 1);
-        ck_assert_int_eq(nf, 1);
-        ck_assert_int_eq(w->rep.invariant_violations, 0);
-        scenario_free(&sc);
-    }
+    uint64_t seed = (uint64_t)_i;
+    struct scenario sc;
+    int l = started_three(&sc, seed), nl, nf;
+    struct rmq_world *w = rmq_world_get(sc.w);
+    sim_crash(sc.sim, w->g[0].node[l], SIM_CRASH_PROCESS);
+    sim_time crash = sim_now(sc.sim);
+    sim_time t = run_until_leader(&sc, w, crash + 8500 * SIM_MS, l);
+    ck_assert_msg(t > 0, "seed %llu: no new leader 8.5 s after the leader's shutdown", (unsigned long long)seed);
+    sim_run(sc.sim, crash + 8500 * SIM_MS);
+    ck_assert(parse_servers(w, &nl, &nf) >= 0);
+    ck_assert_int_eq(nl, 1);
+    ck_assert_int_eq(nf, 1);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
 }
 END_TEST
 
@@ -187,27 +192,21 @@ END_TEST
  * leader is a candidate, still in its term (stepping down does not raise it). */
 START_TEST(shutdown_followers)
 {
-    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
-        struct scenario sc;
-        load(&sc, world_json(3, NULL), seed);
-        struct rmq_world *w = rmq_world_get(sc.w);
-        ck_assert(run_until_leader(&sc, w, 1 * SIM_S, -1) > 0);
-        sim_run(sc.sim, sim_now(sc.sim) + 1 * SIM_S);
-        int nl, nf;
-        int l = parse_servers(w, &nl, &nf);
-        ck_assert(nl == 1 && nf == 2);
-        for (int r = 0; r < 3; r++)
-            if (r != l)
-                sim_crash(sc.sim, w->g[0].node[r], SIM_CRASH_PROCESS);
-        int64_t term = member(w, l)->term;
-        sim_time start = sim_now(sc.sim);
-        while (member(w, l)->role == RAFT_LEADER && sim_now(sc.sim) - start < 8 * SIM_S)
-            sim_run(sc.sim, sim_now(sc.sim) + 10 * SIM_MS);
-        ck_assert_msg(member(w, l)->role == RAFT_CANDIDATE, "seed %llu: still %d after 8 s", (unsigned long long)seed,
-                      member(w, l)->role);
-        ck_assert_int_eq(member(w, l)->term, term);
-        scenario_free(&sc);
-    }
+    uint64_t seed = (uint64_t)_i;
+    struct scenario sc;
+    int l = started_three(&sc, seed);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    for (int r = 0; r < 3; r++)
+        if (r != l)
+            sim_crash(sc.sim, w->g[0].node[r], SIM_CRASH_PROCESS);
+    int64_t term = member(w, l)->term;
+    sim_time start = sim_now(sc.sim);
+    while (member(w, l)->role == RAFT_LEADER && sim_now(sc.sim) - start < 8 * SIM_S)
+        sim_run(sc.sim, sim_now(sc.sim) + 10 * SIM_MS);
+    ck_assert_msg(member(w, l)->role == RAFT_CANDIDATE, "seed %llu: still %d after 8 s", (unsigned long long)seed,
+                  member(w, l)->role);
+    ck_assert_int_eq(member(w, l)->term, term);
+    scenario_free(&sc);
 }
 END_TEST
 
@@ -216,36 +215,35 @@ END_TEST
  * 3 s + 1.5 s. */
 START_TEST(preferred_leader)
 {
-    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
-        struct scenario sc;
-        load(&sc, world_json(3, "\"preferred_leader\": 2"), seed);
-        struct rmq_world *w = rmq_world_get(sc.w);
-        ck_assert(run_until_leader(&sc, w, 1 * SIM_S, -1) > 0);
-        sim_run(sc.sim, sim_now(sc.sim) + 3 * SIM_S);
-        int nl, nf;
-        int l = parse_servers(w, &nl, &nf);
-        ck_assert_msg(l == 2 && nf == 2, "seed %llu: leader %d, %d followers, want the preferred 2",
-                      (unsigned long long)seed, l, nf);
-        sim_crash(sc.sim, w->g[0].node[2], SIM_CRASH_PROCESS);
-        sim_time crash = sim_now(sc.sim);
-        ck_assert_msg(run_until_leader(&sc, w, crash + 7800 * SIM_MS, 2) > 0, "seed %llu: no leader without n2",
-                      (unsigned long long)seed);
-        sim_run(sc.sim, sim_now(sc.sim) + 300 * SIM_MS);
-        int64_t old_term = member(w, parse_servers(w, &nl, &nf))->term;
-        ck_assert_int_eq(nf, 1);
-        sim_restart(sc.sim, w->g[0].node[2]);
-        sim_time back = sim_now(sc.sim);
-        while (sim_now(sc.sim) - back < 3 * SIM_S &&
-               !(member(w, 2)->role == RAFT_LEADER && member(w, 2)->term > old_term))
-            sim_run(sc.sim, sim_now(sc.sim) + 10 * SIM_MS);
-        sim_run(sc.sim, sim_now(sc.sim) + 1500 * SIM_MS);
-        l = parse_servers(w, &nl, &nf);
-        ck_assert_msg(l == 2 && nf >= 1, "seed %llu: leader %d 4.5 s after the preferred leader came back",
-                      (unsigned long long)seed, l);
-        ck_assert_int_gt(member(w, 2)->term, old_term);
-        ck_assert_int_eq(w->rep.invariant_violations, 0);
-        scenario_free(&sc);
-    }
+    uint64_t seed = (uint64_t)_i;
+    struct scenario sc;
+    load(&sc, world_json(3, "\"preferred_leader\": 2"), seed);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    ck_assert(run_until_leader(&sc, w, 1 * SIM_S, -1) > 0);
+    sim_run(sc.sim, sim_now(sc.sim) + 3 * SIM_S);
+    int nl, nf;
+    int l = parse_servers(w, &nl, &nf);
+    ck_assert_msg(l == 2 && nf == 2, "seed %llu: leader %d, %d followers, want the preferred 2",
+                  (unsigned long long)seed, l, nf);
+    sim_crash(sc.sim, w->g[0].node[2], SIM_CRASH_PROCESS);
+    sim_time crash = sim_now(sc.sim);
+    ck_assert_msg(run_until_leader(&sc, w, crash + 7800 * SIM_MS, 2) > 0, "seed %llu: no leader without n2",
+                  (unsigned long long)seed);
+    sim_run(sc.sim, sim_now(sc.sim) + 300 * SIM_MS);
+    int64_t old_term = member(w, parse_servers(w, &nl, &nf))->term;
+    ck_assert_int_eq(nf, 1);
+    sim_restart(sc.sim, w->g[0].node[2]);
+    sim_time back = sim_now(sc.sim);
+    while (sim_now(sc.sim) - back < 3 * SIM_S &&
+           !(member(w, 2)->role == RAFT_LEADER && member(w, 2)->term > old_term))
+        sim_run(sc.sim, sim_now(sc.sim) + 10 * SIM_MS);
+    sim_run(sc.sim, sim_now(sc.sim) + 1500 * SIM_MS);
+    l = parse_servers(w, &nl, &nf);
+    ck_assert_msg(l == 2 && nf >= 1, "seed %llu: leader %d 4.5 s after the preferred leader came back",
+                  (unsigned long long)seed, l);
+    ck_assert_int_gt(member(w, 2)->term, old_term);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
 }
 END_TEST
 
@@ -253,29 +251,28 @@ END_TEST
  * leader follows it. */
 START_TEST(planned_switch)
 {
-    for (uint64_t seed = 1; seed <= SEEDS; seed++) {
-        struct scenario sc;
-        static char text[4096];
-        snprintf(text, sizeof text, "%s", world_json(3, NULL));
-        char *end = strrchr(text, '}');
-        snprintf(end, sizeof text - (size_t)(end - text),
-                 ", \"faults\": [{\"at_ms\": 10000, \"op\": \"transfer_leadership\", \"group\": \"broker-a\", "
-                 "\"to\": \"any\"}]}");
-        load(&sc, text, seed);
-        struct rmq_world *w = rmq_world_get(sc.w);
-        sim_run(sc.sim, 10 * SIM_S - 1);
-        int nl, nf;
-        int l = parse_servers(w, &nl, &nf);
-        ck_assert(l >= 0);
-        int64_t term = member(w, l)->term;
-        sim_run(sc.sim, 12 * SIM_S);
-        int l2 = parse_servers(w, &nl, &nf);
-        ck_assert_msg(l2 >= 0 && l2 != l && nf == 2, "seed %llu: leader %d -> %d", (unsigned long long)seed, l, l2);
-        ck_assert_int_eq(member(w, l2)->term, term + 1);
-        ck_assert_int_eq(member(w, l)->leader, l2);
-        ck_assert_int_eq(w->rep.invariant_violations, 0);
-        scenario_free(&sc);
-    }
+    uint64_t seed = (uint64_t)_i;
+    struct scenario sc;
+    static char text[4096];
+    snprintf(text, sizeof text, "%s", world_json(3, NULL));
+    char *end = strrchr(text, '}');
+    snprintf(end, sizeof text - (size_t)(end - text),
+             ", \"faults\": [{\"at_ms\": 10000, \"op\": \"transfer_leadership\", \"group\": \"broker-a\", "
+             "\"to\": \"any\"}]}");
+    load(&sc, text, seed);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    sim_run(sc.sim, 10 * SIM_S - 1);
+    int nl, nf;
+    int l = parse_servers(w, &nl, &nf);
+    ck_assert(l >= 0);
+    int64_t term = member(w, l)->term;
+    sim_run(sc.sim, 12 * SIM_S);
+    int l2 = parse_servers(w, &nl, &nf);
+    ck_assert_msg(l2 >= 0 && l2 != l && nf == 2, "seed %llu: leader %d -> %d", (unsigned long long)seed, l, l2);
+    ck_assert_int_eq(member(w, l2)->term, term + 1);
+    ck_assert_int_eq(member(w, l)->leader, l2);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
 }
 END_TEST
 
@@ -284,13 +281,13 @@ static Suite *elector_suite(void)
     Suite *s = suite_create("dledger_elector");
     TCase *t = tcase_create("LeaderElectorTest");
     tcase_set_timeout(t, 300);
-    tcase_add_test(t, single_server);
-    tcase_add_test(t, three_servers);
-    tcase_add_test(t, restart_follower);
-    tcase_add_test(t, shutdown_leader);
-    tcase_add_test(t, shutdown_followers);
-    tcase_add_test(t, preferred_leader);
-    tcase_add_test(t, planned_switch);
+    tcase_add_loop_test(t, single_server, 1, SEEDS + 1);
+    tcase_add_loop_test(t, three_servers, 1, SEEDS + 1);
+    tcase_add_loop_test(t, restart_follower, 1, SEEDS + 1);
+    tcase_add_loop_test(t, shutdown_leader, 1, SEEDS + 1);
+    tcase_add_loop_test(t, shutdown_followers, 1, SEEDS + 1);
+    tcase_add_loop_test(t, preferred_leader, 1, SEEDS + 1);
+    tcase_add_loop_test(t, planned_switch, 1, SEEDS + 1);
     suite_add_tcase(s, t);
     return s;
 }
