@@ -18,13 +18,14 @@
 
 static char g_root[64];
 
-/* Runs a shipped scenario with an events trace into a fresh folder; returns the folder. */
-static const char *run(const char *file, const char *duration, char *dir, size_t size)
+/* Runs a shipped scenario with an events trace into a fresh folder (with one more override, or NULL);
+ * returns the folder. */
+static const char *run2(const char *file, const char *duration, const char *more, char *dir, size_t size)
 {
     snprintf(dir, size, "%s/run-XXXXXX", g_root);
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    const char *sets[] = {duration};
-    struct run_opts o = {.file = file, .sets = sets, .nsets = 1, .out = dir, .quiet = 1, .trace = "events"};
+    const char *sets[] = {duration, more};
+    struct run_opts o = {.file = file, .sets = sets, .nsets = more ? 2 : 1, .out = dir, .quiet = 1, .trace = "events"};
     struct scenario sc;
     struct conf c;
     ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "%s", c.err);
@@ -32,6 +33,12 @@ static const char *run(const char *file, const char *duration, char *dir, size_t
     scenario_free(&sc);
     return dir;
 }
+
+static const char *run(const char *file, const char *duration, char *dir, size_t size)
+{
+    return run2(file, duration, NULL, dir, size);
+}
+
 
 static cJSON *load_json(const char *dir, const char *name)
 {
@@ -198,6 +205,41 @@ START_TEST(dledger_failover)
 }
 END_TEST
 
+/* The election spans of the timeline in dir: how many, and the start of the last one (ms). */
+static int elections(const char *dir, double *last)
+{
+    char err[4352];
+    ck_assert_msg(timeline_write(dir, err, sizeof err) == 0, "%s", err);
+    cJSON *tl = load_json(dir, "timeline.json");
+    int n = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(tl, "traceEvents"))
+        if (strcmp(str(e, "ph"), "X") == 0 && strcmp(str(e, "name"), "election") == 0) {
+            n++;
+            *last = num(e, "ts") / 1000;
+        }
+    cJSON_Delete(tl);
+    return n;
+}
+
+/* A DLedger follower restarted while its leader lives starts as a candidate and follows: no election. The
+ * leader's crash is one (the start is the other). */
+START_TEST(elections_only_without_leader)
+{
+    char dir[128];
+    double last = -1;
+    run2("scenarios/dledger_master_crash.json", "run.duration_ms=50000",
+         "faults=[{\"at_ms\": 30000, \"op\": \"crash_process\", \"node\": \"@slave:broker-a\", "
+         "\"duration_ms\": 5000}]",
+         dir, sizeof dir);
+    ck_assert_int_eq(elections(dir, &last), 1);
+    ck_assert_double_lt(last, 5000);
+    run("scenarios/dledger_master_crash.json", "run.duration_ms=90000", dir, sizeof dir);
+    ck_assert_int_eq(elections(dir, &last), 2);
+    ck_assert_double_gt(last, 60000);
+}
+END_TEST
+
 START_TEST(same_bytes_and_refusal)
 {
     char dir[128], err[4352], path[256];
@@ -219,7 +261,10 @@ START_TEST(same_bytes_and_refusal)
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_int_eq(timeline_write(dir, err, sizeof err), 2);
     ck_assert_ptr_nonnull(strstr(err, dir));
+    ck_assert_ptr_nonnull(strstr(err, "trace.jsonl"));
     ck_assert_int_ne(access(path, F_OK), 0);
+    ck_assert_int_eq(timeline_write("/nonexistent/folder", err, sizeof err), 2);
+    ck_assert_ptr_nonnull(strstr(err, "no such folder"));
 }
 END_TEST
 
@@ -234,6 +279,7 @@ int main(void)
     tcase_add_test(t, manual_failover);
     tcase_add_test(t, dledger_failover);
     tcase_add_test(t, same_bytes_and_refusal);
+    tcase_add_test(t, elections_only_without_leader);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

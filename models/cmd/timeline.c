@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "models/cmd/plot_int.h"
 #include "sim/out.h"
@@ -41,6 +42,7 @@ struct timeline {
     struct track *tracks;
     int ntracks;
     double end_us;              /* the last time seen */
+    int full;                   /* a limit was hit (warned once) */
 };
 
 static void emit_head(struct timeline *t)
@@ -55,8 +57,11 @@ static int proc_id(struct timeline *t, const char *name)
     for (int i = 0; i < t->nprocs; i++)
         if (strcmp(t->procs[i].name, name) == 0)
             return i + 1;
-    if (t->nprocs == MAX_PROCS)
+    if (t->nprocs == MAX_PROCS) {
+        if (!t->full++)
+            fprintf(stderr, "mqsim: timeline: more than %d processes; the rest share the last one\n", MAX_PROCS);
         return MAX_PROCS;
+    }
     snprintf(t->procs[t->nprocs].name, sizeof t->procs[0].name, "%s", name);
     t->nprocs++;
     emit_head(t);
@@ -75,8 +80,11 @@ static struct track *track(struct timeline *t, const char *proc, const char *nam
     for (int i = 0; i < t->ntracks; i++)
         if (t->tracks[i].pid == pid && strcmp(t->tracks[i].name, name) == 0)
             return &t->tracks[i];
-    if (t->ntracks == MAX_TRACKS)
+    if (t->ntracks == MAX_TRACKS) {
+        if (!t->full++)
+            fprintf(stderr, "mqsim: timeline: more than %d tracks; the rest share the last one\n", MAX_TRACKS);
         return &t->tracks[MAX_TRACKS - 1];
+    }
     struct track *k = &t->tracks[t->ntracks++];
     memset(k, 0, sizeof *k);
     snprintf(k->name, sizeof k->name, "%s", name);
@@ -211,7 +219,7 @@ static int skipped(const char *line)
 struct state {
     struct node_group ng[512];
     int nng;
-    int leader_known[512];      /* per group process id: a DLedger group has a live leader */
+    char leader[MAX_PROCS + 1][64]; /* per group process id: the node known to lead, "" when none */
 };
 
 static void on_event(struct timeline *t, struct state *st, const cJSON *e)
@@ -247,12 +255,12 @@ static void on_event(struct timeline *t, struct state *st, const cJSON *e)
         set_span(t, k, str_of(e, "role") ? str_of(e, "role") : "broker", NULL, now);
     } else if (strcmp(ev, "crash.host") == 0 || strcmp(ev, "crash.process") == 0) {
         set_span(t, k, "down", ev + 6, now);
-        char sub[128];
-        snprintf(sub, sizeof sub, "%s raft", node);
-        for (int i = 0; i < t->ntracks; i++)
-            if (t->tracks[i].pid == pid && strncmp(t->tracks[i].name, node, strlen(node)) == 0 &&
-                &t->tracks[i] != k)
-                close_span(t, &t->tracks[i], now);   /* its raft role and HA connection end with it */
+        size_t n = strlen(node);
+        for (int i = 0; i < t->ntracks; i++)   /* its "<node> raft" and "<node> ha" spans end with it */
+            if (t->tracks[i].pid == pid && strncmp(t->tracks[i].name, node, n) == 0 && t->tracks[i].name[n] == ' ')
+                close_span(t, &t->tracks[i], now);
+        if (strcmp(st->leader[pid], node) == 0)
+            st->leader[pid][0] = 0;
         instant(t, k, ev, now, NULL);
     } else if (strcmp(ev, "restart") == 0) {
         set_span(t, k, "starting", NULL, now);
@@ -263,14 +271,17 @@ static void on_event(struct timeline *t, struct state *st, const cJSON *e)
         snprintf(term, sizeof term, "term %lld", (long long)num_of(e, "term", 0));
         const char *role = str_of(e, "role") ? str_of(e, "role") : "?";
         set_span(t, track(t, proc, name), role, term, now);
-        /* The group's election: from a candidate while no leader is known to a leader. */
+        /* The group's election: from the first candidate while no live leader is known to the next leader. A
+         * restarted follower starts as a candidate too; with a leader alive that is no election. */
         struct track *el = track(t, proc, "election");
         if (strcmp(role, "leader") == 0) {
             close_span(t, el, now);
-            st->leader_known[pid] = 1;
-        } else if (strcmp(role, "candidate") == 0 && !el->span[0]) {
-            st->leader_known[pid] = 0;
-            set_span(t, el, "election", NULL, now);
+            snprintf(st->leader[pid], sizeof st->leader[pid], "%s", node);
+        } else {
+            if (strcmp(st->leader[pid], node) == 0)
+                st->leader[pid][0] = 0;   /* the leader stepped down */
+            if (strcmp(role, "candidate") == 0 && !st->leader[pid][0] && !el->span[0])
+                set_span(t, el, "election", NULL, now);
         }
     } else if (strcmp(ev, "ha.connect") == 0 || strcmp(ev, "ha.accept") == 0) {
         char name[128];
@@ -371,6 +382,11 @@ static void counters(struct timeline *t, const struct table *tb)
 int timeline_write(const char *dir, char *err, size_t errsz)
 {
     char path[4096];
+    struct stat st_dir;
+    if (stat(dir, &st_dir) != 0 || !S_ISDIR(st_dir.st_mode)) {
+        snprintf(err, errsz, "%s: no such folder", dir);
+        return 2;
+    }
     if (join(path, sizeof path, dir, "trace.jsonl") < 0 || !is_file(path)) {
         snprintf(err, errsz, "%s/trace.jsonl: not found (run with --trace events or full)", dir);
         return 2;
