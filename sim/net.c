@@ -609,6 +609,8 @@ int sim_link_set(struct sim *s, sim_node_id from, sim_node_id to, const struct s
     return cfg_update(&n->cfgs[l->cfg], lat, loss, bandwidth);
 }
 
+sim_time sim_net_tcp_timeout(const struct sim *s) { return s->net.cfg.tcp_timeout; }
+
 int sim_net_default(struct sim *s, const struct sim_dist *lat, double loss, double bandwidth)
 {
     return cfg_update(&s->net.cfg.def, lat, loss, bandwidth);

@@ -125,6 +125,8 @@ int sim_link_set(struct sim *s, sim_node_id from, sim_node_id to, const struct s
                  double bandwidth_bytes_per_s);
 /* Sets the default of every link without its own settings (NAN loss or bandwidth keeps the current). */
 int sim_net_default(struct sim *s, const struct sim_dist *lat, double loss, double bandwidth_bytes_per_s);
+/* How long a stalled connection holds its segments before it gives up (network.tcp_timeout_ms). */
+sim_time sim_net_tcp_timeout(const struct sim *s);
 /* Makes the node's disk unavailable for d from now: operations issued before the stall ends wait. */
 void sim_disk_stall(struct sim *s, sim_node_id id, sim_time d);
 

@@ -38,7 +38,9 @@ struct acct {
     struct acct_mark *mark;
     uint32_t mark_head, mark_n, mark_cap;
     uint32_t cutoff;            /* UINT32_MAX until acct_cutoff */
-    sim_time grace;             /* ACCT_GRACE; a test may widen it to keep every message */
+    sim_time grace;             /* ACCT_GRACE, or what the scenario's faults need (acct_set_grace); a test
+                                 * may widen it to keep every message */
+    uint64_t late;              /* changes to messages already settled: ignored, and reported (see acct.c) */
     /* Settled acknowledged messages: [group][stored mask][ACCT_F_*]. */
     uint64_t (*folded)[256][ACCT_KINDS];
     uint64_t sent, acked, send_failed, consumed, duplicates;
@@ -53,6 +55,9 @@ void acct_free(struct acct *a);
 
 /* Ids are dense from 0 in the order messages are created (the order their sends start). */
 uint32_t acct_new(struct acct *a);
+
+/* Widens the grace to cover the longest a request or copy may stay in flight (it never narrows). */
+void acct_set_grace(struct acct *a, sim_time grace);
 
 /* The mutators return how the message's membership in its group's backlog changed (+1, 0, -1): the backlog
  * is what consumers could still read, the messages acknowledged, never consumed and held by some replica. */

@@ -245,9 +245,28 @@ static void sample_rows(struct rmq_state *st)
     st->last_sample = now;
 }
 
+/* The longest the scenario's faults can hold a request or a copy in flight: a partition or a changed link
+ * holds a connection's segments until it heals or tcp_timeout_ms passes (then the connection dies); a pause
+ * or a disk stall holds a node's work for its duration. The accounting keeps messages that long past its
+ * usual grace (acct.c). */
+static sim_time hold_horizon(const struct scenario *sc)
+{
+    sim_time net = 0, node = 0;
+    for (int i = 0; i < sc->faults.n; i++) {
+        const struct fault *f = &sc->faults.f[i];
+        if (f->op == FAULT_PARTITION || f->op == FAULT_LINK)
+            net = sim_net_tcp_timeout(sc->sim);
+        else if ((f->op == FAULT_PAUSE || f->op == FAULT_DISK_STALL) && f->duration > node)
+            node = f->duration;
+    }
+    return net + node;
+}
+
 static void rmq_sample(void *wp, struct scenario *sc)
 {
     struct rmq_state *st = wp;
+    if (st->last_sample < 0)
+        acct_set_grace(&st->w.rep.acct, ACCT_GRACE + hold_horizon(sc));
     world_check_liveness(st, sim_now(sc->sim));
     sample_rows(st);
     acct_fold(&st->w.rep.acct, sim_now(sc->sim));   /* after the trims: what they unpinned may settle */
@@ -261,6 +280,8 @@ static void rmq_finish(void *wp, struct scenario *sc)
     struct rmq_world *w = &st->w;
     (void)sc;
     meas_finish(&w->rep.meas, sim_now(w->sim));
+    if (w->rep.acct.late)   /* changes the accounting could not count (acct.c): the figures are not exact */
+        report_violation(&w->rep, "accounting_window", -1, SIM_NODE_NONE, -1, (int64_t)w->rep.acct.late);
     int rest = st->last_sample < sim_now(w->sim) || w->rep.meas.topic.iv_sends > 0;
     for (int gi = 0; gi < w->ngroups && !rest; gi++)
         rest = w->rep.g[gi].reads_master_iv || w->rep.g[gi].reads_slave_iv;
