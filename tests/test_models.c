@@ -207,6 +207,40 @@ START_TEST(cl_truncate_and_trim)
 }
 END_TEST
 
+/* Bytes no ConsumeQueue indexes (a slave's stopped reput, a repeated queue offset): in the log, not in the
+ * queues, and truncating or trimming them leaves the queues alone; a fragment is not a message dropped. */
+START_TEST(cl_undispatched)
+{
+    struct commitlog cl;
+    cl_init(&cl);
+    for (uint32_t i = 0; i < 10; i++)
+        cl_append(&cl, i, 100, 0, cl_next_qoff(&cl, 0));
+    ck_assert(cl_append_undispatched(&cl, 50, 30, 0, 7, CL_FRAGMENT) == 10);
+    ck_assert(cl_append_undispatched(&cl, 51, 100, 0, 8, 0) == 11);
+    ck_assert_uint_eq(cl.max_offset, 1130);
+    ck_assert_uint_eq(cl_next_qoff(&cl, 0), 10);
+    ck_assert_uint_eq(cl_at(&cl, 10)->flags, CL_UNDISPATCHED | CL_FRAGMENT);
+    ck_assert_uint_eq(cl_at(&cl, 11)->flags, CL_UNDISPATCHED);
+    ck_assert_uint_eq(cl_at(&cl, 9)->flags, 0);
+    /* Queue numbering goes on after them. */
+    ck_assert(cl_append(&cl, 52, 100, 0, 10) == 12);
+    ck_assert_uint_eq(cl_at(&cl, cl_qentry(&cl, 0, 10))->msg, 52);
+    /* Truncating at the fragment: message 51 and 52 are dropped (reported), the fragment is not. */
+    dropped_count = 0;
+    cl_truncate(&cl, 1000, count_drop, NULL);
+    ck_assert_int_eq(dropped_count, 2);
+    ck_assert_uint_eq(cl.max_offset, 1000);
+    ck_assert_uint_eq(cl_next_qoff(&cl, 0), 10);
+    /* Trimming past an undispatched entry keeps the queue's numbering. */
+    ck_assert(cl_append_undispatched(&cl, 60, 100, 0, 3, 0) != CL_NONE);
+    ck_assert(cl_append(&cl, 61, 100, 0, 10) != CL_NONE);
+    cl_trim(&cl, 1100);
+    ck_assert_uint_eq(cl_min_qoff(&cl, 0), 10);
+    ck_assert_uint_eq(cl_at(&cl, cl_qentry(&cl, 0, 10))->msg, 61);
+    cl_free(&cl);
+}
+END_TEST
+
 static Suite *models_suite(void)
 {
     Suite *s = suite_create("models");
@@ -221,6 +255,7 @@ static Suite *models_suite(void)
     t = tcase_create("commitlog");
     tcase_add_test(t, cl_basics);
     tcase_add_test(t, cl_truncate_and_trim);
+    tcase_add_test(t, cl_undispatched);
     suite_add_tcase(s, t);
     return s;
 }
