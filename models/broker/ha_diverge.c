@@ -17,14 +17,6 @@ static const struct broker *master_of(const struct broker *b)
     return NULL;
 }
 
-/* The master holds the same message at the same offset (both logs were trimmed the same way or not). */
-static int same(const struct commitlog *ml, const struct cl_entry *e)
-{
-    const struct cl_entry *me = cl_at(ml, cl_find(ml, e->offset));
-    return me && me->offset == e->offset && me->msg == e->msg && me->size == e->size &&
-           (me->flags & CL_FRAGMENT) == (e->flags & CL_FRAGMENT);
-}
-
 static void trace_msg(struct trace *tr, sim_time now, const char *node, const char *group, const char *side,
                       const struct cl_entry *e)
 {
@@ -51,7 +43,7 @@ void ha_diverge_check(struct broker *b, const struct rmq_ha_data *d)
     uint64_t i = cl_end(sl), from = x, nslave = 0;
     while (i > sl->first) {
         const struct cl_entry *e = cl_at(sl, i - 1);
-        if (e->offset + e->size <= verified || e->offset < ml->min_offset || same(ml, e))
+        if (e->offset + e->size <= verified || e->offset < ml->min_offset || cl_same_at(ml, e))
             break;
         from = e->offset;
         nslave++;

@@ -199,6 +199,19 @@ uint64_t cl_find(const struct commitlog *cl, uint64_t phy)
     return lo;
 }
 
+int cl_same_at(const struct commitlog *cl, const struct cl_entry *e)
+{
+    if (e->offset < cl->min_offset || e->offset + e->size > cl->max_offset)
+        return 0;
+    uint64_t i = cl_find(cl, e->offset);
+    const struct cl_entry *c = cl_at(cl, i);
+    if (e->flags & CL_FRAGMENT) {
+        c = cl_at(cl, i - 1);   /* the message whose tail starts at e->offset */
+        return c && c->msg == e->msg && c->offset + c->size == e->offset + e->size;
+    }
+    return c && c->offset == e->offset && c->msg == e->msg && c->size == e->size && !(c->flags & CL_FRAGMENT);
+}
+
 uint64_t cl_next_qoff(const struct commitlog *cl, int q)
 {
     const struct cl_queue *cq = &cl->q[q];

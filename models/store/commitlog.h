@@ -84,6 +84,10 @@ static inline uint64_t cl_end(const struct commitlog *cl) { return cl->first + c
 /* The index of the first entry whose offset is >= phy (cl_end() when none). */
 uint64_t cl_find(const struct commitlog *cl, uint64_t phy);
 
+/* cl holds the bytes that entry e (of another log) holds at e's offset: the same message there, or, for a
+ * fragment, the message it is the tail of. 0 when cl does not keep that offset. */
+int cl_same_at(const struct commitlog *cl, const struct cl_entry *e);
+
 /* ConsumeQueue q: the next queue offset to assign, the smallest kept, and the entry index of qoff (CL_NONE
  * when not kept or not written yet). */
 uint64_t cl_next_qoff(const struct commitlog *cl, int q);
