@@ -241,6 +241,43 @@ START_TEST(cl_undispatched)
 }
 END_TEST
 
+/* Two logs that share 5 messages and then part: what each holds at the other's offsets. */
+START_TEST(cl_same_at_offsets)
+{
+    struct commitlog a, b;
+    cl_init(&a);
+    cl_init(&b);
+    for (uint32_t i = 0; i < 5; i++) {
+        cl_append(&a, i, 100, 0, i);
+        cl_append(&b, i, 100, 0, i);
+    }
+    cl_append(&a, 10, 100, 0, 5);    /* a: [500, 600) message 10 */
+    cl_append(&b, 20, 150, 0, 5);    /* b: [500, 650) message 20, [650, 750) message 21 */
+    cl_append(&b, 21, 100, 0, 6);
+    ck_assert(cl_same_at(&b, cl_at(&a, 4)));
+    ck_assert(!cl_same_at(&b, cl_at(&a, 5)));
+    /* a takes b's bytes from 600 on: the tail of message 20, then message 21. */
+    ck_assert(cl_append_undispatched(&a, 20, 50, 0, 5, CL_FRAGMENT) == 6);
+    ck_assert(cl_append_undispatched(&a, 21, 100, 0, 6, 0) == 7);
+    ck_assert(cl_same_at(&b, cl_at(&a, 6)));
+    ck_assert(cl_same_at(&b, cl_at(&a, 7)));
+    ck_assert(!cl_same_at(&b, cl_at(&a, 5)));
+    /* A fragment of another message, or one that ends elsewhere, is not the same bytes. */
+    struct cl_entry f = *cl_at(&a, 6);
+    f.msg = 21;
+    ck_assert(!cl_same_at(&b, &f));
+    f.msg = 20;
+    f.size = 40;
+    ck_assert(!cl_same_at(&b, &f));
+    /* Offsets b does not keep. */
+    cl_trim(&b, 200);
+    ck_assert(!cl_same_at(&b, cl_at(&a, 0)));
+    ck_assert(cl_same_at(&b, cl_at(&a, 2)));
+    cl_free(&a);
+    cl_free(&b);
+}
+END_TEST
+
 static Suite *models_suite(void)
 {
     Suite *s = suite_create("models");
@@ -256,6 +293,7 @@ static Suite *models_suite(void)
     tcase_add_test(t, cl_basics);
     tcase_add_test(t, cl_truncate_and_trim);
     tcase_add_test(t, cl_undispatched);
+    tcase_add_test(t, cl_same_at_offsets);
     suite_add_tcase(s, t);
     return s;
 }
