@@ -327,6 +327,7 @@ void ha_master_address(struct broker *b, sim_node_id master)
         return;
     /* updateHaMasterAddress; a connection to the old address is left to housekeeping, as in HAClient. */
     b->master = master;
+    b->ha_verified = 0;   /* measurement: what matched the old master says nothing of the new one */
     trace_ha(b, "ha.master", master, b->cl.max_offset);
 }
 
