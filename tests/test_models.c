@@ -207,6 +207,77 @@ START_TEST(cl_truncate_and_trim)
 }
 END_TEST
 
+/* Bytes no ConsumeQueue indexes (a slave's stopped reput, a repeated queue offset): in the log, not in the
+ * queues, and truncating or trimming them leaves the queues alone; a fragment is not a message dropped. */
+START_TEST(cl_undispatched)
+{
+    struct commitlog cl;
+    cl_init(&cl);
+    for (uint32_t i = 0; i < 10; i++)
+        cl_append(&cl, i, 100, 0, cl_next_qoff(&cl, 0));
+    ck_assert(cl_append_undispatched(&cl, 50, 30, 0, 7, CL_FRAGMENT) == 10);
+    ck_assert(cl_append_undispatched(&cl, 51, 100, 0, 8, 0) == 11);
+    ck_assert_uint_eq(cl.max_offset, 1130);
+    ck_assert_uint_eq(cl_next_qoff(&cl, 0), 10);
+    ck_assert_uint_eq(cl_at(&cl, 10)->flags, CL_UNDISPATCHED | CL_FRAGMENT);
+    ck_assert_uint_eq(cl_at(&cl, 11)->flags, CL_UNDISPATCHED);
+    ck_assert_uint_eq(cl_at(&cl, 9)->flags, 0);
+    /* Queue numbering goes on after them. */
+    ck_assert(cl_append(&cl, 52, 100, 0, 10) == 12);
+    ck_assert_uint_eq(cl_at(&cl, cl_qentry(&cl, 0, 10))->msg, 52);
+    /* Truncating at the fragment: message 51 and 52 are dropped (reported), the fragment is not. */
+    dropped_count = 0;
+    cl_truncate(&cl, 1000, count_drop, NULL);
+    ck_assert_int_eq(dropped_count, 2);
+    ck_assert_uint_eq(cl.max_offset, 1000);
+    ck_assert_uint_eq(cl_next_qoff(&cl, 0), 10);
+    /* Trimming past an undispatched entry keeps the queue's numbering. */
+    ck_assert(cl_append_undispatched(&cl, 60, 100, 0, 3, 0) != CL_NONE);
+    ck_assert(cl_append(&cl, 61, 100, 0, 10) != CL_NONE);
+    cl_trim(&cl, 1100);
+    ck_assert_uint_eq(cl_min_qoff(&cl, 0), 10);
+    ck_assert_uint_eq(cl_at(&cl, cl_qentry(&cl, 0, 10))->msg, 61);
+    cl_free(&cl);
+}
+END_TEST
+
+/* Two logs that share 5 messages and then part: what each holds at the other's offsets. */
+START_TEST(cl_same_at_offsets)
+{
+    struct commitlog a, b;
+    cl_init(&a);
+    cl_init(&b);
+    for (uint32_t i = 0; i < 5; i++) {
+        cl_append(&a, i, 100, 0, i);
+        cl_append(&b, i, 100, 0, i);
+    }
+    cl_append(&a, 10, 100, 0, 5);    /* a: [500, 600) message 10 */
+    cl_append(&b, 20, 150, 0, 5);    /* b: [500, 650) message 20, [650, 750) message 21 */
+    cl_append(&b, 21, 100, 0, 6);
+    ck_assert(cl_same_at(&b, cl_at(&a, 4)));
+    ck_assert(!cl_same_at(&b, cl_at(&a, 5)));
+    /* a takes b's bytes from 600 on: the tail of message 20, then message 21. */
+    ck_assert(cl_append_undispatched(&a, 20, 50, 0, 5, CL_FRAGMENT) == 6);
+    ck_assert(cl_append_undispatched(&a, 21, 100, 0, 6, 0) == 7);
+    ck_assert(cl_same_at(&b, cl_at(&a, 6)));
+    ck_assert(cl_same_at(&b, cl_at(&a, 7)));
+    ck_assert(!cl_same_at(&b, cl_at(&a, 5)));
+    /* A fragment of another message, or one that ends elsewhere, is not the same bytes. */
+    struct cl_entry f = *cl_at(&a, 6);
+    f.msg = 21;
+    ck_assert(!cl_same_at(&b, &f));
+    f.msg = 20;
+    f.size = 40;
+    ck_assert(!cl_same_at(&b, &f));
+    /* Offsets b does not keep. */
+    cl_trim(&b, 200);
+    ck_assert(!cl_same_at(&b, cl_at(&a, 0)));
+    ck_assert(cl_same_at(&b, cl_at(&a, 2)));
+    cl_free(&a);
+    cl_free(&b);
+}
+END_TEST
+
 static Suite *models_suite(void)
 {
     Suite *s = suite_create("models");
@@ -221,6 +292,8 @@ static Suite *models_suite(void)
     t = tcase_create("commitlog");
     tcase_add_test(t, cl_basics);
     tcase_add_test(t, cl_truncate_and_trim);
+    tcase_add_test(t, cl_undispatched);
+    tcase_add_test(t, cl_same_at_offsets);
     suite_add_tcase(s, t);
     return s;
 }

@@ -599,6 +599,13 @@ static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
      * Recovery drops the partial message at the end (CommitLog.recoverAbnormally). */
     uint64_t kept = kind == SIM_CRASH_HOST ? sim_disk_durable(n, FILE_COMMITLOG) : sim_disk_written(n, FILE_COMMITLOG);
     cl_truncate(&b->cl, b->disk_base + kept, unstore, b);
+    /* Recovery ends at the first message checkMessageAndReturnSize refuses and truncateDirtyFiles drops the
+     * rest (CommitLog.recoverNormally/recoverAbnormally): a spliced tail that stopped the reput goes. */
+    if (b->reput_stop != CL_NONE && b->reput_stop < b->cl.max_offset)
+        cl_truncate(&b->cl, b->reput_stop, unstore, b);
+    b->reput_stop = CL_NONE;
+    if (b->ha_verified > b->cl.max_offset)
+        b->ha_verified = b->cl.max_offset;
     node_disk_truncate(n, FILE_COMMITLOG, b->cl.max_offset - b->disk_base);
     if (b->flushed > b->cl.max_offset)
         b->flushed = b->cl.max_offset;
@@ -638,6 +645,7 @@ struct broker *broker_create(struct rmq_world *w, const char *name, int group, i
     b->next_role = b->role = broker_id == 0 ? cfg->role : RMQ_SLAVE;
     b->memory = (uint64_t)((double)cfg->host_memory * cfg->in_memory_ratio / 100.0);
     b->master = SIM_NODE_NONE;
+    b->reput_stop = CL_NONE;
     cl_init(&b->cl);
     for (int q = 0; q < RMQ_MAX_QUEUES; q++)
         b->offsets[q] = b->saved[q] = OFFSET_NONE;

@@ -45,6 +45,7 @@ struct ha_conn {
     sim_conn conn;
     uint64_t ack;              /* slaveAckOffset */
     uint64_t next;             /* nextTransferFromWhere */
+    int exact;                 /* from the slave's own offset, even inside a message */
     sim_time last_read, last_write;
     int in_use;
 };
@@ -92,6 +93,9 @@ struct broker {
     int ha_connecting;
     sim_time ha_last_read, ha_last_report, ha_retry_at;
     uint64_t ha_reported;
+    uint64_t reput_stop;       /* where the ReputMessageService stopped (bad magic code), CL_NONE: it runs */
+    int ha_check;              /* compare the logs at the next data (ha_diverge.c) */
+    uint64_t ha_verified;      /* this log matched its master's up to here at the last comparison */
 
     /* DLedger (cfg.dledger): the member, and what consumers may see (committed entries only) */
     struct raft *raft;
@@ -141,6 +145,11 @@ void ha_wakeup(struct broker *b);
 /* isSlaveOK: a slave is connected and the master is less than haSlaveFallbehindMax ahead of it. */
 int ha_slave_ok(const struct broker *b);
 void ha_master_address(struct broker *b, sim_node_id master);
+
+/* ha_diverge.c: measurement, not protocol. The first data after a connect lands at d->phy_offset: the
+ * slave's messages before it that differ from the master's bytes at the same offsets are diverged
+ * (groups[].diverged_msgs, the ha.diverged and ha.diverged_msg trace events). */
+void ha_diverge_check(struct broker *b, const struct rmq_ha_data *d);
 
 /* broker.c, for ha.c */
 void broker_acks_advanced(struct broker *b);

@@ -68,6 +68,23 @@ int ha_slave_ok(const struct broker *b)
     return connected && b->cl.max_offset - b->push2slave < b->cfg.ha_fallbehind_max;
 }
 
+/* The message of the master's log that holds byte `phy` without starting there, or NULL. */
+static const struct cl_entry *straddling(const struct commitlog *cl, uint64_t i, uint64_t phy)
+{
+    const struct cl_entry *p = i > cl->first ? cl_at(cl, i - 1) : NULL;
+    return p && p->offset < phy && p->offset + p->size > phy ? p : NULL;
+}
+
+static void put_entry(struct rmq_ha_data *d, const struct cl_entry *e, uint32_t size, uint8_t flags)
+{
+    struct rmq_ha_entry *x = &d->e[d->n++];
+    x->qoff = e->qoff;
+    x->msg = e->msg;
+    x->size = size;
+    x->queue = e->queue;
+    x->flags = flags;
+}
+
 /* WriteSocketService: send from nextTransferFromWhere while there is data and room on the socket. */
 static void push(struct broker *b, struct ha_conn *h)
 {
@@ -77,20 +94,24 @@ static void push(struct broker *b, struct ha_conn *h)
     while (h->in_use && h->next < b->cl.max_offset && h->next - h->ack < b->cfg.ha_window) {
         uint64_t i = cl_find(&b->cl, h->next);
         const struct cl_entry *e = cl_at(&b->cl, i);
-        if (!e)
+        /* HAConnection.WriteSocketService sends the bytes from nextTransferFromWhere = the slave's offset,
+         * whatever they are (getCommitLogData, no check of message boundaries): when the logs diverged and
+         * that offset falls inside one of this log's messages, the frame starts with that message's tail. */
+        const struct cl_entry *tail = h->exact ? straddling(&b->cl, i, h->next) : NULL;
+        if (!e && !tail)
             break;
-        if (e->offset != h->next)
-            h->next = e->offset;   /* a slave starting mid-file begins at the next whole message */
+        if (!tail && e->offset != h->next)
+            h->next = e->offset;   /* a new slave starts at a file's start: a message boundary in RocketMQ */
         uint64_t bytes = 0;
         d->phy_offset = h->next;
         d->n = 0;
+        if (tail) {
+            put_entry(d, tail, (uint32_t)(tail->offset + tail->size - h->next), CL_FRAGMENT);
+            bytes = d->e[0].size;
+        }
         for (; e && d->n < RMQ_HA_BATCH_MAX && (d->n == 0 || bytes + e->size <= b->cfg.ha_batch);
              e = cl_at(&b->cl, ++i)) {
-            struct rmq_ha_entry *x = &d->e[d->n++];
-            x->qoff = e->qoff;
-            x->msg = e->msg;
-            x->size = e->size;
-            x->queue = e->queue;
+            put_entry(d, e, e->size, e->flags & CL_FRAGMENT);
             bytes += e->size;
         }
         node_conn_send(b->n, h->conn, RMQ_HA_DATA, d,
@@ -165,6 +186,7 @@ static void master_on_report(struct broker *b, sim_conn c, uint64_t offset)
             h->next = max - max % b->cfg.commitlog_file;
         } else {
             h->next = offset;
+            h->exact = 1;
         }
         h->last_write = node_now(b->n);
         trace_ha(b, "ha.accept", node_conn_peer(b->n, c), offset);
@@ -223,14 +245,50 @@ static void client_tick(struct broker *b)
     }
 }
 
+/* The slave's ReputMessageService stops at `phy`: checkMessageAndReturnSize finds an illegal magic code
+ * there (the middle of a message) and returns DispatchRequest(-1, false); on a slave (brokerId != 0) doReput
+ * sets doNext = false without moving reputFromOffset, so it tries the same bytes again every round and
+ * dispatches nothing after them (DefaultMessageStore.ReputMessageService.doReput, R44 l.1793-1806). */
+static void reput_stop(struct broker *b, uint64_t phy)
+{
+    b->reput_stop = phy;
+    struct trace *tr = trace_of(b);
+    if (!trace_on(tr, TRACE_EVENTS))
+        return;
+    trace_begin(tr, node_now(b->n), b->n->name, "reput.stop");
+    trace_uint(tr, "offset", phy);
+    trace_end(tr);
+}
+
+/* HAClient.dispatchReadRequest appends the raw bytes (DefaultMessageStore.appendToCommitLog); what the
+ * slave's ConsumeQueues make of them is the ReputMessageService's dispatch. */
+static uint64_t slave_append(struct broker *b, const struct rmq_ha_entry *x)
+{
+    if (b->reput_stop == CL_NONE && (x->flags & CL_FRAGMENT))
+        reput_stop(b, b->cl.max_offset);
+    if (b->reput_stop != CL_NONE || x->queue >= RMQ_MAX_QUEUES)
+        return cl_append_undispatched(&b->cl, x->msg, x->size, x->queue, x->qoff, x->flags & CL_FRAGMENT);
+    uint64_t qoff = x->qoff, next = cl_next_qoff(&b->cl, x->queue);
+    if (next > cl_min_qoff(&b->cl, x->queue)) {
+        /* ConsumeQueue.putMessagePositionInfo: a queue offset below the queue's end is "Build consume
+         * queue repeatedly" and not written; one above it is "[BUG]logic queue order maybe wrong" and is
+         * written at the queue's end all the same. */
+        if (qoff < next)
+            return cl_append_undispatched(&b->cl, x->msg, x->size, x->queue, x->qoff, 0);
+        qoff = next;
+    }
+    return cl_append(&b->cl, x->msg, x->size, x->queue, qoff);
+}
+
 static void client_on_data(struct broker *b, const struct sim_msg *m)
 {
     const struct rmq_ha_data *d = m->data;
     if (m->len < sizeof *d || m->len < sizeof *d + d->n * sizeof d->e[0])
         return;
     b->ha_last_read = node_now(b->n);
-    /* dispatchReadRequest: the master's offset must be where this slave's log ends, unless the slave
-     * is empty and takes whatever the master starts with. */
+    /* dispatchReadRequest (R44 HAService.HAClient l.433-470): the master's offset must be where this
+     * slave's log ends, unless the slave is empty and takes whatever the master starts with. That is the
+     * only check: the bytes are appended whatever they hold. */
     if (b->cl.max_offset != 0 && b->cl.max_offset != d->phy_offset) {
         client_close(b, "ha.offset_mismatch");
         b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;
@@ -240,15 +298,23 @@ static void client_on_data(struct broker *b, const struct sim_msg *m)
         cl_reset(&b->cl, d->phy_offset);
         b->disk_base = d->phy_offset;
         b->flushed = d->phy_offset;
+        b->ha_verified = d->phy_offset;
+    }
+    if (b->ha_check && d->n > 0) {
+        b->ha_check = 0;
+        ha_diverge_check(b, d);
     }
     for (uint32_t i = 0; i < d->n; i++) {
-        const struct rmq_ha_entry *x = &d->e[i];
-        uint64_t idx = cl_append(&b->cl, x->msg, x->size, x->queue, x->qoff);
+        uint64_t idx = slave_append(b, &d->e[i]);
         if (idx == CL_NONE) {
             client_close(b, "ha.append_failed");
             return;
         }
-        broker_stored(b, cl_at(&b->cl, idx));
+        const struct cl_entry *e = cl_at(&b->cl, idx);
+        if (e->flags & CL_FRAGMENT)
+            node_disk_write(b->n, FILE_COMMITLOG, e->size);   /* bytes, but no whole message */
+        else
+            broker_stored(b, e);
     }
     /* reportSlaveMaxOffsetPlus: report whenever the log grew. */
     if (b->cl.max_offset > b->ha_reported)
@@ -261,6 +327,7 @@ void ha_master_address(struct broker *b, sim_node_id master)
         return;
     /* updateHaMasterAddress; a connection to the old address is left to housekeeping, as in HAClient. */
     b->master = master;
+    b->ha_verified = 0;   /* measurement: what matched the old master says nothing of the new one */
     trace_ha(b, "ha.master", master, b->cl.max_offset);
 }
 
@@ -314,6 +381,7 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev)
         case SIM_CONN_UP:
             b->ha_connecting = 0;
             b->ha_last_read = node_now(b->n);
+            b->ha_check = 1;   /* measurement: compare the logs where the first data lands */
             trace_ha(b, "ha.connect", b->master, b->cl.max_offset);
             report(b);   /* reportSlaveMaxOffset: the first thing the slave says */
             break;

@@ -207,7 +207,8 @@ static double num_of(const cJSON *o, const char *key, double dflt)
 static int skipped(const char *line)
 {
     static const char *const evs[] = {"\"ev\":\"send.", "\"ev\":\"msg.", "\"ev\":\"consume\"", "\"ev\":\"pull.serve\"",
-                                      "\"ev\":\"ha.transfer\"", "\"ev\":\"raft.commit\"", NULL};
+                                      "\"ev\":\"ha.transfer\"", "\"ev\":\"raft.commit\"", "\"ev\":\"ha.diverged_msg\"",
+                                      NULL};
     for (int i = 0; evs[i]; i++)
         if (strstr(line, evs[i]))
             return 1;

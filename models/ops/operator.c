@@ -3,7 +3,9 @@
  *   2. if the master is still failing after alert_delay, the alert fires (the group's detected_ms);
  *   3. after the on-call person's reaction delay, they stop the slave with the lowest brokerId;
  *   4. after the procedure's duration (edit brokerRole and brokerId=0, restart), the slave starts as
- *      master and registers with the NameServers (promoted_ms); clients see it at their next route poll.
+ *      master and registers with the NameServers (promoted_ms); clients see it at their next route poll;
+ *   5. optionally (rejoin_old_master), once the old master's machine is back, they stop it if it runs,
+ *      set brokerRole=SLAVE and the promoted broker's old brokerId, and start it: a slave of the new master.
  * Every delay is a distribution in the scenario; the defaults are assumptions, not RocketMQ facts. */
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,7 @@
 #include "models/ops/operator.h"
 #include "models/remoting/rpc.h"
 
-enum op_timer { OT_PROBE = 1, OT_ALERT, OT_ACT, OT_RESTART };
+enum op_timer { OT_PROBE = 1, OT_ALERT, OT_ACT, OT_RESTART, OT_REJOIN };
 #define OT(kind, g) ((uint64_t)(kind) | ((uint64_t)(g) << 8))
 
 struct op_group {
@@ -21,6 +23,7 @@ struct op_group {
     sim_time failing_since;    /* -1: healthy */
     int alerted, acting, done;
     int promoting;             /* replica index being promoted */
+    int promoted_id;           /* its brokerId before the promotion */
 };
 
 struct operator_ {
@@ -95,6 +98,7 @@ static void op_timer(struct sim_node *n, uint64_t tag)
         if (best < 0)
             break;
         og->promoting = best;
+        og->promoted_id = broker_id(g->broker[best]);
         og->acting = 1;
         trace_op(op, "operator.stop_slave", gi, best);
         sim_crash(n->sim, g->node[best], SIM_CRASH_PROCESS);
@@ -109,6 +113,19 @@ static void op_timer(struct sim_node *n, uint64_t tag)
         report_elected(&w->rep, gi, -1);   /* manual promotion: the operator is the election */
         report_promoted(&w->rep, gi, g->node[og->promoting]);
         trace_op(op, "operator.promote", gi, og->promoting);
+        if (op->cfg.rejoin_old_master)
+            node_timer(n, sim_dist_time(&op->cfg.rejoin, op->rng), OT(OT_REJOIN, gi));
+        break;
+    }
+    case OT_REJOIN: {
+        /* The old master's broker.conf now says brokerRole=SLAVE and the brokerId the promoted slave had;
+         * its CommitLog is whatever its crash left, replication resumes from its end (HAClient). */
+        sim_node_id old = g->node[og->watched];
+        if (sim_node(n->sim, old)->state == SIM_NODE_UP)
+            sim_crash(n->sim, old, SIM_CRASH_PROCESS);
+        broker_reconfigure(g->broker[og->watched], RMQ_SLAVE, og->promoted_id);
+        sim_restart(n->sim, old);
+        trace_op(op, "operator.rejoin", gi, og->watched);
         break;
     }
     }

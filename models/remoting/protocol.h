@@ -134,6 +134,7 @@ struct rmq_ha_entry {
     uint32_t msg;
     uint32_t size;             /* stored bytes */
     uint16_t queue;
+    uint8_t flags;             /* CL_FRAGMENT: the tail of message msg, from the frame's first byte */
 };
 struct rmq_ha_data {
     uint64_t phy_offset;       /* where these bytes start in the master's CommitLog */

@@ -178,6 +178,12 @@ void report_promoted(struct report *r, int group, sim_node_id node)
     }
 }
 
+void report_diverged(struct report *r, int group, uint64_t n)
+{
+    if (valid_group(r, group))
+        r->g[group].diverged_msgs += n;
+}
+
 void report_violation(struct report *r, const char *invariant, int group, sim_node_id node, int64_t term,
                       int64_t index)
 {

@@ -21,6 +21,7 @@ struct report_group {
     int crash_host;                     /* the crash took the host (else the process) */
     int64_t crash_term;                 /* DLedger: the Raft term at the crash */
     sim_node_id new_master;
+    uint64_t diverged_msgs;             /* slaves' messages where the master holds other bytes (ha_diverge.c) */
 };
 
 /* A broken invariant, as metrics.json lists it. */
@@ -77,6 +78,10 @@ void report_detected(struct report *r, int group);
 void report_elected(struct report *r, int group, int64_t term);
 /* The new master took the master role (brokerId 0) and registers with the NameServers. */
 void report_promoted(struct report *r, int group, sim_node_id node);
+
+/* Replication resumed on a slave whose log differs from its master's: n of the slave's messages sit at
+ * offsets where the master holds other bytes. */
+void report_diverged(struct report *r, int group, uint64_t n);
 
 /* Records a broken invariant (the first 64 are kept for metrics.json). */
 void report_violation(struct report *r, const char *invariant, int group, sim_node_id node, int64_t term,

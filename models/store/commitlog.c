@@ -128,6 +128,23 @@ void cl_reset(struct commitlog *cl, uint64_t offset)
 
 static struct cl_entry *entry(const struct commitlog *cl, uint64_t i) { return ck_at(&cl->e, i); }
 
+/* Fills the entry just pushed at cl_end(). */
+static uint64_t put(struct commitlog *cl, struct cl_entry *e, uint32_t msg, uint32_t size, uint16_t queue,
+                    uint64_t qoff, uint32_t term, uint8_t flags)
+{
+    uint64_t i = cl_end(cl);
+    cl->n++;
+    e->offset = cl->max_offset;
+    e->qoff = qoff;
+    e->msg = msg;
+    e->size = size;
+    e->queue = queue;
+    e->flags = flags;
+    e->term = term;
+    cl->max_offset += size;
+    return i;
+}
+
 uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff)
 {
     return cl_append_term(cl, msg, size, queue, qoff, 0);
@@ -150,15 +167,16 @@ uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint1
         return CL_NONE;   /* out of memory; a chunk taken for e stays for the next append */
     *qi = i;
     cq->n++;
-    cl->n++;
-    e->offset = cl->max_offset;
-    e->qoff = qoff;
-    e->msg = msg;
-    e->size = size;
-    e->queue = queue;
-    e->term = term;
-    cl->max_offset += size;
-    return i;
+    return put(cl, e, msg, size, queue, qoff, term, 0);
+}
+
+uint64_t cl_append_undispatched(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
+                                uint8_t flags)
+{
+    struct cl_entry *e = ck_push(&cl->e, cl_end(cl));
+    if (!e)
+        return CL_NONE;
+    return put(cl, e, msg, size, queue, qoff, 0, (uint8_t)(flags | CL_UNDISPATCHED));
 }
 
 const struct cl_entry *cl_at(const struct commitlog *cl, uint64_t i)
@@ -179,6 +197,19 @@ uint64_t cl_find(const struct commitlog *cl, uint64_t phy)
             hi = mid;
     }
     return lo;
+}
+
+int cl_same_at(const struct commitlog *cl, const struct cl_entry *e)
+{
+    if (e->offset < cl->min_offset || e->offset + e->size > cl->max_offset)
+        return 0;
+    uint64_t i = cl_find(cl, e->offset);
+    const struct cl_entry *c = cl_at(cl, i);
+    if (e->flags & CL_FRAGMENT) {
+        c = cl_at(cl, i - 1);   /* the message whose tail starts at e->offset */
+        return c && c->msg == e->msg && c->offset + c->size == e->offset + e->size;
+    }
+    return c && c->offset == e->offset && c->msg == e->msg && c->size == e->size && !(c->flags & CL_FRAGMENT);
 }
 
 uint64_t cl_next_qoff(const struct commitlog *cl, int q)
@@ -203,10 +234,12 @@ void cl_truncate(struct commitlog *cl, uint64_t phy, void (*dropped)(void *ctx, 
         struct cl_entry *e = entry(cl, cl_end(cl) - 1);
         if (e->offset + e->size <= phy)
             break;
-        struct cl_queue *cq = &cl->q[e->queue];
-        cq->n--;   /* the newest entry of its queue is this one */
-        ck_drop_tail(&cq->idx, cq->first_qoff + cq->n);
-        if (dropped)
+        if (!(e->flags & CL_UNDISPATCHED)) {
+            struct cl_queue *cq = &cl->q[e->queue];
+            cq->n--;   /* the newest entry of its queue is this one */
+            ck_drop_tail(&cq->idx, cq->first_qoff + cq->n);
+        }
+        if (dropped && !(e->flags & CL_FRAGMENT))
             dropped(ctx, e->msg);
         cl->max_offset = e->offset;
         cl->n--;
@@ -231,11 +264,13 @@ void cl_trim(struct commitlog *cl, uint64_t phy)
         struct cl_entry *e = entry(cl, cl->first);
         if (e->offset + e->size > phy)
             break;
-        struct cl_queue *cq = &cl->q[e->queue];
-        /* The oldest entry of the log is the oldest of its queue too. */
-        cq->n--;
-        cq->first_qoff++;
-        ck_drop_head(&cq->idx, cq->first_qoff);
+        if (!(e->flags & CL_UNDISPATCHED)) {
+            struct cl_queue *cq = &cl->q[e->queue];
+            /* The oldest entry of the log is the oldest of its queue too. */
+            cq->n--;
+            cq->first_qoff++;
+            ck_drop_head(&cq->idx, cq->first_qoff);
+        }
         cl->min_offset = e->offset + e->size;
         cl->first++;
         cl->n--;

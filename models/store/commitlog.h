@@ -17,8 +17,15 @@ struct cl_entry {
     uint32_t msg;              /* the message id (accounting) */
     uint32_t size;             /* stored bytes */
     uint16_t queue;
+    uint8_t flags;             /* CL_UNDISPATCHED, CL_FRAGMENT */
     uint32_t term;             /* DLedger: the term the entry was written in (0 in classic HA) */
 };
+
+/* Entry flags. An undispatched entry is in the CommitLog but in no ConsumeQueue (a slave's
+ * ReputMessageService stopped before it, or its queue offset was taken); a fragment is the tail of a
+ * message whose head is not in this log (bytes a master sent from the middle of a message). */
+#define CL_UNDISPATCHED 1
+#define CL_FRAGMENT 2
 
 /* A sequence of fixed-size elements by absolute number (entry index, queue offset) in chunks of
  * CL_CHUNK elements: a ring of chunk pointers covers the numbers kept; a chunk the head leaves or a
@@ -61,6 +68,11 @@ uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t q
 /* The same with the entry's DLedger term. */
 uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
                         uint32_t term);
+/* Appends bytes at max_offset that no ConsumeQueue indexes (flags: CL_UNDISPATCHED, with CL_FRAGMENT
+ * for a partial message; msg is then the message the bytes belong to). Returns its entry index, or CL_NONE
+ * when out of memory. */
+uint64_t cl_append_undispatched(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
+                                uint8_t flags);
 /* Drops entries from index i on (see cl_truncate). */
 void cl_truncate_index(struct commitlog *cl, uint64_t i, void (*dropped)(void *ctx, uint32_t msg), void *ctx);
 
@@ -72,6 +84,10 @@ static inline uint64_t cl_end(const struct commitlog *cl) { return cl->first + c
 /* The index of the first entry whose offset is >= phy (cl_end() when none). */
 uint64_t cl_find(const struct commitlog *cl, uint64_t phy);
 
+/* cl holds the bytes that entry e (of another log) holds at e's offset: the same message there, or, for a
+ * fragment, the message it is the tail of. 0 when cl does not keep that offset. */
+int cl_same_at(const struct commitlog *cl, const struct cl_entry *e);
+
 /* ConsumeQueue q: the next queue offset to assign, the smallest kept, and the entry index of qoff (CL_NONE
  * when not kept or not written yet). */
 uint64_t cl_next_qoff(const struct commitlog *cl, int q);
@@ -79,7 +95,7 @@ uint64_t cl_min_qoff(const struct commitlog *cl, int q);
 uint64_t cl_qentry(const struct commitlog *cl, int q, uint64_t qoff);
 
 /* Drops every message that does not end at or before phy (recovery after losing unflushed bytes, or a
- * divergent tail). Calls dropped(ctx, msg) for each message removed. */
+ * divergent tail). Calls dropped(ctx, msg) for each message removed (not for fragments). */
 void cl_truncate(struct commitlog *cl, uint64_t phy, void (*dropped)(void *ctx, uint32_t msg), void *ctx);
 
 /* Forgets messages that end at or before phy from memory (nobody can ask for them any more); offsets and

@@ -178,6 +178,7 @@ void results_metrics(struct rmq_state *st, cJSON *root)
         cJSON *red = cJSON_AddObjectToObject(o, "redirects");
         cJSON_AddNumberToObject(red, "to_slave", (double)rg->redirects_to_slave);
         cJSON_AddNumberToObject(red, "to_master", (double)rg->redirects_to_master);
+        cJSON_AddNumberToObject(o, "diverged_msgs", (double)rg->diverged_msgs);
         cJSON_AddItemToArray(groups, o);
     }
     cJSON *inv = cJSON_AddObjectToObject(root, "invariants");
@@ -307,6 +308,9 @@ void results_summary(struct rmq_state *st, FILE *out)
                 g->name, (unsigned long long)lag->max_msgs, (unsigned long long)lag->max_bytes,
                 (unsigned long long)rg->reads_master, (unsigned long long)rg->reads_slave,
                 (unsigned long long)rg->redirects_to_slave, (unsigned long long)rg->redirects_to_master);
+        if (rg->diverged_msgs)
+            fprintf(out, "%s: %llu messages on a slave differ from the master's at the same offsets (diverged log)\n",
+                    g->name, (unsigned long long)rg->diverged_msgs);
     }
     if (w->rep.invariant_violations)
         fprintf(out, "INVARIANT VIOLATIONS: %d (see metrics.json)\n", w->rep.invariant_violations);

@@ -54,6 +54,22 @@ int world_current_master(const struct rmq_world *w, int gi)
     return -1;
 }
 
+/* Where replica log cl stops holding what the master holds at the same offsets, at or below safe: the
+ * start of its newest messages below safe that the master does not have there (an old master back as a
+ * slave: both logs are kept from there until its replication resumes and ha_diverge.c counts them). */
+static uint64_t parted_below(const struct commitlog *ml, const struct commitlog *cl, uint64_t safe)
+{
+    uint64_t i = cl_find(cl, safe);
+    while (ml != cl && i > cl->first) {
+        const struct cl_entry *e = cl_at(cl, i - 1);
+        if (e->offset < ml->min_offset || cl_same_at(ml, e))
+            break;
+        safe = e->offset;
+        i--;
+    }
+    return safe;
+}
+
 /* Forgets CommitLog entries no one can ask for again: below every replica's end and every consumer
  * offset any replica holds (live or persisted). Invisible to the protocol; it keeps memory flat. */
 static void trim(struct rmq_world *w, int gi, int master)
@@ -65,6 +81,7 @@ static void trim(struct rmq_world *w, int gi, int master)
         const struct commitlog *cl = broker_log(g->broker[r]);
         if (cl->max_offset < safe)
             safe = cl->max_offset;
+        safe = parted_below(ml, cl, safe);
         for (int q = 0; q < g->cfg.queues; q++) {
             uint64_t o[2] = {broker_offset(g->broker[r], q), broker_saved_offset(g->broker[r], q)};
             for (int k = 0; k < 2; k++) {

@@ -130,6 +130,7 @@ void world_defaults(struct world_cfg *c)
     o->reaction = (struct sim_dist){.kind = SIM_DIST_LOGNORMAL, .unit = SIM_UNIT_TIME, .a = 26.427, .b = 0.5};
     o->procedure = (struct sim_dist){.kind = SIM_DIST_UNIFORM, .unit = SIM_UNIT_TIME, .a = 60e9, .b = 180e9};
     o->new_role = RMQ_ASYNC_MASTER;
+    o->rejoin = (struct sim_dist){.kind = SIM_DIST_UNIFORM, .unit = SIM_UNIT_TIME, .a = 60e9, .b = 180e9};
 
     c->metrics.read_gap = 1 * SIM_S;
     c->metrics.warmup = -1;
@@ -245,6 +246,8 @@ static const struct field operator_fields[] = {
     OF("reaction", F_DIST_TIME, reaction, 0, MAX_DAY_MS),
     OF("procedure", F_DIST_TIME, procedure, 0, MAX_DAY_MS),
     {"new_role", F_ENUM, offsetof(struct operator_cfg, new_role), 0, 0, roles},
+    OF("rejoin_old_master", F_BOOL, rejoin_old_master, 0, 1),
+    OF("rejoin", F_DIST_TIME, rejoin, 0, MAX_DAY_MS),
 };
 
 static const struct field ns_fields[] = {
@@ -584,4 +587,5 @@ void world_cfg_free(struct world_cfg *wc)
     sim_dist_free(&wc->op.alert_delay);
     sim_dist_free(&wc->op.reaction);
     sim_dist_free(&wc->op.procedure);
+    sim_dist_free(&wc->op.rejoin);
 }
