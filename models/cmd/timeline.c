@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "models/cmd/plot_int.h"
+#include "models/cmd/report.h"
 #include "sim/out.h"
 
 enum { MAX_TRACKS = 4096, MAX_PROCS = 256 };
@@ -454,5 +455,9 @@ int cmd_timeline(int argc, char **argv)
         fprintf(stderr, "mqsim: timeline: %s\n", err);
     else
         printf("%s/timeline.json: open it in https://ui.perfetto.dev or chrome://tracing\n", argv[0]);
+    /* A report already there links the timeline now. */
+    char page[4096];
+    if (!rc && join(page, sizeof page, argv[0], "index.html") == 0 && is_file(page))
+        rc = report_write(argv[0], 0);
     return rc;
 }
