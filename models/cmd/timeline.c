@@ -429,7 +429,9 @@ int timeline_write(const char *dir, char *err, size_t errsz)
         struct table tb;
         char tpath[4096];
         if (join(tpath, sizeof tpath, dir, "timeseries.csv") == 0 && is_file(tpath) && table_load(&tb, tpath) == 0) {
-            counters(&t, &tb);
+            /* run.timeseries "long": the same columns once widened */
+            if (!table_is_long(&tb) || table_widen(&tb) == 0)
+                counters(&t, &tb);
             table_free(&tb);
         }
         fputs("\n]}\n", o.f);
