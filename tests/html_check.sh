@@ -36,7 +36,8 @@ for page in "$@"; do
     rc2=$?
     why=""
     if [ $rc != 0 ] || [ $rc2 != 0 ]; then why="chromium exited $rc / $rc2"
-    elif grep -q 'CONSOLE' "$work/err"; then why="console: $(grep 'CONSOLE' "$work/err" | head -n 3 | sed 's/^.*CONSOLE[^]]*] //')"
+    elif grep -q 'CONSOLE' "$work/err"; then
+        why="console: $(grep 'CONSOLE' "$work/err" | head -n 3 | sed 's/^.*CONSOLE[^]]*] //')"
     elif ! [ -s "$png" ] || [ "$(head -c 4 "$png" | od -An -c | tr -d ' ')" != "211PNG" ]; then why="no screenshot"
     elif ! grep -q '<h1>' "$work/dom" || ! grep -q '</html>' "$work/dom"; then why="the DOM has no <h1> or no end"
     elif [ "$(grep -o '<svg' "$work/dom" | wc -l)" -lt "$(grep -o '<svg' "$page" | wc -l)" ]; then
