@@ -155,6 +155,22 @@ valgrind: mqsim build/.deps-valgrind-ok
 	    ./mqsim scenarios/master_crash.json --set run.duration_ms=60000 --trace off --quiet --out $$d; \
 	rc=$$?; rm -rf $$d; [ $$rc = 0 ] && echo "valgrind: no errors" || { echo "valgrind: failed (exit $$rc)" >&2; exit 1; }
 
+# ---- `make html-check`: a run's index.html in headless Chromium (Debian's chromium) ----
+# Runs master_crash, draws its figures and page into build/html-check/master_crash, loads the page in the
+# browser (tests/html_check.sh: a screenshot, no console message, the figures in the DOM) and keeps the
+# screenshot as build/html-check/master_crash.png.
+.PHONY: html-check
+build/.deps-browser-ok: .ci/deps.sh
+	@sh .ci/deps.sh --browser
+	@mkdir -p build && touch $@
+
+html-check: mqsim build/.deps-browser-ok
+	@rm -rf build/html-check && mkdir -p build/html-check
+	./mqsim scenarios/master_crash.json --quiet --out build/html-check/master_crash
+	./mqsim plot build/html-check/master_crash --quiet
+	@sh tests/html_check.sh --screenshot build/html-check/master_crash.png --size 1200,2400 \
+	    build/html-check/master_crash/index.html
+
 install: mqsim
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mqsim/plots
 	install -m 755 mqsim $(DESTDIR)$(PREFIX)/bin/mqsim

@@ -7,10 +7,12 @@ need=""
 mpi=0
 [ "${1:-}" = "--mpi" ] && mpi=1
 # --fuzz (`make fuzz`): clang and its libFuzzer/sanitizer runtimes; --valgrind (`make valgrind`): valgrind.
+# --browser (`make html-check`, the browser case of test_report): headless Chromium, for index.html.
 fuzz=0
 valgrind=0
+browser=0
 for a in "$@"; do
-    case "$a" in --fuzz) fuzz=1 ;; --valgrind) valgrind=1 ;; esac
+    case "$a" in --fuzz) fuzz=1 ;; --valgrind) valgrind=1 ;; --browser) browser=1 ;; esac
 done
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
 command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
@@ -30,6 +32,9 @@ if [ "$fuzz" = 1 ]; then
 fi
 if [ "$valgrind" = 1 ]; then
     command -v valgrind >/dev/null 2>&1 || need="$need valgrind"
+fi
+if [ "$browser" = 1 ]; then
+    [ -x /usr/bin/chromium ] || need="$need chromium"
 fi
 [ -z "$need" ] && exit 0
 

@@ -240,6 +240,40 @@ int tseries_write_csv(const struct tseries *ts, FILE *f)
     return ferror(f) || ts->dropped ? -1 : 0;
 }
 
+int tseries_write_csv_long(const struct tseries *ts, FILE *f, int time_col)
+{
+    size_t r;
+    int c;
+
+    if (time_col < 0 || time_col >= ts->ncols)
+        return -1;
+    write_text(f, ts->names[time_col]);
+    if (ts->label_name != NULL) {
+        fputc(',', f);
+        write_text(f, ts->label_name);
+    }
+    fputs(",metric,value\n", f);
+    for (r = 0; r < ts->rows; r++) {
+        const double *row = ts->vals + r * (size_t)ts->ncols;
+        for (c = 0; c < ts->ncols; c++) {
+            if (c == time_col || isnan(row[c]))
+                continue;   /* a missing value is no row: pivoting back gives it as missing again */
+            write_number(f, row[time_col]);
+            fputc(',', f);
+            if (ts->label_name != NULL) {
+                if (ts->row_label[r] != 0)
+                    write_text(f, ts->labels[ts->row_label[r] - 1]);
+                fputc(',', f);
+            }
+            write_text(f, ts->names[c]);
+            fputc(',', f);
+            write_number(f, row[c]);
+            fputc('\n', f);
+        }
+    }
+    return ferror(f) || ts->dropped ? -1 : 0;
+}
+
 size_t tseries_rows(const struct tseries *ts)
 {
     return ts->rows;

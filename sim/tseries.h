@@ -31,6 +31,13 @@ int tseries_row_labeled(struct tseries *ts, const char *label, const double *val
  * Returns 0, or -1 on a write error (ferror) or an earlier dropped row. */
 int tseries_write_csv(const struct tseries *ts, FILE *f);
 
+/* The same table in long ("tidy") form: the header "<time>,<label>,metric,value" (no label field in a table
+ * without a label column), then one row per row and numeric column other than time_col, in row then column
+ * order: the row's time, its label, the column's name, the value. A NaN value gives no row. Numbers and text as
+ * tseries_write_csv writes them. Returns 0, or -1 on a write error, an earlier dropped row or a time_col out of
+ * range. */
+int tseries_write_csv_long(const struct tseries *ts, FILE *f, int time_col);
+
 size_t tseries_rows(const struct tseries *ts);
 /* The value at row, numeric column col (0-based, not counting the label column). */
 double tseries_get(const struct tseries *ts, size_t row, int col);

@@ -675,6 +675,63 @@ START_TEST(test_tseries_labeled)
 }
 END_TEST
 
+static char *csv_long_of(const struct tseries *ts, int time_col, int want_rc)
+{
+    FILE *f = tmpfile();
+    char *s;
+
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(tseries_write_csv_long(ts, f, time_col), want_rc);
+    s = read_stream(f, NULL);
+    fclose(f);
+    return s;
+}
+
+/* Long form: a row per time, label and metric, missing values left out, labels quoted as in the wide form. */
+START_TEST(test_tseries_long)
+{
+    static const char *const cols[] = {"t_ms", "lag", "p99"};
+    struct tseries *ts = tseries_new_labeled("group", cols, 3), *plain;
+    char *s;
+
+    ck_assert_ptr_nonnull(ts);
+    ck_assert_int_eq(tseries_row_labeled(ts, "*", (double[]){0, NAN, 1.5}), 0);
+    ck_assert_int_eq(tseries_row_labeled(ts, "broker-a", (double[]){0, 7, NAN}), 0);
+    ck_assert_int_eq(tseries_row_labeled(ts, NULL, (double[]){1000, 2, INFINITY}), 0);
+    ck_assert_int_eq(tseries_row_labeled(ts, "x,y", (double[]){1000.5, 0, 1.0 / 3}), 0);
+    s = csv_long_of(ts, 0, 0);
+    ck_assert_str_eq(s,
+        "t_ms,group,metric,value\n"
+        "0,*,p99,1.5\n"
+        "0,broker-a,lag,7\n"
+        "1000,,lag,2\n"
+        "1000,,p99,inf\n"
+        "1000.5,\"x,y\",lag,0\n"
+        "1000.5,\"x,y\",p99,0.333333\n");
+    free(s);
+    /* Another column as the time (a NaN time is an empty field), and one out of range. */
+    s = csv_long_of(ts, 1, 0);
+    ck_assert_str_eq(s, "lag,group,metric,value\n,*,t_ms,0\n,*,p99,1.5\n7,broker-a,t_ms,0\n2,,t_ms,1000\n"
+                        "2,,p99,inf\n0,\"x,y\",t_ms,1000.5\n0,\"x,y\",p99,0.333333\n");
+    free(s);
+    free(csv_long_of(ts, 3, -1));
+    free(csv_long_of(ts, -1, -1));
+    tseries_free(ts);
+
+    /* Without a label column there is no label field. */
+    plain = tseries_new(cols, 3);
+    ck_assert_ptr_nonnull(plain);
+    ck_assert_int_eq(tseries_row(plain, (double[]){5, 1, NAN}), 0);
+    s = csv_long_of(plain, 0, 0);
+    ck_assert_str_eq(s, "t_ms,metric,value\n5,lag,1\n");
+    free(s);
+    /* A dropped row fails the write, as in the wide form. */
+    ck_assert_int_eq(tseries_row_labeled(plain, "g", (double[]){6, 1, 1}), -1);
+    free(csv_long_of(plain, 0, -1));
+    tseries_free(plain);
+}
+END_TEST
+
 START_TEST(test_tseries_growth)
 {
     static const char *const cols[] = {"i", "half"};
@@ -812,6 +869,7 @@ static Suite *output_suite(void)
     tc = tcase_create("tseries");
     tcase_add_test(tc, test_tseries_csv);
     tcase_add_test(tc, test_tseries_labeled);
+    tcase_add_test(tc, test_tseries_long);
     tcase_add_test(tc, test_tseries_growth);
     suite_add_tcase(s, tc);
 

@@ -5,7 +5,8 @@
  * route, write and read lanes, idle against down, DLedger's "elected", an unrecovered group down to the end,
  * latency quantiles, columns found by name in any order, confidence intervals, units); no gnuplot on PATH gives
  * exit 3 and its one line, an empty directory exit 2, a failing script exit 3 with gnuplot's error passed on and
- * nothing left behind. Without gnuplot the figures are not checked: a stand-in lets the data files be. */
+ * nothing left behind; index.html comes with the figures (its contents: test_report.c). Without gnuplot the
+ * figures are not checked: a stand-in lets the data files be. */
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -516,7 +517,8 @@ START_TEST(test_run_slave_lag)
     c = plot_dir_captured(dir, 0);
     ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
     ck_assert_msg(c.err[0] == '\0', "stderr: %s", c.err);
-    ck_assert_int_eq(count_lines(c.out), 3);                /* one line a figure */
+    ck_assert_int_eq(count_lines(c.out), 4);                /* one line a figure, then index.html's */
+    ck_assert_ptr_nonnull(strstr(c.out, "/index.html  "));
     ck_assert_ptr_nonnull(strstr(c.out, "lag-broker-a.png"));
     ck_assert_ptr_nonnull(strstr(c.out, "availability.png"));
     ck_assert_ptr_nonnull(strstr(c.out, "latency.png"));
@@ -677,7 +679,7 @@ START_TEST(test_run_topic_and_lanes)
     c = plot_dir_captured(dir, 0);
     ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
     ck_assert_msg(c.err[0] == '\0', "stderr: %s", c.err);
-    ck_assert_int_eq(count_lines(c.out), 3);                /* lag-broker-a, availability, latency */
+    ck_assert_int_eq(count_lines(c.out), 4);                /* lag-broker-a, availability, latency, index.html */
     check_figure(dir, "availability", 1000, 600);
     check_figure(dir, "latency", 1000, 500);
     check_figure(dir, "lag-broker-a", 1000, 720);
@@ -833,7 +835,7 @@ START_TEST(test_compare)
     write_text(dir, "compare.csv", compare_csv);
     c = plot_dir_captured(dir, 0);
     ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
-    ck_assert_int_eq(count_lines(c.out), 2);
+    ck_assert_int_eq(count_lines(c.out), 3);                /* two figures and index.html */
     check_figure(dir, "downtime-cdf", 1000, 600);
     check_figure(dir, "downtime-ci", 1000, 600);
     check_no_temporaries(dir);
@@ -921,7 +923,7 @@ START_TEST(test_sweep)
     write_text(dir, "summary.csv", summary_csv);
     c = plot_dir_captured(dir, 0);
     ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
-    ck_assert_int_eq(count_lines(c.out), 2);                /* one figure a metric */
+    ck_assert_int_eq(count_lines(c.out), 3);                /* one figure a metric, and index.html */
     check_figure(dir, "sweep-downtime_ms", 1000, 600);
     check_figure(dir, "sweep-acked_lost", 1000, 600);
     check_no_temporaries(dir);

@@ -4,6 +4,7 @@
  * finding gnuplot and the scripts, and which figures a folder gets (plot_run.c, plot_compare.c, plot_sweep.c). */
 #include "models/cmd/plot.h"
 #include "models/cmd/plot_int.h"
+#include "models/cmd/report.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -126,6 +127,8 @@ int plot_dir(const char *dir, int quiet)
         plot_compare(&p);
     if (swp)
         plot_sweep(&p);
+    /* index.html shows the figures just drawn, so it comes last. */
+    set_status(&p, report_write(dir, quiet));
     fflush(stdout);
     return p.status;
 }

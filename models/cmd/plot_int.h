@@ -63,6 +63,13 @@ void table_free(struct table *t);
 const char *table_get(const struct table *t, size_t row, int col);
 double table_num(const struct table *t, size_t row, int col);
 
+/* Whether t is a time series in long form (README "Outputs": t_ms, group, metric, value columns). */
+int table_is_long(const struct table *t);
+/* Turns a long-form table into the wide form mqsim writes by default: columns group (when there is one), t_ms,
+ * then each metric in order of first appearance; one row per run of long rows with the same time and group;
+ * an empty field where a row has no value for a metric. 0, or -1 out of memory (t is then unchanged). */
+int table_widen(struct table *t);
+
 /* A field as a number; NaN when it is empty, "null", "NaN" or not a number. */
 double parse_num(const char *s);
 

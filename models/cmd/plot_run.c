@@ -152,38 +152,94 @@ static int run_read_metrics(struct plot *p, struct run *r)
     return rc;
 }
 
-/* timeseries.csv into the topic's rows and each group's. 0, or -1 (printed). */
+/* timeseries.csv's rows as they are read: streamed from the file in wide form (the default), or, for the long
+ * form (run.timeseries "long"), from the whole file made wide in memory. */
+struct series_src {
+    struct csv c;              /* the file, streamed; or the widened table's header */
+    struct table t;
+    int table;                 /* rows come from t */
+    size_t row;                /* the next row of t */
+};
+
+static int src_open(struct series_src *s, const char *path)
+{
+    memset(s, 0, sizeof *s);
+    if (open_csv(&s->c, path) != 0)
+        return -1;
+    if (csv_col(&s->c, "metric") < 0 || csv_col(&s->c, "value") < 0)
+        return 0;
+    csv_close(&s->c);
+    if (table_load(&s->t, path) != 0)
+        return -1;
+    if (table_widen(&s->t) != 0) {
+        perr("%s: out of memory", path);
+        table_free(&s->t);
+        return -1;
+    }
+    s->table = 1;
+    return 0;
+}
+
+static const struct csv *src_hdr(const struct series_src *s)
+{
+    return s->table ? &s->t.c : &s->c;
+}
+
+/* 1 when there is a row, 0 at the end, -1 on a problem. */
+static int src_next(struct series_src *s)
+{
+    if (!s->table)
+        return csv_next(&s->c);
+    return s->row < s->t.nrows ? (s->row++, 1) : 0;
+}
+
+static const char *src_get(struct series_src *s, int col)
+{
+    return s->table ? table_get(&s->t, s->row - 1, col) : csv_get(&s->c, col);
+}
+
+static void src_close(struct series_src *s)
+{
+    if (s->table)
+        table_free(&s->t);
+    else
+        csv_close(&s->c);
+}
+
+/* timeseries.csv (either form) into the topic's rows and each group's. 0, or -1 (printed). */
 static int run_read_series(struct plot *p, struct run *r)
 {
     char path[OUT_PATH_MAX];
-    struct csv c;
+    struct series_src src;
+    const struct csv *c;
     int gcol, i, k, rd;
 
-    if (join(path, sizeof path, p->dir, "timeseries.csv") != 0 || open_csv(&c, path) != 0)
+    if (join(path, sizeof path, p->dir, "timeseries.csv") != 0 || src_open(&src, path) != 0)
         return -1;
-    gcol = csv_col(&c, "group");
+    c = src_hdr(&src);
+    gcol = csv_col(c, "group");
     for (i = 0; i < RC_NFIX; i++)
-        r->col[i] = csv_col(&c, run_cols[i]);
+        r->col[i] = csv_col(c, run_cols[i]);
     if (r->col[RC_FAIL] < 0)
-        r->col[RC_FAIL] = csv_col(&c, "send_failed");     /* its name before mqsim 0.3 */
+        r->col[RC_FAIL] = csv_col(c, "send_failed");     /* its name before mqsim 0.3 */
     if (r->col[RC_T] < 0 || gcol < 0) {
         perr("%s: no %s column: not the time series of a broker run", path, gcol < 0 ? "\"group\"" : "\"t_ms\"");
-        csv_close(&c);
+        src_close(&src);
         return -1;
     }
     for (k = 1; k <= 16; k++) {
         char name[64];
         snprintf(name, sizeof name, "slave%d_lag_bytes", k);
-        r->slave_col[k - 1][0] = csv_col(&c, name);
+        r->slave_col[k - 1][0] = csv_col(c, name);
         snprintf(name, sizeof name, "slave%d_lag_msgs", k);
-        r->slave_col[k - 1][1] = csv_col(&c, name);
+        r->slave_col[k - 1][1] = csv_col(c, name);
         if (r->slave_col[k - 1][0] < 0 && r->slave_col[k - 1][1] < 0)
             break;
         r->nslaves = k;
     }
     r->w = RC_NFIX + 2 * r->nslaves;
-    while ((rd = csv_next(&c)) == 1) {
-        struct rgroup *g = run_group(r, csv_get(&c, gcol));
+    while ((rd = src_next(&src)) == 1) {
+        struct rgroup *g = run_group(r, src_get(&src, gcol));
         double *row;
         if (!g) {
             rd = -1;
@@ -201,16 +257,16 @@ static int run_read_series(struct plot *p, struct run *r)
         }
         row = g->v + g->n * (size_t)r->w;
         for (i = 0; i < RC_NFIX; i++)
-            row[i] = r->col[i] < 0 ? NAN : parse_num(csv_get(&c, r->col[i]));
+            row[i] = r->col[i] < 0 ? NAN : parse_num(src_get(&src, r->col[i]));
         for (k = 0; k < r->nslaves; k++) {
-            row[RC_NFIX + 2 * k] = parse_num(csv_get(&c, r->slave_col[k][0]));
-            row[RC_NFIX + 2 * k + 1] = parse_num(csv_get(&c, r->slave_col[k][1]));
+            row[RC_NFIX + 2 * k] = parse_num(src_get(&src, r->slave_col[k][0]));
+            row[RC_NFIX + 2 * k + 1] = parse_num(src_get(&src, r->slave_col[k][1]));
         }
         if (isnan(row[RC_T]))
             continue;           /* a row without a time is no sample */
         g->n++;
     }
-    csv_close(&c);
+    src_close(&src);
     if (rd < 0) {
         perr("%s: out of memory", path);
         return -1;

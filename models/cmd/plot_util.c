@@ -395,3 +395,85 @@ int dcmp(const void *a, const void *b)
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
+
+/* ---- timeseries.csv in long form ---- */
+
+int table_is_long(const struct table *t)
+{
+    return csv_col(&t->c, "metric") >= 0 && csv_col(&t->c, "value") >= 0 && csv_col(&t->c, "t_ms") >= 0;
+}
+
+/* The column of name in hdr[0..*n), added at the end when new. -1 when there is no room or no memory. */
+static int wide_col(char **hdr, int *n, int max, const char *name)
+{
+    for (int i = 0; i < *n; i++)
+        if (strcmp(hdr[i], name) == 0)
+            return i;
+    if (*n == max || !(hdr[*n] = strdup(name)))
+        return -1;
+    return (*n)++;
+}
+
+int table_widen(struct table *t)
+{
+    enum { MAX_COLS = 512 };
+    int ct = csv_col(&t->c, "t_ms"), cg = csv_col(&t->c, "group"), cm = csv_col(&t->c, "metric"),
+        cv = csv_col(&t->c, "value"), nh = 0, w;
+    char **hdr = calloc(MAX_COLS, sizeof *hdr), **cell = NULL;
+    size_t nrows = 0, cap = 0, r;
+    int rc = -1;
+
+    if (!hdr)
+        return -1;
+    /* The header first, so that every row has its width: the label, the time, each metric in order. */
+    if ((cg >= 0 && wide_col(hdr, &nh, MAX_COLS, "group") < 0) || wide_col(hdr, &nh, MAX_COLS, "t_ms") < 0)
+        goto out;
+    for (r = 0; r < t->nrows; r++)
+        if (wide_col(hdr, &nh, MAX_COLS, table_get(t, r, cm)) < 0)
+            goto out;
+    w = nh;
+    for (r = 0; r < t->nrows; r++) {
+        const char *tm = table_get(t, r, ct), *g = table_get(t, r, cg);
+        char **row = nrows ? cell + (nrows - 1) * (size_t)w : NULL;
+        int k;
+        /* A new wide row where the time or the label changes: the long rows of one sample come together. */
+        if (!row || strcmp(row[cg >= 0 ? 1 : 0], tm) != 0 || (cg >= 0 && strcmp(row[0], g) != 0)) {
+            if (nrows == cap) {
+                char **nc;
+                cap = cap ? 2 * cap : 256;
+                if (!(nc = realloc(cell, cap * (size_t)w * sizeof *nc)))
+                    goto out;
+                cell = nc;
+            }
+            row = cell + nrows++ * (size_t)w;
+            for (k = 0; k < w; k++)
+                row[k] = NULL;
+            for (k = 0; k < w; k++)
+                if (!(row[k] = strdup(k == 0 && cg >= 0 ? g : k == (cg >= 0) ? tm : "")))
+                    goto out;
+        }
+        k = wide_col(hdr, &nh, MAX_COLS, table_get(t, r, cm));
+        free(row[k]);
+        if (!(row[k] = strdup(table_get(t, r, cv))))
+            goto out;
+    }
+    for (r = 0; r < t->nrows * (size_t)t->c.nhdr; r++)
+        free(t->cell[r]);
+    free(t->cell);
+    for (int i = 0; i < t->c.nhdr; i++)
+        free(t->c.hdr[i]);
+    free(t->c.hdr);
+    t->c.hdr = hdr;
+    t->c.nhdr = nh;
+    t->cell = cell;
+    t->nrows = nrows;
+    return 0;
+out:
+    for (r = 0; r < nrows * (size_t)nh; r++)
+        free(cell[r]);
+    free(cell);
+    for (int i = 0; i < nh; i++)
+        free(hdr[i]);
+    free(hdr);
+    return rc;
+}

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "models/cmd/plot_int.h"
+#include "models/cmd/report.h"
 #include "sim/out.h"
 
 enum { MAX_TRACKS = 4096, MAX_PROCS = 256 };
@@ -445,7 +446,9 @@ int timeline_write(const char *dir, char *err, size_t errsz)
         struct table tb;
         char tpath[4096];
         if (join(tpath, sizeof tpath, dir, "timeseries.csv") == 0 && is_file(tpath) && table_load(&tb, tpath) == 0) {
-            counters(&t, &tb);
+            /* run.timeseries "long": the same columns once widened */
+            if (!table_is_long(&tb) || table_widen(&tb) == 0)
+                counters(&t, &tb);
             table_free(&tb);
         }
         fputs("\n]}\n", o.f);
@@ -471,5 +474,9 @@ int cmd_timeline(int argc, char **argv)
         fprintf(stderr, "mqsim: timeline: %s\n", err);
     else
         printf("%s/timeline.json: open it in https://ui.perfetto.dev or chrome://tracing\n", argv[0]);
+    /* A report already there links the timeline now. */
+    char page[4096];
+    if (!rc && join(page, sizeof page, argv[0], "index.html") == 0 && is_file(page))
+        rc = report_write(argv[0], 0);
     return rc;
 }

@@ -17,6 +17,7 @@
 #define MAX_SAMPLES 10000000LL
 
 static const char *const trace_names[] = {"off", "events", "full", NULL};
+static const char *const timeseries_names[] = {"wide", "long", NULL};
 
 /* The file name without directories and ".json", for the default scenario name. */
 static void base_name(const char *file, char *buf, size_t size)
@@ -42,7 +43,7 @@ int scenario_name_ok(const char *s)
 
 static int load_run(struct scenario *sc, const struct run_opts *o, struct conf *c)
 {
-    static const char *const keys[] = {"duration_ms", "seed", "sample_ms", "trace", "warmup_ms", NULL};
+    static const char *const keys[] = {"duration_ms", "seed", "sample_ms", "trace", "warmup_ms", "timeseries", NULL};
     const cJSON *run = conf_child(sc->root, "run");
     const cJSON empty = {.type = cJSON_Object};
     if (!run)
@@ -55,6 +56,7 @@ static int load_run(struct scenario *sc, const struct run_opts *o, struct conf *
     conf_int(c, run, "$.run", "seed", 1, 0, ((int64_t)1 << 53) - 1, &seed);
     conf_time(c, run, "$.run", "sample_ms", 1 * SIM_S, 1 * SIM_MS, MAX_DURATION, &sc->sample);
     conf_enum(c, run, "$.run", "trace", trace_names, TRACE_EVENTS, &level);
+    conf_enum(c, run, "$.run", "timeseries", timeseries_names, 0, &sc->timeseries_long);
     sc->warmup = -1;   /* the world's default */
     if (conf_child(run, "warmup_ms"))
         conf_time(c, run, "$.run", "warmup_ms", 0, 0, MAX_DURATION, &sc->warmup);
@@ -271,7 +273,8 @@ static int write_outputs(struct scenario *sc, const struct run_opts *o, const ch
     if (series) {
         if (out_open(&ts, dir, "timeseries.csv", err, errsz) < 0)
             return -1;
-        if (tseries_write_csv(series, ts.f) < 0) {
+        /* Both forms start with the time, the first column of every world's table. */
+        if ((sc->timeseries_long ? tseries_write_csv_long(series, ts.f, 0) : tseries_write_csv(series, ts.f)) < 0) {
             out_abort(&ts);
             snprintf(err, errsz, "%s/timeseries.csv: write failed", dir);
             return -1;

@@ -65,6 +65,7 @@ struct scenario {
     sim_time sample;
     sim_time warmup;            /* run.warmup_ms, or -1 for the world's default */
     enum trace_level trace_level;
+    int timeseries_long;        /* run.timeseries: 0 "wide" (a column a metric), 1 "long" (t_ms,group,metric,value) */
     char sha256[65];            /* of the scenario file's bytes, as read */
 
     struct sim *sim;
