@@ -59,7 +59,7 @@ void broker_wait_pop(struct broker *b)
 }
 
 /* What consumers may read of queue q: everything in classic HA, the committed part on DLedger. */
-static uint64_t visible_qoff(const struct broker *b, int q)
+uint64_t broker_visible_qoff(const struct broker *b, int q)
 {
     return b->raft ? b->committed_qoff[q] : cl_next_qoff(&b->cl, q);
 }
@@ -132,57 +132,7 @@ void broker_acks_advanced(struct broker *b)
         process_waits(b);
 }
 
-/* ---- long polling ---- */
-
-static void handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend);
-
-static void held_remove(struct broker *b, int i) { b->held[i].in_use = 0; }
-
-/* Runs again every held pull that can be answered now: new messages in its queue, or its time is up. */
-static void held_check(struct broker *b, int queue, int timeouts)
-{
-    sim_time now = node_now(b->n);
-    for (int i = 0; i < b->nheld; i++) {
-        struct held_pull *h = &b->held[i];
-        if (!h->in_use || (queue >= 0 && h->req.queue != queue))
-            continue;
-        int news = visible_qoff(b, h->req.queue) > h->req.qoffset;
-        if (news || (timeouts && now >= h->deadline)) {
-            struct held_pull copy = *h;
-            held_remove(b, i);
-            handle_pull(b, copy.ctx, &copy.req, 0);
-        }
-    }
-    while (b->nheld && !b->held[b->nheld - 1].in_use)
-        b->nheld--;
-}
-
-static void hold(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, sim_time timeout)
-{
-    int i;
-    for (i = 0; i < b->nheld && b->held[i].in_use; i++)
-        ;
-    if (i == b->nheld) {
-        if (b->nheld == b->held_cap) {
-            int cap = b->held_cap ? b->held_cap * 2 : 16;
-            struct held_pull *a = realloc(b->held, (size_t)cap * sizeof *a);
-            if (!a)
-                return;
-            b->held = a;
-            b->held_cap = cap;
-        }
-        b->nheld++;
-    }
-    struct held_pull *h = &b->held[i];
-    h->ctx = ctx;
-    h->req = *req;
-    h->deadline = node_now(b->n) + timeout;
-    h->in_use = 1;
-}
-
 /* ---- requests ---- */
-
-void broker_wake_pulls(struct broker *b, int queue) { held_check(b, queue, 0); }
 
 static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req)
 {
@@ -212,7 +162,7 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     report_stored(&w->rep, req->msg, b->group, b->replica, 1);
     /* ReputMessageService dispatches to the ConsumeQueue and, on a master, wakes held pulls. */
     if (b->cfg.long_polling)
-        held_check(b, req->queue, 0);
+        broker_wake_pulls(b, req->queue);
 
     struct put_wait pw = {
         .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = RMQ_SUCCESS,
@@ -246,7 +196,7 @@ static uint64_t correct(const struct broker *b, uint64_t old, uint64_t fixed)
     return b->role == RMQ_SLAVE ? old : fixed;
 }
 
-static void handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend)
+void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend)
 {
     struct rmq_pull_resp r;
     memset(&r, 0, sizeof r);
@@ -260,7 +210,7 @@ static void handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
         .which_broker_slowly = b->cfg.which_broker_slowly, .group_broker_id = 0,
         .max_offset_py = b->raft ? b->committed_py : b->cl.max_offset, .memory = b->memory,
     };
-    uint64_t minq = cl_min_qoff(&b->cl, q), maxq = visible_qoff(b, q), bytes = 0;
+    uint64_t minq = cl_min_qoff(&b->cl, q), maxq = broker_visible_qoff(b, q), bytes = 0;
     int cold = 0;
     r.min_qoffset = minq;
     r.max_qoffset = maxq;
@@ -300,7 +250,7 @@ static void handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
     if (code == RMQ_PULL_NOT_FOUND && allow_suspend) {
         /* Long polling: hold the request until a message arrives or the suspend time passes (or, with
          * long polling off, shortPollingTimeMills). */
-        hold(b, ctx, req, b->cfg.long_polling ? req->suspend : b->cfg.short_polling);
+        broker_hold_pull(b, ctx, req, b->cfg.long_polling ? req->suspend : b->cfg.short_polling);
         return;
     }
     /* storeOffsetEnable = brokerAllowSuspend && hasCommitOffsetFlag && role != SLAVE. */
@@ -480,7 +430,7 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
         process_waits(b);
         break;
     case BT_HOLD_CHECK:
-        held_check(b, -1, 1);
+        broker_expire_pulls(b);
         node_timer(n, b->cfg.hold_check, tag);
         break;
     case BT_OFFSET_PERSIST:
@@ -534,7 +484,7 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
         if (len < sizeof req)
             return;
         memcpy(&req, body, sizeof req);
-        handle_pull(b, ctx, &req, 1);
+        broker_handle_pull(b, ctx, &req, 1);
         break;
     }
     case RMQ_QUERY_OFFSET:
@@ -701,5 +651,5 @@ void broker_stored(struct broker *b, const struct cl_entry *e)
     node_disk_write(b->n, FILE_COMMITLOG, e->size);
     report_stored(&b->base.w->rep, e->msg, b->group, b->replica, 1);
     if (b->cfg.long_polling && b->role != RMQ_SLAVE)
-        held_check(b, e->queue, 0);
+        broker_wake_pulls(b, e->queue);
 }

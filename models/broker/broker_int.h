@@ -130,7 +130,16 @@ void dl_reput(struct broker *b);
 void dl_checkpoint(struct broker *b);
 /* broker.c, for broker_dledger.c */
 void broker_register_all(struct broker *b);
+/* pull_hold.c: long polling. New messages in queue (-1: any) answer the pulls held for it. */
 void broker_wake_pulls(struct broker *b, int queue);
+/* Held pulls whose time is up are answered (empty). */
+void broker_expire_pulls(struct broker *b);
+/* Holds a pull that found nothing new, for timeout. */
+void broker_hold_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, sim_time timeout);
+/* broker.c, for pull_hold.c: a pull served (or held again, when allow_suspend) and the queue offset a
+ * consumer may read up to. */
+void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend);
+uint64_t broker_visible_qoff(const struct broker *b, int q);
 int broker_wait_push(struct broker *b, const struct put_wait *w);
 struct put_wait *broker_wait_head(struct broker *b);
 void broker_wait_pop(struct broker *b);

@@ -1,0 +1,54 @@
+/* pull_hold: long polling (PullRequestHoldService): a pull that finds nothing new is held until a message
+ * arrives in its queue (a master's ReputMessageService wakes it: NotifyMessageArrivingListener) or its
+ * suspend time is up (checked every holdCheck interval), then runs again. */
+#include <stdlib.h>
+
+#include "models/broker/broker_int.h"
+
+static void held_remove(struct broker *b, int i) { b->held[i].in_use = 0; }
+
+/* Runs again every held pull that can be answered now: new messages in its queue, or its time is up. */
+static void held_check(struct broker *b, int queue, int timeouts)
+{
+    sim_time now = node_now(b->n);
+    for (int i = 0; i < b->nheld; i++) {
+        struct held_pull *h = &b->held[i];
+        if (!h->in_use || (queue >= 0 && h->req.queue != queue))
+            continue;
+        int news = broker_visible_qoff(b, h->req.queue) > h->req.qoffset;
+        if (news || (timeouts && now >= h->deadline)) {
+            struct held_pull copy = *h;
+            held_remove(b, i);
+            broker_handle_pull(b, copy.ctx, &copy.req, 0);
+        }
+    }
+    while (b->nheld && !b->held[b->nheld - 1].in_use)
+        b->nheld--;
+}
+
+void broker_hold_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, sim_time timeout)
+{
+    int i;
+    for (i = 0; i < b->nheld && b->held[i].in_use; i++)
+        ;
+    if (i == b->nheld) {
+        if (b->nheld == b->held_cap) {
+            int cap = b->held_cap ? b->held_cap * 2 : 16;
+            struct held_pull *a = realloc(b->held, (size_t)cap * sizeof *a);
+            if (!a)
+                return;
+            b->held = a;
+            b->held_cap = cap;
+        }
+        b->nheld++;
+    }
+    struct held_pull *h = &b->held[i];
+    h->ctx = ctx;
+    h->req = *req;
+    h->deadline = node_now(b->n) + timeout;
+    h->in_use = 1;
+}
+
+void broker_wake_pulls(struct broker *b, int queue) { held_check(b, queue, 0); }
+
+void broker_expire_pulls(struct broker *b) { held_check(b, -1, 1); }
