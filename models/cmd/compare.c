@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/cmd/cli.h"
 #include "models/cmd/plot.h"
 #include "sim/buf.h"
 #include "sim/lab/runner.h"
@@ -141,47 +142,48 @@ int cmd_compare(int argc, char **argv)
         fprintf(stderr, "mqsim: out of memory\n");
         goto done;
     }
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--quiet") == 0) {
-            quiet = 1;
-        } else if (strcmp(a, "--plot") == 0) {
-            plot = 1;
-        } else if (strncmp(a, "--set=", 6) == 0) {
-            c.sets[c.nsets++] = a + 6;
-        } else if (strcmp(a, "--set") == 0 || strcmp(a, "--runs") == 0 || strcmp(a, "--jobs") == 0 ||
-                   strcmp(a, "--out") == 0 || strcmp(a, "--seed-start") == 0) {
-            if (!val) {
-                rc = usage("option \"%s\" needs a value", a);
-                goto done;
-            }
-            i++;
-            if (strcmp(a, "--set") == 0) {
-                c.sets[c.nsets++] = val;
-            } else if (strcmp(a, "--out") == 0) {
-                out = val;
-            } else if (strcmp(a, "--runs") == 0) {
-                if (runner_parse_int(val, 1, MAX_RUNS, &runs) < 0) {
-                    rc = usage("--runs: expected an integer from 1 to 1000000, got \"%s\"", val);
-                    goto done;
-                }
-            } else if (strcmp(a, "--jobs") == 0) {
-                if (runner_parse_int(val, 1, 4096, &jobs) < 0) {
-                    rc = usage("--jobs: expected an integer from 1 to 4096, got \"%s\"", val);
-                    goto done;
-                }
-            } else if (runner_parse_int(val, 0, ((long long)1 << 53) - 1, &seed_start) < 0) {
-                rc = usage("--seed-start: expected an integer from 0 to 2^53 - 1, got \"%s\"", val);
-                goto done;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            rc = usage("unknown option \"%s\" (usage: mqsim compare A.json B.json ... --runs N [--jobs J] "
-                       "[--out DIR] [--seed-start S] [--set key=VALUE]... [--plot] [--quiet])", a);
+    struct cli_parse p;
+    const char *val;
+    int k, bad = 0;
+    if (cli_begin(&p, cli_find("compare"), "mqsim: compare: ", argc, argv) < 0)
+        goto done;
+    while ((k = cli_next(&p, &val)) != CLI_END) {
+        if (k == CLI_ERROR) {
+            cli_end(&p);
             goto done;
+        }
+        if (k == OPT_HELP) {
+            cli_help(p.cmd, stdout);
+            cli_end(&p);
+            rc = 0;
+            goto done;
+        }
+        if (k == OPT_QUIET) {
+            quiet = 1;
+        } else if (k == OPT_PLOT) {
+            plot = 1;
+        } else if (k == OPT_SET) {
+            c.sets[c.nsets++] = val;
+        } else if (k == OPT_OUT) {
+            out = val;
+        } else if (k == OPT_RUNS) {
+            if (runner_parse_int(val, 1, MAX_RUNS, &runs) < 0)
+                bad = usage("--runs: expected an integer from 1 to 1000000, got \"%s\"", val);
+        } else if (k == OPT_JOBS) {
+            if (runner_parse_int(val, 1, 4096, &jobs) < 0)
+                bad = usage("--jobs: expected an integer from 1 to 4096, got \"%s\"", val);
+        } else if (k == OPT_SEED_START) {
+            if (runner_parse_int(val, 0, ((long long)1 << 53) - 1, &seed_start) < 0)
+                bad = usage("--seed-start: expected an integer from 0 to 2^53 - 1, got \"%s\"", val);
         } else {
-            c.files[c.nsc++] = a;
+            c.files[c.nsc++] = val;
+        }
+        if (bad) {
+            cli_end(&p);
+            goto done;
         }
     }
+    cli_end(&p);
     if (c.nsc == 0) {
         rc = usage("%s", "no scenario given (usage: mqsim compare A.json B.json ... --runs N)");
         goto done;
