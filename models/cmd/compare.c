@@ -24,9 +24,10 @@
 #define MAX_TOTAL 10000000
 #define MAX_NOTES 10
 
-static int cmp_prepare(void *ctx, size_t i, struct runner_cmd *cmd)
+static int cmp_prepare(void *ctx, size_t j, struct runner_cmd *cmd)
 {
     struct compare *c = ctx;
+    size_t i = c->pending[j];
     size_t s = i / c->runs;
     unsigned long long seed = c->seed_start + i % c->runs;
     argv_add(&cmd->argv, c->exe);
@@ -46,9 +47,10 @@ static int cmp_prepare(void *ctx, size_t i, struct runner_cmd *cmd)
     return 0;
 }
 
-static int cmp_finish(void *ctx, size_t i, int status)
+static int cmp_finish(void *ctx, size_t j, int status)
 {
     struct compare *c = ctx;
+    size_t i = c->pending[j];
     struct crun *r = &c->res[i];
     char dir[OUT_PATH_MAX + 32], path[OUT_PATH_MAX + 64], line[512];
     snprintf(dir, sizeof dir, "%s/%zu", c->tmp, i);
@@ -75,7 +77,14 @@ static int cmp_finish(void *ctx, size_t i, int status)
     runner_remove_tree(dir);
     snprintf(path, sizeof path, "%s/%zu.err", c->tmp, i);
     unlink(path);
+    c->done[i] = 1;
     runner_progress_add(&c->prog, 1);
+    char err[OUT_PATH_MAX + 128];
+    if (compare_journal_add(c, i, err, sizeof err) < 0) {
+        runner_progress_end(&c->prog);
+        fprintf(stderr, "mqsim: %s\n", err);
+        return -1;
+    }
     return 0;
 }
 
@@ -138,7 +147,9 @@ int cmd_compare(int argc, char **argv)
     c.files = calloc((size_t)argc + 1, sizeof *c.files);
     c.sets = calloc((size_t)argc + 1, sizeof *c.sets);
     c.names = calloc((size_t)argc + 1, sizeof *c.names);
-    if (!c.files || !c.sets || !c.names) {
+    c.sha = calloc((size_t)argc + 1, sizeof *c.sha);
+    c.jfd = -1;
+    if (!c.files || !c.sets || !c.names || !c.sha) {
         fprintf(stderr, "mqsim: out of memory\n");
         goto done;
     }
@@ -218,6 +229,7 @@ int cmd_compare(int argc, char **argv)
             goto done;
         }
         c.names[s] = strdup(sc.name);
+        memcpy(c.sha[s], sc.sha256, sizeof c.sha[s]);
         scenario_free(&sc);
         if (!c.names[s]) {
             fprintf(stderr, "mqsim: out of memory\n");
@@ -232,7 +244,9 @@ int cmd_compare(int argc, char **argv)
         goto done;
     }
     c.res = calloc(c.nsc * c.runs, sizeof *c.res);
-    if (!c.res) {
+    c.done = calloc(c.nsc * c.runs, 1);
+    c.pending = calloc(c.nsc * c.runs, sizeof *c.pending);
+    if (!c.res || !c.done || !c.pending) {
         fprintf(stderr, "mqsim: out of memory\n");
         goto done;
     }
@@ -247,19 +261,39 @@ int cmd_compare(int argc, char **argv)
         runner_signals_end();
         goto done;
     }
-    runner_progress_init(&c.prog, "compare", c.nsc * c.runs, quiet);
+    size_t reused = 0;
+    if (compare_journal_open(&c, out, &reused, err, sizeof err) < 0) {
+        fprintf(stderr, "mqsim: %s\n", err);
+        compare_journal_close(&c, 0);
+        runner_remove_tree(c.tmp);
+        runner_signals_end();
+        goto done;
+    }
+    for (size_t i = 0; i < c.nsc * c.runs; i++)
+        if (!c.done[i])
+            c.pending[c.npending++] = i;
+    if (reused && !quiet)
+        fprintf(stderr, "compare: resuming: %zu of %zu runs already done (%s)\n", reused, c.nsc * c.runs,
+                c.journal);
+    runner_progress_init(&c.prog, "compare", c.npending, quiet);
     struct runner r = {.jobs = (int)jobs, .progress = &c.prog};
     static const struct runner_ops ops = {.prepare = cmp_prepare, .finish = cmp_finish};
-    int pr = runner_run(&r, c.nsc * c.runs, &ops, &c);
+    int pr = runner_run(&r, c.npending, &ops, &c);
     runner_progress_end(&c.prog);
     runner_remove_tree(c.tmp);
     if (pr == RUNNER_SIGNALLED) {
         int sig = runner_signals_end();
-        fprintf(stderr, "mqsim: compare: interrupted; nothing written\n");
+        size_t kept = 0;
+        for (size_t i = 0; i < c.nsc * c.runs; i++)
+            kept += c.done[i] && c.res[i].has_metrics && (c.res[i].status == 0 || c.res[i].status == 1);
+        compare_journal_close(&c, 0);
+        fprintf(stderr, "mqsim: compare: interrupted; %zu of %zu runs kept in %s: the same command resumes\n",
+                kept, c.nsc * c.runs, c.journal);
         rc = 128 + sig;
         goto done;
     }
     if (pr != 0) {
+        compare_journal_close(&c, 0);
         runner_signals_end();
         goto done;
     }
@@ -274,6 +308,7 @@ int cmd_compare(int argc, char **argv)
     } else {
         written = 1;
     }
+    compare_journal_close(&c, written);
     int sig = runner_signals_end();
     compare_print_table(&c, stdout);
     fflush(stdout);
@@ -301,7 +336,11 @@ done:
         for (size_t i = 0; i < c.nsc * c.runs; i++)
             compare_run_free(&c.res[i]);
     compare_names_free(&c.groups);
+    compare_journal_close(&c, 0);
     free(c.res);
+    free(c.done);
+    free(c.pending);
+    free(c.sha);
     if (c.names)
         for (size_t s = 0; s < c.nsc; s++)
             free(c.names[s]);
