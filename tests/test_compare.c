@@ -364,8 +364,9 @@ END_TEST
 START_TEST(test_numbers_as_people_read_them)
 {
     static const struct { double v; const char *want; } cases[] = {
-        {23100, "23100"}, {1234567.8, "1234568"}, {329.12, "329.1"}, {7.25, "7.2"}, {0.456, "0.46"},
-        {0.0042, "0.004"}, {0, "0.0"}, {-0.0, "0.0"}, {NAN, "-"}, {1e15, "1000000000000000"},
+        {23100, "23,100"}, {1234567.8, "1,234,568"}, {329.12, "329.1"}, {7.25, "7.2"}, {0.456, "0.46"},
+        {0.0042, "0.004"}, {0, "0.0"}, {-0.0, "0.0"}, {NAN, "-"}, {1e15, "1,000,000,000,000,000"},
+        {-23100, "-23,100"}, {-0.01, "-0.010"}, {999.96, "1,000.0"}, {INFINITY, "-"},
     };
     char b[64];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -616,7 +617,7 @@ START_TEST(test_csv_json_and_table)
     assert_row(r.out, "dledger-a downtime (s)", "censored runs", (const char *const[]){"-", "3 (> 85.0 s)"}, 2);
     assert_row(r.out, "dledger-a downtime (s)", "median", (const char *const[]){"-", "-"}, 2);
     assert_row(r.out, "broker-b availability", "mean ± 95% CI", (const char *const[]){"100.00 ± 0.00%", "-"}, 2);
-    assert_row(r.out, "acked lost", "mean / max", (const char *const[]){"23100 / 23100", "0.0 / 0"}, 2);
+    assert_row(r.out, "acked lost", "mean / max", (const char *const[]){"23,100 / 23,100", "0.0 / 0"}, 2);
     assert_row(r.out, "no failover", "runs", (const char *const[]){"0", "0"}, 2);
     ck_assert_int_eq(table_row(r.out, "broker-b downtime (s)", "mean ± 95% CI", NULL, 0), -1);
     ck_assert_msg(!strstr(r.out, "e+") && !strstr(r.out, "e-0"), "an exponent in\n%s", r.out);

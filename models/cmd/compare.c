@@ -286,9 +286,12 @@ int cmd_compare(int argc, char **argv)
         size_t kept = 0;
         for (size_t i = 0; i < c.nsc * c.runs; i++)
             kept += c.done[i] && c.res[i].has_metrics && (c.res[i].status == 0 || c.res[i].status == 1);
-        compare_journal_close(&c, 0);
-        fprintf(stderr, "mqsim: compare: interrupted; %zu of %zu runs kept in %s: the same command resumes\n",
-                kept, c.nsc * c.runs, c.journal);
+        compare_journal_close(&c, kept == 0);
+        if (kept == 0)
+            fprintf(stderr, "mqsim: compare: interrupted; nothing written (no run had finished)\n");
+        else
+            fprintf(stderr, "mqsim: compare: interrupted; %zu of %zu runs kept in %s: the same command resumes\n",
+                    kept, c.nsc * c.runs, c.journal);
         rc = 128 + sig;
         goto done;
     }
