@@ -24,6 +24,7 @@
 /* Set once in main, before the runner forks the tests. */
 static char *g_mqsim;           /* absolute path of the binary under test */
 static char *g_demo;            /* absolute path of scenarios/engine_demo.json */
+static char *absolute(const char *path);
 static char g_root[64];         /* every scratch directory lives under this one; main removes it at the end */
 
 /* ---- files ---- */
@@ -814,6 +815,28 @@ START_TEST(test_validate_ok)
 }
 END_TEST
 
+/* validate knows a sweep file: it checks the base scenario at every grid point, and says it is a sweep. */
+START_TEST(test_validate_sweep)
+{
+    char dir[96], *sw = absolute("scenarios/redirect_sweep.json");
+    struct result r;
+    ck_assert_ptr_nonnull(sw);
+    scratch(dir, sizeof dir);
+    run_in(dir, (const char *const[]){"validate", sw, NULL}, &r);
+    assert_ok(&r, "validate redirect_sweep.json");
+    ck_assert_msg(strstr(r.out, "ok (sweep of ") && strstr(r.out, "15 points x 5 seeds = 75 runs"), "%s", r.out);
+    result_free(&r);
+    write_text(dir, "bad.json", "{\"base\": \"nowhere.json\", \"vary\": [], \"seeds\": 1}");
+    run_in(dir, (const char *const[]){"validate", "bad.json", NULL}, &r);
+    assert_exit(&r, 2, "validate a sweep with a missing base");
+    ck_assert_msg(strncmp(r.err, "mqsim: bad.json", 15) == 0 && strchr(r.err, '\n') == r.err + r.err_len - 1,
+                  "%s", r.err);
+    result_free(&r);
+    assert_dir_holds(dir, "bad.json\n", "validate a sweep");
+    free(sw);
+}
+END_TEST
+
 /* ---- --help, --version, bench ---- */
 
 START_TEST(test_help)
@@ -1006,6 +1029,7 @@ START_TEST(test_out_too_long)
 }
 END_TEST
 
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -1037,6 +1061,7 @@ static Suite *cli_suite(void)
     tc = tcase_create("commands");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_validate_ok);
+    tcase_add_test(tc, test_validate_sweep);
     tcase_add_test(tc, test_help);
     tcase_add_test(tc, test_version);
     tcase_add_test(tc, test_option_forms);

@@ -10,6 +10,7 @@
 #include "models/phold/phold.h"
 #include "models/cmd/plot.h"
 #include "sim/lab/scenario.h"
+#include "sim/lab/sweep.h"
 #include "models/cmd/sweep.h"
 #include "models/cmd/timeline.h"
 #include "sim/wall.h"
@@ -68,6 +69,34 @@ static int write_timeline(const char *dir, void *ctx, char *err, size_t errsz)
     return timeline_write(dir, err, errsz);
 }
 
+/* `mqsim validate` on a sweep file (a JSON object with "base" and "vary"): its keys, metrics, and its base
+ * scenario at every grid point, as `mqsim sweep` checks them. Returns the exit status, or -1 when the file is
+ * not a sweep file (or cannot be read: the scenario loader then says why). */
+static int validate_sweep(const char *file, int nsets)
+{
+    struct conf c;
+    conf_init(&c, file);
+    cJSON *root = conf_load_file(&c, file);
+    int is_sweep = cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "base") &&
+                   cJSON_GetObjectItemCaseSensitive(root, "vary");
+    cJSON_Delete(root);
+    if (!is_sweep)
+        return -1;
+    if (nsets)
+        return usage_error("%s: a sweep file takes no --set (its \"set\" holds the values for every run)", file);
+    struct sweep sw;
+    int rc = 0;
+    if (sweep_load(&sw, file, &c) < 0) {
+        fprintf(stderr, "mqsim: %s\n", c.err);
+        rc = 2;
+    } else {
+        printf("%s: ok (sweep of %s: %zu points x %zu seeds = %zu runs, %zu metrics)\n", file, sw.base,
+               sw.npoints, sw.seeds, sw.nruns, sw.nmetrics);
+    }
+    sweep_free(&sw);
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv, int validate_only)
 {
     struct run_opts o = {0};
@@ -119,6 +148,13 @@ static int cmd_run(int argc, char **argv, int validate_only)
     if (!o.file) {
         free(sets);
         return usage_error("%s", "no scenario file given");
+    }
+    if (validate_only) {
+        int sr = validate_sweep(o.file, o.nsets);
+        if (sr >= 0) {
+            free(sets);
+            return sr;
+        }
     }
     struct scenario sc;
     struct conf c;
