@@ -71,9 +71,9 @@ static const struct cli_opt sweep_opts[] = {
 
 static const struct cli_cmd sweep_cmd = {
     "sweep", "SWEEP.json [--jobs J] [--out DIR] [--list | --collect DIR...] [--plot] [--quiet]",
-    "Runs a base scenario over a grid of values times seeds; writes DIR/results.csv (a row a run),\n"
-    "DIR/summary.csv (a row a grid point) and DIR/sweep.json (how they were made). Runs already in\n"
-    "results.csv are not run again, so an interrupted sweep resumes.",
+    "Runs a base scenario over a grid of values times seeds; writes DIR/results.csv (a row a run) and\n"
+    "DIR/summary.csv (a row a grid point). Runs already in results.csv are not run again, so an\n"
+    "interrupted sweep resumes.",
     sweep_opts,
 };
 
