@@ -24,6 +24,7 @@
 /* Set once in main, before the runner forks the tests. */
 static char *g_mqsim;           /* absolute path of the binary under test */
 static char *g_demo;            /* absolute path of scenarios/engine_demo.json */
+static char *absolute(const char *path);
 static char g_root[64];         /* every scratch directory lives under this one; main removes it at the end */
 
 /* ---- files ---- */
@@ -451,9 +452,19 @@ static const struct bad_case bad_cases[] = {
      "mqsim: --seed: expected an integer from 0 to 2^53 - 1, got \"-1\"", 1, 0},
     {"--seed beyond 2^53", DEMO, 0, {"s.json", "--seed", "9007199254740993", OUT, NULL},
      "mqsim: --seed: expected an integer from 0 to 2^53 - 1, got \"9007199254740993\"", 1, 0},
-    {"unknown option", DEMO, 0, {"--bogus", "s.json", OUT, NULL}, "mqsim: unknown option \"--bogus\"", 1, 0},
+    {"unknown option", DEMO, 0, {"--bogus", "s.json", OUT, NULL}, "mqsim: unknown option \"--bogus\" (mqsim help run lists the options)", 1, 0},
     /* Last on the line it is still unknown, not an option short of its value. */
-    {"unknown option last", DEMO, 0, {"s.json", OUT, "--bogus", NULL}, "mqsim: unknown option \"--bogus\"", 1, 0},
+    {"unknown option last", DEMO, 0, {"s.json", OUT, "--bogus", NULL}, "mqsim: unknown option \"--bogus\" (mqsim help run lists the options)", 1, 0},
+    {"ambiguous abbreviation", DEMO, 0, {"s.json", "--se", "3", OUT, NULL},
+     "mqsim: option \"--se\" is ambiguous: --seed, --set", 1, 0},
+    {"a value for a flag", DEMO, 0, {"s.json", "--quiet=yes", OUT, NULL},
+     "mqsim: option \"--quiet\" takes no value, got \"--quiet=yes\"", 1, 0},
+    {"--seed=abc", DEMO, 0, {"s.json", "--seed=abc", OUT, NULL},
+     "mqsim: --seed: expected an integer from 0 to 2^53 - 1, got \"abc\"", 1, 0},
+    {"unknown short option", DEMO, 0, {"s.json", "-x", OUT, NULL},
+     "mqsim: unknown option \"-x\" (mqsim help run lists the options)", 1, 0},
+    {"validate takes no --seed", DEMO, 0, {"validate", "s.json", "--seed", "3", NULL},
+     "mqsim: unknown option \"--seed\" (mqsim help validate lists the options)", 1, 0},
     {"option without its value", DEMO, 0, {"s.json", OUT, "--trace", NULL},
      "mqsim: option \"--trace\" needs a value", 1, 0},
     /* A command-line value, not a place in s.json: said like --seed's (today "mqsim: s.json: --trace: ..."). */
@@ -804,6 +815,28 @@ START_TEST(test_validate_ok)
 }
 END_TEST
 
+/* validate knows a sweep file: it checks the base scenario at every grid point, and says it is a sweep. */
+START_TEST(test_validate_sweep)
+{
+    char dir[96], *sw = absolute("scenarios/redirect_sweep.json");
+    struct result r;
+    ck_assert_ptr_nonnull(sw);
+    scratch(dir, sizeof dir);
+    run_in(dir, (const char *const[]){"validate", sw, NULL}, &r);
+    assert_ok(&r, "validate redirect_sweep.json");
+    ck_assert_msg(strstr(r.out, "ok (sweep of ") && strstr(r.out, "15 points x 5 seeds = 75 runs"), "%s", r.out);
+    result_free(&r);
+    write_text(dir, "bad.json", "{\"base\": \"nowhere.json\", \"vary\": [], \"seeds\": 1}");
+    run_in(dir, (const char *const[]){"validate", "bad.json", NULL}, &r);
+    assert_exit(&r, 2, "validate a sweep with a missing base");
+    ck_assert_msg(strncmp(r.err, "mqsim: bad.json", 15) == 0 && strchr(r.err, '\n') == r.err + r.err_len - 1,
+                  "%s", r.err);
+    result_free(&r);
+    assert_dir_holds(dir, "bad.json\n", "validate a sweep");
+    free(sw);
+}
+END_TEST
+
 /* ---- --help, --version, bench ---- */
 
 START_TEST(test_help)
@@ -820,6 +853,97 @@ START_TEST(test_help)
         result_free(&r);
     }
     assert_dir_holds(dir, "", "--help");
+}
+END_TEST
+
+/* --seed=3 and --seed 3, short forms, "--" and `mqsim run` all make the same run. */
+START_TEST(test_option_forms)
+{
+    char dir[96];
+    struct result r;
+    scratch(dir, sizeof dir);
+    size_t len;
+    char *text = read_in(".", "scenarios/engine_demo.json", &len);
+    write_text(dir, "-demo.json", text);
+    free(text);
+    static const char *const forms[][12] = {
+        {"DEMO", "--seed", "3", "--out", "a", "--quiet", "--set", "run.duration_ms=20000", NULL},
+        {"run", "--seed=3", "-o", "b", "-q", "-srun.duration_ms=20000", "DEMO", NULL},
+        {"-qob", "--seed=3", "--set=run.duration_ms=20000", "DEMO", NULL},
+        {"--qu", "--seed=3", "-o", "c", "--", "-demo.json", "-s", "run.duration_ms=20000", NULL},
+    };
+    /* Row 2 writes to "b" again (clustered -q -o b); row 3 gives "-s ..." after "--": an operand. */
+    for (int i = 0; i < N(forms); i++) {
+        const char *args[16];
+        int n = 0;
+        for (; forms[i][n]; n++)
+            args[n] = strcmp(forms[i][n], "DEMO") == 0 ? g_demo : forms[i][n];
+        args[n] = NULL;
+        run_in(dir, args, &r);
+        if (i < 3) {
+            assert_ok(&r, forms[i][0]);
+        } else {
+            assert_exit(&r, 2, "an operand after --");
+            ck_assert_msg(strstr(r.err, "unexpected \"-s\"") != NULL, "after --: %s", r.err);
+        }
+        result_free(&r);
+    }
+    char a[128], b[128];
+    join(a, sizeof a, dir, "a");
+    join(b, sizeof b, dir, "b");
+    assert_same_file(a, b, "metrics.json");
+    cJSON *m = metrics_of(a);
+    ck_assert(num_at(m, "seed") == 3);
+    cJSON_Delete(m);
+    ck_assert(!exists_in(dir, "c"));
+    /* "--" lets a file name start with "-". */
+    run_in(dir, (const char *const[]){"-q", "-o", "c", "--seed", "3", "--set", "run.duration_ms=20000", "--",
+                                      "-demo.json", NULL}, &r);
+    assert_ok(&r, "-- -demo.json");
+    result_free(&r);
+    ck_assert(exists_in(dir, "c"));
+}
+END_TEST
+
+/* `mqsim help COMMAND` and `mqsim COMMAND --help` print the same text, with every option of the command. */
+START_TEST(test_command_help)
+{
+    static const char *const want[][10] = {
+        {"run", "--seed", "--set", "--out", "--trace", "--timeline", "--quiet", "--help", NULL},
+        {"validate", "--set", "--help", NULL},
+        {"compare", "--runs", "--seed-start", "--jobs", "--out", "--set", "--plot", "--quiet", "--help", NULL},
+        {"sweep", "--jobs", "--out", "--list", "--collect", "--plot", "--quiet", "--help", NULL},
+        {"explore", "--runs", "--seed-start", "--jobs", "--out", "--set", "--quiet", "--help", NULL},
+        {"plot", "--quiet", "--help", NULL},
+        {"timeline", "--help", NULL},
+        {"bench", "--lps", "--population", "--remote", "--lookahead", "--mean", "--end", "--seed", "--json", NULL},
+    };
+    char dir[96];
+    scratch(dir, sizeof dir);
+    for (int i = 0; i < N(want); i++) {
+        struct result a, b;
+        run_in(dir, (const char *const[]){"help", want[i][0], NULL}, &a);
+        run_in(dir, (const char *const[]){want[i][0], "--help", NULL}, &b);
+        assert_ok(&a, want[i][0]);
+        assert_ok(&b, want[i][0]);
+        ck_assert_msg(strcmp(a.out, b.out) == 0, "help %s and %s --help differ", want[i][0], want[i][0]);
+        ck_assert_msg(strncmp(a.out, "usage: mqsim ", 13) == 0, "help %s:\n%s", want[i][0], a.out);
+        const char *opts = strstr(a.out, "\noptions:\n");
+        ck_assert_msg(opts != NULL, "help %s has no options:\n%s", want[i][0], a.out);
+        for (int k = 1; want[i][k]; k++) {
+            const char *at = strstr(opts, want[i][k]);
+            ck_assert_msg(at != NULL && (at[strlen(want[i][k])] == ' ' || at[strlen(want[i][k])] == '\n'),
+                          "help %s leaves out %s:\n%s", want[i][0], want[i][k], a.out);
+        }
+        result_free(&a);
+        result_free(&b);
+    }
+    struct result r;
+    run_in(dir, (const char *const[]){"help", "frobnicate", NULL}, &r);
+    assert_exit(&r, 2, "help frobnicate");
+    ck_assert_msg(strchr(r.err, '\n') == r.err + r.err_len - 1, "not one line: %s", r.err);
+    result_free(&r);
+    assert_dir_holds(dir, "", "help");
 }
 END_TEST
 
@@ -905,6 +1029,7 @@ START_TEST(test_out_too_long)
 }
 END_TEST
 
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -936,8 +1061,11 @@ static Suite *cli_suite(void)
     tc = tcase_create("commands");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_validate_ok);
+    tcase_add_test(tc, test_validate_sweep);
     tcase_add_test(tc, test_help);
     tcase_add_test(tc, test_version);
+    tcase_add_test(tc, test_option_forms);
+    tcase_add_test(tc, test_command_help);
     tcase_add_test(tc, test_bench_json);
     suite_add_tcase(s, tc);
 

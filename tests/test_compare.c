@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "models/cmd/compare_int.h"
 #include "models/cmd/plot.h"
 #include "sim/lab/runner.h"
+#include "sim/sha256.h"
 
 #define CHILD_LIMIT_S 100
 
@@ -361,8 +364,9 @@ END_TEST
 START_TEST(test_numbers_as_people_read_them)
 {
     static const struct { double v; const char *want; } cases[] = {
-        {23100, "23100"}, {1234567.8, "1234568"}, {329.12, "329.1"}, {7.25, "7.2"}, {0.456, "0.46"},
-        {0.0042, "0.004"}, {0, "0.0"}, {-0.0, "0.0"}, {NAN, "-"}, {1e15, "1000000000000000"},
+        {23100, "23,100"}, {1234567.8, "1,234,568"}, {329.12, "329.1"}, {7.25, "7.2"}, {0.456, "0.46"},
+        {0.0042, "0.004"}, {0, "0.0"}, {-0.0, "0.0"}, {NAN, "-"}, {1e15, "1,000,000,000,000,000"},
+        {-23100, "-23,100"}, {-0.01, "-0.010"}, {999.96, "1,000.0"}, {INFINITY, "-"},
     };
     char b[64];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -613,7 +617,7 @@ START_TEST(test_csv_json_and_table)
     assert_row(r.out, "dledger-a downtime (s)", "censored runs", (const char *const[]){"-", "3 (> 85.0 s)"}, 2);
     assert_row(r.out, "dledger-a downtime (s)", "median", (const char *const[]){"-", "-"}, 2);
     assert_row(r.out, "broker-b availability", "mean ± 95% CI", (const char *const[]){"100.00 ± 0.00%", "-"}, 2);
-    assert_row(r.out, "acked lost", "mean / max", (const char *const[]){"23100 / 23100", "0.0 / 0"}, 2);
+    assert_row(r.out, "acked lost", "mean / max", (const char *const[]){"23,100 / 23,100", "0.0 / 0"}, 2);
     assert_row(r.out, "no failover", "runs", (const char *const[]){"0", "0"}, 2);
     ck_assert_int_eq(table_row(r.out, "broker-b downtime (s)", "mean ± 95% CI", NULL, 0), -1);
     ck_assert_msg(!strstr(r.out, "e+") && !strstr(r.out, "e-0"), "an exponent in\n%s", r.out);
@@ -731,6 +735,118 @@ START_TEST(test_real_compare_plot)
 }
 END_TEST
 
+/* A stand-in that hangs on seed 3 (until the compare kills it), and one that refuses seeds 1 and 2. */
+static const char slow_mqsim[] =
+    "#!/bin/sh\n"
+    "for a; do [ \"$prev\" = --seed ] && [ \"$a\" = 3 ] && exec sleep 60; prev=$a; done\n"
+    "exec \"$(dirname \"$0\")/fake-mqsim\" \"$@\"\n";
+static const char strict_mqsim[] =
+    "#!/bin/sh\n"
+    "for a; do [ \"$prev\" = --seed ] && [ \"$a\" != 3 ] && { echo \"mqsim: seed $a ran again\" >&2; exit 3; };"
+    " prev=$a; done\n"
+    "exec \"$(dirname \"$0\")/fake-mqsim\" \"$@\"\n";
+
+static void use_exe(const char *dir, const char *name, const char *text)
+{
+    char p[256];
+    join(p, sizeof p, dir, name);
+    write_in(dir, name, text);
+    ck_assert_int_eq(chmod(p, 0755), 0);
+    runner_set_exe(p);
+}
+
+static int count_lines_in(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int n = 0, ch;
+    if (!f)
+        return -1;
+    while ((ch = fgetc(f)) != EOF)
+        n += ch == '\n';
+    fclose(f);
+    return n;
+}
+
+/* ^C keeps the finished runs; the same command then runs only the others and writes what an uninterrupted
+ * compare writes. */
+START_TEST(test_interrupt_resumes)
+{
+    char dir[96], a[256], out[256], ref[256], journal[300];
+    struct result r;
+    scratch(dir, sizeof dir);
+    fixtures(dir);
+    join(a, sizeof a, dir, "alpha.json");
+    join(out, sizeof out, dir, "cmp");
+    join(ref, sizeof ref, dir, "ref");
+    join(journal, sizeof journal, out, ".compare-runs.jsonl");
+    compare((const char *const[]){a, "--runs", "3", "--out", ref, NULL}, &r);
+    ck_assert_msg(r.status == 0, "exit %d\n%s", r.status, r.err);
+    char *want_out = r.out;
+    free(r.err);
+
+    use_exe(dir, "slow-mqsim", slow_mqsim);
+    int fo = anon_fd(), fe = anon_fd(), st;
+    fflush(stdout);
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        if (dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
+            _exit(126);
+        alarm(CHILD_LIMIT_S);
+        char *argv[] = {a, (char *)"-n", (char *)"3", (char *)"-j1", (char *)"-o", out, NULL};
+        _exit(cmd_compare(6, argv));
+    }
+    /* Seeds 1 and 2 finish at once; seed 3 hangs: interrupt once both are in the journal. */
+    for (int k = 0; k < 2000 && count_lines_in(journal) < 2; k++)
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    ck_assert_int_eq(count_lines_in(journal), 2);
+    ck_assert_int_eq(kill(pid, SIGINT), 0);
+    while (waitpid(pid, &st, 0) < 0)
+        ck_assert(errno == EINTR);
+    char *err = slurp_fd(fe);
+    free(slurp_fd(fo));
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "interrupted compare: status %d\n%s", st, err);
+    ck_assert_msg(strstr(err, "interrupted; 2 of 3 runs kept") != NULL, "%s", err);
+    free(err);
+    char csv[300];
+    join(csv, sizeof csv, out, "compare.csv");
+    ck_assert_msg(access(csv, F_OK) != 0, "an interrupted compare wrote compare.csv");
+
+    /* Rerun: seeds 1 and 2 must come from the journal (this stand-in fails them). */
+    use_exe(dir, "strict-mqsim", strict_mqsim);
+    compare((const char *const[]){a, "--runs", "3", "--out", out, NULL}, &r);
+    ck_assert_msg(r.status == 0, "resumed compare: exit %d\n%s", r.status, r.err);
+    ck_assert_msg(strstr(r.err, "resuming: 2 of 3 runs already done") != NULL, "%s", r.err);
+    ck_assert_str_eq(r.out, want_out);
+    char *x = read_in(ref, "compare.csv"), *y = read_in(out, "compare.csv");
+    ck_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    x = read_in(ref, "compare.json");
+    y = read_in(out, "compare.json");
+    ck_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    ck_assert_msg(access(journal, F_OK) != 0, "the journal is left after a finished compare");
+    /* compare.json says how it was made. */
+    char *js = read_in(out, "compare.json"), *text = read_in(dir, "alpha.json"), sha[65], want_cmd[400];
+    cJSON *j = cJSON_Parse(js), *run = cJSON_GetObjectItemCaseSensitive(j, "run");
+    sha256_hex(text, strlen(text), sha);
+    snprintf(want_cmd, sizeof want_cmd, "mqsim compare %s --runs 3 --seed-start 1", a);
+    const cJSON *f0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(run, "scenarios"), 0);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "command")->valuestring, want_cmd);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(f0, "sha256")->valuestring, sha);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(f0, "file")->valuestring, a);
+    ck_assert(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(run, "mqsim_version")));
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(run, "overrides")), 0);
+    cJSON_Delete(j);
+    free(js);
+    free(text);
+    free(want_out);
+    result_free(&r);
+}
+END_TEST
+
 static Suite *compare_suite(void)
 {
     Suite *s = suite_create("compare");
@@ -743,6 +859,7 @@ static Suite *compare_suite(void)
     tc = tcase_create("command");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_csv_json_and_table);
+    tcase_add_test(tc, test_interrupt_resumes);
     tcase_add_test(tc, test_figures_zero_downtime);
     tcase_add_test(tc, test_figures_all_censored);
     tcase_add_test(tc, test_real_compare_plot);

@@ -61,6 +61,27 @@ START_TEST(finds_async_master_loss)
 }
 END_TEST
 
+/* Progress on a stderr that is not a terminal: a line each tenth of the runs, the last one at 4/4. */
+START_TEST(progress_moves)
+{
+    static char out[65536];
+    char cmd[1024];
+    const char *d = tmpdir();
+    snprintf(cmd, sizeof cmd, "%s explore scenarios/master_crash.json -n 4 -j2 -o %s/e "
+                              "--set run.duration_ms=150000 2>&1 >/dev/null", bin("MQSIM", "./mqsim"), d);
+    int st = run(cmd, out, sizeof out);
+    ck_assert_msg(st == 0, "exit %d:\n%s", st, out);
+    static const char *const want[] = {"explore: 1/4 runs (25%)", "explore: 2/4 runs (50%)",
+                                       "explore: 3/4 runs (75%)", "explore: 4/4 runs (100%)"};
+    const char *at = out;
+    for (int i = 0; i < 4; i++) {
+        at = strstr(at, want[i]);
+        ck_assert_msg(at != NULL, "no \"%s\" in order in:\n%s", want[i], out);
+    }
+    rmtree(d);
+}
+END_TEST
+
 START_TEST(dledger_200_seeds_clean)
 {
     static char out[65536];
@@ -123,6 +144,7 @@ static Suite *explore_suite(void)
     TCase *t = tcase_create("explore");
     tcase_set_timeout(t, 900);
     tcase_add_test(t, finds_async_master_loss);
+    tcase_add_test(t, progress_moves);
     tcase_add_test(t, finds_planted_bug_and_shrinks_it);
     tcase_add_test(t, dledger_200_seeds_clean);
     suite_add_tcase(s, t);

@@ -87,7 +87,6 @@ static void svc_complete(struct consumer *c)
         trace_begin(tr, consumer_now(c), c->n->name, "consume");
         trace_uint(tr, "msg", c->svc_msg);
         trace_str(tr, "group", w->g[q->group].name);
-        trace_str(tr, "node", c->n->name);
         trace_end(tr);
     }
     /* The offset moves only while the ProcessQueue is not dropped. */

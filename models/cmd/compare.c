@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/cmd/cli.h"
 #include "models/cmd/plot.h"
 #include "sim/buf.h"
 #include "sim/lab/runner.h"
@@ -23,9 +24,10 @@
 #define MAX_TOTAL 10000000
 #define MAX_NOTES 10
 
-static int cmp_prepare(void *ctx, size_t i, struct runner_cmd *cmd)
+static int cmp_prepare(void *ctx, size_t j, struct runner_cmd *cmd)
 {
     struct compare *c = ctx;
+    size_t i = c->pending[j];
     size_t s = i / c->runs;
     unsigned long long seed = c->seed_start + i % c->runs;
     argv_add(&cmd->argv, c->exe);
@@ -45,9 +47,10 @@ static int cmp_prepare(void *ctx, size_t i, struct runner_cmd *cmd)
     return 0;
 }
 
-static int cmp_finish(void *ctx, size_t i, int status)
+static int cmp_finish(void *ctx, size_t j, int status)
 {
     struct compare *c = ctx;
+    size_t i = c->pending[j];
     struct crun *r = &c->res[i];
     char dir[OUT_PATH_MAX + 32], path[OUT_PATH_MAX + 64], line[512];
     snprintf(dir, sizeof dir, "%s/%zu", c->tmp, i);
@@ -74,7 +77,14 @@ static int cmp_finish(void *ctx, size_t i, int status)
     runner_remove_tree(dir);
     snprintf(path, sizeof path, "%s/%zu.err", c->tmp, i);
     unlink(path);
+    c->done[i] = 1;
     runner_progress_add(&c->prog, 1);
+    char err[OUT_PATH_MAX + 128];
+    if (compare_journal_add(c, i, err, sizeof err) < 0) {
+        runner_progress_end(&c->prog);
+        fprintf(stderr, "mqsim: %s\n", err);
+        return -1;
+    }
     return 0;
 }
 
@@ -137,51 +147,54 @@ int cmd_compare(int argc, char **argv)
     c.files = calloc((size_t)argc + 1, sizeof *c.files);
     c.sets = calloc((size_t)argc + 1, sizeof *c.sets);
     c.names = calloc((size_t)argc + 1, sizeof *c.names);
-    if (!c.files || !c.sets || !c.names) {
+    c.sha = calloc((size_t)argc + 1, sizeof *c.sha);
+    c.jfd = -1;
+    if (!c.files || !c.sets || !c.names || !c.sha) {
         fprintf(stderr, "mqsim: out of memory\n");
         goto done;
     }
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--quiet") == 0) {
-            quiet = 1;
-        } else if (strcmp(a, "--plot") == 0) {
-            plot = 1;
-        } else if (strncmp(a, "--set=", 6) == 0) {
-            c.sets[c.nsets++] = a + 6;
-        } else if (strcmp(a, "--set") == 0 || strcmp(a, "--runs") == 0 || strcmp(a, "--jobs") == 0 ||
-                   strcmp(a, "--out") == 0 || strcmp(a, "--seed-start") == 0) {
-            if (!val) {
-                rc = usage("option \"%s\" needs a value", a);
-                goto done;
-            }
-            i++;
-            if (strcmp(a, "--set") == 0) {
-                c.sets[c.nsets++] = val;
-            } else if (strcmp(a, "--out") == 0) {
-                out = val;
-            } else if (strcmp(a, "--runs") == 0) {
-                if (runner_parse_int(val, 1, MAX_RUNS, &runs) < 0) {
-                    rc = usage("--runs: expected an integer from 1 to 1000000, got \"%s\"", val);
-                    goto done;
-                }
-            } else if (strcmp(a, "--jobs") == 0) {
-                if (runner_parse_int(val, 1, 4096, &jobs) < 0) {
-                    rc = usage("--jobs: expected an integer from 1 to 4096, got \"%s\"", val);
-                    goto done;
-                }
-            } else if (runner_parse_int(val, 0, ((long long)1 << 53) - 1, &seed_start) < 0) {
-                rc = usage("--seed-start: expected an integer from 0 to 2^53 - 1, got \"%s\"", val);
-                goto done;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            rc = usage("unknown option \"%s\" (usage: mqsim compare A.json B.json ... --runs N [--jobs J] "
-                       "[--out DIR] [--seed-start S] [--set key=VALUE]... [--plot] [--quiet])", a);
+    struct cli_parse p;
+    const char *val;
+    int k, bad = 0;
+    if (cli_begin(&p, cli_find("compare"), "mqsim: compare: ", argc, argv) < 0)
+        goto done;
+    while ((k = cli_next(&p, &val)) != CLI_END) {
+        if (k == CLI_ERROR) {
+            cli_end(&p);
             goto done;
+        }
+        if (k == OPT_HELP) {
+            cli_help(p.cmd, stdout);
+            cli_end(&p);
+            rc = 0;
+            goto done;
+        }
+        if (k == OPT_QUIET) {
+            quiet = 1;
+        } else if (k == OPT_PLOT) {
+            plot = 1;
+        } else if (k == OPT_SET) {
+            c.sets[c.nsets++] = val;
+        } else if (k == OPT_OUT) {
+            out = val;
+        } else if (k == OPT_RUNS) {
+            if (runner_parse_int(val, 1, MAX_RUNS, &runs) < 0)
+                bad = usage("--runs: expected an integer from 1 to 1000000, got \"%s\"", val);
+        } else if (k == OPT_JOBS) {
+            if (runner_parse_int(val, 1, 4096, &jobs) < 0)
+                bad = usage("--jobs: expected an integer from 1 to 4096, got \"%s\"", val);
+        } else if (k == OPT_SEED_START) {
+            if (runner_parse_int(val, 0, ((long long)1 << 53) - 1, &seed_start) < 0)
+                bad = usage("--seed-start: expected an integer from 0 to 2^53 - 1, got \"%s\"", val);
         } else {
-            c.files[c.nsc++] = a;
+            c.files[c.nsc++] = val;
+        }
+        if (bad) {
+            cli_end(&p);
+            goto done;
         }
     }
+    cli_end(&p);
     if (c.nsc == 0) {
         rc = usage("%s", "no scenario given (usage: mqsim compare A.json B.json ... --runs N)");
         goto done;
@@ -216,6 +229,7 @@ int cmd_compare(int argc, char **argv)
             goto done;
         }
         c.names[s] = strdup(sc.name);
+        memcpy(c.sha[s], sc.sha256, sizeof c.sha[s]);
         scenario_free(&sc);
         if (!c.names[s]) {
             fprintf(stderr, "mqsim: out of memory\n");
@@ -230,7 +244,9 @@ int cmd_compare(int argc, char **argv)
         goto done;
     }
     c.res = calloc(c.nsc * c.runs, sizeof *c.res);
-    if (!c.res) {
+    c.done = calloc(c.nsc * c.runs, 1);
+    c.pending = calloc(c.nsc * c.runs, sizeof *c.pending);
+    if (!c.res || !c.done || !c.pending) {
         fprintf(stderr, "mqsim: out of memory\n");
         goto done;
     }
@@ -245,19 +261,42 @@ int cmd_compare(int argc, char **argv)
         runner_signals_end();
         goto done;
     }
-    runner_progress_init(&c.prog, "compare", c.nsc * c.runs, quiet);
+    size_t reused = 0;
+    if (compare_journal_open(&c, out, &reused, err, sizeof err) < 0) {
+        fprintf(stderr, "mqsim: %s\n", err);
+        compare_journal_close(&c, 0);
+        runner_remove_tree(c.tmp);
+        runner_signals_end();
+        goto done;
+    }
+    for (size_t i = 0; i < c.nsc * c.runs; i++)
+        if (!c.done[i])
+            c.pending[c.npending++] = i;
+    if (reused && !quiet)
+        fprintf(stderr, "compare: resuming: %zu of %zu runs already done (%s)\n", reused, c.nsc * c.runs,
+                c.journal);
+    runner_progress_init(&c.prog, "compare", c.npending, quiet);
     struct runner r = {.jobs = (int)jobs, .progress = &c.prog};
     static const struct runner_ops ops = {.prepare = cmp_prepare, .finish = cmp_finish};
-    int pr = runner_run(&r, c.nsc * c.runs, &ops, &c);
+    int pr = runner_run(&r, c.npending, &ops, &c);
     runner_progress_end(&c.prog);
     runner_remove_tree(c.tmp);
     if (pr == RUNNER_SIGNALLED) {
         int sig = runner_signals_end();
-        fprintf(stderr, "mqsim: compare: interrupted; nothing written\n");
+        size_t kept = 0;
+        for (size_t i = 0; i < c.nsc * c.runs; i++)
+            kept += c.done[i] && c.res[i].has_metrics && (c.res[i].status == 0 || c.res[i].status == 1);
+        compare_journal_close(&c, kept == 0);
+        if (kept == 0)
+            fprintf(stderr, "mqsim: compare: interrupted; nothing written (no run had finished)\n");
+        else
+            fprintf(stderr, "mqsim: compare: interrupted; %zu of %zu runs kept in %s: the same command resumes\n",
+                    kept, c.nsc * c.runs, c.journal);
         rc = 128 + sig;
         goto done;
     }
     if (pr != 0) {
+        compare_journal_close(&c, 0);
         runner_signals_end();
         goto done;
     }
@@ -272,6 +311,7 @@ int cmd_compare(int argc, char **argv)
     } else {
         written = 1;
     }
+    compare_journal_close(&c, written);
     int sig = runner_signals_end();
     compare_print_table(&c, stdout);
     fflush(stdout);
@@ -299,7 +339,11 @@ done:
         for (size_t i = 0; i < c.nsc * c.runs; i++)
             compare_run_free(&c.res[i]);
     compare_names_free(&c.groups);
+    compare_journal_close(&c, 0);
     free(c.res);
+    free(c.done);
+    free(c.pending);
+    free(c.sha);
     if (c.names)
         for (size_t s = 0; s < c.nsc; s++)
             free(c.names[s]);

@@ -63,6 +63,12 @@ struct compare {
     struct crun *res;
     struct cnames groups;
     struct runner_progress prog;
+    char (*sha)[65];        /* sha256 of each scenario file, as read */
+    unsigned char *done;    /* done[i]: run i is in res (taken from the journal or finished) */
+    size_t *pending;        /* the runs to carry out, in order */
+    size_t npending;
+    char journal[OUT_PATH_MAX + 32];
+    int jfd;                /* the journal, open for appending and locked; -1 when not open */
 };
 
 /* ---- compare_read.c ---- */
@@ -102,6 +108,17 @@ struct ccounts {
     size_t with_metrics, no_failover, violations, failed, crashed;
 };
 void compare_count(const struct compare *c, size_t s, struct ccounts *k);
+
+/* ---- compare_journal.c ---- */
+
+/* Opens and locks DIR/.compare-runs.jsonl (exclusive: a second compare into DIR is refused) and fills res and
+ * done from its lines made with the same scenario file contents, --set values and mqsim version, for the
+ * seeds of this compare; *reused counts them. 0, or -1 with err set. */
+int compare_journal_open(struct compare *c, const char *dir, size_t *reused, char *err, size_t errsz);
+/* Appends finished run i (exit 0 or 1 with metrics; others are run again next time) in one write and fsync. */
+int compare_journal_add(struct compare *c, size_t i, char *err, size_t errsz);
+/* Closes the journal, and removes it when remove_it (compare.csv and compare.json are written). */
+void compare_journal_close(struct compare *c, int remove_it);
 
 /* ---- compare_table.c ---- */
 

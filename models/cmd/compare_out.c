@@ -7,6 +7,7 @@
 #include "models/cmd/compare_int.h"
 #include "sim/buf.h"
 #include "sim/lab/csv.h"
+#include "sim/lab/scenario.h"
 
 /* Columns of group g: all of them for a group that failed over somewhere, else those after the failover. */
 static int first_col(const struct compare *c, size_t g)
@@ -145,10 +146,47 @@ static int json_scenario(const struct compare *c, size_t s, cJSON *arr)
     return ok;
 }
 
+/* How the compare was made: the mqsim version, the command that makes it again (not --out, --jobs, --quiet or
+ * --plot, nor the order the options came in), the scenario files with the sha256 of their bytes as read, the
+ * --set values and the seeds. */
+static int json_provenance(const struct compare *c, cJSON *root)
+{
+    struct buf cmd = {0};
+    buf_add(&cmd, "mqsim compare");
+    for (size_t s = 0; s < c->nsc; s++) {
+        buf_add(&cmd, " ");
+        buf_shell(&cmd, c->files[s]);
+    }
+    buf_addf(&cmd, " --runs %zu --seed-start %llu", c->runs, (unsigned long long)c->seed_start);
+    for (int k = 0; k < c->nsets; k++) {
+        buf_add(&cmd, " --set ");
+        buf_shell(&cmd, c->sets[k]);
+    }
+    cJSON *run = cJSON_AddObjectToObject(root, "run");
+    int ok = run && !cmd.oom && cJSON_AddStringToObject(run, "mqsim_version", MQSIM_VERSION) &&
+             cJSON_AddStringToObject(run, "command", cmd.s);
+    buf_free(&cmd);
+    cJSON *files = ok ? cJSON_AddArrayToObject(run, "scenarios") : NULL;
+    ok = files != NULL;
+    for (size_t s = 0; ok && s < c->nsc; s++) {
+        cJSON *f = cJSON_CreateObject();
+        ok = f && cJSON_AddItemToArray(files, f) && cJSON_AddStringToObject(f, "file", c->files[s]) &&
+             cJSON_AddStringToObject(f, "sha256", c->sha ? c->sha[s] : "");
+    }
+    cJSON *sets = ok ? cJSON_AddArrayToObject(run, "overrides") : NULL;
+    ok = sets != NULL;
+    for (int k = 0; ok && k < c->nsets; k++)
+        ok = cJSON_AddItemToArray(sets, cJSON_CreateString(c->sets[k]));
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed_start);
+    return ok && cJSON_AddItemToObject(run, "seed_start", cJSON_CreateRaw(seed)) &&
+           cJSON_AddNumberToObject(run, "runs", (double)c->runs);
+}
+
 int compare_write_json(const struct compare *c, const char *dir, char *err, size_t errsz)
 {
     cJSON *root = cJSON_CreateObject();
-    int ok = root != NULL;
+    int ok = root != NULL && json_provenance(c, root);
     if (ok) {
         char seed[32];
         cJSON_AddNumberToObject(root, "runs", (double)c->runs);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "models/cmd/compare_int.h"
+#include "sim/lab/numfmt.h"
 
 #define TCOLS 64
 #define CELL 96
@@ -13,16 +14,12 @@
 
 static int decimals(double ref)
 {
-    double a = fabs(ref);
-    return a >= 1000 ? 0 : a >= 1 || a == 0 ? 1 : a >= 0.1 ? 2 : 3;
+    return numfmt_decimals(ref);
 }
 
 void compare_fmt_num(char *b, size_t n, double v, double ref)
 {
-    if (isnan(v))
-        snprintf(b, n, "-");
-    else
-        snprintf(b, n, "%.*f", decimals(ref), v + 0.0);   /* + 0.0: no "-0.0" */
+    numfmt(b, n, v, decimals(ref));
 }
 
 /* "mean ± half" with the decimals of the larger; the mean alone when there is no interval. */
@@ -34,10 +31,12 @@ static void fmt_mean_ci(char *b, size_t n, const struct stats_summary *st, doubl
     }
     double m = st->mean / scale, h = st->ci95_half / scale;
     int dec = decimals(isnan(h) ? m : fmax(fabs(m), fabs(h)));
+    char a[64], c[64];
+    numfmt(a, sizeof a, m, dec);
     if (isnan(h))
-        snprintf(b, n, "%.*f%s", dec, m + 0.0, unit);
+        snprintf(b, n, "%s%s", a, unit);
     else
-        snprintf(b, n, "%.*f ± %.*f%s", dec, m + 0.0, dec, h + 0.0, unit);
+        snprintf(b, n, "%s ± %s%s", a, numfmt(c, sizeof c, h, dec), unit);
 }
 
 /* An availability in percent: two decimals, more when two would round a figure below 100% up to "100.00". */
@@ -174,7 +173,7 @@ static void cell(char *b, size_t n, const struct compare *c, size_t s, const str
     default: {
         char mean[48], max[48];
         compare_fmt_num(mean, sizeof mean, st.mean, st.mean == 0 ? 1 : st.mean);
-        snprintf(max, sizeof max, "%.0f", st.max);
+        numfmt(max, sizeof max, st.max, 0);
         if (isnan(st.mean))
             snprintf(b, n, "-");
         else

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "models/cmd/cli.h"
 #include "models/cmd/explore.h"
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
@@ -219,6 +220,7 @@ struct job {
     const char **outs;
     const uint64_t *seeds;
     int *status;
+    struct runner_progress *progress;   /* the runs' progress line; NULL while shrinking */
 };
 
 static int job_prepare(void *ctx, size_t i, struct runner_cmd *cmd)
@@ -242,6 +244,8 @@ static int job_finish(void *ctx, size_t i, int status)
 {
     struct job *j = ctx;
     j->status[i] = status;
+    if (j->progress)
+        runner_progress_add(j->progress, 1);
     return 0;
 }
 
@@ -249,7 +253,7 @@ static int job_finish(void *ctx, size_t i, int status)
 static int run_all(struct explore *ex, size_t n, const char **files, const char **outs, const uint64_t *seeds,
                    int *status, int jobs, struct runner_progress *pg)
 {
-    struct job j = {ex, files, outs, seeds, status};
+    struct job j = {ex, files, outs, seeds, status, pg};
     struct runner_ops ops = {job_prepare, job_finish, NULL};
     struct runner r = {jobs, 0, pg};
     return runner_run(&r, n, &ops, &j);
@@ -321,33 +325,60 @@ int cmd_explore(int argc, char **argv)
     const char *out = NULL;
     ex.runs = 100;
     ex.seed_start = 1;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--runs") == 0 && val && runner_parse_int(val, 1, 1000000, &v) == 0) {
-            ex.runs = (size_t)v;
-            i++;
-        } else if (strcmp(a, "--jobs") == 0 && val && runner_parse_int(val, 1, 1024, &v) == 0) {
-            jobs = (int)v;
-            i++;
-        } else if (strcmp(a, "--seed-start") == 0 && val && runner_parse_int(val, 0, (1LL << 53) - 1, &v) == 0) {
-            ex.seed_start = (uint64_t)v;
-            i++;
-        } else if (strcmp(a, "--out") == 0 && val) {
-            out = val;
-            i++;
-        } else if (strcmp(a, "--set") == 0 && val) {
-            sets[nsets++] = val;
-            i++;
-        } else if (strcmp(a, "--quiet") == 0) {
-            ex.quiet = 1;
-        } else if (a[0] == '-' || ex.file) {
-            usage_line(a[0] == '-' ? "bad option or value \"%s\"" : "one scenario at a time; unexpected \"%s\"", a);
+    struct cli_parse p;
+    const char *val;
+    int k;
+    if (!sets || cli_begin(&p, cli_find("explore"), "mqsim: explore: ", argc, argv) < 0) {
+        free(sets);
+        return 2;
+    }
+    while ((k = cli_next(&p, &val)) != CLI_END) {
+        const char *bad = NULL;
+        if (k == OPT_HELP) {
+            cli_help(p.cmd, stdout);
+            cli_end(&p);
+            free(sets);
+            return 0;
+        }
+        if (k == CLI_ERROR) {
+            cli_end(&p);
             free(sets);
             return 2;
+        }
+        if (k == OPT_RUNS) {
+            if (runner_parse_int(val, 1, 1000000, &v) == 0)
+                ex.runs = (size_t)v;
+            else
+                bad = "--runs: expected an integer from 1 to 1000000, got \"%s\"";
+        } else if (k == OPT_JOBS) {
+            if (runner_parse_int(val, 1, 4096, &v) == 0)
+                jobs = (int)v;
+            else
+                bad = "--jobs: expected an integer from 1 to 4096, got \"%s\"";
+        } else if (k == OPT_SEED_START) {
+            if (runner_parse_int(val, 0, (1LL << 53) - 1, &v) == 0)
+                ex.seed_start = (uint64_t)v;
+            else
+                bad = "--seed-start: expected an integer from 0 to 2^53 - 1, got \"%s\"";
+        } else if (k == OPT_OUT) {
+            out = val;
+        } else if (k == OPT_SET) {
+            sets[nsets++] = val;
+        } else if (k == OPT_QUIET) {
+            ex.quiet = 1;
+        } else if (ex.file) {
+            bad = "one scenario at a time; unexpected \"%s\"";
         } else {
-            ex.file = a;
+            ex.file = val;
+        }
+        if (bad) {
+            usage_line(bad, val);
+            cli_end(&p);
+            free(sets);
+            return 2;
         }
     }
+    cli_end(&p);
     if (!ex.file) {
         usage_line("%s", "no scenario file given");
         free(sets);

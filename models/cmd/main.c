@@ -4,51 +4,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/cmd/cli.h"
 #include "models/cmd/compare.h"
 #include "models/cmd/explore.h"
 #include "models/phold/phold.h"
 #include "models/cmd/plot.h"
 #include "sim/lab/scenario.h"
+#include "sim/lab/sweep.h"
 #include "models/cmd/sweep.h"
 #include "models/cmd/timeline.h"
 #include "sim/wall.h"
 
 
-static const char usage[] =
-    "usage: mqsim SCENARIO.json [--seed N] [--set key.path=VALUE]... [--out DIR]\n"
-    "                           [--trace off|events|full] [--timeline] [--quiet]\n"
-    "       mqsim validate SCENARIO.json [--set key.path=VALUE]...\n"
-    "       mqsim compare A.json B.json [...] --runs N [--jobs J] [--out DIR] [--plot]\n"
-    "       mqsim sweep SWEEP.json [--jobs J] [--out DIR] [--list] [--collect DIR...] [--plot]\n"
-    "       mqsim plot DIR\n"
-    "       mqsim timeline DIR\n"
-    "       mqsim explore SCENARIO.json --runs N [--jobs J] [--out DIR]\n"
-    "       mqsim bench phold [--lps N] [--population K] [--remote F] [--lookahead L] [--mean M]\n"
-    "                         [--end T] [--seed S] [--json]\n"
-    "       mqsim --help | --version\n";
-
 static const char help[] =
     "\n"
     "mqsim simulates Apache RocketMQ replication and failover: brokers, NameServers, producers and\n"
     "consumers run as protocol code over a simulated network and disk, driven by one event scheduler.\n"
-    "\n"
-    "Run a scenario:\n"
-    "  mqsim SCENARIO.json      runs it and writes metrics.json, trace.jsonl and timeseries.csv\n"
-    "    --seed N               run seed (overrides run.seed); the same seed gives identical outputs\n"
-    "    --set key.path=VALUE   overrides any scenario value, e.g. --set run.duration_ms=60000,\n"
-    "                           --set faults[0].at_ms=30000; VALUE is JSON, or else a plain string\n"
-    "    --out DIR              output directory (default out/<scenario name>)\n"
-    "    --trace LEVEL          off, events (default) or full\n"
-    "    --timeline             also writes timeline.json (Chrome Trace Event format: open it in\n"
-    "                           https://ui.perfetto.dev or chrome://tracing); needs a trace, so\n"
-    "                           \"off\" becomes \"events\"\n"
-    "    --quiet                no summary and no progress\n"
-    "  mqsim validate SCENARIO.json   checks a scenario without running it\n"
-    "  mqsim timeline DIR       writes DIR/timeline.json from a run's trace.jsonl and timeseries.csv\n"
-    "\n"
-    "Benchmark the engine (PHOLD, Fujimoto 1990; one time unit is one simulated millisecond):\n"
-    "  mqsim bench phold        --lps 1024 --population 16 --remote 0.9 --lookahead 0.1 --mean 1.0\n"
-    "                           --end 1000 --seed 1; --json prints one JSON object\n"
+    "`mqsim help COMMAND` (or `mqsim COMMAND --help`) lists every option of a command.\n"
     "\n"
     "Exit status: 0 ran; 1 an invariant was violated (the seed replays it); 2 bad usage or input;\n"
     "3 output could not be written. Errors name the file and the JSON path.\n"
@@ -97,63 +69,95 @@ static int write_timeline(const char *dir, void *ctx, char *err, size_t errsz)
     return timeline_write(dir, err, errsz);
 }
 
+/* `mqsim validate` on a sweep file (a JSON object with "base" and "vary"): its keys, metrics, and its base
+ * scenario at every grid point, as `mqsim sweep` checks them. Returns the exit status, or -1 when the file is
+ * not a sweep file (or cannot be read: the scenario loader then says why). */
+static int validate_sweep(const char *file, int nsets)
+{
+    struct conf c;
+    conf_init(&c, file);
+    cJSON *root = conf_load_file(&c, file);
+    int is_sweep = cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "base") &&
+                   cJSON_GetObjectItemCaseSensitive(root, "vary");
+    cJSON_Delete(root);
+    if (!is_sweep)
+        return -1;
+    if (nsets)
+        return usage_error("%s: a sweep file takes no --set (its \"set\" holds the values for every run)", file);
+    struct sweep sw;
+    int rc = 0;
+    if (sweep_load(&sw, file, &c) < 0) {
+        fprintf(stderr, "mqsim: %s\n", c.err);
+        rc = 2;
+    } else {
+        printf("%s: ok (sweep of %s: %zu points x %zu seeds = %zu runs, %zu metrics)\n", file, sw.base,
+               sw.npoints, sw.seeds, sw.nruns, sw.nmetrics);
+    }
+    sweep_free(&sw);
+    return rc;
+}
+
 static int cmd_run(int argc, char **argv, int validate_only)
 {
     struct run_opts o = {0};
-    int timeline = 0;
-    const char **sets = calloc((size_t)argc, sizeof *sets);
-    if (!sets)
+    int timeline = 0, rc = 2, k;
+    const char *v;
+    struct cli_parse p;
+    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    if (!sets || cli_begin(&p, cli_find(validate_only ? "validate" : "run"), "mqsim: ", argc, argv) < 0) {
+        free(sets);
         return 2;
+    }
     o.sets = sets;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--set") == 0 && v) {
+    while ((k = cli_next(&p, &v)) != CLI_END) {
+        if (k == CLI_ERROR)
+            goto bad;
+        if (k == OPT_HELP) {
+            cli_help(p.cmd, stdout);
+            rc = 0;
+            goto bad;
+        }
+        if (k == OPT_SET) {
             sets[o.nsets++] = v;
-            i++;
-        } else if (strncmp(a, "--set=", 6) == 0) {
-            sets[o.nsets++] = a + 6;
-        } else if (!validate_only && strcmp(a, "--seed") == 0) {
+        } else if (k == OPT_SEED) {
             if (parse_u64(v, &o.seed) < 0 || o.seed >= (1ULL << 53)) {
-                free(sets);
-                return usage_error("--seed: expected an integer from 0 to 2^53 - 1, got \"%s\"", v ? v : "");
+                cli_fail(&p, "--seed: expected an integer from 0 to 2^53 - 1, got \"%s\"", v);
+                goto bad;
             }
             o.seed_set = 1;
-            i++;
-        } else if (!validate_only && strcmp(a, "--out") == 0 && v) {
+        } else if (k == OPT_OUT) {
             o.out = v;
-            i++;
-        } else if (!validate_only && strcmp(a, "--trace") == 0 && v) {
+        } else if (k == OPT_TRACE) {
             if (trace_level_parse(v) < 0) {
-                free(sets);
-                return usage_error("--trace: expected \"off\", \"events\" or \"full\", got \"%s\"", v);
+                cli_fail(&p, "--trace: expected \"off\", \"events\" or \"full\", got \"%s\"", v);
+                goto bad;
             }
             o.trace = v;
-            i++;
-        } else if (!validate_only && strcmp(a, "--quiet") == 0) {
+        } else if (k == OPT_QUIET) {
             o.quiet = 1;
-        } else if (!validate_only && strcmp(a, "--timeline") == 0) {
+        } else if (k == OPT_TIMELINE) {
             timeline = 1;
-        } else if (a[0] == '-' && a[1]) {
-            int known = strcmp(a, "--set") == 0 ||
-                        (!validate_only && (strcmp(a, "--seed") == 0 || strcmp(a, "--out") == 0 ||
-                                            strcmp(a, "--trace") == 0));
-            free(sets);
-            return usage_error(known ? "option \"%s\" needs a value" : "unknown option \"%s\"", a);
         } else if (!o.file) {
-            o.file = a;
+            o.file = v;
         } else {
-            free(sets);
-            return usage_error("one scenario at a time; unexpected \"%s\"", a);
+            cli_fail(&p, "one %s at a time; unexpected \"%s\"", validate_only ? "file" : "scenario", v);
+            goto bad;
         }
     }
+    cli_end(&p);
     if (!o.file) {
         free(sets);
         return usage_error("%s", "no scenario file given");
     }
+    if (validate_only) {
+        int sr = validate_sweep(o.file, o.nsets);
+        if (sr >= 0) {
+            free(sets);
+            return sr;
+        }
+    }
     struct scenario sc;
     struct conf c;
-    int rc;
     if (scenario_load(&sc, &o, &c) < 0) {
         fprintf(stderr, "mqsim: %s\n", c.err);
         rc = 2;
@@ -172,45 +176,57 @@ static int cmd_run(int argc, char **argv, int validate_only)
     scenario_free(&sc);
     free(sets);
     return rc;
+bad:
+    cli_end(&p);
+    free(sets);
+    return rc;
 }
 
 /* ---- mqsim bench phold ---- */
 
 static int cmd_bench(int argc, char **argv)
 {
-    if (argc < 1 || strcmp(argv[0], "phold") != 0)
-        return usage_error("bench: expected \"phold\", got \"%s\"", argc ? argv[0] : "");
     struct phold_config cfg;
     phold_config_default(&cfg);
     double lookahead = 0.1, mean = 1.0, end = 1000, x;
     uint64_t seed = 1, u;
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--json") == 0) {
-            json = 1;
-            continue;
+    int json = 0, k, ok, phold = 0;
+    const char *v;
+    struct cli_parse cp;
+    if (cli_begin(&cp, cli_find("bench"), "mqsim: bench: ", argc, argv) < 0)
+        return 2;
+    while ((k = cli_next(&cp, &v)) != CLI_END) {
+        if (k == CLI_ERROR) {
+            cli_end(&cp);
+            return 2;
         }
-        if (!v)
-            return usage_error("option \"%s\" needs a value", a);
-        i++;
-        if (strcmp(a, "--lps") == 0 && parse_u64(v, &u) == 0 && u >= 1 && u <= 1000000)
-            cfg.lps = (int64_t)u;
-        else if (strcmp(a, "--population") == 0 && parse_u64(v, &u) == 0 && u >= 1 && u <= 10000)
-            cfg.population = (int64_t)u;
-        else if (strcmp(a, "--remote") == 0 && parse_double(v, 0, 1, &x) == 0)
-            cfg.remote = x;
-        else if (strcmp(a, "--lookahead") == 0 && parse_double(v, 0, 1e6, &x) == 0)
-            lookahead = x;
-        else if (strcmp(a, "--mean") == 0 && parse_double(v, 1e-3, 1e6, &x) == 0)
-            mean = x;
-        else if (strcmp(a, "--end") == 0 && parse_double(v, 1e-3, 1e9, &x) == 0)
-            end = x;
-        else if (strcmp(a, "--seed") == 0 && parse_u64(v, &u) == 0)
-            seed = u;
-        else
-            return usage_error("bench phold: bad option or value \"%s\"", a);
+        switch (k) {
+        case OPT_HELP: cli_help(cp.cmd, stdout); cli_end(&cp); return 0;
+        case OPT_JSON: json = 1; ok = 1; break;
+        case OPT_LPS: ok = parse_u64(v, &u) == 0 && u >= 1 && u <= 1000000; cfg.lps = (int64_t)u; break;
+        case OPT_POPULATION: ok = parse_u64(v, &u) == 0 && u >= 1 && u <= 10000; cfg.population = (int64_t)u; break;
+        case OPT_REMOTE: ok = parse_double(v, 0, 1, &x) == 0; cfg.remote = x; break;
+        case OPT_LOOKAHEAD: ok = parse_double(v, 0, 1e6, &x) == 0; lookahead = x; break;
+        case OPT_MEAN: ok = parse_double(v, 1e-3, 1e6, &x) == 0; mean = x; break;
+        case OPT_END: ok = parse_double(v, 1e-3, 1e9, &x) == 0; end = x; break;
+        case OPT_SEED: ok = parse_u64(v, &u) == 0; seed = u; break;
+        default:
+            ok = !phold && strcmp(v, "phold") == 0;
+            phold = 1;
+            if (!ok) {
+                cli_end(&cp);
+                return usage_error("bench: expected \"phold\", got \"%s\"", v);
+            }
+        }
+        if (!ok) {
+            cli_fail(&cp, "bad value for an option: \"%s\"", v ? v : "");
+            cli_end(&cp);
+            return 2;
+        }
     }
+    cli_end(&cp);
+    if (!phold)
+        return usage_error("%s", "bench: expected \"phold\"");
     if (cfg.lps * cfg.population > 10000000)
         return usage_error("%s", "bench phold: lps * population must be at most 10000000");
     cfg.lookahead = (sim_time)(lookahead * SIM_MS);
@@ -248,19 +264,37 @@ static int cmd_bench(int argc, char **argv)
     return 0;
 }
 
+/* `mqsim help [COMMAND]`. */
+static int cmd_help(int argc, char **argv)
+{
+    if (argc == 0) {
+        cli_usage_all(stdout);
+        printf("%s", help);
+        return 0;
+    }
+    const struct cli_cmd *c = cli_find(argv[0]);
+    if (!c || argc > 1)
+        return usage_error("help: no command \"%s\" (run, validate, compare, sweep, plot, timeline, explore, "
+                           "bench)", argc > 1 ? argv[1] : argv[0]);
+    cli_help(c, stdout);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
         return usage_error("%s", "no scenario file given");
     const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        printf("%s%s", usage, help);
-        return 0;
-    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+        return cmd_help(0, NULL);
+    if (strcmp(cmd, "help") == 0)
+        return cmd_help(argc - 2, argv + 2);
     if (strcmp(cmd, "--version") == 0) {
         printf("mqsim %s\n", MQSIM_VERSION);
         return 0;
     }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 2, argv + 2, 0);
     if (strcmp(cmd, "validate") == 0)
         return cmd_run(argc - 2, argv + 2, 1);
     if (strcmp(cmd, "bench") == 0)

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "models/cmd/cli.h"
 #include "sim/out.h"
 
 #ifndef MQSIM_PREFIX
@@ -135,22 +136,33 @@ int plot_dir(const char *dir, int quiet)
 
 int cmd_plot(int argc, char **argv)
 {
-    const char *dir = NULL;
-    int quiet = 0, i;
+    const char *dir = NULL, *v;
+    int quiet = 0, k;
+    struct cli_parse p;
 
-    for (i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--quiet") == 0) {
-            quiet = 1;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            perr("plot: unknown option %s (usage: mqsim plot DIR [--quiet])", argv[i]);
+    if (cli_begin(&p, cli_find("plot"), "mqsim: plot: ", argc, argv) < 0)
+        return ST_INPUT;
+    while ((k = cli_next(&p, &v)) != CLI_END) {
+        if (k == CLI_ERROR) {
+            cli_end(&p);
             return ST_INPUT;
+        }
+        if (k == OPT_HELP) {
+            cli_help(p.cmd, stdout);
+            cli_end(&p);
+            return 0;
+        }
+        if (k == OPT_QUIET) {
+            quiet = 1;
         } else if (dir) {
+            cli_end(&p);
             perr("plot: one directory per call (usage: mqsim plot DIR [--quiet])");
             return ST_INPUT;
         } else {
-            dir = argv[i];
+            dir = v;
         }
     }
+    cli_end(&p);
     if (!dir) {
         perr("plot: which directory? (usage: mqsim plot DIR [--quiet])");
         return ST_INPUT;

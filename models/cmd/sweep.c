@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/cmd/cli.h"
 #include "models/cmd/plot.h"
 #include "sim/lab/runner.h"
 #include "sim/lab/sweep.h"
@@ -27,47 +28,53 @@ static int sweep_main(struct sweep_run *x, int argc, char **argv)
     collect = calloc((size_t)argc + 1, sizeof *collect);
     if (!collect)
         return 3;
-    int rc = 2;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--quiet") == 0) {
-            o.quiet = 1;
-        } else if (strcmp(a, "--plot") == 0) {
-            plot = 1;
-        } else if (strcmp(a, "--list") == 0) {
-            list = 1;
-        } else if (strcmp(a, "--collect") == 0) {
-            is_collect = 1;
-            while (i + 1 < argc && !(argv[i + 1][0] == '-' && argv[i + 1][1] == '-'))
-                collect[ncollect++] = argv[++i];
-            if (ncollect == 0) {
-                rc = usage("%s", "--collect needs at least one directory (the --out of the --list runs)");
-                goto out;
-            }
-        } else if (strcmp(a, "--jobs") == 0 || strcmp(a, "--out") == 0) {
-            if (!v) {
-                rc = usage("option \"%s\" needs a value", a);
-                goto out;
-            }
-            i++;
-            if (strcmp(a, "--out") == 0) {
-                o.out = v;
-            } else if (runner_parse_int(v, 1, 4096, &jobs) < 0) {
-                rc = usage("--jobs: expected an integer from 1 to 4096, got \"%s\"", v);
-                goto out;
-            } else {
-                o.jobs = (int)jobs;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            rc = usage("unknown option \"%s\" (usage: mqsim sweep SWEEP.json [--jobs J] [--out DIR] [--list] "
-                       "[--collect DIR...] [--plot] [--quiet])", a);
-            goto out;
-        } else if (!file) {
-            file = a;
-        } else {
-            rc = usage("one sweep file at a time; unexpected \"%s\"", a);
+    int rc = 2, k;
+    const char *v;
+    struct cli_parse p;
+    if (cli_begin(&p, cli_find("sweep"), "mqsim: sweep: ", argc, argv) < 0)
+        goto out;
+    while ((k = cli_next(&p, &v)) != CLI_END) {
+        if (k == CLI_ERROR) {
+            cli_end(&p);
             goto out;
         }
+        if (k == OPT_HELP) {
+            cli_help(p.cmd, stdout);
+            cli_end(&p);
+            rc = 0;
+            goto out;
+        }
+        if (k == OPT_QUIET) {
+            o.quiet = 1;
+        } else if (k == OPT_PLOT) {
+            plot = 1;
+        } else if (k == OPT_LIST) {
+            list = 1;
+        } else if (k == OPT_COLLECT) {
+            is_collect = 1;
+        } else if (k == OPT_OUT) {
+            o.out = v;
+        } else if (k == OPT_JOBS) {
+            if (runner_parse_int(v, 1, 4096, &jobs) < 0) {
+                usage("--jobs: expected an integer from 1 to 4096, got \"%s\"", v);
+                cli_end(&p);
+                goto out;
+            }
+            o.jobs = (int)jobs;
+        } else if (!file) {
+            file = v;
+        } else {
+            collect[ncollect++] = (char *)v;
+        }
+    }
+    cli_end(&p);
+    if (ncollect && !is_collect) {
+        rc = usage("one sweep file at a time; unexpected \"%s\" (folders to merge go after --collect)", collect[0]);
+        goto out;
+    }
+    if (is_collect && ncollect == 0) {
+        rc = usage("%s", "--collect needs at least one directory (the --out of the --list runs)");
+        goto out;
     }
     if (!file) {
         rc = usage("%s", "no sweep file given (usage: mqsim sweep SWEEP.json [--jobs J] [--out DIR])");

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "models/cmd/plot_int.h"
+#include "models/cmd/cli.h"
 #include "models/cmd/report.h"
 #include "sim/out.h"
 
@@ -464,19 +465,39 @@ int timeline_write(const char *dir, char *err, size_t errsz)
 
 int cmd_timeline(int argc, char **argv)
 {
-    if (argc != 1 || argv[0][0] == '-') {
+    const char *dir = NULL, *v;
+    int k;
+    struct cli_parse p;
+    if (cli_begin(&p, cli_find("timeline"), "mqsim: timeline: ", argc, argv) < 0)
+        return 2;
+    while ((k = cli_next(&p, &v)) != CLI_END) {
+        if (k == OPT_HELP) {
+            cli_help(p.cmd, stdout);
+            cli_end(&p);
+            return 0;
+        }
+        if (k == CLI_ERROR || dir) {
+            if (k != CLI_ERROR)
+                cli_fail(&p, "one folder at a time; unexpected \"%s\"", v);
+            cli_end(&p);
+            return 2;
+        }
+        dir = v;
+    }
+    cli_end(&p);
+    if (!dir) {
         fprintf(stderr, "mqsim: usage: mqsim timeline DIR (a run's output folder with its trace.jsonl)\n");
         return 2;
     }
     char err[4352];
-    int rc = timeline_write(argv[0], err, sizeof err);
+    int rc = timeline_write(dir, err, sizeof err);
     if (rc)
         fprintf(stderr, "mqsim: timeline: %s\n", err);
     else
-        printf("%s/timeline.json: open it in https://ui.perfetto.dev or chrome://tracing\n", argv[0]);
+        printf("%s/timeline.json: open it in https://ui.perfetto.dev or chrome://tracing\n", dir);
     /* A report already there links the timeline now. */
     char page[4096];
-    if (!rc && join(page, sizeof page, argv[0], "index.html") == 0 && is_file(page))
-        rc = report_write(argv[0], 0);
+    if (!rc && join(page, sizeof page, dir, "index.html") == 0 && is_file(page))
+        rc = report_write(dir, 0);
     return rc;
 }

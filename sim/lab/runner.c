@@ -200,6 +200,9 @@ void runner_progress_tick(struct runner_progress *p)
 {
     if (p->enabled && p->tty && wall_seconds() - p->last_draw >= 1.0)
         progress_draw(p);
+    /* Not a terminal (a log, CI): long runs still show they go on. */
+    else if (p->enabled && !p->tty && wall_seconds() - p->last_draw >= 30.0)
+        progress_draw(p);
 }
 
 void runner_progress_end(struct runner_progress *p)

@@ -35,7 +35,8 @@ int runner_interrupted(void);
 /* ---- progress ---- */
 
 /* "LABEL: 37/75 runs, 12.3 s elapsed, ETA 11 s" on stderr: redrawn in place (\r) when stderr is a
- * terminal, otherwise a plain line each time another tenth of the runs is done. Nothing when quiet. */
+ * terminal, otherwise a plain line each time another tenth of the runs is done and when 30 s have passed
+ * since the last line (runner_progress_tick). Nothing when quiet. */
 struct runner_progress {
     const char *label;
     size_t total, done;

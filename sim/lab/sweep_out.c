@@ -10,6 +10,7 @@
 
 #include "sim/buf.h"
 #include "sim/lab/csv.h"
+#include "sim/lab/numfmt.h"
 #include "sim/lab/runner.h"
 #include "sim/out.h"
 #include "sim/stats.h"
@@ -429,19 +430,21 @@ void sweep_print_summary(const struct sweep_run *x)
         for (size_t m = 0; m < sw->nmetrics; m++) {
             size_t n = 0;
             struct stats_summary st;
-            char buf[64];
+            char buf[160];
             for (size_t s = 0; s < sw->seeds; s++) {
                 long i = x->res.by_run[p * sw->seeds + s];
                 if (i >= 0)
                     v[n++] = x->res.rows[i].vals[m];
             }
             stats_summarize(v, n, &st);
-            if (isnan(st.mean))
-                snprintf(buf, sizeof buf, "-");
-            else if (isnan(st.ci95_half))
-                snprintf(buf, sizeof buf, "%.4g", st.mean);
+            /* Fixed point with thousands grouped (23,100), never an exponent. */
+            int dec = numfmt_decimals(isnan(st.ci95_half) ? st.mean : fmax(fabs(st.mean), fabs(st.ci95_half)));
+            char m_s[64], h_s[64];
+            numfmt(m_s, sizeof m_s, st.mean, dec);
+            if (isnan(st.mean) || isnan(st.ci95_half))
+                snprintf(buf, sizeof buf, "%s", m_s);
             else
-                snprintf(buf, sizeof buf, "%.4g ± %.2g", st.mean, st.ci95_half);
+                snprintf(buf, sizeof buf, "%s ± %s", m_s, numfmt(h_s, sizeof h_s, st.ci95_half, dec));
             row[sw->nvars + m] = strdup(buf);
         }
     }
