@@ -11,7 +11,6 @@
 #include "models/broker/redirect.h"
 #include "models/report/report.h"
 
-#define OFFSET_NONE UINT64_MAX
 #define PAGE 4096
 
 static const struct sim_node_ops broker_ops;
@@ -114,6 +113,8 @@ static void process_waits(struct broker *b)
             struct rmq_send_resp r = {w->offset};
             rpc_reply(b->n, w->ctx, w->status, &r, sizeof r, 0);
             w->ctx.conn = 0;
+            if (w->thread >= 0)
+                bx_put_answered(b, (int)EX_SEND << 16 | w->thread);   /* waitForFlush returns */
         }
     }
     while (b->waits_n && wait_at(b, 0)->ctx.conn == 0) {
@@ -150,6 +151,12 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
     }
+    /* DefaultMessageStore.putMessage: OS_PAGECACHE_BUSY, which SendMessageProcessor answers SYSTEM_ERROR
+     * "[PC_SYNCHRONIZED]broker busy". */
+    if (bx_page_cache_busy(b)) {
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
     uint32_t size = req->size + RMQ_MSG_OVERHEAD;
     uint64_t offset = b->cl.max_offset;
     uint64_t idx = cl_append(&b->cl, req->msg, size, req->queue, cl_next_qoff(&b->cl, req->queue));
@@ -168,6 +175,7 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
         .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = RMQ_SUCCESS,
         .deadline = node_now(b->n) + b->cfg.sync_flush_timeout,
         .need_flush = b->cfg.flush == RMQ_SYNC_FLUSH, .need_slave = b->role == RMQ_SYNC_MASTER,
+        .thread = -1,
     };
     if (pw.need_slave && !ha_slave_ok(b)) {
         /* CommitLog.handleHA: no slave in reach, so the put does not wait. */
@@ -182,6 +190,12 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     if (wait_push(b, &pw) < 0) {
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
+    }
+    /* R44: handleDiskFlush and handleHA wait on the send thread (request.waitForFlush); 4.7+ returns a
+     * CompletableFuture and frees it. */
+    if (!b->cfg.async_send && b->cur_thread >= 0) {
+        b->waits[(b->waits_head + b->waits_n - 1) % b->waits_cap].thread = (int16_t)b->cur_thread;
+        b->cur_held = 1;
     }
     if (pw.need_flush)
         start_fsync(b);          /* GroupCommitService is woken by the request */
@@ -271,36 +285,6 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
     rpc_reply(b->n, ctx, code, &r, (uint32_t)(offsetof(struct rmq_pull_resp, msg) + r.n * sizeof r.msg[0]), bytes);
 }
 
-static void handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len)
-{
-    struct rmq_offset_req req = {0};
-    if (len >= sizeof req)
-        memcpy(&req, body, sizeof req);
-    if (code != RMQ_GET_ALL_OFFSETS && req.queue >= RMQ_MAX_QUEUES) {
-        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
-        return;
-    }
-    switch (code) {
-    case RMQ_QUERY_OFFSET: {
-        struct rmq_offset_resp r = {b->offsets[req.queue]};
-        rpc_reply(b->n, ctx, r.offset == OFFSET_NONE ? RMQ_QUERY_NOT_FOUND : RMQ_SUCCESS, &r, sizeof r, 0);
-        break;
-    }
-    case RMQ_COMMIT_OFFSET:
-        /* ConsumerOffsetManager.commitOffset: a slave stores it too (there is no slave -> master path). */
-        b->offsets[req.queue] = req.offset;
-        rpc_reply(b->n, ctx, RMQ_SUCCESS, NULL, 0, 0);
-        break;
-    case RMQ_GET_ALL_OFFSETS: {
-        struct rmq_all_offsets r;
-        r.n = RMQ_MAX_QUEUES;
-        memcpy(r.offset, b->offsets, sizeof r.offset);
-        rpc_reply(b->n, ctx, RMQ_SUCCESS, &r, sizeof r, 0);
-        break;
-    }
-    }
-}
-
 /* ---- registration and replies ---- */
 
 void broker_register_all(struct broker *b)
@@ -364,6 +348,7 @@ static void broker_start(struct sim_node *n)
     b->nheld = 0;
     b->fsync_inflight = 0;
     b->last_thorough = node_now(n);
+    bx_reset(b);
     memcpy(b->offsets, b->saved, sizeof b->offsets);
     if (trace_on(trace_of(b), TRACE_EVENTS)) {
         struct trace *tr = trace_of(b);
@@ -458,6 +443,10 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     case BT_CHECKPOINT:
         dl_checkpoint(b);
         break;
+    case BT_EXEC:
+    case BT_FAST_FAILURE:
+        bx_on_timer(b, kind, tag >> 8);
+        break;
     }
 }
 
@@ -471,29 +460,16 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
         return;
     struct rpc_ctx ctx = rpc_ctx_of(m);
     switch (h.code) {
-    case RMQ_SEND: {
-        struct rmq_send_req req;
-        if (len < sizeof req)
-            return;
-        memcpy(&req, body, sizeof req);
-        handle_send(b, ctx, &req);
-        break;
-    }
-    case RMQ_PULL: {
-        struct rmq_pull_req req;
-        if (len < sizeof req)
-            return;
-        memcpy(&req, body, sizeof req);
-        broker_handle_pull(b, ctx, &req, 1);
-        break;
-    }
+    case RMQ_SEND:
+    case RMQ_PULL:
     case RMQ_QUERY_OFFSET:
     case RMQ_COMMIT_OFFSET:
     case RMQ_GET_ALL_OFFSETS:
-        handle_offsets(b, ctx, (uint16_t)h.code, body, len);
-        break;
     case RMQ_PROBE:
-        rpc_reply(n, ctx, RMQ_SUCCESS, NULL, 0, 0);
+        if ((h.code == RMQ_SEND && len < sizeof(struct rmq_send_req)) ||
+            (h.code == RMQ_PULL && len < sizeof(struct rmq_pull_req)))
+            return;
+        bx_submit(b, ctx, (uint16_t)h.code, body, len);   /* through the request's executor */
         break;
     case RAFT_VOTE:
     case RAFT_HEARTBEAT:
@@ -504,6 +480,26 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
         break;
     default:
         rpc_reply(n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        break;
+    }
+}
+
+void broker_serve(struct broker *b, const struct exec_req *r)
+{
+    switch (r->code) {
+    case RMQ_SEND:
+        handle_send(b, r->ctx, &r->u.send);
+        break;
+    case RMQ_PULL:
+        broker_handle_pull(b, r->ctx, &r->u.pull, 1);
+        break;
+    case RMQ_QUERY_OFFSET:
+    case RMQ_COMMIT_OFFSET:
+    case RMQ_GET_ALL_OFFSETS:
+        broker_handle_offsets(b, r->ctx, r->code, &r->u.off, sizeof r->u.off);
+        break;
+    case RMQ_PROBE:
+        rpc_reply(b->n, r->ctx, RMQ_SUCCESS, NULL, 0, 0);
         break;
     }
 }
@@ -606,7 +602,8 @@ struct broker *broker_create(struct rmq_world *w, const char *name, int group, i
     }
     b->n = sim_node(w->sim, id);
     rpc_init(&b->rpc, b->n, on_reply);
-    if (cfg->dledger && dl_init(b) < 0) {
+    if (bx_init(b) < 0 || (cfg->dledger && dl_init(b) < 0)) {
+        bx_free(b);
         rpc_free(&b->rpc);
         free(b);
         return NULL;
@@ -619,6 +616,7 @@ void broker_free(struct broker *b)
     if (!b)
         return;
     dl_free(b);
+    bx_free(b);
     cl_free(&b->cl);
     rpc_free(&b->rpc);
     free(b->waits);

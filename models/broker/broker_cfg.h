@@ -7,6 +7,7 @@
 
 #include "models/dledger/raft_cfg.h"
 #include "models/remoting/protocol.h"
+#include "sim/dist.h"
 #include "sim/time.h"
 
 struct broker_cfg {
@@ -44,6 +45,24 @@ struct broker_cfg {
     sim_time offset_persist;    /* flushConsumerOffsetInterval 5000 ms */
     sim_time offset_sync_initial;   /* SlaveSynchronize: 10000 ms */
     sim_time offset_sync_period;    /* then every 60000 ms */
+    /* request processing (BrokerConfig, R44; BrokerController.initialize builds the executors) */
+    int cores;                  /* Runtime.availableProcessors(): 8, assumed */
+    int send_threads;           /* sendMessageThreadPoolNums 1 (4.x: "spin lock ... the default value is 1") */
+    int pull_threads;           /* pullMessageThreadPoolNums 16 + 2 * cores (-1 until resolved) */
+    int consumer_manage_threads;    /* consumerManageThreadPoolNums 32 */
+    int admin_threads;          /* adminBrokerThreadPoolNums 16 */
+    int send_queue_capacity;    /* sendThreadPoolQueueCapacity 10000 */
+    int pull_queue_capacity;    /* pullThreadPoolQueueCapacity 100000 */
+    int consumer_manage_queue_capacity; /* consumerManagerThreadPoolQueueCapacity 1000000 */
+    int admin_queue_capacity;   /* Executors.newFixedThreadPool: unbounded (2^31 - 1) */
+    struct sim_dist send_cost, pull_cost, consumer_manage_cost, admin_cost;   /* CPU service times, assumed */
+    int fast_failure;           /* brokerFastFailureEnable true */
+    sim_time wait_in_send_queue;    /* waitTimeMillsInSendQueue 200 ms */
+    sim_time wait_in_pull_queue;    /* waitTimeMillsInPullQueue 5000 ms */
+    sim_time page_cache_busy_timeout;   /* MessageStoreConfig.osPageCacheBusyTimeOutMills 1000 ms */
+    int async_send;             /* 4.7+: SendMessageProcessor.asyncProcessRequest frees the send thread while
+                                   the put waits for flush or slave (Rdev BrokerConfig.asyncSendEnable true);
+                                   R44 blocks it in waitForFlush: false */
     /* DLedger (enableDLegerCommitLog) */
     int dledger;                /* the group replicates with DLedger instead of classic HA */
     struct raft_cfg raft;

@@ -6,14 +6,16 @@
 #include "models/store/commitlog.h"
 #include "models/world/cluster.h"
 #include "models/remoting/rpc.h"
+#include "models/broker/executor.h"
 
 #define FILE_COMMITLOG 0
+#define OFFSET_NONE UINT64_MAX   /* no consumer offset stored */
 #define FILE_META 1          /* DLedger's term and vote (MemberState's persisted file) */
 
 /* Timer tags: kind in the low byte, an argument above it. */
 enum broker_timer {
     BT_REGISTER = 1, BT_FLUSH, BT_GROUP_COMMIT, BT_HOLD_CHECK, BT_OFFSET_PERSIST, BT_OFFSET_SYNC,
-    BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK, BT_REPUT, BT_CHECKPOINT
+    BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK, BT_REPUT, BT_CHECKPOINT, BT_EXEC, BT_FAST_FAILURE
 };
 #define BT(kind, arg) ((uint64_t)(kind) | ((uint64_t)(arg) << 8))
 
@@ -30,6 +32,16 @@ struct put_wait {
     int status;
     uint8_t need_flush, need_slave;
     uint8_t need_quorum;       /* DLedger: answered by the member when the entry commits, not here */
+    int16_t thread;            /* the send thread blocked in waitForFlush (R44 CommitLog.handleHA), -1: none */
+};
+
+/* The request executors of BrokerController.registerProcessor that mqsim's requests reach. */
+enum exec_kind {
+    EX_SEND,                   /* SEND_MESSAGE: sendMessageExecutor */
+    EX_PULL,                   /* PULL_MESSAGE: pullMessageExecutor */
+    EX_CONSUMER_MANAGE,        /* QUERY/UPDATE_CONSUMER_OFFSET: consumerManageExecutor */
+    EX_ADMIN,                  /* the default processor (AdminBrokerProcessor: getAllConsumerOffset, ...) */
+    EX_N
 };
 
 /* A pull held by long polling (PullRequestHoldService). */
@@ -97,6 +109,14 @@ struct broker {
     int ha_check;              /* compare the logs at the next data (ha_diverge.c) */
     uint64_t ha_verified;      /* this log matched its master's up to here at the last comparison */
 
+    /* request processing (broker_exec.c) */
+    struct executor ex[EX_N];
+    struct sim_rng *cpu_rng;   /* "cpu": service times */
+    int cur_thread;            /* the send thread running handle_send now, -1 outside one */
+    int cur_held;              /* handle_send kept its thread (a put waiting for flush or slave) */
+    int ff_armed;              /* BrokerFastFailure's next 10 ms scan is armed */
+    sim_time started;          /* the process's start: BrokerFastFailure runs from 1000 ms after it */
+
     /* DLedger (cfg.dledger): the member, and what consumers may see (committed entries only) */
     struct raft *raft;
     struct raft_check *check;
@@ -159,6 +179,22 @@ void ha_master_address(struct broker *b, sim_node_id master);
  * slave's messages before it that differ from the master's bytes at the same offsets are diverged
  * (groups[].diverged_msgs, the ha.diverged and ha.diverged_msg trace events). */
 void ha_diverge_check(struct broker *b, const struct rmq_ha_data *d);
+/* broker_exec.c: requests through the executors */
+int bx_init(struct broker *b);
+void bx_free(struct broker *b);
+/* The process (re)starts: executors idle and empty. */
+void bx_reset(struct broker *b);
+/* A request arrived: served now, queued, or refused ([OVERLOAD]system busy). */
+void bx_submit(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len);
+void bx_on_timer(struct broker *b, enum broker_timer kind, uint64_t arg);
+/* The put that held send thread `thread` in its flush or slave wait was answered. */
+void bx_put_answered(struct broker *b, int thread);
+/* MessageStore.isOSPageCacheBusy: a put holds the put lock longer than osPageCacheBusyTimeOutMills. */
+int bx_page_cache_busy(const struct broker *b);
+/* broker.c, for broker_exec.c: serve one request (the processors). */
+void broker_serve(struct broker *b, const struct exec_req *r);
+/* broker_offsets.c: QUERY_OFFSET, COMMIT_OFFSET and GET_ALL_OFFSETS. */
+void broker_handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len);
 
 /* broker.c, for ha.c */
 void broker_acks_advanced(struct broker *b);

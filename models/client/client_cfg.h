@@ -7,6 +7,8 @@
 #include "sim/time.h"
 
 enum rate_kind { RATE_CONSTANT, RATE_POISSON };
+enum producer_mode { PRODUCER_OPEN, PRODUCER_CLOSED };
+enum fault_tables { FAULT_TABLES_R44, FAULT_TABLES_5X };
 
 struct producer_cfg {
     double rate;                /* messages per second */
@@ -19,6 +21,14 @@ struct producer_cfg {
     sim_time route_poll;        /* pollNameServerInterval 30000 ms */
     int random_phase;           /* the poll schedule's phase is random (the client started at any time) */
     int max_inflight;           /* sends in flight before new ones are refused (the app's threads) */
+    enum producer_mode mode;    /* open: sends arrive at `rate`; closed: `threads` application threads, each
+                                   sending again when its send() returns */
+    int threads;                /* closed: application threads per producer */
+    struct sim_dist think;      /* closed: a thread's pause after an acknowledged send (const 0) */
+    sim_time error_pause;       /* closed: its pause after a failed send (3000 ms: the benchmark Producer's
+                                   Thread.sleep(3000)) */
+    int latency_fault;          /* sendLatencyFaultEnable false (MQFaultStrategy) */
+    enum fault_tables fault_tables; /* latencyMax / notAvailableDuration: R44's or 5.x's */
 };
 
 struct consumer_cfg {

@@ -13,7 +13,7 @@
 #include "models/remoting/rpc.h"
 #include "models/report/report.h"
 
-enum p_timer { P_T_ROUTE = 1, P_T_WORKLOAD };
+enum p_timer { P_T_ROUTE = 1, P_T_WORKLOAD, P_T_THREAD };
 enum p_rpc { P_R_ROUTE = 1, P_R_SEND };
 
 /* ResponseCode values sendDefaultImpl also retries on that mqsim's brokers never send. */
@@ -28,6 +28,7 @@ enum ps_state { PS_FREE, PS_WAIT_ROUTE, PS_SENDING };
 struct psend {
     uint32_t msg, size;
     sim_time t0;                /* beginTimestampFirst */
+    sim_time t_attempt;         /* beginTimestampPrev */
     uint32_t gen;
     uint32_t next;              /* free list or route-wait list */
     uint8_t state;
@@ -66,6 +67,13 @@ struct producer {
     uint64_t wl_k;
 
     uint64_t sent, acked, failed;
+
+    /* LatencyFaultToleranceImpl.faultItemTable, by group (sendLatencyFaultEnable) */
+    struct fault_item {
+        sim_time latency, start;   /* currentLatency; startTimestamp: available again from here */
+        uint8_t used;
+    } fault[RMQ_MAX_GROUPS];
+    uint32_t which_worst;       /* whichItemWorst */
 };
 
 const char *rmq_status_name(int status)
@@ -129,16 +137,108 @@ static int select_queue(struct producer *p, int last_group)
     return (int)(p->which++ % nq);
 }
 
+/* ---- latency fault tolerance (R44 MQFaultStrategy, LatencyFaultToleranceImpl) ---- */
+
+/* latencyMax -> notAvailableDuration (ms), and the latency an exception is charged (isolation). */
+static const int64_t latency_max[2][7] = {{50, 100, 550, 1000, 2000, 3000, 15000},   /* R44 */
+                                          {50, 100, 550, 1800, 3000, 5000, 15000}};  /* 5.x */
+static const int64_t not_available[2][7] = {{0, 0, 30000, 60000, 120000, 180000, 600000},
+                                            {0, 0, 2000, 5000, 6000, 10000, 30000}};
+static const int64_t isolation_ms[2] = {30000, 10000};
+
+static int fault_available(const struct producer *p, int g)
+{
+    return !p->fault[g].used || sim_now(p->n->sim) - p->fault[g].start >= 0;   /* FaultItem.isAvailable */
+}
+
+/* MQFaultStrategy.updateFaultItem(brokerName, currentLatency, isolation). */
+static void fault_update(struct producer *p, int g, sim_time latency, int isolation)
+{
+    if (!p->cfg.latency_fault || g < 0)
+        return;
+    int t = p->cfg.fault_tables == FAULT_TABLES_5X;
+    /* Java measures whole milliseconds (System.currentTimeMillis differences). */
+    int64_t ms = isolation ? isolation_ms[t] : latency / SIM_MS, duration = 0;
+    for (int i = 6; i >= 0; i--)   /* computeNotAvailableDuration */
+        if (ms >= latency_max[t][i]) {
+            duration = not_available[t][i];
+            break;
+        }
+    p->fault[g].used = 1;
+    p->fault[g].latency = ms;
+    p->fault[g].start = sim_now(p->n->sim) + duration * SIM_MS;
+}
+
+/* FaultItem.compareTo: available first, then lower latency, then earlier startTimestamp. pickOneAtLeast
+ * shuffles before sorting; mqsim breaks the remaining ties by group order instead. */
+static int fault_before(const struct producer *p, int a, int b)
+{
+    int aa = fault_available(p, a), ab = fault_available(p, b);
+    if (aa != ab)
+        return aa;
+    if (p->fault[a].latency != p->fault[b].latency)
+        return p->fault[a].latency < p->fault[b].latency;
+    if (p->fault[a].start != p->fault[b].start)
+        return p->fault[a].start < p->fault[b].start;
+    return a < b;
+}
+
+/* LatencyFaultToleranceImpl.pickOneAtLeast: one of the better half of the brokers in the table, or -1. */
+static int fault_pick(struct producer *p)
+{
+    int items[RMQ_MAX_GROUPS], n = 0;
+    for (int g = 0; g < RMQ_MAX_GROUPS; g++)
+        if (p->fault[g].used) {
+            int k = n++;
+            while (k > 0 && fault_before(p, g, items[k - 1])) {
+                items[k] = items[k - 1];
+                k--;
+            }
+            items[k] = g;
+        }
+    if (n == 0)
+        return -1;
+    int half = n / 2;
+    return half <= 0 ? items[0] : items[p->which_worst++ % (uint32_t)half];
+}
+
+/* MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName) (R44). */
+static struct pqueue choose_queue(struct producer *p, int last_group)
+{
+    if (!p->cfg.latency_fault)
+        return p->q[select_queue(p, last_group)];
+    uint32_t nq = (uint32_t)p->nq, index = p->which++;
+    for (uint32_t i = 0; i < nq; i++) {
+        const struct pqueue *mq = &p->q[index++ % nq];
+        /* R44 keeps the last broker on a retry when it is available ("equals(lastBrokerName)"). */
+        if (fault_available(p, mq->group) && (last_group < 0 || mq->group == last_group))
+            return *mq;
+    }
+    int not_best = fault_pick(p);
+    int wq = 0;
+    for (int i = 0; i < p->nq; i++)
+        wq += not_best >= 0 && p->q[i].group == not_best;   /* getQueueIdByBroker */
+    if (wq > 0) {
+        struct pqueue mq = p->q[p->which++ % nq];
+        mq.group = (uint16_t)not_best;
+        mq.queue = (uint16_t)(p->which++ % (uint32_t)wq);
+        return mq;
+    }
+    if (not_best >= 0)
+        p->fault[not_best].used = 0;   /* remove(notBestBroker) */
+    return p->q[p->which++ % nq];
+}
+
 /* ---- the send pool ---- */
 
 static uint32_t slot_alloc(struct producer *p)
 {
-    if (p->cfg.max_inflight > 0 && p->inflight >= (uint32_t)p->cfg.max_inflight)
+    if (p->cfg.mode == PRODUCER_OPEN && p->cfg.max_inflight > 0 && p->inflight >= (uint32_t)p->cfg.max_inflight)
         return NO_SLOT;
     if (p->free_head == NO_SLOT) {
         /* Grows by doubling: allocation stops once the pool covers the peak of sends in flight. */
         uint32_t cap = p->cap ? p->cap * 2 : 64;
-        if (p->cfg.max_inflight > 0 && cap > (uint32_t)p->cfg.max_inflight)
+        if (p->cfg.mode == PRODUCER_OPEN && p->cfg.max_inflight > 0 && cap > (uint32_t)p->cfg.max_inflight)
             cap = (uint32_t)p->cfg.max_inflight;
         if (cap > SLOT_MAX)
             cap = SLOT_MAX;
@@ -184,8 +284,12 @@ static void report(struct producer *p, uint32_t msg, int group, int status, int 
 static void finish(struct producer *p, uint32_t i)
 {
     struct psend *s = &p->s[i];
+    int ok = rmq_send_ok(s->status) && s->group >= 0;
     report(p, s->msg, s->group, s->status, s->attempts, s->t0);
     slot_release(p, i);
+    /* A closed-loop thread calls send() again after its pause (a later event, never inline). */
+    if (p->cfg.mode == PRODUCER_CLOSED)
+        node_timer(p->n, ok ? sim_dist_time(&p->cfg.think, p->rng) : p->cfg.error_pause, P_T_THREAD);
 }
 
 /* One iteration of sendDefaultImpl's loop, or its end. */
@@ -207,12 +311,15 @@ static void attempt(struct producer *p, uint32_t i)
         return;
     }
     /* String lastBrokerName = null == mq ? null : mq.getBrokerName(); selectOneMessageQueue(...) */
-    const struct pqueue *mq = &p->q[select_queue(p, s->group)];
+    struct pqueue chosen = choose_queue(p, s->group);
+    const struct pqueue *mq = &chosen;
     sim_node_id master = ns_client_master(&p->route, mq->group);
     s->attempts++;
     s->group = (int16_t)mq->group;
     s->state = PS_SENDING;
+    s->t_attempt = now;
     if (master == SIM_NODE_NONE) {
+        fault_update(p, mq->group, 0, 1);
         /* sendKernelImpl: findBrokerAddressInPublish null -> MQClientException("The broker[...] not exist"),
          * which the loop continues on. Unreachable while the publish info and the route change together. */
         s->status = RMQ_SYSTEM_ERROR;
@@ -251,6 +358,8 @@ static void on_send_reply(struct producer *p, uint32_t i, uint32_t gen, int stat
     struct psend *s = &p->s[i];
     int ok = rmq_send_ok(status);
     s->status = status;
+    /* sendDefaultImpl: a SendResult charges its latency; an exception isolates the broker. */
+    fault_update(p, s->group, sim_now(p->n->sim) - s->t_attempt, !ok);
     /* SYNC: any status the broker stored under is the result, SEND_OK or not, since
      * retryAnotherBrokerWhenNotStoreOK is false. */
     if (ok || !retriable(status)) {
@@ -381,6 +490,14 @@ static void p_start(struct sim_node *n)
      * pollNameServerInterval. */
     p->route_polls = 0;
     node_timer(n, p->cfg.route_initial, P_T_ROUTE);
+    memset(p->fault, 0, sizeof p->fault);
+    if (p->cfg.mode == PRODUCER_CLOSED) {
+        /* The application's threads all call send() at start_ms. */
+        sim_time base = p->cfg.start > now ? p->cfg.start : now;
+        if (p->cfg.threads > 0 && (p->cfg.stop == 0 || base < p->cfg.stop))
+            node_timer(n, base - now, P_T_WORKLOAD);
+        return;
+    }
     if (p->cfg.rate <= 0)
         return;
     sim_time base = p->cfg.start > now ? p->cfg.start : now;
@@ -412,7 +529,16 @@ static void p_on_timer(struct sim_node *n, uint64_t tag)
                           : p->cfg.route_poll,
                    P_T_ROUTE);
         break;
+    case P_T_THREAD:
+        if (p->cfg.stop == 0 || sim_now(n->sim) < p->cfg.stop)
+            new_message(p);
+        break;
     case P_T_WORKLOAD: {
+        if (p->cfg.mode == PRODUCER_CLOSED) {
+            for (int t = 0; t < p->cfg.threads; t++)
+                new_message(p);
+            break;
+        }
         new_message(p);
         sim_time d = next_arrival(p);
         if (d >= 0)
@@ -471,10 +597,15 @@ struct producer *producer_create(struct rmq_world *w, const char *name, int inde
     p->index = index;
     p->cfg = *cfg;
     p->cfg.size.values = NULL;
+    p->cfg.think.values = NULL;
     p->free_head = NO_SLOT;
     p->wait_head = p->wait_tail = NO_SLOT;
     if (sim_dist_copy(&p->cfg.size, &cfg->size) < 0) {
         p->cfg.size.values = NULL;
+        goto fail;
+    }
+    if (sim_dist_copy(&p->cfg.think, &cfg->think) < 0) {
+        p->cfg.think.values = NULL;
         goto fail;
     }
     sim_node_id id = sim_node_add(w->sim, name, &producer_ops, p);
@@ -496,6 +627,7 @@ void producer_free(struct producer *p)
     if (p->n)
         rpc_free(&p->rpc);
     sim_dist_free(&p->cfg.size);
+    sim_dist_free(&p->cfg.think);
     free(p->s);
     free(p);
 }

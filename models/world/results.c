@@ -42,12 +42,20 @@ static void add_num_or_null(cJSON *o, const char *k, double v)
 }
 
 /* A scope's send and outage figures (README, "Measurements"). */
-static void add_scope(cJSON *o, const struct meas_scope *s)
+/* Achieved throughput: acknowledged sends (started in the measurement window) per second of the window,
+ * from the warm-up to the end of the run (README, "Measurements"). */
+static double throughput(const struct meas_scope *s, sim_time window)
+{
+    return window > 0 ? (double)s->acked / (sim_time_to_ms(window) / 1000.0) : NAN;
+}
+
+static void add_scope(cJSON *o, const struct meas_scope *s, sim_time window)
 {
     cJSON_AddNumberToObject(o, "sends", (double)s->sends);
     cJSON_AddNumberToObject(o, "acked", (double)s->acked);
     cJSON_AddNumberToObject(o, "failed", (double)s->failed);
     add_num_or_null(o, "availability", s->sends ? (double)s->acked / (double)s->sends : NAN);
+    add_num_or_null(o, "throughput_per_s", throughput(s, window));
     cJSON_AddNumberToObject(o, "write_unavailable_ms", sim_time_to_ms(s->write_unavail));
     cJSON_AddNumberToObject(o, "read_unavailable_ms", sim_time_to_ms(s->read_unavail));
     cJSON *l = cJSON_AddObjectToObject(o, "latency_ms");
@@ -154,7 +162,7 @@ void results_metrics(struct rmq_state *st, cJSON *root)
             cJSON_AddNumberToObject(status, rmq_status_name(i - ACCT_STATUS_BIAS), (double)w->rep.acct.status_count[i]);
 
     cJSON *topic = cJSON_AddObjectToObject(root, "topic");
-    add_scope(topic, &w->rep.meas.topic);
+    add_scope(topic, &w->rep.meas.topic, sim_now(w->sim) - w->rep.meas.warmup);
 
     cJSON *groups = cJSON_AddArrayToObject(root, "groups");
     for (int gi = 0; gi < w->ngroups; gi++) {
@@ -163,7 +171,7 @@ void results_metrics(struct rmq_state *st, cJSON *root)
         const struct lag_stats *ls = &st->lag[gi];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", g->name);
-        add_scope(o, &w->rep.meas.group[gi]);
+        add_scope(o, &w->rep.meas.group[gi], sim_now(w->sim) - w->rep.meas.warmup);
         if (rg->crash < 0)
             cJSON_AddNullToObject(o, "failover");
         else
@@ -253,7 +261,7 @@ static const char *fmt_s(char *buf, size_t n, sim_time t)
 
 /* "availability 99.12% (12 of 1,000 sends failed), write outage 1.2 s, read outage 0.0 s, latency p50 0.48 ms
  * p99 1.9 ms" */
-static void scope_line(FILE *out, const struct meas_scope *s)
+static void scope_line(FILE *out, const struct meas_scope *s, sim_time window)
 {
     if (s->sends)
         fprintf(out, "availability %.2f%% (%llu of %llu sends failed)", 100.0 * (double)s->acked / (double)s->sends,
@@ -264,6 +272,8 @@ static void scope_line(FILE *out, const struct meas_scope *s)
             sim_time_to_ms(s->read_unavail) / 1000);
     if (sim_hist_count(s->lat))
         fprintf(out, ", latency p50 %.3g ms p99 %.3g ms", sim_hist_quantile(s->lat, 0.5), sim_hist_quantile(s->lat, 0.99));
+    if (window > 0)
+        fprintf(out, ", throughput %.0f/s", throughput(s, window));
 }
 
 void results_summary(struct rmq_state *st, FILE *out)
@@ -274,7 +284,7 @@ void results_summary(struct rmq_state *st, FILE *out)
     meas_flush_latency(&w->rep.meas);
     const struct acct *a = &w->rep.acct;
     fprintf(out, "topic: ");
-    scope_line(out, &w->rep.meas.topic);
+    scope_line(out, &w->rep.meas.topic, sim_now(w->sim) - w->rep.meas.warmup);
     fprintf(out, "\n");
     fprintf(out, "messages: sent %llu, acked %llu, consumed %llu; acked lost %llu, duplicates %llu (warm-up %.1f s "
                  "not counted above)\n",
@@ -286,7 +296,7 @@ void results_summary(struct rmq_state *st, FILE *out)
         const struct report_group *rg = &w->rep.g[gi];
         const struct lag_stats *lag = &st->lag[gi];
         fprintf(out, "%s: ", g->name);
-        scope_line(out, &w->rep.meas.group[gi]);
+        scope_line(out, &w->rep.meas.group[gi], sim_now(w->sim) - w->rep.meas.warmup);
         fprintf(out, "\n");
         if (rg->crash >= 0) {
             char c[32], d[32], e[32], p[32], f[32];

@@ -23,6 +23,8 @@ static const char *const flushes[] = {"ASYNC_FLUSH", "SYNC_FLUSH", NULL};
 static const char *const arrivals[] = {"constant", "poisson", NULL};
 static const char *const has[] = {"master_slave", "dledger", NULL};
 static const char *const elections[] = {"dledger", "raft", NULL};
+static const char *const modes[] = {"open", "closed", NULL};
+static const char *const fault_tables[] = {"4.4", "5.x", NULL};
 
 /* ---- defaults (REFERENCE.md; the README's scenario reference lists the same) ---- */
 
@@ -94,6 +96,25 @@ void world_defaults(struct world_cfg *c)
     b->reput_cost = 5 * SIM_US;
     b->reput_sleep = 1 * SIM_MS;
     b->checkpoint_interval = 3000 * SIM_MS;
+    /* Request processing: BrokerConfig (R44) for the pools, assumed service times (README). */
+    b->cores = 8;
+    b->send_threads = 1;
+    b->pull_threads = -1;   /* 16 + 2 * cores, once cores is known */
+    b->consumer_manage_threads = 32;
+    b->admin_threads = 16;
+    b->send_queue_capacity = 10000;
+    b->pull_queue_capacity = 100000;
+    b->consumer_manage_queue_capacity = 1000000;
+    b->admin_queue_capacity = 2147483647;
+    b->send_cost = sim_dist_const(SIM_UNIT_TIME, 10 * SIM_US);
+    b->pull_cost = sim_dist_const(SIM_UNIT_TIME, 10 * SIM_US);
+    b->consumer_manage_cost = sim_dist_const(SIM_UNIT_TIME, 5 * SIM_US);
+    b->admin_cost = sim_dist_const(SIM_UNIT_TIME, 5 * SIM_US);
+    b->fast_failure = 1;
+    b->wait_in_send_queue = 200 * SIM_MS;
+    b->wait_in_pull_queue = 5000 * SIM_MS;
+    b->page_cache_busy_timeout = 1000 * SIM_MS;
+    b->async_send = 0;
 
     struct producer_cfg *p = &c->producer;
     p->rate = 1000;
@@ -106,6 +127,12 @@ void world_defaults(struct world_cfg *c)
     p->route_poll = 30 * SIM_S;
     p->random_phase = 1;
     p->max_inflight = 100000;
+    p->mode = PRODUCER_OPEN;
+    p->threads = 1;
+    p->think = sim_dist_const(SIM_UNIT_TIME, 0);
+    p->error_pause = 3000 * SIM_MS;   /* example/benchmark/Producer.java: Thread.sleep(3000) after an exception */
+    p->latency_fault = 0;             /* DefaultMQProducer.sendLatencyFaultEnable false */
+    p->fault_tables = FAULT_TABLES_R44;
 
     struct consumer_cfg *k = &c->consumer;
     k->pull_batch = 32;
@@ -206,6 +233,23 @@ static const struct field broker_fields[] = {
     BF("role_change_check_interval_ms", F_TIME, role_check_interval, 1, MAX_DAY_MS),
     BF("reput_message_cost_us", F_TIME, reput_cost, 0, 1e9),
     BF("check_point_interval_ms", F_TIME, checkpoint_interval, 1, MAX_DAY_MS),
+    BF("available_processors", F_INT, cores, 1, 1024),
+    BF("send_message_thread_pool_nums", F_INT, send_threads, 1, 1024),
+    BF("pull_message_thread_pool_nums", F_INT, pull_threads, 1, 4096),
+    BF("consumer_manage_thread_pool_nums", F_INT, consumer_manage_threads, 1, 4096),
+    BF("admin_broker_thread_pool_nums", F_INT, admin_threads, 1, 4096),
+    BF("send_thread_pool_queue_capacity", F_INT, send_queue_capacity, 1, 2147483647.0),
+    BF("pull_thread_pool_queue_capacity", F_INT, pull_queue_capacity, 1, 2147483647.0),
+    BF("consumer_manager_thread_pool_queue_capacity", F_INT, consumer_manage_queue_capacity, 1, 2147483647.0),
+    BF("send_service_time", F_DIST_TIME, send_cost, 0, 60000),
+    BF("pull_service_time", F_DIST_TIME, pull_cost, 0, 60000),
+    BF("consumer_manage_service_time", F_DIST_TIME, consumer_manage_cost, 0, 60000),
+    BF("admin_service_time", F_DIST_TIME, admin_cost, 0, 60000),
+    BF("broker_fast_failure_enable", F_BOOL, fast_failure, 0, 1),
+    BF("wait_time_in_send_queue_ms", F_TIME, wait_in_send_queue, 0, MAX_DAY_MS),
+    BF("wait_time_in_pull_queue_ms", F_TIME, wait_in_pull_queue, 0, MAX_DAY_MS),
+    BF("os_page_cache_busy_timeout_ms", F_TIME, page_cache_busy_timeout, 0, MAX_DAY_MS),
+    BF("async_send", F_BOOL, async_send, 0, 1),
 };
 
 #define PF(k, t, f, lo, hi) {k, t, offsetof(struct producer_cfg, f), lo, hi, NULL}
@@ -220,6 +264,12 @@ static const struct field producer_fields[] = {
     PF("poll_name_server_interval_ms", F_TIME, route_poll, 1, MAX_DAY_MS),
     PF("random_poll_phase", F_BOOL, random_phase, 0, 1),
     PF("max_inflight", F_INT, max_inflight, 1, 10000000),
+    {"mode", F_ENUM, offsetof(struct producer_cfg, mode), 0, 0, modes},
+    PF("threads", F_INT, threads, 1, 100000),
+    PF("think_time", F_DIST_TIME, think, 0, MAX_DAY_MS),
+    PF("error_pause_ms", F_TIME, error_pause, 1, MAX_DAY_MS),
+    PF("send_latency_fault_enable", F_BOOL, latency_fault, 0, 1),
+    {"latency_fault_tables", F_ENUM, offsetof(struct producer_cfg, fault_tables), 0, 0, fault_tables},
 };
 
 #define CF(k, t, f, lo, hi) {k, t, offsetof(struct consumer_cfg, f), lo, hi, NULL}
@@ -376,6 +426,21 @@ static int read_preferred(struct conf *c, const cJSON *g, const char *p, const c
     return 0;
 }
 
+static struct sim_dist *broker_dists(struct broker_cfg *b, int i)
+{
+    struct sim_dist *d[] = {&b->send_cost, &b->pull_cost, &b->consumer_manage_cost, &b->admin_cost};
+    return i < 4 ? d[i] : NULL;
+}
+
+/* A group's service-time distributions are its own copies of the "broker" section's. */
+static int broker_dists_copy(struct broker_cfg *dst, struct broker_cfg *src)
+{
+    for (int i = 0; broker_dists(dst, i); i++)
+        if (sim_dist_copy(broker_dists(dst, i), broker_dists(src, i)) < 0)
+            return -1;
+    return 0;
+}
+
 int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
 {
     static const char *const ns_extra[] = {"count", NULL};
@@ -407,6 +472,8 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
         struct group_cfg *gc = &wc->groups[wc->ngroups];
         conf_path_index(p, sizeof p, "$.groups", wc->ngroups);
         gc->broker = wc->broker;
+        if (broker_dists_copy(&gc->broker, &wc->broker) < 0)
+            return conf_fail(c, p, "out of memory");
         if (fields_read(c, g, p, broker_fields, N(broker_fields), &gc->broker, group_extra) < 0)
             return -1;
         char def[32];
@@ -431,6 +498,8 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
             return conf_fail(c, conf_path_key(q, sizeof q, p, "max_take_leadership_vote_interval_ms"),
                              "is below min_take_leadership_vote_interval_ms");
         }
+        if (gc->broker.pull_threads < 0)
+            gc->broker.pull_threads = 16 + 2 * gc->broker.cores;   /* BrokerConfig.pullMessageThreadPoolNums */
         if (read_preferred(c, g, p, name, (int)replicas, &gc->broker) < 0)
             return -1;
         if (gc->broker.raft.connect_at_start < 0)
@@ -583,7 +652,13 @@ void world_destroy(struct rmq_world *w)
 
 void world_cfg_free(struct world_cfg *wc)
 {
+    for (int i = 0; broker_dists(&wc->broker, i); i++) {
+        for (int gi = 0; gi < wc->ngroups; gi++)
+            sim_dist_free(broker_dists(&wc->groups[gi].broker, i));
+        sim_dist_free(broker_dists(&wc->broker, i));
+    }
     sim_dist_free(&wc->producer.size);
+    sim_dist_free(&wc->producer.think);
     sim_dist_free(&wc->op.alert_delay);
     sim_dist_free(&wc->op.reaction);
     sim_dist_free(&wc->op.procedure);

@@ -1,0 +1,60 @@
+/* executor: one of the broker's request executors (BrokerController's BrokerFixedThreadPoolExecutor over a
+ * LinkedBlockingQueue of sendThreadPoolQueueCapacity, ...): a fixed number of threads, each serving one
+ * request at a time, and a bounded FIFO of the requests waiting for a thread. The queue is a ring that grows
+ * by doubling up to its capacity, so no request costs an allocation once the peak is reached. */
+#ifndef MODELS_BROKER_EXECUTOR_H
+#define MODELS_BROKER_EXECUTOR_H
+
+#include <stdint.h>
+
+#include "models/remoting/protocol.h"
+#include "models/remoting/rpc.h"
+#include "sim/time.h"
+
+/* A request as the remoting layer hands it to an executor (RequestTask): its reply context, code, body and
+ * createTimestamp. */
+struct exec_req {
+    struct rpc_ctx ctx;
+    sim_time arrived;
+    uint16_t code;
+    union {
+        struct rmq_send_req send;
+        struct rmq_pull_req pull;
+        struct rmq_offset_req off;
+    } u;
+};
+
+struct exec_thread {
+    struct exec_req req;        /* what the thread serves or waits on */
+    sim_time since;             /* when it took the request: its service started */
+    uint8_t busy;               /* serving, or blocked in a wait (SYNC_MASTER's waitForFlush) */
+    uint8_t in_lock;            /* in the service itself: a put holds the CommitLog's putMessageLock */
+};
+
+struct executor {
+    int threads;
+    uint32_t capacity;          /* the queue's capacity */
+    struct exec_thread *t;
+    struct exec_req *q;         /* ring, oldest first */
+    uint32_t head, n, alloc;
+    int idle;                   /* threads not busy */
+};
+
+/* threads >= 1, capacity >= 1. 0, or -1 when out of memory. */
+int exec_init(struct executor *e, int threads, uint32_t capacity);
+void exec_free(struct executor *e);
+/* Every thread idle and the queue empty (the process restarted). */
+void exec_reset(struct executor *e);
+/* An idle thread's index, or -1. */
+int exec_idle(const struct executor *e);
+/* Marks thread i busy with r from now. */
+void exec_take(struct executor *e, int i, const struct exec_req *r, sim_time now);
+/* Thread i is free again. */
+void exec_release(struct executor *e, int i);
+/* Appends r to the queue: 0, or -1 when the queue is full (RejectedExecutionException) or out of memory. */
+int exec_enqueue(struct executor *e, const struct exec_req *r);
+/* The oldest waiting request, or NULL. */
+struct exec_req *exec_head(struct executor *e);
+void exec_pop(struct executor *e);
+
+#endif
