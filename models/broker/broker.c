@@ -7,6 +7,7 @@
 
 #include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
+#include "models/controller/ctl_proto.h"
 #include "models/dledger/raft.h"
 #include "models/broker/redirect.h"
 #include "models/report/report.h"
@@ -103,7 +104,7 @@ static void process_waits(struct broker *b)
             }
         }
         if (!w->need_flush && w->need_slave) {
-            if (b->push2slave >= w->end) {
+            if ((b->ctl ? ctl_acked(b) : b->push2slave) >= w->end) {
                 w->need_slave = 0;
             } else if (now >= w->deadline) {
                 w->status = RMQ_FLUSH_SLAVE_TIMEOUT;
@@ -128,6 +129,8 @@ static void process_waits(struct broker *b)
 
 void broker_acks_advanced(struct broker *b)
 {
+    if (b->ctl)
+        ctl_acks(b);
     if (b->waits_n)
         process_waits(b);
 }
@@ -187,8 +190,8 @@ void broker_wake_pulls(struct broker *b, int queue) { held_check(b, queue, 0); }
 static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req)
 {
     struct rmq_world *w = b->base.w;
-    if (b->raft) {
-        dl_send(b, ctx, req);
+    if (b->raft || b->ctl) {
+        (b->raft ? dl_send : ctl_send)(b, ctx, req);
         return;
     }
     /* DefaultMessageStore.putMessage: a slave refuses writes (R44 l.311-318). */
@@ -321,36 +324,6 @@ static void handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
     rpc_reply(b->n, ctx, code, &r, (uint32_t)(offsetof(struct rmq_pull_resp, msg) + r.n * sizeof r.msg[0]), bytes);
 }
 
-static void handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len)
-{
-    struct rmq_offset_req req = {0};
-    if (len >= sizeof req)
-        memcpy(&req, body, sizeof req);
-    if (code != RMQ_GET_ALL_OFFSETS && req.queue >= RMQ_MAX_QUEUES) {
-        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
-        return;
-    }
-    switch (code) {
-    case RMQ_QUERY_OFFSET: {
-        struct rmq_offset_resp r = {b->offsets[req.queue]};
-        rpc_reply(b->n, ctx, r.offset == OFFSET_NONE ? RMQ_QUERY_NOT_FOUND : RMQ_SUCCESS, &r, sizeof r, 0);
-        break;
-    }
-    case RMQ_COMMIT_OFFSET:
-        /* ConsumerOffsetManager.commitOffset: a slave stores it too (there is no slave -> master path). */
-        b->offsets[req.queue] = req.offset;
-        rpc_reply(b->n, ctx, RMQ_SUCCESS, NULL, 0, 0);
-        break;
-    case RMQ_GET_ALL_OFFSETS: {
-        struct rmq_all_offsets r;
-        r.n = RMQ_MAX_QUEUES;
-        memcpy(r.offset, b->offsets, sizeof r.offset);
-        rpc_reply(b->n, ctx, RMQ_SUCCESS, &r, sizeof r, 0);
-        break;
-    }
-    }
-}
-
 /* ---- registration and replies ---- */
 
 void broker_register_all(struct broker *b)
@@ -371,8 +344,10 @@ void broker_register_all(struct broker *b)
 static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
 {
     struct broker *b = n->model;
-    if (tag & BR_RAFT) {
-        if (b->raft)
+    if (tag & (BR_RAFT | BR_CTL)) {
+        if (tag & BR_CTL)
+            ctl_on_reply(b, tag, status, body, len);
+        else if (b->raft)
             raft_on_reply(b->raft, tag & ~BR_RAFT, status, body, len);
         return;
     }
@@ -382,7 +357,7 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
         struct rmq_register_resp r;
         memcpy(&r, body, sizeof r);
         /* BrokerController.doRegisterBrokerAll: a slave takes haServerAddr and masterAddr from the reply. */
-        if (b->role == RMQ_SLAVE)
+        if (b->role == RMQ_SLAVE && !b->ctl)   /* in controller mode the controller names the master */
             ha_master_address(b, r.master);
     } else if (tag == BR_OFFSET_SYNC && len >= sizeof(struct rmq_all_offsets)) {
         struct rmq_all_offsets r;
@@ -402,7 +377,7 @@ static void broker_start(struct sim_node *n)
     enum rmq_role before = b->role;
     b->role = b->next_role;
     b->id = b->next_id;
-    if (b->raft) {
+    if (b->raft || b->ctl) {
         /* DLedger: a slave until its member leads (DLedgerRoleChangeHandler; dl_start), whatever the config */
         b->role = RMQ_SLAVE;
         b->id = b->replica + 1;
@@ -443,6 +418,8 @@ static void broker_start(struct sim_node *n)
     if (b->role == RMQ_SLAVE)
         node_timer(n, b->cfg.offset_sync_initial, BT(BT_OFFSET_SYNC, 0));
     ha_start(b);
+    if (b->ctl)
+        ctl_start(b);   /* controller mode: a slave until the controller names it master */
 }
 
 static void broker_timer(struct sim_node *n, uint64_t tag)
@@ -508,6 +485,9 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     case BT_CHECKPOINT:
         dl_checkpoint(b);
         break;
+    case BT_CTL:
+        ctl_on_timer(b, tag >> 8);
+        break;
     }
 }
 
@@ -540,7 +520,7 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
     case RMQ_QUERY_OFFSET:
     case RMQ_COMMIT_OFFSET:
     case RMQ_GET_ALL_OFFSETS:
-        handle_offsets(b, ctx, (uint16_t)h.code, body, len);
+        broker_handle_offsets(b, ctx, (uint16_t)h.code, body, len);
         break;
     case RMQ_PROBE:
         rpc_reply(n, ctx, RMQ_SUCCESS, NULL, 0, 0);
@@ -551,6 +531,11 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
     case RAFT_TAKE_LEADERSHIP:
         if (b->raft)
             raft_on_request(b->raft, (uint16_t)h.code, ctx, body, len);
+        break;
+    case CTL_NOTIFY:
+    case CTL_EPOCH:
+        if (b->ctl)
+            ctl_on_request(b, ctx, (uint16_t)h.code, body, len);
         break;
     default:
         rpc_reply(n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
@@ -648,7 +633,7 @@ struct broker *broker_create(struct rmq_world *w, const char *name, int group, i
     }
     b->n = sim_node(w->sim, id);
     rpc_init(&b->rpc, b->n, on_reply);
-    if (cfg->dledger && dl_init(b) < 0) {
+    if ((cfg->dledger && dl_init(b) < 0) || (cfg->controller && ctl_init(b) < 0)) {
         rpc_free(&b->rpc);
         free(b);
         return NULL;
@@ -661,6 +646,7 @@ void broker_free(struct broker *b)
     if (!b)
         return;
     dl_free(b);
+    ctl_free(b);
     cl_free(&b->cl);
     rpc_free(&b->rpc);
     free(b->waits);
