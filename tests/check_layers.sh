@@ -22,10 +22,11 @@ allowed() {
     models/report) echo "sim models/remoting" ;;
     models/dledger) echo "sim models/remoting models/store models/report" ;;
     models/namesrv) echo "sim models/remoting models/report models/world" ;;
-    models/broker) echo "sim models/remoting models/store models/dledger models/report models/namesrv models/world" ;;
+    models/controller) echo "sim models/remoting models/report models/world" ;;
+    models/broker) echo "sim models/remoting models/store models/dledger models/report models/namesrv models/world models/controller" ;;
     models/client) echo "sim models/remoting models/report models/namesrv models/world" ;;
     models/ops) echo "sim models/remoting models/report models/broker models/world" ;;
-    models/world) echo "sim sim/lab models/remoting models/store models/report models/dledger models/namesrv models/broker models/client models/ops" ;;
+    models/world) echo "sim sim/lab models/remoting models/store models/report models/dledger models/namesrv models/broker models/client models/ops models/controller" ;;
     models/phold) echo "sim sim/lab" ;;
     models/cmd) echo "sim sim/lab models/world models/phold models/report models/remoting" ;;
     *) echo "?" ;;

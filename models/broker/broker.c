@@ -7,6 +7,7 @@
 
 #include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
+#include "models/controller/ctl_proto.h"
 #include "models/dledger/raft.h"
 #include "models/broker/redirect.h"
 #include "models/report/report.h"
@@ -102,7 +103,7 @@ static void process_waits(struct broker *b)
             }
         }
         if (!w->need_flush && w->need_slave) {
-            if (b->push2slave >= w->end) {
+            if ((b->ctl ? ctl_acked(b) : b->push2slave) >= w->end) {
                 w->need_slave = 0;
             } else if (now >= w->deadline) {
                 w->status = RMQ_FLUSH_SLAVE_TIMEOUT;
@@ -129,6 +130,8 @@ static void process_waits(struct broker *b)
 
 void broker_acks_advanced(struct broker *b)
 {
+    if (b->ctl)
+        ctl_acks(b);
     if (b->waits_n)
         process_waits(b);
 }
@@ -138,8 +141,8 @@ void broker_acks_advanced(struct broker *b)
 static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req)
 {
     struct rmq_world *w = b->base.w;
-    if (b->raft) {
-        dl_send(b, ctx, req);
+    if (b->raft || b->ctl) {
+        (b->raft ? dl_send : ctl_send)(b, ctx, req);
         return;
     }
     /* DefaultMessageStore.putMessage: a slave refuses writes (R44 l.311-318). */
@@ -305,8 +308,10 @@ void broker_register_all(struct broker *b)
 static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
 {
     struct broker *b = n->model;
-    if (tag & BR_RAFT) {
-        if (b->raft)
+    if (tag & (BR_RAFT | BR_CTL)) {
+        if (tag & BR_CTL)
+            ctl_on_reply(b, tag, status, body, len);
+        else if (b->raft)
             raft_on_reply(b->raft, tag & ~BR_RAFT, status, body, len);
         return;
     }
@@ -316,7 +321,7 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
         struct rmq_register_resp r;
         memcpy(&r, body, sizeof r);
         /* BrokerController.doRegisterBrokerAll: a slave takes haServerAddr and masterAddr from the reply. */
-        if (b->role == RMQ_SLAVE)
+        if (b->role == RMQ_SLAVE && !b->ctl)   /* in controller mode the controller names the master */
             ha_master_address(b, r.master);
     } else if (tag == BR_OFFSET_SYNC && len >= sizeof(struct rmq_all_offsets)) {
         struct rmq_all_offsets r;
@@ -336,7 +341,7 @@ static void broker_start(struct sim_node *n)
     enum rmq_role before = b->role;
     b->role = b->next_role;
     b->id = b->next_id;
-    if (b->raft) {
+    if (b->raft || b->ctl) {
         /* DLedger: a slave until its member leads (DLedgerRoleChangeHandler; dl_start), whatever the config */
         b->role = RMQ_SLAVE;
         b->id = b->replica + 1;
@@ -378,6 +383,8 @@ static void broker_start(struct sim_node *n)
     if (b->role == RMQ_SLAVE)
         node_timer(n, b->cfg.offset_sync_initial, BT(BT_OFFSET_SYNC, 0));
     ha_start(b);
+    if (b->ctl)
+        ctl_start(b);   /* controller mode: a slave until the controller names it master */
 }
 
 static void broker_timer(struct sim_node *n, uint64_t tag)
@@ -447,6 +454,9 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     case BT_FAST_FAILURE:
         bx_on_timer(b, kind, tag >> 8);
         break;
+    case BT_CTL:
+        ctl_on_timer(b, tag >> 8);
+        break;
     }
 }
 
@@ -477,6 +487,11 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
     case RAFT_TAKE_LEADERSHIP:
         if (b->raft)
             raft_on_request(b->raft, (uint16_t)h.code, ctx, body, len);
+        break;
+    case CTL_NOTIFY:
+    case CTL_EPOCH:
+        if (b->ctl)
+            ctl_on_request(b, ctx, (uint16_t)h.code, body, len);
         break;
     default:
         rpc_reply(n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
@@ -602,8 +617,10 @@ struct broker *broker_create(struct rmq_world *w, const char *name, int group, i
     }
     b->n = sim_node(w->sim, id);
     rpc_init(&b->rpc, b->n, on_reply);
-    if (bx_init(b) < 0 || (cfg->dledger && dl_init(b) < 0)) {
+    if (bx_init(b) < 0 || (cfg->dledger && dl_init(b) < 0) || (cfg->controller && ctl_init(b) < 0)) {
         bx_free(b);
+        dl_free(b);
+        ctl_free(b);
         rpc_free(&b->rpc);
         free(b);
         return NULL;
@@ -617,6 +634,7 @@ void broker_free(struct broker *b)
         return;
     dl_free(b);
     bx_free(b);
+    ctl_free(b);
     cl_free(&b->cl);
     rpc_free(&b->rpc);
     free(b->waits);

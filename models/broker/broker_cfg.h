@@ -73,6 +73,18 @@ struct broker_cfg {
                                           entries): 5 us, assumed */
     sim_time reput_sleep;              /* ReputMessageService.run: Thread.sleep(1) between doReput rounds */
     sim_time checkpoint_interval;      /* DLedgerConfig.checkPointInterval 3000 ms */
+    /* controller mode (enableControllerMode, RIP-44) */
+    int controller;                    /* the group's "ha" is "controller" */
+    sim_time ctl_heartbeat;            /* brokerHeartbeatInterval 1000 ms */
+    sim_time ctl_sync_metadata;        /* syncBrokerMetadataPeriod 5000 ms: the replica-info poll */
+    sim_time ctl_check_sss_initial;    /* checkSyncStateSet's first run: 3000 ms */
+    sim_time ctl_check_sss;            /* checkSyncStateSetPeriod 5000 ms */
+    sim_time ha_max_time_not_catchup;  /* haMaxTimeSlaveNotCatchup 15000 ms */
+    int all_ack_in_sss;                /* allAckInSyncStateSet false */
+    int in_sync_replicas;              /* inSyncReplicas 1 (the master counts) */
+    int min_in_sync_replicas;          /* minInSyncReplicas 1 */
+    sim_time slave_timeout;            /* slaveTimeout 3000 ms */
+    int election_priority;             /* brokerElectionPriority Integer.MAX_VALUE (lower is preferred) */
 };
 
 #endif

@@ -15,13 +15,14 @@
 /* Timer tags: kind in the low byte, an argument above it. */
 enum broker_timer {
     BT_REGISTER = 1, BT_FLUSH, BT_GROUP_COMMIT, BT_HOLD_CHECK, BT_OFFSET_PERSIST, BT_OFFSET_SYNC,
-    BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK, BT_REPUT, BT_CHECKPOINT, BT_EXEC, BT_FAST_FAILURE
+    BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK, BT_REPUT, BT_CHECKPOINT, BT_EXEC, BT_FAST_FAILURE, BT_CTL
 };
 #define BT(kind, arg) ((uint64_t)(kind) | ((uint64_t)(arg) << 8))
 
 /* rpc tags of the broker's own requests. */
 enum broker_req { BR_REGISTER = 1, BR_OFFSET_SYNC };
 #define BR_RAFT (1ULL << 62)   /* rpc tags of the DLedger member carry this bit */
+#define BR_CTL (1ULL << 61)    /* rpc tags of controller mode (broker_controller.c) carry this bit */
 
 /* A put waiting for its flush (SYNC_FLUSH) and then its slave (SYNC_MASTER). */
 struct put_wait {
@@ -134,6 +135,8 @@ struct broker {
     sim_time meta_wb_at;                    /* when the unsynced meta write was made, -1 if none */
     int role_check_armed;
     int slave_pending;                      /* a FOLLOWER change waits for the LEADER loop to end */
+
+    struct ctl_broker *ctl;                 /* controller mode (cfg.controller), else NULL */
 };
 
 /* broker_dledger.c */
@@ -193,7 +196,20 @@ void bx_put_answered(struct broker *b, int thread);
 int bx_page_cache_busy(const struct broker *b);
 /* broker.c, for broker_exec.c: serve one request (the processors). */
 void broker_serve(struct broker *b, const struct exec_req *r);
-/* broker_offsets.c: QUERY_OFFSET, COMMIT_OFFSET and GET_ALL_OFFSETS. */
+/* broker_controller.c: controller mode (RIP-44) */
+int ctl_init(struct broker *b);
+void ctl_free(struct broker *b);
+void ctl_start(struct broker *b);
+void ctl_on_timer(struct broker *b, uint64_t arg);
+void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, uint32_t len);
+void ctl_on_request(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len);
+void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req);
+/* A slave acked (caught-up times, SyncStateSet expansion). */
+void ctl_acks(struct broker *b);
+/* The offset every put up to which has the acks controller mode asks for (UINT64_MAX: no wait). */
+uint64_t ctl_acked(struct broker *b);
+
+/* broker_offsets.c: QUERY_OFFSET, COMMIT_OFFSET, GET_ALL_OFFSETS (ConsumerOffsetManager). */
 void broker_handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len);
 
 /* broker.c, for ha.c */

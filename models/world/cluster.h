@@ -18,6 +18,7 @@ struct producer;
 struct consumer;
 struct operator_;
 struct raft_check;
+struct controller;
 
 struct rmq_group {
     char name[32];
@@ -42,11 +43,14 @@ struct rmq_world {
     int nconsumers;
     struct consumer **consumers;
     struct operator_ *op;
+    struct controller *ctl;     /* RIP-44's controller (NULL: none) */
+    sim_node_id ctl_node;
+    int ctl_unclean;            /* its enableElectUncleanMaster */
     struct report rep;          /* accounting and measurements: what every component reports to */
 };
 
 /* Every RocketMQ model's state starts with this, so any node leads to its world. */
-enum rmq_kind { RMQ_NAMESERVER, RMQ_BROKER, RMQ_PRODUCER, RMQ_CONSUMER, RMQ_OPERATOR };
+enum rmq_kind { RMQ_NAMESERVER, RMQ_BROKER, RMQ_PRODUCER, RMQ_CONSUMER, RMQ_OPERATOR, RMQ_CONTROLLER };
 struct rmq_node {
     struct rmq_world *w;
     enum rmq_kind kind;

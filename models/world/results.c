@@ -97,7 +97,13 @@ struct want_ctx {
     int held;           /* 1: held by a live replica, 0: by none, -1: either */
 };
 
-static int promises(const struct rmq_world *w, int g) { return w->g[g].cfg.role == RMQ_SYNC_MASTER || w->g[g].cfg.dledger; }
+/* Controller mode promises it with allAckInSyncStateSet and no unclean election (a loss there is a finding). */
+static int promises(const struct rmq_world *w, int g)
+{
+    const struct broker_cfg *c = &w->g[g].cfg;
+    return (c->role == RMQ_SYNC_MASTER && !c->controller) || c->dledger ||
+           (c->controller && c->all_ack_in_sss && !w->ctl_unclean);
+}
 
 static int want(void *ctx, int g, unsigned mask, unsigned flags)
 {
@@ -126,7 +132,7 @@ static uint64_t check_sync_master(struct rmq_world *w, const unsigned *mask, cJS
         uint64_t bad = acct_count(&w->rep.acct, want, &c);
         if (bad) {
             cJSON *v = cJSON_CreateObject();
-            cJSON_AddStringToObject(v, "invariant", w->g[g].cfg.dledger ? "acked_message_lost" : "sync_master_acked_on_slave");
+            cJSON_AddStringToObject(v, "invariant", w->g[g].cfg.dledger || w->g[g].cfg.controller ? "acked_message_lost" : "sync_master_acked_on_slave");
             cJSON_AddStringToObject(v, "group", w->g[g].name);
             cJSON_AddNumberToObject(v, "messages", (double)bad);
             cJSON_AddNumberToObject(v, "t_ms", sim_time_to_ms(sim_now(w->sim)));
@@ -143,10 +149,10 @@ void results_metrics(struct rmq_state *st, cJSON *root)
     unsigned mask[RMQ_MAX_GROUPS];
     alive_masks(w, mask);
     meas_flush_latency(&w->rep.meas);
-    int dledger = 0;
+    int dledger = 0, controller = 0;
     for (int gi = 0; gi < w->ngroups; gi++)
-        dledger |= w->g[gi].cfg.dledger;
-    cJSON_AddStringToObject(root, "ha", dledger ? "dledger" : "master_slave");
+        dledger |= w->g[gi].cfg.dledger, controller |= w->g[gi].cfg.controller;
+    cJSON_AddStringToObject(root, "ha", dledger ? "dledger" : controller ? "controller" : "master_slave");
 
     cJSON *m = cJSON_AddObjectToObject(root, "messages");
     cJSON_AddNumberToObject(m, "sent", (double)w->rep.acct.sent);
@@ -300,9 +306,10 @@ void results_summary(struct rmq_state *st, FILE *out)
         fprintf(out, "\n");
         if (rg->crash >= 0) {
             char c[32], d[32], e[32], p[32], f[32];
-            int dl = g->cfg.dledger;
+            int dl = g->cfg.dledger || g->cfg.controller;
+            const char *seen = g->cfg.controller ? "inactive" : dl ? "candidate" : "alert";
             fprintf(out, "%s: master %s crashed %s, %s %s, %s %s, promoted %s%s%s%s, first write %s", g->name,
-                    rg->crash_host ? "host" : "process", fmt_s(c, sizeof c, rg->crash), dl ? "candidate" : "alert",
+                    rg->crash_host ? "host" : "process", fmt_s(c, sizeof c, rg->crash), seen,
                     fmt_s(d, sizeof d, rg->detected), dl ? "elected" : "operator", fmt_s(e, sizeof e, rg->elected),
                     fmt_s(p, sizeof p, rg->promoted), rg->new_master != SIM_NODE_NONE ? " (" : "",
                     rg->new_master != SIM_NODE_NONE ? sim_node(w->sim, rg->new_master)->name : "",

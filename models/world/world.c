@@ -392,7 +392,7 @@ static void rmq_free(void *wp)
 }
 
 static const char *const rmq_keys[] = {"groups",   "nameservers", "broker",  "producers", "consumers",
-                                       "operator", "checks",      "explore", "metrics",   NULL};
+                                       "operator", "checks",      "explore", "metrics",   "controllers", NULL};
 
 const struct world_ops rmq_world_ops = {
     .name = "rocketmq", .keys = rmq_keys, .load = rmq_load, .sample = rmq_sample, .series = rmq_series,

@@ -8,6 +8,7 @@
 #include <cJSON.h>
 
 #include "models/client/client_cfg.h"
+#include "models/controller/controller_cfg.h"
 #include "models/ops/operator_cfg.h"
 #include "models/world/cluster.h"
 #include "sim/conf.h"
@@ -56,6 +57,7 @@ struct world_cfg {
     struct checks_cfg checks;
     struct explore_cfg explore;
     struct metrics_cfg metrics;
+    struct controller_cfg ctl;         /* "controllers" (count 0: none) */
 };
 
 /* RocketMQ's defaults for everything (REFERENCE.md). */
@@ -63,6 +65,10 @@ void world_defaults(struct world_cfg *wc);
 /* Reads the RocketMQ sections of a scenario on top of the defaults. 0, or -1 with c->err. */
 int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc);
 void world_cfg_free(struct world_cfg *wc);
+
+/* world_controller.c: the "controllers" section (after the groups are read), and its node. */
+int world_controller_read(struct conf *c, const cJSON *root, struct world_cfg *wc);
+int world_controller_build(struct rmq_world *w, const struct world_cfg *wc);
 
 /* Adds every node to s. wc must outlive the world. 0, or -1 when out of memory. */
 int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc);

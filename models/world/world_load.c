@@ -11,6 +11,7 @@
 #include "models/namesrv/nameserver.h"
 #include "models/ops/operator.h"
 #include "models/client/producer.h"
+#include "models/controller/controller.h"
 #include "models/dledger/raft_check.h"
 #include "models/world/world.h"
 #include "sim/fault.h"
@@ -21,7 +22,7 @@
 static const char *const roles[] = {"ASYNC_MASTER", "SYNC_MASTER", "SLAVE", NULL};
 static const char *const flushes[] = {"ASYNC_FLUSH", "SYNC_FLUSH", NULL};
 static const char *const arrivals[] = {"constant", "poisson", NULL};
-static const char *const has[] = {"master_slave", "dledger", NULL};
+static const char *const has[] = {"master_slave", "dledger", "controller", NULL};
 static const char *const elections[] = {"dledger", "raft", NULL};
 static const char *const modes[] = {"open", "closed", NULL};
 static const char *const fault_tables[] = {"4.4", "5.x", NULL};
@@ -115,6 +116,15 @@ void world_defaults(struct world_cfg *c)
     b->wait_in_pull_queue = 5000 * SIM_MS;
     b->page_cache_busy_timeout = 1000 * SIM_MS;
     b->async_send = 0;
+    b->ctl_heartbeat = 1000 * SIM_MS;
+    b->ctl_sync_metadata = 5000 * SIM_MS;
+    b->ctl_check_sss_initial = 3000 * SIM_MS;
+    b->ctl_check_sss = 5000 * SIM_MS;
+    b->ha_max_time_not_catchup = 15000 * SIM_MS;
+    b->in_sync_replicas = 1;
+    b->min_in_sync_replicas = 1;
+    b->slave_timeout = 3000 * SIM_MS;
+    b->election_priority = 2147483647;
 
     struct producer_cfg *p = &c->producer;
     p->rate = 1000;
@@ -250,6 +260,15 @@ static const struct field broker_fields[] = {
     BF("wait_time_in_pull_queue_ms", F_TIME, wait_in_pull_queue, 0, MAX_DAY_MS),
     BF("os_page_cache_busy_timeout_ms", F_TIME, page_cache_busy_timeout, 0, MAX_DAY_MS),
     BF("async_send", F_BOOL, async_send, 0, 1),
+    BF("broker_heartbeat_interval_ms", F_TIME, ctl_heartbeat, 1, MAX_DAY_MS),
+    BF("sync_broker_metadata_period_ms", F_TIME, ctl_sync_metadata, 1, MAX_DAY_MS),
+    BF("check_sync_state_set_period_ms", F_TIME, ctl_check_sss, 1, MAX_DAY_MS),
+    BF("ha_max_time_slave_not_catchup_ms", F_TIME, ha_max_time_not_catchup, 1, MAX_DAY_MS),
+    BF("all_ack_in_sync_state_set", F_BOOL, all_ack_in_sss, 0, 1),
+    BF("in_sync_replicas", F_INT, in_sync_replicas, 1, RMQ_MAX_REPLICAS),
+    BF("min_in_sync_replicas", F_INT, min_in_sync_replicas, 1, RMQ_MAX_REPLICAS),
+    BF("slave_timeout_ms", F_TIME, slave_timeout, 1, MAX_DAY_MS),
+    BF("broker_election_priority", F_INT, election_priority, 0, 2147483647),
 };
 
 #define PF(k, t, f, lo, hi) {k, t, offsetof(struct producer_cfg, f), lo, hi, NULL}
@@ -502,6 +521,10 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
             gc->broker.pull_threads = 16 + 2 * gc->broker.cores;   /* BrokerConfig.pullMessageThreadPoolNums */
         if (read_preferred(c, g, p, name, (int)replicas, &gc->broker) < 0)
             return -1;
+        if (gc->broker.dledger == 2) {   /* "ha": "controller" */
+            gc->broker.dledger = 0;
+            gc->broker.controller = 1;
+        }
         if (gc->broker.raft.connect_at_start < 0)
             gc->broker.raft.connect_at_start = gc->broker.raft.election == RAFT_ELECTION_CLASSIC;
         if (gc->broker.dledger && gc->broker.raft.election_max < gc->broker.raft.election_min) {
@@ -547,9 +570,12 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
     /* Recovery takes minutes when people promote by hand. */
     int manual = 0;
     for (int gi = 0; gi < wc->ngroups; gi++)
-        manual |= !wc->groups[gi].broker.dledger && wc->groups[gi].replicas > 1 && wc->op.enabled;
+        manual |= !wc->groups[gi].broker.dledger && !wc->groups[gi].broker.controller && wc->groups[gi].replicas > 1 &&
+                  wc->op.enabled;
     if (manual)
         wc->checks.bound = 1800 * SIM_S;
+    if (world_controller_read(c, root, wc) < 0)
+        return -1;
     const cJSON *ck = conf_child(root, "checks");
     if (ck && fields_read(c, ck, "$.checks", checks_fields, N(checks_fields), &wc->checks, NULL) < 0)
         return -1;
@@ -594,6 +620,8 @@ int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc)
             return -1;
         w->ns[i] = nameserver_node(w->nss[i]);
     }
+    if (world_controller_build(w, wc) < 0)
+        return -1;
     for (int gi = 0; gi < w->ngroups; gi++) {
         struct rmq_group *g = &w->g[gi];
         const struct group_cfg *gc = &wc->groups[gi];
@@ -641,6 +669,7 @@ void world_destroy(struct rmq_world *w)
     for (int i = 0; w->consumers && i < w->nconsumers; i++)
         consumer_free(w->consumers[i]);
     operator_free(w->op);
+    controller_free(w->ctl);
     report_free(&w->rep);
     free(w->ns);
     free(w->nss);

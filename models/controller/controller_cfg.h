@@ -1,0 +1,20 @@
+/* controller_cfg: the controllers' settings (ControllerConfig) with RocketMQ 5.x's defaults; the README
+ * lists each with its source. */
+#ifndef MODELS_CONTROLLER_CFG_H
+#define MODELS_CONTROLLER_CFG_H
+
+#include "sim/time.h"
+
+struct controller_cfg {
+    int count;                  /* controllers: 0 (none) in a scenario without "controllers", else 1 */
+    sim_time heartbeat_timeout; /* controllerHeartBeatTimeoutMills 10000 ms (BrokerHeartbeatManager
+                                   DEFAULT_BROKER_CHANNEL_EXPIRED_TIME) */
+    sim_time scan_initial;      /* DefaultBrokerHeartbeatManager: first scan after 2000 ms */
+    sim_time scan_interval;     /* scanNotActiveBrokerInterval 5000 ms */
+    sim_time scan_inactive_master; /* scanInactiveMasterInterval 5000 ms: re-elect where no master is */
+    int elect_unclean;          /* enableElectUncleanMaster false */
+    int notify_role_changed;    /* notifyBrokerRoleChanged true */
+    sim_time request_timeout;   /* the controller's notify requests: 3000 ms */
+};
+
+#endif

@@ -1,0 +1,55 @@
+/* ctl_proto: what brokers in controller mode (RIP-44) and the controller say to each other: request codes
+ * and bodies, and the replica information the controller hands out (GetReplicaInfoResponseHeader). */
+#ifndef MODELS_CTL_PROTO_H
+#define MODELS_CTL_PROTO_H
+
+#include <stdint.h>
+
+#include "models/remoting/protocol.h"
+
+/* Request codes, after the DLedger member's (40..43). */
+enum {
+    CTL_HEARTBEAT = 50,    /* broker -> controller, every brokerHeartbeatInterval (BROKER_HEARTBEAT) */
+    CTL_GET_INFO,          /* broker -> controller: GetReplicaInfo (ReplicasManager.schedulingSyncBrokerMetadata) */
+    CTL_ELECT,             /* broker -> controller: ElectMaster (ReplicasManager.brokerElect) */
+    CTL_ALTER_SSS,         /* master -> controller: AlterSyncStateSet */
+    CTL_NOTIFY,            /* controller -> broker: NotifyBrokerRoleChanged */
+    CTL_EPOCH              /* slave -> master: the epoch handshake (AutoSwitchHAClient's handshake) */
+};
+
+/* Controller response codes beside RMQ_SUCCESS (ResponseCode.CONTROLLER_*). */
+enum { CTL_MASTER_STILL_EXIST = 2006, CTL_MASTER_NOT_AVAILABLE = 2009, CTL_ALTER_FAILED = 2004 };
+
+struct ctl_heartbeat {
+    uint16_t group, replica;
+    int32_t epoch;             /* the last epoch of the broker's epoch file with data */
+    uint64_t max_offset;
+    int32_t priority;          /* brokerElectionPriority */
+};
+
+/* The replica information of one group: who is master, its epoch, the SyncStateSet (a bit per replica). */
+struct ctl_info {
+    uint16_t group;
+    int16_t master;            /* replica index, -1: none */
+    int32_t master_epoch, sss_epoch;
+    uint32_t sss;
+};
+
+struct ctl_req {               /* GET_INFO, ELECT, ALTER_SSS */
+    uint16_t group, replica;
+    int32_t master_epoch, sss_epoch;
+    uint32_t sss;              /* ALTER_SSS: the new set */
+};
+
+#define CTL_EPOCHS_MAX 8       /* epoch entries a handshake carries (the newest) */
+struct ctl_epoch_entry {
+    int32_t epoch;
+    uint64_t start;
+};
+struct ctl_epochs {
+    uint32_t n;
+    uint64_t max_offset;
+    struct ctl_epoch_entry e[CTL_EPOCHS_MAX];
+};
+
+#endif

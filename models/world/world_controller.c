@@ -1,0 +1,71 @@
+/* world_controller: the "controllers" section of a scenario (RIP-44's controller, ControllerConfig) and
+ * building its node. */
+#include <stddef.h>
+#include <string.h>
+
+#include "models/controller/controller.h"
+#include "sim/lab/fields.h"
+#include "models/world/world.h"
+
+#define MAX_DAY_MS 86400000.0
+
+static void world_controller_defaults(struct controller_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    c->heartbeat_timeout = 10 * SIM_S;
+    c->scan_initial = 2 * SIM_S;
+    c->scan_interval = 5 * SIM_S;
+    c->scan_inactive_master = 5 * SIM_S;
+    c->elect_unclean = 0;
+    c->notify_role_changed = 1;
+    c->request_timeout = 3 * SIM_S;
+}
+
+#define KF(k, t, f, lo, hi) {k, t, offsetof(struct controller_cfg, f), lo, hi, NULL}
+static const struct field controller_fields[] = {
+    KF("count", F_INT, count, 1, 1),
+    KF("controller_heartbeat_timeout_ms", F_TIME, heartbeat_timeout, 1, MAX_DAY_MS),
+    KF("scan_initial_delay_ms", F_TIME, scan_initial, 0, MAX_DAY_MS),
+    KF("scan_not_active_broker_interval_ms", F_TIME, scan_interval, 1, MAX_DAY_MS),
+    KF("scan_inactive_master_interval_ms", F_TIME, scan_inactive_master, 1, MAX_DAY_MS),
+    KF("enable_elect_unclean_master", F_BOOL, elect_unclean, 0, 1),
+    KF("notify_broker_role_changed", F_BOOL, notify_role_changed, 0, 1),
+    KF("request_timeout_ms", F_TIME, request_timeout, 1, MAX_DAY_MS),
+};
+
+int world_controller_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
+{
+    world_controller_defaults(&wc->ctl);
+    const cJSON *s = conf_child(root, "controllers");
+    if (s) {
+        wc->ctl.count = 1;
+        if (fields_read(c, s, "$.controllers", controller_fields,
+                        (int)(sizeof controller_fields / sizeof controller_fields[0]), &wc->ctl, NULL) < 0)
+            return -1;
+    }
+    char p[64];
+    for (int gi = 0; gi < wc->ngroups; gi++) {
+        const struct broker_cfg *b = &wc->groups[gi].broker;
+        snprintf(p, sizeof p, "$.groups[%d].ha", gi);
+        if (b->controller && !wc->ctl.count)
+            return conf_fail(c, p, "\"controller\" needs a \"controllers\" section, e.g. {\"count\": 1}");
+        if (b->controller && b->min_in_sync_replicas > wc->groups[gi].replicas) {
+            snprintf(p, sizeof p, "$.groups[%d].min_in_sync_replicas", gi);
+            return conf_fail(c, p, "is above the group's %d replicas: no put could ever succeed",
+                             wc->groups[gi].replicas);
+        }
+    }
+    return 0;
+}
+
+int world_controller_build(struct rmq_world *w, const struct world_cfg *wc)
+{
+    w->ctl_node = SIM_NODE_NONE;
+    if (!wc->ctl.count)
+        return 0;
+    if (!(w->ctl = controller_create(w, "controller-0", &wc->ctl)))
+        return -1;
+    w->ctl_node = controller_node(w->ctl);
+    w->ctl_unclean = wc->ctl.elect_unclean;
+    return 0;
+}
