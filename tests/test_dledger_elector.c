@@ -9,6 +9,7 @@
 
 #include "models/broker/broker.h"
 #include "models/dledger/raft.h"
+#include "models/dledger/raft_int.h"   /* raft_handle_vote, raft_taking_leadership */
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
 
@@ -276,6 +277,36 @@ START_TEST(planned_switch)
 }
 END_TEST
 
+/* handleVote's REJECT_TAKING_LEADERSHIP: while the preferred leader takes leadership (a transfer made it a
+ * candidate of the term it is to take), it refuses another candidate of that term whose log is no longer
+ * than its own, and votes for one whose log is longer. */
+START_TEST(taking_leadership_refuses_votes)
+{
+    uint64_t seed = (uint64_t)_i;
+    struct scenario sc;
+    load(&sc, world_json(3, "\"preferred_leader\": 2"), seed);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    sim_run(sc.sim, 10 * SIM_S);
+    ck_assert_int_eq(member(w, 2)->role, RAFT_LEADER);
+    sim_crash(sc.sim, w->g[0].node[2], SIM_CRASH_PROCESS);
+    sim_run(sc.sim, 20 * SIM_S);
+    sim_restart(sc.sim, w->g[0].node[2]);
+    /* The leader's checkPreferredLeader (every 1 s) hands leadership to n2, which becomes a candidate of
+     * the next term and raises its term at its next tick. */
+    struct raft *n2 = (struct raft *)member(w, 2);
+    sim_time until = sim_now(sc.sim) + 5 * SIM_S;
+    while (sim_now(sc.sim) < until && !(raft_taking_leadership(n2) && n2->term == n2->term_to_take))
+        sim_run(sc.sim, sim_now(sc.sim) + 100 * SIM_US);
+    ck_assert_msg(raft_taking_leadership(n2) && n2->term == n2->term_to_take, "seed %llu: n2 never took over",
+                  (unsigned long long)seed);
+    struct vote_req q = {n2->term, raft_end(n2), raft_end_term(n2), 0};
+    ck_assert_int_eq(raft_handle_vote(n2, &q, 0), V_REJECT_TAKING_LEADERSHIP);
+    q.end_index++;   /* a longer log of the same term: the usual rules, and it is the first vote this term */
+    ck_assert_int_eq(raft_handle_vote(n2, &q, 0), V_ACCEPT);
+    scenario_free(&sc);
+}
+END_TEST
+
 static Suite *elector_suite(void)
 {
     Suite *s = suite_create("dledger_elector");
@@ -288,6 +319,7 @@ static Suite *elector_suite(void)
     tcase_add_loop_test(t, shutdown_followers, 1, SEEDS + 1);
     tcase_add_loop_test(t, preferred_leader, 1, SEEDS + 1);
     tcase_add_loop_test(t, planned_switch, 1, SEEDS + 1);
+    tcase_add_loop_test(t, taking_leadership_refuses_votes, 1, SEEDS + 1);
     suite_add_tcase(s, t);
     return s;
 }

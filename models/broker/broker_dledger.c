@@ -140,6 +140,15 @@ void dl_role_check(struct broker *b)
     /* ledgerEndIndex == committedIndex && messageStore.dispatchBehindBytes() == 0 (committedPos - reputFromOffset) */
     if (raft_end(b->raft) == -1 || (raft_end(b->raft) == b->committed && b->reput_next > b->committed)) {
         change_to_master(b);
+        if (b->slave_pending) {
+            /* The member lost and regained leadership during the wait: the FOLLOWER change queued behind this
+             * LEADER handler runs now, then the LEADER change after it (the executor runs them in order):
+             * slave, then master again once caught up. */
+            b->slave_pending = 0;
+            change_to_slave(b);
+            if (b->raft->role == RAFT_LEADER)
+                dl_role_check(b);
+        }
         return;
     }
     b->role_check_armed = 1;

@@ -38,7 +38,6 @@ static const char *code_name(int code)
 void raft_leadership_reset(struct raft *r)
 {
     r->transferee = RAFT_NONE;
-    r->transfer_term = -1;
     r->term_to_take = -1;
     r->take_waiting = r->take_task = 0;
     memset(r->peer_live, 0, sizeof r->peer_live);
@@ -62,10 +61,9 @@ static int start_transfer(struct raft *r, int to)
     if (r->transferee != RAFT_NONE)
         return D_LEADER_TRANSFERRING;
     r->transferee = to;
-    r->transfer_term = r->term;
     r->transfers++;
     struct take_req q = {r->term, raft_end(r), r->self, to};
-    r->io.call(r->io.host, to, RAFT_TAKE_LEADERSHIP, &q, sizeof q, 0, r->cfg.rpc_timeout, TAG(TG_TAKE, to, 0));
+    r->io.call(r->io.host, to, RAFT_TAKE_LEADERSHIP, &q, sizeof q, 0, r->cfg.rpc_timeout, TAG(TG_TAKE, to, (uint64_t)r->term));
     return D_SUCCESS;
 }
 
@@ -82,14 +80,14 @@ const char *raft_transfer_leadership(struct raft *r, int to)
     return code == D_SUCCESS ? NULL : code_name(code);
 }
 
-/* handleLeadershipTransfer's thenApply: a failure, or an answer while still leading this term with the
- * transferee set, clears the transferee (appends are taken again). */
-void raft_on_take_reply(struct raft *r, int peer, int status, const void *body, uint32_t len)
+/* handleLeadershipTransfer's thenApply: a failure, or an answer while still leading the term of the request
+ * answered (its tag carries it) with the transferee set, clears the transferee (appends are taken again). */
+void raft_on_take_reply(struct raft *r, int peer, int64_t term, int status, const void *body, uint32_t len)
 {
     struct take_resp a = {0, D_INTERNAL_ERROR};
     if (status == RMQ_SUCCESS && len >= sizeof a)
         memcpy(&a, body, sizeof a);
-    if (a.code != D_SUCCESS || (r->term == r->transfer_term && r->transferee != RAFT_NONE))
+    if (a.code != D_SUCCESS || (r->term == term && r->transferee != RAFT_NONE))
         r->transferee = RAFT_NONE;
     if (r->io.transferred)
         r->io.transferred(r->io.host, peer, a.code == D_SUCCESS, code_name(a.code));
@@ -130,6 +128,8 @@ void raft_on_take_request(struct raft *r, struct rpc_ctx ctx, const void *body, 
     }
     r->take_ctx = ctx;
     if (q.transferee != r->self || q.leader != r->leader) {
+        /* PreConditions in DLedgerServer.handleLeadershipTransfer: UNEXPECTED_ARGUMENT for another
+         * transferee (answered here as UNKNOWN: the leader only needs "not SUCCESS"), INCONSISTENT_LEADER. */
         take_answer(r, r->term, q.transferee != r->self ? D_UNKNOWN : D_INCONSISTENT_LEADER);
         return;
     }

@@ -97,7 +97,7 @@ struct raft {
      * leader's index and its TakeLeadershipTask, DLedgerServer.checkPreferredLeader's schedule and the
      * leader's peersLiveTable. */
     int transferee;
-    int64_t transfer_term, term_to_take;
+    int64_t term_to_take;
     int take_waiting, take_task;     /* catching up before taking; a TakeLeadershipTask answer is owed */
     struct rpc_ctx take_ctx;
     int64_t take_term, take_index;

@@ -98,7 +98,7 @@ void raft_take_check(struct raft *r, int64_t term, enum raft_role role);
 /* At a tick: the transferee's wait for the leader's index, the leader's checkPreferredLeader. */
 void raft_leadership_tick(struct raft *r, sim_time now);
 void raft_on_take_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
-void raft_on_take_reply(struct raft *r, int peer, int status, const void *body, uint32_t len);
+void raft_on_take_reply(struct raft *r, int peer, int64_t term, int status, const void *body, uint32_t len);
 
 /* ---- entry_pusher.c (DLedgerEntryPusher) ---- */
 

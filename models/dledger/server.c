@@ -43,7 +43,7 @@ void raft_on_reply(struct raft *r, uint64_t tag, int status, const void *body, u
         raft_on_push_reply(r, TAG_PEER(tag), TAG_X(tag), status, body, len);
         break;
     case TG_TAKE:
-        raft_on_take_reply(r, TAG_PEER(tag), status, body, len);
+        raft_on_take_reply(r, TAG_PEER(tag), TAG_X(tag), status, body, len);
         break;
     }
 }

@@ -1,7 +1,7 @@
 /* commitlog: the kept part of a log in chunks (struct cl_chunks): appends cost no malloc and no copy in
- * steady state, trimming the head hands its chunks to the next appends, and memory follows what is kept
- * (what a pull, an HA transfer or a DLedger push can still read, what a crash can still drop), not the
- * largest the log ever was times two. */
+ * steady state, trimming the head hands its chunks to the next appends (a spare list, freed with the log),
+ * so memory is the most the log ever kept at once (what a pull, an HA transfer or a DLedger push could
+ * still read, what a crash could still drop), not the largest the log ever was, and not doubled. */
 #include <stdlib.h>
 #include <string.h>
 
