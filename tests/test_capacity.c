@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "sim/lab/runner.h"
+#include "sim/dist.h"
 #include "sim/lab/scenario.h"
+#include "sim/rng.h"
 
 struct run {
     char dir[64];
@@ -214,6 +216,62 @@ START_TEST(latency_fault_tolerance_isolates)
 }
 END_TEST
 
+/* A closed-loop thread's think time comes from its own stream ("think.<thread>" of its producer): with one
+ * thread, the pause between each acknowledgement and the next send's start is the stream's next draw. */
+START_TEST(think_time_from_thread_stream)
+{
+    struct run r;
+    const char *sets[] = {"groups[0].role=ASYNC_MASTER",
+                          "producers.think_time={\"dist\": \"uniform\", \"min_ms\": 1, \"max_ms\": 9}",
+                          "producers.threads=1", "run.duration_ms=3000"};
+    run(&r, SYNC_WORLD, sets, 4);
+    struct sim_rng *g = sim_rng_new(7, "producer-0", "think.0");
+    struct sim_dist d = {.kind = SIM_DIST_UNIFORM, .unit = SIM_UNIT_TIME, .a = 1e6, .b = 9e6};
+    double ack = -1;
+    int n = 0;
+    for (const char *p = r.trace; (p = strstr(p, "\"ev\":\"send.ack\"")); p++) {
+        double start = atof(strstr(p, "\"start_ms\":") + 11);
+        if (ack >= 0) {
+            double think = (double)sim_dist_time(&d, g) / 1e6;
+            ck_assert_msg(fabs(start - ack - think) < 0.0011, "send %d: paused %g ms, drew %g", n, start - ack, think);
+            n++;
+        }
+        const char *t = p;
+        while (t > r.trace && strncmp(t, "\"t_ms\":", 7) != 0)
+            t--;
+        ack = atof(t + 7);
+    }
+    ck_assert_int_gt(n, 200);
+    sim_rng_free(g);
+    run_free(&r);
+}
+END_TEST
+
+/* Open mode never draws think times: these figures are those of the model before think times had their own
+ * streams (Poisson arrivals, random sizes, links and service times, two producers). */
+START_TEST(open_mode_unchanged_by_think_streams)
+{
+    static const char *const OPEN =
+        "{\"name\": \"t\", \"run\": {\"duration_ms\": 11000, \"seed\": 7},"
+        " \"network\": {\"latency\": {\"dist\": \"uniform\", \"min_ms\": 0.5, \"max_ms\": 2}, \"bandwidth_mbit_per_s\": 0},"
+        " \"disk\": {\"fsync_latency\": {\"const_ms\": 1}, \"read_latency\": {\"const_ms\": 0.1}},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"SYNC_MASTER\","
+        "   \"send_service_time\": {\"dist\": \"exp\", \"mean_ms\": 0.3}}],"
+        " \"producers\": {\"count\": 2, \"rate_per_s\": 300, \"arrivals\": \"poisson\","
+        "   \"size\": {\"dist\": \"uniform\", \"min_bytes\": 100, \"max_bytes\": 5000},"
+        "   \"think_time\": {\"dist\": \"exp\", \"mean_ms\": 3}},"
+        " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}}";
+    struct run r;
+    run(&r, OPEN, NULL, 0);
+    ck_assert_double_eq(num(r.m, "topic.sends"), 5662);
+    ck_assert_double_eq(num(r.m, "topic.acked"), 3575);
+    ck_assert_double_eq(num(r.m, "topic.failed"), 2087);
+    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.mean"), 373.57725753930055, 1e-9);
+    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.max"), 633.409021, 1e-9);
+    run_free(&r);
+}
+END_TEST
+
 static Suite *capacity_suite(void)
 {
     Suite *s = suite_create("capacity");
@@ -223,6 +281,8 @@ static Suite *capacity_suite(void)
     tcase_add_test(t, closed_loop_littles_law);
     tcase_add_test(t, system_busy_after_queue_wait);
     tcase_add_test(t, latency_fault_tolerance_isolates);
+    tcase_add_test(t, think_time_from_thread_stream);
+    tcase_add_test(t, open_mode_unchanged_by_think_streams);
     suite_add_tcase(s, t);
     return s;
 }

@@ -5,6 +5,7 @@
  *
  * Timer tags: enum p_timer. Rpc tags: enum p_rpc in the low 4 bits, slot << 4, generation << 32. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ struct psend {
     uint32_t next;              /* free list or route-wait list */
     uint8_t state;
     uint8_t attempts;           /* `times` */
+    uint32_t thread;            /* closed: the application thread that called send() */
     int16_t group;              /* the last attempt's group (lastBrokerName), -1 before the first */
     int status;                 /* the last attempt's status */
 };
@@ -53,6 +55,8 @@ struct producer {
     int route_polls;            /* route timers so far in this process */
     struct sim_rng *rng;        /* "workload": arrivals, sizes, sendWhichQueue's start */
     struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
+    struct sim_rng **think_rng; /* closed: thread t's think times, stream "think.<t>" (made at its first draw) */
+    uint32_t next_thread;       /* closed: the thread the next new_message runs on */
 
     /* TopicPublishInfo: the writable queues, ordered by group name then queue id. */
     int nq;
@@ -281,15 +285,32 @@ static void report(struct producer *p, uint32_t msg, int group, int status, int 
     report_send_done(&p->base.w->rep, p->n->name, msg, group, status, attempts, t0);
 }
 
+/* Thread t's pause after an acknowledged send, from its own stream: its draws do not depend on the other
+ * threads, on the workload stream or on how many threads there are. A constant draws nothing. */
+static sim_time think_time(struct producer *p, uint32_t t)
+{
+    if (p->cfg.think.kind == SIM_DIST_CONST)
+        return sim_dist_time(&p->cfg.think, NULL);
+    if (!p->think_rng[t]) {
+        char purpose[32];
+        snprintf(purpose, sizeof purpose, "think.%u", t);
+        p->think_rng[t] = sim_rng_new(sim_seed(p->n->sim), p->n->name, purpose);
+        if (!p->think_rng[t])
+            return p->cfg.error_pause;   /* out of memory: the thread pauses as after a failure */
+    }
+    return sim_dist_time(&p->cfg.think, p->think_rng[t]);
+}
+
 static void finish(struct producer *p, uint32_t i)
 {
     struct psend *s = &p->s[i];
     int ok = rmq_send_ok(s->status) && s->group >= 0;
+    uint32_t t = s->thread;
     report(p, s->msg, s->group, s->status, s->attempts, s->t0);
     slot_release(p, i);
     /* A closed-loop thread calls send() again after its pause (a later event, never inline). */
     if (p->cfg.mode == PRODUCER_CLOSED)
-        node_timer(p->n, ok ? sim_dist_time(&p->cfg.think, p->rng) : p->cfg.error_pause, P_T_THREAD);
+        node_timer(p->n, ok ? think_time(p, t) : p->cfg.error_pause, (uint64_t)t << 8 | P_T_THREAD);
 }
 
 /* One iteration of sendDefaultImpl's loop, or its end. */
@@ -435,6 +456,7 @@ static void new_message(struct producer *p)
     s->attempts = 0;
     s->group = -1;
     s->status = RMQ_SYSTEM_ERROR;
+    s->thread = p->next_thread;
     if (p->nq > 0) {
         attempt(p, i);
         return;
@@ -519,7 +541,7 @@ static void p_on_timer(struct sim_node *n, uint64_t tag)
     struct producer *p = n->model;
     if (rpc_on_timer(&p->rpc, tag))
         return;
-    switch ((enum p_timer)tag) {
+    switch ((enum p_timer)(tag & 0xff)) {
     case P_T_ROUTE:
         ns_client_fetch(&p->route);
         /* Real clients start at any time, so the periodic poll's phase relative to a fault is random:
@@ -530,13 +552,17 @@ static void p_on_timer(struct sim_node *n, uint64_t tag)
                    P_T_ROUTE);
         break;
     case P_T_THREAD:
-        if (p->cfg.stop == 0 || sim_now(n->sim) < p->cfg.stop)
+        if (p->cfg.stop == 0 || sim_now(n->sim) < p->cfg.stop) {
+            p->next_thread = (uint32_t)(tag >> 8);
             new_message(p);
+        }
         break;
     case P_T_WORKLOAD: {
         if (p->cfg.mode == PRODUCER_CLOSED) {
-            for (int t = 0; t < p->cfg.threads; t++)
+            for (int t = 0; t < p->cfg.threads; t++) {
+                p->next_thread = (uint32_t)t;
                 new_message(p);
+            }
             break;
         }
         new_message(p);
@@ -608,6 +634,9 @@ struct producer *producer_create(struct rmq_world *w, const char *name, int inde
         p->cfg.think.values = NULL;
         goto fail;
     }
+    if (cfg->mode == PRODUCER_CLOSED && cfg->threads > 0 &&
+        !(p->think_rng = calloc((size_t)cfg->threads, sizeof *p->think_rng)))
+        goto fail;
     sim_node_id id = sim_node_add(w->sim, name, &producer_ops, p);
     if (id == SIM_NODE_NONE)
         goto fail;
@@ -628,6 +657,10 @@ void producer_free(struct producer *p)
         rpc_free(&p->rpc);
     sim_dist_free(&p->cfg.size);
     sim_dist_free(&p->cfg.think);
+    if (p->think_rng)
+        for (int t = 0; t < p->cfg.threads; t++)
+            sim_rng_free(p->think_rng[t]);
+    free(p->think_rng);
     free(p->s);
     free(p);
 }
