@@ -9,6 +9,7 @@
 enum rate_kind { RATE_CONSTANT, RATE_POISSON };
 enum producer_mode { PRODUCER_OPEN, PRODUCER_CLOSED };
 enum fault_tables { FAULT_TABLES_R44, FAULT_TABLES_5X };
+enum producer_order { ORDER_NONE, ORDER_QUEUE };
 
 struct producer_cfg {
     double rate;                /* messages per second */
@@ -29,6 +30,9 @@ struct producer_cfg {
                                    Thread.sleep(3000)) */
     int latency_fault;          /* sendLatencyFaultEnable false (MQFaultStrategy) */
     enum fault_tables fault_tables; /* latencyMax / notAvailableDuration: R44's or 5.x's */
+    enum producer_order order;  /* none: send(msg) (sendDefaultImpl); queue: send(msg, SelectMessageQueueByHash,
+                                   key) (sendSelectImpl) */
+    int order_keys;             /* queue: keys are drawn uniformly from 0 .. order_keys - 1 (16, assumed) */
 };
 
 struct consumer_cfg {

@@ -17,12 +17,9 @@
 enum p_timer { P_T_ROUTE = 1, P_T_WORKLOAD, P_T_THREAD };
 enum p_rpc { P_R_ROUTE = 1, P_R_SEND };
 
-/* ResponseCode values sendDefaultImpl also retries on that mqsim's brokers never send. */
-
 #define NO_SLOT UINT32_MAX
 #define GEN_MASK 0x7fffffffu
 #define SLOT_MAX (1u << 27)
-
 enum ps_state { PS_FREE, PS_WAIT_ROUTE, PS_SENDING };
 
 /* One send in progress: an application thread inside sendDefaultImpl. */
@@ -35,6 +32,8 @@ struct psend {
     uint8_t state;
     uint8_t attempts;           /* `times` */
     uint32_t thread;            /* closed: the application thread that called send() */
+    uint32_t key;               /* ordered: the selector's argument (an Integer: hashCode() is the key) */
+    uint16_t queue;             /* the last attempt's queue id */
     int16_t group;              /* the last attempt's group (lastBrokerName), -1 before the first */
     int status;                 /* the last attempt's status */
 };
@@ -55,6 +54,7 @@ struct producer {
     int route_polls;            /* route timers so far in this process */
     struct sim_rng *rng;        /* "workload": arrivals, sizes, sendWhichQueue's start */
     struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
+    struct sim_rng *key_rng;    /* "order_keys": ordered sends' keys */
     struct sim_rng **think_rng; /* closed: thread t's think times, stream "think.<t>" (made at its first draw) */
     uint32_t next_thread;       /* closed: the thread the next new_message runs on */
 
@@ -276,13 +276,14 @@ static void slot_release(struct producer *p, uint32_t i)
 }
 
 /* The application's send() returns. */
-static void report(struct producer *p, uint32_t msg, int group, int status, int attempts, sim_time t0)
+static void report(struct producer *p, uint32_t msg, int group, int queue, int status, int attempts, sim_time t0)
 {
     if (rmq_send_ok(status) && group >= 0)
         p->acked++;
     else
         p->failed++;
-    report_send_done(&p->base.w->rep, p->n->name, msg, group, status, attempts, t0);
+    report_send_done(&p->base.w->rep, p->n->name, msg, group, p->cfg.order == ORDER_QUEUE ? queue : -1, status,
+                     attempts, t0);
 }
 
 /* Thread t's pause after an acknowledged send, from its own stream: its draws do not depend on the other
@@ -305,10 +306,9 @@ static void finish(struct producer *p, uint32_t i)
 {
     struct psend *s = &p->s[i];
     int ok = rmq_send_ok(s->status) && s->group >= 0;
-    uint32_t t = s->thread;
-    report(p, s->msg, s->group, s->status, s->attempts, s->t0);
+    uint32_t t = s->thread;   /* a closed-loop thread calls send() again after its pause (a later event) */
+    report(p, s->msg, s->group, s->queue, s->status, s->attempts, s->t0);
     slot_release(p, i);
-    /* A closed-loop thread calls send() again after its pause (a later event, never inline). */
     if (p->cfg.mode == PRODUCER_CLOSED)
         node_timer(p->n, ok ? think_time(p, t) : p->cfg.error_pause, (uint64_t)t << 8 | P_T_THREAD);
 }
@@ -318,7 +318,9 @@ static void attempt(struct producer *p, uint32_t i)
 {
     struct psend *s = &p->s[i];
     sim_time now = sim_now(p->n->sim);
-    int times_total = 1 + (p->cfg.retries > 0 ? p->cfg.retries : 0);   /* SYNC: 1 + retryTimesWhenSendFailed */
+    int ordered = p->cfg.order == ORDER_QUEUE;
+    /* SYNC: 1 + retryTimesWhenSendFailed; sendSelectImpl calls sendKernelImpl once, with no retry at all. */
+    int times_total = ordered ? 1 : 1 + (p->cfg.retries > 0 ? p->cfg.retries : 0);
     if (s->attempts >= times_total || p->nq == 0) {
         finish(p, i);
         return;
@@ -332,15 +334,19 @@ static void attempt(struct producer *p, uint32_t i)
         return;
     }
     /* String lastBrokerName = null == mq ? null : mq.getBrokerName(); selectOneMessageQueue(...) */
-    struct pqueue chosen = choose_queue(p, s->group);
+    /* sendSelectImpl: SelectMessageQueueByHash.select(mqs, msg, key): mqs.get(abs(key.hashCode()) % mqs.size()),
+     * over the publish info's queues (MQAdminImpl.parsePublishMessageQueues). */
+    struct pqueue chosen = ordered ? p->q[s->key % (uint32_t)p->nq] : choose_queue(p, s->group);
     const struct pqueue *mq = &chosen;
     sim_node_id master = ns_client_master(&p->route, mq->group);
     s->attempts++;
     s->group = (int16_t)mq->group;
+    s->queue = mq->queue;
     s->state = PS_SENDING;
     s->t_attempt = now;
     if (master == SIM_NODE_NONE) {
-        fault_update(p, mq->group, 0, 1);
+        if (!ordered)
+            fault_update(p, mq->group, 0, 1);
         /* sendKernelImpl: findBrokerAddressInPublish null -> MQClientException("The broker[...] not exist"),
          * which the loop continues on. Unreachable while the publish info and the route change together. */
         s->status = RMQ_SYSTEM_ERROR;
@@ -379,8 +385,10 @@ static void on_send_reply(struct producer *p, uint32_t i, uint32_t gen, int stat
     struct psend *s = &p->s[i];
     int ok = rmq_send_ok(status);
     s->status = status;
-    /* sendDefaultImpl: a SendResult charges its latency; an exception isolates the broker. */
-    fault_update(p, s->group, sim_now(p->n->sim) - s->t_attempt, !ok);
+    /* sendDefaultImpl: a SendResult charges its latency; an exception isolates the broker (sendSelectImpl
+     * does neither). */
+    if (p->cfg.order != ORDER_QUEUE)
+        fault_update(p, s->group, sim_now(p->n->sim) - s->t_attempt, !ok);
     /* SYNC: any status the broker stored under is the result, SEND_OK or not, since
      * retryAnotherBrokerWhenNotStoreOK is false. */
     if (ok || !retriable(status)) {
@@ -446,7 +454,7 @@ static void new_message(struct producer *p)
     uint32_t i = slot_alloc(p);
     if (i == NO_SLOT) {
         /* Every application thread is busy: the message is refused before it reaches the client. */
-        report(p, msg, -1, RMQ_SYSTEM_BUSY, 0, sim_now(p->n->sim));
+        report(p, msg, -1, -1, RMQ_SYSTEM_BUSY, 0, sim_now(p->n->sim));
         return;
     }
     struct psend *s = &p->s[i];
@@ -457,6 +465,9 @@ static void new_message(struct producer *p)
     s->group = -1;
     s->status = RMQ_SYSTEM_ERROR;
     s->thread = p->next_thread;
+    s->queue = 0;
+    if (p->cfg.order == ORDER_QUEUE)
+        s->key = (uint32_t)sim_rng_below(p->key_rng, (uint64_t)p->cfg.order_keys);
     if (p->nq > 0) {
         attempt(p, i);
         return;
@@ -500,7 +511,9 @@ static void p_start(struct sim_node *n)
         p->rng = node_rng(n, "workload");
     if (!p->ns_rng)
         p->ns_rng = node_rng(n, "nameserver");
-    if (!p->rng || !p->ns_rng)
+    if (!p->key_rng && p->cfg.order == ORDER_QUEUE)
+        p->key_rng = node_rng(n, "order_keys");
+    if (!p->rng || !p->ns_rng || (p->cfg.order == ORDER_QUEUE && !p->key_rng))
         return;   /* out of memory: the producer stays silent */
     rpc_reset(&p->rpc);
     ns_client_reset(&p->route, p->ns_rng);
@@ -596,7 +609,7 @@ static void p_on_crash(struct sim_node *n, enum sim_crash_kind kind)
      * failed for the application (the broker may still have stored them). */
     for (uint32_t i = 0; i < p->cap; i++)
         if (p->s[i].state != PS_FREE) {
-            report(p, p->s[i].msg, -1, RMQ_SYSTEM_ERROR, p->s[i].attempts, p->s[i].t0);
+            report(p, p->s[i].msg, -1, -1, RMQ_SYSTEM_ERROR, p->s[i].attempts, p->s[i].t0);
             slot_release(p, i);
         }
     p->wait_head = p->wait_tail = NO_SLOT;
@@ -622,6 +635,8 @@ struct producer *producer_create(struct rmq_world *w, const char *name, int inde
     p->base.kind = RMQ_PRODUCER;
     p->index = index;
     p->cfg = *cfg;
+    if (cfg->order == ORDER_QUEUE)
+        w->rep.ordered = 1;
     p->cfg.size.values = NULL;
     p->cfg.think.values = NULL;
     p->free_head = NO_SLOT;
@@ -657,9 +672,8 @@ void producer_free(struct producer *p)
         rpc_free(&p->rpc);
     sim_dist_free(&p->cfg.size);
     sim_dist_free(&p->cfg.think);
-    if (p->think_rng)
-        for (int t = 0; t < p->cfg.threads; t++)
-            sim_rng_free(p->think_rng[t]);
+    for (int t = 0; p->think_rng && t < p->cfg.threads; t++)
+        sim_rng_free(p->think_rng[t]);
     free(p->think_rng);
     free(p->s);
     free(p);

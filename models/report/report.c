@@ -40,6 +40,8 @@ int report_init(struct report *r, struct sim *s, int ngroups, const char *const 
         snprintf(g->name, sizeof g->name, "%s", names[i]);
         g->crash = g->detected = g->elected = g->promoted = g->first_write = -1;
         g->new_master = SIM_NODE_NONE;
+        for (int q = 0; q < RMQ_MAX_QUEUES; q++)
+            g->stall_from[q] = -1;
     }
     return 0;
 }
@@ -56,8 +58,27 @@ static int valid_group(const struct report *r, int group) { return group >= 0 &&
 
 uint32_t report_send_start(struct report *r) { return acct_new(&r->acct); }
 
-void report_send_done(struct report *r, const char *node, uint32_t msg, int group, int status, int attempts,
-                      sim_time t0)
+/* An ordered send of (group, queue) ended: a failure starts the queue's stall, an acknowledgement ends it. */
+static void ordered_done(struct report_group *g, int queue, int ok, sim_time now)
+{
+    sim_time *from = &g->stall_from[queue];
+    if (!ok) {
+        if (*from < 0)
+            *from = now;
+        return;
+    }
+    if (*from < 0)
+        return;
+    sim_time d = now - *from;
+    g->stalls++;
+    g->stall_total += d;
+    if (d > g->stall_max)
+        g->stall_max = d;
+    *from = -1;
+}
+
+void report_send_done(struct report *r, const char *node, uint32_t msg, int group, int queue, int status,
+                      int attempts, sim_time t0)
 {
     sim_time now = sim_now(r->sim);
     if (!valid_group(r, group))
@@ -65,6 +86,8 @@ void report_send_done(struct report *r, const char *node, uint32_t msg, int grou
     int ok = rmq_send_ok(status) && group >= 0;
     int d = acct_result(&r->acct, msg, group, status);
     meas_send_done(&r->meas, msg, group, ok, t0, now);
+    if (group >= 0 && queue >= 0 && queue < RMQ_MAX_QUEUES)
+        ordered_done(&r->g[group], queue, ok, now);
     if (ok) {
         meas_backlog(&r->meas, group, d, now);
         /* Downtime ends with the first acknowledgement of a send that started after the crash: a reply
@@ -78,6 +101,8 @@ void report_send_done(struct report *r, const char *node, uint32_t msg, int grou
         trace_begin(tr, now, node, ok ? "send.ack" : "send.fail");
         trace_uint(tr, "msg", msg);
         trace_str(tr, "group", group >= 0 ? r->g[group].name : NULL);
+        if (queue >= 0)
+            trace_int(tr, "queue", queue);
         trace_str(tr, "status", rmq_status_name(status));
         trace_int(tr, "attempts", attempts);
         trace_time_ms(tr, "start_ms", t0);

@@ -8,6 +8,7 @@
 
 #include "models/report/acct.h"
 #include "models/report/measure.h"
+#include "models/remoting/protocol.h"
 #include "sim/sim.h"
 
 /* What is known of one broker group: its consumers' reads and redirects, and the failover timeline of its
@@ -22,6 +23,10 @@ struct report_group {
     int64_t crash_term;                 /* DLedger: the Raft term at the crash */
     sim_node_id new_master;
     uint64_t diverged_msgs;             /* slaves' messages where the master holds other bytes (ha_diverge.c) */
+    /* Ordered sends: a queue's stall runs from its first failed send to its next acknowledged one. */
+    sim_time stall_from[RMQ_MAX_QUEUES];  /* -1: the queue is not stalled */
+    uint64_t stalls;                      /* stalls that ended */
+    sim_time stall_max, stall_total;      /* of those */
 };
 
 /* A broken invariant, as metrics.json lists it. */
@@ -43,6 +48,7 @@ struct report {
     uint64_t invariant_checks;
     struct report_violation violations[64];   /* the first 64 */
     int nviolations;
+    int ordered;                /* some producer sends ordered messages: metrics.json has ordered_stall_ms */
 };
 
 /* For groups named names[0..ngroups-1]; warm-up and read gap as in measure.h. 0, or -1 when out of memory
@@ -55,9 +61,11 @@ void report_free(struct report *r);
 uint32_t report_send_start(struct report *r);
 /* The application's send() returned, at now: stored with `status` on `group` (acknowledged when the status
  * is a stored one), or failed; group is the last attempt's group, -1 when no attempt reached a group.
- * t0 is when the call started. Also writes send.ack / send.fail to a full trace, for node. */
-void report_send_done(struct report *r, const char *node, uint32_t msg, int group, int status, int attempts,
-                      sim_time t0);
+ * t0 is when the call started. queue is the queue of an ordered send (sendSelectImpl), else -1. Also writes
+ * send.ack / send.fail to a full trace, for node (with the queue of an ordered send). An ordered queue
+ * stalls at its first failed send and recovers at its next acknowledged one (report_group's stalls). */
+void report_send_done(struct report *r, const char *node, uint32_t msg, int group, int queue, int status,
+                      int attempts, sim_time t0);
 
 /* A replica (index in its group) appended (stored) or dropped the message. */
 void report_stored(struct report *r, uint32_t msg, int group, int replica, int stored);

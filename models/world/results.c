@@ -87,6 +87,24 @@ static void add_failover(const struct rmq_world *w, const struct report_group *r
     add_ms(f, "censored_ms", recovered ? -1 : sim_now(w->sim) - rg->crash);
 }
 
+/* Ordered sends' queue stalls (report_send_done): those that ended, and those still open at the end. */
+static void add_stalls(const struct rmq_world *w, const struct report_group *rg, cJSON *o)
+{
+    cJSON_AddNumberToObject(o, "stalls", (double)rg->stalls);
+    add_num_or_null(o, "max", rg->stalls ? sim_time_to_ms(rg->stall_max) : NAN);
+    add_num_or_null(o, "mean", rg->stalls ? sim_time_to_ms(rg->stall_total) / (double)rg->stalls : NAN);
+    int open = 0;
+    sim_time open_max = -1;
+    for (int q = 0; q < RMQ_MAX_QUEUES; q++)
+        if (rg->stall_from[q] >= 0) {
+            open++;
+            if (sim_now(w->sim) - rg->stall_from[q] > open_max)
+                open_max = sim_now(w->sim) - rg->stall_from[q];
+        }
+    cJSON_AddNumberToObject(o, "open", open);
+    add_ms(o, "open_max", open_max);
+}
+
 /* The acknowledged messages one end-of-run check asks about, as acct_count's want(). */
 struct want_ctx {
     const struct rmq_world *w;
@@ -182,6 +200,8 @@ void results_metrics(struct rmq_state *st, cJSON *root)
             cJSON_AddNullToObject(o, "failover");
         else
             add_failover(w, rg, cJSON_AddObjectToObject(o, "failover"));
+        if (w->rep.ordered)
+            add_stalls(w, rg, cJSON_AddObjectToObject(o, "ordered_stall_ms"));
         cJSON *lag = cJSON_AddObjectToObject(o, "lag");
         cJSON_AddNumberToObject(lag, "max_msgs", (double)ls->max_msgs);
         cJSON_AddNumberToObject(lag, "max_bytes", (double)ls->max_bytes);

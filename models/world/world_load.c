@@ -26,6 +26,7 @@ static const char *const has[] = {"master_slave", "dledger", "controller", NULL}
 static const char *const elections[] = {"dledger", "raft", NULL};
 static const char *const modes[] = {"open", "closed", NULL};
 static const char *const fault_tables[] = {"4.4", "5.x", NULL};
+static const char *const orders[] = {"none", "queue", NULL};
 
 /* ---- defaults (REFERENCE.md; the README's scenario reference lists the same) ---- */
 
@@ -143,6 +144,8 @@ void world_defaults(struct world_cfg *c)
     p->error_pause = 3000 * SIM_MS;   /* example/benchmark/Producer.java: Thread.sleep(3000) after an exception */
     p->latency_fault = 0;             /* DefaultMQProducer.sendLatencyFaultEnable false */
     p->fault_tables = FAULT_TABLES_R44;
+    p->order = ORDER_NONE;            /* send(msg): sendDefaultImpl */
+    p->order_keys = 16;               /* assumed: no RocketMQ default (the application's order ids) */
 
     struct consumer_cfg *k = &c->consumer;
     k->pull_batch = 32;
@@ -289,6 +292,8 @@ static const struct field producer_fields[] = {
     PF("error_pause_ms", F_TIME, error_pause, 1, MAX_DAY_MS),
     PF("send_latency_fault_enable", F_BOOL, latency_fault, 0, 1),
     {"latency_fault_tables", F_ENUM, offsetof(struct producer_cfg, fault_tables), 0, 0, fault_tables},
+    {"order", F_ENUM, offsetof(struct producer_cfg, order), 0, 0, orders},
+    PF("order_keys", F_INT, order_keys, 1, 2147483647),
 };
 
 #define CF(k, t, f, lo, hi) {k, t, offsetof(struct consumer_cfg, f), lo, hi, NULL}
