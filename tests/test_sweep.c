@@ -24,6 +24,8 @@
 #include "models/cmd/compare.h"
 #include "sim/lab/mexpr.h"
 #include "sim/lab/runner.h"
+#include "sim/lab/scenario.h"
+#include "sim/sha256.h"
 #include "models/cmd/sweep.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -790,6 +792,65 @@ START_TEST(test_sweep_metric_path_checked)
 }
 END_TEST
 
+/* sweep.json records how the sweep was made (the sweep file and the base scenario with the sha256 of their
+ * bytes, the command, overrides, varied keys, seeds), and a metric null in every run is reported on stderr
+ * and in sweep.json while the others are not. */
+START_TEST(test_sweep_provenance_and_null_metric)
+{
+    char dir[96], out[256], path[256], sha[65];
+    struct result r;
+    fixtures(dir, sizeof dir);
+    static const char text[] =
+        "{\"name\": \"prov\", \"base\": \"steady.json\", \"set\": {\"run.duration_ms\": 6000},\n"
+        " \"vary\": [{\"key\": \"producers.rate_per_s\", \"values\": [100, 150]}], \"seeds\": 2, \"seed_start\": 7,\n"
+        " \"metrics\": {\"acked\": \"messages.acked\", \"down_ms\": \"groups[0].failover.downtime_ms\"}}\n";
+    write_in(dir, "prov.json", text);
+    join(path, sizeof path, dir, "prov.json");
+    join(out, sizeof out, dir, "out");
+    run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, "--quiet", NULL}, &r);
+    assert_status(&r, 0, "prov");
+    ck_assert_msg(strstr(r.err, "metric \"down_ms\" (groups[0].failover.downtime_ms) is null in every run") != NULL,
+                  "%s", r.err);
+    ck_assert_msg(strstr(r.err, "metric \"acked\"") == NULL, "%s", r.err);
+    result_free(&r);
+
+    char *js = read_in(out, "sweep.json"), *steady = read_in(dir, "steady.json");
+    cJSON *root = cJSON_Parse(js);
+    ck_assert_ptr_nonnull(root);
+    const cJSON *run = cJSON_GetObjectItemCaseSensitive(root, "run");
+    char want[512];
+    snprintf(want, sizeof want, "mqsim sweep %s", path);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "command")->valuestring, want);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "mqsim_version")->valuestring, MQSIM_VERSION);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "sweep_file")->valuestring, path);
+    sha256_hex(text, strlen(text), sha);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "sweep_sha256")->valuestring, sha);
+    const cJSON *sc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(run, "scenarios"), 0);
+    join(want, sizeof want, dir, "steady.json");
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(sc, "file")->valuestring, want);
+    sha256_hex(steady, strlen(steady), sha);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(sc, "sha256")->valuestring, sha);
+    const cJSON *ov = cJSON_GetObjectItemCaseSensitive(run, "overrides");
+    ck_assert_int_eq(cJSON_GetArraySize(ov), 1);
+    ck_assert_str_eq(cJSON_GetArrayItem(ov, 0)->valuestring, "run.duration_ms=6000");
+    const cJSON *v0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(run, "vary"), 0);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(v0, "key")->valuestring, "producers.rate_per_s");
+    ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v0, "set"), 1)->valuestring,
+                     "producers.rate_per_s=150");
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(run, "seed_start")->valueint, 7);
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(run, "seeds")->valueint, 2);
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(run, "runs")->valueint, 4);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "metrics"), "down_ms")
+                         ->valuestring, "groups[0].failover.downtime_ms");
+    const cJSON *nulls = cJSON_GetObjectItemCaseSensitive(root, "null_metrics");
+    ck_assert_int_eq(cJSON_GetArraySize(nulls), 1);
+    ck_assert_str_eq(cJSON_GetArrayItem(nulls, 0)->valuestring, "down_ms");
+    cJSON_Delete(root);
+    free(js);
+    free(steady);
+}
+END_TEST
+
 /* SIGINT in the middle: results.csv keeps complete lines; the same command finishes the rest without
  * running anything twice, and the result is the result of an uninterrupted sweep. */
 START_TEST(test_sweep_resume_after_sigint)
@@ -1333,6 +1394,7 @@ static Suite *sweep_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_sweep_results_and_ci);
     tcase_add_test(tc, test_sweep_metric_path_checked);
+    tcase_add_test(tc, test_sweep_provenance_and_null_metric);
     tcase_add_test(tc, test_sweep_resume_after_sigint);
     tcase_add_test(tc, test_sweep_resume_more_seeds);
     tcase_add_test(tc, test_sweep_damaged_results);
