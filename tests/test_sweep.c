@@ -387,6 +387,26 @@ static const struct { const char *expr; double want; } good_exprs[] = {
     {"groups[0].failover.downtime_ms", NAN},                  /* null on the way */
     {"groups[1].reads.slave / (groups[1].reads.master + groups[1].reads.slave)", NAN},   /* 0 / 0 */
     {"messages.acked / messages.acked_lost", NAN},            /* x / 0 */
+    /* Arithmetic: * and / before + and -, left to right, parentheses, numbers, unary minus. */
+    {"messages.sent - messages.acked", 20},
+    {"messages.sent - messages.acked - 5", 15},               /* (100 - 80) - 5, not 100 - (80 - 5) */
+    {"messages.sent / 10 / 2", 5},                            /* (100 / 10) / 2 */
+    {"1 + 2 * 3", 7},
+    {"(1 + 2) * 3", 9},
+    {"2 * 3 + 4 * 5", 26},
+    {"100 * messages.acked / messages.sent", 80},
+    {"messages.acked / messages.sent * 100", 80},
+    {"1 - messages.acked / messages.sent", 0.2},
+    {"-messages.acked + 100", 20},
+    {"- (messages.sent - messages.acked) * 2", -40},
+    {"2 - -3", 5},
+    {"messages.sent * 1e-3", 0.1},
+    {"0.5 * groups[0].lag.max_bytes / 1024", 2},
+    {".25 * 4", 1},
+    {"((messages.sent))", 100},
+    {"messages.acked * groups[0].failover.crash_ms", NAN},    /* null on the way, through * */
+    {"1 + groups[1].failover.downtime_ms", NAN},              /* null, through + */
+    {"messages.sent / (messages.acked - 80)", NAN},           /* x / 0 */
 };
 
 START_TEST(test_mexpr_good)
@@ -411,25 +431,28 @@ END_TEST
 static const struct { const char *expr, *err; } bad_exprs[] = {
     {"", "empty expression"},
     {"   ", "empty expression"},
-    {"groups[0].reads.slave * 2", "unexpected \"*\" at column 23: expected \"/\" or the end"},
-    {"messages.acked + messages.sent", "unexpected \"+\" at column 16: expected \"/\" or the end (a sum goes in "
-                                       "parentheses"},
-    {"a / b / c", "unexpected \"/\" at column 7: expected the end (one \"/\" at most)"},
-    {"a / b + c", "unexpected \"+\" at column 7: expected the end (a sum goes in parentheses"},
-    {"(a + b", "unexpected end at column 7: expected \"+\" or \")\""},
-    {"(a - b)", "unexpected \"-\" at column 4: expected \"+\" or \")\""},
-    {"((a + b))", "unexpected \"(\" at column 2: expected a path"},
-    {"a.", "unexpected end at column 3: expected a key after \".\""},
+    {"groups[0].reads.slave ^ 2", "in \"groups[0].reads.slave ^ 2\": unexpected \"^\" at column 23: expected an "
+                                  "operator (+ - * /) or the end"},
+    {"messages.acked +", "in \"messages.acked +\": unexpected end at column 17: expected a number, a path"},
+    {"a * * b", "in \"a * * b\": unexpected \"*\" at column 5: expected a number, a path"},
+    {"(a + b", "in \"(a + b\": unexpected end at column 7: expected an operator (+ - * /) or \")\""},
+    {"(a + b))", "in \"(a + b))\": unexpected \")\" at column 8: expected an operator (+ - * /) or the end"},
+    {"()", "in \"()\": unexpected \")\" at column 2: expected a number, a path"},
+    {"a.", "in \"a.\": unexpected end at column 3: expected a key after \".\""},
     {"a..b", "unexpected \".\" at column 3: expected a key after \".\""},
     {"a[x]", "unexpected \"x\" at column 3: expected an index (digits)"},
     {"a[1", "unexpected end at column 4: expected \"]\""},
     {"a[-1]", "unexpected \"-\" at column 3: expected an index"},
-    {"$.messages.acked", "unexpected \"$\" at column 1: expected a path"},
-    {"1 / messages.sent", "unexpected \"1\" at column 1: expected a path"},
-    {"a /", "unexpected end at column 4: expected a path"},
-    {"a b", "unexpected \"b\" at column 3: expected \"/\" or the end"},
+    {"$.messages.acked", "unexpected \"$\" at column 1: expected a number, a path"},
+    {"1 / messages.sent 2", "unexpected \"2\" at column 19: expected an operator (+ - * /) or the end"},
+    {"a /", "unexpected end at column 4: expected a number, a path"},
+    {"a b", "unexpected \"b\" at column 3: expected an operator (+ - * /) or the end"},
+    {"1.", "unexpected end at column 3: expected a digit after \".\""},
+    {"2e", "unexpected end at column 3: expected the exponent's digits"},
+    {"1e999", "unexpected \"1\" at column 1: expected a number small enough for a double"},
     {"a[99999999999]", "a smaller index"},
     {"messages.acked\n", "unexpected byte 0x0a at column 15"},
+    {"((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((a", "at column 65: expected fewer nested"},
 };
 
 START_TEST(test_mexpr_bad)
@@ -594,11 +617,12 @@ static const struct { const char *text, *path, *msg; } bad_sweeps[] = {
     {SW_HEAD SW_VARY "\"metrics\": {}}", "$.metrics", "expected a non-empty object of NAME: EXPRESSION, got an "
                                                         "empty object"},
     {SW_HEAD SW_VARY "\"metrics\": {\"x\": 5}}", "$.metrics.x", "expected an expression string"},
-    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"groups[0].reads.slave * 2\"}}", "$.metrics.x",
-     "unexpected \"*\" at column 23: expected \"/\" or the end"},
-    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"messages.acked + messages.sent\"}}", "$.metrics.x",
-     "a sum goes in parentheses"},
-    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"a / b / c\"}}", "$.metrics.x", "one \"/\" at most"},
+    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"groups[0].reads.slave ^ 2\"}}", "$.metrics.x",
+     "in \"groups[0].reads.slave ^ 2\": unexpected \"^\" at column 23: expected an operator (+ - * /) or the end"},
+    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"(messages.acked + \"}}", "$.metrics.x",
+     "in \"(messages.acked + \": unexpected end at column 19: expected a number, a path"},
+    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"a / (b * 2\"}}", "$.metrics.x",
+     "in \"a / (b * 2\": unexpected end at column 11: expected an operator (+ - * /) or \")\""},
     {SW_HEAD SW_VARY "\"metrics\": {\"seed\": \"messages.sent\"}}", "$.metrics.seed",
      "\"seed\" is a column of its own"},
     {SW_HEAD SW_VARY "\"metrics\": {\"a b\": \"messages.sent\"}}", "$.metrics[\"a b\"]",

@@ -278,7 +278,7 @@ static int load_metrics(struct sweep *sw, struct conf *c, const cJSON *ms)
                 return conf_fail(c, p, "duplicate key \"%s\"", name);
         if (!cJSON_IsString(it))
             return conf_fail(c, p, "expected an expression string like \"groups[0].lag.max_bytes\" or "
-                             "\"a.b / (a.b + a.c)\", got %s", conf_describe(it, d, sizeof d));
+                             "\"100 * a.b / (a.b + a.c)\", got %s", conf_describe(it, d, sizeof d));
         struct sweep_metric *m = &sw->metrics[sw->nmetrics];
         if (!(m->name = xstrdup(c, name)) || !(m->text = xstrdup(c, it->valuestring)))
             return -1;
