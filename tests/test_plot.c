@@ -962,6 +962,27 @@ START_TEST(test_sweep_categorical)
 }
 END_TEST
 
+/* A metric null at every grid point (no failover in any run) gets no figure, and a line says so; the others
+ * are drawn. */
+START_TEST(test_sweep_null_metric)
+{
+    char dir[128];
+    struct captured c;
+    scratch(dir, sizeof dir);
+    write_text(dir, "summary.csv", "rate,runs,violations,acked_n,acked_mean,acked_ci95_lo,acked_ci95_hi,"
+                                   "down_ms_n,down_ms_mean,down_ms_ci95_lo,down_ms_ci95_hi\n"
+                                   "100,2,0,2,95,90,100,0,,,\n"
+                                   "200,2,0,2,190,180,200,0,,,\n");
+    c = plot_dir_captured(dir, 1);
+    ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
+    check_figure(dir, "sweep-acked", 1000, 600);
+    ck_assert_msg(strstr(c.err, "no figure sweep-down_ms: sweep metric \"down_ms\" is null in every run") != NULL,
+                  "stderr: %s", c.err);
+    ck_assert_msg(strstr(c.err, "\"acked\"") == NULL, "stderr: %s", c.err);
+    captured_free(&c);
+}
+END_TEST
+
 START_TEST(test_sweep_without_metrics)
 {
     char dir[128];
@@ -1102,6 +1123,7 @@ static Suite *plot_suite(void)
     tcase_add_test(tc, test_compare);
     tcase_add_test(tc, test_sweep);
     tcase_add_test(tc, test_sweep_categorical);
+    tcase_add_test(tc, test_sweep_null_metric);
     suite_add_tcase(s, tc);
     tc = tcase_create("contract");
     tcase_set_timeout(tc, 60);

@@ -266,6 +266,31 @@ START_TEST(test_sweep_page)
     HAS(page, "<td>1,500 &plusmn; 100 (4)</td>");
     HAS(page, "<td>&lt;20&gt;</td>");
     HAS(page, "<td class=\"bad\">2</td>");
+    HAS(page, "No sweep.json here");
+    free(page);
+
+    /* With sweep.json: how it was made, and the metric null in every run named at the top. */
+    write_text(dir, "sweep.json",
+               "{\"name\": \"s\", \"run\": {\"mqsim_version\": \"9.9\", \"command\": \"mqsim sweep s&t.json\","
+               " \"sweep_file\": \"s&t.json\", \"sweep_sha256\": \"ab12\","
+               " \"scenarios\": [{\"file\": \"base.json\", \"sha256\": \"cd34\"}],"
+               " \"overrides\": [\"run.duration_ms=9000\"],"
+               " \"vary\": [{\"key\": \"groups[0].ratio\", \"set\": [\"groups[0].ratio=10\", \"groups[0].ratio=20\"]}],"
+               " \"seed_start\": 3, \"seeds\": 5, \"runs\": 10},"
+               " \"metrics\": {\"frac\": \"a / b\", \"down\": \"groups[0].failover.downtime_ms\"},"
+               " \"null_metrics\": [\"down\"]}\n");
+    ck_assert_int_eq(report_quiet(dir), 0);
+    page = read_text(dir, "index.html");
+    HAS(page, "<p class=\"bad\">Null in every run, so in no figure: <code>down</code> "
+              "(<code>groups[0].failover.downtime_ms</code>)");
+    HAS(page, "<dt>command</dt><dd><code>mqsim sweep s&amp;t.json</code></dd>");
+    HAS(page, "<dt>sweep file</dt><dd><code>s&amp;t.json</code>, sha256 <code>ab12</code></dd>");
+    HAS(page, "<dt>scenario</dt><dd><code>base.json</code>, sha256 <code>cd34</code></dd>");
+    HAS(page, "<code>--set run.duration_ms=9000</code>");
+    HAS(page, "<code>groups[0].ratio</code> (2 values)");
+    HAS(page, "<dt>seeds</dt><dd>5 from 3 (10 runs)</dd>");
+    HAS(page, "<code>frac = a / b</code>");
+    HAS(page, "<dt>mqsim version</dt><dd>9.9</dd>");
     free(page);
 }
 END_TEST

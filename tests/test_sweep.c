@@ -24,6 +24,8 @@
 #include "models/cmd/compare.h"
 #include "sim/lab/mexpr.h"
 #include "sim/lab/runner.h"
+#include "sim/lab/scenario.h"
+#include "sim/sha256.h"
 #include "models/cmd/sweep.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -385,6 +387,26 @@ static const struct { const char *expr; double want; } good_exprs[] = {
     {"groups[0].failover.downtime_ms", NAN},                  /* null on the way */
     {"groups[1].reads.slave / (groups[1].reads.master + groups[1].reads.slave)", NAN},   /* 0 / 0 */
     {"messages.acked / messages.acked_lost", NAN},            /* x / 0 */
+    /* Arithmetic: * and / before + and -, left to right, parentheses, numbers, unary minus. */
+    {"messages.sent - messages.acked", 20},
+    {"messages.sent - messages.acked - 5", 15},               /* (100 - 80) - 5, not 100 - (80 - 5) */
+    {"messages.sent / 10 / 2", 5},                            /* (100 / 10) / 2 */
+    {"1 + 2 * 3", 7},
+    {"(1 + 2) * 3", 9},
+    {"2 * 3 + 4 * 5", 26},
+    {"100 * messages.acked / messages.sent", 80},
+    {"messages.acked / messages.sent * 100", 80},
+    {"1 - messages.acked / messages.sent", 0.2},
+    {"-messages.acked + 100", 20},
+    {"- (messages.sent - messages.acked) * 2", -40},
+    {"2 - -3", 5},
+    {"messages.sent * 1e-3", 0.1},
+    {"0.5 * groups[0].lag.max_bytes / 1024", 2},
+    {".25 * 4", 1},
+    {"((messages.sent))", 100},
+    {"messages.acked * groups[0].failover.crash_ms", NAN},    /* null on the way, through * */
+    {"1 + groups[1].failover.downtime_ms", NAN},              /* null, through + */
+    {"messages.sent / (messages.acked - 80)", NAN},           /* x / 0 */
 };
 
 START_TEST(test_mexpr_good)
@@ -409,25 +431,28 @@ END_TEST
 static const struct { const char *expr, *err; } bad_exprs[] = {
     {"", "empty expression"},
     {"   ", "empty expression"},
-    {"groups[0].reads.slave * 2", "unexpected \"*\" at column 23: expected \"/\" or the end"},
-    {"messages.acked + messages.sent", "unexpected \"+\" at column 16: expected \"/\" or the end (a sum goes in "
-                                       "parentheses"},
-    {"a / b / c", "unexpected \"/\" at column 7: expected the end (one \"/\" at most)"},
-    {"a / b + c", "unexpected \"+\" at column 7: expected the end (a sum goes in parentheses"},
-    {"(a + b", "unexpected end at column 7: expected \"+\" or \")\""},
-    {"(a - b)", "unexpected \"-\" at column 4: expected \"+\" or \")\""},
-    {"((a + b))", "unexpected \"(\" at column 2: expected a path"},
-    {"a.", "unexpected end at column 3: expected a key after \".\""},
+    {"groups[0].reads.slave ^ 2", "in \"groups[0].reads.slave ^ 2\": unexpected \"^\" at column 23: expected an "
+                                  "operator (+ - * /) or the end"},
+    {"messages.acked +", "in \"messages.acked +\": unexpected end at column 17: expected a number, a path"},
+    {"a * * b", "in \"a * * b\": unexpected \"*\" at column 5: expected a number, a path"},
+    {"(a + b", "in \"(a + b\": unexpected end at column 7: expected an operator (+ - * /) or \")\""},
+    {"(a + b))", "in \"(a + b))\": unexpected \")\" at column 8: expected an operator (+ - * /) or the end"},
+    {"()", "in \"()\": unexpected \")\" at column 2: expected a number, a path"},
+    {"a.", "in \"a.\": unexpected end at column 3: expected a key after \".\""},
     {"a..b", "unexpected \".\" at column 3: expected a key after \".\""},
     {"a[x]", "unexpected \"x\" at column 3: expected an index (digits)"},
     {"a[1", "unexpected end at column 4: expected \"]\""},
     {"a[-1]", "unexpected \"-\" at column 3: expected an index"},
-    {"$.messages.acked", "unexpected \"$\" at column 1: expected a path"},
-    {"1 / messages.sent", "unexpected \"1\" at column 1: expected a path"},
-    {"a /", "unexpected end at column 4: expected a path"},
-    {"a b", "unexpected \"b\" at column 3: expected \"/\" or the end"},
+    {"$.messages.acked", "unexpected \"$\" at column 1: expected a number, a path"},
+    {"1 / messages.sent 2", "unexpected \"2\" at column 19: expected an operator (+ - * /) or the end"},
+    {"a /", "unexpected end at column 4: expected a number, a path"},
+    {"a b", "unexpected \"b\" at column 3: expected an operator (+ - * /) or the end"},
+    {"1.", "unexpected end at column 3: expected a digit after \".\""},
+    {"2e", "unexpected end at column 3: expected the exponent's digits"},
+    {"1e999", "unexpected \"1\" at column 1: expected a number small enough for a double"},
     {"a[99999999999]", "a smaller index"},
     {"messages.acked\n", "unexpected byte 0x0a at column 15"},
+    {"((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((a", "at column 65: expected fewer nested"},
 };
 
 START_TEST(test_mexpr_bad)
@@ -592,11 +617,12 @@ static const struct { const char *text, *path, *msg; } bad_sweeps[] = {
     {SW_HEAD SW_VARY "\"metrics\": {}}", "$.metrics", "expected a non-empty object of NAME: EXPRESSION, got an "
                                                         "empty object"},
     {SW_HEAD SW_VARY "\"metrics\": {\"x\": 5}}", "$.metrics.x", "expected an expression string"},
-    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"groups[0].reads.slave * 2\"}}", "$.metrics.x",
-     "unexpected \"*\" at column 23: expected \"/\" or the end"},
-    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"messages.acked + messages.sent\"}}", "$.metrics.x",
-     "a sum goes in parentheses"},
-    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"a / b / c\"}}", "$.metrics.x", "one \"/\" at most"},
+    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"groups[0].reads.slave ^ 2\"}}", "$.metrics.x",
+     "in \"groups[0].reads.slave ^ 2\": unexpected \"^\" at column 23: expected an operator (+ - * /) or the end"},
+    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"(messages.acked + \"}}", "$.metrics.x",
+     "in \"(messages.acked + \": unexpected end at column 19: expected a number, a path"},
+    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"a / (b * 2\"}}", "$.metrics.x",
+     "in \"a / (b * 2\": unexpected end at column 11: expected an operator (+ - * /) or \")\""},
     {SW_HEAD SW_VARY "\"metrics\": {\"seed\": \"messages.sent\"}}", "$.metrics.seed",
      "\"seed\" is a column of its own"},
     {SW_HEAD SW_VARY "\"metrics\": {\"a b\": \"messages.sent\"}}", "$.metrics[\"a b\"]",
@@ -787,6 +813,65 @@ START_TEST(test_sweep_metric_path_checked)
     ck_assert_msg(strncmp(r.err, want, strlen(want)) == 0, "%s", r.err);
     ck_assert_msg(!exists(out), "%s was left behind", out);
     result_free(&r);
+}
+END_TEST
+
+/* sweep.json records how the sweep was made (the sweep file and the base scenario with the sha256 of their
+ * bytes, the command, overrides, varied keys, seeds), and a metric null in every run is reported on stderr
+ * and in sweep.json while the others are not. */
+START_TEST(test_sweep_provenance_and_null_metric)
+{
+    char dir[96], out[256], path[256], sha[65];
+    struct result r;
+    fixtures(dir, sizeof dir);
+    static const char text[] =
+        "{\"name\": \"prov\", \"base\": \"steady.json\", \"set\": {\"run.duration_ms\": 6000},\n"
+        " \"vary\": [{\"key\": \"producers.rate_per_s\", \"values\": [100, 150]}], \"seeds\": 2, \"seed_start\": 7,\n"
+        " \"metrics\": {\"acked\": \"messages.acked\", \"down_ms\": \"groups[0].failover.downtime_ms\"}}\n";
+    write_in(dir, "prov.json", text);
+    join(path, sizeof path, dir, "prov.json");
+    join(out, sizeof out, dir, "out");
+    run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, "--quiet", NULL}, &r);
+    assert_status(&r, 0, "prov");
+    ck_assert_msg(strstr(r.err, "metric \"down_ms\" (groups[0].failover.downtime_ms) is null in every run") != NULL,
+                  "%s", r.err);
+    ck_assert_msg(strstr(r.err, "metric \"acked\"") == NULL, "%s", r.err);
+    result_free(&r);
+
+    char *js = read_in(out, "sweep.json"), *steady = read_in(dir, "steady.json");
+    cJSON *root = cJSON_Parse(js);
+    ck_assert_ptr_nonnull(root);
+    const cJSON *run = cJSON_GetObjectItemCaseSensitive(root, "run");
+    char want[512];
+    snprintf(want, sizeof want, "mqsim sweep %s", path);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "command")->valuestring, want);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "mqsim_version")->valuestring, MQSIM_VERSION);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "sweep_file")->valuestring, path);
+    sha256_hex(text, strlen(text), sha);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "sweep_sha256")->valuestring, sha);
+    const cJSON *sc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(run, "scenarios"), 0);
+    join(want, sizeof want, dir, "steady.json");
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(sc, "file")->valuestring, want);
+    sha256_hex(steady, strlen(steady), sha);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(sc, "sha256")->valuestring, sha);
+    const cJSON *ov = cJSON_GetObjectItemCaseSensitive(run, "overrides");
+    ck_assert_int_eq(cJSON_GetArraySize(ov), 1);
+    ck_assert_str_eq(cJSON_GetArrayItem(ov, 0)->valuestring, "run.duration_ms=6000");
+    const cJSON *v0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(run, "vary"), 0);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(v0, "key")->valuestring, "producers.rate_per_s");
+    ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v0, "set"), 1)->valuestring,
+                     "producers.rate_per_s=150");
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(run, "seed_start")->valueint, 7);
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(run, "seeds")->valueint, 2);
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(run, "runs")->valueint, 4);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "metrics"), "down_ms")
+                         ->valuestring, "groups[0].failover.downtime_ms");
+    const cJSON *nulls = cJSON_GetObjectItemCaseSensitive(root, "null_metrics");
+    ck_assert_int_eq(cJSON_GetArraySize(nulls), 1);
+    ck_assert_str_eq(cJSON_GetArrayItem(nulls, 0)->valuestring, "down_ms");
+    cJSON_Delete(root);
+    free(js);
+    free(steady);
 }
 END_TEST
 
@@ -1333,6 +1418,7 @@ static Suite *sweep_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_sweep_results_and_ci);
     tcase_add_test(tc, test_sweep_metric_path_checked);
+    tcase_add_test(tc, test_sweep_provenance_and_null_metric);
     tcase_add_test(tc, test_sweep_resume_after_sigint);
     tcase_add_test(tc, test_sweep_resume_more_seeds);
     tcase_add_test(tc, test_sweep_damaged_results);

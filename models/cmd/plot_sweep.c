@@ -258,8 +258,10 @@ void plot_sweep(struct plot *p)
             set_status(p, ST_OUTPUT);
             continue;
         }
-        if (nblocks == 0)
-            continue;           /* no grid point has this metric (e.g. no failover in any run) */
+        if (nblocks == 0) {     /* no grid point has this metric (e.g. no failover in any run) */
+            perr("plot: %s: no figure %s: sweep metric \"%s\" is null in every run", p->dir, fig, metric);
+            continue;
+        }
         if (numeric && xmin > 0 && xmax / xmin >= 100)
             logx = 1;
         snprintf(title, sizeof title, "%s against %s", metric, t.c.hdr[params[0]]);

@@ -219,6 +219,89 @@ static int sig_decimals(double v)
     return d < 0 ? 0 : d > 6 ? 6 : d;
 }
 
+/* "How it was made", from sweep.json's "run", and the metrics null in every run. */
+static void sweep_made(struct page *p)
+{
+    FILE *f = p->f;
+    cJSON *root = j_load(p, "sweep.json");
+    const cJSON *run = cJSON_GetObjectItemCaseSensitive(root, "run"), *w;
+    const cJSON *nulls = cJSON_GetObjectItemCaseSensitive(root, "null_metrics");
+    char b[64];
+
+    if (cJSON_GetArraySize(nulls) > 0) {
+        fputs("<p class=\"bad\">Null in every run, so in no figure:", f);
+        cJSON_ArrayForEach(w, nulls) {
+            const char *expr = j_str(cJSON_GetObjectItemCaseSensitive(root, "metrics"),
+                                     cJSON_IsString(w) ? w->valuestring : "");
+            fputs(" <code>", f);
+            h_text(f, cJSON_IsString(w) ? w->valuestring : "");
+            fputs("</code>", f);
+            if (expr) {
+                fputs(" (<code>", f);
+                h_text(f, expr);
+                fputs("</code>)", f);
+            }
+        }
+        fputs(". A path through a null (such as <code>failover</code> in runs without one) or a division by "
+              "zero gives no value.</p>\n", f);
+    }
+    fputs("<section id=\"made\"><h2>How it was made</h2>\n", f);
+    if (!cJSON_IsObject(run)) {
+        fputs("<p class=\"note\">No sweep.json here (a sweep written by an older mqsim): not recorded.</p>\n"
+              "</section>\n", f);
+        cJSON_Delete(root);
+        return;
+    }
+    fputs("<dl>\n<dt>command</dt><dd><code>", f);
+    h_text(f, j_str(run, "command") ? j_str(run, "command") : "(not recorded)");
+    fputs("</code></dd>\n<dt>sweep file</dt><dd><code>", f);
+    h_text(f, j_str(run, "sweep_file"));
+    fputs("</code>, sha256 <code>", f);
+    h_text(f, j_str(run, "sweep_sha256"));
+    fputs("</code></dd>\n", f);
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(run, "scenarios")) {
+        fputs("<dt>scenario</dt><dd><code>", f);
+        h_text(f, j_str(w, "file"));
+        fputs("</code>, sha256 <code>", f);
+        h_text(f, j_str(w, "sha256"));
+        fputs("</code></dd>\n", f);
+    }
+    fputs("<dt>overrides</dt><dd>", f);
+    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(run, "overrides")) == 0)
+        fputs("none", f);
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(run, "overrides")) {
+        fputs("<code>--set ", f);
+        h_text(f, cJSON_IsString(w) ? w->valuestring : "");
+        fputs("</code> ", f);
+    }
+    fputs("</dd>\n<dt>varied</dt><dd>", f);
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(run, "vary")) {
+        fputs("<code>", f);
+        h_text(f, j_str(w, "key"));
+        fputs("</code> (", f);
+        h_text(f, h_num(b, cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(w, "set")), 0));
+        fputs(" values) ", f);
+    }
+    fputs("</dd>\n<dt>seeds</dt><dd>", f);
+    h_text(f, h_num(b, j_num(run, "seeds"), 0));
+    fputs(" from ", f);
+    h_text(f, h_num(b, j_num(run, "seed_start"), 0));
+    fputs(" (", f);
+    h_text(f, h_num(b, j_num(run, "runs"), 0));
+    fputs(" runs)</dd>\n<dt>metrics</dt><dd>", f);
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(root, "metrics")) {
+        fputs("<code>", f);
+        h_text(f, w->string);
+        fputs(" = ", f);
+        h_text(f, cJSON_IsString(w) ? w->valuestring : "");
+        fputs("</code><br>", f);
+    }
+    fputs("</dd>\n<dt>mqsim version</dt><dd>", f);
+    h_text(f, j_str(run, "mqsim_version") ? j_str(run, "mqsim_version") : "(not recorded)");
+    fputs("</dd>\n</dl>\n</section>\n", f);
+    cJSON_Delete(root);
+}
+
 int report_sweep(struct page *p)
 {
     FILE *f = p->f;
@@ -287,5 +370,6 @@ int report_sweep(struct page *p)
     }
     fputs("</tbody></table>\n</section>\n", f);
     table_free(&t);
+    sweep_made(p);
     return 1;
 }

@@ -8,7 +8,7 @@
 
 #include "sim/keypath.h"
 
-#define MEXPR_MAX_SUM 16        /* paths in one parenthesised sum */
+#define MEXPR_MAX_DEPTH 64      /* parentheses and unary minus nested */
 #define MEXPR_MAX_INDEX 999999999
 
 struct mpath {
@@ -20,14 +20,12 @@ struct mpath {
     } *steps;
 };
 
-struct mterm {
-    size_t n;
-    struct mpath p[MEXPR_MAX_SUM];
-};
-
+/* A node of the expression's tree: a number, a path, a negation (of a), or a binary operation on a and b. */
 struct mexpr {
-    struct mterm num, den;
-    int has_den;
+    char op;                    /* 'n' number, 'p' path, '~' negation, or one of + - * / */
+    double num;
+    struct mpath path;
+    struct mexpr *a, *b;
 };
 
 struct parser {
@@ -35,6 +33,7 @@ struct parser {
     char *err;
     size_t errsz;
     int failed;
+    int depth;
 };
 
 static void skip_space(struct parser *ps)
@@ -63,10 +62,11 @@ static int fail_at(struct parser *ps, const char *what)
     char got[32];
     describe_at(ps->p, got, sizeof got);
     if (!*ps->p)
-        snprintf(ps->err, ps->errsz, "unexpected end at column %d: expected %s", (int)(ps->p - ps->s) + 1, what);
+        snprintf(ps->err, ps->errsz, "in \"%s\": unexpected end at column %d: expected %s", ps->s,
+                 (int)(ps->p - ps->s) + 1, what);
     else
-        snprintf(ps->err, ps->errsz, "unexpected %s at column %d: expected %s", got, (int)(ps->p - ps->s) + 1,
-                 what);
+        snprintf(ps->err, ps->errsz, "in \"%s\": unexpected %s at column %d: expected %s", ps->s, got,
+                 (int)(ps->p - ps->s) + 1, what);
     ps->failed = 1;
     return -1;
 }
@@ -140,31 +140,157 @@ static int parse_path(struct parser *ps, struct mpath *path)
     return 0;
 }
 
-static int parse_term(struct parser *ps, struct mterm *t)
+#define EXPECT_OPERAND "a number, a path into metrics.json (like \"groups[0].lag.max_bytes\") or \"(\""
+
+static struct mexpr *node(struct parser *ps, char op, struct mexpr *a, struct mexpr *b)
+{
+    struct mexpr *e = calloc(1, sizeof *e);
+    if (!e) {
+        mexpr_free(a);
+        mexpr_free(b);
+        if (!ps->failed)
+            snprintf(ps->err, ps->errsz, "out of memory");
+        ps->failed = 1;
+        return NULL;
+    }
+    e->op = op;
+    e->a = a;
+    e->b = b;
+    return e;
+}
+
+/* A number: digits, an optional fraction, an optional exponent ("2", "0.5", "1e6"; no sign, no "inf"). */
+static struct mexpr *parse_number(struct parser *ps)
+{
+    const char *q = ps->p;
+    while (*q >= '0' && *q <= '9')
+        q++;
+    if (*q == '.') {
+        q++;
+        if (!(*q >= '0' && *q <= '9')) {
+            ps->p = q;
+            fail_at(ps, "a digit after \".\"");
+            return NULL;
+        }
+        while (*q >= '0' && *q <= '9')
+            q++;
+    }
+    if (*q == 'e' || *q == 'E') {
+        q++;
+        if (*q == '+' || *q == '-')
+            q++;
+        if (!(*q >= '0' && *q <= '9')) {
+            ps->p = q;
+            fail_at(ps, "the exponent's digits");
+            return NULL;
+        }
+        while (*q >= '0' && *q <= '9')
+            q++;
+    }
+    char buf[128];
+    if ((size_t)(q - ps->p) >= sizeof buf) {
+        fail_at(ps, "a number of fewer than 128 characters");
+        return NULL;
+    }
+    memcpy(buf, ps->p, (size_t)(q - ps->p));
+    buf[q - ps->p] = '\0';
+    double v = strtod(buf, NULL);
+    if (!isfinite(v)) {
+        fail_at(ps, "a number small enough for a double");
+        return NULL;
+    }
+    struct mexpr *e = node(ps, 'n', NULL, NULL);
+    if (e)
+        e->num = v;
+    ps->p = q;
+    return e;
+}
+
+static struct mexpr *parse_sum(struct parser *ps);
+
+/* primary := NUMBER | PATH | '(' sum ')';  unary := '-' unary | primary */
+static struct mexpr *parse_unary(struct parser *ps)
 {
     skip_space(ps);
-    if (*ps->p != '(') {
-        t->n = 1;
-        return parse_path(ps, &t->p[0]);
+    if (ps->depth >= MEXPR_MAX_DEPTH) {
+        fail_at(ps, "fewer nested parentheses and signs (64 at most)");
+        return NULL;
     }
-    ps->p++;
-    for (;;) {
-        skip_space(ps);
-        if (t->n == MEXPR_MAX_SUM) {
-            snprintf(ps->err, ps->errsz, "more than %d paths in one sum", MEXPR_MAX_SUM);
-            ps->failed = 1;
-            return -1;
-        }
-        if (parse_path(ps, &t->p[t->n++]) < 0)
-            return -1;
-        skip_space(ps);
-        if (*ps->p == ')') {
-            ps->p++;
-            return 0;
-        }
-        if (*ps->p != '+')
-            return fail_at(ps, "\"+\" or \")\"");
+    struct mexpr *e;
+    if (*ps->p == '-') {
         ps->p++;
+        ps->depth++;
+        e = parse_unary(ps);
+        ps->depth--;
+        return e ? node(ps, '~', e, NULL) : NULL;
+    }
+    if (*ps->p == '(') {
+        ps->p++;
+        ps->depth++;
+        e = parse_sum(ps);
+        ps->depth--;
+        if (!e)
+            return NULL;
+        skip_space(ps);
+        if (*ps->p != ')') {
+            fail_at(ps, "an operator (+ - * /) or \")\"");
+            mexpr_free(e);
+            return NULL;
+        }
+        ps->p++;
+        return e;
+    }
+    if ((*ps->p >= '0' && *ps->p <= '9') || *ps->p == '.')
+        return parse_number(ps);
+    if (!((*ps->p >= 'A' && *ps->p <= 'Z') || (*ps->p >= 'a' && *ps->p <= 'z') || *ps->p == '_')) {
+        fail_at(ps, EXPECT_OPERAND);
+        return NULL;
+    }
+    e = node(ps, 'p', NULL, NULL);
+    if (e && parse_path(ps, &e->path) < 0) {
+        mexpr_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+/* product := unary ( ('*' | '/') unary )* */
+static struct mexpr *parse_product(struct parser *ps)
+{
+    struct mexpr *e = parse_unary(ps);
+    for (;;) {
+        if (!e)
+            return NULL;
+        skip_space(ps);
+        if (*ps->p != '*' && *ps->p != '/')
+            return e;
+        char op = *ps->p++;
+        struct mexpr *b = parse_unary(ps);
+        if (!b) {
+            mexpr_free(e);
+            return NULL;
+        }
+        e = node(ps, op, e, b);
+    }
+}
+
+/* sum := product ( ('+' | '-') product )* */
+static struct mexpr *parse_sum(struct parser *ps)
+{
+    struct mexpr *e = parse_product(ps);
+    for (;;) {
+        if (!e)
+            return NULL;
+        skip_space(ps);
+        if (*ps->p != '+' && *ps->p != '-')
+            return e;
+        char op = *ps->p++;
+        struct mexpr *b = parse_product(ps);
+        if (!b) {
+            mexpr_free(e);
+            return NULL;
+        }
+        e = node(ps, op, e, b);
     }
 }
 
@@ -172,53 +298,30 @@ void mexpr_free(struct mexpr *e)
 {
     if (!e)
         return;
-    for (size_t i = 0; i < e->num.n; i++)
-        path_free(&e->num.p[i]);
-    for (size_t i = 0; i < e->den.n; i++)
-        path_free(&e->den.p[i]);
+    mexpr_free(e->a);
+    mexpr_free(e->b);
+    path_free(&e->path);
     free(e);
 }
 
 struct mexpr *mexpr_parse(const char *text, char *err, size_t errsz)
 {
     struct parser ps = {.s = text, .p = text, .err = err, .errsz = errsz};
-    struct mexpr *e = calloc(1, sizeof *e);
-    if (!e) {
-        snprintf(err, errsz, "out of memory");
-        return NULL;
-    }
     skip_space(&ps);
     if (!*ps.p) {
-        snprintf(err, errsz, "empty expression: expected a path into metrics.json, like \"groups[0].lag.max_bytes\"");
-        goto fail;
+        snprintf(err, errsz, "empty expression: expected %s", EXPECT_OPERAND);
+        return NULL;
     }
-    if (parse_term(&ps, &e->num) < 0)
-        goto fail;
+    struct mexpr *e = parse_sum(&ps);
+    if (!e)
+        return NULL;
     skip_space(&ps);
-    if (*ps.p == '/') {
-        ps.p++;
-        e->has_den = 1;
-        if (parse_term(&ps, &e->den) < 0)
-            goto fail;
-        skip_space(&ps);
-        if (*ps.p == '/') {
-            fail_at(&ps, "the end (one \"/\" at most)");
-            goto fail;
-        }
-    }
-    if (*ps.p == '+') {
-        fail_at(&ps, e->has_den ? "the end (a sum goes in parentheses: (a + b))"
-                                : "\"/\" or the end (a sum goes in parentheses: (a + b))");
-        goto fail;
-    }
     if (*ps.p) {
-        fail_at(&ps, e->has_den ? "the end" : "\"/\" or the end");
-        goto fail;
+        fail_at(&ps, "an operator (+ - * /) or the end");
+        mexpr_free(e);
+        return NULL;
     }
     return e;
-fail:
-    mexpr_free(e);
-    return NULL;
 }
 
 /* Lists an object's keys into buf, for "no key here" messages. */
@@ -286,27 +389,35 @@ static double path_eval(const struct mpath *p, const cJSON *root, char *err, siz
     return NAN;
 }
 
-static double term_eval(const struct mterm *t, const cJSON *root, char *err, size_t errsz)
-{
-    double sum = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        double v = path_eval(&t->p[i], root, err, errsz);
-        if (err && err[0])
-            return NAN;
-        sum += v;   /* NaN stays NaN */
-    }
-    return sum;
-}
-
 double mexpr_eval(const struct mexpr *e, const cJSON *root, char *err, size_t errsz)
 {
     if (err && errsz)
         err[0] = '\0';
-    double num = term_eval(&e->num, root, err, errsz);
-    if (!e->has_den || (err && err[0]))
-        return e->has_den ? NAN : num;
-    double den = term_eval(&e->den, root, err, errsz);
-    if (isnan(num) || isnan(den) || den == 0)
+    double a, b;
+    switch (e->op) {
+    case 'n':
+        return e->num;
+    case 'p':
+        return path_eval(&e->path, root, err, errsz);
+    case '~':
+        return -mexpr_eval(e->a, root, err, errsz);     /* NaN stays NaN */
+    default:
+        break;
+    }
+    a = mexpr_eval(e->a, root, err, errsz);
+    if (err && err[0])
         return NAN;
-    return num / den;
+    b = mexpr_eval(e->b, root, err, errsz);
+    if (err && err[0])
+        return NAN;
+    switch (e->op) {
+    case '+':
+        return a + b;
+    case '-':
+        return a - b;
+    case '*':
+        return a * b;
+    default:
+        return b == 0 ? NAN : a / b;    /* NaN in either stays NaN */
+    }
 }

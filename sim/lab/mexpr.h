@@ -1,10 +1,13 @@
 /* mexpr: a sweep's metric expressions, read out of a run's metrics.json. The whole language:
  *
- *     expr := term ( '/' term )?          term := PATH | '(' PATH ( '+' PATH )* ')'
+ *     sum := product ( ('+' | '-') product )*        product := unary ( ('*' | '/') unary )*
+ *     unary := '-' unary | NUMBER | PATH | '(' sum ')'
  *     PATH := NAME ( '.' NAME | '[' DIGITS ']' )*      NAME := [A-Za-z_][A-Za-z0-9_]*
+ *     NUMBER := DIGITS ( '.' DIGITS )? ( [eE] [+-]? DIGITS )?   (or '.' DIGITS ...)
  *
- * e.g. "messages.acked_lost", "groups[0].reads.slave / (groups[0].reads.master + groups[0].reads.slave)".
- * Spaces may stand between tokens, not inside a path. */
+ * '*' and '/' bind tighter than '+' and '-', each left to right ("a - b - c" is "(a - b) - c"), e.g.
+ * "messages.acked_lost", "100 * groups[0].reads.slave / (groups[0].reads.master + groups[0].reads.slave)".
+ * Spaces may stand between tokens, not inside a path or a number; parentheses and signs nest 64 deep. */
 #ifndef MODELS_MEXPR_H
 #define MODELS_MEXPR_H
 
@@ -13,12 +16,14 @@
 
 struct mexpr;
 
-/* Parses text. Returns the expression, or NULL with a one-line message in err (no file or JSON path: the
- * caller adds them), e.g. `unexpected "*" at column 19: expected "/" or the end`. */
+/* Parses text. Returns the expression, or NULL with a one-line message in err naming the expression and the
+ * column (no file or JSON path: the caller adds them), e.g.
+ * `in "a.b ^ 2": unexpected "^" at column 5: expected an operator (+ - * /) or the end`. */
 struct mexpr *mexpr_parse(const char *text, char *err, size_t errsz);
 
-/* The value on metrics.json's tree: a path's number; NaN when a value on the way is null (a run without a
- * failover), when a path is absent or not a number, or for a division by zero.
+/* The value on metrics.json's tree; NaN when a path's value or one on the way is null (a run without a
+ * failover), when a path is absent or not a number, or for a division by zero, and NaN in any operand makes
+ * the whole NaN.
  * With err non-NULL, an absent path or a value that is neither a number nor null is also described there
  * (e.g. `groups[0].reads.slav: no key "slav" here (keys: master, slave)`), and err stays "" otherwise: a
  * caller checks the first run this way, since every run of a sweep has the same keys. */

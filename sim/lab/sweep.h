@@ -30,6 +30,7 @@ struct sweep_var {
 
 struct sweep_metric {
     char *name;
+    char *text;         /* the expression as the file writes it */
     struct mexpr *expr;
 };
 
@@ -37,6 +38,8 @@ struct sweep {
     char *file;                 /* the sweep file, as given */
     char *base;                 /* the base scenario's path, resolved against the sweep file's directory */
     char *base_given;           /* as the file writes it */
+    char sha256[65];            /* of the sweep file's bytes, as read */
+    char base_sha256[65];       /* of the base scenario's bytes, as read */
     char *name;
     char **sets;                /* "key=<JSON>" from "set", given to every run before the varied keys */
     size_t nsets;

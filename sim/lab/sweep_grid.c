@@ -62,7 +62,7 @@ static char *set_arg(struct conf *c, const char *key, const cJSON *v)
 }
 
 /* Loads the base scenario with the given --set arguments. 0, or -1 with the scenario's error in err. */
-static int try_base(const struct sweep *sw, const char *const *sets, int nsets, char *err, size_t errsz)
+static int try_base(struct sweep *sw, const char *const *sets, int nsets, char *err, size_t errsz)
 {
     struct run_opts o = {.file = sw->base, .sets = sets, .nsets = nsets};
     struct scenario sc;
@@ -70,6 +70,8 @@ static int try_base(const struct sweep *sw, const char *const *sets, int nsets, 
     int rc = scenario_load(&sc, &o, &cf);
     if (rc < 0)
         snprintf(err, errsz, "%s", cf.err);
+    else if (nsets == 0)
+        memcpy(sw->base_sha256, sc.sha256, sizeof sw->base_sha256);
     scenario_free(&sc);
     return rc;
 }
@@ -276,9 +278,9 @@ static int load_metrics(struct sweep *sw, struct conf *c, const cJSON *ms)
                 return conf_fail(c, p, "duplicate key \"%s\"", name);
         if (!cJSON_IsString(it))
             return conf_fail(c, p, "expected an expression string like \"groups[0].lag.max_bytes\" or "
-                             "\"a.b / (a.b + a.c)\", got %s", conf_describe(it, d, sizeof d));
+                             "\"100 * a.b / (a.b + a.c)\", got %s", conf_describe(it, d, sizeof d));
         struct sweep_metric *m = &sw->metrics[sw->nmetrics];
-        if (!(m->name = xstrdup(c, name)))
+        if (!(m->name = xstrdup(c, name)) || !(m->text = xstrdup(c, it->valuestring)))
             return -1;
         sw->nmetrics++;
         if (!(m->expr = mexpr_parse(it->valuestring, err, sizeof err)))
@@ -294,6 +296,7 @@ int sweep_load(struct sweep *sw, const char *file, struct conf *c)
     cJSON *root = conf_load_file(c, file);
     if (!root)
         return -1;
+    memcpy(sw->sha256, c->sha256, sizeof sw->sha256);
     const char *name, *base, *desc;
     int64_t seeds = 0, start = 1;
     char def[128];
@@ -381,6 +384,7 @@ void sweep_free(struct sweep *sw)
     free(sw->vars);
     for (size_t k = 0; k < sw->nmetrics; k++) {
         free(sw->metrics[k].name);
+        free(sw->metrics[k].text);
         mexpr_free(sw->metrics[k].expr);
     }
     free(sw->metrics);

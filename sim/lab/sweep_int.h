@@ -86,6 +86,17 @@ int sweep_violations_in(const cJSON *root);
 /* A few lines on stdout: each grid point's mean and 95% CI half-width of each metric. */
 void sweep_print_summary(const struct sweep_run *x);
 
+/* ---- sweep_prov.c: sweep.json ---- */
+
+/* Whether metric m is null (NaN) in every run of this sweep that has a row (0 when none has). */
+int sweep_metric_all_null(const struct sweep_results *r, const struct sweep *sw, size_t m);
+/* A line on stderr a metric null in every run; returns how many. */
+size_t sweep_report_null_metrics(const struct sweep_results *r, const struct sweep *sw);
+/* Writes dir/sweep.json atomically: "name", "run" (how the sweep was made), "metrics" (name: expression),
+ * "null_metrics" (the names of those null in every run). 0, or -1 with err. */
+int sweep_json_write(const struct sweep_results *r, const struct sweep *sw, const char *dir, char *err,
+                     size_t errsz);
+
 /* ---- sweep_run.c ---- */
 
 /* Writes results.csv and summary.csv. 0, or 3 (printed). */

@@ -395,10 +395,12 @@ int sweep_finish_outputs(struct sweep_run *x)
 {
     char err[OUT_PATH_MAX + 256];
     if (sweep_results_write(&x->res, &x->sw, x->out, err, sizeof err) < 0 ||
-        sweep_summary_write(&x->res, &x->sw, x->out, err, sizeof err) < 0) {
+        sweep_summary_write(&x->res, &x->sw, x->out, err, sizeof err) < 0 ||
+        sweep_json_write(&x->res, &x->sw, x->out, err, sizeof err) < 0) {
         fprintf(stderr, "mqsim: %s\n", err);
         return 3;
     }
+    sweep_report_null_metrics(&x->res, &x->sw);
     x->written = 1;
     return 0;
 }
