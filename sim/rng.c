@@ -8,8 +8,11 @@
 
 #include "sim/rng.h"
 
+/* The generator and its state in one cache line of their own (GSL's gsl_rng_alloc puts them in two
+ * blocks): a stream a node draws from on every event costs one line, not three. */
 struct sim_rng {
-    gsl_rng *g;
+    gsl_rng g;
+    unsigned long state[3];
 };
 
 static uint64_t splitmix64(uint64_t x)
@@ -62,41 +65,42 @@ static void seed_taus2(gsl_rng *g, uint64_t x)
 
 struct sim_rng *sim_rng_new(uint64_t seed, const char *owner, const char *purpose)
 {
-    struct sim_rng *r = malloc(sizeof *r);
-    if (!r)
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_taus2);
+    if (!g)
         return NULL;
-    r->g = gsl_rng_alloc(gsl_rng_taus2);
-    if (!r->g) {
-        free(r);
-        return NULL;
+    seed_taus2(g, sim_rng_derive(seed, owner, purpose));
+    struct sim_rng *r = NULL;
+    if (gsl_rng_size(g) <= sizeof r->state)
+        r = aligned_alloc(64, 64);
+    if (r) {
+        r->g.type = g->type;
+        r->g.state = r->state;
+        memcpy(r->state, gsl_rng_state(g), gsl_rng_size(g));
     }
-    seed_taus2(r->g, sim_rng_derive(seed, owner, purpose));
+    gsl_rng_free(g);
     return r;
 }
 
 void sim_rng_free(struct sim_rng *r)
 {
-    if (!r)
-        return;
-    gsl_rng_free(r->g);
     free(r);
 }
 
-double sim_rng_uniform(struct sim_rng *r) { return gsl_rng_uniform(r->g); }
-double sim_rng_uniform_pos(struct sim_rng *r) { return gsl_rng_uniform_pos(r->g); }
-double sim_rng_exp(struct sim_rng *r, double mean) { return gsl_ran_exponential(r->g, mean); }
-double sim_rng_gaussian(struct sim_rng *r) { return gsl_ran_gaussian_ziggurat(r->g, 1.0); }
+double sim_rng_uniform(struct sim_rng *r) { return gsl_rng_uniform(&r->g); }
+double sim_rng_uniform_pos(struct sim_rng *r) { return gsl_rng_uniform_pos(&r->g); }
+double sim_rng_exp(struct sim_rng *r, double mean) { return gsl_ran_exponential(&r->g, mean); }
+double sim_rng_gaussian(struct sim_rng *r) { return gsl_ran_gaussian_ziggurat(&r->g, 1.0); }
 
 uint64_t sim_rng_below(struct sim_rng *r, uint64_t n)
 {
     if (n <= 1)
         return 0;
     if (n <= 0xffffffffULL)
-        return gsl_rng_uniform_int(r->g, (unsigned long)n);
+        return gsl_rng_uniform_int(&r->g, (unsigned long)n);
     /* Wider ranges: two 32-bit draws, rejection to stay unbiased. */
     uint64_t lim = UINT64_MAX - UINT64_MAX % n;
     for (;;) {
-        uint64_t x = ((uint64_t)gsl_rng_get(r->g) << 32) | (uint64_t)gsl_rng_get(r->g);
+        uint64_t x = ((uint64_t)gsl_rng_get(&r->g) << 32) | (uint64_t)gsl_rng_get(&r->g);
         if (x < lim)
             return x % n;
     }

@@ -60,6 +60,7 @@ void sim_free(struct sim *s)
         free(n);
     }
     free(s->nodes);
+    free(s->hot);
     free(s->name_ix);
     for (int c = 0; c < POOL_CLASSES; c++)
         while (s->pool[c]) {
@@ -144,7 +145,7 @@ struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim
     e->kind = (uint8_t)kind;
     e->flags = 0;
     e->node = node;
-    e->inc = node == SIM_NODE_NONE ? 0 : s->nodes[node]->pub.inc;
+    e->inc = node == SIM_NODE_NONE ? 0 : s->hot[node].inc;
     e->len = 0;
     e->conn = 0;
     return e;
@@ -251,9 +252,15 @@ sim_node_id sim_node_add(struct sim *s, const char *name, const struct sim_node_
         if (!a)
             return SIM_NODE_NONE;
         s->nodes = a;
+        struct node_hot *h = realloc(s->hot, cap * sizeof *h);
+        if (!h)
+            return SIM_NODE_NONE;
+        s->hot = h;
         s->nodes_cap = cap;
     }
-    struct node_int *n = calloc(1, sizeof *n);
+    struct node_int *n = aligned_alloc(64, (sizeof *n + 63) / 64 * 64);
+    if (n)
+        memset(n, 0, sizeof *n);
     char *nm = strdup(name);
     if (!n || !nm) {
         free(n);
@@ -268,6 +275,7 @@ sim_node_id sim_node_add(struct sim *s, const char *name, const struct sim_node_
     n->pub.model = model;
     n->pub.state = SIM_NODE_UP;
     n->disk.cfg = &s->disk_default;
+    s->hot[s->nnodes] = (struct node_hot){0, HOT_UP};
     s->nodes[s->nnodes++] = n;
     if (name_index_add(s, id) < 0) {
         s->nnodes--;
@@ -427,9 +435,11 @@ void sim_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind)
     int was_up = n->pub.state == SIM_NODE_UP;
     n->pub.state = kind == SIM_CRASH_HOST ? SIM_NODE_HOST_DOWN : SIM_NODE_PROCESS_DOWN;
     n->pub.paused_until = 0;
+    s->hot[id].flags = 0;
     if (was_up) {
         /* Every event already queued for the old incarnation is dropped when it comes up. */
         n->pub.inc++;
+        s->hot[id].inc = n->pub.inc;
         net_on_crash(s, id, kind);
     }
     disk_on_crash(s, n, kind);
@@ -449,6 +459,7 @@ void sim_restart(struct sim *s, sim_node_id id)
         return;
     n->pub.state = SIM_NODE_UP;
     n->pub.paused_until = 0;
+    s->hot[id].flags = HOT_UP;
     s->stats.faults++;
     if (trace_on(s->trace, TRACE_EVENTS)) {
         trace_begin(s->trace, s->now, n->pub.name, "restart");
@@ -465,6 +476,7 @@ void sim_pause(struct sim *s, sim_node_id id, sim_time d)
     sim_time until = s->now + d;
     if (until > n->pub.paused_until)
         n->pub.paused_until = until;
+    s->hot[id].flags |= HOT_PAUSED;
     s->stats.faults++;
     if (trace_on(s->trace, TRACE_EVENTS)) {
         trace_begin(s->trace, s->now, n->pub.name, "pause");
@@ -480,11 +492,14 @@ void sim_pause(struct sim *s, sim_node_id id, sim_time d)
 static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
 {
     if (e->kind != EV_HOOK) {
-        struct sim_node *n = &s->nodes[e->node]->pub;
-        if (e->inc == n->inc && n->state == SIM_NODE_UP && n->paused_until > s->now) {
-            /* Frozen: run it when the pause ends, after what was already waiting (sequence order). */
-            queue_push(s, n->paused_until, slot);
-            return;
+        const struct node_hot *h = &s->hot[e->node];
+        if ((h->flags & HOT_PAUSED) && e->inc == h->inc && (h->flags & HOT_UP)) {
+            const struct sim_node *pn = &s->nodes[e->node]->pub;
+            if (pn->paused_until > s->now) {
+                /* Frozen: run it when the pause ends, after what was already waiting (sequence order). */
+                queue_push(s, pn->paused_until, slot);
+                return;
+            }
         }
     }
     struct sim_event ev = *e;
@@ -494,8 +509,8 @@ static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
         s->hooks[ev.from].fn(s, s->hooks[ev.from].ctx, ev.data);
         return;
     }
-    struct sim_node *n = &s->nodes[ev.node]->pub;
-    if (ev.inc != n->inc || n->state != SIM_NODE_UP) {
+    const struct node_hot *h = &s->hot[ev.node];
+    if (ev.inc != h->inc || !(h->flags & HOT_UP)) {
         /* For the dead or for an earlier life of this node. */
         if (ev.kind == EV_MSG) {
             s->stats.msgs_dropped_down++;
@@ -503,6 +518,7 @@ static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
         }
         return;
     }
+    struct sim_node *n = &s->nodes[ev.node]->pub;
     s->stats.events++;
     switch ((enum ev_kind)ev.kind) {
     case EV_START:
@@ -547,8 +563,16 @@ uint64_t sim_run(struct sim *s, sim_time until)
         const struct heap_ent *top = &s->heap.a[0];
         if (top->t > until)
             break;
+        /* Its record was prefetched when the previous event was popped; its node's record is loaded while
+         * the heap is sifted. */
+        const struct sim_event *next = &s->ev[heap_slot(top)];
+        if (next->kind != EV_HOOK)
+            __builtin_prefetch(s->nodes[next->node]);
         struct heap_ent h;
         heap_pop(&s->heap, &h);
+        /* The next event's record is a cache miss in a large queue: start loading it now. */
+        if (s->heap.n)
+            __builtin_prefetch(&s->ev[heap_slot(&s->heap.a[0])]);
         uint32_t slot = heap_slot(&h);
         struct sim_event *e = &s->ev[slot];
         if (e->flags & EVF_CANCELLED) {

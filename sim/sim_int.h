@@ -36,14 +36,25 @@ struct sim_event {
     uint64_t data;      /* payload (inline when len <= 8, else a pool buffer) | tag | hook arg */
 };
 
+/* Cache-line aligned: pub and net_rng, what a node's every event and send read, share its first line. */
 struct node_int {
     struct sim_node pub;
-    struct node_disk disk;
     struct sim_rng *net_rng;    /* latency and loss draws of what this node sends */
     sim_time nic_busy;          /* the NIC serialises outgoing bytes until then */
+    struct node_disk disk;
     struct sim_rng **rngs;      /* streams by purpose, created on first use */
     const char **rng_purpose;
     int nrng;
+};
+
+/* What the loop reads of a node for every event, dense by node id (8 bytes a node) so that scheduling to a
+ * random node of many and checking it at dispatch touch one small array, not the node's own record.
+ * Mirrors pub.inc and pub.state; HOT_PAUSED is set while pub.paused_until may lie ahead. */
+#define HOT_UP     1u
+#define HOT_PAUSED 2u
+struct node_hot {
+    uint32_t inc;
+    uint32_t flags;
 };
 
 struct hook {
@@ -67,6 +78,7 @@ struct sim {
     size_t tombstones;
 
     struct node_int **nodes;
+    struct node_hot *hot;       /* by node id, nodes_cap long */
     size_t nnodes, nodes_cap;
     uint32_t *name_ix;          /* open addressing: node id + 1 by name hash (0 = empty), half full at most */
     size_t name_cap;
