@@ -196,7 +196,8 @@ END_TEST
 /* #7017 on 1 ms links: broker-a-0 (master, epoch 1) is cut off from the controller and both slaves at 20 s
  * and keeps taking puts; broker-a-1 is elected at epoch 2 and its log ends where epoch 2 starts until the
  * producer's route poll sends it writes. After the partition heals at 90 s the old master learns epoch 2
- * (at 122 s: its channel to the controller is found dead and reopened first), becomes a slave, and its handshake truncates its log to exactly that start (EpochFileCache
+ * (at 122.2 s: its requests to the controller wait in TCP's retransmission backoff, 200 ms doubling
+ * from the cut at 20 s), becomes a slave, and its handshake truncates its log to exactly that start (EpochFileCache
  * .findConsistentPoint: the end of epoch 1 on the new master). */
 START_TEST(old_master_truncates_to_new_epoch_start)
 {
