@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "models/broker/broker.h"
+#include "models/broker/broker_int.h"
+#include "models/report/acct.h"
 #include "models/controller/controller.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
@@ -19,6 +21,7 @@
 static const char *ctl_json = "{\"count\": 1}";
 static int seed = 3;
 static const char *latency = "{\"const_ms\": 1}";
+static const char *producers = "{\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}}";
 
 static char *world_json(const char *group_extra, const char *extra)
 {
@@ -27,9 +30,9 @@ static char *world_json(const char *group_extra, const char *extra)
              "{\"name\": \"c\", \"run\": {\"duration_ms\": 600000, \"seed\": %d, \"trace\": \"off\"},"
              " \"network\": {\"latency\": %s, \"bandwidth_mbit_per_s\": 0}, \"controllers\": %s,"
              " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"%s}],"
-             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+             " \"producers\": %s,"
              " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s%s}",
-             seed, latency, ctl_json, group_extra ? group_extra : "", extra && *extra ? ", " : "", extra ? extra : "");
+             seed, latency, ctl_json, group_extra ? group_extra : "", producers, extra && *extra ? ", " : "", extra ? extra : "");
     return buf;
 }
 
@@ -165,6 +168,170 @@ END_TEST
 START_TEST(unclean_on_elects_a_slave) { unclean_case(1); }
 END_TEST
 
+static uint64_t status_count(struct scenario *sc, int status)
+{
+    return rmq_world_get(sc->w)->rep.acct.status_count[ACCT_STATUS_INDEX(status)];
+}
+
+/* broker-a-1 is cut off from the master at 30 s but still in the SyncStateSet (its last catch-up is 5 s
+ * old at the master's crash); broker-a-2 has every message. Equal epochs: the higher max offset wins over
+ * the lower brokerId (DefaultElectPolicy's comparator). */
+START_TEST(election_prefers_higher_offset)
+{
+    struct scenario sc;
+    load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 30000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
+                               "\"b\": [\"broker-a-1\"]}, {\"at_ms\": 35000, \"op\": \"crash_process\", "
+                               "\"node\": \"broker-a-0\"}]"));
+    run_to(&sc, 35 * SIM_S - SIM_MS);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    ck_assert_uint_eq(info(&sc).sss, 7);
+    ck_assert_uint_lt(broker_log(w->g[0].broker[1])->max_offset, broker_log(w->g[0].broker[2])->max_offset);
+    run_to(&sc, 36 * SIM_S);
+    ck_assert_int_eq(info(&sc).master, 2);
+    ck_assert_int_eq(info(&sc).master_epoch, 2);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* #7017 on 1 ms links: broker-a-0 (master, epoch 1) is cut off from the controller and both slaves at 20 s
+ * and keeps taking puts; broker-a-1 is elected at epoch 2 and its log ends where epoch 2 starts until the
+ * producer's route poll sends it writes. After the partition heals at 90 s the old master learns epoch 2
+ * (at 122.2 s: its requests to the controller wait in TCP's retransmission backoff, 200 ms doubling
+ * from the cut at 20 s), becomes a slave, and its handshake truncates its log to exactly that start (EpochFileCache
+ * .findConsistentPoint: the end of epoch 1 on the new master). */
+START_TEST(old_master_truncates_to_new_epoch_start)
+{
+    struct scenario sc;
+    load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
+                               "\"b\": [\"controller-0\", \"broker-a-1\", \"broker-a-2\"], \"duration_ms\": 70000}]"));
+    struct rmq_world *w = rmq_world_get(sc.w);
+    uint64_t start = 0;
+    while (sim_now(sc.sim) < 60 * SIM_S && info(&sc).master_epoch < 2)
+        sim_run(sc.sim, sim_now(sc.sim) + SIM_MS);
+    ck_assert_int_eq(info(&sc).master_epoch, 2);
+    int m = info(&sc).master;
+    ck_assert_int_ge(m, 1);
+    while (sim_now(sc.sim) < 60 * SIM_S && broker_role(w->g[0].broker[m]) == RMQ_SLAVE)
+        sim_run(sc.sim, sim_now(sc.sim) + SIM_MS);
+    ck_assert_int_eq(broker_role(w->g[0].broker[m]), RMQ_SYNC_MASTER);
+    start = broker_log(w->g[0].broker[m])->max_offset;
+    run_to(&sc, 90 * SIM_S);
+    uint64_t before = broker_log(w->g[0].broker[0])->max_offset;
+    ck_assert_uint_gt(before, start);   /* the isolated master took writes after the election */
+    uint64_t low = before;
+    while (sim_now(sc.sim) < 130 * SIM_S) {
+        sim_run(sc.sim, sim_now(sc.sim) + SIM_MS);
+        uint64_t x = broker_log(w->g[0].broker[0])->max_offset;
+        if (x < low)
+            low = x;
+    }
+    ck_assert_int_eq(broker_role(w->g[0].broker[0]), RMQ_SLAVE);
+    ck_assert_uint_eq(low, start);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* minInSyncReplicas 2: both slaves cut off from the master at 10 s leave the SyncStateSet at the 28 s
+ * check; from then on the master refuses puts before the append (IN_SYNC_REPLICAS_NOT_ENOUGH, which
+ * SendMessageProcessor answers SYSTEM_ERROR) and no more messages are acknowledged. */
+START_TEST(min_in_sync_replicas_not_enough)
+{
+    struct scenario sc;
+    load(&sc, world_json(", \"min_in_sync_replicas\": 2",
+                         "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
+                         "\"b\": [\"broker-a-1\", \"broker-a-2\"]}]"));
+    run_to(&sc, 27 * SIM_S);
+    ck_assert_uint_eq(status_count(&sc, RMQ_SYSTEM_ERROR), 0);
+    run_to(&sc, 30 * SIM_S);
+    ck_assert_uint_eq(info(&sc).sss, 1);
+    uint64_t acked = rmq_world_get(sc.w)->rep.acct.acked;
+    run_to(&sc, 40 * SIM_S);
+    ck_assert_uint_gt(status_count(&sc, RMQ_SYSTEM_ERROR), 0);
+    ck_assert_uint_eq(rmq_world_get(sc.w)->rep.acct.acked, acked);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* broker-a-1 cut off from the master at 10 s stays in the SyncStateSet until the 28 s check. With
+ * allAckInSyncStateSet every put waits for it and fails after slaveTimeout 3 s (FLUSH_SLAVE_TIMEOUT), none
+ * before 13 s; once the set is {0, 2} puts succeed again. With inSyncReplicas 2 instead, broker-a-2's ack is
+ * enough and no put times out. The producer waits 10 s so that the broker's answer, not its own timeout,
+ * ends each send. */
+static void slave_timeout_case(int all_ack)
+{
+    struct scenario sc;
+    producers = "{\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}, \"send_msg_timeout_ms\": 10000}";
+    load(&sc, world_json(all_ack ? ", \"all_ack_in_sync_state_set\": true" : ", \"in_sync_replicas\": 2",
+                         "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
+                         "\"b\": [\"broker-a-1\"]}]"));
+    producers = "{\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}}";
+    run_to(&sc, 12900 * SIM_MS);
+    ck_assert_uint_eq(status_count(&sc, RMQ_FLUSH_SLAVE_TIMEOUT), 0);
+    run_to(&sc, 14 * SIM_S);
+    uint64_t n = status_count(&sc, RMQ_FLUSH_SLAVE_TIMEOUT);
+    if (!all_ack) {
+        run_to(&sc, 50 * SIM_S);
+        ck_assert_uint_eq(status_count(&sc, RMQ_FLUSH_SLAVE_TIMEOUT), 0);
+        scenario_free(&sc);
+        return;
+    }
+    ck_assert_uint_gt(n, 0);
+    run_to(&sc, 35 * SIM_S);
+    ck_assert_uint_eq(info(&sc).sss, 5);
+    uint64_t at35 = status_count(&sc, RMQ_FLUSH_SLAVE_TIMEOUT), acked = rmq_world_get(sc.w)->rep.acct.acked;
+    run_to(&sc, 50 * SIM_S);
+    ck_assert_uint_eq(status_count(&sc, RMQ_FLUSH_SLAVE_TIMEOUT), at35);
+    ck_assert_uint_gt(rmq_world_get(sc.w)->rep.acct.acked, acked + 1000);
+    scenario_free(&sc);
+}
+
+START_TEST(all_ack_times_out_after_slave_timeout) { slave_timeout_case(1); }
+END_TEST
+START_TEST(in_sync_replicas_takes_any_slave) { slave_timeout_case(0); }
+END_TEST
+
+/* ha.c's guard: a slave that turns master and slave again within a second (as ReplicasManager's
+ * changeToMaster / changeToSlave may) keeps one HAClient timer chain, one tick a second, not two. */
+static int ha_ticks;
+static const struct sim_node_ops *broker_ops;
+static void counting_timer(struct sim_node *n, uint64_t tag)
+{
+    if ((tag & 0xff) == BT_HA_CLIENT)
+        ha_ticks++;
+    broker_ops->on_timer(n, tag);
+}
+
+START_TEST(ha_role_flip_keeps_one_client_timer)
+{
+    struct scenario sc;
+    load(&sc, world_json(NULL, NULL));
+    run_to(&sc, 5 * SIM_S);
+    struct broker *b = rmq_world_get(sc.w)->g[0].broker[1];
+    struct sim_node *n = sim_node(sc.sim, broker_node(b));
+    ck_assert_int_eq(broker_role(b), RMQ_SLAVE);
+    static struct sim_node_ops counting;
+    broker_ops = n->ops;
+    counting = *n->ops;
+    counting.on_timer = counting_timer;
+    n->ops = &counting;
+    ha_ticks = 0;
+    run_to(&sc, 15 * SIM_S);
+    ck_assert_int_eq(ha_ticks, 10);
+    sim_run(sc.sim, 15 * SIM_S + 300 * SIM_MS);
+    /* what to_master and to_slave do to HA: close it, switch the role, start it again */
+    node_conn_close(n, b->ha_conn);
+    b->role = RMQ_SYNC_MASTER;
+    ha_start(b);
+    b->role = RMQ_SLAVE;
+    ha_start(b);
+    ha_ticks = 0;
+    run_to(&sc, 25 * SIM_S + 300 * SIM_MS);
+    ck_assert_int_eq(ha_ticks, 10);
+    n->ops = broker_ops;
+    scenario_free(&sc);
+}
+END_TEST
+
 static int violations(struct scenario *sc)
 {
     cJSON *root = cJSON_CreateObject();
@@ -179,16 +346,38 @@ START_TEST(invariants_over_seeds)
 {
     seed = _i;
     latency = "{\"dist\": \"lognormal\", \"median_ms\": 0.5, \"sigma\": 0.5}";
-    char text[8192];
-    snprintf(text, sizeof text, "%s", world_json(", \"all_ack_in_sync_state_set\": true",
+    /* and partitions: at 95 s whoever is master is cut off from the controller and the other replicas for
+     * 20 s (done below, by hand: partitions take node names); at 130 s one slave from another, by seed */
+    char faults[1024];
+    snprintf(faults, sizeof faults,
         "\"faults\": [{\"at_ms\": 15000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\", \"duration_ms\": 10000},"
         " {\"at_ms\": 45000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 20000},"
-        " {\"at_ms\": 80000, \"op\": \"crash_process\", \"node\": \"@slave:broker-a\", \"duration_ms\": 5000}]"));
+        " {\"at_ms\": 80000, \"op\": \"crash_process\", \"node\": \"@slave:broker-a\", \"duration_ms\": 5000},"
+        " {\"at_ms\": 130000, \"op\": \"partition\", \"a\": [\"broker-a-%d\"], \"b\": [\"broker-a-%d\"], \"duration_ms\": 25000}]",
+        (_i + 1) % 3, (_i + 2) % 3);
+    char text[8192];
+    snprintf(text, sizeof text, "%s", world_json(", \"all_ack_in_sync_state_set\": true", faults));
     seed = 3;
     latency = "{\"const_ms\": 1}";
     struct scenario sc;
     load(&sc, text);
-    run_to(&sc, 120 * SIM_S);
+    run_to(&sc, 95 * SIM_S);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    int m = info(&sc).master;
+    int32_t epoch = info(&sc).master_epoch;
+    ck_assert_int_ge(m, 0);
+    sim_node_id cut[3] = {w->ctl_node, w->g[0].node[(m + 1) % 3], w->g[0].node[(m + 2) % 3]};
+    for (int k = 0; k < 3; k++) {
+        sim_link_cut(sc.sim, w->g[0].node[m], cut[k], 1);
+        sim_link_cut(sc.sim, cut[k], w->g[0].node[m], 1);
+    }
+    run_to(&sc, 115 * SIM_S);
+    ck_assert_int_gt(info(&sc).master_epoch, epoch);   /* the controller elected another master */
+    for (int k = 0; k < 3; k++) {
+        sim_link_cut(sc.sim, w->g[0].node[m], cut[k], 0);
+        sim_link_cut(sc.sim, cut[k], w->g[0].node[m], 0);
+    }
+    run_to(&sc, 180 * SIM_S);
     ck_assert_int_eq(violations(&sc), 0);
     ck_assert_uint_gt(rmq_world_get(sc.w)->rep.invariant_checks, 2);
     scenario_free(&sc);
@@ -224,6 +413,12 @@ static Suite *controller_suite(void)
     tcase_add_test(tc, unclean_off_waits_for_in_sync_replica);
     tcase_add_test(tc, unclean_on_elects_a_slave);
     tcase_add_test(tc, broken_election_is_caught);
+    tcase_add_test(tc, election_prefers_higher_offset);
+    tcase_add_test(tc, old_master_truncates_to_new_epoch_start);
+    tcase_add_test(tc, min_in_sync_replicas_not_enough);
+    tcase_add_test(tc, all_ack_times_out_after_slave_timeout);
+    tcase_add_test(tc, in_sync_replicas_takes_any_slave);
+    tcase_add_test(tc, ha_role_flip_keeps_one_client_timer);
     suite_add_tcase(s, tc);
     TCase *tl = tcase_create("invariants");
     tcase_set_timeout(tl, 300);

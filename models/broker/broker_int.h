@@ -100,6 +100,9 @@ struct broker {
     int nhac;
     uint64_t push2slave;       /* push2SlaveMaxOffset: the highest ack of any slave */
     int ha_timer_armed;
+    /* the pending HA timers (0: none): a role change cancels them before it starts HA again, so a quick
+     * master -> slave -> master -> slave leaves one timer chain, not two */
+    sim_timer ha_master_timer, ha_client_timer;
     /* HA, slave side (HAClient) */
     sim_node_id master;        /* haMasterAddress from the register reply */
     sim_conn ha_conn;

@@ -127,7 +127,7 @@ static void arm_master_timer(struct broker *b)
 {
     if (!b->ha_timer_armed) {
         b->ha_timer_armed = 1;
-        node_timer(b->n, b->cfg.ha_idle_wait, BT(BT_HA_MASTER, 0));
+        b->ha_master_timer = node_timer(b->n, b->cfg.ha_idle_wait, BT(BT_HA_MASTER, 0));
     }
 }
 
@@ -227,7 +227,7 @@ static void client_tick(struct broker *b)
     sim_time now = node_now(b->n);
     if (b->role != RMQ_SLAVE)
         return;
-    node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
+    b->ha_client_timer = node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
     if (!b->ha_conn && !b->ha_connecting) {
         if (b->master == SIM_NODE_NONE || now < b->ha_retry_at)
             return;
@@ -335,6 +335,12 @@ void ha_master_address(struct broker *b, sim_node_id master)
 
 void ha_start(struct broker *b)
 {
+    /* A role change restarts HA: the old role's timers go (RocketMQ shuts the old HAService/HAClient
+     * threads down before it starts the new ones, AutoSwitchHAService.changeToMaster/changeToSlave). After a
+     * crash they are already dead and the cancel does nothing. */
+    node_timer_cancel(b->n, b->ha_master_timer);
+    node_timer_cancel(b->n, b->ha_client_timer);
+    b->ha_master_timer = b->ha_client_timer = 0;
     b->nhac = 0;
     b->push2slave = 0;
     b->ha_timer_armed = 0;
@@ -343,15 +349,17 @@ void ha_start(struct broker *b)
     b->ha_retry_at = 0;
     b->ha_reported = 0;
     if (b->role == RMQ_SLAVE && !b->raft)
-        node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
+        b->ha_client_timer = node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
 }
 
 void ha_on_timer(struct broker *b, enum broker_timer kind)
 {
     if (kind == BT_HA_MASTER) {
         b->ha_timer_armed = 0;
+        b->ha_master_timer = 0;
         master_tick(b);
     } else {
+        b->ha_client_timer = 0;
         client_tick(b);
     }
 }
