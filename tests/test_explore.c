@@ -3,6 +3,7 @@
  * (the test-only binary mqsim-planted, whose DLedger voters ignore the candidate's log) whose shrunk
  * scenario still fails when replayed. */
 #include <check.h>
+#include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,21 @@ START_TEST(finds_async_master_loss)
     snprintf(cmd, sizeof cmd, "test -s %s/e/explore.csv && wc -l < %s/e/explore.csv", d, d);
     ck_assert_int_eq(run(cmd, out, sizeof out), 0);
     ck_assert_int_eq(atoi(out), 7);
+    /* explore.json says how it was made: the scenario's sha256 (as sha256sum prints it), the command. */
+    snprintf(cmd, sizeof cmd, "%s/e/explore.json", d);
+    FILE *f = fopen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    fclose(f);
+    out[n] = 0;
+    cJSON *j = cJSON_Parse(out), *r = cJSON_GetObjectItemCaseSensitive(j, "run");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(run("sha256sum scenarios/master_crash.json", out, sizeof out), 0);
+    ck_assert_int_eq(strncmp(out, cJSON_GetObjectItemCaseSensitive(r, "scenario_sha256")->valuestring, 64), 0);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(r, "command")->valuestring,
+                     "mqsim explore scenarios/master_crash.json --runs 6 --seed-start 1 --set run.duration_ms=600000");
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(j, "failures")->valueint, 0);
+    cJSON_Delete(j);
     rmtree(d);
 }
 END_TEST

@@ -129,7 +129,7 @@ void dl_role_check(struct broker *b)
 {
     b->role_check_armed = 0;
     if (b->raft->role != RAFT_LEADER || b->role != RMQ_SLAVE) {
-        /* The handler runs one role change at a time (a single-thread executor): a FOLLOWER change that came
+        /* The handler runs role changes one after another (a single-thread executor): a FOLLOWER change that came
          * while the LEADER loop was waiting runs when the loop sees it is no longer leader. */
         if (b->slave_pending) {
             b->slave_pending = 0;

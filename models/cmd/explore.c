@@ -45,7 +45,44 @@ struct explore {
     size_t runs;
     struct run_result *res;
     int quiet;
+    char sha256[65];           /* of the scenario file's bytes, as read */
+    const char *const *sets;   /* the --set values */
+    int nsets;
 };
+
+/* explore.json: how the exploration was made (as compare.json and sweep.json say it): the mqsim version,
+ * the command that makes it again (not --out, --jobs or --quiet), the scenario with the sha256 of its
+ * bytes as read, the --set values, the seeds, and how many runs failed. */
+static int write_provenance(const struct explore *ex, size_t failures, char *err, size_t errsz)
+{
+    struct buf cmd = {0};
+    buf_add(&cmd, "mqsim explore ");
+    buf_shell(&cmd, ex->file);
+    buf_addf(&cmd, " --runs %zu --seed-start %llu", ex->runs, (unsigned long long)ex->seed_start);
+    for (int k = 0; k < ex->nsets; k++) {
+        buf_add(&cmd, " --set ");
+        buf_shell(&cmd, ex->sets[k]);
+    }
+    cJSON *root = cJSON_CreateObject(), *run = cJSON_AddObjectToObject(root, "run");
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)ex->seed_start);
+    int ok = run && !cmd.oom && cJSON_AddStringToObject(run, "mqsim_version", MQSIM_VERSION) &&
+             cJSON_AddStringToObject(run, "command", cmd.s) && cJSON_AddStringToObject(run, "scenario_file", ex->file) &&
+             cJSON_AddStringToObject(run, "scenario_sha256", ex->sha256);
+    cJSON *sets = ok ? cJSON_AddArrayToObject(run, "overrides") : NULL;
+    ok = sets != NULL;
+    for (int k = 0; ok && k < ex->nsets; k++)
+        ok = cJSON_AddItemToArray(sets, cJSON_CreateString(ex->sets[k]));
+    ok = ok && cJSON_AddItemToObject(run, "seed_start", cJSON_CreateRaw(seed)) &&
+         cJSON_AddNumberToObject(run, "runs", (double)ex->runs) &&
+         cJSON_AddNumberToObject(root, "failures", (double)failures);
+    buf_free(&cmd);
+    int rc = ok ? out_write_json(ex->dir, "explore.json", root, err, errsz) : -1;
+    if (!ok)
+        snprintf(err, errsz, "%s/explore.json: out of memory", ex->dir);
+    cJSON_Delete(root);
+    return rc;
+}
 
 /* ---- drawing a schedule ---- */
 
@@ -402,6 +439,9 @@ int cmd_explore(int argc, char **argv)
         return 2;
     }
     struct rmq_world *w = rmq_world_get(sc.w);
+    memcpy(ex.sha256, sc.sha256, sizeof ex.sha256);
+    ex.sets = sets;
+    ex.nsets = nsets;
     conf_init(&c, ex.file);
     ex.base = conf_load_file(&c, ex.file);
     for (int i = 0; ex.base && i < nsets; i++)
@@ -547,6 +587,8 @@ int cmd_explore(int argc, char **argv)
             if (out_commit(&f, err, sizeof err) < 0)
                 fprintf(stderr, "mqsim: %s\n", err);
         }
+        if (write_provenance(&ex, failures, err, sizeof err) < 0)
+            fprintf(stderr, "mqsim: %s\n", err);
     }
     buf_free(&csv);
     if (rr != 0 || sig) {
