@@ -1214,7 +1214,7 @@ START_TEST(test_compare_bad_input)
 }
 END_TEST
 
-/* SIGTERM: the children are killed, nothing is written, exit 143. */
+/* SIGTERM: the children are killed, no table is written, exit 143. */
 START_TEST(test_compare_interrupted)
 {
     char dir[96], a[256], out[256];
@@ -1233,11 +1233,18 @@ START_TEST(test_compare_interrupted)
     struct result r;
     collect(pid, fo, fe, &r);
     assert_status(&r, 143, "interrupted compare");
-    ck_assert_msg(strstr(r.err, "interrupted; nothing written"), "%s", r.err);
     ck_assert_str_eq(r.out, "");
-    result_free(&r);
     ck_assert(!exists_in(out, "compare.csv") && !exists_in(out, "compare.json"));
-    ck_assert_int_eq(count_entries(out, "."), 2);   /* . and .. only */
+    /* On a fast machine a run may finish before the signal lands: then its result is kept for a resume
+     * (test_compare.c resumes one) and the folder holds the journal alone; otherwise it stays empty. */
+    if (strstr(r.err, "interrupted; nothing written")) {
+        ck_assert_int_eq(count_entries(out, "."), 2);   /* . and .. only */
+    } else {
+        ck_assert_msg(strstr(r.err, "runs kept in") && strstr(r.err, "the same command resumes"), "%s", r.err);
+        ck_assert_int_eq(count_entries(out, ".compare-runs"), 1);
+        ck_assert_int_eq(count_entries(out, "."), 3);
+    }
+    result_free(&r);
 }
 END_TEST
 
