@@ -72,7 +72,7 @@ endif
 $(BUILD)/mqsim: $(BUILD)/models/cmd/main.o $(BUILD)/libmqsim.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libmqsim.a
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(BUILD)/libmqsim.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) -lm
 
 run: mqsim

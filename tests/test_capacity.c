@@ -13,71 +13,7 @@
 #include "sim/dist.h"
 #include "sim/lab/scenario.h"
 #include "sim/rng.h"
-
-struct run {
-    char dir[64];
-    cJSON *m;
-    char *trace;
-};
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = 0;
-    fclose(f);
-    return s;
-}
-
-static void run(struct run *r, const char *text, const char *const *sets, int nsets)
-{
-    char file[64], path[128];
-    snprintf(file, sizeof file, "/tmp/mqsim-capacity-XXXXXX");
-    int fd = mkstemp(file);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    snprintf(r->dir, sizeof r->dir, "/tmp/mqsim-capacity-out-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(r->dir));
-    struct run_opts o = {.file = file, .sets = sets, .nsets = nsets, .trace = "full", .out = r->dir, .quiet = 1};
-    struct scenario sc;
-    struct conf c;
-    ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "load: %s", c.err);
-    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
-    scenario_free(&sc);
-    unlink(file);
-    snprintf(path, sizeof path, "%s/metrics.json", r->dir);
-    char *t = slurp(path);
-    r->m = cJSON_Parse(t);
-    free(t);
-    snprintf(path, sizeof path, "%s/trace.jsonl", r->dir);
-    r->trace = slurp(path);
-}
-
-static void run_free(struct run *r)
-{
-    char cmd[128];
-    cJSON_Delete(r->m);
-    free(r->trace);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", r->dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static double num(const cJSON *root, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const cJSON *v = root;
-    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
-        v = (*tok >= '0' && *tok <= '9') ? cJSON_GetArrayItem(v, atoi(tok)) : cJSON_GetObjectItemCaseSensitive(v, tok);
-    ck_assert_msg(v && cJSON_IsNumber(v), "%s is not a number", path);
-    return v->valuedouble;
-}
+#include "tests/harness.h"
 
 /* One SYNC_MASTER group with 0.1 ms of service a put, three closed-loop threads, 1 ms links. */
 static const char *const SYNC_WORLD =
@@ -94,20 +30,20 @@ static const char *const SYNC_WORLD =
  * (async_send) frees the thread: 1 + 0.1 + 2 + 1 = 4.1 ms. */
 START_TEST(single_send_thread_serialises_sync_puts)
 {
-    struct run r;
+    struct th_run r;
     const char *set44[] = {"groups[0].async_send=false"};
-    run(&r, SYNC_WORLD, set44, 1);
-    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.mean"), 6.3, 1e-9);
-    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.max"), 6.3, 1e-9);
+    th_run(&r, SYNC_WORLD, set44, 1);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.mean"), 6.3, 1e-9);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.max"), 6.3, 1e-9);
     /* Consecutive acknowledgements 2.1 ms apart once the threads are in step. */
     ck_assert_ptr_nonnull(strstr(r.trace, "\"t_ms\":1012.400,\"node\":\"producer-0\",\"ev\":\"send.ack\""));
     ck_assert_ptr_nonnull(strstr(r.trace, "\"t_ms\":1014.500,\"node\":\"producer-0\",\"ev\":\"send.ack\""));
-    run_free(&r);
+    th_run_free(&r);
     const char *set47[] = {"groups[0].async_send=true"};
-    run(&r, SYNC_WORLD, set47, 1);
-    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.mean"), 4.1, 1e-9);
-    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.max"), 4.1, 1e-9);
-    run_free(&r);
+    th_run(&r, SYNC_WORLD, set47, 1);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.mean"), 4.1, 1e-9);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.max"), 4.1, 1e-9);
+    th_run_free(&r);
 }
 END_TEST
 
@@ -119,16 +55,16 @@ START_TEST(closed_loop_littles_law)
                              {"groups[0].async_send=false", "producers.threads=20"},
                              {"groups[0].role=ASYNC_MASTER", "producers.threads=20"}};
     for (int i = 0; i < 4; i++) {
-        struct run r;
-        run(&r, SYNC_WORLD, sets[i], 2);
+        struct th_run r;
+        th_run(&r, SYNC_WORLD, sets[i], 2);
         double threads = atof(strchr(sets[i][1], '=') + 1);
-        double x = num(r.m, "topic.throughput_per_s"), l = num(r.m, "topic.latency_ms.mean");
+        double x = th_num(r.m, "topic.throughput_per_s"), l = th_num(r.m, "topic.latency_ms.mean");
         ck_assert_msg(fabs(x - threads / (l / 1000)) <= 0.005 * x, "%s %s: %g/s vs %g / %g ms", sets[i][0],
                       sets[i][1], x, threads, l);
         /* One send thread bounds the 4.4 SYNC_MASTER: 1 / 2.1 ms whatever the threads. */
         if (i == 0 || i == 2)
             ck_assert_double_le(x, 1000 / 2.1);
-        run_free(&r);
+        th_run_free(&r);
     }
 }
 END_TEST
@@ -137,10 +73,10 @@ END_TEST
  * 10 ms scan after 200 ms. */
 START_TEST(system_busy_after_queue_wait)
 {
-    struct run r;
+    struct th_run r;
     const char *sets[] = {"groups[0].role=ASYNC_MASTER", "producers.mode=open", "producers.rate_per_s=100",
                           "groups[0].send_service_time={\"const_ms\": 50}", "run.duration_ms=5000"};
-    run(&r, SYNC_WORLD, sets, 5);
+    th_run(&r, SYNC_WORLD, sets, 5);
     const char *p = strstr(r.trace, "\"ev\":\"broker.busy\"");
     ck_assert_ptr_nonnull(p);
     ck_assert_ptr_nonnull(strstr(p, "\"why\":\"TIMEOUT_CLEAN_QUEUE\""));
@@ -149,10 +85,10 @@ START_TEST(system_busy_after_queue_wait)
     double waited = atof(w + 12);
     ck_assert_msg(waited >= 200 && waited < 210, "waited %g ms", waited);
     ck_assert_ptr_nonnull(strstr(r.trace, "\"status\":\"SYSTEM_BUSY\""));
-    ck_assert_double_gt(num(r.m, "topic.failed"), 0);
+    ck_assert_double_gt(th_num(r.m, "topic.failed"), 0);
     /* 20 puts a second are all the thread can serve. */
-    ck_assert_double_le(num(r.m, "topic.throughput_per_s"), 20.5);
-    run_free(&r);
+    ck_assert_double_le(th_num(r.m, "topic.throughput_per_s"), 20.5);
+    th_run_free(&r);
 }
 END_TEST
 
@@ -183,26 +119,26 @@ static int failed_on_b(const char *trace, double *start, int max)
 START_TEST(latency_fault_tolerance_isolates)
 {
     static double st[20000];
-    struct run r;
-    run(&r, TWO_WORLD, NULL, 0);
+    struct th_run r;
+    th_run(&r, TWO_WORLD, NULL, 0);
     int off = failed_on_b(r.trace, st, 20000);
-    run_free(&r);
+    th_run_free(&r);
     /* Without it, every send that starts on broker-b until the route drops it fails (3 s each). */
     ck_assert_int_gt(off, 1000);
 
     const char *r44[] = {"producers.send_latency_fault_enable=true"};
-    run(&r, TWO_WORLD, r44, 1);
+    th_run(&r, TWO_WORLD, r44, 1);
     int n = failed_on_b(r.trace, st, 20000);
     /* The first failure (at 8 s) isolates broker-b for 600 s (R44: an exception counts as 30000 ms): only
      * the sends already on their way to it in the first 3 s fail. */
     ck_assert_int_gt(n, 0);
     for (int i = 0; i < n; i++)
         ck_assert_msg(st[i] >= 5000 - 10 && st[i] < 8000, "send at %g ms failed on broker-b", st[i]);
-    ck_assert_double_gt(num(r.m, "topic.availability"), 0.98);   /* 3 s of half the sends: 1.5 % */
-    run_free(&r);
+    ck_assert_double_gt(th_num(r.m, "topic.availability"), 0.98);   /* 3 s of half the sends: 1.5 % */
+    th_run_free(&r);
 
     const char *r5[] = {"producers.send_latency_fault_enable=true", "producers.latency_fault_tables=\"5.x\""};
-    run(&r, TWO_WORLD, r5, 2);
+    th_run(&r, TWO_WORLD, r5, 2);
     n = failed_on_b(r.trace, st, 20000);
     /* 5.x isolates for 10 s only (an exception counts as 10000 ms): the producer tries broker-b again every
      * 3 s + 10 s, and never sooner. */
@@ -212,7 +148,7 @@ START_TEST(latency_fault_tolerance_isolates)
         later += st[i] >= 18000;
     }
     ck_assert_int_gt(later, 0);
-    run_free(&r);
+    th_run_free(&r);
 }
 END_TEST
 
@@ -220,11 +156,11 @@ END_TEST
  * thread, the pause between each acknowledgement and the next send's start is the stream's next draw. */
 START_TEST(think_time_from_thread_stream)
 {
-    struct run r;
+    struct th_run r;
     const char *sets[] = {"groups[0].role=ASYNC_MASTER",
                           "producers.think_time={\"dist\": \"uniform\", \"min_ms\": 1, \"max_ms\": 9}",
                           "producers.threads=1", "run.duration_ms=3000"};
-    run(&r, SYNC_WORLD, sets, 4);
+    th_run(&r, SYNC_WORLD, sets, 4);
     struct sim_rng *g = sim_rng_new(7, "producer-0", "think.0");
     struct sim_dist d = {.kind = SIM_DIST_UNIFORM, .unit = SIM_UNIT_TIME, .a = 1e6, .b = 9e6};
     double ack = -1;
@@ -243,7 +179,7 @@ START_TEST(think_time_from_thread_stream)
     }
     ck_assert_int_gt(n, 200);
     sim_rng_free(g);
-    run_free(&r);
+    th_run_free(&r);
 }
 END_TEST
 
@@ -261,14 +197,14 @@ START_TEST(open_mode_unchanged_by_think_streams)
         "   \"size\": {\"dist\": \"uniform\", \"min_bytes\": 100, \"max_bytes\": 5000},"
         "   \"think_time\": {\"dist\": \"exp\", \"mean_ms\": 3}},"
         " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}}";
-    struct run r;
-    run(&r, OPEN, NULL, 0);
-    ck_assert_double_eq(num(r.m, "topic.sends"), 5662);
-    ck_assert_double_eq(num(r.m, "topic.acked"), 3575);
-    ck_assert_double_eq(num(r.m, "topic.failed"), 2087);
-    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.mean"), 373.57725753930055, 1e-9);
-    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.max"), 633.409021, 1e-9);
-    run_free(&r);
+    struct th_run r;
+    th_run(&r, OPEN, NULL, 0);
+    ck_assert_double_eq(th_num(r.m, "topic.sends"), 5662);
+    ck_assert_double_eq(th_num(r.m, "topic.acked"), 3575);
+    ck_assert_double_eq(th_num(r.m, "topic.failed"), 2087);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.mean"), 373.57725753930055, 1e-9);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.max"), 633.409021, 1e-9);
+    th_run_free(&r);
 }
 END_TEST
 

@@ -15,6 +15,7 @@
 #include "models/dledger/raft.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
+#include "tests/harness.h"
 
 static char *world_json(const char *extra)
 {
@@ -28,32 +29,6 @@ static char *world_json(const char *extra)
     return buf;
 }
 
-static void load(struct scenario *sc, const char *text, const char *const *sets, int nsets)
-{
-    char tmpl[64];
-    snprintf(tmpl, sizeof tmpl, "/tmp/mqsim-dlb-XXXXXX");
-    int fd = mkstemp(tmpl);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    struct run_opts o = {.file = tmpl, .sets = sets, .nsets = nsets};
-    struct conf c;
-    int rc = scenario_load(sc, &o, &c);
-    unlink(tmpl);
-    ck_assert_msg(rc == 0, "load failed: %s", c.err);
-}
-
-/* Runs to `until` sampling every second as `mqsim` does (the world forgets consumed entries when it samples). */
-static void run_to(struct scenario *sc, sim_time until)
-{
-    while (sim_now(sc->sim) < until) {
-        sim_time next = (sim_now(sc->sim) / SIM_S + 1) * SIM_S;
-        sim_run(sc->sim, next < until ? next : until);
-        if (sim_now(sc->sim) % SIM_S == 0)
-            sc->world->sample(sc->w, sc);
-    }
-}
-
 /* Runs to `until` (sampling) with a full trace kept in memory; returns the trace (free it). */
 static char *run_traced(struct scenario *sc, sim_time until)
 {
@@ -63,7 +38,7 @@ static char *run_traced(struct scenario *sc, sim_time until)
     ck_assert_ptr_nonnull(f);
     trace_init(&sc->trace, TRACE_FULL, f);
     sim_set_trace(sc->sim, &sc->trace);
-    run_to(sc, until);
+    th_run_to(sc, until);
     trace_flush(&sc->trace);
     sim_set_trace(sc->sim, NULL);
     trace_free(&sc->trace);
@@ -96,24 +71,6 @@ static double next_event(const char **p, const char *ev, const char *node, char 
     return -1;
 }
 
-static cJSON *metrics(struct scenario *sc)
-{
-    cJSON *root = cJSON_CreateObject();
-    sc->world->metrics(sc->w, sc, root);
-    return root;
-}
-
-static double num(const cJSON *root, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const cJSON *v = root;
-    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
-        v = (*tok >= '0' && *tok <= '9') ? cJSON_GetArrayItem(v, atoi(tok)) : cJSON_GetObjectItemCaseSensitive(v, tok);
-    ck_assert_msg(v && cJSON_IsNumber(v), "%s is not a number", path);
-    return v->valuedouble;
-}
-
 static struct broker *brk(struct rmq_world *w, int r) { return w->g[0].broker[r]; }
 
 /* The replica that is master (brokerId 0) and up, or -1. */
@@ -141,16 +98,16 @@ START_TEST(leader_after_idle_becomes_master)
         "\"faults\": [{\"at_ms\": 40000, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 1000},"
         " {\"at_ms\": 40000, \"op\": \"crash_process\", \"node\": \"broker-a-1\", \"duration_ms\": 1000},"
         " {\"at_ms\": 40000, \"op\": \"crash_process\", \"node\": \"broker-a-2\", \"duration_ms\": 1000}]";
-    load(&sc, world_json(faults), sets, 1);
+    th_load(&sc, world_json(faults), sets, 1);
     struct rmq_world *w = rmq_world_get(sc.w);
-    run_to(&sc, 39 * SIM_S);
+    th_run_to(&sc, 39 * SIM_S);
     int m = master_of(w);
     ck_assert_int_ge(m, 0);
     /* The premise: the consumed entries are gone from memory, all but the newest. */
     const struct commitlog *cl = broker_log(brk(w, m));
     ck_assert_uint_gt(cl->first, 0);
     ck_assert_uint_le(cl->n, 1);
-    run_to(&sc, 45 * SIM_S);
+    th_run_to(&sc, 45 * SIM_S);
     m = master_of(w);
     ck_assert_msg(m >= 0, "no master 4 s after the restart");
     const struct raft *rf = broker_raft(brk(w, m));
@@ -169,7 +126,7 @@ END_TEST
 START_TEST(follower_registers_every_time)
 {
     struct scenario sc;
-    load(&sc, world_json("\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]"),
+    th_load(&sc, world_json("\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]"),
          NULL, 0);
     char *tr = run_traced(&sc, 40 * SIM_S);
     int followers = 0, later = 0;
@@ -212,22 +169,22 @@ START_TEST(catch_up_waits_for_dispatch)
     const double cost_ms = 0.6;
     struct scenario sc;
     const char *sets[] = {"producers.rate_per_s=5000", "broker.reput_message_cost_us=600", "run.duration_ms=40000"};
-    load(&sc, world_json("\"faults\": [{\"at_ms\": 10000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]"),
+    th_load(&sc, world_json("\"faults\": [{\"at_ms\": 10000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]"),
          sets, 3);
     struct rmq_world *w = rmq_world_get(sc.w);
-    run_to(&sc, 10 * SIM_S - 1);
+    th_run_to(&sc, 10 * SIM_S - 1);
     int m = master_of(w);
     ck_assert_int_ge(m, 0);
     int64_t dispatched = broker_dispatched(brk(w, m));
     /* 9 s of dispatching at 600 us a message, out of 45000 committed */
     ck_assert_msg(fabs((double)(dispatched + 1) - 9000 / cost_ms) < 50, "dispatched %lld", (long long)dispatched);
     ck_assert_int_gt(broker_raft(brk(w, m))->committed, 44000);
-    cJSON *mt = metrics(&sc);
-    ck_assert_double_le(num(mt, "messages.consumed"), (double)(dispatched + 1));
+    cJSON *mt = th_metrics(&sc);
+    ck_assert_double_le(th_num(mt, "messages.consumed"), (double)(dispatched + 1));
     cJSON_Delete(mt);
-    run_to(&sc, 40 * SIM_S);
-    mt = metrics(&sc);
-    double elected = num(mt, "groups.0.failover.elected_ms"), promoted = num(mt, "groups.0.failover.promoted_ms");
+    th_run_to(&sc, 40 * SIM_S);
+    mt = th_metrics(&sc);
+    double elected = th_num(mt, "groups.0.failover.elected_ms"), promoted = th_num(mt, "groups.0.failover.promoted_ms");
     m = master_of(w);
     ck_assert_int_ge(m, 0);
     /* The log of the new master at its promotion: what it had before the crash (no put is taken before). */
@@ -246,15 +203,15 @@ START_TEST(catch_up_waits_for_dispatch)
     scenario_free(&sc);
 
     const char *slow[] = {"producers.rate_per_s=500", "broker.reput_message_cost_us=300", "run.duration_ms=30000"};
-    load(&sc, world_json("\"faults\": [{\"at_ms\": 10000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]"),
+    th_load(&sc, world_json("\"faults\": [{\"at_ms\": 10000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]"),
          slow, 3);
-    run_to(&sc, 30 * SIM_S);
-    mt = metrics(&sc);
+    th_run_to(&sc, 30 * SIM_S);
+    mt = th_metrics(&sc);
     /* A slow load keeps dispatch caught up: the promotion waits only for the new leader's first commit.
      * Its dispatchers compare at once, before its first heartbeat has made the others followers; a
      * candidate answers NOT_FOLLOWER (EntryHandler.clearCompareOrTruncateRequestsIfNeed) and the dispatcher
      * sleeps 500 ms (EntryDispatcher.doWork), then the 100 ms role poll: at most 600 ms. */
-    ck_assert_double_le(num(mt, "groups.0.failover.promoted_ms") - num(mt, "groups.0.failover.elected_ms"), 600.0 + 1e-6);
+    ck_assert_double_le(th_num(mt, "groups.0.failover.promoted_ms") - th_num(mt, "groups.0.failover.elected_ms"), 600.0 + 1e-6);
     cJSON_Delete(mt);
     scenario_free(&sc);
 }
@@ -271,16 +228,16 @@ static void checkpoint_case(const char *op, int survives)
     char faults[256];
     snprintf(faults, sizeof faults,
              "\"faults\": [{\"at_ms\": 20000, \"op\": \"%s\", \"node\": \"broker-a-0\", \"duration_ms\": 1000}]", op);
-    load(&sc, world_json(faults), NULL, 0);
+    th_load(&sc, world_json(faults), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
     const struct raft *rf = broker_raft(brk(w, 0));
-    run_to(&sc, 18060 * SIM_MS - 1);
+    th_run_to(&sc, 18060 * SIM_MS - 1);
     int64_t before = rf->committed;
-    run_to(&sc, 18060 * SIM_MS + 1);
+    th_run_to(&sc, 18060 * SIM_MS + 1);
     int64_t at = rf->committed;
-    run_to(&sc, 20 * SIM_S - 1);
+    th_run_to(&sc, 20 * SIM_S - 1);
     ck_assert_int_gt(rf->committed, at);   /* commits went on after the checkpoint */
-    run_to(&sc, 21 * SIM_S + 1);
+    th_run_to(&sc, 21 * SIM_S + 1);
     ck_assert_int_eq(sim_node(w->sim, w->g[0].node[0])->state, SIM_NODE_UP);
     if (survives) {
         ck_assert_int_ge(rf->committed, before);

@@ -15,6 +15,7 @@
 #include "sim/lab/scenario.h"
 #include "sim/hist.h"
 #include "sim/rng.h"
+#include "tests/harness.h"
 
 #define MS SIM_MS
 
@@ -175,81 +176,6 @@ static char *world(const char *groups, const char *extra)
 #define ONE_GROUP "{\"name\": \"broker-a\", \"replicas\": 2}"
 #define TWO_GROUPS "{\"name\": \"broker-a\", \"replicas\": 2}, {\"name\": \"broker-b\", \"replicas\": 2}"
 
-struct run {
-    char dir[64];
-    cJSON *m;           /* metrics.json */
-    char *trace;        /* trace.jsonl */
-    char *series;       /* timeseries.csv */
-};
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = 0;
-    fclose(f);
-    return s;
-}
-
-/* Runs a scenario through scenario_execute (as `mqsim FILE --trace full --quiet`) with --set overrides. */
-static void run(struct run *r, const char *text, const char *const *sets, int nsets)
-{
-    char file[64], path[128];
-    snprintf(file, sizeof file, "/tmp/mqsim-measure-XXXXXX");
-    int fd = mkstemp(file);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    snprintf(r->dir, sizeof r->dir, "/tmp/mqsim-measure-out-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(r->dir));
-    struct run_opts o = {.file = file, .sets = sets, .nsets = nsets, .trace = "full", .out = r->dir, .quiet = 1};
-    struct scenario sc;
-    struct conf c;
-    ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "load: %s", c.err);
-    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
-    scenario_free(&sc);
-    unlink(file);
-    snprintf(path, sizeof path, "%s/metrics.json", r->dir);
-    char *text_m = slurp(path);
-    r->m = cJSON_Parse(text_m);
-    free(text_m);
-    snprintf(path, sizeof path, "%s/trace.jsonl", r->dir);
-    r->trace = slurp(path);
-    snprintf(path, sizeof path, "%s/timeseries.csv", r->dir);
-    r->series = slurp(path);
-}
-
-static void run_free(struct run *r)
-{
-    cJSON_Delete(r->m);
-    free(r->trace);
-    free(r->series);
-    ck_assert_int_eq(runner_remove_tree(r->dir), 0);
-}
-
-/* A value by path "groups.0.failover.downtime_ms"; NULL when absent. */
-static const cJSON *at(const cJSON *root, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const cJSON *v = root;
-    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
-        v = (*tok >= '0' && *tok <= '9') ? cJSON_GetArrayItem(v, atoi(tok)) : cJSON_GetObjectItemCaseSensitive(v, tok);
-    return v;
-}
-
-static double num(const cJSON *root, const char *path)
-{
-    const cJSON *v = at(root, path);
-    ck_assert_msg(v && cJSON_IsNumber(v), "%s is not a number", path);
-    return v->valuedouble;
-}
-
 /* ---- recomputing from the trace alone ---- */
 
 struct tsend {
@@ -391,12 +317,12 @@ static struct recomputed recompute(const char *trace, const char *const *names, 
 }
 
 /* Every figure of the topic or a group ("topic" or "groups.N") against the trace's recomputation. */
-static void check_scope(const struct run *r, const char *scope, int group, const char *const *names, int ngroups)
+static void check_scope(const struct th_run *r, const char *scope, int group, const char *const *names, int ngroups)
 {
     char p[128];
-    double warmup = num(r->m, "run.warmup_ms"), gap = num(r->m, "run.read_gap_ms"), end = num(r->m, "sim_ms");
+    double warmup = th_num(r->m, "run.warmup_ms"), gap = th_num(r->m, "run.read_gap_ms"), end = th_num(r->m, "sim_ms");
     struct recomputed rc = recompute(r->trace, names, ngroups, group, warmup, gap, end, -1);
-#define F(k) (snprintf(p, sizeof p, "%s.%s", scope, k), num(r->m, p))
+#define F(k) (snprintf(p, sizeof p, "%s.%s", scope, k), th_num(r->m, p))
     ck_assert_double_eq(F("sends"), rc.sends);
     ck_assert_double_eq(F("acked"), rc.acked);
     ck_assert_double_eq(F("failed"), rc.failed);
@@ -451,45 +377,45 @@ static void series_sums(const char *csv, const char *label, double sum[3])
  * the first acknowledgement of a send that started after the crash is, after the operator's promotion. */
 START_TEST(inflight_reply_is_not_recovery)
 {
-    struct run r;
+    struct th_run r;
     const char *sets[] = {"groups[0].role=\"SYNC_MASTER\""};
-    run(&r, world(ONE_GROUP, "\"faults\": [{\"at_ms\": 60003.5, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"),
+    th_run(&r, world(ONE_GROUP, "\"faults\": [{\"at_ms\": 60003.5, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"),
         sets, 1);
     const char *names[] = {"broker-a"};
     /* The in-flight reply is there: acknowledged after the crash, started before it. */
     ck_assert_ptr_nonnull(strstr(r.trace, "\"t_ms\":60004.010,\"node\":\"producer-0\",\"ev\":\"send.ack\""));
     ck_assert_ptr_nonnull(strstr(r.trace, "\"start_ms\":60000.000,\"latency_ms\":4.010"));
-    double promoted = num(r.m, "groups.0.failover.promoted_ms"), first = num(r.m, "groups.0.failover.first_write_ms");
+    double promoted = th_num(r.m, "groups.0.failover.promoted_ms"), first = th_num(r.m, "groups.0.failover.first_write_ms");
     /* Alert 40 s after the crash (probe at 60.002 s times out at 63 s... the probe schedule gives 100.002),
      * reaction 60 s, procedure 100 s. */
     ck_assert_double_eq(promoted, 260002);
-    ck_assert_double_eq(num(r.m, "groups.0.failover.elected_ms"), promoted);
+    ck_assert_double_eq(th_num(r.m, "groups.0.failover.elected_ms"), promoted);
     ck_assert_msg(first > promoted && first < promoted + 100, "first write %f", first);
-    ck_assert_double_eq(num(r.m, "groups.0.failover.downtime_ms"), first - 60003.5);
-    ck_assert(cJSON_IsTrue(at(r.m, "groups.0.failover.recovered")));
-    ck_assert(cJSON_IsNull(at(r.m, "groups.0.failover.censored_ms")));
-    ck_assert_str_eq(at(r.m, "groups.0.failover.crash_kind")->valuestring, "process");
+    ck_assert_double_eq(th_num(r.m, "groups.0.failover.downtime_ms"), first - 60003.5);
+    ck_assert(cJSON_IsTrue(th_at(r.m, "groups.0.failover.recovered")));
+    ck_assert(cJSON_IsNull(th_at(r.m, "groups.0.failover.censored_ms")));
+    ck_assert_str_eq(th_at(r.m, "groups.0.failover.crash_kind")->valuestring, "process");
     struct recomputed rc = recompute(r.trace, names, 1, 0, 1010, 1000, 300000, 60003.5);
     ck_assert_double_eq(rc.first_write, first);
-    run_free(&r);
+    th_run_free(&r);
 }
 END_TEST
 
 /* With no operator, the group never gets a master back: its downtime is censored at the end of the run. */
 START_TEST(never_recovered_is_censored)
 {
-    struct run r;
+    struct th_run r;
     const char *sets[] = {"operator.enabled=false", "run.duration_ms=200000"};
-    run(&r, world(ONE_GROUP, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
+    th_run(&r, world(ONE_GROUP, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
         sets, 2);
-    ck_assert(cJSON_IsNull(at(r.m, "groups.0.failover.downtime_ms")));
-    ck_assert(cJSON_IsNull(at(r.m, "groups.0.failover.first_write_ms")));
-    ck_assert(cJSON_IsFalse(at(r.m, "groups.0.failover.recovered")));
-    ck_assert_double_eq(num(r.m, "groups.0.failover.censored_ms"), 140000);
-    ck_assert_str_eq(at(r.m, "groups.0.failover.crash_kind")->valuestring, "host");
+    ck_assert(cJSON_IsNull(th_at(r.m, "groups.0.failover.downtime_ms")));
+    ck_assert(cJSON_IsNull(th_at(r.m, "groups.0.failover.first_write_ms")));
+    ck_assert(cJSON_IsFalse(th_at(r.m, "groups.0.failover.recovered")));
+    ck_assert_double_eq(th_num(r.m, "groups.0.failover.censored_ms"), 140000);
+    ck_assert_str_eq(th_at(r.m, "groups.0.failover.crash_kind")->valuestring, "host");
     /* Every send from the crash on fails: the outage runs from 60 s to the end. */
-    ck_assert_double_eq(num(r.m, "topic.write_unavailable_ms"), 140000);
-    run_free(&r);
+    ck_assert_double_eq(th_num(r.m, "topic.write_unavailable_ms"), 140000);
+    th_run_free(&r);
 }
 END_TEST
 
@@ -501,23 +427,23 @@ END_TEST
  * broker-b send: the topic's write outage is 10 ms per failed send. */
 START_TEST(two_groups_host_crash_by_hand)
 {
-    struct run r;
+    struct th_run r;
     const char *sets[] = {"operator.enabled=false"};
-    run(&r, world(TWO_GROUPS, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
+    th_run(&r, world(TWO_GROUPS, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
         sets, 1);
-    double failed = num(r.m, "topic.failed"), sends = num(r.m, "topic.sends");
+    double failed = th_num(r.m, "topic.failed"), sends = th_num(r.m, "topic.sends");
     ck_assert_msg(fabs(failed - 6001) <= 2, "failed %f", failed);
     /* sends from the warm-up (1.010 s) to 300 s, less the ones still in flight at the end */
     ck_assert_double_eq(sends, 29899);
-    ck_assert_double_eq_tol(num(r.m, "topic.availability"), (sends - failed) / sends, 1e-12);
-    ck_assert_double_eq(num(r.m, "topic.write_unavailable_ms"), failed * 10);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.availability"), (sends - failed) / sends, 1e-12);
+    ck_assert_double_eq(th_num(r.m, "topic.write_unavailable_ms"), failed * 10);
     /* broker-a: every send of its own failed from the crash on, and it never came back. */
-    ck_assert_double_eq(num(r.m, "groups.0.failed"), failed);
-    ck_assert_double_eq(num(r.m, "groups.0.write_unavailable_ms"), 240000);
-    ck_assert_double_eq(num(r.m, "groups.1.failed"), 0);
-    ck_assert_double_eq(num(r.m, "groups.1.write_unavailable_ms"), 0);
-    ck_assert(cJSON_IsFalse(at(r.m, "groups.0.failover.recovered")));
-    run_free(&r);
+    ck_assert_double_eq(th_num(r.m, "groups.0.failed"), failed);
+    ck_assert_double_eq(th_num(r.m, "groups.0.write_unavailable_ms"), 240000);
+    ck_assert_double_eq(th_num(r.m, "groups.1.failed"), 0);
+    ck_assert_double_eq(th_num(r.m, "groups.1.write_unavailable_ms"), 0);
+    ck_assert(cJSON_IsFalse(th_at(r.m, "groups.0.failover.recovered")));
+    th_run_free(&r);
 }
 END_TEST
 
@@ -526,16 +452,16 @@ END_TEST
  * host crash above. */
 START_TEST(process_crash_versus_host_crash)
 {
-    struct run r;
+    struct th_run r;
     const char *sets[] = {"operator.enabled=false"};
-    run(&r, world(TWO_GROUPS, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"),
+    th_run(&r, world(TWO_GROUPS, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"),
         sets, 1);
-    ck_assert_double_le(num(r.m, "topic.failed"), 1);
-    ck_assert_double_le(num(r.m, "topic.write_unavailable_ms"), 10);
-    ck_assert_double_ge(num(r.m, "topic.availability"), 0.9999);
-    ck_assert_str_eq(at(r.m, "groups.0.failover.crash_kind")->valuestring, "process");
-    ck_assert(cJSON_IsFalse(at(r.m, "groups.0.failover.recovered")));
-    run_free(&r);
+    ck_assert_double_le(th_num(r.m, "topic.failed"), 1);
+    ck_assert_double_le(th_num(r.m, "topic.write_unavailable_ms"), 10);
+    ck_assert_double_ge(th_num(r.m, "topic.availability"), 0.9999);
+    ck_assert_str_eq(th_at(r.m, "groups.0.failover.crash_kind")->valuestring, "process");
+    ck_assert(cJSON_IsFalse(th_at(r.m, "groups.0.failover.recovered")));
+    th_run_free(&r);
 }
 END_TEST
 
@@ -544,10 +470,10 @@ END_TEST
  * deliveries stop, a fraction of a second after the crash, and lasts until it reads from the slave. */
 START_TEST(read_outage_starts_at_the_crash)
 {
-    struct run r;
+    struct th_run r;
     const char *sets[] = {"operator.enabled=false", "consumers.consume_rate_per_s=50",
                           "consumers.pull_threshold_for_queue=2", "consumers.pull_batch_size=1"};
-    run(&r, world(ONE_GROUP, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
+    th_run(&r, world(ONE_GROUP, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
         sets, 4);
     /* The gap in deliveries after the crash, from the trace. */
     double last = -1, next = -1;
@@ -564,58 +490,58 @@ START_TEST(read_outage_starts_at_the_crash)
     free(copy);
     ck_assert_msg(last >= 60000 && last < 61000, "last delivery %f", last);
     ck_assert_msg(next > 150000, "deliveries resumed at %f", next);
-    double down = num(r.m, "groups.0.read_unavailable_ms");
+    double down = th_num(r.m, "groups.0.read_unavailable_ms");
     ck_assert_double_eq_tol(down, next - last, 1e-6);
     /* 30 s later, as a failed-pull measure would have started it, would be 30 s less. */
     ck_assert_double_gt(down, next - 60000 - 1000);
     const char *names[] = {"broker-a"};
     check_scope(&r, "groups.0", 0, names, 1);
-    run_free(&r);
+    th_run_free(&r);
 }
 END_TEST
 
 /* On the same load a SYNC_MASTER answers after the slave's ack: two more link crossings than ASYNC. */
 START_TEST(sync_master_waits_longer)
 {
-    struct run a, s;
+    struct th_run a, s;
     const char *sets_a[] = {"run.duration_ms=30000"};
     const char *sets_s[] = {"run.duration_ms=30000", "groups[0].role=\"SYNC_MASTER\""};
-    run(&a, world(ONE_GROUP, "\"faults\": []"), sets_a, 1);
-    run(&s, world(ONE_GROUP, "\"faults\": []"), sets_s, 2);
-    double pa = num(a.m, "topic.latency_ms.p50"), ps = num(s.m, "topic.latency_ms.p50");
+    th_run(&a, world(ONE_GROUP, "\"faults\": []"), sets_a, 1);
+    th_run(&s, world(ONE_GROUP, "\"faults\": []"), sets_s, 2);
+    double pa = th_num(a.m, "topic.latency_ms.p50"), ps = th_num(s.m, "topic.latency_ms.p50");
     ck_assert_double_eq_tol(pa, 2, 0.02);
     ck_assert_double_eq_tol(ps, 4, 0.04);
     ck_assert_double_gt(ps, pa);
-    run_free(&a);
-    run_free(&s);
+    th_run_free(&a);
+    th_run_free(&s);
 }
 END_TEST
 
 /* timeseries.csv's rows add up to metrics.json's totals, and every figure is recomputed from the trace. */
 START_TEST(series_and_trace_agree_with_metrics)
 {
-    struct run r;
+    struct th_run r;
     const char *sets[] = {"operator.enabled=false", "consumers.consume_rate_per_s=150",
                           "network.latency={\"dist\":\"lognormal\",\"median_ms\":0.3,\"sigma\":0.5}",
                           "run.sample_ms=700"};
-    run(&r, world(TWO_GROUPS, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
+    th_run(&r, world(TWO_GROUPS, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
         sets, 4);
     double sum[3];
     series_sums(r.series, "*", sum);
-    ck_assert_double_eq(sum[0], num(r.m, "topic.sends"));
-    ck_assert_double_eq(sum[1], num(r.m, "topic.acked"));
-    ck_assert_double_eq(sum[2], num(r.m, "topic.failed"));
+    ck_assert_double_eq(sum[0], th_num(r.m, "topic.sends"));
+    ck_assert_double_eq(sum[1], th_num(r.m, "topic.acked"));
+    ck_assert_double_eq(sum[2], th_num(r.m, "topic.failed"));
     series_sums(r.series, "broker-a", sum);
-    ck_assert_double_eq(sum[0], num(r.m, "groups.0.sends"));
-    ck_assert_double_eq(sum[2], num(r.m, "groups.0.failed"));
+    ck_assert_double_eq(sum[0], th_num(r.m, "groups.0.sends"));
+    ck_assert_double_eq(sum[2], th_num(r.m, "groups.0.failed"));
     series_sums(r.series, "broker-b", sum);
-    ck_assert_double_eq(sum[1], num(r.m, "groups.1.acked"));
-    ck_assert_double_gt(num(r.m, "topic.failed"), 1000);
+    ck_assert_double_eq(sum[1], th_num(r.m, "groups.1.acked"));
+    ck_assert_double_gt(th_num(r.m, "topic.failed"), 1000);
     const char *names[] = {"broker-a", "broker-b"};
     check_scope(&r, "topic", -1, names, 2);
     check_scope(&r, "groups.0", 0, names, 2);
     check_scope(&r, "groups.1", 1, names, 2);
-    run_free(&r);
+    th_run_free(&r);
 }
 END_TEST
 

@@ -14,6 +14,7 @@
 #include "models/dledger/raft.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
+#include "tests/harness.h"
 
 static char *world_json(int replicas, const char *extra)
 {
@@ -27,22 +28,6 @@ static char *world_json(int replicas, const char *extra)
              " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s%s}",
              replicas, extra && *extra ? ", " : "", extra ? extra : "");
     return buf;
-}
-
-static char tmpl[64];
-
-static void load(struct scenario *sc, const char *text, const char *const *sets, int nsets)
-{
-    snprintf(tmpl, sizeof tmpl, "/tmp/mqsim-raft-XXXXXX");
-    int fd = mkstemp(tmpl);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    struct run_opts o = {.file = tmpl, .sets = sets, .nsets = nsets};
-    struct conf c;
-    int rc = scenario_load(sc, &o, &c);
-    unlink(tmpl);
-    ck_assert_msg(rc == 0, "load failed: %s", c.err);
 }
 
 static const struct raft *member(struct rmq_world *w, int r) { return broker_raft(w->g[0].broker[r]); }
@@ -85,7 +70,7 @@ START_TEST(split_votes_resolve)
         char set[64];
         snprintf(set, sizeof set, "run.seed=%llu", (unsigned long long)seed);
         const char *sets[] = {set};
-        load(&sc, world_json(3, NULL), sets, 1);
+        th_load(&sc, world_json(3, NULL), sets, 1);
         struct rmq_world *w = rmq_world_get(sc.w);
         sim_time t = run_until_leader(&sc, w, 20 * SIM_S, -1);
         ck_assert_msg(t > 0, "seed %llu: no leader after 20 s", (unsigned long long)seed);
@@ -109,7 +94,7 @@ END_TEST
 START_TEST(detection_time_exact)
 {
     struct scenario sc;
-    load(&sc, world_json(3, NULL), NULL, 0);
+    th_load(&sc, world_json(3, NULL), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
     ck_assert(run_until_leader(&sc, w, 20 * SIM_S, -1) > 0);
     sim_run(sc.sim, 30 * SIM_S);
@@ -155,7 +140,7 @@ START_TEST(crashed_leader_replaced)
         char set[64];
         snprintf(set, sizeof set, "run.seed=%llu", (unsigned long long)seed);
         const char *sets[] = {set};
-        load(&sc, world_json(3, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\"}]"),
+        th_load(&sc, world_json(3, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\"}]"),
              sets, 1);
         struct rmq_world *w = rmq_world_get(sc.w);
         sim_run(sc.sim, 90 * SIM_S);
@@ -181,7 +166,7 @@ END_TEST
 START_TEST(minority_leader_steps_down)
 {
     struct scenario sc;
-    load(&sc, world_json(3, NULL), NULL, 0);
+    th_load(&sc, world_json(3, NULL), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
     ck_assert(run_until_leader(&sc, w, 20 * SIM_S, -1) > 0);
     sim_run(sc.sim, 30 * SIM_S);
@@ -223,7 +208,7 @@ START_TEST(classic_election)
 {
     struct scenario sc;
     const char *sets[] = {"groups[0].election=raft"};
-    load(&sc, world_json(3, "\"faults\": [{\"at_ms\": 30000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\"}]"),
+    th_load(&sc, world_json(3, "\"faults\": [{\"at_ms\": 30000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\"}]"),
          sets, 1);
     struct rmq_world *w = rmq_world_get(sc.w);
     sim_time t = run_until_leader(&sc, w, 5 * SIM_S, -1);
@@ -304,7 +289,7 @@ START_TEST(classic_leader_keeps_term)
     struct scenario sc;
     const char *sets[] = {"groups[0].election=raft", "groups[0].raft_heartbeat_interval_ms=1",
                           "network.latency={\"const_ms\": 5}"};
-    load(&sc, world_json(3, NULL), sets, 3);
+    th_load(&sc, world_json(3, NULL), sets, 3);
     struct rmq_world *w = rmq_world_get(sc.w);
     sim_time t = run_until_leader(&sc, w, 5 * SIM_S, -1);
     ck_assert_msg(t > 0, "no first leader");
@@ -391,7 +376,7 @@ static int chaos_run(uint64_t seed, int n, int broken, sim_time duration)
     char set[64];
     snprintf(set, sizeof set, "run.seed=%llu", (unsigned long long)seed);
     const char *sets[] = {set, "producers.rate_per_s=200"};
-    load(&sc, world_json(n, NULL), sets, 2);
+    th_load(&sc, world_json(n, NULL), sets, 2);
     struct rmq_world *w = rmq_world_get(sc.w);
     /* The broken variant is a test-only switch: set it in every member's configuration. */
     for (int r = 0; broken && r < n; r++)

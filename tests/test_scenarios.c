@@ -14,6 +14,7 @@
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
+#include "tests/harness.h"
 
 #define MS SIM_MS
 
@@ -50,16 +51,6 @@ static const char *write_file(const char *text)
     return tmpl;
 }
 
-/* Loads a scenario from text with --set overrides; fails the test on a load error. */
-static void load(struct scenario *sc, const char *text, const char *const *sets, int nsets)
-{
-    struct run_opts o = {.file = write_file(text), .sets = sets, .nsets = nsets};
-    struct conf c;
-    int rc = scenario_load(sc, &o, &c);
-    unlink(tmpl);
-    ck_assert_msg(rc == 0, "load failed: %s", c.err);
-}
-
 /* The error a scenario gives, or "" when it loads. */
 static const char *load_error(const char *text, const char *const *sets, int nsets)
 {
@@ -74,38 +65,19 @@ static const char *load_error(const char *text, const char *const *sets, int nse
     return err;
 }
 
-static cJSON *metrics(struct scenario *sc)
-{
-    cJSON *root = cJSON_CreateObject();
-    sc->world->metrics(sc->w, sc, root);
-    return root;
-}
-
-static double num(const cJSON *root, const char *path)
-{
-    /* path like "groups.0.failover.promoted_ms" */
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const cJSON *v = root;
-    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
-        v = (*tok >= '0' && *tok <= '9') ? cJSON_GetArrayItem(v, atoi(tok)) : cJSON_GetObjectItemCaseSensitive(v, tok);
-    ck_assert_msg(v && cJSON_IsNumber(v), "%s is not a number", path);
-    return v->valuedouble;
-}
-
 /* ---- a slave crash costs no write availability ---- */
 
 START_TEST(slave_crash_keeps_writes)
 {
     struct scenario sc;
-    load(&sc, world_json("\"faults\": [{\"at_ms\": 30000, \"op\": \"crash_host\", \"node\": \"broker-a-1\"}]"), NULL, 0);
+    th_load(&sc, world_json("\"faults\": [{\"at_ms\": 30000, \"op\": \"crash_host\", \"node\": \"broker-a-1\"}]"), NULL, 0);
     sim_run(sc.sim, 120 * SIM_S);
-    cJSON *m = metrics(&sc);
-    ck_assert_double_eq(num(m, "groups.0.write_unavailable_ms"), 0);
-    ck_assert_double_eq(num(m, "messages.send_failed"), 0);
-    ck_assert_double_eq(num(m, "messages.acked_lost"), 0);
+    cJSON *m = th_metrics(&sc);
+    ck_assert_double_eq(th_num(m, "groups.0.write_unavailable_ms"), 0);
+    ck_assert_double_eq(th_num(m, "messages.send_failed"), 0);
+    ck_assert_double_eq(th_num(m, "messages.acked_lost"), 0);
     /* 100 msg/s from 1 s to 120 s, all stored. */
-    ck_assert_double_ge(num(m, "messages.acked"), 11890);
+    ck_assert_double_ge(th_num(m, "messages.acked"), 11890);
     cJSON_Delete(m);
     scenario_free(&sc);
 }
@@ -118,7 +90,7 @@ START_TEST(master_crash_promotion_timeline)
     struct scenario sc;
     /* Route polls at 10 ms + k * 30 s (no random phase) so the first write's time is exact too. */
     const char *sets[] = {"producers.random_poll_phase=false", "consumers.random_poll_phase=false"};
-    load(&sc, world_json("\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"), sets, 2);
+    th_load(&sc, world_json("\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"), sets, 2);
     struct rmq_world *w = rmq_world_get(sc.w);
     /* Before the crash everything is acknowledged. */
     sim_run(sc.sim, 60 * SIM_S);
@@ -128,17 +100,17 @@ START_TEST(master_crash_promotion_timeline)
     sim_run(sc.sim, 253 * SIM_S);
     ck_assert_uint_eq(w->rep.acct.acked, acked_at_crash);
     sim_run(sc.sim, 300 * SIM_S);
-    cJSON *m = metrics(&sc);
+    cJSON *m = th_metrics(&sc);
     /* The probe at 60 s (after the crash) times out at 63 s; the alert fires 30 s later; the operator acts
      * 60 s after that (stops the slave at 153 s) and restarts it as master 100 s later. */
-    ck_assert_double_eq(num(m, "groups.0.failover.crash_ms"), 60000);
-    ck_assert_double_eq(num(m, "groups.0.failover.detected_ms"), 93000);
-    ck_assert_double_eq(num(m, "groups.0.failover.promoted_ms"), 253000);
+    ck_assert_double_eq(th_num(m, "groups.0.failover.crash_ms"), 60000);
+    ck_assert_double_eq(th_num(m, "groups.0.failover.detected_ms"), 93000);
+    ck_assert_double_eq(th_num(m, "groups.0.failover.promoted_ms"), 253000);
     /* It registers at once (1 ms away); the producer's route poll at 270.010 s (10 ms + k * 30 s) learns
      * of it 2 ms later; the next send (every 10 ms) connects (2 ms) and is acknowledged 2 ms later. */
-    double first = num(m, "groups.0.failover.first_write_ms");
+    double first = th_num(m, "groups.0.failover.first_write_ms");
     ck_assert_msg(first >= 270012 && first <= 270030, "first write at %f", first);
-    ck_assert_double_eq(num(m, "groups.0.failover.downtime_ms"), first - 60000);
+    ck_assert_double_eq(th_num(m, "groups.0.failover.downtime_ms"), first - 60000);
     const cJSON *nm = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(m, "groups"), 0), "failover");
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(nm, "new_master")->valuestring, "broker-a-1");
     ck_assert_int_eq(broker_id(w->g[0].broker[1]), 0);
@@ -165,7 +137,7 @@ START_TEST(async_master_loses_unreplicated)
     struct scenario sc;
     /* 2000 msg/s so that the ~100 ms HA poll leaves messages unreplicated at the crash. */
     const char *sets[] = {"producers.rate_per_s=2000"};
-    load(&sc, world_json("\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"), sets, 1);
+    th_load(&sc, world_json("\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"), sets, 1);
     struct rmq_world *w = rmq_world_get(sc.w);
     /* Just before the crash (it runs first at 60 s: it was scheduled before anything else at that time):
      * the messages in the master's log past the slave's end. Some of their acks are still on the wire, so
@@ -199,9 +171,9 @@ START_TEST(async_master_loses_unreplicated)
     free(tail);
     ck_assert_uint_gt(unreplicated, 0);
     ck_assert_uint_eq(acked_not_on(&w->rep.acct, 1), unreplicated);
-    cJSON *m = metrics(&sc);
-    ck_assert_double_eq(num(m, "messages.acked_lost"), (double)unreplicated);
-    ck_assert_double_eq(num(m, "invariants.checked"), 0);
+    cJSON *m = th_metrics(&sc);
+    ck_assert_double_eq(th_num(m, "messages.acked_lost"), (double)unreplicated);
+    ck_assert_double_eq(th_num(m, "invariants.checked"), 0);
     cJSON_Delete(m);
     scenario_free(&sc);
 }
@@ -213,15 +185,15 @@ START_TEST(sync_master_loses_nothing)
     /* With 1 ms links a 4.4 put holds the one send thread for the slave's 2 ms round trip (500 puts/s):
      * 2000/s needs the 4.7+ send path, which frees the thread while the put waits. */
     const char *sets[] = {"producers.rate_per_s=2000", "groups[0].role=SYNC_MASTER", "groups[0].async_send=true"};
-    load(&sc, world_json("\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"), sets, 3);
+    th_load(&sc, world_json("\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"), sets, 3);
     struct rmq_world *w = rmq_world_get(sc.w);
     sim_run(sc.sim, 60 * SIM_S);
     ck_assert_uint_eq(acked_not_on(&w->rep.acct, 1), 0);
     ck_assert_uint_gt(w->rep.acct.status_count[ACCT_STATUS_INDEX(RMQ_SUCCESS)], 100000);
     sim_run(sc.sim, 300 * SIM_S);
-    cJSON *m = metrics(&sc);
-    ck_assert_double_eq(num(m, "messages.acked_lost"), 0);
-    ck_assert_double_gt(num(m, "invariants.checked"), 100000);
+    cJSON *m = th_metrics(&sc);
+    ck_assert_double_eq(th_num(m, "messages.acked_lost"), 0);
+    ck_assert_double_gt(th_num(m, "invariants.checked"), 100000);
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "invariants"), "violations")), 0);
     cJSON_Delete(m);
     scenario_free(&sc);
@@ -233,7 +205,7 @@ START_TEST(sync_master_without_slave)
 {
     struct scenario sc;
     const char *sets[] = {"groups[0].role=SYNC_MASTER"};
-    load(&sc, world_json("\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_process\", \"node\": \"broker-a-1\"}]"), sets, 1);
+    th_load(&sc, world_json("\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_process\", \"node\": \"broker-a-1\"}]"), sets, 1);
     struct rmq_world *w = rmq_world_get(sc.w);
     sim_run(sc.sim, 60 * SIM_S);
     ck_assert_uint_gt(w->rep.acct.status_count[ACCT_STATUS_INDEX(RMQ_SLAVE_NOT_AVAILABLE)], 3000);
@@ -251,7 +223,7 @@ START_TEST(ha_resumes_after_reconnect)
     /* A 25 s two-way partition between master and slave: both sides' 20 s housekeeping drops the link;
      * after the heal the slave reconnects and reports where its log ends, and the master continues
      * from exactly there (any gap or overlap would be refused by the slave's log). */
-    load(&sc, world_json("\"faults\": [{\"at_ms\": 30000, \"op\": \"partition\", \"a\": [\"broker-a-0\"],"
+    th_load(&sc, world_json("\"faults\": [{\"at_ms\": 30000, \"op\": \"partition\", \"a\": [\"broker-a-0\"],"
                          " \"b\": [\"broker-a-1\"], \"duration_ms\": 25000}]"), stop, 1);
     struct rmq_world *w = rmq_world_get(sc.w);
     sim_run(sc.sim, 54 * SIM_S);
@@ -280,7 +252,7 @@ START_TEST(redirect_to_slave_and_back)
      * 110 KB/s): the consumer catches up with the slave's end, and the slave sends it back. */
     const char *sets[] = {"groups[0].slave_read_enable=true", "groups[0].host_memory_bytes=1048576",
                           "producers.rate_per_s=1000", "consumers.consume_rate_per_s=500"};
-    load(&sc, world_json("\"faults\": [{\"at_ms\": 20000, \"op\": \"link\", \"from\": \"broker-a-0\","
+    th_load(&sc, world_json("\"faults\": [{\"at_ms\": 20000, \"op\": \"link\", \"from\": \"broker-a-0\","
                          " \"to\": \"broker-a-1\", \"both_ways\": false, \"bandwidth_mbit_per_s\": 0.5}]"), sets, 4);
     struct rmq_world *w = rmq_world_get(sc.w);
     sim_run(sc.sim, 20 * SIM_S);
@@ -303,7 +275,7 @@ static char *run_capture(const char *extra, uint64_t seed, char **trace_out)
     char seedset[64];
     snprintf(seedset, sizeof seedset, "run.seed=%llu", (unsigned long long)seed);
     const char *sets[] = {seedset, "network.latency={\"dist\":\"lognormal\",\"median_ms\":0.3,\"sigma\":0.5}"};
-    load(&sc, world_json(extra), sets, 2);
+    th_load(&sc, world_json(extra), sets, 2);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -314,7 +286,7 @@ static char *run_capture(const char *extra, uint64_t seed, char **trace_out)
     sim_set_trace(sc.sim, NULL);
     trace_free(&sc.trace);
     fclose(f);
-    cJSON *m = metrics(&sc);
+    cJSON *m = th_metrics(&sc);
     char *out = cJSON_PrintUnformatted(m);
     cJSON_Delete(m);
     scenario_free(&sc);
@@ -452,9 +424,9 @@ START_TEST(trace_audits_accounting)
     char *trace;
     char *m = run_capture("\"faults\": [{\"at_ms\": 30000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]", 3, &trace);
     cJSON *root = cJSON_Parse(m);
-    ck_assert_double_gt(num(root, "messages.acked"), 1000);
-    ck_assert_double_eq((double)count_events(trace, "send.ack"), num(root, "messages.acked"));
-    ck_assert_double_eq((double)count_events(trace, "consume"), num(root, "messages.consumed"));
+    ck_assert_double_gt(th_num(root, "messages.acked"), 1000);
+    ck_assert_double_eq((double)count_events(trace, "send.ack"), th_num(root, "messages.acked"));
+    ck_assert_double_eq((double)count_events(trace, "consume"), th_num(root, "messages.consumed"));
     cJSON_Delete(root);
     free(m);
     free(trace);

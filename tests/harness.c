@@ -1,0 +1,164 @@
+/* harness: the helpers every Check test shares (harness.h). */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/lab/runner.h"
+#include "sim/lab/scenario.h"
+#include "tests/harness.h"
+
+char *th_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0, got;
+    char *buf = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            ck_assert_ptr_nonnull(buf);
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+char *th_read(const char *path)
+{
+    char *s = th_slurp(path, NULL);
+    ck_assert_msg(s != NULL, "%s: %s", path, strerror(errno));
+    return s;
+}
+
+void th_join(char *buf, size_t size, const char *dir, const char *name)
+{
+    int n = snprintf(buf, size, "%s/%s", dir, name);
+    ck_assert(n > 0 && (size_t)n < size);
+}
+
+void th_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+const cJSON *th_at(const cJSON *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *v = root;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ".", &save); tok && v; tok = strtok_r(NULL, ".", &save))
+        v = (*tok >= '0' && *tok <= '9') ? cJSON_GetArrayItem(v, atoi(tok)) : cJSON_GetObjectItemCaseSensitive(v, tok);
+    return v;
+}
+
+double th_num(const cJSON *root, const char *path)
+{
+    const cJSON *v = th_at(root, path);
+    ck_assert_msg(v && cJSON_IsNumber(v), "%s is not a number", path);
+    return v->valuedouble;
+}
+
+int th_count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+char *th_line_at(const char *text, int k)
+{
+    const char *p = text;
+    for (int i = 0; i < k && p; i++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    ck_assert_msg(p && *p, "no line %d in\n%s", k, text);
+    char *s = strndup(p, strcspn(p, "\n"));
+    ck_assert_ptr_nonnull(s);
+    return s;
+}
+
+void th_run(struct th_run *r, const char *text, const char *const *sets, int nsets)
+{
+    char file[64], path[160];
+    snprintf(file, sizeof file, "/tmp/mqsim-test-XXXXXX");
+    int fd = mkstemp(file);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    snprintf(r->dir, sizeof r->dir, "/tmp/mqsim-test-out-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(r->dir));
+    struct run_opts o = {.file = file, .sets = sets, .nsets = nsets, .trace = "full", .out = r->dir, .quiet = 1};
+    struct scenario sc;
+    struct conf c;
+    ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "load: %s", c.err);
+    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
+    scenario_free(&sc);
+    unlink(file);
+    th_join(path, sizeof path, r->dir, "metrics.json");
+    char *m = th_read(path);
+    r->m = cJSON_Parse(m);
+    ck_assert_msg(r->m != NULL, "%s: not JSON", path);
+    free(m);
+    th_join(path, sizeof path, r->dir, "trace.jsonl");
+    r->trace = th_read(path);
+    th_join(path, sizeof path, r->dir, "timeseries.csv");
+    r->series = th_read(path);
+}
+
+void th_run_free(struct th_run *r)
+{
+    cJSON_Delete(r->m);
+    free(r->trace);
+    free(r->series);
+    ck_assert_int_eq(runner_remove_tree(r->dir), 0);
+}
+
+void th_load(struct scenario *sc, const char *text, const char *const *sets, int nsets)
+{
+    char file[64];
+    snprintf(file, sizeof file, "/tmp/mqsim-test-XXXXXX");
+    int fd = mkstemp(file);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    struct run_opts o = {.file = file, .sets = sets, .nsets = nsets};
+    struct conf c;
+    int rc = scenario_load(sc, &o, &c);
+    unlink(file);
+    ck_assert_msg(rc == 0, "load failed: %s", c.err);
+}
+
+void th_run_to(struct scenario *sc, sim_time until)
+{
+    while (sim_now(sc->sim) < until) {
+        sim_time next = (sim_now(sc->sim) / SIM_S + 1) * SIM_S;
+        sim_run(sc->sim, next < until ? next : until);
+        if (sim_now(sc->sim) % SIM_S == 0)
+            sc->world->sample(sc->w, sc);
+    }
+}
+
+cJSON *th_metrics(struct scenario *sc)
+{
+    cJSON *root = cJSON_CreateObject();
+    ck_assert_ptr_nonnull(root);
+    sc->world->metrics(sc->w, sc, root);
+    return root;
+}

@@ -1,0 +1,51 @@
+/* harness: what the Check tests share: files in and out of scratch folders, values by path in a JSON
+ * document, lines of a text, and a scenario run in-process as `mqsim FILE --trace full --quiet` runs it.
+ * Every helper fails the running test (ck_assert) on what it cannot do, unless it says otherwise. */
+#ifndef TESTS_HARNESS_H
+#define TESTS_HARNESS_H
+
+#include <stddef.h>
+
+#include <cJSON.h>
+
+#include "sim/lab/scenario.h"
+
+/* The whole file, NUL-terminated, its length in *len when len is not NULL; NULL when it cannot be read. */
+char *th_slurp(const char *path, size_t *len);
+/* As th_slurp, but a file that cannot be read fails the test. */
+char *th_read(const char *path);
+/* dir/name into buf. */
+void th_join(char *buf, size_t size, const char *dir, const char *name);
+/* Writes text to path, replacing it. */
+void th_write(const char *path, const char *text);
+
+/* The value at path ("groups.0.failover.downtime_ms": names and array indexes); NULL when absent. */
+const cJSON *th_at(const cJSON *root, const char *path);
+/* The number at path: absent or not a number fails the test. */
+double th_num(const cJSON *root, const char *path);
+
+/* Newlines in s. */
+int th_count_lines(const char *s);
+/* Line k (0 = the first) of text, copied: a missing line fails the test. */
+char *th_line_at(const char *text, int k);
+
+/* A scenario given as text, run with `--set` overrides into a fresh folder under /tmp; its metrics.json,
+ * trace.jsonl and timeseries.csv read back. th_run_free removes the folder. */
+struct th_run {
+    char dir[96];
+    cJSON *m;
+    char *trace, *series;
+};
+void th_run(struct th_run *r, const char *text, const char *const *sets, int nsets);
+void th_run_free(struct th_run *r);
+
+/* A scenario given as text loaded into sc with `--set` overrides, to be stepped by hand: a load error fails
+ * the test. scenario_free releases it. */
+void th_load(struct scenario *sc, const char *text, const char *const *sets, int nsets);
+/* Runs sc to `until`, sampling every simulated second as `mqsim` does (the world settles consumed entries when
+ * it samples). */
+void th_run_to(struct scenario *sc, sim_time until);
+/* The world's metrics now, as metrics.json would hold them (cJSON_Delete it). */
+cJSON *th_metrics(struct scenario *sc);
+
+#endif
