@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim/lab/runner.h"
@@ -52,6 +53,50 @@ void th_write(const char *path, const char *text)
     ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
     fputs(text, f);
     ck_assert_int_eq(fclose(f), 0);
+}
+
+void th_write_in(const char *dir, const char *name, const char *text)
+{
+    char p[512];
+    th_join(p, sizeof p, dir, name);
+    th_write(p, text);
+}
+
+char *th_read_in(const char *dir, const char *name)
+{
+    char p[512];
+    th_join(p, sizeof p, dir, name);
+    return th_read(p);
+}
+
+int th_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+char th_root[64];
+
+int th_root_make(const char *name)
+{
+    snprintf(th_root, sizeof th_root, "/tmp/mqsim-test-%s-XXXXXX", name);
+    if (!mkdtemp(th_root)) {
+        perror("mkdtemp");
+        return -1;
+    }
+    return 0;
+}
+
+void th_root_remove(void)
+{
+    if (th_root[0])
+        runner_remove_tree(th_root);
+}
+
+void th_scratch(char *dir, size_t size)
+{
+    snprintf(dir, size, "%s/t-XXXXXX", th_root);
+    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
 }
 
 const cJSON *th_at(const cJSON *root, const char *path)

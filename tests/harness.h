@@ -18,6 +18,18 @@ char *th_read(const char *path);
 void th_join(char *buf, size_t size, const char *dir, const char *name);
 /* Writes text to path, replacing it. */
 void th_write(const char *path, const char *text);
+/* The same for dir/name, and reading dir/name back (a file that cannot be read fails the test). */
+void th_write_in(const char *dir, const char *name, const char *text);
+char *th_read_in(const char *dir, const char *name);
+/* Whether path names anything (a dangling link too). */
+int th_exists(const char *path);
+
+/* The test binary's own folder under /tmp ("/tmp/mqsim-test-NAME-XXXXXX"), made by th_root_make before the
+ * suite runs and removed with all it holds by th_root_remove; th_scratch makes a fresh folder in it. */
+extern char th_root[64];
+int th_root_make(const char *name);
+void th_root_remove(void);
+void th_scratch(char *dir, size_t size);
 
 /* The value at path ("groups.0.failover.downtime_ms": names and array indexes); NULL when absent. */
 const cJSON *th_at(const cJSON *root, const char *path);

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "tests/harness.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -27,7 +28,6 @@
 #define MAX_RSS_KB (1536L * 1024)
 
 static char *g_mqsim;
-static char g_root[64];
 
 /* A small master-slave scenario; %s is spliced in as more top-level keys (or nothing). */
 #define GROUPS_HEAD "{\"name\": \"absurd\", \"run\": {\"duration_ms\": 20000, \"trace\": \"off\"}, " \
@@ -335,28 +335,6 @@ struct result {
     size_t err_len;
 };
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            ck_assert_ptr_nonnull(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-}
-
 /* Runs mqsim with argv (argv[0] is ignored) in dir, stdout and stderr to files, under the alarm. */
 static void run(const char *dir, char *const *argv, struct result *r)
 {
@@ -387,8 +365,9 @@ static void run(const char *dir, char *const *argv, struct result *r)
     r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     r->maxrss_kb = ru.ru_maxrss;
-    r->out = slurp(out, NULL);
-    r->err = slurp(err, &r->err_len);
+    r->out = th_read(out);
+    r->err = th_slurp(err, &r->err_len);
+    ck_assert_msg(r->err != NULL, "%s: cannot read", err);
 }
 
 static char *repeat(const char *head, const char *unit, int n, const char *mid, const char *unit2, int n2,
@@ -411,7 +390,7 @@ START_TEST(test_absurd)
 {
     const struct row *r = &rows[_i];
     char dir[128];
-    snprintf(dir, sizeof dir, "%s/r%d-XXXXXX", g_root, _i);
+    snprintf(dir, sizeof dir, "%s/r%d-XXXXXX", th_root, _i);
     ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
     gen(r, dir);
 
@@ -465,14 +444,6 @@ START_TEST(test_absurd)
 }
 END_TEST
 
-static void remove_tree(const char *path)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-    if (system(cmd) != 0)
-        fprintf(stderr, "test_absurd: could not remove %s\n", path);
-}
-
 int main(void)
 {
     const char *bin = getenv("MQSIM");
@@ -490,11 +461,9 @@ int main(void)
         fprintf(stderr, "test_absurd: no mqsim binary at %s (set MQSIM, or run from the repository root)\n", bin);
         return 1;
     }
-    snprintf(g_root, sizeof g_root, "/tmp/mqsim-test-absurd-XXXXXX");
-    if (!mkdtemp(g_root)) {
-        fprintf(stderr, "test_absurd: mkdtemp: %s\n", strerror(errno));
+    if (th_root_make("absurd") < 0)
         return 1;
-    }
+
     Suite *s = suite_create("absurd");
     TCase *tc = tcase_create("absurd values");
     tcase_set_timeout(tc, LIMIT_S + 30);
@@ -504,7 +473,7 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    remove_tree(g_root);
+    th_root_remove();
     free(g_mqsim);
     return failed == 0 ? 0 : 1;
 }

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "tests/harness.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -25,87 +26,14 @@
 static char *g_mqsim;           /* absolute path of the binary under test */
 static char *g_demo;            /* absolute path of scenarios/engine_demo.json */
 static char *absolute(const char *path);
-static char g_root[64];         /* every scratch directory lives under this one; main removes it at the end */
 
 /* ---- files ---- */
-
-/* rm -rf name (relative to the directory at, which may be AT_FDCWD). Works relative to each directory in turn,
- * so trees deeper than PATH_MAX (as a bad --out can make) go too. */
-static void remove_at(int at, const char *name)
-{
-    struct stat st;
-    if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL)
-                if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                    remove_at(dirfd(d), e->d_name);
-            closedir(d);
-        } else if (fd >= 0) {
-            close(fd);
-        }
-        unlinkat(at, name, AT_REMOVEDIR);
-    } else {
-        unlinkat(at, name, 0);
-    }
-}
-
-/* A fresh empty directory for one test, made with mkdtemp under g_root. */
-static void scratch(char *dir, size_t size)
-{
-    snprintf(dir, size, "%s/t-XXXXXX", g_root);
-    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
-}
-
-static void join(char *buf, size_t size, const char *dir, const char *name)
-{
-    int n = snprintf(buf, size, "%s/%s", dir, name);
-    ck_assert(n > 0 && (size_t)n < size);
-}
-
-static void write_text(const char *dir, const char *name, const char *text)
-{
-    char p[512];
-    join(p, sizeof p, dir, name);
-    FILE *f = fopen(p, "w");
-    ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-/* The whole file, NUL-terminated (*len without the NUL), or NULL when it cannot be opened. */
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            ck_assert_ptr_nonnull(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-}
 
 static char *read_in(const char *dir, const char *name, size_t *len)
 {
     char p[512];
-    join(p, sizeof p, dir, name);
-    char *s = read_all(p, len);
+    th_join(p, sizeof p, dir, name);
+    char *s = th_slurp(p, len);
     ck_assert_msg(s != NULL, "%s: %s", p, strerror(errno));
     return s;
 }
@@ -114,7 +42,7 @@ static int exists_in(const char *dir, const char *name)
 {
     char p[512];
     struct stat st;
-    join(p, sizeof p, dir, name);
+    th_join(p, sizeof p, dir, name);
     return lstat(p, &st) == 0;
 }
 
@@ -176,11 +104,11 @@ static void result_free(struct result *r)
     memset(r, 0, sizeof *r);
 }
 
-/* An anonymous file for a child's output: created under g_root and unlinked at once. */
+/* An anonymous file for a child's output: created under th_root and unlinked at once. */
 static int anon_fd(void)
 {
     char p[96];
-    snprintf(p, sizeof p, "%s/io-XXXXXX", g_root);
+    snprintf(p, sizeof p, "%s/io-XXXXXX", th_root);
     int fd = mkstemp(p);
     ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
     unlink(p);
@@ -264,7 +192,7 @@ static char *usage_text(void)
 {
     char dir[96];
     struct result r;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     run_in(dir, (const char *const[]){"--help", NULL}, &r);
     assert_ok(&r, "--help");
     char *blank = strstr(r.out, "\n\n");
@@ -344,8 +272,8 @@ START_TEST(test_base_scenario_runs)
 {
     char dir[96];
     struct result r;
-    scratch(dir, sizeof dir);
-    write_text(dir, "s.json", DEMO);
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "s.json", DEMO);
     run_in(dir, (const char *const[]){"s.json", OUT, "--quiet", NULL}, &r);
     assert_ok(&r, "the base scenario");
     ck_assert(exists_in(dir, "out/metrics.json"));
@@ -481,14 +409,14 @@ static const char *bad_setup(const struct bad_case *c, const char *dir)
 {
     if (c->special == SP_DIR) {
         char p[512];
-        join(p, sizeof p, dir, "s.json");
+        th_join(p, sizeof p, dir, "s.json");
         ck_assert_int_eq(mkdir(p, 0777), 0);
         return "s.json\n";
     }
     if (c->special == SP_TWO)
-        write_text(dir, "t.json", DEMO);
+        th_write_in(dir, "t.json", DEMO);
     if (c->text)
-        write_text(dir, "s.json", c->text);
+        th_write_in(dir, "s.json", c->text);
     return c->special == SP_TWO ? "s.json\nt.json\n" : c->text ? "s.json\n" : "";
 }
 
@@ -497,7 +425,7 @@ START_TEST(test_bad_input)
     const struct bad_case *c = &bad_cases[_i];
     char dir[96];
     struct result r;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     const char *listing = bad_setup(c, dir);
     run_in(dir, c->args, &r);
     assert_exit(&r, 2, c->what);
@@ -529,7 +457,7 @@ START_TEST(test_validate_bad_input)
     }
     args[n] = NULL;
     struct result r;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     const char *listing = bad_setup(c, dir);
     run_in(dir, args, &r);
     assert_exit(&r, 2, c->what);
@@ -547,12 +475,12 @@ START_TEST(test_seed_not_exact_in_json)
 {
     char dir[96];
     struct result r;
-    scratch(dir, sizeof dir);
-    write_text(dir, "s.json", WITH_RUN("\"run\": {\"seed\": 9007199254740993}"));
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "s.json", WITH_RUN("\"run\": {\"seed\": 9007199254740993}"));
     run_in(dir, (const char *const[]){"s.json", OUT, "--quiet", NULL}, &r);
     if (WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0) {
         char out[128];
-        join(out, sizeof out, dir, "out");
+        th_join(out, sizeof out, dir, "out");
         cJSON *m = metrics_of(out);
         double seed = num_at(m, "seed");
         cJSON_Delete(m);
@@ -593,8 +521,8 @@ START_TEST(test_run_writes_outputs)
 {
     char dir[96], out[128];
     struct result r;
-    scratch(dir, sizeof dir);
-    join(out, sizeof out, dir, "run");
+    th_scratch(dir, sizeof dir);
+    th_join(out, sizeof out, dir, "run");
     run_in(dir, (const char *const[]){g_demo, "--out", out, "--quiet", NULL}, &r);
     assert_ok(&r, "engine_demo");
     ck_assert_msg(r.out_len == 0, "--quiet printed:\n%s", r.out);
@@ -632,7 +560,7 @@ START_TEST(test_run_default_out_dir)
 {
     char dir[96];
     struct result r;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     run_in(dir, (const char *const[]){g_demo, NULL}, &r);
     assert_ok(&r, "engine_demo without --out");
     ck_assert_msg(strstr(r.out, "engine_demo") != NULL, "no summary on stdout:\n%s", r.out);
@@ -657,10 +585,10 @@ START_TEST(test_determinism)
 {
     char dir[96], a[128], b[128], c[128];
     struct result r;
-    scratch(dir, sizeof dir);
-    join(a, sizeof a, dir, "a");
-    join(b, sizeof b, dir, "b");
-    join(c, sizeof c, dir, "c");
+    th_scratch(dir, sizeof dir);
+    th_join(a, sizeof a, dir, "a");
+    th_join(b, sizeof b, dir, "b");
+    th_join(c, sizeof c, dir, "c");
     run_in(dir, (const char *const[]){g_demo, "--out", a, "--quiet", "--trace", "full", NULL}, &r);
     assert_ok(&r, "run a");
     result_free(&r);
@@ -700,14 +628,14 @@ static cJSON *run_demo(const char *dir, const char *const *extra, const char *wh
     assert_ok(&r, what);
     result_free(&r);
     char out[128];
-    join(out, sizeof out, dir, "out");
+    th_join(out, sizeof out, dir, "out");
     return metrics_of(out);
 }
 
 START_TEST(test_set_duration)
 {
     char dir[96];
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     /* The demo's faults come after 5 s: they go too, or the run is refused (see the bad-input table). */
     cJSON *m = run_demo(dir, (const char *const[]){"--set", "run.duration_ms=5000", "--set", "faults=[]", NULL},
                         "--set run.duration_ms=5000");
@@ -719,7 +647,7 @@ END_TEST
 START_TEST(test_set_lps)
 {
     char dir[96];
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     cJSON *m = run_demo(dir, (const char *const[]){"--set", "phold.lps=4", "--set", "faults=[]", NULL},
                         "--set phold.lps=4");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "phold"), *e = cJSON_GetObjectItemCaseSensitive(m, "engine");
@@ -734,7 +662,7 @@ END_TEST
 START_TEST(test_seed_overrides)
 {
     char dir[96];
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     cJSON *m = run_demo(dir, (const char *const[]){"--seed", "7", NULL}, "--seed 7");
     ck_assert(num_at(m, "seed") == 7);
     cJSON_Delete(m);
@@ -755,7 +683,7 @@ START_TEST(test_seed_exact_in_metrics)
 {
     static const char *const seeds[] = {"9007199254740991", "1234567890123457"};
     char dir[96];
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     for (int i = 0; i < N(seeds); i++) {
         cJSON *m = run_demo(dir, (const char *const[]){"--seed", seeds[i], "--set", "run.duration_ms=1000",
                                                        "--set", "faults=[]", NULL}, seeds[i]);
@@ -770,7 +698,7 @@ END_TEST
 START_TEST(test_set_plain_string)
 {
     char dir[96];
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     cJSON *m = run_demo(dir, (const char *const[]){"--set", "run.trace=off", NULL}, "--set run.trace=off");
     cJSON_Delete(m);
     ck_assert(exists_in(dir, "out/metrics.json"));
@@ -784,7 +712,7 @@ END_TEST
 START_TEST(test_trace_off_leaves_no_stale_trace)
 {
     char dir[96];
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     cJSON *m = run_demo(dir, (const char *const[]){NULL}, "first run");
     cJSON_Delete(m);
     ck_assert(exists_in(dir, "out/trace.jsonl"));
@@ -793,8 +721,8 @@ START_TEST(test_trace_off_leaves_no_stale_trace)
     cJSON_Delete(m);
     size_t len = 0;
     char p[128];
-    join(p, sizeof p, dir, "out/trace.jsonl");
-    char *t = read_all(p, &len);
+    th_join(p, sizeof p, dir, "out/trace.jsonl");
+    char *t = th_slurp(p, &len);
     ck_assert_msg(t == NULL || len == 0, "out/trace.jsonl from the first run is still there after --trace off");
     free(t);
 }
@@ -806,7 +734,7 @@ START_TEST(test_validate_ok)
 {
     char dir[96];
     struct result r;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     run_in(dir, (const char *const[]){"validate", g_demo, NULL}, &r);
     assert_ok(&r, "validate engine_demo.json");
     ck_assert_msg(strstr(r.out, "ok") != NULL, "validate said:\n%s", r.out);
@@ -821,12 +749,12 @@ START_TEST(test_validate_sweep)
     char dir[96], *sw = absolute("scenarios/redirect_sweep.json");
     struct result r;
     ck_assert_ptr_nonnull(sw);
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     run_in(dir, (const char *const[]){"validate", sw, NULL}, &r);
     assert_ok(&r, "validate redirect_sweep.json");
     ck_assert_msg(strstr(r.out, "ok (sweep of ") && strstr(r.out, "15 points x 5 seeds = 75 runs"), "%s", r.out);
     result_free(&r);
-    write_text(dir, "bad.json", "{\"base\": \"nowhere.json\", \"vary\": [], \"seeds\": 1}");
+    th_write_in(dir, "bad.json", "{\"base\": \"nowhere.json\", \"vary\": [], \"seeds\": 1}");
     run_in(dir, (const char *const[]){"validate", "bad.json", NULL}, &r);
     assert_exit(&r, 2, "validate a sweep with a missing base");
     ck_assert_msg(strncmp(r.err, "mqsim: bad.json", 15) == 0 && strchr(r.err, '\n') == r.err + r.err_len - 1,
@@ -843,7 +771,7 @@ START_TEST(test_help)
 {
     static const char *const forms[] = {"--help", "-h"};
     char dir[96];
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     for (int i = 0; i < N(forms); i++) {
         struct result r;
         run_in(dir, (const char *const[]){forms[i], NULL}, &r);
@@ -861,10 +789,10 @@ START_TEST(test_option_forms)
 {
     char dir[96];
     struct result r;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     size_t len;
     char *text = read_in(".", "scenarios/engine_demo.json", &len);
-    write_text(dir, "-demo.json", text);
+    th_write_in(dir, "-demo.json", text);
     free(text);
     static const char *const forms[][12] = {
         {"DEMO", "--seed", "3", "--out", "a", "--quiet", "--set", "run.duration_ms=20000", NULL},
@@ -889,8 +817,8 @@ START_TEST(test_option_forms)
         result_free(&r);
     }
     char a[128], b[128];
-    join(a, sizeof a, dir, "a");
-    join(b, sizeof b, dir, "b");
+    th_join(a, sizeof a, dir, "a");
+    th_join(b, sizeof b, dir, "b");
     assert_same_file(a, b, "metrics.json");
     cJSON *m = metrics_of(a);
     ck_assert(num_at(m, "seed") == 3);
@@ -919,7 +847,7 @@ START_TEST(test_command_help)
         {"bench", "--lps", "--population", "--remote", "--lookahead", "--mean", "--end", "--seed", "--json", NULL},
     };
     char dir[96];
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     for (int i = 0; i < N(want); i++) {
         struct result a, b;
         run_in(dir, (const char *const[]){"help", want[i][0], NULL}, &a);
@@ -951,7 +879,7 @@ START_TEST(test_version)
 {
     char dir[96];
     struct result r;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     run_in(dir, (const char *const[]){"--version", NULL}, &r);
     assert_ok(&r, "--version");
     ck_assert_msg(strncmp(r.out, "mqsim ", 6) == 0 && r.out[6] >= '0' && r.out[6] <= '9', "--version printed: %s",
@@ -965,7 +893,7 @@ START_TEST(test_bench_json)
 {
     char dir[96];
     struct result r;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     run_in(dir, (const char *const[]){"bench", "phold", "--lps", "8", "--population", "2", "--end", "50", "--json",
                                       NULL},
            &r);
@@ -991,8 +919,8 @@ START_TEST(test_out_under_a_file)
 {
     static const char *const outs[] = {"file/out", "file"};
     char dir[96];
-    scratch(dir, sizeof dir);
-    write_text(dir, "file", "not a directory\n");
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "file", "not a directory\n");
     for (int i = 0; i < N(outs); i++) {
         struct result r;
         run_in(dir, (const char *const[]){g_demo, "--out", outs[i], "--quiet", NULL}, &r);
@@ -1018,7 +946,7 @@ START_TEST(test_out_too_long)
         memcpy(longpath + 2 * i, "x/", 2);
     longpath[6000] = '\0';
     struct result r;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     run_in(dir, (const char *const[]){g_demo, "--out", longpath, "--quiet", NULL}, &r);
     assert_exit(&r, 3, "a 6000-byte --out");
     ck_assert_msg(strncmp(r.err, "mqsim: ", 7) == 0 && strchr(r.err, '\n') == r.err + r.err_len - 1 &&
@@ -1109,17 +1037,15 @@ int main(void)
         fprintf(stderr, "test_cli: scenarios/engine_demo.json not found (run from the repository root)\n");
         return 1;
     }
-    snprintf(g_root, sizeof g_root, "/tmp/mqsim-test-cli-XXXXXX");
-    if (!mkdtemp(g_root)) {
-        fprintf(stderr, "test_cli: mkdtemp: %s\n", strerror(errno));
+    if (th_root_make("cli") < 0)
         return 1;
-    }
+
 
     SRunner *sr = srunner_create(cli_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    remove_at(AT_FDCWD, g_root);
+    th_root_remove();
     free(g_mqsim);
     free(g_demo);
     return failed == 0 ? 0 : 1;

@@ -25,67 +25,24 @@
 #include "models/cmd/plot.h"
 #include "sim/lab/runner.h"
 #include "sim/sha256.h"
+#include "tests/harness.h"
 
 #define CHILD_LIMIT_S 100
 
 static char g_mqsim[4096];      /* absolute path of the binary under test */
-static char g_root[64];         /* scratch; removed at the end */
 
 /* ---- files ---- */
-
-static void scratch(char *dir, size_t size)
-{
-    snprintf(dir, size, "%s/t-XXXXXX", g_root);
-    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
-}
-
-static void join(char *buf, size_t size, const char *dir, const char *name)
-{
-    int n = snprintf(buf, size, "%s/%s", dir, name);
-    ck_assert(n > 0 && (size_t)n < size);
-}
-
-static void write_in(const char *dir, const char *name, const char *text)
-{
-    char p[512];
-    join(p, sizeof p, dir, name);
-    FILE *f = fopen(p, "w");
-    ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-static char *read_in(const char *dir, const char *name)
-{
-    char p[512];
-    join(p, sizeof p, dir, name);
-    FILE *f = fopen(p, "rb");
-    ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            buf = realloc(buf, cap *= 2);
-            ck_assert_ptr_nonnull(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
 
 /* The file exists and starts as a PNG or an SVG should. */
 static void assert_figure(const char *dir, const char *fig)
 {
     char name[128];
     snprintf(name, sizeof name, "%s.png", fig);
-    char *png = read_in(dir, name);
+    char *png = th_read_in(dir, name);
     ck_assert_msg(memcmp(png, "\x89PNG", 4) == 0, "%s/%s is not a PNG", dir, name);
     free(png);
     snprintf(name, sizeof name, "%s.svg", fig);
-    char *svg = read_in(dir, name);
+    char *svg = th_read_in(dir, name);
     ck_assert_msg(strstr(svg, "<svg") != NULL, "%s/%s is not an SVG", dir, name);
     free(svg);
 }
@@ -403,26 +360,26 @@ static const char fake_mqsim[] =
 static void fixtures(const char *dir)
 {
     char name[64];
-    write_in(dir, "alpha.json", SCENARIO("alpha"));
-    write_in(dir, "beta.json", SCENARIO("beta"));
-    write_in(dir, "zero.json", SCENARIO("zero"));
+    th_write_in(dir, "alpha.json", SCENARIO("alpha"));
+    th_write_in(dir, "beta.json", SCENARIO("beta"));
+    th_write_in(dir, "zero.json", SCENARIO("zero"));
     const double down[3] = {20000, 30000, NUL}, beta[3] = {90000, 85000, 95000};
     for (int k = 0; k < 3; k++) {
         struct fx_group a[2] = {isnan(down[k]) ? cens("broker-a", 85000) : rec("broker-a", down[k]),
                                 calm("broker-b")};
         snprintf(name, sizeof name, "alpha-%d.metrics", k + 1);
-        write_in(dir, name, metrics(0.97 - 0.01 * k, 21000 + 10000 * k, 2000, 12.5 + k, 23100, 145000, a, 2));
+        th_write_in(dir, name, metrics(0.97 - 0.01 * k, 21000 + 10000 * k, 2000, 12.5 + k, 23100, 145000, a, 2));
         struct fx_group b[1] = {cens("dledger-a", beta[k])};
         snprintf(name, sizeof name, "beta-%d.metrics", k + 1);
-        write_in(dir, name, metrics(0.5, beta[k], beta[k], NUL, 0, 145000, b, 1));
+        th_write_in(dir, name, metrics(0.5, beta[k], beta[k], NUL, 0, 145000, b, 1));
         struct fx_group z[1] = {k == 0 ? rec("broker-a", 0) : cens("broker-a", 30000)};
         z[0].promoted = z[0].elected = NUL;
         snprintf(name, sizeof name, "zero-%d.metrics", k + 1);
-        write_in(dir, name, metrics(0.99, 0, 0, 3, 0, 90000, z, 1));
+        th_write_in(dir, name, metrics(0.99, 0, 0, 3, 0, 90000, z, 1));
     }
     char fake[512];
-    join(fake, sizeof fake, dir, "fake-mqsim");
-    write_in(dir, "fake-mqsim", fake_mqsim);
+    th_join(fake, sizeof fake, dir, "fake-mqsim");
+    th_write_in(dir, "fake-mqsim", fake_mqsim);
     ck_assert_int_eq(chmod(fake, 0755), 0);
     runner_set_exe(fake);   /* this test's process only: Check runs each test in its own */
 }
@@ -446,7 +403,7 @@ static char *slurp_fd(int fd)
 static int anon_fd(void)
 {
     char p[96];
-    snprintf(p, sizeof p, "%s/io-XXXXXX", g_root);
+    snprintf(p, sizeof p, "%s/io-XXXXXX", th_root);
     int fd = mkstemp(p);
     ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
     unlink(p);
@@ -534,18 +491,18 @@ START_TEST(test_csv_json_and_table)
 {
     char dir[96], a[256], b[256], out[256];
     struct result r;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     fixtures(dir);
-    join(a, sizeof a, dir, "alpha.json");
-    join(b, sizeof b, dir, "beta.json");
-    join(out, sizeof out, dir, "cmp");
+    th_join(a, sizeof a, dir, "alpha.json");
+    th_join(b, sizeof b, dir, "beta.json");
+    th_join(out, sizeof out, dir, "cmp");
     compare((const char *const[]){a, b, "--runs", "3", "--jobs", "2", "--out", out, "--quiet", NULL}, &r);
     ck_assert_msg(r.status == 0, "exit %d\n%s", r.status, r.err);
     ck_assert_str_eq(r.err, "");
 
     /* compare.csv: the topic's figures, the messages, then each group's by name in order of appearance;
      * broker-b never failed over: no downtime columns. */
-    char *csv = read_in(out, "compare.csv");
+    char *csv = th_read_in(out, "compare.csv");
     const char *want_csv =
         "scenario,file,seed,exit,topic.availability,topic.write_unavailable_ms,topic.read_unavailable_ms,"
         "topic.latency_p99_ms,acked_lost,duplicates,sent,acked,send_failed,consumed,"
@@ -570,7 +527,7 @@ START_TEST(test_csv_json_and_table)
     free(csv);
 
     /* compare.json: censored counts per group; the downtime summary over the recovered runs only. */
-    char *js = read_in(out, "compare.json");
+    char *js = th_read_in(out, "compare.json");
     cJSON *root = cJSON_Parse(js);
     ck_assert_ptr_nonnull(root);
     const cJSON *sc = cJSON_GetObjectItem(root, "scenarios");
@@ -633,10 +590,10 @@ static void plot_of(const char *scenario, char *out, size_t size)
 {
     char dir[96], a[256];
     struct result r;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     fixtures(dir);
-    join(a, sizeof a, dir, scenario);
-    join(out, size, dir, "cmp");
+    th_join(a, sizeof a, dir, scenario);
+    th_join(out, size, dir, "cmp");
     compare((const char *const[]){a, "--runs", "3", "--out", out, "--quiet", "--plot", NULL}, &r);
     ck_assert_msg(r.status == 0, "exit %d\n%s", r.status, r.err);
     ck_assert_str_eq(r.err, "");
@@ -653,11 +610,11 @@ START_TEST(test_figures_zero_downtime)
     if (!have_gnuplot())
         return;
     plot_of("zero.json", out, sizeof out);
-    char *cdf = read_in(out, "downtime-cdf.dat");
+    char *cdf = th_read_in(out, "downtime-cdf.dat");
     ck_assert_msg(strstr(cdf, "\"zero (3 runs; 2 of 3 did not recover in the run)\"\n0.001 0\n0.001 0.333333\n"
                               "30 0.333333\n"), "%s", cdf);
     free(cdf);
-    char *ci = read_in(out, "downtime-ci.dat");
+    char *ci = th_read_in(out, "downtime-ci.dat");
     ck_assert_msg(strstr(ci, "\n0 \"zero\" 0 0 0 1 NaN NaN NaN 0 3 2 30 \"broker-a\" 0 \"0.00 s\" 0 \"\" 30 "
                              "\"> 30.0 s\" \"3 runs, 2 did not recover\"\n"), "%s", ci);
     free(ci);
@@ -671,10 +628,10 @@ START_TEST(test_figures_all_censored)
     if (!have_gnuplot())
         return;
     plot_of("beta.json", out, sizeof out);
-    char *cdf = read_in(out, "downtime-cdf.dat");
+    char *cdf = th_read_in(out, "downtime-cdf.dat");
     ck_assert_msg(strstr(cdf, "\"beta (3 runs; 3 of 3 did not recover in the run)\"\n10 0\n85 0\n"), "%s", cdf);
     free(cdf);
-    char *ci = read_in(out, "downtime-ci.dat");
+    char *ci = th_read_in(out, "downtime-ci.dat");
     ck_assert_msg(strstr(ci, "\n0 \"beta\" NaN NaN NaN 0 NaN NaN NaN 0 3 3 85 \"dledger-a\" 0 \"\" 0 \"\" 85 "
                              "\"> 85.0 s\" \"3 runs, 3 did not recover\"\n"), "%s", ci);
     free(ci);
@@ -693,14 +650,14 @@ START_TEST(test_real_compare_plot)
         return;
     }
     int plot = have_gnuplot();
-    scratch(dir, sizeof dir);
-    join(out, sizeof out, dir, "cmp");
+    th_scratch(dir, sizeof dir);
+    th_join(out, sizeof out, dir, "cmp");
     runner_set_exe(g_mqsim);
     compare((const char *const[]){"scenarios/master_crash.json", "--runs", "3", "--jobs", "2", "--out", out,
                                   "--set", "groups[0].role=SYNC_MASTER", "--set", "run.duration_ms=90000",
                                   "--quiet", plot ? "--plot" : NULL, NULL}, &r);
     ck_assert_msg(r.status == 0, "exit %d\n%s\n%s", r.status, r.err, r.out);
-    char *csv = read_in(out, "compare.csv");
+    char *csv = th_read_in(out, "compare.csv");
     char *hdr = strndup(csv, strcspn(csv, "\n"));
     int cd = -1, cr = -1, cc = -1, k = 0;
     for (char *f = strtok(hdr, ","); f; f = strtok(NULL, ","), k++) {
@@ -749,8 +706,8 @@ static const char strict_mqsim[] =
 static void use_exe(const char *dir, const char *name, const char *text)
 {
     char p[256];
-    join(p, sizeof p, dir, name);
-    write_in(dir, name, text);
+    th_join(p, sizeof p, dir, name);
+    th_write_in(dir, name, text);
     ck_assert_int_eq(chmod(p, 0755), 0);
     runner_set_exe(p);
 }
@@ -773,12 +730,12 @@ START_TEST(test_interrupt_resumes)
 {
     char dir[96], a[256], out[256], ref[256], journal[300];
     struct result r;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     fixtures(dir);
-    join(a, sizeof a, dir, "alpha.json");
-    join(out, sizeof out, dir, "cmp");
-    join(ref, sizeof ref, dir, "ref");
-    join(journal, sizeof journal, out, ".compare-runs.jsonl");
+    th_join(a, sizeof a, dir, "alpha.json");
+    th_join(out, sizeof out, dir, "cmp");
+    th_join(ref, sizeof ref, dir, "ref");
+    th_join(journal, sizeof journal, out, ".compare-runs.jsonl");
     compare((const char *const[]){a, "--runs", "3", "--out", ref, NULL}, &r);
     ck_assert_msg(r.status == 0, "exit %d\n%s", r.status, r.err);
     char *want_out = r.out;
@@ -809,7 +766,7 @@ START_TEST(test_interrupt_resumes)
     ck_assert_msg(strstr(err, "interrupted; 2 of 3 runs kept") != NULL, "%s", err);
     free(err);
     char csv[300];
-    join(csv, sizeof csv, out, "compare.csv");
+    th_join(csv, sizeof csv, out, "compare.csv");
     ck_assert_msg(access(csv, F_OK) != 0, "an interrupted compare wrote compare.csv");
 
     /* Rerun: seeds 1 and 2 must come from the journal (this stand-in fails them). */
@@ -818,18 +775,18 @@ START_TEST(test_interrupt_resumes)
     ck_assert_msg(r.status == 0, "resumed compare: exit %d\n%s", r.status, r.err);
     ck_assert_msg(strstr(r.err, "resuming: 2 of 3 runs already done") != NULL, "%s", r.err);
     ck_assert_str_eq(r.out, want_out);
-    char *x = read_in(ref, "compare.csv"), *y = read_in(out, "compare.csv");
+    char *x = th_read_in(ref, "compare.csv"), *y = th_read_in(out, "compare.csv");
     ck_assert_str_eq(x, y);
     free(x);
     free(y);
-    x = read_in(ref, "compare.json");
-    y = read_in(out, "compare.json");
+    x = th_read_in(ref, "compare.json");
+    y = th_read_in(out, "compare.json");
     ck_assert_str_eq(x, y);
     free(x);
     free(y);
     ck_assert_msg(access(journal, F_OK) != 0, "the journal is left after a finished compare");
     /* compare.json says how it was made. */
-    char *js = read_in(out, "compare.json"), *text = read_in(dir, "alpha.json"), sha[65], want_cmd[400];
+    char *js = th_read_in(out, "compare.json"), *text = th_read_in(dir, "alpha.json"), sha[65], want_cmd[400];
     cJSON *j = cJSON_Parse(js), *run = cJSON_GetObjectItemCaseSensitive(j, "run");
     sha256_hex(text, strlen(text), sha);
     snprintf(want_cmd, sizeof want_cmd, "mqsim compare %s --runs 3 --seed-start 1", a);
@@ -880,15 +837,13 @@ int main(void)
     /* The scripts of this tree, whatever directory a test changes to. */
     if (!getenv("MQSIM_PLOTS") && access("plots/lag.gp", R_OK) == 0 && runner_absolute("plots", plots, sizeof plots) == 0)
         setenv("MQSIM_PLOTS", plots, 1);
-    snprintf(g_root, sizeof g_root, "/tmp/mqsim-test-compare-XXXXXX");
-    if (!mkdtemp(g_root)) {
-        fprintf(stderr, "test_compare: mkdtemp: %s\n", strerror(errno));
+    if (th_root_make("compare") < 0)
         return 1;
-    }
+
     SRunner *sr = srunner_create(compare_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    runner_remove_tree(g_root);
+    th_root_remove();
     return failed == 0 ? 0 : 1;
 }

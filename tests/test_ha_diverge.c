@@ -12,6 +12,7 @@
 
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
+#include "tests/harness.h"
 
 #define SCENARIO "scenarios/old_master_returns.json"
 
@@ -33,22 +34,6 @@ struct run {
     char *trace, *series;
 };
 
-static char *slurp(const char *dir, const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = 0;
-    fclose(f);
-    return s;
-}
-
 static void run(struct run *r, const char *trace, const char *extra)
 {
     const char *sets[NBASE + 1];
@@ -65,12 +50,12 @@ static void run(struct run *r, const char *trace, const char *extra)
     ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "load: %s", c.err);
     ck_assert_int_eq(scenario_execute(&sc, &o), 0);
     scenario_free(&sc);
-    char *m = slurp(r->dir, "metrics.json");
+    char *m = th_read_in(r->dir, "metrics.json");
     r->m = cJSON_Parse(m);
     free(m);
     ck_assert_ptr_nonnull(r->m);
-    r->trace = slurp(r->dir, "trace.jsonl");
-    r->series = slurp(r->dir, "timeseries.csv");
+    r->trace = th_read_in(r->dir, "trace.jsonl");
+    r->series = th_read_in(r->dir, "timeseries.csv");
 }
 
 static void run_free(struct run *r)

@@ -12,8 +12,8 @@
 
 #include "sim/lab/outdir.h"
 #include "sim/lab/runner.h"
+#include "tests/harness.h"
 
-static char g_root[64];
 
 static void put(const char *dir, const char *name, const char *text)
 {
@@ -45,16 +45,10 @@ static int entries(const char *dir)
     return n;
 }
 
-static void scratch(char *dir, size_t size)
-{
-    snprintf(dir, size, "%s/t-XXXXXX", g_root);
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
 START_TEST(new_folder_appears_at_publish)
 {
     char base[128], target[256], err[9000];
-    scratch(base, sizeof base);
+    th_scratch(base, sizeof base);
     snprintf(target, sizeof target, "%s/run", base);
     struct outdir d;
     ck_assert_int_eq(outdir_begin(&d, target, err, sizeof err), 0);
@@ -69,7 +63,7 @@ END_TEST
 START_TEST(second_run_replaces_whole)
 {
     char base[128], target[256], err[9000];
-    scratch(base, sizeof base);
+    th_scratch(base, sizeof base);
     snprintf(target, sizeof target, "%s/run", base);
     struct outdir d;
     ck_assert_int_eq(outdir_begin(&d, target, err, sizeof err), 0);
@@ -91,7 +85,7 @@ END_TEST
 START_TEST(other_files_refused)
 {
     char base[128], target[256], err[9000];
-    scratch(base, sizeof base);
+    th_scratch(base, sizeof base);
     snprintf(target, sizeof target, "%s/run", base);
     ck_assert_int_eq(mkdir(target, 0755), 0);
     put(target, "metrics.json", "{}\n");
@@ -114,7 +108,7 @@ END_TEST
 START_TEST(second_writer_refused)
 {
     char base[128], target[256], err[9000];
-    scratch(base, sizeof base);
+    th_scratch(base, sizeof base);
     snprintf(target, sizeof target, "%s/run", base);
     struct outdir a, b;
     ck_assert_int_eq(outdir_begin(&a, target, err, sizeof err), 0);
@@ -131,7 +125,7 @@ END_TEST
 START_TEST(abort_keeps_earlier_and_cleans_stale)
 {
     char base[128], target[256], err[9000], stale[512];
-    scratch(base, sizeof base);
+    th_scratch(base, sizeof base);
     snprintf(target, sizeof target, "%s/run", base);
     struct outdir d;
     ck_assert_int_eq(outdir_begin(&d, target, err, sizeof err), 0);
@@ -157,8 +151,7 @@ END_TEST
 
 int main(void)
 {
-    snprintf(g_root, sizeof g_root, "/tmp/mqsim-test-outdir-XXXXXX");
-    if (!mkdtemp(g_root))
+    if (th_root_make("outdir") < 0)
         return 1;
     Suite *s = suite_create("outdir");
     TCase *t = tcase_create("outdir");
@@ -172,6 +165,6 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    runner_remove_tree(g_root);
+    th_root_remove();
     return failed ? 1 : 0;
 }

@@ -14,6 +14,7 @@
 #include "sim/stats.h"
 #include "sim/trace.h"
 #include "sim/tseries.h"
+#include "tests/harness.h"
 
 /* ---- helpers ---- */
 
@@ -91,17 +92,6 @@ static char *read_stream(FILE *f, size_t *len)
     return buf;
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *s;
-
-    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-    s = read_stream(f, NULL);
-    fclose(f);
-    return s;
-}
-
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -109,13 +99,6 @@ static void write_file(const char *path, const char *text)
     ck_assert_ptr_nonnull(f);
     fputs(text, f);
     ck_assert_int_eq(fclose(f), 0);
-}
-
-static int exists(const char *path)
-{
-    struct stat st;
-
-    return lstat(path, &st) == 0;
 }
 
 /* ---- out ---- */
@@ -132,24 +115,24 @@ START_TEST(test_out_commit_creates_final_file)
     ck_assert_int_eq(count_entries(dir, name, sizeof name), 1);
     ck_assert_msg(strncmp(name, ".a.txt.tmp.", 11) == 0, "temporary name %s", name);
     snprintf(path, sizeof path, "%s/a.txt", dir);
-    ck_assert(!exists(path));
+    ck_assert(!th_exists(path));
 
     ck_assert_int_eq(out_commit(&o, err, sizeof err), 0);
     ck_assert_ptr_null(o.f);
     ck_assert_int_eq(count_entries(dir, name, sizeof name), 1);
     ck_assert_str_eq(name, "a.txt");
-    char *s = read_file(path);
+    char *s = th_read(path);
     ck_assert_str_eq(s, "hello\n");
     free(s);
 
     out_abort(&o);  /* after a commit: must not touch the committed file */
-    ck_assert(exists(path));
+    ck_assert(th_exists(path));
 
     /* A second commit replaces the file whole. */
     ck_assert_int_eq(out_open(&o, dir, "a.txt", err, sizeof err), 0);
     fputs("second\n", o.f);
     ck_assert_int_eq(out_commit(&o, err, sizeof err), 0);
-    s = read_file(path);
+    s = th_read(path);
     ck_assert_str_eq(s, "second\n");
     free(s);
     ck_assert_int_eq(count_entries(dir, NULL, 0), 1);
@@ -180,7 +163,7 @@ START_TEST(test_out_abort_leaves_nothing)
     fputs("new", o.f);
     out_abort(&o);
     ck_assert_int_eq(count_entries(dir, NULL, 0), 1);
-    char *s = read_file(path);
+    char *s = th_read(path);
     ck_assert_str_eq(s, "old\n");
     free(s);
 
@@ -198,7 +181,7 @@ START_TEST(test_out_mkdirs)
     snprintf(path, sizeof path, "%s/a/b//c/", dir);
     ck_assert_int_eq(out_mkdirs(path, err, sizeof err), 0);
     snprintf(path, sizeof path, "%s/a/b/c", dir);
-    ck_assert(exists(path));
+    ck_assert(th_exists(path));
     ck_assert_int_eq(out_mkdirs(path, err, sizeof err), 0);  /* already there */
 
     /* A regular file in the way, as the directory itself and as a parent. */
@@ -274,7 +257,7 @@ START_TEST(test_out_write_json)
     make_tmpdir(dir, sizeof dir);
     ck_assert_int_eq(out_write_json(dir, "m.json", root, err, sizeof err), 0);
     snprintf(path, sizeof path, "%s/m.json", dir);
-    char *s = read_file(path);
+    char *s = th_read(path);
     ck_assert_str_eq(s, "{\n\t\"a\":\t1,\n\t\"b\":\t\"x\"\n}\n");
     free(s);
     ck_assert_int_eq(count_entries(dir, NULL, 0), 1);

@@ -23,11 +23,11 @@
 #include <unistd.h>
 
 #include "models/cmd/plot.h"
+#include "tests/harness.h"
 
 #define CHILD_LIMIT_S 60
 
 /* Set once in main, before the runner forks the tests. */
-static char g_root[64];          /* scratch directories live under this one; main removes it at the end */
 static char g_lag[128];          /* output of a short slave_lag run (redirects both ways) */
 static char g_crash[128];        /* output of a short master_crash run with a quick operator (a failover) */
 static int g_runs_ok;            /* both runs produced their files */
@@ -35,92 +35,11 @@ static int g_gnuplot;            /* a gnuplot is on PATH; without one, a stand-i
 
 /* ---- files ---- */
 
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL) {
-            char p[PATH_MAX];
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-            remove_tree(p);
-        }
-        if (d)
-            closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-static void scratch(char *dir, size_t size)
-{
-    snprintf(dir, size, "%s/t-XXXXXX", g_root);
-    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
-}
-
-static void path_in(char *buf, size_t size, const char *dir, const char *name)
-{
-    int n = snprintf(buf, size, "%s/%s", dir, name);
-    ck_assert(n > 0 && (size_t)n < size);
-}
-
-static void write_text(const char *dir, const char *name, const char *text)
-{
-    char p[512];
-    FILE *f;
-    path_in(p, sizeof p, dir, name);
-    f = fopen(p, "w");
-    ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-/* The whole file NUL-terminated, or NULL. */
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    size_t cap = 4096, n = 0, got;
-    char *buf;
-    if (!f)
-        return NULL;
-    buf = malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            ck_assert_ptr_nonnull(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-}
-
-static char *read_in(const char *dir, const char *name)
-{
-    char p[512];
-    char *s;
-    path_in(p, sizeof p, dir, name);
-    s = read_all(p, NULL);
-    ck_assert_msg(s != NULL, "%s: %s", p, strerror(errno));
-    return s;
-}
-
 static int exists_in(const char *dir, const char *name)
 {
     char p[512];
     struct stat st;
-    path_in(p, sizeof p, dir, name);
+    th_join(p, sizeof p, dir, name);
     return lstat(p, &st) == 0;
 }
 
@@ -132,10 +51,10 @@ static void copy_run(const char *from, const char *dir)
     for (i = 0; i < sizeof names / sizeof names[0]; i++) {
         char p[512];
         char *text;
-        path_in(p, sizeof p, from, names[i]);
-        text = read_all(p, NULL);
+        th_join(p, sizeof p, from, names[i]);
+        text = th_slurp(p, NULL);
         ck_assert_msg(text != NULL, "%s: %s", p, strerror(errno));
-        write_text(dir, names[i], text);
+        th_write_in(dir, names[i], text);
         free(text);
     }
 }
@@ -192,8 +111,8 @@ static void check_figure(const char *dir, const char *fig, uint32_t width, uint3
     if (!g_gnuplot)
         return;                 /* the stand-in draws nothing: only the data files can be checked */
     snprintf(name, sizeof name, "%s.png", fig);
-    path_in(p, sizeof p, dir, name);
-    png = read_all(p, &len);
+    th_join(p, sizeof p, dir, name);
+    png = th_slurp(p, &len);
     ck_assert_msg(png != NULL, "%s: %s", p, strerror(errno));
     ck_assert_msg(len > 8 * 1024, "%s: only %zu bytes", p, len);
     ck_assert_msg(memcmp(png, sig, 8) == 0, "%s: no PNG signature", p);
@@ -204,8 +123,8 @@ static void check_figure(const char *dir, const char *fig, uint32_t width, uint3
     free(png);
 
     snprintf(name, sizeof name, "%s.svg", fig);
-    path_in(p, sizeof p, dir, name);
-    svg = read_all(p, &len);
+    th_join(p, sizeof p, dir, name);
+    svg = th_slurp(p, &len);
     ck_assert_msg(svg != NULL, "%s: %s", p, strerror(errno));
     for (s = svg; *s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'; s++)
         ;
@@ -251,7 +170,7 @@ static int temp_fd(void)
 {
     char p[128];
     int fd;
-    snprintf(p, sizeof p, "%s/io-XXXXXX", g_root);
+    snprintf(p, sizeof p, "%s/io-XXXXXX", th_root);
     fd = mkstemp(p);
     ck_assert_int_ge(fd, 0);
     unlink(p);
@@ -287,14 +206,6 @@ static struct captured plot_dir_captured(const char *dir, int quiet)
     argv[1] = (char *)"--quiet";
     argv[2] = NULL;
     return plot_captured(quiet ? 2 : 1, argv);
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
 }
 
 /* Runs $MQSIM with args, its output discarded. Returns its exit status, or -1. */
@@ -351,7 +262,7 @@ static FILE *open_in(const char *dir, const char *name)
 {
     char p[512];
     FILE *f;
-    path_in(p, sizeof p, dir, name);
+    th_join(p, sizeof p, dir, name);
     f = fopen(p, "w");
     ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
     return f;
@@ -389,7 +300,7 @@ static void fixture_manual(const char *dir)
         put_row(f, "broker-a", t, &grp, 0, offset);
     }
     ck_assert_int_eq(fclose(f), 0);
-    write_text(dir, "metrics.json",
+    th_write_in(dir, "metrics.json",
                "{\"scenario\": \"hand_manual\", \"seed\": 7, \"ha\": \"master_slave\", \"sim_ms\": 20000,\n"
                " \"topic\": {\"sends\": 2000, \"acked\": 1050, \"failed\": 950, \"availability\": 0.525,\n"
                "   \"latency_ms\": {\"mean\": 2.5, \"p50\": 2, \"p90\": 4, \"p99\": 5, \"p999\": 40,\n"
@@ -424,7 +335,7 @@ static void fixture_dledger(const char *dir)
         put_row(f, "broker-b", t, &b, 0, off[1]);
     }
     ck_assert_int_eq(fclose(f), 0);
-    write_text(dir, "metrics.json",
+    th_write_in(dir, "metrics.json",
                "{\"scenario\": \"hand_dledger\", \"seed\": 3, \"ha\": \"dledger\", \"sim_ms\": 20000,\n"
                " \"topic\": {\"availability\": 0.75, \"latency_ms\": {\"p50\": 3, \"p99\": 9}},\n"
                " \"groups\": [{\"name\": \"broker-a\", \"failover\": {\"crash_ms\": 5000, \"crash_kind\": \"host\",\n"
@@ -512,12 +423,12 @@ START_TEST(test_run_slave_lag)
     struct captured c;
 
     ck_assert_msg(g_runs_ok, "the mqsim runs in main failed");
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     copy_run(g_lag, dir);
     c = plot_dir_captured(dir, 0);
     ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
     ck_assert_msg(c.err[0] == '\0', "stderr: %s", c.err);
-    ck_assert_int_eq(count_lines(c.out), 4);                /* one line a figure, then index.html's */
+    ck_assert_int_eq(th_count_lines(c.out), 4);                /* one line a figure, then index.html's */
     ck_assert_ptr_nonnull(strstr(c.out, "/index.html  "));
     ck_assert_ptr_nonnull(strstr(c.out, "lag-broker-a.png"));
     ck_assert_ptr_nonnull(strstr(c.out, "availability.png"));
@@ -528,7 +439,7 @@ START_TEST(test_run_slave_lag)
     check_no_temporaries(dir);
 
     /* The data: times in seconds, the threshold in MiB (256 MiB * 40%), one tick per pull.suggest. */
-    dat = read_in(dir, "lag-broker-a.dat");
+    dat = th_read_in(dir, "lag-broker-a.dat");
     for (line = strtok(dat, "\n"); line; line = strtok(NULL, "\n")) {
         double t, backlog, thr;
         if (line[0] == '#')
@@ -540,7 +451,7 @@ START_TEST(test_run_slave_lag)
     }
     ck_assert_int_eq(rows, 151);                            /* 0 .. 150 s */
     free(dat);
-    marks = read_in(dir, "lag-broker-a.marks.dat");
+    marks = th_read_in(dir, "lag-broker-a.marks.dat");
     for (line = strtok(marks, "\n"); line; line = strtok(NULL, "\n")) {
         double t;
         int to;
@@ -566,7 +477,7 @@ START_TEST(test_run_failover)
     struct captured c;
 
     ck_assert_msg(g_runs_ok, "the mqsim runs in main failed");
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     copy_run(g_crash, dir);
     c = plot_dir_captured(dir, 1);
     ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
@@ -577,7 +488,7 @@ START_TEST(test_run_failover)
     check_figure(dir, "latency", 1000, 500);
 
     /* The four moments of the failover, from metrics.json, in order. */
-    marks = read_in(dir, "availability.marks.dat");
+    marks = th_read_in(dir, "availability.marks.dat");
     {
         double prev = 0;
         for (line = strtok(marks, "\n"); line; line = strtok(NULL, "\n")) {
@@ -599,7 +510,7 @@ START_TEST(test_run_failover)
     ck_assert_int_eq(kinds[3], 1);
     free(marks);
     /* Writes are down from the crash on: a lane box in state 3 starting at 20 s. */
-    lanes = read_in(dir, "availability.lanes.dat");
+    lanes = th_read_in(dir, "availability.lanes.dat");
     for (line = strtok(lanes, "\n"); line; line = strtok(NULL, "\n")) {
         double mid, half;
         int lane, state;
@@ -615,7 +526,7 @@ START_TEST(test_run_failover)
     /* The topic's failed sends, per second over 1 s samples, add up to metrics.json's topic.failed (failures
      * without a route included): at least the group's own. */
     {
-        char *dat = read_in(dir, "availability.dat"), *metrics = read_in(dir, "metrics.json");
+        char *dat = th_read_in(dir, "availability.dat"), *metrics = th_read_in(dir, "metrics.json");
         char *topic = data_block(dat, 0), *group = data_block(dat, 1);
         const char *m = strstr(metrics, "\"topic\"");
         double sum[2] = {0, 0}, want;
@@ -652,14 +563,14 @@ START_TEST(test_run_without_trace)
     struct captured c;
 
     ck_assert_msg(g_runs_ok, "the mqsim runs in main failed");
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     copy_run(g_lag, dir);
-    path_in(p, sizeof p, dir, "trace.jsonl");
+    th_join(p, sizeof p, dir, "trace.jsonl");
     ck_assert_int_eq(unlink(p), 0);
     c = plot_dir_captured(dir, 1);
     ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
     check_figure(dir, "lag-broker-a", 1000, 720);
-    marks = read_in(dir, "lag-broker-a.marks.dat");
+    marks = th_read_in(dir, "lag-broker-a.marks.dat");
     ck_assert_ptr_nonnull(strstr(marks, "from timeseries.csv"));
     ck_assert_ptr_nonnull(strstr(marks, " 1\n"));
     free(marks);
@@ -674,12 +585,12 @@ START_TEST(test_run_topic_and_lanes)
     struct captured c;
     double t;
 
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     fixture_manual(dir);
     c = plot_dir_captured(dir, 0);
     ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
     ck_assert_msg(c.err[0] == '\0', "stderr: %s", c.err);
-    ck_assert_int_eq(count_lines(c.out), 4);                /* lag-broker-a, availability, latency, index.html */
+    ck_assert_int_eq(th_count_lines(c.out), 4);                /* lag-broker-a, availability, latency, index.html */
     check_figure(dir, "availability", 1000, 600);
     check_figure(dir, "latency", 1000, 500);
     check_figure(dir, "lag-broker-a", 1000, 720);
@@ -687,7 +598,7 @@ START_TEST(test_run_topic_and_lanes)
 
     /* The topic's failed sends per second include the failures without a route (9..15 s), which the group's
      * rows do not have. */
-    dat = read_in(dir, "availability.dat");
+    dat = th_read_in(dir, "availability.dat");
     topic = data_block(dat, 0);
     group = data_block(dat, 1);
     ck_assert_ptr_nonnull(strstr(topic, "# topic"));
@@ -707,7 +618,7 @@ START_TEST(test_run_topic_and_lanes)
     free(dat);
 
     /* Lanes (one group): 3 topic writes, 2 topic reads, 1 broker-a writes, 0 broker-a reads. */
-    lanes = read_in(dir, "availability.lanes.dat");
+    lanes = th_read_in(dir, "availability.lanes.dat");
     ck_assert_int_eq(lane_state(lanes, 3, 3.5, NULL), 1);
     ck_assert_int_eq(lane_state(lanes, 3, 11.5, NULL), 3);               /* every send fails */
     ck_assert_int_eq(lane_state(lanes, 3, 14.5, NULL), 2);               /* some acknowledged, some failed */
@@ -722,7 +633,7 @@ START_TEST(test_run_topic_and_lanes)
     free(lanes);
 
     /* Manual promotion: the operator's alert and the promotion, in order, each labelled. */
-    marks = read_in(dir, "availability.marks.dat");
+    marks = th_read_in(dir, "availability.marks.dat");
     ck_assert_ptr_nonnull(strstr(marks, "\n5 0 0 \"master crash\"\n"));
     ck_assert_ptr_nonnull(strstr(marks, "\n7 1 0 \"detected (operator alert)\"\n"));
     ck_assert_ptr_nonnull(strstr(marks, "\n14 2 0 \"promoted\"\n"));
@@ -732,7 +643,7 @@ START_TEST(test_run_topic_and_lanes)
     free(marks);
 
     /* Latency: p50 and p99 of the topic, a gap where nothing was acknowledged. */
-    dat = read_in(dir, "latency.dat");
+    dat = th_read_in(dir, "latency.dat");
     topic = data_block(dat, 0);
     group = data_block(dat, 1);
     ck_assert_double_eq_tol(block_value(topic, 3, 2), 2, 1e-9);
@@ -746,8 +657,8 @@ START_TEST(test_run_topic_and_lanes)
     free(dat);
 
     /* lag-broker-a is drawn from the group's rows alone: 21 samples, not 42. */
-    dat = read_in(dir, "lag-broker-a.dat");
-    ck_assert_int_eq(count_lines(dat), 1 + 21);
+    dat = th_read_in(dir, "lag-broker-a.dat");
+    ck_assert_int_eq(th_count_lines(dat), 1 + 21);
     free(dat);
     captured_free(&c);
 }
@@ -760,7 +671,7 @@ START_TEST(test_run_dledger_unrecovered)
     struct captured c;
     double end = 0;
 
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     fixture_dledger(dir);
     c = plot_dir_captured(dir, 1);
     ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
@@ -771,7 +682,7 @@ START_TEST(test_run_dledger_unrecovered)
     check_figure(dir, "lag-broker-b", 1000, 720);
 
     /* DLedger: the new master is elected (elected_ms, not promoted_ms), no operator is alerted. */
-    marks = read_in(dir, "availability.marks.dat");
+    marks = th_read_in(dir, "availability.marks.dat");
     ck_assert_ptr_nonnull(strstr(marks, "\n8 2 0 \"elected\"\n"));
     ck_assert_ptr_null(strstr(marks, "operator"));
     ck_assert_ptr_null(strstr(marks, "promoted\""));
@@ -782,7 +693,7 @@ START_TEST(test_run_dledger_unrecovered)
 
     /* Lanes (two groups): 5 topic writes, 4 topic reads, 3/2 broker-a, 1/0 broker-b. broker-a's writes are down
      * from the crash to the end of the run, past its last sample (18 s). */
-    lanes = read_in(dir, "availability.lanes.dat");
+    lanes = th_read_in(dir, "availability.lanes.dat");
     ck_assert_int_eq(lane_state(lanes, 3, 4.5, NULL), 1);
     ck_assert_int_eq(lane_state(lanes, 3, 12.5, &end), 3);
     ck_assert_double_eq_tol(end, 20, 1e-9);
@@ -792,7 +703,7 @@ START_TEST(test_run_dledger_unrecovered)
     ck_assert_int_eq(lane_state(lanes, 2, 12.5, NULL), 0);              /* nothing to read: idle */
     free(lanes);
 
-    dat = read_in(dir, "availability.dat");
+    dat = th_read_in(dir, "availability.dat");
     blk = data_block(dat, 0);
     ck_assert_double_eq_tol(block_value(blk, 12, 2), 100, 1e-9);
     ck_assert_double_eq_tol(block_value(blk, 12, 3), 100, 1e-9);
@@ -801,7 +712,7 @@ START_TEST(test_run_dledger_unrecovered)
     ck_assert_ptr_nonnull(strstr(blk, "# group broker-b"));
     free(blk);
     free(dat);
-    dat = read_in(dir, "latency.dat");
+    dat = th_read_in(dir, "latency.dat");
     blk = data_block(dat, 2);
     ck_assert_double_eq_tol(block_value(blk, 12, 3), 9, 1e-9);
     free(blk);
@@ -831,18 +742,18 @@ START_TEST(test_compare)
     int rows = 0;
     struct captured c;
 
-    scratch(dir, sizeof dir);
-    write_text(dir, "compare.csv", compare_csv);
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "compare.csv", compare_csv);
     c = plot_dir_captured(dir, 0);
     ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
-    ck_assert_int_eq(count_lines(c.out), 3);                /* two figures and index.html */
+    ck_assert_int_eq(th_count_lines(c.out), 3);                /* two figures and index.html */
     check_figure(dir, "downtime-cdf", 1000, 600);
     check_figure(dir, "downtime-ci", 1000, 600);
     check_no_temporaries(dir);
 
     /* manual: downtimes 10, 20, 30 s (the run without one is left out): mean 20 s, 95% CI 20 -/+
      * t(0.975, 2) * 10 / sqrt(3) = 20 -/+ 24.8413771; promotions 8, 15, 25 s. */
-    ci = read_in(dir, "downtime-ci.dat");
+    ci = th_read_in(dir, "downtime-ci.dat");
     for (line = strtok(ci, "\n"); line; line = strtok(NULL, "\n")) {
         int i, dn, pn, runs;
         char name[64];
@@ -875,7 +786,7 @@ START_TEST(test_compare)
     ck_assert_int_eq(rows, 3);
     free(ci);
     /* The CDF of manual ends at 3 of 4 runs: one never recovered (an older compare.csv: no censored time). */
-    cdf = read_in(dir, "downtime-cdf.dat");
+    cdf = th_read_in(dir, "downtime-cdf.dat");
     ck_assert_ptr_nonnull(strstr(cdf, "\"manual (4 runs; 1 of 4 did not recover in the run)\"\n10 0\n10 0.25\n20 0.5\n30 0.75\n"));
     free(cdf);
     captured_free(&c);
@@ -886,11 +797,11 @@ START_TEST(test_compare_bad_header)
 {
     char dir[128];
     struct captured c;
-    scratch(dir, sizeof dir);
-    write_text(dir, "compare.csv", "scenario,seed,promotion_ms\nx,1,5\n");
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "compare.csv", "scenario,seed,promotion_ms\nx,1,5\n");
     c = plot_dir_captured(dir, 0);
     ck_assert_int_eq(c.rc, 2);
-    ck_assert_int_eq(count_lines(c.err), 1);
+    ck_assert_int_eq(th_count_lines(c.err), 1);
     ck_assert_ptr_nonnull(strstr(c.err, "compare.csv"));
     ck_assert_ptr_nonnull(strstr(c.err, "downtime_ms"));
     ck_assert(!exists_in(dir, "downtime-cdf.png"));
@@ -919,16 +830,16 @@ START_TEST(test_sweep)
     char *dat;
     struct captured c;
 
-    scratch(dir, sizeof dir);
-    write_text(dir, "summary.csv", summary_csv);
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "summary.csv", summary_csv);
     c = plot_dir_captured(dir, 0);
     ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
-    ck_assert_int_eq(count_lines(c.out), 3);                /* one figure a metric, and index.html */
+    ck_assert_int_eq(th_count_lines(c.out), 3);                /* one figure a metric, and index.html */
     check_figure(dir, "sweep-downtime_ms", 1000, 600);
     check_figure(dir, "sweep-acked_lost", 1000, 600);
     check_no_temporaries(dir);
     /* x in seconds, y in seconds; a line per role; the grid point without a mean is left out. */
-    dat = read_in(dir, "sweep-downtime_ms.dat");
+    dat = th_read_in(dir, "sweep-downtime_ms.dat");
     ck_assert_ptr_nonnull(strstr(dat, "\"ASYNC_MASTER\"\n60 130 115 145 10 \"60000\"\n"
                                       "300 370 327 413 10 \"300000\"\n600 690 625 755 10 \"600000\"\n"));
     ck_assert_ptr_nonnull(strstr(dat, "\n\n\n\"x\" \"mean\" \"SYNC_MASTER\"\n60 135 120 150 10 "
@@ -946,16 +857,16 @@ START_TEST(test_sweep_categorical)
     char *dat;
     struct captured c;
 
-    scratch(dir, sizeof dir);
-    write_text(dir, "sweep.json", "{\"base\": \"scenarios/master_crash.json\", \"runs\": 5,\n"
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "sweep.json", "{\"base\": \"scenarios/master_crash.json\", \"runs\": 5,\n"
                                   " \"vary\": {\"groups[0].flush\": [\"ASYNC_FLUSH\", \"SYNC_FLUSH\"]}}\n");
-    write_text(dir, "summary.csv", "base,groups[0].flush,acked_lost_mean,acked_lost_ci95_lo,acked_lost_ci95_hi\n"
+    th_write_in(dir, "summary.csv", "base,groups[0].flush,acked_lost_mean,acked_lost_ci95_lo,acked_lost_ci95_hi\n"
                                    "x.json,ASYNC_FLUSH,120.5,100,141\n"
                                    "x.json,SYNC_FLUSH,0,0,0\n");
     c = plot_dir_captured(dir, 1);
     ck_assert_msg(c.rc == 0, "exit %d, stderr: %s", c.rc, c.err);
     check_figure(dir, "sweep-acked_lost", 1000, 600);
-    dat = read_in(dir, "sweep-acked_lost.dat");
+    dat = th_read_in(dir, "sweep-acked_lost.dat");
     ck_assert_ptr_nonnull(strstr(dat, "\n0 120.5 100 141 NaN \"ASYNC_FLUSH\"\n1 0 0 0 NaN \"SYNC_FLUSH\"\n"));
     free(dat);
     captured_free(&c);
@@ -968,8 +879,8 @@ START_TEST(test_sweep_null_metric)
 {
     char dir[128];
     struct captured c;
-    scratch(dir, sizeof dir);
-    write_text(dir, "summary.csv", "rate,runs,violations,acked_n,acked_mean,acked_ci95_lo,acked_ci95_hi,"
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "summary.csv", "rate,runs,violations,acked_n,acked_mean,acked_ci95_lo,acked_ci95_hi,"
                                    "down_ms_n,down_ms_mean,down_ms_ci95_lo,down_ms_ci95_hi\n"
                                    "100,2,0,2,95,90,100,0,,,\n"
                                    "200,2,0,2,190,180,200,0,,,\n");
@@ -987,11 +898,11 @@ START_TEST(test_sweep_without_metrics)
 {
     char dir[128];
     struct captured c;
-    scratch(dir, sizeof dir);
-    write_text(dir, "summary.csv", "a,b\n1,2\n");
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "summary.csv", "a,b\n1,2\n");
     c = plot_dir_captured(dir, 0);
     ck_assert_int_eq(c.rc, 2);
-    ck_assert_int_eq(count_lines(c.err), 1);
+    ck_assert_int_eq(th_count_lines(c.err), 1);
     ck_assert_ptr_nonnull(strstr(c.err, "summary.csv"));
     captured_free(&c);
 }
@@ -1005,10 +916,10 @@ START_TEST(test_no_gnuplot)
     struct captured c;
 
     ck_assert_msg(g_runs_ok, "the mqsim runs in main failed");
-    scratch(dir, sizeof dir);
-    scratch(empty, sizeof empty);
+    th_scratch(dir, sizeof dir);
+    th_scratch(empty, sizeof empty);
     copy_run(g_lag, dir);
-    write_text(dir, "compare.csv", compare_csv);
+    th_write_in(dir, "compare.csv", compare_csv);
     ck_assert_int_eq(setenv("PATH", empty, 1), 0);
     c = plot_dir_captured(dir, 0);
     ck_assert_int_eq(c.rc, 3);
@@ -1025,10 +936,10 @@ START_TEST(test_empty_dir)
 {
     char dir[128];
     struct captured c;
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     c = plot_dir_captured(dir, 0);
     ck_assert_int_eq(c.rc, 2);
-    ck_assert_int_eq(count_lines(c.err), 1);
+    ck_assert_int_eq(th_count_lines(c.err), 1);
     ck_assert_ptr_nonnull(strstr(c.err, "nothing to plot"));
     ck_assert_int_eq(count_entries(dir), 0);
     captured_free(&c);
@@ -1044,12 +955,12 @@ START_TEST(test_gnuplot_fails)
     if (!g_gnuplot)
         return;                 /* gnuplot's own messages are what is checked */
 
-    scratch(dir, sizeof dir);
-    scratch(plots, sizeof plots);
-    write_text(plots, "lag.gp", "# present: the directory is recognised by it\n");
-    write_text(plots, "downtime_cdf.gp", "set terminal pngcairo\nset output png\nplot this_is_not_defined(x)\n");
-    write_text(plots, "downtime_ci.gp", "set terminal pngcairo\nset output png\nplot sin(x)\n");   /* no SVG */
-    write_text(dir, "compare.csv", compare_csv);
+    th_scratch(dir, sizeof dir);
+    th_scratch(plots, sizeof plots);
+    th_write_in(plots, "lag.gp", "# present: the directory is recognised by it\n");
+    th_write_in(plots, "downtime_cdf.gp", "set terminal pngcairo\nset output png\nplot this_is_not_defined(x)\n");
+    th_write_in(plots, "downtime_ci.gp", "set terminal pngcairo\nset output png\nplot sin(x)\n");   /* no SVG */
+    th_write_in(dir, "compare.csv", compare_csv);
     ck_assert_int_eq(setenv("MQSIM_PLOTS", plots, 1), 0);
     c = plot_dir_captured(dir, 0);
     ck_assert_int_eq(c.rc, 3);
@@ -1068,9 +979,9 @@ START_TEST(test_scripts_not_found)
 {
     char dir[128], nowhere[128];
     struct captured c;
-    scratch(dir, sizeof dir);
-    scratch(nowhere, sizeof nowhere);
-    write_text(dir, "compare.csv", compare_csv);
+    th_scratch(dir, sizeof dir);
+    th_scratch(nowhere, sizeof nowhere);
+    th_write_in(dir, "compare.csv", compare_csv);
     ck_assert_int_eq(setenv("MQSIM_PLOTS", nowhere, 1), 0);
     ck_assert_int_eq(chdir(nowhere), 0);                  /* no ./plots either */
     c = plot_dir_captured(dir, 0);
@@ -1078,7 +989,7 @@ START_TEST(test_scripts_not_found)
         ck_assert_int_eq(c.rc, 0);                         /* an installed copy was found */
     } else {
         ck_assert_int_eq(c.rc, 3);
-        ck_assert_int_eq(count_lines(c.err), 1);
+        ck_assert_int_eq(th_count_lines(c.err), 1);
         ck_assert_ptr_nonnull(strstr(c.err, nowhere));
         ck_assert_ptr_nonnull(strstr(c.err, "share/mqsim/plots"));
     }
@@ -1094,7 +1005,7 @@ START_TEST(test_usage)
     char *missing[2] = {(char *)"/nonexistent/mqsim-plot", NULL};
     struct captured c = plot_captured(0, none);
     ck_assert_int_eq(c.rc, 2);
-    ck_assert_int_eq(count_lines(c.err), 1);
+    ck_assert_int_eq(th_count_lines(c.err), 1);
     captured_free(&c);
     c = plot_captured(2, bad);
     ck_assert_int_eq(c.rc, 2);
@@ -1162,7 +1073,7 @@ static void install_stand_in(void)
     char bin[PATH_MAX], p[PATH_MAX + 16], *path;
     const char *old = getenv("PATH");
     FILE *f;
-    snprintf(bin, sizeof bin, "%s/bin", g_root);
+    snprintf(bin, sizeof bin, "%s/bin", th_root);
     snprintf(p, sizeof p, "%s/gnuplot", bin);
     if (mkdir(bin, 0777) != 0 || !(f = fopen(p, "w")))
         return;
@@ -1199,16 +1110,14 @@ int main(void)
     /* The scripts of this tree, whatever directory a test changes to. */
     if (access("plots/lag.gp", R_OK) == 0 && absolute("plots", plots, sizeof plots) == 0 && !getenv("MQSIM_PLOTS"))
         setenv("MQSIM_PLOTS", plots, 1);
-    snprintf(g_root, sizeof g_root, "/tmp/mqsim-test-plot-XXXXXX");
-    if (!mkdtemp(g_root)) {
-        fprintf(stderr, "test_plot: mkdtemp: %s\n", strerror(errno));
+    if (th_root_make("plot") < 0)
         return 1;
-    }
+
     g_gnuplot = gnuplot_on_path();
     if (!g_gnuplot)
         install_stand_in();
-    snprintf(g_lag, sizeof g_lag, "%s/slave_lag", g_root);
-    snprintf(g_crash, sizeof g_crash, "%s/master_crash", g_root);
+    snprintf(g_lag, sizeof g_lag, "%s/slave_lag", th_root);
+    snprintf(g_crash, sizeof g_crash, "%s/master_crash", th_root);
     {
         char *lag[] = {abs_bin, (char *)"scenarios/slave_lag.json", (char *)"--set", (char *)"run.duration_ms=150000",
                        (char *)"--out", g_lag, (char *)"--quiet", NULL};
@@ -1230,6 +1139,6 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    remove_tree(g_root);
+    th_root_remove();
     return failed == 0 ? 0 : 1;
 }

@@ -12,8 +12,8 @@
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
 #include "sim/sha256.h"
+#include "tests/harness.h"
 
-static char g_root[64];
 
 START_TEST(sha256_vectors)
 {
@@ -42,7 +42,7 @@ START_TEST(sha256_against_sha256sum)
     for (int i = 0; i < 130; i++)
         data[i] = (unsigned char)(i * 37 + 11);
     for (size_t len = 50; len <= 130; len++) {
-        snprintf(path, sizeof path, "%s/bytes", g_root);
+        snprintf(path, sizeof path, "%s/bytes", th_root);
         FILE *f = fopen(path, "wb");
         ck_assert_ptr_nonnull(f);
         ck_assert_uint_eq(fwrite(data, 1, len, f), len);
@@ -61,7 +61,7 @@ END_TEST
 START_TEST(run_records_how_it_was_made)
 {
     char dir[128], path[256];
-    snprintf(dir, sizeof dir, "%s/run", g_root);
+    snprintf(dir, sizeof dir, "%s/run", th_root);
     const char *sets[] = {"run.duration_ms=2000", "run.seed=7"};
     struct run_opts o = {.file = "scenarios/master_crash.json", .sets = sets, .nsets = 2, .out = dir, .quiet = 1};
     struct scenario sc;
@@ -100,10 +100,10 @@ START_TEST(same_run_same_record)
     snprintf(cmd, sizeof cmd,
              "%s scenarios/master_crash.json --quiet --set run.duration_ms=1000 --out %s/a --trace off && "
              "%s --out %s/b scenarios/master_crash.json --trace full --set run.duration_ms=1000 --quiet",
-             bin, g_root, bin, g_root);
+             bin, th_root, bin, th_root);
     ck_assert_int_eq(system(cmd), 0);
-    snprintf(a, sizeof a, "%s/a/metrics.json", g_root);
-    snprintf(b, sizeof b, "%s/b/metrics.json", g_root);
+    snprintf(a, sizeof a, "%s/a/metrics.json", th_root);
+    snprintf(b, sizeof b, "%s/b/metrics.json", th_root);
     char *ta = slurp(a), *tb = slurp(b);
     ck_assert_ptr_nonnull(ta);
     ck_assert_ptr_nonnull(tb);
@@ -116,8 +116,7 @@ END_TEST
 
 int main(void)
 {
-    snprintf(g_root, sizeof g_root, "/tmp/mqsim-test-provenance-XXXXXX");
-    if (!mkdtemp(g_root))
+    if (th_root_make("provenance") < 0)
         return 1;
     Suite *s = suite_create("provenance");
     TCase *t = tcase_create("provenance");
@@ -130,6 +129,6 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    runner_remove_tree(g_root);
+    th_root_remove();
     return failed ? 1 : 0;
 }

@@ -20,25 +20,8 @@
 #include "models/cmd/plot.h"
 #include "models/cmd/report.h"
 #include "models/cmd/report_int.h"
+#include "tests/harness.h"
 
-static char g_root[64];
-
-static void scratch(char *dir, size_t size)
-{
-    snprintf(dir, size, "%s/t-XXXXXX", g_root);
-    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
-}
-
-static void write_text(const char *dir, const char *name, const char *text)
-{
-    char p[512];
-    FILE *f;
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    f = fopen(p, "w");
-    ck_assert_msg(f != NULL, "%s: %s", p, strerror(errno));
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
 
 static char *read_text(const char *dir, const char *name)
 {
@@ -132,13 +115,13 @@ START_TEST(test_run_page)
     char dir[128];
     char *page, *again;
 
-    scratch(dir, sizeof dir);
-    write_text(dir, "metrics.json", metrics_json);
-    write_text(dir, "timeseries.csv", "group,t_ms,sends\n*,0,1\n");
-    write_text(dir, "trace.jsonl", "{}\n");
-    write_text(dir, "availability.svg", svg_a);
-    write_text(dir, "latency.svg", svg_a);
-    write_text(dir, "availability.dat", "1 2\n");
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "metrics.json", metrics_json);
+    th_write_in(dir, "timeseries.csv", "group,t_ms,sends\n*,0,1\n");
+    th_write_in(dir, "trace.jsonl", "{}\n");
+    th_write_in(dir, "availability.svg", svg_a);
+    th_write_in(dir, "latency.svg", svg_a);
+    th_write_in(dir, "availability.dat", "1 2\n");
     ck_assert_int_eq(report_quiet(dir), 0);
     page = read_text(dir, "index.html");
     /* escaped everywhere: in the title, the table, the command, the violations */
@@ -190,7 +173,7 @@ START_TEST(test_run_page)
     free(page);
     free(again);
     /* with timeline.json there, a link to it and no note */
-    write_text(dir, "timeline.json", "{\"traceEvents\":[]}\n");
+    th_write_in(dir, "timeline.json", "{\"traceEvents\":[]}\n");
     ck_assert_int_eq(report_quiet(dir), 0);
     page = read_text(dir, "index.html");
     HAS(page, "<a href=\"timeline.json\">");
@@ -205,12 +188,12 @@ START_TEST(test_bad_and_empty)
     char dir[128];
     char *page;
 
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     ck_assert_int_eq(report_quiet(dir), 2);
     page = read_text(dir, "index.html");
     HAS(page, "nothing to report");
     free(page);
-    write_text(dir, "metrics.json", "{not json");
+    th_write_in(dir, "metrics.json", "{not json");
     ck_assert_int_eq(report_quiet(dir), 2);
     ck_assert_int_eq(report_quiet("/nonexistent-dir-for-report"), 2);
 }
@@ -233,9 +216,9 @@ START_TEST(test_compare_page)
     char dir[128];
     char *page;
 
-    scratch(dir, sizeof dir);
-    write_text(dir, "compare.csv", "scenario,file,seed,exit\na,a.json,1,0\n");
-    write_text(dir, "compare.json", compare_json);
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "compare.csv", "scenario,file,seed,exit\na,a.json,1,0\n");
+    th_write_in(dir, "compare.json", compare_json);
     ck_assert_int_eq(report_quiet(dir), 0);
     page = read_text(dir, "index.html");
     HAS(page, "<th>b&amp;c<br>");
@@ -254,11 +237,11 @@ START_TEST(test_sweep_page)
     char dir[128];
     char *page;
 
-    scratch(dir, sizeof dir);
-    write_text(dir, "summary.csv",
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "summary.csv",
                "groups[0].ratio,runs,violations,frac_n,frac_mean,frac_sd,frac_ci95_lo,frac_ci95_hi,frac_median,"
                "frac_p95\n10,5,0,5,0.25,0.1,0.2,0.3,0.25,0.3\n<20>,5,2,4,1500,1,1400,1600,1500,1600\n");
-    write_text(dir, "results.csv", "groups[0].ratio,seed,exit,frac\n");
+    th_write_in(dir, "results.csv", "groups[0].ratio,seed,exit,frac\n");
     ck_assert_int_eq(report_quiet(dir), 0);
     page = read_text(dir, "index.html");
     HAS(page, "<th>groups[0].ratio</th><th>runs</th><th>violations</th><th>frac</th>");
@@ -270,7 +253,7 @@ START_TEST(test_sweep_page)
     free(page);
 
     /* With sweep.json: how it was made, and the metric null in every run named at the top. */
-    write_text(dir, "sweep.json",
+    th_write_in(dir, "sweep.json",
                "{\"name\": \"s\", \"run\": {\"mqsim_version\": \"9.9\", \"command\": \"mqsim sweep s&t.json\","
                " \"sweep_file\": \"s&t.json\", \"sweep_sha256\": \"ab12\","
                " \"scenarios\": [{\"file\": \"base.json\", \"sha256\": \"cd34\"}],"
@@ -328,8 +311,8 @@ START_TEST(test_long_form_plots_the_same)
         printf("test_report: long-form plot comparison skipped: no gnuplot on PATH\n");
         return;
     }
-    scratch(wide, sizeof wide);
-    scratch(lng, sizeof lng);
+    th_scratch(wide, sizeof wide);
+    th_scratch(lng, sizeof lng);
     strcat(wide, "/run");
     strcat(lng, "/run");
     run_master_crash(wide, "");
@@ -382,17 +365,17 @@ START_TEST(test_browser)
         printf("test_report: browser check SKIPPED: no gnuplot on PATH for the figures\n");
         return;
     }
-    scratch(dir, sizeof dir);
+    th_scratch(dir, sizeof dir);
     strcat(dir, "/run");
     run_master_crash(dir, "");
     ck_assert_int_eq(plot_dir(dir, 1), 0);
     snprintf(cmd, sizeof cmd, "sh tests/html_check.sh %s/index.html >/dev/null", dir);
     ck_assert_msg(system(cmd) == 0, "the page failed in Chromium: %s", cmd);
     /* The check fails what it should: a script error, and a load from the network (blocked). */
-    scratch(bad, sizeof bad);
-    write_text(bad, "a.html", "<!DOCTYPE html><html><head><title>a</title></head><body><h1>a</h1>"
+    th_scratch(bad, sizeof bad);
+    th_write_in(bad, "a.html", "<!DOCTYPE html><html><head><title>a</title></head><body><h1>a</h1>"
                               "<script>no_such_function();</script></body></html>\n");
-    write_text(bad, "b.html", "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" "
+    th_write_in(bad, "b.html", "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" "
                               "content=\"default-src 'none'\"><title>b</title></head><body><h1>b</h1>"
                               "<img src=\"http://192.0.2.1/x.png\"></body></html>\n");
     snprintf(cmd, sizeof cmd, "sh tests/html_check.sh %s/a.html 2>/dev/null >/dev/null", bad);
@@ -408,13 +391,9 @@ int main(void)
     TCase *tc = tcase_create("report");
     SRunner *sr;
     int failed;
-    char cmd[128];
 
-    snprintf(g_root, sizeof g_root, "/tmp/mqsim-report-XXXXXX");
-    if (!mkdtemp(g_root)) {
-        perror("mkdtemp");
+    if (th_root_make("report") < 0)
         return 1;
-    }
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_numbers_and_escapes);
     tcase_add_test(tc, test_run_page);
@@ -428,8 +407,6 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", g_root);
-    if (system(cmd) != 0)
-        fprintf(stderr, "test_report: could not remove %s\n", g_root);
+    th_root_remove();
     return failed ? 1 : 0;
 }

@@ -27,12 +27,12 @@
 #include "sim/lab/scenario.h"
 #include "sim/sha256.h"
 #include "models/cmd/sweep.h"
+#include "tests/harness.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define CHILD_LIMIT_S 100
 
 static char *g_mqsim;           /* absolute path of the binary the runs use */
-static char g_root[64];         /* scratch; fixtures live here */
 
 /* A master crash at 3 s that the operator repairs within seconds; producers refresh routes every 2 s. */
 #define CRASH_FIXTURE(NAME, REACTION_MS, FAULTS)                                                              \
@@ -64,97 +64,11 @@ static const char small_sweep[] =
 
 /* ---- files ---- */
 
-static void remove_at(int at, const char *name)
-{
-    struct stat st;
-    if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL)
-                if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                    remove_at(dirfd(d), e->d_name);
-            closedir(d);
-        } else if (fd >= 0) {
-            close(fd);
-        }
-        unlinkat(at, name, AT_REMOVEDIR);
-    } else {
-        unlinkat(at, name, 0);
-    }
-}
-
-static void scratch(char *dir, size_t size)
-{
-    snprintf(dir, size, "%s/t-XXXXXX", g_root);
-    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir, strerror(errno));
-}
-
-static void join(char *buf, size_t size, const char *dir, const char *name)
-{
-    int n = snprintf(buf, size, "%s/%s", dir, name);
-    ck_assert(n > 0 && (size_t)n < size);
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-static void write_in(const char *dir, const char *name, const char *text)
-{
-    char p[512];
-    join(p, sizeof p, dir, name);
-    write_text(p, text);
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            ck_assert_ptr_nonnull(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
-
-static char *read_in(const char *dir, const char *name)
-{
-    char p[512];
-    join(p, sizeof p, dir, name);
-    char *s = read_file(p);
-    ck_assert_msg(s != NULL, "%s: %s", p, strerror(errno));
-    return s;
-}
-
-static int exists(const char *path)
-{
-    struct stat st;
-    return lstat(path, &st) == 0;
-}
-
 static int exists_in(const char *dir, const char *name)
 {
     char p[512];
-    join(p, sizeof p, dir, name);
-    return exists(p);
+    th_join(p, sizeof p, dir, name);
+    return th_exists(p);
 }
 
 /* Names in dir starting with prefix. */
@@ -177,22 +91,14 @@ static void sleep_ms(long ms)
         ;
 }
 
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 /* A scratch directory holding crash.json, crash_slow.json, steady.json and small.json. */
 static void fixtures(char *dir, size_t size)
 {
-    scratch(dir, size);
-    write_in(dir, "crash.json", CRASH_FIXTURE("tiny_crash", "1000", CRASH_AT_3S));
-    write_in(dir, "crash_slow.json", CRASH_FIXTURE("tiny_crash_slow", "4000", CRASH_AT_3S));
-    write_in(dir, "steady.json", CRASH_FIXTURE("tiny_steady", "1000", ""));
-    write_in(dir, "small.json", small_sweep);
+    th_scratch(dir, size);
+    th_write_in(dir, "crash.json", CRASH_FIXTURE("tiny_crash", "1000", CRASH_AT_3S));
+    th_write_in(dir, "crash_slow.json", CRASH_FIXTURE("tiny_crash_slow", "4000", CRASH_AT_3S));
+    th_write_in(dir, "steady.json", CRASH_FIXTURE("tiny_steady", "1000", ""));
+    th_write_in(dir, "small.json", small_sweep);
 }
 
 /* ---- calling the commands ---- */
@@ -214,7 +120,7 @@ static void result_free(struct result *r)
 static int anon_fd(void)
 {
     char p[96];
-    snprintf(p, sizeof p, "%s/io-XXXXXX", g_root);
+    snprintf(p, sizeof p, "%s/io-XXXXXX", th_root);
     int fd = mkstemp(p);
     ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
     unlink(p);
@@ -317,22 +223,6 @@ static int split(char *line, char **f, int max)
     return n;
 }
 
-/* Line k (0 = the header) of text, copied. */
-static char *line_at(const char *text, int k)
-{
-    const char *p = text;
-    for (int i = 0; i < k && p; i++) {
-        p = strchr(p, '\n');
-        if (p)
-            p++;
-    }
-    ck_assert_msg(p && *p, "no line %d in\n%s", k, text);
-    size_t n = strcspn(p, "\n");
-    char *s = strndup(p, n);
-    ck_assert_ptr_nonnull(s);
-    return s;
-}
-
 static int column(const char *header, const char *name)
 {
     char *h = strdup(header), *f[64];
@@ -350,12 +240,12 @@ static void assert_complete_csv(const char *text, int *rows)
 {
     size_t len = strlen(text);
     ck_assert_msg(len > 0 && text[len - 1] == '\n', "results.csv does not end with a line end:\n%s", text);
-    int lines = count_lines(text);
-    char *h = line_at(text, 0), *f[64];
+    int lines = th_count_lines(text);
+    char *h = th_line_at(text, 0), *f[64];
     int want = split(h, f, 64);
     free(h);
     for (int i = 1; i < lines; i++) {
-        char *l = line_at(text, i);
+        char *l = th_line_at(text, i);
         int got = split(l, f, 64);
         ck_assert_msg(got == want, "line %d has %d fields, the header %d", i + 1, got, want);
         free(l);
@@ -499,13 +389,13 @@ START_TEST(test_grid_and_seeds)
 {
     char dir[96], path[256];
     fixtures(dir, sizeof dir);
-    write_in(dir, "grid.json",
+    th_write_in(dir, "grid.json",
              "{\"base\": \"crash.json\", \"seeds\": 4, \"seed_start\": 10,\n"
              " \"set\": {\"run.duration_ms\": 9000},\n"
              " \"vary\": [{\"key\": \"groups[0].flush\", \"values\": [\"ASYNC_FLUSH\", \"SYNC_FLUSH\"]},\n"
              "          {\"key\": \"producers.rate_per_s\", \"values\": [100, 250.5, 400]}],\n"
              " \"metrics\": {\"m\": \"messages.sent\"}}\n");
-    join(path, sizeof path, dir, "grid.json");
+    th_join(path, sizeof path, dir, "grid.json");
     struct sweep sw;
     struct conf c;
     ck_assert_msg(sweep_load(&sw, path, &c) == 0, "%s", c.err);
@@ -515,7 +405,7 @@ START_TEST(test_grid_and_seeds)
     ck_assert_uint_eq(sw.nruns, 24);
     ck_assert_uint_eq(sw.seed_start, 10);
     char want_base[300];
-    join(want_base, sizeof want_base, dir, "crash.json");
+    th_join(want_base, sizeof want_base, dir, "crash.json");
     ck_assert_str_eq(sw.base, want_base);
     ck_assert_uint_eq(sw.nsets, 1);
     ck_assert_str_eq(sw.sets[0], "run.duration_ms=9000");
@@ -543,13 +433,13 @@ START_TEST(test_grid_and_seeds)
 
     /* --list: one command a run, grid order then seed, each with its seed and values. */
     char out[256];
-    join(out, sizeof out, dir, "out");
+    th_join(out, sizeof out, dir, "out");
     struct result r;
     run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, "--list", NULL}, &r);
     assert_status(&r, 0, "--list");
-    ck_assert_int_eq(count_lines(r.out), 24);
+    ck_assert_int_eq(th_count_lines(r.out), 24);
     for (int k = 0; k < 24; k++) {
-        char *l = line_at(r.out, k), want_seed[32], want_dir[400], want_flush[64], want_rate[64];
+        char *l = th_line_at(r.out, k), want_seed[32], want_dir[400], want_flush[64], want_rate[64];
         snprintf(want_seed, sizeof want_seed, " --seed %d ", 10 + k % 4);
         snprintf(want_dir, sizeof want_dir, "--out %s/runs/%s ", out, names[k]);
         snprintf(want_flush, sizeof want_flush, " --set 'groups[0].flush=\"%s\"'", k / 12 ? "SYNC_FLUSH"
@@ -562,7 +452,7 @@ START_TEST(test_grid_and_seeds)
                       strstr(l, " --quiet --trace off"), "line %d: %s", k, l);
         free(l);
     }
-    ck_assert_msg(!exists(out), "--list created %s", out);
+    ck_assert_msg(!th_exists(out), "--list created %s", out);
     result_free(&r);
 }
 END_TEST
@@ -636,18 +526,18 @@ START_TEST(test_bad_sweep_file)
 {
     char dir[96], file[256], out[256], want[1024];
     fixtures(dir, sizeof dir);
-    join(file, sizeof file, dir, "bad.json");
-    join(out, sizeof out, dir, "out");
-    write_text(file, bad_sweeps[_i].text);
+    th_join(file, sizeof file, dir, "bad.json");
+    th_join(out, sizeof out, dir, "out");
+    th_write(file, bad_sweeps[_i].text);
     struct result r;
     run_cmd(cmd_sweep, (const char *const[]){"sweep", file, "--out", out, NULL}, &r);
     assert_status(&r, 2, bad_sweeps[_i].text);
     snprintf(want, sizeof want, "mqsim: %s: %s: ", file, bad_sweeps[_i].path);
     ck_assert_msg(strncmp(r.err, want, strlen(want)) == 0 && strstr(r.err, bad_sweeps[_i].msg) &&
-                  count_lines(r.err) == 1 && r.err[strlen(r.err) - 1] == '\n',
+                  th_count_lines(r.err) == 1 && r.err[strlen(r.err) - 1] == '\n',
                   "case %d: stderr\n%s-- expected one line starting\n%s\nand holding\n%s", _i, r.err, want,
                   bad_sweeps[_i].msg);
-    ck_assert_msg(!exists(out), "case %d: %s was created", _i, out);
+    ck_assert_msg(!th_exists(out), "case %d: %s was created", _i, out);
     ck_assert_str_eq(r.out, "");
     result_free(&r);
 }
@@ -658,8 +548,8 @@ START_TEST(test_sweep_usage)
 {
     char dir[96], file[256], out[256];
     fixtures(dir, sizeof dir);
-    join(file, sizeof file, dir, "small.json");
-    join(out, sizeof out, dir, "out");
+    th_join(file, sizeof file, dir, "small.json");
+    th_join(out, sizeof out, dir, "out");
     const char *const cases[][8] = {
         {"sweep", NULL},
         {"sweep", file, "--jobs", "0", NULL},
@@ -680,8 +570,8 @@ START_TEST(test_sweep_usage)
         args[n++] = out;
         run_cmd(cmd_sweep, args, &r);
         assert_status(&r, 2, cases[i][1] ? cases[i][1] : "no file");
-        ck_assert_msg(count_lines(r.err) == 1 && strncmp(r.err, "mqsim: ", 7) == 0, "case %d: %s", i, r.err);
-        ck_assert_msg(!exists(out), "case %d created %s", i, out);
+        ck_assert_msg(th_count_lines(r.err) == 1 && strncmp(r.err, "mqsim: ", 7) == 0, "case %d: %s", i, r.err);
+        ck_assert_msg(!th_exists(out), "case %d created %s", i, out);
         result_free(&r);
     }
 }
@@ -695,8 +585,8 @@ END_TEST
 static void sweep_ok(const char *dir, const char *file, const char *outname, const char *jobs, struct result *r)
 {
     char path[256], out[256];
-    join(path, sizeof path, dir, file);
-    join(out, sizeof out, dir, outname);
+    th_join(path, sizeof path, dir, file);
+    th_join(out, sizeof out, dir, outname);
     run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, "--jobs", jobs, NULL}, r);
     assert_status(r, 0, outname);
 }
@@ -711,38 +601,38 @@ START_TEST(test_sweep_results_and_ci)
     struct result r;
     fixtures(dir, sizeof dir);
     sweep_ok(dir, "small.json", "out", "2", &r);
-    join(out, sizeof out, dir, "out");
+    th_join(out, sizeof out, dir, "out");
     ck_assert_msg(strstr(r.out, "sweep small: 12 of 12 runs") != NULL, "%s", r.out);
     result_free(&r);
     ck_assert_int_eq(count_entries(out, ".sweep-runs"), 0);
 
-    char *res = read_in(out, "results.csv"), *sum = read_in(out, "summary.csv");
+    char *res = th_read_in(out, "results.csv"), *sum = th_read_in(out, "summary.csv");
     int rows;
     assert_complete_csv(res, &rows);
     ck_assert_int_eq(rows, 12);
-    char *h = line_at(res, 0);
+    char *h = th_line_at(res, 0);
     ck_assert_str_eq(h, "operator.reaction.const_ms,producers.rate_per_s,seed,exit,detect_ms,acked_frac,down_ms,"
                         "lost_per_fail");
     /* Grid order (first key slowest), then seed. */
     static const char *const keys[4] = {"500,100", "500,200", "3000,100", "3000,200"};
     for (int i = 0; i < 12; i++) {
-        char *l = line_at(res, i + 1), want[64];
+        char *l = th_line_at(res, i + 1), want[64];
         snprintf(want, sizeof want, "%s,%d,0,", keys[i / 3], i % 3 + 1);
         ck_assert_msg(strncmp(l, want, strlen(want)) == 0, "row %d: %s, expected %s...", i + 1, l, want);
         free(l);
     }
     /* summary.csv against statistics computed here from results.csv. */
-    char *sh = line_at(sum, 0);
+    char *sh = th_line_at(sum, 0);
     int c_n = column(sh, "detect_ms_n"), c_mean = column(sh, "detect_ms_mean"), c_sd = column(sh, "detect_ms_sd"),
         c_lo = column(sh, "detect_ms_ci95_lo"), c_hi = column(sh, "detect_ms_ci95_hi"),
         c_med = column(sh, "detect_ms_median"), c_p95 = column(sh, "detect_ms_p95"), c_runs = column(sh, "runs"),
         c_viol = column(sh, "violations"), c_det = column(h, "detect_ms");
-    ck_assert_int_eq(count_lines(sum), 5);
+    ck_assert_int_eq(th_count_lines(sum), 5);
     int spread = 0;
     for (int p = 0; p < 4; p++) {
         double x[3];
         for (int s = 0; s < 3; s++) {
-            char *l = line_at(res, p * 3 + s + 1), *f[16];
+            char *l = th_line_at(res, p * 3 + s + 1), *f[16];
             split(l, f, 16);
             x[s] = strtod(f[c_det], NULL);
             free(l);
@@ -762,7 +652,7 @@ START_TEST(test_sweep_results_and_ci)
                 }
         double p95 = y[1] + 0.9 * (y[2] - y[1]);   /* between order statistics at (n - 1) * 0.95 = 1.9 */
         spread |= sd > 1;
-        char *l = line_at(sum, p + 1), *f[64];
+        char *l = th_line_at(sum, p + 1), *f[64];
         int nf = split(l, f, 64);
         ck_assert_int_eq(nf, 2 + 2 + 4 * 7);
         char want_key[32];
@@ -799,19 +689,19 @@ START_TEST(test_sweep_metric_path_checked)
 {
     char dir[96], out[256];
     fixtures(dir, sizeof dir);
-    write_in(dir, "typo.json", SW_HEAD SW_VARY "\"metrics\": {\"ok\": \"messages.sent\", "
+    th_write_in(dir, "typo.json", SW_HEAD SW_VARY "\"metrics\": {\"ok\": \"messages.sent\", "
                                               "\"d\": \"groups[0].failover.detectd_ms\"}}");
     struct result r;
     char path[256];
-    join(path, sizeof path, dir, "typo.json");
-    join(out, sizeof out, dir, "out");
+    th_join(path, sizeof path, dir, "typo.json");
+    th_join(out, sizeof out, dir, "out");
     run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, "--quiet", NULL}, &r);
     assert_status(&r, 2, "typo");
     char want[512];
     snprintf(want, sizeof want, "mqsim: %s: $.metrics.d: groups[0].failover.detectd_ms: no key \"detectd_ms\" in "
              "metrics.json (keys there: crash_ms, crash_kind, detected_ms", path);
     ck_assert_msg(strncmp(r.err, want, strlen(want)) == 0, "%s", r.err);
-    ck_assert_msg(!exists(out), "%s was left behind", out);
+    ck_assert_msg(!th_exists(out), "%s was left behind", out);
     result_free(&r);
 }
 END_TEST
@@ -828,9 +718,9 @@ START_TEST(test_sweep_provenance_and_null_metric)
         "{\"name\": \"prov\", \"base\": \"steady.json\", \"set\": {\"run.duration_ms\": 6000},\n"
         " \"vary\": [{\"key\": \"producers.rate_per_s\", \"values\": [100, 150]}], \"seeds\": 2, \"seed_start\": 7,\n"
         " \"metrics\": {\"acked\": \"messages.acked\", \"down_ms\": \"groups[0].failover.downtime_ms\"}}\n";
-    write_in(dir, "prov.json", text);
-    join(path, sizeof path, dir, "prov.json");
-    join(out, sizeof out, dir, "out");
+    th_write_in(dir, "prov.json", text);
+    th_join(path, sizeof path, dir, "prov.json");
+    th_join(out, sizeof out, dir, "out");
     run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, "--quiet", NULL}, &r);
     assert_status(&r, 0, "prov");
     ck_assert_msg(strstr(r.err, "metric \"down_ms\" (groups[0].failover.downtime_ms) is null in every run") != NULL,
@@ -838,7 +728,7 @@ START_TEST(test_sweep_provenance_and_null_metric)
     ck_assert_msg(strstr(r.err, "metric \"acked\"") == NULL, "%s", r.err);
     result_free(&r);
 
-    char *js = read_in(out, "sweep.json"), *steady = read_in(dir, "steady.json");
+    char *js = th_read_in(out, "sweep.json"), *steady = th_read_in(dir, "steady.json");
     cJSON *root = cJSON_Parse(js);
     ck_assert_ptr_nonnull(root);
     const cJSON *run = cJSON_GetObjectItemCaseSensitive(root, "run");
@@ -850,7 +740,7 @@ START_TEST(test_sweep_provenance_and_null_metric)
     sha256_hex(text, strlen(text), sha);
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "sweep_sha256")->valuestring, sha);
     const cJSON *sc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(run, "scenarios"), 0);
-    join(want, sizeof want, dir, "steady.json");
+    th_join(want, sizeof want, dir, "steady.json");
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(sc, "file")->valuestring, want);
     sha256_hex(steady, strlen(steady), sha);
     ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(sc, "sha256")->valuestring, sha);
@@ -881,22 +771,22 @@ START_TEST(test_sweep_resume_after_sigint)
 {
     char dir[96], out[256], path[256];
     fixtures(dir, sizeof dir);
-    write_in(dir, "slow.json", "{\"name\": \"slow\", \"base\": \"crash.json\", \"seeds\": 12,\n"
+    th_write_in(dir, "slow.json", "{\"name\": \"slow\", \"base\": \"crash.json\", \"seeds\": 12,\n"
                                " \"set\": {\"run.duration_ms\": 300000},\n"
                                " \"vary\": [{\"key\": \"producers.rate_per_s\", \"values\": [200]}],\n"
                                " \"metrics\": {\"acked\": \"messages.acked\", "
                                "\"detect_ms\": \"groups[0].failover.detected_ms\"}}\n");
-    join(path, sizeof path, dir, "slow.json");
-    join(out, sizeof out, dir, "out");
+    th_join(path, sizeof path, dir, "slow.json");
+    th_join(out, sizeof out, dir, "out");
     char res_path[300];
-    join(res_path, sizeof res_path, out, "results.csv");
+    th_join(res_path, sizeof res_path, out, "results.csv");
     int fo, fe;
     pid_t pid = spawn(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, "--jobs", "1", "--quiet",
                                                        NULL}, &fo, &fe);
     /* Wait for two rows, then interrupt. */
     for (int t = 0; t < 60000; t++) {
-        char *s = read_file(res_path);
-        int lines = s ? count_lines(s) : 0;
+        char *s = th_slurp(res_path, NULL);
+        int lines = s ? th_count_lines(s) : 0;
         free(s);
         if (lines >= 3)
             break;
@@ -909,7 +799,7 @@ START_TEST(test_sweep_resume_after_sigint)
     assert_status(&r, 130, "interrupted sweep");
     ck_assert_msg(strstr(r.err, "interrupted;") && strstr(r.err, "the same command resumes"), "%s", r.err);
     result_free(&r);
-    char *part = read_in(out, "results.csv");
+    char *part = th_read_in(out, "results.csv");
     int done;
     assert_complete_csv(part, &done);
     ck_assert_msg(done >= 2 && done < 12, "%d rows after the interruption", done);
@@ -925,9 +815,9 @@ START_TEST(test_sweep_resume_after_sigint)
     ck_assert_msg(strstr(r.out, want), "stdout:\n%s\nexpected: %s", r.out, want);
     result_free(&r);
     /* The rows kept are the rows of the first call, byte for byte. */
-    char *all = read_in(out, "results.csv");
+    char *all = th_read_in(out, "results.csv");
     for (int i = 1; i <= done; i++) {
-        char *l = line_at(part, i);
+        char *l = th_line_at(part, i);
         ck_assert_msg(strstr(all, l), "row %s lost", l);
         free(l);
     }
@@ -935,8 +825,8 @@ START_TEST(test_sweep_resume_after_sigint)
     sweep_ok(dir, "slow.json", "fresh", "2", &r);
     result_free(&r);
     char fresh[256];
-    join(fresh, sizeof fresh, dir, "fresh");
-    char *f1 = read_in(fresh, "results.csv"), *f2 = read_in(fresh, "summary.csv"), *s2 = read_in(out, "summary.csv");
+    th_join(fresh, sizeof fresh, dir, "fresh");
+    char *f1 = th_read_in(fresh, "results.csv"), *f2 = th_read_in(fresh, "summary.csv"), *s2 = th_read_in(out, "summary.csv");
     ck_assert_str_eq(all, f1);
     ck_assert_str_eq(s2, f2);
     free(part);
@@ -953,35 +843,35 @@ START_TEST(test_sweep_resume_more_seeds)
     char dir[96], out[256], path[256];
     struct result r;
     fixtures(dir, sizeof dir);
-    join(path, sizeof path, dir, "small.json");
-    join(out, sizeof out, dir, "out");
+    th_join(path, sizeof path, dir, "small.json");
+    th_join(out, sizeof out, dir, "out");
     char *two = strdup(small_sweep), *p = strstr(two, "\"seeds\": 3");
     p[9] = '2';
-    write_text(path, two);
+    th_write(path, two);
     free(two);
     run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, NULL}, &r);
     assert_status(&r, 0, "2 seeds");
     ck_assert_msg(strstr(r.out, "8 of 8 runs"), "%s", r.out);
     result_free(&r);
-    write_text(path, small_sweep);
+    th_write(path, small_sweep);
     run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, NULL}, &r);
     assert_status(&r, 0, "3 seeds");
     ck_assert_msg(strstr(r.err, "8 of 12 runs already in") && strstr(r.err, "; 4 to run"), "%s", r.err);
     ck_assert_msg(strstr(r.out, "12 of 12 runs in") && strstr(r.out, "(4 new)"), "%s", r.out);
     result_free(&r);
     /* Nothing left: a third call runs nothing and changes nothing. */
-    char *before = read_in(out, "results.csv");
+    char *before = th_read_in(out, "results.csv");
     run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, "--quiet", NULL}, &r);
     assert_status(&r, 0, "again");
     ck_assert_str_eq(r.err, "");
     result_free(&r);
-    char *after = read_in(out, "results.csv");
+    char *after = th_read_in(out, "results.csv");
     ck_assert_str_eq(before, after);
     sweep_ok(dir, "small.json", "fresh", "2", &r);
     result_free(&r);
     char fresh[256];
-    join(fresh, sizeof fresh, dir, "fresh");
-    char *f = read_in(fresh, "results.csv");
+    th_join(fresh, sizeof fresh, dir, "fresh");
+    char *f = th_read_in(fresh, "results.csv");
     ck_assert_str_eq(after, f);
     free(before);
     free(after);
@@ -996,30 +886,30 @@ START_TEST(test_sweep_damaged_results)
     char dir[96], out[256], path[256];
     struct result r;
     fixtures(dir, sizeof dir);
-    join(path, sizeof path, dir, "small.json");
-    join(out, sizeof out, dir, "out");
+    th_join(path, sizeof path, dir, "small.json");
+    th_join(out, sizeof out, dir, "out");
     sweep_ok(dir, "small.json", "out", "2", &r);
     result_free(&r);
-    char *full = read_in(out, "results.csv");
+    char *full = th_read_in(out, "results.csv");
     size_t cut = strlen(full) - 10;
     char *damaged = strndup(full, cut);
     char res[300];
-    join(res, sizeof res, out, "results.csv");
-    write_text(res, damaged);
+    th_join(res, sizeof res, out, "results.csv");
+    th_write(res, damaged);
     run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, NULL}, &r);
     assert_status(&r, 0, "after a cut line");
     ck_assert_msg(strstr(r.err, "11 of 12 runs already in"), "%s", r.err);
     result_free(&r);
-    char *again = read_in(out, "results.csv");
+    char *again = th_read_in(out, "results.csv");
     ck_assert_str_eq(again, full);
 
-    write_text(res, "a,b,seed,exit,x\n1,2,1,0,5\n");
+    th_write(res, "a,b,seed,exit,x\n1,2,1,0,5\n");
     run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, NULL}, &r);
     assert_status(&r, 2, "other columns");
-    ck_assert_msg(strstr(r.err, "results.csv: line 1: the columns are not this sweep's") && count_lines(r.err) == 1,
+    ck_assert_msg(strstr(r.err, "results.csv: line 1: the columns are not this sweep's") && th_count_lines(r.err) == 1,
                   "%s", r.err);
     result_free(&r);
-    char *kept = read_in(out, "results.csv");
+    char *kept = th_read_in(out, "results.csv");
     ck_assert_str_eq(kept, "a,b,seed,exit,x\n1,2,1,0,5\n");
     free(full);
     free(damaged);
@@ -1034,17 +924,17 @@ START_TEST(test_list_collect_equals_local)
     char dir[96], out[256], path[256], batch[256];
     struct result r;
     fixtures(dir, sizeof dir);
-    join(path, sizeof path, dir, "small.json");
-    join(batch, sizeof batch, dir, "batch");
+    th_join(path, sizeof path, dir, "small.json");
+    th_join(batch, sizeof batch, dir, "batch");
     sweep_ok(dir, "small.json", "local", "2", &r);
     result_free(&r);
 
     run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", batch, "--list", NULL}, &r);
     assert_status(&r, 0, "--list");
-    ck_assert_int_eq(count_lines(r.out), 12);
+    ck_assert_int_eq(th_count_lines(r.out), 12);
     /* Run them out of order, half now: --list then shows the other half only. */
     for (int k = 11; k >= 0; k -= 2) {
-        char *l = line_at(r.out, k);
+        char *l = th_line_at(r.out, k);
         ck_assert_msg(shell(l) == 0, "%s", l);
         free(l);
     }
@@ -1052,9 +942,9 @@ START_TEST(test_list_collect_equals_local)
     result_free(&r);
     run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", batch, "--list", NULL}, &r);
     assert_status(&r, 0, "--list again");
-    ck_assert_int_eq(count_lines(r.out), 6);
+    ck_assert_int_eq(th_count_lines(r.out), 6);
     for (int k = 0; k < 12; k += 2) {
-        char *l = line_at(all, k);
+        char *l = th_line_at(all, k);
         ck_assert_msg(strstr(r.out, l), "pending run missing from the second --list: %s", l);
         ck_assert_msg(shell(l) == 0, "%s", l);
         free(l);
@@ -1065,10 +955,10 @@ START_TEST(test_list_collect_equals_local)
     assert_status(&r, 0, "--collect");
     ck_assert_msg(strstr(r.err, "collected 12 runs from 1 directory; 0 still missing"), "%s", r.err);
     result_free(&r);
-    join(out, sizeof out, dir, "local");
+    th_join(out, sizeof out, dir, "local");
     const char *files[] = {"results.csv", "summary.csv"};
     for (int i = 0; i < 2; i++) {
-        char *a = read_in(out, files[i]), *b = read_in(batch, files[i]);
+        char *a = th_read_in(out, files[i]), *b = th_read_in(batch, files[i]);
         ck_assert_msg(strcmp(a, b) == 0, "%s differs:\nlocal:\n%s\ncollected:\n%s", files[i], a, b);
         free(a);
         free(b);
@@ -1085,11 +975,11 @@ START_TEST(test_compare_two_scenarios)
     char dir[96], a[256], b[256], c[256], out[256], out2[256];
     struct result r;
     fixtures(dir, sizeof dir);
-    join(a, sizeof a, dir, "crash.json");
-    join(b, sizeof b, dir, "crash_slow.json");
-    join(c, sizeof c, dir, "steady.json");
-    join(out, sizeof out, dir, "cmp");
-    join(out2, sizeof out2, dir, "cmp2");
+    th_join(a, sizeof a, dir, "crash.json");
+    th_join(b, sizeof b, dir, "crash_slow.json");
+    th_join(c, sizeof c, dir, "steady.json");
+    th_join(out, sizeof out, dir, "cmp");
+    th_join(out2, sizeof out2, dir, "cmp2");
     run_cmd(cmd_compare, (const char *const[]){"compare", a, b, c, "--runs", "3", "--jobs", "2", "--out", out,
                                                "--set", "run.duration_ms=18000", NULL}, &r);
     assert_status(&r, 0, "compare");
@@ -1107,33 +997,33 @@ START_TEST(test_compare_two_scenarios)
     result_free(&r);
     ck_assert_int_eq(count_entries(out, ".compare-runs"), 0);
 
-    char *csv = read_in(out, "compare.csv");
+    char *csv = th_read_in(out, "compare.csv");
     int rows;
     assert_complete_csv(csv, &rows);
     ck_assert_int_eq(rows, 9);
-    char *h = line_at(csv, 0);
+    char *h = th_line_at(csv, 0);
     ck_assert_str_eq(h, "scenario,file,seed,exit,topic.availability,topic.write_unavailable_ms,"
                         "topic.read_unavailable_ms,topic.latency_p99_ms,acked_lost,duplicates,sent,acked,"
                         "send_failed,consumed,broker-a.downtime_ms,broker-a.recovered,broker-a.censored_ms,"
                         "broker-a.detection_ms,broker-a.election_ms,broker-a.promotion_ms,broker-a.availability,"
                         "broker-a.write_unavailable_ms,broker-a.read_unavailable_ms,broker-a.latency_p99_ms");
     for (int i = 0; i < 9; i++) {
-        char *l = line_at(csv, i + 1), *f[30], wantp[300];
+        char *l = th_line_at(csv, i + 1), *f[30], wantp[300];
         const char *names[] = {"tiny_crash", "tiny_crash_slow", "tiny_steady"}, *files[] = {a, b, c};
         snprintf(wantp, sizeof wantp, "%s,%s,%d,0,", names[i / 3], files[i / 3], i % 3 + 1);
         ck_assert_msg(strncmp(l, wantp, strlen(wantp)) == 0, "row %d: %s", i + 1, l);
         ck_assert_int_eq(split(l, f, 30), 24);
         if (i / 3 == 2)     /* no failover: empty fields */
             ck_assert_msg(!*f[14] && !*f[15] && !*f[16] && !*f[19] && *f[10] && *f[21], "row %d: %s", i + 1,
-                          line_at(csv, i + 1));
+                          th_line_at(csv, i + 1));
         else
             ck_assert_msg(strtod(f[14], NULL) > 1000 && strcmp(f[15], "1") == 0 && !*f[16] &&
                           strtod(f[17], NULL) > 0 && strtod(f[19], NULL) > 0, "row %d: %s", i + 1,
-                          line_at(csv, i + 1));
+                          th_line_at(csv, i + 1));
         free(l);
     }
     /* compare.json: per scenario n, failures and the summaries. */
-    char *js = read_in(out, "compare.json");
+    char *js = th_read_in(out, "compare.json");
     cJSON *root = cJSON_Parse(js);
     ck_assert_ptr_nonnull(root);
     const cJSON *sc = cJSON_GetObjectItem(root, "scenarios");
@@ -1160,7 +1050,7 @@ START_TEST(test_compare_two_scenarios)
     assert_status(&r, 0, "compare --jobs 1");
     ck_assert_str_eq(r.err, "");
     result_free(&r);
-    char *csv2 = read_in(out2, "compare.csv");
+    char *csv2 = th_read_in(out2, "compare.csv");
     ck_assert_str_eq(csv, csv2);
     free(csv);
     free(csv2);
@@ -1173,16 +1063,16 @@ START_TEST(test_compare_bad_input)
     char dir[96], a[256], bad[256], out[256];
     struct result r;
     fixtures(dir, sizeof dir);
-    join(a, sizeof a, dir, "crash.json");
-    join(bad, sizeof bad, dir, "bad.json");
-    join(out, sizeof out, dir, "cmp");
-    write_text(bad, CRASH_FIXTURE("bad", "1000", "{\"at_ms\": 3000, \"op\": \"crash_host\", \"node\": \"broker-z\"}"));
+    th_join(a, sizeof a, dir, "crash.json");
+    th_join(bad, sizeof bad, dir, "bad.json");
+    th_join(out, sizeof out, dir, "cmp");
+    th_write(bad, CRASH_FIXTURE("bad", "1000", "{\"at_ms\": 3000, \"op\": \"crash_host\", \"node\": \"broker-z\"}"));
     run_cmd(cmd_compare, (const char *const[]){"compare", a, bad, "--runs", "2", "--out", out, NULL}, &r);
     assert_status(&r, 2, "bad scenario");
     char want[400];
     snprintf(want, sizeof want, "mqsim: %s: $.faults[0].node: ", bad);
-    ck_assert_msg(strncmp(r.err, want, strlen(want)) == 0 && count_lines(r.err) == 1, "%s", r.err);
-    ck_assert(!exists(out));
+    ck_assert_msg(strncmp(r.err, want, strlen(want)) == 0 && th_count_lines(r.err) == 1, "%s", r.err);
+    ck_assert(!th_exists(out));
     result_free(&r);
 
     run_cmd(cmd_compare, (const char *const[]){"compare", a, "--runs", "2", "--out", out, "--set",
@@ -1190,7 +1080,7 @@ START_TEST(test_compare_bad_input)
     assert_status(&r, 2, "bad --set");
     snprintf(want, sizeof want, "mqsim: %s: $.run.duration_ms: must be between", a);
     ck_assert_msg(strncmp(r.err, want, strlen(want)) == 0, "%s", r.err);
-    ck_assert(!exists(out));
+    ck_assert(!th_exists(out));
     result_free(&r);
 
     const char *const usage[][8] = {
@@ -1207,8 +1097,8 @@ START_TEST(test_compare_bad_input)
             args[k] = usage[i][k];
         run_cmd(cmd_compare, args, &r);
         assert_status(&r, 2, "usage");
-        ck_assert_msg(count_lines(r.err) == 1 && strncmp(r.err, "mqsim: compare: ", 16) == 0, "case %d: %s", i, r.err);
-        ck_assert(!exists(out));
+        ck_assert_msg(th_count_lines(r.err) == 1 && strncmp(r.err, "mqsim: compare: ", 16) == 0, "case %d: %s", i, r.err);
+        ck_assert(!th_exists(out));
         result_free(&r);
     }
 }
@@ -1219,8 +1109,8 @@ START_TEST(test_compare_interrupted)
 {
     char dir[96], a[256], out[256];
     fixtures(dir, sizeof dir);
-    join(a, sizeof a, dir, "crash.json");
-    join(out, sizeof out, dir, "cmp");
+    th_join(a, sizeof a, dir, "crash.json");
+    th_join(out, sizeof out, dir, "cmp");
     int fo, fe;
     pid_t pid = spawn(cmd_compare, (const char *const[]){"compare", a, "--runs", "40", "--jobs", "2", "--out", out,
                                                          "--set", "run.duration_ms=400000", "--quiet", NULL},
@@ -1275,8 +1165,8 @@ static const char fake_mqsim[] =
 static void use_fake_mqsim(const char *dir)
 {
     char fake[256];
-    join(fake, sizeof fake, dir, "fake-mqsim");
-    write_text(fake, fake_mqsim);
+    th_join(fake, sizeof fake, dir, "fake-mqsim");
+    th_write(fake, fake_mqsim);
     ck_assert_int_eq(chmod(fake, 0755), 0);
     runner_set_exe(fake);   /* this test's process only: Check runs each test in its own */
 }
@@ -1287,8 +1177,8 @@ START_TEST(test_compare_violation_and_crash)
     struct result r;
     fixtures(dir, sizeof dir);
     use_fake_mqsim(dir);
-    join(a, sizeof a, dir, "crash.json");
-    join(out, sizeof out, dir, "cmp");
+    th_join(a, sizeof a, dir, "crash.json");
+    th_join(out, sizeof out, dir, "cmp");
     run_cmd(cmd_compare, (const char *const[]){"compare", a, "--runs", "4", "--seed-start", "10", "--out", out,
                                                "--quiet", NULL}, &r);
     assert_status(&r, 1, "a violation and a crash");
@@ -1302,8 +1192,8 @@ START_TEST(test_compare_violation_and_crash)
         ck_assert_msg(p && strncmp(strchr(p, '\n') - 2, " 1", 2) == 0, "\"%s ... 1\" in\n%s", rows[i], r.out);
     }
     result_free(&r);
-    char *csv = read_in(out, "compare.csv");
-    char *l12 = line_at(csv, 3), *l13 = line_at(csv, 4);
+    char *csv = th_read_in(out, "compare.csv");
+    char *l12 = th_line_at(csv, 3), *l13 = th_line_at(csv, 4);
     snprintf(want, sizeof want, "tiny_crash,%s,12,1,,,,,12,0,100,90,10,90,6000,1,,1000,,4000,,1000,,", a);
     ck_assert_str_eq(l12, want);
     snprintf(want, sizeof want, "tiny_crash,%s,13,139,,,,,,,,,,,,,,,,,,,,", a);
@@ -1328,24 +1218,24 @@ START_TEST(test_sweep_violation_and_crash)
     struct result r;
     fixtures(dir, sizeof dir);
     use_fake_mqsim(dir);
-    write_in(dir, "v.json", "{\"base\": \"crash.json\", \"seeds\": 4, \"seed_start\": 10,\n"
+    th_write_in(dir, "v.json", "{\"base\": \"crash.json\", \"seeds\": 4, \"seed_start\": 10,\n"
                             " \"vary\": [{\"key\": \"producers.rate_per_s\", \"values\": [100, 200]}],\n"
                             " \"metrics\": {\"lost\": \"messages.acked_lost\"}}\n");
-    join(path, sizeof path, dir, "v.json");
-    join(out, sizeof out, dir, "out");
+    th_join(path, sizeof path, dir, "v.json");
+    th_join(out, sizeof out, dir, "out");
     run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, "--quiet", NULL}, &r);
     assert_status(&r, 1, "a violation and a crash");
     ck_assert_msg(strstr(r.err, "mqsim: sweep: killed by signal 11; not recorded, it runs again next time: mqsim ")
                   && strstr(r.err, " --seed 13 --set producers.rate_per_s=100\n") &&
                   strstr(r.err, "mqsim: sweep: an invariant was broken; replay: mqsim ") &&
-                  strstr(r.err, " --seed 12 --set producers.rate_per_s=200\n") && count_lines(r.err) == 4,
+                  strstr(r.err, " --seed 12 --set producers.rate_per_s=200\n") && th_count_lines(r.err) == 4,
                   "%s", r.err);
     result_free(&r);
-    char *res = read_in(out, "results.csv"), *sum = read_in(out, "summary.csv");
+    char *res = th_read_in(out, "results.csv"), *sum = th_read_in(out, "summary.csv");
     ck_assert_str_eq(res, "producers.rate_per_s,seed,exit,lost\n"
                           "100,10,0,10\n100,11,0,11\n100,12,1,12\n"
                           "200,10,0,10\n200,11,0,11\n200,12,1,12\n");
-    char *l = line_at(sum, 1);
+    char *l = th_line_at(sum, 1);
     /* 10, 11, 12: mean 11, sd 1, CI 11 -/+ t(0.975, 2) / sqrt(3) = 11 -/+ 2.484138; p95 11 + 0.9 * (12 - 11). */
     ck_assert_str_eq(l, "100,3,1,3,11,1,8.515862,13.484138,11,11.9");
     free(l);
@@ -1382,21 +1272,21 @@ START_TEST(test_mpi_sweep_equals_local)
     char dir[96], path[256], mpi_out[256], local[256];
     struct result r;
     fixtures(dir, sizeof dir);
-    join(path, sizeof path, dir, "small.json");
-    join(mpi_out, sizeof mpi_out, dir, "mpi");
-    join(local, sizeof local, dir, "local");
+    th_join(path, sizeof path, dir, "small.json");
+    th_join(mpi_out, sizeof mpi_out, dir, "mpi");
+    th_join(local, sizeof local, dir, "local");
     sweep_ok(dir, "small.json", "local", "2", &r);
     result_free(&r);
     char cmd[8192];
     snprintf(cmd, sizeof cmd, "mpirun --allow-run-as-root --oversubscribe -np 2 '%s' sweep '%s' --out '%s' "
              "--jobs 1 --quiet > '%s/mpi.log' 2>&1", abs_bin, path, mpi_out, dir);
     int st = shell(cmd);
-    char *log = read_in(dir, "mpi.log");
+    char *log = th_read_in(dir, "mpi.log");
     ck_assert_msg(st == 0, "%s: exit %d\n%s", cmd, st, log);
     free(log);
     const char *files[] = {"results.csv", "summary.csv"};
     for (int i = 0; i < 2; i++) {
-        char *a = read_in(local, files[i]), *b = read_in(mpi_out, files[i]);
+        char *a = th_read_in(local, files[i]), *b = th_read_in(mpi_out, files[i]);
         ck_assert_msg(strcmp(a, b) == 0, "%s differs:\nlocal:\n%s\nmpi:\n%s", files[i], a, b);
         free(a);
         free(b);
@@ -1460,15 +1350,13 @@ int main(void)
     }
     g_mqsim = abs_bin;
     runner_set_exe(g_mqsim);
-    snprintf(g_root, sizeof g_root, "/tmp/mqsim-test-sweep-XXXXXX");
-    if (!mkdtemp(g_root)) {
-        fprintf(stderr, "test_sweep: mkdtemp: %s\n", strerror(errno));
+    if (th_root_make("sweep") < 0)
         return 1;
-    }
+
     SRunner *sr = srunner_create(sweep_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    remove_at(AT_FDCWD, g_root);
+    th_root_remove();
     return failed == 0 ? 0 : 1;
 }

@@ -15,14 +15,14 @@
 #include "models/cmd/timeline.h"
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
+#include "tests/harness.h"
 
-static char g_root[64];
 
 /* Runs a shipped scenario with an events trace into a fresh folder (with one more override, or NULL);
  * returns the folder. */
 static const char *run2(const char *file, const char *duration, const char *more, char *dir, size_t size)
 {
-    snprintf(dir, size, "%s/run-XXXXXX", g_root);
+    snprintf(dir, size, "%s/run-XXXXXX", th_root);
     ck_assert_ptr_nonnull(mkdtemp(dir));
     const char *sets[] = {duration, more};
     struct run_opts o = {.file = file, .sets = sets, .nsets = more ? 2 : 1, .out = dir, .quiet = 1, .trace = "events"};
@@ -270,8 +270,7 @@ END_TEST
 
 int main(void)
 {
-    snprintf(g_root, sizeof g_root, "/tmp/mqsim-test-timeline-XXXXXX");
-    if (!mkdtemp(g_root))
+    if (th_root_make("timeline") < 0)
         return 1;
     Suite *s = suite_create("timeline");
     TCase *t = tcase_create("timeline");
@@ -285,6 +284,6 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    runner_remove_tree(g_root);
+    th_root_remove();
     return failed ? 1 : 0;
 }
