@@ -236,7 +236,7 @@ static int write_ci(struct plot *p, const struct scen *sc, int ns, int by_group,
         return -1;
     fprintf(o.f, "# 1 i, 2 scenario, 3 downtime_mean_s, 4 lo, 5 hi, 6 n (recovered runs), 7 promotion_mean_s, "
                  "8 lo, 9 hi, 10 n, 11 runs with a failover, 12 censored (did not recover), 13 smallest censored "
-                 "time (s), 14 group, 15 y and 16 text of the downtime label, 17 y and 18 text of the promotion "
+                 "time_s, 14 group, 15 y and 16 text of the downtime label, 17 y and 18 text of the promotion "
                  "label, 19 y and 20 text of the censored label, 21 the second line of the x label (95%% "
                  "confidence interval, Student t)\n");
     for (i = 0; i < ns; i++) {
