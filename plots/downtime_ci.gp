@@ -10,7 +10,7 @@
 # vmax: the largest interval end or censored time. The y axis is linear from 0: a bar starts at 0, which a log
 # axis cannot show (and a downtime can be 0).
 # data: one row a series: 1 i, 2 scenario, 3 downtime_mean_s, 4 lo, 5 hi, 6 n (recovered runs), 7
-# promotion_mean_s, 8 lo, 9 hi, 10 n, 11 runs with a failover, 12 censored runs, 13 smallest censored time (s),
+# promotion_mean_s, 8 lo, 9 hi, 10 n, 11 runs with a failover, 12 censored runs, 13 smallest censored time_s,
 # 14 group, 15 y and 16 text of the downtime label, 17 y and 18 text of the promotion label, 19 y and 20 text
 # of the censored label, 21 the x label's second line. A mean over one run has lo = hi = mean; no value is NaN. Label
 # positions are always numbers (0 with an empty text): gnuplot 5.4 crashes on a "with labels" plot that has no
