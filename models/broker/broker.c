@@ -489,6 +489,13 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
         /* R53 NettyRemotingAbstract.processRequestCommand: PullMessageProcessor.rejectRequest() (a SLAVE without
          * slaveReadEnable) is answered SYSTEM_BUSY before the executor. */
         if (h.code == RMQ_PULL && b->cfg.slave_rejects_pull && b->role == RMQ_SLAVE && !b->cfg.slave_read_enable) {
+            struct trace *tr = sim_trace(n->sim);
+            if (trace_on(tr, TRACE_EVENTS)) {
+                trace_begin(tr, node_now(n), n->name, "broker.busy");
+                trace_str(tr, "executor", "pull");
+                trace_str(tr, "why", "REJECTREQUEST");
+                trace_end(tr);
+            }
             rpc_reply(n, ctx, RMQ_SYSTEM_BUSY, NULL, 0, 0);
             return;
         }
