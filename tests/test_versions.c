@@ -15,6 +15,9 @@
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
 
+/* models/cmd/report.h: its include guard is models/report/report.h's too, so it is declared here. */
+int report_write(const char *dir, int quiet);
+
 /* ---- reading ---- */
 
 /* Reads text as a scenario's RocketMQ sections into wc; 0, or -1 with the error in *c. */
@@ -308,6 +311,16 @@ START_TEST(nameserver_scan_by_version)
     ck_assert_str_eq(at(r.m, "run.version")->valuestring, world_version_name(_i));
     ck_assert_str_eq(at(r.m, "run.version_keys.0.key")->valuestring, "nameservers.scan_not_active_broker_interval_ms");
     ck_assert_double_eq(num(r.m, "run.version_keys.0.value"), _i == WORLD_V53 ? 5000 : 10000);
+    /* index.html shows them */
+    ck_assert_int_eq(report_write(r.dir, 1), 0);
+    char path[128], want[64];
+    snprintf(path, sizeof path, "%s/index.html", r.dir);
+    char *page = slurp(path);
+    snprintf(want, sizeof want, "<h3>RocketMQ version %s</h3>", world_version_name(_i));
+    ck_assert_ptr_nonnull(strstr(page, want));
+    ck_assert_ptr_nonnull(strstr(page, _i == WORLD_V44 ? "send_message_thread_pool_nums</code></td><td>1</td><td>1</td>"
+                                                       : "<td>min(available_processors, 4)</td><td>4</td>"));
+    free(page);
     run_free(&r);
 }
 END_TEST
