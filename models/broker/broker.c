@@ -81,8 +81,10 @@ static void arm_group_commit(struct broker *b)
     }
 }
 
-/* GroupCommitService (flush) then GroupTransferService (slave): each stage waits syncFlushTimeout, and
- * the status of the last stage to fail is what the producer gets (CommitLog.handleDiskFlush, handleHA). */
+/* GroupCommitService (flush) then GroupTransferService (slave): in R44 each stage waits syncFlushTimeout, and
+ * the status of the last stage to fail is what the producer gets (CommitLog.handleDiskFlush, handleHA). From
+ * R498 the two wait side by side (handleDiskFlushAndHA: thenCombine), the replica's within slaveTimeout
+ * (slave_deadline), and a replica failure is the status. */
 static void process_waits(struct broker *b)
 {
     sim_time now = node_now(b->n);
@@ -94,7 +96,7 @@ static void process_waits(struct broker *b)
         classic = 1;
         if (w->need_flush) {
             if (b->flushed >= w->end || now >= w->deadline) {
-                if (b->flushed < w->end)
+                if (b->flushed < w->end && w->status != RMQ_FLUSH_SLAVE_TIMEOUT)
                     w->status = RMQ_FLUSH_DISK_TIMEOUT;
                 w->need_flush = 0;
                 w->deadline = now + b->cfg.sync_flush_timeout;
@@ -102,10 +104,10 @@ static void process_waits(struct broker *b)
                 need_flush = 1;
             }
         }
-        if (!w->need_flush && w->need_slave) {
-            if ((b->ctl ? ctl_acked(b) : b->push2slave) >= w->end) {
+        if ((!w->need_flush || w->slave_deadline) && w->need_slave) {
+            if ((b->ctl ? ctl_acked(b) : ha_acked(b)) >= w->end) {
                 w->need_slave = 0;
-            } else if (now >= w->deadline) {
+            } else if (now >= (w->slave_deadline ? w->slave_deadline : w->deadline)) {
                 w->status = RMQ_FLUSH_SLAVE_TIMEOUT;
                 w->need_slave = 0;
             }
@@ -180,7 +182,12 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
         .need_flush = b->cfg.flush == RMQ_SYNC_FLUSH, .need_slave = b->role == RMQ_SYNC_MASTER,
         .thread = -1,
     };
-    if (pw.need_slave && !ha_slave_ok(b)) {
+    if (b->cfg.sync_master_wait != SYNC_WAIT_SYNC_FLUSH_TIMEOUT)
+        pw.slave_deadline = node_now(b->n) + b->cfg.slave_timeout;
+    if (b->cfg.sync_master_wait == SYNC_WAIT_IN_SYNC_REPLICAS) {
+        /* R53 CommitLog.handleHA: needAckNums <= 1 is PUT_OK at once; no isSlaveOK test. */
+        pw.need_slave = pw.need_slave && b->cfg.in_sync_replicas > 1;
+    } else if (pw.need_slave && !ha_slave_ok(b)) {
         /* CommitLog.handleHA: no slave in reach, so the put does not wait. */
         pw.need_slave = 0;
         pw.status = RMQ_SLAVE_NOT_AVAILABLE;
@@ -479,6 +486,19 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
         if ((h.code == RMQ_SEND && len < sizeof(struct rmq_send_req)) ||
             (h.code == RMQ_PULL && len < sizeof(struct rmq_pull_req)))
             return;
+        /* R53 NettyRemotingAbstract.processRequestCommand: PullMessageProcessor.rejectRequest() (a SLAVE without
+         * slaveReadEnable) is answered SYSTEM_BUSY before the executor. */
+        if (h.code == RMQ_PULL && b->cfg.slave_rejects_pull && b->role == RMQ_SLAVE && !b->cfg.slave_read_enable) {
+            struct trace *tr = sim_trace(n->sim);
+            if (trace_on(tr, TRACE_EVENTS)) {
+                trace_begin(tr, node_now(n), n->name, "broker.busy");
+                trace_str(tr, "executor", "pull");
+                trace_str(tr, "why", "REJECTREQUEST");
+                trace_end(tr);
+            }
+            rpc_reply(n, ctx, RMQ_SYSTEM_BUSY, NULL, 0, 0);
+            return;
+        }
         bx_submit(b, ctx, (uint16_t)h.code, body, len);   /* through the request's executor */
         break;
     case RAFT_VOTE:
@@ -666,6 +686,6 @@ void broker_stored(struct broker *b, const struct cl_entry *e)
 {
     node_disk_write(b->n, FILE_COMMITLOG, e->size);
     report_stored(&b->base.w->rep, e->msg, b->group, b->replica, 1);
-    if (b->cfg.long_polling && b->role != RMQ_SLAVE)
+    if (b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls))
         broker_wake_pulls(b, e->queue);
 }

@@ -10,6 +10,17 @@
 #include "sim/dist.h"
 #include "sim/time.h"
 
+/* How a classic SYNC_MASTER put waits for its slaves, as the releases differ (the "sync_master_wait" key). */
+enum rmq_sync_wait {
+    SYNC_WAIT_SYNC_FLUSH_TIMEOUT,  /* R44 CommitLog.handleHA: after the flush, isSlaveOK or SLAVE_NOT_AVAILABLE,
+                                      then push2SlaveMaxOffset within syncFlushTimeout */
+    SYNC_WAIT_SLAVE_TIMEOUT,       /* R498 CommitLog.submitReplicaRequest: the same test, the wait beside the
+                                      flush's (thenCombine) and within slaveTimeout */
+    SYNC_WAIT_IN_SYNC_REPLICAS     /* R53 CommitLog.handleHA: needAckNums = inSyncReplicas (the master counts);
+                                      <= 1 answers at once, else that many acks within slaveTimeout; no
+                                      isSlaveOK test, so no SLAVE_NOT_AVAILABLE */
+};
+
 struct broker_cfg {
     enum rmq_role role;         /* brokerRole: ASYNC_MASTER */
     enum rmq_flush flush;       /* flushDiskType: ASYNC_FLUSH */
@@ -23,6 +34,7 @@ struct broker_cfg {
     sim_time flush_thorough;    /* flushCommitLogThoroughInterval 10000 ms */
     sim_time group_commit_interval; /* GroupCommitService / GroupTransferService loop: 10 ms */
     sim_time sync_flush_timeout;    /* syncFlushTimeout 5000 ms: SYNC_FLUSH and, in 4.4, SYNC_MASTER waits */
+    int sync_master_wait;           /* enum rmq_sync_wait: SYNC_WAIT_SYNC_FLUSH_TIMEOUT (R44) */
     /* HA */
     sim_time ha_heartbeat;      /* haSendHeartbeatInterval 5000 ms */
     sim_time ha_housekeeping;   /* haHousekeepingInterval 20000 ms */
@@ -36,6 +48,11 @@ struct broker_cfg {
     /* reads */
     int slave_read_enable;      /* slaveReadEnable false */
     int which_broker_slowly;    /* whichBrokerWhenConsumeSlowly 1 */
+    int slave_rejects_pull;     /* R53 PullMessageProcessor.rejectRequest: a SLAVE without slaveReadEnable answers
+                                   SYSTEM_BUSY "[REJECTREQUEST]"; R44/R498 return false (the slave serves): false */
+    int slave_wakes_pulls;      /* R53 DefaultMessageStore.notifyMessageArriveIfNecessary has no role test, so a
+                                   slave's reput wakes its held pulls; R44/R498 ReputMessageService skips a SLAVE:
+                                   false */
     double in_memory_ratio;     /* accessMessageInMemoryMaxRatio 40 (%) */
     uint64_t host_memory;       /* TOTAL_PHYSICAL_MEMORY_SIZE; StoreUtil's fallback 24 GiB */
     sim_time hold_check;        /* PullRequestHoldService recheck: 5000 ms */
@@ -83,7 +100,7 @@ struct broker_cfg {
     int all_ack_in_sss;                /* allAckInSyncStateSet false */
     int in_sync_replicas;              /* inSyncReplicas 1 (the master counts) */
     int min_in_sync_replicas;          /* minInSyncReplicas 1 */
-    sim_time slave_timeout;            /* slaveTimeout 3000 ms */
+    sim_time slave_timeout;            /* slaveTimeout 3000 ms (controller mode; classic from R498 on) */
     int election_priority;             /* brokerElectionPriority Integer.MAX_VALUE (lower is preferred) */
 };
 

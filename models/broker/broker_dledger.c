@@ -211,8 +211,8 @@ static void reput_one(struct broker *b)
         return;
     b->committed_qoff[e->queue] = e->qoff + 1;
     b->committed_py = e->offset + e->size;
-    if (b->role != RMQ_SLAVE && b->cfg.long_polling)
-        broker_wake_pulls(b, e->queue);   /* NotifyMessageArrivingListener on a master */
+    if ((b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls) && b->cfg.long_polling)
+        broker_wake_pulls(b, e->queue);   /* NotifyMessageArrivingListener on a master (R53: any role) */
 }
 
 static int reput_behind(const struct broker *b)

@@ -30,6 +30,7 @@ struct put_wait {
     uint64_t end;              /* the CommitLog offset just past the message */
     uint64_t offset;
     sim_time deadline;
+    sim_time slave_deadline;   /* R498 on: the replica wait's own deadline, beside the flush's; 0: after it */
     int status;
     uint8_t need_flush, need_slave;
     uint8_t need_quorum;       /* DLedger: answered by the member when the entry commits, not here */
@@ -179,6 +180,8 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev);
 void ha_wakeup(struct broker *b);
 /* isSlaveOK: a slave is connected and the master is less than haSlaveFallbehindMax ahead of it. */
 int ha_slave_ok(const struct broker *b);
+/* What a classic SYNC_MASTER put's wait counts as acknowledged by the slaves (GroupTransferService). */
+uint64_t ha_acked(const struct broker *b);
 void ha_master_address(struct broker *b, sim_node_id master);
 
 /* ha_diverge.c: measurement, not protocol. The first data after a connect lands at d->phy_offset: the

@@ -415,3 +415,28 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev)
     }
     return 0;
 }
+
+/* What the slaves acknowledged, as GroupTransferService tests it: push2SlaveMaxOffset (the highest ack of
+ * any slave) up to R498; in R53 (DefaultHAService.GroupTransferService.doWaitTransfer) needAckNums - 1 of the
+ * current connections whose slaveAckOffset reached the offset, so the (inSyncReplicas - 1)-th highest ack. */
+uint64_t ha_acked(const struct broker *b)
+{
+    int need = b->cfg.in_sync_replicas - 1;
+    if (b->cfg.sync_master_wait != SYNC_WAIT_IN_SYNC_REPLICAS)
+        return b->push2slave;
+    if (need < 1)
+        return UINT64_MAX;
+    uint64_t top[RMQ_MAX_REPLICAS] = {0};   /* the highest acks, descending */
+    for (int i = 0; i < b->nhac; i++) {
+        if (!b->hac[i].in_use)
+            continue;
+        uint64_t a = b->hac[i].ack;
+        for (int j = 0; j < need && j < RMQ_MAX_REPLICAS; j++)
+            if (a > top[j]) {
+                uint64_t t = top[j];
+                top[j] = a;
+                a = t;
+            }
+    }
+    return need <= RMQ_MAX_REPLICAS ? top[need - 1] : 0;
+}

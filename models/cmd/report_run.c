@@ -233,6 +233,46 @@ static void scenario_text(struct page *p, const char *file, const char *sha)
     free(text);
 }
 
+/* A scalar of run.version_keys as the scenario writes it. */
+static void json_scalar(FILE *f, const cJSON *v)
+{
+    char b[64];
+    if (cJSON_IsString(v))
+        h_text(f, v->valuestring);
+    else if (cJSON_IsBool(v))
+        fputs(cJSON_IsTrue(v) ? "true" : "false", f);
+    else if (cJSON_IsNumber(v)) {
+        snprintf(b, sizeof b, "%.15g", v->valuedouble);
+        h_text(f, b);
+    }
+}
+
+/* The scenario's "version" and the value each of its profile's keys ran with (run.version_keys). */
+static void version_keys(struct page *p, const cJSON *run)
+{
+    FILE *f = p->f;
+    const char *v = j_str(run, "version");
+    const cJSON *k;
+    if (!v)
+        return;
+    fputs("<h3>RocketMQ version ", f);
+    h_text(f, v);
+    fputs("</h3>\n<p class=\"note\">The defaults of this release where they differ from the others (the README's "
+          "\"Version profiles\"); a key the scenario sets wins.</p>\n<table><thead><tr><th>key</th><th>profile</th>"
+          "<th>ran with</th></tr></thead><tbody>\n",
+          f);
+    cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(run, "version_keys")) {
+        fputs("<tr><td><code>", f);
+        h_text(f, j_str(k, "key") ? j_str(k, "key") : "?");
+        fputs("</code></td><td>", f);
+        json_scalar(f, cJSON_GetObjectItemCaseSensitive(k, "profile"));
+        fputs("</td><td>", f);
+        json_scalar(f, cJSON_GetObjectItemCaseSensitive(k, "value"));
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+}
+
 static void made_section(struct page *p, const cJSON *root)
 {
     FILE *f = p->f;
@@ -277,6 +317,7 @@ static void made_section(struct page *p, const cJSON *root)
         h_text(f, h_num(b, j_num(run, "warmup_ms") / 1000, 3));
     }
     fputs("&#8239;s</dd>\n</dl>\n", f);
+    version_keys(p, run);
     scenario_text(p, file, sha);
     fputs("<p class=\"note\">The overrides above apply on top of the file. Keys the scenario leaves out take "
           "their defaults, listed in the README's \"Scenario reference\"; this page does not resolve them.</p>\n"

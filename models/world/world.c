@@ -377,6 +377,7 @@ static void rmq_run_info(void *wp, struct scenario *sc, cJSON *run)
     (void)sc;
     cJSON_AddNumberToObject(run, "warmup_ms", sim_time_to_ms(st->w.rep.meas.warmup));
     cJSON_AddNumberToObject(run, "read_gap_ms", sim_time_to_ms(st->w.rep.meas.read_gap));
+    world_version_run_info(&st->cfg, run);
 }
 
 static int rmq_violations(void *wp) { return ((struct rmq_state *)wp)->w.rep.invariant_violations; }
@@ -392,7 +393,7 @@ static void rmq_free(void *wp)
 }
 
 static const char *const rmq_keys[] = {"groups",   "nameservers", "broker",  "producers", "consumers",
-                                       "operator", "checks",      "explore", "metrics",   "controllers", NULL};
+                                       "operator", "checks",      "explore", "metrics",   "controllers", "version", NULL};
 
 const struct world_ops rmq_world_ops = {
     .name = "rocketmq", .keys = rmq_keys, .load = rmq_load, .sample = rmq_sample, .series = rmq_series,

@@ -44,6 +44,8 @@ struct metrics_cfg {
 };
 
 struct world_cfg {
+    int version;                       /* enum world_version: "version", "4.4" unless named */
+    int version_set;                   /* the scenario names it */
     int nns;
     struct ns_cfg ns;
     struct broker_cfg broker;          /* the "broker" section: defaults of every group */
@@ -65,6 +67,16 @@ void world_defaults(struct world_cfg *wc);
 /* Reads the RocketMQ sections of a scenario on top of the defaults. 0, or -1 with c->err. */
 int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc);
 void world_cfg_free(struct world_cfg *wc);
+
+/* world_version.c: the "version" profiles (the table is in world_version.h). */
+/* Reads "$.version" (default "4.4": world_defaults() as it is) and applies its profile to wc's section
+ * defaults; call after world_defaults() and before the sections are read. 0, or -1 with c->err. */
+int world_version_read(struct conf *c, const cJSON *root, struct world_cfg *wc);
+/* Resolves a group's keys the profile left to its other keys (send threads from available_processors). */
+void world_version_resolve(struct broker_cfg *b);
+/* metrics.json run.version and run.version_keys (each profile key: the profile's value and the value each
+ * section or group runs with), only when the scenario names a version. */
+void world_version_run_info(const struct world_cfg *wc, cJSON *run);
 
 /* world_controller.c: the "controllers" section (after the groups are read), and its node. */
 int world_controller_read(struct conf *c, const cJSON *root, struct world_cfg *wc);

@@ -19,6 +19,7 @@ static const char *const elections[] = {"dledger", "raft", NULL};
 static const char *const modes[] = {"open", "closed", NULL};
 static const char *const fault_tables[] = {"4.4", "5.x", NULL};
 static const char *const orders[] = {"none", "queue", NULL};
+static const char *const sync_waits[] = {"sync_flush_timeout", "slave_timeout", "in_sync_replicas", NULL};
 
 void world_defaults(struct world_cfg *c)
 {
@@ -41,6 +42,7 @@ void world_defaults(struct world_cfg *c)
     b->flush_thorough = 10 * SIM_S;
     b->group_commit_interval = 10 * SIM_MS;
     b->sync_flush_timeout = 5 * SIM_S;
+    b->sync_master_wait = SYNC_WAIT_SYNC_FLUSH_TIMEOUT;   /* R44 CommitLog.handleHA */
     b->ha_heartbeat = 5 * SIM_S;
     b->ha_housekeeping = 20 * SIM_S;
     b->ha_reconnect = 5 * SIM_S;
@@ -51,6 +53,8 @@ void world_defaults(struct world_cfg *c)
     b->commitlog_file = 1073741824;
     b->slave_read_enable = 0;
     b->which_broker_slowly = 1;
+    b->slave_rejects_pull = 0;   /* R44 PullMessageProcessor.rejectRequest: false */
+    b->slave_wakes_pulls = 0;    /* R44 ReputMessageService: no arriving notice on a SLAVE */
     b->in_memory_ratio = 40;
     b->host_memory = (uint64_t)(24 * GIB);
     b->hold_check = 5 * SIM_S;
@@ -189,6 +193,7 @@ static const struct field broker_fields[] = {
     BF("flush_commitlog_thorough_interval_ms", F_TIME, flush_thorough, 1, MAX_DAY_MS),
     BF("group_commit_interval_ms", F_TIME, group_commit_interval, 1, MAX_DAY_MS),
     BF("sync_flush_timeout_ms", F_TIME, sync_flush_timeout, 1, MAX_DAY_MS),
+    {"sync_master_wait", F_ENUM, offsetof(struct broker_cfg, sync_master_wait), 0, 0, sync_waits},
     BF("ha_send_heartbeat_interval_ms", F_TIME, ha_heartbeat, 1, MAX_DAY_MS),
     BF("ha_housekeeping_interval_ms", F_TIME, ha_housekeeping, 1, MAX_DAY_MS),
     BF("ha_reconnect_interval_ms", F_TIME, ha_reconnect, 1, MAX_DAY_MS),
@@ -199,6 +204,8 @@ static const struct field broker_fields[] = {
     BF("commitlog_file_bytes", F_U64, commitlog_file, 4096, 1e15),
     BF("slave_read_enable", F_BOOL, slave_read_enable, 0, 1),
     BF("which_broker_when_consume_slowly", F_INT, which_broker_slowly, 0, RMQ_MAX_REPLICAS - 1),
+    BF("slave_rejects_pull", F_BOOL, slave_rejects_pull, 0, 1),
+    BF("slave_wakes_held_pulls", F_BOOL, slave_wakes_pulls, 0, 1),
     BF("access_message_in_memory_max_ratio", F_DOUBLE, in_memory_ratio, 0, 100),
     BF("host_memory_bytes", F_U64, host_memory, 0, 1e15),
     BF("pull_hold_check_interval_ms", F_TIME, hold_check, 1, MAX_DAY_MS),

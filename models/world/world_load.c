@@ -146,6 +146,8 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
     static const char *const client_extra[] = {"count", NULL};
     char p[512];
     world_defaults(wc);
+    if (world_version_read(c, root, wc) < 0)   /* the release's defaults; the sections' own keys win */
+        return -1;
 
     const cJSON *ns = conf_child(root, "nameservers");
     if (ns && (read_count(c, ns, "$.nameservers", 1, 16, &wc->nns) < 0 ||
@@ -198,6 +200,7 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
         }
         if (gc->broker.pull_threads < 0)
             gc->broker.pull_threads = 16 + 2 * gc->broker.cores;   /* BrokerConfig.pullMessageThreadPoolNums */
+        world_version_resolve(&gc->broker);
         if (read_preferred(c, g, p, name, (int)replicas, &gc->broker) < 0)
             return -1;
         if (gc->broker.dledger == 2) {   /* "ha": "controller" */

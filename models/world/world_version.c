@@ -1,0 +1,191 @@
+/* world_version: a scenario's "version" ("4.4", "4.9" or "5.3"), the RocketMQ release whose defaults it
+ * takes where they changed between those releases and mqsim models the difference. The profile is applied
+ * after world_defaults() and before the scenario's own keys, so a key set by hand wins. Sources: R44 =
+ * rocketmq-all-4.4.0, R498 = rocketmq-all-4.9.8, R53 = rocketmq-all-5.3.3 (the README's "Version profiles"). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/world/world.h"
+#include "models/world/world_version.h"
+#include "sim/lab/fields.h"
+
+static const char *const names[WORLD_VERSIONS] = {"4.4", "4.9", "5.3"};
+
+/* Each key's value per release, as the scenario would write it (JSON text). NULL: resolved per group once
+ * its keys are read (the note says how). Keys whose defaults are the same in the three releases are not
+ * here: world_defaults() holds them. */
+static const struct version_key keys[] = {
+    {"nameservers", "scan_not_active_broker_interval_ms", {"10000", "10000", "5000"},
+     "R44/R498 NamesrvController.initialize: scanNotActiveBroker every 10 s; R53 "
+     "NamesrvConfig.scanNotActiveBrokerInterval 5000", NULL},
+    {"nameservers", "scan_initial_delay_ms", {"5000", "5000", "5"},
+     "R44/R498 NamesrvController: 5 SECONDS; R53 NamesrvController.startScheduleService: 5 MILLISECONDS", NULL},
+    {"broker", "send_message_thread_pool_nums", {"1", NULL, NULL},
+     "BrokerConfig.sendMessageThreadPoolNums: 1 to 4.9.0, Math.min(availableProcessors, 4) from 4.9.1",
+     "min(available_processors, 4)"},
+    {"broker", "async_send", {"false", "true", "true"},
+     "R44 SendMessageProcessor.processRequest blocks in putMessage; from 4.7 asyncProcessRequest "
+     "(CompletableFuture, R498); R53 BrokerConfig.asyncSendEnable true", NULL},
+    {"broker", "sync_master_wait", {"\"sync_flush_timeout\"", "\"slave_timeout\"", "\"in_sync_replicas\""},
+     "R44 CommitLog.handleHA (syncFlushTimeout); R498 CommitLog.submitReplicaRequest (slaveTimeout); R53 "
+     "CommitLog.handleHA (needAckNums = MessageStoreConfig.inSyncReplicas, slaveTimeout)", NULL},
+    {"broker", "slave_rejects_pull", {"false", "false", "true"},
+     "PullMessageProcessor.rejectRequest: false in R44/R498; R53 true on a SLAVE without slaveReadEnable", NULL},
+    {"broker", "slave_wakes_held_pulls", {"false", "false", "true"},
+     "R44/R498 ReputMessageService: arriving() only if brokerRole != SLAVE; R53 "
+     "DefaultMessageStore.notifyMessageArriveIfNecessary: no role test", NULL},
+    {"producers", "latency_fault_tables", {"\"4.4\"", "\"4.4\"", "\"5.x\""},
+     "MQFaultStrategy.latencyMax/notAvailableDuration: R44 = R498 {..15000}/{..600000}; R53 "
+     "{..15000}/{..30000}", NULL},
+};
+
+#define NKEYS ((int)(sizeof keys / sizeof keys[0]))
+
+int world_version_keys(const struct version_key **t)
+{
+    *t = keys;
+    return NKEYS;
+}
+
+const char *world_version_name(int v) { return v >= 0 && v < WORLD_VERSIONS ? names[v] : "?"; }
+
+static void *section_base(struct world_cfg *wc, const char *section)
+{
+    if (strcmp(section, "nameservers") == 0)
+        return &wc->ns;
+    if (strcmp(section, "broker") == 0)
+        return &wc->broker;
+    if (strcmp(section, "producers") == 0)
+        return &wc->producer;
+    return NULL;
+}
+
+static const struct field *field_of(const char *section, const char *key)
+{
+    const struct field *t;
+    int n = world_fields(section, &t);
+    for (int i = 0; i < n; i++)
+        if (strcmp(t[i].key, key) == 0)
+            return &t[i];
+    return NULL;
+}
+
+/* Sets one key of the profile through the section's own key table, as if the scenario held it. */
+static int apply(struct conf *c, struct world_cfg *wc, const struct version_key *k, int v)
+{
+    const struct field *f = field_of(k->section, k->key);
+    char *base = section_base(wc, k->section);
+    if (!f || !base)
+        return conf_fail(c, "$.version", "profile key %s.%s is not a scenario key", k->section, k->key);
+    if (!k->value[v]) {
+        *(int *)(base + f->off) = -1;   /* resolved per group (world_version_resolve) */
+        return 0;
+    }
+    cJSON *obj = cJSON_CreateObject(), *val = cJSON_Parse(k->value[v]);
+    if (!obj || !val) {
+        cJSON_Delete(obj);
+        cJSON_Delete(val);
+        return conf_fail(c, "$.version", "out of memory");
+    }
+    cJSON_AddItemToObject(obj, k->key, val);
+    char p[64];
+    snprintf(p, sizeof p, "$.version(%s)", k->section);
+    int rc = fields_read(c, obj, p, f, 1, base, NULL);
+    cJSON_Delete(obj);
+    return rc;
+}
+
+int world_version_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
+{
+    char d[96];
+    const cJSON *v = conf_child(root, "version");
+    wc->version = WORLD_V44;
+    wc->version_set = v != NULL;
+    if (!v)
+        return 0;
+    /* A number is taken as written ("--set version=5.3" gives one). */
+    char num[32] = "";
+    if (cJSON_IsNumber(v))
+        snprintf(num, sizeof num, "%g", v->valuedouble);
+    const char *s = cJSON_IsString(v) ? v->valuestring : num;
+    int found = -1;
+    for (int i = 0; i < WORLD_VERSIONS; i++)
+        if (strcmp(s, names[i]) == 0)
+            found = i;
+    if (found < 0)
+        return conf_fail(c, "$.version", "expected \"4.4\", \"4.9\" or \"5.3\", got %s", conf_describe(v, d, sizeof d));
+    wc->version = found;
+    for (int i = 0; i < NKEYS; i++)
+        if (apply(c, wc, &keys[i], found) < 0)
+            return -1;
+    return 0;
+}
+
+void world_version_resolve(struct broker_cfg *b)
+{
+    if (b->send_threads < 0)   /* BrokerConfig (from 4.9.1): Math.min(availableProcessors, 4) */
+        b->send_threads = b->cores < 4 ? b->cores : 4;
+}
+
+/* A key's value in a config struct, as the scenario writes it. */
+static cJSON *value_json(const struct field *f, const char *base)
+{
+    const void *at = base + f->off;
+    switch (f->type) {
+    case F_TIME:
+        return cJSON_CreateNumber(sim_time_to_ms(*(const sim_time *)at));
+    case F_INT:
+        return cJSON_CreateNumber(*(const int *)at);
+    case F_BOOL:
+        return cJSON_CreateBool(*(const int *)at);
+    case F_ENUM:
+        return cJSON_CreateString(f->choices[*(const int *)at]);
+    case F_U64:
+        return cJSON_CreateNumber((double)*(const uint64_t *)at);
+    case F_DOUBLE:
+        return cJSON_CreateNumber(*(const double *)at);
+    default:
+        return cJSON_CreateNull();
+    }
+}
+
+static void add_key(cJSON *arr, const char *path, const struct version_key *k, int v, const struct field *f,
+                    const char *base)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return;
+    cJSON_AddStringToObject(o, "key", path);
+    if (k->value[v])
+        cJSON_AddItemToObject(o, "profile", cJSON_Parse(k->value[v]));
+    else
+        cJSON_AddStringToObject(o, "profile", k->note);
+    cJSON_AddItemToObject(o, "value", value_json(f, base));
+    cJSON_AddItemToArray(arr, o);
+}
+
+void world_version_run_info(const struct world_cfg *wc, cJSON *run)
+{
+    if (!wc->version_set)
+        return;   /* a scenario without "version" keeps today's metrics.json, byte for byte */
+    cJSON_AddStringToObject(run, "version", names[wc->version]);
+    cJSON *arr = cJSON_AddArrayToObject(run, "version_keys");
+    char path[128];
+    for (int i = 0; arr && i < NKEYS; i++) {
+        const struct version_key *k = &keys[i];
+        const struct field *f = field_of(k->section, k->key);
+        if (!f)
+            continue;
+        if (strcmp(k->section, "broker") != 0) {
+            snprintf(path, sizeof path, "%s.%s", k->section, k->key);
+            add_key(arr, path, k, wc->version, f,
+                    strcmp(k->section, "nameservers") == 0 ? (const char *)&wc->ns : (const char *)&wc->producer);
+            continue;
+        }
+        for (int g = 0; g < wc->ngroups; g++) {   /* what each group runs with, its own keys included */
+            snprintf(path, sizeof path, "groups[%d].%s", g, k->key);
+            add_key(arr, path, k, wc->version, f, (const char *)&wc->groups[g].broker);
+        }
+    }
+}

@@ -1,0 +1,462 @@
+/* test_versions: the "version" profiles (models/world/world_version.c). Each release's resolved defaults key
+ * by key; "4.4" is world_defaults() as it is; a key set by hand wins over the profile; a bad version is one
+ * error line naming $.version and exit 2; and the differences end to end on constant latencies: the
+ * NameServer's scan (4.x every 10 s from 5 s, 5.3 every 5 s from 5 ms), the SYNC_MASTER's wait (R44 5 s,
+ * R498 3 s, R53 none unless inSyncReplicas > 1) and a 5.3 slave refusing pulls without slaveReadEnable. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/world/world.h"
+#include "models/world/world_version.h"
+#include "sim/lab/runner.h"
+#include "sim/lab/scenario.h"
+
+/* models/cmd/report.h: its include guard is models/report/report.h's too, so it is declared here. */
+int report_write(const char *dir, int quiet);
+
+/* ---- reading ---- */
+
+/* Reads text as a scenario's RocketMQ sections into wc; 0, or -1 with the error in *c. */
+static int read_cfg(const char *text, struct world_cfg *wc, struct conf *c)
+{
+    conf_init(c, "t.json");
+    cJSON *root = cJSON_Parse(text);
+    ck_assert_ptr_nonnull(root);
+    int rc = world_cfg_read(c, root, wc);
+    cJSON_Delete(root);
+    return rc;
+}
+
+struct want {
+    sim_time scan_interval, scan_initial;
+    int send_threads, async_send, sync_wait, rejects, wakes, tables;
+};
+
+static const struct want wants[WORLD_VERSIONS] = {
+    {10 * SIM_S, 5 * SIM_S, 1, 0, SYNC_WAIT_SYNC_FLUSH_TIMEOUT, 0, 0, FAULT_TABLES_R44},
+    {10 * SIM_S, 5 * SIM_S, 4, 1, SYNC_WAIT_SLAVE_TIMEOUT, 0, 0, FAULT_TABLES_R44},
+    {5 * SIM_S, 5 * SIM_MS, 4, 1, SYNC_WAIT_IN_SYNC_REPLICAS, 1, 1, FAULT_TABLES_5X},
+};
+
+static void check_want(const struct world_cfg *wc, const struct want *w, int v)
+{
+    const struct broker_cfg *b = &wc->groups[0].broker;
+    ck_assert_int_eq(wc->version, v);
+    ck_assert_int_eq(wc->ns.scan_interval, w->scan_interval);
+    ck_assert_int_eq(wc->ns.scan_initial, w->scan_initial);
+    ck_assert_int_eq(b->send_threads, w->send_threads);
+    ck_assert_int_eq(b->async_send, w->async_send);
+    ck_assert_int_eq(b->sync_master_wait, w->sync_wait);
+    ck_assert_int_eq(b->slave_rejects_pull, w->rejects);
+    ck_assert_int_eq(b->slave_wakes_pulls, w->wakes);
+    ck_assert_int_eq((int)wc->producer.fault_tables, w->tables);
+    /* What the profiles leave alone is the same in the three releases (BrokerConfig, MessageStoreConfig). */
+    ck_assert_int_eq(b->pull_threads, 16 + 2 * 8);
+    ck_assert_int_eq(b->wait_in_send_queue, 200 * SIM_MS);
+    ck_assert_int_eq(b->sync_flush_timeout, 5 * SIM_S);
+    ck_assert_int_eq(b->slave_timeout, 3 * SIM_S);
+    ck_assert_int_eq(b->in_sync_replicas, 1);
+    ck_assert_int_eq(b->slave_read_enable, 0);
+    ck_assert_int_eq(wc->ns.expire, 120 * SIM_S);
+}
+
+START_TEST(profile_defaults)
+{
+    char text[256];
+    struct world_cfg wc;
+    struct conf c;
+    snprintf(text, sizeof text, "{\"version\": \"%s\", \"groups\": [{\"name\": \"a\"}]}", world_version_name(_i));
+    ck_assert_msg(read_cfg(text, &wc, &c) == 0, "%s", c.err);
+    ck_assert_int_eq(wc.version_set, 1);
+    check_want(&wc, &wants[_i], _i);
+    world_cfg_free(&wc);
+}
+END_TEST
+
+/* No "version" is "4.4", and the 4.4 column of the table is world_defaults() itself. */
+START_TEST(no_version_is_44)
+{
+    struct world_cfg wc;
+    struct conf c;
+    ck_assert_msg(read_cfg("{\"groups\": [{\"name\": \"a\"}]}", &wc, &c) == 0, "%s", c.err);
+    ck_assert_int_eq(wc.version_set, 0);
+    check_want(&wc, &wants[WORLD_V44], WORLD_V44);
+    world_cfg_free(&wc);
+
+    const struct version_key *t;
+    int n = world_version_keys(&t);
+    ck_assert_int_ge(n, 8);
+    for (int i = 0; i < n; i++) {
+        ck_assert_ptr_nonnull(t[i].value[WORLD_V44]);   /* 4.4 is always a plain value */
+        ck_assert_ptr_nonnull(t[i].source);
+        char text[256];
+        snprintf(text, sizeof text, "{\"%s\": {\"%s\": %s}, \"groups\": [{\"name\": \"a\"}]}", t[i].section,
+                 t[i].key, t[i].value[WORLD_V44]);
+        struct world_cfg a, b;
+        ck_assert_msg(read_cfg(text, &a, &c) == 0, "%s: %s", text, c.err);
+        ck_assert_msg(read_cfg("{\"groups\": [{\"name\": \"a\"}]}", &b, &c) == 0, "%s", c.err);
+        ck_assert_msg(memcmp(&a.ns, &b.ns, sizeof a.ns) == 0, "%s.%s", t[i].section, t[i].key);
+        ck_assert_msg(a.groups[0].broker.send_threads == b.groups[0].broker.send_threads &&
+                      a.groups[0].broker.async_send == b.groups[0].broker.async_send &&
+                      a.groups[0].broker.sync_master_wait == b.groups[0].broker.sync_master_wait &&
+                      a.groups[0].broker.slave_rejects_pull == b.groups[0].broker.slave_rejects_pull &&
+                      a.groups[0].broker.slave_wakes_pulls == b.groups[0].broker.slave_wakes_pulls &&
+                      a.producer.fault_tables == b.producer.fault_tables,
+                      "%s.%s", t[i].section, t[i].key);
+        world_cfg_free(&a);
+        world_cfg_free(&b);
+    }
+}
+END_TEST
+
+/* A key set by hand wins over the profile, in the section and in a group; send threads follow
+ * available_processors in 4.9/5.3 (Math.min(availableProcessors, 4)). */
+START_TEST(hand_set_key_wins)
+{
+    struct world_cfg wc;
+    struct conf c;
+    const char *text =
+        "{\"version\": \"5.3\","
+        " \"nameservers\": {\"scan_not_active_broker_interval_ms\": 10000},"
+        " \"broker\": {\"available_processors\": 2, \"slave_rejects_pull\": false},"
+        " \"groups\": [{\"name\": \"a\"}, {\"name\": \"b\", \"sync_master_wait\": \"sync_flush_timeout\","
+        "   \"send_message_thread_pool_nums\": 7, \"available_processors\": 16}],"
+        " \"producers\": {\"latency_fault_tables\": \"4.4\"}}";
+    ck_assert_msg(read_cfg(text, &wc, &c) == 0, "%s", c.err);
+    ck_assert_int_eq(wc.ns.scan_interval, 10 * SIM_S);   /* by hand */
+    ck_assert_int_eq(wc.ns.scan_initial, 5 * SIM_MS);    /* the profile's */
+    ck_assert_int_eq(wc.groups[0].broker.send_threads, 2);
+    ck_assert_int_eq(wc.groups[0].broker.slave_rejects_pull, 0);
+    ck_assert_int_eq(wc.groups[0].broker.sync_master_wait, SYNC_WAIT_IN_SYNC_REPLICAS);
+    ck_assert_int_eq(wc.groups[1].broker.send_threads, 7);
+    ck_assert_int_eq(wc.groups[1].broker.sync_master_wait, SYNC_WAIT_SYNC_FLUSH_TIMEOUT);
+    ck_assert_int_eq(wc.groups[1].broker.slave_wakes_pulls, 1);
+    ck_assert_int_eq(wc.producer.fault_tables, FAULT_TABLES_R44);
+    world_cfg_free(&wc);
+
+    /* 4.9 with 16 cores: 4 send threads; with 2: 2. */
+    ck_assert(read_cfg("{\"version\": \"4.9\", \"groups\": [{\"name\": \"a\", \"available_processors\": 16},"
+                       " {\"name\": \"b\", \"available_processors\": 2}]}", &wc, &c) == 0);
+    ck_assert_int_eq(wc.groups[0].broker.send_threads, 4);
+    ck_assert_int_eq(wc.groups[1].broker.send_threads, 2);
+    ck_assert_int_eq(wc.groups[0].broker.pull_threads, 16 + 2 * 16);
+    world_cfg_free(&wc);
+}
+END_TEST
+
+static const struct {
+    const char *version;
+    const char *err;
+} bad[] = {
+    {"\"5.0\"", "t.json: $.version: expected \"4.4\", \"4.9\" or \"5.3\", got string \"5.0\""},
+    {"\"4.4.0\"", "t.json: $.version: expected \"4.4\", \"4.9\" or \"5.3\", got string \"4.4.0\""},
+    {"5", "t.json: $.version: expected \"4.4\", \"4.9\" or \"5.3\", got number 5"},
+    {"true", "t.json: $.version: expected \"4.4\", \"4.9\" or \"5.3\", got true"},
+    {"null", "t.json: $.version: expected \"4.4\", \"4.9\" or \"5.3\", got null"},
+    {"[\"5.3\"]", "t.json: $.version: expected \"4.4\", \"4.9\" or \"5.3\", got an array"},
+};
+
+START_TEST(bad_version_rejected)
+{
+    char text[256];
+    struct world_cfg wc;
+    struct conf c;
+    snprintf(text, sizeof text, "{\"version\": %s, \"groups\": [{\"name\": \"a\"}]}", bad[_i].version);
+    ck_assert_int_eq(read_cfg(text, &wc, &c), -1);
+    ck_assert_str_eq(c.err, bad[_i].err);
+    world_cfg_free(&wc);
+}
+END_TEST
+
+/* The command: one line on stderr naming the file and $.version, exit 2, nothing written. */
+START_TEST(bad_version_exit_2)
+{
+    const char *bin = getenv("MQSIM") ? getenv("MQSIM") : "./mqsim";
+    if (access(bin, X_OK) != 0) {
+        fprintf(stderr, "test_versions: no mqsim binary at %s; skipped\n", bin);
+        return;
+    }
+    char file[] = "/tmp/mqsim-versions-XXXXXX", out[] = "/tmp/mqsim-versions-out-XXXXXX", cmd[512], line[512];
+    int fd = mkstemp(file);
+    const char *text = "{\"version\": \"5.x\", \"groups\": [{\"name\": \"a\"}]}";
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    ck_assert_ptr_nonnull(mkdtemp(out));
+    snprintf(cmd, sizeof cmd, "%s %s --out %s/run --quiet 2>&1 >/dev/null", bin, file, out);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    int lines = 0;
+    char first[512] = "";
+    while (fgets(line, sizeof line, p))
+        if (lines++ == 0)
+            snprintf(first, sizeof first, "%s", line);
+    int st = pclose(p);
+    ck_assert_int_eq(WEXITSTATUS(st), 2);
+    ck_assert_int_eq(lines, 1);
+    char want[512];
+    snprintf(want, sizeof want, "mqsim: %s: $.version: expected \"4.4\", \"4.9\" or \"5.3\", got string \"5.x\"\n", file);
+    ck_assert_str_eq(first, want);
+    snprintf(line, sizeof line, "%s/run", out);
+    ck_assert_int_ne(access(line, F_OK), 0);
+    unlink(file);
+    rmdir(out);
+}
+END_TEST
+
+/* ---- running ---- */
+
+struct run {
+    char dir[64];
+    cJSON *m;
+    char *trace;
+};
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = 0;
+    fclose(f);
+    return s;
+}
+
+static void run(struct run *r, const char *text, const char *const *sets, int nsets)
+{
+    char file[64], path[128];
+    snprintf(file, sizeof file, "/tmp/mqsim-versions-XXXXXX");
+    int fd = mkstemp(file);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    snprintf(r->dir, sizeof r->dir, "/tmp/mqsim-versions-out-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(r->dir));
+    struct run_opts o = {.file = file, .sets = sets, .nsets = nsets, .trace = "events", .out = r->dir, .quiet = 1};
+    struct scenario sc;
+    struct conf c;
+    ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "load: %s", c.err);
+    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
+    scenario_free(&sc);
+    unlink(file);
+    snprintf(path, sizeof path, "%s/metrics.json", r->dir);
+    char *t = slurp(path);
+    r->m = cJSON_Parse(t);
+    free(t);
+    snprintf(path, sizeof path, "%s/trace.jsonl", r->dir);
+    r->trace = slurp(path);
+}
+
+static void run_free(struct run *r)
+{
+    char cmd[128];
+    cJSON_Delete(r->m);
+    free(r->trace);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", r->dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static const cJSON *at(const cJSON *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *v = root;
+    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
+        v = (*tok >= '0' && *tok <= '9') ? cJSON_GetArrayItem(v, atoi(tok)) : cJSON_GetObjectItemCaseSensitive(v, tok);
+    ck_assert_msg(v != NULL, "%s is absent", path);
+    return v;
+}
+
+static double num(const cJSON *root, const char *path)
+{
+    const cJSON *v = at(root, path);
+    ck_assert_msg(cJSON_IsNumber(v), "%s is not a number", path);
+    return v->valuedouble;
+}
+
+/* One master/slave group on 1 ms links; the master's host dies at 60 s. Its last registration reached the
+ * NameServer at 40.001 s (from 10 s, every 30 s), so it expires once 160.001 s has passed: at the 4.x scan of
+ * 165 s (5 s, then every 10 s), at the 5.3 scan of 160.005 s (5 ms, then every 5 s). */
+static const char *const CRASH_WORLD =
+    "{\"name\": \"v\", \"run\": {\"duration_ms\": 240000, \"seed\": 3},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"disk\": {\"fsync_latency\": {\"const_ms\": 1}, \"read_latency\": {\"const_ms\": 0.1}},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
+    " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}, \"random_poll_phase\": false},"
+    " \"consumers\": {\"count\": 1, \"random_poll_phase\": false, \"start_ms\": 100000},"
+    " \"operator\": {\"enabled\": false},"
+    " \"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]}";
+
+START_TEST(nameserver_scan_by_version)
+{
+    static const char *const exp[WORLD_VERSIONS] = {"\"t_ms\":165000.000,\"node\":\"ns-0\",\"ev\":\"ns.expire\"",
+                                                    "\"t_ms\":165000.000,\"node\":\"ns-0\",\"ev\":\"ns.expire\"",
+                                                    "\"t_ms\":160005.000,\"node\":\"ns-0\",\"ev\":\"ns.expire\""};
+    char set[32];
+    snprintf(set, sizeof set, "version=\"%s\"", world_version_name(_i));
+    const char *sets[] = {set};
+    struct run r;
+    run(&r, CRASH_WORLD, sets, 1);
+    ck_assert_msg(strstr(r.trace, exp[_i]) != NULL, "%s: no %s", set, exp[_i]);
+    /* and it is the first expiry */
+    ck_assert_ptr_eq(strstr(r.trace, "\"ev\":\"ns.expire\""), strstr(r.trace, exp[_i]) + (strstr(exp[_i], "\"ev\"") - exp[_i]));
+    /* run.version and what each key resolved to */
+    ck_assert_str_eq(at(r.m, "run.version")->valuestring, world_version_name(_i));
+    ck_assert_str_eq(at(r.m, "run.version_keys.0.key")->valuestring, "nameservers.scan_not_active_broker_interval_ms");
+    ck_assert_double_eq(num(r.m, "run.version_keys.0.value"), _i == WORLD_V53 ? 5000 : 10000);
+    /* index.html shows them */
+    ck_assert_int_eq(report_write(r.dir, 1), 0);
+    char path[128], want[64];
+    snprintf(path, sizeof path, "%s/index.html", r.dir);
+    char *page = slurp(path);
+    snprintf(want, sizeof want, "<h3>RocketMQ version %s</h3>", world_version_name(_i));
+    ck_assert_ptr_nonnull(strstr(page, want));
+    ck_assert_ptr_nonnull(strstr(page, _i == WORLD_V44 ? "send_message_thread_pool_nums</code></td><td>1</td><td>1</td>"
+                                                       : "<td>min(available_processors, 4)</td><td>4</td>"));
+    free(page);
+    run_free(&r);
+}
+END_TEST
+
+/* The consumer starts after the crash and reaches the slave once its route drops the master
+ * (findBrokerAddressInSubscribe's fallback). 4.4 serves the pulls; a 5.3 slave without slaveReadEnable
+ * answers SYSTEM_BUSY ([REJECTREQUEST]) and the consumer retries every 3 s, reading nothing; with
+ * slaveReadEnable it serves them. */
+START_TEST(slave_rejects_pulls_on_53)
+{
+    struct run r;
+    const char *v44[] = {"version=\"4.4\""};
+    run(&r, CRASH_WORLD, v44, 1);
+    double stored = num(r.m, "groups.0.reads.slave");
+    ck_assert_double_gt(stored, 5000);
+    ck_assert_ptr_null(strstr(r.trace, "REJECTREQUEST"));
+    run_free(&r);
+
+    const char *v53[] = {"version=\"5.3\""};
+    run(&r, CRASH_WORLD, v53, 1);
+    ck_assert_double_eq(num(r.m, "groups.0.reads.slave"), 0);
+    ck_assert_double_eq(num(r.m, "messages.consumed"), 0);
+    const char *p = strstr(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.busy\",\"executor\":\"pull\","
+                                    "\"why\":\"REJECTREQUEST\"");
+    ck_assert_ptr_nonnull(p);
+    run_free(&r);
+
+    const char *v53r[] = {"version=\"5.3\"", "broker.slave_read_enable=true"};
+    run(&r, CRASH_WORLD, v53r, 2);
+    ck_assert_double_eq(num(r.m, "groups.0.reads.slave"), stored);
+    ck_assert_ptr_null(strstr(r.trace, "REJECTREQUEST"));
+    run_free(&r);
+
+    /* By hand, the 4.x behaviour on 5.3. */
+    const char *v53k[] = {"version=\"5.3\"", "broker.slave_rejects_pull=false"};
+    run(&r, CRASH_WORLD, v53k, 2);
+    ck_assert_double_gt(num(r.m, "groups.0.reads.slave"), 5000);
+    run_free(&r);
+}
+END_TEST
+
+/* One SYNC_MASTER group, 0.1 ms of service a put, three closed-loop threads, 1 ms links (test_capacity's). */
+static const char *const SYNC_WORLD =
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 11000, \"seed\": 7},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"disk\": {\"fsync_latency\": {\"const_ms\": 1}, \"read_latency\": {\"const_ms\": 0.1}},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"SYNC_MASTER\","
+    "   \"send_service_time\": {\"const_ms\": 0.1}}],"
+    " \"producers\": {\"mode\": \"closed\", \"threads\": 3, \"size\": {\"const_bytes\": 100}, \"random_poll_phase\": false},"
+    " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}}";
+
+/* 4.4: one send thread held through the slave's round trip, 3 x 2.1 ms; 4.9: four threads and the async
+ * path, 1 + 0.1 + 2 + 1 ms; 5.3: inSyncReplicas 1 does not wait for the slave, 1 + 0.1 + 1 ms; 5.3 with
+ * inSyncReplicas 2 (or 3 of 3 replicas) waits again. */
+START_TEST(sync_master_latency_by_version)
+{
+    static const struct {
+        const char *sets[4];
+        int n;
+        double ms;
+    } rows[] = {
+        {{"version=\"4.4\""}, 1, 6.3},
+        {{"version=\"4.9\""}, 1, 4.1},
+        {{"version=\"5.3\""}, 1, 2.1},
+        {{"version=\"5.3\"", "groups[0].in_sync_replicas=2"}, 2, 4.1},
+        {{"version=\"5.3\"", "groups[0].replicas=3", "groups[0].in_sync_replicas=3"}, 3, 4.1},
+        {{"version=\"5.3\"", "groups[0].sync_master_wait=\"sync_flush_timeout\"", "groups[0].async_send=false",
+          "groups[0].send_message_thread_pool_nums=1"}, 4, 6.3},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct run r;
+        run(&r, SYNC_WORLD, rows[i].sets, rows[i].n);
+        ck_assert_msg(fabs(num(r.m, "topic.latency_ms.max") - rows[i].ms) < 1e-9, "row %zu: max %g ms", i,
+                      num(r.m, "topic.latency_ms.max"));
+        ck_assert_msg(fabs(num(r.m, "topic.latency_ms.mean") - rows[i].ms) < 1e-9, "row %zu", i);
+        run_free(&r);
+    }
+}
+END_TEST
+
+/* The slave's host dies at 5 s; the master's HA connection stays up (isSlaveOK) until housekeeping. A put
+ * then waits syncFlushTimeout (5 s) on 4.4, slaveTimeout (3 s) on 4.9, nothing on 5.3 with inSyncReplicas 1,
+ * and slaveTimeout on 5.3 with 2, each ending FLUSH_SLAVE_TIMEOUT. */
+START_TEST(sync_master_timeout_by_version)
+{
+    static const struct {
+        const char *version, *isr;
+        double max_ms;
+        int timeouts;
+    } rows[] = {
+        {"version=\"4.4\"", "groups[0].in_sync_replicas=1", 5002.1, 1},
+        {"version=\"4.9\"", "groups[0].in_sync_replicas=1", 3002.1, 1},
+        {"version=\"5.3\"", "groups[0].in_sync_replicas=1", 2.1, 0},
+        {"version=\"5.3\"", "groups[0].in_sync_replicas=2", 3002.1, 1},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *sets[] = {rows[i].version, rows[i].isr, "producers.mode=\"open\"", "producers.rate_per_s=10",
+                              "groups[0].async_send=true", "producers.send_msg_timeout_ms=10000",
+                              "faults=[{\"at_ms\": 5000, \"op\": \"crash_host\", \"node\": \"broker-a-1\"}]"};
+        struct run r;
+        run(&r, SYNC_WORLD, sets, 7);
+        ck_assert_msg(fabs(num(r.m, "topic.latency_ms.max") - rows[i].max_ms) < 1e-9, "row %zu: max %g ms", i,
+                      num(r.m, "topic.latency_ms.max"));
+        const cJSON *st = at(r.m, "messages.status");
+        ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(st, "FLUSH_SLAVE_TIMEOUT") != NULL, rows[i].timeouts);
+        ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(st, "SLAVE_NOT_AVAILABLE"));
+        run_free(&r);
+    }
+}
+END_TEST
+
+static Suite *versions_suite(void)
+{
+    Suite *s = suite_create("versions");
+    TCase *t = tcase_create("profiles");
+    tcase_add_loop_test(t, profile_defaults, 0, WORLD_VERSIONS);
+    tcase_add_test(t, no_version_is_44);
+    tcase_add_test(t, hand_set_key_wins);
+    tcase_add_loop_test(t, bad_version_rejected, 0, (int)(sizeof bad / sizeof bad[0]));
+    tcase_add_test(t, bad_version_exit_2);
+    suite_add_tcase(s, t);
+    TCase *e = tcase_create("end_to_end");
+    tcase_set_timeout(e, 300);
+    tcase_add_loop_test(e, nameserver_scan_by_version, 0, WORLD_VERSIONS);
+    tcase_add_test(e, slave_rejects_pulls_on_53);
+    tcase_add_test(e, sync_master_latency_by_version);
+    tcase_add_test(e, sync_master_timeout_by_version);
+    suite_add_tcase(s, e);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(versions_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
