@@ -10,13 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/cmd/report.h"
 #include "models/world/world.h"
 #include "models/world/world_version.h"
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
-
-/* models/cmd/report.h: its include guard is models/report/report.h's too, so it is declared here. */
-int report_write(const char *dir, int quiet);
 
 /* ---- reading ---- */
 

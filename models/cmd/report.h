@@ -1,7 +1,7 @@
 /* report: index.html, one page that shows what an output folder holds: the headline numbers, how it was made,
  * the figures and the files. */
-#ifndef MODELS_REPORT_H
-#define MODELS_REPORT_H
+#ifndef MODELS_CMD_REPORT_H
+#define MODELS_CMD_REPORT_H
 
 /* Writes dir/index.html (atomically: a temporary name renamed into place) from what dir holds:
  *   a run (metrics.json): the topic's and each group's availability, write and read outage, downtime or
