@@ -10,22 +10,24 @@
 #include <unistd.h>
 
 #include "models/broker/broker.h"
+#include "models/broker/broker_int.h"
+#include "models/report/acct.h"
 #include "models/controller/controller.h"
 #include "models/controller/controller_int.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
 
-static char *world_json(int controllers, const char *extra)
+static char *world_json(int controllers, const char *group_extra, const char *extra)
 {
     static char buf[8192];
     snprintf(buf, sizeof buf,
              "{\"name\": \"cg\", \"run\": {\"duration_ms\": 600000, \"seed\": 3, \"trace\": \"off\"},"
              " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
              " \"controllers\": {\"count\": %d},"
-             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"}],"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"%s}],"
              " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
              " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s%s}",
-             controllers, extra && *extra ? ", " : "", extra ? extra : "");
+             controllers, group_extra ? group_extra : "", extra && *extra ? ", " : "", extra ? extra : "");
     return buf;
 }
 
@@ -77,7 +79,7 @@ static void members_agree(struct scenario *sc, int skip)
 START_TEST(group_elects_and_replicates)
 {
     struct scenario sc;
-    load(&sc, world_json(3, NULL));
+    load(&sc, world_json(3, NULL, NULL));
     run_to(&sc, 10 * SIM_S);
     struct rmq_world *w = rmq_world_get(sc.w);
     ck_assert_int_eq(w->nctl, 3);
@@ -100,7 +102,7 @@ END_TEST
 START_TEST(leader_crash_new_leader_takes_over)
 {
     struct scenario sc;
-    load(&sc, world_json(3, NULL));
+    load(&sc, world_json(3, NULL, NULL));
     struct rmq_world *w = rmq_world_get(sc.w);
     run_to(&sc, 20500 * SIM_MS);
     int l = controller_leader(ctl(&sc));
@@ -137,7 +139,7 @@ END_TEST
 START_TEST(master_crash_while_controller_leader_down)
 {
     struct scenario sc;
-    load(&sc, world_json(3, NULL));
+    load(&sc, world_json(3, NULL, NULL));
     struct rmq_world *w = rmq_world_get(sc.w);
     run_to(&sc, 20500 * SIM_MS);
     int l = controller_leader(ctl(&sc));
@@ -172,7 +174,7 @@ START_TEST(group_run_is_deterministic)
     int64_t out[2][4];
     for (int k = 0; k < 2; k++) {
         struct scenario sc;
-        load(&sc, world_json(3, "\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_host\", \"node\": \"controller-0\","
+        load(&sc, world_json(3, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_host\", \"node\": \"controller-0\","
                                 " \"duration_ms\": 30000}, {\"at_ms\": 25000, \"op\": \"crash_process\","
                                 " \"node\": \"@master:broker-a\"}]"));
         run_to(&sc, 120 * SIM_S);
@@ -187,6 +189,66 @@ START_TEST(group_run_is_deterministic)
 }
 END_TEST
 
+/* DefaultElectPolicy's order on one controller: the master's process crashes at 20.5 s (its channel
+ * closes, the election runs at 20.501 s). The slaves' last heartbeats (20.001 s) are made to report, as a
+ * heartbeat carries them, broker-a-1 at epoch 3 with a short log and broker-a-2 at epoch 2 with a long
+ * one: the higher epoch wins over the longer log. The other way round, broker-a-2 wins over the lower
+ * brokerId. */
+static void epoch_rule_case(int first)
+{
+    struct scenario sc;
+    load(&sc, world_json(1, NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"));
+    run_to(&sc, 20500 * SIM_MS);
+    struct controller *c = ctl(&sc);
+    ck_assert_int_eq(controller_info(c, 0).master, 0);
+    ck_assert_uint_eq(controller_info(c, 0).sss, 7);
+    int hi = first ? 1 : 2, lo = first ? 2 : 1;
+    c->g[0].r[hi].epoch = 3;
+    c->g[0].r[hi].max_offset = 1000;
+    c->g[0].r[lo].epoch = 2;
+    c->g[0].r[lo].max_offset = 1000000;
+    run_to(&sc, 20502 * SIM_MS);
+    ck_assert_int_eq(rmq_world_get(sc.w)->rep.g[0].elected, 20501 * SIM_MS);
+    ck_assert_int_eq(controller_info(c, 0).master, hi);
+    ck_assert_int_eq(controller_info(c, 0).master_epoch, 2);
+    scenario_free(&sc);
+}
+
+START_TEST(election_highest_epoch_before_offset) { epoch_rule_case(1); }
+END_TEST
+START_TEST(election_highest_epoch_before_broker_id) { epoch_rule_case(0); }
+END_TEST
+
+/* confirmOffset on a controller-mode master with allAckInSyncStateSet: broker-a-1 is cut off from the
+ * master at 10 s but stays in the SyncStateSet (connected in TCP's eyes) until the 28 s check. Its ack
+ * stops, so the confirm offset stops: consumers read nothing stored after it (the puts time out
+ * FLUSH_SLAVE_TIMEOUT but are on the master), then catch up once the set is {0, 2}. */
+START_TEST(confirm_offset_limits_consumers)
+{
+    struct scenario sc;
+    load(&sc, world_json(1, ", \"all_ack_in_sync_state_set\": true",
+                         "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], \"b\": [\"broker-a-1\"]}]"));
+    struct rmq_world *w = rmq_world_get(sc.w);
+    run_to(&sc, 11 * SIM_S);
+    uint64_t consumed = w->rep.acct.consumed;
+    struct broker *m = w->g[0].broker[0];
+    run_to(&sc, 27 * SIM_S);
+    ck_assert_int_eq(broker_role(m), RMQ_SYNC_MASTER);
+    ck_assert_uint_eq(controller_info(ctl(&sc), 0).sss, 7);
+    ck_assert_uint_eq(w->rep.acct.consumed, consumed);   /* nothing new readable for 16 s */
+    uint64_t hidden = 0;
+    for (int q = 0; q < 4; q++)
+        hidden += cl_next_qoff(broker_log(m), q) - broker_visible_qoff(m, q);
+    ck_assert_uint_gt(hidden, 500);   /* stored on the master, above the confirm offset */
+    run_to(&sc, 35 * SIM_S);
+    ck_assert_uint_eq(controller_info(ctl(&sc), 0).sss, 5);
+    ck_assert_uint_gt(w->rep.acct.consumed, consumed + 1000);
+    for (int q = 0; q < 4; q++)
+        ck_assert_uint_ge(broker_visible_qoff(m, q) + 50, cl_next_qoff(broker_log(m), q));
+    scenario_free(&sc);
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("controller_group");
@@ -196,6 +258,9 @@ static Suite *group_suite(void)
     tcase_add_test(tc, leader_crash_new_leader_takes_over);
     tcase_add_test(tc, master_crash_while_controller_leader_down);
     tcase_add_test(tc, group_run_is_deterministic);
+    tcase_add_test(tc, election_highest_epoch_before_offset);
+    tcase_add_test(tc, election_highest_epoch_before_broker_id);
+    tcase_add_test(tc, confirm_offset_limits_consumers);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -29,9 +29,11 @@ struct ctl_broker {
     /* several controllers: controllerLeaderAddress (-1 unknown) and updateControllerMetadata's pass */
     int leader;
     int meta_busy, meta_known;
+    uint64_t confirm;                /* the master's confirmOffset (DefaultMessageStore.setConfirmOffset) */
 };
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
+static void update_confirm(struct broker *b);
 
 static int popcount(uint32_t x)
 {
@@ -180,6 +182,7 @@ static void to_master(struct broker *b)
     b->master = SIM_NODE_NONE;
     ha_start(b);
     epoch_append(c, c->info.master_epoch, b->cl.max_offset);
+    c->confirm = b->cl.max_offset;   /* changeToMaster: computeConfirmOffset over no connection yet */
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
         c->caught_up[r] = node_now(b->n);
     controller_check_master(b->base.w->ctl, b->group, c->info.master_epoch, b->n->id);
@@ -218,7 +221,10 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
         (i->master_epoch == c->info.master_epoch && i->sss_epoch < c->info.sss_epoch))
         return;   /* older than what the broker knows (ReplicasManager.changeBrokerRole) */
     int changed = i->master_epoch != c->info.master_epoch || i->master != c->info.master;
+    int sss_changed = i->sss != c->info.sss;
     c->info = *i;
+    if (sss_changed && b->role != RMQ_SLAVE && b->cfg.all_ack_in_sss)
+        update_confirm(b);   /* AutoSwitchHAService.setSyncStateSet */
     if (i->master < 0)
         return;
     if (i->master == b->replica) {
@@ -313,6 +319,60 @@ static uint64_t confirm_offset(struct broker *b, const uint64_t *ack)
     return min;
 }
 
+/* AutoSwitchHAService.computeConfirmOffset: the lowest ack (above 0) of the SyncStateSet's slaves and the
+ * master's end; while a member has no connection the value stays (#6662). */
+static uint64_t compute_confirm(struct broker *b)
+{
+    uint64_t ack[RMQ_MAX_REPLICAS];
+    int conn[RMQ_MAX_REPLICAS];
+    acks(b, ack, conn);
+    uint64_t v = b->cl.max_offset;
+    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+        if ((b->ctl->info.sss >> r & 1) && r != b->replica && !conn[r])
+            return b->ctl->confirm;
+    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+        if ((b->ctl->info.sss >> r & 1) && r != b->replica && ack[r] > 0 && ack[r] < v)
+            v = ack[r];
+    return v;
+}
+
+/* CommitLog.getConfirmOffset in controller mode (a master, allAckInSyncStateSet, more than itself in the
+ * set) limits the ReputMessageService (getReputEndOffset, readUnCommitted false): consumers read only the
+ * messages that end at or below it. Otherwise the max offset: everything. */
+static int confirm_limits(const struct broker *b)
+{
+    return b->role != RMQ_SLAVE && b->cfg.all_ack_in_sss && popcount(b->ctl->info.sss) > 1;
+}
+
+uint64_t ctl_visible_qoff(const struct broker *b, int q)
+{
+    uint64_t next = cl_next_qoff(&b->cl, q);
+    if (!confirm_limits(b) || b->ctl->confirm >= b->cl.max_offset)
+        return next;
+    uint64_t lo = cl_min_qoff(&b->cl, q), hi = next;
+    while (lo < hi) {   /* the first message of q that ends above the confirm offset */
+        uint64_t mid = lo + (hi - lo) / 2;
+        uint64_t i = cl_qentry(&b->cl, q, mid);
+        const struct cl_entry *e = i == CL_NONE ? NULL : cl_at(&b->cl, i);
+        if (!e || e->offset + e->size <= b->ctl->confirm)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* setConfirmOffset(computeConfirmOffset()) after a SyncStateSet slave's ack, a new SyncStateSet and the
+ * change to master; held pulls see what it newly shows. */
+static void update_confirm(struct broker *b)
+{
+    uint64_t old = b->ctl->confirm;
+    b->ctl->confirm = compute_confirm(b);
+    if (b->ctl->confirm > old && confirm_limits(b) && b->cfg.long_polling)
+        for (int q = 0; q < b->cfg.queues; q++)
+            broker_wake_pulls(b, q);
+}
+
 /* AutoSwitchHAService.maybeShrinkSyncStateSet, every checkSyncStateSetPeriod. */
 static void check_sss(struct broker *b)
 {
@@ -338,6 +398,8 @@ void ctl_acks(struct broker *b)
     struct ctl_broker *c = b->ctl;
     if (b->role == RMQ_SLAVE)
         return;
+    if (b->cfg.all_ack_in_sss)
+        update_confirm(b);
     for (int i = 0; i < b->nhac; i++) {
         const struct ha_conn *h = &b->hac[i];
         int r = h->in_use ? replica_of(b, node_conn_peer(b->n, h->conn)) : -1;
