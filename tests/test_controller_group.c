@@ -4,6 +4,7 @@
  * DLedger's election time; a master crash while the controller leader is down is handled once the new
  * leader serves. Also the election's epoch rule (one controller). */
 #include <check.h>
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,45 @@ START_TEST(confirm_offset_limits_consumers)
 }
 END_TEST
 
+/* Controller and broker crashes over seeds with lognormal links and allAckInSyncStateSet: one master an
+ * epoch, epochs only grow, no acknowledged message lost; and the group ends with an active controller, a
+ * master, and the same metadata on every member. */
+START_TEST(invariants_over_seeds)
+{
+    char faults[1024], text[8192];
+    snprintf(faults, sizeof faults,
+        "\"faults\": [{\"at_ms\": 15000, \"op\": \"crash_host\", \"node\": \"controller-%d\", \"duration_ms\": 15000},"
+        " {\"at_ms\": 25000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\", \"duration_ms\": 10000},"
+        " {\"at_ms\": 50000, \"op\": \"crash_host\", \"node\": \"controller-%d\", \"duration_ms\": 20000},"
+        " {\"at_ms\": 55000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 20000},"
+        " {\"at_ms\": 100000, \"op\": \"crash_process\", \"node\": \"controller-%d\", \"duration_ms\": 5000}]",
+        _i % 3, (_i + 1) % 3, (_i + 2) % 3);
+    snprintf(text, sizeof text, "%s", world_json(3, ", \"all_ack_in_sync_state_set\": true", faults));
+    char *lat = strstr(text, "{\"const_ms\": 1}");
+    ck_assert_ptr_nonnull(lat);
+    char seeded[8192];
+    snprintf(seeded, sizeof seeded, "%.*s{\"dist\": \"lognormal\", \"median_ms\": 0.5, \"sigma\": 0.5}%s",
+             (int)(lat - text), text, lat + strlen("{\"const_ms\": 1}"));
+    char *sd = strstr(seeded, "\"seed\": 3");
+    ck_assert_ptr_nonnull(sd);
+    sd[8] = (char)('0' + _i);
+    struct scenario sc;
+    load(&sc, seeded);
+    run_to(&sc, 150 * SIM_S);
+    cJSON *root = cJSON_CreateObject();
+    sc.world->metrics(sc.w, &sc, root);
+    cJSON_Delete(root);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    ck_assert_uint_gt(w->rep.invariant_checks, 2);
+    ck_assert_int_ge(controller_leader(ctl(&sc)), 0);
+    ck_assert_int_ge(controller_info(ctl(&sc), 0).master, 0);
+    ck_assert_int_ge(controller_info(ctl(&sc), 0).master_epoch, 3);
+    members_agree(&sc, -1);   /* every member up again and caught up */
+    scenario_free(&sc);
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("controller_group");
@@ -262,6 +302,10 @@ static Suite *group_suite(void)
     tcase_add_test(tc, election_highest_epoch_before_broker_id);
     tcase_add_test(tc, confirm_offset_limits_consumers);
     suite_add_tcase(s, tc);
+    TCase *tl = tcase_create("invariants");
+    tcase_set_timeout(tl, 300);
+    tcase_add_loop_test(tl, invariants_over_seeds, 1, 7);
+    suite_add_tcase(s, tl);
     return s;
 }
 
