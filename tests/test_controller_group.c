@@ -168,6 +168,35 @@ START_TEST(master_crash_while_controller_leader_down)
 }
 END_TEST
 
+/* The same with a process crash of the master at 21 s: its channels close and every controller marks it
+ * inactive at once, but no member leads, so nobody elects. The new leader's scanInactiveMasterAndTriggerReelect,
+ * 5 s after it starts serving, finds the inactive master and elects (the entry committed 2 ms later). */
+START_TEST(master_process_crash_while_controller_leader_down)
+{
+    struct scenario sc;
+    load(&sc, world_json(3, NULL, NULL));
+    struct rmq_world *w = rmq_world_get(sc.w);
+    run_to(&sc, 20500 * SIM_MS);
+    int l = controller_leader(ctl(&sc));
+    sim_crash(sc.sim, controller_node_at(ctl(&sc), l), SIM_CRASH_HOST);
+    run_to(&sc, 21 * SIM_S);
+    sim_crash(sc.sim, w->g[0].node[0], SIM_CRASH_PROCESS);
+    sim_time serving = -1;
+    while (sim_now(sc.sim) < 40 * SIM_S) {
+        sim_run(sc.sim, sim_now(sc.sim) + SIM_MS);
+        if (serving < 0 && controller_leader(ctl(&sc)) >= 0)
+            serving = sim_now(sc.sim);
+    }
+    ck_assert_int_gt(serving, 21 * SIM_S);
+    struct report_group *rg = &w->rep.g[0];
+    ck_assert_int_eq(rg->detected, serving + 5 * SIM_S);
+    ck_assert_int_eq(rg->elected, serving + 5 * SIM_S + 2 * SIM_MS);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 1);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master_epoch, 2);
+    scenario_free(&sc);
+}
+END_TEST
+
 /* A whole run over a group is deterministic: the same seed twice gives the same controller and broker
  * history. */
 START_TEST(group_run_is_deterministic)
@@ -297,6 +326,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, group_elects_and_replicates);
     tcase_add_test(tc, leader_crash_new_leader_takes_over);
     tcase_add_test(tc, master_crash_while_controller_leader_down);
+    tcase_add_test(tc, master_process_crash_while_controller_leader_down);
     tcase_add_test(tc, group_run_is_deterministic);
     tcase_add_test(tc, election_highest_epoch_before_offset);
     tcase_add_test(tc, election_highest_epoch_before_broker_id);

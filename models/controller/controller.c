@@ -434,8 +434,8 @@ int controller_leader(const struct controller *c)
 {
     if (!c->members)
         return 0;
-    for (int k = 0; k < controller_count(c); k++)
-        if (member(c, k)->serving)
+    for (int k = 0; k < controller_count(c); k++)   /* a crashed one keeps its memory, not its role */
+        if (member(c, k)->serving && member(c, k)->n->state == SIM_NODE_UP)
             return k;
     return -1;
 }
