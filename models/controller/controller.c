@@ -415,7 +415,8 @@ void controller_free(struct controller *c)
         return;
     }
     struct controller **m = c->members;
-    for (int k = 0; k < c->cfg.count; k++)
+    int n = c->cfg.count;   /* c is m[0]: freed in the loop */
+    for (int k = 0; k < n; k++)
         free_one(m[k]);
     free(m);
 }
