@@ -48,7 +48,7 @@ for cfg in "1024 $END 16k" "65536 $END1M 1M"; do
 done
 
 # The models over one simulated hour (trace off): wall, events/s and peak memory.
-for s in "bench_master_slave 15" "bench_dledger 30" "bench_production 120"; do
+for s in "bench_master_slave 15" "bench_controller 15" "bench_dledger 30" "bench_production 120"; do
     set -- $s
     b1=$(bare); m=$(scen "scenarios/$1.json" --set run.duration_ms=$H); b2=$(bare)
     set -- $1 $2 $m

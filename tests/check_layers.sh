@@ -22,7 +22,7 @@ allowed() {
     models/report) echo "sim models/remoting" ;;
     models/dledger) echo "sim models/remoting models/store models/report" ;;
     models/namesrv) echo "sim models/remoting models/report models/world" ;;
-    models/controller) echo "sim models/remoting models/report models/world" ;;
+    models/controller) echo "sim models/remoting models/store models/dledger models/report models/world" ;;
     models/broker) echo "sim models/remoting models/store models/dledger models/report models/namesrv models/world models/controller" ;;
     models/client) echo "sim models/remoting models/report models/namesrv models/world" ;;
     models/ops) echo "sim models/remoting models/report models/broker models/world" ;;

@@ -58,10 +58,11 @@ void broker_wait_pop(struct broker *b)
     b->waits_n--;
 }
 
-/* What consumers may read of queue q: everything in classic HA, the committed part on DLedger. */
+/* What consumers may read of queue q: everything in classic HA, the committed part on DLedger, up to the
+ * confirm offset in controller mode. */
 uint64_t broker_visible_qoff(const struct broker *b, int q)
 {
-    return b->raft ? b->committed_qoff[q] : cl_next_qoff(&b->cl, q);
+    return b->raft ? b->committed_qoff[q] : b->ctl ? ctl_visible_qoff(b, q) : cl_next_qoff(&b->cl, q);
 }
 
 static void start_fsync(struct broker *b)

@@ -14,9 +14,9 @@
 
 #define EPOCHS_MAX 64
 
-enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK };
-/* rpc tags of this file's requests (with BR_CTL) */
-enum { CTL_TAG_HB = 1, CTL_TAG_INFO, CTL_TAG_ELECT, CTL_TAG_ALTER, CTL_TAG_EPOCH };
+enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META };
+/* rpc tags of this file's requests (with BR_CTL; CTL_TAG_META carries the controller asked in bits 8-15) */
+enum { CTL_TAG_HB = 1, CTL_TAG_INFO, CTL_TAG_ELECT, CTL_TAG_ALTER, CTL_TAG_EPOCH, CTL_TAG_META };
 
 struct ctl_broker {
     struct ctl_info info;            /* what the broker knows of its group */
@@ -26,9 +26,14 @@ struct ctl_broker {
     sim_time caught_up[RMQ_MAX_REPLICAS];   /* lastCaughtUpTimeMs per slave */
     struct ctl_epoch_entry ep[EPOCHS_MAX];  /* the epoch file (EpochFileCache) */
     int nep;
+    /* several controllers: controllerLeaderAddress (-1 unknown) and updateControllerMetadata's pass */
+    int leader;
+    int meta_busy, meta_known;
+    uint64_t confirm;                /* the master's confirmOffset (DefaultMessageStore.setConfirmOffset) */
 };
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
+static void update_confirm(struct broker *b);
 
 static int popcount(uint32_t x)
 {
@@ -69,23 +74,77 @@ static int32_t data_epoch(const struct broker *b)
     return c->nep ? c->ep[0].epoch : 0;
 }
 
-static void call(struct broker *b, uint16_t code, const void *body, uint32_t len, uint64_t tag)
+/* The controller requests go to: the one controller, or the leader the broker knows of a group
+ * (ReplicasManager's controllerLeaderAddress; SIM_NODE_NONE while unknown). */
+static sim_node_id ctl_target(struct broker *b)
 {
-    rpc_call(&b->rpc, b->base.w->ctl_node, code, body, len, 0, b->cfg.request_timeout, BR_CTL | tag);
+    const struct rmq_world *w = b->base.w;
+    if (w->nctl <= 1)
+        return w->ctl_node;
+    return b->ctl->leader >= 0 ? w->ctl_nodes[b->ctl->leader] : SIM_NODE_NONE;
 }
 
-static void request(struct broker *b, uint16_t code, uint32_t sss, uint64_t tag)
+static int request(struct broker *b, uint16_t code, uint32_t sss, uint64_t tag)
 {
     struct ctl_req q = {(uint16_t)b->group, (uint16_t)b->replica, b->ctl->info.master_epoch,
                         b->ctl->info.sss_epoch, sss};
-    call(b, code, &q, sizeof q, tag);
+    sim_node_id to = ctl_target(b);
+    if (to == SIM_NODE_NONE)
+        return -1;
+    rpc_call(&b->rpc, to, code, &q, sizeof q, 0, b->cfg.request_timeout, BR_CTL | tag);
+    return 0;
 }
 
+/* ReplicasManager.sendHeartbeatToController: to every controller address. */
 static void heartbeat(struct broker *b)
 {
+    const struct rmq_world *w = b->base.w;
     struct ctl_heartbeat hb = {(uint16_t)b->group, (uint16_t)b->replica, data_epoch(b), b->cl.max_offset,
                                b->cfg.election_priority};
-    call(b, CTL_HEARTBEAT, &hb, sizeof hb, CTL_TAG_HB);
+    if (w->nctl <= 1) {
+        rpc_call(&b->rpc, w->ctl_node, CTL_HEARTBEAT, &hb, sizeof hb, 0, b->cfg.request_timeout, BR_CTL | CTL_TAG_HB);
+        return;
+    }
+    for (int k = 0; k < w->nctl; k++)
+        rpc_call(&b->rpc, w->ctl_nodes[k], CTL_HEARTBEAT, &hb, sizeof hb, 0, b->cfg.request_timeout,
+                 BR_CTL | CTL_TAG_HB);
+}
+
+/* ReplicasManager.updateControllerMetadata: asks the controllers in turn, the first that names a leader
+ * decides; when none does, the known leader stays. */
+static void ask_meta(struct broker *b, int k)
+{
+    b->ctl->meta_busy = 1;
+    rpc_call(&b->rpc, b->base.w->ctl_nodes[k], CTL_METADATA, NULL, 0, 0, b->cfg.request_timeout,
+             BR_CTL | CTL_TAG_META | (uint64_t)k << 8);
+}
+
+static void meta_answer(struct broker *b, int k, int status, const void *body, uint32_t len)
+{
+    struct ctl_broker *c = b->ctl;
+    struct ctl_meta m = {-1};
+    if (status == RMQ_SUCCESS && len >= sizeof m)
+        memcpy(&m, body, sizeof m);
+    if (m.leader < 0 || m.leader >= b->base.w->nctl) {
+        if (k + 1 < b->base.w->nctl) {
+            ask_meta(b, k + 1);
+            return;
+        }
+        c->meta_busy = 0;
+        /* schedulingSyncControllerMetadata: before the first success, again after 1 s */
+        if (!c->meta_known)
+            node_timer(b->n, SIM_S, BT(BT_CTL, CTL_T_META));
+        return;
+    }
+    c->meta_busy = 0;
+    c->leader = m.leader;
+    if (!c->meta_known) {
+        /* then the fixed-rate update (3 s, then every syncControllerMetadataPeriod), and startBasicService
+         * goes on: the replica info, an election when there is no master */
+        c->meta_known = 1;
+        node_timer(b->n, 3 * SIM_S, BT(BT_CTL, CTL_T_META));
+        request(b, CTL_GET_INFO, 0, CTL_TAG_INFO);
+    }
 }
 
 static void trace_role(struct broker *b, const char *ev)
@@ -123,6 +182,7 @@ static void to_master(struct broker *b)
     b->master = SIM_NODE_NONE;
     ha_start(b);
     epoch_append(c, c->info.master_epoch, b->cl.max_offset);
+    c->confirm = b->cl.max_offset;   /* changeToMaster: computeConfirmOffset over no connection yet */
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
         c->caught_up[r] = node_now(b->n);
     controller_check_master(b->base.w->ctl, b->group, c->info.master_epoch, b->n->id);
@@ -161,7 +221,10 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
         (i->master_epoch == c->info.master_epoch && i->sss_epoch < c->info.sss_epoch))
         return;   /* older than what the broker knows (ReplicasManager.changeBrokerRole) */
     int changed = i->master_epoch != c->info.master_epoch || i->master != c->info.master;
+    int sss_changed = i->sss != c->info.sss;
     c->info = *i;
+    if (sss_changed && b->role != RMQ_SLAVE && b->cfg.all_ack_in_sss)
+        update_confirm(b);   /* AutoSwitchHAService.setSyncStateSet */
     if (i->master < 0)
         return;
     if (i->master == b->replica) {
@@ -227,8 +290,7 @@ static void handshake_done(struct broker *b, const struct ctl_epochs *m)
 
 static void alter(struct broker *b, uint32_t sss)
 {
-    b->ctl->alter_pending = 1;
-    request(b, CTL_ALTER_SSS, sss, CTL_TAG_ALTER);
+    b->ctl->alter_pending = request(b, CTL_ALTER_SSS, sss, CTL_TAG_ALTER) == 0;
 }
 
 /* The ack of each slave replica (0: not connected). */
@@ -257,6 +319,60 @@ static uint64_t confirm_offset(struct broker *b, const uint64_t *ack)
     return min;
 }
 
+/* AutoSwitchHAService.computeConfirmOffset: the lowest ack (above 0) of the SyncStateSet's slaves and the
+ * master's end; while a member has no connection the value stays (#6662). */
+static uint64_t compute_confirm(struct broker *b)
+{
+    uint64_t ack[RMQ_MAX_REPLICAS];
+    int conn[RMQ_MAX_REPLICAS];
+    acks(b, ack, conn);
+    uint64_t v = b->cl.max_offset;
+    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+        if ((b->ctl->info.sss >> r & 1) && r != b->replica && !conn[r])
+            return b->ctl->confirm;
+    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+        if ((b->ctl->info.sss >> r & 1) && r != b->replica && ack[r] > 0 && ack[r] < v)
+            v = ack[r];
+    return v;
+}
+
+/* CommitLog.getConfirmOffset in controller mode (a master, allAckInSyncStateSet, more than itself in the
+ * set) limits the ReputMessageService (getReputEndOffset, readUnCommitted false): consumers read only the
+ * messages that end at or below it. Otherwise the max offset: everything. */
+static int confirm_limits(const struct broker *b)
+{
+    return b->role != RMQ_SLAVE && b->cfg.all_ack_in_sss && popcount(b->ctl->info.sss) > 1;
+}
+
+uint64_t ctl_visible_qoff(const struct broker *b, int q)
+{
+    uint64_t next = cl_next_qoff(&b->cl, q);
+    if (!confirm_limits(b) || b->ctl->confirm >= b->cl.max_offset)
+        return next;
+    uint64_t lo = cl_min_qoff(&b->cl, q), hi = next;
+    while (lo < hi) {   /* the first message of q that ends above the confirm offset */
+        uint64_t mid = lo + (hi - lo) / 2;
+        uint64_t i = cl_qentry(&b->cl, q, mid);
+        const struct cl_entry *e = i == CL_NONE ? NULL : cl_at(&b->cl, i);
+        if (!e || e->offset + e->size <= b->ctl->confirm)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* setConfirmOffset(computeConfirmOffset()) after a SyncStateSet slave's ack, a new SyncStateSet and the
+ * change to master; held pulls see what it newly shows. */
+static void update_confirm(struct broker *b)
+{
+    uint64_t old = b->ctl->confirm;
+    b->ctl->confirm = compute_confirm(b);
+    if (b->ctl->confirm > old && confirm_limits(b) && b->cfg.long_polling)
+        for (int q = 0; q < b->cfg.queues; q++)
+            broker_wake_pulls(b, q);
+}
+
 /* AutoSwitchHAService.maybeShrinkSyncStateSet, every checkSyncStateSetPeriod. */
 static void check_sss(struct broker *b)
 {
@@ -282,6 +398,8 @@ void ctl_acks(struct broker *b)
     struct ctl_broker *c = b->ctl;
     if (b->role == RMQ_SLAVE)
         return;
+    if (b->cfg.all_ack_in_sss)
+        update_confirm(b);
     for (int i = 0; i < b->nhac; i++) {
         const struct ha_conn *h = &b->hac[i];
         int r = h->in_use ? replica_of(b, node_conn_peer(b->n, h->conn)) : -1;
@@ -393,8 +511,13 @@ void ctl_start(struct broker *b)
     c->info.master = -1;
     c->alter_pending = 0;
     c->handshake = 0;
+    c->leader = b->base.w->nctl <= 1 ? 0 : -1;
+    c->meta_busy = c->meta_known = 0;
     heartbeat(b);
-    request(b, CTL_GET_INFO, 0, CTL_TAG_INFO);
+    if (b->base.w->nctl > 1)
+        ask_meta(b, 0);
+    else
+        request(b, CTL_GET_INFO, 0, CTL_TAG_INFO);
     node_timer(b->n, b->cfg.ctl_heartbeat, BT(BT_CTL, CTL_T_HEARTBEAT));
     node_timer(b->n, b->cfg.ctl_sync_metadata, BT(BT_CTL, CTL_T_SYNC));
     node_timer(b->n, b->cfg.ctl_check_sss_initial, BT(BT_CTL, CTL_T_CHECK));
@@ -415,6 +538,12 @@ void ctl_on_timer(struct broker *b, uint64_t arg)
         check_sss(b);
         node_timer(b->n, b->cfg.ctl_check_sss, BT(BT_CTL, arg));
         break;
+    case CTL_T_META:
+        if (!b->ctl->meta_busy)
+            ask_meta(b, 0);
+        if (b->ctl->meta_known)
+            node_timer(b->n, b->base.w->ctl_sync_metadata, BT(BT_CTL, arg));
+        break;
     }
 }
 
@@ -422,6 +551,10 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
 {
     struct ctl_broker *c = b->ctl;
     tag &= ~BR_CTL;
+    if ((tag & 0xff) == CTL_TAG_META) {
+        meta_answer(b, (int)(tag >> 8), status, body, len);
+        return;
+    }
     if (tag == CTL_TAG_EPOCH) {
         struct ctl_epochs m;
         if (status == RMQ_SUCCESS && len >= sizeof m && c->handshake) {

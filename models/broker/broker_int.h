@@ -214,6 +214,9 @@ void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *r
 void ctl_acks(struct broker *b);
 /* The offset every put up to which has the acks controller mode asks for (UINT64_MAX: no wait). */
 uint64_t ctl_acked(struct broker *b);
+/* What consumers may read of queue q on a controller-mode broker: up to the confirm offset on a master
+ * with allAckInSyncStateSet and a SyncStateSet of more than itself, else everything. */
+uint64_t ctl_visible_qoff(const struct broker *b, int q);
 
 /* broker_offsets.c: QUERY_OFFSET, COMMIT_OFFSET, GET_ALL_OFFSETS (ConsumerOffsetManager). */
 void broker_handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len);

@@ -3,50 +3,17 @@
  * DefaultElectPolicy (who may be master), ControllerManager (the election an inactive master triggers, the
  * notifications to the brokers) and the periodic re-election where a group has no master
  * (DLedgerController.scanInactiveMasterAndTriggerReelect). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/controller/controller.h"
-#include "models/remoting/rpc.h"
+#include "models/controller/controller_int.h"
 #include "models/report/report.h"
-
-enum { CT_SCAN = 1, CT_REELECT };
-
-struct ctl_replica {
-    int registered;            /* a heartbeat came once (registerBroker) */
-    int active;                /* BrokerHeartbeatManager.isBrokerActive */
-    sim_node_id node;
-    sim_conn conn;             /* the channel the last heartbeat came on */
-    sim_time last_hb;
-    int32_t epoch;
-    uint64_t max_offset;
-    int32_t priority;
-};
-
-struct ctl_group {
-    int master;                /* replica index, -1: none */
-    int32_t master_epoch, sss_epoch;
-    uint32_t sss;
-    int elected_once;          /* SyncStateInfo.isFirstTimeForElect is false */
-    struct ctl_replica r[RMQ_MAX_REPLICAS];
-    /* the invariant check's memory (controller_check_master) */
-    int32_t seen_epoch;
-    sim_node_id seen_node;
-};
-
-struct controller {
-    struct rmq_node base;
-    struct sim_node *n;
-    struct rpc rpc;
-    struct controller_cfg cfg;
-    int broken;                /* test only: controller_break_election */
-    int ngroups;
-    struct ctl_group *g;
-};
 
 static struct trace *trace_of(struct controller *c) { return sim_trace(c->n->sim); }
 
-static struct ctl_info info_of(const struct controller *c, int gi)
+struct ctl_info ctl_info_of(const struct controller *c, int gi)
 {
     const struct ctl_group *g = &c->g[gi];
     struct ctl_info i = {(uint16_t)gi, (int16_t)g->master, g->master_epoch, g->sss_epoch, g->sss};
@@ -55,11 +22,11 @@ static struct ctl_info info_of(const struct controller *c, int gi)
 
 /* notifyBrokerRoleChanged: every replica of the group the controller knows is told (ControllerManager
  * .notifyBrokerRoleChanged through BrokerHousekeepingService's channels). */
-static void notify(struct controller *c, int gi)
+void ctl_notify(struct controller *c, int gi)
 {
     if (!c->cfg.notify_role_changed)
         return;
-    struct ctl_info i = info_of(c, gi);
+    struct ctl_info i = ctl_info_of(c, gi);
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
         if (c->g[gi].r[r].registered && c->g[gi].r[r].active)
             rpc_call(&c->rpc, c->g[gi].r[r].node, CTL_NOTIFY, &i, sizeof i, 0, c->cfg.request_timeout, 0);
@@ -95,13 +62,15 @@ static int try_elect(struct controller *c, struct ctl_group *g, uint32_t brokers
     return best;
 }
 
-/* ReplicasInfoManager.electMaster; requester -1 when the controller triggers it (the master went
- * inactive, or the periodic re-election). Returns the response code; the group's state is updated. */
-static int elect(struct controller *c, int gi, int requester)
+/* ReplicasInfoManager.electMaster as a decision on the current state, which it leaves alone: the response
+ * code, and in ev the event to apply (EV_NONE: nothing changes). requester -1 when the controller triggers
+ * it (the master went inactive, or the periodic re-election). */
+int ctl_decide_elect(struct controller *c, int gi, int requester, struct ctl_event *ev)
 {
     struct ctl_group *g = &c->g[gi];
-    struct rmq_world *w = c->base.w;
     int m = -1;
+    ev->type = EV_NONE;
+    ev->group = gi;
     if (!g->elected_once && requester >= 0) {
         m = requester;   /* the first election of a broker set elects the requester */
     } else {
@@ -114,42 +83,88 @@ static int elect(struct controller *c, int gi, int requester)
     }
     if (m >= 0 && m == g->master)
         return CTL_MASTER_STILL_EXIST;
+    if (m < 0 && (requester >= 0 || g->master < 0))
+        return CTL_MASTER_NOT_AVAILABLE;
+    /* m < 0: ElectMasterEvent(false), the old master dropped */
+    ev->type = EV_ELECT;
+    ev->replica = m;
+    return m < 0 ? CTL_MASTER_NOT_AVAILABLE : RMQ_SUCCESS;
+}
+
+/* ReplicasInfoManager.alterSyncStateSet: only the current master at its epochs, a set that holds it, and
+ * only active members. */
+int ctl_decide_alter(struct controller *c, const struct ctl_req *q, struct ctl_event *ev)
+{
+    struct ctl_group *g = &c->g[q->group];
+    int ok = q->replica == g->master && q->master_epoch == g->master_epoch && q->sss_epoch == g->sss_epoch &&
+             (q->sss >> q->replica & 1);
+    for (int r = 0; ok && r < RMQ_MAX_REPLICAS; r++)
+        if ((q->sss >> r & 1) && !(g->r[r].registered && g->r[r].active))
+            ok = 0;
+    ev->type = ok ? EV_ALTER : EV_NONE;
+    ev->group = q->group;
+    ev->sss = q->sss;
+    return ok ? RMQ_SUCCESS : CTL_ALTER_FAILED;
+}
+
+/* ReplicasInfoManager.applyEvent (handleElectMaster, handleAlterSyncStateSet, the broker registration):
+ * the same on every controller, in log order. lead: this controller decided it (it reports and traces). */
+void ctl_apply(struct controller *c, const struct ctl_event *ev, int lead)
+{
+    struct ctl_group *g = &c->g[ev->group];
+    struct rmq_world *w = c->base.w;
     struct trace *tr = trace_of(c);
-    if (m < 0) {
-        if (requester >= 0 || g->master < 0)
-            return CTL_MASTER_NOT_AVAILABLE;
+    if (ev->type == EV_REGISTER) {
+        g->r[ev->replica].registered = 1;
+    } else if (ev->type == EV_ALTER) {
+        g->sss = ev->sss;
+        g->sss_epoch++;
+    } else if (ev->type == EV_ELECT && ev->replica < 0) {
         /* ElectMasterEvent(false): the old master is dropped, its SyncStateSet kept; masterEpoch moves on
          * (SyncStateInfo.updateMasterInfo). */
         g->master = -1;
         g->master_epoch++;
-        if (trace_on(tr, TRACE_EVENTS)) {
+        if (lead && trace_on(tr, TRACE_EVENTS)) {
             trace_begin(tr, node_now(c->n), c->n->name, "controller.no_master");
-            trace_str(tr, "group", w->g[gi].name);
+            trace_str(tr, "group", w->g[ev->group].name);
             trace_int(tr, "epoch", g->master_epoch);
             trace_end(tr);
         }
-        notify(c, gi);
-        return CTL_MASTER_NOT_AVAILABLE;
+    } else if (ev->type == EV_ELECT) {
+        int m = ev->replica;
+        g->elected_once = 1;
+        g->master = m;
+        g->master_epoch++;
+        g->sss_epoch++;
+        g->sss = 1u << m;   /* the new SyncStateSet is the new master alone */
+        if (!lead)
+            return;
+        report_elected(&w->rep, ev->group, g->master_epoch);
+        if (trace_on(tr, TRACE_EVENTS)) {
+            trace_begin(tr, node_now(c->n), c->n->name, "controller.elect");
+            trace_str(tr, "group", w->g[ev->group].name);
+            trace_str(tr, "master", sim_node(c->n->sim, w->g[ev->group].node[m])->name);
+            trace_int(tr, "epoch", g->master_epoch);
+            trace_uint(tr, "max_offset", g->r[m].max_offset);
+            trace_end(tr);
+        }
     }
-    g->elected_once = 1;
-    g->master = m;
-    g->master_epoch++;
-    g->sss_epoch++;
-    g->sss = 1u << m;   /* the new SyncStateSet is the new master alone */
-    report_elected(&w->rep, gi, g->master_epoch);
-    if (trace_on(tr, TRACE_EVENTS)) {
-        trace_begin(tr, node_now(c->n), c->n->name, "controller.elect");
-        trace_str(tr, "group", w->g[gi].name);
-        trace_str(tr, "master", sim_node(c->n->sim, w->g[gi].node[m])->name);
-        trace_int(tr, "epoch", g->master_epoch);
-        trace_uint(tr, "max_offset", g->r[m].max_offset);
-        trace_end(tr);
-    }
-    notify(c, gi);
-    return RMQ_SUCCESS;
 }
 
-/* onBrokerInactive: a master gone inactive makes the controller elect (ControllerManager). */
+/* One controller: decided, applied and told at once. */
+static int elect(struct controller *c, int gi, int requester)
+{
+    struct ctl_event ev;
+    int code = ctl_decide_elect(c, gi, requester, &ev);
+    if (ev.type != EV_NONE) {
+        ctl_apply(c, &ev, 1);
+        ctl_notify(c, gi);
+    }
+    return code;
+}
+
+/* onBrokerInactive: a master gone inactive makes the controller elect (ControllerManager; under a group
+ * only the leader does, ControllerManager.onBrokerInactive checks isLeaderState). */
 static void inactive(struct controller *c, int gi, int r, const char *why)
 {
     struct ctl_group *g = &c->g[gi];
@@ -161,23 +176,36 @@ static void inactive(struct controller *c, int gi, int r, const char *why)
         trace_str(tr, "why", why);
         trace_end(tr);
     }
-    if (r == g->master) {
+    if (r != g->master)
+        return;
+    if (!c->raft) {
         report_detected(&c->base.w->rep, gi);
         elect(c, gi, -1);
+    } else if (c->serving) {
+        report_detected(&c->base.w->rep, gi);
+        struct ctl_req q = {(uint16_t)gi, 0, 0, 0, 0};
+        ctlg_request(c, CTL_ELECT, &q, (struct rpc_ctx){0, 0}, 1);
     }
 }
 
-static void on_heartbeat(struct controller *c, const struct sim_msg *m, const struct ctl_heartbeat *hb)
+/* BrokerHeartbeatManager.onBrokerHeartbeat. Under a group every controller hears every broker
+ * (ReplicasManager.sendHeartbeatToController sends to all controller addresses); registration is an event
+ * the leader appends. */
+void ctl_heartbeat_seen(struct controller *c, const struct sim_msg *m, const struct ctl_heartbeat *hb)
 {
     struct ctl_replica *x = &c->g[hb->group].r[hb->replica];
-    x->registered = 1;
+    if (!c->raft)
+        x->registered = 1;
     x->active = 1;
+    x->heard = 1;
     x->node = m->from;
     x->conn = m->conn;
     x->last_hb = node_now(c->n);
     x->epoch = hb->epoch;
     x->max_offset = hb->max_offset;
     x->priority = hb->priority;
+    if (c->raft && !x->registered)
+        ctlg_register(c, hb->group, hb->replica);
 }
 
 static void on_message(struct sim_node *n, const struct sim_msg *m)
@@ -195,38 +223,56 @@ static void on_message(struct sim_node *n, const struct sim_msg *m)
             return;
         memcpy(&hb, body, sizeof hb);
         if (hb.group < c->ngroups && hb.replica < RMQ_MAX_REPLICAS)
-            on_heartbeat(c, m, &hb);
+            ctl_heartbeat_seen(c, m, &hb);
         rpc_reply(n, ctx, RMQ_SUCCESS, NULL, 0, 0);
         return;
     }
+    if (c->raft && ctlg_on_request(c, (uint16_t)h.code, ctx, body, len))
+        return;
     struct ctl_req q;
     if (len < sizeof q || (memcpy(&q, body, sizeof q), q.group >= c->ngroups || q.replica >= RMQ_MAX_REPLICAS)) {
         rpc_reply(n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
     }
-    struct ctl_group *g = &c->g[q.group];
+    if (h.code != CTL_ELECT && h.code != CTL_ALTER_SSS && h.code != CTL_GET_INFO) {
+        struct ctl_info i = ctl_info_of(c, q.group);
+        rpc_reply(n, ctx, RMQ_REQUEST_CODE_NOT_SUPPORTED, &i, sizeof i, 0);
+        return;
+    }
+    if (c->raft) {
+        ctlg_request(c, (uint16_t)h.code, &q, ctx, 0);
+        return;
+    }
     int code = RMQ_SUCCESS;
     if (h.code == CTL_ELECT) {
         code = elect(c, q.group, q.replica);
     } else if (h.code == CTL_ALTER_SSS) {
-        /* ReplicasInfoManager.alterSyncStateSet: only the current master at its epochs, a set that holds
-         * it, and only active members. */
-        int ok = q.replica == g->master && q.master_epoch == g->master_epoch && q.sss_epoch == g->sss_epoch &&
-                 (q.sss >> q.replica & 1);
-        for (int r = 0; ok && r < RMQ_MAX_REPLICAS; r++)
-            if ((q.sss >> r & 1) && !(g->r[r].registered && g->r[r].active))
-                ok = 0;
-        if (ok) {
-            g->sss = q.sss;
-            g->sss_epoch++;
-        } else {
-            code = CTL_ALTER_FAILED;
-        }
-    } else if (h.code != CTL_GET_INFO) {
-        code = RMQ_REQUEST_CODE_NOT_SUPPORTED;
+        struct ctl_event ev;
+        code = ctl_decide_alter(c, &q, &ev);
+        if (ev.type != EV_NONE)
+            ctl_apply(c, &ev, 1);
     }
-    struct ctl_info i = info_of(c, q.group);
+    struct ctl_info i = ctl_info_of(c, q.group);
     rpc_reply(n, ctx, code, &i, sizeof i, 0);
+}
+
+/* DLedgerController.scanInactiveMasterAndTriggerReelect on the leader of a group
+ * (ReplicasInfoManager.scanNeedReelectBrokerSets: a master that is not active while another replica is;
+ * and, as one controller does, a group left without master). */
+static void reelect_scan(struct controller *c)
+{
+    for (int gi = 0; gi < c->ngroups; gi++) {
+        struct ctl_group *g = &c->g[gi];
+        int alive = 0;
+        for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+            alive |= g->r[r].registered && g->r[r].active;
+        if (!g->elected_once || !alive || (g->master >= 0 && g->r[g->master].active))
+            continue;
+        if (g->master >= 0)
+            report_detected(&c->base.w->rep, gi);
+        struct ctl_req q = {(uint16_t)gi, 0, 0, 0, 0};
+        ctlg_request(c, CTL_ELECT, &q, (struct rpc_ctx){0, 0}, 1);
+    }
 }
 
 static void on_timer(struct sim_node *n, uint64_t tag)
@@ -242,11 +288,21 @@ static void on_timer(struct sim_node *n, uint64_t tag)
                 if (c->g[gi].r[r].active && now - c->g[gi].r[r].last_hb > c->cfg.heartbeat_timeout)
                     inactive(c, gi, r, "timeout");
         node_timer(n, c->cfg.scan_interval, CT_SCAN);
-    } else if (tag == CT_REELECT) {
+    } else if (tag == CT_REELECT && !c->raft) {
         for (int gi = 0; gi < c->ngroups; gi++)
             if (c->g[gi].elected_once && c->g[gi].master < 0)
                 elect(c, gi, -1);
         node_timer(n, c->cfg.scan_inactive_master, CT_REELECT);
+    } else if ((tag & 0xff) == CT_REELECT && c->raft) {
+        /* the leader's schedule; a member that lost the lead cancels it (cancelScanInactiveFuture) */
+        if (!c->serving || tag >> 8 != c->reelect_gen)
+            return;
+        reelect_scan(c);
+        node_timer(n, c->cfg.scan_inactive_master, tag);
+    } else if ((tag & 0xff) == CT_RAFT && c->raft) {
+        ctlg_on_timer(c, tag >> 8);
+    } else if (tag == CT_FIRST && c->raft) {
+        ctlg_first_entry(c);
     }
 }
 
@@ -271,9 +327,12 @@ static void on_start(struct sim_node *n)
     /* Heartbeats are not persisted: after a restart every broker is unknown until it beats again. */
     for (int gi = 0; gi < c->ngroups; gi++)
         for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-            c->g[gi].r[r].active = 0;
+            c->g[gi].r[r].active = c->g[gi].r[r].heard = 0;
     node_timer(n, c->cfg.scan_initial, CT_SCAN);
-    node_timer(n, c->cfg.scan_inactive_master, CT_REELECT);
+    if (c->raft)
+        ctlg_start(c);
+    else
+        node_timer(n, c->cfg.scan_inactive_master, CT_REELECT);
 }
 
 static const struct sim_node_ops controller_ops = {
@@ -282,10 +341,13 @@ static const struct sim_node_ops controller_ops = {
 
 static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
 {
-    (void)n, (void)tag, (void)status, (void)body, (void)len;   /* a broker's notify answer says nothing */
+    struct controller *c = n->model;
+    if (c->raft && tag)
+        ctlg_on_reply(c, tag, status, body, len);   /* the DLedger member's answers */
+    /* a broker's notify answer says nothing */
 }
 
-struct controller *controller_create(struct rmq_world *w, const char *name, const struct controller_cfg *cfg)
+static struct controller *create_one(struct rmq_world *w, const char *name, const struct controller_cfg *cfg)
 {
     struct controller *c = calloc(1, sizeof *c);
     if (!c)
@@ -310,18 +372,95 @@ struct controller *controller_create(struct rmq_world *w, const char *name, cons
     return c;
 }
 
-void controller_free(struct controller *c)
+static void free_one(struct controller *c)
 {
     if (!c)
         return;
+    ctlg_free(c);
     rpc_free(&c->rpc);
     free(c->g);
     free(c);
 }
 
+struct controller *controller_create(struct rmq_world *w, const struct controller_cfg *cfg)
+{
+    if (cfg->count <= 1)
+        return create_one(w, "controller-0", cfg);
+    struct controller **m = calloc((size_t)cfg->count, sizeof *m);
+    if (!m)
+        return NULL;
+    char name[32];
+    for (int k = 0; k < cfg->count; k++) {
+        snprintf(name, sizeof name, "controller-%d", k);
+        if (!(m[k] = create_one(w, name, cfg)))
+            goto fail;
+        m[k]->self = k;
+        m[k]->members = m;
+    }
+    for (int k = 0; k < cfg->count; k++)
+        if (ctlg_init(m[k]) < 0)
+            goto fail;
+    return m[0];
+fail:
+    for (int k = 0; k < cfg->count; k++)
+        free_one(m[k]);
+    free(m);
+    return NULL;
+}
+
+void controller_free(struct controller *c)
+{
+    if (!c || !c->members) {
+        free_one(c);
+        return;
+    }
+    struct controller **m = c->members;
+    int n = c->cfg.count;   /* c is m[0]: freed in the loop */
+    for (int k = 0; k < n; k++)
+        free_one(m[k]);
+    free(m);
+}
+
+int controller_count(const struct controller *c) { return c->members ? c->cfg.count : 1; }
+
+static const struct controller *member(const struct controller *c, int k)
+{
+    return c->members ? c->members[k] : c;
+}
+
+sim_node_id controller_node_at(const struct controller *c, int k) { return member(c, k)->n->id; }
 sim_node_id controller_node(const struct controller *c) { return c->n->id; }
-struct ctl_info controller_info(const struct controller *c, int gi) { return info_of(c, gi); }
-void controller_break_election(struct controller *c) { c->broken = 1; }
+
+int controller_leader(const struct controller *c)
+{
+    if (!c->members)
+        return 0;
+    for (int k = 0; k < controller_count(c); k++)   /* a crashed one keeps its memory, not its role */
+        if (member(c, k)->serving && member(c, k)->n->state == SIM_NODE_UP)
+            return k;
+    return -1;
+}
+
+struct ctl_info controller_info_at(const struct controller *c, int k, int gi) { return ctl_info_of(member(c, k), gi); }
+
+struct ctl_info controller_info(const struct controller *c, int gi)
+{
+    if (!c->members)
+        return ctl_info_of(c, gi);
+    int k = controller_leader(c), best = 0;
+    if (k >= 0)
+        return ctl_info_of(member(c, k), gi);
+    for (int j = 1; j < c->cfg.count; j++)   /* no active controller: the one that applied most */
+        if (member(c, j)->applied > member(c, best)->applied)
+            best = j;
+    return ctl_info_of(member(c, best), gi);
+}
+
+void controller_break_election(struct controller *c)
+{
+    for (int k = 0; k < controller_count(c); k++)
+        ((struct controller *)member(c, k))->broken = 1;
+}
 
 void controller_check_master(struct controller *c, int gi, int32_t epoch, sim_node_id node)
 {

@@ -3,10 +3,12 @@
 #ifndef MODELS_CONTROLLER_CFG_H
 #define MODELS_CONTROLLER_CFG_H
 
+#include "models/dledger/raft_cfg.h"
 #include "sim/time.h"
 
 struct controller_cfg {
-    int count;                  /* controllers: 0 (none) in a scenario without "controllers", else 1 */
+    int count;                  /* controllers: 0 (none) in a scenario without "controllers"; 1 is the active
+                                   controller alone; more form a DLedger group (controllerDLegerPeers) */
     sim_time heartbeat_timeout; /* controllerHeartBeatTimeoutMills 10000 ms (BrokerHeartbeatManager
                                    DEFAULT_BROKER_CHANNEL_EXPIRED_TIME) */
     sim_time scan_initial;      /* DefaultBrokerHeartbeatManager: first scan after 2000 ms */
@@ -15,6 +17,12 @@ struct controller_cfg {
     int elect_unclean;          /* enableElectUncleanMaster false */
     int notify_role_changed;    /* notifyBrokerRoleChanged true */
     sim_time request_timeout;   /* the controller's notify requests: 3000 ms */
+    /* count > 1 */
+    sim_time sync_metadata;     /* the brokers' BrokerConfig.syncControllerMetadataPeriod 10000 ms: how often
+                                   a broker asks the controllers who leads (ReplicasManager
+                                   .updateControllerMetadata) */
+    struct raft_cfg raft;       /* the group's DLedgerConfig (DLedgerController builds one with DLedger's
+                                   defaults) */
 };
 
 #endif

@@ -14,11 +14,18 @@ enum {
     CTL_ELECT,             /* broker -> controller: ElectMaster (ReplicasManager.brokerElect) */
     CTL_ALTER_SSS,         /* master -> controller: AlterSyncStateSet */
     CTL_NOTIFY,            /* controller -> broker: NotifyBrokerRoleChanged */
-    CTL_EPOCH              /* slave -> master: the epoch handshake (AutoSwitchHAClient's handshake) */
+    CTL_EPOCH,             /* slave -> master: the epoch handshake (AutoSwitchHAClient's handshake) */
+    CTL_METADATA           /* broker -> any controller: who leads (CONTROLLER_GET_METADATA_INFO,
+                              DLedgerController.getControllerMetadata); the answer is a struct ctl_meta */
 };
 
 /* Controller response codes beside RMQ_SUCCESS (ResponseCode.CONTROLLER_*). */
-enum { CTL_MASTER_STILL_EXIST = 2006, CTL_MASTER_NOT_AVAILABLE = 2009, CTL_ALTER_FAILED = 2004 };
+enum { CTL_MASTER_STILL_EXIST = 2006, CTL_MASTER_NOT_AVAILABLE = 2009, CTL_ALTER_FAILED = 2004,
+       CTL_NOT_LEADER = 2007 /* ResponseCode.CONTROLLER_NOT_LEADER: a member of the group that does not lead */ };
+
+struct ctl_meta {
+    int32_t leader;            /* the member index the answering controller knows as leader, -1: none */
+};
 
 struct ctl_heartbeat {
     uint16_t group, replica;

@@ -45,6 +45,9 @@ struct rmq_world {
     struct operator_ *op;
     struct controller *ctl;     /* RIP-44's controller (NULL: none) */
     sim_node_id ctl_node;
+    int nctl;                   /* controllers: 1, or the members of their DLedger group */
+    sim_node_id ctl_nodes[RMQ_MAX_REPLICAS];
+    sim_time ctl_sync_metadata; /* the brokers' syncControllerMetadataPeriod (several controllers) */
     int ctl_unclean;            /* its enableElectUncleanMaster */
     struct report rep;          /* accounting and measurements: what every component reports to */
 };

@@ -8,17 +8,23 @@
 #include "models/broker/broker.h"
 #include "models/client/consumer.h"
 #include "models/client/producer.h"
+#include "models/controller/controller.h"
 #include "models/dledger/raft_check.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
 
 /* ---- reports from the models ---- */
 
-/* "@master:GROUP" is the group's master now, "@slave:GROUP" its first live slave. */
+/* "@master:GROUP" is the group's master now, "@slave:GROUP" its first live slave, "@controller_leader" the
+ * active controller. */
 static sim_node_id resolve(void *ctx, const char *name)
 {
     struct rmq_world *w = ctx;
     int want_master;
+    if (strcmp(name, "@controller_leader") == 0) {
+        int k = w->ctl ? controller_leader(w->ctl) : -1;
+        return !w->ctl ? SIM_NODE_BAD : k < 0 ? SIM_NODE_NONE : controller_node_at(w->ctl, k);
+    }
     if (strncmp(name, "@master:", 8) == 0)
         want_master = 1;
     else if (strncmp(name, "@slave:", 7) == 0)

@@ -19,11 +19,30 @@ static void world_controller_defaults(struct controller_cfg *c)
     c->elect_unclean = 0;
     c->notify_role_changed = 1;
     c->request_timeout = 3 * SIM_S;
+    c->sync_metadata = 10 * SIM_S;
+    /* DLedgerConfig's defaults (REFERENCE section 5), as DLedgerController builds its DLedgerConfig */
+    struct raft_cfg *r = &c->raft;
+    r->election = RAFT_ELECTION_DLEDGER;
+    r->heartbeat = 2000 * SIM_MS;
+    r->max_heartbeat_leak = 3;
+    r->min_vote_interval = 300 * SIM_MS;
+    r->max_vote_interval = 1000 * SIM_MS;
+    r->max_pending_requests = 10000;
+    r->max_wait_ack = 2500 * SIM_MS;
+    r->max_push_timeout = 1000 * SIM_MS;
+    r->max_pending_push = 1000;
+    r->tick = 10 * SIM_MS;
+    r->rpc_timeout = 3 * SIM_S;
+    r->preferred_leader = -1;
+    r->max_transfer_wait_index = 1000;
+    r->min_take_vote_interval = 30 * SIM_MS;
+    r->max_take_vote_interval = 100 * SIM_MS;
+    r->transfer_wait_timeout = 1000 * SIM_MS;
 }
 
 #define KF(k, t, f, lo, hi) {k, t, offsetof(struct controller_cfg, f), lo, hi, NULL}
 static const struct field controller_fields[] = {
-    KF("count", F_INT, count, 1, 1),
+    KF("count", F_INT, count, 1, RMQ_MAX_REPLICAS),
     KF("controller_heartbeat_timeout_ms", F_TIME, heartbeat_timeout, 1, MAX_DAY_MS),
     KF("scan_initial_delay_ms", F_TIME, scan_initial, 0, MAX_DAY_MS),
     KF("scan_not_active_broker_interval_ms", F_TIME, scan_interval, 1, MAX_DAY_MS),
@@ -31,6 +50,11 @@ static const struct field controller_fields[] = {
     KF("enable_elect_unclean_master", F_BOOL, elect_unclean, 0, 1),
     KF("notify_broker_role_changed", F_BOOL, notify_role_changed, 0, 1),
     KF("request_timeout_ms", F_TIME, request_timeout, 1, MAX_DAY_MS),
+    KF("sync_controller_metadata_period_ms", F_TIME, sync_metadata, 1, MAX_DAY_MS),
+    KF("heart_beat_time_interval_ms", F_TIME, raft.heartbeat, 1, MAX_DAY_MS),
+    KF("max_heart_beat_leak", F_INT, raft.max_heartbeat_leak, 1, 1000),
+    KF("min_vote_interval_ms", F_TIME, raft.min_vote_interval, 0, MAX_DAY_MS),
+    KF("max_vote_interval_ms", F_TIME, raft.max_vote_interval, 1, MAX_DAY_MS),
 };
 
 int world_controller_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
@@ -42,6 +66,8 @@ int world_controller_read(struct conf *c, const cJSON *root, struct world_cfg *w
         if (fields_read(c, s, "$.controllers", controller_fields,
                         (int)(sizeof controller_fields / sizeof controller_fields[0]), &wc->ctl, NULL) < 0)
             return -1;
+        if (wc->ctl.raft.max_vote_interval < wc->ctl.raft.min_vote_interval)
+            return conf_fail(c, "$.controllers.max_vote_interval_ms", "is below min_vote_interval_ms");
     }
     char p[64];
     for (int gi = 0; gi < wc->ngroups; gi++) {
@@ -63,9 +89,13 @@ int world_controller_build(struct rmq_world *w, const struct world_cfg *wc)
     w->ctl_node = SIM_NODE_NONE;
     if (!wc->ctl.count)
         return 0;
-    if (!(w->ctl = controller_create(w, "controller-0", &wc->ctl)))
+    if (!(w->ctl = controller_create(w, &wc->ctl)))
         return -1;
     w->ctl_node = controller_node(w->ctl);
+    w->nctl = controller_count(w->ctl);
+    for (int k = 0; k < w->nctl; k++)
+        w->ctl_nodes[k] = controller_node_at(w->ctl, k);
+    w->ctl_sync_metadata = wc->ctl.sync_metadata;
     w->ctl_unclean = wc->ctl.elect_unclean;
     return 0;
 }

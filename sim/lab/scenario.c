@@ -143,7 +143,8 @@ static int load_tree(struct scenario *sc, const struct run_opts *o, struct conf 
         if (sc->faults.f[i].symbol && sim_resolve(sc->sim, sc->faults.f[i].symbol) == SIM_NODE_BAD) {
             char p[64];
             snprintf(p, sizeof p, "$.faults[%d].node", i);
-            return conf_fail(c, p, "unknown symbolic node \"%s\" (expected \"@master:GROUP\" or \"@slave:GROUP\")",
+            return conf_fail(c, p, "unknown symbolic node \"%s\" (expected \"@master:GROUP\", \"@slave:GROUP\" or "
+                             "\"@controller_leader\")",
                              sc->faults.f[i].symbol);
         }
     return 0;

@@ -1,0 +1,106 @@
+/* controller_int: the controller's state, shared by controller.c (BrokerHeartbeatManager,
+ * ReplicasInfoManager, ControllerManager) and controller_group.c (DLedgerController: the controllers'
+ * DLedger group, its replicated event log and the active controller). Not for other components. */
+#ifndef MODELS_CONTROLLER_INT_H
+#define MODELS_CONTROLLER_INT_H
+
+#include "models/controller/controller_cfg.h"
+#include "models/controller/ctl_proto.h"
+#include "models/dledger/raft.h"
+#include "models/remoting/rpc.h"
+#include "models/store/commitlog.h"
+#include "models/world/cluster.h"
+
+enum { CT_SCAN = 1, CT_REELECT, CT_RAFT, CT_FIRST };
+
+struct ctl_replica {
+    int registered;            /* a heartbeat came once (registerBroker); replicated under a group */
+    int active;                /* BrokerHeartbeatManager.isBrokerActive (each controller's own) */
+    int heard;                 /* group: this controller had a heartbeat since its start */
+    sim_node_id node;
+    sim_conn conn;             /* the channel the last heartbeat came on */
+    sim_time last_hb;
+    int32_t epoch;
+    uint64_t max_offset;
+    int32_t priority;
+};
+
+struct ctl_group {
+    int master;                /* replica index, -1: none */
+    int32_t master_epoch, sss_epoch;
+    uint32_t sss;
+    int elected_once;          /* SyncStateInfo.isFirstTimeForElect is false */
+    struct ctl_replica r[RMQ_MAX_REPLICAS];
+    /* the invariant check's memory (controller_check_master) */
+    int32_t seen_epoch;
+    sim_node_id seen_node;
+};
+
+/* A state change as a log entry (ReplicasInfoManager's EventMessage: ApplyBrokerIdEvent, ElectMasterEvent,
+ * AlterSyncStateSetEvent); EV_NONE is the empty entry a new leader commits first. */
+enum ctl_ev { EV_NONE, EV_REGISTER, EV_ELECT, EV_ALTER };
+struct ctl_event {
+    enum ctl_ev type;
+    int group;
+    int replica;               /* REGISTER: the broker; ELECT: the new master, -1 for none */
+    uint32_t sss;              /* ALTER: the new SyncStateSet */
+};
+
+/* A request the leader's EventScheduler runs in turn: compute, append, wait for the commit, answer. */
+struct ctl_job {
+    uint16_t code;             /* CTL_ELECT, CTL_ALTER_SSS, CTL_GET_INFO; 0: the controller's own */
+    struct ctl_req q;
+    struct rpc_ctx ctx;
+    int64_t index;             /* the entry it waits for (-1: not appended yet) */
+    int result;                /* the answer's code once computed */
+    struct ctl_event ev;
+};
+#define CTL_JOBS_MAX 256
+
+struct controller {
+    struct rmq_node base;
+    struct sim_node *n;
+    struct rpc rpc;
+    struct controller_cfg cfg;
+    int broken;                /* test only: controller_break_election */
+    int ngroups;
+    struct ctl_group *g;
+    /* the controllers' DLedger group (count > 1), NULL members otherwise */
+    int self;                  /* member index */
+    struct controller **members;   /* all members; member 0 owns the array */
+    struct raft *raft;
+    struct commitlog log;
+    int64_t applied;           /* the last applied entry */
+    int serving;               /* RoleChangeHandler: leader and its first entry applied (startScheduling) */
+    int64_t first_index;       /* that first entry */
+    uint64_t reelect_gen;      /* the leader's scanInactiveMaster schedule (an older one stops) */
+    int64_t term_vote_term;    /* term and vote as written (MemberState.persistTerm) */
+    int term_vote_vote;
+    struct ctl_job job[CTL_JOBS_MAX];
+    uint32_t job_head, job_n;
+};
+
+/* controller.c */
+void ctl_apply(struct controller *c, const struct ctl_event *ev, int lead);
+int ctl_decide_elect(struct controller *c, int gi, int requester, struct ctl_event *ev);
+int ctl_decide_alter(struct controller *c, const struct ctl_req *q, struct ctl_event *ev);
+void ctl_notify(struct controller *c, int gi);
+struct ctl_info ctl_info_of(const struct controller *c, int gi);
+void ctl_heartbeat_seen(struct controller *c, const struct sim_msg *m, const struct ctl_heartbeat *hb);
+
+/* controller_group.c */
+int ctlg_init(struct controller *c);
+void ctlg_free(struct controller *c);
+void ctlg_start(struct controller *c);
+/* A request from a broker (ELECT, ALTER_SSS, GET_INFO, METADATA) or the controller's own election
+ * (code CTL_ELECT, ctx.conn 0) under the group: queued on the leader, CONTROLLER_NOT_LEADER elsewhere. */
+void ctlg_request(struct controller *c, uint16_t code, const struct ctl_req *q, struct rpc_ctx ctx, int own);
+int ctlg_on_request(struct controller *c, uint16_t code, struct rpc_ctx ctx, const void *body, uint32_t len);
+void ctlg_on_reply(struct controller *c, uint64_t tag, int status, const void *body, uint32_t len);
+void ctlg_on_timer(struct controller *c, uint64_t tag);
+/* The role change handler's turn after the member became leader: it appends the first (empty) entry. */
+void ctlg_first_entry(struct controller *c);
+/* A heartbeat from a broker this group has not registered: the leader appends its registration. */
+void ctlg_register(struct controller *c, int gi, int r);
+
+#endif

@@ -1,0 +1,349 @@
+/* test_controller_group: three controllers as a DLedger group (DLedgerController) on constant 1 ms links:
+ * the leader is the active controller and every member applies the same events; a crash of the
+ * controller leader leaves the brokers serving and a new leader takes over with the same metadata within
+ * DLedger's election time; a master crash while the controller leader is down is handled once the new
+ * leader serves. Also the election's epoch rule (one controller). */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/broker/broker.h"
+#include "models/broker/broker_int.h"
+#include "models/report/acct.h"
+#include "models/controller/controller.h"
+#include "models/controller/controller_int.h"
+#include "sim/lab/scenario.h"
+#include "models/world/world.h"
+
+static char *world_json(int controllers, const char *group_extra, const char *extra)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof buf,
+             "{\"name\": \"cg\", \"run\": {\"duration_ms\": 600000, \"seed\": 3, \"trace\": \"off\"},"
+             " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+             " \"controllers\": {\"count\": %d},"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"%s}],"
+             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+             " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s%s}",
+             controllers, group_extra ? group_extra : "", extra && *extra ? ", " : "", extra ? extra : "");
+    return buf;
+}
+
+static void load(struct scenario *sc, const char *text)
+{
+    char tmpl[64];
+    snprintf(tmpl, sizeof tmpl, "/tmp/mqsim-ctlg-XXXXXX");
+    int fd = mkstemp(tmpl);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    struct run_opts o = {.file = tmpl};
+    struct conf c;
+    int rc = scenario_load(sc, &o, &c);
+    unlink(tmpl);
+    ck_assert_msg(rc == 0, "load failed: %s", c.err);
+}
+
+static void run_to(struct scenario *sc, sim_time until)
+{
+    while (sim_now(sc->sim) < until) {
+        sim_time next = (sim_now(sc->sim) / SIM_S + 1) * SIM_S;
+        sim_run(sc->sim, next < until ? next : until);
+        if (sim_now(sc->sim) % SIM_S == 0)
+            sc->world->sample(sc->w, sc);
+    }
+}
+
+static struct controller *ctl(struct scenario *sc) { return rmq_world_get(sc->w)->ctl; }
+
+/* Every member that applied as far as the leader holds the same metadata. */
+static void members_agree(struct scenario *sc, int skip)
+{
+    struct controller *c = ctl(sc);
+    struct ctl_info l = controller_info(c, 0);
+    for (int k = 0; k < controller_count(c); k++) {
+        if (k == skip)
+            continue;
+        struct ctl_info i = controller_info_at(c, k, 0);
+        ck_assert_int_eq(i.master, l.master);
+        ck_assert_int_eq(i.master_epoch, l.master_epoch);
+        ck_assert_int_eq(i.sss_epoch, l.sss_epoch);
+        ck_assert_uint_eq(i.sss, l.sss);
+    }
+}
+
+/* The group elects a controller leader; the brokers find it (getControllerMetaData), register, and the
+ * first requester becomes master; every member applied the same events. */
+START_TEST(group_elects_and_replicates)
+{
+    struct scenario sc;
+    load(&sc, world_json(3, NULL, NULL));
+    run_to(&sc, 10 * SIM_S);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    ck_assert_int_eq(w->nctl, 3);
+    ck_assert_int_ge(controller_leader(ctl(&sc)), 0);
+    struct ctl_info i = controller_info(ctl(&sc), 0);
+    ck_assert_int_ge(i.master, 0);
+    ck_assert_int_eq(i.master_epoch, 1);
+    ck_assert_uint_eq(i.sss, 7);
+    ck_assert_int_eq(broker_role(w->g[0].broker[i.master]), RMQ_SYNC_MASTER);
+    run_to(&sc, 12 * SIM_S);   /* the followers learn the last commit with the next push or heartbeat */
+    members_agree(&sc, -1);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* The controller leader's host crashes at 20.5 s. The brokers keep serving (puts need no controller); a
+ * follower stands for election once the leader's heartbeats (every 2 s) are maxHeartBeatLeak x 2 s = 6 s
+ * old, wins after a vote interval (300-1000 ms), commits its empty entry and serves: 4.5 to 9 s after the
+ * crash. It holds the same master, epochs and SyncStateSet. */
+START_TEST(leader_crash_new_leader_takes_over)
+{
+    struct scenario sc;
+    load(&sc, world_json(3, NULL, NULL));
+    struct rmq_world *w = rmq_world_get(sc.w);
+    run_to(&sc, 20500 * SIM_MS);
+    int l = controller_leader(ctl(&sc));
+    ck_assert_int_ge(l, 0);
+    struct ctl_info before = controller_info(ctl(&sc), 0);
+    sim_crash(sc.sim, controller_node_at(ctl(&sc), l), SIM_CRASH_HOST);
+    uint64_t acked = w->rep.acct.acked;
+    sim_time took = -1;
+    while (sim_now(sc.sim) < 40 * SIM_S) {
+        sim_run(sc.sim, sim_now(sc.sim) + SIM_MS);
+        int k = controller_leader(ctl(&sc));
+        if (k >= 0 && k != l && took < 0)
+            took = sim_now(sc.sim) - 20500 * SIM_MS;
+    }
+    ck_assert_int_gt(took, 4500 * SIM_MS);
+    ck_assert_int_le(took, 9 * SIM_S);
+    ck_assert_uint_gt(w->rep.acct.acked, acked + 1500);   /* 100 msg/s went on all along */
+    struct ctl_info after = controller_info(ctl(&sc), 0);
+    ck_assert_int_eq(after.master, before.master);
+    ck_assert_int_eq(after.master_epoch, before.master_epoch);
+    ck_assert_int_eq(after.sss_epoch, before.sss_epoch);
+    ck_assert_uint_eq(after.sss, before.sss);
+    members_agree(&sc, l);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* The controller leader's host and then broker-a-0's (the master's) crash at 20.5 s and 21 s. Nobody
+ * elects while no controller leads; the brokers' heartbeats reach the followers, whose scans (2 s + 5 s k)
+ * find the master's last one (21.001 s) more than 10 s old at 32 s. The new leader serves by then and
+ * elects a slave: detection and election at 32 s, the entry committed over 1 ms links 2 ms later. The
+ * brokers learn the new controller leader at their next metadata poll and the new master is told by the
+ * notification; writes resume after the producers' route poll. */
+START_TEST(master_crash_while_controller_leader_down)
+{
+    struct scenario sc;
+    load(&sc, world_json(3, NULL, NULL));
+    struct rmq_world *w = rmq_world_get(sc.w);
+    run_to(&sc, 20500 * SIM_MS);
+    int l = controller_leader(ctl(&sc));
+    ck_assert_int_ge(l, 0);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 0);
+    sim_crash(sc.sim, controller_node_at(ctl(&sc), l), SIM_CRASH_HOST);
+    run_to(&sc, 21 * SIM_S);
+    sim_crash(sc.sim, w->g[0].node[0], SIM_CRASH_HOST);
+    run_to(&sc, 31 * SIM_S);
+    ck_assert_int_ge(controller_leader(ctl(&sc)), 0);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 0);   /* not detected yet */
+    run_to(&sc, 40 * SIM_S);
+    struct report_group *rg = &w->rep.g[0];
+    ck_assert_int_eq(rg->detected, 32000 * SIM_MS);
+    ck_assert_int_eq(rg->elected, 32002 * SIM_MS);
+    struct ctl_info i = controller_info(ctl(&sc), 0);
+    ck_assert_int_eq(i.master, 1);   /* equal epoch and offset: the lower brokerId */
+    ck_assert_int_eq(i.master_epoch, 2);
+    ck_assert_int_eq(broker_role(w->g[0].broker[1]), RMQ_SYNC_MASTER);
+    uint64_t acked = w->rep.acct.acked;
+    run_to(&sc, 90 * SIM_S);
+    ck_assert_uint_gt(w->rep.acct.acked, acked + 1000);
+    members_agree(&sc, l);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* The same with a process crash of the master at 21 s: its channels close and every controller marks it
+ * inactive at once, but no member leads, so nobody elects. The new leader's scanInactiveMasterAndTriggerReelect,
+ * 5 s after it starts serving, finds the inactive master and elects (the entry committed 2 ms later). */
+START_TEST(master_process_crash_while_controller_leader_down)
+{
+    struct scenario sc;
+    load(&sc, world_json(3, NULL, NULL));
+    struct rmq_world *w = rmq_world_get(sc.w);
+    run_to(&sc, 20500 * SIM_MS);
+    int l = controller_leader(ctl(&sc));
+    sim_crash(sc.sim, controller_node_at(ctl(&sc), l), SIM_CRASH_HOST);
+    run_to(&sc, 21 * SIM_S);
+    sim_crash(sc.sim, w->g[0].node[0], SIM_CRASH_PROCESS);
+    sim_time serving = -1;
+    while (sim_now(sc.sim) < 40 * SIM_S) {
+        sim_run(sc.sim, sim_now(sc.sim) + SIM_MS);
+        if (serving < 0 && controller_leader(ctl(&sc)) >= 0)
+            serving = sim_now(sc.sim);
+    }
+    ck_assert_int_gt(serving, 21 * SIM_S);
+    struct report_group *rg = &w->rep.g[0];
+    ck_assert_int_eq(rg->detected, serving + 5 * SIM_S);
+    ck_assert_int_eq(rg->elected, serving + 5 * SIM_S + 2 * SIM_MS);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 1);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master_epoch, 2);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* A whole run over a group is deterministic: the same seed twice gives the same controller and broker
+ * history. */
+START_TEST(group_run_is_deterministic)
+{
+    int64_t out[2][4];
+    for (int k = 0; k < 2; k++) {
+        struct scenario sc;
+        load(&sc, world_json(3, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_host\", \"node\": \"controller-0\","
+                                " \"duration_ms\": 30000}, {\"at_ms\": 25000, \"op\": \"crash_process\","
+                                " \"node\": \"@master:broker-a\"}]"));
+        run_to(&sc, 120 * SIM_S);
+        struct rmq_world *w = rmq_world_get(sc.w);
+        out[k][0] = (int64_t)w->rep.acct.acked;
+        out[k][1] = w->rep.g[0].elected;
+        out[k][2] = controller_info(ctl(&sc), 0).master_epoch;
+        out[k][3] = controller_leader(ctl(&sc));
+        scenario_free(&sc);
+    }
+    ck_assert_mem_eq(out[0], out[1], sizeof out[0]);
+}
+END_TEST
+
+/* DefaultElectPolicy's order on one controller: the master's process crashes at 20.5 s (its channel
+ * closes, the election runs at 20.501 s). The slaves' last heartbeats (20.001 s) are made to report, as a
+ * heartbeat carries them, broker-a-1 at epoch 3 with a short log and broker-a-2 at epoch 2 with a long
+ * one: the higher epoch wins over the longer log. The other way round, broker-a-2 wins over the lower
+ * brokerId. */
+static void epoch_rule_case(int first)
+{
+    struct scenario sc;
+    load(&sc, world_json(1, NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"));
+    run_to(&sc, 20500 * SIM_MS);
+    struct controller *c = ctl(&sc);
+    ck_assert_int_eq(controller_info(c, 0).master, 0);
+    ck_assert_uint_eq(controller_info(c, 0).sss, 7);
+    int hi = first ? 1 : 2, lo = first ? 2 : 1;
+    c->g[0].r[hi].epoch = 3;
+    c->g[0].r[hi].max_offset = 1000;
+    c->g[0].r[lo].epoch = 2;
+    c->g[0].r[lo].max_offset = 1000000;
+    run_to(&sc, 20502 * SIM_MS);
+    ck_assert_int_eq(rmq_world_get(sc.w)->rep.g[0].elected, 20501 * SIM_MS);
+    ck_assert_int_eq(controller_info(c, 0).master, hi);
+    ck_assert_int_eq(controller_info(c, 0).master_epoch, 2);
+    scenario_free(&sc);
+}
+
+START_TEST(election_highest_epoch_before_offset) { epoch_rule_case(1); }
+END_TEST
+START_TEST(election_highest_epoch_before_broker_id) { epoch_rule_case(0); }
+END_TEST
+
+/* confirmOffset on a controller-mode master with allAckInSyncStateSet: broker-a-1 is cut off from the
+ * master at 10 s but stays in the SyncStateSet (connected in TCP's eyes) until the 28 s check. Its ack
+ * stops, so the confirm offset stops: consumers read nothing stored after it (the puts time out
+ * FLUSH_SLAVE_TIMEOUT but are on the master), then catch up once the set is {0, 2}. */
+START_TEST(confirm_offset_limits_consumers)
+{
+    struct scenario sc;
+    load(&sc, world_json(1, ", \"all_ack_in_sync_state_set\": true",
+                         "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], \"b\": [\"broker-a-1\"]}]"));
+    struct rmq_world *w = rmq_world_get(sc.w);
+    run_to(&sc, 11 * SIM_S);
+    uint64_t consumed = w->rep.acct.consumed;
+    struct broker *m = w->g[0].broker[0];
+    run_to(&sc, 27 * SIM_S);
+    ck_assert_int_eq(broker_role(m), RMQ_SYNC_MASTER);
+    ck_assert_uint_eq(controller_info(ctl(&sc), 0).sss, 7);
+    ck_assert_uint_eq(w->rep.acct.consumed, consumed);   /* nothing new readable for 16 s */
+    uint64_t hidden = 0;
+    for (int q = 0; q < 4; q++)
+        hidden += cl_next_qoff(broker_log(m), q) - broker_visible_qoff(m, q);
+    ck_assert_uint_gt(hidden, 500);   /* stored on the master, above the confirm offset */
+    run_to(&sc, 35 * SIM_S);
+    ck_assert_uint_eq(controller_info(ctl(&sc), 0).sss, 5);
+    ck_assert_uint_gt(w->rep.acct.consumed, consumed + 1000);
+    for (int q = 0; q < 4; q++)
+        ck_assert_uint_ge(broker_visible_qoff(m, q) + 50, cl_next_qoff(broker_log(m), q));
+    scenario_free(&sc);
+}
+END_TEST
+
+/* Controller and broker crashes over seeds with lognormal links and allAckInSyncStateSet: one master an
+ * epoch, epochs only grow, no acknowledged message lost; and the group ends with an active controller, a
+ * master, and the same metadata on every member. */
+START_TEST(invariants_over_seeds)
+{
+    char faults[1024], text[8192];
+    snprintf(faults, sizeof faults,
+        "\"faults\": [{\"at_ms\": 15000, \"op\": \"crash_host\", \"node\": \"controller-%d\", \"duration_ms\": 15000},"
+        " {\"at_ms\": 25000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\", \"duration_ms\": 10000},"
+        " {\"at_ms\": 50000, \"op\": \"crash_host\", \"node\": \"controller-%d\", \"duration_ms\": 20000},"
+        " {\"at_ms\": 55000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 20000},"
+        " {\"at_ms\": 100000, \"op\": \"crash_process\", \"node\": \"controller-%d\", \"duration_ms\": 5000}]",
+        _i % 3, (_i + 1) % 3, (_i + 2) % 3);
+    snprintf(text, sizeof text, "%s", world_json(3, ", \"all_ack_in_sync_state_set\": true", faults));
+    char *lat = strstr(text, "{\"const_ms\": 1}");
+    ck_assert_ptr_nonnull(lat);
+    char seeded[8192];
+    snprintf(seeded, sizeof seeded, "%.*s{\"dist\": \"lognormal\", \"median_ms\": 0.5, \"sigma\": 0.5}%s",
+             (int)(lat - text), text, lat + strlen("{\"const_ms\": 1}"));
+    char *sd = strstr(seeded, "\"seed\": 3");
+    ck_assert_ptr_nonnull(sd);
+    sd[8] = (char)('0' + _i);
+    struct scenario sc;
+    load(&sc, seeded);
+    run_to(&sc, 150 * SIM_S);
+    cJSON *root = cJSON_CreateObject();
+    sc.world->metrics(sc.w, &sc, root);
+    cJSON_Delete(root);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    ck_assert_uint_gt(w->rep.invariant_checks, 2);
+    ck_assert_int_ge(controller_leader(ctl(&sc)), 0);
+    ck_assert_int_ge(controller_info(ctl(&sc), 0).master, 0);
+    ck_assert_int_ge(controller_info(ctl(&sc), 0).master_epoch, 3);
+    members_agree(&sc, -1);   /* every member up again and caught up */
+    scenario_free(&sc);
+}
+END_TEST
+
+static Suite *group_suite(void)
+{
+    Suite *s = suite_create("controller_group");
+    TCase *tc = tcase_create("group");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, group_elects_and_replicates);
+    tcase_add_test(tc, leader_crash_new_leader_takes_over);
+    tcase_add_test(tc, master_crash_while_controller_leader_down);
+    tcase_add_test(tc, master_process_crash_while_controller_leader_down);
+    tcase_add_test(tc, group_run_is_deterministic);
+    tcase_add_test(tc, election_highest_epoch_before_offset);
+    tcase_add_test(tc, election_highest_epoch_before_broker_id);
+    tcase_add_test(tc, confirm_offset_limits_consumers);
+    suite_add_tcase(s, tc);
+    TCase *tl = tcase_create("invariants");
+    tcase_set_timeout(tl, 300);
+    tcase_add_loop_test(tl, invariants_over_seeds, 1, 7);
+    suite_add_tcase(s, tl);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(group_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
