@@ -10,71 +10,7 @@
 
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
-
-struct run {
-    char dir[64];
-    cJSON *m;
-    char *trace;
-};
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = 0;
-    fclose(f);
-    return s;
-}
-
-static void run(struct run *r, const char *text, const char *const *sets, int nsets)
-{
-    char file[64], path[128];
-    snprintf(file, sizeof file, "/tmp/mqsim-ordered-XXXXXX");
-    int fd = mkstemp(file);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    snprintf(r->dir, sizeof r->dir, "/tmp/mqsim-ordered-out-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(r->dir));
-    struct run_opts o = {.file = file, .sets = sets, .nsets = nsets, .trace = "full", .out = r->dir, .quiet = 1};
-    struct scenario sc;
-    struct conf c;
-    ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "load: %s", c.err);
-    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
-    scenario_free(&sc);
-    unlink(file);
-    snprintf(path, sizeof path, "%s/metrics.json", r->dir);
-    char *t = slurp(path);
-    r->m = cJSON_Parse(t);
-    free(t);
-    snprintf(path, sizeof path, "%s/trace.jsonl", r->dir);
-    r->trace = slurp(path);
-}
-
-static void run_free(struct run *r)
-{
-    char cmd[128];
-    cJSON_Delete(r->m);
-    free(r->trace);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", r->dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static double num(const cJSON *root, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const cJSON *v = root;
-    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
-        v = (*tok >= '0' && *tok <= '9') ? cJSON_GetArrayItem(v, atoi(tok)) : cJSON_GetObjectItemCaseSensitive(v, tok);
-    ck_assert_msg(v && cJSON_IsNumber(v), "%s is not a number", path);
-    return v->valuedouble;
-}
+#include "tests/harness.h"
 
 static const char *const WORLD =
     "{\"name\": \"t\", \"run\": {\"duration_ms\": 90000, \"seed\": 3},"
@@ -150,21 +86,21 @@ static int acks_a(const char *trace, double from, double to)
 
 START_TEST(ordered_queue_stalls_until_promotion)
 {
-    struct run r;
+    struct th_run r;
     /* sendLatencyFaultEnable on for both runs: sendSelectImpl ignores it. */
     const char *sets[] = {"producers.send_latency_fault_enable=true", "producers.order=\"queue\""};
-    run(&r, WORLD, sets, 2);
+    th_run(&r, WORLD, sets, 2);
     /* broker-b's new leader registers as master; the producer sees it at its next route poll. */
-    double promoted = num(r.m, "groups.1.failover.promoted_ms");
+    double promoted = th_num(r.m, "groups.1.failover.promoted_ms");
     ck_assert_double_gt(promoted, 20000);
     double max, sum, first_fail;
     int n = stalls_b(r.trace, &max, &sum, &first_fail);
     ck_assert_int_gt(n, 0);
-    ck_assert_double_eq(num(r.m, "groups.1.ordered_stall_ms.stalls"), n);
-    ck_assert_double_eq_tol(num(r.m, "groups.1.ordered_stall_ms.max"), max, 1e-6);
-    ck_assert_double_eq_tol(num(r.m, "groups.1.ordered_stall_ms.mean"), sum / n, 1e-6);
-    ck_assert_double_eq(num(r.m, "groups.1.ordered_stall_ms.open"), 0);
-    ck_assert_double_eq(num(r.m, "groups.0.ordered_stall_ms.stalls"), 0);
+    ck_assert_double_eq(th_num(r.m, "groups.1.ordered_stall_ms.stalls"), n);
+    ck_assert_double_eq_tol(th_num(r.m, "groups.1.ordered_stall_ms.max"), max, 1e-6);
+    ck_assert_double_eq_tol(th_num(r.m, "groups.1.ordered_stall_ms.mean"), sum / n, 1e-6);
+    ck_assert_double_eq(th_num(r.m, "groups.1.ordered_stall_ms.open"), 0);
+    ck_assert_double_eq(th_num(r.m, "groups.0.ordered_stall_ms.stalls"), 0);
     /* The first failures are the sends caught by the crash; the queues stay stalled past the promotion. */
     ck_assert_double_ge(first_fail, 20000);
     ck_assert_double_gt(first_fail + max, promoted);
@@ -183,8 +119,8 @@ START_TEST(ordered_queue_stalls_until_promotion)
 
     /* The same world, unordered (no ordered_stall_ms without ordered producers). */
     int ordered_a = acks_a(r.trace, 24000, promoted);
-    run_free(&r);
-    run(&r, WORLD, sets, 1);
+    th_run_free(&r);
+    th_run(&r, WORLD, sets, 1);
     /* From the first isolation (a failure at 23 s) to the promotion, every unordered send goes to broker-a;
      * ordered sends go there only for broker-a's keys (half of them). */
     int unordered_a = acks_a(r.trace, 24000, promoted);
@@ -194,7 +130,7 @@ START_TEST(ordered_queue_stalls_until_promotion)
     ck_assert_int_le(ordered_a, (int)(60 * window_s));
     const cJSON *g1 = cJSON_GetArrayItem(cJSON_GetObjectItem(r.m, "groups"), 1);
     ck_assert_ptr_null(cJSON_GetObjectItem(g1, "ordered_stall_ms"));
-    run_free(&r);
+    th_run_free(&r);
 }
 END_TEST
 
