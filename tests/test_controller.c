@@ -16,6 +16,7 @@
 #include "models/controller/controller.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
+#include "tests/harness.h"
 
 /* The controller's settings, the run's seed and the links' latency the next world_json uses. */
 static const char *ctl_json = "{\"count\": 1}";
@@ -36,39 +37,14 @@ static char *world_json(const char *group_extra, const char *extra)
     return buf;
 }
 
-static void load(struct scenario *sc, const char *text)
-{
-    char tmpl[64];
-    snprintf(tmpl, sizeof tmpl, "/tmp/mqsim-ctl-XXXXXX");
-    int fd = mkstemp(tmpl);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    struct run_opts o = {.file = tmpl};
-    struct conf c;
-    int rc = scenario_load(sc, &o, &c);
-    unlink(tmpl);
-    ck_assert_msg(rc == 0, "load failed: %s", c.err);
-}
-
-static void run_to(struct scenario *sc, sim_time until)
-{
-    while (sim_now(sc->sim) < until) {
-        sim_time next = (sim_now(sc->sim) / SIM_S + 1) * SIM_S;
-        sim_run(sc->sim, next < until ? next : until);
-        if (sim_now(sc->sim) % SIM_S == 0)
-            sc->world->sample(sc->w, sc);
-    }
-}
-
 static struct ctl_info info(struct scenario *sc) { return controller_info(rmq_world_get(sc->w)->ctl, 0); }
 
 /* With equal links the first broker's election request arrives first: replica 0 is the first master. */
 START_TEST(first_master_is_first_requester)
 {
     struct scenario sc;
-    load(&sc, world_json(NULL, NULL));
-    run_to(&sc, 5 * SIM_S);
+    th_load(&sc, world_json(NULL, NULL), NULL, 0);
+    th_run_to(&sc, 5 * SIM_S);
     struct rmq_world *w = rmq_world_get(sc.w);
     ck_assert_int_eq(info(&sc).master, 0);
     ck_assert_int_eq(info(&sc).master_epoch, 1);
@@ -85,8 +61,8 @@ END_TEST
 START_TEST(process_crash_inactive_at_once)
 {
     struct scenario sc;
-    load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"));
-    run_to(&sc, 40 * SIM_S);
+    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"), NULL, 0);
+    th_run_to(&sc, 40 * SIM_S);
     struct report_group *rg = &rmq_world_get(sc.w)->rep.g[0];
     ck_assert_int_eq(rg->crash, 20500 * SIM_MS);
     ck_assert_int_eq(rg->detected, 20501 * SIM_MS);
@@ -103,8 +79,8 @@ END_TEST
 START_TEST(host_crash_timeout_and_scan)
 {
     struct scenario sc;
-    load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"));
-    run_to(&sc, 40 * SIM_S);
+    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"), NULL, 0);
+    th_run_to(&sc, 40 * SIM_S);
     struct report_group *rg = &rmq_world_get(sc.w)->rep.g[0];
     ck_assert_int_eq(rg->detected, 32000 * SIM_MS);
     ck_assert_int_eq(rg->elected, 32000 * SIM_MS);
@@ -120,14 +96,14 @@ END_TEST
 START_TEST(lagging_slave_leaves_and_is_not_elected)
 {
     struct scenario sc;
-    load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
+    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
                                "\"b\": [\"broker-a-1\"]}, {\"at_ms\": 40000, \"op\": \"crash_process\", "
-                               "\"node\": \"broker-a-0\"}]"));
-    run_to(&sc, 27 * SIM_S);
+                               "\"node\": \"broker-a-0\"}]"), NULL, 0);
+    th_run_to(&sc, 27 * SIM_S);
     ck_assert_uint_eq(info(&sc).sss, 7);
-    run_to(&sc, 29 * SIM_S);
+    th_run_to(&sc, 29 * SIM_S);
     ck_assert_uint_eq(info(&sc).sss, 5);
-    run_to(&sc, 45 * SIM_S);
+    th_run_to(&sc, 45 * SIM_S);
     ck_assert_int_eq(info(&sc).master, 2);
     scenario_free(&sc);
 }
@@ -147,16 +123,16 @@ static void unclean_case(int unclean)
     snprintf(ctl, sizeof ctl, "{\"count\": 1, \"enable_elect_unclean_master\": %s}", unclean ? "true" : "false");
     ctl_json = ctl;
     struct scenario sc;
-    load(&sc, world_json(NULL, extra));
+    th_load(&sc, world_json(NULL, extra), NULL, 0);
     ctl_json = "{\"count\": 1}";
-    run_to(&sc, 30 * SIM_S);
+    th_run_to(&sc, 30 * SIM_S);
     ck_assert_uint_eq(info(&sc).sss, 1);
-    run_to(&sc, 60 * SIM_S);
+    th_run_to(&sc, 60 * SIM_S);
     if (unclean) {
         ck_assert_int_ge(info(&sc).master, 1);
     } else {
         ck_assert_int_eq(info(&sc).master, -1);
-        run_to(&sc, 80 * SIM_S);
+        th_run_to(&sc, 80 * SIM_S);
         ck_assert_int_eq(info(&sc).master, 0);
         ck_assert_int_eq(broker_role(rmq_world_get(sc.w)->g[0].broker[0]), RMQ_SYNC_MASTER);
     }
@@ -179,14 +155,14 @@ static uint64_t status_count(struct scenario *sc, int status)
 START_TEST(election_prefers_higher_offset)
 {
     struct scenario sc;
-    load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 30000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
+    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 30000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
                                "\"b\": [\"broker-a-1\"]}, {\"at_ms\": 35000, \"op\": \"crash_process\", "
-                               "\"node\": \"broker-a-0\"}]"));
-    run_to(&sc, 35 * SIM_S - SIM_MS);
+                               "\"node\": \"broker-a-0\"}]"), NULL, 0);
+    th_run_to(&sc, 35 * SIM_S - SIM_MS);
     struct rmq_world *w = rmq_world_get(sc.w);
     ck_assert_uint_eq(info(&sc).sss, 7);
     ck_assert_uint_lt(broker_log(w->g[0].broker[1])->max_offset, broker_log(w->g[0].broker[2])->max_offset);
-    run_to(&sc, 36 * SIM_S);
+    th_run_to(&sc, 36 * SIM_S);
     ck_assert_int_eq(info(&sc).master, 2);
     ck_assert_int_eq(info(&sc).master_epoch, 2);
     scenario_free(&sc);
@@ -202,8 +178,8 @@ END_TEST
 START_TEST(old_master_truncates_to_new_epoch_start)
 {
     struct scenario sc;
-    load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
-                               "\"b\": [\"controller-0\", \"broker-a-1\", \"broker-a-2\"], \"duration_ms\": 70000}]"));
+    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
+                               "\"b\": [\"controller-0\", \"broker-a-1\", \"broker-a-2\"], \"duration_ms\": 70000}]"), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
     uint64_t start = 0;
     while (sim_now(sc.sim) < 60 * SIM_S && info(&sc).master_epoch < 2)
@@ -215,7 +191,7 @@ START_TEST(old_master_truncates_to_new_epoch_start)
         sim_run(sc.sim, sim_now(sc.sim) + SIM_MS);
     ck_assert_int_eq(broker_role(w->g[0].broker[m]), RMQ_SYNC_MASTER);
     start = broker_log(w->g[0].broker[m])->max_offset;
-    run_to(&sc, 90 * SIM_S);
+    th_run_to(&sc, 90 * SIM_S);
     uint64_t before = broker_log(w->g[0].broker[0])->max_offset;
     ck_assert_uint_gt(before, start);   /* the isolated master took writes after the election */
     uint64_t low = before;
@@ -237,15 +213,15 @@ END_TEST
 START_TEST(min_in_sync_replicas_not_enough)
 {
     struct scenario sc;
-    load(&sc, world_json(", \"min_in_sync_replicas\": 2",
+    th_load(&sc, world_json(", \"min_in_sync_replicas\": 2",
                          "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
-                         "\"b\": [\"broker-a-1\", \"broker-a-2\"]}]"));
-    run_to(&sc, 27 * SIM_S);
+                         "\"b\": [\"broker-a-1\", \"broker-a-2\"]}]"), NULL, 0);
+    th_run_to(&sc, 27 * SIM_S);
     ck_assert_uint_eq(status_count(&sc, RMQ_SYSTEM_ERROR), 0);
-    run_to(&sc, 30 * SIM_S);
+    th_run_to(&sc, 30 * SIM_S);
     ck_assert_uint_eq(info(&sc).sss, 1);
     uint64_t acked = rmq_world_get(sc.w)->rep.acct.acked;
-    run_to(&sc, 40 * SIM_S);
+    th_run_to(&sc, 40 * SIM_S);
     ck_assert_uint_gt(status_count(&sc, RMQ_SYSTEM_ERROR), 0);
     ck_assert_uint_eq(rmq_world_get(sc.w)->rep.acct.acked, acked);
     scenario_free(&sc);
@@ -261,25 +237,25 @@ static void slave_timeout_case(int all_ack)
 {
     struct scenario sc;
     producers = "{\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}, \"send_msg_timeout_ms\": 10000}";
-    load(&sc, world_json(all_ack ? ", \"all_ack_in_sync_state_set\": true" : ", \"in_sync_replicas\": 2",
+    th_load(&sc, world_json(all_ack ? ", \"all_ack_in_sync_state_set\": true" : ", \"in_sync_replicas\": 2",
                          "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
-                         "\"b\": [\"broker-a-1\"]}]"));
+                         "\"b\": [\"broker-a-1\"]}]"), NULL, 0);
     producers = "{\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}}";
-    run_to(&sc, 12900 * SIM_MS);
+    th_run_to(&sc, 12900 * SIM_MS);
     ck_assert_uint_eq(status_count(&sc, RMQ_FLUSH_SLAVE_TIMEOUT), 0);
-    run_to(&sc, 14 * SIM_S);
+    th_run_to(&sc, 14 * SIM_S);
     uint64_t n = status_count(&sc, RMQ_FLUSH_SLAVE_TIMEOUT);
     if (!all_ack) {
-        run_to(&sc, 50 * SIM_S);
+        th_run_to(&sc, 50 * SIM_S);
         ck_assert_uint_eq(status_count(&sc, RMQ_FLUSH_SLAVE_TIMEOUT), 0);
         scenario_free(&sc);
         return;
     }
     ck_assert_uint_gt(n, 0);
-    run_to(&sc, 35 * SIM_S);
+    th_run_to(&sc, 35 * SIM_S);
     ck_assert_uint_eq(info(&sc).sss, 5);
     uint64_t at35 = status_count(&sc, RMQ_FLUSH_SLAVE_TIMEOUT), acked = rmq_world_get(sc.w)->rep.acct.acked;
-    run_to(&sc, 50 * SIM_S);
+    th_run_to(&sc, 50 * SIM_S);
     ck_assert_uint_eq(status_count(&sc, RMQ_FLUSH_SLAVE_TIMEOUT), at35);
     ck_assert_uint_gt(rmq_world_get(sc.w)->rep.acct.acked, acked + 1000);
     scenario_free(&sc);
@@ -304,8 +280,8 @@ static void counting_timer(struct sim_node *n, uint64_t tag)
 START_TEST(ha_role_flip_keeps_one_client_timer)
 {
     struct scenario sc;
-    load(&sc, world_json(NULL, NULL));
-    run_to(&sc, 5 * SIM_S);
+    th_load(&sc, world_json(NULL, NULL), NULL, 0);
+    th_run_to(&sc, 5 * SIM_S);
     struct broker *b = rmq_world_get(sc.w)->g[0].broker[1];
     struct sim_node *n = sim_node(sc.sim, broker_node(b));
     ck_assert_int_eq(broker_role(b), RMQ_SLAVE);
@@ -315,7 +291,7 @@ START_TEST(ha_role_flip_keeps_one_client_timer)
     counting.on_timer = counting_timer;
     n->ops = &counting;
     ha_ticks = 0;
-    run_to(&sc, 15 * SIM_S);
+    th_run_to(&sc, 15 * SIM_S);
     ck_assert_int_eq(ha_ticks, 10);
     sim_run(sc.sim, 15 * SIM_S + 300 * SIM_MS);
     /* what to_master and to_slave do to HA: close it, switch the role, start it again */
@@ -325,7 +301,7 @@ START_TEST(ha_role_flip_keeps_one_client_timer)
     b->role = RMQ_SLAVE;
     ha_start(b);
     ha_ticks = 0;
-    run_to(&sc, 25 * SIM_S + 300 * SIM_MS);
+    th_run_to(&sc, 25 * SIM_S + 300 * SIM_MS);
     ck_assert_int_eq(ha_ticks, 10);
     n->ops = broker_ops;
     scenario_free(&sc);
@@ -360,8 +336,8 @@ START_TEST(invariants_over_seeds)
     seed = 3;
     latency = "{\"const_ms\": 1}";
     struct scenario sc;
-    load(&sc, text);
-    run_to(&sc, 95 * SIM_S);
+    th_load(&sc, text, NULL, 0);
+    th_run_to(&sc, 95 * SIM_S);
     struct rmq_world *w = rmq_world_get(sc.w);
     int m = info(&sc).master;
     int32_t epoch = info(&sc).master_epoch;
@@ -371,13 +347,13 @@ START_TEST(invariants_over_seeds)
         sim_link_cut(sc.sim, w->g[0].node[m], cut[k], 1);
         sim_link_cut(sc.sim, cut[k], w->g[0].node[m], 1);
     }
-    run_to(&sc, 115 * SIM_S);
+    th_run_to(&sc, 115 * SIM_S);
     ck_assert_int_gt(info(&sc).master_epoch, epoch);   /* the controller elected another master */
     for (int k = 0; k < 3; k++) {
         sim_link_cut(sc.sim, w->g[0].node[m], cut[k], 0);
         sim_link_cut(sc.sim, cut[k], w->g[0].node[m], 0);
     }
-    run_to(&sc, 180 * SIM_S);
+    th_run_to(&sc, 180 * SIM_S);
     ck_assert_int_eq(violations(&sc), 0);
     ck_assert_uint_gt(rmq_world_get(sc.w)->rep.invariant_checks, 2);
     scenario_free(&sc);
@@ -389,12 +365,12 @@ END_TEST
 START_TEST(broken_election_is_caught)
 {
     struct scenario sc;
-    load(&sc, world_json(", \"all_ack_in_sync_state_set\": true",
+    th_load(&sc, world_json(", \"all_ack_in_sync_state_set\": true",
                          "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
                          "\"b\": [\"broker-a-1\"]}, {\"at_ms\": 40000, \"op\": \"crash_process\", "
-                         "\"node\": \"broker-a-0\"}]"));
+                         "\"node\": \"broker-a-0\"}]"), NULL, 0);
     controller_break_election(rmq_world_get(sc.w)->ctl);
-    run_to(&sc, 60 * SIM_S);
+    th_run_to(&sc, 60 * SIM_S);
     ck_assert_int_eq(info(&sc).master, 1);
     ck_assert_int_gt(violations(&sc), 0);
     scenario_free(&sc);

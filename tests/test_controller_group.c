@@ -17,6 +17,7 @@
 #include "models/controller/controller_int.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
+#include "tests/harness.h"
 
 static char *world_json(int controllers, const char *group_extra, const char *extra)
 {
@@ -30,31 +31,6 @@ static char *world_json(int controllers, const char *group_extra, const char *ex
              " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s%s}",
              controllers, group_extra ? group_extra : "", extra && *extra ? ", " : "", extra ? extra : "");
     return buf;
-}
-
-static void load(struct scenario *sc, const char *text)
-{
-    char tmpl[64];
-    snprintf(tmpl, sizeof tmpl, "/tmp/mqsim-ctlg-XXXXXX");
-    int fd = mkstemp(tmpl);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    struct run_opts o = {.file = tmpl};
-    struct conf c;
-    int rc = scenario_load(sc, &o, &c);
-    unlink(tmpl);
-    ck_assert_msg(rc == 0, "load failed: %s", c.err);
-}
-
-static void run_to(struct scenario *sc, sim_time until)
-{
-    while (sim_now(sc->sim) < until) {
-        sim_time next = (sim_now(sc->sim) / SIM_S + 1) * SIM_S;
-        sim_run(sc->sim, next < until ? next : until);
-        if (sim_now(sc->sim) % SIM_S == 0)
-            sc->world->sample(sc->w, sc);
-    }
 }
 
 static struct controller *ctl(struct scenario *sc) { return rmq_world_get(sc->w)->ctl; }
@@ -80,8 +56,8 @@ static void members_agree(struct scenario *sc, int skip)
 START_TEST(group_elects_and_replicates)
 {
     struct scenario sc;
-    load(&sc, world_json(3, NULL, NULL));
-    run_to(&sc, 10 * SIM_S);
+    th_load(&sc, world_json(3, NULL, NULL), NULL, 0);
+    th_run_to(&sc, 10 * SIM_S);
     struct rmq_world *w = rmq_world_get(sc.w);
     ck_assert_int_eq(w->nctl, 3);
     ck_assert_int_ge(controller_leader(ctl(&sc)), 0);
@@ -90,7 +66,7 @@ START_TEST(group_elects_and_replicates)
     ck_assert_int_eq(i.master_epoch, 1);
     ck_assert_uint_eq(i.sss, 7);
     ck_assert_int_eq(broker_role(w->g[0].broker[i.master]), RMQ_SYNC_MASTER);
-    run_to(&sc, 12 * SIM_S);   /* the followers learn the last commit with the next push or heartbeat */
+    th_run_to(&sc, 12 * SIM_S);   /* the followers learn the last commit with the next push or heartbeat */
     members_agree(&sc, -1);
     scenario_free(&sc);
 }
@@ -103,9 +79,9 @@ END_TEST
 START_TEST(leader_crash_new_leader_takes_over)
 {
     struct scenario sc;
-    load(&sc, world_json(3, NULL, NULL));
+    th_load(&sc, world_json(3, NULL, NULL), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
-    run_to(&sc, 20500 * SIM_MS);
+    th_run_to(&sc, 20500 * SIM_MS);
     int l = controller_leader(ctl(&sc));
     ck_assert_int_ge(l, 0);
     struct ctl_info before = controller_info(ctl(&sc), 0);
@@ -140,19 +116,19 @@ END_TEST
 START_TEST(master_crash_while_controller_leader_down)
 {
     struct scenario sc;
-    load(&sc, world_json(3, NULL, NULL));
+    th_load(&sc, world_json(3, NULL, NULL), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
-    run_to(&sc, 20500 * SIM_MS);
+    th_run_to(&sc, 20500 * SIM_MS);
     int l = controller_leader(ctl(&sc));
     ck_assert_int_ge(l, 0);
     ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 0);
     sim_crash(sc.sim, controller_node_at(ctl(&sc), l), SIM_CRASH_HOST);
-    run_to(&sc, 21 * SIM_S);
+    th_run_to(&sc, 21 * SIM_S);
     sim_crash(sc.sim, w->g[0].node[0], SIM_CRASH_HOST);
-    run_to(&sc, 31 * SIM_S);
+    th_run_to(&sc, 31 * SIM_S);
     ck_assert_int_ge(controller_leader(ctl(&sc)), 0);
     ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 0);   /* not detected yet */
-    run_to(&sc, 40 * SIM_S);
+    th_run_to(&sc, 40 * SIM_S);
     struct report_group *rg = &w->rep.g[0];
     ck_assert_int_eq(rg->detected, 32000 * SIM_MS);
     ck_assert_int_eq(rg->elected, 32002 * SIM_MS);
@@ -161,7 +137,7 @@ START_TEST(master_crash_while_controller_leader_down)
     ck_assert_int_eq(i.master_epoch, 2);
     ck_assert_int_eq(broker_role(w->g[0].broker[1]), RMQ_SYNC_MASTER);
     uint64_t acked = w->rep.acct.acked;
-    run_to(&sc, 90 * SIM_S);
+    th_run_to(&sc, 90 * SIM_S);
     ck_assert_uint_gt(w->rep.acct.acked, acked + 1000);
     members_agree(&sc, l);
     scenario_free(&sc);
@@ -174,12 +150,12 @@ END_TEST
 START_TEST(master_process_crash_while_controller_leader_down)
 {
     struct scenario sc;
-    load(&sc, world_json(3, NULL, NULL));
+    th_load(&sc, world_json(3, NULL, NULL), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
-    run_to(&sc, 20500 * SIM_MS);
+    th_run_to(&sc, 20500 * SIM_MS);
     int l = controller_leader(ctl(&sc));
     sim_crash(sc.sim, controller_node_at(ctl(&sc), l), SIM_CRASH_HOST);
-    run_to(&sc, 21 * SIM_S);
+    th_run_to(&sc, 21 * SIM_S);
     sim_crash(sc.sim, w->g[0].node[0], SIM_CRASH_PROCESS);
     sim_time serving = -1;
     while (sim_now(sc.sim) < 40 * SIM_S) {
@@ -204,10 +180,10 @@ START_TEST(group_run_is_deterministic)
     int64_t out[2][4];
     for (int k = 0; k < 2; k++) {
         struct scenario sc;
-        load(&sc, world_json(3, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_host\", \"node\": \"controller-0\","
+        th_load(&sc, world_json(3, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_host\", \"node\": \"controller-0\","
                                 " \"duration_ms\": 30000}, {\"at_ms\": 25000, \"op\": \"crash_process\","
-                                " \"node\": \"@master:broker-a\"}]"));
-        run_to(&sc, 120 * SIM_S);
+                                " \"node\": \"@master:broker-a\"}]"), NULL, 0);
+        th_run_to(&sc, 120 * SIM_S);
         struct rmq_world *w = rmq_world_get(sc.w);
         out[k][0] = (int64_t)w->rep.acct.acked;
         out[k][1] = w->rep.g[0].elected;
@@ -227,8 +203,8 @@ END_TEST
 static void epoch_rule_case(int first)
 {
     struct scenario sc;
-    load(&sc, world_json(1, NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"));
-    run_to(&sc, 20500 * SIM_MS);
+    th_load(&sc, world_json(1, NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"), NULL, 0);
+    th_run_to(&sc, 20500 * SIM_MS);
     struct controller *c = ctl(&sc);
     ck_assert_int_eq(controller_info(c, 0).master, 0);
     ck_assert_uint_eq(controller_info(c, 0).sss, 7);
@@ -237,7 +213,7 @@ static void epoch_rule_case(int first)
     c->g[0].r[hi].max_offset = 1000;
     c->g[0].r[lo].epoch = 2;
     c->g[0].r[lo].max_offset = 1000000;
-    run_to(&sc, 20502 * SIM_MS);
+    th_run_to(&sc, 20502 * SIM_MS);
     ck_assert_int_eq(rmq_world_get(sc.w)->rep.g[0].elected, 20501 * SIM_MS);
     ck_assert_int_eq(controller_info(c, 0).master, hi);
     ck_assert_int_eq(controller_info(c, 0).master_epoch, 2);
@@ -256,13 +232,13 @@ END_TEST
 START_TEST(confirm_offset_limits_consumers)
 {
     struct scenario sc;
-    load(&sc, world_json(1, ", \"all_ack_in_sync_state_set\": true",
-                         "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], \"b\": [\"broker-a-1\"]}]"));
+    th_load(&sc, world_json(1, ", \"all_ack_in_sync_state_set\": true",
+                         "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], \"b\": [\"broker-a-1\"]}]"), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
-    run_to(&sc, 11 * SIM_S);
+    th_run_to(&sc, 11 * SIM_S);
     uint64_t consumed = w->rep.acct.consumed;
     struct broker *m = w->g[0].broker[0];
-    run_to(&sc, 27 * SIM_S);
+    th_run_to(&sc, 27 * SIM_S);
     ck_assert_int_eq(broker_role(m), RMQ_SYNC_MASTER);
     ck_assert_uint_eq(controller_info(ctl(&sc), 0).sss, 7);
     ck_assert_uint_eq(w->rep.acct.consumed, consumed);   /* nothing new readable for 16 s */
@@ -270,7 +246,7 @@ START_TEST(confirm_offset_limits_consumers)
     for (int q = 0; q < 4; q++)
         hidden += cl_next_qoff(broker_log(m), q) - broker_visible_qoff(m, q);
     ck_assert_uint_gt(hidden, 500);   /* stored on the master, above the confirm offset */
-    run_to(&sc, 35 * SIM_S);
+    th_run_to(&sc, 35 * SIM_S);
     ck_assert_uint_eq(controller_info(ctl(&sc), 0).sss, 5);
     ck_assert_uint_gt(w->rep.acct.consumed, consumed + 1000);
     for (int q = 0; q < 4; q++)
@@ -302,8 +278,8 @@ START_TEST(invariants_over_seeds)
     ck_assert_ptr_nonnull(sd);
     sd[8] = (char)('0' + _i);
     struct scenario sc;
-    load(&sc, seeded);
-    run_to(&sc, 150 * SIM_S);
+    th_load(&sc, seeded, NULL, 0);
+    th_run_to(&sc, 150 * SIM_S);
     cJSON *root = cJSON_CreateObject();
     sc.world->metrics(sc.w, &sc, root);
     cJSON_Delete(root);

@@ -15,6 +15,7 @@
 #include "models/world/world_version.h"
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
+#include "tests/harness.h"
 
 /* ---- reading ---- */
 
@@ -207,76 +208,12 @@ END_TEST
 
 /* ---- running ---- */
 
-struct run {
-    char dir[64];
-    cJSON *m;
-    char *trace;
-};
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = 0;
-    fclose(f);
-    return s;
-}
-
-static void run(struct run *r, const char *text, const char *const *sets, int nsets)
-{
-    char file[64], path[128];
-    snprintf(file, sizeof file, "/tmp/mqsim-versions-XXXXXX");
-    int fd = mkstemp(file);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    snprintf(r->dir, sizeof r->dir, "/tmp/mqsim-versions-out-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(r->dir));
-    struct run_opts o = {.file = file, .sets = sets, .nsets = nsets, .trace = "events", .out = r->dir, .quiet = 1};
-    struct scenario sc;
-    struct conf c;
-    ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "load: %s", c.err);
-    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
-    scenario_free(&sc);
-    unlink(file);
-    snprintf(path, sizeof path, "%s/metrics.json", r->dir);
-    char *t = slurp(path);
-    r->m = cJSON_Parse(t);
-    free(t);
-    snprintf(path, sizeof path, "%s/trace.jsonl", r->dir);
-    r->trace = slurp(path);
-}
-
-static void run_free(struct run *r)
-{
-    char cmd[128];
-    cJSON_Delete(r->m);
-    free(r->trace);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", r->dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
+/* The value at path: absent fails the test. */
 static const cJSON *at(const cJSON *root, const char *path)
 {
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const cJSON *v = root;
-    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
-        v = (*tok >= '0' && *tok <= '9') ? cJSON_GetArrayItem(v, atoi(tok)) : cJSON_GetObjectItemCaseSensitive(v, tok);
+    const cJSON *v = th_at(root, path);
     ck_assert_msg(v != NULL, "%s is absent", path);
     return v;
-}
-
-static double num(const cJSON *root, const char *path)
-{
-    const cJSON *v = at(root, path);
-    ck_assert_msg(cJSON_IsNumber(v), "%s is not a number", path);
-    return v->valuedouble;
 }
 
 /* One master/slave group on 1 ms links; the master's host dies at 60 s. Its last registration reached the
@@ -300,26 +237,26 @@ START_TEST(nameserver_scan_by_version)
     char set[32];
     snprintf(set, sizeof set, "version=\"%s\"", world_version_name(_i));
     const char *sets[] = {set};
-    struct run r;
-    run(&r, CRASH_WORLD, sets, 1);
+    struct th_run r;
+    th_run(&r, CRASH_WORLD, sets, 1);
     ck_assert_msg(strstr(r.trace, exp[_i]) != NULL, "%s: no %s", set, exp[_i]);
     /* and it is the first expiry */
     ck_assert_ptr_eq(strstr(r.trace, "\"ev\":\"ns.expire\""), strstr(r.trace, exp[_i]) + (strstr(exp[_i], "\"ev\"") - exp[_i]));
     /* run.version and what each key resolved to */
     ck_assert_str_eq(at(r.m, "run.version")->valuestring, world_version_name(_i));
     ck_assert_str_eq(at(r.m, "run.version_keys.0.key")->valuestring, "nameservers.scan_not_active_broker_interval_ms");
-    ck_assert_double_eq(num(r.m, "run.version_keys.0.value"), _i == WORLD_V53 ? 5000 : 10000);
+    ck_assert_double_eq(th_num(r.m, "run.version_keys.0.value"), _i == WORLD_V53 ? 5000 : 10000);
     /* index.html shows them */
     ck_assert_int_eq(report_write(r.dir, 1), 0);
     char path[128], want[64];
     snprintf(path, sizeof path, "%s/index.html", r.dir);
-    char *page = slurp(path);
+    char *page = th_read(path);
     snprintf(want, sizeof want, "<h3>RocketMQ version %s</h3>", world_version_name(_i));
     ck_assert_ptr_nonnull(strstr(page, want));
     ck_assert_ptr_nonnull(strstr(page, _i == WORLD_V44 ? "send_message_thread_pool_nums</code></td><td>1</td><td>1</td>"
                                                        : "<td>min(available_processors, 4)</td><td>4</td>"));
     free(page);
-    run_free(&r);
+    th_run_free(&r);
 }
 END_TEST
 
@@ -329,34 +266,34 @@ END_TEST
  * slaveReadEnable it serves them. */
 START_TEST(slave_rejects_pulls_on_53)
 {
-    struct run r;
+    struct th_run r;
     const char *v44[] = {"version=\"4.4\""};
-    run(&r, CRASH_WORLD, v44, 1);
-    double stored = num(r.m, "groups.0.reads.slave");
+    th_run(&r, CRASH_WORLD, v44, 1);
+    double stored = th_num(r.m, "groups.0.reads.slave");
     ck_assert_double_gt(stored, 5000);
     ck_assert_ptr_null(strstr(r.trace, "REJECTREQUEST"));
-    run_free(&r);
+    th_run_free(&r);
 
     const char *v53[] = {"version=\"5.3\""};
-    run(&r, CRASH_WORLD, v53, 1);
-    ck_assert_double_eq(num(r.m, "groups.0.reads.slave"), 0);
-    ck_assert_double_eq(num(r.m, "messages.consumed"), 0);
+    th_run(&r, CRASH_WORLD, v53, 1);
+    ck_assert_double_eq(th_num(r.m, "groups.0.reads.slave"), 0);
+    ck_assert_double_eq(th_num(r.m, "messages.consumed"), 0);
     const char *p = strstr(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.busy\",\"executor\":\"pull\","
                                     "\"why\":\"REJECTREQUEST\"");
     ck_assert_ptr_nonnull(p);
-    run_free(&r);
+    th_run_free(&r);
 
     const char *v53r[] = {"version=\"5.3\"", "broker.slave_read_enable=true"};
-    run(&r, CRASH_WORLD, v53r, 2);
-    ck_assert_double_eq(num(r.m, "groups.0.reads.slave"), stored);
+    th_run(&r, CRASH_WORLD, v53r, 2);
+    ck_assert_double_eq(th_num(r.m, "groups.0.reads.slave"), stored);
     ck_assert_ptr_null(strstr(r.trace, "REJECTREQUEST"));
-    run_free(&r);
+    th_run_free(&r);
 
     /* By hand, the 4.x behaviour on 5.3. */
     const char *v53k[] = {"version=\"5.3\"", "broker.slave_rejects_pull=false"};
-    run(&r, CRASH_WORLD, v53k, 2);
-    ck_assert_double_gt(num(r.m, "groups.0.reads.slave"), 5000);
-    run_free(&r);
+    th_run(&r, CRASH_WORLD, v53k, 2);
+    ck_assert_double_gt(th_num(r.m, "groups.0.reads.slave"), 5000);
+    th_run_free(&r);
 }
 END_TEST
 
@@ -389,12 +326,12 @@ START_TEST(sync_master_latency_by_version)
           "groups[0].send_message_thread_pool_nums=1"}, 4, 6.3},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        struct run r;
-        run(&r, SYNC_WORLD, rows[i].sets, rows[i].n);
-        ck_assert_msg(fabs(num(r.m, "topic.latency_ms.max") - rows[i].ms) < 1e-9, "row %zu: max %g ms", i,
-                      num(r.m, "topic.latency_ms.max"));
-        ck_assert_msg(fabs(num(r.m, "topic.latency_ms.mean") - rows[i].ms) < 1e-9, "row %zu", i);
-        run_free(&r);
+        struct th_run r;
+        th_run(&r, SYNC_WORLD, rows[i].sets, rows[i].n);
+        ck_assert_msg(fabs(th_num(r.m, "topic.latency_ms.max") - rows[i].ms) < 1e-9, "row %zu: max %g ms", i,
+                      th_num(r.m, "topic.latency_ms.max"));
+        ck_assert_msg(fabs(th_num(r.m, "topic.latency_ms.mean") - rows[i].ms) < 1e-9, "row %zu", i);
+        th_run_free(&r);
     }
 }
 END_TEST
@@ -418,14 +355,14 @@ START_TEST(sync_master_timeout_by_version)
         const char *sets[] = {rows[i].version, rows[i].isr, "producers.mode=\"open\"", "producers.rate_per_s=10",
                               "groups[0].async_send=true", "producers.send_msg_timeout_ms=10000",
                               "faults=[{\"at_ms\": 5000, \"op\": \"crash_host\", \"node\": \"broker-a-1\"}]"};
-        struct run r;
-        run(&r, SYNC_WORLD, sets, 7);
-        ck_assert_msg(fabs(num(r.m, "topic.latency_ms.max") - rows[i].max_ms) < 1e-9, "row %zu: max %g ms", i,
-                      num(r.m, "topic.latency_ms.max"));
+        struct th_run r;
+        th_run(&r, SYNC_WORLD, sets, 7);
+        ck_assert_msg(fabs(th_num(r.m, "topic.latency_ms.max") - rows[i].max_ms) < 1e-9, "row %zu: max %g ms", i,
+                      th_num(r.m, "topic.latency_ms.max"));
         const cJSON *st = at(r.m, "messages.status");
         ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(st, "FLUSH_SLAVE_TIMEOUT") != NULL, rows[i].timeouts);
         ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(st, "SLAVE_NOT_AVAILABLE"));
-        run_free(&r);
+        th_run_free(&r);
     }
 }
 END_TEST
