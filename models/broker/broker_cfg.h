@@ -45,6 +45,7 @@ struct broker_cfg {
     sim_time offset_persist;    /* flushConsumerOffsetInterval 5000 ms */
     sim_time offset_sync_initial;   /* SlaveSynchronize: 10000 ms */
     sim_time offset_sync_period;    /* then every 60000 ms */
+    sim_time rebalance_lock_live;   /* RebalanceLockManager.REBALANCE_LOCK_MAX_LIVE_TIME 60000 ms */
     /* request processing (BrokerConfig, R44; BrokerController.initialize builds the executors) */
     int cores;                  /* Runtime.availableProcessors(): 8, assumed */
     int send_threads;           /* sendMessageThreadPoolNums 1 (4.x: "spin lock ... the default value is 1") */
