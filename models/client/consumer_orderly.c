@@ -47,13 +47,14 @@ static void lock_call(struct consumer *c, sim_node_id node, uint16_t code, uint6
     rpc_call(&c->rpc, node, code, &req, sizeof req, 0, c->cfg.lock_timeout, consumer_tag(kind, slot, gen));
 }
 
-/* ProcessQueue.setLocked (and setLastLockTimestamp(now) when locked). */
+/* ProcessQueue.setLocked (and setLastLockTimestamp(now) when locked). Every grant is traced (a renewal
+ * too: the lock's age runs from it), and every loss. */
 static void set_locked(struct consumer *c, uint32_t k, int on)
 {
     struct cq *q = &c->cq[k];
     if (on)
         q->last_lock = consumer_now(c);
-    if (q->locked == on)
+    if (!on && !q->locked)
         return;
     q->locked = (uint8_t)on;
     struct trace *tr = sim_trace(c->n->sim);
