@@ -610,6 +610,8 @@ struct broker *broker_create(struct rmq_world *w, const char *name, int group, i
     b->group = group;
     b->replica = replica;
     b->cfg = *cfg;
+    if (b->cfg.async_send < 0)
+        b->cfg.async_send = cfg->dledger ? 1 : 0;   /* unset: R44 for classic HA, 4.7+ for DLedger */
     b->next_id = b->id = broker_id;
     b->next_role = b->role = broker_id == 0 ? cfg->role : RMQ_SLAVE;
     b->memory = (uint64_t)((double)cfg->host_memory * cfg->in_memory_ratio / 100.0);

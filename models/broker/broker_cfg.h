@@ -63,7 +63,10 @@ struct broker_cfg {
     sim_time page_cache_busy_timeout;   /* MessageStoreConfig.osPageCacheBusyTimeOutMills 1000 ms */
     int async_send;             /* 4.7+: SendMessageProcessor.asyncProcessRequest frees the send thread while
                                    the put waits for flush or slave (Rdev BrokerConfig.asyncSendEnable true);
-                                   R44 blocks it in waitForFlush: false */
+                                   R44 blocks it in waitForFlush: false. DLedger groups: 4.5-4.6
+                                   DLedgerCommitLog.putMessage blocks it in AppendFuture.get until the quorum
+                                   commits: false; 4.7+ asyncPutMessage: true. -1 until resolved (broker_create):
+                                   false for classic HA, true for DLedger */
     /* DLedger (enableDLegerCommitLog) */
     int dledger;                /* the group replicates with DLedger instead of classic HA */
     struct raft_cfg raft;

@@ -107,7 +107,7 @@ void world_defaults(struct world_cfg *c)
     b->wait_in_send_queue = 200 * SIM_MS;
     b->wait_in_pull_queue = 5000 * SIM_MS;
     b->page_cache_busy_timeout = 1000 * SIM_MS;
-    b->async_send = 0;
+    b->async_send = -1;   /* by the group's HA until set: classic false (R44), DLedger true (4.7+ asyncPutMessage) */
     b->ctl_heartbeat = 1000 * SIM_MS;
     b->ctl_sync_metadata = 5000 * SIM_MS;
     b->ctl_check_sss_initial = 3000 * SIM_MS;
