@@ -65,23 +65,23 @@ static const char *const DLEDGER_WORLD =
  * groups) frees the thread: 1 + 0.1 + 2 + 1 = 4.1 ms. */
 START_TEST(dledger_put_holds_send_thread)
 {
-    struct run r;
+    struct th_run r;
     const char *set46[] = {"groups[0].async_send=false"};
-    run(&r, DLEDGER_WORLD, set46, 1);
-    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.mean"), 6.3, 1e-9);
-    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.max"), 6.3, 1e-9);
+    th_run(&r, DLEDGER_WORLD, set46, 1);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.mean"), 6.3, 1e-9);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.max"), 6.3, 1e-9);
     ck_assert_ptr_nonnull(strstr(r.trace, "\"t_ms\":11014.400,\"node\":\"producer-0\",\"ev\":\"send.ack\""));
     ck_assert_ptr_nonnull(strstr(r.trace, "\"t_ms\":11016.500,\"node\":\"producer-0\",\"ev\":\"send.ack\""));
-    ck_assert_double_le(num(r.m, "topic.throughput_per_s"), 1000 / 2.1);
-    run_free(&r);
+    ck_assert_double_le(th_num(r.m, "topic.throughput_per_s"), 1000 / 2.1);
+    th_run_free(&r);
     const char *set47[] = {"groups[0].async_send=true"};
-    run(&r, DLEDGER_WORLD, set47, 1);
-    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.mean"), 4.1, 1e-9);
-    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.max"), 4.1, 1e-9);
-    run_free(&r);
-    run(&r, DLEDGER_WORLD, NULL, 0);   /* unset: DLedger groups take the 4.7+ path */
-    ck_assert_double_eq_tol(num(r.m, "topic.latency_ms.max"), 4.1, 1e-9);
-    run_free(&r);
+    th_run(&r, DLEDGER_WORLD, set47, 1);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.mean"), 4.1, 1e-9);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.max"), 4.1, 1e-9);
+    th_run_free(&r);
+    th_run(&r, DLEDGER_WORLD, NULL, 0);   /* unset: DLedger groups take the 4.7+ path */
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.max"), 4.1, 1e-9);
+    th_run_free(&r);
 }
 END_TEST
 

@@ -5,84 +5,13 @@
  * 60 s lock expiry while the other consumer goes on; each queue is consumed in offset order; the consume
  * stall is recomputed from the trace. */
 #include <check.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
-
-
-#include "sim/lab/runner.h"
-#include "sim/lab/scenario.h"
-
-struct run {
-    char dir[64];
-    cJSON *m;
-    char *trace;
-};
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = 0;
-    fclose(f);
-    return s;
-}
-
-static void run(struct run *r, const char *text, const char *const *sets, int nsets)
-{
-    char file[64], path[128];
-    snprintf(file, sizeof file, "/tmp/mqsim-orderly-XXXXXX");
-    int fd = mkstemp(file);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    snprintf(r->dir, sizeof r->dir, "/tmp/mqsim-orderly-out-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(r->dir));
-    struct run_opts o = {.file = file, .sets = sets, .nsets = nsets, .trace = "full", .out = r->dir, .quiet = 1};
-    struct scenario sc;
-    struct conf c;
-    ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "load: %s", c.err);
-    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
-    scenario_free(&sc);
-    unlink(file);
-    snprintf(path, sizeof path, "%s/metrics.json", r->dir);
-    char *t = slurp(path);
-    r->m = cJSON_Parse(t);
-    free(t);
-    snprintf(path, sizeof path, "%s/trace.jsonl", r->dir);
-    r->trace = slurp(path);
-}
-
-static void run_free(struct run *r)
-{
-    char cmd[128];
-    cJSON_Delete(r->m);
-    free(r->trace);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", r->dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static double num(const cJSON *root, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    const cJSON *v = root;
-    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
-        v = (*tok >= '0' && *tok <= '9') ? cJSON_GetArrayItem(v, atoi(tok)) : cJSON_GetObjectItemCaseSensitive(v, tok);
-    ck_assert_msg(v && cJSON_IsNumber(v), "%s is not a number", path);
-    return v->valuedouble;
-}
-
+#include "tests/harness.h"
 
 /* The value after "key": on the trace line at p, or def when the line has none. */
 static double field(const char *p, const char *key, double def)
@@ -245,10 +174,10 @@ static const char *const WORLD =
 
 START_TEST(master_crash_stalls_until_promotion_and_relock)
 {
-    struct run r;
+    struct th_run r;
     const char *orderly[] = {"consumers.orderly=true"};
-    run(&r, WORLD, orderly, 1);
-    double promoted = num(r.m, "groups.0.failover.promoted_ms");
+    th_run(&r, WORLD, orderly, 1);
+    double promoted = th_num(r.m, "groups.0.failover.promoted_ms");
     ck_assert_double_eq(promoted, 143000);
     /* The lock of broker-a's queues was last renewed by lockAll at 41 s (start + 1 s; the one at 61 s went
      * to the dead master); from 71 s it is expired, and the first grant after the crash comes from the
@@ -262,7 +191,7 @@ START_TEST(master_crash_stalls_until_promotion_and_relock)
      * (pulls from it went on until the queues left the route). */
     struct window w = consumed_a(r.trace, g.before + 30000, g.after);
     ck_assert_int_eq(w.n, 0);
-    ck_assert_double_gt(num(r.m, "groups.0.reads.slave"), 0);
+    ck_assert_double_gt(th_num(r.m, "groups.0.reads.slave"), 0);
     ck_assert_double_gt(w.first_after, g.after);
     ck_assert_double_lt(w.first_after, g.after + 3100);   /* the put-off pull's 3 s, then the pull itself */
     /* The consume stall, recomputed: each broker-a queue stalled once, from the first consume request
@@ -272,11 +201,11 @@ START_TEST(master_crash_stalls_until_promotion_and_relock)
     ck_assert_int_eq(s.n, 4);
     ck_assert_int_eq(s.open, 0);
     ck_assert_double_gt(s.first, g.before + 30000);
-    ck_assert_double_eq(num(r.m, "groups.0.orderly_stall_ms.stalls"), s.n);
-    ck_assert_double_eq_tol(num(r.m, "groups.0.orderly_stall_ms.max"), s.max, 1e-6);
-    ck_assert_double_eq_tol(num(r.m, "groups.0.orderly_stall_ms.mean"), s.sum / s.n, 1e-6);
-    ck_assert_double_eq(num(r.m, "groups.0.orderly_stall_ms.open"), 0);
-    ck_assert_double_eq(num(r.m, "groups.1.orderly_stall_ms.stalls"), 0);
+    ck_assert_double_eq(th_num(r.m, "groups.0.orderly_stall_ms.stalls"), s.n);
+    ck_assert_double_eq_tol(th_num(r.m, "groups.0.orderly_stall_ms.max"), s.max, 1e-6);
+    ck_assert_double_eq_tol(th_num(r.m, "groups.0.orderly_stall_ms.mean"), s.sum / s.n, 1e-6);
+    ck_assert_double_eq(th_num(r.m, "groups.0.orderly_stall_ms.open"), 0);
+    ck_assert_double_eq(th_num(r.m, "groups.1.orderly_stall_ms.stalls"), 0);
     /* Each queue in offset order, and in send order (one producer: message ids rise). */
     struct order o;
     memset(&o, 0, sizeof o);
@@ -287,23 +216,23 @@ START_TEST(master_crash_stalls_until_promotion_and_relock)
     ck_assert_int_gt(o.n, 30000);
     ck_assert_int_eq(o.bad, 0);
     /* The lock invariant ran at every batch and held. */
-    ck_assert_double_gt(num(r.m, "invariants.checked"), 30000);
+    ck_assert_double_gt(th_num(r.m, "invariants.checked"), 30000);
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r.m, "invariants"), "violations")),
                      0);
     fprintf(stderr, "orderly: lock %.3f -> %.3f ms, stall max %.1f ms, first consume after %.3f ms\n", g.before,
             g.after, s.max, w.first_after);
     double expiry = g.before + 30000, grant = g.after;
-    run_free(&r);
+    th_run_free(&r);
 
     /* The same world with a plain consumer: it reads broker-a's backlog from the slave meanwhile. */
-    run(&r, WORLD, NULL, 0);
+    th_run(&r, WORLD, NULL, 0);
     w = consumed_a(r.trace, expiry, grant);
     fprintf(stderr, "plain: %d messages of broker-a consumed in [%.0f, %.0f) ms\n", w.n, expiry, grant);
     ck_assert_int_gt(w.n, 1000);
-    ck_assert_double_gt(num(r.m, "groups.0.reads.slave"), 1000);
+    ck_assert_double_gt(th_num(r.m, "groups.0.reads.slave"), 1000);
     ck_assert_ptr_null(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r.m, "groups"), 0),
                                            "orderly_stall_ms"));
-    run_free(&r);
+    th_run_free(&r);
 }
 END_TEST
 
@@ -359,8 +288,8 @@ static void gap_line(const char *l, void *arg)
 
 START_TEST(lock_expiry_frees_dead_clients_queues)
 {
-    struct run r;
-    run(&r, RESTART, NULL, 0);
+    struct th_run r;
+    th_run(&r, RESTART, NULL, 0);
     /* The old client's last lockAll: 26 s (start 5 s + 1 s, then every 20 s), at the broker 1 ms earlier. */
     struct grants g = grants_a0(r.trace, 30000);
     ck_assert_double_eq_tol(g.before, 26002.005, 1e-6);
@@ -381,17 +310,17 @@ START_TEST(lock_expiry_frees_dead_clients_queues)
     ck_assert_double_lt(w.first_after, g.after + 3100);
     /* Nothing was consumed while the queues' messages waited with no lock held by the live process: the
      * stall measure sees no consume request blocked (there were none: no ProcessQueue had messages). */
-    ck_assert_double_eq(num(r.m, "groups.0.orderly_stall_ms.stalls"), 0);
+    ck_assert_double_eq(th_num(r.m, "groups.0.orderly_stall_ms.stalls"), 0);
     /* consumer-1 never stopped (no gap of a second between its messages), and no two consumers held a
      * queue's lock at once while either consumed it. */
     struct gap gp = {"\"node\":\"consumer-1\"", -1, 0, 0};
     each(r.trace, "\"ev\":\"consume\"", gap_line, &gp);
     ck_assert_int_gt(gp.n, 5000);
     ck_assert_double_lt(gp.max, 1000);
-    ck_assert_double_eq(num(r.m, "invariants.checked"), num(r.m, "messages.consumed"));
+    ck_assert_double_eq(th_num(r.m, "invariants.checked"), th_num(r.m, "messages.consumed"));
     ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(r.m, "invariants"), "violations")),
                      0);
-    run_free(&r);
+    th_run_free(&r);
 }
 END_TEST
 
