@@ -13,17 +13,27 @@
 #include "sim/lab/scenario.h"
 #include "tests/harness.h"
 
+/* Where s occurs on the trace line at p (searched within the line only), or NULL. */
+static const char *on_line(const char *p, const char *s)
+{
+    const char *eol = strchr(p, '\n');
+    size_t n = eol ? (size_t)(eol - p) : strlen(p), m = strlen(s);
+    for (size_t i = 0; i + m <= n; i++)
+        if (p[i] == s[0] && memcmp(p + i, s, m) == 0)
+            return p + i;
+    return NULL;
+}
+
 /* The value after "key": on the trace line at p, or def when the line has none. */
 static double field(const char *p, const char *key, double def)
 {
-    const char *eol = strchr(p, '\n'), *k = strstr(p, key);
-    return k && (!eol || k < eol) ? atof(k + strlen(key)) : def;
+    const char *k = on_line(p, key);
+    return k ? atof(k + strlen(key)) : def;
 }
 
 static int has(const char *p, const char *s)
 {
-    const char *eol = strchr(p, '\n'), *k = strstr(p, s);
-    return k && (!eol || k < eol);
+    return on_line(p, s) != NULL;
 }
 
 /* Calls fn(line, arg) for every trace line with event ev ("\"ev\":\"consume\""). */
