@@ -1,5 +1,6 @@
 /* test_capacity: the broker's request executors and the closed-loop producers on small deterministic worlds
- * (1 ms constant links, constant service times): a single send thread serialises 4.4 SYNC_MASTER puts,
+ * (1 ms constant links, constant service times): a single send thread serialises 4.4 SYNC_MASTER puts
+ * (and 4.5-4.6 DLedger puts),
  * BrokerFastFailure answers SYSTEM_BUSY after the queue wait, closed-loop throughput obeys Little's law, and
  * latency fault tolerance keeps a producer away from an isolated broker for its table's duration. */
 #include <check.h>
@@ -42,6 +43,43 @@ START_TEST(single_send_thread_serialises_sync_puts)
     const char *set47[] = {"groups[0].async_send=true"};
     th_run(&r, SYNC_WORLD, set47, 1);
     ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.mean"), 4.1, 1e-9);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.max"), 4.1, 1e-9);
+    th_run_free(&r);
+}
+END_TEST
+
+/* Three DLedger peers, the same service time and links; the producer starts at 11 s, after the election. */
+static const char *const DLEDGER_WORLD =
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 21000, \"seed\": 7},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"disk\": {\"fsync_latency\": {\"const_ms\": 1}, \"read_latency\": {\"const_ms\": 0.1}},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\","
+    "   \"send_service_time\": {\"const_ms\": 0.1}}],"
+    " \"producers\": {\"mode\": \"closed\", \"threads\": 3, \"start_ms\": 11000, \"size\": {\"const_bytes\": 100},"
+    "   \"random_poll_phase\": false},"
+    " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}}";
+
+/* 4.5-4.6 DLedgerCommitLog.putMessage waits in AppendFuture.get on the send thread until a quorum has the
+ * entry (the push to the followers and their acks: 2 ms), so the three threads' puts go 2.1 ms apart and each
+ * send takes 6.3 ms, as 4.4 SYNC_MASTER's; 4.7+ asyncPutMessage (async_send, the default for DLedger
+ * groups) frees the thread: 1 + 0.1 + 2 + 1 = 4.1 ms. */
+START_TEST(dledger_put_holds_send_thread)
+{
+    struct th_run r;
+    const char *set46[] = {"groups[0].async_send=false"};
+    th_run(&r, DLEDGER_WORLD, set46, 1);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.mean"), 6.3, 1e-9);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.max"), 6.3, 1e-9);
+    ck_assert_ptr_nonnull(strstr(r.trace, "\"t_ms\":11014.400,\"node\":\"producer-0\",\"ev\":\"send.ack\""));
+    ck_assert_ptr_nonnull(strstr(r.trace, "\"t_ms\":11016.500,\"node\":\"producer-0\",\"ev\":\"send.ack\""));
+    ck_assert_double_le(th_num(r.m, "topic.throughput_per_s"), 1000 / 2.1);
+    th_run_free(&r);
+    const char *set47[] = {"groups[0].async_send=true"};
+    th_run(&r, DLEDGER_WORLD, set47, 1);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.mean"), 4.1, 1e-9);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.max"), 4.1, 1e-9);
+    th_run_free(&r);
+    th_run(&r, DLEDGER_WORLD, NULL, 0);   /* unset: DLedger groups take the 4.7+ path */
     ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.max"), 4.1, 1e-9);
     th_run_free(&r);
 }
@@ -214,6 +252,7 @@ static Suite *capacity_suite(void)
     TCase *t = tcase_create("capacity");
     tcase_set_timeout(t, 300);
     tcase_add_test(t, single_send_thread_serialises_sync_puts);
+    tcase_add_test(t, dledger_put_holds_send_thread);
     tcase_add_test(t, closed_loop_littles_law);
     tcase_add_test(t, system_busy_after_queue_wait);
     tcase_add_test(t, latency_fault_tolerance_isolates);

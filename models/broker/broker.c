@@ -362,6 +362,7 @@ static void broker_start(struct sim_node *n)
     b->fsync_inflight = 0;
     b->last_thorough = node_now(n);
     bx_reset(b);
+    broker_locks_reset(b);
     memcpy(b->offsets, b->saved, sizeof b->offsets);
     if (trace_on(trace_of(b), TRACE_EVENTS)) {
         struct trace *tr = trace_of(b);
@@ -484,7 +485,10 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
     case RMQ_COMMIT_OFFSET:
     case RMQ_GET_ALL_OFFSETS:
     case RMQ_PROBE:
-        if ((h.code == RMQ_SEND && len < sizeof(struct rmq_send_req)) ||
+    case RMQ_LOCK_BATCH_MQ:
+    case RMQ_UNLOCK_BATCH_MQ:
+        if (((h.code == RMQ_LOCK_BATCH_MQ || h.code == RMQ_UNLOCK_BATCH_MQ) && len < sizeof(struct rmq_lock_req)) ||
+            (h.code == RMQ_SEND && len < sizeof(struct rmq_send_req)) ||
             (h.code == RMQ_PULL && len < sizeof(struct rmq_pull_req)))
             return;
         /* R53 NettyRemotingAbstract.processRequestCommand: PullMessageProcessor.rejectRequest() (a SLAVE without
@@ -536,6 +540,10 @@ void broker_serve(struct broker *b, const struct exec_req *r)
         break;
     case RMQ_PROBE:
         rpc_reply(b->n, r->ctx, RMQ_SUCCESS, NULL, 0, 0);
+        break;
+    case RMQ_LOCK_BATCH_MQ:
+    case RMQ_UNLOCK_BATCH_MQ:
+        broker_handle_lock(b, r->ctx, r->code, &r->u.lock);
         break;
     }
 }

@@ -62,6 +62,7 @@ struct broker_cfg {
     sim_time offset_persist;    /* flushConsumerOffsetInterval 5000 ms */
     sim_time offset_sync_initial;   /* SlaveSynchronize: 10000 ms */
     sim_time offset_sync_period;    /* then every 60000 ms */
+    sim_time rebalance_lock_live;   /* RebalanceLockManager.REBALANCE_LOCK_MAX_LIVE_TIME 60000 ms */
     /* request processing (BrokerConfig, R44; BrokerController.initialize builds the executors) */
     int cores;                  /* Runtime.availableProcessors(): 8, assumed */
     int send_threads;           /* sendMessageThreadPoolNums 1 (4.x: "spin lock ... the default value is 1") */
@@ -79,7 +80,10 @@ struct broker_cfg {
     sim_time page_cache_busy_timeout;   /* MessageStoreConfig.osPageCacheBusyTimeOutMills 1000 ms */
     int async_send;             /* 4.7+: SendMessageProcessor.asyncProcessRequest frees the send thread while
                                    the put waits for flush or slave (Rdev BrokerConfig.asyncSendEnable true);
-                                   R44 blocks it in waitForFlush: false */
+                                   R44 blocks it in waitForFlush: false. DLedger groups: 4.5-4.6
+                                   DLedgerCommitLog.putMessage blocks it in AppendFuture.get until the quorum
+                                   commits: false; 4.7+ asyncPutMessage: true. -1 until resolved (broker_create):
+                                   false for classic HA, true for DLedger */
     /* DLedger (enableDLegerCommitLog) */
     int dledger;                /* the group replicates with DLedger instead of classic HA */
     struct raft_cfg raft;

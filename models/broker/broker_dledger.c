@@ -346,7 +346,10 @@ static void io_append_done(void *host, uint64_t tag, int status)
     int code = status == RMQ_SUCCESS ? RMQ_SUCCESS : status == RMQ_SERVICE_NOT_AVAILABLE ? RMQ_SERVICE_NOT_AVAILABLE
                                                                                        : RMQ_SYSTEM_ERROR;
     rpc_reply(b->n, w->ctx, code, &r, sizeof r, 0);
+    int thread = w->thread;
     broker_wait_pop(b);
+    if (thread >= 0)
+        bx_put_answered(b, (int)EX_SEND << 16 | thread);   /* AppendFuture.get returns */
 }
 
 /* ---- the broker's side ---- */
@@ -448,6 +451,7 @@ void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *re
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
     }
+    uint32_t n = b->waits_n;
     int rc = raft_propose(b->raft, req->msg, req->size + RMQ_MSG_OVERHEAD, req->queue,
                           cl_next_qoff(&b->cl, req->queue), 0);
     if (rc != 0) {
@@ -455,5 +459,13 @@ void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *re
         b->waits_n--;
         rpc_reply(b->n, ctx, rc == RMQ_SERVICE_NOT_AVAILABLE ? RMQ_SERVICE_NOT_AVAILABLE : RMQ_SYSTEM_ERROR, NULL, 0,
                   0);
+        return;
+    }
+    /* 4.5-4.6 DLedgerCommitLog.putMessage: after handleAppend, dledgerFuture.get(3, SECONDS) blocks the send
+     * thread until the entry commits (or fails); 4.7+ asyncPutMessage returns the future and frees it. */
+    struct put_wait *w = b->waits_n == n ? &b->waits[(b->waits_head + n - 1) % b->waits_cap] : NULL;
+    if (!b->cfg.async_send && b->cur_thread >= 0 && w && w->ctx.conn == ctx.conn && w->ctx.opaque == ctx.opaque) {
+        w->thread = (int16_t)b->cur_thread;
+        b->cur_held = 1;
     }
 }

@@ -54,6 +54,12 @@ struct held_pull {
     int in_use;
 };
 
+/* A queue's entry in RebalanceLockManager.mqLockTable (LockEntry). client 0: none. */
+struct queue_lock {
+    uint64_t client;
+    sim_time last;             /* lastUpdateTimestamp */
+};
+
 /* One slave's HA connection, master side (HAConnection). */
 struct ha_conn {
     sim_conn conn;
@@ -141,6 +147,8 @@ struct broker {
     int slave_pending;                      /* a FOLLOWER change waits for the LEADER loop to end */
 
     struct ctl_broker *ctl;                 /* controller mode (cfg.controller), else NULL */
+
+    struct queue_lock locks[RMQ_MAX_QUEUES];   /* rebalance_lock.c: the orderly consumers' queue locks */
 };
 
 /* broker_dledger.c */
@@ -220,6 +228,11 @@ uint64_t ctl_visible_qoff(const struct broker *b, int q);
 
 /* broker_offsets.c: QUERY_OFFSET, COMMIT_OFFSET, GET_ALL_OFFSETS (ConsumerOffsetManager). */
 void broker_handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len);
+
+/* rebalance_lock.c: RebalanceLockManager. The process (re)starts with no locks. */
+void broker_locks_reset(struct broker *b);
+/* LOCK_BATCH_MQ (answered with the queues granted) or UNLOCK_BATCH_MQ. */
+void broker_handle_lock(struct broker *b, struct rpc_ctx ctx, uint16_t code, const struct rmq_lock_req *req);
 
 /* broker.c, for ha.c */
 void broker_acks_advanced(struct broker *b);

@@ -21,6 +21,7 @@ struct exec_req {
         struct rmq_send_req send;
         struct rmq_pull_req pull;
         struct rmq_offset_req off;
+        struct rmq_lock_req lock;
     } u;
 };
 

@@ -29,6 +29,12 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
         break;
     case C_R_COMMIT:
         break;   /* oneway in RocketMQ: nothing waits for it */
+    case C_R_LOCK:
+    case C_R_LOCK_ALL:
+    case C_R_RELOCK:
+    case C_R_UNLOCK:
+        consumer_orderly_on_reply(c, (enum c_rpc)(tag & 0xf), k, gen, status, body, len);
+        break;
     }
 }
 
@@ -68,6 +74,11 @@ static void c_on_timer(struct sim_node *n, uint64_t tag)
     case C_T_FIX:
         if (k < (uint32_t)c->ncq && c->cq[k].gen == gen && c->cq[k].state == CQ_DROPPED)
             consumer_on_fix_timer(c, k);
+        break;
+    case C_T_LOCK_ALL:
+    case C_T_RELOCK:
+    case C_T_RESUBMIT:
+        consumer_orderly_on_timer(c, (enum c_timer)(tag & 0xf), k, gen);
         break;
     }
 }
@@ -127,6 +138,7 @@ static void forget(struct consumer *c)
         q->store = -1;
         q->suggest = 0;
         q->timer = 0;   /* timers died with the process */
+        q->locked = q->consuming = q->cont = 0;
     }
     c->chead = c->ccount = 0;
     c->busy = 0;
@@ -152,6 +164,10 @@ static void c_start(struct sim_node *n)
     c->route_polls = 0;
     node_timer(n, base + c->cfg.route_initial, C_T_ROUTE);
     node_timer(n, base + c->cfg.persist_initial, C_T_PERSIST);
+    if (c->cfg.orderly) {
+        c->life++;   /* a new process: a new clientId */
+        consumer_orderly_start(c, base + SIM_S);
+    }
 }
 
 static void c_on_crash(struct sim_node *n, enum sim_crash_kind kind)
@@ -178,6 +194,8 @@ struct consumer *consumer_create(struct rmq_world *w, const char *name, int inde
     c->base.kind = RMQ_CONSUMER;
     c->index = index;
     c->cfg = *cfg;
+    if (cfg->orderly)
+        w->rep.orderly = 1;
     sim_node_id id = sim_node_add(w->sim, name, &consumer_ops, c);
     if (id == SIM_NODE_NONE) {
         free(c);

@@ -1,4 +1,5 @@
-/* consumer_int: a push consumer's state and what its parts (consumer, consumer_pull, consumer_rebalance) share. */
+/* consumer_int: a push consumer's state and what its parts (consumer, consumer_pull, consumer_rebalance,
+ * consumer_orderly) share. */
 #ifndef MODELS_CLIENT_CONSUMER_INT_H
 #define MODELS_CLIENT_CONSUMER_INT_H
 
@@ -12,8 +13,12 @@
 
 /* Timer tags: enum c_timer in the low 4 bits, the queue slot << 4, the generation << 32 (never bit 63).
  * Rpc tags alike with enum c_rpc. */
-enum c_timer { C_T_ROUTE = 1, C_T_REBALANCE, C_T_PERSIST, C_T_CONSUME, C_T_PULL, C_T_FIX };
-enum c_rpc { C_R_ROUTE = 1, C_R_PULL, C_R_QUERY, C_R_COMMIT };
+enum c_timer {
+    C_T_ROUTE = 1, C_T_REBALANCE, C_T_PERSIST, C_T_CONSUME, C_T_PULL, C_T_FIX,
+    C_T_LOCK_ALL, C_T_RELOCK, C_T_RESUBMIT   /* orderly: lockMQPeriodically, tryLockLaterAndReconsume,
+                                                submitConsumeRequestLater */
+};
+enum c_rpc { C_R_ROUTE = 1, C_R_PULL, C_R_QUERY, C_R_COMMIT, C_R_LOCK, C_R_LOCK_ALL, C_R_RELOCK, C_R_UNLOCK };
 
 #define GEN_MASK 0x7fffffffu
 #define SLOT_MASK 0xfffffffu
@@ -22,7 +27,8 @@ enum cq_state {
     CQ_FREE,        /* not held */
     CQ_QUERY,       /* taken by the rebalance, its offset being fetched (computePullFromWhere) */
     CQ_ACTIVE,      /* in processQueueTable, pulling */
-    CQ_DROPPED      /* dropped after OFFSET_ILLEGAL, waiting for the 10 s fix to remove it */
+    CQ_DROPPED,     /* dropped after OFFSET_ILLEGAL, waiting for the 10 s fix to remove it */
+    CQ_LOCK         /* orderly: taken by the rebalance, its lock being asked of the master (RebalanceImpl.lock) */
 };
 
 struct pq_ent {
@@ -44,6 +50,12 @@ struct cq {
     sim_timer timer;            /* a pull put off, or the OFFSET_ILLEGAL fix */
     struct pq_ent *ring;        /* ProcessQueue.msgTreeMap: pulled, not yet processed, by offset */
     uint32_t head, count, cap;
+    /* orderly (consumer_orderly.c) */
+    uint8_t locked;             /* ProcessQueue.locked */
+    uint8_t consuming;          /* ProcessQueue.consuming: a ConsumeRequest of the queue is queued, in service
+                                   or waiting for its lock */
+    uint8_t cont;               /* that request already consumed a batch (ConsumeRequest.run's loop) */
+    sim_time last_lock;         /* ProcessQueue.lastLockTimestamp */
 };
 
 /* A message waiting for the consume service: which queue, which generation of it. */
@@ -74,6 +86,11 @@ struct consumer {
     struct centry svc;          /* the message in service (consume_rate > 0) */
     uint32_t svc_msg;
     sim_time per_msg;           /* 1 / consume_rate, 0: no limit */
+    /* orderly */
+    uint32_t life;              /* process incarnations: part of the clientId, as RocketMQ's pid is */
+    uint64_t lock_asked[RMQ_MAX_GROUPS];   /* the queues the lockAll in flight to each group asked for */
+    uint32_t svc_n;             /* the batch in service */
+    struct pq_ent svc_batch[RMQ_PULL_MAX];
 
     uint64_t consumed;
 };
@@ -93,15 +110,37 @@ void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int st
 /* The OFFSET_ILLEGAL fix of a DROPPED queue is due. */
 void consumer_on_fix_timer(struct consumer *c, uint32_t k);
 void consumer_on_consume_timer(struct consumer *c);
+/* Appends a consume request for queue k of generation gen to the consume service's queue; -1: out of memory. */
+int consumer_cring_push(struct consumer *c, uint32_t k, uint32_t gen);
 
 /* ---- consumer_rebalance.c: route, rebalance, offset queries and commits ---- */
 
 /* Commits queue k's offset if it was held, then forgets its ProcessQueue and offset entry. */
 void consumer_drop(struct consumer *c, uint32_t k);
 void consumer_rebalance(struct consumer *c);
+/* computePullFromWhere: queue k's offset is asked for, then its pulls start. */
+void consumer_query_offset(struct consumer *c, uint32_t k);
 void consumer_persist_all(struct consumer *c);
 void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body,
                              uint32_t len);
 void consumer_on_route_reply(struct consumer *c, int status, const void *body, uint32_t len);
+
+/* ---- consumer_orderly.c: MessageListenerOrderly (ConsumeMessageOrderlyService, RebalanceImpl's locks) ---- */
+
+/* The process started: lockMQPeriodically from `delay` on. */
+void consumer_orderly_start(struct consumer *c, sim_time delay);
+/* RebalanceImpl.lockAll, every REBALANCE_LOCK_INTERVAL. */
+void consumer_orderly_lock_all(struct consumer *c);
+/* The rebalance takes queue k: only once its master granted the lock (then its offset is asked for). */
+void consumer_orderly_take(struct consumer *c, uint32_t k);
+/* Queue k is given up: its lock is released (RebalanceImpl.unlock, oneway). */
+void consumer_orderly_unlock(struct consumer *c, uint32_t k);
+void consumer_orderly_on_reply(struct consumer *c, enum c_rpc kind, uint32_t slot, uint32_t gen, int status,
+                               const void *body, uint32_t len);
+void consumer_orderly_on_timer(struct consumer *c, enum c_timer kind, uint32_t k, uint32_t gen);
+/* New messages are in queue k's ProcessQueue: submitConsumeRequest when no request of it is under way. */
+void consumer_orderly_submit(struct consumer *c, uint32_t k);
+void consumer_orderly_kick(struct consumer *c);
+void consumer_orderly_on_consume_timer(struct consumer *c);
 
 #endif

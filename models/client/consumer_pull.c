@@ -35,7 +35,7 @@ static int ring_push(struct cq *q, uint32_t msg, uint64_t qoff)
     return 0;
 }
 
-static int cring_push(struct consumer *c, uint32_t k, uint32_t gen)
+int consumer_cring_push(struct consumer *c, uint32_t k, uint32_t gen)
 {
     if (c->ccount == c->ccap) {
         uint32_t cap = c->ccap ? c->ccap * 2 : 256;
@@ -114,6 +114,10 @@ static void consume_kick(struct consumer *c)
 
 void consumer_on_consume_timer(struct consumer *c)
 {
+    if (c->cfg.orderly) {
+        consumer_orderly_on_consume_timer(c);
+        return;
+    }
     if (c->per_msg > 0) {
         svc_complete(c);
         if (svc_begin(c))
@@ -145,6 +149,12 @@ void consumer_pull(struct consumer *c, uint32_t k)
     /* Flow control: cachedMessageCount > pullThresholdForQueue -> executePullRequestLater(50 ms). */
     if (q->count > (uint32_t)(c->cfg.pull_threshold > 0 ? c->cfg.pull_threshold : 0)) {
         pull_later(c, k, c->cfg.flow_delay);
+        return;
+    }
+    /* consumeOrderly: "pull message later because not locked in broker" (PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION).
+     * Only the flag counts here, not the lock's age. */
+    if (c->cfg.orderly && !q->locked) {
+        pull_later(c, k, c->cfg.retry_delay);
         return;
     }
     /* recalculatePullFromWhichNode(mq), then findBrokerAddressInSubscribe(brokerName, id, false). */
@@ -231,12 +241,15 @@ void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int st
          * are the consume queue's entries from the offset asked for. */
         uint64_t base = q->next;
         for (uint32_t i = 0; i < n; i++) {
-            if (ring_push(q, r.msg[i], base + i) < 0 || cring_push(c, k, q->gen) < 0)
+            if (ring_push(q, r.msg[i], base + i) < 0 || (!c->cfg.orderly && consumer_cring_push(c, k, q->gen) < 0))
                 break;   /* out of memory: the rest is left for a later pull */
             q->max_put = base + i;
         }
         q->next = r.next_qoffset;
-        consume_kick(c);
+        if (c->cfg.orderly)
+            consumer_orderly_submit(c, k);   /* ConsumeMessageOrderlyService.submitConsumeRequest */
+        else
+            consume_kick(c);
         consumer_pull(c, k);   /* pullInterval 0: executePullRequestImmediately */
         break;
     }

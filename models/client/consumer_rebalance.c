@@ -21,6 +21,7 @@ static void cq_reset(struct consumer *c, uint32_t k)
     q->gen = (q->gen + 1) & GEN_MASK;
     q->head = q->count = 0;
     q->store = -1;
+    q->locked = q->consuming = q->cont = 0;
 }
 
 /* findBrokerAddressInAdmin: the group's first broker by brokerId (the master if the route has it). */
@@ -48,13 +49,15 @@ void consumer_drop(struct consumer *c, uint32_t k)
     struct cq *q = &c->cq[k];
     if (q->state == CQ_ACTIVE || q->state == CQ_DROPPED)
         commit(c, k);
+    if (c->cfg.orderly && q->state == CQ_ACTIVE)
+        consumer_orderly_unlock(c, k);
     cq_reset(c, k);
 }
 
 /* ---- taking a queue, and the rebalance ---- */
 
 /* RebalancePushImpl.computePullFromWhere (CONSUME_FROM_LAST_OFFSET): readOffset(mq, READ_FROM_STORE). */
-static void query_offset(struct consumer *c, uint32_t k)
+void consumer_query_offset(struct consumer *c, uint32_t k)
 {
     struct cq *q = &c->cq[k];
     sim_node_id node = admin_node(c, q->group);
@@ -131,8 +134,12 @@ void consumer_rebalance(struct consumer *c)
     /* New ones: computePullFromWhere, then a PullRequest from that offset. */
     for (int i = 0; i < nall; i++) {
         uint32_t k = c->all[i];
-        if (c->want[k] && c->cq[k].state == CQ_FREE)
-            query_offset(c, k);
+        if (c->want[k] && c->cq[k].state == CQ_FREE) {
+            if (c->cfg.orderly)
+                consumer_orderly_take(c, k);
+            else
+                consumer_query_offset(c, k);
+        }
     }
 }
 

@@ -27,7 +27,9 @@ enum rmq_code {
     RMQ_GET_ALL_OFFSETS,       /* slave -> master (SlaveSynchronize.syncConsumerOffset) */
     RMQ_PROBE,                 /* operator's monitoring -> broker */
     RMQ_HA_REPORT,             /* slave -> master: 8-byte max offset */
-    RMQ_HA_DATA                /* master -> slave: phyOffset, size, then the bytes */
+    RMQ_HA_DATA,               /* master -> slave: phyOffset, size, then the bytes */
+    RMQ_LOCK_BATCH_MQ,         /* orderly consumer -> master (RebalanceImpl.lock/lockAll) */
+    RMQ_UNLOCK_BATCH_MQ        /* orderly consumer -> master (RebalanceImpl.unlock), oneway */
 };
 
 /* Response codes with RocketMQ's values (common/.../protocol/ResponseCode.java), and two the client
@@ -109,6 +111,16 @@ struct rmq_pull_resp {
     uint16_t suggest;          /* suggestWhichBrokerId */
     uint16_t n;
     uint32_t msg[RMQ_PULL_MAX];
+};
+
+/* LockBatchRequestBody / UnlockBatchRequestBody: the consumer group is the one group, the mqSet the queues
+ * of the receiving broker's group as a bit set. */
+struct rmq_lock_req {
+    uint64_t client;           /* clientId: the consumer node and its process incarnation (ip@pid) */
+    uint64_t mqs;              /* bit q: queue q */
+};
+struct rmq_lock_resp {
+    uint64_t locked;           /* LockBatchResponseBody.lockOKMQSet */
 };
 
 struct rmq_offset_req {

@@ -41,7 +41,7 @@ int report_init(struct report *r, struct sim *s, int ngroups, const char *const 
         g->crash = g->detected = g->elected = g->promoted = g->first_write = -1;
         g->new_master = SIM_NODE_NONE;
         for (int q = 0; q < RMQ_MAX_QUEUES; q++)
-            g->stall_from[q] = -1;
+            g->stall_from[q] = g->ostall_from[q] = -1;
     }
     return 0;
 }
@@ -75,6 +75,27 @@ static void ordered_done(struct report_group *g, int queue, int ok, sim_time now
     if (d > g->stall_max)
         g->stall_max = d;
     *from = -1;
+}
+
+void report_orderly_blocked(struct report *r, int group, int queue)
+{
+    if (valid_group(r, group) && queue >= 0 && queue < RMQ_MAX_QUEUES && r->g[group].ostall_from[queue] < 0)
+        r->g[group].ostall_from[queue] = sim_now(r->sim);
+}
+
+void report_orderly_consumed(struct report *r, int group, int queue)
+{
+    if (!valid_group(r, group) || queue < 0 || queue >= RMQ_MAX_QUEUES)
+        return;
+    struct report_group *g = &r->g[group];
+    if (g->ostall_from[queue] < 0)
+        return;
+    sim_time d = sim_now(r->sim) - g->ostall_from[queue];
+    g->ostalls++;
+    g->ostall_total += d;
+    if (d > g->ostall_max)
+        g->ostall_max = d;
+    g->ostall_from[queue] = -1;
 }
 
 void report_send_done(struct report *r, const char *node, uint32_t msg, int group, int queue, int status,

@@ -27,6 +27,11 @@ struct report_group {
     sim_time stall_from[RMQ_MAX_QUEUES];  /* -1: the queue is not stalled */
     uint64_t stalls;                      /* stalls that ended */
     sim_time stall_max, stall_total;      /* of those */
+    /* Orderly consumers: a queue's consume stall runs from a consume request that finds it not locked to
+     * the next message of it processed. */
+    sim_time ostall_from[RMQ_MAX_QUEUES]; /* -1: the queue is not stalled */
+    uint64_t ostalls;
+    sim_time ostall_max, ostall_total;
 };
 
 /* A broken invariant, as metrics.json lists it. */
@@ -49,6 +54,7 @@ struct report {
     struct report_violation violations[64];   /* the first 64 */
     int nviolations;
     int ordered;                /* some producer sends ordered messages: metrics.json has ordered_stall_ms */
+    int orderly;                /* some consumer is orderly: metrics.json has orderly_stall_ms */
 };
 
 /* For groups named names[0..ngroups-1]; warm-up and read gap as in measure.h. 0, or -1 when out of memory
@@ -71,6 +77,13 @@ void report_send_done(struct report *r, const char *node, uint32_t msg, int grou
 void report_stored(struct report *r, uint32_t msg, int group, int replica, int stored);
 /* A consumer's listener processed a message of group. */
 void report_consumed(struct report *r, uint32_t msg, int group);
+
+/* An orderly consumer had messages of (group, queue) to process and did not hold the queue's lock (a
+ * ConsumeRequest found the ProcessQueue not locked or its lock expired): the queue's consume stall starts,
+ * unless it runs already. */
+void report_orderly_blocked(struct report *r, int group, int queue);
+/* An orderly consumer processed a message of (group, queue): a consume stall of the queue ends. */
+void report_orderly_consumed(struct report *r, int group, int queue);
 
 /* A consumer's pull from group's brokerId ended; n messages came back (ok: the broker answered). */
 void report_pull(struct report *r, int group, int broker_id, int ok, int n);

@@ -87,19 +87,21 @@ static void add_failover(const struct rmq_world *w, const struct report_group *r
     add_ms(f, "censored_ms", recovered ? -1 : sim_now(w->sim) - rg->crash);
 }
 
-/* Ordered sends' queue stalls (report_send_done): those that ended, and those still open at the end. */
-static void add_stalls(const struct rmq_world *w, const struct report_group *rg, cJSON *o)
+/* Queue stalls (ordered sends: report_send_done; orderly consumers: report_orderly_*): those that ended,
+ * and those still open at the end. */
+static void add_stalls(const struct rmq_world *w, uint64_t stalls, sim_time max, sim_time total,
+                       const sim_time *from, cJSON *o)
 {
-    cJSON_AddNumberToObject(o, "stalls", (double)rg->stalls);
-    add_num_or_null(o, "max", rg->stalls ? sim_time_to_ms(rg->stall_max) : NAN);
-    add_num_or_null(o, "mean", rg->stalls ? sim_time_to_ms(rg->stall_total) / (double)rg->stalls : NAN);
+    cJSON_AddNumberToObject(o, "stalls", (double)stalls);
+    add_num_or_null(o, "max", stalls ? sim_time_to_ms(max) : NAN);
+    add_num_or_null(o, "mean", stalls ? sim_time_to_ms(total) / (double)stalls : NAN);
     int open = 0;
     sim_time open_max = -1;
     for (int q = 0; q < RMQ_MAX_QUEUES; q++)
-        if (rg->stall_from[q] >= 0) {
+        if (from[q] >= 0) {
             open++;
-            if (sim_now(w->sim) - rg->stall_from[q] > open_max)
-                open_max = sim_now(w->sim) - rg->stall_from[q];
+            if (sim_now(w->sim) - from[q] > open_max)
+                open_max = sim_now(w->sim) - from[q];
         }
     cJSON_AddNumberToObject(o, "open", open);
     add_ms(o, "open_max", open_max);
@@ -201,7 +203,11 @@ void results_metrics(struct rmq_state *st, cJSON *root)
         else
             add_failover(w, rg, cJSON_AddObjectToObject(o, "failover"));
         if (w->rep.ordered)
-            add_stalls(w, rg, cJSON_AddObjectToObject(o, "ordered_stall_ms"));
+            add_stalls(w, rg->stalls, rg->stall_max, rg->stall_total, rg->stall_from,
+                       cJSON_AddObjectToObject(o, "ordered_stall_ms"));
+        if (w->rep.orderly)
+            add_stalls(w, rg->ostalls, rg->ostall_max, rg->ostall_total, rg->ostall_from,
+                       cJSON_AddObjectToObject(o, "orderly_stall_ms"));
         cJSON *lag = cJSON_AddObjectToObject(o, "lag");
         cJSON_AddNumberToObject(lag, "max_msgs", (double)ls->max_msgs);
         cJSON_AddNumberToObject(lag, "max_bytes", (double)ls->max_bytes);

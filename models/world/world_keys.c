@@ -63,6 +63,7 @@ void world_defaults(struct world_cfg *c)
     b->offset_persist = 5 * SIM_S;
     b->offset_sync_initial = 10 * SIM_S;
     b->offset_sync_period = 60 * SIM_S;
+    b->rebalance_lock_live = 60 * SIM_S;   /* RebalanceLockManager: rocketmq.broker.rebalance.lockMaxLiveTime */
     b->dledger = 0;
     b->raft.election = RAFT_ELECTION_DLEDGER;
     b->raft.heartbeat = 2000 * SIM_MS;
@@ -110,7 +111,7 @@ void world_defaults(struct world_cfg *c)
     b->wait_in_send_queue = 200 * SIM_MS;
     b->wait_in_pull_queue = 5000 * SIM_MS;
     b->page_cache_busy_timeout = 1000 * SIM_MS;
-    b->async_send = 0;
+    b->async_send = -1;   /* by the group's HA until set: classic false (R44), DLedger true (4.7+ asyncPutMessage) */
     b->ctl_heartbeat = 1000 * SIM_MS;
     b->ctl_sync_metadata = 5000 * SIM_MS;
     b->ctl_check_sss_initial = 3000 * SIM_MS;
@@ -155,6 +156,11 @@ void world_defaults(struct world_cfg *c)
     k->persist_initial = 10 * SIM_S;
     k->persist_interval = 5 * SIM_S;
     k->request_timeout = 3 * SIM_S;
+    k->orderly = 0;                        /* MessageListenerConcurrently */
+    k->consume_batch = 1;                  /* consumeMessageBatchMaxSize 1 */
+    k->lock_interval = 20 * SIM_S;         /* ProcessQueue.REBALANCE_LOCK_INTERVAL */
+    k->lock_live = 30 * SIM_S;             /* ProcessQueue.REBALANCE_LOCK_MAX_LIVE_TIME (client side) */
+    k->lock_timeout = 1 * SIM_S;           /* RebalanceImpl.lock/lockAll: lockBatchMQ(addr, body, 1000) */
 
     struct operator_cfg *o = &c->op;
     o->enabled = 1;
@@ -214,6 +220,7 @@ static const struct field broker_fields[] = {
     BF("flush_consumer_offset_interval_ms", F_TIME, offset_persist, 1, MAX_DAY_MS),
     BF("slave_offset_sync_initial_delay_ms", F_TIME, offset_sync_initial, 0, MAX_DAY_MS),
     BF("slave_offset_sync_period_ms", F_TIME, offset_sync_period, 1, MAX_DAY_MS),
+    BF("rebalance_lock_max_live_time_ms", F_TIME, rebalance_lock_live, 1, MAX_DAY_MS),
     {"ha", F_ENUM, offsetof(struct broker_cfg, dledger), 0, 0, has},
     {"election", F_ENUM, offsetof(struct broker_cfg, raft.election), 0, 0, elections},
     BF("heart_beat_time_interval_ms", F_TIME, raft.heartbeat, 1, MAX_DAY_MS),
@@ -304,6 +311,10 @@ static const struct field consumer_fields[] = {
     CF("random_poll_phase", F_BOOL, random_phase, 0, 1),
     CF("rebalance_interval_ms", F_TIME, rebalance, 1, MAX_DAY_MS),
     CF("persist_consumer_offset_interval_ms", F_TIME, persist_interval, 1, MAX_DAY_MS),
+    CF("orderly", F_BOOL, orderly, 0, 1),
+    CF("consume_message_batch_max_size", F_INT, consume_batch, 1, RMQ_PULL_MAX),
+    CF("rebalance_lock_interval_ms", F_TIME, lock_interval, 1, MAX_DAY_MS),
+    CF("rebalance_lock_max_live_time_ms", F_TIME, lock_live, 1, MAX_DAY_MS),
 };
 
 #define OF(k, t, f, lo, hi) {k, t, offsetof(struct operator_cfg, f), lo, hi, NULL}

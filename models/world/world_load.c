@@ -200,6 +200,8 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
         }
         if (gc->broker.pull_threads < 0)
             gc->broker.pull_threads = 16 + 2 * gc->broker.cores;   /* BrokerConfig.pullMessageThreadPoolNums */
+        if (gc->broker.async_send < 0)   /* unset: R44's blocking put on classic HA, 4.7+ asyncPutMessage on DLedger */
+            gc->broker.async_send = gc->broker.dledger == 1;
         world_version_resolve(&gc->broker);
         if (read_preferred(c, g, p, name, (int)replicas, &gc->broker) < 0)
             return -1;
