@@ -232,6 +232,7 @@ static void reput_arm(struct broker *b, sim_time now, sim_time at)
 {
     if (b->role == RMQ_SLAVE) {
         b->reput_vt = at;
+        b->reput_vt_ev = sim_events(b->n->sim);
         return;
     }
     node_timer(b->n, at - now, BT(BT_REPUT, 0));
@@ -278,7 +279,8 @@ void dl_reput(struct broker *b) { reput_step(b, node_now(b->n)); }
 void dl_reput_sync(struct broker *b)
 {
     sim_time now = node_now(b->n);
-    while (b->reput_vt <= now) {
+    /* A wake-up due now runs first, unless the event running now armed it: a timer armed now runs after it. */
+    while (b->reput_vt < now || (b->reput_vt == now && b->reput_vt_ev != sim_events(b->n->sim))) {
         sim_time t = b->reput_vt;
         b->reput_vt = SIM_TIME_MAX;
         reput_step(b, t);

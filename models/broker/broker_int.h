@@ -132,6 +132,7 @@ struct broker {
     int reput_armed;                        /* the end of the 1 ms sleep is armed */
     sim_time reput_idle_since;              /* the last round ended: the 1 ms sleeps run from here */
     sim_time reput_vt;                      /* a slave's virtual wake-up (SIM_TIME_MAX: none): see dl_reput_sync */
+    uint64_t reput_vt_ev;                   /* sim_events() when it was armed */
     int64_t ckpt_committed;                 /* DLedger's checkpoint file (committedIndex), -1: none */
     int64_t meta_term, meta_durable_term;   /* term and vote written, and made durable */
     int meta_vote, meta_durable_vote;
