@@ -53,6 +53,9 @@ struct sim_node_ops {
     /* The node just died: drop volatile state. After a host crash, sim_disk_durable() tells what survived
      * on each file; after a process crash, sim_disk_written() does. */
     void (*on_crash)(struct sim_node *n, enum sim_crash_kind kind);
+    /* The process is frozen until `until` (optional): its events wait. A model that keeps some of its own
+     * future work as virtual wake-ups instead of events turns them into timers here, so that they wait too. */
+    void (*on_pause)(struct sim_node *n, sim_time until);
 };
 
 enum sim_node_state { SIM_NODE_UP, SIM_NODE_PROCESS_DOWN, SIM_NODE_HOST_DOWN };

@@ -483,6 +483,8 @@ void sim_pause(struct sim *s, sim_node_id id, sim_time d)
         trace_time_ms(s->trace, "until_ms", n->pub.paused_until);
         trace_end(s->trace);
     }
+    if (n->pub.ops->on_pause)
+        n->pub.ops->on_pause(&n->pub, n->pub.paused_until);
 }
 
 /* ---- the loop ---- */

@@ -249,6 +249,42 @@ static void checkpoint_case(const char *op, int survives)
     scenario_free(&sc);
 }
 
+/* A slave's ReputMessageService runs without events (its wake-ups are virtual, run when read): a paused
+ * follower dispatches nothing while frozen and resumes at its end, at the same 600 us a message as the
+ * follower that was not paused. */
+START_TEST(follower_dispatch_waits_for_pause)
+{
+    const double cost_ms = 0.6;
+    struct scenario sc;
+    const char *sets[] = {"producers.rate_per_s=5000", "broker.reput_message_cost_us=600", "run.duration_ms=10000"};
+    load(&sc, world_json("\"faults\": [{\"at_ms\": 5000, \"op\": \"pause\", \"node\": \"@slave:broker-a\","
+                         " \"duration_ms\": 2000}]"),
+         sets, 3);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    run_to(&sc, 5 * SIM_S - 1);
+    int64_t before[3];
+    for (int r = 0; r < 3; r++)
+        before[r] = broker_dispatched(brk(w, r));
+    run_to(&sc, 6 * SIM_S);
+    int p = -1, q = -1;
+    for (int r = 0; r < 3; r++) {
+        if (sim_node(w->sim, w->g[0].node[r])->paused_until > 0)
+            p = r;
+        else if (broker_role(brk(w, r)) == RMQ_SLAVE)
+            q = r;
+    }
+    ck_assert_int_ge(p, 0);
+    ck_assert_int_ge(q, 0);
+    ck_assert_int_le(broker_dispatched(brk(w, p)) - before[p], 1);   /* frozen */
+    run_to(&sc, 9 * SIM_S);
+    double dp = (double)(broker_dispatched(brk(w, p)) - before[p]), dq = (double)(broker_dispatched(brk(w, q)) - before[q]);
+    ck_assert_msg(fabs(dp - 2000 / cost_ms) < 50, "paused follower dispatched %.0f in 2 s awake", dp);
+    ck_assert_msg(fabs(dq - 4000 / cost_ms) < 50, "follower dispatched %.0f in 4 s", dq);
+    ck_assert_int_lt(broker_dispatched(brk(w, p)), broker_raft(brk(w, p))->committed);   /* still behind */
+    scenario_free(&sc);
+}
+END_TEST
+
 START_TEST(committed_from_checkpoint)
 {
     checkpoint_case("crash_process", 1);
@@ -265,6 +301,7 @@ static Suite *dledger_broker_suite(void)
     tcase_add_test(t, follower_registers_every_time);
     tcase_add_test(t, catch_up_waits_for_dispatch);
     tcase_add_test(t, committed_from_checkpoint);
+    tcase_add_test(t, follower_dispatch_waits_for_pause);
     suite_add_tcase(s, t);
     return s;
 }

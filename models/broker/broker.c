@@ -58,11 +58,15 @@ void broker_wait_pop(struct broker *b)
     b->waits_n--;
 }
 
-/* What consumers may read of queue q: everything in classic HA, the committed part on DLedger, up to the
- * confirm offset in controller mode. */
-uint64_t broker_visible_qoff(const struct broker *b, int q)
+/* What consumers may read of queue q: everything in classic HA, the committed part on DLedger (its follower's
+ * dispatch brought up to date first), up to the confirm offset in controller mode. */
+uint64_t broker_visible_qoff(struct broker *b, int q)
 {
-    return b->raft ? b->committed_qoff[q] : b->ctl ? ctl_visible_qoff(b, q) : cl_next_qoff(&b->cl, q);
+    if (b->raft) {
+        dl_reput_sync(b);
+        return b->committed_qoff[q];
+    }
+    return b->ctl ? ctl_visible_qoff(b, q) : cl_next_qoff(&b->cl, q);
 }
 
 static void start_fsync(struct broker *b)
@@ -230,6 +234,8 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
     }
+    if (b->raft)
+        dl_reput_sync(b);
     struct redirect_in in = {
         .is_slave = b->role == RMQ_SLAVE, .slave_read_enable = b->cfg.slave_read_enable,
         .which_broker_slowly = b->cfg.which_broker_slowly, .group_broker_id = 0,
@@ -583,6 +589,8 @@ static void unstore(void *ctx, uint32_t msg)
 static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
 {
     struct broker *b = n->model;
+    if (b->raft)
+        dl_reput_sync(b);   /* what it dispatched before dying */
     if (b->role != RMQ_SLAVE)   /* the failover timeline starts at the first master crash */
         report_master_crash(&b->base.w->rep, b->group, kind == SIM_CRASH_HOST, b->raft ? (int64_t)b->raft->term : -1);
     /* What survives: the page cache after a process crash, only fsynced bytes after a host crash.
@@ -609,6 +617,14 @@ static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
     b->ha_timer_armed = 0;
 }
 
+static void broker_pause(struct sim_node *n, sim_time until)
+{
+    struct broker *b = n->model;
+    (void)until;
+    if (b->raft)
+        dl_pause(b);
+}
+
 static const struct sim_node_ops broker_ops = {
     .start = broker_start,
     .on_message = broker_message,
@@ -616,6 +632,7 @@ static const struct sim_node_ops broker_ops = {
     .on_disk_done = broker_disk_done,
     .on_conn = broker_conn,
     .on_crash = broker_crash,
+    .on_pause = broker_pause,
 };
 
 /* ---- public ---- */
@@ -689,7 +706,13 @@ void broker_reconfigure(struct broker *b, enum rmq_role role, int id)
 
 void broker_trim(struct broker *b, uint64_t phy) { cl_trim(&b->cl, phy); }
 
-int64_t broker_dispatched(const struct broker *b) { return b->raft ? b->reput_next - 1 : -1; }
+int64_t broker_dispatched(struct broker *b)
+{
+    if (!b->raft)
+        return -1;
+    dl_reput_sync(b);
+    return b->reput_next - 1;
+}
 
 void broker_stored(struct broker *b, const struct cl_entry *e)
 {

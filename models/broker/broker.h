@@ -34,7 +34,7 @@ const struct raft *broker_raft(const struct broker *b);
 const char *broker_transfer_leadership(struct broker *b, int to);
 
 /* DLedger: the last entry index the ReputMessageService dispatched to the ConsumeQueues (-1: none). */
-int64_t broker_dispatched(const struct broker *b);
+int64_t broker_dispatched(struct broker *b);
 
 /* What an operator does to broker.conf: takes effect at the next start. */
 void broker_reconfigure(struct broker *b, enum rmq_role role, int broker_id);

@@ -14,6 +14,8 @@
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 static struct rmq_group *group_of(struct broker *b) { return &b->base.w->g[b->group]; }
 
+static void reput_make_real(struct broker *b);
+
 static const char *raft_role_name(enum raft_role r)
 {
     return r == RAFT_LEADER ? "leader" : r == RAFT_FOLLOWER ? "follower" : "candidate";
@@ -110,6 +112,7 @@ static void change_to_slave(struct broker *b)
 static void change_to_master(struct broker *b)
 {
     struct rmq_group *g = group_of(b);
+    reput_make_real(b);   /* a master's dispatches wake held pulls: they are events */
     b->role = RMQ_SYNC_MASTER;   /* DLedgerRoleChangeHandler: changeToMaster(SYNC_MASTER) */
     b->id = 0;
     if (trace_on(trace_of(b), TRACE_EVENTS)) {
@@ -138,6 +141,7 @@ void dl_role_check(struct broker *b)
         return;
     }
     /* ledgerEndIndex == committedIndex && messageStore.dispatchBehindBytes() == 0 (committedPos - reputFromOffset) */
+    dl_reput_sync(b);
     if (raft_end(b->raft) == -1 || (raft_end(b->raft) == b->committed && b->reput_next > b->committed)) {
         change_to_master(b);
         if (b->slave_pending) {
@@ -220,22 +224,37 @@ static int reput_behind(const struct broker *b)
     return b->reput_next <= b->committed && b->reput_next < (int64_t)cl_end(&b->cl);
 }
 
+/* The service's next wake-up or message end at `at`. On a slave a dispatch has no effect but the ConsumeQueues'
+ * ends, which only readers look at, so the wake-up is virtual: dl_reput_sync runs it when a reader or an input
+ * comes at or after it (as the event would have run first), and a follower costs no event a message for it.
+ * Elsewhere (a master wakes its held pulls at every message), and while paused, it is a timer. */
+static void reput_arm(struct broker *b, sim_time now, sim_time at)
+{
+    if (b->role == RMQ_SLAVE) {
+        b->reput_vt = at;
+        b->reput_vt_ev = sim_events(b->n->sim);
+        return;
+    }
+    node_timer(b->n, at - now, BT(BT_REPUT, 0));
+}
+
 /* ReputMessageService.run: doReput, then Thread.sleep(1), forever. doReput dispatches while reputFromOffset
  * is below the committed position (read again for every message), reputMessageCost each. An idle service
  * costs no events here: when something is committed, the round starts at the end of the sleep then running. */
-static void reput_kick(struct broker *b)
+static void reput_kick(struct broker *b, sim_time now)
 {
     if (b->reput_busy || b->reput_armed || !reput_behind(b))
         return;
-    sim_time now = node_now(b->n), sleep = b->cfg.reput_sleep, since = now - b->reput_idle_since;
+    sim_time sleep = b->cfg.reput_sleep, since = now - b->reput_idle_since;
     sim_time wake = sleep > 0 ? (since + sleep - 1) / sleep * sleep - since : 0;
     if (wake == 0 && since == 0)
         wake = sleep;   /* the round that just ended sleeps first */
     b->reput_armed = 1;
-    node_timer(b->n, wake, BT(BT_REPUT, 0));
+    reput_arm(b, now, now + wake);
 }
 
-void dl_reput(struct broker *b)
+/* A round wakes, or the message being dispatched is done, at `now`. */
+static void reput_step(struct broker *b, sim_time now)
 {
     if (b->reput_busy) {
         reput_one(b);   /* the message whose cost just elapsed */
@@ -248,12 +267,37 @@ void dl_reput(struct broker *b)
             reput_one(b);
     } else if (reput_behind(b)) {
         b->reput_busy = 1;
-        node_timer(b->n, b->cfg.reput_cost, BT(BT_REPUT, 0));
+        reput_arm(b, now, now + b->cfg.reput_cost);
         return;
     }
-    b->reput_idle_since = node_now(b->n);   /* caught up: sleep */
-    reput_kick(b);
+    b->reput_idle_since = now;   /* caught up: sleep */
+    reput_kick(b, now);
 }
+
+void dl_reput(struct broker *b) { reput_step(b, node_now(b->n)); }
+
+void dl_reput_sync(struct broker *b)
+{
+    sim_time now = node_now(b->n);
+    /* A wake-up due now runs first, unless the event running now armed it: a timer armed now runs after it. */
+    while (b->reput_vt < now || (b->reput_vt == now && b->reput_vt_ev != sim_events(b->n->sim))) {
+        sim_time t = b->reput_vt;
+        b->reput_vt = SIM_TIME_MAX;
+        reput_step(b, t);
+    }
+}
+
+/* The virtual wake-up becomes a timer (the broker stops being a slave, or freezes: its timers wait). */
+static void reput_make_real(struct broker *b)
+{
+    dl_reput_sync(b);
+    if (b->reput_vt == SIM_TIME_MAX)
+        return;
+    node_timer(b->n, b->reput_vt - node_now(b->n), BT(BT_REPUT, 0));
+    b->reput_vt = SIM_TIME_MAX;
+}
+
+void dl_pause(struct broker *b) { reput_make_real(b); }
 
 static void io_transferred(void *host, int transferee, int ok, const char *code)
 {
@@ -282,6 +326,7 @@ static void io_committed(void *host, int64_t index)
     int64_t from = b->committed + 1;
     if (index <= b->committed)
         return;
+    dl_reput_sync(b);
     b->committed = index;
     if (b->check)
         raft_check_commit(b->check, &b->cl, from, index);
@@ -293,7 +338,7 @@ static void io_committed(void *host, int64_t index)
         trace_int(trace_of(b), "index", index);
         trace_end(trace_of(b));
     }
-    reput_kick(b);
+    reput_kick(b, node_now(b->n));
     if (b->raft->role == RAFT_LEADER && b->role == RMQ_SLAVE && !b->role_check_armed)
         dl_role_check(b);
 }
@@ -320,6 +365,7 @@ static void io_appended(void *host, const struct cl_entry *e)
 static void io_truncated(void *host, int64_t from)
 {
     struct broker *b = host;
+    dl_reput_sync(b);
     if (b->check)
         raft_check_truncate(b->check, b->replica, &b->cl, b->raft->role == RAFT_LEADER, b->raft->term, (uint64_t)from);
     for (uint64_t i = (uint64_t)from; i < cl_end(&b->cl); i++) {
@@ -374,6 +420,7 @@ int dl_init(struct broker *b)
     b->meta_wb_at = -1;
     b->committed = -1;
     b->ckpt_committed = -1;
+    b->reput_vt = SIM_TIME_MAX;
     b->check = g->check;
     return 0;
 }
@@ -405,8 +452,9 @@ void dl_start(struct broker *b)
     /* DefaultMessageStore.start: the ReputMessageService resumes where the ConsumeQueues end. */
     b->reput_next = (int64_t)cl_find(&b->cl, b->committed_py);
     b->reput_busy = b->reput_armed = 0;
+    b->reput_vt = SIM_TIME_MAX;
     b->reput_idle_since = node_now(b->n);
-    reput_kick(b);
+    reput_kick(b, node_now(b->n));
     node_timer(b->n, (b->cfg.checkpoint_interval / b->cfg.dledger_flush_interval + 1) * b->cfg.dledger_flush_interval,
                BT(BT_CHECKPOINT, 0));
     if (b->cfg.raft.connect_at_start)
@@ -417,6 +465,7 @@ void dl_start(struct broker *b)
 
 void dl_crash(struct broker *b, enum sim_crash_kind kind)
 {
+    b->reput_vt = SIM_TIME_MAX;   /* the service died with the process (brought up to now by broker_crash) */
     /* Term and vote: what reached the device survives a host crash (the last unsynced write if the kernel
      * wrote it back), the page cache a process crash. */
     if (kind == SIM_CRASH_HOST) {

@@ -138,6 +138,8 @@ struct broker {
     int reput_busy;                         /* a round is dispatching (its next message's timer is armed) */
     int reput_armed;                        /* the end of the 1 ms sleep is armed */
     sim_time reput_idle_since;              /* the last round ended: the 1 ms sleeps run from here */
+    sim_time reput_vt;                      /* a slave's virtual wake-up (SIM_TIME_MAX: none): see dl_reput_sync */
+    uint64_t reput_vt_ev;                   /* sim_events() when it was armed */
     int64_t ckpt_committed;                 /* DLedger's checkpoint file (committedIndex), -1: none */
     int64_t meta_term, meta_durable_term;   /* term and vote written, and made durable */
     int meta_vote, meta_durable_vote;
@@ -161,6 +163,11 @@ void dl_meta_synced(struct broker *b);
 void dl_role_check(struct broker *b);
 /* ReputMessageService: a round wakes, or the message being dispatched is done. */
 void dl_reput(struct broker *b);
+/* Runs the slave's ReputMessageService up to now (its wake-ups are virtual, not events): call before reading
+ * what it dispatched (committed_qoff, committed_py, reput_next) or changing what it reads. */
+void dl_reput_sync(struct broker *b);
+/* The process freezes (a pause): its virtual wake-up becomes a timer, which waits with the others. */
+void dl_pause(struct broker *b);
 /* DLedgerMmapFileStore.persistCheckPoint, every checkPointInterval. */
 void dl_checkpoint(struct broker *b);
 /* broker.c, for broker_dledger.c */
@@ -174,7 +181,7 @@ void broker_hold_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pul
 /* broker.c, for pull_hold.c: a pull served (or held again, when allow_suspend) and the queue offset a
  * consumer may read up to. */
 void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend);
-uint64_t broker_visible_qoff(const struct broker *b, int q);
+uint64_t broker_visible_qoff(struct broker *b, int q);
 int broker_wait_push(struct broker *b, const struct put_wait *w);
 struct put_wait *broker_wait_head(struct broker *b);
 void broker_wait_pop(struct broker *b);

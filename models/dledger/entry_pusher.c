@@ -87,12 +87,14 @@ static int64_t quorum_above(const struct raft *r, int64_t committed)
 }
 
 /* QuorumAckChecker: the committed index is the n/2-th largest water-mark of this term; appends up to it
- * succeed, appends older than maxWaitAckTimeMs beyond it fail. */
-static void check_quorum(struct raft *r)
+ * succeed, appends older than maxWaitAckTimeMs beyond it fail. marks_moved 0: no water-mark rose above the
+ * committed index since the last check (an ack at or below it), so the quorum index is what the last check
+ * found, and only the pending appends need looking at. */
+static void check_quorum_marks(struct raft *r, int marks_moved)
 {
     if (r->role != RAFT_LEADER)
         return;
-    int64_t q = quorum_above(r, r->committed);
+    int64_t q = marks_moved ? quorum_above(r, r->committed) : -1;
     if (q > r->committed && (!r->cfg.commit_current_term_only || raft_term_at(r, q) == r->term))
         set_committed(r, q);
     while (r->pend_n && pend_at(r, 0)->index <= r->committed) {
@@ -108,6 +110,8 @@ static void check_quorum(struct raft *r)
         r->io.append_done(r->io.host, tag, RMQ_SYSTEM_ERROR);
     }
 }
+
+static void check_quorum(struct raft *r) { check_quorum_marks(r, 1); }
 
 /* ---- the leader's dispatchers (EntryDispatcher) ---- */
 
@@ -324,11 +328,13 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
         if (a->code == D_SUCCESS) {
             if (pe->inflight > 0)
                 pe->inflight--;
+            int moved = 0;
             if (a->index > pe->watermark) {
+                moved = a->index > r->committed;
                 pe->watermark = a->index;
                 pe->oldest_push = raft_now(r);
             }
-            check_quorum(r);
+            check_quorum_marks(r, moved);
         } else if (a->code == D_INCONSISTENT_STATE) {
             change_state(r, p, -1, DS_COMPARE);
         }

@@ -179,13 +179,6 @@ uint64_t cl_append_undispatched(struct commitlog *cl, uint32_t msg, uint32_t siz
     return put(cl, e, msg, size, queue, qoff, 0, (uint8_t)(flags | CL_UNDISPATCHED));
 }
 
-const struct cl_entry *cl_at(const struct commitlog *cl, uint64_t i)
-{
-    if (i < cl->first || i >= cl_end(cl))
-        return NULL;
-    return entry(cl, i);
-}
-
 uint64_t cl_find(const struct commitlog *cl, uint64_t phy)
 {
     uint64_t lo = cl->first, hi = cl_end(cl);

@@ -77,7 +77,14 @@ uint64_t cl_append_undispatched(struct commitlog *cl, uint32_t msg, uint32_t siz
 void cl_truncate_index(struct commitlog *cl, uint64_t i, void (*dropped)(void *ctx, uint32_t msg), void *ctx);
 
 /* The entry with index i, or NULL when it is not kept. */
-const struct cl_entry *cl_at(const struct commitlog *cl, uint64_t i);
+static inline const struct cl_entry *cl_at(const struct commitlog *cl, uint64_t i)
+{
+    if (i < cl->first || i >= cl->first + cl->n)
+        return NULL;
+    const struct cl_chunks *c = &cl->e;
+    return (const struct cl_entry *)((const char *)c->dir[(i >> CL_CHUNK_SHIFT) & (c->dcap - 1)] +
+                                     (i & (CL_CHUNK - 1)) * sizeof(struct cl_entry));
+}
 /* One past the newest entry's index. */
 static inline uint64_t cl_end(const struct commitlog *cl) { return cl->first + cl->n; }
 
