@@ -1,6 +1,7 @@
 /* broker: the request side of a classic RocketMQ broker (R44): SendMessageProcessor and CommitLog.putMessage
  * with its flush and HA waits, PullMessageProcessor with long polling, ConsumerOffsetManager, the slave's
- * SlaveSynchronize, registration with the NameServers, and the CommitLog's flush services. */
+ * SlaveSynchronize, registration with the NameServers, and the CommitLog's flush timers (the puts that wait
+ * for the flush or the slaves: put_wait.c). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,41 +24,6 @@ static const char *role_name(enum rmq_role r)
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 
-/* ---- puts waiting for flush or slave ---- */
-
-static struct put_wait *wait_at(struct broker *b, uint32_t i)
-{
-    return &b->waits[(b->waits_head + i) % b->waits_cap];
-}
-
-static int wait_push(struct broker *b, const struct put_wait *w)
-{
-    if (b->waits_n == b->waits_cap) {
-        uint32_t cap = b->waits_cap ? b->waits_cap * 2 : 64;
-        struct put_wait *a = malloc((size_t)cap * sizeof *a);
-        if (!a)
-            return -1;
-        for (uint32_t i = 0; i < b->waits_n; i++)
-            a[i] = *wait_at(b, i);
-        free(b->waits);
-        b->waits = a;
-        b->waits_cap = cap;
-        b->waits_head = 0;
-    }
-    *wait_at(b, b->waits_n++) = *w;
-    return 0;
-}
-
-int broker_wait_push(struct broker *b, const struct put_wait *w) { return wait_push(b, w); }
-
-struct put_wait *broker_wait_head(struct broker *b) { return b->waits_n ? wait_at(b, 0) : NULL; }
-
-void broker_wait_pop(struct broker *b)
-{
-    b->waits_head = (b->waits_head + 1) % b->waits_cap;
-    b->waits_n--;
-}
-
 /* What consumers may read of queue q: everything in classic HA, the committed part on DLedger (its follower's
  * dispatch brought up to date first), up to the confirm offset in controller mode. */
 uint64_t broker_visible_qoff(struct broker *b, int q)
@@ -67,80 +33,6 @@ uint64_t broker_visible_qoff(struct broker *b, int q)
         return b->committed_qoff[q];
     }
     return b->ctl ? ctl_visible_qoff(b, q) : cl_next_qoff(&b->cl, q);
-}
-
-static void start_fsync(struct broker *b)
-{
-    if (b->fsync_inflight || b->cl.max_offset <= b->flushed)
-        return;
-    b->fsync_inflight = 1;
-    b->fsync_target = b->cl.max_offset;
-    node_disk_fsync(b->n, FILE_COMMITLOG, 0);
-}
-
-static void arm_group_commit(struct broker *b)
-{
-    if (!b->group_commit_armed && b->waits_n) {
-        b->group_commit_armed = 1;
-        node_timer(b->n, b->cfg.group_commit_interval, BT(BT_GROUP_COMMIT, 0));
-    }
-}
-
-/* GroupCommitService (flush) then GroupTransferService (slave): in R44 each stage waits syncFlushTimeout, and
- * the status of the last stage to fail is what the producer gets (CommitLog.handleDiskFlush, handleHA). From
- * R498 the two wait side by side (handleDiskFlushAndHA: thenCombine), the replica's within slaveTimeout
- * (slave_deadline), and a replica failure is the status. */
-static void process_waits(struct broker *b)
-{
-    sim_time now = node_now(b->n);
-    int need_flush = 0, classic = 0;
-    for (uint32_t i = 0; i < b->waits_n; i++) {
-        struct put_wait *w = wait_at(b, i);
-        if (w->ctx.conn == 0 || w->need_quorum)
-            continue;   /* answered already, or the DLedger member answers it */
-        classic = 1;
-        if (w->need_flush) {
-            if (b->flushed >= w->end || now >= w->deadline) {
-                if (b->flushed < w->end && w->status != RMQ_FLUSH_SLAVE_TIMEOUT)
-                    w->status = RMQ_FLUSH_DISK_TIMEOUT;
-                w->need_flush = 0;
-                w->deadline = now + b->cfg.sync_flush_timeout;
-            } else {
-                need_flush = 1;
-            }
-        }
-        if ((!w->need_flush || w->slave_deadline) && w->need_slave) {
-            if ((b->ctl ? ctl_acked(b) : ha_acked(b)) >= w->end) {
-                w->need_slave = 0;
-            } else if (now >= (w->slave_deadline ? w->slave_deadline : w->deadline)) {
-                w->status = RMQ_FLUSH_SLAVE_TIMEOUT;
-                w->need_slave = 0;
-            }
-        }
-        if (!w->need_flush && !w->need_slave) {
-            struct rmq_send_resp r = {w->offset};
-            rpc_reply(b->n, w->ctx, w->status, &r, sizeof r, 0);
-            w->ctx.conn = 0;
-            if (w->thread >= 0)
-                bx_put_answered(b, (int)EX_SEND << 16 | w->thread);   /* waitForFlush returns */
-        }
-    }
-    while (b->waits_n && wait_at(b, 0)->ctx.conn == 0) {
-        b->waits_head = (b->waits_head + 1) % b->waits_cap;
-        b->waits_n--;
-    }
-    if (need_flush)
-        start_fsync(b);
-    if (classic)
-        arm_group_commit(b);   /* the timeouts of the flush and slave waits still open */
-}
-
-void broker_acks_advanced(struct broker *b)
-{
-    if (b->ctl)
-        ctl_acks(b);
-    if (b->waits_n)
-        process_waits(b);
 }
 
 /* ---- requests ---- */
@@ -202,7 +94,7 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
         rpc_reply(b->n, ctx, pw.status, &r, sizeof r, 0);
         return;
     }
-    if (wait_push(b, &pw) < 0) {
+    if (broker_wait_push(b, &pw) < 0) {
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
     }
@@ -213,10 +105,10 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
         b->cur_held = 1;
     }
     if (pw.need_flush)
-        start_fsync(b);          /* GroupCommitService is woken by the request */
+        broker_start_fsync(b);          /* GroupCommitService is woken by the request */
     if (pw.need_slave)
         ha_wakeup(b);
-    arm_group_commit(b);
+    broker_arm_group_commit(b);
 }
 
 /* DefaultMessageStore.nextOffsetCorrection: a slave (offsetCheckInSlave false) keeps the consumer's offset. */
@@ -420,21 +312,21 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
         if (b->raft) {
             /* DLedgerMmapFileStore's flush service: whatever is dirty, every flushFileInterval. */
             if (dirty > 0)
-                start_fsync(b);
+                broker_start_fsync(b);
             node_timer(n, b->cfg.dledger_flush_interval, tag);
             break;
         }
         if (dirty > 0 && (thorough || dirty >= (uint64_t)b->cfg.flush_least_pages * PAGE)) {
             if (thorough)
                 b->last_thorough = node_now(n);
-            start_fsync(b);
+            broker_start_fsync(b);
         }
         node_timer(n, b->cfg.flush_interval, tag);
         break;
     }
     case BT_GROUP_COMMIT:
         b->group_commit_armed = 0;
-        process_waits(b);
+        broker_process_waits(b);
         break;
     case BT_HOLD_CHECK:
         broker_expire_pulls(b);
@@ -577,7 +469,7 @@ static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, 
     if (b->fsync_target > b->flushed)
         b->flushed = b->fsync_target;
     if (b->waits_n)
-        process_waits(b);
+        broker_process_waits(b);
 }
 
 static void unstore(void *ctx, uint32_t msg)

@@ -182,9 +182,19 @@ void broker_hold_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pul
  * consumer may read up to. */
 void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend);
 uint64_t broker_visible_qoff(struct broker *b, int q);
+
+/* put_wait.c: the puts waiting for the flush or the slaves (a ring, oldest first) and the CommitLog's fsync. */
 int broker_wait_push(struct broker *b, const struct put_wait *w);
 struct put_wait *broker_wait_head(struct broker *b);
 void broker_wait_pop(struct broker *b);
+/* Starts an fsync of everything stored, unless one is in flight or nothing is unflushed. */
+void broker_start_fsync(struct broker *b);
+/* Arms GroupCommitService's next check while puts wait. */
+void broker_arm_group_commit(struct broker *b);
+/* Answers the waiting puts whose flush and replica waits ended (done or timed out). */
+void broker_process_waits(struct broker *b);
+/* The flush or a replica's ack moved: the waits (and controller mode's SyncStateSet) see it. */
+void broker_acks_advanced(struct broker *b);
 
 /* ha.c */
 void ha_start(struct broker *b);
@@ -242,7 +252,6 @@ void broker_locks_reset(struct broker *b);
 void broker_handle_lock(struct broker *b, struct rpc_ctx ctx, uint16_t code, const struct rmq_lock_req *req);
 
 /* broker.c, for ha.c */
-void broker_acks_advanced(struct broker *b);
 void broker_stored(struct broker *b, const struct cl_entry *e);
 
 #endif

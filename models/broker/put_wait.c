@@ -1,0 +1,112 @@
+/* put_wait: the puts that wait for the flush or the slaves before their answer (R44 CommitLog.handleDiskFlush
+ * and handleHA: GroupCommitService, then GroupTransferService; R498's handleDiskFlushAndHA), a ring of
+ * put_wait in arrival order, and the CommitLog's fsync that the flush waits on. */
+#include <stdlib.h>
+
+#include "models/broker/broker_int.h"
+
+static struct put_wait *wait_at(struct broker *b, uint32_t i)
+{
+    return &b->waits[(b->waits_head + i) % b->waits_cap];
+}
+
+int broker_wait_push(struct broker *b, const struct put_wait *w)
+{
+    if (b->waits_n == b->waits_cap) {
+        uint32_t cap = b->waits_cap ? b->waits_cap * 2 : 64;
+        struct put_wait *a = malloc((size_t)cap * sizeof *a);
+        if (!a)
+            return -1;
+        for (uint32_t i = 0; i < b->waits_n; i++)
+            a[i] = *wait_at(b, i);
+        free(b->waits);
+        b->waits = a;
+        b->waits_cap = cap;
+        b->waits_head = 0;
+    }
+    *wait_at(b, b->waits_n++) = *w;
+    return 0;
+}
+
+struct put_wait *broker_wait_head(struct broker *b) { return b->waits_n ? wait_at(b, 0) : NULL; }
+
+void broker_wait_pop(struct broker *b)
+{
+    b->waits_head = (b->waits_head + 1) % b->waits_cap;
+    b->waits_n--;
+}
+
+void broker_start_fsync(struct broker *b)
+{
+    if (b->fsync_inflight || b->cl.max_offset <= b->flushed)
+        return;
+    b->fsync_inflight = 1;
+    b->fsync_target = b->cl.max_offset;
+    node_disk_fsync(b->n, FILE_COMMITLOG, 0);
+}
+
+void broker_arm_group_commit(struct broker *b)
+{
+    if (!b->group_commit_armed && b->waits_n) {
+        b->group_commit_armed = 1;
+        node_timer(b->n, b->cfg.group_commit_interval, BT(BT_GROUP_COMMIT, 0));
+    }
+}
+
+/* GroupCommitService (flush) then GroupTransferService (slave): in R44 each stage waits syncFlushTimeout, and
+ * the status of the last stage to fail is what the producer gets (CommitLog.handleDiskFlush, handleHA). From
+ * R498 the two wait side by side (handleDiskFlushAndHA: thenCombine), the replica's within slaveTimeout
+ * (slave_deadline), and a replica failure is the status. */
+void broker_process_waits(struct broker *b)
+{
+    sim_time now = node_now(b->n);
+    int need_flush = 0, classic = 0;
+    for (uint32_t i = 0; i < b->waits_n; i++) {
+        struct put_wait *w = wait_at(b, i);
+        if (w->ctx.conn == 0 || w->need_quorum)
+            continue;   /* answered already, or the DLedger member answers it */
+        classic = 1;
+        if (w->need_flush) {
+            if (b->flushed >= w->end || now >= w->deadline) {
+                if (b->flushed < w->end && w->status != RMQ_FLUSH_SLAVE_TIMEOUT)
+                    w->status = RMQ_FLUSH_DISK_TIMEOUT;
+                w->need_flush = 0;
+                w->deadline = now + b->cfg.sync_flush_timeout;
+            } else {
+                need_flush = 1;
+            }
+        }
+        if ((!w->need_flush || w->slave_deadline) && w->need_slave) {
+            if ((b->ctl ? ctl_acked(b) : ha_acked(b)) >= w->end) {
+                w->need_slave = 0;
+            } else if (now >= (w->slave_deadline ? w->slave_deadline : w->deadline)) {
+                w->status = RMQ_FLUSH_SLAVE_TIMEOUT;
+                w->need_slave = 0;
+            }
+        }
+        if (!w->need_flush && !w->need_slave) {
+            struct rmq_send_resp r = {w->offset};
+            rpc_reply(b->n, w->ctx, w->status, &r, sizeof r, 0);
+            w->ctx.conn = 0;
+            if (w->thread >= 0)
+                bx_put_answered(b, (int)EX_SEND << 16 | w->thread);   /* waitForFlush returns */
+        }
+    }
+    while (b->waits_n && wait_at(b, 0)->ctx.conn == 0) {
+        b->waits_head = (b->waits_head + 1) % b->waits_cap;
+        b->waits_n--;
+    }
+    if (need_flush)
+        broker_start_fsync(b);
+    if (classic)
+        broker_arm_group_commit(b);   /* the timeouts of the flush and slave waits still open */
+}
+
+void broker_acks_advanced(struct broker *b)
+{
+    if (b->ctl)
+        ctl_acks(b);
+    if (b->waits_n)
+        broker_process_waits(b);
+}
+
