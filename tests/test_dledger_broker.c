@@ -257,15 +257,15 @@ START_TEST(follower_dispatch_waits_for_pause)
     const double cost_ms = 0.6;
     struct scenario sc;
     const char *sets[] = {"producers.rate_per_s=5000", "broker.reput_message_cost_us=600", "run.duration_ms=10000"};
-    load(&sc, world_json("\"faults\": [{\"at_ms\": 5000, \"op\": \"pause\", \"node\": \"@slave:broker-a\","
+    th_load(&sc, world_json("\"faults\": [{\"at_ms\": 5000, \"op\": \"pause\", \"node\": \"@slave:broker-a\","
                          " \"duration_ms\": 2000}]"),
          sets, 3);
     struct rmq_world *w = rmq_world_get(sc.w);
-    run_to(&sc, 5 * SIM_S - 1);
+    th_run_to(&sc, 5 * SIM_S - 1);
     int64_t before[3];
     for (int r = 0; r < 3; r++)
         before[r] = broker_dispatched(brk(w, r));
-    run_to(&sc, 6 * SIM_S);
+    th_run_to(&sc, 6 * SIM_S);
     int p = -1, q = -1;
     for (int r = 0; r < 3; r++) {
         if (sim_node(w->sim, w->g[0].node[r])->paused_until > 0)
@@ -276,7 +276,7 @@ START_TEST(follower_dispatch_waits_for_pause)
     ck_assert_int_ge(p, 0);
     ck_assert_int_ge(q, 0);
     ck_assert_int_le(broker_dispatched(brk(w, p)) - before[p], 1);   /* frozen */
-    run_to(&sc, 9 * SIM_S);
+    th_run_to(&sc, 9 * SIM_S);
     double dp = (double)(broker_dispatched(brk(w, p)) - before[p]), dq = (double)(broker_dispatched(brk(w, q)) - before[q]);
     ck_assert_msg(fabs(dp - 2000 / cost_ms) < 50, "paused follower dispatched %.0f in 2 s awake", dp);
     ck_assert_msg(fabs(dq - 4000 / cost_ms) < 50, "follower dispatched %.0f in 4 s", dq);
