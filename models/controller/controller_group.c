@@ -1,7 +1,7 @@
 /* controller_group: several controllers as a DLedger group of their own (DLedgerController, the
  * controller/ module of RocketMQ 5.x). Each embeds the Raft member of models/dledger; its leader is the
  * active controller. Only the leader answers the brokers' requests, the others answer CONTROLLER_NOT_LEADER
- * (EventScheduler.appendEvent). The leader runs them one at a time (EventScheduler): it decides on its
+ * (EventScheduler.appendEvent). The leader runs them one after another (EventScheduler): it decides on its
  * state machine, appends the resulting events to the log and answers once they are committed and applied;
  * every member applies committed events in log order (DLedgerControllerStateMachine.onApply ->
  * ReplicasInfoManager.applyEvent), so a new leader takes over with the same brokers' metadata. A new
