@@ -2,6 +2,7 @@
  * takes where they changed between those releases and mqsim models the difference. The profile is applied
  * after world_defaults() and before the scenario's own keys, so a key set by hand wins. Sources: R44 =
  * rocketmq-all-4.4.0, R498 = rocketmq-all-4.9.8, R53 = rocketmq-all-5.3.3 (the README's "Version profiles"). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,15 +51,16 @@ int world_version_keys(const struct version_key **t)
 
 const char *world_version_name(int v) { return v >= 0 && v < WORLD_VERSIONS ? names[v] : "?"; }
 
-static void *section_base(struct world_cfg *wc, const char *section)
+/* Where a profile section's config lies in struct world_cfg; -1 for a section the profiles do not set. */
+static ptrdiff_t section_off(const char *section)
 {
     if (strcmp(section, "nameservers") == 0)
-        return &wc->ns;
+        return (ptrdiff_t)offsetof(struct world_cfg, ns);
     if (strcmp(section, "broker") == 0)
-        return &wc->broker;
+        return (ptrdiff_t)offsetof(struct world_cfg, broker);
     if (strcmp(section, "producers") == 0)
-        return &wc->producer;
-    return NULL;
+        return (ptrdiff_t)offsetof(struct world_cfg, producer);
+    return -1;
 }
 
 static const struct field *field_of(const char *section, const char *key)
@@ -75,11 +77,11 @@ static const struct field *field_of(const char *section, const char *key)
 static int apply(struct conf *c, struct world_cfg *wc, const struct version_key *k, int v)
 {
     const struct field *f = field_of(k->section, k->key);
-    char *base = section_base(wc, k->section);
-    if (!f || !base)
+    ptrdiff_t off = section_off(k->section);
+    if (!f || off < 0)
         return conf_fail(c, "$.version", "profile key %s.%s is not a scenario key", k->section, k->key);
     if (!k->value[v]) {
-        *(int *)(base + f->off) = -1;   /* resolved per group (world_version_resolve) */
+        *(int *)((char *)wc + off + f->off) = -1;   /* resolved per group (world_version_resolve) */
         return 0;
     }
     cJSON *obj = cJSON_CreateObject(), *val = cJSON_Parse(k->value[v]);
@@ -91,7 +93,7 @@ static int apply(struct conf *c, struct world_cfg *wc, const struct version_key 
     cJSON_AddItemToObject(obj, k->key, val);
     char p[64];
     snprintf(p, sizeof p, "$.version(%s)", k->section);
-    int rc = fields_read(c, obj, p, f, 1, base, NULL);
+    int rc = fields_read(c, obj, p, f, 1, (char *)wc + off, NULL);
     cJSON_Delete(obj);
     return rc;
 }
@@ -179,8 +181,7 @@ void world_version_run_info(const struct world_cfg *wc, cJSON *run)
             continue;
         if (strcmp(k->section, "broker") != 0) {
             snprintf(path, sizeof path, "%s.%s", k->section, k->key);
-            add_key(arr, path, k, wc->version, f,
-                    strcmp(k->section, "nameservers") == 0 ? (const char *)&wc->ns : (const char *)&wc->producer);
+            add_key(arr, path, k, wc->version, f, (const char *)wc + section_off(k->section));
             continue;
         }
         for (int g = 0; g < wc->ngroups; g++) {   /* what each group runs with, its own keys included */
