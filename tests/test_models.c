@@ -166,6 +166,28 @@ START_TEST(cl_basics)
 }
 END_TEST
 
+/* cl_find against a linear scan: every offset of a log of messages of varied sizes, a trimmed head, and
+ * each number of entries from 0 to 40 (the search gallops back from the end, so the short logs and the
+ * bracket edges are where it could go wrong). */
+START_TEST(cl_find_matches_scan)
+{
+    for (uint32_t n = 0; n <= 40; n++) {
+        struct commitlog cl;
+        cl_init(&cl);
+        for (uint32_t i = 0; i < n + 5; i++)
+            cl_append(&cl, i, 1 + (i * 37) % 11, 0, cl_next_qoff(&cl, 0));
+        cl_trim(&cl, cl_at(&cl, 4)->offset + cl_at(&cl, 4)->size);
+        for (uint64_t phy = 0; phy <= cl.max_offset + 1; phy++) {
+            uint64_t want = cl.first;
+            while (want < cl_end(&cl) && cl_at(&cl, want)->offset < phy)
+                want++;
+            ck_assert_uint_eq(cl_find(&cl, phy), want);
+        }
+        cl_free(&cl);
+    }
+}
+END_TEST
+
 static int dropped_count;
 static void count_drop(void *ctx, uint32_t msg)
 {
@@ -292,6 +314,7 @@ static Suite *models_suite(void)
     t = tcase_create("commitlog");
     tcase_add_test(t, cl_basics);
     tcase_add_test(t, cl_truncate_and_trim);
+    tcase_add_test(t, cl_find_matches_scan);
     tcase_add_test(t, cl_undispatched);
     tcase_add_test(t, cl_same_at_offsets);
     suite_add_tcase(s, t);

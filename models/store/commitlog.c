@@ -179,9 +179,20 @@ uint64_t cl_append_undispatched(struct commitlog *cl, uint32_t msg, uint32_t siz
     return put(cl, e, msg, size, queue, qoff, 0, (uint8_t)(flags | CL_UNDISPATCHED));
 }
 
+/* Most searches are for an offset near the newest entry (an HA transfer follows the writes), so the
+ * bracket is found by galloping back from the end, 1, 2, 4 ... entries: a few cache lines instead of a
+ * search over the minute of entries a log keeps. The answer is the same as a plain binary search's. */
 uint64_t cl_find(const struct commitlog *cl, uint64_t phy)
 {
     uint64_t lo = cl->first, hi = cl_end(cl);
+    for (uint64_t step = 1; hi - lo > step; step *= 2) {
+        uint64_t probe = hi - step;
+        if (entry(cl, probe)->offset < phy) {
+            lo = probe + 1;
+            break;
+        }
+        hi = probe;
+    }
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
         if (entry(cl, mid)->offset < phy)
