@@ -339,7 +339,7 @@ sim_time sim_dist_time(const struct sim_dist *d, struct sim_rng *r)
     /* Heavy tails (pareto, lognormal) can overshoot; clamp instead of overflowing the clock. */
     if (!(x < (double)SIM_TIME_MAX))
         return SIM_TIME_MAX;
-    return (sim_time)llround(x);
+    return x > -(double)SIM_TIME_MAX ? (sim_time)sim_round(x) : (sim_time)llround(x);
 }
 
 static double mean_of(const struct sim_dist *d)

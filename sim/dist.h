@@ -60,6 +60,16 @@ struct sim_dist sim_dist_const(enum sim_unit unit, double value);
 /* Draws one sample in the base unit (never negative). */
 double sim_dist_sample(const struct sim_dist *d, struct sim_rng *r);
 
+/* llround(x) (halves away from zero) without libm's call, which costs as much as the rest of a network
+ * delay's draw: trunc(x) and x - trunc(x) are exact for |x| < 2^62, so the comparison with 0.5 decides as
+ * llround does. Callers keep |x| below SIM_TIME_MAX. */
+static inline int64_t sim_round(double x)
+{
+    int64_t i = (int64_t)x;
+    double f = x - (double)i;
+    return i + (f >= 0.5) - (f <= -0.5);
+}
+
 /* Draws a duration in nanoseconds, rounded to the nearest nanosecond. */
 sim_time sim_dist_time(const struct sim_dist *d, struct sim_rng *r);
 

@@ -292,6 +292,26 @@ START_TEST(test_time_rounding)
 }
 END_TEST
 
+/* sim_round is llround: halves away from zero, the largest double below a half, negatives, integers near
+ * 2^53 and 2^62, and a million random values over every magnitude a duration in nanoseconds takes. */
+START_TEST(test_round_is_llround)
+{
+    const double edge[] = {0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, 0.49999999999999994, -0.49999999999999994,
+                           4503599627370495.5, 4503599627370497.0, 9007199254740993.0, 1e15 + 0.5,
+                           4.6e18, -4.6e18, 0.25, 1e-300, 123456.5000000001, 7.999999999999999};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++)
+        ck_assert_int_eq(sim_round(edge[i]), llround(edge[i]));
+    struct sim_rng *r = sim_rng_new(7, "", "");
+    for (int i = 0; i < 1000000; i++) {
+        double x = ldexp(sim_rng_uniform(r), (int)sim_rng_below(r, 62)) * (i % 2 ? 1 : -1);
+        ck_assert_int_eq(sim_round(x), llround(x));
+        x = floor(x) + 0.5;
+        ck_assert_int_eq(sim_round(x), llround(x));
+    }
+    sim_rng_free(r);
+}
+END_TEST
+
 START_TEST(test_dist_get)
 {
     struct conf c;
@@ -463,6 +483,7 @@ static Suite *dist_suite(void)
     tcase_add_test(tc, test_empirical_spread);
     tcase_add_loop_test(tc, test_units, 0, N(units));
     tcase_add_test(tc, test_time_rounding);
+    tcase_add_test(tc, test_round_is_llround);
     tcase_add_test(tc, test_dist_get);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);

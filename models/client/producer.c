@@ -491,10 +491,10 @@ static sim_time next_arrival(struct producer *p)
     sim_time now = sim_now(p->n->sim);
     sim_time at;
     if (p->cfg.rate_kind == RATE_POISSON) {
-        at = now + (sim_time)llround(sim_rng_exp(p->rng, (double)SIM_S / p->cfg.rate));
+        at = now + (sim_time)sim_round(sim_rng_exp(p->rng, (double)SIM_S / p->cfg.rate));
     } else {
         p->wl_k++;
-        at = p->wl_base + (sim_time)llround((double)p->wl_k * (double)SIM_S / p->cfg.rate);
+        at = p->wl_base + (sim_time)sim_round((double)p->wl_k * (double)SIM_S / p->cfg.rate);
     }
     if (p->cfg.stop > 0 && at >= p->cfg.stop)
         return -1;
@@ -542,7 +542,7 @@ static void p_start(struct sim_node *n)
     p->wl_k = 0;
     sim_time first = base - now;
     if (p->cfg.rate_kind == RATE_POISSON) {
-        first += (sim_time)llround(sim_rng_exp(p->rng, (double)SIM_S / p->cfg.rate));
+        first += (sim_time)sim_round(sim_rng_exp(p->rng, (double)SIM_S / p->cfg.rate));
         if (p->cfg.stop > 0 && now + first >= p->cfg.stop)
             return;
     }
