@@ -301,7 +301,7 @@ static void acks(struct broker *b, uint64_t *ack, int *connected)
     for (int i = 0; i < b->nhac; i++) {
         if (!b->hac[i].in_use)
             continue;
-        int r = replica_of(b, node_conn_peer(b->n, b->hac[i].conn));
+        int r = replica_of(b, b->hac[i].peer);
         if (r >= 0 && b->hac[i].ack >= ack[r]) {
             ack[r] = b->hac[i].ack;
             connected[r] = 1;
@@ -321,11 +321,8 @@ static uint64_t confirm_offset(struct broker *b, const uint64_t *ack)
 
 /* AutoSwitchHAService.computeConfirmOffset: the lowest ack (above 0) of the SyncStateSet's slaves and the
  * master's end; while a member has no connection the value stays (#6662). */
-static uint64_t compute_confirm(struct broker *b)
+static uint64_t compute_confirm(struct broker *b, const uint64_t *ack, const int *conn)
 {
-    uint64_t ack[RMQ_MAX_REPLICAS];
-    int conn[RMQ_MAX_REPLICAS];
-    acks(b, ack, conn);
     uint64_t v = b->cl.max_offset;
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
         if ((b->ctl->info.sss >> r & 1) && r != b->replica && !conn[r])
@@ -364,13 +361,21 @@ uint64_t ctl_visible_qoff(const struct broker *b, int q)
 
 /* setConfirmOffset(computeConfirmOffset()) after a SyncStateSet slave's ack, a new SyncStateSet and the
  * change to master; held pulls see what it newly shows. */
-static void update_confirm(struct broker *b)
+static void update_confirm_acks(struct broker *b, const uint64_t *ack, const int *conn)
 {
     uint64_t old = b->ctl->confirm;
-    b->ctl->confirm = compute_confirm(b);
+    b->ctl->confirm = compute_confirm(b, ack, conn);
     if (b->ctl->confirm > old && confirm_limits(b) && b->cfg.long_polling)
         for (int q = 0; q < b->cfg.queues; q++)
             broker_wake_pulls(b, q);
+}
+
+static void update_confirm(struct broker *b)
+{
+    uint64_t ack[RMQ_MAX_REPLICAS];
+    int conn[RMQ_MAX_REPLICAS];
+    acks(b, ack, conn);
+    update_confirm_acks(b, ack, conn);
 }
 
 /* AutoSwitchHAService.maybeShrinkSyncStateSet, every checkSyncStateSetPeriod. */
@@ -398,19 +403,19 @@ void ctl_acks(struct broker *b)
     struct ctl_broker *c = b->ctl;
     if (b->role == RMQ_SLAVE)
         return;
+    uint64_t ack[RMQ_MAX_REPLICAS];
+    int conn[RMQ_MAX_REPLICAS];
+    acks(b, ack, conn);   /* nothing below changes them */
     if (b->cfg.all_ack_in_sss)
-        update_confirm(b);
+        update_confirm_acks(b, ack, conn);
     for (int i = 0; i < b->nhac; i++) {
         const struct ha_conn *h = &b->hac[i];
-        int r = h->in_use ? replica_of(b, node_conn_peer(b->n, h->conn)) : -1;
+        int r = h->in_use ? replica_of(b, h->peer) : -1;
         if (r >= 0 && h->ack >= h->next && h->last_write > c->caught_up[r])
             c->caught_up[r] = h->last_write;   /* it has everything sent at the last transfer */
     }
     if (c->alter_pending)
         return;
-    uint64_t ack[RMQ_MAX_REPLICAS];
-    int conn[RMQ_MAX_REPLICAS];
-    acks(b, ack, conn);
     uint64_t confirm = confirm_offset(b, ack);
     uint64_t epoch_start = c->nep ? c->ep[c->nep - 1].start : 0;
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)

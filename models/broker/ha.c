@@ -48,6 +48,7 @@ static struct ha_conn *hac_add(struct broker *b, sim_conn c)
     struct ha_conn *h = &b->hac[i];
     memset(h, 0, sizeof *h);
     h->conn = c;
+    h->peer = node_conn_peer(b->n, c);
     h->in_use = 1;
     return h;
 }

@@ -11,15 +11,24 @@ static void held_remove(struct broker *b, int i) { b->held[i].in_use = 0; }
 static void held_check(struct broker *b, int queue, int timeouts)
 {
     sim_time now = node_now(b->n);
+    /* The queue's visible end, asked once (on a controller-mode master it is a search) and again only
+     * after a pull was served. */
+    uint64_t visible = 0;
+    int known = 0;
     for (int i = 0; i < b->nheld; i++) {
         struct held_pull *h = &b->held[i];
         if (!h->in_use || (queue >= 0 && h->req.queue != queue))
             continue;
-        int news = broker_visible_qoff(b, h->req.queue) > h->req.qoffset;
+        if (queue < 0 || !known) {
+            visible = broker_visible_qoff(b, h->req.queue);
+            known = 1;
+        }
+        int news = visible > h->req.qoffset;
         if (news || (timeouts && now >= h->deadline)) {
             struct held_pull copy = *h;
             held_remove(b, i);
             broker_handle_pull(b, copy.ctx, &copy.req, 0);
+            known = 0;
         }
     }
     while (b->nheld && !b->held[b->nheld - 1].in_use)
