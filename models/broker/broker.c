@@ -429,7 +429,7 @@ void broker_serve(struct broker *b, const struct exec_req *r)
         handle_send(b, r->ctx, &r->u.send);
         break;
     case RMQ_PULL:
-        broker_handle_pull(b, r->ctx, &r->u.pull, 1);
+        broker_handle_pull(b, r->ctx, &r->u.pull, !r->woken);
         break;
     case RMQ_QUERY_OFFSET:
     case RMQ_COMMIT_OFFSET:

@@ -121,6 +121,21 @@ static void arm_fast_failure(struct broker *b)
     node_timer(b->n, at - now, BT(BT_FAST_FAILURE, 0));
 }
 
+/* To an idle thread at once, else to the queue; 0, or -1 when the queue is full. */
+static int submit(struct broker *b, const struct exec_req *r)
+{
+    enum exec_kind k = kind_of(r->code);
+    int t = exec_idle(&b->ex[k]);
+    if (t >= 0 && b->ex[k].n == 0) {
+        start(b, k, t, r, 1);
+        return 0;
+    }
+    if (exec_enqueue(&b->ex[k], r) < 0)
+        return -1;
+    arm_fast_failure(b);
+    return 0;
+}
+
 void bx_submit(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len)
 {
     struct exec_req r;
@@ -129,18 +144,26 @@ void bx_submit(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *
     r.code = code;
     r.arrived = node_now(b->n);
     memcpy(&r.u, body, len < sizeof r.u ? len : sizeof r.u);
-    enum exec_kind k = kind_of(code);
-    int t = exec_idle(&b->ex[k]);
-    if (t >= 0 && b->ex[k].n == 0) {
-        start(b, k, t, &r, 1);
-        return;
-    }
-    if (exec_enqueue(&b->ex[k], &r) < 0) {
-        busy_trace(b, k, &r, "OVERLOAD");
+    if (submit(b, &r) < 0) {
+        busy_trace(b, kind_of(code), &r, "OVERLOAD");
         rpc_reply(b->n, ctx, RMQ_SYSTEM_BUSY, NULL, 0, 0);
-        return;
     }
-    arm_fast_failure(b);
+}
+
+/* PullMessageProcessor.executeRequestWhenWakeup: a woken held pull is a new RequestTask on the pull
+ * executor, created now (BrokerFastFailure times its wait from here). A full queue throws, and
+ * PullRequestHoldService logs it: the request is dropped unanswered and the client's pull times out. */
+void bx_submit_woken(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req)
+{
+    struct exec_req r;
+    memset(&r, 0, sizeof r);
+    r.ctx = ctx;
+    r.code = RMQ_PULL;
+    r.woken = 1;
+    r.arrived = node_now(b->n);
+    r.u.pull = *req;
+    if (submit(b, &r) < 0)
+        busy_trace(b, EX_PULL, &r, "OVERLOAD");
 }
 
 /* Thread (k << 16 | t) is free: it takes the oldest queued request of its executor. */

@@ -221,6 +221,8 @@ void bx_free(struct broker *b);
 void bx_reset(struct broker *b);
 /* A request arrived: served now, queued, or refused ([OVERLOAD]system busy). */
 void bx_submit(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len);
+/* A held pull woken by a message or its timeout, through the pull executor. */
+void bx_submit_woken(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req);
 void bx_on_timer(struct broker *b, enum broker_timer kind, uint64_t arg);
 /* The put that held send thread `thread` in its flush or slave wait was answered. */
 void bx_put_answered(struct broker *b, int thread);

@@ -17,6 +17,8 @@ struct exec_req {
     struct rpc_ctx ctx;
     sim_time arrived;
     uint16_t code;
+    uint8_t woken;              /* a held pull the hold service woke: processRequest(..., brokerAllowSuspend
+                                   = false) */
     union {
         struct rmq_send_req send;
         struct rmq_pull_req pull;

@@ -1,13 +1,13 @@
 /* pull_hold: long polling (PullRequestHoldService): a pull that finds nothing new is held until a message
  * arrives in its queue (a master's ReputMessageService wakes it: NotifyMessageArrivingListener) or its
- * suspend time is up (checked every holdCheck interval), then runs again. */
+ * suspend time is up (checked every holdCheck interval), then goes to the pull executor as a new task. */
 #include <stdlib.h>
 
 #include "models/broker/broker_int.h"
 
 static void held_remove(struct broker *b, int i) { b->held[i].in_use = 0; }
 
-/* Runs again every held pull that can be answered now: new messages in its queue, or its time is up. */
+/* Wakes every held pull that can be answered now (new messages in its queue, or its time is up). */
 static void held_check(struct broker *b, int queue, int timeouts)
 {
     sim_time now = node_now(b->n);
@@ -27,7 +27,7 @@ static void held_check(struct broker *b, int queue, int timeouts)
         if (news || (timeouts && now >= h->deadline)) {
             struct held_pull copy = *h;
             held_remove(b, i);
-            broker_handle_pull(b, copy.ctx, &copy.req, 0);
+            bx_submit_woken(b, copy.ctx, &copy.req);
             known = 0;
         }
     }
