@@ -142,13 +142,12 @@ static const char *const HOLD_WORLD =
 static int serves_with_messages(const char *trace, double *t, int max)
 {
     int n = 0;
-    for (const char *p = trace; (p = strstr(p, "\"ev\":\"pull.serve\"")); p++) {
-        const char *line = p;
-        while (line > trace && line[-1] != '\n')
-            line--;
-        const char *k = strstr(p, "\"n\":");
-        if (k && atoi(k + 4) > 0 && n < max)
-            t[n++] = atof(line + 8);   /* {"t_ms": */
+    for (int i = 0; i < th_count_lines(trace) && n < max; i++) {
+        char *l = th_line_at(trace, i);
+        const char *k = strstr(l, "\"ev\":\"pull.serve\"") ? strstr(l, "\"n\":") : NULL;
+        if (k && atoi(k + 4) > 0)
+            t[n++] = atof(l + 8);   /* {"t_ms": */
+        free(l);
     }
     return n;
 }
