@@ -424,6 +424,35 @@ START_TEST(accounting_late_change)
 }
 END_TEST
 
+/* The last ids: 4,294,967,294 is the last message; then acct_new answers ACCT_NO_MSG and counts nothing. */
+START_TEST(accounting_ids_run_out)
+{
+    struct acct a;
+    ck_assert_int_eq(acct_init(&a), 0);
+    a.lo = a.n = UINT32_MAX - 2;   /* as after 4,294,967,293 settled messages */
+    ck_assert_uint_eq(acct_new(&a), UINT32_MAX - 2);
+    ck_assert_uint_eq(acct_new(&a), UINT32_MAX - 1);
+    acct_result(&a, UINT32_MAX - 1, 0, RMQ_SUCCESS);
+    ck_assert_uint_eq(acct_new(&a), ACCT_NO_MSG);
+    ck_assert_uint_eq(acct_new(&a), ACCT_NO_MSG);
+    ck_assert_uint_eq(a.sent, 2);
+    ck_assert_uint_eq(a.acked, 1);
+    acct_free(&a);
+}
+END_TEST
+
+/* An open workload that would need more ids than a run has is refused when the scenario is read; one just
+ * under the limit loads. */
+START_TEST(too_many_sends_rejected)
+{
+    const char *day[] = {"run.duration_ms=86400000", "producers.rate_per_s=50000"};
+    const char *err = load_error(world_json(""), day, 2);
+    ck_assert_msg(strstr(err, "$.run.duration_ms") && strstr(err, "4.32e+09 messages"), "got \"%s\"", err);
+    const char *under[] = {"run.duration_ms=86400000", "producers.rate_per_s=46000"};
+    ck_assert_str_eq(load_error(world_json(""), under, 2), "");
+}
+END_TEST
+
 /* Counts the trace's events named ev; for send.ack only those whose status means "stored". */
 static uint64_t count_events(const char *text, const char *ev)
 {
@@ -523,6 +552,8 @@ static Suite *scenario_suite(void)
     tcase_add_test(t, accounting_late_change);
     tcase_add_test(t, trace_audits_accounting);
     tcase_add_test(t, bad_values_rejected);
+    tcase_add_test(t, accounting_ids_run_out);
+    tcase_add_test(t, too_many_sends_rejected);
     suite_add_tcase(s, t);
     return s;
 }

@@ -448,6 +448,8 @@ static void new_message(struct producer *p)
 {
     struct rmq_world *w = p->base.w;
     uint32_t msg = report_send_start(&w->rep);
+    if (msg == ACCT_NO_MSG)
+        return;   /* out of message ids: the workload ends (reported by the world) */
     p->sent++;
     double sz = sim_dist_sample(&p->cfg.size, p->rng);
     uint32_t size = sz < 1 ? 1 : sz > 4194304 ? 4194304 : (uint32_t)llround(sz);   /* maxMessageSize 4 MiB */

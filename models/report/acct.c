@@ -101,6 +101,8 @@ static void grow(struct acct *a)
 
 uint32_t acct_new(struct acct *a)
 {
+    if (a->n == ACCT_NO_MSG)
+        return ACCT_NO_MSG;   /* every id is taken: see acct.h */
     if (a->n - a->lo == a->cap)
         grow(a);
     *fate_of(a, a->n) = 0;

@@ -53,7 +53,10 @@ enum acct_result { ACCT_PENDING, ACCT_ACKED, ACCT_FAILED };
 int acct_init(struct acct *a);
 void acct_free(struct acct *a);
 
-/* Ids are dense from 0 in the order messages are created (the order their sends start). */
+/* Ids are dense from 0 in the order messages are created (the order their sends start). They are 32 bits
+ * (so are the CommitLogs' entries): after 4,294,967,295 messages acct_new answers ACCT_NO_MSG, and the
+ * producers stop (the world refuses an open workload that would get there; see world.c). */
+#define ACCT_NO_MSG UINT32_MAX
 uint32_t acct_new(struct acct *a);
 
 /* Widens the grace to cover the longest a request or copy may stay in flight (it never narrows). */

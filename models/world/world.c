@@ -305,11 +305,32 @@ static void rmq_finish(void *wp, struct scenario *sc)
     meas_finish(&w->rep.meas, sim_now(w->sim));
     if (w->rep.acct.late)   /* changes the accounting could not count (acct.c): the figures are not exact */
         report_violation(&w->rep, "accounting_window", -1, SIM_NODE_NONE, -1, (int64_t)w->rep.acct.late);
+    if (w->rep.acct.n == ACCT_NO_MSG)   /* the producers ran out of message ids and stopped (acct.h) */
+        report_violation(&w->rep, "message_ids", -1, SIM_NODE_NONE, -1, (int64_t)w->rep.acct.sent);
     int rest = st->last_sample < sim_now(w->sim) || w->rep.meas.topic.iv_sends > 0;
     for (int gi = 0; gi < w->ngroups && !rest; gi++)
         rest = w->rep.g[gi].reads_master_iv || w->rep.g[gi].reads_slave_iv;
     if (rest)
         sample_rows(st);
+}
+
+/* Message ids are 32 bits (the CommitLogs' entries, the accounting): an open workload that would send
+ * more than 4,000,000,000 messages in the run is refused here; a closed one that gets there is stopped by
+ * the accounting (acct_new). Poisson arrivals stray from their mean by a few hundred thousand at most. */
+#define MAX_RUN_SENDS 4.0e9
+static int ids_suffice(struct conf *c, const struct scenario *sc, const struct world_cfg *wc)
+{
+    const struct producer_cfg *p = &wc->producer;
+    if (p->mode != PRODUCER_OPEN || p->rate <= 0)
+        return 0;
+    sim_time end = p->stop > 0 && p->stop < sc->duration ? p->stop : sc->duration;
+    double sends = end > p->start ? p->rate * wc->nproducers * (double)(end - p->start) / SIM_S : 0;
+    if (sends <= MAX_RUN_SENDS)
+        return 0;
+    return conf_fail(c, "$.run.duration_ms",
+                     "the producers would send %.3g messages (%d x %g a second for %.0f s), more than the "
+                     "4,000,000,000 a run can number; shorten the run or lower producers.rate_per_s",
+                     sends, wc->nproducers, p->rate, (double)(end - p->start) / SIM_S);
 }
 
 static void *rmq_load(struct scenario *sc, struct conf *c)
@@ -325,6 +346,8 @@ static void *rmq_load(struct scenario *sc, struct conf *c)
         goto fail;
     if (sc->warmup >= 0)
         st->cfg.metrics.warmup = sc->warmup;
+    if (ids_suffice(c, sc, &st->cfg) < 0)
+        goto fail;
     if (world_build(&st->w, sc->sim, &st->cfg) < 0) {
         conf_fail(c, "$", "out of memory building the nodes");
         goto fail;
