@@ -30,6 +30,8 @@ struct ctl_broker {
     int leader;
     int meta_busy, meta_known;
     uint64_t confirm;                /* the master's confirmOffset (DefaultMessageStore.setConfirmOffset) */
+    uint32_t ha_sss;                 /* AutoSwitchHAService's syncStateSet: set only while the controller names
+                                        this broker master (changeSyncStateSet); a demoted master keeps its own */
 };
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
@@ -223,6 +225,8 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
     int changed = i->master_epoch != c->info.master_epoch || i->master != c->info.master;
     int sss_changed = i->sss != c->info.sss;
     c->info = *i;
+    if (i->master == b->replica)
+        c->ha_sss = i->sss;
     if (sss_changed && b->role != RMQ_SLAVE && b->cfg.all_ack_in_sss)
         update_confirm(b);   /* AutoSwitchHAService.setSyncStateSet */
     if (i->master < 0)
@@ -309,12 +313,12 @@ static void acks(struct broker *b, uint64_t *ack, int *connected)
     }
 }
 
-/* confirmOffset: the lowest ack of the SyncStateSet, the master's own end included. */
-static uint64_t confirm_offset(struct broker *b, const uint64_t *ack)
+/* confirmOffset: the lowest ack of the SyncStateSet sss, the master's own end included. */
+static uint64_t confirm_offset(struct broker *b, const uint64_t *ack, uint32_t sss)
 {
     uint64_t min = b->cl.max_offset;
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if ((b->ctl->info.sss >> r & 1) && r != b->replica && ack[r] < min)
+        if ((sss >> r & 1) && r != b->replica && ack[r] < min)
             min = ack[r];
     return min;
 }
@@ -411,7 +415,7 @@ void ctl_acks(struct broker *b)
     uint64_t ack[RMQ_MAX_REPLICAS];
     int conn[RMQ_MAX_REPLICAS];
     acks(b, ack, conn);
-    uint64_t confirm = confirm_offset(b, ack);
+    uint64_t confirm = confirm_offset(b, ack, c->info.sss);
     uint64_t epoch_start = c->nep ? c->ep[c->nep - 1].start : 0;
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
         if (conn[r] && !(c->info.sss >> r & 1) && ack[r] >= confirm && ack[r] >= epoch_start) {
@@ -422,14 +426,16 @@ void ctl_acks(struct broker *b)
 }
 
 /* GroupTransferService in controller mode: with allAckInSyncStateSet every member of a SyncStateSet of
- * more than the master; otherwise inSyncReplicas - 1 slave connections, whichever they are. */
+ * more than the master; otherwise inSyncReplicas - 1 slave connections, whichever they are. The set is the
+ * HA service's own: a master demoted while puts wait keeps the set it had (changeToSlave leaves it) and
+ * has no connection left, so they wait for slaveTimeout (FLUSH_SLAVE_TIMEOUT). */
 uint64_t ctl_acked(struct broker *b)
 {
     uint64_t ack[RMQ_MAX_REPLICAS];
     int conn[RMQ_MAX_REPLICAS];
     acks(b, ack, conn);
     if (b->cfg.all_ack_in_sss)
-        return popcount(b->ctl->info.sss) <= 1 ? UINT64_MAX : confirm_offset(b, ack);
+        return popcount(b->ctl->ha_sss) <= 1 ? UINT64_MAX : confirm_offset(b, ack, b->ctl->ha_sss);
     int need = b->cfg.in_sync_replicas - 1;   /* the master is one of inSyncReplicas */
     if (need <= 0)
         return UINT64_MAX;
@@ -509,6 +515,7 @@ void ctl_start(struct broker *b)
     struct ctl_broker *c = b->ctl;
     memset(&c->info, 0, sizeof c->info);
     c->info.master = -1;
+    c->ha_sss = 0;
     c->alter_pending = 0;
     c->handshake = 0;
     c->leader = b->base.w->nctl <= 1 ? 0 : -1;
