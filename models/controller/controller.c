@@ -32,20 +32,33 @@ void ctl_notify(struct controller *c, int gi)
             rpc_call(&c->rpc, c->g[gi].r[r].node, CTL_NOTIFY, &i, sizeof i, 0, c->cfg.request_timeout, 0);
 }
 
-/* DefaultElectPolicy.tryElect's order: epoch desc, then maxOffset desc, then electionPriority asc (a
- * TreeSet with that comparator; equal ones fall back to the lower brokerId here). */
-static int better(const struct ctl_replica *a, int ai, const struct ctl_replica *b, int bi)
+/* A Java long or int difference cast to int: its low 32 bits as a signed value. */
+static int32_t java_int(uint64_t v)
 {
-    if (a->epoch != b->epoch)
-        return a->epoch > b->epoch;
-    if (a->max_offset != b->max_offset)
-        return a->max_offset > b->max_offset;
-    if (a->priority != b->priority)
-        return a->priority < b->priority;
-    return ai < bi;
+    uint32_t x = (uint32_t)v;
+    return x & 0x80000000u ? -(int32_t)(~x & 0x7fffffffu) - 1 : (int32_t)x;
 }
 
-static int try_elect(struct controller *c, struct ctl_group *g, uint32_t brokers)
+/* DefaultElectPolicy's comparator, Java arithmetic included: below 0 when a goes before b. Epoch descending
+ * (o2.getEpoch() - o1.getEpoch()), then max offset descending ((int) (o2.getMaxOffset() - o1.getMaxOffset()):
+ * two offsets 2 GiB or more apart may compare the wrong way, or equal, as in RocketMQ), then election
+ * priority ascending (o1.getElectionPriority() - o2.getElectionPriority(): the lower value is preferred). */
+static int32_t elect_cmp(const struct ctl_replica *a, const struct ctl_replica *b)
+{
+    if (a->epoch != b->epoch)
+        return java_int((uint64_t)(uint32_t)b->epoch - (uint64_t)(uint32_t)a->epoch);
+    if (a->max_offset != b->max_offset)
+        return java_int(b->max_offset - a->max_offset);
+    return java_int((uint64_t)(uint32_t)a->priority - (uint64_t)(uint32_t)b->priority);
+}
+
+/* DefaultElectPolicy.tryElect on the brokers of the mask: the alive ones (validPredicate: isBrokerActive);
+ * the old master if still among them and no other broker is designated; the designated broker (prefer >= 0,
+ * the admin's ElectMasterRequestHeader.designateElect) if among them, else nobody; otherwise the first of a
+ * TreeSet ordered by elect_cmp. The brokers go in in brokerId order (a HashSet<Long> of small ids iterates
+ * ascending) and a later one replaces the first only when it compares below it: TreeSet.first() whenever the
+ * comparator is consistent, and on a tie the TreeSet keeps the first added, the lower brokerId. */
+static int try_elect(struct controller *c, struct ctl_group *g, uint32_t brokers, int prefer)
 {
     uint32_t valid = 0;
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
@@ -53,19 +66,22 @@ static int try_elect(struct controller *c, struct ctl_group *g, uint32_t brokers
             valid |= 1u << r;
     if (!valid)
         return -1;
-    if (g->master >= 0 && (valid >> g->master & 1))
+    if (g->master >= 0 && (valid >> g->master & 1) && (prefer < 0 || prefer == g->master))
         return g->master;   /* the old master is still valid */
+    if (prefer >= 0)
+        return valid >> prefer & 1 ? prefer : -1;   /* the designated broker, or nobody */
     int best = -1;
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if ((valid >> r & 1) && (best < 0 || (!c->broken && better(&g->r[r], r, &g->r[best], best))))
+        if ((valid >> r & 1) && (best < 0 || (!c->broken && elect_cmp(&g->r[r], &g->r[best]) < 0)))
             best = r;
     return best;
 }
 
 /* ReplicasInfoManager.electMaster as a decision on the current state, which it leaves alone: the response
  * code, and in ev the event to apply (EV_NONE: nothing changes). requester -1 when the controller triggers
- * it (the master went inactive, or the periodic re-election). */
-int ctl_decide_elect(struct controller *c, int gi, int requester, struct ctl_event *ev)
+ * it (the master went inactive, or the periodic re-election); designate: the admin's request to elect
+ * requester (ElectMasterRequestHeader.ofAdminTrigger, mqadmin electMaster -b). */
+int ctl_decide_elect(struct controller *c, int gi, int requester, int designate, struct ctl_event *ev)
 {
     struct ctl_group *g = &c->g[gi];
     int m = -1;
@@ -77,18 +93,49 @@ int ctl_decide_elect(struct controller *c, int gi, int requester, struct ctl_eve
         uint32_t all = 0;
         for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
             all |= (uint32_t)(g->r[r].registered != 0) << r;
-        m = try_elect(c, g, c->broken ? all : g->sss);
+        int prefer = designate ? requester : -1;
+        m = try_elect(c, g, c->broken ? all : g->sss, prefer);
         if (m < 0 && c->cfg.elect_unclean)
-            m = try_elect(c, g, all);   /* enableElectUncleanMaster: any replica */
+            m = try_elect(c, g, all, prefer);   /* enableElectUncleanMaster: any replica */
     }
     if (m >= 0 && m == g->master)
         return CTL_MASTER_STILL_EXIST;
-    if (m < 0 && (requester >= 0 || g->master < 0))
+    if (m < 0 && requester >= 0)
+        return CTL_ELECT_MASTER_FAILED;   /* a request with a brokerId: no event */
+    if (m < 0 && g->master < 0)
         return CTL_MASTER_NOT_AVAILABLE;
     /* m < 0: ElectMasterEvent(false), the old master dropped */
     ev->type = EV_ELECT;
     ev->replica = m;
     return m < 0 ? CTL_MASTER_NOT_AVAILABLE : RMQ_SUCCESS;
+}
+
+static const char *code_name(int code)
+{
+    switch (code) {
+    case RMQ_SUCCESS: return "SUCCESS";
+    case CTL_MASTER_NOT_AVAILABLE: return "CONTROLLER_MASTER_NOT_AVAILABLE";
+    case CTL_NOT_LEADER: return "CONTROLLER_NOT_LEADER";
+    case CTL_MASTER_STILL_EXIST: return "CONTROLLER_MASTER_STILL_EXIST";
+    case CTL_ELECT_MASTER_FAILED: return "CONTROLLER_ELECT_MASTER_FAILED";
+    case RMQ_SYSTEM_BUSY: return "SYSTEM_BUSY";
+    case -1: return "NO_CONTROLLER";
+    default: return "SYSTEM_ERROR";
+    }
+}
+
+void ctl_trace_admin_elect(struct controller *c, int gi, int r, int code)
+{
+    struct trace *tr = trace_of(c);
+    struct rmq_world *w = c->base.w;
+    if (!trace_on(tr, TRACE_EVENTS))
+        return;
+    trace_begin(tr, node_now(c->n), c->n->name, "controller.admin_elect");
+    trace_str(tr, "group", w->g[gi].name);
+    trace_str(tr, "broker", sim_node(c->n->sim, w->g[gi].node[r])->name);
+    trace_str(tr, "result", code_name(code));
+    trace_int(tr, "code", code);
+    trace_end(tr);
 }
 
 /* ReplicasInfoManager.alterSyncStateSet: only the current master at its epochs, a set that holds it, and
@@ -152,10 +199,10 @@ void ctl_apply(struct controller *c, const struct ctl_event *ev, int lead)
 }
 
 /* One controller: decided, applied and told at once. */
-static int elect(struct controller *c, int gi, int requester)
+static int elect(struct controller *c, int gi, int requester, int designate)
 {
     struct ctl_event ev;
-    int code = ctl_decide_elect(c, gi, requester, &ev);
+    int code = ctl_decide_elect(c, gi, requester, designate, &ev);
     if (ev.type != EV_NONE) {
         ctl_apply(c, &ev, 1);
         ctl_notify(c, gi);
@@ -180,7 +227,7 @@ static void inactive(struct controller *c, int gi, int r, const char *why)
         return;
     if (!c->raft) {
         report_detected(&c->base.w->rep, gi);
-        elect(c, gi, -1);
+        elect(c, gi, -1, 0);
     } else if (c->serving) {
         report_detected(&c->base.w->rep, gi);
         struct ctl_req q = {(uint16_t)gi, 0, 0, 0, 0};
@@ -245,7 +292,7 @@ static void on_message(struct sim_node *n, const struct sim_msg *m)
     }
     int code = RMQ_SUCCESS;
     if (h.code == CTL_ELECT) {
-        code = elect(c, q.group, q.replica);
+        code = elect(c, q.group, q.replica, 0);
     } else if (h.code == CTL_ALTER_SSS) {
         struct ctl_event ev;
         code = ctl_decide_alter(c, &q, &ev);
@@ -291,7 +338,7 @@ static void on_timer(struct sim_node *n, uint64_t tag)
     } else if (tag == CT_REELECT && !c->raft) {
         for (int gi = 0; gi < c->ngroups; gi++)
             if (c->g[gi].elected_once && c->g[gi].master < 0)
-                elect(c, gi, -1);
+                elect(c, gi, -1, 0);
         node_timer(n, c->cfg.scan_inactive_master, CT_REELECT);
     } else if ((tag & 0xff) == CT_REELECT && c->raft) {
         /* the leader's schedule; a member that lost the lead cancels it (cancelScanInactiveFuture) */
@@ -460,6 +507,27 @@ void controller_break_election(struct controller *c)
 {
     for (int k = 0; k < controller_count(c); k++)
         ((struct controller *)member(c, k))->broken = 1;
+}
+
+void controller_admin_elect(struct controller *c, int gi, int r)
+{
+    if (!c->members) {
+        if (c->n->state != SIM_NODE_UP) {
+            ctl_trace_admin_elect(c, gi, r, -1);   /* the admin tool cannot connect */
+            return;
+        }
+        ctl_trace_admin_elect(c, gi, r, elect(c, gi, r, 1));
+        return;
+    }
+    int k = controller_leader(c);
+    if (k < 0) {   /* every member answers CONTROLLER_NOT_LEADER, or none is up */
+        int up = 0;
+        for (int j = 0; j < c->cfg.count; j++)
+            up |= c->members[j]->n->state == SIM_NODE_UP;
+        ctl_trace_admin_elect(c, gi, r, up ? CTL_NOT_LEADER : -1);
+        return;
+    }
+    ctlg_admin_elect(c->members[k], gi, r);
 }
 
 void controller_check_master(struct controller *c, int gi, int32_t epoch, sim_node_id node)
