@@ -101,8 +101,9 @@ static int request(struct broker *b, uint16_t code, uint32_t sss, uint64_t tag)
 static void heartbeat(struct broker *b)
 {
     const struct rmq_world *w = b->base.w;
-    struct ctl_heartbeat hb = {(uint16_t)b->group, (uint16_t)b->replica, data_epoch(b), b->cl.max_offset,
-                               b->cfg.election_priority};
+    int32_t prio = b->replica < b->cfg.nelection_priorities ? b->cfg.election_priorities[b->replica]
+                                                            : b->cfg.election_priority;
+    struct ctl_heartbeat hb = {(uint16_t)b->group, (uint16_t)b->replica, data_epoch(b), b->cl.max_offset, prio};
     if (w->nctl <= 1) {
         rpc_call(&b->rpc, w->ctl_node, CTL_HEARTBEAT, &hb, sizeof hb, 0, b->cfg.request_timeout, BR_CTL | CTL_TAG_HB);
         return;
