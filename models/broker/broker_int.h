@@ -166,6 +166,9 @@ void dl_reput(struct broker *b);
 /* Runs the slave's ReputMessageService up to now (its wake-ups are virtual, not events): call before reading
  * what it dispatched (committed_qoff, committed_py, reput_next) or changing what it reads. */
 void dl_reput_sync(struct broker *b);
+/* ReputMessageService.run's sleep: how long from now a service idle for `since` (its last round ended then)
+ * waits before its next round; the sleeps step from the round's end, a full one right after it. */
+sim_time broker_reput_wake(const struct broker *b, sim_time since);
 /* The process freezes (a pause): its virtual wake-up becomes a timer, which waits with the others. */
 void dl_pause(struct broker *b);
 /* DLedgerMmapFileStore.persistCheckPoint, every checkPointInterval. */
