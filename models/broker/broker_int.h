@@ -245,6 +245,12 @@ uint64_t ctl_acked(struct broker *b);
 /* What consumers may read of queue q on a controller-mode broker: up to the confirm offset on a master
  * with allAckInSyncStateSet and a SyncStateSet of more than itself, else everything. */
 uint64_t ctl_visible_qoff(const struct broker *b, int q);
+/* A message entered the CommitLog (a put, or a slave's HA append): the ReputMessageService's backlog the
+ * change to master waits for grows. */
+void ctl_stored(struct broker *b);
+/* changeToMaster waits for the dispatch: the broker is not master yet but takes its slaves' handshakes and
+ * HA connections (AutoSwitchHAService accepts them meanwhile). */
+int ctl_promoting(const struct broker *b);
 
 /* broker_offsets.c: QUERY_OFFSET, COMMIT_OFFSET, GET_ALL_OFFSETS (ConsumerOffsetManager). */
 void broker_handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len);
