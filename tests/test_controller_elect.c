@@ -3,8 +3,8 @@
  * electMaster -b) switches the master to a named in-sync replica, is refused for one outside the
  * SyncStateSet (CONTROLLER_ELECT_MASTER_FAILED, unless unclean election lets any alive replica in) and
  * answers CONTROLLER_MASTER_STILL_EXIST for the master itself; brokerElectionPriority (lower preferred)
- * breaks a tie of epoch and offset and never beats a higher offset; a designated election under three
- * controllers waits for its event's commit. */
+ * breaks a tie of epoch and offset and never beats a higher offset, in the comparator's Java arithmetic; a
+ * designated election under three controllers waits for its event's commit. */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
 #include "models/controller/controller.h"
+#include "models/controller/controller_int.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
 #include "tests/harness.h"
@@ -200,6 +201,89 @@ START_TEST(priority_does_not_beat_offset)
 }
 END_TEST
 
+/* DefaultElectPolicy's comparator on heartbeats set by hand (the group as the controller holds it after
+ * its first election, the master dropped, all three alive in the set): the higher epoch first, then the
+ * higher offset by Java's (int) (o2.getMaxOffset() - o1.getMaxOffset()), then (equal offsets only) the lower
+ * priority, then the lower brokerId. Offsets 2 GiB apart still compare right ((int) of -2 GiB is
+ * Integer.MIN_VALUE); 3 GiB apart the wrong way ((int) of -3 GiB is +1 GiB); 4 GiB apart they compare equal
+ * (0) and the TreeSet does not even add the later broker, whatever its priority. */
+static int elect_with(struct controller *c, const int32_t *epoch, const uint64_t *off, const int32_t *prio)
+{
+    struct ctl_group *g = &c->g[0];
+    g->master = -1;
+    g->sss = 7;
+    for (int r = 0; r < 3; r++) {
+        ck_assert(g->r[r].registered && g->r[r].active);
+        g->r[r].epoch = epoch[r];
+        g->r[r].max_offset = off[r];
+        g->r[r].priority = prio[r];
+    }
+    struct ctl_event ev;
+    ck_assert_int_eq(ctl_decide_elect(c, 0, -1, 0, &ev), RMQ_SUCCESS);
+    return ev.replica;
+}
+
+START_TEST(comparator_as_java_computes_it)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(1, NULL, NULL), NULL, 0);
+    th_run_to(&sc, 5 * SIM_S);
+    struct controller *c = rmq_world_get(sc.w)->ctl;
+    const uint64_t G = 1ull << 30;
+    const int32_t e111[] = {1, 1, 1}, e121[] = {1, 2, 1}, p[] = {7, 7, 7}, p_low1[] = {7, 1, 7};
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){3000, 5000, 4000}, p), 1);
+    ck_assert_int_eq(elect_with(c, e121, (const uint64_t[]){9000, 5000, 9000}, p), 1);   /* epoch first */
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){5000, 5000, 5000}, p_low1), 1);
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){5000, 5000, 5000}, p), 0);
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){1000, 1000 + 3 * G, 0}, p), 0);   /* wrong way */
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){1000, 1000 + 4 * G, 0}, p_low1), 0);   /* "equal" */
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){1000 + 4 * G, 1000, 0}, p_low1), 0);
+    /* not transitive: broker-a-2 (0) goes before broker-a-1 (2 GiB + 1000: -2 GiB + 1000 as an int) but is
+     * greater than broker-a-0 (1000), so the tree's leftmost is broker-a-1, not a scan's minimum */
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){1000, 1000 + 2 * G, 0}, p), 1);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* Eight replicas with epochs, offsets (less than 2 GiB apart) and priorities drawn from a fixed sequence:
+ * the tree's first is always the least by (epoch desc, offset desc, priority asc, brokerId asc). */
+START_TEST(tree_first_is_least_when_consistent)
+{
+    char text[8192];
+    snprintf(text, sizeof text, "%s", world_json(1, NULL, NULL));
+    char *rp = strstr(text, "\"replicas\": 3");
+    ck_assert_ptr_nonnull(rp);
+    rp[strlen("\"replicas\": ")] = '8';
+    struct scenario sc;
+    th_load(&sc, text, NULL, 0);
+    th_run_to(&sc, 5 * SIM_S);
+    struct controller *c = rmq_world_get(sc.w)->ctl;
+    struct ctl_group *g = &c->g[0];
+    uint64_t x = 88172645463325252ull;   /* xorshift64 */
+    for (int k = 0; k < 2000; k++) {
+        g->master = -1;
+        g->sss = 0xff;
+        int best = -1;
+        for (int r = 0; r < 8; r++) {
+            ck_assert(g->r[r].registered && g->r[r].active);
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            g->r[r].epoch = (int32_t)(x % 3);
+            g->r[r].max_offset = (x >> 8) % 4 * 1000;
+            g->r[r].priority = (int32_t)((x >> 20) % 3);
+            const struct ctl_replica *a = &g->r[r], *b = best < 0 ? NULL : &g->r[best];
+            if (!b || a->epoch > b->epoch ||
+                (a->epoch == b->epoch && (a->max_offset > b->max_offset ||
+                                          (a->max_offset == b->max_offset && a->priority < b->priority))))
+                best = r;
+        }
+        struct ctl_event ev;
+        ck_assert_int_eq(ctl_decide_elect(c, 0, -1, 0, &ev), RMQ_SUCCESS);
+        ck_assert_int_eq(ev.replica, best);
+    }
+    scenario_free(&sc);
+}
+END_TEST
+
 /* Three controllers: the admin's request goes to the active controller, which appends the ElectMasterEvent
  * at 20 s; the push reaches the followers at 20.001 s and their acks at 20.002 s commit it: applied and the
  * brokers notified then, broker-a-2 master at 20.003 s. Every member holds the new master. */
@@ -254,6 +338,8 @@ static Suite *suite(void)
     tcase_add_test(tc, equal_priority_lower_broker_id);
     tcase_add_test(tc, default_priority_lower_broker_id);
     tcase_add_test(tc, priority_does_not_beat_offset);
+    tcase_add_test(tc, comparator_as_java_computes_it);
+    tcase_add_test(tc, tree_first_is_least_when_consistent);
     tcase_add_test(tc, designated_under_controller_group);
     tcase_add_test(tc, designated_without_controller);
     suite_add_tcase(s, tc);
