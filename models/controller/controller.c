@@ -441,9 +441,19 @@ static void on_timer(struct sim_node *n, uint64_t tag)
                     inactive(c, gi, r, "timeout");
         node_timer(n, c->cfg.scan_interval, CT_SCAN);
     } else if (tag == CT_REELECT && !c->raft) {
-        for (int gi = 0; gi < c->ngroups; gi++)
-            if (c->g[gi].elected_once && c->g[gi].master < 0)
-                elect(c, gi, -1, 0);
+        /* scanNeedReelectBrokerSets as under a group: also a master that is not active while another replica
+         * is (after the controller's restart a dead master never heartbeats, so no scan marks it inactive) */
+        for (int gi = 0; gi < c->ngroups; gi++) {
+            struct ctl_group *g = &c->g[gi];
+            int alive = 0;
+            for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+                alive |= g->r[r].registered && g->r[r].active;
+            if (!g->elected_once || (g->master >= 0 && (g->r[g->master].active || !alive)))
+                continue;
+            if (g->master >= 0)
+                report_detected(&c->base.w->rep, gi);
+            elect(c, gi, -1, 0);
+        }
         node_timer(n, c->cfg.scan_inactive_master, CT_REELECT);
     } else if ((tag & 0xff) == CT_REELECT && c->raft) {
         /* the leader's schedule; a member that lost the lead cancels it (cancelScanInactiveFuture) */
