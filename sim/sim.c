@@ -274,6 +274,7 @@ sim_node_id sim_node_add(struct sim *s, const char *name, const struct sim_node_
     n->pub.ops = ops;
     n->pub.model = model;
     n->pub.state = SIM_NODE_UP;
+    n->cohost = SIM_NODE_NONE;
     n->disk.cfg = &s->disk_default;
     s->hot[s->nnodes] = (struct node_hot){0, HOT_UP};
     s->nodes[s->nnodes++] = n;
@@ -450,6 +451,23 @@ void sim_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind)
     }
     if (n->pub.ops->on_crash)
         n->pub.ops->on_crash(&n->pub, kind);
+    if (n->cohost != SIM_NODE_NONE)
+        sim_crash(s, n->cohost, kind);   /* back here it finds this node down and stops */
+}
+
+int sim_node_cohost(struct sim *s, sim_node_id a, sim_node_id b)
+{
+    if (a >= s->nnodes || b >= s->nnodes || a == b || s->nodes[a]->cohost != SIM_NODE_NONE ||
+        s->nodes[b]->cohost != SIM_NODE_NONE)
+        return -1;
+    s->nodes[a]->cohost = b;
+    s->nodes[b]->cohost = a;
+    return 0;
+}
+
+sim_node_id sim_node_cohost_of(const struct sim *s, sim_node_id id)
+{
+    return id < s->nnodes ? s->nodes[id]->cohost : SIM_NODE_NONE;
 }
 
 void sim_restart(struct sim *s, sim_node_id id)
@@ -466,6 +484,8 @@ void sim_restart(struct sim *s, sim_node_id id)
         trace_end(s->trace);
     }
     sim_schedule(s, s->now, EV_START, id);
+    if (n->cohost != SIM_NODE_NONE)
+        sim_restart(s, n->cohost);
 }
 
 void sim_pause(struct sim *s, sim_node_id id, sim_time d)
@@ -485,6 +505,8 @@ void sim_pause(struct sim *s, sim_node_id id, sim_time d)
     }
     if (n->pub.ops->on_pause)
         n->pub.ops->on_pause(&n->pub, n->pub.paused_until);
+    if (n->cohost != SIM_NODE_NONE && s->nodes[n->cohost]->pub.paused_until < n->pub.paused_until)
+        sim_pause(s, n->cohost, n->pub.paused_until - s->now);
 }
 
 /* ---- the loop ---- */

@@ -116,7 +116,13 @@ void sim_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind);
 void sim_restart(struct sim *s, sim_node_id id);
 /* Freezes a node for d: its timers, messages and disk completions wait until then. */
 void sim_pause(struct sim *s, sim_node_id id, sim_time d);
-/* Cuts (cut=1) or heals (cut=0) the path from -> to (one way). */
+/* a and b are one process on one host (two services in one server process): a crash, restart or pause of
+ * either is the other's too, and cutting or healing a path to or from one does the same for the other.
+ * -1 when either is bound already or they are the same node. */
+int sim_node_cohost(struct sim *s, sim_node_id a, sim_node_id b);
+/* The node bound to id by sim_node_cohost, SIM_NODE_NONE for none. */
+sim_node_id sim_node_cohost_of(const struct sim *s, sim_node_id id);
+/* Cuts (cut=1) or heals (cut=0) the path from -> to (one way), and the same paths of their cohosts. */
 void sim_link_cut(struct sim *s, sim_node_id from, sim_node_id to, int cut);
 /* Heals every cut link. */
 void sim_heal_all(struct sim *s);

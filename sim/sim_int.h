@@ -45,6 +45,7 @@ struct node_int {
     struct sim_rng **rngs;      /* streams by purpose, created on first use */
     const char **rng_purpose;
     int nrng;
+    sim_node_id cohost;         /* the node sharing this one's process and host (sim_node_cohost), or NONE */
 };
 
 /* What the loop reads of a node for every event, dense by node id (8 bytes a node) so that scheduling to a

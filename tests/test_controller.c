@@ -308,6 +308,59 @@ START_TEST(ha_role_flip_keeps_one_client_timer)
 }
 END_TEST
 
+/* The only controller's host is down from 15 s to 25 s and the master's process dies at 20 s: nobody sees
+ * its channel close, and after the restart it never heartbeats, so no scan marks it inactive. The
+ * re-election scan (scanNeedReelectBrokerSets: a master not active while another replica is) runs 5 s
+ * after the restart and elects broker-a-1 at 30 s. */
+START_TEST(restarted_controller_replaces_dead_master)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 15000, \"op\": \"crash_host\", \"node\": "
+                                  "\"controller-0\", \"duration_ms\": 10000}, {\"at_ms\": 20000, \"op\": "
+                                  "\"crash_process\", \"node\": \"broker-a-0\"}]"), NULL, 0);
+    th_run_to(&sc, 30 * SIM_S - 1);
+    ck_assert_int_eq(info(&sc).master, 0);
+    th_run_to(&sc, 31 * SIM_S);
+    struct report_group *rg = &rmq_world_get(sc.w)->rep.g[0];
+    ck_assert_int_eq(rg->detected, 30 * SIM_S);
+    ck_assert_int_eq(rg->elected, 30 * SIM_S);
+    ck_assert_int_eq(info(&sc).master, 1);
+    ck_assert_int_eq(broker_role(rmq_world_get(sc.w)->g[0].broker[1]), RMQ_SYNC_MASTER);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* enableControllerInNamesrv: controller-0 runs in ns-0's process. A partition at 20.5 s between ns-0 and
+ * broker-a-0 (the master) cuts controller-0 off from it too: its last heartbeat (20 s) is more than 10 s old
+ * at the 32 s scan and broker-a-1 is elected, as after a host crash; without the key nothing changes. A
+ * crash of ns-0's host at 50 s takes controller-0 down with it, and the restart 5 s later brings both back. */
+static void in_namesrv_case(int on)
+{
+    ctl_json = on ? "{\"count\": 1, \"enable_controller_in_namesrv\": true}" : "{\"count\": 1}";
+    struct scenario sc;
+    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"partition\", \"a\": [\"ns-0\"], "
+                                   "\"b\": [\"broker-a-0\"]}, {\"at_ms\": 50000, \"op\": \"crash_host\", "
+                                   "\"node\": \"ns-0\", \"duration_ms\": 5000}]"), NULL, 0);
+    ctl_json = "{\"count\": 1}";
+    struct rmq_world *w = rmq_world_get(sc.w);
+    th_run_to(&sc, 32 * SIM_S - 1);
+    ck_assert_int_eq(info(&sc).master, 0);
+    th_run_to(&sc, 32 * SIM_S);
+    ck_assert_int_eq(info(&sc).master, on ? 1 : 0);
+    th_run_to(&sc, 50 * SIM_S);
+    ck_assert_int_eq(sim_node(sc.sim, w->ctl_node)->state, on ? SIM_NODE_HOST_DOWN : SIM_NODE_UP);
+    ck_assert_int_eq(sim_node(sc.sim, w->ns[0])->state, SIM_NODE_HOST_DOWN);
+    th_run_to(&sc, 55 * SIM_S);
+    ck_assert_int_eq(sim_node(sc.sim, w->ctl_node)->state, SIM_NODE_UP);
+    ck_assert_int_eq(sim_node(sc.sim, w->ns[0])->state, SIM_NODE_UP);
+    scenario_free(&sc);
+}
+
+START_TEST(controller_in_namesrv_shares_its_fate) { in_namesrv_case(1); }
+END_TEST
+START_TEST(controller_apart_from_namesrv) { in_namesrv_case(0); }
+END_TEST
+
 static int violations(struct scenario *sc)
 {
     cJSON *root = cJSON_CreateObject();
@@ -395,6 +448,9 @@ static Suite *controller_suite(void)
     tcase_add_test(tc, all_ack_times_out_after_slave_timeout);
     tcase_add_test(tc, in_sync_replicas_takes_any_slave);
     tcase_add_test(tc, ha_role_flip_keeps_one_client_timer);
+    tcase_add_test(tc, restarted_controller_replaces_dead_master);
+    tcase_add_test(tc, controller_in_namesrv_shares_its_fate);
+    tcase_add_test(tc, controller_apart_from_namesrv);
     suite_add_tcase(s, tc);
     TCase *tl = tcase_create("invariants");
     tcase_set_timeout(tl, 300);

@@ -1437,6 +1437,48 @@ START_TEST(test_partition)
 }
 END_TEST
 
+/* Two nodes on one host (sim_node_cohost): n0 and n1 crash, restart and pause together, and a cut between
+ * n0 and n2 cuts n1 and n2 too; the path between n0 and n1 is never cut. n2 stays apart. */
+START_TEST(test_cohost)
+{
+    struct world w;
+    world_init(&w, 1, 3, 1 * MS, 0);
+    ck_assert_int_eq(sim_node_cohost(w.s, 0, 1), 0);
+    ck_assert_int_eq(sim_node_cohost(w.s, 0, 2), -1);   /* bound already */
+    ck_assert_int_eq(sim_node_cohost(w.s, 2, 2), -1);
+    ck_assert_uint_eq(sim_node_cohost_of(w.s, 1), 0);
+    ck_assert_uint_eq(sim_node_cohost_of(w.s, 2), SIM_NODE_NONE);
+    sim_run(w.s, 0);
+
+    sim_link_cut(w.s, 0, 2, 1);
+    sim_link_cut(w.s, 2, 0, 1);
+    sim_link_cut(w.s, 0, 1, 1);   /* inside the host: nothing */
+    int ab, ba;
+    exchange(&w, &ab, &ba);
+    ck_assert(ab == 1 && ba == 1);
+    node_send(NODE(&w, 1), 2, 1, NULL, 0, 0);
+    node_send(NODE(&w, 2), 1, 1, NULL, 0, 0);
+    sim_run(w.s, sim_now(w.s) + 1 * MS);
+    ck_assert_int_eq(count(&w, R_MSG, 2), 0);
+    ck_assert_int_eq(count(&w, R_MSG, 1), 1);   /* n0's, from the exchange */
+    sim_heal_all(w.s);
+
+    sim_crash(w.s, 1, SIM_CRASH_HOST);
+    ck_assert_int_eq(NODE(&w, 0)->state, SIM_NODE_HOST_DOWN);
+    ck_assert_int_eq(NODE(&w, 1)->state, SIM_NODE_HOST_DOWN);
+    ck_assert_int_eq(NODE(&w, 2)->state, SIM_NODE_UP);
+    ck_assert_int_eq(count(&w, R_CRASH, 0), 1);
+    ck_assert_int_eq(count(&w, R_CRASH, 1), 1);
+    sim_restart(w.s, 0);
+    ck_assert_int_eq(NODE(&w, 1)->state, SIM_NODE_UP);
+    sim_run(w.s, sim_now(w.s) + 1 * MS);
+    sim_pause(w.s, 0, 50 * MS);
+    ck_assert_int_eq(NODE(&w, 1)->paused_until, sim_now(w.s) + 50 * MS);
+    ck_assert_int_eq(NODE(&w, 2)->paused_until, 0);
+    world_free(&w);
+}
+END_TEST
+
 /* Cuts between every pair of 40 nodes: the link table grows past its first size and keeps every entry. */
 START_TEST(test_partition_many_links)
 {
@@ -2332,6 +2374,7 @@ static Suite *sim_suite(void)
     tcase_add_test(tc, test_loss_datagram);
     tcase_add_test(tc, test_loss_conn);
     tcase_add_test(tc, test_partition);
+    tcase_add_test(tc, test_cohost);
     tcase_add_test(tc, test_partition_many_links);
     tcase_add_test(tc, test_connect_across_cut);
     tcase_add_test(tc, test_conn_broken_by_cut);

@@ -241,16 +241,21 @@ static void reput_arm(struct broker *b, sim_time now, sim_time at)
 /* ReputMessageService.run: doReput, then Thread.sleep(1), forever. doReput dispatches while reputFromOffset
  * is below the committed position (read again for every message), reputMessageCost each. An idle service
  * costs no events here: when something is committed, the round starts at the end of the sleep then running. */
+sim_time broker_reput_wake(const struct broker *b, sim_time since)
+{
+    sim_time sleep = b->cfg.reput_sleep;
+    sim_time wake = sleep > 0 ? (since + sleep - 1) / sleep * sleep - since : 0;
+    if (wake == 0 && since == 0)
+        wake = sleep;   /* the round that just ended sleeps first */
+    return wake;
+}
+
 static void reput_kick(struct broker *b, sim_time now)
 {
     if (b->reput_busy || b->reput_armed || !reput_behind(b))
         return;
-    sim_time sleep = b->cfg.reput_sleep, since = now - b->reput_idle_since;
-    sim_time wake = sleep > 0 ? (since + sleep - 1) / sleep * sleep - since : 0;
-    if (wake == 0 && since == 0)
-        wake = sleep;   /* the round that just ended sleeps first */
     b->reput_armed = 1;
-    reput_arm(b, now, now + wake);
+    reput_arm(b, now, now + broker_reput_wake(b, now - b->reput_idle_since));
 }
 
 /* A round wakes, or the message being dispatched is done, at `now`. */

@@ -167,6 +167,9 @@ void dl_reput(struct broker *b);
 /* Runs the slave's ReputMessageService up to now (its wake-ups are virtual, not events): call before reading
  * what it dispatched (committed_qoff, committed_py, reput_next) or changing what it reads. */
 void dl_reput_sync(struct broker *b);
+/* ReputMessageService.run's sleep: how long from now a service idle for `since` (its last round ended then)
+ * waits before its next round; the sleeps step from the round's end, a full one right after it. */
+sim_time broker_reput_wake(const struct broker *b, sim_time since);
 /* The process freezes (a pause): its virtual wake-up becomes a timer, which waits with the others. */
 void dl_pause(struct broker *b);
 /* DLedgerMmapFileStore.persistCheckPoint, every checkPointInterval. */
@@ -245,6 +248,12 @@ uint64_t ctl_acked(struct broker *b);
 /* What consumers may read of queue q on a controller-mode broker: up to the confirm offset on a master
  * with allAckInSyncStateSet and a SyncStateSet of more than itself, else everything. */
 uint64_t ctl_visible_qoff(const struct broker *b, int q);
+/* A message entered the CommitLog (a put, or a slave's HA append): the ReputMessageService's backlog the
+ * change to master waits for grows. */
+void ctl_stored(struct broker *b);
+/* changeToMaster waits for the dispatch: the broker is not master yet but takes its slaves' handshakes and
+ * HA connections (AutoSwitchHAService accepts them meanwhile). */
+int ctl_promoting(const struct broker *b);
 
 /* broker_offsets.c: QUERY_OFFSET, COMMIT_OFFSET, GET_ALL_OFFSETS (ConsumerOffsetManager). */
 void broker_handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len);

@@ -173,7 +173,7 @@ static void master_on_report(struct broker *b, sim_conn c, uint64_t offset)
 {
     struct ha_conn *h = hac_find(b, c);
     if (!h) {
-        if (b->role == RMQ_SLAVE) {
+        if (b->role == RMQ_SLAVE && !ctl_promoting(b)) {
             node_conn_close(b->n, c);
             return;
         }
@@ -349,7 +349,7 @@ void ha_start(struct broker *b)
     b->ha_connecting = 0;
     b->ha_retry_at = 0;
     b->ha_reported = 0;
-    if (b->role == RMQ_SLAVE && !b->raft)
+    if (b->role == RMQ_SLAVE && !b->raft && !ctl_promoting(b))
         b->ha_client_timer = node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
 }
 

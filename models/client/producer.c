@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "models/namesrv/nameserver.h"
+#include "models/client/latency_fault.h"
 #include "models/client/producer.h"
 #include "models/remoting/rpc.h"
 #include "models/report/report.h"
@@ -72,12 +73,7 @@ struct producer {
 
     uint64_t sent, acked, failed;
 
-    /* LatencyFaultToleranceImpl.faultItemTable, by group (sendLatencyFaultEnable) */
-    struct fault_item {
-        sim_time latency, start;   /* currentLatency; startTimestamp: available again from here */
-        uint8_t used;
-    } fault[RMQ_MAX_GROUPS];
-    uint32_t which_worst;       /* whichItemWorst */
+    struct latency_fault lf;    /* sendLatencyFaultEnable */
 };
 
 const char *rmq_status_name(int status)
@@ -141,69 +137,11 @@ static int select_queue(struct producer *p, int last_group)
     return (int)(p->which++ % nq);
 }
 
-/* ---- latency fault tolerance (R44 MQFaultStrategy, LatencyFaultToleranceImpl) ---- */
-
-/* latencyMax -> notAvailableDuration (ms), and the latency an exception is charged (isolation). */
-static const int64_t latency_max[2][7] = {{50, 100, 550, 1000, 2000, 3000, 15000},   /* R44 */
-                                          {50, 100, 550, 1800, 3000, 5000, 15000}};  /* 5.x */
-static const int64_t not_available[2][7] = {{0, 0, 30000, 60000, 120000, 180000, 600000},
-                                            {0, 0, 2000, 5000, 6000, 10000, 30000}};
-static const int64_t isolation_ms[2] = {30000, 10000};
-
-static int fault_available(const struct producer *p, int g)
-{
-    return !p->fault[g].used || sim_now(p->n->sim) - p->fault[g].start >= 0;   /* FaultItem.isAvailable */
-}
-
-/* MQFaultStrategy.updateFaultItem(brokerName, currentLatency, isolation). */
+/* MQFaultStrategy.updateFaultItem, when sendLatencyFaultEnable. */
 static void fault_update(struct producer *p, int g, sim_time latency, int isolation)
 {
-    if (!p->cfg.latency_fault || g < 0)
-        return;
-    int t = p->cfg.fault_tables == FAULT_TABLES_5X;
-    /* Java measures whole milliseconds (System.currentTimeMillis differences). */
-    int64_t ms = isolation ? isolation_ms[t] : latency / SIM_MS, duration = 0;
-    for (int i = 6; i >= 0; i--)   /* computeNotAvailableDuration */
-        if (ms >= latency_max[t][i]) {
-            duration = not_available[t][i];
-            break;
-        }
-    p->fault[g].used = 1;
-    p->fault[g].latency = ms;
-    p->fault[g].start = sim_now(p->n->sim) + duration * SIM_MS;
-}
-
-/* FaultItem.compareTo: available first, then lower latency, then earlier startTimestamp. pickOneAtLeast
- * shuffles before sorting; mqsim breaks the remaining ties by group order instead. */
-static int fault_before(const struct producer *p, int a, int b)
-{
-    int aa = fault_available(p, a), ab = fault_available(p, b);
-    if (aa != ab)
-        return aa;
-    if (p->fault[a].latency != p->fault[b].latency)
-        return p->fault[a].latency < p->fault[b].latency;
-    if (p->fault[a].start != p->fault[b].start)
-        return p->fault[a].start < p->fault[b].start;
-    return a < b;
-}
-
-/* LatencyFaultToleranceImpl.pickOneAtLeast: one of the better half of the brokers in the table, or -1. */
-static int fault_pick(struct producer *p)
-{
-    int items[RMQ_MAX_GROUPS], n = 0;
-    for (int g = 0; g < RMQ_MAX_GROUPS; g++)
-        if (p->fault[g].used) {
-            int k = n++;
-            while (k > 0 && fault_before(p, g, items[k - 1])) {
-                items[k] = items[k - 1];
-                k--;
-            }
-            items[k] = g;
-        }
-    if (n == 0)
-        return -1;
-    int half = n / 2;
-    return half <= 0 ? items[0] : items[p->which_worst++ % (uint32_t)half];
+    if (p->cfg.latency_fault && g >= 0)
+        lf_update(&p->lf, g, sim_now(p->n->sim), latency, isolation);
 }
 
 /* MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName) (R44). */
@@ -215,10 +153,10 @@ static struct pqueue choose_queue(struct producer *p, int last_group)
     for (uint32_t i = 0; i < nq; i++) {
         const struct pqueue *mq = &p->q[index++ % nq];
         /* R44 keeps the last broker on a retry when it is available ("equals(lastBrokerName)"). */
-        if (fault_available(p, mq->group) && (last_group < 0 || mq->group == last_group))
+        if (lf_available(&p->lf, mq->group, sim_now(p->n->sim)) && (last_group < 0 || mq->group == last_group))
             return *mq;
     }
-    int not_best = fault_pick(p);
+    int not_best = lf_pick(&p->lf, sim_now(p->n->sim));
     int wq = 0;
     for (int i = 0; i < p->nq; i++)
         wq += not_best >= 0 && p->q[i].group == not_best;   /* getQueueIdByBroker */
@@ -229,7 +167,7 @@ static struct pqueue choose_queue(struct producer *p, int last_group)
         return mq;
     }
     if (not_best >= 0)
-        p->fault[not_best].used = 0;   /* remove(notBestBroker) */
+        lf_remove(&p->lf, not_best);
     return p->q[p->which++ % nq];
 }
 
@@ -527,7 +465,7 @@ static void p_start(struct sim_node *n)
      * pollNameServerInterval. */
     p->route_polls = 0;
     node_timer(n, p->cfg.route_initial, P_T_ROUTE);
-    memset(p->fault, 0, sizeof p->fault);
+    lf_reset(&p->lf, p->cfg.fault_tables == FAULT_TABLES_5X);
     if (p->cfg.mode == PRODUCER_CLOSED) {
         /* The application's threads all call send() at start_ms. */
         sim_time base = p->cfg.start > now ? p->cfg.start : now;

@@ -32,20 +32,132 @@ void ctl_notify(struct controller *c, int gi)
             rpc_call(&c->rpc, c->g[gi].r[r].node, CTL_NOTIFY, &i, sizeof i, 0, c->cfg.request_timeout, 0);
 }
 
-/* DefaultElectPolicy.tryElect's order: epoch desc, then maxOffset desc, then electionPriority asc (a
- * TreeSet with that comparator; equal ones fall back to the lower brokerId here). */
-static int better(const struct ctl_replica *a, int ai, const struct ctl_replica *b, int bi)
+/* A Java long or int difference cast to int: its low 32 bits as a signed value. */
+static int32_t java_int(uint64_t v)
 {
-    if (a->epoch != b->epoch)
-        return a->epoch > b->epoch;
-    if (a->max_offset != b->max_offset)
-        return a->max_offset > b->max_offset;
-    if (a->priority != b->priority)
-        return a->priority < b->priority;
-    return ai < bi;
+    uint32_t x = (uint32_t)v;
+    return x & 0x80000000u ? -(int32_t)(~x & 0x7fffffffu) - 1 : (int32_t)x;
 }
 
-static int try_elect(struct controller *c, struct ctl_group *g, uint32_t brokers)
+/* DefaultElectPolicy's comparator, Java arithmetic included: below 0 when a goes before b. Epoch descending
+ * (o2.getEpoch() - o1.getEpoch()), then max offset descending ((int) (o2.getMaxOffset() - o1.getMaxOffset()):
+ * two offsets 2 GiB or more apart may compare the wrong way, or equal, as in RocketMQ), then election
+ * priority ascending (o1.getElectionPriority() - o2.getElectionPriority(): the lower value is preferred). */
+static int32_t elect_cmp(const struct ctl_replica *a, const struct ctl_replica *b)
+{
+    if (a->epoch != b->epoch)
+        return java_int((uint64_t)(uint32_t)b->epoch - (uint64_t)(uint32_t)a->epoch);
+    if (a->max_offset != b->max_offset)
+        return java_int(b->max_offset - a->max_offset);
+    return java_int((uint64_t)(uint32_t)a->priority - (uint64_t)(uint32_t)b->priority);
+}
+
+/* The TreeSet<BrokerLiveInfo> of DefaultElectPolicy.tryElect (a java.util.TreeMap: a red-black tree) as
+ * far as first() needs it: the brokers go in in brokerId order (a HashSet<Long> of small ids iterates
+ * ascending), one that compares equal to a member is not added, and the answer is the leftmost node. With a
+ * consistent comparator that is the least broker, the lower brokerId on a tie; when offsets 2 GiB or more
+ * apart make elect_cmp inconsistent it is what RocketMQ's tree gives. Index -1 is Java's null. */
+struct rb {
+    int n, root;
+    int key[RMQ_MAX_REPLICAS], left[RMQ_MAX_REPLICAS], right[RMQ_MAX_REPLICAS], up[RMQ_MAX_REPLICAS];
+    int black[RMQ_MAX_REPLICAS];
+};
+
+static int rb_up(const struct rb *t, int x) { return x < 0 ? -1 : t->up[x]; }
+static int rb_left(const struct rb *t, int x) { return x < 0 ? -1 : t->left[x]; }
+static int rb_right(const struct rb *t, int x) { return x < 0 ? -1 : t->right[x]; }
+static int rb_black(const struct rb *t, int x) { return x < 0 || t->black[x]; }
+static void rb_paint(struct rb *t, int x, int black)
+{
+    if (x >= 0)
+        t->black[x] = black;
+}
+
+static void rb_relink(struct rb *t, int old, int nu)   /* old's parent points at nu instead */
+{
+    int p = t->up[old];
+    t->up[nu] = p;
+    if (p < 0)
+        t->root = nu;
+    else if (t->left[p] == old)
+        t->left[p] = nu;
+    else
+        t->right[p] = nu;
+}
+
+static void rb_rotate_left(struct rb *t, int x)
+{
+    int r = x < 0 ? -1 : t->right[x];
+    if (r < 0)
+        return;
+    t->right[x] = t->left[r];
+    if (t->left[r] >= 0)
+        t->up[t->left[r]] = x;
+    rb_relink(t, x, r);
+    t->left[r] = x;
+    t->up[x] = r;
+}
+
+static void rb_rotate_right(struct rb *t, int x)
+{
+    int l = x < 0 ? -1 : t->left[x];
+    if (l < 0)
+        return;
+    t->left[x] = t->right[l];
+    if (t->right[l] >= 0)
+        t->up[t->right[l]] = x;
+    rb_relink(t, x, l);
+    t->right[l] = x;
+    t->up[x] = l;
+}
+
+/* TreeMap.put's walk, then fixAfterInsertion. */
+static void rb_add(struct rb *t, const struct ctl_group *g, int replica)
+{
+    int x = t->n, p = -1, c = 0;
+    for (int y = t->root; y >= 0; y = c < 0 ? t->left[y] : t->right[y]) {
+        p = y;
+        if ((c = elect_cmp(&g->r[replica], &g->r[t->key[y]])) == 0)
+            return;   /* an equal one is there: the set keeps it */
+    }
+    t->n++;
+    t->key[x] = replica;
+    t->left[x] = t->right[x] = -1;
+    t->up[x] = p;
+    t->black[x] = 0;
+    if (p < 0)
+        t->root = x;
+    else if (c < 0)
+        t->left[p] = x;
+    else
+        t->right[p] = x;
+    while (x >= 0 && x != t->root && !rb_black(t, rb_up(t, x))) {
+        int pp = rb_up(t, rb_up(t, x));
+        int on_left = rb_up(t, x) == rb_left(t, pp);
+        int y = on_left ? rb_right(t, pp) : rb_left(t, pp);
+        if (!rb_black(t, y)) {
+            rb_paint(t, rb_up(t, x), 1);
+            rb_paint(t, y, 1);
+            rb_paint(t, pp, 0);
+            x = pp;
+            continue;
+        }
+        if (x == (on_left ? rb_right(t, rb_up(t, x)) : rb_left(t, rb_up(t, x)))) {
+            x = rb_up(t, x);
+            (on_left ? rb_rotate_left : rb_rotate_right)(t, x);
+        }
+        rb_paint(t, rb_up(t, x), 1);
+        rb_paint(t, rb_up(t, rb_up(t, x)), 0);
+        (on_left ? rb_rotate_right : rb_rotate_left)(t, rb_up(t, rb_up(t, x)));
+    }
+    t->black[t->root] = 1;
+}
+
+/* DefaultElectPolicy.tryElect on the brokers of the mask: the alive ones (validPredicate: isBrokerActive);
+ * the old master if still among them and no other broker is designated; the designated broker (prefer >= 0,
+ * the admin's ElectMasterRequestHeader.designateElect) if among them, else nobody; otherwise the first of the
+ * TreeSet ordered by elect_cmp. */
+static int try_elect(struct controller *c, struct ctl_group *g, uint32_t brokers, int prefer)
 {
     uint32_t valid = 0;
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
@@ -53,19 +165,28 @@ static int try_elect(struct controller *c, struct ctl_group *g, uint32_t brokers
             valid |= 1u << r;
     if (!valid)
         return -1;
-    if (g->master >= 0 && (valid >> g->master & 1))
+    if (g->master >= 0 && (valid >> g->master & 1) && (prefer < 0 || prefer == g->master))
         return g->master;   /* the old master is still valid */
-    int best = -1;
+    if (prefer >= 0)
+        return valid >> prefer & 1 ? prefer : -1;   /* the designated broker, or nobody */
+    struct rb t = {.n = 0, .root = -1};
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if ((valid >> r & 1) && (best < 0 || (!c->broken && better(&g->r[r], r, &g->r[best], best))))
-            best = r;
-    return best;
+        if (valid >> r & 1) {
+            if (c->broken)
+                return r;   /* test only: the lowest index */
+            rb_add(&t, g, r);
+        }
+    int x = t.root;
+    while (t.left[x] >= 0)
+        x = t.left[x];
+    return t.key[x];
 }
 
 /* ReplicasInfoManager.electMaster as a decision on the current state, which it leaves alone: the response
  * code, and in ev the event to apply (EV_NONE: nothing changes). requester -1 when the controller triggers
- * it (the master went inactive, or the periodic re-election). */
-int ctl_decide_elect(struct controller *c, int gi, int requester, struct ctl_event *ev)
+ * it (the master went inactive, or the periodic re-election); designate: the admin's request to elect
+ * requester (ElectMasterRequestHeader.ofAdminTrigger, mqadmin electMaster -b). */
+int ctl_decide_elect(struct controller *c, int gi, int requester, int designate, struct ctl_event *ev)
 {
     struct ctl_group *g = &c->g[gi];
     int m = -1;
@@ -77,18 +198,49 @@ int ctl_decide_elect(struct controller *c, int gi, int requester, struct ctl_eve
         uint32_t all = 0;
         for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
             all |= (uint32_t)(g->r[r].registered != 0) << r;
-        m = try_elect(c, g, c->broken ? all : g->sss);
+        int prefer = designate ? requester : -1;
+        m = try_elect(c, g, c->broken ? all : g->sss, prefer);
         if (m < 0 && c->cfg.elect_unclean)
-            m = try_elect(c, g, all);   /* enableElectUncleanMaster: any replica */
+            m = try_elect(c, g, all, prefer);   /* enableElectUncleanMaster: any replica */
     }
     if (m >= 0 && m == g->master)
         return CTL_MASTER_STILL_EXIST;
-    if (m < 0 && (requester >= 0 || g->master < 0))
+    if (m < 0 && requester >= 0)
+        return CTL_ELECT_MASTER_FAILED;   /* a request with a brokerId: no event */
+    if (m < 0 && g->master < 0)
         return CTL_MASTER_NOT_AVAILABLE;
     /* m < 0: ElectMasterEvent(false), the old master dropped */
     ev->type = EV_ELECT;
     ev->replica = m;
     return m < 0 ? CTL_MASTER_NOT_AVAILABLE : RMQ_SUCCESS;
+}
+
+static const char *code_name(int code)
+{
+    switch (code) {
+    case RMQ_SUCCESS: return "SUCCESS";
+    case CTL_MASTER_NOT_AVAILABLE: return "CONTROLLER_MASTER_NOT_AVAILABLE";
+    case CTL_NOT_LEADER: return "CONTROLLER_NOT_LEADER";
+    case CTL_MASTER_STILL_EXIST: return "CONTROLLER_MASTER_STILL_EXIST";
+    case CTL_ELECT_MASTER_FAILED: return "CONTROLLER_ELECT_MASTER_FAILED";
+    case RMQ_SYSTEM_BUSY: return "SYSTEM_BUSY";
+    case -1: return "NO_CONTROLLER";
+    default: return "SYSTEM_ERROR";
+    }
+}
+
+void ctl_trace_admin_elect(struct controller *c, int gi, int r, int code)
+{
+    struct trace *tr = trace_of(c);
+    struct rmq_world *w = c->base.w;
+    if (!trace_on(tr, TRACE_EVENTS))
+        return;
+    trace_begin(tr, node_now(c->n), c->n->name, "controller.admin_elect");
+    trace_str(tr, "group", w->g[gi].name);
+    trace_str(tr, "broker", sim_node(c->n->sim, w->g[gi].node[r])->name);
+    trace_str(tr, "result", code_name(code));
+    trace_int(tr, "code", code);
+    trace_end(tr);
 }
 
 /* ReplicasInfoManager.alterSyncStateSet: only the current master at its epochs, a set that holds it, and
@@ -152,10 +304,10 @@ void ctl_apply(struct controller *c, const struct ctl_event *ev, int lead)
 }
 
 /* One controller: decided, applied and told at once. */
-static int elect(struct controller *c, int gi, int requester)
+static int elect(struct controller *c, int gi, int requester, int designate)
 {
     struct ctl_event ev;
-    int code = ctl_decide_elect(c, gi, requester, &ev);
+    int code = ctl_decide_elect(c, gi, requester, designate, &ev);
     if (ev.type != EV_NONE) {
         ctl_apply(c, &ev, 1);
         ctl_notify(c, gi);
@@ -180,7 +332,7 @@ static void inactive(struct controller *c, int gi, int r, const char *why)
         return;
     if (!c->raft) {
         report_detected(&c->base.w->rep, gi);
-        elect(c, gi, -1);
+        elect(c, gi, -1, 0);
     } else if (c->serving) {
         report_detected(&c->base.w->rep, gi);
         struct ctl_req q = {(uint16_t)gi, 0, 0, 0, 0};
@@ -245,7 +397,7 @@ static void on_message(struct sim_node *n, const struct sim_msg *m)
     }
     int code = RMQ_SUCCESS;
     if (h.code == CTL_ELECT) {
-        code = elect(c, q.group, q.replica);
+        code = elect(c, q.group, q.replica, 0);
     } else if (h.code == CTL_ALTER_SSS) {
         struct ctl_event ev;
         code = ctl_decide_alter(c, &q, &ev);
@@ -289,9 +441,19 @@ static void on_timer(struct sim_node *n, uint64_t tag)
                     inactive(c, gi, r, "timeout");
         node_timer(n, c->cfg.scan_interval, CT_SCAN);
     } else if (tag == CT_REELECT && !c->raft) {
-        for (int gi = 0; gi < c->ngroups; gi++)
-            if (c->g[gi].elected_once && c->g[gi].master < 0)
-                elect(c, gi, -1);
+        /* scanNeedReelectBrokerSets as under a group: also a master that is not active while another replica
+         * is (after the controller's restart a dead master never heartbeats, so no scan marks it inactive) */
+        for (int gi = 0; gi < c->ngroups; gi++) {
+            struct ctl_group *g = &c->g[gi];
+            int alive = 0;
+            for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+                alive |= g->r[r].registered && g->r[r].active;
+            if (!g->elected_once || (g->master >= 0 && (g->r[g->master].active || !alive)))
+                continue;
+            if (g->master >= 0)
+                report_detected(&c->base.w->rep, gi);
+            elect(c, gi, -1, 0);
+        }
         node_timer(n, c->cfg.scan_inactive_master, CT_REELECT);
     } else if ((tag & 0xff) == CT_REELECT && c->raft) {
         /* the leader's schedule; a member that lost the lead cancels it (cancelScanInactiveFuture) */
@@ -460,6 +622,27 @@ void controller_break_election(struct controller *c)
 {
     for (int k = 0; k < controller_count(c); k++)
         ((struct controller *)member(c, k))->broken = 1;
+}
+
+void controller_admin_elect(struct controller *c, int gi, int r)
+{
+    if (!c->members) {
+        if (c->n->state != SIM_NODE_UP) {
+            ctl_trace_admin_elect(c, gi, r, -1);   /* the admin tool cannot connect */
+            return;
+        }
+        ctl_trace_admin_elect(c, gi, r, elect(c, gi, r, 1));
+        return;
+    }
+    int k = controller_leader(c);
+    if (k < 0) {   /* every member answers CONTROLLER_NOT_LEADER, or none is up */
+        int up = 0;
+        for (int j = 0; j < c->cfg.count; j++)
+            up |= c->members[j]->n->state == SIM_NODE_UP;
+        ctl_trace_admin_elect(c, gi, r, up ? CTL_NOT_LEADER : -1);
+        return;
+    }
+    ctlg_admin_elect(c->members[k], gi, r);
 }
 
 void controller_check_master(struct controller *c, int gi, int32_t epoch, sim_node_id node)

@@ -31,6 +31,14 @@ struct ctl_info controller_info_at(const struct controller *c, int k, int gi);
  * violation when another node was master at the same epoch, or the group's epoch went back. */
 void controller_check_master(struct controller *c, int gi, int32_t epoch, sim_node_id node);
 
+/* The admin's electMaster naming replica r of group gi (mqadmin electMaster -b; ElectMasterRequestHeader
+ * .ofAdminTrigger, designateElect true), handed to the active controller: r becomes master if it is an alive
+ * member of the SyncStateSet (of any replica with unclean election), else the answer is
+ * CONTROLLER_ELECT_MASTER_FAILED and nothing changes; r already master: CONTROLLER_MASTER_STILL_EXIST. The
+ * answer is traced (controller.admin_elect) when known; with no active controller it is
+ * CONTROLLER_NOT_LEADER (NO_CONTROLLER when no controller is up). */
+void controller_admin_elect(struct controller *c, int gi, int r);
+
 /* Test only: elect ignoring the SyncStateSet (any active replica, lowest index first): a broken election
  * the invariant checks must catch. */
 void controller_break_election(struct controller *c);

@@ -17,6 +17,8 @@ struct controller_cfg {
     int elect_unclean;          /* enableElectUncleanMaster false */
     int notify_role_changed;    /* notifyBrokerRoleChanged true */
     sim_time request_timeout;   /* the controller's notify requests: 3000 ms */
+    int in_namesrv;             /* NamesrvConfig.enableControllerInNamesrv false: controller k runs inside
+                                   NameServer k's process (NamesrvController starts a ControllerManager) */
     /* count > 1 */
     sim_time sync_metadata;     /* the brokers' BrokerConfig.syncControllerMetadataPeriod 10000 ms: how often
                                    a broker asks the controllers who leads (ReplicasManager

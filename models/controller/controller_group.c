@@ -46,6 +46,8 @@ static void job_pop(struct controller *c)
 /* The answer of a job: its result and the group's metadata after it (ControllerEventHandler.run). */
 static void finish(struct controller *c, struct ctl_job *j, int status, int applied)
 {
+    if (j->designate)
+        ctl_trace_admin_elect(c, j->q.group, j->q.replica, status);
     if (j->code != 0 && j->ctx.conn) {
         if (applied) {
             struct ctl_info i = ctl_info_of(c, j->q.group);
@@ -74,7 +76,8 @@ static void pump(struct controller *c)
         struct ctl_event ev = {EV_NONE, j->q.group, j->q.replica, 0};
         int result = RMQ_SUCCESS;
         if (j->code == CTL_ELECT)
-            result = ctl_decide_elect(c, j->q.group, j->ctx.conn ? j->q.replica : -1, &ev);
+            result = ctl_decide_elect(c, j->q.group, j->ctx.conn || j->designate ? j->q.replica : -1, j->designate,
+                                      &ev);
         else if (j->code == CTL_ALTER_SSS)
             result = ctl_decide_alter(c, &j->q, &ev);
         else if (j->code == 0 && !c->g[j->q.group].r[j->q.replica].registered)
@@ -98,11 +101,13 @@ static void pump(struct controller *c)
     }
 }
 
-static void push_job(struct controller *c, uint16_t code, const struct ctl_req *q, struct rpc_ctx ctx)
+static void push_job(struct controller *c, uint16_t code, const struct ctl_req *q, struct rpc_ctx ctx, int designate)
 {
     if (c->job_n == CTL_JOBS_MAX) {
         if (code && ctx.conn)
             rpc_reply(c->n, ctx, RMQ_SYSTEM_BUSY, NULL, 0, 0);
+        if (designate)
+            ctl_trace_admin_elect(c, q->group, q->replica, RMQ_SYSTEM_BUSY);
         return;
     }
     struct ctl_job *j = job_at(c, c->job_n++);
@@ -111,6 +116,7 @@ static void push_job(struct controller *c, uint16_t code, const struct ctl_req *
     j->q = *q;
     j->ctx = ctx;
     j->index = -1;
+    j->designate = designate;
     pump(c);
 }
 
@@ -119,7 +125,7 @@ static int queued(struct controller *c, uint16_t code, int gi, int r)
 {
     for (uint32_t i = 0; i < c->job_n; i++) {
         const struct ctl_job *j = job_at(c, i);
-        if (j->code == code && !j->ctx.conn && j->q.group == gi && (code != 0 || j->q.replica == r))
+        if (j->code == code && !j->ctx.conn && !j->designate && j->q.group == gi && (code != 0 || j->q.replica == r))
             return 1;
     }
     return 0;
@@ -134,7 +140,7 @@ void ctlg_request(struct controller *c, uint16_t code, const struct ctl_req *q, 
     }
     if (own && queued(c, code, q->group, q->replica))
         return;
-    push_job(c, code, q, own ? (struct rpc_ctx){0, 0} : ctx);
+    push_job(c, code, q, own ? (struct rpc_ctx){0, 0} : ctx, 0);
 }
 
 void ctlg_register(struct controller *c, int gi, int r)
@@ -142,7 +148,13 @@ void ctlg_register(struct controller *c, int gi, int r)
     if (!c->serving || queued(c, 0, gi, r))
         return;
     struct ctl_req q = {(uint16_t)gi, (uint16_t)r, 0, 0, 0};
-    push_job(c, 0, &q, (struct rpc_ctx){0, 0});
+    push_job(c, 0, &q, (struct rpc_ctx){0, 0}, 0);
+}
+
+void ctlg_admin_elect(struct controller *c, int gi, int r)
+{
+    struct ctl_req q = {(uint16_t)gi, (uint16_t)r, 0, 0, 0};
+    push_job(c, CTL_ELECT, &q, (struct rpc_ctx){0, 0}, 1);
 }
 
 /* stopScheduling: the queued requests are answered CONTROLLER_NOT_LEADER. */
@@ -153,6 +165,8 @@ static void stop_serving(struct controller *c)
         struct ctl_job *j = job_at(c, 0);
         if (j->code && j->ctx.conn)
             rpc_reply(c->n, j->ctx, CTL_NOT_LEADER, NULL, 0, 0);
+        if (j->designate)
+            ctl_trace_admin_elect(c, j->q.group, j->q.replica, CTL_NOT_LEADER);
         job_pop(c);
     }
 }

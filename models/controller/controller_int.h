@@ -53,6 +53,7 @@ struct ctl_job {
     struct rpc_ctx ctx;
     int64_t index;             /* the entry it waits for (-1: not appended yet) */
     int result;                /* the answer's code once computed */
+    int designate;             /* CTL_ELECT from the admin naming q.replica (controller_admin_elect) */
     struct ctl_event ev;
 };
 #define CTL_JOBS_MAX 256
@@ -82,7 +83,9 @@ struct controller {
 
 /* controller.c */
 void ctl_apply(struct controller *c, const struct ctl_event *ev, int lead);
-int ctl_decide_elect(struct controller *c, int gi, int requester, struct ctl_event *ev);
+int ctl_decide_elect(struct controller *c, int gi, int requester, int designate, struct ctl_event *ev);
+/* The admin election's answer in the trace (code -1: no controller to answer). */
+void ctl_trace_admin_elect(struct controller *c, int gi, int r, int code);
 int ctl_decide_alter(struct controller *c, const struct ctl_req *q, struct ctl_event *ev);
 void ctl_notify(struct controller *c, int gi);
 struct ctl_info ctl_info_of(const struct controller *c, int gi);
@@ -102,5 +105,7 @@ void ctlg_on_timer(struct controller *c, uint64_t tag);
 void ctlg_first_entry(struct controller *c);
 /* A heartbeat from a broker this group has not registered: the leader appends its registration. */
 void ctlg_register(struct controller *c, int gi, int r);
+/* The admin's designated election of replica r on the leader c: queued as the brokers' requests are. */
+void ctlg_admin_elect(struct controller *c, int gi, int r);
 
 #endif

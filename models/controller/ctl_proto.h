@@ -19,9 +19,11 @@ enum {
                               DLedgerController.getControllerMetadata); the answer is a struct ctl_meta */
 };
 
-/* Controller response codes beside RMQ_SUCCESS (ResponseCode.CONTROLLER_*). */
-enum { CTL_MASTER_STILL_EXIST = 2006, CTL_MASTER_NOT_AVAILABLE = 2009, CTL_ALTER_FAILED = 2004,
-       CTL_NOT_LEADER = 2007 /* ResponseCode.CONTROLLER_NOT_LEADER: a member of the group that does not lead */ };
+/* Controller response codes beside RMQ_SUCCESS (5.3's ResponseCode.CONTROLLER_*). CTL_ALTER_FAILED stands for
+ * every refusal of alterSyncStateSet (INVALID_MASTER, FENCED_*_EPOCH, BROKER_NOT_ALIVE, ... in RocketMQ). */
+enum { CTL_MASTER_NOT_AVAILABLE = 2004, CTL_NOT_LEADER = 2007 /* a member of the group that does not lead */,
+       CTL_MASTER_STILL_EXIST = 2011, CTL_ELECT_MASTER_FAILED = 2012 /* an election a broker or the admin asked
+       for found no one (ReplicasInfoManager.electMaster with a brokerId) */, CTL_ALTER_FAILED = 2013 };
 
 struct ctl_meta {
     int32_t leader;            /* the member index the answering controller knows as leader, -1: none */

@@ -50,6 +50,7 @@ static const struct field controller_fields[] = {
     KF("enable_elect_unclean_master", F_BOOL, elect_unclean, 0, 1),
     KF("notify_broker_role_changed", F_BOOL, notify_role_changed, 0, 1),
     KF("request_timeout_ms", F_TIME, request_timeout, 1, MAX_DAY_MS),
+    KF("enable_controller_in_namesrv", F_BOOL, in_namesrv, 0, 1),
     KF("sync_controller_metadata_period_ms", F_TIME, sync_metadata, 1, MAX_DAY_MS),
     KF("heart_beat_time_interval_ms", F_TIME, raft.heartbeat, 1, MAX_DAY_MS),
     KF("max_heart_beat_leak", F_INT, raft.max_heartbeat_leak, 1, 1000),
@@ -68,6 +69,10 @@ int world_controller_read(struct conf *c, const cJSON *root, struct world_cfg *w
             return -1;
         if (wc->ctl.raft.max_vote_interval < wc->ctl.raft.min_vote_interval)
             return conf_fail(c, "$.controllers.max_vote_interval_ms", "is below min_vote_interval_ms");
+        if (wc->ctl.in_namesrv && wc->ctl.count > wc->nns)
+            return conf_fail(c, "$.controllers.enable_controller_in_namesrv",
+                             "controller k runs in NameServer k: %d controllers need %d nameservers, got %d",
+                             wc->ctl.count, wc->ctl.count, wc->nns);
     }
     char p[64];
     for (int gi = 0; gi < wc->ngroups; gi++) {
@@ -93,8 +98,12 @@ int world_controller_build(struct rmq_world *w, const struct world_cfg *wc)
         return -1;
     w->ctl_node = controller_node(w->ctl);
     w->nctl = controller_count(w->ctl);
-    for (int k = 0; k < w->nctl; k++)
+    for (int k = 0; k < w->nctl; k++) {
         w->ctl_nodes[k] = controller_node_at(w->ctl, k);
+        /* enableControllerInNamesrv: one process, one host with NameServer k */
+        if (wc->ctl.in_namesrv && sim_node_cohost(w->sim, w->ns[k], w->ctl_nodes[k]) < 0)
+            return -1;
+    }
     w->ctl_sync_metadata = wc->ctl.sync_metadata;
     w->ctl_unclean = wc->ctl.elect_unclean;
     return 0;

@@ -1,9 +1,11 @@
 /* world_faults: the fault ops only the RocketMQ world knows, added to the engine's schedule through
  * struct fault_ext: "transfer_leadership", an operator's planned switch of a DLedger group's leader (as
- * done before maintenance with DLedger's leadershipTransfer admin request). */
+ * done before maintenance with DLedger's leadershipTransfer admin request), and "elect_master", an
+ * operator's designated election in controller mode (mqadmin electMaster -b brokerId). */
 #include <string.h>
 
 #include "models/broker/broker.h"
+#include "models/controller/controller.h"
 #include "models/dledger/raft.h"
 #include "models/world/world.h"
 #include "sim/fault.h"
@@ -104,8 +106,55 @@ static void transfer_apply(void *ctx, struct sim *s, uint64_t arg)
 
 static const char *const transfer_keys[] = {"group", "to", NULL};
 
+/* {"at_ms": T, "op": "elect_master", "group": NAME, "to": replica index or node name}: the admin's
+ * ElectMasterRequestHeader.ofAdminTrigger (designateElect) to the active controller. */
+static int elect_parse(void *ctx, struct conf *c, const cJSON *v, const char *path, uint64_t *arg)
+{
+    struct rmq_world *w = ctx;
+    char p[512], d[96];
+    const char *name;
+    if (!conf_child(v, "group"))
+        return conf_fail(c, path, "missing \"group\"");
+    if (!conf_child(v, "to"))
+        return conf_fail(c, path, "missing \"to\"");
+    if (conf_string(c, v, path, "group", "", &name) < 0)
+        return -1;
+    int gi = -1;
+    for (int i = 0; i < w->ngroups; i++)
+        if (strcmp(w->g[i].name, name) == 0)
+            gi = i;
+    conf_path_key(p, sizeof p, path, "group");
+    if (gi < 0)
+        return conf_fail(c, p, "no group named \"%s\"", name);
+    const struct rmq_group *g = &w->g[gi];
+    if (!g->cfg.controller || !w->ctl)
+        return conf_fail(c, p, "\"%s\" is not a group in controller mode (\"ha\": \"controller\")", name);
+    const cJSON *to = conf_child(v, "to");
+    int r = -1;
+    if (cJSON_IsNumber(to) && to->valuedouble == (double)(int)to->valuedouble)
+        r = (int)to->valuedouble;
+    else if (cJSON_IsString(to))
+        for (int i = 0; i < g->n; i++)
+            if (strcmp(sim_node(w->sim, g->node[i])->name, to->valuestring) == 0)
+                r = i;
+    if (r < 0 || r >= g->n)
+        return conf_fail(c, conf_path_key(p, sizeof p, path, "to"),
+                         "expected a replica index 0 to %d or a node name of group %s, got %s", g->n - 1, name,
+                         conf_describe(to, d, sizeof d));
+    *arg = ARG(gi, r);
+    return 0;
+}
+
+static void elect_apply(void *ctx, struct sim *s, uint64_t arg)
+{
+    struct rmq_world *w = ctx;
+    (void)s;
+    controller_admin_elect(w->ctl, (int)(arg >> 8), (int)(arg & 0xff));
+}
+
 static const struct fault_ext world_fault_ops[] = {
     {"transfer_leadership", transfer_keys, transfer_parse, transfer_apply},
+    {"elect_master", transfer_keys, elect_parse, elect_apply},
 };
 
 void world_fault_ops_add(struct fault_plan *plan, struct rmq_world *w)

@@ -124,6 +124,34 @@ static int read_preferred(struct conf *c, const cJSON *g, const char *p, const c
     return 0;
 }
 
+/* A group's "broker_election_priorities": one BrokerConfig.brokerElectionPriority a replica (each broker
+ * has its own broker.conf), in a group in controller mode. */
+static int read_priorities(struct conf *c, const cJSON *g, const char *p, int replicas, struct broker_cfg *b)
+{
+    char q[512], e[512], d[96];
+    const cJSON *v = conf_child(g, "broker_election_priorities");
+    if (!v)
+        return 0;
+    conf_path_key(q, sizeof q, p, "broker_election_priorities");
+    if (!b->controller)
+        return conf_fail(c, q, "election priorities need \"ha\": \"controller\"");
+    if (!cJSON_IsArray(v))
+        return conf_fail(c, q, "expected an array of %d integers (one a replica), got %s", replicas,
+                         conf_describe(v, d, sizeof d));
+    if (cJSON_GetArraySize(v) != replicas)
+        return conf_fail(c, q, "expected %d integers (one a replica), got %d", replicas, cJSON_GetArraySize(v));
+    int i = 0;
+    for (const cJSON *x = v->child; x; x = x->next, i++) {
+        if (!cJSON_IsNumber(x) || x->valuedouble != (double)(int64_t)x->valuedouble || x->valuedouble < 0 ||
+            x->valuedouble > 2147483647.0)
+            return conf_fail(c, conf_path_index(e, sizeof e, q, i), "expected an integer 0 to 2147483647, got %s",
+                             conf_describe(x, d, sizeof d));
+        b->election_priorities[i] = (int32_t)x->valuedouble;
+    }
+    b->nelection_priorities = replicas;
+    return 0;
+}
+
 static struct sim_dist *broker_dists(struct broker_cfg *b, int i)
 {
     struct sim_dist *d[] = {&b->send_cost, &b->pull_cost, &b->consumer_manage_cost, &b->admin_cost};
@@ -142,7 +170,8 @@ static int broker_dists_copy(struct broker_cfg *dst, struct broker_cfg *src)
 int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
 {
     static const char *const ns_extra[] = {"count", NULL};
-    static const char *const group_extra[] = {"name", "replicas", "preferred_leader", NULL};
+    static const char *const group_extra[] = {"name", "replicas", "preferred_leader", "broker_election_priorities",
+                                              NULL};
     static const char *const client_extra[] = {"count", NULL};
     char p[512];
     world_defaults(wc);
@@ -209,6 +238,8 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
             gc->broker.dledger = 0;
             gc->broker.controller = 1;
         }
+        if (read_priorities(c, g, p, (int)replicas, &gc->broker) < 0)
+            return -1;
         if (gc->broker.raft.connect_at_start < 0)
             gc->broker.raft.connect_at_start = gc->broker.raft.election == RAFT_ELECTION_CLASSIC;
         if (gc->broker.dledger && gc->broker.raft.election_max < gc->broker.raft.election_min) {

@@ -1,0 +1,225 @@
+/* broker_ctl_sss: a broker in controller mode as master (RIP-44; store/.../ha/autoswitch/AutoSwitchHAService.java,
+ * GroupTransferService.java, CommitLog.java): the SyncStateSet it shrinks and expands, its confirm offset and
+ * what consumers may read below it, and its puts by inSyncReplicas / allAckInSyncStateSet. */
+#include <string.h>
+
+#include "models/broker/broker.h"
+#include "models/broker/broker_ctl_int.h"
+#include "models/broker/broker_int.h"
+#include "models/report/report.h"
+
+static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
+
+/* ---- the master's SyncStateSet ---- */
+
+static void alter(struct broker *b, uint32_t sss)
+{
+    b->ctl->alter_pending = ctl_request(b, CTL_ALTER_SSS, sss, CTL_TAG_ALTER) == 0;
+}
+
+/* The ack of each slave replica (0: not connected). */
+static void acks(struct broker *b, uint64_t *ack, int *connected)
+{
+    memset(ack, 0, RMQ_MAX_REPLICAS * sizeof *ack);
+    memset(connected, 0, RMQ_MAX_REPLICAS * sizeof *connected);
+    for (int i = 0; i < b->nhac; i++) {
+        if (!b->hac[i].in_use)
+            continue;
+        int r = ctl_replica_of(b, b->hac[i].peer);
+        if (r >= 0 && b->hac[i].ack >= ack[r]) {
+            ack[r] = b->hac[i].ack;
+            connected[r] = 1;
+        }
+    }
+}
+
+/* confirmOffset: the lowest ack of the SyncStateSet sss, the master's own end included. */
+static uint64_t confirm_offset(struct broker *b, const uint64_t *ack, uint32_t sss)
+{
+    uint64_t min = b->cl.max_offset;
+    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+        if ((sss >> r & 1) && r != b->replica && ack[r] < min)
+            min = ack[r];
+    return min;
+}
+
+/* AutoSwitchHAService.computeConfirmOffset: the lowest ack (above 0) of the SyncStateSet's slaves and the
+ * master's end; while a member has no connection the value stays (#6662). */
+static uint64_t compute_confirm(struct broker *b, const uint64_t *ack, const int *conn)
+{
+    uint64_t v = b->cl.max_offset;
+    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+        if ((b->ctl->info.sss >> r & 1) && r != b->replica && !conn[r])
+            return b->ctl->confirm;
+    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+        if ((b->ctl->info.sss >> r & 1) && r != b->replica && ack[r] > 0 && ack[r] < v)
+            v = ack[r];
+    return v;
+}
+
+/* CommitLog.getConfirmOffset in controller mode (a master, allAckInSyncStateSet, more than itself in the
+ * set) limits the ReputMessageService (getReputEndOffset, readUnCommitted false): consumers read only the
+ * messages that end at or below it. Otherwise the max offset: everything. */
+static int confirm_limits(const struct broker *b)
+{
+    return b->role != RMQ_SLAVE && b->cfg.all_ack_in_sss && ctl_popcount(b->ctl->info.sss) > 1;
+}
+
+uint64_t ctl_visible_qoff(const struct broker *b, int q)
+{
+    uint64_t next = cl_next_qoff(&b->cl, q);
+    if (!confirm_limits(b) || b->ctl->confirm >= b->cl.max_offset)
+        return next;
+    uint64_t lo = cl_min_qoff(&b->cl, q), hi = next;
+    while (lo < hi) {   /* the first message of q that ends above the confirm offset */
+        uint64_t mid = lo + (hi - lo) / 2;
+        uint64_t i = cl_qentry(&b->cl, q, mid);
+        const struct cl_entry *e = i == CL_NONE ? NULL : cl_at(&b->cl, i);
+        if (!e || e->offset + e->size <= b->ctl->confirm)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* setConfirmOffset(computeConfirmOffset()) after a SyncStateSet slave's ack, a new SyncStateSet and the
+ * change to master; held pulls see what it newly shows. */
+static void update_confirm_acks(struct broker *b, const uint64_t *ack, const int *conn)
+{
+    uint64_t old = b->ctl->confirm;
+    b->ctl->confirm = compute_confirm(b, ack, conn);
+    if (b->ctl->confirm > old && confirm_limits(b) && b->cfg.long_polling)
+        for (int q = 0; q < b->cfg.queues; q++)
+            broker_wake_pulls(b, q);
+}
+
+void ctl_update_confirm(struct broker *b)
+{
+    uint64_t ack[RMQ_MAX_REPLICAS];
+    int conn[RMQ_MAX_REPLICAS];
+    acks(b, ack, conn);
+    update_confirm_acks(b, ack, conn);
+}
+
+/* AutoSwitchHAService.maybeShrinkSyncStateSet, every checkSyncStateSetPeriod. */
+void ctl_check_sss(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    if (b->role == RMQ_SLAVE || c->alter_pending)
+        return;
+    uint64_t ack[RMQ_MAX_REPLICAS];
+    int conn[RMQ_MAX_REPLICAS];
+    acks(b, ack, conn);
+    uint32_t sss = c->info.sss;
+    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+        if ((sss >> r & 1) && r != b->replica &&
+            (!conn[r] || node_now(b->n) - c->caught_up[r] > b->cfg.ha_max_time_not_catchup))
+            sss &= ~(1u << r);
+    if (sss != c->info.sss)
+        alter(b, sss);
+}
+
+/* A slave acked: lastCaughtUpTimeMs, and maybeExpandInSyncStateSet (ack >= confirmOffset and >= the
+ * start of the current epoch). */
+void ctl_acks(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    if (b->role == RMQ_SLAVE)
+        return;
+    uint64_t ack[RMQ_MAX_REPLICAS];
+    int conn[RMQ_MAX_REPLICAS];
+    acks(b, ack, conn);   /* nothing below changes them */
+    if (b->cfg.all_ack_in_sss)
+        update_confirm_acks(b, ack, conn);
+    for (int i = 0; i < b->nhac; i++) {
+        const struct ha_conn *h = &b->hac[i];
+        int r = h->in_use ? ctl_replica_of(b, h->peer) : -1;
+        if (r >= 0 && h->ack >= h->next && h->last_write > c->caught_up[r])
+            c->caught_up[r] = h->last_write;   /* it has everything sent at the last transfer */
+    }
+    if (c->alter_pending)
+        return;
+    uint64_t confirm = confirm_offset(b, ack, c->info.sss);
+    uint64_t epoch_start = c->nep ? c->ep[c->nep - 1].start : 0;
+    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+        if (conn[r] && !(c->info.sss >> r & 1) && ack[r] >= confirm && ack[r] >= epoch_start) {
+            c->caught_up[r] = node_now(b->n);
+            alter(b, c->info.sss | 1u << r);
+            return;
+        }
+}
+
+/* GroupTransferService in controller mode: with allAckInSyncStateSet every member of a SyncStateSet of
+ * more than the master; otherwise inSyncReplicas - 1 slave connections, whichever they are. The set is the
+ * HA service's own: a master demoted while puts wait keeps the set it had (changeToSlave leaves it) and
+ * has no connection left, so they wait for slaveTimeout (FLUSH_SLAVE_TIMEOUT). */
+uint64_t ctl_acked(struct broker *b)
+{
+    uint64_t ack[RMQ_MAX_REPLICAS];
+    int conn[RMQ_MAX_REPLICAS];
+    acks(b, ack, conn);
+    if (b->cfg.all_ack_in_sss)
+        return ctl_popcount(b->ctl->ha_sss) <= 1 ? UINT64_MAX : confirm_offset(b, ack, b->ctl->ha_sss);
+    int need = b->cfg.in_sync_replicas - 1;   /* the master is one of inSyncReplicas */
+    if (need <= 0)
+        return UINT64_MAX;
+    for (int i = 1; i < RMQ_MAX_REPLICAS; i++)   /* descending */
+        for (int j = i; j > 0 && ack[j] > ack[j - 1]; j--) {
+            uint64_t t = ack[j];
+            ack[j] = ack[j - 1];
+            ack[j - 1] = t;
+        }
+    return need <= RMQ_MAX_REPLICAS ? ack[need - 1] : 0;
+}
+
+/* ---- puts (CommitLog.asyncPutMessage and handleHA in controller mode) ---- */
+
+void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req)
+{
+    if (b->role == RMQ_SLAVE) {
+        rpc_reply(b->n, ctx, RMQ_SERVICE_NOT_AVAILABLE, NULL, 0, 0);
+        return;
+    }
+    /* IN_SYNC_REPLICAS_NOT_ENOUGH, before the append; SendMessageProcessor answers it SYSTEM_ERROR. */
+    if (req->queue >= b->cfg.queues || ctl_popcount(b->ctl->info.sss) < b->cfg.min_in_sync_replicas) {
+        if (req->queue < b->cfg.queues && trace_on(trace_of(b), TRACE_FULL)) {
+            trace_begin(trace_of(b), node_now(b->n), b->n->name, "put.in_sync_replicas_not_enough");
+            trace_end(trace_of(b));
+        }
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
+    uint32_t size = req->size + RMQ_MSG_OVERHEAD;
+    uint64_t offset = b->cl.max_offset;
+    uint64_t idx = cl_append(&b->cl, req->msg, size, req->queue, cl_next_qoff(&b->cl, req->queue));
+    if (idx == CL_NONE) {
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
+    node_disk_write(b->n, FILE_COMMITLOG, size);
+    report_stored(&b->base.w->rep, req->msg, b->group, b->replica, 1);
+    ctl_stored(b);
+    if (b->cfg.long_polling)
+        broker_wake_pulls(b, req->queue);
+    /* needHandleHA: the controller-mode master is SYNC_MASTER; handleHA returns at once for needAckNums
+     * <= 1, and allAckInSyncStateSet with a SyncStateSet of the master alone. */
+    int slave = b->cfg.all_ack_in_sss ? ctl_popcount(b->ctl->info.sss) > 1 : b->cfg.in_sync_replicas > 1;
+    struct put_wait pw = {
+        .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = RMQ_SUCCESS,
+        .deadline = node_now(b->n) + (b->cfg.flush == RMQ_SYNC_FLUSH ? b->cfg.sync_flush_timeout : b->cfg.slave_timeout),
+        .need_flush = b->cfg.flush == RMQ_SYNC_FLUSH, .need_slave = (uint8_t)slave,
+    };
+    if (!pw.need_flush && !pw.need_slave) {
+        struct rmq_send_resp r = {offset};
+        rpc_reply(b->n, ctx, RMQ_SUCCESS, &r, sizeof r, 0);
+        return;
+    }
+    if (broker_wait_push(b, &pw) < 0) {
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
+    if (pw.need_slave)
+        ha_wakeup(b);
+    broker_acks_advanced(b);   /* starts the flush, arms the transfer wait */
+}

@@ -1,0 +1,33 @@
+/* latency_fault: the producer's LatencyFaultToleranceImpl (R44 and 5.x): a table of the brokers that
+ * answered slowly or failed, each unavailable for a while that grows with its latency (MQFaultStrategy's
+ * latencyMax -> notAvailableDuration), and the pick of a broker when none is available. */
+#ifndef MODELS_CLIENT_LATENCY_FAULT_H
+#define MODELS_CLIENT_LATENCY_FAULT_H
+
+#include <stdint.h>
+
+#include "models/remoting/protocol.h"
+#include "sim/time.h"
+
+/* LatencyFaultToleranceImpl.faultItemTable, by group. */
+struct latency_fault {
+    struct fault_item {
+        sim_time latency, start;   /* currentLatency (ms); startTimestamp: available again from here */
+        uint8_t used;
+    } item[RMQ_MAX_GROUPS];
+    uint32_t which_worst;          /* whichItemWorst */
+    int tables_5x;                 /* the 5.x latencyMax / notAvailableDuration tables, else R44's */
+};
+
+/* An empty table (a process start; the pick's counter goes on). */
+void lf_reset(struct latency_fault *f, int tables_5x);
+/* FaultItem.isAvailable for group g. */
+int lf_available(const struct latency_fault *f, int g, sim_time now);
+/* MQFaultStrategy.updateFaultItem(brokerName, currentLatency, isolation). */
+void lf_update(struct latency_fault *f, int g, sim_time now, sim_time latency, int isolation);
+/* LatencyFaultToleranceImpl.pickOneAtLeast: one of the better half of the groups in the table, or -1. */
+int lf_pick(struct latency_fault *f, sim_time now);
+/* remove(notBestBroker). */
+void lf_remove(struct latency_fault *f, int g);
+
+#endif

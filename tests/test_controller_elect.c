@@ -1,0 +1,356 @@
+/* test_controller_elect: who the controller elects (5.3's ReplicasInfoManager.electMaster and
+ * DefaultElectPolicy) on constant 1 ms links: the admin's designated election ("elect_master", mqadmin
+ * electMaster -b) switches the master to a named in-sync replica, is refused for one outside the
+ * SyncStateSet (CONTROLLER_ELECT_MASTER_FAILED, unless unclean election lets any alive replica in) and
+ * answers CONTROLLER_MASTER_STILL_EXIST for the master itself; brokerElectionPriority (lower preferred)
+ * breaks a tie of epoch and offset and never beats a higher offset, in the comparator's Java arithmetic; a
+ * designated election under three controllers waits for its event's commit. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/broker/broker.h"
+#include "models/broker/broker_int.h"
+#include "models/controller/controller.h"
+#include "models/controller/controller_int.h"
+#include "sim/lab/scenario.h"
+#include "models/world/world.h"
+#include "tests/harness.h"
+
+static char *world_json(int controllers, const char *group_extra, const char *extra)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof buf,
+             "{\"name\": \"ce\", \"run\": {\"duration_ms\": 600000, \"seed\": 3, \"trace\": \"off\"},"
+             " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+             " \"controllers\": {\"count\": %d},"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"%s}],"
+             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+             " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s%s}",
+             controllers, group_extra ? group_extra : "", extra && *extra ? ", " : "", extra ? extra : "");
+    return buf;
+}
+
+static struct ctl_info info(struct scenario *sc) { return controller_info(rmq_world_get(sc->w)->ctl, 0); }
+static enum rmq_role role(struct scenario *sc, int r) { return broker_role(rmq_world_get(sc->w)->g[0].broker[r]); }
+
+/* The controller.admin_elect lines of a run's trace, "broker:result" each, joined by spaces. */
+static void admin_results(const char *trace, char *out, size_t size)
+{
+    out[0] = 0;
+    for (const char *p = trace; (p = strstr(p, "\"ev\":\"controller.admin_elect\"")); p++) {
+        const char *b = strstr(p, "\"broker\":\""), *r = strstr(p, "\"result\":\"");
+        ck_assert_ptr_nonnull(b);
+        ck_assert_ptr_nonnull(r);
+        b += 10;
+        r += 10;
+        size_t n = strlen(out);
+        snprintf(out + n, size - n, "%s%.*s:%.*s", n ? " " : "", (int)(strchr(b, '"') - b), b,
+                 (int)(strchr(r, '"') - r), r);
+    }
+}
+
+/* At 20 s the admin names broker-a-2: the controller elects it at once (epoch 2, a SyncStateSet of
+ * broker-a-2 alone) and notifies; 1 ms later broker-a-2 is SYNC_MASTER and broker-a-0 a slave. The slaves
+ * catch up and the set is whole again by the master's next checks. */
+START_TEST(designated_switches_master)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(1, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"elect_master\", \"group\": "
+                                     "\"broker-a\", \"to\": \"broker-a-2\"}]"), NULL, 0);
+    th_run_to(&sc, 20 * SIM_S - 1);
+    ck_assert_int_eq(info(&sc).master, 0);
+    ck_assert_uint_eq(info(&sc).sss, 7);
+    sim_run(sc.sim, 20 * SIM_S);
+    ck_assert_int_eq(info(&sc).master, 2);
+    ck_assert_int_eq(info(&sc).master_epoch, 2);
+    ck_assert_uint_eq(info(&sc).sss, 4);
+    sim_run(sc.sim, 20001 * SIM_MS - 1);
+    ck_assert_int_eq(role(&sc, 2), RMQ_SLAVE);
+    ck_assert_int_eq(role(&sc, 0), RMQ_SYNC_MASTER);
+    sim_run(sc.sim, 20001 * SIM_MS);
+    ck_assert_int_eq(role(&sc, 2), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(role(&sc, 0), RMQ_SLAVE);
+    th_run_to(&sc, 40 * SIM_S);
+    ck_assert_uint_eq(info(&sc).sss, 7);
+    ck_assert_int_eq(info(&sc).master_epoch, 2);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* allAckInSyncStateSet at 400 msg/s: the admin names broker-a-2 at 20.0005 s; broker-a-0 took a put at
+ * 20.001 s (sent at 20.000 s) and waits for its slaves' acks when the notify demotes it at 20.0015 s. It
+ * keeps the SyncStateSet it had as master (changeToSlave leaves the HA service's set) and has no connection
+ * left, so the put is answered FLUSH_SLAVE_TIMEOUT after slaveTimeout (at 23.007 s at the producer), not
+ * SEND_OK: the handshake truncates it from broker-a-0's log, a loss the status warned of (acked_lost counts
+ * it, the invariant over SEND_OK messages does not). */
+START_TEST(designated_switch_breaks_no_promise)
+{
+    const char *sets[] = {"run.duration_ms=30000", "producers.rate_per_s=400", "producers.send_msg_timeout_ms=10000",
+                          "groups[0].all_ack_in_sync_state_set=true", "run.trace=events"};
+    struct th_run r;
+    th_run(&r, world_json(1, NULL, "\"faults\": [{\"at_ms\": 20000.5, \"op\": \"elect_master\", \"group\": "
+                                   "\"broker-a\", \"to\": \"broker-a-2\"}]"), sets, 5);
+    ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
+    ck_assert_int_eq((int)th_num(r.m, "messages.status.FLUSH_SLAVE_TIMEOUT"), 1);
+    ck_assert_int_eq((int)th_num(r.m, "messages.acked_lost"), 1);
+    ck_assert_ptr_nonnull(strstr(r.trace, "{\"t_ms\":20005.500,\"node\":\"broker-a-0\",\"ev\":\"broker.truncate\""));
+    th_run_free(&r);
+}
+END_TEST
+
+/* broker-a-1 is cut off from the master at 10 s and leaves the SyncStateSet at the 28 s check (set {0, 2}).
+ * At 30 s the admin names broker-a-1: refused, nothing changes; at 31 s the master itself: MASTER_STILL_EXIST;
+ * at 32 s broker-a-2: elected. With unclean election broker-a-1, alive, is elected at 30 s from all replicas
+ * (DefaultElectPolicy.elect's second tryElect). */
+static void outside_case(int unclean)
+{
+    static const char faults[] =
+        "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], \"b\": [\"broker-a-1\"]},"
+        " {\"at_ms\": 30000, \"op\": \"elect_master\", \"group\": \"broker-a\", \"to\": 1},"
+        " {\"at_ms\": 31000, \"op\": \"elect_master\", \"group\": \"broker-a\", \"to\": 0},"
+        " {\"at_ms\": 32000, \"op\": \"elect_master\", \"group\": \"broker-a\", \"to\": 2}]";
+    char text[8192];
+    snprintf(text, sizeof text, "%s", world_json(1, NULL, faults));
+    if (unclean) {
+        char *p = strstr(text, "{\"count\": 1}");
+        ck_assert_ptr_nonnull(p);
+        char rest[8192];
+        snprintf(rest, sizeof rest, "%s", p + strlen("{\"count\": 1}"));
+        snprintf(p, sizeof text - (size_t)(p - text), "{\"count\": 1, \"enable_elect_unclean_master\": true}%s", rest);
+    }
+    const char *sets[] = {"run.duration_ms=33000", "run.trace=events"};
+    struct th_run r;
+    th_run(&r, text, sets, 2);
+    char got[512];
+    admin_results(r.trace, got, sizeof got);
+    if (unclean)
+        ck_assert_str_eq(got, "broker-a-1:SUCCESS broker-a-0:SUCCESS broker-a-2:SUCCESS");
+    else
+        ck_assert_str_eq(got, "broker-a-1:CONTROLLER_ELECT_MASTER_FAILED broker-a-0:CONTROLLER_MASTER_STILL_EXIST "
+                              "broker-a-2:SUCCESS");
+    th_run_free(&r);
+
+    struct scenario sc;
+    th_load(&sc, text, NULL, 0);
+    th_run_to(&sc, 30 * SIM_S - 1);
+    ck_assert_uint_eq(info(&sc).sss, 5);
+    th_run_to(&sc, 30 * SIM_S + 10 * SIM_MS);
+    ck_assert_int_eq(info(&sc).master, unclean ? 1 : 0);
+    ck_assert_int_eq(info(&sc).master_epoch, unclean ? 2 : 1);
+    ck_assert_int_eq(role(&sc, 0), unclean ? RMQ_SLAVE : RMQ_SYNC_MASTER);
+    th_run_to(&sc, 32 * SIM_S + 10 * SIM_MS);
+    ck_assert_int_eq(info(&sc).master, 2);
+    ck_assert_int_eq(info(&sc).master_epoch, unclean ? 4 : 2);
+    ck_assert_int_eq(role(&sc, 2), RMQ_SYNC_MASTER);
+    scenario_free(&sc);
+}
+
+START_TEST(designated_outside_sync_state_set_refused) { outside_case(0); }
+END_TEST
+START_TEST(designated_outside_set_with_unclean_elected) { outside_case(1); }
+END_TEST
+
+/* The master's process crashes at 20.5 s with both slaves at the same epoch and offset: elected at
+ * 20.501 s (the closed channel), promoted 1 ms later. brokerElectionPriority decides (lower value first);
+ * equal priorities leave the lower brokerId (the TreeSet keeps the first of equals). */
+static void tie_case(const char *prios, int expect)
+{
+    char extra[128];
+    snprintf(extra, sizeof extra, ", \"broker_election_priorities\": %s", prios);
+    struct scenario sc;
+    th_load(&sc, world_json(1, extra, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": "
+                                      "\"broker-a-0\"}]"), NULL, 0);
+    th_run_to(&sc, 20500 * SIM_MS - 1);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    ck_assert_uint_eq(broker_log(w->g[0].broker[1])->max_offset, broker_log(w->g[0].broker[2])->max_offset);
+    th_run_to(&sc, 25 * SIM_S);
+    struct report_group *rg = &w->rep.g[0];
+    ck_assert_int_eq(rg->elected, 20501 * SIM_MS);
+    ck_assert_int_eq(rg->promoted, 20502 * SIM_MS);
+    ck_assert_int_eq(info(&sc).master, expect);
+    ck_assert_int_eq(rg->new_master, w->g[0].node[expect]);
+    scenario_free(&sc);
+}
+
+START_TEST(priority_breaks_tie) { tie_case("[0, 9, 1]", 2); }
+END_TEST
+START_TEST(equal_priority_lower_broker_id) { tie_case("[0, 7, 7]", 1); }
+END_TEST
+START_TEST(default_priority_lower_broker_id) { tie_case("[2147483647, 2147483647, 2147483647]", 1); }
+END_TEST
+
+/* broker-a-1 cut off from the master at 30 s stays in the set but lags; the master's crash at 35 s elects
+ * broker-a-2 (the higher offset) although broker-a-1's priority is better: priority only breaks ties. */
+START_TEST(priority_does_not_beat_offset)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(1, ", \"broker_election_priorities\": [5, 0, 9]",
+                            "\"faults\": [{\"at_ms\": 30000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
+                            "\"b\": [\"broker-a-1\"]}, {\"at_ms\": 35000, \"op\": \"crash_process\", "
+                            "\"node\": \"broker-a-0\"}]"), NULL, 0);
+    th_run_to(&sc, 35 * SIM_S - SIM_MS);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    ck_assert_uint_eq(info(&sc).sss, 7);
+    ck_assert_uint_lt(broker_log(w->g[0].broker[1])->max_offset, broker_log(w->g[0].broker[2])->max_offset);
+    th_run_to(&sc, 36 * SIM_S);
+    ck_assert_int_eq(info(&sc).master, 2);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* DefaultElectPolicy's comparator on heartbeats set by hand (the group as the controller holds it after
+ * its first election, the master dropped, all three alive in the set): the higher epoch first, then the
+ * higher offset by Java's (int) (o2.getMaxOffset() - o1.getMaxOffset()), then (equal offsets only) the lower
+ * priority, then the lower brokerId. Offsets 2 GiB apart still compare right ((int) of -2 GiB is
+ * Integer.MIN_VALUE); 3 GiB apart the wrong way ((int) of -3 GiB is +1 GiB); 4 GiB apart they compare equal
+ * (0) and the TreeSet does not even add the later broker, whatever its priority. */
+static int elect_with(struct controller *c, const int32_t *epoch, const uint64_t *off, const int32_t *prio)
+{
+    struct ctl_group *g = &c->g[0];
+    g->master = -1;
+    g->sss = 7;
+    for (int r = 0; r < 3; r++) {
+        ck_assert(g->r[r].registered && g->r[r].active);
+        g->r[r].epoch = epoch[r];
+        g->r[r].max_offset = off[r];
+        g->r[r].priority = prio[r];
+    }
+    struct ctl_event ev;
+    ck_assert_int_eq(ctl_decide_elect(c, 0, -1, 0, &ev), RMQ_SUCCESS);
+    return ev.replica;
+}
+
+START_TEST(comparator_as_java_computes_it)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(1, NULL, NULL), NULL, 0);
+    th_run_to(&sc, 5 * SIM_S);
+    struct controller *c = rmq_world_get(sc.w)->ctl;
+    const uint64_t G = 1ull << 30;
+    const int32_t e111[] = {1, 1, 1}, e121[] = {1, 2, 1}, p[] = {7, 7, 7}, p_low1[] = {7, 1, 7};
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){3000, 5000, 4000}, p), 1);
+    ck_assert_int_eq(elect_with(c, e121, (const uint64_t[]){9000, 5000, 9000}, p), 1);   /* epoch first */
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){5000, 5000, 5000}, p_low1), 1);
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){5000, 5000, 5000}, p), 0);
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){1000, 1000 + 3 * G, 0}, p), 0);   /* wrong way */
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){1000, 1000 + 4 * G, 0}, p_low1), 0);   /* "equal" */
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){1000 + 4 * G, 1000, 0}, p_low1), 0);
+    /* not transitive: broker-a-2 (0) goes before broker-a-1 (2 GiB + 1000: -2 GiB + 1000 as an int) but is
+     * greater than broker-a-0 (1000), so the tree's leftmost is broker-a-1, not a scan's minimum */
+    ck_assert_int_eq(elect_with(c, e111, (const uint64_t[]){1000, 1000 + 2 * G, 0}, p), 1);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* Eight replicas with epochs, offsets (less than 2 GiB apart) and priorities drawn from a fixed sequence:
+ * the tree's first is always the least by (epoch desc, offset desc, priority asc, brokerId asc). */
+START_TEST(tree_first_is_least_when_consistent)
+{
+    char text[8192];
+    snprintf(text, sizeof text, "%s", world_json(1, NULL, NULL));
+    char *rp = strstr(text, "\"replicas\": 3");
+    ck_assert_ptr_nonnull(rp);
+    rp[strlen("\"replicas\": ")] = '8';
+    struct scenario sc;
+    th_load(&sc, text, NULL, 0);
+    th_run_to(&sc, 5 * SIM_S);
+    struct controller *c = rmq_world_get(sc.w)->ctl;
+    struct ctl_group *g = &c->g[0];
+    uint64_t x = 88172645463325252ull;   /* xorshift64 */
+    for (int k = 0; k < 2000; k++) {
+        g->master = -1;
+        g->sss = 0xff;
+        int best = -1;
+        for (int r = 0; r < 8; r++) {
+            ck_assert(g->r[r].registered && g->r[r].active);
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            g->r[r].epoch = (int32_t)(x % 3);
+            g->r[r].max_offset = (x >> 8) % 4 * 1000;
+            g->r[r].priority = (int32_t)((x >> 20) % 3);
+            const struct ctl_replica *a = &g->r[r], *b = best < 0 ? NULL : &g->r[best];
+            if (!b || a->epoch > b->epoch ||
+                (a->epoch == b->epoch && (a->max_offset > b->max_offset ||
+                                          (a->max_offset == b->max_offset && a->priority < b->priority))))
+                best = r;
+        }
+        struct ctl_event ev;
+        ck_assert_int_eq(ctl_decide_elect(c, 0, -1, 0, &ev), RMQ_SUCCESS);
+        ck_assert_int_eq(ev.replica, best);
+    }
+    scenario_free(&sc);
+}
+END_TEST
+
+/* Three controllers: the admin's request goes to the active controller, which appends the ElectMasterEvent
+ * at 20 s; the push reaches the followers at 20.001 s and their acks at 20.002 s commit it: applied and the
+ * brokers notified then, broker-a-2 master at 20.003 s. Every member holds the new master. */
+START_TEST(designated_under_controller_group)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(3, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"elect_master\", \"group\": "
+                                     "\"broker-a\", \"to\": \"broker-a-2\"}]"), NULL, 0);
+    th_run_to(&sc, 20 * SIM_S - 1);
+    ck_assert_int_eq(info(&sc).master, 0);
+    sim_run(sc.sim, 20002 * SIM_MS - 1);
+    ck_assert_int_eq(info(&sc).master, 0);
+    sim_run(sc.sim, 20002 * SIM_MS);
+    ck_assert_int_eq(info(&sc).master, 2);
+    sim_run(sc.sim, 20003 * SIM_MS - 1);
+    ck_assert_int_eq(role(&sc, 2), RMQ_SLAVE);
+    sim_run(sc.sim, 20003 * SIM_MS);
+    ck_assert_int_eq(role(&sc, 2), RMQ_SYNC_MASTER);
+    th_run_to(&sc, 25 * SIM_S);
+    struct controller *c = rmq_world_get(sc.w)->ctl;
+    for (int k = 0; k < controller_count(c); k++)
+        ck_assert_int_eq(controller_info_at(c, k, 0).master, 2);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* With the only controller down the admin tool cannot connect: nothing changes. */
+START_TEST(designated_without_controller)
+{
+    const char *sets[] = {"run.duration_ms=21000", "run.trace=events"};
+    struct th_run r;
+    th_run(&r, world_json(1, NULL, "\"faults\": [{\"at_ms\": 15000, \"op\": \"crash_process\", \"node\": "
+                                   "\"controller-0\"}, {\"at_ms\": 20000, \"op\": \"elect_master\", \"group\": "
+                                   "\"broker-a\", \"to\": 1}]"), sets, 2);
+    char got[256];
+    admin_results(r.trace, got, sizeof got);
+    ck_assert_str_eq(got, "broker-a-1:NO_CONTROLLER");
+    th_run_free(&r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("controller_elect");
+    TCase *tc = tcase_create("timeline");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, designated_switches_master);
+    tcase_add_test(tc, designated_switch_breaks_no_promise);
+    tcase_add_test(tc, designated_outside_sync_state_set_refused);
+    tcase_add_test(tc, designated_outside_set_with_unclean_elected);
+    tcase_add_test(tc, priority_breaks_tie);
+    tcase_add_test(tc, equal_priority_lower_broker_id);
+    tcase_add_test(tc, default_priority_lower_broker_id);
+    tcase_add_test(tc, priority_does_not_beat_offset);
+    tcase_add_test(tc, comparator_as_java_computes_it);
+    tcase_add_test(tc, tree_first_is_least_when_consistent);
+    tcase_add_test(tc, designated_under_controller_group);
+    tcase_add_test(tc, designated_without_controller);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
