@@ -90,9 +90,13 @@ static uint32_t ev_alloc(struct sim *s)
         uint32_t cap = s->ev_cap ? s->ev_cap * 2 : 1024;
         if (cap > HEAP_SLOT_MAX + 1)
             cap = HEAP_SLOT_MAX + 1;
-        struct sim_event *ev = realloc(s->ev, (size_t)cap * sizeof *ev);
+        /* Aligned so that no record straddles two cache lines. */
+        struct sim_event *ev = aligned_alloc(64, (size_t)cap * sizeof *ev);
         if (!ev)
             return EV_NONE;
+        if (s->ev_cap)
+            memcpy(ev, s->ev, (size_t)s->ev_cap * sizeof *ev);
+        free(s->ev);
         memset(ev + s->ev_cap, 0, (size_t)(cap - s->ev_cap) * sizeof *ev);
         /* Thread the new slots onto the free list, lowest index first. */
         for (uint32_t i = cap; i-- > s->ev_cap;) {
@@ -111,7 +115,6 @@ static void ev_release(struct sim *s, uint32_t i)
 {
     struct sim_event *e = &s->ev[i];
     e->kind = EV_FREE;
-    e->gen++;
     e->data = s->ev_free;
     s->ev_free = i;
 }
@@ -365,14 +368,17 @@ sim_timer node_timer(struct sim_node *n, sim_time delay, uint64_t tag)
     if (!e)
         return 0;
     e->data = tag;
-    /* gen + 1 keeps handle 0 free for "no timer". */
-    return ((uint64_t)(e->gen + 1) << 32) | sim_event_slot(s, e);
+    /* gen 0 is skipped, which keeps handle 0 free for "no timer". */
+    if (++s->timer_gen == 0)
+        s->timer_gen = 1;
+    e->gen = s->timer_gen;
+    return ((uint64_t)e->gen << 32) | sim_event_slot(s, e);
 }
 
 void node_timer_cancel(struct sim_node *n, sim_timer t)
 {
     struct sim *s = n->sim;
-    uint32_t slot = (uint32_t)t, gen = (uint32_t)(t >> 32) - 1;
+    uint32_t slot = (uint32_t)t, gen = (uint32_t)(t >> 32);
     if (t == 0 || slot >= s->ev_cap)
         return;
     struct sim_event *e = &s->ev[slot];
