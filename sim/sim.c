@@ -571,16 +571,19 @@ uint64_t sim_run(struct sim *s, sim_time until)
         const struct heap_ent *top = &s->heap.a[0];
         if (top->t > until)
             break;
-        /* Its record was prefetched when the previous event was popped; its node's record is loaded while
-         * the heap is sifted. */
-        const struct sim_event *next = &s->ev[heap_slot(top)];
-        if (next->kind != EV_HOOK)
-            __builtin_prefetch(s->nodes[next->node]);
         struct heap_ent h;
         heap_pop(&s->heap, &h);
-        /* The next event's record is a cache miss in a large queue: start loading it now. */
-        if (s->heap.n)
-            __builtin_prefetch(&s->ev[heap_slot(&s->heap.a[0])]);
+        /* Records are cache misses in a large queue, so they are loaded ahead: the new top's record came in
+         * while it was a child of the top (below), so its node's record can be asked for now, to arrive
+         * while this event runs; the top's four children hold the events after it (unless this one
+         * schedules earlier ones): ask for their records, a few events ahead of their turn. */
+        if (s->heap.n) {
+            const struct sim_event *next = &s->ev[heap_slot(&s->heap.a[0])];
+            if (next->kind != EV_HOOK)
+                __builtin_prefetch(s->nodes[next->node]);
+        }
+        for (size_t c = 1; c <= 4 && c < s->heap.n; c++)
+            __builtin_prefetch(&s->ev[heap_slot(&s->heap.a[c])]);
         uint32_t slot = heap_slot(&h);
         struct sim_event *e = &s->ev[slot];
         if (e->flags & EVF_CANCELLED) {
