@@ -591,6 +591,13 @@ uint64_t sim_run(struct sim *s, sim_time until)
             ev_release(s, slot);
             continue;
         }
+        if (e->kind != EV_HOOK) {
+            /* Its node's record came in during the last event: ask for what a handler reads first, the
+             * model's state of the node and the stream of its sends. */
+            const struct node_int *ni = s->nodes[e->node];
+            __builtin_prefetch(ni->pub.model);
+            __builtin_prefetch(ni->net_rng);
+        }
         s->now = h.t;
         dispatch(s, slot, e);
         s->stats.dispatched++;
