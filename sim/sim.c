@@ -345,7 +345,11 @@ static struct sim_rng *rng_lookup(uint64_t seed, const char *owner, const char *
 struct sim_rng *node_rng(struct sim_node *n, const char *purpose)
 {
     struct node_int *ni = (struct node_int *)n;
-    return rng_lookup(n->sim->seed, n->name, purpose, &ni->rngs, &ni->rng_purpose, &ni->nrng);
+    struct sim_rng *r = rng_lookup(n->sim->seed, n->name, purpose, &ni->rngs, &ni->rng_purpose, &ni->nrng);
+    /* The engine's own two ("disk", "net") come first; the next is the model's. */
+    if (!ni->model_rng && ni->nrng > 2)
+        ni->model_rng = r;
+    return r;
 }
 
 struct sim_rng *sim_rng(struct sim *s, const char *purpose)
@@ -579,8 +583,11 @@ uint64_t sim_run(struct sim *s, sim_time until)
          * schedules earlier ones): ask for their records, a few events ahead of their turn. */
         if (s->heap.n) {
             const struct sim_event *next = &s->ev[heap_slot(&s->heap.a[0])];
-            if (next->kind != EV_HOOK)
-                __builtin_prefetch(s->nodes[next->node]);
+            if (next->kind != EV_HOOK) {
+                const char *ni = (const char *)s->nodes[next->node];
+                __builtin_prefetch(ni);
+                __builtin_prefetch(ni + 64);
+            }
         }
         for (size_t c = 1; c <= 4 && c < s->heap.n; c++)
             __builtin_prefetch(&s->ev[heap_slot(&s->heap.a[c])]);
@@ -593,10 +600,11 @@ uint64_t sim_run(struct sim *s, sim_time until)
         }
         if (e->kind != EV_HOOK) {
             /* Its node's record came in during the last event: ask for what a handler reads first, the
-             * model's state of the node and the stream of its sends. */
+             * model's state of the node, its stream and the stream of its sends. */
             const struct node_int *ni = s->nodes[e->node];
             __builtin_prefetch(ni->pub.model);
             __builtin_prefetch(ni->net_rng);
+            __builtin_prefetch(ni->model_rng);
         }
         s->now = h.t;
         dispatch(s, slot, e);

@@ -38,10 +38,12 @@ struct sim_event {
     uint64_t data;      /* payload (inline when len <= 8, else a pool buffer) | tag | hook arg */
 };
 
-/* Cache-line aligned: pub and net_rng, what a node's every event and send read, share its first line. */
+/* Cache-line aligned: pub and net_rng, what a node's every event and send read, share its first line;
+ * model_rng opens the second. The loop prefetches both lines, then what they point to. */
 struct node_int {
     struct sim_node pub;
     struct sim_rng *net_rng;    /* latency and loss draws of what this node sends */
+    struct sim_rng *model_rng;  /* the first stream the model asked for (node_rng), or NULL */
     sim_time nic_busy;          /* the NIC serialises outgoing bytes until then */
     struct node_disk disk;
     struct sim_rng **rngs;      /* streams by purpose, created on first use */
