@@ -589,8 +589,13 @@ uint64_t sim_run(struct sim *s, sim_time until)
                 __builtin_prefetch(ni + 64);
             }
         }
-        for (size_t c = 1; c <= 4 && c < s->heap.n; c++)
-            __builtin_prefetch(&s->ev[heap_slot(&s->heap.a[c])]);
+        if (s->heap.n > 4) {
+            const struct heap_ent *a = s->heap.a;
+            __builtin_prefetch(&s->ev[heap_slot(&a[1])]);
+            __builtin_prefetch(&s->ev[heap_slot(&a[2])]);
+            __builtin_prefetch(&s->ev[heap_slot(&a[3])]);
+            __builtin_prefetch(&s->ev[heap_slot(&a[4])]);
+        }
         uint32_t slot = heap_slot(&h);
         struct sim_event *e = &s->ev[slot];
         if (e->flags & EVF_CANCELLED) {
