@@ -140,7 +140,7 @@ enum { TX_OK, TX_LOST, TX_CUT, TX_NOMEM };
 /* Sends wire_bytes over from -> to, leaving at `depart` at the earliest. On TX_OK *arrive is when it gets
  * there. A reliable segment (a connection's) is never lost: a loss costs one retransmit delay instead; and
  * with fifo (the stream's latest arrival in this direction) it never overtakes an earlier one. */
-static int transmit(struct sim *s, sim_node_id from, sim_node_id to, sim_time depart, uint64_t wire_bytes,
+static inline int transmit(struct sim *s, sim_node_id from, sim_node_id to, sim_time depart, uint64_t wire_bytes,
                     int reliable, sim_time *fifo, sim_time *arrive)
 {
     struct net *net = &s->net;
@@ -181,7 +181,7 @@ static sim_time *conn_fifo(struct conn_rec *r, sim_node_id from)
 }
 
 /* Queues a message event; the payload is copied inline when it fits in 8 bytes, else into a pool buffer. */
-static int queue_msg(struct sim *s, sim_time at, sim_node_id from, sim_node_id to, uint16_t type,
+static inline int queue_msg(struct sim *s, sim_time at, sim_node_id from, sim_node_id to, uint16_t type,
                      const void *payload, uint32_t len, sim_conn conn)
 {
     struct sim_event *e = sim_schedule(s, at, EV_MSG, to);

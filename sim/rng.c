@@ -1,5 +1,6 @@
 /* rng: GSL's taus2 generator, one instance per stream. taus2 is among GSL's fastest generators (a few
  * shifts and xors, 24 bytes of state) with a period of 2^88, which is why the event loop uses it. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,17 +87,45 @@ void sim_rng_free(struct sim_rng *r)
     free(r);
 }
 
-double sim_rng_uniform(struct sim_rng *r) { return gsl_rng_uniform(&r->g); }
-double sim_rng_uniform_pos(struct sim_rng *r) { return gsl_rng_uniform_pos(&r->g); }
-double sim_rng_exp(struct sim_rng *r, double mean) { return gsl_ran_exponential(&r->g, mean); }
+/* The draws an event loop makes on every event, done here as GSL does them (taus.c, gsl_rng.h, exponential.c
+ * of GSL 2.7) on the same state, so they give the same numbers without the call through the library and
+ * its generator's function pointer. The rarer ones (gaussian) call GSL on that state. */
+static inline unsigned long taus2_get(struct sim_rng *r)
+{
+    unsigned long *s = r->state;
+    s[0] = (((s[0] & 4294967294UL) << 12) & 0xffffffffUL) ^ ((((s[0] << 13) & 0xffffffffUL) ^ s[0]) >> 19);
+    s[1] = (((s[1] & 4294967288UL) << 4) & 0xffffffffUL) ^ ((((s[1] << 2) & 0xffffffffUL) ^ s[1]) >> 25);
+    s[2] = (((s[2] & 4294967280UL) << 17) & 0xffffffffUL) ^ ((((s[2] << 3) & 0xffffffffUL) ^ s[2]) >> 11);
+    return s[0] ^ s[1] ^ s[2];
+}
+
+double sim_rng_uniform(struct sim_rng *r) { return (double)taus2_get(r) / 4294967296.0; }
+
+double sim_rng_uniform_pos(struct sim_rng *r)
+{
+    double x;
+    do
+        x = sim_rng_uniform(r);
+    while (x == 0);
+    return x;
+}
+
+double sim_rng_exp(struct sim_rng *r, double mean) { return -mean * log1p(-sim_rng_uniform(r)); }
 double sim_rng_gaussian(struct sim_rng *r) { return gsl_ran_gaussian_ziggurat(&r->g, 1.0); }
 
 uint64_t sim_rng_below(struct sim_rng *r, uint64_t n)
 {
     if (n <= 1)
         return 0;
-    if (n <= 0xffffffffULL)
-        return gsl_rng_uniform_int(&r->g, (unsigned long)n);
+    if (n <= 0xffffffffULL) {
+        /* gsl_rng_uniform_int: the generator's range (0 .. 2^32 - 1) in n buckets, the rest redrawn. Every
+         * value fits in 32 bits, where division is quicker than GSL's unsigned long one. */
+        uint32_t scale = UINT32_MAX / (uint32_t)n, k;
+        do
+            k = (uint32_t)taus2_get(r) / scale;
+        while (k >= n);
+        return k;
+    }
     /* Wider ranges: two 32-bit draws, rejection to stay unbiased. */
     uint64_t lim = UINT64_MAX - UINT64_MAX % n;
     for (;;) {

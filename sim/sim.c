@@ -90,9 +90,13 @@ static uint32_t ev_alloc(struct sim *s)
         uint32_t cap = s->ev_cap ? s->ev_cap * 2 : 1024;
         if (cap > HEAP_SLOT_MAX + 1)
             cap = HEAP_SLOT_MAX + 1;
-        struct sim_event *ev = realloc(s->ev, (size_t)cap * sizeof *ev);
+        /* Aligned so that no record straddles two cache lines. */
+        struct sim_event *ev = aligned_alloc(64, (size_t)cap * sizeof *ev);
         if (!ev)
             return EV_NONE;
+        if (s->ev_cap)
+            memcpy(ev, s->ev, (size_t)s->ev_cap * sizeof *ev);
+        free(s->ev);
         memset(ev + s->ev_cap, 0, (size_t)(cap - s->ev_cap) * sizeof *ev);
         /* Thread the new slots onto the free list, lowest index first. */
         for (uint32_t i = cap; i-- > s->ev_cap;) {
@@ -111,7 +115,6 @@ static void ev_release(struct sim *s, uint32_t i)
 {
     struct sim_event *e = &s->ev[i];
     e->kind = EV_FREE;
-    e->gen++;
     e->data = s->ev_free;
     s->ev_free = i;
 }
@@ -343,7 +346,11 @@ static struct sim_rng *rng_lookup(uint64_t seed, const char *owner, const char *
 struct sim_rng *node_rng(struct sim_node *n, const char *purpose)
 {
     struct node_int *ni = (struct node_int *)n;
-    return rng_lookup(n->sim->seed, n->name, purpose, &ni->rngs, &ni->rng_purpose, &ni->nrng);
+    struct sim_rng *r = rng_lookup(n->sim->seed, n->name, purpose, &ni->rngs, &ni->rng_purpose, &ni->nrng);
+    /* The engine's own two ("disk", "net") come first; the next is the model's. */
+    if (!ni->model_rng && ni->nrng > 2)
+        ni->model_rng = r;
+    return r;
 }
 
 struct sim_rng *sim_rng(struct sim *s, const char *purpose)
@@ -366,14 +373,17 @@ sim_timer node_timer(struct sim_node *n, sim_time delay, uint64_t tag)
     if (!e)
         return 0;
     e->data = tag;
-    /* gen + 1 keeps handle 0 free for "no timer". */
-    return ((uint64_t)(e->gen + 1) << 32) | sim_event_slot(s, e);
+    /* gen 0 is skipped, which keeps handle 0 free for "no timer". */
+    if (++s->timer_gen == 0)
+        s->timer_gen = 1;
+    e->gen = s->timer_gen;
+    return ((uint64_t)e->gen << 32) | sim_event_slot(s, e);
 }
 
 void node_timer_cancel(struct sim_node *n, sim_timer t)
 {
     struct sim *s = n->sim;
-    uint32_t slot = (uint32_t)t, gen = (uint32_t)(t >> 32) - 1;
+    uint32_t slot = (uint32_t)t, gen = (uint32_t)(t >> 32);
     if (t == 0 || slot >= s->ev_cap)
         return;
     struct sim_event *e = &s->ev[slot];
@@ -587,22 +597,41 @@ uint64_t sim_run(struct sim *s, sim_time until)
         const struct heap_ent *top = &s->heap.a[0];
         if (top->t > until)
             break;
-        /* Its record was prefetched when the previous event was popped; its node's record is loaded while
-         * the heap is sifted. */
-        const struct sim_event *next = &s->ev[heap_slot(top)];
-        if (next->kind != EV_HOOK)
-            __builtin_prefetch(s->nodes[next->node]);
         struct heap_ent h;
         heap_pop(&s->heap, &h);
-        /* The next event's record is a cache miss in a large queue: start loading it now. */
-        if (s->heap.n)
-            __builtin_prefetch(&s->ev[heap_slot(&s->heap.a[0])]);
+        /* Records are cache misses in a large queue, so they are loaded ahead: the new top's record came in
+         * while it was a child of the top (below), so its node's record can be asked for now, to arrive
+         * while this event runs; the top's four children hold the events after it (unless this one
+         * schedules earlier ones): ask for their records, a few events ahead of their turn. */
+        if (s->heap.n) {
+            const struct sim_event *next = &s->ev[heap_slot(&s->heap.a[0])];
+            if (next->kind != EV_HOOK) {
+                const char *ni = (const char *)s->nodes[next->node];
+                __builtin_prefetch(ni);
+                __builtin_prefetch(ni + 64);
+            }
+        }
+        if (s->heap.n > 4) {
+            const struct heap_ent *a = s->heap.a;
+            __builtin_prefetch(&s->ev[heap_slot(&a[1])]);
+            __builtin_prefetch(&s->ev[heap_slot(&a[2])]);
+            __builtin_prefetch(&s->ev[heap_slot(&a[3])]);
+            __builtin_prefetch(&s->ev[heap_slot(&a[4])]);
+        }
         uint32_t slot = heap_slot(&h);
         struct sim_event *e = &s->ev[slot];
         if (e->flags & EVF_CANCELLED) {
             s->tombstones--;
             ev_release(s, slot);
             continue;
+        }
+        if (e->kind != EV_HOOK) {
+            /* Its node's record came in during the last event: ask for what a handler reads first, the
+             * model's state of the node, its stream and the stream of its sends. */
+            const struct node_int *ni = s->nodes[e->node];
+            __builtin_prefetch(ni->pub.model);
+            __builtin_prefetch(ni->net_rng);
+            __builtin_prefetch(ni->model_rng);
         }
         s->now = h.t;
         dispatch(s, slot, e);

@@ -20,26 +20,30 @@ enum ev_kind {
 
 #define EVF_CANCELLED 1
 
-/* One pending event: 40 bytes, plus 16 in the heap, so 56 bytes a pending event. A free slot links to the
- * next free one through `data`. `gen` counts reuses of the slot so a stale timer handle never matches. */
+/* One pending event: 32 bytes (two to a cache line: the pool is 64-byte aligned), plus 16 in the heap, so
+ * 48 bytes a pending event. A free slot links to the next free one through `data`. A timer's `gen` (where a
+ * message keeps its length) is the sim's count of timers when it was set, so a stale handle never matches. */
 struct sim_event {
     uint8_t kind;
     uint8_t flags;
     uint16_t type;      /* message type | conn event | disk op */
     sim_node_id node;   /* the node it is for */
-    uint32_t gen;
     sim_node_id from;   /* message sender | disk file | hook id */
     uint32_t inc;       /* the node's incarnation when scheduled */
-    uint32_t len;       /* payload length */
+    union {
+        uint32_t len;   /* EV_MSG: payload length */
+        uint32_t gen;   /* EV_TIMER: the handle's generation (never 0) */
+    };
     sim_conn conn;
-    uint32_t spare;
     uint64_t data;      /* payload (inline when len <= 8, else a pool buffer) | tag | hook arg */
 };
 
-/* Cache-line aligned: pub and net_rng, what a node's every event and send read, share its first line. */
+/* Cache-line aligned: pub and net_rng, what a node's every event and send read, share its first line;
+ * model_rng opens the second. The loop prefetches both lines, then what they point to. */
 struct node_int {
     struct sim_node pub;
     struct sim_rng *net_rng;    /* latency and loss draws of what this node sends */
+    struct sim_rng *model_rng;  /* the first stream the model asked for (node_rng), or NULL */
     sim_time nic_busy;          /* the NIC serialises outgoing bytes until then */
     struct node_disk disk;
     struct sim_rng **rngs;      /* streams by purpose, created on first use */
@@ -76,6 +80,7 @@ struct sim {
     struct heap heap;
     struct sim_event *ev;
     uint32_t ev_cap, ev_free;   /* ev_free: head of the free list, or UINT32_MAX */
+    uint32_t timer_gen;         /* the last timer's gen */
     size_t tombstones;
 
     struct node_int **nodes;
