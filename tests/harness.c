@@ -207,3 +207,24 @@ cJSON *th_metrics(struct scenario *sc)
     sc->world->metrics(sc->w, sc, root);
     return root;
 }
+
+char *th_read_stream(FILE *f, size_t *len)
+{
+    size_t cap = 4096, n = 0, got;
+    char *buf = malloc(cap);
+
+    ck_assert_ptr_nonnull(buf);
+    rewind(f);
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            ck_assert_ptr_nonnull(buf);
+        }
+    }
+    buf[n] = '\0';
+    if (len != NULL)
+        *len = n;
+    return buf;
+}

@@ -5,6 +5,7 @@
 #define TESTS_HARNESS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <cJSON.h>
 
@@ -14,6 +15,8 @@
 char *th_slurp(const char *path, size_t *len);
 /* As th_slurp, but a file that cannot be read fails the test. */
 char *th_read(const char *path);
+/* The whole content of a stream from its start, NUL-terminated, its byte count in *len when len is not NULL. */
+char *th_read_stream(FILE *f, size_t *len);
 /* dir/name into buf. */
 void th_join(char *buf, size_t size, const char *dir, const char *name);
 /* Writes text to path, replacing it. */
