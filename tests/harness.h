@@ -63,4 +63,21 @@ void th_run_to(struct scenario *sc, sim_time until);
 /* The world's metrics now, as metrics.json would hold them (cJSON_Delete it). */
 cJSON *th_metrics(struct scenario *sc);
 
+/* Fixture metrics.json documents, as mqsim compare reads them. A group's figures; NAN writes null. */
+struct th_fx_group {
+    const char *name;
+    int failover;       /* 0: "failover": null */
+    int recovered;      /* -1: no "recovered" (an older metrics.json) */
+    double down, cens, crash, detected, elected, promoted, avail, wu, ru, p99;
+};
+/* A metrics.json with the topic, the messages and the groups given, in a static buffer (valid until the next call). */
+char *th_fx_metrics(double avail, double wu, double ru, double p99, double acked_lost, double sim_ms,
+                    const struct th_fx_group *g, int ng);
+/* A group that recovered after down ms (crash at 60 s, detected 5 s, elected 9 s, promoted 10 s after it). */
+struct th_fx_group th_fx_rec(const char *name, double down);
+/* A group that did not recover: its run ended cens ms after the crash; no new master. */
+struct th_fx_group th_fx_cens(const char *name, double c);
+/* A group that did not fail over. */
+struct th_fx_group th_fx_calm(const char *name);
+
 #endif
