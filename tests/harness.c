@@ -303,3 +303,10 @@ struct th_fx_group th_fx_calm(const char *name)
 {
     return (struct th_fx_group){name, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, 1, 0, 0, 4.5};
 }
+
+cJSON *th_json(const char *text)
+{
+    cJSON *v = cJSON_Parse(text);
+    ck_assert_msg(v != NULL, "test JSON does not parse: %s", text);
+    return v;
+}

@@ -34,6 +34,9 @@ int th_root_make(const char *name);
 void th_root_remove(void);
 void th_scratch(char *dir, size_t size);
 
+/* Parses test JSON with plain cJSON (duplicate keys and all), so that a module is not used to set up its own
+ * tests; text that does not parse fails the test. */
+cJSON *th_json(const char *text);
 /* The value at path ("groups.0.failover.downtime_ms": names and array indexes); NULL when absent. */
 const cJSON *th_at(const cJSON *root, const char *path);
 /* The number at path: absent or not a number fails the test. */
