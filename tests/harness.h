@@ -83,4 +83,42 @@ struct th_fx_group th_fx_cens(const char *name, double c);
 /* A group that did not fail over. */
 struct th_fx_group th_fx_calm(const char *name);
 
+/* Running the mqsim binary as a child, the way the cli tests do. th_mqsim is its absolute path: th_mqsim_find
+ * sets it from $MQSIM (else ./mqsim) in main, before the runner forks the tests, and says on stderr, naming the
+ * test binary, when there is none (-1). */
+extern char *th_mqsim;
+int th_mqsim_find(const char *test);
+/* path made absolute against the working directory (the children run elsewhere), or NULL when it is not there. */
+char *th_absolute(const char *path);
+/* A child's exit and output. */
+struct th_result {
+    int status;         /* from waitpid */
+    char *out, *err;    /* stdout and stderr, NUL-terminated */
+    size_t out_len, err_len;
+};
+void th_result_free(struct th_result *r);
+/* Runs th_mqsim with args (NULL-terminated) in directory cwd, stdin from /dev/null, stdout and stderr captured
+ * in files under th_root; a child that runs over 60 s is killed. No shell: arguments reach mqsim exactly as
+ * given. */
+void th_run_in(const char *cwd, const char *const *args, struct th_result *r);
+/* The exit status must be exactly code: never a signal (a crash, a sanitizer abort) nor another status. */
+void th_assert_exit(const struct th_result *r, int code, const char *what);
+/* A run that must succeed quietly: exit 0, nothing on stderr. */
+void th_assert_ok(const struct th_result *r, const char *what);
+/* stderr is exactly the line "line\n"; with usage_ok, it may also be followed by the usage text (what --help
+ * prints before its first empty line), the way command-line mistakes are answered. */
+void th_assert_stderr_line(const struct th_result *r, const char *line, int usage_ok, const char *what);
+/* As th_read_in, its length in *len when len is not NULL. */
+char *th_slurp_in(const char *dir, const char *name, size_t *len);
+/* Whether dir/name names anything (a dangling link too). */
+int th_exists_in(const char *dir, const char *name);
+/* The names in dir (not . and ..; at most 64), sorted, one per line, for exact comparison in messages. */
+char *th_list_dir(const char *dir);
+/* dir holds exactly the names listed in expected, as th_list_dir writes them. */
+void th_assert_dir_holds(const char *dir, const char *expected, const char *what);
+/* dir/metrics.json, parsed: not a JSON object fails the test. */
+cJSON *th_metrics_of(const char *dir);
+/* dir_a/name and dir_b/name are byte for byte the same (two runs with the same seed). */
+void th_assert_same_file(const char *dir_a, const char *dir_b, const char *name);
+
 #endif
