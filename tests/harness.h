@@ -5,6 +5,7 @@
 #define TESTS_HARNESS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <cJSON.h>
@@ -120,5 +121,35 @@ void th_assert_dir_holds(const char *dir, const char *expected, const char *what
 cJSON *th_metrics_of(const char *dir);
 /* dir_a/name and dir_b/name are byte for byte the same (two runs with the same seed). */
 void th_assert_same_file(const char *dir_a, const char *dir_b, const char *name);
+
+/* `mqsim plot` called in-process, the way the plot tests do. th_plot_setup, in main before the runner forks the
+ * tests: finds $MQSIM (else ./mqsim; -1 and a line on stderr naming the test binary when there is none), points
+ * MQSIM_PLOTS at this tree's plots/, makes th_root, puts a stand-in gnuplot first on PATH when there is none (it
+ * writes placeholder figures, so only the data files can be checked), and with runs, runs a short slave_lag
+ * (redirects both ways) into th_plot_lag and a short master_crash with a quick operator (a failover) into
+ * th_plot_crash; th_plot_runs_ok says both produced their files. th_gnuplot: a real gnuplot is on PATH. */
+extern char th_plot_lag[128], th_plot_crash[128];
+extern int th_plot_runs_ok, th_gnuplot;
+int th_plot_setup(const char *test, int runs);
+/* Copies the files of a run's output directory into dir (so each test draws into a directory of its own). */
+void th_copy_run(const char *from, const char *dir);
+/* Number of entries in dir whose name starts with prefix (. and .. too), and of entries but . and .. */
+int th_count_prefix(const char *dir, const char *prefix);
+int th_count_entries(const char *dir);
+/* dir/<fig>.png is a PNG of width x height, more than a few KB; dir/<fig>.svg an SVG document. Nothing is
+ * checked without th_gnuplot. */
+void th_check_figure(const char *dir, const char *fig, uint32_t width, uint32_t height);
+/* No temporary file (".name.tmp.pid") is left in dir. */
+void th_check_no_temporaries(const char *dir);
+/* Output captured from a call of cmd_plot in this process. */
+struct th_captured {
+    int rc;
+    char *out, *err;
+};
+void th_captured_free(struct th_captured *c);
+/* Runs cmd_plot(argc, argv) with stdout and stderr going to files, and returns what it printed. */
+struct th_captured th_plot_captured(int argc, char **argv);
+/* The same for `mqsim plot DIR`, with --quiet when quiet. */
+struct th_captured th_plot_dir_captured(const char *dir, int quiet);
 
 #endif
