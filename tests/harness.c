@@ -235,3 +235,15 @@ cJSON *th_json(const char *text)
     ck_assert_msg(v != NULL, "test JSON does not parse: %s", text);
     return v;
 }
+
+int th_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    th_root_remove();
+    free(th_mqsim);
+    th_mqsim = NULL;
+    return failed == 0 ? 0 : 1;
+}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include <check.h>
 #include <cJSON.h>
 
 #include "sim/lab/scenario.h"
@@ -37,6 +38,9 @@ extern char th_root[64];
 int th_root_make(const char *name);
 void th_root_remove(void);
 void th_scratch(char *dir, size_t size);
+/* A test binary's main: runs the suite, then removes th_root (when made) and frees th_mqsim (when found); the
+ * process's exit status: 0 when every test passed, else 1. */
+int th_run_suite(Suite *s);
 
 /* Parses test JSON with plain cJSON (duplicate keys and all), so that a module is not used to set up its own
  * tests; text that does not parse fails the test. */
@@ -99,6 +103,8 @@ int th_anon_fd(void);
 char *th_slurp_fd(int fd, size_t *len);
 /* path made absolute against the working directory (the children run elsewhere), or NULL when it is not there. */
 char *th_absolute(const char *path);
+/* The same, or NULL and a line on stderr naming the test binary (run from the repository root). */
+char *th_find(const char *test, const char *path);
 /* A child's exit and output. */
 struct th_result {
     int status;         /* from waitpid */

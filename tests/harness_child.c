@@ -223,6 +223,14 @@ char *th_absolute(const char *path)
     return p;
 }
 
+char *th_find(const char *test, const char *path)
+{
+    char *p = th_absolute(path);
+    if (!p)
+        fprintf(stderr, "%s: %s not found (run from the repository root)\n", test, path);
+    return p;
+}
+
 int th_mqsim_find(const char *test)
 {
     const char *bin = getenv("MQSIM");

@@ -292,16 +292,7 @@ static Suite *cli_bad_suite(void)
 
 int main(void)
 {
-    if (th_mqsim_find("test_cli_bad") < 0)
+    if (th_mqsim_find("test_cli_bad") < 0 || th_root_make("cli_bad") < 0)
         return 1;
-    if (th_root_make("cli_bad") < 0)
-        return 1;
-
-    SRunner *sr = srunner_create(cli_bad_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
-    free(th_mqsim);
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(cli_bad_suite());
 }

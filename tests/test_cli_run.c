@@ -260,22 +260,10 @@ static Suite *cli_run_suite(void)
 
 int main(void)
 {
-    if (th_mqsim_find("test_cli_run") < 0)
+    if (th_mqsim_find("test_cli_run") < 0 || !(g_demo = th_find("test_cli_run", "scenarios/engine_demo.json"))
+        || th_root_make("cli_run") < 0)
         return 1;
-    g_demo = th_absolute("scenarios/engine_demo.json");
-    if (!g_demo) {
-        fprintf(stderr, "test_cli_run: scenarios/engine_demo.json not found (run from the repository root)\n");
-        return 1;
-    }
-    if (th_root_make("cli_run") < 0)
-        return 1;
-
-    SRunner *sr = srunner_create(cli_run_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
-    free(th_mqsim);
+    int rc = th_run_suite(cli_run_suite());
     free(g_demo);
-    return failed == 0 ? 0 : 1;
+    return rc;
 }

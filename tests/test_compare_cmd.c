@@ -56,7 +56,7 @@ static int have_gnuplot(void)
             return 1;
         s += n + (s[n] == ':');
     }
-    printf("test_compare: figure test skipped: no gnuplot on PATH\n");
+    printf("test_compare_cmd: figure test skipped: no gnuplot on PATH\n");
     return 0;
 }
 
@@ -116,27 +116,6 @@ struct result {
     char *out, *err;
 };
 
-static char *slurp_fd(int fd)
-{
-    off_t end = lseek(fd, 0, SEEK_END);
-    char *buf = malloc((size_t)end + 1);
-    ck_assert(end >= 0 && buf);
-    ck_assert(pread(fd, buf, (size_t)end, 0) == end);
-    buf[end] = '\0';
-    close(fd);
-    return buf;
-}
-
-static int anon_fd(void)
-{
-    char p[96];
-    snprintf(p, sizeof p, "%s/io-XXXXXX", th_root);
-    int fd = mkstemp(p);
-    ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
-    unlink(p);
-    return fd;
-}
-
 /* cmd_compare in a child process (it installs signal handlers), stdout and stderr captured. */
 static void compare(const char *const *args, struct result *r)
 {
@@ -145,7 +124,7 @@ static void compare(const char *const *args, struct result *r)
     for (; args[argc]; argc++)
         argv[argc] = (char *)args[argc];
     argv[argc] = NULL;
-    int fo = anon_fd(), fe = anon_fd(), st;
+    int fo = th_anon_fd(), fe = th_anon_fd(), st;
     fflush(stdout);
     pid_t pid = fork();
     ck_assert(pid >= 0);
@@ -161,8 +140,8 @@ static void compare(const char *const *args, struct result *r)
     while (waitpid(pid, &st, 0) < 0)
         ck_assert(errno == EINTR);
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    r->out = slurp_fd(fo);
-    r->err = slurp_fd(fe);
+    r->out = th_slurp_fd(fo, NULL);
+    r->err = th_slurp_fd(fe, NULL);
 }
 
 static void result_free(struct result *r)
@@ -373,7 +352,7 @@ START_TEST(test_real_compare_plot)
     char dir[96], out[256];
     struct result r;
     if (access("scenarios/master_crash.json", R_OK) != 0) {
-        printf("test_compare: real compare skipped: run from the repository root\n");
+        printf("test_compare_cmd: real compare skipped: run from the repository root\n");
         return;
     }
     int plot = have_gnuplot();
@@ -470,7 +449,7 @@ START_TEST(test_interrupt_resumes)
     free(r.err);
 
     use_exe(dir, "slow-mqsim", slow_mqsim);
-    int fo = anon_fd(), fe = anon_fd(), st;
+    int fo = th_anon_fd(), fe = th_anon_fd(), st;
     fflush(stdout);
     pid_t pid = fork();
     ck_assert(pid >= 0);
@@ -488,8 +467,8 @@ START_TEST(test_interrupt_resumes)
     ck_assert_int_eq(kill(pid, SIGINT), 0);
     while (waitpid(pid, &st, 0) < 0)
         ck_assert(errno == EINTR);
-    char *err = slurp_fd(fe);
-    free(slurp_fd(fo));
+    char *err = th_slurp_fd(fe, NULL);
+    free(th_slurp_fd(fo, NULL));
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "interrupted compare: status %d\n%s", st, err);
     ck_assert_msg(strstr(err, "interrupted; 2 of 3 runs kept") != NULL, "%s", err);
     free(err);
@@ -562,10 +541,5 @@ int main(void)
     if (th_root_make("compare_cmd") < 0)
         return 1;
 
-    SRunner *sr = srunner_create(compare_cmd_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(compare_cmd_suite());
 }

@@ -215,9 +215,5 @@ static Suite *compare_read_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(compare_read_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(compare_read_suite());
 }

@@ -246,9 +246,5 @@ static Suite *conf_basics_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(conf_basics_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run_suite(conf_basics_suite());
 }

@@ -284,11 +284,5 @@ static Suite *output_files_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(output_files_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(output_files_suite());
 }

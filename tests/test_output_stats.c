@@ -109,11 +109,5 @@ static Suite *output_stats_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(output_stats_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(output_stats_suite());
 }

@@ -341,15 +341,7 @@ static Suite *plot_cmd_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
     if (th_plot_setup("test_plot_cmd", 1) < 0)
         return 1;
-    sr = srunner_create(plot_cmd_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(plot_cmd_suite());
 }

@@ -524,15 +524,7 @@ static Suite *plot_run_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
     if (th_plot_setup("test_plot_run", 1) < 0)
         return 1;
-    sr = srunner_create(plot_run_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(plot_run_suite());
 }

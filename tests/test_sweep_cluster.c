@@ -109,7 +109,7 @@ START_TEST(test_mpi_sweep_equals_local)
                      : shell("command -v mpirun >/dev/null 2>&1") != 0 ? "no mpirun (apt-get install openmpi-bin)"
                      : NULL;
     if (skip) {
-        printf("test_sweep: MPI test skipped: %s\n", skip);
+        printf("test_sweep_cluster: MPI test skipped: %s\n", skip);
         return;
     }
     ck_assert(runner_absolute(bin, abs_bin, sizeof abs_bin) == 0);
@@ -156,17 +156,8 @@ static Suite *sweep_cluster_suite(void)
 
 int main(void)
 {
-    if (th_mqsim_find("test_sweep_cluster") < 0)
+    if (th_mqsim_find("test_sweep_cluster") < 0 || th_root_make("sweep_cluster") < 0)
         return 1;
     runner_set_exe(th_mqsim);
-    if (th_root_make("sweep_cluster") < 0)
-        return 1;
-
-    SRunner *sr = srunner_create(sweep_cluster_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
-    free(th_mqsim);
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(sweep_cluster_suite());
 }

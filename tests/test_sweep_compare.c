@@ -188,7 +188,7 @@ START_TEST(test_compare_interrupted)
     ck_assert_str_eq(r.out, "");
     ck_assert(!th_exists_in(out, "compare.csv") && !th_exists_in(out, "compare.json"));
     /* On a fast machine a run may finish before the signal lands: then its result is kept for a resume
-     * (test_compare.c resumes one) and the folder holds the journal alone; otherwise it stays empty. */
+     * (test_compare_cmd.c resumes one) and the folder holds the journal alone; otherwise it stays empty. */
     if (strstr(r.err, "interrupted; nothing written")) {
         ck_assert_int_eq(th_count_prefix(out, "."), 2);   /* . and .. only */
     } else {
@@ -327,17 +327,8 @@ static Suite *sweep_compare_suite(void)
 
 int main(void)
 {
-    if (th_mqsim_find("test_sweep_compare") < 0)
+    if (th_mqsim_find("test_sweep_compare") < 0 || th_root_make("sweep_compare") < 0)
         return 1;
     runner_set_exe(th_mqsim);
-    if (th_root_make("sweep_compare") < 0)
-        return 1;
-
-    SRunner *sr = srunner_create(sweep_compare_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
-    free(th_mqsim);
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(sweep_compare_suite());
 }

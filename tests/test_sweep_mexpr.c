@@ -167,9 +167,5 @@ static Suite *sweep_mexpr_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(sweep_mexpr_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(sweep_mexpr_suite());
 }

@@ -375,17 +375,8 @@ static Suite *sweep_runs_suite(void)
 
 int main(void)
 {
-    if (th_mqsim_find("test_sweep_runs") < 0)
+    if (th_mqsim_find("test_sweep_runs") < 0 || th_root_make("sweep_runs") < 0)
         return 1;
     runner_set_exe(th_mqsim);
-    if (th_root_make("sweep_runs") < 0)
-        return 1;
-
-    SRunner *sr = srunner_create(sweep_runs_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
-    free(th_mqsim);
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(sweep_runs_suite());
 }
