@@ -17,7 +17,6 @@
 /* A child that runs longer than this is killed (SIGALRM survives exec), so a hang fails the test. */
 #define CHILD_LIMIT_S 100
 
-
 #define CRASH_AT_3S "{\"at_ms\": 3000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}"
 
 /* Two grid keys, 2 x 2 points, 3 seeds: 12 runs. detect_ms differs from seed to seed. */

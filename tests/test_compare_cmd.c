@@ -4,9 +4,7 @@
  * (skipped without gnuplot); and a real compare ($MQSIM, else ./mqsim) whose runs may not recover, with --plot. */
 #include <check.h>
 #include <cJSON.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <time.h>

@@ -3,10 +3,7 @@
  * censored, all censored), and numbers printed as people read them. */
 #include <check.h>
 #include <cJSON.h>
-#include <errno.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "models/cmd/compare.h"

@@ -1,14 +1,8 @@
 /* test_conf_basics: the strict JSON configuration reader's error format, JSON paths, value descriptions,
  * children, and the check for unknown keys. */
 #include <check.h>
-#include <float.h>
-#include <limits.h>
-#include <math.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sim/conf.h"
 #include "tests/harness.h"

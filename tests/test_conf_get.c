@@ -2,13 +2,10 @@
  * and times, each with its defaults and its errors. */
 #include <check.h>
 #include <float.h>
-#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sim/conf.h"
 #include "tests/harness.h"

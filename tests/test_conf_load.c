@@ -1,9 +1,6 @@
 /* test_conf_load: the strict JSON configuration reader on whole documents: parsing, files, --set overrides, and
  * sessions in which the first error wins. */
 #include <check.h>
-#include <float.h>
-#include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

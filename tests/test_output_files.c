@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +10,6 @@
 #include <unistd.h>
 
 #include "sim/out.h"
-#include "sim/stats.h"
-#include "sim/trace.h"
-#include "sim/tseries.h"
 #include "tests/harness.h"
 
 /* A fresh empty directory; each test makes its own so tests cannot see each other's files. */

@@ -1,19 +1,10 @@
 /* Unit tests for the run statistics (sim/stats): means, quantiles and intervals over a sample. */
 #include <check.h>
-#include <dirent.h>
-#include <errno.h>
 #include <math.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "sim/out.h"
 #include "sim/stats.h"
-#include "sim/trace.h"
-#include "sim/tseries.h"
 #include "tests/harness.h"
 
 #define ck_assert_near(a, b, eps) ck_assert_msg(fabs((a) - (b)) <= (eps), "%.17g != %.17g", (a), (b))

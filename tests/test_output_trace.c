@@ -1,19 +1,13 @@
 /* Unit tests for the JSON Lines trace (sim/trace): levels, times, fields, escapes, buffering and write errors. */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "sim/out.h"
-#include "sim/stats.h"
 #include "sim/trace.h"
-#include "sim/tseries.h"
 #include "tests/harness.h"
 
 /* One event at time t with no fields, as the trace writes it. */

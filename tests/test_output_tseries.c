@@ -1,18 +1,9 @@
 /* Unit tests for the CSV time series (sim/tseries): wide, labeled and long forms, and growth. */
 #include <check.h>
-#include <dirent.h>
-#include <errno.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "sim/out.h"
-#include "sim/stats.h"
-#include "sim/trace.h"
 #include "sim/tseries.h"
 #include "tests/harness.h"
 

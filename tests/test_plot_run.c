@@ -5,18 +5,11 @@
  * idle against down, DLedger's "elected", an unrecovered group down to the end). Without gnuplot the figures are
  * not checked: a stand-in lets the data files be. */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "models/cmd/plot.h"

@@ -2,26 +2,16 @@
  * the same files byte for byte as a local sweep, and so does an MPI sweep (skipped without an MPI build and
  * mpirun). Runs are child processes of the mqsim binary under test ($MQSIM, else ./mqsim). */
 #include <check.h>
-#include <cJSON.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "models/cmd/compare.h"
-#include "sim/lab/mexpr.h"
 #include "sim/lab/runner.h"
-#include "sim/lab/scenario.h"
-#include "sim/sha256.h"
 #include "models/cmd/sweep.h"
 #include "tests/harness.h"
 

@@ -4,24 +4,15 @@
  * binary under test ($MQSIM, else ./mqsim), on tiny scenarios (20 simulated seconds, 200 messages a second). */
 #include <check.h>
 #include <cJSON.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "models/cmd/compare.h"
-#include "sim/lab/mexpr.h"
 #include "sim/lab/runner.h"
-#include "sim/lab/scenario.h"
 #include "sim/sha256.h"
 #include "models/cmd/sweep.h"
 #include "tests/harness.h"
