@@ -72,7 +72,10 @@ endif
 $(BUILD)/mqsim: $(BUILD)/models/cmd/main.o $(BUILD)/libmqsim.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/harness.o $(BUILD)/libmqsim.a
+# What the tests share (tests/harness.h): tests/harness*.c, linked into every test binary.
+TEST_HARNESS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/harness*.c))
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HARNESS) $(BUILD)/libmqsim.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) -lm
 
 run: mqsim

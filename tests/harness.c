@@ -207,3 +207,43 @@ cJSON *th_metrics(struct scenario *sc)
     sc->world->metrics(sc->w, sc, root);
     return root;
 }
+
+char *th_read_stream(FILE *f, size_t *len)
+{
+    size_t cap = 4096, n = 0, got;
+    char *buf = malloc(cap);
+
+    ck_assert_ptr_nonnull(buf);
+    rewind(f);
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            ck_assert_ptr_nonnull(buf);
+        }
+    }
+    buf[n] = '\0';
+    if (len != NULL)
+        *len = n;
+    return buf;
+}
+
+cJSON *th_json(const char *text)
+{
+    cJSON *v = cJSON_Parse(text);
+    ck_assert_msg(v != NULL, "test JSON does not parse: %s", text);
+    return v;
+}
+
+int th_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    th_root_remove();
+    free(th_mqsim);
+    th_mqsim = NULL;
+    return failed == 0 ? 0 : 1;
+}

@@ -1,14 +1,10 @@
-/* test_compare: mqsim compare over the new measurements. The figures read from hand-written metrics.json
- * (topic, every group by name, failovers that recovered or not, older files); the censored statistics and
- * their cells (all recovered, some censored, all censored); compare.csv's header and values, compare.json's
- * censored counts and the table, from runs of a stand-in for mqsim that copies fixture metrics.json files; the
- * downtime figures drawn without a crash for a zero downtime and for runs that all did not recover (skipped
- * without gnuplot); and a real compare ($MQSIM, else ./mqsim) whose runs may not recover, with --plot. */
+/* test_compare_cmd: the mqsim compare command. compare.csv's header and values, compare.json's censored counts
+ * and the table, from runs of a stand-in for mqsim that copies fixture metrics.json files; an interrupted compare
+ * resumes; the downtime figures drawn without a crash for a zero downtime and for runs that all did not recover
+ * (skipped without gnuplot); and a real compare ($MQSIM, else ./mqsim) whose runs may not recover, with --plot. */
 #include <check.h>
 #include <cJSON.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <time.h>
@@ -58,280 +54,9 @@ static int have_gnuplot(void)
             return 1;
         s += n + (s[n] == ':');
     }
-    printf("test_compare: figure test skipped: no gnuplot on PATH\n");
+    printf("test_compare_cmd: figure test skipped: no gnuplot on PATH\n");
     return 0;
 }
-
-/* ---- fixture metrics.json ---- */
-
-#define NUL NAN
-
-struct fx_group {
-    const char *name;
-    int failover;       /* 0: "failover": null */
-    int recovered;      /* -1: no "recovered" (an older metrics.json) */
-    double down, cens, crash, detected, elected, promoted, avail, wu, ru, p99;
-};
-
-static void jnum(char *b, size_t n, double v)
-{
-    if (isnan(v))
-        snprintf(b, n, "null");
-    else
-        snprintf(b, n, "%.17g", v);
-}
-
-/* A metrics.json with the topic, the messages and the groups given. */
-static char *metrics(double avail, double wu, double ru, double p99, double acked_lost, double sim_ms,
-                     const struct fx_group *g, int ng)
-{
-    static char buf[8192];
-    char a[32], b[32], c[32], d[32];
-    int n;
-    jnum(a, sizeof a, avail);
-    jnum(b, sizeof b, wu);
-    jnum(c, sizeof c, ru);
-    jnum(d, sizeof d, p99);
-    n = snprintf(buf, sizeof buf, "{\"scenario\": \"x\", \"seed\": 1, \"sim_ms\": %.17g, \"ha\": \"master_slave\",\n"
-                 " \"messages\": {\"sent\": 1000, \"acked\": 950, \"send_failed\": 50, \"consumed\": 940,\n"
-                 "  \"acked_lost\": %.17g, \"duplicates\": 2},\n"
-                 " \"topic\": {\"sends\": 1000, \"acked\": 950, \"failed\": 50, \"availability\": %s,\n"
-                 "  \"write_unavailable_ms\": %s, \"read_unavailable_ms\": %s,\n"
-                 "  \"latency_ms\": {\"mean\": 2, \"p50\": 1, \"p90\": 3, \"p99\": %s, \"p999\": 40, \"max\": 90}},\n"
-                 " \"groups\": [", sim_ms, acked_lost, a, b, c, d);
-    for (int i = 0; i < ng; i++) {
-        char v[10][32];
-        double x[10] = {g[i].down, g[i].cens, g[i].crash, g[i].detected, g[i].elected, g[i].promoted, g[i].avail,
-                        g[i].wu, g[i].ru, g[i].p99};
-        for (int k = 0; k < 10; k++)
-            jnum(v[k], sizeof v[k], x[k]);
-        n += snprintf(buf + n, sizeof buf - (size_t)n,
-                      "%s\n  {\"name\": \"%s\", \"availability\": %s, \"write_unavailable_ms\": %s,"
-                      " \"read_unavailable_ms\": %s, \"latency_ms\": {\"p50\": 1, \"p99\": %s}, \"failover\": ",
-                      i ? "," : "", g[i].name, v[6], v[7], v[8], v[9]);
-        if (!g[i].failover) {
-            n += snprintf(buf + n, sizeof buf - (size_t)n, "null}");
-            continue;
-        }
-        n += snprintf(buf + n, sizeof buf - (size_t)n,
-                      "{\"crash_ms\": %s, \"crash_kind\": \"process\", \"detected_ms\": %s, \"elected_ms\": %s, "
-                      "\"new_master\": \"b-1\", \"promoted_ms\": %s, \"first_write_ms\": null, \"downtime_ms\": %s",
-                      v[2], v[3], v[4], v[5], v[0]);
-        if (g[i].recovered >= 0)
-            n += snprintf(buf + n, sizeof buf - (size_t)n, ", \"recovered\": %s, \"censored_ms\": %s",
-                          g[i].recovered ? "true" : "false", v[1]);
-        n += snprintf(buf + n, sizeof buf - (size_t)n, "}}");
-    }
-    n += snprintf(buf + n, sizeof buf - (size_t)n, "],\n \"invariants\": {\"checked\": 1, \"violations\": []}}\n");
-    ck_assert(n > 0 && (size_t)n < sizeof buf);
-    return buf;
-}
-
-/* A group that recovered after down ms (crash at 60 s, detected 5 s, elected 9 s, promoted 10 s after it). */
-static struct fx_group rec(const char *name, double down)
-{
-    return (struct fx_group){name, 1, 1, down, NUL, 60000, 65000, 69000, 70000, 0.95, down + 1000, 2000, 15};
-}
-
-/* A group that did not recover: its run ended cens ms after the crash; no new master. */
-static struct fx_group cens(const char *name, double c)
-{
-    return (struct fx_group){name, 1, 0, NUL, c, 60000, 65000, NUL, NUL, 0.5, c, c, 8};
-}
-
-/* A group that did not fail over. */
-static struct fx_group calm(const char *name)
-{
-    return (struct fx_group){name, 0, 0, NUL, NUL, NUL, NUL, NUL, NUL, 1, 0, 0, 4.5};
-}
-
-static void extract_text(const char *text, struct crun *r)
-{
-    cJSON *root = cJSON_Parse(text);
-    ck_assert_msg(root != NULL, "fixture does not parse:\n%s", text);
-    memset(r, 0, sizeof *r);
-    ck_assert_int_eq(compare_extract(root, r), 0);
-    cJSON_Delete(root);
-}
-
-/* ======================================================================================================
- * reading metrics.json
- * ====================================================================================================== */
-
-START_TEST(test_extract_topic_and_groups)
-{
-    struct fx_group g[] = {rec("broker-a", 21500.5), calm("broker-b")};
-    struct crun r;
-    extract_text(metrics(0.97125, 22500, 3000, 12.5, 23100, 300000, g, 2), &r);
-    ck_assert(r.has_metrics);
-    ck_assert_double_eq(r.v[CR_AVAIL], 0.97125);
-    ck_assert_double_eq(r.v[CR_WRITE_UNAVAIL], 22500);
-    ck_assert_double_eq(r.v[CR_READ_UNAVAIL], 3000);
-    ck_assert_double_eq(r.v[CR_P99], 12.5);
-    ck_assert_double_eq(r.v[CR_ACKED_LOST], 23100);
-    ck_assert_double_eq(r.v[CR_DUPLICATES], 2);
-    ck_assert_double_eq(r.v[CR_SENT], 1000);
-    ck_assert_double_eq(r.v[CR_CONSUMED], 940);
-    ck_assert_uint_eq(r.ng, 2);
-    const struct cgroup *a = compare_group(&r, "broker-a"), *b = compare_group(&r, "broker-b");
-    ck_assert_ptr_nonnull(a);
-    ck_assert_ptr_nonnull(b);
-    ck_assert_ptr_null(compare_group(&r, "broker-c"));
-    ck_assert(a->failover && !b->failover);
-    ck_assert_double_eq(a->v[CG_DOWNTIME], 21500.5);
-    ck_assert_double_eq(a->v[CG_RECOVERED], 1);
-    ck_assert(isnan(a->v[CG_CENSORED]));
-    ck_assert_double_eq(a->v[CG_DETECTION], 5000);      /* measured from the crash */
-    ck_assert_double_eq(a->v[CG_ELECTION], 9000);
-    ck_assert_double_eq(a->v[CG_PROMOTION], 10000);
-    ck_assert_double_eq(a->v[CG_AVAIL], 0.95);
-    ck_assert_double_eq(a->v[CG_WRITE_UNAVAIL], 22500.5);
-    ck_assert_double_eq(a->v[CG_P99], 15);
-    ck_assert(isnan(b->v[CG_DOWNTIME]) && isnan(b->v[CG_RECOVERED]) && isnan(b->v[CG_PROMOTION]));
-    ck_assert_double_eq(b->v[CG_P99], 4.5);
-    compare_run_free(&r);
-}
-END_TEST
-
-START_TEST(test_extract_censored)
-{
-    struct fx_group g[] = {cens("broker-a", 85000)};
-    struct crun r;
-    extract_text(metrics(NUL, 85000, 85000, NUL, 0, 145000, g, 1), &r);
-    const struct cgroup *a = compare_group(&r, "broker-a");
-    ck_assert(a && a->failover);
-    ck_assert(isnan(a->v[CG_DOWNTIME]));
-    ck_assert_double_eq(a->v[CG_RECOVERED], 0);
-    ck_assert_double_eq(a->v[CG_CENSORED], 85000);
-    ck_assert(isnan(a->v[CG_ELECTION]) && isnan(a->v[CG_PROMOTION]));
-    ck_assert(isnan(r.v[CR_AVAIL]) && isnan(r.v[CR_P99]));  /* null: no sends, no acknowledged send */
-    compare_run_free(&r);
-
-    /* recovered false beside a number: the number is not shown as a downtime. */
-    g[0].down = 1234;
-    extract_text(metrics(0.9, 1, 1, 1, 0, 145000, g, 1), &r);
-    ck_assert(isnan(compare_group(&r, "broker-a")->v[CG_DOWNTIME]));
-    compare_run_free(&r);
-
-    /* An older metrics.json: no "recovered"; a null downtime is censored at the end of the run. */
-    g[0] = cens("broker-a", NUL);
-    g[0].recovered = -1;
-    extract_text(metrics(0.9, 1, 1, 1, 0, 145000, g, 1), &r);
-    a = compare_group(&r, "broker-a");
-    ck_assert_double_eq(a->v[CG_RECOVERED], 0);
-    ck_assert_double_eq(a->v[CG_CENSORED], 145000 - 60000);
-    compare_run_free(&r);
-    g[0] = rec("broker-a", 7000);
-    g[0].recovered = -1;
-    extract_text(metrics(0.9, 1, 1, 1, 0, 145000, g, 1), &r);
-    ck_assert_double_eq(compare_group(&r, "broker-a")->v[CG_RECOVERED], 1);
-    ck_assert_double_eq(compare_group(&r, "broker-a")->v[CG_DOWNTIME], 7000);
-    compare_run_free(&r);
-
-    /* No topic, no groups: every figure NaN, no group. */
-    extract_text("{\"messages\": {\"sent\": 5}}", &r);
-    ck_assert(r.has_metrics && r.ng == 0 && isnan(r.v[CR_AVAIL]) && r.v[CR_SENT] == 5);
-    compare_run_free(&r);
-}
-END_TEST
-
-/* ======================================================================================================
- * censored statistics and cells
- * ====================================================================================================== */
-
-/* One scenario of three runs whose broker-a downtimes are d[k] (NaN: censored at c[k]). */
-static void three_runs(struct compare *c, struct crun *res, const double *d, const double *cs)
-{
-    memset(c, 0, sizeof *c);
-    static char *names[] = {(char *)"s"};
-    c->names = names;
-    c->nsc = 1;
-    c->runs = 3;
-    c->res = res;
-    for (int k = 0; k < 3; k++) {
-        struct fx_group g = isnan(d[k]) ? cens("broker-a", cs[k]) : rec("broker-a", d[k]);
-        extract_text(metrics(0.9, 1, 1, 1, 0, 300000, &g, 1), &res[k]);
-    }
-    ck_assert_int_eq(compare_names_build(c), 0);
-}
-
-static void free_runs(struct compare *c)
-{
-    for (size_t k = 0; k < c->runs; k++)
-        compare_run_free(&c->res[k]);
-    compare_names_free(&c->groups);
-}
-
-START_TEST(test_censored_cells)
-{
-    struct compare c;
-    struct crun res[3];
-    struct cdown d;
-    char cell[96];
-
-    /* All recovered: 10, 12, 14 s: mean 12, 95% CI 12 -/+ t(0.975, 2) * 2 / sqrt(3) = 12 -/+ 4.968. */
-    three_runs(&c, res, (double[]){10000, 12000, 14000}, (double[]){NUL, NUL, NUL});
-    compare_downtime(&c, 0, "broker-a", &d);
-    ck_assert_uint_eq(d.failovers, 3);
-    ck_assert_uint_eq(d.recovered, 3);
-    ck_assert_uint_eq(d.censored, 0);
-    ck_assert(isnan(d.censored_min));
-    ck_assert_double_eq_tol(d.st.mean, 12000, 1e-9);
-    compare_fmt_downtime(cell, sizeof cell, &d);
-    ck_assert_str_eq(cell, "12.0 ± 5.0");
-    compare_fmt_censored(cell, sizeof cell, &d);
-    ck_assert_str_eq(cell, "0");
-    free_runs(&c);
-
-    /* Some censored: the statistics are the recovered runs' alone; the censored ones are counted, bounded
-     * below by the smallest censored time. */
-    three_runs(&c, res, (double[]){20000, NUL, NUL}, (double[]){NUL, 90000, 85000});
-    compare_downtime(&c, 0, "broker-a", &d);
-    ck_assert_uint_eq(d.failovers, 3);
-    ck_assert_uint_eq(d.recovered, 1);
-    ck_assert_uint_eq(d.censored, 2);
-    ck_assert_double_eq(d.censored_min, 85000);
-    ck_assert_uint_eq(d.st.n, 1);
-    ck_assert_double_eq(d.st.max, 20000);
-    compare_fmt_downtime(cell, sizeof cell, &d);
-    ck_assert_str_eq(cell, "20.0");
-    compare_fmt_censored(cell, sizeof cell, &d);
-    ck_assert_str_eq(cell, "2 (> 85.0 s)");
-    free_runs(&c);
-
-    /* All censored: no measured value at all. */
-    three_runs(&c, res, (double[]){NUL, NUL, NUL}, (double[]){90000, 85000.4, 95000});
-    compare_downtime(&c, 0, "broker-a", &d);
-    ck_assert_uint_eq(d.recovered, 0);
-    ck_assert_uint_eq(d.censored, 3);
-    ck_assert_uint_eq(d.st.n, 0);
-    compare_fmt_downtime(cell, sizeof cell, &d);
-    ck_assert_str_eq(cell, "> 85.0 s (3 censored)");
-    compare_fmt_censored(cell, sizeof cell, &d);
-    ck_assert_str_eq(cell, "3 (> 85.0 s)");
-    /* A group that is not there: no failover, "-". */
-    compare_downtime(&c, 0, "broker-z", &d);
-    ck_assert_uint_eq(d.failovers, 0);
-    compare_fmt_downtime(cell, sizeof cell, &d);
-    ck_assert_str_eq(cell, "-");
-    free_runs(&c);
-}
-END_TEST
-
-START_TEST(test_numbers_as_people_read_them)
-{
-    static const struct { double v; const char *want; } cases[] = {
-        {23100, "23,100"}, {1234567.8, "1,234,568"}, {329.12, "329.1"}, {7.25, "7.2"}, {0.456, "0.46"},
-        {0.0042, "0.004"}, {0, "0.0"}, {-0.0, "0.0"}, {NAN, "-"}, {1e15, "1,000,000,000,000,000"},
-        {-23100, "-23,100"}, {-0.01, "-0.010"}, {999.96, "1,000.0"}, {INFINITY, "-"},
-    };
-    char b[64];
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        compare_fmt_num(b, sizeof b, cases[i].v, cases[i].v);
-        ck_assert_msg(strcmp(b, cases[i].want) == 0, "%g: \"%s\", expected \"%s\"", cases[i].v, b, cases[i].want);
-    }
-}
-END_TEST
 
 /* ======================================================================================================
  * the command, over a stand-in for mqsim
@@ -363,19 +88,19 @@ static void fixtures(const char *dir)
     th_write_in(dir, "alpha.json", SCENARIO("alpha"));
     th_write_in(dir, "beta.json", SCENARIO("beta"));
     th_write_in(dir, "zero.json", SCENARIO("zero"));
-    const double down[3] = {20000, 30000, NUL}, beta[3] = {90000, 85000, 95000};
+    const double down[3] = {20000, 30000, NAN}, beta[3] = {90000, 85000, 95000};
     for (int k = 0; k < 3; k++) {
-        struct fx_group a[2] = {isnan(down[k]) ? cens("broker-a", 85000) : rec("broker-a", down[k]),
-                                calm("broker-b")};
+        struct th_fx_group a[2] = {isnan(down[k]) ? th_fx_cens("broker-a", 85000) : th_fx_rec("broker-a", down[k]),
+                                th_fx_calm("broker-b")};
         snprintf(name, sizeof name, "alpha-%d.metrics", k + 1);
-        th_write_in(dir, name, metrics(0.97 - 0.01 * k, 21000 + 10000 * k, 2000, 12.5 + k, 23100, 145000, a, 2));
-        struct fx_group b[1] = {cens("dledger-a", beta[k])};
+        th_write_in(dir, name, th_fx_metrics(0.97 - 0.01 * k, 21000 + 10000 * k, 2000, 12.5 + k, 23100, 145000, a, 2));
+        struct th_fx_group b[1] = {th_fx_cens("dledger-a", beta[k])};
         snprintf(name, sizeof name, "beta-%d.metrics", k + 1);
-        th_write_in(dir, name, metrics(0.5, beta[k], beta[k], NUL, 0, 145000, b, 1));
-        struct fx_group z[1] = {k == 0 ? rec("broker-a", 0) : cens("broker-a", 30000)};
-        z[0].promoted = z[0].elected = NUL;
+        th_write_in(dir, name, th_fx_metrics(0.5, beta[k], beta[k], NAN, 0, 145000, b, 1));
+        struct th_fx_group z[1] = {k == 0 ? th_fx_rec("broker-a", 0) : th_fx_cens("broker-a", 30000)};
+        z[0].promoted = z[0].elected = NAN;
         snprintf(name, sizeof name, "zero-%d.metrics", k + 1);
-        th_write_in(dir, name, metrics(0.99, 0, 0, 3, 0, 90000, z, 1));
+        th_write_in(dir, name, th_fx_metrics(0.99, 0, 0, 3, 0, 90000, z, 1));
     }
     char fake[512];
     th_join(fake, sizeof fake, dir, "fake-mqsim");
@@ -389,27 +114,6 @@ struct result {
     char *out, *err;
 };
 
-static char *slurp_fd(int fd)
-{
-    off_t end = lseek(fd, 0, SEEK_END);
-    char *buf = malloc((size_t)end + 1);
-    ck_assert(end >= 0 && buf);
-    ck_assert(pread(fd, buf, (size_t)end, 0) == end);
-    buf[end] = '\0';
-    close(fd);
-    return buf;
-}
-
-static int anon_fd(void)
-{
-    char p[96];
-    snprintf(p, sizeof p, "%s/io-XXXXXX", th_root);
-    int fd = mkstemp(p);
-    ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
-    unlink(p);
-    return fd;
-}
-
 /* cmd_compare in a child process (it installs signal handlers), stdout and stderr captured. */
 static void compare(const char *const *args, struct result *r)
 {
@@ -418,7 +122,7 @@ static void compare(const char *const *args, struct result *r)
     for (; args[argc]; argc++)
         argv[argc] = (char *)args[argc];
     argv[argc] = NULL;
-    int fo = anon_fd(), fe = anon_fd(), st;
+    int fo = th_anon_fd(), fe = th_anon_fd(), st;
     fflush(stdout);
     pid_t pid = fork();
     ck_assert(pid >= 0);
@@ -434,8 +138,8 @@ static void compare(const char *const *args, struct result *r)
     while (waitpid(pid, &st, 0) < 0)
         ck_assert(errno == EINTR);
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    r->out = slurp_fd(fo);
-    r->err = slurp_fd(fe);
+    r->out = th_slurp_fd(fo, NULL);
+    r->err = th_slurp_fd(fe, NULL);
 }
 
 static void result_free(struct result *r)
@@ -646,7 +350,7 @@ START_TEST(test_real_compare_plot)
     char dir[96], out[256];
     struct result r;
     if (access("scenarios/master_crash.json", R_OK) != 0) {
-        printf("test_compare: real compare skipped: run from the repository root\n");
+        printf("test_compare_cmd: real compare skipped: run from the repository root\n");
         return;
     }
     int plot = have_gnuplot();
@@ -697,6 +401,7 @@ static const char slow_mqsim[] =
     "#!/bin/sh\n"
     "for a; do [ \"$prev\" = --seed ] && [ \"$a\" = 3 ] && exec sleep 60; prev=$a; done\n"
     "exec \"$(dirname \"$0\")/fake-mqsim\" \"$@\"\n";
+
 static const char strict_mqsim[] =
     "#!/bin/sh\n"
     "for a; do [ \"$prev\" = --seed ] && [ \"$a\" != 3 ] && { echo \"mqsim: seed $a ran again\" >&2; exit 3; };"
@@ -742,7 +447,7 @@ START_TEST(test_interrupt_resumes)
     free(r.err);
 
     use_exe(dir, "slow-mqsim", slow_mqsim);
-    int fo = anon_fd(), fe = anon_fd(), st;
+    int fo = th_anon_fd(), fe = th_anon_fd(), st;
     fflush(stdout);
     pid_t pid = fork();
     ck_assert(pid >= 0);
@@ -760,8 +465,8 @@ START_TEST(test_interrupt_resumes)
     ck_assert_int_eq(kill(pid, SIGINT), 0);
     while (waitpid(pid, &st, 0) < 0)
         ck_assert(errno == EINTR);
-    char *err = slurp_fd(fe);
-    free(slurp_fd(fo));
+    char *err = th_slurp_fd(fe, NULL);
+    free(th_slurp_fd(fo, NULL));
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 130, "interrupted compare: status %d\n%s", st, err);
     ck_assert_msg(strstr(err, "interrupted; 2 of 3 runs kept") != NULL, "%s", err);
     free(err);
@@ -804,16 +509,10 @@ START_TEST(test_interrupt_resumes)
 }
 END_TEST
 
-static Suite *compare_suite(void)
+static Suite *compare_cmd_suite(void)
 {
-    Suite *s = suite_create("compare");
-    TCase *tc = tcase_create("reading");
-    tcase_add_test(tc, test_extract_topic_and_groups);
-    tcase_add_test(tc, test_extract_censored);
-    tcase_add_test(tc, test_censored_cells);
-    tcase_add_test(tc, test_numbers_as_people_read_them);
-    suite_add_tcase(s, tc);
-    tc = tcase_create("command");
+    Suite *s = suite_create("compare_cmd");
+    TCase *tc = tcase_create("command");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_csv_json_and_table);
     tcase_add_test(tc, test_interrupt_resumes);
@@ -831,19 +530,14 @@ int main(void)
     if (!bin || !*bin)
         bin = "./mqsim";
     if (access(bin, X_OK) != 0 || runner_absolute(bin, g_mqsim, sizeof g_mqsim) < 0) {
-        fprintf(stderr, "test_compare: no mqsim binary at %s (set MQSIM, or run from the repository root)\n", bin);
+        fprintf(stderr, "test_compare_cmd: no mqsim binary at %s (set MQSIM, or run from the repository root)\n", bin);
         return 1;
     }
     /* The scripts of this tree, whatever directory a test changes to. */
     if (!getenv("MQSIM_PLOTS") && access("plots/lag.gp", R_OK) == 0 && runner_absolute("plots", plots, sizeof plots) == 0)
         setenv("MQSIM_PLOTS", plots, 1);
-    if (th_root_make("compare") < 0)
+    if (th_root_make("compare_cmd") < 0)
         return 1;
 
-    SRunner *sr = srunner_create(compare_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(compare_cmd_suite());
 }
