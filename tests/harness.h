@@ -1,7 +1,8 @@
 /* harness: what the Check tests share: files in and out of scratch folders, values by path in a JSON
  * document, lines of a text, and a scenario run in-process as `mqsim FILE --trace full --quiet` runs it
  * (harness.c); hand-written metrics.json (harness_fixture.c); the mqsim binary run as a child (harness_child.c);
- * sweep and compare called in a forked child (harness_cmd.c); `mqsim plot` called in-process (harness_plot.c).
+ * sweep and compare called in a forked child (harness_cmd.c); `mqsim plot` called in-process (harness_plot.c);
+ * the engine's recording world of test nodes (harness_world.c).
  * Every helper fails the running test (ck_assert) on what it cannot do, unless it says otherwise. */
 #ifndef TESTS_HARNESS_H
 #define TESTS_HARNESS_H
@@ -14,7 +15,10 @@
 #include <check.h>
 #include <cJSON.h>
 
+#include "sim/conf.h"
+#include "sim/fault.h"
 #include "sim/lab/scenario.h"
+#include "sim/sim.h"
 
 /* The whole file, NUL-terminated, its length in *len when len is not NULL; NULL when it cannot be read. */
 char *th_slurp(const char *path, size_t *len);
@@ -210,5 +214,95 @@ int th_csv_split(char *line, char **f, int max);
 int th_csv_column(const char *header, const char *name);
 /* Every line of a results.csv is complete and has the header's number of fields; the rows but the header in *rows. */
 void th_assert_complete_csv(const char *text, int *rows);
+
+/* The engine's recording world (harness_world.c), for the sim tests: a simulation of test nodes that record
+ * everything they see (starts, messages, timers, disk completions, connection events, crashes) and a hook
+ * that records its calls, in order, with the time. A test gives the nodes behaviour through the world's
+ * optional callbacks, called after recording. */
+#define TH_WORLD_MAXN 48
+/* The file name conf errors are reported under. */
+#define TH_CONF_FILE "t.json"
+enum th_rkind { TH_R_START = 1, TH_R_MSG, TH_R_TIMER, TH_R_DISK, TH_R_CONN, TH_R_CRASH, TH_R_HOOK };
+/* One thing a node (or the hook) saw. */
+struct th_rec {
+    enum th_rkind kind;
+    sim_time t;
+    sim_node_id node;
+    uint32_t inc;
+    uint64_t tag;       /* timer, disk, conn, hook: the tag | msg: the payload's first 8 bytes */
+    uint32_t a, b;      /* msg: from, type | conn: event, peer | disk: file, op | crash: kind */
+    uint32_t len;       /* msg: payload length */
+    sim_conn conn;      /* msg, conn */
+    uint64_t hash;      /* msg: FNV-1a of the payload */
+};
+struct th_world;
+/* A node's model: its world and index. */
+struct th_tnode {
+    struct th_world *w;
+    int i;
+};
+struct th_world {
+    struct sim *s;
+    struct th_tnode tn[TH_WORLD_MAXN];
+    int n;
+    struct th_rec *r;
+    size_t nr, cap;
+    int quiet;          /* do not record messages (hot loops) */
+    int hook;           /* the recording hook's id */
+    /* Behaviour, called after recording; NULL = record only. */
+    void (*start)(struct th_world *w, struct sim_node *n);
+    void (*msg)(struct th_world *w, struct sim_node *n, const struct sim_msg *m);
+    void (*timer)(struct th_world *w, struct sim_node *n, uint64_t tag);
+    void (*disk)(struct th_world *w, struct sim_node *n, int file, enum sim_disk_op op, uint64_t tag);
+    void (*conn)(struct th_world *w, struct sim_node *n, sim_conn c, enum sim_conn_ev ev, sim_node_id peer,
+                 uint64_t tag);
+    void (*crash)(struct th_world *w, struct sim_node *n, enum sim_crash_kind kind);
+    /* Scratch for the tests. */
+    uint64_t u[16];
+    sim_conn c[8];
+    sim_timer h[8];
+    int in_handler;
+    struct sim_rng *rng[TH_WORLD_MAXN];
+};
+/* The recording nodes' operations (each node's model is its struct th_tnode). */
+extern const struct sim_node_ops th_world_ops;
+/* A world of n nodes "n0".."n<n-1>" with constant latency lat (ns), no loss and bandwidth bw (0: none), and
+ * the recording hook registered (w->hook). th_world_free releases it. */
+void th_world_init(struct th_world *w, uint64_t seed, int n, sim_time lat, double bw);
+void th_world_free(struct th_world *w);
+/* Adds a recording node named name; its id is the world's next index. */
+sim_node_id th_world_add(struct th_world *w, const char *name);
+/* Node i of the world. */
+struct sim_node *th_world_node(struct th_world *w, int i);
+/* The nth (from 0) record of kind k for node (SIM_NODE_NONE: any node), or NULL. */
+const struct th_rec *th_world_find(const struct th_world *w, enum th_rkind k, sim_node_id node, int nth);
+/* The number of records of kind k for node (SIM_NODE_NONE: any node). */
+int th_world_count(const struct th_world *w, enum th_rkind k, sim_node_id node);
+/* The nth connection event ev seen by node, or NULL. */
+const struct th_rec *th_world_find_conn(const struct th_world *w, sim_node_id node, enum sim_conn_ev ev, int nth);
+/* Loads the "disk" section json into the world's simulation: an error fails the test. */
+void th_world_disk(struct th_world *w, const char *json);
+/* Constant disk latencies: append 1 ms, fsync 5 ms, read 2 ms; no throughput limit. */
+#define TH_DISK_CONST "{\"append_latency\":{\"const_ms\":1},\"fsync_latency\":{\"const_ms\":5}," \
+                      "\"read_latency\":{\"const_ms\":2},\"append_mib_per_s\":0,\"write_mib_per_s\":0," \
+                      "\"read_mib_per_s\":0}"
+/* Loads the "faults" section json into plan (zeroed first), c holding any error: the result must agree with
+ * c->failed. */
+void th_world_faults(struct th_world *w, const char *json, struct fault_plan *plan, struct conf *c);
+/* A start callback: n0 connects to n1 (tag 77), the connection in w->c[0]. */
+void th_world_connect_start(struct th_world *w, struct sim_node *n);
+/* FNV-1a over n bytes, from h (TH_FNV0 to begin). */
+uint64_t th_fnv(uint64_t h, const void *p, size_t n);
+#define TH_FNV0 0xcbf29ce484222325ULL
+/* For checks on hot paths: Check's ck_assert records a mark point on every call, which costs a write. */
+#define TH_REQUIRE(cond, ...) do { if (!(cond)) ck_abort_msg(__VA_ARGS__); } while (0)
+/* The clock, exactly (canonical/raft's ASSERT_TIME). */
+#define TH_ASSERT_TIME(w, t) ck_assert_int_eq(sim_now((w)->s), (sim_time)(t))
+/* A record exists and happened at exactly t. */
+#define TH_ASSERT_AT(rec_, when_) do { \
+        const struct th_rec *r_ = (rec_); \
+        ck_assert_msg(r_ != NULL, "expected a record at %lld ns, found none", (long long)(when_)); \
+        ck_assert_int_eq(r_->t, (sim_time)(when_)); \
+    } while (0)
 
 #endif
