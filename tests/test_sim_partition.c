@@ -1,0 +1,336 @@
+/* test_sim_partition: the engine's network failing: loss on datagrams and connections, partitions and cuts
+ * between nodes (two nodes on one host among them), connections across and broken by a cut, the TCP timeout.
+ *
+ * Every test builds a small world of recording nodes (struct th_world, tests/harness.h) with constant
+ * latencies, so the times asserted are exact. A test gives the nodes behaviour through the world's optional
+ * callbacks. */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/net.h"
+#include "sim/sim.h"
+#include "tests/harness.h"
+
+/* ---- loss -------------------------------------------------------------------------------------------- */
+
+static void loss_start(struct th_world *w, struct sim_node *n)
+{
+    (void)w;
+    if (n->id == 0)
+        for (int i = 0; i < 20000; i++)
+            node_send(n, 1, 1, NULL, 0, 0);
+}
+
+START_TEST(test_loss_datagram)
+{
+    struct th_world w;
+    th_world_init(&w, 11, 2, 1 * SIM_MS, 0);
+    ck_assert_int_eq(sim_net_default(w.s, NULL, 0.2, NAN), 0);
+    w.start = loss_start;
+    sim_run(w.s, SIM_TIME_MAX);
+    int got = th_world_count(&w, TH_R_MSG, 1);
+    ck_assert_int_ge(got, 20000 * 78 / 100);
+    ck_assert_int_le(got, 20000 * 82 / 100);
+    const struct sim_stats *st = sim_stats(w.s);
+    ck_assert_uint_eq(st->msgs_delivered, (uint64_t)got);
+    ck_assert_uint_eq(st->msgs_dropped_loss, 20000 - (uint64_t)got);
+    for (int i = 0; i < got; i++)
+        TH_ASSERT_AT(th_world_find(&w, TH_R_MSG, 1, i), 1 * SIM_MS);
+    th_world_free(&w);
+}
+END_TEST
+
+static void lossc_start(struct th_world *w, struct sim_node *n)
+{
+    if (n->id == 0)
+        w->c[0] = node_connect(n, 1, 0);
+}
+
+static void lossc_conn(struct th_world *w, struct sim_node *n, sim_conn c, enum sim_conn_ev ev,
+                       sim_node_id peer, uint64_t tag)
+{
+    (void)peer;
+    (void)tag;
+    if (ev != SIM_CONN_UP)
+        return;
+    w->u[0] = (uint64_t)node_now(n);
+    for (uint32_t i = 0; i < (uint32_t)w->u[1]; i++)
+        ck_assert_int_eq(node_conn_send(n, c, 1, &i, sizeof i, 0), 0);
+}
+
+START_TEST(test_loss_conn)
+{
+    const sim_time L = 1 * SIM_MS, RTO = 200 * SIM_MS;
+    struct th_world w;
+
+    /* Every segment lost once: each costs exactly one retransmit. */
+    th_world_init(&w, 11, 2, L, 0);
+    ck_assert_int_eq(sim_net_default(w.s, NULL, 1.0, NAN), 0);
+    w.start = lossc_start;
+    w.conn = lossc_conn;
+    w.u[1] = 3;
+    sim_run(w.s, SIM_TIME_MAX);
+    TH_ASSERT_AT(th_world_find_conn(&w, 1, SIM_CONN_ACCEPTED, 0), L + RTO);
+    TH_ASSERT_AT(th_world_find_conn(&w, 0, SIM_CONN_UP, 0), 2 * (L + RTO));
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 3);
+    for (int i = 0; i < 3; i++) {
+        TH_ASSERT_AT(th_world_find(&w, TH_R_MSG, 1, i), 3 * (L + RTO));
+        ck_assert_uint_eq(th_world_find(&w, TH_R_MSG, 1, i)->tag, (uint64_t)i);
+    }
+    ck_assert_uint_eq(sim_stats(w.s)->msgs_dropped_loss, 0);
+    th_world_free(&w);
+
+    /* Loss 0.2: nothing lost, in order, each on time or one retransmit late. */
+    th_world_init(&w, 12, 2, L, 0);
+    ck_assert_int_eq(sim_net_default(w.s, NULL, 0.2, NAN), 0);
+    w.start = lossc_start;
+    w.conn = lossc_conn;
+    w.u[1] = 1000;
+    sim_run(w.s, SIM_TIME_MAX);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 1000);
+    int late = 0;
+    for (int i = 0; i < 1000; i++) {
+        const struct th_rec *r = th_world_find(&w, TH_R_MSG, 1, i);
+        ck_assert_uint_eq(r->tag, (uint64_t)i);
+        sim_time d = r->t - (sim_time)w.u[0];
+        ck_assert_msg(d == L || d == L + RTO, "message %d took %lld ns", i, (long long)d);
+        late += d == L + RTO;
+    }
+    ck_assert_int_gt(late, 0);
+    ck_assert_uint_eq(sim_stats(w.s)->msgs_dropped_loss, 0);
+    th_world_free(&w);
+}
+END_TEST
+
+/* ---- partitions --------------------------------------------------------------------------------------- */
+
+/* Sends a datagram each way between 0 and 1 now and runs until they have arrived (latency 1 ms). */
+static void exchange(struct th_world *w, int *got01, int *got10)
+{
+    int before01 = th_world_count(w, TH_R_MSG, 1), before10 = th_world_count(w, TH_R_MSG, 0);
+    node_send(th_world_node(w, 0), 1, 1, NULL, 0, 0);
+    node_send(th_world_node(w, 1), 0, 1, NULL, 0, 0);
+    sim_run(w->s, sim_now(w->s) + 1 * SIM_MS);
+    *got01 = th_world_count(w, TH_R_MSG, 1) - before01;
+    *got10 = th_world_count(w, TH_R_MSG, 0) - before10;
+}
+
+START_TEST(test_partition)
+{
+    struct th_world w;
+    int ab, ba;
+    th_world_init(&w, 1, 3, 1 * SIM_MS, 0);
+    sim_run(w.s, 0);
+    exchange(&w, &ab, &ba);
+    ck_assert(ab == 1 && ba == 1);
+
+    sim_link_cut(w.s, 0, 1, 1);          /* one way */
+    exchange(&w, &ab, &ba);
+    ck_assert(ab == 0 && ba == 1);
+    ck_assert_uint_eq(sim_stats(w.s)->msgs_dropped_cut, 1);
+
+    sim_link_cut(w.s, 1, 0, 1);          /* both ways */
+    exchange(&w, &ab, &ba);
+    ck_assert(ab == 0 && ba == 0);
+    /* Others are not affected. */
+    node_send(th_world_node(&w, 0), 2, 1, NULL, 0, 0);
+    sim_run(w.s, sim_now(w.s) + 1 * SIM_MS);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 2), 1);
+
+    sim_link_cut(w.s, 0, 1, 0);          /* heal one way */
+    exchange(&w, &ab, &ba);
+    ck_assert(ab == 1 && ba == 0);
+
+    sim_link_cut(w.s, 0, 1, 1);
+    sim_heal_all(w.s);
+    exchange(&w, &ab, &ba);
+    ck_assert(ab == 1 && ba == 1);
+    ck_assert_uint_eq(sim_stats(w.s)->msgs_dropped_cut, 4);
+    th_world_free(&w);
+}
+END_TEST
+
+/* Two nodes on one host (sim_node_cohost): n0 and n1 crash, restart and pause together, and a cut between
+ * n0 and n2 cuts n1 and n2 too; the path between n0 and n1 is never cut. n2 stays apart. */
+START_TEST(test_cohost)
+{
+    struct th_world w;
+    th_world_init(&w, 1, 3, 1 * SIM_MS, 0);
+    ck_assert_int_eq(sim_node_cohost(w.s, 0, 1), 0);
+    ck_assert_int_eq(sim_node_cohost(w.s, 0, 2), -1);   /* bound already */
+    ck_assert_int_eq(sim_node_cohost(w.s, 2, 2), -1);
+    ck_assert_uint_eq(sim_node_cohost_of(w.s, 1), 0);
+    ck_assert_uint_eq(sim_node_cohost_of(w.s, 2), SIM_NODE_NONE);
+    sim_run(w.s, 0);
+
+    sim_link_cut(w.s, 0, 2, 1);
+    sim_link_cut(w.s, 2, 0, 1);
+    sim_link_cut(w.s, 0, 1, 1);   /* inside the host: nothing */
+    int ab, ba;
+    exchange(&w, &ab, &ba);
+    ck_assert(ab == 1 && ba == 1);
+    node_send(th_world_node(&w, 1), 2, 1, NULL, 0, 0);
+    node_send(th_world_node(&w, 2), 1, 1, NULL, 0, 0);
+    sim_run(w.s, sim_now(w.s) + 1 * SIM_MS);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 2), 0);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 1);   /* n0's, from the exchange */
+    sim_heal_all(w.s);
+
+    sim_crash(w.s, 1, SIM_CRASH_HOST);
+    ck_assert_int_eq(th_world_node(&w, 0)->state, SIM_NODE_HOST_DOWN);
+    ck_assert_int_eq(th_world_node(&w, 1)->state, SIM_NODE_HOST_DOWN);
+    ck_assert_int_eq(th_world_node(&w, 2)->state, SIM_NODE_UP);
+    ck_assert_int_eq(th_world_count(&w, TH_R_CRASH, 0), 1);
+    ck_assert_int_eq(th_world_count(&w, TH_R_CRASH, 1), 1);
+    sim_restart(w.s, 0);
+    ck_assert_int_eq(th_world_node(&w, 1)->state, SIM_NODE_UP);
+    sim_run(w.s, sim_now(w.s) + 1 * SIM_MS);
+    sim_pause(w.s, 0, 50 * SIM_MS);
+    ck_assert_int_eq(th_world_node(&w, 1)->paused_until, sim_now(w.s) + 50 * SIM_MS);
+    ck_assert_int_eq(th_world_node(&w, 2)->paused_until, 0);
+    th_world_free(&w);
+}
+END_TEST
+
+/* Cuts between every pair of 40 nodes: the link table grows past its first size and keeps every entry. */
+START_TEST(test_partition_many_links)
+{
+    enum { K = 40 };
+    struct th_world w;
+    th_world_init(&w, 1, 0, 1 * SIM_MS, 0);
+    for (int i = 0; i < K; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "n%d", i);
+        th_world_add(&w, name);
+    }
+    sim_run(w.s, 0);
+    for (int i = 0; i < K; i++)
+        for (int j = 0; j < K; j++)
+            if (i != j && (i + j) % 3 != 0)
+                sim_link_cut(w.s, (sim_node_id)i, (sim_node_id)j, 1);
+    for (int i = 0; i < K; i++)
+        for (int j = 0; j < K; j++)
+            if (i != j)
+                node_send(th_world_node(&w, i), (sim_node_id)j, 1, &i, sizeof i, 0);
+    sim_run(w.s, SIM_TIME_MAX);
+    for (int j = 0; j < K; j++) {
+        int want = 0;
+        for (int i = 0; i < K; i++)
+            want += i != j && (i + j) % 3 == 0;
+        ck_assert_int_eq(th_world_count(&w, TH_R_MSG, (sim_node_id)j), want);
+    }
+    sim_heal_all(w.s);
+    size_t before = w.nr;
+    for (int i = 0; i < K; i++)
+        for (int j = 0; j < K; j++)
+            if (i != j)
+                node_send(th_world_node(&w, i), (sim_node_id)j, 1, &i, sizeof i, 0);
+    sim_run(w.s, SIM_TIME_MAX);
+    ck_assert_uint_eq(w.nr - before, K * (K - 1));
+    th_world_free(&w);
+}
+END_TEST
+
+START_TEST(test_connect_across_cut)
+{
+    struct th_world w;
+    /* Either direction cut: no handshake, the connect times out after 3000 ms (the default). */
+    for (int dir = 0; dir < 2; dir++) {
+        th_world_init(&w, 1, 2, 1 * SIM_MS, 0);
+        sim_run(w.s, 5 * SIM_MS);
+        sim_link_cut(w.s, dir ? 1 : 0, dir ? 0 : 1, 1);
+        sim_conn c = node_connect(th_world_node(&w, 0), 1, 42);
+        ck_assert_uint_ne(c, 0);
+        sim_run(w.s, SIM_TIME_MAX);
+        const struct th_rec *f = th_world_find_conn(&w, 0, SIM_CONN_FAILED, 0);
+        TH_ASSERT_AT(f, 5 * SIM_MS + 3000 * SIM_MS);
+        ck_assert_uint_eq(f->tag, 42);
+        ck_assert_uint_eq(f->conn, c);
+        ck_assert_ptr_null(th_world_find_conn(&w, 0, SIM_CONN_UP, 0));
+        ck_assert_int_eq(node_conn_open(th_world_node(&w, 0), c), 0);
+        ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 1, NULL, 0, 0), -1);
+        th_world_free(&w);
+    }
+}
+END_TEST
+
+START_TEST(test_conn_broken_by_cut)
+{
+    struct th_world w;
+    th_world_init(&w, 1, 2, 1 * SIM_MS, 0);
+    w.start = th_world_connect_start;
+    sim_run(w.s, 10 * SIM_MS);
+    sim_conn c = w.c[0];
+    TH_ASSERT_AT(th_world_find_conn(&w, 0, SIM_CONN_UP, 0), 2 * SIM_MS);
+    ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 1, NULL, 0, 0), 0);
+    sim_run(w.s, 20 * SIM_MS);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 1);
+
+    /* Segments sent into a cut wait for the path: TCP retransmits them (200 ms, then doubling). Sent at
+     * 20 ms, retried at 220, 620, 1420 ms; the link heals at 1000 ms, so they land at 1421 ms, in order. */
+    sim_link_cut(w.s, 0, 1, 1);
+    ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 1, NULL, 0, 0), 0);
+    ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 2, NULL, 0, 0), 0);
+    sim_run(w.s, 1000 * SIM_MS);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 1);
+    sim_heal_all(w.s);
+    /* Sent after the heal but behind the held ones: it waits too, and keeps the order. */
+    ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 3, NULL, 0, 0), 0);
+    sim_run(w.s, 1420 * SIM_MS);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 1);
+    sim_run(w.s, 1421 * SIM_MS);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 4);
+    ck_assert_ptr_null(th_world_find_conn(&w, 0, SIM_CONN_CLOSED, 0));
+    th_world_free(&w);
+}
+END_TEST
+
+/* A path cut for longer than the TCP timeout: the sender's side gives up and is told it is closed. */
+START_TEST(test_conn_tcp_timeout)
+{
+    struct th_world w;
+    th_world_init(&w, 1, 2, 1 * SIM_MS, 0);
+    w.start = th_world_connect_start;
+    sim_run(w.s, 10 * SIM_MS);
+    sim_conn c = w.c[0];
+    sim_link_cut(w.s, 0, 1, 1);
+    ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 1, NULL, 0, 0), 0);
+    sim_run(w.s, 900 * SIM_S);
+    ck_assert_ptr_null(th_world_find_conn(&w, 0, SIM_CONN_CLOSED, 0));
+    sim_run(w.s, 1200 * SIM_S);
+    ck_assert_ptr_nonnull(th_world_find_conn(&w, 0, SIM_CONN_CLOSED, 0));
+    ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 1, NULL, 0, 0), -1);
+    sim_heal_all(w.s);
+    sim_run(w.s, SIM_TIME_MAX);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 0);
+    th_world_free(&w);
+}
+END_TEST
+
+/* ---- the suite ----------------------------------------------------------------------------------------- */
+
+static Suite *sim_partition_suite(void)
+{
+    Suite *s = suite_create("sim_partition");
+
+    TCase *tc = tcase_create("net");
+    tcase_add_test(tc, test_loss_datagram);
+    tcase_add_test(tc, test_loss_conn);
+    tcase_add_test(tc, test_partition);
+    tcase_add_test(tc, test_cohost);
+    tcase_add_test(tc, test_partition_many_links);
+    tcase_add_test(tc, test_connect_across_cut);
+    tcase_add_test(tc, test_conn_broken_by_cut);
+    tcase_add_test(tc, test_conn_tcp_timeout);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return th_run_suite(sim_partition_suite());
+}
