@@ -5,7 +5,7 @@
 #      models/world only through cluster.h and models/broker only through broker.h / broker_cfg.h.
 #   3. No include cycle between the files: x.c and x.h are one unit, and the units' include graph is a DAG
 #      (tsort finds any loop).
-#   4. No source file over MAX_LINES lines.
+#   4. No source file over MAX_LINES lines, in sim/ and models/ and in tests/ (its *.c and *.h).
 # Usage: sh tests/check_layers.sh [ROOT]
 set -u
 root=${1:-.}
@@ -31,6 +31,15 @@ allowed() {
     models/cmd) echo "sim sim/lab models/world models/phold models/report models/remoting" ;;
     *) echo "?" ;;
     esac
+}
+
+# too_long FILE: FILE over MAX_LINES lines fails the check.
+too_long() {
+    n=$(wc -l < "$1")
+    if [ "$n" -gt "$MAX_LINES" ]; then
+        echo "check-layers: $1 has $n lines (at most $MAX_LINES: split it by concern)"
+        bad=1
+    fi
 }
 
 edges=$(mktemp)
@@ -65,11 +74,12 @@ for f in $files; do
             esac ;;
         esac
     done
-    n=$(wc -l < "$f")
-    if [ "$n" -gt "$MAX_LINES" ]; then
-        echo "check-layers: $f has $n lines (at most $MAX_LINES: split it by concern)"
-        bad=1
-    fi
+    too_long "$f"
+done
+# The tests obey the same length rule (tests/*.c and tests/*.h; not tests/fuzz).
+tests=$(find tests -maxdepth 1 -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | LC_ALL=C sort)
+for f in $tests; do
+    too_long "$f"
 done
 # A unit with no edges still appears, so tsort sees every file.
 for f in $files; do u=${f%.*}; echo "$u $u"; done >> "$edges"
