@@ -491,7 +491,7 @@ static Suite *dist_suite(void)
     tc = tcase_create("errors");
     tcase_add_loop_test(tc, test_errors, 0, N(errors));
     tcase_add_test(tc, test_error_first_wins);
-    tcase_add_test(tc, test_offset_given_twice);   /* BUG: fails until dist.c is fixed */
+    tcase_add_test(tc, test_offset_given_twice);
     suite_add_tcase(s, tc);
     return s;
 }

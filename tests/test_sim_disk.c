@@ -237,7 +237,7 @@ static Suite *sim_disk_suite(void)
     tcase_add_test(tc, test_disk_throughput);
     tcase_add_test(tc, test_disk_durable);
     tcase_add_test(tc, test_disk_fsync_inflight);
-    tcase_add_test(tc, test_disk_truncate_inflight_fsync);        /* BUG: fails until disk.c is fixed */
+    tcase_add_test(tc, test_disk_truncate_inflight_fsync);     
     tcase_add_test(tc, test_disk_stall);
     suite_add_tcase(s, tc);
     return s;

@@ -437,8 +437,8 @@ static Suite *sim_faults_suite(void)
     tcase_add_test(tc, test_crash_timers);
     tcase_add_test(tc, test_connect_to_crashed);
     tcase_add_test(tc, test_crash_closes_conn);
-    tcase_add_loop_test(tc, test_conn_closed_during_handshake, 0, 2);   /* BUG: fails until net.c is fixed */
-    tcase_add_test(tc, test_conn_peer_crash_during_handshake);    /* BUG: fails until net.c is fixed */
+    tcase_add_loop_test(tc, test_conn_closed_during_handshake, 0, 2);
+    tcase_add_test(tc, test_conn_peer_crash_during_handshake); 
     suite_add_tcase(s, tc);
 
     tc = tcase_create("faults");
