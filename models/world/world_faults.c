@@ -14,10 +14,13 @@
 #define ARG(g, r) (((uint64_t)(g) << 8) | (uint64_t)(r))
 #define TO_ANY 0xff
 
-/* {"at_ms": T, "op": "transfer_leadership", "group": NAME, "to": replica index, node name or "any"} */
-static int transfer_parse(void *ctx, struct conf *c, const cJSON *v, const char *path, uint64_t *arg)
+/* The "group" and "to" of an op on one group's replicas: the group's index, and the replica "to" names
+ * (an index or a node name; "any" gives TO_ANY when any_ok). kind_ok says whether the group fits the op,
+ * kind_err what it must be. 0, or -1 after the error. */
+typedef int group_kind_fn(const struct rmq_world *w, const struct rmq_group *g);
+static int group_to(struct rmq_world *w, struct conf *c, const cJSON *v, const char *path, group_kind_fn *kind_ok,
+                    const char *kind_err, int any_ok, uint64_t *arg)
 {
-    struct rmq_world *w = ctx;
     char p[512], d[96];
     const char *name;
     if (!conf_child(v, "group"))
@@ -34,13 +37,13 @@ static int transfer_parse(void *ctx, struct conf *c, const cJSON *v, const char 
     if (gi < 0)
         return conf_fail(c, p, "no group named \"%s\"", name);
     const struct rmq_group *g = &w->g[gi];
-    if (!g->cfg.dledger || g->cfg.raft.election != RAFT_ELECTION_DLEDGER)
-        return conf_fail(c, p, "\"%s\" is not a DLedger group under DLedger's election (\"ha\": \"dledger\")", name);
+    if (!kind_ok(w, g))
+        return conf_fail(c, p, "\"%s\" is not %s", name, kind_err);
     const cJSON *to = conf_child(v, "to");
     int r = -1;
     if (cJSON_IsNumber(to) && to->valuedouble == (double)(int)to->valuedouble)
         r = (int)to->valuedouble;
-    else if (cJSON_IsString(to) && strcmp(to->valuestring, "any") == 0) {
+    else if (any_ok && cJSON_IsString(to) && strcmp(to->valuestring, "any") == 0) {
         *arg = ARG(gi, TO_ANY);
         return 0;
     } else if (cJSON_IsString(to))
@@ -49,10 +52,23 @@ static int transfer_parse(void *ctx, struct conf *c, const cJSON *v, const char 
                 r = i;
     if (r < 0 || r >= g->n)
         return conf_fail(c, conf_path_key(p, sizeof p, path, "to"),
-                         "expected a replica index 0 to %d, a node name of group %s or \"any\", got %s", g->n - 1, name,
-                         conf_describe(to, d, sizeof d));
+                         "expected a replica index 0 to %d%s a node name of group %s%s, got %s", g->n - 1,
+                         any_ok ? "," : " or", name, any_ok ? " or \"any\"" : "", conf_describe(to, d, sizeof d));
     *arg = ARG(gi, r);
     return 0;
+}
+
+static int dledger_elects(const struct rmq_world *w, const struct rmq_group *g)
+{
+    (void)w;
+    return g->cfg.dledger && g->cfg.raft.election == RAFT_ELECTION_DLEDGER;
+}
+
+/* {"at_ms": T, "op": "transfer_leadership", "group": NAME, "to": replica index, node name or "any"} */
+static int transfer_parse(void *ctx, struct conf *c, const cJSON *v, const char *path, uint64_t *arg)
+{
+    return group_to(ctx, c, v, path, dledger_elects, "a DLedger group under DLedger's election (\"ha\": \"dledger\")",
+                    1, arg);
 }
 
 static void trace_transfer(struct rmq_world *w, const struct rmq_group *g, int from, int to, const char *result)
@@ -106,43 +122,16 @@ static void transfer_apply(void *ctx, struct sim *s, uint64_t arg)
 
 static const char *const transfer_keys[] = {"group", "to", NULL};
 
+static int controller_mode(const struct rmq_world *w, const struct rmq_group *g)
+{
+    return g->cfg.controller && w->ctl;
+}
+
 /* {"at_ms": T, "op": "elect_master", "group": NAME, "to": replica index or node name}: the admin's
  * ElectMasterRequestHeader.ofAdminTrigger (designateElect) to the active controller. */
 static int elect_parse(void *ctx, struct conf *c, const cJSON *v, const char *path, uint64_t *arg)
 {
-    struct rmq_world *w = ctx;
-    char p[512], d[96];
-    const char *name;
-    if (!conf_child(v, "group"))
-        return conf_fail(c, path, "missing \"group\"");
-    if (!conf_child(v, "to"))
-        return conf_fail(c, path, "missing \"to\"");
-    if (conf_string(c, v, path, "group", "", &name) < 0)
-        return -1;
-    int gi = -1;
-    for (int i = 0; i < w->ngroups; i++)
-        if (strcmp(w->g[i].name, name) == 0)
-            gi = i;
-    conf_path_key(p, sizeof p, path, "group");
-    if (gi < 0)
-        return conf_fail(c, p, "no group named \"%s\"", name);
-    const struct rmq_group *g = &w->g[gi];
-    if (!g->cfg.controller || !w->ctl)
-        return conf_fail(c, p, "\"%s\" is not a group in controller mode (\"ha\": \"controller\")", name);
-    const cJSON *to = conf_child(v, "to");
-    int r = -1;
-    if (cJSON_IsNumber(to) && to->valuedouble == (double)(int)to->valuedouble)
-        r = (int)to->valuedouble;
-    else if (cJSON_IsString(to))
-        for (int i = 0; i < g->n; i++)
-            if (strcmp(sim_node(w->sim, g->node[i])->name, to->valuestring) == 0)
-                r = i;
-    if (r < 0 || r >= g->n)
-        return conf_fail(c, conf_path_key(p, sizeof p, path, "to"),
-                         "expected a replica index 0 to %d or a node name of group %s, got %s", g->n - 1, name,
-                         conf_describe(to, d, sizeof d));
-    *arg = ARG(gi, r);
-    return 0;
+    return group_to(ctx, c, v, path, controller_mode, "a group in controller mode (\"ha\": \"controller\")", 0, arg);
 }
 
 static void elect_apply(void *ctx, struct sim *s, uint64_t arg)
