@@ -555,25 +555,20 @@ void net_on_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind)
 
 /* ---- faults on links ---- */
 
+/* One path, unless an end is missing or both ends share a host (a path inside a host is never cut). */
 static void link_cut(struct sim *s, sim_node_id from, sim_node_id to, int cut)
 {
-    struct link *l = from == to || from == SIM_NODE_NONE || to == SIM_NODE_NONE ? NULL : link_get(&s->net, from, to);
+    if (from == SIM_NODE_NONE || to == SIM_NODE_NONE || sim_node_cohost_of(s, from) == to)
+        return;
+    struct link *l = link_get(&s->net, from, to);
     if (l)
         l->cut = cut ? 1 : 0;
 }
 
 void sim_link_cut(struct sim *s, sim_node_id from, sim_node_id to, int cut)
 {
+    /* one host: its processes' paths are cut together */
     sim_node_id f2 = sim_node_cohost_of(s, from), t2 = sim_node_cohost_of(s, to);
-    if (f2 == SIM_NODE_NONE && t2 == SIM_NODE_NONE) {
-        struct link *l = link_get(&s->net, from, to);
-        if (l)
-            l->cut = cut ? 1 : 0;
-        return;
-    }
-    /* one host: its processes' paths are cut together (a path inside the host is never cut) */
-    if (f2 == to)
-        return;
     link_cut(s, from, to, cut);
     link_cut(s, f2, to, cut);
     link_cut(s, from, t2, cut);

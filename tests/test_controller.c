@@ -17,6 +17,7 @@
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
 #include "tests/harness.h"
+#include "tests/harness_ctl.h"
 
 /* The controller's settings, the run's seed and the links' latency the next world_json uses. */
 static const char *ctl_json = "{\"count\": 1}";
@@ -37,7 +38,6 @@ static char *world_json(const char *group_extra, const char *extra)
     return buf;
 }
 
-static struct ctl_info info(struct scenario *sc) { return controller_info(rmq_world_get(sc->w)->ctl, 0); }
 
 /* With equal links the first broker's election request arrives first: replica 0 is the first master. */
 START_TEST(first_master_is_first_requester)
@@ -46,12 +46,12 @@ START_TEST(first_master_is_first_requester)
     th_load(&sc, world_json(NULL, NULL), NULL, 0);
     th_run_to(&sc, 5 * SIM_S);
     struct rmq_world *w = rmq_world_get(sc.w);
-    ck_assert_int_eq(info(&sc).master, 0);
-    ck_assert_int_eq(info(&sc).master_epoch, 1);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 0);
+    ck_assert_int_eq(th_ctl_info(&sc).master_epoch, 1);
     ck_assert_int_eq(broker_role(w->g[0].broker[0]), RMQ_SYNC_MASTER);
     ck_assert_int_eq(broker_role(w->g[0].broker[1]), RMQ_SLAVE);
     /* Both slaves caught up and joined the SyncStateSet. */
-    ck_assert_uint_eq(info(&sc).sss, 7);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
     scenario_free(&sc);
 }
 END_TEST
@@ -68,8 +68,8 @@ START_TEST(process_crash_inactive_at_once)
     ck_assert_int_eq(rg->detected, 20501 * SIM_MS);
     ck_assert_int_eq(rg->elected, 20501 * SIM_MS);
     ck_assert_int_eq(rg->promoted, 20502 * SIM_MS);
-    ck_assert_int_eq(info(&sc).master, 1);   /* equal epoch and offset: the lower brokerId */
-    ck_assert_int_eq(info(&sc).master_epoch, 2);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 1);   /* equal epoch and offset: the lower brokerId */
+    ck_assert_int_eq(th_ctl_info(&sc).master_epoch, 2);
     scenario_free(&sc);
 }
 END_TEST
@@ -85,7 +85,7 @@ START_TEST(host_crash_timeout_and_scan)
     ck_assert_int_eq(rg->detected, 32000 * SIM_MS);
     ck_assert_int_eq(rg->elected, 32000 * SIM_MS);
     ck_assert_int_eq(rg->promoted, 32001 * SIM_MS);
-    ck_assert_int_eq(info(&sc).master, 1);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 1);
     scenario_free(&sc);
 }
 END_TEST
@@ -100,11 +100,11 @@ START_TEST(lagging_slave_leaves_and_is_not_elected)
                                "\"b\": [\"broker-a-1\"]}, {\"at_ms\": 40000, \"op\": \"crash_process\", "
                                "\"node\": \"broker-a-0\"}]"), NULL, 0);
     th_run_to(&sc, 27 * SIM_S);
-    ck_assert_uint_eq(info(&sc).sss, 7);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
     th_run_to(&sc, 29 * SIM_S);
-    ck_assert_uint_eq(info(&sc).sss, 5);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 5);
     th_run_to(&sc, 45 * SIM_S);
-    ck_assert_int_eq(info(&sc).master, 2);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 2);
     scenario_free(&sc);
 }
 END_TEST
@@ -126,14 +126,14 @@ static void unclean_case(int unclean)
     th_load(&sc, world_json(NULL, extra), NULL, 0);
     ctl_json = "{\"count\": 1}";
     th_run_to(&sc, 30 * SIM_S);
-    ck_assert_uint_eq(info(&sc).sss, 1);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 1);
     th_run_to(&sc, 60 * SIM_S);
     if (unclean) {
-        ck_assert_int_ge(info(&sc).master, 1);
+        ck_assert_int_ge(th_ctl_info(&sc).master, 1);
     } else {
-        ck_assert_int_eq(info(&sc).master, -1);
+        ck_assert_int_eq(th_ctl_info(&sc).master, -1);
         th_run_to(&sc, 80 * SIM_S);
-        ck_assert_int_eq(info(&sc).master, 0);
+        ck_assert_int_eq(th_ctl_info(&sc).master, 0);
         ck_assert_int_eq(broker_role(rmq_world_get(sc.w)->g[0].broker[0]), RMQ_SYNC_MASTER);
     }
     scenario_free(&sc);
@@ -160,11 +160,11 @@ START_TEST(election_prefers_higher_offset)
                                "\"node\": \"broker-a-0\"}]"), NULL, 0);
     th_run_to(&sc, 35 * SIM_S - SIM_MS);
     struct rmq_world *w = rmq_world_get(sc.w);
-    ck_assert_uint_eq(info(&sc).sss, 7);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
     ck_assert_uint_lt(broker_log(w->g[0].broker[1])->max_offset, broker_log(w->g[0].broker[2])->max_offset);
     th_run_to(&sc, 36 * SIM_S);
-    ck_assert_int_eq(info(&sc).master, 2);
-    ck_assert_int_eq(info(&sc).master_epoch, 2);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 2);
+    ck_assert_int_eq(th_ctl_info(&sc).master_epoch, 2);
     scenario_free(&sc);
 }
 END_TEST
@@ -182,10 +182,10 @@ START_TEST(old_master_truncates_to_new_epoch_start)
                                "\"b\": [\"controller-0\", \"broker-a-1\", \"broker-a-2\"], \"duration_ms\": 70000}]"), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
     uint64_t start = 0;
-    while (sim_now(sc.sim) < 60 * SIM_S && info(&sc).master_epoch < 2)
+    while (sim_now(sc.sim) < 60 * SIM_S && th_ctl_info(&sc).master_epoch < 2)
         sim_run(sc.sim, sim_now(sc.sim) + SIM_MS);
-    ck_assert_int_eq(info(&sc).master_epoch, 2);
-    int m = info(&sc).master;
+    ck_assert_int_eq(th_ctl_info(&sc).master_epoch, 2);
+    int m = th_ctl_info(&sc).master;
     ck_assert_int_ge(m, 1);
     while (sim_now(sc.sim) < 60 * SIM_S && broker_role(w->g[0].broker[m]) == RMQ_SLAVE)
         sim_run(sc.sim, sim_now(sc.sim) + SIM_MS);
@@ -219,7 +219,7 @@ START_TEST(min_in_sync_replicas_not_enough)
     th_run_to(&sc, 27 * SIM_S);
     ck_assert_uint_eq(status_count(&sc, RMQ_SYSTEM_ERROR), 0);
     th_run_to(&sc, 30 * SIM_S);
-    ck_assert_uint_eq(info(&sc).sss, 1);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 1);
     uint64_t acked = rmq_world_get(sc.w)->rep.acct.acked;
     th_run_to(&sc, 40 * SIM_S);
     ck_assert_uint_gt(status_count(&sc, RMQ_SYSTEM_ERROR), 0);
@@ -253,7 +253,7 @@ static void slave_timeout_case(int all_ack)
     }
     ck_assert_uint_gt(n, 0);
     th_run_to(&sc, 35 * SIM_S);
-    ck_assert_uint_eq(info(&sc).sss, 5);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 5);
     uint64_t at35 = status_count(&sc, RMQ_FLUSH_SLAVE_TIMEOUT), acked = rmq_world_get(sc.w)->rep.acct.acked;
     th_run_to(&sc, 50 * SIM_S);
     ck_assert_uint_eq(status_count(&sc, RMQ_FLUSH_SLAVE_TIMEOUT), at35);
@@ -319,12 +319,12 @@ START_TEST(restarted_controller_replaces_dead_master)
                                   "\"controller-0\", \"duration_ms\": 10000}, {\"at_ms\": 20000, \"op\": "
                                   "\"crash_process\", \"node\": \"broker-a-0\"}]"), NULL, 0);
     th_run_to(&sc, 30 * SIM_S - 1);
-    ck_assert_int_eq(info(&sc).master, 0);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 0);
     th_run_to(&sc, 31 * SIM_S);
     struct report_group *rg = &rmq_world_get(sc.w)->rep.g[0];
     ck_assert_int_eq(rg->detected, 30 * SIM_S);
     ck_assert_int_eq(rg->elected, 30 * SIM_S);
-    ck_assert_int_eq(info(&sc).master, 1);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 1);
     ck_assert_int_eq(broker_role(rmq_world_get(sc.w)->g[0].broker[1]), RMQ_SYNC_MASTER);
     scenario_free(&sc);
 }
@@ -344,9 +344,9 @@ static void in_namesrv_case(int on)
     ctl_json = "{\"count\": 1}";
     struct rmq_world *w = rmq_world_get(sc.w);
     th_run_to(&sc, 32 * SIM_S - 1);
-    ck_assert_int_eq(info(&sc).master, 0);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 0);
     th_run_to(&sc, 32 * SIM_S);
-    ck_assert_int_eq(info(&sc).master, on ? 1 : 0);
+    ck_assert_int_eq(th_ctl_info(&sc).master, on ? 1 : 0);
     th_run_to(&sc, 50 * SIM_S);
     ck_assert_int_eq(sim_node(sc.sim, w->ctl_node)->state, on ? SIM_NODE_HOST_DOWN : SIM_NODE_UP);
     ck_assert_int_eq(sim_node(sc.sim, w->ns[0])->state, SIM_NODE_HOST_DOWN);
@@ -392,8 +392,8 @@ START_TEST(invariants_over_seeds)
     th_load(&sc, text, NULL, 0);
     th_run_to(&sc, 95 * SIM_S);
     struct rmq_world *w = rmq_world_get(sc.w);
-    int m = info(&sc).master;
-    int32_t epoch = info(&sc).master_epoch;
+    int m = th_ctl_info(&sc).master;
+    int32_t epoch = th_ctl_info(&sc).master_epoch;
     ck_assert_int_ge(m, 0);
     sim_node_id cut[3] = {w->ctl_node, w->g[0].node[(m + 1) % 3], w->g[0].node[(m + 2) % 3]};
     for (int k = 0; k < 3; k++) {
@@ -401,7 +401,7 @@ START_TEST(invariants_over_seeds)
         sim_link_cut(sc.sim, cut[k], w->g[0].node[m], 1);
     }
     th_run_to(&sc, 115 * SIM_S);
-    ck_assert_int_gt(info(&sc).master_epoch, epoch);   /* the controller elected another master */
+    ck_assert_int_gt(th_ctl_info(&sc).master_epoch, epoch);   /* the controller elected another master */
     for (int k = 0; k < 3; k++) {
         sim_link_cut(sc.sim, w->g[0].node[m], cut[k], 0);
         sim_link_cut(sc.sim, cut[k], w->g[0].node[m], 0);
@@ -424,7 +424,7 @@ START_TEST(broken_election_is_caught)
                          "\"node\": \"broker-a-0\"}]"), NULL, 0);
     controller_break_election(rmq_world_get(sc.w)->ctl);
     th_run_to(&sc, 60 * SIM_S);
-    ck_assert_int_eq(info(&sc).master, 1);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 1);
     ck_assert_int_gt(violations(&sc), 0);
     scenario_free(&sc);
 }

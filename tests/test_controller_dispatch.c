@@ -18,6 +18,7 @@
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
 #include "tests/harness.h"
+#include "tests/harness_ctl.h"
 
 static char *world_json(int cost_us, const char *ctl_extra, const char *faults)
 {
@@ -35,8 +36,6 @@ static char *world_json(int cost_us, const char *ctl_extra, const char *faults)
     return buf;
 }
 
-static struct ctl_info info(struct scenario *sc) { return controller_info(rmq_world_get(sc->w)->ctl, 0); }
-static enum rmq_role role(struct scenario *sc, int r) { return broker_role(rmq_world_get(sc->w)->g[0].broker[r]); }
 
 START_TEST(no_wait_when_dispatched)
 {
@@ -60,14 +59,14 @@ START_TEST(wait_delays_promotion_by_polls)
     th_load(&sc, world_json(12000, NULL, NULL), NULL, 0);
     th_run_to(&sc, 24402 * SIM_MS - 1);
     struct rmq_world *w = rmq_world_get(sc.w);
-    ck_assert_int_eq(info(&sc).master, 1);
-    ck_assert_int_eq(role(&sc, 1), RMQ_SLAVE);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 1);
+    ck_assert_int_eq(th_ctl_role(&sc, 1), RMQ_SLAVE);
     ck_assert_int_lt(w->rep.g[0].promoted, 0);
     sim_run(sc.sim, 24402 * SIM_MS);
-    ck_assert_int_eq(role(&sc, 1), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(th_ctl_role(&sc, 1), RMQ_SYNC_MASTER);
     ck_assert_int_eq(w->rep.g[0].promoted, 24402 * SIM_MS);   /* 20.502 s + 39 x 100 ms */
     th_run_to(&sc, 30 * SIM_S);
-    ck_assert_uint_eq(info(&sc).sss, 6);   /* broker-a-2 is back in the set (broker-a-0 is down) */
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 6);   /* broker-a-2 is back in the set (broker-a-0 is down) */
     scenario_free(&sc);
 
     struct th_run r;
@@ -94,12 +93,12 @@ START_TEST(superseded_promotion_completes_then_slave)
     struct scenario sc;
     th_load(&sc, world_json(12000, ", \"enable_elect_unclean_master\": true", faults), NULL, 0);
     th_run_to(&sc, 24401 * SIM_MS);
-    ck_assert_int_eq(info(&sc).master, 2);
-    ck_assert_int_eq(info(&sc).master_epoch, 3);
-    ck_assert_int_eq(role(&sc, 2), RMQ_SYNC_MASTER);
-    ck_assert_int_eq(role(&sc, 1), RMQ_SLAVE);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 2);
+    ck_assert_int_eq(th_ctl_info(&sc).master_epoch, 3);
+    ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(th_ctl_role(&sc, 1), RMQ_SLAVE);
     sim_run(sc.sim, 24402 * SIM_MS);
-    ck_assert_int_eq(role(&sc, 1), RMQ_SLAVE);
+    ck_assert_int_eq(th_ctl_role(&sc, 1), RMQ_SLAVE);
     scenario_free(&sc);
 
     struct th_run r;
@@ -122,11 +121,11 @@ START_TEST(crash_in_wait_leaves_nothing)
     struct scenario sc;
     th_load(&sc, world_json(12000, NULL, faults), NULL, 0);
     th_run_to(&sc, 25 * SIM_S - 1);
-    ck_assert_int_eq(info(&sc).master, -1);
-    ck_assert_int_eq(role(&sc, 1), RMQ_SLAVE);
+    ck_assert_int_eq(th_ctl_info(&sc).master, -1);
+    ck_assert_int_eq(th_ctl_role(&sc, 1), RMQ_SLAVE);
     th_run_to(&sc, 26 * SIM_S);
-    ck_assert_int_eq(info(&sc).master, 1);
-    ck_assert_int_eq(role(&sc, 1), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 1);
+    ck_assert_int_eq(th_ctl_role(&sc, 1), RMQ_SYNC_MASTER);
     scenario_free(&sc);
     struct th_run r;
     th_run(&r, world_json(12000, NULL, faults), NULL, 0);

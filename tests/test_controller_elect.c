@@ -18,23 +18,9 @@
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
 #include "tests/harness.h"
+#include "tests/harness_ctl.h"
 
-static char *world_json(int controllers, const char *group_extra, const char *extra)
-{
-    static char buf[8192];
-    snprintf(buf, sizeof buf,
-             "{\"name\": \"ce\", \"run\": {\"duration_ms\": 600000, \"seed\": 3, \"trace\": \"off\"},"
-             " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
-             " \"controllers\": {\"count\": %d},"
-             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"%s}],"
-             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
-             " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s%s}",
-             controllers, group_extra ? group_extra : "", extra && *extra ? ", " : "", extra ? extra : "");
-    return buf;
-}
 
-static struct ctl_info info(struct scenario *sc) { return controller_info(rmq_world_get(sc->w)->ctl, 0); }
-static enum rmq_role role(struct scenario *sc, int r) { return broker_role(rmq_world_get(sc->w)->g[0].broker[r]); }
 
 /* The controller.admin_elect lines of a run's trace, "broker:result" each, joined by spaces. */
 static void admin_results(const char *trace, char *out, size_t size)
@@ -58,24 +44,24 @@ static void admin_results(const char *trace, char *out, size_t size)
 START_TEST(designated_switches_master)
 {
     struct scenario sc;
-    th_load(&sc, world_json(1, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"elect_master\", \"group\": "
+    th_load(&sc, th_ctl_world(1, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"elect_master\", \"group\": "
                                      "\"broker-a\", \"to\": \"broker-a-2\"}]"), NULL, 0);
     th_run_to(&sc, 20 * SIM_S - 1);
-    ck_assert_int_eq(info(&sc).master, 0);
-    ck_assert_uint_eq(info(&sc).sss, 7);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 0);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
     sim_run(sc.sim, 20 * SIM_S);
-    ck_assert_int_eq(info(&sc).master, 2);
-    ck_assert_int_eq(info(&sc).master_epoch, 2);
-    ck_assert_uint_eq(info(&sc).sss, 4);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 2);
+    ck_assert_int_eq(th_ctl_info(&sc).master_epoch, 2);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 4);
     sim_run(sc.sim, 20001 * SIM_MS - 1);
-    ck_assert_int_eq(role(&sc, 2), RMQ_SLAVE);
-    ck_assert_int_eq(role(&sc, 0), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SLAVE);
+    ck_assert_int_eq(th_ctl_role(&sc, 0), RMQ_SYNC_MASTER);
     sim_run(sc.sim, 20001 * SIM_MS);
-    ck_assert_int_eq(role(&sc, 2), RMQ_SYNC_MASTER);
-    ck_assert_int_eq(role(&sc, 0), RMQ_SLAVE);
+    ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(th_ctl_role(&sc, 0), RMQ_SLAVE);
     th_run_to(&sc, 40 * SIM_S);
-    ck_assert_uint_eq(info(&sc).sss, 7);
-    ck_assert_int_eq(info(&sc).master_epoch, 2);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
+    ck_assert_int_eq(th_ctl_info(&sc).master_epoch, 2);
     scenario_free(&sc);
 }
 END_TEST
@@ -91,7 +77,7 @@ START_TEST(designated_switch_breaks_no_promise)
     const char *sets[] = {"run.duration_ms=30000", "producers.rate_per_s=400", "producers.send_msg_timeout_ms=10000",
                           "groups[0].all_ack_in_sync_state_set=true", "run.trace=events"};
     struct th_run r;
-    th_run(&r, world_json(1, NULL, "\"faults\": [{\"at_ms\": 20000.5, \"op\": \"elect_master\", \"group\": "
+    th_run(&r, th_ctl_world(1, NULL, "\"faults\": [{\"at_ms\": 20000.5, \"op\": \"elect_master\", \"group\": "
                                    "\"broker-a\", \"to\": \"broker-a-2\"}]"), sets, 5);
     ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
     ck_assert_int_eq((int)th_num(r.m, "messages.status.FLUSH_SLAVE_TIMEOUT"), 1);
@@ -113,7 +99,7 @@ static void outside_case(int unclean)
         " {\"at_ms\": 31000, \"op\": \"elect_master\", \"group\": \"broker-a\", \"to\": 0},"
         " {\"at_ms\": 32000, \"op\": \"elect_master\", \"group\": \"broker-a\", \"to\": 2}]";
     char text[8192];
-    snprintf(text, sizeof text, "%s", world_json(1, NULL, faults));
+    snprintf(text, sizeof text, "%s", th_ctl_world(1, NULL, faults));
     if (unclean) {
         char *p = strstr(text, "{\"count\": 1}");
         ck_assert_ptr_nonnull(p);
@@ -136,15 +122,15 @@ static void outside_case(int unclean)
     struct scenario sc;
     th_load(&sc, text, NULL, 0);
     th_run_to(&sc, 30 * SIM_S - 1);
-    ck_assert_uint_eq(info(&sc).sss, 5);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 5);
     th_run_to(&sc, 30 * SIM_S + 10 * SIM_MS);
-    ck_assert_int_eq(info(&sc).master, unclean ? 1 : 0);
-    ck_assert_int_eq(info(&sc).master_epoch, unclean ? 2 : 1);
-    ck_assert_int_eq(role(&sc, 0), unclean ? RMQ_SLAVE : RMQ_SYNC_MASTER);
+    ck_assert_int_eq(th_ctl_info(&sc).master, unclean ? 1 : 0);
+    ck_assert_int_eq(th_ctl_info(&sc).master_epoch, unclean ? 2 : 1);
+    ck_assert_int_eq(th_ctl_role(&sc, 0), unclean ? RMQ_SLAVE : RMQ_SYNC_MASTER);
     th_run_to(&sc, 32 * SIM_S + 10 * SIM_MS);
-    ck_assert_int_eq(info(&sc).master, 2);
-    ck_assert_int_eq(info(&sc).master_epoch, unclean ? 4 : 2);
-    ck_assert_int_eq(role(&sc, 2), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 2);
+    ck_assert_int_eq(th_ctl_info(&sc).master_epoch, unclean ? 4 : 2);
+    ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SYNC_MASTER);
     scenario_free(&sc);
 }
 
@@ -161,7 +147,7 @@ static void tie_case(const char *prios, int expect)
     char extra[128];
     snprintf(extra, sizeof extra, ", \"broker_election_priorities\": %s", prios);
     struct scenario sc;
-    th_load(&sc, world_json(1, extra, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": "
+    th_load(&sc, th_ctl_world(1, extra, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": "
                                       "\"broker-a-0\"}]"), NULL, 0);
     th_run_to(&sc, 20500 * SIM_MS - 1);
     struct rmq_world *w = rmq_world_get(sc.w);
@@ -170,7 +156,7 @@ static void tie_case(const char *prios, int expect)
     struct report_group *rg = &w->rep.g[0];
     ck_assert_int_eq(rg->elected, 20501 * SIM_MS);
     ck_assert_int_eq(rg->promoted, 20502 * SIM_MS);
-    ck_assert_int_eq(info(&sc).master, expect);
+    ck_assert_int_eq(th_ctl_info(&sc).master, expect);
     ck_assert_int_eq(rg->new_master, w->g[0].node[expect]);
     scenario_free(&sc);
 }
@@ -187,16 +173,16 @@ END_TEST
 START_TEST(priority_does_not_beat_offset)
 {
     struct scenario sc;
-    th_load(&sc, world_json(1, ", \"broker_election_priorities\": [5, 0, 9]",
+    th_load(&sc, th_ctl_world(1, ", \"broker_election_priorities\": [5, 0, 9]",
                             "\"faults\": [{\"at_ms\": 30000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
                             "\"b\": [\"broker-a-1\"]}, {\"at_ms\": 35000, \"op\": \"crash_process\", "
                             "\"node\": \"broker-a-0\"}]"), NULL, 0);
     th_run_to(&sc, 35 * SIM_S - SIM_MS);
     struct rmq_world *w = rmq_world_get(sc.w);
-    ck_assert_uint_eq(info(&sc).sss, 7);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
     ck_assert_uint_lt(broker_log(w->g[0].broker[1])->max_offset, broker_log(w->g[0].broker[2])->max_offset);
     th_run_to(&sc, 36 * SIM_S);
-    ck_assert_int_eq(info(&sc).master, 2);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 2);
     scenario_free(&sc);
 }
 END_TEST
@@ -226,7 +212,7 @@ static int elect_with(struct controller *c, const int32_t *epoch, const uint64_t
 START_TEST(comparator_as_java_computes_it)
 {
     struct scenario sc;
-    th_load(&sc, world_json(1, NULL, NULL), NULL, 0);
+    th_load(&sc, th_ctl_world(1, NULL, NULL), NULL, 0);
     th_run_to(&sc, 5 * SIM_S);
     struct controller *c = rmq_world_get(sc.w)->ctl;
     const uint64_t G = 1ull << 30;
@@ -250,7 +236,7 @@ END_TEST
 START_TEST(tree_first_is_least_when_consistent)
 {
     char text[8192];
-    snprintf(text, sizeof text, "%s", world_json(1, NULL, NULL));
+    snprintf(text, sizeof text, "%s", th_ctl_world(1, NULL, NULL));
     char *rp = strstr(text, "\"replicas\": 3");
     ck_assert_ptr_nonnull(rp);
     rp[strlen("\"replicas\": ")] = '8';
@@ -290,18 +276,18 @@ END_TEST
 START_TEST(designated_under_controller_group)
 {
     struct scenario sc;
-    th_load(&sc, world_json(3, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"elect_master\", \"group\": "
+    th_load(&sc, th_ctl_world(3, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"elect_master\", \"group\": "
                                      "\"broker-a\", \"to\": \"broker-a-2\"}]"), NULL, 0);
     th_run_to(&sc, 20 * SIM_S - 1);
-    ck_assert_int_eq(info(&sc).master, 0);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 0);
     sim_run(sc.sim, 20002 * SIM_MS - 1);
-    ck_assert_int_eq(info(&sc).master, 0);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 0);
     sim_run(sc.sim, 20002 * SIM_MS);
-    ck_assert_int_eq(info(&sc).master, 2);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 2);
     sim_run(sc.sim, 20003 * SIM_MS - 1);
-    ck_assert_int_eq(role(&sc, 2), RMQ_SLAVE);
+    ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SLAVE);
     sim_run(sc.sim, 20003 * SIM_MS);
-    ck_assert_int_eq(role(&sc, 2), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SYNC_MASTER);
     th_run_to(&sc, 25 * SIM_S);
     struct controller *c = rmq_world_get(sc.w)->ctl;
     for (int k = 0; k < controller_count(c); k++)
@@ -315,7 +301,7 @@ START_TEST(designated_without_controller)
 {
     const char *sets[] = {"run.duration_ms=21000", "run.trace=events"};
     struct th_run r;
-    th_run(&r, world_json(1, NULL, "\"faults\": [{\"at_ms\": 15000, \"op\": \"crash_process\", \"node\": "
+    th_run(&r, th_ctl_world(1, NULL, "\"faults\": [{\"at_ms\": 15000, \"op\": \"crash_process\", \"node\": "
                                    "\"controller-0\"}, {\"at_ms\": 20000, \"op\": \"elect_master\", \"group\": "
                                    "\"broker-a\", \"to\": 1}]"), sets, 2);
     char got[256];

@@ -18,20 +18,8 @@
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
 #include "tests/harness.h"
+#include "tests/harness_ctl.h"
 
-static char *world_json(int controllers, const char *group_extra, const char *extra)
-{
-    static char buf[8192];
-    snprintf(buf, sizeof buf,
-             "{\"name\": \"cg\", \"run\": {\"duration_ms\": 600000, \"seed\": 3, \"trace\": \"off\"},"
-             " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
-             " \"controllers\": {\"count\": %d},"
-             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"%s}],"
-             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
-             " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s%s}",
-             controllers, group_extra ? group_extra : "", extra && *extra ? ", " : "", extra ? extra : "");
-    return buf;
-}
 
 static struct controller *ctl(struct scenario *sc) { return rmq_world_get(sc->w)->ctl; }
 
@@ -56,7 +44,7 @@ static void members_agree(struct scenario *sc, int skip)
 START_TEST(group_elects_and_replicates)
 {
     struct scenario sc;
-    th_load(&sc, world_json(3, NULL, NULL), NULL, 0);
+    th_load(&sc, th_ctl_world(3, NULL, NULL), NULL, 0);
     th_run_to(&sc, 10 * SIM_S);
     struct rmq_world *w = rmq_world_get(sc.w);
     ck_assert_int_eq(w->nctl, 3);
@@ -79,7 +67,7 @@ END_TEST
 START_TEST(leader_crash_new_leader_takes_over)
 {
     struct scenario sc;
-    th_load(&sc, world_json(3, NULL, NULL), NULL, 0);
+    th_load(&sc, th_ctl_world(3, NULL, NULL), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
     th_run_to(&sc, 20500 * SIM_MS);
     int l = controller_leader(ctl(&sc));
@@ -116,7 +104,7 @@ END_TEST
 START_TEST(master_crash_while_controller_leader_down)
 {
     struct scenario sc;
-    th_load(&sc, world_json(3, NULL, NULL), NULL, 0);
+    th_load(&sc, th_ctl_world(3, NULL, NULL), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
     th_run_to(&sc, 20500 * SIM_MS);
     int l = controller_leader(ctl(&sc));
@@ -150,7 +138,7 @@ END_TEST
 START_TEST(master_process_crash_while_controller_leader_down)
 {
     struct scenario sc;
-    th_load(&sc, world_json(3, NULL, NULL), NULL, 0);
+    th_load(&sc, th_ctl_world(3, NULL, NULL), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
     th_run_to(&sc, 20500 * SIM_MS);
     int l = controller_leader(ctl(&sc));
@@ -180,7 +168,7 @@ START_TEST(group_run_is_deterministic)
     int64_t out[2][4];
     for (int k = 0; k < 2; k++) {
         struct scenario sc;
-        th_load(&sc, world_json(3, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_host\", \"node\": \"controller-0\","
+        th_load(&sc, th_ctl_world(3, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"crash_host\", \"node\": \"controller-0\","
                                 " \"duration_ms\": 30000}, {\"at_ms\": 25000, \"op\": \"crash_process\","
                                 " \"node\": \"@master:broker-a\"}]"), NULL, 0);
         th_run_to(&sc, 120 * SIM_S);
@@ -203,7 +191,7 @@ END_TEST
 static void epoch_rule_case(int first)
 {
     struct scenario sc;
-    th_load(&sc, world_json(1, NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"), NULL, 0);
+    th_load(&sc, th_ctl_world(1, NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"), NULL, 0);
     th_run_to(&sc, 20500 * SIM_MS);
     struct controller *c = ctl(&sc);
     ck_assert_int_eq(controller_info(c, 0).master, 0);
@@ -232,7 +220,7 @@ END_TEST
 START_TEST(confirm_offset_limits_consumers)
 {
     struct scenario sc;
-    th_load(&sc, world_json(1, ", \"all_ack_in_sync_state_set\": true",
+    th_load(&sc, th_ctl_world(1, ", \"all_ack_in_sync_state_set\": true",
                          "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], \"b\": [\"broker-a-1\"]}]"), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
     th_run_to(&sc, 11 * SIM_S);
@@ -268,7 +256,7 @@ START_TEST(invariants_over_seeds)
         " {\"at_ms\": 55000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 20000},"
         " {\"at_ms\": 100000, \"op\": \"crash_process\", \"node\": \"controller-%d\", \"duration_ms\": 5000}]",
         _i % 3, (_i + 1) % 3, (_i + 2) % 3);
-    snprintf(text, sizeof text, "%s", world_json(3, ", \"all_ack_in_sync_state_set\": true", faults));
+    snprintf(text, sizeof text, "%s", th_ctl_world(3, ", \"all_ack_in_sync_state_set\": true", faults));
     char *lat = strstr(text, "{\"const_ms\": 1}");
     ck_assert_ptr_nonnull(lat);
     char seeded[8192];

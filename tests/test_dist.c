@@ -434,10 +434,9 @@ START_TEST(test_errors)
 }
 END_TEST
 
-/* BUG (sim/dist.c, the "offset" branch of sim_dist_parse): a second offset key is silently taken, the last
- * one winning, where a parameter given twice is an error ("given twice (with another unit)"). With
- * {"offset_ms":2,"offset_us":3} the offset is 3 us and the 2 ms is dropped without a word. Fix: reject it like
- * a parameter (keep a "seen offset" flag). */
+/* A fixed bug (sim/dist.c, the "offset" branch of sim_dist_parse): a second offset key was silently taken,
+ * the last one winning, where a parameter given twice is an error ("given twice (with another unit)"): with
+ * {"offset_ms":2,"offset_us":3} the offset was 3 us and the 2 ms dropped without a word. */
 START_TEST(test_offset_given_twice)
 {
     struct conf c;

@@ -179,9 +179,9 @@ START_TEST(test_disk_fsync_inflight)
 }
 END_TEST
 
-/* BUG (sim/disk.c node_disk_truncate + sim/sim.c dispatch EV_DISK): an fsync in flight keeps the target it
- * was issued with; when the model truncates the file before it completes, the completion raises durable
- * back above the truncated size, so durable > written. */
+/* A fixed bug (sim/disk.c node_disk_truncate + sim/sim.c dispatch EV_DISK): an fsync in flight kept the
+ * target it was issued with; when the model truncated the file before it completed, the completion raised
+ * durable back above the truncated size, so durable > written. */
 START_TEST(test_disk_truncate_inflight_fsync)
 {
     struct th_world w;

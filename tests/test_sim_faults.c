@@ -164,10 +164,9 @@ START_TEST(test_crash_closes_conn)
 }
 END_TEST
 
-/* BUG (sim/net.c, node_conn_close / net_on_crash / net_conn_event ACCEPTED): a connection closed or whose
- * connecting process dies between node_connect and the SYN's arrival is still ACCEPTED by the peer, which
- * then holds an open connection forever: no CLOSED ever comes, although node_conn_close promises the peer
- * gets CLOSED and a process crash closes the dead side's connections. */
+/* A fixed bug (sim/net.c, node_conn_close / net_on_crash / net_conn_event ACCEPTED): a connection closed, or
+ * whose connecting process died, between node_connect and the SYN's arrival was still ACCEPTED by the peer,
+ * which then held an open connection forever, although node_conn_close promises the peer gets CLOSED. */
 static void close_early_start(struct th_world *w, struct sim_node *n)
 {
     if (n->id != 0)
@@ -201,10 +200,9 @@ START_TEST(test_conn_closed_during_handshake)
 }
 END_TEST
 
-/* BUG (sim/net.c, node_connect): the handshake's outcome is decided when node_connect is called, from the
- * peer's state at that moment. If the peer's process dies while the SYN is in flight (host up), the
- * connector still gets UP, and the connection stays open on its side forever with no CLOSED: its peer
- * was never told of it, so net_on_crash had nothing to close. A real connector would be refused. */
+/* A fixed bug (sim/net.c, node_connect): the handshake's outcome was decided when node_connect was called,
+ * from the peer's state then. If the peer's process died while the SYN was in flight (host up), the
+ * connector still got UP and kept the connection open forever; a real connector is refused. */
 START_TEST(test_conn_peer_crash_during_handshake)
 {
     const sim_time L = 5 * SIM_MS;

@@ -267,10 +267,9 @@ START_TEST(test_connect)
 }
 END_TEST
 
-/* BUG (sim/net.c:249, node_connect): the very first connection of a simulation writes through a NULL
- * array. nconns is bumped from 0 to 1 (id 0 is "none") before the capacity check `nconns == conns_cap`,
- * which compares 1 with 0 and so never allocates; &net->conns[1] is then NULL + 1 and memset crashes.
- * Every connection test below crashes with it (signal 11) until it is `nconns >= conns_cap`. */
+/* A fixed bug (sim/net.c, node_connect): the very first connection of a simulation wrote through a NULL
+ * array. nconns was bumped from 0 to 1 (id 0 is "none") before the capacity check `nconns == conns_cap`,
+ * which compared 1 with 0 and so never allocated; every connection test below crashed with it. */
 START_TEST(test_connect_first)
 {
     struct th_world w;
@@ -567,7 +566,7 @@ static Suite *sim_net_suite(void)
 
     tc = tcase_create("net");
     tcase_add_test(tc, test_send_latency);
-    tcase_add_test(tc, test_connect_first);                       /* BUG: crashes until net.c is fixed */
+    tcase_add_test(tc, test_connect_first);                    
     tcase_add_test(tc, test_connect);
     tcase_add_test(tc, test_connect_many);
     tcase_add_test(tc, test_conn_fifo);

@@ -106,9 +106,6 @@ struct broker_cfg {
     int min_in_sync_replicas;          /* minInSyncReplicas 1 */
     sim_time slave_timeout;            /* slaveTimeout 3000 ms (controller mode; classic from R498 on) */
     int election_priority;             /* brokerElectionPriority Integer.MAX_VALUE (lower is preferred) */
-    int nelection_priorities;          /* a group's broker_election_priorities: replica r's brokerElectionPriority
-                                          is election_priorities[r] (0: none given, election_priority for all) */
-    int32_t election_priorities[RMQ_MAX_REPLICAS];
 };
 
 #endif

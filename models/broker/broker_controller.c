@@ -18,17 +18,7 @@ enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH 
 /* AutoSwitchHAService.changeToMaster: while (dispatchBehindBytes() > 0) Thread.sleep(100) */
 #define DISPATCH_POLL (100 * SIM_MS)
 
-
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
-
-int ctl_replica_of(struct broker *b, sim_node_id node)
-{
-    const struct rmq_group *g = &b->base.w->g[b->group];
-    for (int r = 0; r < g->n; r++)
-        if (g->node[r] == node)
-            return r;
-    return -1;
-}
 
 static void epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start)
 {
@@ -77,9 +67,8 @@ int ctl_request(struct broker *b, uint16_t code, uint32_t sss, uint64_t tag)
 static void heartbeat(struct broker *b)
 {
     const struct rmq_world *w = b->base.w;
-    int32_t prio = b->replica < b->cfg.nelection_priorities ? b->cfg.election_priorities[b->replica]
-                                                            : b->cfg.election_priority;
-    struct ctl_heartbeat hb = {(uint16_t)b->group, (uint16_t)b->replica, data_epoch(b), b->cl.max_offset, prio};
+    struct ctl_heartbeat hb = {(uint16_t)b->group, (uint16_t)b->replica, data_epoch(b), b->cl.max_offset,
+                               b->cfg.election_priority};
     if (w->nctl <= 1) {
         rpc_call(&b->rpc, w->ctl_node, CTL_HEARTBEAT, &hb, sizeof hb, 0, b->cfg.request_timeout, BR_CTL | CTL_TAG_HB);
         return;

@@ -34,16 +34,8 @@ struct ctl_broker {
     struct ctl_info pending;
 };
 
-static inline int ctl_popcount(uint32_t x)
-{
-    int n = 0;
-    for (; x; x &= x - 1)
-        n++;
-    return n;
-}
+static inline int ctl_popcount(uint32_t x) { return __builtin_popcount(x); }
 
-/* The replica index of a node of the broker's group, -1 for none. */
-int ctl_replica_of(struct broker *b, sim_node_id node);
 /* A request to the controller (the one, or the leader the broker knows) with the broker's epochs; -1 when
  * no leader is known. */
 int ctl_request(struct broker *b, uint16_t code, uint32_t sss, uint64_t tag);

@@ -25,7 +25,7 @@ static void acks(struct broker *b, uint64_t *ack, int *connected)
     for (int i = 0; i < b->nhac; i++) {
         if (!b->hac[i].in_use)
             continue;
-        int r = ctl_replica_of(b, b->hac[i].peer);
+        int r = b->hac[i].replica;
         if (r >= 0 && b->hac[i].ack >= ack[r]) {
             ack[r] = b->hac[i].ack;
             connected[r] = 1;
@@ -134,7 +134,7 @@ void ctl_acks(struct broker *b)
         update_confirm_acks(b, ack, conn);
     for (int i = 0; i < b->nhac; i++) {
         const struct ha_conn *h = &b->hac[i];
-        int r = h->in_use ? ctl_replica_of(b, h->peer) : -1;
+        int r = h->in_use ? h->replica : -1;
         if (r >= 0 && h->ack >= h->next && h->last_write > c->caught_up[r])
             c->caught_up[r] = h->last_write;   /* it has everything sent at the last transfer */
     }

@@ -136,13 +136,20 @@ static int submit(struct broker *b, const struct exec_req *r)
     return 0;
 }
 
-void bx_submit(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len)
+/* A request task created now (BrokerFastFailure times its wait from here). */
+static struct exec_req new_req(struct broker *b, struct rpc_ctx ctx, uint16_t code)
 {
     struct exec_req r;
     memset(&r, 0, sizeof r);
     r.ctx = ctx;
     r.code = code;
     r.arrived = node_now(b->n);
+    return r;
+}
+
+void bx_submit(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len)
+{
+    struct exec_req r = new_req(b, ctx, code);
     memcpy(&r.u, body, len < sizeof r.u ? len : sizeof r.u);
     if (submit(b, &r) < 0) {
         busy_trace(b, kind_of(code), &r, "OVERLOAD");
@@ -151,16 +158,12 @@ void bx_submit(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *
 }
 
 /* PullMessageProcessor.executeRequestWhenWakeup: a woken held pull is a new RequestTask on the pull
- * executor, created now (BrokerFastFailure times its wait from here). A full queue throws, and
- * PullRequestHoldService logs it: the request is dropped unanswered and the client's pull times out. */
+ * executor. A full queue throws, and PullRequestHoldService logs it: the request is dropped unanswered and
+ * the client's pull times out. */
 void bx_submit_woken(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req)
 {
-    struct exec_req r;
-    memset(&r, 0, sizeof r);
-    r.ctx = ctx;
-    r.code = RMQ_PULL;
+    struct exec_req r = new_req(b, ctx, RMQ_PULL);
     r.woken = 1;
-    r.arrived = node_now(b->n);
     r.u.pull = *req;
     if (submit(b, &r) < 0)
         busy_trace(b, EX_PULL, &r, "OVERLOAD");

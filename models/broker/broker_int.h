@@ -63,7 +63,7 @@ struct queue_lock {
 /* One slave's HA connection, master side (HAConnection). */
 struct ha_conn {
     sim_conn conn;
-    sim_node_id peer;          /* the slave's node */
+    int replica;               /* the slave's replica index in the group (-1: not one of it) */
     uint64_t ack;              /* slaveAckOffset */
     uint64_t next;             /* nextTransferFromWhere */
     int exact;                 /* from the slave's own offset, even inside a message */

@@ -48,7 +48,12 @@ static struct ha_conn *hac_add(struct broker *b, sim_conn c)
     struct ha_conn *h = &b->hac[i];
     memset(h, 0, sizeof *h);
     h->conn = c;
-    h->peer = node_conn_peer(b->n, c);
+    h->replica = -1;
+    const struct rmq_group *g = &b->base.w->g[b->group];
+    sim_node_id peer = node_conn_peer(b->n, c);
+    for (int r = 0; r < g->n; r++)
+        if (g->node[r] == peer)
+            h->replica = r;
     h->in_use = 1;
     return h;
 }

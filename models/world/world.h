@@ -19,6 +19,10 @@ struct group_cfg {
     char name[32];
     int replicas;
     struct broker_cfg broker;
+    /* "broker_election_priorities": replica r's brokerElectionPriority (each broker has its own broker.conf);
+     * none given: broker.election_priority for all */
+    int nelection_priorities;
+    int32_t election_priorities[RMQ_MAX_REPLICAS];
 };
 
 /* "checks": liveness after the faults (explore writes it into the scenarios it runs). */

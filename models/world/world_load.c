@@ -126,14 +126,14 @@ static int read_preferred(struct conf *c, const cJSON *g, const char *p, const c
 
 /* A group's "broker_election_priorities": one BrokerConfig.brokerElectionPriority a replica (each broker
  * has its own broker.conf), in a group in controller mode. */
-static int read_priorities(struct conf *c, const cJSON *g, const char *p, int replicas, struct broker_cfg *b)
+static int read_priorities(struct conf *c, const cJSON *g, const char *p, int replicas, struct group_cfg *gc)
 {
     char q[512], e[512], d[96];
     const cJSON *v = conf_child(g, "broker_election_priorities");
     if (!v)
         return 0;
     conf_path_key(q, sizeof q, p, "broker_election_priorities");
-    if (!b->controller)
+    if (!gc->broker.controller)
         return conf_fail(c, q, "election priorities need \"ha\": \"controller\"");
     if (!cJSON_IsArray(v))
         return conf_fail(c, q, "expected an array of %d integers (one a replica), got %s", replicas,
@@ -146,9 +146,9 @@ static int read_priorities(struct conf *c, const cJSON *g, const char *p, int re
             x->valuedouble > 2147483647.0)
             return conf_fail(c, conf_path_index(e, sizeof e, q, i), "expected an integer 0 to 2147483647, got %s",
                              conf_describe(x, d, sizeof d));
-        b->election_priorities[i] = (int32_t)x->valuedouble;
+        gc->election_priorities[i] = (int32_t)x->valuedouble;
     }
-    b->nelection_priorities = replicas;
+    gc->nelection_priorities = replicas;
     return 0;
 }
 
@@ -238,7 +238,7 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
             gc->broker.dledger = 0;
             gc->broker.controller = 1;
         }
-        if (read_priorities(c, g, p, (int)replicas, &gc->broker) < 0)
+        if (read_priorities(c, g, p, (int)replicas, gc) < 0)
             return -1;
         if (gc->broker.raft.connect_at_start < 0)
             gc->broker.raft.connect_at_start = gc->broker.raft.election == RAFT_ELECTION_CLASSIC;
@@ -348,7 +348,10 @@ int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc)
             return -1;
         for (int r = 0; r < g->n; r++) {
             snprintf(name, sizeof name, "%s-%d", gc->name, r);
-            if (!(g->broker[r] = broker_create(w, name, gi, r, r, &gc->broker)))
+            struct broker_cfg bc = gc->broker;   /* its own broker.conf */
+            if (r < gc->nelection_priorities)
+                bc.election_priority = gc->election_priorities[r];
+            if (!(g->broker[r] = broker_create(w, name, gi, r, r, &bc)))
                 return -1;
             g->node[r] = broker_node(g->broker[r]);
             if (g->check)

@@ -1,0 +1,23 @@
+/* harness_ctl: the controller-mode tests' world (tests/harness_ctl.h says what each helper does). */
+#include <stdio.h>
+
+#include "models/world/world.h"
+#include "tests/harness_ctl.h"
+
+char *th_ctl_world(int controllers, const char *group_extra, const char *extra)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof buf,
+             "{\"name\": \"c\", \"run\": {\"duration_ms\": 600000, \"seed\": 3, \"trace\": \"off\"},"
+             " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+             " \"controllers\": {\"count\": %d},"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"%s}],"
+             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+             " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s%s}",
+             controllers, group_extra ? group_extra : "", extra && *extra ? ", " : "", extra ? extra : "");
+    return buf;
+}
+
+struct ctl_info th_ctl_info(struct scenario *sc) { return controller_info(rmq_world_get(sc->w)->ctl, 0); }
+
+enum rmq_role th_ctl_role(struct scenario *sc, int r) { return broker_role(rmq_world_get(sc->w)->g[0].broker[r]); }

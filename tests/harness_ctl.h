@@ -1,0 +1,18 @@
+/* harness_ctl: what the controller-mode tests share (tests/test_controller*.c). */
+#ifndef TESTS_HARNESS_CTL_H
+#define TESTS_HARNESS_CTL_H
+
+#include "models/broker/broker.h"
+#include "models/controller/controller.h"
+#include "sim/lab/scenario.h"
+
+/* A world of one group of three replicas in controller mode under `controllers` controllers (seed 3, 1 ms
+ * constant links, 100 msg/s of 100 bytes, one consumer, no operator, 600 s); group_extra is spliced into
+ * the group's object and extra into the top level (both may be NULL). The text lives until the next call. */
+char *th_ctl_world(int controllers, const char *group_extra, const char *extra);
+/* Group 0's metadata as the (active) controller holds it. */
+struct ctl_info th_ctl_info(struct scenario *sc);
+/* Replica r of group 0's role. */
+enum rmq_role th_ctl_role(struct scenario *sc, int r);
+
+#endif
