@@ -16,12 +16,12 @@ static void sift_up(struct heap_ent *a, size_t i, struct heap_ent e)
     a[i] = e;
 }
 
-/* (time, key) as one unsigned 128-bit number (the sign bit of time flipped so that order is kept): one
+/* (time, key) as one unsigned 128-bit number (times are never negative, so unsigned order is theirs): one
  * comparison the compiler does without a branch, which matters when choosing among four children whose
  * order is random. */
 static inline unsigned __int128 rank(const struct heap_ent *e)
 {
-    return ((unsigned __int128)((uint64_t)e->t ^ (UINT64_C(1) << 63)) << 64) | e->key;
+    return ((unsigned __int128)(uint64_t)e->t << 64) | e->key;
 }
 
 static void sift_down(struct heap_ent *a, size_t n, size_t i, struct heap_ent e)
@@ -34,12 +34,12 @@ static void sift_down(struct heap_ent *a, size_t n, size_t i, struct heap_ent e)
         size_t best;
         unsigned __int128 rb;
         if (c + 4 <= n) {
-            /* All four children: a tournament of two pairs. */
-            unsigned __int128 r0 = rank(&a[c]), r1 = rank(&a[c + 1]), r2 = rank(&a[c + 2]), r3 = rank(&a[c + 3]);
-            size_t b01 = r1 < r0 ? c + 1 : c, b23 = r3 < r2 ? c + 3 : c + 2;
-            unsigned __int128 m01 = r1 < r0 ? r1 : r0, m23 = r3 < r2 ? r3 : r2;
-            best = m23 < m01 ? b23 : b01;
-            rb = m23 < m01 ? m23 : m01;
+            /* All four children: a tournament of two pairs, on indices (the entries are in L1 by then:
+             * loading a winner again is cheaper than carrying 128-bit values through selects). */
+            size_t b01 = c + (rank(&a[c + 1]) < rank(&a[c]));
+            size_t b23 = c + 2 + (rank(&a[c + 3]) < rank(&a[c + 2]));
+            best = rank(&a[b23]) < rank(&a[b01]) ? b23 : b01;
+            rb = rank(&a[best]);
         } else {
             best = c;
             rb = rank(&a[c]);
@@ -80,6 +80,8 @@ void heap_pop(struct heap *h, struct heap_ent *out)
     if (h->n > 0)
         sift_down(h->a, h->n, 0, last);
 }
+
+void heap_replace_top(struct heap *h, struct heap_ent e) { sift_down(h->a, h->n, 0, e); }
 
 void heap_rebuild(struct heap *h)
 {

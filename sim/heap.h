@@ -14,7 +14,7 @@
 #define HEAP_SLOT_MAX  ((1u << HEAP_SLOT_BITS) - 1)
 
 struct heap_ent {
-    sim_time t;
+    sim_time t;     /* >= 0 */
     uint64_t key;   /* seq << HEAP_SLOT_BITS | slot */
 };
 
@@ -35,6 +35,9 @@ int heap_push(struct heap *h, struct heap_ent e);
 
 /* Removes the minimum into *out. The heap must not be empty. */
 void heap_pop(struct heap *h, struct heap_ent *out);
+
+/* Replaces the minimum with e: a pop and a push in one sift-down. The heap must not be empty. */
+void heap_replace_top(struct heap *h, struct heap_ent e);
 
 /* Restores heap order over a[0..n) after the caller filtered the array in place. */
 void heap_rebuild(struct heap *h);

@@ -121,9 +121,25 @@ static void ev_release(struct sim *s, uint32_t i)
 
 uint32_t sim_event_slot(const struct sim *s, const struct sim_event *e) { return (uint32_t)(e - s->ev); }
 
+/* The event being dispatched stays at the heap's top until the first event its handler schedules takes
+ * its place (one sift-down, where a pop and a push would sift twice), or until the dispatch ends. */
+static void top_release(struct sim *s)
+{
+    if (s->top_taken) {
+        struct heap_ent h;
+        heap_pop(&s->heap, &h);
+        s->top_taken = 0;
+    }
+}
+
 static int queue_push(struct sim *s, sim_time t, uint32_t slot)
 {
     struct heap_ent h = {t, (s->seq++ << HEAP_SLOT_BITS) | slot};
+    if (s->top_taken) {
+        heap_replace_top(&s->heap, h);
+        s->top_taken = 0;
+        return 0;
+    }
     if (heap_push(&s->heap, h) < 0)
         return -1;
     if (s->heap.n > s->stats.peak_pending)
@@ -158,6 +174,7 @@ struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim
  * pass so a model that cancels many long timers cannot grow the queue without bound. */
 static void compact(struct sim *s)
 {
+    top_release(s);
     size_t j = 0;
     for (size_t i = 0; i < s->heap.n; i++) {
         uint32_t slot = heap_slot(&s->heap.a[i]);
@@ -390,7 +407,7 @@ void node_timer_cancel(struct sim_node *n, sim_timer t)
     if (e->kind != EV_TIMER || e->gen != gen || (e->flags & EVF_CANCELLED) || e->node != n->id)
         return;
     e->flags |= EVF_CANCELLED;
-    if (++s->tombstones > 1024 && s->tombstones > s->heap.n / 2)
+    if (++s->tombstones > 1024 && s->tombstones > sim_pending(s) / 2)
         compact(s);
 }
 
@@ -589,21 +606,52 @@ static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
     }
 }
 
+/* Above this many pending events the loop loads records and nodes ahead of their turn (sim_run). */
+#define PREFETCH_PENDING 1024
+
 uint64_t sim_run(struct sim *s, sim_time until)
 {
     uint64_t before = s->stats.events;
     s->stop = 0;
     while (!s->stop && s->heap.n > 0) {
-        const struct heap_ent *top = &s->heap.a[0];
-        if (top->t > until)
+        const struct heap_ent h = s->heap.a[0];
+        if (h.t > until)
             break;
-        struct heap_ent h;
-        heap_pop(&s->heap, &h);
-        /* Records are cache misses in a large queue, so they are loaded ahead: the new top's record came in
-         * while it was a child of the top (below), so its node's record can be asked for now, to arrive
-         * while this event runs; the top's four children hold the events after it (unless this one
-         * schedules earlier ones): ask for their records, a few events ahead of their turn. */
-        if (s->heap.n) {
+        uint32_t slot = heap_slot(&h);
+        struct sim_event *e = &s->ev[slot];
+        if (e->flags & EVF_CANCELLED) {
+            struct heap_ent dead;
+            heap_pop(&s->heap, &dead);
+            s->tombstones--;
+            ev_release(s, slot);
+            continue;
+        }
+        /* In a large queue (PHOLD's thousands of pending events, not a model's hundred, which stay in
+         * cache) records are cache misses, so they are loaded ahead: the next event is one of the top's
+         * four children (unless this one schedules an earlier one): ask for their records, to arrive while
+         * this one runs; and ask for what a handler reads first, the model's state of the node, its stream
+         * and the stream of its sends (the node's record was asked for at the end of the last event). */
+        int ahead = s->heap.n > PREFETCH_PENDING;
+        if (ahead) {
+            const struct heap_ent *a = s->heap.a;
+            __builtin_prefetch(&s->ev[heap_slot(&a[1])]);
+            __builtin_prefetch(&s->ev[heap_slot(&a[2])]);
+            __builtin_prefetch(&s->ev[heap_slot(&a[3])]);
+            __builtin_prefetch(&s->ev[heap_slot(&a[4])]);
+            if (e->kind != EV_HOOK) {
+                const struct node_int *ni = s->nodes[e->node];
+                __builtin_prefetch(ni->pub.model);
+                __builtin_prefetch(ni->net_rng);
+                __builtin_prefetch(ni->model_rng);
+            }
+        }
+        s->top_taken = 1;
+        s->now = h.t;
+        dispatch(s, slot, e);
+        top_release(s);
+        s->stats.dispatched++;
+        /* The next event's record came in during this one (above): ask for its node's record now. */
+        if (ahead && s->heap.n) {
             const struct sim_event *next = &s->ev[heap_slot(&s->heap.a[0])];
             if (next->kind != EV_HOOK) {
                 const char *ni = (const char *)s->nodes[next->node];
@@ -611,31 +659,6 @@ uint64_t sim_run(struct sim *s, sim_time until)
                 __builtin_prefetch(ni + 64);
             }
         }
-        if (s->heap.n > 4) {
-            const struct heap_ent *a = s->heap.a;
-            __builtin_prefetch(&s->ev[heap_slot(&a[1])]);
-            __builtin_prefetch(&s->ev[heap_slot(&a[2])]);
-            __builtin_prefetch(&s->ev[heap_slot(&a[3])]);
-            __builtin_prefetch(&s->ev[heap_slot(&a[4])]);
-        }
-        uint32_t slot = heap_slot(&h);
-        struct sim_event *e = &s->ev[slot];
-        if (e->flags & EVF_CANCELLED) {
-            s->tombstones--;
-            ev_release(s, slot);
-            continue;
-        }
-        if (e->kind != EV_HOOK) {
-            /* Its node's record came in during the last event: ask for what a handler reads first, the
-             * model's state of the node, its stream and the stream of its sends. */
-            const struct node_int *ni = s->nodes[e->node];
-            __builtin_prefetch(ni->pub.model);
-            __builtin_prefetch(ni->net_rng);
-            __builtin_prefetch(ni->model_rng);
-        }
-        s->now = h.t;
-        dispatch(s, slot, e);
-        s->stats.dispatched++;
         if (s->after_event)
             s->after_event(s, s->after_ctx, 0);
     }
@@ -648,7 +671,7 @@ void sim_stop(struct sim *s) { s->stop = 1; }
 int sim_stopped(const struct sim *s) { return s->stop; }
 sim_time sim_now(const struct sim *s) { return s->now; }
 uint64_t sim_events(const struct sim *s) { return s->stats.events; }
-size_t sim_pending(const struct sim *s) { return s->heap.n; }
+size_t sim_pending(const struct sim *s) { return s->heap.n - (size_t)s->top_taken; }
 uint64_t sim_seed(const struct sim *s) { return s->seed; }
 const struct sim_stats *sim_stats(const struct sim *s) { return &s->stats; }
 struct trace *sim_trace(struct sim *s) { return s->trace; }

@@ -1,0 +1,195 @@
+/* test_heap: the event queue's 4-ary heap against a plain reference (the minimum found by a scan), over
+ * random pushes, pops and top replacements with many equal times; and the engine's use of the top
+ * replacement (sim_run leaves a dispatched event at the top until its handler schedules one): order, the
+ * pending count seen from a handler, cancels that compact the queue during a dispatch. */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "sim/heap.h"
+#include "sim/sim.h"
+#include "tests/harness.h"
+
+/* The reference: an unordered array; the minimum by (t, key), found by a scan. */
+struct ref {
+    struct heap_ent a[4096];
+    size_t n;
+};
+
+static size_t ref_min(const struct ref *r)
+{
+    size_t m = 0;
+    for (size_t i = 1; i < r->n; i++)
+        if (heap_less(&r->a[i], &r->a[m]))
+            m = i;
+    return m;
+}
+
+static void ref_take(struct ref *r, size_t i) { r->a[i] = r->a[--r->n]; }
+
+START_TEST(test_heap_against_scan)
+{
+    static struct ref r;
+    struct heap h = {0};
+    uint64_t seq = 0, x = 88172645463325252ULL;
+    r.n = 0;
+    for (int step = 0; step < 200000; step++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int op = (int)(x % 8);
+        /* Times from a small range, so ties are common and the sequence decides. */
+        struct heap_ent e = {(sim_time)((x >> 8) % 64), (seq++ << HEAP_SLOT_BITS) | (x >> 40 & HEAP_SLOT_MAX)};
+        if ((op < 3 || r.n == 0) && r.n < 4096) {
+            ck_assert_int_eq(heap_push(&h, e), 0);
+            r.a[r.n++] = e;
+        } else if (op < 6 && r.n > 0) {
+            struct heap_ent got;
+            heap_pop(&h, &got);
+            size_t m = ref_min(&r);
+            TH_REQUIRE(got.t == r.a[m].t && got.key == r.a[m].key, "pop at step %d", step);
+            ref_take(&r, m);
+        } else if (r.n > 0) {
+            size_t m = ref_min(&r);
+            TH_REQUIRE(h.a[0].t == r.a[m].t && h.a[0].key == r.a[m].key, "top at step %d", step);
+            heap_replace_top(&h, e);
+            r.a[m] = e;
+        }
+        TH_REQUIRE(h.n == r.n, "size at step %d", step);
+    }
+    /* Drain: every entry comes out in order. */
+    while (r.n > 0) {
+        struct heap_ent got;
+        heap_pop(&h, &got);
+        size_t m = ref_min(&r);
+        ck_assert(got.t == r.a[m].t && got.key == r.a[m].key);
+        ref_take(&r, m);
+    }
+    ck_assert_uint_eq(h.n, 0);
+    heap_free(&h);
+}
+END_TEST
+
+START_TEST(test_heap_rebuild)
+{
+    struct heap h = {0};
+    uint64_t x = 7;
+    for (uint64_t i = 0; i < 3000; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        ck_assert_int_eq(heap_push(&h, (struct heap_ent){(sim_time)(x >> 54), i << HEAP_SLOT_BITS}), 0);
+    }
+    /* Drop every third entry in place, as the engine's compaction does, then restore the order. */
+    size_t j = 0;
+    for (size_t i = 0; i < h.n; i++)
+        if ((h.a[i].key >> HEAP_SLOT_BITS) % 3)
+            h.a[j++] = h.a[i];
+    h.n = j;
+    heap_rebuild(&h);
+    struct heap_ent prev = {-1, 0}, e;
+    size_t n = 0;
+    while (h.n) {
+        heap_pop(&h, &e);
+        ck_assert(heap_less(&prev, &e));
+        ck_assert_uint_ne((e.key >> HEAP_SLOT_BITS) % 3, 0);
+        prev = e;
+        n++;
+    }
+    ck_assert_uint_eq(n, 2000);
+    heap_free(&h);
+}
+END_TEST
+
+/* The engine: a timer's handler sets the next timers and looks at the queue. */
+static void chain_timer(struct th_world *w, struct sim_node *n, uint64_t tag)
+{
+    if (tag < 100) {
+        /* Three timers: one at the same instant (it runs after what already waits there), two later. */
+        w->u[tag] = sim_pending(w->s);
+        node_timer(n, 0, 1000 + tag);
+        node_timer(n, 5 * SIM_MS, tag + 1 < 20 ? tag + 1 : 100);
+        node_timer(n, 3 * SIM_MS, 2000 + tag);
+    }
+}
+
+START_TEST(test_engine_top_taken)
+{
+    struct th_world w;
+    th_world_init(&w, 3, 1, 1 * SIM_MS, 0);
+    w.timer = chain_timer;
+    sim_run(w.s, 0);
+    struct sim_node *n = th_world_node(&w, 0);
+    node_timer(n, 1 * SIM_MS, 0);
+    node_timer(n, 1 * SIM_MS, 500);   /* the same instant, set after: runs before the handler's zero delay */
+    /* From inside the handler, the running event is not pending. */
+    sim_run(w.s, 1 * SIM_MS);
+    ck_assert_uint_eq(w.u[0], 1);
+    sim_run(w.s, SIM_TIME_MAX);
+    /* Order: by time, then by when each was set. */
+    const struct th_rec *prev = NULL;
+    int timers = 0;
+    for (size_t i = 0; i < w.nr; i++) {
+        if (w.r[i].kind != TH_R_TIMER)
+            continue;
+        if (prev)
+            ck_assert_int_le(prev->t, w.r[i].t);
+        prev = &w.r[i];
+        timers++;
+    }
+    ck_assert_int_eq(timers, 2 + 20 * 3);
+    ck_assert_uint_eq(th_world_find(&w, TH_R_TIMER, 0, 0)->tag, 0);
+    ck_assert_uint_eq(th_world_find(&w, TH_R_TIMER, 0, 1)->tag, 500);
+    ck_assert_uint_eq(th_world_find(&w, TH_R_TIMER, 0, 2)->tag, 1000);
+    TH_ASSERT_AT(th_world_find(&w, TH_R_TIMER, 0, 2), 1 * SIM_MS);
+    ck_assert_uint_eq(th_world_find(&w, TH_R_TIMER, 0, 3)->tag, 2000);
+    TH_ASSERT_AT(th_world_find(&w, TH_R_TIMER, 0, 3), 4 * SIM_MS);
+    ck_assert_uint_eq(sim_pending(w.s), 0);
+    th_world_free(&w);
+}
+END_TEST
+
+/* A handler that cancels enough timers to compact the queue while its own event is at the top. */
+static void cancel_timer(struct th_world *w, struct sim_node *n, uint64_t tag)
+{
+    static sim_timer hs[5000];
+    if (tag != 1)
+        return;
+    for (int i = 0; i < 5000; i++)
+        hs[i] = node_timer(n, 10 * SIM_MS + i, 10 + (uint64_t)i);
+    for (int i = 0; i < 5000; i++)
+        if (i % 1000)
+            node_timer_cancel(n, hs[i]);
+    w->u[0] = sim_pending(w->s);
+    node_timer(n, 2 * SIM_MS, 2);
+}
+
+START_TEST(test_engine_compact_in_dispatch)
+{
+    struct th_world w;
+    th_world_init(&w, 3, 1, 1 * SIM_MS, 0);
+    w.timer = cancel_timer;
+    sim_run(w.s, 0);
+    node_timer(th_world_node(&w, 0), 1 * SIM_MS, 1);
+    node_timer(th_world_node(&w, 0), 3 * SIM_MS, 3);
+    sim_run(w.s, SIM_TIME_MAX);
+    ck_assert_uint_le(w.u[0], 5000 / 2 + 1);
+    ck_assert_int_eq(th_world_count(&w, TH_R_TIMER, 0), 3 + 5);
+    uint64_t want[] = {1, 3, 2, 10, 1010, 2010, 3010, 4010};   /* 3 and 2 both at 3 ms: 3 was set first */
+    for (int i = 0; i < 8; i++)
+        ck_assert_uint_eq(th_world_find(&w, TH_R_TIMER, 0, i)->tag, want[i]);
+    ck_assert_uint_eq(sim_pending(w.s), 0);
+    th_world_free(&w);
+}
+END_TEST
+
+static Suite *heap_suite(void)
+{
+    Suite *s = suite_create("heap");
+    TCase *tc = tcase_create("heap");
+    tcase_add_test(tc, test_heap_against_scan);
+    tcase_add_test(tc, test_heap_rebuild);
+    tcase_add_test(tc, test_engine_top_taken);
+    tcase_add_test(tc, test_engine_compact_in_dispatch);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return th_run_suite(heap_suite()); }
