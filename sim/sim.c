@@ -82,30 +82,36 @@ void sim_free(struct sim *s)
 
 /* ---- event pool and queue ---- */
 
+/* Doubles the pool (out of the hot path). Returns 0, or -1 when it is at its limit or memory is short. */
+static __attribute__((noinline)) int ev_grow(struct sim *s)
+{
+    if (s->ev_cap > HEAP_SLOT_MAX)
+        return -1;
+    uint32_t cap = s->ev_cap ? s->ev_cap * 2 : 1024;
+    if (cap > HEAP_SLOT_MAX + 1)
+        cap = HEAP_SLOT_MAX + 1;
+    /* Aligned so that no record straddles two cache lines. */
+    struct sim_event *ev = aligned_alloc(64, (size_t)cap * sizeof *ev);
+    if (!ev)
+        return -1;
+    if (s->ev_cap)
+        memcpy(ev, s->ev, (size_t)s->ev_cap * sizeof *ev);
+    free(s->ev);
+    memset(ev + s->ev_cap, 0, (size_t)(cap - s->ev_cap) * sizeof *ev);
+    /* Thread the new slots onto the free list, lowest index first. */
+    for (uint32_t i = cap; i-- > s->ev_cap;) {
+        ev[i].data = s->ev_free;
+        s->ev_free = i;
+    }
+    s->ev = ev;
+    s->ev_cap = cap;
+    return 0;
+}
+
 static uint32_t ev_alloc(struct sim *s)
 {
-    if (s->ev_free == EV_NONE) {
-        if (s->ev_cap > HEAP_SLOT_MAX)
-            return EV_NONE;
-        uint32_t cap = s->ev_cap ? s->ev_cap * 2 : 1024;
-        if (cap > HEAP_SLOT_MAX + 1)
-            cap = HEAP_SLOT_MAX + 1;
-        /* Aligned so that no record straddles two cache lines. */
-        struct sim_event *ev = aligned_alloc(64, (size_t)cap * sizeof *ev);
-        if (!ev)
-            return EV_NONE;
-        if (s->ev_cap)
-            memcpy(ev, s->ev, (size_t)s->ev_cap * sizeof *ev);
-        free(s->ev);
-        memset(ev + s->ev_cap, 0, (size_t)(cap - s->ev_cap) * sizeof *ev);
-        /* Thread the new slots onto the free list, lowest index first. */
-        for (uint32_t i = cap; i-- > s->ev_cap;) {
-            ev[i].data = s->ev_free;
-            s->ev_free = i;
-        }
-        s->ev = ev;
-        s->ev_cap = cap;
-    }
+    if (s->ev_free == EV_NONE && ev_grow(s) < 0)
+        return EV_NONE;
     uint32_t i = s->ev_free;
     s->ev_free = (uint32_t)s->ev[i].data;
     return i;
@@ -190,15 +196,13 @@ static void compact(struct sim *s)
 
 /* ---- payload pool ---- */
 
+/* The smallest class c with 16 << c >= len, or POOL_CLASSES when none is. */
 static int pool_class(uint32_t len)
 {
-    int c = 0;
-    uint32_t sz = 16;
-    while (sz < len && c < POOL_CLASSES) {
-        sz <<= 1;
-        c++;
-    }
-    return c;
+    if (len <= 16)
+        return 0;
+    int c = 32 - __builtin_clz(len - 1) - 4;
+    return c < POOL_CLASSES ? c : POOL_CLASSES;
 }
 
 void *pool_get(struct sim *s, uint32_t len)
