@@ -224,9 +224,10 @@ void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int st
         pull_later(c, k, c->cfg.retry_delay);
         return;
     }
+    /* The fields before the message ids; the ids are read from the body where they lie. */
     struct rmq_pull_resp r;
-    memset(&r, 0, sizeof r);
-    memcpy(&r, body, len < sizeof r ? len : sizeof r);
+    memcpy(&r, body, hdr);
+    const unsigned char *ids = (const unsigned char *)body + hdr;
     uint32_t n = 0;
     if (status == RMQ_SUCCESS) {
         n = r.n < RMQ_PULL_MAX ? r.n : RMQ_PULL_MAX;
@@ -241,7 +242,9 @@ void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int st
          * are the consume queue's entries from the offset asked for. */
         uint64_t base = q->next;
         for (uint32_t i = 0; i < n; i++) {
-            if (ring_push(q, r.msg[i], base + i) < 0 || (!c->cfg.orderly && consumer_cring_push(c, k, q->gen) < 0))
+            uint32_t msg;
+            memcpy(&msg, ids + i * sizeof msg, sizeof msg);
+            if (ring_push(q, msg, base + i) < 0 || (!c->cfg.orderly && consumer_cring_push(c, k, q->gen) < 0))
                 break;   /* out of memory: the rest is left for a later pull */
             q->max_put = base + i;
         }
