@@ -47,6 +47,7 @@ struct rpc {
     rpc_reply_fn on_reply;
     struct rpc_peer *peers;
     int npeers, peers_cap;
+    int last_peer;             /* where peer_get found the last one */
     struct rpc_pending *pend;
     uint32_t cap, free_head, inflight;
     /* One timer for all requests, armed at the earliest deadline: a timer per request would fill the
