@@ -196,15 +196,10 @@ static void gap_close(const struct meas *m, struct meas_scope *s, int scope, sim
     }
 }
 
-static void scope_backlog(const struct meas *m, struct meas_scope *s, int scope, int delta, sim_time now)
+/* The backlog reaches 0 (or stays there): a read outage may end. */
+static void backlog_low(const struct meas *m, struct meas_scope *s, int scope, int delta, sim_time now)
 {
-    int64_t before = s->backlog;   /* never below 0 */
-    if (delta > 0) {
-        s->backlog = before + delta;
-        if (before == 0)
-            s->backlog_since = now;
-        return;
-    }
+    int64_t before = s->backlog;
     if (delta < 0 && before + delta <= 0)
         gap_close(m, s, scope, now, 0);
     s->backlog += delta;
@@ -214,6 +209,20 @@ static void scope_backlog(const struct meas *m, struct meas_scope *s, int scope,
         s->backlog_since = now;
     else if (s->backlog == 0)
         s->backlog_since = -1;
+}
+
+static inline void scope_backlog(const struct meas *m, struct meas_scope *s, int scope, int delta, sim_time now)
+{
+    int64_t before = s->backlog;   /* never below 0 */
+    if (delta > 0) {
+        s->backlog = before + delta;
+        if (before == 0)
+            s->backlog_since = now;
+    } else if (before + delta > 0) {
+        s->backlog = before + delta;   /* still something to read: nothing else changes */
+    } else {
+        backlog_low(m, s, scope, delta, now);
+    }
 }
 
 void meas_backlog(struct meas *m, int group, int delta, sim_time now)
