@@ -176,32 +176,11 @@ void rpc_connect(struct rpc *r, sim_node_id peer)
     pe->connecting = pe->conn != 0;
 }
 
-struct rpc_ctx rpc_ctx_of(const struct sim_msg *req)
-{
-    struct rpc_ctx c = {req->conn, 0};
-    struct rpc_hdr h;
-    if (req->len >= sizeof h) {
-        memcpy(&h, req->data, sizeof h);
-        c.opaque = h.opaque;
-    }
-    return c;
-}
-
 void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
                uint64_t extra_wire)
 {
     if (node_conn_open(n, ctx.conn))
         send_frame(n, ctx.conn, ctx.opaque, status, RPC_RESPONSE, body, len, extra_wire);
-}
-
-int rpc_parse(const struct sim_msg *m, struct rpc_hdr *h, const void **body, uint32_t *len)
-{
-    if (m->len < sizeof *h || m->type == RMQ_HA_REPORT || m->type == RMQ_HA_DATA)
-        return -1;
-    memcpy(h, m->data, sizeof *h);
-    *body = (const unsigned char *)m->data + sizeof *h;
-    *len = m->len - (uint32_t)sizeof *h;
-    return 0;
 }
 
 int rpc_on_message(struct rpc *r, const struct sim_msg *m)
