@@ -152,6 +152,34 @@ START_TEST(read_outage_needs_a_backlog)
 }
 END_TEST
 
+/* With one group the topic's interval latencies are the group's histogram; a send acknowledged on no group
+ * gives the topic its own, holding what it held before. Either way the topic sees every acknowledged send. */
+START_TEST(one_group_topic_latency)
+{
+    struct meas m;
+    ck_assert_int_eq(meas_init(&m, 1, 0, 1000 * MS), 0);
+    meas_send_done(&m, 0, 0, 1, 0, 2 * MS);
+    meas_send_done(&m, 1, 0, 1, 10 * MS, 14 * MS);
+    meas_send_done(&m, 2, 0, 0, 20 * MS, 30 * MS);
+    ck_assert_uint_eq(sim_hist_count(m.topic.lat_iv), 2);
+    ck_assert_double_eq(sim_hist_max(m.topic.lat_iv), 4);
+    meas_interval_reset(&m);
+    ck_assert_uint_eq(sim_hist_count(m.topic.lat_iv), 0);
+    meas_send_done(&m, 3, 0, 1, 40 * MS, 48 * MS);
+    meas_send_done(&m, 4, -1, 1, 50 * MS, 51 * MS);
+    meas_send_done(&m, 5, 0, 1, 60 * MS, 76 * MS);
+    ck_assert_uint_eq(sim_hist_count(m.topic.lat_iv), 3);
+    ck_assert_uint_eq(sim_hist_count(m.group[0].lat_iv), 2);
+    ck_assert_double_eq(sim_hist_mean(m.topic.lat_iv), 25.0 / 3);
+    meas_flush_latency(&m);
+    ck_assert_uint_eq(sim_hist_count(m.topic.lat), 5);
+    ck_assert_uint_eq(sim_hist_count(m.group[0].lat), 4);
+    ck_assert_double_eq(sim_hist_max(m.topic.lat), 16);
+    ck_assert_double_eq(sim_hist_mean(m.group[0].lat), 30.0 / 4);
+    meas_free(&m);
+}
+END_TEST
+
 /* ---- whole runs ---- */
 
 /* One or two groups of master + slave, 100 msg/s of 100 B from 1 s, 1 ms constant links, route polls at
@@ -552,6 +580,7 @@ static Suite *measure_suite(void)
     tcase_add_test(u, hist_within_one_percent);
     tcase_add_test(u, write_outage_in_start_order);
     tcase_add_test(u, read_outage_needs_a_backlog);
+    tcase_add_test(u, one_group_topic_latency);
     suite_add_tcase(s, u);
     TCase *t = tcase_create("runs");
     tcase_set_timeout(t, 120);

@@ -49,7 +49,7 @@ struct cq {
     uint64_t max_put;           /* ProcessQueue.queueOffsetMax */
     sim_timer timer;            /* a pull put off, or the OFFSET_ILLEGAL fix */
     struct pq_ent *ring;        /* ProcessQueue.msgTreeMap: pulled, not yet processed, by offset */
-    uint32_t head, count, cap;
+    uint32_t head, count, cap;  /* cap: 0 or a power of two (slots are indexed with cap - 1) */
     /* orderly (consumer_orderly.c) */
     uint8_t locked;             /* ProcessQueue.locked */
     uint8_t consuming;          /* ProcessQueue.consuming: a ConsumeRequest of the queue is queued, in service
@@ -81,7 +81,7 @@ struct consumer {
     uint8_t *want;              /* rebalance scratch: allocated to this consumer */
 
     struct centry *cring;       /* the consume service's queue, in arrival order */
-    uint32_t chead, ccount, ccap;
+    uint32_t chead, ccount, ccap;   /* ccap: 0 or a power of two */
     int busy;                   /* a C_T_CONSUME timer is pending */
     struct centry svc;          /* the message in service (consume_rate > 0) */
     uint32_t svc_msg;

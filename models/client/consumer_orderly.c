@@ -232,7 +232,7 @@ static int begin(struct consumer *c)
 {
     while (c->ccount > 0) {
         struct centry e = c->cring[c->chead];
-        c->chead = (c->chead + 1) % c->ccap;
+        c->chead = (c->chead + 1) & (c->ccap - 1);
         c->ccount--;
         struct cq *q = &c->cq[e.cq];
         if (q->gen != e.gen || q->state != CQ_ACTIVE)
@@ -252,7 +252,7 @@ static int begin(struct consumer *c)
         if (n > RMQ_PULL_MAX)
             n = RMQ_PULL_MAX;
         for (uint32_t i = 0; i < n; i++)
-            c->svc_batch[i] = q->ring[(q->head + i) % q->cap];
+            c->svc_batch[i] = q->ring[(q->head + i) & (q->cap - 1)];
         c->svc = e;
         c->svc_n = n;
         return 1;
@@ -283,7 +283,7 @@ static void complete(struct consumer *c)
     if (q->gen != c->svc.gen || q->state != CQ_ACTIVE || q->count < c->svc_n ||
         q->ring[q->head].msg != c->svc_batch[0].msg)
         return;
-    q->head = (q->head + c->svc_n) % q->cap;
+    q->head = (q->head + c->svc_n) & (q->cap - 1);
     q->count -= c->svc_n;
     q->store = (int64_t)c->svc_batch[c->svc_n - 1].qoff + 1;
     /* The request's loop goes on with the queue's next batch, after the other queues' turns. */

@@ -24,13 +24,13 @@ static int ring_push(struct cq *q, uint32_t msg, uint64_t qoff)
         if (!r)
             return -1;
         for (uint32_t i = 0; i < q->count; i++)
-            r[i] = q->ring[(q->head + i) % q->cap];
+            r[i] = q->ring[(q->head + i) & (q->cap - 1)];
         free(q->ring);
         q->ring = r;
         q->cap = cap;
         q->head = 0;
     }
-    q->ring[(q->head + q->count) % q->cap] = (struct pq_ent){msg, qoff};
+    q->ring[(q->head + q->count) & (q->cap - 1)] = (struct pq_ent){msg, qoff};
     q->count++;
     return 0;
 }
@@ -43,13 +43,13 @@ int consumer_cring_push(struct consumer *c, uint32_t k, uint32_t gen)
         if (!r)
             return -1;
         for (uint32_t i = 0; i < c->ccount; i++)
-            r[i] = c->cring[(c->chead + i) % c->ccap];
+            r[i] = c->cring[(c->chead + i) & (c->ccap - 1)];
         free(c->cring);
         c->cring = r;
         c->ccap = cap;
         c->chead = 0;
     }
-    c->cring[(c->chead + c->ccount) % c->ccap] = (struct centry){k, gen};
+    c->cring[(c->chead + c->ccount) & (c->ccap - 1)] = (struct centry){k, gen};
     c->ccount++;
     return 0;
 }
@@ -61,7 +61,7 @@ static int svc_begin(struct consumer *c)
 {
     while (c->ccount > 0) {
         struct centry e = c->cring[c->chead];
-        c->chead = (c->chead + 1) % c->ccap;
+        c->chead = (c->chead + 1) & (c->ccap - 1);
         c->ccount--;
         struct cq *q = &c->cq[e.cq];
         /* ConsumeRequest.run: "the message queue not be able to consume, because it's dropped". */
@@ -94,7 +94,7 @@ static void svc_complete(struct consumer *c)
         return;
     /* ProcessQueue.removeMessage: the smallest offset left, or queueOffsetMax + 1 when empty; then
      * offsetStore.updateOffset(mq, offset, increaseOnly = true). */
-    q->head = (q->head + 1) % q->cap;
+    q->head = (q->head + 1) & (q->cap - 1);
     q->count--;
     int64_t off = (int64_t)(q->count > 0 ? q->ring[q->head].qoff : q->max_put + 1);
     if (q->store < off)
@@ -224,9 +224,10 @@ void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int st
         pull_later(c, k, c->cfg.retry_delay);
         return;
     }
+    /* The fields before the message ids; the ids are read from the body where they lie. */
     struct rmq_pull_resp r;
-    memset(&r, 0, sizeof r);
-    memcpy(&r, body, len < sizeof r ? len : sizeof r);
+    memcpy(&r, body, hdr);
+    const unsigned char *ids = (const unsigned char *)body + hdr;
     uint32_t n = 0;
     if (status == RMQ_SUCCESS) {
         n = r.n < RMQ_PULL_MAX ? r.n : RMQ_PULL_MAX;
@@ -241,7 +242,9 @@ void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int st
          * are the consume queue's entries from the offset asked for. */
         uint64_t base = q->next;
         for (uint32_t i = 0; i < n; i++) {
-            if (ring_push(q, r.msg[i], base + i) < 0 || (!c->cfg.orderly && consumer_cring_push(c, k, q->gen) < 0))
+            uint32_t msg;
+            memcpy(&msg, ids + i * sizeof msg, sizeof msg);
+            if (ring_push(q, msg, base + i) < 0 || (!c->cfg.orderly && consumer_cring_push(c, k, q->gen) < 0))
                 break;   /* out of memory: the rest is left for a later pull */
             q->max_put = base + i;
         }

@@ -74,6 +74,7 @@ struct producer {
     uint64_t sent, acked, failed;
 
     struct latency_fault lf;    /* sendLatencyFaultEnable */
+    uint32_t fixed_size;        /* a constant size distribution's size, drawn once (it uses no randomness); 0: none */
 };
 
 const char *rmq_status_name(int status)
@@ -382,6 +383,12 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
 
 /* ---- workload ---- */
 
+/* A message's body size from a sample of the size distribution: at least 1 byte, at most maxMessageSize (4 MiB). */
+static uint32_t body_size(double sz)
+{
+    return sz < 1 ? 1 : sz > 4194304 ? 4194304 : (uint32_t)llround(sz);
+}
+
 static void new_message(struct producer *p)
 {
     struct rmq_world *w = p->base.w;
@@ -389,8 +396,7 @@ static void new_message(struct producer *p)
     if (msg == ACCT_NO_MSG)
         return;   /* out of message ids: the workload ends (reported by the world) */
     p->sent++;
-    double sz = sim_dist_sample(&p->cfg.size, p->rng);
-    uint32_t size = sz < 1 ? 1 : sz > 4194304 ? 4194304 : (uint32_t)llround(sz);   /* maxMessageSize 4 MiB */
+    uint32_t size = p->fixed_size ? p->fixed_size : body_size(sim_dist_sample(&p->cfg.size, p->rng));
     uint32_t i = slot_alloc(p);
     if (i == NO_SLOT) {
         /* Every application thread is busy: the message is refused before it reaches the client. */
@@ -589,6 +595,8 @@ struct producer *producer_create(struct rmq_world *w, const char *name, int inde
         p->cfg.think.values = NULL;
         goto fail;
     }
+    if (p->cfg.size.kind == SIM_DIST_CONST)
+        p->fixed_size = body_size(sim_dist_sample(&p->cfg.size, NULL));
     if (cfg->mode == PRODUCER_CLOSED && cfg->threads > 0 &&
         !(p->think_rng = calloc((size_t)cfg->threads, sizeof *p->think_rng)))
         goto fail;

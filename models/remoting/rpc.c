@@ -100,9 +100,14 @@ static uint32_t slot_of(const struct rpc *r, uint32_t opaque)
 
 static struct rpc_peer *peer_get(struct rpc *r, sim_node_id node)
 {
+    /* Calls come in runs to one peer (a producer's sends, a consumer's pulls): try the last one first. */
+    if (r->last_peer < r->npeers && r->peers[r->last_peer].node == node)
+        return &r->peers[r->last_peer];
     for (int i = 0; i < r->npeers; i++)
-        if (r->peers[i].node == node)
+        if (r->peers[i].node == node) {
+            r->last_peer = i;
             return &r->peers[i];
+        }
     if (r->npeers == r->peers_cap) {
         int cap = r->peers_cap ? r->peers_cap * 2 : 8;
         struct rpc_peer *p = realloc(r->peers, (size_t)cap * sizeof *p);
@@ -146,14 +151,15 @@ void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, 
     p->tag = tag;
     p->len = len;
     p->wire = extra_wire;
-    if (len)
-        memcpy(p->body, body, len);
     p->deadline = node_now(r->n) + timeout;
     arm(r, p->deadline);
     if (pe->conn && !pe->connecting && node_conn_open(r->n, pe->conn)) {
         send_frame(r->n, pe->conn, opaque_of(r, i), code, 0, body, len, extra_wire);
         return;
     }
+    /* Only a request that waits for its connection needs its body kept (sent from rpc_on_conn). */
+    if (len)
+        memcpy(p->body, body, len);
     p->waiting = 1;
     if (!pe->connecting) {
         pe->conn = node_connect(r->n, peer, 0);
@@ -170,32 +176,11 @@ void rpc_connect(struct rpc *r, sim_node_id peer)
     pe->connecting = pe->conn != 0;
 }
 
-struct rpc_ctx rpc_ctx_of(const struct sim_msg *req)
-{
-    struct rpc_ctx c = {req->conn, 0};
-    struct rpc_hdr h;
-    if (req->len >= sizeof h) {
-        memcpy(&h, req->data, sizeof h);
-        c.opaque = h.opaque;
-    }
-    return c;
-}
-
 void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
                uint64_t extra_wire)
 {
     if (node_conn_open(n, ctx.conn))
         send_frame(n, ctx.conn, ctx.opaque, status, RPC_RESPONSE, body, len, extra_wire);
-}
-
-int rpc_parse(const struct sim_msg *m, struct rpc_hdr *h, const void **body, uint32_t *len)
-{
-    if (m->len < sizeof *h || m->type == RMQ_HA_REPORT || m->type == RMQ_HA_DATA)
-        return -1;
-    memcpy(h, m->data, sizeof *h);
-    *body = (const unsigned char *)m->data + sizeof *h;
-    *len = m->len - (uint32_t)sizeof *h;
-    return 0;
 }
 
 int rpc_on_message(struct rpc *r, const struct sim_msg *m)

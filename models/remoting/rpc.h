@@ -4,6 +4,7 @@
 #define MODELS_RPC_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "models/remoting/protocol.h"
 #include "sim/sim.h"
@@ -47,6 +48,7 @@ struct rpc {
     rpc_reply_fn on_reply;
     struct rpc_peer *peers;
     int npeers, peers_cap;
+    int last_peer;             /* where peer_get found the last one */
     struct rpc_pending *pend;
     uint32_t cap, free_head, inflight;
     /* One timer for all requests, armed at the earliest deadline: a timer per request would fill the
@@ -78,13 +80,31 @@ void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, 
  * connects again. */
 void rpc_connect(struct rpc *r, sim_node_id peer);
 
-/* Server side: the context to answer req later, and the answer itself. */
-struct rpc_ctx rpc_ctx_of(const struct sim_msg *req);
+/* Server side: the context to answer req later, and the answer itself. Inline, as rpc_parse: both run for
+ * every frame. */
+static inline struct rpc_ctx rpc_ctx_of(const struct sim_msg *req)
+{
+    struct rpc_ctx c = {req->conn, 0};
+    struct rpc_hdr h;
+    if (req->len >= sizeof h) {
+        memcpy(&h, req->data, sizeof h);
+        c.opaque = h.opaque;
+    }
+    return c;
+}
 void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
                uint64_t extra_wire);
 
 /* The frame's header and body of a message, or -1 when it is not a remoting frame. */
-int rpc_parse(const struct sim_msg *m, struct rpc_hdr *h, const void **body, uint32_t *len);
+static inline int rpc_parse(const struct sim_msg *m, struct rpc_hdr *h, const void **body, uint32_t *len)
+{
+    if (m->len < sizeof *h || m->type == RMQ_HA_REPORT || m->type == RMQ_HA_DATA)
+        return -1;
+    memcpy(h, m->data, sizeof *h);
+    *body = (const unsigned char *)m->data + sizeof *h;
+    *len = m->len - (uint32_t)sizeof *h;
+    return 0;
+}
 
 /* Hooks a model calls from its own callbacks. Each returns 1 when it consumed the event. */
 int rpc_on_message(struct rpc *r, const struct sim_msg *m);

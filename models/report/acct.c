@@ -80,7 +80,9 @@ static int named(struct acct *a, uint32_t msg)
     return 1;
 }
 
-/* Doubles the ring (while the window grows: the first minutes of a run). */
+/* Doubles the ring (while the window grows: the first minutes of a run). Kept out of acct_new, whose every
+ * call would otherwise pay for this one's registers. */
+static void grow(struct acct *a) __attribute__((noinline, cold));
 static void grow(struct acct *a)
 {
     uint32_t cap = a->cap ? a->cap * 2 : 65536;
@@ -137,20 +139,22 @@ int acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored
         return 0;
     uint32_t *fp = fate_of(a, msg);
     uint8_t *pins = &a->pins[msg & (a->cap - 1)];
-    int before = in_backlog(*fp);
+    uint32_t f = *fp;   /* worked on in a local: a store through pins may alias it for the compiler */
+    int before = in_backlog(f);
     /* The group is known from the first store on: consumption may come before the producer's ack. */
-    if (stored && GROUP(*fp) < 0 && group >= 0)
-        *fp |= (uint32_t)((group + 1) & 0x7f) << 24;
+    if (stored && GROUP(f) < 0 && group >= 0)
+        f |= (uint32_t)((group + 1) & 0x7f) << 24;
     if (stored) {
-        *fp |= 1u << replica;
+        f |= 1u << replica;
         if (*pins < UINT8_MAX)
             (*pins)++;
     } else {
-        *fp &= ~(1u << replica);
+        f &= ~(1u << replica);
         if (*pins > 0)
             (*pins)--;
     }
-    return in_backlog(*fp) - before;
+    *fp = f;
+    return in_backlog(f) - before;
 }
 
 int acct_consumed(struct acct *a, uint32_t msg)
@@ -158,16 +162,17 @@ int acct_consumed(struct acct *a, uint32_t msg)
     if (!named(a, msg))
         return 0;
     uint32_t *fp = fate_of(a, msg);
-    int before = in_backlog(*fp);
-    uint32_t c = CONSUMED(*fp);
+    uint32_t f = *fp;
+    int before = in_backlog(f);
+    uint32_t c = CONSUMED(f);
     if (c < 255)
-        *fp += 1u << 8;
+        *fp = f += 1u << 8;
     a->consumed++;
     if (c > 0)
         a->duplicates++;
-    else if (GROUP(*fp) >= 0)
-        a->consumed_by_group[GROUP(*fp)]++;
-    return in_backlog(*fp) - before;
+    else if (GROUP(f) >= 0)
+        a->consumed_by_group[GROUP(f)]++;
+    return in_backlog(f) - before;
 }
 
 void acct_unpin(struct acct *a, uint32_t msg)
@@ -182,16 +187,20 @@ void acct_unpin(struct acct *a, uint32_t msg)
 void acct_cutoff(struct acct *a) { a->cutoff = a->n; }
 
 /* The kind of an acknowledged message, as acct_count's want() sees it. */
-static unsigned kind_of(const struct acct *a, uint32_t msg, uint32_t f)
+/* Its ACCT_F_* flags but ACCT_F_EARLY, from the fate word alone. */
+static unsigned fate_flags(uint32_t f)
 {
     unsigned k = 0;
     if ((int)STATUS(f) - ACCT_STATUS_BIAS == RMQ_SUCCESS)
         k |= ACCT_F_SUCCESS;
     if (CONSUMED(f) == 0)
         k |= ACCT_F_UNREAD;
-    if (msg < a->cutoff)
-        k |= ACCT_F_EARLY;
     return k;
+}
+
+static unsigned kind_of(const struct acct *a, uint32_t msg, uint32_t f)
+{
+    return fate_flags(f) | (msg < a->cutoff ? ACCT_F_EARLY : 0);
 }
 
 void acct_fold(struct acct *a, sim_time now)
@@ -234,6 +243,41 @@ int acct_status_of(const struct acct *a, uint32_t msg) { return (int)STATUS(*fat
 unsigned acct_stored_mask(const struct acct *a, uint32_t msg) { return STORED(*fate_of(a, msg)); }
 uint32_t acct_consumed_count(const struct acct *a, uint32_t msg) { return CONSUMED(*fate_of(a, msg)); }
 
+/* Whether one message of fate f, with `early` its ACCT_F_EARLY, counts. */
+static int fate_counts(uint32_t f, unsigned early, int (*want)(void *ctx, int group, unsigned mask, unsigned flags),
+                       void *ctx)
+{
+    return RESULT(f) == ACCT_ACKED && GROUP(f) >= 0 && want(ctx, GROUP(f), STORED(f), fate_flags(f) | early);
+}
+
+/* How many of the messages [from, to) of the window count, all of them early or none. Neighbours mostly
+ * share their fate word, and a message its group's previous one's: want is asked only when that changes. */
+static uint64_t count_window(const struct acct *a, uint32_t from, uint32_t to, unsigned early,
+                             int (*want)(void *ctx, int group, unsigned mask, unsigned flags), void *ctx)
+{
+    const uint32_t *fate = a->fate;
+    uint32_t ring = a->cap - 1;
+    uint32_t seen[128] = {0};   /* by the fate's group bits: the last fate word (0, pending, counts not) */
+    unsigned counts[128] = {0};
+    uint32_t prev = 0;
+    unsigned c = 0;             /* whether prev counts */
+    uint64_t n = 0;
+    for (uint32_t i = from; i < to; i++) {
+        uint32_t f = fate[i & ring];
+        if (f != prev) {
+            uint32_t g = f >> 24 & 0x7f;
+            if (f != seen[g]) {
+                seen[g] = f;
+                counts[g] = (unsigned)fate_counts(f, early, want, ctx);
+            }
+            prev = f;
+            c = counts[g];
+        }
+        n += c;
+    }
+    return n;
+}
+
 uint64_t acct_count(const struct acct *a, int (*want)(void *ctx, int group, unsigned mask, unsigned flags),
                     void *ctx)
 {
@@ -243,11 +287,10 @@ uint64_t acct_count(const struct acct *a, int (*want)(void *ctx, int group, unsi
             for (unsigned k = 0; k < ACCT_KINDS; k++)
                 if (a->folded[g][m][k] && want(ctx, g, m, k))
                     n += a->folded[g][m][k];
-    for (uint32_t i = a->lo; i < a->n; i++) {
-        uint32_t f = *fate_of(a, i);
-        if (RESULT(f) == ACCT_ACKED && GROUP(f) >= 0 && want(ctx, GROUP(f), STORED(f), kind_of(a, i, f)))
-            n++;
-    }
+    /* The window, each side of the cut-off. */
+    uint32_t cut = a->cutoff < a->lo ? a->lo : a->cutoff > a->n ? a->n : a->cutoff;
+    n += count_window(a, a->lo, cut, ACCT_F_EARLY, want, ctx);
+    n += count_window(a, cut, a->n, 0, want, ctx);
     return n;
 }
 

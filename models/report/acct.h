@@ -92,7 +92,8 @@ unsigned acct_stored_mask(const struct acct *a, uint32_t msg);
 uint32_t acct_consumed_count(const struct acct *a, uint32_t msg);
 
 /* Acknowledged messages, settled or not, counted by what the end of the run asks about: want(ctx, group,
- * stored mask, ACCT_F_* flags) says whether a kind counts. */
+ * stored mask, ACCT_F_* flags) says whether a kind counts (the same answer each time: one answer may serve
+ * many messages of a kind). */
 uint64_t acct_count(const struct acct *a, int (*want)(void *ctx, int group, unsigned mask, unsigned flags),
                     void *ctx);
 /* Acknowledged messages that the replicas in `alive_mask` of their group (per group) no longer hold. */

@@ -43,11 +43,18 @@ int meas_init(struct meas *m, int ngroups, sim_time warmup, sim_time read_gap)
     for (int g = 0; g < ngroups; g++)
         if (scope_init(&m->group[g]) < 0)
             return -1;
+    if (ngroups == 1) {
+        m->topic_iv = m->topic.lat_iv;
+        m->topic.lat_iv = m->group[0].lat_iv;
+        m->iv_shared = 1;
+    }
     return 0;
 }
 
 void meas_free(struct meas *m)
 {
+    if (m->iv_shared)
+        m->topic.lat_iv = m->topic_iv;
     scope_free(&m->topic);
     for (int g = 0; m->group && g < m->ngroups; g++)
         scope_free(&m->group[g]);
@@ -110,14 +117,26 @@ static int ring_fit(struct meas *m, uint32_t msg)
     return 0;
 }
 
-static void scope_send(struct meas_scope *s, int ok, double lat_ms)
+/* The topic's interval histogram becomes its own: a copy of the group's so far (the same values added in
+ * the same order, so the same bins, count, sum, minimum and maximum). */
+static void unshare_iv(struct meas *m)
+{
+    m->topic.lat_iv = m->topic_iv;
+    sim_hist_reset(m->topic.lat_iv);
+    sim_hist_merge(m->topic.lat_iv, m->group[0].lat_iv);
+    m->iv_shared = 0;
+}
+
+/* add: the latency goes into s->lat_iv (not when that is the group's, which has it already). */
+static void scope_send(struct meas_scope *s, int ok, double lat_ms, int add)
 {
     s->sends++;
     s->iv_sends++;
     if (ok) {
         s->acked++;
         s->iv_acked++;
-        sim_hist_add(s->lat_iv, lat_ms);   /* into lat at the interval's end: one add per send */
+        if (add)
+            sim_hist_add(s->lat_iv, lat_ms);   /* into lat at the interval's end: one add per send */
     } else {
         s->failed++;
         s->iv_failed++;
@@ -128,13 +147,22 @@ void meas_send_done(struct meas *m, uint32_t msg, int group, int ok, sim_time t0
 {
     if (t0 >= m->warmup) {
         double lat = sim_time_to_ms(now - t0);
-        scope_send(&m->topic, ok, lat);
-        if (group >= 0 && group < m->ngroups)
-            scope_send(&m->group[group], ok, lat);
+        int in_group = group >= 0 && group < m->ngroups;
+        if (ok && !in_group && m->iv_shared)
+            unshare_iv(m);
+        scope_send(&m->topic, ok, lat, !m->iv_shared);
+        if (in_group)
+            scope_send(&m->group[group], ok, lat, 1);
     }
     if (msg < m->lo)
         return;
     struct meas_send e = {.t0 = t0, .group = (int16_t)group, .state = ok ? S_ACKED : S_FAILED};
+    if (msg == m->lo && m->hi == m->lo) {
+        /* The oldest send, and none after it has returned: taken at once, the ring untouched. */
+        take(m, &e);
+        m->lo = m->hi = msg + 1;
+        return;
+    }
     if (ring_fit(m, msg) < 0) {
         /* No memory to wait for the sends before it: take it now (the order may be off by this one). */
         take(m, &e);
@@ -168,7 +196,8 @@ static void gap_close(const struct meas *m, struct meas_scope *s, int scope, sim
     }
 }
 
-static void scope_backlog(const struct meas *m, struct meas_scope *s, int scope, int delta, sim_time now)
+/* The backlog reaches 0 (or stays there): a read outage may end. */
+static void backlog_low(const struct meas *m, struct meas_scope *s, int scope, int delta, sim_time now)
 {
     int64_t before = s->backlog;
     if (delta < 0 && before + delta <= 0)
@@ -180,6 +209,20 @@ static void scope_backlog(const struct meas *m, struct meas_scope *s, int scope,
         s->backlog_since = now;
     else if (s->backlog == 0)
         s->backlog_since = -1;
+}
+
+static inline void scope_backlog(const struct meas *m, struct meas_scope *s, int scope, int delta, sim_time now)
+{
+    int64_t before = s->backlog;   /* never below 0 */
+    if (delta > 0) {
+        s->backlog = before + delta;
+        if (before == 0)
+            s->backlog_since = now;
+    } else if (before + delta > 0) {
+        s->backlog = before + delta;   /* still something to read: nothing else changes */
+    } else {
+        backlog_low(m, s, scope, delta, now);
+    }
 }
 
 void meas_backlog(struct meas *m, int group, int delta, sim_time now)
@@ -237,7 +280,10 @@ static void scope_flush_latency(struct meas_scope *s)
 
 void meas_flush_latency(struct meas *m)
 {
-    scope_flush_latency(&m->topic);
+    if (m->iv_shared)
+        sim_hist_merge(m->topic.lat, m->topic.lat_iv);   /* the group's, reset with the group below */
+    else
+        scope_flush_latency(&m->topic);
     for (int g = 0; g < m->ngroups; g++)
         scope_flush_latency(&m->group[g]);
 }

@@ -39,6 +39,11 @@ struct meas {
     int ngroups;
     struct meas_scope topic;
     struct meas_scope *group;
+    /* With one group, every acknowledged send the topic counts is one of that group's, so topic.lat_iv is
+     * the group's own histogram (one add per send instead of two) and topic_iv waits aside; a send
+     * acknowledged on no group (only a hand-made sequence makes one) gives the topic its own again. */
+    struct sim_hist *topic_iv;
+    int iv_shared;
     /* Sends by message id (ids are given in start order): [lo, lo + cap) in a ring of cap = 2^k. */
     struct meas_send *ring;
     uint32_t cap;
