@@ -72,7 +72,7 @@ struct hook {
 struct pool_buf { struct pool_buf *next; };
 
 struct sim {
-    sim_time now;
+    sim_time now;               /* first: sim_now (sim.h) reads it there */
     uint64_t seed;
     uint64_t seq;
     int stop;
