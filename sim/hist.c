@@ -67,34 +67,52 @@ void sim_hist_reset(struct sim_hist *h)
     h->max = -INFINITY;
 }
 
-void sim_hist_add(struct sim_hist *h, double x)
+/* x's bin in h (x not NaN). */
+static size_t bin_of(const struct sim_hist *h, double x)
 {
-    if (isnan(x))
-        return;
+    size_t i, n = h->g->n;
+    if (x < h->lo)
+        return 0;
+    if (x >= h->hi)
+        return n - 1;
+    /* The bin straight from the logarithm (a binary search costs several times more on the hot path), then
+     * one step either way where rounding put it across an edge. */
+    i = (size_t)(log(x / h->lo) * h->inv_log_r);
+    if (i >= n)
+        i = n - 1;
+    const double *e = h->g->range;
+    if (x < e[i] && i > 0)
+        i--;
+    else if (x >= e[i + 1] && i + 1 < n)
+        i++;
+    return i;
+}
+
+static void add_at(struct sim_hist *h, double x, size_t bin)
+{
     h->n++;
     h->sum += x;
     if (x < h->min)
         h->min = x;
     if (x > h->max)
         h->max = x;
-    size_t i, n = h->g->n;
-    if (x < h->lo) {
-        i = 0;
-    } else if (x >= h->hi) {
-        i = n - 1;
-    } else {
-        /* The bin straight from the logarithm (a binary search costs several times more on the hot path),
-         * then one step either way where rounding put it across an edge. */
-        i = (size_t)(log(x / h->lo) * h->inv_log_r);
-        if (i >= n)
-            i = n - 1;
-        const double *e = h->g->range;
-        if (x < e[i] && i > 0)
-            i--;
-        else if (x >= e[i + 1] && i + 1 < n)
-            i++;
-    }
-    h->g->bin[i] += 1;
+    h->g->bin[bin] += 1;
+}
+
+void sim_hist_add(struct sim_hist *h, double x)
+{
+    if (!isnan(x))
+        add_at(h, x, bin_of(h, x));
+}
+
+void sim_hist_add2(struct sim_hist *a, struct sim_hist *b, double x)
+{
+    if (isnan(x))
+        return;
+    size_t i = bin_of(a, x);
+    add_at(a, x, i);
+    int same = a->lo == b->lo && a->hi == b->hi && a->inv_log_r == b->inv_log_r && a->g->n == b->g->n;
+    add_at(b, x, same ? i : bin_of(b, x));
 }
 
 int sim_hist_merge(struct sim_hist *dst, const struct sim_hist *src)

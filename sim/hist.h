@@ -15,6 +15,8 @@ struct sim_hist *sim_hist_new(double lo, double hi, double rel_err);
 void sim_hist_free(struct sim_hist *h);
 
 void sim_hist_add(struct sim_hist *h, double x);
+/* sim_hist_add(a, x) and sim_hist_add(b, x), the bin found once when their bins are the same. */
+void sim_hist_add2(struct sim_hist *a, struct sim_hist *b, double x);
 /* Forgets every value (the bins stay). */
 void sim_hist_reset(struct sim_hist *h);
 

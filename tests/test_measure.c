@@ -80,6 +80,29 @@ START_TEST(hist_within_one_percent)
         double want = 1e-3 * pow(1.02, k - 1), got = sim_hist_quantile(h, (double)k / 1000);
         ck_assert_msg(fabs(got - want) <= 0.01 * want, "edge %d: %g vs %g", k, got, want);
     }
+    /* sim_hist_add2 is two adds: into histograms with the same bins and into one with other bins. */
+    struct sim_hist *p = sim_hist_new(1e-3, 1e7, 0.01), *q = sim_hist_new(1e-3, 1e7, 0.01);
+    struct sim_hist *o = sim_hist_new(1e-2, 1e6, 0.05), *p2 = sim_hist_new(1e-3, 1e7, 0.01);
+    struct sim_hist *o2 = sim_hist_new(1e-2, 1e6, 0.05);
+    for (int i = 0; i < N; i++) {
+        sim_hist_add2(p, i % 3 ? q : o, x[N - 1 - i]);
+        sim_hist_add(p2, x[N - 1 - i]);
+        if (i % 3 == 0)
+            sim_hist_add(o2, x[N - 1 - i]);
+    }
+    ck_assert_uint_eq(sim_hist_count(p), N);
+    for (double qq = 0; qq <= 1; qq += 0.01) {
+        ck_assert_double_eq(sim_hist_quantile(p, qq), sim_hist_quantile(p2, qq));
+        ck_assert_double_eq(sim_hist_quantile(o, qq), sim_hist_quantile(o2, qq));
+    }
+    ck_assert_double_eq(sim_hist_mean(p), sim_hist_mean(p2));
+    ck_assert_double_eq(sim_hist_mean(o), sim_hist_mean(o2));
+    ck_assert_uint_eq(sim_hist_count(q), N - N / 3 - 1);
+    sim_hist_free(p);
+    sim_hist_free(q);
+    sim_hist_free(o);
+    sim_hist_free(p2);
+    sim_hist_free(o2);
     sim_hist_reset(h);
     free(x);
     sim_rng_free(r);

@@ -127,16 +127,14 @@ static void unshare_iv(struct meas *m)
     m->iv_shared = 0;
 }
 
-/* add: the latency goes into s->lat_iv (not when that is the group's, which has it already). */
-static void scope_send(struct meas_scope *s, int ok, double lat_ms, int add)
+/* The counts; the caller adds the latency to the scope's lat_iv (into lat at the interval's end). */
+static void scope_send(struct meas_scope *s, int ok)
 {
     s->sends++;
     s->iv_sends++;
     if (ok) {
         s->acked++;
         s->iv_acked++;
-        if (add)
-            sim_hist_add(s->lat_iv, lat_ms);   /* into lat at the interval's end: one add per send */
     } else {
         s->failed++;
         s->iv_failed++;
@@ -150,9 +148,15 @@ void meas_send_done(struct meas *m, uint32_t msg, int group, int ok, sim_time t0
         int in_group = group >= 0 && group < m->ngroups;
         if (ok && !in_group && m->iv_shared)
             unshare_iv(m);
-        scope_send(&m->topic, ok, lat, !m->iv_shared);
+        scope_send(&m->topic, ok);
         if (in_group)
-            scope_send(&m->group[group], ok, lat, 1);
+            scope_send(&m->group[group], ok);
+        /* One add a send with one group (the topic's histogram is the group's); with several, one bin
+         * lookup for both. */
+        if (ok && in_group && !m->iv_shared)
+            sim_hist_add2(m->topic.lat_iv, m->group[group].lat_iv, lat);
+        else if (ok)
+            sim_hist_add(in_group ? m->group[group].lat_iv : m->topic.lat_iv, lat);
     }
     if (msg < m->lo)
         return;
