@@ -62,12 +62,16 @@ void cl_free(struct commitlog *cl);
  * last file). */
 void cl_reset(struct commitlog *cl, uint64_t offset);
 
-/* Appends a message at max_offset. qoff is its queue offset: cl_next_qoff() on a master, the master's
- * number on a slave. Returns its entry index, or CL_NONE when out of memory. */
-uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff);
-/* The same with the entry's DLedger term. */
+/* Appends a message at max_offset with its DLedger term. qoff is its queue offset: cl_next_qoff() on a
+ * master, the master's number on a slave. Returns its entry index, or CL_NONE when out of memory (or qoff
+ * is not the queue's next). */
 uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
                         uint32_t term);
+/* The same in classic HA (term 0). */
+static inline uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff)
+{
+    return cl_append_term(cl, msg, size, queue, qoff, 0);
+}
 /* Appends bytes at max_offset that no ConsumeQueue indexes (flags: CL_UNDISPATCHED, with CL_FRAGMENT
  * for a partial message; msg is then the message the bytes belong to). Returns its entry index, or CL_NONE
  * when out of memory. */
@@ -97,9 +101,17 @@ int cl_same_at(const struct commitlog *cl, const struct cl_entry *e);
 
 /* ConsumeQueue q: the next queue offset to assign, the smallest kept, and the entry index of qoff (CL_NONE
  * when not kept or not written yet). */
-uint64_t cl_next_qoff(const struct commitlog *cl, int q);
-uint64_t cl_min_qoff(const struct commitlog *cl, int q);
-uint64_t cl_qentry(const struct commitlog *cl, int q, uint64_t qoff);
+static inline uint64_t cl_next_qoff(const struct commitlog *cl, int q) { return cl->q[q].first_qoff + cl->q[q].n; }
+static inline uint64_t cl_min_qoff(const struct commitlog *cl, int q) { return cl->q[q].first_qoff; }
+static inline uint64_t cl_qentry(const struct commitlog *cl, int q, uint64_t qoff)
+{
+    const struct cl_queue *cq = &cl->q[q];
+    if (qoff < cq->first_qoff || qoff >= cq->first_qoff + cq->n)
+        return CL_NONE;
+    const struct cl_chunks *c = &cq->idx;
+    return *(const uint64_t *)((const char *)c->dir[(qoff >> CL_CHUNK_SHIFT) & (c->dcap - 1)] +
+                               (qoff & (CL_CHUNK - 1)) * sizeof(uint64_t));
+}
 
 /* Drops every message that does not end at or before phy (recovery after losing unflushed bytes, or a
  * divergent tail). Calls dropped(ctx, msg) for each message removed (not for fragments). */
