@@ -34,7 +34,14 @@ struct ctl_broker {
     struct ctl_info pending;
 };
 
-static inline int ctl_popcount(uint32_t x) { return __builtin_popcount(x); }
+/* The members of a SyncStateSet. Bit arithmetic rather than __builtin_popcount, which without -mpopcnt is
+ * a call into libgcc on every put. */
+static inline int ctl_popcount(uint32_t x)
+{
+    x = x - (x >> 1 & 0x55555555u);
+    x = (x & 0x33333333u) + (x >> 2 & 0x33333333u);
+    return (int)(((x + (x >> 4)) & 0x0f0f0f0fu) * 0x01010101u >> 24);
+}
 
 /* A request to the controller (the one, or the leader the broker knows) with the broker's epochs; -1 when
  * no leader is known. */

@@ -17,43 +17,54 @@ static void alter(struct broker *b, uint32_t sss)
     b->ctl->alter_pending = ctl_request(b, CTL_ALTER_SSS, sss, CTL_TAG_ALTER) == 0;
 }
 
-/* The ack of each slave replica (0: not connected). */
-static void acks(struct broker *b, uint64_t *ack, int *connected)
+/* The ack of each slave replica (0: not connected); returns the replicas connected, a bit each. */
+static uint32_t acks(struct broker *b, uint64_t *ack)
 {
     memset(ack, 0, RMQ_MAX_REPLICAS * sizeof *ack);
-    memset(connected, 0, RMQ_MAX_REPLICAS * sizeof *connected);
+    uint32_t connected = 0;
     for (int i = 0; i < b->nhac; i++) {
         if (!b->hac[i].in_use)
             continue;
         int r = b->hac[i].replica;
         if (r >= 0 && b->hac[i].ack >= ack[r]) {
             ack[r] = b->hac[i].ack;
-            connected[r] = 1;
+            connected |= 1u << r;
         }
     }
+    return connected;
+}
+
+/* The slaves of the SyncStateSet sss (the master's own bit off). */
+static uint32_t sss_slaves(const struct broker *b, uint32_t sss)
+{
+    return sss & ((1u << RMQ_MAX_REPLICAS) - 1) & ~(1u << b->replica);
 }
 
 /* confirmOffset: the lowest ack of the SyncStateSet sss, the master's own end included. */
 static uint64_t confirm_offset(struct broker *b, const uint64_t *ack, uint32_t sss)
 {
     uint64_t min = b->cl.max_offset;
-    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if ((sss >> r & 1) && r != b->replica && ack[r] < min)
+    for (uint32_t m = sss_slaves(b, sss); m; m &= m - 1) {
+        int r = __builtin_ctz(m);
+        if (ack[r] < min)
             min = ack[r];
+    }
     return min;
 }
 
 /* AutoSwitchHAService.computeConfirmOffset: the lowest ack (above 0) of the SyncStateSet's slaves and the
  * master's end; while a member has no connection the value stays (#6662). */
-static uint64_t compute_confirm(struct broker *b, const uint64_t *ack, const int *conn)
+static uint64_t compute_confirm(struct broker *b, const uint64_t *ack, uint32_t conn)
 {
+    uint32_t slaves = sss_slaves(b, b->ctl->info.sss);
+    if (slaves & ~conn)
+        return b->ctl->confirm;
     uint64_t v = b->cl.max_offset;
-    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if ((b->ctl->info.sss >> r & 1) && r != b->replica && !conn[r])
-            return b->ctl->confirm;
-    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if ((b->ctl->info.sss >> r & 1) && r != b->replica && ack[r] > 0 && ack[r] < v)
+    for (uint32_t m = slaves; m; m &= m - 1) {
+        int r = __builtin_ctz(m);
+        if (ack[r] > 0 && ack[r] < v)
             v = ack[r];
+    }
     return v;
 }
 
@@ -85,7 +96,7 @@ uint64_t ctl_visible_qoff(const struct broker *b, int q)
 
 /* setConfirmOffset(computeConfirmOffset()) after a SyncStateSet slave's ack, a new SyncStateSet and the
  * change to master; held pulls see what it newly shows. */
-static void update_confirm_acks(struct broker *b, const uint64_t *ack, const int *conn)
+static void update_confirm_acks(struct broker *b, const uint64_t *ack, uint32_t conn)
 {
     uint64_t old = b->ctl->confirm;
     b->ctl->confirm = compute_confirm(b, ack, conn);
@@ -97,8 +108,7 @@ static void update_confirm_acks(struct broker *b, const uint64_t *ack, const int
 void ctl_update_confirm(struct broker *b)
 {
     uint64_t ack[RMQ_MAX_REPLICAS];
-    int conn[RMQ_MAX_REPLICAS];
-    acks(b, ack, conn);
+    uint32_t conn = acks(b, ack);
     update_confirm_acks(b, ack, conn);
 }
 
@@ -109,12 +119,11 @@ void ctl_check_sss(struct broker *b)
     if (b->role == RMQ_SLAVE || c->alter_pending)
         return;
     uint64_t ack[RMQ_MAX_REPLICAS];
-    int conn[RMQ_MAX_REPLICAS];
-    acks(b, ack, conn);
+    uint32_t conn = acks(b, ack);
     uint32_t sss = c->info.sss;
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
         if ((sss >> r & 1) && r != b->replica &&
-            (!conn[r] || node_now(b->n) - c->caught_up[r] > b->cfg.ha_max_time_not_catchup))
+            (!(conn >> r & 1) || node_now(b->n) - c->caught_up[r] > b->cfg.ha_max_time_not_catchup))
             sss &= ~(1u << r);
     if (sss != c->info.sss)
         alter(b, sss);
@@ -128,8 +137,7 @@ void ctl_acks(struct broker *b)
     if (b->role == RMQ_SLAVE)
         return;
     uint64_t ack[RMQ_MAX_REPLICAS];
-    int conn[RMQ_MAX_REPLICAS];
-    acks(b, ack, conn);   /* nothing below changes them */
+    uint32_t conn = acks(b, ack);   /* nothing below changes them */
     if (b->cfg.all_ack_in_sss)
         update_confirm_acks(b, ack, conn);
     for (int i = 0; i < b->nhac; i++) {
@@ -138,16 +146,19 @@ void ctl_acks(struct broker *b)
         if (r >= 0 && h->ack >= h->next && h->last_write > c->caught_up[r])
             c->caught_up[r] = h->last_write;   /* it has everything sent at the last transfer */
     }
-    if (c->alter_pending)
+    uint32_t outside = conn & ~c->info.sss;   /* connected, not in the SyncStateSet: usually none */
+    if (c->alter_pending || !outside)
         return;
     uint64_t confirm = confirm_offset(b, ack, c->info.sss);
     uint64_t epoch_start = c->nep ? c->ep[c->nep - 1].start : 0;
-    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if (conn[r] && !(c->info.sss >> r & 1) && ack[r] >= confirm && ack[r] >= epoch_start) {
+    for (; outside; outside &= outside - 1) {
+        int r = __builtin_ctz(outside);
+        if (ack[r] >= confirm && ack[r] >= epoch_start) {
             c->caught_up[r] = node_now(b->n);
             alter(b, c->info.sss | 1u << r);
             return;
         }
+    }
 }
 
 /* GroupTransferService in controller mode: with allAckInSyncStateSet every member of a SyncStateSet of
@@ -157,8 +168,7 @@ void ctl_acks(struct broker *b)
 uint64_t ctl_acked(struct broker *b)
 {
     uint64_t ack[RMQ_MAX_REPLICAS];
-    int conn[RMQ_MAX_REPLICAS];
-    acks(b, ack, conn);
+    acks(b, ack);
     if (b->cfg.all_ack_in_sss)
         return ctl_popcount(b->ctl->ha_sss) <= 1 ? UINT64_MAX : confirm_offset(b, ack, b->ctl->ha_sss);
     int need = b->cfg.in_sync_replicas - 1;   /* the master is one of inSyncReplicas */
