@@ -98,8 +98,14 @@ static void push(struct broker *b, struct ha_conn *h)
     struct rmq_ha_data *d = (struct rmq_ha_data *)buf;
     sim_time now = node_now(b->n);
     while (h->in_use && h->next < b->cl.max_offset && h->next - h->ack < b->cfg.ha_window) {
-        uint64_t i = cl_find(&b->cl, h->next);
+        /* the entry at nextTransferFromWhere is usually where the last transfer ended: the first at or
+         * above that offset, as cl_find would say (offsets strictly increase) */
+        uint64_t i = h->next_i;
         const struct cl_entry *e = cl_at(&b->cl, i);
+        if (!e || e->offset != h->next) {
+            i = cl_find(&b->cl, h->next);
+            e = cl_at(&b->cl, i);
+        }
         /* HAConnection.WriteSocketService sends the bytes from nextTransferFromWhere = the slave's offset,
          * whatever they are (getCommitLogData, no check of message boundaries): when the logs diverged and
          * that offset falls inside one of this log's messages, the frame starts with that message's tail. */
@@ -123,6 +129,7 @@ static void push(struct broker *b, struct ha_conn *h)
         node_conn_send(b->n, h->conn, RMQ_HA_DATA, d,
                        (uint32_t)(sizeof *d + d->n * sizeof d->e[0]), FRAME_HEADER + bytes);
         h->next += bytes;
+        h->next_i = i;
         h->last_write = now;
         if (trace_on(trace_of(b), TRACE_FULL))
             trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
@@ -310,18 +317,24 @@ static void client_on_data(struct broker *b, const struct sim_msg *m)
         b->ha_check = 0;
         ha_diverge_check(b, d);
     }
+    uint32_t stored = 0;
     for (uint32_t i = 0; i < d->n; i++) {
-        uint64_t idx = slave_append(b, &d->e[i]);
-        if (idx == CL_NONE) {
+        const struct rmq_ha_entry *x = &d->e[i];   /* the entry appended is this one's message and size */
+        if (slave_append(b, x) == CL_NONE) {
+            if (b->ctl && stored)
+                ctl_stored(b, stored);
             client_close(b, "ha.append_failed");
             return;
         }
-        const struct cl_entry *e = cl_at(&b->cl, idx);
-        if (e->flags & CL_FRAGMENT)
-            node_disk_write(b->n, FILE_COMMITLOG, e->size);   /* bytes, but no whole message */
-        else
-            broker_stored(b, e);
+        if (x->flags & CL_FRAGMENT) {
+            node_disk_write(b->n, FILE_COMMITLOG, x->size);   /* bytes, but no whole message */
+        } else {
+            broker_stored(b, x->msg, x->size, x->queue);
+            stored++;
+        }
     }
+    if (b->ctl && stored)
+        ctl_stored(b, stored);
     /* reportSlaveMaxOffsetPlus: report whenever the log grew. */
     if (b->cl.max_offset > b->ha_reported)
         report(b);
