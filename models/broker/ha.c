@@ -181,7 +181,7 @@ void ha_wakeup(struct broker *b)
             push(b, &b->hac[i]);
 }
 
-static void master_on_report(struct broker *b, sim_conn c, uint64_t offset)
+__attribute__((noinline)) static void master_on_report(struct broker *b, sim_conn c, uint64_t offset)
 {
     struct ha_conn *h = hac_find(b, c);
     if (!h) {
@@ -293,7 +293,7 @@ static uint64_t slave_append(struct broker *b, const struct rmq_ha_entry *x)
     return cl_append(&b->cl, x->msg, x->size, x->queue, qoff);
 }
 
-static void client_on_data(struct broker *b, const struct sim_msg *m)
+__attribute__((noinline)) static void client_on_data(struct broker *b, const struct sim_msg *m)
 {
     const struct rmq_ha_data *d = m->data;
     if (m->len < sizeof *d || m->len < sizeof *d + d->n * sizeof d->e[0])
