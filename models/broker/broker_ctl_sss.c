@@ -17,19 +17,24 @@ static void alter(struct broker *b, uint32_t sss)
     b->ctl->alter_pending = ctl_request(b, CTL_ALTER_SSS, sss, CTL_TAG_ALTER) == 0;
 }
 
-/* The ack of each slave replica (0: not connected); returns the replicas connected, a bit each. */
-static uint32_t acks(struct broker *b, uint64_t *ack)
+/* The ack of each slave replica (0: not connected); returns the replicas connected, a bit each. With
+ * caught_up, in the same pass, lastCaughtUpTimeMs of each slave that has everything sent at the last
+ * transfer. */
+static uint32_t acks(struct broker *b, uint64_t *ack, sim_time *caught_up)
 {
     memset(ack, 0, RMQ_MAX_REPLICAS * sizeof *ack);
     uint32_t connected = 0;
     for (int i = 0; i < b->nhac; i++) {
-        if (!b->hac[i].in_use)
+        const struct ha_conn *h = &b->hac[i];
+        int r = h->in_use ? h->replica : -1;
+        if (r < 0)
             continue;
-        int r = b->hac[i].replica;
-        if (r >= 0 && b->hac[i].ack >= ack[r]) {
-            ack[r] = b->hac[i].ack;
+        if (h->ack >= ack[r]) {
+            ack[r] = h->ack;
             connected |= 1u << r;
         }
+        if (caught_up && h->ack >= h->next && h->last_write > caught_up[r])
+            caught_up[r] = h->last_write;
     }
     return connected;
 }
@@ -108,7 +113,7 @@ static void update_confirm_acks(struct broker *b, const uint64_t *ack, uint32_t 
 void ctl_update_confirm(struct broker *b)
 {
     uint64_t ack[RMQ_MAX_REPLICAS];
-    uint32_t conn = acks(b, ack);
+    uint32_t conn = acks(b, ack, NULL);
     update_confirm_acks(b, ack, conn);
 }
 
@@ -119,7 +124,7 @@ void ctl_check_sss(struct broker *b)
     if (b->role == RMQ_SLAVE || c->alter_pending)
         return;
     uint64_t ack[RMQ_MAX_REPLICAS];
-    uint32_t conn = acks(b, ack);
+    uint32_t conn = acks(b, ack, NULL);
     uint32_t sss = c->info.sss;
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
         if ((sss >> r & 1) && r != b->replica &&
@@ -137,15 +142,9 @@ void ctl_acks(struct broker *b)
     if (b->role == RMQ_SLAVE)
         return;
     uint64_t ack[RMQ_MAX_REPLICAS];
-    uint32_t conn = acks(b, ack);   /* nothing below changes them */
+    uint32_t conn = acks(b, ack, c->caught_up);   /* nothing below changes them */
     if (b->cfg.all_ack_in_sss)
         update_confirm_acks(b, ack, conn);
-    for (int i = 0; i < b->nhac; i++) {
-        const struct ha_conn *h = &b->hac[i];
-        int r = h->in_use ? h->replica : -1;
-        if (r >= 0 && h->ack >= h->next && h->last_write > c->caught_up[r])
-            c->caught_up[r] = h->last_write;   /* it has everything sent at the last transfer */
-    }
     uint32_t outside = conn & ~c->info.sss;   /* connected, not in the SyncStateSet: usually none */
     if (c->alter_pending || !outside)
         return;
@@ -168,7 +167,7 @@ void ctl_acks(struct broker *b)
 uint64_t ctl_acked(struct broker *b)
 {
     uint64_t ack[RMQ_MAX_REPLICAS];
-    acks(b, ack);
+    acks(b, ack, NULL);
     if (b->cfg.all_ack_in_sss)
         return ctl_popcount(b->ctl->ha_sss) <= 1 ? UINT64_MAX : confirm_offset(b, ack, b->ctl->ha_sss);
     int need = b->cfg.in_sync_replicas - 1;   /* the master is one of inSyncReplicas */
@@ -215,16 +214,17 @@ void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *r
     /* needHandleHA: the controller-mode master is SYNC_MASTER; handleHA returns at once for needAckNums
      * <= 1, and allAckInSyncStateSet with a SyncStateSet of the master alone. */
     int slave = b->cfg.all_ack_in_sss ? ctl_popcount(b->ctl->info.sss) > 1 : b->cfg.in_sync_replicas > 1;
-    struct put_wait pw = {
-        .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = RMQ_SUCCESS,
-        .deadline = node_now(b->n) + (b->cfg.flush == RMQ_SYNC_FLUSH ? b->cfg.sync_flush_timeout : b->cfg.slave_timeout),
-        .need_flush = b->cfg.flush == RMQ_SYNC_FLUSH, .need_slave = (uint8_t)slave,
-    };
-    if (!pw.need_flush && !pw.need_slave) {
+    int flush = b->cfg.flush == RMQ_SYNC_FLUSH;
+    if (!flush && !slave) {
         struct rmq_send_resp r = {offset};
         rpc_reply(b->n, ctx, RMQ_SUCCESS, &r, sizeof r, 0);
         return;
     }
+    struct put_wait pw = {
+        .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = RMQ_SUCCESS,
+        .deadline = node_now(b->n) + (flush ? b->cfg.sync_flush_timeout : b->cfg.slave_timeout),
+        .need_flush = (uint8_t)flush, .need_slave = (uint8_t)slave,
+    };
     if (broker_wait_push(b, &pw) < 0) {
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
