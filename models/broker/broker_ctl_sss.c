@@ -17,24 +17,18 @@ static void alter(struct broker *b, uint32_t sss)
     b->ctl->alter_pending = ctl_request(b, CTL_ALTER_SSS, sss, CTL_TAG_ALTER) == 0;
 }
 
-/* The ack of each slave replica (0: not connected); returns the replicas connected, a bit each. With
- * caught_up, in the same pass, lastCaughtUpTimeMs of each slave that has everything sent at the last
- * transfer. */
-static uint32_t acks(struct broker *b, uint64_t *ack, sim_time *caught_up)
+/* The ack of each slave replica (0: not connected); returns the replicas connected, a bit each. */
+static uint32_t acks(struct broker *b, uint64_t *ack)
 {
     memset(ack, 0, RMQ_MAX_REPLICAS * sizeof *ack);
     uint32_t connected = 0;
     for (int i = 0; i < b->nhac; i++) {
         const struct ha_conn *h = &b->hac[i];
         int r = h->in_use ? h->replica : -1;
-        if (r < 0)
-            continue;
-        if (h->ack >= ack[r]) {
+        if (r >= 0 && h->ack >= ack[r]) {
             ack[r] = h->ack;
             connected |= 1u << r;
         }
-        if (caught_up && h->ack >= h->next && h->last_write > caught_up[r])
-            caught_up[r] = h->last_write;
     }
     return connected;
 }
@@ -113,7 +107,7 @@ static void update_confirm_acks(struct broker *b, const uint64_t *ack, uint32_t 
 void ctl_update_confirm(struct broker *b)
 {
     uint64_t ack[RMQ_MAX_REPLICAS];
-    uint32_t conn = acks(b, ack, NULL);
+    uint32_t conn = acks(b, ack);
     update_confirm_acks(b, ack, conn);
 }
 
@@ -124,7 +118,7 @@ void ctl_check_sss(struct broker *b)
     if (b->role == RMQ_SLAVE || c->alter_pending)
         return;
     uint64_t ack[RMQ_MAX_REPLICAS];
-    uint32_t conn = acks(b, ack, NULL);
+    uint32_t conn = acks(b, ack);
     uint32_t sss = c->info.sss;
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
         if ((sss >> r & 1) && r != b->replica &&
@@ -141,12 +135,27 @@ void ctl_acks(struct broker *b)
     struct ctl_broker *c = b->ctl;
     if (b->role == RMQ_SLAVE)
         return;
+    uint32_t conn = 0;   /* as acks() counts them */
+    for (int i = 0; i < b->nhac; i++) {
+        const struct ha_conn *h = &b->hac[i];
+        int r = h->in_use ? h->replica : -1;
+        if (r < 0)
+            continue;
+        conn |= 1u << r;
+        if (h->ack >= h->next && h->last_write > c->caught_up[r])
+            c->caught_up[r] = h->last_write;   /* it has everything sent at the last transfer */
+    }
+    /* The acks themselves only for the confirm offset, or a connected slave outside the SyncStateSet
+     * (usually none). */
+    uint32_t outside = conn & ~c->info.sss;
+    int expand = !c->alter_pending && outside;
+    if (!b->cfg.all_ack_in_sss && !expand)
+        return;
     uint64_t ack[RMQ_MAX_REPLICAS];
-    uint32_t conn = acks(b, ack, c->caught_up);   /* nothing below changes them */
+    acks(b, ack);   /* nothing below changes them */
     if (b->cfg.all_ack_in_sss)
         update_confirm_acks(b, ack, conn);
-    uint32_t outside = conn & ~c->info.sss;   /* connected, not in the SyncStateSet: usually none */
-    if (c->alter_pending || !outside)
+    if (!expand)
         return;
     uint64_t confirm = confirm_offset(b, ack, c->info.sss);
     uint64_t epoch_start = c->nep ? c->ep[c->nep - 1].start : 0;
@@ -167,7 +176,7 @@ void ctl_acks(struct broker *b)
 uint64_t ctl_acked(struct broker *b)
 {
     uint64_t ack[RMQ_MAX_REPLICAS];
-    acks(b, ack, NULL);
+    acks(b, ack);
     if (b->cfg.all_ack_in_sss)
         return ctl_popcount(b->ctl->ha_sss) <= 1 ? UINT64_MAX : confirm_offset(b, ack, b->ctl->ha_sss);
     int need = b->cfg.in_sync_replicas - 1;   /* the master is one of inSyncReplicas */
@@ -190,8 +199,9 @@ void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *r
         rpc_reply(b->n, ctx, RMQ_SERVICE_NOT_AVAILABLE, NULL, 0, 0);
         return;
     }
+    int members = ctl_popcount(b->ctl->info.sss);   /* nothing below changes the set */
     /* IN_SYNC_REPLICAS_NOT_ENOUGH, before the append; SendMessageProcessor answers it SYSTEM_ERROR. */
-    if (req->queue >= b->cfg.queues || ctl_popcount(b->ctl->info.sss) < b->cfg.min_in_sync_replicas) {
+    if (req->queue >= b->cfg.queues || members < b->cfg.min_in_sync_replicas) {
         if (req->queue < b->cfg.queues && trace_on(trace_of(b), TRACE_FULL)) {
             trace_begin(trace_of(b), node_now(b->n), b->n->name, "put.in_sync_replicas_not_enough");
             trace_end(trace_of(b));
@@ -213,7 +223,7 @@ void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *r
         broker_wake_pulls(b, req->queue);
     /* needHandleHA: the controller-mode master is SYNC_MASTER; handleHA returns at once for needAckNums
      * <= 1, and allAckInSyncStateSet with a SyncStateSet of the master alone. */
-    int slave = b->cfg.all_ack_in_sss ? ctl_popcount(b->ctl->info.sss) > 1 : b->cfg.in_sync_replicas > 1;
+    int slave = b->cfg.all_ack_in_sss ? members > 1 : b->cfg.in_sync_replicas > 1;
     int flush = b->cfg.flush == RMQ_SYNC_FLUSH;
     if (!flush && !slave) {
         struct rmq_send_resp r = {offset};
