@@ -81,9 +81,8 @@ static const struct cl_entry *straddling(const struct commitlog *cl, uint64_t i,
     return p && p->offset < phy && p->offset + p->size > phy ? p : NULL;
 }
 
-static void put_entry(struct rmq_ha_data *d, const struct cl_entry *e, uint32_t size, uint8_t flags)
+static void put_entry(struct rmq_ha_entry *x, const struct cl_entry *e, uint32_t size, uint8_t flags)
 {
-    struct rmq_ha_entry *x = &d->e[d->n++];
     x->qoff = e->qoff;
     x->msg = e->msg;
     x->size = size;
@@ -115,17 +114,18 @@ static void push(struct broker *b, struct ha_conn *h)
         if (!tail && e->offset != h->next)
             h->next = e->offset;   /* a new slave starts at a file's start: a message boundary in RocketMQ */
         uint64_t bytes = 0;
+        uint32_t n = 0;
         d->phy_offset = h->next;
-        d->n = 0;
         if (tail) {
-            put_entry(d, tail, (uint32_t)(tail->offset + tail->size - h->next), CL_FRAGMENT);
+            put_entry(&d->e[n++], tail, (uint32_t)(tail->offset + tail->size - h->next), CL_FRAGMENT);
             bytes = d->e[0].size;
         }
-        for (; e && d->n < RMQ_HA_BATCH_MAX && (d->n == 0 || bytes + e->size <= b->cfg.ha_batch);
-             e = cl_at(&b->cl, ++i)) {
-            put_entry(d, e, e->size, e->flags & CL_FRAGMENT);
+        for (; e && n < RMQ_HA_BATCH_MAX && (n == 0 || bytes + e->size <= b->cfg.ha_batch);
+             e = cl_after(&b->cl, e, i++)) {
+            put_entry(&d->e[n++], e, e->size, e->flags & CL_FRAGMENT);
             bytes += e->size;
         }
+        d->n = n;
         node_conn_send(b->n, h->conn, RMQ_HA_DATA, d,
                        (uint32_t)(sizeof *d + d->n * sizeof d->e[0]), FRAME_HEADER + bytes);
         h->next += bytes;

@@ -89,6 +89,14 @@ static inline const struct cl_entry *cl_at(const struct commitlog *cl, uint64_t 
     return (const struct cl_entry *)((const char *)c->dir[(i >> CL_CHUNK_SHIFT) & (c->dcap - 1)] +
                                      (i & (CL_CHUNK - 1)) * sizeof(struct cl_entry));
 }
+/* The entry after e, whose index is i: what cl_at(cl, i + 1) returns, without the chunk lookup inside a
+ * chunk (for a scan). */
+static inline const struct cl_entry *cl_after(const struct commitlog *cl, const struct cl_entry *e, uint64_t i)
+{
+    if (++i >= cl->first + cl->n)
+        return NULL;
+    return (i & (CL_CHUNK - 1)) ? e + 1 : cl_at(cl, i);
+}
 /* One past the newest entry's index. */
 static inline uint64_t cl_end(const struct commitlog *cl) { return cl->first + cl->n; }
 
