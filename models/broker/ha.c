@@ -181,6 +181,8 @@ void ha_wakeup(struct broker *b)
             push(b, &b->hac[i]);
 }
 
+/* Out of line, as client_on_data: ha_on_message sees every message a broker gets, and inlined these would
+ * make all of them pay for their registers. */
 __attribute__((noinline)) static void master_on_report(struct broker *b, sim_conn c, uint64_t offset)
 {
     struct ha_conn *h = hac_find(b, c);

@@ -39,7 +39,7 @@ static void ck_release(struct cl_chunks *c, void *chunk)
     c->spare = chunk;
 }
 
-/* ck_push's way when element i starts a chunk (or the chunks restart elsewhere). */
+/* ck_push's way when element i is not in the newest chunk: it starts one, or the chunks restart elsewhere. */
 __attribute__((noinline)) static void *ck_grow(struct cl_chunks *c, uint64_t i)
 {
     uint64_t k = i >> CL_CHUNK_SHIFT;
@@ -190,7 +190,7 @@ uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint1
     uint64_t i = cl_end(cl);
     struct cl_entry *e;
     uint64_t *qi;
-    /* the queue's next number with room in the newest chunks: no call, no register saved */
+    /* the queue's next number with room in the newest chunks of both: the path with no call */
     if (cq->n > 0 && qoff == cq->first_qoff + cq->n && (e = ck_tail(&cl->e, i, sizeof *e)) &&
         (qi = ck_tail(&cq->idx, qoff, sizeof *qi))) {
         *qi = i;
