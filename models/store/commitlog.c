@@ -76,20 +76,10 @@ __attribute__((noinline)) static void *ck_grow(struct cl_chunks *c, uint64_t i)
     return ck_at(c, i);
 }
 
-/* Element i when it falls in the newest chunk (the common case of an append), else NULL. esize is
- * c->esize, a constant where it is called, so that this is a few instructions. */
-static inline void *ck_tail(const struct cl_chunks *c, uint64_t i, uint32_t esize)
-{
-    uint64_t k = i >> CL_CHUNK_SHIFT;
-    if (c->nk > 0 && k == c->k0 + c->nk - 1)
-        return (char *)c->dir[k & (c->dcap - 1)] + (i & (CL_CHUNK - 1)) * esize;
-    return NULL;
-}
-
 /* Makes element i writable; i is one past the last element (or any number when there is none). */
 static inline void *ck_push(struct cl_chunks *c, uint64_t i, uint32_t esize)
 {
-    void *p = ck_tail(c, i, esize);
+    void *p = cl_chunk_tail(c, i, esize);
     return p ? p : ck_grow(c, i);
 }
 
@@ -162,10 +152,11 @@ static uint64_t put(struct commitlog *cl, struct cl_entry *e, uint32_t msg, uint
     return i;
 }
 
-/* cl_append_term's general path: a queue's first entry, a new chunk, or a wrong queue offset. */
-__attribute__((noinline)) static uint64_t append_grow(struct commitlog *cl, uint32_t msg, uint32_t size,
-                                                      uint16_t queue, uint64_t qoff, uint32_t term)
+uint64_t cl_append_grow(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
+                        uint32_t term)
 {
+    if (queue >= RMQ_MAX_QUEUES)
+        return CL_NONE;
     struct cl_queue *cq = &cl->q[queue];
     if (cq->n == 0)
         cq->first_qoff = qoff;
@@ -179,25 +170,6 @@ __attribute__((noinline)) static uint64_t append_grow(struct commitlog *cl, uint
     *qi = i;
     cq->n++;
     return put(cl, e, msg, size, queue, qoff, term, 0);
-}
-
-uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
-                        uint32_t term)
-{
-    if (queue >= RMQ_MAX_QUEUES)
-        return CL_NONE;
-    struct cl_queue *cq = &cl->q[queue];
-    uint64_t i = cl_end(cl);
-    struct cl_entry *e;
-    uint64_t *qi;
-    /* the queue's next number with room in the newest chunks of both: the path with no call */
-    if (cq->n > 0 && qoff == cq->first_qoff + cq->n && (e = ck_tail(&cl->e, i, sizeof *e)) &&
-        (qi = ck_tail(&cq->idx, qoff, sizeof *qi))) {
-        *qi = i;
-        cq->n++;
-        return put(cl, e, msg, size, queue, qoff, term, 0);
-    }
-    return append_grow(cl, msg, size, queue, qoff, term);
 }
 
 uint64_t cl_append_undispatched(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,

@@ -62,11 +62,51 @@ void cl_free(struct commitlog *cl);
  * last file). */
 void cl_reset(struct commitlog *cl, uint64_t offset);
 
+/* Element i of c when it falls in c's newest chunk (an append's common case), else NULL. esize is c's
+ * element size, a constant where it is called. */
+static inline void *cl_chunk_tail(const struct cl_chunks *c, uint64_t i, uint32_t esize)
+{
+    uint64_t k = i >> CL_CHUNK_SHIFT;
+    if (c->nk > 0 && k == c->k0 + c->nk - 1)
+        return (char *)c->dir[k & (c->dcap - 1)] + (i & (CL_CHUNK - 1)) * esize;
+    return NULL;
+}
+
+/* cl_append_term's way for what its inline path does not take (a queue's first entry, a new chunk, a wrong
+ * queue offset); the same contract. */
+uint64_t cl_append_grow(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
+                        uint32_t term);
+
 /* Appends a message at max_offset with its DLedger term. qoff is its queue offset: cl_next_qoff() on a
  * master, the master's number on a slave. Returns its entry index, or CL_NONE when out of memory (or qoff
- * is not the queue's next). */
-uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
-                        uint32_t term);
+ * is not the queue's next). Inline for the common case: the queue's next number with room in the newest
+ * chunks of the log and of the queue. */
+static inline uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue,
+                                      uint64_t qoff, uint32_t term)
+{
+    if (queue >= RMQ_MAX_QUEUES)
+        return CL_NONE;
+    struct cl_queue *cq = &cl->q[queue];
+    uint64_t i = cl->first + cl->n;
+    struct cl_entry *e;
+    uint64_t *qi;
+    if (cq->n > 0 && qoff == cq->first_qoff + cq->n && (e = cl_chunk_tail(&cl->e, i, sizeof *e)) &&
+        (qi = cl_chunk_tail(&cq->idx, qoff, sizeof *qi))) {
+        *qi = i;
+        cq->n++;
+        cl->n++;
+        e->offset = cl->max_offset;   /* as the general path's put() */
+        e->qoff = qoff;
+        e->msg = msg;
+        e->size = size;
+        e->queue = queue;
+        e->flags = 0;
+        e->term = term;
+        cl->max_offset += size;
+        return i;
+    }
+    return cl_append_grow(cl, msg, size, queue, qoff, term);
+}
 /* The same in classic HA (term 0). */
 static inline uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff)
 {
