@@ -43,6 +43,16 @@ static inline int ctl_popcount(uint32_t x)
     return (int)(((x + (x >> 4)) & 0x0f0f0f0fu) * 0x01010101u >> 24);
 }
 
+/* What ctl_stored does (its comment in broker_controller.c says what it models), inline for ctl_send. */
+static inline void ctl_dispatch_add(struct broker *b, uint32_t n)
+{
+    struct ctl_broker *c = b->ctl;
+    sim_time now = node_now(b->n);
+    for (; n > 0 && now >= c->disp_end; n--)   /* idle since disp_end: the next round starts after its sleep */
+        c->disp_end = now + broker_reput_wake(b, now - c->disp_end) + b->cfg.reput_cost;
+    c->disp_end += (sim_time)n * b->cfg.reput_cost;   /* the others join the round */
+}
+
 /* A request to the controller (the one, or the leader the broker knows) with the broker's epochs; -1 when
  * no leader is known. */
 int ctl_request(struct broker *b, uint16_t code, uint32_t sss, uint64_t tag);
