@@ -605,11 +605,3 @@ int64_t broker_dispatched(struct broker *b)
     dl_reput_sync(b);
     return b->reput_next - 1;
 }
-
-void broker_stored(struct broker *b, uint32_t msg, uint32_t size, uint16_t queue)
-{
-    node_disk_write(b->n, FILE_COMMITLOG, size);
-    report_stored(&b->base.w->rep, msg, b->group, b->replica, 1);
-    if (b->nheld && b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls))
-        broker_wake_pulls(b, queue);
-}

@@ -264,8 +264,4 @@ void broker_locks_reset(struct broker *b);
 /* LOCK_BATCH_MQ (answered with the queues granted) or UNLOCK_BATCH_MQ. */
 void broker_handle_lock(struct broker *b, struct rpc_ctx ctx, uint16_t code, const struct rmq_lock_req *req);
 
-/* broker.c, for ha.c: a slave appended message msg of `size` bytes to queue (its page cache write, the
- * accounting, held pulls woken); controller mode's ctl_stored is the caller's, once a frame. */
-void broker_stored(struct broker *b, uint32_t msg, uint32_t size, uint16_t queue);
-
 #endif

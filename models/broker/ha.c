@@ -7,6 +7,7 @@
 
 #include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
+#include "models/report/report.h"
 
 #define FRAME_HEADER 12   /* 8-byte phyOffset + 4-byte size */
 
@@ -295,6 +296,16 @@ static uint64_t slave_append(struct broker *b, const struct rmq_ha_entry *x)
     return cl_append(&b->cl, x->msg, x->size, x->queue, qoff);
 }
 
+/* The slave appended message msg of `size` bytes to queue: its page cache write, the accounting, held pulls
+ * woken; controller mode's ctl_stored is the caller's, once a frame. */
+static void stored(struct broker *b, uint32_t msg, uint32_t size, uint16_t queue)
+{
+    node_disk_write(b->n, FILE_COMMITLOG, size);
+    report_stored(&b->base.w->rep, msg, b->group, b->replica, 1);
+    if (b->nheld && b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls))
+        broker_wake_pulls(b, queue);
+}
+
 __attribute__((noinline)) static void client_on_data(struct broker *b, const struct sim_msg *m)
 {
     const struct rmq_ha_data *d = m->data;
@@ -319,24 +330,24 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
         b->ha_check = 0;
         ha_diverge_check(b, d);
     }
-    uint32_t stored = 0;
+    uint32_t n = 0;   /* whole messages stored */
     for (uint32_t i = 0; i < d->n; i++) {
         const struct rmq_ha_entry *x = &d->e[i];   /* the entry appended is this one's message and size */
         if (slave_append(b, x) == CL_NONE) {
-            if (b->ctl && stored)
-                ctl_stored(b, stored);
+            if (b->ctl && n)
+                ctl_stored(b, n);
             client_close(b, "ha.append_failed");
             return;
         }
         if (x->flags & CL_FRAGMENT) {
             node_disk_write(b->n, FILE_COMMITLOG, x->size);   /* bytes, but no whole message */
         } else {
-            broker_stored(b, x->msg, x->size, x->queue);
-            stored++;
+            stored(b, x->msg, x->size, x->queue);
+            n++;
         }
     }
-    if (b->ctl && stored)
-        ctl_stored(b, stored);
+    if (b->ctl && n)
+        ctl_stored(b, n);
     /* reportSlaveMaxOffsetPlus: report whenever the log grew. */
     if (b->cl.max_offset > b->ha_reported)
         report(b);
