@@ -605,13 +605,3 @@ int64_t broker_dispatched(struct broker *b)
     dl_reput_sync(b);
     return b->reput_next - 1;
 }
-
-void broker_stored(struct broker *b, const struct cl_entry *e)
-{
-    node_disk_write(b->n, FILE_COMMITLOG, e->size);
-    report_stored(&b->base.w->rep, e->msg, b->group, b->replica, 1);
-    if (b->ctl)
-        ctl_stored(b);
-    if (b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls))
-        broker_wake_pulls(b, e->queue);
-}

@@ -145,14 +145,7 @@ static void apply_info(struct broker *b, const struct ctl_info *i);
  * timing is kept only as the moment it will have dispatched everything stored: as for DLedger brokers
  * (broker_dledger.c), a round starts after the 1 ms sleep that follows the last one and takes
  * reput_message_cost_us a message, messages stored during a round join it. */
-void ctl_stored(struct broker *b)
-{
-    struct ctl_broker *c = b->ctl;
-    sim_time now = node_now(b->n);
-    if (now >= c->disp_end)   /* idle since disp_end: the next round starts after its sleep */
-        c->disp_end = now + broker_reput_wake(b, now - c->disp_end);
-    c->disp_end += b->cfg.reput_cost;
-}
+void ctl_stored(struct broker *b, uint32_t n) { ctl_dispatch_add(b, n); }
 
 int ctl_promoting(const struct broker *b) { return b->ctl && b->ctl->promoting; }
 

@@ -34,7 +34,24 @@ struct ctl_broker {
     struct ctl_info pending;
 };
 
-static inline int ctl_popcount(uint32_t x) { return __builtin_popcount(x); }
+/* The members of a SyncStateSet. Bit arithmetic rather than __builtin_popcount, which without -mpopcnt is
+ * a call into libgcc on every put. */
+static inline int ctl_popcount(uint32_t x)
+{
+    x = x - (x >> 1 & 0x55555555u);
+    x = (x & 0x33333333u) + (x >> 2 & 0x33333333u);
+    return (int)(((x + (x >> 4)) & 0x0f0f0f0fu) * 0x01010101u >> 24);
+}
+
+/* What ctl_stored does (its comment in broker_controller.c says what it models), inline for ctl_send. */
+static inline void ctl_dispatch_add(struct broker *b, uint32_t n)
+{
+    struct ctl_broker *c = b->ctl;
+    sim_time now = node_now(b->n);
+    for (; n > 0 && now >= c->disp_end; n--)   /* idle since disp_end: the next round starts after its sleep */
+        c->disp_end = now + broker_reput_wake(b, now - c->disp_end) + b->cfg.reput_cost;
+    c->disp_end += (sim_time)n * b->cfg.reput_cost;   /* the others join the round */
+}
 
 /* A request to the controller (the one, or the leader the broker knows) with the broker's epochs; -1 when
  * no leader is known. */

@@ -17,43 +17,53 @@ static void alter(struct broker *b, uint32_t sss)
     b->ctl->alter_pending = ctl_request(b, CTL_ALTER_SSS, sss, CTL_TAG_ALTER) == 0;
 }
 
-/* The ack of each slave replica (0: not connected). */
-static void acks(struct broker *b, uint64_t *ack, int *connected)
+/* The ack of each slave replica (0: not connected); returns the replicas connected, a bit each. */
+static uint32_t acks(struct broker *b, uint64_t *ack)
 {
     memset(ack, 0, RMQ_MAX_REPLICAS * sizeof *ack);
-    memset(connected, 0, RMQ_MAX_REPLICAS * sizeof *connected);
+    uint32_t connected = 0;
     for (int i = 0; i < b->nhac; i++) {
-        if (!b->hac[i].in_use)
-            continue;
-        int r = b->hac[i].replica;
-        if (r >= 0 && b->hac[i].ack >= ack[r]) {
-            ack[r] = b->hac[i].ack;
-            connected[r] = 1;
+        const struct ha_conn *h = &b->hac[i];
+        int r = h->in_use ? h->replica : -1;
+        if (r >= 0 && h->ack >= ack[r]) {
+            ack[r] = h->ack;
+            connected |= 1u << r;
         }
     }
+    return connected;
+}
+
+/* The slaves of the SyncStateSet sss (the master's own bit off). */
+static uint32_t sss_slaves(const struct broker *b, uint32_t sss)
+{
+    return sss & ((1u << RMQ_MAX_REPLICAS) - 1) & ~(1u << b->replica);
 }
 
 /* confirmOffset: the lowest ack of the SyncStateSet sss, the master's own end included. */
 static uint64_t confirm_offset(struct broker *b, const uint64_t *ack, uint32_t sss)
 {
     uint64_t min = b->cl.max_offset;
-    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if ((sss >> r & 1) && r != b->replica && ack[r] < min)
+    for (uint32_t m = sss_slaves(b, sss); m; m &= m - 1) {
+        int r = __builtin_ctz(m);
+        if (ack[r] < min)
             min = ack[r];
+    }
     return min;
 }
 
 /* AutoSwitchHAService.computeConfirmOffset: the lowest ack (above 0) of the SyncStateSet's slaves and the
  * master's end; while a member has no connection the value stays (#6662). */
-static uint64_t compute_confirm(struct broker *b, const uint64_t *ack, const int *conn)
+static uint64_t compute_confirm(struct broker *b, const uint64_t *ack, uint32_t conn)
 {
+    uint32_t slaves = sss_slaves(b, b->ctl->info.sss);
+    if (slaves & ~conn)
+        return b->ctl->confirm;
     uint64_t v = b->cl.max_offset;
-    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if ((b->ctl->info.sss >> r & 1) && r != b->replica && !conn[r])
-            return b->ctl->confirm;
-    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if ((b->ctl->info.sss >> r & 1) && r != b->replica && ack[r] > 0 && ack[r] < v)
+    for (uint32_t m = slaves; m; m &= m - 1) {
+        int r = __builtin_ctz(m);
+        if (ack[r] > 0 && ack[r] < v)
             v = ack[r];
+    }
     return v;
 }
 
@@ -85,7 +95,7 @@ uint64_t ctl_visible_qoff(const struct broker *b, int q)
 
 /* setConfirmOffset(computeConfirmOffset()) after a SyncStateSet slave's ack, a new SyncStateSet and the
  * change to master; held pulls see what it newly shows. */
-static void update_confirm_acks(struct broker *b, const uint64_t *ack, const int *conn)
+static void update_confirm_acks(struct broker *b, const uint64_t *ack, uint32_t conn)
 {
     uint64_t old = b->ctl->confirm;
     b->ctl->confirm = compute_confirm(b, ack, conn);
@@ -97,8 +107,7 @@ static void update_confirm_acks(struct broker *b, const uint64_t *ack, const int
 void ctl_update_confirm(struct broker *b)
 {
     uint64_t ack[RMQ_MAX_REPLICAS];
-    int conn[RMQ_MAX_REPLICAS];
-    acks(b, ack, conn);
+    uint32_t conn = acks(b, ack);
     update_confirm_acks(b, ack, conn);
 }
 
@@ -109,12 +118,11 @@ void ctl_check_sss(struct broker *b)
     if (b->role == RMQ_SLAVE || c->alter_pending)
         return;
     uint64_t ack[RMQ_MAX_REPLICAS];
-    int conn[RMQ_MAX_REPLICAS];
-    acks(b, ack, conn);
+    uint32_t conn = acks(b, ack);
     uint32_t sss = c->info.sss;
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
         if ((sss >> r & 1) && r != b->replica &&
-            (!conn[r] || node_now(b->n) - c->caught_up[r] > b->cfg.ha_max_time_not_catchup))
+            (!(conn >> r & 1) || node_now(b->n) - c->caught_up[r] > b->cfg.ha_max_time_not_catchup))
             sss &= ~(1u << r);
     if (sss != c->info.sss)
         alter(b, sss);
@@ -127,27 +135,38 @@ void ctl_acks(struct broker *b)
     struct ctl_broker *c = b->ctl;
     if (b->role == RMQ_SLAVE)
         return;
-    uint64_t ack[RMQ_MAX_REPLICAS];
-    int conn[RMQ_MAX_REPLICAS];
-    acks(b, ack, conn);   /* nothing below changes them */
-    if (b->cfg.all_ack_in_sss)
-        update_confirm_acks(b, ack, conn);
+    uint32_t conn = 0;   /* as acks() counts them */
     for (int i = 0; i < b->nhac; i++) {
         const struct ha_conn *h = &b->hac[i];
         int r = h->in_use ? h->replica : -1;
-        if (r >= 0 && h->ack >= h->next && h->last_write > c->caught_up[r])
+        if (r < 0)
+            continue;
+        conn |= 1u << r;
+        if (h->ack >= h->next && h->last_write > c->caught_up[r])
             c->caught_up[r] = h->last_write;   /* it has everything sent at the last transfer */
     }
-    if (c->alter_pending)
+    /* The acks themselves only for the confirm offset, or a connected slave outside the SyncStateSet
+     * (usually none). */
+    uint32_t outside = conn & ~c->info.sss;
+    int expand = !c->alter_pending && outside;
+    if (!b->cfg.all_ack_in_sss && !expand)
+        return;
+    uint64_t ack[RMQ_MAX_REPLICAS];
+    acks(b, ack);   /* nothing below changes them */
+    if (b->cfg.all_ack_in_sss)
+        update_confirm_acks(b, ack, conn);
+    if (!expand)
         return;
     uint64_t confirm = confirm_offset(b, ack, c->info.sss);
     uint64_t epoch_start = c->nep ? c->ep[c->nep - 1].start : 0;
-    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if (conn[r] && !(c->info.sss >> r & 1) && ack[r] >= confirm && ack[r] >= epoch_start) {
+    for (; outside; outside &= outside - 1) {
+        int r = __builtin_ctz(outside);
+        if (ack[r] >= confirm && ack[r] >= epoch_start) {
             c->caught_up[r] = node_now(b->n);
             alter(b, c->info.sss | 1u << r);
             return;
         }
+    }
 }
 
 /* GroupTransferService in controller mode: with allAckInSyncStateSet every member of a SyncStateSet of
@@ -157,8 +176,7 @@ void ctl_acks(struct broker *b)
 uint64_t ctl_acked(struct broker *b)
 {
     uint64_t ack[RMQ_MAX_REPLICAS];
-    int conn[RMQ_MAX_REPLICAS];
-    acks(b, ack, conn);
+    acks(b, ack);
     if (b->cfg.all_ack_in_sss)
         return ctl_popcount(b->ctl->ha_sss) <= 1 ? UINT64_MAX : confirm_offset(b, ack, b->ctl->ha_sss);
     int need = b->cfg.in_sync_replicas - 1;   /* the master is one of inSyncReplicas */
@@ -181,8 +199,9 @@ void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *r
         rpc_reply(b->n, ctx, RMQ_SERVICE_NOT_AVAILABLE, NULL, 0, 0);
         return;
     }
+    int members = ctl_popcount(b->ctl->info.sss);   /* nothing below changes the set */
     /* IN_SYNC_REPLICAS_NOT_ENOUGH, before the append; SendMessageProcessor answers it SYSTEM_ERROR. */
-    if (req->queue >= b->cfg.queues || ctl_popcount(b->ctl->info.sss) < b->cfg.min_in_sync_replicas) {
+    if (req->queue >= b->cfg.queues || members < b->cfg.min_in_sync_replicas) {
         if (req->queue < b->cfg.queues && trace_on(trace_of(b), TRACE_FULL)) {
             trace_begin(trace_of(b), node_now(b->n), b->n->name, "put.in_sync_replicas_not_enough");
             trace_end(trace_of(b));
@@ -199,22 +218,23 @@ void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *r
     }
     node_disk_write(b->n, FILE_COMMITLOG, size);
     report_stored(&b->base.w->rep, req->msg, b->group, b->replica, 1);
-    ctl_stored(b);
+    ctl_dispatch_add(b, 1);
     if (b->cfg.long_polling)
         broker_wake_pulls(b, req->queue);
     /* needHandleHA: the controller-mode master is SYNC_MASTER; handleHA returns at once for needAckNums
      * <= 1, and allAckInSyncStateSet with a SyncStateSet of the master alone. */
-    int slave = b->cfg.all_ack_in_sss ? ctl_popcount(b->ctl->info.sss) > 1 : b->cfg.in_sync_replicas > 1;
-    struct put_wait pw = {
-        .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = RMQ_SUCCESS,
-        .deadline = node_now(b->n) + (b->cfg.flush == RMQ_SYNC_FLUSH ? b->cfg.sync_flush_timeout : b->cfg.slave_timeout),
-        .need_flush = b->cfg.flush == RMQ_SYNC_FLUSH, .need_slave = (uint8_t)slave,
-    };
-    if (!pw.need_flush && !pw.need_slave) {
+    int slave = b->cfg.all_ack_in_sss ? members > 1 : b->cfg.in_sync_replicas > 1;
+    int flush = b->cfg.flush == RMQ_SYNC_FLUSH;
+    if (!flush && !slave) {
         struct rmq_send_resp r = {offset};
         rpc_reply(b->n, ctx, RMQ_SUCCESS, &r, sizeof r, 0);
         return;
     }
+    struct put_wait pw = {
+        .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = RMQ_SUCCESS,
+        .deadline = node_now(b->n) + (flush ? b->cfg.sync_flush_timeout : b->cfg.slave_timeout),
+        .need_flush = (uint8_t)flush, .need_slave = (uint8_t)slave,
+    };
     if (broker_wait_push(b, &pw) < 0) {
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;

@@ -66,6 +66,7 @@ struct ha_conn {
     int replica;               /* the slave's replica index in the group (-1: not one of it) */
     uint64_t ack;              /* slaveAckOffset */
     uint64_t next;             /* nextTransferFromWhere */
+    uint64_t next_i;           /* the entry index where `next` was last found (a hint: checked before use) */
     int exact;                 /* from the slave's own offset, even inside a message */
     sim_time last_read, last_write;
     int in_use;
@@ -248,9 +249,9 @@ uint64_t ctl_acked(struct broker *b);
 /* What consumers may read of queue q on a controller-mode broker: up to the confirm offset on a master
  * with allAckInSyncStateSet and a SyncStateSet of more than itself, else everything. */
 uint64_t ctl_visible_qoff(const struct broker *b, int q);
-/* A message entered the CommitLog (a put, or a slave's HA append): the ReputMessageService's backlog the
- * change to master waits for grows. */
-void ctl_stored(struct broker *b);
+/* n messages entered the CommitLog now (a put, or a slave's HA frame): the ReputMessageService's backlog
+ * the change to master waits for grows. */
+void ctl_stored(struct broker *b, uint32_t n);
 /* changeToMaster waits for the dispatch: the broker is not master yet but takes its slaves' handshakes and
  * HA connections (AutoSwitchHAService accepts them meanwhile). */
 int ctl_promoting(const struct broker *b);
@@ -262,8 +263,5 @@ void broker_handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, 
 void broker_locks_reset(struct broker *b);
 /* LOCK_BATCH_MQ (answered with the queues granted) or UNLOCK_BATCH_MQ. */
 void broker_handle_lock(struct broker *b, struct rpc_ctx ctx, uint16_t code, const struct rmq_lock_req *req);
-
-/* broker.c, for ha.c */
-void broker_stored(struct broker *b, const struct cl_entry *e);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
+#include "models/report/report.h"
 
 #define FRAME_HEADER 12   /* 8-byte phyOffset + 4-byte size */
 
@@ -81,9 +82,8 @@ static const struct cl_entry *straddling(const struct commitlog *cl, uint64_t i,
     return p && p->offset < phy && p->offset + p->size > phy ? p : NULL;
 }
 
-static void put_entry(struct rmq_ha_data *d, const struct cl_entry *e, uint32_t size, uint8_t flags)
+static void put_entry(struct rmq_ha_entry *x, const struct cl_entry *e, uint32_t size, uint8_t flags)
 {
-    struct rmq_ha_entry *x = &d->e[d->n++];
     x->qoff = e->qoff;
     x->msg = e->msg;
     x->size = size;
@@ -98,8 +98,14 @@ static void push(struct broker *b, struct ha_conn *h)
     struct rmq_ha_data *d = (struct rmq_ha_data *)buf;
     sim_time now = node_now(b->n);
     while (h->in_use && h->next < b->cl.max_offset && h->next - h->ack < b->cfg.ha_window) {
-        uint64_t i = cl_find(&b->cl, h->next);
+        /* the entry at nextTransferFromWhere is usually where the last transfer ended: the first at or
+         * above that offset, as cl_find would say (offsets strictly increase) */
+        uint64_t i = h->next_i;
         const struct cl_entry *e = cl_at(&b->cl, i);
+        if (!e || e->offset != h->next) {
+            i = cl_find(&b->cl, h->next);
+            e = cl_at(&b->cl, i);
+        }
         /* HAConnection.WriteSocketService sends the bytes from nextTransferFromWhere = the slave's offset,
          * whatever they are (getCommitLogData, no check of message boundaries): when the logs diverged and
          * that offset falls inside one of this log's messages, the frame starts with that message's tail. */
@@ -109,20 +115,22 @@ static void push(struct broker *b, struct ha_conn *h)
         if (!tail && e->offset != h->next)
             h->next = e->offset;   /* a new slave starts at a file's start: a message boundary in RocketMQ */
         uint64_t bytes = 0;
+        uint32_t n = 0;
         d->phy_offset = h->next;
-        d->n = 0;
         if (tail) {
-            put_entry(d, tail, (uint32_t)(tail->offset + tail->size - h->next), CL_FRAGMENT);
+            put_entry(&d->e[n++], tail, (uint32_t)(tail->offset + tail->size - h->next), CL_FRAGMENT);
             bytes = d->e[0].size;
         }
-        for (; e && d->n < RMQ_HA_BATCH_MAX && (d->n == 0 || bytes + e->size <= b->cfg.ha_batch);
-             e = cl_at(&b->cl, ++i)) {
-            put_entry(d, e, e->size, e->flags & CL_FRAGMENT);
+        for (; e && n < RMQ_HA_BATCH_MAX && (n == 0 || bytes + e->size <= b->cfg.ha_batch);
+             e = cl_after(&b->cl, e, i++)) {
+            put_entry(&d->e[n++], e, e->size, e->flags & CL_FRAGMENT);
             bytes += e->size;
         }
+        d->n = n;
         node_conn_send(b->n, h->conn, RMQ_HA_DATA, d,
                        (uint32_t)(sizeof *d + d->n * sizeof d->e[0]), FRAME_HEADER + bytes);
         h->next += bytes;
+        h->next_i = i;
         h->last_write = now;
         if (trace_on(trace_of(b), TRACE_FULL))
             trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
@@ -174,7 +182,9 @@ void ha_wakeup(struct broker *b)
             push(b, &b->hac[i]);
 }
 
-static void master_on_report(struct broker *b, sim_conn c, uint64_t offset)
+/* Out of line, as client_on_data: ha_on_message sees every message a broker gets, and inlined these would
+ * make all of them pay for their registers. */
+__attribute__((noinline)) static void master_on_report(struct broker *b, sim_conn c, uint64_t offset)
 {
     struct ha_conn *h = hac_find(b, c);
     if (!h) {
@@ -286,7 +296,17 @@ static uint64_t slave_append(struct broker *b, const struct rmq_ha_entry *x)
     return cl_append(&b->cl, x->msg, x->size, x->queue, qoff);
 }
 
-static void client_on_data(struct broker *b, const struct sim_msg *m)
+/* The slave appended message msg of `size` bytes to queue: its page cache write, the accounting, held pulls
+ * woken; controller mode's ctl_stored is the caller's, once a frame. */
+static void stored(struct broker *b, uint32_t msg, uint32_t size, uint16_t queue)
+{
+    node_disk_write(b->n, FILE_COMMITLOG, size);
+    report_stored(&b->base.w->rep, msg, b->group, b->replica, 1);
+    if (b->nheld && b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls))
+        broker_wake_pulls(b, queue);
+}
+
+__attribute__((noinline)) static void client_on_data(struct broker *b, const struct sim_msg *m)
 {
     const struct rmq_ha_data *d = m->data;
     if (m->len < sizeof *d || m->len < sizeof *d + d->n * sizeof d->e[0])
@@ -310,18 +330,24 @@ static void client_on_data(struct broker *b, const struct sim_msg *m)
         b->ha_check = 0;
         ha_diverge_check(b, d);
     }
+    uint32_t n = 0;   /* whole messages stored */
     for (uint32_t i = 0; i < d->n; i++) {
-        uint64_t idx = slave_append(b, &d->e[i]);
-        if (idx == CL_NONE) {
+        const struct rmq_ha_entry *x = &d->e[i];   /* the entry appended is this one's message and size */
+        if (slave_append(b, x) == CL_NONE) {
+            if (b->ctl && n)
+                ctl_stored(b, n);
             client_close(b, "ha.append_failed");
             return;
         }
-        const struct cl_entry *e = cl_at(&b->cl, idx);
-        if (e->flags & CL_FRAGMENT)
-            node_disk_write(b->n, FILE_COMMITLOG, e->size);   /* bytes, but no whole message */
-        else
-            broker_stored(b, e);
+        if (x->flags & CL_FRAGMENT) {
+            node_disk_write(b->n, FILE_COMMITLOG, x->size);   /* bytes, but no whole message */
+        } else {
+            stored(b, x->msg, x->size, x->queue);
+            n++;
+        }
     }
+    if (b->ctl && n)
+        ctl_stored(b, n);
     /* reportSlaveMaxOffsetPlus: report whenever the log grew. */
     if (b->cl.max_offset > b->ha_reported)
         report(b);

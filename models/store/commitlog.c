@@ -39,8 +39,8 @@ static void ck_release(struct cl_chunks *c, void *chunk)
     c->spare = chunk;
 }
 
-/* Makes element i writable; i is one past the last element (or any number when there is none). */
-static void *ck_push(struct cl_chunks *c, uint64_t i)
+/* ck_push's way when element i is not in the newest chunk: it starts one, or the chunks restart elsewhere. */
+__attribute__((noinline)) static void *ck_grow(struct cl_chunks *c, uint64_t i)
 {
     uint64_t k = i >> CL_CHUNK_SHIFT;
     if (c->nk > 0 && (k < c->k0 || k > c->k0 + c->nk)) {
@@ -74,6 +74,13 @@ static void *ck_push(struct cl_chunks *c, uint64_t i)
         c->nk++;
     }
     return ck_at(c, i);
+}
+
+/* Makes element i writable; i is one past the last element (or any number when there is none). */
+static inline void *ck_push(struct cl_chunks *c, uint64_t i, uint32_t esize)
+{
+    void *p = cl_chunk_tail(c, i, esize);
+    return p ? p : ck_grow(c, i);
 }
 
 /* Elements below `from` are gone: frees the chunks wholly below it. */
@@ -145,12 +152,7 @@ static uint64_t put(struct commitlog *cl, struct cl_entry *e, uint32_t msg, uint
     return i;
 }
 
-uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff)
-{
-    return cl_append_term(cl, msg, size, queue, qoff, 0);
-}
-
-uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
+uint64_t cl_append_grow(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
                         uint32_t term)
 {
     if (queue >= RMQ_MAX_QUEUES)
@@ -161,8 +163,8 @@ uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint1
     else if (qoff != cq->first_qoff + cq->n)
         return CL_NONE;   /* a gap in queue numbering: the caller's bug */
     uint64_t i = cl_end(cl);
-    struct cl_entry *e = ck_push(&cl->e, i);
-    uint64_t *qi = e ? ck_push(&cq->idx, qoff) : NULL;
+    struct cl_entry *e = ck_push(&cl->e, i, sizeof *e);
+    uint64_t *qi = e ? ck_push(&cq->idx, qoff, sizeof *qi) : NULL;
     if (!qi)
         return CL_NONE;   /* out of memory; a chunk taken for e stays for the next append */
     *qi = i;
@@ -173,7 +175,7 @@ uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint1
 uint64_t cl_append_undispatched(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
                                 uint8_t flags)
 {
-    struct cl_entry *e = ck_push(&cl->e, cl_end(cl));
+    struct cl_entry *e = ck_push(&cl->e, cl_end(cl), sizeof *e);
     if (!e)
         return CL_NONE;
     return put(cl, e, msg, size, queue, qoff, 0, (uint8_t)(flags | CL_UNDISPATCHED));
@@ -214,22 +216,6 @@ int cl_same_at(const struct commitlog *cl, const struct cl_entry *e)
         return c && c->msg == e->msg && c->offset + c->size == e->offset + e->size;
     }
     return c && c->offset == e->offset && c->msg == e->msg && c->size == e->size && !(c->flags & CL_FRAGMENT);
-}
-
-uint64_t cl_next_qoff(const struct commitlog *cl, int q)
-{
-    const struct cl_queue *cq = &cl->q[q];
-    return cq->first_qoff + cq->n;
-}
-
-uint64_t cl_min_qoff(const struct commitlog *cl, int q) { return cl->q[q].first_qoff; }
-
-uint64_t cl_qentry(const struct commitlog *cl, int q, uint64_t qoff)
-{
-    const struct cl_queue *cq = &cl->q[q];
-    if (qoff < cq->first_qoff || qoff >= cq->first_qoff + cq->n)
-        return CL_NONE;
-    return *(const uint64_t *)ck_at(&cq->idx, qoff);
 }
 
 void cl_truncate(struct commitlog *cl, uint64_t phy, void (*dropped)(void *ctx, uint32_t msg), void *ctx)

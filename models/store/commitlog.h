@@ -62,12 +62,56 @@ void cl_free(struct commitlog *cl);
  * last file). */
 void cl_reset(struct commitlog *cl, uint64_t offset);
 
-/* Appends a message at max_offset. qoff is its queue offset: cl_next_qoff() on a master, the master's
- * number on a slave. Returns its entry index, or CL_NONE when out of memory. */
-uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff);
-/* The same with the entry's DLedger term. */
-uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
+/* Element i of c when it falls in c's newest chunk (an append's common case), else NULL. esize is c's
+ * element size, a constant where it is called. */
+static inline void *cl_chunk_tail(const struct cl_chunks *c, uint64_t i, uint32_t esize)
+{
+    uint64_t k = i >> CL_CHUNK_SHIFT;
+    if (c->nk > 0 && k == c->k0 + c->nk - 1)
+        return (char *)c->dir[k & (c->dcap - 1)] + (i & (CL_CHUNK - 1)) * esize;
+    return NULL;
+}
+
+/* cl_append_term's way for what its inline path does not take (a queue's first entry, a new chunk, a wrong
+ * queue offset); the same contract. */
+uint64_t cl_append_grow(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff,
                         uint32_t term);
+
+/* Appends a message at max_offset with its DLedger term. qoff is its queue offset: cl_next_qoff() on a
+ * master, the master's number on a slave. Returns its entry index, or CL_NONE when out of memory (or qoff
+ * is not the queue's next). Inline for the common case: the queue's next number with room in the newest
+ * chunks of the log and of the queue. */
+static inline uint64_t cl_append_term(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue,
+                                      uint64_t qoff, uint32_t term)
+{
+    if (queue >= RMQ_MAX_QUEUES)
+        return CL_NONE;
+    struct cl_queue *cq = &cl->q[queue];
+    uint64_t i = cl->first + cl->n;
+    struct cl_entry *e;
+    uint64_t *qi;
+    if (cq->n > 0 && qoff == cq->first_qoff + cq->n && (e = cl_chunk_tail(&cl->e, i, sizeof *e)) &&
+        (qi = cl_chunk_tail(&cq->idx, qoff, sizeof *qi))) {
+        *qi = i;
+        cq->n++;
+        cl->n++;
+        e->offset = cl->max_offset;   /* as the general path's put() */
+        e->qoff = qoff;
+        e->msg = msg;
+        e->size = size;
+        e->queue = queue;
+        e->flags = 0;
+        e->term = term;
+        cl->max_offset += size;
+        return i;
+    }
+    return cl_append_grow(cl, msg, size, queue, qoff, term);
+}
+/* The same in classic HA (term 0). */
+static inline uint64_t cl_append(struct commitlog *cl, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff)
+{
+    return cl_append_term(cl, msg, size, queue, qoff, 0);
+}
 /* Appends bytes at max_offset that no ConsumeQueue indexes (flags: CL_UNDISPATCHED, with CL_FRAGMENT
  * for a partial message; msg is then the message the bytes belong to). Returns its entry index, or CL_NONE
  * when out of memory. */
@@ -85,6 +129,14 @@ static inline const struct cl_entry *cl_at(const struct commitlog *cl, uint64_t 
     return (const struct cl_entry *)((const char *)c->dir[(i >> CL_CHUNK_SHIFT) & (c->dcap - 1)] +
                                      (i & (CL_CHUNK - 1)) * sizeof(struct cl_entry));
 }
+/* The entry after e, whose index is i: what cl_at(cl, i + 1) returns, without the chunk lookup inside a
+ * chunk (for a scan). */
+static inline const struct cl_entry *cl_after(const struct commitlog *cl, const struct cl_entry *e, uint64_t i)
+{
+    if (++i >= cl->first + cl->n)
+        return NULL;
+    return (i & (CL_CHUNK - 1)) ? e + 1 : cl_at(cl, i);
+}
 /* One past the newest entry's index. */
 static inline uint64_t cl_end(const struct commitlog *cl) { return cl->first + cl->n; }
 
@@ -97,9 +149,17 @@ int cl_same_at(const struct commitlog *cl, const struct cl_entry *e);
 
 /* ConsumeQueue q: the next queue offset to assign, the smallest kept, and the entry index of qoff (CL_NONE
  * when not kept or not written yet). */
-uint64_t cl_next_qoff(const struct commitlog *cl, int q);
-uint64_t cl_min_qoff(const struct commitlog *cl, int q);
-uint64_t cl_qentry(const struct commitlog *cl, int q, uint64_t qoff);
+static inline uint64_t cl_next_qoff(const struct commitlog *cl, int q) { return cl->q[q].first_qoff + cl->q[q].n; }
+static inline uint64_t cl_min_qoff(const struct commitlog *cl, int q) { return cl->q[q].first_qoff; }
+static inline uint64_t cl_qentry(const struct commitlog *cl, int q, uint64_t qoff)
+{
+    const struct cl_queue *cq = &cl->q[q];
+    if (qoff < cq->first_qoff || qoff >= cq->first_qoff + cq->n)
+        return CL_NONE;
+    const struct cl_chunks *c = &cq->idx;
+    return *(const uint64_t *)((const char *)c->dir[(qoff >> CL_CHUNK_SHIFT) & (c->dcap - 1)] +
+                               (qoff & (CL_CHUNK - 1)) * sizeof(uint64_t));
+}
 
 /* Drops every message that does not end at or before phy (recovery after losing unflushed bytes, or a
  * divergent tail). Calls dropped(ctx, msg) for each message removed (not for fragments). */
