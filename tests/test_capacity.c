@@ -1,8 +1,10 @@
 /* test_capacity: the broker's request executors and the closed-loop producers on small deterministic worlds
  * (1 ms constant links, constant service times): a single send thread serialises 4.4 SYNC_MASTER puts
  * (and 4.5-4.6 DLedger puts),
- * BrokerFastFailure answers SYSTEM_BUSY after the queue wait, closed-loop throughput obeys Little's law, and
- * latency fault tolerance keeps a producer away from an isolated broker for its table's duration. */
+ * BrokerFastFailure answers SYSTEM_BUSY after the queue wait, closed-loop throughput obeys Little's law,
+ * latency fault tolerance keeps a producer away from an isolated broker for its table's duration, a 5.3
+ * controller-mode put waiting for its replica holds no send thread, and a busy page cache refuses puts in
+ * every HA mode. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -329,6 +331,56 @@ START_TEST(open_mode_unchanged_by_think_streams)
 }
 END_TEST
 
+/* 5.3 controller mode: two replicas, a put waits for inSyncReplicas 2 (the slave's ack, a 2 ms round trip);
+ * one send thread, 3 ms of service a put; the producer starts at 3 s, after the election. */
+static const char *const CTL_WORLD =
+    "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 8000, \"seed\": 7},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"disk\": {\"fsync_latency\": {\"const_ms\": 1}, \"read_latency\": {\"const_ms\": 0.1}},"
+    " \"controllers\": {\"count\": 1},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"ha\": \"controller\", \"in_sync_replicas\": 2,"
+    "   \"send_message_thread_pool_nums\": 1, \"send_service_time\": {\"const_ms\": 3}}],"
+    " \"producers\": {\"mode\": \"closed\", \"threads\": 3, \"start_ms\": 3000, \"size\": {\"const_bytes\": 100},"
+    "   \"random_poll_phase\": false},"
+    " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}}";
+
+/* 5.x's asyncPutMessage frees the send thread while the put waits for its replica: the thread serves puts
+ * back to back, 3 ms each, so three closed-loop threads get 1000 / 3 sends a second and each send takes
+ * 3 x 3 = 9 ms. The answer to a waiting put must not free the thread serving the next one (it did: the wait
+ * named thread 0, so each answer let a queued put start beside the one in service). */
+START_TEST(controller_put_wait_frees_no_thread)
+{
+    struct th_run r;
+    th_run(&r, CTL_WORLD, NULL, 0);
+    ck_assert_double_gt(th_num(r.m, "topic.acked"), 100);
+    ck_assert_double_le(th_num(r.m, "topic.throughput_per_s"), 1000.0 / 3 * 1.001);
+    ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.max"), 9, 1e-9);
+    th_run_free(&r);
+}
+END_TEST
+
+/* HookUtils.checkBeforePutMessage (5.3) and DefaultMessageStore.putMessage (DLedger groups): a put reaching
+ * the store while another has held the put lock for more than os_page_cache_busy_timeout_ms (here 100 ms; a
+ * put's service is 150 ms on each of two send threads) is refused with SYSTEM_ERROR, in every HA mode. */
+START_TEST(page_cache_busy_in_every_mode)
+{
+    const char *worlds[] = {CTL_WORLD, DLEDGER_WORLD, SYNC_WORLD};
+    for (int i = 0; i < 3; i++) {
+        struct th_run r;
+        const char *sets[] = {"groups[0].send_message_thread_pool_nums=2", "groups[0].os_page_cache_busy_timeout_ms=100",
+                              "groups[0].send_service_time={\"const_ms\": 150}", "producers.threads=8"};
+        th_run(&r, worlds[i], sets, 4);
+        ck_assert_msg(strstr(r.trace, "\"status\":\"SYSTEM_ERROR\"") != NULL, "world %d: no put refused", i);
+        th_run_free(&r);
+        /* Under the timeout, none is (the queue's own SYSTEM_BUSY answers stay). */
+        sets[1] = "groups[0].os_page_cache_busy_timeout_ms=1000";
+        th_run(&r, worlds[i], sets, 4);
+        ck_assert_msg(strstr(r.trace, "\"status\":\"SYSTEM_ERROR\"") == NULL, "world %d: a put refused", i);
+        th_run_free(&r);
+    }
+}
+END_TEST
+
 static Suite *capacity_suite(void)
 {
     Suite *s = suite_create("capacity");
@@ -343,6 +395,8 @@ static Suite *capacity_suite(void)
     tcase_add_test(t, latency_fault_tolerance_isolates);
     tcase_add_test(t, think_time_from_thread_stream);
     tcase_add_test(t, open_mode_unchanged_by_think_streams);
+    tcase_add_test(t, controller_put_wait_frees_no_thread);
+    tcase_add_test(t, page_cache_busy_in_every_mode);
     suite_add_tcase(s, t);
     return s;
 }

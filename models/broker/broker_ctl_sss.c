@@ -199,10 +199,16 @@ void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *r
         rpc_reply(b->n, ctx, RMQ_SERVICE_NOT_AVAILABLE, NULL, 0, 0);
         return;
     }
+    /* An invalid queue (SendMessageProcessor), then HookUtils.checkBeforePutMessage's page cache check
+     * (OS_PAGE_CACHE_BUSY), both answered SYSTEM_ERROR as in handle_send. */
+    if (req->queue >= b->cfg.queues || bx_page_cache_busy(b)) {
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
     int members = ctl_popcount(b->ctl->info.sss);   /* nothing below changes the set */
     /* IN_SYNC_REPLICAS_NOT_ENOUGH, before the append; SendMessageProcessor answers it SYSTEM_ERROR. */
-    if (req->queue >= b->cfg.queues || members < b->cfg.min_in_sync_replicas) {
-        if (req->queue < b->cfg.queues && trace_on(trace_of(b), TRACE_FULL)) {
+    if (members < b->cfg.min_in_sync_replicas) {
+        if (trace_on(trace_of(b), TRACE_FULL)) {
             trace_begin(trace_of(b), node_now(b->n), b->n->name, "put.in_sync_replicas_not_enough");
             trace_end(trace_of(b));
         }
@@ -234,6 +240,7 @@ void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *r
         .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = RMQ_SUCCESS,
         .deadline = node_now(b->n) + (flush ? b->cfg.sync_flush_timeout : b->cfg.slave_timeout),
         .need_flush = (uint8_t)flush, .need_slave = (uint8_t)slave,
+        .thread = -1,   /* 5.x's asyncPutMessage returns a future: no send thread waits */
     };
     if (broker_wait_push(b, &pw) < 0) {
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);

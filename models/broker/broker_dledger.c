@@ -500,6 +500,12 @@ void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *re
         rpc_reply(b->n, ctx, b->role == RMQ_SLAVE ? RMQ_SERVICE_NOT_AVAILABLE : RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
     }
+    /* DefaultMessageStore.putMessage checks the page cache before any CommitLog, DLedger's too: OS_PAGECACHE_BUSY,
+     * answered SYSTEM_ERROR (as in handle_send). */
+    if (bx_page_cache_busy(b)) {
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return;
+    }
     struct put_wait pw = {.ctx = ctx, .offset = b->cl.max_offset, .status = RMQ_SUCCESS, .need_quorum = 1, .thread = -1};
     if (broker_wait_push(b, &pw) < 0) {
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
