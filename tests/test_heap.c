@@ -102,7 +102,8 @@ static void chain_timer(struct th_world *w, struct sim_node *n, uint64_t tag)
 {
     if (tag < 100) {
         /* Three timers: one at the same instant (it runs after what already waits there), two later. */
-        w->u[tag] = sim_pending(w->s);
+        if (tag == 0)
+            w->u[0] = sim_pending(w->s);
         node_timer(n, 0, 1000 + tag);
         node_timer(n, 5 * SIM_MS, tag + 1 < 20 ? tag + 1 : 100);
         node_timer(n, 3 * SIM_MS, 2000 + tag);
