@@ -140,13 +140,6 @@ static void close_ha(struct broker *b)
 
 static void apply_info(struct broker *b, const struct ctl_info *i);
 
-/* ReputMessageService's backlog, for changeToMaster's wait (DefaultMessageStore.dispatchBehindBytes).
- * mqsim's classic store makes a message readable as it stores it (on master and slave); the service's
- * timing is kept only as the moment it will have dispatched everything stored: as for DLedger brokers
- * (broker_dledger.c), a round starts after the 1 ms sleep that follows the last one and takes
- * reput_message_cost_us a message, messages stored during a round join it. */
-void ctl_stored(struct broker *b, uint32_t n) { ctl_dispatch_add(b, n); }
-
 int ctl_promoting(const struct broker *b) { return b->ctl && b->ctl->promoting; }
 
 /* The rest of ReplicasManager.changeToMaster once the HA service is master: SYNC_MASTER (#6813),

@@ -43,8 +43,13 @@ static inline int ctl_popcount(uint32_t x)
     return (int)(((x + (x >> 4)) & 0x0f0f0f0fu) * 0x01010101u >> 24);
 }
 
-/* What ctl_stored does (its comment in broker_controller.c says what it models), inline for ctl_send. */
-static inline void ctl_dispatch_add(struct broker *b, uint32_t n)
+/* n messages entered the CommitLog now (a put, or a slave's HA frame): ReputMessageService's backlog, for
+ * changeToMaster's wait (DefaultMessageStore.dispatchBehindBytes), grows. mqsim's classic store makes a
+ * message readable as it stores it (on master and slave); the service's timing is kept only as the moment
+ * it will have dispatched everything stored: as for DLedger brokers (broker_dledger.c), a round starts
+ * after the 1 ms sleep that follows the last one and takes reput_message_cost_us a message, messages
+ * stored during a round join it. Inline: a put and every HA frame call it. */
+static inline void ctl_stored(struct broker *b, uint32_t n)
 {
     struct ctl_broker *c = b->ctl;
     sim_time now = node_now(b->n);

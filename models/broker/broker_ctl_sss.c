@@ -224,7 +224,7 @@ void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *r
     }
     node_disk_write(b->n, FILE_COMMITLOG, size);
     report_stored(&b->base.w->rep, req->msg, b->group, b->replica, 1);
-    ctl_dispatch_add(b, 1);
+    ctl_stored(b, 1);
     if (b->cfg.long_polling)
         broker_wake_pulls(b, req->queue);
     /* needHandleHA: the controller-mode master is SYNC_MASTER; handleHA returns at once for needAckNums

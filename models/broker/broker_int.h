@@ -249,9 +249,6 @@ uint64_t ctl_acked(struct broker *b);
 /* What consumers may read of queue q on a controller-mode broker: up to the confirm offset on a master
  * with allAckInSyncStateSet and a SyncStateSet of more than itself, else everything. */
 uint64_t ctl_visible_qoff(const struct broker *b, int q);
-/* n messages entered the CommitLog now (a put, or a slave's HA frame): the ReputMessageService's backlog
- * the change to master waits for grows. */
-void ctl_stored(struct broker *b, uint32_t n);
 /* changeToMaster waits for the dispatch: the broker is not master yet but takes its slaves' handshakes and
  * HA connections (AutoSwitchHAService accepts them meanwhile). */
 int ctl_promoting(const struct broker *b);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "models/broker/broker.h"
+#include "models/broker/broker_ctl_int.h"
 #include "models/broker/broker_int.h"
 #include "models/report/report.h"
 
@@ -302,7 +303,7 @@ static void stored(struct broker *b, uint32_t msg, uint32_t size, uint16_t queue
 {
     node_disk_write(b->n, FILE_COMMITLOG, size);
     report_stored(&b->base.w->rep, msg, b->group, b->replica, 1);
-    if (b->nheld && b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls))
+    if (b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls))
         broker_wake_pulls(b, queue);
 }
 
