@@ -610,60 +610,90 @@ static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
     }
 }
 
-/* Above this many pending events the loop loads records and nodes ahead of their turn (sim_run). */
+/* Above this many pending events the loop pops each event before its dispatch and loads what the next ones
+ * read ahead of their turn (run_popped); below, the queue stays in cache and the event stays at the top
+ * until its handler's first schedule replaces it (run_taken). */
 #define PREFETCH_PENDING 1024
+
+/* One event of a small queue (a model's hundred events): the top is taken, not popped, so that the first
+ * event its handler schedules replaces it in one sift-down (queue_push), where a pop and a push would sift
+ * twice. Returns 1 when an event ran, 0 when the top was a cancelled one (dropped), -1 when it lies past
+ * until. */
+static inline int run_taken(struct sim *s, sim_time until)
+{
+    const struct heap_ent h = s->heap.a[0];
+    if (h.t > until)
+        return -1;
+    uint32_t slot = heap_slot(&h);
+    struct sim_event *e = &s->ev[slot];
+    if (e->flags & EVF_CANCELLED) {
+        struct heap_ent dead;
+        heap_pop(&s->heap, &dead);
+        s->tombstones--;
+        ev_release(s, slot);
+        return 0;
+    }
+    s->top_taken = 1;
+    s->now = h.t;
+    dispatch(s, slot, e);
+    top_release(s);
+    s->stats.dispatched++;
+    return 1;
+}
+
+/* One event of a large queue (PHOLD's thousands, a million), whose records and nodes are cache misses: the
+ * event is popped first, so that the next one is known a whole event ahead. Its record came in while it was
+ * a child of the top (below), so its node's record is asked for now, to arrive while this event runs; the
+ * new top's four children hold the events after it (unless this one schedules earlier ones): their records
+ * are asked for a few events ahead of their turn; and what this event's handler reads first, its node's
+ * model state, stream and the stream of its sends, is asked for from the node record that came in during
+ * the last event. Returns as run_taken does. This order was measured: the same loads issued with the event still at the top, or the
+ * node's lines asked for after the dispatch, made PHOLD at 1M pending 1.2 to 1.7 times slower. */
+static inline int run_popped(struct sim *s, sim_time until)
+{
+    if (s->heap.a[0].t > until)
+        return -1;
+    struct heap_ent h;
+    heap_pop(&s->heap, &h);
+    const struct heap_ent *a = s->heap.a;
+    const struct sim_event *next = &s->ev[heap_slot(&a[0])];
+    if (next->kind != EV_HOOK) {
+        const char *ni = (const char *)s->nodes[next->node];
+        __builtin_prefetch(ni);
+        __builtin_prefetch(ni + 64);
+    }
+    __builtin_prefetch(&s->ev[heap_slot(&a[1])]);
+    __builtin_prefetch(&s->ev[heap_slot(&a[2])]);
+    __builtin_prefetch(&s->ev[heap_slot(&a[3])]);
+    __builtin_prefetch(&s->ev[heap_slot(&a[4])]);
+    uint32_t slot = heap_slot(&h);
+    struct sim_event *e = &s->ev[slot];
+    if (e->flags & EVF_CANCELLED) {
+        s->tombstones--;
+        ev_release(s, slot);
+        return 0;
+    }
+    if (e->kind != EV_HOOK) {
+        const struct node_int *ni = s->nodes[e->node];
+        __builtin_prefetch(ni->pub.model);
+        __builtin_prefetch(ni->net_rng);
+        __builtin_prefetch(ni->model_rng);
+    }
+    s->now = h.t;
+    dispatch(s, slot, e);
+    s->stats.dispatched++;
+    return 1;
+}
 
 uint64_t sim_run(struct sim *s, sim_time until)
 {
     uint64_t before = s->stats.events;
     s->stop = 0;
     while (!s->stop && s->heap.n > 0) {
-        const struct heap_ent h = s->heap.a[0];
-        if (h.t > until)
+        int ran = s->heap.n > PREFETCH_PENDING ? run_popped(s, until) : run_taken(s, until);
+        if (ran < 0)
             break;
-        uint32_t slot = heap_slot(&h);
-        struct sim_event *e = &s->ev[slot];
-        if (e->flags & EVF_CANCELLED) {
-            struct heap_ent dead;
-            heap_pop(&s->heap, &dead);
-            s->tombstones--;
-            ev_release(s, slot);
-            continue;
-        }
-        /* In a large queue (PHOLD's thousands of pending events, not a model's hundred, which stay in
-         * cache) records are cache misses, so they are loaded ahead: the next event is one of the top's
-         * four children (unless this one schedules an earlier one): ask for their records, to arrive while
-         * this one runs; and ask for what a handler reads first, the model's state of the node, its stream
-         * and the stream of its sends (the node's record was asked for at the end of the last event). */
-        int ahead = s->heap.n > PREFETCH_PENDING;
-        if (ahead) {
-            const struct heap_ent *a = s->heap.a;
-            __builtin_prefetch(&s->ev[heap_slot(&a[1])]);
-            __builtin_prefetch(&s->ev[heap_slot(&a[2])]);
-            __builtin_prefetch(&s->ev[heap_slot(&a[3])]);
-            __builtin_prefetch(&s->ev[heap_slot(&a[4])]);
-            if (e->kind != EV_HOOK) {
-                const struct node_int *ni = s->nodes[e->node];
-                __builtin_prefetch(ni->pub.model);
-                __builtin_prefetch(ni->net_rng);
-                __builtin_prefetch(ni->model_rng);
-            }
-        }
-        s->top_taken = 1;
-        s->now = h.t;
-        dispatch(s, slot, e);
-        top_release(s);
-        s->stats.dispatched++;
-        /* The next event's record came in during this one (above): ask for its node's record now. */
-        if (ahead && s->heap.n) {
-            const struct sim_event *next = &s->ev[heap_slot(&s->heap.a[0])];
-            if (next->kind != EV_HOOK) {
-                const char *ni = (const char *)s->nodes[next->node];
-                __builtin_prefetch(ni);
-                __builtin_prefetch(ni + 64);
-            }
-        }
-        if (s->after_event)
+        if (ran && s->after_event)
             s->after_event(s, s->after_ctx, 0);
     }
     if (!s->stop && s->now < until && until < SIM_TIME_MAX)

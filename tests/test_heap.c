@@ -180,6 +180,73 @@ START_TEST(test_engine_compact_in_dispatch)
 }
 END_TEST
 
+/* A queue above the loop's large-queue mark (PREFETCH_PENDING in sim.c, 1024), where each event is popped
+ * before its dispatch: the same order (by time, then by when each was set), cancelled timers neither run nor
+ * reach the after-event hook, and the two ways of running an event hand over to each other as the queue
+ * shrinks past the mark. */
+static void count_after(struct sim *s, void *ctx, uint64_t arg)
+{
+    (void)s;
+    (void)arg;
+    ((struct th_world *)ctx)->u[1]++;
+}
+
+static void follow_timer(struct th_world *w, struct sim_node *n, uint64_t tag)
+{
+    (void)w;
+    if (tag < 3000 && tag % 7 == 0)
+        node_timer(n, (sim_time)(tag % 5) * SIM_MS, 10000 + tag);   /* some at the same instant */
+}
+
+START_TEST(test_engine_large_queue)
+{
+    struct th_world w;
+    th_world_init(&w, 3, 1, 1 * SIM_MS, 0);
+    w.timer = follow_timer;
+    sim_run(w.s, 0);
+    sim_set_after_event(w.s, count_after, &w);
+    struct sim_node *n = th_world_node(&w, 0);
+    static sim_timer hs[3000];
+    for (int i = 0; i < 3000; i++)   /* 100 distinct instants, 30 timers each */
+        hs[i] = node_timer(n, (sim_time)(1 + (i * 37) % 100) * SIM_MS, (uint64_t)i);
+    int cancelled = 0;
+    for (int i = 0; i < 3000; i += 3, cancelled++)
+        node_timer_cancel(n, hs[i]);
+    sim_run(w.s, SIM_TIME_MAX);
+    int follow = 0;
+    for (int i = 0; i < 3000; i++)
+        follow += i % 3 != 0 && i % 7 == 0;
+    ck_assert_int_eq(th_world_count(&w, TH_R_TIMER, 0), 3000 - cancelled + follow);
+    ck_assert_uint_eq(w.u[1], (uint64_t)(3000 - cancelled + follow));
+    ck_assert_uint_ge(sim_stats(w.s)->peak_pending, 3000);
+    /* Order: by time; at one instant, the initial timers by tag (the order they were set), all before the
+     * follow-ups set at that instant with no delay. */
+    const struct th_rec *prev = NULL;
+    int follow_seen = 0;
+    for (size_t i = 0; i < w.nr; i++) {
+        const struct th_rec *r = &w.r[i];
+        if (r->kind != TH_R_TIMER)
+            continue;
+        ck_assert_msg(r->tag >= 10000 || r->tag % 3 != 0, "cancelled timer %llu ran", (unsigned long long)r->tag);
+        if (prev && prev->t == r->t) {
+            if (r->tag < 10000) {
+                ck_assert_msg(!follow_seen, "timer %llu ran after a follow-up", (unsigned long long)r->tag);
+                if (prev->tag < 10000)
+                    ck_assert_uint_lt(prev->tag, r->tag);
+            }
+        } else {
+            if (prev)
+                ck_assert_int_lt(prev->t, r->t);
+            follow_seen = 0;
+        }
+        follow_seen |= r->tag >= 10000;
+        prev = r;
+    }
+    ck_assert_uint_eq(sim_pending(w.s), 0);
+    th_world_free(&w);
+}
+END_TEST
+
 static Suite *heap_suite(void)
 {
     Suite *s = suite_create("heap");
@@ -188,6 +255,7 @@ static Suite *heap_suite(void)
     tcase_add_test(tc, test_heap_rebuild);
     tcase_add_test(tc, test_engine_top_taken);
     tcase_add_test(tc, test_engine_compact_in_dispatch);
+    tcase_add_test(tc, test_engine_large_queue);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
