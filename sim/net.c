@@ -432,9 +432,12 @@ int node_conn_send(struct sim_node *n, sim_conn c, uint16_t type, const void *pa
                    uint64_t wire_bytes)
 {
     struct sim *s = n->sim;
-    if (!node_conn_open(n, c))
+    struct conn_rec *r = conn_get(s, c);
+    if (!r || n->state != SIM_NODE_UP)
         return -1;
-    struct conn_rec *r = &s->net.conns[c];
+    int side = conn_side(r, n);   /* node_conn_open, inline */
+    if ((side == 1 ? r->open_a : side == 0 ? r->open_b : 0) != 1)
+        return -1;
     sim_node_id to = r->a == n->id ? r->b : r->a;
     int d = r->a == n->id ? 0 : 1;
     if (r->broken) {
