@@ -647,8 +647,10 @@ static inline int run_taken(struct sim *s, sim_time until)
  * new top's four children hold the events after it (unless this one schedules earlier ones): their records
  * are asked for a few events ahead of their turn; and what this event's handler reads first, its node's
  * model state, stream and the stream of its sends, is asked for from the node record that came in during
- * the last event. Returns as run_taken does. This order was measured: the same loads issued with the event still at the top, or the
- * node's lines asked for after the dispatch, made PHOLD at 1M pending 1.2 to 1.7 times slower. */
+ * the last event. Returns as run_taken does. The order was measured at 1M pending (PHOLD, alternated runs):
+ * the event kept at the top with the next node asked for after the dispatch was about 1.2 times slower, and
+ * a variant that read the top before popping it and asked for this event's node lines before the cancelled
+ * check about 1.6 times slower, for a reason not found; keep this order unless a measurement says otherwise. */
 static inline int run_popped(struct sim *s, sim_time until)
 {
     if (s->heap.a[0].t > until)
