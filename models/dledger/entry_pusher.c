@@ -26,6 +26,7 @@ struct push_resp { int64_t term, index, begin, end; int32_t code; };
 void raft_pusher_reset(struct raft *r)
 {
     r->pend_n = r->pend_head = 0;
+    r->q_at = INT64_MIN;
     for (int p = 0; p < r->n; p++)
         memset(&r->peer[p], 0, sizeof r->peer[p]);
 }
@@ -34,11 +35,14 @@ void raft_pusher_reset(struct raft *r)
 
 static void pend_pop(struct raft *r)
 {
-    r->pend_head = (r->pend_head + 1) % r->pend_cap;
+    r->pend_head = (r->pend_head + 1) & (r->pend_cap - 1);
     r->pend_n--;
 }
 
-static struct raft_pending *pend_at(struct raft *r, uint32_t i) { return &r->pend[(r->pend_head + i) % r->pend_cap]; }
+static struct raft_pending *pend_at(struct raft *r, uint32_t i)
+{
+    return &r->pend[(r->pend_head + i) & (r->pend_cap - 1)];
+}
 
 void raft_fail_pending(struct raft *r, int status)
 {
@@ -59,18 +63,32 @@ static void set_committed(struct raft *r, int64_t index)
     r->io.committed(r->io.host, index);
 }
 
-/* The n/2-th largest water-mark (the quorum index) when it is above the committed index, else -1. Kept
- * incrementally from the committed index, which only grows: only the marks above it count, and most acks
- * find fewer than a majority of them (the quorum has not moved) and stop after one pass. Otherwise the
- * quorum index is the largest mark that a majority of marks reach: no sort, no stores. */
-static int64_t quorum_above(const struct raft *r, int64_t committed)
+/* A water-mark (a follower's, or the leader's log end) rose from `from` to `to`: the count of marks above
+ * the committed index follows it. Every other change of a mark forgets the count (q_at = INT64_MIN). */
+static void mark_rose(struct raft *r, int64_t from, int64_t to)
 {
-    int64_t marks[RAFT_MAX_PEERS];
-    int above = 0, need = r->n / 2 + 1;
+    if (r->q_at == r->committed && from <= r->committed && to > r->committed)
+        r->q_above++;
+}
+
+/* The n/2-th largest water-mark (the quorum index) when it is above the committed index, else -1, and in
+ * *above_q the count of marks above it. Kept incrementally from the committed index, which only grows:
+ * only the marks above it count, and most acks leave fewer than a majority of them (the quorum has not
+ * moved), which the count kept by mark_rose tells without looking at the marks. Otherwise the quorum
+ * index is the largest mark that a majority of marks reach: no sort, no stores. */
+static int64_t quorum_above(struct raft *r, int *above_q)
+{
+    int64_t committed = r->committed, marks[RAFT_MAX_PEERS];
+    int need = r->n / 2 + 1;
+    if (r->q_at == committed && r->q_above < need)
+        return -1;
+    int above = 0;
     for (int p = 0; p < r->n; p++) {
         marks[p] = p == r->self ? raft_end(r) : r->peer[p].watermark;
         above += marks[p] > committed;
     }
+    r->q_above = above;
+    r->q_at = committed;
     if (above < need)
         return -1;
     int64_t q = committed;
@@ -83,6 +101,10 @@ static int64_t quorum_above(const struct raft *r, int64_t committed)
         if (reach >= need)
             q = marks[i];
     }
+    above = 0;
+    for (int p = 0; p < r->n; p++)
+        above += marks[p] > q;
+    *above_q = above;
     return q;
 }
 
@@ -94,9 +116,13 @@ static void check_quorum_marks(struct raft *r, int marks_moved)
 {
     if (r->role != RAFT_LEADER)
         return;
-    int64_t q = marks_moved ? quorum_above(r, r->committed) : -1;
-    if (q > r->committed && (!r->cfg.commit_current_term_only || raft_term_at(r, q) == r->term))
+    int above_q = 0;
+    int64_t q = marks_moved ? quorum_above(r, &above_q) : -1;
+    if (q > r->committed && (!r->cfg.commit_current_term_only || raft_term_at(r, q) == r->term)) {
+        r->q_above = above_q;   /* the count for the committed index q, if it becomes q */
+        r->q_at = q;
         set_committed(r, q);
+    }
     while (r->pend_n && pend_at(r, 0)->index <= r->committed) {
         uint64_t tag = pend_at(r, 0)->tag;
         pend_pop(r);
@@ -159,6 +185,7 @@ static void change_state(struct raft *r, int p, int64_t index, int state)
     pe->inflight = 0;
     pe->waiting = 0;
     if (state == DS_APPEND) {
+        r->q_at = INT64_MIN;
         if (index > pe->watermark)
             pe->watermark = index;
         pe->write_index = index + 1;
@@ -225,6 +252,7 @@ void raft_start_dispatchers(struct raft *r)
         if (p == r->self)
             continue;
         r->peer[p].watermark = -1;
+        r->q_at = INT64_MIN;
         change_state(r, p, -1, DS_COMPARE);
         dispatch(r, p);
     }
@@ -263,6 +291,7 @@ int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, ui
     uint64_t idx = cl_append_term(r->log, msg, size, queue, qoff, (uint32_t)r->term);
     if (idx == CL_NONE)
         return RMQ_SYSTEM_ERROR;
+    mark_rose(r, (int64_t)idx - 1, (int64_t)idx);
     r->io.appended(r->io.host, cl_at(r->log, idx));
     struct raft_pending *pd = pend_at(r, r->pend_n++);
     pd->index = (int64_t)idx;
@@ -331,6 +360,7 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
             int moved = 0;
             if (a->index > pe->watermark) {
                 moved = a->index > r->committed;
+                mark_rose(r, pe->watermark, a->index);
                 pe->watermark = a->index;
                 pe->oldest_push = raft_now(r);
             }
