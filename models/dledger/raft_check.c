@@ -90,19 +90,28 @@ static void one_leader(struct raft_check *c, int r, int64_t t)
  * one another (equality is transitive): comparing with the first of them is the pairwise check, at one
  * comparison an append rather than one per member. The first violation of a run is reported as before;
  * a log that already broke the property may be reported fewer times. */
+/* The entry before e (index i) in cl, or NULL: e - 1 inside a chunk. */
+static const struct cl_entry *entry_before(const struct commitlog *cl, const struct cl_entry *e, uint64_t i)
+{
+    if (i == 0 || i == cl->first)
+        return NULL;
+    return (i & (CL_CHUNK - 1)) ? e - 1 : cl_at(cl, i - 1);
+}
+
 void raft_check_append(struct raft_check *c, int replica, const struct commitlog *log, uint64_t index)
 {
-    const struct cl_entry *e = cl_at(log, index), *ep = index ? cl_at(log, index - 1) : NULL;
+    const struct cl_entry *e = cl_at(log, index);
     if (!e)
         return;
     for (int r = 0; r < c->members; r++) {
-        if (r == replica || !c->log[r])
-            continue;
         const struct commitlog *o = c->log[r];
-        const struct cl_entry *x = cl_at(o, index);
-        if (!x || x->term != e->term)
+        /* index - o->first < o->n: o keeps index (most logs are shorter when the leader appends) */
+        if (r == replica || !o || index - o->first >= o->n)
             continue;
-        const struct cl_entry *xp = index ? cl_at(o, index - 1) : NULL;
+        const struct cl_entry *x = cl_at(o, index);
+        if (x->term != e->term)
+            continue;
+        const struct cl_entry *ep = entry_before(log, e, index), *xp = entry_before(o, x, index);
         if (x->msg != e->msg || (ep && xp && (ep->term != xp->term || ep->msg != xp->msg)))
             violation(c, "log_matching", replica, e->term, (int64_t)index);
         if (xp || !ep)
@@ -154,12 +163,15 @@ void raft_check_commit(struct raft_check *c, const struct commitlog *log, int64_
         lo = log->first;
     if (lo < c->base)
         lo = c->base;
-    for (uint64_t i = lo; (int64_t)i <= committed && i < c->base + c->n; i++) {
-        const struct cl_entry *e = cl_at(log, i);
-        if (e && (e->term != c->c[i - c->base].term || e->msg != c->c[i - c->base].msg)) {
+    uint64_t end = c->base + c->n;
+    const struct cl_entry *e = (int64_t)lo <= committed ? cl_at(log, lo) : NULL;
+    for (uint64_t i = lo; e && (int64_t)i <= committed && i < end; i++) {
+        const struct committed_entry *k = &c->c[i - c->base];
+        if (e->term != k->term || e->msg != k->msg) {
             violation(c, "committed_entries_differ", -1, e->term, (int64_t)i);
             break;
         }
+        e = cl_after(log, e, i);
     }
 }
 
