@@ -75,7 +75,8 @@ static void mark_rose(struct raft *r, int64_t from, int64_t to)
  * *above_q the count of marks above it. Kept incrementally from the committed index, which only grows:
  * only the marks above it count, and most acks leave fewer than a majority of them (the quorum has not
  * moved), which the count kept by mark_rose tells without looking at the marks. Otherwise the quorum
- * index is the largest mark that a majority of marks reach: no sort, no stores. */
+ * index is the largest mark that a majority of marks reach: no sort, no stores; when exactly a majority
+ * is above the committed index (the ack that just made one), it is the smallest of them. */
 static int64_t quorum_above(struct raft *r, int *above_q)
 {
     int64_t committed = r->committed, marks[RAFT_MAX_PEERS];
@@ -92,14 +93,21 @@ static int64_t quorum_above(struct raft *r, int *above_q)
     if (above < need)
         return -1;
     int64_t q = committed;
-    for (int i = 0; i < r->n; i++) {
-        if (marks[i] <= q)
-            continue;
-        int reach = 0;
-        for (int j = 0; j < r->n; j++)
-            reach += marks[j] >= marks[i];
-        if (reach >= need)
-            q = marks[i];
+    if (above == need) {
+        q = INT64_MAX;
+        for (int p = 0; p < r->n; p++)
+            if (marks[p] > committed && marks[p] < q)
+                q = marks[p];
+    } else {
+        for (int i = 0; i < r->n; i++) {
+            if (marks[i] <= q)
+                continue;
+            int reach = 0;
+            for (int j = 0; j < r->n; j++)
+                reach += marks[j] >= marks[i];
+            if (reach >= need)
+                q = marks[i];
+        }
     }
     above = 0;
     for (int p = 0; p < r->n; p++)
@@ -123,14 +131,14 @@ static void check_quorum_marks(struct raft *r, int marks_moved)
         r->q_at = q;
         set_committed(r, q);
     }
-    while (r->pend_n && pend_at(r, 0)->index <= r->committed) {
-        uint64_t tag = pend_at(r, 0)->tag;
+    while (r->pend_n && r->pend[r->pend_head].index <= r->committed) {
+        uint64_t tag = r->pend[r->pend_head].tag;
         pend_pop(r);
         r->io.append_done(r->io.host, tag, RMQ_SUCCESS);
     }
     sim_time now = raft_now(r);
-    while (r->pend_n && now - pend_at(r, 0)->created > r->cfg.max_wait_ack) {
-        uint64_t tag = pend_at(r, 0)->tag;
+    while (r->pend_n && now - r->pend[r->pend_head].created > r->cfg.max_wait_ack) {
+        uint64_t tag = r->pend[r->pend_head].tag;
         pend_pop(r);
         /* WAIT_QUORUM_ACK_TIMEOUT */
         r->io.append_done(r->io.host, tag, RMQ_SYSTEM_ERROR);
@@ -214,10 +222,9 @@ static void do_compare(struct raft *r, int p)
 }
 
 /* EntryDispatcher.doAppend */
-static void do_append(struct raft *r, int p)
+static void do_append(struct raft *r, int p, sim_time now)
 {
     struct raft_peer *pe = &r->peer[p];
-    sim_time now = raft_now(r);
     /* doCheckAppendResponse: the entry after the water-mark unanswered for maxPushTimeOutMs is resent. */
     if (pe->inflight > 0 && now - pe->oldest_push > r->cfg.max_push_timeout && pe->watermark + 1 < pe->write_index) {
         pe->oldest_push = now;
@@ -238,12 +245,15 @@ static void do_append(struct raft *r, int p)
 static void dispatch(struct raft *r, int p)
 {
     struct raft_peer *pe = &r->peer[p];
-    if (r->role != RAFT_LEADER || p == r->self || pe->waiting || raft_now(r) < pe->retry_at)
+    if (r->role != RAFT_LEADER || p == r->self || pe->waiting)
         return;
-    if (pe->state == DS_COMPARE)
+    sim_time now = raft_now(r);
+    if (now < pe->retry_at)
+        return;
+    if (pe->state == DS_APPEND)
+        do_append(r, p, now);
+    else if (pe->state == DS_COMPARE)
         do_compare(r, p);
-    else if (pe->state == DS_APPEND)
-        do_append(r, p);
 }
 
 void raft_start_dispatchers(struct raft *r)
