@@ -26,6 +26,7 @@ struct push_resp { int64_t term, index, begin, end; int32_t code; };
 void raft_pusher_reset(struct raft *r)
 {
     r->pend_n = r->pend_head = 0;
+    r->q_at = INT64_MIN;
     for (int p = 0; p < r->n; p++)
         memset(&r->peer[p], 0, sizeof r->peer[p]);
 }
@@ -34,11 +35,14 @@ void raft_pusher_reset(struct raft *r)
 
 static void pend_pop(struct raft *r)
 {
-    r->pend_head = (r->pend_head + 1) % r->pend_cap;
+    r->pend_head = (r->pend_head + 1) & (r->pend_cap - 1);
     r->pend_n--;
 }
 
-static struct raft_pending *pend_at(struct raft *r, uint32_t i) { return &r->pend[(r->pend_head + i) % r->pend_cap]; }
+static struct raft_pending *pend_at(struct raft *r, uint32_t i)
+{
+    return &r->pend[(r->pend_head + i) & (r->pend_cap - 1)];
+}
 
 void raft_fail_pending(struct raft *r, int status)
 {
@@ -59,30 +63,56 @@ static void set_committed(struct raft *r, int64_t index)
     r->io.committed(r->io.host, index);
 }
 
-/* The n/2-th largest water-mark (the quorum index) when it is above the committed index, else -1. Kept
- * incrementally from the committed index, which only grows: only the marks above it count, and most acks
- * find fewer than a majority of them (the quorum has not moved) and stop after one pass. Otherwise the
- * quorum index is the largest mark that a majority of marks reach: no sort, no stores. */
-static int64_t quorum_above(const struct raft *r, int64_t committed)
+/* A water-mark (a follower's, or the leader's log end) rose from `from` to `to`: the count of marks above
+ * the committed index follows it. Every other change of a mark forgets the count (q_at = INT64_MIN). */
+static void mark_rose(struct raft *r, int64_t from, int64_t to)
 {
-    int64_t marks[RAFT_MAX_PEERS];
-    int above = 0, need = r->n / 2 + 1;
+    if (r->q_at == r->committed && from <= r->committed && to > r->committed)
+        r->q_above++;
+}
+
+/* The n/2-th largest water-mark (the quorum index) when it is above the committed index, else -1, and in
+ * *above_q the count of marks above it. Kept incrementally from the committed index, which only grows:
+ * only the marks above it count, and most acks leave fewer than a majority of them (the quorum has not
+ * moved), which the count kept by mark_rose tells without looking at the marks. Otherwise the quorum
+ * index is the largest mark that a majority of marks reach: no sort, no stores; when exactly a majority
+ * is above the committed index (the ack that just made one), it is the smallest of them. */
+static int64_t quorum_above(struct raft *r, int *above_q)
+{
+    int64_t committed = r->committed, marks[RAFT_MAX_PEERS];
+    int need = r->n / 2 + 1;
+    if (r->q_at == committed && r->q_above < need)
+        return -1;
+    int above = 0;
     for (int p = 0; p < r->n; p++) {
         marks[p] = p == r->self ? raft_end(r) : r->peer[p].watermark;
         above += marks[p] > committed;
     }
+    r->q_above = above;
+    r->q_at = committed;
     if (above < need)
         return -1;
     int64_t q = committed;
-    for (int i = 0; i < r->n; i++) {
-        if (marks[i] <= q)
-            continue;
-        int reach = 0;
-        for (int j = 0; j < r->n; j++)
-            reach += marks[j] >= marks[i];
-        if (reach >= need)
-            q = marks[i];
+    if (above == need) {
+        q = INT64_MAX;
+        for (int p = 0; p < r->n; p++)
+            if (marks[p] > committed && marks[p] < q)
+                q = marks[p];
+    } else {
+        for (int i = 0; i < r->n; i++) {
+            if (marks[i] <= q)
+                continue;
+            int reach = 0;
+            for (int j = 0; j < r->n; j++)
+                reach += marks[j] >= marks[i];
+            if (reach >= need)
+                q = marks[i];
+        }
     }
+    above = 0;
+    for (int p = 0; p < r->n; p++)
+        above += marks[p] > q;
+    *above_q = above;
     return q;
 }
 
@@ -94,17 +124,21 @@ static void check_quorum_marks(struct raft *r, int marks_moved)
 {
     if (r->role != RAFT_LEADER)
         return;
-    int64_t q = marks_moved ? quorum_above(r, r->committed) : -1;
-    if (q > r->committed && (!r->cfg.commit_current_term_only || raft_term_at(r, q) == r->term))
+    int above_q = 0;
+    int64_t q = marks_moved ? quorum_above(r, &above_q) : -1;
+    if (q > r->committed && (!r->cfg.commit_current_term_only || raft_term_at(r, q) == r->term)) {
+        r->q_above = above_q;   /* the count for the committed index q, if it becomes q */
+        r->q_at = q;
         set_committed(r, q);
-    while (r->pend_n && pend_at(r, 0)->index <= r->committed) {
-        uint64_t tag = pend_at(r, 0)->tag;
+    }
+    while (r->pend_n && r->pend[r->pend_head].index <= r->committed) {
+        uint64_t tag = r->pend[r->pend_head].tag;
         pend_pop(r);
         r->io.append_done(r->io.host, tag, RMQ_SUCCESS);
     }
     sim_time now = raft_now(r);
-    while (r->pend_n && now - pend_at(r, 0)->created > r->cfg.max_wait_ack) {
-        uint64_t tag = pend_at(r, 0)->tag;
+    while (r->pend_n && now - r->pend[r->pend_head].created > r->cfg.max_wait_ack) {
+        uint64_t tag = r->pend[r->pend_head].tag;
         pend_pop(r);
         /* WAIT_QUORUM_ACK_TIMEOUT */
         r->io.append_done(r->io.host, tag, RMQ_SYSTEM_ERROR);
@@ -148,7 +182,7 @@ static void push(struct raft *r, int p, enum push_type type, int64_t index)
                TAG(TG_PUSH, p, (uint64_t)(r->peer[p].round & 0xffffff) | ((uint64_t)type << 24)));
 }
 
-static void dispatch(struct raft *r, int p);
+static inline void dispatch(struct raft *r, int p);
 
 /* EntryDispatcher.changeState */
 static void change_state(struct raft *r, int p, int64_t index, int state)
@@ -159,6 +193,7 @@ static void change_state(struct raft *r, int p, int64_t index, int state)
     pe->inflight = 0;
     pe->waiting = 0;
     if (state == DS_APPEND) {
+        r->q_at = INT64_MIN;
         if (index > pe->watermark)
             pe->watermark = index;
         pe->write_index = index + 1;
@@ -187,10 +222,9 @@ static void do_compare(struct raft *r, int p)
 }
 
 /* EntryDispatcher.doAppend */
-static void do_append(struct raft *r, int p)
+static void do_append(struct raft *r, int p, sim_time now)
 {
     struct raft_peer *pe = &r->peer[p];
-    sim_time now = raft_now(r);
     /* doCheckAppendResponse: the entry after the water-mark unanswered for maxPushTimeOutMs is resent. */
     if (pe->inflight > 0 && now - pe->oldest_push > r->cfg.max_push_timeout && pe->watermark + 1 < pe->write_index) {
         pe->oldest_push = now;
@@ -207,16 +241,29 @@ static void do_append(struct raft *r, int p)
         push(r, p, PUSH_COMMIT, -1);
 }
 
-/* EntryDispatcher.doWork */
-static void dispatch(struct raft *r, int p)
+/* EntryDispatcher.doWork, once it has something to do */
+static void dispatch_work(struct raft *r, int p, sim_time now)
+{
+    if (r->peer[p].state == DS_APPEND)
+        do_append(r, p, now);
+    else if (r->peer[p].state == DS_COMPARE)
+        do_compare(r, p);
+}
+
+/* EntryDispatcher.doWork. Inline: an answered push that leaves nothing to do (no resend due, every entry
+ * pushed, the follower told of the committed index less than a second ago) costs doAppend's tests only. */
+static inline __attribute__((always_inline)) void dispatch(struct raft *r, int p)
 {
     struct raft_peer *pe = &r->peer[p];
-    if (r->role != RAFT_LEADER || p == r->self || pe->waiting || raft_now(r) < pe->retry_at)
+    if (r->role != RAFT_LEADER || p == r->self || pe->waiting)
         return;
-    if (pe->state == DS_COMPARE)
-        do_compare(r, p);
-    else if (pe->state == DS_APPEND)
-        do_append(r, p);
+    sim_time now = raft_now(r);
+    if (now < pe->retry_at)
+        return;
+    if (pe->state == DS_APPEND && !(pe->inflight > 0 && now - pe->oldest_push > r->cfg.max_push_timeout) &&
+        pe->write_index > raft_end(r) && now - pe->last_push <= 1 * SIM_S)
+        return;
+    dispatch_work(r, p, now);
 }
 
 void raft_start_dispatchers(struct raft *r)
@@ -225,6 +272,7 @@ void raft_start_dispatchers(struct raft *r)
         if (p == r->self)
             continue;
         r->peer[p].watermark = -1;
+        r->q_at = INT64_MIN;
         change_state(r, p, -1, DS_COMPARE);
         dispatch(r, p);
     }
@@ -263,6 +311,7 @@ int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, ui
     uint64_t idx = cl_append_term(r->log, msg, size, queue, qoff, (uint32_t)r->term);
     if (idx == CL_NONE)
         return RMQ_SYSTEM_ERROR;
+    mark_rose(r, (int64_t)idx - 1, (int64_t)idx);
     r->io.appended(r->io.host, cl_at(r->log, idx));
     struct raft_pending *pd = pend_at(r, r->pend_n++);
     pd->index = (int64_t)idx;
@@ -331,6 +380,7 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
             int moved = 0;
             if (a->index > pe->watermark) {
                 moved = a->index > r->committed;
+                mark_rose(r, pe->watermark, a->index);
                 pe->watermark = a->index;
                 pe->oldest_push = raft_now(r);
             }

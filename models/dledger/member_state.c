@@ -26,6 +26,8 @@ void raft_restore(struct raft *r, int64_t term, int vote)
 void raft_set_role(struct raft *r, enum raft_role role, int leader)
 {
     int same = r->role == role && r->leader == leader && r->reported_term == r->term;
+    if (r->role != role)
+        r->q_at = INT64_MIN;   /* the QuorumAckChecker's count (entry_pusher.c) is a leader's */
     r->role = role;
     r->leader = leader;
     r->reported_term = r->term;

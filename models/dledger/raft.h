@@ -89,7 +89,11 @@ struct raft {
         sim_time last_push;
         sim_time retry_at;           /* after an error answer, the dispatcher sleeps 500 ms */
     } peer[RAFT_MAX_PEERS];
-    /* pending appends: index -> tag, oldest first */
+    /* QuorumAckChecker's count of water-marks (the leader's own: its log end) above the committed index, as
+     * of committed index q_at (INT64_MIN: not known; recounted at the next check) */
+    int q_above;
+    int64_t q_at;
+    /* pending appends: index -> tag, oldest first (pend_cap a power of two) */
     struct raft_pending { int64_t index; uint64_t tag; sim_time created; } *pend;
     uint32_t pend_head, pend_n, pend_cap;
 

@@ -22,6 +22,8 @@ struct raft_check {
     int64_t nterms;
     struct committed_entry *c; /* committed entries from index base */
     uint64_t base, n, cap;
+    int hint;                  /* log matching: the member to compare with first (the last that had to scan) */
+    int matching_broken;       /* a log_matching break was reported: compare in member order only */
 };
 
 struct raft_check *raft_check_new(struct report *rep, struct sim *s, int group, int n)
@@ -84,27 +86,54 @@ static void one_leader(struct raft_check *c, int r, int64_t t)
         violation(c, "election_safety", r, t, -1);
 }
 
+/* The entry before e (index i) in cl, or NULL: e - 1 inside a chunk. */
+static const struct cl_entry *entry_before(const struct commitlog *cl, const struct cl_entry *e, uint64_t i)
+{
+    if (i == 0 || i == cl->first)
+        return NULL;
+    return (i & (CL_CHUNK - 1)) ? e - 1 : cl_at(cl, i - 1);
+}
+
 /* Log matching: an entry of the same index and term as one already in another log must be the same entry
  * with the same predecessor. Every entry was checked this way when it was appended, and an entry and its
  * predecessor stay together until a truncation removes both, so the logs holding (index, term) agree with
  * one another (equality is transitive): comparing with the first of them is the pairwise check, at one
  * comparison an append rather than one per member. The first violation of a run is reported as before;
- * a log that already broke the property may be reported fewer times. */
+ * a log that already broke the property may be reported fewer times.
+ *
+ * Since they all agree until a break is reported, any holder gives the first one's verdict when it holds
+ * the predecessor too (or the new entry has none): a follower's append is compared first with the member
+ * whose append last had to scan (the leader, whose appends are the newest), and the members are scanned
+ * in order, as described, when that member does not settle it or a break was reported before. */
 void raft_check_append(struct raft_check *c, int replica, const struct commitlog *log, uint64_t index)
 {
-    const struct cl_entry *e = cl_at(log, index), *ep = index ? cl_at(log, index - 1) : NULL;
+    const struct cl_entry *e = cl_at(log, index);
     if (!e)
         return;
-    for (int r = 0; r < c->members; r++) {
-        if (r == replica || !c->log[r])
-            continue;
-        const struct commitlog *o = c->log[r];
+    int h = c->hint;
+    const struct commitlog *o = c->log[h];
+    if (!c->matching_broken && h != replica && o && index - o->first < o->n) {
         const struct cl_entry *x = cl_at(o, index);
-        if (!x || x->term != e->term)
+        if (x->term == e->term && x->msg == e->msg) {
+            const struct cl_entry *ep = entry_before(log, e, index), *xp = ep ? entry_before(o, x, index) : NULL;
+            if (!ep || (xp && ep->term == xp->term && ep->msg == xp->msg))
+                return;
+        }
+    }
+    c->hint = replica;
+    for (int r = 0; r < c->members; r++) {
+        o = c->log[r];
+        /* index - o->first < o->n: o keeps index (most logs are shorter when the leader appends) */
+        if (r == replica || !o || index - o->first >= o->n)
             continue;
-        const struct cl_entry *xp = index ? cl_at(o, index - 1) : NULL;
-        if (x->msg != e->msg || (ep && xp && (ep->term != xp->term || ep->msg != xp->msg)))
+        const struct cl_entry *x = cl_at(o, index);
+        if (x->term != e->term)
+            continue;
+        const struct cl_entry *ep = entry_before(log, e, index), *xp = entry_before(o, x, index);
+        if (x->msg != e->msg || (ep && xp && (ep->term != xp->term || ep->msg != xp->msg))) {
+            c->matching_broken = 1;
             violation(c, "log_matching", replica, e->term, (int64_t)index);
+        }
         if (xp || !ep)
             return;   /* compared in full; else a log that still holds the predecessor compares it */
     }
@@ -154,12 +183,15 @@ void raft_check_commit(struct raft_check *c, const struct commitlog *log, int64_
         lo = log->first;
     if (lo < c->base)
         lo = c->base;
-    for (uint64_t i = lo; (int64_t)i <= committed && i < c->base + c->n; i++) {
-        const struct cl_entry *e = cl_at(log, i);
-        if (e && (e->term != c->c[i - c->base].term || e->msg != c->c[i - c->base].msg)) {
+    uint64_t end = c->base + c->n;
+    const struct cl_entry *e = (int64_t)lo <= committed ? cl_at(log, lo) : NULL;
+    for (uint64_t i = lo; e && (int64_t)i <= committed && i < end; i++) {
+        const struct committed_entry *k = &c->c[i - c->base];
+        if (e->term != k->term || e->msg != k->msg) {
             violation(c, "committed_entries_differ", -1, e->term, (int64_t)i);
             break;
         }
+        e = cl_after(log, e, i);
     }
 }
 
