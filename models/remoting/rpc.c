@@ -122,8 +122,9 @@ static struct rpc_peer *peer_get(struct rpc *r, sim_node_id node)
     return p;
 }
 
-static void send_frame(struct sim_node *n, sim_conn c, uint32_t opaque, int code, uint16_t flags, const void *body,
-                       uint32_t len, uint64_t extra_wire)
+/* node_conn_send's answer: -1 when the connection is not open (or memory is short). */
+static int send_frame(struct sim_node *n, sim_conn c, uint32_t opaque, int code, uint16_t flags, const void *body,
+                      uint32_t len, uint64_t extra_wire)
 {
     unsigned char buf[FRAME_MAX];
     struct rpc_hdr h = {.opaque = opaque, .code = (int16_t)code, .flags = flags};
@@ -132,8 +133,8 @@ static void send_frame(struct sim_node *n, sim_conn c, uint32_t opaque, int code
     memcpy(buf, &h, sizeof h);
     if (len)
         memcpy(buf + sizeof h, body, len);
-    node_conn_send(n, c, flags & RPC_RESPONSE ? RMQ_RESPONSE : (uint16_t)code, buf, (uint32_t)(sizeof h + len),
-                   RMQ_HEADER_BYTES + len + extra_wire);
+    return node_conn_send(n, c, flags & RPC_RESPONSE ? RMQ_RESPONSE : (uint16_t)code, buf,
+                          (uint32_t)(sizeof h + len), RMQ_HEADER_BYTES + len + extra_wire);
 }
 
 void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
@@ -153,10 +154,10 @@ void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, 
     p->wire = extra_wire;
     p->deadline = node_now(r->n) + timeout;
     arm(r, p->deadline);
-    if (pe->conn && !pe->connecting && node_conn_open(r->n, pe->conn)) {
-        send_frame(r->n, pe->conn, opaque_of(r, i), code, 0, body, len, extra_wire);
+    /* On an open connection at once; node_conn_send tests that it is open before anything else. */
+    if (pe->conn && !pe->connecting &&
+        send_frame(r->n, pe->conn, opaque_of(r, i), code, 0, body, len, extra_wire) >= 0)
         return;
-    }
     /* Only a request that waits for its connection needs its body kept (sent from rpc_on_conn). */
     if (len)
         memcpy(p->body, body, len);
@@ -179,8 +180,8 @@ void rpc_connect(struct rpc *r, sim_node_id peer)
 void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
                uint64_t extra_wire)
 {
-    if (node_conn_open(n, ctx.conn))
-        send_frame(n, ctx.conn, ctx.opaque, status, RPC_RESPONSE, body, len, extra_wire);
+    /* A connection closed meanwhile takes nothing: node_conn_send refuses it. */
+    send_frame(n, ctx.conn, ctx.opaque, status, RPC_RESPONSE, body, len, extra_wire);
 }
 
 int rpc_on_message(struct rpc *r, const struct sim_msg *m)
