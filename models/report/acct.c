@@ -33,14 +33,13 @@
 
 #include "models/report/acct.h"
 
-#define STORED(f) ((f) & 0xffu)
-#define CONSUMED(f) (((f) >> 8) & 0xffu)
+#define STORED(f) ACCT_STORED(f)
+#define CONSUMED(f) ACCT_CONSUMED(f)
 #define STATUS(f) (((f) >> 16) & 0x3fu)
-#define RESULT(f) (((f) >> 22) & 3u)
-#define GROUP(f) ((int)(((f) >> 24) & 0x7fu) - 1)
+#define RESULT(f) ACCT_RESULT(f)
+#define GROUP(f) ACCT_GROUP(f)
 
-/* In the backlog: acknowledged, never consumed, and held by some replica. */
-static int in_backlog(uint32_t f) { return RESULT(f) == ACCT_ACKED && CONSUMED(f) == 0 && STORED(f) != 0; }
+static int in_backlog(uint32_t f) { return acct_in_backlog(f); }
 
 int acct_init(struct acct *a)
 {
@@ -66,19 +65,9 @@ void acct_free(struct acct *a)
     memset(a, 0, sizeof *a);
 }
 
-static uint32_t *fate_of(const struct acct *a, uint32_t msg) { return &a->fate[msg & (a->cap - 1)]; }
+static uint32_t *fate_of(const struct acct *a, uint32_t msg) { return acct_fate(a, msg); }
 
-/* A message that is not in the window any more was named: see the header comment. */
-static int named(struct acct *a, uint32_t msg)
-{
-    if (msg >= a->n)
-        return 0;
-    if (msg < a->lo) {
-        a->late++;
-        return 0;
-    }
-    return 1;
-}
+static int named(struct acct *a, uint32_t msg) { return acct_named(a, msg); }
 
 /* Doubles the ring (while the window grows: the first minutes of a run). Kept out of acct_new, whose every
  * call would otherwise pay for this one's registers. */
@@ -133,29 +122,6 @@ int acct_result(struct acct *a, uint32_t msg, int group, int status)
     return in_backlog(f) - before;
 }
 
-int acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored)
-{
-    if (!named(a, msg) || replica < 0 || replica >= 8)
-        return 0;
-    uint32_t *fp = fate_of(a, msg);
-    uint8_t *pins = &a->pins[msg & (a->cap - 1)];
-    uint32_t f = *fp;   /* worked on in a local: a store through pins may alias it for the compiler */
-    int before = in_backlog(f);
-    /* The group is known from the first store on: consumption may come before the producer's ack. */
-    if (stored && GROUP(f) < 0 && group >= 0)
-        f |= (uint32_t)((group + 1) & 0x7f) << 24;
-    if (stored) {
-        f |= 1u << replica;
-        if (*pins < UINT8_MAX)
-            (*pins)++;
-    } else {
-        f &= ~(1u << replica);
-        if (*pins > 0)
-            (*pins)--;
-    }
-    *fp = f;
-    return in_backlog(f) - before;
-}
 
 int acct_consumed(struct acct *a, uint32_t msg)
 {

@@ -68,8 +68,57 @@ void acct_set_grace(struct acct *a, sim_time grace);
 /* The producer's final word on a message: stored with `status` on `group`, or failed (status < 0 or not
  * a stored status) after all attempts. */
 int acct_result(struct acct *a, uint32_t msg, int group, int status);
-/* A replica (index in its group) appended or dropped the message. */
-int acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored);
+/* The fate word's fields (see acct.c). */
+#define ACCT_STORED(f) ((f) & 0xffu)
+#define ACCT_CONSUMED(f) (((f) >> 8) & 0xffu)
+#define ACCT_RESULT(f) (((f) >> 22) & 3u)
+#define ACCT_GROUP(f) ((int)(((f) >> 24) & 0x7fu) - 1)
+
+/* In the backlog: acknowledged, never consumed, and held by some replica. */
+static inline int acct_in_backlog(uint32_t f)
+{
+    return ACCT_RESULT(f) == ACCT_ACKED && ACCT_CONSUMED(f) == 0 && ACCT_STORED(f) != 0;
+}
+
+static inline uint32_t *acct_fate(const struct acct *a, uint32_t msg) { return &a->fate[msg & (a->cap - 1)]; }
+
+/* Whether msg is in the window; a message already folded counts in `late` (see acct.c). */
+static inline int acct_named(struct acct *a, uint32_t msg)
+{
+    if (msg >= a->n)
+        return 0;
+    if (msg < a->lo) {
+        a->late++;
+        return 0;
+    }
+    return 1;
+}
+
+/* A replica (index in its group) appended or dropped the message. Inline: every replica calls it for every
+ * message it appends. */
+static inline int acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored)
+{
+    if (!acct_named(a, msg) || replica < 0 || replica >= 8)
+        return 0;
+    uint32_t *fp = acct_fate(a, msg);
+    uint8_t *pins = &a->pins[msg & (a->cap - 1)];
+    uint32_t f = *fp;   /* worked on in a local: a store through pins may alias it for the compiler */
+    int before = acct_in_backlog(f);
+    /* The group is known from the first store on: consumption may come before the producer's ack. */
+    if (stored && ACCT_GROUP(f) < 0 && group >= 0)
+        f |= (uint32_t)((group + 1) & 0x7f) << 24;
+    if (stored) {
+        f |= 1u << replica;
+        if (*pins < UINT8_MAX)
+            (*pins)++;
+    } else {
+        f &= ~(1u << replica);
+        if (*pins > 0)
+            (*pins)--;
+    }
+    *fp = f;
+    return acct_in_backlog(f) - before;
+}
 /* A consumer processed the message. */
 int acct_consumed(struct acct *a, uint32_t msg);
 /* A replica's CommitLog forgot the message from memory (cl_trim): nothing can read or drop that copy again. */
