@@ -120,7 +120,7 @@ static uint64_t correct(const struct broker *b, uint64_t old, uint64_t fixed)
 void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend)
 {
     struct rmq_pull_resp r;
-    memset(&r, 0, sizeof r);
+    memset(&r, 0, offsetof(struct rmq_pull_resp, msg));   /* the ids are written as found: only they are sent */
     int q = req->queue;
     if (q >= RMQ_MAX_QUEUES) {
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
