@@ -103,19 +103,21 @@ static inline int acct_stored(struct acct *a, uint32_t msg, int group, int repli
     uint32_t *fp = acct_fate(a, msg);
     uint8_t *pins = &a->pins[msg & (a->cap - 1)];
     uint32_t f = *fp;   /* worked on in a local: a store through pins may alias it for the compiler */
-    int before = acct_in_backlog(f);
-    /* The group is known from the first store on: consumption may come before the producer's ack. */
-    if (stored && ACCT_GROUP(f) < 0 && group >= 0)
-        f |= (uint32_t)((group + 1) & 0x7f) << 24;
     if (stored) {
-        f |= 1u << replica;
+        /* The group is known from the first store on: consumption may come before the producer's ack. */
+        if (ACCT_GROUP(f) < 0 && group >= 0)
+            f |= (uint32_t)((group + 1) & 0x7f) << 24;
+        /* It joins the backlog when acknowledged and unread, and no replica held it before. */
+        int joins = ACCT_STORED(f) == 0 && ACCT_RESULT(f) == ACCT_ACKED && ACCT_CONSUMED(f) == 0;
+        *fp = f | 1u << replica;
         if (*pins < UINT8_MAX)
             (*pins)++;
-    } else {
-        f &= ~(1u << replica);
-        if (*pins > 0)
-            (*pins)--;
+        return joins;
     }
+    int before = acct_in_backlog(f);
+    f &= ~(1u << replica);
+    if (*pins > 0)
+        (*pins)--;
     *fp = f;
     return acct_in_backlog(f) - before;
 }
