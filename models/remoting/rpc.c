@@ -21,7 +21,7 @@ void rpc_init(struct rpc *r, struct sim_node *n, rpc_reply_fn on_reply)
 }
 
 /* Makes sure the timer fires no later than t. */
-static void arm(struct rpc *r, sim_time t)
+static inline void arm(struct rpc *r, sim_time t)
 {
     if (t >= r->armed)
         return;
@@ -98,11 +98,9 @@ static uint32_t slot_of(const struct rpc *r, uint32_t opaque)
     return i;
 }
 
-static struct rpc_peer *peer_get(struct rpc *r, sim_node_id node)
+/* peer_get's way when the peer is not the last one asked for. */
+static struct rpc_peer *peer_find(struct rpc *r, sim_node_id node)
 {
-    /* Calls come in runs to one peer (a producer's sends, a consumer's pulls): try the last one first. */
-    if (r->last_peer < r->npeers && r->peers[r->last_peer].node == node)
-        return &r->peers[r->last_peer];
     for (int i = 0; i < r->npeers; i++)
         if (r->peers[i].node == node) {
             r->last_peer = i;
@@ -120,6 +118,14 @@ static struct rpc_peer *peer_get(struct rpc *r, sim_node_id node)
     memset(p, 0, sizeof *p);
     p->node = node;
     return p;
+}
+
+static inline struct rpc_peer *peer_get(struct rpc *r, sim_node_id node)
+{
+    /* Calls come in runs to one peer (a producer's sends, a consumer's pulls): try the last one first. */
+    if (r->last_peer < r->npeers && r->peers[r->last_peer].node == node)
+        return &r->peers[r->last_peer];
+    return peer_find(r, node);
 }
 
 /* node_conn_send's answer: -1 when the connection is not open (or memory is short). */
