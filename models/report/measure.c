@@ -73,7 +73,7 @@ static void outage_seen(const struct meas *m, int scope, int write, sim_time fro
         m->on_outage(m->ctx, scope, write, from, to, open);
 }
 
-static void outage_take(const struct meas *m, struct meas_scope *s, int scope, int ok, sim_time t0)
+static inline void outage_take(const struct meas *m, struct meas_scope *s, int scope, int ok, sim_time t0)
 {
     if (!ok) {
         if (s->fail_since < 0)
@@ -85,7 +85,7 @@ static void outage_take(const struct meas *m, struct meas_scope *s, int scope, i
     }
 }
 
-static void take(struct meas *m, const struct meas_send *e)
+static inline void take(struct meas *m, const struct meas_send *e)
 {
     if (e->t0 < m->warmup)
         return;
