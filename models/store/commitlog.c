@@ -248,22 +248,30 @@ void cl_truncate_index(struct commitlog *cl, uint64_t i, void (*dropped)(void *c
     cl_truncate(cl, entry(cl, i)->offset, dropped, ctx);
 }
 
+_Static_assert(RMQ_MAX_QUEUES <= 64, "cl_trim keeps the queues it moved in 64 bits");
+
 void cl_trim(struct commitlog *cl, uint64_t phy)
 {
-    while (cl->n > 0) {
-        struct cl_entry *e = entry(cl, cl->first);
-        if (e->offset + e->size > phy)
-            break;
+    uint64_t i = cl->first, end = cl_end(cl);
+    uint64_t moved = 0;   /* queues whose head moved: their chunks wholly below it go once, at the end */
+    const struct cl_entry *e = i < end ? entry(cl, i) : NULL;
+    while (i < end && e->offset + e->size <= phy) {
         if (!(e->flags & CL_UNDISPATCHED)) {
             struct cl_queue *cq = &cl->q[e->queue];
             /* The oldest entry of the log is the oldest of its queue too. */
             cq->n--;
             cq->first_qoff++;
-            ck_drop_head(&cq->idx, cq->first_qoff);
+            moved |= 1ULL << e->queue;
         }
         cl->min_offset = e->offset + e->size;
-        cl->first++;
-        cl->n--;
+        i++;
+        e = (i & (CL_CHUNK - 1)) ? e + 1 : i < end ? entry(cl, i) : NULL;   /* the next, within its chunk */
+    }
+    cl->n -= i - cl->first;
+    cl->first = i;
+    for (; moved; moved &= moved - 1) {
+        struct cl_queue *cq = &cl->q[__builtin_ctzll(moved)];
+        ck_drop_head(&cq->idx, cq->first_qoff);
     }
     ck_drop_head(&cl->e, cl->first);
 }
