@@ -65,8 +65,6 @@ void acct_free(struct acct *a)
 
 static uint32_t *fate_of(const struct acct *a, uint32_t msg) { return acct_fate(a, msg); }
 
-static int named(struct acct *a, uint32_t msg) { return acct_named(a, msg); }
-
 void acct_grow(struct acct *a)
 {
     uint32_t cap = a->cap ? a->cap * 2 : 65536;
@@ -86,15 +84,6 @@ void acct_grow(struct acct *a)
 }
 
 
-
-void acct_unpin(struct acct *a, uint32_t msg)
-{
-    if (!named(a, msg))
-        return;
-    uint8_t *pins = &a->pins[msg & (a->cap - 1)];
-    if (*pins > 0)
-        (*pins)--;
-}
 
 void acct_cutoff(struct acct *a) { a->cutoff = a->n; }
 

@@ -174,8 +174,17 @@ static inline int acct_consumed(struct acct *a, uint32_t msg)
     return acct_in_backlog(f) - before;
 }
 
-/* A replica's CommitLog forgot the message from memory (cl_trim): nothing can read or drop that copy again. */
-void acct_unpin(struct acct *a, uint32_t msg);
+/* A replica's CommitLog forgot the message from memory (cl_trim): nothing can read or drop that copy again.
+ * Inline: every copy of every message is forgotten once. */
+static inline void acct_unpin(struct acct *a, uint32_t msg)
+{
+    if (!acct_named(a, msg))
+        return;
+    uint8_t *pins = &a->pins[msg & (a->cap - 1)];
+    if (*pins > 0)
+        (*pins)--;
+}
+
 /* The liveness cut-off: the messages created so far are the ones acct_count's `early` speaks of. */
 void acct_cutoff(struct acct *a);
 /* Folds every message that can no longer change into the counters (call it now and then, e.g. at each
