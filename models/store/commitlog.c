@@ -9,10 +9,18 @@
 
 /* ---- chunks ---- */
 
+/* The newest chunk's cache (tail, tail_k), after k0, nk or dir changed. */
+static void ck_tail(struct cl_chunks *c)
+{
+    c->tail_k = c->nk > 0 ? c->k0 + c->nk - 1 : UINT64_MAX;
+    c->tail = c->nk > 0 ? c->dir[c->tail_k & (c->dcap - 1)] : NULL;
+}
+
 static void ck_init(struct cl_chunks *c, uint32_t esize)
 {
     memset(c, 0, sizeof *c);
     c->esize = esize;
+    ck_tail(c);
 }
 
 static void ck_free(struct cl_chunks *c)
@@ -26,6 +34,7 @@ static void ck_free(struct cl_chunks *c)
     }
     free(c->dir);
     memset(c, 0, sizeof *c);
+    ck_tail(c);
 }
 
 static void *ck_at(const struct cl_chunks *c, uint64_t i)
@@ -50,6 +59,7 @@ __attribute__((noinline)) static void *ck_grow(struct cl_chunks *c, uint64_t i)
             c->nk--;
             ck_release(c, c->dir[(c->k0 + c->nk) & (c->dcap - 1)]);
         }
+        ck_tail(c);
     }
     if (c->nk == 0 || k >= c->k0 + c->nk) {
         if (c->nk == c->dcap) {
@@ -73,6 +83,7 @@ __attribute__((noinline)) static void *ck_grow(struct cl_chunks *c, uint64_t i)
         c->dir[k & (c->dcap - 1)] = chunk;
         c->nk++;
     }
+    ck_tail(c);
     return ck_at(c, i);
 }
 
@@ -91,6 +102,7 @@ static void ck_drop_head(struct cl_chunks *c, uint64_t from)
         c->k0++;
         c->nk--;
     }
+    ck_tail(c);
 }
 
 /* Elements from `end` on are gone: frees the chunks wholly at or above it. */
@@ -100,6 +112,7 @@ static void ck_drop_tail(struct cl_chunks *c, uint64_t end)
         c->nk--;
         ck_release(c, c->dir[(c->k0 + c->nk) & (c->dcap - 1)]);
     }
+    ck_tail(c);
 }
 
 /* ---- the log ---- */
