@@ -128,8 +128,9 @@ static inline struct rpc_peer *peer_get(struct rpc *r, sim_node_id node)
     return peer_find(r, node);
 }
 
-/* node_conn_send's answer: -1 when the connection is not open (or memory is short). */
-static int send_frame(struct sim_node *n, sim_conn c, uint32_t opaque, int code, uint16_t flags, const void *body,
+/* node_conn_send's answer: -1 when the connection is not open (or memory is short). Inlined into its
+ * callers (a request, an answer): every remoting frame passes here. */
+static inline __attribute__((always_inline)) int send_frame(struct sim_node *n, sim_conn c, uint32_t opaque, int code, uint16_t flags, const void *body,
                       uint32_t len, uint64_t extra_wire)
 {
     unsigned char buf[FRAME_MAX];
