@@ -57,7 +57,7 @@ int consumer_cring_push(struct consumer *c, uint32_t k, uint32_t gen)
 /* ---- consumption ---- */
 
 /* Takes the next live message off the consume queue into c->svc. Returns 0 when there is none. */
-static int svc_begin(struct consumer *c)
+static inline int svc_begin(struct consumer *c)
 {
     while (c->ccount > 0) {
         struct centry e = c->cring[c->chead];
@@ -76,7 +76,7 @@ static int svc_begin(struct consumer *c)
 }
 
 /* The listener returned CONSUME_SUCCESS: ConsumeMessageConcurrentlyService.processConsumeResult. */
-static void svc_complete(struct consumer *c)
+static inline void svc_complete(struct consumer *c)
 {
     struct rmq_world *w = c->base.w;
     struct cq *q = &c->cq[c->svc.cq];
