@@ -74,7 +74,8 @@ static inline int redirect_response_code(const struct redirect_in *in, uint64_t 
 
 /* DefaultMessageStore.isTheBatchFull with the in-memory and on-disk transfer limits (256 KiB / 32 messages
  * in memory, 64 KiB / 8 on disk). */
-static inline int redirect_batch_full(uint64_t size_py, int max_msgs, uint64_t buffer_total, int message_total, int in_disk)
+static inline int redirect_batch_full(uint64_t size_py, int max_msgs, uint64_t buffer_total, int message_total,
+                                      int in_disk)
 {
     if (buffer_total == 0 || message_total == 0)
         return 0;
