@@ -120,7 +120,7 @@ static uint64_t correct(const struct broker *b, uint64_t old, uint64_t fixed)
 void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend)
 {
     struct rmq_pull_resp r;
-    memset(&r, 0, sizeof r);
+    memset(&r, 0, offsetof(struct rmq_pull_resp, msg));   /* the ids are written as found: only they are sent */
     int q = req->queue;
     if (q >= RMQ_MAX_QUEUES) {
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
@@ -297,7 +297,7 @@ static void broker_start(struct sim_node *n)
 static void broker_timer(struct sim_node *n, uint64_t tag)
 {
     struct broker *b = n->model;
-    if (rpc_on_timer(&b->rpc, tag))
+    if ((tag & RPC_TIMER_BIT) && rpc_on_timer(&b->rpc, tag))
         return;
     enum broker_timer kind = (enum broker_timer)(tag & 0xff);
     switch (kind) {
@@ -373,7 +373,10 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
     struct rpc_hdr h;
     const void *body;
     uint32_t len;
-    if (rpc_on_message(&b->rpc, m) || ha_on_message(b, m) || rpc_parse(m, &h, &body, &len) < 0)
+    /* Responses to the rpc layer, the HA stream to ha.c (tested here first: most frames are neither). */
+    if ((m->type == RMQ_RESPONSE && rpc_on_message(&b->rpc, m)) ||
+        ((m->type == RMQ_HA_REPORT || m->type == RMQ_HA_DATA) && ha_on_message(b, m)) ||
+        rpc_parse(m, &h, &body, &len) < 0)
         return;
     struct rpc_ctx ctx = rpc_ctx_of(m);
     switch (h.code) {

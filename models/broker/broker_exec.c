@@ -60,13 +60,13 @@ void bx_reset(struct broker *b)
 
 static sim_time service(struct broker *b, enum exec_kind k)
 {
-    const struct sim_dist *d[EX_N] = {&b->cfg.send_cost, &b->cfg.pull_cost, &b->cfg.consumer_manage_cost,
-                                      &b->cfg.admin_cost};
-    if (d[k]->kind == SIM_DIST_CONST && d[k]->a == 0)
+    const struct sim_dist *d = k == EX_SEND ? &b->cfg.send_cost : k == EX_PULL ? &b->cfg.pull_cost
+                             : k == EX_CONSUMER_MANAGE ? &b->cfg.consumer_manage_cost : &b->cfg.admin_cost;
+    if (d->kind == SIM_DIST_CONST && d->a == 0)
         return 0;
     if (!b->cpu_rng)
         return 0;
-    sim_time t = sim_dist_time(d[k], b->cpu_rng);
+    sim_time t = sim_dist_time(d, b->cpu_rng);
     return t > 0 ? t : 0;
 }
 
@@ -83,11 +83,12 @@ static void busy_trace(struct broker *b, enum exec_kind k, const struct exec_req
     trace_end(tr);
 }
 
-/* The thread's service is over: the processor runs. */
-static void run(struct broker *b, enum exec_kind k, int t)
+/* The thread's service is over: the processor runs. Inlined into its two callers (the service's end, and a
+ * request's arrival when its service costs nothing): every request passes here. */
+static inline __attribute__((always_inline)) void run(struct broker *b, enum exec_kind k, int t)
 {
     struct exec_thread *th = &b->ex[k].t[t];
-    th->in_lock = 0;
+    exec_unlock(&b->ex[k], t);
     b->cur_thread = k == EX_SEND ? t : -1;
     b->cur_held = 0;
     struct exec_req r = th->req;
@@ -99,11 +100,11 @@ static void run(struct broker *b, enum exec_kind k, int t)
         bx_put_answered(b, (int)k << 16 | t);
 }
 
-/* Thread t of executor k takes r; its service ends in a later event (or now, inline, when it costs nothing
- * and the caller is the request's arrival). */
-static void start(struct broker *b, enum exec_kind k, int t, const struct exec_req *r, int inline_ok)
+/* Thread t of executor k takes the request in its req; its service ends in a later event (or now, inline,
+ * when it costs nothing and the caller is the request's arrival). */
+static void start(struct broker *b, enum exec_kind k, int t, int inline_ok)
 {
-    exec_take(&b->ex[k], t, r, node_now(b->n));
+    exec_take(&b->ex[k], t, node_now(b->n));
     sim_time s = service(b, k);
     if (s == 0 && inline_ok)
         run(b, k, t);
@@ -121,13 +122,20 @@ static void arm_fast_failure(struct broker *b)
     node_timer(b->n, at - now, BT(BT_FAST_FAILURE, 0));
 }
 
-/* To an idle thread at once, else to the queue; 0, or -1 when the queue is full. */
-static int submit(struct broker *b, const struct exec_req *r)
+/* Where a request for executor k goes: an idle thread's req when one is free and none waits (*t its index),
+ * else `spare` (*t -1), for the queue. */
+static struct exec_req *slot_for(struct broker *b, enum exec_kind k, struct exec_req *spare, int *t)
 {
-    enum exec_kind k = kind_of(r->code);
-    int t = exec_idle(&b->ex[k]);
-    if (t >= 0 && b->ex[k].n == 0) {
-        start(b, k, t, r, 1);
+    struct executor *e = &b->ex[k];
+    *t = e->n == 0 ? exec_idle(e) : -1;
+    return *t >= 0 ? &e->t[*t].req : spare;
+}
+
+/* r, in slot_for's place: to thread t at once, else to the queue; 0, or -1 when the queue is full. */
+static int submit(struct broker *b, enum exec_kind k, int t, const struct exec_req *r)
+{
+    if (t >= 0) {
+        start(b, k, t, 1);
         return 0;
     }
     if (exec_enqueue(&b->ex[k], r) < 0)
@@ -137,22 +145,30 @@ static int submit(struct broker *b, const struct exec_req *r)
 }
 
 /* A request task created now (BrokerFastFailure times its wait from here). */
-static struct exec_req new_req(struct broker *b, struct rpc_ctx ctx, uint16_t code)
+static void new_req(struct broker *b, struct exec_req *r, struct rpc_ctx ctx, uint16_t code)
 {
-    struct exec_req r;
-    memset(&r, 0, sizeof r);
-    r.ctx = ctx;
-    r.code = code;
-    r.arrived = node_now(b->n);
-    return r;
+    memset(r, 0, sizeof *r);
+    r->ctx = ctx;
+    r->code = code;
+    r->arrived = node_now(b->n);
 }
 
 void bx_submit(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len)
 {
-    struct exec_req r = new_req(b, ctx, code);
-    memcpy(&r.u, body, len < sizeof r.u ? len : sizeof r.u);
-    if (submit(b, &r) < 0) {
-        busy_trace(b, kind_of(code), &r, "OVERLOAD");
+    enum exec_kind k = kind_of(code);
+    struct exec_req spare;
+    int t;
+    struct exec_req *r = slot_for(b, k, &spare, &t);
+    new_req(b, r, ctx, code);
+    /* The body's bytes, up to the union's size (fixed-size copies for a send's and a pull's). */
+    if (len >= sizeof r->u)
+        memcpy(&r->u, body, sizeof r->u);
+    else if (len == sizeof r->u.send)
+        memcpy(&r->u, body, sizeof r->u.send);
+    else
+        memcpy(&r->u, body, len);
+    if (submit(b, k, t, r) < 0) {
+        busy_trace(b, k, r, "OVERLOAD");
         rpc_reply(b->n, ctx, RMQ_SYSTEM_BUSY, NULL, 0, 0);
     }
 }
@@ -162,11 +178,14 @@ void bx_submit(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *
  * the client's pull times out. */
 void bx_submit_woken(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req)
 {
-    struct exec_req r = new_req(b, ctx, RMQ_PULL);
-    r.woken = 1;
-    r.u.pull = *req;
-    if (submit(b, &r) < 0)
-        busy_trace(b, EX_PULL, &r, "OVERLOAD");
+    struct exec_req spare;
+    int t;
+    struct exec_req *r = slot_for(b, EX_PULL, &spare, &t);
+    new_req(b, r, ctx, RMQ_PULL);
+    r->woken = 1;
+    r->u.pull = *req;
+    if (submit(b, EX_PULL, t, r) < 0)
+        busy_trace(b, EX_PULL, r, "OVERLOAD");
 }
 
 /* Thread (k << 16 | t) is free: it takes the oldest queued request of its executor. */
@@ -177,15 +196,17 @@ void bx_put_answered(struct broker *b, int thread)
     exec_release(&b->ex[k], t);
     struct exec_req *next = exec_head(&b->ex[k]);
     if (next) {
-        struct exec_req r = *next;
+        b->ex[k].t[t].req = *next;
         exec_pop(&b->ex[k]);
-        start(b, k, t, &r, 0);
+        start(b, k, t, 0);
     }
 }
 
 int bx_page_cache_busy(const struct broker *b)
 {
     const struct executor *e = &b->ex[EX_SEND];
+    if (!e->locked)
+        return 0;   /* no put in its service */
     sim_time now = node_now(b->n);
     for (int i = 0; i < e->threads; i++)
         if (e->t[i].in_lock && now - e->t[i].since > b->cfg.page_cache_busy_timeout)

@@ -178,7 +178,13 @@ void dl_checkpoint(struct broker *b);
 /* broker.c, for broker_dledger.c */
 void broker_register_all(struct broker *b);
 /* pull_hold.c: long polling. New messages in queue (-1: any) answer the pulls held for it. */
-void broker_wake_pulls(struct broker *b, int queue);
+void broker_wake_held(struct broker *b, int queue);
+/* The same, inline: every append asks, and usually no pull is held (always on a slave). */
+static inline void broker_wake_pulls(struct broker *b, int queue)
+{
+    if (b->nheld)
+        broker_wake_held(b, queue);
+}
 /* Held pulls whose time is up are answered (empty). */
 void broker_expire_pulls(struct broker *b);
 /* Holds a pull that found nothing new, for timeout. */

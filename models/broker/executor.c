@@ -28,34 +28,8 @@ void exec_reset(struct executor *e)
     for (int i = 0; i < e->threads; i++)
         e->t[i].busy = e->t[i].in_lock = 0;
     e->idle = e->threads;
+    e->locked = 0;
     e->head = e->n = 0;
-}
-
-int exec_idle(const struct executor *e)
-{
-    if (e->idle == 0)
-        return -1;
-    for (int i = 0; i < e->threads; i++)
-        if (!e->t[i].busy)
-            return i;
-    return -1;
-}
-
-void exec_take(struct executor *e, int i, const struct exec_req *r, sim_time now)
-{
-    e->t[i].req = *r;
-    e->t[i].since = now;
-    e->t[i].busy = 1;
-    e->t[i].in_lock = 1;
-    e->idle--;
-}
-
-void exec_release(struct executor *e, int i)
-{
-    if (!e->t[i].busy)
-        return;
-    e->t[i].busy = e->t[i].in_lock = 0;
-    e->idle++;
 }
 
 int exec_enqueue(struct executor *e, const struct exec_req *r)
@@ -78,14 +52,4 @@ int exec_enqueue(struct executor *e, const struct exec_req *r)
     }
     e->q[(e->head + e->n++) % e->alloc] = *r;
     return 0;
-}
-
-struct exec_req *exec_head(struct executor *e) { return e->n ? &e->q[e->head] : NULL; }
-
-void exec_pop(struct executor *e)
-{
-    if (!e->n)
-        return;
-    e->head = (e->head + 1) % e->alloc;
-    e->n--;
 }

@@ -41,6 +41,7 @@ struct executor {
     struct exec_req *q;         /* ring, oldest first */
     uint32_t head, n, alloc;
     int idle;                   /* threads not busy */
+    int locked;                 /* threads in_lock */
 };
 
 /* threads >= 1, capacity >= 1. 0, or -1 when out of memory. */
@@ -48,16 +49,60 @@ int exec_init(struct executor *e, int threads, uint32_t capacity);
 void exec_free(struct executor *e);
 /* Every thread idle and the queue empty (the process restarted). */
 void exec_reset(struct executor *e);
-/* An idle thread's index, or -1. */
-int exec_idle(const struct executor *e);
-/* Marks thread i busy with r from now. */
-void exec_take(struct executor *e, int i, const struct exec_req *r, sim_time now);
-/* Thread i is free again. */
-void exec_release(struct executor *e, int i);
 /* Appends r to the queue: 0, or -1 when the queue is full (RejectedExecutionException) or out of memory. */
 int exec_enqueue(struct executor *e, const struct exec_req *r);
+
+/* The rest inline: each request passes through them. */
+
+/* An idle thread's index, or -1. */
+static inline int exec_idle(const struct executor *e)
+{
+    if (e->idle == 0)
+        return -1;
+    for (int i = 0; i < e->threads; i++)
+        if (!e->t[i].busy)
+            return i;
+    return -1;
+}
+
+/* Marks thread i busy from now with the request already in its req. */
+static inline void exec_take(struct executor *e, int i, sim_time now)
+{
+    e->t[i].since = now;
+    e->t[i].busy = 1;
+    e->t[i].in_lock = 1;
+    e->idle--;
+    e->locked++;
+}
+
+/* Thread i's service is over (it may stay busy, blocked in a wait). */
+static inline void exec_unlock(struct executor *e, int i)
+{
+    if (e->t[i].in_lock) {
+        e->t[i].in_lock = 0;
+        e->locked--;
+    }
+}
+
+/* Thread i is free again. */
+static inline void exec_release(struct executor *e, int i)
+{
+    if (!e->t[i].busy)
+        return;
+    exec_unlock(e, i);
+    e->t[i].busy = 0;
+    e->idle++;
+}
+
 /* The oldest waiting request, or NULL. */
-struct exec_req *exec_head(struct executor *e);
-void exec_pop(struct executor *e);
+static inline struct exec_req *exec_head(struct executor *e) { return e->n ? &e->q[e->head] : NULL; }
+
+static inline void exec_pop(struct executor *e)
+{
+    if (!e->n)
+        return;
+    e->head = (e->head + 1) % e->alloc;
+    e->n--;
+}
 
 #endif

@@ -297,11 +297,10 @@ static uint64_t slave_append(struct broker *b, const struct rmq_ha_entry *x)
     return cl_append(&b->cl, x->msg, x->size, x->queue, qoff);
 }
 
-/* The slave appended message msg of `size` bytes to queue: its page cache write, the accounting, held pulls
- * woken; controller mode's ctl_stored is the caller's, once a frame. */
-static void stored(struct broker *b, uint32_t msg, uint32_t size, uint16_t queue)
+/* The slave appended message msg to queue: the accounting, held pulls woken; the page cache write and
+ * controller mode's ctl_stored are the caller's, once a frame. */
+static void stored(struct broker *b, uint32_t msg, uint16_t queue)
 {
-    node_disk_write(b->n, FILE_COMMITLOG, size);
     report_stored(&b->base.w->rep, msg, b->group, b->replica, 1);
     if (b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls))
         broker_wake_pulls(b, queue);
@@ -331,22 +330,25 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
         b->ha_check = 0;
         ha_diverge_check(b, d);
     }
-    uint32_t n = 0;   /* whole messages stored */
+    uint32_t n = 0;       /* whole messages stored */
+    uint64_t bytes = 0;   /* appended (a fragment's too): one page cache write for the frame */
     for (uint32_t i = 0; i < d->n; i++) {
         const struct rmq_ha_entry *x = &d->e[i];   /* the entry appended is this one's message and size */
         if (slave_append(b, x) == CL_NONE) {
+            node_disk_write(b->n, FILE_COMMITLOG, bytes);
             if (b->ctl && n)
                 ctl_stored(b, n);
             client_close(b, "ha.append_failed");
             return;
         }
-        if (x->flags & CL_FRAGMENT) {
-            node_disk_write(b->n, FILE_COMMITLOG, x->size);   /* bytes, but no whole message */
-        } else {
-            stored(b, x->msg, x->size, x->queue);
+        bytes += x->size;
+        if (!(x->flags & CL_FRAGMENT)) {   /* a fragment is bytes, but no whole message */
+            stored(b, x->msg, x->queue);
             n++;
         }
     }
+    if (bytes)
+        node_disk_write(b->n, FILE_COMMITLOG, bytes);
     if (b->ctl && n)
         ctl_stored(b, n);
     /* reportSlaveMaxOffsetPlus: report whenever the log grew. */

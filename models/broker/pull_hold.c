@@ -58,10 +58,6 @@ void broker_hold_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pul
     h->in_use = 1;
 }
 
-void broker_wake_pulls(struct broker *b, int queue)
-{
-    if (b->nheld)   /* a slave usually holds none: every append of its HA stream asks */
-        held_check(b, queue, 0);
-}
+void broker_wake_held(struct broker *b, int queue) { held_check(b, queue, 0); }
 
 void broker_expire_pulls(struct broker *b) { held_check(b, -1, 1); }

@@ -110,8 +110,18 @@ void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int st
 /* The OFFSET_ILLEGAL fix of a DROPPED queue is due. */
 void consumer_on_fix_timer(struct consumer *c, uint32_t k);
 void consumer_on_consume_timer(struct consumer *c);
-/* Appends a consume request for queue k of generation gen to the consume service's queue; -1: out of memory. */
-int consumer_cring_push(struct consumer *c, uint32_t k, uint32_t gen);
+/* consumer_cring_push's way when the ring is full: it doubles (0), or memory is short (-1). */
+int consumer_cring_grow(struct consumer *c);
+/* Appends a consume request for queue k of generation gen to the consume service's queue; -1: out of memory.
+ * Inline: every message pulled passes here. */
+static inline int consumer_cring_push(struct consumer *c, uint32_t k, uint32_t gen)
+{
+    if (c->ccount == c->ccap && consumer_cring_grow(c) < 0)
+        return -1;
+    c->cring[(c->chead + c->ccount) & (c->ccap - 1)] = (struct centry){k, gen};
+    c->ccount++;
+    return 0;
+}
 
 /* ---- consumer_rebalance.c: route, rebalance, offset queries and commits ---- */
 

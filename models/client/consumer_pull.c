@@ -35,29 +35,25 @@ static int ring_push(struct cq *q, uint32_t msg, uint64_t qoff)
     return 0;
 }
 
-int consumer_cring_push(struct consumer *c, uint32_t k, uint32_t gen)
+int consumer_cring_grow(struct consumer *c)
 {
-    if (c->ccount == c->ccap) {
-        uint32_t cap = c->ccap ? c->ccap * 2 : 256;
-        struct centry *r = malloc((size_t)cap * sizeof *r);
-        if (!r)
-            return -1;
-        for (uint32_t i = 0; i < c->ccount; i++)
-            r[i] = c->cring[(c->chead + i) & (c->ccap - 1)];
-        free(c->cring);
-        c->cring = r;
-        c->ccap = cap;
-        c->chead = 0;
-    }
-    c->cring[(c->chead + c->ccount) & (c->ccap - 1)] = (struct centry){k, gen};
-    c->ccount++;
+    uint32_t cap = c->ccap ? c->ccap * 2 : 256;
+    struct centry *r = malloc((size_t)cap * sizeof *r);
+    if (!r)
+        return -1;
+    for (uint32_t i = 0; i < c->ccount; i++)
+        r[i] = c->cring[(c->chead + i) & (c->ccap - 1)];
+    free(c->cring);
+    c->cring = r;
+    c->ccap = cap;
+    c->chead = 0;
     return 0;
 }
 
 /* ---- consumption ---- */
 
 /* Takes the next live message off the consume queue into c->svc. Returns 0 when there is none. */
-static int svc_begin(struct consumer *c)
+static inline int svc_begin(struct consumer *c)
 {
     while (c->ccount > 0) {
         struct centry e = c->cring[c->chead];
@@ -76,7 +72,7 @@ static int svc_begin(struct consumer *c)
 }
 
 /* The listener returned CONSUME_SUCCESS: ConsumeMessageConcurrentlyService.processConsumeResult. */
-static void svc_complete(struct consumer *c)
+static inline void svc_complete(struct consumer *c)
 {
     struct rmq_world *w = c->base.w;
     struct cq *q = &c->cq[c->svc.cq];

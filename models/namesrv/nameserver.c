@@ -10,7 +10,6 @@
 
 #include "models/namesrv/nameserver.h"
 
-
 enum ns_timer { NS_T_SCAN = 1 };
 
 /* One broker the NameServer knows: brokerAddrTable's <brokerId, addr> joined with brokerLiveTable's
@@ -431,24 +430,3 @@ enum ns_fetch ns_client_on_reply(struct ns_client *c, int status, const void *bo
     return changed ? NS_FETCH_CHANGED : NS_FETCH_SAME;
 }
 
-sim_node_id ns_client_master(const struct ns_client *c, int group)
-{
-    if (group < 0 || group >= c->ngroups)
-        return SIM_NODE_NONE;
-    const struct ns_client_group *g = &c->g[group];
-    return g->n > 0 && g->id[0] == 0 ? g->node[0] : SIM_NODE_NONE;
-}
-
-sim_node_id ns_client_find(const struct ns_client *c, int group, int id, int *used)
-{
-    if (group < 0 || group >= c->ngroups || c->g[group].n == 0)
-        return SIM_NODE_NONE;
-    const struct ns_client_group *g = &c->g[group];
-    for (int i = 0; i < g->n; i++)
-        if (g->id[i] == id) {
-            *used = id;
-            return g->node[i];
-        }
-    *used = g->id[0];
-    return g->node[0];
-}

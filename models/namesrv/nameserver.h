@@ -77,12 +77,31 @@ int ns_client_fetch(struct ns_client *c);
  * next NameServer for the next request. A route replaces the previous one group by group. */
 enum ns_fetch ns_client_on_reply(struct ns_client *c, int status, const void *body, uint32_t len);
 
-/* The group's brokerId 0 node in the route, or SIM_NODE_NONE (findBrokerAddressInPublish). */
-sim_node_id ns_client_master(const struct ns_client *c, int group);
+/* The group's brokerId 0 node in the route, or SIM_NODE_NONE (findBrokerAddressInPublish). Inline, as
+ * ns_client_find: every send asks one, every pull the other. */
+static inline sim_node_id ns_client_master(const struct ns_client *c, int group)
+{
+    if (group < 0 || group >= c->ngroups)
+        return SIM_NODE_NONE;
+    const struct ns_client_group *g = &c->g[group];
+    return g->n > 0 && g->id[0] == 0 ? g->node[0] : SIM_NODE_NONE;
+}
 
 /* findBrokerAddressInSubscribe(group, id, onlyThisBroker=false): that brokerId's node if the route lists it,
  * else the group's first entry (lowest brokerId). *used gets the brokerId chosen. SIM_NODE_NONE when the
  * group has no broker in the route (then *used is left alone). With id < 0 this is findBrokerAddressInAdmin. */
-sim_node_id ns_client_find(const struct ns_client *c, int group, int id, int *used);
+static inline sim_node_id ns_client_find(const struct ns_client *c, int group, int id, int *used)
+{
+    if (group < 0 || group >= c->ngroups || c->g[group].n == 0)
+        return SIM_NODE_NONE;
+    const struct ns_client_group *g = &c->g[group];
+    for (int i = 0; i < g->n; i++)
+        if (g->id[i] == id) {
+            *used = id;
+            return g->node[i];
+        }
+    *used = g->id[0];
+    return g->node[0];
+}
 
 #endif

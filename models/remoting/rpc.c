@@ -6,7 +6,7 @@
 
 #include "models/remoting/rpc.h"
 
-#define SLOT_BITS 20
+#define SLOT_BITS RPC_SLOT_BITS
 #define SLOT_MASK ((1u << SLOT_BITS) - 1)
 #define NO_SLOT UINT32_MAX
 #define FRAME_MAX (sizeof(struct rpc_hdr) + sizeof(struct rmq_route) + 64)
@@ -21,7 +21,7 @@ void rpc_init(struct rpc *r, struct sim_node *n, rpc_reply_fn on_reply)
 }
 
 /* Makes sure the timer fires no later than t. */
-static void arm(struct rpc *r, sim_time t)
+static inline void arm(struct rpc *r, sim_time t)
 {
     if (t >= r->armed)
         return;
@@ -76,33 +76,13 @@ static uint32_t slot_alloc(struct rpc *r)
     return i;
 }
 
-static void slot_release(struct rpc *r, uint32_t i)
-{
-    struct rpc_pending *p = &r->pend[i];
-    p->in_use = 0;
-    p->waiting = 0;
-    p->gen = (p->gen + 1) & 0xfff;
-    p->next_free = r->free_head;
-    r->free_head = i;
-    r->inflight--;
-}
+static void slot_release(struct rpc *r, uint32_t i) { rpc_slot_release(r, i); }
 
 static uint32_t opaque_of(const struct rpc *r, uint32_t slot) { return (r->pend[slot].gen << SLOT_BITS) | slot; }
 
-/* The live slot an opaque names, or NO_SLOT. */
-static uint32_t slot_of(const struct rpc *r, uint32_t opaque)
+/* peer_get's way when the peer is not the last one asked for. */
+static struct rpc_peer *peer_find(struct rpc *r, sim_node_id node)
 {
-    uint32_t i = opaque & SLOT_MASK;
-    if (i >= r->cap || !r->pend[i].in_use || r->pend[i].gen != opaque >> SLOT_BITS)
-        return NO_SLOT;
-    return i;
-}
-
-static struct rpc_peer *peer_get(struct rpc *r, sim_node_id node)
-{
-    /* Calls come in runs to one peer (a producer's sends, a consumer's pulls): try the last one first. */
-    if (r->last_peer < r->npeers && r->peers[r->last_peer].node == node)
-        return &r->peers[r->last_peer];
     for (int i = 0; i < r->npeers; i++)
         if (r->peers[i].node == node) {
             r->last_peer = i;
@@ -122,8 +102,19 @@ static struct rpc_peer *peer_get(struct rpc *r, sim_node_id node)
     return p;
 }
 
-static void send_frame(struct sim_node *n, sim_conn c, uint32_t opaque, int code, uint16_t flags, const void *body,
-                       uint32_t len, uint64_t extra_wire)
+static inline struct rpc_peer *peer_get(struct rpc *r, sim_node_id node)
+{
+    /* Calls come in runs to one peer (a producer's sends, a consumer's pulls): try the last one first. */
+    if (r->last_peer < r->npeers && r->peers[r->last_peer].node == node)
+        return &r->peers[r->last_peer];
+    return peer_find(r, node);
+}
+
+/* node_conn_send's answer: -1 when the connection is not open (or memory is short). Inlined into its
+ * callers (a request, an answer): every remoting frame passes here. */
+static inline __attribute__((always_inline)) int send_frame(struct sim_node *n, sim_conn c, uint32_t opaque, int code,
+                                                            uint16_t flags, const void *body, uint32_t len,
+                                                            uint64_t extra_wire)
 {
     unsigned char buf[FRAME_MAX];
     struct rpc_hdr h = {.opaque = opaque, .code = (int16_t)code, .flags = flags};
@@ -132,8 +123,8 @@ static void send_frame(struct sim_node *n, sim_conn c, uint32_t opaque, int code
     memcpy(buf, &h, sizeof h);
     if (len)
         memcpy(buf + sizeof h, body, len);
-    node_conn_send(n, c, flags & RPC_RESPONSE ? RMQ_RESPONSE : (uint16_t)code, buf, (uint32_t)(sizeof h + len),
-                   RMQ_HEADER_BYTES + len + extra_wire);
+    return node_conn_send(n, c, flags & RPC_RESPONSE ? RMQ_RESPONSE : (uint16_t)code, buf,
+                          (uint32_t)(sizeof h + len), RMQ_HEADER_BYTES + len + extra_wire);
 }
 
 void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
@@ -153,10 +144,10 @@ void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, 
     p->wire = extra_wire;
     p->deadline = node_now(r->n) + timeout;
     arm(r, p->deadline);
-    if (pe->conn && !pe->connecting && node_conn_open(r->n, pe->conn)) {
-        send_frame(r->n, pe->conn, opaque_of(r, i), code, 0, body, len, extra_wire);
+    /* On an open connection at once; node_conn_send tests that it is open before anything else. */
+    if (pe->conn && !pe->connecting &&
+        send_frame(r->n, pe->conn, opaque_of(r, i), code, 0, body, len, extra_wire) >= 0)
         return;
-    }
     /* Only a request that waits for its connection needs its body kept (sent from rpc_on_conn). */
     if (len)
         memcpy(p->body, body, len);
@@ -179,24 +170,8 @@ void rpc_connect(struct rpc *r, sim_node_id peer)
 void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
                uint64_t extra_wire)
 {
-    if (node_conn_open(n, ctx.conn))
-        send_frame(n, ctx.conn, ctx.opaque, status, RPC_RESPONSE, body, len, extra_wire);
-}
-
-int rpc_on_message(struct rpc *r, const struct sim_msg *m)
-{
-    struct rpc_hdr h;
-    const void *body;
-    uint32_t len;
-    if (m->type != RMQ_RESPONSE || rpc_parse(m, &h, &body, &len) < 0)
-        return 0;
-    uint32_t i = slot_of(r, h.opaque);
-    if (i == NO_SLOT || r->pend[i].waiting)
-        return 1;   /* timed out already: RocketMQ logs and drops a late response */
-    uint64_t tag = r->pend[i].tag;
-    slot_release(r, i);
-    r->on_reply(r->n, tag, h.code, body, len);
-    return 1;
+    /* A connection closed meanwhile takes nothing: node_conn_send refuses it. */
+    send_frame(n, ctx.conn, ctx.opaque, status, RPC_RESPONSE, body, len, extra_wire);
 }
 
 int rpc_on_timer(struct rpc *r, uint64_t tag)

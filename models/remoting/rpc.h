@@ -106,8 +106,38 @@ static inline int rpc_parse(const struct sim_msg *m, struct rpc_hdr *h, const vo
     return 0;
 }
 
-/* Hooks a model calls from its own callbacks. Each returns 1 when it consumed the event. */
-int rpc_on_message(struct rpc *r, const struct sim_msg *m);
+/* A request's opaque: its slot in the low RPC_SLOT_BITS, the slot's generation above. */
+#define RPC_SLOT_BITS 20
+
+/* Frees slot i for the next request; a late response to it no longer matches (the generation moves). */
+static inline void rpc_slot_release(struct rpc *r, uint32_t i)
+{
+    struct rpc_pending *p = &r->pend[i];
+    p->in_use = 0;
+    p->waiting = 0;
+    p->gen = (p->gen + 1) & 0xfff;
+    p->next_free = r->free_head;
+    r->free_head = i;
+    r->inflight--;
+}
+
+/* Hooks a model calls from its own callbacks. Each returns 1 when it consumed the event. rpc_on_message
+ * is inline: every client's every answer passes it. */
+static inline int rpc_on_message(struct rpc *r, const struct sim_msg *m)
+{
+    struct rpc_hdr h;
+    const void *body;
+    uint32_t len;
+    if (m->type != RMQ_RESPONSE || rpc_parse(m, &h, &body, &len) < 0)
+        return 0;
+    uint32_t i = h.opaque & ((1u << RPC_SLOT_BITS) - 1);   /* the live slot the opaque names */
+    if (i >= r->cap || !r->pend[i].in_use || r->pend[i].gen != h.opaque >> RPC_SLOT_BITS || r->pend[i].waiting)
+        return 1;   /* timed out already: RocketMQ logs and drops a late response */
+    uint64_t tag = r->pend[i].tag;
+    rpc_slot_release(r, i);
+    r->on_reply(r->n, tag, h.code, body, len);
+    return 1;
+}
 int rpc_on_timer(struct rpc *r, uint64_t tag);
 int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev);
 

@@ -33,14 +33,11 @@
 
 #include "models/report/acct.h"
 
-#define STORED(f) ((f) & 0xffu)
-#define CONSUMED(f) (((f) >> 8) & 0xffu)
+#define STORED(f) ACCT_STORED(f)
+#define CONSUMED(f) ACCT_CONSUMED(f)
 #define STATUS(f) (((f) >> 16) & 0x3fu)
-#define RESULT(f) (((f) >> 22) & 3u)
-#define GROUP(f) ((int)(((f) >> 24) & 0x7fu) - 1)
-
-/* In the backlog: acknowledged, never consumed, and held by some replica. */
-static int in_backlog(uint32_t f) { return RESULT(f) == ACCT_ACKED && CONSUMED(f) == 0 && STORED(f) != 0; }
+#define RESULT(f) ACCT_RESULT(f)
+#define GROUP(f) ACCT_GROUP(f)
 
 int acct_init(struct acct *a)
 {
@@ -66,24 +63,9 @@ void acct_free(struct acct *a)
     memset(a, 0, sizeof *a);
 }
 
-static uint32_t *fate_of(const struct acct *a, uint32_t msg) { return &a->fate[msg & (a->cap - 1)]; }
+static uint32_t *fate_of(const struct acct *a, uint32_t msg) { return acct_fate(a, msg); }
 
-/* A message that is not in the window any more was named: see the header comment. */
-static int named(struct acct *a, uint32_t msg)
-{
-    if (msg >= a->n)
-        return 0;
-    if (msg < a->lo) {
-        a->late++;
-        return 0;
-    }
-    return 1;
-}
-
-/* Doubles the ring (while the window grows: the first minutes of a run). Kept out of acct_new, whose every
- * call would otherwise pay for this one's registers. */
-static void grow(struct acct *a) __attribute__((noinline, cold));
-static void grow(struct acct *a)
+void acct_grow(struct acct *a)
 {
     uint32_t cap = a->cap ? a->cap * 2 : 65536;
     uint32_t *f = malloc((size_t)cap * sizeof *f);
@@ -101,88 +83,7 @@ static void grow(struct acct *a)
     a->cap = cap;
 }
 
-uint32_t acct_new(struct acct *a)
-{
-    if (a->n == ACCT_NO_MSG)
-        return ACCT_NO_MSG;   /* every id is taken: see acct.h */
-    if (a->n - a->lo == a->cap)
-        grow(a);
-    *fate_of(a, a->n) = 0;
-    a->pins[a->n & (a->cap - 1)] = 0;
-    a->sent++;
-    return a->n++;
-}
 
-int acct_result(struct acct *a, uint32_t msg, int group, int status)
-{
-    if (!named(a, msg))
-        return 0;
-    uint32_t *fp = fate_of(a, msg);
-    int before = in_backlog(*fp);
-    uint32_t f = *fp & 0xffffu;
-    int ok = rmq_send_ok(status) && group >= 0;
-    f |= (uint32_t)ACCT_STATUS_INDEX(status) << 16;
-    f |= (uint32_t)(ok ? ACCT_ACKED : ACCT_FAILED) << 22;
-    f |= (uint32_t)((group + 1) & 0x7f) << 24;
-    *fp = f;
-    if (ok)
-        a->acked++;
-    else
-        a->send_failed++;
-    a->status_count[ACCT_STATUS_INDEX(status)]++;
-    return in_backlog(f) - before;
-}
-
-int acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored)
-{
-    if (!named(a, msg) || replica < 0 || replica >= 8)
-        return 0;
-    uint32_t *fp = fate_of(a, msg);
-    uint8_t *pins = &a->pins[msg & (a->cap - 1)];
-    uint32_t f = *fp;   /* worked on in a local: a store through pins may alias it for the compiler */
-    int before = in_backlog(f);
-    /* The group is known from the first store on: consumption may come before the producer's ack. */
-    if (stored && GROUP(f) < 0 && group >= 0)
-        f |= (uint32_t)((group + 1) & 0x7f) << 24;
-    if (stored) {
-        f |= 1u << replica;
-        if (*pins < UINT8_MAX)
-            (*pins)++;
-    } else {
-        f &= ~(1u << replica);
-        if (*pins > 0)
-            (*pins)--;
-    }
-    *fp = f;
-    return in_backlog(f) - before;
-}
-
-int acct_consumed(struct acct *a, uint32_t msg)
-{
-    if (!named(a, msg))
-        return 0;
-    uint32_t *fp = fate_of(a, msg);
-    uint32_t f = *fp;
-    int before = in_backlog(f);
-    uint32_t c = CONSUMED(f);
-    if (c < 255)
-        *fp = f += 1u << 8;
-    a->consumed++;
-    if (c > 0)
-        a->duplicates++;
-    else if (GROUP(f) >= 0)
-        a->consumed_by_group[GROUP(f)]++;
-    return in_backlog(f) - before;
-}
-
-void acct_unpin(struct acct *a, uint32_t msg)
-{
-    if (!named(a, msg))
-        return;
-    uint8_t *pins = &a->pins[msg & (a->cap - 1)];
-    if (*pins > 0)
-        (*pins)--;
-}
 
 void acct_cutoff(struct acct *a) { a->cutoff = a->n; }
 

@@ -57,7 +57,6 @@ void acct_free(struct acct *a);
  * (so are the CommitLogs' entries): after 4,294,967,295 messages acct_new answers ACCT_NO_MSG, and the
  * producers stop (the world refuses an open workload that would get there; see world.c). */
 #define ACCT_NO_MSG UINT32_MAX
-uint32_t acct_new(struct acct *a);
 
 /* Widens the grace to cover the longest a request or copy may stay in flight (it never narrows). */
 void acct_set_grace(struct acct *a, sim_time grace);
@@ -65,15 +64,127 @@ void acct_set_grace(struct acct *a, sim_time grace);
 /* The mutators return how the message's membership in its group's backlog changed (+1, 0, -1): the backlog
  * is what consumers could still read, the messages acknowledged, never consumed and held by some replica. */
 
+/* The fate word's fields (see acct.c). */
+#define ACCT_STORED(f) ((f) & 0xffu)
+#define ACCT_CONSUMED(f) (((f) >> 8) & 0xffu)
+#define ACCT_RESULT(f) (((f) >> 22) & 3u)
+#define ACCT_GROUP(f) ((int)(((f) >> 24) & 0x7fu) - 1)
+
+/* In the backlog: acknowledged, never consumed, and held by some replica. */
+static inline int acct_in_backlog(uint32_t f)
+{
+    return ACCT_RESULT(f) == ACCT_ACKED && ACCT_CONSUMED(f) == 0 && ACCT_STORED(f) != 0;
+}
+
+static inline uint32_t *acct_fate(const struct acct *a, uint32_t msg) { return &a->fate[msg & (a->cap - 1)]; }
+
+/* Whether msg is in the window; a message already folded counts in `late` (see acct.c). */
+static inline int acct_named(struct acct *a, uint32_t msg)
+{
+    if (msg >= a->n)
+        return 0;
+    if (msg < a->lo) {
+        a->late++;
+        return 0;
+    }
+    return 1;
+}
+
+/* A replica (index in its group) appended or dropped the message. Inline: every replica calls it for every
+ * message it appends. */
+static inline int acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored)
+{
+    if (!acct_named(a, msg) || replica < 0 || replica >= 8)
+        return 0;
+    uint32_t *fp = acct_fate(a, msg);
+    uint8_t *pins = &a->pins[msg & (a->cap - 1)];
+    uint32_t f = *fp;   /* worked on in a local: a store through pins may alias it for the compiler */
+    if (stored) {
+        /* The group is known from the first store on: consumption may come before the producer's ack. */
+        if (ACCT_GROUP(f) < 0 && group >= 0)
+            f |= (uint32_t)((group + 1) & 0x7f) << 24;
+        /* It joins the backlog when acknowledged and unread, and no replica held it before. */
+        int joins = ACCT_STORED(f) == 0 && ACCT_RESULT(f) == ACCT_ACKED && ACCT_CONSUMED(f) == 0;
+        *fp = f | 1u << replica;
+        if (*pins < UINT8_MAX)
+            (*pins)++;
+        return joins;
+    }
+    int before = acct_in_backlog(f);
+    f &= ~(1u << replica);
+    if (*pins > 0)
+        (*pins)--;
+    *fp = f;
+    return acct_in_backlog(f) - before;
+}
+
+/* Doubles the ring (while the window grows: the first minutes of a run); acct_new's rare way. */
+void acct_grow(struct acct *a) __attribute__((noinline, cold));
+/* A new message's id (see ACCT_NO_MSG). Inline, as the two below: each message passes them once. */
+static inline uint32_t acct_new(struct acct *a)
+{
+    if (a->n == ACCT_NO_MSG)
+        return ACCT_NO_MSG;   /* every id is taken: see ACCT_NO_MSG */
+    if (a->n - a->lo == a->cap)
+        acct_grow(a);
+    *acct_fate(a, a->n) = 0;
+    a->pins[a->n & (a->cap - 1)] = 0;
+    a->sent++;
+    return a->n++;
+}
+
 /* The producer's final word on a message: stored with `status` on `group`, or failed (status < 0 or not
  * a stored status) after all attempts. */
-int acct_result(struct acct *a, uint32_t msg, int group, int status);
-/* A replica (index in its group) appended or dropped the message. */
-int acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored);
+static inline int acct_result(struct acct *a, uint32_t msg, int group, int status)
+{
+    if (!acct_named(a, msg))
+        return 0;
+    uint32_t *fp = acct_fate(a, msg);
+    int before = acct_in_backlog(*fp);
+    uint32_t f = *fp & 0xffffu;
+    int ok = rmq_send_ok(status) && group >= 0;
+    f |= (uint32_t)ACCT_STATUS_INDEX(status) << 16;
+    f |= (uint32_t)(ok ? ACCT_ACKED : ACCT_FAILED) << 22;
+    f |= (uint32_t)((group + 1) & 0x7f) << 24;
+    *fp = f;
+    if (ok)
+        a->acked++;
+    else
+        a->send_failed++;
+    a->status_count[ACCT_STATUS_INDEX(status)]++;
+    return acct_in_backlog(f) - before;
+}
+
 /* A consumer processed the message. */
-int acct_consumed(struct acct *a, uint32_t msg);
-/* A replica's CommitLog forgot the message from memory (cl_trim): nothing can read or drop that copy again. */
-void acct_unpin(struct acct *a, uint32_t msg);
+static inline int acct_consumed(struct acct *a, uint32_t msg)
+{
+    if (!acct_named(a, msg))
+        return 0;
+    uint32_t *fp = acct_fate(a, msg);
+    uint32_t f = *fp;
+    int before = acct_in_backlog(f);
+    uint32_t c = ACCT_CONSUMED(f);
+    if (c < 255)
+        *fp = f += 1u << 8;
+    a->consumed++;
+    if (c > 0)
+        a->duplicates++;
+    else if (ACCT_GROUP(f) >= 0)
+        a->consumed_by_group[ACCT_GROUP(f)]++;
+    return acct_in_backlog(f) - before;
+}
+
+/* A replica's CommitLog forgot the message from memory (cl_trim): nothing can read or drop that copy again.
+ * Inline: every copy of every message is forgotten once. */
+static inline void acct_unpin(struct acct *a, uint32_t msg)
+{
+    if (!acct_named(a, msg))
+        return;
+    uint8_t *pins = &a->pins[msg & (a->cap - 1)];
+    if (*pins > 0)
+        (*pins)--;
+}
+
 /* The liveness cut-off: the messages created so far are the ones acct_count's `early` speaks of. */
 void acct_cutoff(struct acct *a);
 /* Folds every message that can no longer change into the counters (call it now and then, e.g. at each

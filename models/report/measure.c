@@ -73,7 +73,7 @@ static void outage_seen(const struct meas *m, int scope, int write, sim_time fro
         m->on_outage(m->ctx, scope, write, from, to, open);
 }
 
-static void outage_take(const struct meas *m, struct meas_scope *s, int scope, int ok, sim_time t0)
+static inline void outage_take(const struct meas *m, struct meas_scope *s, int scope, int ok, sim_time t0)
 {
     if (!ok) {
         if (s->fail_since < 0)
@@ -85,7 +85,7 @@ static void outage_take(const struct meas *m, struct meas_scope *s, int scope, i
     }
 }
 
-static void take(struct meas *m, const struct meas_send *e)
+static inline void take(struct meas *m, const struct meas_send *e)
 {
     if (e->t0 < m->warmup)
         return;
@@ -185,7 +185,7 @@ void meas_send_done(struct meas *m, uint32_t msg, int group, int ok, sim_time t0
 
 /* ---- read outages: no delivery while the backlog stayed above zero, for longer than read_gap ---- */
 
-static void gap_close(const struct meas *m, struct meas_scope *s, int scope, sim_time now, int open)
+static inline void gap_close(const struct meas *m, struct meas_scope *s, int scope, sim_time now, int open)
 {
     if (s->backlog <= 0 || s->backlog_since < 0)
         return;
@@ -229,10 +229,8 @@ static inline void scope_backlog(const struct meas *m, struct meas_scope *s, int
     }
 }
 
-void meas_backlog(struct meas *m, int group, int delta, sim_time now)
+void meas_backlog_edge(struct meas *m, int group, int delta, sim_time now)
 {
-    if (group < 0 || group >= m->ngroups || delta == 0)
-        return;
     scope_backlog(m, &m->topic, -1, delta, now);
     scope_backlog(m, &m->group[group], group, delta, now);
 }

@@ -63,9 +63,23 @@ void meas_free(struct meas *m);
  * or -1 when it never reached one (no route). msg ids come from the accounting, dense in start order. */
 void meas_send_done(struct meas *m, uint32_t msg, int group, int ok, sim_time t0, sim_time now);
 
+/* meas_backlog's way when a backlog starts or may reach zero (a read outage may start or end). */
+void meas_backlog_edge(struct meas *m, int group, int delta, sim_time now);
 /* The backlog of group changed by delta (+1: a message became readable; -1: consumed for the first time,
- * or gone from every replica). */
-void meas_backlog(struct meas *m, int group, int delta, sim_time now);
+ * or gone from every replica). Inline: every acknowledgement and first consumption calls it, and mostly
+ * both backlogs (the topic's and the group's) stay above zero. */
+static inline void meas_backlog(struct meas *m, int group, int delta, sim_time now)
+{
+    if (group < 0 || group >= m->ngroups || delta == 0)
+        return;
+    struct meas_scope *g = &m->group[group];
+    if (m->topic.backlog > 0 && g->backlog > 0 && m->topic.backlog + delta > 0 && g->backlog + delta > 0) {
+        m->topic.backlog += delta;   /* something to read before and after: nothing else changes */
+        g->backlog += delta;
+        return;
+    }
+    meas_backlog_edge(m, group, delta, now);
+}
 
 /* The consumer group received a message of group (before its backlog change, if any). */
 void meas_delivery(struct meas *m, int group, sim_time now);

@@ -134,11 +134,8 @@ void report_send_done(struct report *r, const char *node, uint32_t msg, int grou
     }
 }
 
-void report_stored(struct report *r, uint32_t msg, int group, int replica, int stored)
+void report_stored_backlog(struct report *r, uint32_t msg, int group, int d)
 {
-    int d = acct_stored(&r->acct, msg, group, replica, stored);
-    if (d == 0)
-        return;
     meas_backlog(&r->meas, group, d, sim_now(r->sim));
     struct trace *tr = sim_trace(r->sim);
     if (trace_on(tr, TRACE_FULL)) {

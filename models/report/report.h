@@ -73,8 +73,16 @@ uint32_t report_send_start(struct report *r);
 void report_send_done(struct report *r, const char *node, uint32_t msg, int group, int queue, int status,
                       int attempts, sim_time t0);
 
-/* A replica (index in its group) appended (stored) or dropped the message. */
-void report_stored(struct report *r, uint32_t msg, int group, int replica, int stored);
+/* report_stored's way when the backlog changed by d (a message left every replica, or came back). */
+void report_stored_backlog(struct report *r, uint32_t msg, int group, int d);
+/* A replica (index in its group) appended (stored) or dropped the message. Inline: every replica's every
+ * append calls it, and nearly always the backlog stays as it was. */
+static inline void report_stored(struct report *r, uint32_t msg, int group, int replica, int stored)
+{
+    int d = acct_stored(&r->acct, msg, group, replica, stored);
+    if (d != 0)
+        report_stored_backlog(r, msg, group, d);
+}
 /* A consumer's listener processed a message of group. */
 void report_consumed(struct report *r, uint32_t msg, int group);
 

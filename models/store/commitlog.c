@@ -9,10 +9,18 @@
 
 /* ---- chunks ---- */
 
+/* The newest chunk's cache (tail, tail_k), after k0, nk or dir changed. */
+static void ck_tail(struct cl_chunks *c)
+{
+    c->tail_k = c->nk > 0 ? c->k0 + c->nk - 1 : UINT64_MAX;
+    c->tail = c->nk > 0 ? c->dir[c->tail_k & (c->dcap - 1)] : NULL;
+}
+
 static void ck_init(struct cl_chunks *c, uint32_t esize)
 {
     memset(c, 0, sizeof *c);
     c->esize = esize;
+    ck_tail(c);
 }
 
 static void ck_free(struct cl_chunks *c)
@@ -26,6 +34,7 @@ static void ck_free(struct cl_chunks *c)
     }
     free(c->dir);
     memset(c, 0, sizeof *c);
+    ck_tail(c);
 }
 
 static void *ck_at(const struct cl_chunks *c, uint64_t i)
@@ -50,6 +59,7 @@ __attribute__((noinline)) static void *ck_grow(struct cl_chunks *c, uint64_t i)
             c->nk--;
             ck_release(c, c->dir[(c->k0 + c->nk) & (c->dcap - 1)]);
         }
+        ck_tail(c);
     }
     if (c->nk == 0 || k >= c->k0 + c->nk) {
         if (c->nk == c->dcap) {
@@ -73,6 +83,7 @@ __attribute__((noinline)) static void *ck_grow(struct cl_chunks *c, uint64_t i)
         c->dir[k & (c->dcap - 1)] = chunk;
         c->nk++;
     }
+    ck_tail(c);
     return ck_at(c, i);
 }
 
@@ -91,6 +102,7 @@ static void ck_drop_head(struct cl_chunks *c, uint64_t from)
         c->k0++;
         c->nk--;
     }
+    ck_tail(c);
 }
 
 /* Elements from `end` on are gone: frees the chunks wholly at or above it. */
@@ -100,6 +112,7 @@ static void ck_drop_tail(struct cl_chunks *c, uint64_t end)
         c->nk--;
         ck_release(c, c->dir[(c->k0 + c->nk) & (c->dcap - 1)]);
     }
+    ck_tail(c);
 }
 
 /* ---- the log ---- */
@@ -248,22 +261,30 @@ void cl_truncate_index(struct commitlog *cl, uint64_t i, void (*dropped)(void *c
     cl_truncate(cl, entry(cl, i)->offset, dropped, ctx);
 }
 
+_Static_assert(RMQ_MAX_QUEUES <= 64, "cl_trim keeps the queues it moved in 64 bits");
+
 void cl_trim(struct commitlog *cl, uint64_t phy)
 {
-    while (cl->n > 0) {
-        struct cl_entry *e = entry(cl, cl->first);
-        if (e->offset + e->size > phy)
-            break;
+    uint64_t i = cl->first, end = cl_end(cl);
+    uint64_t moved = 0;   /* queues whose head moved: their chunks wholly below it go once, at the end */
+    const struct cl_entry *e = i < end ? entry(cl, i) : NULL;
+    while (i < end && e->offset + e->size <= phy) {
         if (!(e->flags & CL_UNDISPATCHED)) {
             struct cl_queue *cq = &cl->q[e->queue];
             /* The oldest entry of the log is the oldest of its queue too. */
             cq->n--;
             cq->first_qoff++;
-            ck_drop_head(&cq->idx, cq->first_qoff);
+            moved |= 1ULL << e->queue;
         }
         cl->min_offset = e->offset + e->size;
-        cl->first++;
-        cl->n--;
+        i++;
+        e = (i & (CL_CHUNK - 1)) ? e + 1 : i < end ? entry(cl, i) : NULL;   /* the next, within its chunk */
+    }
+    cl->n -= i - cl->first;
+    cl->first = i;
+    for (; moved; moved &= moved - 1) {
+        struct cl_queue *cq = &cl->q[__builtin_ctzll(moved)];
+        ck_drop_head(&cq->idx, cq->first_qoff);
     }
     ck_drop_head(&cl->e, cl->first);
 }

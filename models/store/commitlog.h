@@ -37,6 +37,8 @@ struct cl_entry {
 struct cl_chunks {
     void **dir;                /* chunk k at dir[k & (dcap - 1)], for k in [k0, k0 + nk) */
     uint64_t dcap, k0, nk;
+    void *tail;                /* the newest chunk, k0 + nk - 1 (tail_k), for an append's test; tail_k is */
+    uint64_t tail_k;           /* UINT64_MAX when there is none */
     void *spare;               /* freed chunks, linked through their first word */
     uint32_t esize;
 };
@@ -66,9 +68,8 @@ void cl_reset(struct commitlog *cl, uint64_t offset);
  * element size, a constant where it is called. */
 static inline void *cl_chunk_tail(const struct cl_chunks *c, uint64_t i, uint32_t esize)
 {
-    uint64_t k = i >> CL_CHUNK_SHIFT;
-    if (c->nk > 0 && k == c->k0 + c->nk - 1)
-        return (char *)c->dir[k & (c->dcap - 1)] + (i & (CL_CHUNK - 1)) * esize;
+    if (i >> CL_CHUNK_SHIFT == c->tail_k)
+        return (char *)c->tail + (i & (CL_CHUNK - 1)) * esize;
     return NULL;
 }
 
