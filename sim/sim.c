@@ -139,7 +139,7 @@ static void top_release(struct sim *s)
     }
 }
 
-static int queue_push(struct sim *s, sim_time t, uint32_t slot)
+static inline __attribute__((always_inline)) int queue_push(struct sim *s, sim_time t, uint32_t slot)
 {
     struct heap_ent h = {t, (s->seq++ << HEAP_SLOT_BITS) | slot};
     if (s->top_taken) {
@@ -529,22 +529,21 @@ static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
 }
 
 /* Above this many pending events the loop pops each event before its dispatch and loads what the next ones
- * read ahead of their turn (run_popped); below, the queue stays in cache and the event stays at the top
- * until its handler's first schedule replaces it (run_taken). */
+ * read ahead of their turn (take_popped); below, the queue stays in cache and the event stays at the top
+ * until its handler's first schedule replaces it (take_top). */
 #define PREFETCH_PENDING 1024
 
-/* One event of a small queue (a model's hundred events): the top is taken, not popped, so that the first
- * event its handler schedules replaces it in one sift-down (queue_push), where a pop and a push would sift
- * twice. Returns 1 when an event ran, 0 when the top was a cancelled one (dropped), -1 when it lies past
- * until. */
-static inline int run_taken(struct sim *s, sim_time until)
+/* Takes the next event of a small queue (a model's hundred events): the top is taken, not popped, so that
+ * the first event its handler schedules replaces it in one sift-down (queue_push), where a pop and a push
+ * would sift twice. Returns 1 with its time and slot, 0 when the top was a cancelled one (dropped), -1 when
+ * it lies past until. */
+static inline int take_top(struct sim *s, sim_time until, struct heap_ent *h)
 {
-    const struct heap_ent h = s->heap.a[0];
-    if (h.t > until)
+    *h = s->heap.a[0];
+    if (h->t > until)
         return -1;
-    uint32_t slot = heap_slot(&h);
-    struct sim_event *e = &s->ev[slot];
-    if (e->flags & EVF_CANCELLED) {
+    uint32_t slot = heap_slot(h);
+    if (s->ev[slot].flags & EVF_CANCELLED) {
         struct heap_ent dead;
         heap_pop(&s->heap, &dead);
         s->tombstones--;
@@ -552,29 +551,25 @@ static inline int run_taken(struct sim *s, sim_time until)
         return 0;
     }
     s->top_taken = 1;
-    s->now = h.t;
-    dispatch(s, slot, e);
-    top_release(s);
-    s->stats.dispatched++;
     return 1;
 }
 
-/* One event of a large queue (PHOLD's thousands, a million), whose records and nodes are cache misses: the
- * event is popped first, so that the next one is known a whole event ahead. Its record came in while it was
- * a child of the top (below), so its node's record is asked for now, to arrive while this event runs; the
- * new top's four children hold the events after it (unless this one schedules earlier ones): their records
- * are asked for a few events ahead of their turn; and what this event's handler reads first, its node's
- * model state, stream and the stream of its sends, is asked for from the node record that came in during
- * the last event. Returns as run_taken does. The order was measured at 1M pending (PHOLD, alternated runs):
- * the event kept at the top with the next node asked for after the dispatch was about 1.2 times slower, and
- * a variant that read the top before popping it and asked for this event's node lines before the cancelled
- * check about 1.6 times slower, for a reason not found; keep this order unless a measurement says otherwise. */
-static inline int run_popped(struct sim *s, sim_time until)
+/* Takes the next event of a large queue (PHOLD's thousands, a million), whose records and nodes are cache
+ * misses: the event is popped first, so that the next one is known a whole event ahead. Its record came in
+ * while it was a child of the top (below), so its node's record is asked for now, to arrive while this
+ * event runs; the new top's four children hold the events after it (unless this one schedules earlier
+ * ones): their records are asked for a few events ahead of their turn; and what this event's handler reads
+ * first, its node's model state, stream and the stream of its sends, is asked for from the node record that
+ * came in during the last event. Returns as take_top does. The order was measured at 1M pending (PHOLD,
+ * alternated runs): the event kept at the top with the next node asked for after the dispatch was about
+ * 1.2 times slower, and a variant that read the top before popping it and asked for this event's node lines
+ * before the cancelled check about 1.6 times slower, for a reason not found; keep this order unless a
+ * measurement says otherwise. */
+static inline int take_popped(struct sim *s, sim_time until, struct heap_ent *h)
 {
     if (s->heap.a[0].t > until)
         return -1;
-    struct heap_ent h;
-    heap_pop(&s->heap, &h);
+    heap_pop(&s->heap, h);
     const struct heap_ent *a = s->heap.a;
     const struct sim_event *next = &s->ev[heap_slot(&a[0])];
     if (next->kind != EV_HOOK) {
@@ -586,8 +581,8 @@ static inline int run_popped(struct sim *s, sim_time until)
     __builtin_prefetch(&s->ev[heap_slot(&a[2])]);
     __builtin_prefetch(&s->ev[heap_slot(&a[3])]);
     __builtin_prefetch(&s->ev[heap_slot(&a[4])]);
-    uint32_t slot = heap_slot(&h);
-    struct sim_event *e = &s->ev[slot];
+    uint32_t slot = heap_slot(h);
+    const struct sim_event *e = &s->ev[slot];
     if (e->flags & EVF_CANCELLED) {
         s->tombstones--;
         ev_release(s, slot);
@@ -599,9 +594,6 @@ static inline int run_popped(struct sim *s, sim_time until)
         __builtin_prefetch(ni->net_rng);
         __builtin_prefetch(ni->model_rng);
     }
-    s->now = h.t;
-    dispatch(s, slot, e);
-    s->stats.dispatched++;
     return 1;
 }
 
@@ -610,10 +602,18 @@ uint64_t sim_run(struct sim *s, sim_time until)
     uint64_t before = s->stats.events;
     s->stop = 0;
     while (!s->stop && s->heap.n > 0) {
-        int ran = s->heap.n > PREFETCH_PENDING ? run_popped(s, until) : run_taken(s, until);
-        if (ran < 0)
+        struct heap_ent h;
+        int taken = s->heap.n > PREFETCH_PENDING ? take_popped(s, until, &h) : take_top(s, until, &h);
+        if (taken < 0)
             break;
-        if (ran && s->after_event)
+        if (!taken)
+            continue;
+        uint32_t slot = heap_slot(&h);
+        s->now = h.t;
+        dispatch(s, slot, &s->ev[slot]);
+        top_release(s);   /* the small queue's top, unless a schedule replaced it */
+        s->stats.dispatched++;
+        if (s->after_event)
             s->after_event(s, s->after_ctx, 0);
     }
     if (!s->stop && s->now < until && until < SIM_TIME_MAX)
