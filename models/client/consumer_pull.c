@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "models/client/consumer_int.h"
+#include "sim/ring.h"
 #include "models/report/report.h"
 
 /* DefaultMQPushConsumerImpl, case OFFSET_ILLEGAL: executeTaskLater(..., 10000). */
@@ -19,16 +20,10 @@ static int ring_push(struct cq *q, uint32_t msg, uint64_t qoff)
 {
     if (q->count == q->cap) {
         /* Grows by doubling and is kept across drops: allocation stops at the queue's peak. */
-        uint32_t cap = q->cap ? q->cap * 2 : 64;
-        struct pq_ent *r = malloc((size_t)cap * sizeof *r);
+        struct pq_ent *r = sim_ring_grow(q->ring, sizeof *r, &q->cap, &q->head, q->count, 64);
         if (!r)
             return -1;
-        for (uint32_t i = 0; i < q->count; i++)
-            r[i] = q->ring[(q->head + i) & (q->cap - 1)];
-        free(q->ring);
         q->ring = r;
-        q->cap = cap;
-        q->head = 0;
     }
     q->ring[(q->head + q->count) & (q->cap - 1)] = (struct pq_ent){msg, qoff};
     q->count++;
@@ -37,16 +32,10 @@ static int ring_push(struct cq *q, uint32_t msg, uint64_t qoff)
 
 int consumer_cring_grow(struct consumer *c)
 {
-    uint32_t cap = c->ccap ? c->ccap * 2 : 256;
-    struct centry *r = malloc((size_t)cap * sizeof *r);
+    struct centry *r = sim_ring_grow(c->cring, sizeof *r, &c->ccap, &c->chead, c->ccount, 256);
     if (!r)
         return -1;
-    for (uint32_t i = 0; i < c->ccount; i++)
-        r[i] = c->cring[(c->chead + i) & (c->ccap - 1)];
-    free(c->cring);
     c->cring = r;
-    c->ccap = cap;
-    c->chead = 0;
     return 0;
 }
 

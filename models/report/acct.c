@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "models/report/acct.h"
+#include "sim/ring.h"
 
 #define STORED(f) ACCT_STORED(f)
 #define CONSUMED(f) ACCT_CONSUMED(f)
@@ -108,16 +109,10 @@ void acct_fold(struct acct *a, sim_time now)
 {
     /* Remember where the messages stood now; find the newest mark at least ACCT_GRACE old. */
     if (a->mark_n == a->mark_cap) {
-        uint32_t cap = a->mark_cap ? a->mark_cap * 2 : 64;
-        struct acct_mark *m = malloc(cap * sizeof *m);
+        struct acct_mark *m = sim_ring_grow(a->mark, sizeof *m, &a->mark_cap, &a->mark_head, a->mark_n, 64);
         if (!m)
             return;   /* fold later */
-        for (uint32_t i = 0; i < a->mark_n; i++)
-            m[i] = a->mark[(a->mark_head + i) & (a->mark_cap - 1)];
-        free(a->mark);
         a->mark = m;
-        a->mark_cap = cap;
-        a->mark_head = 0;
     }
     a->mark[(a->mark_head + a->mark_n++) & (a->mark_cap - 1)] = (struct acct_mark){now, a->n};
     while (a->mark_n >= 2 && a->mark[(a->mark_head + 1) & (a->mark_cap - 1)].t <= now - a->grace) {
