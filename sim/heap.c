@@ -1,6 +1,11 @@
-/* heap: a 4-ary min-heap. Four children per node halve the depth of a binary heap and keep siblings in one
- * cache line; sift-down moves a hole instead of swapping (as in ns-3 and most d-ary heap write-ups). */
+/* heap: the event queue, in two forms. Small, an array sorted latest first: the minimum is the last entry,
+ * so a pop is a decrement, and an insert walks back from the end over the entries due before it (a model's
+ * queue is a few dozen events, most of them timers well ahead of the messages in flight, so a new event
+ * passes few). Large, a 4-ary min-heap: four children per node halve the depth of a binary heap and keep
+ * siblings in one cache line; sift-down moves a hole instead of swapping (as in ns-3 and most d-ary heap
+ * write-ups). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/heap.h"
 
@@ -59,6 +64,57 @@ static void sift_down(struct heap_ent *a, size_t n, size_t i, struct heap_ent e)
     a[i] = e;
 }
 
+/* e before all of a[0..n) (rare: a model's longest timer). Out of line, so that sorted_insert stays a
+ * leaf that saves no registers. */
+static __attribute__((noinline, cold)) void insert_latest(struct heap_ent *a, size_t n, struct heap_ent e)
+{
+    memmove(a + 1, a, n * sizeof *a);
+    a[0] = e;
+}
+
+/* Inserts e into a[0..n), sorted latest first, moving up the entries due before it. When a[0] is due after
+ * e, the walk stops at a[0] at the latest, so it needs no bound check. */
+static inline void sorted_insert(struct heap_ent *a, size_t n, struct heap_ent e)
+{
+    unsigned __int128 re = rank(&e);
+    if (n == 0 || rank(&a[0]) < re) {
+        insert_latest(a, n, e);
+        return;
+    }
+    size_t i = n;
+    while (rank(&a[i - 1]) < re) {
+        a[i] = a[i - 1];
+        i--;
+    }
+    a[i] = e;
+}
+
+/* Sorted latest first to a heap: reversed, the array is sorted earliest first, which is a heap. */
+static void to_heap(struct heap *h)
+{
+    for (size_t i = 0, j = h->n; i + 1 < j; i++, j--) {
+        struct heap_ent t = h->a[i];
+        h->a[i] = h->a[j - 1];
+        h->a[j - 1] = t;
+    }
+    h->heaped = 1;
+    h->top = 0;
+}
+
+/* A heap back to the sorted array, in place: heapsort. The minimum swaps with the last entry of the shrinking
+ * heap, so the array ends sorted latest first, the minimum at its end. */
+static void to_sorted(struct heap *h)
+{
+    struct heap_ent *a = h->a;
+    for (size_t m = h->n; m > 1; m--) {
+        struct heap_ent min = a[0];
+        sift_down(a, m - 1, 0, a[m - 1]);
+        a[m - 1] = min;
+    }
+    h->heaped = 0;
+    h->top = h->n - 1;
+}
+
 int heap_push(struct heap *h, struct heap_ent e)
 {
     if (h->n == h->cap) {
@@ -69,22 +125,59 @@ int heap_push(struct heap *h, struct heap_ent e)
         h->a = a;
         h->cap = cap;
     }
+    if (!h->heaped) {
+        if (h->n < HEAP_SORTED_MAX) {
+            sorted_insert(h->a, h->n, e);
+            h->top = h->n++;
+            return 0;
+        }
+        to_heap(h);
+    }
     sift_up(h->a, h->n++, e);
     return 0;
 }
 
-void heap_pop(struct heap *h, struct heap_ent *out)
+/* The pop that leaves fewer than HEAP_SORTED_MIN entries in a heap: then the sorted form (out of line, so
+ * that heap_pop's common case ends in a tail call). */
+static __attribute__((noinline, cold)) void pop_to_sorted(struct heap *h, struct heap_ent *out)
 {
     *out = h->a[0];
     struct heap_ent last = h->a[--h->n];
     if (h->n > 0)
         sift_down(h->a, h->n, 0, last);
+    to_sorted(h);
 }
 
-void heap_replace_top(struct heap *h, struct heap_ent e) { sift_down(h->a, h->n, 0, e); }
+void heap_pop(struct heap *h, struct heap_ent *out)
+{
+    if (!h->heaped) {
+        *out = h->a[--h->n];
+        h->top = h->n - 1;
+        return;
+    }
+    if (h->n <= HEAP_SORTED_MIN) {
+        pop_to_sorted(h, out);
+        return;
+    }
+    *out = h->a[0];
+    struct heap_ent last = h->a[--h->n];
+    sift_down(h->a, h->n, 0, last);
+}
+
+void heap_replace_top(struct heap *h, struct heap_ent e)
+{
+    if (h->heaped)
+        sift_down(h->a, h->n, 0, e);
+    else
+        sorted_insert(h->a, h->n - 1, e);
+}
 
 void heap_rebuild(struct heap *h)
 {
+    if (!h->heaped) {
+        h->top = h->n - 1;
+        return;   /* a filtered sorted array is still sorted */
+    }
     if (h->n < 2)
         return;
     for (size_t i = (h->n - 2) / 4 + 1; i-- > 0;)
@@ -95,5 +188,6 @@ void heap_free(struct heap *h)
 {
     free(h->a);
     h->a = NULL;
-    h->n = h->cap = 0;
+    h->n = h->cap = h->top = 0;
+    h->heaped = 0;
 }

@@ -1,4 +1,7 @@
-/* heap: a 4-ary min-heap of (time, sequence, slot) keys; the event queue's order. */
+/* heap: the event queue's order, a priority queue of (time, sequence, slot) keys. Small, it is an array
+ * sorted latest first (the minimum at the end: a pop is a decrement, an insert moves only the entries
+ * due before it, which for a model's queue of tens of events, most of them timers far ahead, are few);
+ * large, a 4-ary min-heap. Both give the same order: keys are unique. */
 #ifndef SIM_HEAP_H
 #define SIM_HEAP_H
 
@@ -21,7 +24,19 @@ struct heap_ent {
 struct heap {
     struct heap_ent *a;
     size_t n, cap;
+    size_t top;   /* where the minimum is: 0 in a heap, n - 1 in the sorted form */
+    int heaped;   /* a is a 4-ary heap (minimum at a[0]), else sorted latest first (minimum at a[n-1]) */
 };
+
+/* The form changes with the size: to a heap when an insert would pass HEAP_SORTED_MAX entries, back to
+ * the sorted array when a removal leaves fewer than HEAP_SORTED_MIN (apart, so a size that hovers does
+ * not convert on every event). */
+#ifndef HEAP_SORTED_MAX
+#define HEAP_SORTED_MAX 96
+#endif
+#ifndef HEAP_SORTED_MIN
+#define HEAP_SORTED_MIN (HEAP_SORTED_MAX / 2)
+#endif
 
 static inline int heap_less(const struct heap_ent *x, const struct heap_ent *y)
 {
@@ -29,6 +44,9 @@ static inline int heap_less(const struct heap_ent *x, const struct heap_ent *y)
 }
 
 static inline uint32_t heap_slot(const struct heap_ent *e) { return (uint32_t)(e->key & HEAP_SLOT_MAX); }
+
+/* The minimum. The queue must not be empty. */
+static inline const struct heap_ent *heap_top(const struct heap *h) { return &h->a[h->top]; }
 
 /* Inserts e. Returns 0, or -1 when memory for the array could not be had. */
 int heap_push(struct heap *h, struct heap_ent e);
@@ -39,7 +57,8 @@ void heap_pop(struct heap *h, struct heap_ent *out);
 /* Replaces the minimum with e: a pop and a push in one sift-down. The heap must not be empty. */
 void heap_replace_top(struct heap *h, struct heap_ent e);
 
-/* Restores heap order over a[0..n) after the caller filtered the array in place. */
+/* Restores the order over a[0..n) after the caller filtered the array in place, keeping the relative
+ * order of what stayed. */
 void heap_rebuild(struct heap *h);
 
 void heap_free(struct heap *h);

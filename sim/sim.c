@@ -128,8 +128,9 @@ static void ev_release(struct sim *s, uint32_t i)
 
 uint32_t sim_event_slot(const struct sim *s, const struct sim_event *e) { return (uint32_t)(e - s->ev); }
 
-/* The event being dispatched stays at the heap's top until the first event its handler schedules takes
- * its place (one sift-down, where a pop and a push would sift twice), or until the dispatch ends. */
+/* The event being dispatched stays at the queue's top until the first event its handler schedules takes
+ * its place (in the heap form one sift-down, where a pop and a push would sift twice), or until the
+ * dispatch ends. */
 static void top_release(struct sim *s)
 {
     if (s->top_taken) {
@@ -534,12 +535,12 @@ static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
 #define PREFETCH_PENDING 1024
 
 /* Takes the next event of a small queue (a model's hundred events): the top is taken, not popped, so that
- * the first event its handler schedules replaces it in one sift-down (queue_push), where a pop and a push
- * would sift twice. Returns 1 with its time and slot, 0 when the top was a cancelled one (dropped), -1 when
+ * the first event its handler schedules replaces it (queue_push): in the heap form one sift-down, where a
+ * pop and a push would sift twice; in the sorted form (up to HEAP_SORTED_MAX events) an insert. Returns 1 with its time and slot, 0 when the top was a cancelled one (dropped), -1 when
  * it lies past until. */
 static inline int take_top(struct sim *s, sim_time until, struct heap_ent *h)
 {
-    *h = s->heap.a[0];
+    *h = *heap_top(&s->heap);
     if (h->t > until)
         return -1;
     uint32_t slot = heap_slot(h);
@@ -567,10 +568,10 @@ static inline int take_top(struct sim *s, sim_time until, struct heap_ent *h)
  * measurement says otherwise. */
 static inline int take_popped(struct sim *s, sim_time until, struct heap_ent *h)
 {
-    if (s->heap.a[0].t > until)
+    if (heap_top(&s->heap)->t > until)
         return -1;
     heap_pop(&s->heap, h);
-    const struct heap_ent *a = s->heap.a;
+    const struct heap_ent *a = s->heap.a;   /* the heap form (over HEAP_SORTED_MAX entries): a[0] is the top */
     const struct sim_event *next = &s->ev[heap_slot(&a[0])];
     if (next->kind != EV_HOOK) {
         const char *ni = (const char *)s->nodes[next->node];

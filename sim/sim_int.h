@@ -78,7 +78,7 @@ struct sim {
     int stop;
 
     struct heap heap;
-    int top_taken;              /* heap.a[0] is the event being dispatched, already taken (see sim_run) */
+    int top_taken;              /* heap_top is the event being dispatched, already taken (see sim_run) */
     struct sim_event *ev;
     uint32_t ev_cap, ev_free;   /* ev_free: head of the free list, or UINT32_MAX */
     uint32_t timer_gen;         /* the last timer's gen */

@@ -1,5 +1,6 @@
-/* test_heap: the event queue's 4-ary heap against a plain reference (the minimum found by a scan), over
- * random pushes, pops and top replacements with many equal times; and the engine's use of the top
+/* test_heap: the event queue (a sorted array when small, a 4-ary heap when large) against a plain
+ * reference (the minimum found by a scan), over random pushes, pops and top replacements with many equal
+ * times and sizes that cross between the two forms many times; and the engine's use of the top
  * replacement (sim_run leaves a dispatched event at the top until its handler schedules one): order, the
  * pending count seen from a handler, cancels that compact the queue during a dispatch. */
 #include <check.h>
@@ -32,16 +33,19 @@ START_TEST(test_heap_against_scan)
     static struct ref r;
     struct heap h = {0};
     uint64_t seq = 0, x = 88172645463325252ULL;
+    int to_heap = 0, to_sorted = 0;
     r.n = 0;
     for (int step = 0; step < 200000; step++) {
+        int was = h.heaped;
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        int op = (int)(x % 8);
+        /* Phases of 2500 steps that grow (push 1/2, pop 1/4) and shrink (push 1/8, pop 5/8) the queue. */
+        int op = (int)(x % 8), grow = (step / 2500) % 2 == 0;
         /* Times from a small range, so ties are common and the sequence decides. */
         struct heap_ent e = {(sim_time)((x >> 8) % 64), (seq++ << HEAP_SLOT_BITS) | (x >> 40 & HEAP_SLOT_MAX)};
-        if ((op < 3 || r.n == 0) && r.n < 4096) {
+        if ((op < (grow ? 4 : 1) || r.n == 0) && r.n < 4096) {
             ck_assert_int_eq(heap_push(&h, e), 0);
             r.a[r.n++] = e;
-        } else if (op < 6 && r.n > 0) {
+        } else if (op < 6 && r.n > 0) {   /* pops: 2 in 8 growing, 5 in 8 shrinking */
             struct heap_ent got;
             heap_pop(&h, &got);
             size_t m = ref_min(&r);
@@ -49,12 +53,18 @@ START_TEST(test_heap_against_scan)
             ref_take(&r, m);
         } else if (r.n > 0) {
             size_t m = ref_min(&r);
-            TH_REQUIRE(h.a[0].t == r.a[m].t && h.a[0].key == r.a[m].key, "top at step %d", step);
+            TH_REQUIRE(heap_top(&h)->t == r.a[m].t && heap_top(&h)->key == r.a[m].key, "top at step %d", step);
             heap_replace_top(&h, e);
             r.a[m] = e;
         }
         TH_REQUIRE(h.n == r.n, "size at step %d", step);
+        to_heap += !was && h.heaped;
+        to_sorted += was && !h.heaped;
+        TH_REQUIRE(h.heaped ? h.n >= HEAP_SORTED_MIN : h.n <= HEAP_SORTED_MAX, "form at step %d", step);
     }
+    /* The random walk of the size crossed both ways between the forms, several times. */
+    ck_assert_int_ge(to_heap, 3);
+    ck_assert_int_ge(to_sorted, 3);
     /* Drain: every entry comes out in order. */
     while (r.n > 0) {
         struct heap_ent got;
@@ -68,14 +78,18 @@ START_TEST(test_heap_against_scan)
 }
 END_TEST
 
+/* Filtering in place then heap_rebuild, as the engine's compaction does: in the heap form (3000 entries)
+ * and in the sorted form (60). */
 START_TEST(test_heap_rebuild)
 {
+    const uint64_t total = _i ? 60 : 3000;
     struct heap h = {0};
     uint64_t x = 7;
-    for (uint64_t i = 0; i < 3000; i++) {
+    for (uint64_t i = 0; i < total; i++) {
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
         ck_assert_int_eq(heap_push(&h, (struct heap_ent){(sim_time)(x >> 54), i << HEAP_SLOT_BITS}), 0);
     }
+    ck_assert_int_eq(h.heaped, total > HEAP_SORTED_MAX);
     /* Drop every third entry in place, as the engine's compaction does, then restore the order. */
     size_t j = 0;
     for (size_t i = 0; i < h.n; i++)
@@ -92,7 +106,7 @@ START_TEST(test_heap_rebuild)
         prev = e;
         n++;
     }
-    ck_assert_uint_eq(n, 2000);
+    ck_assert_uint_eq(n, total - (total + 2) / 3);
     heap_free(&h);
 }
 END_TEST
@@ -252,7 +266,7 @@ static Suite *heap_suite(void)
     Suite *s = suite_create("heap");
     TCase *tc = tcase_create("heap");
     tcase_add_test(tc, test_heap_against_scan);
-    tcase_add_test(tc, test_heap_rebuild);
+    tcase_add_loop_test(tc, test_heap_rebuild, 0, 2);
     tcase_add_test(tc, test_engine_top_taken);
     tcase_add_test(tc, test_engine_compact_in_dispatch);
     tcase_add_test(tc, test_engine_large_queue);
