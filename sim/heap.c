@@ -21,17 +21,9 @@ static void sift_up(struct heap_ent *a, size_t i, struct heap_ent e)
     a[i] = e;
 }
 
-/* (time, key) as one unsigned 128-bit number (times are never negative, so unsigned order is theirs): one
- * comparison the compiler does without a branch, which matters when choosing among four children whose
- * order is random. */
-static inline unsigned __int128 rank(const struct heap_ent *e)
-{
-    return ((unsigned __int128)(uint64_t)e->t << 64) | e->key;
-}
-
 static void sift_down(struct heap_ent *a, size_t n, size_t i, struct heap_ent e)
 {
-    unsigned __int128 re = rank(&e);
+    unsigned __int128 re = heap_rank(&e);
     for (;;) {
         size_t c = 4 * i + 1;
         if (c >= n)
@@ -41,15 +33,15 @@ static void sift_down(struct heap_ent *a, size_t n, size_t i, struct heap_ent e)
         if (c + 4 <= n) {
             /* All four children: a tournament of two pairs, on indices (the entries are in L1 by then:
              * loading a winner again is cheaper than carrying 128-bit values through selects). */
-            size_t b01 = c + (rank(&a[c + 1]) < rank(&a[c]));
-            size_t b23 = c + 2 + (rank(&a[c + 3]) < rank(&a[c + 2]));
-            best = rank(&a[b23]) < rank(&a[b01]) ? b23 : b01;
-            rb = rank(&a[best]);
+            size_t b01 = c + (heap_rank(&a[c + 1]) < heap_rank(&a[c]));
+            size_t b23 = c + 2 + (heap_rank(&a[c + 3]) < heap_rank(&a[c + 2]));
+            best = heap_rank(&a[b23]) < heap_rank(&a[b01]) ? b23 : b01;
+            rb = heap_rank(&a[best]);
         } else {
             best = c;
-            rb = rank(&a[c]);
+            rb = heap_rank(&a[c]);
             for (size_t j = c + 1; j < n; j++) {
-                unsigned __int128 rj = rank(&a[j]);
+                unsigned __int128 rj = heap_rank(&a[j]);
                 if (rj < rb) {
                     best = j;
                     rb = rj;
@@ -64,29 +56,12 @@ static void sift_down(struct heap_ent *a, size_t n, size_t i, struct heap_ent e)
     a[i] = e;
 }
 
-/* e before all of a[0..n) (rare: a model's longest timer). Out of line, so that sorted_insert stays a
- * leaf that saves no registers. */
-static __attribute__((noinline, cold)) void insert_latest(struct heap_ent *a, size_t n, struct heap_ent e)
+/* e before all of a[0..n) (rare: a model's longest timer). Out of line, so that heap_sorted_insert stays
+ * a leaf that saves no registers. */
+__attribute__((noinline, cold)) void heap_insert_latest(struct heap_ent *a, size_t n, struct heap_ent e)
 {
     memmove(a + 1, a, n * sizeof *a);
     a[0] = e;
-}
-
-/* Inserts e into a[0..n), sorted latest first, moving up the entries due before it. When a[0] is due after
- * e, the walk stops at a[0] at the latest, so it needs no bound check. */
-static inline void sorted_insert(struct heap_ent *a, size_t n, struct heap_ent e)
-{
-    unsigned __int128 re = rank(&e);
-    if (n == 0 || rank(&a[0]) < re) {
-        insert_latest(a, n, e);
-        return;
-    }
-    size_t i = n;
-    while (rank(&a[i - 1]) < re) {
-        a[i] = a[i - 1];
-        i--;
-    }
-    a[i] = e;
 }
 
 /* Sorted latest first to a heap: reversed, the array is sorted earliest first, which is a heap. */
@@ -115,7 +90,7 @@ static void to_sorted(struct heap *h)
     h->top = h->n - 1;
 }
 
-int heap_push(struct heap *h, struct heap_ent e)
+int heap_push_slow(struct heap *h, struct heap_ent e)
 {
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 1024;
@@ -127,7 +102,7 @@ int heap_push(struct heap *h, struct heap_ent e)
     }
     if (!h->heaped) {
         if (h->n < HEAP_SORTED_MAX) {
-            sorted_insert(h->a, h->n, e);
+            heap_sorted_insert(h->a, h->n, e);
             h->top = h->n++;
             return 0;
         }
@@ -138,7 +113,7 @@ int heap_push(struct heap *h, struct heap_ent e)
 }
 
 /* The pop that leaves fewer than HEAP_SORTED_MIN entries in a heap: then the sorted form (out of line, so
- * that heap_pop's common case ends in a tail call). */
+ * that heap_pop_heaped's common case ends in a tail call). */
 static __attribute__((noinline, cold)) void pop_to_sorted(struct heap *h, struct heap_ent *out)
 {
     *out = h->a[0];
@@ -148,13 +123,8 @@ static __attribute__((noinline, cold)) void pop_to_sorted(struct heap *h, struct
     to_sorted(h);
 }
 
-void heap_pop(struct heap *h, struct heap_ent *out)
+void heap_pop_heaped(struct heap *h, struct heap_ent *out)
 {
-    if (!h->heaped) {
-        *out = h->a[--h->n];
-        h->top = h->n - 1;
-        return;
-    }
     if (h->n <= HEAP_SORTED_MIN) {
         pop_to_sorted(h, out);
         return;
@@ -164,13 +134,7 @@ void heap_pop(struct heap *h, struct heap_ent *out)
     sift_down(h->a, h->n, 0, last);
 }
 
-void heap_replace_top(struct heap *h, struct heap_ent e)
-{
-    if (h->heaped)
-        sift_down(h->a, h->n, 0, e);
-    else
-        sorted_insert(h->a, h->n - 1, e);
-}
+void heap_replace_heaped(struct heap *h, struct heap_ent e) { sift_down(h->a, h->n, 0, e); }
 
 void heap_rebuild(struct heap *h)
 {

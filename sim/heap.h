@@ -48,14 +48,68 @@ static inline uint32_t heap_slot(const struct heap_ent *e) { return (uint32_t)(e
 /* The minimum. The queue must not be empty. */
 static inline const struct heap_ent *heap_top(const struct heap *h) { return &h->a[h->top]; }
 
+/* (time, key) as one unsigned 128-bit number (times are never negative, so unsigned order is theirs): one
+ * comparison the compiler does without a branch, which matters when choosing among four children whose
+ * order is random. */
+static inline unsigned __int128 heap_rank(const struct heap_ent *e)
+{
+    return ((unsigned __int128)(uint64_t)e->t << 64) | e->key;
+}
+
+/* The slow halves of the operations below (heap.c): the heap form, growth and the changes of form. */
+int heap_push_slow(struct heap *h, struct heap_ent e);
+void heap_pop_heaped(struct heap *h, struct heap_ent *out);
+void heap_replace_heaped(struct heap *h, struct heap_ent e);
+void heap_insert_latest(struct heap_ent *a, size_t n, struct heap_ent e);
+
+/* Inserts e into a[0..n), sorted latest first, moving up the entries due before it. When a[0] is due after
+ * e, the walk stops at a[0] at the latest, so it needs no bound check. Inline, with the sorted form's pop
+ * and replacement below, so that the engine's loop and schedule call nothing in a small queue. */
+static inline void heap_sorted_insert(struct heap_ent *a, size_t n, struct heap_ent e)
+{
+    unsigned __int128 re = heap_rank(&e);
+    if (n == 0 || heap_rank(&a[0]) < re) {
+        heap_insert_latest(a, n, e);
+        return;
+    }
+    size_t i = n;
+    while (heap_rank(&a[i - 1]) < re) {
+        a[i] = a[i - 1];
+        i--;
+    }
+    a[i] = e;
+}
+
 /* Inserts e. Returns 0, or -1 when memory for the array could not be had. */
-int heap_push(struct heap *h, struct heap_ent e);
+static inline int heap_push(struct heap *h, struct heap_ent e)
+{
+    if (h->heaped || h->n >= HEAP_SORTED_MAX || h->n == h->cap)
+        return heap_push_slow(h, e);
+    heap_sorted_insert(h->a, h->n, e);
+    h->top = h->n++;
+    return 0;
+}
 
 /* Removes the minimum into *out. The heap must not be empty. */
-void heap_pop(struct heap *h, struct heap_ent *out);
+static inline void heap_pop(struct heap *h, struct heap_ent *out)
+{
+    if (h->heaped) {
+        heap_pop_heaped(h, out);
+        return;
+    }
+    *out = h->a[--h->n];
+    h->top = h->n - 1;
+}
 
-/* Replaces the minimum with e: a pop and a push in one sift-down. The heap must not be empty. */
-void heap_replace_top(struct heap *h, struct heap_ent e);
+/* Replaces the minimum with e: in the heap form a pop and a push in one sift-down. The heap must not be
+ * empty. */
+static inline void heap_replace_top(struct heap *h, struct heap_ent e)
+{
+    if (h->heaped)
+        heap_replace_heaped(h, e);
+    else
+        heap_sorted_insert(h->a, h->n - 1, e);
+}
 
 /* Restores the order over a[0..n) after the caller filtered the array in place, keeping the relative
  * order of what stayed. */
