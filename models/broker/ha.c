@@ -11,6 +11,13 @@
 #include "models/report/report.h"
 
 #define FRAME_HEADER 12   /* 8-byte phyOffset + 4-byte size */
+/* Controller mode (5.x AutoSwitchHAConnection.TRANSFER_HEADER_SIZE): state 4 + body size 4 + offset 8 + epoch 4
+ * + epochStartOffset 8 + confirmOffset 8 bytes. */
+#define CTL_FRAME_HEADER 36
+#define REPORT_SIZE 8       /* the slave's 8-byte max offset */
+#define CTL_REPORT_SIZE 12  /* AutoSwitchHAClient.TRANSFER_HEADER_SIZE: state 4 + offset 8 */
+
+static uint64_t frame_header(const struct broker *b) { return b->ctl ? CTL_FRAME_HEADER : FRAME_HEADER; }
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 
@@ -129,7 +136,7 @@ static void push(struct broker *b, struct ha_conn *h)
         }
         d->n = n;
         node_conn_send(b->n, h->conn, RMQ_HA_DATA, d,
-                       (uint32_t)(sizeof *d + d->n * sizeof d->e[0]), FRAME_HEADER + bytes);
+                       (uint32_t)(sizeof *d + d->n * sizeof d->e[0]), frame_header(b) + bytes);
         h->next += bytes;
         h->next_i = i;
         h->last_write = now;
@@ -167,7 +174,7 @@ static void master_tick(struct broker *b)
         push(b, h);
         if (now - h->last_write > b->cfg.ha_heartbeat) {
             struct rmq_ha_data hb = {.phy_offset = h->next, .n = 0};
-            node_conn_send(b->n, h->conn, RMQ_HA_DATA, &hb, sizeof hb, FRAME_HEADER);
+            node_conn_send(b->n, h->conn, RMQ_HA_DATA, &hb, sizeof hb, frame_header(b));
             h->last_write = now;
         }
         live = 1;
@@ -233,7 +240,7 @@ static void client_close(struct broker *b, const char *why)
 static void report(struct broker *b)
 {
     struct rmq_ha_report r = {b->cl.max_offset};
-    node_conn_send(b->n, b->ha_conn, RMQ_HA_REPORT, &r, sizeof r, 8);
+    node_conn_send(b->n, b->ha_conn, RMQ_HA_REPORT, &r, sizeof r, b->ctl ? CTL_REPORT_SIZE : REPORT_SIZE);
     b->ha_reported = r.max_offset;
     b->ha_last_report = node_now(b->n);
 }
