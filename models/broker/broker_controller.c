@@ -160,7 +160,7 @@ static void become_master(struct broker *b)
     if (!c->promoting)
         ha_start(b);   /* (after a wait it started when the wait did, with the slaves it took since) */
     c->promoting = 0;
-    c->confirm = b->cl.max_offset;   /* changeToMaster: computeConfirmOffset over no connection yet */
+    ctl_confirm_master(b);   /* (the confirm offset is to_master's: no slave of the SyncStateSet acked since) */
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
         c->caught_up[r] = node_now(b->n);
     /* A change to master the controller superseded during the wait still completes (the role change that
@@ -184,6 +184,11 @@ static void to_master(struct broker *b)
 {
     struct ctl_broker *c = b->ctl;
     sim_time now = node_now(b->n);
+    /* changeSyncStateSet, before the HA service's changeToMaster: the confirm offset a SyncStateSet of the
+     * broker alone gives (its max offset; while a member has no connection, the value it had as a slave),
+     * which the dispatch below waits for: a slave's messages above its old confirm offset join the backlog
+     * (dispatchBehindBytes = getConfirmOffset() - reputFromOffset, the role still SLAVE). */
+    ctl_confirm_promote(b);
     close_ha(b);
     epoch_append(c, c->info.master_epoch, b->cl.max_offset);
     if (now >= c->disp_end) {
@@ -220,6 +225,10 @@ static void to_slave(struct broker *b, sim_node_id master)
     b->role = RMQ_SLAVE;
     b->id = b->replica + 1;
     if (was_master) {
+        /* The master's puts joined the dispatch backlog as they came; as a slave it reads up to the
+         * confirm offset it computed last (CommitLog.getConfirmOffset of a SLAVE) until its new master's
+         * first frame sets it. */
+        c->disp_to = b->cl.max_offset;
         ha_start(b);
         trace_role(b, "broker.role");
         broker_register_all(b);
@@ -248,8 +257,8 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
     c->info = *i;
     if (i->master == b->replica)
         c->ha_sss = i->sss;
-    if (sss_changed && b->role != RMQ_SLAVE && b->cfg.all_ack_in_sss)
-        ctl_update_confirm(b);   /* AutoSwitchHAService.setSyncStateSet */
+    if (sss_changed && b->role != RMQ_SLAVE)
+        ctl_update_confirm(b);   /* AutoSwitchHAService.setSyncStateSet, whatever allAckInSyncStateSet */
     if (i->master < 0)
         return;
     if (i->master == b->replica) {
@@ -303,6 +312,7 @@ static void handshake_done(struct broker *b, const struct ctl_epochs *m)
         node_disk_truncate(b->n, FILE_COMMITLOG, b->cl.max_offset - b->disk_base);
         if (b->flushed > b->cl.max_offset)
             b->flushed = b->cl.max_offset;
+        ctl_confirm_clamp(b);
     }
     c->nep = 0;
     for (uint32_t k = 0; k < m->n; k++)
@@ -331,6 +341,11 @@ void ctl_start(struct broker *b)
     c->ha_sss = 0;
     c->promoting = c->has_pending = 0;
     c->disp_end = node_now(b->n);   /* the store recovered its ConsumeQueues: nothing left to dispatch */
+    /* The confirm offset comes back from the StoreCheckpoint (taken as current), corrected to the recovered
+     * log (CommitLog.recoverNormally/recoverAbnormally in controller mode); the ReputMessageService starts
+     * from it (DefaultMessageStore.start: setReputFromOffset(getConfirmOffset())), a SLAVE's. */
+    ctl_confirm_clamp(b);
+    c->disp_to = c->confirm;
     c->alter_pending = 0;
     c->handshake = 0;
     c->leader = b->base.w->nctl <= 1 ? 0 : -1;

@@ -23,7 +23,11 @@ struct ctl_broker {
     /* several controllers: controllerLeaderAddress (-1 unknown) and updateControllerMetadata's pass */
     int leader;
     int meta_busy, meta_known;
-    uint64_t confirm;                /* the master's confirmOffset (DefaultMessageStore.setConfirmOffset) */
+    uint64_t confirm;                /* CommitLog.confirmOffset: a master's computeConfirmOffset (kept with
+                                        allAckInSyncStateSet off too), a slave's from its master's frames; kept
+                                        over a restart (the StoreCheckpoint) */
+    uint64_t disp_to;                /* the messages ending at or below it entered the ReputMessageService's
+                                        backlog (ctl_stored); on a slave the confirm offset bounds it */
     uint32_t ha_sss;                 /* AutoSwitchHAService's syncStateSet: set only while the controller names
                                         this broker master (changeSyncStateSet); a demoted master keeps its own */
     sim_time disp_end;               /* when the ReputMessageService will have dispatched all stored (see
@@ -63,6 +67,31 @@ static inline void ctl_stored(struct broker *b, uint32_t n)
 int ctl_request(struct broker *b, uint16_t code, uint32_t sss, uint64_t tag);
 /* setConfirmOffset(computeConfirmOffset()); held pulls see what it newly shows. */
 void ctl_update_confirm(struct broker *b);
+/* CommitLog.getConfirmOffset in controller mode: a master's max offset unless allAckInSyncStateSet with a
+ * SyncStateSet of more than itself, else (and on a slave) the confirmOffset field. What the master's HA
+ * frames carry. */
+uint64_t ctl_header_confirm(const struct broker *b);
+/* An HA frame as the slave received it: the confirm offset it carries (valid: it carries one), and the
+ * slave's confirm offset and max offset before it. */
+struct frame_confirm {
+    uint64_t offset, old, max_before;
+    int valid;
+};
+/* After the slave appended a frame's n whole messages: setConfirmOffset(min(its confirmOffset, max offset))
+ * (AutoSwitchHAClient); the messages at or below it enter the dispatch backlog, held pulls see them. */
+void ctl_frame_confirm(struct broker *b, const struct frame_confirm *fc, uint32_t n);
+/* The master read slave replica's ack: AutoSwitchHAService.updateConfirmOffsetWhenSlaveAck (with
+ * allAckInSyncStateSet off; with it on ctl_acks recomputes at every ack). */
+void ctl_slave_ack(struct broker *b, int replica);
+/* ReplicasManager.changeToMaster's changeSyncStateSet (computeConfirmOffset over no connection): the confirm
+ * offset of the broker about to wait for its dispatch, and what it newly lets the ReputMessageService take. */
+void ctl_confirm_promote(struct broker *b);
+/* The broker became master: with allAckInSyncStateSet off (or a SyncStateSet of itself alone) the
+ * ReputMessageService's end is the max offset from now on. */
+void ctl_confirm_master(struct broker *b);
+/* A truncation or a restart's recovery left the log ending at max_offset: the confirm offset and the
+ * dispatch go no further (CommitLog.truncateDirtyFiles, DefaultMessageStore.truncateDirtyFiles). */
+void ctl_confirm_clamp(struct broker *b);
 /* AutoSwitchHAService.maybeShrinkSyncStateSet, every checkSyncStateSetPeriod. */
 void ctl_check_sss(struct broker *b);
 

@@ -75,22 +75,130 @@ static int confirm_limits(const struct broker *b)
     return b->role != RMQ_SLAVE && b->cfg.all_ack_in_sss && ctl_popcount(b->ctl->info.sss) > 1;
 }
 
+uint64_t ctl_header_confirm(const struct broker *b)
+{
+    return b->role != RMQ_SLAVE && !confirm_limits(b) ? b->cl.max_offset : b->ctl->confirm;
+}
+
+/* What consumers may read up to: getReputEndOffset, the confirm offset on a slave (whatever its master's
+ * configuration: CommitLog.getConfirmOffset returns the field to a SLAVE) and on a master that
+ * confirm_limits; everything on another master. */
+static uint64_t read_end(const struct broker *b)
+{
+    return b->role == RMQ_SLAVE || confirm_limits(b) ? b->ctl->confirm : b->cl.max_offset;
+}
+
 uint64_t ctl_visible_qoff(const struct broker *b, int q)
 {
     uint64_t next = cl_next_qoff(&b->cl, q);
-    if (!confirm_limits(b) || b->ctl->confirm >= b->cl.max_offset)
+    uint64_t end = read_end(b);
+    if (end >= b->cl.max_offset)
         return next;
     uint64_t lo = cl_min_qoff(&b->cl, q), hi = next;
-    while (lo < hi) {   /* the first message of q that ends above the confirm offset */
+    while (lo < hi) {   /* the first message of q that ends above the read end */
         uint64_t mid = lo + (hi - lo) / 2;
         uint64_t i = cl_qentry(&b->cl, q, mid);
         const struct cl_entry *e = i == CL_NONE ? NULL : cl_at(&b->cl, i);
-        if (!e || e->offset + e->size <= b->ctl->confirm)
+        if (!e || e->offset + e->size <= end)
             lo = mid + 1;
         else
             hi = mid;
     }
     return lo;
+}
+
+static void wake_all(struct broker *b)
+{
+    for (int q = 0; q < b->cfg.queues; q++)
+        broker_wake_pulls(b, q);
+}
+
+/* The read end rose from `old`, above which messages were stored: the ReputMessageService dispatches them
+ * and notifyMessageArriveIfNecessary wakes the held pulls (on a slave only where the release does, as
+ * ha.c's stored()). */
+static void read_end_rose(struct broker *b, uint64_t old, uint64_t max_before)
+{
+    if (old < max_before && read_end(b) > old && b->cfg.long_polling &&
+        (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls))
+        wake_all(b);
+}
+
+/* The ReputMessageService may now go up to `end`: the messages that end in (disp_to, end] enter its
+ * backlog (ctl_stored), for changeToMaster's dispatch wait. */
+static void reput_to(struct broker *b, uint64_t end)
+{
+    struct ctl_broker *c = b->ctl;
+    if (end <= c->disp_to)
+        return;
+    const struct commitlog *cl = &b->cl;
+    uint64_t i = cl_find(cl, c->disp_to);
+    const struct cl_entry *p = i > cl->first ? cl_at(cl, i - 1) : NULL;
+    if (p && p->offset + p->size > c->disp_to)
+        i--;   /* the message that straddles it */
+    uint32_t n = 0;
+    for (const struct cl_entry *e = cl_at(cl, i); e && e->offset + e->size <= end; e = cl_after(cl, e, i++))
+        n += !(e->flags & CL_FRAGMENT);
+    if (n)
+        ctl_stored(b, n);
+    c->disp_to = end;
+}
+
+void ctl_frame_confirm(struct broker *b, const struct frame_confirm *fc, uint32_t n)
+{
+    struct ctl_broker *c = b->ctl;
+    uint64_t max = b->cl.max_offset;
+    if (!fc->valid) {
+        if (n)
+            ctl_stored(b, n);
+        return;
+    }
+    /* AutoSwitchHAClient.HAClientReader.processReadResult, after appendToCommitLog:
+     * setConfirmOffset(Math.min(confirmOffset, messageStore.getMaxPhyOffset())), heartbeats too. */
+    c->confirm = fc->offset < max ? fc->offset : max;
+    if (c->disp_to >= fc->max_before && c->confirm >= max) {
+        /* the common case (allAckInSyncStateSet off: the master sends its max offset): the frame's
+         * messages are all dispatchable */
+        if (n)
+            ctl_stored(b, n);
+        c->disp_to = max;
+    } else {
+        reput_to(b, c->confirm);
+    }
+    read_end_rose(b, fc->old, fc->max_before);
+}
+
+void ctl_slave_ack(struct broker *b, int replica)
+{
+    if (!b->cfg.all_ack_in_sss && b->role != RMQ_SLAVE && replica >= 0 && (b->ctl->ha_sss >> replica & 1))
+        ctl_update_confirm(b);
+}
+
+void ctl_confirm_promote(struct broker *b)
+{
+    uint64_t old = b->ctl->confirm;
+    ctl_update_confirm(b);
+    reput_to(b, b->ctl->confirm);
+    read_end_rose(b, old, b->cl.max_offset);
+}
+
+void ctl_confirm_master(struct broker *b)
+{
+    uint64_t old = b->ctl->confirm;
+    if (read_end(b) <= old)
+        return;
+    reput_to(b, b->cl.max_offset);
+    read_end_rose(b, old, b->cl.max_offset);
+}
+
+void ctl_confirm_clamp(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    if (c->confirm > b->cl.max_offset)
+        c->confirm = b->cl.max_offset;
+    if (c->confirm < b->cl.min_offset)
+        c->confirm = b->cl.min_offset;   /* CommitLog.recover: "correct confirmOffset to minPhyOffset" */
+    if (c->disp_to > b->cl.max_offset)
+        c->disp_to = b->cl.max_offset;   /* resetReputOffset = min(oldReputFromOffset, offsetToTruncate) */
 }
 
 /* setConfirmOffset(computeConfirmOffset()) after a SyncStateSet slave's ack, a new SyncStateSet and the

@@ -1,7 +1,8 @@
 /* ha: classic master/slave replication (R44 HAService, HAConnection, HAClient). The slave opens the
  * connection and reports its max offset; the master streams its CommitLog from there in batches, waits up
  * to 100 ms when there is nothing new, heartbeats after 5 s of silence; either side drops a link that has
- * been silent for 20 s, and the slave reconnects. */
+ * been silent for 20 s, and the slave reconnects. In controller mode (5.x AutoSwitchHAConnection/Client) the
+ * headers are larger and every frame carries the master's confirm offset, which bounds what the slave reads. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,13 @@
 #include "models/report/report.h"
 
 #define FRAME_HEADER 12   /* 8-byte phyOffset + 4-byte size */
+/* Controller mode (5.x AutoSwitchHAConnection.TRANSFER_HEADER_SIZE): state 4 + body size 4 + offset 8 + epoch 4
+ * + epochStartOffset 8 + confirmOffset 8 bytes. */
+#define CTL_FRAME_HEADER 36
+#define REPORT_SIZE 8       /* the slave's 8-byte max offset */
+#define CTL_REPORT_SIZE 12  /* AutoSwitchHAClient.TRANSFER_HEADER_SIZE: state 4 + offset 8 */
+
+static uint64_t frame_header(const struct broker *b) { return b->ctl ? CTL_FRAME_HEADER : FRAME_HEADER; }
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 
@@ -92,10 +100,22 @@ static void put_entry(struct rmq_ha_entry *x, const struct cl_entry *e, uint32_t
     x->flags = flags;
 }
 
+/* Controller mode: the frame's header carries the master's CommitLog.getConfirmOffset() at the time it is
+ * built (AutoSwitchHAConnection.buildTransferHeaderBuffer, "additional info"), data and heartbeat frames
+ * alike; mqsim puts it after the entries. Returns the payload's length with it. */
+static uint32_t put_confirm(struct broker *b, unsigned char *buf, uint32_t len)
+{
+    if (!b->ctl)
+        return len;
+    uint64_t confirm = ctl_header_confirm(b);
+    memcpy(buf + len, &confirm, sizeof confirm);
+    return len + (uint32_t)sizeof confirm;
+}
+
 /* WriteSocketService: send from nextTransferFromWhere while there is data and room on the socket. */
 static void push(struct broker *b, struct ha_conn *h)
 {
-    unsigned char buf[sizeof(struct rmq_ha_data) + RMQ_HA_BATCH_MAX * sizeof(struct rmq_ha_entry)];
+    unsigned char buf[sizeof(struct rmq_ha_data) + RMQ_HA_BATCH_MAX * sizeof(struct rmq_ha_entry) + sizeof(uint64_t)];
     struct rmq_ha_data *d = (struct rmq_ha_data *)buf;
     sim_time now = node_now(b->n);
     while (h->in_use && h->next < b->cl.max_offset && h->next - h->ack < b->cfg.ha_window) {
@@ -128,8 +148,8 @@ static void push(struct broker *b, struct ha_conn *h)
             bytes += e->size;
         }
         d->n = n;
-        node_conn_send(b->n, h->conn, RMQ_HA_DATA, d,
-                       (uint32_t)(sizeof *d + d->n * sizeof d->e[0]), FRAME_HEADER + bytes);
+        uint32_t len = put_confirm(b, buf, (uint32_t)(sizeof *d + d->n * sizeof d->e[0]));
+        node_conn_send(b->n, h->conn, RMQ_HA_DATA, d, len, frame_header(b) + bytes);
         h->next += bytes;
         h->next_i = i;
         h->last_write = now;
@@ -166,8 +186,11 @@ static void master_tick(struct broker *b)
         }
         push(b, h);
         if (now - h->last_write > b->cfg.ha_heartbeat) {
+            /* sendHeartbeatIfNeeded: an empty frame, which in controller mode carries the confirm offset too */
+            unsigned char hbuf[sizeof(struct rmq_ha_data) + sizeof(uint64_t)];
             struct rmq_ha_data hb = {.phy_offset = h->next, .n = 0};
-            node_conn_send(b->n, h->conn, RMQ_HA_DATA, &hb, sizeof hb, FRAME_HEADER);
+            memcpy(hbuf, &hb, sizeof hb);
+            node_conn_send(b->n, h->conn, RMQ_HA_DATA, hbuf, put_confirm(b, hbuf, sizeof hb), frame_header(b));
             h->last_write = now;
         }
         live = 1;
@@ -213,6 +236,8 @@ __attribute__((noinline)) static void master_on_report(struct broker *b, sim_con
     /* notifyTransferSome: push2SlaveMaxOffset only ever rises, and is the max over all slaves. */
     if (offset > b->push2slave)
         b->push2slave = offset;
+    if (b->ctl)
+        ctl_slave_ack(b, h->replica);
     broker_acks_advanced(b);
     push(b, h);
     arm_master_timer(b);
@@ -233,7 +258,7 @@ static void client_close(struct broker *b, const char *why)
 static void report(struct broker *b)
 {
     struct rmq_ha_report r = {b->cl.max_offset};
-    node_conn_send(b->n, b->ha_conn, RMQ_HA_REPORT, &r, sizeof r, 8);
+    node_conn_send(b->n, b->ha_conn, RMQ_HA_REPORT, &r, sizeof r, b->ctl ? CTL_REPORT_SIZE : REPORT_SIZE);
     b->ha_reported = r.max_offset;
     b->ha_last_report = node_now(b->n);
 }
@@ -330,14 +355,25 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
         b->ha_check = 0;
         ha_diverge_check(b, d);
     }
+    /* Controller mode: the confirm offset the frame carries (see put_confirm). It is in force while the
+     * frame's messages are appended, so that the pulls they wake see what it allows; ctl_frame_confirm
+     * then sets it as AutoSwitchHAClient does after the append. */
+    struct frame_confirm fc = {0};
+    if (b->ctl && m->len >= sizeof *d + d->n * sizeof d->e[0] + sizeof fc.offset) {
+        memcpy(&fc.offset, (const unsigned char *)m->data + sizeof *d + d->n * sizeof d->e[0], sizeof fc.offset);
+        fc.old = b->ctl->confirm;
+        fc.max_before = b->cl.max_offset;
+        fc.valid = 1;
+        b->ctl->confirm = fc.offset;
+    }
     uint32_t n = 0;       /* whole messages stored */
     uint64_t bytes = 0;   /* appended (a fragment's too): one page cache write for the frame */
     for (uint32_t i = 0; i < d->n; i++) {
         const struct rmq_ha_entry *x = &d->e[i];   /* the entry appended is this one's message and size */
         if (slave_append(b, x) == CL_NONE) {
             node_disk_write(b->n, FILE_COMMITLOG, bytes);
-            if (b->ctl && n)
-                ctl_stored(b, n);
+            if (b->ctl)
+                ctl_frame_confirm(b, &fc, n);
             client_close(b, "ha.append_failed");
             return;
         }
@@ -349,8 +385,8 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
     }
     if (bytes)
         node_disk_write(b->n, FILE_COMMITLOG, bytes);
-    if (b->ctl && n)
-        ctl_stored(b, n);
+    if (b->ctl)
+        ctl_frame_confirm(b, &fc, n);
     /* reportSlaveMaxOffsetPlus: report whenever the log grew. */
     if (b->cl.max_offset > b->ha_reported)
         report(b);

@@ -1,0 +1,238 @@
+/* test_controller_confirm: a controller-mode slave reads only up to the confirm offset its master's last HA
+ * frame carried (5.3 AutoSwitchHAConnection.buildTransferHeaderBuffer, AutoSwitchHAClient:
+ * setConfirmOffset(min(confirmOffset, maxPhyOffset)); CommitLog.getConfirmOffset of a SLAVE bounds its
+ * ReputMessageService), on constant 1 ms links with 100 msg/s of 100 bytes (220 bytes stored a message).
+ * With all_ack_in_sync_state_set the frame that carries a message carries the confirm offset from before
+ * its acks, so a slave shows a message one frame later, and an idle master's last message only with its
+ * heartbeat 5 s on; a partitioned SyncStateSet member stops the slaves' confirm offset with the master's;
+ * a slave promoted with messages above its confirm offset dispatches them in changeToMaster's wait. With the
+ * flag off a slave reads everything it stores, as before. */
+#include <check.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/broker/broker.h"
+#include "models/broker/broker_int.h"
+#include "models/broker/broker_ctl_int.h"
+#include "models/controller/controller.h"
+#include "sim/lab/scenario.h"
+#include "models/world/world.h"
+#include "tests/harness.h"
+#include "tests/harness_ctl.h"
+
+#define MSG 220   /* 100 bytes + RMQ_MSG_OVERHEAD */
+
+static struct broker *brk(struct scenario *sc, int r) { return rmq_world_get(sc->w)->g[0].broker[r]; }
+
+/* Messages stored on b that its consumers may not read yet. */
+static uint64_t hidden(struct broker *b)
+{
+    uint64_t n = 0;
+    for (int q = 0; q < 4; q++)
+        n += cl_next_qoff(broker_log(b), q) - broker_visible_qoff(b, q);
+    return n;
+}
+
+/* The producer stops at 5 s, after 400 messages; the consumer starts at 6 s and is sent to broker-a-2
+ * (brokerId 3) by the master's redirect (slave reads on, threshold 0), where it drains the backlog and is
+ * held at the end of what the slave shows. */
+static char *idle_world(int all_ack, const char *trace)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf,
+             "{\"name\": \"cc\", \"run\": {\"duration_ms\": 20000, \"seed\": 3, \"trace\": \"%s\"},"
+             " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+             " \"controllers\": {\"count\": 1},"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
+             " \"all_ack_in_sync_state_set\": %s, \"slave_read_enable\": true,"
+             " \"access_message_in_memory_max_ratio\": 0, \"which_broker_when_consume_slowly\": 3,"
+             " \"slave_wakes_held_pulls\": true}],"
+             " \"producers\": {\"rate_per_s\": 100, \"stop_ms\": 5000, \"size\": {\"const_bytes\": 100}},"
+             " \"consumers\": {\"count\": 1, \"start_ms\": 6000}, \"operator\": {\"enabled\": false}}",
+             trace, all_ack ? "true" : "false");
+    return buf;
+}
+
+/* Steady traffic: each frame brings a message and the confirm offset from before its acks, so broker-a-2
+ * holds every message the master has and shows all but the newest. */
+START_TEST(slave_is_one_frame_behind)
+{
+    struct scenario sc;
+    th_load(&sc, idle_world(1, "off"), NULL, 0);
+    struct broker *m = brk(&sc, 0), *s = brk(&sc, 2);
+    th_run_to(&sc, 4995 * SIM_MS);
+    ck_assert_uint_eq(broker_log(s)->max_offset, 88000);   /* the 400th message, stored at 4.992 s */
+    ck_assert_uint_eq(broker_log(m)->max_offset, 88000);
+    ck_assert_uint_eq(m->ctl->confirm, 88000);              /* both slaves acked it */
+    ck_assert_uint_eq(s->ctl->confirm, 88000 - MSG);        /* the frame that brought it said 87780 */
+    ck_assert_uint_eq(hidden(s), 1);
+    ck_assert_uint_eq(hidden(m), 0);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* Idle from 5 s: the master sends broker-a-2 nothing until its heartbeat (haSendHeartbeatInterval 5000 ms
+ * after the last write at 4.992 s, at the writer's next 100 ms round), whose header raises the slave's
+ * confirm offset at 10.004 s: the consumer's pull held on broker-a-2 is woken then and the 400th message
+ * is consumed at 10.006 s, not at the hold service's next check. */
+START_TEST(idle_slave_learns_confirm_at_heartbeat)
+{
+    struct scenario sc;
+    th_load(&sc, idle_world(1, "off"), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    struct broker *s = brk(&sc, 2);
+    th_run_to(&sc, 6100 * SIM_MS);
+    ck_assert_uint_eq(w->rep.acct.consumed, 399);
+    ck_assert_int_gt(s->nheld, 0);
+    ck_assert_uint_eq(hidden(s), 1);
+    th_run_to(&sc, 10003 * SIM_MS);
+    ck_assert_uint_eq(s->ctl->confirm, 88000 - MSG);
+    ck_assert_uint_eq(w->rep.acct.consumed, 399);
+    th_run_to(&sc, 10004 * SIM_MS);
+    ck_assert_uint_eq(s->ctl->confirm, 88000);
+    ck_assert_uint_eq(hidden(s), 0);
+    th_run_to(&sc, 10006 * SIM_MS);
+    ck_assert_uint_eq(w->rep.acct.consumed, 400);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* The same from the trace: the master serves the consumer's first pull (32 messages) and sends it to
+ * broker-a-2, which serves 367 more by 6.1 s and the 400th only after the heartbeat. */
+START_TEST(trace_slave_serves_last_message_after_heartbeat)
+{
+    struct th_run r;
+    th_run(&r, idle_world(1, "full"), NULL, 0);
+    double last_before = 0, first_after = 0;
+    int served = 0;
+    for (const char *p = r.trace; (p = strstr(p, "\"node\":\"broker-a-2\",\"ev\":\"pull.serve\"")); p++) {
+        const char *line = p;
+        while (line > r.trace && line[-1] != '\n')
+            line--;
+        double t = strtod(line + strlen("{\"t_ms\":"), NULL);
+        const char *nn = strstr(p, "\"n\":");
+        int n = nn ? atoi(nn + 4) : 0;
+        if (n <= 0)
+            continue;
+        served += n;
+        if (t < 10000)
+            last_before = t;
+        else if (!first_after)
+            first_after = t;
+    }
+    ck_assert_int_eq(served, 368);
+    ck_assert_double_lt(last_before, 6100);
+    ck_assert_double_ge(first_after, 10004);
+    ck_assert_double_lt(first_after, 10006);
+    ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
+    th_run_free(&r);
+}
+END_TEST
+
+/* all_ack_in_sync_state_set off: the master sends its max offset, broker-a-2 reads all it stores and the
+ * consumer has the 400 messages by 6.05 s. */
+START_TEST(flag_off_slave_reads_all)
+{
+    struct scenario sc;
+    th_load(&sc, idle_world(0, "off"), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    struct broker *s = brk(&sc, 2);
+    for (sim_time t = 1000 * SIM_MS; t <= 6100 * SIM_MS; t += 7 * SIM_MS) {
+        th_run_to(&sc, t);
+        ck_assert_uint_eq(hidden(s), 0);
+        ck_assert_uint_eq(s->ctl->confirm, broker_log(s)->max_offset);
+    }
+    ck_assert_uint_eq(w->rep.acct.consumed, 400);
+    ck_assert_uint_gt(th_ctl_info(&sc).sss, 1);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* broker-a-1 is cut off from the master at 10 s but stays in the SyncStateSet until the 28 s check: the
+ * master's confirm offset stops, and the frames broker-a-2 still gets carry it: broker-a-2 holds the
+ * messages but shows no more than the master does. Once the set is {0, 2} the next frame shows them. */
+START_TEST(slave_stops_at_the_confirm_it_was_sent)
+{
+    struct scenario sc;
+    th_load(&sc, th_ctl_world(1, ", \"all_ack_in_sync_state_set\": true",
+                              "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"],"
+                              " \"b\": [\"broker-a-1\"]}]"), NULL, 0);
+    struct broker *m = brk(&sc, 0), *s = brk(&sc, 2);
+    th_run_to(&sc, 11 * SIM_S);
+    uint64_t confirm = m->ctl->confirm;
+    th_run_to(&sc, 27 * SIM_S);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
+    ck_assert_uint_eq(m->ctl->confirm, confirm);
+    ck_assert_uint_eq(s->ctl->confirm, confirm);
+    ck_assert_uint_ge(broker_log(s)->max_offset + 2 * MSG, broker_log(m)->max_offset);   /* it has them */
+    ck_assert_uint_gt(hidden(s), 1500);
+    for (int q = 0; q < 4; q++)
+        ck_assert_uint_eq(broker_visible_qoff(s, q), broker_visible_qoff(m, q));
+    th_run_to(&sc, 35 * SIM_S);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 5);
+    ck_assert_uint_le(hidden(s), 1);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* As above, and the master's process crashes at 20 s: the controller elects broker-a-2 (the alive
+ * SyncStateSet member with the larger log) at 20.001 s. Its ~1000 messages above its confirm offset were
+ * never dispatched; the change to master's SyncStateSet of itself raises the confirm offset to its end and
+ * changeToMaster waits for their dispatch, 2 ms each (reput_message_cost_us 2000): 2 s, promoted at
+ * 22.002 s instead of 20.002 s, then every message readable. */
+START_TEST(promoted_slave_dispatches_above_its_confirm)
+{
+    const char *group = ", \"all_ack_in_sync_state_set\": true, \"reput_message_cost_us\": 2000";
+    const char *faults = "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"],"
+                         " \"b\": [\"broker-a-1\"]},"
+                         " {\"at_ms\": 20000, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]";
+    struct scenario sc;
+    th_load(&sc, th_ctl_world(1, group, faults), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    struct broker *s = brk(&sc, 2);
+    th_run_to(&sc, 20 * SIM_S);
+    ck_assert_uint_gt(hidden(s), 990);
+    th_run_to(&sc, 22002 * SIM_MS - 1);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 2);
+    ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SLAVE);
+    ck_assert_uint_eq(hidden(s), 0);   /* the confirm offset rose at the change's start */
+    th_run_to(&sc, 22002 * SIM_MS);
+    ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(w->rep.g[0].promoted, 22002 * SIM_MS);
+    scenario_free(&sc);
+
+    struct th_run r;
+    const char *sets[] = {"run.trace=\"events\""};
+    th_run(&r, th_ctl_world(1, group, faults), sets, 1);
+    ck_assert_ptr_nonnull(strstr(r.trace, "{\"t_ms\":20002.000,\"node\":\"broker-a-2\",\"ev\":\"broker.dispatch_wait\","
+                                          "\"group\":\"broker-a\",\"epoch\":2,\"behind_ms\":2000}"));
+    ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
+    th_run_free(&r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("controller_confirm");
+    TCase *tc = tcase_create("slave");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, slave_is_one_frame_behind);
+    tcase_add_test(tc, idle_slave_learns_confirm_at_heartbeat);
+    tcase_add_test(tc, trace_slave_serves_last_message_after_heartbeat);
+    tcase_add_test(tc, flag_off_slave_reads_all);
+    tcase_add_test(tc, slave_stops_at_the_confirm_it_was_sent);
+    tcase_add_test(tc, promoted_slave_dispatches_above_its_confirm);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
