@@ -536,8 +536,8 @@ static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
 
 /* Takes the next event of a small queue (a model's hundred events): the top is taken, not popped, so that
  * the first event its handler schedules replaces it (queue_push): in the heap form one sift-down, where a
- * pop and a push would sift twice; in the sorted form (up to HEAP_SORTED_MAX events) an insert. Returns 1 with its time and slot, 0 when the top was a cancelled one (dropped), -1 when
- * it lies past until. */
+ * pop and a push would sift twice; in the sorted form (up to HEAP_SORTED_MAX events) an insert. Returns 1
+ * with its time and slot, 0 when the top was a cancelled one (dropped), -1 when it lies past until. */
 static inline int take_top(struct sim *s, sim_time until, struct heap_ent *h)
 {
     *h = *heap_top(&s->heap);
