@@ -1,6 +1,7 @@
 /* test_rng_zig: sim_rng_gaussian, which makes most of GSL's ziggurat draws itself on the stream's state,
  * gives GSL's gsl_ran_gaussian_ziggurat's numbers bit for bit, and leaves the stream where GSL leaves it;
- * and a lognormal duration drawn through sim_dist_time is the one computed from GSL's draw. */
+ * sim_exp is libm's exp bit for bit; and a lognormal duration drawn through sim_dist_time is the one
+ * computed from GSL's draw and libm's exp. */
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
@@ -77,12 +78,30 @@ START_TEST(test_lognormal_time_is_gsls)
 }
 END_TEST
 
+/* sim_exp is libm's exp bit for bit: over the whole range a double's exp is finite in and past it
+ * (overflow, underflow, denormal results), and at the special values. */
+START_TEST(test_exp_is_libms)
+{
+    static const double special[] = {0.0, -0.0, 1.0, -1.0, 709.782712893384, 709.79, -745.13321910194122,
+                                     -745.2, 1e-300, -1e-300, INFINITY, -INFINITY, NAN};
+    for (size_t k = 0; k < sizeof special / sizeof special[0]; k++)
+        ck_assert_msg(same_bits(sim_exp(special[k]), exp(special[k])), "exp(%a)", special[k]);
+    uint64_t x = 12345;
+    for (long i = 0; i < 4 * DRAWS; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        double v = ((double)(x >> 11) / 9007199254740992.0 - 0.5) * (i % 2 ? 1500.0 : 40.0);
+        REQUIRE(same_bits(sim_exp(v), exp(v)), "exp(%a): %a against libm's %a", v, sim_exp(v), exp(v));
+    }
+}
+END_TEST
+
 static Suite *zig_suite(void)
 {
     Suite *s = suite_create("rng_zig");
     TCase *tc = tcase_create("gaussian");
     tcase_add_loop_test(tc, test_gaussian_is_gsls, 0, 5);
     tcase_add_test(tc, test_lognormal_time_is_gsls);
+    tcase_add_test(tc, test_exp_is_libms);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     return s;
