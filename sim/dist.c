@@ -333,15 +333,6 @@ double sim_dist_sample(const struct sim_dist *d, struct sim_rng *r)
     return d->off + draw(d, r);
 }
 
-sim_time sim_dist_time(const struct sim_dist *d, struct sim_rng *r)
-{
-    double x = sim_dist_sample(d, r);
-    /* Heavy tails (pareto, lognormal) can overshoot; clamp instead of overflowing the clock. */
-    if (!(x < (double)SIM_TIME_MAX))
-        return SIM_TIME_MAX;
-    return x > -(double)SIM_TIME_MAX ? (sim_time)sim_round(x) : (sim_time)llround(x);
-}
-
 static double mean_of(const struct sim_dist *d)
 {
     switch (d->kind) {

@@ -137,25 +137,35 @@ static const struct net_link_cfg *link_cfg(const struct net *n, const struct lin
 
 enum { TX_OK, TX_LOST, TX_CUT, TX_NOMEM };
 
-/* Sends wire_bytes over from -> to, leaving at `depart` at the earliest. On TX_OK *arrive is when it gets
+/* Sends wire_bytes over src -> to, leaving at `depart` at the earliest. On TX_OK *arrive is when it gets
  * there. A reliable segment (a connection's) is never lost: a loss costs one retransmit delay instead; and
- * with fifo (the stream's latest arrival in this direction) it never overtakes an earlier one. */
-static inline int transmit(struct sim *s, sim_node_id from, sim_node_id to, sim_time depart, uint64_t wire_bytes,
-                    int reliable, sim_time *fifo, sim_time *arrive)
+ * with fifo (the stream's latest arrival in this direction) it never overtakes an earlier one. Inlined
+ * into the two sends, every message's path; the rarer callers take transmit_id. */
+static inline __attribute__((always_inline)) int transmit(struct sim *s, struct node_int *src, sim_node_id to,
+                                                          sim_time depart, uint64_t wire_bytes, int reliable,
+                                                          sim_time *fifo, sim_time *arrive)
 {
     struct net *net = &s->net;
-    struct link *l = net->nlinks ? link_find(net, from, to) : NULL;
+    struct link *l = net->nlinks ? link_find(net, src->pub.id, to) : NULL;
     if (l && l->cut)
         return TX_CUT;
     const struct net_link_cfg *cfg = l ? link_cfg(net, l) : &net->cfg.def;
-    struct node_int *src = node_int(s, from);
     if (cfg->bandwidth > 0 && wire_bytes > 0) {
         sim_time *busy = l && l->cfg >= 0 ? &l->busy_until : &src->nic_busy;
         if (*busy > depart)
             depart = *busy;
-        /* Capped: a long backlog on a very slow link must not overflow the clock. */
-        double d = ceil((double)wire_bytes * 1e9 / cfg->bandwidth);
-        depart = d < (double)(SIM_TIME_MAX - depart) ? depart + (sim_time)d : SIM_TIME_MAX;
+        /* The serialisation delay, ceil(q) in whole nanoseconds, capped: a long backlog on a very slow link
+         * must not overflow the clock. ceil without libm's way: q is never negative, and below 2^61 its
+         * truncation c is floor(q) exactly, so c + (c < q) is ceil(q), a value a double holds exactly;
+         * from 2^61 (or infinite) ceil(q) is past any room left (depart >= 0, SIM_TIME_MAX is 2^61 - 1). */
+        double q = (double)wire_bytes * 1e9 / cfg->bandwidth;
+        if (q < 0x1p61) {
+            sim_time c = (sim_time)q;
+            c += (double)c < q;
+            depart = (double)c < (double)(SIM_TIME_MAX - depart) ? depart + c : SIM_TIME_MAX;
+        } else {
+            depart = SIM_TIME_MAX;
+        }
         *busy = depart;
     }
     sim_time lat = sim_dist_time(&cfg->latency, src->net_rng);
@@ -172,6 +182,16 @@ static inline int transmit(struct sim *s, sim_node_id from, sim_node_id to, sim_
     }
     *arrive = t;
     return TX_OK;
+}
+
+/* The engine's record of a node a model holds (its public part is the record's first member). */
+static inline struct node_int *node_rec(struct sim_node *n) { return (struct node_int *)n; }
+
+/* transmit from a node known by its id: connects, closes and retransmissions. */
+static __attribute__((noinline)) int transmit_id(struct sim *s, sim_node_id from, sim_node_id to, sim_time depart,
+                                                 uint64_t wire_bytes, int reliable, sim_time *fifo, sim_time *arrive)
+{
+    return transmit(s, node_int(s, from), to, depart, wire_bytes, reliable, fifo, arrive);
 }
 
 /* The FIFO mark of c in the direction from -> (its other end). */
@@ -215,7 +235,7 @@ int node_send(struct sim_node *n, sim_node_id to, uint16_t type, const void *pay
     if (n->state != SIM_NODE_UP || to >= s->nnodes)
         return -1;
     sim_time at;
-    switch (transmit(s, n->id, to, s->now, wire_bytes, 0, NULL, &at)) {
+    switch (transmit(s, node_rec(n), to, s->now, wire_bytes, 0, NULL, &at)) {
     case TX_OK:
         return queue_msg(s, at, n->id, to, type, payload, len, 0);
     case TX_LOST:
@@ -230,6 +250,8 @@ int node_send(struct sim_node *n, sim_node_id to, uint16_t type, const void *pay
 }
 
 /* ---- connections ---- */
+
+_Static_assert(sizeof(struct conn_rec) == 128, "a connection's record is 128 bytes (net_state.h)");
 
 static struct conn_rec *conn_get(struct sim *s, sim_conn c)
 {
@@ -262,7 +284,7 @@ static void conn_send_close(struct sim *s, sim_node_id from, sim_node_id to, sim
         hold(s, c, d, HELD_FIN, NULL, 0, 64);   /* after the data still waiting */
         return;
     }
-    switch (transmit(s, from, to, s->now, 64, 1, conn_fifo(r, from), &at)) {
+    switch (transmit_id(s, from, to, s->now, 64, 1, conn_fifo(r, from), &at)) {
     case TX_OK:
         conn_notify(s, at, to, c, SIM_CONN_CLOSED, 0);
         break;
@@ -316,7 +338,7 @@ void net_on_retx(struct sim *s, void *ctx, uint64_t arg)
     while (r->held[d]) {
         struct held_seg *h = r->held[d];
         sim_time at;
-        if (transmit(s, from, to, s->now, h->wire, 1, conn_fifo(r, from), &at) != TX_OK)
+        if (transmit_id(s, from, to, s->now, h->wire, 1, conn_fifo(r, from), &at) != TX_OK)
             break;
         if (h->type == HELD_FIN)
             conn_notify(s, at, to, c, SIM_CONN_CLOSED, 0);
@@ -368,7 +390,7 @@ sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag)
     r->t0 = s->now;
     r->open_a = 2;
     sim_time syn;
-    if (transmit(s, n->id, to, s->now, 64, 1, &r->fifo_ab, &syn) != TX_OK)
+    if (transmit_id(s, n->id, to, s->now, 64, 1, &r->fifo_ab, &syn) != TX_OK)
         conn_notify(s, s->now + net->cfg.connect_timeout, n->id, c, SIM_CONN_FAILED, tag);   /* the SYN is lost */
     else
         sim_hook_at(s, syn, net->syn_hook, c);
@@ -386,7 +408,7 @@ void net_on_syn(struct sim *s, void *ctx, uint64_t conn)
     (void)ctx;
     if (r->open_a != 2 || src->inc != r->a_inc)
         return;   /* the connecting side gave up or died */
-    if (dst->state == SIM_NODE_HOST_DOWN || transmit(s, r->b, r->a, s->now, 64, 1, &r->fifo_ba, &synack) != TX_OK) {
+    if (dst->state == SIM_NODE_HOST_DOWN || transmit_id(s, r->b, r->a, s->now, 64, 1, &r->fifo_ba, &synack) != TX_OK) {
         conn_notify(s, timeout, r->a, (sim_conn)conn, SIM_CONN_FAILED, r->tag);
         return;
     }
@@ -432,22 +454,29 @@ int node_conn_send(struct sim_node *n, sim_conn c, uint16_t type, const void *pa
                    uint64_t wire_bytes)
 {
     struct sim *s = n->sim;
-    struct conn_rec *r = conn_get(s, c);
-    if (!r || n->state != SIM_NODE_UP)
+    if (c == 0 || c >= s->net.nconns || n->state != SIM_NODE_UP)
         return -1;
-    int side = conn_side(r, n);   /* node_conn_open, inline */
-    if ((side == 1 ? r->open_a : side == 0 ? r->open_b : 0) != 1)
+    struct conn_rec *r = &s->net.conns[c];
+    /* node_conn_open and the direction (0: a -> b) in one pass; as conn_side, the connecting side is
+     * tried first, and a connection to itself keeps the direction a -> b. */
+    int d;
+    if (r->a == n->id && r->a_inc == n->inc)
+        d = r->open_a == 1 ? 0 : -1;
+    else if (r->b == n->id && r->b_inc == n->inc)
+        d = r->open_b != 1 ? -1 : r->a == n->id ? 0 : 1;
+    else
+        d = -1;
+    if (d < 0)
         return -1;
-    sim_node_id to = r->a == n->id ? r->b : r->a;
-    int d = r->a == n->id ? 0 : 1;
     if (r->broken) {
         s->stats.msgs_dropped_cut++;
         return 0;
     }
     if (r->held[d])
         return hold(s, c, d, type, payload, len, wire_bytes);   /* behind what waits for the path */
+    sim_node_id to = d == 0 ? r->b : r->a;
     sim_time at;
-    switch (transmit(s, n->id, to, s->now, wire_bytes, 1, conn_fifo(r, n->id), &at)) {
+    switch (transmit(s, node_rec(n), to, s->now, wire_bytes, 1, d == 0 ? &r->fifo_ab : &r->fifo_ba, &at)) {
     case TX_OK:
         return queue_msg(s, at, n->id, to, type, payload, len, c);
     case TX_CUT:
@@ -509,33 +538,41 @@ void net_conn_event(struct sim *s, struct sim_event *e, struct sim_node *dst)
         dst->ops->on_conn(dst, c, ev, peer, tag);
 }
 
+/* A message for a connection the receiving process no longer has (closed, broken, or an earlier life's):
+ * dropped, and the host answers the sender with a reset. */
+static __attribute__((noinline)) void deliver_refused(struct sim *s, const struct sim_event *e,
+                                                      const struct sim_node *dst, struct conn_rec *r, int side)
+{
+    if (r && !r->broken) {
+        int sender_open = (r->a == e->from ? r->open_a : r->open_b) == 1;
+        if (sender_open && side < 0)
+            conn_send_close(s, dst->id, e->from, e->conn);
+    }
+    s->stats.msgs_dropped_down++;
+}
+
 void net_deliver(struct sim *s, struct sim_event *e, struct sim_node *dst)
 {
-    struct sim_msg m = {
-        .from = e->from, .to = e->node, .type = e->type, .len = e->len, .conn = e->conn,
-        .data = e->len == 0 ? NULL : e->len > sizeof e->data ? (const void *)(uintptr_t)e->data : &e->data,
-    };
-    if (dst && m.conn) {
-        struct conn_rec *r = conn_get(s, m.conn);
+    uint32_t len = e->len;
+    uint64_t data = e->data;   /* kept here: e is not read after the model's call */
+    if (dst && e->conn) {
+        struct conn_rec *r = conn_get(s, e->conn);
         int side = r ? conn_side(r, dst) : -1;
-        int open = (side == 1 ? r->open_a : side == 0 ? r->open_b : 0) == 1;
-        if (!open || r->broken) {
-            /* Data for a connection this process no longer has: the host answers with a reset. */
-            if (r && !r->broken) {
-                int sender_open = (r->a == m.from ? r->open_a : r->open_b) == 1;
-                if (sender_open && side < 0)
-                    conn_send_close(s, dst->id, m.from, m.conn);
-            }
-            s->stats.msgs_dropped_down++;
+        if ((side == 1 ? r->open_a : side == 0 ? r->open_b : 0) != 1 || r->broken) {
+            deliver_refused(s, e, dst, r, side);
             dst = NULL;
         }
     }
     if (dst) {
+        struct sim_msg m = {
+            .from = e->from, .to = e->node, .type = e->type, .len = len, .conn = e->conn,
+            .data = len == 0 ? NULL : len > sizeof e->data ? (const void *)(uintptr_t)data : &e->data,
+        };
         s->stats.msgs_delivered++;
         dst->ops->on_message(dst, &m);
     }
-    if (e->len > sizeof e->data)
-        pool_put(s, (void *)(uintptr_t)e->data, e->len);
+    if (len > sizeof e->data)
+        pool_put(s, (void *)(uintptr_t)data, len);
 }
 
 void net_on_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind)

@@ -1,6 +1,7 @@
 /* rng: GSL's taus2 generator, one instance per stream. taus2 is among GSL's fastest generators (a few
  * shifts and xors, 24 bytes of state) with a period of 2^88, which is why the event loop uses it. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,8 +65,13 @@ static void seed_taus2(gsl_rng *g, uint64_t x)
         gsl_rng_get(g);
 }
 
+static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
+static void zig_init(void);
+
 struct sim_rng *sim_rng_new(uint64_t seed, const char *owner, const char *purpose)
 {
+    /* Every stream's gaussian draw reads the table, so it is there before the first stream is. */
+    pthread_once(&zig_once, zig_init);
     gsl_rng *g = gsl_rng_alloc(gsl_rng_taus2);
     if (!g)
         return NULL;
@@ -90,13 +96,17 @@ void sim_rng_free(struct sim_rng *r)
 /* The draws an event loop makes on every event, done here as GSL does them (taus.c, gsl_rng.h, exponential.c
  * of GSL 2.7) on the same state, so they give the same numbers without the call through the library and
  * its generator's function pointer. The rarer ones (gaussian) call GSL on that state. */
+static inline void taus2_step(const unsigned long *s, unsigned long *n)
+{
+    n[0] = (((s[0] & 4294967294UL) << 12) & 0xffffffffUL) ^ ((((s[0] << 13) & 0xffffffffUL) ^ s[0]) >> 19);
+    n[1] = (((s[1] & 4294967288UL) << 4) & 0xffffffffUL) ^ ((((s[1] << 2) & 0xffffffffUL) ^ s[1]) >> 25);
+    n[2] = (((s[2] & 4294967280UL) << 17) & 0xffffffffUL) ^ ((((s[2] << 3) & 0xffffffffUL) ^ s[2]) >> 11);
+}
+
 static inline unsigned long taus2_get(struct sim_rng *r)
 {
-    unsigned long *s = r->state;
-    s[0] = (((s[0] & 4294967294UL) << 12) & 0xffffffffUL) ^ ((((s[0] << 13) & 0xffffffffUL) ^ s[0]) >> 19);
-    s[1] = (((s[1] & 4294967288UL) << 4) & 0xffffffffUL) ^ ((((s[1] << 2) & 0xffffffffUL) ^ s[1]) >> 25);
-    s[2] = (((s[2] & 4294967280UL) << 17) & 0xffffffffUL) ^ ((((s[2] << 3) & 0xffffffffUL) ^ s[2]) >> 11);
-    return s[0] ^ s[1] ^ s[2];
+    taus2_step(r->state, r->state);   /* each word from its own old value: in place is safe */
+    return r->state[0] ^ r->state[1] ^ r->state[2];
 }
 
 double sim_rng_uniform(struct sim_rng *r) { return (double)taus2_get(r) / 4294967296.0; }
@@ -111,7 +121,107 @@ double sim_rng_uniform_pos(struct sim_rng *r)
 }
 
 double sim_rng_exp(struct sim_rng *r, double mean) { return -mean * log1p(-sim_rng_uniform(r)); }
-double sim_rng_gaussian(struct sim_rng *r) { return gsl_ran_gaussian_ziggurat(&r->g, 1.0); }
+/* ---- the gaussian draw ----
+ * GSL's gsl_ran_gaussian_ziggurat (GSL 2.x, Marsaglia and Tsang's ziggurat of 128 strips), given a
+ * generator of 32 bits such as taus2, starts each try with one draw k: the strip is bits 0-6, the sign bit
+ * 7, and j bits 8-31. When j is below the strip's bound the try ends at once with +-j * (the strip's
+ * width); that is about 98.8 % of draws. Otherwise it draws more (the strip's wedge, or the tail).
+ * sim_rng_gaussian does the first case on the stream's own state, without the calls through GSL and its
+ * generator's function pointer, and leaves every other case to GSL on the state as it was before the
+ * draw, which then draws the same k again and goes on exactly as it would have.
+ *
+ * The bounds and widths are GSL's own, read once a process out of GSL's function itself (zig_init): it is
+ * fed chosen first draws through a generator of our own, and the number of draws it then asks for tells
+ * whether a draw ends at once. Nothing of GSL's tables is copied here, and if GSL's function behaved
+ * otherwise than described (another version), no bound would be found and every draw would call GSL.
+ * tests/test_rng_zig.c compares the draws with GSL's, bit for bit. */
+static struct {
+    uint32_t bound[128];   /* j below this ends the draw at once (0: never) */
+    double width[128];     /* the draw is then +-j * width */
+} zig;
+
+/* A generator that answers a chosen first draw, then anything (so that a longer try ends), and counts. */
+struct zig_probe {
+    unsigned long first, next;
+    unsigned calls;
+};
+
+static unsigned long zig_probe_get(void *state)
+{
+    struct zig_probe *p = state;
+    if (p->calls++ == 0)
+        return p->first;
+    p->next = splitmix64(p->next);
+    return p->next & 0xffffffffUL;
+}
+
+static double zig_probe_get_double(void *state) { return (double)zig_probe_get(state) / 4294967296.0; }
+static void zig_probe_set(void *state, unsigned long seed)
+{
+    (void)state;
+    (void)seed;
+}
+
+/* GSL's draw when its first draw is k; *calls is how many draws it took. */
+static double zig_probe(const gsl_rng_type *t, unsigned long k, unsigned *calls)
+{
+    struct zig_probe p = {k, k, 0};
+    gsl_rng g = {t, &p};
+    double x = gsl_ran_gaussian_ziggurat(&g, 1.0);
+    *calls = p.calls;
+    return x;
+}
+
+static void zig_init(void)
+{
+    const gsl_rng_type t = {"mqsim-zig-probe", gsl_rng_taus2->max, gsl_rng_taus2->min, sizeof(struct zig_probe),
+                            zig_probe_set, zig_probe_get, zig_probe_get_double};
+    if (t.min != 0 || t.max != 0xffffffffUL)
+        return;   /* not the 32-bit generator this is written for: every draw calls GSL */
+    for (unsigned long i = 0; i < 128; i++) {
+        /* The smallest j whose draw does not end at once (bits 8-31; bit 7 set: the positive side). */
+        unsigned calls;
+        unsigned long lo = 0, hi = 1ul << 24;
+        while (lo < hi) {
+            unsigned long mid = lo + (hi - lo) / 2;
+            zig_probe(&t, mid << 8 | 0x80 | i, &calls);
+            if (calls == 1)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < 2)
+            continue;   /* never (or only j = 0) at once: GSL draws this strip */
+        double w = zig_probe(&t, 1ul << 8 | 0x80 | i, &calls);
+        /* What the fast path will answer must be what GSL answers, at both sides and both ends. */
+        unsigned long top = lo - 1;
+        unsigned c1, c2, c3;
+        double xp = zig_probe(&t, top << 8 | 0x80 | i, &c1), xn = zig_probe(&t, top << 8 | i, &c2);
+        double x0 = zig_probe(&t, 1ul << 8 | i, &c3);
+        if (calls != 1 || c1 != 1 || c2 != 1 || c3 != 1 || xp != (double)top * w || xn != -((double)top * w) ||
+            x0 != -w)
+            continue;
+        zig.bound[i] = (uint32_t)lo;
+        zig.width[i] = w;
+    }
+}
+
+double sim_rng_gaussian(struct sim_rng *r)
+{
+    unsigned long n[3];
+    taus2_step(r->state, n);
+    unsigned long k = n[0] ^ n[1] ^ n[2], i = k & 0x7f, j = (k >> 8) & 0xffffff;
+    if (j < zig.bound[i]) {
+        r->state[0] = n[0];
+        r->state[1] = n[1];
+        r->state[2] = n[2];
+        double x = (double)j * zig.width[i];
+        return k & 0x80 ? x : -x;
+    }
+    return gsl_ran_gaussian_ziggurat(&r->g, 1.0);
+}
+
+double sim_rng_gaussian_gsl(struct sim_rng *r) { return gsl_ran_gaussian_ziggurat(&r->g, 1.0); }
 
 uint64_t sim_rng_below(struct sim_rng *r, uint64_t n)
 {

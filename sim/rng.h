@@ -20,8 +20,10 @@ double sim_rng_uniform_pos(struct sim_rng *r);
 uint64_t sim_rng_below(struct sim_rng *r, uint64_t n);
 /* Exponential with the given mean. */
 double sim_rng_exp(struct sim_rng *r, double mean);
-/* Standard normal N(0, 1). */
+/* Standard normal N(0, 1): GSL's gsl_ran_gaussian_ziggurat, draw for draw. */
 double sim_rng_gaussian(struct sim_rng *r);
+/* The same draw made by GSL's function itself, always: what sim_rng_gaussian is tested against. */
+double sim_rng_gaussian_gsl(struct sim_rng *r);
 
 /* Derives a 64-bit value from a seed and strings (splitmix64 over FNV-1a); used for stream seeds and by
  * callers that need a stable per-run number. */
