@@ -198,39 +198,13 @@ static void compact(struct sim *s)
 
 /* ---- payload pool ---- */
 
-/* The smallest class c with 16 << c >= len, or POOL_CLASSES when none is. */
-static int pool_class(uint32_t len)
-{
-    if (len <= 16)
-        return 0;
-    int c = 32 - __builtin_clz(len - 1) - 4;
-    return c < POOL_CLASSES ? c : POOL_CLASSES;
-}
-
-void *pool_get(struct sim *s, uint32_t len)
+void *pool_get_slow(uint32_t len)
 {
     int c = pool_class(len);
-    if (c >= POOL_CLASSES)
-        return malloc(len);
-    if (s->pool[c]) {
-        struct pool_buf *b = s->pool[c];
-        s->pool[c] = b->next;
-        return b;
-    }
-    return malloc((size_t)16 << c);
+    return malloc(c >= POOL_CLASSES ? len : (size_t)16 << c);
 }
 
-void pool_put(struct sim *s, void *p, uint32_t len)
-{
-    int c = pool_class(len);
-    if (c >= POOL_CLASSES) {
-        free(p);
-        return;
-    }
-    struct pool_buf *b = p;
-    b->next = s->pool[c];
-    s->pool[c] = b;
-}
+void pool_put_slow(void *p) { free(p); }
 
 /* ---- nodes ---- */
 

@@ -118,9 +118,41 @@ static inline struct node_int *node_int(struct sim *s, sim_node_id id) { return 
 struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim_node_id node);
 uint32_t sim_event_slot(const struct sim *s, const struct sim_event *e);
 
-/* Payload buffers. */
-void *pool_get(struct sim *s, uint32_t len);
-void pool_put(struct sim *s, void *p, uint32_t len);
+/* Payload buffers, inline: a network message takes one and gives it back. */
+void *pool_get_slow(uint32_t len);   /* malloc: an empty class, or past the largest */
+void pool_put_slow(void *p);        /* free: past the largest class */
+
+/* The smallest class c with 16 << c >= len, or POOL_CLASSES when none is. */
+static inline int pool_class(uint32_t len)
+{
+    if (len <= 16)
+        return 0;
+    int c = 32 - __builtin_clz(len - 1) - 4;
+    return c < POOL_CLASSES ? c : POOL_CLASSES;
+}
+
+static inline void *pool_get(struct sim *s, uint32_t len)
+{
+    int c = pool_class(len);
+    if (c < POOL_CLASSES && s->pool[c]) {
+        struct pool_buf *b = s->pool[c];
+        s->pool[c] = b->next;
+        return b;
+    }
+    return pool_get_slow(len);
+}
+
+static inline void pool_put(struct sim *s, void *p, uint32_t len)
+{
+    int c = pool_class(len);
+    if (c >= POOL_CLASSES) {
+        pool_put_slow(p);
+        return;
+    }
+    struct pool_buf *b = p;
+    b->next = s->pool[c];
+    s->pool[c] = b;
+}
 
 /* Engine-internal parts. */
 /* Defaults: latency lognormal median 0.2 ms sigma 0.3 (a data-centre LAN), loss 0, 10 Gbit/s,
