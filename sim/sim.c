@@ -48,8 +48,9 @@ void sim_free(struct sim *s)
     if (!s)
         return;
     /* Payloads still queued go back to the pool first, so the pool frees them. */
-    for (size_t i = 0; i < s->heap.n; i++) {
-        struct sim_event *e = &s->ev[heap_slot(&s->heap.a[i])];
+    for (size_t i = 0; i < s->heap.n + nearq_n(&s->near); i++) {
+        const struct heap_ent *h = i < s->heap.n ? &s->heap.a[i] : &s->near.a[s->near.head + i - s->heap.n];
+        struct sim_event *e = &s->ev[heap_slot(h)];
         if (e->kind == EV_MSG && e->len > sizeof e->data)
             pool_put(s, (void *)(uintptr_t)e->data, e->len);
     }
@@ -76,6 +77,7 @@ void sim_free(struct sim *s)
     net_free(&s->net);
     trace_free(&s->trace_off);
     heap_free(&s->heap);
+    nearq_free(&s->near);
     free(s->ev);
     free(s->hooks);
     free(s);
@@ -131,27 +133,71 @@ uint32_t sim_event_slot(const struct sim *s, const struct sim_event *e) { return
 /* The event being dispatched stays at the queue's top until the first event its handler schedules takes
  * its place (in the heap form one sift-down, where a pop and a push would sift twice), or until the
  * dispatch ends. */
-static void top_release(struct sim *s)
+enum { TOP_HEAP = 1, TOP_NEAR };
+
+/* Above this many pending events the loop pops each event before its dispatch and loads what the next ones
+ * read ahead of their turn (take_popped); below, the queue stays in cache and the event stays at the top
+ * until its handler's first schedule replaces it (take_top). */
+#define PREFETCH_PENDING 1024
+
+static inline __attribute__((always_inline)) void top_release(struct sim *s)
 {
-    if (s->top_taken) {
+    if (s->top_taken == TOP_HEAP) {
         struct heap_ent h;
         heap_pop(&s->heap, &h);
         s->top_taken = 0;
+    } else if (__builtin_expect(s->top_taken, 0)) {
+        nearq_pop(&s->near);
+        s->top_taken = 0;
     }
+}
+
+/* While the queue is in its heap form (more than HEAP_SORTED_MAX events: bench_dledger at 7 replicas,
+ * bench_production), an event due within NEAR_WINDOW goes to the near queue instead, up to NEAR_MAX of
+ * them and not in a large queue: there a new message passes only the few in flight that arrive after it,
+ * where in the heap it sifts among the timers. Which queue holds an event does not change the order: the
+ * next event is the earlier of the two tops, and keys are unique. */
+#define NEAR_WINDOW (1 * SIM_MS)
+#define NEAR_MAX 128
+
+static inline void note_peak(struct sim *s)
+{
+    size_t n = s->heap.n + nearq_n(&s->near);
+    if (n > s->stats.peak_pending)
+        s->stats.peak_pending = n;
+}
+
+static __attribute__((noinline)) int near_push(struct sim *s, struct heap_ent h)
+{
+    if (s->top_taken == TOP_NEAR) {   /* the taken top's place: a pop from the head, then the insert */
+        nearq_pop(&s->near);
+        s->top_taken = 0;
+    }
+    top_release(s);
+    if (nearq_push(&s->near, h) < 0)
+        return -1;
+    note_peak(s);
+    return 0;
 }
 
 static inline __attribute__((always_inline)) int queue_push(struct sim *s, sim_time t, uint32_t slot)
 {
     struct heap_ent h = {t, (s->seq++ << HEAP_SLOT_BITS) | slot};
-    if (s->top_taken) {
+    if (__builtin_expect(s->heap.heaped, 0) && t - s->now < NEAR_WINDOW && nearq_n(&s->near) < NEAR_MAX &&
+        s->heap.n <= PREFETCH_PENDING)
+        return near_push(s, h);
+    if (s->top_taken == TOP_HEAP) {
         heap_replace_top(&s->heap, h);
         s->top_taken = 0;
         return 0;
     }
+    if (__builtin_expect(s->top_taken, 0)) {   /* the near queue's */
+        nearq_pop(&s->near);
+        s->top_taken = 0;
+    }
     if (heap_push(&s->heap, h) < 0)
         return -1;
-    if (s->heap.n > s->stats.peak_pending)
-        s->stats.peak_pending = s->heap.n;
+    note_peak(s);
     return 0;
 }
 
@@ -180,9 +226,20 @@ struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim
 
 /* Tombstones stay in the heap until their time. When they outnumber live events, filter them out in one
  * pass so a model that cancels many long timers cannot grow the queue without bound. */
+static int is_cancelled(void *ctx, const struct heap_ent *h)
+{
+    struct sim *s = ctx;
+    uint32_t slot = heap_slot(h);
+    if (!(s->ev[slot].flags & EVF_CANCELLED))
+        return 0;
+    ev_release(s, slot);
+    return 1;
+}
+
 static void compact(struct sim *s)
 {
     top_release(s);
+    nearq_filter(&s->near, is_cancelled, s);
     size_t j = 0;
     for (size_t i = 0; i < s->heap.n; i++) {
         uint32_t slot = heap_slot(&s->heap.a[i]);
@@ -503,29 +560,27 @@ static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
     }
 }
 
-/* Above this many pending events the loop pops each event before its dispatch and loads what the next ones
- * read ahead of their turn (take_popped); below, the queue stays in cache and the event stays at the top
- * until its handler's first schedule replaces it (take_top). */
-#define PREFETCH_PENDING 1024
-
 /* Takes the next event of a small queue (a model's hundred events): the top is taken, not popped, so that
  * the first event its handler schedules replaces it (queue_push): in the heap form one sift-down, where a
  * pop and a push would sift twice; in the sorted form (up to HEAP_SORTED_MAX events) an insert. Returns 1
  * with its time and slot, 0 when the top was a cancelled one (dropped), -1 when it lies past until. */
 static inline int take_top(struct sim *s, sim_time until, struct heap_ent *h)
 {
-    *h = *heap_top(&s->heap);
+    int q = TOP_HEAP;
+    if (__builtin_expect(s->near.head != s->near.tail, 0) &&
+        (!s->heap.n || heap_less(nearq_top(&s->near), heap_top(&s->heap))))
+        q = TOP_NEAR;
+    *h = q == TOP_HEAP ? *heap_top(&s->heap) : *nearq_top(&s->near);
     if (h->t > until)
         return -1;
+    s->top_taken = q;
     uint32_t slot = heap_slot(h);
     if (s->ev[slot].flags & EVF_CANCELLED) {
-        struct heap_ent dead;
-        heap_pop(&s->heap, &dead);
+        top_release(s);
         s->tombstones--;
         ev_release(s, slot);
         return 0;
     }
-    s->top_taken = 1;
     return 1;
 }
 
@@ -542,6 +597,8 @@ static inline int take_top(struct sim *s, sim_time until, struct heap_ent *h)
  * measurement says otherwise. */
 static inline int take_popped(struct sim *s, sim_time until, struct heap_ent *h)
 {
+    if (s->near.head != s->near.tail && heap_less(nearq_top(&s->near), heap_top(&s->heap)))
+        return take_top(s, until, h);   /* the near queue's turn (what it held when the queue grew) */
     if (heap_top(&s->heap)->t > until)
         return -1;
     heap_pop(&s->heap, h);
@@ -576,7 +633,7 @@ uint64_t sim_run(struct sim *s, sim_time until)
 {
     uint64_t before = s->stats.events;
     s->stop = 0;
-    while (!s->stop && s->heap.n > 0) {
+    while (!s->stop && (s->heap.n > 0 || s->near.head != s->near.tail)) {
         struct heap_ent h;
         int taken = s->heap.n > PREFETCH_PENDING ? take_popped(s, until, &h) : take_top(s, until, &h);
         if (taken < 0)
@@ -600,7 +657,7 @@ void sim_stop(struct sim *s) { s->stop = 1; }
 int sim_stopped(const struct sim *s) { return s->stop; }
 _Static_assert(offsetof(struct sim, now) == 0, "sim_now (sim.h) reads the clock as struct sim's first member");
 uint64_t sim_events(const struct sim *s) { return s->stats.events; }
-size_t sim_pending(const struct sim *s) { return s->heap.n - (size_t)s->top_taken; }
+size_t sim_pending(const struct sim *s) { return s->heap.n + nearq_n(&s->near) - (s->top_taken != 0); }
 uint64_t sim_seed(const struct sim *s) { return s->seed; }
 const struct sim_stats *sim_stats(const struct sim *s) { return &s->stats; }
 struct trace *sim_trace(struct sim *s) { return s->trace; }

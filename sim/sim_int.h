@@ -5,6 +5,7 @@
 #include "sim/node.h"
 #include "sim/trace.h"
 #include "sim/heap.h"
+#include "sim/nearq.h"
 #include "sim/net_state.h"
 #include "sim/disk_state.h"
 
@@ -78,7 +79,9 @@ struct sim {
     int stop;
 
     struct heap heap;
-    int top_taken;              /* heap_top is the event being dispatched, already taken (see sim_run) */
+    struct nearq near;          /* while heap is in its heap form, the events due soon (see queue_push) */
+    int top_taken;              /* the event being dispatched is still the top of heap (TOP_HEAP) or of near
+                                   (TOP_NEAR), already taken (see sim_run); 0 when not */
     struct sim_event *ev;
     uint32_t ev_cap, ev_free;   /* ev_free: head of the free list, or UINT32_MAX */
     uint32_t timer_gen;         /* the last timer's gen */

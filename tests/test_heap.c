@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "sim/heap.h"
+#include "sim/nearq.h"
 #include "sim/sim.h"
 #include "tests/harness.h"
 
@@ -75,6 +76,57 @@ START_TEST(test_heap_against_scan)
     }
     ck_assert_uint_eq(h.n, 0);
     heap_free(&h);
+}
+END_TEST
+
+/* The near queue against the scan: inserts from both ends (times from a small range, so ties are common
+ * and the sequence decides), pops, growth and re-centring, a filter that keeps the order. */
+static int drop_odd_seq(void *ctx, const struct heap_ent *e)
+{
+    (void)ctx;
+    return (e->key >> HEAP_SLOT_BITS) % 2 == 1;
+}
+
+START_TEST(test_nearq_against_scan)
+{
+    static struct ref r;
+    struct nearq q = {0};
+    uint64_t seq = 0, x = 0x9e3779b97f4a7c15ULL;
+    int from_head = 0, from_tail = 0;
+    r.n = 0;
+    for (int step = 0; step < 100000; step++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int grow = (step / 1500) % 2 == 0;
+        struct heap_ent e = {(sim_time)((x >> 8) % 256), (seq++ << HEAP_SLOT_BITS) | (x >> 40 & HEAP_SLOT_MAX)};
+        if (((int)(x % 8) < (grow ? 5 : 3) || r.n == 0) && r.n < 4096) {
+            uint32_t head = q.head, tail = q.tail;
+            ck_assert_int_eq(nearq_push(&q, e), 0);
+            from_head += q.tail == tail && q.head != head;
+            from_tail += q.tail != tail;
+            r.a[r.n++] = e;
+        } else {
+            size_t m = ref_min(&r);
+            const struct heap_ent *top = nearq_top(&q);
+            TH_REQUIRE(top->t == r.a[m].t && top->key == r.a[m].key, "top at step %d", step);
+            nearq_pop(&q);
+            ref_take(&r, m);
+        }
+        TH_REQUIRE(nearq_n(&q) == r.n, "size at step %d", step);
+        if (step == 50000) {   /* the filter, as the engine's compaction */
+            nearq_filter(&q, drop_odd_seq, NULL);
+            size_t j = 0;
+            for (size_t i = 0; i < r.n; i++)
+                if (!drop_odd_seq(NULL, &r.a[i]))
+                    r.a[j++] = r.a[i];
+            r.n = j;
+            ck_assert_uint_eq(nearq_n(&q), r.n);
+        }
+    }
+    ck_assert_int_gt(from_head, 1000);
+    ck_assert_int_gt(from_tail, 1000);
+    for (uint32_t i = q.head; i + 1 < q.tail; i++)
+        ck_assert(heap_less(&q.a[i], &q.a[i + 1]));
+    nearq_free(&q);
 }
 END_TEST
 
@@ -212,6 +264,52 @@ static void follow_timer(struct th_world *w, struct sim_node *n, uint64_t tag)
         node_timer(n, (sim_time)(tag % 5) * SIM_MS, 10000 + tag);   /* some at the same instant */
 }
 
+/* A model-sized queue above the sorted form's size (HEAP_SORTED_MAX), where events due within a
+ * millisecond go to the near queue and the rest to the heap: the same order (by time, then by when each
+ * was set) across the two, cancelled timers never run, and the compaction filters both. */
+static void near_timer(struct th_world *w, struct sim_node *n, uint64_t tag)
+{
+    (void)tag;
+    if (w->u[2] < 3000) {   /* a follow-up due in 0-2 ms, tagged in the order they are set */
+        uint64_t k = w->u[2]++;
+        node_timer(n, (sim_time)(k * 7919 % 2000) * SIM_US, 100000 + k);
+    }
+}
+
+START_TEST(test_engine_near_queue)
+{
+    struct th_world w;
+    th_world_init(&w, 3, 1, 1 * SIM_MS, 0);
+    w.timer = near_timer;
+    sim_run(w.s, 0);
+    struct sim_node *n = th_world_node(&w, 0);
+    static sim_timer hs[300];
+    for (int i = 0; i < 300; i++)   /* 0.1-50 ms: a tenth of them within the near window */
+        hs[i] = node_timer(n, (sim_time)(i * 37 % 50) * SIM_MS + (sim_time)(1 + i % 10) * 100 * SIM_US, (uint64_t)i);
+    for (int i = 0; i < 300; i += 5)
+        node_timer_cancel(n, hs[i]);
+    sim_run(w.s, SIM_TIME_MAX);
+    ck_assert_int_eq(th_world_count(&w, TH_R_TIMER, 0), 300 - 60 + 3000);
+    const struct th_rec *prev = NULL;
+    for (size_t i = 0; i < w.nr; i++) {
+        const struct th_rec *r = &w.r[i];
+        if (r->kind != TH_R_TIMER)
+            continue;
+        ck_assert_msg(r->tag >= 100000 || r->tag % 5 != 0, "cancelled timer %llu ran", (unsigned long long)r->tag);
+        if (prev) {
+            ck_assert_int_le(prev->t, r->t);
+            /* At one instant: the initial timers (set first) by tag, then the follow-ups by when set. */
+            if (prev->t == r->t)
+                ck_assert_uint_lt(prev->tag, r->tag);
+        }
+        prev = r;
+    }
+    ck_assert_uint_ge(sim_stats(w.s)->peak_pending, 240);
+    ck_assert_uint_eq(sim_pending(w.s), 0);
+    th_world_free(&w);
+}
+END_TEST
+
 START_TEST(test_engine_large_queue)
 {
     struct th_world w;
@@ -270,6 +368,8 @@ static Suite *heap_suite(void)
     tcase_add_test(tc, test_engine_top_taken);
     tcase_add_test(tc, test_engine_compact_in_dispatch);
     tcase_add_test(tc, test_engine_large_queue);
+    tcase_add_test(tc, test_nearq_against_scan);
+    tcase_add_test(tc, test_engine_near_queue);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

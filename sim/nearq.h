@@ -1,0 +1,63 @@
+/* nearq: the events due soon (messages in flight, a handler's immediate events) while the event queue is
+ * large, an array sorted earliest first between head and tail, with room at both ends. The next event is
+ * at head, so taking it is an increment; a new event goes in from the nearer end. The queue's heap keeps
+ * the rest, mostly periodic services and timeouts (sim.c: queue_push). */
+#ifndef SIM_NEARQ_H
+#define SIM_NEARQ_H
+
+#include <stdint.h>
+
+#include "sim/heap.h"
+
+struct nearq {
+    struct heap_ent *a;
+    uint32_t head, tail, cap;   /* the entries are a[head..tail) */
+};
+
+static inline uint32_t nearq_n(const struct nearq *q) { return q->tail - q->head; }
+
+/* The earliest entry. The queue must not be empty. */
+static inline const struct heap_ent *nearq_top(const struct nearq *q) { return &q->a[q->head]; }
+
+/* Makes room for one entry at both ends: centres the entries in the array, growing it when they fill half.
+ * Returns 0, or -1 when memory could not be had. */
+int nearq_room(struct nearq *q);
+
+/* Inserts e from the nearer end: an event due before the middle entry walks forward from the head over
+ * those due before it (a handler's immediate events pass none), a later one back from the tail over those
+ * due after it (a message passes the few in flight that arrive after it). Returns 0, or -1 when memory
+ * could not be had. */
+static inline int nearq_push(struct nearq *q, struct heap_ent e)
+{
+    if ((q->head == 0 || q->tail == q->cap) && nearq_room(q) < 0)
+        return -1;
+    unsigned __int128 re = heap_rank(&e);
+    if (q->head < q->tail && re < heap_rank(&q->a[(q->head + q->tail) / 2])) {
+        uint32_t i = q->head;
+        while (heap_rank(&q->a[i]) < re) {   /* stops at the middle entry at the latest */
+            q->a[i - 1] = q->a[i];
+            i++;
+        }
+        q->a[i - 1] = e;
+        q->head--;
+        return 0;
+    }
+    uint32_t i = q->tail;
+    while (i > q->head && heap_rank(&q->a[i - 1]) > re) {
+        q->a[i] = q->a[i - 1];
+        i--;
+    }
+    q->a[i] = e;
+    q->tail++;
+    return 0;
+}
+
+/* Removes the earliest entry. The queue must not be empty. */
+static inline void nearq_pop(struct nearq *q) { q->head++; }
+
+/* Drops the entries drop() says, keeping the others' order. */
+void nearq_filter(struct nearq *q, int (*drop)(void *ctx, const struct heap_ent *e), void *ctx);
+
+void nearq_free(struct nearq *q);
+
+#endif
