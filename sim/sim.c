@@ -183,8 +183,8 @@ static __attribute__((noinline)) int near_push(struct sim *s, struct heap_ent h)
 static inline __attribute__((always_inline)) int queue_push(struct sim *s, sim_time t, uint32_t slot)
 {
     struct heap_ent h = {t, (s->seq++ << HEAP_SLOT_BITS) | slot};
-    if (__builtin_expect(s->heap.heaped, 0) && t - s->now < NEAR_WINDOW && nearq_n(&s->near) < NEAR_MAX &&
-        s->heap.n <= PREFETCH_PENDING)
+    if (__builtin_expect(s->heap.heaped, 0) && s->heap.n <= PREFETCH_PENDING && t - s->now < NEAR_WINDOW &&
+        nearq_n(&s->near) < NEAR_MAX)
         return near_push(s, h);
     if (s->top_taken == TOP_HEAP) {
         heap_replace_top(&s->heap, h);
