@@ -130,16 +130,16 @@ static void ev_release(struct sim *s, uint32_t i)
 
 uint32_t sim_event_slot(const struct sim *s, const struct sim_event *e) { return (uint32_t)(e - s->ev); }
 
-/* The event being dispatched stays at the queue's top until the first event its handler schedules takes
- * its place (in the heap form one sift-down, where a pop and a push would sift twice), or until the
- * dispatch ends. */
-enum { TOP_HEAP = 1, TOP_NEAR };
-
 /* Above this many pending events the loop pops each event before its dispatch and loads what the next ones
  * read ahead of their turn (take_popped); below, the queue stays in cache and the event stays at the top
  * until its handler's first schedule replaces it (take_top). */
 #define PREFETCH_PENDING 1024
 
+enum { TOP_HEAP = 1, TOP_NEAR };
+
+/* The event being dispatched stays at the top of its queue (top_taken says which) until the first event
+ * its handler schedules takes its place (in the heap form one sift-down, where a pop and a push would sift
+ * twice), or until the dispatch ends. */
 static inline __attribute__((always_inline)) void top_release(struct sim *s)
 {
     if (s->top_taken == TOP_HEAP) {
@@ -169,11 +169,7 @@ static inline void note_peak(struct sim *s)
 
 static __attribute__((noinline)) int near_push(struct sim *s, struct heap_ent h)
 {
-    if (s->top_taken == TOP_NEAR) {   /* the taken top's place: a pop from the head, then the insert */
-        nearq_pop(&s->near);
-        s->top_taken = 0;
-    }
-    top_release(s);
+    top_release(s);   /* the taken top, from either queue, then the insert */
     if (nearq_push(&s->near, h) < 0)
         return -1;
     note_peak(s);
@@ -224,8 +220,6 @@ struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim
     return e;
 }
 
-/* Tombstones stay in the heap until their time. When they outnumber live events, filter them out in one
- * pass so a model that cancels many long timers cannot grow the queue without bound. */
 static int is_cancelled(void *ctx, const struct heap_ent *h)
 {
     struct sim *s = ctx;
@@ -236,6 +230,8 @@ static int is_cancelled(void *ctx, const struct heap_ent *h)
     return 1;
 }
 
+/* Tombstones stay in the queues until their time. When they outnumber live events, filter them out in one
+ * pass so a model that cancels many long timers cannot grow the queue without bound. */
 static void compact(struct sim *s)
 {
     top_release(s);
