@@ -148,6 +148,16 @@ void heap_rebuild(struct heap *h)
         sift_down(h->a, h->n, i, h->a[i]);
 }
 
+void heap_filter(struct heap *h, int (*drop)(void *ctx, const struct heap_ent *e), void *ctx)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (!drop(ctx, &h->a[i]))
+            h->a[j++] = h->a[i];
+    h->n = j;
+    heap_rebuild(h);
+}
+
 void heap_free(struct heap *h)
 {
     free(h->a);

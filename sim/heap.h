@@ -31,12 +31,8 @@ struct heap {
 /* The form changes with the size: to a heap when an insert would pass HEAP_SORTED_MAX entries, back to
  * the sorted array when a removal leaves fewer than HEAP_SORTED_MIN (apart, so a size that hovers does
  * not convert on every event). */
-#ifndef HEAP_SORTED_MAX
 #define HEAP_SORTED_MAX 96
-#endif
-#ifndef HEAP_SORTED_MIN
 #define HEAP_SORTED_MIN (HEAP_SORTED_MAX / 2)
-#endif
 
 static inline int heap_less(const struct heap_ent *x, const struct heap_ent *y)
 {
@@ -114,6 +110,9 @@ static inline void heap_replace_top(struct heap *h, struct heap_ent e)
 /* Restores the order over a[0..n) after the caller filtered the array in place, keeping the relative
  * order of what stayed. */
 void heap_rebuild(struct heap *h);
+
+/* Drops the entries drop() says, in one pass, and restores the order (as nearq_filter). */
+void heap_filter(struct heap *h, int (*drop)(void *ctx, const struct heap_ent *e), void *ctx);
 
 void heap_free(struct heap *h);
 

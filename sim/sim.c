@@ -43,17 +43,23 @@ static void free_rngs(struct sim_rng **r, const char **purpose, int n)
     free(purpose);
 }
 
+/* Gives the payloads of the queued messages in a[0..n) back to the pool, which frees them. */
+static void release_payloads(struct sim *s, const struct heap_ent *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct sim_event *e = &s->ev[heap_slot(&a[i])];
+        if (e->kind == EV_MSG && e->len > sizeof e->data)
+            pool_put(s, (void *)(uintptr_t)e->data, e->len);
+    }
+}
+
 void sim_free(struct sim *s)
 {
     if (!s)
         return;
     /* Payloads still queued go back to the pool first, so the pool frees them. */
-    for (size_t i = 0; i < s->heap.n + nearq_n(&s->near); i++) {
-        const struct heap_ent *h = i < s->heap.n ? &s->heap.a[i] : &s->near.a[s->near.head + i - s->heap.n];
-        struct sim_event *e = &s->ev[heap_slot(h)];
-        if (e->kind == EV_MSG && e->len > sizeof e->data)
-            pool_put(s, (void *)(uintptr_t)e->data, e->len);
-    }
+    release_payloads(s, s->heap.a, s->heap.n);
+    release_payloads(s, s->near.a + s->near.head, nearq_n(&s->near));
     for (size_t i = 0; i < s->nnodes; i++) {
         struct node_int *n = s->nodes[i];
         free((char *)n->pub.name);
@@ -187,10 +193,7 @@ static inline __attribute__((always_inline)) int queue_push(struct sim *s, sim_t
         s->top_taken = 0;
         return 0;
     }
-    if (__builtin_expect(s->top_taken, 0)) {   /* the near queue's */
-        nearq_pop(&s->near);
-        s->top_taken = 0;
-    }
+    top_release(s);   /* the near queue's taken top, if any */
     if (heap_push(&s->heap, h) < 0)
         return -1;
     note_peak(s);
@@ -236,17 +239,8 @@ static void compact(struct sim *s)
 {
     top_release(s);
     nearq_filter(&s->near, is_cancelled, s);
-    size_t j = 0;
-    for (size_t i = 0; i < s->heap.n; i++) {
-        uint32_t slot = heap_slot(&s->heap.a[i]);
-        if (s->ev[slot].flags & EVF_CANCELLED)
-            ev_release(s, slot);
-        else
-            s->heap.a[j++] = s->heap.a[i];
-    }
-    s->heap.n = j;
+    heap_filter(&s->heap, is_cancelled, s);
     s->tombstones = 0;
-    heap_rebuild(&s->heap);
 }
 
 /* ---- payload pool ---- */
@@ -563,7 +557,7 @@ static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
 static inline int take_top(struct sim *s, sim_time until, struct heap_ent *h)
 {
     int q = TOP_HEAP;
-    if (__builtin_expect(s->near.head != s->near.tail, 0) &&
+    if (__builtin_expect(nearq_n(&s->near) != 0, 0) &&
         (!s->heap.n || heap_less(nearq_top(&s->near), heap_top(&s->heap))))
         q = TOP_NEAR;
     *h = q == TOP_HEAP ? *heap_top(&s->heap) : *nearq_top(&s->near);
@@ -593,7 +587,7 @@ static inline int take_top(struct sim *s, sim_time until, struct heap_ent *h)
  * measurement says otherwise. */
 static inline int take_popped(struct sim *s, sim_time until, struct heap_ent *h)
 {
-    if (s->near.head != s->near.tail && heap_less(nearq_top(&s->near), heap_top(&s->heap)))
+    if (nearq_n(&s->near) && heap_less(nearq_top(&s->near), heap_top(&s->heap)))
         return take_top(s, until, h);   /* the near queue's turn (what it held when the queue grew) */
     if (heap_top(&s->heap)->t > until)
         return -1;
@@ -629,7 +623,7 @@ uint64_t sim_run(struct sim *s, sim_time until)
 {
     uint64_t before = s->stats.events;
     s->stop = 0;
-    while (!s->stop && (s->heap.n > 0 || s->near.head != s->near.tail)) {
+    while (!s->stop && (s->heap.n > 0 || nearq_n(&s->near))) {
         struct heap_ent h;
         int taken = s->heap.n > PREFETCH_PENDING ? take_popped(s, until, &h) : take_top(s, until, &h);
         if (taken < 0)
