@@ -43,10 +43,10 @@ static void free_rngs(struct sim_rng **r, const char **purpose, int n)
     free(purpose);
 }
 
-/* Gives the payloads of the queued messages in a[0..n) back to the pool, which frees them. */
-static void release_payloads(struct sim *s, const struct heap_ent *a, size_t n)
+/* Gives the payloads of the queued messages in a[from..to) back to the pool, which frees them. */
+static void release_payloads(struct sim *s, const struct heap_ent *a, size_t from, size_t to)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = from; i < to; i++) {
         struct sim_event *e = &s->ev[heap_slot(&a[i])];
         if (e->kind == EV_MSG && e->len > sizeof e->data)
             pool_put(s, (void *)(uintptr_t)e->data, e->len);
@@ -58,8 +58,8 @@ void sim_free(struct sim *s)
     if (!s)
         return;
     /* Payloads still queued go back to the pool first, so the pool frees them. */
-    release_payloads(s, s->heap.a, s->heap.n);
-    release_payloads(s, s->near.a + s->near.head, nearq_n(&s->near));
+    release_payloads(s, s->heap.a, 0, s->heap.n);
+    release_payloads(s, s->near.a, s->near.head, s->near.tail);
     for (size_t i = 0; i < s->nnodes; i++) {
         struct node_int *n = s->nodes[i];
         free((char *)n->pub.name);
