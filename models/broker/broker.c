@@ -297,7 +297,7 @@ static void broker_start(struct sim_node *n)
 static void broker_timer(struct sim_node *n, uint64_t tag)
 {
     struct broker *b = n->model;
-    if ((tag & RPC_TIMER_BIT) && rpc_on_timer(&b->rpc, tag))
+    if (rpc_on_timer(&b->rpc, tag))
         return;
     enum broker_timer kind = (enum broker_timer)(tag & 0xff);
     switch (kind) {
@@ -373,8 +373,9 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
     struct rpc_hdr h;
     const void *body;
     uint32_t len;
-    /* Responses to the rpc layer, the HA stream to ha.c (tested here first: most frames are neither). */
-    if ((m->type == RMQ_RESPONSE && rpc_on_message(&b->rpc, m)) ||
+    /* Responses to the rpc layer, the HA stream to ha.c (each tests the frame's type first: most frames are
+     * neither). */
+    if (rpc_on_message(&b->rpc, m) ||
         ((m->type == RMQ_HA_REPORT || m->type == RMQ_HA_DATA) && ha_on_message(b, m)) ||
         rpc_parse(m, &h, &body, &len) < 0)
         return;

@@ -41,7 +41,7 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
 static void c_on_timer(struct sim_node *n, uint64_t tag)
 {
     struct consumer *c = n->model;
-    if ((tag & RPC_TIMER_BIT) && rpc_on_timer(&c->rpc, tag))
+    if (rpc_on_timer(&c->rpc, tag))
         return;
     uint32_t k = (uint32_t)(tag >> 4) & SLOT_MASK, gen = (uint32_t)(tag >> 32) & GEN_MASK;
     switch ((enum c_timer)(tag & 0xf)) {

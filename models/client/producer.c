@@ -498,7 +498,7 @@ static void p_start(struct sim_node *n)
 static void p_on_timer(struct sim_node *n, uint64_t tag)
 {
     struct producer *p = n->model;
-    if ((tag & RPC_TIMER_BIT) && rpc_on_timer(&p->rpc, tag))
+    if (rpc_on_timer(&p->rpc, tag))
         return;
     switch ((enum p_timer)(tag & 0xff)) {
     case P_T_ROUTE:

@@ -174,10 +174,8 @@ void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *b
     send_frame(n, ctx.conn, ctx.opaque, status, RPC_RESPONSE, body, len, extra_wire);
 }
 
-int rpc_on_timer(struct rpc *r, uint64_t tag)
+void rpc_timer_fired(struct rpc *r)
 {
-    if (!(tag & RPC_TIMER_BIT))
-        return 0;
     sim_time now = node_now(r->n);
     r->armed = SIM_TIME_MAX;
     r->timer = 0;
@@ -196,7 +194,6 @@ int rpc_on_timer(struct rpc *r, uint64_t tag)
             next = r->pend[i].deadline;
     if (next < SIM_TIME_MAX)
         arm(r, next);
-    return 1;
 }
 
 int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)

@@ -122,7 +122,7 @@ static inline void rpc_slot_release(struct rpc *r, uint32_t i)
 }
 
 /* Hooks a model calls from its own callbacks. Each returns 1 when it consumed the event. rpc_on_message
- * is inline: every client's every answer passes it. */
+ * and rpc_on_timer are inline: every client's every answer, and every model's every timer, passes them. */
 static inline int rpc_on_message(struct rpc *r, const struct sim_msg *m)
 {
     struct rpc_hdr h;
@@ -138,7 +138,17 @@ static inline int rpc_on_message(struct rpc *r, const struct sim_msg *m)
     r->on_reply(r->n, tag, h.code, body, len);
     return 1;
 }
-int rpc_on_timer(struct rpc *r, uint64_t tag);
+
+/* The layer's timer fired: times out what is due and arms the next deadline. */
+void rpc_timer_fired(struct rpc *r);
+
+static inline int rpc_on_timer(struct rpc *r, uint64_t tag)
+{
+    if (!(tag & RPC_TIMER_BIT))
+        return 0;
+    rpc_timer_fired(r);
+    return 1;
+}
 int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev);
 
 /* Closes the connection to peer (RocketMQ closes a channel after errors on it). */
