@@ -2,8 +2,10 @@
  * count, sum, minimum and maximum kept beside it. */
 #include "sim/hist.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_histogram.h>
@@ -12,9 +14,27 @@ struct sim_hist {
     gsl_histogram *g;
     double lo, hi;
     double inv_log_r;           /* 1 / log(r): a value's bin is floor(log(x / lo) / log(r)) */
+    double log2_lo, inv_log2_r; /* the same in base 2, for log2_approx */
+    int approx;                 /* log2_approx's error is under half a bin (bins 0.3 % wide or more) */
     uint64_t n;
     double sum, min, max;
 };
+
+/* log2(x) for a positive normal x, within LOG2_APPROX_ERR: the exponent, plus a cubic in the mantissa's
+ * fraction t for log2(1 + t) (exact at t = 0 and 1; its largest error, 0.00094, was found by scanning
+ * t in steps of 0.001, and tests/test_measure.c checks every bin it leads to). */
+#define LOG2_APPROX_ERR 0.001
+static inline double log2_approx(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    int e = (int)(b >> 52) - 1023;
+    b = (b & 0xfffffffffffffULL) | 0x3ff0000000000000ULL;
+    double m;
+    memcpy(&m, &b, sizeof m);
+    double t = m - 1;
+    return e + t + t * (1 - t) * (0.423 - 0.159 * t);
+}
 
 struct sim_hist *sim_hist_new(double lo, double hi, double rel_err)
 {
@@ -46,6 +66,9 @@ struct sim_hist *sim_hist_new(double lo, double hi, double rel_err)
     h->lo = lo;
     h->hi = gsl_histogram_max(h->g);
     h->inv_log_r = 1 / log(r);
+    h->log2_lo = log2(lo);
+    h->inv_log2_r = 1 / log2(r);
+    h->approx = lo >= DBL_MIN && LOG2_APPROX_ERR * h->inv_log2_r < 0.5;
     sim_hist_reset(h);
     return h;
 }
@@ -67,7 +90,7 @@ void sim_hist_reset(struct sim_hist *h)
     h->max = -INFINITY;
 }
 
-/* x's bin in h (x not NaN). */
+/* x's bin in h (x not NaN): the one whose edges hold it, e[i] <= x < e[i + 1]. */
 static size_t bin_of(const struct sim_hist *h, double x)
 {
     size_t i, n = h->g->n;
@@ -75,18 +98,21 @@ static size_t bin_of(const struct sim_hist *h, double x)
         return 0;
     if (x >= h->hi)
         return n - 1;
-    /* The bin straight from the logarithm (a binary search costs several times more on the hot path), then
-     * one step either way where rounding put it across an edge. */
-    i = (size_t)(log(x / h->lo) * h->inv_log_r);
+    /* The bin straight from the logarithm (a binary search costs several times more on the hot path),
+     * approximated when that puts it at most one bin off, then stepped to the edges that hold x. */
+    double k = h->approx ? (log2_approx(x) - h->log2_lo) * h->inv_log2_r : log(x / h->lo) * h->inv_log_r;
+    i = k > 0 ? (size_t)k : 0;
     if (i >= n)
         i = n - 1;
     const double *e = h->g->range;
-    if (x < e[i] && i > 0)
+    while (i > 0 && x < e[i])
         i--;
-    else if (x >= e[i + 1] && i + 1 < n)
+    while (i + 1 < n && x >= e[i + 1])
         i++;
     return i;
 }
+
+size_t sim_hist_bin(const struct sim_hist *h, double x) { return bin_of(h, x); }
 
 static void add_at(struct sim_hist *h, double x, size_t bin)
 {

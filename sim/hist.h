@@ -3,6 +3,7 @@
 #ifndef SIM_HIST_H
 #define SIM_HIST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct sim_hist;
@@ -17,6 +18,9 @@ void sim_hist_free(struct sim_hist *h);
 void sim_hist_add(struct sim_hist *h, double x);
 /* sim_hist_add(a, x) and sim_hist_add(b, x), the bin found once when their bins are the same. */
 void sim_hist_add2(struct sim_hist *a, struct sim_hist *b, double x);
+/* The bin sim_hist_add puts x in (x not NaN): bin k holds [lo * r^k, lo * r^(k+1)), the first also what is
+ * below, the last what is above. */
+size_t sim_hist_bin(const struct sim_hist *h, double x);
 /* Forgets every value (the bins stay). */
 void sim_hist_reset(struct sim_hist *h);
 

@@ -36,6 +36,58 @@ static double exact_quantile(const double *sorted, size_t n, double q)
     return sorted[rank - 1];
 }
 
+/* The bin of x by the edges e[0..n] themselves (built as sim_hist_new builds them), by bisection: k with
+ * e[k] <= x < e[k + 1], the first bin for what is below, the last for what is above. */
+static size_t bin_by_edges(const double *e, size_t n, double x)
+{
+    size_t a = 0, b = n - 1;   /* the bin is in [a, b] */
+    while (a < b) {
+        size_t m = a + (b - a + 1) / 2;
+        if (x >= e[m])
+            a = m;
+        else
+            b = m - 1;
+    }
+    return a;
+}
+
+/* sim_hist_bin finds the bin from an approximate logarithm (or from log, for bins too fine for it), then
+ * steps to the edges: every value lands where the edges say, on an edge, one ulp either side of it, at
+ * random, below the first and past the last. */
+START_TEST(hist_bins_match_edges)
+{
+    const struct { double lo, hi, rel; } cfg[] = {{1e-3, 1e7, 0.01}, {1e-2, 1e6, 0.05}, {0.5, 3, 0.001},
+                                                  {1, 2, 0.0001}, {1e-300, 1e-290, 0.2}};
+    struct sim_rng *rng = sim_rng_new(7, "test", "hist_bins");
+    for (size_t c = 0; c < sizeof cfg / sizeof cfg[0]; c++) {
+        struct sim_hist *h = sim_hist_new(cfg[c].lo, cfg[c].hi, cfg[c].rel);
+        ck_assert_ptr_nonnull(h);
+        double r = 1 + 2 * cfg[c].rel, lo = cfg[c].lo;
+        size_t n = (size_t)ceil(log(cfg[c].hi / lo) / log(r));
+        double *e = malloc((n + 1) * sizeof *e);
+        ck_assert_ptr_nonnull(e);
+        for (size_t k = 0; k <= n; k++)
+            e[k] = lo * pow(r, (double)k);
+        for (size_t k = 0; k <= n; k++) {
+            double xs[] = {e[k], nextafter(e[k], 0), nextafter(e[k], INFINITY)};
+            for (int j = 0; j < 3; j++)
+                ck_assert_msg(sim_hist_bin(h, xs[j]) == bin_by_edges(e, n, xs[j]), "cfg %zu edge %zu side %d", c,
+                              k, j);
+        }
+        for (int i = 0; i < 20000; i++) {
+            double x = lo * pow(r, sim_rng_uniform(rng) * (double)n);
+            size_t want = bin_by_edges(e, n, x), got = sim_hist_bin(h, x);
+            ck_assert_msg(got == want, "cfg %zu x %.17g: bin %zu, edges say %zu", c, x, got, want);
+        }
+        ck_assert_uint_eq(sim_hist_bin(h, lo / 3), 0);
+        ck_assert_uint_eq(sim_hist_bin(h, cfg[c].hi * 5), n - 1);
+        free(e);
+        sim_hist_free(h);
+    }
+    sim_rng_free(rng);
+}
+END_TEST
+
 START_TEST(hist_within_one_percent)
 {
     struct sim_hist *h = sim_hist_new(1e-3, 1e7, 0.01);
@@ -601,6 +653,7 @@ static Suite *measure_suite(void)
     Suite *s = suite_create("measure");
     TCase *u = tcase_create("units");
     tcase_add_test(u, hist_within_one_percent);
+    tcase_add_test(u, hist_bins_match_edges);
     tcase_add_test(u, write_outage_in_start_order);
     tcase_add_test(u, read_outage_needs_a_backlog);
     tcase_add_test(u, one_group_topic_latency);
