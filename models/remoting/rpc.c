@@ -41,6 +41,7 @@ void rpc_reset(struct rpc *r)
 {
     /* Timers died with the process; only the bookkeeping needs clearing. */
     r->npeers = 0;
+    memset(r->hint, 0, sizeof r->hint);
     r->free_head = NO_SLOT;
     for (uint32_t i = r->cap; i-- > 0;) {
         r->pend[i].in_use = 0;
@@ -80,12 +81,18 @@ static void slot_release(struct rpc *r, uint32_t i) { rpc_slot_release(r, i); }
 
 static uint32_t opaque_of(const struct rpc *r, uint32_t slot) { return (r->pend[slot].gen << SLOT_BITS) | slot; }
 
-/* peer_get's way when the peer is not the last one asked for. */
+/* Notes that peer i is node's, for peer_get's next look (a peer index past 254 is not noted). */
+static void hint_set(struct rpc *r, sim_node_id node, int i)
+{
+    r->hint[node & (RPC_PEER_HINTS - 1)] = i < UINT8_MAX ? (uint8_t)(i + 1) : 0;
+}
+
+/* peer_get's way when the hint for the node's id is another node's. */
 static struct rpc_peer *peer_find(struct rpc *r, sim_node_id node)
 {
     for (int i = 0; i < r->npeers; i++)
         if (r->peers[i].node == node) {
-            r->last_peer = i;
+            hint_set(r, node, i);
             return &r->peers[i];
         }
     if (r->npeers == r->peers_cap) {
@@ -96,6 +103,7 @@ static struct rpc_peer *peer_find(struct rpc *r, sim_node_id node)
         r->peers = p;
         r->peers_cap = cap;
     }
+    hint_set(r, node, r->npeers);
     struct rpc_peer *p = &r->peers[r->npeers++];
     memset(p, 0, sizeof *p);
     p->node = node;
@@ -104,9 +112,11 @@ static struct rpc_peer *peer_find(struct rpc *r, sim_node_id node)
 
 static inline struct rpc_peer *peer_get(struct rpc *r, sim_node_id node)
 {
-    /* Calls come in runs to one peer (a producer's sends, a consumer's pulls): try the last one first. */
-    if (r->last_peer < r->npeers && r->peers[r->last_peer].node == node)
-        return &r->peers[r->last_peer];
+    /* The peer the hint names for the id's low bits: a producer's sends, a consumer's pulls, a leader's
+     * pushes to each follower in turn find theirs at once. */
+    int i = r->hint[node & (RPC_PEER_HINTS - 1)] - 1;
+    if (i >= 0 && r->peers[i].node == node)
+        return &r->peers[i];
     return peer_find(r, node);
 }
 

@@ -24,6 +24,8 @@ struct rpc_hdr {
 /* The reply handler: status is the response code, or RMQ_TIMEOUT / RMQ_CONN_FAILED; body is NULL then. */
 typedef void (*rpc_reply_fn)(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len);
 
+#define RPC_PEER_HINTS 16      /* a power of two */
+
 struct rpc_peer {
     sim_node_id node;
     sim_conn conn;
@@ -48,7 +50,8 @@ struct rpc {
     rpc_reply_fn on_reply;
     struct rpc_peer *peers;
     int npeers, peers_cap;
-    int last_peer;             /* where peer_get found the last one */
+    uint8_t hint[RPC_PEER_HINTS];   /* peer index + 1 of a node, by its id's low bits (0: none): a leader's
+                                       pushes to its followers in turn find theirs in one look */
     struct rpc_pending *pend;
     uint32_t cap, free_head, inflight;
     /* One timer for all requests, armed at the earliest deadline: a timer per request would fill the
