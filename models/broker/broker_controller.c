@@ -13,7 +13,13 @@
 #include "models/report/report.h"
 #include "models/broker/broker_ctl_int.h"
 
-enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH };
+enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH, CTL_T_CHECKPOINT };
+
+/* DefaultMessageStore.addScheduleTask: storeCheckpoint.flush() at a fixed rate of one second, the first a
+ * second after start (not configurable). setConfirmOffset only sets the checkpoint's field; the flush
+ * writes it to the mapped file and forces it, so a crash, of the process or the host, loses the updates
+ * since. */
+#define CHECKPOINT_FLUSH SIM_S
 
 /* AutoSwitchHAService.changeToMaster: while (dispatchBehindBytes() > 0) Thread.sleep(100) */
 #define DISPATCH_POLL (100 * SIM_MS)
@@ -341,9 +347,11 @@ void ctl_start(struct broker *b)
     c->ha_sss = 0;
     c->promoting = c->has_pending = 0;
     c->disp_end = node_now(b->n);   /* the store recovered its ConsumeQueues: nothing left to dispatch */
-    /* The confirm offset comes back from the StoreCheckpoint (taken as current), corrected to the recovered
-     * log (CommitLog.recoverNormally/recoverAbnormally in controller mode); the ReputMessageService starts
-     * from it (DefaultMessageStore.start: setReputFromOffset(getConfirmOffset())), a SLAVE's. */
+    /* The confirm offset comes back from the StoreCheckpoint as last flushed (DefaultMessageStore
+     * .loadCheckPoint), corrected to the recovered log (CommitLog.recoverNormally/recoverAbnormally in
+     * controller mode); the ReputMessageService starts from it (DefaultMessageStore.start:
+     * setReputFromOffset(getConfirmOffset())), a SLAVE's. */
+    c->confirm = c->ckpt_confirm;
     ctl_confirm_clamp(b);
     c->disp_to = c->confirm;
     c->alter_pending = 0;
@@ -358,6 +366,7 @@ void ctl_start(struct broker *b)
     node_timer(b->n, b->cfg.ctl_heartbeat, BT(BT_CTL, CTL_T_HEARTBEAT));
     node_timer(b->n, b->cfg.ctl_sync_metadata, BT(BT_CTL, CTL_T_SYNC));
     node_timer(b->n, b->cfg.ctl_check_sss_initial, BT(BT_CTL, CTL_T_CHECK));
+    node_timer(b->n, CHECKPOINT_FLUSH, BT(BT_CTL, CTL_T_CHECKPOINT));
 }
 
 void ctl_on_timer(struct broker *b, uint64_t arg)
@@ -382,6 +391,10 @@ void ctl_on_timer(struct broker *b, uint64_t arg)
             node_timer(b->n, DISPATCH_POLL, BT(BT_CTL, arg));
         else
             become_master(b);
+        break;
+    case CTL_T_CHECKPOINT:
+        b->ctl->ckpt_confirm = b->ctl->confirm;
+        node_timer(b->n, CHECKPOINT_FLUSH, BT(BT_CTL, arg));
         break;
     case CTL_T_META:
         if (!b->ctl->meta_busy)

@@ -24,8 +24,9 @@ struct ctl_broker {
     int leader;
     int meta_busy, meta_known;
     uint64_t confirm;                /* CommitLog.confirmOffset: a master's computeConfirmOffset (kept with
-                                        allAckInSyncStateSet off too), a slave's from its master's frames; kept
-                                        over a restart (the StoreCheckpoint) */
+                                        allAckInSyncStateSet off too), a slave's from its master's frames */
+    uint64_t ckpt_confirm;           /* StoreCheckpoint.confirmPhyOffset as last flushed (every second): what
+                                        a restart recovers */
     uint64_t disp_to;                /* the messages ending at or below it entered the ReputMessageService's
                                         backlog (ctl_stored); on a slave the confirm offset bounds it */
     uint32_t ha_sss;                 /* AutoSwitchHAService's syncStateSet: set only while the controller names
