@@ -211,6 +211,31 @@ START_TEST(restart_recovers_the_flushed_confirm)
 }
 END_TEST
 
+/* As above with readUnCommitted on every broker (MessageStoreConfig.readUnCommitted: getReputEndOffset is
+ * the max offset): the confirm offsets stop just the same, but neither the master nor broker-a-2 hides a
+ * message, and the consumer reads them while broker-a-1 is cut off. */
+START_TEST(read_uncommitted_hides_nothing)
+{
+    struct scenario sc;
+    th_load(&sc, th_ctl_world(1, ", \"all_ack_in_sync_state_set\": true, \"read_uncommitted\": true",
+                              "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"],"
+                              " \"b\": [\"broker-a-1\"]}]"), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    struct broker *m = brk(&sc, 0), *s = brk(&sc, 2);
+    th_run_to(&sc, 11 * SIM_S);
+    uint64_t confirm = m->ctl->confirm;
+    uint64_t consumed = w->rep.acct.consumed;
+    th_run_to(&sc, 27 * SIM_S);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
+    ck_assert_uint_eq(m->ctl->confirm, confirm);
+    ck_assert_uint_eq(s->ctl->confirm, confirm);
+    ck_assert_uint_eq(hidden(m), 0);
+    ck_assert_uint_le(hidden(s), 1);   /* at most the message of a frame on its way */
+    ck_assert_uint_gt(w->rep.acct.consumed, consumed + 1500);
+    scenario_free(&sc);
+}
+END_TEST
+
 /* As above, and the master's process crashes at 20 s: the controller elects broker-a-2 (the alive
  * SyncStateSet member with the larger log) at 20.001 s. Its ~1000 messages above its confirm offset were
  * never dispatched; the change to master's SyncStateSet of itself raises the confirm offset to its end and
@@ -259,6 +284,7 @@ static Suite *suite(void)
     tcase_add_test(tc, slave_stops_at_the_confirm_it_was_sent);
     tcase_add_test(tc, promoted_slave_dispatches_above_its_confirm);
     tcase_add_test(tc, restart_recovers_the_flushed_confirm);
+    tcase_add_test(tc, read_uncommitted_hides_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -102,6 +102,8 @@ struct broker_cfg {
     sim_time ctl_check_sss;            /* checkSyncStateSetPeriod 5000 ms */
     sim_time ha_max_time_not_catchup;  /* haMaxTimeSlaveNotCatchup 15000 ms */
     int all_ack_in_sss;                /* allAckInSyncStateSet false */
+    int read_uncommitted;              /* readUnCommitted false: the ReputMessageService stops at the confirm
+                                          offset (controller mode) */
     int in_sync_replicas;              /* inSyncReplicas 1 (the master counts) */
     int min_in_sync_replicas;          /* minInSyncReplicas 1 */
     sim_time slave_timeout;            /* slaveTimeout 3000 ms (controller mode; classic from R498 on) */

@@ -74,6 +74,8 @@ void ctl_update_confirm(struct broker *b);
 uint64_t ctl_header_confirm(const struct broker *b);
 /* An HA frame as the slave received it: the confirm offset it carries (valid: it carries one), and the
  * slave's confirm offset and max offset before it. */
+/* What consumers may read up to on b (ReputMessageService.getReputEndOffset, readUnCommitted included). */
+uint64_t ctl_read_end(const struct broker *b);
 struct frame_confirm {
     uint64_t offset, old, max_before;
     int valid;

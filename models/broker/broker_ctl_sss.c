@@ -82,16 +82,19 @@ uint64_t ctl_header_confirm(const struct broker *b)
 
 /* What consumers may read up to: getReputEndOffset, the confirm offset on a slave (whatever its master's
  * configuration: CommitLog.getConfirmOffset returns the field to a SLAVE) and on a master that
- * confirm_limits; everything on another master. */
-static uint64_t read_end(const struct broker *b)
+ * confirm_limits; everything on another master, and everywhere with readUnCommitted (the max offset). */
+uint64_t ctl_read_end(const struct broker *b)
 {
+    if (b->cfg.read_uncommitted)
+        return b->cl.max_offset;
     return b->role == RMQ_SLAVE || confirm_limits(b) ? b->ctl->confirm : b->cl.max_offset;
 }
+
 
 uint64_t ctl_visible_qoff(const struct broker *b, int q)
 {
     uint64_t next = cl_next_qoff(&b->cl, q);
-    uint64_t end = read_end(b);
+    uint64_t end = ctl_read_end(b);
     if (end >= b->cl.max_offset)
         return next;
     uint64_t lo = cl_min_qoff(&b->cl, q), hi = next;
@@ -118,7 +121,7 @@ static void wake_all(struct broker *b)
  * ha.c's stored()). */
 static void read_end_rose(struct broker *b, uint64_t old, uint64_t max_before)
 {
-    if (old < max_before && read_end(b) > old && b->cfg.long_polling &&
+    if (old < max_before && ctl_read_end(b) > old && b->cfg.long_polling &&
         (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls))
         wake_all(b);
 }
@@ -155,14 +158,15 @@ void ctl_frame_confirm(struct broker *b, const struct frame_confirm *fc, uint32_
     /* AutoSwitchHAClient.HAClientReader.processReadResult, after appendToCommitLog:
      * setConfirmOffset(Math.min(confirmOffset, messageStore.getMaxPhyOffset())), heartbeats too. */
     c->confirm = fc->offset < max ? fc->offset : max;
-    if (c->disp_to >= fc->max_before && c->confirm >= max) {
-        /* the common case (allAckInSyncStateSet off: the master sends its max offset): the frame's
-         * messages are all dispatchable */
+    uint64_t end = b->cfg.read_uncommitted ? max : c->confirm;   /* getReputEndOffset */
+    if (c->disp_to >= fc->max_before && end >= max) {
+        /* the common case (allAckInSyncStateSet off: the master sends its max offset; or readUnCommitted):
+         * the frame's messages are all dispatchable */
         if (n)
             ctl_stored(b, n);
         c->disp_to = max;
     } else {
-        reput_to(b, c->confirm);
+        reput_to(b, end);
     }
     read_end_rose(b, fc->old, fc->max_before);
 }
@@ -175,17 +179,17 @@ void ctl_slave_ack(struct broker *b, int replica)
 
 void ctl_confirm_promote(struct broker *b)
 {
-    uint64_t old = b->ctl->confirm;
+    uint64_t old = ctl_read_end(b);
     ctl_update_confirm(b);
-    reput_to(b, b->ctl->confirm);
+    reput_to(b, b->cfg.read_uncommitted ? b->cl.max_offset : b->ctl->confirm);
     read_end_rose(b, old, b->cl.max_offset);
 }
 
 void ctl_confirm_master(struct broker *b)
 {
     uint64_t old = b->ctl->confirm;
-    if (read_end(b) <= old)
-        return;
+    if (ctl_read_end(b) <= old || b->cfg.read_uncommitted)
+        return;   /* (with readUnCommitted all was read and dispatched already) */
     reput_to(b, b->cl.max_offset);
     read_end_rose(b, old, b->cl.max_offset);
 }
@@ -207,7 +211,7 @@ static void update_confirm_acks(struct broker *b, const uint64_t *ack, uint32_t 
 {
     uint64_t old = b->ctl->confirm;
     b->ctl->confirm = compute_confirm(b, ack, conn);
-    if (b->ctl->confirm > old && confirm_limits(b) && b->cfg.long_polling)
+    if (b->ctl->confirm > old && confirm_limits(b) && !b->cfg.read_uncommitted && b->cfg.long_polling)
         for (int q = 0; q < b->cfg.queues; q++)
             broker_wake_pulls(b, q);
 }

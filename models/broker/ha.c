@@ -361,7 +361,7 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
     struct frame_confirm fc = {0};
     if (b->ctl && m->len >= sizeof *d + d->n * sizeof d->e[0] + sizeof fc.offset) {
         memcpy(&fc.offset, (const unsigned char *)m->data + sizeof *d + d->n * sizeof d->e[0], sizeof fc.offset);
-        fc.old = b->ctl->confirm;
+        fc.old = ctl_read_end(b);
         fc.max_before = b->cl.max_offset;
         fc.valid = 1;
         b->ctl->confirm = fc.offset;

@@ -270,6 +270,7 @@ static const struct field broker_fields[] = {
     BF("check_sync_state_set_period_ms", F_TIME, ctl_check_sss, 1, MAX_DAY_MS),
     BF("ha_max_time_slave_not_catchup_ms", F_TIME, ha_max_time_not_catchup, 1, MAX_DAY_MS),
     BF("all_ack_in_sync_state_set", F_BOOL, all_ack_in_sss, 0, 1),
+    BF("read_uncommitted", F_BOOL, read_uncommitted, 0, 1),
     BF("in_sync_replicas", F_INT, in_sync_replicas, 1, RMQ_MAX_REPLICAS),
     BF("min_in_sync_replicas", F_INT, min_in_sync_replicas, 1, RMQ_MAX_REPLICAS),
     BF("slave_timeout_ms", F_TIME, slave_timeout, 1, MAX_DAY_MS),
