@@ -533,6 +533,42 @@ START_TEST(bad_values_rejected)
 }
 END_TEST
 
+/* ---- every key of the sections' tables is in the README ---- */
+
+/* README.md's text (the tests run from the repository's root). */
+static char *readme(void)
+{
+    FILE *f = fopen("README.md", "rb");
+    ck_assert_msg(f != NULL, "README.md not found: run the tests from the repository's root");
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    ck_assert_uint_lt(n, sizeof buf - 1);
+    buf[n] = 0;
+    return buf;
+}
+
+START_TEST(every_key_documented)
+{
+    static const char *const sections[] = {"broker", "producers", "consumers", "operator", "nameservers"};
+    const char *text = readme();
+    int checked = 0;
+    for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
+        const struct field *t;
+        int n = world_fields(sections[s], &t);
+        ck_assert_int_gt(n, 0);
+        for (int i = 0; i < n; i++) {
+            char quoted[128];
+            snprintf(quoted, sizeof quoted, "`%s`", t[i].key);
+            ck_assert_msg(strstr(text, quoted) != NULL, "%s.%s is a scenario key the README does not name",
+                          sections[s], t[i].key);
+            checked++;
+        }
+    }
+    ck_assert_int_gt(checked, 100);
+}
+END_TEST
+
 static Suite *scenario_suite(void)
 {
     Suite *s = suite_create("scenarios");
@@ -552,6 +588,7 @@ static Suite *scenario_suite(void)
     tcase_add_test(t, accounting_late_change);
     tcase_add_test(t, trace_audits_accounting);
     tcase_add_test(t, bad_values_rejected);
+    tcase_add_test(t, every_key_documented);
     tcase_add_test(t, accounting_ids_run_out);
     tcase_add_test(t, too_many_sends_rejected);
     suite_add_tcase(s, t);
