@@ -72,10 +72,10 @@ void ctl_update_confirm(struct broker *b);
  * SyncStateSet of more than itself, else (and on a slave) the confirmOffset field. What the master's HA
  * frames carry. */
 uint64_t ctl_header_confirm(const struct broker *b);
-/* An HA frame as the slave received it: the confirm offset it carries (valid: it carries one), and the
- * slave's confirm offset and max offset before it. */
 /* What consumers may read up to on b (ReputMessageService.getReputEndOffset, readUnCommitted included). */
 uint64_t ctl_read_end(const struct broker *b);
+/* An HA frame as the slave received it: the confirm offset it carries (valid: it carries one), and the
+ * slave's read end (ctl_read_end) and max offset before it. */
 struct frame_confirm {
     uint64_t offset, old, max_before;
     int valid;

@@ -90,7 +90,6 @@ uint64_t ctl_read_end(const struct broker *b)
     return b->role == RMQ_SLAVE || confirm_limits(b) ? b->ctl->confirm : b->cl.max_offset;
 }
 
-
 uint64_t ctl_visible_qoff(const struct broker *b, int q)
 {
     uint64_t next = cl_next_qoff(&b->cl, q);
