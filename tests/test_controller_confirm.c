@@ -150,15 +150,17 @@ START_TEST(flag_off_slave_reads_all)
 }
 END_TEST
 
+/* broker-a-1 cut off from the master at 10 s. */
+#define CUT_OFF_B1 \
+    "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], \"b\": [\"broker-a-1\"]}]"
+
 /* broker-a-1 is cut off from the master at 10 s but stays in the SyncStateSet until the 28 s check: the
  * master's confirm offset stops, and the frames broker-a-2 still gets carry it: broker-a-2 holds the
  * messages but shows no more than the master does. Once the set is {0, 2} the next frame shows them. */
 START_TEST(slave_stops_at_the_confirm_it_was_sent)
 {
     struct scenario sc;
-    th_load(&sc, th_ctl_world(1, ", \"all_ack_in_sync_state_set\": true",
-                              "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"],"
-                              " \"b\": [\"broker-a-1\"]}]"), NULL, 0);
+    th_load(&sc, th_ctl_world(1, ", \"all_ack_in_sync_state_set\": true", CUT_OFF_B1), NULL, 0);
     struct broker *m = brk(&sc, 0), *s = brk(&sc, 2);
     th_run_to(&sc, 11 * SIM_S);
     uint64_t confirm = m->ctl->confirm;
@@ -211,15 +213,14 @@ START_TEST(restart_recovers_the_flushed_confirm)
 }
 END_TEST
 
-/* As above with readUnCommitted on every broker (MessageStoreConfig.readUnCommitted: getReputEndOffset is
- * the max offset): the confirm offsets stop just the same, but neither the master nor broker-a-2 hides a
- * message, and the consumer reads them while broker-a-1 is cut off. */
+/* As slave_stops_at_the_confirm_it_was_sent, with readUnCommitted on every broker (MessageStoreConfig
+ * .readUnCommitted: getReputEndOffset is the max offset): the confirm offsets stop just the same, but neither
+ * the master nor broker-a-2 hides a message, and the consumer reads them while broker-a-1 is cut off. */
 START_TEST(read_uncommitted_hides_nothing)
 {
     struct scenario sc;
-    th_load(&sc, th_ctl_world(1, ", \"all_ack_in_sync_state_set\": true, \"read_uncommitted\": true",
-                              "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"],"
-                              " \"b\": [\"broker-a-1\"]}]"), NULL, 0);
+    th_load(&sc, th_ctl_world(1, ", \"all_ack_in_sync_state_set\": true, \"read_uncommitted\": true", CUT_OFF_B1),
+            NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
     struct broker *m = brk(&sc, 0), *s = brk(&sc, 2);
     th_run_to(&sc, 11 * SIM_S);
