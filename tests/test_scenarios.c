@@ -533,7 +533,7 @@ START_TEST(bad_values_rejected)
 }
 END_TEST
 
-/* ---- every key of the sections' tables is in the README ---- */
+/* ---- every scenario key is in the README ---- */
 
 /* README.md's text (the tests run from the repository's root). */
 static char *readme(void)
@@ -566,6 +566,33 @@ START_TEST(every_key_documented)
         }
     }
     ck_assert_int_gt(checked, 100);
+    /* The other objects' keys, as the loader lists them when it meets an unknown one: `obj.key`, `obj.key[]`
+     * or `key`. */
+    static const char *const objects[] = {"run", "network", "disk", "checks", "metrics", "explore", "controllers"};
+    for (size_t o = 0; o < sizeof objects / sizeof objects[0]; o++) {
+        char set[64];
+        snprintf(set, sizeof set, "%s.zz_unknown=1", objects[o]);
+        const char *setv[] = {set};
+        const char *err = load_error(world_json(""), setv, 1);
+        const char *p = strstr(err, "expected one of: ");
+        ck_assert_msg(p != NULL, "--set %s: got \"%s\"", set, err);
+        ck_assert_msg(strstr(p, "...") == NULL, "%s: the list of keys is cut short: %s", objects[o], p);
+        int keys = 0;
+        for (p = strchr(p, '"'); p; p = strchr(p + 1, '"')) {
+            const char *end = strchr(p + 1, '"');
+            ck_assert_ptr_nonnull(end);
+            char key[96], bare[100], full[200], array[200];
+            snprintf(key, sizeof key, "%.*s", (int)(end - p - 1), p + 1);
+            snprintf(bare, sizeof bare, "`%s`", key);
+            snprintf(full, sizeof full, "`%s.%s`", objects[o], key);
+            snprintf(array, sizeof array, "`%s.%s[", objects[o], key);
+            ck_assert_msg(strstr(text, bare) || strstr(text, full) || strstr(text, array),
+                          "%s.%s is a scenario key the README does not name", objects[o], key);
+            keys++;
+            p = end;
+        }
+        ck_assert_int_gt(keys, 0);
+    }
 }
 END_TEST
 
