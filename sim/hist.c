@@ -91,7 +91,7 @@ void sim_hist_reset(struct sim_hist *h)
 }
 
 /* x's bin in h (x not NaN): the one whose edges hold it, e[i] <= x < e[i + 1]. */
-static size_t bin_of(const struct sim_hist *h, double x)
+size_t sim_hist_bin(const struct sim_hist *h, double x)
 {
     size_t i, n = h->g->n;
     if (x < h->lo)
@@ -112,8 +112,6 @@ static size_t bin_of(const struct sim_hist *h, double x)
     return i;
 }
 
-size_t sim_hist_bin(const struct sim_hist *h, double x) { return bin_of(h, x); }
-
 static void add_at(struct sim_hist *h, double x, size_t bin)
 {
     h->n++;
@@ -128,17 +126,17 @@ static void add_at(struct sim_hist *h, double x, size_t bin)
 void sim_hist_add(struct sim_hist *h, double x)
 {
     if (!isnan(x))
-        add_at(h, x, bin_of(h, x));
+        add_at(h, x, sim_hist_bin(h, x));
 }
 
 void sim_hist_add2(struct sim_hist *a, struct sim_hist *b, double x)
 {
     if (isnan(x))
         return;
-    size_t i = bin_of(a, x);
+    size_t i = sim_hist_bin(a, x);
     add_at(a, x, i);
     int same = a->lo == b->lo && a->hi == b->hi && a->inv_log_r == b->inv_log_r && a->g->n == b->g->n;
-    add_at(b, x, same ? i : bin_of(b, x));
+    add_at(b, x, same ? i : sim_hist_bin(b, x));
 }
 
 int sim_hist_merge(struct sim_hist *dst, const struct sim_hist *src)

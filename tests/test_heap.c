@@ -29,6 +29,17 @@ static size_t ref_min(const struct ref *r)
 
 static void ref_take(struct ref *r, size_t i) { r->a[i] = r->a[--r->n]; }
 
+/* The next entry of a test's random walk: a xorshift step of *x, a time below range (a small range, so
+ * ties are common and the sequence decides), the next sequence and a slot from *x. */
+static struct heap_ent draw(uint64_t *x, uint64_t *seq, uint64_t range)
+{
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    uint64_t key = ((*seq)++ << HEAP_SLOT_BITS) | (*x >> 40 & HEAP_SLOT_MAX);
+    return (struct heap_ent){(sim_time)((*x >> 8) % range), key};
+}
+
+static int same(const struct heap_ent *a, const struct heap_ent *b) { return a->t == b->t && a->key == b->key; }
+
 START_TEST(test_heap_against_scan)
 {
     static struct ref r;
@@ -38,11 +49,9 @@ START_TEST(test_heap_against_scan)
     r.n = 0;
     for (int step = 0; step < 200000; step++) {
         int was = h.heaped;
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        struct heap_ent e = draw(&x, &seq, 64);
         /* Phases of 2500 steps that grow (push 1/2, pop 1/4) and shrink (push 1/8, pop 5/8) the queue. */
         int op = (int)(x % 8), grow = (step / 2500) % 2 == 0;
-        /* Times from a small range, so ties are common and the sequence decides. */
-        struct heap_ent e = {(sim_time)((x >> 8) % 64), (seq++ << HEAP_SLOT_BITS) | (x >> 40 & HEAP_SLOT_MAX)};
         if ((op < (grow ? 4 : 1) || r.n == 0) && r.n < 4096) {
             ck_assert_int_eq(heap_push(&h, e), 0);
             r.a[r.n++] = e;
@@ -50,11 +59,11 @@ START_TEST(test_heap_against_scan)
             struct heap_ent got;
             heap_pop(&h, &got);
             size_t m = ref_min(&r);
-            TH_REQUIRE(got.t == r.a[m].t && got.key == r.a[m].key, "pop at step %d", step);
+            TH_REQUIRE(same(&got, &r.a[m]), "pop at step %d", step);
             ref_take(&r, m);
         } else if (r.n > 0) {
             size_t m = ref_min(&r);
-            TH_REQUIRE(heap_top(&h)->t == r.a[m].t && heap_top(&h)->key == r.a[m].key, "top at step %d", step);
+            TH_REQUIRE(same(heap_top(&h), &r.a[m]), "top at step %d", step);
             heap_replace_top(&h, e);
             r.a[m] = e;
         }
@@ -71,7 +80,7 @@ START_TEST(test_heap_against_scan)
         struct heap_ent got;
         heap_pop(&h, &got);
         size_t m = ref_min(&r);
-        ck_assert(got.t == r.a[m].t && got.key == r.a[m].key);
+        ck_assert(same(&got, &r.a[m]));
         ref_take(&r, m);
     }
     ck_assert_uint_eq(h.n, 0);
@@ -95,9 +104,8 @@ START_TEST(test_nearq_against_scan)
     int from_head = 0, from_tail = 0;
     r.n = 0;
     for (int step = 0; step < 100000; step++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        struct heap_ent e = draw(&x, &seq, 256);
         int grow = (step / 1500) % 2 == 0;
-        struct heap_ent e = {(sim_time)((x >> 8) % 256), (seq++ << HEAP_SLOT_BITS) | (x >> 40 & HEAP_SLOT_MAX)};
         if (((int)(x % 8) < (grow ? 5 : 3) || r.n == 0) && r.n < 4096) {
             uint32_t head = q.head, tail = q.tail;
             ck_assert_int_eq(nearq_push(&q, e), 0);
@@ -106,8 +114,7 @@ START_TEST(test_nearq_against_scan)
             r.a[r.n++] = e;
         } else {
             size_t m = ref_min(&r);
-            const struct heap_ent *top = nearq_top(&q);
-            TH_REQUIRE(top->t == r.a[m].t && top->key == r.a[m].key, "top at step %d", step);
+            TH_REQUIRE(same(nearq_top(&q), &r.a[m]), "top at step %d", step);
             nearq_pop(&q);
             ref_take(&r, m);
         }

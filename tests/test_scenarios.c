@@ -535,39 +535,31 @@ END_TEST
 
 /* ---- every scenario key is in the README ---- */
 
-/* README.md's text (the tests run from the repository's root). */
-static char *readme(void)
+/* The README names key of object obj as `key`, `obj.key` or `obj.key[]`. */
+static void assert_documented(const char *text, const char *obj, const char *key)
 {
-    FILE *f = fopen("README.md", "rb");
-    ck_assert_msg(f != NULL, "README.md not found: run the tests from the repository's root");
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    ck_assert_uint_lt(n, sizeof buf - 1);
-    buf[n] = 0;
-    return buf;
+    char bare[128], full[192], array[192];
+    snprintf(bare, sizeof bare, "`%s`", key);
+    snprintf(full, sizeof full, "`%s.%s`", obj, key);
+    snprintf(array, sizeof array, "`%s.%s[", obj, key);
+    ck_assert_msg(strstr(text, bare) || strstr(text, full) || strstr(text, array),
+                  "%s.%s is a scenario key the README does not name", obj, key);
 }
 
 START_TEST(every_key_documented)
 {
     static const char *const sections[] = {"broker", "producers", "consumers", "operator", "nameservers"};
-    const char *text = readme();
+    char *text = th_read("README.md");   /* the tests run from the repository's root */
     int checked = 0;
     for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
         const struct field *t;
         int n = world_fields(sections[s], &t);
         ck_assert_int_gt(n, 0);
-        for (int i = 0; i < n; i++) {
-            char quoted[128];
-            snprintf(quoted, sizeof quoted, "`%s`", t[i].key);
-            ck_assert_msg(strstr(text, quoted) != NULL, "%s.%s is a scenario key the README does not name",
-                          sections[s], t[i].key);
-            checked++;
-        }
+        for (int i = 0; i < n; i++, checked++)
+            assert_documented(text, sections[s], t[i].key);
     }
     ck_assert_int_gt(checked, 100);
-    /* The other objects' keys, as the loader lists them when it meets an unknown one: `obj.key`, `obj.key[]`
-     * or `key`. */
+    /* The other objects' keys, as the loader lists them when it meets an unknown one. */
     static const char *const objects[] = {"run", "network", "disk", "checks", "metrics", "explore", "controllers"};
     for (size_t o = 0; o < sizeof objects / sizeof objects[0]; o++) {
         char set[64];
@@ -581,18 +573,15 @@ START_TEST(every_key_documented)
         for (p = strchr(p, '"'); p; p = strchr(p + 1, '"')) {
             const char *end = strchr(p + 1, '"');
             ck_assert_ptr_nonnull(end);
-            char key[96], bare[100], full[200], array[200];
+            char key[96];
             snprintf(key, sizeof key, "%.*s", (int)(end - p - 1), p + 1);
-            snprintf(bare, sizeof bare, "`%s`", key);
-            snprintf(full, sizeof full, "`%s.%s`", objects[o], key);
-            snprintf(array, sizeof array, "`%s.%s[", objects[o], key);
-            ck_assert_msg(strstr(text, bare) || strstr(text, full) || strstr(text, array),
-                          "%s.%s is a scenario key the README does not name", objects[o], key);
+            assert_documented(text, objects[o], key);
             keys++;
             p = end;
         }
         ck_assert_int_gt(keys, 0);
     }
+    free(text);
 }
 END_TEST
 

@@ -157,7 +157,7 @@ void ctl_frame_confirm(struct broker *b, const struct frame_confirm *fc, uint32_
     /* AutoSwitchHAClient.HAClientReader.processReadResult, after appendToCommitLog:
      * setConfirmOffset(Math.min(confirmOffset, messageStore.getMaxPhyOffset())), heartbeats too. */
     c->confirm = fc->offset < max ? fc->offset : max;
-    uint64_t end = b->cfg.read_uncommitted ? max : c->confirm;   /* getReputEndOffset */
+    uint64_t end = ctl_read_end(b);   /* a SLAVE's getReputEndOffset: with readUnCommitted the max offset */
     if (c->disp_to >= fc->max_before && end >= max) {
         /* the common case (allAckInSyncStateSet off: the master sends its max offset; or readUnCommitted):
          * the frame's messages are all dispatchable */
@@ -180,7 +180,7 @@ void ctl_confirm_promote(struct broker *b)
 {
     uint64_t old = ctl_read_end(b);
     ctl_update_confirm(b);
-    reput_to(b, b->cfg.read_uncommitted ? b->cl.max_offset : b->ctl->confirm);
+    reput_to(b, ctl_read_end(b));   /* the role still SLAVE */
     read_end_rose(b, old, b->cl.max_offset);
 }
 
