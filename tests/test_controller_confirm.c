@@ -213,6 +213,30 @@ START_TEST(restart_recovers_the_flushed_confirm)
 }
 END_TEST
 
+/* As restart_recovers_the_flushed_confirm, with readUnCommitted: the restarted ReputMessageService starts at
+ * the flushed confirm offset and its first rounds take the dispatch on to the max offset
+ * (getReputEndOffset), so nothing is hidden and the ~50 messages above enter its backlog at the restart,
+ * not at the first frame of its HA client (back at 13.6-13.7 s). */
+START_TEST(restart_with_read_uncommitted_dispatches_to_the_end)
+{
+    const char *group = ", \"all_ack_in_sync_state_set\": true, \"read_uncommitted\": true";
+    const char *faults = "\"faults\": [{\"at_ms\": 12500, \"op\": \"crash_process\", \"node\": \"broker-a-2\","
+                         " \"duration_ms\": 100}]";
+    struct scenario sc;
+    th_load(&sc, th_ctl_world(1, group, faults), NULL, 0);
+    struct broker *s = brk(&sc, 2);
+    th_run_to(&sc, 12 * SIM_S);
+    uint64_t flushed = s->ctl->confirm;
+    th_run_to(&sc, 12600 * SIM_MS);
+    ck_assert_int_eq(s->n->state, SIM_NODE_UP);
+    ck_assert_uint_eq(s->ctl->confirm, flushed);
+    ck_assert_uint_ge(broker_log(s)->max_offset, flushed + 45 * MSG);
+    ck_assert_uint_eq(hidden(s), 0);
+    ck_assert_uint_eq(s->ctl->disp_to, broker_log(s)->max_offset);
+    scenario_free(&sc);
+}
+END_TEST
+
 /* As slave_stops_at_the_confirm_it_was_sent, with readUnCommitted on every broker (MessageStoreConfig
  * .readUnCommitted: getReputEndOffset is the max offset): the confirm offsets stop just the same, but neither
  * the master nor broker-a-2 hides a message, and the consumer reads them while broker-a-1 is cut off. */
@@ -285,6 +309,7 @@ static Suite *suite(void)
     tcase_add_test(tc, slave_stops_at_the_confirm_it_was_sent);
     tcase_add_test(tc, promoted_slave_dispatches_above_its_confirm);
     tcase_add_test(tc, restart_recovers_the_flushed_confirm);
+    tcase_add_test(tc, restart_with_read_uncommitted_dispatches_to_the_end);
     tcase_add_test(tc, read_uncommitted_hides_nothing);
     suite_add_tcase(s, tc);
     return s;

@@ -353,7 +353,7 @@ void ctl_start(struct broker *b)
      * setReputFromOffset(getConfirmOffset())), a SLAVE's. */
     c->confirm = c->ckpt_confirm;
     ctl_confirm_clamp(b);
-    c->disp_to = c->confirm;   /* (with readUnCommitted, the next frame's reput_to takes it on to the end) */
+    ctl_reput_from_confirm(b);
     c->alter_pending = 0;
     c->handshake = 0;
     c->leader = b->base.w->nctl <= 1 ? 0 : -1;

@@ -95,6 +95,10 @@ void ctl_confirm_master(struct broker *b);
 /* A truncation or a restart's recovery left the log ending at max_offset: the confirm offset and the
  * dispatch go no further (CommitLog.truncateDirtyFiles, DefaultMessageStore.truncateDirtyFiles). */
 void ctl_confirm_clamp(struct broker *b);
+/* DefaultMessageStore.start after a restart's recovery: setReputFromOffset(getConfirmOffset()), and the
+ * ReputMessageService's first rounds take the dispatch on to getReputEndOffset (the confirm offset itself,
+ * or with readUnCommitted the max offset: what lies above enters the backlog at once). */
+void ctl_reput_from_confirm(struct broker *b);
 /* AutoSwitchHAService.maybeShrinkSyncStateSet, every checkSyncStateSetPeriod. */
 void ctl_check_sss(struct broker *b);
 

@@ -204,6 +204,12 @@ void ctl_confirm_clamp(struct broker *b)
         c->disp_to = b->cl.max_offset;   /* resetReputOffset = min(oldReputFromOffset, offsetToTruncate) */
 }
 
+void ctl_reput_from_confirm(struct broker *b)
+{
+    b->ctl->disp_to = b->ctl->confirm;
+    reput_to(b, ctl_read_end(b));
+}
+
 /* setConfirmOffset(computeConfirmOffset()) after a SyncStateSet slave's ack, a new SyncStateSet and the
  * change to master; held pulls see what it newly shows. */
 static void update_confirm_acks(struct broker *b, const uint64_t *ack, uint32_t conn)
