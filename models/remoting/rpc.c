@@ -30,8 +30,18 @@ static inline void arm(struct rpc *r, sim_time t)
     r->armed = t;
 }
 
+/* Drops the heap copy of a waiting request's body. */
+static void drop_big(struct rpc_pending *p)
+{
+    free(p->big);
+    p->big = NULL;
+}
+
 void rpc_free(struct rpc *r)
 {
+    for (uint32_t i = 0; i < r->cap; i++)
+        drop_big(&r->pend[i]);
+    free(r->scratch);
     free(r->peers);
     free(r->pend);
     memset(r, 0, sizeof *r);
@@ -44,6 +54,7 @@ void rpc_reset(struct rpc *r)
     memset(r->hint, 0, sizeof r->hint);
     r->free_head = NO_SLOT;
     for (uint32_t i = r->cap; i-- > 0;) {
+        drop_big(&r->pend[i]);
         r->pend[i].in_use = 0;
         r->pend[i].next_free = r->free_head;
         r->free_head = i;
@@ -137,11 +148,38 @@ static inline __attribute__((always_inline)) int send_frame(struct sim_node *n, 
                           (uint32_t)(sizeof h + len), RMQ_HEADER_BYTES + len + extra_wire);
 }
 
+/* A request frame too large for send_frame's buffer, built in the rpc's scratch buffer (grown to the
+ * largest seen, so a steady stream of them allocates nothing). */
+static __attribute__((noinline)) int send_large(struct rpc *r, sim_conn c, uint32_t opaque, int code,
+                                                const void *body, uint32_t len, uint64_t extra_wire)
+{
+    struct rpc_hdr h = {.opaque = opaque, .code = (int16_t)code, .flags = 0};
+    uint32_t need = (uint32_t)sizeof h + len;
+    if (need > r->scratch_cap) {
+        unsigned char *b = realloc(r->scratch, need);
+        if (!b)
+            return -1;
+        r->scratch = b;
+        r->scratch_cap = need;
+    }
+    memcpy(r->scratch, &h, sizeof h);
+    memcpy(r->scratch + sizeof h, body, len);
+    return node_conn_send(r->n, c, (uint16_t)code, r->scratch, need, RMQ_HEADER_BYTES + len + extra_wire);
+}
+
+static inline int send_request(struct rpc *r, sim_conn c, uint32_t opaque, int code, const void *body,
+                               uint32_t len, uint64_t extra_wire)
+{
+    if (len > FRAME_MAX - sizeof(struct rpc_hdr))
+        return send_large(r, c, opaque, code, body, len, extra_wire);
+    return send_frame(r->n, c, opaque, code, 0, body, len, extra_wire);
+}
+
 void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
               uint64_t extra_wire, sim_time timeout, uint64_t tag)
 {
     struct rpc_peer *pe = peer_get(r, peer);
-    uint32_t i = pe && len <= RPC_REQ_MAX ? slot_alloc(r) : NO_SLOT;
+    uint32_t i = pe ? slot_alloc(r) : NO_SLOT;
     if (i == NO_SLOT) {
         r->on_reply(r->n, tag, RMQ_SYSTEM_ERROR, NULL, 0);
         return;
@@ -155,12 +193,16 @@ void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, 
     p->deadline = node_now(r->n) + timeout;
     arm(r, p->deadline);
     /* On an open connection at once; node_conn_send tests that it is open before anything else. */
-    if (pe->conn && !pe->connecting &&
-        send_frame(r->n, pe->conn, opaque_of(r, i), code, 0, body, len, extra_wire) >= 0)
+    if (pe->conn && !pe->connecting && send_request(r, pe->conn, opaque_of(r, i), code, body, len, extra_wire) >= 0)
         return;
     /* Only a request that waits for its connection needs its body kept (sent from rpc_on_conn). */
+    if (len > RPC_REQ_MAX && !(p->big = malloc(len))) {
+        slot_release(r, i);
+        r->on_reply(r->n, tag, RMQ_SYSTEM_ERROR, NULL, 0);
+        return;
+    }
     if (len)
-        memcpy(p->body, body, len);
+        memcpy(p->big ? p->big : p->body, body, len);
     p->waiting = 1;
     if (!pe->connecting) {
         pe->conn = node_connect(r->n, peer, 0);
@@ -195,6 +237,7 @@ void rpc_timer_fired(struct rpc *r)
         if (!p->in_use || p->deadline > now)
             continue;
         uint64_t t = p->tag;
+        drop_big(p);
         slot_release(r, i);
         r->on_reply(r->n, t, RMQ_TIMEOUT, NULL, 0);
     }
@@ -222,7 +265,8 @@ int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)
             struct rpc_pending *p = &r->pend[i];
             if (p->in_use && p->waiting && p->peer == peer) {
                 p->waiting = 0;
-                send_frame(r->n, c, opaque_of(r, i), p->code, 0, p->body, p->len, p->wire);
+                send_request(r, c, opaque_of(r, i), p->code, p->big ? p->big : p->body, p->len, p->wire);
+                drop_big(p);
             }
         }
         break;
@@ -239,6 +283,7 @@ int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)
             if (!(p->in_use && p->waiting == 2))
                 continue;
             uint64_t tag = p->tag;
+            drop_big(p);
             slot_release(r, i);
             r->on_reply(r->n, tag, RMQ_CONN_FAILED, NULL, 0);
         }

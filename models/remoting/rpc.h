@@ -19,7 +19,8 @@ struct rpc_hdr {
 
 /* Timer tags with this bit belong to the rpc layer: a model's on_timer passes them to rpc_on_timer. */
 #define RPC_TIMER_BIT (1ULL << 63)
-#define RPC_REQ_MAX 96         /* largest request body the layer buffers while connecting */
+#define RPC_REQ_MAX 96         /* largest request body kept in its slot while connecting (a larger one is
+                                  copied to the heap then: a DLedger batch push, rarely) */
 
 /* The reply handler: status is the response code, or RMQ_TIMEOUT / RMQ_CONN_FAILED; body is NULL then. */
 typedef void (*rpc_reply_fn)(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len);
@@ -42,6 +43,7 @@ struct rpc_pending {
     uint32_t len;
     uint64_t wire;
     unsigned char body[RPC_REQ_MAX];
+    unsigned char *big;        /* a body over RPC_REQ_MAX while waiting for the connection, else NULL */
     uint32_t next_free;
 };
 
@@ -58,6 +60,8 @@ struct rpc {
      * event queue with cancelled timeouts, since nearly every request is answered long before. */
     sim_timer timer;
     sim_time armed;            /* when that timer fires (SIM_TIME_MAX: none) */
+    unsigned char *scratch;    /* where a request too large for the stack's frame is built (grown, kept) */
+    uint32_t scratch_cap;
 };
 
 /* Where a deferred response goes (a held pull, a put waiting for the slave). */
@@ -72,7 +76,7 @@ void rpc_free(struct rpc *r);
 /* Forgets connections and requests (the process died); nothing is called back. */
 void rpc_reset(struct rpc *r);
 
-/* Sends a request of `code` with body (len <= RPC_REQ_MAX) to peer; on_reply(tag, ...) comes once: with
+/* Sends a request of `code` with body to peer; on_reply(tag, ...) comes once: with
  * the response, or with RMQ_TIMEOUT after timeout, or RMQ_CONN_FAILED when the connection cannot be had.
  * The timeout covers connecting too (invokeSync). extra_wire is added to the frame's wire size. */
 void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
