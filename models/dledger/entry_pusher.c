@@ -1,34 +1,43 @@
-/* entry_pusher: DLedger's replication (DLedgerEntryPusher): dispatchers, the follower's handler, quorum acks.
+/* entry_pusher: the leader's side of DLedger's replication (DLedgerEntryPusher): dispatchers and quorum
+ * acks (the follower's side is entry_handler.c).
  *
  * Per follower a dispatcher: COMPARE (find where the logs agree), TRUNCATE (cut the follower there), APPEND
- * (push entries one by one, at most 1000 unanswered, resend the one after the water-mark after 1 s). The
- * QuorumAckChecker takes the n/2-th of the water-marks sorted in descending order as the committed index and
- * completes pending appends; an append not committed after 2.5 s fails. */
+ * (push entries one by one, at most 1000 unanswered, resend the one after the water-mark after 1 s; or, with
+ * batch push, in batches of maxBatchPushSize bytes). The QuorumAckChecker takes the n/2-th of the water-marks
+ * sorted in descending order as the committed index and completes pending appends; an append not committed
+ * after 2.5 s fails. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/dledger/raft_int.h"
 
-/* PushEntryRequest.Type */
-enum push_type { PUSH_APPEND, PUSH_COMPARE, PUSH_TRUNCATE, PUSH_COMMIT };
 /* EntryDispatcher's state */
 enum { DS_COMPARE, DS_TRUNCATE, DS_APPEND };
 
-struct push_entry { int64_t index; uint64_t qoff; uint32_t term, msg, size; uint16_t queue; };
-struct push_req {
-    int64_t term, commit;
-    int32_t leader;
-    uint8_t type, has_entry;
-    struct push_entry e;
-};
-struct push_resp { int64_t term, index, begin, end; int32_t code; };
 
 void raft_pusher_reset(struct raft *r)
 {
     r->pend_n = r->pend_head = 0;
     r->q_at = INT64_MIN;
-    for (int p = 0; p < r->n; p++)
+    r->q_poll_armed = 0;
+    r->q_last_look = raft_now(r);
+    for (int p = 0; p < r->n; p++) {
+        struct raft_batch *bp = r->peer[p].bp;   /* the batch ring's memory stays for the next life */
+        uint32_t cap = r->peer[p].bp_cap;
         memset(&r->peer[p], 0, sizeof r->peer[p]);
+        r->peer[p].bp = bp;
+        r->peer[p].bp_cap = cap;
+    }
+}
+
+void raft_pusher_free(struct raft *r)
+{
+    for (int p = 0; p < RAFT_MAX_PEERS; p++) {
+        free(r->peer[p].bp);
+        r->peer[p].bp = NULL;
+    }
+    free(r->batch_body);
+    r->batch_body = NULL;
 }
 
 /* ---- pending appends and the QuorumAckChecker ---- */
@@ -53,7 +62,7 @@ void raft_fail_pending(struct raft *r, int status)
     }
 }
 
-static void set_committed(struct raft *r, int64_t index)
+void raft_set_committed(struct raft *r, int64_t index)
 {
     if (index > raft_end(r))
         index = raft_end(r);
@@ -129,7 +138,7 @@ static void check_quorum_marks(struct raft *r, int marks_moved)
     if (q > r->committed && (!r->cfg.commit_current_term_only || raft_term_at(r, q) == r->term)) {
         r->q_above = above_q;   /* the count for the committed index q, if it becomes q */
         r->q_at = q;
-        set_committed(r, q);
+        raft_set_committed(r, q);
     }
     while (r->pend_n && r->pend[r->pend_head].index <= r->committed) {
         uint64_t tag = r->pend[r->pend_head].tag;
@@ -146,6 +155,32 @@ static void check_quorum_marks(struct raft *r, int marks_moved)
 }
 
 static void check_quorum(struct raft *r) { check_quorum_marks(r, 1); }
+
+/* quorumAckChecker.wakeup(): it looks at once, and its next idle look is 1 ms later. */
+static void quorum_wakeup(struct raft *r)
+{
+    r->q_last_look = raft_now(r);
+    check_quorum(r);
+}
+
+/* With batch push nothing wakes the QuorumAckChecker on an ack (sendBatchAppendEntryRequest's SUCCESS
+ * only updates the water-mark): the new marks count at its next look, on its 1 ms grid from the last. */
+static void quorum_poll(struct raft *r)
+{
+    if (r->q_poll_armed)
+        return;
+    sim_time now = raft_now(r), at = r->q_last_look + SIM_MS;
+    if (at < now)
+        at += (now - at + SIM_MS - 1) / SIM_MS * SIM_MS;
+    r->q_poll_armed = 1;
+    r->io.timer(r->io.host, at - now, TAG(TG_QUORUM, 0, 0));
+}
+
+void raft_quorum_look(struct raft *r)
+{
+    r->q_poll_armed = 0;
+    quorum_wakeup(r);
+}
 
 /* ---- the leader's dispatchers (EntryDispatcher) ---- */
 
@@ -192,15 +227,18 @@ static void change_state(struct raft *r, int p, int64_t index, int state)
     pe->state = state;
     pe->inflight = 0;
     pe->waiting = 0;
+    pe->batch_n = 0;   /* resetBatchAppendEntryRequest */
+    pe->batch_bytes = 0;
     if (state == DS_APPEND) {
         r->q_at = INT64_MIN;
         if (index > pe->watermark)
             pe->watermark = index;
         pe->write_index = index + 1;
         pe->oldest_push = raft_now(r);
-        check_quorum(r);
+        quorum_wakeup(r);
     } else if (state == DS_COMPARE) {
         pe->compare_index = -1;
+        pe->bp_head = pe->bp_n = pe->bp_live = 0;   /* batchPendingMap.clear() */
     }
 }
 
@@ -241,10 +279,192 @@ static void do_append(struct raft *r, int p, sim_time now)
         push(r, p, PUSH_COMMIT, -1);
 }
 
+/* ---- batch push (isEnableBatchPush): EntryDispatcher.doBatchAppend and its batchPendingMap ---- */
+
+static struct raft_batch *bp_at(const struct raft_peer *pe, uint32_t i)
+{
+    return &pe->bp[(pe->bp_head + i) & (pe->bp_cap - 1)];
+}
+
+/* The dispatcher's resend clock and count (inflight, oldest_push) follow the oldest live batch. */
+static void bp_settle(struct raft_peer *pe)
+{
+    while (pe->bp_n && bp_at(pe, 0)->count == 0) {
+        pe->bp_head = (pe->bp_head + 1) & (pe->bp_cap - 1);
+        pe->bp_n--;
+    }
+    pe->inflight = (int)pe->bp_live;
+    if (pe->bp_n)
+        pe->oldest_push = bp_at(pe, 0)->sent;
+}
+
+/* batchPendingMap.remove(first) */
+static void bp_remove(struct raft_peer *pe, int64_t first)
+{
+    for (uint32_t i = 0; i < pe->bp_n; i++) {
+        struct raft_batch *b = bp_at(pe, i);
+        if (b->count && b->first == first) {
+            b->count = 0;
+            pe->bp_live--;
+            break;
+        }
+    }
+    bp_settle(pe);
+}
+
+/* batchPendingMap.put(first, (now, count)): a resend replaces the batch of the same first index. */
+static int bp_put(struct raft_peer *pe, int64_t first, uint32_t count, sim_time now)
+{
+    for (uint32_t i = 0; i < pe->bp_n; i++) {
+        struct raft_batch *b = bp_at(pe, i);
+        if (b->count && b->first == first) {
+            b->count = 0;
+            pe->bp_live--;
+        }
+    }
+    if (pe->bp_n == pe->bp_cap) {
+        uint32_t cap = pe->bp_cap ? pe->bp_cap * 2 : 64;
+        struct raft_batch *a = malloc((size_t)cap * sizeof *a);
+        if (!a)
+            return -1;
+        for (uint32_t i = 0; i < pe->bp_n; i++)
+            a[i] = *bp_at(pe, i);
+        free(pe->bp);
+        pe->bp = a;
+        pe->bp_cap = cap;
+        pe->bp_head = 0;
+    }
+    *bp_at(pe, pe->bp_n++) = (struct raft_batch){.first = first, .count = count, .sent = now};
+    pe->bp_live++;
+    bp_settle(pe);
+    return 0;
+}
+
+/* The leak check: batches the water-mark has passed are forgotten. */
+static void bp_drop_passed(struct raft_peer *pe)
+{
+    for (uint32_t i = 0; i < pe->bp_n; i++) {
+        struct raft_batch *b = bp_at(pe, i);
+        if (b->count && b->first + b->count - 1 <= pe->watermark) {
+            b->count = 0;
+            pe->bp_live--;
+        }
+    }
+    bp_settle(pe);
+}
+
+/* sendBatchAppendEntryRequest: the entries gathered, in one push; the follower's answer names the first
+ * and the count. */
+static void send_batch(struct raft *r, int p)
+{
+    struct raft_peer *pe = &r->peer[p];
+    uint32_t n = pe->batch_n;
+    size_t len = sizeof(struct push_req) + (n - 1) * sizeof(struct push_entry);
+    if (len > r->batch_body_cap) {
+        void *b = realloc(r->batch_body, len);
+        if (!b)
+            return;
+        r->batch_body = b;
+        r->batch_body_cap = len;
+    }
+    struct push_req *q = r->batch_body;
+    memset(q, 0, sizeof *q);
+    q->term = r->term;
+    q->commit = r->committed;
+    q->leader = r->self;
+    q->type = PUSH_APPEND;
+    q->has_entry = 1;
+    q->count = (uint16_t)n;
+    struct push_entry *e = &q->e;
+    for (uint32_t i = 0; i < n; i++, e++) {
+        struct push_req one;
+        fill_entry(r, pe->batch_first + i, &one);
+        memcpy(e, &one.e, sizeof *e);
+    }
+    sim_time now = raft_now(r);
+    pe->last_push = now;
+    if (bp_put(pe, pe->batch_first, n, now) == 0)
+        r->io.call(r->io.host, p, RAFT_PUSH, q, (uint32_t)len, pe->batch_bytes, r->cfg.rpc_timeout,
+                   TAG(TG_PUSH, p, (uint64_t)(pe->round & 0xffffff) | ((uint64_t)PUSH_APPEND << 24)));
+    pe->batch_n = 0;
+    pe->batch_bytes = 0;
+}
+
+/* doBatchAppendInner (add = 1) and doCheckBatchAppendResponse's refill: entry index into the batch; 0, or
+ * -1 when the log no longer holds it (DLedger's exception: the dispatcher compares again, after 500 ms). */
+static int batch_add(struct raft *r, int p, int64_t index)
+{
+    struct raft_peer *pe = &r->peer[p];
+    const struct cl_entry *e = cl_at(r->log, (uint64_t)index);
+    if (!e) {
+        change_state(r, p, -1, DS_COMPARE);
+        pe->retry_at = raft_now(r) + 500 * SIM_MS;
+        return -1;
+    }
+    if (pe->batch_n == 0)
+        pe->batch_first = index;
+    pe->batch_n++;
+    pe->batch_bytes += e->size;
+    return 0;
+}
+
+/* doCheckBatchAppendResponse: the batch after the water-mark, unanswered for maxPushTimeOutMs, is sent
+ * again whole (what was being gathered is dropped: batchAppendEntryRequest.clear()). */
+static void check_batch_response(struct raft *r, int p, sim_time now)
+{
+    struct raft_peer *pe = &r->peer[p];
+    for (uint32_t i = 0; i < pe->bp_n; i++) {
+        struct raft_batch *b = bp_at(pe, i);
+        if (!b->count || b->first != pe->watermark + 1)
+            continue;
+        if (now - b->sent <= r->cfg.max_push_timeout)
+            return;
+        uint32_t count = b->count;
+        pe->batch_n = 0;
+        pe->batch_bytes = 0;
+        for (uint32_t k = 0; k < count; k++)
+            if (batch_add(r, p, pe->watermark + 1 + k) < 0)
+                return;
+        send_batch(r, p);
+        return;
+    }
+}
+
+/* EntryDispatcher.doBatchAppend: gather entries, send a batch once it holds maxBatchPushSize bytes, and
+ * what is gathered once the dispatcher is at the log's end. */
+static void do_batch_append(struct raft *r, int p, sim_time now)
+{
+    struct raft_peer *pe = &r->peer[p];
+    for (;;) {
+        if (pe->write_index > raft_end(r)) {
+            if (pe->batch_n)
+                send_batch(r, p);
+            if (now - pe->last_push > 1 * SIM_S)
+                push(r, p, PUSH_COMMIT, -1);
+            check_batch_response(r, p, now);
+            return;
+        }
+        if ((int)pe->bp_live >= r->cfg.max_pending_push || now - pe->last_leak_check > 1 * SIM_S) {
+            bp_drop_passed(pe);
+            pe->last_leak_check = now;
+        }
+        if ((int)pe->bp_live >= r->cfg.max_pending_push) {
+            check_batch_response(r, p, now);
+            return;
+        }
+        if (batch_add(r, p, pe->write_index++) < 0)
+            return;
+        if (pe->batch_bytes >= (uint64_t)r->cfg.max_batch_push_size || pe->batch_n == UINT16_MAX)
+            send_batch(r, p);   /* (the count's bound: only entries below 65 bytes could reach it) */
+    }
+}
+
 /* EntryDispatcher.doWork, once it has something to do */
 static void dispatch_work(struct raft *r, int p, sim_time now)
 {
-    if (r->peer[p].state == DS_APPEND)
+    if (r->peer[p].state == DS_APPEND && r->cfg.batch_push)
+        do_batch_append(r, p, now);
+    else if (r->peer[p].state == DS_APPEND)
         do_append(r, p, now);
     else if (r->peer[p].state == DS_COMPARE)
         do_compare(r, p);
@@ -281,7 +501,8 @@ void raft_start_dispatchers(struct raft *r)
 void raft_pusher_tick(struct raft *r)
 {
     if (r->role == RAFT_LEADER) {
-        check_quorum(r);
+        /* the appends past maxWaitAckTimeMs (with batch push the marks count only at the checker's look) */
+        check_quorum_marks(r, !r->cfg.batch_push);
         for (int p = 0; p < r->n; p++)
             dispatch(r, p);
     }
@@ -319,7 +540,10 @@ int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, ui
     pd->created = raft_now(r);
     for (int p = 0; p < r->n; p++)
         dispatch(r, p);
-    check_quorum(r);   /* a group of one commits at once */
+    if (r->cfg.batch_push)
+        quorum_poll(r);
+    else
+        check_quorum(r);   /* a group of one commits at once */
     return 0;
 }
 
@@ -374,7 +598,18 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
             change_state(r, p, -1, DS_COMPARE);
         break;
     case PUSH_APPEND:
-        if (a->code == D_SUCCESS) {
+        if (a->code == D_SUCCESS && r->cfg.batch_push) {
+            /* sendBatchAppendEntryRequest's answer: the water-mark to its last entry, no wakeup */
+            bp_remove(pe, a->index);
+            int64_t last = a->count == 0 ? a->index : a->index + a->count - 1;
+            if (last > pe->watermark) {
+                int moved = last > r->committed;
+                mark_rose(r, pe->watermark, last);
+                pe->watermark = last;
+                if (moved)
+                    quorum_poll(r);
+            }
+        } else if (a->code == D_SUCCESS) {
             if (pe->inflight > 0)
                 pe->inflight--;
             int moved = 0;
@@ -413,100 +648,4 @@ void raft_on_push_reply(struct raft *r, int p, int64_t x, int status, const void
         return;
     }
     push_answered(r, p, x & 0xffffff, (int)(x >> 24), &a);
-}
-
-/* ---- the follower's side (EntryHandler) ---- */
-
-/* DLedgerMmapFileStore.appendAsFollower / truncate: only a follower, of this leader, in this term, takes
- * entries; any failed check is caught by handleDoAppend / handleDoTruncate and answered INCONSISTENT_STATE.
- * A push never changes role, term or leader: only heartbeats do (DLedgerLeaderElector.handleHeartBeat). */
-static int from_my_leader(const struct raft *r, const struct push_req *q)
-{
-    return q->term == r->term && q->leader == r->leader;
-}
-
-/* Writes the pushed entry at the end of this member's log (DLedgerStore.appendAsFollower). */
-static int follower_append(struct raft *r, const struct push_req *q)
-{
-    if (cl_append_term(r->log, q->e.msg, q->e.size, q->e.queue, q->e.qoff, q->e.term) == CL_NONE)
-        return D_INCONSISTENT_STATE;
-    r->io.appended(r->io.host, cl_at(r->log, (uint64_t)q->e.index));
-    return D_SUCCESS;
-}
-
-/* EntryHandler.handlePush and doWork. A member that is not a follower answers NOT_FOLLOWER
- * (clearCompareOrTruncateRequestsIfNeed; DLedger holds appends until it is a follower or the push times out,
- * mqsim answers them the same way); compares check the entry only (handleDoCompare); appends and truncates
- * must come from this term's leader; a commit of another term or leader is ignored (updateCommittedIndex
- * skips smaller terms; mqsim skips larger ones too, as its log need not agree with that leader's). */
-static void handle_push(struct raft *r, const struct push_req *q, struct push_resp *a)
-{
-    int advance_commit = 0;   /* only where the log is known to agree with the leader's up to its end */
-    a->term = q->term;        /* buildResponse: the request's term */
-    a->index = q->has_entry ? q->e.index : -1;
-    a->code = r->role == RAFT_FOLLOWER ? D_SUCCESS : D_NOT_FOLLOWER;
-    if (a->code == D_SUCCESS) {
-        int64_t end = raft_end(r);
-        switch (q->type) {
-        case PUSH_APPEND:
-            if (!from_my_leader(r, q) || !q->has_entry || q->e.index > end + 1) {
-                a->code = D_INCONSISTENT_STATE;   /* another term or leader, or a gap: the leader compares again */
-                break;
-            }
-            if (q->e.index <= end) {
-                /* Already here (a resend): fine if it is the same entry, else the logs diverge
-                 * (EntryHandler.checkAbnormalFuture). */
-                if (raft_term_at(r, q->e.index) != (int64_t)q->e.term)
-                    a->code = D_INCONSISTENT_STATE;
-                break;
-            }
-            a->code = follower_append(r, q);
-            advance_commit = a->code == D_SUCCESS;
-            break;
-        case PUSH_COMPARE:
-            if (!q->has_entry || raft_term_at(r, q->e.index) != (int64_t)q->e.term ||
-                cl_at(r->log, (uint64_t)q->e.index)->msg != q->e.msg)
-                a->code = D_INCONSISTENT_STATE;
-            break;
-        case PUSH_TRUNCATE: {
-            /* DLedgerStore.truncate: the log ends with the leader's entry at this index. */
-            if (!from_my_leader(r, q) || !q->has_entry || q->e.index > end + 1) {
-                a->code = D_INCONSISTENT_STATE;
-                break;
-            }
-            const struct cl_entry *here = cl_at(r->log, (uint64_t)q->e.index);
-            int same = here && here->term == q->e.term && here->msg == q->e.msg;
-            int64_t cut = same ? q->e.index + 1 : q->e.index;
-            if (cut <= end) {
-                r->io.truncated(r->io.host, cut);
-                cl_truncate_index(r->log, (uint64_t)cut, NULL, NULL);
-            }
-            if (!same)
-                a->code = follower_append(r, q);
-            advance_commit = a->code == D_SUCCESS;
-            break;
-        }
-        case PUSH_COMMIT:
-            advance_commit = from_my_leader(r, q);
-            break;
-        default:
-            break;
-        }
-        if (a->code == D_SUCCESS && advance_commit && q->commit >= 0)
-            set_committed(r, q->commit < raft_end(r) ? q->commit : raft_end(r));
-    }
-    a->begin = r->log->n ? (int64_t)r->log->first : -1;
-    a->end = raft_end(r);
-}
-
-void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len)
-{
-    struct push_req q;
-    struct push_resp a;
-    if (len < sizeof q)
-        return;
-    memcpy(&q, body, sizeof q);
-    memset(&a, 0, sizeof a);
-    handle_push(r, &q, &a);
-    r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &a, sizeof a);
 }

@@ -88,7 +88,21 @@ struct raft {
         int waiting;                 /* a compare/truncate is in flight */
         sim_time last_push;
         sim_time retry_at;           /* after an error answer, the dispatcher sleeps 500 ms */
+        /* batch push: the batch being filled (batchAppendEntryRequest) and the batches sent and not yet
+         * answered or passed by the water-mark (batchPendingMap), oldest first, answered ones count 0 */
+        int64_t batch_first;
+        uint32_t batch_n;
+        uint64_t batch_bytes;
+        sim_time last_leak_check;    /* lastCheckLeakTimeMs */
+        struct raft_batch { int64_t first; uint32_t count; sim_time sent; } *bp;
+        uint32_t bp_head, bp_n, bp_cap, bp_live;
     } peer[RAFT_MAX_PEERS];
+    /* With batch push the QuorumAckChecker is not woken by acks: it looks every 1 ms (waitForRunning(1))
+     * from its last look; q_poll_armed: a look is due */
+    sim_time q_last_look;
+    int q_poll_armed;
+    void *batch_body;                /* where a batch push is built (grown to the largest, kept) */
+    size_t batch_body_cap;
     /* QuorumAckChecker's count of water-marks (the leader's own: its log end) above the committed index, as
      * of committed index q_at (INT64_MIN: not known; recounted at the next check) */
     int q_above;

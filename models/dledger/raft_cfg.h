@@ -17,7 +17,9 @@ struct raft_cfg {
     int max_pending_requests;    /* maxPendingRequestsNum 10000 */
     sim_time max_wait_ack;       /* maxWaitAckTimeMs 2500 */
     sim_time max_push_timeout;   /* maxPushTimeOutMs 1000 */
-    int max_pending_push;        /* EntryDispatcher.maxPendingSize 1000 */
+    int max_pending_push;        /* EntryDispatcher.maxPendingSize 1000 (pushes, or batches, unanswered) */
+    int batch_push;              /* isEnableBatchPush false (RocketMQ: MessageStoreConfig.enableBatchPush) */
+    int max_batch_push_size;     /* maxBatchPushSize 4096 bytes: a batch is sent once its entries reach it */
     sim_time tick;               /* StateMaintainer's sleep: 10 ms */
     sim_time rpc_timeout;        /* push/compare wait (3 s in doCompare); votes and heartbeats use their own */
     /* fsync the term file before a vote answer leaves (MemberState.persistTerm writes it through

@@ -25,8 +25,25 @@ struct vote_resp { int64_t term; int32_t result; };
 struct hb_req { int64_t term; int32_t leader; };
 struct hb_resp { int64_t term; int32_t code; };
 
+/* PushEntryRequest.Type, and the push's wire (entry_pusher.c sends, entry_handler.c answers) */
+enum push_type { PUSH_APPEND, PUSH_COMPARE, PUSH_TRUNCATE, PUSH_COMMIT };
+struct push_entry { int64_t index; uint64_t qoff; uint32_t term, msg, size; uint16_t queue; };
+struct push_req {
+    int64_t term, commit;
+    int32_t leader;
+    uint8_t type, has_entry;
+    uint16_t count;            /* 0: the one entry e; else a batch of count entries, e and count - 1 after
+                                * (max_batch_push_size is at most 4 MiB, an entry at least 120 bytes) */
+    struct push_entry e;
+};
+/* Its size is part of every push's wire bytes: the count sits in what was padding. */
+_Static_assert(sizeof(struct push_req) == 56, "a push request's fixed part is 56 bytes");
+/* buildResponse: index the (first) entry's, count the batch's (0 for one entry) */
+struct push_resp { int64_t term, index, begin, end; int32_t code, count; };
+
 /* Reply and timer tags: kind, peer, and the round or index they belong to. */
-enum tag_kind { TG_TICK = 1, TG_VOTE, TG_HB, TG_PUSH, TG_PERSISTED = RAFT_TIMER_PERSISTED, TG_TAKE, TG_ELECTION, TG_BEAT };
+enum tag_kind { TG_TICK = 1, TG_VOTE, TG_HB, TG_PUSH, TG_PERSISTED = RAFT_TIMER_PERSISTED, TG_TAKE, TG_ELECTION, TG_BEAT,
+                TG_QUORUM };
 #define TAG(kind, peer, x) ((uint64_t)(kind) | ((uint64_t)(peer) << 4) | ((uint64_t)(x) << 12))
 #define TAG_KIND(t) ((int)((t) & 0xf))
 #define TAG_PEER(t) ((int)(((t) >> 4) & 0xff))
@@ -110,7 +127,16 @@ void raft_fail_pending(struct raft *r, int status);
 void raft_start_dispatchers(struct raft *r);
 /* The leader's step at a tick: the QuorumAckChecker, then every dispatcher. */
 void raft_pusher_tick(struct raft *r);
-void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
 void raft_on_push_reply(struct raft *r, int peer, int64_t x, int status, const void *body, uint32_t len);
+/* The QuorumAckChecker's look that batch push left to its 1 ms poll (a TG_QUORUM timer). */
+void raft_quorum_look(struct raft *r);
+/* The committed index rises to index (no further than the log's end); the host is told. */
+void raft_set_committed(struct raft *r, int64_t index);
+/* The dispatchers' memory, at the member's end. */
+void raft_pusher_free(struct raft *r);
+
+/* ---- entry_handler.c (DLedgerEntryPusher.EntryHandler, the follower's side) ---- */
+
+void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
 
 #endif

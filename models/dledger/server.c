@@ -1,7 +1,8 @@
 /* server: a DLedger member's life cycle and the host's hooks, handed to its parts (DLedgerServer).
  *
  * The member is split as DLedger splits it: member_state.c (MemberState), leader_elector.c
- * (DLedgerLeaderElector), entry_pusher.c (DLedgerEntryPusher), leadership.c (preferred leader and
+ * (DLedgerLeaderElector), entry_pusher.c (DLedgerEntryPusher's dispatchers and QuorumAckChecker),
+ * entry_handler.c (its EntryHandler), leadership.c (preferred leader and
  * leadership transfer); raft_int.h is what they share. */
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,10 @@ void raft_on_timer(struct raft *r, uint64_t tag)
         raft_persisted(r);
         return;
     }
+    if (TAG_KIND(tag) == TG_QUORUM) {
+        raft_quorum_look(r);
+        return;
+    }
     if (r->cfg.election == RAFT_ELECTION_CLASSIC && TAG_KIND(tag) != TG_TICK) {
         raft_classic_on_timer(r, tag);
         return;
@@ -88,6 +93,7 @@ void raft_free(struct raft *r)
 {
     free(r->pend);
     r->pend = NULL;
+    raft_pusher_free(r);
 }
 
 void raft_start(struct raft *r)

@@ -31,6 +31,7 @@ static void world_controller_defaults(struct controller_cfg *c)
     r->max_wait_ack = 2500 * SIM_MS;
     r->max_push_timeout = 1000 * SIM_MS;
     r->max_pending_push = 1000;
+    r->max_batch_push_size = 4096;
     r->tick = 10 * SIM_MS;
     r->rpc_timeout = 3 * SIM_S;
     r->preferred_leader = -1;
