@@ -26,6 +26,12 @@ static const struct unit_suffix suffixes[] = {
 };
 #define NSUFFIX (sizeof suffixes / sizeof suffixes[0])
 
+/* The suffix messages name for unit: the one the README's examples use. */
+static const char *usual_suffix(enum sim_unit u)
+{
+    return u == SIM_UNIT_TIME ? "_ms" : u == SIM_UNIT_BYTES ? "_bytes" : "_per_s";
+}
+
 static const char *unit_name(enum sim_unit u)
 {
     switch (u) {
@@ -180,7 +186,7 @@ int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_un
         continue;
     unknown:;
         /* Name what this kind takes, in the unit expected. */
-        const char *us = unit == SIM_UNIT_TIME ? "_ms" : unit == SIM_UNIT_BYTES ? "_bytes" : "_per_s";
+        const char *us = usual_suffix(unit);
         char want[160] = "";
         for (int i = 0; i < 3 && params[kind][i]; i++) {
             size_t l = strlen(want);
@@ -210,8 +216,7 @@ int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_un
     if (need) {
         int has_unit = !(unitless[kind] && strcmp(need, unitless[kind]) == 0);
         return conf_fail(c, path, "%s %s distribution needs \"%s%s\"", article(kind_names[kind]), kind_names[kind], need,
-                         has_unit ? (unit == SIM_UNIT_TIME ? "_ms" : unit == SIM_UNIT_BYTES ? "_bytes" : "_per_s")
-                                  : "");
+                         has_unit ? usual_suffix(unit) : "");
     }
 
     switch (out->kind) {
@@ -276,6 +281,37 @@ int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_un
     }
     }
     return 0;
+}
+
+static void put_key(char (*names)[SIM_DIST_KEY_MAX], int max, int *n, const char *base, const char *suffix)
+{
+    if (*n < max)
+        snprintf(names[*n], SIM_DIST_KEY_MAX, "%s%s", base, suffix);
+    (*n)++;
+}
+
+int sim_dist_keys(enum sim_unit unit, char (*names)[SIM_DIST_KEY_MAX], int max)
+{
+    const char *us = usual_suffix(unit);
+    int n = 0;
+    put_key(names, max, &n, "dist", "");
+    put_key(names, max, &n, "const", us);
+    for (int k = 0; kind_names[k]; k++) {
+        for (int i = 0; i < 3 && params[k][i]; i++)
+            put_key(names, max, &n, params[k][i], us);
+        if (unitless[k])
+            put_key(names, max, &n, unitless[k], "");
+    }
+    put_key(names, max, &n, "offset", us);
+    return n;
+}
+
+const char *sim_dist_suffix(enum sim_unit unit, int i)
+{
+    for (size_t k = 0; k < NSUFFIX; k++)
+        if (suffixes[k].unit == unit && i-- == 0)
+            return suffixes[k].suffix;
+    return NULL;
 }
 
 int sim_dist_get(struct conf *c, const cJSON *obj, const char *path, const char *key, enum sim_unit unit,

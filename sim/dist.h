@@ -51,6 +51,16 @@ struct sim_dist {
 int sim_dist_parse(struct conf *c, const cJSON *v, const char *path, enum sim_unit unit, double max,
                    struct sim_dist *out);
 
+/* The keys a distribution may hold, as sim_dist_parse accepts them, for the README's check: "dist", the
+ * "const_X" shorthand, each kind's parameters (the unitless "sigma" and "shape" bare) and "offset_X", with X
+ * unit's usual suffix (_ms, _bytes or _per_s); a parameter two kinds share comes once a kind. Writes at
+ * most max of them into names and returns how many there are. */
+#define SIM_DIST_KEY_MAX 24
+int sim_dist_keys(enum sim_unit unit, char (*names)[SIM_DIST_KEY_MAX], int max);
+/* The i-th suffix (from 0) a parameter of unit may end in ("_ns", "_us", ... for a duration); NULL past the
+ * last. */
+const char *sim_dist_suffix(enum sim_unit unit, int i);
+
 /* Reads obj[key] as a distribution when present, else leaves *out = *def. */
 int sim_dist_get(struct conf *c, const cJSON *obj, const char *path, const char *key, enum sim_unit unit,
                  double max, const struct sim_dist *def, struct sim_dist *out);

@@ -533,58 +533,6 @@ START_TEST(bad_values_rejected)
 }
 END_TEST
 
-/* ---- every scenario key is in the README ---- */
-
-/* The README names key of object obj as `key`, `obj.key` or `obj.key[]`. */
-static void assert_documented(const char *text, const char *obj, const char *key)
-{
-    char bare[128], full[192], array[192];
-    snprintf(bare, sizeof bare, "`%s`", key);
-    snprintf(full, sizeof full, "`%s.%s`", obj, key);
-    snprintf(array, sizeof array, "`%s.%s[", obj, key);
-    ck_assert_msg(strstr(text, bare) || strstr(text, full) || strstr(text, array),
-                  "%s.%s is a scenario key the README does not name", obj, key);
-}
-
-START_TEST(every_key_documented)
-{
-    static const char *const sections[] = {"broker", "producers", "consumers", "operator", "nameservers"};
-    char *text = th_read("README.md");   /* the tests run from the repository's root */
-    int checked = 0;
-    for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
-        const struct field *t;
-        int n = world_fields(sections[s], &t);
-        ck_assert_int_gt(n, 0);
-        for (int i = 0; i < n; i++, checked++)
-            assert_documented(text, sections[s], t[i].key);
-    }
-    ck_assert_int_gt(checked, 100);
-    /* The other objects' keys, as the loader lists them when it meets an unknown one. */
-    static const char *const objects[] = {"run", "network", "disk", "checks", "metrics", "explore", "controllers"};
-    for (size_t o = 0; o < sizeof objects / sizeof objects[0]; o++) {
-        char set[64];
-        snprintf(set, sizeof set, "%s.zz_unknown=1", objects[o]);
-        const char *setv[] = {set};
-        const char *err = load_error(world_json(""), setv, 1);
-        const char *p = strstr(err, "expected one of: ");
-        ck_assert_msg(p != NULL, "--set %s: got \"%s\"", set, err);
-        ck_assert_msg(strstr(p, "...") == NULL, "%s: the list of keys is cut short: %s", objects[o], p);
-        int keys = 0;
-        for (p = strchr(p, '"'); p; p = strchr(p + 1, '"')) {
-            const char *end = strchr(p + 1, '"');
-            ck_assert_ptr_nonnull(end);
-            char key[96];
-            snprintf(key, sizeof key, "%.*s", (int)(end - p - 1), p + 1);
-            assert_documented(text, objects[o], key);
-            keys++;
-            p = end;
-        }
-        ck_assert_int_gt(keys, 0);
-    }
-    free(text);
-}
-END_TEST
-
 static Suite *scenario_suite(void)
 {
     Suite *s = suite_create("scenarios");
@@ -604,7 +552,6 @@ static Suite *scenario_suite(void)
     tcase_add_test(t, accounting_late_change);
     tcase_add_test(t, trace_audits_accounting);
     tcase_add_test(t, bad_values_rejected);
-    tcase_add_test(t, every_key_documented);
     tcase_add_test(t, accounting_ids_run_out);
     tcase_add_test(t, too_many_sends_rejected);
     suite_add_tcase(s, t);

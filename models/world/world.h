@@ -136,5 +136,8 @@ struct rmq_world *rmq_world_get(void *world_state);
  * of entries, with *t set; 0 for an unknown section. */
 struct field;
 int world_fields(const char *section, const struct field **t);
+/* The keys an object's reader takes by hand besides its section's table ("nameservers", "producers" and
+ * "consumers": count; "groups", each group: name, replicas, ...), NULL-terminated; empty for any other. */
+const char *const *world_hand_keys(const char *object);
 
 #endif

@@ -362,3 +362,15 @@ int world_fields(const char *section, const struct field **t)
         }
     return 0;
 }
+
+const char *const *world_hand_keys(const char *object)
+{
+    static const char *const count[] = {"count", NULL};
+    static const char *const group[] = {"name", "replicas", "preferred_leader", "broker_election_priorities", NULL};
+    static const char *const none[] = {NULL};
+    if (strcmp(object, "groups") == 0)
+        return group;
+    if (strcmp(object, "nameservers") == 0 || strcmp(object, "producers") == 0 || strcmp(object, "consumers") == 0)
+        return count;
+    return none;
+}

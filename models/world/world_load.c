@@ -169,10 +169,6 @@ static int broker_dists_copy(struct broker_cfg *dst, struct broker_cfg *src)
 
 int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
 {
-    static const char *const ns_extra[] = {"count", NULL};
-    static const char *const group_extra[] = {"name", "replicas", "preferred_leader", "broker_election_priorities",
-                                              NULL};
-    static const char *const client_extra[] = {"count", NULL};
     char p[512];
     world_defaults(wc);
     if (world_version_read(c, root, wc) < 0)   /* the release's defaults; the sections' own keys win */
@@ -180,7 +176,7 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
 
     const cJSON *ns = conf_child(root, "nameservers");
     if (ns && (read_count(c, ns, "$.nameservers", 1, 16, &wc->nns) < 0 ||
-               section_read(c, ns, "$.nameservers", "nameservers", &wc->ns, ns_extra) < 0))
+               section_read(c, ns, "$.nameservers", "nameservers", &wc->ns, world_hand_keys("nameservers")) < 0))
         return -1;
     if (wc->nns < 1)
         return conf_fail(c, "$.nameservers.count", "must be at least 1, got 0");
@@ -203,7 +199,7 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
         gc->broker = wc->broker;
         if (broker_dists_copy(&gc->broker, &wc->broker) < 0)
             return conf_fail(c, p, "out of memory");
-        if (section_read(c, g, p, "broker", &gc->broker, group_extra) < 0)
+        if (section_read(c, g, p, "broker", &gc->broker, world_hand_keys("groups")) < 0)
             return -1;
         char def[32];
         snprintf(def, sizeof def, "broker-%c", 'a' + wc->ngroups % 26);
@@ -268,14 +264,14 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
     const cJSON *prod = conf_child(root, "producers");
     wc->nproducers = 1;
     if (prod && (read_count(c, prod, "$.producers", 1, 1000, &wc->nproducers) < 0 ||
-                 section_read(c, prod, "$.producers", "producers", &wc->producer, client_extra) < 0))
+                 section_read(c, prod, "$.producers", "producers", &wc->producer, world_hand_keys("producers")) < 0))
         return -1;
     if (wc->producer.stop && wc->producer.stop < wc->producer.start)
         return conf_fail(c, "$.producers.stop_ms", "is before start_ms");
     const cJSON *cons = conf_child(root, "consumers");
     wc->nconsumers = 1;
     if (cons && (read_count(c, cons, "$.consumers", 1, 1000, &wc->nconsumers) < 0 ||
-                 section_read(c, cons, "$.consumers", "consumers", &wc->consumer, client_extra) < 0))
+                 section_read(c, cons, "$.consumers", "consumers", &wc->consumer, world_hand_keys("consumers")) < 0))
         return -1;
     const cJSON *op = conf_child(root, "operator");
     if (op && section_read(c, op, "$.operator", "operator", &wc->op, NULL) < 0)
