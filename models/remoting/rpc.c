@@ -167,8 +167,8 @@ static __attribute__((noinline)) int send_large(struct rpc *r, sim_conn c, uint3
     return node_conn_send(r->n, c, (uint16_t)code, r->scratch, need, RMQ_HEADER_BYTES + len + extra_wire);
 }
 
-static inline int send_request(struct rpc *r, sim_conn c, uint32_t opaque, int code, const void *body,
-                               uint32_t len, uint64_t extra_wire)
+static inline __attribute__((always_inline)) int send_request(struct rpc *r, sim_conn c, uint32_t opaque, int code,
+                                                              const void *body, uint32_t len, uint64_t extra_wire)
 {
     if (len > FRAME_MAX - sizeof(struct rpc_hdr))
         return send_large(r, c, opaque, code, body, len, extra_wire);
