@@ -21,25 +21,42 @@ static int follower_append(struct raft *r, const struct push_entry *e)
     return D_SUCCESS;
 }
 
-/* A batch of n entries, the first at e[0].index (handleDoBatchAppend). At the log's end they are appended
- * in turn. Wholly here already (a resend): fine if every entry is the same (checkAppendFuture, which DLedger
- * runs after 1 s); partly here, or after a gap: INCONSISTENT_STATE (its fast-forward answer, after 1 s
- * too), and the leader compares again. */
-static int batch_append(struct raft *r, const struct push_entry *e, uint32_t n, int *appended)
+/* Entry i of a batch: the request's own, then the ones after it in the frame (copied out: the frame's bytes
+ * are not a struct array). */
+static struct push_entry batch_entry(const struct push_req *q, const unsigned char *more, uint32_t i)
 {
-    int64_t end = raft_end(r), first = e[0].index, last = first + n - 1;
+    struct push_entry e = q->e;
+    if (i > 0)
+        memcpy(&e, more + (size_t)(i - 1) * sizeof e, sizeof e);
+    return e;
+}
+
+/* A batch of n entries (handleDoBatchAppend). At the log's end they are appended in turn. Wholly here
+ * already (a resend): SUCCESS if every entry is the one here (checkAppendFuture's equals: term and message),
+ * else INCONSISTENT_STATE; partly here, or after a gap: INCONSISTENT_STATE (checkAppendFuture's
+ * fast-forward), and the leader compares again. DLedger answers these from its once-a-second
+ * checkAbnormalFuture, and a resend that finds the first still queued REPEATED_PUSH; mqsim answers at once. */
+static int batch_append(struct raft *r, const struct push_req *q, const unsigned char *more, int *appended)
+{
+    uint32_t n = q->count;
+    int64_t end = raft_end(r), first = q->e.index, last = first + n - 1;
     *appended = 0;
     if (last <= end) {
-        for (uint32_t i = 0; i < n; i++)
-            if (raft_term_at(r, e[i].index) != (int64_t)e[i].term)
+        for (uint32_t i = 0; i < n; i++) {
+            struct push_entry e = batch_entry(q, more, i);
+            const struct cl_entry *here = cl_at(r->log, (uint64_t)e.index);
+            if (!here || here->term != e.term || here->msg != e.msg)
                 return D_INCONSISTENT_STATE;
+        }
         return D_SUCCESS;
     }
     if (first != end + 1)
         return D_INCONSISTENT_STATE;
-    for (uint32_t i = 0; i < n; i++)
-        if (e[i].index != first + i || follower_append(r, &e[i]) != D_SUCCESS)
+    for (uint32_t i = 0; i < n; i++) {
+        struct push_entry e = batch_entry(q, more, i);
+        if (e.index != first + i || follower_append(r, &e) != D_SUCCESS)
             return D_INCONSISTENT_STATE;
+    }
     *appended = 1;
     return D_SUCCESS;
 }
@@ -49,7 +66,7 @@ static int batch_append(struct raft *r, const struct push_entry *e, uint32_t n, 
  * mqsim answers them the same way); compares check the entry only (handleDoCompare); appends and truncates
  * must come from this term's leader; a commit of another term or leader is ignored (updateCommittedIndex
  * skips smaller terms; mqsim skips larger ones too, as its log need not agree with that leader's). */
-static void handle_push(struct raft *r, const struct push_req *q, struct push_resp *a)
+static void handle_push(struct raft *r, const struct push_req *q, const unsigned char *more, struct push_resp *a)
 {
     int advance_commit = 0;   /* only where the log is known to agree with the leader's up to its end */
     a->term = q->term;        /* buildResponse: the request's term */
@@ -61,8 +78,7 @@ static void handle_push(struct raft *r, const struct push_req *q, struct push_re
         switch (q->type) {
         case PUSH_APPEND:
             if (q->count > 0) {
-                a->code = from_my_leader(r, q) ? batch_append(r, &q->e, q->count, &advance_commit)
-                                               : D_INCONSISTENT_STATE;
+                a->code = from_my_leader(r, q) ? batch_append(r, q, more, &advance_commit) : D_INCONSISTENT_STATE;
                 break;
             }
             if (!from_my_leader(r, q) || !q->has_entry || q->e.index > end + 1) {
@@ -123,13 +139,9 @@ void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, 
         return;
     memcpy(&q, body, sizeof q);
     memset(&a, 0, sizeof a);
-    if (q.count > 1) {
-        /* a batch: its entries follow the request in the frame, which the handler reads in place */
-        if ((len - sizeof q) / sizeof(struct push_entry) < (size_t)q.count - 1)
-            return;
-        handle_push(r, body, &a);
-    } else {
-        handle_push(r, &q, &a);
-    }
+    /* a batch's entries after its first follow the request in the frame */
+    if (q.count > 1 && (len - sizeof q) / sizeof(struct push_entry) < (size_t)q.count - 1)
+        return;
+    handle_push(r, &q, (const unsigned char *)body + sizeof q, &a);
     r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &a, sizeof a);
 }

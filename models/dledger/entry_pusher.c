@@ -281,6 +281,9 @@ static void do_append(struct raft *r, int p, sim_time now)
 
 /* ---- batch push (isEnableBatchPush): EntryDispatcher.doBatchAppend and its batchPendingMap ---- */
 
+/* DLedgerEntry.BODY_OFFSET: the entry's header before the message; DLedgerEntry.getSize() counts it. */
+#define DLEDGER_ENTRY_HEADER 48
+
 static struct raft_batch *bp_at(const struct raft_peer *pe, uint32_t i)
 {
     return &pe->bp[(pe->bp_head + i) & (pe->bp_cap - 1)];
@@ -323,16 +326,19 @@ static int bp_put(struct raft_peer *pe, int64_t first, uint32_t count, sim_time 
         }
     }
     if (pe->bp_n == pe->bp_cap) {
-        uint32_t cap = pe->bp_cap ? pe->bp_cap * 2 : 64;
+        /* full: the live batches move to a ring twice the size, in order, the answered ones left out */
+        uint32_t cap = pe->bp_cap ? pe->bp_cap * 2 : 64, n = 0;
         struct raft_batch *a = malloc((size_t)cap * sizeof *a);
         if (!a)
             return -1;
         for (uint32_t i = 0; i < pe->bp_n; i++)
-            a[i] = *bp_at(pe, i);
+            if (bp_at(pe, i)->count)
+                a[n++] = *bp_at(pe, i);
         free(pe->bp);
         pe->bp = a;
         pe->bp_cap = cap;
         pe->bp_head = 0;
+        pe->bp_n = n;
     }
     *bp_at(pe, pe->bp_n++) = (struct raft_batch){.first = first, .count = count, .sent = now};
     pe->bp_live++;
@@ -378,13 +384,23 @@ static void send_batch(struct raft *r, int p)
     struct push_entry *e = &q->e;
     for (uint32_t i = 0; i < n; i++, e++) {
         struct push_req one;
+        memset(&one, 0, sizeof one);
         fill_entry(r, pe->batch_first + i, &one);
+        if (!one.has_entry) {
+            /* gathered, then trimmed off the log's front: DLedger's get() throws, the dispatcher compares */
+            change_state(r, p, -1, DS_COMPARE);
+            pe->retry_at = raft_now(r) + 500 * SIM_MS;
+            return;
+        }
         memcpy(e, &one.e, sizeof *e);
     }
     sim_time now = raft_now(r);
     pe->last_push = now;
+    /* On the wire, as a one-entry push: the request's fields and the messages, without DLedger's entry
+     * headers (batch_bytes counts them, for the size rule only). */
+    uint64_t wire = pe->batch_bytes - (uint64_t)n * DLEDGER_ENTRY_HEADER;
     if (bp_put(pe, pe->batch_first, n, now) == 0)
-        r->io.call(r->io.host, p, RAFT_PUSH, q, (uint32_t)len, pe->batch_bytes, r->cfg.rpc_timeout,
+        r->io.call(r->io.host, p, RAFT_PUSH, q, (uint32_t)len, wire, r->cfg.rpc_timeout,
                    TAG(TG_PUSH, p, (uint64_t)(pe->round & 0xffffff) | ((uint64_t)PUSH_APPEND << 24)));
     pe->batch_n = 0;
     pe->batch_bytes = 0;
@@ -404,7 +420,7 @@ static int batch_add(struct raft *r, int p, int64_t index)
     if (pe->batch_n == 0)
         pe->batch_first = index;
     pe->batch_n++;
-    pe->batch_bytes += e->size;
+    pe->batch_bytes += e->size + DLEDGER_ENTRY_HEADER;   /* PushEntryRequest.addEntry: getSize() */
     return 0;
 }
 
@@ -481,7 +497,7 @@ static inline __attribute__((always_inline)) void dispatch(struct raft *r, int p
     if (now < pe->retry_at)
         return;
     if (pe->state == DS_APPEND && !(pe->inflight > 0 && now - pe->oldest_push > r->cfg.max_push_timeout) &&
-        pe->write_index > raft_end(r) && now - pe->last_push <= 1 * SIM_S)
+        pe->write_index > raft_end(r) && now - pe->last_push <= 1 * SIM_S && pe->batch_n == 0)
         return;
     dispatch_work(r, p, now);
 }

@@ -88,8 +88,9 @@ struct raft {
         int waiting;                 /* a compare/truncate is in flight */
         sim_time last_push;
         sim_time retry_at;           /* after an error answer, the dispatcher sleeps 500 ms */
-        /* batch push: the batch being filled (batchAppendEntryRequest) and the batches sent and not yet
-         * answered or passed by the water-mark (batchPendingMap), oldest first, answered ones count 0 */
+        /* batch push: the batch being filled (batchAppendEntryRequest; batch_bytes with DLedger's entry
+         * headers) and the batches sent and not yet answered or passed by the water-mark (batchPendingMap),
+         * in the order sent; an answered one stays as count 0 until it reaches the head or the ring grows */
         int64_t batch_first;
         uint32_t batch_n;
         uint64_t batch_bytes;

@@ -38,7 +38,8 @@ struct push_req {
 };
 /* Its size is part of every push's wire bytes: the count sits in what was padding. */
 _Static_assert(sizeof(struct push_req) == 56, "a push request's fixed part is 56 bytes");
-/* buildResponse: index the (first) entry's, count the batch's (0 for one entry) */
+/* buildResponse: index the (first) entry's, count the batch's; mqsim leaves count 0 for one entry (DLedger
+ * gives 1, and only the batch path reads it) */
 struct push_resp { int64_t term, index, begin, end; int32_t code, count; };
 
 /* Reply and timer tags: kind, peer, and the round or index they belong to. */

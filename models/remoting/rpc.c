@@ -158,7 +158,7 @@ static __attribute__((noinline)) int send_large(struct rpc *r, sim_conn c, uint3
     if (need > r->scratch_cap) {
         unsigned char *b = realloc(r->scratch, need);
         if (!b)
-            return -1;
+            return -2;   /* out of memory, where -1 is a connection not open */
         r->scratch = b;
         r->scratch_cap = need;
     }
@@ -193,8 +193,16 @@ void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, 
     p->deadline = node_now(r->n) + timeout;
     arm(r, p->deadline);
     /* On an open connection at once; node_conn_send tests that it is open before anything else. */
-    if (pe->conn && !pe->connecting && send_request(r, pe->conn, opaque_of(r, i), code, body, len, extra_wire) >= 0)
-        return;
+    if (pe->conn && !pe->connecting) {
+        int rc = send_request(r, pe->conn, opaque_of(r, i), code, body, len, extra_wire);
+        if (rc >= 0)
+            return;
+        if (rc == -2) {
+            slot_release(r, i);
+            r->on_reply(r->n, tag, RMQ_SYSTEM_ERROR, NULL, 0);
+            return;
+        }
+    }
     /* Only a request that waits for its connection needs its body kept (sent from rpc_on_conn). */
     if (len > RPC_REQ_MAX && !(p->big = malloc(len))) {
         slot_release(r, i);
