@@ -24,15 +24,21 @@ static const char *role_name(enum rmq_role r)
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 
-/* What consumers may read of queue q: everything in classic HA, the committed part on DLedger (its follower's
- * dispatch brought up to date first), up to the confirm offset in controller mode. */
+/* What consumers may read of queue q: what the ReputMessageService dispatched (reput.c in classic HA; on
+ * DLedger the committed part, its follower's dispatch brought up to date first), and in controller mode no
+ * further than the confirm offset. */
 uint64_t broker_visible_qoff(struct broker *b, int q)
 {
     if (b->raft) {
         dl_reput_sync(b);
         return b->committed_qoff[q];
     }
-    return b->ctl ? ctl_visible_qoff(b, q) : cl_next_qoff(&b->cl, q);
+    uint64_t v = broker_reput_visible(b, q);
+    if (b->ctl) {
+        uint64_t c = ctl_visible_qoff(b, q);
+        return c < v ? c : v;
+    }
+    return v;
 }
 
 /* ---- requests ---- */
@@ -69,9 +75,9 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     /* The CommitLog is an mmap'ed file: the bytes are in the page cache as soon as they are copied. */
     node_disk_write(b->n, FILE_COMMITLOG, size);
     report_stored(&w->rep, req->msg, b->group, b->replica, 1);
-    /* ReputMessageService dispatches to the ConsumeQueue and, on a master, wakes held pulls. */
-    if (b->cfg.long_polling)
-        broker_wake_pulls(b, req->queue);
+    /* ReputMessageService dispatches it to the ConsumeQueue at its next round and, on a master, wakes held
+     * pulls. */
+    broker_reput_kick(b);
 
     struct put_wait pw = {
         .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = RMQ_SUCCESS,
@@ -282,6 +288,7 @@ static void broker_start(struct sim_node *n)
         dl_start(b);
         return;
     }
+    broker_reput_reset(b);
     /* BrokerController.start: register at once, then every registerNameServerPeriod from 10 s. */
     if (b->cfg.register_at_start)
         broker_register_all(b);
@@ -352,7 +359,10 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
         dl_role_check(b);
         break;
     case BT_REPUT:
-        dl_reput(b);
+        if (b->raft)
+            dl_reput(b);
+        else
+            broker_reput_round(b);
         break;
     case BT_CHECKPOINT:
         dl_checkpoint(b);
@@ -493,10 +503,13 @@ static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
      * Recovery drops the partial message at the end (CommitLog.recoverAbnormally). */
     uint64_t kept = kind == SIM_CRASH_HOST ? sim_disk_durable(n, FILE_COMMITLOG) : sim_disk_written(n, FILE_COMMITLOG);
     cl_truncate(&b->cl, b->disk_base + kept, unstore, b);
+    broker_reput_truncated(b);
     /* Recovery ends at the first message checkMessageAndReturnSize refuses and truncateDirtyFiles drops the
      * rest (CommitLog.recoverNormally/recoverAbnormally): a spliced tail that stopped the reput goes. */
-    if (b->reput_stop != CL_NONE && b->reput_stop < b->cl.max_offset)
+    if (b->reput_stop != CL_NONE && b->reput_stop < b->cl.max_offset) {
         cl_truncate(&b->cl, b->reput_stop, unstore, b);
+        broker_reput_truncated(b);
+    }
     b->reput_stop = CL_NONE;
     if (b->ha_verified > b->cl.max_offset)
         b->ha_verified = b->cl.max_offset;

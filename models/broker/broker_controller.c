@@ -315,6 +315,7 @@ static void handshake_done(struct broker *b, const struct ctl_epochs *m)
             trace_end(tr);
         }
         cl_truncate(&b->cl, point, unstore, b);
+        broker_reput_truncated(b);
         node_disk_truncate(b->n, FILE_COMMITLOG, b->cl.max_offset - b->disk_base);
         if (b->flushed > b->cl.max_offset)
             b->flushed = b->cl.max_offset;

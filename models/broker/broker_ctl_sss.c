@@ -342,8 +342,7 @@ void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *r
     node_disk_write(b->n, FILE_COMMITLOG, size);
     report_stored(&b->base.w->rep, req->msg, b->group, b->replica, 1);
     ctl_stored(b, 1);
-    if (b->cfg.long_polling)
-        broker_wake_pulls(b, req->queue);
+    broker_reput_kick(b);   /* dispatched (and held pulls woken) at the ReputMessageService's next round */
     /* needHandleHA: the controller-mode master is SYNC_MASTER; handleHA returns at once for needAckNums
      * <= 1, and allAckInSyncStateSet with a SyncStateSet of the master alone. */
     int slave = b->cfg.all_ack_in_sss ? members > 1 : b->cfg.in_sync_replicas > 1;

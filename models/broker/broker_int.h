@@ -119,6 +119,12 @@ struct broker {
     sim_time ha_last_read, ha_last_report, ha_retry_at;
     uint64_t ha_reported;
     uint64_t reput_stop;       /* where the ReputMessageService stopped (bad magic code), CL_NONE: it runs */
+    /* the classic store's ReputMessageService (reput.c): CommitLog bytes dispatched, a round armed, when
+     * the last round ended */
+    uint64_t rp_py;
+    uint64_t rp_qoff[RMQ_MAX_QUEUES];   /* each ConsumeQueue's end at the last round */
+    int rp_armed;
+    sim_time rp_idle_since;
     int ha_check;              /* compare the logs at the next data (ha_diverge.c) */
     uint64_t ha_verified;      /* this log matched its master's up to here at the last comparison */
 
@@ -171,6 +177,14 @@ void dl_reput_sync(struct broker *b);
 /* ReputMessageService.run's sleep: how long from now a service idle for `since` (its last round ended then)
  * waits before its next round; the sleeps step from the round's end, a full one right after it. */
 sim_time broker_reput_wake(const struct broker *b, sim_time since);
+/* reput.c: the classic store's ReputMessageService. reset at a start (all dispatched); kick after a store;
+ * round at its timer; truncated after the log was cut; visible: queue q's end among the messages that end
+ * at or below `end`. */
+void broker_reput_reset(struct broker *b);
+void broker_reput_kick(struct broker *b);
+void broker_reput_round(struct broker *b);
+void broker_reput_truncated(struct broker *b);
+uint64_t broker_reput_visible(const struct broker *b, int q);
 /* The process freezes (a pause): its virtual wake-up becomes a timer, which waits with the others. */
 void dl_pause(struct broker *b);
 /* DLedgerMmapFileStore.persistCheckPoint, every checkPointInterval. */

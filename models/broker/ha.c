@@ -327,8 +327,8 @@ static uint64_t slave_append(struct broker *b, const struct rmq_ha_entry *x)
 static void stored(struct broker *b, uint32_t msg, uint16_t queue)
 {
     report_stored(&b->base.w->rep, msg, b->group, b->replica, 1);
-    if (b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls))
-        broker_wake_pulls(b, queue);
+    (void)queue;
+    broker_reput_kick(b);
 }
 
 __attribute__((noinline)) static void client_on_data(struct broker *b, const struct sim_msg *m)

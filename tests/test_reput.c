@@ -1,0 +1,83 @@
+/* test_reput: the classic store's ReputMessageService. A message a master stores reaches its ConsumeQueue,
+ * and the consumers, at the service's next round: it sleeps 1 ms between rounds (ReputMessageService.run),
+ * so what is stored stays unreadable for up to a millisecond, never longer, and a held pull is woken by the
+ * round, not by the put. */
+#include <check.h>
+#include <stdio.h>
+
+#include "models/broker/broker.h"
+#include "models/broker/broker_int.h"
+#include "models/world/world.h"
+#include "sim/lab/scenario.h"
+#include "tests/harness.h"
+
+/* One master and its slave on the default network (lognormal delays: with constant ones the slave's HA
+ * frames can come on the service's own 1 ms steps), 2000 sends a second of 100 bytes, one consumer. */
+static const char *world_json(void)
+{
+    return "{\"name\": \"rp\", \"run\": {\"duration_ms\": 10000, \"seed\": 2, \"trace\": \"off\"},"
+           " \"disk\": {\"fsync_latency\": {\"const_ms\": 1}},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
+           " \"producers\": {\"rate_per_s\": 2000, \"size\": {\"const_bytes\": 100}},"
+           " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}}";
+}
+
+/* Messages stored on b, and those its consumers may read. */
+static uint64_t stored(struct broker *b, int queues)
+{
+    uint64_t n = 0;
+    for (int q = 0; q < queues; q++)
+        n += cl_next_qoff(broker_log(b), q);
+    return n;
+}
+
+static uint64_t visible(struct broker *b, int queues)
+{
+    uint64_t n = 0;
+    for (int q = 0; q < queues; q++)
+        n += broker_visible_qoff(b, q);
+    return n;
+}
+
+/* Over 1 s in 50 us steps: on the master and on the slave, stored messages wait unreadable (steps find
+ * some), and every message stored by a step is readable 1 ms and one step later. */
+START_TEST(stored_is_readable_at_the_next_round)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    int queues = 4;
+    enum { LAG = 1000 / 50 + 1 };
+    static uint64_t was[2][20000];
+    int waited[2] = {0, 0};
+    sim_time t0 = 5 * SIM_S, step = 50 * SIM_US;
+    for (int k = 0; k < 20000; k++) {
+        th_run_to(&sc, t0 + k * step);
+        for (int r = 0; r < 2; r++) {
+            struct broker *b = w->g[0].broker[r];
+            was[r][k] = stored(b, queues);
+            uint64_t v = visible(b, queues);
+            ck_assert_uint_le(v, was[r][k]);
+            waited[r] += v < was[r][k];
+            if (k >= LAG)
+                ck_assert_msg(v >= was[r][k - LAG], "replica %d at step %d: %llu readable of %llu stored 1 ms before",
+                              r, k, (unsigned long long)v, (unsigned long long)was[r][k - LAG]);
+        }
+    }
+    ck_assert_int_gt(waited[0], 5000);   /* a message every 0.5 ms, each unreadable for up to 1 ms */
+    ck_assert_int_gt(waited[1], 100);    /* HA frames come fewer and fuller */
+    scenario_free(&sc);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("reput");
+    TCase *tc = tcase_create("classic");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, stored_is_readable_at_the_next_round);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return th_run_suite(suite()); }
