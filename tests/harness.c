@@ -139,14 +139,19 @@ char *th_line_at(const char *text, int k)
     return s;
 }
 
-void th_run(struct th_run *r, const char *text, const char *const *sets, int nsets)
+void th_temp(char file[TH_TEMP_NAME], const char *text)
 {
-    char file[64], path[160];
-    snprintf(file, sizeof file, "/tmp/mqsim-test-XXXXXX");
+    snprintf(file, TH_TEMP_NAME, "/tmp/mqsim-test-XXXXXX");
     int fd = mkstemp(file);
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
+}
+
+void th_run(struct th_run *r, const char *text, const char *const *sets, int nsets)
+{
+    char file[TH_TEMP_NAME], path[160];
+    th_temp(file, text);
     snprintf(r->dir, sizeof r->dir, "/tmp/mqsim-test-out-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(r->dir));
     struct run_opts o = {.file = file, .sets = sets, .nsets = nsets, .trace = "full", .out = r->dir, .quiet = 1};
@@ -177,12 +182,8 @@ void th_run_free(struct th_run *r)
 
 void th_load(struct scenario *sc, const char *text, const char *const *sets, int nsets)
 {
-    char file[64];
-    snprintf(file, sizeof file, "/tmp/mqsim-test-XXXXXX");
-    int fd = mkstemp(file);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
+    char file[TH_TEMP_NAME];
+    th_temp(file, text);
     struct run_opts o = {.file = file, .sets = sets, .nsets = nsets};
     struct conf c;
     int rc = scenario_load(sc, &o, &c);

@@ -30,6 +30,9 @@ char *th_read_stream(FILE *f, size_t *len);
 void th_join(char *buf, size_t size, const char *dir, const char *name);
 /* Writes text to path, replacing it. */
 void th_write(const char *path, const char *text);
+/* Writes text to a new file /tmp/mqsim-test-XXXXXX, its name in file (the caller unlinks it). */
+#define TH_TEMP_NAME 64
+void th_temp(char file[TH_TEMP_NAME], const char *text);
 /* The same for dir/name, and reading dir/name back (a file that cannot be read fails the test). */
 void th_write_in(const char *dir, const char *name, const char *text);
 char *th_read_in(const char *dir, const char *name);

@@ -184,13 +184,18 @@ END_TEST
  * .addScheduleTask), not as it was at the crash, half a second and about 50 messages later; its log, in the
  * page cache, is whole, and its readers wait for the messages above the recovered offset until its HA
  * client is back (13.6-13.7 s) and the master's frames raise it again. */
-START_TEST(restart_recovers_the_flushed_confirm)
+/* The world of the two tests below: broker-a-2's process crashes at 12.5 s and is back at 12.6 s. */
+static void load_restart(struct scenario *sc, const char *group)
 {
-    const char *group = ", \"all_ack_in_sync_state_set\": true";
     const char *faults = "\"faults\": [{\"at_ms\": 12500, \"op\": \"crash_process\", \"node\": \"broker-a-2\","
                          " \"duration_ms\": 100}]";
+    th_load(sc, th_ctl_world(1, group, faults), NULL, 0);
+}
+
+START_TEST(restart_recovers_the_flushed_confirm)
+{
     struct scenario sc;
-    th_load(&sc, th_ctl_world(1, group, faults), NULL, 0);
+    load_restart(&sc, ", \"all_ack_in_sync_state_set\": true");
     struct broker *s = brk(&sc, 2);
     th_run_to(&sc, 11990 * SIM_MS);
     uint64_t before = s->ctl->confirm;
@@ -219,11 +224,8 @@ END_TEST
  * not at the first frame of its HA client (back at 13.6-13.7 s). */
 START_TEST(restart_with_read_uncommitted_dispatches_to_the_end)
 {
-    const char *group = ", \"all_ack_in_sync_state_set\": true, \"read_uncommitted\": true";
-    const char *faults = "\"faults\": [{\"at_ms\": 12500, \"op\": \"crash_process\", \"node\": \"broker-a-2\","
-                         " \"duration_ms\": 100}]";
     struct scenario sc;
-    th_load(&sc, th_ctl_world(1, group, faults), NULL, 0);
+    load_restart(&sc, ", \"all_ack_in_sync_state_set\": true, \"read_uncommitted\": true");
     struct broker *s = brk(&sc, 2);
     th_run_to(&sc, 12 * SIM_S);
     uint64_t flushed = s->ctl->confirm;

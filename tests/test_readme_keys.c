@@ -30,12 +30,8 @@ static const char *world_json(const char *extra)
 static const char *load_error(const char *text, const char *set)
 {
     static char err[1024];
-    char file[64];
-    snprintf(file, sizeof file, "/tmp/mqsim-test-XXXXXX");
-    int fd = mkstemp(file);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
+    char file[TH_TEMP_NAME];
+    th_temp(file, text);
     struct scenario sc;
     struct conf c;
     const char *setv[] = {set};
