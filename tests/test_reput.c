@@ -7,9 +7,11 @@
 
 #include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
+#include "models/broker/broker_ctl_int.h"
 #include "models/world/world.h"
 #include "sim/lab/scenario.h"
 #include "tests/harness.h"
+#include "tests/harness_ctl.h"
 
 /* One master and its slave on the default network (lognormal delays: with constant ones the slave's HA
  * frames can come on the service's own 1 ms steps), 2000 sends a second of 100 bytes, one consumer. */
@@ -40,7 +42,10 @@ static uint64_t visible(struct broker *b, int queues)
 }
 
 /* Over 1 s in 50 us steps: on the master and on the slave, stored messages wait unreadable (steps find
- * some), and every message stored by a step is readable 1 ms and one step later. */
+ * some), every message stored by a step is readable 1 ms and one step later, what is readable rises only
+ * in a step that held a round (rp_idle_since: the round's time), and the rounds keep one 1 ms grid (the
+ * service's sleeps step on from the last round, which takes no time). The consumer keeps up: the rounds
+ * wake its held pulls (without, they would wait for the 5 s recheck). */
 START_TEST(stored_is_readable_at_the_next_round)
 {
     struct scenario sc;
@@ -50,15 +55,25 @@ START_TEST(stored_is_readable_at_the_next_round)
     enum { LAG = 1000 / 50 + 1 };
     static uint64_t was[2][20000];
     int waited[2] = {0, 0};
-    sim_time t0 = 5 * SIM_S, step = 50 * SIM_US;
+    uint64_t seen[2] = {0, 0};
+    sim_time t0 = 5 * SIM_S, step = 50 * SIM_US, grid[2] = {-1, -1};
     for (int k = 0; k < 20000; k++) {
-        th_run_to(&sc, t0 + k * step);
+        sim_time t = t0 + k * step;
+        th_run_to(&sc, t);
         for (int r = 0; r < 2; r++) {
             struct broker *b = w->g[0].broker[r];
             was[r][k] = stored(b, queues);
             uint64_t v = visible(b, queues);
             ck_assert_uint_le(v, was[r][k]);
             waited[r] += v < was[r][k];
+            if (k > 0 && v > seen[r]) {
+                ck_assert_msg(b->rp_idle_since > t - step, "replica %d: readable rose at %lld without a round", r,
+                              (long long)t);
+                if (grid[r] < 0)
+                    grid[r] = b->rp_idle_since;
+                ck_assert_int_eq((b->rp_idle_since - grid[r]) % SIM_MS, 0);
+            }
+            seen[r] = v;
             if (k >= LAG)
                 ck_assert_msg(v >= was[r][k - LAG], "replica %d at step %d: %llu readable of %llu stored 1 ms before",
                               r, k, (unsigned long long)v, (unsigned long long)was[r][k - LAG]);
@@ -66,6 +81,40 @@ START_TEST(stored_is_readable_at_the_next_round)
     }
     ck_assert_int_gt(waited[0], 5000);   /* a message every 0.5 ms, each unreadable for up to 1 ms */
     ck_assert_int_gt(waited[1], 100);    /* HA frames come fewer and fuller */
+    ck_assert_uint_lt(w->rep.acct.acked - w->rep.acct.consumed, 50);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* Controller mode with allAckInSyncStateSet: the service dispatches no further than the confirm offset
+ * (getReputEndOffset), so a rise of the confirm offset shows its messages at the next round too, never at
+ * once: on the master and on both slaves, over 2 s in 50 us steps at 2,000 sends a second on lognormal
+ * links, what is readable rises only in a step that held a round, and never passes the confirm offset. */
+START_TEST(confirm_offset_shows_at_the_next_round)
+{
+    struct scenario sc;
+    const char *sets[] = {"producers.rate_per_s=2000", "network.latency={\"dist\": \"lognormal\", \"median_ms\": 1, \"sigma\": 0.3}"};
+    th_load(&sc, th_ctl_world(1, ", \"all_ack_in_sync_state_set\": true", NULL), sets, 2);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    uint64_t seen[3] = {0, 0, 0};
+    int rises = 0;
+    sim_time t0 = 10 * SIM_S, step = 50 * SIM_US;
+    for (int k = 0; k < 40000; k++) {
+        sim_time t = t0 + k * step;
+        th_run_to(&sc, t);
+        for (int r = 0; r < 3; r++) {
+            struct broker *b = w->g[0].broker[r];
+            uint64_t v = visible(b, 4);
+            if (k > 0 && v > seen[r]) {
+                rises++;
+                ck_assert_msg(b->rp_idle_since > t - step, "replica %d: readable rose at %lld without a round", r,
+                              (long long)t);
+            }
+            ck_assert_uint_le(b->rp_py, ctl_read_end(b));
+            seen[r] = v;
+        }
+    }
+    ck_assert_int_gt(rises, 3000);
     scenario_free(&sc);
 }
 END_TEST
@@ -76,6 +125,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("classic");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, stored_is_readable_at_the_next_round);
+    tcase_add_test(tc, confirm_offset_shows_at_the_next_round);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -109,20 +109,12 @@ uint64_t ctl_visible_qoff(const struct broker *b, int q)
     return lo;
 }
 
-static void wake_all(struct broker *b)
-{
-    for (int q = 0; q < b->cfg.queues; q++)
-        broker_wake_pulls(b, q);
-}
-
 /* The read end rose from `old`, above which messages were stored: the ReputMessageService dispatches them
- * and notifyMessageArriveIfNecessary wakes the held pulls (on a slave only where the release does, as
- * ha.c's stored()). */
+ * at its next round (reput.c), which wakes the held pulls. */
 static void read_end_rose(struct broker *b, uint64_t old, uint64_t max_before)
 {
-    if (old < max_before && ctl_read_end(b) > old && b->cfg.long_polling &&
-        (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls))
-        wake_all(b);
+    if (old < max_before && ctl_read_end(b) > old)
+        broker_reput_kick(b);
 }
 
 /* The ReputMessageService may now go up to `end`: the messages that end in (disp_to, end] enter its
@@ -216,9 +208,8 @@ static void update_confirm_acks(struct broker *b, const uint64_t *ack, uint32_t 
 {
     uint64_t old = b->ctl->confirm;
     b->ctl->confirm = compute_confirm(b, ack, conn);
-    if (b->ctl->confirm > old && confirm_limits(b) && !b->cfg.read_uncommitted && b->cfg.long_polling)
-        for (int q = 0; q < b->cfg.queues; q++)
-            broker_wake_pulls(b, q);
+    if (b->ctl->confirm > old && confirm_limits(b) && !b->cfg.read_uncommitted)
+        broker_reput_kick(b);   /* the next round dispatches what it newly allows */
 }
 
 void ctl_update_confirm(struct broker *b)

@@ -322,12 +322,11 @@ static uint64_t slave_append(struct broker *b, const struct rmq_ha_entry *x)
     return cl_append(&b->cl, x->msg, x->size, x->queue, qoff);
 }
 
-/* The slave appended message msg to queue: the accounting, held pulls woken; the page cache write and
- * controller mode's ctl_stored are the caller's, once a frame. */
-static void stored(struct broker *b, uint32_t msg, uint16_t queue)
+/* The slave appended message msg: the accounting, and the ReputMessageService's next round armed (it wakes
+ * the held pulls); the page cache write and controller mode's ctl_stored are the caller's, once a frame. */
+static void stored(struct broker *b, uint32_t msg)
 {
     report_stored(&b->base.w->rep, msg, b->group, b->replica, 1);
-    (void)queue;
     broker_reput_kick(b);
 }
 
@@ -355,9 +354,8 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
         b->ha_check = 0;
         ha_diverge_check(b, d);
     }
-    /* Controller mode: the confirm offset the frame carries (see put_confirm). It is in force while the
-     * frame's messages are appended, so that the pulls they wake see what it allows; ctl_frame_confirm
-     * then sets it as AutoSwitchHAClient does after the append. */
+    /* Controller mode: the confirm offset the frame carries (see put_confirm), in force while the frame's
+     * messages are appended; ctl_frame_confirm then sets it as AutoSwitchHAClient does after the append. */
     struct frame_confirm fc = {0};
     if (b->ctl && m->len >= sizeof *d + d->n * sizeof d->e[0] + sizeof fc.offset) {
         memcpy(&fc.offset, (const unsigned char *)m->data + sizeof *d + d->n * sizeof d->e[0], sizeof fc.offset);
@@ -379,7 +377,7 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
         }
         bytes += x->size;
         if (!(x->flags & CL_FRAGMENT)) {   /* a fragment is bytes, but no whole message */
-            stored(b, x->msg, x->queue);
+            stored(b, x->msg);
             n++;
         }
     }

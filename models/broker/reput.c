@@ -4,13 +4,26 @@
  * role with slave_wakes_held_pulls) notifyMessageArriving wakes the held pulls of the queues it dispatched
  * to. An idle service costs no event: its rounds step from the last one's end, and a store arms the next. */
 #include "models/broker/broker_int.h"
+#include "models/broker/broker_ctl_int.h"
 
-/* Takes the dispatch to the log's end: the ConsumeQueues' ends as they are now. */
+/* getReputEndOffset: the log's end, or in controller mode the confirm offset where it limits (ctl_read_end). */
+static uint64_t reput_end(const struct broker *b)
+{
+    return b->ctl ? ctl_read_end(b) : b->cl.max_offset;
+}
+
+/* Queue q's end among the messages the service may dispatch (all of them, or a search below the end). */
+static uint64_t queue_end(struct broker *b, int q, uint64_t end)
+{
+    return end >= b->cl.max_offset ? cl_next_qoff(&b->cl, q) : ctl_visible_qoff(b, q);
+}
+
+/* Takes the dispatch to the service's end: the ConsumeQueues' ends as they are now. */
 static void dispatch_all(struct broker *b)
 {
-    b->rp_py = b->cl.max_offset;
+    b->rp_py = reput_end(b);
     for (int q = 0; q < b->cfg.queues; q++)
-        b->rp_qoff[q] = cl_next_qoff(&b->cl, q);
+        b->rp_qoff[q] = queue_end(b, q, b->rp_py);
 }
 
 void broker_reput_reset(struct broker *b)
@@ -34,12 +47,13 @@ void broker_reput_round(struct broker *b)
 {
     b->rp_armed = 0;
     b->rp_idle_since = node_now(b->n);
-    if (b->rp_py >= b->cl.max_offset)
+    uint64_t to = reput_end(b);
+    if (b->rp_py >= to)
         return;
     int wake = b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls);
-    b->rp_py = b->cl.max_offset;
+    b->rp_py = to;
     for (int q = 0; q < b->cfg.queues; q++) {
-        uint64_t end = cl_next_qoff(&b->cl, q);
+        uint64_t end = queue_end(b, q, to);
         if (end == b->rp_qoff[q])
             continue;
         b->rp_qoff[q] = end;
@@ -59,5 +73,9 @@ void broker_reput_truncated(struct broker *b)
 
 uint64_t broker_reput_visible(const struct broker *b, int q)
 {
-    return b->rp_py >= b->cl.max_offset ? cl_next_qoff(&b->cl, q) : b->rp_qoff[q];
+    if (b->rp_py >= b->cl.max_offset)
+        return cl_next_qoff(&b->cl, q);
+    /* (never below the queue's start, which the world's trim may have moved past a round's end) */
+    uint64_t min = cl_min_qoff(&b->cl, q);
+    return b->rp_qoff[q] > min ? b->rp_qoff[q] : min;
 }
