@@ -480,8 +480,11 @@ static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, 
     if (file != FILE_COMMITLOG || op != SIM_DISK_FSYNC)
         return;
     b->fsync_inflight = 0;
-    if (b->fsync_target > b->flushed)
+    if (b->fsync_target > b->flushed) {
         b->flushed = b->fsync_target;
+        if (b->cfg.dispatch_flushed_only && b->cfg.flush == RMQ_SYNC_FLUSH && !b->raft && !b->ctl)
+            broker_reput_kick(b);   /* 5.3 SYNC_FLUSH: the service may dispatch up to here */
+    }
     if (b->waits_n)
         broker_process_waits(b);
 }

@@ -53,6 +53,9 @@ struct broker_cfg {
     int slave_wakes_pulls;      /* R53 DefaultMessageStore.notifyMessageArriveIfNecessary has no role test, so a
                                    slave's reput wakes its held pulls; R44/R498 ReputMessageService skips a SLAVE:
                                    false */
+    int dispatch_flushed_only;  /* R53 CommitLog.getConfirmOffset outside controller mode: under SYNC_FLUSH the
+                                   flushed offset (#8240), which bounds the ReputMessageService; R44/R498 the
+                                   max offset: false */
     double in_memory_ratio;     /* accessMessageInMemoryMaxRatio 40 (%) */
     uint64_t host_memory;       /* TOTAL_PHYSICAL_MEMORY_SIZE; StoreUtil's fallback 24 GiB */
     sim_time hold_check;        /* PullRequestHoldService recheck: 5000 ms */

@@ -90,24 +90,7 @@ uint64_t ctl_read_end(const struct broker *b)
     return b->role == RMQ_SLAVE || confirm_limits(b) ? b->ctl->confirm : b->cl.max_offset;
 }
 
-uint64_t ctl_visible_qoff(const struct broker *b, int q)
-{
-    uint64_t next = cl_next_qoff(&b->cl, q);
-    uint64_t end = ctl_read_end(b);
-    if (end >= b->cl.max_offset)
-        return next;
-    uint64_t lo = cl_min_qoff(&b->cl, q), hi = next;
-    while (lo < hi) {   /* the first message of q that ends above the read end */
-        uint64_t mid = lo + (hi - lo) / 2;
-        uint64_t i = cl_qentry(&b->cl, q, mid);
-        const struct cl_entry *e = i == CL_NONE ? NULL : cl_at(&b->cl, i);
-        if (!e || e->offset + e->size <= end)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
+uint64_t ctl_visible_qoff(const struct broker *b, int q) { return broker_qoff_below(b, q, ctl_read_end(b)); }
 
 /* The read end rose from `old`, above which messages were stored: the ReputMessageService dispatches them
  * at its next round (reput.c), which wakes the held pulls. */

@@ -185,6 +185,8 @@ void broker_reput_kick(struct broker *b);
 void broker_reput_round(struct broker *b);
 void broker_reput_truncated(struct broker *b);
 uint64_t broker_reput_visible(const struct broker *b, int q);
+/* Queue q's end among the messages that end at or below CommitLog offset `end`. */
+uint64_t broker_qoff_below(const struct broker *b, int q, uint64_t end);
 /* The process freezes (a pause): its virtual wake-up becomes a timer, which waits with the others. */
 void dl_pause(struct broker *b);
 /* DLedgerMmapFileStore.persistCheckPoint, every checkPointInterval. */

@@ -6,16 +6,35 @@
 #include "models/broker/broker_int.h"
 #include "models/broker/broker_ctl_int.h"
 
-/* getReputEndOffset: the log's end, or in controller mode the confirm offset where it limits (ctl_read_end). */
+/* getReputEndOffset (readUnCommitted: the max offset, else CommitLog.getConfirmOffset): in controller mode the
+ * confirm offset where it limits (ctl_read_end); with dispatch_flushed_only under SYNC_FLUSH the flushed
+ * offset (5.3); else the log's end. */
 static uint64_t reput_end(const struct broker *b)
 {
-    return b->ctl ? ctl_read_end(b) : b->cl.max_offset;
+    if (b->ctl)
+        return ctl_read_end(b);
+    if (b->cfg.dispatch_flushed_only && b->cfg.flush == RMQ_SYNC_FLUSH && !b->cfg.read_uncommitted &&
+        b->flushed < b->cl.max_offset)
+        return b->flushed;
+    return b->cl.max_offset;
 }
 
-/* Queue q's end among the messages the service may dispatch (all of them, or a search below the end). */
-static uint64_t queue_end(struct broker *b, int q, uint64_t end)
+uint64_t broker_qoff_below(const struct broker *b, int q, uint64_t end)
 {
-    return end >= b->cl.max_offset ? cl_next_qoff(&b->cl, q) : ctl_visible_qoff(b, q);
+    uint64_t next = cl_next_qoff(&b->cl, q);
+    if (end >= b->cl.max_offset)
+        return next;
+    uint64_t lo = cl_min_qoff(&b->cl, q), hi = next;
+    while (lo < hi) {   /* the first message of q that ends above `end` */
+        uint64_t mid = lo + (hi - lo) / 2;
+        uint64_t i = cl_qentry(&b->cl, q, mid);
+        const struct cl_entry *e = i == CL_NONE ? NULL : cl_at(&b->cl, i);
+        if (!e || e->offset + e->size <= end)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 /* Takes the dispatch to the service's end: the ConsumeQueues' ends as they are now. */
@@ -23,7 +42,7 @@ static void dispatch_all(struct broker *b)
 {
     b->rp_py = reput_end(b);
     for (int q = 0; q < b->cfg.queues; q++)
-        b->rp_qoff[q] = queue_end(b, q, b->rp_py);
+        b->rp_qoff[q] = broker_qoff_below(b, q, b->rp_py);
 }
 
 void broker_reput_reset(struct broker *b)
@@ -53,7 +72,7 @@ void broker_reput_round(struct broker *b)
     int wake = b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls);
     b->rp_py = to;
     for (int q = 0; q < b->cfg.queues; q++) {
-        uint64_t end = queue_end(b, q, to);
+        uint64_t end = broker_qoff_below(b, q, to);
         if (end == b->rp_qoff[q])
             continue;
         b->rp_qoff[q] = end;

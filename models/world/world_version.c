@@ -36,6 +36,9 @@ static const struct version_key keys[] = {
     {"broker", "slave_wakes_held_pulls", {"false", "false", "true"},
      "R44/R498 ReputMessageService: arriving() only if brokerRole != SLAVE; R53 "
      "DefaultMessageStore.notifyMessageArriveIfNecessary: no role test", NULL},
+    {"broker", "dispatch_flushed_only", {"false", "false", "true"},
+     "R44/R498 ReputMessageService dispatches to the max offset; R53 getReputEndOffset = "
+     "CommitLog.getConfirmOffset: isSyncDiskFlush() ? getFlushedWhere() : getMaxOffset() (#8240)", NULL},
     {"producers", "latency_fault_tables", {"\"4.4\"", "\"4.4\"", "\"5.x\""},
      "MQFaultStrategy.latencyMax/notAvailableDuration: R44 = R498 {..15000}/{..600000}; R53 "
      "{..15000}/{..30000}", NULL},
