@@ -1,8 +1,9 @@
 /* reput: the classic store's ReputMessageService (DefaultMessageStore.ReputMessageService): what a put or an
  * HA append stores reaches the ConsumeQueues, and the consumers, at the service's next round: run() sleeps
- * 1 ms (TimeUnit.MILLISECONDS.sleep(1)) then doReput() dispatches everything stored, and on a master (any
- * role with slave_wakes_held_pulls) notifyMessageArriving wakes the held pulls of the queues it dispatched
- * to. An idle service costs no event: its rounds step from the last one's end, and a store arms the next. */
+ * 1 ms (TimeUnit.MILLISECONDS.sleep(1)) then doReput() dispatches what is stored up to getReputEndOffset, and
+ * on a master (any role with slave_wakes_held_pulls) notifyMessageArriving wakes the held pulls of the queues
+ * it dispatched to. A round is taken as instant. An idle service costs no event: its rounds step from the
+ * last one's end, and a store (or a rise of the end: a flush, a confirm offset) arms the next. */
 #include "models/broker/broker_int.h"
 #include "models/broker/broker_ctl_int.h"
 
