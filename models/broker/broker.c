@@ -482,8 +482,8 @@ static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, 
     b->fsync_inflight = 0;
     if (b->fsync_target > b->flushed) {
         b->flushed = b->fsync_target;
-        if (b->cfg.dispatch_flushed_only && b->cfg.flush == RMQ_SYNC_FLUSH && !b->raft && !b->ctl)
-            broker_reput_kick(b);   /* 5.3 SYNC_FLUSH: the service may dispatch up to here */
+        if (!b->raft)
+            broker_reput_flushed(b);
     }
     if (b->waits_n)
         broker_process_waits(b);
@@ -506,13 +506,10 @@ static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
      * Recovery drops the partial message at the end (CommitLog.recoverAbnormally). */
     uint64_t kept = kind == SIM_CRASH_HOST ? sim_disk_durable(n, FILE_COMMITLOG) : sim_disk_written(n, FILE_COMMITLOG);
     cl_truncate(&b->cl, b->disk_base + kept, unstore, b);
-    broker_reput_truncated(b);
     /* Recovery ends at the first message checkMessageAndReturnSize refuses and truncateDirtyFiles drops the
      * rest (CommitLog.recoverNormally/recoverAbnormally): a spliced tail that stopped the reput goes. */
-    if (b->reput_stop != CL_NONE && b->reput_stop < b->cl.max_offset) {
+    if (b->reput_stop != CL_NONE && b->reput_stop < b->cl.max_offset)
         cl_truncate(&b->cl, b->reput_stop, unstore, b);
-        broker_reput_truncated(b);
-    }
     b->reput_stop = CL_NONE;
     if (b->ha_verified > b->cl.max_offset)
         b->ha_verified = b->cl.max_offset;

@@ -177,13 +177,15 @@ void dl_reput_sync(struct broker *b);
 /* ReputMessageService.run's sleep: how long from now a service idle for `since` (its last round ended then)
  * waits before its next round; the sleeps step from the round's end, a full one right after it. */
 sim_time broker_reput_wake(const struct broker *b, sim_time since);
-/* reput.c: the classic store's ReputMessageService. reset at a start (all dispatched); kick after a store;
- * round at its timer; truncated after the log was cut; visible: queue q's end among the messages that end
+/* reput.c: the classic store's ReputMessageService. reset at a start (all dispatched, whatever a crash cut);
+ * kick after a store; round at its timer; truncated after a running broker's log was cut; visible: queue q's end among the messages that end
  * at or below `end`. */
 void broker_reput_reset(struct broker *b);
 void broker_reput_kick(struct broker *b);
 void broker_reput_round(struct broker *b);
 void broker_reput_truncated(struct broker *b);
+/* The flushed offset rose: where it bounds the dispatch (5.3 SYNC_FLUSH), the next round is armed. */
+void broker_reput_flushed(struct broker *b);
 uint64_t broker_reput_visible(const struct broker *b, int q);
 /* Queue q's end among the messages that end at or below CommitLog offset `end`. */
 uint64_t broker_qoff_below(const struct broker *b, int q, uint64_t end);

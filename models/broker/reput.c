@@ -10,14 +10,22 @@
 /* getReputEndOffset (readUnCommitted: the max offset, else CommitLog.getConfirmOffset): in controller mode the
  * confirm offset where it limits (ctl_read_end); with dispatch_flushed_only under SYNC_FLUSH the flushed
  * offset (5.3); else the log's end. */
+static int flush_bounded(const struct broker *b)
+{
+    return !b->ctl && b->cfg.dispatch_flushed_only && b->cfg.flush == RMQ_SYNC_FLUSH && !b->cfg.read_uncommitted;
+}
+
 static uint64_t reput_end(const struct broker *b)
 {
     if (b->ctl)
         return ctl_read_end(b);
-    if (b->cfg.dispatch_flushed_only && b->cfg.flush == RMQ_SYNC_FLUSH && !b->cfg.read_uncommitted &&
-        b->flushed < b->cl.max_offset)
-        return b->flushed;
-    return b->cl.max_offset;
+    return flush_bounded(b) && b->flushed < b->cl.max_offset ? b->flushed : b->cl.max_offset;
+}
+
+void broker_reput_flushed(struct broker *b)
+{
+    if (flush_bounded(b))
+        broker_reput_kick(b);   /* 5.3 SYNC_FLUSH: the service may dispatch up to here */
 }
 
 uint64_t broker_qoff_below(const struct broker *b, int q, uint64_t end)
