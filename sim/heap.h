@@ -58,18 +58,19 @@ void heap_pop_heaped(struct heap *h, struct heap_ent *out);
 void heap_replace_heaped(struct heap *h, struct heap_ent e);
 void heap_insert_latest(struct heap_ent *a, size_t n, struct heap_ent e);
 
-/* Inserts e into a[0..n), sorted latest first, moving up the entries due before it. When a[0] is due after
- * e, the walk stops at a[0] at the latest, so it needs no bound check. Inline, with the sorted form's pop
- * and replacement below, so that the engine's loop and schedule call nothing in a small queue. */
+/* Inserts e into a[0..n), sorted latest first, moving up the entries due before it. e's sequence number
+ * must be above every entry's (every insert is numbered afresh: the engine's queue_push, the bare loop,
+ * the tests), so the walk compares times alone: an entry due at e's time ranks before it. When a[0] is due
+ * after e, the walk stops at a[0] at the latest, so it needs no bound check. Inline, with the sorted form's
+ * pop and replacement below, so that the engine's loop and schedule call nothing in a small queue. */
 static inline void heap_sorted_insert(struct heap_ent *a, size_t n, struct heap_ent e)
 {
-    unsigned __int128 re = heap_rank(&e);
-    if (n == 0 || heap_rank(&a[0]) < re) {
+    if (n == 0 || a[0].t <= e.t) {
         heap_insert_latest(a, n, e);
         return;
     }
     size_t i = n;
-    while (heap_rank(&a[i - 1]) < re) {
+    while (a[i - 1].t <= e.t) {
         a[i] = a[i - 1];
         i--;
     }

@@ -25,16 +25,16 @@ int nearq_room(struct nearq *q);
 
 /* Inserts e from the nearer end: an event due before the middle entry walks forward from the head over
  * those due before it (a handler's immediate events pass none), a later one back from the tail over those
- * due after it (a message passes the few in flight that arrive after it). Returns 0, or -1 when memory
- * could not be had. */
+ * due after it (a message passes the few in flight that arrive after it). e's sequence number must be
+ * above every entry's (queue_push numbers each insert), so the walks compare times alone: an entry due at
+ * e's time ranks before it. Returns 0, or -1 when memory could not be had. */
 static inline int nearq_push(struct nearq *q, struct heap_ent e)
 {
     if ((q->head == 0 || q->tail == q->cap) && nearq_room(q) < 0)
         return -1;
-    unsigned __int128 re = heap_rank(&e);
-    if (q->head < q->tail && re < heap_rank(&q->a[(q->head + q->tail) / 2])) {
+    if (q->head < q->tail && e.t < q->a[(q->head + q->tail) / 2].t) {
         uint32_t i = q->head;
-        while (heap_rank(&q->a[i]) < re) {   /* stops at the middle entry at the latest */
+        while (q->a[i].t <= e.t) {   /* stops at the middle entry at the latest */
             q->a[i - 1] = q->a[i];
             i++;
         }
@@ -43,7 +43,7 @@ static inline int nearq_push(struct nearq *q, struct heap_ent e)
         return 0;
     }
     uint32_t i = q->tail;
-    while (i > q->head && heap_rank(&q->a[i - 1]) > re) {
+    while (i > q->head && q->a[i - 1].t > e.t) {
         q->a[i] = q->a[i - 1];
         i--;
     }
