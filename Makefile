@@ -1,7 +1,12 @@
 # mqsim: one Makefile. `make` builds ./mqsim; `make run` runs the main scenario; `make test` runs the Check suite.
 PREFIX   ?= /usr/local
 CC       ?= cc
-OPT      ?= -O2 -g
+OPT      ?= -O3 -g
+# Link-time optimisation for the binaries that run simulations (mqsim, its test copies, the bare loop): the
+# whole program in one partition (partitions would part sim/dist.h's .symver from its callers). Objects are
+# fat, so the unit tests link their ordinary code without a whole-program link each. `make LTO=` turns it
+# off. README, "Benchmarks", has what it and -O3 bought.
+LTO      ?= -flto=auto -flto-partition=one -ffat-lto-objects
 WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 PKGS      = gsl libcjson check
 # Evaluated lazily, after the deps check has had its chance to install pkg-config and the libraries.
@@ -14,13 +19,18 @@ TEST_ENV  = MQSIM_SANITIZED=1
 SAN       = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 BUILD     = build/san
 OPT       = -O1 -g
+LTO       =
 else
 SAN       =
 BUILD     = build/rel
 endif
 
-CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) $(WARN) $(SAN) -I. $(PKG_CFLAGS) $(CFLAGS)
+CFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) $(LTO) $(WARN) $(SAN) -I. $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+# A simulating binary's link: the whole program again, with the compile's optimisation. A unit test's link
+# takes the fat objects' ordinary code (-fno-lto: gcc would otherwise optimise the whole program anew for each).
+LDFLAGS_BIN = $(OPT) $(LTO) $(LDFLAGS_ALL)
+LDFLAGS_TEST = $(if $(LTO),-fno-lto) $(LDFLAGS_ALL)
 
 SIM_SRC   = $(wildcard sim/*.c sim/*/*.c)
 MODEL_SRC = $(filter-out models/cmd/main.c,$(wildcard models/*/*.c))
@@ -66,17 +76,17 @@ mqsim: $(BUILD)/mqsim
 	cp $(BUILD)/mqsim $@.tmp && touch -t 197001010000 $@.tmp && mv -f $@.tmp $@
 else
 mqsim: $(BUILD)/models/cmd/main.o $(BUILD)/libmqsim.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(LDFLAGS_BIN) -o $@ $^ $(PKG_LIBS) -lm
 endif
 
 $(BUILD)/mqsim: $(BUILD)/models/cmd/main.o $(BUILD)/libmqsim.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(LDFLAGS_BIN) -o $@ $^ $(PKG_LIBS) -lm
 
 # What the tests share (tests/harness.h): tests/harness*.c, linked into every test binary.
 TEST_HARNESS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/harness*.c))
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_HARNESS) $(BUILD)/libmqsim.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) -lm
+	$(CC) $(LDFLAGS_TEST) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) -lm
 
 run: mqsim
 	./mqsim scenarios/master_crash.json
@@ -99,16 +109,16 @@ $(BUILD)/planted/broker_dledger.o: models/broker/broker_dledger.c | $(DEPS_OK)
 	$(CC) $(CFLAGS_ALL) -DMQSIM_PLANTED_BUG -MMD -MP -c $< -o $@
 
 $(BUILD)/mqsim-planted: $(BUILD)/models/cmd/main.o $(BUILD)/planted/broker_dledger.o $(BUILD)/libmqsim.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(LDFLAGS_BIN) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/mqsim-for-tests: $(BUILD)/models/cmd/main.o $(BUILD)/libmqsim.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(LDFLAGS_BIN) -o $@ $^ $(PKG_LIBS) -lm
 
 bench: mqsim $(BUILD)/tests/bench_heap
 	@sh tests/bench.sh ./mqsim $(BUILD)/tests/bench_heap
 
 $(BUILD)/tests/bench_heap: $(BUILD)/tests/bench_heap.o $(BUILD)/sim/heap.o
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(LDFLAGS_BIN) -o $@ $^ $(PKG_LIBS) -lm
 
 # ---- Fuzzing: `make fuzz` (libFuzzer, with clang and libclang-rt from Debian) ----
 # Builds tests/fuzz/fuzz_*.c against every sim/ and models/ source compiled again by clang into build/fuzz,

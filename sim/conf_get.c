@@ -107,7 +107,7 @@ int conf_double(struct conf *c, const cJSON *obj, const char *path, const char *
     if (c->failed)
         return -1;
     char p[512];
-    double x;
+    double x = 0;   /* set by lookup_finite when it returns 1 (-O3 cannot see it) */
     int r = lookup_finite(c, obj, path, key, p, sizeof p, &x);
     if (r <= 0) {
         if (r == 0)
@@ -130,7 +130,7 @@ int conf_throughput(struct conf *c, const cJSON *obj, const char *path, const ch
 {
     if (c->failed)
         return -1;
-    double x;
+    double x = 0;   /* set by conf_double when it returns 0 (-O3 cannot see it) */
     if (conf_double(c, obj, path, key, def, 0, max, &x) < 0)
         return -1;
     if (x > 0 && x < CONF_MIN_THROUGHPUT) {
@@ -261,7 +261,7 @@ int conf_time(struct conf *c, const cJSON *obj, const char *path, const char *ke
     }
 
     char p[512];
-    double x;
+    double x = 0;   /* set by lookup_finite when it returns 1 (-O3 cannot see it) */
     int r = lookup_finite(c, obj, path, key, p, sizeof p, &x);
     if (r <= 0) {
         if (r == 0)
