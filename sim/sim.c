@@ -632,6 +632,7 @@ uint64_t sim_run(struct sim *s, sim_time until)
             continue;
         uint32_t slot = heap_slot(&h);
         s->now = h.t;
+        s->cur_seq = h.key >> HEAP_SLOT_BITS;
         dispatch(s, slot, &s->ev[slot]);
         top_release(s);   /* the small queue's top, unless a schedule replaced it */
         s->stats.dispatched++;
@@ -647,6 +648,10 @@ void sim_stop(struct sim *s) { s->stop = 1; }
 int sim_stopped(const struct sim *s) { return s->stop; }
 _Static_assert(offsetof(struct sim, now) == 0, "sim_now (sim.h) reads the clock as struct sim's first member");
 uint64_t sim_events(const struct sim *s) { return s->stats.events; }
+uint64_t sim_order_mark(const struct sim *s) { return s->seq; }
+/* The timer would have taken sequence number `mark`; the running event's is below it when it was scheduled
+ * before. */
+int sim_order_passed(const struct sim *s, uint64_t mark) { return mark <= s->cur_seq; }
 size_t sim_pending(const struct sim *s) { return s->heap.n + nearq_n(&s->near) - (s->top_taken != 0); }
 uint64_t sim_seed(const struct sim *s) { return s->seed; }
 const struct sim_stats *sim_stats(const struct sim *s) { return &s->stats; }

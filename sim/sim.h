@@ -38,6 +38,12 @@ int sim_stopped(const struct sim *s);
  * several times an event. */
 static inline sim_time sim_now(const struct sim *s) { return *(const sim_time *)(const void *)s; }
 uint64_t sim_events(const struct sim *s);   /* events executed so far (cancelled ones not counted) */
+/* A model's virtual timer (work it runs only when someone looks, at the time an event would have run it):
+ * sim_order_mark() when it is armed; sim_order_passed(s, mark) says whether a timer armed then for now
+ * would already have run, before the event running now (it runs after the events at the same time that
+ * were scheduled before it was armed). */
+uint64_t sim_order_mark(const struct sim *s);
+int sim_order_passed(const struct sim *s, uint64_t mark);
 size_t sim_pending(const struct sim *s);    /* events in the queue, tombstones included */
 uint64_t sim_seed(const struct sim *s);
 

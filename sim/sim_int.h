@@ -76,6 +76,7 @@ struct sim {
     sim_time now;               /* first: sim_now (sim.h) reads it there */
     uint64_t seed;
     uint64_t seq;
+    uint64_t cur_seq;           /* the sequence number of the event being dispatched */
     int stop;
 
     struct heap heap;

@@ -112,7 +112,7 @@ static void change_to_slave(struct broker *b)
 static void change_to_master(struct broker *b)
 {
     struct rmq_group *g = group_of(b);
-    reput_make_real(b);   /* a master's dispatches wake held pulls: they are events */
+    reput_make_real(b);   /* a master's dispatches may wake held pulls */
     b->role = RMQ_SYNC_MASTER;   /* DLedgerRoleChangeHandler: changeToMaster(SYNC_MASTER) */
     b->id = 0;
     if (trace_on(trace_of(b), TRACE_EVENTS)) {
@@ -224,15 +224,22 @@ static int reput_behind(const struct broker *b)
     return b->reput_next <= b->committed && b->reput_next < (int64_t)cl_end(&b->cl);
 }
 
-/* The service's next wake-up or message end at `at`. On a slave a dispatch has no effect but the ConsumeQueues'
- * ends, which only readers look at, so the wake-up is virtual: dl_reput_sync runs it when a reader or an input
- * comes at or after it (as the event would have run first), and a follower costs no event a message for it.
- * Elsewhere (a master wakes its held pulls at every message), and while paused, it is a timer. */
+/* A dispatch that can wake no held pull has no effect but the ConsumeQueues' ends, which only readers look
+ * at: no pull is held, or the broker is a slave that does not wake them (`slave_wakes_held_pulls` off). */
+static int reput_wakes_nothing(const struct broker *b)
+{
+    return b->nheld == 0 || !b->cfg.long_polling || (b->role == RMQ_SLAVE && !b->cfg.slave_wakes_pulls);
+}
+
+/* The service's next wake-up or message end at `at`. While its dispatches can wake nothing the wake-up is
+ * virtual: dl_reput_sync runs it when a reader or an input comes at or after it (as the event would have run
+ * first), so a follower, and a leader between its consumer's pulls, costs no event a message for it. A pull
+ * held meanwhile makes it a timer (dl_pull_held), as a pause does; otherwise it is a timer. */
 static void reput_arm(struct broker *b, sim_time now, sim_time at)
 {
-    if (b->role == RMQ_SLAVE) {
+    if (reput_wakes_nothing(b)) {
         b->reput_vt = at;
-        b->reput_vt_ev = sim_events(b->n->sim);
+        b->reput_vt_mark = sim_order_mark(b->n->sim);
         return;
     }
     node_timer(b->n, at - now, BT(BT_REPUT, 0));
@@ -284,8 +291,9 @@ void dl_reput(struct broker *b) { reput_step(b, node_now(b->n)); }
 void dl_reput_sync(struct broker *b)
 {
     sim_time now = node_now(b->n);
-    /* A wake-up due now runs first, unless the event running now armed it: a timer armed now runs after it. */
-    while (b->reput_vt < now || (b->reput_vt == now && b->reput_vt_ev != sim_events(b->n->sim))) {
+    /* A wake-up due now runs first when a timer armed then would have: armed before the event running now
+     * was scheduled. */
+    while (b->reput_vt < now || (b->reput_vt == now && sim_order_passed(b->n->sim, b->reput_vt_mark))) {
         sim_time t = b->reput_vt;
         b->reput_vt = SIM_TIME_MAX;
         reput_step(b, t);
@@ -303,6 +311,12 @@ static void reput_make_real(struct broker *b)
 }
 
 void dl_pause(struct broker *b) { reput_make_real(b); }
+
+void dl_pull_held(struct broker *b)
+{
+    if (!reput_wakes_nothing(b))
+        reput_make_real(b);
+}
 
 static void io_transferred(void *host, int transferee, int ok, const char *code)
 {

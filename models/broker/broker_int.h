@@ -146,8 +146,8 @@ struct broker {
     int reput_busy;                         /* a round is dispatching (its next message's timer is armed) */
     int reput_armed;                        /* the end of the 1 ms sleep is armed */
     sim_time reput_idle_since;              /* the last round ended: the 1 ms sleeps run from here */
-    sim_time reput_vt;                      /* a slave's virtual wake-up (SIM_TIME_MAX: none): see dl_reput_sync */
-    uint64_t reput_vt_ev;                   /* sim_events() when it was armed */
+    sim_time reput_vt;                      /* the virtual wake-up (SIM_TIME_MAX: none): see dl_reput_sync */
+    uint64_t reput_vt_mark;                 /* sim_order_mark() when it was armed */
     int64_t ckpt_committed;                 /* DLedger's checkpoint file (committedIndex), -1: none */
     int64_t meta_term, meta_durable_term;   /* term and vote written, and made durable */
     int meta_vote, meta_durable_vote;
@@ -171,7 +171,7 @@ void dl_meta_synced(struct broker *b);
 void dl_role_check(struct broker *b);
 /* ReputMessageService: a round wakes, or the message being dispatched is done. */
 void dl_reput(struct broker *b);
-/* Runs the slave's ReputMessageService up to now (its wake-ups are virtual, not events): call before reading
+/* Runs the ReputMessageService up to now (while its wake-ups are virtual, not events): call before reading
  * what it dispatched (committed_qoff, committed_py, reput_next) or changing what it reads. */
 void dl_reput_sync(struct broker *b);
 /* ReputMessageService.run's sleep: how long from now a service idle for `since` (its last round ended then)
@@ -191,6 +191,8 @@ uint64_t broker_reput_visible(const struct broker *b, int q);
 uint64_t broker_qoff_below(const struct broker *b, int q, uint64_t end);
 /* The process freezes (a pause): its virtual wake-up becomes a timer, which waits with the others. */
 void dl_pause(struct broker *b);
+/* A pull is now held: a virtual wake-up whose dispatch would wake it becomes a timer. */
+void dl_pull_held(struct broker *b);
 /* DLedgerMmapFileStore.persistCheckPoint, every checkPointInterval. */
 void dl_checkpoint(struct broker *b);
 /* broker.c, for broker_dledger.c */

@@ -56,6 +56,8 @@ void broker_hold_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pul
     h->req = *req;
     h->deadline = node_now(b->n) + timeout;
     h->in_use = 1;
+    if (b->raft)
+        dl_pull_held(b);   /* the ReputMessageService's next dispatch may wake it: an event */
 }
 
 void broker_wake_held(struct broker *b, int queue) { held_check(b, queue, 0); }
