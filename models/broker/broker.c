@@ -79,27 +79,29 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
      * pulls. */
     broker_reput_kick(b);
 
+    /* What the put waits for, in locals: the answer at once is the common case (ASYNC_MASTER, ASYNC_FLUSH). */
+    int need_flush = b->cfg.flush == RMQ_SYNC_FLUSH, need_slave = b->role == RMQ_SYNC_MASTER;
+    int status = RMQ_SUCCESS;
+    if (b->cfg.sync_master_wait == SYNC_WAIT_IN_SYNC_REPLICAS) {
+        /* R53 CommitLog.handleHA: needAckNums <= 1 is PUT_OK at once; no isSlaveOK test. */
+        need_slave = need_slave && b->cfg.in_sync_replicas > 1;
+    } else if (need_slave && !ha_slave_ok(b)) {
+        /* CommitLog.handleHA: no slave in reach, so the put does not wait. */
+        need_slave = 0;
+        status = RMQ_SLAVE_NOT_AVAILABLE;
+    }
+    if (!need_flush && !need_slave) {
+        struct rmq_send_resp r = {offset};
+        rpc_reply(b->n, ctx, status, &r, sizeof r, 0);
+        return;
+    }
     struct put_wait pw = {
-        .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = RMQ_SUCCESS,
+        .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = status,
         .deadline = node_now(b->n) + b->cfg.sync_flush_timeout,
-        .need_flush = b->cfg.flush == RMQ_SYNC_FLUSH, .need_slave = b->role == RMQ_SYNC_MASTER,
-        .thread = -1,
+        .need_flush = need_flush, .need_slave = need_slave, .thread = -1,
     };
     if (b->cfg.sync_master_wait != SYNC_WAIT_SYNC_FLUSH_TIMEOUT)
         pw.slave_deadline = node_now(b->n) + b->cfg.slave_timeout;
-    if (b->cfg.sync_master_wait == SYNC_WAIT_IN_SYNC_REPLICAS) {
-        /* R53 CommitLog.handleHA: needAckNums <= 1 is PUT_OK at once; no isSlaveOK test. */
-        pw.need_slave = pw.need_slave && b->cfg.in_sync_replicas > 1;
-    } else if (pw.need_slave && !ha_slave_ok(b)) {
-        /* CommitLog.handleHA: no slave in reach, so the put does not wait. */
-        pw.need_slave = 0;
-        pw.status = RMQ_SLAVE_NOT_AVAILABLE;
-    }
-    if (!pw.need_flush && !pw.need_slave) {
-        struct rmq_send_resp r = {offset};
-        rpc_reply(b->n, ctx, pw.status, &r, sizeof r, 0);
-        return;
-    }
     if (broker_wait_push(b, &pw) < 0) {
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
