@@ -1,9 +1,9 @@
 /* test_dledger_wake: a pull held on a DLedger member is answered when the member's ReputMessageService
  * dispatches a message of its queue (NotifyMessageArrivingListener): within the service's 1 ms sleep and one
  * message's cost of the member learning that the message is committed. On the leader, and, in 5.3
- * (slave_wakes_held_pulls), on a follower. The service's wake-ups are not events while its dispatches could
- * wake nothing (broker_dledger.c, reput_arm): a pull held meanwhile must make the next one a timer; before
- * that, a 5.3 follower woke its held pulls only at its next input, a push up to 50 ms later here. */
+ * (slave_wakes_held_pulls), on a follower. A follower's service wake-ups are not events while its dispatches
+ * could wake nothing (broker_dledger.c, reput_arm): a pull held meanwhile must make the next one a timer;
+ * before that, a 5.3 follower woke its held pulls only at its next input, a push up to 50 ms later here. */
 #include <check.h>
 
 #include "models/broker/broker.h"
@@ -31,13 +31,14 @@ static sim_time wake_delay(struct scenario *sc, struct broker *b, int pending)
     const sim_time step = 20 * SIM_US;
     sim_time t = sim_now(sc->sim), committed = -1;
     for (int k = 0; pending && k < 150000; k++) {
+        broker_visible_qoff(b, 0);   /* a reader: a follower's service brought up to now */
         const struct cl_entry *e = cl_at(broker_log(b), (uint64_t)b->reput_next);
         if (b->reput_next <= broker_raft(b)->committed && e && e->queue == 0)
             break;
         t += step;
         th_run_to(sc, t);
     }
-    uint64_t qo = pending ? b->committed_qoff[0] : broker_visible_qoff(b, 0);
+    uint64_t qo = broker_visible_qoff(b, 0);
     struct rmq_pull_req req = {.queue = 0, .qoffset = qo, .max_msgs = 32};
     struct rpc_ctx nobody = {0, 0};
     broker_hold_pull(b, nobody, &req, 30 * SIM_S);

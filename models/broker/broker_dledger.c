@@ -224,17 +224,20 @@ static int reput_behind(const struct broker *b)
     return b->reput_next <= b->committed && b->reput_next < (int64_t)cl_end(&b->cl);
 }
 
-/* A dispatch that can wake no held pull has no effect but the ConsumeQueues' ends, which only readers look
- * at: no pull is held, or the broker is a slave that does not wake them (`slave_wakes_held_pulls` off). */
+/* A slave's dispatch that can wake no held pull (none is held, or it does not wake them: long polling off,
+ * or `slave_wakes_held_pulls` off) has no effect but the ConsumeQueues' ends, which only readers look at. A
+ * master's stays a timer: a wake-up armed while a reader replays past ones (dl_reput_sync) would take the
+ * order of the replay's moment, not of the time it stands for, and on a master, whose pulls come often,
+ * that reordered a dispatch and a pull at one instant. */
 static int reput_wakes_nothing(const struct broker *b)
 {
-    return b->nheld == 0 || !b->cfg.long_polling || (b->role == RMQ_SLAVE && !b->cfg.slave_wakes_pulls);
+    return b->role == RMQ_SLAVE && (b->nheld == 0 || !b->cfg.long_polling || !b->cfg.slave_wakes_pulls);
 }
 
 /* The service's next wake-up or message end at `at`. While its dispatches can wake nothing the wake-up is
  * virtual: dl_reput_sync runs it when a reader or an input comes at or after it (as the event would have run
- * first), so a follower, and a leader between its consumer's pulls, costs no event a message for it. A pull
- * held meanwhile makes it a timer (dl_pull_held), as a pause does; otherwise it is a timer. */
+ * first), so a follower costs no event a message for it. A pull held meanwhile makes it a timer
+ * (dl_pull_held), as a pause or a promotion does; otherwise it is a timer. */
 static void reput_arm(struct broker *b, sim_time now, sim_time at)
 {
     if (reput_wakes_nothing(b)) {

@@ -37,6 +37,8 @@ static void held_check(struct broker *b, int queue, int timeouts)
 
 void broker_hold_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, sim_time timeout)
 {
+    if (b->raft)
+        dl_reput_sync(b);   /* what is due is dispatched as it was armed, before the pull counts */
     int i;
     for (i = 0; i < b->nheld && b->held[i].in_use; i++)
         ;
