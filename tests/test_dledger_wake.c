@@ -16,7 +16,8 @@
 /* Three members, 20 sends a second of 100 bytes, no consumer: the test's pull is the only one held. */
 static const char *world_json(void)
 {
-    return "{\"name\": \"dw\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 60000, \"seed\": 4, \"trace\": \"off\"},"
+    return "{\"name\": \"dw\", \"version\": \"5.3\","
+           " \"run\": {\"duration_ms\": 60000, \"seed\": 4, \"trace\": \"off\"},"
            " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\"}],"
            " \"producers\": {\"rate_per_s\": 20, \"size\": {\"const_bytes\": 100}},"
            " \"consumers\": {\"count\": 0}, \"operator\": {\"enabled\": false}}";

@@ -215,7 +215,7 @@ static void reput_one(struct broker *b)
         return;
     b->committed_qoff[e->queue] = e->qoff + 1;
     b->committed_py = e->offset + e->size;
-    if ((b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls) && b->cfg.long_polling)
+    if (broker_wakes_pulls(b))
         broker_wake_pulls(b, e->queue);   /* NotifyMessageArrivingListener on a master (R53: any role) */
 }
 
@@ -224,14 +224,14 @@ static int reput_behind(const struct broker *b)
     return b->reput_next <= b->committed && b->reput_next < (int64_t)cl_end(&b->cl);
 }
 
-/* A slave's dispatch that can wake no held pull (none is held, or it does not wake them: long polling off,
- * or `slave_wakes_held_pulls` off) has no effect but the ConsumeQueues' ends, which only readers look at. A
+/* A slave's dispatch that can wake no held pull (none is held, or it wakes none: broker_wakes_pulls) has no
+ * effect but the ConsumeQueues' ends, which only readers look at. A
  * master's stays a timer: a wake-up armed while a reader replays past ones (dl_reput_sync) would take the
  * order of the replay's moment, not of the time it stands for, and on a master, whose pulls come often,
  * that reordered a dispatch and a pull at one instant. */
 static int reput_wakes_nothing(const struct broker *b)
 {
-    return b->role == RMQ_SLAVE && (b->nheld == 0 || !b->cfg.long_polling || !b->cfg.slave_wakes_pulls);
+    return b->role == RMQ_SLAVE && (b->nheld == 0 || !broker_wakes_pulls(b));
 }
 
 /* The service's next wake-up or message end at `at`. While its dispatches can wake nothing the wake-up is
@@ -317,8 +317,9 @@ void dl_pause(struct broker *b) { reput_make_real(b); }
 
 void dl_pull_held(struct broker *b)
 {
-    if (!reput_wakes_nothing(b))
-        reput_make_real(b);
+    dl_reput_sync(b);   /* what is due is dispatched as it was armed, before the pull counts */
+    if (broker_wakes_pulls(b))
+        reput_make_real(b);   /* (a master's wake-ups are timers already) */
 }
 
 static void io_transferred(void *host, int transferee, int ok, const char *code)

@@ -178,8 +178,8 @@ void dl_reput_sync(struct broker *b);
  * waits before its next round; the sleeps step from the round's end, a full one right after it. */
 sim_time broker_reput_wake(const struct broker *b, sim_time since);
 /* reput.c: the classic store's ReputMessageService. reset at a start (all dispatched, whatever a crash cut);
- * kick after a store; round at its timer; truncated after a running broker's log was cut; visible: queue q's end among the messages that end
- * at or below `end`. */
+ * kick after a store; round at its timer; truncated after a running broker's log was cut; visible: queue q's
+ * end among the messages that end at or below `end`. */
 void broker_reput_reset(struct broker *b);
 void broker_reput_kick(struct broker *b);
 void broker_reput_round(struct broker *b);
@@ -191,7 +191,8 @@ uint64_t broker_reput_visible(const struct broker *b, int q);
 uint64_t broker_qoff_below(const struct broker *b, int q, uint64_t end);
 /* The process freezes (a pause): its virtual wake-up becomes a timer, which waits with the others. */
 void dl_pause(struct broker *b);
-/* A pull is now held: a virtual wake-up whose dispatch would wake it becomes a timer. */
+/* A pull is about to be held: what is due is dispatched first, and a virtual wake-up whose dispatch would
+ * wake the pull becomes a timer. */
 void dl_pull_held(struct broker *b);
 /* DLedgerMmapFileStore.persistCheckPoint, every checkPointInterval. */
 void dl_checkpoint(struct broker *b);
@@ -199,7 +200,13 @@ void dl_checkpoint(struct broker *b);
 void broker_register_all(struct broker *b);
 /* pull_hold.c: long polling. New messages in queue (-1: any) answer the pulls held for it. */
 void broker_wake_held(struct broker *b, int queue);
-/* The same, inline: every append asks, and usually no pull is held (always on a slave). */
+/* A dispatch of the ReputMessageService wakes held pulls (notifyMessageArriving): with long polling, on a
+ * master, and on a slave with slave_wakes_held_pulls (R53). */
+static inline int broker_wakes_pulls(const struct broker *b)
+{
+    return b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls);
+}
+/* broker_wake_held, inline: every append asks, and usually no pull is held (always on a slave). */
 static inline void broker_wake_pulls(struct broker *b, int queue)
 {
     if (b->nheld)

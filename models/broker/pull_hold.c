@@ -38,7 +38,7 @@ static void held_check(struct broker *b, int queue, int timeouts)
 void broker_hold_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, sim_time timeout)
 {
     if (b->raft)
-        dl_reput_sync(b);   /* what is due is dispatched as it was armed, before the pull counts */
+        dl_pull_held(b);   /* the ReputMessageService's next dispatch may wake it: an event */
     int i;
     for (i = 0; i < b->nheld && b->held[i].in_use; i++)
         ;
@@ -58,8 +58,6 @@ void broker_hold_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pul
     h->req = *req;
     h->deadline = node_now(b->n) + timeout;
     h->in_use = 1;
-    if (b->raft)
-        dl_pull_held(b);   /* the ReputMessageService's next dispatch may wake it: an event */
 }
 
 void broker_wake_held(struct broker *b, int queue) { held_check(b, queue, 0); }

@@ -7,14 +7,15 @@
 #include "models/broker/broker_int.h"
 #include "models/broker/broker_ctl_int.h"
 
-/* getReputEndOffset (readUnCommitted: the max offset, else CommitLog.getConfirmOffset): in controller mode the
- * confirm offset where it limits (ctl_read_end); with dispatch_flushed_only under SYNC_FLUSH the flushed
- * offset (5.3); else the log's end. */
+/* 5.3 under SYNC_FLUSH outside controller mode: CommitLog.getConfirmOffset is the flushed offset (#8240). */
 static int flush_bounded(const struct broker *b)
 {
     return !b->ctl && b->cfg.dispatch_flushed_only && b->cfg.flush == RMQ_SYNC_FLUSH && !b->cfg.read_uncommitted;
 }
 
+/* getReputEndOffset (readUnCommitted: the max offset, else CommitLog.getConfirmOffset): in controller mode the
+ * confirm offset where it limits (ctl_read_end); with dispatch_flushed_only under SYNC_FLUSH the flushed
+ * offset (5.3); else the log's end. */
 static uint64_t reput_end(const struct broker *b)
 {
     if (b->ctl)
@@ -78,7 +79,7 @@ void broker_reput_round(struct broker *b)
     uint64_t to = reput_end(b);
     if (b->rp_py >= to)
         return;
-    int wake = b->cfg.long_polling && (b->role != RMQ_SLAVE || b->cfg.slave_wakes_pulls);
+    int wake = broker_wakes_pulls(b);
     b->rp_py = to;
     for (int q = 0; q < b->cfg.queues; q++) {
         uint64_t end = broker_qoff_below(b, q, to);
