@@ -12,10 +12,11 @@ QUICK=${3:-}
 OUT=${BENCH_OUT:-build/bench}
 mkdir -p "$OUT"
 H=3600000
+DAY=86400000
 END=1000
 END1M=20
 REPL=300000
-if [ -n "$QUICK" ]; then H=20000; END=100; END1M=2; REPL=20000; fi
+if [ -n "$QUICK" ]; then H=20000; DAY=480000; END=100; END1M=2; REPL=20000; fi
 
 bare() {   # million events/s of the bare loop, with optional --lps/--end
     $BARE "$@" | sed -n 's/.*wall [0-9.]* s, \([0-9.]*\) million.*/\1/p'
@@ -54,8 +55,17 @@ for s in "bench_master_slave 15" "bench_controller 15" "bench_dledger 30" "bench
     set -- $1 $2 $m
     row "$1 ($((H / 1000)) s simulated): wall s" "< $2 (quiet core)" "$3 s, $4 M ev/s, $5 MiB" \
         "$(awk -v w="$3" -v l="$2" 'BEGIN { printf "%.2fx", w / l }')" "$b1, $b2"
+    if [ "$1" = bench_master_slave ]; then hour_mib=$5; fi
 done
 row "bench_production: peak memory" "< 1024 MiB" "$5 MiB" "$(awk -v m="$5" 'BEGIN { printf "%.2fx", m / 1024 }')" ""
+
+# Bounded memory: bench_master_slave's peak memory over a simulated day against its hour's (above). A day is
+# 24 hours' work: about 7 minutes on one core.
+b1=$(bare); d=$(scen scenarios/bench_master_slave.json --set run.duration_ms=$DAY); b2=$(bare)
+set -- $d
+r=$(awk -v d="$3" -v h="$hour_mib" 'BEGIN { printf "%.3f", d / h }')
+row "bench_master_slave memory: $((DAY / 1000)) s / $((H / 1000)) s" "<= 1.10" "$r ($3 MiB / $hour_mib MiB; $1 s)" \
+    "$(awk -v r="$r" 'BEGIN { printf "%.2fx", r / 1.1 }')" "$b1, $b2"
 
 # DLedger cost per message at 7 replicas over that at 3 (the same messages: CPU seconds), alternated.
 b1=$(bare)
