@@ -90,21 +90,86 @@ START_TEST(host_crash_timeout_and_scan)
 }
 END_TEST
 
-/* broker-a-1 is cut off from the master at 10 s (still alive to the controller). Its last catch-up is
- * about 10 s; the checks run at 3 s + 5 s k: the one at 28 s finds it 18 s behind (> 15 s) and the
- * controller takes the smaller set. The master's crash at 40 s then elects broker-a-2, not the lower id. */
+/* broker-a-1 is cut off from the master at 10 s (still alive to the controller). The master goes on
+ * writing to it until the socket's window is full (about 16 s: 128 KiB at 100 messages of 100 bytes a
+ * second), so it counts as caught up until then, and the 15 s rule would take it out at the check at 33 s
+ * (3 s + 5 s k); but at 30.003 s the master's ReadSocketService gives the connection up (20 s without a
+ * report, haHousekeepingInterval) and AutoSwitchHAService.removeConnection takes broker-a-1 out of the set
+ * at once. The master's crash at 40 s then elects broker-a-2, not the lower id. */
 START_TEST(lagging_slave_leaves_and_is_not_elected)
 {
     struct scenario sc;
     th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
                                "\"b\": [\"broker-a-1\"]}, {\"at_ms\": 40000, \"op\": \"crash_process\", "
                                "\"node\": \"broker-a-0\"}]"), NULL, 0);
-    th_run_to(&sc, 27 * SIM_S);
+    th_run_to(&sc, 30003 * SIM_MS - 1);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
-    th_run_to(&sc, 29 * SIM_S);
+    th_run_to(&sc, 31 * SIM_S);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, 5);
     th_run_to(&sc, 45 * SIM_S);
     ck_assert_int_eq(th_ctl_info(&sc).master, 2);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* The 15 s rule (maybeShrinkSyncStateSet) with the connection alive: from 10 s the link to broker-a-1 carries
+ * 0.05 Mbit/s, a quarter of what the master stores, so broker-a-1 keeps reporting (no housekeeping) but never
+ * reaches what the master had at its last transfer: its acks stop counting as caught up, and the master's
+ * writes only until the socket's window is full (at 19.464 s). The check at 38 s (3 s + 5 s k) finds it
+ * more than 15 s behind that; the connection stays. With a link of 0.5 Mbit/s it keeps up and stays. */
+static void slow_link_case(const char *mbit, int leaves)
+{
+    char extra[512];
+    snprintf(extra, sizeof extra, "\"faults\": [{\"at_ms\": 10000, \"op\": \"link\", \"from\": \"broker-a-0\", "
+             "\"to\": \"broker-a-1\", \"bandwidth_mbit_per_s\": %s}]", mbit);
+    struct scenario sc;
+    th_load(&sc, world_json(NULL, extra), NULL, 0);
+    th_run_to(&sc, 37 * SIM_S);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
+    th_run_to(&sc, 39 * SIM_S);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, leaves ? 5 : 7);
+    struct broker *m = rmq_world_get(sc.w)->g[0].broker[0];
+    int connected = 0;
+    for (int i = 0; i < m->nhac; i++)
+        connected |= m->hac[i].in_use && m->hac[i].replica == 1;
+    ck_assert_int_eq(connected, 1);
+    th_run_to(&sc, 60 * SIM_S);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, leaves ? 5 : 7);
+    scenario_free(&sc);
+}
+
+START_TEST(slow_slave_leaves_after_15_s) { slow_link_case("0.05", 1); }
+END_TEST
+START_TEST(slave_keeping_up_on_slow_link_stays) { slow_link_case("0.5", 0); }
+END_TEST
+
+/* The bar a slave must reach to join the SyncStateSet is the master's getConfirmOffset (its max offset,
+ * with allAckInSyncStateSet off), not the lowest ack of the set: broker-a-1 is cut off from the master at
+ * 10 s but stays in the set, connected in TCP's eyes, with its ack of 10 s; broker-a-2 restarts at 13 s
+ * (its connection ends: it leaves the set at once) behind a link too slow to catch up. Its acks, above
+ * broker-a-1's, never reach the master's max offset: it stays out, and when broker-a-1's connection is
+ * given up at 30 s the set is the master alone. */
+START_TEST(slave_behind_does_not_rejoin)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
+                               "\"b\": [\"broker-a-1\"]}, {\"at_ms\": 12000, \"op\": \"crash_process\", "
+                               "\"node\": \"broker-a-2\", \"duration_ms\": 1000}, {\"at_ms\": 12500, \"op\": "
+                               "\"link\", \"from\": \"broker-a-0\", \"to\": \"broker-a-2\", "
+                               "\"bandwidth_mbit_per_s\": 0.05}]"), NULL, 0);
+    th_run_to(&sc, 20 * SIM_S);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 3);
+    struct broker *m = rmq_world_get(sc.w)->g[0].broker[0];
+    uint64_t ack1 = 0, ack2 = 0;
+    for (int i = 0; i < m->nhac; i++)
+        if (m->hac[i].in_use && m->hac[i].replica == 1)
+            ack1 = m->hac[i].ack;
+        else if (m->hac[i].in_use && m->hac[i].replica == 2)
+            ack2 = m->hac[i].ack;
+    ck_assert_uint_gt(ack2, ack1);   /* above the set's lowest ack, yet out */
+    ck_assert_uint_lt(ack2, broker_log(m)->max_offset);
+    th_run_to(&sc, 31 * SIM_S);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 1);
     scenario_free(&sc);
 }
 END_TEST
@@ -125,7 +190,7 @@ static void unclean_case(int unclean)
     struct scenario sc;
     th_load(&sc, world_json(NULL, extra), NULL, 0);
     ctl_json = "{\"count\": 1}";
-    th_run_to(&sc, 30 * SIM_S);
+    th_run_to(&sc, 31 * SIM_S);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, 1);
     th_run_to(&sc, 60 * SIM_S);
     if (unclean) {
@@ -207,8 +272,8 @@ START_TEST(old_master_truncates_to_new_epoch_start)
 }
 END_TEST
 
-/* minInSyncReplicas 2: both slaves cut off from the master at 10 s leave the SyncStateSet at the 28 s
- * check; from then on the master refuses puts before the append (IN_SYNC_REPLICAS_NOT_ENOUGH, which
+/* minInSyncReplicas 2: both slaves cut off from the master at 10 s leave the SyncStateSet when the master
+ * gives their connections up, at 30 s (20 s without a report); from then on the master refuses puts before the append (IN_SYNC_REPLICAS_NOT_ENOUGH, which
  * SendMessageProcessor answers SYSTEM_ERROR) and no more messages are acknowledged. */
 START_TEST(min_in_sync_replicas_not_enough)
 {
@@ -218,7 +283,7 @@ START_TEST(min_in_sync_replicas_not_enough)
                          "\"b\": [\"broker-a-1\", \"broker-a-2\"]}]"), NULL, 0);
     th_run_to(&sc, 27 * SIM_S);
     ck_assert_uint_eq(status_count(&sc, RMQ_SYSTEM_ERROR), 0);
-    th_run_to(&sc, 30 * SIM_S);
+    th_run_to(&sc, 31 * SIM_S);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, 1);
     uint64_t acked = rmq_world_get(sc.w)->rep.acct.acked;
     th_run_to(&sc, 40 * SIM_S);
@@ -228,7 +293,8 @@ START_TEST(min_in_sync_replicas_not_enough)
 }
 END_TEST
 
-/* broker-a-1 cut off from the master at 10 s stays in the SyncStateSet until the 28 s check. With
+/* broker-a-1 cut off from the master at 10 s stays in the SyncStateSet until the master gives its
+ * connection up at 30 s. With
  * allAckInSyncStateSet every put waits for it and fails after slaveTimeout 3 s (FLUSH_SLAVE_TIMEOUT), none
  * before 13 s; once the set is {0, 2} puts succeed again. With inSyncReplicas 2 instead, broker-a-2's ack is
  * enough and no put times out. The producer waits 10 s so that the broker's answer, not its own timeout,
@@ -439,6 +505,9 @@ static Suite *controller_suite(void)
     tcase_add_test(tc, process_crash_inactive_at_once);
     tcase_add_test(tc, host_crash_timeout_and_scan);
     tcase_add_test(tc, lagging_slave_leaves_and_is_not_elected);
+    tcase_add_test(tc, slow_slave_leaves_after_15_s);
+    tcase_add_test(tc, slave_keeping_up_on_slow_link_stays);
+    tcase_add_test(tc, slave_behind_does_not_rejoin);
     tcase_add_test(tc, unclean_off_waits_for_in_sync_replica);
     tcase_add_test(tc, unclean_on_elects_a_slave);
     tcase_add_test(tc, broken_election_is_caught);

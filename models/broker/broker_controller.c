@@ -356,6 +356,7 @@ void ctl_start(struct broker *b)
     ctl_confirm_clamp(b);
     ctl_reput_from_confirm(b);
     c->alter_pending = 0;
+    c->lost = 0;
     c->handshake = 0;
     c->leader = b->base.w->nctl <= 1 ? 0 : -1;
     c->meta_busy = c->meta_known = 0;
@@ -428,11 +429,14 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
     if (tag == CTL_TAG_ALTER)
         c->alter_pending = 0;
     struct ctl_info i;
-    if (tag == CTL_TAG_HB || len < sizeof i)
-        return;
-    memcpy(&i, body, sizeof i);
-    apply_info(b, &i);
-    if (tag == CTL_TAG_INFO && i.master < 0 && b->role == RMQ_SLAVE && !c->promoting)
+    int has_info = tag != CTL_TAG_HB && len >= sizeof i;
+    if (has_info) {
+        memcpy(&i, body, sizeof i);
+        apply_info(b, &i);
+    }
+    if (tag == CTL_TAG_ALTER)
+        ctl_alter_answered(b);   /* the removals that waited for this answer */
+    if (has_info && tag == CTL_TAG_INFO && i.master < 0 && b->role == RMQ_SLAVE && !c->promoting)
         ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT);   /* brokerElect: no master known */
 }
 

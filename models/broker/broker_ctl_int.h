@@ -15,6 +15,7 @@ enum { CTL_TAG_HB = 1, CTL_TAG_INFO, CTL_TAG_ELECT, CTL_TAG_ALTER, CTL_TAG_EPOCH
 struct ctl_broker {
     struct ctl_info info;            /* what the broker knows of its group */
     int alter_pending;
+    uint32_t lost;                   /* slaves whose connection ended while alter_pending: their removal waits */
     int handshake;                   /* an epoch handshake with this master node is in flight */
     sim_node_id handshake_with;
     sim_time caught_up[RMQ_MAX_REPLICAS];   /* lastCaughtUpTimeMs per slave */
@@ -101,5 +102,7 @@ void ctl_confirm_clamp(struct broker *b);
 void ctl_reput_from_confirm(struct broker *b);
 /* AutoSwitchHAService.maybeShrinkSyncStateSet, every checkSyncStateSetPeriod. */
 void ctl_check_sss(struct broker *b);
+/* The controller answered an alterSyncStateSet: the removals that waited for it go. */
+void ctl_alter_answered(struct broker *b);
 
 #endif

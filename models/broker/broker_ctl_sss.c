@@ -219,45 +219,71 @@ void ctl_check_sss(struct broker *b)
         alter(b, sss);
 }
 
-/* A slave acked: lastCaughtUpTimeMs, and maybeExpandInSyncStateSet (ack >= confirmOffset and >= the
- * start of the current epoch). */
-void ctl_acks(struct broker *b)
+/* AutoSwitchHAService.getConfirmOffset on a master, the bar of maybeExpandInSyncStateSet: the max offset,
+ * unless allAckInSyncStateSet with a SyncStateSet of more than the master, where the kept confirm offset. */
+static uint64_t expand_bar(const struct broker *b)
+{
+    return confirm_limits(b) ? b->ctl->confirm : b->cl.max_offset;
+}
+
+void ctl_report(struct broker *b, const struct ha_conn *h)
 {
     struct ctl_broker *c = b->ctl;
-    if (b->role == RMQ_SLAVE)
+    int r = h->replica;
+    if (b->role == RMQ_SLAVE || r < 0 || r == b->replica)
         return;
-    uint32_t conn = 0;   /* as acks() counts them */
-    for (int i = 0; i < b->nhac; i++) {
-        const struct ha_conn *h = &b->hac[i];
-        int r = h->in_use ? h->replica : -1;
-        if (r < 0)
-            continue;
-        conn |= 1u << r;
-        if (h->ack >= h->next && h->last_write > c->caught_up[r])
-            c->caught_up[r] = h->last_write;   /* it has everything sent at the last transfer */
-    }
-    /* The acks themselves only for the confirm offset, or a connected slave outside the SyncStateSet
-     * (usually none). */
-    uint32_t outside = conn & ~c->info.sss;
-    int expand = !c->alter_pending && outside;
-    if (!b->cfg.all_ack_in_sss && !expand)
+    /* AutoSwitchHAConnection.maybeExpandInSyncStateSet: a report at or above the master's max offset at
+     * the last data transfer; caught up now if at its max offset, else at that transfer. */
+    if (h->ack < h->master_max)
+        return;
+    sim_time t = h->ack == b->cl.max_offset ? node_now(b->n) : h->last_transfer;
+    if (t > c->caught_up[r])
+        c->caught_up[r] = t;   /* updateConnectionLastCaughtUpTime keeps the later */
+    /* AutoSwitchHAService.maybeExpandInSyncStateSet: at least the confirm offset and the current epoch's
+     * start. */
+    if (c->alter_pending || (c->info.sss >> r & 1))
+        return;
+    uint64_t epoch_start = c->nep ? c->ep[c->nep - 1].start : 0;
+    if (h->ack >= expand_bar(b) && h->ack >= epoch_start)
+        alter(b, c->info.sss | 1u << r);
+}
+
+void ctl_all_sent(struct broker *b, const struct ha_conn *h)
+{
+    if (b->role != RMQ_SLAVE && h->replica >= 0)
+        b->ctl->caught_up[h->replica] = node_now(b->n);
+}
+
+void ctl_conn_lost(struct broker *b, const struct ha_conn *h)
+{
+    struct ctl_broker *c = b->ctl;
+    int r = h->replica;
+    if (b->role == RMQ_SLAVE || r < 0 || r == b->replica || !(c->info.sss >> r & 1))
+        return;
+    /* notifySyncStateSetChanged runs its reports one after the other (a single-thread executor): with a
+     * change already on its way to the controller this one goes when that is answered */
+    if (c->alter_pending)
+        c->lost |= 1u << r;
+    else
+        alter(b, c->info.sss & ~(1u << r));
+}
+
+void ctl_alter_answered(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    uint32_t lost = c->lost & c->info.sss;
+    c->lost = 0;
+    if (b->role != RMQ_SLAVE && lost && !c->alter_pending)
+        alter(b, c->info.sss & ~lost);
+}
+
+void ctl_acks(struct broker *b)
+{
+    if (b->role == RMQ_SLAVE || !b->cfg.all_ack_in_sss)
         return;
     uint64_t ack[RMQ_MAX_REPLICAS];
-    acks(b, ack);   /* nothing below changes them */
-    if (b->cfg.all_ack_in_sss)
-        update_confirm_acks(b, ack, conn);
-    if (!expand)
-        return;
-    uint64_t confirm = confirm_offset(b, ack, c->info.sss);
-    uint64_t epoch_start = c->nep ? c->ep[c->nep - 1].start : 0;
-    for (; outside; outside &= outside - 1) {
-        int r = __builtin_ctz(outside);
-        if (ack[r] >= confirm && ack[r] >= epoch_start) {
-            c->caught_up[r] = node_now(b->n);
-            alter(b, c->info.sss | 1u << r);
-            return;
-        }
-    }
+    uint32_t conn = acks(b, ack);
+    update_confirm_acks(b, ack, conn);
 }
 
 /* GroupTransferService in controller mode: with allAckInSyncStateSet every member of a SyncStateSet of

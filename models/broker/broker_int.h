@@ -69,6 +69,8 @@ struct ha_conn {
     uint64_t next_i;           /* the entry index where `next` was last found (a hint: checked before use) */
     int exact;                 /* from the slave's own offset, even inside a message */
     sim_time last_read, last_write;
+    uint64_t master_max;       /* lastMasterMaxOffset: the master's max offset at the last data transfer */
+    sim_time last_transfer;    /* lastTransferTimeMs: that transfer's time */
     int in_use;
 };
 
@@ -275,7 +277,15 @@ void ctl_on_timer(struct broker *b, uint64_t arg);
 void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, uint32_t len);
 void ctl_on_request(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len);
 void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req);
-/* A slave acked (caught-up times, SyncStateSet expansion). */
+/* The master read a report on h (AutoSwitchHAConnection.maybeExpandInSyncStateSet): the slave's caught-up
+ * time, and the SyncStateSet's expansion. */
+void ctl_report(struct broker *b, const struct ha_conn *h);
+/* The master has sent h all it stores (AutoSwitchHAConnection.WriteSocketService with nothing left to
+ * transfer): the slave counts as caught up now. */
+void ctl_all_sent(struct broker *b, const struct ha_conn *h);
+/* The master lost h (AutoSwitchHAService.removeConnection): its slave leaves the SyncStateSet at once. */
+void ctl_conn_lost(struct broker *b, const struct ha_conn *h);
+/* A slave acked: with allAckInSyncStateSet, the confirm offset. */
 void ctl_acks(struct broker *b);
 /* The offset every put up to which has the acks controller mode asks for (UINT64_MAX: no wait). */
 uint64_t ctl_acked(struct broker *b);

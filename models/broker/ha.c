@@ -68,12 +68,20 @@ static struct ha_conn *hac_add(struct broker *b, sim_conn c)
     return h;
 }
 
+/* A slave's connection ends (HAConnection.shutdown): in controller mode its slave leaves the SyncStateSet. */
+static void hac_lost(struct broker *b, struct ha_conn *h)
+{
+    h->in_use = 0;
+    if (b->ctl)
+        ctl_conn_lost(b, h);
+}
+
 static void hac_drop(struct broker *b, struct ha_conn *h, const char *why)
 {
     sim_node_id peer = node_conn_peer(b->n, h->conn);
     node_conn_close(b->n, h->conn);
-    h->in_use = 0;
     trace_ha(b, why, peer, h->ack);
+    hac_lost(b, h);
 }
 
 int ha_slave_ok(const struct broker *b)
@@ -153,9 +161,13 @@ static void push(struct broker *b, struct ha_conn *h)
         h->next += bytes;
         h->next_i = i;
         h->last_write = now;
+        h->master_max = b->cl.max_offset;   /* updateLastTransferInfo */
+        h->last_transfer = now;
         if (trace_on(trace_of(b), TRACE_FULL))
             trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
     }
+    if (b->ctl && h->in_use && h->next >= b->cl.max_offset)
+        ctl_all_sent(b, h);   /* the writer finds nothing to transfer (it looks every 100 ms: master_tick) */
 }
 
 static void arm_master_timer(struct broker *b)
@@ -176,7 +188,7 @@ static void master_tick(struct broker *b)
         if (!h->in_use)
             continue;
         if (!node_conn_open(b->n, h->conn)) {
-            h->in_use = 0;
+            hac_lost(b, h);
             continue;
         }
         if (now - h->last_read > b->cfg.ha_housekeeping) {
@@ -233,6 +245,8 @@ __attribute__((noinline)) static void master_on_report(struct broker *b, sim_con
     }
     h->ack = offset;
     h->last_read = node_now(b->n);
+    if (b->ctl)
+        ctl_report(b, h);   /* before the confirm offset, as ReadSocketService does */
     /* notifyTransferSome: push2SlaveMaxOffset only ever rises, and is the max over all slaves. */
     if (offset > b->push2slave)
         b->push2slave = offset;
@@ -478,8 +492,8 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev)
     }
     struct ha_conn *h = hac_find(b, c);
     if (h && ev == SIM_CONN_CLOSED) {
-        h->in_use = 0;
         trace_ha(b, "ha.disconnect", node_conn_peer(b->n, c), h->ack);
+        hac_lost(b, h);
         return 1;
     }
     return 0;
