@@ -169,6 +169,7 @@ static void become_master(struct broker *b)
     ctl_confirm_master(b);   /* (the confirm offset is to_master's: no slave of the SyncStateSet acked since) */
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
         c->caught_up[r] = node_now(b->n);
+    c->lost = 0;
     /* A change to master the controller superseded during the wait still completes (the role change that
      * came meanwhile runs after it, below): the broker is master of an old epoch for no time, which the
      * epoch check is not about. */
@@ -230,6 +231,7 @@ static void to_slave(struct broker *b, sim_node_id master)
     }
     b->role = RMQ_SLAVE;
     b->id = b->replica + 1;
+    c->lost = 0;   /* removals for a set this broker no longer keeps */
     if (was_master) {
         /* The master's puts joined the dispatch backlog as they came; as a slave it reads up to the
          * confirm offset it computed last (CommitLog.getConfirmOffset of a SLAVE) until its new master's

@@ -260,8 +260,8 @@ void ctl_conn_lost(struct broker *b, const struct ha_conn *h)
     int r = h->replica;
     if (b->role == RMQ_SLAVE || r < 0 || r == b->replica || !(c->info.sss >> r & 1))
         return;
-    /* notifySyncStateSetChanged runs its reports one after the other (a single-thread executor): with a
-     * change already on its way to the controller this one goes when that is answered */
+    /* one change on its way at a time: with one pending this removal goes when it is answered (RocketMQ
+     * queues it on the HA service's executor with the set of this moment: see the README's differences) */
     if (c->alter_pending)
         c->lost |= 1u << r;
     else
