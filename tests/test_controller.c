@@ -174,6 +174,33 @@ START_TEST(slave_behind_does_not_rejoin)
 }
 END_TEST
 
+/* A slave counts as caught up from its reports only when one reaches what the master had at its newest
+ * transfer (AutoSwitchHAConnection.maybeExpandInSyncStateSet): at 1000 messages a second, one a millisecond,
+ * over 1 ms links, every report comes back one message below it, so broker-a-2, restarted at 12 s (it leaves
+ * the set at once), catches up but does not join again while the traffic goes on; a pause of the producer
+ * at 26 s lets a report reach the newest transfer, and it joins. */
+START_TEST(rejoin_waits_for_a_report_at_the_newest_transfer)
+{
+    struct scenario sc;
+    producers = "{\"rate_per_s\": 1000, \"size\": {\"const_bytes\": 100}}";
+    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 12000, \"op\": \"crash_process\", \"node\": \"broker-a-2\", "
+                               "\"duration_ms\": 1000}, {\"at_ms\": 26000, \"op\": \"pause\", \"node\": "
+                               "\"producer-0\", \"duration_ms\": 100}]"), NULL, 0);
+    producers = "{\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}}";
+    th_run_to(&sc, 12100 * SIM_MS);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 3);
+    th_run_to(&sc, 26 * SIM_S);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 3);
+    struct broker *m = rmq_world_get(sc.w)->g[0].broker[0];
+    for (int i = 0; i < m->nhac; i++)
+        if (m->hac[i].in_use && m->hac[i].replica == 2)
+            ck_assert_uint_ge(m->hac[i].ack + 1000, broker_log(m)->max_offset);   /* caught up in bytes */
+    th_run_to(&sc, 27 * SIM_S);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
+    scenario_free(&sc);
+}
+END_TEST
+
 /* Both slaves cut off from the master leave the set; the master's crash at 40 s leaves no master (unclean
  * election off) until it restarts at 70 s and is elected again; with unclean election on a slave is elected
  * at once. */
@@ -508,6 +535,7 @@ static Suite *controller_suite(void)
     tcase_add_test(tc, slow_slave_leaves_after_15_s);
     tcase_add_test(tc, slave_keeping_up_on_slow_link_stays);
     tcase_add_test(tc, slave_behind_does_not_rejoin);
+    tcase_add_test(tc, rejoin_waits_for_a_report_at_the_newest_transfer);
     tcase_add_test(tc, unclean_off_waits_for_in_sync_replica);
     tcase_add_test(tc, unclean_on_elects_a_slave);
     tcase_add_test(tc, broken_election_is_caught);
