@@ -112,6 +112,15 @@ START_TEST(lagging_slave_leaves_and_is_not_elected)
 }
 END_TEST
 
+/* The master's HA connection to group replica r, or NULL. */
+static const struct ha_conn *conn_to(const struct broker *m, int r)
+{
+    for (int i = 0; i < m->nhac; i++)
+        if (m->hac[i].in_use && m->hac[i].replica == r)
+            return &m->hac[i];
+    return NULL;
+}
+
 /* The 15 s rule (maybeShrinkSyncStateSet) with the connection alive: from 10 s the link to broker-a-1 carries
  * 0.05 Mbit/s, a quarter of what the master stores, so broker-a-1 keeps reporting (no housekeeping) but never
  * reaches what the master had at its last transfer: its acks stop counting as caught up, and the master's
@@ -128,11 +137,7 @@ static void slow_link_case(const char *mbit, int leaves)
     ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
     th_run_to(&sc, 39 * SIM_S);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, leaves ? 5 : 7);
-    struct broker *m = rmq_world_get(sc.w)->g[0].broker[0];
-    int connected = 0;
-    for (int i = 0; i < m->nhac; i++)
-        connected |= m->hac[i].in_use && m->hac[i].replica == 1;
-    ck_assert_int_eq(connected, 1);
+    ck_assert_ptr_nonnull(conn_to(rmq_world_get(sc.w)->g[0].broker[0], 1));
     th_run_to(&sc, 60 * SIM_S);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, leaves ? 5 : 7);
     scenario_free(&sc);
@@ -160,12 +165,10 @@ START_TEST(slave_behind_does_not_rejoin)
     th_run_to(&sc, 20 * SIM_S);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, 3);
     struct broker *m = rmq_world_get(sc.w)->g[0].broker[0];
-    uint64_t ack1 = 0, ack2 = 0;
-    for (int i = 0; i < m->nhac; i++)
-        if (m->hac[i].in_use && m->hac[i].replica == 1)
-            ack1 = m->hac[i].ack;
-        else if (m->hac[i].in_use && m->hac[i].replica == 2)
-            ack2 = m->hac[i].ack;
+    const struct ha_conn *h1 = conn_to(m, 1), *h2 = conn_to(m, 2);
+    ck_assert_ptr_nonnull(h1);
+    ck_assert_ptr_nonnull(h2);
+    uint64_t ack1 = h1->ack, ack2 = h2->ack;
     ck_assert_uint_gt(ack2, ack1);   /* above the set's lowest ack, yet out */
     ck_assert_uint_lt(ack2, broker_log(m)->max_offset);
     th_run_to(&sc, 31 * SIM_S);
@@ -183,18 +186,18 @@ START_TEST(rejoin_waits_for_a_report_at_the_newest_transfer)
 {
     struct scenario sc;
     producers = "{\"rate_per_s\": 1000, \"size\": {\"const_bytes\": 100}}";
-    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 12000, \"op\": \"crash_process\", \"node\": \"broker-a-2\", "
-                               "\"duration_ms\": 1000}, {\"at_ms\": 26000, \"op\": \"pause\", \"node\": "
-                               "\"producer-0\", \"duration_ms\": 100}]"), NULL, 0);
+    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 12000, \"op\": \"crash_process\", \"node\": "
+                               "\"broker-a-2\", \"duration_ms\": 1000}, {\"at_ms\": 26000, \"op\": \"pause\", "
+                               "\"node\": \"producer-0\", \"duration_ms\": 100}]"), NULL, 0);
     producers = "{\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}}";
     th_run_to(&sc, 12100 * SIM_MS);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, 3);
     th_run_to(&sc, 26 * SIM_S);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, 3);
     struct broker *m = rmq_world_get(sc.w)->g[0].broker[0];
-    for (int i = 0; i < m->nhac; i++)
-        if (m->hac[i].in_use && m->hac[i].replica == 2)
-            ck_assert_uint_ge(m->hac[i].ack + 1000, broker_log(m)->max_offset);   /* caught up in bytes */
+    const struct ha_conn *h2 = conn_to(m, 2);
+    ck_assert_ptr_nonnull(h2);
+    ck_assert_uint_ge(h2->ack + 1000, broker_log(m)->max_offset);   /* caught up in bytes */
     th_run_to(&sc, 27 * SIM_S);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
     scenario_free(&sc);
@@ -300,8 +303,9 @@ START_TEST(old_master_truncates_to_new_epoch_start)
 END_TEST
 
 /* minInSyncReplicas 2: both slaves cut off from the master at 10 s leave the SyncStateSet when the master
- * gives their connections up, at 30 s (20 s without a report); from then on the master refuses puts before the append (IN_SYNC_REPLICAS_NOT_ENOUGH, which
- * SendMessageProcessor answers SYSTEM_ERROR) and no more messages are acknowledged. */
+ * gives their connections up, at 30 s (20 s without a report); from then on the master refuses puts before
+ * the append (IN_SYNC_REPLICAS_NOT_ENOUGH, which SendMessageProcessor answers SYSTEM_ERROR) and no more
+ * messages are acknowledged. */
 START_TEST(min_in_sync_replicas_not_enough)
 {
     struct scenario sc;
@@ -321,11 +325,10 @@ START_TEST(min_in_sync_replicas_not_enough)
 END_TEST
 
 /* broker-a-1 cut off from the master at 10 s stays in the SyncStateSet until the master gives its
- * connection up at 30 s. With
- * allAckInSyncStateSet every put waits for it and fails after slaveTimeout 3 s (FLUSH_SLAVE_TIMEOUT), none
- * before 13 s; once the set is {0, 2} puts succeed again. With inSyncReplicas 2 instead, broker-a-2's ack is
- * enough and no put times out. The producer waits 10 s so that the broker's answer, not its own timeout,
- * ends each send. */
+ * connection up at 30 s. With allAckInSyncStateSet every put waits for it and fails after slaveTimeout 3 s
+ * (FLUSH_SLAVE_TIMEOUT), none before 13 s; once the set is {0, 2} puts succeed again. With inSyncReplicas 2
+ * instead, broker-a-2's ack is enough and no put times out. The producer waits 10 s so that the broker's
+ * answer, not its own timeout, ends each send. */
 static void slave_timeout_case(int all_ack)
 {
     struct scenario sc;

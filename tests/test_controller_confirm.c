@@ -155,9 +155,9 @@ END_TEST
     "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], \"b\": [\"broker-a-1\"]}]"
 
 /* broker-a-1 is cut off from the master at 10 s but stays in the SyncStateSet until the master gives its
- * connection up at 30 s (20 s without a report; AutoSwitchHAService.removeConnection): the
- * master's confirm offset stops, and the frames broker-a-2 still gets carry it: broker-a-2 holds the
- * messages but shows no more than the master does. Once the set is {0, 2} the next frame shows them. */
+ * connection up at 30 s (20 s without a report; AutoSwitchHAService.removeConnection): the master's confirm
+ * offset stops, and the frames broker-a-2 still gets carry it: broker-a-2 holds the messages but shows no
+ * more than the master does. Once the set is {0, 2} the next frame shows them. */
 START_TEST(slave_stops_at_the_confirm_it_was_sent)
 {
     struct scenario sc;

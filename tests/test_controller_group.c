@@ -215,9 +215,8 @@ END_TEST
 
 /* confirmOffset on a controller-mode master with allAckInSyncStateSet: broker-a-1 is cut off from the
  * master at 10 s but stays in the SyncStateSet (connected in TCP's eyes) until the master gives the
- * connection up at 30 s. Its ack
- * stops, so the confirm offset stops: consumers read nothing stored after it (the puts time out
- * FLUSH_SLAVE_TIMEOUT but are on the master), then catch up once the set is {0, 2}. */
+ * connection up at 30 s. Its ack stops, so the confirm offset stops: consumers read nothing stored after it
+ * (the puts time out FLUSH_SLAVE_TIMEOUT but are on the master), then catch up once the set is {0, 2}. */
 START_TEST(confirm_offset_limits_consumers)
 {
     struct scenario sc;

@@ -226,11 +226,17 @@ static uint64_t expand_bar(const struct broker *b)
     return confirm_limits(b) ? b->ctl->confirm : b->cl.max_offset;
 }
 
+/* The group replica h is the connection of, when this broker is master and h one of its slaves; else -1. */
+static int slave_of(const struct broker *b, const struct ha_conn *h)
+{
+    return b->role != RMQ_SLAVE && h->replica >= 0 && h->replica != b->replica ? h->replica : -1;
+}
+
 void ctl_report(struct broker *b, const struct ha_conn *h)
 {
     struct ctl_broker *c = b->ctl;
-    int r = h->replica;
-    if (b->role == RMQ_SLAVE || r < 0 || r == b->replica)
+    int r = slave_of(b, h);
+    if (r < 0)
         return;
     /* AutoSwitchHAConnection.maybeExpandInSyncStateSet: a report at or above the master's max offset at
      * the last data transfer; caught up now if at its max offset, else at that transfer. */
@@ -250,15 +256,16 @@ void ctl_report(struct broker *b, const struct ha_conn *h)
 
 void ctl_all_sent(struct broker *b, const struct ha_conn *h)
 {
-    if (b->role != RMQ_SLAVE && h->replica >= 0)
-        b->ctl->caught_up[h->replica] = node_now(b->n);
+    int r = slave_of(b, h);
+    if (r >= 0)
+        b->ctl->caught_up[r] = node_now(b->n);
 }
 
 void ctl_conn_lost(struct broker *b, const struct ha_conn *h)
 {
     struct ctl_broker *c = b->ctl;
-    int r = h->replica;
-    if (b->role == RMQ_SLAVE || r < 0 || r == b->replica || !(c->info.sss >> r & 1))
+    int r = slave_of(b, h);
+    if (r < 0 || !(c->info.sss >> r & 1))
         return;
     /* one change on its way at a time: with one pending this removal goes when it is answered (RocketMQ
      * queues it on the HA service's executor with the set of this moment: see the README's differences) */
