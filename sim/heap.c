@@ -21,7 +21,12 @@ static void sift_up(struct heap_ent *a, size_t i, struct heap_ent e)
     a[i] = e;
 }
 
-static void sift_down(struct heap_ent *a, size_t n, size_t i, struct heap_ent e)
+/* Moves the hole at i down to where e belongs. With ahead, each level also asks for the lines of the next
+ * level's four possible groups of children (the grandchildren of i: a[16i + 5 .. 16i + 20], four lines), so
+ * that the level after the choice is on its way while this one is compared: the heap_pop_ahead of a large
+ * queue whose lower levels are not in the first-level cache. */
+static inline __attribute__((always_inline)) void sift(struct heap_ent *a, size_t n, size_t i, struct heap_ent e,
+                                                       int ahead)
 {
     unsigned __int128 re = heap_rank(&e);
     for (;;) {
@@ -31,6 +36,12 @@ static void sift_down(struct heap_ent *a, size_t n, size_t i, struct heap_ent e)
         size_t best;
         unsigned __int128 rb;
         if (c + 4 <= n) {
+            if (ahead && 4 * c + 1 < n) {
+                __builtin_prefetch(&a[4 * c + 1]);
+                __builtin_prefetch(&a[4 * c + 5]);
+                __builtin_prefetch(&a[4 * c + 9]);
+                __builtin_prefetch(&a[4 * c + 13]);
+            }
             /* All four children: a tournament of two pairs, on indices (the entries are in L1 by then:
              * loading a winner again is cheaper than carrying 128-bit values through selects). */
             size_t b01 = c + (heap_rank(&a[c + 1]) < heap_rank(&a[c]));
@@ -55,6 +66,8 @@ static void sift_down(struct heap_ent *a, size_t n, size_t i, struct heap_ent e)
     }
     a[i] = e;
 }
+
+static void sift_down(struct heap_ent *a, size_t n, size_t i, struct heap_ent e) { sift(a, n, i, e, 0); }
 
 /* e before all of a[0..n) (rare: a model's longest timer). Out of line, so that heap_sorted_insert stays
  * a leaf that saves no registers. */
@@ -132,6 +145,17 @@ void heap_pop_heaped(struct heap *h, struct heap_ent *out)
     *out = h->a[0];
     struct heap_ent last = h->a[--h->n];
     sift_down(h->a, h->n, 0, last);
+}
+
+void heap_pop_ahead(struct heap *h, struct heap_ent *out)
+{
+    if (!h->heaped || h->n <= HEAP_SORTED_MIN) {
+        heap_pop(h, out);
+        return;
+    }
+    *out = h->a[0];
+    struct heap_ent last = h->a[--h->n];
+    sift(h->a, h->n, 0, last, 1);
 }
 
 void heap_replace_heaped(struct heap *h, struct heap_ent e) { sift_down(h->a, h->n, 0, e); }

@@ -98,6 +98,10 @@ static inline void heap_pop(struct heap *h, struct heap_ent *out)
     h->top = h->n - 1;
 }
 
+/* heap_pop for a large heap (thousands of entries), whose lower levels are cache misses: its sift asks
+ * for each next level's lines a level ahead (heap.c). The same result as heap_pop. */
+void heap_pop_ahead(struct heap *h, struct heap_ent *out);
+
 /* Replaces the minimum with e: in the heap form a pop and a push in one sift-down. The heap must not be
  * empty. */
 static inline void heap_replace_top(struct heap *h, struct heap_ent e)

@@ -591,7 +591,7 @@ static inline int take_popped(struct sim *s, sim_time until, struct heap_ent *h)
         return take_top(s, until, h);   /* the near queue's turn (what it held when the queue grew) */
     if (heap_top(&s->heap)->t > until)
         return -1;
-    heap_pop(&s->heap, h);
+    heap_pop_ahead(&s->heap, h);
     const struct heap_ent *a = s->heap.a;   /* the heap form (over HEAP_SORTED_MAX entries): a[0] is the top */
     const struct sim_event *next = &s->ev[heap_slot(&a[0])];
     if (next->kind != EV_HOOK) {
