@@ -169,6 +169,32 @@ END_TEST
 START_TEST(default_priority_lower_broker_id) { tie_case("[2147483647, 2147483647, 2147483647]", 1); }
 END_TEST
 
+/* DefaultBrokerHeartbeatManager.isBrokerActive tests a heartbeat's age itself: broker-a-1, cut off from the
+ * controller at 59.5 s (still replicating), is not alive to the election its master's host crash triggers,
+ * although the 5 s scan that would remove it has not run yet. The master crashes at 60.5 s; the scan at
+ * 72 s finds its heartbeat 11 s old and elects at once, before the same scan reaches broker-a-1 (its
+ * heartbeat 12 s old). The producer stops at 50 s, so both slaves reported the master's offset in their
+ * last heartbeats: with the scan's table alone broker-a-1 (the lower brokerId) would have won; by age
+ * broker-a-2 does. */
+START_TEST(expired_heartbeat_not_elected)
+{
+    struct scenario sc;
+    const char *sets[] = {"producers.stop_ms=50000"};
+    th_load(&sc, th_ctl_world(1, NULL, "\"faults\": [{\"at_ms\": 59500, \"op\": \"partition\", \"a\": "
+                                     "[\"broker-a-1\"], \"b\": [\"controller-0\"]}, {\"at_ms\": 60500, "
+                                     "\"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"), sets, 1);
+    th_run_to(&sc, 70 * SIM_S);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 0);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 7);
+    ck_assert_uint_eq(broker_log(w->g[0].broker[1])->max_offset, broker_log(w->g[0].broker[2])->max_offset);
+    th_run_to(&sc, 75 * SIM_S);
+    ck_assert_int_eq(w->rep.g[0].elected, 72 * SIM_S);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 2);
+    scenario_free(&sc);
+}
+END_TEST
+
 /* broker-a-1 cut off from the master at 30 s stays in the set but lags; the master's crash at 35 s elects
  * broker-a-2 (the higher offset) although broker-a-1's priority is better: priority only breaks ties. */
 START_TEST(priority_does_not_beat_offset)
@@ -325,6 +351,7 @@ static Suite *suite(void)
     tcase_add_test(tc, equal_priority_lower_broker_id);
     tcase_add_test(tc, default_priority_lower_broker_id);
     tcase_add_test(tc, priority_does_not_beat_offset);
+    tcase_add_test(tc, expired_heartbeat_not_elected);
     tcase_add_test(tc, comparator_as_java_computes_it);
     tcase_add_test(tc, tree_first_is_least_when_consistent);
     tcase_add_test(tc, designated_under_controller_group);

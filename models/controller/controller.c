@@ -20,15 +20,23 @@ struct ctl_info ctl_info_of(const struct controller *c, int gi)
     return i;
 }
 
-/* notifyBrokerRoleChanged: every replica of the group the controller knows is told (ControllerManager
- * .notifyBrokerRoleChanged through BrokerHousekeepingService's channels). */
+/* The age test is isBrokerActive's own: a broker whose last heartbeat is older than the timeout is not
+ * alive to an election, an alterSyncStateSet or a notify even before the 5 s scan (scanNotActiveBroker)
+ * removes it from the table, which is what triggers the election of an inactive master. */
+int ctl_alive(const struct controller *c, const struct ctl_replica *x)
+{
+    return x->registered && x->active && node_now(c->n) - x->last_hb <= c->cfg.heartbeat_timeout;
+}
+
+/* notifyBrokerRoleChanged: every replica of the group the controller knows alive is told (ControllerManager
+ * .notifyBrokerRoleChanged through BrokerHousekeepingService's channels, filtered by isBrokerActive). */
 void ctl_notify(struct controller *c, int gi)
 {
     if (!c->cfg.notify_role_changed)
         return;
     struct ctl_info i = ctl_info_of(c, gi);
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if (c->g[gi].r[r].registered && c->g[gi].r[r].active)
+        if (ctl_alive(c, &c->g[gi].r[r]))
             rpc_call(&c->rpc, c->g[gi].r[r].node, CTL_NOTIFY, &i, sizeof i, 0, c->cfg.request_timeout, 0);
 }
 
@@ -161,7 +169,7 @@ static int try_elect(struct controller *c, struct ctl_group *g, uint32_t brokers
 {
     uint32_t valid = 0;
     for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if ((brokers >> r & 1) && g->r[r].registered && g->r[r].active)   /* validPredicate: isBrokerActive */
+        if ((brokers >> r & 1) && ctl_alive(c, &g->r[r]))   /* validPredicate: isBrokerActive */
             valid |= 1u << r;
     if (!valid)
         return -1;
@@ -251,7 +259,7 @@ int ctl_decide_alter(struct controller *c, const struct ctl_req *q, struct ctl_e
     int ok = q->replica == g->master && q->master_epoch == g->master_epoch && q->sss_epoch == g->sss_epoch &&
              (q->sss >> q->replica & 1);
     for (int r = 0; ok && r < RMQ_MAX_REPLICAS; r++)
-        if ((q->sss >> r & 1) && !(g->r[r].registered && g->r[r].active))
+        if ((q->sss >> r & 1) && !ctl_alive(c, &g->r[r]))
             ok = 0;
     ev->type = ok ? EV_ALTER : EV_NONE;
     ev->group = q->group;
@@ -417,8 +425,8 @@ static void reelect_scan(struct controller *c)
         struct ctl_group *g = &c->g[gi];
         int alive = 0;
         for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-            alive |= g->r[r].registered && g->r[r].active;
-        if (!g->elected_once || !alive || (g->master >= 0 && g->r[g->master].active))
+            alive |= ctl_alive(c, &g->r[r]);
+        if (!g->elected_once || !alive || (g->master >= 0 && ctl_alive(c, &g->r[g->master])))
             continue;
         if (g->master >= 0)
             report_detected(&c->base.w->rep, gi);
@@ -447,8 +455,8 @@ static void on_timer(struct sim_node *n, uint64_t tag)
             struct ctl_group *g = &c->g[gi];
             int alive = 0;
             for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-                alive |= g->r[r].registered && g->r[r].active;
-            if (!g->elected_once || (g->master >= 0 && (g->r[g->master].active || !alive)))
+                alive |= ctl_alive(c, &g->r[r]);
+            if (!g->elected_once || (g->master >= 0 && (ctl_alive(c, &g->r[g->master]) || !alive)))
                 continue;
             if (g->master >= 0)
                 report_detected(&c->base.w->rep, gi);

@@ -15,7 +15,8 @@ enum { CT_SCAN = 1, CT_REELECT, CT_RAFT, CT_FIRST };
 
 struct ctl_replica {
     int registered;            /* a heartbeat came once (registerBroker); replicated under a group */
-    int active;                /* BrokerHeartbeatManager.isBrokerActive (each controller's own) */
+    int active;                /* in the controller's live table (each controller's own): until the scan
+                                  finds its heartbeat expired or its channel closes (see ctl_alive) */
     int heard;                 /* group: this controller had a heartbeat since its start */
     sim_node_id node;
     sim_conn conn;             /* the channel the last heartbeat came on */
@@ -88,6 +89,8 @@ int ctl_decide_elect(struct controller *c, int gi, int requester, int designate,
 void ctl_trace_admin_elect(struct controller *c, int gi, int r, int code);
 int ctl_decide_alter(struct controller *c, const struct ctl_req *q, struct ctl_event *ev);
 void ctl_notify(struct controller *c, int gi);
+/* DefaultBrokerHeartbeatManager.isBrokerActive: in the live table and heard from within the timeout now. */
+int ctl_alive(const struct controller *c, const struct ctl_replica *x);
 struct ctl_info ctl_info_of(const struct controller *c, int gi);
 void ctl_heartbeat_seen(struct controller *c, const struct sim_msg *m, const struct ctl_heartbeat *hb);
 
