@@ -417,19 +417,24 @@ static void on_message(struct sim_node *n, const struct sim_msg *m)
 }
 
 /* DLedgerController.scanInactiveMasterAndTriggerReelect on the leader of a group
- * (ReplicasInfoManager.scanNeedReelectBrokerSets: a master that is not active while another replica is;
- * and, as one controller does, a group left without master). */
+ * (ReplicasInfoManager.scanNeedReelectBrokerSets: a master that is not alive while another replica is; a
+ * group without a master is left to its brokers, which ask for an election on their 5 s poll). */
+static int needs_reelect(const struct controller *c, const struct ctl_group *g)
+{
+    if (!g->elected_once || g->master < 0 || ctl_alive(c, &g->r[g->master]))
+        return 0;
+    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+        if (ctl_alive(c, &g->r[r]))
+            return 1;
+    return 0;
+}
+
 static void reelect_scan(struct controller *c)
 {
     for (int gi = 0; gi < c->ngroups; gi++) {
-        struct ctl_group *g = &c->g[gi];
-        int alive = 0;
-        for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-            alive |= ctl_alive(c, &g->r[r]);
-        if (!g->elected_once || !alive || (g->master >= 0 && ctl_alive(c, &g->r[g->master])))
+        if (!needs_reelect(c, &c->g[gi]))
             continue;
-        if (g->master >= 0)
-            report_detected(&c->base.w->rep, gi);
+        report_detected(&c->base.w->rep, gi);
         struct ctl_req q = {(uint16_t)gi, 0, 0, 0, 0};
         ctlg_request(c, CTL_ELECT, &q, (struct rpc_ctx){0, 0}, 1);
     }
@@ -449,17 +454,12 @@ static void on_timer(struct sim_node *n, uint64_t tag)
                     inactive(c, gi, r, "timeout");
         node_timer(n, c->cfg.scan_interval, CT_SCAN);
     } else if (tag == CT_REELECT && !c->raft) {
-        /* scanNeedReelectBrokerSets as under a group: also a master that is not active while another replica
-         * is (after the controller's restart a dead master never heartbeats, so no scan marks it inactive) */
+        /* scanNeedReelectBrokerSets as under a group (after the controller's restart a dead master never
+         * heartbeats, so no scan of the table finds it expired: this one does) */
         for (int gi = 0; gi < c->ngroups; gi++) {
-            struct ctl_group *g = &c->g[gi];
-            int alive = 0;
-            for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-                alive |= ctl_alive(c, &g->r[r]);
-            if (!g->elected_once || (g->master >= 0 && (ctl_alive(c, &g->r[g->master]) || !alive)))
+            if (!needs_reelect(c, &c->g[gi]))
                 continue;
-            if (g->master >= 0)
-                report_detected(&c->base.w->rep, gi);
+            report_detected(&c->base.w->rep, gi);
             elect(c, gi, -1, 0);
         }
         node_timer(n, c->cfg.scan_inactive_master, CT_REELECT);
