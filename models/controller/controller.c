@@ -354,6 +354,13 @@ static void inactive(struct controller *c, int gi, int r, const char *why)
 void ctl_heartbeat_seen(struct controller *c, const struct sim_msg *m, const struct ctl_heartbeat *hb)
 {
     struct ctl_replica *x = &c->g[hb->group].r[hb->replica];
+    /* A broker in the table keeps the larger (epoch, max offset) of what it reported: a heartbeat after its
+     * log shrank at the same epoch (a host crash and restart within the timeout) does not lower it. One the
+     * scan or a closed channel removed comes back with what it reports. */
+    if (!x->active || hb->epoch > x->epoch || (hb->epoch == x->epoch && hb->max_offset > x->max_offset)) {
+        x->epoch = hb->epoch;
+        x->max_offset = hb->max_offset;
+    }
     if (!c->raft)
         x->registered = 1;
     x->active = 1;
@@ -361,8 +368,6 @@ void ctl_heartbeat_seen(struct controller *c, const struct sim_msg *m, const str
     x->node = m->from;
     x->conn = m->conn;
     x->last_hb = node_now(c->n);
-    x->epoch = hb->epoch;
-    x->max_offset = hb->max_offset;
     x->priority = hb->priority;
     if (c->raft && !x->registered)
         ctlg_register(c, hb->group, hb->replica);
