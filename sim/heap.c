@@ -2,7 +2,7 @@
  * so a pop is a decrement, and an insert walks back from the end over the entries due before it (a model's
  * queue is a few dozen events, most of them timers well ahead of the messages in flight, so a new event
  * passes few). Large, a 4-ary min-heap: four children per node halve the depth of a binary heap and keep
- * siblings in one cache line; sift-down moves a hole instead of swapping (as in ns-3 and most d-ary heap
+ * siblings within 64 bytes; sift-down moves a hole instead of swapping (as in ns-3 and most d-ary heap
  * write-ups). */
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +22,10 @@ static void sift_up(struct heap_ent *a, size_t i, struct heap_ent e)
 }
 
 /* Moves the hole at i down to where e belongs. With ahead, each level also asks for the lines of the next
- * level's four possible groups of children (the grandchildren of i: a[16i + 5 .. 16i + 20], four lines), so
- * that the level after the choice is on its way while this one is compared: the heap_pop_ahead of a large
- * queue whose lower levels are not in the first-level cache. */
+ * level's four possible groups of children (the grandchildren of i: a[16i + 5 .. 16i + 20], 256 bytes: five
+ * lines, as the array's start is 16-byte aligned), so that the level after the choice is on its way while
+ * this one is compared: the heap_pop_ahead of a large queue whose lower levels are not in the first-level
+ * cache. Only where all sixteen lie in the array: the last levels' partial groups go without. */
 static inline __attribute__((always_inline)) void sift(struct heap_ent *a, size_t n, size_t i, struct heap_ent e,
                                                        int ahead)
 {
@@ -36,11 +37,12 @@ static inline __attribute__((always_inline)) void sift(struct heap_ent *a, size_
         size_t best;
         unsigned __int128 rb;
         if (c + 4 <= n) {
-            if (ahead && 4 * c + 1 < n) {
+            if (ahead && 4 * c + 16 < n) {
                 __builtin_prefetch(&a[4 * c + 1]);
                 __builtin_prefetch(&a[4 * c + 5]);
                 __builtin_prefetch(&a[4 * c + 9]);
                 __builtin_prefetch(&a[4 * c + 13]);
+                __builtin_prefetch(&a[4 * c + 16]);
             }
             /* All four children: a tournament of two pairs, on indices (the entries are in L1 by then:
              * loading a winner again is cheaper than carrying 128-bit values through selects). */

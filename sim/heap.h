@@ -12,7 +12,8 @@
 
 /* The slot (an index into the event pool) sits in the low 24 bits of key, the insertion sequence above it.
  * Sequences are unique, so comparing keys compares sequences and ties at one instant run in the order they
- * were scheduled. 16 bytes an entry keeps four children in one cache line. */
+ * were scheduled. 16 bytes an entry keeps four children within 64 bytes (one cache line when the array's
+ * alignment puts a[1] at a line's start, two otherwise). */
 #define HEAP_SLOT_BITS 24
 #define HEAP_SLOT_MAX  ((1u << HEAP_SLOT_BITS) - 1)
 

@@ -198,30 +198,41 @@ END_TEST
 /* DefaultBrokerHeartbeatManager.onBrokerHeartbeat keeps the larger (epoch, max offset) a broker reported
  * while it stays in the table. broker-a-1 flushes only every 10 s (flushCommitLogLeastPages 100 pages is
  * never reached at 100 msg/s, so only the thorough flush runs); its host crashes at 19.5 s and loses what
- * it received since the flush at 10 s, and its first heartbeat after the restart at 21.5 s reports that
- * much less at the same epoch, within the 10 s timeout: the controller keeps what the heartbeat of 19.001 s
- * reported until the slave has caught up past it. */
-START_TEST(heartbeat_keeps_larger_offset)
+ * it received since the flush at 10 s, and its first heartbeat after the restart reports that much less at
+ * the same epoch. Back within the 10 s timeout (restart at 21.5 s), it is still in the table: the controller
+ * keeps what the heartbeat of 19.001 s reported until the slave has caught up past it. Back after the scan
+ * removed it (restart at 34.5 s; the scan of 32 s found its heartbeat 13 s old), it is a new entry and the
+ * controller takes what it reports. */
+static void hb_pair_case(sim_time down, int kept)
 {
+    char faults[256];
+    snprintf(faults, sizeof faults, "\"faults\": [{\"at_ms\": 19500, \"op\": \"crash_host\", "
+             "\"node\": \"broker-a-1\", \"duration_ms\": %lld}]", (long long)(down / SIM_MS));
     struct scenario sc;
-    th_load(&sc, th_ctl_world(1, ", \"flush_commitlog_least_pages\": 100",
-                              "\"faults\": [{\"at_ms\": 19500, \"op\": \"crash_host\", "
-                              "\"node\": \"broker-a-1\", \"duration_ms\": 2000}]"), NULL, 0);
+    th_load(&sc, th_ctl_world(1, ", \"flush_commitlog_least_pages\": 100", faults), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
     const struct ctl_replica *x = &w->ctl->g[0].r[1];
     th_run_to(&sc, 19500 * SIM_MS - 1);
     uint64_t before = x->max_offset;
     int32_t epoch = x->epoch;
     ck_assert_int_eq(x->last_hb, 19001 * SIM_MS);
-    th_run_to(&sc, 21600 * SIM_MS);
-    ck_assert_int_eq(x->last_hb > 21500 * SIM_MS, 1);   /* heard since the restart */
+    sim_time back = 19500 * SIM_MS + down;
+    th_run_to(&sc, back + 100 * SIM_MS);
+    ck_assert_int_eq(x->last_hb > back, 1);   /* heard since the restart */
+    ck_assert(x->active);
     ck_assert_int_eq(x->epoch, epoch);
-    ck_assert_uint_lt(broker_log(w->g[0].broker[1])->max_offset + 100000, before);
-    ck_assert_uint_eq(x->max_offset, before);
-    th_run_to(&sc, 30 * SIM_S);
-    ck_assert_uint_gt(x->max_offset, before);   /* caught up: its reports pass the kept value again */
+    uint64_t now_has = broker_log(w->g[0].broker[1])->max_offset;
+    ck_assert_uint_lt(now_has + 100000, before);
+    uint64_t want = kept ? before : now_has;
+    ck_assert_uint_eq(x->max_offset, want);
+    th_run_to(&sc, back + 10 * SIM_S);
+    ck_assert_uint_gt(x->max_offset, before);   /* caught up: its reports pass the old value */
     scenario_free(&sc);
 }
+
+START_TEST(heartbeat_keeps_larger_offset) { hb_pair_case(2 * SIM_S, 1); }
+END_TEST
+START_TEST(heartbeat_after_removal_starts_afresh) { hb_pair_case(15 * SIM_S, 0); }
 END_TEST
 
 /* broker-a-1 cut off from the master at 30 s stays in the set but lags; the master's crash at 35 s elects
@@ -382,6 +393,7 @@ static Suite *suite(void)
     tcase_add_test(tc, priority_does_not_beat_offset);
     tcase_add_test(tc, expired_heartbeat_not_elected);
     tcase_add_test(tc, heartbeat_keeps_larger_offset);
+    tcase_add_test(tc, heartbeat_after_removal_starts_afresh);
     tcase_add_test(tc, comparator_as_java_computes_it);
     tcase_add_test(tc, tree_first_is_least_when_consistent);
     tcase_add_test(tc, designated_under_controller_group);

@@ -1,7 +1,7 @@
 /* controller: the active controller of RIP-44. BrokerHeartbeatManager (heartbeats, the scan for expired
  * ones, a closed channel), ReplicasInfoManager (electMaster, alterSyncStateSet, getReplicaInfo),
  * DefaultElectPolicy (who may be master), ControllerManager (the election an inactive master triggers, the
- * notifications to the brokers) and the periodic re-election where a group has no master
+ * notifications to the brokers) and the periodic re-election where a group's master is no longer alive
  * (DLedgerController.scanInactiveMasterAndTriggerReelect). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +23,14 @@ struct ctl_info ctl_info_of(const struct controller *c, int gi)
 /* The age test is isBrokerActive's own: a broker whose last heartbeat is older than the timeout is not
  * alive to an election, an alterSyncStateSet or a notify even before the 5 s scan (scanNotActiveBroker)
  * removes it from the table, which is what triggers the election of an inactive master. */
+static int expired(const struct controller *c, const struct ctl_replica *x)
+{
+    return node_now(c->n) - x->last_hb > c->cfg.heartbeat_timeout;   /* (last + timeout) < now */
+}
+
 int ctl_alive(const struct controller *c, const struct ctl_replica *x)
 {
-    return x->registered && x->active && node_now(c->n) - x->last_hb <= c->cfg.heartbeat_timeout;
+    return x->registered && x->active && !expired(c, x);
 }
 
 /* notifyBrokerRoleChanged: every replica of the group the controller knows alive is told (ControllerManager
@@ -323,6 +328,19 @@ static int elect(struct controller *c, int gi, int requester, int designate)
     return code;
 }
 
+/* ControllerManager.triggerElectMaster: the controller found the group's master gone and elects; under a
+ * group as a request the serving leader appends. */
+static void trigger_elect(struct controller *c, int gi)
+{
+    report_detected(&c->base.w->rep, gi);
+    if (!c->raft) {
+        elect(c, gi, -1, 0);
+    } else {
+        struct ctl_req q = {(uint16_t)gi, 0, 0, 0, 0};
+        ctlg_request(c, CTL_ELECT, &q, (struct rpc_ctx){0, 0}, 1);
+    }
+}
+
 /* onBrokerInactive: a master gone inactive makes the controller elect (ControllerManager; under a group
  * only the leader does, ControllerManager.onBrokerInactive checks isLeaderState). */
 static void inactive(struct controller *c, int gi, int r, const char *why)
@@ -336,16 +354,8 @@ static void inactive(struct controller *c, int gi, int r, const char *why)
         trace_str(tr, "why", why);
         trace_end(tr);
     }
-    if (r != g->master)
-        return;
-    if (!c->raft) {
-        report_detected(&c->base.w->rep, gi);
-        elect(c, gi, -1, 0);
-    } else if (c->serving) {
-        report_detected(&c->base.w->rep, gi);
-        struct ctl_req q = {(uint16_t)gi, 0, 0, 0, 0};
-        ctlg_request(c, CTL_ELECT, &q, (struct rpc_ctx){0, 0}, 1);
-    }
+    if (r == g->master && (!c->raft || c->serving))
+        trigger_elect(c, gi);
 }
 
 /* BrokerHeartbeatManager.onBrokerHeartbeat. Under a group every controller hears every broker
@@ -436,13 +446,9 @@ static int needs_reelect(const struct controller *c, const struct ctl_group *g)
 
 static void reelect_scan(struct controller *c)
 {
-    for (int gi = 0; gi < c->ngroups; gi++) {
-        if (!needs_reelect(c, &c->g[gi]))
-            continue;
-        report_detected(&c->base.w->rep, gi);
-        struct ctl_req q = {(uint16_t)gi, 0, 0, 0, 0};
-        ctlg_request(c, CTL_ELECT, &q, (struct rpc_ctx){0, 0}, 1);
-    }
+    for (int gi = 0; gi < c->ngroups; gi++)
+        if (needs_reelect(c, &c->g[gi]))
+            trigger_elect(c, gi);
 }
 
 static void on_timer(struct sim_node *n, uint64_t tag)
@@ -450,23 +456,17 @@ static void on_timer(struct sim_node *n, uint64_t tag)
     struct controller *c = n->model;
     if (rpc_on_timer(&c->rpc, tag))
         return;
-    sim_time now = node_now(n);
     if (tag == CT_SCAN) {
         /* DefaultBrokerHeartbeatManager.scanNotActiveBroker */
         for (int gi = 0; gi < c->ngroups; gi++)
             for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-                if (c->g[gi].r[r].active && now - c->g[gi].r[r].last_hb > c->cfg.heartbeat_timeout)
+                if (c->g[gi].r[r].active && expired(c, &c->g[gi].r[r]))
                     inactive(c, gi, r, "timeout");
         node_timer(n, c->cfg.scan_interval, CT_SCAN);
     } else if (tag == CT_REELECT && !c->raft) {
         /* scanNeedReelectBrokerSets as under a group (after the controller's restart a dead master never
          * heartbeats, so no scan of the table finds it expired: this one does) */
-        for (int gi = 0; gi < c->ngroups; gi++) {
-            if (!needs_reelect(c, &c->g[gi]))
-                continue;
-            report_detected(&c->base.w->rep, gi);
-            elect(c, gi, -1, 0);
-        }
+        reelect_scan(c);
         node_timer(n, c->cfg.scan_inactive_master, CT_REELECT);
     } else if ((tag & 0xff) == CT_REELECT && c->raft) {
         /* the leader's schedule; a member that lost the lead cancels it (cancelScanInactiveFuture) */
