@@ -148,6 +148,47 @@ END_TEST
 START_TEST(slave_keeping_up_on_slow_link_stays) { slow_link_case("0.5", 0); }
 END_TEST
 
+/* ReplicasManager.schedulingCheckSyncStateSet: a promotion restarts the SyncStateSet check, 3 s after it and
+ * then every 5 s. broker-a-0's process dies at 20.5 s and broker-a-1 is master from 20.502 s; broker-a-2
+ * (its HA client back 5 s after the old master's connection ended) joins its set, and from 28 s gets 0.05 Mbit/s from it (as in slow_link_case), so it falls behind. It
+ * leaves at a check of the new master's schedule (23.502 s + 5 s k; the controller has the change 1 ms
+ * on), not of one kept from the brokers' start (3 s + 5 s k). */
+START_TEST(check_restarts_at_promotion)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": "
+                               "\"broker-a-0\"}, {\"at_ms\": 28000, \"op\": \"link\", \"from\": \"broker-a-1\", "
+                               "\"to\": \"broker-a-2\", \"bandwidth_mbit_per_s\": 0.05}]"), NULL, 0);
+    th_run_to(&sc, 28 * SIM_S);
+    ck_assert_int_eq(rmq_world_get(sc.w)->rep.g[0].promoted, 20502 * SIM_MS);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 6);
+    sim_time t = 28 * SIM_S;
+    while (th_ctl_info(&sc).sss == 6 && t < 90 * SIM_S)
+        th_run_to(&sc, t += SIM_MS);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 2);
+    ck_assert_int_gt(t, 43 * SIM_S);   /* the 15 s rule, not the connection's end */
+    ck_assert_int_le((t - 23502 * SIM_MS) % (5 * SIM_S), 2 * SIM_MS);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* ReplicasManager.start: a failed startBasicService is tried again 5 s later. The only controller's host is
+ * down from 1 ms to 9.001 s. The brokers' registration, sent at start, fails with its connection at 3 s;
+ * the retry at 8 s waits for a connection a heartbeat began, which fails at 9 s; the retry at 14 s
+ * registers, finds no master, and broker-a-0's brokerElect makes it master at 14.003 s. */
+START_TEST(failed_start_retries_after_5_s)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 1, \"op\": \"crash_host\", \"node\": "
+                               "\"controller-0\", \"duration_ms\": 9000}]"), NULL, 0);
+    th_run_to(&sc, 14003 * SIM_MS - 1);
+    ck_assert_int_eq(th_ctl_info(&sc).master, -1);
+    th_run_to(&sc, 14003 * SIM_MS);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 0);
+    scenario_free(&sc);
+}
+END_TEST
+
 /* The bar a slave must reach to join the SyncStateSet is the master's getConfirmOffset (its max offset,
  * with allAckInSyncStateSet off), not the lowest ack of the set: broker-a-1 is cut off from the master at
  * 10 s but stays in the set, connected in TCP's eyes, with its ack of 10 s; broker-a-2 restarts at 13 s
@@ -538,6 +579,8 @@ static Suite *controller_suite(void)
     tcase_add_test(tc, slow_slave_leaves_after_15_s);
     tcase_add_test(tc, slave_keeping_up_on_slow_link_stays);
     tcase_add_test(tc, slave_behind_does_not_rejoin);
+    tcase_add_test(tc, check_restarts_at_promotion);
+    tcase_add_test(tc, failed_start_retries_after_5_s);
     tcase_add_test(tc, rejoin_waits_for_a_report_at_the_newest_transfer);
     tcase_add_test(tc, unclean_off_waits_for_in_sync_replica);
     tcase_add_test(tc, unclean_on_elects_a_slave);

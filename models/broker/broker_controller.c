@@ -13,7 +13,8 @@
 #include "models/report/report.h"
 #include "models/broker/broker_ctl_int.h"
 
-enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH, CTL_T_CHECKPOINT };
+/* Timer kinds, in the low 4 bits of the timer's argument; CTL_T_CHECK carries its schedule's generation above. */
+enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH, CTL_T_CHECKPOINT, CTL_T_START };
 
 /* DefaultMessageStore.addScheduleTask: storeCheckpoint.flush() at a fixed rate of one second, the first a
  * second after start (not configurable). setConfirmOffset only sets the checkpoint's field; the flush
@@ -23,6 +24,11 @@ enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH,
 
 /* AutoSwitchHAService.changeToMaster: while (dispatchBehindBytes() > 0) Thread.sleep(100) */
 #define DISPATCH_POLL (100 * SIM_MS)
+
+/* ReplicasManager.start: a failed startBasicService is tried again RETRY_INTERVAL_SECOND (5 s) later;
+ * schedulingSyncBrokerMetadata: the replica-info poll's first run 3 s after the start succeeded. */
+#define START_RETRY (5 * SIM_S)
+#define SYNC_INITIAL (3 * SIM_S)
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 
@@ -105,9 +111,13 @@ static void meta_answer(struct broker *b, int k, int status, const void *body, u
             return;
         }
         c->meta_busy = 0;
-        /* schedulingSyncControllerMetadata: before the first success, again after 1 s */
+        /* schedulingSyncControllerMetadata: before the first success, three passes 1 s apart; then
+         * startBasicService failed, and ReplicasManager.start tries again START_RETRY after the last
+         * pass's sleep */
         if (!c->meta_known)
-            node_timer(b->n, SIM_S, BT(BT_CTL, CTL_T_META));
+            node_timer(b->n, ++c->meta_tries < 3 ? SIM_S : SIM_S + START_RETRY, BT(BT_CTL, CTL_T_META));
+        if (c->meta_tries >= 3)
+            c->meta_tries = 0;
         return;
     }
     c->meta_busy = 0;
@@ -148,6 +158,63 @@ static void apply_info(struct broker *b, const struct ctl_info *i);
 
 int ctl_promoting(const struct broker *b) { return b->ctl && b->ctl->promoting; }
 
+/* startBasicService succeeded (a master is known, or this broker's brokerElect made one): then
+ * schedulingSyncBrokerMetadata. A broker elected at its start completes it once its changeToMaster, dispatch
+ * wait included, returned. */
+static void start_done(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    if (c->started)
+        return;
+    if (c->promoting) {
+        c->start_after_promote = 1;
+        return;
+    }
+    c->started = 1;
+    c->start_after_promote = 0;
+    node_timer(b->n, SYNC_INITIAL, BT(BT_CTL, CTL_T_SYNC));
+}
+
+/* startBasicService failed (the registration or the election did not answer, or named no master): tried
+ * again START_RETRY later. */
+static void start_failed(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    if (c->started || c->retry_armed)
+        return;
+    c->retry_armed = 1;
+    node_timer(b->n, START_RETRY, BT(BT_CTL, CTL_T_START));
+}
+
+/* The retry: the registration again if it failed, else the heartbeat and, with no master known yet,
+ * brokerElect. */
+static void start_retry(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    c->retry_armed = 0;
+    if (c->started || c->start_after_promote)
+        return;
+    if (!c->registered) {
+        if (ctl_request(b, CTL_GET_INFO, 0, CTL_TAG_INFO) < 0)
+            start_failed(b);
+        return;
+    }
+    heartbeat(b);
+    if (c->info.master >= 0)
+        start_done(b);
+    else if (ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT) < 0)
+        start_failed(b);
+}
+
+/* ReplicasManager.schedulingCheckSyncStateSet at a promotion: the old schedule cancelled, the check 3 s
+ * later and then every checkSyncStateSetPeriod. */
+static void schedule_check(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    c->check_gen++;
+    node_timer(b->n, b->cfg.ctl_check_sss_initial, BT(BT_CTL, CTL_T_CHECK | (uint64_t)c->check_gen << 4));
+}
+
 /* The rest of ReplicasManager.changeToMaster once the HA service is master: SYNC_MASTER (#6813),
  * brokerId 0, registration; then a role change that waited for the lock. */
 static void become_master(struct broker *b)
@@ -177,7 +244,12 @@ static void become_master(struct broker *b)
         controller_check_master(b->base.w->ctl, b->group, c->info.master_epoch, b->n->id);
     trace_role(b, "broker.role");
     report_promoted(&b->base.w->rep, b->group, b->n->id);
+    /* schedulingCheckSyncStateSet, then a check at once (executorService.submit) */
+    schedule_check(b);
+    ctl_check_sss(b);
     broker_register_all(b);
+    if (c->start_after_promote)
+        start_done(b);
     if (c->has_pending) {
         c->has_pending = 0;
         apply_info(b, &c->pending);
@@ -224,6 +296,8 @@ static void to_slave(struct broker *b, sim_node_id master)
 {
     struct ctl_broker *c = b->ctl;
     int was_master = b->role != RMQ_SLAVE;
+    if (was_master)
+        c->check_gen++;   /* stopCheckSyncStateSet */
     if (was_master || b->master != master) {
         close_ha(b);
         b->ha_conn = 0;
@@ -271,10 +345,13 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
         return;
     if (i->master == b->replica) {
         if (b->role == RMQ_SLAVE || changed) {
-            if (b->role == RMQ_SLAVE)
+            if (b->role == RMQ_SLAVE) {
                 to_master(b);
-            else
+            } else {
+                /* changeToMasterWhenLastRoleIsMaster, then a check at once */
                 epoch_append(c, i->master_epoch, b->cl.max_offset);
+                ctl_check_sss(b);
+            }
         }
         return;
     }
@@ -361,21 +438,20 @@ void ctl_start(struct broker *b)
     c->lost = 0;
     c->handshake = 0;
     c->leader = b->base.w->nctl <= 1 ? 0 : -1;
-    c->meta_busy = c->meta_known = 0;
+    c->meta_busy = c->meta_known = c->meta_tries = 0;
+    c->registered = c->started = c->retry_armed = c->start_after_promote = 0;
     heartbeat(b);
     if (b->base.w->nctl > 1)
         ask_meta(b, 0);
     else
         ctl_request(b, CTL_GET_INFO, 0, CTL_TAG_INFO);
     node_timer(b->n, b->cfg.ctl_heartbeat, BT(BT_CTL, CTL_T_HEARTBEAT));
-    node_timer(b->n, b->cfg.ctl_sync_metadata, BT(BT_CTL, CTL_T_SYNC));
-    node_timer(b->n, b->cfg.ctl_check_sss_initial, BT(BT_CTL, CTL_T_CHECK));
     node_timer(b->n, CHECKPOINT_FLUSH, BT(BT_CTL, CTL_T_CHECKPOINT));
 }
 
 void ctl_on_timer(struct broker *b, uint64_t arg)
 {
-    switch (arg) {
+    switch (arg & 0xf) {
     case CTL_T_HEARTBEAT:
         heartbeat(b);
         node_timer(b->n, b->cfg.ctl_heartbeat, BT(BT_CTL, arg));
@@ -385,8 +461,13 @@ void ctl_on_timer(struct broker *b, uint64_t arg)
         node_timer(b->n, b->cfg.ctl_sync_metadata, BT(BT_CTL, arg));
         break;
     case CTL_T_CHECK:
+        if (arg >> 4 != b->ctl->check_gen)
+            break;   /* a schedule a promotion replaced or a demotion stopped */
         ctl_check_sss(b);
         node_timer(b->n, b->cfg.ctl_check_sss, BT(BT_CTL, arg));
+        break;
+    case CTL_T_START:
+        start_retry(b);
         break;
     case CTL_T_DISPATCH:
         if (!b->ctl->promoting)
@@ -438,6 +519,17 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
     }
     if (tag == CTL_TAG_ALTER)
         ctl_alter_answered(b);   /* the removals that waited for this answer */
+    if (!c->started && (tag == CTL_TAG_INFO || tag == CTL_TAG_ELECT)) {
+        /* startBasicService: registerBrokerToController, then brokerElect when it named no master */
+        if (tag == CTL_TAG_INFO && has_info)
+            c->registered = 1;
+        if (has_info && i.master >= 0) {
+            start_done(b);
+        } else if (!has_info || tag == CTL_TAG_ELECT) {
+            start_failed(b);
+            return;
+        }
+    }
     if (has_info && tag == CTL_TAG_INFO && i.master < 0 && b->role == RMQ_SLAVE && !c->promoting)
         ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT);   /* brokerElect: no master known */
 }

@@ -24,6 +24,7 @@ struct ctl_broker {
     /* several controllers: controllerLeaderAddress (-1 unknown) and updateControllerMetadata's pass */
     int leader;
     int meta_busy, meta_known;
+    int meta_tries;                  /* the failed passes of this round (three before a start retry) */
     uint64_t confirm;                /* CommitLog.confirmOffset: a master's computeConfirmOffset (kept with
                                         allAckInSyncStateSet off too), a slave's from its master's frames */
     uint64_t ckpt_confirm;           /* StoreCheckpoint.confirmPhyOffset as last flushed (every second): what
@@ -38,6 +39,12 @@ struct ctl_broker {
     sim_time promote_at;             /* ... since then (the trace's broker.dispatch_done) */
     int has_pending;                 /* a role change that came meanwhile (it waits for the lock) */
     struct ctl_info pending;
+    /* ReplicasManager.startBasicService: registered (the replica info answered), started (a master known or
+     * elected: the replica-info poll runs), a retry armed after a failed start, a start that completes when
+     * the promotion's dispatch wait ends */
+    uint8_t registered, started, retry_armed, start_after_promote;
+    uint32_t check_gen;              /* the SyncStateSet check's schedule (checkSyncStateSetTaskFuture): a
+                                        promotion restarts it, a demotion stops it */
 };
 
 /* The members of a SyncStateSet. Bit arithmetic rather than __builtin_popcount, which without -mpopcnt is
