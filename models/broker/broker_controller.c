@@ -530,8 +530,9 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
             return;
         }
     }
-    if (has_info && tag == CTL_TAG_INFO && i.master < 0 && b->role == RMQ_SLAVE && !c->promoting)
-        ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT);   /* brokerElect: no master known */
+    if (has_info && tag == CTL_TAG_INFO && i.master < 0 && b->role == RMQ_SLAVE && !c->promoting &&
+        ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT) < 0)   /* brokerElect: no master known */
+        start_failed(b);   /* (no leader known: a start fails, a started broker polls again) */
 }
 
 void ctl_on_request(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len)
