@@ -1,4 +1,5 @@
-/* sim_int: the engine's private state, shared by its own files (sim.c, net.c, disk.c, fault.c) only. */
+/* sim_int: the engine's private state, shared by its own files (sim.c, nodes.c, node_life.c, net.c, disk.c,
+ * load.c) only. */
 #ifndef SIM_SIM_INT_H
 #define SIM_SIM_INT_H
 
@@ -120,6 +121,8 @@ static inline struct node_int *node_int(struct sim *s, sim_node_id id) { return 
 /* Schedules an event at absolute time t for node (or SIM_NODE_NONE). Returns the slot, whose fields the
  * caller fills in, or NULL when the queue is full. kind, node, inc and flags are set here. */
 struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim_node_id node);
+/* Frees every node's record and stream, and the engine's own streams (nodes.c; for sim_free). */
+void nodes_free(struct sim *s);
 uint32_t sim_event_slot(const struct sim *s, const struct sim_event *e);
 
 /* Payload buffers, inline: a network message takes one and gives it back. */
