@@ -1,6 +1,8 @@
 /* net: message passing between nodes. Every message, datagram or connection segment, takes one path:
  * serialise at the sender (bandwidth), propagate (latency draw), and, on a connection, never overtake
- * what was sent earlier in the same direction (FIFO, as a TCP stream stays ordered). */
+ * what was sent earlier in the same direction (FIFO, as a TCP stream stays ordered). In this order: the
+ * links' table, the path and datagrams, then connections (connect, send, close, delivery, the segments TCP
+ * holds while a path is cut, a node's crash). A link's own settings and cuts are net_link.c's. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +60,7 @@ void net_free(struct net *n)
     free(n->conns);
 }
 
-/* ---- links: an open-addressing table keyed by (from, to) ---- */
+/* The links: an open-addressing table keyed by (from, to). */
 
 static size_t link_hash(uint64_t key, size_t mask)
 {
@@ -103,7 +105,7 @@ static struct link *link_find(struct net *n, sim_node_id from, sim_node_id to)
 }
 
 /* The entry of from -> to, created on first use. NULL only when out of memory. */
-static struct link *link_get(struct net *n, sim_node_id from, sim_node_id to)
+struct link *net_link_get(struct net *n, sim_node_id from, sim_node_id to)
 {
     uint64_t key = ((uint64_t)from << 32) | to;
     size_t mask = n->links_cap - 1;
@@ -248,8 +250,6 @@ int node_send(struct sim_node *n, sim_node_id to, uint16_t type, const void *pay
         return -1;
     }
 }
-
-/* ---- connections ---- */
 
 _Static_assert(sizeof(struct conn_rec) == 128, "a connection's record is 128 bytes (net_state.h)");
 
@@ -591,79 +591,4 @@ void net_on_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind)
         if (kind == SIM_CRASH_PROCESS && (side == 1 ? r->open_b : r->open_a) == 1)
             conn_send_close(s, id, side == 1 ? r->b : r->a, c);
     }
-}
-
-/* ---- faults on links ---- */
-
-/* One path, unless an end is missing or both ends share a host (a path inside a host is never cut). */
-static void link_cut(struct sim *s, sim_node_id from, sim_node_id to, int cut)
-{
-    if (from == SIM_NODE_NONE || to == SIM_NODE_NONE || sim_node_cohost_of(s, from) == to)
-        return;
-    struct link *l = link_get(&s->net, from, to);
-    if (l)
-        l->cut = cut ? 1 : 0;
-}
-
-void sim_link_cut(struct sim *s, sim_node_id from, sim_node_id to, int cut)
-{
-    /* one host: its processes' paths are cut together */
-    sim_node_id f2 = sim_node_cohost_of(s, from), t2 = sim_node_cohost_of(s, to);
-    link_cut(s, from, to, cut);
-    link_cut(s, f2, to, cut);
-    link_cut(s, from, t2, cut);
-    link_cut(s, f2, t2, cut);
-}
-
-void sim_heal_all(struct sim *s)
-{
-    for (size_t i = 0; i < s->net.links_cap; i++)
-        if (s->net.links[i].key != LINK_EMPTY)
-            s->net.links[i].cut = 0;
-}
-
-/* Changes what is given: a latency distribution (copied), a loss, a bandwidth; NULL / NAN keep the old. */
-static int cfg_update(struct net_link_cfg *cfg, const struct sim_dist *lat, double loss, double bandwidth)
-{
-    if (lat) {
-        struct sim_dist copy;
-        if (sim_dist_copy(&copy, lat) < 0)
-            return -1;
-        sim_dist_free(&cfg->latency);
-        cfg->latency = copy;
-    }
-    if (!isnan(loss))
-        cfg->loss = loss;
-    if (!isnan(bandwidth))
-        cfg->bandwidth = bandwidth;
-    return 0;
-}
-
-int sim_link_set(struct sim *s, sim_node_id from, sim_node_id to, const struct sim_dist *lat, double loss,
-                 double bandwidth)
-{
-    struct net *n = &s->net;
-    struct link *l = link_get(n, from, to);
-    if (!l)
-        return -1;
-    if (l->cfg < 0) {
-        /* The link's first settings of its own start as a copy of the default. */
-        struct net_link_cfg *a = realloc(n->cfgs, (size_t)(n->ncfgs + 1) * sizeof *a);
-        if (!a)
-            return -1;
-        n->cfgs = a;
-        if (sim_dist_copy(&a[n->ncfgs].latency, &n->cfg.def.latency) < 0)
-            return -1;
-        a[n->ncfgs].loss = n->cfg.def.loss;
-        a[n->ncfgs].bandwidth = n->cfg.def.bandwidth;
-        l->cfg = n->ncfgs++;
-    }
-    return cfg_update(&n->cfgs[l->cfg], lat, loss, bandwidth);
-}
-
-sim_time sim_net_tcp_timeout(const struct sim *s) { return s->net.cfg.tcp_timeout; }
-
-int sim_net_default(struct sim *s, const struct sim_dist *lat, double loss, double bandwidth)
-{
-    return cfg_update(&s->net.cfg.def, lat, loss, bandwidth);
 }

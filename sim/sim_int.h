@@ -1,5 +1,5 @@
-/* sim_int: the engine's private state, shared by its own files (sim.c, nodes.c, node_life.c, net.c, disk.c,
- * load.c) only. */
+/* sim_int: the engine's private state, shared by its own files (sim.c, nodes.c, node_life.c, net.c, net_link.c,
+ * disk.c, load.c) only. */
 #ifndef SIM_SIM_INT_H
 #define SIM_SIM_INT_H
 
@@ -123,6 +123,9 @@ static inline struct node_int *node_int(struct sim *s, sim_node_id id) { return 
 struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim_node_id node);
 /* Frees every node's record and stream, and the engine's own streams (nodes.c; for sim_free). */
 void nodes_free(struct sim *s);
+/* The entry of link from -> to in the network's table, created on first use; NULL when out of memory (net.c;
+ * for net_link.c). */
+struct link *net_link_get(struct net *n, sim_node_id from, sim_node_id to);
 uint32_t sim_event_slot(const struct sim *s, const struct sim_event *e);
 
 /* Payload buffers, inline: a network message takes one and gives it back. */
