@@ -246,6 +246,27 @@ START_TEST(master_crash_stalls_until_promotion_and_relock)
 }
 END_TEST
 
+/* From 4.9.5 a queue the rebalance takes is locked at once (RebalanceImpl: pq.setLocked(true) after lock(mq)
+ * succeeded): in the same world the promoted master's grant at the rebalance of 160.012 s lets the queue be
+ * pulled and consumed at once, where 4.4 waits for the lockAll at 161 s and the put-off pull's 3 s. */
+START_TEST(lock_on_take_consumes_at_once)
+{
+    struct th_run r;
+    const char *sets[] = {"consumers.orderly=true", "consumers.orderly_lock_on_take=true"};
+    th_run(&r, WORLD, sets, 2);
+    struct grants g = grants_a0(r.trace, 60000);
+    struct window w = consumed_a(r.trace, g.before + 30000, g.after);
+    fprintf(stderr, "orderly, locked on take: grant %.3f ms, first consume after %.3f ms\n", g.after,
+            w.first_after);
+    ck_assert_double_gt(g.after, 160000);
+    ck_assert_double_lt(g.after, 161000);   /* the rebalance's lock(mq), not the lockAll at 161 s */
+    ck_assert_int_eq(w.n, 0);
+    ck_assert_double_gt(w.first_after, g.after);
+    ck_assert_double_lt(w.first_after, g.after + 100);
+    th_run_free(&r);
+}
+END_TEST
+
 /* One group of 4 queues and two orderly consumers (queues 0-1 and 2-3); consumer-0's process dies at 30 s
  * and restarts at 31 s: a new clientId, which the master refuses queues 0-1 until the old client's locks are
  * 60 s old, while consumer-1 goes on with its own. */
@@ -340,6 +361,7 @@ int main(void)
     TCase *t = tcase_create("orderly_consumer");
     tcase_set_timeout(t, 300);
     tcase_add_test(t, master_crash_stalls_until_promotion_and_relock);
+    tcase_add_test(t, lock_on_take_consumes_at_once);
     tcase_add_test(t, lock_expiry_frees_dead_clients_queues);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);

@@ -33,12 +33,14 @@ static int read_cfg(const char *text, struct world_cfg *wc, struct conf *c)
 struct want {
     sim_time scan_interval, scan_initial;
     int send_threads, async_send, sync_wait, rejects, wakes, tables;
+    int overflow_to_max, lock_on_take;
+    sim_time offset_illegal_fix;
 };
 
 static const struct want wants[WORLD_VERSIONS] = {
-    {10 * SIM_S, 5 * SIM_S, 1, 0, SYNC_WAIT_SYNC_FLUSH_TIMEOUT, 0, 0, FAULT_TABLES_R44},
-    {10 * SIM_S, 5 * SIM_S, 4, 1, SYNC_WAIT_SLAVE_TIMEOUT, 0, 0, FAULT_TABLES_R44},
-    {5 * SIM_S, 5 * SIM_MS, 4, 1, SYNC_WAIT_IN_SYNC_REPLICAS, 1, 1, FAULT_TABLES_5X},
+    {10 * SIM_S, 5 * SIM_S, 1, 0, SYNC_WAIT_SYNC_FLUSH_TIMEOUT, 0, 0, FAULT_TABLES_R44, 0, 0, 10 * SIM_S},
+    {10 * SIM_S, 5 * SIM_S, 4, 1, SYNC_WAIT_SLAVE_TIMEOUT, 0, 0, FAULT_TABLES_R44, 1, 1, 10 * SIM_S},
+    {5 * SIM_S, 5 * SIM_MS, 4, 1, SYNC_WAIT_IN_SYNC_REPLICAS, 1, 1, FAULT_TABLES_5X, 1, 1, 0},
 };
 
 static void check_want(const struct world_cfg *wc, const struct want *w, int v)
@@ -53,6 +55,9 @@ static void check_want(const struct world_cfg *wc, const struct want *w, int v)
     ck_assert_int_eq(b->slave_rejects_pull, w->rejects);
     ck_assert_int_eq(b->slave_wakes_pulls, w->wakes);
     ck_assert_int_eq((int)wc->producer.fault_tables, w->tables);
+    ck_assert_int_eq(b->overflow_to_max, w->overflow_to_max);
+    ck_assert_int_eq(wc->consumer.lock_on_take, w->lock_on_take);
+    ck_assert_int_eq(wc->consumer.offset_illegal_fix, w->offset_illegal_fix);
     /* What the profiles leave alone is the same in the three releases (BrokerConfig, MessageStoreConfig). */
     ck_assert_int_eq(b->pull_threads, 16 + 2 * 8);
     ck_assert_int_eq(b->wait_in_send_queue, 200 * SIM_MS);

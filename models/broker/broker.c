@@ -119,6 +119,12 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     broker_arm_group_commit(b);
 }
 
+/* PullRequestHoldService.run: waitForRunning(5 s) with long polling, else shortPollingTimeMills. */
+static sim_time hold_period(const struct broker *b)
+{
+    return b->cfg.long_polling ? b->cfg.hold_check : b->cfg.short_polling;
+}
+
 /* DefaultMessageStore.nextOffsetCorrection: a slave (offsetCheckInSlave false) keeps the consumer's offset. */
 static uint64_t correct(const struct broker *b, uint64_t old, uint64_t fixed)
 {
@@ -157,7 +163,7 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
         r.next_qoffset = req->qoffset;
     } else if (req->qoffset > maxq) {
         in.status = GET_OFFSET_OVERFLOW_BADLY;
-        r.next_qoffset = correct(b, req->qoffset, minq == 0 ? minq : maxq);
+        r.next_qoffset = correct(b, req->qoffset, minq == 0 && !b->cfg.overflow_to_max ? 0 : maxq);
     } else {
         in.status = GET_FOUND;
         int max = (int)(req->max_msgs < RMQ_PULL_MAX ? req->max_msgs : RMQ_PULL_MAX);
@@ -178,15 +184,17 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
     r.suggest = (uint16_t)redirect_suggest(&in);
     int code = redirect_response_code(&in, req->qoffset);
 
+    /* storeOffsetEnable = brokerAllowSuspend && hasCommitOffsetFlag && role != SLAVE, a held request's too
+     * (R44 PullMessageProcessor.processRequest commits after the switch that suspends it; R53
+     * DefaultPullMessageResultHandler.handle calls tryCommitOffset before it). */
+    if (allow_suspend && req->has_commit && b->role != RMQ_SLAVE)
+        b->offsets[q] = req->commit_offset;
     if (code == RMQ_PULL_NOT_FOUND && allow_suspend) {
         /* Long polling: hold the request until a message arrives or the suspend time passes (or, with
          * long polling off, shortPollingTimeMills). */
         broker_hold_pull(b, ctx, req, b->cfg.long_polling ? req->suspend : b->cfg.short_polling);
         return;
     }
-    /* storeOffsetEnable = brokerAllowSuspend && hasCommitOffsetFlag && role != SLAVE. */
-    if (allow_suspend && req->has_commit && b->role != RMQ_SLAVE && req->queue < RMQ_MAX_QUEUES)
-        b->offsets[q] = req->commit_offset;
     if (trace_on(trace_of(b), TRACE_FULL)) {
         struct trace *tr = trace_of(b);
         trace_begin(tr, node_now(b->n), b->n->name, "pull.serve");
@@ -280,7 +288,7 @@ static void broker_start(struct sim_node *n)
         trace_end(tr);
     }
     node_timer(n, b->cfg.register_initial, BT(BT_REGISTER, 0));
-    node_timer(n, b->cfg.hold_check, BT(BT_HOLD_CHECK, 0));
+    node_timer(n, hold_period(b), BT(BT_HOLD_CHECK, 0));
     node_timer(n, b->cfg.offset_persist, BT(BT_OFFSET_PERSIST, 0));
     if (b->raft) {
         /* DLedger mode: no registration at start (only on a role change and periodically), DLedger's own
@@ -339,7 +347,7 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
         break;
     case BT_HOLD_CHECK:
         broker_expire_pulls(b);
-        node_timer(n, b->cfg.hold_check, tag);
+        node_timer(n, hold_period(b), tag);
         break;
     case BT_OFFSET_PERSIST:
         memcpy(b->saved, b->offsets, sizeof b->saved);

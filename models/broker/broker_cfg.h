@@ -61,6 +61,8 @@ struct broker_cfg {
     sim_time hold_check;        /* PullRequestHoldService recheck: 5000 ms */
     int long_polling;           /* longPollingEnable true */
     sim_time short_polling;     /* shortPollingTimeMills 1000 ms */
+    int overflow_to_max;        /* OFFSET_OVERFLOW_BADLY sends the consumer to the max offset (from 4.9.4,
+                                   #4215); else to 0 while the queue's minimum is 0 (R44) */
     /* consumer offsets */
     sim_time offset_persist;    /* flushConsumerOffsetInterval 5000 ms */
     sim_time offset_sync_initial;   /* SlaveSynchronize: 10000 ms */

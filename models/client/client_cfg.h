@@ -56,6 +56,10 @@ struct consumer_cfg {
     sim_time lock_interval;     /* orderly: lockMQPeriodically every REBALANCE_LOCK_INTERVAL 20000 ms */
     sim_time lock_live;         /* orderly: ProcessQueue.REBALANCE_LOCK_MAX_LIVE_TIME 30000 ms */
     sim_time lock_timeout;      /* orderly: lockBatchMQ's 1000 ms */
+    int lock_on_take;           /* orderly: a queue taken is locked at once (RebalanceImpl: new ProcessQueue()
+                                   then setLocked(true), from 4.9.5); else it waits for the next lockAll */
+    sim_time offset_illegal_fix; /* OFFSET_ILLEGAL: the offset fixed and the queue removed 10000 ms later
+                                    (executeTaskLater), or at once and a rebalance (0: from 5.2) */
 };
 
 #endif

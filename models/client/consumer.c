@@ -55,8 +55,10 @@ static void c_on_timer(struct sim_node *n, uint64_t tag)
                    C_T_ROUTE);
         break;
     case C_T_REBALANCE:
+        if (gen != c->rebalance_gen)
+            break;   /* a period rebalanceImmediately restarted */
         consumer_rebalance(c);
-        node_timer(n, c->cfg.rebalance, C_T_REBALANCE);
+        node_timer(n, c->cfg.rebalance, consumer_tag(C_T_REBALANCE, 0, gen));
         break;
     case C_T_PERSIST:
         consumer_persist_all(c);

@@ -73,6 +73,7 @@ struct consumer {
     int route_polls;            /* route timers so far in this process */
     struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
     int rebalanced;             /* the start-up rebalance ran (rebalanceImmediately) */
+    uint32_t rebalance_gen;     /* the RebalanceService period's timer (rebalanceImmediately restarts it) */
 
     int ncq;                    /* one slot per (group, queue), laid out at the first start */
     struct cq *cq;
@@ -109,6 +110,8 @@ void consumer_pull(struct consumer *c, uint32_t k);
 void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body, uint32_t len);
 /* The OFFSET_ILLEGAL fix of a DROPPED queue is due. */
 void consumer_on_fix_timer(struct consumer *c, uint32_t k);
+/* MQClientInstance.rebalanceImmediately: a rebalance now, and RebalanceService's period from now on. */
+void consumer_rebalance_now(struct consumer *c);
 void consumer_on_consume_timer(struct consumer *c);
 /* consumer_cring_push's way when the ring is full: it doubles (0), or memory is short (-1). */
 int consumer_cring_grow(struct consumer *c);

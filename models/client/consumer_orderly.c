@@ -162,9 +162,12 @@ void consumer_orderly_on_reply(struct consumer *c, enum c_rpc kind, uint32_t slo
             q->state = CQ_FREE;
             return;
         }
-        /* lock(mq) marks only ProcessQueues already in the table: the new one starts not locked, and its
-         * pulls wait for the next lockAll. */
-        q->locked = 0;
+        /* R44: lock(mq) marks only ProcessQueues already in the table: the new one starts not locked, and
+         * its pulls wait for the next lockAll. From 4.9.5 the new ProcessQueue is set locked. */
+        if (c->cfg.lock_on_take)
+            set_locked(c, slot, 1);
+        else
+            q->locked = 0;
         q->consuming = q->cont = 0;
         consumer_query_offset(c, slot);
         break;

@@ -11,8 +11,6 @@
 #include "sim/ring.h"
 #include "models/report/report.h"
 
-/* DefaultMQPushConsumerImpl, case OFFSET_ILLEGAL: executeTaskLater(..., 10000). */
-#define OFFSET_FIX_DELAY (10 * SIM_S)
 
 /* ---- process queues ---- */
 
@@ -252,13 +250,18 @@ void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int st
         break;
     case RMQ_PULL_OFFSET_MOVED:
         /* OFFSET_ILLEGAL: nextOffset = nextBeginOffset, the ProcessQueue is dropped (its messages are not
-         * consumed), and 10 s later the offset is set and persisted and the queue removed, for the next
-         * rebalance to take it again. */
+         * consumed), and offset_illegal_fix later (R44/R498: 10 s) the offset is set and persisted and the
+         * queue removed, for the next rebalance to take it again; from 5.2 at once, with a rebalance. */
         q->next = r.next_qoffset;
         q->state = CQ_DROPPED;
         q->gen = (q->gen + 1) & GEN_MASK;
         q->head = q->count = 0;
-        q->timer = node_timer(c->n, OFFSET_FIX_DELAY, consumer_tag(C_T_FIX, k, q->gen));
+        if (c->cfg.offset_illegal_fix > 0) {
+            q->timer = node_timer(c->n, c->cfg.offset_illegal_fix, consumer_tag(C_T_FIX, k, q->gen));
+        } else {
+            consumer_on_fix_timer(c, k);
+            consumer_rebalance_now(c);
+        }
         break;
     }
 }

@@ -143,6 +143,13 @@ void consumer_rebalance(struct consumer *c)
     }
 }
 
+void consumer_rebalance_now(struct consumer *c)
+{
+    c->rebalance_gen = (c->rebalance_gen + 1) & GEN_MASK;
+    consumer_rebalance(c);
+    node_timer(c->n, c->cfg.rebalance, consumer_tag(C_T_REBALANCE, 0, c->rebalance_gen));
+}
+
 /* MQClientInstance.persistAllConsumerOffset -> RemoteBrokerOffsetStore.persistAll(processQueueTable keys):
  * every held queue with an offset, changed or not. */
 void consumer_persist_all(struct consumer *c)
@@ -164,7 +171,6 @@ void consumer_on_route_reply(struct consumer *c, int status, const void *body, u
      * mQClientFactory.rebalanceImmediately(); RebalanceService then runs every waitInterval. */
     if (!c->rebalanced) {
         c->rebalanced = 1;
-        consumer_rebalance(c);
-        node_timer(c->n, c->cfg.rebalance, C_T_REBALANCE);
+        consumer_rebalance_now(c);
     }
 }

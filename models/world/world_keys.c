@@ -61,6 +61,7 @@ void world_defaults(struct world_cfg *c)
     b->hold_check = 5 * SIM_S;
     b->long_polling = 1;
     b->short_polling = 1 * SIM_S;
+    b->overflow_to_max = 0;   /* R44 DefaultMessageStore.getMessage: minOffset == 0 ? 0 : maxOffset */
     b->offset_persist = 5 * SIM_S;
     b->offset_sync_initial = 10 * SIM_S;
     b->offset_sync_period = 60 * SIM_S;
@@ -163,6 +164,8 @@ void world_defaults(struct world_cfg *c)
     k->lock_interval = 20 * SIM_S;         /* ProcessQueue.REBALANCE_LOCK_INTERVAL */
     k->lock_live = 30 * SIM_S;             /* ProcessQueue.REBALANCE_LOCK_MAX_LIVE_TIME (client side) */
     k->lock_timeout = 1 * SIM_S;           /* RebalanceImpl.lock/lockAll: lockBatchMQ(addr, body, 1000) */
+    k->lock_on_take = 0;                   /* R44 RebalanceImpl: new ProcessQueue() not locked */
+    k->offset_illegal_fix = 10 * SIM_S;    /* R44 DefaultMQPushConsumerImpl: executeTaskLater(..., 10000) */
 
     struct operator_cfg *o = &c->op;
     o->enabled = 1;
@@ -220,6 +223,7 @@ static const struct field broker_fields[] = {
     BF("pull_hold_check_interval_ms", F_TIME, hold_check, 1, MAX_DAY_MS),
     BF("long_polling_enable", F_BOOL, long_polling, 0, 1),
     BF("short_polling_time_ms", F_TIME, short_polling, 1, MAX_DAY_MS),
+    BF("overflow_badly_to_max_offset", F_BOOL, overflow_to_max, 0, 1),
     BF("flush_consumer_offset_interval_ms", F_TIME, offset_persist, 1, MAX_DAY_MS),
     BF("slave_offset_sync_initial_delay_ms", F_TIME, offset_sync_initial, 0, MAX_DAY_MS),
     BF("slave_offset_sync_period_ms", F_TIME, offset_sync_period, 1, MAX_DAY_MS),
@@ -321,6 +325,8 @@ static const struct field consumer_fields[] = {
     CF("consume_message_batch_max_size", F_INT, consume_batch, 1, RMQ_PULL_MAX),
     CF("rebalance_lock_interval_ms", F_TIME, lock_interval, 1, MAX_DAY_MS),
     CF("rebalance_lock_max_live_time_ms", F_TIME, lock_live, 1, MAX_DAY_MS),
+    CF("orderly_lock_on_take", F_BOOL, lock_on_take, 0, 1),
+    CF("offset_illegal_fix_delay_ms", F_TIME, offset_illegal_fix, 0, MAX_DAY_MS),
 };
 
 #define OF(k, t, f, lo, hi) {k, t, offsetof(struct operator_cfg, f), lo, hi, NULL}

@@ -39,6 +39,15 @@ static const struct version_key keys[] = {
     {"broker", "dispatch_flushed_only", {"false", "false", "true"},
      "R44/R498 ReputMessageService dispatches to the max offset; R53 getReputEndOffset = "
      "CommitLog.getConfirmOffset: isSyncDiskFlush() ? getFlushedWhere() : getMaxOffset() (#8240)", NULL},
+    {"broker", "overflow_badly_to_max_offset", {"false", "true", "true"},
+     "DefaultMessageStore.getMessage, OFFSET_OVERFLOW_BADLY: R44 nextOffsetCorrection(offset, minOffset == 0 ? "
+     "0 : maxOffset); from 4.9.4 (#4215, R498, R53) maxOffset", NULL},
+    {"consumers", "orderly_lock_on_take", {"false", "true", "true"},
+     "RebalanceImpl.updateProcessQueueTableInRebalance: R44 new ProcessQueue() unlocked; from 4.9.5 (#5466, "
+     "R498, R53) pq.setLocked(true)", NULL},
+    {"consumers", "offset_illegal_fix_delay_ms", {"10000", "10000", "0"},
+     "DefaultMQPushConsumerImpl.pullMessage, OFFSET_ILLEGAL: R44/R498 executeTaskLater(..., 10000); from 5.2 "
+     "(#7634, R53) executeTask, then rebalanceImmediately", NULL},
     {"producers", "latency_fault_tables", {"\"4.4\"", "\"4.4\"", "\"5.x\""},
      "MQFaultStrategy.latencyMax/notAvailableDuration: R44 = R498 {..15000}/{..600000}; R53 "
      "{..15000}/{..30000}", NULL},
@@ -63,6 +72,8 @@ static ptrdiff_t section_off(const char *section)
         return (ptrdiff_t)offsetof(struct world_cfg, broker);
     if (strcmp(section, "producers") == 0)
         return (ptrdiff_t)offsetof(struct world_cfg, producer);
+    if (strcmp(section, "consumers") == 0)
+        return (ptrdiff_t)offsetof(struct world_cfg, consumer);
     return -1;
 }
 

@@ -1,0 +1,160 @@
+/* test_consumer: the push consumer against the broker's pull path, on constant 1 ms links. A held pull's
+ * commit offset is stored (so a consumer that restarts re-reads about one batch a queue, not what it consumed
+ * since the last 5 s persist); a master that finds a consumer past its end sends it back to 0 on 4.4 and to
+ * its max offset from 4.9.4; 5.2+ fixes an OFFSET_ILLEGAL at once and rebalances, 4.x ten seconds later and
+ * at the next 20 s rebalance; without long polling the held pulls are checked every shortPollingTimeMills. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/lab/runner.h"
+#include "sim/lab/scenario.h"
+#include "tests/harness.h"
+
+/* Two consumers of one group (queues 0-1 and 2-3), 1000 msg/s; consumer-1's process dies at 60 s and comes
+ * back at 90 s, where it reads its queues from the offsets the master stored. */
+static const char *const RESTART =
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 120000, \"seed\": 3},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"ASYNC_MASTER\"}],"
+    " \"producers\": {\"rate_per_s\": 1000, \"size\": {\"const_bytes\": 100}},"
+    " \"consumers\": {\"count\": 2}, \"operator\": {\"enabled\": false},"
+    " \"faults\": [{\"at_ms\": 60000, \"op\": \"crash_process\", \"node\": \"consumer-1\", \"duration_ms\": 30000}]}";
+
+/* PullMessageProcessor stores the commit offset a pull carries even when it holds the pull (R44 after the
+ * switch that suspends it, R53 tryCommitOffset before it): a caught-up consumer's pulls are almost all held,
+ * so before, the master had its offsets only from the 5 s persistAll, and the restart re-read up to 5 s of
+ * messages (2500 here). Now about one message a queue. */
+START_TEST(held_pull_stores_its_commit_offset)
+{
+    struct th_run r;
+    th_run(&r, RESTART, NULL, 0);
+    double dup = th_num(r.m, "messages.duplicates");
+    fprintf(stderr, "consumer restart: %.0f duplicates\n", dup);
+    ck_assert_double_le(dup, 8);
+    ck_assert_double_le(th_num(r.m, "messages.acked_unconsumed"), 1);
+    th_run_free(&r);
+}
+END_TEST
+
+/* One group whose slave falls behind (its link 5 Mbit/s from 2 s) and whose master's host dies at 8 s; the
+ * operator promotes the slave at 16 s, and the consumer, whose offsets lie past the new master's end, finds
+ * it at its route poll (41 s): OFFSET_OVERFLOW_BADLY, answered OFFSET_MOVED. One sample at the end, so the
+ * world keeps every message (its trim runs at samples) and each queue's minimum stays 0. */
+static const char *const LAG =
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 100000, \"seed\": 1, \"sample_ms\": 100000},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"ASYNC_MASTER\", \"flush\": \"ASYNC_FLUSH\"}],"
+    " \"producers\": {\"rate_per_s\": 1000, \"size\": {\"const_bytes\": 1024}},"
+    " \"consumers\": {\"count\": 1},"
+    " \"operator\": {\"alert_delay\": {\"const_ms\": 1000}, \"reaction\": {\"const_ms\": 1000},"
+    "   \"procedure\": {\"const_ms\": 1000}},"
+    " \"faults\": [{\"at_ms\": 2000, \"op\": \"link\", \"from\": \"broker-a-0\", \"to\": \"broker-a-1\","
+    "   \"bandwidth_mbit_per_s\": 5}, {\"at_ms\": 8000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]}";
+
+/* R44 DefaultMessageStore.getMessage: nextBeginOffset 0 while the queue's minimum is 0, so the consumer
+ * reads the new master's queues again from their start (#4215); from 4.9.4 the max offset, so it reads on
+ * from there. */
+START_TEST(overflow_badly_resets_by_version)
+{
+    struct th_run r;
+    const char *v44[] = {"version=4.4"}, *v49[] = {"version=4.9"};
+    th_run(&r, LAG, v44, 1);
+    double dup44 = th_num(r.m, "messages.duplicates");
+    th_run_free(&r);
+    th_run(&r, LAG, v49, 1);
+    double dup49 = th_num(r.m, "messages.duplicates");
+    th_run_free(&r);
+    fprintf(stderr, "OFFSET_OVERFLOW_BADLY: %.0f duplicates on 4.4, %.0f on 4.9\n", dup44, dup49);
+    ck_assert_double_gt(dup44, 4000);   /* the new master held about 7,000 messages, most consumed before */
+    ck_assert_double_eq(dup49, 0);
+}
+END_TEST
+
+/* The first pull that brought messages after the first OFFSET_MOVED answer (code 21), in ms; -1: none. */
+static double resumed_after_moved(const char *trace, double *moved)
+{
+    *moved = -1;
+    for (const char *l = trace; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        if (strncmp(l, "{\"t_ms\":", 8) != 0 || !strstr(l, "\"ev\":\"pull.serve\""))
+            continue;
+        const char *eol = strchr(l, '\n');
+        const char *code = strstr(l, "\"code\":"), *n = strstr(l, "\"n\":");
+        if (!code || !n || (eol && (code > eol || n > eol)))
+            continue;
+        double t = atof(l + 8);
+        if (*moved < 0 && atoi(code + 7) == 21)
+            *moved = t;
+        else if (*moved >= 0 && atoi(n + 4) > 0)
+            return t;
+    }
+    return -1;
+}
+
+/* DefaultMQPushConsumerImpl, OFFSET_ILLEGAL: from 5.2 the offset is fixed, the queue removed and a rebalance
+ * run at once, so the consumer reads again within milliseconds; with the 4.x delay (10 s) it waits for that
+ * and then the next 20 s rebalance. */
+START_TEST(offset_illegal_fixed_at_once_on_53)
+{
+    struct th_run r;
+    const char *now[] = {"version=5.3", "run.trace=full"};
+    const char *later[] = {"version=5.3", "run.trace=full", "consumers.offset_illegal_fix_delay_ms=10000"};
+    double moved, moved_later;
+    th_run(&r, LAG, now, 2);
+    double t_now = resumed_after_moved(r.trace, &moved);
+    double ru_now = th_num(r.m, "topic.read_unavailable_ms");
+    th_run_free(&r);
+    th_run(&r, LAG, later, 3);
+    double t_later = resumed_after_moved(r.trace, &moved_later);
+    double ru_later = th_num(r.m, "topic.read_unavailable_ms");
+    th_run_free(&r);
+    fprintf(stderr, "OFFSET_ILLEGAL at %.3f ms: reads again at %.3f ms (5.3), %.3f ms (10 s fix)\n", moved, t_now,
+            t_later);
+    ck_assert_double_gt(moved, 0);
+    ck_assert_double_eq(moved, moved_later);
+    ck_assert_double_gt(t_now, moved);
+    ck_assert_double_lt(t_now, moved + 10);
+    ck_assert_double_ge(t_later, moved + 10000);
+    ck_assert_double_lt(ru_now, ru_later);
+}
+END_TEST
+
+/* PullRequestHoldService: without long polling the held pulls are checked every shortPollingTimeMills (1 s),
+ * so each is answered at the first check after its 1 s, 1 to 2 s after it came (before: at the next 5 s
+ * check, up to 6 s). 2 msg/s over 4 queues: about one pull of queue 0 every 2 s (14 before). */
+START_TEST(short_polling_checks_every_second)
+{
+    static const char *const SHORT =
+        "{\"name\": \"t\", \"run\": {\"duration_ms\": 60000, \"seed\": 3, \"trace\": \"full\"},"
+        " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"ASYNC_MASTER\","
+        "   \"long_polling_enable\": false}],"
+        " \"producers\": {\"rate_per_s\": 2, \"size\": {\"const_bytes\": 100}},"
+        " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}}";
+    struct th_run r;
+    th_run(&r, SHORT, NULL, 0);
+    int n = 0;
+    for (const char *p = r.trace; (p = strstr(p, "\"ev\":\"pull.serve\",\"queue\":0,")) != NULL; p++)
+        n++;
+    th_run_free(&r);
+    fprintf(stderr, "short polling: %d pulls of queue 0 in 60 s\n", n);
+    ck_assert_int_ge(n, 25);
+    ck_assert_int_le(n, 60);
+}
+END_TEST
+
+static Suite *consumer_suite(void)
+{
+    Suite *s = suite_create("consumer");
+    TCase *tc = tcase_create("pull");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, held_pull_stores_its_commit_offset);
+    tcase_add_test(tc, overflow_badly_resets_by_version);
+    tcase_add_test(tc, offset_illegal_fixed_at_once_on_53);
+    tcase_add_test(tc, short_polling_checks_every_second);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return th_run_suite(consumer_suite()); }
