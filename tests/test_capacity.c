@@ -268,6 +268,53 @@ START_TEST(latency_fault_tolerance_isolates)
 }
 END_TEST
 
+/* Two groups; broker-a has one send thread at 1 ms a put (about 1000 puts a second) and gets half of 3000
+ * sends a second, so its send queue overflows and BrokerFastFailure answers SYSTEM_BUSY. */
+static const char *const BUSY_WORLD =
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 20000, \"seed\": 1},"
+    " \"network\": {\"latency\": {\"const_ms\": 0.2}},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 1, \"role\": \"ASYNC_MASTER\","
+    "   \"send_message_thread_pool_nums\": 1, \"send_service_time\": {\"const_ms\": 1}},"
+    "   {\"name\": \"broker-b\", \"replicas\": 1, \"role\": \"ASYNC_MASTER\"}],"
+    " \"producers\": {\"count\": 1, \"rate_per_s\": 3000, \"size\": {\"const_bytes\": 1024}},"
+    " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}}";
+
+/* sendDefaultImpl retries SYSTEM_BUSY from 5.3.0 only (retryResponseCodes, #5838): on 4.4 and 4.9 each busy
+ * answer fails its send; with the retry the next attempt goes to broker-b and every send is acknowledged. */
+START_TEST(system_busy_retried_from_53)
+{
+    struct th_run r;
+    th_run(&r, BUSY_WORLD, NULL, 0);
+    double failed44 = th_num(r.m, "topic.failed");
+    th_run_free(&r);
+    const char *retry[] = {"producers.retry_system_busy=true"};
+    th_run(&r, BUSY_WORLD, retry, 1);
+    double failed53 = th_num(r.m, "topic.failed");
+    th_run_free(&r);
+    fprintf(stderr, "SYSTEM_BUSY: %.0f failed sends without the retry, %.0f with it\n", failed44, failed53);
+    ck_assert_double_gt(failed44, 5000);
+    ck_assert_double_eq(failed53, 0);
+}
+END_TEST
+
+/* 5.x LatencyFaultToleranceImpl only ever extends a broker's isolation (FaultItem.updateNotAvailableDuration):
+ * a busy answer isolates broker-a for 10 s, and its fast successes meanwhile do not end it, where R44's rule
+ * (every answer sets it) let them clear it at once: then broker-a kept a third of the sends. */
+START_TEST(latency_fault_5x_only_extends_isolation)
+{
+    struct th_run r;
+    const char *sets[] = {"version=5.3", "groups[0].send_message_thread_pool_nums=1",
+                          "producers.send_latency_fault_enable=true"};
+    th_run(&r, BUSY_WORLD, sets, 3);
+    double a = th_num(r.m, "groups.0.sends"), b = th_num(r.m, "groups.1.sends");
+    fprintf(stderr, "5.x isolation: broker-a %.0f sends, broker-b %.0f\n", a, b);
+    ck_assert_double_eq(th_num(r.m, "topic.failed"), 0);
+    ck_assert_double_gt(a, 0);
+    ck_assert_double_lt(a, 0.1 * (a + b));
+    th_run_free(&r);
+}
+END_TEST
+
 /* A closed-loop thread's think time comes from its own stream ("think.<thread>" of its producer): with one
  * thread, the pause between each acknowledgement and the next send's start is the stream's next draw. */
 START_TEST(think_time_from_thread_stream)
@@ -393,6 +440,8 @@ static Suite *capacity_suite(void)
     tcase_add_test(t, woken_pull_takes_the_pull_executor);
     tcase_add_test(t, woken_pulls_dropped_when_the_pull_queue_is_full);
     tcase_add_test(t, latency_fault_tolerance_isolates);
+    tcase_add_test(t, system_busy_retried_from_53);
+    tcase_add_test(t, latency_fault_5x_only_extends_isolation);
     tcase_add_test(t, think_time_from_thread_stream);
     tcase_add_test(t, open_mode_unchanged_by_think_streams);
     tcase_add_test(t, controller_put_wait_frees_no_thread);

@@ -35,12 +35,13 @@ struct want {
     int send_threads, async_send, sync_wait, rejects, wakes, tables;
     int overflow_to_max, lock_on_take;
     sim_time offset_illegal_fix;
+    int retry_busy;
 };
 
 static const struct want wants[WORLD_VERSIONS] = {
-    {10 * SIM_S, 5 * SIM_S, 1, 0, SYNC_WAIT_SYNC_FLUSH_TIMEOUT, 0, 0, FAULT_TABLES_R44, 0, 0, 10 * SIM_S},
-    {10 * SIM_S, 5 * SIM_S, 4, 1, SYNC_WAIT_SLAVE_TIMEOUT, 0, 0, FAULT_TABLES_R44, 1, 1, 10 * SIM_S},
-    {5 * SIM_S, 5 * SIM_MS, 4, 1, SYNC_WAIT_IN_SYNC_REPLICAS, 1, 1, FAULT_TABLES_5X, 1, 1, 0},
+    {10 * SIM_S, 5 * SIM_S, 1, 0, SYNC_WAIT_SYNC_FLUSH_TIMEOUT, 0, 0, FAULT_TABLES_R44, 0, 0, 10 * SIM_S, 0},
+    {10 * SIM_S, 5 * SIM_S, 4, 1, SYNC_WAIT_SLAVE_TIMEOUT, 0, 0, FAULT_TABLES_R44, 1, 1, 10 * SIM_S, 0},
+    {5 * SIM_S, 5 * SIM_MS, 4, 1, SYNC_WAIT_IN_SYNC_REPLICAS, 1, 1, FAULT_TABLES_5X, 1, 1, 0, 1},
 };
 
 static void check_want(const struct world_cfg *wc, const struct want *w, int v)
@@ -58,6 +59,7 @@ static void check_want(const struct world_cfg *wc, const struct want *w, int v)
     ck_assert_int_eq(b->overflow_to_max, w->overflow_to_max);
     ck_assert_int_eq(wc->consumer.lock_on_take, w->lock_on_take);
     ck_assert_int_eq(wc->consumer.offset_illegal_fix, w->offset_illegal_fix);
+    ck_assert_int_eq(wc->producer.retry_system_busy, w->retry_busy);
     /* What the profiles leave alone is the same in the three releases (BrokerConfig, MessageStoreConfig). */
     ck_assert_int_eq(b->pull_threads, 16 + 2 * 8);
     ck_assert_int_eq(b->wait_in_send_queue, 200 * SIM_MS);

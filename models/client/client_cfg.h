@@ -30,6 +30,8 @@ struct producer_cfg {
                                    Thread.sleep(3000)) */
     int latency_fault;          /* sendLatencyFaultEnable false (MQFaultStrategy) */
     enum fault_tables fault_tables; /* latencyMax / notAvailableDuration: R44's or 5.x's */
+    int retry_system_busy;      /* sendDefaultImpl retries SYSTEM_BUSY (DefaultMQProducer.retryResponseCodes from
+                                   5.3.0, #5838); R44/R498 throw it at once */
     enum producer_order order;  /* none: send(msg) (sendDefaultImpl); queue: send(msg, SelectMessageQueueByHash,
                                    key) (sendSelectImpl) */
     int order_keys;             /* queue: keys are drawn uniformly from 0 .. order_keys - 1 (16, assumed) */

@@ -31,9 +31,16 @@ void lf_update(struct latency_fault *f, int g, sim_time now, sim_time latency, i
             duration = not_available[t][i];
             break;
         }
+    sim_time until = now + duration * SIM_MS;
+    if (!t) {
+        f->item[g].start = until;   /* R44/R498 updateFaultItem: every answer sets it */
+    } else if (!f->item[g].used) {
+        f->item[g].start = duration > 0 ? until : now;
+    } else if (duration > 0 && until > f->item[g].start) {
+        f->item[g].start = until;   /* 5.x FaultItem.updateNotAvailableDuration: only ever extended */
+    }
     f->item[g].used = 1;
     f->item[g].latency = ms;
-    f->item[g].start = now + duration * SIM_MS;
 }
 
 /* FaultItem.compareTo: available first, then lower latency, then earlier startTimestamp. pickOneAtLeast

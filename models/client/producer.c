@@ -299,19 +299,19 @@ static void attempt(struct producer *p, uint32_t i)
 }
 
 /* Whether sendDefaultImpl goes on to the next attempt after this status. */
-static int retriable(int status)
+static int retriable(const struct producer *p, int status)
 {
     switch (status) {
     case RMQ_TIMEOUT:                   /* RemotingException: continue */
     case RMQ_CONN_FAILED:
-    /* MQBrokerException codes the loop continues on (DefaultMQProducer.retryResponseCodes in Rdev; R44's
-     * switch lacks SYSTEM_BUSY and rethrows it). */
+    /* MQBrokerException codes the loop continues on (R44's switch, R498's retryResponseCodes) */
     case RMQ_SERVICE_NOT_AVAILABLE:
     case RMQ_SYSTEM_ERROR:
-    case RMQ_SYSTEM_BUSY:
     case RMQ_NO_PERMISSION:
     case RMQ_TOPIC_NOT_EXIST:
         return 1;
+    case RMQ_SYSTEM_BUSY:               /* in retryResponseCodes from 5.3.0 (#5838) */
+        return p->cfg.retry_system_busy;
     default:
         return 0;
     }
@@ -330,7 +330,7 @@ static void on_send_reply(struct producer *p, uint32_t i, uint32_t gen, int stat
         fault_update(p, s->group, sim_now(p->n->sim) - s->t_attempt, !ok);
     /* SYNC: any status the broker stored under is the result, SEND_OK or not, since
      * retryAnotherBrokerWhenNotStoreOK is false. */
-    if (ok || !retriable(status)) {
+    if (ok || !retriable(p, status)) {
         finish(p, i);
         return;
     }

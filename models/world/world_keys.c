@@ -142,6 +142,7 @@ void world_defaults(struct world_cfg *c)
     p->error_pause = 3000 * SIM_MS;   /* example/benchmark/Producer.java: Thread.sleep(3000) after an exception */
     p->latency_fault = 0;             /* DefaultMQProducer.sendLatencyFaultEnable false */
     p->fault_tables = FAULT_TABLES_R44;
+    p->retry_system_busy = 0;         /* R44 sendDefaultImpl's switch: SYSTEM_BUSY is thrown */
     p->order = ORDER_NONE;            /* send(msg): sendDefaultImpl */
     p->order_keys = 16;               /* assumed: no RocketMQ default (the application's order ids) */
 
@@ -303,6 +304,7 @@ static const struct field producer_fields[] = {
     PF("think_time", F_DIST_TIME, think, 0, MAX_DAY_MS),
     PF("error_pause_ms", F_TIME, error_pause, 1, MAX_DAY_MS),
     PF("send_latency_fault_enable", F_BOOL, latency_fault, 0, 1),
+    PF("retry_system_busy", F_BOOL, retry_system_busy, 0, 1),
     {"latency_fault_tables", F_ENUM, offsetof(struct producer_cfg, fault_tables), 0, 0, fault_tables},
     {"order", F_ENUM, offsetof(struct producer_cfg, order), 0, 0, orders},
     PF("order_keys", F_INT, order_keys, 1, 2147483647),

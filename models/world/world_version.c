@@ -48,6 +48,9 @@ static const struct version_key keys[] = {
     {"consumers", "offset_illegal_fix_delay_ms", {"10000", "10000", "0"},
      "DefaultMQPushConsumerImpl.pullMessage, OFFSET_ILLEGAL: R44/R498 executeTaskLater(..., 10000); from 5.2 "
      "(#7634, R53) executeTask, then rebalanceImmediately", NULL},
+    {"producers", "retry_system_busy", {"false", "false", "true"},
+     "DefaultMQProducerImpl.sendDefaultImpl: R44's switch and R498's retryResponseCodes lack SYSTEM_BUSY; R53 "
+     "DefaultMQProducer.retryResponseCodes has it (#5838, in 5.3.0)", NULL},
     {"producers", "latency_fault_tables", {"\"4.4\"", "\"4.4\"", "\"5.x\""},
      "MQFaultStrategy.latencyMax/notAvailableDuration: R44 = R498 {..15000}/{..600000}; R53 "
      "{..15000}/{..30000}", NULL},
