@@ -52,7 +52,7 @@ struct consumer_cfg {
     sim_time rebalance;         /* 20000 ms */
     sim_time persist_initial;   /* 10000 ms */
     sim_time persist_interval;  /* persistConsumerOffsetInterval 5000 ms */
-    sim_time request_timeout;   /* offset queries and commits: 3000 ms */
+    sim_time request_timeout;   /* offset queries and commits: 5000 ms */
     int orderly;                /* MessageListenerOrderly (ConsumeMessageOrderlyService), false */
     int consume_batch;          /* orderly: consumeMessageBatchMaxSize 1 */
     sim_time lock_interval;     /* orderly: lockMQPeriodically every REBALANCE_LOCK_INTERVAL 20000 ms */

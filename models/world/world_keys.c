@@ -159,7 +159,7 @@ void world_defaults(struct world_cfg *c)
     k->rebalance = 20 * SIM_S;
     k->persist_initial = 10 * SIM_S;
     k->persist_interval = 5 * SIM_S;
-    k->request_timeout = 3 * SIM_S;
+    k->request_timeout = 5 * SIM_S;       /* RemoteBrokerOffsetStore: queryConsumerOffset, updateConsumerOffset*(..., 1000 * 5) */
     k->orderly = 0;                        /* MessageListenerConcurrently */
     k->consume_batch = 1;                  /* consumeMessageBatchMaxSize 1 */
     k->lock_interval = 20 * SIM_S;         /* ProcessQueue.REBALANCE_LOCK_INTERVAL */
