@@ -250,7 +250,9 @@ END_TEST
 
 /* Both slaves cut off from the master leave the set; the master's crash at 40 s leaves no master (unclean
  * election off) until it restarts at 70 s and is elected again; with unclean election on a slave is elected
- * at once. */
+ * at once. The controller's own election is tried electMasterMaxRetryCount (3) times, and each failure is an
+ * ElectMasterEvent(false) that moves masterEpoch on (ControllerManager.triggerElectMaster,
+ * ReplicasInfoManager.electMaster): epoch 1 becomes 4, and the restarted master's election makes it 5. */
 static void unclean_case(int unclean)
 {
     char extra[1024];
@@ -271,8 +273,10 @@ static void unclean_case(int unclean)
         ck_assert_int_ge(th_ctl_info(&sc).master, 1);
     } else {
         ck_assert_int_eq(th_ctl_info(&sc).master, -1);
+        ck_assert_int_eq(th_ctl_info(&sc).master_epoch, 4);
         th_run_to(&sc, 80 * SIM_S);
         ck_assert_int_eq(th_ctl_info(&sc).master, 0);
+        ck_assert_int_eq(th_ctl_info(&sc).master_epoch, 5);
         ck_assert_int_eq(broker_role(rmq_world_get(sc.w)->g[0].broker[0]), RMQ_SYNC_MASTER);
     }
     scenario_free(&sc);

@@ -220,9 +220,8 @@ int ctl_decide_elect(struct controller *c, int gi, int requester, int designate,
         return CTL_MASTER_STILL_EXIST;
     if (m < 0 && requester >= 0)
         return CTL_ELECT_MASTER_FAILED;   /* a request with a brokerId: no event */
-    if (m < 0 && g->master < 0)
-        return CTL_MASTER_NOT_AVAILABLE;
-    /* m < 0: ElectMasterEvent(false), the old master dropped */
+    /* m < 0: ElectMasterEvent(false), the old master dropped; the controller's own election appends it
+     * each time it fails, a master already dropped or not */
     ev->type = EV_ELECT;
     ev->replica = m;
     return m < 0 ? CTL_MASTER_NOT_AVAILABLE : RMQ_SUCCESS;
@@ -316,15 +315,16 @@ void ctl_apply(struct controller *c, const struct ctl_event *ev, int lead)
     }
 }
 
-/* One controller: decided, applied and told at once. */
+/* One controller: decided and applied at once; a success is told to the brokers (ControllerManager and
+ * ControllerRequestProcessor notify only a SUCCESS). */
 static int elect(struct controller *c, int gi, int requester, int designate)
 {
     struct ctl_event ev;
     int code = ctl_decide_elect(c, gi, requester, designate, &ev);
-    if (ev.type != EV_NONE) {
+    if (ev.type != EV_NONE)
         ctl_apply(c, &ev, 1);
+    if (code == RMQ_SUCCESS)
         ctl_notify(c, gi);
-    }
     return code;
 }
 
@@ -334,7 +334,9 @@ static void trigger_elect(struct controller *c, int gi)
 {
     report_detected(&c->base.w->rep, gi);
     if (!c->raft) {
-        elect(c, gi, -1, 0);
+        /* up to electMasterMaxRetryCount attempts, each failure an ElectMasterEvent(false) */
+        for (int k = 0; k < c->cfg.elect_retries && elect(c, gi, -1, 0) != RMQ_SUCCESS; k++)
+            ;
     } else {
         struct ctl_req q = {(uint16_t)gi, 0, 0, 0, 0};
         ctlg_request(c, CTL_ELECT, &q, (struct rpc_ctx){0, 0}, 1);

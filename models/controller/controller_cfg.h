@@ -16,6 +16,8 @@ struct controller_cfg {
     sim_time scan_inactive_master; /* scanInactiveMasterInterval 5000 ms: re-elect where no master is */
     int elect_unclean;          /* enableElectUncleanMaster false */
     int notify_role_changed;    /* notifyBrokerRoleChanged true */
+    int elect_retries;          /* electMasterMaxRetryCount 3: the attempts of an election the controller
+                                   triggers (ControllerManager.triggerElectMaster) */
     sim_time request_timeout;   /* the controller's notify requests: 3000 ms */
     int in_namesrv;             /* NamesrvConfig.enableControllerInNamesrv false: controller k runs inside
                                    NameServer k's process (NamesrvController starts a ControllerManager) */

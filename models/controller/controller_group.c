@@ -56,9 +56,22 @@ static void finish(struct controller *c, struct ctl_job *j, int status, int appl
             rpc_reply(c->n, j->ctx, status, NULL, 0, 0);
         }
     }
-    /* ControllerManager: a master elected (or dropped) is told to the brokers */
-    if (applied && j->ev.type == EV_ELECT)
+    /* ControllerManager and ControllerRequestProcessor: a master elected is told to the brokers */
+    if (applied && j->ev.type == EV_ELECT && status == RMQ_SUCCESS)
         ctl_notify(c, j->q.group);
+}
+
+static void push_job(struct controller *c, uint16_t code, const struct ctl_req *q, struct rpc_ctx ctx, int designate,
+                     int attempt);
+
+/* ControllerManager.triggerElectMaster: the controller's own election is tried again, up to
+ * electMasterMaxRetryCount attempts, until one succeeds. Called once the job is off the queue. */
+static void retry_elect(struct controller *c, const struct ctl_job *done)
+{
+    if (done->code != CTL_ELECT || done->ctx.conn || done->designate || done->result == RMQ_SUCCESS ||
+        done->attempt + 1 >= c->cfg.elect_retries)
+        return;
+    push_job(c, CTL_ELECT, &done->q, (struct rpc_ctx){0, 0}, 0, done->attempt + 1);
 }
 
 /* EventScheduler's loop: the head job decides and appends, or waits for its entry to be applied. */
@@ -70,7 +83,9 @@ static void pump(struct controller *c)
             if (c->applied < j->index)
                 return;
             finish(c, j, j->result, 1);
+            struct ctl_job done = *j;
             job_pop(c);
+            retry_elect(c, &done);
             continue;
         }
         struct ctl_event ev = {EV_NONE, j->q.group, j->q.replica, 0};
@@ -86,7 +101,9 @@ static void pump(struct controller *c)
         j->result = result;
         if (ev.type == EV_NONE) {   /* a read (isProcessReadEvent false: no entry) or nothing to change */
             finish(c, j, result, 1);
+            struct ctl_job done = *j;
             job_pop(c);
+            retry_elect(c, &done);
             continue;
         }
         int64_t at = raft_end(c->raft) + 1;
@@ -101,7 +118,8 @@ static void pump(struct controller *c)
     }
 }
 
-static void push_job(struct controller *c, uint16_t code, const struct ctl_req *q, struct rpc_ctx ctx, int designate)
+static void push_job(struct controller *c, uint16_t code, const struct ctl_req *q, struct rpc_ctx ctx, int designate,
+                     int attempt)
 {
     if (c->job_n == CTL_JOBS_MAX) {
         if (code && ctx.conn)
@@ -117,6 +135,7 @@ static void push_job(struct controller *c, uint16_t code, const struct ctl_req *
     j->ctx = ctx;
     j->index = -1;
     j->designate = designate;
+    j->attempt = attempt;
     pump(c);
 }
 
@@ -140,7 +159,7 @@ void ctlg_request(struct controller *c, uint16_t code, const struct ctl_req *q, 
     }
     if (own && queued(c, code, q->group, q->replica))
         return;
-    push_job(c, code, q, own ? (struct rpc_ctx){0, 0} : ctx, 0);
+    push_job(c, code, q, own ? (struct rpc_ctx){0, 0} : ctx, 0, 0);
 }
 
 void ctlg_register(struct controller *c, int gi, int r)
@@ -148,13 +167,13 @@ void ctlg_register(struct controller *c, int gi, int r)
     if (!c->serving || queued(c, 0, gi, r))
         return;
     struct ctl_req q = {(uint16_t)gi, (uint16_t)r, 0, 0, 0};
-    push_job(c, 0, &q, (struct rpc_ctx){0, 0}, 0);
+    push_job(c, 0, &q, (struct rpc_ctx){0, 0}, 0, 0);
 }
 
 void ctlg_admin_elect(struct controller *c, int gi, int r)
 {
     struct ctl_req q = {(uint16_t)gi, (uint16_t)r, 0, 0, 0};
-    push_job(c, CTL_ELECT, &q, (struct rpc_ctx){0, 0}, 1);
+    push_job(c, CTL_ELECT, &q, (struct rpc_ctx){0, 0}, 1, 0);
 }
 
 /* stopScheduling: the queued requests are answered CONTROLLER_NOT_LEADER. */

@@ -55,6 +55,7 @@ struct ctl_job {
     int64_t index;             /* the entry it waits for (-1: not appended yet) */
     int result;                /* the answer's code once computed */
     int designate;             /* CTL_ELECT from the admin naming q.replica (controller_admin_elect) */
+    int attempt;               /* the controller's own CTL_ELECT: attempts before this one (triggerElectMaster) */
     struct ctl_event ev;
 };
 #define CTL_JOBS_MAX 256

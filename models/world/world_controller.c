@@ -18,6 +18,7 @@ static void world_controller_defaults(struct controller_cfg *c)
     c->scan_inactive_master = 5 * SIM_S;
     c->elect_unclean = 0;
     c->notify_role_changed = 1;
+    c->elect_retries = 3;
     c->request_timeout = 3 * SIM_S;
     c->sync_metadata = 10 * SIM_S;
     /* DLedgerConfig's defaults (REFERENCE section 5), as DLedgerController builds its DLedgerConfig */
@@ -50,6 +51,7 @@ static const struct field controller_fields[] = {
     KF("scan_inactive_master_interval_ms", F_TIME, scan_inactive_master, 1, MAX_DAY_MS),
     KF("enable_elect_unclean_master", F_BOOL, elect_unclean, 0, 1),
     KF("notify_broker_role_changed", F_BOOL, notify_role_changed, 0, 1),
+    KF("elect_master_max_retry_count", F_INT, elect_retries, 1, 100),
     KF("request_timeout_ms", F_TIME, request_timeout, 1, MAX_DAY_MS),
     KF("enable_controller_in_namesrv", F_BOOL, in_namesrv, 0, 1),
     KF("sync_controller_metadata_period_ms", F_TIME, sync_metadata, 1, MAX_DAY_MS),
