@@ -46,7 +46,7 @@ void conf_choices(struct buf *b, const char *const *list, const char *last_sep)
         count++;
     size_t start = b->len;
     for (size_t i = 0; i < count; i++) {
-        if (b->len - start > 400) {
+        if (b->len - start > 512) {
             buf_addf(b, ", ...");
             return;
         }
