@@ -72,22 +72,33 @@ START_TEST(overflow_badly_resets_by_version)
 }
 END_TEST
 
-/* The first pull that brought messages after the first OFFSET_MOVED answer (code 21), in ms; -1: none. */
+/* The number after key on the line [l, eol), or -1 when the line has none. */
+static double on_line(const char *l, const char *eol, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = l; p + n <= eol; p++)
+        if (*p == key[0] && memcmp(p, key, n) == 0)
+            return atof(p + n);
+    return -1;
+}
+
+/* The first pull that brought messages after the first OFFSET_MOVED answer (code 21), in ms; -1: none. Each
+ * line is searched within itself only: the trace holds every event. */
 static double resumed_after_moved(const char *trace, double *moved)
 {
     *moved = -1;
-    for (const char *l = trace; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-        if (strncmp(l, "{\"t_ms\":", 8) != 0 || !strstr(l, "\"ev\":\"pull.serve\""))
-            continue;
+    for (const char *l = trace; *l;) {
         const char *eol = strchr(l, '\n');
-        const char *code = strstr(l, "\"code\":"), *n = strstr(l, "\"n\":");
-        if (!code || !n || (eol && (code > eol || n > eol)))
-            continue;
-        double t = atof(l + 8);
-        if (*moved < 0 && atoi(code + 7) == 21)
-            *moved = t;
-        else if (*moved >= 0 && atoi(n + 4) > 0)
-            return t;
+        if (!eol)
+            eol = l + strlen(l);
+        if (on_line(l, eol, "\"ev\":\"pull.serve\",\"queue\":") >= 0) {
+            double t = on_line(l, eol, "{\"t_ms\":"), code = on_line(l, eol, "\"code\":");
+            if (*moved < 0 && code == 21)
+                *moved = t;
+            else if (*moved >= 0 && on_line(l, eol, "\"n\":") > 0)
+                return t;
+        }
+        l = *eol ? eol + 1 : eol;
     }
     return -1;
 }
@@ -98,14 +109,15 @@ static double resumed_after_moved(const char *trace, double *moved)
 START_TEST(offset_illegal_fixed_at_once_on_53)
 {
     struct th_run r;
-    const char *now[] = {"version=5.3", "run.trace=full"};
-    const char *later[] = {"version=5.3", "run.trace=full", "consumers.offset_illegal_fix_delay_ms=10000"};
+    const char *now[] = {"version=5.3", "run.trace=full", "run.duration_ms=62000"};
+    const char *later[] = {"version=5.3", "run.trace=full", "run.duration_ms=62000",
+                           "consumers.offset_illegal_fix_delay_ms=10000"};
     double moved, moved_later;
-    th_run(&r, LAG, now, 2);
+    th_run(&r, LAG, now, 3);
     double t_now = resumed_after_moved(r.trace, &moved);
     double ru_now = th_num(r.m, "topic.read_unavailable_ms");
     th_run_free(&r);
-    th_run(&r, LAG, later, 3);
+    th_run(&r, LAG, later, 4);
     double t_later = resumed_after_moved(r.trace, &moved_later);
     double ru_later = th_num(r.m, "topic.read_unavailable_ms");
     th_run_free(&r);
@@ -148,7 +160,7 @@ static Suite *consumer_suite(void)
 {
     Suite *s = suite_create("consumer");
     TCase *tc = tcase_create("pull");
-    tcase_set_timeout(tc, 120);
+    tcase_set_timeout(tc, 300);
     tcase_add_test(tc, held_pull_stores_its_commit_offset);
     tcase_add_test(tc, overflow_badly_resets_by_version);
     tcase_add_test(tc, offset_illegal_fixed_at_once_on_53);
