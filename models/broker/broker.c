@@ -242,8 +242,10 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
     if (tag == BR_REGISTER && len >= sizeof(struct rmq_register_resp)) {
         struct rmq_register_resp r;
         memcpy(&r, body, sizeof r);
-        /* BrokerController.doRegisterBrokerAll: a slave takes haServerAddr and masterAddr from the reply. */
-        if (b->role == RMQ_SLAVE && !b->ctl)   /* in controller mode the controller names the master */
+        /* BrokerController.doRegisterBrokerAll: a slave takes haServerAddr from the reply when it names one
+         * (updateMasterHAServerAddrPeriodically && getHaServerAddr() != null); a reply without a master
+         * leaves the HA client on its old address, which it keeps trying every 5 s. */
+        if (b->role == RMQ_SLAVE && !b->ctl && r.master != SIM_NODE_NONE)   /* controller mode: the controller */
             ha_master_address(b, r.master);
     } else if (tag == BR_OFFSET_SYNC && len >= sizeof(struct rmq_all_offsets)) {
         struct rmq_all_offsets r;
@@ -302,8 +304,11 @@ static void broker_start(struct sim_node *n)
     /* BrokerController.start: register at once, then every registerNameServerPeriod from 10 s. */
     if (b->cfg.register_at_start)
         broker_register_all(b);
-    if (b->cfg.flush == RMQ_ASYNC_FLUSH)
-        node_timer(n, b->cfg.flush_interval, BT(BT_FLUSH, 0));
+    /* FlushRealTimeService (ASYNC_FLUSH) every flushIntervalCommitLog; GroupCommitService (SYNC_FLUSH) loops
+     * every 10 ms whatever the role, and with no put waiting flushes what is dirty (doCommit: flush(0)), so
+     * a SYNC_FLUSH slave is durable within about 10 ms too. */
+    node_timer(n, b->cfg.flush == RMQ_ASYNC_FLUSH ? b->cfg.flush_interval : b->cfg.group_commit_interval,
+               BT(BT_FLUSH, 0));
     if (b->role == RMQ_SLAVE)
         node_timer(n, b->cfg.offset_sync_initial, BT(BT_OFFSET_SYNC, 0));
     ha_start(b);
@@ -331,6 +336,12 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
             if (dirty > 0)
                 broker_start_fsync(b);
             node_timer(n, b->cfg.dledger_flush_interval, tag);
+            break;
+        }
+        if (b->cfg.flush != RMQ_ASYNC_FLUSH) {
+            if (dirty > 0)
+                broker_start_fsync(b);   /* GroupCommitService.doCommit with no request: flush(0) */
+            node_timer(n, b->cfg.group_commit_interval, tag);
             break;
         }
         if (dirty > 0 && (thorough || dirty >= (uint64_t)b->cfg.flush_least_pages * PAGE)) {
