@@ -350,6 +350,39 @@ START_TEST(old_master_truncates_to_new_epoch_start)
 }
 END_TEST
 
+/* R53 RouteInfoManager.registerBroker refuses a brokerId the NameServer has from another address with a
+ * greater stateVersion, which controller mode sets to the master epoch of the broker's last role change. In
+ * the #7017 world above the isolated old master (epoch 1) registers as brokerId 0 again every 30 s after
+ * the new master (epoch 2) did: each time it is refused (ns.reject), so the route keeps the new master and
+ * the producer never goes back to the old one. Before, the last registration won and the route flapped. */
+START_TEST(stale_master_registration_refused)
+{
+    struct th_run r;
+    const char *sets[] = {"run.duration_ms=130000", "run.trace=events"};
+    th_run(&r, world_json(NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"partition\", \"a\": [\"broker-a-0\"],"
+                                " \"b\": [\"controller-0\", \"broker-a-1\", \"broker-a-2\"], \"duration_ms\": 70000}]"),
+           sets, 2);
+    int rejects = 0, back = 0;
+    double elected = -1;
+    for (const char *l = r.trace; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        const char *eol = strchr(l, '\n');
+        size_t n = eol ? (size_t)(eol - l) : strlen(l);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), l);
+        if (strstr(line, "\"ev\":\"controller.elect\"") && strstr(line, "\"epoch\":2"))
+            elected = atof(line + 8);
+        rejects += strstr(line, "\"ev\":\"ns.reject\"") && strstr(line, "\"broker\":\"broker-a-0\"") != NULL;
+        back += elected > 0 && strstr(line, "\"ev\":\"route.change\"") && strstr(line, "\"master\":\"broker-a-0\"");
+    }
+    th_run_free(&r);
+    fprintf(stderr, "stale master: elected %.3f ms, %d registrations refused, %d routes back to it\n", elected,
+            rejects, back);
+    ck_assert_double_gt(elected, 0);
+    ck_assert_int_ge(rejects, 2);
+    ck_assert_int_eq(back, 0);
+}
+END_TEST
+
 /* minInSyncReplicas 2: both slaves cut off from the master at 10 s leave the SyncStateSet when the master
  * gives their connections up, at 30 s (20 s without a report); from then on the master refuses puts before
  * the append (IN_SYNC_REPLICAS_NOT_ENOUGH, which SendMessageProcessor answers SYSTEM_ERROR) and no more
@@ -594,6 +627,7 @@ static Suite *controller_suite(void)
     tcase_add_test(tc, broken_election_is_caught);
     tcase_add_test(tc, election_prefers_higher_offset);
     tcase_add_test(tc, old_master_truncates_to_new_epoch_start);
+    tcase_add_test(tc, stale_master_registration_refused);
     tcase_add_test(tc, min_in_sync_replicas_not_enough);
     tcase_add_test(tc, all_ack_times_out_after_slave_timeout);
     tcase_add_test(tc, in_sync_replicas_takes_any_slave);

@@ -215,7 +215,7 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
 void broker_register_all(struct broker *b)
 {
     struct rmq_world *w = b->base.w;
-    struct rmq_register_req req = {(uint16_t)b->group, (uint16_t)b->id};
+    struct rmq_register_req req = {(uint16_t)b->group, (uint16_t)b->id, b->ctl ? ctl_state_version(b) : 0};
     if (trace_on(trace_of(b), TRACE_FULL)) {
         struct trace *tr = trace_of(b);
         trace_begin(tr, node_now(b->n), b->n->name, "broker.register");

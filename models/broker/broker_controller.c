@@ -157,6 +157,7 @@ static void close_ha(struct broker *b)
 static void apply_info(struct broker *b, const struct ctl_info *i);
 
 int ctl_promoting(const struct broker *b) { return b->ctl && b->ctl->promoting; }
+uint32_t ctl_state_version(const struct broker *b) { return b->ctl->state_version; }
 
 /* startBasicService succeeded (a master is known, or this broker's brokerElect made one): then
  * schedulingSyncBrokerMetadata. A broker elected at its start completes it once its changeToMaster, dispatch
@@ -242,6 +243,7 @@ static void become_master(struct broker *b)
      * epoch check is not about. */
     if (!c->has_pending || c->pending.master_epoch <= c->info.master_epoch || c->pending.master == b->replica)
         controller_check_master(b->base.w->ctl, b->group, c->info.master_epoch, b->n->id);
+    c->state_version = (uint32_t)c->info.master_epoch;   /* getDataVersion().nextVersion(newMasterEpoch) */
     trace_role(b, "broker.role");
     report_promoted(&b->base.w->rep, b->group, b->n->id);
     /* schedulingCheckSyncStateSet, then a check at once (executorService.submit) */
@@ -306,6 +308,7 @@ static void to_slave(struct broker *b, sim_node_id master)
     b->role = RMQ_SLAVE;
     b->id = b->replica + 1;
     c->lost = 0;   /* removals for a set this broker no longer keeps */
+    c->state_version = (uint32_t)c->info.master_epoch;   /* changeToSlave: nextVersion(newMasterEpoch) */
     if (was_master) {
         /* The master's puts joined the dispatch backlog as they came; as a slave it reads up to the
          * confirm offset it computed last (CommitLog.getConfirmOffset of a SLAVE) until its new master's
@@ -348,8 +351,9 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
             if (b->role == RMQ_SLAVE) {
                 to_master(b);
             } else {
-                /* changeToMasterWhenLastRoleIsMaster, then a check at once */
+                /* changeToMasterWhenLastRoleIsMaster, nextVersion(newMasterEpoch), then a check at once */
                 epoch_append(c, i->master_epoch, b->cl.max_offset);
+                c->state_version = (uint32_t)i->master_epoch;
                 ctl_check_sss(b);
             }
         }

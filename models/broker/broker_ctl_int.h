@@ -45,6 +45,7 @@ struct ctl_broker {
     uint8_t registered, started, retry_armed, start_after_promote;
     uint32_t check_gen;              /* the SyncStateSet check's schedule (checkSyncStateSetTaskFuture): a
                                         promotion restarts it, a demotion stops it */
+    uint32_t state_version;          /* DataVersion.nextVersion(newMasterEpoch) at each role change */
 };
 
 /* The members of a SyncStateSet. Bit arithmetic rather than __builtin_popcount, which without -mpopcnt is

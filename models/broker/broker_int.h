@@ -295,6 +295,8 @@ uint64_t ctl_visible_qoff(const struct broker *b, int q);
 /* changeToMaster waits for the dispatch: the broker is not master yet but takes its slaves' handshakes and
  * HA connections (AutoSwitchHAService accepts them meanwhile). */
 int ctl_promoting(const struct broker *b);
+/* The DataVersion's stateVersion a controller-mode broker registers with (its last role change's epoch). */
+uint32_t ctl_state_version(const struct broker *b);
 
 /* broker_offsets.c: QUERY_OFFSET, COMMIT_OFFSET, GET_ALL_OFFSETS (ConsumerOffsetManager). */
 void broker_handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len);

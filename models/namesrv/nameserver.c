@@ -19,6 +19,7 @@ struct ns_broker {
     sim_node_id node;
     sim_conn conn;
     sim_time last;
+    uint32_t version;   /* its BrokerLiveInfo's DataVersion.stateVersion */
 };
 
 struct ns_group {
@@ -70,8 +71,10 @@ static sim_node_id group_master(const struct ns_group *g)
     return g->n > 0 && g->b[0].id == 0 ? g->b[0].node : SIM_NODE_NONE;
 }
 
-/* RouteInfoManager.registerBroker. Returns 0, or -1 when the table has no room. */
-static int do_register(struct nameserver *ns, int group, uint16_t id, sim_node_id node, sim_conn conn)
+/* RouteInfoManager.registerBroker. Returns 0, 1 when the registration was refused (R53: another address
+ * holds this brokerId with a greater stateVersion), or -1 when the table has no room. */
+static int do_register(struct nameserver *ns, int group, uint16_t id, sim_node_id node, sim_conn conn,
+                       uint32_t version)
 {
     struct ns_group *g = &ns->g[group];
     sim_time now = sim_now(ns->n->sim);
@@ -88,6 +91,20 @@ static int do_register(struct nameserver *ns, int group, uint16_t id, sim_node_i
     int i = 0;
     while (i < g->n && g->b[i].id < id)
         i++;
+    /* R53 l.274-291: "If Local brokerId stateVersion bigger than the registering one", the registration is
+     * ignored (and the broker's live entry removed). Only controller mode sets stateVersion (to the master
+     * epoch), so elsewhere, and before 5.x, the last registration wins. */
+    if (i < g->n && g->b[i].id == id && g->b[i].node != node && g->b[i].version > version) {
+        if (trace_on(sim_trace(ns->n->sim), TRACE_EVENTS)) {
+            struct trace *tr = sim_trace(ns->n->sim);
+            trace_begin(tr, sim_now(ns->n->sim), ns->n->name, "ns.reject");
+            trace_str(tr, "group", ns->base.w->g[group].name);
+            trace_str(tr, "broker", sim_node(ns->n->sim, node)->name);
+            trace_int(tr, "id", id);
+            trace_end(tr);
+        }
+        return 1;
+    }
     int fresh = i == g->n || g->b[i].id != id;
     if (fresh) {
         if (g->n == RMQ_MAX_REPLICAS)
@@ -102,6 +119,7 @@ static int do_register(struct nameserver *ns, int group, uint16_t id, sim_node_i
     b->node = node;          /* brokerAddrs.put(brokerId, brokerAddr) */
     b->last = now;           /* brokerLiveTable.put(addr, new BrokerLiveInfo(now, ..., channel, ...)) */
     b->conn = conn;
+    b->version = version;
     /* Only a master's registration creates the topic's QueueData (registerBroker: MASTER_ID == brokerId
      * -> createAndUpdateQueueData); a slave alone does not put its group in the route. */
     if (id == 0)
@@ -121,14 +139,16 @@ static void on_register(struct nameserver *ns, const struct sim_msg *m, const vo
         return;
     }
     memcpy(&req, body, sizeof req);
-    if (req.group >= w->ngroups || req.group >= RMQ_MAX_GROUPS ||
-        do_register(ns, req.group, req.broker_id, m->from, m->conn) < 0) {
+    int rc = req.group >= w->ngroups || req.group >= RMQ_MAX_GROUPS
+                 ? -1 : do_register(ns, req.group, req.broker_id, m->from, m->conn, req.state_version);
+    if (rc < 0) {
         rpc_reply(ns->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
     }
     /* RegisterBrokerResult: the master's address (and its haServerAddr) for the slave to follow. R44 fills
-     * it only for a registering slave; mqsim always sends the group's master, which a master ignores. */
-    struct rmq_register_resp resp = {.master = group_master(&ns->g[req.group])};
+     * it only for a registering slave; mqsim always sends the group's master, which a master ignores. A
+     * refused registration gets an empty result. */
+    struct rmq_register_resp resp = {.master = rc ? SIM_NODE_NONE : group_master(&ns->g[req.group])};
     rpc_reply(ns->n, ctx, RMQ_SUCCESS, &resp, sizeof resp, 0);
 }
 

@@ -70,6 +70,8 @@ enum rmq_flush { RMQ_ASYNC_FLUSH, RMQ_SYNC_FLUSH };
 struct rmq_register_req {
     uint16_t group;
     uint16_t broker_id;        /* 0 = master */
+    uint32_t state_version;    /* DataVersion.stateVersion: controller mode's master epoch at the broker's last
+                                  role change (ReplicasManager: nextVersion(newMasterEpoch)); else 0 */
 };
 struct rmq_register_resp {
     sim_node_id master;        /* the group's master as the NameServer knows it (haServerAddr), or NONE */
