@@ -82,21 +82,25 @@ static double on_line(const char *l, const char *eol, const char *key)
     return -1;
 }
 
-/* The first pull that brought messages after the first OFFSET_MOVED answer (code 21), in ms; -1: none. Each
- * line is searched within itself only: the trace holds every event. */
+/* The first pull of the same queue that brought messages after the first OFFSET_MOVED answer (code 21), in
+ * ms; -1: none. Each line is searched within itself only: the trace holds every event. */
 static double resumed_after_moved(const char *trace, double *moved)
 {
     *moved = -1;
+    double queue = -1;
     for (const char *l = trace; *l;) {
         const char *eol = strchr(l, '\n');
         if (!eol)
             eol = l + strlen(l);
-        if (on_line(l, eol, "\"ev\":\"pull.serve\",\"queue\":") >= 0) {
+        double q = on_line(l, eol, "\"ev\":\"pull.serve\",\"queue\":");
+        if (q >= 0) {
             double t = on_line(l, eol, "{\"t_ms\":"), code = on_line(l, eol, "\"code\":");
-            if (*moved < 0 && code == 21)
+            if (*moved < 0 && code == 21) {
                 *moved = t;
-            else if (*moved >= 0 && on_line(l, eol, "\"n\":") > 0)
+                queue = q;
+            } else if (*moved >= 0 && q == queue && on_line(l, eol, "\"n\":") > 0) {
                 return t;
+            }
         }
         l = *eol ? eol + 1 : eol;
     }

@@ -95,7 +95,9 @@ START_TEST(leader_crash_new_leader_takes_over)
 }
 END_TEST
 
-/* The controller leader's host and then broker-a-0's (the master's) crash at 20.5 s and 21 s. Nobody
+/* The controller leader's host and then the master's (broker-a-2: the brokers' first registrations, refused
+ * while the controller leader commits its first entry, are retried after random pauses) crash at 20.5 s and
+ * 21 s. Nobody
  * elects while no controller leads; the brokers' heartbeats reach the followers, whose scans (2 s + 5 s k)
  * find the master's last one (21.001 s) more than 10 s old at 32 s. The new leader serves by then and
  * elects a slave: detection and election at 32 s, the entry committed over 1 ms links 2 ms later. The
@@ -109,21 +111,21 @@ START_TEST(master_crash_while_controller_leader_down)
     th_run_to(&sc, 20500 * SIM_MS);
     int l = controller_leader(ctl(&sc));
     ck_assert_int_ge(l, 0);
-    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 0);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 2);
     sim_crash(sc.sim, controller_node_at(ctl(&sc), l), SIM_CRASH_HOST);
     th_run_to(&sc, 21 * SIM_S);
-    sim_crash(sc.sim, w->g[0].node[0], SIM_CRASH_HOST);
+    sim_crash(sc.sim, w->g[0].node[2], SIM_CRASH_HOST);
     th_run_to(&sc, 31 * SIM_S);
     ck_assert_int_ge(controller_leader(ctl(&sc)), 0);
-    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 0);   /* not detected yet */
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 2);   /* not detected yet */
     th_run_to(&sc, 40 * SIM_S);
     struct report_group *rg = &w->rep.g[0];
     ck_assert_int_eq(rg->detected, 32000 * SIM_MS);
     ck_assert_int_eq(rg->elected, 32002 * SIM_MS);
     struct ctl_info i = controller_info(ctl(&sc), 0);
-    ck_assert_int_eq(i.master, 1);   /* equal epoch and offset: the lower brokerId */
+    ck_assert_int_eq(i.master, 0);   /* equal epoch and offset: the lower brokerId */
     ck_assert_int_eq(i.master_epoch, 2);
-    ck_assert_int_eq(broker_role(w->g[0].broker[1]), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(broker_role(w->g[0].broker[0]), RMQ_SYNC_MASTER);
     uint64_t acked = w->rep.acct.acked;
     th_run_to(&sc, 90 * SIM_S);
     ck_assert_uint_gt(w->rep.acct.acked, acked + 1000);
@@ -144,7 +146,8 @@ START_TEST(master_process_crash_while_controller_leader_down)
     int l = controller_leader(ctl(&sc));
     sim_crash(sc.sim, controller_node_at(ctl(&sc), l), SIM_CRASH_HOST);
     th_run_to(&sc, 21 * SIM_S);
-    sim_crash(sc.sim, w->g[0].node[0], SIM_CRASH_PROCESS);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 2);
+    sim_crash(sc.sim, w->g[0].node[2], SIM_CRASH_PROCESS);
     sim_time serving = -1;
     while (sim_now(sc.sim) < 40 * SIM_S) {
         sim_run(sc.sim, sim_now(sc.sim) + SIM_MS);
@@ -155,8 +158,32 @@ START_TEST(master_process_crash_while_controller_leader_down)
     struct report_group *rg = &w->rep.g[0];
     ck_assert_int_eq(rg->detected, serving + 5 * SIM_S);
     ck_assert_int_eq(rg->elected, serving + 5 * SIM_S + 2 * SIM_MS);
-    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 1);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 0);
     ck_assert_int_eq(controller_info(ctl(&sc), 0).master_epoch, 2);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* ControllerManager.triggerElectMaster under a group: each attempt is a job of the leader's EventScheduler.
+ * The slaves are cut off from the master (broker-a-2) at 10 s and leave its SyncStateSet; its process dies at
+ * 40 s and nobody qualifies (unclean election off): three attempts, each an ElectMasterEvent(false) committed
+ * in turn (masterEpoch 1 -> 4 within milliseconds); the restarted master's brokerElect makes it 5. */
+START_TEST(failed_election_retried_under_group)
+{
+    struct scenario sc;
+    th_load(&sc, th_ctl_world(3, NULL, "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": "
+                                       "[\"broker-a-2\"], \"b\": [\"broker-a-0\", \"broker-a-1\"]}, {\"at_ms\": "
+                                       "40000, \"op\": \"crash_process\", \"node\": \"broker-a-2\", "
+                                       "\"duration_ms\": 30000}]"), NULL, 0);
+    th_run_to(&sc, 39 * SIM_S);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 2);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master_epoch, 1);
+    th_run_to(&sc, 41 * SIM_S);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, -1);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master_epoch, 4);
+    th_run_to(&sc, 80 * SIM_S);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 2);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master_epoch, 5);
     scenario_free(&sc);
 }
 END_TEST
@@ -291,6 +318,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, leader_crash_new_leader_takes_over);
     tcase_add_test(tc, master_crash_while_controller_leader_down);
     tcase_add_test(tc, master_process_crash_while_controller_leader_down);
+    tcase_add_test(tc, failed_election_retried_under_group);
     tcase_add_test(tc, group_run_is_deterministic);
     tcase_add_test(tc, election_highest_epoch_before_offset);
     tcase_add_test(tc, election_highest_epoch_before_broker_id);

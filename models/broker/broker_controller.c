@@ -14,7 +14,8 @@
 #include "models/broker/broker_ctl_int.h"
 
 /* Timer kinds, in the low 4 bits of the timer's argument; CTL_T_CHECK carries its schedule's generation above. */
-enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH, CTL_T_CHECKPOINT, CTL_T_START };
+enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH, CTL_T_CHECKPOINT, CTL_T_START,
+       CTL_T_REGISTER };
 
 /* DefaultMessageStore.addScheduleTask: storeCheckpoint.flush() at a fixed rate of one second, the first a
  * second after start (not configurable). setConfirmOffset only sets the checkpoint's field; the flush
@@ -29,6 +30,9 @@ enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH,
  * schedulingSyncBrokerMetadata: the replica-info poll's first run 3 s after the start succeeded. */
 #define START_RETRY (5 * SIM_S)
 #define SYNC_INITIAL (3 * SIM_S)
+/* startBasicService: register() up to 5 times, Thread.sleep(random.nextInt(1000)) after each failure. */
+#define REGISTER_TRIES 5
+#define REGISTER_PAUSE_MS 1000
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 
@@ -90,6 +94,8 @@ static void heartbeat(struct broker *b)
                  BR_CTL | CTL_TAG_HB);
 }
 
+static void start_register(struct broker *b);
+
 /* ReplicasManager.updateControllerMetadata: asks the controllers in turn, the first that names a leader
  * decides; when none does, the known leader stays. */
 static void ask_meta(struct broker *b, int k)
@@ -127,7 +133,7 @@ static void meta_answer(struct broker *b, int k, int status, const void *body, u
          * goes on: the replica info, an election when there is no master */
         c->meta_known = 1;
         node_timer(b->n, 3 * SIM_S, BT(BT_CTL, CTL_T_META));
-        ctl_request(b, CTL_GET_INFO, 0, CTL_TAG_INFO);
+        start_register(b);
     }
 }
 
@@ -177,18 +183,41 @@ static void start_done(struct broker *b)
 }
 
 /* startBasicService failed (the registration or the election did not answer, or named no master): tried
- * again START_RETRY later. */
-static void start_failed(struct broker *b)
+ * again START_RETRY (after `pause`, the last registration attempt's sleep) later. */
+static void start_failed_after(struct broker *b, sim_time pause)
 {
     struct ctl_broker *c = b->ctl;
     if (c->started || c->retry_armed)
         return;
     c->retry_armed = 1;
-    node_timer(b->n, START_RETRY, BT(BT_CTL, CTL_T_START));
+    node_timer(b->n, pause + START_RETRY, BT(BT_CTL, CTL_T_START));
 }
 
-/* The retry: the registration again if it failed, else the heartbeat and, with no master known yet,
- * brokerElect. */
+static void start_failed(struct broker *b) { start_failed_after(b, 0); }
+
+/* One registration attempt (registerBrokerToController; GET_INFO stands for it and answers the group). */
+static void start_register(struct broker *b)
+{
+    if (ctl_request(b, CTL_GET_INFO, 0, CTL_TAG_INFO) < 0)
+        start_failed(b);   /* no controller leader known */
+}
+
+/* A registration attempt failed: the next after a pause drawn in [0, 1 s), and after the fifth the start
+ * failed (its sleep, then START_RETRY). */
+static void register_failed(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    sim_time pause = (sim_time)sim_rng_below(c->start_rng, REGISTER_PAUSE_MS) * SIM_MS;
+    if (++c->register_tries < REGISTER_TRIES) {
+        node_timer(b->n, pause, BT(BT_CTL, CTL_T_REGISTER));
+    } else {
+        c->register_tries = 0;
+        start_failed_after(b, pause);
+    }
+}
+
+/* The retry of startBasicService: the registration again if it failed, else the heartbeat and, with no
+ * master known yet, brokerElect. */
 static void start_retry(struct broker *b)
 {
     struct ctl_broker *c = b->ctl;
@@ -196,14 +225,38 @@ static void start_retry(struct broker *b)
     if (c->started || c->start_after_promote)
         return;
     if (!c->registered) {
-        if (ctl_request(b, CTL_GET_INFO, 0, CTL_TAG_INFO) < 0)
-            start_failed(b);
+        start_register(b);
         return;
     }
     heartbeat(b);
     if (c->info.master >= 0)
         start_done(b);
     else if (ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT) < 0)
+        start_failed(b);
+}
+
+/* An answer while startBasicService runs: the registration's, or brokerElect's. The registration succeeds
+ * when answered; the start then succeeds if a master is known (the answer or a notify named one: this
+ * broker's masterBrokerId), else after a brokerElect that names one. */
+static void start_answer(struct broker *b, uint64_t tag, int has_info, const struct ctl_info *i)
+{
+    struct ctl_broker *c = b->ctl;
+    if (tag == CTL_TAG_INFO) {
+        if (!has_info) {
+            register_failed(b);
+            return;
+        }
+        c->registered = 1;
+        c->register_tries = 0;
+        if (c->info.master >= 0 || c->promoting)
+            start_done(b);
+        else if (ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT) < 0)
+            start_failed(b);
+        return;
+    }
+    if (has_info && i->master >= 0)   /* brokerElect: the answer names the master */
+        start_done(b);
+    else
         start_failed(b);
 }
 
@@ -351,10 +404,12 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
             if (b->role == RMQ_SLAVE) {
                 to_master(b);
             } else {
-                /* changeToMasterWhenLastRoleIsMaster, nextVersion(newMasterEpoch), then a check at once */
+                /* changeToMasterWhenLastRoleIsMaster, nextVersion(newMasterEpoch), a check at once, and
+                 * registerBrokerWhenRoleChange */
                 epoch_append(c, i->master_epoch, b->cl.max_offset);
                 c->state_version = (uint32_t)i->master_epoch;
                 ctl_check_sss(b);
+                broker_register_all(b);
             }
         }
         return;
@@ -444,11 +499,14 @@ void ctl_start(struct broker *b)
     c->leader = b->base.w->nctl <= 1 ? 0 : -1;
     c->meta_busy = c->meta_known = c->meta_tries = 0;
     c->registered = c->started = c->retry_armed = c->start_after_promote = 0;
+    c->register_tries = 0;
+    if (!c->start_rng)
+        c->start_rng = node_rng(b->n, "ctl.start");
     heartbeat(b);
     if (b->base.w->nctl > 1)
         ask_meta(b, 0);
     else
-        ctl_request(b, CTL_GET_INFO, 0, CTL_TAG_INFO);
+        start_register(b);
     node_timer(b->n, b->cfg.ctl_heartbeat, BT(BT_CTL, CTL_T_HEARTBEAT));
     node_timer(b->n, CHECKPOINT_FLUSH, BT(BT_CTL, CTL_T_CHECKPOINT));
 }
@@ -473,6 +531,10 @@ void ctl_on_timer(struct broker *b, uint64_t arg)
     case CTL_T_START:
         start_retry(b);
         break;
+    case CTL_T_REGISTER:
+        if (!b->ctl->started && !b->ctl->registered)
+            start_register(b);
+        break;
     case CTL_T_DISPATCH:
         if (!b->ctl->promoting)
             break;
@@ -489,7 +551,7 @@ void ctl_on_timer(struct broker *b, uint64_t arg)
         if (!b->ctl->meta_busy)
             ask_meta(b, 0);
         if (b->ctl->meta_known)
-            node_timer(b->n, b->base.w->ctl_sync_metadata, BT(BT_CTL, arg));
+            node_timer(b->n, b->base.w->ctl_leader_poll, BT(BT_CTL, arg));
         break;
     }
 }
@@ -524,19 +586,12 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
     if (tag == CTL_TAG_ALTER)
         ctl_alter_answered(b);   /* the removals that waited for this answer */
     if (!c->started && (tag == CTL_TAG_INFO || tag == CTL_TAG_ELECT)) {
-        /* startBasicService: registerBrokerToController, then brokerElect when it named no master */
-        if (tag == CTL_TAG_INFO && has_info)
-            c->registered = 1;
-        if (has_info && i.master >= 0) {
-            start_done(b);
-        } else if (!has_info || tag == CTL_TAG_ELECT) {
-            start_failed(b);
-            return;
-        }
+        start_answer(b, tag, has_info, &i);
+        return;
     }
-    if (has_info && tag == CTL_TAG_INFO && i.master < 0 && b->role == RMQ_SLAVE && !c->promoting &&
-        ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT) < 0)   /* brokerElect: no master known */
-        start_failed(b);   /* (no leader known: a start fails, a started broker polls again) */
+    /* the replica-info poll: brokerElect when no master is known */
+    if (has_info && tag == CTL_TAG_INFO && i.master < 0 && b->role == RMQ_SLAVE && !c->promoting)
+        ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT);
 }
 
 void ctl_on_request(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len)

@@ -74,6 +74,18 @@ static void retry_elect(struct controller *c, const struct ctl_job *done)
     push_job(c, CTL_ELECT, &done->q, (struct rpc_ctx){0, 0}, 0, done->attempt + 1);
 }
 
+/* The head job is over with `status`: answered (its event applied or not), off the queue, and, the
+ * controller's own election failing, tried again. */
+static void finish_head(struct controller *c, int status, int applied)
+{
+    struct ctl_job *j = job_at(c, 0);
+    finish(c, j, status, applied);
+    struct ctl_job done = *j;
+    done.result = status;
+    job_pop(c);
+    retry_elect(c, &done);
+}
+
 /* EventScheduler's loop: the head job decides and appends, or waits for its entry to be applied. */
 static void pump(struct controller *c)
 {
@@ -82,10 +94,7 @@ static void pump(struct controller *c)
         if (j->index >= 0) {
             if (c->applied < j->index)
                 return;
-            finish(c, j, j->result, 1);
-            struct ctl_job done = *j;
-            job_pop(c);
-            retry_elect(c, &done);
+            finish_head(c, j->result, 1);
             continue;
         }
         struct ctl_event ev = {EV_NONE, j->q.group, j->q.replica, 0};
@@ -100,17 +109,13 @@ static void pump(struct controller *c)
         j->ev = ev;
         j->result = result;
         if (ev.type == EV_NONE) {   /* a read (isProcessReadEvent false: no entry) or nothing to change */
-            finish(c, j, result, 1);
-            struct ctl_job done = *j;
-            job_pop(c);
-            retry_elect(c, &done);
+            finish_head(c, result, 1);
             continue;
         }
         int64_t at = raft_end(c->raft) + 1;
         if (raft_propose(c->raft, encode(&ev), ENTRY_HEADER + EVENT_BODY, 0, cl_next_qoff(&c->log, 0),
                          (uint64_t)at) != 0) {
-            finish(c, j, RMQ_SYSTEM_ERROR, 0);
-            job_pop(c);
+            finish_head(c, RMQ_SYSTEM_ERROR, 0);
             continue;
         }
         j->index = at;
@@ -294,8 +299,7 @@ static void io_append_done(void *host, uint64_t tag, int status)
         return;
     }
     if (c->job_n && job_at(c, 0)->index == (int64_t)tag) {
-        finish(c, job_at(c, 0), RMQ_SYSTEM_ERROR, 0);
-        job_pop(c);
+        finish_head(c, RMQ_SYSTEM_ERROR, 0);
         pump(c);
     }
 }

@@ -47,7 +47,7 @@ struct rmq_world {
     sim_node_id ctl_node;
     int nctl;                   /* controllers: 1, or the members of their DLedger group */
     sim_node_id ctl_nodes[RMQ_MAX_REPLICAS];
-    sim_time ctl_sync_metadata; /* the brokers' syncControllerMetadataPeriod (several controllers) */
+    sim_time ctl_leader_poll;   /* the brokers' syncControllerMetadataPeriod: who leads (several controllers) */
     int ctl_unclean;            /* its enableElectUncleanMaster */
     struct report rep;          /* accounting and measurements: what every component reports to */
 };

@@ -107,7 +107,7 @@ int world_controller_build(struct rmq_world *w, const struct world_cfg *wc)
         if (wc->ctl.in_namesrv && sim_node_cohost(w->sim, w->ns[k], w->ctl_nodes[k]) < 0)
             return -1;
     }
-    w->ctl_sync_metadata = wc->ctl.sync_metadata;
+    w->ctl_leader_poll = wc->ctl.sync_metadata;
     w->ctl_unclean = wc->ctl.elect_unclean;
     return 0;
 }
