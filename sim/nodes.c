@@ -1,5 +1,5 @@
 /* nodes: the engine's registry of nodes (by id, and by name through a hash index), their random streams
- * and the engine's own (sim_rng), and the resolver of names such as "@master:broker-a" a world sets. */
+ * and the engine's own (sim_rng), and the resolver a world sets for names that start with "@". */
 #include <stdlib.h>
 #include <string.h>
 

@@ -125,6 +125,31 @@ int th_count_lines(const char *s)
     return n;
 }
 
+const char *th_on_line(const char *p, const char *s)
+{
+    const char *eol = strchr(p, '\n');
+    size_t n = eol ? (size_t)(eol - p) : strlen(p), m = strlen(s);
+    for (size_t i = 0; i + m <= n; i++)
+        if (p[i] == s[0] && memcmp(p + i, s, m) == 0)
+            return p + i;
+    return NULL;
+}
+
+double th_field(const char *p, const char *key, double def)
+{
+    const char *k = th_on_line(p, key);
+    return k ? atof(k + strlen(key)) : def;
+}
+
+int th_has(const char *p, const char *s) { return th_on_line(p, s) != NULL; }
+
+void th_each(const char *trace, const char *ev, void (*fn)(const char *, void *), void *arg)
+{
+    for (const char *l = trace; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (th_has(l, ev))
+            fn(l, arg);
+}
+
 char *th_line_at(const char *text, int k)
 {
     const char *p = text;

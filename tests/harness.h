@@ -61,6 +61,13 @@ double th_num(const cJSON *root, const char *path);
 int th_count_lines(const char *s);
 /* Line k (0 = the first) of text, copied: a missing line fails the test. */
 char *th_line_at(const char *text, int k);
+/* Trace lines (trace.jsonl), each searched within itself: where s occurs on the line at p, or NULL; the
+ * number after key on it, or def; whether it holds s; fn(line, arg) for every line that holds ev
+ * ("\"ev\":\"consume\""). */
+const char *th_on_line(const char *p, const char *s);
+double th_field(const char *p, const char *key, double def);
+int th_has(const char *p, const char *s);
+void th_each(const char *trace, const char *ev, void (*fn)(const char *, void *), void *arg);
 
 /* A scenario given as text, run with `--set` overrides into a fresh folder under /tmp; its metrics.json,
  * trace.jsonl and timeseries.csv read back. th_run_free removes the folder. */

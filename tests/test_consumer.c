@@ -72,39 +72,30 @@ START_TEST(overflow_badly_resets_by_version)
 }
 END_TEST
 
-/* The number after key on the line [l, eol), or -1 when the line has none. */
-static double on_line(const char *l, const char *eol, const char *key)
+/* The first OFFSET_MOVED answer (code 21) and the first pull of the same queue that brought messages after
+ * it, in ms (-1: none). */
+struct resumed {
+    double moved, queue, at;
+};
+
+static void resumed_line(const char *l, void *arg)
 {
-    size_t n = strlen(key);
-    for (const char *p = l; p + n <= eol; p++)
-        if (*p == key[0] && memcmp(p, key, n) == 0)
-            return atof(p + n);
-    return -1;
+    struct resumed *r = arg;
+    double q = th_field(l, "\"queue\":", -1), t = th_field(l, "{\"t_ms\":", -1);
+    if (r->moved < 0 && th_field(l, "\"code\":", -1) == 21) {
+        r->moved = t;
+        r->queue = q;
+    } else if (r->moved >= 0 && r->at < 0 && q == r->queue && th_field(l, "\"n\":", -1) > 0) {
+        r->at = t;
+    }
 }
 
-/* The first pull of the same queue that brought messages after the first OFFSET_MOVED answer (code 21), in
- * ms; -1: none. Each line is searched within itself only: the trace holds every event. */
 static double resumed_after_moved(const char *trace, double *moved)
 {
-    *moved = -1;
-    double queue = -1;
-    for (const char *l = trace; *l;) {
-        const char *eol = strchr(l, '\n');
-        if (!eol)
-            eol = l + strlen(l);
-        double q = on_line(l, eol, "\"ev\":\"pull.serve\",\"queue\":");
-        if (q >= 0) {
-            double t = on_line(l, eol, "{\"t_ms\":"), code = on_line(l, eol, "\"code\":");
-            if (*moved < 0 && code == 21) {
-                *moved = t;
-                queue = q;
-            } else if (*moved >= 0 && q == queue && on_line(l, eol, "\"n\":") > 0) {
-                return t;
-            }
-        }
-        l = *eol ? eol + 1 : eol;
-    }
-    return -1;
+    struct resumed r = {-1, -1, -1};
+    th_each(trace, "\"ev\":\"pull.serve\"", resumed_line, &r);
+    *moved = r.moved;
+    return r.at;
 }
 
 /* DefaultMQPushConsumerImpl, OFFSET_ILLEGAL: from 5.2 the offset is fixed, the queue removed and a rebalance

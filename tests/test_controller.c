@@ -357,6 +357,21 @@ END_TEST
  * the #7017 world above the isolated old master (epoch 1) registers as brokerId 0 again every 30 s after
  * the new master (epoch 2) did: each time it is refused (ns.reject), so the route keeps the new master and
  * the producer never goes back to the old one. Before, the last registration won and the route flapped. */
+/* In the trace: epoch 2's election, the NameServer's refusals of broker-a-0, and the routes that name it after. */
+struct stale {
+    double elected;
+    int rejects, back;
+};
+
+static void stale_line(const char *l, void *arg)
+{
+    struct stale *s = arg;
+    if (th_has(l, "\"ev\":\"controller.elect\"") && th_has(l, "\"epoch\":2"))
+        s->elected = th_field(l, "{\"t_ms\":", -1);
+    s->rejects += th_has(l, "\"ev\":\"ns.reject\"") && th_has(l, "\"broker\":\"broker-a-0\"");
+    s->back += s->elected > 0 && th_has(l, "\"ev\":\"route.change\"") && th_has(l, "\"master\":\"broker-a-0\"");
+}
+
 START_TEST(stale_master_registration_refused)
 {
     struct th_run r;
@@ -364,18 +379,10 @@ START_TEST(stale_master_registration_refused)
     th_run(&r, world_json(NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"partition\", \"a\": [\"broker-a-0\"],"
                                 " \"b\": [\"controller-0\", \"broker-a-1\", \"broker-a-2\"], \"duration_ms\": 70000}]"),
            sets, 2);
-    int rejects = 0, back = 0;
-    double elected = -1;
-    for (const char *l = r.trace; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-        const char *eol = strchr(l, '\n');
-        size_t n = eol ? (size_t)(eol - l) : strlen(l);
-        char line[512];
-        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), l);
-        if (strstr(line, "\"ev\":\"controller.elect\"") && strstr(line, "\"epoch\":2"))
-            elected = atof(line + 8);
-        rejects += strstr(line, "\"ev\":\"ns.reject\"") && strstr(line, "\"broker\":\"broker-a-0\"") != NULL;
-        back += elected > 0 && strstr(line, "\"ev\":\"route.change\"") && strstr(line, "\"master\":\"broker-a-0\"");
-    }
+    struct stale s = {-1, 0, 0};
+    th_each(r.trace, "\"ev\":", stale_line, &s);
+    double elected = s.elected;
+    int rejects = s.rejects, back = s.back;
     th_run_free(&r);
     fprintf(stderr, "stale master: elected %.3f ms, %d registrations refused, %d routes back to it\n", elected,
             rejects, back);

@@ -13,37 +13,6 @@
 #include "sim/lab/scenario.h"
 #include "tests/harness.h"
 
-/* Where s occurs on the trace line at p (searched within the line only), or NULL. */
-static const char *on_line(const char *p, const char *s)
-{
-    const char *eol = strchr(p, '\n');
-    size_t n = eol ? (size_t)(eol - p) : strlen(p), m = strlen(s);
-    for (size_t i = 0; i + m <= n; i++)
-        if (p[i] == s[0] && memcmp(p + i, s, m) == 0)
-            return p + i;
-    return NULL;
-}
-
-/* The value after "key": on the trace line at p, or def when the line has none. */
-static double field(const char *p, const char *key, double def)
-{
-    const char *k = on_line(p, key);
-    return k ? atof(k + strlen(key)) : def;
-}
-
-static int has(const char *p, const char *s)
-{
-    return on_line(p, s) != NULL;
-}
-
-/* Calls fn(line, arg) for every trace line with event ev ("\"ev\":\"consume\""). */
-static void each(const char *trace, const char *ev, void (*fn)(const char *, void *), void *arg)
-{
-    for (const char *l = trace; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-        if (has(l, ev))
-            fn(l, arg);
-}
-
 /* ---- the consume stall, recomputed from the trace (README, "Orderly consume stall") ---- */
 
 struct stalls {
@@ -56,13 +25,13 @@ struct stalls {
 static void stall_line(const char *l, void *arg)
 {
     struct stalls *s = arg;
-    if (!has(l, s->group))
+    if (!th_has(l, s->group))
         return;
-    int q = (int)field(l, "\"queue\":", -1);
-    double t = field(l, "\"t_ms\":", -1);
+    int q = (int)th_field(l, "\"queue\":", -1);
+    double t = th_field(l, "\"t_ms\":", -1);
     if (q < 0 || q >= 64)
         return;
-    if (has(l, "\"ev\":\"consume.unlocked\"")) {
+    if (th_has(l, "\"ev\":\"consume.unlocked\"")) {
         if (s->from[q] < 0)
             s->from[q] = t;
         if (s->first < 0)
@@ -86,7 +55,7 @@ static void stalls_of(const char *trace, const char *group, struct stalls *s)
         s->from[q] = -1;
     /* Both events, in trace order. */
     for (const char *l = trace; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-        if (has(l, "\"ev\":\"consume.unlocked\"") || has(l, "\"ev\":\"consume\""))
+        if (th_has(l, "\"ev\":\"consume.unlocked\"") || th_has(l, "\"ev\":\"consume\""))
             stall_line(l, s);
     for (int q = 0; q < 64; q++)
         s->open += s->from[q] >= 0;
@@ -102,8 +71,8 @@ struct order {
 static void order_line(const char *l, void *arg)
 {
     struct order *o = arg;
-    int g = has(l, "\"group\":\"broker-a\"") ? 0 : 1, q = (int)field(l, "\"queue\":", -1);
-    double off = field(l, "\"qoffset\":", -1), msg = field(l, "\"msg\":", -1);
+    int g = th_has(l, "\"group\":\"broker-a\"") ? 0 : 1, q = (int)th_field(l, "\"queue\":", -1);
+    double off = th_field(l, "\"qoffset\":", -1), msg = th_field(l, "\"msg\":", -1);
     ck_assert_int_ge(q, 0);
     ck_assert_double_ge(off, 0);
     if (off <= o->last_off[g][q] || msg <= o->last_msg[g][q])
@@ -125,9 +94,9 @@ struct window {
 static void window_line(const char *l, void *arg)
 {
     struct window *w = arg;
-    if (!has(l, "\"group\":\"broker-a\"") || (w->node && !has(l, w->node)))
+    if (!th_has(l, "\"group\":\"broker-a\"") || (w->node && !th_has(l, w->node)))
         return;
-    double t = field(l, "\"t_ms\":", -1);
+    double t = th_field(l, "\"t_ms\":", -1);
     w->n += t >= w->from && t < w->to;
     if (t >= w->to && w->first_after < 0)
         w->first_after = t;
@@ -136,7 +105,7 @@ static void window_line(const char *l, void *arg)
 static struct window consumed_a(const char *trace, double from, double to)
 {
     struct window w = {from, to, 0, -1, NULL};
-    each(trace, "\"ev\":\"consume\"", window_line, &w);
+    th_each(trace, "\"ev\":\"consume\"", window_line, &w);
     return w;
 }
 
@@ -148,9 +117,9 @@ struct grants {
 static void grant_line(const char *l, void *arg)
 {
     struct grants *g = arg;
-    if (!has(l, "\"group\":\"broker-a\"") || field(l, "\"queue\":", -1) != 0 || field(l, "\"locked\":", -1) != 1)
+    if (!th_has(l, "\"group\":\"broker-a\"") || th_field(l, "\"queue\":", -1) != 0 || th_field(l, "\"locked\":", -1) != 1)
         return;
-    double t = field(l, "\"t_ms\":", -1);
+    double t = th_field(l, "\"t_ms\":", -1);
     if (t < g->t)
         g->before = t;
     else if (g->after < 0)
@@ -160,7 +129,7 @@ static void grant_line(const char *l, void *arg)
 static struct grants grants_a0(const char *trace, double t)
 {
     struct grants g = {-1, t, -1};
-    each(trace, "\"ev\":\"orderly.lock\"", grant_line, &g);
+    th_each(trace, "\"ev\":\"orderly.lock\"", grant_line, &g);
     return g;
 }
 
@@ -222,7 +191,7 @@ START_TEST(master_crash_stalls_until_promotion_and_relock)
     for (int i = 0; i < 2; i++)
         for (int q = 0; q < 64; q++)
             o.last_off[i][q] = o.last_msg[i][q] = -1;
-    each(r.trace, "\"ev\":\"consume\"", order_line, &o);
+    th_each(r.trace, "\"ev\":\"consume\"", order_line, &o);
     ck_assert_int_gt(o.n, 30000);
     ck_assert_int_eq(o.bad, 0);
     /* The lock invariant ran at every batch and held. */
@@ -291,9 +260,9 @@ static void takeover_line(const char *l, void *arg)
 {
     struct takeover *k = arg;
     /* An owner change from one client to another (not from none, not to none). */
-    if (field(l, "\"from\":", 0) != 0 && field(l, "\"to\":", 0) != 0) {
+    if (th_field(l, "\"from\":", 0) != 0 && th_field(l, "\"to\":", 0) != 0) {
         if (k->n++ == 0)
-            k->t = field(l, "\"t_ms\":", -1);
+            k->t = th_field(l, "\"t_ms\":", -1);
     }
 }
 
@@ -308,9 +277,9 @@ struct gap {
 static void gap_line(const char *l, void *arg)
 {
     struct gap *g = arg;
-    if (!has(l, g->node))
+    if (!th_has(l, g->node))
         return;
-    double t = field(l, "\"t_ms\":", -1);
+    double t = th_field(l, "\"t_ms\":", -1);
     if (g->last >= 0 && t - g->last > g->max)
         g->max = t - g->last;
     g->last = t;
@@ -328,14 +297,14 @@ START_TEST(lock_expiry_frees_dead_clients_queues)
      * the entry is older than 60 s and grants it at the 91 s rebalance: both its queues pass to the new
      * client there. */
     struct takeover k = {-1, 0};
-    each(r.trace, "\"ev\":\"broker.lock\"", takeover_line, &k);
+    th_each(r.trace, "\"ev\":\"broker.lock\"", takeover_line, &k);
     ck_assert_int_eq(k.n, 2);
     ck_assert_double_eq_tol(k.t, 91015.005, 1e-6);
     ck_assert_double_gt(k.t, g.before - 1 + 60000);
     /* Its ProcessQueues start not locked: the pulls wait for the lockAll at 92 s. */
     ck_assert_double_eq_tol(g.after, 92002.005, 1e-6);
     struct window w = {30000, g.after, 0, -1, "\"node\":\"consumer-0\""};
-    each(r.trace, "\"ev\":\"consume\"", window_line, &w);
+    th_each(r.trace, "\"ev\":\"consume\"", window_line, &w);
     ck_assert_int_eq(w.n, 0);
     ck_assert_double_gt(w.first_after, g.after);
     ck_assert_double_lt(w.first_after, g.after + 3100);
@@ -345,7 +314,7 @@ START_TEST(lock_expiry_frees_dead_clients_queues)
     /* consumer-1 never stopped (no gap of a second between its messages), and no two consumers held a
      * queue's lock at once while either consumed it. */
     struct gap gp = {"\"node\":\"consumer-1\"", -1, 0, 0};
-    each(r.trace, "\"ev\":\"consume\"", gap_line, &gp);
+    th_each(r.trace, "\"ev\":\"consume\"", gap_line, &gp);
     ck_assert_int_gt(gp.n, 5000);
     ck_assert_double_lt(gp.max, 1000);
     ck_assert_double_eq(th_num(r.m, "invariants.checked"), th_num(r.m, "messages.consumed"));

@@ -38,6 +38,14 @@ START_TEST(sync_flush_slave_flushes_every_10_ms)
 }
 END_TEST
 
+/* The time of the first of the lines after 105 s, into *arg (-1 until then). */
+static void first_after_restart(const char *l, void *arg)
+{
+    double *first = arg, t = th_field(l, "{\"t_ms\":", -1);
+    if (t > 105000 && *first < 0)
+        *first = t;
+}
+
 /* A SYNC_MASTER's process dies at 60 s and is back at 105 s. The slave's registration at 70 s is answered
  * with no master; BrokerController.doRegisterBrokerAll takes haServerAddr only when the answer names one, so
  * the HA client keeps the old address, tries it every 5 s (HAClient: waitForRunning(5000) after a failed
@@ -56,14 +64,7 @@ START_TEST(slave_keeps_master_address_without_one_in_the_answer)
     struct th_run r;
     th_run(&r, RESTART, NULL, 0);
     double connect = -1;
-    for (const char *p = r.trace; (p = strstr(p, "\"node\":\"broker-a-1\",\"ev\":\"ha.connect\"")) != NULL; p++) {
-        const char *l = p;
-        while (l > r.trace && l[-1] != '\n')
-            l--;
-        double t = atof(l + 8);   /* {"t_ms": */
-        if (t > 105000 && connect < 0)
-            connect = t;
-    }
+    th_each(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.connect\"", first_after_restart, &connect);
     th_run_free(&r);
     fprintf(stderr, "slave reconnects at %.3f ms after its master's restart at 105 s\n", connect);
     ck_assert_double_gt(connect, 105000);

@@ -120,10 +120,12 @@ static void meta_answer(struct broker *b, int k, int status, const void *body, u
         /* schedulingSyncControllerMetadata: before the first success, three passes 1 s apart; then
          * startBasicService failed, and ReplicasManager.start tries again START_RETRY after the last
          * pass's sleep */
-        if (!c->meta_known)
-            node_timer(b->n, ++c->meta_tries < 3 ? SIM_S : SIM_S + START_RETRY, BT(BT_CTL, CTL_T_META));
-        if (c->meta_tries >= 3)
-            c->meta_tries = 0;
+        if (!c->meta_known) {
+            int last = ++c->meta_tries == 3;
+            if (last)
+                c->meta_tries = 0;
+            node_timer(b->n, last ? SIM_S + START_RETRY : SIM_S, BT(BT_CTL, CTL_T_META));
+        }
         return;
     }
     c->meta_busy = 0;
@@ -216,8 +218,19 @@ static void register_failed(struct broker *b)
     }
 }
 
-/* The retry of startBasicService: the registration again if it failed, else the heartbeat and, with no
- * master known yet, brokerElect. */
+/* startBasicService once registered: `masterBrokerId != null || brokerElect()`: done when a master is known
+ * (an answer or a notify named one, or this broker is being promoted), else brokerElect, whose answer
+ * decides (start_answer). */
+static void start_known_or_elect(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    if (c->info.master >= 0 || c->promoting)
+        start_done(b);
+    else if (ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT) < 0)
+        start_failed(b);
+}
+
+/* The retry of startBasicService: the registration again if it failed, else the heartbeat and the rest. */
 static void start_retry(struct broker *b)
 {
     struct ctl_broker *c = b->ctl;
@@ -229,10 +242,7 @@ static void start_retry(struct broker *b)
         return;
     }
     heartbeat(b);
-    if (c->info.master >= 0)
-        start_done(b);
-    else if (ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT) < 0)
-        start_failed(b);
+    start_known_or_elect(b);
 }
 
 /* An answer while startBasicService runs: the registration's, or brokerElect's. The registration succeeds
@@ -248,10 +258,7 @@ static void start_answer(struct broker *b, uint64_t tag, int has_info, const str
         }
         c->registered = 1;
         c->register_tries = 0;
-        if (c->info.master >= 0 || c->promoting)
-            start_done(b);
-        else if (ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT) < 0)
-            start_failed(b);
+        start_known_or_elect(b);
         return;
     }
     if (has_info && i->master >= 0)   /* brokerElect: the answer names the master */

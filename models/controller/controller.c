@@ -335,8 +335,9 @@ static void trigger_elect(struct controller *c, int gi)
     report_detected(&c->base.w->rep, gi);
     if (!c->raft) {
         /* up to electMasterMaxRetryCount attempts, each failure an ElectMasterEvent(false) */
-        for (int k = 0; k < c->cfg.elect_retries && elect(c, gi, -1, 0) != RMQ_SUCCESS; k++)
-            ;
+        for (int k = 0; k < c->cfg.elect_retries; k++)
+            if (elect(c, gi, -1, 0) == RMQ_SUCCESS)
+                break;
     } else {
         struct ctl_req q = {(uint16_t)gi, 0, 0, 0, 0};
         ctlg_request(c, CTL_ELECT, &q, (struct rpc_ctx){0, 0}, 1);

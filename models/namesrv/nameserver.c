@@ -95,14 +95,7 @@ static int do_register(struct nameserver *ns, int group, uint16_t id, sim_node_i
      * ignored (and the broker's live entry removed). Only controller mode sets stateVersion (to the master
      * epoch), so elsewhere, and before 5.x, the last registration wins. */
     if (i < g->n && g->b[i].id == id && g->b[i].node != node && g->b[i].version > version) {
-        if (trace_on(sim_trace(ns->n->sim), TRACE_EVENTS)) {
-            struct trace *tr = sim_trace(ns->n->sim);
-            trace_begin(tr, sim_now(ns->n->sim), ns->n->name, "ns.reject");
-            trace_str(tr, "group", ns->base.w->g[group].name);
-            trace_str(tr, "broker", sim_node(ns->n->sim, node)->name);
-            trace_int(tr, "id", id);
-            trace_end(tr);
-        }
+        trace_broker(ns, "ns.reject", group, &(struct ns_broker){.id = id, .node = node});
         return 1;
     }
     int fresh = i == g->n || g->b[i].id != id;
