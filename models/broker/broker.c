@@ -140,6 +140,13 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
     }
+    /* PullMessageProcessor.processRequest: a push consumer's pull carries no subscription
+     * (postSubscriptionWhenPull false), so the group must be in ConsumerManager: "the consumer's group info
+     * not exist" until a heartbeat of its reaches this process. */
+    if (!broker_has_consumers(b)) {
+        rpc_reply(b->n, ctx, RMQ_SUBSCRIPTION_NOT_EXIST, NULL, 0, 0);
+        return;
+    }
     if (b->raft)
         dl_reput_sync(b);
     struct redirect_in in = {
@@ -279,6 +286,7 @@ static void broker_start(struct sim_node *n)
     b->last_thorough = node_now(n);
     bx_reset(b);
     broker_locks_reset(b);
+    broker_clients_reset(b);
     memcpy(b->offsets, b->saved, sizeof b->offsets);
     if (trace_on(trace_of(b), TRACE_EVENTS)) {
         struct trace *tr = trace_of(b);
@@ -395,6 +403,9 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     case BT_CTL:
         ctl_on_timer(b, tag >> 8);
         break;
+    case BT_CLIENT_SCAN:
+        broker_clients_scan(b);
+        break;
     }
 }
 
@@ -420,6 +431,7 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
     case RMQ_PROBE:
     case RMQ_LOCK_BATCH_MQ:
     case RMQ_UNLOCK_BATCH_MQ:
+    case RMQ_GET_CONSUMER_LIST:
         if (((h.code == RMQ_LOCK_BATCH_MQ || h.code == RMQ_UNLOCK_BATCH_MQ) && len < sizeof(struct rmq_lock_req)) ||
             (h.code == RMQ_SEND && len < sizeof(struct rmq_send_req)) ||
             (h.code == RMQ_PULL && len < sizeof(struct rmq_pull_req)))
@@ -438,6 +450,15 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
             return;
         }
         bx_submit(b, ctx, (uint16_t)h.code, body, len);   /* through the request's executor */
+        break;
+    case RMQ_HEART_BEAT:
+        /* ClientManageProcessor on the heartbeat executor (heartbeatThreadPoolNums: min(32, cores)
+         * threads of their own, light work): served at its arrival. */
+        if (len >= sizeof(struct rmq_heartbeat)) {
+            struct rmq_heartbeat hb;
+            memcpy(&hb, body, sizeof hb);
+            broker_heartbeat(b, ctx, &hb);
+        }
         break;
     case RAFT_VOTE:
     case RAFT_HEARTBEAT:
@@ -478,6 +499,9 @@ void broker_serve(struct broker *b, const struct exec_req *r)
     case RMQ_UNLOCK_BATCH_MQ:
         broker_handle_lock(b, r->ctx, r->code, &r->u.lock);
         break;
+    case RMQ_GET_CONSUMER_LIST:
+        broker_consumer_list(b, r->ctx);
+        break;
     }
 }
 
@@ -486,8 +510,8 @@ static void broker_conn(struct sim_node *n, sim_conn c, enum sim_conn_ev ev, sim
     struct broker *b = n->model;
     (void)peer;
     (void)tag;
-    if (!rpc_on_conn(&b->rpc, c, ev))
-        ha_on_conn(b, c, ev);
+    if (!rpc_on_conn(&b->rpc, c, ev) && !ha_on_conn(b, c, ev) && ev == SIM_CONN_CLOSED)
+        broker_client_closed(b, c);
 }
 
 static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, uint64_t tag)
@@ -615,6 +639,8 @@ void broker_free(struct broker *b)
     rpc_free(&b->rpc);
     free(b->waits);
     free(b->held);
+    free(b->chans);
+    free(b->list);
     free(b->hac);
     free(b);
 }

@@ -68,6 +68,10 @@ struct broker_cfg {
     sim_time offset_sync_initial;   /* SlaveSynchronize: 10000 ms */
     sim_time offset_sync_period;    /* then every 60000 ms */
     sim_time rebalance_lock_live;   /* RebalanceLockManager.REBALANCE_LOCK_MAX_LIVE_TIME 60000 ms */
+    /* the consumer group's channels (ConsumerManager, ClientHousekeepingService) */
+    sim_time channel_expired;   /* ConsumerManager.CHANNEL_EXPIRED_TIMEOUT 120000 ms */
+    sim_time client_scan_interval;  /* ClientHousekeepingService: every 10000 ms */
+    int notify_ids_changed;     /* notifyConsumerIdsChangedEnable true */
     /* request processing (BrokerConfig, R44; BrokerController.initialize builds the executors) */
     int cores;                  /* Runtime.availableProcessors(): 8, assumed */
     int send_threads;           /* sendMessageThreadPoolNums 1 (4.x: "spin lock ... the default value is 1") */

@@ -23,7 +23,8 @@ static enum exec_kind kind_of(uint16_t code)
     case RMQ_SEND: return EX_SEND;
     case RMQ_PULL: return EX_PULL;
     case RMQ_QUERY_OFFSET:
-    case RMQ_COMMIT_OFFSET: return EX_CONSUMER_MANAGE;
+    case RMQ_COMMIT_OFFSET:
+    case RMQ_GET_CONSUMER_LIST: return EX_CONSUMER_MANAGE;
     default: return EX_ADMIN;
     }
 }

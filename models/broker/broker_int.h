@@ -15,7 +15,8 @@
 /* Timer tags: kind in the low byte, an argument above it. */
 enum broker_timer {
     BT_REGISTER = 1, BT_FLUSH, BT_GROUP_COMMIT, BT_HOLD_CHECK, BT_OFFSET_PERSIST, BT_OFFSET_SYNC,
-    BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK, BT_REPUT, BT_CHECKPOINT, BT_EXEC, BT_FAST_FAILURE, BT_CTL
+    BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK, BT_REPUT, BT_CHECKPOINT, BT_EXEC, BT_FAST_FAILURE, BT_CTL,
+    BT_CLIENT_SCAN
 };
 #define BT(kind, arg) ((uint64_t)(kind) | ((uint64_t)(arg) << 8))
 
@@ -58,6 +59,13 @@ struct held_pull {
 struct queue_lock {
     uint64_t client;
     sim_time last;             /* lastUpdateTimestamp */
+};
+
+/* A client channel of the one consumer group (ConsumerGroupInfo.channelInfoTable: ClientChannelInfo). */
+struct client_chan {
+    sim_conn conn;
+    uint64_t client;           /* clientId */
+    sim_time last;             /* lastUpdateTimestamp: its last heartbeat */
 };
 
 /* One slave's HA connection, master side (HAConnection). */
@@ -161,6 +169,12 @@ struct broker {
     struct ctl_broker *ctl;                 /* controller mode (cfg.controller), else NULL */
 
     struct queue_lock locks[RMQ_MAX_QUEUES];   /* rebalance_lock.c: the orderly consumers' queue locks */
+
+    /* consumer_manager.c: the consumer group's channels, and the list answer's buffer */
+    struct client_chan *chans;
+    int nchans, chans_cap;
+    struct rmq_consumer_list *list;
+    size_t list_cap;
 };
 
 /* broker_dledger.c */
@@ -305,5 +319,17 @@ void broker_handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, 
 void broker_locks_reset(struct broker *b);
 /* LOCK_BATCH_MQ (answered with the queues granted) or UNLOCK_BATCH_MQ. */
 void broker_handle_lock(struct broker *b, struct rpc_ctx ctx, uint16_t code, const struct rmq_lock_req *req);
+
+/* consumer_manager.c: ConsumerManager of the one consumer group (its channels), ClientHousekeepingService.
+ * reset: the process (re)starts with no channel and its scan armed. */
+void broker_clients_reset(struct broker *b);
+void broker_heartbeat(struct broker *b, struct rpc_ctx ctx, const struct rmq_heartbeat *hb);
+/* Connection c closed: 1 when it was a client's channel (removed, the others told). */
+int broker_client_closed(struct broker *b, sim_conn c);
+/* The scan: channels silent for channel_expired are closed and removed. */
+void broker_clients_scan(struct broker *b);
+/* GET_CONSUMER_LIST_BY_GROUP. */
+void broker_consumer_list(struct broker *b, struct rpc_ctx ctx);
+int broker_has_consumers(const struct broker *b);
 
 #endif

@@ -51,6 +51,12 @@ struct consumer_cfg {
     int random_phase;           /* as the producer's */
     sim_time rebalance;         /* 20000 ms */
     sim_time persist_initial;   /* 10000 ms */
+    sim_time heartbeat_initial; /* MQClientInstance.startScheduledTask: 1000 ms */
+    sim_time heartbeat_interval;    /* heartbeatBrokerInterval 30000 ms */
+    sim_time admin_timeout;     /* sendHearbeat, getConsumerIdListByGroup: 3000 ms */
+    sim_time flow_control_delay;    /* a pull answered SYSTEM_BUSY (FLOW_CONTROL) is sent again after this */
+    int heartbeat_on_connect;   /* a heartbeat to each broker as its connection comes up, then a rebalance
+                                   (5.x ClientConfig.enableHeartbeatChannelEventListener) */
     sim_time persist_interval;  /* persistConsumerOffsetInterval 5000 ms */
     sim_time request_timeout;   /* offset queries and commits: 5000 ms */
     int orderly;                /* MessageListenerOrderly (ConsumeMessageOrderlyService), false */

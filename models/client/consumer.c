@@ -29,6 +29,12 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
         break;
     case C_R_COMMIT:
         break;   /* oneway in RocketMQ: nothing waits for it */
+    case C_R_HEARTBEAT:
+        consumer_on_heartbeat_reply(c, k, status);
+        break;
+    case C_R_CID_LIST:
+        consumer_on_cid_list_reply(c, gen, status, body, len);
+        break;
     case C_R_LOCK:
     case C_R_LOCK_ALL:
     case C_R_RELOCK:
@@ -55,10 +61,13 @@ static void c_on_timer(struct sim_node *n, uint64_t tag)
                    C_T_ROUTE);
         break;
     case C_T_REBALANCE:
-        if (gen != c->rebalance_gen)
-            break;   /* a period rebalanceImmediately restarted */
-        consumer_rebalance(c);
-        node_timer(n, c->cfg.rebalance, consumer_tag(C_T_REBALANCE, 0, gen));
+        if (gen == c->rebalance_gen)   /* else a period rebalanceImmediately restarted */
+            consumer_rebalance(c);
+        break;
+    case C_T_HEARTBEAT:
+        /* startScheduledTask: cleanOfflineBroker, sendHeartbeatToAllBrokerWithLock. */
+        consumer_heartbeat(c, 0);
+        node_timer(n, c->cfg.heartbeat_interval, C_T_HEARTBEAT);
         break;
     case C_T_PERSIST:
         consumer_persist_all(c);
@@ -88,15 +97,24 @@ static void c_on_timer(struct sim_node *n, uint64_t tag)
 static void c_on_message(struct sim_node *n, const struct sim_msg *m)
 {
     struct consumer *c = n->model;
-    rpc_on_message(&c->rpc, m);   /* brokers' requests to clients are not modelled */
+    struct rpc_hdr h;
+    const void *body;
+    uint32_t len;
+    if (rpc_on_message(&c->rpc, m) || rpc_parse(m, &h, &body, &len) < 0)
+        return;
+    /* ClientRemotingProcessor.notifyConsumerIdsChanged: rebalanceImmediately. The brokers' other requests
+     * to clients are not modelled. */
+    if (h.code == RMQ_NOTIFY_IDS_CHANGED && c->rebalanced)
+        consumer_rebalance_now(c);
 }
 
 static void c_on_conn(struct sim_node *n, sim_conn cn, enum sim_conn_ev ev, sim_node_id peer, uint64_t tag)
 {
     struct consumer *c = n->model;
-    (void)peer;
     (void)tag;
     rpc_on_conn(&c->rpc, cn, ev);
+    if (ev == SIM_CONN_UP && c->cfg.heartbeat_on_connect)
+        consumer_heartbeat_on_connect(c, peer);
 }
 
 /* One slot per (group, queue) of the world; done once, when the world is complete. */
@@ -145,6 +163,9 @@ static void forget(struct consumer *c)
     c->chead = c->ccount = 0;
     c->busy = 0;
     c->rebalanced = 0;
+    c->rb_inflight = c->rb_again = 0;
+    c->hb_n = c->hb_next = 0;
+    c->hb_then_rebalance = 0;
     ns_client_clear(&c->route);
     rpc_reset(&c->rpc);
 }
@@ -154,22 +175,23 @@ static void c_start(struct sim_node *n)
     struct consumer *c = n->model;
     if (!c->cq && layout(c) < 0)
         return;   /* out of memory: the consumer stays silent */
-    if (!c->ns_rng && !(c->ns_rng = node_rng(n, "nameserver")))
+    if ((!c->ns_rng && !(c->ns_rng = node_rng(n, "nameserver"))) ||
+        (!c->rb_rng && !(c->rb_rng = node_rng(n, "rebalance"))))
         return;
     forget(c);
     ns_client_reset(&c->route, c->ns_rng);
     c->per_msg = c->cfg.consume_rate > 0 ? (sim_time)llround((double)SIM_S / c->cfg.consume_rate) : 0;
     sim_time now = sim_now(n->sim);
     sim_time base = c->cfg.start > now ? c->cfg.start - now : 0;
-    /* MQClientInstance.startScheduledTask: route at 10 ms then every 30 s; persistAllConsumerOffset at 10 s
-     * then every persistConsumerOffsetInterval. */
+    c->life++;   /* a new process: a new clientId */
+    /* MQClientInstance.startScheduledTask: route at 10 ms then every 30 s; the heartbeat at 1 s then every
+     * heartbeatBrokerInterval; persistAllConsumerOffset at 10 s then every persistConsumerOffsetInterval. */
     c->route_polls = 0;
     node_timer(n, base + c->cfg.route_initial, C_T_ROUTE);
+    node_timer(n, base + c->cfg.heartbeat_initial, C_T_HEARTBEAT);
     node_timer(n, base + c->cfg.persist_initial, C_T_PERSIST);
-    if (c->cfg.orderly) {
-        c->life++;   /* a new process: a new clientId */
+    if (c->cfg.orderly)
         consumer_orderly_start(c, base + SIM_S);
-    }
 }
 
 static void c_on_crash(struct sim_node *n, enum sim_crash_kind kind)
@@ -219,6 +241,7 @@ void consumer_free(struct consumer *c)
     free(c->cq);
     free(c->all);
     free(c->want);
+    free(c->hb);
     free(c->cring);
     free(c);
 }

@@ -15,10 +15,14 @@
  * Rpc tags alike with enum c_rpc. */
 enum c_timer {
     C_T_ROUTE = 1, C_T_REBALANCE, C_T_PERSIST, C_T_CONSUME, C_T_PULL, C_T_FIX,
-    C_T_LOCK_ALL, C_T_RELOCK, C_T_RESUBMIT   /* orderly: lockMQPeriodically, tryLockLaterAndReconsume,
+    C_T_LOCK_ALL, C_T_RELOCK, C_T_RESUBMIT,  /* orderly: lockMQPeriodically, tryLockLaterAndReconsume,
                                                 submitConsumeRequestLater */
+    C_T_HEARTBEAT                            /* sendHeartbeatToAllBrokerWithLock, every heartbeatBrokerInterval */
 };
-enum c_rpc { C_R_ROUTE = 1, C_R_PULL, C_R_QUERY, C_R_COMMIT, C_R_LOCK, C_R_LOCK_ALL, C_R_RELOCK, C_R_UNLOCK };
+enum c_rpc {
+    C_R_ROUTE = 1, C_R_PULL, C_R_QUERY, C_R_COMMIT, C_R_LOCK, C_R_LOCK_ALL, C_R_RELOCK, C_R_UNLOCK,
+    C_R_HEARTBEAT, C_R_CID_LIST
+};
 
 #define GEN_MASK 0x7fffffffu
 #define SLOT_MASK 0xfffffffu
@@ -74,6 +78,13 @@ struct consumer {
     struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
     int rebalanced;             /* the start-up rebalance ran (rebalanceImmediately) */
     uint32_t rebalance_gen;     /* the RebalanceService period's timer (rebalanceImmediately restarts it) */
+    int rb_inflight;            /* the rebalance waits for its GET_CONSUMER_LIST_BY_GROUP answer */
+    int rb_again;               /* rebalanceImmediately came meanwhile (ServiceThread.wakeup: hasNotified) */
+    struct sim_rng *rb_rng;     /* "rebalance": findBrokerAddrByTopic's random broker */
+    /* the heartbeat round in progress (lockHeartbeat held): its brokers, sent to one after the other */
+    sim_node_id *hb;
+    int hb_n, hb_next, hb_cap;
+    int hb_then_rebalance;      /* the start's round: rebalanceImmediately when it ends */
 
     int ncq;                    /* one slot per (group, queue), laid out at the first start */
     struct cq *cq;
@@ -102,6 +113,13 @@ static inline uint64_t consumer_tag(unsigned kind, uint32_t slot, uint32_t gen)
 }
 
 static inline sim_time consumer_now(const struct consumer *c) { return sim_now(c->n->sim); }
+
+/* MQClientInstance.clientId (ip@pid): the consumer node and its process incarnation, so a restarted process
+ * is another client. Never 0 (no lock). */
+static inline uint64_t consumer_client_id(const struct consumer *c)
+{
+    return (uint64_t)(c->n->id + 1) << 32 | c->life;
+}
 
 /* ---- consumer_pull.c: the pull loop, ProcessQueues and the consume service ---- */
 
@@ -137,6 +155,16 @@ void consumer_persist_all(struct consumer *c);
 void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body,
                              uint32_t len);
 void consumer_on_route_reply(struct consumer *c, int status, const void *body, uint32_t len);
+/* MQClientInstance.sendHeartbeatToAllBrokerWithLock: a round over every broker of the route, one after the
+ * other; skipped while a round is under way. then_rebalance: the start's round, rebalanceImmediately at its
+ * end. */
+void consumer_heartbeat(struct consumer *c, int then_rebalance);
+/* 5.x onChannelActive: a connection to peer came up; if it is a broker of the route, a heartbeat to it, and
+ * when that succeeds rebalanceImmediately. */
+void consumer_heartbeat_on_connect(struct consumer *c, sim_node_id peer);
+/* A heartbeat's answer: of the round (slot 0) or of a connection's (slot 1). */
+void consumer_on_heartbeat_reply(struct consumer *c, uint32_t slot, int status);
+void consumer_on_cid_list_reply(struct consumer *c, uint32_t gen, int status, const void *body, uint32_t len);
 
 /* ---- consumer_orderly.c: MessageListenerOrderly (ConsumeMessageOrderlyService, RebalanceImpl's locks) ---- */
 

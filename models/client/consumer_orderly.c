@@ -26,12 +26,6 @@
 #define RESUBMIT_OK (10 * SIM_MS)
 #define RESUBMIT_FAIL (3000 * SIM_MS)
 
-/* MQClientInstance.clientId is ip@pid: a restarted process is another client. Never 0 (no lock). */
-static uint64_t client_id(const struct consumer *c)
-{
-    return (uint64_t)(c->n->id + 1) << 32 | c->life;
-}
-
 /* findBrokerAddressInSubscribe(brokerName, MASTER_ID, onlyThisBroker = true): the master, or none. */
 static sim_node_id master_of(const struct consumer *c, int group)
 {
@@ -43,7 +37,7 @@ static sim_node_id master_of(const struct consumer *c, int group)
 static void lock_call(struct consumer *c, sim_node_id node, uint16_t code, uint64_t mqs, enum c_rpc kind,
                       uint32_t slot, uint32_t gen)
 {
-    struct rmq_lock_req req = {.client = client_id(c), .mqs = mqs};
+    struct rmq_lock_req req = {.client = consumer_client_id(c), .mqs = mqs};
     rpc_call(&c->rpc, node, code, &req, sizeof req, 0, c->cfg.lock_timeout, consumer_tag(kind, slot, gen));
 }
 

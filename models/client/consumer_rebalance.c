@@ -3,6 +3,7 @@
  * The MessageQueues a consumer holds come from AllocateMessageQueueAveragely over the route's queues; a queue
  * taken has its offset queried before its pulls start. The offset store keeps, per queue, the offset of the
  * oldest message not yet processed and commits it every persistConsumerOffsetInterval. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/client/consumer_int.h"
@@ -98,11 +99,10 @@ void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int s
     consumer_pull(c, k);
 }
 
-/* RebalanceImpl.rebalanceByTopic (CLUSTERING) with AllocateMessageQueueAveragely, then
- * updateProcessQueueTableInRebalance. */
-void consumer_rebalance(struct consumer *c)
+/* AllocateMessageQueueAveragely.allocate for the consumer at `index` among ncid (index -1: this clientId is
+ * not in the list, so nothing is ours), then updateProcessQueueTableInRebalance. */
+static void allocate(struct consumer *c, int ncid, int index)
 {
-    struct rmq_world *w = c->base.w;
     const struct ns_client *r = &c->route;
     if (!r->have || c->ncq == 0)
         return;   /* "doRebalance, but the topic[...] not exist." */
@@ -117,9 +117,7 @@ void consumer_rebalance(struct consumer *c)
             c->all[nall++] = (uint32_t)(c->qbase[g] + qi);
     }
     memset(c->want, 0, (size_t)c->ncq);
-    int ncid = w->nconsumers, index = c->index;
     if (nall > 0 && ncid > 0 && index >= 0 && index < ncid) {
-        /* AllocateMessageQueueAveragely.allocate. */
         int mod = nall % ncid;
         int average = nall <= ncid ? 1 : (mod > 0 && index < mod ? nall / ncid + 1 : nall / ncid);
         int start = mod > 0 && index < mod ? index * average : index * average + mod;
@@ -143,11 +141,186 @@ void consumer_rebalance(struct consumer *c)
     }
 }
 
+/* MQClientInstance.findBrokerAddrByTopic: a BrokerData of the route at random, then its selectBrokerAddr (the
+ * master, else any of its brokers at random). */
+static sim_node_id any_broker(struct consumer *c)
+{
+    const struct ns_client *r = &c->route;
+    int listed[RMQ_MAX_GROUPS], n = 0;
+    for (int i = 0; i < r->ngroups; i++)
+        if (r->g[r->order[i]].n > 0)
+            listed[n++] = r->order[i];
+    if (n == 0)
+        return SIM_NODE_NONE;
+    const struct ns_client_group *g = &r->g[listed[sim_rng_below(c->rb_rng, (uint64_t)n)]];
+    if (g->id[0] == 0)
+        return g->node[0];
+    return g->node[sim_rng_below(c->rb_rng, g->n)];
+}
+
+/* RebalanceService: waitForRunning(waitInterval), from the end of the last doRebalance. */
+static void rebalance_done(struct consumer *c)
+{
+    c->rb_inflight = 0;
+    if (c->rb_again) {
+        c->rb_again = 0;   /* a wakeup came during doRebalance: the wait returns at once */
+        consumer_rebalance(c);
+        return;
+    }
+    node_timer(c->n, c->cfg.rebalance, consumer_tag(C_T_REBALANCE, 0, c->rebalance_gen));
+}
+
+/* RebalanceImpl.doRebalance -> rebalanceByTopic (CLUSTERING): findConsumerIdList, a synchronous call to one
+ * broker of the topic, then the allocation. */
+void consumer_rebalance(struct consumer *c)
+{
+    c->rebalance_gen = (c->rebalance_gen + 1) & GEN_MASK;   /* the period's timer, if any, is void */
+    sim_node_id node = c->route.have && c->ncq > 0 ? any_broker(c) : SIM_NODE_NONE;
+    if (node == SIM_NODE_NONE) {
+        rebalance_done(c);   /* "doRebalance, but the topic[...] not exist." */
+        return;
+    }
+    c->rb_inflight = 1;
+    rpc_call(&c->rpc, node, RMQ_GET_CONSUMER_LIST, NULL, 0, 0, c->cfg.admin_timeout,
+             consumer_tag(C_R_CID_LIST, 0, c->rebalance_gen));
+}
+
+/* "rebalance" with the list's size and this client's index in it (-1: not listed), or "rebalance.skip" with
+ * the answer's status (`why`) when the list could not be had. */
+static void trace_rebalance(struct consumer *c, int ncid, int index, int status)
+{
+    struct trace *tr = sim_trace(c->n->sim);
+    if (!trace_on(tr, TRACE_EVENTS))
+        return;
+    trace_begin(tr, consumer_now(c), c->n->name, status == RMQ_SUCCESS ? "rebalance" : "rebalance.skip");
+    if (status == RMQ_SUCCESS) {
+        trace_int(tr, "consumers", ncid);
+        trace_int(tr, "index", index);
+    } else {
+        trace_str(tr, "why", rmq_status_name(status));
+    }
+    trace_end(tr);
+}
+
+void consumer_on_cid_list_reply(struct consumer *c, uint32_t gen, int status, const void *body, uint32_t len)
+{
+    if (gen != c->rebalance_gen || !c->rb_inflight)
+        return;
+    struct rmq_consumer_list hdr;
+    if (status != RMQ_SUCCESS || !body || len < sizeof hdr) {
+        /* "doRebalance, get consumer id list failed": this topic's queues stay as they are. */
+        trace_rebalance(c, 0, -1, status == RMQ_SUCCESS ? RMQ_SYSTEM_ERROR : status);
+        rebalance_done(c);
+        return;
+    }
+    memcpy(&hdr, body, sizeof hdr);
+    uint32_t n = hdr.n, have = (len - (uint32_t)sizeof hdr) / (uint32_t)sizeof(uint64_t);
+    if (n > have)
+        n = have;
+    /* Collections.sort(cidAll), then the index of currentCID: ids below this client's, when it is listed. */
+    uint64_t me = consumer_client_id(c);
+    const unsigned char *ids = (const unsigned char *)body + sizeof hdr;
+    int below = 0, found = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t id;
+        memcpy(&id, ids + i * sizeof id, sizeof id);
+        below += id < me;
+        found |= id == me;
+    }
+    int index = found ? below : -1;
+    trace_rebalance(c, (int)n, index, RMQ_SUCCESS);
+    allocate(c, (int)n, index);
+    rebalance_done(c);
+}
+
+/* MQClientInstance.rebalanceImmediately: RebalanceService wakes up; if it is inside a doRebalance, the next
+ * one follows at once. */
 void consumer_rebalance_now(struct consumer *c)
 {
-    c->rebalance_gen = (c->rebalance_gen + 1) & GEN_MASK;
-    consumer_rebalance(c);
-    node_timer(c->n, c->cfg.rebalance, consumer_tag(C_T_REBALANCE, 0, c->rebalance_gen));
+    if (c->rb_inflight)
+        c->rb_again = 1;
+    else
+        consumer_rebalance(c);
+}
+
+/* ---- the heartbeat ---- */
+
+#define HB_ON_CONNECT 1   /* the slot of a connection's heartbeat's tag; the round's is 0 */
+
+static void heartbeat_next(struct consumer *c)
+{
+    if (c->hb_next < c->hb_n) {
+        struct rmq_heartbeat hb = {.client = consumer_client_id(c)};
+        rpc_call(&c->rpc, c->hb[c->hb_next++], RMQ_HEART_BEAT, &hb, sizeof hb, 0, c->cfg.admin_timeout,
+                 C_R_HEARTBEAT);
+        return;
+    }
+    /* The round is over: lockHeartbeat.unlock(). */
+    c->hb_n = c->hb_next = 0;
+    if (c->hb_then_rebalance) {
+        c->hb_then_rebalance = 0;
+        consumer_rebalance_now(c);
+    }
+}
+
+void consumer_heartbeat(struct consumer *c, int then_rebalance)
+{
+    if (c->hb_n > 0) {
+        /* lockHeartbeat.tryLock() failed: "lock heartBeat, but failed". */
+        if (then_rebalance)
+            consumer_rebalance_now(c);
+        return;
+    }
+    /* brokerAddrTable: every broker of the route, masters and slaves (a consumer's heartbeat goes to
+     * slaves too), by group name and brokerId. */
+    const struct ns_client *r = &c->route;
+    int n = 0;
+    for (int i = 0; i < r->ngroups; i++)
+        n += r->g[r->order[i]].n;
+    if (n > c->hb_cap) {
+        sim_node_id *p = realloc(c->hb, (size_t)n * sizeof *p);
+        if (!p)
+            return;
+        c->hb = p;
+        c->hb_cap = n;
+    }
+    n = 0;
+    for (int i = 0; i < r->ngroups; i++) {
+        const struct ns_client_group *g = &r->g[r->order[i]];
+        for (int k = 0; k < g->n; k++)
+            c->hb[n++] = g->node[k];
+    }
+    c->hb_n = n;
+    c->hb_next = 0;
+    c->hb_then_rebalance = then_rebalance;
+    heartbeat_next(c);
+}
+
+void consumer_on_heartbeat_reply(struct consumer *c, uint32_t slot, int status)
+{
+    if (slot == HB_ON_CONNECT) {
+        if (status == RMQ_SUCCESS && c->rebalanced)
+            consumer_rebalance_now(c);
+        return;
+    }
+    /* Answered, failed or timed out, the round goes on to the next broker. */
+    if (c->hb_n > 0)
+        heartbeat_next(c);
+}
+
+void consumer_heartbeat_on_connect(struct consumer *c, sim_node_id peer)
+{
+    const struct ns_client *r = &c->route;
+    for (int i = 0; i < r->ngroups; i++) {
+        const struct ns_client_group *g = &r->g[i];
+        for (int k = 0; k < g->n; k++)
+            if (g->node[k] == peer) {
+                struct rmq_heartbeat hb = {.client = consumer_client_id(c)};
+                rpc_call(&c->rpc, peer, RMQ_HEART_BEAT, &hb, sizeof hb, 0, c->cfg.admin_timeout,
+                         consumer_tag(C_R_HEARTBEAT, HB_ON_CONNECT, 0));
+                return;
+            }
+    }
 }
 
 /* MQClientInstance.persistAllConsumerOffset -> RemoteBrokerOffsetStore.persistAll(processQueueTable keys):
@@ -167,10 +340,11 @@ void consumer_on_route_reply(struct consumer *c, int status, const void *body, u
 {
     if (ns_client_on_reply(&c->route, status, body, len) == NS_FETCH_PENDING)
         return;
-    /* DefaultMQPushConsumerImpl.start: updateTopicSubscribeInfoWhenSubscriptionChanged, then
-     * mQClientFactory.rebalanceImmediately(); RebalanceService then runs every waitInterval. */
+    /* DefaultMQPushConsumerImpl.start: updateTopicSubscribeInfoWhenSubscriptionChanged,
+     * sendHeartbeatToAllBrokerWithLock, then mQClientFactory.rebalanceImmediately(); RebalanceService then
+     * runs every waitInterval. */
     if (!c->rebalanced) {
         c->rebalanced = 1;
-        consumer_rebalance_now(c);
+        consumer_heartbeat(c, 1);
     }
 }

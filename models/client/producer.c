@@ -93,6 +93,7 @@ const char *rmq_status_name(int status)
     case RMQ_PULL_RETRY_IMMEDIATELY: return "PULL_RETRY_IMMEDIATELY";
     case RMQ_PULL_OFFSET_MOVED: return "PULL_OFFSET_MOVED";
     case RMQ_QUERY_NOT_FOUND: return "QUERY_NOT_FOUND";
+    case RMQ_SUBSCRIPTION_NOT_EXIST: return "SUBSCRIPTION_NOT_EXIST";
     case RMQ_TIMEOUT: return "TIMEOUT";
     case RMQ_CONN_FAILED: return "CONN_FAILED";
     default: return "UNKNOWN";

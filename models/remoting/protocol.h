@@ -29,7 +29,10 @@ enum rmq_code {
     RMQ_HA_REPORT,             /* slave -> master: 8-byte max offset */
     RMQ_HA_DATA,               /* master -> slave: phyOffset, size, then the bytes */
     RMQ_LOCK_BATCH_MQ,         /* orderly consumer -> master (RebalanceImpl.lock/lockAll) */
-    RMQ_UNLOCK_BATCH_MQ        /* orderly consumer -> master (RebalanceImpl.unlock), oneway */
+    RMQ_UNLOCK_BATCH_MQ,       /* orderly consumer -> master (RebalanceImpl.unlock), oneway */
+    RMQ_HEART_BEAT,            /* client -> every broker (MQClientInstance.sendHeartbeatToAllBroker) */
+    RMQ_GET_CONSUMER_LIST,     /* consumer -> a broker of the topic (GET_CONSUMER_LIST_BY_GROUP) */
+    RMQ_NOTIFY_IDS_CHANGED     /* broker -> consumer, oneway (NOTIFY_CONSUMER_IDS_CHANGED) */
 };
 
 /* Response codes with RocketMQ's values (common/.../protocol/ResponseCode.java), and two the client
@@ -49,6 +52,7 @@ enum rmq_status {
     RMQ_PULL_RETRY_IMMEDIATELY = 20,
     RMQ_PULL_OFFSET_MOVED = 21,
     RMQ_QUERY_NOT_FOUND = 22,
+    RMQ_SUBSCRIPTION_NOT_EXIST = 24,
     RMQ_TIMEOUT = -1,          /* client side: no response within the timeout */
     RMQ_CONN_FAILED = -2       /* client side: could not connect */
 };
@@ -135,6 +139,18 @@ struct rmq_offset_resp {
 struct rmq_all_offsets {
     uint16_t n;
     uint64_t offset[RMQ_MAX_QUEUES];   /* UINT64_MAX: none stored */
+};
+
+/* HeartbeatData of a consumer of the one group: its clientId (ip@pid: the node and its process incarnation). */
+struct rmq_heartbeat {
+    uint64_t client;
+};
+/* GetConsumerListByGroupResponseBody: the group's clientIds as the broker holds them (an unsorted list in
+ * RocketMQ; the client sorts). */
+#define RMQ_MAX_CONSUMER_IDS 2048
+struct rmq_consumer_list {
+    uint32_t n;
+    uint64_t client[];
 };
 
 /* HA frames. An HA data frame carries whole messages (the model's one simplification of the byte stream:

@@ -151,9 +151,10 @@ static inline __attribute__((always_inline)) int send_frame(struct sim_node *n, 
 /* A request frame too large for send_frame's buffer, built in the rpc's scratch buffer (grown to the
  * largest seen, so a steady stream of them allocates nothing). */
 static __attribute__((noinline)) int send_large(struct rpc *r, sim_conn c, uint32_t opaque, int code,
-                                                const void *body, uint32_t len, uint64_t extra_wire)
+                                                uint16_t flags, const void *body, uint32_t len,
+                                                uint64_t extra_wire)
 {
-    struct rpc_hdr h = {.opaque = opaque, .code = (int16_t)code, .flags = 0};
+    struct rpc_hdr h = {.opaque = opaque, .code = (int16_t)code, .flags = flags};
     uint32_t need = (uint32_t)sizeof h + len;
     if (need > r->scratch_cap) {
         unsigned char *b = realloc(r->scratch, need);
@@ -164,14 +165,15 @@ static __attribute__((noinline)) int send_large(struct rpc *r, sim_conn c, uint3
     }
     memcpy(r->scratch, &h, sizeof h);
     memcpy(r->scratch + sizeof h, body, len);
-    return node_conn_send(r->n, c, (uint16_t)code, r->scratch, need, RMQ_HEADER_BYTES + len + extra_wire);
+    return node_conn_send(r->n, c, flags & RPC_RESPONSE ? RMQ_RESPONSE : (uint16_t)code, r->scratch, need,
+                          RMQ_HEADER_BYTES + len + extra_wire);
 }
 
 static inline __attribute__((always_inline)) int send_request(struct rpc *r, sim_conn c, uint32_t opaque, int code,
                                                               const void *body, uint32_t len, uint64_t extra_wire)
 {
     if (len > FRAME_MAX - sizeof(struct rpc_hdr))
-        return send_large(r, c, opaque, code, body, len, extra_wire);
+        return send_large(r, c, opaque, code, 0, body, len, extra_wire);
     return send_frame(r->n, c, opaque, code, 0, body, len, extra_wire);
 }
 
@@ -232,6 +234,20 @@ void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *b
 {
     /* A connection closed meanwhile takes nothing: node_conn_send refuses it. */
     send_frame(n, ctx.conn, ctx.opaque, status, RPC_RESPONSE, body, len, extra_wire);
+}
+
+void rpc_reply_big(struct rpc *r, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
+                   uint64_t extra_wire)
+{
+    if (len > FRAME_MAX - sizeof(struct rpc_hdr))
+        send_large(r, ctx.conn, ctx.opaque, status, RPC_RESPONSE, body, len, extra_wire);
+    else
+        send_frame(r->n, ctx.conn, ctx.opaque, status, RPC_RESPONSE, body, len, extra_wire);
+}
+
+void rpc_oneway_to(struct sim_node *n, sim_conn c, uint16_t code, const void *body, uint32_t len)
+{
+    send_frame(n, c, 0, code, 0, body, len, 0);
 }
 
 void rpc_timer_fired(struct rpc *r)

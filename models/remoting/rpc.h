@@ -101,6 +101,12 @@ static inline struct rpc_ctx rpc_ctx_of(const struct sim_msg *req)
 }
 void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
                uint64_t extra_wire);
+/* An answer whose body may be larger than a route (a consumer list), built in r's scratch buffer. */
+void rpc_reply_big(struct rpc *r, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
+                   uint64_t extra_wire);
+/* A oneway request from the server to the client at the other end of connection c, which the client
+ * opened (Broker2Client). A closed connection takes nothing. */
+void rpc_oneway_to(struct sim_node *n, sim_conn c, uint16_t code, const void *body, uint32_t len);
 
 /* The frame's header and body of a message, or -1 when it is not a remoting frame. */
 static inline int rpc_parse(const struct sim_msg *m, struct rpc_hdr *h, const void **body, uint32_t *len)

@@ -66,6 +66,9 @@ void world_defaults(struct world_cfg *c)
     b->offset_sync_initial = 10 * SIM_S;
     b->offset_sync_period = 60 * SIM_S;
     b->rebalance_lock_live = 60 * SIM_S;   /* RebalanceLockManager: rocketmq.broker.rebalance.lockMaxLiveTime */
+    b->channel_expired = 120 * SIM_S;      /* ConsumerManager.CHANNEL_EXPIRED_TIMEOUT */
+    b->client_scan_interval = 10 * SIM_S;  /* ClientHousekeepingService: scheduleAtFixedRate(.., 10 s, 10 s) */
+    b->notify_ids_changed = 1;             /* BrokerConfig.notifyConsumerIdsChangedEnable */
     b->dledger = 0;
     b->raft.election = RAFT_ELECTION_DLEDGER;
     b->raft.heartbeat = 2000 * SIM_MS;
@@ -153,11 +156,15 @@ void world_defaults(struct world_cfg *c)
     k->suspend = 15 * SIM_S;
     k->pull_timeout = 30 * SIM_S;
     k->retry_delay = 3 * SIM_S;
+    k->flow_control_delay = 3 * SIM_S;    /* R44: the exception delay for every code (the version profiles) */
     k->route_initial = 10 * SIM_MS;
     k->route_poll = 30 * SIM_S;
     k->random_phase = 1;
     k->rebalance = 20 * SIM_S;
     k->persist_initial = 10 * SIM_S;
+    k->heartbeat_initial = 1 * SIM_S;
+    k->heartbeat_interval = 30 * SIM_S;   /* ClientConfig.heartbeatBrokerInterval */
+    k->admin_timeout = 3 * SIM_S;         /* MQClientInstance: sendHearbeat(addr, data, 3000), getConsumerIdListByGroup(.., 3000) */
     k->persist_interval = 5 * SIM_S;
     k->request_timeout = 5 * SIM_S;       /* RemoteBrokerOffsetStore: queryConsumerOffset, updateConsumerOffset*(..., 1000 * 5) */
     k->orderly = 0;                        /* MessageListenerConcurrently */
@@ -229,6 +236,9 @@ static const struct field broker_fields[] = {
     BF("slave_offset_sync_initial_delay_ms", F_TIME, offset_sync_initial, 0, MAX_DAY_MS),
     BF("slave_offset_sync_period_ms", F_TIME, offset_sync_period, 1, MAX_DAY_MS),
     BF("rebalance_lock_max_live_time_ms", F_TIME, rebalance_lock_live, 1, MAX_DAY_MS),
+    BF("channel_expired_timeout_ms", F_TIME, channel_expired, 1, MAX_DAY_MS),
+    BF("client_scan_interval_ms", F_TIME, client_scan_interval, 1, MAX_DAY_MS),
+    BF("notify_consumer_ids_changed_enable", F_BOOL, notify_ids_changed, 0, 1),
     {"ha", F_ENUM, offsetof(struct broker_cfg, dledger), 0, 0, has},
     {"election", F_ENUM, offsetof(struct broker_cfg, raft.election), 0, 0, elections},
     BF("heart_beat_time_interval_ms", F_TIME, raft.heartbeat, 1, MAX_DAY_MS),
@@ -319,10 +329,13 @@ static const struct field consumer_fields[] = {
     CF("broker_suspend_max_time_ms", F_TIME, suspend, 1, MAX_DAY_MS),
     CF("consumer_timeout_when_suspend_ms", F_TIME, pull_timeout, 1, MAX_DAY_MS),
     CF("pull_time_delay_when_exception_ms", F_TIME, retry_delay, 1, MAX_DAY_MS),
+    CF("pull_time_delay_when_broker_flow_control_ms", F_TIME, flow_control_delay, 1, MAX_DAY_MS),
     CF("poll_name_server_interval_ms", F_TIME, route_poll, 1, MAX_DAY_MS),
     CF("random_poll_phase", F_BOOL, random_phase, 0, 1),
     CF("rebalance_interval_ms", F_TIME, rebalance, 1, MAX_DAY_MS),
     CF("persist_consumer_offset_interval_ms", F_TIME, persist_interval, 1, MAX_DAY_MS),
+    CF("heartbeat_broker_interval_ms", F_TIME, heartbeat_interval, 1, MAX_DAY_MS),
+    CF("heartbeat_on_connect", F_BOOL, heartbeat_on_connect, 0, 1),
     CF("orderly", F_BOOL, orderly, 0, 1),
     CF("consume_message_batch_max_size", F_INT, consume_batch, 1, RMQ_PULL_MAX),
     CF("rebalance_lock_interval_ms", F_TIME, lock_interval, 1, MAX_DAY_MS),

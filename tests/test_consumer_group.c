@@ -1,0 +1,194 @@
+/* test_consumer_group: the consumer group's membership as the brokers keep it (ConsumerManager), on constant
+ * 1 ms links. A consumer whose process dies leaves the group at once (its host resets the channel, the
+ * brokers tell the others, who rebalance); one whose host dies leaves it at the brokers' scan, 120 s after its
+ * last heartbeat, and the others find out at their next rebalance; a restarted broker refuses pulls until a
+ * heartbeat reaches it (at the next round on 4.x, as the connection comes up on 5.3). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/lab/runner.h"
+#include "sim/lab/scenario.h"
+#include "tests/harness.h"
+
+/* Two consumers (queues 0-1 and 2-3), 1000 msg/s; consumer-1 dies at 70 s ("%s": the fault's op), 10 s after
+ * the consumers' rebalances (every 20 s from 0.03 s) and 9 s after their heartbeats (1 s, then every 30 s). */
+static const char *const TWO =
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 230000, \"seed\": 3, \"trace\": \"events\"},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"ASYNC_MASTER\"}],"
+    " \"producers\": {\"rate_per_s\": 1000, \"size\": {\"const_bytes\": 100}},"
+    " \"consumers\": {\"count\": 2}, \"operator\": {\"enabled\": false},"
+    " \"faults\": [{\"at_ms\": 70000, \"op\": \"%s\", \"node\": \"consumer-1\"}]}";
+
+struct gone {
+    int n;
+    double first, last;
+    char why[16];
+};
+
+static void gone_line(const char *l, void *arg)
+{
+    struct gone *g = arg;
+    double t = th_field(l, "\"t_ms\":", -1);
+    if (g->n++ == 0)
+        g->first = t;
+    g->last = t;
+    const char *w = strstr(l, "\"why\":\"");
+    if (w)
+        snprintf(g->why, sizeof g->why, "%.*s", (int)strcspn(w + 7, "\""), w + 7);
+}
+
+/* consumer-0's rebalances after `after`: the first that counts one consumer, and any that counted one before
+ * `before`. */
+struct alone {
+    double after, before;
+    double first;
+    int early;
+};
+
+static void alone_line(const char *l, void *arg)
+{
+    struct alone *a = arg;
+    if (!th_has(l, "\"node\":\"consumer-0\"") || th_field(l, "\"consumers\":", -1) != 1)
+        return;
+    double t = th_field(l, "\"t_ms\":", -1);
+    if (t < a->after)
+        return;
+    if (t < a->before)
+        a->early++;
+    if (a->first < 0)
+        a->first = t;
+}
+
+static void run_two(struct th_run *r, const char *op, const char **sets, int nsets)
+{
+    static char buf[2048];
+    snprintf(buf, sizeof buf, TWO, op);
+    th_run(r, buf, sets, nsets);
+}
+
+/* ConsumerManager.doChannelCloseEvent: the dead process's host resets its connections, both brokers drop the
+ * channel and notify consumer-0, which takes all four queues within milliseconds. Without the notification
+ * (notify_consumer_ids_changed_enable false) it waits for its next 20 s rebalance. */
+START_TEST(dead_process_leaves_at_once)
+{
+    struct th_run r;
+    run_two(&r, "crash_process", NULL, 0);
+    struct gone g = {0};
+    th_each(r.trace, "\"ev\":\"broker.client_gone\"", gone_line, &g);
+    struct alone a = {70000, 0, -1, 0};
+    th_each(r.trace, "\"ev\":\"rebalance\"", alone_line, &a);
+    fprintf(stderr, "process crash at 70 s: channel dropped at %.4f ms, consumer-0 alone at %.4f ms\n", g.first,
+            a.first);
+    ck_assert_int_eq(g.n, 2);   /* master and slave */
+    ck_assert_str_eq(g.why, "closed");
+    ck_assert_double_lt(g.last, 70010);
+    ck_assert_double_gt(a.first, g.first);
+    ck_assert_double_lt(a.first, 70010);
+    ck_assert_double_le(th_num(r.m, "messages.acked_unconsumed"), 1);
+    th_run_free(&r);
+
+    const char *off[] = {"broker.notify_consumer_ids_changed_enable=false"};
+    run_two(&r, "crash_process", off, 1);
+    struct alone b = {70000, 0, -1, 0};
+    th_each(r.trace, "\"ev\":\"rebalance\"", alone_line, &b);
+    ck_assert_double_gt(b.first, 80000);
+    ck_assert_double_lt(b.first, 80100);
+    th_run_free(&r);
+}
+END_TEST
+
+/* ConsumerManager.scanNotActiveChannel: a dead host resets nothing; its last heartbeat was at 61 s, so the
+ * scan of 190 s (every 10 s) is the first to find it more than 120 s old, drops it and tells nobody:
+ * consumer-0 counts one consumer only at its next periodic rebalance (200 s). */
+START_TEST(dead_host_leaves_at_the_scan)
+{
+    struct th_run r;
+    run_two(&r, "crash_host", NULL, 0);
+    struct gone g = {0};
+    th_each(r.trace, "\"ev\":\"broker.client_gone\"", gone_line, &g);
+    ck_assert_int_eq(g.n, 2);
+    ck_assert_str_eq(g.why, "expired");
+    ck_assert_double_eq_tol(g.first, 190000, 1e-9);
+    ck_assert_double_eq_tol(g.last, 190000, 1e-9);
+    struct alone a = {70000, 190000, -1, 0};
+    th_each(r.trace, "\"ev\":\"rebalance\"", alone_line, &a);
+    fprintf(stderr, "host crash at 70 s: channel expired at %.3f ms, consumer-0 alone at %.3f ms\n", g.first,
+            a.first);
+    ck_assert_int_eq(a.early, 0);
+    ck_assert_double_gt(a.first, 200000);
+    ck_assert_double_lt(a.first, 200100);
+    /* Its queues are read to the end once taken. */
+    ck_assert_double_le(th_num(r.m, "messages.acked_unconsumed"), 1);
+    th_run_free(&r);
+}
+END_TEST
+
+/* The master's process restarts at 40 s with an empty consumer table: its pulls are answered
+ * SUBSCRIPTION_NOT_EXIST until a heartbeat reaches it, at the round of 61 s on 4.x; with heartbeat_on_connect
+ * (5.x) the heartbeat goes as the consumer's connection comes up again (its rebalance at 40.03 s asks the
+ * master for the consumer list). The pulls held at the crash fail at their 5 s timeout (44 s here: mqsim's
+ * remoting, as R44's, fails nothing early when a channel closes) and are retried every 3 s. */
+static const char *const RESTART =
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 80000, \"seed\": 3, \"trace\": \"full\"},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"ASYNC_MASTER\"}],"
+    " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+    " \"consumers\": {\"count\": 1, \"broker_suspend_max_time_ms\": 3000,"
+    "   \"consumer_timeout_when_suspend_ms\": 5000}, \"operator\": {\"enabled\": false},"
+    " \"faults\": [{\"at_ms\": 39000, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 1000}]}";
+
+struct first_read {
+    double after, t, known;   /* the first pull served and the first channel added on broker-a-0 after `after` */
+};
+
+static void read_line(const char *l, void *arg)
+{
+    struct first_read *f = arg;
+    double t = th_field(l, "\"t_ms\":", -1);
+    if (t <= f->after || !th_has(l, "\"node\":\"broker-a-0\""))
+        return;
+    if (f->t < 0 && th_has(l, "\"ev\":\"pull.serve\""))
+        f->t = t;
+    if (f->known < 0 && th_has(l, "\"ev\":\"broker.client_new\""))
+        f->known = t;
+}
+
+START_TEST(restarted_broker_refuses_pulls_until_heartbeat)
+{
+    struct th_run r;
+    th_run(&r, RESTART, NULL, 0);
+    struct first_read f = {40000, -1, -1};
+    th_each(r.trace, "\"ev\":", read_line, &f);
+    th_run_free(&r);
+    const char *on[] = {"consumers.heartbeat_on_connect=true"};
+    th_run(&r, RESTART, on, 1);
+    struct first_read g = {40000, -1, -1};
+    th_each(r.trace, "\"ev\":", read_line, &g);
+    th_run_free(&r);
+    fprintf(stderr, "master restarted at 40 s: consumer known at %.3f ms, first pull served at %.3f ms (4.x); "
+            "%.3f ms and %.3f ms (heartbeat on connect)\n", f.known, f.t, g.known, g.t);
+    ck_assert_double_eq_tol(f.known, 61001, 1e-6);
+    ck_assert_double_gt(f.t, f.known);
+    ck_assert_double_lt(f.t, f.known + 3100);
+    ck_assert_double_lt(g.known, 40100);
+    ck_assert_double_gt(g.t, 44000);
+    ck_assert_double_lt(g.t, 47100);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("consumer_group");
+    TCase *tc = tcase_create("membership");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, dead_process_leaves_at_once);
+    tcase_add_test(tc, dead_host_leaves_at_the_scan);
+    tcase_add_test(tc, restarted_broker_refuses_pulls_until_heartbeat);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return th_run_suite(suite()); }
