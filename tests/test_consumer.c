@@ -99,8 +99,9 @@ static double resumed_after_moved(const char *trace, double *moved)
 }
 
 /* DefaultMQPushConsumerImpl, OFFSET_ILLEGAL: from 5.2 the offset is fixed, the queue removed and a rebalance
- * run at once, so the consumer reads again within milliseconds; with the 4.x delay (10 s) it waits for that
- * and then the next 20 s rebalance. */
+ * run at once, so the consumer reads again within milliseconds of the answer when there is something to read;
+ * with the 4.x delay (10 s) it waits for that and then the next 20 s rebalance. Both runs keep 4.4's 3 s pull
+ * retry (below) so that the answer comes when there is. */
 START_TEST(offset_illegal_fixed_at_once_on_53)
 {
     struct th_run r;

@@ -127,10 +127,11 @@ START_TEST(dead_host_leaves_at_the_scan)
 END_TEST
 
 /* The master's process restarts at 40 s with an empty consumer table: its pulls are answered
- * SUBSCRIPTION_NOT_EXIST until a heartbeat reaches it, at the round of 61 s on 4.x; with heartbeat_on_connect
- * (5.x) the heartbeat goes as the consumer's connection comes up again (its rebalance at 40.03 s asks the
- * master for the consumer list). The pulls held at the crash fail at their 5 s timeout (44 s here: mqsim's
- * remoting, as R44's, fails nothing early when a channel closes) and are retried every 3 s. */
+ * SUBSCRIPTION_NOT_EXIST until a heartbeat reaches it, at the round of 61 s on 4.x (the rebalances of 40.03 s
+ * and 60.03 s, which ask it for the consumer list, are skipped and keep the queues); with heartbeat_on_connect (5.x) the
+ * heartbeat goes as the consumer's connection comes up again (its offset commit of 40 s opens it). The pulls
+ * held at the crash fail at their 5 s timeout (44 s here: mqsim's remoting, as R44's, fails nothing early
+ * when a channel closes) and are retried every 3 s. */
 static const char *const RESTART =
     "{\"name\": \"t\", \"run\": {\"duration_ms\": 80000, \"seed\": 3, \"trace\": \"full\"},"
     " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
@@ -142,6 +143,7 @@ static const char *const RESTART =
 
 struct first_read {
     double after, t, known;   /* the first pull served and the first channel added on broker-a-0 after `after` */
+    int skipped;              /* consumer-0's rebalances skipped (no consumer list) after `after` */
 };
 
 static void read_line(const char *l, void *arg)
@@ -156,21 +158,30 @@ static void read_line(const char *l, void *arg)
         f->known = t;
 }
 
+static void skip_line(const char *l, void *arg)
+{
+    struct first_read *f = arg;
+    if (th_field(l, "\"t_ms\":", -1) > f->after && th_has(l, "\"why\":\"SYSTEM_ERROR\""))
+        f->skipped++;
+}
+
 START_TEST(restarted_broker_refuses_pulls_until_heartbeat)
 {
     struct th_run r;
     th_run(&r, RESTART, NULL, 0);
-    struct first_read f = {40000, -1, -1};
+    struct first_read f = {40000, -1, -1, 0};
     th_each(r.trace, "\"ev\":", read_line, &f);
+    th_each(r.trace, "\"ev\":\"rebalance.skip\"", skip_line, &f);
     th_run_free(&r);
     const char *on[] = {"consumers.heartbeat_on_connect=true"};
     th_run(&r, RESTART, on, 1);
-    struct first_read g = {40000, -1, -1};
+    struct first_read g = {40000, -1, -1, 0};
     th_each(r.trace, "\"ev\":", read_line, &g);
     th_run_free(&r);
     fprintf(stderr, "master restarted at 40 s: consumer known at %.3f ms, first pull served at %.3f ms (4.x); "
             "%.3f ms and %.3f ms (heartbeat on connect)\n", f.known, f.t, g.known, g.t);
     ck_assert_double_eq_tol(f.known, 61001, 1e-6);
+    ck_assert_int_eq(f.skipped, 2);   /* 40.03 s and 60.03 s: "no consumer for this group" */
     ck_assert_double_gt(f.t, f.known);
     ck_assert_double_lt(f.t, f.known + 3100);
     ck_assert_double_lt(g.known, 40100);

@@ -225,7 +225,8 @@ static const cJSON *at(const cJSON *root, const char *path)
 
 /* One master/slave group on 1 ms links; the master's host dies at 60 s. Its last registration reached the
  * NameServer at 40.001 s (from 10 s, every 30 s), so it expires once 160.001 s has passed: at the 4.x scan of
- * 165 s (5 s, then every 10 s), at the 5.3 scan of 160.005 s (5 ms, then every 5 s). */
+ * 165 s (5 s, then every 10 s), at the 5.3 scan of 160.005 s (5 ms, then every 5 s). With the channel's idle
+ * close (on by default) it goes at 160.001 s in every release: nameserver_idle_close_first below. */
 static const char *const CRASH_WORLD =
     "{\"name\": \"v\", \"run\": {\"duration_ms\": 240000, \"seed\": 3},"
     " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
@@ -243,9 +244,9 @@ START_TEST(nameserver_scan_by_version)
                                                     "\"t_ms\":160005.000,\"node\":\"ns-0\",\"ev\":\"ns.expire\""};
     char set[32];
     snprintf(set, sizeof set, "version=\"%s\"", world_version_name(_i));
-    const char *sets[] = {set};
+    const char *sets[] = {set, "nameservers.server_channel_max_idle_time_ms=0"};
     struct th_run r;
-    th_run(&r, CRASH_WORLD, sets, 1);
+    th_run(&r, CRASH_WORLD, sets, 2);
     ck_assert_msg(strstr(r.trace, exp[_i]) != NULL, "%s: no %s", set, exp[_i]);
     /* and it is the first expiry */
     ck_assert_ptr_eq(strstr(r.trace, "\"ev\":\"ns.expire\""), strstr(r.trace, exp[_i]) + (strstr(exp[_i], "\"ev\"") - exp[_i]));
@@ -263,6 +264,25 @@ START_TEST(nameserver_scan_by_version)
     ck_assert_ptr_nonnull(strstr(page, _i == WORLD_V44 ? "send_message_thread_pool_nums</code></td><td>1</td><td>1</td>"
                                                        : "<td>min(available_processors, 4)</td><td>4</td>"));
     free(page);
+    th_run_free(&r);
+}
+END_TEST
+
+/* NettyRemotingServer's IdleStateHandler (serverChannelMaxIdleTimeSeconds 120, every release): the dead
+ * master's channel carried its last registration at 40.001 s, so it is idle at 160.001 s, closed, and the
+ * broker removed (BrokerHousekeepingService.onChannelIdle), before any scan finds it expired. */
+START_TEST(nameserver_idle_close_first)
+{
+    char set[32];
+    snprintf(set, sizeof set, "version=\"%s\"", world_version_name(_i));
+    const char *sets[] = {set};
+    struct th_run r;
+    th_run(&r, CRASH_WORLD, sets, 1);
+    const char *idle = strstr(r.trace, "\"ev\":\"ns.idle\"");
+    ck_assert_ptr_nonnull(idle);
+    ck_assert_ptr_nonnull(strstr(r.trace, "\"t_ms\":160001.000,\"node\":\"ns-0\",\"ev\":\"ns.idle\",\"group\":\"broker-a\","
+                                          "\"broker\":\"broker-a-0\""));
+    ck_assert_ptr_null(strstr(r.trace, "\"ev\":\"ns.expire\""));
     th_run_free(&r);
 }
 END_TEST
@@ -387,6 +407,7 @@ static Suite *versions_suite(void)
     TCase *e = tcase_create("end_to_end");
     tcase_set_timeout(e, 300);
     tcase_add_loop_test(e, nameserver_scan_by_version, 0, WORLD_VERSIONS);
+    tcase_add_loop_test(e, nameserver_idle_close_first, 0, WORLD_VERSIONS);
     tcase_add_test(e, slave_rejects_pulls_on_53);
     tcase_add_test(e, sync_master_latency_by_version);
     tcase_add_test(e, sync_master_timeout_by_version);

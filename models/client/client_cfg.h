@@ -54,7 +54,6 @@ struct consumer_cfg {
     sim_time heartbeat_initial; /* MQClientInstance.startScheduledTask: 1000 ms */
     sim_time heartbeat_interval;    /* heartbeatBrokerInterval 30000 ms */
     sim_time admin_timeout;     /* sendHearbeat, getConsumerIdListByGroup: 3000 ms */
-    sim_time flow_control_delay;    /* a pull answered SYSTEM_BUSY (FLOW_CONTROL) is sent again after this */
     int heartbeat_on_connect;   /* a heartbeat to each broker as its connection comes up, then a rebalance
                                    (5.x ClientConfig.enableHeartbeatChannelEventListener) */
     sim_time persist_interval;  /* persistConsumerOffsetInterval 5000 ms */

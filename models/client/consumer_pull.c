@@ -201,11 +201,11 @@ void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int st
     int answered = status == RMQ_SUCCESS || status == RMQ_PULL_NOT_FOUND || status == RMQ_PULL_RETRY_IMMEDIATELY ||
                    status == RMQ_PULL_OFFSET_MOVED;
     if (!answered || !body || len < hdr) {
-        /* onException (timeout, connection, or an MQBrokerException for any other code):
-         * executePullRequestLater(pullTimeDelayMillsWhenException), or from 4.9.5 for FLOW_CONTROL
-         * PULL_TIME_DELAY_MILLS_WHEN_BROKER_FLOW_CONTROL. */
+        /* onException (timeout, connection, or an MQBrokerException for any other code, SYSTEM_BUSY included:
+         * 4.9.5's 20 ms retry is for FLOW_CONTROL, 215, which no pull is answered with):
+         * executePullRequestLater(pullTimeDelayMillsWhenException). */
         report_pull(&w->rep, q->group, q->pull_id, 0, 0);
-        pull_later(c, k, status == RMQ_SYSTEM_BUSY ? c->cfg.flow_control_delay : c->cfg.retry_delay);
+        pull_later(c, k, c->cfg.retry_delay);
         return;
     }
     /* The fields before the message ids; the ids are read from the body where they lie. */

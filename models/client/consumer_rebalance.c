@@ -311,6 +311,9 @@ void consumer_on_heartbeat_reply(struct consumer *c, uint32_t slot, int status)
 void consumer_heartbeat_on_connect(struct consumer *c, sim_node_id peer)
 {
     const struct ns_client *r = &c->route;
+    if (c->hb_n > 0)
+        return;   /* sendHeartbeatToBroker(.., strictLockMode false): the round holds lockHeartbeat (its own
+                     heartbeat may have opened this connection): no heartbeat, no rebalance */
     for (int i = 0; i < r->ngroups; i++) {
         const struct ns_client_group *g = &r->g[i];
         for (int k = 0; k < g->n; k++)

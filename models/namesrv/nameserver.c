@@ -10,7 +10,7 @@
 
 #include "models/namesrv/nameserver.h"
 
-enum ns_timer { NS_T_SCAN = 1 };
+enum ns_timer { NS_T_SCAN = 1, NS_T_IDLE };   /* NS_T_IDLE | the channel's conn << 8 */
 
 /* One broker the NameServer knows: brokerAddrTable's <brokerId, addr> joined with brokerLiveTable's
  * lastUpdateTimestamp and channel (a node is one address, so the two tables share a key here). */
@@ -138,6 +138,10 @@ static void on_register(struct nameserver *ns, const struct sim_msg *m, const vo
         rpc_reply(ns->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
     }
+    /* NettyRemotingServer's IdleStateHandler(0, 0, serverChannelMaxIdleTimeSeconds): the channel is idle
+     * that long after this read and its answer's write, unless another registration comes on it. */
+    if (rc == 0 && ns->cfg.idle > 0)
+        node_timer(ns->n, ns->cfg.idle, NS_T_IDLE | (uint64_t)m->conn << 8);
     /* RegisterBrokerResult: the master's address (and its haServerAddr) for the slave to follow. R44 fills
      * it only for a registering slave; mqsim always sends the group's master, which a master ignores. A
      * refused registration gets an empty result. */
@@ -215,12 +219,53 @@ static void scan(struct nameserver *ns)
     }
 }
 
+/* Removes every broker whose live entry uses channel c (RouteInfoManager.onChannelDestroy). */
+static void remove_channel(struct nameserver *ns, sim_conn c, const char *ev)
+{
+    struct rmq_world *w = ns->base.w;
+    for (int gi = 0; gi < w->ngroups && gi < RMQ_MAX_GROUPS; gi++) {
+        struct ns_group *g = &ns->g[gi];
+        for (int i = 0; i < g->n; i++)
+            if (g->b[i].conn == c) {
+                group_remove(ns, gi, i, ev);
+                i--;
+            }
+    }
+}
+
+/* NettyConnectManageHandler.userEventTriggered (ALL_IDLE): closeChannel, then
+ * BrokerHousekeepingService.onChannelIdle -> onChannelDestroy. A channel carries only its broker's
+ * registrations, so it is idle when the last one it carried is `idle` old; one that held no live entry (its
+ * registrations were refused) is left alone. */
+static void idle_check(struct nameserver *ns, sim_conn c)
+{
+    struct rmq_world *w = ns->base.w;
+    sim_time now = sim_now(ns->n->sim);
+    int held = 0;
+    for (int gi = 0; gi < w->ngroups && gi < RMQ_MAX_GROUPS; gi++)
+        for (int i = 0; i < ns->g[gi].n; i++)
+            if (ns->g[gi].b[i].conn == c) {
+                if (now - ns->g[gi].b[i].last < ns->cfg.idle)
+                    return;   /* read again since: its own timer is armed */
+                held = 1;
+            }
+    if (!held)
+        return;
+    node_conn_close(ns->n, c);
+    remove_channel(ns, c, "ns.idle");
+}
+
 static void ns_on_timer(struct sim_node *n, uint64_t tag)
 {
     struct nameserver *ns = n->model;
-    if (tag == NS_T_SCAN) {
+    switch (tag & 0xff) {
+    case NS_T_SCAN:
         scan(ns);
         node_timer(n, ns->cfg.scan_interval, NS_T_SCAN);
+        break;
+    case NS_T_IDLE:
+        idle_check(ns, (sim_conn)(tag >> 8));
+        break;
     }
 }
 
@@ -229,19 +274,10 @@ static void ns_on_timer(struct sim_node *n, uint64_t tag)
 static void ns_on_conn(struct sim_node *n, sim_conn c, enum sim_conn_ev ev, sim_node_id peer, uint64_t tag)
 {
     struct nameserver *ns = n->model;
-    struct rmq_world *w = ns->base.w;
     (void)peer;
     (void)tag;
-    if (ev != SIM_CONN_CLOSED)
-        return;
-    for (int gi = 0; gi < w->ngroups && gi < RMQ_MAX_GROUPS; gi++) {
-        struct ns_group *g = &ns->g[gi];
-        for (int i = 0; i < g->n; i++)
-            if (g->b[i].conn == c) {
-                group_remove(ns, gi, i, "ns.remove");
-                i--;
-            }
-    }
+    if (ev == SIM_CONN_CLOSED)
+        remove_channel(ns, c, "ns.remove");
 }
 
 static void ns_start(struct sim_node *n)

@@ -8,6 +8,7 @@ struct ns_cfg {
     sim_time scan_initial;      /* scanNotActiveBroker first run: 5000 ms (NamesrvController) */
     sim_time scan_interval;     /* 10000 ms in 4.x */
     sim_time expire;            /* BROKER_CHANNEL_EXPIRED_TIME 120000 ms (RouteInfoManager) */
+    sim_time idle;              /* NettyServerConfig.serverChannelMaxIdleTimeSeconds 120 s; 0: no idle close */
 };
 
 #endif

@@ -28,6 +28,7 @@ void world_defaults(struct world_cfg *c)
     c->ns.scan_initial = 5 * SIM_S;
     c->ns.scan_interval = 10 * SIM_S;
     c->ns.expire = 120 * SIM_S;
+    c->ns.idle = 120 * SIM_S;
 
     struct broker_cfg *b = &c->broker;
     b->role = RMQ_ASYNC_MASTER;
@@ -156,7 +157,6 @@ void world_defaults(struct world_cfg *c)
     k->suspend = 15 * SIM_S;
     k->pull_timeout = 30 * SIM_S;
     k->retry_delay = 3 * SIM_S;
-    k->flow_control_delay = 3 * SIM_S;    /* R44: the exception delay for every code (the version profiles) */
     k->route_initial = 10 * SIM_MS;
     k->route_poll = 30 * SIM_S;
     k->random_phase = 1;
@@ -329,7 +329,6 @@ static const struct field consumer_fields[] = {
     CF("broker_suspend_max_time_ms", F_TIME, suspend, 1, MAX_DAY_MS),
     CF("consumer_timeout_when_suspend_ms", F_TIME, pull_timeout, 1, MAX_DAY_MS),
     CF("pull_time_delay_when_exception_ms", F_TIME, retry_delay, 1, MAX_DAY_MS),
-    CF("pull_time_delay_when_broker_flow_control_ms", F_TIME, flow_control_delay, 1, MAX_DAY_MS),
     CF("poll_name_server_interval_ms", F_TIME, route_poll, 1, MAX_DAY_MS),
     CF("random_poll_phase", F_BOOL, random_phase, 0, 1),
     CF("rebalance_interval_ms", F_TIME, rebalance, 1, MAX_DAY_MS),
@@ -361,6 +360,7 @@ static const struct field ns_fields[] = {
     {"scan_initial_delay_ms", F_TIME, offsetof(struct ns_cfg, scan_initial), 0, MAX_DAY_MS, NULL},
     {"scan_not_active_broker_interval_ms", F_TIME, offsetof(struct ns_cfg, scan_interval), 1, MAX_DAY_MS, NULL},
     {"broker_channel_expired_time_ms", F_TIME, offsetof(struct ns_cfg, expire), 1, MAX_DAY_MS, NULL},
+    {"server_channel_max_idle_time_ms", F_TIME, offsetof(struct ns_cfg, idle), 0, MAX_DAY_MS, NULL},
 };
 
 #define N(t) ((int)(sizeof t / sizeof t[0]))

@@ -51,10 +51,6 @@ static const struct version_key keys[] = {
     {"consumers", "pull_time_delay_when_exception_ms", {"3000", "1000", "1000"},
      "DefaultMQPushConsumerImpl: R44 PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION 3000; from 4.6.0 the constructor takes "
      "ClientConfig.pullTimeDelayMillsWhenException, 1000 (R498, R53)", NULL},
-    {"consumers", "pull_time_delay_when_broker_flow_control_ms", {"3000", "20", "20"},
-     "DefaultMQPushConsumerImpl.pullMessage's onException: R44 PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION for every "
-     "code; from 4.9.5 (#5983, R498, R53) FLOW_CONTROL (SYSTEM_BUSY, 2) PULL_TIME_DELAY_MILLS_WHEN_BROKER_FLOW_"
-     "CONTROL 20", NULL},
     {"consumers", "heartbeat_on_connect", {"false", "false", "true"},
      "MQClientInstance: from 5.1.4 (#7296, R53) ClientConfig.enableHeartbeatChannelEventListener true: "
      "onChannelActive sends a heartbeat to that broker and, if it succeeds, rebalanceImmediately", NULL},
