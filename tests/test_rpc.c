@@ -1,7 +1,9 @@
 /* test_rpc: the remoting layer's large requests (a DLedger batch push can be kilobytes). A request body past
  * what a slot keeps is copied aside while its connection is made and sent whole when it is up; one past the
  * stack frame's size is built in the layer's scratch buffer; a waiting one whose connection fails is
- * answered CONN_FAILED. No slot keeps a copy once its request is sent or failed. */
+ * answered CONN_FAILED. No slot keeps a copy once its request is sent or failed. An answer past the frame's
+ * size (a consumer list) comes whole through the scratch buffer too. A request the peer holds fails when the
+ * peer's process dies only with fail_fast (5.1.3+); else at its timeout. */
 #include <check.h>
 #include <stdint.h>
 #include <string.h>
@@ -11,7 +13,10 @@
 #include "tests/harness.h"
 
 #define REQ 7
+#define REQ_HOLD 8                     /* node 1 never answers it (a held pull) */
+#define REQ_BIG 9                      /* node 1 answers with a body of the request's first 4 bytes' length */
 static struct rpc cli;                 /* node 0's remoting; node 1 answers */
+static struct rpc srv;                 /* node 1's, for its scratch buffer */
 static int replies, last_status;
 static uint64_t last_tag, answered_sum;
 
@@ -37,6 +42,8 @@ static void start(struct th_world *w, struct sim_node *n)
     (void)w;
     if (n->id == 0)
         rpc_init(&cli, n, on_reply);
+    else
+        rpc_init(&srv, n, on_reply);
 }
 
 /* Node 1 answers with the FNV hash of the request's body; node 0 hands answers to its rpc. */
@@ -50,8 +57,16 @@ static void msg(struct th_world *w, struct sim_node *n, const struct sim_msg *m)
     struct rpc_hdr h;
     const void *body;
     uint32_t len;
-    if (rpc_parse(m, &h, &body, &len) < 0)
+    if (rpc_parse(m, &h, &body, &len) < 0 || h.code == REQ_HOLD)
         return;
+    if (h.code == REQ_BIG) {
+        static unsigned char big[20000];
+        uint32_t want;
+        memcpy(&want, body, sizeof want);
+        fill(big, want, 6);
+        rpc_reply_big(&srv, rpc_ctx_of(m), RMQ_SUCCESS, big, want, 0);
+        return;
+    }
     uint64_t sum = th_fnv(TH_FNV0, body, len);
     rpc_reply(n, rpc_ctx_of(m), RMQ_SUCCESS, &sum, sizeof sum, 0);
 }
@@ -108,6 +123,7 @@ START_TEST(large_requests_arrive_whole)
     call_and_check(&w, 50, 3);      /* a small one on the stack's frame */
     call_and_check(&w, 3000, 4);
     rpc_free(&cli);
+    rpc_free(&srv);
     th_world_free(&w);
 }
 END_TEST
@@ -126,7 +142,76 @@ START_TEST(large_request_without_connection_fails)
     for (uint32_t i = 0; i < cli.cap; i++)
         ck_assert_ptr_null(cli.pend[i].big);
     rpc_free(&cli);
+    rpc_free(&srv);
     th_world_free(&w);
+}
+END_TEST
+
+/* A reply larger than a frame's buffer (rpc_reply_big) arrives whole. */
+static unsigned char got[20000];
+static uint32_t got_len;
+
+static void on_reply_copy(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
+{
+    on_reply(n, tag, status, body, len);
+    got_len = len <= sizeof got ? len : 0;
+    if (got_len)
+        memcpy(got, body, len);
+}
+
+START_TEST(large_reply_arrives_whole)
+{
+    struct th_world w;
+    world(&w);
+    cli.on_reply = on_reply_copy;
+    static unsigned char want[20000];
+    for (uint32_t len = 100; len <= 16000; len *= 4) {
+        rpc_call(&cli, 1, REQ_BIG, &len, sizeof len, 0, 3 * SIM_S, len);
+        sim_run(w.s, sim_now(w.s) + 100 * SIM_MS);
+        ck_assert_int_eq(last_status, RMQ_SUCCESS);
+        ck_assert_uint_eq(got_len, len);
+        fill(want, len, 6);
+        ck_assert_int_eq(memcmp(got, want, len), 0);
+    }
+    rpc_free(&cli);
+    rpc_free(&srv);
+    th_world_free(&w);
+}
+END_TEST
+
+/* Node 1 holds the request; its process dies at 50 ms and its host resets the connection. */
+static double held_failed_after(int fail_fast)
+{
+    struct th_world w;
+    world(&w);
+    cli.fail_fast = fail_fast;
+    unsigned char b[8] = {0};
+    rpc_call(&cli, 1, REQ_HOLD, b, sizeof b, 0, 3 * SIM_S, 11);
+    sim_run(w.s, 50 * SIM_MS);
+    ck_assert_int_eq(replies, 0);
+    sim_crash(w.s, 1, SIM_CRASH_PROCESS);
+    sim_time at = -1;
+    while (replies == 0 && sim_now(w.s) < 10 * SIM_S) {
+        sim_run(w.s, sim_now(w.s) + SIM_MS);
+        if (replies)
+            at = sim_now(w.s);
+    }
+    ck_assert_int_eq(replies, 1);
+    ck_assert_uint_eq(last_tag, 11);
+    ck_assert_int_eq(last_status, fail_fast ? RMQ_CONN_FAILED : RMQ_TIMEOUT);
+    rpc_free(&cli);
+    rpc_free(&srv);
+    th_world_free(&w);
+    return sim_time_to_ms(at);
+}
+
+START_TEST(closed_connection_fails_fast)
+{
+    double fast = held_failed_after(1);
+    replies = 0;
+    double slow = held_failed_after(0);
+    ck_assert_double_le(fast, 52);     /* the reset's 1 ms */
+    ck_assert_double_ge(slow, 3000);   /* its timeout */
 }
 END_TEST
 
@@ -144,6 +229,8 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, reset_counts, NULL);
     tcase_add_test(tc, large_requests_arrive_whole);
     tcase_add_test(tc, large_request_without_connection_fails);
+    tcase_add_test(tc, large_reply_arrives_whole);
+    tcase_add_test(tc, closed_connection_fails_fast);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -32,6 +32,8 @@ struct producer_cfg {
     enum fault_tables fault_tables; /* latencyMax / notAvailableDuration: R44's or 5.x's */
     int retry_system_busy;      /* sendDefaultImpl retries SYSTEM_BUSY (DefaultMQProducer.retryResponseCodes from
                                    5.3.0, #5838); R44/R498 throw it at once */
+    int fail_fast;              /* requests fail when the broker closes their connection (5.1.3+), not at their
+                                   timeouts */
     enum producer_order order;  /* none: send(msg) (sendDefaultImpl); queue: send(msg, SelectMessageQueueByHash,
                                    key) (sendSelectImpl) */
     int order_keys;             /* queue: keys are drawn uniformly from 0 .. order_keys - 1 (16, assumed) */
@@ -56,6 +58,7 @@ struct consumer_cfg {
     sim_time admin_timeout;     /* sendHearbeat, getConsumerIdListByGroup: 3000 ms */
     int heartbeat_on_connect;   /* a heartbeat to each broker as its connection comes up, then a rebalance
                                    (5.x ClientConfig.enableHeartbeatChannelEventListener) */
+    int fail_fast;              /* as the producer's */
     sim_time persist_interval;  /* persistConsumerOffsetInterval 5000 ms */
     sim_time request_timeout;   /* offset queries and commits: 5000 ms */
     int orderly;                /* MessageListenerOrderly (ConsumeMessageOrderlyService), false */

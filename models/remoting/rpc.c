@@ -1,6 +1,7 @@
 /* rpc: remoting over the engine's connections. Requests wait in a slot pool (no malloc per request in
  * steady state); the opaque is the slot plus a generation, so a late response to a reused slot is ignored.
- * As in RocketMQ 4.x, requests on a connection that closes are not failed early: they time out. */
+ * As in RocketMQ 4.x, requests on a connection that closes are not failed early: they time out; with
+ * fail_fast (5.1.3+) they fail when the close arrives. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,6 +274,24 @@ void rpc_timer_fired(struct rpc *r)
         arm(r, next);
 }
 
+/* NettyRemotingAbstract.failFast: every request sent to peer (not one waiting for a connection) fails now,
+ * as requestFail does (sendRequestOK false: RemotingSendRequestException). Marked first, as below: the
+ * callbacks may send again. */
+static void fail_sent(struct rpc *r, sim_node_id peer)
+{
+    for (uint32_t i = 0; i < r->cap; i++)
+        if (r->pend[i].in_use && !r->pend[i].waiting && r->pend[i].peer == peer)
+            r->pend[i].waiting = 3;
+    for (uint32_t i = 0; i < r->cap; i++) {
+        struct rpc_pending *p = &r->pend[i];
+        if (!(p->in_use && p->waiting == 3))
+            continue;
+        uint64_t tag = p->tag;
+        slot_release(r, i);
+        r->on_reply(r->n, tag, RMQ_CONN_FAILED, NULL, 0);
+    }
+}
+
 int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)
 {
     struct rpc_peer *pe = NULL;
@@ -315,6 +334,8 @@ int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)
     case SIM_CONN_CLOSED:
         pe->conn = 0;
         pe->connecting = 0;
+        if (r->fail_fast)
+            fail_sent(r, peer);
         break;
     default:
         break;

@@ -62,6 +62,9 @@ struct rpc {
     sim_time armed;            /* when that timer fires (SIM_TIME_MAX: none) */
     unsigned char *scratch;    /* where a request too large for the stack's frame is built (grown, kept) */
     uint32_t scratch_cap;
+    int fail_fast;             /* a connection the peer closes fails the requests sent on it at once (5.1.3+
+                                  NettyRemotingClient.channelInactive -> closeChannel -> failFast); else they
+                                  wait for their timeouts */
 };
 
 /* Where a deferred response goes (a held pull, a put waiting for the slave). */

@@ -54,6 +54,11 @@ static const struct version_key keys[] = {
     {"consumers", "heartbeat_on_connect", {"false", "false", "true"},
      "MQClientInstance: from 5.1.4 (#7296, R53) ClientConfig.enableHeartbeatChannelEventListener true: "
      "onChannelActive sends a heartbeat to that broker and, if it succeeds, rebalanceImmediately", NULL},
+    {"producers", "fail_fast_on_close", {"false", "false", "true"},
+     "NettyRemotingClient: from 5.1.3 (#5866, R53) channelInactive -> closeChannel -> close -> failFast fails the "
+     "channel's requests at once; R44/R498 do not handle channelInactive, so they wait for their timeouts", NULL},
+    {"consumers", "fail_fast_on_close", {"false", "false", "true"},
+     "as producers.fail_fast_on_close (the same NettyRemotingClient)", NULL},
     {"producers", "retry_system_busy", {"false", "false", "true"},
      "DefaultMQProducerImpl.sendDefaultImpl: R44's switch and R498's retryResponseCodes lack SYSTEM_BUSY; R53 "
      "DefaultMQProducer.retryResponseCodes has it (#5838, in 5.3.0)", NULL},
