@@ -274,19 +274,16 @@ void rpc_timer_fired(struct rpc *r)
         arm(r, next);
 }
 
-/* NettyRemotingAbstract.failFast: every request sent to peer (not one waiting for a connection) fails now,
- * as requestFail does (sendRequestOK false: RemotingSendRequestException). Marked first, as below: the
- * callbacks may send again. */
-static void fail_sent(struct rpc *r, sim_node_id peer)
+/* Fails every request marked `mark` with CONN_FAILED. Marked first, then failed: the callbacks may issue new
+ * requests to the same peer (and grow the pool), and those are not marked. */
+static void fail_marked(struct rpc *r, uint8_t mark)
 {
-    for (uint32_t i = 0; i < r->cap; i++)
-        if (r->pend[i].in_use && !r->pend[i].waiting && r->pend[i].peer == peer)
-            r->pend[i].waiting = 3;
     for (uint32_t i = 0; i < r->cap; i++) {
         struct rpc_pending *p = &r->pend[i];
-        if (!(p->in_use && p->waiting == 3))
+        if (!(p->in_use && p->waiting == mark))
             continue;
         uint64_t tag = p->tag;
+        drop_big(p);
         slot_release(r, i);
         r->on_reply(r->n, tag, RMQ_CONN_FAILED, NULL, 0);
     }
@@ -316,26 +313,23 @@ int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)
     case SIM_CONN_FAILED:
         pe->connecting = 0;
         pe->conn = 0;
-        /* Fail every request that waited for this connection. Mark them first: callbacks may issue new
-         * requests to the same peer (and grow the pool), and those must wait for the next connection. */
+        /* Every request that waited for this connection fails. */
         for (uint32_t i = 0; i < r->cap; i++)
             if (r->pend[i].in_use && r->pend[i].waiting && r->pend[i].peer == peer)
                 r->pend[i].waiting = 2;
-        for (uint32_t i = 0; i < r->cap; i++) {
-            struct rpc_pending *p = &r->pend[i];
-            if (!(p->in_use && p->waiting == 2))
-                continue;
-            uint64_t tag = p->tag;
-            drop_big(p);
-            slot_release(r, i);
-            r->on_reply(r->n, tag, RMQ_CONN_FAILED, NULL, 0);
-        }
+        fail_marked(r, 2);
         break;
     case SIM_CONN_CLOSED:
         pe->conn = 0;
         pe->connecting = 0;
-        if (r->fail_fast)
-            fail_sent(r, peer);
+        /* NettyRemotingAbstract.failFast: with fail_fast every request sent on it fails now, as requestFail
+         * does (sendRequestOK false: RemotingSendRequestException). */
+        if (r->fail_fast) {
+            for (uint32_t i = 0; i < r->cap; i++)
+                if (r->pend[i].in_use && !r->pend[i].waiting && r->pend[i].peer == peer)
+                    r->pend[i].waiting = 3;
+            fail_marked(r, 3);
+        }
         break;
     default:
         break;
