@@ -190,6 +190,54 @@ START_TEST(restarted_broker_refuses_pulls_until_heartbeat)
 }
 END_TEST
 
+/* 5.x cadence at start: RebalanceService's lastRebalanceTimestamp starts at its construction, so the start's
+ * rebalanceImmediately waits out minInterval (1 s, 5.2+), and the queues it takes are first pulled 500 ms later
+ * (dispatchPullRequest(.., 500), 5.0+); 4.x rebalances and pulls at once. The consumer starts at 3 s, when
+ * there are messages to read, so its first pull is served as soon as it comes. */
+static const char *const ONE =
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 6000, \"seed\": 3, \"trace\": \"full\"},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"ASYNC_MASTER\"}],"
+    " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+    " \"consumers\": {\"count\": 1, \"start_ms\": 3000}, \"operator\": {\"enabled\": false}}";
+
+struct firsts {
+    double rebalance, pull;
+};
+
+static void firsts_line(const char *l, void *arg)
+{
+    struct firsts *f = arg;
+    double t = th_field(l, "\"t_ms\":", -1);
+    if (f->rebalance < 0 && th_has(l, "\"ev\":\"rebalance\""))
+        f->rebalance = t;
+    if (f->pull < 0 && th_has(l, "\"ev\":\"pull.serve\""))
+        f->pull = t;
+}
+
+START_TEST(start_cadence_by_version)
+{
+    struct th_run r;
+    const char *v53[] = {"version=5.3"};
+    th_run(&r, ONE, v53, 1);
+    struct firsts f = {-1, -1};
+    th_each(r.trace, "\"ev\":", firsts_line, &f);
+    th_run_free(&r);
+    th_run(&r, ONE, NULL, 0);
+    struct firsts g = {-1, -1};
+    th_each(r.trace, "\"ev\":", firsts_line, &g);
+    th_run_free(&r);
+    fprintf(stderr, "start: rebalance at %.3f ms, first pull served at %.3f ms (5.3); %.3f ms, %.3f ms (4.4)\n",
+            f.rebalance, f.pull, g.rebalance, g.pull);
+    ck_assert_double_ge(f.rebalance, 4000);
+    ck_assert_double_lt(f.rebalance, 4010);
+    ck_assert_double_ge(f.pull, f.rebalance + 500);
+    ck_assert_double_lt(f.pull, f.rebalance + 510);
+    ck_assert_double_lt(g.rebalance, 3050);
+    ck_assert_double_lt(g.pull, g.rebalance + 10);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("consumer_group");
@@ -198,6 +246,7 @@ static Suite *suite(void)
     tcase_add_test(tc, dead_process_leaves_at_once);
     tcase_add_test(tc, dead_host_leaves_at_the_scan);
     tcase_add_test(tc, restarted_broker_refuses_pulls_until_heartbeat);
+    tcase_add_test(tc, start_cadence_by_version);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -327,6 +327,31 @@ START_TEST(lock_expiry_frees_dead_clients_queues)
 }
 END_TEST
 
+/* 5.2+ RebalanceService: a rebalance whose lock(mq) was refused is unbalanced, so the next comes minInterval
+ * (1 s) after it instead of waitInterval (20 s): on 5.3 the restarted client gets the queues at the first
+ * rebalance after the old entry's expiry (86.002 s), where with rebalance_min_interval_ms 0 it waits for the
+ * 20 s rebalance after it. */
+START_TEST(refused_lock_retried_after_min_interval_on_53)
+{
+    struct th_run r;
+    const char *v53[] = {"version=5.3"};
+    th_run(&r, RESTART, v53, 1);
+    struct takeover k = {-1, 0};
+    th_each(r.trace, "\"ev\":\"broker.lock\"", takeover_line, &k);
+    th_run_free(&r);
+    const char *slow[] = {"version=5.3", "consumers.rebalance_min_interval_ms=0"};
+    th_run(&r, RESTART, slow, 2);
+    struct takeover s = {-1, 0};
+    th_each(r.trace, "\"ev\":\"broker.lock\"", takeover_line, &s);
+    th_run_free(&r);
+    fprintf(stderr, "5.3 lock takeover at %.3f ms (minInterval 1 s), %.3f ms (without)\n", k.t, s.t);
+    ck_assert_int_eq(k.n, 2);
+    ck_assert_double_gt(k.t, 86000);
+    ck_assert_double_lt(k.t, 87100);
+    ck_assert_double_gt(s.t, 90000);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("orderly_consumer");
@@ -335,6 +360,7 @@ int main(void)
     tcase_add_test(t, master_crash_stalls_until_promotion_and_relock);
     tcase_add_test(t, lock_on_take_consumes_at_once);
     tcase_add_test(t, lock_expiry_frees_dead_clients_queues);
+    tcase_add_test(t, refused_lock_retried_after_min_interval_on_53);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -59,6 +59,10 @@ struct consumer_cfg {
     int heartbeat_on_connect;   /* a heartbeat to each broker as its connection comes up, then a rebalance
                                    (5.x ClientConfig.enableHeartbeatChannelEventListener) */
     int fail_fast;              /* as the producer's */
+    sim_time first_pull_delay;  /* a newly taken queue's first pull (5.x RebalanceImpl.dispatchPullRequest(.., 500));
+                                   0: at once (4.x) */
+    sim_time rebalance_min;     /* 5.2+ RebalanceService.minInterval 1000 ms: wakeups wait until this long after the
+                                   last rebalance, and an unbalanced one is retried this long after; 0: neither (4.x) */
     sim_time persist_interval;  /* persistConsumerOffsetInterval 5000 ms */
     sim_time request_timeout;   /* offset queries and commits: 5000 ms */
     int orderly;                /* MessageListenerOrderly (ConsumeMessageOrderlyService), false */

@@ -164,6 +164,8 @@ static void forget(struct consumer *c)
     c->busy = 0;
     c->rebalanced = 0;
     c->rb_inflight = c->rb_again = 0;
+    c->rb_due = SIM_TIME_MAX;
+    c->rb_unbalanced = 0;
     c->hb_n = c->hb_next = 0;
     c->hb_then_rebalance = 0;
     ns_client_clear(&c->route);
@@ -183,6 +185,7 @@ static void c_start(struct sim_node *n)
     c->per_msg = c->cfg.consume_rate > 0 ? (sim_time)llround((double)SIM_S / c->cfg.consume_rate) : 0;
     sim_time now = sim_now(n->sim);
     sim_time base = c->cfg.start > now ? c->cfg.start - now : 0;
+    c->rb_last = now + base;   /* RebalanceService: lastRebalanceTimestamp starts at its construction */
     c->life++;   /* a new process: a new clientId */
     /* MQClientInstance.startScheduledTask: route at 10 ms then every 30 s; the heartbeat at 1 s then every
      * heartbeatBrokerInterval; persistAllConsumerOffset at 10 s then every persistConsumerOffsetInterval. */

@@ -80,6 +80,9 @@ struct consumer {
     uint32_t rebalance_gen;     /* the RebalanceService period's timer (rebalanceImmediately restarts it) */
     int rb_inflight;            /* the rebalance waits for its GET_CONSUMER_LIST_BY_GROUP answer */
     int rb_again;               /* rebalanceImmediately came meanwhile (ServiceThread.wakeup: hasNotified) */
+    sim_time rb_last;           /* lastRebalanceTimestamp: the end of the last doRebalance (its start at first) */
+    sim_time rb_due;            /* when the armed C_T_REBALANCE fires (SIM_TIME_MAX: none armed) */
+    int rb_unbalanced;          /* the rebalance in flight could not take a queue it allocated */
     struct sim_rng *rb_rng;     /* "rebalance": findBrokerAddrByTopic's random broker */
     /* the heartbeat round in progress (lockHeartbeat held): its brokers, sent to one after the other */
     sim_node_id *hb;
@@ -125,6 +128,8 @@ static inline uint64_t consumer_client_id(const struct consumer *c)
 
 /* Pulls queue k from the broker its suggestion names, unless it is not ACTIVE or flow control puts it off. */
 void consumer_pull(struct consumer *c, uint32_t k);
+/* executePullRequestLater: queue k's next pull in d. */
+void consumer_pull_later(struct consumer *c, uint32_t k, sim_time d);
 void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body, uint32_t len);
 /* The OFFSET_ILLEGAL fix of a DROPPED queue is due. */
 void consumer_on_fix_timer(struct consumer *c, uint32_t k);
@@ -146,6 +151,9 @@ static inline int consumer_cring_push(struct consumer *c, uint32_t k, uint32_t g
 
 /* ---- consumer_rebalance.c: route, rebalance, offset queries and commits ---- */
 
+/* A queue the rebalance allocated could not be taken (its offset query or its lock failed): with
+ * rebalance_min_interval_ms (5.2+), the next rebalance comes that long after the last. */
+void consumer_unbalanced(struct consumer *c);
 /* Commits queue k's offset if it was held, then forgets its ProcessQueue and offset entry. */
 void consumer_drop(struct consumer *c, uint32_t k);
 void consumer_rebalance(struct consumer *c);

@@ -153,7 +153,8 @@ void consumer_orderly_on_reply(struct consumer *c, enum c_rpc kind, uint32_t slo
         if (q->gen != gen || q->state != CQ_LOCK)
             return;
         if (!got) {
-            q->state = CQ_FREE;
+            q->state = CQ_FREE;   /* "add a new mq failed, because lock failed" */
+            consumer_unbalanced(c);
             return;
         }
         /* R44: lock(mq) marks only ProcessQueues already in the table: the new one starts not locked, and

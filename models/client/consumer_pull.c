@@ -116,7 +116,7 @@ void consumer_on_consume_timer(struct consumer *c)
 
 /* ---- pulls ---- */
 
-static void pull_later(struct consumer *c, uint32_t k, sim_time d)
+void consumer_pull_later(struct consumer *c, uint32_t k, sim_time d)
 {
     struct cq *q = &c->cq[k];
     q->timer = node_timer(c->n, d, consumer_tag(C_T_PULL, k, q->gen));
@@ -131,13 +131,13 @@ void consumer_pull(struct consumer *c, uint32_t k)
         return;
     /* Flow control: cachedMessageCount > pullThresholdForQueue -> executePullRequestLater(50 ms). */
     if (q->count > (uint32_t)(c->cfg.pull_threshold > 0 ? c->cfg.pull_threshold : 0)) {
-        pull_later(c, k, c->cfg.flow_delay);
+        consumer_pull_later(c, k, c->cfg.flow_delay);
         return;
     }
     /* consumeOrderly: "pull message later because not locked in broker" (PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION).
      * Only the flag counts here, not the lock's age. */
     if (c->cfg.orderly && !q->locked) {
-        pull_later(c, k, c->cfg.retry_delay);
+        consumer_pull_later(c, k, c->cfg.retry_delay);
         return;
     }
     /* recalculatePullFromWhichNode(mq), then findBrokerAddressInSubscribe(brokerName, id, false). */
@@ -146,7 +146,7 @@ void consumer_pull(struct consumer *c, uint32_t k)
     if (node == SIM_NODE_NONE) {
         /* MQClientException("The broker[...] not exist") -> executePullRequestLater(3000). */
         report_pull(&w->rep, q->group, id, 0, 0);
-        pull_later(c, k, c->cfg.retry_delay);
+        consumer_pull_later(c, k, c->cfg.retry_delay);
         return;
     }
     struct rmq_pull_req req;
@@ -205,7 +205,7 @@ void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int st
          * 4.9.5's 20 ms retry is for FLOW_CONTROL, 215, which no pull is answered with):
          * executePullRequestLater(pullTimeDelayMillsWhenException). */
         report_pull(&w->rep, q->group, q->pull_id, 0, 0);
-        pull_later(c, k, c->cfg.retry_delay);
+        consumer_pull_later(c, k, c->cfg.retry_delay);
         return;
     }
     /* The fields before the message ids; the ids are read from the body where they lie. */

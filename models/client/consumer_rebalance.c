@@ -62,8 +62,10 @@ void consumer_query_offset(struct consumer *c, uint32_t k)
 {
     struct cq *q = &c->cq[k];
     sim_node_id node = admin_node(c, q->group);
-    if (node == SIM_NODE_NONE)
-        return;   /* readOffset -> -2: "doRebalance, add new mq failed"; the next rebalance tries again */
+    if (node == SIM_NODE_NONE) {
+        consumer_unbalanced(c);   /* readOffset -> -2: "doRebalance, add new mq failed" */
+        return;
+    }
     q->state = CQ_QUERY;
     q->gen = (q->gen + 1) & GEN_MASK;
     q->store = -1;   /* removeDirtyOffset */
@@ -89,6 +91,7 @@ void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int s
         off = 0;
     } else {
         q->state = CQ_FREE;   /* -2: not added; the next rebalance tries again */
+        consumer_unbalanced(c);
         return;
     }
     /* processQueueTable.putIfAbsent(mq, pq); dispatchPullRequest: executePullRequestImmediately. */
@@ -96,7 +99,10 @@ void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int s
     q->next = off;
     q->head = q->count = 0;
     q->max_put = off;
-    consumer_pull(c, k);
+    if (c->cfg.first_pull_delay > 0)
+        consumer_pull_later(c, k, c->cfg.first_pull_delay);   /* 5.x dispatchPullRequest(.., 500) */
+    else
+        consumer_pull(c, k);
 }
 
 /* AllocateMessageQueueAveragely.allocate for the consumer at `index` among ncid (index -1: this clientId is
@@ -158,16 +164,48 @@ static sim_node_id any_broker(struct consumer *c)
     return g->node[sim_rng_below(c->rb_rng, g->n)];
 }
 
-/* RebalanceService: waitForRunning(waitInterval), from the end of the last doRebalance. */
+/* RebalanceService's next doRebalance at t (no earlier than now), unless one is due sooner. */
+static void rebalance_at(struct consumer *c, sim_time t)
+{
+    sim_time now = consumer_now(c);
+    if (t < now)
+        t = now;
+    if (t >= c->rb_due)
+        return;
+    c->rebalance_gen = (c->rebalance_gen + 1) & GEN_MASK;   /* the timer armed before is void */
+    c->rb_due = t;
+    node_timer(c->n, t - now, consumer_tag(C_T_REBALANCE, 0, c->rebalance_gen));
+}
+
+/* RebalanceService.run: waitForRunning(waitInterval), from the end of the last doRebalance. A wakeup that
+ * came during it ends the wait at once, then (5.2+) what is left of minInterval. */
 static void rebalance_done(struct consumer *c)
 {
     c->rb_inflight = 0;
+    c->rb_last = consumer_now(c);
+    int unbalanced = c->rb_unbalanced;
+    c->rb_unbalanced = 0;
     if (c->rb_again) {
-        c->rb_again = 0;   /* a wakeup came during doRebalance: the wait returns at once */
-        consumer_rebalance(c);
+        c->rb_again = 0;
+        if (c->cfg.rebalance_min == 0) {
+            consumer_rebalance(c);
+            return;
+        }
+        rebalance_at(c, c->rb_last + c->cfg.rebalance_min);
         return;
     }
-    node_timer(c->n, c->cfg.rebalance, consumer_tag(C_T_REBALANCE, 0, c->rebalance_gen));
+    rebalance_at(c, c->rb_last + (unbalanced ? c->cfg.rebalance_min : c->cfg.rebalance));
+}
+
+void consumer_unbalanced(struct consumer *c)
+{
+    /* 5.2+: doRebalance returns balanced false, and the wait is minInterval instead of waitInterval. */
+    if (c->cfg.rebalance_min == 0 || !c->rebalanced)
+        return;
+    if (c->rb_inflight)
+        c->rb_unbalanced = 1;   /* rebalance_done waits minInterval */
+    else
+        rebalance_at(c, c->rb_last + c->cfg.rebalance_min);
 }
 
 /* RebalanceImpl.doRebalance -> rebalanceByTopic (CLUSTERING): findConsumerIdList, a synchronous call to one
@@ -175,6 +213,7 @@ static void rebalance_done(struct consumer *c)
 void consumer_rebalance(struct consumer *c)
 {
     c->rebalance_gen = (c->rebalance_gen + 1) & GEN_MASK;   /* the period's timer, if any, is void */
+    c->rb_due = SIM_TIME_MAX;
     sim_node_id node = c->route.have && c->ncq > 0 ? any_broker(c) : SIM_NODE_NONE;
     if (node == SIM_NODE_NONE) {
         rebalance_done(c);   /* "doRebalance, but the topic[...] not exist." */
@@ -239,6 +278,8 @@ void consumer_rebalance_now(struct consumer *c)
 {
     if (c->rb_inflight)
         c->rb_again = 1;
+    else if (c->cfg.rebalance_min > 0 && consumer_now(c) - c->rb_last < c->cfg.rebalance_min)
+        rebalance_at(c, c->rb_last + c->cfg.rebalance_min);   /* 5.2+: the rest of minInterval first */
     else
         consumer_rebalance(c);
 }

@@ -337,6 +337,8 @@ static const struct field consumer_fields[] = {
     CF("heartbeat_broker_interval_ms", F_TIME, heartbeat_interval, 1, MAX_DAY_MS),
     CF("heartbeat_on_connect", F_BOOL, heartbeat_on_connect, 0, 1),
     CF("fail_fast_on_close", F_BOOL, fail_fast, 0, 1),
+    CF("first_pull_delay_ms", F_TIME, first_pull_delay, 0, MAX_DAY_MS),
+    CF("rebalance_min_interval_ms", F_TIME, rebalance_min, 0, MAX_DAY_MS),
     CF("orderly", F_BOOL, orderly, 0, 1),
     CF("consume_message_batch_max_size", F_INT, consume_batch, 1, RMQ_PULL_MAX),
     CF("rebalance_lock_interval_ms", F_TIME, lock_interval, 1, MAX_DAY_MS),

@@ -54,6 +54,13 @@ static const struct version_key keys[] = {
     {"consumers", "heartbeat_on_connect", {"false", "false", "true"},
      "MQClientInstance: from 5.1.4 (#7296, R53) ClientConfig.enableHeartbeatChannelEventListener true: "
      "onChannelActive sends a heartbeat to that broker and, if it succeeds, rebalanceImmediately", NULL},
+    {"consumers", "first_pull_delay_ms", {"0", "0", "500"},
+     "RebalanceImpl.updateProcessQueueTableInRebalance: R44/R498 dispatchPullRequest(pullRequestList) at once; "
+     "from 5.0.0 (R53) dispatchPullRequest(pullRequestList, 500)", NULL},
+    {"consumers", "rebalance_min_interval_ms", {"0", "0", "1000"},
+     "RebalanceService.run: from 5.2.0 (#7644, R53) a wakeup less than minInterval (1000 ms) after the last "
+     "doRebalance waits out the rest, and an unbalanced one (a queue not taken) is retried after minInterval; "
+     "R44/R498 every waitInterval and at each wakeup", NULL},
     {"producers", "fail_fast_on_close", {"false", "false", "true"},
      "NettyRemotingClient: from 5.1.3 (#5866, R53) channelInactive -> closeChannel -> close -> failFast fails the "
      "channel's requests at once; R44/R498 do not handle channelInactive, so they wait for their timeouts", NULL},
