@@ -123,6 +123,19 @@ START_TEST(response_codes)
     ck_assert_int_eq(redirect_response_code(&in, 7), RMQ_PULL_RETRY_IMMEDIATELY);
     in.status = GET_OFFSET_OVERFLOW_BADLY;
     ck_assert_int_eq(redirect_response_code(&in, 7), RMQ_PULL_RETRY_IMMEDIATELY);
+    /* A 4.x slave holds a pull that found nothing; from 5.0 (composeResponseHeader) it sends the consumer to
+     * the master at once, and still serves what it found. */
+    in.status = GET_OFFSET_OVERFLOW_ONE;
+    ck_assert_int_eq(redirect_response_code(&in, 7), RMQ_PULL_NOT_FOUND);
+    in.redirects_to_master = 1;
+    ck_assert_int_eq(redirect_response_code(&in, 7), RMQ_PULL_RETRY_IMMEDIATELY);
+    in.status = GET_NO_MESSAGE_IN_QUEUE;
+    ck_assert_int_eq(redirect_response_code(&in, 0), RMQ_PULL_RETRY_IMMEDIATELY);
+    in.status = GET_FOUND;
+    ck_assert_int_eq(redirect_response_code(&in, 7), RMQ_SUCCESS);
+    in.is_slave = 0;   /* a master is not concerned */
+    in.status = GET_OFFSET_OVERFLOW_ONE;
+    ck_assert_int_eq(redirect_response_code(&in, 7), RMQ_PULL_NOT_FOUND);
 }
 END_TEST
 

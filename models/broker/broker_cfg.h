@@ -50,6 +50,9 @@ struct broker_cfg {
     int which_broker_slowly;    /* whichBrokerWhenConsumeSlowly 1 */
     int slave_rejects_pull;     /* R53 PullMessageProcessor.rejectRequest: a SLAVE without slaveReadEnable answers
                                    SYSTEM_BUSY "[REJECTREQUEST]"; R44/R498 return false (the slave serves): false */
+    int slave_redirects;        /* R53 PullMessageProcessor.composeResponseHeader: a slave not suggesting the slave
+                                   sends the consumer to the master, with PULL_RETRY_IMMEDIATELY when it found
+                                   nothing (from 5.0.0) */
     int slave_wakes_pulls;      /* R53 DefaultMessageStore.notifyMessageArriveIfNecessary has no role test, so a
                                    slave's reput wakes its held pulls; R44/R498 ReputMessageService skips a SLAVE:
                                    false */

@@ -17,6 +17,7 @@ struct redirect_in {
     int is_slave;               /* brokerRole == SLAVE */
     int slave_read_enable;      /* BrokerConfig.slaveReadEnable */
     int which_broker_slowly;    /* SubscriptionGroupConfig.whichBrokerWhenConsumeSlowly */
+    int redirects_to_master;    /* R53 composeResponseHeader's "slave redirect pullRequest to master" */
     int group_broker_id;        /* SubscriptionGroupConfig.brokerId (0) */
     enum get_status status;
     uint64_t max_offset_py;     /* the CommitLog's max offset when the pull was served */
@@ -58,7 +59,8 @@ static inline int redirect_response_code(const struct redirect_in *in, uint64_t 
         code = request_qoffset != 0 ? RMQ_PULL_OFFSET_MOVED : RMQ_PULL_NOT_FOUND;
         break;
     case GET_OFFSET_OVERFLOW_ONE:
-        return RMQ_PULL_NOT_FOUND;
+        code = RMQ_PULL_NOT_FOUND;
+        break;
     case GET_OFFSET_TOO_SMALL:
     case GET_OFFSET_OVERFLOW_BADLY:
     default:
@@ -66,8 +68,9 @@ static inline int redirect_response_code(const struct redirect_in *in, uint64_t 
         break;
     }
     /* case PULL_OFFSET_MOVED: only a broker that checks offsets moves the consumer; a slave (with
-     * offsetCheckInSlave false) answers PULL_RETRY_IMMEDIATELY. */
-    if (code == RMQ_PULL_OFFSET_MOVED && in->is_slave)
+     * offsetCheckInSlave false) answers PULL_RETRY_IMMEDIATELY. From 5.0.0 a slave answers anything it did
+     * not find so (and suggests the master: redirect_suggest's 0 when it does not suggest the slave). */
+    if (in->is_slave && (code == RMQ_PULL_OFFSET_MOVED || in->redirects_to_master))
         code = RMQ_PULL_RETRY_IMMEDIATELY;
     return code;
 }

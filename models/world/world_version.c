@@ -31,6 +31,10 @@ static const struct version_key keys[] = {
     {"broker", "sync_master_wait", {"\"sync_flush_timeout\"", "\"slave_timeout\"", "\"in_sync_replicas\""},
      "R44 CommitLog.handleHA (syncFlushTimeout); R498 CommitLog.submitReplicaRequest (slaveTimeout); R53 "
      "CommitLog.handleHA (needAckNums = MessageStoreConfig.inSyncReplicas, slaveTimeout)", NULL},
+    {"broker", "slave_redirects_to_master", {"false", "false", "true"},
+     "PullMessageProcessor.composeResponseHeader: from 5.0.0 (R53) a broker with brokerId != 0 and "
+     "!suggestPullingFromSlave suggests MASTER_ID and answers what it did not find PULL_RETRY_IMMEDIATELY "
+     "(minBrokerIdInGroup 0 without slaveActingMaster); R44/R498 hold it", NULL},
     {"broker", "slave_rejects_pull", {"false", "false", "true"},
      "PullMessageProcessor.rejectRequest: false in R44/R498; R53 true on a SLAVE without slaveReadEnable", NULL},
     {"broker", "slave_wakes_held_pulls", {"false", "false", "true"},
