@@ -238,6 +238,46 @@ START_TEST(start_cadence_by_version)
 }
 END_TEST
 
+/* 5.x onChannelActive: sendHeartbeatToBroker(.., strictLockMode false) gives up while a round holds the
+ * heartbeat lock, so the round's own heartbeats, which open the consumer's connections, add none: with
+ * heartbeat_on_connect the brokers get as many heartbeats in the first seconds as without (each broker's
+ * first adds the channel, `broker.client_new`; later ones renew it, `broker.heartbeat`). */
+struct count {
+    double until;
+    int n;
+};
+
+static void count_line(const char *l, void *arg)
+{
+    struct count *k = arg;
+    if (th_field(l, "\"t_ms\":", -1) < k->until)
+        k->n++;
+}
+
+static int heartbeats(const char *trace, double until)
+{
+    struct count k = {until, 0};
+    th_each(trace, "\"ev\":\"broker.client_new\"", count_line, &k);
+    th_each(trace, "\"ev\":\"broker.heartbeat\"", count_line, &k);
+    return k.n;
+}
+
+START_TEST(round_connects_add_no_heartbeat)
+{
+    struct th_run r;
+    const char *on[] = {"consumers.heartbeat_on_connect=true"};
+    th_run(&r, ONE, on, 1);
+    int a = heartbeats(r.trace, 5000);
+    th_run_free(&r);
+    th_run(&r, ONE, NULL, 0);
+    int b = heartbeats(r.trace, 5000);
+    th_run_free(&r);
+    fprintf(stderr, "start: %d heartbeats with heartbeat_on_connect, %d without\n", a, b);
+    ck_assert_int_eq(b, 4);   /* the start's round and the scheduled one at 4 s, to both brokers */
+    ck_assert_int_eq(a, b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("consumer_group");
@@ -247,6 +287,7 @@ static Suite *suite(void)
     tcase_add_test(tc, dead_host_leaves_at_the_scan);
     tcase_add_test(tc, restarted_broker_refuses_pulls_until_heartbeat);
     tcase_add_test(tc, start_cadence_by_version);
+    tcase_add_test(tc, round_connects_add_no_heartbeat);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -4,7 +4,7 @@
  *
  * An entry is a channel: the connection a client's heartbeat came on, its clientId and the time of its last
  * heartbeat. A heartbeat on a channel the table does not hold adds it; the channel's close (the client
- * process died and its host reset the connection) removes it at once, and the scan every 10 s removes
+ * process died and its kernel closed the connection) removes it at once, and the scan every 10 s removes
  * channels silent for more than 120 s (a dead host sends no reset). Whenever the set of channels changes, every
  * channel left is told (NOTIFY_CONSUMER_IDS_CHANGED, oneway), and each of those clients rebalances at once.
  * The table lives in the broker's memory only: a restarted broker knows a client again at its next
@@ -59,6 +59,8 @@ void broker_heartbeat(struct broker *b, struct rpc_ctx ctx, const struct rmq_hea
         if (b->chans[i].conn == ctx.conn) {
             b->chans[i].last = now;
             b->chans[i].client = hb->client;
+            if (trace_on(sim_trace(b->n->sim), TRACE_FULL))
+                trace_chan(b, "broker.heartbeat", &b->chans[i], NULL);
             rpc_reply(b->n, ctx, RMQ_SUCCESS, NULL, 0, 0);
             return;
         }

@@ -99,8 +99,10 @@ void consumer_orderly_take(struct consumer *c, uint32_t k)
 {
     struct cq *q = &c->cq[k];
     sim_node_id node = master_of(c, q->group);
-    if (node == SIM_NODE_NONE)
+    if (node == SIM_NODE_NONE) {
+        consumer_unbalanced(c);   /* RebalanceImpl.lock: no master in the route, not locked */
         return;
+    }
     q->state = CQ_LOCK;
     q->gen = (q->gen + 1) & GEN_MASK;
     lock_call(c, node, RMQ_LOCK_BATCH_MQ, 1ULL << q->queue, C_R_LOCK, k, q->gen);

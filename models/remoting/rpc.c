@@ -1,7 +1,8 @@
 /* rpc: remoting over the engine's connections. Requests wait in a slot pool (no malloc per request in
  * steady state); the opaque is the slot plus a generation, so a late response to a reused slot is ignored.
- * As in RocketMQ 4.x, requests on a connection that closes are not failed early: they time out; with
- * fail_fast (5.1.3+) they fail when the close arrives. */
+ * As in RocketMQ 4.x, requests on a connection the peer closes (a FIN: the engine's dead process) are not
+ * failed early: they time out (4.x fails them only on its own close, an idle close or a reset, none of which
+ * mqsim's remoting meets); with fail_fast (5.1.3+ channelInactive) they fail when the close arrives. */
 #include <stdlib.h>
 #include <string.h>
 
