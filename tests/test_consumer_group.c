@@ -278,6 +278,48 @@ START_TEST(round_connects_add_no_heartbeat)
 }
 END_TEST
 
+/* A consumer whose process comes back 30 s after its death starts its rebalances afresh (the RebalanceService
+ * of the new process): a few at its start (its own, and the brokers' notifications of its new channels), then
+ * every 20 s; nothing of the dead process's schedule (its timer, its next due time) is kept. */
+struct window_count {
+    const char *node;
+    double from, to;
+    int n;
+};
+
+static void window_count_line(const char *l, void *arg)
+{
+    struct window_count *k = arg;
+    double t = th_field(l, "\"t_ms\":", -1);
+    if (t >= k->from && t < k->to && th_has(l, k->node))
+        k->n++;
+}
+
+static int rebalances_in(const char *trace, double from, double to)
+{
+    struct window_count k = {"\"node\":\"consumer-1\"", from, to, 0};
+    th_each(trace, "\"ev\":\"rebalance\"", window_count_line, &k);
+    return k.n;
+}
+
+START_TEST(restarted_consumer_rebalances_again)
+{
+    struct th_run r;
+    const char *back[] = {"faults[0].duration_ms=30000", _i ? "version=5.3" : "version=4.4"};
+    run_two(&r, "crash_process", back, 2);
+    int start = rebalances_in(r.trace, 100000, 101100), p1 = rebalances_in(r.trace, 119000, 122000),
+        p2 = rebalances_in(r.trace, 139000, 142000), dead = rebalances_in(r.trace, 70000, 100000);
+    fprintf(stderr, "%s: consumer-1 back at 100 s: %d rebalances at its start, %d and %d 20 s and 40 s later, %d "
+            "while dead\n", back[1], start, p1, p2, dead);
+    ck_assert_int_ge(start, 1);
+    ck_assert_int_eq(p1, 1);
+    ck_assert_int_eq(p2, 1);
+    ck_assert_int_eq(dead, 0);
+    ck_assert_double_le(th_num(r.m, "messages.acked_unconsumed"), 1);
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("consumer_group");
@@ -288,6 +330,7 @@ static Suite *suite(void)
     tcase_add_test(tc, restarted_broker_refuses_pulls_until_heartbeat);
     tcase_add_test(tc, start_cadence_by_version);
     tcase_add_test(tc, round_connects_add_no_heartbeat);
+    tcase_add_loop_test(tc, restarted_consumer_rebalances_again, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
