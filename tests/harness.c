@@ -150,6 +150,39 @@ void th_each(const char *trace, const char *ev, void (*fn)(const char *, void *)
             fn(l, arg);
 }
 
+struct th_counting {
+    const char *with;
+    double from, to;
+    int n;
+};
+
+static void count_line(const char *l, void *arg)
+{
+    struct th_counting *k = arg;
+    double t = th_field(l, "\"t_ms\":", -1);
+    if (t >= k->from && t < k->to && (!k->with || th_has(l, k->with)))
+        k->n++;
+}
+
+int th_count(const char *trace, const char *ev, const char *with, double from, double to)
+{
+    struct th_counting k = {with, from, to, 0};
+    th_each(trace, ev, count_line, &k);
+    return k.n;
+}
+
+double th_first(const char *trace, const char *ev, const char *with, double after)
+{
+    for (const char *l = trace; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        if (!th_has(l, ev) || (with && !th_has(l, with)))
+            continue;
+        double t = th_field(l, "\"t_ms\":", -1);
+        if (t > after)
+            return t;
+    }
+    return -1;
+}
+
 char *th_line_at(const char *text, int k)
 {
     const char *p = text;

@@ -68,6 +68,10 @@ const char *th_on_line(const char *p, const char *s);
 double th_field(const char *p, const char *key, double def);
 int th_has(const char *p, const char *s);
 void th_each(const char *trace, const char *ev, void (*fn)(const char *, void *), void *arg);
+/* The lines that hold ev and also `with` (NULL: any), at a t_ms in [from, to); the t_ms of the first of them
+ * after `after`, or -1. */
+int th_count(const char *trace, const char *ev, const char *with, double from, double to);
+double th_first(const char *trace, const char *ev, const char *with, double after);
 
 /* A scenario given as text, run with `--set` overrides into a fresh folder under /tmp; its metrics.json,
  * trace.jsonl and timeseries.csv read back. th_run_free removes the folder. */

@@ -40,27 +40,9 @@ static void gone_line(const char *l, void *arg)
         snprintf(g->why, sizeof g->why, "%.*s", (int)strcspn(w + 7, "\""), w + 7);
 }
 
-/* consumer-0's rebalances after `after`: the first that counts one consumer, and any that counted one before
- * `before`. */
-struct alone {
-    double after, before;
-    double first;
-    int early;
-};
-
-static void alone_line(const char *l, void *arg)
-{
-    struct alone *a = arg;
-    if (!th_has(l, "\"node\":\"consumer-0\"") || th_field(l, "\"consumers\":", -1) != 1)
-        return;
-    double t = th_field(l, "\"t_ms\":", -1);
-    if (t < a->after)
-        return;
-    if (t < a->before)
-        a->early++;
-    if (a->first < 0)
-        a->first = t;
-}
+/* consumer-0's rebalances that count one consumer. */
+#define ALONE "\"ev\":\"rebalance\",\"consumers\":1,"
+#define C0 "\"node\":\"consumer-0\""
 
 static void run_two(struct th_run *r, const char *op, const char **sets, int nsets)
 {
@@ -69,7 +51,7 @@ static void run_two(struct th_run *r, const char *op, const char **sets, int nse
     th_run(r, buf, sets, nsets);
 }
 
-/* ConsumerManager.doChannelCloseEvent: the dead process's host resets its connections, both brokers drop the
+/* ConsumerManager.doChannelCloseEvent: the dead process's kernel closes its connections, both brokers drop the
  * channel and notify consumer-0, which takes all four queues within milliseconds. Without the notification
  * (notify_consumer_ids_changed_enable false) it waits for its next 20 s rebalance. */
 START_TEST(dead_process_leaves_at_once)
@@ -78,29 +60,27 @@ START_TEST(dead_process_leaves_at_once)
     run_two(&r, "crash_process", NULL, 0);
     struct gone g = {0};
     th_each(r.trace, "\"ev\":\"broker.client_gone\"", gone_line, &g);
-    struct alone a = {70000, 0, -1, 0};
-    th_each(r.trace, "\"ev\":\"rebalance\"", alone_line, &a);
+    double alone = th_first(r.trace, ALONE, C0, 70000);
     fprintf(stderr, "process crash at 70 s: channel dropped at %.4f ms, consumer-0 alone at %.4f ms\n", g.first,
-            a.first);
+            alone);
     ck_assert_int_eq(g.n, 2);   /* master and slave */
     ck_assert_str_eq(g.why, "closed");
     ck_assert_double_lt(g.last, 70010);
-    ck_assert_double_gt(a.first, g.first);
-    ck_assert_double_lt(a.first, 70010);
+    ck_assert_double_gt(alone, g.first);
+    ck_assert_double_lt(alone, 70010);
     ck_assert_double_le(th_num(r.m, "messages.acked_unconsumed"), 1);
     th_run_free(&r);
 
     const char *off[] = {"broker.notify_consumer_ids_changed_enable=false"};
     run_two(&r, "crash_process", off, 1);
-    struct alone b = {70000, 0, -1, 0};
-    th_each(r.trace, "\"ev\":\"rebalance\"", alone_line, &b);
-    ck_assert_double_gt(b.first, 80000);
-    ck_assert_double_lt(b.first, 80100);
+    alone = th_first(r.trace, ALONE, C0, 70000);
+    ck_assert_double_gt(alone, 80000);
+    ck_assert_double_lt(alone, 80100);
     th_run_free(&r);
 }
 END_TEST
 
-/* ConsumerManager.scanNotActiveChannel: a dead host resets nothing; its last heartbeat was at 61 s, so the
+/* ConsumerManager.scanNotActiveChannel: a dead host closes nothing; its last heartbeat was at 61 s, so the
  * scan of 190 s (every 10 s) is the first to find it more than 120 s old, drops it and tells nobody:
  * consumer-0 counts one consumer only at its next periodic rebalance (200 s). */
 START_TEST(dead_host_leaves_at_the_scan)
@@ -113,13 +93,12 @@ START_TEST(dead_host_leaves_at_the_scan)
     ck_assert_str_eq(g.why, "expired");
     ck_assert_double_eq_tol(g.first, 190000, 1e-9);
     ck_assert_double_eq_tol(g.last, 190000, 1e-9);
-    struct alone a = {70000, 190000, -1, 0};
-    th_each(r.trace, "\"ev\":\"rebalance\"", alone_line, &a);
+    double alone = th_first(r.trace, ALONE, C0, 70000);
     fprintf(stderr, "host crash at 70 s: channel expired at %.3f ms, consumer-0 alone at %.3f ms\n", g.first,
-            a.first);
-    ck_assert_int_eq(a.early, 0);
-    ck_assert_double_gt(a.first, 200000);
-    ck_assert_double_lt(a.first, 200100);
+            alone);
+    ck_assert_int_eq(th_count(r.trace, ALONE, C0, 70000, 190000), 0);
+    ck_assert_double_gt(alone, 200000);
+    ck_assert_double_lt(alone, 200100);
     /* Its queues are read to the end once taken. */
     ck_assert_double_le(th_num(r.m, "messages.acked_unconsumed"), 1);
     th_run_free(&r);
@@ -141,52 +120,30 @@ static const char *const RESTART =
     "   \"consumer_timeout_when_suspend_ms\": 5000}, \"operator\": {\"enabled\": false},"
     " \"faults\": [{\"at_ms\": 39000, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 1000}]}";
 
-struct first_read {
-    double after, t, known;   /* the first pull served and the first channel added on broker-a-0 after `after` */
-    int skipped;              /* consumer-0's rebalances skipped (no consumer list) after `after` */
-};
-
-static void read_line(const char *l, void *arg)
-{
-    struct first_read *f = arg;
-    double t = th_field(l, "\"t_ms\":", -1);
-    if (t <= f->after || !th_has(l, "\"node\":\"broker-a-0\""))
-        return;
-    if (f->t < 0 && th_has(l, "\"ev\":\"pull.serve\""))
-        f->t = t;
-    if (f->known < 0 && th_has(l, "\"ev\":\"broker.client_new\""))
-        f->known = t;
-}
-
-static void skip_line(const char *l, void *arg)
-{
-    struct first_read *f = arg;
-    if (th_field(l, "\"t_ms\":", -1) > f->after && th_has(l, "\"why\":\"SYSTEM_ERROR\""))
-        f->skipped++;
-}
+#define A0 "\"node\":\"broker-a-0\""
 
 START_TEST(restarted_broker_refuses_pulls_until_heartbeat)
 {
     struct th_run r;
     th_run(&r, RESTART, NULL, 0);
-    struct first_read f = {40000, -1, -1, 0};
-    th_each(r.trace, "\"ev\":", read_line, &f);
-    th_each(r.trace, "\"ev\":\"rebalance.skip\"", skip_line, &f);
+    double f_t = th_first(r.trace, "\"ev\":\"pull.serve\"", A0, 40000);
+    double f_known = th_first(r.trace, "\"ev\":\"broker.client_new\"", A0, 40000);
+    int skipped = th_count(r.trace, "\"ev\":\"rebalance.skip\"", "\"why\":\"SYSTEM_ERROR\"", 40000, 1e12);
     th_run_free(&r);
     const char *on[] = {"consumers.heartbeat_on_connect=true"};
     th_run(&r, RESTART, on, 1);
-    struct first_read g = {40000, -1, -1, 0};
-    th_each(r.trace, "\"ev\":", read_line, &g);
+    double g_t = th_first(r.trace, "\"ev\":\"pull.serve\"", A0, 40000);
+    double g_known = th_first(r.trace, "\"ev\":\"broker.client_new\"", A0, 40000);
     th_run_free(&r);
     fprintf(stderr, "master restarted at 40 s: consumer known at %.3f ms, first pull served at %.3f ms (4.x); "
-            "%.3f ms and %.3f ms (heartbeat on connect)\n", f.known, f.t, g.known, g.t);
-    ck_assert_double_eq_tol(f.known, 61001, 1e-6);
-    ck_assert_int_eq(f.skipped, 2);   /* 40.03 s and 60.03 s: "no consumer for this group" */
-    ck_assert_double_gt(f.t, f.known);
-    ck_assert_double_lt(f.t, f.known + 3100);
-    ck_assert_double_lt(g.known, 40100);
-    ck_assert_double_gt(g.t, 44000);
-    ck_assert_double_lt(g.t, 47100);
+            "%.3f ms and %.3f ms (heartbeat on connect)\n", f_known, f_t, g_known, g_t);
+    ck_assert_double_eq_tol(f_known, 61001, 1e-6);
+    ck_assert_int_eq(skipped, 2);   /* 40.03 s and 60.03 s: "no consumer for this group" */
+    ck_assert_double_gt(f_t, f_known);
+    ck_assert_double_lt(f_t, f_known + 3100);
+    ck_assert_double_lt(g_known, 40100);
+    ck_assert_double_gt(g_t, 44000);
+    ck_assert_double_lt(g_t, 47100);
 }
 END_TEST
 
@@ -201,31 +158,18 @@ static const char *const ONE =
     " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
     " \"consumers\": {\"count\": 1, \"start_ms\": 3000}, \"operator\": {\"enabled\": false}}";
 
-struct firsts {
-    double rebalance, pull;
-};
-
-static void firsts_line(const char *l, void *arg)
-{
-    struct firsts *f = arg;
-    double t = th_field(l, "\"t_ms\":", -1);
-    if (f->rebalance < 0 && th_has(l, "\"ev\":\"rebalance\""))
-        f->rebalance = t;
-    if (f->pull < 0 && th_has(l, "\"ev\":\"pull.serve\""))
-        f->pull = t;
-}
-
 START_TEST(start_cadence_by_version)
 {
     struct th_run r;
     const char *v53[] = {"version=5.3"};
     th_run(&r, ONE, v53, 1);
-    struct firsts f = {-1, -1};
-    th_each(r.trace, "\"ev\":", firsts_line, &f);
+    struct { double rebalance, pull; } f, g;
+    f.rebalance = th_first(r.trace, "\"ev\":\"rebalance\"", NULL, 0);
+    f.pull = th_first(r.trace, "\"ev\":\"pull.serve\"", NULL, 0);
     th_run_free(&r);
     th_run(&r, ONE, NULL, 0);
-    struct firsts g = {-1, -1};
-    th_each(r.trace, "\"ev\":", firsts_line, &g);
+    g.rebalance = th_first(r.trace, "\"ev\":\"rebalance\"", NULL, 0);
+    g.pull = th_first(r.trace, "\"ev\":\"pull.serve\"", NULL, 0);
     th_run_free(&r);
     fprintf(stderr, "start: rebalance at %.3f ms, first pull served at %.3f ms (5.3); %.3f ms, %.3f ms (4.4)\n",
             f.rebalance, f.pull, g.rebalance, g.pull);
@@ -242,24 +186,10 @@ END_TEST
  * heartbeat lock, so the round's own heartbeats, which open the consumer's connections, add none: with
  * heartbeat_on_connect the brokers get as many heartbeats in the first seconds as without (each broker's
  * first adds the channel, `broker.client_new`; later ones renew it, `broker.heartbeat`). */
-struct count {
-    double until;
-    int n;
-};
-
-static void count_line(const char *l, void *arg)
-{
-    struct count *k = arg;
-    if (th_field(l, "\"t_ms\":", -1) < k->until)
-        k->n++;
-}
-
 static int heartbeats(const char *trace, double until)
 {
-    struct count k = {until, 0};
-    th_each(trace, "\"ev\":\"broker.client_new\"", count_line, &k);
-    th_each(trace, "\"ev\":\"broker.heartbeat\"", count_line, &k);
-    return k.n;
+    return th_count(trace, "\"ev\":\"broker.client_new\"", NULL, 0, until) +
+           th_count(trace, "\"ev\":\"broker.heartbeat\"", NULL, 0, until);
 }
 
 START_TEST(round_connects_add_no_heartbeat)
@@ -281,25 +211,9 @@ END_TEST
 /* A consumer whose process comes back 30 s after its death starts its rebalances afresh (the RebalanceService
  * of the new process): a few at its start (its own, and the brokers' notifications of its new channels), then
  * every 20 s; nothing of the dead process's schedule (its timer, its next due time) is kept. */
-struct window_count {
-    const char *node;
-    double from, to;
-    int n;
-};
-
-static void window_count_line(const char *l, void *arg)
-{
-    struct window_count *k = arg;
-    double t = th_field(l, "\"t_ms\":", -1);
-    if (t >= k->from && t < k->to && th_has(l, k->node))
-        k->n++;
-}
-
 static int rebalances_in(const char *trace, double from, double to)
 {
-    struct window_count k = {"\"node\":\"consumer-1\"", from, to, 0};
-    th_each(trace, "\"ev\":\"rebalance\"", window_count_line, &k);
-    return k.n;
+    return th_count(trace, "\"ev\":\"rebalance\"", "\"node\":\"consumer-1\"", from, to);
 }
 
 START_TEST(restarted_consumer_rebalances_again)

@@ -78,10 +78,7 @@ static int count_ev(const char *trace, const char *node, const char *ev)
 {
     char pat[128];
     snprintf(pat, sizeof pat, "\"node\":\"%s\",\"ev\":\"%s\"", node, ev);
-    int n = 0;
-    for (const char *p = trace; (p = strstr(p, pat)) != NULL; p++)
-        n++;
-    return n;
+    return th_count(trace, pat, NULL, 0, 1e12);
 }
 
 static double field(const cJSON *j, const char *k)

@@ -144,8 +144,3 @@ void broker_consumer_list(struct broker *b, struct rpc_ctx ctx)
     /* {"consumerIdList":["ip@pid",...]}: about 24 bytes a clientId. */
     rpc_reply_big(&b->rpc, ctx, RMQ_SUCCESS, b->list, (uint32_t)bytes, 24 * (uint64_t)n);
 }
-
-int broker_has_consumers(const struct broker *b)
-{
-    return b->nchans > 0;
-}

@@ -164,6 +164,13 @@ static sim_node_id any_broker(struct consumer *c)
     return g->node[sim_rng_below(c->rb_rng, g->n)];
 }
 
+/* The armed C_T_REBALANCE, if any, is void (its generation is no longer the current one). */
+static void rebalance_disarm(struct consumer *c)
+{
+    c->rebalance_gen = (c->rebalance_gen + 1) & GEN_MASK;
+    c->rb_due = SIM_TIME_MAX;
+}
+
 /* RebalanceService's next doRebalance at t (no earlier than now), unless one is due sooner. */
 static void rebalance_at(struct consumer *c, sim_time t)
 {
@@ -172,7 +179,7 @@ static void rebalance_at(struct consumer *c, sim_time t)
         t = now;
     if (t >= c->rb_due)
         return;
-    c->rebalance_gen = (c->rebalance_gen + 1) & GEN_MASK;   /* the timer armed before is void */
+    rebalance_disarm(c);
     c->rb_due = t;
     node_timer(c->n, t - now, consumer_tag(C_T_REBALANCE, 0, c->rebalance_gen));
 }
@@ -212,8 +219,7 @@ void consumer_unbalanced(struct consumer *c)
  * broker of the topic, then the allocation. */
 void consumer_rebalance(struct consumer *c)
 {
-    c->rebalance_gen = (c->rebalance_gen + 1) & GEN_MASK;   /* the period's timer, if any, is void */
-    c->rb_due = SIM_TIME_MAX;
+    rebalance_disarm(c);
     sim_node_id node = c->route.have && c->ncq > 0 ? any_broker(c) : SIM_NODE_NONE;
     if (node == SIM_NODE_NONE) {
         rebalance_done(c);   /* "doRebalance, but the topic[...] not exist." */
