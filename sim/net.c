@@ -418,7 +418,7 @@ void net_on_syn(struct sim *s, void *ctx, uint64_t conn)
     }
     r->b_inc = dst->inc;
     r->open_b = 1;
-    conn_notify(s, s->now, r->b, (sim_conn)conn, SIM_CONN_ACCEPTED, 0);
+    conn_notify(s, s->now, r->b, (sim_conn)conn, SIM_CONN_ACCEPTED, r->tag);   /* the port it came to */
     conn_notify(s, synack, r->a, (sim_conn)conn, SIM_CONN_UP, r->tag);
 }
 

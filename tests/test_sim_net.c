@@ -237,7 +237,7 @@ START_TEST(test_connect)
     TH_ASSERT_AT(acc, L);
     ck_assert_uint_eq(acc->conn, w.c[0]);
     ck_assert_uint_eq(acc->b, 0);              /* peer */
-    ck_assert_uint_eq(acc->tag, 0);
+    ck_assert_uint_eq(acc->tag, 77);           /* the connector's: the port it connected to */
     ck_assert_ptr_null(th_world_find_conn(&w, 0, SIM_CONN_UP, 0));
     ck_assert_int_eq(node_conn_open(th_world_node(&w, 1), w.c[0]), 1);
     ck_assert_uint_eq(node_conn_peer(th_world_node(&w, 1), w.c[0]), 0);

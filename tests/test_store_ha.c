@@ -1,6 +1,8 @@
 /* test_store_ha: the classic store and HA client against RocketMQ's source, on constant 1 ms links: a
  * SYNC_FLUSH broker's GroupCommitService flushes every 10 ms with no put waiting (so a slave is durable too),
- * and a slave whose registration answer names no master keeps its HA client on the old address. */
+ * a slave whose registration answer names no master keeps its HA client on the old address, and a restarted
+ * slave's first report (5-6 s after its connect in 4.x, at once in 5.3) while the master counts it from the
+ * accept. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +74,166 @@ START_TEST(slave_keeps_master_address_without_one_in_the_answer)
 }
 END_TEST
 
+/* A SYNC_MASTER group on 1 ms links, 200 msg/s (R44's one send thread, each put waiting about 3 ms for its
+ * slave, keeps up), with these faults; SLAVE_DOWN: the slave's process is down from 60 s to 90 s. */
+#define HA_WORLD(faults)                                                                                    \
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 140000, \"seed\": 1, \"trace\": \"full\"},"       \
+    " \"network\": {\"latency\": {\"const_ms\": 1}},"                                                    \
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"SYNC_MASTER\"}],"           \
+    " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 1024}},"                         \
+    " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false},"                              \
+    " \"faults\": [" faults "]}"
+#define SLAVE_DOWN "{\"at_ms\": 60000, \"op\": \"crash_process\", \"node\": \"broker-a-1\", \"duration_ms\": 30000}"
+static const char *const SLAVE_BACK = HA_WORLD(SLAVE_DOWN);
+
+#define SLAVE_EV(ev) "\"node\":\"broker-a-1\",\"ev\":\"" ev "\""
+#define MASTER_EV(ev) "\"node\":\"broker-a-0\",\"ev\":\"" ev "\""
+
+/* The restarted 4.4 slave: its HAClient's first round (at the start, 90 s) finds no master address, the
+ * registration answering only later, and waits 5 s (waitForRunning(1000 * 5)); it connects at 95 s, and the
+ * master counts the connection from its accept (HAConnection's constructor: connectionCount, isSlaveOK). The
+ * first report waits until lastWriteTimestamp, set by connectMaster, is more than 5 s old: the round of
+ * 101 s. Meanwhile each put waits for the slave: the one send thread is held 5 s (syncFlushTimeout) and the
+ * puts queued behind it are answered SYSTEM_BUSY after 200 ms. With the clock not restarted at the connect
+ * (R53's rule), the slave reports at once and no send fails after its restart. */
+START_TEST(restarted_4x_slave_reports_5_s_after_its_connect)
+{
+    struct th_run r;
+    th_run(&r, SLAVE_BACK, NULL, 0);
+    double master = th_first(r.trace, SLAVE_EV("ha.master"), NULL, 90000);
+    double connect = th_first(r.trace, SLAVE_EV("ha.connect"), NULL, 90000);
+    double accept = th_first(r.trace, MASTER_EV("ha.accept"), NULL, 90000);
+    double request = th_first(r.trace, MASTER_EV("ha.request"), NULL, 90000);
+    int stalled = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 95000, 102000);
+    int after = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 102000, 140000);
+    int before = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 60500, 95000);
+    th_run_free(&r);
+    fprintf(stderr, "4.4 slave back at 90 s: master known %.3f, connect %.3f, accepted %.3f, first report %.3f ms;"
+            " %d sends failed in the wait, %d after it, %d before the connect\n", master, connect, accept, request,
+            stalled, after, before);
+    ck_assert_double_lt(master, 90010);                 /* the registration's answer */
+    ck_assert_double_ge(accept, 95000);                 /* the 5 s wait of the first round */
+    ck_assert_double_lt(accept, 95010);
+    ck_assert_double_gt(connect, accept);
+    ck_assert_double_ge(request, connect + 5000);       /* the heartbeat clock from the connect */
+    ck_assert_double_lt(request, connect + 6100);
+    ck_assert_int_gt(stalled, 800);                     /* about 6 s of 200 msg/s */
+    ck_assert_int_eq(after, 0);
+    ck_assert_int_eq(before, 0);                        /* no connection: SLAVE_NOT_AVAILABLE, acknowledged */
+
+    const char *r53[] = {"broker.ha_report_clock_from_connect=false"};
+    th_run(&r, SLAVE_BACK, r53, 1);
+    connect = th_first(r.trace, SLAVE_EV("ha.connect"), NULL, 90000);
+    request = th_first(r.trace, MASTER_EV("ha.request"), NULL, 90000);
+    stalled = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 90000, 140000);
+    th_run_free(&r);
+    fprintf(stderr, "the same, reporting at the connect: connect %.3f, first report %.3f ms, %d sends failed\n",
+            connect, request, stalled);
+    ck_assert_double_lt(request, connect + 5);
+    ck_assert_int_eq(stalled, 0);
+}
+END_TEST
+
+/* 5.3 (DefaultHAClient): the heartbeat clock runs from the client's start (90 s) and its last report, not
+ * from the connect, so the connect at 95 s (the same 5 s wait for an address) reports at once. With
+ * in_sync_replicas 2 every put waits for the slave (5.3 answers no SLAVE_NOT_AVAILABLE): the sends time out
+ * while it is away, and none fails from its connect on. */
+START_TEST(restarted_53_slave_reports_at_its_connect)
+{
+    const char *v53[] = {"version=5.3", "broker.in_sync_replicas=2"};
+    struct th_run r;
+    th_run(&r, SLAVE_BACK, v53, 2);
+    double connect = th_first(r.trace, SLAVE_EV("ha.connect"), NULL, 90000);
+    double request = th_first(r.trace, MASTER_EV("ha.request"), NULL, 90000);
+    int away = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 61000, 95000);
+    int failed = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 95100, 140000);
+    th_run_free(&r);
+    fprintf(stderr, "5.3 slave back at 90 s: connect %.3f, first report %.3f ms, %d sends failed while it was"
+            " away, %d after\n", connect, request, away, failed);
+    ck_assert_double_ge(connect, 95000);
+    ck_assert_double_lt(connect, 95010);
+    ck_assert_double_lt(request, connect + 5);
+    ck_assert_int_gt(away, 0);
+    ck_assert_int_eq(failed, 0);
+}
+END_TEST
+
+/* A slave that connects and dies before its first report (its host, at 97 s: no FIN) is still counted by
+ * the master, so its SYNC_MASTER puts wait for it, until ReadSocketService's housekeeping drops the silent
+ * connection: at its round after 20 s, 21 s after the accept. The put waiting then ends within its 5 s, and
+ * from then on puts are answered SLAVE_NOT_AVAILABLE. Without that check the group would stall for good. */
+START_TEST(master_drops_an_accepted_slave_that_never_reports)
+{
+    struct th_run r;
+    th_run(&r, HA_WORLD(SLAVE_DOWN ", {\"at_ms\": 97000, \"op\": \"crash_host\", \"node\": \"broker-a-1\"}"), NULL, 0);
+    double accept = th_first(r.trace, MASTER_EV("ha.accept"), NULL, 90000);
+    double drop = th_first(r.trace, MASTER_EV("ha.disconnect"), NULL, 90000);
+    int waiting = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 110000, 116000);
+    int after = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 122000, 140000);
+    th_run_free(&r);
+    fprintf(stderr, "slave accepted at %.3f ms and dead at 97 s: dropped at %.3f ms; sends failed %d in the"
+            " last 6 s before, %d after\n", accept, drop, waiting, after);
+    ck_assert_double_eq_tol(drop, accept + 21000, 1);
+    ck_assert_int_gt(waiting, 0);
+    ck_assert_int_eq(after, 0);
+}
+END_TEST
+
+/* The master's process dies at 60 s and is back 1 ms later. Its kernel's FIN reaches the slave at
+ * 60.001 s: a 4.4 slave (HAClient.run: closeMaster, then connectMaster in the next round) connects again at
+ * once and reports 6 s later; a 5.3 slave (DefaultHAClient.closeMasterAndWait) waits 5 s, connects at its next
+ * round and reports at once. Both replicate again from about 66 s. */
+START_TEST(slave_reconnects_after_its_master_closes)
+{
+    for (int v = 0; v < 2; v++) {
+        const char *set[] = {v ? "version=5.3" : "version=4.4"};
+        struct th_run r;
+        th_run(&r, HA_WORLD("{\"at_ms\": 60000, \"op\": \"crash_process\", \"node\": \"broker-a-0\","
+                            " \"duration_ms\": 1}"), set, 1);
+        double connect = th_first(r.trace, SLAVE_EV("ha.connect"), NULL, 59000);
+        double request = th_first(r.trace, MASTER_EV("ha.request"), NULL, 59000);
+        th_run_free(&r);
+        fprintf(stderr, "%s slave, its master's process back at once: connect %.3f, first report %.3f ms\n",
+                set[0] + 8, connect, request);
+        if (v == 0) {
+            ck_assert_double_lt(connect, 60010);
+            ck_assert_double_ge(request, connect + 5000);
+            ck_assert_double_lt(request, connect + 6100);
+        } else {
+            ck_assert_double_ge(connect, 65001);
+            ck_assert_double_lt(connect, 66100);
+            ck_assert_double_lt(request, connect + 5);
+        }
+    }
+}
+END_TEST
+
+/* The run's first start is warm by default: the slave connects at its first round (1 s) and reports at
+ * once. ha_warm_start false makes it a fresh start like a restart's: no address for 5 s, then, in 4.4, the
+ * first report 6 s after the connect. */
+START_TEST(warm_and_cold_first_start)
+{
+    struct th_run r;
+    th_run(&r, SLAVE_BACK, NULL, 0);
+    double connect = th_first(r.trace, SLAVE_EV("ha.connect"), NULL, 0);
+    double request = th_first(r.trace, MASTER_EV("ha.request"), NULL, 0);
+    th_run_free(&r);
+    ck_assert_double_ge(connect, 1000);
+    ck_assert_double_lt(connect, 1010);
+    ck_assert_double_lt(request, connect + 5);
+    const char *cold[] = {"broker.ha_warm_start=false"};
+    th_run(&r, SLAVE_BACK, cold, 1);
+    connect = th_first(r.trace, SLAVE_EV("ha.connect"), NULL, 0);
+    request = th_first(r.trace, MASTER_EV("ha.request"), NULL, 0);
+    th_run_free(&r);
+    fprintf(stderr, "cold first start: connect %.3f, first report %.3f ms\n", connect, request);
+    ck_assert_double_ge(connect, 5000);
+    ck_assert_double_lt(connect, 5010);
+    ck_assert_double_ge(request, connect + 5000);
+    ck_assert_double_lt(request, connect + 6100);
+}
+END_TEST
+
 static Suite *store_ha_suite(void)
 {
     Suite *s = suite_create("store_ha");
@@ -79,6 +241,11 @@ static Suite *store_ha_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, sync_flush_slave_flushes_every_10_ms);
     tcase_add_test(tc, slave_keeps_master_address_without_one_in_the_answer);
+    tcase_add_test(tc, restarted_4x_slave_reports_5_s_after_its_connect);
+    tcase_add_test(tc, restarted_53_slave_reports_at_its_connect);
+    tcase_add_test(tc, master_drops_an_accepted_slave_that_never_reports);
+    tcase_add_test(tc, slave_reconnects_after_its_master_closes);
+    tcase_add_test(tc, warm_and_cold_first_start);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -310,6 +310,12 @@ static void broker_start(struct sim_node *n)
         return;
     }
     broker_reput_reset(b);
+    if (!b->ctl) {
+        /* A new process knows its master once a registration answers; the run's first start may be warm
+         * (ha_warm_start: see ha_start). */
+        b->ha_warm = b->n->inc == 0 && b->cfg.ha_warm_start;
+        b->master = SIM_NODE_NONE;
+    }
     /* BrokerController.start: register at once, then every registerNameServerPeriod from 10 s. */
     if (b->cfg.register_at_start)
         broker_register_all(b);
@@ -380,7 +386,8 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
         break;
     case BT_HA_MASTER:
     case BT_HA_CLIENT:
-        ha_on_timer(b, kind);
+    case BT_HA_ACCEPTED:
+        ha_on_timer(b, kind, tag >> 8);
         break;
     case BT_RAFT:
         raft_on_timer(b->raft, tag >> 8);
@@ -510,8 +517,7 @@ static void broker_conn(struct sim_node *n, sim_conn c, enum sim_conn_ev ev, sim
 {
     struct broker *b = n->model;
     (void)peer;
-    (void)tag;
-    if (!rpc_on_conn(&b->rpc, c, ev) && !ha_on_conn(b, c, ev) && ev == SIM_CONN_CLOSED)
+    if (!rpc_on_conn(&b->rpc, c, ev) && !ha_on_conn(b, c, ev, tag) && ev == SIM_CONN_CLOSED)
         broker_client_closed(b, c);
 }
 

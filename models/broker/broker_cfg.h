@@ -39,6 +39,14 @@ struct broker_cfg {
     sim_time ha_heartbeat;      /* haSendHeartbeatInterval 5000 ms */
     sim_time ha_housekeeping;   /* haHousekeepingInterval 20000 ms */
     sim_time ha_reconnect;      /* HAClient retry: 5000 ms */
+    int ha_report_clock_from_connect; /* R44/R498 HAClient.connectMaster sets lastWriteTimestamp, so the first
+                                   report waits out ha_heartbeat after the connect; R53 DefaultHAClient's clock
+                                   runs from its start and its last report: true (4.x) */
+    int ha_warm_start;          /* the run's first start finds replication as a broker long in service does:
+                                   the master known at the HA client's first round, the first report at the
+                                   connect (mqsim's choice, not a RocketMQ setting): true */
+    int ha_wait_after_close;    /* R53 DefaultHAClient.closeMasterAndWait: 5 s before reconnecting after a read
+                                   error; R44/R498 reconnect at the next round: false (4.x) */
     sim_time ha_idle_wait;      /* WriteSocketService waits up to 100 ms when nothing is new */
     uint64_t ha_batch;          /* haTransferBatchSize 32768 B */
     uint64_t ha_fallbehind_max; /* haSlaveFallbehindMax 256 MiB: the "slave OK" gap */

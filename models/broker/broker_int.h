@@ -16,7 +16,7 @@
 enum broker_timer {
     BT_REGISTER = 1, BT_FLUSH, BT_GROUP_COMMIT, BT_HOLD_CHECK, BT_OFFSET_PERSIST, BT_OFFSET_SYNC,
     BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK, BT_REPUT, BT_CHECKPOINT, BT_EXEC, BT_FAST_FAILURE, BT_CTL,
-    BT_CLIENT_SCAN
+    BT_CLIENT_SCAN, BT_HA_ACCEPTED
 };
 #define BT(kind, arg) ((uint64_t)(kind) | ((uint64_t)(arg) << 8))
 
@@ -76,6 +76,8 @@ struct ha_conn {
     uint64_t next;             /* nextTransferFromWhere */
     uint64_t next_i;           /* the entry index where `next` was last found (a hint: checked before use) */
     int exact;                 /* from the slave's own offset, even inside a message */
+    int requested;             /* the slave's first report came (slaveRequestOffset is set): until then the
+                                  master counts the connection but sends nothing */
     sim_time last_read, last_write;
     uint64_t master_max;       /* lastMasterMaxOffset: the master's max offset at the last data transfer */
     sim_time last_transfer;    /* lastTransferTimeMs: that transfer's time */
@@ -126,6 +128,7 @@ struct broker {
     sim_node_id master;        /* haMasterAddress from the register reply */
     sim_conn ha_conn;
     int ha_connecting;
+    int ha_warm;               /* the run's first start, warm (ha_warm_start): until its first connection */
     sim_time ha_last_read, ha_last_report, ha_retry_at;
     uint64_t ha_reported;
     uint64_t reput_stop;       /* where the ReputMessageService stopped (bad magic code), CL_NONE: it runs */
@@ -252,9 +255,9 @@ void broker_acks_advanced(struct broker *b);
 
 /* ha.c */
 void ha_start(struct broker *b);
-void ha_on_timer(struct broker *b, enum broker_timer kind);
+void ha_on_timer(struct broker *b, enum broker_timer kind, uint64_t arg);
 int ha_on_message(struct broker *b, const struct sim_msg *m);
-int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev);
+int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port);
 /* The master stored new data: SYNC_MASTER wakes its writers at once (CommitLog.handleHA: wakeupAll). */
 void ha_wakeup(struct broker *b);
 /* isSlaveOK: a slave is connected and the master is less than haSlaveFallbehindMax ahead of it. */

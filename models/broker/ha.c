@@ -17,6 +17,9 @@
 #define CTL_FRAME_HEADER 36
 #define REPORT_SIZE 8       /* the slave's 8-byte max offset */
 #define CTL_REPORT_SIZE 12  /* AutoSwitchHAClient.TRANSFER_HEADER_SIZE: state 4 + offset 8 */
+/* The connection's tag, which the master sees at its accept: MessageStoreConfig.haListenPort 10912, the port
+ * HAService.AcceptSocketService listens on (the remoting port 10911 + 1). */
+#define HA_PORT 10912
 
 static uint64_t frame_header(const struct broker *b) { return b->ctl ? CTL_FRAME_HEADER : FRAME_HEADER; }
 
@@ -126,7 +129,7 @@ static void push(struct broker *b, struct ha_conn *h)
     unsigned char buf[sizeof(struct rmq_ha_data) + RMQ_HA_BATCH_MAX * sizeof(struct rmq_ha_entry) + sizeof(uint64_t)];
     struct rmq_ha_data *d = (struct rmq_ha_data *)buf;
     sim_time now = node_now(b->n);
-    while (h->in_use && h->next < b->cl.max_offset && h->next - h->ack < b->cfg.ha_window) {
+    while (h->in_use && h->requested && h->next < b->cl.max_offset && h->next - h->ack < b->cfg.ha_window) {
         /* the entry at nextTransferFromWhere is usually where the last transfer ended: the first at or
          * above that offset, as cl_find would say (offsets strictly increase) */
         uint64_t i = h->next_i;
@@ -166,7 +169,7 @@ static void push(struct broker *b, struct ha_conn *h)
         if (trace_on(trace_of(b), TRACE_FULL))
             trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
     }
-    if (b->ctl && h->in_use && h->next >= b->cl.max_offset)
+    if (b->ctl && h->in_use && h->requested && h->next >= b->cl.max_offset)
         ctl_all_sent(b, h);   /* the writer finds nothing to transfer (it looks every 100 ms: master_tick) */
 }
 
@@ -197,7 +200,7 @@ static void master_tick(struct broker *b)
             continue;
         }
         push(b, h);
-        if (now - h->last_write > b->cfg.ha_heartbeat) {
+        if (h->requested && now - h->last_write > b->cfg.ha_heartbeat) {
             /* sendHeartbeatIfNeeded: an empty frame, which in controller mode carries the confirm offset too */
             unsigned char hbuf[sizeof(struct rmq_ha_data) + sizeof(uint64_t)];
             struct rmq_ha_data hb = {.phy_offset = h->next, .n = 0};
@@ -218,12 +221,39 @@ void ha_wakeup(struct broker *b)
             push(b, &b->hac[i]);
 }
 
+/* HAService.AcceptSocketService takes a slave's connection: the HAConnection's constructor counts it
+ * (connectionCount, which isSlaveOK reads), so a SYNC_MASTER put waits for this slave from now on, though
+ * nothing is sent it until its first report (WriteSocketService sleeps while slaveRequestOffset is -1; its
+ * 100 ms waits, master_tick, begin with the first transfer). ReadSocketService's housekeeping clock starts
+ * here: a slave that never reports is dropped at its select(1000) round after ha_housekeeping (accepted).
+ * Controller mode takes the connection at the slave's first message instead (master_on_report). */
+static void ha_accept(struct broker *b, sim_conn c)
+{
+    if (b->ctl || b->raft || (b->role == RMQ_SLAVE && !ctl_promoting(b)) || hac_find(b, c))
+        return;
+    struct ha_conn *h = hac_add(b, c);
+    if (!h)
+        return;
+    h->last_read = node_now(b->n);
+    trace_ha(b, "ha.accept", node_conn_peer(b->n, c), b->cl.max_offset);
+    node_timer(b->n, b->cfg.ha_housekeeping + 1 * SIM_S, BT(BT_HA_ACCEPTED, c));
+}
+
+/* The housekeeping of a connection accepted at ha_accept, if it never reported. */
+static void accepted(struct broker *b, sim_conn c)
+{
+    struct ha_conn *h = hac_find(b, c);
+    if (h && !h->requested && node_now(b->n) - h->last_read > b->cfg.ha_housekeeping)
+        hac_drop(b, h, "ha.disconnect");
+}
+
 /* Out of line, as client_on_data: ha_on_message sees every message a broker gets, and inlined these would
  * make all of them pay for their registers. */
 __attribute__((noinline)) static void master_on_report(struct broker *b, sim_conn c, uint64_t offset)
 {
     struct ha_conn *h = hac_find(b, c);
     if (!h) {
+        /* Controller mode, or a slave that was not a master when the connection came: taken at the report. */
         if (b->role == RMQ_SLAVE && !ctl_promoting(b)) {
             node_conn_close(b->n, c);
             return;
@@ -231,8 +261,12 @@ __attribute__((noinline)) static void master_on_report(struct broker *b, sim_con
         h = hac_add(b, c);
         if (!h)
             return;
-        /* The first report sets where the transfer starts: from the slave's offset, or, for an empty
-         * slave, from the start of the master's last CommitLog file (WriteSocketService). */
+        trace_ha(b, "ha.accept", node_conn_peer(b->n, c), offset);
+    }
+    if (!h->requested) {
+        /* The first report sets where the transfer starts (slaveRequestOffset): from the slave's offset, or,
+         * for an empty slave, from the start of the master's last CommitLog file (WriteSocketService). */
+        h->requested = 1;
         if (offset == 0) {
             uint64_t max = b->cl.max_offset;
             h->next = max - max % b->cfg.commitlog_file;
@@ -241,7 +275,8 @@ __attribute__((noinline)) static void master_on_report(struct broker *b, sim_con
             h->exact = 1;
         }
         h->last_write = node_now(b->n);
-        trace_ha(b, "ha.accept", node_conn_peer(b->n, c), offset);
+        if (!b->ctl)
+            trace_ha(b, "ha.request", node_conn_peer(b->n, c), offset);
     }
     h->ack = offset;
     h->last_read = node_now(b->n);
@@ -277,6 +312,30 @@ static void report(struct broker *b)
     b->ha_last_report = node_now(b->n);
 }
 
+/* HAClient.connectMaster. A client with no master address yet (a process that just started: the
+ * registration that names the master has not answered) finds none and waits 5 s (waitForRunning(1000 * 5));
+ * controller mode's, whose address the controller gives, looks again at its next round. */
+static void client_connect(struct broker *b)
+{
+    if (b->master == SIM_NODE_NONE) {
+        if (!b->ctl)
+            b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;
+        return;
+    }
+    b->ha_conn = node_connect(b->n, b->master, HA_PORT);
+    b->ha_connecting = b->ha_conn != 0;
+}
+
+/* After the slave closed the connection on a read error or a bad frame: R53 (DefaultHAClient) and
+ * controller mode wait 5 s (closeMasterAndWait); R44/R498 connect again in the same round. */
+static void client_after_close(struct broker *b)
+{
+    if (b->cfg.ha_wait_after_close || b->ctl)
+        b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;
+    else
+        client_connect(b);
+}
+
 /* One round of HAClient.run: connect if needed, heartbeat, housekeeping. select(1000) paces it. */
 static void client_tick(struct broker *b)
 {
@@ -285,19 +344,21 @@ static void client_tick(struct broker *b)
         return;
     b->ha_client_timer = node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
     if (!b->ha_conn && !b->ha_connecting) {
-        if (b->master == SIM_NODE_NONE || now < b->ha_retry_at)
-            return;
-        b->ha_conn = node_connect(b->n, b->master, 0);
-        b->ha_connecting = b->ha_conn != 0;
+        if (now >= b->ha_retry_at)
+            client_connect(b);
         return;
     }
     if (b->ha_connecting)
         return;
+    /* isTimeToReportOffset: the heartbeat, and in 4.x the first report too (see ha_on_conn). */
     if (now - b->ha_last_report > b->cfg.ha_heartbeat)
         report(b);
     if (now - b->ha_last_read > b->cfg.ha_housekeeping) {
-        /* "HAClient, housekeeping, found this connection expired" */
+        /* "HAClient, housekeeping, found this connection expired": closeMaster, and the next round, at
+         * once, connects again (no wait in any release; controller mode at its next round, as before) */
         client_close(b, "ha.disconnect");
+        if (!b->ctl)
+            client_connect(b);
     }
 }
 
@@ -355,7 +416,7 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
      * only check: the bytes are appended whatever they hold. */
     if (b->cl.max_offset != 0 && b->cl.max_offset != d->phy_offset) {
         client_close(b, "ha.offset_mismatch");
-        b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;
+        client_after_close(b);
         return;
     }
     if (b->cl.max_offset == 0 && b->cl.n == 0 && d->phy_offset != 0) {
@@ -431,13 +492,25 @@ void ha_start(struct broker *b)
     b->ha_connecting = 0;
     b->ha_retry_at = 0;
     b->ha_reported = 0;
-    if (b->role == RMQ_SLAVE && !b->raft && !ctl_promoting(b))
+    b->ha_last_report = node_now(b->n);   /* R53 DefaultHAClient: lastWriteTimestamp from its construction */
+    if (b->role != RMQ_SLAVE || b->raft || ctl_promoting(b))
+        return;
+    if (b->ctl || b->ha_warm) {
         b->ha_client_timer = node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
+        return;
+    }
+    /* The HAClient thread's first round comes at its start, before the registration names the master:
+     * it finds no address and waits 5 s (client_connect), then runs every second. A warm first start
+     * (ha_warm_start) runs its first round 1 s after the start instead, the master known by then, as a
+     * broker long in service has it. */
+    client_tick(b);
 }
 
-void ha_on_timer(struct broker *b, enum broker_timer kind)
+void ha_on_timer(struct broker *b, enum broker_timer kind, uint64_t arg)
 {
-    if (kind == BT_HA_MASTER) {
+    if (kind == BT_HA_ACCEPTED) {
+        accepted(b, (sim_conn)arg);
+    } else if (kind == BT_HA_MASTER) {
         b->ha_timer_armed = 0;
         b->ha_master_timer = 0;
         master_tick(b);
@@ -465,17 +538,35 @@ int ha_on_message(struct broker *b, const struct sim_msg *m)
     return 0;
 }
 
-int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev)
+int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
 {
+    if (ev == SIM_CONN_ACCEPTED) {
+        if (port != HA_PORT)
+            return 0;
+        ha_accept(b, c);
+        return 1;
+    }
     if (c == b->ha_conn) {
         switch (ev) {
-        case SIM_CONN_UP:
+        case SIM_CONN_UP: {
+            sim_time now = node_now(b->n);
             b->ha_connecting = 0;
-            b->ha_last_read = node_now(b->n);
+            b->ha_last_read = now;
             b->ha_check = 1;   /* measurement: compare the logs where the first data lands */
             trace_ha(b, "ha.connect", b->master, b->cl.max_offset);
-            report(b);   /* reportSlaveMaxOffset: the first thing the slave says */
+            /* connectMaster sets currentReportedOffset to the log's end, and the round goes on to
+             * isTimeToReportOffset: in controller mode the handshake is said at once; R44/R498 restart the
+             * heartbeat clock here, so the first report comes 5-6 s later (the master sends nothing until
+             * it); R53 reports at once when its last report is more than 5 s old, as after a 5 s wait. A
+             * warm first start (ha_warm_start) reports at once, as a slave long in service reconnecting. */
+            b->ha_reported = b->cl.max_offset;
+            if (!b->ctl && !b->ha_warm && b->cfg.ha_report_clock_from_connect)
+                b->ha_last_report = now;
+            if (b->ctl || b->ha_warm || now - b->ha_last_report > b->cfg.ha_heartbeat)
+                report(b);
+            b->ha_warm = 0;
             break;
+        }
         case SIM_CONN_FAILED:
             b->ha_conn = 0;
             b->ha_connecting = 0;
@@ -483,7 +574,7 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev)
             break;
         case SIM_CONN_CLOSED:
             client_close(b, "ha.disconnect");
-            b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;
+            client_after_close(b);
             break;
         default:
             break;

@@ -43,6 +43,13 @@ static const struct version_key keys[] = {
     {"broker", "dispatch_flushed_only", {"false", "false", "true"},
      "R44/R498 ReputMessageService dispatches to the max offset; R53 getReputEndOffset = "
      "CommitLog.getConfirmOffset: isSyncDiskFlush() ? getFlushedWhere() : getMaxOffset() (#8240)", NULL},
+    {"broker", "ha_report_clock_from_connect", {"true", "true", "false"},
+     "R44/R498 HAService.HAClient.connectMaster sets lastWriteTimestamp, and isTimeToReportOffset waits for it to "
+     "be haSendHeartbeatInterval old: the first report 5-6 s after the connect; R53 DefaultHAClient.connectMaster "
+     "sets lastReadTimestamp only, lastWriteTimestamp running from the client's start and its last report", NULL},
+    {"broker", "ha_wait_after_close", {"false", "false", "true"},
+     "R53 DefaultHAClient.run: a failed read or dispatch -> closeMasterAndWait (waitForRunning(1000 * 5)); "
+     "R44/R498 HAClient.run: closeMaster, then connectMaster at the next round", NULL},
     {"broker", "overflow_badly_to_max_offset", {"false", "true", "true"},
      "DefaultMessageStore.getMessage, OFFSET_OVERFLOW_BADLY: R44 nextOffsetCorrection(offset, minOffset == 0 ? "
      "0 : maxOffset); from 4.9.4 (#4215, R498, R53) maxOffset", NULL},
