@@ -3,7 +3,8 @@
  * stack frame's size is built in the layer's scratch buffer; a waiting one whose connection fails is
  * answered CONN_FAILED. No slot keeps a copy once its request is sent or failed. An answer past the frame's
  * size (a consumer list) comes whole through the scratch buffer too. A request the peer holds fails when the
- * peer's process dies only with fail_fast (5.1.3+); else at its timeout. */
+ * peer's process dies only with fail_fast (5.1.3+); else at its timeout. A synchronous request's timeout
+ * closes its connection and fails the others on it with close_on_timeout (clientCloseSocketIfTimeout). */
 #include <check.h>
 #include <stdint.h>
 #include <string.h>
@@ -19,6 +20,8 @@ static struct rpc cli;                 /* node 0's remoting; node 1 answers */
 static struct rpc srv;                 /* node 1's, for its scratch buffer */
 static int replies, last_status;
 static uint64_t last_tag, answered_sum;
+static int status_of[64];              /* by tag: the answer's status, 0 before it */
+static sim_time when_of[64];           /* by tag: when it came */
 
 /* The body of request k: len bytes of a pattern k sets. */
 static void fill(unsigned char *b, uint32_t len, int k)
@@ -33,6 +36,10 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
     replies++;
     last_tag = tag;
     last_status = status;
+    if (tag < 64) {
+        status_of[tag] = status;
+        when_of[tag] = node_now(n);
+    }
     if (status == RMQ_SUCCESS && len == sizeof answered_sum)
         memcpy(&answered_sum, body, sizeof answered_sum);
 }
@@ -216,11 +223,71 @@ START_TEST(closed_connection_fails_fast)
 }
 END_TEST
 
+/* clientCloseSocketIfTimeout: node 1 holds every request; a synchronous one that times out (tag 21, 1 s)
+ * closes the connection, and the other requests on it fail at that instant, the asynchronous one (a pull,
+ * tag 23) too; the next request connects anew and is answered. Without it each waits its own 3 s timeout,
+ * and an asynchronous request's timeout (tag 24, 1 s) closes nothing even with it. */
+START_TEST(sync_timeout_closes_the_connection)
+{
+    for (int close = 0; close < 2; close++) {
+        struct th_world w;
+        world(&w);
+        cli.close_on_timeout = close;
+        unsigned char b[8] = {0};
+        sim_time t0 = sim_now(w.s);
+        rpc_call(&cli, 1, REQ_HOLD, b, sizeof b, 0, 1 * SIM_S, 21);
+        rpc_call(&cli, 1, REQ_HOLD, b, sizeof b, 0, 3 * SIM_S, 22);
+        rpc_call_async(&cli, 1, REQ_HOLD, b, sizeof b, 0, 3 * SIM_S, 23);
+        sim_run(w.s, 50 * SIM_MS);
+        sim_conn first = cli.peers[0].conn;
+        ck_assert_int_eq(node_conn_open(th_world_node(&w, 0), first), 1);
+        sim_run(w.s, 1500 * SIM_MS);
+        ck_assert_int_eq(status_of[21], RMQ_TIMEOUT);
+        ck_assert_int_eq(when_of[21], t0 + 1 * SIM_S);
+        if (close) {
+            ck_assert_int_eq(status_of[22], RMQ_CONN_FAILED);
+            ck_assert_int_eq(status_of[23], RMQ_CONN_FAILED);
+            ck_assert_int_eq(when_of[22], t0 + 1 * SIM_S);
+            ck_assert_int_eq(when_of[23], t0 + 1 * SIM_S);
+            ck_assert_int_eq(node_conn_open(th_world_node(&w, 0), first), 0);
+            call_and_check(&w, 16, 25);   /* on a new connection */
+            ck_assert_uint_ne(cli.peers[0].conn, first);
+        } else {
+            ck_assert_int_eq(status_of[22], 0);
+            sim_run(w.s, 3100 * SIM_MS);
+            ck_assert_int_eq(status_of[22], RMQ_TIMEOUT);
+            ck_assert_int_eq(status_of[23], RMQ_TIMEOUT);
+            ck_assert_int_eq(node_conn_open(th_world_node(&w, 0), first), 1);
+        }
+        rpc_free(&cli);
+        rpc_free(&srv);
+        th_world_free(&w);
+        memset(status_of, 0, sizeof status_of);
+    }
+    /* An asynchronous request that times out first leaves the connection and the others alone. */
+    struct th_world w;
+    world(&w);
+    cli.close_on_timeout = 1;
+    unsigned char b[8] = {0};
+    rpc_call_async(&cli, 1, REQ_HOLD, b, sizeof b, 0, 1 * SIM_S, 24);
+    rpc_call(&cli, 1, REQ_HOLD, b, sizeof b, 0, 3 * SIM_S, 22);
+    sim_run(w.s, 1500 * SIM_MS);
+    ck_assert_int_eq(status_of[24], RMQ_TIMEOUT);
+    ck_assert_int_eq(status_of[22], 0);
+    ck_assert_int_eq(node_conn_open(th_world_node(&w, 0), cli.peers[0].conn), 1);
+    rpc_free(&cli);
+    rpc_free(&srv);
+    th_world_free(&w);
+}
+END_TEST
+
 static void reset_counts(void)
 {
     replies = 0;
     last_status = 0;
     last_tag = answered_sum = 0;
+    memset(status_of, 0, sizeof status_of);
+    memset(when_of, 0, sizeof when_of);
 }
 
 static Suite *suite(void)
@@ -232,6 +299,7 @@ static Suite *suite(void)
     tcase_add_test(tc, large_request_without_connection_fails);
     tcase_add_test(tc, large_reply_arrives_whole);
     tcase_add_test(tc, closed_connection_fails_fast);
+    tcase_add_test(tc, sync_timeout_closes_the_connection);
     suite_add_tcase(s, tc);
     return s;
 }

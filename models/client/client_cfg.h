@@ -34,6 +34,9 @@ struct producer_cfg {
                                    5.3.0, #5838); R44/R498 throw it at once */
     int fail_fast;              /* requests fail when the broker closes their connection (5.1.3+), not at their
                                    timeouts */
+    int close_on_timeout;       /* NettyClientConfig.clientCloseSocketIfTimeout: a synchronous request that times
+                                   out closes its connection and fails the others on it (false in R44, true from
+                                   4.9: NettySystemConfig) */
     enum producer_order order;  /* none: send(msg) (sendDefaultImpl); queue: send(msg, SelectMessageQueueByHash,
                                    key) (sendSelectImpl) */
     int order_keys;             /* queue: keys are drawn uniformly from 0 .. order_keys - 1 (16, assumed) */
@@ -59,6 +62,7 @@ struct consumer_cfg {
     int heartbeat_on_connect;   /* a heartbeat to each broker as its connection comes up, then a rebalance
                                    (5.x ClientConfig.enableHeartbeatChannelEventListener) */
     int fail_fast;              /* as the producer's */
+    int close_on_timeout;       /* as the producer's (a pull is asynchronous: its timeout closes nothing) */
     sim_time first_pull_delay;  /* a newly taken queue's first pull (5.x RebalanceImpl.dispatchPullRequest(.., 500));
                                    0: at once (4.x) */
     sim_time rebalance_min;     /* 5.2+ RebalanceService.minInterval 1000 ms: wakeups wait until this long after the

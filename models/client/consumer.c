@@ -231,6 +231,7 @@ struct consumer *consumer_create(struct rmq_world *w, const char *name, int inde
     c->n = sim_node(w->sim, id);
     rpc_init(&c->rpc, c->n, on_reply);
     c->rpc.fail_fast = cfg->fail_fast;
+    c->rpc.close_on_timeout = cfg->close_on_timeout;
     ns_client_init(&c->route, c->n, &c->rpc, C_R_ROUTE);
     return c;
 }

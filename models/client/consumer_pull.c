@@ -164,8 +164,9 @@ void consumer_pull(struct consumer *c, uint32_t k)
         req.commit_offset = (uint64_t)q->store;
     }
     q->pull_id = id;
-    rpc_call(&c->rpc, node, RMQ_PULL, &req, sizeof req, 0, c->cfg.pull_timeout,
-             consumer_tag(C_R_PULL, k, q->gen));
+    /* pullMessageAsync: invokeAsync, whose timeout never closes the channel */
+    rpc_call_async(&c->rpc, node, RMQ_PULL, &req, sizeof req, 0, c->cfg.pull_timeout,
+                   consumer_tag(C_R_PULL, k, q->gen));
 }
 
 /* PullAPIWrapper.updatePullFromWhichNode. */

@@ -40,8 +40,9 @@ static void commit(struct consumer *c, uint32_t k)
     if (q->store < 0 || node == SIM_NODE_NONE)
         return;   /* MQClientException("The broker[...] not exist"), logged */
     struct rmq_offset_req req = {.queue = q->queue, .offset = (uint64_t)q->store};
-    rpc_call(&c->rpc, node, RMQ_COMMIT_OFFSET, &req, sizeof req, 0, c->cfg.request_timeout,
-             consumer_tag(C_R_COMMIT, k, q->gen));
+    /* persistAll -> updateConsumeOffsetToBroker(.., isOneway true): a oneway, whose loss closes nothing */
+    rpc_call_async(&c->rpc, node, RMQ_COMMIT_OFFSET, &req, sizeof req, 0, c->cfg.request_timeout,
+                   consumer_tag(C_R_COMMIT, k, q->gen));
 }
 
 /* RebalancePushImpl.removeUnnecessaryMessageQueue: persist(mq), then removeOffset(mq). */

@@ -607,6 +607,7 @@ struct producer *producer_create(struct rmq_world *w, const char *name, int inde
     p->n = sim_node(w->sim, id);
     rpc_init(&p->rpc, p->n, on_reply);
     p->rpc.fail_fast = cfg->fail_fast;
+    p->rpc.close_on_timeout = cfg->close_on_timeout;
     ns_client_init(&p->route, p->n, &p->rpc, P_R_ROUTE);
     return p;
 fail:

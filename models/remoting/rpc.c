@@ -1,8 +1,9 @@
 /* rpc: remoting over the engine's connections. Requests wait in a slot pool (no malloc per request in
  * steady state); the opaque is the slot plus a generation, so a late response to a reused slot is ignored.
  * As in RocketMQ 4.x, requests on a connection the peer closes (a FIN: the engine's dead process) are not
- * failed early: they time out (4.x fails them only on its own close, an idle close or a reset, none of which
- * mqsim's remoting meets); with fail_fast (5.1.3+ channelInactive) they fail when the close arrives. */
+ * failed early: they time out (4.x fails them only on its own close, an idle close or a reset); with
+ * fail_fast (5.1.3+ channelInactive) they fail when the close arrives. With close_on_timeout
+ * (clientCloseSocketIfTimeout, 4.9+) a synchronous request's timeout is such an own close. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,8 +180,9 @@ static inline __attribute__((always_inline)) int send_request(struct rpc *r, sim
     return send_frame(r->n, c, opaque, code, 0, body, len, extra_wire);
 }
 
-void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
-              uint64_t extra_wire, sim_time timeout, uint64_t tag)
+static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
+                                                        uint64_t extra_wire, sim_time timeout, uint64_t tag,
+                                                        uint8_t async)
 {
     struct rpc_peer *pe = peer_get(r, peer);
     uint32_t i = pe ? slot_alloc(r) : NO_SLOT;
@@ -189,6 +191,7 @@ void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, 
         return;
     }
     struct rpc_pending *p = &r->pend[i];
+    p->async = async;
     p->code = code;
     p->peer = peer;
     p->tag = tag;
@@ -222,6 +225,18 @@ void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, 
     }
 }
 
+void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
+              uint64_t extra_wire, sim_time timeout, uint64_t tag)
+{
+    call(r, peer, code, body, len, extra_wire, timeout, tag, 0);
+}
+
+void rpc_call_async(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
+                    uint64_t extra_wire, sim_time timeout, uint64_t tag)
+{
+    call(r, peer, code, body, len, extra_wire, timeout, tag, 1);
+}
+
 void rpc_connect(struct rpc *r, sim_node_id peer)
 {
     struct rpc_peer *pe = peer_get(r, peer);
@@ -252,29 +267,6 @@ void rpc_oneway_to(struct sim_node *n, sim_conn c, uint16_t code, const void *bo
     send_frame(n, c, 0, code, 0, body, len, 0);
 }
 
-void rpc_timer_fired(struct rpc *r)
-{
-    sim_time now = node_now(r->n);
-    r->armed = SIM_TIME_MAX;
-    r->timer = 0;
-    /* Time out what is due, in slot order (deterministic); callbacks may add requests, which arm anew. */
-    for (uint32_t i = 0; i < r->cap; i++) {
-        struct rpc_pending *p = &r->pend[i];
-        if (!p->in_use || p->deadline > now)
-            continue;
-        uint64_t t = p->tag;
-        drop_big(p);
-        slot_release(r, i);
-        r->on_reply(r->n, t, RMQ_TIMEOUT, NULL, 0);
-    }
-    sim_time next = SIM_TIME_MAX;
-    for (uint32_t i = 0; i < r->cap; i++)
-        if (r->pend[i].in_use && r->pend[i].deadline < next)
-            next = r->pend[i].deadline;
-    if (next < SIM_TIME_MAX)
-        arm(r, next);
-}
-
 /* Fails every request marked `mark` with CONN_FAILED. Marked first, then failed: the callbacks may issue new
  * requests to the same peer (and grow the pool), and those are not marked. */
 static void fail_marked(struct rpc *r, uint8_t mark)
@@ -288,6 +280,53 @@ static void fail_marked(struct rpc *r, uint8_t mark)
         slot_release(r, i);
         r->on_reply(r->n, tag, RMQ_CONN_FAILED, NULL, 0);
     }
+}
+
+/* clientCloseSocketIfTimeout (NettyRemotingClient.invokeSync): the connection of a request that timed out is
+ * closed (closeChannel), and its close() fails every other request sent on it (failFast: sendRequestOK false,
+ * RemotingSendRequestException). They are marked here and failed after the timed-out one's own answer, so
+ * that requests its callback sends (a retry) go on a new connection and are not marked. */
+static void close_timed_out(struct rpc *r, sim_node_id peer)
+{
+    for (int i = 0; i < r->npeers; i++) {
+        struct rpc_peer *pe = &r->peers[i];
+        if (pe->node != peer || !pe->conn || pe->connecting)
+            continue;
+        node_conn_close(r->n, pe->conn);
+        pe->conn = 0;
+    }
+    for (uint32_t i = 0; i < r->cap; i++)
+        if (r->pend[i].in_use && !r->pend[i].waiting && r->pend[i].peer == peer)
+            r->pend[i].waiting = 3;
+}
+
+void rpc_timer_fired(struct rpc *r)
+{
+    sim_time now = node_now(r->n);
+    r->armed = SIM_TIME_MAX;
+    r->timer = 0;
+    /* Time out what is due, in slot order (deterministic); callbacks may add requests, which arm anew. */
+    for (uint32_t i = 0; i < r->cap; i++) {
+        struct rpc_pending *p = &r->pend[i];
+        if (!p->in_use || p->deadline > now)
+            continue;
+        uint64_t t = p->tag;
+        int close = r->close_on_timeout && !p->async && !p->waiting;   /* sent, and synchronous */
+        sim_node_id peer = p->peer;
+        drop_big(p);
+        slot_release(r, i);
+        if (close)
+            close_timed_out(r, peer);
+        r->on_reply(r->n, t, RMQ_TIMEOUT, NULL, 0);
+        if (close)
+            fail_marked(r, 3);
+    }
+    sim_time next = SIM_TIME_MAX;
+    for (uint32_t i = 0; i < r->cap; i++)
+        if (r->pend[i].in_use && r->pend[i].deadline < next)
+            next = r->pend[i].deadline;
+    if (next < SIM_TIME_MAX)
+        arm(r, next);
 }
 
 int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)

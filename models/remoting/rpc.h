@@ -36,6 +36,7 @@ struct rpc_peer {
 struct rpc_pending {
     uint32_t gen;              /* low bits of the opaque that last used this slot */
     uint8_t in_use, waiting;   /* waiting: queued until the connection is up */
+    uint8_t async;             /* invokeAsync (a pull): its timeout never closes the connection */
     uint16_t code;
     sim_node_id peer;
     sim_time deadline;
@@ -65,6 +66,9 @@ struct rpc {
     int fail_fast;             /* a connection the peer closes fails the requests sent on it at once (5.1.3+
                                   NettyRemotingClient.channelInactive -> closeChannel -> failFast); else they
                                   wait for their timeouts */
+    int close_on_timeout;      /* a synchronous request that times out closes its connection, which fails the
+                                  others sent on it at once (clientCloseSocketIfTimeout: invokeSync ->
+                                  closeChannel -> close -> failFast); the next request connects anew */
 };
 
 /* Where a deferred response goes (a held pull, a put waiting for the slave). */
@@ -84,6 +88,10 @@ void rpc_reset(struct rpc *r);
  * The timeout covers connecting too (invokeSync). extra_wire is added to the frame's wire size. */
 void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
               uint64_t extra_wire, sim_time timeout, uint64_t tag);
+/* The same as invokeAsync (a consumer's pull): its timeout leaves the connection open whatever
+ * close_on_timeout says. */
+void rpc_call_async(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
+                    uint64_t extra_wire, sim_time timeout, uint64_t tag);
 
 /* Opens the connection to peer now, unless it is open or opening, so that a later call does not wait for
  * it (a server that holds its peers' channels from the start). A failure is silent: the next call

@@ -77,6 +77,12 @@ static const struct version_key keys[] = {
      "channel's requests at once; R44/R498 do not handle channelInactive, so they wait for their timeouts", NULL},
     {"consumers", "fail_fast_on_close", {"false", "false", "true"},
      "as producers.fail_fast_on_close (the same NettyRemotingClient)", NULL},
+    {"producers", "client_close_socket_if_timeout", {"false", "true", "true"},
+     "NettyClientConfig.clientCloseSocketIfTimeout: R44 false; R498/R53 NettySystemConfig "
+     "(com.rocketmq.remoting.client.closeSocketIfTimeout) true: invokeSync's RemotingTimeoutException -> "
+     "closeChannel -> close() -> failFast, the channel's other requests failing at once", NULL},
+    {"consumers", "client_close_socket_if_timeout", {"false", "true", "true"},
+     "as producers.client_close_socket_if_timeout (pulls are invokeAsync: their timeouts close nothing)", NULL},
     {"producers", "retry_system_busy", {"false", "false", "true"},
      "DefaultMQProducerImpl.sendDefaultImpl: R44's switch and R498's retryResponseCodes lack SYSTEM_BUSY; R53 "
      "DefaultMQProducer.retryResponseCodes has it (#5838, in 5.3.0)", NULL},
