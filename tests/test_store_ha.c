@@ -2,7 +2,7 @@
  * SYNC_FLUSH broker's GroupCommitService flushes every 10 ms with no put waiting (so a slave is durable too),
  * a slave whose registration answer names no master keeps its HA client on the old address, and a restarted
  * slave's first report (5-6 s after its connect in 4.x, at once in 5.3) while the master counts it from the
- * accept. */
+ * accept; a SYNC_MASTER timeout closing the producer's connection stores sends again (clientCloseSocketIfTimeout). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,6 +208,29 @@ START_TEST(slave_reconnects_after_its_master_closes)
 }
 END_TEST
 
+/* 5.3 with in_sync_replicas 2 waits for the slave as long as the producer waits for the put (3 s), so while
+ * the slave is away every send times out. With clientCloseSocketIfTimeout (5.3's) each timeout closes the
+ * producer's connection and fails the sends behind it, stored already and waiting; each is tried again on a
+ * new connection and stored again, three attempts in all: every failed send is read three times. With the
+ * close off each is stored once. */
+START_TEST(timeout_close_stores_sends_again)
+{
+    for (int close = 0; close < 2; close++) {
+        const char *set[] = {"version=5.3", "broker.in_sync_replicas=2", "run.trace=off",
+                             close ? "producers.client_close_socket_if_timeout=true"
+                                   : "producers.client_close_socket_if_timeout=false"};
+        struct th_run r;
+        th_run(&r, SLAVE_BACK, set, 4);
+        double failed = th_num(r.m, "messages.send_failed"), dup = th_num(r.m, "messages.duplicates");
+        th_run_free(&r);
+        fprintf(stderr, "5.3, in_sync_replicas 2, slave away, close %s: %.0f sends failed, %.0f read twice\n",
+                close ? "on" : "off", failed, dup);
+        ck_assert_double_gt(failed, 5000);   /* about 33 s of 200 msg/s */
+        ck_assert_double_eq(dup, close ? 2 * failed : 0);
+    }
+}
+END_TEST
+
 /* The run's first start is warm by default: the slave connects at its first round (1 s) and reports at
  * once. ha_warm_start false makes it a fresh start like a restart's: no address for 5 s, then, in 4.4, the
  * first report 6 s after the connect. */
@@ -245,6 +268,7 @@ static Suite *store_ha_suite(void)
     tcase_add_test(tc, restarted_53_slave_reports_at_its_connect);
     tcase_add_test(tc, master_drops_an_accepted_slave_that_never_reports);
     tcase_add_test(tc, slave_reconnects_after_its_master_closes);
+    tcase_add_test(tc, timeout_close_stores_sends_again);
     tcase_add_test(tc, warm_and_cold_first_start);
     suite_add_tcase(s, tc);
     return s;
