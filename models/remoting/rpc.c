@@ -180,9 +180,10 @@ static inline __attribute__((always_inline)) int send_request(struct rpc *r, sim
     return send_frame(r->n, c, opaque, code, 0, body, len, extra_wire);
 }
 
-static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
-                                                        uint64_t extra_wire, sim_time timeout, uint64_t tag,
-                                                        uint8_t async)
+/* rpc_call and rpc_call_async: inlined into both, as each send passes here. */
+static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_id peer, uint16_t code,
+                                                        const void *body, uint32_t len, uint64_t extra_wire,
+                                                        sim_time timeout, uint64_t tag, uint8_t async)
 {
     struct rpc_peer *pe = peer_get(r, peer);
     uint32_t i = pe ? slot_alloc(r) : NO_SLOT;
