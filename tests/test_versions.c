@@ -394,6 +394,42 @@ START_TEST(sync_master_timeout_by_version)
 }
 END_TEST
 
+/* Two NameServers; the producer (seed 2) asks ns-0, whose host dies at 20 s; the master's host dies at 30 s
+ * and the operator's promotion puts broker-a-1 in the route at 34 s. A 4.4 client does not close the channel
+ * whose route request timed out (clientCloseSocketIfTimeout false), so getAndCreateNameserverChannel keeps
+ * returning it and the producer asks the dead NameServer again every 30 s: it never learns the new master.
+ * From 4.9 the timeout closes the channel and the next request chooses ns-1. */
+START_TEST(silent_nameserver_kept_by_44)
+{
+    static const char *const NS_DOWN =
+        "{\"name\": \"ns\", \"run\": {\"duration_ms\": 120000, \"seed\": 2},"
+        " \"network\": {\"latency\": {\"const_ms\": 1}}, \"nameservers\": {\"count\": 2},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
+        " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 1024}}, \"consumers\": {\"count\": 1},"
+        " \"operator\": {\"alert_delay\": {\"const_ms\": 1000}, \"reaction\": {\"const_ms\": 1000},"
+        "   \"procedure\": {\"const_ms\": 1000}},"
+        " \"faults\": [{\"at_ms\": 20000, \"op\": \"crash_host\", \"node\": \"ns-0\"},"
+        "   {\"at_ms\": 30000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]}";
+    const char *v44[] = {"version=4.4"}, *v49[] = {"version=4.9"};
+    const char *ev = "\"node\":\"producer-0\",\"ev\":\"route.change\"";
+    struct th_run r;
+    th_run(&r, NS_DOWN, v44, 1);
+    double t44 = th_first(r.trace, ev, "\"master\":\"broker-a-1\"", 0);
+    double out44 = th_num(r.m, "topic.write_unavailable_ms");
+    th_run_free(&r);
+    th_run(&r, NS_DOWN, v49, 1);
+    double t49 = th_first(r.trace, ev, "\"master\":\"broker-a-1\"", 0);
+    double out49 = th_num(r.m, "topic.write_unavailable_ms");
+    th_run_free(&r);
+    fprintf(stderr, "a silent NameServer: the producer learns the new master at %.3f ms on 4.9 (write outage"
+            " %.0f ms), %.3f on 4.4 (%.0f ms)\n", t49, out49, t44, out44);
+    ck_assert_double_eq(t44, -1);
+    ck_assert_double_eq_tol(out44, 90000, 100);   /* from the crash to the end */
+    ck_assert_double_gt(t49, 34000);
+    ck_assert_double_lt(t49, 60000);
+}
+END_TEST
+
 static Suite *versions_suite(void)
 {
     Suite *s = suite_create("versions");
@@ -411,6 +447,7 @@ static Suite *versions_suite(void)
     tcase_add_test(e, slave_rejects_pulls_on_53);
     tcase_add_test(e, sync_master_latency_by_version);
     tcase_add_test(e, sync_master_timeout_by_version);
+    tcase_add_test(e, silent_nameserver_kept_by_44);
     suite_add_tcase(s, e);
     return s;
 }

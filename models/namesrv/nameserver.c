@@ -461,11 +461,11 @@ enum ns_fetch ns_client_on_reply(struct ns_client *c, int status, const void *bo
         }
     }
     c->fetching = 0;
-    if (status == RMQ_TIMEOUT && w->nns > 0) {
-        /* NettyRemotingClient.invokeSync closes the channel on a timeout (clientCloseSocketIfTimeout: true
-         * from 4.9/5.x; R44's default false would keep a silent NameServer forever, since nothing else here
-         * ever breaks that connection); the next request then chooses the next NameServer. */
-        rpc_close_peer(c->rpc, w->ns[c->chosen % w->nns]);
+    if (status == RMQ_TIMEOUT && w->nns > 0 && c->rpc->close_on_timeout) {
+        /* NettyRemotingClient.invokeSync closed the channel on the timeout (clientCloseSocketIfTimeout, 4.9+:
+         * the rpc layer did), so the next request's getAndCreateNameserverChannel finds no channel and
+         * chooses the next NameServer. Without the close (R44) the channel stays and so does the choice:
+         * a client keeps asking a silent NameServer until TCP gives the connection up. */
         c->chosen = (c->chosen + 1) % w->nns;
     }
     if (status != RMQ_SUCCESS || !body || len < offsetof(struct rmq_route, g))

@@ -377,13 +377,3 @@ int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)
     }
     return 1;
 }
-
-void rpc_close_peer(struct rpc *r, sim_node_id peer)
-{
-    for (int i = 0; i < r->npeers; i++)
-        if (r->peers[i].node == peer && r->peers[i].conn) {
-            node_conn_close(r->n, r->peers[i].conn);
-            r->peers[i].conn = 0;
-            r->peers[i].connecting = 0;
-        }
-}

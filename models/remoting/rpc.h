@@ -175,7 +175,4 @@ static inline int rpc_on_timer(struct rpc *r, uint64_t tag)
 }
 int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev);
 
-/* Closes the connection to peer (RocketMQ closes a channel after errors on it). */
-void rpc_close_peer(struct rpc *r, sim_node_id peer);
-
 #endif
