@@ -166,6 +166,29 @@ START_TEST(short_polling_checks_every_second)
 }
 END_TEST
 
+/* A pull is invokeAsync: its timeout closes nothing, even with clientCloseSocketIfTimeout (4.9). Here every
+ * held pull times out on the client (2 s against the broker's 15 s hold) at 1 msg/s; were pulls
+ * synchronous, the first timeout would close the consumer's connection (the broker drops the consumer:
+ * broker.client_gone) and fail the other queues' pulls, and the consumer would read 2 of the 29 messages. */
+START_TEST(pull_timeout_closes_nothing)
+{
+    static const char *const SLOW =
+        "{\"name\": \"t\", \"version\": \"4.9\","
+        " \"run\": {\"duration_ms\": 30000, \"seed\": 1, \"trace\": \"events\"},"
+        " \"network\": {\"latency\": {\"const_ms\": 1}}, \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
+        " \"producers\": {\"rate_per_s\": 1, \"size\": {\"const_bytes\": 100}},"
+        " \"consumers\": {\"count\": 1, \"consumer_timeout_when_suspend_ms\": 2000}, \"operator\": {\"enabled\": false}}";
+    struct th_run r;
+    th_run(&r, SLOW, NULL, 0);
+    int gone = th_count(r.trace, "\"ev\":\"broker.client_gone\"", NULL, 0, 30000);
+    double consumed = th_num(r.m, "messages.consumed"), acked = th_num(r.m, "messages.acked");
+    th_run_free(&r);
+    fprintf(stderr, "pulls timing out: %.0f of %.0f consumed, %d consumer channels closed\n", consumed, acked, gone);
+    ck_assert_int_eq(gone, 0);
+    ck_assert_double_eq(consumed, acked);
+}
+END_TEST
+
 static Suite *consumer_suite(void)
 {
     Suite *s = suite_create("consumer");
@@ -173,6 +196,7 @@ static Suite *consumer_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, held_pull_stores_its_commit_offset);
     tcase_add_test(tc, overflow_badly_resets_by_version);
+    tcase_add_test(tc, pull_timeout_closes_nothing);
     tcase_add_test(tc, offset_illegal_fixed_at_once_on_53);
     tcase_add_test(tc, short_polling_checks_every_second);
     suite_add_tcase(s, tc);

@@ -194,8 +194,9 @@ static void master_tick(struct broker *b)
             hac_lost(b, h);
             continue;
         }
-        if (now - h->last_read > b->cfg.ha_housekeeping) {
-            /* ReadSocketService: "ha housekeeping" after 20 s without a report. */
+        if (h->requested && now - h->last_read > b->cfg.ha_housekeeping) {
+            /* ReadSocketService: "ha housekeeping" after 20 s without a report (one that never reported
+             * has its own check: accepted). */
             hac_drop(b, h, "ha.disconnect");
             continue;
         }
@@ -556,12 +557,22 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
             trace_ha(b, "ha.connect", b->master, b->cl.max_offset);
             /* connectMaster sets currentReportedOffset to the log's end, and the round goes on to
              * isTimeToReportOffset: in controller mode the handshake is said at once; R44/R498 restart the
-             * heartbeat clock here, so the first report comes 5-6 s later (the master sends nothing until
+             * heartbeat clock here, so the first report comes 5 s later (the master sends nothing until
              * it); R53 reports at once when its last report is more than 5 s old, as after a 5 s wait. A
              * warm first start (ha_warm_start) reports at once, as a slave long in service reconnecting. */
             b->ha_reported = b->cl.max_offset;
-            if (!b->ctl && !b->ha_warm && b->cfg.ha_report_clock_from_connect)
-                b->ha_last_report = now;
+            if (!b->ctl && !b->ha_warm) {
+                /* connectMaster runs inside a round and select(1000) right after it: the rounds run from the
+                 * connect on. Each select returns a little after its second and currentTimeMillis counts
+                 * whole milliseconds, so after five rounds the interval reads 5000 or 5001 ms; at 5001 (often,
+                 * the drift of five rounds being near the millisecond) it passes haSendHeartbeatInterval and the
+                 * first report goes at the fifth round, else at the sixth. mqsim's rounds are exact: it takes
+                 * the fifth, the clock set 1 ms before the connect. */
+                node_timer_cancel(b->n, b->ha_client_timer);
+                b->ha_client_timer = node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
+                if (b->cfg.ha_report_clock_from_connect)
+                    b->ha_last_report = now - SIM_MS;
+            }
             if (b->ctl || b->ha_warm || now - b->ha_last_report > b->cfg.ha_heartbeat)
                 report(b);
             b->ha_warm = 0;

@@ -34,11 +34,16 @@ static sim_node_id master_of(const struct consumer *c, int group)
     return id == 0 ? node : SIM_NODE_NONE;
 }
 
+/* lockBatchMQ is invokeSync; unlockBatchMQ(.., oneway true) is a oneway, whose loss closes nothing (an rpc
+ * call that is asynchronous here: its answer is ignored). */
 static void lock_call(struct consumer *c, sim_node_id node, uint16_t code, uint64_t mqs, enum c_rpc kind,
                       uint32_t slot, uint32_t gen)
 {
     struct rmq_lock_req req = {.client = consumer_client_id(c), .mqs = mqs};
-    rpc_call(&c->rpc, node, code, &req, sizeof req, 0, c->cfg.lock_timeout, consumer_tag(kind, slot, gen));
+    if (code == RMQ_UNLOCK_BATCH_MQ)
+        rpc_call_async(&c->rpc, node, code, &req, sizeof req, 0, c->cfg.lock_timeout, consumer_tag(kind, slot, gen));
+    else
+        rpc_call(&c->rpc, node, code, &req, sizeof req, 0, c->cfg.lock_timeout, consumer_tag(kind, slot, gen));
 }
 
 /* ProcessQueue.setLocked (and setLastLockTimestamp(now) when locked). Every grant is traced (a renewal

@@ -193,6 +193,7 @@ static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_i
     }
     struct rpc_pending *p = &r->pend[i];
     p->async = async;
+    p->conn = 0;
     p->code = code;
     p->peer = peer;
     p->tag = tag;
@@ -203,6 +204,7 @@ static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_i
     /* On an open connection at once; node_conn_send tests that it is open before anything else. */
     if (pe->conn && !pe->connecting) {
         int rc = send_request(r, pe->conn, opaque_of(r, i), code, body, len, extra_wire);
+        p->conn = pe->conn;
         if (rc >= 0)
             return;
         if (rc == -2) {
@@ -283,22 +285,29 @@ static void fail_marked(struct rpc *r, uint8_t mark)
     }
 }
 
-/* clientCloseSocketIfTimeout (NettyRemotingClient.invokeSync): the connection of a request that timed out is
+/* Marks (3) every request sent on connection c, for fail_marked: NettyRemotingAbstract.failFast fails the
+ * requests of one channel. */
+static void mark_sent_on(struct rpc *r, sim_conn c)
+{
+    for (uint32_t i = 0; i < r->cap; i++)
+        if (r->pend[i].in_use && !r->pend[i].waiting && r->pend[i].conn == c)
+            r->pend[i].waiting = 3;
+}
+
+/* clientCloseSocketIfTimeout (NettyRemotingClient.invokeSync): the connection c a request timed out on is
  * closed (closeChannel), and its close() fails every other request sent on it (failFast: sendRequestOK false,
  * RemotingSendRequestException). They are marked here and failed after the timed-out one's own answer, so
- * that requests its callback sends (a retry) go on a new connection and are not marked. */
-static void close_timed_out(struct rpc *r, sim_node_id peer)
+ * that requests its callback sends (a retry) go on a new connection and are not marked. A connection the
+ * peer has already replaced is closed alone (closeChannel leaves the table's newer one). */
+static void close_timed_out(struct rpc *r, sim_node_id peer, sim_conn c)
 {
-    for (int i = 0; i < r->npeers; i++) {
-        struct rpc_peer *pe = &r->peers[i];
-        if (pe->node != peer || !pe->conn || pe->connecting)
-            continue;
-        node_conn_close(r->n, pe->conn);
-        pe->conn = 0;
-    }
-    for (uint32_t i = 0; i < r->cap; i++)
-        if (r->pend[i].in_use && !r->pend[i].waiting && r->pend[i].peer == peer)
-            r->pend[i].waiting = 3;
+    node_conn_close(r->n, c);
+    for (int i = 0; i < r->npeers; i++)
+        if (r->peers[i].node == peer && r->peers[i].conn == c) {
+            r->peers[i].conn = 0;
+            r->peers[i].connecting = 0;
+        }
+    mark_sent_on(r, c);
 }
 
 void rpc_timer_fired(struct rpc *r)
@@ -314,10 +323,11 @@ void rpc_timer_fired(struct rpc *r)
         uint64_t t = p->tag;
         int close = r->close_on_timeout && !p->async && !p->waiting;   /* sent, and synchronous */
         sim_node_id peer = p->peer;
+        sim_conn c = p->conn;
         drop_big(p);
         slot_release(r, i);
         if (close)
-            close_timed_out(r, peer);
+            close_timed_out(r, peer, c);
         r->on_reply(r->n, t, RMQ_TIMEOUT, NULL, 0);
         if (close)
             fail_marked(r, 3);
@@ -346,6 +356,7 @@ int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)
             struct rpc_pending *p = &r->pend[i];
             if (p->in_use && p->waiting && p->peer == peer) {
                 p->waiting = 0;
+                p->conn = c;
                 send_request(r, c, opaque_of(r, i), p->code, p->big ? p->big : p->body, p->len, p->wire);
                 drop_big(p);
             }
@@ -366,9 +377,7 @@ int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)
         /* NettyRemotingAbstract.failFast: with fail_fast every request sent on it fails now, as requestFail
          * does (sendRequestOK false: RemotingSendRequestException). */
         if (r->fail_fast) {
-            for (uint32_t i = 0; i < r->cap; i++)
-                if (r->pend[i].in_use && !r->pend[i].waiting && r->pend[i].peer == peer)
-                    r->pend[i].waiting = 3;
+            mark_sent_on(r, c);
             fail_marked(r, 3);
         }
         break;

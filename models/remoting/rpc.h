@@ -39,6 +39,7 @@ struct rpc_pending {
     uint8_t async;             /* invokeAsync (a pull): its timeout never closes the connection */
     uint16_t code;
     sim_node_id peer;
+    sim_conn conn;             /* the connection it was sent on (0 while waiting) */
     sim_time deadline;
     uint64_t tag;
     uint32_t len;
