@@ -105,7 +105,7 @@ static void to_sorted(struct heap *h)
     h->top = h->n - 1;
 }
 
-int heap_push_slow(struct heap *h, struct heap_ent e)
+int heap_push_slow(struct heap *h, struct heap_ent e, int exact)
 {
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 1024;
@@ -117,7 +117,10 @@ int heap_push_slow(struct heap *h, struct heap_ent e)
     }
     if (!h->heaped) {
         if (h->n < HEAP_SORTED_MAX) {
-            heap_sorted_insert(h->a, h->n, e);
+            if (exact)
+                heap_sorted_insert_as(h->a, h->n, e, 1);
+            else
+                heap_sorted_insert(h->a, h->n, e);
             h->top = h->n++;
             return 0;
         }

@@ -54,39 +54,60 @@ static inline unsigned __int128 heap_rank(const struct heap_ent *e)
 }
 
 /* The slow halves of the operations below (heap.c): the heap form, growth and the changes of form. */
-int heap_push_slow(struct heap *h, struct heap_ent e);
+int heap_push_slow(struct heap *h, struct heap_ent e, int exact);
 void heap_pop_heaped(struct heap *h, struct heap_ent *out);
 void heap_replace_heaped(struct heap *h, struct heap_ent e);
 void heap_insert_latest(struct heap_ent *a, size_t n, struct heap_ent e);
 
-/* Inserts e into a[0..n), sorted latest first, moving up the entries due before it. e's sequence number
- * must be above every entry's (every insert is numbered afresh: the engine's queue_push, the bare loop,
- * the tests), so the walk compares times alone: an entry due at e's time ranks before it. When a[0] is due
- * after e, the walk stops at a[0] at the latest, so it needs no bound check. Inline, with the sorted form's
- * pop and replacement below, so that the engine's loop and schedule call nothing in a small queue. */
-static inline void heap_sorted_insert(struct heap_ent *a, size_t n, struct heap_ent e)
+/* Whether a ranks before e, which is being inserted. exact 0: e's sequence number is above every entry's
+ * (every insert but a connection's deferred message, sim.c: queue_push_sent, is numbered afresh: the
+ * engine's queue_push, the bare loop, the tests), so times alone decide: an entry due at e's time ranks
+ * before it. exact 1: e keeps the number it was given earlier, and a tie in time compares the keys. The
+ * callers pass a constant, so the common insert compiles to the comparison of times alone. */
+static inline __attribute__((always_inline)) int heap_ranks_before(const struct heap_ent *a,
+                                                                   const struct heap_ent *e, int exact)
 {
-    if (n == 0 || a[0].t <= e.t) {
+    return exact ? heap_less(a, e) : a->t <= e->t;
+}
+
+/* Inserts e into a[0..n), sorted latest first, moving up the entries that rank before it
+ * (heap_ranks_before). When a[0] ranks after e, the walk stops at a[0] at the latest, so it needs no bound
+ * check. Inline, with the sorted form's pop and replacement below, so that the engine's loop and schedule
+ * call nothing in a small queue. */
+static inline __attribute__((always_inline)) void heap_sorted_insert_as(struct heap_ent *a, size_t n,
+                                                                        struct heap_ent e, int exact)
+{
+    if (n == 0 || heap_ranks_before(&a[0], &e, exact)) {
         heap_insert_latest(a, n, e);
         return;
     }
     size_t i = n;
-    while (a[i - 1].t <= e.t) {
+    while (heap_ranks_before(&a[i - 1], &e, exact)) {
         a[i] = a[i - 1];
         i--;
     }
     a[i] = e;
 }
 
-/* Inserts e. Returns 0, or -1 when memory for the array could not be had. */
-static inline int heap_push(struct heap *h, struct heap_ent e)
+/* The insert of a freshly numbered e (exact 0 above). */
+static inline void heap_sorted_insert(struct heap_ent *a, size_t n, struct heap_ent e)
+{
+    heap_sorted_insert_as(a, n, e, 0);
+}
+
+/* Inserts e, compared as heap_ranks_before says. Returns 0, or -1 when memory for the array could not be
+ * had. */
+static inline __attribute__((always_inline)) int heap_push_as(struct heap *h, struct heap_ent e, int exact)
 {
     if (h->heaped || h->n >= HEAP_SORTED_MAX || h->n == h->cap)
-        return heap_push_slow(h, e);
-    heap_sorted_insert(h->a, h->n, e);
+        return heap_push_slow(h, e, exact);
+    heap_sorted_insert_as(h->a, h->n, e, exact);
     h->top = h->n++;
     return 0;
 }
+
+/* Inserts a freshly numbered e. */
+static inline int heap_push(struct heap *h, struct heap_ent e) { return heap_push_as(h, e, 0); }
 
 /* Removes the minimum into *out. The heap must not be empty. */
 static inline void heap_pop(struct heap *h, struct heap_ent *out)
@@ -103,15 +124,19 @@ static inline void heap_pop(struct heap *h, struct heap_ent *out)
  * for each next level's lines a level ahead (heap.c). The same result as heap_pop. */
 void heap_pop_ahead(struct heap *h, struct heap_ent *out);
 
-/* Replaces the minimum with e: in the heap form a pop and a push in one sift-down. The heap must not be
- * empty. */
-static inline void heap_replace_top(struct heap *h, struct heap_ent e)
+/* Replaces the minimum with e: in the heap form a pop and a push in one sift-down (which compares whole
+ * keys). The heap must not be empty. */
+static inline __attribute__((always_inline)) void heap_replace_top_as(struct heap *h, struct heap_ent e,
+                                                                      int exact)
 {
     if (h->heaped)
         heap_replace_heaped(h, e);
     else
-        heap_sorted_insert(h->a, h->n - 1, e);
+        heap_sorted_insert_as(h->a, h->n - 1, e, exact);
 }
+
+/* The replacement by a freshly numbered e. */
+static inline void heap_replace_top(struct heap *h, struct heap_ent e) { heap_replace_top_as(h, e, 0); }
 
 /* Restores the order over a[0..n) after the caller filtered the array in place, keeping the relative
  * order of what stayed. */

@@ -23,18 +23,19 @@ static inline const struct heap_ent *nearq_top(const struct nearq *q) { return &
  * Returns 0, or -1 when memory could not be had. */
 int nearq_room(struct nearq *q);
 
-/* Inserts e from the nearer end: an event due before the middle entry walks forward from the head over
- * those due before it (a handler's immediate events pass none), a later one back from the tail over those
- * due after it (a message passes the few in flight that arrive after it). e's sequence number must be
- * above every entry's (queue_push numbers each insert), so the walks compare times alone: an entry due at
- * e's time ranks before it. Returns 0, or -1 when memory could not be had. */
-static inline int nearq_push(struct nearq *q, struct heap_ent e)
+/* Inserts e from the nearer end: an event that ranks before the middle entry walks forward from the head
+ * over those that rank before it (a handler's immediate events pass none), a later one back from the tail
+ * over those that rank after it (a message passes the few in flight that arrive after it). Ranks as
+ * heap_ranks_before says (heap.h): with exact 0, e's sequence number must be above every entry's (queue_push
+ * numbers each insert), so the walks compare times alone: an entry due at e's time ranks before it.
+ * Returns 0, or -1 when memory could not be had. */
+static inline __attribute__((always_inline)) int nearq_push_as(struct nearq *q, struct heap_ent e, int exact)
 {
     if ((q->head == 0 || q->tail == q->cap) && nearq_room(q) < 0)
         return -1;
-    if (q->head < q->tail && e.t < q->a[(q->head + q->tail) / 2].t) {
+    if (q->head < q->tail && !heap_ranks_before(&q->a[(q->head + q->tail) / 2], &e, exact)) {
         uint32_t i = q->head;
-        while (q->a[i].t <= e.t) {   /* stops at the middle entry at the latest */
+        while (heap_ranks_before(&q->a[i], &e, exact)) {   /* stops at the middle entry at the latest */
             q->a[i - 1] = q->a[i];
             i++;
         }
@@ -43,7 +44,7 @@ static inline int nearq_push(struct nearq *q, struct heap_ent e)
         return 0;
     }
     uint32_t i = q->tail;
-    while (i > q->head && q->a[i - 1].t > e.t) {
+    while (i > q->head && !heap_ranks_before(&q->a[i - 1], &e, exact)) {
         q->a[i] = q->a[i - 1];
         i--;
     }
@@ -51,6 +52,9 @@ static inline int nearq_push(struct nearq *q, struct heap_ent e)
     q->tail++;
     return 0;
 }
+
+/* The insert of a freshly numbered e. */
+static inline int nearq_push(struct nearq *q, struct heap_ent e) { return nearq_push_as(q, e, 0); }
 
 /* Removes the earliest entry. The queue must not be empty. */
 static inline void nearq_pop(struct nearq *q) { q->head++; }

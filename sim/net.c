@@ -202,11 +202,19 @@ static sim_time *conn_fifo(struct conn_rec *r, sim_node_id from)
     return r->a == from ? &r->fifo_ab : &r->fifo_ba;
 }
 
-/* Queues a message event; the payload is copied inline when it fits in 8 bytes, else into a pool buffer. */
+/* Queues a message event; the payload is copied inline when it fits in 8 bytes, else into a pool buffer. A
+ * connection's message (conn, its direction's FIFO mark passed) joins the direction's chain (sim.c:
+ * sim_schedule_chained). */
 static inline int queue_msg(struct sim *s, sim_time at, sim_node_id from, sim_node_id to, uint16_t type,
                      const void *payload, uint32_t len, sim_conn conn)
 {
-    struct sim_event *e = sim_schedule(s, at, EV_MSG, to);
+    struct sim_event *e;
+    if (conn) {
+        struct conn_rec *r = &s->net.conns[conn];
+        e = sim_schedule_chained(s, at, to, conn, from, &r->chain_last[r->a == from ? 0 : 1]);
+    } else {
+        e = sim_schedule(s, at, EV_MSG, to);
+    }
     if (!e)
         return -1;
     e->from = from;
@@ -389,6 +397,7 @@ sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag)
     r->tag = tag;
     r->t0 = s->now;
     r->open_a = 2;
+    r->chain_last[0] = r->chain_last[1] = UINT32_MAX;
     sim_time syn;
     if (transmit_id(s, n->id, to, s->now, 64, 1, &r->fifo_ab, &syn) != TX_OK)
         conn_notify(s, s->now + net->cfg.connect_timeout, n->id, c, SIM_CONN_FAILED, tag);   /* the SYN is lost */

@@ -58,7 +58,9 @@ struct conn_rec {
     sim_time stall_since[2], rto[2];
     uint64_t tag;              /* the connecting side's tag */
     sim_time t0;               /* when the connect began (its timeout runs from here) */
-    uint64_t spare;            /* to 128 bytes: every send and delivery finds its record by one shift */
+    uint32_t chain_last[2];    /* per direction, the last message in flight (its event slot), or UINT32_MAX
+                                  (sim_schedule_chained); 128 bytes in all: every send and delivery finds
+                                  its record by one shift */
 };
 
 struct net {

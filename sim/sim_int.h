@@ -21,9 +21,12 @@ enum ev_kind {
 };
 
 #define EVF_CANCELLED 1
+#define EVF_CHAINED    2   /* EV_MSG: in flight in its connection direction's chain (below) */
+#define EVF_CHAIN_NEXT 4   /* EV_MSG: a message of the chain waits behind this one (chain_after) */
 
-/* One pending event: 32 bytes (two to a cache line: the pool is 64-byte aligned), plus 16 in the heap, so
- * 48 bytes a pending event. A free slot links to the next free one through `data`. A timer's `gen` (where a
+/* One pending event: 32 bytes (two to a cache line: the pool is 64-byte aligned), plus 16 in the heap (or
+ * in its predecessor's chain_after, for a message waiting in a chain), and 16 a slot in chain_after: 64
+ * bytes a pending event. A free slot links to the next free one through `data`. A timer's `gen` (where a
  * message keeps its length) is the sim's count of timers when it was set, so a stale handle never matches. */
 struct sim_event {
     uint8_t kind;
@@ -86,6 +89,16 @@ struct sim {
                                    (TOP_NEAR), already taken (see sim_run); 0 when not */
     struct sim_event *ev;
     uint32_t ev_cap, ev_free;   /* ev_free: head of the free list, or UINT32_MAX */
+    /* A connection delivers in order (net.c: a segment never arrives before the one sent before it in the
+     * same direction), so only the first of a direction's messages in flight needs a place in the queue:
+     * the others wait in the direction's chain (conn_rec.chain_last) with the time and key they were given
+     * when sent, and go into the queue, keys unchanged, as the one before them is taken (sim_run). The
+     * order of events is the same as with all of them queued: the one taken ranks before its successor,
+     * so the successor is queued before its turn. */
+    struct heap_ent *chain_after; /* by event slot, as long as ev: with EVF_CHAIN_NEXT, the time and key
+                                     (seq << HEAP_SLOT_BITS | its slot) of the message sent after this one in
+                                     its direction, which waits */
+    size_t chained;             /* messages waiting in chains: pending, though not in the queue */
     uint32_t timer_gen;         /* the last timer's gen */
     size_t tombstones;
 
@@ -121,6 +134,12 @@ static inline struct node_int *node_int(struct sim *s, sim_node_id id) { return 
 /* Schedules an event at absolute time t for node (or SIM_NODE_NONE). Returns the slot, whose fields the
  * caller fills in, or NULL when the queue is full. kind, node, inc and flags are set here. */
 struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim_node_id node);
+/* sim_schedule for a message on connection conn from `from`, whose direction's chain ended at *last (a
+ * slot, or UINT32_MAX) when the direction's last message was sent: t must be no earlier than the time of
+ * every message still in flight in that direction (net.c's FIFO mark sees to it). The message becomes the
+ * chain's last; it is queued only when it is the first. The caller fills in from and conn. */
+struct sim_event *sim_schedule_chained(struct sim *s, sim_time t, sim_node_id node, sim_conn conn,
+                                       sim_node_id from, uint32_t *last);
 /* Frees every node's record and stream, and the engine's own streams (nodes.c; for sim_free). */
 void nodes_free(struct sim *s);
 /* The entry of link from -> to in the network's table, created on first use; NULL when out of memory (net.c;
