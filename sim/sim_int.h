@@ -85,8 +85,10 @@ struct sim {
 
     struct heap heap;
     struct nearq near;          /* while heap is in its heap form, the events due soon (see queue_push) */
-    int top_taken;              /* the event being dispatched is still the top of heap (TOP_HEAP) or of near
-                                   (TOP_NEAR), already taken (see sim_run); 0 when not */
+    struct nearq near_timers;   /* the same for timers, which have a near queue of their own */
+    int top_taken;              /* the event being dispatched is still the top of heap (TOP_HEAP), near
+                                   (TOP_NEAR) or near_timers (TOP_NEAR_TIMERS), already taken (see sim_run);
+                                   0 when not */
     struct sim_event *ev;
     uint32_t ev_cap, ev_free;   /* ev_free: head of the free list, or UINT32_MAX */
     /* A connection delivers in order (net.c: a segment never arrives before the one sent before it in the
