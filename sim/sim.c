@@ -150,18 +150,21 @@ static inline __attribute__((always_inline)) void top_release(struct sim *s)
     }
 }
 
-/* While the queue is in its heap form (more than HEAP_SORTED_MAX events: bench_dledger at 7 replicas,
- * bench_production), an event due within NEAR_WINDOW goes to the near queue instead, up to NEAR_MAX of
- * them and not in a large queue: there a new message passes only the few in flight that arrive after it,
- * where in the heap it sifts among the timers. A timer due within NEAR_TIMER_WINDOW goes to a near queue of
- * its own (near_timers, NEAR_MAX as well): the frequent timers a few tens of microseconds ahead (a
- * producer's next send, an executor's completion) then pass only each other, not the messages in flight,
- * and the messages pass no timers (bench_production, 5 s simulated: 1.797 billion instructions against
- * 1.816 with the timers in the near queue, CPU 0.966 of it). A timer due later waits long, passed by
- * every insert from the tail, and costs the heap little (with one near queue: 1.816 billion against 1.831
- * with timers within 1 ms, the same from 64 us to 512 us, 1.832 at 16 us and 1.912 at 8 us; with two,
- * 1.797 at 64 us and 128 us, 1.807 at 1 ms). Which queue holds an event does not change the order: the
- * next event is the earliest of the three tops, and keys are unique. */
+/* An event other than a timer due within NEAR_WINDOW goes to the near queue instead of the heap, up to
+ * NEAR_MAX of them and not in a large queue: there a new message passes only the few in flight that arrive
+ * after it, where in the heap it would pass or sift among the timers. While the queue is in its heap form
+ * (more than HEAP_SORTED_MAX events: bench_dledger at 7 replicas, bench_production), a timer due within
+ * NEAR_TIMER_WINDOW goes to a near queue of its own (near_timers, NEAR_MAX as well): the frequent timers a
+ * few tens of microseconds ahead (a producer's next send, an executor's completion) then pass only each
+ * other, not the messages in flight, and the messages pass no timers (bench_production, 5 s simulated:
+ * 1.797 billion instructions against 1.816 with the timers in the near queue, CPU 0.966 of it). A timer
+ * due later waits long, passed by every insert from the tail, and costs the heap little (with one near
+ * queue: 1.816 billion against 1.831 with timers within 1 ms, the same from 64 us to 512 us, 1.832 at
+ * 16 us and 1.912 at 8 us; with two, 1.797 at 64 us and 128 us, 1.807 at 1 ms). In the sorted form the
+ * timers stay in the heap's array: near_timers there measured slower (bench_master_slave 1.026 of the
+ * CPU, 5 alternated pairs), while the near queue for the rest gains (0.982; bench_dledger 0.990). Which
+ * queue holds an event does not change the order: the next event is the earliest of the three tops, and
+ * keys are unique. */
 #define NEAR_WINDOW (1 * SIM_MS)
 #define NEAR_TIMER_WINDOW (128 * SIM_US)
 #define NEAR_MAX 128
@@ -184,13 +187,15 @@ static __attribute__((noinline)) int near_push(struct sim *s, struct heap_ent h,
     return 0;
 }
 
-/* Inserts the event in slot, due at t, numbering it; q is the near queue for its kind, win its window. */
+/* Inserts the event in slot, due at t, numbering it; timer says whether it is a timer (the callers pass a
+ * constant or the kind's test). */
 static inline __attribute__((always_inline)) int queue_push(struct sim *s, sim_time t, uint32_t slot,
-                                                            sim_time win, struct nearq *q)
+                                                            int timer)
 {
     struct heap_ent h = {t, (s->seq++ << HEAP_SLOT_BITS) | slot};
-    if (__builtin_expect(s->heap.heaped, 0) && s->heap.n <= PREFETCH_PENDING && t - s->now < win &&
-        nearq_n(q) < NEAR_MAX)
+    struct nearq *q = timer ? &s->near_timers : &s->near;
+    if ((!timer || s->heap.heaped) && s->heap.n <= PREFETCH_PENDING &&
+        t - s->now < (timer ? NEAR_TIMER_WINDOW : NEAR_WINDOW) && nearq_n(q) < NEAR_MAX)
         return near_push(s, h, q);
     if (s->top_taken == TOP_HEAP) {
         heap_replace_top(&s->heap, h);
@@ -214,8 +219,7 @@ struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim
         t = s->now;
     if (t > SIM_TIME_MAX)
         t = SIM_TIME_MAX;
-    if (queue_push(s, t, i, kind == EV_TIMER ? NEAR_TIMER_WINDOW : NEAR_WINDOW,
-                   kind == EV_TIMER ? &s->near_timers : &s->near) < 0) {
+    if (queue_push(s, t, i, kind == EV_TIMER) < 0) {
         ev_release(s, i);
         return NULL;
     }
@@ -235,8 +239,7 @@ struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim
  * 0, or -1 when memory could not be had. */
 static inline __attribute__((always_inline)) int queue_push_sent(struct sim *s, struct heap_ent h)
 {
-    if (s->heap.heaped && s->heap.n <= PREFETCH_PENDING && h.t - s->now < NEAR_WINDOW &&
-        nearq_n(&s->near) < NEAR_MAX) {
+    if (s->heap.n <= PREFETCH_PENDING && h.t - s->now < NEAR_WINDOW && nearq_n(&s->near) < NEAR_MAX) {
         top_release(s);
         return nearq_push_as(&s->near, h, 1);
     }
@@ -415,7 +418,7 @@ static void dispatch(struct sim *s, uint32_t slot, struct sim_event *e)
                 /* Frozen: run it when the pause ends, after what was already waiting (sequence order). Out
                  * of its chain: later messages may now arrive first (sim_schedule_chained). */
                 e->flags &= (uint8_t)~EVF_CHAINED;
-                queue_push(s, pn->paused_until, slot, NEAR_WINDOW, &s->near);
+                queue_push(s, pn->paused_until, slot, 0);
                 return;
             }
         }

@@ -84,8 +84,8 @@ struct sim {
     int stop;
 
     struct heap heap;
-    struct nearq near;          /* while heap is in its heap form, the events due soon (see queue_push) */
-    struct nearq near_timers;   /* the same for timers, which have a near queue of their own */
+    struct nearq near;          /* the events due soon other than timers (see queue_push) */
+    struct nearq near_timers;   /* while heap is in its heap form, the timers due soon */
     int top_taken;              /* the event being dispatched is still the top of heap (TOP_HEAP), near
                                    (TOP_NEAR) or near_timers (TOP_NEAR_TIMERS), already taken (see sim_run);
                                    0 when not */
