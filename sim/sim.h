@@ -90,7 +90,7 @@ int node_send(struct sim_node *n, sim_node_id to, uint16_t type, const void *pay
 
 /* Opens a connection (TCP-like: ordered, loss shows as delay, dies with either process). The result comes
  * as on_conn(UP or FAILED, tag); the peer gets on_conn(ACCEPTED, tag) too, the tag standing for the port the
- * connection was made to (a broker tells its HA port from its remoting port by it). */
+ * connection was made to (a model with several services tells them apart by it). */
 sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag);
 /* Sends over an open connection. Returns -1 when this side is closed. */
 int node_conn_send(struct sim_node *n, sim_conn c, uint16_t type, const void *payload, uint32_t len,

@@ -88,13 +88,15 @@ static const char *const SLAVE_BACK = HA_WORLD(SLAVE_DOWN);
 
 #define SLAVE_EV(ev) "\"node\":\"broker-a-1\",\"ev\":\"" ev "\""
 #define MASTER_EV(ev) "\"node\":\"broker-a-0\",\"ev\":\"" ev "\""
+#define SEND_FAIL "\"ev\":\"send.fail\""
 
 /* The restarted 4.4 slave: its HAClient's first round (at the start, 90 s) finds no master address, the
  * registration answering only later, and waits 5 s (waitForRunning(1000 * 5)); it connects at 95 s, and the
  * master counts the connection from its accept (HAConnection's constructor: connectionCount, isSlaveOK). The
  * first report waits until lastWriteTimestamp, set by connectMaster, is more than 5 s old: the fifth round
- * after the connect (ha.c says why not the sixth), 100 s. Meanwhile each put waits for the slave: the one send thread is held 5 s (syncFlushTimeout) and the
- * puts queued behind it are answered SYSTEM_BUSY after 200 ms. With the clock not restarted at the connect
+ * after the connect (ha.c says why not the sixth), 100 s. Meanwhile each put waits for the slave: the one
+ * send thread is held 5 s (syncFlushTimeout) and the puts queued behind it are answered SYSTEM_BUSY after
+ * 200 ms. With the clock not restarted at the connect
  * (R53's rule), the slave reports at once and no send fails after its restart. */
 START_TEST(restarted_4x_slave_reports_5_s_after_its_connect)
 {
@@ -104,9 +106,9 @@ START_TEST(restarted_4x_slave_reports_5_s_after_its_connect)
     double connect = th_first(r.trace, SLAVE_EV("ha.connect"), NULL, 90000);
     double accept = th_first(r.trace, MASTER_EV("ha.accept"), NULL, 90000);
     double request = th_first(r.trace, MASTER_EV("ha.request"), NULL, 90000);
-    int stalled = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 95000, 102000);
-    int after = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 102000, 140000);
-    int before = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 60500, 95000);
+    int stalled = th_count(r.trace, SEND_FAIL, NULL, 95000, 102000);
+    int after = th_count(r.trace, SEND_FAIL, NULL, 102000, 140000);
+    int before = th_count(r.trace, SEND_FAIL, NULL, 60500, 95000);
     th_run_free(&r);
     fprintf(stderr, "4.4 slave back at 90 s: master known %.3f, connect %.3f, accepted %.3f, first report %.3f ms;"
             " %d sends failed in the wait, %d after it, %d before the connect\n", master, connect, accept, request,
@@ -125,7 +127,7 @@ START_TEST(restarted_4x_slave_reports_5_s_after_its_connect)
     th_run(&r, SLAVE_BACK, r53, 1);
     connect = th_first(r.trace, SLAVE_EV("ha.connect"), NULL, 90000);
     request = th_first(r.trace, MASTER_EV("ha.request"), NULL, 90000);
-    stalled = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 90000, 140000);
+    stalled = th_count(r.trace, SEND_FAIL, NULL, 90000, 140000);
     th_run_free(&r);
     fprintf(stderr, "the same, reporting at the connect: connect %.3f, first report %.3f ms, %d sends failed\n",
             connect, request, stalled);
@@ -145,8 +147,8 @@ START_TEST(restarted_53_slave_reports_at_its_connect)
     th_run(&r, SLAVE_BACK, v53, 2);
     double connect = th_first(r.trace, SLAVE_EV("ha.connect"), NULL, 90000);
     double request = th_first(r.trace, MASTER_EV("ha.request"), NULL, 90000);
-    int away = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 61000, 95000);
-    int failed = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 95100, 140000);
+    int away = th_count(r.trace, SEND_FAIL, NULL, 61000, 95000);
+    int failed = th_count(r.trace, SEND_FAIL, NULL, 95100, 140000);
     th_run_free(&r);
     fprintf(stderr, "5.3 slave back at 90 s: connect %.3f, first report %.3f ms, %d sends failed while it was"
             " away, %d after\n", connect, request, away, failed);
@@ -168,8 +170,8 @@ START_TEST(master_drops_an_accepted_slave_that_never_reports)
     th_run(&r, HA_WORLD(SLAVE_DOWN ", {\"at_ms\": 97000, \"op\": \"crash_host\", \"node\": \"broker-a-1\"}"), NULL, 0);
     double accept = th_first(r.trace, MASTER_EV("ha.accept"), NULL, 90000);
     double drop = th_first(r.trace, MASTER_EV("ha.disconnect"), NULL, 90000);
-    int waiting = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 110000, 116000);
-    int after = th_count(r.trace, "\"ev\":\"send.fail\"", NULL, 122000, 140000);
+    int waiting = th_count(r.trace, SEND_FAIL, NULL, 110000, 116000);
+    int after = th_count(r.trace, SEND_FAIL, NULL, 122000, 140000);
     th_run_free(&r);
     fprintf(stderr, "slave accepted at %.3f ms and dead at 97 s: dropped at %.3f ms; sends failed %d in the"
             " last 6 s before, %d after\n", accept, drop, waiting, after);

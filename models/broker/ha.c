@@ -555,27 +555,28 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
             b->ha_last_read = now;
             b->ha_check = 1;   /* measurement: compare the logs where the first data lands */
             trace_ha(b, "ha.connect", b->master, b->cl.max_offset);
-            /* connectMaster sets currentReportedOffset to the log's end, and the round goes on to
-             * isTimeToReportOffset: in controller mode the handshake is said at once; R44/R498 restart the
-             * heartbeat clock here, so the first report comes 5 s later (the master sends nothing until
-             * it); R53 reports at once when its last report is more than 5 s old, as after a 5 s wait. A
-             * warm first start (ha_warm_start) reports at once, as a slave long in service reconnecting. */
+            /* connectMaster sets currentReportedOffset to the log's end. Controller mode says its handshake
+             * at once, and so does a warm first start (ha_warm_start), as a slave long in service
+             * reconnecting. Otherwise connectMaster ran inside a round, select(1000) right after it, so the
+             * rounds run from the connect, and the round goes on to isTimeToReportOffset: R53 reports at once
+             * when its last report is more than 5 s old (as after its 5 s wait); R44/R498 restart the clock
+             * here (ha_report_clock_from_connect), so the first report comes 5-6 s later and the master
+             * sends nothing until it. Each select returns a little after its second and currentTimeMillis
+             * counts whole milliseconds, so after five rounds the interval reads 5000 or 5001 ms, and at 5001
+             * (often: five rounds' drift is near the millisecond) the report goes at the fifth round, else
+             * at the sixth. mqsim's rounds are exact: it takes the fifth, the clock set 1 ms before. */
             b->ha_reported = b->cl.max_offset;
-            if (!b->ctl && !b->ha_warm) {
-                /* connectMaster runs inside a round and select(1000) right after it: the rounds run from the
-                 * connect on. Each select returns a little after its second and currentTimeMillis counts
-                 * whole milliseconds, so after five rounds the interval reads 5000 or 5001 ms; at 5001 (often,
-                 * the drift of five rounds being near the millisecond) it passes haSendHeartbeatInterval and the
-                 * first report goes at the fifth round, else at the sixth. mqsim's rounds are exact: it takes
-                 * the fifth, the clock set 1 ms before the connect. */
-                node_timer_cancel(b->n, b->ha_client_timer);
-                b->ha_client_timer = node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
-                if (b->cfg.ha_report_clock_from_connect)
-                    b->ha_last_report = now - SIM_MS;
-            }
-            if (b->ctl || b->ha_warm || now - b->ha_last_report > b->cfg.ha_heartbeat)
+            if (b->ctl || b->ha_warm) {
+                b->ha_warm = 0;
                 report(b);
-            b->ha_warm = 0;
+                break;
+            }
+            node_timer_cancel(b->n, b->ha_client_timer);
+            b->ha_client_timer = node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
+            if (b->cfg.ha_report_clock_from_connect)
+                b->ha_last_report = now - SIM_MS;
+            if (now - b->ha_last_report > b->cfg.ha_heartbeat)
+                report(b);
             break;
         }
         case SIM_CONN_FAILED:

@@ -40,10 +40,8 @@ static void lock_call(struct consumer *c, sim_node_id node, uint16_t code, uint6
                       uint32_t slot, uint32_t gen)
 {
     struct rmq_lock_req req = {.client = consumer_client_id(c), .mqs = mqs};
-    if (code == RMQ_UNLOCK_BATCH_MQ)
-        rpc_call_async(&c->rpc, node, code, &req, sizeof req, 0, c->cfg.lock_timeout, consumer_tag(kind, slot, gen));
-    else
-        rpc_call(&c->rpc, node, code, &req, sizeof req, 0, c->cfg.lock_timeout, consumer_tag(kind, slot, gen));
+    (code == RMQ_UNLOCK_BATCH_MQ ? rpc_call_async : rpc_call)(&c->rpc, node, code, &req, sizeof req, 0,
+                                                              c->cfg.lock_timeout, consumer_tag(kind, slot, gen));
 }
 
 /* ProcessQueue.setLocked (and setLastLockTimestamp(now) when locked). Every grant is traced (a renewal
