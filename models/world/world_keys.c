@@ -208,7 +208,9 @@ static const struct field broker_fields[] = {
     BF("queues", F_INT, queues, 1, RMQ_MAX_QUEUES),
     BF("register_at_start", F_BOOL, register_at_start, 0, 1),
     BF("register_initial_delay_ms", F_TIME, register_initial, 0, MAX_DAY_MS),
-    BF("register_name_server_period_ms", F_TIME, register_period, 1, MAX_DAY_MS),
+    /* BrokerController.start (R44, R498, R53) schedules registerBrokerAll every
+     * max(10000, min(registerNameServerPeriod, 60000)) ms: other values would not be what RocketMQ runs. */
+    BF("register_name_server_period_ms", F_TIME, register_period, 10000, 60000),
     BF("register_broker_timeout_ms", F_TIME, request_timeout, 1, MAX_DAY_MS),
     BF("flush_interval_commitlog_ms", F_TIME, flush_interval, 1, MAX_DAY_MS),
     BF("flush_commitlog_least_pages", F_INT, flush_least_pages, 0, 1000000),
