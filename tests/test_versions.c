@@ -2,7 +2,8 @@
  * by key; "4.4" is world_defaults() as it is; a key set by hand wins over the profile; a bad version is one
  * error line naming $.version and exit 2; and the differences end to end on constant latencies: the
  * NameServer's scan (4.x every 10 s from 5 s, 5.3 every 5 s from 5 ms), the SYNC_MASTER's wait (R44 5 s,
- * R498 3 s, R53 none unless inSyncReplicas > 1) and a 5.3 slave refusing pulls without slaveReadEnable. */
+ * R498 3 s, R53 none unless inSyncReplicas > 1), a 5.3 slave refusing pulls without slaveReadEnable, and the
+ * broker's own clientCloseSocketIfTimeout (an isolated controller-mode master back at the heal). */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -36,12 +37,17 @@ struct want {
     int overflow_to_max, lock_on_take;
     sim_time offset_illegal_fix;
     int retry_busy;
+    sim_time register_timeout;
+    int broker_close, broker_fail_fast;
 };
 
 static const struct want wants[WORLD_VERSIONS] = {
-    {10 * SIM_S, 5 * SIM_S, 1, 0, SYNC_WAIT_SYNC_FLUSH_TIMEOUT, 0, 0, FAULT_TABLES_R44, 0, 0, 10 * SIM_S, 0},
-    {10 * SIM_S, 5 * SIM_S, 4, 1, SYNC_WAIT_SLAVE_TIMEOUT, 0, 0, FAULT_TABLES_R44, 1, 1, 10 * SIM_S, 0},
-    {5 * SIM_S, 5 * SIM_MS, 4, 1, SYNC_WAIT_IN_SYNC_REPLICAS, 1, 1, FAULT_TABLES_5X, 1, 1, 0, 1},
+    {10 * SIM_S, 5 * SIM_S, 1, 0, SYNC_WAIT_SYNC_FLUSH_TIMEOUT, 0, 0, FAULT_TABLES_R44, 0, 0, 10 * SIM_S, 0,
+     6 * SIM_S, 0, 0},
+    {10 * SIM_S, 5 * SIM_S, 4, 1, SYNC_WAIT_SLAVE_TIMEOUT, 0, 0, FAULT_TABLES_R44, 1, 1, 10 * SIM_S, 0,
+     6 * SIM_S, 1, 0},
+    {5 * SIM_S, 5 * SIM_MS, 4, 1, SYNC_WAIT_IN_SYNC_REPLICAS, 1, 1, FAULT_TABLES_5X, 1, 1, 0, 1,
+     24 * SIM_S, 1, 1},
 };
 
 static void check_want(const struct world_cfg *wc, const struct want *w, int v)
@@ -60,6 +66,9 @@ static void check_want(const struct world_cfg *wc, const struct want *w, int v)
     ck_assert_int_eq(wc->consumer.lock_on_take, w->lock_on_take);
     ck_assert_int_eq(wc->consumer.offset_illegal_fix, w->offset_illegal_fix);
     ck_assert_int_eq(wc->producer.retry_system_busy, w->retry_busy);
+    ck_assert_int_eq(b->request_timeout, w->register_timeout);
+    ck_assert_int_eq(b->close_on_timeout, w->broker_close);
+    ck_assert_int_eq(b->fail_fast, w->broker_fail_fast);
     /* What the profiles leave alone is the same in the three releases (BrokerConfig, MessageStoreConfig). */
     ck_assert_int_eq(b->pull_threads, 16 + 2 * 8);
     ck_assert_int_eq(b->wait_in_send_queue, 200 * SIM_MS);
@@ -430,6 +439,38 @@ START_TEST(silent_nameserver_kept_by_44)
 }
 END_TEST
 
+/* RocketMQ #7017 in controller mode on 1 ms links: broker-a-0 (the master) is cut off from the controller and
+ * both slaves from 20 s to 90 s and keeps its role. With the broker's clientCloseSocketIfTimeout (true from
+ * 4.9) each of its controller requests times out after BrokerOuterAPI's 3 s and closes its connection, so
+ * the first one after the heal goes on a new connection and it is a slave by 93.0 s; with 4.4's client its
+ * requests wait behind TCP's backoff on the old connection, retried at 122.2 s (a slave at 123.0 s). */
+START_TEST(broker_close_on_timeout_after_heal)
+{
+    static const char *const CUT =
+        "{\"name\": \"c\", \"run\": {\"duration_ms\": 200000, \"seed\": 3},"
+        " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0}, \"controllers\": {\"count\": 1},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"}],"
+        " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}}, \"consumers\": {\"count\": 1},"
+        " \"faults\": [{\"at_ms\": 20000, \"op\": \"partition\", \"a\": [\"broker-a-0\"],"
+        "   \"b\": [\"controller-0\", \"broker-a-1\", \"broker-a-2\"], \"duration_ms\": 70000}]}";
+    const char *on[] = {"broker.client_close_socket_if_timeout=true"};
+    const char *off[] = {"broker.client_close_socket_if_timeout=false"};
+    const char *ev = "\"node\":\"broker-a-0\",\"ev\":\"broker.role\"";
+    struct th_run r;
+    th_run(&r, CUT, on, 1);
+    double with = th_first(r.trace, ev, "\"role\":\"SLAVE\"", 0);
+    th_run_free(&r);
+    th_run(&r, CUT, off, 1);
+    double without = th_first(r.trace, ev, "\"role\":\"SLAVE\"", 0);
+    th_run_free(&r);
+    fprintf(stderr, "an isolated controller-mode master healed at 90 s: a slave at %.3f ms with the broker's "
+                    "close on timeout, %.3f ms without\n", with, without);
+    ck_assert_double_ge(with, 90000);
+    ck_assert_double_le(with, 94000);
+    ck_assert_double_ge(without, 120000);
+}
+END_TEST
+
 static Suite *versions_suite(void)
 {
     Suite *s = suite_create("versions");
@@ -448,6 +489,7 @@ static Suite *versions_suite(void)
     tcase_add_test(e, sync_master_latency_by_version);
     tcase_add_test(e, sync_master_timeout_by_version);
     tcase_add_test(e, silent_nameserver_kept_by_44);
+    tcase_add_test(e, broker_close_on_timeout_after_heal);
     suite_add_tcase(s, e);
     return s;
 }

@@ -381,7 +381,7 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
         break;
     case BT_OFFSET_SYNC:
         if (b->role == RMQ_SLAVE && b->master != SIM_NODE_NONE)
-            rpc_call(&b->rpc, b->master, RMQ_GET_ALL_OFFSETS, NULL, 0, 0, b->cfg.request_timeout, BR_OFFSET_SYNC);
+            rpc_call(&b->rpc, b->master, RMQ_GET_ALL_OFFSETS, NULL, 0, 0, BROKER_API_TIMEOUT, BR_OFFSET_SYNC);
         node_timer(n, b->raft ? b->cfg.dledger_sync_period : b->cfg.offset_sync_period, tag);
         break;
     case BT_HA_MASTER:
@@ -624,6 +624,8 @@ struct broker *broker_create(struct rmq_world *w, const char *name, int group, i
     }
     b->n = sim_node(w->sim, id);
     rpc_init(&b->rpc, b->n, on_reply);
+    b->rpc.fail_fast = cfg->fail_fast;
+    b->rpc.close_on_timeout = cfg->close_on_timeout;
     if (bx_init(b) < 0 || (cfg->dledger && dl_init(b) < 0) || (cfg->controller && ctl_init(b) < 0)) {
         bx_free(b);
         dl_free(b);

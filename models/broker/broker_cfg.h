@@ -28,7 +28,13 @@ struct broker_cfg {
     int register_at_start;      /* BrokerController.start() registers at once: true */
     sim_time register_initial;  /* then every period from 10000 ms */
     sim_time register_period;   /* registerNameServerPeriod 30000 ms */
-    sim_time request_timeout;   /* registerBrokerTimeoutMills 6000 ms, also for slave->master requests */
+    sim_time request_timeout;   /* registerBrokerTimeoutMills 6000 ms (24000 from 5.0: R53 BrokerConfig) */
+    int fail_fast;              /* the broker's NettyRemotingClient (BrokerOuterAPI's, and DLedger's on the same
+                                   remoting): requests fail when their peer closes the connection (5.1.3+), not
+                                   at their timeouts: false (4.x) */
+    int close_on_timeout;       /* NettyClientConfig.clientCloseSocketIfTimeout of that client: a synchronous
+                                   request (a registration, a controller call, the offset sync) that times out
+                                   closes its connection: false (R44; true from 4.9) */
     sim_time flush_interval;    /* flushIntervalCommitLog 500 ms */
     int flush_least_pages;      /* flushCommitLogLeastPages 4 (of 4 KiB) */
     sim_time flush_thorough;    /* flushCommitLogThoroughInterval 10000 ms */

@@ -75,23 +75,24 @@ int ctl_request(struct broker *b, uint16_t code, uint32_t sss, uint64_t tag)
     sim_node_id to = ctl_target(b);
     if (to == SIM_NODE_NONE)
         return -1;
-    rpc_call(&b->rpc, to, code, &q, sizeof q, 0, b->cfg.request_timeout, BR_CTL | tag);
+    rpc_call(&b->rpc, to, code, &q, sizeof q, 0, BROKER_API_TIMEOUT, BR_CTL | tag);
     return 0;
 }
 
-/* ReplicasManager.sendHeartbeatToController: to every controller address. */
+/* ReplicasManager.sendHeartbeatToController: to every controller address. BrokerOuterAPI sends it by
+ * invokeOneway, so its timeout closes nothing (the controller's answer here is read by nobody). */
 static void heartbeat(struct broker *b)
 {
     const struct rmq_world *w = b->base.w;
     struct ctl_heartbeat hb = {(uint16_t)b->group, (uint16_t)b->replica, data_epoch(b), b->cl.max_offset,
                                b->cfg.election_priority};
     if (w->nctl <= 1) {
-        rpc_call(&b->rpc, w->ctl_node, CTL_HEARTBEAT, &hb, sizeof hb, 0, b->cfg.request_timeout, BR_CTL | CTL_TAG_HB);
+        rpc_call_async(&b->rpc, w->ctl_node, CTL_HEARTBEAT, &hb, sizeof hb, 0, HEARTBEAT_TIMEOUT, BR_CTL | CTL_TAG_HB);
         return;
     }
     for (int k = 0; k < w->nctl; k++)
-        rpc_call(&b->rpc, w->ctl_nodes[k], CTL_HEARTBEAT, &hb, sizeof hb, 0, b->cfg.request_timeout,
-                 BR_CTL | CTL_TAG_HB);
+        rpc_call_async(&b->rpc, w->ctl_nodes[k], CTL_HEARTBEAT, &hb, sizeof hb, 0, HEARTBEAT_TIMEOUT,
+                       BR_CTL | CTL_TAG_HB);
 }
 
 static void start_register(struct broker *b);
@@ -101,7 +102,7 @@ static void start_register(struct broker *b);
 static void ask_meta(struct broker *b, int k)
 {
     b->ctl->meta_busy = 1;
-    rpc_call(&b->rpc, b->base.w->ctl_nodes[k], CTL_METADATA, NULL, 0, 0, b->cfg.request_timeout,
+    rpc_call(&b->rpc, b->base.w->ctl_nodes[k], CTL_METADATA, NULL, 0, 0, BROKER_API_TIMEOUT,
              BR_CTL | CTL_TAG_META | (uint64_t)k << 8);
 }
 
@@ -381,7 +382,7 @@ static void to_slave(struct broker *b, sim_node_id master)
     b->master = SIM_NODE_NONE;   /* HA waits for the handshake */
     c->handshake = 1;
     c->handshake_with = master;
-    rpc_call(&b->rpc, master, CTL_EPOCH, NULL, 0, 0, b->cfg.request_timeout, BR_CTL | CTL_TAG_EPOCH);
+    rpc_call_async(&b->rpc, master, CTL_EPOCH, NULL, 0, 0, HANDSHAKE_TIMEOUT, BR_CTL | CTL_TAG_EPOCH);
 }
 
 static void apply_info(struct broker *b, const struct ctl_info *i)

@@ -27,7 +27,8 @@ static void io_call(void *host, int peer, uint16_t code, const void *body, uint3
                     sim_time timeout, uint64_t tag)
 {
     struct broker *b = host;
-    rpc_call(&b->rpc, group_of(b)->node[peer], code, body, len, extra_wire, timeout, BR_RAFT | tag);
+    /* DLedgerRpcNettyService: votes, heartbeats and pushes are invokeAsync */
+    rpc_call_async(&b->rpc, group_of(b)->node[peer], code, body, len, extra_wire, timeout, BR_RAFT | tag);
 }
 
 static void io_reply(void *host, struct rpc_ctx ctx, int status, const void *body, uint32_t len)

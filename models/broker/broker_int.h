@@ -24,6 +24,15 @@ enum broker_timer {
 enum broker_req { BR_REGISTER = 1, BR_OFFSET_SYNC };
 #define BR_RAFT (1ULL << 62)   /* rpc tags of the DLedger member carry this bit */
 #define BR_CTL (1ULL << 61)    /* rpc tags of controller mode (broker_controller.c) carry this bit */
+/* BrokerOuterAPI's invokeSync calls other than registerBroker take a fixed 3000 ms: getAllConsumerOffset (the
+ * slave's offset sync), getControllerMetaData, registerBrokerToController, getReplicaInfo, brokerElect,
+ * alterSyncStateSet (R44, R498, R53). */
+#define BROKER_API_TIMEOUT (3 * SIM_S)
+/* BrokerConfig.sendHeartbeatTimeoutMillis (R53): the controller heartbeat, a oneway. */
+#define HEARTBEAT_TIMEOUT SIM_S
+/* The 5.x slave's epoch handshake with its master goes over the HA connection in RocketMQ
+ * (AutoSwitchHAClient), which has no request timeout; mqsim's exchange gives up after 6 s. */
+#define HANDSHAKE_TIMEOUT (6 * SIM_S)
 
 /* A put waiting for its flush (SYNC_FLUSH) and then its slave (SYNC_MASTER). */
 struct put_wait {

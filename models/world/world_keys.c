@@ -212,6 +212,8 @@ static const struct field broker_fields[] = {
      * max(10000, min(registerNameServerPeriod, 60000)) ms: other values would not be what RocketMQ runs. */
     BF("register_name_server_period_ms", F_TIME, register_period, 10000, 60000),
     BF("register_broker_timeout_ms", F_TIME, request_timeout, 1, MAX_DAY_MS),
+    BF("fail_fast_on_close", F_BOOL, fail_fast, 0, 1),
+    BF("client_close_socket_if_timeout", F_BOOL, close_on_timeout, 0, 1),
     BF("flush_interval_commitlog_ms", F_TIME, flush_interval, 1, MAX_DAY_MS),
     BF("flush_commitlog_least_pages", F_INT, flush_least_pages, 0, 1000000),
     BF("flush_commitlog_thorough_interval_ms", F_TIME, flush_thorough, 1, MAX_DAY_MS),

@@ -43,6 +43,16 @@ static const struct version_key keys[] = {
     {"broker", "dispatch_flushed_only", {"false", "false", "true"},
      "R44/R498 ReputMessageService dispatches to the max offset; R53 getReputEndOffset = "
      "CommitLog.getConfirmOffset: isSyncDiskFlush() ? getFlushedWhere() : getMaxOffset() (#8240)", NULL},
+    {"broker", "register_broker_timeout_ms", {"6000", "6000", "24000"},
+     "BrokerConfig.registerBrokerTimeoutMills: R44/R498 6000; R53 24000", NULL},
+    {"broker", "fail_fast_on_close", {"false", "false", "true"},
+     "as producers.fail_fast_on_close, for the broker's own NettyRemotingClient (BrokerOuterAPI) and DLedger's "
+     "(DLedgerRpcNettyService, on the broker's rocketmq-remoting: a failed push, vote or heartbeat answers "
+     "NETWORK_ERROR at once instead of at its timeout)", NULL},
+    {"broker", "client_close_socket_if_timeout", {"false", "true", "true"},
+     "as producers.client_close_socket_if_timeout, for BrokerOuterAPI's invokeSync calls: registerBroker, "
+     "getAllConsumerOffset, the controller calls (the heartbeat to the controllers is invokeOneway, DLedger's "
+     "calls invokeAsync: their timeouts close nothing)", NULL},
     {"broker", "ha_report_clock_from_connect", {"true", "true", "false"},
      "R44/R498 HAService.HAClient.connectMaster sets lastWriteTimestamp, and isTimeToReportOffset waits for it to "
      "be haSendHeartbeatInterval old: the first report 5-6 s after the connect; R53 DefaultHAClient.connectMaster "
