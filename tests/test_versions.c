@@ -471,6 +471,43 @@ START_TEST(broker_close_on_timeout_after_heal)
 }
 END_TEST
 
+/* Two NameServers; at 20 s one of them (each in turn) restarts, and stays cut off from the brokers, so it
+ * comes back knowing no broker; the master's host dies at 30 s and the operator's promotion registers
+ * broker-a-1 with the other NameServer only. getAndCreateNameserverChannel leaves a chosen NameServer
+ * whose channel closed (its process died) for the next one, in R44 as in R53, though it is back: so the
+ * clients learn the new master whichever NameServer they had chosen. Returning to the restarted one,
+ * they would keep the old route to the end. */
+START_TEST(nameserver_left_after_its_restart)
+{
+    static const char *const NS_RESTART =
+        "{\"name\": \"ns\", \"run\": {\"duration_ms\": 120000, \"seed\": 2},"
+        " \"network\": {\"latency\": {\"const_ms\": 1}}, \"nameservers\": {\"count\": 2},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
+        " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 1024}}, \"consumers\": {\"count\": 1},"
+        " \"operator\": {\"alert_delay\": {\"const_ms\": 1000}, \"reaction\": {\"const_ms\": 1000},"
+        "   \"procedure\": {\"const_ms\": 1000}},"
+        " \"faults\": [{\"at_ms\": 20000, \"op\": \"crash_process\", \"node\": \"ns-0\", \"duration_ms\": 1000},"
+        "   {\"at_ms\": 20000, \"op\": \"partition\", \"a\": [\"ns-0\"], \"b\": [\"broker-a-0\", \"broker-a-1\"],"
+        "    \"duration_ms\": 100000},"
+        "   {\"at_ms\": 30000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]}";
+    for (int k = 0; k < 2; k++) {
+        const char *sets[] = {k ? "faults[0].node=ns-1" : "faults[0].node=ns-0",
+                              k ? "faults[1].a=[\"ns-1\"]" : "faults[1].a=[\"ns-0\"]"};
+        struct th_run r;
+        th_run(&r, NS_RESTART, sets, 2);
+        double p = th_first(r.trace, "\"node\":\"producer-0\",\"ev\":\"route.change\"", "\"master\":\"broker-a-1\"", 0);
+        double c = th_first(r.trace, "\"node\":\"consumer-0\",\"ev\":\"route.change\"", "\"master\":\"broker-a-1\"", 0);
+        th_run_free(&r);
+        fprintf(stderr, "ns-%d restarted at 20 s, cut off from the brokers: the producer learns the new master at "
+                        "%.3f ms, the consumer at %.3f ms\n", k, p, c);
+        ck_assert_double_gt(p, 30000);
+        ck_assert_double_lt(p, 70000);
+        ck_assert_double_gt(c, 30000);
+        ck_assert_double_lt(c, 70000);
+    }
+}
+END_TEST
+
 static Suite *versions_suite(void)
 {
     Suite *s = suite_create("versions");
@@ -490,6 +527,7 @@ static Suite *versions_suite(void)
     tcase_add_test(e, sync_master_timeout_by_version);
     tcase_add_test(e, silent_nameserver_kept_by_44);
     tcase_add_test(e, broker_close_on_timeout_after_heal);
+    tcase_add_test(e, nameserver_left_after_its_restart);
     suite_add_tcase(s, e);
     return s;
 }

@@ -353,6 +353,7 @@ void ns_client_clear(struct ns_client *c)
     c->have = 0;
     c->fetching = 0;
     c->tries = 0;
+    c->connected = 0;
     memset(c->g, 0, sizeof c->g);
 }
 
@@ -384,6 +385,13 @@ int ns_client_fetch(struct ns_client *c)
         return 0;
     c->fetching = 1;
     c->tries = 1;
+    /* getAndCreateNameserverChannel: a chosen NameServer whose channel is no longer OK (its process died and
+     * closed it, or TCP gave it up) is left for the next one (namesrvIndex.incrementAndGet), in R44 as in
+     * R53, even if it is back by now. A channel still open to a silent host stays chosen. */
+    if (c->connected && !rpc_peer_open(c->rpc, w->ns[c->chosen % w->nns])) {
+        c->chosen = (c->chosen + 1) % w->nns;
+        c->connected = 0;
+    }
     /* The topic is implied: the body is empty. */
     rpc_call(c->rpc, w->ns[c->chosen % w->nns], RMQ_GET_ROUTE, NULL, 0, 0, NS_ROUTE_TIMEOUT, c->tag);
     return 1;
@@ -461,12 +469,14 @@ enum ns_fetch ns_client_on_reply(struct ns_client *c, int status, const void *bo
         }
     }
     c->fetching = 0;
+    c->connected = status != RMQ_CONN_FAILED;
     if (status == RMQ_TIMEOUT && w->nns > 0 && c->rpc->close_on_timeout) {
         /* NettyRemotingClient.invokeSync closed the channel on the timeout (clientCloseSocketIfTimeout, 4.9+:
          * the rpc layer did), so the next request's getAndCreateNameserverChannel finds no channel and
          * chooses the next NameServer. Without the close (R44) the channel stays and so does the choice:
          * a client keeps asking a silent NameServer until TCP gives the connection up. */
         c->chosen = (c->chosen + 1) % w->nns;
+        c->connected = 0;
     }
     if (status != RMQ_SUCCESS || !body || len < offsetof(struct rmq_route, g))
         return NS_FETCH_FAILED;

@@ -43,6 +43,7 @@ struct ns_client {
     int have;                           /* a route arrived since the process started */
     int fetching;                       /* a GET_ROUTE is in flight */
     int chosen;                         /* NettyRemotingClient.namesrvAddrChoosed, an index into w->ns */
+    int connected;                      /* the client has had a channel to the chosen NameServer */
     int tries;                          /* NameServers tried by the request in flight */
     int ngroups;                        /* w->ngroups, read at reset */
     int order[RMQ_MAX_GROUPS];          /* group indexes sorted by name (MessageQueue.compareTo on brokerName) */

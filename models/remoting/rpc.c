@@ -249,6 +249,14 @@ void rpc_connect(struct rpc *r, sim_node_id peer)
     pe->connecting = pe->conn != 0;
 }
 
+int rpc_peer_open(struct rpc *r, sim_node_id peer)
+{
+    for (int i = 0; i < r->npeers; i++)
+        if (r->peers[i].node == peer)
+            return r->peers[i].conn && !r->peers[i].connecting && node_conn_open(r->n, r->peers[i].conn);
+    return 0;
+}
+
 void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
                uint64_t extra_wire)
 {

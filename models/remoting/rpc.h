@@ -99,6 +99,10 @@ void rpc_call_async(struct rpc *r, sim_node_id peer, uint16_t code, const void *
  * connects again. */
 void rpc_connect(struct rpc *r, sim_node_id peer);
 
+/* Whether this client's connection to peer is up (ChannelWrapper.isOK: the channel active): 0 while
+ * connecting, after a close by either side, or when it never connected. */
+int rpc_peer_open(struct rpc *r, sim_node_id peer);
+
 /* Server side: the context to answer req later, and the answer itself. Inline, as rpc_parse: both run for
  * every frame. */
 static inline struct rpc_ctx rpc_ctx_of(const struct sim_msg *req)
