@@ -1,5 +1,6 @@
 /* test_store_ha: the classic store and HA client against RocketMQ's source, on constant 1 ms links: a
  * SYNC_FLUSH broker's GroupCommitService flushes every 10 ms with no put waiting (so a slave is durable too),
+ * a 4.4 ASYNC_FLUSH master's flusher is woken by every put (flushCommitLogTimed false),
  * a slave whose registration answer names no master keeps its HA client on the old address, and a restarted
  * slave's first report (5 s after its connect in 4.x, at once in 5.3) while the master counts it from the
  * accept; a SYNC_MASTER timeout closing the producer's connection stores sends again (clientCloseSocketIfTimeout). */
@@ -37,6 +38,36 @@ START_TEST(sync_flush_slave_flushes_every_10_ms)
     ck_assert_double_gt(lost, 0);
     ck_assert_double_lt(lost, 60);   /* 300 msg/s: the HA lag and about 10 ms */
     th_run_free(&r);
+}
+END_TEST
+
+/* flushCommitLogTimed false (R44): CommitLog.handleDiskFlush wakes FlushRealTimeService at every ASYNC_FLUSH
+ * put and its waitForRunning returns, so it flushes as soon as flushCommitLogLeastPages (4 pages, 16 KiB) are
+ * dirty; true (R498, R53) sleeps flushIntervalCommitLog (500 ms) out. A master alone, 300 msg/s of 1 KiB, its
+ * host dies at 20.25 s (a quarter of an interval after a flush) and returns: 4.4 loses the last 14
+ * acknowledged messages (under 4 pages and the flush under way), the sleeping flusher 75 (250 ms of them). */
+START_TEST(untimed_flusher_woken_by_every_put)
+{
+    static const char *const ALONE =
+        "{\"name\": \"t\", \"run\": {\"duration_ms\": 40000, \"seed\": 1},"
+        " \"network\": {\"latency\": {\"const_ms\": 1}},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 1}],"
+        " \"producers\": {\"rate_per_s\": 300, \"size\": {\"const_bytes\": 1024}}, \"consumers\": {\"count\": 1},"
+        " \"faults\": [{\"at_ms\": 20250, \"op\": \"crash_host\", \"node\": \"broker-a-0\", \"duration_ms\": 2000}]}";
+    const char *v44[] = {"version=4.4"}, *v49[] = {"version=4.9"};
+    struct th_run r;
+    th_run(&r, ALONE, v44, 1);
+    double lost44 = th_num(r.m, "messages.acked_lost");
+    th_run_free(&r);
+    th_run(&r, ALONE, v49, 1);
+    double lost49 = th_num(r.m, "messages.acked_lost");
+    th_run_free(&r);
+    fprintf(stderr, "ASYNC_FLUSH master's host dies: %.0f acknowledged messages lost on 4.4 (woken flusher), "
+                    "%.0f on 4.9 (timed)\n", lost44, lost49);
+    ck_assert_double_gt(lost44, 0);
+    ck_assert_double_le(lost44, 4 * 4 + 4);   /* 4 pages of 1 KiB messages, and the flush in flight */
+    ck_assert_double_ge(lost49, 60);          /* about 250 ms of 300 msg/s */
+    ck_assert_double_le(lost49, 90);
 }
 END_TEST
 
@@ -265,6 +296,7 @@ static Suite *store_ha_suite(void)
     TCase *tc = tcase_create("classic");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, sync_flush_slave_flushes_every_10_ms);
+    tcase_add_test(tc, untimed_flusher_woken_by_every_put);
     tcase_add_test(tc, slave_keeps_master_address_without_one_in_the_answer);
     tcase_add_test(tc, restarted_4x_slave_reports_5_s_after_its_connect);
     tcase_add_test(tc, restarted_53_slave_reports_at_its_connect);

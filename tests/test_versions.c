@@ -38,16 +38,16 @@ struct want {
     sim_time offset_illegal_fix;
     int retry_busy;
     sim_time register_timeout;
-    int broker_close, broker_fail_fast;
+    int broker_close, broker_fail_fast, flush_timed;
 };
 
 static const struct want wants[WORLD_VERSIONS] = {
     {10 * SIM_S, 5 * SIM_S, 1, 0, SYNC_WAIT_SYNC_FLUSH_TIMEOUT, 0, 0, FAULT_TABLES_R44, 0, 0, 10 * SIM_S, 0,
-     6 * SIM_S, 0, 0},
+     6 * SIM_S, 0, 0, 0},
     {10 * SIM_S, 5 * SIM_S, 4, 1, SYNC_WAIT_SLAVE_TIMEOUT, 0, 0, FAULT_TABLES_R44, 1, 1, 10 * SIM_S, 0,
-     6 * SIM_S, 1, 0},
+     6 * SIM_S, 1, 0, 1},
     {5 * SIM_S, 5 * SIM_MS, 4, 1, SYNC_WAIT_IN_SYNC_REPLICAS, 1, 1, FAULT_TABLES_5X, 1, 1, 0, 1,
-     24 * SIM_S, 1, 1},
+     24 * SIM_S, 1, 1, 1},
 };
 
 static void check_want(const struct world_cfg *wc, const struct want *w, int v)
@@ -69,6 +69,7 @@ static void check_want(const struct world_cfg *wc, const struct want *w, int v)
     ck_assert_int_eq(b->request_timeout, w->register_timeout);
     ck_assert_int_eq(b->close_on_timeout, w->broker_close);
     ck_assert_int_eq(b->fail_fast, w->broker_fail_fast);
+    ck_assert_int_eq(b->flush_timed, w->flush_timed);
     /* What the profiles leave alone is the same in the three releases (BrokerConfig, MessageStoreConfig). */
     ck_assert_int_eq(b->pull_threads, 16 + 2 * 8);
     ck_assert_int_eq(b->wait_in_send_queue, 200 * SIM_MS);

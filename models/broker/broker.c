@@ -13,8 +13,6 @@
 #include "models/broker/redirect.h"
 #include "models/report/report.h"
 
-#define PAGE 4096
-
 static const struct sim_node_ops broker_ops;
 
 static const char *role_name(enum rmq_role r)
@@ -74,6 +72,15 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     }
     /* The CommitLog is an mmap'ed file: the bytes are in the page cache as soon as they are copied. */
     node_disk_write(b->n, FILE_COMMITLOG, size);
+    /* CommitLog.handleDiskFlush, ASYNC_FLUSH: flushCommitLogService.wakeup(). With flushCommitLogTimed false
+     * (R44) FlushRealTimeService waits by waitForRunning(interval), which the wakeup ends: its round runs
+     * now, or right after the flush it is in (the notice waits); R498/R53 sleep the interval out. */
+    if (!b->cfg.flush_timed && b->cfg.flush == RMQ_ASYNC_FLUSH) {
+        if (b->fsync_inflight)
+            b->flush_woken = 1;
+        else
+            broker_flush_round(b);
+    }
     report_stored(&w->rep, req->msg, b->group, b->replica, 1);
     /* ReputMessageService dispatches it to the ConsumeQueue at its next round and, on a master, wakes held
      * pulls. */
@@ -284,6 +291,7 @@ static void broker_start(struct sim_node *n)
     b->group_commit_armed = 0;
     b->nheld = 0;
     b->fsync_inflight = 0;
+    b->flush_woken = 0;
     b->last_thorough = node_now(n);
     bx_reset(b);
     broker_locks_reset(b);
@@ -345,7 +353,6 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     case BT_FLUSH: {
         /* FlushRealTimeService: flush when 4 pages are dirty, or everything once per thorough interval. */
         uint64_t dirty = b->cl.max_offset - b->flushed;
-        int thorough = node_now(n) - b->last_thorough >= b->cfg.flush_thorough;
         if (b->raft) {
             /* DLedgerMmapFileStore's flush service: whatever is dirty, every flushFileInterval. */
             if (dirty > 0)
@@ -359,11 +366,7 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
             node_timer(n, b->cfg.group_commit_interval, tag);
             break;
         }
-        if (dirty > 0 && (thorough || dirty >= (uint64_t)b->cfg.flush_least_pages * PAGE)) {
-            if (thorough)
-                b->last_thorough = node_now(n);
-            broker_start_fsync(b);
-        }
+        broker_flush_round(b);
         node_timer(n, b->cfg.flush_interval, tag);
         break;
     }
@@ -536,6 +539,10 @@ static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, 
         b->flushed = b->fsync_target;
         if (!b->raft)
             broker_reput_flushed(b);
+    }
+    if (b->flush_woken) {
+        b->flush_woken = 0;   /* FlushRealTimeService's next waitForRunning returns at once: another round */
+        broker_flush_round(b);
     }
     if (b->waits_n)
         broker_process_waits(b);

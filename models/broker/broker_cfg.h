@@ -38,6 +38,8 @@ struct broker_cfg {
     sim_time flush_interval;    /* flushIntervalCommitLog 500 ms */
     int flush_least_pages;      /* flushCommitLogLeastPages 4 (of 4 KiB) */
     sim_time flush_thorough;    /* flushCommitLogThoroughInterval 10000 ms */
+    int flush_timed;            /* flushCommitLogTimed: false (R44), so every put wakes FlushRealTimeService;
+                                   true (R498, R53): it sleeps its interval out */
     sim_time group_commit_interval; /* GroupCommitService / GroupTransferService loop: 10 ms */
     sim_time sync_flush_timeout;    /* syncFlushTimeout 5000 ms: SYNC_FLUSH and, in 4.4, SYNC_MASTER waits */
     int sync_master_wait;           /* enum rmq_sync_wait: SYNC_WAIT_SYNC_FLUSH_TIMEOUT (R44) */

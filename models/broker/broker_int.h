@@ -9,6 +9,7 @@
 #include "models/broker/executor.h"
 
 #define FILE_COMMITLOG 0
+#define PAGE 4096            /* OS_PAGE_SIZE: flushCommitLogLeastPages counts these */
 #define OFFSET_NONE UINT64_MAX   /* no consumer offset stored */
 #define FILE_META 1          /* DLedger's term and vote (MemberState's persisted file) */
 
@@ -109,6 +110,7 @@ struct broker {
     uint64_t disk_base;        /* the CommitLog offset that is byte 0 of its file */
     uint64_t flushed;          /* CommitLog offset made durable */
     int fsync_inflight;
+    int flush_woken;           /* a put woke FlushRealTimeService while its flush ran (flush_timed false) */
     uint64_t fsync_target;
     sim_time last_thorough;
 
@@ -255,6 +257,9 @@ struct put_wait *broker_wait_head(struct broker *b);
 void broker_wait_pop(struct broker *b);
 /* Starts an fsync of everything stored, unless one is in flight or nothing is unflushed. */
 void broker_start_fsync(struct broker *b);
+/* One round of FlushRealTimeService (ASYNC_FLUSH): flush when flushCommitLogLeastPages are dirty, or all
+ * that is dirty once a thorough interval has passed. */
+void broker_flush_round(struct broker *b);
 /* Arms GroupCommitService's next check while puts wait. */
 void broker_arm_group_commit(struct broker *b);
 /* Answers the waiting puts whose flush and replica waits ended (done or timed out). */

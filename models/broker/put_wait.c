@@ -45,6 +45,17 @@ void broker_start_fsync(struct broker *b)
     node_disk_fsync(b->n, FILE_COMMITLOG, 0);
 }
 
+void broker_flush_round(struct broker *b)
+{
+    uint64_t dirty = b->cl.max_offset - b->flushed;
+    int thorough = node_now(b->n) - b->last_thorough >= b->cfg.flush_thorough;
+    if (dirty > 0 && (thorough || dirty >= (uint64_t)b->cfg.flush_least_pages * PAGE)) {
+        if (thorough)
+            b->last_thorough = node_now(b->n);
+        broker_start_fsync(b);
+    }
+}
+
 void broker_arm_group_commit(struct broker *b)
 {
     if (!b->group_commit_armed && b->waits_n) {

@@ -217,6 +217,7 @@ static const struct field broker_fields[] = {
     BF("flush_interval_commitlog_ms", F_TIME, flush_interval, 1, MAX_DAY_MS),
     BF("flush_commitlog_least_pages", F_INT, flush_least_pages, 0, 1000000),
     BF("flush_commitlog_thorough_interval_ms", F_TIME, flush_thorough, 1, MAX_DAY_MS),
+    BF("flush_commitlog_timed", F_BOOL, flush_timed, 0, 1),
     BF("group_commit_interval_ms", F_TIME, group_commit_interval, 1, MAX_DAY_MS),
     BF("sync_flush_timeout_ms", F_TIME, sync_flush_timeout, 1, MAX_DAY_MS),
     {"sync_master_wait", F_ENUM, offsetof(struct broker_cfg, sync_master_wait), 0, 0, sync_waits},

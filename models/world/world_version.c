@@ -43,6 +43,9 @@ static const struct version_key keys[] = {
     {"broker", "dispatch_flushed_only", {"false", "false", "true"},
      "R44/R498 ReputMessageService dispatches to the max offset; R53 getReputEndOffset = "
      "CommitLog.getConfirmOffset: isSyncDiskFlush() ? getFlushedWhere() : getMaxOffset() (#8240)", NULL},
+    {"broker", "flush_commitlog_timed", {"false", "true", "true"},
+     "MessageStoreConfig.flushCommitLogTimed: R44 false (FlushRealTimeService waits by waitForRunning, and "
+     "CommitLog.handleDiskFlush wakes it at every ASYNC_FLUSH put); R498/R53 true (Thread.sleep(interval))", NULL},
     {"broker", "register_broker_timeout_ms", {"6000", "6000", "24000"},
      "BrokerConfig.registerBrokerTimeoutMills: R44/R498 6000; R53 24000", NULL},
     {"broker", "fail_fast_on_close", {"false", "false", "true"},
