@@ -404,6 +404,15 @@ START_TEST(sync_master_timeout_by_version)
 }
 END_TEST
 
+/* Two NameServers, a master and its slave on 1 ms links, an operator who promotes in 3 s; the faults follow. */
+#define TWO_NAMESERVERS                                                                                                \
+    "{\"name\": \"ns\", \"run\": {\"duration_ms\": 120000, \"seed\": 2},"                                              \
+    " \"network\": {\"latency\": {\"const_ms\": 1}}, \"nameservers\": {\"count\": 2},"                                 \
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"                                                        \
+    " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 1024}}, \"consumers\": {\"count\": 1},"         \
+    " \"operator\": {\"alert_delay\": {\"const_ms\": 1000}, \"reaction\": {\"const_ms\": 1000},"                       \
+    "   \"procedure\": {\"const_ms\": 1000}},"
+
 /* Two NameServers; the producer (seed 2) asks ns-0, whose host dies at 20 s; the master's host dies at 30 s
  * and the operator's promotion puts broker-a-1 in the route at 34 s. A 4.4 client does not close the channel
  * whose route request timed out (clientCloseSocketIfTimeout false), so getAndCreateNameserverChannel keeps
@@ -411,13 +420,7 @@ END_TEST
  * From 4.9 the timeout closes the channel and the next request chooses ns-1. */
 START_TEST(silent_nameserver_kept_by_44)
 {
-    static const char *const NS_DOWN =
-        "{\"name\": \"ns\", \"run\": {\"duration_ms\": 120000, \"seed\": 2},"
-        " \"network\": {\"latency\": {\"const_ms\": 1}}, \"nameservers\": {\"count\": 2},"
-        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
-        " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 1024}}, \"consumers\": {\"count\": 1},"
-        " \"operator\": {\"alert_delay\": {\"const_ms\": 1000}, \"reaction\": {\"const_ms\": 1000},"
-        "   \"procedure\": {\"const_ms\": 1000}},"
+    static const char *const NS_DOWN = TWO_NAMESERVERS
         " \"faults\": [{\"at_ms\": 20000, \"op\": \"crash_host\", \"node\": \"ns-0\"},"
         "   {\"at_ms\": 30000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]}";
     const char *v44[] = {"version=4.4"}, *v49[] = {"version=4.9"};
@@ -480,13 +483,7 @@ END_TEST
  * they would keep the old route to the end. */
 START_TEST(nameserver_left_after_its_restart)
 {
-    static const char *const NS_RESTART =
-        "{\"name\": \"ns\", \"run\": {\"duration_ms\": 120000, \"seed\": 2},"
-        " \"network\": {\"latency\": {\"const_ms\": 1}}, \"nameservers\": {\"count\": 2},"
-        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
-        " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 1024}}, \"consumers\": {\"count\": 1},"
-        " \"operator\": {\"alert_delay\": {\"const_ms\": 1000}, \"reaction\": {\"const_ms\": 1000},"
-        "   \"procedure\": {\"const_ms\": 1000}},"
+    static const char *const NS_RESTART = TWO_NAMESERVERS
         " \"faults\": [{\"at_ms\": 20000, \"op\": \"crash_process\", \"node\": \"ns-0\", \"duration_ms\": 1000},"
         "   {\"at_ms\": 20000, \"op\": \"partition\", \"a\": [\"ns-0\"], \"b\": [\"broker-a-0\", \"broker-a-1\"],"
         "    \"duration_ms\": 100000},"
