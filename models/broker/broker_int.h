@@ -155,6 +155,7 @@ struct broker {
     /* request processing (broker_exec.c) */
     struct executor ex[EX_N];
     struct sim_rng *cpu_rng;   /* "cpu": service times */
+    sim_time const_cost[EX_N]; /* an executor's service time when its distribution is a constant (bx_init) */
     int cur_thread;            /* the send thread running handle_send now, -1 outside one */
     int cur_held;              /* handle_send kept its thread (a put waiting for flush or slave) */
     int ff_armed;              /* BrokerFastFailure's next 10 ms scan is armed */
