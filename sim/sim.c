@@ -210,27 +210,38 @@ static inline __attribute__((always_inline)) int queue_push(struct sim *s, sim_t
     return 0;
 }
 
-struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim_node_id node)
+/* An event's time: never before now (the past runs now), never past the clock's end. */
+static inline __attribute__((always_inline)) sim_time clamp_time(const struct sim *s, sim_time t)
 {
-    uint32_t i = ev_alloc(s);
-    if (i == EV_NONE)
-        return NULL;
-    if (t < s->now)
-        t = s->now;
-    if (t > SIM_TIME_MAX)
-        t = SIM_TIME_MAX;
-    if (queue_push(s, t, i, kind == EV_TIMER) < 0) {
-        ev_release(s, i);
-        return NULL;
-    }
+    return t < s->now ? s->now : t > SIM_TIME_MAX ? SIM_TIME_MAX : t;
+}
+
+/* The record of a newly scheduled event in slot i, of node's current incarnation. */
+static inline __attribute__((always_inline)) struct sim_event *ev_init(struct sim *s, uint32_t i,
+                                                                       enum ev_kind kind, uint8_t flags,
+                                                                       sim_node_id node)
+{
     struct sim_event *e = &s->ev[i];
     e->kind = (uint8_t)kind;
-    e->flags = 0;
+    e->flags = flags;
     e->node = node;
     e->inc = node == SIM_NODE_NONE ? 0 : s->hot[node].inc;
     e->len = 0;
     e->conn = 0;
     return e;
+}
+
+struct sim_event *sim_schedule(struct sim *s, sim_time t, enum ev_kind kind, sim_node_id node)
+{
+    uint32_t i = ev_alloc(s);
+    if (i == EV_NONE)
+        return NULL;
+    t = clamp_time(s, t);
+    if (queue_push(s, t, i, kind == EV_TIMER) < 0) {
+        ev_release(s, i);
+        return NULL;
+    }
+    return ev_init(s, i, kind, 0, node);
 }
 
 /* Queues a chain's next message, whose key was given when it was sent: as queue_push, but the inserts compare
@@ -271,24 +282,14 @@ struct sim_event *sim_schedule_chained(struct sim *s, sim_time t, sim_node_id no
     uint32_t i = ev_alloc(s);
     if (i == EV_NONE)
         return NULL;
-    if (t < s->now)
-        t = s->now;
-    if (t > SIM_TIME_MAX)
-        t = SIM_TIME_MAX;
+    t = clamp_time(s, t);
     /* The key queue_push would give it. */
     s->chain_after[l] = (struct heap_ent){t, (s->seq++ << HEAP_SLOT_BITS) | i};
     s->ev[l].flags |= EVF_CHAIN_NEXT;
     *last = i;
     s->chained++;
     note_peak(s);
-    struct sim_event *e = &s->ev[i];
-    e->kind = EV_MSG;
-    e->flags = EVF_CHAINED;
-    e->node = node;
-    e->inc = node == SIM_NODE_NONE ? 0 : s->hot[node].inc;
-    e->len = 0;
-    e->conn = 0;
-    return e;
+    return ev_init(s, i, EV_MSG, EVF_CHAINED, node);
 }
 
 /* A message with one waiting behind it (EVF_CHAIN_NEXT) is taken: that one goes into the queue. The flag
