@@ -427,6 +427,7 @@ void net_on_syn(struct sim *s, void *ctx, uint64_t conn)
     }
     r->b_inc = dst->inc;
     r->open_b = 1;
+    r->io_b = s->now;   /* t0 is not read again; the accept is the channel's first activity */
     conn_notify(s, s->now, r->b, (sim_conn)conn, SIM_CONN_ACCEPTED, r->tag);   /* the port it came to */
     conn_notify(s, synack, r->a, (sim_conn)conn, SIM_CONN_UP, r->tag);
 }
@@ -459,6 +460,14 @@ sim_node_id node_conn_peer(const struct sim_node *n, sim_conn c)
     return side == 1 ? r->b : side == 0 ? r->a : SIM_NODE_NONE;
 }
 
+sim_time node_conn_last_io(const struct sim_node *n, sim_conn c)
+{
+    struct conn_rec *r = conn_get(n->sim, c);
+    if (!r || n->state != SIM_NODE_UP || conn_side(r, n) != 0 || r->open_b != 1 || r->a == r->b)
+        return -1;
+    return r->io_b;
+}
+
 int node_conn_send(struct sim_node *n, sim_conn c, uint16_t type, const void *payload, uint32_t len,
                    uint64_t wire_bytes)
 {
@@ -481,6 +490,8 @@ int node_conn_send(struct sim_node *n, sim_conn c, uint16_t type, const void *pa
         s->stats.msgs_dropped_cut++;
         return 0;
     }
+    if (d == 1)
+        r->io_b = s->now;   /* a write: it reaches the socket's buffer, whether or not the path is cut */
     if (r->held[d])
         return hold(s, c, d, type, payload, len, wire_bytes);   /* behind what waits for the path */
     sim_node_id to = d == 0 ? r->b : r->a;
@@ -570,6 +581,8 @@ void net_deliver(struct sim *s, struct sim_event *e, struct sim_node *dst)
         if ((side == 1 ? r->open_a : side == 0 ? r->open_b : 0) != 1 || r->broken) {
             deliver_refused(s, e, dst, r, side);
             dst = NULL;
+        } else if (side == 0) {
+            r->io_b = s->now;   /* a read at the accepting side */
         }
     }
     if (dst) {

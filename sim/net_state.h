@@ -57,7 +57,10 @@ struct conn_rec {
     struct held_seg *held[2], *held_tail[2];
     sim_time stall_since[2], rto[2];
     uint64_t tag;              /* the connecting side's tag */
-    sim_time t0;               /* when the connect began (its timeout runs from here) */
+    union {
+        sim_time t0;           /* until the SYN lands: when the connect began (its timeout runs from here) */
+        sim_time io_b;         /* from then on: the accepting side's last read or write (node_conn_last_io) */
+    };
     uint32_t chain_last[2];    /* per direction, the last message in flight (its event slot), or UINT32_MAX
                                   (sim_schedule_chained); 128 bytes in all: every send and delivery finds
                                   its record by one shift */

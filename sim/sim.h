@@ -101,6 +101,10 @@ void node_conn_close(struct sim_node *n, sim_conn c);
 sim_node_id node_conn_peer(const struct sim_node *n, sim_conn c);
 /* 1 when this side of c is open. */
 int node_conn_open(const struct sim_node *n, sim_conn c);
+/* The accepting side's last read or write on c (the accept counts as one; a write counts when it is made,
+ * whether or not the path is cut), or -1 when n is not c's accepting side or that side is closed: what an
+ * idle-channel timer at a server reads. */
+sim_time node_conn_last_io(const struct sim_node *n, sim_conn c);
 
 /* Disk: each node has SIM_DISK_FILES files. Append lands in the page cache, fsync makes every byte
  * appended before it durable, read is served from cache or from the device. Completion comes as

@@ -1,8 +1,9 @@
 /* test_consumer_group: the consumer group's membership as the brokers keep it (ConsumerManager), on constant
  * 1 ms links. A consumer whose process dies leaves the group at once (its host resets the channel, the
- * brokers tell the others, who rebalance); one whose host dies leaves it at the brokers' scan, 120 s after its
- * last heartbeat, and the others find out at their next rebalance; a restarted broker refuses pulls until a
- * heartbeat reaches it (at the next round on 4.x, as the connection comes up on 5.3). */
+ * brokers tell the others, who rebalance); one whose host dies leaves a broker when the broker's remoting
+ * server closes its channel, idle for 120 s, and the others are told; or at the broker's scan, 120 s after its
+ * last heartbeat, if that comes first, and the others find out at their next rebalance; a restarted broker
+ * refuses pulls until a heartbeat reaches it (at the next round on 4.x, as the connection comes up on 5.3). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@ static void gone_line(const char *l, void *arg)
     if (g->n++ == 0)
         g->first = t;
     g->last = t;
-    const char *w = strstr(l, "\"why\":\"");
+    const char *w = th_on_line(l, "\"why\":\"");
     if (w)
         snprintf(g->why, sizeof g->why, "%.*s", (int)strcspn(w + 7, "\""), w + 7);
 }
@@ -82,11 +83,13 @@ END_TEST
 
 /* ConsumerManager.scanNotActiveChannel: a dead host closes nothing; its last heartbeat was at 61 s, so the
  * scan of 190 s (every 10 s) is the first to find it more than 120 s old, drops it and tells nobody:
- * consumer-0 counts one consumer only at its next periodic rebalance (200 s). */
+ * consumer-0 counts one consumer only at its next periodic rebalance (200 s). The remoting server's idle close
+ * is off here (it comes first at the slave, below). */
 START_TEST(dead_host_leaves_at_the_scan)
 {
     struct th_run r;
-    run_two(&r, "crash_host", NULL, 0);
+    const char *no_idle[] = {"broker.server_channel_max_idle_time_ms=0"};
+    run_two(&r, "crash_host", no_idle, 1);
     struct gone g = {0};
     th_each(r.trace, "\"ev\":\"broker.client_gone\"", gone_line, &g);
     ck_assert_int_eq(g.n, 2);
@@ -101,6 +104,54 @@ START_TEST(dead_host_leaves_at_the_scan)
     ck_assert_double_lt(alone, 200100);
     /* Its queues are read to the end once taken. */
     ck_assert_double_le(th_num(r.m, "messages.acked_unconsumed"), 1);
+    th_run_free(&r);
+}
+END_TEST
+
+static void idle_line(const char *l, void *arg)
+{
+    double *t = arg;
+    if (th_has(l, "\"why\":\"idle\""))
+        t[th_has(l, "\"node\":\"broker-a-0\"") ? 0 : 1] = th_field(l, "\"t_ms\":", -1);
+}
+
+/* NettyRemotingServer's IdleStateHandler (ALL_IDLE, 120 s) closes a channel with no read or write, and
+ * ClientHousekeepingService.onChannelIdle removes the consumer and tells the group. The slave's channel carries
+ * only the heartbeats (the last at 61.0 s), so the slave closes it at 181.0 s, before any scan would; the
+ * master's carried pulls until the host died. Dead at 62 s, its last pull is answered at 62.0 s and the master
+ * closes the channel at 182.0 s, before the scan of 190 s: consumer-0 is told and takes all the queues at once.
+ * Dead at 70 s, the master's scan of 190 s comes first, tells nobody, and consumer-0 is alone at its next
+ * periodic rebalance, 20 s after the one the slave's notice started (181.0 s: the master still listed
+ * consumer-1 then). */
+START_TEST(dead_host_channel_closed_idle)
+{
+    struct th_run r;
+    const char *at62[] = {"faults[0].at_ms=62000"};
+    run_two(&r, "crash_host", at62, 1);
+    double idle[2] = {-1, -1};
+    th_each(r.trace, "\"ev\":\"broker.client_gone\"", idle_line, idle);
+    double alone = th_first(r.trace, ALONE, C0, 62000);
+    fprintf(stderr, "host crash at 62 s: idle close at %.3f (master) and %.3f ms (slave), consumer-0 alone at %.3f ms\n",
+            idle[0], idle[1], alone);
+    ck_assert_double_eq_tol(idle[1], 181003, 1e-6);
+    ck_assert_double_gt(idle[0], 182000);
+    ck_assert_double_lt(idle[0], 182010);
+    ck_assert_int_eq(th_count(r.trace, ALONE, C0, 62000, idle[0]), 0);
+    ck_assert_double_gt(alone, idle[0]);
+    ck_assert_double_lt(alone, idle[0] + 10);
+    ck_assert_double_le(th_num(r.m, "messages.acked_unconsumed"), 1);
+    th_run_free(&r);
+
+    run_two(&r, "crash_host", NULL, 0);
+    struct gone g = {0};
+    th_each(r.trace, "\"ev\":\"broker.client_gone\"", gone_line, &g);
+    ck_assert_int_eq(g.n, 2);
+    ck_assert_double_eq_tol(g.first, 181003, 1e-6);   /* the slave: idle */
+    ck_assert_double_eq_tol(g.last, 190000, 1e-9);    /* the master: its scan */
+    ck_assert_str_eq(g.why, "expired");
+    alone = th_first(r.trace, ALONE, C0, 70000);
+    ck_assert_double_gt(alone, 201000);
+    ck_assert_double_lt(alone, 201100);
     th_run_free(&r);
 }
 END_TEST
@@ -241,6 +292,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, dead_process_leaves_at_once);
     tcase_add_test(tc, dead_host_leaves_at_the_scan);
+    tcase_add_test(tc, dead_host_channel_closed_idle);
     tcase_add_test(tc, restarted_broker_refuses_pulls_until_heartbeat);
     tcase_add_test(tc, start_cadence_by_version);
     tcase_add_test(tc, round_connects_add_no_heartbeat);

@@ -267,6 +267,44 @@ START_TEST(test_connect)
 }
 END_TEST
 
+/* node_conn_last_io: the accepting side's last read or write. n1 writes at 10 ms (its message reaches n0 at
+ * 12 ms, which is no activity of n1's), n0 writes at 20 ms and n1 reads it at 22 ms; the connecting side and a
+ * closed side have none (-1). */
+static void lastio_start(struct th_world *w, struct sim_node *n)
+{
+    th_world_connect_start(w, n);
+    node_timer(n, (n->id == 1 ? 10 : 20) * SIM_MS, 1);
+}
+
+static void lastio_timer(struct th_world *w, struct sim_node *n, uint64_t tag)
+{
+    (void)tag;
+    ck_assert_int_eq(node_conn_send(n, w->c[0], 5, "x", 1, 1), 0);
+}
+
+START_TEST(test_conn_last_io)
+{
+    const sim_time L = 2 * SIM_MS;
+    struct th_world w;
+    th_world_init(&w, 1, 2, L, 0);
+    w.start = lastio_start;
+    w.timer = lastio_timer;
+    sim_run(w.s, L);
+    struct sim_node *n0 = th_world_node(&w, 0), *n1 = th_world_node(&w, 1);
+    ck_assert_int_eq(node_conn_last_io(n1, w.c[0]), L);   /* the accept */
+    ck_assert_int_eq(node_conn_last_io(n0, w.c[0]), -1);  /* not the accepting side */
+    sim_run(w.s, 19 * SIM_MS);
+    ck_assert_int_eq(node_conn_last_io(n1, w.c[0]), 10 * SIM_MS);
+    sim_run(w.s, 21 * SIM_MS);
+    ck_assert_int_eq(node_conn_last_io(n1, w.c[0]), 10 * SIM_MS);   /* n0's write is not yet n1's read */
+    sim_run(w.s, 30 * SIM_MS);
+    ck_assert_int_eq(node_conn_last_io(n1, w.c[0]), 20 * SIM_MS + L);
+    node_conn_close(n1, w.c[0]);
+    ck_assert_int_eq(node_conn_last_io(n1, w.c[0]), -1);
+    th_world_free(&w);
+}
+END_TEST
+
 /* A fixed bug (sim/net.c, node_connect): the very first connection of a simulation wrote through a NULL
  * array. nconns was bumped from 0 to 1 (id 0 is "none") before the capacity check `nconns == conns_cap`,
  * which compared 1 with 0 and so never allocated; every connection test below crashed with it. */
@@ -569,6 +607,7 @@ static Suite *sim_net_suite(void)
     tcase_add_test(tc, test_connect_first);                    
     tcase_add_test(tc, test_connect);
     tcase_add_test(tc, test_connect_many);
+    tcase_add_test(tc, test_conn_last_io);
     tcase_add_test(tc, test_conn_fifo);
     tcase_add_test(tc, test_bandwidth);
     tcase_add_test(tc, test_bandwidth_link);

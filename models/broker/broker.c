@@ -417,6 +417,9 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     case BT_CLIENT_SCAN:
         broker_clients_scan(b);
         break;
+    case BT_CHAN_IDLE:
+        broker_channel_idle(b, (sim_conn)(tag >> 8));
+        break;
     }
 }
 
@@ -520,7 +523,11 @@ static void broker_conn(struct sim_node *n, sim_conn c, enum sim_conn_ev ev, sim
 {
     struct broker *b = n->model;
     (void)peer;
-    if (!rpc_on_conn(&b->rpc, c, ev) && !ha_on_conn(b, c, ev, tag) && ev == SIM_CONN_CLOSED)
+    if (rpc_on_conn(&b->rpc, c, ev) || ha_on_conn(b, c, ev, tag))
+        return;
+    if (ev == SIM_CONN_ACCEPTED)
+        broker_channel_accepted(b, c);
+    else if (ev == SIM_CONN_CLOSED)
         broker_client_closed(b, c);
 }
 

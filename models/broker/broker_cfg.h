@@ -90,6 +90,8 @@ struct broker_cfg {
     /* the consumer group's channels (ConsumerManager, ClientHousekeepingService) */
     sim_time channel_expired;   /* ConsumerManager.CHANNEL_EXPIRED_TIMEOUT 120000 ms */
     sim_time client_scan_interval;  /* ClientHousekeepingService: every 10000 ms */
+    sim_time server_idle;       /* NettyServerConfig.serverChannelMaxIdleTimeSeconds 120 s: the remoting server
+                                   closes a channel with no read or write for this long; 0: never */
     int notify_ids_changed;     /* notifyConsumerIdsChangedEnable true */
     /* request processing (BrokerConfig, R44; BrokerController.initialize builds the executors) */
     int cores;                  /* Runtime.availableProcessors(): 8, assumed */

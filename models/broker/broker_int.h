@@ -17,7 +17,7 @@
 enum broker_timer {
     BT_REGISTER = 1, BT_FLUSH, BT_GROUP_COMMIT, BT_HOLD_CHECK, BT_OFFSET_PERSIST, BT_OFFSET_SYNC,
     BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK, BT_REPUT, BT_CHECKPOINT, BT_EXEC, BT_FAST_FAILURE, BT_CTL,
-    BT_CLIENT_SCAN, BT_HA_ACCEPTED
+    BT_CLIENT_SCAN, BT_HA_ACCEPTED, BT_CHAN_IDLE
 };
 #define BT(kind, arg) ((uint64_t)(kind) | ((uint64_t)(arg) << 8))
 
@@ -346,6 +346,10 @@ void broker_heartbeat(struct broker *b, struct rpc_ctx ctx, const struct rmq_hea
 int broker_client_closed(struct broker *b, sim_conn c);
 /* The scan: channels silent for channel_expired are closed and removed. */
 void broker_clients_scan(struct broker *b);
+/* The remoting server accepted c: its idle timer starts (server_idle). */
+void broker_channel_accepted(struct broker *b, sim_conn c);
+/* The idle timer of channel c fired: closed when it has had no read or write for server_idle. */
+void broker_channel_idle(struct broker *b, sim_conn c);
 /* GET_CONSUMER_LIST_BY_GROUP. */
 void broker_consumer_list(struct broker *b, struct rpc_ctx ctx);
 /* ConsumerManager.getConsumerGroupInfo is not null: inline, as every pull asks. */

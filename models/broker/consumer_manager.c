@@ -82,16 +82,52 @@ void broker_heartbeat(struct broker *b, struct rpc_ctx ctx, const struct rmq_hea
     notify_all(b);
 }
 
-int broker_client_closed(struct broker *b, sim_conn c)
+static int channel_gone(struct broker *b, sim_conn c, const char *why)
 {
     /* ConsumerManager.doChannelCloseEvent (ClientHousekeepingService.onChannelClose/Exception/Idle). */
     for (int i = 0; i < b->nchans; i++)
         if (b->chans[i].conn == c) {
-            remove_at(b, i, "closed");
+            remove_at(b, i, why);
             notify_all(b);
             return 1;
         }
     return 0;
+}
+
+int broker_client_closed(struct broker *b, sim_conn c) { return channel_gone(b, c, "closed"); }
+
+/* NettyRemotingServer's IdleStateHandler(0, 0, serverChannelMaxIdleTimeSeconds) on every channel the broker's
+ * remoting server accepts (producers', consumers', other brokers'; not the HA port, which is not Netty):
+ * ALL_IDLE fires when neither a read nor a write has happened for the timeout, and
+ * NettyConnectManageHandler.userEventTriggered closes the channel and puts an IDLE event, which
+ * ClientHousekeepingService.onChannelIdle takes to ConsumerManager.doChannelCloseEvent: unlike the scan's
+ * expiry, the group is told (R44, R498, R53). As the handler, the timer re-arms for what is left of the
+ * timeout after the last read or write. */
+void broker_channel_accepted(struct broker *b, sim_conn c)
+{
+    if (b->cfg.server_idle > 0)
+        node_timer(b->n, b->cfg.server_idle, BT(BT_CHAN_IDLE, c));
+}
+
+void broker_channel_idle(struct broker *b, sim_conn c)
+{
+    sim_time last = node_conn_last_io(b->n, c);
+    if (last < 0)
+        return;   /* closed already */
+    sim_time left = last + b->cfg.server_idle - node_now(b->n);
+    if (left > 0) {
+        node_timer(b->n, left, BT(BT_CHAN_IDLE, c));
+        return;
+    }
+    struct trace *tr = sim_trace(b->n->sim);
+    if (trace_on(tr, TRACE_EVENTS)) {
+        trace_begin(tr, node_now(b->n), b->n->name, "broker.idle");
+        struct sim_node *peer = sim_node(b->n->sim, node_conn_peer(b->n, c));
+        trace_str(tr, "peer", peer ? peer->name : "?");
+        trace_end(tr);
+    }
+    node_conn_close(b->n, c);
+    channel_gone(b, c, "idle");
 }
 
 void broker_clients_scan(struct broker *b)

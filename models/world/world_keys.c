@@ -72,6 +72,7 @@ void world_defaults(struct world_cfg *c)
     b->rebalance_lock_live = 60 * SIM_S;   /* RebalanceLockManager: rocketmq.broker.rebalance.lockMaxLiveTime */
     b->channel_expired = 120 * SIM_S;      /* ConsumerManager.CHANNEL_EXPIRED_TIMEOUT */
     b->client_scan_interval = 10 * SIM_S;  /* ClientHousekeepingService: scheduleAtFixedRate(.., 10 s, 10 s) */
+    b->server_idle = 120 * SIM_S;          /* NettyServerConfig.serverChannelMaxIdleTimeSeconds (R44, R498, R53) */
     b->notify_ids_changed = 1;             /* BrokerConfig.notifyConsumerIdsChangedEnable */
     b->dledger = 0;
     b->raft.election = RAFT_ELECTION_DLEDGER;
@@ -250,6 +251,7 @@ static const struct field broker_fields[] = {
     BF("rebalance_lock_max_live_time_ms", F_TIME, rebalance_lock_live, 1, MAX_DAY_MS),
     BF("channel_expired_timeout_ms", F_TIME, channel_expired, 1, MAX_DAY_MS),
     BF("client_scan_interval_ms", F_TIME, client_scan_interval, 1, MAX_DAY_MS),
+    BF("server_channel_max_idle_time_ms", F_TIME, server_idle, 0, MAX_DAY_MS),
     BF("notify_consumer_ids_changed_enable", F_BOOL, notify_ids_changed, 0, 1),
     {"ha", F_ENUM, offsetof(struct broker_cfg, dledger), 0, 0, has},
     {"election", F_ENUM, offsetof(struct broker_cfg, raft.election), 0, 0, elections},
