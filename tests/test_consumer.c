@@ -144,6 +144,49 @@ START_TEST(offset_illegal_fixed_at_once_on_53)
 }
 END_TEST
 
+/* The master's network is cut off at 30 s (its NIC down: RocketMQ #3482) while it lives; the slave has not
+ * received the last few messages the consumer read from the master (the default lognormal links: the
+ * slave's copy and the consumer's pulls race). Once the route drops the master (150 s:
+ * the NameServer's idle close, then the consumer's poll), the consumer pulls the slave at offsets past its
+ * end: OFFSET_OVERFLOW_BADLY, and a slave (offsetCheckInSlave false, all releases) neither moves the offset
+ * nor holds the pull but answers PULL_RETRY_IMMEDIATELY, so the consumer asks again at once, thousands of
+ * times a second, reading nothing. With offset_check_in_slave the slave answers PULL_OFFSET_MOVED once a
+ * queue and corrects the offset (nextOffsetCorrection). */
+static const char *const NIC =
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 170000, \"seed\": 1, \"trace\": \"full\"},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"ASYNC_MASTER\"}],"
+    " \"producers\": {\"rate_per_s\": 1000, \"size\": {\"const_bytes\": 1024}},"
+    " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false},"
+    " \"faults\": [{\"at_ms\": 30000, \"op\": \"partition\", \"a\": [\"broker-a-0\"],"
+    "   \"b\": [\"ns-0\", \"broker-a-1\", \"producer-0\", \"consumer-0\"]}]}";
+
+#define SLAVE_PULL "\"node\":\"broker-a-1\",\"ev\":\"pull.serve\""
+
+START_TEST(slave_keeps_offsets_unless_checked)
+{
+    struct th_run r;
+    th_run(&r, NIC, NULL, 0);
+    int retry = th_count(r.trace, SLAVE_PULL, "\"code\":20,", 0, 1e12),
+        moved = th_count(r.trace, SLAVE_PULL, "\"code\":21,", 0, 1e12),
+        served = th_count(r.trace, SLAVE_PULL, "\"code\":0,", 0, 1e12);
+    double first = th_first(r.trace, SLAVE_PULL, NULL, 0);
+    th_run_free(&r);
+    const char *checked[] = {"groups[0].offset_check_in_slave=true"};
+    th_run(&r, NIC, checked, 1);
+    int retry_c = th_count(r.trace, SLAVE_PULL, "\"code\":20,", 0, 1e12),
+        moved_c = th_count(r.trace, SLAVE_PULL, "\"code\":21,", 0, 1e12);
+    th_run_free(&r);
+    fprintf(stderr, "master cut off at 30 s: the slave's first pull at %.3f ms; %d PULL_RETRY_IMMEDIATELY, %d served; "
+            "with offset_check_in_slave %d OFFSET_MOVED, %d RETRY\n", first, retry, served, moved_c, retry_c);
+    ck_assert_double_gt(first, 150000);
+    ck_assert_int_gt(retry, 10000);
+    ck_assert_int_eq(moved, 0);
+    ck_assert_int_eq(served, 0);
+    ck_assert_int_eq(moved_c, 4);   /* one a queue */
+    ck_assert_int_eq(retry_c, 0);
+}
+END_TEST
+
 /* PullRequestHoldService: without long polling the held pulls are checked every shortPollingTimeMills (1 s),
  * so each is answered at the first check after its 1 s, 1 to 2 s after it came (before: at the next 5 s
  * check, up to 6 s). 2 msg/s over 4 queues: about one pull of queue 0 every 2 s (14 before). */
@@ -199,6 +242,7 @@ static Suite *consumer_suite(void)
     tcase_add_test(tc, pull_timeout_closes_nothing);
     tcase_add_test(tc, offset_illegal_fixed_at_once_on_53);
     tcase_add_test(tc, short_polling_checks_every_second);
+    tcase_add_test(tc, slave_keeps_offsets_unless_checked);
     suite_add_tcase(s, tc);
     return s;
 }

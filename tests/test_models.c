@@ -123,6 +123,10 @@ START_TEST(response_codes)
     ck_assert_int_eq(redirect_response_code(&in, 7), RMQ_PULL_RETRY_IMMEDIATELY);
     in.status = GET_OFFSET_OVERFLOW_BADLY;
     ck_assert_int_eq(redirect_response_code(&in, 7), RMQ_PULL_RETRY_IMMEDIATELY);
+    /* With offsetCheckInSlave it moves it as a master does. */
+    in.offset_check_in_slave = 1;
+    ck_assert_int_eq(redirect_response_code(&in, 7), RMQ_PULL_OFFSET_MOVED);
+    in.offset_check_in_slave = 0;
     /* A 4.x slave holds a pull that found nothing; from 5.0 (composeResponseHeader) it sends the consumer to
      * the master at once, and still serves what it found. */
     in.status = GET_OFFSET_OVERFLOW_ONE;

@@ -132,10 +132,10 @@ static sim_time hold_period(const struct broker *b)
     return b->cfg.long_polling ? b->cfg.hold_check : b->cfg.short_polling;
 }
 
-/* DefaultMessageStore.nextOffsetCorrection: a slave (offsetCheckInSlave false) keeps the consumer's offset. */
+/* DefaultMessageStore.nextOffsetCorrection: a slave keeps the consumer's offset unless offsetCheckInSlave. */
 static uint64_t correct(const struct broker *b, uint64_t old, uint64_t fixed)
 {
-    return b->role == RMQ_SLAVE ? old : fixed;
+    return b->role == RMQ_SLAVE && !b->cfg.offset_check_in_slave ? old : fixed;
 }
 
 void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend)
@@ -157,7 +157,8 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
     if (b->raft)
         dl_reput_sync(b);
     struct redirect_in in = {
-        .is_slave = b->role == RMQ_SLAVE, .slave_read_enable = b->cfg.slave_read_enable,
+        .is_slave = b->role == RMQ_SLAVE, .offset_check_in_slave = b->cfg.offset_check_in_slave,
+        .slave_read_enable = b->cfg.slave_read_enable,
         .which_broker_slowly = b->cfg.which_broker_slowly, .group_broker_id = 0,
         .redirects_to_master = b->cfg.slave_redirects,
         .max_offset_py = b->raft ? b->committed_py : b->cl.max_offset, .memory = b->memory,

@@ -80,6 +80,8 @@ struct broker_cfg {
     sim_time hold_check;        /* PullRequestHoldService recheck: 5000 ms */
     int long_polling;           /* longPollingEnable true */
     sim_time short_polling;     /* shortPollingTimeMills 1000 ms */
+    int offset_check_in_slave;  /* MessageStoreConfig.offsetCheckInSlave (false in R44, R498, R53): a slave
+                                   corrects a bad offset and answers PULL_OFFSET_MOVED as a master does */
     int overflow_to_max;        /* OFFSET_OVERFLOW_BADLY sends the consumer to the max offset (from 4.9.4,
                                    #4215); else to 0 while the queue's minimum is 0 (R44) */
     /* consumer offsets */

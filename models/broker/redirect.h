@@ -15,6 +15,7 @@ enum get_status {
 
 struct redirect_in {
     int is_slave;               /* brokerRole == SLAVE */
+    int offset_check_in_slave;  /* MessageStoreConfig.offsetCheckInSlave: a slave moves offsets as a master does */
     int slave_read_enable;      /* BrokerConfig.slaveReadEnable */
     int which_broker_slowly;    /* SubscriptionGroupConfig.whichBrokerWhenConsumeSlowly */
     int redirects_to_master;    /* R53 composeResponseHeader's "slave redirect pullRequest to master" */
@@ -70,7 +71,7 @@ static inline int redirect_response_code(const struct redirect_in *in, uint64_t 
     /* case PULL_OFFSET_MOVED: only a broker that checks offsets moves the consumer; a slave (with
      * offsetCheckInSlave false) answers PULL_RETRY_IMMEDIATELY. From 5.0.0 a slave answers anything it did
      * not find so (and suggests the master: redirect_suggest's 0 when it does not suggest the slave). */
-    if (in->is_slave && (code == RMQ_PULL_OFFSET_MOVED || in->redirects_to_master))
+    if (in->is_slave && ((code == RMQ_PULL_OFFSET_MOVED && !in->offset_check_in_slave) || in->redirects_to_master))
         code = RMQ_PULL_RETRY_IMMEDIATELY;
     return code;
 }

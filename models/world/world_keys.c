@@ -66,6 +66,7 @@ void world_defaults(struct world_cfg *c)
     b->long_polling = 1;
     b->short_polling = 1 * SIM_S;
     b->overflow_to_max = 0;   /* R44 DefaultMessageStore.getMessage: minOffset == 0 ? 0 : maxOffset */
+    b->offset_check_in_slave = 0;   /* MessageStoreConfig.offsetCheckInSlave, false in R44, R498, R53 */
     b->offset_persist = 5 * SIM_S;
     b->offset_sync_initial = 10 * SIM_S;
     b->offset_sync_period = 60 * SIM_S;
@@ -245,6 +246,7 @@ static const struct field broker_fields[] = {
     BF("long_polling_enable", F_BOOL, long_polling, 0, 1),
     BF("short_polling_time_ms", F_TIME, short_polling, 1, MAX_DAY_MS),
     BF("overflow_badly_to_max_offset", F_BOOL, overflow_to_max, 0, 1),
+    BF("offset_check_in_slave", F_BOOL, offset_check_in_slave, 0, 1),
     BF("flush_consumer_offset_interval_ms", F_TIME, offset_persist, 1, MAX_DAY_MS),
     BF("slave_offset_sync_initial_delay_ms", F_TIME, offset_sync_initial, 0, MAX_DAY_MS),
     BF("slave_offset_sync_period_ms", F_TIME, offset_sync_period, 1, MAX_DAY_MS),
