@@ -473,6 +473,9 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
             struct rmq_heartbeat hb;
             memcpy(&hb, body, sizeof hb);
             broker_heartbeat(b, ctx, &hb);
+        } else {
+            /* A producer's: no consumerDataSet, only ProducerManager.registerProducer, not kept. */
+            rpc_reply(n, ctx, RMQ_SUCCESS, NULL, 0, 0);
         }
         break;
     case RAFT_VOTE:

@@ -39,6 +39,11 @@ struct producer_cfg {
                                    4.9: NettySystemConfig) */
     enum producer_order order;  /* none: send(msg) (sendDefaultImpl); queue: send(msg, SelectMessageQueueByHash,
                                    key) (sendSelectImpl) */
+    int vip_channel;            /* ClientConfig.vipChannelEnabled (true in R44, false from 4.5.1): sends go to the
+                                   broker's VIP port (listenPort - 2), the heartbeats to its main port */
+    sim_time heartbeat_initial; /* MQClientInstance.startScheduledTask: 1000 ms */
+    sim_time heartbeat_interval;    /* heartbeatBrokerInterval 30000 ms */
+    sim_time admin_timeout;     /* sendHeartbeat(addr, data, mqClientApiTimeout 3000) */
     int order_keys;             /* queue: keys are drawn uniformly from 0 .. order_keys - 1 (16, assumed) */
 };
 

@@ -15,8 +15,8 @@
 #include "models/remoting/rpc.h"
 #include "models/report/report.h"
 
-enum p_timer { P_T_ROUTE = 1, P_T_WORKLOAD, P_T_THREAD };
-enum p_rpc { P_R_ROUTE = 1, P_R_SEND };
+enum p_timer { P_T_ROUTE = 1, P_T_WORKLOAD, P_T_THREAD, P_T_HEARTBEAT };
+enum p_rpc { P_R_ROUTE = 1, P_R_SEND, P_R_HEARTBEAT };
 
 #define NO_SLOT UINT32_MAX
 #define GEN_MASK 0x7fffffffu
@@ -72,6 +72,11 @@ struct producer {
     uint64_t wl_k;
 
     uint64_t sent, acked, failed;
+
+    /* sendHeartbeatToAllBroker's round in progress (without vipChannelEnabled): the masters of the route,
+     * asked one after the other */
+    sim_node_id hb[RMQ_MAX_GROUPS];
+    int hb_n, hb_next;
 
     struct latency_fault lf;    /* sendLatencyFaultEnable */
     uint32_t fixed_size;        /* a constant size distribution's size, drawn once (it uses no randomness); 0: none */
@@ -369,6 +374,37 @@ static void on_route_reply(struct producer *p, int status, const void *body, uin
     serve_waiting(p);
 }
 
+/* ---- heartbeat ---- */
+
+/* MQClientInstance.sendHeartbeatToAllBroker: a producer alone (consumerEmpty) sends its HeartbeatData to each
+ * master of brokerAddrTable, one invokeSync after another (mqClientApiTimeout), going on after a failure. It
+ * updates only ProducerManager's table, not kept, so it only keeps the channel busy. With vipChannelEnabled
+ * (R44) the sends go on the VIP port's channel and the heartbeats on another: none is sent then. */
+static void heartbeat_next(struct producer *p)
+{
+    if (p->hb_next < p->hb_n) {
+        rpc_call(&p->rpc, p->hb[p->hb_next++], RMQ_HEART_BEAT, NULL, 0, 0, p->cfg.admin_timeout, P_R_HEARTBEAT);
+        return;
+    }
+    p->hb_n = p->hb_next = 0;
+}
+
+static void heartbeat_round(struct producer *p)
+{
+    if (p->hb_n > 0)
+        return;   /* the last round is still waiting: the scheduled thread runs one task at a time */
+    const struct ns_client *r = &p->route;
+    int n = 0;
+    for (int i = 0; i < r->ngroups; i++) {
+        sim_node_id m = ns_client_master(r, r->order[i]);
+        if (m != SIM_NODE_NONE)
+            p->hb[n++] = m;
+    }
+    p->hb_n = n;
+    p->hb_next = 0;
+    heartbeat_next(p);
+}
+
 static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
 {
     struct producer *p = n->model;
@@ -378,6 +414,10 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
         break;
     case P_R_SEND:
         on_send_reply(p, (uint32_t)(tag >> 4) & (SLOT_MAX - 1), (uint32_t)(tag >> 32) & GEN_MASK, status);
+        break;
+    case P_R_HEARTBEAT:
+        if (p->hb_n > 0)
+            heartbeat_next(p);   /* answered, failed or timed out: the next master */
         break;
     }
 }
@@ -472,6 +512,10 @@ static void p_start(struct sim_node *n)
      * pollNameServerInterval. */
     p->route_polls = 0;
     node_timer(n, p->cfg.route_initial, P_T_ROUTE);
+    /* ... and sendHeartbeatToAllBrokerWithLock at 1 s, then every heartbeatBrokerInterval. */
+    p->hb_n = p->hb_next = 0;
+    if (!p->cfg.vip_channel)
+        node_timer(n, p->cfg.heartbeat_initial, P_T_HEARTBEAT);
     lf_reset(&p->lf, p->cfg.fault_tables == FAULT_TABLES_5X);
     if (p->cfg.mode == PRODUCER_CLOSED) {
         /* The application's threads all call send() at start_ms. */
@@ -510,6 +554,10 @@ static void p_on_timer(struct sim_node *n, uint64_t tag)
                           ? 1 + (sim_time)sim_rng_below(p->rng, (uint64_t)p->cfg.route_poll)
                           : p->cfg.route_poll,
                    P_T_ROUTE);
+        break;
+    case P_T_HEARTBEAT:
+        heartbeat_round(p);
+        node_timer(n, p->cfg.heartbeat_interval, P_T_HEARTBEAT);
         break;
     case P_T_THREAD:
         if (p->cfg.stop == 0 || sim_now(n->sim) < p->cfg.stop) {

@@ -141,7 +141,9 @@ struct rmq_all_offsets {
     uint64_t offset[RMQ_MAX_QUEUES];   /* UINT64_MAX: none stored */
 };
 
-/* HeartbeatData of a consumer of the one group: its clientId (ip@pid: the node and its process incarnation). */
+/* HeartbeatData of a consumer of the one group: its clientId (ip@pid: the node and its process incarnation). A
+ * producer alone sends a heartbeat with an empty body (no consumerDataSet), which only ProducerManager, not
+ * modelled, reads. */
 struct rmq_heartbeat {
     uint64_t client;
 };

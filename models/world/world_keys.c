@@ -154,6 +154,10 @@ void world_defaults(struct world_cfg *c)
     p->retry_system_busy = 0;         /* R44 sendDefaultImpl's switch: SYSTEM_BUSY is thrown */
     p->order = ORDER_NONE;            /* send(msg): sendDefaultImpl */
     p->order_keys = 16;               /* assumed: no RocketMQ default (the application's order ids) */
+    p->vip_channel = 1;               /* R44 ClientConfig.vipChannelEnabled (the 4.9 and 5.3 profiles: false) */
+    p->heartbeat_initial = 1 * SIM_S;
+    p->heartbeat_interval = 30 * SIM_S;   /* ClientConfig.heartbeatBrokerInterval */
+    p->admin_timeout = 3 * SIM_S;
 
     struct consumer_cfg *k = &c->consumer;
     k->pull_batch = 32;
@@ -336,6 +340,8 @@ static const struct field producer_fields[] = {
     {"latency_fault_tables", F_ENUM, offsetof(struct producer_cfg, fault_tables), 0, 0, fault_tables},
     {"order", F_ENUM, offsetof(struct producer_cfg, order), 0, 0, orders},
     PF("order_keys", F_INT, order_keys, 1, 2147483647),
+    PF("vip_channel_enabled", F_BOOL, vip_channel, 0, 1),
+    PF("heartbeat_broker_interval_ms", F_TIME, heartbeat_interval, 1, MAX_DAY_MS),
 };
 
 #define CF(k, t, f, lo, hi) {k, t, offsetof(struct consumer_cfg, f), lo, hi, NULL}

@@ -96,6 +96,11 @@ static const struct version_key keys[] = {
      "closeChannel -> close() -> failFast, the channel's other requests failing at once", NULL},
     {"consumers", "client_close_socket_if_timeout", {"false", "true", "true"},
      "as producers.client_close_socket_if_timeout (pulls are invokeAsync: their timeouts close nothing)", NULL},
+    {"producers", "vip_channel_enabled", {"true", "false", "false"},
+     "ClientConfig.vipChannelEnabled (com.rocketmq.sendMessageWithVIPChannel): R44 true, so a producer's sends "
+     "go to the broker's VIP port (listenPort - 2) and its heartbeats to the main port; false in 4.5.1 and after (R498, "
+     "R53): the heartbeats every heartbeatBrokerInterval share the sends' channel to each master, which the "
+     "broker's idle close then never finds idle", NULL},
     {"producers", "retry_system_busy", {"false", "false", "true"},
      "DefaultMQProducerImpl.sendDefaultImpl: R44's switch and R498's retryResponseCodes lack SYSTEM_BUSY; R53 "
      "DefaultMQProducer.retryResponseCodes has it (#5838, in 5.3.0)", NULL},
