@@ -392,7 +392,8 @@ static void heartbeat_next(struct producer *p)
 static void heartbeat_round(struct producer *p)
 {
     if (p->hb_n > 0)
-        return;   /* the last round is still waiting: the scheduled thread runs one task at a time */
+        return;   /* still waiting after a whole interval (many dead masters): skipped, where
+                     scheduleAtFixedRate would run it late */
     const struct ns_client *r = &p->route;
     int n = 0;
     for (int i = 0; i < r->ngroups; i++) {
