@@ -166,7 +166,7 @@ static void forget(struct consumer *c)
     c->rb_inflight = c->rb_again = 0;
     c->rb_due = SIM_TIME_MAX;
     c->rb_unbalanced = 0;
-    c->hb_n = c->hb_next = 0;
+    hb_round_reset(&c->hb);
     c->hb_then_rebalance = 0;
     ns_client_clear(&c->route);
     rpc_reset(&c->rpc);
@@ -246,7 +246,7 @@ void consumer_free(struct consumer *c)
     free(c->cq);
     free(c->all);
     free(c->want);
-    free(c->hb);
+    hb_round_free(&c->hb);
     free(c->cring);
     free(c);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "models/client/client_cfg.h"
+#include "models/client/heartbeat_round.h"
 #include "models/namesrv/nameserver.h"
 #include "models/remoting/rpc.h"
 #include "models/world/cluster.h"
@@ -84,9 +85,7 @@ struct consumer {
     sim_time rb_due;            /* when the armed C_T_REBALANCE fires (SIM_TIME_MAX: none armed) */
     int rb_unbalanced;          /* the rebalance in flight could not take a queue it allocated */
     struct sim_rng *rb_rng;     /* "rebalance": findBrokerAddrByTopic's random broker */
-    /* the heartbeat round in progress (lockHeartbeat held): its brokers, sent to one after the other */
-    sim_node_id *hb;
-    int hb_n, hb_next, hb_cap;
+    struct hb_round hb;         /* the heartbeat round in progress (lockHeartbeat held) */
     int hb_then_rebalance;      /* the start's round: rebalanceImmediately when it ends */
 
     int ncq;                    /* one slot per (group, queue), laid out at the first start */

@@ -297,14 +297,10 @@ void consumer_rebalance_now(struct consumer *c)
 
 static void heartbeat_next(struct consumer *c)
 {
-    if (c->hb_next < c->hb_n) {
-        struct rmq_heartbeat hb = {.client = consumer_client_id(c)};
-        rpc_call(&c->rpc, c->hb[c->hb_next++], RMQ_HEART_BEAT, &hb, sizeof hb, 0, c->cfg.admin_timeout,
-                 C_R_HEARTBEAT);
+    struct rmq_heartbeat hb = {.client = consumer_client_id(c)};
+    if (hb_round_next(&c->hb, &c->rpc, &hb, sizeof hb, c->cfg.admin_timeout, C_R_HEARTBEAT))
         return;
-    }
     /* The round is over: lockHeartbeat.unlock(). */
-    c->hb_n = c->hb_next = 0;
     if (c->hb_then_rebalance) {
         c->hb_then_rebalance = 0;
         consumer_rebalance_now(c);
@@ -313,33 +309,16 @@ static void heartbeat_next(struct consumer *c)
 
 void consumer_heartbeat(struct consumer *c, int then_rebalance)
 {
-    if (c->hb_n > 0) {
+    if (hb_round_busy(&c->hb)) {
         /* lockHeartbeat.tryLock() failed: "lock heartBeat, but failed". */
         if (then_rebalance)
             consumer_rebalance_now(c);
         return;
     }
     /* brokerAddrTable: every broker of the route, masters and slaves (a consumer's heartbeat goes to
-     * slaves too), by group name and brokerId. */
-    const struct ns_client *r = &c->route;
-    int n = 0;
-    for (int i = 0; i < r->ngroups; i++)
-        n += r->g[r->order[i]].n;
-    if (n > c->hb_cap) {
-        sim_node_id *p = realloc(c->hb, (size_t)n * sizeof *p);
-        if (!p)
-            return;
-        c->hb = p;
-        c->hb_cap = n;
-    }
-    n = 0;
-    for (int i = 0; i < r->ngroups; i++) {
-        const struct ns_client_group *g = &r->g[r->order[i]];
-        for (int k = 0; k < g->n; k++)
-            c->hb[n++] = g->node[k];
-    }
-    c->hb_n = n;
-    c->hb_next = 0;
+     * slaves too). */
+    if (hb_round_start(&c->hb, &c->route, 0) < 0)
+        return;
     c->hb_then_rebalance = then_rebalance;
     heartbeat_next(c);
 }
@@ -352,14 +331,14 @@ void consumer_on_heartbeat_reply(struct consumer *c, uint32_t slot, int status)
         return;
     }
     /* Answered, failed or timed out, the round goes on to the next broker. */
-    if (c->hb_n > 0)
+    if (hb_round_busy(&c->hb))
         heartbeat_next(c);
 }
 
 void consumer_heartbeat_on_connect(struct consumer *c, sim_node_id peer)
 {
     const struct ns_client *r = &c->route;
-    if (c->hb_n > 0)
+    if (hb_round_busy(&c->hb))
         return;   /* sendHeartbeatToBroker(.., strictLockMode false): the round holds lockHeartbeat (its own
                      heartbeat may have opened this connection): no heartbeat, no rebalance */
     for (int i = 0; i < r->ngroups; i++) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "models/namesrv/nameserver.h"
+#include "models/client/heartbeat_round.h"
 #include "models/client/latency_fault.h"
 #include "models/client/producer.h"
 #include "models/remoting/rpc.h"
@@ -73,10 +74,7 @@ struct producer {
 
     uint64_t sent, acked, failed;
 
-    /* sendHeartbeatToAllBroker's round in progress (without vipChannelEnabled): the masters of the route,
-     * asked one after the other */
-    sim_node_id hb[RMQ_MAX_GROUPS];
-    int hb_n, hb_next;
+    struct hb_round hb;         /* the heartbeat round in progress (without vipChannelEnabled) */
 
     struct latency_fault lf;    /* sendLatencyFaultEnable */
     uint32_t fixed_size;        /* a constant size distribution's size, drawn once (it uses no randomness); 0: none */
@@ -376,34 +374,21 @@ static void on_route_reply(struct producer *p, int status, const void *body, uin
 
 /* ---- heartbeat ---- */
 
-/* MQClientInstance.sendHeartbeatToAllBroker: a producer alone (consumerEmpty) sends its HeartbeatData to each
- * master of brokerAddrTable, one invokeSync after another (mqClientApiTimeout), going on after a failure. It
- * updates only ProducerManager's table, not kept, so it only keeps the channel busy. With vipChannelEnabled
- * (R44) the sends go on the VIP port's channel and the heartbeats on another: none is sent then. */
+/* A producer alone (consumerEmpty) sends its heartbeat round to the masters. The heartbeat updates only
+ * ProducerManager's table, not kept, so it only keeps the channel busy. With vipChannelEnabled (R44) the sends
+ * go on the VIP port's channel and the heartbeats on another: none is sent then. */
 static void heartbeat_next(struct producer *p)
 {
-    if (p->hb_next < p->hb_n) {
-        rpc_call(&p->rpc, p->hb[p->hb_next++], RMQ_HEART_BEAT, NULL, 0, 0, p->cfg.admin_timeout, P_R_HEARTBEAT);
-        return;
-    }
-    p->hb_n = p->hb_next = 0;
+    hb_round_next(&p->hb, &p->rpc, NULL, 0, p->cfg.admin_timeout, P_R_HEARTBEAT);
 }
 
 static void heartbeat_round(struct producer *p)
 {
-    if (p->hb_n > 0)
+    if (hb_round_busy(&p->hb))
         return;   /* still waiting after a whole interval (many dead masters): skipped, where
                      scheduleAtFixedRate would run it late */
-    const struct ns_client *r = &p->route;
-    int n = 0;
-    for (int i = 0; i < r->ngroups; i++) {
-        sim_node_id m = ns_client_master(r, r->order[i]);
-        if (m != SIM_NODE_NONE)
-            p->hb[n++] = m;
-    }
-    p->hb_n = n;
-    p->hb_next = 0;
-    heartbeat_next(p);
+    if (hb_round_start(&p->hb, &p->route, 1) == 0)
+        heartbeat_next(p);
 }
 
 static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
@@ -417,7 +402,7 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
         on_send_reply(p, (uint32_t)(tag >> 4) & (SLOT_MAX - 1), (uint32_t)(tag >> 32) & GEN_MASK, status);
         break;
     case P_R_HEARTBEAT:
-        if (p->hb_n > 0)
+        if (hb_round_busy(&p->hb))
             heartbeat_next(p);   /* answered, failed or timed out: the next master */
         break;
     }
@@ -514,7 +499,7 @@ static void p_start(struct sim_node *n)
     p->route_polls = 0;
     node_timer(n, p->cfg.route_initial, P_T_ROUTE);
     /* ... and sendHeartbeatToAllBrokerWithLock at 1 s, then every heartbeatBrokerInterval. */
-    p->hb_n = p->hb_next = 0;
+    hb_round_reset(&p->hb);
     if (!p->cfg.vip_channel)
         node_timer(n, p->cfg.heartbeat_initial, P_T_HEARTBEAT);
     lf_reset(&p->lf, p->cfg.fault_tables == FAULT_TABLES_5X);
@@ -676,6 +661,7 @@ void producer_free(struct producer *p)
         sim_rng_free(p->think_rng[t]);
     free(p->think_rng);
     free(p->s);
+    hb_round_free(&p->hb);
     free(p);
 }
 
