@@ -14,13 +14,14 @@
 #include "tests/harness.h"
 
 /* Two consumers (queues 0-1 and 2-3), 1000 msg/s; consumer-1 dies at 70 s ("%s": the fault's op), 10 s after
- * the consumers' rebalances (every 20 s from 0.03 s) and 9 s after their heartbeats (1 s, then every 30 s). */
+ * the consumers' rebalances (every 20 s from 0.03 s) and 9 s after their heartbeats (1 s, then every 30 s:
+ * without the random phase, the schedule of a client started at 0). */
 static const char *const TWO =
     "{\"name\": \"t\", \"run\": {\"duration_ms\": 230000, \"seed\": 3, \"trace\": \"events\"},"
     " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
     " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"ASYNC_MASTER\"}],"
     " \"producers\": {\"rate_per_s\": 1000, \"size\": {\"const_bytes\": 100}},"
-    " \"consumers\": {\"count\": 2}, \"operator\": {\"enabled\": false},"
+    " \"consumers\": {\"count\": 2, \"random_poll_phase\": false}, \"operator\": {\"enabled\": false},"
     " \"faults\": [{\"at_ms\": 70000, \"op\": \"%s\", \"node\": \"consumer-1\"}]}";
 
 struct gone {
@@ -157,17 +158,17 @@ START_TEST(dead_host_channel_closed_idle)
 END_TEST
 
 /* The master's process restarts at 40 s with an empty consumer table: its pulls are answered
- * SUBSCRIPTION_NOT_EXIST until a heartbeat reaches it, at the round of 61 s on 4.x (the rebalances of 40.03 s
- * and 60.03 s, which ask it for the consumer list, are skipped and keep the queues); with heartbeat_on_connect (5.x) the
- * heartbeat goes as the consumer's connection comes up again (its offset commit of 40 s opens it). The pulls
- * held at the crash fail at their 5 s timeout (44 s here: mqsim's remoting, as R44's, fails nothing early
- * when a channel closes) and are retried every 3 s. */
+ * SUBSCRIPTION_NOT_EXIST until a heartbeat reaches it, at the round of 61 s on 4.x (no random phase: rounds at
+ * 1 s + 30 s k; the rebalances of 40.03 s and 60.03 s, which ask it for the consumer list, are skipped and keep
+ * the queues); with heartbeat_on_connect (5.x) the heartbeat goes as the consumer's connection comes up again
+ * (its offset commit of 40 s opens it). The pulls held at the crash fail at their 5 s timeout (44 s here:
+ * mqsim's remoting, as R44's, fails nothing early when a channel closes) and are retried every 3 s. */
 static const char *const RESTART =
     "{\"name\": \"t\", \"run\": {\"duration_ms\": 80000, \"seed\": 3, \"trace\": \"full\"},"
     " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
     " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"ASYNC_MASTER\"}],"
     " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
-    " \"consumers\": {\"count\": 1, \"broker_suspend_max_time_ms\": 3000,"
+    " \"consumers\": {\"count\": 1, \"random_poll_phase\": false, \"broker_suspend_max_time_ms\": 3000,"
     "   \"consumer_timeout_when_suspend_ms\": 5000}, \"operator\": {\"enabled\": false},"
     " \"faults\": [{\"at_ms\": 39000, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 1000}]}";
 

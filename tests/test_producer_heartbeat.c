@@ -1,9 +1,10 @@
 /* test_producer_heartbeat: MQClientInstance.sendHeartbeatToAllBroker for a producer alone, and what it means for
  * the broker's idle close (NettyRemotingServer's IdleStateHandler, 120 s). A producer sends once every 200 s
  * (at 1 s, 201 s and 401 s) to one master/slave group over constant 1 ms links. Without vipChannelEnabled
- * (4.9, 5.3) its heartbeats, at 1 s and every 30 s to the master only, share the sends' channel, which is never
- * idle; with it (4.4) the sends' channel carries nothing else and the master closes it 120 s after each send,
- * and the next send connects again and is acknowledged all the same. */
+ * (4.9, 5.3) its heartbeats, at 1 s and every 30 s to the master only (no random phase: the schedule of a
+ * producer started at 0), share the sends' channel, which is never idle; with it (4.4) the sends' channel
+ * carries nothing else and the master closes it 120 s after each send, and the next send connects again and
+ * is acknowledged all the same. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +15,7 @@ static const char *const WORLD =
     "{\"name\": \"t\", \"version\": \"%s\", \"run\": {\"duration_ms\": 600000, \"seed\": 1, \"trace\": \"events\"},"
     " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
     " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"ASYNC_MASTER\"}],"
-    " \"producers\": {\"rate_per_s\": 0.005, \"size\": {\"const_bytes\": 100}},"
+    " \"producers\": {\"rate_per_s\": 0.005, \"size\": {\"const_bytes\": 100}, \"random_poll_phase\": false},"
     " \"consumers\": {\"count\": 0}, \"operator\": {\"enabled\": false}}";
 
 #define IDLE "\"ev\":\"broker.idle\""

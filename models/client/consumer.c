@@ -44,6 +44,31 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
     }
 }
 
+/* MQClientInstance's scheduled tasks (client_tasks.h): 1 while the task waits (holds the thread). */
+static int run_task(void *owner, enum ct_task t)
+{
+    struct consumer *c = owner;
+    switch (t) {
+    case CT_ROUTE:
+        /* The phase of the client's schedule is random, as the producer's (drawn at the first poll). */
+        if (c->route_polls++ == 0 && c->cfg.random_phase)
+            ct_set_phase(&c->tasks, 1 + (sim_time)sim_rng_below(c->ns_rng, (uint64_t)c->cfg.route_poll));
+        return ns_client_fetch(&c->route) && c->route.fetching;
+    case CT_HEARTBEAT:
+        /* cleanOfflineBroker, then sendHeartbeatToAllBrokerWithLock: its tryLock fails while another
+         * thread's round holds lockHeartbeat, and the task is over at once. */
+        if (hb_round_busy(&c->hb))
+            return 0;
+        consumer_heartbeat(c, 0);
+        return hb_round_busy(&c->hb);
+    case CT_PERSIST:
+        consumer_persist_all(c);   /* oneway commits: nothing waits */
+        return 0;
+    default:
+        return 0;
+    }
+}
+
 static void c_on_timer(struct sim_node *n, uint64_t tag)
 {
     struct consumer *c = n->model;
@@ -52,26 +77,17 @@ static void c_on_timer(struct sim_node *n, uint64_t tag)
     uint32_t k = (uint32_t)(tag >> 4) & SLOT_MASK, gen = (uint32_t)(tag >> 32) & GEN_MASK;
     switch ((enum c_timer)(tag & 0xf)) {
     case C_T_ROUTE:
-        /* MQClientInstance.startScheduledTask: every pollNameServerInterval. */
-        ns_client_fetch(&c->route);
-        /* The poll's phase is random, as the producer's. */
-        node_timer(n, c->route_polls++ == 0 && c->cfg.random_phase
-                          ? 1 + (sim_time)sim_rng_below(c->ns_rng, (uint64_t)c->cfg.route_poll)
-                          : c->cfg.route_poll,
-                   C_T_ROUTE);
+        ct_on_timer(&c->tasks, CT_ROUTE);
         break;
     case C_T_REBALANCE:
         if (gen == c->rebalance_gen)   /* else a period rebalanceImmediately restarted */
             consumer_rebalance(c);
         break;
     case C_T_HEARTBEAT:
-        /* startScheduledTask: cleanOfflineBroker, sendHeartbeatToAllBrokerWithLock. */
-        consumer_heartbeat(c, 0);
-        node_timer(n, c->cfg.heartbeat_interval, C_T_HEARTBEAT);
+        ct_on_timer(&c->tasks, CT_HEARTBEAT);
         break;
     case C_T_PERSIST:
-        consumer_persist_all(c);
-        node_timer(n, c->cfg.persist_interval, C_T_PERSIST);
+        ct_on_timer(&c->tasks, CT_PERSIST);
         break;
     case C_T_CONSUME:
         consumer_on_consume_timer(c);
@@ -166,6 +182,7 @@ static void forget(struct consumer *c)
     c->rb_inflight = c->rb_again = 0;
     c->rb_due = SIM_TIME_MAX;
     c->rb_unbalanced = 0;
+    ct_stop(&c->tasks);
     hb_round_reset(&c->hb);
     c->hb_then_rebalance = 0;
     ns_client_clear(&c->route);
@@ -188,11 +205,10 @@ static void c_start(struct sim_node *n)
     c->rb_last = now + base;   /* RebalanceService: lastRebalanceTimestamp starts at its construction */
     c->life++;   /* a new process: a new clientId */
     /* MQClientInstance.startScheduledTask: route at 10 ms then every 30 s; the heartbeat at 1 s then every
-     * heartbeatBrokerInterval; persistAllConsumerOffset at 10 s then every persistConsumerOffsetInterval. */
+     * heartbeatBrokerInterval; persistAllConsumerOffset at 10 s then every persistConsumerOffsetInterval;
+     * on one thread (client_tasks.h). */
     c->route_polls = 0;
-    node_timer(n, base + c->cfg.route_initial, C_T_ROUTE);
-    node_timer(n, base + c->cfg.heartbeat_initial, C_T_HEARTBEAT);
-    node_timer(n, base + c->cfg.persist_initial, C_T_PERSIST);
+    ct_start(&c->tasks, base);
     if (c->cfg.orderly)
         consumer_orderly_start(c, base + SIM_S);
 }
@@ -233,6 +249,10 @@ struct consumer *consumer_create(struct rmq_world *w, const char *name, int inde
     c->rpc.fail_fast = cfg->fail_fast;
     c->rpc.close_on_timeout = cfg->close_on_timeout;
     ns_client_init(&c->route, c->n, &c->rpc, C_R_ROUTE);
+    ct_init(&c->tasks, c->n, run_task, c);
+    ct_define(&c->tasks, CT_ROUTE, C_T_ROUTE, cfg->route_initial, cfg->route_poll);
+    ct_define(&c->tasks, CT_HEARTBEAT, C_T_HEARTBEAT, cfg->heartbeat_initial, cfg->heartbeat_interval);
+    ct_define(&c->tasks, CT_PERSIST, C_T_PERSIST, cfg->persist_initial, cfg->persist_interval);
     return c;
 }
 

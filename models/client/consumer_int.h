@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "models/client/client_cfg.h"
+#include "models/client/client_tasks.h"
 #include "models/client/heartbeat_round.h"
 #include "models/namesrv/nameserver.h"
 #include "models/remoting/rpc.h"
@@ -75,7 +76,8 @@ struct consumer {
     int index;
     struct rpc rpc;
     struct ns_client route;
-    int route_polls;            /* route timers so far in this process */
+    int route_polls;            /* route polls so far in this process */
+    struct client_tasks tasks;  /* MQClientInstance's scheduled executor */
     struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
     int rebalanced;             /* the start-up rebalance ran (rebalanceImmediately) */
     uint32_t rebalance_gen;     /* the RebalanceService period's timer (rebalanceImmediately restarts it) */

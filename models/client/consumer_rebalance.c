@@ -300,7 +300,8 @@ static void heartbeat_next(struct consumer *c)
     struct rmq_heartbeat hb = {.client = consumer_client_id(c)};
     if (hb_round_next(&c->hb, &c->rpc, &hb, sizeof hb, c->cfg.admin_timeout, C_R_HEARTBEAT))
         return;
-    /* The round is over: lockHeartbeat.unlock(). */
+    /* The round is over: lockHeartbeat.unlock(), and the scheduled thread is free if it was its round. */
+    ct_done(&c->tasks, CT_HEARTBEAT);
     if (c->hb_then_rebalance) {
         c->hb_then_rebalance = 0;
         consumer_rebalance_now(c);
@@ -370,6 +371,7 @@ void consumer_on_route_reply(struct consumer *c, int status, const void *body, u
 {
     if (ns_client_on_reply(&c->route, status, body, len) == NS_FETCH_PENDING)
         return;
+    ct_done(&c->tasks, CT_ROUTE);   /* the poll's invokeSync returned (if the scheduled thread made it) */
     /* DefaultMQPushConsumerImpl.start: updateTopicSubscribeInfoWhenSubscriptionChanged,
      * sendHeartbeatToAllBrokerWithLock, then mQClientFactory.rebalanceImmediately(); RebalanceService then
      * runs every waitInterval. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "models/namesrv/nameserver.h"
+#include "models/client/client_tasks.h"
 #include "models/client/heartbeat_round.h"
 #include "models/client/latency_fault.h"
 #include "models/client/producer.h"
@@ -53,7 +54,8 @@ struct producer {
     int index;
     struct rpc rpc;
     struct ns_client route;
-    int route_polls;            /* route timers so far in this process */
+    int route_polls;            /* route polls so far in this process */
+    struct client_tasks tasks;  /* MQClientInstance's scheduled executor: the route poll, the heartbeat */
     struct sim_rng *rng;        /* "workload": arrivals, sizes, sendWhichQueue's start */
     struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
     struct sim_rng *key_rng;    /* "order_keys": ordered sends' keys */
@@ -366,6 +368,7 @@ static void on_route_reply(struct producer *p, int status, const void *body, uin
     enum ns_fetch r = ns_client_on_reply(&p->route, status, body, len);
     if (r == NS_FETCH_PENDING)
         return;
+    ct_done(&p->tasks, CT_ROUTE);   /* the poll's invokeSync returned (if the scheduled thread made it) */
     /* updateTopicRouteInfoFromNameServer: the publish info is rebuilt when the route changed. */
     if (r == NS_FETCH_CHANGED)
         rebuild_publish_info(p);
@@ -379,16 +382,24 @@ static void on_route_reply(struct producer *p, int status, const void *body, uin
  * go on the VIP port's channel and the heartbeats on another: none is sent then. */
 static void heartbeat_next(struct producer *p)
 {
-    hb_round_next(&p->hb, &p->rpc, NULL, 0, p->cfg.admin_timeout, P_R_HEARTBEAT);
+    if (!hb_round_next(&p->hb, &p->rpc, NULL, 0, p->cfg.admin_timeout, P_R_HEARTBEAT))
+        ct_done(&p->tasks, CT_HEARTBEAT);   /* the round is over: the scheduled thread is free */
 }
 
-static void heartbeat_round(struct producer *p)
+/* MQClientInstance's scheduled tasks (client_tasks.h): 1 while the task waits (holds the thread). */
+static int run_task(void *owner, enum ct_task t)
 {
-    if (hb_round_busy(&p->hb))
-        return;   /* still waiting after a whole interval (many dead masters): skipped, where
-                     scheduleAtFixedRate would run it late */
-    if (hb_round_start(&p->hb, &p->route, 1) == 0)
-        heartbeat_next(p);
+    struct producer *p = owner;
+    if (t == CT_HEARTBEAT) {
+        if (hb_round_start(&p->hb, &p->route, 1) == 0)
+            heartbeat_next(p);
+        return hb_round_busy(&p->hb);
+    }
+    /* Real clients start at any time, so the schedule's phase relative to a fault is random: mqsim draws
+     * it once per process, at the first poll (client_tasks.h). */
+    if (p->route_polls++ == 0 && p->cfg.random_phase)
+        ct_set_phase(&p->tasks, 1 + (sim_time)sim_rng_below(p->rng, (uint64_t)p->cfg.route_poll));
+    return ns_client_fetch(&p->route) && p->route.fetching;
 }
 
 static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
@@ -495,13 +506,10 @@ static void p_start(struct sim_node *n)
     p->which = (uint32_t)sim_rng_below(p->rng, 1u << 31);
     p->wait_head = p->wait_tail = NO_SLOT;
     /* MQClientInstance.startScheduledTask: updateTopicRouteInfoFromNameServer at 10 ms, then every
-     * pollNameServerInterval. */
+     * pollNameServerInterval; sendHeartbeatToAllBrokerWithLock at 1 s, then every heartbeatBrokerInterval. */
     p->route_polls = 0;
-    node_timer(n, p->cfg.route_initial, P_T_ROUTE);
-    /* ... and sendHeartbeatToAllBrokerWithLock at 1 s, then every heartbeatBrokerInterval. */
     hb_round_reset(&p->hb);
-    if (!p->cfg.vip_channel)
-        node_timer(n, p->cfg.heartbeat_initial, P_T_HEARTBEAT);
+    ct_start(&p->tasks, 0);
     lf_reset(&p->lf, p->cfg.fault_tables == FAULT_TABLES_5X);
     if (p->cfg.mode == PRODUCER_CLOSED) {
         /* The application's threads all call send() at start_ms. */
@@ -533,17 +541,10 @@ static void p_on_timer(struct sim_node *n, uint64_t tag)
         return;
     switch ((enum p_timer)(tag & 0xff)) {
     case P_T_ROUTE:
-        ns_client_fetch(&p->route);
-        /* Real clients start at any time, so the periodic poll's phase relative to a fault is random:
-         * mqsim draws it once per process (after the first fetch at route_initial). */
-        node_timer(n, p->route_polls++ == 0 && p->cfg.random_phase
-                          ? 1 + (sim_time)sim_rng_below(p->rng, (uint64_t)p->cfg.route_poll)
-                          : p->cfg.route_poll,
-                   P_T_ROUTE);
+        ct_on_timer(&p->tasks, CT_ROUTE);
         break;
     case P_T_HEARTBEAT:
-        heartbeat_round(p);
-        node_timer(n, p->cfg.heartbeat_interval, P_T_HEARTBEAT);
+        ct_on_timer(&p->tasks, CT_HEARTBEAT);
         break;
     case P_T_THREAD:
         if (p->cfg.stop == 0 || sim_now(n->sim) < p->cfg.stop) {
@@ -596,6 +597,7 @@ static void p_on_crash(struct sim_node *n, enum sim_crash_kind kind)
     p->wait_head = p->wait_tail = NO_SLOT;
     p->nq = 0;
     ns_client_clear(&p->route);
+    ct_stop(&p->tasks);
     rpc_reset(&p->rpc);
 }
 
@@ -643,6 +645,10 @@ struct producer *producer_create(struct rmq_world *w, const char *name, int inde
     p->rpc.fail_fast = cfg->fail_fast;
     p->rpc.close_on_timeout = cfg->close_on_timeout;
     ns_client_init(&p->route, p->n, &p->rpc, P_R_ROUTE);
+    ct_init(&p->tasks, p->n, run_task, p);
+    ct_define(&p->tasks, CT_ROUTE, P_T_ROUTE, cfg->route_initial, cfg->route_poll);
+    if (!cfg->vip_channel)   /* with the VIP channel the heartbeats go on a channel not modelled */
+        ct_define(&p->tasks, CT_HEARTBEAT, P_T_HEARTBEAT, cfg->heartbeat_initial, cfg->heartbeat_interval);
     return p;
 fail:
     producer_free(p);

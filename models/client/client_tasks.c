@@ -1,0 +1,104 @@
+/* client_tasks: see client_tasks.h. */
+#include <string.h>
+
+#include "models/client/client_tasks.h"
+
+void ct_init(struct client_tasks *ct, struct sim_node *n, int (*run)(void *, enum ct_task), void *owner)
+{
+    memset(ct, 0, sizeof *ct);
+    ct->n = n;
+    ct->run = run;
+    ct->owner = owner;
+    ct->running = -1;
+    for (int t = 0; t < CT_N; t++)
+        ct->initial[t] = -1;
+}
+
+void ct_define(struct client_tasks *ct, enum ct_task t, uint64_t tag, sim_time initial, sim_time period)
+{
+    ct->tag[t] = tag;
+    ct->initial[t] = initial < 0 ? 0 : initial;
+    ct->period[t] = period > 0 ? period : 1;
+}
+
+void ct_stop(struct client_tasks *ct)
+{
+    ct->running = -1;
+    ct->in_run = 0;
+    memset(ct->waiting, 0, sizeof ct->waiting);
+}
+
+void ct_start(struct client_tasks *ct, sim_time base)
+{
+    sim_time now = sim_now(ct->n->sim);
+    ct_stop(ct);
+    ct->phase = 0;
+    for (int t = 0; t < CT_N; t++) {
+        if (ct->initial[t] < 0)
+            continue;
+        ct->at[t] = now + base + ct->initial[t];
+        ct->first[t] = 1;
+        node_timer(ct->n, base + ct->initial[t], ct->tag[t]);
+    }
+}
+
+/* Sets task t's timer for the run after the one starting now: its scheduled time plus the period, or after
+ * its first run plus the phase modulo the period. A run already late is due at once. */
+static void reschedule(struct client_tasks *ct, enum ct_task t)
+{
+    sim_time step = ct->period[t];
+    if (ct->first[t]) {
+        ct->first[t] = 0;
+        if (ct->phase > 0 && ct->phase % step)
+            step = ct->phase % step;
+    }
+    ct->at[t] += step;
+    sim_time now = sim_now(ct->n->sim);
+    node_timer(ct->n, ct->at[t] > now ? ct->at[t] - now : 0, ct->tag[t]);
+}
+
+/* Runs task t on the thread. A reply that comes inline may end it (ct_done) before run returns. */
+static void run_task(struct client_tasks *ct, enum ct_task t)
+{
+    ct->running = (int)t;
+    ct->in_run = 1;
+    int holds = ct->run(ct->owner, t);
+    ct->in_run = 0;
+    reschedule(ct, t);
+    if (!holds && ct->running == (int)t)
+        ct->running = -1;
+}
+
+/* While the thread is free: the waiting task scheduled earliest (ties: the first created) runs. */
+static void run_waiting(struct client_tasks *ct)
+{
+    while (ct->running < 0) {
+        int best = -1;
+        for (int t = 0; t < CT_N; t++)
+            if (ct->waiting[t] && (best < 0 || ct->at[t] < ct->at[best]))
+                best = t;
+        if (best < 0)
+            return;
+        ct->waiting[best] = 0;
+        run_task(ct, (enum ct_task)best);
+    }
+}
+
+void ct_on_timer(struct client_tasks *ct, enum ct_task t)
+{
+    if (ct->running >= 0) {
+        ct->waiting[t] = 1;
+        return;
+    }
+    run_task(ct, t);
+    run_waiting(ct);
+}
+
+void ct_done(struct client_tasks *ct, enum ct_task t)
+{
+    if (ct->running != (int)t)
+        return;
+    ct->running = -1;
+    if (!ct->in_run)
+        run_waiting(ct);
+}
