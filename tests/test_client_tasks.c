@@ -1,13 +1,187 @@
 /* test_client_tasks: MQClientInstance.startScheduledTask's one thread (models/client/client_tasks.c). The route
  * poll (10 ms, then every 30 s), the heartbeat round (1 s, then every 30 s) and the offset persistence share a
  * newSingleThreadScheduledExecutor: a task waiting on an invokeSync holds back the tasks due meanwhile, and a
- * client started at any time has all of them shifted alike. One master/slave group over constant 1 ms links,
- * one consumer. */
+ * client started at any time has all of them shifted alike.
+ *
+ * First the executor alone, on a bare node whose tasks hold the thread as long as a test says, each run
+ * logged; then a consumer in a master/slave group over constant 1 ms links. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "models/client/client_tasks.h"
+#include "sim/sim.h"
 #include "tests/harness.h"
+
+/* ---- the executor alone ---- */
+
+#define T_DONE 16   /* timer tag ending task t's hold: T_DONE + t; a task's own timers carry t + 1 */
+
+struct fx {
+    struct sim *s;
+    struct sim_node *n;
+    struct client_tasks ct;
+    sim_time hold[CT_N];    /* how long each run of a task holds the thread; 0: over at once */
+    int nlog;
+    struct {
+        sim_time at;
+        int task;
+    } log[64];
+};
+
+static int fx_run(void *owner, enum ct_task t)
+{
+    struct fx *f = owner;
+    /* The thread is held by this task alone, and no task waits while it is free. */
+    ck_assert(ct_holds(&f->ct, t));
+    if (f->nlog < 64) {
+        f->log[f->nlog].at = sim_now(f->s);
+        f->log[f->nlog].task = (int)t;
+        f->nlog++;
+    }
+    if (f->hold[t] > 0) {
+        node_timer(f->n, f->hold[t], T_DONE + (uint64_t)t);
+        return 1;
+    }
+    return 0;
+}
+
+static void fx_start(struct sim_node *n)
+{
+    struct fx *f = n->model;
+    ct_start(&f->ct, 0);
+}
+
+static void fx_timer(struct sim_node *n, uint64_t tag)
+{
+    struct fx *f = n->model;
+    if (tag >= T_DONE)
+        ct_done(&f->ct, (enum ct_task)(tag - T_DONE));
+    else
+        ct_on_timer(&f->ct, (enum ct_task)(tag - 1));
+}
+
+static const struct sim_node_ops fx_ops = {.start = fx_start, .on_timer = fx_timer};
+
+/* RocketMQ's delays: the route poll at 10 ms, the heartbeat at 1 s, the persistence at 10 s; periods given. */
+static void fx_init(struct fx *f, sim_time route, sim_time heartbeat, sim_time persist)
+{
+    memset(f, 0, sizeof *f);
+    f->s = sim_new(1);
+    ck_assert_ptr_nonnull(f->s);
+    sim_node_id id = sim_node_add(f->s, "client", &fx_ops, f);
+    f->n = sim_node(f->s, id);
+    ct_init(&f->ct, f->n, fx_run, f);
+    ct_define(&f->ct, CT_ROUTE, 1 + CT_ROUTE, 10 * SIM_MS, route);
+    ct_define(&f->ct, CT_HEARTBEAT, 1 + CT_HEARTBEAT, 1 * SIM_S, heartbeat);
+    ct_define(&f->ct, CT_PERSIST, 1 + CT_PERSIST, 10 * SIM_S, persist);
+}
+
+static void fx_expect(const struct fx *f, int k, double at_ms, enum ct_task t)
+{
+    ck_assert_int_gt(f->nlog, k);
+    ck_assert_msg(f->log[k].at == (sim_time)(at_ms * SIM_MS) && f->log[k].task == (int)t,
+                  "run %d: task %d at %.3f ms, expected task %d at %.3f ms", k, f->log[k].task,
+                  (double)f->log[k].at / SIM_MS, (int)t, at_ms);
+}
+
+/* Nothing waits: every task runs at its initial delay plus whole periods. */
+START_TEST(fixed_rates)
+{
+    struct fx f;
+    fx_init(&f, 30 * SIM_S, 30 * SIM_S, 5 * SIM_S);
+    sim_run(f.s, 31 * SIM_S);
+    fx_expect(&f, 0, 10, CT_ROUTE);
+    fx_expect(&f, 1, 1000, CT_HEARTBEAT);
+    fx_expect(&f, 2, 10000, CT_PERSIST);
+    fx_expect(&f, 3, 15000, CT_PERSIST);
+    fx_expect(&f, 4, 20000, CT_PERSIST);
+    fx_expect(&f, 5, 25000, CT_PERSIST);
+    fx_expect(&f, 6, 30000, CT_PERSIST);
+    fx_expect(&f, 7, 30010, CT_ROUTE);
+    fx_expect(&f, 8, 31000, CT_HEARTBEAT);
+    ck_assert_int_eq(f.nlog, 9);
+    sim_free(f.s);
+}
+END_TEST
+
+/* A heartbeat round holding the thread 12 s (from 1 s to 13 s) holds back the polls due at 3.01, 6.01, 9.01
+ * and 12.01 s (every 3 s) and the persistence of 10 s. At 13 s they run as the JDK's DelayedWorkQueue orders
+ * them, earliest scheduled time first: the poll of 3.01 s, then its next runs, each scheduled a period after
+ * the last and already due (6.01, 9.01 s), then the persistence (10 s), then the poll of 12.01 s; then every
+ * task is on its own schedule again (the poll at 15.01 s, the persistence at 15 s), as scheduleAtFixedRate
+ * keeps it. */
+START_TEST(held_back_tasks_catch_up_in_order)
+{
+    struct fx f;
+    fx_init(&f, 3 * SIM_S, 30 * SIM_S, 5 * SIM_S);
+    f.hold[CT_HEARTBEAT] = 12 * SIM_S;
+    sim_run(f.s, 16 * SIM_S);
+    fx_expect(&f, 0, 10, CT_ROUTE);
+    fx_expect(&f, 1, 1000, CT_HEARTBEAT);
+    fx_expect(&f, 2, 13000, CT_ROUTE);
+    fx_expect(&f, 3, 13000, CT_ROUTE);
+    fx_expect(&f, 4, 13000, CT_ROUTE);
+    fx_expect(&f, 5, 13000, CT_PERSIST);
+    fx_expect(&f, 6, 13000, CT_ROUTE);
+    fx_expect(&f, 7, 15000, CT_PERSIST);
+    fx_expect(&f, 8, 15010, CT_ROUTE);
+    ck_assert_int_eq(f.nlog, 9);
+    sim_free(f.s);
+}
+END_TEST
+
+/* Tasks due at the same time run in the order they were created (route, heartbeat, persistence); a task due
+ * while another holds the thread runs as soon as it is free, and its own schedule does not move. */
+START_TEST(ties_and_one_wait)
+{
+    struct fx f;
+    /* Every 1 s from 10 ms, 1 s and 10 s: the poll and the heartbeat are never due together; with the poll's
+     * first run held 990 ms the heartbeat of 1 s waits until then. */
+    fx_init(&f, 1 * SIM_S, 1 * SIM_S, 1 * SIM_S);
+    f.hold[CT_ROUTE] = 995 * SIM_MS;
+    sim_run(f.s, 2100 * SIM_MS);
+    fx_expect(&f, 0, 10, CT_ROUTE);
+    fx_expect(&f, 1, 1005, CT_HEARTBEAT);
+    fx_expect(&f, 2, 1010, CT_ROUTE);
+    fx_expect(&f, 3, 2005, CT_HEARTBEAT);
+    fx_expect(&f, 4, 2010, CT_ROUTE);
+    sim_free(f.s);
+    /* Equal times: the heartbeat's and the persistence's periods put them both at 10 s. */
+    fx_init(&f, 30 * SIM_S, 9 * SIM_S, 5 * SIM_S);
+    sim_run(f.s, 10 * SIM_S + 1);
+    fx_expect(&f, 0, 10, CT_ROUTE);
+    fx_expect(&f, 1, 1000, CT_HEARTBEAT);
+    fx_expect(&f, 2, 10000, CT_HEARTBEAT);
+    fx_expect(&f, 3, 10000, CT_PERSIST);
+    sim_free(f.s);
+}
+END_TEST
+
+/* The phase set at the route's first run shifts every task's runs after its first by the phase modulo its
+ * period: 5.5 s gives the poll 5.51 s (10 ms + 5.5 s), the heartbeat 6.5 s (990 ms after the poll, as
+ * without a phase), the persistence every 5 s from 10.5 s (10 s + 0.5 s). */
+START_TEST(one_phase)
+{
+    struct fx f;
+    fx_init(&f, 30 * SIM_S, 30 * SIM_S, 5 * SIM_S);
+    ct_set_phase(&f.ct, 5500 * SIM_MS);   /* before the start: ct_start clears it */
+    sim_run(f.s, 5 * SIM_MS);
+    ct_set_phase(&f.ct, 5500 * SIM_MS);   /* as a client does at its first poll, before it runs */
+    sim_run(f.s, 16 * SIM_S);
+    fx_expect(&f, 0, 10, CT_ROUTE);
+    fx_expect(&f, 1, 1000, CT_HEARTBEAT);
+    fx_expect(&f, 2, 5510, CT_ROUTE);
+    fx_expect(&f, 3, 6500, CT_HEARTBEAT);
+    fx_expect(&f, 4, 10000, CT_PERSIST);
+    fx_expect(&f, 5, 10500, CT_PERSIST);
+    fx_expect(&f, 6, 15500, CT_PERSIST);
+    ck_assert_int_eq(f.nlog, 7);
+    sim_free(f.s);
+}
+END_TEST
+
+/* ---- a consumer in a group ---- */
 
 static const char *const WORLD =
     "{\"name\": \"t\", \"run\": {\"duration_ms\": 100000, \"seed\": %d, \"trace\": \"full\"},"
@@ -87,7 +261,13 @@ END_TEST
 static Suite *suite(void)
 {
     Suite *s = suite_create("client_tasks");
-    TCase *tc = tcase_create("tasks");
+    TCase *ex = tcase_create("executor");
+    tcase_add_test(ex, fixed_rates);
+    tcase_add_test(ex, held_back_tasks_catch_up_in_order);
+    tcase_add_test(ex, ties_and_one_wait);
+    tcase_add_test(ex, one_phase);
+    suite_add_tcase(s, ex);
+    TCase *tc = tcase_create("consumer");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, one_phase_for_all_tasks);
     tcase_add_test(tc, waiting_round_holds_back_the_poll);

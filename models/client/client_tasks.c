@@ -26,6 +26,7 @@ void ct_stop(struct client_tasks *ct)
     ct->running = -1;
     ct->in_run = 0;
     memset(ct->waiting, 0, sizeof ct->waiting);
+    memset(ct->armed, 0, sizeof ct->armed);   /* the process's timers die with it */
 }
 
 void ct_start(struct client_tasks *ct, sim_time base)
@@ -38,12 +39,14 @@ void ct_start(struct client_tasks *ct, sim_time base)
             continue;
         ct->at[t] = now + base + ct->initial[t];
         ct->first[t] = 1;
+        ct->armed[t] = 1;
         node_timer(ct->n, base + ct->initial[t], ct->tag[t]);
     }
 }
 
-/* Sets task t's timer for the run after the one starting now: its scheduled time plus the period, or after
- * its first run plus the phase modulo the period. A run already late is due at once. */
+/* Schedules task t's run after the one starting now: its scheduled time plus the period, or after its first
+ * run plus the phase modulo the period. A run already due (the task was held back a whole period) waits
+ * for the thread at once, so that it catches up before a task scheduled later. */
 static void reschedule(struct client_tasks *ct, enum ct_task t)
 {
     sim_time step = ct->period[t];
@@ -54,7 +57,12 @@ static void reschedule(struct client_tasks *ct, enum ct_task t)
     }
     ct->at[t] += step;
     sim_time now = sim_now(ct->n->sim);
-    node_timer(ct->n, ct->at[t] > now ? ct->at[t] - now : 0, ct->tag[t]);
+    if (ct->at[t] > now) {
+        ct->armed[t] = 1;
+        node_timer(ct->n, ct->at[t] - now, ct->tag[t]);
+    } else {
+        ct->waiting[t] = 1;
+    }
 }
 
 /* Runs task t on the thread. A reply that comes inline may end it (ct_done) before run returns. */
@@ -86,11 +94,20 @@ static void run_waiting(struct client_tasks *ct)
 
 void ct_on_timer(struct client_tasks *ct, enum ct_task t)
 {
-    if (ct->running >= 0) {
-        ct->waiting[t] = 1;
+    sim_time now = sim_now(ct->n->sim);
+    if (!ct->armed[t] || ct->at[t] != now)
+        return;   /* taken already with another task due at the same time (below) */
+    ct->armed[t] = 0;
+    ct->waiting[t] = 1;
+    if (ct->running >= 0)
         return;
-    }
-    run_task(ct, t);
+    /* The tasks whose timers fire at this same time, later in the event order, are due too: the queue takes
+     * them by creation order, not by when their timers were set. */
+    for (int u = 0; u < CT_N; u++)
+        if (ct->armed[u] && ct->at[u] == now) {
+            ct->armed[u] = 0;
+            ct->waiting[u] = 1;
+        }
     run_waiting(ct);
 }
 

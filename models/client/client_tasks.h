@@ -31,7 +31,8 @@ struct client_tasks {
     sim_time period[CT_N];
     sim_time at[CT_N];          /* the scheduled time of the task's next run (or of the run waiting) */
     uint8_t first[CT_N];        /* the next run is the task's first */
-    uint8_t waiting[CT_N];      /* came due while the thread was held */
+    uint8_t waiting[CT_N];      /* due, waiting for the thread */
+    uint8_t armed[CT_N];        /* its timer is set for at[] */
     int running;                /* the task holding the thread, or -1 */
     int in_run;                 /* inside a task's run function */
     sim_time phase;             /* the draw of ct_set_phase; 0: none (no shift) */
