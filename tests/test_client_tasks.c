@@ -166,6 +166,21 @@ START_TEST(one_phase)
 }
 END_TEST
 
+/* A paused process's timers fire when the pause ends: the tasks due meanwhile then run as after a hold (the
+ * poll of 3.01 s, its next of 6.01 s, already due), and go on at their rates (the poll at 9.01 s). */
+START_TEST(pause_delays_and_keeps_the_tasks)
+{
+    struct fx f;
+    fx_init(&f, 3 * SIM_S, 30 * SIM_S, 5 * SIM_S);
+    sim_run(f.s, 2 * SIM_S);
+    sim_pause(f.s, f.n->id, 6 * SIM_S);
+    sim_run(f.s, 13 * SIM_S);
+    FX_CHECK(&f, {10, CT_ROUTE}, {1000, CT_HEARTBEAT}, {8000, CT_ROUTE}, {8000, CT_ROUTE}, {9010, CT_ROUTE},
+             {10000, CT_PERSIST}, {12010, CT_ROUTE});
+    sim_free(f.s);
+}
+END_TEST
+
 /* ---- a consumer in a group ---- */
 
 static const char *const WORLD =
@@ -243,6 +258,25 @@ START_TEST(waiting_round_holds_back_the_poll)
 }
 END_TEST
 
+/* A consumer paused from 30 s to 32 s: its round due at 31.3 s (the phase seed 1 draws) goes when the pause
+ * ends, and the next ones keep their schedule, 61.3 s and 91.3 s. */
+START_TEST(paused_consumer_keeps_its_schedule)
+{
+    struct th_run r;
+    run(&r, 1, "{\"at_ms\": 30000, \"op\": \"pause\", \"node\": \"consumer-0\", \"duration_ms\": 2000}", NULL, 0);
+    double after = th_first(r.trace, HB, A0, 30000);
+    int later = th_count(r.trace, HB, A0, 33000, 1e12);
+    double next = th_first(r.trace, HB, A0, 33000);
+    fprintf(stderr, "consumer paused 30-32 s: heartbeats at the master at %.3f ms, then %d more from %.3f ms\n",
+            after, later, next);
+    ck_assert_double_eq_tol(after, 32003, 1e-6);
+    ck_assert_int_eq(later, 2);
+    ck_assert_double_gt(next, 61000);
+    ck_assert_double_lt(next, 62000);
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("client_tasks");
@@ -251,11 +285,13 @@ static Suite *suite(void)
     tcase_add_test(ex, held_back_tasks_catch_up_in_order);
     tcase_add_test(ex, ties_and_one_wait);
     tcase_add_test(ex, one_phase);
+    tcase_add_test(ex, pause_delays_and_keeps_the_tasks);
     suite_add_tcase(s, ex);
     TCase *tc = tcase_create("consumer");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, one_phase_for_all_tasks);
     tcase_add_test(tc, waiting_round_holds_back_the_poll);
+    tcase_add_test(tc, paused_consumer_keeps_its_schedule);
     suite_add_tcase(s, tc);
     return s;
 }

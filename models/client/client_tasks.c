@@ -95,16 +95,17 @@ static void run_waiting(struct client_tasks *ct)
 void ct_on_timer(struct client_tasks *ct, enum ct_task t)
 {
     sim_time now = sim_now(ct->n->sim);
-    if (!ct->armed[t] || ct->at[t] != now)
+    if (!ct->armed[t] || ct->at[t] > now)
         return;   /* taken already with another task due at the same time (below) */
     ct->armed[t] = 0;
     ct->waiting[t] = 1;
     if (ct->running >= 0)
         return;
     /* The tasks whose timers fire at this same time, later in the event order, are due too: the queue takes
-     * them by creation order, not by when their timers were set. */
+     * them by creation order, not by when their timers were set. (A paused process's timers fire when the
+     * pause ends, after their time: those due by then are taken alike, earliest first.) */
     for (int u = 0; u < CT_N; u++)
-        if (ct->armed[u] && ct->at[u] == now) {
+        if (ct->armed[u] && ct->at[u] <= now) {
             ct->armed[u] = 0;
             ct->waiting[u] = 1;
         }

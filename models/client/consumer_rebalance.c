@@ -371,12 +371,13 @@ void consumer_on_route_reply(struct consumer *c, int status, const void *body, u
 {
     if (ns_client_on_reply(&c->route, status, body, len) == NS_FETCH_PENDING)
         return;
-    ct_done(&c->tasks, CT_ROUTE);   /* the poll's invokeSync returned (if the scheduled thread made it) */
     /* DefaultMQPushConsumerImpl.start: updateTopicSubscribeInfoWhenSubscriptionChanged,
      * sendHeartbeatToAllBrokerWithLock, then mQClientFactory.rebalanceImmediately(); RebalanceService then
-     * runs every waitInterval. */
+     * runs every waitInterval. (The start's own route lookup comes before the scheduled thread's first poll,
+     * so its heartbeat round takes lockHeartbeat before any scheduled round can.) */
     if (!c->rebalanced) {
         c->rebalanced = 1;
         consumer_heartbeat(c, 1);
     }
+    ct_done(&c->tasks, CT_ROUTE);   /* the poll's invokeSync returned (if the scheduled thread made it) */
 }

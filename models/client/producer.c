@@ -368,11 +368,11 @@ static void on_route_reply(struct producer *p, int status, const void *body, uin
     enum ns_fetch r = ns_client_on_reply(&p->route, status, body, len);
     if (r == NS_FETCH_PENDING)
         return;
-    ct_done(&p->tasks, CT_ROUTE);   /* the poll's invokeSync returned (if the scheduled thread made it) */
     /* updateTopicRouteInfoFromNameServer: the publish info is rebuilt when the route changed. */
     if (r == NS_FETCH_CHANGED)
         rebuild_publish_info(p);
     serve_waiting(p);
+    ct_done(&p->tasks, CT_ROUTE);   /* the poll is over (if the scheduled thread made it) */
 }
 
 /* ---- heartbeat ---- */
