@@ -49,7 +49,7 @@ static int fx_run(void *owner, enum ct_task t)
 static void fx_start(struct sim_node *n)
 {
     struct fx *f = n->model;
-    ct_start(&f->ct, 0);
+    ct_start(&f->ct, 0, NULL);
 }
 
 static void fx_timer(struct sim_node *n, uint64_t tag)

@@ -29,11 +29,12 @@ void ct_stop(struct client_tasks *ct)
     memset(ct->armed, 0, sizeof ct->armed);   /* the process's timers die with it */
 }
 
-void ct_start(struct client_tasks *ct, sim_time base)
+void ct_start(struct client_tasks *ct, sim_time base, struct sim_rng *phase_rng)
 {
-    sim_time now = sim_now(ct->n->sim);
+    sim_time now = node_now(ct->n);
     ct_stop(ct);
     ct->phase = 0;
+    ct->phase_rng = phase_rng;
     for (int t = 0; t < CT_N; t++) {
         if (ct->initial[t] < 0)
             continue;
@@ -56,7 +57,7 @@ static void reschedule(struct client_tasks *ct, enum ct_task t)
             step = ct->phase % step;
     }
     ct->at[t] += step;
-    sim_time now = sim_now(ct->n->sim);
+    sim_time now = node_now(ct->n);
     if (ct->at[t] > now) {
         ct->armed[t] = 1;
         node_timer(ct->n, ct->at[t] - now, ct->tag[t]);
@@ -68,6 +69,8 @@ static void reschedule(struct client_tasks *ct, enum ct_task t)
 /* Runs task t on the thread. A reply that comes inline may end it (ct_done) before run returns. */
 static void run_task(struct client_tasks *ct, enum ct_task t)
 {
+    if (t == CT_ROUTE && ct->first[t] && ct->phase_rng)
+        ct->phase = 1 + (sim_time)sim_rng_below(ct->phase_rng, (uint64_t)ct->period[t]);
     ct->running = (int)t;
     ct->in_run = 1;
     int holds = ct->run(ct->owner, t);
@@ -94,7 +97,7 @@ static void run_waiting(struct client_tasks *ct)
 
 void ct_on_timer(struct client_tasks *ct, enum ct_task t)
 {
-    sim_time now = sim_now(ct->n->sim);
+    sim_time now = node_now(ct->n);
     if (!ct->armed[t] || ct->at[t] > now)
         return;   /* taken already with another task due at the same time (below) */
     ct->armed[t] = 0;

@@ -11,10 +11,10 @@
  * ScheduledFutureTask's sequence number). Each run's next is its scheduled time plus the period
  * (scheduleAtFixedRate), so a task held back runs late and then catches up.
  *
- * One phase for all: a client started at any time has all its tasks shifted alike. The client draws the
- * route poll's phase at its first run (ct_set_phase); every task's runs after its first are then shifted
- * by that draw modulo its period, so the poll comes 990 ms before the heartbeat round as in RocketMQ
- * (10 ms and 1 s from the start), whatever the draw. */
+ * One phase for all: a client started at any time has all its tasks shifted alike. At the route poll's
+ * first run the executor draws d, uniform in [1, the poll's period], from the stream the client gave
+ * ct_start; every task's runs after its first are then shifted by d modulo its period, so the poll comes
+ * 990 ms before the heartbeat round as in RocketMQ (10 ms and 1 s from the start), whatever the draw. */
 #ifndef MODELS_CLIENT_CLIENT_TASKS_H
 #define MODELS_CLIENT_CLIENT_TASKS_H
 
@@ -35,7 +35,8 @@ struct client_tasks {
     uint8_t armed[CT_N];        /* its timer is set for at[] */
     int running;                /* the task holding the thread, or -1 */
     int in_run;                 /* inside a task's run function */
-    sim_time phase;             /* the draw of ct_set_phase; 0: none (no shift) */
+    sim_time phase;             /* d (drawn, or set by ct_set_phase); 0: none (no shift) */
+    struct sim_rng *phase_rng;  /* where d is drawn from; NULL: no draw */
     /* What a task does: 1 when it holds the thread until ct_done(t), 0 when it is over already. */
     int (*run)(void *owner, enum ct_task t);
     void *owner;
@@ -46,15 +47,16 @@ void ct_init(struct client_tasks *ct, struct sim_node *n, int (*run)(void *, enu
 /* Task t, whose timer carries tag, first runs `initial` after ct_start, then every `period` (> 0). */
 void ct_define(struct client_tasks *ct, enum ct_task t, uint64_t tag, sim_time initial, sim_time period);
 /* The process (re)starts now: the thread is free and every defined task's first run is `base` + its initial
- * from now. */
-void ct_start(struct client_tasks *ct, sim_time base);
+ * from now; the route poll's first run draws the phase from phase_rng (NULL: no phase). */
+void ct_start(struct client_tasks *ct, sim_time base, struct sim_rng *phase_rng);
 /* The process died: the thread's work is gone (its timers die with the process). */
 void ct_stop(struct client_tasks *ct);
 /* Task t's timer fired. */
 void ct_on_timer(struct client_tasks *ct, enum ct_task t);
 /* Task t, holding the thread, is over: the next waiting task runs. Nothing when t does not hold it. */
 void ct_done(struct client_tasks *ct, enum ct_task t);
-/* The runs after each task's first are shifted by phase (> 0) modulo the task's period. */
+/* A phase of its own instead of the draw (after ct_start, before the route poll's first run): the runs after
+ * each task's first are shifted by phase (> 0) modulo the task's period. */
 static inline void ct_set_phase(struct client_tasks *ct, sim_time phase)
 {
     ct->phase = phase;

@@ -50,9 +50,6 @@ static int run_task(void *owner, enum ct_task t)
     struct consumer *c = owner;
     switch (t) {
     case CT_ROUTE:
-        /* The phase of the client's schedule is random, as the producer's (drawn at the first poll). */
-        if (c->route_polls++ == 0 && c->cfg.random_phase)
-            ct_set_phase(&c->tasks, 1 + (sim_time)sim_rng_below(c->ns_rng, (uint64_t)c->cfg.route_poll));
         return ns_client_fetch(&c->route) && c->route.fetching;
     case CT_HEARTBEAT:
         /* cleanOfflineBroker, then sendHeartbeatToAllBrokerWithLock: its tryLock fails while another
@@ -206,9 +203,8 @@ static void c_start(struct sim_node *n)
     c->life++;   /* a new process: a new clientId */
     /* MQClientInstance.startScheduledTask: route at 10 ms then every 30 s; the heartbeat at 1 s then every
      * heartbeatBrokerInterval; persistAllConsumerOffset at 10 s then every persistConsumerOffsetInterval;
-     * on one thread (client_tasks.h). */
-    c->route_polls = 0;
-    ct_start(&c->tasks, base);
+     * on one thread (client_tasks.h), its phase random as the producer's. */
+    ct_start(&c->tasks, base, c->cfg.random_phase ? c->ns_rng : NULL);
     if (c->cfg.orderly)
         consumer_orderly_start(c, base + SIM_S);
 }

@@ -76,7 +76,6 @@ struct consumer {
     int index;
     struct rpc rpc;
     struct ns_client route;
-    int route_polls;            /* route polls so far in this process */
     struct client_tasks tasks;  /* MQClientInstance's scheduled executor */
     struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
     int rebalanced;             /* the start-up rebalance ran (rebalanceImmediately) */

@@ -54,7 +54,6 @@ struct producer {
     int index;
     struct rpc rpc;
     struct ns_client route;
-    int route_polls;            /* route polls so far in this process */
     struct client_tasks tasks;  /* MQClientInstance's scheduled executor: the route poll, the heartbeat */
     struct sim_rng *rng;        /* "workload": arrivals, sizes, sendWhichQueue's start */
     struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
@@ -395,10 +394,6 @@ static int run_task(void *owner, enum ct_task t)
             heartbeat_next(p);
         return hb_round_busy(&p->hb);
     }
-    /* Real clients start at any time, so the schedule's phase relative to a fault is random: mqsim draws
-     * it once per process, at the first poll (client_tasks.h). */
-    if (p->route_polls++ == 0 && p->cfg.random_phase)
-        ct_set_phase(&p->tasks, 1 + (sim_time)sim_rng_below(p->rng, (uint64_t)p->cfg.route_poll));
     return ns_client_fetch(&p->route) && p->route.fetching;
 }
 
@@ -507,9 +502,10 @@ static void p_start(struct sim_node *n)
     p->wait_head = p->wait_tail = NO_SLOT;
     /* MQClientInstance.startScheduledTask: updateTopicRouteInfoFromNameServer at 10 ms, then every
      * pollNameServerInterval; sendHeartbeatToAllBrokerWithLock at 1 s, then every heartbeatBrokerInterval. */
-    p->route_polls = 0;
     hb_round_reset(&p->hb);
-    ct_start(&p->tasks, 0);
+    /* Real clients start at any time, so the schedule's phase relative to a fault is random: drawn once per
+     * process, at the first poll (client_tasks.h). */
+    ct_start(&p->tasks, 0, p->cfg.random_phase ? p->rng : NULL);
     lf_reset(&p->lf, p->cfg.fault_tables == FAULT_TABLES_5X);
     if (p->cfg.mode == PRODUCER_CLOSED) {
         /* The application's threads all call send() at start_ms. */
