@@ -107,19 +107,14 @@ static struct link *link_find(struct net *n, sim_node_id from, sim_node_id to)
 /* The entry of from -> to, created on first use. NULL only when out of memory. */
 struct link *net_link_get(struct net *n, sim_node_id from, sim_node_id to)
 {
-    uint64_t key = ((uint64_t)from << 32) | to;
-    size_t mask = n->links_cap - 1;
-    for (size_t j = link_hash(key, mask);; j = (j + 1) & mask) {
-        struct link *l = &n->links[j];
-        if (l->key == key)
-            return l;
-        if (l->key == LINK_EMPTY)
-            break;
-    }
+    struct link *found = link_find(n, from, to);
+    if (found)
+        return found;
     /* Keep the load at most one half so probes stay short. */
     if ((n->nlinks + 1) * 2 > n->links_cap && links_grow(n) < 0)
         return NULL;
-    mask = n->links_cap - 1;
+    uint64_t key = ((uint64_t)from << 32) | to;
+    size_t mask = n->links_cap - 1;
     size_t j = link_hash(key, mask);
     while (n->links[j].key != LINK_EMPTY)
         j = (j + 1) & mask;
