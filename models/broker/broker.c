@@ -63,15 +63,9 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
     }
-    uint32_t size = req->size + RMQ_MSG_OVERHEAD;
-    uint64_t offset = b->cl.max_offset;
-    uint64_t idx = cl_append(&b->cl, req->msg, size, req->queue, cl_next_qoff(&b->cl, req->queue));
-    if (idx == CL_NONE) {
-        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+    uint64_t offset;
+    if (broker_put_append(b, ctx, req, &offset) < 0)
         return;
-    }
-    /* The CommitLog is an mmap'ed file: the bytes are in the page cache as soon as they are copied. */
-    node_disk_write(b->n, FILE_COMMITLOG, size);
     /* CommitLog.handleDiskFlush, ASYNC_FLUSH: flushCommitLogService.wakeup(). With flushCommitLogTimed false
      * (R44) FlushRealTimeService waits by waitForRunning(interval), which the wakeup ends: its round runs
      * now, or right after the flush it is in (the notice waits); R498/R53 sleep the interval out. */

@@ -339,14 +339,9 @@ void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *r
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
     }
-    uint32_t size = req->size + RMQ_MSG_OVERHEAD;
-    uint64_t offset = b->cl.max_offset;
-    uint64_t idx = cl_append(&b->cl, req->msg, size, req->queue, cl_next_qoff(&b->cl, req->queue));
-    if (idx == CL_NONE) {
-        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+    uint64_t offset;
+    if (broker_put_append(b, ctx, req, &offset) < 0)
         return;
-    }
-    node_disk_write(b->n, FILE_COMMITLOG, size);
     report_stored(&b->base.w->rep, req->msg, b->group, b->replica, 1);
     ctl_stored(b, 1);
     broker_reput_kick(b);   /* dispatched (and held pulls woken) at the ReputMessageService's next round */

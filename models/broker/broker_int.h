@@ -252,6 +252,22 @@ void broker_hold_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pul
 void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend);
 uint64_t broker_visible_qoff(struct broker *b, int q);
 
+/* A send's message to the CommitLog's end (CommitLog.putMessage's append): an mmap'ed file, so the bytes are in
+ * the page cache as soon as they are copied. 0 with its physical offset in *offset, or -1 with SYSTEM_ERROR
+ * answered when memory is short. Inline: the classic and the controller-mode put, every message's path. */
+static inline int broker_put_append(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req,
+                                    uint64_t *offset)
+{
+    uint32_t size = req->size + RMQ_MSG_OVERHEAD;
+    *offset = b->cl.max_offset;
+    if (cl_append(&b->cl, req->msg, size, req->queue, cl_next_qoff(&b->cl, req->queue)) == CL_NONE) {
+        rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        return -1;
+    }
+    node_disk_write(b->n, FILE_COMMITLOG, size);
+    return 0;
+}
+
 /* put_wait.c: the puts waiting for the flush or the slaves (a ring, oldest first) and the CommitLog's fsync. */
 int broker_wait_push(struct broker *b, const struct put_wait *w);
 struct put_wait *broker_wait_head(struct broker *b);
