@@ -485,11 +485,7 @@ int main(void)
     tcase_set_timeout(tc, LIMIT_S * g_scale + 30);
     tcase_add_loop_test(tc, test_absurd, 0, N(rows));
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
+    int rc = th_run_suite(s);
     free(g_mqsim);
-    return failed == 0 ? 0 : 1;
+    return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "models/report/acct.h"
 #include "sim/rng.h"
+#include "tests/harness.h"
 
 /* Asks about one group (-1: any) with a stored mask test and flags that must be set. */
 struct ask {
@@ -102,9 +103,5 @@ int main(void)
     TCase *tc = tcase_create("count");
     tcase_add_test(tc, count_matches_each_message);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run_suite(s);
 }

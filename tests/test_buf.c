@@ -6,6 +6,7 @@
 
 #include "sim/buf.h"
 #include "sim/lab/csv.h"
+#include "tests/harness.h"
 
 START_TEST(test_growing)
 {
@@ -110,9 +111,5 @@ static Suite *buf_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(buf_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run_suite(buf_suite());
 }

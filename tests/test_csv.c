@@ -7,6 +7,7 @@
 
 #include "sim/buf.h"
 #include "sim/lab/csv.h"
+#include "tests/harness.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -181,9 +182,5 @@ static Suite *csv_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(csv_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run_suite(csv_suite());
 }

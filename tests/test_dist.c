@@ -11,6 +11,7 @@
 #include "sim/dist.h"
 #include "sim/rng.h"
 #include "sim/time.h"
+#include "tests/harness.h"
 
 #define FILE_NAME "t.json"
 #define PATH "$.d"
@@ -497,9 +498,5 @@ static Suite *dist_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(dist_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run_suite(dist_suite());
 }

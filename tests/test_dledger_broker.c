@@ -309,9 +309,5 @@ static Suite *dledger_broker_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(dledger_broker_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return th_run_suite(dledger_broker_suite());
 }

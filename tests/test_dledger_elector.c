@@ -12,6 +12,7 @@
 #include "models/dledger/raft_int.h"   /* raft_handle_vote, raft_taking_leadership */
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
+#include "tests/harness.h"
 
 #define SEEDS 10
 
@@ -326,9 +327,5 @@ static Suite *elector_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(elector_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return th_run_suite(elector_suite());
 }

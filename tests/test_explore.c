@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/harness.h"
+
 static const char *bin(const char *env, const char *def)
 {
     const char *b = getenv(env);
@@ -169,9 +171,5 @@ static Suite *explore_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(explore_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return th_run_suite(explore_suite());
 }

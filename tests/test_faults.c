@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "sim/lab/scenario.h"
+#include "tests/harness.h"
 
 static const char *scenario_text =
     "{\"name\": \"t\", \"run\": {\"duration_ms\": 120000, \"trace\": \"off\"},"
@@ -86,9 +87,5 @@ int main(void)
     tcase_add_test(t, fault_times_drawn_per_seed);
     tcase_add_test(t, fault_time_errors_name_the_path);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return th_run_suite(s);
 }

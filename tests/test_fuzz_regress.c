@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sim/lab/scenario.h"
+#include "tests/harness.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -130,9 +131,5 @@ int main(void)
     tcase_add_loop_test(tc, test_row, 0, N(rows));
     tcase_add_test(tc, test_file_and_text_agree);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(s);
 }

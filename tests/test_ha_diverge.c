@@ -265,9 +265,5 @@ static Suite *diverge_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(diverge_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run_suite(diverge_suite());
 }

@@ -7,6 +7,7 @@
 
 #include "sim/buf.h"
 #include "sim/keypath.h"
+#include "tests/harness.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -126,9 +127,5 @@ static Suite *keypath_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(keypath_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run_suite(keypath_suite());
 }

@@ -673,9 +673,5 @@ static Suite *measure_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(measure_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return th_run_suite(measure_suite());
 }

@@ -6,6 +6,7 @@
 #include "models/store/commitlog.h"
 #include "models/broker/redirect.h"
 #include "models/remoting/protocol.h"
+#include "tests/harness.h"
 
 #define GIB 1073741824ULL
 #define MEM_24G_40 ((uint64_t)(24 * GIB * 40 / 100))
@@ -340,9 +341,5 @@ static Suite *models_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(models_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return th_run_suite(models_suite());
 }

@@ -141,9 +141,5 @@ int main(void)
     tcase_set_timeout(t, 300);
     tcase_add_test(t, ordered_queue_stalls_until_promotion);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return th_run_suite(s);
 }

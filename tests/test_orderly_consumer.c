@@ -362,9 +362,5 @@ int main(void)
     tcase_add_test(t, lock_expiry_frees_dead_clients_queues);
     tcase_add_test(t, refused_lock_retried_after_min_interval_on_53);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return th_run_suite(s);
 }

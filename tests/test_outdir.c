@@ -161,10 +161,5 @@ int main(void)
     tcase_add_test(t, second_writer_refused);
     tcase_add_test(t, abort_keeps_earlier_and_cleans_stale);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
-    return failed ? 1 : 0;
+    return th_run_suite(s);
 }

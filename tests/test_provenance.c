@@ -125,10 +125,5 @@ int main(void)
     tcase_add_test(t, run_records_how_it_was_made);
     tcase_add_test(t, same_run_same_record);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
-    return failed ? 1 : 0;
+    return th_run_suite(s);
 }

@@ -498,9 +498,5 @@ static Suite *raft_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(raft_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return th_run_suite(raft_suite());
 }

@@ -185,9 +185,5 @@ static Suite *readme_keys_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(readme_keys_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return th_run_suite(readme_keys_suite());
 }

@@ -389,9 +389,6 @@ int main(void)
 {
     Suite *s = suite_create("report");
     TCase *tc = tcase_create("report");
-    SRunner *sr;
-    int failed;
-
     if (th_root_make("report") < 0)
         return 1;
     tcase_set_timeout(tc, 300);
@@ -403,10 +400,5 @@ int main(void)
     tcase_add_test(tc, test_long_form_plots_the_same);
     tcase_add_test(tc, test_browser);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    th_root_remove();
-    return failed ? 1 : 0;
+    return th_run_suite(s);
 }

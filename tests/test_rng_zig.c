@@ -10,6 +10,7 @@
 
 #include "sim/dist.h"
 #include "sim/rng.h"
+#include "tests/harness.h"
 
 #define DRAWS 400000   /* a stream: 2 million in all */
 
@@ -109,9 +110,5 @@ static Suite *zig_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(zig_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run_suite(zig_suite());
 }

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/harness.h"
+
 static const char *mqsim(void)
 {
     const char *b = getenv("MQSIM");
@@ -111,9 +113,5 @@ int main(void)
     tcase_set_timeout(t, 120);
     tcase_add_test(t, sigint_and_sigterm);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return th_run_suite(s);
 }
