@@ -248,7 +248,7 @@ cJSON *conf_load_file(struct conf *c, const char *file)
 
     FILE *f = fopen(file, "rb");
     if (f == NULL) {
-        conf_fail(c, NULL, "cannot open: %s", strerror(errno));
+        conf_fail(c, "$", "cannot open: %s", strerror(errno));
         return NULL;
     }
 
@@ -278,14 +278,14 @@ cJSON *conf_load_file(struct conf *c, const char *file)
         len += n;
         if (n == 0) {
             if (ferror(f)) {
-                conf_fail(c, NULL, "cannot read: %s", strerror(errno));
+                conf_fail(c, "$", "cannot read: %s", strerror(errno));
                 goto done;
             }
             break;
         }
     }
     if (len > CONF_MAX_FILE) {
-        conf_fail(c, NULL, "too large (more than 64 MiB)");
+        conf_fail(c, "$", "too large (more than 64 MiB)");
         goto done;
     }
     buf[len] = '\0';

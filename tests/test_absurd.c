@@ -218,7 +218,7 @@ static const struct row rows[] = {
     {"60 MB of faults (870,000) naming the last of 4096 LPs validates", G_FAULTS_60MB, NULL, {NULL}, 0, 0, NULL},
     {"1,000,001 faults", G_FAULTS_1M1, NULL, {NULL}, 0, 2, "s.json: $.faults: at most 1000000 faults, got 1000001"},
     {"60 MB of links", G_LINKS_60MB, NULL, {NULL}, 0, 2, "s.json: $.network.links: at most 100000 links, got "},
-    {"65 MB", G_65MB, NULL, {NULL}, 0, 2, "s.json: too large (more than 64 MiB)"},
+    {"65 MB", G_65MB, NULL, {NULL}, 0, 2, "s.json: $: too large (more than 64 MiB)"},
 };
 
 /* ---- making the scenario file ---- */

@@ -74,8 +74,8 @@ static const struct bad_case bad_cases[] = {
     {"top level an array", "[" DEMO "]", 0, {"s.json", OUT, NULL},
      "mqsim: s.json: $: expected an object, got an array", 0, 1},
     {"missing file", NULL, 0, {"missing.json", OUT, NULL},
-     "mqsim: missing.json: cannot open: No such file or directory", 0, 1},
-    {"a directory", NULL, SP_DIR, {"s.json", OUT, NULL}, "mqsim: s.json: cannot read: Is a directory", 0, 1},
+     "mqsim: missing.json: $: cannot open: No such file or directory", 0, 1},
+    {"a directory", NULL, SP_DIR, {"s.json", OUT, NULL}, "mqsim: s.json: $: cannot read: Is a directory", 0, 1},
     {"unknown top-level key", SCEN(NAME_OK, "\"rn\": {\"seed\": 1}", PHOLD_OK, NET_OK, DISK_OK, FAULTS_OK), 0,
      {"s.json", OUT, NULL}, "mqsim: s.json: $.rn: unknown key \"rn\" (did you mean \"run\"?)", 0, 1},
     {"unknown key in run", WITH_RUN("\"run\": {\"duration_ms\": 60000, \"sed\": 1}"), 0, {"s.json", OUT, NULL},
@@ -130,6 +130,11 @@ static const struct bad_case bad_cases[] = {
      {"s.json", OUT, NULL}, "mqsim: s.json: $.faults[0].node: no node named \"lp-99\"", 0, 1},
     {"fault without op", WITH_FAULTS("\"faults\": [{\"at_ms\": 1000}]"), 0, {"s.json", OUT, NULL},
      "mqsim: s.json: $.faults[0]: missing \"op\"", 0, 1},
+    /* Values each in range, but together they leave nothing to measure. */
+    {"warm-up as long as the run", WITH_RUN("\"run\": {\"duration_ms\": 60000, \"warmup_ms\": 60000}"), 0,
+     {"s.json", OUT, NULL},
+     "mqsim: s.json: $.run.warmup_ms: 60000 ms is not before the run's end (run.duration_ms 60000): nothing "
+     "would be measured", 0, 1},
 
     /* --set: the value lands in the tree and is checked like the file's own; a bad path names the argument. */
     {"--set breaking a type", DEMO, 0, {"s.json", "--set", "run.seed=\"x\"", OUT, NULL},
@@ -238,6 +243,56 @@ START_TEST(test_validate_bad_input)
 }
 END_TEST
 
+/* A fault whose time is a number after the run's end will not happen. That is not an error (a run cut short
+ * on purpose is common) but it is said, once, on stderr: by validate, and by a run unless --quiet. */
+#define LATE_NOTE                                                                                              \
+    "mqsim: note: s.json: $.faults[5].at_ms: 45000 ms is after the run's end (run.duration_ms 40000): that "    \
+    "fault does not happen in this run"
+START_TEST(test_fault_after_the_end_is_noted)
+{
+    char dir[96];
+    struct th_result r;
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "s.json", DEMO);
+    th_run_in(dir, (const char *const[]){"s.json", "--set", "run.duration_ms=40000", OUT, NULL}, &r);
+    th_assert_exit(&r, 0, "a run cut before its last fault");
+    th_assert_stderr_line(&r, LATE_NOTE, 0, "a run cut before its last fault");
+    th_result_free(&r);
+    th_run_in(dir, (const char *const[]){"validate", "s.json", "--set", "run.duration_ms=40000", NULL}, &r);
+    th_assert_exit(&r, 0, "validate");
+    th_assert_stderr_line(&r, LATE_NOTE, 0, "validate");
+    th_result_free(&r);
+    th_run_in(dir, (const char *const[]){"s.json", "--set", "run.duration_ms=40000", OUT, "--quiet", NULL}, &r);
+    th_assert_ok(&r, "--quiet");
+    th_result_free(&r);
+}
+END_TEST
+
+/* The edges: a fault at the run's last instant happens, a fault time drawn from a distribution may fall
+ * after the end (one seed's draw, not a mistake), and a warm-up just short of the end leaves a window to
+ * measure. None is an error and none is noted. */
+START_TEST(test_fault_and_warmup_edges_run)
+{
+    char dir[96];
+    struct th_result r;
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "s.json",
+                SCEN(NAME_OK, "\"run\": {\"duration_ms\": 60000, \"warmup_ms\": 59999}", PHOLD_OK, NET_OK, DISK_OK,
+                     "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"lp-1\"},\n"
+                     "    {\"at_ms\": {\"dist\": \"uniform\", \"min_ms\": 70000, \"max_ms\": 80000}, "
+                     "\"op\": \"crash_host\", \"node\": \"lp-2\"}]"));
+    th_run_in(dir, (const char *const[]){"validate", "s.json", NULL}, &r);
+    th_assert_exit(&r, 0, "validate");
+    ck_assert_msg(r.err_len == 0, "validate: unexpected stderr:\n%s", r.err);
+    th_result_free(&r);
+    th_run_in(dir, (const char *const[]){"s.json", OUT, NULL}, &r);
+    th_assert_exit(&r, 0, "a fault at the end, a drawn one after it, a warm-up 1 ms short of the end");
+    ck_assert_msg(r.err_len == 0, "unexpected stderr:\n%s", r.err);
+    ck_assert(th_exists_in(dir, "out/metrics.json"));
+    th_result_free(&r);
+}
+END_TEST
+
 /* A seed the user wrote must be the seed that runs. JSON numbers are doubles: 9007199254740993 (2^53 + 1) reads
  * as 9007199254740992, which is accepted today and the run goes ahead with another seed than the one written.
  * 2^53 itself is ambiguous for the same reason. */
@@ -278,6 +333,8 @@ static Suite *cli_bad_suite(void)
             validate_rows[nv++] = i;
     tcase_add_loop_test(tc, test_validate_bad_input, 0, nv);
     tcase_add_test(tc, test_seed_not_exact_in_json);
+    tcase_add_test(tc, test_fault_after_the_end_is_noted);
+    tcase_add_test(tc, test_fault_and_warmup_edges_run);
     suite_add_tcase(s, tc);
     return s;
 }

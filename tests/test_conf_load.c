@@ -113,16 +113,16 @@ START_TEST(test_load_file_errors)
     struct conf c;
     conf_init(&c, "scenarios/none.json");
     ck_assert_ptr_null(conf_load_file(&c, "/nonexistent-dir-for-test_conf/none.json"));
-    ck_assert_str_eq(c.err, "scenarios/none.json: cannot open: No such file or directory");
+    ck_assert_str_eq(c.err, "scenarios/none.json: $: cannot open: No such file or directory");
 
     /* Without a name from conf_init, the file's own name is used. */
     conf_init(&c, NULL);
     ck_assert_ptr_null(conf_load_file(&c, "/nonexistent-dir-for-test_conf/none.json"));
-    ck_assert_str_eq(c.err, "/nonexistent-dir-for-test_conf/none.json: cannot open: No such file or directory");
+    ck_assert_str_eq(c.err, "/nonexistent-dir-for-test_conf/none.json: $: cannot open: No such file or directory");
 
     conf_init(&c, "/tmp");
     ck_assert_ptr_null(conf_load_file(&c, "/tmp"));
-    ck_assert_str_eq(c.err, "/tmp: cannot read: Is a directory");
+    ck_assert_str_eq(c.err, "/tmp: $: cannot read: Is a directory");
 }
 END_TEST
 
@@ -135,7 +135,7 @@ START_TEST(test_load_file_too_large)
     struct conf c;
     conf_init(&c, name);
     ck_assert_ptr_null(conf_load_file(&c, name));
-    snprintf(want, sizeof want, "%s: too large (more than 64 MiB)", name);
+    snprintf(want, sizeof want, "%s: $: too large (more than 64 MiB)", name);
     ck_assert_str_eq(c.err, want);
     unlink(name);
 }

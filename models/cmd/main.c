@@ -158,10 +158,18 @@ static int cmd_run(int argc, char **argv, int validate_only)
     }
     struct scenario sc;
     struct conf c;
+    int late;
     if (scenario_load(&sc, &o, &c) < 0) {
         fprintf(stderr, "mqsim: %s\n", c.err);
         rc = 2;
-    } else if (validate_only) {
+        goto done;
+    }
+    /* Not an error: a run cut short on purpose is common. But the figures will show no such fault. */
+    if ((late = scenario_late_fault(&sc)) >= 0 && (validate_only || !o.quiet))
+        fprintf(stderr, "mqsim: note: %s: $.faults[%d].at_ms: %.15g ms is after the run's end (run.duration_ms "
+                "%.15g): that fault does not happen in this run\n", o.file, late,
+                sim_time_to_ms(sc.faults.f[late].at), sim_time_to_ms(sc.duration));
+    if (validate_only) {
         printf("%s: ok (%zu nodes, %d faults, %.0f ms)\n", o.file, sim_node_count(sc.sim), sc.faults.n,
                sim_time_to_ms(sc.duration));
         rc = 0;
@@ -173,6 +181,7 @@ static int cmd_run(int argc, char **argv, int validate_only)
         }
         rc = scenario_execute(&sc, &o);
     }
+done:
     scenario_free(&sc);
     free(sets);
     return rc;

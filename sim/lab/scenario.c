@@ -65,6 +65,10 @@ static int load_run(struct scenario *sc, const struct run_opts *o, struct conf *
     if (sc->duration / sc->sample > MAX_SAMPLES)
         return conf_fail(c, "$.run.sample_ms", "too small for the duration: at most %lld samples a run",
                          MAX_SAMPLES);
+    /* Every figure is counted after the warm-up: one that lasts the whole run leaves nothing to measure. */
+    if (sc->warmup >= sc->duration)
+        return conf_fail(c, "$.run.warmup_ms", "%.15g ms is not before the run's end (run.duration_ms %.15g): "
+                         "nothing would be measured", sim_time_to_ms(sc->warmup), sim_time_to_ms(sc->duration));
     sc->seed = o->seed_set ? o->seed : (uint64_t)seed;
     sc->trace_level = (enum trace_level)level;
     if (o->trace)
@@ -92,6 +96,16 @@ static int pick_world(struct scenario *sc, struct conf *c)
         return conf_fail(c, "$", "nothing to simulate: expected a %s section", want);
     }
     return 0;
+}
+
+int scenario_late_fault(const struct scenario *sc)
+{
+    const cJSON *arr = conf_child(sc->root, "faults");
+    int i = 0;
+    for (const cJSON *v = arr ? arr->child : NULL; v && i < sc->faults.n; v = v->next, i++)
+        if (cJSON_IsNumber(conf_child(v, "at_ms")) && sc->faults.f[i].at > sc->duration)
+            return i;
+    return -1;
 }
 
 /* Everything after the JSON tree is in sc->root: --set, the checks, and building the simulation. */

@@ -87,6 +87,11 @@ int scenario_load(struct scenario *sc, const struct run_opts *o, struct conf *c)
 int scenario_load_text(struct scenario *sc, const struct run_opts *o, const char *text, size_t len,
                        struct conf *c);
 
+/* The first fault whose time is a number after run.duration_ms, or -1: it will not happen in this run (a
+ * run cut short with --set run.duration_ms, most often; a time drawn from a distribution may fall after the
+ * end by chance, and is not counted here). */
+int scenario_late_fault(const struct scenario *sc);
+
 /* Runs to run.duration_ms and writes metrics.json, trace.jsonl and timeseries.csv to the output directory.
  * Returns the exit status: 0, 1 (an invariant broke), 3 (output could not be written). */
 int scenario_execute(struct scenario *sc, const struct run_opts *o);
