@@ -11,7 +11,7 @@ static const struct cli_opt run_opts[] = {
     {OPT_TRACE, "trace", "LEVEL", "off, events or full (default: the scenario's run.trace, events)"},
     {OPT_TIMELINE, "timeline", NULL, "also writes timeline.json (Chrome Trace Event format, for\n"
                                      "https://ui.perfetto.dev); needs a trace, so \"off\" becomes \"events\""},
-    {OPT_QUIET, "quiet", NULL, "no summary and no progress line"},
+    {OPT_QUIET, "quiet", NULL, "no summary, no progress line and no note (a fault after the run's end)"},
     {0},
 };
 
