@@ -1,4 +1,5 @@
-/* test_faults: fault times given as distributions, drawn per seed from the faults' own stream. */
+/* test_faults: fault times given as distributions, drawn per seed from the faults' own stream; metrics.json's
+ * count of the faults the processes went through, against the trace. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,12 +81,41 @@ START_TEST(fault_time_errors_name_the_path)
 }
 END_TEST
 
+/* metrics.json's engine.faults counts the crashes, restarts, pauses and disk stalls the processes went through:
+ * one line each in the trace at level events (README, "Outputs"). A partition is not one. sim_ms is the run's
+ * end and ha names the replication. */
+START_TEST(engine_faults_from_trace)
+{
+    struct th_run r;
+    th_run(&r,
+           "{\"name\": \"t\", \"run\": {\"duration_ms\": 60000, \"trace\": \"events\"},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}], \"operator\": {\"enabled\": false},"
+           " \"faults\": [{\"at_ms\": 10000, \"op\": \"crash_process\", \"node\": \"broker-a-1\", \"duration_ms\": 5000},"
+           "  {\"at_ms\": 20000, \"op\": \"pause\", \"node\": \"broker-a-0\", \"duration_ms\": 500},"
+           "  {\"at_ms\": 30000, \"op\": \"disk_stall\", \"node\": \"broker-a-0\", \"duration_ms\": 200},"
+           "  {\"at_ms\": 40000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], \"b\": [\"broker-a-1\"], \"duration_ms\": 1000},"
+           "  {\"at_ms\": 50000, \"op\": \"crash_host\", \"node\": \"broker-a-1\"}]}",
+           NULL, 0);
+    int lines = 0;
+    static const char *const evs[] = {"\"ev\":\"crash.process\"", "\"ev\":\"crash.host\"", "\"ev\":\"restart\"",
+                                      "\"ev\":\"pause\"", "\"ev\":\"disk.stall\""};
+    for (int k = 0; k < 5; k++)
+        lines += th_count(r.trace, evs[k], NULL, 0, 1e300);
+    ck_assert_int_eq(lines, 5);
+    ck_assert_double_eq(th_num(r.m, "engine.faults"), lines);
+    ck_assert_double_eq(th_num(r.m, "sim_ms"), 60000);
+    ck_assert_str_eq(th_at(r.m, "ha")->valuestring, "master_slave");
+    th_run_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
     TCase *t = tcase_create("times");
     tcase_add_test(t, fault_times_drawn_per_seed);
     tcase_add_test(t, fault_time_errors_name_the_path);
+    tcase_add_test(t, engine_faults_from_trace);
     suite_add_tcase(s, t);
     return th_run_suite(s);
 }
