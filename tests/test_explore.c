@@ -117,6 +117,47 @@ START_TEST(dledger_200_seeds_clean)
 }
 END_TEST
 
+/* SYNC_MASTER with ASYNC_FLUSH: a master whose host crashes and comes back before a promotion recovers only
+ * what it flushed, so SUCCESS messages that only its slave still holds are lost to its consumers. explore
+ * finds it in seeds 1-13 on broker-b (ASYNC_FLUSH) only, every shrunk schedule a host crash of broker-b's
+ * master, and the same schedule with broker-b flushing synchronously loses nothing. */
+START_TEST(finds_sync_master_async_flush_loss)
+{
+    static char out[65536];
+    char cmd[2048], file[256];
+    const char *d = tmpdir();
+    snprintf(cmd, sizeof cmd, "%s explore scenarios/sync_master_explore.json --runs 13 --jobs 2 --quiet --out %s/e 2>&1",
+             bin("MQSIM", "./mqsim"), d);
+    int st = run(cmd, out, sizeof out);
+    ck_assert_msg(st == 1 && strstr(out, "FAILURE seed 12: exit 1") && strstr(out, "13 runs (seeds 1..13), 4 failures"),
+                  "exit %d:\n%s", st, out);
+    static const int seeds[] = {1, 9, 12, 13};
+    for (int i = 0; i < 4; i++) {
+        snprintf(file, sizeof file, "%s/e/failures/seed-%d.min.json", d, seeds[i]);
+        char *text = th_slurp(file, NULL);
+        ck_assert_msg(text != NULL, "%s missing", file);
+        cJSON *sc = cJSON_Parse(text);
+        free(text);
+        const cJSON *f;
+        int crashes = 0;
+        cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(sc, "faults")) {
+            const char *node = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "node"));
+            ck_assert_msg(node && (strcmp(node, "@master:broker-b") == 0 || strcmp(node, "broker-b-0") == 0),
+                          "%s: a fault on %s", file, node ? node : "no node");
+            crashes += strcmp(cJSON_GetObjectItemCaseSensitive(f, "op")->valuestring, "crash_host") == 0;
+        }
+        ck_assert_msg(crashes == 1, "%s: %d host crashes", file, crashes);
+        cJSON_Delete(sc);
+        snprintf(cmd, sizeof cmd, "%s %s --quiet --out %s/r 2>&1", bin("MQSIM", "./mqsim"), file, d);
+        ck_assert_int_eq(run(cmd, out, sizeof out), 1);
+        snprintf(cmd, sizeof cmd, "%s %s --set 'groups[1].flush=SYNC_FLUSH' --quiet --out %s/r 2>&1",
+                 bin("MQSIM", "./mqsim"), file, d);
+        ck_assert_msg(run(cmd, out, sizeof out) == 0, "%s with SYNC_FLUSH:\n%s", file, out);
+    }
+    rmtree(d);
+}
+END_TEST
+
 START_TEST(finds_planted_bug_and_shrinks_it)
 {
     static char out[65536];
@@ -163,6 +204,7 @@ static Suite *explore_suite(void)
     tcase_set_timeout(t, 900);
     tcase_add_test(t, finds_async_master_loss);
     tcase_add_test(t, progress_moves);
+    tcase_add_test(t, finds_sync_master_async_flush_loss);
     tcase_add_test(t, finds_planted_bug_and_shrinks_it);
     tcase_add_test(t, dledger_200_seeds_clean);
     suite_add_tcase(s, t);
