@@ -97,11 +97,69 @@ START_TEST(count_matches_each_message)
 }
 END_TEST
 
+/* A send whose first attempt was stored on group 0's master but got no answer (its process died), retried and
+ * acknowledged on group 1: group 0's copy is then lost (that host crashes, its page cache unflushed). That
+ * drop is of replica 0 of group 0, not of group 1's master, which still holds the acknowledged message: it
+ * is not lost, and it stays in group 1's backlog. Group 0's stores after the retry (its slave replicating the
+ * old copy) do not count either. */
+START_TEST(retry_on_another_group_keeps_its_own_replicas)
+{
+    struct acct a;
+    ck_assert_int_eq(acct_init(&a), 0);
+    uint32_t m = acct_new(&a);
+    acct_attempt(&a, m, 0);
+    ck_assert_int_eq(acct_stored(&a, m, 0, 0, 1), 0);
+    acct_attempt(&a, m, 1);
+    ck_assert_int_eq(acct_stored(&a, m, 1, 0, 1), 0);
+    ck_assert_int_eq(acct_stored(&a, m, 0, 1, 1), 0);
+    ck_assert_int_eq(acct_result(&a, m, 1, RMQ_SUCCESS), 1);       /* joins group 1's backlog */
+    ck_assert_int_eq(acct_stored(&a, m, 1, 1, 1), 0);
+    ck_assert_int_eq(acct_stored(&a, m, 0, 0, 0), 0);               /* group 0's copy gone: no change */
+    ck_assert_int_eq(acct_stored(&a, m, 0, 1, 0), 0);
+    ck_assert_int_eq(acct_group_of(&a, m), 1);
+    ck_assert_uint_eq(acct_stored_mask(&a, m), 3);
+    unsigned alive[2] = {1, 1};                                      /* each group's master, replica 0 */
+    ck_assert_uint_eq(acct_acked_lost(&a, alive, 2), 0);
+    ck_assert_int_eq(acct_stored(&a, m, 1, 0, 0), 0);               /* group 1's master loses it: the slave has it */
+    ck_assert_uint_eq(acct_acked_lost(&a, alive, 2), 1);
+    ck_assert_int_eq(acct_stored(&a, m, 1, 1, 0), -1);              /* and the slave: it leaves the backlog */
+    acct_free(&a);
+}
+END_TEST
+
+/* The same end to end (5.3, two SYNC_MASTER groups flushing synchronously, seed 20): broker-a-0's process
+ * dies at 72.736 s with message 28695 stored and unanswered, the producer retries it on broker-b at once
+ * (fail_fast_on_close), and broker-a-0's host crash at 75.422 s takes the unflushed copy. broker-b's master
+ * still holds it: nothing acknowledged is lost (it was counted lost, and the SYNC_MASTER check failed). */
+START_TEST(retry_on_another_group_end_to_end)
+{
+    struct th_run r;
+    th_run(&r,
+           "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 100000, \"seed\": 20, \"trace\": \"full\"},"
+           " \"nameservers\": {\"count\": 2},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\"},"
+           "  {\"name\": \"broker-b\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\"}],"
+           " \"producers\": {\"count\": 2, \"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}},"
+           " \"consumers\": {\"count\": 2},"
+           " \"faults\": [{\"at_ms\": 59643, \"op\": \"crash_host\", \"node\": \"broker-b-0\", \"duration_ms\": 5117},"
+           "  {\"at_ms\": 72736, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 13903},"
+           "  {\"at_ms\": 75422, \"op\": \"crash_host\", \"node\": \"broker-a-0\", \"duration_ms\": 4465}]}",
+           NULL, 0);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"send.ack\",\"msg\":28695,",
+                              "\"group\":\"broker-b\",\"status\":\"SUCCESS\",\"attempts\":2", 72736, 72738), 1);
+    ck_assert_double_eq(th_num(r.m, "messages.acked_lost"), 0);
+    ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
+    th_run_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("acct");
     TCase *tc = tcase_create("count");
     tcase_add_test(tc, count_matches_each_message);
+    tcase_add_test(tc, retry_on_another_group_keeps_its_own_replicas);
+    tcase_add_test(tc, retry_on_another_group_end_to_end);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

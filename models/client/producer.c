@@ -298,6 +298,7 @@ static void attempt(struct producer *p, uint32_t i)
         return;
     }
     struct rmq_send_req req = {.msg = s->msg, .size = s->size, .queue = mq->queue};
+    report_attempt(&p->base.w->rep, s->msg, mq->group);
     /* sendKernelImpl(msg, mq, SYNC, null, topicPublishInfo, timeout - costTime) */
     rpc_call(&p->rpc, master, RMQ_SEND, &req, sizeof req, s->size, p->cfg.send_timeout - cost,
              rpc_tag(P_R_SEND, i, s->gen));

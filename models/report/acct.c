@@ -1,5 +1,8 @@
 /* acct: one uint32 per message id while the message can still change fate:
- *   bits 0-7   stored on replica r (bit r)
+ *   bits 0-7   stored on replica r (bit r) of the message's group, the group of the producer's latest
+ *              attempt (acct_attempt; the one that acknowledged it, if any). A retry on another group after
+ *              an attempt that stored the message got no answer leaves a copy in the first group: that
+ *              copy's stores and drops do not move the bits, so its replica r is not taken for the other's
  *   bits 8-15  times consumed (saturating at 255)
  *   bits 16-21 the send's status (ACCT_STATUS_INDEX: RocketMQ's codes and the client's own -1, -2)
  *   bits 22-23 result: pending, acked, failed

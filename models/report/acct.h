@@ -90,8 +90,21 @@ static inline int acct_named(struct acct *a, uint32_t msg)
     return 1;
 }
 
+/* The producer sends an attempt of msg to group's master: the message's group from now on (see acct.c). An
+ * attempt on another group than the last one starts with none of its replicas holding the message; a copy
+ * the earlier attempt left behind counts in the pins (memory) only. */
+static inline void acct_attempt(struct acct *a, uint32_t msg, int group)
+{
+    if (group < 0 || !acct_named(a, msg))
+        return;
+    uint32_t *fp = acct_fate(a, msg);
+    if (ACCT_GROUP(*fp) != group)
+        *fp = (*fp & ~(0x7fu << 24 | 0xffu)) | (uint32_t)((group + 1) & 0x7f) << 24;
+}
+
 /* A replica (index in its group) appended or dropped the message. Inline: every replica calls it for every
- * message it appends. */
+ * message it appends. The stored bits are the replicas of the message's group: a copy in another group,
+ * left by an attempt that got no answer, counts in the pins only. */
 static inline int acct_stored(struct acct *a, uint32_t msg, int group, int replica, int stored)
 {
     if (!acct_named(a, msg) || replica < 0 || replica >= 8)
@@ -99,21 +112,26 @@ static inline int acct_stored(struct acct *a, uint32_t msg, int group, int repli
     uint32_t *fp = acct_fate(a, msg);
     uint8_t *pins = &a->pins[msg & (a->cap - 1)];
     uint32_t f = *fp;   /* worked on in a local: a store through pins may alias it for the compiler */
+    int other = group >= 0 && ACCT_GROUP(f) >= 0 && ACCT_GROUP(f) != group;
     if (stored) {
-        /* The group is known from the first store on: consumption may come before the producer's ack. */
+        if (*pins < UINT8_MAX)
+            (*pins)++;
+        if (other)
+            return 0;
+        /* The group is known from the attempt on (consumption may come before the producer's ack). */
         if (ACCT_GROUP(f) < 0 && group >= 0)
             f |= (uint32_t)((group + 1) & 0x7f) << 24;
         /* It joins the backlog when acknowledged and unread, and no replica held it before. */
         int joins = ACCT_STORED(f) == 0 && ACCT_RESULT(f) == ACCT_ACKED && ACCT_CONSUMED(f) == 0;
         *fp = f | 1u << replica;
-        if (*pins < UINT8_MAX)
-            (*pins)++;
         return joins;
     }
-    int before = acct_in_backlog(f);
-    f &= ~(1u << replica);
     if (*pins > 0)
         (*pins)--;
+    if (other)
+        return 0;
+    int before = acct_in_backlog(f);
+    f &= ~(1u << replica);
     *fp = f;
     return acct_in_backlog(f) - before;
 }

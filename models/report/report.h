@@ -73,6 +73,8 @@ uint32_t report_send_start(struct report *r);
 void report_send_done(struct report *r, const char *node, uint32_t msg, int group, int queue, int status,
                       int attempts, sim_time t0);
 
+/* The producer sends an attempt of msg to a master of group. */
+static inline void report_attempt(struct report *r, uint32_t msg, int group) { acct_attempt(&r->acct, msg, group); }
 /* report_stored's way when the backlog changed by d (a message left every replica, or came back). */
 void report_stored_backlog(struct report *r, uint32_t msg, int group, int d);
 /* A replica (index in its group) appended (stored) or dropped the message. Inline: every replica's every
