@@ -208,6 +208,11 @@ void th_temp(char file[TH_TEMP_NAME], const char *text)
 
 void th_run(struct th_run *r, const char *text, const char *const *sets, int nsets)
 {
+    th_run_exit(r, text, sets, nsets, 0);
+}
+
+void th_run_exit(struct th_run *r, const char *text, const char *const *sets, int nsets, int status)
+{
     char file[TH_TEMP_NAME], path[160];
     th_temp(file, text);
     snprintf(r->dir, sizeof r->dir, "/tmp/mqsim-test-out-XXXXXX");
@@ -216,7 +221,7 @@ void th_run(struct th_run *r, const char *text, const char *const *sets, int nse
     struct scenario sc;
     struct conf c;
     ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "load: %s", c.err);
-    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
+    ck_assert_int_eq(scenario_execute(&sc, &o), status);
     scenario_free(&sc);
     unlink(file);
     th_join(path, sizeof path, r->dir, "metrics.json");

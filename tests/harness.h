@@ -81,6 +81,9 @@ struct th_run {
     char *trace, *series;
 };
 void th_run(struct th_run *r, const char *text, const char *const *sets, int nsets);
+/* The same for a run whose exit status must be `status` (1: it breaks an invariant, and says which in
+ * metrics.json). */
+void th_run_exit(struct th_run *r, const char *text, const char *const *sets, int nsets, int status);
 void th_run_free(struct th_run *r);
 
 /* A scenario given as text loaded into sc with `--set` overrides, to be stepped by hand: a load error fails
