@@ -36,16 +36,34 @@ enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH,
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 
-static void epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start)
+static void epoch_push(struct ctl_broker *c, int32_t epoch, uint64_t start)
 {
-    if (c->nep && c->ep[c->nep - 1].epoch >= epoch)
-        return;
     if (c->nep == EPOCHS_MAX) {
         memmove(c->ep, c->ep + 1, (EPOCHS_MAX - 1) * sizeof c->ep[0]);
         c->nep--;
     }
     c->ep[c->nep].epoch = epoch;
     c->ep[c->nep++].start = start;
+}
+
+/* EpochFileCache.appendEntry: an entry no newer than the last is not taken. */
+static void epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start)
+{
+    if (c->nep && c->ep[c->nep - 1].epoch >= epoch)
+        return;
+    epoch_push(c, epoch, start);
+}
+
+/* A master taking the role at epoch (AutoSwitchHAService.changeToMaster, changeToMasterWhenLastRoleIsMaster):
+ * the entries of that epoch or later go (truncateSuffixByEpoch) and the epoch starts at the log's end
+ * (appendEntry(new EpochEntry(masterEpoch, getMaxPhyOffset()))). An old master back under the same epoch
+ * so starts that epoch again at what it recovered, where its slaves' files have it start earlier: their
+ * handshakes find no consistent point with it. */
+static void epoch_restart(struct ctl_broker *c, int32_t epoch, uint64_t start)
+{
+    while (c->nep && c->ep[c->nep - 1].epoch >= epoch)
+        c->nep--;
+    epoch_push(c, epoch, start);
 }
 
 /* The epoch of the broker's last data: the last entry that starts below its max offset. */
@@ -332,7 +350,7 @@ static void to_master(struct broker *b)
      * (dispatchBehindBytes = getConfirmOffset() - reputFromOffset, the role still SLAVE). */
     ctl_confirm_promote(b);
     close_ha(b);
-    epoch_append(c, c->info.master_epoch, b->cl.max_offset);
+    epoch_restart(c, c->info.master_epoch, b->cl.max_offset);
     if (now >= c->disp_end) {
         become_master(b);
         return;
@@ -352,6 +370,19 @@ static void to_master(struct broker *b)
         trace_end(tr);
     }
     node_timer(b->n, DISPATCH_POLL, BT(BT_CTL, CTL_T_DISPATCH));
+}
+
+/* The handshake as a request to the master before the HA connection (CTL_EPOCH: its epoch entries and end),
+ * where AutoSwitchHAClient makes it every connection's first exchange; the HA client waits for it with no
+ * master address. */
+static void handshake_start(struct broker *b, sim_node_id master)
+{
+    struct ctl_broker *c = b->ctl;
+    b->master = SIM_NODE_NONE;
+    c->handshake = 1;
+    c->handshake_with = master;
+    c->agreed = 0;
+    rpc_call_async(&b->rpc, master, CTL_EPOCH, NULL, 0, 0, HANDSHAKE_TIMEOUT, BR_CTL | CTL_TAG_EPOCH);
 }
 
 /* ReplicasManager.changeToSlave: SLAVE with its own brokerId, then the handshake with the new master. */
@@ -379,10 +410,7 @@ static void to_slave(struct broker *b, sim_node_id master)
         trace_role(b, "broker.role");
         broker_register_all(b);
     }
-    b->master = SIM_NODE_NONE;   /* HA waits for the handshake */
-    c->handshake = 1;
-    c->handshake_with = master;
-    rpc_call_async(&b->rpc, master, CTL_EPOCH, NULL, 0, 0, HANDSHAKE_TIMEOUT, BR_CTL | CTL_TAG_EPOCH);
+    handshake_start(b, master);   /* HA waits for it */
 }
 
 static void apply_info(struct broker *b, const struct ctl_info *i)
@@ -414,7 +442,7 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
             } else {
                 /* changeToMasterWhenLastRoleIsMaster, nextVersion(newMasterEpoch), a check at once, and
                  * registerBrokerWhenRoleChange */
-                epoch_append(c, i->master_epoch, b->cl.max_offset);
+                epoch_restart(c, i->master_epoch, b->cl.max_offset);
                 c->state_version = (uint32_t)i->master_epoch;
                 ctl_check_sss(b);
                 broker_register_all(b);
@@ -442,7 +470,8 @@ static void handshake_done(struct broker *b, const struct ctl_epochs *m)
     int found = 0;
     for (int i = c->nep - 1; i >= 0 && !found; i--)
         for (uint32_t k = 0; k < m->n; k++) {
-            if (m->e[k].epoch != c->ep[i].epoch)
+            /* the same epoch begun at the same offset: the same master wrote both (findConsistentPoint) */
+            if (m->e[k].epoch != c->ep[i].epoch || m->e[k].start != c->ep[i].start)
                 continue;
             uint64_t mine = i + 1 < c->nep ? c->ep[i + 1].start : b->cl.max_offset;
             uint64_t theirs = k + 1 < m->n ? m->e[k + 1].start : m->max_offset;
@@ -452,6 +481,21 @@ static void handshake_done(struct broker *b, const struct ctl_epochs *m)
         }
     if (!c->nep)
         found = 1, point = b->cl.max_offset;   /* an empty epoch file: nothing of its own to doubt */
+    if (!found) {
+        /* AutoSwitchHAClient.doTruncate: "Failed to find a consistent point", no transfer. The handshake
+         * is tried again (here at the next replica-info poll) and fails the same way while the two epoch
+         * files disagree. */
+        struct trace *tr = trace_of(b);
+        if (trace_on(tr, TRACE_EVENTS)) {
+            trace_begin(tr, node_now(b->n), b->n->name, "broker.no_consistent_point");
+            trace_str(tr, "peer", sim_node(b->n->sim, c->handshake_with)->name);
+            trace_uint(tr, "offset", b->cl.max_offset);
+            trace_end(tr);
+        }
+        c->handshake = 0;
+        c->info.master = -1;
+        return;
+    }
     if (found && point < b->cl.max_offset) {
         struct trace *tr = trace_of(b);
         if (trace_on(tr, TRACE_EVENTS)) {
@@ -471,8 +515,21 @@ static void handshake_done(struct broker *b, const struct ctl_epochs *m)
     for (uint32_t k = 0; k < m->n; k++)
         epoch_append(c, m->e[k].epoch, m->e[k].start);
     c->handshake = 0;
+    c->agreed = 1;
     ha_master_address(b, c->handshake_with);
 }
+
+int ctl_ha_agreed(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    if (c->agreed)
+        return 1;
+    if (!c->handshake)
+        handshake_start(b, b->master);
+    return 0;
+}
+
+void ctl_ha_closed(struct broker *b) { b->ctl->agreed = 0; }
 
 /* ---- broker hooks ---- */
 

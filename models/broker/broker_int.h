@@ -343,6 +343,11 @@ uint64_t ctl_visible_qoff(const struct broker *b, int q);
 /* changeToMaster waits for the dispatch: the broker is not master yet but takes its slaves' handshakes and
  * HA connections (AutoSwitchHAService accepts them meanwhile). */
 int ctl_promoting(const struct broker *b);
+/* The HA client is about to connect to its master: 1 when this connection's epoch handshake is done, else
+ * 0 and the handshake starts (the master's address comes back when it succeeds). */
+int ctl_ha_agreed(struct broker *b);
+/* The HA client closed its connection: the next one shakes hands again. */
+void ctl_ha_closed(struct broker *b);
 /* The DataVersion's stateVersion a controller-mode broker registers with (its last role change's epoch). */
 uint32_t ctl_state_version(const struct broker *b);
 

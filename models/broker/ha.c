@@ -301,6 +301,8 @@ static void client_close(struct broker *b, const char *why)
         node_conn_close(b->n, b->ha_conn);
     if (b->ha_conn || b->ha_connecting)
         trace_ha(b, why, b->master, b->cl.max_offset);
+    if (b->ctl && (b->ha_conn || b->ha_connecting))
+        ctl_ha_closed(b);
     b->ha_conn = 0;
     b->ha_connecting = 0;
 }
@@ -323,6 +325,8 @@ static void client_connect(struct broker *b)
             b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;
         return;
     }
+    if (b->ctl && !ctl_ha_agreed(b))
+        return;
     b->ha_conn = node_connect(b->n, b->master, HA_PORT);
     b->ha_connecting = b->ha_conn != 0;
 }

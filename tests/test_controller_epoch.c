@@ -1,0 +1,47 @@
+/* test_controller_epoch: the epoch file and the slave's handshake in controller mode (AutoSwitchHAService,
+ * AutoSwitchHAClient, EpochFileCache). A master whose host dies and comes back before the controller notices
+ * (its heartbeats are not yet 10 s old) is master again under the same epoch, and changeToMaster restarts
+ * that epoch at the end of the log it recovered (truncateSuffixByEpoch, then appendEntry(epoch,
+ * getMaxPhyOffset())). Its slaves, which hold what its page cache lost, have the epoch from its old start:
+ * every handshake (one a connection) finds no epoch begun at the same offset on both sides
+ * (findConsistentPoint), so they transfer nothing from it, where before they resumed from their own end on
+ * a log that had parted from the master's. */
+#include <check.h>
+#include <cjson/cJSON.h>
+
+#include "tests/harness.h"
+
+START_TEST(restarted_master_same_epoch_no_consistent_point)
+{
+    struct th_run r;
+    th_run(&r,
+           "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 120000, \"seed\": 1},"
+           " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 1},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"}],"
+           " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 1024}, \"start_ms\": 5000},"
+           " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
+           " \"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 4000}]}",
+           NULL, 0);
+    /* broker-a-1, master at epoch 1 from the start, is master at epoch 1 again when it comes back */
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"broker.role\"", "\"epoch\":1", 64000, 64001), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.elect\"", NULL, 1000, 1e300), 0);
+    /* both slaves try and fail, again and again, and never connect */
+    ck_assert_int_ge(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.no_consistent_point\"", NULL, 64000, 1e300), 2);
+    ck_assert_int_ge(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"broker.no_consistent_point\"", NULL, 64000, 1e300), 2);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"ha.connect\"", NULL, 64000, 1e300), 0);
+    ck_assert_double_eq(th_num(r.m, "groups.0.diverged_msgs"), 0);
+    /* the messages its page cache lost were acknowledged (ASYNC_FLUSH, allAckInSyncStateSet off) */
+    ck_assert_double_gt(th_num(r.m, "messages.acked_lost"), 0);
+    th_run_free(&r);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("controller_epoch");
+    TCase *tc = tcase_create("handshake");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, restarted_master_same_epoch_no_consistent_point);
+    suite_add_tcase(s, tc);
+    return th_run_suite(s);
+}
