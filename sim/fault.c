@@ -184,6 +184,16 @@ static int fault_time(struct sim *s, struct conf *c, const cJSON *v, const char 
     return 0;
 }
 
+/* Every fault's "at_ms" (required), and whether it was drawn from a distribution. */
+static int fault_at(struct sim *s, struct conf *c, const cJSON *v, const char *p, struct fault *f)
+{
+    const cJSON *x = conf_child(v, "at_ms");
+    if (!x)
+        return conf_fail(c, p, "missing \"at_ms\"");
+    f->at_drawn = cJSON_IsObject(x);
+    return fault_time(s, c, v, p, "at_ms", 0, &f->at);
+}
+
 /* A world's op: "at_ms", "op" and its own keys. */
 static int parse_ext(struct sim *s, struct conf *c, const cJSON *v, const char *p, const struct fault_plan *plan,
                      int k, struct fault *f)
@@ -196,11 +206,7 @@ static int parse_ext(struct sim *s, struct conf *c, const cJSON *v, const char *
     f->op = FAULT_MODEL;
     f->ext = &plan->ext[k];
     f->ext_ctx = plan->ext_ctx;
-    if (conf_keys(c, v, p, keys) < 0)
-        return -1;
-    if (!conf_child(v, "at_ms"))
-        return conf_fail(c, p, "missing \"at_ms\"");
-    if (fault_time(s, c, v, p, "at_ms", 0, &f->at) < 0)
+    if (conf_keys(c, v, p, keys) < 0 || fault_at(s, c, v, p, f) < 0)
         return -1;
     return f->ext->parse(f->ext_ctx, c, v, p, &f->ext_arg) < 0 || c->failed ? -1 : 0;
 }
@@ -238,11 +244,7 @@ static int parse_one(struct sim *s, struct conf *c, const cJSON *v, const char *
         return parse_ext(s, c, v, p, plan, op - FAULT_MODEL, f);
     f->op = (enum fault_op)op;
     f->loss = f->bandwidth = NAN;
-    if (conf_keys(c, v, p, keys[op]) < 0)
-        return -1;
-    if (!conf_child(v, "at_ms"))
-        return conf_fail(c, p, "missing \"at_ms\"");
-    if (fault_time(s, c, v, p, "at_ms", 0, &f->at) < 0)
+    if (conf_keys(c, v, p, keys[op]) < 0 || fault_at(s, c, v, p, f) < 0)
         return -1;
     switch (f->op) {
     case FAULT_CRASH_PROCESS:

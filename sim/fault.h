@@ -26,6 +26,7 @@ struct fault_ext {
 
 struct fault {
     sim_time at;
+    int at_drawn;              /* `at` was drawn from a distribution (else the scenario's number) */
     enum fault_op op;
     sim_node_id node;          /* crash, restart, pause, disk_stall */
     char *symbol;              /* "@..." node name resolved when the fault happens (sim_resolve) */

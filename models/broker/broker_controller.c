@@ -372,6 +372,14 @@ static void to_master(struct broker *b)
     node_timer(b->n, DISPATCH_POLL, BT(BT_CTL, CTL_T_DISPATCH));
 }
 
+/* A handshake that got no answer or found no consistent point: the next replica-info poll starts another
+ * (apply_info finds the master unknown). */
+static void handshake_retry(struct ctl_broker *c)
+{
+    c->handshake = 0;
+    c->info.master = -1;
+}
+
 /* The handshake as a request to the master before the HA connection (CTL_EPOCH: its epoch entries and end),
  * where AutoSwitchHAClient makes it every connection's first exchange; the HA client waits for it with no
  * master address. */
@@ -483,8 +491,7 @@ static void handshake_done(struct broker *b, const struct ctl_epochs *m)
         found = 1, point = b->cl.max_offset;   /* an empty epoch file: nothing of its own to doubt */
     if (!found) {
         /* AutoSwitchHAClient.doTruncate: "Failed to find a consistent point", no transfer. The handshake
-         * is tried again (here at the next replica-info poll) and fails the same way while the two epoch
-         * files disagree. */
+         * is tried again and fails the same way while the two epoch files disagree. */
         struct trace *tr = trace_of(b);
         if (trace_on(tr, TRACE_EVENTS)) {
             trace_begin(tr, node_now(b->n), b->n->name, "broker.no_consistent_point");
@@ -492,11 +499,10 @@ static void handshake_done(struct broker *b, const struct ctl_epochs *m)
             trace_uint(tr, "offset", b->cl.max_offset);
             trace_end(tr);
         }
-        c->handshake = 0;
-        c->info.master = -1;
+        handshake_retry(c);
         return;
     }
-    if (found && point < b->cl.max_offset) {
+    if (point < b->cl.max_offset) {
         struct trace *tr = trace_of(b);
         if (trace_on(tr, TRACE_EVENTS)) {
             trace_begin(tr, node_now(b->n), b->n->name, "broker.truncate");
@@ -635,8 +641,7 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
             memcpy(&m, body, sizeof m);
             handshake_done(b, &m);
         } else {
-            c->handshake = 0;   /* the next poll retries */
-            c->info.master = -1;
+            handshake_retry(c);
         }
         return;
     }

@@ -299,10 +299,11 @@ static void client_close(struct broker *b, const char *why)
 {
     if (b->ha_conn)
         node_conn_close(b->n, b->ha_conn);
-    if (b->ha_conn || b->ha_connecting)
+    if (b->ha_conn || b->ha_connecting) {
         trace_ha(b, why, b->master, b->cl.max_offset);
-    if (b->ctl && (b->ha_conn || b->ha_connecting))
-        ctl_ha_closed(b);
+        if (b->ctl)
+            ctl_ha_closed(b);
+    }
     b->ha_conn = 0;
     b->ha_connecting = 0;
 }

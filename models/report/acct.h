@@ -118,7 +118,7 @@ static inline int acct_stored(struct acct *a, uint32_t msg, int group, int repli
             (*pins)++;
         if (other)
             return 0;
-        /* The group is known from the attempt on (consumption may come before the producer's ack). */
+        /* A store with no attempt before it names the group (the producer's attempts always come first). */
         if (ACCT_GROUP(f) < 0 && group >= 0)
             f |= (uint32_t)((group + 1) & 0x7f) << 24;
         /* It joins the backlog when acknowledged and unread, and no replica held it before. */

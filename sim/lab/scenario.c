@@ -100,10 +100,8 @@ static int pick_world(struct scenario *sc, struct conf *c)
 
 int scenario_late_fault(const struct scenario *sc)
 {
-    const cJSON *arr = conf_child(sc->root, "faults");
-    int i = 0;
-    for (const cJSON *v = arr ? arr->child : NULL; v && i < sc->faults.n; v = v->next, i++)
-        if (cJSON_IsNumber(conf_child(v, "at_ms")) && sc->faults.f[i].at > sc->duration)
+    for (int i = 0; i < sc->faults.n; i++)
+        if (!sc->faults.f[i].at_drawn && sc->faults.f[i].at > sc->duration)
             return i;
     return -1;
 }
