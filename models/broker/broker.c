@@ -83,10 +83,13 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     /* What the put waits for, in locals: the answer at once is the common case (ASYNC_MASTER, ASYNC_FLUSH). */
     int need_flush = b->cfg.flush == RMQ_SYNC_FLUSH, need_slave = b->role == RMQ_SYNC_MASTER;
     int status = RMQ_SUCCESS;
+    /* R44 CommitLog.putMessage runs handleHA after handleDiskFlush has returned: under SYNC_FLUSH the
+     * isSlaveOK test and the writers' wakeupAll come when the flush wait ends (broker_process_waits). */
+    int slave_after_flush = need_slave && need_flush && b->cfg.sync_master_wait == SYNC_WAIT_SYNC_FLUSH_TIMEOUT;
     if (b->cfg.sync_master_wait == SYNC_WAIT_IN_SYNC_REPLICAS) {
         /* R53 CommitLog.handleHA: needAckNums <= 1 is PUT_OK at once; no isSlaveOK test. */
         need_slave = need_slave && b->cfg.in_sync_replicas > 1;
-    } else if (need_slave && !ha_slave_ok(b)) {
+    } else if (need_slave && !slave_after_flush && !ha_slave_ok(b, b->cl.max_offset)) {
         /* CommitLog.handleHA: no slave in reach, so the put does not wait. */
         need_slave = 0;
         status = RMQ_SLAVE_NOT_AVAILABLE;
@@ -99,7 +102,8 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     struct put_wait pw = {
         .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = status,
         .deadline = node_now(b->n) + b->cfg.sync_flush_timeout,
-        .need_flush = need_flush, .need_slave = need_slave, .thread = -1,
+        .need_flush = need_flush, .need_slave = need_slave, .slave_after_flush = (uint8_t)slave_after_flush,
+        .thread = -1,
     };
     if (b->cfg.sync_master_wait != SYNC_WAIT_SYNC_FLUSH_TIMEOUT)
         pw.slave_deadline = node_now(b->n) + b->cfg.slave_timeout;
@@ -115,7 +119,7 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     }
     if (pw.need_flush)
         broker_start_fsync(b);          /* GroupCommitService is woken by the request */
-    if (pw.need_slave)
+    if (pw.need_slave && !pw.slave_after_flush)
         ha_wakeup(b);
     broker_arm_group_commit(b);
 }

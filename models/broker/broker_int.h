@@ -44,6 +44,7 @@ struct put_wait {
     sim_time slave_deadline;   /* R498 on: the replica wait's own deadline, beside the flush's; 0: after it */
     int status;
     uint8_t need_flush, need_slave;
+    uint8_t slave_after_flush;  /* R44 under SYNC_FLUSH: handleHA (isSlaveOK, wakeupAll) when the flush ends */
     uint8_t need_quorum;       /* DLedger: answered by the member when the entry commits, not here */
     int16_t thread;            /* the send thread blocked in waitForFlush (R44 CommitLog.handleHA), -1: none */
 };
@@ -292,7 +293,7 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
 /* The master stored new data: SYNC_MASTER wakes its writers at once (CommitLog.handleHA: wakeupAll). */
 void ha_wakeup(struct broker *b);
 /* isSlaveOK: a slave is connected and the master is less than haSlaveFallbehindMax ahead of it. */
-int ha_slave_ok(const struct broker *b);
+int ha_slave_ok(const struct broker *b, uint64_t put_end);
 /* What a classic SYNC_MASTER put's wait counts as acknowledged by the slaves (GroupTransferService). */
 uint64_t ha_acked(const struct broker *b);
 void ha_master_address(struct broker *b, sim_node_id master);

@@ -87,12 +87,12 @@ static void hac_drop(struct broker *b, struct ha_conn *h, const char *why)
     hac_lost(b, h);
 }
 
-int ha_slave_ok(const struct broker *b)
+int ha_slave_ok(const struct broker *b, uint64_t put_end)
 {
     int connected = 0;
     for (int i = 0; i < b->nhac; i++)
         connected |= b->hac[i].in_use;
-    return connected && b->cl.max_offset - b->push2slave < b->cfg.ha_fallbehind_max;
+    return connected && put_end - b->push2slave < b->cfg.ha_fallbehind_max;
 }
 
 /* The message of the master's log that holds byte `phy` without starting there, or NULL. */

@@ -71,7 +71,7 @@ void broker_arm_group_commit(struct broker *b)
 void broker_process_waits(struct broker *b)
 {
     sim_time now = node_now(b->n);
-    int need_flush = 0, classic = 0;
+    int need_flush = 0, classic = 0, wake_writers = 0;
     for (uint32_t i = 0; i < b->waits_n; i++) {
         struct put_wait *w = wait_at(b, i);
         if (w->ctx.conn == 0 || w->need_quorum)
@@ -83,6 +83,17 @@ void broker_process_waits(struct broker *b)
                     w->status = RMQ_FLUSH_DISK_TIMEOUT;
                 w->need_flush = 0;
                 w->deadline = now + b->cfg.sync_flush_timeout;
+                if (w->slave_after_flush) {
+                    /* R44 handleHA, now that handleDiskFlush has returned: isSlaveOK, else
+                     * SLAVE_NOT_AVAILABLE (over a FLUSH_DISK_TIMEOUT) without waiting; then wakeupAll. */
+                    w->slave_after_flush = 0;
+                    if (ha_slave_ok(b, w->end)) {
+                        wake_writers = 1;
+                    } else {
+                        w->status = RMQ_SLAVE_NOT_AVAILABLE;
+                        w->need_slave = 0;
+                    }
+                }
             } else {
                 need_flush = 1;
             }
@@ -109,6 +120,8 @@ void broker_process_waits(struct broker *b)
     }
     if (need_flush)
         broker_start_fsync(b);
+    if (wake_writers)
+        ha_wakeup(b);
     if (classic)
         broker_arm_group_commit(b);   /* the timeouts of the flush and slave waits still open */
 }
