@@ -293,6 +293,54 @@ START_TEST(warm_and_cold_first_start)
 }
 END_TEST
 
+/* WriteSocketService sends all it has, then waits allWaitForRunning(100), which only a SYNC_MASTER put's
+ * wakeupAll ends early: a slave's report does not wake it (ReadSocketService only records the ack). So an
+ * ASYNC_MASTER's transfers all come at the ends of its waits, on one 100 ms grid (1000 msg/s of 1 KiB: a
+ * wait gathers 100 KiB, less than the window, so no transfer waits for the socket). Its slave's lag is a
+ * sawtooth of 100 ms: sampled every 1000 ms it is caught just before a transfer every time, sampled every
+ * 1013 ms its mean is about half of the 100 messages a wait gathers (README, Measurements: "Slave lag"). */
+static void transfer_phase(const char *line, void *arg)
+{
+    double *phase = arg, t = th_field(line, "\"t_ms\":", -1);
+    double p = t - 100.0 * (double)(long long)(t / 100.0);
+    if (t < 2000)
+        return;
+    if (phase[0] < 0)
+        phase[0] = p;
+    else if (p - phase[0] > 1e-6 || phase[0] - p > 1e-6)
+        phase[1]++;   /* off the grid */
+    phase[2]++;
+}
+
+#define ASYNC_WORLD                                                                                         \
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 60000, \"seed\": 1, \"trace\": \"full\"},"              \
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"                                             \
+    " \"producers\": {\"rate_per_s\": 1000, \"size\": {\"const_bytes\": 1024}},"                          \
+    " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}}"
+
+START_TEST(async_writer_sends_only_at_the_end_of_its_wait)
+{
+    struct th_run r;
+    th_run(&r, ASYNC_WORLD, NULL, 0);
+    double phase[3] = {-1, 0, 0};
+    th_each(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"ha.transfer\"", transfer_phase, phase);
+    double mean_1000 = th_num(r.m, "groups.0.lag.mean_msgs"), max_1000 = th_num(r.m, "groups.0.lag.max_msgs");
+    th_run_free(&r);
+    static const char *const sets[] = {"run.sample_ms=1013"};
+    th_run(&r, ASYNC_WORLD, sets, 1);
+    double mean_1013 = th_num(r.m, "groups.0.lag.mean_msgs");
+    th_run_free(&r);
+    fprintf(stderr, "ASYNC_MASTER writer: %.0f transfers, %.0f off its 100 ms grid; lag mean %.1f (samples every "
+            "1000 ms, max %.0f), %.1f (every 1013 ms)\n", phase[2], phase[1], mean_1000, max_1000, mean_1013);
+    ck_assert_double_gt(phase[2], 1000);
+    ck_assert_double_eq(phase[1], 0);
+    ck_assert_double_gt(mean_1000, 85);
+    ck_assert_double_le(max_1000, 110);
+    ck_assert_double_gt(mean_1013, 35);
+    ck_assert_double_lt(mean_1013, 65);
+}
+END_TEST
+
 /* R44 CommitLog.putMessage calls handleHA after handleDiskFlush has returned: under SYNC_FLUSH a SYNC_MASTER
  * tests isSlaveOK and wakes its HA writers only once the put is flushed, so the slave holds a message the
  * master has not flushed only when the writer's own 100 ms wait ends inside a flush. R498's
@@ -345,6 +393,7 @@ static Suite *store_ha_suite(void)
     tcase_add_test(tc, slave_reconnects_after_its_master_closes);
     tcase_add_test(tc, timeout_close_stores_sends_again);
     tcase_add_test(tc, warm_and_cold_first_start);
+    tcase_add_test(tc, async_writer_sends_only_at_the_end_of_its_wait);
     tcase_add_test(tc, sync_flush_44_wakes_the_writers_after_the_flush);
     suite_add_tcase(s, tc);
     return s;

@@ -92,6 +92,7 @@ struct ha_conn {
     sim_time last_read, last_write;
     uint64_t master_max;       /* lastMasterMaxOffset: the master's max offset at the last data transfer */
     sim_time last_transfer;    /* lastTransferTimeMs: that transfer's time */
+    int blocked;               /* the writer stopped at the window with data left (see push) */
     int in_use;
 };
 

@@ -169,6 +169,12 @@ static void push(struct broker *b, struct ha_conn *h)
         if (trace_on(trace_of(b), TRACE_FULL))
             trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
     }
+    /* Where the writer stopped. With data left (the window is full) it waits for the socket: transferData
+     * did not finish, and its select wakes it as the slave drains the connection, which the slave's next
+     * report stands for here. With nothing left it sleeps in allWaitForRunning(100), which only master_tick
+     * or a SYNC_MASTER put's wakeupAll (ha_wakeup) ends: a report does not wake it (ReadSocketService only
+     * records the ack). */
+    h->blocked = h->in_use && h->requested && h->next < b->cl.max_offset;
     if (b->ctl && h->in_use && h->requested && h->next >= b->cl.max_offset)
         ctl_all_sent(b, h);   /* the writer finds nothing to transfer (it looks every 100 ms: master_tick) */
 }
@@ -264,7 +270,8 @@ __attribute__((noinline)) static void master_on_report(struct broker *b, sim_con
             return;
         trace_ha(b, "ha.accept", node_conn_peer(b->n, c), offset);
     }
-    if (!h->requested) {
+    int first = !h->requested;
+    if (first) {
         /* The first report sets where the transfer starts (slaveRequestOffset): from the slave's offset, or,
          * for an empty slave, from the start of the master's last CommitLog file (WriteSocketService). */
         h->requested = 1;
@@ -289,7 +296,10 @@ __attribute__((noinline)) static void master_on_report(struct broker *b, sim_con
     if (b->ctl)
         ctl_slave_ack(b, h->replica);
     broker_acks_advanced(b);
-    push(b, h);
+    /* The writer starts at the first report (it polls for it every 10 ms) and resumes a transfer the
+     * window held; a writer asleep in its 100 ms wait is not woken by a report. */
+    if (first || h->blocked)
+        push(b, h);
     arm_master_timer(b);
 }
 
