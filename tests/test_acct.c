@@ -153,6 +153,84 @@ START_TEST(retry_on_another_group_end_to_end)
 }
 END_TEST
 
+/* A retry to the same group after an attempt that stored the message and got no answer: every replica may
+ * hold two copies. Dropping one (a truncation, an unflushed page cache) leaves the replica holding the other,
+ * and only the last copy's drop takes its bit; the copies' table empties as they go, and when the message
+ * leaves the window with copies still in memory at its fold. */
+START_TEST(a_second_copy_on_a_replica_outlives_the_first_drop)
+{
+    struct acct a;
+    ck_assert_int_eq(acct_init(&a), 0);
+    uint32_t m = acct_new(&a);
+    acct_attempt(&a, m, 0);
+    ck_assert_int_eq(acct_stored(&a, m, 0, 0, 1), 0);               /* the first attempt's copy */
+    ck_assert_int_eq(acct_stored(&a, m, 0, 1, 1), 0);
+    acct_attempt(&a, m, 0);                                          /* the retry, to the same group */
+    ck_assert_int_eq(acct_stored(&a, m, 0, 0, 1), 0);
+    ck_assert_int_eq(acct_result(&a, m, 0, RMQ_SUCCESS), 1);
+    ck_assert_int_eq(acct_stored(&a, m, 0, 1, 1), 0);
+    ck_assert_uint_eq(a.copies_n, 2);
+    ck_assert_int_eq(acct_stored(&a, m, 0, 0, 0), 0);               /* the master drops one copy */
+    ck_assert_uint_eq(acct_stored_mask(&a, m), 3);
+    unsigned master[1] = {1};
+    ck_assert_uint_eq(acct_acked_lost(&a, master, 1), 0);
+    ck_assert_int_eq(acct_stored(&a, m, 0, 0, 0), 0);               /* and the other: the slave holds it */
+    ck_assert_uint_eq(acct_stored_mask(&a, m), 2);
+    ck_assert_uint_eq(acct_acked_lost(&a, master, 1), 1);
+    ck_assert_uint_eq(a.copies_n, 1);
+    ck_assert_int_eq(acct_stored(&a, m, 0, 1, 0), 0);
+    ck_assert_int_eq(acct_stored(&a, m, 0, 1, 0), -1);              /* the slave's last copy: out of the backlog */
+    ck_assert_uint_eq(a.copies_n, 0);
+    /* Copies trimmed, never dropped, leave the table when the message is folded. */
+    uint32_t k = acct_new(&a);
+    acct_attempt(&a, k, 0);
+    acct_stored(&a, k, 0, 0, 1);
+    acct_stored(&a, k, 0, 0, 1);
+    acct_result(&a, k, 0, RMQ_SUCCESS);
+    ck_assert_uint_eq(a.copies_n, 1);
+    acct_unpin(&a, k);
+    acct_unpin(&a, k);
+    acct_fold(&a, 0);
+    acct_fold(&a, ACCT_GRACE + 1);
+    ck_assert_uint_eq(acct_first(&a), 2);
+    ck_assert_uint_eq(a.copies_n, 0);
+    acct_free(&a);
+}
+END_TEST
+
+/* Many messages with second copies on several replicas, dropped in a shuffled order: the table (open
+ * addressing, deletion by moving entries back) must find every entry after others left. */
+START_TEST(copies_table_survives_deletions)
+{
+    struct acct a;
+    ck_assert_int_eq(acct_init(&a), 0);
+    enum { N = 3000 };
+    for (uint32_t i = 0; i < N; i++) {
+        uint32_t m = acct_new(&a);
+        acct_attempt(&a, m, 0);
+        for (int r = 0; r < 3; r++) {
+            acct_stored(&a, m, 0, r, 1);
+            acct_stored(&a, m, 0, r, 1);
+        }
+    }
+    ck_assert_uint_eq(a.copies_n, 3 * N);
+    for (uint32_t step = 0; step < 3 * N; step++) {
+        uint32_t j = (step * 7919u) % (3 * N);   /* 7919 is prime to 3N: every (message, replica) once */
+        uint32_t m = j / 3;
+        int r = (int)(j % 3);
+        acct_stored(&a, m, 0, r, 0);
+        ck_assert_uint_eq(acct_stored_mask(&a, m) >> r & 1, 1);       /* one copy left */
+    }
+    ck_assert_uint_eq(a.copies_n, 0);
+    for (uint32_t m = 0; m < N; m++)
+        for (int r = 0; r < 3; r++)
+            acct_stored(&a, m, 0, r, 0);
+    for (uint32_t m = 0; m < N; m++)
+        ck_assert_uint_eq(acct_stored_mask(&a, m), 0);
+    acct_free(&a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("acct");
@@ -160,6 +238,8 @@ int main(void)
     tcase_add_test(tc, count_matches_each_message);
     tcase_add_test(tc, retry_on_another_group_keeps_its_own_replicas);
     tcase_add_test(tc, retry_on_another_group_end_to_end);
+    tcase_add_test(tc, a_second_copy_on_a_replica_outlives_the_first_drop);
+    tcase_add_test(tc, copies_table_survives_deletions);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

@@ -7,7 +7,15 @@
  *   bits 16-21 the send's status (ACCT_STATUS_INDEX: RocketMQ's codes and the client's own -1, -2)
  *   bits 22-23 result: pending, acked, failed
  *   bits 24-30 group + 1 (0: none)
+ *   bit 31     ACCT_MULTI: some replica of the group stored it more than once
  * and one byte: how many replicas' in-memory CommitLogs hold a copy (its pins).
+ *
+ * Copies. A retry to the same group after an attempt that stored the message but got no answer (a timeout, a
+ * partition) stores it again, and the replicas copy both. A replica's bit says it holds at least one copy:
+ * the copies beyond the first are counted in `copies`, a hash table keyed by message, group and replica that
+ * holds only such messages (ACCT_MULTI), so that dropping one copy (a truncation, a crash losing the page
+ * cache) leaves the bit while another remains. Its entries go when the copies do, when the message leaves
+ * the window, or when a retry on another group restarts the bits.
  *
  * The window. A message changes fate only through something that names it: the producer's result, a
  * replica appending or dropping a copy, a consumer processing it. A replica appends what it reads from
@@ -60,6 +68,7 @@ void acct_set_grace(struct acct *a, sim_time grace)
 
 void acct_free(struct acct *a)
 {
+    free(a->copies);
     free(a->fate);
     free(a->pins);
     free(a->mark);
@@ -88,6 +97,92 @@ void acct_grow(struct acct *a)
 }
 
 
+
+static uint64_t copy_key(uint32_t msg, int group, int replica)
+{
+    return ((uint64_t)msg + 1) << 10 | (uint64_t)(group & 0x7f) << 3 | (uint64_t)(replica & 7);
+}
+
+static uint32_t copy_slot(const struct acct *a, uint64_t key)
+{
+    uint64_t h = key * 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(h >> 32) & (a->copies_cap - 1);
+}
+
+/* The slot holding key, or the free slot where it would go. */
+static struct acct_copy *copy_find(const struct acct *a, uint64_t key)
+{
+    uint32_t i = copy_slot(a, key);
+    while (a->copies[i].key != 0 && a->copies[i].key != key)
+        i = (i + 1) & (a->copies_cap - 1);
+    return &a->copies[i];
+}
+
+void acct_copy_added(struct acct *a, uint32_t msg, int group, int replica)
+{
+    if (2 * (a->copies_n + 1) > a->copies_cap) {
+        uint32_t cap = a->copies_cap ? a->copies_cap * 2 : 64;
+        struct acct_copy *old = a->copies, *t = calloc(cap, sizeof *t);
+        if (!t)
+            abort();   /* as acct_grow */
+        uint32_t old_cap = a->copies_cap;
+        a->copies = t;
+        a->copies_cap = cap;
+        for (uint32_t i = 0; i < old_cap; i++)
+            if (old[i].key)
+                *copy_find(a, old[i].key) = old[i];
+        free(old);
+    }
+    uint64_t key = copy_key(msg, group, replica);
+    struct acct_copy *c = copy_find(a, key);
+    if (c->key == 0) {
+        c->key = key;
+        c->extra = 0;
+        a->copies_n++;
+    }
+    c->extra++;
+}
+
+/* Linear probing's deletion: the entries after the freed slot that would be found before it move back. */
+static void copy_remove(struct acct *a, struct acct_copy *c)
+{
+    uint32_t mask = a->copies_cap - 1, i = (uint32_t)(c - a->copies), j = i;
+    a->copies[i].key = 0;
+    a->copies_n--;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (a->copies[j].key == 0)
+            return;
+        uint32_t home = copy_slot(a, a->copies[j].key);
+        /* the entry at j stays unless its home lies cyclically outside (i, j] */
+        if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
+            continue;
+        a->copies[i] = a->copies[j];
+        a->copies[j].key = 0;
+        i = j;
+    }
+}
+
+int acct_copy_dropped(struct acct *a, uint32_t msg, int group, int replica)
+{
+    if (a->copies_n == 0)
+        return 0;
+    struct acct_copy *c = copy_find(a, copy_key(msg, group, replica));
+    if (c->key == 0)
+        return 0;
+    if (--c->extra == 0)
+        copy_remove(a, c);
+    return 1;
+}
+
+void acct_copies_forget(struct acct *a, uint32_t msg, int group)
+{
+    for (int r = 0; r < 8 && a->copies_n; r++) {
+        struct acct_copy *c = copy_find(a, copy_key(msg, group, r));
+        if (c->key)
+            copy_remove(a, c);
+    }
+}
 
 void acct_cutoff(struct acct *a) { a->cutoff = a->n; }
 
@@ -132,6 +227,8 @@ void acct_fold(struct acct *a, sim_time now)
         int g = GROUP(f);
         if (RESULT(f) == ACCT_ACKED && g >= 0 && g < RMQ_MAX_GROUPS)
             a->folded[g][STORED(f)][kind_of(a, a->lo, f)]++;
+        if (f & ACCT_MULTI)
+            acct_copies_forget(a, a->lo, g);   /* copies trimmed from memory, never dropped */
         a->lo++;
     }
 }

@@ -29,6 +29,13 @@ struct acct_mark {
     uint32_t n;
 };
 
+/* A replica holding more than one copy of a message (see acct.c): the key names the message, its group and
+ * the replica; extra is the copies beyond the first. */
+struct acct_copy {
+    uint64_t key;               /* 0: a free slot */
+    uint32_t extra;
+};
+
 struct acct {
     /* The window: messages [lo, n), in a ring of cap (a power of two) slots. */
     uint32_t *fate;             /* see acct.c */
@@ -41,6 +48,8 @@ struct acct {
     sim_time grace;             /* ACCT_GRACE, or what the scenario's faults need (acct_set_grace); a test
                                  * may widen it to keep every message */
     uint64_t late;              /* changes to messages already settled: ignored, and reported (see acct.c) */
+    struct acct_copy *copies;   /* open addressing, a power of two slots, at most half of them used */
+    uint32_t copies_cap, copies_n;
     /* Settled acknowledged messages: [group][stored mask][ACCT_F_*]. */
     uint64_t (*folded)[256][ACCT_KINDS];
     uint64_t sent, acked, send_failed, consumed, duplicates;
@@ -69,6 +78,7 @@ void acct_set_grace(struct acct *a, sim_time grace);
 #define ACCT_CONSUMED(f) (((f) >> 8) & 0xffu)
 #define ACCT_RESULT(f) (((f) >> 22) & 3u)
 #define ACCT_GROUP(f) ((int)(((f) >> 24) & 0x7fu) - 1)
+#define ACCT_MULTI (1u << 31)   /* a replica of its group stored it more than once */
 
 /* In the backlog: acknowledged, never consumed, and held by some replica. */
 static inline int acct_in_backlog(uint32_t f)
@@ -90,6 +100,13 @@ static inline int acct_named(struct acct *a, uint32_t msg)
     return 1;
 }
 
+/* A replica appended a copy of a message it holds already (a retry to the same group after an attempt that
+ * stored it got no answer, and the copies replicated); a copy of such a message dropped, answering whether the
+ * replica still holds another; the message leaves the window, or its group's bits restart. Out of line: rare. */
+void acct_copy_added(struct acct *a, uint32_t msg, int group, int replica) __attribute__((noinline, cold));
+int acct_copy_dropped(struct acct *a, uint32_t msg, int group, int replica) __attribute__((noinline, cold));
+void acct_copies_forget(struct acct *a, uint32_t msg, int group) __attribute__((noinline, cold));
+
 /* The producer sends an attempt of msg to group's master: the message's group from now on (see acct.c). An
  * attempt on another group than the last one starts with none of its replicas holding the message; a copy
  * the earlier attempt left behind counts in the pins (memory) only. */
@@ -98,8 +115,11 @@ static inline void acct_attempt(struct acct *a, uint32_t msg, int group)
     if (group < 0 || !acct_named(a, msg))
         return;
     uint32_t *fp = acct_fate(a, msg);
-    if (ACCT_GROUP(*fp) != group)
-        *fp = (*fp & ~(0x7fu << 24 | 0xffu)) | (uint32_t)((group + 1) & 0x7f) << 24;
+    if (ACCT_GROUP(*fp) != group) {
+        if (*fp & ACCT_MULTI)
+            acct_copies_forget(a, msg, ACCT_GROUP(*fp));
+        *fp = (*fp & ~(ACCT_MULTI | 0x7fu << 24 | 0xffu)) | (uint32_t)((group + 1) & 0x7f) << 24;
+    }
 }
 
 /* A replica (index in its group) appended or dropped the message. Inline: every replica calls it for every
@@ -121,6 +141,11 @@ static inline int acct_stored(struct acct *a, uint32_t msg, int group, int repli
         /* A store with no attempt before it names the group (the producer's attempts always come first). */
         if (ACCT_GROUP(f) < 0 && group >= 0)
             f |= (uint32_t)((group + 1) & 0x7f) << 24;
+        if (f & 1u << replica) {
+            acct_copy_added(a, msg, ACCT_GROUP(f), replica);   /* a second copy: the bit stays one */
+            *fp = f | ACCT_MULTI;
+            return 0;
+        }
         /* It joins the backlog when acknowledged and unread, and no replica held it before. */
         int joins = ACCT_STORED(f) == 0 && ACCT_RESULT(f) == ACCT_ACKED && ACCT_CONSUMED(f) == 0;
         *fp = f | 1u << replica;
@@ -128,8 +153,8 @@ static inline int acct_stored(struct acct *a, uint32_t msg, int group, int repli
     }
     if (*pins > 0)
         (*pins)--;
-    if (other)
-        return 0;
+    if (other || ((f & ACCT_MULTI) && acct_copy_dropped(a, msg, ACCT_GROUP(f), replica)))
+        return 0;   /* another group's copy, or this replica holds another copy */
     int before = acct_in_backlog(f);
     f &= ~(1u << replica);
     *fp = f;
@@ -159,7 +184,7 @@ static inline int acct_result(struct acct *a, uint32_t msg, int group, int statu
         return 0;
     uint32_t *fp = acct_fate(a, msg);
     int before = acct_in_backlog(*fp);
-    uint32_t f = *fp & 0xffffu;
+    uint32_t f = *fp & (0xffffu | ACCT_MULTI);
     int ok = rmq_send_ok(status) && group >= 0;
     f |= (uint32_t)ACCT_STATUS_INDEX(status) << 16;
     f |= (uint32_t)(ok ? ACCT_ACKED : ACCT_FAILED) << 22;
