@@ -3,7 +3,8 @@
  * its lock is 30 s old, and again once the promoted master is in its route and granted the lock, while a plain
  * consumer reads the backlog from the slave; a restarted consumer (a new clientId) waits for the broker's
  * 60 s lock expiry while the other consumer goes on; each queue is consumed in offset order; the consume
- * stall is recomputed from the trace. */
+ * stall is recomputed from the trace; a master that restarts forgets its locks, and a 4.9 consumer that takes a
+ * queue locked then overlaps another's lock that is still valid to it. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,6 +328,54 @@ START_TEST(lock_expiry_frees_dead_clients_queues)
 }
 END_TEST
 
+/* What taking a queue locked costs when a master restarts (explore on sync_master_explore.json with both groups
+ * SYNC_FLUSH, ordered sends and orderly consumers; 4.9, seed 67, shrunk): broker-b's master's process is down
+ * from 11.914 s to 13.181 s and comes back with an empty lock table. At 20.057 s consumer-0's rebalance asks
+ * broker-b for the group's consumers, which knows only consumer-0 (consumer-1's next heartbeat to it is due
+ * later), takes all queues, and broker-b grants it its own. With orderly_lock_on_take (4.9.5, #5466) consumer-0
+ * consumes them at once, while consumer-1's locks of broker-b's queues 0-2, taken at its lockAll of 1 s, are
+ * still valid to it (younger than 30 s) until its lockAll of 21 s is refused: for about a second both may
+ * consume those queues, and the run breaks the orderly_lock invariant. With the lock taken at the next lockAll
+ * (4.4's way) the same schedule keeps the queues exclusive. */
+static int orderly_overlap(const char *lock_on_take, struct th_run *r)
+{
+    const char *sets[] = {lock_on_take};
+    int status = strcmp(lock_on_take, "consumers.orderly_lock_on_take=true") == 0;
+    th_run_exit(r,
+                "{\"name\": \"t\", \"version\": \"4.9\", \"run\": {\"duration_ms\": 300000, \"seed\": 67, \"trace\": \"full\"},"
+                " \"nameservers\": {\"count\": 2},"
+                " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\"},"
+                "  {\"name\": \"broker-b\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\"}],"
+                " \"producers\": {\"count\": 2, \"rate_per_s\": 200, \"size\": {\"const_bytes\": 512},"
+                "  \"order\": \"queue\", \"order_keys\": 64},"
+                " \"consumers\": {\"count\": 2, \"orderly\": true},"
+                " \"faults\": [{\"at_ms\": 11914, \"op\": \"crash_process\", \"node\": \"broker-b-0\", \"duration_ms\": 1267}],"
+                " \"checks\": {\"liveness_after_ms\": 157414, \"recovery_bound_ms\": 1800000}}",
+                sets, 1, status);
+    return cJSON_GetArraySize(th_at(r->m, "invariants.violations"));
+}
+
+START_TEST(lock_on_take_overlaps_a_lock_the_restarted_master_forgot)
+{
+    struct th_run r;
+    ck_assert_int_gt(orderly_overlap("consumers.orderly_lock_on_take=true", &r), 0);
+    ck_assert_str_eq(th_at(r.m, "invariants.violations.0.invariant")->valuestring, "orderly_lock");
+    ck_assert_str_eq(th_at(r.m, "invariants.violations.0.group")->valuestring, "broker-b");
+    double first = th_first(r.trace, "\"ev\":\"invariant.violation\"", NULL, 0);
+    double refused = th_first(r.trace, "\"node\":\"consumer-1\",\"ev\":\"orderly.lock\",\"group\":\"broker-b\"",
+                              "\"locked\":0", 13181);
+    fprintf(stderr, "orderly overlap on 4.9: first violation at %.3f ms, consumer-1's lock refused at %.3f ms\n",
+            first, refused);
+    ck_assert_double_gt(first, 20000);
+    ck_assert_double_lt(first, 20100);
+    ck_assert_double_gt(refused, first);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"invariant.violation\"", NULL, refused, 1e9), 0);
+    th_run_free(&r);
+    ck_assert_int_eq(orderly_overlap("consumers.orderly_lock_on_take=false", &r), 0);
+    th_run_free(&r);
+}
+END_TEST
+
 /* 5.2+ RebalanceService: a rebalance whose lock(mq) was refused is unbalanced, so the next comes minInterval
  * (1 s) after it instead of waitInterval (20 s): on 5.3 the restarted client gets the queues at the first
  * rebalance after the old entry's expiry (86.002 s), where with rebalance_min_interval_ms 0 it waits for the
@@ -361,6 +410,7 @@ int main(void)
     tcase_add_test(t, lock_on_take_consumes_at_once);
     tcase_add_test(t, lock_expiry_frees_dead_clients_queues);
     tcase_add_test(t, refused_lock_retried_after_min_interval_on_53);
+    tcase_add_test(t, lock_on_take_overlaps_a_lock_the_restarted_master_forgot);
     suite_add_tcase(s, t);
     return th_run_suite(s);
 }
