@@ -345,7 +345,8 @@ END_TEST
 
 /* R44 CommitLog.putMessage calls handleHA after handleDiskFlush has returned: under SYNC_FLUSH a SYNC_MASTER
  * tests isSlaveOK and wakes its HA writers only once the put is flushed, so the slave holds a message the
- * master has not flushed only when the writer's own 100 ms wait ends inside a flush. R498's
+ * master has not flushed only when the writer's own 100 ms wait ends inside a flush (with one send thread, as
+ * here: with several, a wakeup at one put's flush end also sends later puts not yet flushed). R498's
  * handleDiskFlushAndHA submits both at once: the slave has most puts before the master's fsync (the default
  * disk's 1 ms median against the network's 0.2 ms). Counted in 50 us steps over 2 s at 200 msg/s: the steps
  * at which the slave's log ends past what the master has flushed. */
@@ -422,6 +423,26 @@ START_TEST(slave_read_after_a_diverged_log_skips_on_49)
 }
 END_TEST
 
+/* isSlaveOK compares Java longs: a slave that has already acknowledged later puts (several send threads, or
+ * 4.7+'s asynchronous puts, each woken at its own flush end) is in reach of this one. A healthy 4.4 SYNC_MASTER
+ * with SYNC_FLUSH and 16 send threads answers every put SUCCESS; the test done in unsigned arithmetic wrapped
+ * and answered 4,712 of 28,998 SLAVE_NOT_AVAILABLE. */
+START_TEST(slave_past_the_put_is_in_reach)
+{
+    struct th_run r;
+    static const char *const sets[] = {"broker.send_message_thread_pool_nums=16"};
+    th_run(&r,
+           "{\"name\": \"t\", \"run\": {\"duration_ms\": 30000, \"seed\": 1, \"trace\": \"off\"},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\"}],"
+           " \"producers\": {\"rate_per_s\": 1000, \"size\": {\"const_bytes\": 1024}},"
+           " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}}",
+           sets, 1);
+    ck_assert_double_gt(th_num(r.m, "messages.status.SUCCESS"), 28000);
+    ck_assert_ptr_null(th_at(r.m, "messages.status.SLAVE_NOT_AVAILABLE"));
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *store_ha_suite(void)
 {
     Suite *s = suite_create("store_ha");
@@ -439,6 +460,7 @@ static Suite *store_ha_suite(void)
     tcase_add_test(tc, async_writer_sends_only_at_the_end_of_its_wait);
     tcase_add_test(tc, sync_flush_44_wakes_the_writers_after_the_flush);
     tcase_add_test(tc, slave_read_after_a_diverged_log_skips_on_49);
+    tcase_add_test(tc, slave_past_the_put_is_in_reach);
     suite_add_tcase(s, tc);
     return s;
 }

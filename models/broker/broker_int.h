@@ -92,7 +92,7 @@ struct ha_conn {
     sim_time last_read, last_write;
     uint64_t master_max;       /* lastMasterMaxOffset: the master's max offset at the last data transfer */
     sim_time last_transfer;    /* lastTransferTimeMs: that transfer's time */
-    int blocked;               /* the writer stopped at the window with data left (see push) */
+    int blocked;               /* the writer stopped with data left, at the window (see push) */
     int in_use;
 };
 
@@ -291,9 +291,11 @@ void ha_start(struct broker *b);
 void ha_on_timer(struct broker *b, enum broker_timer kind, uint64_t arg);
 int ha_on_message(struct broker *b, const struct sim_msg *m);
 int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port);
-/* The master stored new data: SYNC_MASTER wakes its writers at once (CommitLog.handleHA: wakeupAll). */
+/* A SYNC_MASTER put wakes the writers (CommitLog.handleHA: wakeupAll): at the put, or, on 4.4 under SYNC_FLUSH,
+ * when its flush wait ends (broker_process_waits). */
 void ha_wakeup(struct broker *b);
-/* isSlaveOK: a slave is connected and the master is less than haSlaveFallbehindMax ahead of it. */
+/* isSlaveOK(put_end): a slave is connected and put_end is less than haSlaveFallbehindMax past
+ * push2SlaveMaxOffset (signed: a slave past the put is in reach). */
 int ha_slave_ok(const struct broker *b, uint64_t put_end);
 /* What a classic SYNC_MASTER put's wait counts as acknowledged by the slaves (GroupTransferService). */
 uint64_t ha_acked(const struct broker *b);

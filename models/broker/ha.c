@@ -92,7 +92,8 @@ int ha_slave_ok(const struct broker *b, uint64_t put_end)
     int connected = 0;
     for (int i = 0; i < b->nhac; i++)
         connected |= b->hac[i].in_use;
-    return connected && put_end - b->push2slave < b->cfg.ha_fallbehind_max;
+    /* signed, as Java's longs: a slave already past this put (it acknowledged later puts) is in reach */
+    return connected && (int64_t)(put_end - b->push2slave) < (int64_t)b->cfg.ha_fallbehind_max;
 }
 
 /* The message of the master's log that holds byte `phy` without starting there, or NULL. */
@@ -296,8 +297,9 @@ __attribute__((noinline)) static void master_on_report(struct broker *b, sim_con
     if (b->ctl)
         ctl_slave_ack(b, h->replica);
     broker_acks_advanced(b);
-    /* The writer starts at the first report (it polls for it every 10 ms) and resumes a transfer the
-     * window held; a writer asleep in its 100 ms wait is not woken by a report. */
+    /* The writer starts at the first report (WriteSocketService polls for it every 10 ms: that wait is not
+     * modelled) and resumes a transfer the window held; a writer asleep in its 100 ms wait is not woken by a
+     * report. */
     if (first || h->blocked)
         push(b, h);
     arm_master_timer(b);

@@ -15,7 +15,9 @@
  * the copies beyond the first are counted in `copies`, a hash table keyed by message, group and replica that
  * holds only such messages (ACCT_MULTI), so that dropping one copy (a truncation, a crash losing the page
  * cache) leaves the bit while another remains. Its entries go when the copies do, when the message leaves
- * the window, or when a retry on another group restarts the bits.
+ * the window, or when a retry on another group restarts the bits. Not covered: attempts on group A, then B,
+ * then A again; the bits restarted at B, so a copy A's first attempt left is not counted beside the new one,
+ * and its drop clears the bit the new copy set.
  *
  * The window. A message changes fate only through something that names it: the producer's result, a
  * replica appending or dropping a copy, a consumer processing it. A replica appends what it reads from

@@ -184,6 +184,8 @@ static inline int acct_result(struct acct *a, uint32_t msg, int group, int statu
         return 0;
     uint32_t *fp = acct_fate(a, msg);
     int before = acct_in_backlog(*fp);
+    if ((*fp & ACCT_MULTI) && ACCT_GROUP(*fp) != group)
+        acct_copies_forget(a, msg, ACCT_GROUP(*fp));   /* the copies are keyed by the group they are in */
     uint32_t f = *fp & (0xffffu | ACCT_MULTI);
     int ok = rmq_send_ok(status) && group >= 0;
     f |= (uint32_t)ACCT_STATUS_INDEX(status) << 16;
