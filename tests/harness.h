@@ -322,4 +322,14 @@ uint64_t th_fnv(uint64_t h, const void *p, size_t n);
         ck_assert_int_eq(r_->t, (sim_time)(when_)); \
     } while (0)
 
+/* The world of scenarios/sync_master_explore.json with both groups SYNC_FLUSH, as explore's failures there
+ * are replayed: two NameServers, two SYNC_MASTER groups of two (each with `group_keys`, "" or ", key: value"),
+ * two producers of 200 msg/s of 512 bytes (with `producer_keys` likewise). */
+#define TH_SYNC_FLUSH_PAIR(group_keys, producer_keys)                                                      \
+    " \"nameservers\": {\"count\": 2},"                                                                   \
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\""     \
+    group_keys "},"                                                                                        \
+    "  {\"name\": \"broker-b\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\"" group_keys "}],"  \
+    " \"producers\": {\"count\": 2, \"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}" producer_keys "},"
+
 #endif

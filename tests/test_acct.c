@@ -136,10 +136,7 @@ START_TEST(retry_on_another_group_end_to_end)
     struct th_run r;
     th_run(&r,
            "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 100000, \"seed\": 20, \"trace\": \"full\"},"
-           " \"nameservers\": {\"count\": 2},"
-           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\"},"
-           "  {\"name\": \"broker-b\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\"}],"
-           " \"producers\": {\"count\": 2, \"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}},"
+           TH_SYNC_FLUSH_PAIR("", "")
            " \"consumers\": {\"count\": 2},"
            " \"faults\": [{\"at_ms\": 59643, \"op\": \"crash_host\", \"node\": \"broker-b-0\", \"duration_ms\": 5117},"
            "  {\"at_ms\": 72736, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 13903},"

@@ -343,11 +343,7 @@ static int orderly_overlap(const char *lock_on_take, struct th_run *r)
     int status = strcmp(lock_on_take, "consumers.orderly_lock_on_take=true") == 0;
     th_run_exit(r,
                 "{\"name\": \"t\", \"version\": \"4.9\", \"run\": {\"duration_ms\": 300000, \"seed\": 67, \"trace\": \"full\"},"
-                " \"nameservers\": {\"count\": 2},"
-                " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\"},"
-                "  {\"name\": \"broker-b\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\"}],"
-                " \"producers\": {\"count\": 2, \"rate_per_s\": 200, \"size\": {\"const_bytes\": 512},"
-                "  \"order\": \"queue\", \"order_keys\": 64},"
+                TH_SYNC_FLUSH_PAIR("", ", \"order\": \"queue\", \"order_keys\": 64")
                 " \"consumers\": {\"count\": 2, \"orderly\": true},"
                 " \"faults\": [{\"at_ms\": 11914, \"op\": \"crash_process\", \"node\": \"broker-b-0\", \"duration_ms\": 1267}],"
                 " \"checks\": {\"liveness_after_ms\": 157414, \"recovery_bound_ms\": 1800000}}",

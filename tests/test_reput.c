@@ -161,11 +161,7 @@ static cJSON *skipped_after_host_crash(int flushed_only, struct th_run *r)
     const char *sets[] = {flushed_only ? "broker.dispatch_flushed_only=true" : "broker.dispatch_flushed_only=false"};
     th_run_exit(r,
            "{\"name\": \"t\", \"version\": \"4.4\", \"run\": {\"duration_ms\": 300000, \"seed\": 9, \"trace\": \"off\"},"
-           " \"nameservers\": {\"count\": 2},"
-           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\"},"
-           "  {\"name\": \"broker-b\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\"}],"
-           " \"producers\": {\"count\": 2, \"rate_per_s\": 200, \"size\": {\"const_bytes\": 512},"
-           "  \"order\": \"queue\", \"order_keys\": 64},"
+           TH_SYNC_FLUSH_PAIR("", ", \"order\": \"queue\", \"order_keys\": 64")
            " \"consumers\": {\"count\": 2, \"orderly\": true},"
            " \"faults\": [{\"at_ms\": 108042, \"op\": \"crash_host\", \"node\": \"broker-b-0\", \"duration_ms\": 18995}],"
            " \"checks\": {\"liveness_after_ms\": 191537, \"recovery_bound_ms\": 1800000}}",

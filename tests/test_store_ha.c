@@ -395,12 +395,7 @@ static void diverged_slave_read(const char *version, int status, struct th_run *
     const char *sets[] = {version};
     th_run_exit(r,
                 "{\"name\": \"t\", \"run\": {\"duration_ms\": 300000, \"seed\": 55, \"trace\": \"off\"},"
-                " \"nameservers\": {\"count\": 2},"
-                " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\","
-                "   \"slave_read_enable\": true, \"host_memory_bytes\": 2000000},"
-                "  {\"name\": \"broker-b\", \"replicas\": 2, \"role\": \"SYNC_MASTER\", \"flush\": \"SYNC_FLUSH\","
-                "   \"slave_read_enable\": true, \"host_memory_bytes\": 2000000}],"
-                " \"producers\": {\"count\": 2, \"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}},"
+                TH_SYNC_FLUSH_PAIR(", \"slave_read_enable\": true, \"host_memory_bytes\": 2000000", "")
                 " \"consumers\": {\"count\": 2},"
                 " \"faults\": [{\"at_ms\": 94506, \"op\": \"crash_host\", \"node\": \"broker-b-0\", \"duration_ms\": 11690}],"
                 " \"checks\": {\"liveness_after_ms\": 120944, \"recovery_bound_ms\": 1800000}}",
