@@ -118,6 +118,36 @@ START_TEST(leader_after_idle_becomes_master)
 }
 END_TEST
 
+/* The world forgets entries only below what every consumer may still ask for, its own positions included
+ * (dledger_explore.json with 5 replicas and 3 consumers, seed 24, shrunk). The leader's process dies at
+ * 11.647 s; one consumer's route then has no master, so it pulls queues 2 and 3 from a follower, and while
+ * the consumers' views of the group differ, another takes queue 3 too, from the leader, and commits offsets
+ * far ahead. The world trimmed by the brokers' offset tables alone: from 40 s the follower no longer held
+ * offset 1575 of queue 3 and answered PULL_RETRY_IMMEDIATELY (OFFSET_TOO_SMALL, offsetCheckInSlave false)
+ * 8,594 times in 3.7 s; back on the leader the consumer got OFFSET_MOVED every 20 s and 5,117 acknowledged
+ * messages were never consumed. RocketMQ keeps its files for 72 hours: the follower serves the pull. */
+START_TEST(consumer_behind_the_committed_offset_still_reads)
+{
+    struct th_run r;
+    th_run(&r,
+           "{\"name\": \"t\", \"run\": {\"duration_ms\": 240000, \"sample_ms\": 1000, \"seed\": 24},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 5, \"ha\": \"dledger\"}],"
+           " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}}, \"consumers\": {\"count\": 3},"
+           " \"operator\": {\"enabled\": false},"
+           " \"faults\": [{\"at_ms\": 11647, \"op\": \"crash_process\", \"node\": \"@master:broker-a\", \"duration_ms\": 2384}],"
+           " \"checks\": {\"liveness_after_ms\": 146362, \"recovery_bound_ms\": 60000}}",
+           NULL, 0);
+    /* the premise: a follower serves queue 3 to a consumer from 14.66 s on */
+    ck_assert_int_gt(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"pull.serve\",\"queue\":3,", "\"code\":0,", 14000, 40000), 0);
+    ck_assert_int_gt(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"pull.serve\",\"queue\":3,", "\"code\":0,", 40000, 44000), 0);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"pull.serve\"", "\"code\":20,", 0, 1e300), 0);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"pull.serve\"", "\"code\":21,", 0, 1e300), 0);
+    ck_assert_double_eq(th_num(r.m, "messages.acked_unconsumed"), 0);
+    ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
+    th_run_free(&r);
+}
+END_TEST
+
 /* ---- changeToSlave ---- */
 
 /* DLedgerRoleChangeHandler calls changeToSlave, which calls registerBrokerAll at once, on every FOLLOWER
@@ -299,6 +329,7 @@ static Suite *dledger_broker_suite(void)
     TCase *t = tcase_create("role_change");
     tcase_set_timeout(t, 300);
     tcase_add_test(t, leader_after_idle_becomes_master);
+    tcase_add_test(t, consumer_behind_the_committed_offset_still_reads);
     tcase_add_test(t, follower_registers_every_time);
     tcase_add_test(t, catch_up_waits_for_dispatch);
     tcase_add_test(t, committed_from_checkpoint);

@@ -298,3 +298,15 @@ int64_t consumer_offset(const struct consumer *c, int group, int queue)
     const struct cq *e = &c->cq[c->qbase[group] + queue];
     return e->state == CQ_FREE ? -1 : e->store;
 }
+
+uint64_t consumer_lowest_offset(const struct consumer *c, int group, int queue)
+{
+    if (group < 0 || group >= RMQ_MAX_GROUPS || !c->cq || group >= c->base.w->ngroups || queue < 0 ||
+        queue >= c->qn[group])
+        return UINT64_MAX;
+    const struct cq *e = &c->cq[c->qbase[group] + queue];
+    if (e->state == CQ_FREE)
+        return UINT64_MAX;
+    uint64_t low = e->state == CQ_ACTIVE || e->state == CQ_DROPPED ? e->next : UINT64_MAX;
+    return e->store >= 0 && (uint64_t)e->store < low ? (uint64_t)e->store : low;
+}

@@ -30,4 +30,9 @@ uint64_t consumer_backlog(const struct consumer *c, int group);
  * not held or has none (for tests and invariant checks). */
 int64_t consumer_offset(const struct consumer *c, int group, int queue);
 
+/* The lowest queue offset of (group, queue) this consumer may still ask a broker for: its next pull
+ * (PullRequest.nextOffset) and its offset store's entry, which it commits and a later rebalance reads back.
+ * UINT64_MAX when it holds neither (the world's CommitLog trim keeps what any consumer may still read). */
+uint64_t consumer_lowest_offset(const struct consumer *c, int group, int queue);
+
 #endif

@@ -76,13 +76,29 @@ static uint64_t parted_below(const struct commitlog *ml, const struct commitlog 
     return safe;
 }
 
-/* Forgets CommitLog entries no one can ask for again: below every replica's end and every consumer
- * offset any replica holds (live or persisted). Invisible to the protocol; it keeps memory flat. */
+/* The physical offset below which the master's log ml holds no message of queue q from queue offset qoff
+ * on: the offset of that message, or safe when ml does not keep it (not written yet, or forgotten). */
+static uint64_t queue_floor(const struct commitlog *ml, int q, uint64_t qoff, uint64_t safe)
+{
+    const struct cl_entry *e = cl_at(ml, cl_qentry(ml, q, qoff));
+    return e && e->offset < safe ? e->offset : safe;
+}
+
+/* Forgets CommitLog entries no one can ask for again: below every replica's end, every consumer offset any
+ * replica holds (live or persisted) and every offset a consumer may still pull from or commit (two
+ * consumers may hold one queue while their views of the group differ, one of them from a slave, behind
+ * the offset the other committed). Invisible to the protocol; it keeps memory flat. */
 static void trim(struct rmq_world *w, int gi, int master)
 {
     struct rmq_group *g = &w->g[gi];
     const struct commitlog *ml = broker_log(g->broker[master]);
     uint64_t safe = ml->max_offset;
+    for (int i = 0; i < w->nconsumers; i++)
+        for (int q = 0; q < g->cfg.queues; q++) {
+            uint64_t o = consumer_lowest_offset(w->consumers[i], gi, q);
+            if (o != UINT64_MAX)
+                safe = queue_floor(ml, q, o, safe);
+        }
     for (int r = 0; r < g->n; r++) {
         const struct commitlog *cl = broker_log(g->broker[r]);
         if (cl->max_offset < safe)
@@ -96,9 +112,7 @@ static void trim(struct rmq_world *w, int gi, int master)
                         safe = 0;   /* a queue with messages and no offset yet: keep everything */
                     continue;
                 }
-                const struct cl_entry *e = cl_at(ml, cl_qentry(ml, q, o[k]));
-                if (e && e->offset < safe)
-                    safe = e->offset;
+                safe = queue_floor(ml, q, o[k], safe);
             }
         }
         /* A DLedger leader compares a follower's log with its own entry at an index as low as the follower's
