@@ -120,6 +120,41 @@ START_TEST(master_crash_promotion_timeline)
 }
 END_TEST
 
+/* ---- the operator looks before acting ---- */
+
+/* The master's process is down from 60 s to 105 s: the page goes out at 93 s (the probe of 60 s failed at
+ * 63 s), monitoring's probe of 110 s finds the master back, and the operator, acting at 153 s, stands down.
+ * Without the look (operator.recheck=false) they stop the slave at 153 s and start it as a second master at
+ * 253 s: what the healthy master took after the slave stopped is not on the new master, and the lost
+ * messages are counted. */
+START_TEST(operator_stands_down_when_the_master_is_back)
+{
+    const char *faults = "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 45000}]";
+    const char *no_look[] = {"operator.recheck=false"};
+    for (int look = 1; look >= 0; look--) {
+        struct scenario sc;
+        th_load(&sc, world_json(faults), look ? NULL : no_look, look ? 0 : 1);
+        struct rmq_world *w = rmq_world_get(sc.w);
+        sim_run(sc.sim, 300 * SIM_S);
+        cJSON *m = th_metrics(&sc);
+        ck_assert_double_eq(th_num(m, "groups.0.failover.detected_ms"), 93000);
+        const cJSON *promoted = th_at(m, "groups.0.failover.promoted_ms");
+        if (look) {
+            ck_assert(cJSON_IsNull(promoted));
+            ck_assert_int_eq(broker_id(w->g[0].broker[1]), 1);
+            ck_assert_double_eq(th_num(m, "messages.acked_lost"), 0);
+        } else {
+            ck_assert_double_eq(promoted->valuedouble, 253000);
+            ck_assert_int_eq(broker_id(w->g[0].broker[1]), 0);
+            ck_assert_int_ne(broker_role(w->g[0].broker[0]), RMQ_SLAVE);   /* two masters */
+            ck_assert_double_gt(th_num(m, "messages.acked_lost"), 1000);
+        }
+        cJSON_Delete(m);
+        scenario_free(&sc);
+    }
+}
+END_TEST
+
 /* ---- ASYNC_MASTER loses exactly what the slave had not pulled; SYNC_MASTER loses nothing ---- */
 
 static int want_not_on(void *ctx, int group, unsigned mask, unsigned flags)
@@ -540,6 +575,7 @@ static Suite *scenario_suite(void)
     tcase_set_timeout(t, 300);
     tcase_add_test(t, slave_crash_keeps_writes);
     tcase_add_test(t, master_crash_promotion_timeline);
+    tcase_add_test(t, operator_stands_down_when_the_master_is_back);
     tcase_add_test(t, async_master_loses_unreplicated);
     tcase_add_test(t, lost_while_no_replica_is_up);
     tcase_add_test(t, sync_master_loses_nothing);

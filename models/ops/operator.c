@@ -1,7 +1,9 @@
 /* operator: RocketMQ 4.x has no runtime promotion (REFERENCE section 4), so promotion is a procedure:
  *   1. monitoring probes each group's master every probe_interval; a failed probe starts the clock;
  *   2. if the master is still failing after alert_delay, the alert fires (the group's detected_ms);
- *   3. after the on-call person's reaction delay, they stop the slave with the lowest brokerId;
+ *   3. after the on-call person's reaction delay, they look at monitoring, which kept probing: a master whose
+ *      last probe succeeded is back, and they stand down (recheck; the page resolved, and a new failure
+ *      starts at 1 again); else they stop the slave with the lowest brokerId;
  *   4. after the procedure's duration (edit brokerRole and brokerId=0, restart), the slave starts as
  *      master and registers with the NameServers (promoted_ms); clients see it at their next route poll;
  *   5. optionally (rejoin_old_master), once the old master's machine is back, they stop it if it runs,
@@ -17,11 +19,14 @@
 
 enum op_timer { OT_PROBE = 1, OT_ALERT, OT_ACT, OT_RESTART, OT_REJOIN };
 #define OT(kind, g) ((uint64_t)(kind) | ((uint64_t)(g) << 8))
+#define PAGE_MASK 0x7fffffffu   /* below the rpc timers' bit 63 */
+#define OT_PAGE(g, page) (OT(OT_ACT, g) | (uint64_t)((page) & PAGE_MASK) << 32)   /* the reaction to page `page` */
 
 struct op_group {
     int watched;               /* replica index of the master being watched */
-    sim_time failing_since;    /* -1: healthy */
+    sim_time failing_since;    /* -1: healthy (the last probe succeeded) */
     int alerted, acting, done;
+    uint32_t page;             /* pages sent: the reaction timer of an earlier, resolved one is stale */
     int promoting;             /* replica index being promoted */
     int promoted_id;           /* its brokerId before the promotion */
 };
@@ -54,12 +59,14 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
     struct op_group *og = &op->g[gi];
     (void)body;
     (void)len;
-    if (og->alerted)
-        return;   /* the page went out; people take it from here */
+    if (og->acting || og->done)
+        return;   /* people took it from here */
     if (status == RMQ_SUCCESS) {
         og->failing_since = -1;
         return;
     }
+    if (og->alerted)
+        return;   /* still failing: the page stands */
     if (og->failing_since < 0) {
         og->failing_since = node_now(n);
         node_timer(n, sim_dist_time(&op->cfg.alert_delay, op->rng), OT(OT_ALERT, gi));
@@ -72,12 +79,12 @@ static void op_timer(struct sim_node *n, uint64_t tag)
     struct rmq_world *w = op->base.w;
     if (rpc_on_timer(&op->rpc, tag))
         return;
-    int gi = (int)(tag >> 8);
+    int gi = (int)(tag >> 8 & 0xffffff);
     struct op_group *og = &op->g[gi];
     struct rmq_group *g = &w->g[gi];
     switch ((enum op_timer)(tag & 0xff)) {
     case OT_PROBE:
-        if (!og->alerted)
+        if (!og->acting && !og->done)
             rpc_call(&op->rpc, g->node[og->watched], RMQ_PROBE, NULL, 0, 0, op->cfg.probe_timeout, (uint64_t)gi);
         node_timer(n, op->cfg.probe_interval, tag);
         break;
@@ -85,11 +92,20 @@ static void op_timer(struct sim_node *n, uint64_t tag)
         if (og->failing_since < 0 || og->alerted)
             break;
         og->alerted = 1;
+        og->page++;
         report_detected(&w->rep, gi);
         trace_op(op, "operator.alert", gi, og->watched);
-        node_timer(n, sim_dist_time(&op->cfg.reaction, op->rng), OT(OT_ACT, gi));
+        node_timer(n, sim_dist_time(&op->cfg.reaction, op->rng), OT_PAGE(gi, og->page));
         break;
     case OT_ACT: {
+        if (!og->alerted || (uint32_t)(tag >> 32) != (og->page & PAGE_MASK))
+            break;   /* the reaction to a page that resolved */
+        if (op->cfg.recheck && og->failing_since < 0) {
+            /* The master answered monitoring since the page: nothing to promote. */
+            og->alerted = 0;
+            trace_op(op, "operator.stand_down", gi, og->watched);
+            break;
+        }
         /* The slave with the lowest brokerId becomes the new master. */
         int best = -1;
         for (int r = 0; r < g->n; r++)

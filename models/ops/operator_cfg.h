@@ -14,6 +14,8 @@ struct operator_cfg {
     struct sim_dist reaction;        /* page -> operator acts: lognormal median 300 s, sigma 0.5 */
     struct sim_dist procedure;       /* stop slave, edit broker.conf, start: uniform 60-180 s */
     enum rmq_role new_role;     /* the promoted slave's brokerRole: ASYNC_MASTER */
+    int recheck;                /* before stopping the slave, a look at monitoring: a master whose last probe
+                                   succeeded after the page is left alone (the page resolved): true */
     int rejoin_old_master;      /* after a promotion, bring the old master back as a slave: false */
     struct sim_dist rejoin;     /* promotion -> old master started as SLAVE with the promoted one's brokerId */
 };

@@ -192,6 +192,7 @@ void world_defaults(struct world_cfg *c)
     o->reaction = (struct sim_dist){.kind = SIM_DIST_LOGNORMAL, .unit = SIM_UNIT_TIME, .a = 26.427, .b = 0.5};
     o->procedure = (struct sim_dist){.kind = SIM_DIST_UNIFORM, .unit = SIM_UNIT_TIME, .a = 60e9, .b = 180e9};
     o->new_role = RMQ_ASYNC_MASTER;
+    o->recheck = 1;
     o->rejoin = (struct sim_dist){.kind = SIM_DIST_UNIFORM, .unit = SIM_UNIT_TIME, .a = 60e9, .b = 180e9};
 
     c->metrics.read_gap = 1 * SIM_S;
@@ -380,6 +381,7 @@ static const struct field operator_fields[] = {
     OF("reaction", F_DIST_TIME, reaction, 0, MAX_DAY_MS),
     OF("procedure", F_DIST_TIME, procedure, 0, MAX_DAY_MS),
     {"new_role", F_ENUM, offsetof(struct operator_cfg, new_role), 0, 0, roles},
+    OF("recheck", F_BOOL, recheck, 0, 1),
     OF("rejoin_old_master", F_BOOL, rejoin_old_master, 0, 1),
     OF("rejoin", F_DIST_TIME, rejoin, 0, MAX_DAY_MS),
 };
