@@ -325,8 +325,13 @@ static int hold(struct sim *s, sim_conn c, int d, uint16_t type, const void *pay
     return 0;
 }
 
+/* Whether direction d holds a FIN (the last segment held, after the data written before the close). */
+static int held_fin(const struct conn_rec *r, int d) { return r->held[d] && r->held_tail[d]->type == HELD_FIN; }
+
 /* A retransmission timer: deliver what the healed path lets through, in order; back off while it is
- * still cut; give up after tcp_timeout (the sender's socket gets ETIMEDOUT: its side closes). */
+ * still cut; give up after tcp_timeout (the sender's socket gets ETIMEDOUT: its side closes). A side that
+ * closed (close(), or its process died: the kernel sends the FIN) still sends what it had written and then
+ * the FIN; a side whose host died sends nothing more. */
 void net_on_retx(struct sim *s, void *ctx, uint64_t arg)
 {
     sim_conn c = (sim_conn)(arg >> 1);
@@ -334,8 +339,8 @@ void net_on_retx(struct sim *s, void *ctx, uint64_t arg)
     struct conn_rec *r = &s->net.conns[c];
     sim_node_id from = d == 0 ? r->a : r->b, to = d == 0 ? r->b : r->a;
     (void)ctx;
-    if ((d == 0 ? r->open_a : r->open_b) != 1 && !(r->held[d] && r->held[d]->type == HELD_FIN)) {
-        held_free(r, d);   /* the sender is gone or closed: nothing left to send */
+    if ((d == 0 ? r->open_a : r->open_b) != 1 && !held_fin(r, d)) {
+        held_free(r, d);   /* the sender's host is gone: nothing left to send */
         return;
     }
     while (r->held[d]) {

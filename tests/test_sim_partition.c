@@ -288,6 +288,43 @@ START_TEST(test_conn_broken_by_cut)
 }
 END_TEST
 
+/* A side that closes (or whose process dies) while its segments wait for a cut path still sends them, then
+ * its FIN, once the path heals (the kernel keeps the socket's send queue after close()); a side whose host
+ * died sends nothing more. Before, the close dropped the waiting segments and the FIN with them, so the peer
+ * kept the connection open: a broker counted a consumer twice until its 120 s channel expiry. */
+START_TEST(test_close_behind_held_data)
+{
+    for (int kind = 0; kind < 3; kind++) {   /* close(), process crash, host crash */
+        struct th_world w;
+        th_world_init(&w, 1, 2, 1 * SIM_MS, 0);
+        w.start = th_world_connect_start;
+        sim_run(w.s, 10 * SIM_MS);
+        sim_conn c = w.c[0];
+        sim_link_cut(w.s, 0, 1, 1);
+        ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 1, NULL, 0, 0), 0);
+        ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 2, NULL, 0, 0), 0);
+        sim_run(w.s, 500 * SIM_MS);
+        if (kind == 0)
+            node_conn_close(th_world_node(&w, 0), c);
+        else
+            sim_crash(w.s, 0, kind == 1 ? SIM_CRASH_PROCESS : SIM_CRASH_HOST);
+        sim_run(w.s, 1000 * SIM_MS);
+        sim_heal_all(w.s);
+        /* Sent at 10 ms, retried at 210, 610 and 1410 ms: both land at 1411 ms, the FIN with them. */
+        sim_run(w.s, 2000 * SIM_MS);
+        if (kind < 2) {
+            ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 2);
+            TH_ASSERT_AT(th_world_find(&w, TH_R_MSG, 1, 1), 1411 * SIM_MS);
+            TH_ASSERT_AT(th_world_find_conn(&w, 1, SIM_CONN_CLOSED, 0), 1411 * SIM_MS);
+        } else {
+            ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 0);
+            ck_assert_ptr_null(th_world_find_conn(&w, 1, SIM_CONN_CLOSED, 0));
+        }
+        th_world_free(&w);
+    }
+}
+END_TEST
+
 /* A path cut for longer than the TCP timeout: the sender's side gives up and is told it is closed. */
 START_TEST(test_conn_tcp_timeout)
 {
@@ -325,6 +362,7 @@ static Suite *sim_partition_suite(void)
     tcase_add_test(tc, test_connect_across_cut);
     tcase_add_test(tc, test_conn_broken_by_cut);
     tcase_add_test(tc, test_conn_tcp_timeout);
+    tcase_add_test(tc, test_close_behind_held_data);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
