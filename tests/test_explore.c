@@ -197,12 +197,57 @@ START_TEST(finds_planted_bug_and_shrinks_it)
 }
 END_TEST
 
+/* explore.targets: with producers the only kind named and process crashes the only op, a run with faults
+ * sends less than a calm one (a producer that is down sends nothing), and every run still passes; a kind
+ * the scenario has no node of is refused with the key's path. */
+START_TEST(targets_name_the_kinds_faulted)
+{
+    static char out[65536];
+    char cmd[1024];
+    const char *d = tmpdir();
+    snprintf(cmd, sizeof cmd, "%s explore scenarios/dledger_explore.json --runs 10 --jobs 2 --quiet --out %s/e "
+                              "--set 'explore.targets=[\"producers\"]' --set 'explore.ops=[\"crash_process\"]' "
+                              "--set explore.symbolic=0 2>&1", bin("MQSIM", "./mqsim"), d);
+    int st = run(cmd, out, sizeof out);
+    ck_assert_msg(st == 0 && strstr(out, "0 failures"), "exit %d:\n%s", st, out);
+    snprintf(cmd, sizeof cmd, "%s/e/explore.csv", d);
+    FILE *f = fopen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[256];
+    double calm = -1, most_faulted = -1;
+    int faulted = 0;
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));   /* the header */
+    while (fgets(line, sizeof line, f)) {
+        int nf = 0, status = 0;
+        double acked = 0;
+        ck_assert_int_eq(sscanf(line, "%*d,%d,%d,%lf", &nf, &status, &acked), 3);
+        ck_assert_int_eq(status, 0);
+        if (nf == 0)
+            calm = acked;
+        else {
+            faulted++;
+            if (acked > most_faulted)
+                most_faulted = acked;
+        }
+    }
+    fclose(f);
+    ck_assert_msg(calm > 0 && faulted > 0, "calm %f, %d runs with faults", calm, faulted);
+    ck_assert_double_lt(most_faulted, calm);
+    snprintf(cmd, sizeof cmd, "%s explore scenarios/dledger_explore.json --runs 2 --quiet --out %s/f "
+                              "--set 'explore.targets=[\"controllers\"]' 2>&1", bin("MQSIM", "./mqsim"), d);
+    ck_assert_int_eq(run(cmd, out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "$.explore.targets: names no node of the scenario") != NULL, "%s", out);
+    rmtree(d);
+}
+END_TEST
+
 static Suite *explore_suite(void)
 {
     Suite *s = suite_create("explore");
     TCase *t = tcase_create("explore");
     tcase_set_timeout(t, 900);
     tcase_add_test(t, finds_async_master_loss);
+    tcase_add_test(t, targets_name_the_kinds_faulted);
     tcase_add_test(t, progress_moves);
     tcase_add_test(t, finds_sync_master_async_flush_loss);
     tcase_add_test(t, finds_planted_bug_and_shrinks_it);

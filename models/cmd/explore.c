@@ -90,7 +90,8 @@ static double between(struct sim_rng *r, double lo, double hi) { return lo + (hi
 
 static cJSON *node_json(struct explore *ex, struct sim_rng *r, int allow_symbolic)
 {
-    if (allow_symbolic && ex->ngroups && sim_rng_uniform(r) < ex->cfg.explore.symbolic) {
+    if (allow_symbolic && ex->ngroups && (ex->cfg.explore.targets & EXPLORE_BROKERS) &&
+        sim_rng_uniform(r) < ex->cfg.explore.symbolic) {
         char name[64];
         snprintf(name, sizeof name, "@master:%s", ex->groups[sim_rng_below(r, (uint64_t)ex->ngroups)]);
         return cJSON_CreateString(name);
@@ -451,16 +452,36 @@ int cmd_explore(int argc, char **argv)
     ex.net_latency = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ex.base, "network"), "latency");
     ex.targets = calloc(sim_node_count(sc.sim), sizeof *ex.targets);
     ex.groups = calloc((size_t)w->ngroups, sizeof *ex.groups);
-    for (int i = 0; i < w->nns; i++)
+    /* The kinds explore.targets names, in this order: NameServers, each group's replicas, controllers,
+     * producers, consumers (the first two alone by default). */
+    unsigned kinds = ex.cfg.explore.targets;
+    for (int i = 0; (kinds & EXPLORE_NAMESERVERS) && i < w->nns; i++)
         ex.targets[ex.ntargets++] = strdup(sim_node(sc.sim, w->ns[i])->name);
     for (int g = 0; g < w->ngroups; g++) {
         ex.groups[ex.ngroups++] = strdup(w->g[g].name);
-        for (int r = 0; r < w->g[g].n; r++)
+        for (int r = 0; (kinds & EXPLORE_BROKERS) && r < w->g[g].n; r++)
             ex.targets[ex.ntargets++] = strdup(sim_node(sc.sim, w->g[g].node[r])->name);
+    }
+    for (int i = 0; (kinds & EXPLORE_CONTROLLERS) && i < w->nctl; i++)
+        ex.targets[ex.ntargets++] = strdup(sim_node(sc.sim, w->ctl_nodes[i])->name);
+    for (int want = RMQ_PRODUCER; want <= RMQ_CONSUMER; want++) {
+        if (!(kinds & (want == RMQ_PRODUCER ? EXPLORE_PRODUCERS : EXPLORE_CONSUMERS)))
+            continue;
+        for (size_t id = 0; id < sim_node_count(sc.sim); id++) {
+            const struct sim_node *n = sim_node(sc.sim, (sim_node_id)id);
+            if (n->model && ((const struct rmq_node *)n->model)->kind == (enum rmq_kind)want)
+                ex.targets[ex.ntargets++] = strdup(n->name);
+        }
     }
     char name[128];
     snprintf(name, sizeof name, "%s", sc.name);
     scenario_free(&sc);
+    if (ex.ntargets == 0) {
+        fprintf(stderr, "mqsim: %s: $.explore.targets: names no node of the scenario (no controllers, say)\n",
+                ex.file);
+        rc = 2;
+        goto done;
+    }
     if (ex.duration - ex.cfg.explore.tail <= ex.cfg.explore.start)
         fprintf(stderr, "mqsim: %s: $.explore.tail_ms: leaves no room for faults in a run of %.0f ms; every run is calm\n",
                 ex.file, sim_time_to_ms(ex.duration));

@@ -39,6 +39,13 @@ struct explore_cfg {
     sim_time max_outage;       /* longest crash, partition or slow link */
     unsigned ops;              /* bit per fault op allowed (enum fault_op) */
     double symbolic;           /* probability that a crash targets "@master:GROUP" rather than a node */
+    unsigned targets;          /* bit per enum explore_target: the nodes faults may name */
+};
+
+/* explore.targets: the kinds of node a drawn fault may name (crashes, pauses, disk stalls, partitions, links). */
+enum explore_target {
+    EXPLORE_NAMESERVERS = 1, EXPLORE_BROKERS = 2, EXPLORE_CONTROLLERS = 4, EXPLORE_PRODUCERS = 8,
+    EXPLORE_CONSUMERS = 16
 };
 
 /* "metrics": how the client-view figures are measured (README, "Measurements"). */

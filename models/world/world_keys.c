@@ -206,6 +206,7 @@ void world_defaults(struct world_cfg *c)
     c->explore.ops = (1u << FAULT_CRASH_PROCESS) | (1u << FAULT_CRASH_HOST) | (1u << FAULT_PARTITION) |
                      (1u << FAULT_LINK) | (1u << FAULT_DISK_STALL) | (1u << FAULT_PAUSE);
     c->explore.symbolic = 0.5;
+    c->explore.targets = EXPLORE_NAMESERVERS | EXPLORE_BROKERS;
 }
 
 #define BF(k, t, f, lo, hi) {k, t, offsetof(struct broker_cfg, f), lo, hi, NULL}

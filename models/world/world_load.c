@@ -68,11 +68,41 @@ static const struct field explore_fields[] = {
 static const char *const explore_ops[] = {"crash_process", "crash_host", "restart", "pause", "partition", "heal",
                                           "link", "disk_stall", NULL};
 
+static const char *const explore_targets[] = {"nameservers", "brokers", "controllers", "producers", "consumers",
+                                              NULL};
+
+/* explore.targets: a non-empty array of node kinds, bit k for explore_targets[k] (enum explore_target). */
+static int read_targets(struct conf *c, const cJSON *obj, struct explore_cfg *ec)
+{
+    char p[64], d[96];
+    const cJSON *t = conf_child(obj, "targets");
+    if (!t)
+        return 0;
+    if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) == 0)
+        return conf_fail(c, "$.explore.targets", "expected a non-empty array of node kinds, got %s",
+                         conf_describe(t, d, sizeof d));
+    ec->targets = 0;
+    int i = 0;
+    for (const cJSON *o = t->child; o; o = o->next, i++) {
+        snprintf(p, sizeof p, "$.explore.targets[%d]", i);
+        int k = -1;
+        for (int j = 0; explore_targets[j] && cJSON_IsString(o); j++)
+            if (strcmp(o->valuestring, explore_targets[j]) == 0)
+                k = j;
+        if (k < 0)
+            return conf_fail(c, p, "expected \"nameservers\", \"brokers\", \"controllers\", \"producers\" or "
+                                   "\"consumers\", got %s", conf_describe(o, d, sizeof d));
+        ec->targets |= 1u << k;
+    }
+    return 0;
+}
+
 static int read_explore(struct conf *c, const cJSON *obj, struct explore_cfg *ec)
 {
-    static const char *const extra[] = {"ops", NULL};
+    static const char *const extra[] = {"ops", "targets", NULL};
     char p[64], d[96];
-    if (fields_read(c, obj, "$.explore", explore_fields, N(explore_fields), ec, extra) < 0)
+    if (fields_read(c, obj, "$.explore", explore_fields, N(explore_fields), ec, extra) < 0 ||
+        read_targets(c, obj, ec) < 0)
         return -1;
     const cJSON *ops = conf_child(obj, "ops");
     if (!ops)
