@@ -372,6 +372,38 @@ START_TEST(lock_on_take_overlaps_a_lock_the_restarted_master_forgot)
 }
 END_TEST
 
+/* Controller mode, two orderly consumers, queues locked at the next lockAll (orderly_lock_on_take false),
+ * explore's seed 77 on controller_explore.json shrunk: the master broker-a-0's process is down from 50.52 s
+ * to 56.78 s and broker-a-1 is elected at once. consumer-1's route still names broker-a-0 master until its
+ * poll of 69.03 s, so its lockAll goes to the restarted broker-a-0, a slave whose empty lock table grants
+ * the queues (AdminBrokerProcessor.lockBatchMQ checks no role), while consumer-0 holds queues 0 and 1 on the
+ * new master: from 66.0 s both consume them. RocketMQ does the same; the invariant sees it. */
+START_TEST(lock_granted_by_the_old_master_after_a_failover)
+{
+    struct th_run r;
+    th_run_exit(&r,
+                "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 100000, \"seed\": 77},"
+                " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 3},"
+                " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
+                "  \"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\"}],"
+                " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}, \"start_ms\": 5000,"
+                "  \"order\": \"queue\", \"order_keys\": 64},"
+                " \"consumers\": {\"count\": 2, \"start_ms\": 5000, \"orderly\": true, \"orderly_lock_on_take\": false},"
+                " \"operator\": {\"enabled\": false},"
+                " \"faults\": [{\"at_ms\": 50520, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 6262}]}",
+                NULL, 0, 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.role\"", "\"SYNC_MASTER\"", 50520, 51000), 1);
+    /* the restarted old master, no master now, grants consumer-1 queues 0 and 1 */
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.lock\"", "\"to\":42949672961", 57000, 58000), 2);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.lock\"", "\"to\":38654705665", 66000, 66001), 2);
+    double first = th_first(r.trace, "\"ev\":\"invariant.violation\"", NULL, 0);
+    ck_assert_double_gt(first, 66000);
+    ck_assert_double_lt(first, 66100);
+    ck_assert_str_eq(th_at(r.m, "invariants.violations.0.invariant")->valuestring, "orderly_lock");
+    th_run_free(&r);
+}
+END_TEST
+
 /* 5.2+ RebalanceService: a rebalance whose lock(mq) was refused is unbalanced, so the next comes minInterval
  * (1 s) after it instead of waitInterval (20 s): on 5.3 the restarted client gets the queues at the first
  * rebalance after the old entry's expiry (86.002 s), where with rebalance_min_interval_ms 0 it waits for the
@@ -407,6 +439,7 @@ int main(void)
     tcase_add_test(t, lock_expiry_frees_dead_clients_queues);
     tcase_add_test(t, refused_lock_retried_after_min_interval_on_53);
     tcase_add_test(t, lock_on_take_overlaps_a_lock_the_restarted_master_forgot);
+    tcase_add_test(t, lock_granted_by_the_old_master_after_a_failover);
     suite_add_tcase(s, t);
     return th_run_suite(s);
 }
