@@ -597,6 +597,18 @@ void net_deliver(struct sim *s, struct sim_event *e, struct sim_node *dst)
         pool_put(s, (void *)(uintptr_t)data, len);
 }
 
+void net_on_host_down(struct sim *s, sim_node_id id)
+{
+    struct net *net = &s->net;
+    for (sim_conn c = 1; c < net->nconns; c++) {
+        struct conn_rec *r = &net->conns[c];
+        if (r->a == id)
+            held_free(r, 0);
+        if (r->b == id)
+            held_free(r, 1);
+    }
+}
+
 void net_on_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind)
 {
     struct net *net = &s->net;

@@ -20,6 +20,8 @@ void sim_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind)
         s->hot[id].inc = n->pub.inc;
         net_on_crash(s, id, kind);
     }
+    if (kind == SIM_CRASH_HOST)
+        net_on_host_down(s, id);   /* also what a process closed or dead before still had to send */
     disk_on_crash(s, n, kind);
     s->stats.faults++;
     if (trace_on(s->trace, TRACE_EVENTS)) {

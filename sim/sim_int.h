@@ -193,6 +193,8 @@ void net_config_default(struct net_config *cfg);
 int net_init(struct net *n);
 void net_free(struct net *n);
 void net_on_crash(struct sim *s, sim_node_id id, enum sim_crash_kind kind);
+/* The node's host died: what it still had to send, on any of its connections, closed ones too, is gone. */
+void net_on_host_down(struct sim *s, sim_node_id id);
 void net_deliver(struct sim *s, struct sim_event *e, struct sim_node *dst);
 void net_conn_event(struct sim *s, struct sim_event *e, struct sim_node *dst);
 void net_on_syn(struct sim *s, void *ctx, uint64_t conn);

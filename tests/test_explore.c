@@ -197,9 +197,10 @@ START_TEST(finds_planted_bug_and_shrinks_it)
 }
 END_TEST
 
-/* explore.targets: with producers the only kind named and process crashes the only op, a run with faults
- * sends less than a calm one (a producer that is down sends nothing), and every run still passes; a kind
- * the scenario has no node of is refused with the key's path. */
+/* explore.targets: with producers the only kind named and process crashes the only op, every fault of every
+ * run names the producer (explore.csv's nodes column), a run with faults sends less than a calm one (a
+ * producer that is down sends nothing), and every run still passes; a kind the scenario has no node of is
+ * refused with the key's path. */
 START_TEST(targets_name_the_kinds_faulted)
 {
     static char out[65536];
@@ -222,12 +223,16 @@ START_TEST(targets_name_the_kinds_faulted)
         double acked = 0;
         ck_assert_int_eq(sscanf(line, "%*d,%d,%d,%lf", &nf, &status, &acked), 3);
         ck_assert_int_eq(status, 0);
-        if (nf == 0)
+        /* the last column, the nodes the faults named: the producer alone */
+        const char *nodes = strrchr(line, ',') + 1;
+        if (nf == 0) {
             calm = acked;
-        else {
+            ck_assert_str_eq(nodes, "\n");
+        } else {
             faulted++;
             if (acked > most_faulted)
                 most_faulted = acked;
+            ck_assert_str_eq(nodes, "producer-0\n");
         }
     }
     fclose(f);

@@ -120,6 +120,29 @@ START_TEST(master_crash_promotion_timeline)
 }
 END_TEST
 
+/* ---- a paused producer ---- */
+
+/* A producer paused 3 s keeps its arrivals: they go out when it wakes, and then it sends on. Its workload
+ * timer fired 3 s late, behind the arrivals' grid, and used to stop for good. */
+START_TEST(paused_producer_sends_on)
+{
+    double sent[2];
+    for (int k = 0; k < 2; k++) {
+        struct scenario sc;
+        th_load(&sc, world_json(k ? "\"faults\": [{\"at_ms\": 30000, \"op\": \"pause\", \"node\": \"producer-0\", \"duration_ms\": 3000}]" : ""),
+                NULL, 0);
+        sim_run(sc.sim, 60 * SIM_S);
+        cJSON *m = th_metrics(&sc);
+        sent[k] = th_num(m, "messages.sent");
+        ck_assert_double_eq(th_num(m, "messages.send_failed"), 0);
+        cJSON_Delete(m);
+        scenario_free(&sc);
+    }
+    ck_assert_double_gt(sent[0], 5900);
+    ck_assert_double_eq(sent[1], sent[0]);
+}
+END_TEST
+
 /* ---- the operator looks before acting ---- */
 
 /* The master's process is down from 60 s to 105 s: the page goes out at 93 s (the probe of 60 s failed at
@@ -152,6 +175,16 @@ START_TEST(operator_stands_down_when_the_master_is_back)
         cJSON_Delete(m);
         scenario_free(&sc);
     }
+    /* Down again from 115 s: the probes of 120 to 150 s fail, so at 153 s they promote (the look reads the
+     * last probe, not any probe since the page). */
+    struct scenario sc;
+    th_load(&sc, world_json("\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 45000},"
+                            " {\"at_ms\": 115000, \"op\": \"crash_process\", \"node\": \"broker-a-0\"}]"), NULL, 0);
+    sim_run(sc.sim, 300 * SIM_S);
+    cJSON *m = th_metrics(&sc);
+    ck_assert_double_eq(th_num(m, "groups.0.failover.promoted_ms"), 253000);
+    cJSON_Delete(m);
+    scenario_free(&sc);
 }
 END_TEST
 
@@ -576,6 +609,7 @@ static Suite *scenario_suite(void)
     tcase_add_test(t, slave_crash_keeps_writes);
     tcase_add_test(t, master_crash_promotion_timeline);
     tcase_add_test(t, operator_stands_down_when_the_master_is_back);
+    tcase_add_test(t, paused_producer_sends_on);
     tcase_add_test(t, async_master_loses_unreplicated);
     tcase_add_test(t, lost_while_no_replica_is_up);
     tcase_add_test(t, sync_master_loses_nothing);

@@ -294,7 +294,9 @@ END_TEST
  * kept the connection open: a broker counted a consumer twice until its 120 s channel expiry. */
 START_TEST(test_close_behind_held_data)
 {
-    for (int kind = 0; kind < 3; kind++) {   /* close(), process crash, host crash */
+    /* close(), a process crash, a host crash; then close() and a process crash each followed by a host
+     * crash before the path heals (the host takes the socket's send queue with it) */
+    for (int kind = 0; kind < 5; kind++) {
         struct th_world w;
         th_world_init(&w, 1, 2, 1 * SIM_MS, 0);
         w.start = th_world_connect_start;
@@ -304,10 +306,13 @@ START_TEST(test_close_behind_held_data)
         ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 1, NULL, 0, 0), 0);
         ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 2, NULL, 0, 0), 0);
         sim_run(w.s, 500 * SIM_MS);
-        if (kind == 0)
+        if (kind == 0 || kind == 3)
             node_conn_close(th_world_node(&w, 0), c);
         else
-            sim_crash(w.s, 0, kind == 1 ? SIM_CRASH_PROCESS : SIM_CRASH_HOST);
+            sim_crash(w.s, 0, kind == 2 ? SIM_CRASH_HOST : SIM_CRASH_PROCESS);
+        sim_run(w.s, 800 * SIM_MS);
+        if (kind >= 3)
+            sim_crash(w.s, 0, SIM_CRASH_HOST);
         sim_run(w.s, 1000 * SIM_MS);
         sim_heal_all(w.s);
         /* Sent at 10 ms, retried at 210, 610 and 1410 ms: both land at 1411 ms, the FIN with them. */

@@ -478,7 +478,8 @@ static sim_time next_arrival(struct producer *p)
     }
     if (p->cfg.stop > 0 && at >= p->cfg.stop)
         return -1;
-    return at - now;
+    /* Behind the grid (the process was paused past its arrivals): the arrivals wait for it and go now. */
+    return at > now ? at - now : 0;
 }
 
 /* ---- node ops ---- */

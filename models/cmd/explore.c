@@ -34,8 +34,11 @@ struct explore {
     cJSON *base;               /* the scenario after --set */
     struct world_cfg cfg;
     sim_time duration;
-    char **targets;            /* node names faults may hit: brokers and NameServers */
+    char **targets;            /* node names faults may hit (explore.targets: NameServers and brokers) */
     int ntargets;
+    char **partners;           /* the other end of a partition or slow link: the targets, then the NameServers
+                                  and brokers that are not (the same list by default) */
+    int npartners;
     char **groups;
     int ngroups;
     const cJSON *net_latency;  /* the scenario's default latency, to restore slowed links */
@@ -99,6 +102,29 @@ static cJSON *node_json(struct explore *ex, struct sim_rng *r, int allow_symboli
     return cJSON_CreateString(ex->targets[sim_rng_below(r, (uint64_t)ex->ntargets)]);
 }
 
+/* The nodes a schedule's faults name (a crash's node as written, "@master:GROUP" included; a partition's cut
+ * side; a slow link's two ends), each once, space-separated: explore.csv's last column. */
+static void fault_nodes(const cJSON *sched, struct buf *out)
+{
+    static const char *const keys[] = {"node", "a", "from", "to"};
+    for (const cJSON *f = sched ? sched->child : NULL; f; f = f->next)
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, keys[k]);
+            for (const cJSON *e = cJSON_IsArray(v) ? v->child : v; e; e = cJSON_IsArray(v) ? e->next : NULL) {
+                if (!cJSON_IsString(e))
+                    continue;
+                /* Once: look for the name as a whole word of what is written so far. */
+                size_t n = strlen(e->valuestring);
+                const char *at = out->s;
+                while (at && (at = strstr(at, e->valuestring)) != NULL &&
+                       !((at == out->s || at[-1] == ' ') && (at[n] == ' ' || at[n] == 0)))
+                    at++;
+                if (!at)
+                    buf_addf(out, "%s%s", out->len ? " " : "", e->valuestring);
+            }
+        }
+}
+
 /* The faults of one seed: a JSON array. *end_ms is when the last of them is over. */
 static cJSON *draw_faults(struct explore *ex, uint64_t seed, double *end_ms)
 {
@@ -144,9 +170,9 @@ static cJSON *draw_faults(struct explore *ex, uint64_t seed, double *end_ms)
             cJSON_AddStringToObject(f, "op", "partition");
             cJSON_AddItemToArray(a, cJSON_CreateString(ex->targets[v]));
             b = cJSON_AddArrayToObject(f, "b");
-            for (int t = 0; t < ex->ntargets; t++)
-                if (t != v)
-                    cJSON_AddItemToArray(b, cJSON_CreateString(ex->targets[t]));
+            for (int t = 0; t < ex->npartners; t++)
+                if (strcmp(ex->partners[t], ex->targets[v]) != 0)
+                    cJSON_AddItemToArray(b, cJSON_CreateString(ex->partners[t]));
             cJSON_AddBoolToObject(f, "oneway", sim_rng_uniform(r) < 0.3);
             cJSON_AddNumberToObject(f, "duration_ms", dur);
             if (cJSON_GetArraySize(b) == 0) {
@@ -157,14 +183,14 @@ static cJSON *draw_faults(struct explore *ex, uint64_t seed, double *end_ms)
         }
         case FAULT_LINK: {
             /* A slow, lossy path between two nodes, restored after the outage. */
-            int x = (int)sim_rng_below(r, (uint64_t)ex->ntargets), y = (int)sim_rng_below(r, (uint64_t)ex->ntargets);
-            if (x == y) {
+            int x = (int)sim_rng_below(r, (uint64_t)ex->ntargets), y = (int)sim_rng_below(r, (uint64_t)ex->npartners);
+            if (strcmp(ex->targets[x], ex->partners[y]) == 0) {
                 cJSON_Delete(f);
                 continue;
             }
             cJSON_AddStringToObject(f, "op", "link");
             cJSON_AddStringToObject(f, "from", ex->targets[x]);
-            cJSON_AddStringToObject(f, "to", ex->targets[y]);
+            cJSON_AddStringToObject(f, "to", ex->partners[y]);
             cJSON *lat = cJSON_AddObjectToObject(f, "latency");
             cJSON_AddStringToObject(lat, "dist", "lognormal");
             cJSON_AddNumberToObject(lat, "median_ms", floor(between(r, 5, 200)));
@@ -174,7 +200,7 @@ static cJSON *draw_faults(struct explore *ex, uint64_t seed, double *end_ms)
             cJSON_AddNumberToObject(back, "at_ms", at + dur);
             cJSON_AddStringToObject(back, "op", "link");
             cJSON_AddStringToObject(back, "from", ex->targets[x]);
-            cJSON_AddStringToObject(back, "to", ex->targets[y]);
+            cJSON_AddStringToObject(back, "to", ex->partners[y]);
             if (ex->net_latency)
                 cJSON_AddItemToObject(back, "latency", cJSON_Duplicate(ex->net_latency, 1));
             else {
@@ -451,7 +477,14 @@ int cmd_explore(int argc, char **argv)
     ex.duration = sc.duration;
     ex.net_latency = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ex.base, "network"), "latency");
     ex.targets = calloc(sim_node_count(sc.sim), sizeof *ex.targets);
+    ex.partners = calloc(sim_node_count(sc.sim), sizeof *ex.partners);
     ex.groups = calloc((size_t)w->ngroups, sizeof *ex.groups);
+    if (!ex.targets || !ex.partners || !ex.groups) {
+        fprintf(stderr, "mqsim: %s: out of memory\n", ex.file);
+        scenario_free(&sc);
+        rc = 3;
+        goto done;
+    }
     /* The kinds explore.targets names, in this order: NameServers, each group's replicas, controllers,
      * producers, consumers (the first two alone by default). */
     unsigned kinds = ex.cfg.explore.targets;
@@ -473,6 +506,15 @@ int cmd_explore(int argc, char **argv)
                 ex.targets[ex.ntargets++] = strdup(n->name);
         }
     }
+    /* A partition or a slow link joins a target to the others and to the NameServers and brokers, so that a
+     * client or a controller chosen alone is cut off from the cluster, not from its own kind. */
+    for (int i = 0; i < ex.ntargets; i++)
+        ex.partners[ex.npartners++] = strdup(ex.targets[i]);
+    for (int i = 0; !(kinds & EXPLORE_NAMESERVERS) && i < w->nns; i++)
+        ex.partners[ex.npartners++] = strdup(sim_node(sc.sim, w->ns[i])->name);
+    for (int g = 0; !(kinds & EXPLORE_BROKERS) && g < w->ngroups; g++)
+        for (int r = 0; r < w->g[g].n; r++)
+            ex.partners[ex.npartners++] = strdup(sim_node(sc.sim, w->g[g].node[r])->name);
     char name[128];
     snprintf(name, sizeof name, "%s", sc.name);
     scenario_free(&sc);
@@ -542,7 +584,7 @@ int cmd_explore(int argc, char **argv)
     size_t failures = 0, lossy = 0, dup_runs = 0, skip_runs = 0;
     double lost_total = 0, dup_total = 0, skip_total = 0;
     struct buf csv = {0};
-    buf_add(&csv, "seed,faults,status,acked,acked_lost,acked_skipped,duplicates,violation\n");
+    buf_add(&csv, "seed,faults,status,acked,acked_lost,acked_skipped,duplicates,violation,nodes\n");
     for (size_t i = 0; i < ex.runs && rr == 0; i++) {
         struct run_result *res = &ex.res[i];
         res->status = status[i];
@@ -585,6 +627,11 @@ int cmd_explore(int argc, char **argv)
         buf_num(&csv, res->duplicates);
         buf_add(&csv, ",");
         csv_put_field(&csv, res->violation);
+        struct buf nodes = {0};
+        fault_nodes(sched[i], &nodes);
+        buf_add(&csv, ",");
+        csv_put_field(&csv, nodes.s ? nodes.s : "");
+        buf_free(&nodes);
         buf_add(&csv, "\n");
         if (res->status == 0)
             continue;
@@ -646,6 +693,9 @@ free_runs:
 done:
     for (int i = 0; i < ex.ntargets; i++)
         free(ex.targets[i]);
+    for (int i = 0; i < ex.npartners; i++)
+        free(ex.partners[i]);
+    free(ex.partners);
     for (int i = 0; i < ex.ngroups; i++)
         free(ex.groups[i]);
     free(ex.targets);

@@ -19,14 +19,14 @@
 
 enum op_timer { OT_PROBE = 1, OT_ALERT, OT_ACT, OT_RESTART, OT_REJOIN };
 #define OT(kind, g) ((uint64_t)(kind) | ((uint64_t)(g) << 8))
-#define PAGE_MASK 0x7fffffffu   /* below the rpc timers' bit 63 */
-#define OT_PAGE(g, page) (OT(OT_ACT, g) | (uint64_t)((page) & PAGE_MASK) << 32)   /* the reaction to page `page` */
+#define EPISODE_MASK 0x7fffffffu   /* below the rpc timers' bit 63 */
+#define OT_ALERT_OF(g, ep) (OT(OT_ALERT, g) | (uint64_t)((ep) & EPISODE_MASK) << 32)   /* failure `ep`'s alert */
 
 struct op_group {
     int watched;               /* replica index of the master being watched */
     sim_time failing_since;    /* -1: healthy (the last probe succeeded) */
     int alerted, acting, done;
-    uint32_t page;             /* pages sent: the reaction timer of an earlier, resolved one is stale */
+    uint32_t episode;          /* failures seen (healthy, then a failed probe): an older alert timer is stale */
     int promoting;             /* replica index being promoted */
     int promoted_id;           /* its brokerId before the promotion */
 };
@@ -65,12 +65,12 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
         og->failing_since = -1;
         return;
     }
-    if (og->alerted)
-        return;   /* still failing: the page stands */
-    if (og->failing_since < 0) {
-        og->failing_since = node_now(n);
-        node_timer(n, sim_dist_time(&op->cfg.alert_delay, op->rng), OT(OT_ALERT, gi));
-    }
+    if (og->failing_since >= 0)
+        return;   /* still failing */
+    og->failing_since = node_now(n);
+    og->episode++;
+    if (!og->alerted)   /* (while a page is out, monitoring only records it for the look before acting) */
+        node_timer(n, sim_dist_time(&op->cfg.alert_delay, op->rng), OT_ALERT_OF(gi, og->episode));
 }
 
 static void op_timer(struct sim_node *n, uint64_t tag)
@@ -89,17 +89,14 @@ static void op_timer(struct sim_node *n, uint64_t tag)
         node_timer(n, op->cfg.probe_interval, tag);
         break;
     case OT_ALERT:
-        if (og->failing_since < 0 || og->alerted)
-            break;
+        if (og->failing_since < 0 || og->alerted || (uint32_t)(tag >> 32) != (og->episode & EPISODE_MASK))
+            break;   /* recovered, paged already, or the alert of a failure that ended */
         og->alerted = 1;
-        og->page++;
         report_detected(&w->rep, gi);
         trace_op(op, "operator.alert", gi, og->watched);
-        node_timer(n, sim_dist_time(&op->cfg.reaction, op->rng), OT_PAGE(gi, og->page));
+        node_timer(n, sim_dist_time(&op->cfg.reaction, op->rng), OT(OT_ACT, gi));
         break;
     case OT_ACT: {
-        if (!og->alerted || (uint32_t)(tag >> 32) != (og->page & PAGE_MASK))
-            break;   /* the reaction to a page that resolved */
         if (op->cfg.recheck && og->failing_since < 0) {
             /* The master answered monitoring since the page: nothing to promote. */
             og->alerted = 0;
