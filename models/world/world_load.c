@@ -71,28 +71,29 @@ static const char *const explore_ops[] = {"crash_process", "crash_host", "restar
 static const char *const explore_targets[] = {"nameservers", "brokers", "controllers", "producers", "consumers",
                                               NULL};
 
-/* explore.targets: a non-empty array of node kinds, bit k for explore_targets[k] (enum explore_target). */
-static int read_targets(struct conf *c, const cJSON *obj, struct explore_cfg *ec)
+/* explore.KEY, when present: a non-empty array of names, bit k for names[k]; `allowed` (a bit per name)
+ * says which may be chosen, `expected` how the error names them, `what` the array's items. */
+static int read_names(struct conf *c, const cJSON *obj, const char *key, const char *const *names, unsigned allowed,
+                      const char *what, const char *expected, unsigned *bits)
 {
     char p[64], d[96];
-    const cJSON *t = conf_child(obj, "targets");
+    const cJSON *t = conf_child(obj, key);
     if (!t)
         return 0;
+    snprintf(p, sizeof p, "$.explore.%s", key);
     if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) == 0)
-        return conf_fail(c, "$.explore.targets", "expected a non-empty array of node kinds, got %s",
-                         conf_describe(t, d, sizeof d));
-    ec->targets = 0;
+        return conf_fail(c, p, "expected a non-empty array of %s, got %s", what, conf_describe(t, d, sizeof d));
+    *bits = 0;
     int i = 0;
     for (const cJSON *o = t->child; o; o = o->next, i++) {
-        snprintf(p, sizeof p, "$.explore.targets[%d]", i);
+        snprintf(p, sizeof p, "$.explore.%s[%d]", key, i);
         int k = -1;
-        for (int j = 0; explore_targets[j] && cJSON_IsString(o); j++)
-            if (strcmp(o->valuestring, explore_targets[j]) == 0)
+        for (int j = 0; names[j] && cJSON_IsString(o); j++)
+            if (strcmp(o->valuestring, names[j]) == 0)
                 k = j;
-        if (k < 0)
-            return conf_fail(c, p, "expected \"nameservers\", \"brokers\", \"controllers\", \"producers\" or "
-                                   "\"consumers\", got %s", conf_describe(o, d, sizeof d));
-        ec->targets |= 1u << k;
+        if (k < 0 || !(allowed & (1u << k)))
+            return conf_fail(c, p, "expected %s, got %s", expected, conf_describe(o, d, sizeof d));
+        *bits |= 1u << k;
     }
     return 0;
 }
@@ -100,30 +101,14 @@ static int read_targets(struct conf *c, const cJSON *obj, struct explore_cfg *ec
 static int read_explore(struct conf *c, const cJSON *obj, struct explore_cfg *ec)
 {
     static const char *const extra[] = {"ops", "targets", NULL};
-    char p[64], d[96];
-    if (fields_read(c, obj, "$.explore", explore_fields, N(explore_fields), ec, extra) < 0 ||
-        read_targets(c, obj, ec) < 0)
+    if (fields_read(c, obj, "$.explore", explore_fields, N(explore_fields), ec, extra) < 0)
         return -1;
-    const cJSON *ops = conf_child(obj, "ops");
-    if (!ops)
-        return 0;
-    if (!cJSON_IsArray(ops) || cJSON_GetArraySize(ops) == 0)
-        return conf_fail(c, "$.explore.ops", "expected a non-empty array of fault ops, got %s",
-                         conf_describe(ops, d, sizeof d));
-    ec->ops = 0;
-    int i = 0;
-    for (const cJSON *o = ops->child; o; o = o->next, i++) {
-        snprintf(p, sizeof p, "$.explore.ops[%d]", i);
-        int k = -1;
-        for (int j = 0; explore_ops[j] && cJSON_IsString(o); j++)
-            if (strcmp(o->valuestring, explore_ops[j]) == 0)
-                k = j;
-        if (k < 0 || k == FAULT_RESTART || k == FAULT_HEAL)
-            return conf_fail(c, p, "expected \"crash_process\", \"crash_host\", \"pause\", \"partition\", \"link\" or "
-                                   "\"disk_stall\", got %s", conf_describe(o, d, sizeof d));
-        ec->ops |= 1u << k;
-    }
-    return 0;
+    if (read_names(c, obj, "targets", explore_targets, ~0u, "node kinds",
+                   "\"nameservers\", \"brokers\", \"controllers\", \"producers\" or \"consumers\"", &ec->targets) < 0)
+        return -1;
+    return read_names(c, obj, "ops", explore_ops, ~((1u << FAULT_RESTART) | (1u << FAULT_HEAL)), "fault ops",
+                      "\"crash_process\", \"crash_host\", \"pause\", \"partition\", \"link\" or \"disk_stall\"",
+                      &ec->ops);
 }
 
 /* A group's "preferred_leader" (DLedgerConfig.preferredLeaderIds; RocketMQ's preferredLeaderId): a replica
