@@ -340,7 +340,7 @@ void net_on_retx(struct sim *s, void *ctx, uint64_t arg)
     sim_node_id from = d == 0 ? r->a : r->b, to = d == 0 ? r->b : r->a;
     (void)ctx;
     if ((d == 0 ? r->open_a : r->open_b) != 1 && !held_fin(r, d)) {
-        held_free(r, d);   /* the sender's host is gone: nothing left to send */
+        held_free(r, d);   /* closed with no FIN to send (its host died, or the peer had closed first) */
         return;
     }
     while (r->held[d]) {

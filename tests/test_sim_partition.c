@@ -288,6 +288,16 @@ START_TEST(test_conn_broken_by_cut)
 }
 END_TEST
 
+/* Two nodes 1 ms apart: node 0 connects to node 1 (up at 2 ms), then at 10 ms the path 0 -> 1 is cut. */
+static sim_conn connected_then_cut(struct th_world *w)
+{
+    th_world_init(w, 1, 2, 1 * SIM_MS, 0);
+    w->start = th_world_connect_start;
+    sim_run(w->s, 10 * SIM_MS);
+    sim_link_cut(w->s, 0, 1, 1);
+    return w->c[0];
+}
+
 /* A side that closes (or whose process dies) while its segments wait for a cut path still sends them, then
  * its FIN, once the path heals (the kernel keeps the socket's send queue after close()); a side whose host
  * died sends nothing more. Before, the close dropped the waiting segments and the FIN with them, so the peer
@@ -298,11 +308,7 @@ START_TEST(test_close_behind_held_data)
      * crash before the path heals (the host takes the socket's send queue with it) */
     for (int kind = 0; kind < 5; kind++) {
         struct th_world w;
-        th_world_init(&w, 1, 2, 1 * SIM_MS, 0);
-        w.start = th_world_connect_start;
-        sim_run(w.s, 10 * SIM_MS);
-        sim_conn c = w.c[0];
-        sim_link_cut(w.s, 0, 1, 1);
+        sim_conn c = connected_then_cut(&w);
         ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 1, NULL, 0, 0), 0);
         ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 2, NULL, 0, 0), 0);
         sim_run(w.s, 500 * SIM_MS);
@@ -334,11 +340,7 @@ END_TEST
 START_TEST(test_conn_tcp_timeout)
 {
     struct th_world w;
-    th_world_init(&w, 1, 2, 1 * SIM_MS, 0);
-    w.start = th_world_connect_start;
-    sim_run(w.s, 10 * SIM_MS);
-    sim_conn c = w.c[0];
-    sim_link_cut(w.s, 0, 1, 1);
+    sim_conn c = connected_then_cut(&w);
     ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 1, NULL, 0, 0), 0);
     sim_run(w.s, 900 * SIM_S);
     ck_assert_ptr_null(th_world_find_conn(&w, 0, SIM_CONN_CLOSED, 0));
