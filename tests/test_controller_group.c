@@ -188,6 +188,49 @@ START_TEST(failed_election_retried_under_group)
 }
 END_TEST
 
+/* The leading controller is cut off one way (it hears, nobody hears it) from 92.169 s to 99.069 s. The
+ * brokers' replica-info polls to it time out and close their channels (97.0 s), so it finds the master
+ * inactive and elects broker-a-0 (ElectMasterEvent at index 7), then twice nobody: entries it cannot commit.
+ * The other two split their votes until the heal; it leads again and its first entry commits the three:
+ * master-less at epoch 4, SyncStateSet {broker-a-0}, which no broker was told. The master, broker-a-1, keeps
+ * serving at epoch 1 with its own SyncStateSet of three, all-ack. Its next poll (104.52 s) finds no master at
+ * a newer epoch: it takes nothing of that answer (changeBrokerRole wants a master) and asks for an election
+ * (brokerElect), which makes broker-a-0 master at epoch 5 with everything broker-a-1 acknowledged.
+ * Taking the master-less answer's SyncStateSet of one made broker-a-1 acknowledge three sends alone, which the
+ * new master did not hold. */
+START_TEST(masterless_answer_leaves_the_master_alone)
+{
+    struct th_run r;
+    th_run(&r,
+           "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 240000, \"seed\": 13},"
+           " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 3},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
+           "  \"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\"}],"
+           " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}, \"start_ms\": 5000},"
+           " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
+           " \"faults\": [{\"at_ms\": 92169, \"a\": [\"controller-0\"], \"op\": \"partition\", \"b\": [\"controller-1\","
+           "  \"controller-2\", \"ns-0\", \"broker-a-0\", \"broker-a-1\", \"broker-a-2\"], \"oneway\": true,"
+           "  \"duration_ms\": 6900}],"
+           " \"checks\": {\"liveness_after_ms\": 134490, \"recovery_bound_ms\": 60000}}",
+           NULL, 0);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"controller-0\",\"ev\":\"controller.inactive\"",
+                              "\"why\":\"channel_closed\"", 97000, 97100), 3);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"controller-0\",\"ev\":\"controller.raft_role\"", "\"leader\"",
+                              99000, 99100), 1);
+    /* the one election the brokers see: broker-a-0 at epoch 5, asked for by the master's poll */
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.elect\"", NULL, 2000, 1e300), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.elect\"", "\"master\":\"broker-a-0\",\"epoch\":5,",
+                              104000, 105000), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.role\"",
+                              "\"role\":\"SLAVE\",\"id\":2,\"epoch\":5,", 104000, 105000), 1);
+    /* broker-a-1 acknowledged nothing broker-a-0 lacks: nothing to cut off, nothing lost */
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"broker.truncate\"", NULL, 0, 1e300), 0);
+    ck_assert_double_eq(th_num(r.m, "messages.acked_lost"), 0);
+    ck_assert_double_eq(th_num(r.m, "messages.acked"), th_num(r.m, "messages.consumed"));
+    th_run_free(&r);
+}
+END_TEST
+
 /* A whole run over a group is deterministic: the same seed twice gives the same controller and broker
  * history. */
 START_TEST(group_run_is_deterministic)
@@ -319,6 +362,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, master_crash_while_controller_leader_down);
     tcase_add_test(tc, master_process_crash_while_controller_leader_down);
     tcase_add_test(tc, failed_election_retried_under_group);
+    tcase_add_test(tc, masterless_answer_leaves_the_master_alone);
     tcase_add_test(tc, group_run_is_deterministic);
     tcase_add_test(tc, election_highest_epoch_before_offset);
     tcase_add_test(tc, election_highest_epoch_before_broker_id);

@@ -421,9 +421,15 @@ static void to_slave(struct broker *b, sim_node_id master)
     handshake_start(b, master);   /* HA waits for it */
 }
 
+/* An answer or a notify that names the group's master: ReplicasManager.changeBrokerRole, changeToMaster,
+ * changeToSlave and changeSyncStateSet. One that names none is not taken, whatever its epoch: the broker
+ * keeps its role, master, epochs and SyncStateSet (changeBrokerRole wants a newMasterBrokerId; the
+ * replica-info poll then calls brokerElect, ctl_on_reply). */
 static void apply_info(struct broker *b, const struct ctl_info *i)
 {
     struct ctl_broker *c = b->ctl;
+    if (i->master < 0)
+        return;
     if (c->promoting) {   /* changeBrokerRole waits for the lock changeToMaster holds */
         if (!c->has_pending || i->master_epoch > c->pending.master_epoch ||
             (i->master_epoch == c->pending.master_epoch && i->sss_epoch >= c->pending.sss_epoch))
@@ -441,8 +447,6 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
         c->ha_sss = i->sss;
     if (sss_changed && b->role != RMQ_SLAVE)
         ctl_update_confirm(b);   /* AutoSwitchHAService.setSyncStateSet, whatever allAckInSyncStateSet */
-    if (i->master < 0)
-        return;
     if (i->master == b->replica) {
         if (b->role == RMQ_SLAVE || changed) {
             if (b->role == RMQ_SLAVE) {
@@ -659,8 +663,9 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
         start_answer(b, tag, has_info, &i);
         return;
     }
-    /* the replica-info poll: brokerElect when no master is known */
-    if (has_info && tag == CTL_TAG_INFO && i.master < 0 && b->role == RMQ_SLAVE && !c->promoting)
+    /* the replica-info poll (schedulingSyncBrokerMetadata): brokerElect when the controller names no master
+     * at an epoch newer than the broker's, master or slave */
+    if (has_info && tag == CTL_TAG_INFO && i.master < 0 && i.master_epoch > c->info.master_epoch && !c->promoting)
         ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT);
 }
 
