@@ -12,6 +12,7 @@
 
 #include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
+#include "models/broker/broker_ctl_int.h"
 #include "models/report/acct.h"
 #include "models/controller/controller.h"
 #include "models/controller/controller_int.h"
@@ -189,16 +190,16 @@ START_TEST(failed_election_retried_under_group)
 END_TEST
 
 /* The leading controller is cut off one way (it hears, nobody hears it) from 92.169 s to 99.069 s. The
- * brokers' replica-info polls to it time out and close their channels (97.0 s), so it finds the master
- * inactive and elects broker-a-0 (ElectMasterEvent at index 7), then twice nobody: entries it cannot commit.
- * The other two split their votes until the heal; it leads again and its first entry commits the three:
- * master-less at epoch 4, SyncStateSet {broker-a-0}, which no broker was told. The master, broker-a-1, keeps
- * serving at epoch 1 with its own SyncStateSet of three, all-ack. Its next poll (104.52 s) finds no master at
- * a newer epoch: it takes nothing of that answer (changeBrokerRole wants a master) and asks for an election
- * (brokerElect), which makes broker-a-0 master at epoch 5 with everything broker-a-1 acknowledged.
- * Taking the master-less answer's SyncStateSet of one made broker-a-1 acknowledge three sends alone, which the
- * new master did not hold. */
-START_TEST(masterless_answer_leaves_the_master_alone)
+ * brokers' replica-info polls to it time out and close their channels (97.0 s), so it finds the master,
+ * broker-a-1, inactive and appends an election of broker-a-0 it cannot commit. It steps down at 97.15 s; the
+ * failed append's retries (triggerElectMaster) come while it leaves the lead and are refused, as DLedger's
+ * handleAppend refuses them once the role changed. The other two split their votes until the heal; it leads
+ * again and its first entry commits the election: epoch 2, traced by the leader that commits it. broker-a-1
+ * serves on at epoch 1 with its SyncStateSet of three, all-ack, until its poll names the new master: every
+ * message it acknowledged is on broker-a-0, nothing to cut off, nothing lost. A stepping-down leader that
+ * appended the retries (two elections of nobody) had made epoch 4 master-less; broker-a-1 took that answer's
+ * SyncStateSet {broker-a-0}, acknowledged three sends alone, and lost them to the election that followed. */
+START_TEST(leader_stepping_down_appends_nothing)
 {
     struct th_run r;
     th_run(&r,
@@ -215,21 +216,62 @@ START_TEST(masterless_answer_leaves_the_master_alone)
            NULL, 0);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"controller-0\",\"ev\":\"controller.inactive\"",
                               "\"why\":\"channel_closed\"", 97000, 97100), 3);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"controller-0\",\"ev\":\"controller.raft_role\"", "\"candidate\"",
+                              97100, 97200), 1);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"controller-0\",\"ev\":\"controller.raft_role\"", "\"leader\"",
                               99000, 99100), 1);
-    /* the one election the brokers see: broker-a-0 at epoch 5, asked for by the master's poll */
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.no_master\"", NULL, 0, 1e300), 0);
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.elect\"", NULL, 2000, 1e300), 1);
-    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.elect\"", "\"master\":\"broker-a-0\",\"epoch\":5,",
-                              104000, 105000), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"controller-0\",\"ev\":\"controller.elect\"",
+                              "\"master\":\"broker-a-0\",\"epoch\":2,", 99069, 99100), 1);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.role\"",
-                              "\"role\":\"SLAVE\",\"id\":2,\"epoch\":5,", 104000, 105000), 1);
-    /* broker-a-1 acknowledged nothing broker-a-0 lacks: nothing to cut off, nothing lost */
+                              "\"role\":\"SLAVE\",\"id\":2,\"epoch\":2,", 99069, 110000), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.role\"",
+                              "\"role\":\"SYNC_MASTER\",\"id\":0,\"epoch\":2,", 99069, 110000), 1);
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"broker.truncate\"", NULL, 0, 1e300), 0);
     ck_assert_double_eq(th_num(r.m, "messages.acked_lost"), 0);
     ck_assert_double_eq(th_num(r.m, "messages.acked"), th_num(r.m, "messages.consumed"));
     th_run_free(&r);
 }
 END_TEST
+
+/* An answer that names no master at a newer epoch (the controllers' ElectMasterEvent(false) after their
+ * election found nobody) changes nothing on a broker, master or slave: its role, master, epochs and
+ * SyncStateSet stay (ReplicasManager.changeBrokerRole wants a master id; schedulingSyncBrokerMetadata only asks
+ * for an election). A master that took the answer's SyncStateSet {one slave} would acknowledge under
+ * allAckInSyncStateSet what that slave alone holds, or what nobody else holds. */
+START_TEST(masterless_answer_changes_nothing)
+{
+    struct scenario sc;
+    th_load(&sc, th_ctl_world(1, ", \"all_ack_in_sync_state_set\": true", NULL), NULL, 0);
+    th_run_to(&sc, 10 * SIM_S);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    struct ctl_info now = th_ctl_info(&sc);
+    ck_assert_int_eq(now.sss, 7);
+    for (int r = 0; r < 3; r++) {
+        struct broker *b = w->g[0].broker[r];
+        struct ctl_info before = b->ctl->info;
+        enum rmq_role role = broker_role(b);
+        sim_node_id master = b->master;
+        int other = (now.master + 1 + (r == now.master)) % 3;
+        struct ctl_info none = {0, -1, now.master_epoch + 3, now.sss_epoch + 1, 1u << other};
+        ctl_on_reply(b, BR_CTL | CTL_TAG_INFO, RMQ_SUCCESS, &none, sizeof none);
+        ck_assert_int_eq(b->ctl->info.master, before.master);
+        ck_assert_int_eq(b->ctl->info.master_epoch, before.master_epoch);
+        ck_assert_int_eq(b->ctl->info.sss_epoch, before.sss_epoch);
+        ck_assert_uint_eq(b->ctl->info.sss, before.sss);
+        ck_assert_int_eq(broker_role(b), role);
+        ck_assert_uint_eq(b->master, master);
+    }
+    /* the elections they asked for find the master alive (CONTROLLER_MASTER_STILL_EXIST): nothing moves */
+    th_run_to(&sc, 20 * SIM_S);
+    ck_assert_int_eq(th_ctl_info(&sc).master, now.master);
+    ck_assert_int_eq(th_ctl_info(&sc).master_epoch, now.master_epoch);
+    ck_assert_int_eq(th_ctl_role(&sc, now.master), RMQ_SYNC_MASTER);
+    scenario_free(&sc);
+}
+END_TEST
+
 
 /* A whole run over a group is deterministic: the same seed twice gives the same controller and broker
  * history. */
@@ -362,7 +404,8 @@ static Suite *group_suite(void)
     tcase_add_test(tc, master_crash_while_controller_leader_down);
     tcase_add_test(tc, master_process_crash_while_controller_leader_down);
     tcase_add_test(tc, failed_election_retried_under_group);
-    tcase_add_test(tc, masterless_answer_leaves_the_master_alone);
+    tcase_add_test(tc, leader_stepping_down_appends_nothing);
+    tcase_add_test(tc, masterless_answer_changes_nothing);
     tcase_add_test(tc, group_run_is_deterministic);
     tcase_add_test(tc, election_highest_epoch_before_offset);
     tcase_add_test(tc, election_highest_epoch_before_broker_id);

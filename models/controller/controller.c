@@ -271,9 +271,20 @@ int ctl_decide_alter(struct controller *c, const struct ctl_req *q, struct ctl_e
     return ok ? RMQ_SUCCESS : CTL_ALTER_FAILED;
 }
 
+/* A new masterEpoch is traced and reported by the first member that applies it: the leader that commits
+ * it, also when an earlier leadership appended it (a leader's uncommitted entries, committed by the next
+ * leader's first entry). A member that replays its log after a restart applies old epochs again, silently. */
+static int announce(struct controller *c, int gi)
+{
+    if (c->g[gi].master_epoch <= c->announced[gi])
+        return 0;
+    c->announced[gi] = c->g[gi].master_epoch;
+    return 1;
+}
+
 /* ReplicasInfoManager.applyEvent (handleElectMaster, handleAlterSyncStateSet, the broker registration):
- * the same on every controller, in log order. lead: this controller decided it (it reports and traces). */
-void ctl_apply(struct controller *c, const struct ctl_event *ev, int lead)
+ * the same on every controller, in log order. */
+void ctl_apply(struct controller *c, const struct ctl_event *ev)
 {
     struct ctl_group *g = &c->g[ev->group];
     struct rmq_world *w = c->base.w;
@@ -288,7 +299,7 @@ void ctl_apply(struct controller *c, const struct ctl_event *ev, int lead)
          * (SyncStateInfo.updateMasterInfo). */
         g->master = -1;
         g->master_epoch++;
-        if (lead && trace_on(tr, TRACE_EVENTS)) {
+        if (announce(c, ev->group) && trace_on(tr, TRACE_EVENTS)) {
             trace_begin(tr, node_now(c->n), c->n->name, "controller.no_master");
             trace_str(tr, "group", w->g[ev->group].name);
             trace_int(tr, "epoch", g->master_epoch);
@@ -301,7 +312,7 @@ void ctl_apply(struct controller *c, const struct ctl_event *ev, int lead)
         g->master_epoch++;
         g->sss_epoch++;
         g->sss = 1u << m;   /* the new SyncStateSet is the new master alone */
-        if (!lead)
+        if (!announce(c, ev->group))
             return;
         report_elected(&w->rep, ev->group, g->master_epoch);
         if (trace_on(tr, TRACE_EVENTS)) {
@@ -322,7 +333,7 @@ static int elect(struct controller *c, int gi, int requester, int designate)
     struct ctl_event ev;
     int code = ctl_decide_elect(c, gi, requester, designate, &ev);
     if (ev.type != EV_NONE)
-        ctl_apply(c, &ev, 1);
+        ctl_apply(c, &ev);
     if (code == RMQ_SUCCESS)
         ctl_notify(c, gi);
     return code;
@@ -428,7 +439,7 @@ static void on_message(struct sim_node *n, const struct sim_msg *m)
         struct ctl_event ev;
         code = ctl_decide_alter(c, &q, &ev);
         if (ev.type != EV_NONE)
-            ctl_apply(c, &ev, 1);
+            ctl_apply(c, &ev);
     }
     struct ctl_info i = ctl_info_of(c, q.group);
     rpc_reply(n, ctx, code, &i, sizeof i, 0);
@@ -535,8 +546,10 @@ static struct controller *create_one(struct rmq_world *w, const char *name, cons
     c->cfg = *cfg;
     c->ngroups = w->ngroups;
     c->g = calloc((size_t)w->ngroups, sizeof *c->g);
-    sim_node_id id = c->g ? sim_node_add(w->sim, name, &controller_ops, c) : SIM_NODE_NONE;
+    c->announced = calloc((size_t)w->ngroups, sizeof *c->announced);
+    sim_node_id id = c->g && c->announced ? sim_node_add(w->sim, name, &controller_ops, c) : SIM_NODE_NONE;
     if (id == SIM_NODE_NONE) {
+        free(c->announced);
         free(c->g);
         free(c);
         return NULL;
@@ -554,6 +567,8 @@ static void free_one(struct controller *c)
 {
     if (!c)
         return;
+    if (!c->members || c->self == 0)
+        free(c->announced);
     ctlg_free(c);
     rpc_free(&c->rpc);
     free(c->g);
@@ -574,6 +589,10 @@ struct controller *controller_create(struct rmq_world *w, const struct controlle
             goto fail;
         m[k]->self = k;
         m[k]->members = m;
+        if (k) {
+            free(m[k]->announced);
+            m[k]->announced = m[0]->announced;
+        }
     }
     for (int k = 0; k < cfg->count; k++)
         if (ctlg_init(m[k]) < 0)

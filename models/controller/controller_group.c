@@ -256,8 +256,8 @@ static void io_role_changed(void *host, enum raft_role role, uint64_t term, int 
     node_timer(c->n, 0, CT_FIRST);
 }
 
-/* DLedgerControllerStateMachine.onApply: committed entries in order, on every member. The leader that
- * appended an entry reports and traces it. */
+/* DLedgerControllerStateMachine.onApply: committed entries in order, on every member. The first member to
+ * apply a new masterEpoch, the leader that committed it, reports and traces it (ctl_apply). */
 static void io_committed(void *host, int64_t index)
 {
     struct controller *c = host;
@@ -267,10 +267,8 @@ static void io_committed(void *host, int64_t index)
         if (!e)
             continue;
         struct ctl_event ev = decode(e->msg);
-        /* entries after this leadership's first one are its own (replayed older ones are not) */
-        int lead = c->raft->role == RAFT_LEADER && c->first_index >= 0 && c->applied > c->first_index;
         if (ev.type != EV_NONE && ev.group < c->ngroups && ev.replica < RMQ_MAX_REPLICAS)
-            ctl_apply(c, &ev, lead);
+            ctl_apply(c, &ev);
     }
     if (!c->serving && c->raft->role == RAFT_LEADER && c->first_index >= 0 && c->applied >= c->first_index) {
         /* startScheduling, and the leader's scanInactiveMasterAndTriggerReelect schedule */

@@ -71,6 +71,8 @@ struct controller {
     /* the controllers' DLedger group (count > 1), NULL members otherwise */
     int self;                  /* member index */
     struct controller **members;   /* all members; member 0 owns the array */
+    int32_t *announced;        /* a group's highest masterEpoch traced and reported by any member; member 0
+                                  owns the array, shared by all */
     struct raft *raft;
     struct commitlog log;
     int64_t applied;           /* the last applied entry */
@@ -84,7 +86,7 @@ struct controller {
 };
 
 /* controller.c */
-void ctl_apply(struct controller *c, const struct ctl_event *ev, int lead);
+void ctl_apply(struct controller *c, const struct ctl_event *ev);
 int ctl_decide_elect(struct controller *c, int gi, int requester, int designate, struct ctl_event *ev);
 /* The admin election's answer in the trace (code -1: no controller to answer). */
 void ctl_trace_admin_elect(struct controller *c, int gi, int r, int code);

@@ -53,13 +53,18 @@ static struct raft_pending *pend_at(struct raft *r, uint32_t i)
     return &r->pend[(r->pend_head + i) & (r->pend_cap - 1)];
 }
 
+/* A leader stepping down answers its pending appends. DLedger has changed the role first
+ * (MemberState.changeToCandidate/changeToFollower), so an append a host makes in answer to a failure
+ * (the controller's triggerElectMaster tries again) is refused NOT_LEADER by handleAppend: `leaving`. */
 void raft_fail_pending(struct raft *r, int status)
 {
+    r->leaving = 1;
     while (r->pend_n) {
         uint64_t tag = pend_at(r, 0)->tag;
         pend_pop(r);
         r->io.append_done(r->io.host, tag, status);
     }
+    r->leaving = 0;
 }
 
 void raft_set_committed(struct raft *r, int64_t index)
@@ -527,7 +532,7 @@ void raft_pusher_tick(struct raft *r)
 /* DLedgerServer.handleAppend: appendAsLeader, then the entry waits for its quorum ack. */
 int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff, uint64_t tag)
 {
-    if (r->role != RAFT_LEADER)
+    if (r->role != RAFT_LEADER || r->leaving)
         return RMQ_SERVICE_NOT_AVAILABLE;           /* NOT_LEADER */
     if (r->transferee != RAFT_NONE)
         return RMQ_SYSTEM_ERROR;                    /* LEADER_TRANSFERRING (DLedgerServer.handleAppend) */

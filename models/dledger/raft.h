@@ -52,6 +52,7 @@ struct raft {
 
     /* MemberState */
     enum raft_role role;
+    int leaving;                     /* a leader failing its pending appends as it steps down */
     int64_t term, known_max_term;
     int voted_for, leader;
     int64_t committed;
