@@ -203,6 +203,57 @@ START_TEST(minority_leader_steps_down)
 }
 END_TEST
 
+/* A host that answers a failed append with a new one (the controller's triggerElectMaster retries its
+ * election) gets NOT_LEADER while its leader steps down: DLedger changes the role before the pending appends
+ * fail, and handleAppend refuses what comes after. The hook records each retry's answer and the log's end. */
+static struct {
+    struct raft *r;
+    void (*done)(void *host, uint64_t tag, int status);
+    int retries, refused;
+    int64_t end;
+} hook;
+
+static void retry_on_failure(void *host, uint64_t tag, int status)
+{
+    if (status == RMQ_SERVICE_NOT_AVAILABLE) {   /* failed by the step-down */
+        int64_t end = raft_end(hook.r);
+        if (++hook.retries > 2000)
+            return;   /* (a leader that took them would fail each again: an endless loop) */
+        int refused = raft_propose(hook.r, 1, 100, 0, cl_next_qoff(hook.r->log, 0), 0) != 0;
+        hook.refused += refused && raft_end(hook.r) == end;
+        hook.end = raft_end(hook.r);
+    }
+    hook.done(host, tag, status);
+}
+
+START_TEST(stepping_down_leader_refuses_appends)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(3, NULL), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    ck_assert(run_until_leader(&sc, w, 20 * SIM_S, -1) > 0);
+    sim_run(sc.sim, 30 * SIM_S);
+    int l = leader_of(w);
+    hook.r = (struct raft *)member(w, l);
+    hook.done = hook.r->io.append_done;
+    hook.r->io.append_done = retry_on_failure;
+    for (int r = 0; r < 3; r++)
+        if (r != l) {
+            sim_link_cut(sc.sim, w->g[0].node[l], w->g[0].node[r], 1);
+            sim_link_cut(sc.sim, w->g[0].node[r], w->g[0].node[l], 1);
+        }
+    sim_run(sc.sim, sim_now(sc.sim) + 10 * SIM_S);
+    ck_assert_int_ne(hook.r->role, RAFT_LEADER);
+    /* the puts of the last 2.5 s (maxWaitAckTimeMs) and more were pending at the step-down, 100 a second */
+    ck_assert_int_ge(hook.retries, 200);
+    ck_assert_int_le(hook.retries, 2000);
+    ck_assert_int_eq(hook.refused, hook.retries);
+    ck_assert_int_eq(raft_end(hook.r), hook.end);
+    hook.r->io.append_done = hook.done;
+    scenario_free(&sc);
+}
+END_TEST
+
 /* Classic Raft timing as an option: elections settle much faster. */
 START_TEST(classic_election)
 {
@@ -482,6 +533,7 @@ static Suite *raft_suite(void)
     tcase_add_test(t, detection_time_exact);
     tcase_add_test(t, crashed_leader_replaced);
     tcase_add_test(t, minority_leader_steps_down);
+    tcase_add_test(t, stepping_down_leader_refuses_appends);
     tcase_add_test(t, classic_election);
     tcase_add_test(t, classic_figure16_short_timeouts);
     tcase_add_test(t, classic_figure16_narrow_timeouts);
