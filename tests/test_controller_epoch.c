@@ -10,6 +10,7 @@
  * (CommitLog.getConfirmOffset), so the consumer, already past that queue offset, skips the message that
  * takes it (controller_explore.json, seed 24, shrunk). */
 #include <check.h>
+#include <string.h>
 #include <cjson/cJSON.h>
 
 #include "tests/harness.h"
@@ -99,6 +100,52 @@ START_TEST(all_ack_async_flush_master_back_alone)
 }
 END_TEST
 
+/* inSyncReplicas 2 with all-ack off: the master's host dies at 27.061 s and is back at 38.72 s, master again
+ * under epoch 1 before the controller's scan found its heartbeat expired. Its SYNC_FLUSH log lost the
+ * replicated but unflushed tail its slaves hold, so their handshakes find no consistent point for the rest of
+ * the run, no slave acknowledges, and every put waits out slaveTimeout (CommitLog.asyncPutMessage: needAckNums
+ * = inSyncReplicas, minInSyncReplicas 1 refuses nothing). The group has a master and takes no write again:
+ * `unwritable_after_faults`, since the write outage that the trace's last outage.write leaves open. With
+ * all-ack (the master's SyncStateSet check drops the unconnected slaves) the same fault leaves it writable. */
+START_TEST(in_sync_replicas_two_unwritable_after_master_back)
+{
+    const char *text =
+        "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 240000, \"seed\": 78},"
+        " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 3},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
+        "  \"all_ack_in_sync_state_set\": false, \"flush\": \"SYNC_FLUSH\", \"in_sync_replicas\": 2}],"
+        " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}, \"start_ms\": 5000},"
+        " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
+        " \"faults\": [{\"at_ms\": 27061, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 11659}],"
+        " \"checks\": {\"liveness_after_ms\": 38720, \"recovery_bound_ms\": 60000}}";
+    struct th_run r;
+    th_run_exit(&r, text, NULL, 0, 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.role\"", "\"epoch\":1,", 38720, 38730), 1);
+    ck_assert_int_ge(th_count(r.trace, "\"ev\":\"broker.no_consistent_point\"", NULL, 200000, 1e300), 2);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"send.ack\"", NULL, 98720, 1e300), 0);
+    /* the violation, recomputed from the trace: the write outage open at the end began before the bound */
+    const char *o = strstr(r.trace, "\"ev\":\"outage.write\",\"group\":\"broker-a\"");
+    for (const char *n; o && (n = strstr(o + 1, "\"ev\":\"outage.write\",\"group\":\"broker-a\""));)
+        o = n;
+    ck_assert_ptr_nonnull(o);
+    ck_assert_ptr_nonnull(strstr(o, "\"from_ms\":27060.000,\"to_ms\":240000.000,\"open\":true"));
+    ck_assert_str_eq(th_at(r.m, "invariants.violations.0.invariant")->valuestring, "unwritable_after_faults");
+    ck_assert_str_eq(th_at(r.m, "invariants.violations.0.group")->valuestring, "broker-a");
+    ck_assert_double_eq(th_num(r.m, "invariants.violations.0.since_ms"), 27060);
+    ck_assert_ptr_null(th_at(r.m, "invariants.violations.1"));
+    th_run_free(&r);
+    const char *all_ack[] = {"groups[0].all_ack_in_sync_state_set=true", "groups[0].in_sync_replicas=1"};
+    th_run_exit(&r, text, all_ack, 2, 0);
+    ck_assert_int_gt(th_count(r.trace, "\"ev\":\"send.ack\"", NULL, 98720, 1e300), 0);
+    th_run_free(&r);
+    /* a run that ends before the bound has passed is not judged */
+    const char *short_run[] = {"run.duration_ms=90000"};
+    th_run_exit(&r, text, short_run, 1, 0);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"send.ack\"", NULL, 38720, 1e300), 0);
+    th_run_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("controller_epoch");
@@ -107,6 +154,7 @@ int main(void)
     tcase_add_test(tc, restarted_master_same_epoch_no_consistent_point);
     tcase_add_test(tc, delivered_before_fsync_then_skipped);
     tcase_add_test(tc, all_ack_async_flush_master_back_alone);
+    tcase_add_test(tc, in_sync_replicas_two_unwritable_after_master_back);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

@@ -14,7 +14,7 @@ enum { S_PENDING, S_ACKED, S_FAILED };
 static int scope_init(struct meas_scope *s)
 {
     memset(s, 0, sizeof *s);
-    s->fail_since = -1;
+    s->fail_since = s->open_since = -1;
     s->last_delivery = -1;
     s->backlog_since = -1;
     s->lat = sim_hist_new(LAT_LO, LAT_HI, LAT_REL_ERR);
@@ -252,8 +252,10 @@ static void scope_finish(const struct meas *m, struct meas_scope *s, int scope, 
 {
     if (s->fail_since >= 0) {
         s->write_unavail += now - s->fail_since;
-        if (now > s->fail_since)
+        if (now > s->fail_since) {
             outage_seen(m, scope, 1, s->fail_since, now, 1);
+            s->open_since = s->fail_since;
+        }
         s->fail_since = now;
     }
     gap_close(m, s, scope, now, 1);

@@ -245,6 +245,24 @@ void results_metrics(struct rmq_state *st, cJSON *root)
             cJSON_AddItemToArray(viol, v);
             w->rep.invariant_violations++;
         }
+        /* A master is not enough: a group that has acknowledged no send since before the bound passed, while
+         * the producers kept trying it, is unwritable after the faults (the client's view: its write outage
+         * is still open at the end and began before the bound). A run that ends before the bound is not
+         * judged. */
+        sim_time bound = st->cfg.checks.after + st->cfg.checks.bound;
+        for (int gi = 0; gi < w->ngroups && sim_now(w->sim) >= bound; gi++) {
+            sim_time since = w->rep.meas.group[gi].open_since;
+            if (since < 0 || since > bound)
+                continue;
+            cJSON *v = cJSON_CreateObject();
+            cJSON_AddStringToObject(v, "invariant", "unwritable_after_faults");
+            cJSON_AddStringToObject(v, "group", w->g[gi].name);
+            cJSON_AddNumberToObject(v, "since_ms", sim_time_to_ms(since));
+            cJSON_AddNumberToObject(v, "after_ms", sim_time_to_ms(st->cfg.checks.after));
+            cJSON_AddNumberToObject(v, "bound_ms", sim_time_to_ms(st->cfg.checks.bound));
+            cJSON_AddItemToArray(viol, v);
+            w->rep.invariant_violations++;
+        }
         /* Only a group that promises its acknowledged messages (SYNC_MASTER, DLedger) owes them to the
          * consumers; an ASYNC_MASTER failover can skip some (consumer offsets ahead of the promoted
          * slave's queues), which is a finding, reported beside the violations. */
