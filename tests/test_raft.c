@@ -59,6 +59,26 @@ static sim_time run_until_leader(struct scenario *sc, struct rmq_world *w, sim_t
     return -1;
 }
 
+/* A group of three loaded and run to 30 s, a leader elected by 20 s: its index. */
+static int settled_leader(struct scenario *sc, struct rmq_world **w)
+{
+    th_load(sc, world_json(3, NULL), NULL, 0);
+    *w = rmq_world_get(sc->w);
+    ck_assert(run_until_leader(sc, *w, 20 * SIM_S, -1) > 0);
+    sim_run(sc->sim, 30 * SIM_S);
+    return leader_of(*w);
+}
+
+/* Member l cut off from the other two, both ways. */
+static void cut_off(struct scenario *sc, struct rmq_world *w, int l)
+{
+    for (int r = 0; r < w->g[0].n; r++)
+        if (r != l) {
+            sim_link_cut(sc->sim, w->g[0].node[l], w->g[0].node[r], 1);
+            sim_link_cut(sc->sim, w->g[0].node[r], w->g[0].node[l], 1);
+        }
+}
+
 /* ---- elections ---- */
 
 /* Three members start together as candidates: their first round (term 0, all voting for themselves) is
@@ -94,11 +114,8 @@ END_TEST
 START_TEST(detection_time_exact)
 {
     struct scenario sc;
-    th_load(&sc, world_json(3, NULL), NULL, 0);
-    struct rmq_world *w = rmq_world_get(sc.w);
-    ck_assert(run_until_leader(&sc, w, 20 * SIM_S, -1) > 0);
-    sim_run(sc.sim, 30 * SIM_S);
-    int l = leader_of(w);
+    struct rmq_world *w;
+    int l = settled_leader(&sc, &w);
     /* Crash the leader's host right after one of its heartbeat rounds has landed. */
     sim_time last_hb = 0;
     for (int r = 0; r < 3; r++)
@@ -166,17 +183,10 @@ END_TEST
 START_TEST(minority_leader_steps_down)
 {
     struct scenario sc;
-    th_load(&sc, world_json(3, NULL), NULL, 0);
-    struct rmq_world *w = rmq_world_get(sc.w);
-    ck_assert(run_until_leader(&sc, w, 20 * SIM_S, -1) > 0);
-    sim_run(sc.sim, 30 * SIM_S);
-    int l = leader_of(w);
+    struct rmq_world *w;
+    int l = settled_leader(&sc, &w);
     int64_t term = member(w, l)->term;
-    for (int r = 0; r < 3; r++)
-        if (r != l) {
-            sim_link_cut(sc.sim, w->g[0].node[l], w->g[0].node[r], 1);
-            sim_link_cut(sc.sim, w->g[0].node[r], w->g[0].node[l], 1);
-        }
+    cut_off(&sc, w, l);
     int64_t committed = member(w, l)->committed;
     sim_time cut = sim_now(sc.sim), last = member(w, l)->last_succ_heartbeat;
     /* Until 6 s after its last successful heartbeat round it is still leader, and commits nothing. */
@@ -229,19 +239,12 @@ static void retry_on_failure(void *host, uint64_t tag, int status)
 START_TEST(stepping_down_leader_refuses_appends)
 {
     struct scenario sc;
-    th_load(&sc, world_json(3, NULL), NULL, 0);
-    struct rmq_world *w = rmq_world_get(sc.w);
-    ck_assert(run_until_leader(&sc, w, 20 * SIM_S, -1) > 0);
-    sim_run(sc.sim, 30 * SIM_S);
-    int l = leader_of(w);
+    struct rmq_world *w;
+    int l = settled_leader(&sc, &w);
     hook.r = (struct raft *)member(w, l);
     hook.done = hook.r->io.append_done;
     hook.r->io.append_done = retry_on_failure;
-    for (int r = 0; r < 3; r++)
-        if (r != l) {
-            sim_link_cut(sc.sim, w->g[0].node[l], w->g[0].node[r], 1);
-            sim_link_cut(sc.sim, w->g[0].node[r], w->g[0].node[l], 1);
-        }
+    cut_off(&sc, w, l);
     sim_run(sc.sim, sim_now(sc.sim) + 10 * SIM_S);
     ck_assert_int_ne(hook.r->role, RAFT_LEADER);
     /* the puts of the last 2.5 s (maxWaitAckTimeMs) and more were pending at the step-down, 100 a second */
