@@ -253,9 +253,15 @@ START_TEST(masterless_answer_changes_nothing)
         struct ctl_info before = b->ctl->info;
         enum rmq_role role = broker_role(b);
         sim_node_id master = b->master;
-        int other = (now.master + 1 + (r == now.master)) % 3;
+        int other = (now.master + 1) % 3;   /* a slave: the SyncStateSet of one the answer names */
+        /* at the broker's own epoch: nothing to ask; at a newer one: one election request */
+        struct ctl_info same = {0, -1, before.master_epoch, before.sss_epoch + 1, 1u << other};
+        uint32_t inflight = b->rpc.inflight;
+        ctl_on_reply(b, BR_CTL | CTL_TAG_INFO, RMQ_SUCCESS, &same, sizeof same);
+        ck_assert_uint_eq(b->rpc.inflight, inflight);
         struct ctl_info none = {0, -1, now.master_epoch + 3, now.sss_epoch + 1, 1u << other};
         ctl_on_reply(b, BR_CTL | CTL_TAG_INFO, RMQ_SUCCESS, &none, sizeof none);
+        ck_assert_uint_eq(b->rpc.inflight, inflight + 1);
         ck_assert_int_eq(b->ctl->info.master, before.master);
         ck_assert_int_eq(b->ctl->info.master_epoch, before.master_epoch);
         ck_assert_int_eq(b->ctl->info.sss_epoch, before.sss_epoch);

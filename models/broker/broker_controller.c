@@ -373,7 +373,9 @@ static void to_master(struct broker *b)
 }
 
 /* A handshake that got no answer or found no consistent point: the next replica-info poll starts another
- * (apply_info finds the master unknown). */
+ * (apply_info finds the master unknown). mqsim's own timing: RocketMQ's AutoSwitchHAClient retries from its
+ * own loop, without the controller (a failed doTruncate waits 2 s, closeMasterAndWait 5 s, then connectMaster
+ * and the handshake again); here the 5 s poll's answer starts the retry. */
 static void handshake_retry(struct ctl_broker *c)
 {
     c->handshake = 0;

@@ -71,8 +71,8 @@ struct controller {
     /* the controllers' DLedger group (count > 1), NULL members otherwise */
     int self;                  /* member index */
     struct controller **members;   /* all members; member 0 owns the array */
-    int32_t *announced;        /* a group's highest masterEpoch traced and reported by any member; member 0
-                                  owns the array, shared by all */
+    int32_t *announced;        /* a group's highest masterEpoch any member traced (and, for an election,
+                                  reported); member 0 owns the array, shared by all */
     struct raft *raft;
     struct commitlog log;
     int64_t applied;           /* the last applied entry */

@@ -14,7 +14,7 @@ enum { S_PENDING, S_ACKED, S_FAILED };
 static int scope_init(struct meas_scope *s)
 {
     memset(s, 0, sizeof *s);
-    s->fail_since = s->open_since = -1;
+    s->fail_since = s->open_since = s->last_fail = -1;
     s->last_delivery = -1;
     s->backlog_since = -1;
     s->lat = sim_hist_new(LAT_LO, LAT_HI, LAT_REL_ERR);
@@ -78,6 +78,7 @@ static inline void outage_take(const struct meas *m, struct meas_scope *s, int s
     if (!ok) {
         if (s->fail_since < 0)
             s->fail_since = t0;
+        s->last_fail = t0;
     } else if (s->fail_since >= 0) {
         s->write_unavail += t0 - s->fail_since;
         outage_seen(m, scope, 1, s->fail_since, t0, 0);
@@ -254,7 +255,8 @@ static void scope_finish(const struct meas *m, struct meas_scope *s, int scope, 
         s->write_unavail += now - s->fail_since;
         if (now > s->fail_since) {
             outage_seen(m, scope, 1, s->fail_since, now, 1);
-            s->open_since = s->fail_since;
+            if (s->open_since < 0)
+                s->open_since = s->fail_since;
         }
         s->fail_since = now;
     }

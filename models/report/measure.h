@@ -20,6 +20,7 @@ struct meas_scope {
     struct sim_hist *lat;       /* of those in the intervals before: lat_iv joins it when an interval ends */
     sim_time fail_since;        /* a write outage open since the start of its first failing send, or -1 */
     sim_time open_since;        /* the start of the write outage the end of the run found open, or -1 */
+    sim_time last_fail;         /* the start of the latest failed send, or -1 */
     sim_time write_unavail;
     int64_t backlog;            /* acknowledged, not yet consumed, still held by some replica */
     sim_time last_delivery;     /* -1: none yet */

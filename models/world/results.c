@@ -132,6 +132,15 @@ static int want(void *ctx, int g, unsigned mask, unsigned flags)
     return c->held < 0 || ((mask & c->alive[g]) != 0) == c->held;
 }
 
+/* unwritable_after_faults for one scope (the topic or a group): the write outage the end of the run found
+ * open began by the bound (the faults' end + recovery_bound_ms), and sends still failed after the bound,
+ * so the producers kept trying and none was acknowledged since. A send counts for the group of its last
+ * attempt; one that found no route counts for the topic only. */
+static int unwritable(const struct meas_scope *s, sim_time bound)
+{
+    return s->open_since >= 0 && s->open_since <= bound && s->last_fail >= bound;
+}
+
 /* SYNC_MASTER promises that a put answered SUCCESS is on a slave, and DLedger that it is on a quorum:
  * check every such message against the group's live master at the end. Returns the number checked;
  * records violations. */
@@ -245,19 +254,21 @@ void results_metrics(struct rmq_state *st, cJSON *root)
             cJSON_AddItemToArray(viol, v);
             w->rep.invariant_violations++;
         }
-        /* A master is not enough: a group that has acknowledged no send since before the bound passed, while
-         * the producers kept trying it, is unwritable after the faults (the client's view: its write outage
-         * is still open at the end and began before the bound). A run that ends before the bound is not
-         * judged. */
+        /* A master is not enough: a group that has acknowledged no send since before the bound passed while
+         * its sends kept failing after it (producers still trying) is unwritable after the faults; the topic
+         * is, when no group is (its sends found no route). */
         sim_time bound = st->cfg.checks.after + st->cfg.checks.bound;
-        for (int gi = 0; gi < w->ngroups && sim_now(w->sim) >= bound; gi++) {
-            sim_time since = w->rep.meas.group[gi].open_since;
-            if (since < 0 || since > bound)
+        int flagged = 0;
+        for (int gi = 0; gi <= w->ngroups && sim_now(w->sim) >= bound; gi++) {
+            int whole = gi == w->ngroups;
+            const struct meas_scope *sc = whole ? &w->rep.meas.topic : &w->rep.meas.group[gi];
+            if ((whole && flagged) || !unwritable(sc, bound))
                 continue;
+            flagged = 1;
             cJSON *v = cJSON_CreateObject();
             cJSON_AddStringToObject(v, "invariant", "unwritable_after_faults");
-            cJSON_AddStringToObject(v, "group", w->g[gi].name);
-            cJSON_AddNumberToObject(v, "since_ms", sim_time_to_ms(since));
+            cJSON_AddStringToObject(v, "group", whole ? "" : w->g[gi].name);
+            cJSON_AddNumberToObject(v, "since_ms", sim_time_to_ms(sc->open_since));
             cJSON_AddNumberToObject(v, "after_ms", sim_time_to_ms(st->cfg.checks.after));
             cJSON_AddNumberToObject(v, "bound_ms", sim_time_to_ms(st->cfg.checks.bound));
             cJSON_AddItemToArray(viol, v);
