@@ -21,3 +21,17 @@ char *th_ctl_world(int controllers, const char *group_extra, const char *extra)
 struct ctl_info th_ctl_info(struct scenario *sc) { return controller_info(rmq_world_get(sc->w)->ctl, 0); }
 
 enum rmq_role th_ctl_role(struct scenario *sc, int r) { return broker_role(rmq_world_get(sc->w)->g[0].broker[r]); }
+
+char *th_ctl_explore(int seed, const char *group, const char *faults, int liveness_after_ms)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof buf,
+             "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 240000, \"seed\": %d},"
+             " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 3},"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\", %s}],"
+             " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}, \"start_ms\": 5000},"
+             " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
+             " \"faults\": [%s], \"checks\": {\"liveness_after_ms\": %d, \"recovery_bound_ms\": 60000}}",
+             seed, group, faults, liveness_after_ms);
+    return buf;
+}

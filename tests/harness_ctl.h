@@ -15,4 +15,9 @@ struct ctl_info th_ctl_info(struct scenario *sc);
 /* Replica r of group 0's role. */
 enum rmq_role th_ctl_role(struct scenario *sc, int r);
 
+/* controller_explore.json's world as a run of it replays (3 controllers, a group of three, 200 msg/s of 512 B
+ * from 5 s, one consumer, 240 s) with the group's own keys (`group`: "key": value pairs), the faults (the
+ * array's items) and the liveness check's start; the text lives until the next call. */
+char *th_ctl_explore(int seed, const char *group, const char *faults, int liveness_after_ms);
+
 #endif

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "tests/harness.h"
+#include "tests/harness_ctl.h"
 
 START_TEST(restarted_master_same_epoch_no_consistent_point)
 {
@@ -44,14 +45,9 @@ START_TEST(delivered_before_fsync_then_skipped)
 {
     struct th_run r;
     th_run_exit(&r,
-                "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 240000, \"seed\": 24},"
-                " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 3},"
-                " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
-                "  \"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\"}],"
-                " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}, \"start_ms\": 5000},"
-                " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
-                " \"faults\": [{\"at_ms\": 62847, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 7655}],"
-                " \"checks\": {\"liveness_after_ms\": 134579, \"recovery_bound_ms\": 60000}}",
+                th_ctl_explore(24, "\"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\"",
+                               "{\"at_ms\": 62847, \"op\": \"crash_host\", \"node\": \"@master:broker-a\","
+                               " \"duration_ms\": 7655}", 134579),
                 NULL, 0, 1);
     /* message 11569: sent at 62.845 s, delivered at 62.846 s, lost with the host at 62.847 s unflushed */
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"consume\",\"msg\":11569,", NULL, 62845, 62847), 1);
@@ -77,14 +73,9 @@ START_TEST(all_ack_async_flush_master_back_alone)
 {
     struct th_run r;
     th_run_exit(&r,
-                "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 240000, \"seed\": 9},"
-                " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 3},"
-                " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
-                "  \"all_ack_in_sync_state_set\": true, \"flush\": \"ASYNC_FLUSH\"}],"
-                " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}, \"start_ms\": 5000},"
-                " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
-                " \"faults\": [{\"at_ms\": 44319, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 1928}],"
-                " \"checks\": {\"liveness_after_ms\": 144556, \"recovery_bound_ms\": 60000}}",
+                th_ctl_explore(9, "\"all_ack_in_sync_state_set\": true, \"flush\": \"ASYNC_FLUSH\"",
+                               "{\"at_ms\": 44319, \"op\": \"crash_host\", \"node\": \"@master:broker-a\","
+                               " \"duration_ms\": 1928}", 144556),
                 NULL, 0, 1);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.role\"", "\"epoch\":1,", 46247, 46250), 1);
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.elect\"", NULL, 44319, 1e300), 0);
@@ -110,14 +101,9 @@ END_TEST
 START_TEST(in_sync_replicas_two_unwritable_after_master_back)
 {
     const char *text =
-        "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 240000, \"seed\": 78},"
-        " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 3},"
-        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
-        "  \"all_ack_in_sync_state_set\": false, \"flush\": \"SYNC_FLUSH\", \"in_sync_replicas\": 2}],"
-        " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}, \"start_ms\": 5000},"
-        " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
-        " \"faults\": [{\"at_ms\": 27061, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 11659}],"
-        " \"checks\": {\"liveness_after_ms\": 38720, \"recovery_bound_ms\": 60000}}";
+        th_ctl_explore(78, "\"all_ack_in_sync_state_set\": false, \"flush\": \"SYNC_FLUSH\", \"in_sync_replicas\": 2",
+                       "{\"at_ms\": 27061, \"op\": \"crash_host\", \"node\": \"@master:broker-a\","
+                       " \"duration_ms\": 11659}", 38720);
     struct th_run r;
     th_run_exit(&r, text, NULL, 0, 1);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.role\"", "\"epoch\":1,", 38720, 38730), 1);

@@ -203,16 +203,11 @@ START_TEST(leader_stepping_down_appends_nothing)
 {
     struct th_run r;
     th_run(&r,
-           "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 240000, \"seed\": 13},"
-           " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 3},"
-           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
-           "  \"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\"}],"
-           " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}, \"start_ms\": 5000},"
-           " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
-           " \"faults\": [{\"at_ms\": 92169, \"a\": [\"controller-0\"], \"op\": \"partition\", \"b\": [\"controller-1\","
-           "  \"controller-2\", \"ns-0\", \"broker-a-0\", \"broker-a-1\", \"broker-a-2\"], \"oneway\": true,"
-           "  \"duration_ms\": 6900}],"
-           " \"checks\": {\"liveness_after_ms\": 134490, \"recovery_bound_ms\": 60000}}",
+           th_ctl_explore(13, "\"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\"",
+                          "{\"at_ms\": 92169, \"a\": [\"controller-0\"], \"op\": \"partition\", \"b\": "
+                          "[\"controller-1\", \"controller-2\", \"ns-0\", \"broker-a-0\", \"broker-a-1\", "
+                          "\"broker-a-2\"], \"oneway\": true, \"duration_ms\": 6900}",
+                          134490),
            NULL, 0);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"controller-0\",\"ev\":\"controller.inactive\"",
                               "\"why\":\"channel_closed\"", 97000, 97100), 3);

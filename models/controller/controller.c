@@ -536,7 +536,8 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
     /* a broker's notify answer says nothing */
 }
 
-static struct controller *create_one(struct rmq_world *w, const char *name, const struct controller_cfg *cfg)
+static struct controller *create_one(struct rmq_world *w, const char *name, const struct controller_cfg *cfg,
+                                     int32_t *announced)
 {
     struct controller *c = calloc(1, sizeof *c);
     if (!c)
@@ -546,10 +547,9 @@ static struct controller *create_one(struct rmq_world *w, const char *name, cons
     c->cfg = *cfg;
     c->ngroups = w->ngroups;
     c->g = calloc((size_t)w->ngroups, sizeof *c->g);
-    c->announced = calloc((size_t)w->ngroups, sizeof *c->announced);
-    sim_node_id id = c->g && c->announced ? sim_node_add(w->sim, name, &controller_ops, c) : SIM_NODE_NONE;
+    c->announced = announced;
+    sim_node_id id = c->g ? sim_node_add(w->sim, name, &controller_ops, c) : SIM_NODE_NONE;
     if (id == SIM_NODE_NONE) {
-        free(c->announced);
         free(c->g);
         free(c);
         return NULL;
@@ -567,8 +567,6 @@ static void free_one(struct controller *c)
 {
     if (!c)
         return;
-    if (!c->members || c->self == 0)
-        free(c->announced);
     ctlg_free(c);
     rpc_free(&c->rpc);
     free(c->g);
@@ -577,22 +575,27 @@ static void free_one(struct controller *c)
 
 struct controller *controller_create(struct rmq_world *w, const struct controller_cfg *cfg)
 {
-    if (cfg->count <= 1)
-        return create_one(w, "controller-0", cfg);
-    struct controller **m = calloc((size_t)cfg->count, sizeof *m);
-    if (!m)
+    int32_t *announced = calloc((size_t)w->ngroups, sizeof *announced);   /* one for all members */
+    if (!announced)
         return NULL;
+    if (cfg->count <= 1) {
+        struct controller *c = create_one(w, "controller-0", cfg, announced);
+        if (!c)
+            free(announced);
+        return c;
+    }
+    struct controller **m = calloc((size_t)cfg->count, sizeof *m);
+    if (!m) {
+        free(announced);
+        return NULL;
+    }
     char name[32];
     for (int k = 0; k < cfg->count; k++) {
         snprintf(name, sizeof name, "controller-%d", k);
-        if (!(m[k] = create_one(w, name, cfg)))
+        if (!(m[k] = create_one(w, name, cfg, announced)))
             goto fail;
         m[k]->self = k;
         m[k]->members = m;
-        if (k) {
-            free(m[k]->announced);
-            m[k]->announced = m[0]->announced;
-        }
     }
     for (int k = 0; k < cfg->count; k++)
         if (ctlg_init(m[k]) < 0)
@@ -602,20 +605,21 @@ fail:
     for (int k = 0; k < cfg->count; k++)
         free_one(m[k]);
     free(m);
+    free(announced);
     return NULL;
 }
 
 void controller_free(struct controller *c)
 {
-    if (!c || !c->members) {
-        free_one(c);
+    if (!c)
         return;
-    }
+    int32_t *announced = c->announced;   /* shared by the members */
     struct controller **m = c->members;
-    int n = c->cfg.count;   /* c is m[0]: freed in the loop */
+    int n = m ? c->cfg.count : 1;        /* c is m[0]: freed in the loop */
     for (int k = 0; k < n; k++)
-        free_one(m[k]);
+        free_one(m ? m[k] : c);
     free(m);
+    free(announced);
 }
 
 int controller_count(const struct controller *c) { return c->members ? c->cfg.count : 1; }

@@ -72,7 +72,7 @@ struct controller {
     int self;                  /* member index */
     struct controller **members;   /* all members; member 0 owns the array */
     int32_t *announced;        /* a group's highest masterEpoch any member traced (and, for an election,
-                                  reported); member 0 owns the array, shared by all */
+                                  reported); one array for all members (controller_create, controller_free) */
     struct raft *raft;
     struct commitlog log;
     int64_t applied;           /* the last applied entry */
