@@ -97,6 +97,10 @@ int ctl_alive(const struct controller *c, const struct ctl_replica *x);
 struct ctl_info ctl_info_of(const struct controller *c, int gi);
 void ctl_heartbeat_seen(struct controller *c, const struct sim_msg *m, const struct ctl_heartbeat *hb);
 
+/* elect_policy.c: DefaultElectPolicy's TreeSet first() over the brokers of valid (non-empty), which the caller
+ * found alive and eligible. */
+int ctl_elect_first(const struct ctl_group *g, uint32_t valid);
+
 /* controller_group.c */
 int ctlg_init(struct controller *c);
 void ctlg_free(struct controller *c);
