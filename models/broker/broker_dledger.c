@@ -14,8 +14,6 @@
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 static struct rmq_group *group_of(struct broker *b) { return &b->base.w->g[b->group]; }
 
-static void reput_make_real(struct broker *b);
-
 static const char *raft_role_name(enum raft_role r)
 {
     return r == RAFT_LEADER ? "leader" : r == RAFT_FOLLOWER ? "follower" : "candidate";
@@ -113,7 +111,7 @@ static void change_to_slave(struct broker *b)
 static void change_to_master(struct broker *b)
 {
     struct rmq_group *g = group_of(b);
-    reput_make_real(b);   /* a master's dispatches may wake held pulls */
+    dl_reput_make_real(b);   /* a master's dispatches may wake held pulls */
     b->role = RMQ_SYNC_MASTER;   /* DLedgerRoleChangeHandler: changeToMaster(SYNC_MASTER) */
     b->id = 0;
     if (trace_on(trace_of(b), TRACE_EVENTS)) {
@@ -202,127 +200,6 @@ static void io_voted(void *host, int64_t term, int candidate, int granted)
     trace_end(trace_of(b));
 }
 
-/* ---- ReputMessageService (DefaultMessageStore): committed CommitLog bytes to the ConsumeQueues ---- */
-
-/* One message dispatched: consumers may read it now (DLedgerCommitLog.getMaxOffset is the committed
- * position, so only committed entries are dispatched). */
-static void reput_one(struct broker *b)
-{
-    if (b->reput_next < (int64_t)b->cl.first)
-        b->reput_next = (int64_t)b->cl.first;
-    const struct cl_entry *e = cl_at(&b->cl, (uint64_t)b->reput_next);
-    b->reput_next++;
-    if (!e)
-        return;
-    b->committed_qoff[e->queue] = e->qoff + 1;
-    b->committed_py = e->offset + e->size;
-    if (broker_wakes_pulls(b))
-        broker_wake_pulls(b, e->queue);   /* NotifyMessageArrivingListener on a master (R53: any role) */
-}
-
-static int reput_behind(const struct broker *b)
-{
-    return b->reput_next <= b->committed && b->reput_next < (int64_t)cl_end(&b->cl);
-}
-
-/* A slave's dispatch that can wake no held pull (none is held, or it wakes none: broker_wakes_pulls) has no
- * effect but the ConsumeQueues' ends, which only readers look at. A
- * master's stays a timer: a wake-up armed while a reader replays past ones (dl_reput_sync) would take the
- * order of the replay's moment, not of the time it stands for, and on a master, whose pulls come often,
- * that reordered a dispatch and a pull at one instant. */
-static int reput_wakes_nothing(const struct broker *b)
-{
-    return b->role == RMQ_SLAVE && (b->nheld == 0 || !broker_wakes_pulls(b));
-}
-
-/* The service's next wake-up or message end at `at`. While its dispatches can wake nothing the wake-up is
- * virtual: dl_reput_sync runs it when a reader or an input comes at or after it (as the event would have run
- * first), so a follower costs no event a message for it. A pull held meanwhile makes it a timer
- * (dl_pull_held), as a pause or a promotion does; otherwise it is a timer. */
-static void reput_arm(struct broker *b, sim_time now, sim_time at)
-{
-    if (reput_wakes_nothing(b)) {
-        b->reput_vt = at;
-        b->reput_vt_mark = sim_order_mark(b->n->sim);
-        return;
-    }
-    node_timer(b->n, at - now, BT(BT_REPUT, 0));
-}
-
-/* ReputMessageService.run: doReput, then Thread.sleep(1), forever. doReput dispatches while reputFromOffset
- * is below the committed position (read again for every message), reputMessageCost each. An idle service
- * costs no events here: when something is committed, the round starts at the end of the sleep then running. */
-sim_time broker_reput_wake(const struct broker *b, sim_time since)
-{
-    sim_time sleep = b->cfg.reput_sleep;
-    sim_time wake = sleep > 0 ? (since + sleep - 1) / sleep * sleep - since : 0;
-    if (wake == 0 && since == 0)
-        wake = sleep;   /* the round that just ended sleeps first */
-    return wake;
-}
-
-static void reput_kick(struct broker *b, sim_time now)
-{
-    if (b->reput_busy || b->reput_armed || !reput_behind(b))
-        return;
-    b->reput_armed = 1;
-    reput_arm(b, now, now + broker_reput_wake(b, now - b->reput_idle_since));
-}
-
-/* A round wakes, or the message being dispatched is done, at `now`. */
-static void reput_step(struct broker *b, sim_time now)
-{
-    if (b->reput_busy) {
-        reput_one(b);   /* the message whose cost just elapsed */
-        b->reput_busy = 0;
-    } else {
-        b->reput_armed = 0;
-    }
-    if (b->cfg.reput_cost == 0) {
-        while (reput_behind(b))
-            reput_one(b);
-    } else if (reput_behind(b)) {
-        b->reput_busy = 1;
-        reput_arm(b, now, now + b->cfg.reput_cost);
-        return;
-    }
-    b->reput_idle_since = now;   /* caught up: sleep */
-    reput_kick(b, now);
-}
-
-void dl_reput(struct broker *b) { reput_step(b, node_now(b->n)); }
-
-void dl_reput_sync(struct broker *b)
-{
-    sim_time now = node_now(b->n);
-    /* A wake-up due now runs first when a timer armed then would have: armed before the event running now
-     * was scheduled. */
-    while (b->reput_vt < now || (b->reput_vt == now && sim_order_passed(b->n->sim, b->reput_vt_mark))) {
-        sim_time t = b->reput_vt;
-        b->reput_vt = SIM_TIME_MAX;
-        reput_step(b, t);
-    }
-}
-
-/* The virtual wake-up becomes a timer (the broker stops being a slave, or freezes: its timers wait). */
-static void reput_make_real(struct broker *b)
-{
-    dl_reput_sync(b);
-    if (b->reput_vt == SIM_TIME_MAX)
-        return;
-    node_timer(b->n, b->reput_vt - node_now(b->n), BT(BT_REPUT, 0));
-    b->reput_vt = SIM_TIME_MAX;
-}
-
-void dl_pause(struct broker *b) { reput_make_real(b); }
-
-void dl_pull_held(struct broker *b)
-{
-    dl_reput_sync(b);   /* what is due is dispatched as it was armed, before the pull counts */
-    if (broker_wakes_pulls(b))
-        reput_make_real(b);   /* (a master's wake-ups are timers already) */
-}
-
 static void io_transferred(void *host, int transferee, int ok, const char *code)
 {
     struct broker *b = host;
@@ -362,7 +239,7 @@ static void io_committed(void *host, int64_t index)
         trace_int(trace_of(b), "index", index);
         trace_end(trace_of(b));
     }
-    reput_kick(b, node_now(b->n));
+    dl_reput_kick(b);
     if (b->raft->role == RAFT_LEADER && b->role == RMQ_SLAVE && !b->role_check_armed)
         dl_role_check(b);
 }
@@ -474,11 +351,7 @@ void dl_start(struct broker *b)
         b->committed = b->raft->committed = ck < end ? ck : end;
     }
     /* DefaultMessageStore.start: the ReputMessageService resumes where the ConsumeQueues end. */
-    b->reput_next = (int64_t)cl_find(&b->cl, b->committed_py);
-    b->reput_busy = b->reput_armed = 0;
-    b->reput_vt = SIM_TIME_MAX;
-    b->reput_idle_since = node_now(b->n);
-    reput_kick(b, node_now(b->n));
+    dl_reput_reset(b);
     node_timer(b->n, (b->cfg.checkpoint_interval / b->cfg.dledger_flush_interval + 1) * b->cfg.dledger_flush_interval,
                BT(BT_CHECKPOINT, 0));
     if (b->cfg.raft.connect_at_start)

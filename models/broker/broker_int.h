@@ -202,8 +202,13 @@ void dl_crash(struct broker *b, enum sim_crash_kind kind);
 void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req);
 void dl_meta_synced(struct broker *b);
 void dl_role_check(struct broker *b);
-/* ReputMessageService: a round wakes, or the message being dispatched is done. */
+/* reput_dledger.c: the ReputMessageService of a DLedger broker. dl_reput: a round wakes, or the message being
+ * dispatched is done; reset at a start (from where the ConsumeQueues end); kick when something was committed;
+ * make_real: the virtual wake-up becomes a timer (the broker becomes master, or freezes). */
 void dl_reput(struct broker *b);
+void dl_reput_reset(struct broker *b);
+void dl_reput_kick(struct broker *b);
+void dl_reput_make_real(struct broker *b);
 /* Runs the ReputMessageService up to now (while its wake-ups are virtual, not events): call before reading
  * what it dispatched (committed_qoff, committed_py, reput_next) or changing what it reads. */
 void dl_reput_sync(struct broker *b);
