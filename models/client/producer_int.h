@@ -1,0 +1,101 @@
+/* producer_int.h: what producer.c (the client, its route, heartbeat and workload) and producer_send.c (the
+ * publish info and the sends in flight: TopicPublishInfo, MQFaultStrategy, sendDefaultImpl) share. */
+#ifndef MODELS_CLIENT_PRODUCER_INT_H
+#define MODELS_CLIENT_PRODUCER_INT_H
+
+#include <stdint.h>
+
+#include "models/client/client_cfg.h"
+#include "models/client/client_tasks.h"
+#include "models/client/heartbeat_round.h"
+#include "models/client/latency_fault.h"
+#include "models/namesrv/nameserver.h"
+#include "models/remoting/rpc.h"
+#include "models/world/cluster.h"
+#include "sim/sim.h"
+
+enum p_timer { P_T_ROUTE = 1, P_T_WORKLOAD, P_T_THREAD, P_T_HEARTBEAT };
+enum p_rpc { P_R_ROUTE = 1, P_R_SEND, P_R_HEARTBEAT };
+
+#define NO_SLOT UINT32_MAX
+#define GEN_MASK 0x7fffffffu
+#define SLOT_MAX (1u << 27)
+enum ps_state { PS_FREE, PS_WAIT_ROUTE, PS_SENDING };
+
+/* One send in progress: an application thread inside sendDefaultImpl. */
+struct psend {
+    uint32_t msg, size;
+    sim_time t0;                /* beginTimestampFirst */
+    sim_time t_attempt;         /* beginTimestampPrev */
+    uint32_t gen;
+    uint32_t next;              /* free list or route-wait list */
+    uint8_t state;
+    uint8_t attempts;           /* `times` */
+    uint32_t thread;            /* closed: the application thread that called send() */
+    uint32_t key;               /* ordered: the selector's argument (an Integer: hashCode() is the key) */
+    uint16_t queue;             /* the last attempt's queue id */
+    int16_t group;              /* the last attempt's group (lastBrokerName), -1 before the first */
+    int status;                 /* the last attempt's status */
+};
+
+/* A MessageQueue of the publish info. */
+struct pqueue {
+    uint16_t group;
+    uint16_t queue;
+};
+
+struct producer {
+    struct rmq_node base;
+    struct sim_node *n;
+    struct producer_cfg cfg;
+    int index;
+    struct rpc rpc;
+    struct ns_client route;
+    struct client_tasks tasks;  /* MQClientInstance's scheduled executor: the route poll, the heartbeat */
+    struct sim_rng *rng;        /* "workload": arrivals, sizes, sendWhichQueue's start */
+    struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
+    struct sim_rng *key_rng;    /* "order_keys": ordered sends' keys */
+    struct sim_rng **think_rng; /* closed: thread t's think times, stream "think.<t>" (made at its first draw) */
+    uint32_t next_thread;       /* closed: the thread the next new_message runs on */
+
+    /* TopicPublishInfo: the writable queues, ordered by group name then queue id. */
+    int nq;
+    struct pqueue q[RMQ_MAX_GROUPS * RMQ_MAX_QUEUES];
+    uint32_t which;             /* sendWhichQueue */
+
+    struct psend *s;
+    uint32_t cap, free_head, inflight;
+    uint32_t wait_head, wait_tail;   /* sends waiting for tryToFindTopicPublishInfo's route request */
+
+    sim_time wl_base;           /* constant arrivals: the k-th message is due at wl_base + k / rate */
+    uint64_t wl_k;
+
+    uint64_t sent, acked, failed;
+
+    struct hb_round hb;         /* the heartbeat round in progress (without vipChannelEnabled) */
+
+    struct latency_fault lf;    /* sendLatencyFaultEnable */
+    uint32_t fixed_size;        /* a constant size distribution's size, drawn once (it uses no randomness); 0: none */
+};
+
+static inline uint64_t rpc_tag(enum p_rpc kind, uint32_t slot, uint32_t gen)
+{
+    return (uint64_t)kind | (uint64_t)slot << 4 | (uint64_t)(gen & GEN_MASK) << 32;
+}
+
+/* producer_send.c */
+/* MQClientInstance.topicRouteData2TopicPublishInfo: the writable queues from the route. */
+void pinfo_rebuild(struct producer *p);
+/* A slot for a new send (NO_SLOT: every application thread is busy, or out of memory); released by
+ * psend_finish, or psend_release when the producer dies. */
+uint32_t psend_alloc(struct producer *p);
+void psend_release(struct producer *p, uint32_t i);
+/* The application's send() returns with status. */
+void psend_report(struct producer *p, uint32_t msg, int group, int queue, int status, int attempts, sim_time t0);
+/* One iteration of sendDefaultImpl's loop, or its end; finish: the send is over (reported, slot released). */
+void psend_attempt(struct producer *p, uint32_t i);
+void psend_finish(struct producer *p, uint32_t i);
+/* The broker's answer (or the rpc's failure) to slot i's attempt of generation gen. */
+void psend_on_reply(struct producer *p, uint32_t i, uint32_t gen, int status);
+
+#endif
