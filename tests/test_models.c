@@ -238,11 +238,21 @@ START_TEST(cl_truncate_and_trim)
     ck_assert_uint_eq(cl_qentry(&cl, 0, 9), CL_NONE);
     ck_assert_uint_eq(cl_qentry(&cl, 0, 10), 20);
     ck_assert_uint_eq(cl_find(&cl, 0), 20);
+    /* What the trim forgot is told from what the log never held. */
+    ck_assert(cl_trimmed(&cl, 0, 0) && cl_trimmed(&cl, 0, 9));
+    ck_assert(!cl_trimmed(&cl, 0, 10) && !cl_trimmed(&cl, 0, 30));
     /* A slave that starts from the master's last file. */
     cl_reset(&cl, 1 << 20);
     ck_assert(cl_append(&cl, 7, 100, 1, 4000) != CL_NONE);
     ck_assert_uint_eq(cl_at(&cl, 0)->offset, 1 << 20);
     ck_assert_uint_eq(cl_min_qoff(&cl, 1), 4000);
+    ck_assert(!cl_trimmed(&cl, 1, 0) && !cl_trimmed(&cl, 1, 3999) && !cl_trimmed(&cl, 0, 5));
+    /* A queue trimmed empty goes on from where it was; what went is still the trim's. */
+    ck_assert(cl_append(&cl, 8, 100, 1, 4001) != CL_NONE);
+    cl_trim(&cl, cl.max_offset);
+    ck_assert_uint_eq(cl_min_qoff(&cl, 1), 4002);
+    ck_assert(cl_append(&cl, 9, 100, 1, 4002) != CL_NONE);
+    ck_assert(cl_trimmed(&cl, 1, 4000) && cl_trimmed(&cl, 1, 4001) && !cl_trimmed(&cl, 1, 3999));
     cl_free(&cl);
 }
 END_TEST

@@ -135,6 +135,10 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
         in.status = GET_NO_MESSAGE_IN_QUEUE;
         r.next_qoffset = correct(b, req->qoffset, 0);
     } else if (req->qoffset < minq) {
+        /* Below what this store still holds. Only the world's memory trim forgets a store's oldest messages,
+         * and it must keep what a consumer may still ask for: the real store keeps its files for days. */
+        if (cl_trimmed(&b->cl, q, req->qoffset))
+            report_violation(&b->base.w->rep, "trimmed_read", b->group, b->n->id, -1, (int64_t)req->qoffset);
         in.status = GET_OFFSET_TOO_SMALL;
         r.next_qoffset = correct(b, req->qoffset, minq);
     } else if (req->qoffset == maxq) {

@@ -121,8 +121,10 @@ void cl_init(struct commitlog *cl)
 {
     memset(cl, 0, sizeof *cl);
     ck_init(&cl->e, sizeof(struct cl_entry));
-    for (int q = 0; q < RMQ_MAX_QUEUES; q++)
+    for (int q = 0; q < RMQ_MAX_QUEUES; q++) {
         ck_init(&cl->q[q].idx, sizeof(uint64_t));
+        cl->q[q].low_qoff = UINT64_MAX;
+    }
 }
 
 void cl_free(struct commitlog *cl)
@@ -143,6 +145,7 @@ void cl_reset(struct commitlog *cl, uint64_t offset)
         ck_drop_tail(&cl->q[q].idx, 0);
         cl->q[q].n = 0;
         cl->q[q].first_qoff = 0;
+        cl->q[q].low_qoff = UINT64_MAX;
     }
 }
 
@@ -171,9 +174,11 @@ uint64_t cl_append_grow(struct commitlog *cl, uint32_t msg, uint32_t size, uint1
     if (queue >= RMQ_MAX_QUEUES)
         return CL_NONE;
     struct cl_queue *cq = &cl->q[queue];
-    if (cq->n == 0)
+    if (cq->n == 0) {
         cq->first_qoff = qoff;
-    else if (qoff != cq->first_qoff + cq->n)
+        if (qoff < cq->low_qoff)
+            cq->low_qoff = qoff;
+    } else if (qoff != cq->first_qoff + cq->n)
         return CL_NONE;   /* a gap in queue numbering: the caller's bug */
     uint64_t i = cl_end(cl);
     struct cl_entry *e = ck_push(&cl->e, i, sizeof *e);

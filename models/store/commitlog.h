@@ -46,6 +46,8 @@ struct cl_chunks {
 struct cl_queue {
     struct cl_chunks idx;      /* uint64 entry index of each queue offset in [first_qoff, first_qoff + n) */
     uint64_t first_qoff, n;
+    uint64_t low_qoff;         /* the lowest queue offset held since cl_reset (UINT64_MAX: none yet): cl_trim
+                                  leaves it, as a ConsumeQueue whose files are all kept would */
 };
 
 struct commitlog {
@@ -152,6 +154,12 @@ int cl_same_at(const struct commitlog *cl, const struct cl_entry *e);
  * when not kept or not written yet). */
 static inline uint64_t cl_next_qoff(const struct commitlog *cl, int q) { return cl->q[q].first_qoff + cl->q[q].n; }
 static inline uint64_t cl_min_qoff(const struct commitlog *cl, int q) { return cl->q[q].first_qoff; }
+/* Whether queue q's offset qoff was held and is gone only because cl_trim forgot it: what the real store,
+ * which keeps its files for days, would still serve. */
+static inline int cl_trimmed(const struct commitlog *cl, int q, uint64_t qoff)
+{
+    return qoff >= cl->q[q].low_qoff && qoff < cl->q[q].first_qoff;
+}
 static inline uint64_t cl_qentry(const struct commitlog *cl, int q, uint64_t qoff)
 {
     const struct cl_queue *cq = &cl->q[q];
