@@ -148,6 +148,34 @@ START_TEST(consumer_behind_the_committed_offset_still_reads)
 }
 END_TEST
 
+/* The trim must also keep what a pull the broker holds will read: seed 91 of the same exploration (its one fault,
+ * the leader's process down from 10.8 s to 17.1 s). consumer-2, whose route has no master, pulls queue 1 from the
+ * follower broker-a-1 and is held there at offset 602 from 20.0 s; the rebalance of 20.15 s gives queue 1 to
+ * consumer-0, which reads it from the leader far ahead, and the hold service answers the held pull at 25.0 s.
+ * The store still holds offset 602 (RocketMQ keeps its files for days), so the answer brings 32 messages, which
+ * consumer-2 drops with the queue. With a trim that knew only the consumers and the offset tables, offset 602 was
+ * gone and the pull answered OFFSET_TOO_SMALL: the violation trimmed_read. */
+START_TEST(held_pull_of_a_queue_let_go_still_reads)
+{
+    struct th_run r;
+    th_run(&r,
+           "{\"name\": \"t\", \"run\": {\"duration_ms\": 240000, \"sample_ms\": 1000, \"seed\": 91},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 5, \"ha\": \"dledger\"}],"
+           " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}}, \"consumers\": {\"count\": 3},"
+           " \"operator\": {\"enabled\": false},"
+           " \"faults\": [{\"at_ms\": 10791, \"op\": \"crash_process\", \"node\": \"@master:broker-a\", \"duration_ms\": 6347}],"
+           " \"checks\": {\"liveness_after_ms\": 74809, \"recovery_bound_ms\": 60000}}",
+           NULL, 0);
+    /* the premise: queue 1 read from broker-a-1 up to 602 at 20.0 s, and from the leader past it by 25 s */
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"pull.serve\",\"queue\":1,\"offset\":586,", "\"n\":16,", 20000, 20002), 1);
+    ck_assert_int_gt(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"pull.serve\",\"queue\":1,", "\"code\":0,", 24000, 25000), 0);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"pull.serve\",\"queue\":1,\"offset\":602,", "\"n\":32,\"code\":0,", 25000, 25001), 1);
+    ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
+    ck_assert_double_eq(th_num(r.m, "messages.acked_unconsumed"), 0);
+    th_run_free(&r);
+}
+END_TEST
+
 /* ---- changeToSlave ---- */
 
 /* DLedgerRoleChangeHandler calls changeToSlave, which calls registerBrokerAll at once, on every FOLLOWER
@@ -330,6 +358,7 @@ static Suite *dledger_broker_suite(void)
     tcase_set_timeout(t, 300);
     tcase_add_test(t, leader_after_idle_becomes_master);
     tcase_add_test(t, consumer_behind_the_committed_offset_still_reads);
+    tcase_add_test(t, held_pull_of_a_queue_let_go_still_reads);
     tcase_add_test(t, follower_registers_every_time);
     tcase_add_test(t, catch_up_waits_for_dispatch);
     tcase_add_test(t, committed_from_checkpoint);

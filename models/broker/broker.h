@@ -24,6 +24,9 @@ const struct commitlog *broker_log(const struct broker *b);
 /* The consumer offset this broker holds for queue q (UINT64_MAX: none), live and as last persisted. */
 uint64_t broker_offset(const struct broker *b, int q);
 uint64_t broker_saved_offset(const struct broker *b, int q);
+/* The lowest queue offset, per queue, that a pull the broker holds, queues or serves may read (UINT64_MAX:
+ * none). */
+void broker_pull_floor(const struct broker *b, uint64_t low[RMQ_MAX_QUEUES]);
 /* Bytes of the CommitLog made durable by fsync. */
 uint64_t broker_flushed(const struct broker *b);
 

@@ -85,9 +85,11 @@ static uint64_t queue_floor(const struct commitlog *ml, int q, uint64_t qoff, ui
 }
 
 /* Forgets CommitLog entries no one can ask for again: below every replica's end, every consumer offset any
- * replica holds (live or persisted) and every offset a consumer may still pull from or commit (two
+ * replica holds (live or persisted), every offset a consumer may still pull from or commit (two
  * consumers may hold one queue while their views of the group differ, one of them from a slave, behind
- * the offset the other committed). Invisible to the protocol; it keeps memory flat. */
+ * the offset the other committed) and every offset a pull a broker holds, queues or serves asks for (its
+ * consumer may have let the queue go since). Invisible to the protocol, which a pull below it would see
+ * (the violation trimmed_read); it keeps memory flat. */
 static void trim(struct rmq_world *w, int gi, int master)
 {
     struct rmq_group *g = &w->g[gi];
@@ -104,7 +106,11 @@ static void trim(struct rmq_world *w, int gi, int master)
         if (cl->max_offset < safe)
             safe = cl->max_offset;
         safe = parted_below(ml, cl, safe);
+        uint64_t pulls[RMQ_MAX_QUEUES];
+        broker_pull_floor(g->broker[r], pulls);
         for (int q = 0; q < g->cfg.queues; q++) {
+            if (pulls[q] != UINT64_MAX)
+                safe = queue_floor(ml, q, pulls[q], safe);
             uint64_t o[2] = {broker_offset(g->broker[r], q), broker_saved_offset(g->broker[r], q)};
             for (int k = 0; k < 2; k++) {
                 if (o[k] == UINT64_MAX) {
