@@ -118,6 +118,22 @@ START_TEST(leader_after_idle_becomes_master)
 }
 END_TEST
 
+/* Replays a run of dledger_explore.json with 5 replicas and 3 consumers: its seed, its one shrunk fault (the
+ * leader's process down from at_ms for down_ms) and its liveness check from liveness_ms. */
+static void explore5_run(struct th_run *r, int seed, int at_ms, int down_ms, int liveness_ms)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{\"name\": \"t\", \"run\": {\"duration_ms\": 240000, \"sample_ms\": 1000, \"seed\": %d},"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 5, \"ha\": \"dledger\"}],"
+             " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}}, \"consumers\": {\"count\": 3},"
+             " \"operator\": {\"enabled\": false},"
+             " \"faults\": [{\"at_ms\": %d, \"op\": \"crash_process\", \"node\": \"@master:broker-a\", \"duration_ms\": %d}],"
+             " \"checks\": {\"liveness_after_ms\": %d, \"recovery_bound_ms\": 60000}}",
+             seed, at_ms, down_ms, liveness_ms);
+    th_run(r, text, NULL, 0);
+}
+
 /* The world forgets entries only below what every consumer may still ask for, its own positions included
  * (dledger_explore.json with 5 replicas and 3 consumers, seed 24, shrunk). The leader's process dies at
  * 11.647 s; one consumer's route then has no master, so it pulls queues 2 and 3 from a follower, and while
@@ -129,14 +145,7 @@ END_TEST
 START_TEST(consumer_behind_the_committed_offset_still_reads)
 {
     struct th_run r;
-    th_run(&r,
-           "{\"name\": \"t\", \"run\": {\"duration_ms\": 240000, \"sample_ms\": 1000, \"seed\": 24},"
-           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 5, \"ha\": \"dledger\"}],"
-           " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}}, \"consumers\": {\"count\": 3},"
-           " \"operator\": {\"enabled\": false},"
-           " \"faults\": [{\"at_ms\": 11647, \"op\": \"crash_process\", \"node\": \"@master:broker-a\", \"duration_ms\": 2384}],"
-           " \"checks\": {\"liveness_after_ms\": 146362, \"recovery_bound_ms\": 60000}}",
-           NULL, 0);
+    explore5_run(&r, 24, 11647, 2384, 146362);
     /* the premise: a follower serves queue 3 to a consumer from 14.66 s on */
     ck_assert_int_gt(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"pull.serve\",\"queue\":3,", "\"code\":0,", 14000, 40000), 0);
     ck_assert_int_gt(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"pull.serve\",\"queue\":3,", "\"code\":0,", 40000, 44000), 0);
@@ -158,14 +167,7 @@ END_TEST
 START_TEST(held_pull_of_a_queue_let_go_still_reads)
 {
     struct th_run r;
-    th_run(&r,
-           "{\"name\": \"t\", \"run\": {\"duration_ms\": 240000, \"sample_ms\": 1000, \"seed\": 91},"
-           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 5, \"ha\": \"dledger\"}],"
-           " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}}, \"consumers\": {\"count\": 3},"
-           " \"operator\": {\"enabled\": false},"
-           " \"faults\": [{\"at_ms\": 10791, \"op\": \"crash_process\", \"node\": \"@master:broker-a\", \"duration_ms\": 6347}],"
-           " \"checks\": {\"liveness_after_ms\": 74809, \"recovery_bound_ms\": 60000}}",
-           NULL, 0);
+    explore5_run(&r, 91, 10791, 6347, 74809);
     /* the premise: queue 1 read from broker-a-1 up to 602 at 20.0 s, and from the leader past it by 25 s */
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"pull.serve\",\"queue\":1,\"offset\":586,", "\"n\":16,", 20000, 20002), 1);
     ck_assert_int_gt(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"pull.serve\",\"queue\":1,", "\"code\":0,", 24000, 25000), 0);
