@@ -2,7 +2,7 @@
  * dispatches a message of its queue (NotifyMessageArrivingListener): within the service's 1 ms sleep and one
  * message's cost of the member learning that the message is committed. On the leader, and, in 5.3
  * (slave_wakes_held_pulls), on a follower. A follower's service wake-ups are not events while its dispatches
- * could wake nothing (broker_dledger.c, reput_arm): a pull held meanwhile must make the next one a timer;
+ * could wake nothing (reput_dledger.c, reput_arm): a pull held meanwhile must make the next one a timer;
  * before that, a 5.3 follower woke its held pulls only at its next input, a push up to 50 ms later here. */
 #include <check.h>
 

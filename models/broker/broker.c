@@ -1,8 +1,9 @@
-/* broker: a classic RocketMQ broker node (R44): its start, crash and pause, the frames it receives and where
- * they go (the request executors, HA, the DLedger member, the controller's calls), its timers (the hold
- * service, the CommitLog's flush, registration with the NameServers, the slave's SlaveSynchronize). What the
- * executors run, SendMessageProcessor with CommitLog.putMessage and PullMessageProcessor, is
- * broker_processor.c's; the puts that wait for the flush or the slaves are put_wait.c's. */
+/* broker: a RocketMQ broker node (R44; classic, DLedger or controller mode): its start, crash and pause, the
+ * frames it receives and where they go (the request executors, HA, the DLedger member, the controller's
+ * calls), its timers (the hold service, the CommitLog's flush, registration with the NameServers, the slave's
+ * SlaveSynchronize), and what a consumer may read (broker_visible_qoff). What the executors run,
+ * SendMessageProcessor with CommitLog.putMessage and PullMessageProcessor, is broker_processor.c's; the puts
+ * that wait for the flush or the slaves are put_wait.c's. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -392,7 +393,7 @@ static void broker_pause(struct sim_node *n, sim_time until)
     struct broker *b = n->model;
     (void)until;
     if (b->raft)
-        dl_pause(b);
+        dl_reput_make_real(b);   /* a frozen process: its virtual wake-up waits as a timer */
 }
 
 static const struct sim_node_ops broker_ops = {

@@ -64,7 +64,7 @@ static inline int ctl_popcount(uint32_t x)
 /* n messages entered the CommitLog now (a put, or a slave's HA frame): ReputMessageService's backlog, for
  * changeToMaster's wait (DefaultMessageStore.dispatchBehindBytes), grows. What consumers may read follows
  * the service's rounds taken as instant (reput.c); for this wait its timing is kept as the moment it will
- * have dispatched everything stored: as for DLedger brokers (broker_dledger.c), a round starts
+ * have dispatched everything stored: as for DLedger brokers (reput_dledger.c), a round starts
  * after the 1 ms sleep that follows the last one and takes reput_message_cost_us a message, messages
  * stored during a round join it. Inline: a put and every HA frame call it. */
 static inline void ctl_stored(struct broker *b, uint32_t n)

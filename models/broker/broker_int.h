@@ -1,5 +1,5 @@
-/* broker_int: the broker's state, shared by its files (broker.c: puts, pulls, offsets, registration,
- * flush; ha.c: replication). */
+/* broker_int: the broker's state, shared by its files (broker.c: the node, registration, flush;
+ * broker_processor.c: puts and pulls; broker_offsets.c: offsets; ha.c: replication; and the others). */
 #ifndef MODELS_BROKER_INT_H
 #define MODELS_BROKER_INT_H
 
@@ -202,6 +202,8 @@ void dl_crash(struct broker *b, enum sim_crash_kind kind);
 void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req);
 void dl_meta_synced(struct broker *b);
 void dl_role_check(struct broker *b);
+/* DLedgerMmapFileStore.persistCheckPoint, every checkPointInterval. */
+void dl_checkpoint(struct broker *b);
 /* reput_dledger.c: the ReputMessageService of a DLedger broker. dl_reput: a round wakes, or the message being
  * dispatched is done; reset at a start (from where the ConsumeQueues end); kick when something was committed;
  * make_real: the virtual wake-up becomes a timer (the broker becomes master, or freezes). */
@@ -212,9 +214,9 @@ void dl_reput_make_real(struct broker *b);
 /* Runs the ReputMessageService up to now (while its wake-ups are virtual, not events): call before reading
  * what it dispatched (committed_qoff, committed_py, reput_next) or changing what it reads. */
 void dl_reput_sync(struct broker *b);
-/* ReputMessageService.run's sleep: how long from now a service idle for `since` (its last round ended then)
- * waits before its next round; the sleeps step from the round's end, a full one right after it. */
-sim_time broker_reput_wake(const struct broker *b, sim_time since);
+/* A pull is about to be held: what is due is dispatched first, and a virtual wake-up whose dispatch would
+ * wake the pull becomes a timer. */
+void dl_pull_held(struct broker *b);
 /* reput.c: the classic store's ReputMessageService. reset at a start (all dispatched, whatever a crash cut);
  * kick after a store; round at its timer; truncated after a running broker's log was cut; visible: queue q's
  * end among the messages that end at or below `end`. */
@@ -227,13 +229,10 @@ void broker_reput_flushed(struct broker *b);
 uint64_t broker_reput_visible(const struct broker *b, int q);
 /* Queue q's end among the messages that end at or below CommitLog offset `end`. */
 uint64_t broker_qoff_below(const struct broker *b, int q, uint64_t end);
-/* The process freezes (a pause): its virtual wake-up becomes a timer, which waits with the others. */
-void dl_pause(struct broker *b);
-/* A pull is about to be held: what is due is dispatched first, and a virtual wake-up whose dispatch would
- * wake the pull becomes a timer. */
-void dl_pull_held(struct broker *b);
-/* DLedgerMmapFileStore.persistCheckPoint, every checkPointInterval. */
-void dl_checkpoint(struct broker *b);
+/* ReputMessageService.run's sleep (every store's: classic, DLedger, controller mode): how long from now a
+ * service idle for `since` (its last round ended then) waits before its next round; the sleeps step from
+ * the round's end, a full one right after it. */
+sim_time broker_reput_wake(const struct broker *b, sim_time since);
 /* broker.c, for broker_dledger.c */
 void broker_register_all(struct broker *b);
 /* pull_hold.c: long polling. New messages in queue (-1: any) answer the pulls held for it. */
@@ -254,8 +253,8 @@ static inline void broker_wake_pulls(struct broker *b, int queue)
 void broker_expire_pulls(struct broker *b);
 /* Holds a pull that found nothing new, for timeout. */
 void broker_hold_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, sim_time timeout);
-/* broker.c, for pull_hold.c: a pull served (or held again, when allow_suspend) and the queue offset a
- * consumer may read up to. */
+/* broker_processor.c, for pull_hold.c: a pull served (or held again, when allow_suspend); broker.c: the
+ * queue offset a consumer may read up to. */
 void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend);
 uint64_t broker_visible_qoff(struct broker *b, int q);
 
@@ -324,7 +323,7 @@ void bx_on_timer(struct broker *b, enum broker_timer kind, uint64_t arg);
 void bx_put_answered(struct broker *b, int thread);
 /* MessageStore.isOSPageCacheBusy: a put holds the put lock longer than osPageCacheBusyTimeOutMills. */
 int bx_page_cache_busy(const struct broker *b);
-/* broker.c, for broker_exec.c: serve one request (the processors). */
+/* broker_processor.c, for broker_exec.c: serve one request (the processors). */
 void broker_serve(struct broker *b, const struct exec_req *r);
 /* broker_controller.c: controller mode (RIP-44) */
 int ctl_init(struct broker *b);

@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
 #include "models/broker/redirect.h"
 #include "models/report/report.h"

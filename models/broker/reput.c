@@ -47,6 +47,18 @@ uint64_t broker_qoff_below(const struct broker *b, int q, uint64_t end)
     return lo;
 }
 
+/* ReputMessageService.run: doReput, then Thread.sleep(1), forever. doReput dispatches while reputFromOffset
+ * is below the committed position (read again for every message), reputMessageCost each. An idle service
+ * costs no events here: when something is committed, the round starts at the end of the sleep then running. */
+sim_time broker_reput_wake(const struct broker *b, sim_time since)
+{
+    sim_time sleep = b->cfg.reput_sleep;
+    sim_time wake = sleep > 0 ? (since + sleep - 1) / sleep * sleep - since : 0;
+    if (wake == 0 && since == 0)
+        wake = sleep;   /* the round that just ended sleeps first */
+    return wake;
+}
+
 /* Takes the dispatch to the service's end: the ConsumeQueues' ends as they are now. */
 static void dispatch_all(struct broker *b)
 {

@@ -1,7 +1,6 @@
 /* reput_dledger: the ReputMessageService (DefaultMessageStore) of a broker whose CommitLog is a DLedger log:
  * committed CommitLog bytes to the ConsumeQueues, reputMessageCost a message, a 1 ms sleep between rounds,
  * on every member; a follower's wake-ups are virtual while they can wake nothing (dl_reput_sync). */
-#include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
 
 /* One message dispatched: consumers may read it now (DLedgerCommitLog.getMaxOffset is the committed
@@ -47,18 +46,6 @@ static void reput_arm(struct broker *b, sim_time now, sim_time at)
         return;
     }
     node_timer(b->n, at - now, BT(BT_REPUT, 0));
-}
-
-/* ReputMessageService.run: doReput, then Thread.sleep(1), forever. doReput dispatches while reputFromOffset
- * is below the committed position (read again for every message), reputMessageCost each. An idle service
- * costs no events here: when something is committed, the round starts at the end of the sleep then running. */
-sim_time broker_reput_wake(const struct broker *b, sim_time since)
-{
-    sim_time sleep = b->cfg.reput_sleep;
-    sim_time wake = sleep > 0 ? (since + sleep - 1) / sleep * sleep - since : 0;
-    if (wake == 0 && since == 0)
-        wake = sleep;   /* the round that just ended sleeps first */
-    return wake;
 }
 
 static void reput_kick(struct broker *b, sim_time now)
@@ -113,8 +100,6 @@ void dl_reput_make_real(struct broker *b)
     node_timer(b->n, b->reput_vt - node_now(b->n), BT(BT_REPUT, 0));
     b->reput_vt = SIM_TIME_MAX;
 }
-
-void dl_pause(struct broker *b) { dl_reput_make_real(b); }
 
 void dl_pull_held(struct broker *b)
 {

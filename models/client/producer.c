@@ -1,9 +1,8 @@
 /* producer: a DefaultMQProducer's client. Its MQClientInstance (the route poll and the heartbeat round on the
  * scheduled thread), its route requests when a send finds no publish info (tryToFindTopicPublishInfo, which
  * the waiting sends join), the application's workload (open: arrivals at a rate; closed: threads calling
- * send() again after a pause) and the node's life. The sends themselves are producer_send.c's.
- *
- * Timer tags: enum p_timer. Rpc tags: enum p_rpc in the low 4 bits, slot << 4, generation << 32. */
+ * send() again after a pause, that pause drawn in producer_send.c) and the node's life. The sends themselves
+ * are producer_send.c's; the tags are laid out in producer_int.h. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -41,14 +40,14 @@ const char *rmq_status_name(int status)
 static void serve_waiting(struct producer *p)
 {
     uint32_t i = p->wait_head;
-    p->wait_head = p->wait_tail = NO_SLOT;
-    while (i != NO_SLOT) {
+    p->wait_head = p->wait_tail = P_NO_SLOT;
+    while (i != P_NO_SLOT) {
         uint32_t next = p->s[i].next;
         if (p->nq == 0) {
             p->s[i].status = RMQ_SYSTEM_ERROR;   /* MQClientException: group -1 */
-            psend_finish(p, i);
+            producer_send_finish(p, i);
         } else {
-            psend_attempt(p, i);
+            producer_send_attempt(p, i);
         }
         i = next;
     }
@@ -61,7 +60,7 @@ static void on_route_reply(struct producer *p, int status, const void *body, uin
         return;
     /* updateTopicRouteInfoFromNameServer: the publish info is rebuilt when the route changed. */
     if (r == NS_FETCH_CHANGED)
-        pinfo_rebuild(p);
+        producer_rebuild_publish_info(p);
     serve_waiting(p);
     ct_done(&p->tasks, CT_ROUTE);   /* the poll is over (if the scheduled thread made it) */
 }
@@ -97,7 +96,7 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
         on_route_reply(p, status, body, len);
         break;
     case P_R_SEND:
-        psend_on_reply(p, (uint32_t)(tag >> 4) & (SLOT_MAX - 1), (uint32_t)(tag >> 32) & GEN_MASK, status);
+        producer_send_on_reply(p, (uint32_t)(tag >> 4) & (P_SLOT_MAX - 1), (uint32_t)(tag >> 32) & P_GEN_MASK, status);
         break;
     case P_R_HEARTBEAT:
         if (hb_round_busy(&p->hb))
@@ -122,10 +121,10 @@ static void new_message(struct producer *p)
         return;   /* out of message ids: the workload ends (reported by the world) */
     p->sent++;
     uint32_t size = p->fixed_size ? p->fixed_size : body_size(sim_dist_sample(&p->cfg.size, p->rng));
-    uint32_t i = psend_alloc(p);
-    if (i == NO_SLOT) {
+    uint32_t i = producer_send_alloc(p);
+    if (i == P_NO_SLOT) {
         /* Every application thread is busy: the message is refused before it reaches the client. */
-        psend_report(p, msg, -1, -1, RMQ_SYSTEM_BUSY, 0, sim_now(p->n->sim));
+        producer_send_report(p, msg, -1, -1, RMQ_SYSTEM_BUSY, 0, sim_now(p->n->sim));
         return;
     }
     struct psend *s = &p->s[i];
@@ -140,14 +139,14 @@ static void new_message(struct producer *p)
     if (p->cfg.order == ORDER_QUEUE)
         s->key = (uint32_t)sim_rng_below(p->key_rng, (uint64_t)p->cfg.order_keys);
     if (p->nq > 0) {
-        psend_attempt(p, i);
+        producer_send_attempt(p, i);
         return;
     }
     /* tryToFindTopicPublishInfo: no usable publish info -> updateTopicRouteInfoFromNameServer(topic) now.
      * Sends arriving meanwhile join the request in flight (RocketMQ serializes them on lockNamesrv). */
     s->state = PS_WAIT_ROUTE;
-    s->next = NO_SLOT;
-    if (p->wait_tail == NO_SLOT)
+    s->next = P_NO_SLOT;
+    if (p->wait_tail == P_NO_SLOT)
         p->wait_head = i;
     else
         p->s[p->wait_tail].next = i;
@@ -192,7 +191,7 @@ static void p_start(struct sim_node *n)
     p->nq = 0;
     /* ThreadLocalIndex: a random start. */
     p->which = (uint32_t)sim_rng_below(p->rng, 1u << 31);
-    p->wait_head = p->wait_tail = NO_SLOT;
+    p->wait_head = p->wait_tail = P_NO_SLOT;
     /* MQClientInstance.startScheduledTask: updateTopicRouteInfoFromNameServer at 10 ms, then every
      * pollNameServerInterval; sendHeartbeatToAllBrokerWithLock at 1 s, then every heartbeatBrokerInterval. */
     hb_round_reset(&p->hb);
@@ -280,10 +279,10 @@ static void p_on_crash(struct sim_node *n, enum sim_crash_kind kind)
      * failed for the application (the broker may still have stored them). */
     for (uint32_t i = 0; i < p->cap; i++)
         if (p->s[i].state != PS_FREE) {
-            psend_report(p, p->s[i].msg, -1, -1, RMQ_SYSTEM_ERROR, p->s[i].attempts, p->s[i].t0);
-            psend_release(p, i);
+            producer_send_report(p, p->s[i].msg, -1, -1, RMQ_SYSTEM_ERROR, p->s[i].attempts, p->s[i].t0);
+            producer_send_release(p, i);
         }
-    p->wait_head = p->wait_tail = NO_SLOT;
+    p->wait_head = p->wait_tail = P_NO_SLOT;
     p->nq = 0;
     ns_client_clear(&p->route);
     ct_stop(&p->tasks);
@@ -311,8 +310,8 @@ struct producer *producer_create(struct rmq_world *w, const char *name, int inde
         w->rep.ordered = 1;
     p->cfg.size.values = NULL;
     p->cfg.think.values = NULL;
-    p->free_head = NO_SLOT;
-    p->wait_head = p->wait_tail = NO_SLOT;
+    p->free_head = P_NO_SLOT;
+    p->wait_head = p->wait_tail = P_NO_SLOT;
     if (sim_dist_copy(&p->cfg.size, &cfg->size) < 0) {
         p->cfg.size.values = NULL;
         goto fail;

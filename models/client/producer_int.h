@@ -1,5 +1,7 @@
-/* producer_int.h: what producer.c (the client, its route, heartbeat and workload) and producer_send.c (the
- * publish info and the sends in flight: TopicPublishInfo, MQFaultStrategy, sendDefaultImpl) share. */
+/* producer_int: what producer.c (the client, its route, heartbeat and workload) and producer_send.c (the
+ * publish info and the sends in flight: TopicPublishInfo, MQFaultStrategy, sendDefaultImpl) share.
+ *
+ * Timer tags: enum p_timer. Rpc tags (producer_tag): enum p_rpc in the low 4 bits, slot << 4, generation << 32. */
 #ifndef MODELS_CLIENT_PRODUCER_INT_H
 #define MODELS_CLIENT_PRODUCER_INT_H
 
@@ -17,9 +19,9 @@
 enum p_timer { P_T_ROUTE = 1, P_T_WORKLOAD, P_T_THREAD, P_T_HEARTBEAT };
 enum p_rpc { P_R_ROUTE = 1, P_R_SEND, P_R_HEARTBEAT };
 
-#define NO_SLOT UINT32_MAX
-#define GEN_MASK 0x7fffffffu
-#define SLOT_MAX (1u << 27)
+#define P_NO_SLOT UINT32_MAX
+#define P_GEN_MASK 0x7fffffffu
+#define P_SLOT_MAX (1u << 27)
 enum ps_state { PS_FREE, PS_WAIT_ROUTE, PS_SENDING };
 
 /* One send in progress: an application thread inside sendDefaultImpl. */
@@ -78,24 +80,25 @@ struct producer {
     uint32_t fixed_size;        /* a constant size distribution's size, drawn once (it uses no randomness); 0: none */
 };
 
-static inline uint64_t rpc_tag(enum p_rpc kind, uint32_t slot, uint32_t gen)
+static inline uint64_t producer_tag(enum p_rpc kind, uint32_t slot, uint32_t gen)
 {
-    return (uint64_t)kind | (uint64_t)slot << 4 | (uint64_t)(gen & GEN_MASK) << 32;
+    return (uint64_t)kind | (uint64_t)slot << 4 | (uint64_t)(gen & P_GEN_MASK) << 32;
 }
 
 /* producer_send.c */
 /* MQClientInstance.topicRouteData2TopicPublishInfo: the writable queues from the route. */
-void pinfo_rebuild(struct producer *p);
-/* A slot for a new send (NO_SLOT: every application thread is busy, or out of memory); released by
- * psend_finish, or psend_release when the producer dies. */
-uint32_t psend_alloc(struct producer *p);
-void psend_release(struct producer *p, uint32_t i);
+void producer_rebuild_publish_info(struct producer *p);
+/* A slot for a new send (P_NO_SLOT: every application thread is busy, or out of memory); released by
+ * producer_send_finish, or producer_send_release when the producer dies. */
+uint32_t producer_send_alloc(struct producer *p);
+void producer_send_release(struct producer *p, uint32_t i);
 /* The application's send() returns with status. */
-void psend_report(struct producer *p, uint32_t msg, int group, int queue, int status, int attempts, sim_time t0);
+void producer_send_report(struct producer *p, uint32_t msg, int group, int queue, int status, int attempts,
+                          sim_time t0);
 /* One iteration of sendDefaultImpl's loop, or its end; finish: the send is over (reported, slot released). */
-void psend_attempt(struct producer *p, uint32_t i);
-void psend_finish(struct producer *p, uint32_t i);
+void producer_send_attempt(struct producer *p, uint32_t i);
+void producer_send_finish(struct producer *p, uint32_t i);
 /* The broker's answer (or the rpc's failure) to slot i's attempt of generation gen. */
-void psend_on_reply(struct producer *p, uint32_t i, uint32_t gen, int status);
+void producer_send_on_reply(struct producer *p, uint32_t i, uint32_t gen, int status);
 
 #endif

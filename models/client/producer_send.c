@@ -11,7 +11,7 @@
 
 /* MQClientInstance.topicRouteData2TopicPublishInfo: QueueData sorted by brokerName; a group's write queues
  * only when its brokerAddrs holds MASTER_ID (R44 l.174-199). */
-void pinfo_rebuild(struct producer *p)
+void producer_rebuild_publish_info(struct producer *p)
 {
     const struct ns_client *r = &p->route;
     p->nq = 0;
@@ -75,22 +75,22 @@ static struct pqueue choose_queue(struct producer *p, int last_group)
     return p->q[p->which++ % nq];
 }
 
-uint32_t psend_alloc(struct producer *p)
+uint32_t producer_send_alloc(struct producer *p)
 {
     if (p->cfg.mode == PRODUCER_OPEN && p->cfg.max_inflight > 0 && p->inflight >= (uint32_t)p->cfg.max_inflight)
-        return NO_SLOT;
-    if (p->free_head == NO_SLOT) {
+        return P_NO_SLOT;
+    if (p->free_head == P_NO_SLOT) {
         /* Grows by doubling: allocation stops once the pool covers the peak of sends in flight. */
         uint32_t cap = p->cap ? p->cap * 2 : 64;
         if (p->cfg.mode == PRODUCER_OPEN && p->cfg.max_inflight > 0 && cap > (uint32_t)p->cfg.max_inflight)
             cap = (uint32_t)p->cfg.max_inflight;
-        if (cap > SLOT_MAX)
-            cap = SLOT_MAX;
+        if (cap > P_SLOT_MAX)
+            cap = P_SLOT_MAX;
         if (cap <= p->cap)
-            return NO_SLOT;
+            return P_NO_SLOT;
         struct psend *s = realloc(p->s, (size_t)cap * sizeof *s);
         if (!s)
-            return NO_SLOT;
+            return P_NO_SLOT;
         memset(s + p->cap, 0, (size_t)(cap - p->cap) * sizeof *s);
         for (uint32_t i = cap; i-- > p->cap;) {
             s[i].next = p->free_head;
@@ -105,18 +105,19 @@ uint32_t psend_alloc(struct producer *p)
     return i;
 }
 
-void psend_release(struct producer *p, uint32_t i)
+void producer_send_release(struct producer *p, uint32_t i)
 {
     struct psend *s = &p->s[i];
     s->state = PS_FREE;
-    s->gen = (s->gen + 1) & GEN_MASK;
+    s->gen = (s->gen + 1) & P_GEN_MASK;
     s->next = p->free_head;
     p->free_head = i;
     p->inflight--;
 }
 
 /* The application's send() returns. */
-void psend_report(struct producer *p, uint32_t msg, int group, int queue, int status, int attempts, sim_time t0)
+void producer_send_report(struct producer *p, uint32_t msg, int group, int queue, int status, int attempts,
+                          sim_time t0)
 {
     if (rmq_send_ok(status) && group >= 0)
         p->acked++;
@@ -142,19 +143,19 @@ static sim_time think_time(struct producer *p, uint32_t t)
     return sim_dist_time(&p->cfg.think, p->think_rng[t]);
 }
 
-void psend_finish(struct producer *p, uint32_t i)
+void producer_send_finish(struct producer *p, uint32_t i)
 {
     struct psend *s = &p->s[i];
     int ok = rmq_send_ok(s->status) && s->group >= 0;
     uint32_t t = s->thread;   /* a closed-loop thread calls send() again after its pause (a later event) */
-    psend_report(p, s->msg, s->group, s->queue, s->status, s->attempts, s->t0);
-    psend_release(p, i);
+    producer_send_report(p, s->msg, s->group, s->queue, s->status, s->attempts, s->t0);
+    producer_send_release(p, i);
     if (p->cfg.mode == PRODUCER_CLOSED)
         node_timer(p->n, ok ? think_time(p, t) : p->cfg.error_pause, (uint64_t)t << 8 | P_T_THREAD);
 }
 
 /* One iteration of sendDefaultImpl's loop, or its end. */
-void psend_attempt(struct producer *p, uint32_t i)
+void producer_send_attempt(struct producer *p, uint32_t i)
 {
     struct psend *s = &p->s[i];
     sim_time now = sim_now(p->n->sim);
@@ -162,7 +163,7 @@ void psend_attempt(struct producer *p, uint32_t i)
     /* SYNC: 1 + retryTimesWhenSendFailed; sendSelectImpl calls sendKernelImpl once, with no retry at all. */
     int times_total = ordered ? 1 : 1 + (p->cfg.retries > 0 ? p->cfg.retries : 0);
     if (s->attempts >= times_total || p->nq == 0) {
-        psend_finish(p, i);
+        producer_send_finish(p, i);
         return;
     }
     sim_time cost = now - s->t0;
@@ -170,7 +171,7 @@ void psend_attempt(struct producer *p, uint32_t i)
         /* "if (timeout < costTime) { callTimeout = true; break; }": RemotingTooMuchRequestException. */
         if (s->attempts == 0)
             s->status = RMQ_TIMEOUT;
-        psend_finish(p, i);
+        producer_send_finish(p, i);
         return;
     }
     /* String lastBrokerName = null == mq ? null : mq.getBrokerName(); selectOneMessageQueue(...) */
@@ -190,14 +191,14 @@ void psend_attempt(struct producer *p, uint32_t i)
         /* sendKernelImpl: findBrokerAddressInPublish null -> MQClientException("The broker[...] not exist"),
          * which the loop continues on. Unreachable while the publish info and the route change together. */
         s->status = RMQ_SYSTEM_ERROR;
-        psend_attempt(p, i);
+        producer_send_attempt(p, i);
         return;
     }
     struct rmq_send_req req = {.msg = s->msg, .size = s->size, .queue = mq->queue};
     report_attempt(&p->base.w->rep, s->msg, mq->group);
     /* sendKernelImpl(msg, mq, SYNC, null, topicPublishInfo, timeout - costTime) */
     rpc_call(&p->rpc, master, RMQ_SEND, &req, sizeof req, s->size, p->cfg.send_timeout - cost,
-             rpc_tag(P_R_SEND, i, s->gen));
+             producer_tag(P_R_SEND, i, s->gen));
 }
 
 /* Whether sendDefaultImpl goes on to the next attempt after this status. */
@@ -219,7 +220,7 @@ static int retriable(const struct producer *p, int status)
     }
 }
 
-void psend_on_reply(struct producer *p, uint32_t i, uint32_t gen, int status)
+void producer_send_on_reply(struct producer *p, uint32_t i, uint32_t gen, int status)
 {
     if (i >= p->cap || p->s[i].state != PS_SENDING || p->s[i].gen != gen)
         return;
@@ -233,8 +234,8 @@ void psend_on_reply(struct producer *p, uint32_t i, uint32_t gen, int status)
     /* SYNC: any status the broker stored under is the result, SEND_OK or not, since
      * retryAnotherBrokerWhenNotStoreOK is false. */
     if (ok || !retriable(p, status)) {
-        psend_finish(p, i);
+        producer_send_finish(p, i);
         return;
     }
-    psend_attempt(p, i);
+    producer_send_attempt(p, i);
 }

@@ -48,7 +48,7 @@ void ctl_notify(struct controller *c, int gi)
 /* DefaultElectPolicy.tryElect on the brokers of the mask: the alive ones (validPredicate: isBrokerActive);
  * the old master if still among them and no other broker is designated; the designated broker (prefer >= 0,
  * the admin's ElectMasterRequestHeader.designateElect) if among them, else nobody; otherwise the first of the
- * TreeSet ordered by elect_cmp. */
+ * TreeSet DefaultElectPolicy orders (ctl_elect_first, elect_policy.c). */
 static int try_elect(struct controller *c, struct ctl_group *g, uint32_t brokers, int prefer)
 {
     uint32_t valid = 0;

@@ -1,5 +1,5 @@
 /* controller_int: the controller's state, shared by controller.c (BrokerHeartbeatManager,
- * ReplicasInfoManager, ControllerManager) and controller_group.c (DLedgerController: the controllers'
+ * ReplicasInfoManager, ControllerManager), elect_policy.c (DefaultElectPolicy's order) and controller_group.c (DLedgerController: the controllers'
  * DLedger group, its replicated event log and the active controller). Not for other components. */
 #ifndef MODELS_CONTROLLER_INT_H
 #define MODELS_CONTROLLER_INT_H

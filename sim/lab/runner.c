@@ -1,5 +1,5 @@
-/* runner: the pool of mqsim child processes behind compare and sweep, and their signals (the progress line
- * is progress.c's). */
+/* runner: the pool of mqsim child processes behind compare, sweep and explore, their signals, argument
+ * vectors and small text and file helpers (the progress line is runner_progress.c's). */
 #include "sim/lab/runner.h"
 
 #include <errno.h>
@@ -15,7 +15,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
 
 /* ---- argument vectors ---- */
 

@@ -1,5 +1,5 @@
 /* runner: what the multi-run commands (compare, sweep) share: a pool of mqsim child processes (fork + exec),
- * at most J at once; SIGINT/SIGTERM handling; the progress line (progress.c); and small text and file
+ * at most J at once; SIGINT/SIGTERM handling; the progress line (runner_progress.c); and small text and file
  * helpers. */
 #ifndef MODELS_RUNNER_H
 #define MODELS_RUNNER_H

@@ -1,6 +1,6 @@
-/* progress: the progress line of compare, sweep and explore on stderr: redrawn in place on a terminal (at
- * most ten times a second, and every second while runs go on), a line per tenth of the runs and every 30 s
- * otherwise (a log, CI). */
+/* runner_progress: the progress line of compare, sweep and explore on stderr: redrawn in place on a
+ * terminal (at most ten times a second, and every second while runs go on), a line per tenth of the runs
+ * and every 30 s otherwise (a log, CI). */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
