@@ -65,6 +65,13 @@ void broker_wake_held(struct broker *b, int queue) { held_check(b, queue, 0); }
 
 void broker_expire_pulls(struct broker *b) { held_check(b, -1, 1); }
 
+/* Lowers low[] to a pull's queue offset. */
+static void pull_low(uint64_t low[RMQ_MAX_QUEUES], const struct rmq_pull_req *r)
+{
+    if (r->queue < RMQ_MAX_QUEUES && r->qoffset < low[r->queue])
+        low[r->queue] = r->qoffset;
+}
+
 /* The lowest queue offset a pull this broker still has may read, per queue (UINT64_MAX: none): those held,
  * those waiting for a pull thread, and those a thread serves. A consumer may have let the queue go since it
  * asked (a rebalance), but the request is still answered from the store. */
@@ -72,17 +79,16 @@ void broker_pull_floor(const struct broker *b, uint64_t low[RMQ_MAX_QUEUES])
 {
     for (int q = 0; q < RMQ_MAX_QUEUES; q++)
         low[q] = UINT64_MAX;
-    for (int i = 0; i < b->nheld; i++) {
-        const struct rmq_pull_req *r = &b->held[i].req;
-        if (b->held[i].in_use && r->queue < RMQ_MAX_QUEUES && r->qoffset < low[r->queue])
-            low[r->queue] = r->qoffset;
-    }
+    for (int i = 0; i < b->nheld; i++)
+        if (b->held[i].in_use)
+            pull_low(low, &b->held[i].req);
     const struct executor *e = &b->ex[EX_PULL];
-    for (uint32_t k = 0; k < e->n + (uint32_t)e->threads; k++) {
-        const struct exec_req *x = k < e->n ? &e->q[(e->head + k) % e->alloc] : &e->t[k - e->n].req;
-        if (k >= e->n && !e->t[k - e->n].busy)
-            continue;
-        if (x->code == RMQ_PULL && x->u.pull.queue < RMQ_MAX_QUEUES && x->u.pull.qoffset < low[x->u.pull.queue])
-            low[x->u.pull.queue] = x->u.pull.qoffset;
+    for (uint32_t k = 0; k < e->n; k++) {   /* waiting for a thread */
+        const struct exec_req *x = &e->q[(e->head + k) % e->alloc];
+        if (x->code == RMQ_PULL)
+            pull_low(low, &x->u.pull);
     }
+    for (int t = 0; t < e->threads; t++)   /* served */
+        if (e->t[t].busy && e->t[t].req.code == RMQ_PULL)
+            pull_low(low, &e->t[t].req.u.pull);
 }
