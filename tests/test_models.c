@@ -241,12 +241,14 @@ START_TEST(cl_truncate_and_trim)
     /* What the trim forgot is told from what the log never held. */
     ck_assert(cl_trimmed(&cl, 0, 0) && cl_trimmed(&cl, 0, 9));
     ck_assert(!cl_trimmed(&cl, 0, 10) && !cl_trimmed(&cl, 0, 30));
+    ck_assert(cl_phy_trimmed(&cl, 0) && cl_phy_trimmed(&cl, 1999) && !cl_phy_trimmed(&cl, 2000));
     /* A slave that starts from the master's last file. */
     cl_reset(&cl, 1 << 20);
     ck_assert(cl_append(&cl, 7, 100, 1, 4000) != CL_NONE);
     ck_assert_uint_eq(cl_at(&cl, 0)->offset, 1 << 20);
     ck_assert_uint_eq(cl_min_qoff(&cl, 1), 4000);
     ck_assert(!cl_trimmed(&cl, 1, 0) && !cl_trimmed(&cl, 1, 3999) && !cl_trimmed(&cl, 0, 5));
+    ck_assert(!cl_phy_trimmed(&cl, 0) && !cl_phy_trimmed(&cl, (1 << 20) - 1));
     /* A queue trimmed empty goes on from where it was; what went is still the trim's. */
     ck_assert(cl_append(&cl, 8, 100, 1, 4001) != CL_NONE);
     cl_trim(&cl, cl.max_offset);

@@ -143,42 +143,6 @@ START_TEST(paused_producer_sends_on)
 }
 END_TEST
 
-/* The world's memory trim (world.c) must never forget what a consumer may still read: the real store keeps its
- * files for days. A trim forced at 10 s below a paused consumer's next offsets makes its pulls at 15 s find the
- * queues' start moved on, which the broker reports as the violation "trimmed_read" (and the messages in between
- * are never consumed); the same run left to the world's own trim reports none and consumes them all. */
-START_TEST(trim_below_a_reader_is_a_violation)
-{
-    const char *sets[] = {"producers.stop_ms=8000"};
-    for (int trim = 0; trim < 2; trim++) {
-        struct scenario sc;
-        th_load(&sc, world_json("\"faults\": [{\"at_ms\": 5000, \"op\": \"pause\", \"node\": \"consumer-0\", "
-                                "\"duration_ms\": 10000}]"), sets, 1);
-        th_run_to(&sc, 10 * SIM_S);
-        struct rmq_world *w = rmq_world_get(sc.w);
-        if (trim) {
-            uint64_t end = broker_log(w->g[0].broker[0])->max_offset;
-            for (int r = 0; r < w->g[0].n; r++)
-                broker_trim(w->g[0].broker[r], end);
-        }
-        th_run_to(&sc, 30 * SIM_S);
-        cJSON *m = th_metrics(&sc);
-        const cJSON *v = th_at(m, "invariants.violations");
-        ck_assert_double_gt(th_num(m, "messages.acked"), 600);
-        if (trim) {
-            ck_assert_int_ge(cJSON_GetArraySize(v), 1);
-            ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "invariant")->valuestring, "trimmed_read");
-            ck_assert_double_gt(th_num(m, "messages.acked_unconsumed"), 0);
-        } else {
-            ck_assert_int_eq(cJSON_GetArraySize(v), 0);
-            ck_assert_double_eq(th_num(m, "messages.acked_unconsumed"), 0);
-        }
-        cJSON_Delete(m);
-        scenario_free(&sc);
-    }
-}
-END_TEST
-
 /* ---- the operator looks before acting ---- */
 
 /* The master's process is down from 60 s to 105 s: the page goes out at 93 s (the probe of 60 s failed at
@@ -646,7 +610,6 @@ static Suite *scenario_suite(void)
     tcase_add_test(t, master_crash_promotion_timeline);
     tcase_add_test(t, operator_stands_down_when_the_master_is_back);
     tcase_add_test(t, paused_producer_sends_on);
-    tcase_add_test(t, trim_below_a_reader_is_a_violation);
     tcase_add_test(t, async_master_loses_unreplicated);
     tcase_add_test(t, lost_while_no_replica_is_up);
     tcase_add_test(t, sync_master_loses_nothing);

@@ -9,6 +9,7 @@
 
 #include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
+#include "models/broker/broker_ctl_int.h"
 #include "models/controller/ctl_proto.h"
 #include "models/dledger/raft.h"
 #include "models/report/report.h"
@@ -367,6 +368,8 @@ static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
     /* What survives: the page cache after a process crash, only fsynced bytes after a host crash.
      * Recovery drops the partial message at the end (CommitLog.recoverAbnormally). */
     uint64_t kept = kind == SIM_CRASH_HOST ? sim_disk_durable(n, FILE_COMMITLOG) : sim_disk_written(n, FILE_COMMITLOG);
+    if (cl_phy_trimmed(&b->cl, b->disk_base + kept))
+        broker_trimmed_read(b, (int64_t)(b->disk_base + kept));   /* the log ends where the trim forgot */
     cl_truncate(&b->cl, b->disk_base + kept, unstore, b);
     /* Recovery ends at the first message checkMessageAndReturnSize refuses and truncateDirtyFiles drops the
      * rest (CommitLog.recoverNormally/recoverAbnormally): a spliced tail that stopped the reput goes. */
@@ -481,10 +484,44 @@ void broker_reconfigure(struct broker *b, enum rmq_role role, int id)
 
 void broker_trim(struct broker *b, uint64_t phy) { cl_trim(&b->cl, phy); }
 
+void broker_trimmed_read(struct broker *b, int64_t at)
+{
+    report_violation(&b->base.w->rep, "trimmed_read", b->group, b->n->id, -1, at);
+}
+
 int64_t broker_dispatched(struct broker *b)
 {
     if (!b->raft)
         return -1;
     dl_reput_sync(b);
     return b->reput_next - 1;
+}
+
+int64_t broker_dledger_keep(struct broker *b)
+{
+    if (!b->raft)
+        return INT64_MAX;
+    int64_t end = raft_end(b->raft), keep = b->raft->committed < end ? b->raft->committed : end;
+    int64_t dispatched = broker_dispatched(b), reads = raft_read_floor(b->raft);
+    if (dispatched < keep)
+        keep = dispatched;
+    if (b->ckpt_committed >= 0 && b->ckpt_committed < keep)
+        keep = b->ckpt_committed;
+    return reads < keep ? reads : keep;
+}
+
+uint64_t broker_keep_offset(const struct broker *b)
+{
+    /* A host crash cuts the log back to its fsynced bytes, less a message they hold in part (the crash's
+     * recovery drops it): the entry the log then ends with is kept too (a DLedger member reads its term). */
+    uint64_t end = b->disk_base + sim_disk_durable(b->n, FILE_COMMITLOG);
+    if (end > b->cl.max_offset)
+        end = b->cl.max_offset;
+    uint64_t i = cl_find(&b->cl, end);
+    while (i > b->cl.first && cl_at(&b->cl, i - 1)->offset + cl_at(&b->cl, i - 1)->size > end)
+        i--;
+    uint64_t keep = i > b->cl.first ? cl_at(&b->cl, i - 1)->offset : end;
+    if (b->ctl && ctl_keep_offset(b) < keep)
+        keep = ctl_keep_offset(b);
+    return keep;
 }

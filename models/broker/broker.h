@@ -38,6 +38,18 @@ const char *broker_transfer_leadership(struct broker *b, int to);
 
 /* DLedger: the last entry index the ReputMessageService dispatched to the ConsumeQueues (-1: none). */
 int64_t broker_dispatched(struct broker *b);
+/* DLedger: the lowest entry index the store may still read (INT64_MAX without DLedger): the committed index
+ * (at most the log's end), what the ReputMessageService dispatched, the committed index the checkpoint
+ * restores after a crash (DLedgerMmapFileStore.recover) and what the EntryDispatchers read (raft_read_floor). */
+int64_t broker_dledger_keep(struct broker *b);
+/* The lowest CommitLog offset the broker's own store may still read: the start of the entry a host crash would
+ * leave its log ending with (its fsynced bytes; a slave then asks its master for what follows, a DLedger member
+ * reads that entry's term), and in controller mode its confirm offset, the one its checkpoint restores and
+ * where its dispatch backlog was counted to (ctl_keep_offset). */
+uint64_t broker_keep_offset(const struct broker *b);
+/* Controller mode: where a handshake with `master` would truncate b's log to (their epoch files' consistent
+ * point), which the trim keeps; UINT64_MAX when none (not controller mode, b the master, no shared epoch). */
+uint64_t ctl_truncation_floor(const struct broker *b, const struct broker *master);
 
 /* What an operator does to broker.conf: takes effect at the next start. */
 void broker_reconfigure(struct broker *b, enum rmq_role role, int broker_id);

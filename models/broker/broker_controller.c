@@ -475,26 +475,45 @@ static void unstore(void *ctx, uint32_t msg)
     report_stored(&b->base.w->rep, msg, b->group, b->replica, 0);
 }
 
+/* EpochFileCache.findConsistentPoint of this broker's epoch file and a master's (its n epochs e and its log's
+ * end): where the two logs are known to agree up to; 0 when they share no epoch. */
+static int consistent_point(const struct broker *b, const struct ctl_epoch_entry *e, uint32_t n, uint64_t end,
+                            uint64_t *point)
+{
+    const struct ctl_broker *c = b->ctl;
+    if (!c->nep) {
+        *point = b->cl.max_offset;   /* an empty epoch file: nothing of its own to doubt */
+        return 1;
+    }
+    for (int i = c->nep - 1; i >= 0; i--)
+        for (uint32_t k = 0; k < n; k++) {
+            /* the same epoch begun at the same offset: the same master wrote both (findConsistentPoint) */
+            if (e[k].epoch != c->ep[i].epoch || e[k].start != c->ep[i].start)
+                continue;
+            uint64_t mine = i + 1 < c->nep ? c->ep[i + 1].start : b->cl.max_offset;
+            uint64_t theirs = k + 1 < n ? e[k + 1].start : end;
+            *point = mine < theirs ? mine : theirs;
+            return 1;
+        }
+    return 0;
+}
+
+uint64_t ctl_truncation_floor(const struct broker *b, const struct broker *master)
+{
+    uint64_t point;
+    if (b == master || !b->ctl || !master->ctl ||
+        !consistent_point(b, master->ctl->ep, (uint32_t)master->ctl->nep, master->cl.max_offset, &point))
+        return UINT64_MAX;
+    return point;
+}
+
 /* The slave's side of the handshake: the consistent point of both epoch files (EpochFileCache
  * .findConsistentPoint), truncation to it (AutoSwitchHAClient.doTruncate), the master's epochs adopted. */
 static void handshake_done(struct broker *b, const struct ctl_epochs *m)
 {
     struct ctl_broker *c = b->ctl;
     uint64_t point = 0;
-    int found = 0;
-    for (int i = c->nep - 1; i >= 0 && !found; i--)
-        for (uint32_t k = 0; k < m->n; k++) {
-            /* the same epoch begun at the same offset: the same master wrote both (findConsistentPoint) */
-            if (m->e[k].epoch != c->ep[i].epoch || m->e[k].start != c->ep[i].start)
-                continue;
-            uint64_t mine = i + 1 < c->nep ? c->ep[i + 1].start : b->cl.max_offset;
-            uint64_t theirs = k + 1 < m->n ? m->e[k + 1].start : m->max_offset;
-            point = mine < theirs ? mine : theirs;
-            found = 1;
-            break;
-        }
-    if (!c->nep)
-        found = 1, point = b->cl.max_offset;   /* an empty epoch file: nothing of its own to doubt */
+    int found = consistent_point(b, m->e, m->n, m->max_offset, &point);
     if (!found) {
         /* AutoSwitchHAClient.doTruncate: "Failed to find a consistent point", no transfer. The handshake
          * is tried again and fails the same way while the two epoch files disagree. */
@@ -509,6 +528,8 @@ static void handshake_done(struct broker *b, const struct ctl_epochs *m)
         return;
     }
     if (point < b->cl.max_offset) {
+        if (cl_phy_trimmed(&b->cl, point))
+            broker_trimmed_read(b, (int64_t)point);   /* the log would end where the trim forgot */
         struct trace *tr = trace_of(b);
         if (trace_on(tr, TRACE_EVENTS)) {
             trace_begin(tr, node_now(b->n), b->n->name, "broker.truncate");

@@ -108,6 +108,8 @@ static void reput_to(struct broker *b, uint64_t end)
     if (end <= c->disp_to)
         return;
     const struct commitlog *cl = &b->cl;
+    if (cl_phy_trimmed(cl, c->disp_to))
+        broker_trimmed_read(b, (int64_t)c->disp_to);   /* the backlog would count the messages forgotten */
     uint64_t i = cl_find(cl, c->disp_to);
     const struct cl_entry *p = i > cl->first ? cl_at(cl, i - 1) : NULL;
     if (p && p->offset + p->size > c->disp_to)
@@ -168,13 +170,23 @@ void ctl_confirm_master(struct broker *b)
     read_end_rose(b, old, b->cl.max_offset);
 }
 
+uint64_t ctl_keep_offset(const struct broker *b)
+{
+    const struct ctl_broker *c = b->ctl;
+    uint64_t keep = c->confirm < c->ckpt_confirm ? c->confirm : c->ckpt_confirm;
+    return c->disp_to < keep ? c->disp_to : keep;
+}
+
 void ctl_confirm_clamp(struct broker *b)
 {
     struct ctl_broker *c = b->ctl;
     if (c->confirm > b->cl.max_offset)
         c->confirm = b->cl.max_offset;
-    if (c->confirm < b->cl.min_offset)
+    if (c->confirm < b->cl.min_offset) {
+        if (cl_phy_trimmed(&b->cl, c->confirm))
+            broker_trimmed_read(b, (int64_t)c->confirm);   /* the real minPhyOffset is below it */
         c->confirm = b->cl.min_offset;   /* CommitLog.recover: "correct confirmOffset to minPhyOffset" */
+    }
     if (c->disp_to > b->cl.max_offset)
         c->disp_to = b->cl.max_offset;   /* resetReputOffset = min(oldReputFromOffset, offsetToTruncate) */
 }

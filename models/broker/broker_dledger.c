@@ -279,6 +279,8 @@ static void io_truncated(void *host, int64_t from)
         node_disk_truncate(b->n, FILE_COMMITLOG, e->offset - b->disk_base);
 }
 
+static void io_trimmed_read(void *host, int64_t index) { broker_trimmed_read(host, index); }
+
 /* DLedgerCommitLog's status mapping: SUCCESS -> PUT_OK; a quorum-ack timeout or a full pending map ->
  * OS_PAGECACHE_BUSY ("do not return flush_slave_timeout to the client"), which SendMessageProcessor
  * answers with SYSTEM_ERROR; not leader -> SERVICE_NOT_AVAILABLE. */
@@ -311,7 +313,7 @@ int dl_init(struct broker *b)
         .host = b, .node = b->n, .call = io_call, .reply = io_reply, .timer = io_timer, .persist = io_persist,
         .role_changed = io_role_changed, .voted = io_voted, .committed = io_committed, .appended = io_appended,
         .truncated = io_truncated, .append_done = io_append_done, .transferred = io_transferred,
-        .rng = node_rng(b->n, "election"),
+        .trimmed_read = io_trimmed_read, .rng = node_rng(b->n, "election"),
     };
 #ifdef MQSIM_PLANTED_BUG
     b->cfg.raft.broken_vote_ignores_log = 1;   /* the test-only binary mqsim-planted */
@@ -347,6 +349,8 @@ void dl_start(struct broker *b)
      * updateCommittedIndex (not with an empty log, not below the log's first index, at most its end). The
      * index is the store's (the CommitLog here), so the host sets it on the member. */
     int64_t end = raft_end(b->raft), ck = b->ckpt_committed;
+    if (ck >= 0 && ck < (int64_t)b->cl.first)
+        broker_trimmed_read(b, ck);   /* DLedger's ledgerBeginIndex is below it */
     if (ck >= 0 && end >= 0 && ck >= (int64_t)b->cl.first) {
         b->committed = b->raft->committed = ck < end ? ck : end;
     }

@@ -217,6 +217,10 @@ void dl_reput_sync(struct broker *b);
 /* A pull is about to be held: what is due is dispatched first, and a virtual wake-up whose dispatch would
  * wake the pull becomes a timer. */
 void dl_pull_held(struct broker *b);
+/* The protocol asked for what only the world's memory trim forgot (a queue offset, a CommitLog offset or a
+ * DLedger index `at`), which the real store, keeping its files for days, would still hold: the violation
+ * trimmed_read (world.c's trim must keep it). */
+void broker_trimmed_read(struct broker *b, int64_t at);
 /* reput.c: the classic store's ReputMessageService. reset at a start (all dispatched, whatever a crash cut);
  * kick after a store; round at its timer; truncated after a running broker's log was cut; visible: queue q's
  * end among the messages that end at or below `end`. */

@@ -137,7 +137,7 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
         /* Below what this store still holds. Only the world's memory trim forgets a store's oldest messages,
          * and it must keep what a consumer may still ask for: the real store keeps its files for days. */
         if (cl_trimmed(&b->cl, q, req->qoffset))
-            report_violation(&b->base.w->rep, "trimmed_read", b->group, b->n->id, -1, (int64_t)req->qoffset);
+            broker_trimmed_read(b, (int64_t)req->qoffset);
         in.status = GET_OFFSET_TOO_SMALL;
         r.next_qoffset = correct(b, req->qoffset, minq);
     } else if (req->qoffset == maxq) {

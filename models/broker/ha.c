@@ -136,6 +136,8 @@ static void push(struct broker *b, struct ha_conn *h)
         uint64_t i = h->next_i;
         const struct cl_entry *e = cl_at(&b->cl, i);
         if (!e || e->offset != h->next) {
+            if (cl_phy_trimmed(&b->cl, h->next))
+                broker_trimmed_read(b, (int64_t)h->next);   /* getCommitLogData would find these bytes */
             i = cl_find(&b->cl, h->next);
             e = cl_at(&b->cl, i);
         }
@@ -404,7 +406,7 @@ static uint64_t slave_append(struct broker *b, const struct rmq_ha_entry *x)
     if (b->reput_stop != CL_NONE || x->queue >= RMQ_MAX_QUEUES)
         return cl_append_undispatched(&b->cl, x->msg, x->size, x->queue, x->qoff, x->flags & CL_FRAGMENT);
     uint64_t qoff = x->qoff, next = cl_next_qoff(&b->cl, x->queue);
-    if (next > cl_min_qoff(&b->cl, x->queue)) {
+    if (next > cl_min_qoff(&b->cl, x->queue) || cl_trimmed(&b->cl, x->queue, next - 1)) {   /* not empty */
         /* ConsumeQueue.putMessagePositionInfo: a queue offset below the queue's end is "Build consume
          * queue repeatedly" and not written; one above it is "[BUG]logic queue order maybe wrong" and is
          * written at the queue's end all the same. */

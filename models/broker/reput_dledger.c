@@ -7,8 +7,11 @@
  * position, so only committed entries are dispatched). */
 static void reput_one(struct broker *b)
 {
-    if (b->reput_next < (int64_t)b->cl.first)
+    if (b->reput_next < (int64_t)b->cl.first) {
+        if (b->reput_next >= 0)
+            broker_trimmed_read(b, b->reput_next);
         b->reput_next = (int64_t)b->cl.first;
+    }
     const struct cl_entry *e = cl_at(&b->cl, (uint64_t)b->reput_next);
     b->reput_next++;
     if (!e)
@@ -111,6 +114,8 @@ void dl_pull_held(struct broker *b)
 /* The service after a start (DefaultMessageStore.start): it resumes where the ConsumeQueues end. */
 void dl_reput_reset(struct broker *b)
 {
+    if (cl_phy_trimmed(&b->cl, b->committed_py))
+        broker_trimmed_read(b, (int64_t)b->committed_py);   /* cl_find would start past what it forgot */
     b->reput_next = (int64_t)cl_find(&b->cl, b->committed_py);
     b->reput_busy = b->reput_armed = 0;
     b->reput_vt = SIM_TIME_MAX;

@@ -191,7 +191,7 @@ void raft_quorum_look(struct raft *r)
 
 static void fill_entry(const struct raft *r, int64_t index, struct push_req *q)
 {
-    const struct cl_entry *e = cl_at(r->log, (uint64_t)index);
+    const struct cl_entry *e = raft_entry(r, index);
     q->has_entry = e != NULL;
     if (e) {
         q->e.index = index;
@@ -251,14 +251,14 @@ static void change_state(struct raft *r, int p, int64_t index, int state)
 static void do_compare(struct raft *r, int p)
 {
     struct raft_peer *pe = &r->peer[p];
-    int64_t end = raft_end(r), begin = (int64_t)r->log->first;
+    int64_t end = raft_end(r);
     if (pe->compare_index == -1 && end == -1) {
         /* Both empty: nothing to compare, start appending from the beginning. */
         change_state(r, p, -1, DS_APPEND);
         dispatch(r, p);
         return;
     }
-    if (pe->compare_index == -1 || pe->compare_index > end || pe->compare_index < begin)
+    if (pe->compare_index == -1 || pe->compare_index > end || raft_below_begin(r, pe->compare_index))
         pe->compare_index = end;
     pe->waiting = 1;
     push(r, p, PUSH_COMPARE, pe->compare_index);
@@ -416,7 +416,7 @@ static void send_batch(struct raft *r, int p)
 static int batch_add(struct raft *r, int p, int64_t index)
 {
     struct raft_peer *pe = &r->peer[p];
-    const struct cl_entry *e = cl_at(r->log, (uint64_t)index);
+    const struct cl_entry *e = raft_entry(r, index);
     if (!e) {
         change_state(r, p, -1, DS_COMPARE);
         pe->retry_at = raft_now(r) + 500 * SIM_MS;
@@ -519,6 +519,20 @@ void raft_start_dispatchers(struct raft *r)
     }
 }
 
+int64_t raft_read_floor(const struct raft *r)
+{
+    int64_t floor = INT64_MAX;
+    if (r->role != RAFT_LEADER)
+        return floor;
+    for (int p = 0; p < r->n; p++) {
+        const struct raft_peer *pe = &r->peer[p];
+        int64_t low = pe->state == DS_APPEND ? pe->watermark + 1 : pe->compare_index;
+        if (p != r->self && (pe->state == DS_APPEND || low >= 0) && low < floor)
+            floor = low;
+    }
+    return floor;
+}
+
 void raft_pusher_tick(struct raft *r)
 {
     if (r->role == RAFT_LEADER) {
@@ -591,8 +605,8 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
                 break;
             }
             truncate = pe->compare_index;
-        } else if (a->end < begin || a->begin > end) {
-            truncate = begin;
+        } else if (raft_below_begin(r, a->end) || a->begin > end) {
+            truncate = begin;   /* (a follower's end that this log forgot is reported) */
         } else if (pe->compare_index < a->begin) {
             truncate = begin;
         } else if (pe->compare_index > a->end) {
@@ -600,7 +614,7 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
         } else {
             pe->compare_index--;
         }
-        if (pe->compare_index < begin)
+        if (raft_below_begin(r, pe->compare_index))   /* -1 too: the follower holds nothing of this log */
             truncate = begin;
         if (truncate != -1) {
             pe->state = DS_TRUNCATE;

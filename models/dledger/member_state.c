@@ -8,7 +8,7 @@ int64_t raft_term_at(const struct raft *r, int64_t index)
 {
     if (index < 0)
         return -1;
-    const struct cl_entry *e = cl_at(r->log, (uint64_t)index);
+    const struct cl_entry *e = raft_entry(r, index);
     return e ? (int64_t)e->term : -1;
 }
 

@@ -40,6 +40,10 @@ struct raft_io {
     void (*append_done)(void *host, uint64_t tag, int status);
     /* A leadership transfer this member started as leader ended: the transferee's answer (ok = it leads). */
     void (*transferred)(void *host, int transferee, int ok, const char *code);
+    /* The member needed its log at `index` (an entry it reads, a follower's end it compares with, a cut), which
+     * only the host's memory trim forgot (the real store keeps its files): a fault of the host's trim, reported,
+     * not a protocol event. NULL: no trim. */
+    void (*trimmed_read)(void *host, int64_t index);
     struct sim_rng *rng;
 };
 
@@ -162,6 +166,11 @@ int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, ui
  * maxLeadershipTransferWaitIndex entries or more behind. Returns NULL when started (io.transferred
  * follows), else the DLedgerResponseCode's name. */
 const char *raft_transfer_leadership(struct raft *r, int to);
+
+/* The lowest index this member's EntryDispatchers may still read for a follower (a leader's: the entry
+ * after a follower's water-mark, which a push that timed out sends again, or the index it compares or
+ * truncates at); INT64_MAX when none. The host's memory trim keeps it. */
+int64_t raft_read_floor(const struct raft *r);
 
 static inline int64_t raft_end(const struct raft *r) { return (int64_t)cl_end(r->log) - 1; }
 int64_t raft_end_term(const struct raft *r);

@@ -50,6 +50,26 @@ enum tag_kind { TG_TICK = 1, TG_VOTE, TG_HB, TG_PUSH, TG_PERSISTED = RAFT_TIMER_
 #define TAG_PEER(t) ((int)(((t) >> 4) & 0xff))
 #define TAG_X(t) ((int64_t)((t) >> 12))
 
+/* Whether index is below where the log starts (ledgerBeginIndex). In DLedger only the deletion of old files
+ * raises it, which mqsim does not model; here the world's memory trim does, invisibly to the protocol unless
+ * it forgot what the protocol reads: a held index below the start is told to the host (trimmed_read). */
+static inline int raft_below_begin(const struct raft *r, int64_t index)
+{
+    if (index >= (int64_t)r->log->first)
+        return 0;
+    if (index >= 0 && r->io.trimmed_read)
+        r->io.trimmed_read(r->io.host, index);
+    return 1;
+}
+/* The entry at index, NULL when the log does not hold it (reported when the trim forgot it). */
+static inline const struct cl_entry *raft_entry(const struct raft *r, int64_t index)
+{
+    const struct cl_entry *e = index >= 0 ? cl_at(r->log, (uint64_t)index) : NULL;
+    if (!e)
+        raft_below_begin(r, index);
+    return e;
+}
+
 static inline int raft_quorum(const struct raft *r) { return r->n / 2 + 1; }
 static inline sim_time raft_now(const struct raft *r) { return node_now(r->io.node); }
 

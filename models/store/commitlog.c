@@ -140,7 +140,7 @@ void cl_reset(struct commitlog *cl, uint64_t offset)
     ck_drop_tail(&cl->e, 0);
     cl->n = 0;
     cl->first = 0;
-    cl->min_offset = cl->max_offset = offset;
+    cl->min_offset = cl->max_offset = cl->base_offset = offset;
     for (int q = 0; q < RMQ_MAX_QUEUES; q++) {
         ck_drop_tail(&cl->q[q].idx, 0);
         cl->q[q].n = 0;

@@ -55,6 +55,7 @@ struct commitlog {
     uint64_t n;
     uint64_t first;            /* index of the oldest entry kept */
     uint64_t min_offset;       /* physical offset where the kept log starts */
+    uint64_t base_offset;      /* where the log started at cl_reset: cl_trim leaves it */
     uint64_t max_offset;       /* physical offset where the next message goes */
     struct cl_queue q[RMQ_MAX_QUEUES];
 };
@@ -159,6 +160,12 @@ static inline uint64_t cl_min_qoff(const struct commitlog *cl, int q) { return c
 static inline int cl_trimmed(const struct commitlog *cl, int q, uint64_t qoff)
 {
     return qoff >= cl->q[q].low_qoff && qoff < cl->q[q].first_qoff;
+}
+/* Whether physical offset phy was held and is gone only because cl_trim forgot it (an entry index below
+ * `first` always is: indexes start at 0 at cl_reset). */
+static inline int cl_phy_trimmed(const struct commitlog *cl, uint64_t phy)
+{
+    return phy >= cl->base_offset && phy < cl->min_offset;
 }
 static inline uint64_t cl_qentry(const struct commitlog *cl, int q, uint64_t qoff)
 {

@@ -84,12 +84,14 @@ static uint64_t queue_floor(const struct commitlog *ml, int q, uint64_t qoff, ui
     return e && e->offset < safe ? e->offset : safe;
 }
 
-/* Forgets CommitLog entries no one can ask for again: below every replica's end, every consumer offset any
- * replica holds (live or persisted), every offset a consumer may still pull from or commit (two
- * consumers may hold one queue while their views of the group differ, one of them from a slave, behind
- * the offset the other committed) and every offset a pull a broker holds, queues or serves asks for (its
- * consumer may have let the queue go since). Invisible to the protocol, which a pull below it would see
- * (the violation trimmed_read); it keeps memory flat. */
+/* Forgets CommitLog entries no one can ask for again: below what every replica's own store may read
+ * (broker_keep_offset: the entry a host crash would leave its log ending with, controller mode's confirm and
+ * dispatch offsets), every consumer offset any replica holds (live
+ * or persisted), every offset a consumer may still pull from or commit (two consumers may hold one queue while
+ * their views of the group differ, one of them from a slave, behind the offset the other committed), every
+ * offset a pull a broker holds, queues or serves asks for (its consumer may have let the queue go since) and,
+ * in DLedger, every index a replica may still read (broker_dledger_keep). Invisible to the protocol, whose read
+ * below it is the violation trimmed_read; it keeps memory flat. */
 static void trim(struct rmq_world *w, int gi, int master)
 {
     struct rmq_group *g = &w->g[gi];
@@ -103,8 +105,10 @@ static void trim(struct rmq_world *w, int gi, int master)
         }
     for (int r = 0; r < g->n; r++) {
         const struct commitlog *cl = broker_log(g->broker[r]);
-        if (cl->max_offset < safe)
-            safe = cl->max_offset;
+        if (broker_keep_offset(g->broker[r]) < safe)
+            safe = broker_keep_offset(g->broker[r]);   /* a crash's cut, controller mode's offsets */
+        if (ctl_truncation_floor(g->broker[r], g->broker[master]) < safe)
+            safe = ctl_truncation_floor(g->broker[r], g->broker[master]);   /* a handshake's cut */
         safe = parted_below(ml, cl, safe);
         uint64_t pulls[RMQ_MAX_QUEUES];
         broker_pull_floor(g->broker[r], pulls);
@@ -123,14 +127,12 @@ static void trim(struct rmq_world *w, int gi, int master)
         }
         /* A DLedger leader compares a follower's log with its own entry at an index as low as the follower's
          * end (DLedgerEntryPusher.EntryDispatcher.doCompare reads dLedgerStore.get(compareIndex); the entries
-         * stay in DLedger's files): keep every entry from the lowest committed (and dispatched) index of any
-         * replica on, that entry included, so a leader elected after everything was consumed still has
-         * something to compare, and a replica's ReputMessageService something to dispatch. */
-        const struct raft *rf = broker_raft(g->broker[r]);
-        if (rf) {
-            int64_t keep = rf->committed < raft_end(rf) ? rf->committed : raft_end(rf);
-            if (broker_dispatched(g->broker[r]) < keep)
-                keep = broker_dispatched(g->broker[r]);
+         * stay in DLedger's files), and sends again the entry after a water-mark it has not heard of since:
+         * keep every entry from the lowest committed, dispatched, checkpointed or dispatcher-read index of any
+         * replica on (broker_dledger_keep), that entry included, so a leader elected after everything was
+         * consumed still has something to compare, and a replica's ReputMessageService something to dispatch. */
+        if (broker_raft(g->broker[r])) {
+            int64_t keep = broker_dledger_keep(g->broker[r]);
             const struct cl_entry *e = keep >= (int64_t)ml->first ? cl_at(ml, (uint64_t)keep) : NULL;
             uint64_t floor = e ? e->offset : keep < (int64_t)ml->first ? ml->min_offset : safe;
             if (floor < safe)

@@ -1,0 +1,271 @@
+/* test_trim: the world's memory trim (world.c) forgets only what nothing can read again, and when made to
+ * forget more, the protocol's read of it is the violation "trimmed_read": a consumer's pull, a slave's HA
+ * transfer, a DLedger leader's push. Then the gaps the check found, each a replayed exploration run: a DLedger
+ * leader's resend, a crash's cut (classic and DLedger), a follower's check of a resent batch, a controller-mode
+ * handshake's cut. */
+#include <check.h>
+#include <stdio.h>
+
+#include "models/broker/broker.h"
+#include "models/dledger/raft.h"
+#include "sim/lab/scenario.h"
+#include "models/world/world.h"
+#include "tests/harness.h"
+
+/* One group of two (master and slave), 100 messages a second, one consumer, broker-a-1 paused for 10 s from 5 s
+ * (or, `pause` "consumer-0", the consumer). */
+static const char *world_json(const char *paused)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf,
+             "{\"name\": \"t\", \"run\": {\"duration_ms\": 30000, \"seed\": 7, \"trace\": \"off\"},"
+             " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+             " \"disk\": {\"fsync_latency\": {\"const_ms\": 1}, \"read_latency\": {\"const_ms\": 0.1}},"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
+             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+             " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false},"
+             " \"faults\": [{\"at_ms\": 5000, \"op\": \"pause\", \"node\": \"%s\", \"duration_ms\": 10000}]}",
+             paused);
+    return buf;
+}
+
+/* The world's memory trim (world.c) must never forget what a consumer may still read: the real store keeps its
+ * files for days. A trim forced at 10 s below a paused consumer's next offsets makes its pulls at 15 s find the
+ * queues' start moved on, which the broker reports as the violation "trimmed_read" (and the messages in between
+ * are never consumed); the same run left to the world's own trim reports none and consumes them all. */
+START_TEST(trim_below_a_reader_is_a_violation)
+{
+    const char *sets[] = {"producers.stop_ms=8000"};
+    for (int trim = 0; trim < 2; trim++) {
+        struct scenario sc;
+        th_load(&sc, world_json("consumer-0"), sets, 1);
+        th_run_to(&sc, 10 * SIM_S);
+        struct rmq_world *w = rmq_world_get(sc.w);
+        if (trim) {
+            uint64_t end = broker_log(w->g[0].broker[0])->max_offset;
+            for (int r = 0; r < w->g[0].n; r++)
+                broker_trim(w->g[0].broker[r], end);
+        }
+        th_run_to(&sc, 30 * SIM_S);
+        cJSON *m = th_metrics(&sc);
+        const cJSON *v = th_at(m, "invariants.violations");
+        ck_assert_double_gt(th_num(m, "messages.acked"), 600);
+        if (trim) {
+            ck_assert_int_ge(cJSON_GetArraySize(v), 1);
+            ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(v, 0), "invariant")->valuestring, "trimmed_read");
+            ck_assert_double_gt(th_num(m, "messages.acked_unconsumed"), 0);
+        } else {
+            ck_assert_int_eq(cJSON_GetArraySize(v), 0);
+            ck_assert_double_eq(th_num(m, "messages.acked_unconsumed"), 0);
+        }
+        cJSON_Delete(m);
+        scenario_free(&sc);
+    }
+}
+END_TEST
+
+/* The same for a replica that fell behind: a follower paused from 5 s to 15 s, and at 10 s its master's log
+ * forgets all but its newest message. The replica's catch-up then asks for what the master forgot, an HA
+ * transfer's CommitLog offset (HAConnection.WriteSocketService, with a 2,000-byte window so the master waits
+ * for the paused slave) or a DLedger entry's index (EntryDispatcher's push, compare or truncate): each is the
+ * violation "trimmed_read". Left to the world's own trim, which keeps every replica's end, neither is. */
+START_TEST(trim_below_a_replica_is_a_violation)
+{
+    const char *classic[] = {"groups[0].ha_window_bytes=2000"};
+    const char *dledger[] = {"groups[0].ha=\"dledger\"", "groups[0].replicas=3"};
+    for (int dl = 0; dl < 2; dl++)
+        for (int trim = 0; trim < 2; trim++) {
+            struct scenario sc;
+            th_load(&sc, world_json("broker-a-1"), dl ? dledger : classic, dl ? 2 : 1);
+            th_run_to(&sc, 10 * SIM_S);
+            struct rmq_world *w = rmq_world_get(sc.w);
+            int m = world_current_master(w, 0);
+            ck_assert_int_ge(m, 0);
+            ck_assert_int_ne(m, 1);
+            if (trim) {
+                const struct commitlog *cl = broker_log(w->g[0].broker[m]);
+                broker_trim(w->g[0].broker[m], cl_at(cl, cl_end(cl) - 1)->offset);
+            }
+            th_run_to(&sc, 30 * SIM_S);
+            cJSON *mj = th_metrics(&sc);
+            const cJSON *v = th_at(mj, "invariants.violations");
+            ck_assert_double_gt(th_num(mj, "messages.acked"), 2500);
+            if (trim) {
+                ck_assert_int_ge(cJSON_GetArraySize(v), 1);
+                const cJSON *v0 = cJSON_GetArrayItem(v, 0);
+                ck_assert_str_eq(cJSON_GetObjectItem(v0, "invariant")->valuestring, "trimmed_read");
+                char name[32];
+                snprintf(name, sizeof name, "broker-a-%d", m);
+                ck_assert_str_eq(cJSON_GetObjectItem(v0, "node")->valuestring, name);
+            } else
+                ck_assert_int_eq(cJSON_GetArraySize(v), 0);
+            cJSON_Delete(mj);
+            scenario_free(&sc);
+        }
+}
+END_TEST
+
+/* The trim keeps what a DLedger leader sends again (dledger_explore.json's seed 13 with host crashes among the
+ * ops, shrunk to one fault): the leader is broker-a-2; from 92.169 s to 99.069 s what broker-a-0 sends is lost.
+ * broker-a-0 goes on appending the leader's entries (and commits up to 19232 at 97.2 s), but the leader hears no
+ * ack, so its dispatcher's water-mark for broker-a-0 stays at 18233. Every replica's committed index and the
+ * consumer are far ahead, so a trim that kept only those forgot entry 18234, which the leader sends again once a
+ * second after the heal (doCheckAppendResponse), each time without the entry: the violation trimmed_read at
+ * 100.19 s and four times more. The trim now keeps what the dispatchers read
+ * (raft_read_floor). */
+START_TEST(leader_resend_after_lost_acks_still_reads)
+{
+    struct th_run r;
+    th_run(&r,
+           "{\"name\": \"t\", \"run\": {\"duration_ms\": 110000, \"sample_ms\": 1000, \"seed\": 13},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\"}],"
+           " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}}, \"consumers\": {\"count\": 1},"
+           " \"operator\": {\"enabled\": false},"
+           " \"faults\": [{\"at_ms\": 92169, \"op\": \"partition\", \"a\": [\"broker-a-0\"], \"b\": [\"ns-0\","
+           " \"broker-a-1\", \"broker-a-2\", \"producer-0\", \"consumer-0\"], \"oneway\": true, \"duration_ms\": 6900}]}",
+           NULL, 0);
+    /* the premise: broker-a-2 leads all along, and broker-a-0 goes on committing through the partition */
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"raft.role\"", "\"role\":\"leader\"", 0, 1e300), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"raft.role\"", "\"role\":\"leader\"", 0, 1e300), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"raft.commit\"", "\"index\":19232}", 97000, 98000), 1);
+    ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
+    ck_assert_double_eq(th_num(r.m, "messages.acked_unconsumed"), 0);
+    th_run_free(&r);
+}
+END_TEST
+
+/* The trim keeps what a host crash can lose: a slave that flushes once a minute (flushIntervalCommitLog 60 s)
+ * has fsynced only up to 1,296,020 when its host dies at 90 s, while the consumer has committed up to about
+ * 1.5 MB. A trim below the replicas' ends and the consumer's offsets alone forgot the slave's lost bytes from
+ * its own log too, so the crash's cut (recoverAbnormally) found the log's kept start above it: the violation
+ * trimmed_read, and the slave came back claiming 221,100 bytes it had lost, asked its master for 1,517,120 and
+ * showed a smaller lag (3,204 messages at most instead of 4,209). The trim now keeps every replica's fsynced end
+ * (broker_durable_end): the slave asks for what it kept. */
+START_TEST(slave_host_crash_asks_for_what_it_lost)
+{
+    struct th_run r;
+    th_run(&r,
+           "{\"name\": \"t\", \"run\": {\"duration_ms\": 120000, \"seed\": 7},"
+           " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+           " \"disk\": {\"fsync_latency\": {\"const_ms\": 1}, \"read_latency\": {\"const_ms\": 0.1}},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"flush_interval_commitlog_ms\": 60000}],"
+           " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+           " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false},"
+           " \"faults\": [{\"at_ms\": 90000, \"op\": \"crash_host\", \"node\": \"broker-a-1\", \"duration_ms\": 2000}]}",
+           NULL, 0);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.start\"", "\"max_offset\":1296020}", 92000, 92001), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"ha.request\"", "\"offset\":1296020}", 90000, 1e300), 1);
+    ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
+    ck_assert_double_eq(th_num(r.m, "groups.0.lag.max_msgs"), 4209);
+    th_run_free(&r);
+}
+END_TEST
+
+/* A follower's check of entries it holds already takes what the trim forgot as the sender's (dledger_explore.json
+ * with batch pushes, seed 133, shrunk to one fault): from 68.552 s the link from the leader broker-a-1 to broker-a-0
+ * is slow (lognormal, median 144 ms) and loses 15 % of its packets, so batches the leader sends again reach
+ * broker-a-0 after the first copies were acknowledged, committed everywhere and trimmed. DLedger compares them with
+ * its files and answers SUCCESS; a follower that took the forgotten entries as missing answered
+ * INCONSISTENT_STATE and sent the leader's dispatcher back to compare, twice by 100 s (with the reads reported,
+ * the violation trimmed_read from 70.288 s; the 240 s run's mean send latency was 1.45 ms instead of 1.63). */
+START_TEST(batch_resend_below_the_trim_is_the_same_entry)
+{
+    struct scenario sc;
+    th_load(&sc,
+            "{\"name\": \"t\", \"run\": {\"duration_ms\": 100000, \"sample_ms\": 1000, \"seed\": 133},"
+            " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\", \"enable_batch_push\": true}],"
+            " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}}, \"consumers\": {\"count\": 1},"
+            " \"operator\": {\"enabled\": false},"
+            " \"faults\": [{\"at_ms\": 68552, \"op\": \"link\", \"from\": \"broker-a-1\", \"to\": \"broker-a-0\","
+            " \"latency\": {\"dist\": \"lognormal\", \"median_ms\": 144, \"sigma\": 0.5}, \"loss\": 0.15}]}",
+            NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    th_run_to(&sc, 68 * SIM_S);
+    const struct raft *l = broker_raft(w->g[0].broker[1]);
+    ck_assert_int_eq(l->role, RAFT_LEADER);
+    int64_t round = l->peer[0].round;
+    th_run_to(&sc, 100 * SIM_S);
+    ck_assert_int_eq(l->role, RAFT_LEADER);
+    ck_assert_int_eq(l->peer[0].round, round);   /* never back to COMPARE */
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* A DLedger follower's host crash leaves its log ending with the last entry its fsynced bytes hold whole, and
+ * the restarted member reads that entry's term (its votes' ledgerEndTerm, the leader's compare). broker-a-0's
+ * disk stalls from 15 s to 35 s and its host dies at 27.5 s: its log is cut back to about 15 s, which every
+ * replica had committed and the consumer read long before. A trim that kept only the fsynced end forgot the
+ * entry the log then ends with: the member voted with ledgerEndTerm -1 and the leader compared against an end
+ * it had forgotten (the violation trimmed_read, 7 times), and the run's send latency differed (p99 1.119 ms
+ * against 1.097). */
+START_TEST(follower_host_crash_keeps_its_last_entry)
+{
+    struct scenario sc;
+    th_load(&sc,
+            "{\"name\": \"t\", \"run\": {\"duration_ms\": 60000, \"sample_ms\": 1000, \"seed\": 5},"
+            " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\"}],"
+            " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}}, \"consumers\": {\"count\": 1},"
+            " \"operator\": {\"enabled\": false},"
+            " \"faults\": [{\"at_ms\": 15000, \"op\": \"disk_stall\", \"node\": \"broker-a-0\", \"duration_ms\": 20000},"
+            " {\"at_ms\": 27500, \"op\": \"crash_host\", \"node\": \"broker-a-0\", \"duration_ms\": 1000}]}",
+            NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    th_run_to(&sc, 28600 * SIM_MS);
+    const struct raft *f = broker_raft(w->g[0].broker[0]);
+    ck_assert_int_lt(raft_end(f), 3200);   /* the premise: cut back to about 15 s of 200 entries a second */
+    ck_assert_int_ge(raft_end_term(f), 0);
+    th_run_to(&sc, 60 * SIM_S);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* The trim keeps what a controller-mode handshake truncates to (controller_explore.json, seed 542, shrunk
+ * to two host crashes): the master broker-a-0 (epoch 2 from 46.5 s, begun at 3,446,296) loses its host at 70.8 s
+ * and is master again at 73.5 s. Its slaves' epoch files and its own no longer share epoch 2's start, so their
+ * handshakes' consistent point (EpochFileCache.findConsistentPoint) is that start: broker-a-1 truncates from
+ * 6,418,592 to 3,446,296 at 84.68 s and asks for what follows. That start lay below what every replica and the
+ * consumer had passed; a trim that did not keep it stopped the cut at the log's kept start (the violation
+ * trimmed_read; 7 of seeds 1-600 failed so). The trim keeps each replica's consistent point with the master
+ * (ctl_truncation_floor). */
+START_TEST(controller_handshake_cut_still_reads)
+{
+    struct th_run r;
+    th_run(&r,
+           "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 120000, \"sample_ms\": 1000, \"seed\": 542},"
+           " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 3},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
+           " \"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\"}],"
+           " \"producers\": {\"count\": 1, \"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}, \"start_ms\": 5000},"
+           " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
+           " \"faults\": [{\"at_ms\": 70781, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 2714},"
+           " {\"at_ms\": 32264, \"op\": \"crash_host\", \"node\": \"broker-a-2\", \"duration_ms\": 15673}]}",
+           NULL, 0);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.truncate\"", "\"to\":3446296}", 84000, 85000), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.connect\"", "\"offset\":3446296}", 84000, 86000), 1);
+    ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
+    th_run_free(&r);
+}
+END_TEST
+
+static Suite *trim_suite(void)
+{
+    Suite *s = suite_create("trim");
+    TCase *t = tcase_create("trim");
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, trim_below_a_reader_is_a_violation);
+    tcase_add_test(t, trim_below_a_replica_is_a_violation);
+    tcase_add_test(t, leader_resend_after_lost_acks_still_reads);
+    tcase_add_test(t, slave_host_crash_asks_for_what_it_lost);
+    tcase_add_test(t, batch_resend_below_the_trim_is_the_same_entry);
+    tcase_add_test(t, follower_host_crash_keeps_its_last_entry);
+    tcase_add_test(t, controller_handshake_cut_still_reads);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    return th_run_suite(trim_suite());
+}
