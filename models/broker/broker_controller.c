@@ -1,9 +1,9 @@
 /* broker_controller: a broker in controller mode (RIP-44; broker/.../controller/ReplicasManager.java,
  * store/.../ha/autoswitch/AutoSwitchHAService.java, EpochFileCache.java). It heartbeats the controller,
  * polls and is told the group's master and SyncStateSet, switches role without a restart (the new master is
- * SYNC_MASTER whatever its config, #6813, once its ConsumeQueue dispatch caught up), keeps the epoch file
- * and truncates a diverged log in the slave's handshake. The master's SyncStateSet, confirm offset and puts
- * are broker_ctl_sss.c's; replication itself is the classic HA of ha.c. */
+ * SYNC_MASTER whatever its config, #6813, once its ConsumeQueue dispatch caught up). The epoch file and the
+ * slave's handshake are broker_ctl_epoch.c's; the master's SyncStateSet, confirm offset and puts
+ * broker_ctl_sss.c's; replication itself is the classic HA of ha.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,46 +36,6 @@ enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH,
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 
-static void epoch_push(struct ctl_broker *c, int32_t epoch, uint64_t start)
-{
-    if (c->nep == EPOCHS_MAX) {
-        memmove(c->ep, c->ep + 1, (EPOCHS_MAX - 1) * sizeof c->ep[0]);
-        c->nep--;
-    }
-    c->ep[c->nep].epoch = epoch;
-    c->ep[c->nep++].start = start;
-}
-
-/* EpochFileCache.appendEntry: an entry no newer than the last is not taken. */
-static void epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start)
-{
-    if (c->nep && c->ep[c->nep - 1].epoch >= epoch)
-        return;
-    epoch_push(c, epoch, start);
-}
-
-/* A master taking the role at epoch (AutoSwitchHAService.changeToMaster, changeToMasterWhenLastRoleIsMaster):
- * the entries of that epoch or later go (truncateSuffixByEpoch) and the epoch starts at the log's end
- * (appendEntry(new EpochEntry(masterEpoch, getMaxPhyOffset()))). An old master back under the same epoch
- * so starts that epoch again at what it recovered, where its slaves' files have it start earlier: their
- * handshakes find no consistent point with it. */
-static void epoch_restart(struct ctl_broker *c, int32_t epoch, uint64_t start)
-{
-    while (c->nep && c->ep[c->nep - 1].epoch >= epoch)
-        c->nep--;
-    epoch_push(c, epoch, start);
-}
-
-/* The epoch of the broker's last data: the last entry that starts below its max offset. */
-static int32_t data_epoch(const struct broker *b)
-{
-    const struct ctl_broker *c = b->ctl;
-    for (int i = c->nep - 1; i >= 0; i--)
-        if (c->ep[i].start < b->cl.max_offset)
-            return c->ep[i].epoch;
-    return c->nep ? c->ep[0].epoch : 0;
-}
-
 /* The controller requests go to: the one controller, or the leader the broker knows of a group
  * (ReplicasManager's controllerLeaderAddress; SIM_NODE_NONE while unknown). */
 static sim_node_id ctl_target(struct broker *b)
@@ -102,7 +62,7 @@ int ctl_request(struct broker *b, uint16_t code, uint32_t sss, uint64_t tag)
 static void heartbeat(struct broker *b)
 {
     const struct rmq_world *w = b->base.w;
-    struct ctl_heartbeat hb = {(uint16_t)b->group, (uint16_t)b->replica, data_epoch(b), b->cl.max_offset,
+    struct ctl_heartbeat hb = {(uint16_t)b->group, (uint16_t)b->replica, ctl_data_epoch(b), b->cl.max_offset,
                                b->cfg.election_priority};
     if (w->nctl <= 1) {
         rpc_call_async(&b->rpc, w->ctl_node, CTL_HEARTBEAT, &hb, sizeof hb, 0, HEARTBEAT_TIMEOUT, BR_CTL | CTL_TAG_HB);
@@ -350,7 +310,7 @@ static void to_master(struct broker *b)
      * (dispatchBehindBytes = getConfirmOffset() - reputFromOffset, the role still SLAVE). */
     ctl_confirm_promote(b);
     close_ha(b);
-    epoch_restart(c, c->info.master_epoch, b->cl.max_offset);
+    ctl_epoch_restart(c, c->info.master_epoch, b->cl.max_offset);
     if (now >= c->disp_end) {
         become_master(b);
         return;
@@ -370,29 +330,6 @@ static void to_master(struct broker *b)
         trace_end(tr);
     }
     node_timer(b->n, DISPATCH_POLL, BT(BT_CTL, CTL_T_DISPATCH));
-}
-
-/* A handshake that got no answer or found no consistent point: the next replica-info poll starts another
- * (apply_info finds the master unknown). mqsim's own timing: RocketMQ's AutoSwitchHAClient retries from its
- * own loop, without the controller (a failed doTruncate waits 2 s, closeMasterAndWait 5 s, then connectMaster
- * and the handshake again); here the 5 s poll's answer starts the retry. */
-static void handshake_retry(struct ctl_broker *c)
-{
-    c->handshake = 0;
-    c->info.master = -1;
-}
-
-/* The handshake as a request to the master before the HA connection (CTL_EPOCH: its epoch entries and end),
- * where AutoSwitchHAClient makes it every connection's first exchange; the HA client waits for it with no
- * master address. */
-static void handshake_start(struct broker *b, sim_node_id master)
-{
-    struct ctl_broker *c = b->ctl;
-    b->master = SIM_NODE_NONE;
-    c->handshake = 1;
-    c->handshake_with = master;
-    c->agreed = 0;
-    rpc_call_async(&b->rpc, master, CTL_EPOCH, NULL, 0, 0, HANDSHAKE_TIMEOUT, BR_CTL | CTL_TAG_EPOCH);
 }
 
 /* ReplicasManager.changeToSlave: SLAVE with its own brokerId, then the handshake with the new master. */
@@ -420,7 +357,7 @@ static void to_slave(struct broker *b, sim_node_id master)
         trace_role(b, "broker.role");
         broker_register_all(b);
     }
-    handshake_start(b, master);   /* HA waits for it */
+    ctl_handshake_start(b, master);   /* HA waits for it */
 }
 
 /* An answer or a notify that names the group's master: ReplicasManager.changeBrokerRole, changeToMaster,
@@ -456,7 +393,7 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
             } else {
                 /* changeToMasterWhenLastRoleIsMaster, nextVersion(newMasterEpoch), a check at once, and
                  * registerBrokerWhenRoleChange */
-                epoch_restart(c, i->master_epoch, b->cl.max_offset);
+                ctl_epoch_restart(c, i->master_epoch, b->cl.max_offset);
                 c->state_version = (uint32_t)i->master_epoch;
                 ctl_check_sss(b);
                 broker_register_all(b);
@@ -468,101 +405,6 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
     if (b->role != RMQ_SLAVE || changed || (b->master != m && !c->handshake))
         to_slave(b, m);
 }
-
-static void unstore(void *ctx, uint32_t msg)
-{
-    struct broker *b = ctx;
-    report_stored(&b->base.w->rep, msg, b->group, b->replica, 0);
-}
-
-/* EpochFileCache.findConsistentPoint of this broker's epoch file and a master's (its n epochs e and its log's
- * end): where the two logs are known to agree up to; 0 when they share no epoch. */
-static int consistent_point(const struct broker *b, const struct ctl_epoch_entry *e, uint32_t n, uint64_t end,
-                            uint64_t *point)
-{
-    const struct ctl_broker *c = b->ctl;
-    if (!c->nep) {
-        *point = b->cl.max_offset;   /* an empty epoch file: nothing of its own to doubt */
-        return 1;
-    }
-    for (int i = c->nep - 1; i >= 0; i--)
-        for (uint32_t k = 0; k < n; k++) {
-            /* the same epoch begun at the same offset: the same master wrote both (findConsistentPoint) */
-            if (e[k].epoch != c->ep[i].epoch || e[k].start != c->ep[i].start)
-                continue;
-            uint64_t mine = i + 1 < c->nep ? c->ep[i + 1].start : b->cl.max_offset;
-            uint64_t theirs = k + 1 < n ? e[k + 1].start : end;
-            *point = mine < theirs ? mine : theirs;
-            return 1;
-        }
-    return 0;
-}
-
-uint64_t ctl_truncation_floor(const struct broker *b, const struct broker *master)
-{
-    uint64_t point;
-    if (b == master || !b->ctl || !master->ctl ||
-        !consistent_point(b, master->ctl->ep, (uint32_t)master->ctl->nep, master->cl.max_offset, &point))
-        return UINT64_MAX;
-    return point;
-}
-
-/* The slave's side of the handshake: the consistent point of both epoch files (EpochFileCache
- * .findConsistentPoint), truncation to it (AutoSwitchHAClient.doTruncate), the master's epochs adopted. */
-static void handshake_done(struct broker *b, const struct ctl_epochs *m)
-{
-    struct ctl_broker *c = b->ctl;
-    uint64_t point = 0;
-    int found = consistent_point(b, m->e, m->n, m->max_offset, &point);
-    if (!found) {
-        /* AutoSwitchHAClient.doTruncate: "Failed to find a consistent point", no transfer. The handshake
-         * is tried again and fails the same way while the two epoch files disagree. */
-        struct trace *tr = trace_of(b);
-        if (trace_on(tr, TRACE_EVENTS)) {
-            trace_begin(tr, node_now(b->n), b->n->name, "broker.no_consistent_point");
-            trace_str(tr, "peer", sim_node(b->n->sim, c->handshake_with)->name);
-            trace_uint(tr, "offset", b->cl.max_offset);
-            trace_end(tr);
-        }
-        handshake_retry(c);
-        return;
-    }
-    if (point < b->cl.max_offset) {
-        if (cl_phy_trimmed(&b->cl, point))
-            broker_trimmed_read(b, (int64_t)point);   /* the log would end where the trim forgot */
-        struct trace *tr = trace_of(b);
-        if (trace_on(tr, TRACE_EVENTS)) {
-            trace_begin(tr, node_now(b->n), b->n->name, "broker.truncate");
-            trace_uint(tr, "from", b->cl.max_offset);
-            trace_uint(tr, "to", point);
-            trace_end(tr);
-        }
-        cl_truncate(&b->cl, point, unstore, b);
-        broker_reput_truncated(b);
-        node_disk_truncate(b->n, FILE_COMMITLOG, b->cl.max_offset - b->disk_base);
-        if (b->flushed > b->cl.max_offset)
-            b->flushed = b->cl.max_offset;
-        ctl_confirm_clamp(b);
-    }
-    c->nep = 0;
-    for (uint32_t k = 0; k < m->n; k++)
-        epoch_append(c, m->e[k].epoch, m->e[k].start);
-    c->handshake = 0;
-    c->agreed = 1;
-    ha_master_address(b, c->handshake_with);
-}
-
-int ctl_ha_agreed(struct broker *b)
-{
-    struct ctl_broker *c = b->ctl;
-    if (c->agreed)
-        return 1;
-    if (!c->handshake)
-        handshake_start(b, b->master);
-    return 0;
-}
-
-void ctl_ha_closed(struct broker *b) { b->ctl->agreed = 0; }
 
 /* ---- broker hooks ---- */
 
@@ -666,9 +508,9 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
         struct ctl_epochs m;
         if (status == RMQ_SUCCESS && len >= sizeof m && c->handshake) {
             memcpy(&m, body, sizeof m);
-            handshake_done(b, &m);
+            ctl_handshake_done(b, &m);
         } else {
-            handshake_retry(c);
+            ctl_handshake_retry(c);
         }
         return;
     }

@@ -1,6 +1,6 @@
-/* broker_ctl_int: what the two halves of a controller-mode broker share: broker_controller.c (roles, the
- * epoch file, the controller's requests) and broker_ctl_sss.c (the master's SyncStateSet and puts). Not for
- * other files. */
+/* broker_ctl_int: what the parts of a controller-mode broker share: broker_controller.c (roles, the
+ * controller's requests), broker_ctl_epoch.c (the epoch file, the slave's handshake) and broker_ctl_sss.c (the
+ * master's SyncStateSet and puts). Not for other files. */
 #ifndef MODELS_BROKER_CTL_INT_H
 #define MODELS_BROKER_CTL_INT_H
 
@@ -119,5 +119,18 @@ void ctl_reput_from_confirm(struct broker *b);
 void ctl_check_sss(struct broker *b);
 /* The controller answered an alterSyncStateSet: the removals that waited for it go. */
 void ctl_alter_answered(struct broker *b);
+
+/* broker_ctl_epoch.c: the epoch file. append: EpochFileCache.appendEntry (an entry no newer than the last is
+ * not taken); restart: a master taking the role at epoch (entries of that epoch or later go, the epoch starts
+ * at start); data_epoch: the epoch of the broker's last data. */
+void ctl_epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start);
+void ctl_epoch_restart(struct ctl_broker *c, int32_t epoch, uint64_t start);
+int32_t ctl_data_epoch(const struct broker *b);
+/* The slave's handshake with master: start asks for its epoch file (CTL_EPOCH), done truncates to the files'
+ * consistent point and adopts the master's epochs, retry gives up this one (the next replica-info poll starts
+ * another). */
+void ctl_handshake_start(struct broker *b, sim_node_id master);
+void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m);
+void ctl_handshake_retry(struct ctl_broker *c);
 
 #endif

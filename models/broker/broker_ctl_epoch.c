@@ -1,0 +1,170 @@
+/* broker_ctl_epoch: a controller-mode broker's epoch file (EpochFileCache: which master wrote which part of the
+ * log) and the slave's handshake with a new master (AutoSwitchHAClient: the two files' consistent point, the log
+ * truncated to it, the master's epochs adopted), which the world's trim also asks where it would cut. */
+#include <string.h>
+
+#include "models/broker/broker.h"
+#include "models/broker/broker_int.h"
+#include "models/broker/broker_ctl_int.h"
+#include "models/controller/controller.h"
+#include "models/report/report.h"
+
+static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
+
+static void epoch_push(struct ctl_broker *c, int32_t epoch, uint64_t start)
+{
+    if (c->nep == EPOCHS_MAX) {
+        memmove(c->ep, c->ep + 1, (EPOCHS_MAX - 1) * sizeof c->ep[0]);
+        c->nep--;
+    }
+    c->ep[c->nep].epoch = epoch;
+    c->ep[c->nep++].start = start;
+}
+
+/* EpochFileCache.appendEntry: an entry no newer than the last is not taken. */
+void ctl_epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start)
+{
+    if (c->nep && c->ep[c->nep - 1].epoch >= epoch)
+        return;
+    epoch_push(c, epoch, start);
+}
+
+/* A master taking the role at epoch (AutoSwitchHAService.changeToMaster, changeToMasterWhenLastRoleIsMaster):
+ * the entries of that epoch or later go (truncateSuffixByEpoch) and the epoch starts at the log's end
+ * (appendEntry(new EpochEntry(masterEpoch, getMaxPhyOffset()))). An old master back under the same epoch
+ * so starts that epoch again at what it recovered, where its slaves' files have it start earlier: their
+ * handshakes find no consistent point with it. */
+void ctl_epoch_restart(struct ctl_broker *c, int32_t epoch, uint64_t start)
+{
+    while (c->nep && c->ep[c->nep - 1].epoch >= epoch)
+        c->nep--;
+    epoch_push(c, epoch, start);
+}
+
+/* The epoch of the broker's last data: the last entry that starts below its max offset. */
+int32_t ctl_data_epoch(const struct broker *b)
+{
+    const struct ctl_broker *c = b->ctl;
+    for (int i = c->nep - 1; i >= 0; i--)
+        if (c->ep[i].start < b->cl.max_offset)
+            return c->ep[i].epoch;
+    return c->nep ? c->ep[0].epoch : 0;
+}
+
+/* A handshake that got no answer or found no consistent point: the next replica-info poll starts another
+ * (apply_info finds the master unknown). mqsim's own timing: RocketMQ's AutoSwitchHAClient retries from its
+ * own loop, without the controller (a failed doTruncate waits 2 s, closeMasterAndWait 5 s, then connectMaster
+ * and the handshake again); here the 5 s poll's answer starts the retry. */
+void ctl_handshake_retry(struct ctl_broker *c)
+{
+    c->handshake = 0;
+    c->info.master = -1;
+}
+
+/* The handshake as a request to the master before the HA connection (CTL_EPOCH: its epoch entries and end),
+ * where AutoSwitchHAClient makes it every connection's first exchange; the HA client waits for it with no
+ * master address. */
+void ctl_handshake_start(struct broker *b, sim_node_id master)
+{
+    struct ctl_broker *c = b->ctl;
+    b->master = SIM_NODE_NONE;
+    c->handshake = 1;
+    c->handshake_with = master;
+    c->agreed = 0;
+    rpc_call_async(&b->rpc, master, CTL_EPOCH, NULL, 0, 0, HANDSHAKE_TIMEOUT, BR_CTL | CTL_TAG_EPOCH);
+}
+
+static void unstore(void *ctx, uint32_t msg)
+{
+    struct broker *b = ctx;
+    report_stored(&b->base.w->rep, msg, b->group, b->replica, 0);
+}
+
+/* EpochFileCache.findConsistentPoint of this broker's epoch file and a master's (its n epochs e and its log's
+ * end): where the two logs are known to agree up to; 0 when they share no epoch. */
+static int consistent_point(const struct broker *b, const struct ctl_epoch_entry *e, uint32_t n, uint64_t end,
+                            uint64_t *point)
+{
+    const struct ctl_broker *c = b->ctl;
+    if (!c->nep) {
+        *point = b->cl.max_offset;   /* an empty epoch file: nothing of its own to doubt */
+        return 1;
+    }
+    for (int i = c->nep - 1; i >= 0; i--)
+        for (uint32_t k = 0; k < n; k++) {
+            /* the same epoch begun at the same offset: the same master wrote both (findConsistentPoint) */
+            if (e[k].epoch != c->ep[i].epoch || e[k].start != c->ep[i].start)
+                continue;
+            uint64_t mine = i + 1 < c->nep ? c->ep[i + 1].start : b->cl.max_offset;
+            uint64_t theirs = k + 1 < n ? e[k + 1].start : end;
+            *point = mine < theirs ? mine : theirs;
+            return 1;
+        }
+    return 0;
+}
+
+uint64_t ctl_truncation_floor(const struct broker *b, const struct broker *master)
+{
+    uint64_t point;
+    if (b == master || !b->ctl || !master->ctl ||
+        !consistent_point(b, master->ctl->ep, (uint32_t)master->ctl->nep, master->cl.max_offset, &point))
+        return UINT64_MAX;
+    return point;
+}
+
+/* The slave's side of the handshake: the consistent point of both epoch files (EpochFileCache
+ * .findConsistentPoint), truncation to it (AutoSwitchHAClient.doTruncate), the master's epochs adopted. */
+void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
+{
+    struct ctl_broker *c = b->ctl;
+    uint64_t point = 0;
+    int found = consistent_point(b, m->e, m->n, m->max_offset, &point);
+    if (!found) {
+        /* AutoSwitchHAClient.doTruncate: "Failed to find a consistent point", no transfer. The handshake
+         * is tried again and fails the same way while the two epoch files disagree. */
+        struct trace *tr = trace_of(b);
+        if (trace_on(tr, TRACE_EVENTS)) {
+            trace_begin(tr, node_now(b->n), b->n->name, "broker.no_consistent_point");
+            trace_str(tr, "peer", sim_node(b->n->sim, c->handshake_with)->name);
+            trace_uint(tr, "offset", b->cl.max_offset);
+            trace_end(tr);
+        }
+        ctl_handshake_retry(c);
+        return;
+    }
+    if (point < b->cl.max_offset) {
+        if (cl_phy_trimmed(&b->cl, point))
+            broker_trimmed_read(b, (int64_t)point);   /* the log would end where the trim forgot */
+        struct trace *tr = trace_of(b);
+        if (trace_on(tr, TRACE_EVENTS)) {
+            trace_begin(tr, node_now(b->n), b->n->name, "broker.truncate");
+            trace_uint(tr, "from", b->cl.max_offset);
+            trace_uint(tr, "to", point);
+            trace_end(tr);
+        }
+        cl_truncate(&b->cl, point, unstore, b);
+        broker_reput_truncated(b);
+        node_disk_truncate(b->n, FILE_COMMITLOG, b->cl.max_offset - b->disk_base);
+        if (b->flushed > b->cl.max_offset)
+            b->flushed = b->cl.max_offset;
+        ctl_confirm_clamp(b);
+    }
+    c->nep = 0;
+    for (uint32_t k = 0; k < m->n; k++)
+        ctl_epoch_append(c, m->e[k].epoch, m->e[k].start);
+    c->handshake = 0;
+    c->agreed = 1;
+    ha_master_address(b, c->handshake_with);
+}
+
+int ctl_ha_agreed(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    if (c->agreed)
+        return 1;
+    if (!c->handshake)
+        ctl_handshake_start(b, b->master);
+    return 0;
+}
+
+void ctl_ha_closed(struct broker *b) { b->ctl->agreed = 0; }
