@@ -108,8 +108,8 @@ void ctl_confirm_master(struct broker *b);
 /* A truncation or a restart's recovery left the log ending at max_offset: the confirm offset and the
  * dispatch go no further (CommitLog.truncateDirtyFiles, DefaultMessageStore.truncateDirtyFiles). */
 void ctl_confirm_clamp(struct broker *b);
-/* The lowest of the confirm offset, the one the checkpoint restores (ctl_start) and where the dispatch
- * backlog was counted to (reput_to): what the store reads again, which the world's trim keeps. */
+/* The lowest of the confirm offset, the one the checkpoint restores (ctl_start) and, on a slave, where the
+ * dispatch backlog was counted to (reput_to): what the store reads again, which the world's trim keeps. */
 uint64_t ctl_keep_offset(const struct broker *b);
 /* DefaultMessageStore.start after a restart's recovery: setReputFromOffset(getConfirmOffset()), and the
  * ReputMessageService's first rounds take the dispatch on to getReputEndOffset (the confirm offset itself,

@@ -174,7 +174,8 @@ uint64_t ctl_keep_offset(const struct broker *b)
 {
     const struct ctl_broker *c = b->ctl;
     uint64_t keep = c->confirm < c->ckpt_confirm ? c->confirm : c->ckpt_confirm;
-    return c->disp_to < keep ? c->disp_to : keep;
+    /* a master's puts join the backlog as they come; disp_to is read again once it is a slave */
+    return b->role == RMQ_SLAVE && c->disp_to < keep ? c->disp_to : keep;
 }
 
 void ctl_confirm_clamp(struct broker *b)
