@@ -33,7 +33,7 @@ void ctl_epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start)
  * the entries of that epoch or later go (truncateSuffixByEpoch) and the epoch starts at the log's end
  * (appendEntry(new EpochEntry(masterEpoch, getMaxPhyOffset()))). An old master back under the same epoch
  * so starts that epoch again at what it recovered, where its slaves' files have it start earlier: their
- * handshakes find no consistent point with it. */
+ * handshakes agree with it only on the epoch before (and cut back to this epoch's start), or on none. */
 void ctl_epoch_restart(struct ctl_broker *c, int32_t epoch, uint64_t start)
 {
     while (c->nep && c->ep[c->nep - 1].epoch >= epoch)
