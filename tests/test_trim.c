@@ -221,14 +221,15 @@ START_TEST(follower_host_crash_keeps_its_last_entry)
 }
 END_TEST
 
-/* The trim keeps what a controller-mode handshake truncates to (controller_explore.json, seed 542, shrunk
- * to two host crashes): the master broker-a-0 (epoch 2 from 46.5 s, begun at 3,446,296) loses its host at 70.8 s
- * and is master again at 73.5 s. Its slaves' epoch files and its own no longer share epoch 2's start, so their
- * handshakes' consistent point (EpochFileCache.findConsistentPoint) is that start: broker-a-1 truncates from
- * 6,418,592 to 3,446,296 at 84.68 s and asks for what follows. That start lay below what every replica and the
- * consumer had passed; a trim that did not keep it stopped the cut at the log's kept start (the violation
- * trimmed_read; 7 of seeds 1-600 failed so). The trim keeps each replica's consistent point with the master
- * (ctl_truncation_floor). */
+/* The trim keeps what a controller-mode handshake truncates to (controller_explore.json, seed 542, shrunk to
+ * two host crashes): the master broker-a-0 (epoch 2 from 46.5 s, begun at 3,446,296) loses its host at 70.8 s
+ * and is master again at 73.5 s, its epoch 2 begun again at what it recovered. Its slaves' epoch files and its
+ * own then agree only on epoch 1 (EpochFileCache.findConsistentPoint), so broker-a-1 truncates from 6,418,592
+ * to epoch 2's start, 3,446,296, at 84.68 s and asks for what follows. Until the master's crash something else
+ * held the trim lower; from its return to the handshakes nothing did, and a trim that did not keep the
+ * consistent point forgot it: the cut stopped at the log's kept start (the violation trimmed_read). The trim
+ * keeps each replica's consistent point with the master (ctl_truncation_floor). Where the trim passed the
+ * epoch's start before the crash, nothing can (README, "Exploring faults"). */
 START_TEST(controller_handshake_cut_still_reads)
 {
     struct th_run r;
