@@ -44,8 +44,8 @@ int64_t broker_dispatched(struct broker *b);
 int64_t broker_dledger_keep(struct broker *b);
 /* The lowest CommitLog offset the broker's own store may still read: the start of the entry a host crash would
  * leave its log ending with (its fsynced bytes; a slave then asks its master for what follows, a DLedger member
- * reads that entry's term), and in controller mode its confirm offset, the one its checkpoint restores and
- * where its dispatch backlog was counted to (ctl_keep_offset). */
+ * reads that entry's term), and in controller mode its confirm offset, the one its checkpoint restores and,
+ * on a slave, where its dispatch backlog was counted to (ctl_keep_offset). */
 uint64_t broker_keep_offset(const struct broker *b);
 /* Controller mode: where a handshake with `master` would truncate b's log to (their epoch files' consistent
  * point), which the trim keeps; UINT64_MAX when none (not controller mode, b the master, no shared epoch). */
