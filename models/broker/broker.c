@@ -517,11 +517,15 @@ uint64_t broker_keep_offset(const struct broker *b)
     uint64_t end = b->disk_base + sim_disk_durable(b->n, FILE_COMMITLOG);
     if (end > b->cl.max_offset)
         end = b->cl.max_offset;
-    uint64_t i = cl_find(&b->cl, end);
-    while (i > b->cl.first && cl_at(&b->cl, i - 1)->offset + cl_at(&b->cl, i - 1)->size > end)
-        i--;
-    uint64_t keep = i > b->cl.first ? cl_at(&b->cl, i - 1)->offset : end;
-    if (b->ctl && ctl_keep_offset(b) < keep)
-        keep = ctl_keep_offset(b);
+    uint64_t i = cl_find(&b->cl, end);   /* entry i - 1 starts below end; it may hold end in part */
+    const struct cl_entry *last = i > b->cl.first ? cl_at(&b->cl, i - 1) : NULL;
+    if (last && last->offset + last->size > end)
+        last = i - 1 > b->cl.first ? cl_at(&b->cl, i - 2) : NULL;
+    uint64_t keep = last ? last->offset : end;
+    if (b->ctl) {
+        uint64_t ctl = ctl_keep_offset(b);
+        if (ctl < keep)
+            keep = ctl;
+    }
     return keep;
 }

@@ -105,10 +105,12 @@ static void trim(struct rmq_world *w, int gi, int master)
         }
     for (int r = 0; r < g->n; r++) {
         const struct commitlog *cl = broker_log(g->broker[r]);
-        if (broker_keep_offset(g->broker[r]) < safe)
-            safe = broker_keep_offset(g->broker[r]);   /* a crash's cut, controller mode's offsets */
-        if (ctl_truncation_floor(g->broker[r], g->broker[master]) < safe)
-            safe = ctl_truncation_floor(g->broker[r], g->broker[master]);   /* a handshake's cut */
+        uint64_t own = broker_keep_offset(g->broker[r]);   /* a crash's cut, controller mode's offsets */
+        uint64_t cut = ctl_truncation_floor(g->broker[r], g->broker[master]);   /* a handshake's cut */
+        if (own < safe)
+            safe = own;
+        if (cut < safe)
+            safe = cut;
         safe = parted_below(ml, cl, safe);
         uint64_t pulls[RMQ_MAX_QUEUES];
         broker_pull_floor(g->broker[r], pulls);
