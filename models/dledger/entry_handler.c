@@ -31,13 +31,17 @@ static struct push_entry batch_entry(const struct push_req *q, const unsigned ch
     return e;
 }
 
-/* Whether the host's memory trim forgot this member's entry at index. It forgets only entries every replica
- * had committed, and committed entries are the same in every log (raft_check reports it otherwise:
- * committed_entries_differ, committed_entry_removed), so the sender's entry at that index is the one forgotten:
- * the checks below take it as the same entry (as DLedger, comparing with its files, finds it). */
-static int forgotten(const struct raft *r, int64_t index)
+/* Whether this member holds the entry (index, term, msg): its own entry there has that term and message, or
+ * the host's memory trim forgot it. The trim forgets only entries every replica had committed, and committed
+ * entries are the same in every log (raft_check reports it otherwise: committed_entries_differ,
+ * committed_entry_removed), so the sender's entry at that index is the one forgotten: the checks below take it
+ * as the same entry (as DLedger, comparing with its files, finds it). */
+static int holds(const struct raft *r, int64_t index, uint32_t term, uint32_t msg)
 {
-    return index >= 0 && (uint64_t)index < r->log->first;
+    if (raft_forgot(r, index))
+        return 1;
+    const struct cl_entry *here = index >= 0 ? cl_at(r->log, (uint64_t)index) : NULL;
+    return here && here->term == term && here->msg == msg;
 }
 
 /* A batch of n entries (handleDoBatchAppend). At the log's end they are appended in turn. Wholly here
@@ -53,8 +57,7 @@ static int batch_append(struct raft *r, const struct push_req *q, const unsigned
     if (last <= end) {
         for (uint32_t i = 0; i < n; i++) {
             struct push_entry e = batch_entry(q, more, i);
-            const struct cl_entry *here = cl_at(r->log, (uint64_t)e.index);
-            if (!forgotten(r, e.index) && (!here || here->term != e.term || here->msg != e.msg))
+            if (!holds(r, e.index, e.term, e.msg))
                 return D_INCONSISTENT_STATE;
         }
         return D_SUCCESS;
@@ -97,7 +100,7 @@ static void handle_push(struct raft *r, const struct push_req *q, const unsigned
             if (q->e.index <= end) {
                 /* Already here (a resend): fine if it is the same entry, else the logs diverge
                  * (EntryHandler.checkAbnormalFuture). */
-                if (!forgotten(r, q->e.index) && raft_term_at(r, q->e.index) != (int64_t)q->e.term)
+                if (!raft_forgot(r, q->e.index) && raft_term_at(r, q->e.index) != (int64_t)q->e.term)
                     a->code = D_INCONSISTENT_STATE;
                 break;
             }
@@ -105,8 +108,7 @@ static void handle_push(struct raft *r, const struct push_req *q, const unsigned
             advance_commit = a->code == D_SUCCESS;
             break;
         case PUSH_COMPARE:
-            if (!q->has_entry || (!forgotten(r, q->e.index) && (raft_term_at(r, q->e.index) != (int64_t)q->e.term ||
-                                                                cl_at(r->log, (uint64_t)q->e.index)->msg != q->e.msg)))
+            if (!q->has_entry || !holds(r, q->e.index, q->e.term, q->e.msg))
                 a->code = D_INCONSISTENT_STATE;
             break;
         case PUSH_TRUNCATE: {
@@ -115,8 +117,7 @@ static void handle_push(struct raft *r, const struct push_req *q, const unsigned
                 a->code = D_INCONSISTENT_STATE;
                 break;
             }
-            const struct cl_entry *here = cl_at(r->log, (uint64_t)q->e.index);
-            int same = forgotten(r, q->e.index) || (here && here->term == q->e.term && here->msg == q->e.msg);
+            int same = holds(r, q->e.index, q->e.term, q->e.msg);
             int64_t cut = same ? q->e.index + 1 : q->e.index;
             if (cut <= end) {
                 raft_below_begin(r, cut);   /* reported: the cut would stop at the kept start */

@@ -61,6 +61,12 @@ static inline int raft_below_begin(const struct raft *r, int64_t index)
         r->io.trimmed_read(r->io.host, index);
     return 1;
 }
+/* Whether the memory trim forgot this member's entry at index (raft_below_begin without the report: an index
+ * held once, below the kept start). */
+static inline int raft_forgot(const struct raft *r, int64_t index)
+{
+    return index >= 0 && (uint64_t)index < r->log->first;
+}
 /* The entry at index, NULL when the log does not hold it (reported when the trim forgot it). */
 static inline const struct cl_entry *raft_entry(const struct raft *r, int64_t index)
 {
