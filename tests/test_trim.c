@@ -2,9 +2,11 @@
  * forget more, the protocol's read of it is the violation "trimmed_read": a consumer's pull, a slave's HA
  * transfer, a DLedger leader's push. Then the gaps the check found, each a replayed exploration run: a DLedger
  * leader's resend, a crash's cut (classic and DLedger), a follower's check of a resent batch, a controller-mode
- * handshake's cut. */
+ * handshake's cut, and the one no floor keeps: a handshake back to an epoch's start, fetched again as filler. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "models/broker/broker.h"
 #include "models/dledger/raft.h"
@@ -250,6 +252,88 @@ START_TEST(controller_handshake_cut_still_reads)
 }
 END_TEST
 
+/* A run of `json` for `secs` seconds, with the world's memory trim or (keep_all) with none: each second's end
+ * of replica r's CommitLog at ends[r][second], and the metrics. */
+static cJSON *run_kept(const char *json, int keep_all, int secs, uint64_t ends[][200])
+{
+    struct scenario sc;
+    th_load(&sc, json, NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    w->keep_all = keep_all;
+    for (int t = 1; t <= secs; t++) {
+        th_run_to(&sc, t * SIM_S);
+        for (int r = 0; r < w->g[0].n; r++)
+            ends[r][t] = broker_log(w->g[0].broker[r])->max_offset;
+    }
+    cJSON *m = th_metrics(&sc);
+    scenario_free(&sc);
+    return m;
+}
+
+/* Where the trim passed the epoch's start before a master's host crash (controller_explore.json, seed 214,
+ * shrunk to two faults): broker-a-0, master of epoch 2 since 28.1 s (begun at 2,914,784), loses its host at
+ * 121.0 s and is master again at 126.0 s, its epoch 2 begun again at what it recovered, 13,476,768. Its slaves
+ * then truncate to 2,914,784 (EpochFileCache.findConsistentPoint; AutoSwitchHAClient.doTruncate) and fetch
+ * 10.5 MB again, which the trim had forgotten on every replica. The slaves held those bytes before they
+ * truncated, as the master did (one master writes an epoch), so the master sends them as filler: the bytes,
+ * not their messages, which nothing can read again. Against the same run with nothing trimmed: every second
+ * each replica's log ends within one transfer batch (32 KiB) of where it ends there, the slaves catch up in
+ * the same second, and the messages' fates and the largest lag in bytes are the same. The filler goes in
+ * batches of 32 KiB where the messages went in whole messages up to 32 KiB (the model's frames, protocol.h),
+ * so the send latencies, which wait for the slaves (all_ack_in_sync_state_set), move slightly; the lag in
+ * messages is not known while a slave is below what the master keeps (its timeseries cells are empty). */
+START_TEST(epoch_restart_fetches_again_what_the_trim_forgot)
+{
+    const char *json =
+        "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 180000, \"sample_ms\": 1000, \"seed\": 214},"
+        " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 3},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
+        " \"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\"}],"
+        " \"producers\": {\"count\": 1, \"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}, \"start_ms\": 5000},"
+        " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
+        " \"faults\": [{\"at_ms\": 28059, \"op\": \"crash_process\", \"node\": \"@master:broker-a\", \"duration_ms\": 11772},"
+        " {\"at_ms\": 121035, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 4973}]}";
+    struct th_run r;
+    th_run(&r, json, NULL, 0);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"broker.truncate\"", "\"to\":2914784}", 132000, 134000), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"ha.connect\"", "\"offset\":2914784}", 132000, 134000), 1);
+    ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
+    /* at 133 s broker-a-2 (slave 2) has fetched nothing yet: 11.7 MB behind, in messages not known */
+    ck_assert_ptr_nonnull(strstr(r.series, "\nbroker-a,133000,14609312,1132544,1792,11694528,,"));
+    th_run_free(&r);
+    static uint64_t ends[2][3][200];
+    cJSON *m[2];
+    for (int keep = 0; keep < 2; keep++)
+        m[keep] = run_kept(json, keep, 180, ends[keep]);
+    int caught[2][3] = {{0}};
+    for (int t = 132; t <= 180; t++)
+        for (int rep = 0; rep < 3; rep++) {
+            uint64_t a = ends[0][rep][t], b = ends[1][rep][t];
+            ck_assert_msg((a > b ? a - b : b - a) <= 32768, "replica %d at %d s: %llu trimmed, %llu kept", rep, t,
+                          (unsigned long long)a, (unsigned long long)b);
+            for (int keep = 0; keep < 2; keep++)
+                if (!caught[keep][rep] && ends[keep][rep][t] == ends[keep][0][t])
+                    caught[keep][rep] = t;
+        }
+    ck_assert_uint_eq(ends[0][2][133], 2914784);   /* the premise: the slave, truncated, fetches again from 133.8 s */
+    for (int rep = 1; rep < 3; rep++) {
+        ck_assert_int_ge(caught[0][rep], 134);
+        ck_assert_int_eq(caught[0][rep], caught[1][rep]);
+    }
+    const char *same[] = {"messages", "groups.0.failover", "groups.0.lag.max_bytes", "invariants"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        char *a = cJSON_PrintUnformatted(th_at(m[0], same[i])), *b = cJSON_PrintUnformatted(th_at(m[1], same[i]));
+        ck_assert_str_eq(a, b);
+        free(a);
+        free(b);
+    }
+    ck_assert_double_gt(th_num(m[0], "groups.0.lag.max_bytes"), 13476768 - 2914784);
+    ck_assert_double_eq_tol(th_num(m[0], "topic.latency_ms.mean"), th_num(m[1], "topic.latency_ms.mean"), 0.01);
+    cJSON_Delete(m[0]);
+    cJSON_Delete(m[1]);
+}
+END_TEST
+
 static Suite *trim_suite(void)
 {
     Suite *s = suite_create("trim");
@@ -262,6 +346,7 @@ static Suite *trim_suite(void)
     tcase_add_test(t, batch_resend_below_the_trim_is_the_same_entry);
     tcase_add_test(t, follower_host_crash_keeps_its_last_entry);
     tcase_add_test(t, controller_handshake_cut_still_reads);
+    tcase_add_test(t, epoch_restart_fetches_again_what_the_trim_forgot);
     suite_add_tcase(s, t);
     return s;
 }

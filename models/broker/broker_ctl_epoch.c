@@ -132,9 +132,10 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
         ctl_handshake_retry(c);
         return;
     }
+    b->ha_held_to = 0;
     if (point < b->cl.max_offset) {
-        if (cl_phy_trimmed(&b->cl, point))
-            broker_trimmed_read(b, (int64_t)point);   /* the log would end where the trim forgot */
+        uint64_t held = b->cl.max_offset;
+        int forgot = cl_phy_trimmed(&b->cl, point);
         struct trace *tr = trace_of(b);
         if (trace_on(tr, TRACE_EVENTS)) {
             trace_begin(tr, node_now(b->n), b->n->name, "broker.truncate");
@@ -143,6 +144,14 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
             trace_end(tr);
         }
         cl_truncate(&b->cl, point, unstore, b);
+        if (forgot) {
+            /* Below the log's kept start (a master back after a host crash began its epoch again, and its
+             * slaves go back to that epoch's start, however long ago): all that was kept is gone, and the log,
+             * empty, ends at the point. The master sends again the bytes up to where it ended, what its trim
+             * forgot of them as filler (ha.c, send_filler). */
+            cl_reset(&b->cl, point);
+            b->ha_held_to = held;
+        }
         broker_reput_truncated(b);
         node_disk_truncate(b->n, FILE_COMMITLOG, b->cl.max_offset - b->disk_base);
         if (b->flushed > b->cl.max_offset)

@@ -93,6 +93,7 @@ struct ha_conn {
     uint64_t master_max;       /* lastMasterMaxOffset: the master's max offset at the last data transfer */
     sim_time last_transfer;    /* lastTransferTimeMs: that transfer's time */
     int blocked;               /* the writer stopped with data left, at the window (see push) */
+    uint64_t held_to;          /* the slave's last report's held_to (struct rmq_ha_report) */
     int in_use;
 };
 
@@ -144,6 +145,8 @@ struct broker {
     int ha_warm;               /* the run's first start, warm (ha_warm_start): until its first connection */
     sim_time ha_last_read, ha_last_report, ha_retry_at;
     uint64_t ha_reported;
+    uint64_t ha_held_to;       /* where the log ended before a handshake truncated it below its kept start (the
+                                  report's held_to; 0: none) */
     uint64_t reput_stop;       /* where the ReputMessageService stopped (bad magic code), CL_NONE: it runs */
     /* the classic store's ReputMessageService (reput.c): CommitLog bytes dispatched, a round armed, when
      * the last round ended */

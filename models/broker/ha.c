@@ -124,6 +124,29 @@ static uint32_t put_confirm(struct broker *b, unsigned char *buf, uint32_t len)
     return len + (uint32_t)sizeof confirm;
 }
 
+/* Bytes of this log from nextTransferFromWhere that the world's memory trim forgot, up to what the slave held
+ * before its handshake truncated them (held_to): one master wrote both copies in that epoch, so they are the
+ * bytes the slave had, and no one can read their messages again (the trim forgot them on every replica). They
+ * go as one filler entry of up to haTransferBatchSize bytes, which costs the transfer what the bytes cost. */
+static void send_filler(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d, unsigned char *buf)
+{
+    uint64_t end = b->cl.min_offset < h->held_to ? b->cl.min_offset : h->held_to;
+    uint64_t bytes = end - h->next < b->cfg.ha_batch ? end - h->next : b->cfg.ha_batch;
+    d->phy_offset = h->next;
+    d->n = 1;
+    memset(&d->e[0], 0, sizeof d->e[0]);
+    d->e[0].size = (uint32_t)bytes;
+    d->e[0].flags = RMQ_HA_FILLER;
+    uint32_t len = put_confirm(b, buf, (uint32_t)(sizeof *d + sizeof d->e[0]));
+    node_conn_send(b->n, h->conn, RMQ_HA_DATA, d, len, frame_header(b) + bytes);
+    h->next += bytes;
+    h->next_i = b->cl.first;   /* where the kept log starts: the entry after the last filler */
+    h->last_write = h->last_transfer = node_now(b->n);
+    h->master_max = b->cl.max_offset;
+    if (trace_on(trace_of(b), TRACE_FULL))
+        trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
+}
+
 /* WriteSocketService: send from nextTransferFromWhere while there is data and room on the socket. */
 static void push(struct broker *b, struct ha_conn *h)
 {
@@ -133,6 +156,10 @@ static void push(struct broker *b, struct ha_conn *h)
     while (h->in_use && h->requested && h->next < b->cl.max_offset && h->next - h->ack < b->cfg.ha_window) {
         /* the entry at nextTransferFromWhere is usually where the last transfer ended: the first at or
          * above that offset, as cl_find would say (offsets strictly increase) */
+        if (cl_phy_trimmed(&b->cl, h->next) && h->next < h->held_to) {
+            send_filler(b, h, d, buf);
+            continue;
+        }
         uint64_t i = h->next_i;
         const struct cl_entry *e = cl_at(&b->cl, i);
         if (!e || e->offset != h->next) {
@@ -259,7 +286,8 @@ static void accepted(struct broker *b, sim_conn c)
 
 /* Out of line, as client_on_data: ha_on_message sees every message a broker gets, and inlined these would
  * make all of them pay for their registers. */
-__attribute__((noinline)) static void master_on_report(struct broker *b, sim_conn c, uint64_t offset)
+__attribute__((noinline)) static void master_on_report(struct broker *b, sim_conn c, uint64_t offset,
+                                                        uint64_t held_to)
 {
     struct ha_conn *h = hac_find(b, c);
     if (!h) {
@@ -290,6 +318,7 @@ __attribute__((noinline)) static void master_on_report(struct broker *b, sim_con
             trace_ha(b, "ha.request", node_conn_peer(b->n, c), offset);
     }
     h->ack = offset;
+    h->held_to = held_to;
     h->last_read = node_now(b->n);
     if (b->ctl)
         ctl_report(b, h);   /* before the confirm offset, as ReadSocketService does */
@@ -324,7 +353,7 @@ static void client_close(struct broker *b, const char *why)
 
 static void report(struct broker *b)
 {
-    struct rmq_ha_report r = {b->cl.max_offset};
+    struct rmq_ha_report r = {b->cl.max_offset, b->ha_held_to};
     node_conn_send(b->n, b->ha_conn, RMQ_HA_REPORT, &r, sizeof r, b->ctl ? CTL_REPORT_SIZE : REPORT_SIZE);
     b->ha_reported = r.max_offset;
     b->ha_last_report = node_now(b->n);
@@ -401,6 +430,14 @@ static void reput_stop(struct broker *b, uint64_t phy)
  * slave's ConsumeQueues make of them is the ReputMessageService's dispatch. */
 static uint64_t slave_append(struct broker *b, const struct rmq_ha_entry *x)
 {
+    if (x->flags & RMQ_HA_FILLER) {
+        /* Bytes this slave held before its truncation and the trim forgot since: its log, empty from
+         * there (ctl_handshake_done), ends after them. */
+        if (b->cl.n > 0)
+            return CL_NONE;
+        cl_reset(&b->cl, b->cl.max_offset + x->size);
+        return 0;
+    }
     if (b->reput_stop == CL_NONE && (x->flags & CL_FRAGMENT))
         reput_stop(b, b->cl.max_offset);
     if (b->reput_stop != CL_NONE || x->queue >= RMQ_MAX_QUEUES)
@@ -471,7 +508,7 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
             return;
         }
         bytes += x->size;
-        if (!(x->flags & CL_FRAGMENT)) {   /* a fragment is bytes, but no whole message */
+        if (!(x->flags & (CL_FRAGMENT | RMQ_HA_FILLER))) {   /* a fragment is bytes, but no whole message */
             stored(b, x->msg);
             n++;
         }
@@ -546,7 +583,7 @@ int ha_on_message(struct broker *b, const struct sim_msg *m)
         struct rmq_ha_report r;
         if (m->len >= sizeof r) {
             memcpy(&r, m->data, sizeof r);
-            master_on_report(b, m->conn, r.max_offset);
+            master_on_report(b, m->conn, r.max_offset, r.held_to);
         }
         return 1;
     }

@@ -160,13 +160,19 @@ struct rmq_consumer_list {
 #define RMQ_HA_BATCH_MAX 1024
 struct rmq_ha_report {
     uint64_t max_offset;
+    uint64_t held_to;          /* not on the wire (the model's bookkeeping): where this slave's log ended before a
+                                  handshake truncated it below what the world's memory trim kept (0: none). The
+                                  master sends the bytes its trim forgot below it as filler (ha.c) */
 };
+/* An entry's flag: bytes of the master's CommitLog that the world's memory trim forgot (size bytes, no
+ * message), sent to a slave that held them before its handshake truncated them. */
+#define RMQ_HA_FILLER 0x80
 struct rmq_ha_entry {
     uint64_t qoff;             /* its queue offset (stored inside each message) */
     uint32_t msg;
     uint32_t size;             /* stored bytes */
     uint16_t queue;
-    uint8_t flags;             /* CL_FRAGMENT: the tail of message msg, from the frame's first byte */
+    uint8_t flags;             /* CL_FRAGMENT: the tail of message msg, from the frame's first byte; RMQ_HA_FILLER */
 };
 struct rmq_ha_data {
     uint64_t phy_offset;       /* where these bytes start in the master's CommitLog */

@@ -50,6 +50,8 @@ struct rmq_world {
     sim_time ctl_leader_poll;   /* the brokers' syncControllerMetadataPeriod: who leads (several controllers) */
     int ctl_unclean;            /* its enableElectUncleanMaster */
     struct report rep;          /* accounting and measurements: what every component reports to */
+    int keep_all;               /* tests: the memory trim (world.c) forgets nothing, so that a run can be compared
+                                   with itself trimmed */
 };
 
 /* Every RocketMQ model's state starts with this, so any node leads to its world. */

@@ -248,15 +248,21 @@ static void sample_group(struct rmq_state *st, int gi)
         int up = sim_node(w->sim, g->node[r])->state == SIM_NODE_UP;
         if (ml && up && ml->max_offset >= sl->max_offset) {
             uint64_t lag_bytes = ml->max_offset - sl->max_offset;
-            uint64_t lag_msgs = cl_end(ml) - cl_find(ml, sl->max_offset);
             row[k++] = (double)lag_bytes;
-            row[k++] = (double)lag_msgs;
-            if (lag_msgs > lag->max_msgs)
-                lag->max_msgs = lag_msgs;
             if (lag_bytes > lag->max_bytes)
                 lag->max_bytes = lag_bytes;
-            lag->sum_msgs += (double)lag_msgs;
-            lag->samples++;
+            if (cl_phy_trimmed(ml, sl->max_offset)) {
+                /* A slave sent back below what the master's log keeps (a handshake to an epoch's start):
+                 * the messages in between are forgotten, so their count is not known. */
+                row[k++] = NAN;
+            } else {
+                uint64_t lag_msgs = cl_end(ml) - cl_find(ml, sl->max_offset);
+                row[k++] = (double)lag_msgs;
+                if (lag_msgs > lag->max_msgs)
+                    lag->max_msgs = lag_msgs;
+                lag->sum_msgs += (double)lag_msgs;
+                lag->samples++;
+            }
         } else {
             row[k++] = NAN;
             row[k++] = NAN;
@@ -275,7 +281,7 @@ static void sample_group(struct rmq_state *st, int gi)
     row[k++] = (double)rg->redirects_to_slave;
     row[k++] = (double)rg->redirects_to_master;
     tseries_row_labeled(st->ts, g->name, row);
-    if (m >= 0)
+    if (m >= 0 && !w->keep_all)
         trim(w, gi, m);
 }
 
