@@ -2,14 +2,17 @@
  * forget more, the protocol's read of it is the violation "trimmed_read": a consumer's pull, a slave's HA
  * transfer, a DLedger leader's push. Then the gaps the check found, each a replayed exploration run: a DLedger
  * leader's resend, a crash's cut (classic and DLedger), a follower's check of a resent batch, a controller-mode
- * handshake's cut, and the one no floor keeps: a handshake back to an epoch's start, fetched again as filler. */
+ * handshake's cut, and the one no floor keeps: a handshake back to an epoch's start, fetched again as filler.
+ * Last, the trim changes no figure of the shipped scenarios. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "models/broker/broker.h"
 #include "models/dledger/raft.h"
+#include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
 #include "tests/harness.h"
@@ -334,6 +337,51 @@ START_TEST(epoch_restart_fetches_again_what_the_trim_forgot)
 }
 END_TEST
 
+/* A shipped scenario's metrics.json and timeseries.csv, run as `mqsim FILE` runs it, with the world's memory
+ * trim or (keep_all) with none. */
+static char *run_shipped(const char *file, int keep_all)
+{
+    char dir[] = "/tmp/mqsim-test-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    struct run_opts o = {.file = file, .out = dir, .quiet = 1};
+    struct scenario sc;
+    struct conf c;
+    ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "%s", c.err);
+    rmq_world_get(sc.w)->keep_all = keep_all;
+    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
+    scenario_free(&sc);
+    char *m = th_slurp_in(dir, "metrics.json", NULL), *ts = th_slurp_in(dir, "timeseries.csv", NULL);
+    char *both = malloc(strlen(m) + strlen(ts) + 1);
+    ck_assert_ptr_nonnull(both);
+    strcpy(both, m);
+    strcat(both, ts);
+    free(m);
+    free(ts);
+    runner_remove_tree(dir);
+    return both;
+}
+
+/* The shipped scenarios that run in seconds (the benchmarks and explorations aside). */
+static const char *const shipped[] = {
+    "master_crash", "slave_crash", "slave_restart", "slave_lag", "old_master_returns", "ordered_master_crash",
+    "dledger_master_crash", "dledger_catchup", "dledger_planned_switch", "raft_figure16", "controller_master_crash",
+    "controller_leader_crash", "controller_partition", "two_groups_master_crash", "two_groups_dledger_crash",
+    "sync_vs_async_throughput",
+};
+
+/* The trim changes no figure: each shipped scenario's metrics.json and timeseries.csv are the same bytes with
+ * the world's memory trim as with nothing trimmed. */
+START_TEST(trim_changes_no_figure)
+{
+    char file[96];
+    snprintf(file, sizeof file, "scenarios/%s.json", shipped[_i]);
+    char *trimmed = run_shipped(file, 0), *kept = run_shipped(file, 1);
+    ck_assert_msg(strcmp(trimmed, kept) == 0, "%s: the outputs differ with the trim", file);
+    free(trimmed);
+    free(kept);
+}
+END_TEST
+
 static Suite *trim_suite(void)
 {
     Suite *s = suite_create("trim");
@@ -347,6 +395,7 @@ static Suite *trim_suite(void)
     tcase_add_test(t, follower_host_crash_keeps_its_last_entry);
     tcase_add_test(t, controller_handshake_cut_still_reads);
     tcase_add_test(t, epoch_restart_fetches_again_what_the_trim_forgot);
+    tcase_add_loop_test(t, trim_changes_no_figure, 0, (int)(sizeof shipped / sizeof shipped[0]));
     suite_add_tcase(s, t);
     return s;
 }
