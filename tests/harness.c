@@ -243,6 +243,29 @@ void th_run_free(struct th_run *r)
     ck_assert_int_eq(runner_remove_tree(r->dir), 0);
 }
 
+char *th_run_file(const char *file, const char *set, void (*hook)(struct scenario *sc, int ran, void *arg),
+                  void *arg, char **series)
+{
+    char dir[] = "/tmp/mqsim-test-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    const char *sets[] = {set};
+    struct run_opts o = {.file = file, .sets = sets, .nsets = set ? 1 : 0, .out = dir, .quiet = 1};
+    struct scenario sc;
+    struct conf c;
+    ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "%s", c.err);
+    if (hook)
+        hook(&sc, 0, arg);
+    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
+    if (hook)
+        hook(&sc, 1, arg);
+    scenario_free(&sc);
+    char *m = th_read_in(dir, "metrics.json");
+    if (series)
+        *series = th_read_in(dir, "timeseries.csv");
+    ck_assert_int_eq(runner_remove_tree(dir), 0);
+    return m;
+}
+
 void th_load(struct scenario *sc, const char *text, const char *const *sets, int nsets)
 {
     char file[TH_TEMP_NAME];

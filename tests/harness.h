@@ -86,6 +86,13 @@ void th_run(struct th_run *r, const char *text, const char *const *sets, int nse
 void th_run_exit(struct th_run *r, const char *text, const char *const *sets, int nsets, int status);
 void th_run_free(struct th_run *r);
 
+/* A scenario file run in-process as `mqsim FILE [--set SET] --quiet` runs it (exit 0), into a fresh folder under
+ * /tmp that is removed after: hook(sc, 0, arg) once it is loaded, hook(sc, 1, arg) once it has run and before
+ * it is freed (hook may be NULL). Returns metrics.json, and timeseries.csv in *series unless series is NULL
+ * (free both). */
+char *th_run_file(const char *file, const char *set, void (*hook)(struct scenario *sc, int ran, void *arg),
+                  void *arg, char **series);
+
 /* A scenario given as text loaded into sc with `--set` overrides, to be stepped by hand: a load error fails
  * the test. scenario_free releases it. */
 void th_load(struct scenario *sc, const char *text, const char *const *sets, int nsets);

@@ -11,7 +11,6 @@
 #include "models/report/acct.h"
 #include "models/broker/broker.h"
 #include "sim/lab/fields.h"
-#include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
 #include "tests/harness.h"
@@ -404,32 +403,30 @@ END_TEST
 
 /* ---- the accounting forgets settled messages without changing a count ---- */
 
+/* The accounting's grace to set (`grace`) and, once run, the oldest message it still keeps one by one. */
+struct acct_run {
+    sim_time grace;
+    uint32_t first;
+};
+
+static void acct_hook(struct scenario *sc, int ran, void *arg)
+{
+    struct acct_run *a = arg;
+    struct rmq_world *w = rmq_world_get(sc->w);
+    if (ran)
+        a->first = acct_first(&w->rep.acct);
+    else
+        w->rep.acct.grace = a->grace;
+}
+
 /* metrics.json of a shipped scenario, run as `mqsim FILE --set SET` runs it, with the accounting's grace
  * as given; *first: the oldest message the accounting still keeps one by one at the end. */
 static char *run_shipped(const char *file, const char *set, sim_time grace, uint32_t *first)
 {
-    char dir[] = "/tmp/mqsim-test-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    const char *sets[] = {set};
-    struct run_opts o = {.file = file, .sets = sets, .nsets = set ? 1 : 0, .out = dir, .quiet = 1};
-    struct scenario sc;
-    struct conf c;
-    ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "%s", c.err);
-    struct rmq_world *w = rmq_world_get(sc.w);
-    w->rep.acct.grace = grace;
-    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
-    *first = acct_first(&w->rep.acct);
-    scenario_free(&sc);
-    char path[64];
-    snprintf(path, sizeof path, "%s/metrics.json", dir);
-    FILE *f = fopen(path, "r");
-    ck_assert_ptr_nonnull(f);
-    char *buf = calloc(1, 1 << 20);
-    size_t n = fread(buf, 1, (1 << 20) - 1, f);
-    fclose(f);
-    ck_assert_uint_gt(n, 0);
-    runner_remove_tree(dir);
-    return buf;
+    struct acct_run a = {.grace = grace};
+    char *m = th_run_file(file, set, acct_hook, &a, NULL);
+    *first = a.first;
+    return m;
 }
 
 /* Runs where messages settle (a replica that stays down keeps every later message pinned: its log may yet

@@ -8,11 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "models/broker/broker.h"
 #include "models/dledger/raft.h"
-#include "sim/lab/runner.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
 #include "tests/harness.h"
@@ -234,7 +232,7 @@ END_TEST
  * held the trim lower; from its return to the handshakes nothing did, and a trim that did not keep the
  * consistent point forgot it: the cut stopped at the log's kept start (the violation trimmed_read). The trim
  * keeps each replica's consistent point with the master (ctl_truncation_floor). Where the trim passed the
- * epoch's start before the crash, nothing can (README, "Exploring faults"). */
+ * epoch's start before the crash, no floor can keep it: the next test. */
 START_TEST(controller_handshake_cut_still_reads)
 {
     struct th_run r;
@@ -337,27 +335,24 @@ START_TEST(epoch_restart_fetches_again_what_the_trim_forgot)
 }
 END_TEST
 
-/* A shipped scenario's metrics.json and timeseries.csv, run as `mqsim FILE` runs it, with the world's memory
- * trim or (keep_all) with none. */
-static char *run_shipped(const char *file, int keep_all)
+static void keep_all(struct scenario *sc, int ran, void *arg)
 {
-    char dir[] = "/tmp/mqsim-test-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    struct run_opts o = {.file = file, .out = dir, .quiet = 1};
-    struct scenario sc;
-    struct conf c;
-    ck_assert_msg(scenario_load(&sc, &o, &c) == 0, "%s", c.err);
-    rmq_world_get(sc.w)->keep_all = keep_all;
-    ck_assert_int_eq(scenario_execute(&sc, &o), 0);
-    scenario_free(&sc);
-    char *m = th_slurp_in(dir, "metrics.json", NULL), *ts = th_slurp_in(dir, "timeseries.csv", NULL);
-    char *both = malloc(strlen(m) + strlen(ts) + 1);
+    (void)arg;
+    if (!ran)
+        rmq_world_get(sc->w)->keep_all = 1;
+}
+
+/* A shipped scenario's metrics.json and timeseries.csv, run as `mqsim FILE` runs it, with the world's memory
+ * trim or (keep) with none. */
+static char *run_shipped(const char *file, int keep)
+{
+    char *series, *m = th_run_file(file, NULL, keep ? keep_all : NULL, NULL, &series);
+    char *both = malloc(strlen(m) + strlen(series) + 1);
     ck_assert_ptr_nonnull(both);
     strcpy(both, m);
-    strcat(both, ts);
+    strcat(both, series);
     free(m);
-    free(ts);
-    runner_remove_tree(dir);
+    free(series);
     return both;
 }
 

@@ -358,6 +358,16 @@ static void unstore(void *ctx, uint32_t msg)
     report_stored(&b->base.w->rep, msg, b->group, b->replica, 0);
 }
 
+void broker_truncate(struct broker *b, uint64_t phy)
+{
+    cl_truncate(&b->cl, phy, unstore, b);
+    if (b->ha_verified > b->cl.max_offset)
+        b->ha_verified = b->cl.max_offset;
+    node_disk_truncate(b->n, FILE_COMMITLOG, b->cl.max_offset - b->disk_base);
+    if (b->flushed > b->cl.max_offset)
+        b->flushed = b->cl.max_offset;
+}
+
 static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
 {
     struct broker *b = n->model;
@@ -370,17 +380,12 @@ static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
     uint64_t kept = kind == SIM_CRASH_HOST ? sim_disk_durable(n, FILE_COMMITLOG) : sim_disk_written(n, FILE_COMMITLOG);
     if (cl_phy_trimmed(&b->cl, b->disk_base + kept))
         broker_trimmed_read(b, (int64_t)(b->disk_base + kept));   /* the log ends where the trim forgot */
-    cl_truncate(&b->cl, b->disk_base + kept, unstore, b);
+    broker_truncate(b, b->disk_base + kept);
     /* Recovery ends at the first message checkMessageAndReturnSize refuses and truncateDirtyFiles drops the
      * rest (CommitLog.recoverNormally/recoverAbnormally): a spliced tail that stopped the reput goes. */
     if (b->reput_stop != CL_NONE && b->reput_stop < b->cl.max_offset)
-        cl_truncate(&b->cl, b->reput_stop, unstore, b);
+        broker_truncate(b, b->reput_stop);
     b->reput_stop = CL_NONE;
-    if (b->ha_verified > b->cl.max_offset)
-        b->ha_verified = b->cl.max_offset;
-    node_disk_truncate(n, FILE_COMMITLOG, b->cl.max_offset - b->disk_base);
-    if (b->flushed > b->cl.max_offset)
-        b->flushed = b->cl.max_offset;
     if (kind == SIM_CRASH_HOST)
         b->flushed = b->cl.max_offset;
     if (b->raft)

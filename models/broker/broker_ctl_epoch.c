@@ -7,7 +7,6 @@
 #include "models/broker/broker_int.h"
 #include "models/broker/broker_ctl_int.h"
 #include "models/controller/controller.h"
-#include "models/report/report.h"
 
 static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 
@@ -74,12 +73,6 @@ void ctl_handshake_start(struct broker *b, sim_node_id master)
     rpc_call_async(&b->rpc, master, CTL_EPOCH, NULL, 0, 0, HANDSHAKE_TIMEOUT, BR_CTL | CTL_TAG_EPOCH);
 }
 
-static void unstore(void *ctx, uint32_t msg)
-{
-    struct broker *b = ctx;
-    report_stored(&b->base.w->rep, msg, b->group, b->replica, 0);
-}
-
 /* EpochFileCache.findConsistentPoint of this broker's epoch file and a master's (its n epochs e and its log's
  * end): where the two logs are known to agree up to; 0 when they share no epoch. */
 static int consistent_point(const struct broker *b, const struct ctl_epoch_entry *e, uint32_t n, uint64_t end,
@@ -143,7 +136,7 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
             trace_uint(tr, "to", point);
             trace_end(tr);
         }
-        cl_truncate(&b->cl, point, unstore, b);
+        broker_truncate(b, point);
         if (forgot) {
             /* Below the log's kept start (a master back after a host crash began its epoch again, and its
              * slaves go back to that epoch's start, however long ago): all that was kept is gone, and the log,
@@ -151,11 +144,9 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
              * forgot of them as filler (ha.c, send_filler). */
             cl_reset(&b->cl, point);
             b->ha_held_to = held;
+            broker_truncate(b, point);   /* the page cache and the marks follow the end down to the point */
         }
         broker_reput_truncated(b);
-        node_disk_truncate(b->n, FILE_COMMITLOG, b->cl.max_offset - b->disk_base);
-        if (b->flushed > b->cl.max_offset)
-            b->flushed = b->cl.max_offset;
         ctl_confirm_clamp(b);
     }
     c->nep = 0;

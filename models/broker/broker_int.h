@@ -224,6 +224,10 @@ void dl_pull_held(struct broker *b);
  * DLedger index `at`), which the real store, keeping its files for days, would still hold: the violation
  * trimmed_read (world.c's trim must keep it). */
 void broker_trimmed_read(struct broker *b, int64_t at);
+/* The CommitLog ends at or below phy (a crash's recovery, a controller-mode handshake): the messages it drops
+ * are no longer on this replica, and the page cache, the flushed offset and the last comparison with the master
+ * go no further than its end. */
+void broker_truncate(struct broker *b, uint64_t phy);
 /* reput.c: the classic store's ReputMessageService. reset at a start (all dispatched, whatever a crash cut);
  * kick after a store; round at its timer; truncated after a running broker's log was cut; visible: queue q's
  * end among the messages that end at or below `end`. */

@@ -154,12 +154,12 @@ static void push(struct broker *b, struct ha_conn *h)
     struct rmq_ha_data *d = (struct rmq_ha_data *)buf;
     sim_time now = node_now(b->n);
     while (h->in_use && h->requested && h->next < b->cl.max_offset && h->next - h->ack < b->cfg.ha_window) {
-        /* the entry at nextTransferFromWhere is usually where the last transfer ended: the first at or
-         * above that offset, as cl_find would say (offsets strictly increase) */
         if (cl_phy_trimmed(&b->cl, h->next) && h->next < h->held_to) {
             send_filler(b, h, d, buf);
             continue;
         }
+        /* the entry at nextTransferFromWhere is usually where the last transfer ended: the first at or
+         * above that offset, as cl_find would say (offsets strictly increase) */
         uint64_t i = h->next_i;
         const struct cl_entry *e = cl_at(&b->cl, i);
         if (!e || e->offset != h->next) {
