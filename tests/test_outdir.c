@@ -102,6 +102,16 @@ START_TEST(other_files_refused)
     ck_assert_int_eq(outdir_begin(&d, ".", err, sizeof err), OUTDIR_ERR);
     ck_assert_int_eq(outdir_begin(&d, "/", err, sizeof err), OUTDIR_ERR);
     ck_assert_int_eq(outdir_begin(&d, "a/..", err, sizeof err), OUTDIR_ERR);
+    /* A last name past NAME_MAX is refused whole, not cut to one whose lock another run could hold; nothing is
+     * made. */
+    char longname[400];
+    memset(longname, 'x', 300);
+    longname[300] = 0;
+    char target2[600];
+    snprintf(target2, sizeof target2, "%s/%s", base, longname);
+    ck_assert_int_eq(outdir_begin(&d, target2, err, sizeof err), OUTDIR_ERR);
+    ck_assert_ptr_nonnull(strstr(err, "its last name at most 255"));
+    ck_assert_int_eq(entries(base), 1);
 }
 END_TEST
 

@@ -44,7 +44,8 @@ static int split(const char *dir, char *parent, size_t psz, char *base, size_t b
     const char *b = slash ? slash + 1 : tmp;
     if (!*b || strcmp(b, ".") == 0 || strcmp(b, "..") == 0)
         return -1;
-    snprintf(base, bsz, "%s", b);
+    if (snprintf(base, bsz, "%s", b) >= (int)bsz)
+        return -1;   /* past NAME_MAX: no file system would take it, and a cut name would lock another's */
     if (!slash)
         snprintf(parent, psz, ".");
     else if (slash == tmp)
@@ -153,8 +154,9 @@ int outdir_begin(struct outdir *d, const char *dir, char *err, size_t errsz)
     memset(d, 0, sizeof *d);
     d->lock_fd = -1;
     if (split(dir, parent, sizeof parent, base, sizeof base) < 0 || strlen(dir) >= sizeof d->final - 64) {
-        snprintf(err, errsz, "%s: name a folder of its own (at most %zu bytes; not \".\", \"..\" or \"/\")", dir,
-                 sizeof d->final - 64);
+        snprintf(err, errsz,
+                 "%s: name a folder of its own (at most %zu bytes, its last name at most %zu; not \".\", \"..\" "
+                 "or \"/\")", dir, sizeof d->final - 64, sizeof base - 1);
         return OUTDIR_ERR;
     }
     snprintf(d->final, sizeof d->final, "%s", dir);
