@@ -19,18 +19,20 @@ char *th_fx_metrics(double avail, double wu, double ru, double p99, double acked
 {
     static char buf[8192];
     char a[32], b[32], c[32], d[32];
-    int n;
+    int n, headless = 0;
+    for (int i = 0; i < ng; i++)
+        headless |= g[i].failover && g[i].recovered == 0;   /* no master at the end: the loss is a lower bound */
     jnum(a, sizeof a, avail);
     jnum(b, sizeof b, wu);
     jnum(c, sizeof c, ru);
     jnum(d, sizeof d, p99);
     n = snprintf(buf, sizeof buf, "{\"scenario\": \"x\", \"seed\": 1, \"sim_ms\": %.17g, \"ha\": \"master_slave\",\n"
                  " \"messages\": {\"sent\": 1000, \"acked\": 950, \"send_failed\": 50, \"consumed\": 940,\n"
-                 "  \"acked_lost\": %.17g, \"duplicates\": 2},\n"
+                 "  \"acked_lost\": %.17g, \"acked_lost_censored\": %s, \"duplicates\": 2},\n"
                  " \"topic\": {\"sends\": 1000, \"acked\": 950, \"failed\": 50, \"availability\": %s,\n"
                  "  \"write_unavailable_ms\": %s, \"read_unavailable_ms\": %s,\n"
                  "  \"latency_ms\": {\"mean\": 2, \"p50\": 1, \"p90\": 3, \"p99\": %s, \"p999\": 40, \"max\": 90}},\n"
-                 " \"groups\": [", sim_ms, acked_lost, a, b, c, d);
+                 " \"groups\": [", sim_ms, acked_lost, headless ? "true" : "false", a, b, c, d);
     for (int i = 0; i < ng; i++) {
         char v[10][32];
         double x[10] = {g[i].down, g[i].cens, g[i].crash, g[i].detected, g[i].elected, g[i].promoted, g[i].avail,
@@ -39,8 +41,10 @@ char *th_fx_metrics(double avail, double wu, double ru, double p99, double acked
             jnum(v[k], sizeof v[k], x[k]);
         n += snprintf(buf + n, sizeof buf - (size_t)n,
                       "%s\n  {\"name\": \"%s\", \"availability\": %s, \"write_unavailable_ms\": %s,"
-                      " \"read_unavailable_ms\": %s, \"latency_ms\": {\"p50\": 1, \"p99\": %s}, \"failover\": ",
-                      i ? "," : "", g[i].name, v[6], v[7], v[8], v[9]);
+                      " \"read_unavailable_ms\": %s, \"write_outage_open_ms\": %s, \"latency_ms\": {\"p50\": 1,"
+                      " \"p99\": %s}, \"failover\": ",
+                      i ? "," : "", g[i].name, v[6], v[7], v[8], g[i].failover && g[i].recovered == 0 ? v[7] : "null",
+                      v[9]);
         if (!g[i].failover) {
             n += snprintf(buf + n, sizeof buf - (size_t)n, "null}");
             continue;

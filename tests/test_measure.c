@@ -297,6 +297,7 @@ static int send_cmp(const void *a, const void *b)
 
 struct recomputed {
     double sends, acked, failed, write_unavail, read_unavail, p50, p99, first_write;
+    double write_open, read_open;   /* the outage the run ended in, its length so far; -1: none */
 };
 
 static int group_index(const cJSON *j, const char *const *names, int ngroups)
@@ -313,7 +314,7 @@ static int group_index(const cJSON *j, const char *const *names, int ngroups)
 static struct recomputed recompute(const char *trace, const char *const *names, int ngroups, int group,
                                    double warmup, double gap, double end, double crash_ms)
 {
-    struct recomputed rc = {.first_write = -1};
+    struct recomputed rc = {.first_write = -1, .write_open = -1, .read_open = -1};
     size_t cap = 1024, n = 0;
     struct tsend *s = malloc(cap * sizeof *s);
     /* per message: 1 acked, 2 consumed, 4 gone */
@@ -384,8 +385,10 @@ static struct recomputed recompute(const char *trace, const char *const *names, 
     }
     if (backlog > 0 && since >= 0) {
         double from = last > since ? last : since;
-        if (end - from > gap)
+        if (end - from > gap) {
             rc.read_unavail += end - (from > warmup ? from : warmup);
+            rc.read_open = end - (from > warmup ? from : warmup);
+        }
     }
     free(copy);
     free(st);
@@ -409,8 +412,10 @@ static struct recomputed recompute(const char *trace, const char *const *names, 
                 fail_since = s[i].start;
         }
     }
-    if (fail_since >= 0)
+    if (fail_since >= 0) {
         rc.write_unavail += end - fail_since;
+        rc.write_open = end - fail_since;   /* not ended: censored */
+    }
     qsort(lat, nl, sizeof *lat, dcmp);
     rc.p50 = nl ? exact_quantile(lat, nl, 0.5) : NAN;
     rc.p99 = nl ? exact_quantile(lat, nl, 0.99) : NAN;
@@ -435,6 +440,17 @@ static void check_scope(const struct th_run *r, const char *scope, int group, co
     ck_assert_double_eq_tol(F("throughput_per_s"), rc.acked / ((end - warmup) / 1000.0), 1e-9);
     ck_assert_double_eq_tol(F("write_unavailable_ms"), rc.write_unavail, 1e-6);
     ck_assert_double_eq_tol(F("read_unavailable_ms"), rc.read_unavail, 1e-6);
+    /* The outages the run ended in: null, or their lengths so far. */
+    snprintf(p, sizeof p, "%s.write_outage_open_ms", scope);
+    if (rc.write_open < 0)
+        ck_assert_msg(cJSON_IsNull(th_at(r->m, p)), "%s not null", p);
+    else
+        ck_assert_double_eq_tol(th_num(r->m, p), rc.write_open, 1e-6);
+    snprintf(p, sizeof p, "%s.read_outage_open_ms", scope);
+    if (rc.read_open < 0)
+        ck_assert_msg(cJSON_IsNull(th_at(r->m, p)), "%s not null", p);
+    else
+        ck_assert_double_eq_tol(th_num(r->m, p), rc.read_open, 1e-6);
     ck_assert_msg(fabs(F("latency_ms.p50") - rc.p50) <= 0.01 * rc.p50, "%s p50 %g vs %g", scope, F("latency_ms.p50"), rc.p50);
     ck_assert_msg(fabs(F("latency_ms.p99") - rc.p99) <= 0.01 * rc.p99, "%s p99 %g vs %g", scope, F("latency_ms.p99"), rc.p99);
 #undef F
@@ -500,6 +516,9 @@ START_TEST(inflight_reply_is_not_recovery)
     ck_assert_str_eq(th_at(r.m, "groups.0.failover.crash_kind")->valuestring, "process");
     struct recomputed rc = recompute(r.trace, names, 1, 0, 1010, 1000, 300000, 60003.5);
     ck_assert_double_eq(rc.first_write, first);
+    /* Recovered, with a master at the end: nothing open, the loss exact. */
+    ck_assert(cJSON_IsNull(th_at(r.m, "groups.0.write_outage_open_ms")));
+    ck_assert(cJSON_IsFalse(th_at(r.m, "messages.acked_lost_censored")));
     th_run_free(&r);
 }
 END_TEST
@@ -516,8 +535,15 @@ START_TEST(never_recovered_is_censored)
     ck_assert(cJSON_IsFalse(th_at(r.m, "groups.0.failover.recovered")));
     ck_assert_double_eq(th_num(r.m, "groups.0.failover.censored_ms"), 140000);
     ck_assert_str_eq(th_at(r.m, "groups.0.failover.crash_kind")->valuestring, "host");
-    /* Every send from the crash on fails: the outage runs from 60 s to the end. */
+    /* Every send from the crash on fails: the outage runs from 60 s to the end, where it is still open, so
+     * its total is a lower bound (censored), and so is the loss: the group has no master at the end. */
     ck_assert_double_eq(th_num(r.m, "topic.write_unavailable_ms"), 140000);
+    ck_assert_double_eq(th_num(r.m, "topic.write_outage_open_ms"), 140000);
+    ck_assert_double_eq(th_num(r.m, "groups.0.write_outage_open_ms"), 140000);
+    ck_assert(cJSON_IsTrue(th_at(r.m, "messages.acked_lost_censored")));
+    const char *names[] = {"broker-a"};
+    check_scope(&r, "topic", -1, names, 1);
+    check_scope(&r, "groups.0", 0, names, 1);
     th_run_free(&r);
 }
 END_TEST

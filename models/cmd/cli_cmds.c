@@ -65,7 +65,7 @@ static const struct cli_opt sweep_opts[] = {
     {OPT_COLLECT, "collect", NULL, "merges the metrics.json of --list runs found in the DIR operands\n"
                                    "given after SWEEP.json (each the --out of those runs)"},
     {OPT_PLOT, "plot", NULL, "draws the figures at the end (mqsim plot DIR)"},
-    {OPT_QUIET, "quiet", NULL, "no progress line"},
+    {OPT_QUIET, "quiet", NULL, "no progress line and no notes (the results table still prints)"},
     {0},
 };
 

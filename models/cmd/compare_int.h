@@ -15,8 +15,11 @@
 
 /* Figures of a whole run, in compare.csv's column order: the topic's (what clients of every group saw) and the
  * message accounting. Times in ms; availability a fraction. */
+/* The last three say what of the figures above is censored in the run: the write and the read outage still open
+ * at its end (their lengths so far, ms; NaN when none was), and acked_lost only a lower bound (1; 0 when
+ * exact). */
 enum { CR_AVAIL, CR_WRITE_UNAVAIL, CR_READ_UNAVAIL, CR_P99, CR_ACKED_LOST, CR_DUPLICATES, CR_SENT, CR_ACKED,
-       CR_SEND_FAILED, CR_CONSUMED, CR_COUNT };
+       CR_SEND_FAILED, CR_CONSUMED, CR_WRITE_OPEN, CR_READ_OPEN, CR_LOST_CENSORED, CR_COUNT };
 extern const char *const compare_run_cols[CR_COUNT];
 
 /* Figures of one broker group in one run, in compare.csv's column order (after "<group>."). The first
@@ -25,7 +28,7 @@ extern const char *const compare_run_cols[CR_COUNT];
  * 1 or 0; a run that did not recover has no downtime (NaN) and a censored_ms, the time from the crash to the
  * end of the run: its downtime is at least that. */
 enum { CG_DOWNTIME, CG_RECOVERED, CG_CENSORED, CG_DETECTION, CG_ELECTION, CG_PROMOTION, CG_NFAILOVER = CG_PROMOTION + 1,
-       CG_AVAIL = CG_NFAILOVER, CG_WRITE_UNAVAIL, CG_READ_UNAVAIL, CG_P99, CG_COUNT };
+       CG_AVAIL = CG_NFAILOVER, CG_WRITE_UNAVAIL, CG_READ_UNAVAIL, CG_P99, CG_WRITE_OPEN, CG_READ_OPEN, CG_COUNT };
 extern const char *const compare_group_cols[CG_COUNT];
 
 struct cgroup {
@@ -92,6 +95,10 @@ void compare_names_free(struct cnames *n);
 /* Summary of metric m over the runs of scenario s with metrics: a run figure (group NULL, m a CR_ index) or a
  * group figure (m a CG_ index; runs without that group or figure count as NaN, that is not at all). */
 void compare_summary(const struct compare *c, size_t s, const char *group, int m, struct stats_summary *st);
+
+/* The runs of scenario s whose figure m (as compare_summary) is a number other than 0: for the censoring
+ * columns (CR_WRITE_OPEN, ...), the runs where that figure is censored. */
+size_t compare_count_flagged(const struct compare *c, size_t s, const char *group, int m);
 
 /* The downtime of one group over the runs of one scenario, censored runs apart. */
 struct cdown {

@@ -8,12 +8,14 @@
 
 const char *const compare_run_cols[CR_COUNT] = {
     "topic.availability", "topic.write_unavailable_ms", "topic.read_unavailable_ms", "topic.latency_p99_ms",
-    "acked_lost", "duplicates", "sent", "acked", "send_failed", "consumed",
+    "acked_lost", "duplicates", "sent", "acked", "send_failed", "consumed", "topic.write_outage_open_ms",
+    "topic.read_outage_open_ms", "acked_lost_censored",
 };
 
 const char *const compare_group_cols[CG_COUNT] = {
     "downtime_ms", "recovered", "censored_ms", "detection_ms", "election_ms", "promotion_ms",
-    "availability", "write_unavailable_ms", "read_unavailable_ms", "latency_p99_ms",
+    "availability", "write_unavailable_ms", "read_unavailable_ms", "latency_p99_ms", "write_outage_open_ms",
+    "read_outage_open_ms",
 };
 
 static const cJSON *item(const cJSON *obj, const char *key)
@@ -59,6 +61,10 @@ int compare_extract(const cJSON *root, struct crun *r)
     r->v[CR_ACKED] = num(m, "acked");
     r->v[CR_SEND_FAILED] = num(m, "send_failed");
     r->v[CR_CONSUMED] = num(m, "consumed");
+    r->v[CR_WRITE_OPEN] = num(topic, "write_outage_open_ms");
+    r->v[CR_READ_OPEN] = num(topic, "read_outage_open_ms");
+    const cJSON *lc = item(m, "acked_lost_censored");
+    r->v[CR_LOST_CENSORED] = cJSON_IsBool(lc) ? cJSON_IsTrue(lc) : NAN;
     r->has_metrics = 1;
     r->g = NULL;
     r->ng = 0;
@@ -92,6 +98,8 @@ int compare_extract(const cJSON *root, struct crun *r)
         g->v[CG_WRITE_UNAVAIL] = num(it, "write_unavailable_ms");
         g->v[CG_READ_UNAVAIL] = num(it, "read_unavailable_ms");
         g->v[CG_P99] = num(item(it, "latency_ms"), "p99");
+        g->v[CG_WRITE_OPEN] = num(it, "write_outage_open_ms");
+        g->v[CG_READ_OPEN] = num(it, "read_outage_open_ms");
     }
     return 0;
 }
@@ -195,6 +203,16 @@ void compare_summary(const struct compare *c, size_t s, const char *group, int m
     if (stats_summarize(x, c->runs, st) < 0)
         st->n = 0;
     free(x);
+}
+
+size_t compare_count_flagged(const struct compare *c, size_t s, const char *group, int m)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < c->runs; k++) {
+        double x = value(&c->res[s * c->runs + k], group, m);
+        n += !isnan(x) && x != 0;
+    }
+    return n;
 }
 
 void compare_downtime(const struct compare *c, size_t s, const char *group, struct cdown *d)

@@ -157,7 +157,12 @@ struct rowdef {
     int m;                  /* CR_ or CG_ index */
     int kind;
     int of_failovers;       /* a group's failover time: " (n of m)" when some failovers lack it */
+    int flag;               /* 1 + the CR_ or CG_ index saying in which runs the figure is censored; 0: none */
+    const char *flag_word;  /* " (k runs <flag_word>: lower bound)" when k runs are */
 };
+
+/* An outage still open at the end of a run: its total there counts it up to the end, a lower bound. */
+#define OPEN "open at the end"
 
 static void cell(char *b, size_t n, const struct compare *c, size_t s, const struct rowdef *d)
 {
@@ -187,6 +192,10 @@ static void cell(char *b, size_t n, const struct compare *c, size_t s, const str
         if (st.n < dn.failovers && len < n)
             snprintf(b + len, n - len, " (%zu of %zu)", st.n, dn.failovers);
     }
+    size_t k = d->flag && st.n > 0 ? compare_count_flagged(c, s, d->group, d->flag - 1) : 0;
+    size_t len = strlen(b);
+    if (k && len < n)   /* the figure of those runs is a lower bound: the mean is one too */
+        snprintf(b + len, n - len, " (%zu run%s %s: lower bound)", k, k == 1 ? "" : "s", d->flag_word);
 }
 
 static void stat_row(struct table *t, const struct compare *c, const char *l0, const char *l1,
@@ -256,19 +265,19 @@ static void group_rows(struct table *t, const struct compare *c, size_t g)
     if (c->groups.failover[g]) {
         downtime_row(t, c, name, l[0], "recovered runs", D_RECOVERED);
         downtime_row(t, c, name, "", "mean ± 95% CI", D_MEAN);
-        stat_row(t, c, "", "median", &(struct rowdef){name, CG_DOWNTIME, K_MEDIAN, 0});
-        stat_row(t, c, "", "p95", &(struct rowdef){name, CG_DOWNTIME, K_P95, 0});
-        stat_row(t, c, "", "max", &(struct rowdef){name, CG_DOWNTIME, K_MAX, 0});
+        stat_row(t, c, "", "median", &(struct rowdef){name, CG_DOWNTIME, K_MEDIAN, 0, 0, NULL});
+        stat_row(t, c, "", "p95", &(struct rowdef){name, CG_DOWNTIME, K_P95, 0, 0, NULL});
+        stat_row(t, c, "", "max", &(struct rowdef){name, CG_DOWNTIME, K_MAX, 0, 0, NULL});
         downtime_row(t, c, name, "", "censored runs", D_CENSORED);
-        stat_row(t, c, l[1], "mean ± 95% CI", &(struct rowdef){name, CG_DETECTION, K_SECONDS, 1});
-        stat_row(t, c, l[2], "mean ± 95% CI", &(struct rowdef){name, CG_ELECTION, K_SECONDS, 1});
-        stat_row(t, c, l[3], "mean ± 95% CI", &(struct rowdef){name, CG_PROMOTION, K_SECONDS, 1});
+        stat_row(t, c, l[1], "mean ± 95% CI", &(struct rowdef){name, CG_DETECTION, K_SECONDS, 1, 0, NULL});
+        stat_row(t, c, l[2], "mean ± 95% CI", &(struct rowdef){name, CG_ELECTION, K_SECONDS, 1, 0, NULL});
+        stat_row(t, c, l[3], "mean ± 95% CI", &(struct rowdef){name, CG_PROMOTION, K_SECONDS, 1, 0, NULL});
     }
-    stat_row(t, c, l[4], "mean ± 95% CI", &(struct rowdef){name, CG_WRITE_UNAVAIL, K_SECONDS, 0});
-    stat_row(t, c, l[5], "mean ± 95% CI", &(struct rowdef){name, CG_READ_UNAVAIL, K_SECONDS, 0});
-    stat_row(t, c, l[6], "mean ± 95% CI", &(struct rowdef){name, CG_AVAIL, K_PERCENT, 0});
+    stat_row(t, c, l[4], "mean ± 95% CI", &(struct rowdef){name, CG_WRITE_UNAVAIL, K_SECONDS, 0, 1 + CG_WRITE_OPEN, OPEN});
+    stat_row(t, c, l[5], "mean ± 95% CI", &(struct rowdef){name, CG_READ_UNAVAIL, K_SECONDS, 0, 1 + CG_READ_OPEN, OPEN});
+    stat_row(t, c, l[6], "mean ± 95% CI", &(struct rowdef){name, CG_AVAIL, K_PERCENT, 0, 0, NULL});
     snprintf(l[0], sizeof l[0], "%s p99 latency (ms)", name);
-    stat_row(t, c, l[0], "mean ± 95% CI", &(struct rowdef){name, CG_P99, K_MS, 0});
+    stat_row(t, c, l[0], "mean ± 95% CI", &(struct rowdef){name, CG_P99, K_MS, 0, 0, NULL});
 }
 
 void compare_print_table(const struct compare *c, FILE *f)
@@ -281,14 +290,17 @@ void compare_print_table(const struct compare *c, FILE *f)
         row[2 + s] = c->names[s];
     t_add(&t, row);
     count_row(&t, c, "runs", "with metrics", 0);
-    stat_row(&t, c, "topic availability", "mean ± 95% CI", &(struct rowdef){NULL, CR_AVAIL, K_PERCENT, 0});
-    stat_row(&t, c, "topic write outage (s)", "mean ± 95% CI", &(struct rowdef){NULL, CR_WRITE_UNAVAIL, K_SECONDS, 0});
-    stat_row(&t, c, "topic read outage (s)", "mean ± 95% CI", &(struct rowdef){NULL, CR_READ_UNAVAIL, K_SECONDS, 0});
-    stat_row(&t, c, "topic p99 latency (ms)", "mean ± 95% CI", &(struct rowdef){NULL, CR_P99, K_MS, 0});
+    stat_row(&t, c, "topic availability", "mean ± 95% CI", &(struct rowdef){NULL, CR_AVAIL, K_PERCENT, 0, 0, NULL});
+    stat_row(&t, c, "topic write outage (s)", "mean ± 95% CI",
+             &(struct rowdef){NULL, CR_WRITE_UNAVAIL, K_SECONDS, 0, 1 + CR_WRITE_OPEN, OPEN});
+    stat_row(&t, c, "topic read outage (s)", "mean ± 95% CI",
+             &(struct rowdef){NULL, CR_READ_UNAVAIL, K_SECONDS, 0, 1 + CR_READ_OPEN, OPEN});
+    stat_row(&t, c, "topic p99 latency (ms)", "mean ± 95% CI", &(struct rowdef){NULL, CR_P99, K_MS, 0, 0, NULL});
     for (size_t g = 0; g < c->groups.n; g++)
         group_rows(&t, c, g);
-    stat_row(&t, c, "acked lost", "mean / max", &(struct rowdef){NULL, CR_ACKED_LOST, K_MEAN_MAX, 0});
-    stat_row(&t, c, "duplicates", "mean / max", &(struct rowdef){NULL, CR_DUPLICATES, K_MEAN_MAX, 0});
+    stat_row(&t, c, "acked lost", "mean / max",
+             &(struct rowdef){NULL, CR_ACKED_LOST, K_MEAN_MAX, 0, 1 + CR_LOST_CENSORED, "censored"});
+    stat_row(&t, c, "duplicates", "mean / max", &(struct rowdef){NULL, CR_DUPLICATES, K_MEAN_MAX, 0, 0, NULL});
     count_row(&t, c, "no failover", "runs", 1);
     count_row(&t, c, "invariant violated", "runs (exit 1)", 2);
     int failed = 0;

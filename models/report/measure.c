@@ -14,7 +14,7 @@ enum { S_PENDING, S_ACKED, S_FAILED };
 static int scope_init(struct meas_scope *s)
 {
     memset(s, 0, sizeof *s);
-    s->fail_since = s->open_since = s->last_fail = -1;
+    s->fail_since = s->open_since = s->last_fail = s->read_open_since = -1;
     s->last_delivery = -1;
     s->backlog_since = -1;
     s->lat = sim_hist_new(LAT_LO, LAT_HI, LAT_REL_ERR);
@@ -198,6 +198,8 @@ static inline void gap_close(const struct meas *m, struct meas_scope *s, int sco
     if (now > from) {
         s->read_unavail += now - from;
         outage_seen(m, scope, 0, from, now, open);
+        if (open && s->read_open_since < 0)
+            s->read_open_since = from;
     }
 }
 

@@ -26,6 +26,7 @@ struct meas_scope {
     sim_time last_delivery;     /* -1: none yet */
     sim_time backlog_since;     /* when the backlog last became > 0, or -1 while it is 0 */
     sim_time read_unavail;
+    sim_time read_open_since;   /* the start of the read outage the end of the run found open, or -1 */
 };
 
 /* A send that returned, waiting until every send that started before it has returned too. */

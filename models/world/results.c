@@ -17,6 +17,15 @@ static void alive_masks(const struct rmq_world *w, unsigned *mask)
     }
 }
 
+/* Whether some group has no master at the end of the run: its acked_lost count is then a lower bound. */
+static int any_headless(const struct rmq_world *w)
+{
+    for (int gi = 0; gi < w->ngroups; gi++)
+        if (world_current_master(w, gi) < 0)
+            return 1;
+    return 0;
+}
+
 static double ms_or_null(sim_time t) { return t < 0 ? NAN : sim_time_to_ms(t); }
 
 static void add_ms(cJSON *o, const char *k, sim_time t)
@@ -44,7 +53,7 @@ static double throughput(const struct meas_scope *s, sim_time window)
     return window > 0 ? (double)s->acked / (sim_time_to_ms(window) / 1000.0) : NAN;
 }
 
-static void add_scope(cJSON *o, const struct meas_scope *s, sim_time window)
+static void add_scope(cJSON *o, const struct meas_scope *s, sim_time window, sim_time end)
 {
     cJSON_AddNumberToObject(o, "sends", (double)s->sends);
     cJSON_AddNumberToObject(o, "acked", (double)s->acked);
@@ -53,6 +62,10 @@ static void add_scope(cJSON *o, const struct meas_scope *s, sim_time window)
     add_num_or_null(o, "throughput_per_s", throughput(s, window));
     cJSON_AddNumberToObject(o, "write_unavailable_ms", sim_time_to_ms(s->write_unavail));
     cJSON_AddNumberToObject(o, "read_unavailable_ms", sim_time_to_ms(s->read_unavail));
+    /* An outage the run ended in: its length so far, a lower bound (censored); null when none was open. The
+     * totals above count it up to the end of the run. */
+    add_ms(o, "write_outage_open_ms", s->open_since >= 0 ? end - s->open_since : -1);
+    add_ms(o, "read_outage_open_ms", s->read_open_since >= 0 ? end - s->read_open_since : -1);
     cJSON *l = cJSON_AddObjectToObject(o, "latency_ms");
     add_num_or_null(l, "mean", sim_hist_mean(s->lat));
     static const double q[] = {0.5, 0.9, 0.99, 0.999};
@@ -184,6 +197,8 @@ void results_metrics(struct rmq_state *st, cJSON *root)
     cJSON_AddNumberToObject(m, "send_failed", (double)w->rep.acct.send_failed);
     cJSON_AddNumberToObject(m, "consumed", (double)w->rep.acct.consumed);
     cJSON_AddNumberToObject(m, "acked_lost", (double)acct_acked_lost(&w->rep.acct, mask, w->ngroups));
+    /* A group with no master at the end counts only what no replica holds (alive_masks): a lower bound. */
+    cJSON_AddBoolToObject(m, "acked_lost_censored", any_headless(w));
     cJSON_AddNumberToObject(m, "duplicates", (double)w->rep.acct.duplicates);
     cJSON_AddNumberToObject(m, "acked_unconsumed", (double)acct_acked_unconsumed(&w->rep.acct));
     cJSON *status = cJSON_AddObjectToObject(m, "status");
@@ -192,7 +207,7 @@ void results_metrics(struct rmq_state *st, cJSON *root)
             cJSON_AddNumberToObject(status, rmq_status_name(i - ACCT_STATUS_BIAS), (double)w->rep.acct.status_count[i]);
 
     cJSON *topic = cJSON_AddObjectToObject(root, "topic");
-    add_scope(topic, &w->rep.meas.topic, sim_now(w->sim) - w->rep.meas.warmup);
+    add_scope(topic, &w->rep.meas.topic, sim_now(w->sim) - w->rep.meas.warmup, sim_now(w->sim));
 
     cJSON *groups = cJSON_AddArrayToObject(root, "groups");
     for (int gi = 0; gi < w->ngroups; gi++) {
@@ -201,7 +216,7 @@ void results_metrics(struct rmq_state *st, cJSON *root)
         const struct lag_stats *ls = &st->lag[gi];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", g->name);
-        add_scope(o, &w->rep.meas.group[gi], sim_now(w->sim) - w->rep.meas.warmup);
+        add_scope(o, &w->rep.meas.group[gi], sim_now(w->sim) - w->rep.meas.warmup, sim_now(w->sim));
         if (rg->crash < 0)
             cJSON_AddNullToObject(o, "failover");
         else
@@ -213,9 +228,10 @@ void results_metrics(struct rmq_state *st, cJSON *root)
             add_stalls(w, rg->ostalls, rg->ostall_max, rg->ostall_total, rg->ostall_from,
                        cJSON_AddObjectToObject(o, "orderly_stall_ms"));
         cJSON *lag = cJSON_AddObjectToObject(o, "lag");
-        cJSON_AddNumberToObject(lag, "max_msgs", (double)ls->max_msgs);
-        cJSON_AddNumberToObject(lag, "max_bytes", (double)ls->max_bytes);
-        cJSON_AddNumberToObject(lag, "mean_msgs", ls->samples ? ls->sum_msgs / (double)ls->samples : 0);
+        /* null when no sample had a value (no slave up beside a master: nothing measured) */
+        add_num_or_null(lag, "max_msgs", ls->samples ? (double)ls->max_msgs : NAN);
+        add_num_or_null(lag, "max_bytes", ls->byte_samples ? (double)ls->max_bytes : NAN);
+        add_num_or_null(lag, "mean_msgs", ls->samples ? ls->sum_msgs / (double)ls->samples : NAN);
         cJSON *reads = cJSON_AddObjectToObject(o, "reads");
         cJSON_AddNumberToObject(reads, "master", (double)rg->reads_master);
         cJSON_AddNumberToObject(reads, "slave", (double)rg->reads_slave);
@@ -324,8 +340,9 @@ static void scope_line(FILE *out, const struct meas_scope *s, sim_time window)
                 (unsigned long long)s->failed, (unsigned long long)s->sends);
     else
         fprintf(out, "no sends");
-    fprintf(out, ", write outage %.1f s, read outage %.1f s", sim_time_to_ms(s->write_unavail) / 1000,
-            sim_time_to_ms(s->read_unavail) / 1000);
+    fprintf(out, ", write outage %.1f s%s, read outage %.1f s%s", sim_time_to_ms(s->write_unavail) / 1000,
+            s->open_since >= 0 ? " (still open at the end)" : "", sim_time_to_ms(s->read_unavail) / 1000,
+            s->read_open_since >= 0 ? " (still open at the end)" : "");
     if (sim_hist_count(s->lat))
         fprintf(out, ", latency p50 %.3g ms p99 %.3g ms", sim_hist_quantile(s->lat, 0.5), sim_hist_quantile(s->lat, 0.99));
     if (window > 0)
@@ -342,10 +359,12 @@ void results_summary(struct rmq_state *st, FILE *out)
     fprintf(out, "topic: ");
     scope_line(out, &w->rep.meas.topic, sim_now(w->sim) - w->rep.meas.warmup);
     fprintf(out, "\n");
-    fprintf(out, "messages: sent %llu, acked %llu, consumed %llu; acked lost %llu, duplicates %llu (warm-up %.1f s "
+    int headless = any_headless(w);
+    fprintf(out, "messages: sent %llu, acked %llu, consumed %llu; acked lost %s%llu%s, duplicates %llu (warm-up %.1f s "
                  "not counted above)\n",
             (unsigned long long)a->sent, (unsigned long long)a->acked, (unsigned long long)a->consumed,
-            (unsigned long long)acct_acked_lost(a, mask, w->ngroups), (unsigned long long)a->duplicates,
+            headless ? ">= " : "", (unsigned long long)acct_acked_lost(a, mask, w->ngroups),
+            headless ? " (censored: a group has no master at the end)" : "", (unsigned long long)a->duplicates,
             sim_time_to_ms(w->rep.meas.warmup) / 1000);
     for (int gi = 0; gi < w->ngroups; gi++) {
         const struct rmq_group *g = &w->g[gi];
@@ -370,10 +389,17 @@ void results_summary(struct rmq_state *st, FILE *out)
                 fprintf(out, ": not recovered, downtime > %.1f s (censored)\n",
                         sim_time_to_ms(sim_now(w->sim) - rg->crash) / 1000);
         }
-        fprintf(out, "%s: slave lag max %llu msgs (%llu B); reads master %llu / slave %llu; redirects %llu to slave, "
+        char lm[64];
+        if (lag->samples)
+            snprintf(lm, sizeof lm, "%llu msgs (%llu B)", (unsigned long long)lag->max_msgs,
+                     (unsigned long long)lag->max_bytes);
+        else if (lag->byte_samples)
+            snprintf(lm, sizeof lm, "%llu B", (unsigned long long)lag->max_bytes);
+        else
+            snprintf(lm, sizeof lm, "not measured");
+        fprintf(out, "%s: slave lag max %s; reads master %llu / slave %llu; redirects %llu to slave, "
                      "%llu to master\n",
-                g->name, (unsigned long long)lag->max_msgs, (unsigned long long)lag->max_bytes,
-                (unsigned long long)rg->reads_master, (unsigned long long)rg->reads_slave,
+                g->name, lm, (unsigned long long)rg->reads_master, (unsigned long long)rg->reads_slave,
                 (unsigned long long)rg->redirects_to_slave, (unsigned long long)rg->redirects_to_master);
         if (rg->diverged_msgs)
             fprintf(out, "%s: %llu messages on a slave differ from the master's at the same offsets (diverged log)\n",

@@ -251,6 +251,7 @@ static void sample_group(struct rmq_state *st, int gi)
             row[k++] = (double)lag_bytes;
             if (lag_bytes > lag->max_bytes)
                 lag->max_bytes = lag_bytes;
+            lag->byte_samples++;
             if (cl_phy_trimmed(ml, sl->max_offset)) {
                 /* A slave sent back below what the master's log keeps (a handshake to an epoch's start):
                  * the messages in between are forgotten, so their count is not known. */

@@ -103,7 +103,8 @@ void world_destroy(struct rmq_world *w);
 struct lag_stats {
     uint64_t max_msgs, max_bytes;
     double sum_msgs;
-    uint64_t samples;
+    uint64_t samples;           /* samples with a lag in messages */
+    uint64_t byte_samples;      /* samples with a lag in bytes */
 };
 
 struct rmq_state {

@@ -132,7 +132,6 @@ int sweep_collect(struct sweep_run *x, char **dirs, int ndirs)
         fprintf(stderr, "sweep %s: collected %zu run%s from %d director%s; %zu still missing\n", sw->name, merged,
                 merged == 1 ? "" : "s", ndirs, ndirs == 1 ? "y" : "ies", missing);
     rc = sweep_report_runs(x, first_new);
-    if (!x->quiet)
-        sweep_print_summary(x);
+    sweep_print_summary(x);
     return rc;
 }

@@ -551,8 +551,7 @@ int sweep_exec(struct sweep_run *x)
     int sig = runner_signals_end();
     if (rc == 0) {
         rc = sweep_report_runs(x, first_new);
-        if (!x->quiet)
-            sweep_print_summary(x);
+        sweep_print_summary(x);   /* the results, on stdout: --quiet keeps them, as compare's table */
     }
     return sig ? 128 + sig : rc;
 }
