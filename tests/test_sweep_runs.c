@@ -157,6 +157,8 @@ START_TEST(test_sweep_provenance_and_null_metric)
     ck_assert_msg(strstr(r.err, "metric \"down_ms\" (groups[0].failover.downtime_ms) is null in every run") != NULL,
                   "%s", r.err);
     ck_assert_msg(strstr(r.err, "metric \"acked\"") == NULL, "%s", r.err);
+    /* --quiet drops the progress line, not the results: the summary is on stdout, as compare's table. */
+    ck_assert_msg(strstr(r.out, "4 of 4 runs in ") != NULL, "%s", r.out);
     th_cmd_result_free(&r);
 
     char *js = th_read_in(out, "sweep.json"), *steady = th_read_in(dir, "steady.json");
