@@ -6,6 +6,7 @@
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -113,6 +114,10 @@ START_TEST(dledger_200_seeds_clean)
     snprintf(want, sizeof want, "%d runs", runs);
     int st = run(cmd, out, sizeof out);
     ck_assert_msg(st == 0 && strstr(out, want) && strstr(out, "0 failures"), "exit %d:\n%s", st, out);
+    /* Every run passed: nothing of theirs is left (runs/ holds only failures' files). */
+    snprintf(cmd, sizeof cmd, "%s/e/runs", d);
+    struct stat sb;
+    ck_assert_msg(stat(cmd, &sb) != 0, "%s was left behind", cmd);
     rmtree(d);
 }
 END_TEST

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "models/cmd/cli.h"
 #include "models/cmd/explore.h"
@@ -116,6 +117,16 @@ static int run_all(struct explore *ex, size_t n, const char **files, const char 
     return runner_run(&r, n, &ops, &j);
 }
 
+/* A run's files once nothing needs them: its scenario, its output folder and its stderr (job_prepare). */
+static void drop_run(const char *file, const char *out)
+{
+    char err_path[OUT_PATH_MAX + 96];
+    snprintf(err_path, sizeof err_path, "%s.stderr.txt", out);
+    remove(file);
+    runner_remove_tree(out);
+    remove(err_path);
+}
+
 static cJSON *read_json(const char *path)
 {
     struct conf c;
@@ -160,8 +171,7 @@ static int shrink(struct explore *ex, uint64_t seed, cJSON *faults, double end_m
     cJSON *s = explore_concrete(ex, faults, end_ms, seed);
     write_scenario(min_path, s);
     cJSON_Delete(s);
-    remove(file);
-    runner_remove_tree(out);
+    drop_run(file, out);
     return cJSON_GetArraySize(faults);
 }
 
@@ -467,10 +477,9 @@ int cmd_explore(int argc, char **argv)
     rc = failures ? 1 : 0;
     /* Keep the failures' concrete scenarios; drop the per-run outputs of the runs that passed. */
     for (size_t i = 0; i < ex.runs; i++)
-        if (ex.res[i].status == 0) {
-            runner_remove_tree(outs[i]);
-            remove(files[i]);
-        }
+        if (ex.res[i].status == 0)
+            drop_run(files[i], outs[i]);
+    rmdir(runs_dir);   /* gone when every run passed; else it keeps the failures' outputs and stderr */
 free_runs:
     for (size_t i = 0; i < ex.runs; i++) {
         free(files[i]);
