@@ -16,25 +16,11 @@
 #include "sim/hist.h"
 #include "sim/rng.h"
 #include "tests/harness.h"
+#include "tests/recompute.h"
 
 #define MS SIM_MS
 
 /* ---- the histogram ---- */
-
-static int dcmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Nearest rank: the value of rank ceil(q n) among the sorted values. */
-static double exact_quantile(const double *sorted, size_t n, double q)
-{
-    size_t rank = (size_t)ceil(q * (double)n);
-    if (rank < 1)
-        rank = 1;
-    return sorted[rank - 1];
-}
 
 /* The bin of x by the edges e[0..n] themselves (built as sim_hist_new builds them), by bisection: k with
  * e[k] <= x < e[k + 1], the first bin for what is below, the last for what is above. */
@@ -104,10 +90,10 @@ START_TEST(hist_within_one_percent)
         sum += x[i];
         sim_hist_add(h, x[i]);
     }
-    qsort(x, N, sizeof *x, dcmp);
+    qsort(x, N, sizeof *x, th_dcmp);
     const double qs[] = {0, 0.001, 0.1, 0.5, 0.9, 0.99, 0.999, 1};
     for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
-        double want = exact_quantile(x, N, qs[k]), got = sim_hist_quantile(h, qs[k]);
+        double want = th_exact_quantile(x, N, qs[k]), got = sim_hist_quantile(h, qs[k]);
         ck_assert_msg(fabs(got - want) <= 0.01 * want, "q %g: %g vs exact %g", qs[k], got, want);
     }
     ck_assert_double_eq_tol(sim_hist_mean(h), sum / N, 1e-9 * sum / N);
@@ -279,151 +265,7 @@ static char *world(const char *groups, const char *extra)
 #define ONE_GROUP "{\"name\": \"broker-a\", \"replicas\": 2}"
 #define TWO_GROUPS "{\"name\": \"broker-a\", \"replicas\": 2}, {\"name\": \"broker-b\", \"replicas\": 2}"
 
-/* ---- recomputing from the trace alone ---- */
-
-struct tsend {
-    double start, t;
-    int ok, group;       /* group: index in names, -1 for none */
-    uint32_t msg;
-};
-
-static int send_cmp(const void *a, const void *b)
-{
-    const struct tsend *x = a, *y = b;
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    return x->msg < y->msg ? -1 : x->msg > y->msg;
-}
-
-struct recomputed {
-    double sends, acked, failed, write_unavail, read_unavail, p50, p99, first_write;
-    double write_open, read_open;   /* the outage the run ended in, its length so far; -1: none */
-};
-
-static int group_index(const cJSON *j, const char *const *names, int ngroups)
-{
-    const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "group");
-    for (int i = 0; cJSON_IsString(g) && i < ngroups; i++)
-        if (strcmp(g->valuestring, names[i]) == 0)
-            return i;
-    return -1;
-}
-
-/* The README's definitions applied to the trace, for `group` (-1: the topic). crash_ms >= 0: also the
- * first acknowledgement of a send started after it (the end of the downtime). */
-static struct recomputed recompute(const char *trace, const char *const *names, int ngroups, int group,
-                                   double warmup, double gap, double end, double crash_ms)
-{
-    struct recomputed rc = {.first_write = -1, .write_open = -1, .read_open = -1};
-    size_t cap = 1024, n = 0;
-    struct tsend *s = malloc(cap * sizeof *s);
-    /* per message: 1 acked, 2 consumed, 4 gone */
-    size_t mcap = 1 << 16;
-    unsigned char *st = calloc(mcap, 1);
-    double backlog = 0, since = -1, last = -1;
-    char *copy = strdup(trace);
-    for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
-        cJSON *j = cJSON_Parse(line);
-        const char *ev = cJSON_GetObjectItemCaseSensitive(j, "ev")->valuestring;
-        double t = cJSON_GetObjectItemCaseSensitive(j, "t_ms")->valuedouble;
-        const cJSON *mj = cJSON_GetObjectItemCaseSensitive(j, "msg");
-        uint32_t msg = cJSON_IsNumber(mj) ? (uint32_t)mj->valuedouble : 0;
-        while (cJSON_IsNumber(mj) && msg >= mcap) {
-            st = realloc(st, mcap * 2);
-            memset(st + mcap, 0, mcap);
-            mcap *= 2;
-        }
-        int gi = group_index(j, names, ngroups);
-        int mine = group < 0 || gi == group;
-        int ack = strcmp(ev, "send.ack") == 0, fail = strcmp(ev, "send.fail") == 0;
-        int delta = 0;
-        if (ack || fail) {
-            if (n == cap)
-                s = realloc(s, (cap *= 2) * sizeof *s);
-            s[n++] = (struct tsend){.start = cJSON_GetObjectItemCaseSensitive(j, "start_ms")->valuedouble,
-                                    .t = t, .ok = ack, .group = gi, .msg = msg};
-            if (ack) {
-                st[msg] |= 1;
-                const cJSON *held = cJSON_GetObjectItemCaseSensitive(j, "held");
-                if (!cJSON_IsTrue(held))
-                    st[msg] |= 4;
-                if (mine && !(st[msg] & 6))
-                    delta = +1;
-                if (mine && crash_ms >= 0 && rc.first_write < 0 && s[n - 1].start > crash_ms)
-                    rc.first_write = t;
-            }
-        } else if (strcmp(ev, "consume") == 0 && mine) {
-            /* a delivery: a gap with a backlog longer than `gap` ends here */
-            double from = last > since ? last : since;
-            if (backlog > 0 && since >= 0 && t - from > gap)
-                rc.read_unavail += t - (from > warmup ? from : warmup);
-            last = t;
-            if ((st[msg] & 7) == 1)
-                delta = -1;
-            st[msg] |= 2;
-        } else if (strcmp(ev, "msg.gone") == 0) {
-            st[msg] |= 4;
-            delta = mine ? -1 : 0;
-        } else if (strcmp(ev, "msg.back") == 0) {
-            st[msg] &= (unsigned char)~4;
-            delta = mine ? +1 : 0;
-        }
-        if (delta < 0 && backlog + delta <= 0) {
-            double from = last > since ? last : since;
-            if (since >= 0 && t - from > gap)
-                rc.read_unavail += t - (from > warmup ? from : warmup);
-        }
-        if (delta) {
-            double before = backlog;
-            backlog += delta;
-            if (before <= 0 && backlog > 0)
-                since = t;
-            else if (backlog <= 0)
-                since = -1;
-        }
-        cJSON_Delete(j);
-    }
-    if (backlog > 0 && since >= 0) {
-        double from = last > since ? last : since;
-        if (end - from > gap) {
-            rc.read_unavail += end - (from > warmup ? from : warmup);
-            rc.read_open = end - (from > warmup ? from : warmup);
-        }
-    }
-    free(copy);
-    free(st);
-    /* sends in start order: outages, counts, latencies */
-    qsort(s, n, sizeof *s, send_cmp);
-    double *lat = malloc((n + 1) * sizeof *lat), fail_since = -1;
-    size_t nl = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i].start < warmup || (group >= 0 && s[i].group != group))
-            continue;
-        rc.sends++;
-        if (s[i].ok) {
-            rc.acked++;
-            lat[nl++] = s[i].t - s[i].start;
-            if (fail_since >= 0)
-                rc.write_unavail += s[i].start - fail_since;
-            fail_since = -1;
-        } else {
-            rc.failed++;
-            if (fail_since < 0)
-                fail_since = s[i].start;
-        }
-    }
-    if (fail_since >= 0) {
-        rc.write_unavail += end - fail_since;
-        rc.write_open = end - fail_since;   /* not ended: censored */
-    }
-    qsort(lat, nl, sizeof *lat, dcmp);
-    rc.p50 = nl ? exact_quantile(lat, nl, 0.5) : NAN;
-    rc.p99 = nl ? exact_quantile(lat, nl, 0.99) : NAN;
-    free(lat);
-    free(s);
-    return rc;
-}
-
+/* ---- recomputing from the trace alone (tests/recompute.h) ---- */
 /* Every figure of the topic or a group ("topic" or "groups.N") against the trace's recomputation. */
 static void check_scope(const struct th_run *r, const char *scope, int group, const char *const *names, int ngroups)
 {
@@ -519,6 +361,7 @@ START_TEST(inflight_reply_is_not_recovery)
     /* Recovered, with a master at the end: nothing open, the loss exact. */
     ck_assert(cJSON_IsNull(th_at(r.m, "groups.0.write_outage_open_ms")));
     ck_assert(cJSON_IsFalse(th_at(r.m, "messages.acked_lost_censored")));
+    ck_assert_double_eq(recompute_lost(r.trace), th_num(r.m, "messages.acked_lost"));
     th_run_free(&r);
 }
 END_TEST
@@ -541,6 +384,8 @@ START_TEST(never_recovered_is_censored)
     ck_assert_double_eq(th_num(r.m, "topic.write_outage_open_ms"), 140000);
     ck_assert_double_eq(th_num(r.m, "groups.0.write_outage_open_ms"), 140000);
     ck_assert(cJSON_IsTrue(th_at(r.m, "messages.acked_lost_censored")));
+    ck_assert_double_gt(th_num(r.m, "messages.acked_lost"), 0);
+    ck_assert_double_eq(recompute_lost(r.trace), th_num(r.m, "messages.acked_lost"));
     const char *names[] = {"broker-a"};
     check_scope(&r, "topic", -1, names, 1);
     check_scope(&r, "groups.0", 0, names, 1);

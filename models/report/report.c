@@ -134,6 +134,51 @@ void report_send_done(struct report *r, const char *node, uint32_t msg, int grou
     }
 }
 
+/* The replicas of msg's group holding it (a bit each) and that group, or -1 when msg is outside the window. */
+static int64_t held(const struct report *r, uint32_t msg, int *group)
+{
+    if (msg < r->acct.lo || msg >= r->acct.n)
+        return -1;
+    uint32_t f = *acct_fate(&r->acct, msg);
+    *group = ACCT_GROUP(f);
+    return ACCT_STORED(f);
+}
+
+/* msg.held: the replicas of the message's group that hold it now (`mask`: bit i for its i-th replica), each
+ * time that set changes, so that the trace alone says who held every message at the end (acked_lost). */
+static void trace_held(struct report *r, uint32_t msg, int64_t before, int gb)
+{
+    int group = -1;
+    int64_t after = held(r, msg, &group);
+    if (after < 0 || (after == before && group == gb))
+        return;
+    struct trace *tr = sim_trace(r->sim);
+    trace_begin(tr, sim_now(r->sim), "", "msg.held");
+    trace_uint(tr, "msg", msg);
+    trace_str(tr, "group", valid_group(r, group) ? r->g[group].name : NULL);
+    trace_uint(tr, "mask", (uint64_t)after);
+    trace_end(tr);
+}
+
+void report_attempt_traced(struct report *r, uint32_t msg, int group)
+{
+    int gb = -1;
+    int64_t before = held(r, msg, &gb);
+    acct_attempt(&r->acct, msg, group);
+    if (before > 0)   /* a new group starts with none of its replicas holding it */
+        trace_held(r, msg, before, gb);
+}
+
+void report_stored_traced(struct report *r, uint32_t msg, int group, int replica, int stored)
+{
+    int gb = -1;
+    int64_t before = held(r, msg, &gb);
+    int d = acct_stored(&r->acct, msg, group, replica, stored);
+    if (d != 0)
+        report_stored_backlog(r, msg, group, d);
+    trace_held(r, msg, before, gb);
+}
+
 void report_stored_backlog(struct report *r, uint32_t msg, int group, int d)
 {
     meas_backlog(&r->meas, group, d, sim_now(r->sim));

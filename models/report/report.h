@@ -10,6 +10,7 @@
 #include "models/report/measure.h"
 #include "models/remoting/protocol.h"
 #include "sim/sim.h"
+#include "sim/trace.h"
 
 /* What is known of one broker group: its consumers' reads and redirects, and the failover timeline of its
  * first master crash (-1: not yet). */
@@ -74,13 +75,27 @@ void report_send_done(struct report *r, const char *node, uint32_t msg, int grou
                       int attempts, sim_time t0);
 
 /* The producer sends an attempt of msg to a master of group. */
-static inline void report_attempt(struct report *r, uint32_t msg, int group) { acct_attempt(&r->acct, msg, group); }
+/* report_attempt and report_stored with a full trace: as they are, and a `msg.held` when the replicas of the
+ * message's group that hold it change (report.c). */
+void report_attempt_traced(struct report *r, uint32_t msg, int group);
+void report_stored_traced(struct report *r, uint32_t msg, int group, int replica, int stored);
+static inline void report_attempt(struct report *r, uint32_t msg, int group)
+{
+    if (__builtin_expect(trace_on(sim_trace(r->sim), TRACE_FULL), 0))
+        report_attempt_traced(r, msg, group);
+    else
+        acct_attempt(&r->acct, msg, group);
+}
 /* report_stored's way when the backlog changed by d (a message left every replica, or came back). */
 void report_stored_backlog(struct report *r, uint32_t msg, int group, int d);
 /* A replica (index in its group) appended (stored) or dropped the message. Inline: every replica's every
  * append calls it, and nearly always the backlog stays as it was. */
 static inline void report_stored(struct report *r, uint32_t msg, int group, int replica, int stored)
 {
+    if (__builtin_expect(trace_on(sim_trace(r->sim), TRACE_FULL), 0)) {
+        report_stored_traced(r, msg, group, replica, stored);
+        return;
+    }
     int d = acct_stored(&r->acct, msg, group, replica, stored);
     if (d != 0)
         report_stored_backlog(r, msg, group, d);

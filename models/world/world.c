@@ -334,6 +334,17 @@ static void rmq_finish(void *wp, struct scenario *sc)
     struct rmq_world *w = &st->w;
     (void)sc;
     meas_finish(&w->rep.meas, sim_now(w->sim));
+    /* Each group's master at the end: what acked_lost asks every acknowledged message to be held by (with
+     * msg.held, the trace says it whole). */
+    struct trace *tr = sim_trace(w->sim);
+    for (int gi = 0; gi < w->ngroups && trace_on(tr, TRACE_EVENTS); gi++) {
+        int m = world_current_master(w, gi);
+        trace_begin(tr, sim_now(w->sim), "", "run.end");
+        trace_str(tr, "group", w->g[gi].name);
+        trace_str(tr, "master", m >= 0 ? sim_node(w->sim, w->g[gi].node[m])->name : NULL);
+        trace_int(tr, "replica", m);
+        trace_end(tr);
+    }
     if (w->rep.acct.late)   /* changes the accounting could not count (acct.c): the figures are not exact */
         report_violation(&w->rep, "accounting_window", -1, SIM_NODE_NONE, -1, (int64_t)w->rep.acct.late);
     if (w->rep.acct.n == ACCT_NO_MSG)   /* the producers ran out of message ids and stopped (acct.h) */
