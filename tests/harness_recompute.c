@@ -209,3 +209,28 @@ double recompute_lost(const char *trace)
     free(acked);
     return lost;
 }
+
+double recompute_duplicates(const char *trace)
+{
+    size_t cap = 1 << 16;
+    unsigned char *seen = calloc(cap, 1);
+    double dups = 0;
+    char *copy = strdup(trace);
+    for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strstr(line, "\"ev\":\"consume\""))
+            continue;
+        cJSON *j = cJSON_Parse(line);
+        size_t msg = (size_t)cJSON_GetObjectItemCaseSensitive(j, "msg")->valuedouble;
+        cJSON_Delete(j);
+        while (msg >= cap) {
+            seen = realloc(seen, 2 * cap);
+            memset(seen + cap, 0, cap);
+            cap *= 2;
+        }
+        dups += seen[msg];
+        seen[msg] = 1;
+    }
+    free(copy);
+    free(seen);
+    return dups;
+}

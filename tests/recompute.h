@@ -18,6 +18,9 @@ struct recomputed recompute(const char *trace, const char *const *names, int ngr
 /* messages.acked_lost of a one-group run from the trace (README, "Acknowledged but lost"). */
 double recompute_lost(const char *trace);
 
+/* messages.duplicates from the trace: the `consume` events of a message consumed before. */
+double recompute_duplicates(const char *trace);
+
 /* qsort's order of doubles, and the nearest-rank quantile of n sorted values. */
 int th_dcmp(const void *a, const void *b);
 double th_exact_quantile(const double *sorted, size_t n, double q);

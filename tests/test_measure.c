@@ -515,6 +515,7 @@ START_TEST(series_and_trace_agree_with_metrics)
     check_scope(&r, "topic", -1, names, 2);
     check_scope(&r, "groups.0", 0, names, 2);
     check_scope(&r, "groups.1", 1, names, 2);
+    ck_assert_double_eq(recompute_duplicates(r.trace), th_num(r.m, "messages.duplicates"));
     th_run_free(&r);
 }
 END_TEST
