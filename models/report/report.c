@@ -173,9 +173,7 @@ void report_stored_traced(struct report *r, uint32_t msg, int group, int replica
 {
     int gb = -1;
     int64_t before = held(r, msg, &gb);
-    int d = acct_stored(&r->acct, msg, group, replica, stored);
-    if (d != 0)
-        report_stored_backlog(r, msg, group, d);
+    report_stored_untraced(r, msg, group, replica, stored);
     trace_held(r, msg, before, gb);
 }
 

@@ -90,15 +90,18 @@ static inline void report_attempt(struct report *r, uint32_t msg, int group)
 void report_stored_backlog(struct report *r, uint32_t msg, int group, int d);
 /* A replica (index in its group) appended (stored) or dropped the message. Inline: every replica's every
  * append calls it, and nearly always the backlog stays as it was. */
-static inline void report_stored(struct report *r, uint32_t msg, int group, int replica, int stored)
+static inline void report_stored_untraced(struct report *r, uint32_t msg, int group, int replica, int stored)
 {
-    if (__builtin_expect(trace_on(sim_trace(r->sim), TRACE_FULL), 0)) {
-        report_stored_traced(r, msg, group, replica, stored);
-        return;
-    }
     int d = acct_stored(&r->acct, msg, group, replica, stored);
     if (d != 0)
         report_stored_backlog(r, msg, group, d);
+}
+static inline void report_stored(struct report *r, uint32_t msg, int group, int replica, int stored)
+{
+    if (__builtin_expect(trace_on(sim_trace(r->sim), TRACE_FULL), 0))
+        report_stored_traced(r, msg, group, replica, stored);
+    else
+        report_stored_untraced(r, msg, group, replica, stored);
 }
 /* A consumer's listener processed a message of group. */
 void report_consumed(struct report *r, uint32_t msg, int group);

@@ -8,22 +8,17 @@
 /* Per group, the replicas a message must still be on not to count as lost: the master at the end of the run.
  * A group with no master then (a failover the run did not see end) counts every replica, up or down (what a
  * crash left on a disk is still held): a message is lost there only once no replica holds it, the least the
- * failover can lose, since what it loses beyond that depends on the replica it will promote. */
-static void alive_masks(const struct rmq_world *w, unsigned *mask)
+ * failover can lose, since what it loses beyond that depends on the replica it will promote. Returns whether
+ * some group has no master: its count is then a lower bound (acked_lost_censored). */
+static int alive_masks(const struct rmq_world *w, unsigned *mask)
 {
+    int headless = 0;
     for (int gi = 0; gi < w->ngroups; gi++) {
         int m = world_current_master(w, gi);
         mask[gi] = m >= 0 ? 1u << m : (1u << w->g[gi].n) - 1;
+        headless |= m < 0;
     }
-}
-
-/* Whether some group has no master at the end of the run: its acked_lost count is then a lower bound. */
-static int any_headless(const struct rmq_world *w)
-{
-    for (int gi = 0; gi < w->ngroups; gi++)
-        if (world_current_master(w, gi) < 0)
-            return 1;
-    return 0;
+    return headless;
 }
 
 static double ms_or_null(sim_time t) { return t < 0 ? NAN : sim_time_to_ms(t); }
@@ -184,7 +179,7 @@ void results_metrics(struct rmq_state *st, cJSON *root)
 {
     struct rmq_world *w = &st->w;
     unsigned mask[RMQ_MAX_GROUPS];
-    alive_masks(w, mask);
+    int headless = alive_masks(w, mask);
     meas_flush_latency(&w->rep.meas);
     int dledger = 0, controller = 0;
     for (int gi = 0; gi < w->ngroups; gi++)
@@ -198,7 +193,7 @@ void results_metrics(struct rmq_state *st, cJSON *root)
     cJSON_AddNumberToObject(m, "consumed", (double)w->rep.acct.consumed);
     cJSON_AddNumberToObject(m, "acked_lost", (double)acct_acked_lost(&w->rep.acct, mask, w->ngroups));
     /* A group with no master at the end counts only what no replica holds (alive_masks): a lower bound. */
-    cJSON_AddBoolToObject(m, "acked_lost_censored", any_headless(w));
+    cJSON_AddBoolToObject(m, "acked_lost_censored", headless);
     cJSON_AddNumberToObject(m, "duplicates", (double)w->rep.acct.duplicates);
     cJSON_AddNumberToObject(m, "acked_unconsumed", (double)acct_acked_unconsumed(&w->rep.acct));
     cJSON *status = cJSON_AddObjectToObject(m, "status");
@@ -353,13 +348,12 @@ void results_summary(struct rmq_state *st, FILE *out)
 {
     struct rmq_world *w = &st->w;
     unsigned mask[RMQ_MAX_GROUPS];
-    alive_masks(w, mask);
+    int headless = alive_masks(w, mask);
     meas_flush_latency(&w->rep.meas);
     const struct acct *a = &w->rep.acct;
     fprintf(out, "topic: ");
     scope_line(out, &w->rep.meas.topic, sim_now(w->sim) - w->rep.meas.warmup);
     fprintf(out, "\n");
-    int headless = any_headless(w);
     fprintf(out, "messages: sent %llu, acked %llu, consumed %llu; acked lost %s%llu%s, duplicates %llu (warm-up %.1f s "
                  "not counted above)\n",
             (unsigned long long)a->sent, (unsigned long long)a->acked, (unsigned long long)a->consumed,
