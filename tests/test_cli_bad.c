@@ -170,6 +170,10 @@ static const struct bad_case bad_cases[] = {
      "mqsim: unknown option \"--seed\" (mqsim help validate lists the options)", 1, 0},
     {"option without its value", DEMO, 0, {"s.json", OUT, "--trace", NULL},
      "mqsim: option \"--trace\" needs a value", 1, 0},
+    {"an empty --out", DEMO, 0, {"s.json", "--out=", NULL},
+     "mqsim: option \"--out\" needs a value, got an empty one", 1, 0},
+    {"an empty --seed", DEMO, 0, {"s.json", "--seed", "", OUT, NULL},
+     "mqsim: option \"--seed\" needs a value, got an empty one", 1, 0},
     /* A command-line value, not a place in s.json: said like --seed's (today "mqsim: s.json: --trace: ..."). */
     {"--trace bogus", DEMO, 0, {"s.json", "--trace", "bogus", OUT, NULL},
      "mqsim: --trace: expected \"off\", \"events\" or \"full\", got \"bogus\"", 1, 0},

@@ -83,6 +83,24 @@ START_TEST(test_list_collect_equals_local)
 }
 END_TEST
 
+/* A --collect folder that is not there (a typo) is bad input: exit 2, one line naming it, nothing written
+ * (it used to merge as a folder of no runs and write the results of none). */
+START_TEST(test_collect_missing_folder)
+{
+    char dir[96], out[256], path[256], gone[256];
+    struct th_cmd_result r;
+    th_sweep_fixtures(dir, sizeof dir);
+    th_join(path, sizeof path, dir, "small.json");
+    th_join(out, sizeof out, dir, "collected");
+    th_join(gone, sizeof gone, dir, "no-such-folder");
+    th_run_cmd(cmd_sweep, (const char *const[]){"sweep", path, "--out", out, "--collect", gone, NULL}, &r);
+    th_assert_status(&r, 2, "--collect of a missing folder");
+    ck_assert_msg(strstr(r.err, "no-such-folder\" is not a folder") && th_count_lines(r.err) == 1, "%s", r.err);
+    ck_assert_msg(access(out, F_OK) != 0, "%s was created", out);
+    th_cmd_result_free(&r);
+}
+END_TEST
+
 /* ======================================================================================================
  * MPI
  * ====================================================================================================== */
@@ -135,6 +153,7 @@ static Suite *sweep_cluster_suite(void)
     TCase *tc = tcase_create("sweep runs");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_list_collect_equals_local);
+    tcase_add_test(tc, test_collect_missing_folder);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("mpi");

@@ -141,6 +141,10 @@ int cli_next(struct cli_parse *p, const char **val)
                         p->cmd->name),
                CLI_ERROR;
     }
+    if (optarg && !*optarg)
+        for (int i = 0; p->lopts[i].name; i++)
+            if (p->lopts[i].val == c)   /* an empty value ("--out=", --out ''): none given */
+                return cli_fail(p, "option \"--%s\" needs a value, got an empty one", p->lopts[i].name), CLI_ERROR;
     *val = optarg;
     return c;
 }

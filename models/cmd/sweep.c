@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "models/cmd/cli.h"
 #include "models/cmd/plot.h"
@@ -75,6 +76,14 @@ static int sweep_main(struct sweep_run *x, int argc, char **argv)
     if (is_collect && ncollect == 0) {
         rc = usage("%s", "--collect needs at least one directory (the --out of the --list runs)");
         goto out;
+    }
+    for (int i = 0; i < ncollect; i++) {
+        struct stat st;
+        if (stat(collect[i], &st) != 0 || !S_ISDIR(st.st_mode)) {
+            /* A mistyped folder would otherwise be merged as one with no runs, and results written. */
+            rc = usage("--collect: \"%s\" is not a folder (give the --out folders of the --list runs)", collect[i]);
+            goto out;
+        }
     }
     if (!file) {
         rc = usage("%s", "no sweep file given (usage: mqsim sweep SWEEP.json [--jobs J] [--out DIR])");
