@@ -181,6 +181,9 @@ static const struct bad_case bad_cases[] = {
      "mqsim: one scenario at a time; unexpected \"t.json\"", 1, 0},
     {"no scenario file", NULL, 0, {OUT, "--quiet", NULL}, "mqsim: no scenario file given", 1, 0},
     {"no arguments at all", NULL, 0, {NULL}, "mqsim: no scenario file given", 1, 0},
+    {"a mistyped command", DEMO, 0, {"compre", "s.json", OUT, NULL},
+     "mqsim: no command \"compre\" (run, validate, compare, sweep, plot, timeline, explore, bench; or a scenario "
+     "file)", 1, 0},
 };
 
 /* Prepares a row's files in dir and returns the listing they make, which must be all there is afterwards. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "models/cmd/cli.h"
 #include "models/cmd/compare.h"
@@ -318,5 +319,10 @@ int main(int argc, char **argv)
         return cmd_timeline(argc - 2, argv + 2);
     if (strcmp(cmd, "explore") == 0)
         return cmd_explore(argc - 2, argv + 2);
+    /* A plain word that names no file is a mistyped command ("compre"), not a scenario: said so, where the
+     * run would take it as a file and blame its other words. */
+    if (cmd[0] != '-' && !strchr(cmd, '/') && !strchr(cmd, '.') && access(cmd, F_OK) != 0)
+        return usage_error("no command \"%s\" (run, validate, compare, sweep, plot, timeline, explore, bench; "
+                           "or a scenario file)", cmd);
     return cmd_run(argc - 1, argv + 1, 0);
 }
