@@ -3,7 +3,8 @@
  * error line naming $.version and exit 2; and the differences end to end on constant latencies: the
  * NameServer's scan (4.x every 10 s from 5 s, 5.3 every 5 s from 5 ms), the SYNC_MASTER's wait (R44 5 s,
  * R498 3 s, R53 none unless inSyncReplicas > 1), a 5.3 slave refusing pulls without slaveReadEnable, and the
- * broker's own clientCloseSocketIfTimeout (an isolated controller-mode master back at the heal). */
+ * broker's own clientCloseSocketIfTimeout (an isolated controller-mode master back at the heal), and the
+ * slaves' copy of the consumer offsets (SlaveSynchronize: classic and DLedger, by release). */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/broker/broker.h"
 #include "models/cmd/report.h"
+#include "models/dledger/raft.h"
 #include "models/world/world.h"
 #include "models/world/world_version.h"
 #include "sim/lab/runner.h"
@@ -39,15 +42,16 @@ struct want {
     int retry_busy;
     sim_time register_timeout;
     int broker_close, broker_fail_fast, flush_timed;
+    sim_time sync[3], dl_sync[3];   /* SlaveSynchronize: initial delay, period, minimum interval */
 };
 
 static const struct want wants[WORLD_VERSIONS] = {
     {10 * SIM_S, 5 * SIM_S, 1, 0, SYNC_WAIT_SYNC_FLUSH_TIMEOUT, 0, 0, FAULT_TABLES_R44, 0, 0, 10 * SIM_S, 0,
-     6 * SIM_S, 0, 0, 0},
+     6 * SIM_S, 0, 0, 0, {10 * SIM_S, 60 * SIM_S, 0}, {3 * SIM_S, 10 * SIM_S, 0}},
     {10 * SIM_S, 5 * SIM_S, 4, 1, SYNC_WAIT_SLAVE_TIMEOUT, 0, 0, FAULT_TABLES_R44, 1, 1, 10 * SIM_S, 0,
-     6 * SIM_S, 1, 0, 1},
+     6 * SIM_S, 1, 0, 1, {3 * SIM_S, 10 * SIM_S, 0}, {3 * SIM_S, 10 * SIM_S, 0}},
     {5 * SIM_S, 5 * SIM_MS, 4, 1, SYNC_WAIT_IN_SYNC_REPLICAS, 1, 1, FAULT_TABLES_5X, 1, 1, 0, 1,
-     24 * SIM_S, 1, 1, 1},
+     24 * SIM_S, 1, 1, 1, {10 * SIM_S, 3 * SIM_S, 60 * SIM_S}, {3 * SIM_S, 3 * SIM_S, 10 * SIM_S}},
 };
 
 static void check_want(const struct world_cfg *wc, const struct want *w, int v)
@@ -70,6 +74,12 @@ static void check_want(const struct world_cfg *wc, const struct want *w, int v)
     ck_assert_int_eq(b->close_on_timeout, w->broker_close);
     ck_assert_int_eq(b->fail_fast, w->broker_fail_fast);
     ck_assert_int_eq(b->flush_timed, w->flush_timed);
+    ck_assert_int_eq(b->offset_sync_initial, w->sync[0]);
+    ck_assert_int_eq(b->offset_sync_period, w->sync[1]);
+    ck_assert_int_eq(b->offset_sync_min_interval, w->sync[2]);
+    ck_assert_int_eq(b->dledger_sync_initial, w->dl_sync[0]);
+    ck_assert_int_eq(b->dledger_sync_period, w->dl_sync[1]);
+    ck_assert_int_eq(b->dledger_sync_min_interval, w->dl_sync[2]);
     /* What the profiles leave alone is the same in the three releases (BrokerConfig, MessageStoreConfig). */
     ck_assert_int_eq(b->pull_threads, 16 + 2 * 8);
     ck_assert_int_eq(b->wait_in_send_queue, 200 * SIM_MS);
@@ -506,6 +516,90 @@ START_TEST(nameserver_left_after_its_restart)
 }
 END_TEST
 
+/* SlaveSynchronize's schedule, end to end: the times (to the 50 ms step) at which replica `who`'s copy of
+ * queue 0's consumer offset changes. The consumer's offset on the master moves all the time (its pulls carry
+ * it, and it commits every 5 s), so every sync brings a new value, and nothing else changes the slave's. */
+static int offset_changes(const char *json, const char *version, int who, double *at, int max)
+{
+    char set[32];
+    snprintf(set, sizeof set, "version=\"%s\"", version);
+    const char *sets[] = {set};
+    struct scenario sc;
+    th_load(&sc, json, sets, 1);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    uint64_t last = broker_offset(w->g[0].broker[who], 0);
+    int n = 0;
+    for (sim_time t = 50 * SIM_MS; t <= 200 * SIM_S; t += 50 * SIM_MS) {
+        th_run_to(&sc, t);
+        uint64_t o = broker_offset(w->g[0].broker[who], 0);
+        if (o != last && n < max)
+            at[n++] = sim_time_to_ms(t) / 1000;
+        last = o;
+    }
+    scenario_free(&sc);
+    return n;
+}
+
+static const char *const OFFSETS_WORLD =
+    "{\"name\": \"v\", \"run\": {\"duration_ms\": 200000, \"seed\": 1},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
+    " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+    " \"consumers\": {\"count\": 1, \"start_ms\": 1000}, \"operator\": {\"enabled\": false}}";
+
+/* A classic slave: R44 every 60 s from 10 s; R498 every 10 s from 3 s (by then the master holds the offset
+ * its first pulls carried: commitOffset); R53 a round every 3 s from 10 s, syncing past 60 s since the last:
+ * 61 s, then every 63 s. */
+START_TEST(slave_offset_sync_by_version)
+{
+    static const double want[WORLD_VERSIONS][20] = {
+        {10.05, 70.05, 130.05, 190.05},
+        {3.05, 13.05, 23.05, 33.05, 43.05, 53.05, 63.05, 73.05, 83.05, 93.05, 103.05, 113.05, 123.05, 133.05, 143.05,
+         153.05, 163.05, 173.05, 183.05, 193.05},
+        {61.05, 124.05, 187.05},
+    };
+    static const int nwant[WORLD_VERSIONS] = {4, 20, 3};
+    double at[64];
+    int n = offset_changes(OFFSETS_WORLD, world_version_name(_i), 1, at, 64);
+    ck_assert_int_eq(n, nwant[_i]);
+    for (int k = 0; k < n; k++)
+        ck_assert_msg(fabs(at[k] - want[_i][k]) < 1e-6, "%s: change %d at %.2f s, want %.2f s",
+                      world_version_name(_i), k, at[k], want[_i][k]);
+}
+END_TEST
+
+/* A DLedger follower: started at its change to slave (the first leader's heartbeat), R498 every 10 s, R53
+ * a round every 3 s that syncs past 10 s since the last: 12 s apart. */
+START_TEST(dledger_slave_sync_by_version)
+{
+    static const char *const json =
+        "{\"name\": \"v\", \"run\": {\"duration_ms\": 200000, \"seed\": 1},"
+        " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\"}],"
+        " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+        " \"consumers\": {\"count\": 1, \"start_ms\": 1000}, \"operator\": {\"enabled\": false}}";
+    const struct raft *r0;
+    double at[64];
+    int v = _i == 0 ? WORLD_V49 : WORLD_V53;
+    /* a follower: the leader of seed 1 is found by running once */
+    struct scenario sc;
+    th_load(&sc, json, NULL, 0);
+    th_run_to(&sc, 30 * SIM_S);
+    int who = 0;
+    for (int k = 0; k < 3; k++) {
+        r0 = broker_raft(rmq_world_get(sc.w)->g[0].broker[k]);
+        if (r0->role != RAFT_LEADER)
+            who = k;
+    }
+    scenario_free(&sc);
+    int n = offset_changes(json, world_version_name(v), who, at, 64);
+    ck_assert_int_ge(n, 10);
+    for (int k = 1; k < n; k++)
+        ck_assert_msg(fabs(at[k] - at[k - 1] - (v == WORLD_V53 ? 12 : 10)) < 1e-6, "%s: changes at %.2f and %.2f s",
+                      world_version_name(v), at[k - 1], at[k]);
+}
+END_TEST
+
 static Suite *versions_suite(void)
 {
     Suite *s = suite_create("versions");
@@ -526,6 +620,8 @@ static Suite *versions_suite(void)
     tcase_add_test(e, silent_nameserver_kept_by_44);
     tcase_add_test(e, broker_close_on_timeout_after_heal);
     tcase_add_test(e, nameserver_left_after_its_restart);
+    tcase_add_loop_test(e, slave_offset_sync_by_version, 0, WORLD_VERSIONS);
+    tcase_add_loop_test(e, dledger_slave_sync_by_version, 0, 2);
     suite_add_tcase(s, e);
     return s;
 }

@@ -108,6 +108,8 @@ static void broker_start(struct sim_node *n)
         before = b->role;
     }
     rpc_reset(&b->rpc);
+    b->slave_sync_timer = 0;   /* the last life's timers are gone */
+    b->slave_sync_last = node_now(n);   /* lastSyncTimeMs: the process's start */
     b->waits_n = b->waits_head = 0;
     b->group_commit_armed = 0;
     b->nheld = 0;
@@ -134,7 +136,6 @@ static void broker_start(struct sim_node *n)
         /* DLedger mode: no registration at start (only on a role change and periodically), DLedger's own
          * 10 ms flush, metadata sync whenever the broker is a slave. */
         node_timer(n, b->cfg.dledger_flush_interval, BT(BT_FLUSH, 0));
-        node_timer(n, b->cfg.dledger_sync_period, BT(BT_OFFSET_SYNC, 0));
         dl_start(b);
         return;
     }
@@ -153,8 +154,8 @@ static void broker_start(struct sim_node *n)
      * a SYNC_FLUSH slave is durable within about 10 ms too. */
     node_timer(n, b->cfg.flush == RMQ_ASYNC_FLUSH ? b->cfg.flush_interval : b->cfg.group_commit_interval,
                BT(BT_FLUSH, 0));
-    if (b->role == RMQ_SLAVE)
-        node_timer(n, b->cfg.offset_sync_initial, BT(BT_OFFSET_SYNC, 0));
+    if (b->role == RMQ_SLAVE && !b->ctl)
+        broker_slave_sync_start(b);   /* controller mode: at its change to slave (broker_controller.c) */
     ha_start(b);
     if (b->ctl)
         ctl_start(b);   /* controller mode: a slave until the controller names it master */
@@ -204,9 +205,7 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
         node_timer(n, b->cfg.offset_persist, tag);
         break;
     case BT_OFFSET_SYNC:
-        if (b->role == RMQ_SLAVE && b->master != SIM_NODE_NONE)
-            rpc_call(&b->rpc, b->master, RMQ_GET_ALL_OFFSETS, NULL, 0, 0, BROKER_API_TIMEOUT, BR_OFFSET_SYNC);
-        node_timer(n, b->raft ? b->cfg.dledger_sync_period : b->cfg.offset_sync_period, tag);
+        broker_slave_sync_round(b);
         break;
     case BT_HA_MASTER:
     case BT_HA_CLIENT:

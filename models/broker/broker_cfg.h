@@ -86,8 +86,11 @@ struct broker_cfg {
                                    #4215); else to 0 while the queue's minimum is 0 (R44) */
     /* consumer offsets */
     sim_time offset_persist;    /* flushConsumerOffsetInterval 5000 ms */
-    sim_time offset_sync_initial;   /* SlaveSynchronize: 10000 ms */
-    sim_time offset_sync_period;    /* then every 60000 ms */
+    /* SlaveSynchronize.syncAll's schedule on a classic slave (slave_sync.c): R44 10 s then every 60 s;
+       R498 3 s then every 10 s; R53 a round every 3 s from 10 s, syncing when 60 s have passed */
+    sim_time offset_sync_initial;
+    sim_time offset_sync_period;
+    sim_time offset_sync_min_interval;   /* a round syncs only when more than this has passed (0: every round) */
     sim_time rebalance_lock_live;   /* RebalanceLockManager.REBALANCE_LOCK_MAX_LIVE_TIME 60000 ms */
     /* the consumer group's channels (ConsumerManager, ClientHousekeepingService) */
     sim_time channel_expired;   /* ConsumerManager.CHANNEL_EXPIRED_TIMEOUT 120000 ms */
@@ -120,7 +123,11 @@ struct broker_cfg {
     int dledger;                /* the group replicates with DLedger instead of classic HA */
     struct raft_cfg raft;
     sim_time dledger_flush_interval;   /* flushFileInterval 10 ms */
-    sim_time dledger_sync_period;      /* metadata sync of a DLedger slave: 3000 ms */
+    /* the same task started at each change to slave, on DLedger and controller-mode brokers: R498 3 s then
+       every 10 s; R53 a round every 3 s from 3 s, syncing when 10 s have passed */
+    sim_time dledger_sync_initial;
+    sim_time dledger_sync_period;
+    sim_time dledger_sync_min_interval;
     sim_time role_check_interval;      /* DLedgerRoleChangeHandler polls the new leader's catch-up: 100 ms */
     sim_time reput_cost;               /* ReputMessageService's work per message (ConsumeQueue and index
                                           entries): 5 us, assumed */

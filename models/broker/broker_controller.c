@@ -270,6 +270,7 @@ static void become_master(struct broker *b)
     b->role = RMQ_SYNC_MASTER;
     b->id = 0;
     b->master = SIM_NODE_NONE;
+    broker_slave_sync_stop(b);   /* handleSlaveSynchronize(SYNC_MASTER) */
     if (!c->promoting)
         ha_start(b);   /* (after a wait it started when the wait did, with the slaves it took since) */
     c->promoting = 0;
@@ -348,6 +349,7 @@ static void to_slave(struct broker *b, sim_node_id master)
     b->id = b->replica + 1;
     c->lost = 0;   /* removals for a set this broker no longer keeps */
     c->state_version = (uint32_t)c->info.master_epoch;   /* changeToSlave: nextVersion(newMasterEpoch) */
+    broker_slave_sync_start(b);   /* handleSlaveSynchronize(SLAVE) */
     if (was_master) {
         /* The master's puts joined the dispatch backlog as they came; as a slave it reads up to the
          * confirm offset it computed last (CommitLog.getConfirmOffset of a SLAVE) until its new master's

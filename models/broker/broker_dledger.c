@@ -105,6 +105,7 @@ static void change_to_slave(struct broker *b)
         trace_int(trace_of(b), "id", b->id);
         trace_end(trace_of(b));
     }
+    broker_slave_sync_start(b);   /* handleSlaveSynchronize(SLAVE): restarted at every call */
     broker_register_all(b);
 }
 
@@ -114,6 +115,7 @@ static void change_to_master(struct broker *b)
     dl_reput_make_real(b);   /* a master's dispatches may wake held pulls */
     b->role = RMQ_SYNC_MASTER;   /* DLedgerRoleChangeHandler: changeToMaster(SYNC_MASTER) */
     b->id = 0;
+    broker_slave_sync_stop(b);   /* handleSlaveSynchronize(SYNC_MASTER) */
     if (trace_on(trace_of(b), TRACE_EVENTS)) {
         trace_begin(trace_of(b), node_now(b->n), b->n->name, "broker.role");
         trace_str(trace_of(b), "group", g->name);

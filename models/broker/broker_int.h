@@ -129,6 +129,8 @@ struct broker {
     /* consumer offsets (ConsumerOffsetManager) of the one consumer group */
     uint64_t offsets[RMQ_MAX_QUEUES];
     uint64_t saved[RMQ_MAX_QUEUES];
+    sim_timer slave_sync_timer;   /* SlaveSynchronize's next round (slave_sync.c), 0: stopped */
+    sim_time slave_sync_last;     /* lastSyncTimeMs */
 
     /* HA, master side */
     struct ha_conn *hac;
@@ -228,6 +230,11 @@ void broker_trimmed_read(struct broker *b, int64_t at);
  * are no longer on this replica, and the page cache, the flushed offset and the last comparison with the master
  * go no further than its end. */
 void broker_truncate(struct broker *b, uint64_t phy);
+/* slave_sync.c: SlaveSynchronize's schedule. start (handleSlaveSynchronize(SLAVE)) restarts it from its
+ * initial delay; stop (a change to master) ends it; round at its timer. */
+void broker_slave_sync_start(struct broker *b);
+void broker_slave_sync_stop(struct broker *b);
+void broker_slave_sync_round(struct broker *b);
 /* reput.c: the classic store's ReputMessageService. reset at a start (all dispatched, whatever a crash cut);
  * kick after a store; round at its timer; truncated after a running broker's log was cut; visible: queue q's
  * end among the messages that end at or below `end`. */

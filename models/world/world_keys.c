@@ -68,8 +68,9 @@ void world_defaults(struct world_cfg *c)
     b->overflow_to_max = 0;   /* R44 DefaultMessageStore.getMessage: minOffset == 0 ? 0 : maxOffset */
     b->offset_check_in_slave = 0;   /* MessageStoreConfig.offsetCheckInSlave, false in R44, R498, R53 */
     b->offset_persist = 5 * SIM_S;
-    b->offset_sync_initial = 10 * SIM_S;
+    b->offset_sync_initial = 10 * SIM_S;   /* R44 BrokerController.initialize */
     b->offset_sync_period = 60 * SIM_S;
+    b->offset_sync_min_interval = 0;
     b->rebalance_lock_live = 60 * SIM_S;   /* RebalanceLockManager: rocketmq.broker.rebalance.lockMaxLiveTime */
     b->channel_expired = 120 * SIM_S;      /* ConsumerManager.CHANNEL_EXPIRED_TIMEOUT */
     b->client_scan_interval = 10 * SIM_S;  /* ClientHousekeepingService: scheduleAtFixedRate(.., 10 s, 10 s) */
@@ -100,7 +101,9 @@ void world_defaults(struct world_cfg *c)
     b->raft.max_take_vote_interval = 100 * SIM_MS;
     b->raft.transfer_wait_timeout = 1000 * SIM_MS;
     b->dledger_flush_interval = 10 * SIM_MS;
-    b->dledger_sync_period = 3 * SIM_S;
+    b->dledger_sync_initial = 3 * SIM_S;   /* R498 BrokerController.handleSlaveSynchronize */
+    b->dledger_sync_period = 10 * SIM_S;
+    b->dledger_sync_min_interval = 0;
     b->role_check_interval = 100 * SIM_MS;
     b->reput_cost = 5 * SIM_US;
     b->reput_sleep = 1 * SIM_MS;
@@ -256,6 +259,7 @@ static const struct field broker_fields[] = {
     BF("flush_consumer_offset_interval_ms", F_TIME, offset_persist, 1, MAX_DAY_MS),
     BF("slave_offset_sync_initial_delay_ms", F_TIME, offset_sync_initial, 0, MAX_DAY_MS),
     BF("slave_offset_sync_period_ms", F_TIME, offset_sync_period, 1, MAX_DAY_MS),
+    BF("slave_offset_sync_min_interval_ms", F_TIME, offset_sync_min_interval, 0, MAX_DAY_MS),
     BF("rebalance_lock_max_live_time_ms", F_TIME, rebalance_lock_live, 1, MAX_DAY_MS),
     BF("channel_expired_timeout_ms", F_TIME, channel_expired, 1, MAX_DAY_MS),
     BF("client_scan_interval_ms", F_TIME, client_scan_interval, 1, MAX_DAY_MS),
@@ -286,7 +290,9 @@ static const struct field broker_fields[] = {
     BF("max_take_leadership_vote_interval_ms", F_TIME, raft.max_take_vote_interval, 1, MAX_DAY_MS),
     BF("leadership_transfer_wait_timeout_ms", F_TIME, raft.transfer_wait_timeout, 0, MAX_DAY_MS),
     BF("flush_file_interval_ms", F_TIME, dledger_flush_interval, 1, MAX_DAY_MS),
+    BF("dledger_slave_sync_initial_delay_ms", F_TIME, dledger_sync_initial, 0, MAX_DAY_MS),
     BF("dledger_slave_sync_period_ms", F_TIME, dledger_sync_period, 1, MAX_DAY_MS),
+    BF("dledger_slave_sync_min_interval_ms", F_TIME, dledger_sync_min_interval, 0, MAX_DAY_MS),
     BF("role_change_check_interval_ms", F_TIME, role_check_interval, 1, MAX_DAY_MS),
     BF("reput_message_cost_us", F_TIME, reput_cost, 0, 1e9),
     BF("check_point_interval_ms", F_TIME, checkpoint_interval, 1, MAX_DAY_MS),

@@ -63,6 +63,21 @@ static const struct version_key keys[] = {
     {"broker", "ha_wait_after_close", {"false", "false", "true"},
      "R53 DefaultHAClient.run: a failed read or dispatch -> closeMasterAndWait (waitForRunning(1000 * 5)); "
      "R44/R498 HAClient.run: closeMaster, then connectMaster at the next round", NULL},
+    {"broker", "slave_offset_sync_initial_delay_ms", {"10000", "3000", "10000"},
+     "SlaveSynchronize.syncAll on a classic slave: R44 BrokerController.initialize scheduleAtFixedRate(10 s, "
+     "60 s); from 4.5 (R498) BrokerController.start -> handleSlaveSynchronize (3 s, 10 s); R53 initialize: a "
+     "round every 3 s from 10 s that syncs when more than 60 s have passed since the last (lastSyncTimeMs)", NULL},
+    {"broker", "slave_offset_sync_period_ms", {"60000", "10000", "3000"}, "as slave_offset_sync_initial_delay_ms",
+     NULL},
+    {"broker", "slave_offset_sync_min_interval_ms", {"0", "0", "60000"}, "as slave_offset_sync_initial_delay_ms",
+     NULL},
+    {"broker", "dledger_slave_sync_period_ms", {"10000", "10000", "3000"},
+     "SlaveSynchronize.syncAll on a DLedger (or controller-mode) slave, restarted at each change to slave: "
+     "R498 BrokerController.handleSlaveSynchronize every 10 s from 3 s (DLedger is 4.5+: the 4.4 profile "
+     "takes it); R53 DLedgerRoleChangeHandler and ReplicasManager.handleSlaveSynchronize: a round every 3 s "
+     "from 3 s that syncs when more than 10 s have passed since the last", NULL},
+    {"broker", "dledger_slave_sync_min_interval_ms", {"0", "0", "10000"}, "as dledger_slave_sync_period_ms",
+     NULL},
     {"broker", "overflow_badly_to_max_offset", {"false", "true", "true"},
      "DefaultMessageStore.getMessage, OFFSET_OVERFLOW_BADLY: R44 nextOffsetCorrection(offset, minOffset == 0 ? "
      "0 : maxOffset); from 4.9.4 (#4215, R498, R53) maxOffset", NULL},
