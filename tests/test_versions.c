@@ -43,15 +43,16 @@ struct want {
     sim_time register_timeout;
     int broker_close, broker_fail_fast, flush_timed;
     sim_time sync[3], dl_sync[3];   /* SlaveSynchronize: initial delay, period, minimum interval */
+    uint64_t ha_window;   /* the same in every profile (README: ha_window_bytes) */
 };
 
 static const struct want wants[WORLD_VERSIONS] = {
     {10 * SIM_S, 5 * SIM_S, 1, 0, SYNC_WAIT_SYNC_FLUSH_TIMEOUT, 0, 0, FAULT_TABLES_R44, 0, 0, 10 * SIM_S, 0,
-     6 * SIM_S, 0, 0, 0, {10 * SIM_S, 60 * SIM_S, 0}, {3 * SIM_S, 10 * SIM_S, 0}},
+     6 * SIM_S, 0, 0, 0, {10 * SIM_S, 60 * SIM_S, 0}, {3 * SIM_S, 10 * SIM_S, 0}, 131072},
     {10 * SIM_S, 5 * SIM_S, 4, 1, SYNC_WAIT_SLAVE_TIMEOUT, 0, 0, FAULT_TABLES_R44, 1, 1, 10 * SIM_S, 0,
-     6 * SIM_S, 1, 0, 1, {3 * SIM_S, 10 * SIM_S, 0}, {3 * SIM_S, 10 * SIM_S, 0}},
+     6 * SIM_S, 1, 0, 1, {3 * SIM_S, 10 * SIM_S, 0}, {3 * SIM_S, 10 * SIM_S, 0}, 131072},
     {5 * SIM_S, 5 * SIM_MS, 4, 1, SYNC_WAIT_IN_SYNC_REPLICAS, 1, 1, FAULT_TABLES_5X, 1, 1, 0, 1,
-     24 * SIM_S, 1, 1, 1, {10 * SIM_S, 3 * SIM_S, 60 * SIM_S}, {3 * SIM_S, 3 * SIM_S, 10 * SIM_S}},
+     24 * SIM_S, 1, 1, 1, {10 * SIM_S, 3 * SIM_S, 60 * SIM_S}, {3 * SIM_S, 3 * SIM_S, 10 * SIM_S}, 131072},
 };
 
 static void check_want(const struct world_cfg *wc, const struct want *w, int v)
@@ -80,6 +81,7 @@ static void check_want(const struct world_cfg *wc, const struct want *w, int v)
     ck_assert_int_eq(b->dledger_sync_initial, w->dl_sync[0]);
     ck_assert_int_eq(b->dledger_sync_period, w->dl_sync[1]);
     ck_assert_int_eq(b->dledger_sync_min_interval, w->dl_sync[2]);
+    ck_assert_uint_eq(b->ha_window, w->ha_window);
     /* What the profiles leave alone is the same in the three releases (BrokerConfig, MessageStoreConfig). */
     ck_assert_int_eq(b->pull_threads, 16 + 2 * 8);
     ck_assert_int_eq(b->wait_in_send_queue, 200 * SIM_MS);
