@@ -358,6 +358,35 @@ START_TEST(test_run_without_trace)
 }
 END_TEST
 
+/* Bad input in a run folder (metrics.json not JSON, timeseries.csv without its columns):
+ * exit 2, one line naming the file, and the folder as it was: no figure, no index.html. */
+START_TEST(test_run_bad_input_draws_nothing)
+{
+    static const struct {
+        const char *file, *text, *says;
+    } bad[] = {
+        {"metrics.json", "{\"bad", "metrics.json: not a JSON object"},
+        {"timeseries.csv", "group,t_ms\nbroker-a,1000,5\n", "timeseries.csv"},
+    };
+    ck_assert_msg(th_plot_runs_ok, "the mqsim runs in main failed");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char dir[128];
+        th_scratch(dir, sizeof dir);
+        th_copy_run(th_plot_lag, dir);
+        th_write_in(dir, bad[i].file, bad[i].text);
+        char *before = th_list_dir(dir);
+        struct th_captured c = th_plot_dir_captured(dir, 1);
+        ck_assert_msg(c.rc == 2, "%s: exit %d, stderr: %s", bad[i].file, c.rc, c.err);
+        ck_assert_msg(th_count_lines(c.err) == 1 && strstr(c.err, bad[i].says), "%s: stderr %s", bad[i].file, c.err);
+        char *after = th_list_dir(dir);
+        ck_assert_str_eq(after, before);
+        free(before);
+        free(after);
+        th_captured_free(&c);
+    }
+}
+END_TEST
+
 START_TEST(test_run_topic_and_lanes)
 {
     char dir[128];
@@ -509,6 +538,7 @@ static Suite *plot_run_suite(void)
     tcase_add_test(tc, test_run_slave_lag);
     tcase_add_test(tc, test_run_failover);
     tcase_add_test(tc, test_run_without_trace);
+    tcase_add_test(tc, test_run_bad_input_draws_nothing);
     tcase_add_test(tc, test_run_topic_and_lanes);
     tcase_add_test(tc, test_run_dledger_unrecovered);
     suite_add_tcase(s, tc);

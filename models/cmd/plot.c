@@ -124,12 +124,14 @@ int plot_dir(const char *dir, int quiet)
         return ST_OUTPUT;
     if (run)
         plot_run(&p);
-    if (cmp)
+    if (cmp && p.status != ST_INPUT)
         plot_compare(&p);
-    if (swp)
+    if (swp && p.status != ST_INPUT)
         plot_sweep(&p);
-    /* index.html shows the figures just drawn, so it comes last. */
-    set_status(&p, report_write(dir, quiet));
+    /* index.html shows the figures just drawn, so it comes last; not after bad input, which leaves the folder
+     * as it was (the error is printed once). */
+    if (p.status != ST_INPUT)
+        set_status(&p, report_write(dir, quiet));
     fflush(stdout);
     return p.status;
 }

@@ -483,10 +483,8 @@ void plot_run(struct plot *p)
     memset(&r, 0, sizeof r);
     r.seed = r.end_ms = r.availability = r.lat_p50 = r.lat_p99 = NAN;
     group_init(&r.topic, "*", "topic");
-    /* Without a readable metrics.json the figures still come, without the failover's moments. */
-    if (run_read_metrics(p, &r) != 0)
-        set_status(p, ST_INPUT);
-    if (run_read_series(p, &r) != 0) {
+    /* Bad input draws nothing: its one line, and the folder as it was. */
+    if (run_read_metrics(p, &r) != 0 || run_read_series(p, &r) != 0) {
         set_status(p, ST_INPUT);
         run_free(&r);
         return;
@@ -505,8 +503,11 @@ void plot_run(struct plot *p)
         r.end_ms = isfinite(r.end_ms) ? fmax(r.end_ms, last) : last;
     }
     t = run_read_trace(p, &r);
-    if (t < 0)
+    if (t < 0) {
         set_status(p, ST_INPUT);
+        run_free(&r);
+        return;
+    }
     for (i = 0; i < r.ng; i++)
         if (r.g[i].n > 0)
             set_status(p, fig_lag(p, &r, &r.g[i], t > 0));
