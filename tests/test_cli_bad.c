@@ -181,6 +181,13 @@ static const struct bad_case bad_cases[] = {
      "mqsim: one scenario at a time; unexpected \"t.json\"", 1, 0},
     {"no scenario file", NULL, 0, {OUT, "--quiet", NULL}, "mqsim: no scenario file given", 1, 0},
     {"no arguments at all", NULL, 0, {NULL}, "mqsim: no scenario file given", 1, 0},
+    /* A file of the other kind: said so, not "unknown key". */
+    {"a sweep file run as a scenario", "{\"base\": \"t.json\", \"vary\": {\"run.seed\": [1, 2]}}", 0,
+     {"s.json", OUT, NULL},
+     "mqsim: s.json: $: a sweep file (it has \"base\" and \"vary\"), not a scenario: run it with mqsim sweep", 0, 0},
+    {"a scenario given to sweep", DEMO, 0, {"sweep", "s.json", OUT, NULL},
+     "mqsim: s.json: $: a scenario (it has \"run\" and no \"base\"), not a sweep file: run it with mqsim run, or "
+     "name it as a sweep's \"base\"", 0, 0},
     {"a mistyped command", DEMO, 0, {"compre", "s.json", OUT, NULL},
      "mqsim: no command \"compre\" (run, validate, compare, sweep, plot, timeline, explore, bench; or a scenario "
      "file)", 1, 0},

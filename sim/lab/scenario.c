@@ -120,6 +120,9 @@ static int load_tree(struct scenario *sc, const struct run_opts *o, struct conf 
         for (const char *const *k = mqsim_worlds[i]->keys; *k && nk < 63; k++)
             keys[nk++] = *k;
     keys[nk] = NULL;
+    if (conf_child(sc->root, "base") && conf_child(sc->root, "vary"))
+        return conf_fail(c, "$", "a sweep file (it has \"base\" and \"vary\"), not a scenario: run it with "
+                         "mqsim sweep");
     if (conf_keys(c, sc->root, "$", keys) < 0)
         return -1;
 

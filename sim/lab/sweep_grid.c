@@ -305,6 +305,11 @@ int sweep_load(struct sweep *sw, const char *file, struct conf *c)
     if (strlen(def) > 5 && strcmp(def + strlen(def) - 5, ".json") == 0)
         def[strlen(def) - 5] = '\0';
 
+    if (!conf_child(root, "base") && (conf_child(root, "run") || conf_child(root, "groups"))) {
+        conf_fail(c, "$", "a scenario (it has \"%s\" and no \"base\"), not a sweep file: run it with mqsim run, "
+                  "or name it as a sweep's \"base\"", conf_child(root, "run") ? "run" : "groups");
+        goto out;
+    }
     if (!(sw->file = xstrdup(c, file)) || conf_keys(c, root, "$", top_keys) < 0)
         goto out;
     conf_string(c, root, "$", "name", def, &name);
