@@ -168,7 +168,7 @@ const char *conf_describe(const cJSON *v, char *buf, size_t size)
     else if (cJSON_IsObject(v))
         buf_addf(&b, "an object");
     else if (cJSON_IsArray(v))
-        buf_addf(&b, "an array");
+        buf_addf(&b, cJSON_GetArraySize(v) ? "an array" : "an empty array");
     else
         buf_addf(&b, "an invalid value");
     return buf;

@@ -181,6 +181,11 @@ static const struct bad_case bad_cases[] = {
      "mqsim: one scenario at a time; unexpected \"t.json\"", 1, 0},
     {"no scenario file", NULL, 0, {OUT, "--quiet", NULL}, "mqsim: no scenario file given", 1, 0},
     {"no arguments at all", NULL, 0, {NULL}, "mqsim: no scenario file given", 1, 0},
+    /* bench's values: the option and what it takes (it said "bad value for an option"). */
+    {"bench --lps abc", NULL, 0, {"bench", "phold", "--lps", "abc", NULL},
+     "mqsim: bench: --lps: expected an integer from 1 to 1000000, got \"abc\"", 1, 0},
+    {"bench --remote=2", NULL, 0, {"bench", "phold", "--remote=2", NULL},
+     "mqsim: bench: --remote: expected a fraction from 0 to 1, got \"2\"", 1, 0},
     /* A file of the other kind: said so, not "unknown key". */
     {"a sweep file run as a scenario", "{\"base\": \"t.json\", \"vary\": {\"run.seed\": [1, 2]}}", 0,
      {"s.json", OUT, NULL},

@@ -46,7 +46,7 @@ static const struct {
     { "{\"k\": true}", 0, 100, 0, "t.json: $.sec.k: expected an integer, got true" },
     { "{\"k\": {}}", 0, 100, 0, "t.json: $.sec.k: expected an integer, got an object" },
     { "{\"k\": [1]}", 0, 100, 0, "t.json: $.sec.k: expected an integer, got an array" },
-    { "[]", 0, 100, 0, "t.json: $.sec: expected an object, got an array" },
+    { "[]", 0, 100, 0, "t.json: $.sec: expected an object, got an empty array" },
     { "{\"K\": 5}", 0, 100, 7, NULL },                                      /* case-sensitive: "k" is absent */
 };
 

@@ -251,6 +251,28 @@ START_TEST(targets_name_the_kinds_faulted)
 }
 END_TEST
 
+/* A fault window that is empty (start_ms past run.duration_ms - tail_ms) would make every run calm: refused
+ * with the key at fault, exit 2, and no folder written. */
+START_TEST(empty_fault_window_refused)
+{
+    static char out[4096];
+    char cmd[1024], dir[600];
+    const char *d = tmpdir();
+    static const char *const sets[] = {"explore.start_ms=900000", "explore.tail_ms=235000"};
+    static const char *const says[] = {"$.explore.start_ms: start_ms 900000 and tail_ms 90000 leave no room for faults",
+                                       "$.explore.tail_ms: start_ms 10000 and tail_ms 235000 leave no room for faults"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(dir, sizeof dir, "%s/w%d", d, i);
+        snprintf(cmd, sizeof cmd, "%s explore scenarios/dledger_explore.json --runs 1 --quiet --out %s --set %s 2>&1",
+                 bin("MQSIM", "./mqsim"), dir, sets[i]);
+        ck_assert_int_eq(run(cmd, out, sizeof out), 2);
+        ck_assert_msg(strstr(out, says[i]) != NULL, "%s", out);
+        ck_assert_int_ne(access(dir, F_OK), 0);
+    }
+    rmtree(d);
+}
+END_TEST
+
 static Suite *explore_suite(void)
 {
     Suite *s = suite_create("explore");
@@ -258,6 +280,7 @@ static Suite *explore_suite(void)
     tcase_set_timeout(t, 900);
     tcase_add_test(t, finds_async_master_loss);
     tcase_add_test(t, targets_name_the_kinds_faulted);
+    tcase_add_test(t, empty_fault_window_refused);
     tcase_add_test(t, progress_moves);
     tcase_add_test(t, finds_sync_master_async_flush_loss);
     tcase_add_test(t, finds_planted_bug_and_shrinks_it);

@@ -327,9 +327,16 @@ int cmd_explore(int argc, char **argv)
         rc = 2;
         goto done;
     }
-    if (ex.duration - ex.cfg.explore.tail <= ex.cfg.explore.start)
-        fprintf(stderr, "mqsim: %s: $.explore.tail_ms: leaves no room for faults in a run of %.0f ms; every run is calm\n",
-                ex.file, sim_time_to_ms(ex.duration));
+    if (ex.duration - ex.cfg.explore.tail <= ex.cfg.explore.start) {
+        /* Faults fall in [start_ms, duration - tail_ms): an empty window would make every run calm. */
+        int by_start = ex.cfg.explore.start >= ex.duration;
+        fprintf(stderr, "mqsim: %s: $.explore.%s: start_ms %.0f and tail_ms %.0f leave no room for faults in a "
+                "run of %.0f ms (they fall from start_ms to run.duration_ms - tail_ms)\n", ex.file,
+                by_start ? "start_ms" : "tail_ms", sim_time_to_ms(ex.cfg.explore.start),
+                sim_time_to_ms(ex.cfg.explore.tail), sim_time_to_ms(ex.duration));
+        rc = 2;
+        goto done;
+    }
 
     char err[OUT_PATH_MAX + 128];
     if (out)

@@ -201,7 +201,7 @@ static int cmd_bench(int argc, char **argv)
     double lookahead = 0.1, mean = 1.0, end = 1000, x;
     uint64_t seed = 1, u;
     int json = 0, k, ok, phold = 0;
-    const char *v;
+    const char *v, *opt = "", *want = "";
     struct cli_parse cp;
     if (cli_begin(&cp, cli_find("bench"), "mqsim: bench: ", argc, argv) < 0)
         return 2;
@@ -213,13 +213,41 @@ static int cmd_bench(int argc, char **argv)
         switch (k) {
         case OPT_HELP: cli_help(cp.cmd, stdout); cli_end(&cp); return 0;
         case OPT_JSON: json = 1; ok = 1; break;
-        case OPT_LPS: ok = parse_u64(v, &u) == 0 && u >= 1 && u <= 1000000; cfg.lps = (int64_t)u; break;
-        case OPT_POPULATION: ok = parse_u64(v, &u) == 0 && u >= 1 && u <= 10000; cfg.population = (int64_t)u; break;
-        case OPT_REMOTE: ok = parse_double(v, 0, 1, &x) == 0; cfg.remote = x; break;
-        case OPT_LOOKAHEAD: ok = parse_double(v, 0, 1e6, &x) == 0; lookahead = x; break;
-        case OPT_MEAN: ok = parse_double(v, 1e-3, 1e6, &x) == 0; mean = x; break;
-        case OPT_END: ok = parse_double(v, 1e-3, 1e9, &x) == 0; end = x; break;
-        case OPT_SEED: ok = parse_u64(v, &u) == 0; seed = u; break;
+        case OPT_LPS:
+            ok = parse_u64(v, &u) == 0 && u >= 1 && u <= 1000000;
+            cfg.lps = (int64_t)u;
+            opt = "--lps", want = "an integer from 1 to 1000000";
+            break;
+        case OPT_POPULATION:
+            ok = parse_u64(v, &u) == 0 && u >= 1 && u <= 10000;
+            cfg.population = (int64_t)u;
+            opt = "--population", want = "an integer from 1 to 10000";
+            break;
+        case OPT_REMOTE:
+            ok = parse_double(v, 0, 1, &x) == 0;
+            cfg.remote = x;
+            opt = "--remote", want = "a fraction from 0 to 1";
+            break;
+        case OPT_LOOKAHEAD:
+            ok = parse_double(v, 0, 1e6, &x) == 0;
+            lookahead = x;
+            opt = "--lookahead", want = "ms from 0 to 1000000";
+            break;
+        case OPT_MEAN:
+            ok = parse_double(v, 1e-3, 1e6, &x) == 0;
+            mean = x;
+            opt = "--mean", want = "ms from 0.001 to 1000000";
+            break;
+        case OPT_END:
+            ok = parse_double(v, 1e-3, 1e9, &x) == 0;
+            end = x;
+            opt = "--end", want = "ms from 0.001 to 1000000000";
+            break;
+        case OPT_SEED:
+            ok = parse_u64(v, &u) == 0 && u <= (1ULL << 53) - 1;
+            seed = u;
+            opt = "--seed", want = "an integer from 0 to 2^53 - 1";
+            break;
         default:
             ok = !phold && strcmp(v, "phold") == 0;
             phold = 1;
@@ -229,7 +257,7 @@ static int cmd_bench(int argc, char **argv)
             }
         }
         if (!ok) {
-            cli_fail(&cp, "bad value for an option: \"%s\"", v ? v : "");
+            cli_fail(&cp, "%s: expected %s, got \"%s\"", opt, want, v ? v : "");
             cli_end(&cp);
             return 2;
         }
