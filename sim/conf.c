@@ -71,6 +71,7 @@ int conf_vfail(struct conf *c, const char *path, const char *fmt, va_list ap)
     if (c->failed)
         return -1;
     c->failed = 1;
+    snprintf(c->err_path, sizeof c->err_path, "%s", path != NULL ? path : "");
 
     struct buf b;
     buf_fixed(&b, c->err, sizeof c->err);

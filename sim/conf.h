@@ -13,6 +13,7 @@ struct conf {
     const char *file;   /* shown in every message, e.g. "scenarios/x.json" */
     int failed;
     char err[1024];     /* "FILE: $.a.b[1].c: message", without a trailing newline */
+    char err_path[256]; /* the error's JSON path ("" for an error about the file itself) */
     char sha256[65];    /* the SHA-256 of the bytes conf_load_file or conf_parse last read ("" before) */
 };
 

@@ -101,7 +101,7 @@ START_TEST(test_load_file)
     temp_file(name, sizeof name, "[]", 2);
     conf_init(&c, name);
     ck_assert_ptr_null(conf_load_file(&c, name));
-    snprintf(want, sizeof want, "%s: $: expected an object, got an array", name);
+    snprintf(want, sizeof want, "%s: $: expected an object, got an empty array", name);
     ck_assert_str_eq(c.err, want);
     unlink(name);
 }

@@ -35,7 +35,7 @@ static const char *load_error(const char *text, const char *set)
     struct scenario sc;
     struct conf c;
     const char *setv[] = {set};
-    struct run_opts o = {.file = file, .sets = setv, .nsets = set ? 1 : 0};
+    struct run_opts o = {.file = file, .sets = setv, .nsets = set ? 1 : 0, .sets_own = 1};   /* the bare error */
     int rc = scenario_load(&sc, &o, &c);
     unlink(file);
     snprintf(err, sizeof err, "%s", rc == 0 ? "" : c.err);

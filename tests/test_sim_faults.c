@@ -385,7 +385,7 @@ static const struct {
      "t.json: $.faults[0].a[1]: no node named \"zz\"", NULL},
     {"[{\"at_ms\":1,\"op\":\"partition\",\"a\":[\"n0\"]}]", "t.json: $.faults[0]: missing \"b\"", NULL},
     {"[{\"at_ms\":1,\"op\":\"partition\",\"a\":[],\"b\":[\"n1\"]}]", "t.json: $.faults[0].a: ",
-     "expected a non-empty array of node names, got an array"},
+     "expected a non-empty array of node names, got an empty array"},
     {"[{\"at_ms\":1,\"op\":\"pause\",\"node\":\"n0\"}]", "t.json: $.faults[0]: missing \"duration_ms\"", NULL},
     {"{}", "t.json: $.faults: expected an array of faults, got an object", NULL},
     {"[5]", "t.json: $.faults[0]: expected a fault object, got number 5", NULL},

@@ -165,6 +165,31 @@ static int load_tree(struct scenario *sc, const struct run_opts *o, struct conf 
     return 0;
 }
 
+/* A value a --set put in the tree is checked like the file's own, at its path; the error then names the
+ * argument that brought it (the last one at or above the path: later arguments override earlier ones). */
+static int blame_set(const struct run_opts *o, struct conf *c)
+{
+    for (int i = o->nsets - 1; i >= 0 && c->err_path[0]; i--) {
+        const char *eq = strchr(o->sets[i], '=');
+        size_t n = eq ? (size_t)(eq - o->sets[i]) : 0;
+        const char *p = c->err_path + 2;   /* after "$." */
+        if (n == 0 || strncmp(c->err_path, "$.", 2) != 0 || strncmp(p, o->sets[i], n) != 0 ||
+            (p[n] != '\0' && p[n] != '.' && p[n] != '['))
+            continue;
+        size_t l = strlen(c->err);
+        snprintf(c->err + l, sizeof c->err - l, " (from --set %s)", o->sets[i]);
+        break;
+    }
+    return -1;
+}
+
+static int load_tree_blamed(struct scenario *sc, const struct run_opts *o, struct conf *c)
+{
+    if (load_tree(sc, o, c) == 0)
+        return 0;
+    return o->sets_own ? -1 : blame_set(o, c);
+}
+
 int scenario_load(struct scenario *sc, const struct run_opts *o, struct conf *c)
 {
     memset(sc, 0, sizeof *sc);
@@ -174,7 +199,7 @@ int scenario_load(struct scenario *sc, const struct run_opts *o, struct conf *c)
     if (!sc->root)
         return -1;
     memcpy(sc->sha256, c->sha256, sizeof sc->sha256);
-    return load_tree(sc, o, c);
+    return load_tree_blamed(sc, o, c);
 }
 
 int scenario_load_text(struct scenario *sc, const struct run_opts *o, const char *text, size_t len,
@@ -187,7 +212,7 @@ int scenario_load_text(struct scenario *sc, const struct run_opts *o, const char
     if (!sc->root)
         return -1;
     memcpy(sc->sha256, c->sha256, sizeof sc->sha256);
-    return load_tree(sc, o, c);
+    return load_tree_blamed(sc, o, c);
 }
 
 void scenario_free(struct scenario *sc)

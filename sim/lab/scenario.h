@@ -45,6 +45,8 @@ struct run_opts {
     const char *file;
     const char *const *sets;    /* "--set key.path=VALUE" arguments */
     int nsets;
+    int sets_own;               /* the sets are a sweep's (its "set" and "vary", which its errors name), not
+                                   the command line's: an error is not blamed on a --set */
     int seed_set;
     uint64_t seed;
     const char *trace;          /* NULL: the scenario's run.trace */

@@ -64,7 +64,7 @@ static char *set_arg(struct conf *c, const char *key, const cJSON *v)
 /* Loads the base scenario with the given --set arguments. 0, or -1 with the scenario's error in err. */
 static int try_base(struct sweep *sw, const char *const *sets, int nsets, char *err, size_t errsz)
 {
-    struct run_opts o = {.file = sw->base, .sets = sets, .nsets = nsets};
+    struct run_opts o = {.file = sw->base, .sets = sets, .nsets = nsets, .sets_own = 1};
     struct scenario sc;
     struct conf cf;
     int rc = scenario_load(&sc, &o, &cf);
