@@ -602,6 +602,32 @@ START_TEST(dledger_slave_sync_by_version)
 }
 END_TEST
 
+/* What the schedule costs a consumer group: the master's host dies at 100 s and consumer-1's process at
+ * 105 s; consumer-0 takes its queues and asks the slave where they stand: at the slave's last copy, so what
+ * consumer-1 consumed since is consumed again. 4.9's copy every 10 s against 4.4's every 60 s. */
+START_TEST(stale_slave_offsets_duplicate_by_version)
+{
+    static const char *const json =
+        "{\"name\": \"dup\", \"run\": {\"duration_ms\": 400000, \"seed\": 1, \"trace\": \"off\"},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
+        " \"producers\": {\"rate_per_s\": 1000, \"size\": {\"const_bytes\": 1024}},"
+        " \"consumers\": {\"count\": 2}, \"operator\": {\"enabled\": false},"
+        " \"faults\": [{\"at_ms\": 100000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"},"
+        " {\"at_ms\": 105000, \"op\": \"crash_process\", \"node\": \"consumer-1\"}]}";
+    double dup[2];
+    for (int i = 0; i < 2; i++) {
+        const char *sets[] = {i ? "version=4.9" : "version=4.4"};
+        struct th_run r;
+        th_run(&r, json, sets, 1);
+        dup[i] = th_num(r.m, "messages.duplicates");
+        th_run_free(&r);
+    }
+    fprintf(stderr, "stale slave offsets: %.0f messages consumed twice on 4.4, %.0f on 4.9\n", dup[0], dup[1]);
+    ck_assert_double_eq(dup[0], 14954);
+    ck_assert_double_eq(dup[1], 3454);
+}
+END_TEST
+
 static Suite *versions_suite(void)
 {
     Suite *s = suite_create("versions");
@@ -624,6 +650,7 @@ static Suite *versions_suite(void)
     tcase_add_test(e, nameserver_left_after_its_restart);
     tcase_add_loop_test(e, slave_offset_sync_by_version, 0, WORLD_VERSIONS);
     tcase_add_loop_test(e, dledger_slave_sync_by_version, 0, 2);
+    tcase_add_test(e, stale_slave_offsets_duplicate_by_version);
     suite_add_tcase(s, e);
     return s;
 }
