@@ -178,6 +178,9 @@ static int blame_set(const struct run_opts *o, struct conf *c)
             continue;
         size_t l = strlen(c->err);
         snprintf(c->err + l, sizeof c->err - l, " (from --set %s)", o->sets[i]);
+        for (char *q = c->err + l; *q; q++)   /* one line, as conf_vfail keeps it: the argument may hold \r */
+            if ((unsigned char)*q < 0x20 || *q == 0x7f)
+                *q = '?';
         break;
     }
     return -1;
