@@ -66,6 +66,14 @@ void conf_init(struct conf *c, const char *file)
     c->sha256[0] = '\0';
 }
 
+/* The contract is one line a problem; a file name or a --set argument may still hold a control character. */
+static void one_line(char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 int conf_vfail(struct conf *c, const char *path, const char *fmt, va_list ap)
 {
     if (c->failed)
@@ -79,12 +87,18 @@ int conf_vfail(struct conf *c, const char *path, const char *fmt, va_list ap)
     if (path != NULL)       /* NULL: an error about the file itself, which has no JSON path */
         buf_addf(&b, "%s: ", path);
     buf_vaddf(&b, fmt, ap);
-
-    /* The contract is one line a problem; a file name or a --set argument may still hold a control character. */
-    for (char *p = c->err; *p != '\0'; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+    one_line(c->err);
     return -1;
+}
+
+void conf_append(struct conf *c, const char *fmt, ...)
+{
+    size_t l = strlen(c->err);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err + l, sizeof c->err - l, fmt, ap);
+    va_end(ap);
+    one_line(c->err + l);
 }
 
 int conf_fail(struct conf *c, const char *path, const char *fmt, ...)

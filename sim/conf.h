@@ -25,6 +25,9 @@ void conf_init(struct conf *c, const char *file);
 int conf_fail(struct conf *c, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Adds to the recorded error's message, kept on one line as conf_fail keeps it. */
+void conf_append(struct conf *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Reads and parses a JSON file. Errors: cannot open (with strerror), empty, invalid JSON (with line and
  * column), top level not an object. Returns NULL on error; the caller frees the tree with cJSON_Delete.
  * Messages name c->file (file itself when c->file is NULL). Errors about the file have no JSON path,

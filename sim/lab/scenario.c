@@ -176,11 +176,7 @@ static int blame_set(const struct run_opts *o, struct conf *c)
         if (n == 0 || strncmp(c->err_path, "$.", 2) != 0 || strncmp(p, o->sets[i], n) != 0 ||
             (p[n] != '\0' && p[n] != '.' && p[n] != '['))
             continue;
-        size_t l = strlen(c->err);
-        snprintf(c->err + l, sizeof c->err - l, " (from --set %s)", o->sets[i]);
-        for (char *q = c->err + l; *q; q++)   /* one line, as conf_vfail keeps it: the argument may hold \r */
-            if ((unsigned char)*q < 0x20 || *q == 0x7f)
-                *q = '?';
+        conf_append(c, " (from --set %s)", o->sets[i]);
         break;
     }
     return -1;
