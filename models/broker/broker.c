@@ -21,8 +21,6 @@ static const char *role_name(enum rmq_role r)
     return r == RMQ_SYNC_MASTER ? "SYNC_MASTER" : r == RMQ_ASYNC_MASTER ? "ASYNC_MASTER" : "SLAVE";
 }
 
-static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
-
 /* What consumers may read of queue q: what the ReputMessageService dispatched (reput.c in classic HA; on
  * DLedger the committed part, its follower's dispatch brought up to date first), and in controller mode no
  * further than the confirm offset. */
@@ -48,7 +46,7 @@ static sim_time hold_period(const struct broker *b)
 
 /* ---- registration and replies ---- */
 
-void broker_register_all(struct broker *b)
+void broker_register_all(struct broker *b, int oneway)
 {
     struct rmq_world *w = b->base.w;
     struct rmq_register_req req = {(uint16_t)b->group, (uint16_t)b->id, b->ctl ? ctl_state_version(b) : 0};
@@ -60,7 +58,8 @@ void broker_register_all(struct broker *b)
         trace_end(tr);
     }
     for (int i = 0; i < w->nns; i++)
-        rpc_call(&b->rpc, w->ns[i], RMQ_REGISTER_BROKER, &req, sizeof req, 0, b->cfg.request_timeout, BR_REGISTER);
+        rpc_call(&b->rpc, w->ns[i], RMQ_REGISTER_BROKER, &req, sizeof req, 0, b->cfg.request_timeout,
+                 oneway ? BR_REGISTER_ONEWAY : BR_REGISTER);
 }
 
 static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
@@ -81,8 +80,9 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
         /* BrokerController.doRegisterBrokerAll: a slave takes haServerAddr from the reply when it names one
          * (updateMasterHAServerAddrPeriodically && getHaServerAddr() != null); a reply without a master
          * leaves the HA client on its old address, which it keeps trying every 5 s. */
-        if (b->role == RMQ_SLAVE && !b->ctl && r.master != SIM_NODE_NONE)   /* controller mode: the controller */
+        if (b->role == RMQ_SLAVE && !b->ctl && !b->raft && r.master != SIM_NODE_NONE)   /* classic HA only */
             ha_master_address(b, r.master);
+        b->sync_master = r.master;   /* slaveSynchronize.setMasterAddr(getMasterAddr()), whatever it is */
     } else if (tag == BR_OFFSET_SYNC && len >= sizeof(struct rmq_all_offsets)) {
         struct rmq_all_offsets r;
         memcpy(&r, body, sizeof r);
@@ -109,6 +109,7 @@ static void broker_start(struct sim_node *n)
     }
     rpc_reset(&b->rpc);
     b->slave_sync_timer = 0;   /* the last life's timers are gone */
+    b->sync_master = SIM_NODE_NONE;
     b->slave_sync_last = node_now(n);   /* lastSyncTimeMs: the process's start */
     b->waits_n = b->waits_head = 0;
     b->group_commit_armed = 0;
@@ -148,14 +149,14 @@ static void broker_start(struct sim_node *n)
     }
     /* BrokerController.start: register at once, then every registerNameServerPeriod from 10 s. */
     if (b->cfg.register_at_start)
-        broker_register_all(b);
+        broker_register_all(b, 0);
     /* FlushRealTimeService (ASYNC_FLUSH) every flushIntervalCommitLog; GroupCommitService (SYNC_FLUSH) loops
      * every 10 ms whatever the role, and with no put waiting flushes what is dirty (doCommit: flush(0)), so
      * a SYNC_FLUSH slave is durable within about 10 ms too. */
     node_timer(n, b->cfg.flush == RMQ_ASYNC_FLUSH ? b->cfg.flush_interval : b->cfg.group_commit_interval,
                BT(BT_FLUSH, 0));
     if (b->role == RMQ_SLAVE && !b->ctl)
-        broker_slave_sync_start(b);   /* controller mode: at its change to slave (broker_controller.c) */
+        broker_slave_sync_start(b, SIM_NODE_NONE);   /* controller mode: at its change to slave */
     ha_start(b);
     if (b->ctl)
         ctl_start(b);   /* controller mode: a slave until the controller names it master */
@@ -169,7 +170,7 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     enum broker_timer kind = (enum broker_timer)(tag & 0xff);
     switch (kind) {
     case BT_REGISTER:
-        broker_register_all(b);
+        broker_register_all(b, 0);
         node_timer(n, b->cfg.register_period, tag);
         break;
     case BT_FLUSH: {
@@ -429,7 +430,7 @@ struct broker *broker_create(struct rmq_world *w, const char *name, int group, i
     b->next_id = b->id = broker_id;
     b->next_role = b->role = broker_id == 0 ? cfg->role : RMQ_SLAVE;
     b->memory = (uint64_t)((double)cfg->host_memory * cfg->in_memory_ratio / 100.0);
-    b->master = SIM_NODE_NONE;
+    b->master = b->sync_master = SIM_NODE_NONE;
     b->reput_stop = CL_NONE;
     cl_init(&b->cl);
     for (int q = 0; q < RMQ_MAX_QUEUES; q++)

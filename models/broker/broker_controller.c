@@ -34,8 +34,6 @@ enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH,
 #define REGISTER_TRIES 5
 #define REGISTER_PAUSE_MS 1000
 
-static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
-
 /* The controller requests go to: the one controller, or the leader the broker knows of a group
  * (ReplicasManager's controllerLeaderAddress; SIM_NODE_NONE while unknown). */
 static sim_node_id ctl_target(struct broker *b)
@@ -270,7 +268,7 @@ static void become_master(struct broker *b)
     b->role = RMQ_SYNC_MASTER;
     b->id = 0;
     b->master = SIM_NODE_NONE;
-    broker_slave_sync_stop(b);   /* handleSlaveSynchronize(SYNC_MASTER) */
+    c->master_id = b->n->id;   /* masterBrokerId = brokerControllerId */
     if (!c->promoting)
         ha_start(b);   /* (after a wait it started when the wait did, with the slaves it took since) */
     c->promoting = 0;
@@ -289,7 +287,7 @@ static void become_master(struct broker *b)
     /* schedulingCheckSyncStateSet, then a check at once (executorService.submit) */
     schedule_check(b);
     ctl_check_sss(b);
-    broker_register_all(b);
+    broker_register_all(b, 0);
     if (c->start_after_promote)
         start_done(b);
     if (c->has_pending) {
@@ -305,6 +303,7 @@ static void to_master(struct broker *b)
 {
     struct ctl_broker *c = b->ctl;
     sim_time now = node_now(b->n);
+    broker_slave_sync_stop(b);   /* handleSlaveSynchronize(SYNC_MASTER), before the HA service's changeToMaster */
     /* changeSyncStateSet, before the HA service's changeToMaster: the confirm offset a SyncStateSet of the
      * broker alone gives (its max offset; while a member has no connection, the value it had as a slave),
      * which the dispatch below waits for: a slave's messages above its old confirm offset join the backlog
@@ -349,7 +348,12 @@ static void to_slave(struct broker *b, sim_node_id master)
     b->id = b->replica + 1;
     c->lost = 0;   /* removals for a set this broker no longer keeps */
     c->state_version = (uint32_t)c->info.master_epoch;   /* changeToSlave: nextVersion(newMasterEpoch) */
-    broker_slave_sync_start(b);   /* handleSlaveSynchronize(SLAVE) */
+    if (c->master_id != master) {
+        /* masterAddress, then handleSlaveSynchronize(SLAVE); a new epoch of the same master
+         * (changeToSlaveWhenMasterNotChange) and a handshake's retry leave the task running */
+        c->master_id = master;
+        broker_slave_sync_start(b, master);
+    }
     if (was_master) {
         /* The master's puts joined the dispatch backlog as they came; as a slave it reads up to the
          * confirm offset it computed last (CommitLog.getConfirmOffset of a SLAVE) until its new master's
@@ -357,7 +361,7 @@ static void to_slave(struct broker *b, sim_node_id master)
         c->disp_to = b->cl.max_offset;
         ha_start(b);
         trace_role(b, "broker.role");
-        broker_register_all(b);
+        broker_register_all(b, 0);
     }
     ctl_handshake_start(b, master);   /* HA waits for it */
 }
@@ -398,7 +402,7 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
                 ctl_epoch_restart(c, i->master_epoch, b->cl.max_offset);
                 c->state_version = (uint32_t)i->master_epoch;
                 ctl_check_sss(b);
-                broker_register_all(b);
+                broker_register_all(b, 0);
             }
         }
         return;
@@ -438,6 +442,7 @@ void ctl_start(struct broker *b)
     c->alter_pending = 0;
     c->lost = 0;
     c->handshake = 0;
+    c->master_id = SIM_NODE_NONE;
     c->leader = b->base.w->nctl <= 1 ? 0 : -1;
     c->meta_busy = c->meta_known = c->meta_tries = 0;
     c->registered = c->started = c->retry_armed = c->start_after_promote = 0;

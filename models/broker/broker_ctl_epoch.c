@@ -8,8 +8,6 @@
 #include "models/broker/broker_ctl_int.h"
 #include "models/controller/controller.h"
 
-static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
-
 static void epoch_push(struct ctl_broker *c, int32_t epoch, uint64_t start)
 {
     if (c->nep == EPOCHS_MAX) {

@@ -18,6 +18,8 @@ struct ctl_broker {
     uint32_t lost;                   /* slaves whose connection ended while alter_pending: their removal waits */
     int handshake;                   /* an epoch handshake with this master node is in flight */
     sim_node_id handshake_with;
+    sim_node_id master_id;           /* ReplicasManager.masterBrokerId: the master of the last change of role
+                                        (itself after a change to master), NONE after a start */
     int agreed;                      /* the handshake for the HA client's next connection is done
                                         (AutoSwitchHAClient: every connectMaster goes through HANDSHAKE) */
     sim_time caught_up[RMQ_MAX_REPLICAS];   /* lastCaughtUpTimeMs per slave */

@@ -8,8 +8,6 @@
 #include "models/broker/broker_int.h"
 #include "models/report/report.h"
 
-static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
-
 /* ---- the master's SyncStateSet ---- */
 
 static void alter(struct broker *b, uint32_t sss)

@@ -11,7 +11,6 @@
 #include "models/dledger/raft_check.h"
 #include "models/report/report.h"
 
-static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
 static struct rmq_group *group_of(struct broker *b) { return &b->base.w->g[b->group]; }
 
 static const char *raft_role_name(enum raft_role r)
@@ -91,8 +90,9 @@ void dl_meta_synced(struct broker *b)
 }
 
 /* DLedgerRoleChangeHandler.changeToSlave: role SLAVE, brokerId = DLedgerCommitLog.getId(), and registerBrokerAll
- * at once, every time it is called, whatever the role was before (so the NameServers learn of the new term's
- * layout without waiting for the 30 s registration). */
+ * at once, oneway, every time it is called, whatever the role was before (so the NameServers learn of the new
+ * term's layout without waiting for the 30 s registration; the answer, with the master's address, comes only
+ * to the periodic one). */
 static void change_to_slave(struct broker *b)
 {
     enum rmq_role before = b->role;
@@ -105,8 +105,8 @@ static void change_to_slave(struct broker *b)
         trace_int(trace_of(b), "id", b->id);
         trace_end(trace_of(b));
     }
-    broker_slave_sync_start(b);   /* handleSlaveSynchronize(SLAVE): restarted at every call */
-    broker_register_all(b);
+    broker_slave_sync_start(b, SIM_NODE_NONE);   /* handleSlaveSynchronize(SLAVE): restarted at every call */
+    broker_register_all(b, 1);
 }
 
 static void change_to_master(struct broker *b)
@@ -125,7 +125,7 @@ static void change_to_master(struct broker *b)
         trace_end(trace_of(b));
     }
     report_promoted(&b->base.w->rep, b->group, b->n->id);
-    broker_register_all(b);
+    broker_register_all(b, 1);   /* changeToMaster: registerBrokerAll(true, true, ...), oneway */
 }
 
 /* The new leader becomes master once its log is all committed and dispatched, checked every 100 ms. */

@@ -22,7 +22,7 @@ enum broker_timer {
 #define BT(kind, arg) ((uint64_t)(kind) | ((uint64_t)(arg) << 8))
 
 /* rpc tags of the broker's own requests. */
-enum broker_req { BR_REGISTER = 1, BR_OFFSET_SYNC };
+enum broker_req { BR_REGISTER = 1, BR_OFFSET_SYNC, BR_REGISTER_ONEWAY };
 #define BR_RAFT (1ULL << 62)   /* rpc tags of the DLedger member carry this bit */
 #define BR_CTL (1ULL << 61)    /* rpc tags of controller mode (broker_controller.c) carry this bit */
 /* BrokerOuterAPI's invokeSync calls other than registerBroker take a fixed 3000 ms: getAllConsumerOffset (the
@@ -131,6 +131,8 @@ struct broker {
     uint64_t saved[RMQ_MAX_QUEUES];
     sim_timer slave_sync_timer;   /* SlaveSynchronize's next round (slave_sync.c), 0: stopped */
     sim_time slave_sync_last;     /* lastSyncTimeMs */
+    sim_node_id sync_master;      /* SlaveSynchronize.masterAddr: set by each registration's answer, null (NONE)
+                                   * at a role change, the new master's at a controller-mode change to slave */
 
     /* HA, master side */
     struct ha_conn *hac;
@@ -231,8 +233,9 @@ void broker_trimmed_read(struct broker *b, int64_t at);
  * go no further than its end. */
 void broker_truncate(struct broker *b, uint64_t phy);
 /* slave_sync.c: SlaveSynchronize's schedule. start (handleSlaveSynchronize(SLAVE)) restarts it from its
- * initial delay; stop (a change to master) ends it; round at its timer. */
-void broker_slave_sync_start(struct broker *b);
+ * initial delay and copies from master (SIM_NODE_NONE: none until a registration answers); stop (a change
+ * to master) ends it; round at its timer. */
+void broker_slave_sync_start(struct broker *b, sim_node_id master);
 void broker_slave_sync_stop(struct broker *b);
 void broker_slave_sync_round(struct broker *b);
 /* reput.c: the classic store's ReputMessageService. reset at a start (all dispatched, whatever a crash cut);
@@ -251,10 +254,13 @@ uint64_t broker_qoff_below(const struct broker *b, int q, uint64_t end);
  * service idle for `since` (its last round ended then) waits before its next round; the sleeps step from
  * the round's end, a full one right after it. */
 sim_time broker_reput_wake(const struct broker *b, sim_time since);
-/* broker.c, for broker_dledger.c */
-void broker_register_all(struct broker *b);
+/* broker.c: BrokerController.registerBrokerAll to every NameServer; a oneway one (DLedger's role changes)
+ * takes no answer. */
+void broker_register_all(struct broker *b, int oneway);
 /* pull_hold.c: long polling. New messages in queue (-1: any) answer the pulls held for it. */
 void broker_wake_held(struct broker *b, int queue);
+/* The run's trace, for the broker's events. */
+static inline struct trace *trace_of(const struct broker *b) { return sim_trace(b->n->sim); }
 /* A dispatch of the ReputMessageService wakes held pulls (notifyMessageArriving): with long polling, on a
  * master, and on a slave with slave_wakes_held_pulls (R53). */
 static inline int broker_wakes_pulls(const struct broker *b)

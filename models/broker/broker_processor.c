@@ -9,8 +9,6 @@
 #include "models/broker/redirect.h"
 #include "models/report/report.h"
 
-static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
-
 static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req)
 {
     struct rmq_world *w = b->base.w;

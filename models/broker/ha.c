@@ -23,8 +23,6 @@
 
 static uint64_t frame_header(const struct broker *b) { return b->ctl ? CTL_FRAME_HEADER : FRAME_HEADER; }
 
-static struct trace *trace_of(struct broker *b) { return sim_trace(b->n->sim); }
-
 static void trace_ha(struct broker *b, const char *ev, sim_node_id peer, uint64_t offset)
 {
     struct trace *tr = trace_of(b);

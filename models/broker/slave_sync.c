@@ -11,15 +11,23 @@
  * - A DLedger broker starts it at each change to slave and stops it at the change to master (R498
  *   BrokerController.changeToSlave/changeToMaster -> handleSlaveSynchronize: 3 s, then every 10 s; R53
  *   DLedgerRoleChangeHandler.handleSlaveSynchronize: a round every 3 s from 3 s, syncing when 10 s have
- *   passed), as does a controller-mode broker (R53 ReplicasManager.handleSlaveSynchronize, the same task). */
+ *   passed), as does a controller-mode broker (R53 ReplicasManager.handleSlaveSynchronize, the same task).
+ *
+ * Where it copies from is SlaveSynchronize.masterAddr: the master each registration's answer names, null
+ * included (BrokerController.doRegisterBrokerAll / handleRegisterBrokerResult). A classic or DLedger change
+ * of role sets it to null (handleSlaveSynchronize), and DLedger's role changes register oneway
+ * (DLedgerRoleChangeHandler.changeToSlave: registerBrokerAll(true, true, ...)), so a new DLedger slave copies
+ * nothing until its next periodic registration answers. A controller-mode slave takes its new master's
+ * address at once (ReplicasManager.changeToSlave: masterAddress, then handleSlaveSynchronize). */
 #include "models/broker/broker_int.h"
 
 /* Classic slaves take the slave_offset_sync_* keys; DLedger and controller mode the dledger_slave_sync_*. */
 static int by_role_change(const struct broker *b) { return b->raft != NULL || b->ctl != NULL; }
 
-void broker_slave_sync_start(struct broker *b)
+void broker_slave_sync_start(struct broker *b, sim_node_id master)
 {
     broker_slave_sync_stop(b);
+    b->sync_master = master;
     sim_time initial = by_role_change(b) ? b->cfg.dledger_sync_initial : b->cfg.offset_sync_initial;
     b->slave_sync_timer = node_timer(b->n, initial, BT(BT_OFFSET_SYNC, 0));
 }
@@ -29,6 +37,7 @@ void broker_slave_sync_stop(struct broker *b)
     if (b->slave_sync_timer)
         node_timer_cancel(b->n, b->slave_sync_timer);
     b->slave_sync_timer = 0;
+    b->sync_master = SIM_NODE_NONE;   /* setMasterAddr(null) */
 }
 
 void broker_slave_sync_round(struct broker *b)
@@ -41,6 +50,13 @@ void broker_slave_sync_round(struct broker *b)
     if (gap > 0 && now - b->slave_sync_last <= gap)
         return;
     b->slave_sync_last = now;
-    if (b->role == RMQ_SLAVE && b->master != SIM_NODE_NONE)   /* syncAll without a master address does nothing */
-        rpc_call(&b->rpc, b->master, RMQ_GET_ALL_OFFSETS, NULL, 0, 0, BROKER_API_TIMEOUT, BR_OFFSET_SYNC);
+    struct trace *tr = trace_of(b);
+    if (trace_on(tr, TRACE_FULL)) {
+        trace_begin(tr, now, b->n->name, "broker.slave_sync");
+        trace_str(tr, "group", b->base.w->g[b->group].name);
+        trace_str(tr, "master", b->sync_master == SIM_NODE_NONE ? NULL : sim_node(b->n->sim, b->sync_master)->name);
+        trace_end(tr);
+    }
+    if (b->role == RMQ_SLAVE && b->sync_master != SIM_NODE_NONE)   /* syncAll without a master address: nothing */
+        rpc_call(&b->rpc, b->sync_master, RMQ_GET_ALL_OFFSETS, NULL, 0, 0, BROKER_API_TIMEOUT, BR_OFFSET_SYNC);
 }

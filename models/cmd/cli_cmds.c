@@ -116,13 +116,13 @@ static const struct cli_cmd timeline_cmd = {
 };
 
 static const struct cli_opt bench_opts[] = {
-    {OPT_LPS, "lps", "N", "logical processes (default 1024)"},
-    {OPT_POPULATION, "population", "K", "events per LP (default 16)"},
-    {OPT_REMOTE, "remote", "F", "share of events sent to another LP (default 0.9)"},
-    {OPT_LOOKAHEAD, "lookahead", "L", "minimum delay, ms (default 0.1)"},
-    {OPT_MEAN, "mean", "M", "mean exponential delay, ms (default 1.0)"},
-    {OPT_END, "end", "T", "simulated ms (default 1000)"},
-    {OPT_SEED, "seed", "S", "seed (default 1)"},
+    {OPT_LPS, "lps", "N", "logical processes, 1 to 1000000 (default 1024)"},
+    {OPT_POPULATION, "population", "K", "events per LP, 1 to 10000 (default 16)"},
+    {OPT_REMOTE, "remote", "F", "share of events sent to another LP, 0 to 1 (default 0.9)"},
+    {OPT_LOOKAHEAD, "lookahead", "L", "minimum delay, ms, 0 to 1000000 (default 0.1)"},
+    {OPT_MEAN, "mean", "M", "mean exponential delay, ms, 0.001 to 1000000 (default 1.0)"},
+    {OPT_END, "end", "T", "simulated ms, 0.001 to 1000000000 (default 1000)"},
+    {OPT_SEED, "seed", "S", "seed, 0 to 2^53 - 1 (default 1)"},
     {OPT_JSON, "json", NULL, "prints one JSON object"},
     {0},
 };

@@ -1,0 +1,179 @@
+/* test_slave_sync: when a slave copies its master's consumer offsets (SlaveSynchronize.syncAll,
+ * models/broker/slave_sync.c) and from whom, read from a full trace's broker.slave_sync lines and checked
+ * against the schedule written out here from RocketMQ's source, independently of the model:
+ * - a round at anchor + initial + k * period; from 5.0 a round copies only when more than `gap` has passed
+ *   since the last copy (lastSyncTimeMs, the process's start at first);
+ * - classic slaves anchor at their process's start; DLedger and controller-mode slaves at each change to
+ *   slave (a DLedger follower event, a controller notify naming a new master), and stop at the change to
+ *   master;
+ * - the address: a classic slave's first registration answers at once; a DLedger slave's role change
+ *   registers oneway, so it has none until its next periodic registration (10 s after its start, then every
+ *   30 s) answers; a controller-mode slave takes its new master's at the change.
+ * The anchors are the protocol's own moments in these runs (each DLedger one is checked against the trace's
+ * raft.role line). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/harness.h"
+
+/* One stretch of a node's life as a slave of one master. */
+struct stretch {
+    const char *node;
+    double start;    /* the process's start (s) */
+    double anchor;   /* the schedule's start: process start or change to slave (s) */
+    double until;    /* the change to master, the next change to slave, a crash or the run's end (s) */
+    const char *master;
+};
+
+struct schedule {
+    double initial, period, gap;   /* s */
+    int named_at_once;             /* 0: no address until a periodic registration answers after the anchor */
+};
+
+struct sync_case {
+    const char *name, *json, *version;
+    struct schedule s;
+    struct stretch st[4];
+    int nst;
+    int dledger;   /* each anchor is a raft.role follower line of the trace */
+};
+
+/* The first periodic registration's answer after t of a process started at `start` (request and answer,
+ * 1 ms each way). */
+static double registered_after(double start, double t)
+{
+    for (double r = start + 10; ; r += 30)
+        if (r + 0.002 > t)
+            return r + 0.002;
+}
+
+/* The broker.slave_sync lines a case's schedule gives, compared with the trace's. */
+static void check_case(const struct sync_case *k, const char *trace)
+{
+    const char *ev = "\"ev\":\"broker.slave_sync\"";
+    int want = 0;
+    double last = -1, life = -1;
+    for (int i = 0; i < k->nst; i++) {
+        const struct stretch *st = &k->st[i];
+        if (st->start != life || i == 0 || strcmp(st->node, k->st[i - 1].node) != 0)
+            last = st->start;
+        life = st->start;
+        double named = k->s.named_at_once ? st->anchor : registered_after(st->start, st->anchor);
+        for (double t = st->anchor + k->s.initial; t < st->until - 1e-9; t += k->s.period) {
+            if (k->s.gap > 0 && t - last <= k->s.gap)
+                continue;
+            last = t;
+            char with[128];
+            snprintf(with, sizeof with, "\"node\":\"%s\",\"ev\":\"broker.slave_sync\",\"group\":\"broker-a\","
+                     "\"master\":%s%s%s}", st->node, t > named ? "\"" : "", t > named ? st->master : "null",
+                     t > named ? "\"" : "");
+            ck_assert_msg(th_count(trace, ev, with, t * 1000 - 0.0005, t * 1000 + 0.0005) == 1,
+                          "%s %s: no %s at %.3f s", k->name, k->version, with, t);
+            want++;
+        }
+    }
+    ck_assert_msg(th_count(trace, ev, NULL, 0, 1e12) == want, "%s %s: %d copies, the schedule gives %d",
+                  k->name, k->version, th_count(trace, ev, NULL, 0, 1e12), want);
+}
+
+#define WORLD(extra, faults)                                                                                   \
+    "{\"name\": \"s\", \"run\": {\"duration_ms\": 200000, \"seed\": 1, \"trace\": \"full\"},"                  \
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0}," extra                       \
+    " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"                                 \
+    " \"consumers\": {\"count\": 1, \"start_ms\": 1000}, \"operator\": {\"enabled\": false},"                  \
+    " \"faults\": [" faults "]}"
+
+/* A classic slave's process dies at 100 s and is back at 105 s: its schedule starts again from the new
+ * process (R53: the first copy 61 s after it, not 61 s after the run's start). */
+#define CLASSIC WORLD(" \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],",                               \
+                      "{\"at_ms\": 100000, \"op\": \"crash_process\", \"node\": \"broker-a-1\"},"               \
+                      " {\"at_ms\": 105000, \"op\": \"restart\", \"node\": \"broker-a-1\"}")
+/* DLedger, three replicas: broker-a-2 leads term 1 (0.542 s; the others follow at 0.551 s); its process dies
+ * at 80 s; broker-a-1 leads term 2 (85.362 s, master at 85.962 s), broker-a-0 follows it at 85.371 s, and
+ * broker-a-2, back at 90 s, at 91.401 s. */
+#define DLEDGER WORLD(" \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\"}],",           \
+                      "{\"at_ms\": 80000, \"op\": \"crash_process\", \"node\": \"broker-a-2\"},"                \
+                      " {\"at_ms\": 90000, \"op\": \"restart\", \"node\": \"broker-a-2\"}")
+/* Controller mode, three replicas: broker-a-0 is master at 6 ms and the others learn it at 6 ms; its process
+ * dies at 80 s, broker-a-1 is master at 80.002 s and broker-a-2 learns it then; broker-a-0, back at 90 s,
+ * learns it at 90.004 s. */
+#define CONTROLLER WORLD(" \"controllers\": {\"count\": 1},"                                                     \
+                         " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"}],",   \
+                         "{\"at_ms\": 80000, \"op\": \"crash_process\", \"node\": \"broker-a-0\"},"             \
+                         " {\"at_ms\": 90000, \"op\": \"restart\", \"node\": \"broker-a-0\"}")
+/* The same, with broker-a-2 cut off from broker-a-1 from 79 s to 119 s: its handshakes with its new master
+ * fail and are retried (at each replica-info poll), which leaves the task as it is (a new epoch or a retry
+ * with the same master is no change of master: ReplicasManager.changeToSlave). */
+#define CONTROLLER_CUT WORLD(" \"controllers\": {\"count\": 1},"                                                 \
+                             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"}],", \
+                             "{\"at_ms\": 80000, \"op\": \"crash_process\", \"node\": \"broker-a-0\"},"         \
+                             " {\"at_ms\": 79000, \"op\": \"partition\", \"a\": [\"broker-a-2\"],"              \
+                             "  \"b\": [\"broker-a-1\"], \"duration_ms\": 40000},"                                 \
+                             " {\"at_ms\": 90000, \"op\": \"restart\", \"node\": \"broker-a-0\"}")
+
+static const struct sync_case cases[] = {
+    /* R44 BrokerController.initialize: 10 s, then every 60 s */
+    {"classic", CLASSIC, "4.4", {10, 60, 0, 1},
+     {{"broker-a-1", 0, 0, 100, "broker-a-0"}, {"broker-a-1", 105, 105, 200, "broker-a-0"}}, 2, 0},
+    /* R498 BrokerController.start -> handleSlaveSynchronize: 3 s, then every 10 s */
+    {"classic", CLASSIC, "4.9", {3, 10, 0, 1},
+     {{"broker-a-1", 0, 0, 100, "broker-a-0"}, {"broker-a-1", 105, 105, 200, "broker-a-0"}}, 2, 0},
+    /* R53 BrokerController.initialize: a round every 3 s from 10 s, copying past 60 s since the last */
+    {"classic", CLASSIC, "5.3", {10, 3, 60, 1},
+     {{"broker-a-1", 0, 0, 100, "broker-a-0"}, {"broker-a-1", 105, 105, 200, "broker-a-0"}}, 2, 0},
+    /* R498 BrokerController.changeToSlave -> handleSlaveSynchronize(SLAVE): 3 s, then every 10 s */
+    {"dledger", DLEDGER, "4.9", {3, 10, 0, 0},
+     {{"broker-a-0", 0, 0.551, 85.371, "broker-a-2"}, {"broker-a-0", 0, 85.371, 200, "broker-a-1"},
+      {"broker-a-1", 0, 0.551, 85.962, "broker-a-2"}, {"broker-a-2", 90, 91.401, 200, "broker-a-1"}}, 4, 1},
+    /* R53 DLedgerRoleChangeHandler.handleSlaveSynchronize: a round every 3 s, copying past 10 s */
+    {"dledger", DLEDGER, "5.3", {3, 3, 10, 0},
+     {{"broker-a-0", 0, 0.551, 85.371, "broker-a-2"}, {"broker-a-0", 0, 85.371, 200, "broker-a-1"},
+      {"broker-a-1", 0, 0.551, 85.962, "broker-a-2"}, {"broker-a-2", 90, 91.401, 200, "broker-a-1"}}, 4, 1},
+    /* R53 ReplicasManager.changeToSlave: masterAddress, then handleSlaveSynchronize(SLAVE) */
+    {"controller", CONTROLLER, "5.3", {3, 3, 10, 1},
+     {{"broker-a-1", 0, 0.006, 80.002, "broker-a-0"}, {"broker-a-2", 0, 0.006, 80.002, "broker-a-0"},
+      {"broker-a-2", 0, 80.002, 200, "broker-a-1"}, {"broker-a-0", 90, 90.004, 200, "broker-a-1"}}, 4, 0},
+    {"controller, cut off", CONTROLLER_CUT, "5.3", {3, 3, 10, 1},
+     {{"broker-a-1", 0, 0.006, 80.002, "broker-a-0"}, {"broker-a-2", 0, 0.006, 80.002, "broker-a-0"},
+      {"broker-a-2", 0, 80.002, 200, "broker-a-1"}, {"broker-a-0", 90, 90.004, 200, "broker-a-1"}}, 4, 0},
+};
+
+START_TEST(copies_on_schedule)
+{
+    const struct sync_case *k = &cases[_i];
+    char set[32];
+    snprintf(set, sizeof set, "version=\"%s\"", k->version);
+    const char *sets[] = {set};
+    struct th_run r;
+    th_run(&r, k->json, sets, 1);
+    if (k->dledger)
+        for (int i = 0; i < k->nst; i++) {
+            char with[96];
+            snprintf(with, sizeof with, "\"node\":\"%s\",\"ev\":\"raft.role\"", k->st[i].node);
+            double t = th_first(r.trace, "\"role\":\"follower\"", with, k->st[i].anchor * 1000 - 0.001);
+            ck_assert_msg(fabs(t - k->st[i].anchor * 1000) < 0.0005, "%s %s: %s follows at %.3f ms, not %.3f s",
+                          k->name, k->version, k->st[i].node, t, k->st[i].anchor);
+        }
+    check_case(k, r.trace);
+    fprintf(stderr, "%s %s: %d offset copies on the schedule\n", k->name, k->version,
+            th_count(r.trace, "\"ev\":\"broker.slave_sync\"", NULL, 0, 1e12));
+    th_run_free(&r);
+}
+END_TEST
+
+static Suite *slave_sync_suite(void)
+{
+    Suite *s = suite_create("slave_sync");
+    TCase *t = tcase_create("schedule");
+    tcase_set_timeout(t, 120);
+    tcase_add_loop_test(t, copies_on_schedule, 0, (int)(sizeof cases / sizeof cases[0]));
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    return th_run_suite(slave_sync_suite());
+}
