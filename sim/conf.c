@@ -63,6 +63,7 @@ void conf_init(struct conf *c, const char *file)
     c->file = file;
     c->failed = 0;
     c->err[0] = '\0';
+    c->err_path[0] = '\0';
     c->sha256[0] = '\0';
 }
 

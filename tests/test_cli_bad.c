@@ -139,6 +139,10 @@ static const struct bad_case bad_cases[] = {
     /* --set: the value lands in the tree and is checked like the file's own; a bad path names the argument. */
     {"--set breaking a type", DEMO, 0, {"s.json", "--set", "run.seed=\"x\"", OUT, NULL},
      "mqsim: s.json: $.run.seed: expected an integer, got string \"x\" (from --set run.seed=\"x\")", 0, 1},
+    /* An argument that cannot apply names itself once; a later one, never applied, is not blamed. */
+    {"--set through a number, a later --set at its path", DEMO, 0,
+     {"s.json", "--set", "run.seed.x=1", "--set", "run.seed=\"x\"", OUT, NULL},
+     "mqsim: --set run.seed.x=1: $.run.seed: expected an object, got number 1", 0, 1},
     {"--set with an empty key", DEMO, 0, {"s.json", "--set", "run..x=1", OUT, NULL},
      "mqsim: --set run..x=1: $.run: empty key", 0, 1},
     {"--set without =", DEMO, 0, {"s.json", "--set", "run.seed", OUT, NULL},

@@ -106,13 +106,10 @@ int scenario_late_fault(const struct scenario *sc)
     return -1;
 }
 
-/* Everything after the JSON tree is in sc->root: --set, the checks, and building the simulation. */
+/* Everything after the JSON tree is in sc->root and the --set arguments are applied: the checks, and
+ * building the simulation. */
 static int load_tree(struct scenario *sc, const struct run_opts *o, struct conf *c)
 {
-    for (int i = 0; i < o->nsets; i++)
-        if (conf_apply_set(c, sc->root, o->sets[i]) < 0)
-            return -1;
-
     /* Top-level keys: ours plus every world's. */
     const char *keys[64] = {"name", "description", "run", "network", "disk", "faults"};
     int nk = 6;
@@ -182,8 +179,13 @@ static int blame_set(const struct run_opts *o, struct conf *c)
     return -1;
 }
 
+/* The --set arguments first (an argument that cannot apply names itself: conf_apply_set), then the checks,
+ * whose errors at a path a --set wrote name that argument. */
 static int load_tree_blamed(struct scenario *sc, const struct run_opts *o, struct conf *c)
 {
+    for (int i = 0; i < o->nsets; i++)
+        if (conf_apply_set(c, sc->root, o->sets[i]) < 0)
+            return -1;
     if (load_tree(sc, o, c) == 0)
         return 0;
     return o->sets_own ? -1 : blame_set(o, c);
