@@ -93,7 +93,26 @@ START_TEST(test_compare_bad_header)
     ck_assert_int_eq(th_count_lines(c.err), 1);
     ck_assert_ptr_nonnull(strstr(c.err, "compare.csv"));
     ck_assert_ptr_nonnull(strstr(c.err, "downtime_ms"));
-    ck_assert(!th_exists_in(dir, "downtime-cdf.png"));
+    th_assert_dir_holds(dir, "compare.csv\n", "a compare.csv without downtimes");   /* no figure, no index.html */
+    th_captured_free(&c);
+}
+END_TEST
+
+/* No run recovered and none says when it ended: no CDF can be drawn (one line, exit 2), but the confidence
+ * intervals can, and index.html shows them. */
+START_TEST(test_compare_no_recovery)
+{
+    char dir[128];
+    struct th_captured c;
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "compare.csv", "scenario,seed,downtime_ms,recovered,promotion_ms\nmanual,1,,0,\nmanual,2,,0,\n");
+    c = th_plot_dir_captured(dir, 0);
+    ck_assert_int_eq(c.rc, 2);
+    ck_assert_int_eq(th_count_lines(c.err), 1);
+    ck_assert_ptr_nonnull(strstr(c.err, "no run recovered and no censored time is known; no downtime CDF"));
+    ck_assert(th_exists_in(dir, "downtime-ci.dat"));
+    ck_assert(th_exists_in(dir, "index.html"));
+    ck_assert(!th_exists_in(dir, "downtime-cdf.svg"));
     th_captured_free(&c);
 }
 END_TEST
@@ -191,6 +210,7 @@ START_TEST(test_sweep_without_metrics)
     ck_assert_int_eq(c.rc, 2);
     ck_assert_int_eq(th_count_lines(c.err), 1);
     ck_assert_ptr_nonnull(strstr(c.err, "summary.csv"));
+    th_assert_dir_holds(dir, "summary.csv\n", "a summary.csv without metrics");
     th_captured_free(&c);
 }
 END_TEST
@@ -324,6 +344,7 @@ static Suite *plot_cmd_suite(void)
     tcase_add_test(tc, test_gnuplot_fails);
     tcase_add_test(tc, test_scripts_not_found);
     tcase_add_test(tc, test_compare_bad_header);
+    tcase_add_test(tc, test_compare_no_recovery);
     tcase_add_test(tc, test_sweep_without_metrics);
     tcase_add_test(tc, test_usage);
     suite_add_tcase(s, tc);

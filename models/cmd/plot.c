@@ -124,13 +124,14 @@ int plot_dir(const char *dir, int quiet)
         return ST_OUTPUT;
     if (run)
         plot_run(&p);
-    if (cmp && p.status != ST_INPUT)
+    if (cmp && !p.bailed)
         plot_compare(&p);
-    if (swp && p.status != ST_INPUT)
+    if (swp && !p.bailed)
         plot_sweep(&p);
-    /* index.html shows the figures just drawn, so it comes last; not after bad input, which leaves the folder
-     * as it was (the error is printed once). */
-    if (p.status != ST_INPUT)
+    /* index.html shows the figures just drawn, so it comes last; not after an input that could not be read,
+     * which leaves the folder as it was (the error is printed once). A figure the data cannot give (no run
+     * recovered: no downtime CDF) is one line and exit status 2, and the others are drawn and shown. */
+    if (!p.bailed)
         set_status(&p, report_write(dir, quiet));
     fflush(stdout);
     return p.status;

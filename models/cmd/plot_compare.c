@@ -309,7 +309,7 @@ void plot_compare(struct plot *p)
     double dmin = INFINITY, dmax = 0, vmax = 0;
 
     if (join(path, sizeof path, p->dir, "compare.csv") != 0 || table_load(&t, path) != 0) {
-        set_status(p, ST_INPUT);
+        plot_bail(p);
         return;
     }
     cs = csv_col(&t.c, "scenario");
@@ -320,7 +320,7 @@ void plot_compare(struct plot *p)
     if (cs < 0 || ng == 0) {
         perr("%s: expected the columns \"scenario\" and \"<group>.downtime_ms\" (or \"downtime_ms\") in the header; "
              "no downtime figures", path);
-        set_status(p, ST_INPUT);
+        plot_bail(p);
         goto done;
     }
     for (r = 0; r < t.nrows; r++)

@@ -20,10 +20,14 @@ struct plot {
     char scripts[OUT_PATH_MAX];
     int status;                /* the worst exit status so far */
     int drawn;                 /* figures written */
+    int bailed;                /* an input could not be read: nothing more is drawn, and no index.html */
 };
 
 /* Keeps the worst exit status seen. */
 void set_status(struct plot *p, int st);
+/* An input of the folder cannot be read (its line already printed): exit status 2, and the folder is left
+ * as it was. */
+void plot_bail(struct plot *p);
 /* One line on stderr, "mqsim: " first. */
 void perr(const char *fmt, ...);
 /* buf = "a/b". 0, or -1 when it does not fit. */

@@ -485,7 +485,7 @@ void plot_run(struct plot *p)
     group_init(&r.topic, "*", "topic");
     /* Bad input draws nothing: its one line, and the folder as it was. */
     if (run_read_metrics(p, &r) != 0 || run_read_series(p, &r) != 0) {
-        set_status(p, ST_INPUT);
+        plot_bail(p);
         run_free(&r);
         return;
     }
@@ -504,7 +504,7 @@ void plot_run(struct plot *p)
     }
     t = run_read_trace(p, &r);
     if (t < 0) {
-        set_status(p, ST_INPUT);
+        plot_bail(p);
         run_free(&r);
         return;
     }
@@ -515,7 +515,7 @@ void plot_run(struct plot *p)
     set_status(p, fig_latency(p, &r));
     if (p->drawn == drawn && p->status != ST_OUTPUT) {
         perr("%s/timeseries.csv: no samples of a broker group to plot", p->dir);
-        set_status(p, ST_INPUT);
+        plot_bail(p);
     }
     run_free(&r);
 }

@@ -90,7 +90,7 @@ void plot_sweep(struct plot *p)
     struct spt *pts = NULL;
 
     if (join(path, sizeof path, p->dir, "summary.csv") != 0 || table_load(&t, path) != 0) {
-        set_status(p, ST_INPUT);
+        plot_bail(p);
         return;
     }
     mcols = calloc((size_t)t.c.nhdr + 1, sizeof *mcols);
@@ -109,7 +109,7 @@ void plot_sweep(struct plot *p)
             mcols[nm++] = c;
     if (nm == 0 || t.nrows == 0) {
         perr("%s: %s", path, nm == 0 ? "no <metric>_mean column" : "no rows");
-        set_status(p, ST_INPUT);
+        plot_bail(p);
         goto done;
     }
     /* The swept parameters: the columns that belong to no metric, or those of them sweep.json names when it is

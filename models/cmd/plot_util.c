@@ -27,6 +27,12 @@ void set_status(struct plot *p, int st)
         p->status = st;
 }
 
+void plot_bail(struct plot *p)
+{
+    set_status(p, ST_INPUT);
+    p->bailed = 1;
+}
+
 /* One line on stderr, "mqsim: " first. */
 void perr(const char *fmt, ...)
 {
