@@ -10,7 +10,7 @@
  *   registers oneway, so it has none until its next periodic registration (10 s after its start, then every
  *   30 s) answers; a controller-mode slave takes its new master's at the change.
  * The anchors are the protocol's own moments in these runs (each DLedger one is checked against the trace's
- * raft.role line). */
+ * raft.role line). And a registration round's answer is taken once every NameServer has answered or failed. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -163,12 +163,40 @@ START_TEST(copies_on_schedule)
 }
 END_TEST
 
+/* A registration round's answer is taken once every NameServer has answered or failed
+ * (BrokerOuterAPI.registerBrokerAll's latch), the first answer's: a classic slave restarted at 35 s, with
+ * ns-0's host dead since 5 s, has ns-1's answer at 35.004 s but its master's address only when the connect
+ * to ns-0 fails, 3 s after it began (connectTimeoutMillis). */
+START_TEST(address_after_every_nameserver)
+{
+    static const char *const json =
+        "{\"name\": \"r\", \"run\": {\"duration_ms\": 60000, \"seed\": 1, \"trace\": \"full\"},"
+        " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+        " \"nameservers\": {\"count\": 2}, \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
+        " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+        " \"consumers\": {\"count\": 1, \"start_ms\": 1000}, \"operator\": {\"enabled\": false},"
+        " \"faults\": [{\"at_ms\": 5000, \"op\": \"crash_host\", \"node\": \"ns-0\"},"
+        " {\"at_ms\": 30000, \"op\": \"crash_process\", \"node\": \"broker-a-1\"},"
+        " {\"at_ms\": 35000, \"op\": \"restart\", \"node\": \"broker-a-1\"}]}";
+    struct th_run r;
+    th_run(&r, json, NULL, 0);
+    double t = th_first(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.master\"", "\"peer\":\"broker-a-0\"", 30000);
+    ck_assert_msg(fabs(t - 38000) < 0.0005, "the restarted slave takes its master's address at %.3f ms", t);
+    t = th_first(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.slave_sync\"", NULL, 30000);
+    ck_assert_msg(fabs(t - 45000) < 0.0005, "its first copy at %.3f ms", t);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"broker.slave_sync\"", "\"master\":\"broker-a-0\"", t - 0.0005,
+                              t + 0.0005), 1);
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *slave_sync_suite(void)
 {
     Suite *s = suite_create("slave_sync");
     TCase *t = tcase_create("schedule");
     tcase_set_timeout(t, 120);
     tcase_add_loop_test(t, copies_on_schedule, 0, (int)(sizeof cases / sizeof cases[0]));
+    tcase_add_test(t, address_after_every_nameserver);
     suite_add_tcase(s, t);
     return s;
 }

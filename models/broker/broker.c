@@ -57,9 +57,39 @@ void broker_register_all(struct broker *b, int oneway)
         trace_int(tr, "id", b->id);
         trace_end(tr);
     }
+    uint64_t tag = BR_REGISTER_ONEWAY;
+    if (!oneway) {
+        /* A new round: the answers of an older one, still out, are not taken. */
+        b->reg_round++;
+        b->reg_left = w->nns;
+        b->reg_answered = 0;
+        tag = BR_REGISTER | (uint64_t)b->reg_round << 8;
+    }
     for (int i = 0; i < w->nns; i++)
-        rpc_call(&b->rpc, w->ns[i], RMQ_REGISTER_BROKER, &req, sizeof req, 0, b->cfg.request_timeout,
-                 oneway ? BR_REGISTER_ONEWAY : BR_REGISTER);
+        rpc_call(&b->rpc, w->ns[i], RMQ_REGISTER_BROKER, &req, sizeof req, 0, b->cfg.request_timeout, tag);
+}
+
+/* One NameServer's answer to a registration round, or its failure. BrokerOuterAPI.registerBrokerAll waits
+ * for every NameServer (a CountDownLatch, each request bounded by registerBrokerTimeoutMills) and
+ * handleRegisterBrokerResult takes the first answer that came: a slave's HA address when it names one
+ * (updateMasterHAServerAddrPeriodically && getHaServerAddr() != null; one without a master leaves the HA
+ * client on its old address, which it keeps trying every 5 s), and SlaveSynchronize's master address,
+ * whatever it is. */
+static void on_register_reply(struct broker *b, uint64_t tag, int status, const void *body, uint32_t len)
+{
+    if (tag >> 8 != b->reg_round || b->reg_left == 0)
+        return;
+    if (status == RMQ_SUCCESS && len >= sizeof(struct rmq_register_resp) && !b->reg_answered) {
+        struct rmq_register_resp r;
+        memcpy(&r, body, sizeof r);
+        b->reg_answered = 1;
+        b->reg_master = r.master;
+    }
+    if (--b->reg_left > 0 || !b->reg_answered)
+        return;
+    if (b->role == RMQ_SLAVE && !b->ctl && !b->raft && b->reg_master != SIM_NODE_NONE)   /* classic HA only */
+        ha_master_address(b, b->reg_master);
+    b->sync_master = b->reg_master;
 }
 
 static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
@@ -72,18 +102,13 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
             raft_on_reply(b->raft, tag & ~BR_RAFT, status, body, len);
         return;
     }
+    if ((tag & 0xff) == BR_REGISTER) {
+        on_register_reply(b, tag, status, body, len);
+        return;
+    }
     if (status != RMQ_SUCCESS)
         return;
-    if (tag == BR_REGISTER && len >= sizeof(struct rmq_register_resp)) {
-        struct rmq_register_resp r;
-        memcpy(&r, body, sizeof r);
-        /* BrokerController.doRegisterBrokerAll: a slave takes haServerAddr from the reply when it names one
-         * (updateMasterHAServerAddrPeriodically && getHaServerAddr() != null); a reply without a master
-         * leaves the HA client on its old address, which it keeps trying every 5 s. */
-        if (b->role == RMQ_SLAVE && !b->ctl && !b->raft && r.master != SIM_NODE_NONE)   /* classic HA only */
-            ha_master_address(b, r.master);
-        b->sync_master = r.master;   /* slaveSynchronize.setMasterAddr(getMasterAddr()), whatever it is */
-    } else if (tag == BR_OFFSET_SYNC && len >= sizeof(struct rmq_all_offsets)) {
+    if (tag == BR_OFFSET_SYNC && len >= sizeof(struct rmq_all_offsets)) {
         struct rmq_all_offsets r;
         memcpy(&r, body, sizeof r);
         /* SlaveSynchronize.syncConsumerOffset: putAll of the master's table. */

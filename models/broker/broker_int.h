@@ -131,8 +131,14 @@ struct broker {
     uint64_t saved[RMQ_MAX_QUEUES];
     sim_timer slave_sync_timer;   /* SlaveSynchronize's next round (slave_sync.c), 0: stopped */
     sim_time slave_sync_last;     /* lastSyncTimeMs */
-    sim_node_id sync_master;      /* SlaveSynchronize.masterAddr: set by each registration's answer, null (NONE)
-                                   * at a role change, the new master's at a controller-mode change to slave */
+    sim_node_id sync_master;      /* SlaveSynchronize.masterAddr: set by each registration round's answer, null
+                                   * (NONE) at a role change, the new master's at a controller-mode change to
+                                   * slave */
+    /* The registration round in progress (broker_register_all): its number, the NameServers yet to answer or
+     * fail, and the first answer's master */
+    uint32_t reg_round;
+    int reg_left, reg_answered;
+    sim_node_id reg_master;
 
     /* HA, master side */
     struct ha_conn *hac;

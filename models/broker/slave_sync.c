@@ -13,8 +13,9 @@
  *   DLedgerRoleChangeHandler.handleSlaveSynchronize: a round every 3 s from 3 s, syncing when 10 s have
  *   passed), as does a controller-mode broker (R53 ReplicasManager.handleSlaveSynchronize, the same task).
  *
- * Where it copies from is SlaveSynchronize.masterAddr: the master each registration's answer names, null
- * included (BrokerController.doRegisterBrokerAll / handleRegisterBrokerResult). A classic or DLedger change
+ * Where it copies from is SlaveSynchronize.masterAddr: the master a registration round's first answer names,
+ * null included, taken when every NameServer has answered or failed (BrokerController.doRegisterBrokerAll /
+ * handleRegisterBrokerResult; broker.c). A classic or DLedger change
  * of role sets it to null (handleSlaveSynchronize), and DLedger's role changes register oneway
  * (DLedgerRoleChangeHandler.changeToSlave: registerBrokerAll(true, true, ...)), so a new DLedger slave copies
  * nothing until its next periodic registration answers. A controller-mode slave takes its new master's
