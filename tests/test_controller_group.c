@@ -189,16 +189,17 @@ START_TEST(failed_election_retried_under_group)
 }
 END_TEST
 
-/* The leading controller is cut off one way (it hears, nobody hears it) from 92.169 s to 99.069 s. The
- * brokers' replica-info polls to it time out and close their channels (97.0 s), so it finds the master,
- * broker-a-1, inactive and appends an election of broker-a-0 it cannot commit. It steps down at 97.15 s; the
- * failed append's retries (triggerElectMaster) come while it leaves the lead and are refused, as DLedger's
- * handleAppend refuses them once the role changed. The other two split their votes until the heal; it leads
- * again and its first entry commits the election: epoch 2, traced by the leader that commits it. broker-a-1
- * serves on at epoch 1 with its SyncStateSet of three, all-ack, until its poll names the new master: every
- * message it acknowledged is on broker-a-0, nothing to cut off, nothing lost. A stepping-down leader that
- * appended the retries (two elections of nobody) had made epoch 4 master-less; broker-a-1 took that answer's
- * SyncStateSet {broker-a-0}, acknowledged three sends alone, and lost them to the election that followed. */
+/* The leading controller is cut off one way (it hears, nobody hears it) from 92.169 s to 99.069 s. The brokers'
+ * replica-info polls to it time out and close their channels (97.0 s), so it finds the master, broker-a-1, inactive
+ * and appends an election of broker-a-0 it cannot commit. It steps down at 97.15 s; the failed append's retries
+ * (triggerElectMaster) come while it leaves the lead and are refused, as DLedger's handleAppend refuses them once
+ * the role changed. The other two split their votes until the heal; it leads again and its first entry commits an
+ * election: epoch 2 (of broker-a-2, an in-sync replica; it was broker-a-0 before controller-mode slaves registered
+ * at each new epoch, which moved the events), traced by the leader that commits it. broker-a-1 serves on at epoch 1
+ * with its SyncStateSet of three, all-ack, until its poll names the new master: every message it acknowledged is on
+ * the new master, nothing to cut off, nothing lost. A stepping-down leader that appended the retries (two elections
+ * of nobody) had made epoch 4 master-less; broker-a-1 took that answer's SyncStateSet {broker-a-0}, acknowledged
+ * three sends alone, and lost them to the election that followed. */
 START_TEST(leader_stepping_down_appends_nothing)
 {
     struct th_run r;
@@ -218,10 +219,10 @@ START_TEST(leader_stepping_down_appends_nothing)
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.no_master\"", NULL, 0, 1e300), 0);
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.elect\"", NULL, 2000, 1e300), 1);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"controller-0\",\"ev\":\"controller.elect\"",
-                              "\"master\":\"broker-a-0\",\"epoch\":2,", 99069, 99100), 1);
+                              "\"master\":\"broker-a-2\",\"epoch\":2,", 99069, 99100), 1);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.role\"",
                               "\"role\":\"SLAVE\",\"id\":2,\"epoch\":2,", 99069, 110000), 1);
-    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.role\"",
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"broker.role\"",
                               "\"role\":\"SYNC_MASTER\",\"id\":0,\"epoch\":2,", 99069, 110000), 1);
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"broker.truncate\"", NULL, 0, 1e300), 0);
     ck_assert_double_eq(th_num(r.m, "messages.acked_lost"), 0);

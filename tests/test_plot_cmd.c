@@ -98,13 +98,18 @@ START_TEST(test_compare_bad_header)
 }
 END_TEST
 
-/* No run recovered and none says when it ended: no CDF can be drawn (one line, exit 2), but the confidence
- * intervals can, and index.html shows them. */
+/* No run recovered and none says when it ended: no CDF can be drawn (one line, exit 2, and an earlier plot's
+ * CDF removed), but the confidence intervals can, and index.html shows them. */
 START_TEST(test_compare_no_recovery)
 {
     char dir[128];
     struct th_captured c;
     th_scratch(dir, sizeof dir);
+    /* an earlier plot of the folder, whose runs recovered, drew a CDF: it must not stay beside the new data */
+    th_write_in(dir, "compare.csv", "scenario,seed,downtime_ms,recovered,promotion_ms\nmanual,1,5000,1,3000\n");
+    c = th_plot_dir_captured(dir, 1);
+    ck_assert_int_eq(c.rc, 0);
+    th_captured_free(&c);
     th_write_in(dir, "compare.csv", "scenario,seed,downtime_ms,recovered,promotion_ms\nmanual,1,,0,\nmanual,2,,0,\n");
     c = th_plot_dir_captured(dir, 0);
     ck_assert_int_eq(c.rc, 2);
@@ -112,7 +117,7 @@ START_TEST(test_compare_no_recovery)
     ck_assert_ptr_nonnull(strstr(c.err, "no run recovered and no censored time is known; no downtime CDF"));
     ck_assert(th_exists_in(dir, "downtime-ci.dat"));
     ck_assert(th_exists_in(dir, "index.html"));
-    ck_assert(!th_exists_in(dir, "downtime-cdf.svg"));
+    ck_assert(!th_exists_in(dir, "downtime-cdf.svg") && !th_exists_in(dir, "downtime-cdf.png"));
     th_captured_free(&c);
 }
 END_TEST

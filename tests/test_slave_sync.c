@@ -190,6 +190,30 @@ START_TEST(address_after_every_nameserver)
 }
 END_TEST
 
+/* The first answer of the round, not the last: broker-a-0 (the master) cut off from ns-0 for the whole run,
+ * so ns-0 knows no master; ns-1 does, but its answers reach broker-a-1 4 ms later (a 5 ms link). A 4.9
+ * slave's copies, every 10 s from 3 s, have no address (RocketMQ's handleRegisterBrokerResult takes the first
+ * result and breaks), where the last answer, or each answer as it came, would name broker-a-0. */
+START_TEST(first_answer_of_a_round)
+{
+    static const char *const json =
+        "{\"name\": \"r\", \"version\": \"4.9\", \"run\": {\"duration_ms\": 60000, \"seed\": 1, \"trace\": \"full\"},"
+        " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0,"
+        "  \"links\": [{\"from\": \"broker-a-1\", \"to\": \"ns-1\", \"latency\": {\"const_ms\": 5}}]},"
+        " \"nameservers\": {\"count\": 2}, \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
+        " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+        " \"consumers\": {\"count\": 1, \"start_ms\": 1000}, \"operator\": {\"enabled\": false},"
+        " \"faults\": [{\"at_ms\": 0, \"op\": \"partition\", \"a\": [\"broker-a-0\"], \"b\": [\"ns-0\"],"
+        "  \"duration_ms\": 60000}]}";
+    struct th_run r;
+    th_run(&r, json, NULL, 0);
+    const char *ev = "\"node\":\"broker-a-1\",\"ev\":\"broker.slave_sync\"";
+    ck_assert_int_eq(th_count(r.trace, ev, NULL, 0, 1e12), 6);
+    ck_assert_int_eq(th_count(r.trace, ev, "\"master\":null", 0, 1e12), 6);
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *slave_sync_suite(void)
 {
     Suite *s = suite_create("slave_sync");
@@ -197,6 +221,7 @@ static Suite *slave_sync_suite(void)
     tcase_set_timeout(t, 120);
     tcase_add_loop_test(t, copies_on_schedule, 0, (int)(sizeof cases / sizeof cases[0]));
     tcase_add_test(t, address_after_every_nameserver);
+    tcase_add_test(t, first_answer_of_a_round);
     suite_add_tcase(s, t);
     return s;
 }

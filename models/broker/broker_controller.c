@@ -333,7 +333,7 @@ static void to_master(struct broker *b)
 }
 
 /* ReplicasManager.changeToSlave: SLAVE with its own brokerId, then the handshake with the new master. */
-static void to_slave(struct broker *b, sim_node_id master)
+static void to_slave(struct broker *b, sim_node_id master, int new_epoch)
 {
     struct ctl_broker *c = b->ctl;
     int was_master = b->role != RMQ_SLAVE;
@@ -361,8 +361,11 @@ static void to_slave(struct broker *b, sim_node_id master)
         c->disp_to = b->cl.max_offset;
         ha_start(b);
         trace_role(b, "broker.role");
-        broker_register_all(b, 0);
     }
+    /* registerBrokerWhenRoleChange, at every new epoch whether or not the master changed (a handshake's
+     * retry is none): its answer names the master the NameServers have, which SlaveSynchronize takes */
+    if (was_master || new_epoch)
+        broker_register_all(b, 0);
     ctl_handshake_start(b, master);   /* HA waits for it */
 }
 
@@ -409,7 +412,7 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
     }
     sim_node_id m = b->base.w->g[b->group].node[i->master];
     if (b->role != RMQ_SLAVE || changed || (b->master != m && !c->handshake))
-        to_slave(b, m);
+        to_slave(b, m, changed);
 }
 
 /* ---- broker hooks ---- */

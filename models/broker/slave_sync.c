@@ -19,7 +19,8 @@
  * of role sets it to null (handleSlaveSynchronize), and DLedger's role changes register oneway
  * (DLedgerRoleChangeHandler.changeToSlave: registerBrokerAll(true, true, ...)), so a new DLedger slave copies
  * nothing until its next periodic registration answers. A controller-mode slave takes its new master's
- * address at once (ReplicasManager.changeToSlave: masterAddress, then handleSlaveSynchronize). */
+ * address at once (ReplicasManager.changeToSlave: masterAddress, then handleSlaveSynchronize), and then what
+ * the registration of each new epoch answers (registerBrokerWhenRoleChange, not oneway). */
 #include "models/broker/broker_int.h"
 
 /* Classic slaves take the slave_offset_sync_* keys; DLedger and controller mode the dledger_slave_sync_*. */

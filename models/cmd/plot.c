@@ -128,9 +128,10 @@ int plot_dir(const char *dir, int quiet)
         plot_compare(&p);
     if (swp && !p.bailed)
         plot_sweep(&p);
-    /* index.html shows the figures just drawn, so it comes last; not after an input that could not be read,
-     * which leaves the folder as it was (the error is printed once). A figure the data cannot give (no run
-     * recovered: no downtime CDF) is one line and exit status 2, and the others are drawn and shown. */
+    /* index.html shows the figures just drawn, so it comes last; not after an input that could not be read
+     * or held nothing to draw, which leaves the folder as it was (the error is printed once). A figure the
+     * data cannot give (no run recovered: no downtime CDF) is one line and exit status 2, and the others are
+     * drawn and shown. */
     if (!p.bailed)
         set_status(&p, report_write(dir, quiet));
     fflush(stdout);

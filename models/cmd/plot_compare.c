@@ -373,6 +373,7 @@ void plot_compare(struct plot *p)
         buf_free(&v);
     } else {
         perr("%s: no run recovered and no censored time is known; no downtime CDF", path);
+        drop_figure(p, "downtime-cdf");
         set_status(p, ST_INPUT);
     }
 

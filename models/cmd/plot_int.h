@@ -20,13 +20,14 @@ struct plot {
     char scripts[OUT_PATH_MAX];
     int status;                /* the worst exit status so far */
     int drawn;                 /* figures written */
-    int bailed;                /* an input could not be read: nothing more is drawn, and no index.html */
+    int bailed;                /* an input could not be read or held nothing to draw: nothing more is drawn,
+                                  and no index.html */
 };
 
 /* Keeps the worst exit status seen. */
 void set_status(struct plot *p, int st);
-/* An input of the folder cannot be read (its line already printed): exit status 2, and the folder is left
- * as it was. */
+/* An input of the folder cannot be read or holds nothing to draw (its line already printed): exit status 2,
+ * and the folder is left as it was. */
 void plot_bail(struct plot *p);
 /* One line on stderr, "mqsim: " first. */
 void perr(const char *fmt, ...);
@@ -85,6 +86,9 @@ int commit_data(struct out_file *o);
  * the script writes to). On success renames both into place and prints a line (what the figure shows) unless
  * quiet. Returns 0 or ST_OUTPUT (the problem printed). */
 int run_figure(struct plot *p, const char *script, const char *fig, struct buf *vars, const char *what);
+/* A figure the data cannot give this time: an earlier plot's fig.svg and fig.png go, so that index.html does
+ * not show them. */
+void drop_figure(struct plot *p, const char *fig);
 
 /* The figures of a run folder (timeseries.csv, metrics.json, trace.jsonl when there): plot_run.c. */
 void plot_run(struct plot *p);

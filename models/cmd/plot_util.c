@@ -483,3 +483,14 @@ out:
     free(hdr);
     return rc;
 }
+
+void drop_figure(struct plot *p, const char *fig)
+{
+    static const char *const ext[] = {".svg", ".png"};
+    char path[OUT_PATH_MAX], name[OUT_PATH_MAX];
+    for (int i = 0; i < 2; i++) {
+        snprintf(name, sizeof name, "%s%s", fig, ext[i]);
+        if (join(path, sizeof path, p->dir, name) == 0 && unlink(path) != 0 && errno != ENOENT)
+            perr("%s: %s", path, strerror(errno));
+    }
+}

@@ -142,10 +142,11 @@ static void on_register(struct nameserver *ns, const struct sim_msg *m, const vo
      * that long after this read and its answer's write, unless another registration comes on it. */
     if (rc == 0 && ns->cfg.idle > 0)
         node_timer(ns->n, ns->cfg.idle, NS_T_IDLE | (uint64_t)m->conn << 8);
-    /* RegisterBrokerResult: the master's address (and its haServerAddr) for the slave to follow. R44 fills
-     * it only for a registering slave; mqsim always sends the group's master, which a master ignores. A
-     * refused registration gets an empty result. */
-    struct rmq_register_resp resp = {.master = rc ? SIM_NODE_NONE : group_master(&ns->g[req.group])};
+    /* RegisterBrokerResult: the master's address (and its haServerAddr) for the slave to follow, filled only
+     * for a registering slave (RouteInfoManager.registerBroker: MixAll.MASTER_ID != brokerId); a master's
+     * and a refused registration's result is empty. */
+    struct rmq_register_resp resp = {.master = rc || req.broker_id == 0 ? SIM_NODE_NONE
+                                                                        : group_master(&ns->g[req.group])};
     rpc_reply(ns->n, ctx, RMQ_SUCCESS, &resp, sizeof resp, 0);
 }
 
