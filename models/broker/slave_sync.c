@@ -15,8 +15,8 @@
  *
  * Where it copies from is SlaveSynchronize.masterAddr: the master a registration round's first answer names,
  * null included, taken when every NameServer has answered or failed (BrokerController.doRegisterBrokerAll /
- * handleRegisterBrokerResult; broker.c). A classic or DLedger change
- * of role sets it to null (handleSlaveSynchronize), and DLedger's role changes register oneway
+ * handleRegisterBrokerResult; broker.c). A classic or DLedger change of role sets it to null
+ * (handleSlaveSynchronize), and DLedger's role changes register oneway
  * (DLedgerRoleChangeHandler.changeToSlave: registerBrokerAll(true, true, ...)), so a new DLedger slave copies
  * nothing until its next periodic registration answers. A controller-mode slave takes its new master's
  * address at once (ReplicasManager.changeToSlave: masterAddress, then handleSlaveSynchronize), and then what
