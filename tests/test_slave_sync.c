@@ -163,6 +163,28 @@ START_TEST(copies_on_schedule)
 }
 END_TEST
 
+/* The cut-off case's premise, which the schedule alone would not notice if it went: broker-a-2's handshakes
+ * with its new master fail while the partition lasts (79 s to 119 s) and are retried at the replica-info
+ * polls, every 5 s (a connect to a cut-off peer fails after connectTimeoutMillis, 3 s); one agrees at the
+ * first poll after it heals (123.008 s, answered 4 ms later). */
+START_TEST(handshakes_retried_while_cut_off)
+{
+    const char *sets[] = {"version=\"5.3\""};
+    struct th_run r;
+    th_run(&r, CONTROLLER_CUT, sets, 1);
+    const char *hs = "\"node\":\"broker-a-2\",\"ev\":\"broker.handshake\",\"peer\":\"broker-a-1\"";
+    for (double t = 80000; t < 119000; t += 10000)
+        ck_assert_msg(th_count(r.trace, hs, "\"result\":\"failed\"", t, t + 10000) >= 1,
+                      "no failed handshake from %.0f ms to %.0f ms", t, t + 10000);
+    ck_assert_int_eq(th_count(r.trace, hs, "\"result\":\"agreed\"", 80000, 119000), 0);
+    double agreed = th_first(r.trace, hs, "\"result\":\"agreed\"", 80000);
+    ck_assert_msg(fabs(agreed - 123012) < 0.0005, "the first handshake agreed at %.3f ms", agreed);
+    fprintf(stderr, "cut off: %d handshakes failed, one agreed at %.3f ms\n",
+            th_count(r.trace, hs, "\"result\":\"failed\"", 80000, 119000), agreed);
+    th_run_free(&r);
+}
+END_TEST
+
 /* A registration round's answer is taken once every NameServer has answered or failed
  * (BrokerOuterAPI.registerBrokerAll's latch), the first answer's: a classic slave restarted at 35 s, with
  * ns-0's host dead since 5 s, has ns-1's answer at 35.004 s but its master's address only when the connect
@@ -220,6 +242,7 @@ static Suite *slave_sync_suite(void)
     TCase *t = tcase_create("schedule");
     tcase_set_timeout(t, 120);
     tcase_add_loop_test(t, copies_on_schedule, 0, (int)(sizeof cases / sizeof cases[0]));
+    tcase_add_test(t, handshakes_retried_while_cut_off);
     tcase_add_test(t, address_after_every_nameserver);
     tcase_add_test(t, first_answer_of_a_round);
     suite_add_tcase(s, t);

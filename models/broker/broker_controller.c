@@ -520,7 +520,7 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
             memcpy(&m, body, sizeof m);
             ctl_handshake_done(b, &m);
         } else {
-            ctl_handshake_retry(c);
+            ctl_handshake_failed(b);
         }
         return;
     }

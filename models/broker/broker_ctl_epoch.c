@@ -58,6 +58,26 @@ void ctl_handshake_retry(struct ctl_broker *c)
     c->info.master = -1;
 }
 
+/* broker.handshake (level full): how a handshake with its master ended, `agreed` (the slave may transfer),
+ * `failed` (no answer, or an error) or `no_consistent_point`. */
+static void trace_handshake(struct broker *b, const char *result)
+{
+    struct trace *tr = trace_of(b);
+    if (!trace_on(tr, TRACE_FULL))
+        return;
+    trace_begin(tr, node_now(b->n), b->n->name, "broker.handshake");
+    trace_str(tr, "peer", sim_node(b->n->sim, b->ctl->handshake_with)->name);
+    trace_str(tr, "result", result);
+    trace_end(tr);
+}
+
+void ctl_handshake_failed(struct broker *b)
+{
+    if (b->ctl->handshake)
+        trace_handshake(b, "failed");
+    ctl_handshake_retry(b->ctl);
+}
+
 /* The handshake as a request to the master before the HA connection (CTL_EPOCH: its epoch entries and end),
  * where AutoSwitchHAClient makes it every connection's first exchange; the HA client waits for it with no
  * master address. */
@@ -113,6 +133,7 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
     if (!found) {
         /* AutoSwitchHAClient.doTruncate: "Failed to find a consistent point", no transfer. The handshake
          * is tried again and fails the same way while the two epoch files disagree. */
+        trace_handshake(b, "no_consistent_point");
         struct trace *tr = trace_of(b);
         if (trace_on(tr, TRACE_EVENTS)) {
             trace_begin(tr, node_now(b->n), b->n->name, "broker.no_consistent_point");
@@ -152,6 +173,7 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
         ctl_epoch_append(c, m->e[k].epoch, m->e[k].start);
     c->handshake = 0;
     c->agreed = 1;
+    trace_handshake(b, "agreed");
     ha_master_address(b, c->handshake_with);
 }
 

@@ -134,5 +134,7 @@ int32_t ctl_data_epoch(const struct broker *b);
 void ctl_handshake_start(struct broker *b, sim_node_id master);
 void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m);
 void ctl_handshake_retry(struct ctl_broker *c);
+/* The handshake's request got no answer or an error: traced (when it was still awaited), then retried. */
+void ctl_handshake_failed(struct broker *b);
 
 #endif
