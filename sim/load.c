@@ -50,7 +50,7 @@ static sim_node_id node_ref(const struct sim *s, struct conf *c, const cJSON *ob
 int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
 {
     static const char *const keys[] = {"latency", "loss", "bandwidth_mbit_per_s", "connect_timeout_ms",
-                                       "retransmit_ms", "tcp_timeout_ms", "links", NULL};
+                                       "syn_rto_ms", "retransmit_ms", "tcp_timeout_ms", "links", NULL};
     static const char *const link_keys[] = {"from", "to", "both_ways", "latency", "loss",
                                             "bandwidth_mbit_per_s", NULL};
     struct net_config *cfg = &s->net.cfg;
@@ -66,6 +66,7 @@ int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
     cfg->def = def;
     conf_time(c, obj, path, "connect_timeout_ms", cfg->connect_timeout, 1 * SIM_MS, 600 * SIM_S,
               &cfg->connect_timeout);
+    conf_time(c, obj, path, "syn_rto_ms", cfg->syn_rto, 1 * SIM_MS, 600 * SIM_S, &cfg->syn_rto);
     conf_time(c, obj, path, "retransmit_ms", cfg->retransmit, 1 * SIM_MS, 600 * SIM_S, &cfg->retransmit);
     conf_time(c, obj, path, "tcp_timeout_ms", cfg->tcp_timeout, 1 * SIM_MS, 86400 * SIM_S, &cfg->tcp_timeout);
     const cJSON *links = conf_child(obj, "links");

@@ -21,6 +21,7 @@ void net_config_default(struct net_config *cfg)
     cfg->def.loss = 0;
     cfg->def.bandwidth = 10e9 / 8;     /* 10 Gbit/s */
     cfg->connect_timeout = 3000 * SIM_MS;
+    cfg->syn_rto = 1000 * SIM_MS;
     cfg->retransmit = 200 * SIM_MS;
     cfg->tcp_timeout = 924600 * SIM_MS;
 }
@@ -370,6 +371,38 @@ void net_on_retx(struct sim *s, void *ctx, uint64_t arg)
     sim_hook_at(s, s->now + r->rto[d], s->net.retx_hook, arg);
 }
 
+/* No SYN-ACK will come for the SYNs sent so far (lost on the way, a dead host, or the answer lost): the
+ * kernel sends the SYN again syn_rto after the first, then after twice as long, and so on (Linux: from
+ * TCP_TIMEOUT_INIT, 1 s, doubled each time), while the connect has time left; else it fails at its
+ * timeout (the client's connectTimeoutMillis). */
+static void syn_lost(struct sim *s, sim_conn c)
+{
+    struct conn_rec *r = &s->net.conns[c];
+    sim_time timeout = r->t0 + s->net.cfg.connect_timeout, next = r->t0, rto = s->net.cfg.syn_rto;
+    /* the next send time after the ones made, and not in the past (a SYN that took longer than syn_rto) */
+    for (int k = 0; (k < r->syn_sent || next < s->now) && next < timeout; k++) {
+        next = rto < timeout - next ? next + rto : timeout;
+        rto = rto < SIM_TIME_MAX / 2 ? rto * 2 : rto;
+    }
+    if (next < timeout)
+        sim_hook_at(s, next, s->net.syn_hook, (uint64_t)c << 1 | 1);
+    else
+        conn_notify(s, timeout, r->a, c, SIM_CONN_FAILED, r->tag);
+}
+
+/* The connect's SYN, sent now: it lands at its peer (net_on_syn), or it is lost (a cut path) and sent
+ * again (syn_lost). */
+static void send_syn(struct sim *s, sim_conn c)
+{
+    struct conn_rec *r = &s->net.conns[c];
+    sim_time syn;
+    r->syn_sent++;
+    if (transmit_id(s, r->a, r->b, s->now, 64, 1, &r->fifo_ab, &syn) != TX_OK)
+        syn_lost(s, c);
+    else
+        sim_hook_at(s, syn, s->net.syn_hook, (uint64_t)c << 1);
+}
+
 sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag)
 {
     struct sim *s = n->sim;
@@ -398,38 +431,43 @@ sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag)
     r->t0 = s->now;
     r->open_a = 2;
     r->chain_last[0] = r->chain_last[1] = UINT32_MAX;
-    sim_time syn;
-    if (transmit_id(s, n->id, to, s->now, 64, 1, &r->fifo_ab, &syn) != TX_OK)
-        conn_notify(s, s->now + net->cfg.connect_timeout, n->id, c, SIM_CONN_FAILED, tag);   /* the SYN is lost */
-    else
-        sim_hook_at(s, syn, net->syn_hook, c);
+    send_syn(s, c);
     return c;
 }
 
 /* A SYN lands: what happens depends on the peer at this moment, not when the connect began. A dead host
- * never answers (the connect times out), a host without the process answers with a reset, a live process
- * accepts. */
-void net_on_syn(struct sim *s, void *ctx, uint64_t conn)
+ * never answers (the SYN is sent again, or the connect times out), a host without the process answers with
+ * a reset, a live process accepts, unless its SYN-ACK would come after the connect gave up. */
+void net_on_syn(struct sim *s, void *ctx, uint64_t arg)
 {
-    struct conn_rec *r = &s->net.conns[conn];
+    sim_conn c = (sim_conn)(arg >> 1);
+    struct conn_rec *r = &s->net.conns[c];
     const struct sim_node *src = &node_int(s, r->a)->pub, *dst = &node_int(s, r->b)->pub;
     sim_time synack, timeout = r->t0 + s->net.cfg.connect_timeout;
     (void)ctx;
     if (r->open_a != 2 || src->inc != r->a_inc)
         return;   /* the connecting side gave up or died */
+    if (arg & 1) {
+        send_syn(s, c);   /* the retransmission */
+        return;
+    }
     if (dst->state == SIM_NODE_HOST_DOWN || transmit_id(s, r->b, r->a, s->now, 64, 1, &r->fifo_ba, &synack) != TX_OK) {
-        conn_notify(s, timeout, r->a, (sim_conn)conn, SIM_CONN_FAILED, r->tag);
+        syn_lost(s, c);
+        return;
+    }
+    if (synack >= timeout) {
+        conn_notify(s, timeout, r->a, c, SIM_CONN_FAILED, r->tag);
         return;
     }
     if (dst->state == SIM_NODE_PROCESS_DOWN) {
-        conn_notify(s, synack, r->a, (sim_conn)conn, SIM_CONN_FAILED, r->tag);
+        conn_notify(s, synack, r->a, c, SIM_CONN_FAILED, r->tag);
         return;
     }
     r->b_inc = dst->inc;
     r->open_b = 1;
     r->io_b = s->now;   /* t0 is not read again; the accept is the channel's first activity */
-    conn_notify(s, s->now, r->b, (sim_conn)conn, SIM_CONN_ACCEPTED, r->tag);   /* the port it came to */
-    conn_notify(s, synack, r->a, (sim_conn)conn, SIM_CONN_UP, r->tag);
+    conn_notify(s, s->now, r->b, c, SIM_CONN_ACCEPTED, r->tag);   /* the port it came to */
+    conn_notify(s, synack, r->a, c, SIM_CONN_UP, r->tag);
 }
 
 /* This node's side of c: 1 when n is the connecting side (a), 0 when the accepting side (b), -1 neither. */

@@ -22,6 +22,7 @@ struct net_link_cfg {
 struct net_config {
     struct net_link_cfg def;
     sim_time connect_timeout;  /* a connect to a dead or cut-off host fails after this */
+    sim_time syn_rto;          /* a SYN not answered is sent again after this, then twice as long, ... */
     sim_time retransmit;       /* extra delay of a lost segment on a connection (TCP's minimum RTO) */
     sim_time tcp_timeout;      /* a stalled connection gives up after this (Linux tcp_retries2 = 15: ~924.6 s) */
 };
@@ -51,6 +52,7 @@ struct conn_rec {
     uint32_t a_inc, b_inc;     /* incarnations of each end when it joined */
     uint8_t open_a, open_b;    /* each side's state: 0 closed, 1 open, 2 connecting (a only) */
     uint8_t broken;            /* retransmissions timed out: the stream is dead */
+    uint8_t syn_sent;          /* while connecting: the SYNs sent (a lost one is sent again, syn_rto) */
     sim_time fifo_ab, fifo_ba; /* latest arrival so far in each direction: the stream stays ordered */
     /* Per direction (0: a -> b, 1: b -> a): segments held while the path is cut, retransmitted with
      * exponential backoff until it heals (then delivered in order) or tcp_timeout passes. */
@@ -74,7 +76,8 @@ struct net {
     size_t nlinks, links_cap;
     struct conn_rec *conns;    /* id 0 unused; ids are never reused within a run */
     uint32_t nconns, conns_cap;
-    int syn_hook;              /* the engine hook that lands a SYN at its peer */
+    int syn_hook;              /* the engine hook that lands a SYN at its peer (arg conn << 1), or sends a
+                                  lost one again (conn << 1 | 1) */
     int retx_hook;             /* the engine hook that retransmits held segments */
 };
 

@@ -526,7 +526,7 @@ START_TEST(test_net_load)
     th_world_init(&w, 1, 3, 1 * SIM_MS, 0);
     int rc = load_net(&w,
                       "{\"latency\":{\"const_ms\":2},\"loss\":0,\"bandwidth_mbit_per_s\":0,"
-                      "\"connect_timeout_ms\":100,\"retransmit_ms\":50,\"links\":["
+                      "\"connect_timeout_ms\":150,\"retransmit_ms\":50,\"links\":["
                       "{\"from\":\"n0\",\"to\":\"n1\",\"latency\":{\"const_ms\":9}},"
                       "{\"from\":\"n0\",\"to\":\"n2\",\"both_ways\":false,\"latency\":{\"const_ms\":4},"
                       "\"bandwidth_mbit_per_s\":8}]}",
@@ -552,8 +552,19 @@ START_TEST(test_net_load)
     ck_assert_int_eq(sim_net_default(w.s, NULL, 1.0, NAN), 0);   /* every segment lost once */
     node_connect(th_world_node(&w, 1), 2, 2);
     sim_run(w.s, SIM_TIME_MAX);
-    TH_ASSERT_AT(th_world_find_conn(&w, 2, SIM_CONN_FAILED, 0), t + 100 * SIM_MS);
+    TH_ASSERT_AT(th_world_find_conn(&w, 2, SIM_CONN_FAILED, 0), t + 150 * SIM_MS);
     TH_ASSERT_AT(th_world_find_conn(&w, 1, SIM_CONN_UP, 0), t + 2 * (2 * SIM_MS + 50 * SIM_MS));
+    /* The same connect with a timeout shorter than its handshake (104 ms) fails at the timeout: the client
+     * gave up before the SYN-ACK came. */
+    th_world_free(&w);
+    th_world_init(&w, 1, 3, 1 * SIM_MS, 0);
+    ck_assert_msg(load_net(&w, "{\"latency\":{\"const_ms\":2},\"loss\":1,\"connect_timeout_ms\":100,"
+                               "\"retransmit_ms\":50}", &c) == 0, "%s", c.err);
+    sim_run(w.s, 0);
+    node_connect(th_world_node(&w, 1), 2, 2);
+    sim_run(w.s, SIM_TIME_MAX);
+    TH_ASSERT_AT(th_world_find_conn(&w, 1, SIM_CONN_FAILED, 0), 100 * SIM_MS);
+    ck_assert_ptr_null(th_world_find_conn(&w, 1, SIM_CONN_UP, 0));
     th_world_free(&w);
 }
 END_TEST

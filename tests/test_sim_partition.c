@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/conf.h"
 #include "sim/net.h"
 #include "sim/sim.h"
 #include "tests/harness.h"
@@ -257,6 +258,61 @@ START_TEST(test_connect_across_cut)
 }
 END_TEST
 
+/* A lost SYN is sent again syn_rto after the first, then after twice as long, while the connect has time
+ * left (Linux's TCP_TIMEOUT_INIT, 1 s): a path that heals, or a host that comes back, before the next SYN
+ * lets the connect succeed then; one that heals later than the last SYN before the timeout does not. */
+static void syn_case(int fault, sim_time heal, const char *net, sim_time up, sim_time failed)
+{
+    const sim_time L = 1 * SIM_MS, T0 = 5 * SIM_MS;
+    struct th_world w;
+    th_world_init(&w, 1, 2, L, 0);
+    if (net) {
+        struct conf c;
+        cJSON *v = cJSON_Parse(net);
+        conf_init(&c, TH_CONF_FILE);
+        ck_assert_int_eq(net_load(w.s, &c, v, "$.network"), 0);
+        cJSON_Delete(v);
+    }
+    sim_run(w.s, T0);
+    if (fault == 2)
+        sim_crash(w.s, 1, SIM_CRASH_HOST);
+    else
+        sim_link_cut(w.s, fault ? 1 : 0, fault ? 0 : 1, 1);
+    sim_conn c = node_connect(th_world_node(&w, 0), 1, 7);
+    sim_run(w.s, T0 + heal);
+    if (fault == 2)
+        sim_restart(w.s, 1);
+    else
+        sim_heal_all(w.s);
+    sim_run(w.s, SIM_TIME_MAX);
+    const struct th_rec *u = th_world_find_conn(&w, 0, SIM_CONN_UP, 0), *f = th_world_find_conn(&w, 0, SIM_CONN_FAILED, 0);
+    if (up) {
+        TH_ASSERT_AT(u, T0 + up + 2 * L);
+        ck_assert_uint_eq(u->conn, c);
+        ck_assert_ptr_null(f);
+        TH_ASSERT_AT(th_world_find_conn(&w, 1, SIM_CONN_ACCEPTED, 0), T0 + up + L);
+    } else {
+        ck_assert_ptr_null(u);
+        TH_ASSERT_AT(f, T0 + failed);
+        ck_assert_ptr_null(th_world_find_conn(&w, 1, SIM_CONN_ACCEPTED, 0));
+    }
+    th_world_free(&w);
+}
+
+START_TEST(test_connect_syn_retransmit)
+{
+    const sim_time S = SIM_MS;
+    for (int fault = 0; fault < 3; fault++) {   /* 0: the SYN's path cut, 1: the SYN-ACK's, 2: the host down */
+        syn_case(fault, 900 * S, NULL, 1000 * S, 0);   /* the second SYN, at 1 s, goes through */
+        syn_case(fault, 1100 * S, NULL, 0, 3000 * S);  /* the third would be at 3 s: the timeout */
+        /* 500 ms: SYNs at 0.5 s and 1.5 s (then 3.5 s, past the timeout) */
+        syn_case(fault, 1200 * S, "{\"syn_rto_ms\":500}", 1500 * S, 0);
+        syn_case(fault, 1600 * S, "{\"syn_rto_ms\":500}", 0, 3000 * S);
+        syn_case(fault, 3200 * S, "{\"syn_rto_ms\":500,\"connect_timeout_ms\":5000}", 3500 * S, 0);
+    }
+}
+END_TEST
+
 START_TEST(test_conn_broken_by_cut)
 {
     struct th_world w;
@@ -367,6 +423,7 @@ static Suite *sim_partition_suite(void)
     tcase_add_test(tc, test_cohost);
     tcase_add_test(tc, test_partition_many_links);
     tcase_add_test(tc, test_connect_across_cut);
+    tcase_add_test(tc, test_connect_syn_retransmit);
     tcase_add_test(tc, test_conn_broken_by_cut);
     tcase_add_test(tc, test_conn_tcp_timeout);
     tcase_add_test(tc, test_close_behind_held_data);
