@@ -136,12 +136,13 @@ static const struct net_link_cfg *link_cfg(const struct net *n, const struct lin
 enum { TX_OK, TX_LOST, TX_CUT, TX_NOMEM };
 
 /* Sends wire_bytes over src -> to, leaving at `depart` at the earliest. On TX_OK *arrive is when it gets
- * there. A reliable segment (a connection's) is never lost: a loss costs one retransmit delay instead; and
- * with fifo (the stream's latest arrival in this direction) it never overtakes an earlier one. Inlined
- * into the two sends, every message's path; the rarer callers take transmit_id. */
+ * there, and *sent when it left src (its last byte on the wire, after the bytes queued before it; after its
+ * retransmission when it was lost once). A reliable segment (a connection's) is never lost: a loss costs one
+ * retransmit delay instead; and with fifo (the stream's latest arrival in this direction) it never overtakes
+ * an earlier one. Inlined into the two sends, every message's path; the rarer callers take transmit_id. */
 static inline __attribute__((always_inline)) int transmit(struct sim *s, struct node_int *src, sim_node_id to,
                                                           sim_time depart, uint64_t wire_bytes, int reliable,
-                                                          sim_time *fifo, sim_time *arrive)
+                                                          sim_time *fifo, sim_time *arrive, sim_time *sent)
 {
     struct net *net = &s->net;
     struct link *l = net->nlinks ? link_find(net, src->pub.id, to) : NULL;
@@ -172,6 +173,7 @@ static inline __attribute__((always_inline)) int transmit(struct sim *s, struct 
         if (!reliable)
             return TX_LOST;
         t += net->cfg.retransmit;
+        depart = depart < SIM_TIME_MAX - net->cfg.retransmit ? depart + net->cfg.retransmit : SIM_TIME_MAX;
     }
     if (fifo) {
         if (t < *fifo)
@@ -179,6 +181,7 @@ static inline __attribute__((always_inline)) int transmit(struct sim *s, struct 
         *fifo = t;
     }
     *arrive = t;
+    *sent = depart;
     return TX_OK;
 }
 
@@ -187,9 +190,10 @@ static inline struct node_int *node_rec(struct sim_node *n) { return (struct nod
 
 /* transmit from a node known by its id: connects, closes and retransmissions. */
 static __attribute__((noinline)) int transmit_id(struct sim *s, sim_node_id from, sim_node_id to, sim_time depart,
-                                                 uint64_t wire_bytes, int reliable, sim_time *fifo, sim_time *arrive)
+                                                 uint64_t wire_bytes, int reliable, sim_time *fifo, sim_time *arrive,
+                                                 sim_time *sent)
 {
-    return transmit(s, node_int(s, from), to, depart, wire_bytes, reliable, fifo, arrive);
+    return transmit(s, node_int(s, from), to, depart, wire_bytes, reliable, fifo, arrive, sent);
 }
 
 /* The FIFO mark of c in the direction from -> (its other end). */
@@ -198,11 +202,11 @@ static sim_time *conn_fifo(struct conn_rec *r, sim_node_id from)
     return r->a == from ? &r->fifo_ab : &r->fifo_ba;
 }
 
-/* Queues a message event; the payload is copied inline when it fits in 8 bytes, else into a pool buffer. A
- * connection's message (conn, its direction's FIFO mark passed) joins the direction's chain (sim.c:
- * sim_schedule_chained). */
-static inline int queue_msg(struct sim *s, sim_time at, sim_node_id from, sim_node_id to, uint16_t type,
-                     const void *payload, uint32_t len, sim_conn conn)
+/* Queues a message event, due at `at`, that left its sender at `sent`; the payload is copied inline when it
+ * fits in 8 bytes, else into a pool buffer. A connection's message (conn, its direction's FIFO mark passed)
+ * joins the direction's chain (sim.c: sim_schedule_chained). */
+static inline int queue_msg(struct sim *s, sim_time at, sim_time sent, sim_node_id from, sim_node_id to,
+                            uint16_t type, const void *payload, uint32_t len, sim_conn conn)
 {
     struct sim_event *e;
     if (conn) {
@@ -213,6 +217,10 @@ static inline int queue_msg(struct sim *s, sim_time at, sim_node_id from, sim_no
     }
     if (!e)
         return -1;
+    if (sent > s->now) {
+        e->flags |= EVF_QUEUED;
+        s->sent[sim_event_slot(s, e)] = sent;
+    }
     e->from = from;
     e->type = type;
     e->len = len;
@@ -240,10 +248,10 @@ int node_send(struct sim_node *n, sim_node_id to, uint16_t type, const void *pay
     struct sim *s = n->sim;
     if (n->state != SIM_NODE_UP || to >= s->nnodes)
         return -1;
-    sim_time at;
-    switch (transmit(s, node_rec(n), to, s->now, wire_bytes, 0, NULL, &at)) {
+    sim_time at, sent;
+    switch (transmit(s, node_rec(n), to, s->now, wire_bytes, 0, NULL, &at, &sent)) {
     case TX_OK:
-        return queue_msg(s, at, n->id, to, type, payload, len, 0);
+        return queue_msg(s, at, sent, n->id, to, type, payload, len, 0);
     case TX_LOST:
         s->stats.msgs_dropped_loss++;
         return 0;
@@ -262,15 +270,30 @@ static struct conn_rec *conn_get(struct sim *s, sim_conn c)
     return c > 0 && c < s->net.nconns ? &s->net.conns[c] : NULL;
 }
 
-static void conn_notify(struct sim *s, sim_time at, sim_node_id to, sim_conn c, enum sim_conn_ev ev,
-                        uint64_t tag)
+static struct sim_event *conn_notify(struct sim *s, sim_time at, sim_node_id to, sim_conn c,
+                                     enum sim_conn_ev ev, uint64_t tag)
 {
     struct sim_event *e = sim_schedule(s, at, EV_CONN, to);
     if (!e)
-        return;
+        return NULL;
+    e->from = SIM_NODE_NONE;   /* a close's sender, set by conn_fin: its host's death may keep it unsent */
     e->type = (uint16_t)ev;
     e->conn = c;
     e->data = tag;
+    return e;
+}
+
+/* A close (FIN) from `from`, due at `at` at its peer, that left from's NIC at `sent`. */
+static void conn_fin(struct sim *s, sim_time at, sim_time sent, sim_node_id from, sim_node_id to, sim_conn c)
+{
+    struct sim_event *e = conn_notify(s, at, to, c, SIM_CONN_CLOSED, 0);
+    if (!e)
+        return;
+    e->from = from;
+    if (sent > s->now) {
+        e->flags |= EVF_QUEUED;
+        s->sent[sim_event_slot(s, e)] = sent;
+    }
 }
 
 /* Tells `to` that the other side of c is gone, after what that side already sent (same link, FIFO).
@@ -279,7 +302,7 @@ static int hold(struct sim *s, sim_conn c, int d, uint16_t type, const void *pay
 
 static void conn_send_close(struct sim *s, sim_node_id from, sim_node_id to, sim_conn c)
 {
-    sim_time at;
+    sim_time at, sent;
     struct conn_rec *r = &s->net.conns[c];
     int d = r->a == from ? 0 : 1;
     if (r->broken)
@@ -288,9 +311,9 @@ static void conn_send_close(struct sim *s, sim_node_id from, sim_node_id to, sim
         hold(s, c, d, HELD_FIN, NULL, 0, 64);   /* after the data still waiting */
         return;
     }
-    switch (transmit_id(s, from, to, s->now, 64, 1, conn_fifo(r, from), &at)) {
+    switch (transmit_id(s, from, to, s->now, 64, 1, conn_fifo(r, from), &at, &sent)) {
     case TX_OK:
-        conn_notify(s, at, to, c, SIM_CONN_CLOSED, 0);
+        conn_fin(s, at, sent, from, to, c);
         break;
     case TX_CUT:
         hold(s, c, d, HELD_FIN, NULL, 0, 64);
@@ -346,13 +369,13 @@ void net_on_retx(struct sim *s, void *ctx, uint64_t arg)
     }
     while (r->held[d]) {
         struct held_seg *h = r->held[d];
-        sim_time at;
-        if (transmit_id(s, from, to, s->now, h->wire, 1, conn_fifo(r, from), &at) != TX_OK)
+        sim_time at, sent;
+        if (transmit_id(s, from, to, s->now, h->wire, 1, conn_fifo(r, from), &at, &sent) != TX_OK)
             break;
         if (h->type == HELD_FIN)
-            conn_notify(s, at, to, c, SIM_CONN_CLOSED, 0);
+            conn_fin(s, at, sent, from, to, c);
         else
-            queue_msg(s, at, from, to, h->type, h->data, h->len, c);
+            queue_msg(s, at, sent, from, to, h->type, h->data, h->len, c);
         r->held[d] = h->next;
         free(h);
     }
@@ -395,9 +418,9 @@ static void syn_lost(struct sim *s, sim_conn c)
 static void send_syn(struct sim *s, sim_conn c)
 {
     struct conn_rec *r = &s->net.conns[c];
-    sim_time syn;
+    sim_time syn, sent;
     r->syn_sent++;
-    if (transmit_id(s, r->a, r->b, s->now, 64, 1, &r->fifo_ab, &syn) != TX_OK)
+    if (transmit_id(s, r->a, r->b, s->now, 64, 1, &r->fifo_ab, &syn, &sent) != TX_OK)
         syn_lost(s, c);
     else
         sim_hook_at(s, syn, s->net.syn_hook, (uint64_t)c << 1);
@@ -443,7 +466,7 @@ void net_on_syn(struct sim *s, void *ctx, uint64_t arg)
     sim_conn c = (sim_conn)(arg >> 1);
     struct conn_rec *r = &s->net.conns[c];
     const struct sim_node *src = &node_int(s, r->a)->pub, *dst = &node_int(s, r->b)->pub;
-    sim_time synack, timeout = r->t0 + s->net.cfg.connect_timeout;
+    sim_time synack, sent, timeout = r->t0 + s->net.cfg.connect_timeout;
     (void)ctx;
     if (r->open_a != 2 || src->inc != r->a_inc)
         return;   /* the connecting side gave up or died */
@@ -451,7 +474,7 @@ void net_on_syn(struct sim *s, void *ctx, uint64_t arg)
         send_syn(s, c);   /* the retransmission */
         return;
     }
-    if (dst->state == SIM_NODE_HOST_DOWN || transmit_id(s, r->b, r->a, s->now, 64, 1, &r->fifo_ba, &synack) != TX_OK) {
+    if (dst->state == SIM_NODE_HOST_DOWN || transmit_id(s, r->b, r->a, s->now, 64, 1, &r->fifo_ba, &synack, &sent) != TX_OK) {
         syn_lost(s, c);
         return;
     }
@@ -533,10 +556,10 @@ int node_conn_send(struct sim_node *n, sim_conn c, uint16_t type, const void *pa
     if (r->held[d])
         return hold(s, c, d, type, payload, len, wire_bytes);   /* behind what waits for the path */
     sim_node_id to = d == 0 ? r->b : r->a;
-    sim_time at;
-    switch (transmit(s, node_rec(n), to, s->now, wire_bytes, 1, d == 0 ? &r->fifo_ab : &r->fifo_ba, &at)) {
+    sim_time at, sent;
+    switch (transmit(s, node_rec(n), to, s->now, wire_bytes, 1, d == 0 ? &r->fifo_ab : &r->fifo_ba, &at, &sent)) {
     case TX_OK:
-        return queue_msg(s, at, n->id, to, type, payload, len, c);
+        return queue_msg(s, at, sent, n->id, to, type, payload, len, c);
     case TX_CUT:
         /* TCP keeps the segment and retransmits it until the path heals or the connection times out. */
         return hold(s, c, d, type, payload, len, wire_bytes);
@@ -567,7 +590,7 @@ void net_conn_event(struct sim *s, struct sim_event *e, struct sim_node *dst)
     enum sim_conn_ev ev = (enum sim_conn_ev)e->type;
     uint64_t tag = e->data;
     sim_conn c = e->conn;
-    if (!r)
+    if (!r || (e->flags & EVF_UNSENT))
         return;
     sim_node_id peer = r->a == dst->id ? r->b : r->a;
     switch (ev) {
@@ -613,6 +636,10 @@ void net_deliver(struct sim *s, struct sim_event *e, struct sim_node *dst)
 {
     uint32_t len = e->len;
     uint64_t data = e->data;   /* kept here: e is not read after the model's call */
+    if (__builtin_expect(e->flags & EVF_UNSENT, 0) && dst) {
+        s->stats.msgs_dropped_loss++;   /* its sender's host died before it left (net_on_host_down) */
+        dst = NULL;
+    }
     if (dst && e->conn) {
         struct conn_rec *r = conn_get(s, e->conn);
         int side = r ? conn_side(r, dst) : -1;
@@ -644,6 +671,23 @@ void net_on_host_down(struct sim *s, sim_node_id id)
             held_free(r, 0);
         if (r->b == id)
             held_free(r, 1);
+    }
+    /* What its NIC, or a link of its own, had not sent yet (queued behind earlier bytes on a slow link) dies
+     * in its kernel's buffers: those messages and closes never arrive, and a NIC back with the host starts
+     * empty. A scan of the pending events, a host's death being rare. */
+    for (uint32_t i = 0; i < s->ev_cap; i++) {
+        struct sim_event *e = &s->ev[i];
+        if ((e->kind == EV_MSG || e->kind == EV_CONN) && (e->flags & EVF_QUEUED) && e->from == id &&
+            s->sent[i] > s->now)
+            e->flags |= EVF_UNSENT;
+    }
+    struct node_int *n = node_int(s, id);
+    if (n->nic_busy > s->now)
+        n->nic_busy = s->now;
+    for (size_t i = 0; net->nlinks && i < net->links_cap; i++) {
+        struct link *l = &net->links[i];
+        if (l->key != LINK_EMPTY && (sim_node_id)(l->key >> 32) == id && l->busy_until > s->now)
+            l->busy_until = s->now;
     }
 }
 

@@ -74,6 +74,7 @@ void sim_free(struct sim *s)
     nearq_free(&s->near_timers);
     free(s->ev);
     free(s->chain_after);
+    free(s->sent);
     free(s->hooks);
     free(s);
 }
@@ -86,11 +87,15 @@ static __attribute__((noinline)) int ev_grow(struct sim *s)
     uint32_t cap = s->ev_cap ? s->ev_cap * 2 : 1024;
     if (cap > HEAP_SLOT_MAX + 1)
         cap = HEAP_SLOT_MAX + 1;
-    /* The chains' array first: it keeps its contents (realloc), so a failure below leaves all usable. */
+    /* The arrays by slot first: they keep their contents (realloc), so a failure below leaves all usable. */
     struct heap_ent *ca = realloc(s->chain_after, (size_t)cap * sizeof *ca);
     if (!ca)
         return -1;
     s->chain_after = ca;
+    sim_time *sent = realloc(s->sent, (size_t)cap * sizeof *sent);
+    if (!sent)
+        return -1;
+    s->sent = sent;
     /* Aligned so that no record straddles two cache lines. */
     struct sim_event *ev = aligned_alloc(64, (size_t)cap * sizeof *ev);
     if (!ev)

@@ -23,6 +23,10 @@ enum ev_kind {
 #define EVF_CANCELLED 1
 #define EVF_CHAINED    2   /* EV_MSG: in flight in its connection direction's chain (below) */
 #define EVF_CHAIN_NEXT 4   /* EV_MSG: a message of the chain waits behind this one (chain_after) */
+#define EVF_QUEUED     8   /* EV_MSG, or EV_CONN's close: it left its sender's NIC after it was sent, at
+                              sent[its slot] (behind earlier bytes, or its own serialisation) */
+#define EVF_UNSENT    16   /* and its sender's host died before then (net.c: net_on_host_down): it never
+                              arrives */
 
 /* One pending event: 32 bytes (two to a cache line: the pool is 64-byte aligned), plus 16 in the heap (or
  * in its predecessor's chain_after, for a message waiting in a chain), and 16 a slot in chain_after: 64
@@ -101,6 +105,8 @@ struct sim {
                                      (seq << HEAP_SLOT_BITS | its slot) of the message sent after this one in
                                      its direction, which waits */
     size_t chained;             /* messages waiting in chains: pending, though not in the queue */
+    sim_time *sent;             /* by event slot, as long as ev: for EVF_QUEUED, when a message (or a close)
+                                   left its sender's NIC, after the bytes queued before it (net.c: transmit) */
     uint32_t timer_gen;         /* the last timer's gen */
     size_t tombstones;
 

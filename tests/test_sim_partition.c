@@ -313,6 +313,64 @@ START_TEST(test_connect_syn_retransmit)
 }
 END_TEST
 
+/* A host that dies with bytes still queued at its NIC (a slow link) loses them with its kernel: the
+ * messages, closes and datagrams that had not left never arrive (counted lost), those that had left do; and
+ * its NIC starts empty when it comes back. 1000 B at 1e6 B/s take 1 ms each. */
+static void unsent_start(struct th_world *w, struct sim_node *n)
+{
+    if (n->id != 0)
+        return;
+    if (w->u[0]++ == 0) {
+        w->c[0] = node_connect(n, 1, 0);
+        return;
+    }
+    w->u[2] = (uint64_t)node_now(n);   /* back: an idle NIC */
+    node_send(n, 1, 9, NULL, 0, 1000);
+}
+
+static void unsent_conn(struct th_world *w, struct sim_node *n, sim_conn c, enum sim_conn_ev ev,
+                        sim_node_id peer, uint64_t tag)
+{
+    (void)peer;
+    (void)tag;
+    if (n->id != 0 || ev != SIM_CONN_UP)
+        return;
+    w->u[1] = (uint64_t)node_now(n);
+    for (uint32_t i = 0; i < 5; i++)   /* leave at +1 .. +5 ms */
+        ck_assert_int_eq(node_conn_send(n, c, 1, &i, sizeof i, 1000), 0);
+    node_conn_close(n, c);             /* its FIN behind them */
+    node_send(n, 1, 2, NULL, 0, 1000);
+    node_send(n, 1, 3, NULL, 0, 1000);
+}
+
+START_TEST(test_host_death_loses_unsent)
+{
+    const sim_time L = 1 * SIM_MS;
+    struct th_world w;
+    th_world_init(&w, 1, 2, L, 1e6);
+    w.start = unsent_start;
+    w.conn = unsent_conn;
+    sim_run(w.s, 3 * SIM_MS);
+    sim_time up = (sim_time)w.u[1];   /* the connect's SYN and SYN-ACK took about 2.13 ms */
+    ck_assert_int_gt(up, 0);
+    sim_run(w.s, up + 2500 * SIM_US);
+    uint64_t lost = sim_stats(w.s)->msgs_dropped_loss;
+    sim_crash(w.s, 0, SIM_CRASH_HOST);
+    sim_run(w.s, up + 3 * SIM_MS);
+    sim_restart(w.s, 0);
+    sim_run(w.s, SIM_TIME_MAX);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 3);
+    TH_ASSERT_AT(th_world_find(&w, TH_R_MSG, 1, 0), up + 1 * SIM_MS + L);
+    TH_ASSERT_AT(th_world_find(&w, TH_R_MSG, 1, 1), up + 2 * SIM_MS + L);
+    ck_assert_uint_eq(th_world_find(&w, TH_R_MSG, 1, 1)->b, 1);
+    TH_ASSERT_AT(th_world_find(&w, TH_R_MSG, 1, 2), (sim_time)w.u[2] + 1 * SIM_MS + L);
+    ck_assert_uint_eq(th_world_find(&w, TH_R_MSG, 1, 2)->b, 9);
+    ck_assert_ptr_null(th_world_find_conn(&w, 1, SIM_CONN_CLOSED, 0));   /* its FIN never left */
+    ck_assert_uint_eq(sim_stats(w.s)->msgs_dropped_loss - lost, 5);   /* three on the connection, two datagrams */
+    th_world_free(&w);
+}
+END_TEST
+
 START_TEST(test_conn_broken_by_cut)
 {
     struct th_world w;
@@ -424,6 +482,7 @@ static Suite *sim_partition_suite(void)
     tcase_add_test(tc, test_partition_many_links);
     tcase_add_test(tc, test_connect_across_cut);
     tcase_add_test(tc, test_connect_syn_retransmit);
+    tcase_add_test(tc, test_host_death_loses_unsent);
     tcase_add_test(tc, test_conn_broken_by_cut);
     tcase_add_test(tc, test_conn_tcp_timeout);
     tcase_add_test(tc, test_close_behind_held_data);
