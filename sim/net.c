@@ -1,8 +1,9 @@
 /* net: message passing between nodes. Every message, datagram or connection segment, takes one path:
  * serialise at the sender (bandwidth), propagate (latency draw), and, on a connection, never overtake
  * what was sent earlier in the same direction (FIFO, as a TCP stream stays ordered). In this order: the
- * links' table, the path and datagrams, then connections (connect, send, close, delivery, the segments TCP
- * holds while a path is cut, a node's crash). A link's own settings and cuts are net_link.c's. */
+ * links' table, the path and datagrams, then connections (send, close, delivery, the segments TCP holds while
+ * a path is cut, a node's crash). A connection's opening is net_connect.c's; a link's own settings and cuts
+ * are net_link.c's. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "sim/net.h"
 #include "sim/sim.h"
 #include "sim/sim_int.h"
+#include "sim/net_int.h"
 
 void net_config_default(struct net_config *cfg)
 {
@@ -133,13 +135,12 @@ static const struct net_link_cfg *link_cfg(const struct net *n, const struct lin
     return l->cfg < 0 ? &n->cfg.def : &n->cfgs[l->cfg];
 }
 
-enum { TX_OK, TX_LOST, TX_CUT, TX_NOMEM };
 
 /* Sends wire_bytes over src -> to, leaving at `depart` at the earliest. On TX_OK *arrive is when it gets
  * there, and *sent when it left src (its last byte on the wire, after the bytes queued before it; after its
  * retransmission when it was lost once). A reliable segment (a connection's) is never lost: a loss costs one
  * retransmit delay instead; and with fifo (the stream's latest arrival in this direction) it never overtakes
- * an earlier one. Inlined into the two sends, every message's path; the rarer callers take transmit_id. */
+ * an earlier one. Inlined into the two sends, every message's path; the rarer callers take net_transmit_id. */
 static inline __attribute__((always_inline)) int transmit(struct sim *s, struct node_int *src, sim_node_id to,
                                                           sim_time depart, uint64_t wire_bytes, int reliable,
                                                           sim_time *fifo, sim_time *arrive, sim_time *sent)
@@ -188,10 +189,8 @@ static inline __attribute__((always_inline)) int transmit(struct sim *s, struct 
 /* The engine's record of a node a model holds (its public part is the record's first member). */
 static inline struct node_int *node_rec(struct sim_node *n) { return (struct node_int *)n; }
 
-/* transmit from a node known by its id: connects, closes and retransmissions. */
-static __attribute__((noinline)) int transmit_id(struct sim *s, sim_node_id from, sim_node_id to, sim_time depart,
-                                                 uint64_t wire_bytes, int reliable, sim_time *fifo, sim_time *arrive,
-                                                 sim_time *sent)
+int net_transmit_id(struct sim *s, sim_node_id from, sim_node_id to, sim_time depart, uint64_t wire_bytes,
+                    int reliable, sim_time *fifo, sim_time *arrive, sim_time *sent)
 {
     return transmit(s, node_int(s, from), to, depart, wire_bytes, reliable, fifo, arrive, sent);
 }
@@ -270,8 +269,8 @@ static struct conn_rec *conn_get(struct sim *s, sim_conn c)
     return c > 0 && c < s->net.nconns ? &s->net.conns[c] : NULL;
 }
 
-static struct sim_event *conn_notify(struct sim *s, sim_time at, sim_node_id to, sim_conn c,
-                                     enum sim_conn_ev ev, uint64_t tag)
+struct sim_event *net_conn_notify(struct sim *s, sim_time at, sim_node_id to, sim_conn c, enum sim_conn_ev ev,
+                                  uint64_t tag)
 {
     struct sim_event *e = sim_schedule(s, at, EV_CONN, to);
     if (!e)
@@ -286,7 +285,7 @@ static struct sim_event *conn_notify(struct sim *s, sim_time at, sim_node_id to,
 /* A close (FIN) from `from`, due at `at` at its peer, that left from's NIC at `sent`. */
 static void conn_fin(struct sim *s, sim_time at, sim_time sent, sim_node_id from, sim_node_id to, sim_conn c)
 {
-    struct sim_event *e = conn_notify(s, at, to, c, SIM_CONN_CLOSED, 0);
+    struct sim_event *e = net_conn_notify(s, at, to, c, SIM_CONN_CLOSED, 0);
     if (!e)
         return;
     e->from = from;
@@ -311,7 +310,7 @@ static void conn_send_close(struct sim *s, sim_node_id from, sim_node_id to, sim
         hold(s, c, d, HELD_FIN, NULL, 0, 64);   /* after the data still waiting */
         return;
     }
-    switch (transmit_id(s, from, to, s->now, 64, 1, conn_fifo(r, from), &at, &sent)) {
+    switch (net_transmit_id(s, from, to, s->now, 64, 1, conn_fifo(r, from), &at, &sent)) {
     case TX_OK:
         conn_fin(s, at, sent, from, to, c);
         break;
@@ -370,7 +369,7 @@ void net_on_retx(struct sim *s, void *ctx, uint64_t arg)
     while (r->held[d]) {
         struct held_seg *h = r->held[d];
         sim_time at, sent;
-        if (transmit_id(s, from, to, s->now, h->wire, 1, conn_fifo(r, from), &at, &sent) != TX_OK)
+        if (net_transmit_id(s, from, to, s->now, h->wire, 1, conn_fifo(r, from), &at, &sent) != TX_OK)
             break;
         if (h->type == HELD_FIN)
             conn_fin(s, at, sent, from, to, c);
@@ -387,110 +386,11 @@ void net_on_retx(struct sim *s, void *ctx, uint64_t arg)
         held_free(r, d);
         r->broken = 1;
         if ((d == 0 ? r->open_a : r->open_b) == 1)
-            conn_notify(s, s->now, from, c, SIM_CONN_CLOSED, 0);
+            net_conn_notify(s, s->now, from, c, SIM_CONN_CLOSED, 0);
         return;
     }
     r->rto[d] = r->rto[d] * 2 > 120 * SIM_S ? 120 * SIM_S : r->rto[d] * 2;
     sim_hook_at(s, s->now + r->rto[d], s->net.retx_hook, arg);
-}
-
-/* No SYN-ACK will come for the SYNs sent so far (lost on the way, a dead host, or the answer lost): the
- * kernel sends the SYN again syn_rto after the first, then after twice as long, and so on (Linux: from
- * TCP_TIMEOUT_INIT, 1 s, doubled each time), while the connect has time left; else it fails at its
- * timeout (the client's connectTimeoutMillis). */
-static void syn_lost(struct sim *s, sim_conn c)
-{
-    struct conn_rec *r = &s->net.conns[c];
-    sim_time timeout = r->t0 + s->net.cfg.connect_timeout, next = r->t0, rto = s->net.cfg.syn_rto;
-    /* the next send time after the ones made, and not in the past (a SYN that took longer than syn_rto) */
-    for (int k = 0; (k < r->syn_sent || next < s->now) && next < timeout; k++) {
-        next = rto < timeout - next ? next + rto : timeout;
-        rto = rto < SIM_TIME_MAX / 2 ? rto * 2 : rto;
-    }
-    if (next < timeout)
-        sim_hook_at(s, next, s->net.syn_hook, (uint64_t)c << 1 | 1);
-    else
-        conn_notify(s, timeout, r->a, c, SIM_CONN_FAILED, r->tag);
-}
-
-/* The connect's SYN, sent now: it lands at its peer (net_on_syn), or it is lost (a cut path) and sent
- * again (syn_lost). */
-static void send_syn(struct sim *s, sim_conn c)
-{
-    struct conn_rec *r = &s->net.conns[c];
-    sim_time syn, sent;
-    r->syn_sent++;
-    if (transmit_id(s, r->a, r->b, s->now, 64, 1, &r->fifo_ab, &syn, &sent) != TX_OK)
-        syn_lost(s, c);
-    else
-        sim_hook_at(s, syn, s->net.syn_hook, (uint64_t)c << 1);
-}
-
-sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag)
-{
-    struct sim *s = n->sim;
-    struct net *net = &s->net;
-    if (n->state != SIM_NODE_UP || to >= s->nnodes)
-        return 0;
-    if (net->nconns == 0)
-        net->nconns = 1;   /* id 0 means "none" */
-    if (net->nconns >= net->conns_cap) {
-        if (net->conns_cap >= UINT32_MAX / 2)
-            return 0;
-        uint32_t cap = net->conns_cap ? net->conns_cap * 2 : 64;
-        struct conn_rec *a = realloc(net->conns, (size_t)cap * sizeof *a);
-        if (!a)
-            return 0;
-        net->conns = a;
-        net->conns_cap = cap;
-    }
-    sim_conn c = net->nconns++;
-    struct conn_rec *r = &net->conns[c];
-    memset(r, 0, sizeof *r);
-    r->a = n->id;
-    r->b = to;
-    r->a_inc = n->inc;
-    r->tag = tag;
-    r->t0 = s->now;
-    r->open_a = 2;
-    r->chain_last[0] = r->chain_last[1] = UINT32_MAX;
-    send_syn(s, c);
-    return c;
-}
-
-/* A SYN lands: what happens depends on the peer at this moment, not when the connect began. A dead host
- * never answers (the SYN is sent again, or the connect times out), a host without the process answers with
- * a reset, a live process accepts, unless its SYN-ACK would come after the connect gave up. */
-void net_on_syn(struct sim *s, void *ctx, uint64_t arg)
-{
-    sim_conn c = (sim_conn)(arg >> 1);
-    struct conn_rec *r = &s->net.conns[c];
-    const struct sim_node *src = &node_int(s, r->a)->pub, *dst = &node_int(s, r->b)->pub;
-    sim_time synack, sent, timeout = r->t0 + s->net.cfg.connect_timeout;
-    (void)ctx;
-    if (r->open_a != 2 || src->inc != r->a_inc)
-        return;   /* the connecting side gave up or died */
-    if (arg & 1) {
-        send_syn(s, c);   /* the retransmission */
-        return;
-    }
-    if (dst->state == SIM_NODE_HOST_DOWN || transmit_id(s, r->b, r->a, s->now, 64, 1, &r->fifo_ba, &synack, &sent) != TX_OK) {
-        syn_lost(s, c);
-        return;
-    }
-    if (synack >= timeout) {
-        conn_notify(s, timeout, r->a, c, SIM_CONN_FAILED, r->tag);
-        return;
-    }
-    if (dst->state == SIM_NODE_PROCESS_DOWN) {
-        conn_notify(s, synack, r->a, c, SIM_CONN_FAILED, r->tag);
-        return;
-    }
-    r->b_inc = dst->inc;
-    r->open_b = 1;
-    r->io_b = s->now;   /* t0 is not read again; the accept is the channel's first activity */
-    conn_notify(s, s->now, r->b, c, SIM_CONN_ACCEPTED, r->tag);   /* the port it came to */
-    conn_notify(s, synack, r->a, c, SIM_CONN_UP, r->tag);
 }
 
 /* This node's side of c: 1 when n is the connecting side (a), 0 when the accepting side (b), -1 neither. */

@@ -53,6 +53,7 @@ struct conn_rec {
     uint8_t open_a, open_b;    /* each side's state: 0 closed, 1 open, 2 connecting (a only) */
     uint8_t broken;            /* retransmissions timed out: the stream is dead */
     uint8_t syn_sent;          /* while connecting: the SYNs sent (a lost one is sent again, syn_rto) */
+    uint32_t timeout_us;       /* the connect's own timeout (node_connect_within), 0: the network's */
     sim_time fifo_ab, fifo_ba; /* latest arrival so far in each direction: the stream stays ordered */
     /* Per direction (0: a -> b, 1: b -> a): segments held while the path is cut, retransmitted with
      * exponential backoff until it heals (then delivered in order) or tcp_timeout passes. */

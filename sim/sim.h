@@ -92,6 +92,9 @@ int node_send(struct sim_node *n, sim_node_id to, uint16_t type, const void *pay
  * as on_conn(UP or FAILED, tag); the peer gets on_conn(ACCEPTED, tag) too, the tag standing for the port the
  * connection was made to (a model with several services tells them apart by it). */
 sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag);
+/* The same with its own connect timeout (1 us to 4294 s; a blocking connect's, say) instead of the
+ * network's connect_timeout_ms. */
+sim_conn node_connect_within(struct sim_node *n, sim_node_id to, uint64_t tag, sim_time timeout);
 /* Sends over an open connection. Returns -1 when this side is closed. */
 int node_conn_send(struct sim_node *n, sim_conn c, uint16_t type, const void *payload, uint32_t len,
                    uint64_t wire_bytes);

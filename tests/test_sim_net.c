@@ -545,26 +545,32 @@ START_TEST(test_net_load)
     TH_ASSERT_AT(th_world_find(&w, TH_R_MSG, 2, 0), 2 * SIM_MS);
     TH_ASSERT_AT(th_world_find(&w, TH_R_MSG, 2, 1), 5 * SIM_MS);
 
-    /* connect_timeout_ms and retransmit_ms. */
+    /* connect_timeout_ms: a connect across a cut fails after it. */
     sim_time t = sim_now(w.s);
     sim_link_cut(w.s, 2, 0, 1);
     node_connect(th_world_node(&w, 2), 0, 1);
-    ck_assert_int_eq(sim_net_default(w.s, NULL, 1.0, NAN), 0);   /* every segment lost once */
-    node_connect(th_world_node(&w, 1), 2, 2);
+    sim_conn c12 = node_connect(th_world_node(&w, 1), 2, 2);
     sim_run(w.s, SIM_TIME_MAX);
     TH_ASSERT_AT(th_world_find_conn(&w, 2, SIM_CONN_FAILED, 0), t + 150 * SIM_MS);
-    TH_ASSERT_AT(th_world_find_conn(&w, 1, SIM_CONN_UP, 0), t + 2 * (2 * SIM_MS + 50 * SIM_MS));
-    /* The same connect with a timeout shorter than its handshake (104 ms) fails at the timeout: the client
-     * gave up before the SYN-ACK came. */
+    TH_ASSERT_AT(th_world_find_conn(&w, 1, SIM_CONN_UP, 0), t + 2 * 2 * SIM_MS);
+    /* retransmit_ms: a connection's segment lost once arrives one retransmit later. */
+    ck_assert_int_eq(sim_net_default(w.s, NULL, 1.0, NAN), 0);
+    t = sim_now(w.s);
+    ck_assert_int_eq(node_conn_send(th_world_node(&w, 1), c12, 5, NULL, 0, 0), 0);
+    sim_run(w.s, SIM_TIME_MAX);
+    TH_ASSERT_AT(th_world_find(&w, TH_R_MSG, 2, 2), t + 2 * SIM_MS + 50 * SIM_MS);
+    /* A connect whose SYN-ACK would come after its timeout (60 ms each way, 100 ms) fails at the timeout:
+     * the client gave up before it came. */
     th_world_free(&w);
     th_world_init(&w, 1, 3, 1 * SIM_MS, 0);
-    ck_assert_msg(load_net(&w, "{\"latency\":{\"const_ms\":2},\"loss\":1,\"connect_timeout_ms\":100,"
-                               "\"retransmit_ms\":50}", &c) == 0, "%s", c.err);
+    ck_assert_msg(load_net(&w, "{\"latency\":{\"const_ms\":60},\"connect_timeout_ms\":100}", &c) == 0, "%s",
+                  c.err);
     sim_run(w.s, 0);
     node_connect(th_world_node(&w, 1), 2, 2);
     sim_run(w.s, SIM_TIME_MAX);
     TH_ASSERT_AT(th_world_find_conn(&w, 1, SIM_CONN_FAILED, 0), 100 * SIM_MS);
     ck_assert_ptr_null(th_world_find_conn(&w, 1, SIM_CONN_UP, 0));
+    ck_assert_ptr_null(th_world_find_conn(&w, 2, SIM_CONN_ACCEPTED, 0));
     th_world_free(&w);
 }
 END_TEST

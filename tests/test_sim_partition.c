@@ -58,6 +58,8 @@ static void lossc_conn(struct th_world *w, struct sim_node *n, sim_conn c, enum 
     if (ev != SIM_CONN_UP)
         return;
     w->u[0] = (uint64_t)node_now(n);
+    if (w->u[2])   /* the loss from now on (a SYN is not retransmitted as a segment is) */
+        ck_assert_int_eq(sim_net_default(w->s, NULL, 1.0, NAN), 0);
     for (uint32_t i = 0; i < (uint32_t)w->u[1]; i++)
         ck_assert_int_eq(node_conn_send(n, c, 1, &i, sizeof i, 0), 0);
 }
@@ -67,21 +69,31 @@ START_TEST(test_loss_conn)
     const sim_time L = 1 * SIM_MS, RTO = 200 * SIM_MS;
     struct th_world w;
 
-    /* Every segment lost once: each costs exactly one retransmit. */
+    /* Every segment lost once, once connected: each costs exactly one retransmit. */
+    th_world_init(&w, 11, 2, L, 0);
+    w.start = lossc_start;
+    w.conn = lossc_conn;
+    w.u[1] = 3;
+    w.u[2] = 1;
+    sim_run(w.s, SIM_TIME_MAX);
+    TH_ASSERT_AT(th_world_find_conn(&w, 1, SIM_CONN_ACCEPTED, 0), L);
+    TH_ASSERT_AT(th_world_find_conn(&w, 0, SIM_CONN_UP, 0), 2 * L);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 3);
+    for (int i = 0; i < 3; i++) {
+        TH_ASSERT_AT(th_world_find(&w, TH_R_MSG, 1, i), 2 * L + L + RTO);
+        ck_assert_uint_eq(th_world_find(&w, TH_R_MSG, 1, i)->tag, (uint64_t)i);
+    }
+    ck_assert_uint_eq(sim_stats(w.s)->msgs_dropped_loss, 0);
+    th_world_free(&w);
+
+    /* Every SYN lost (at 0 and 1 s; a third would be at the timeout): the connect fails at 3 s. */
     th_world_init(&w, 11, 2, L, 0);
     ck_assert_int_eq(sim_net_default(w.s, NULL, 1.0, NAN), 0);
     w.start = lossc_start;
     w.conn = lossc_conn;
-    w.u[1] = 3;
     sim_run(w.s, SIM_TIME_MAX);
-    TH_ASSERT_AT(th_world_find_conn(&w, 1, SIM_CONN_ACCEPTED, 0), L + RTO);
-    TH_ASSERT_AT(th_world_find_conn(&w, 0, SIM_CONN_UP, 0), 2 * (L + RTO));
-    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 3);
-    for (int i = 0; i < 3; i++) {
-        TH_ASSERT_AT(th_world_find(&w, TH_R_MSG, 1, i), 3 * (L + RTO));
-        ck_assert_uint_eq(th_world_find(&w, TH_R_MSG, 1, i)->tag, (uint64_t)i);
-    }
-    ck_assert_uint_eq(sim_stats(w.s)->msgs_dropped_loss, 0);
+    TH_ASSERT_AT(th_world_find_conn(&w, 0, SIM_CONN_FAILED, 0), 3000 * SIM_MS);
+    ck_assert_ptr_null(th_world_find_conn(&w, 1, SIM_CONN_ACCEPTED, 0));
     th_world_free(&w);
 
     /* Loss 0.2: nothing lost, in order, each on time or one retransmit late. */
@@ -299,8 +311,32 @@ static void syn_case(int fault, sim_time heal, const char *net, sim_time up, sim
     th_world_free(&w);
 }
 
+/* A SYN slower than syn_rto (1.5 s one way to a dead host): the send due while it was on its way (1 s) is
+ * past when it is found lost, and the next goes on the schedule, at 3 s, not at once: with the host back at
+ * 2.9 s it lands at 4.5 s and the connect is up at 6 s. */
+static void syn_slow_case(void)
+{
+    struct th_world w;
+    th_world_init(&w, 1, 2, 1500 * SIM_MS, 0);
+    struct conf c;
+    cJSON *v = cJSON_Parse("{\"connect_timeout_ms\":10000}");
+    conf_init(&c, TH_CONF_FILE);
+    ck_assert_int_eq(net_load(w.s, &c, v, "$.network"), 0);
+    cJSON_Delete(v);
+    sim_run(w.s, 0);
+    sim_crash(w.s, 1, SIM_CRASH_HOST);
+    node_connect(th_world_node(&w, 0), 1, 7);
+    sim_run(w.s, 2900 * SIM_MS);
+    sim_restart(w.s, 1);
+    sim_run(w.s, SIM_TIME_MAX);
+    TH_ASSERT_AT(th_world_find_conn(&w, 1, SIM_CONN_ACCEPTED, 0), 4500 * SIM_MS);
+    TH_ASSERT_AT(th_world_find_conn(&w, 0, SIM_CONN_UP, 0), 6000 * SIM_MS);
+    th_world_free(&w);
+}
+
 START_TEST(test_connect_syn_retransmit)
 {
+    syn_slow_case();
     const sim_time S = SIM_MS;
     for (int fault = 0; fault < 3; fault++) {   /* 0: the SYN's path cut, 1: the SYN-ACK's, 2: the host down */
         syn_case(fault, 900 * S, NULL, 1000 * S, 0);   /* the second SYN, at 1 s, goes through */
@@ -308,7 +344,11 @@ START_TEST(test_connect_syn_retransmit)
         /* 500 ms: SYNs at 0.5 s and 1.5 s (then 3.5 s, past the timeout) */
         syn_case(fault, 1200 * S, "{\"syn_rto_ms\":500}", 1500 * S, 0);
         syn_case(fault, 1600 * S, "{\"syn_rto_ms\":500}", 0, 3000 * S);
-        syn_case(fault, 3200 * S, "{\"syn_rto_ms\":500,\"connect_timeout_ms\":5000}", 3500 * S, 0);
+        /* 5 s: SYNs at 0.5, 1.5 and 3.5 s, where a fixed interval would send one at 2.5 s */
+        syn_case(fault, 2200 * S, "{\"syn_rto_ms\":500,\"connect_timeout_ms\":5000}", 3500 * S, 0);
+        /* 200 s: seven SYNs, the last at 63 s; the kernel gives up at 127 s (tcp_syn_retries 6) */
+        syn_case(fault, 62 * SIM_S, "{\"connect_timeout_ms\":200000}", 63 * SIM_S, 0);
+        syn_case(fault, 64 * SIM_S, "{\"connect_timeout_ms\":200000}", 0, 127 * SIM_S);
     }
 }
 END_TEST

@@ -47,6 +47,7 @@ struct broker_cfg {
     sim_time ha_heartbeat;      /* haSendHeartbeatInterval 5000 ms */
     sim_time ha_housekeeping;   /* haHousekeepingInterval 20000 ms */
     sim_time ha_reconnect;      /* HAClient retry: 5000 ms */
+    sim_time ha_connect_timeout; /* HAClient.connectMaster's blocking connect: RemotingUtil.connect, 5000 ms */
     int ha_report_clock_from_connect; /* R44/R498 HAClient.connectMaster sets lastWriteTimestamp, so the first
                                    report waits out ha_heartbeat after the connect; R53 DefaultHAClient's clock
                                    runs from its start and its last report: true (4.x) */

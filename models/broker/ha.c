@@ -369,7 +369,8 @@ static void client_connect(struct broker *b)
     }
     if (b->ctl && !ctl_ha_agreed(b))
         return;
-    b->ha_conn = node_connect(b->n, b->master, HA_PORT);
+    /* RemotingUtil.connect(addr): a blocking connect of its own timeout, 5 s in every release */
+    b->ha_conn = node_connect_within(b->n, b->master, HA_PORT, b->cfg.ha_connect_timeout);
     b->ha_connecting = b->ha_conn != 0;
 }
 
@@ -634,6 +635,7 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
             break;
         }
         case SIM_CONN_FAILED:
+            trace_ha(b, "ha.connect_failed", b->master, b->cl.max_offset);
             b->ha_conn = 0;
             b->ha_connecting = 0;
             b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;   /* waitForRunning(1000 * 5) */

@@ -47,6 +47,7 @@ void world_defaults(struct world_cfg *c)
     b->ha_heartbeat = 5 * SIM_S;
     b->ha_housekeeping = 20 * SIM_S;
     b->ha_reconnect = 5 * SIM_S;
+    b->ha_connect_timeout = 5 * SIM_S;
     b->ha_report_clock_from_connect = 1;
     b->ha_warm_start = 1;
     b->ha_idle_wait = 100 * SIM_MS;
@@ -235,6 +236,7 @@ static const struct field broker_fields[] = {
     BF("ha_send_heartbeat_interval_ms", F_TIME, ha_heartbeat, 1, MAX_DAY_MS),
     BF("ha_housekeeping_interval_ms", F_TIME, ha_housekeeping, 1, MAX_DAY_MS),
     BF("ha_reconnect_interval_ms", F_TIME, ha_reconnect, 1, MAX_DAY_MS),
+    BF("ha_connect_timeout_ms", F_TIME, ha_connect_timeout, 1, 600000),
     BF("ha_report_clock_from_connect", F_BOOL, ha_report_clock_from_connect, 0, 1),
     BF("ha_wait_after_close", F_BOOL, ha_wait_after_close, 0, 1),
     BF("ha_warm_start", F_BOOL, ha_warm_start, 0, 1),

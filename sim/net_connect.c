@@ -1,0 +1,134 @@
+/* net_connect: a connection's opening, TCP's three-way handshake: the SYN and its answer (a SYN-ACK, or a
+ * reset from a host without the process), the SYNs sent again while none is answered (Linux's schedule), and
+ * the connect's deadline (the client's timeout, or the kernel's give-up). The connection's life after it is
+ * net.c's. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/net.h"
+#include "sim/sim.h"
+#include "sim/sim_int.h"
+#include "sim/net_int.h"
+
+/* Linux's tcp_syn_retries: after the first SYN, six more at most; the kernel gives the connect up one more
+ * doubled interval after the last, 127 times syn_rto after the first. */
+#define SYN_RETRIES 6
+
+/* When the connect fails unless its SYN-ACK came before: the client's timeout (connectTimeoutMillis), or the
+ * kernel's own give-up when sooner. */
+static sim_time syn_deadline(const struct sim *s, const struct conn_rec *r)
+{
+    sim_time rto = s->net.cfg.syn_rto, give_up = rto < SIM_TIME_MAX / 128 ? 127 * rto : SIM_TIME_MAX;
+    sim_time t = r->timeout_us ? (sim_time)r->timeout_us * SIM_US : s->net.cfg.connect_timeout;
+    sim_time d = t < give_up ? t : give_up;
+    return d < SIM_TIME_MAX - r->t0 ? r->t0 + d : SIM_TIME_MAX;
+}
+
+/* No SYN-ACK will come for the SYNs sent so far (lost on the way, a dead host, or the answer lost): the
+ * kernel sends the SYN again syn_rto after the first, then after twice as long, and so on (Linux up to 6.4:
+ * TCP_TIMEOUT_INIT, 1 s, doubled each time, tcp_syn_retries times), while the connect has time left; else
+ * it fails at its deadline. */
+static void syn_lost(struct sim *s, sim_conn c)
+{
+    struct conn_rec *r = &s->net.conns[c];
+    sim_time deadline = syn_deadline(s, r), next = r->t0, rto = s->net.cfg.syn_rto;
+    /* the next send time after the ones made, and not in the past (a SYN that took longer than syn_rto) */
+    int k;
+    for (k = 0; (k < r->syn_sent || next < s->now) && next < deadline; k++) {
+        next = rto < deadline - next ? next + rto : deadline;
+        rto = rto < SIM_TIME_MAX / 2 ? rto * 2 : rto;
+    }
+    if (next < deadline && k <= SYN_RETRIES)
+        sim_hook_at(s, next, s->net.syn_hook, (uint64_t)c << 1 | 1);
+    else
+        net_conn_notify(s, deadline, r->a, c, SIM_CONN_FAILED, r->tag);
+}
+
+/* The connect's SYN, sent now: it lands at its peer (net_on_syn), or it is lost (a cut path, or a loss:
+ * a SYN is not retransmitted as a connection's segment is, but sent again by syn_lost's schedule). One that
+ * would land past the deadline fails the connect then. */
+static void send_syn(struct sim *s, sim_conn c)
+{
+    struct conn_rec *r = &s->net.conns[c];
+    sim_time syn, sent;
+    r->syn_sent++;
+    if (net_transmit_id(s, r->a, r->b, s->now, 64, 0, &r->fifo_ab, &syn, &sent) != TX_OK)
+        syn_lost(s, c);
+    else if (syn >= syn_deadline(s, r))
+        net_conn_notify(s, syn_deadline(s, r), r->a, c, SIM_CONN_FAILED, r->tag);
+    else
+        sim_hook_at(s, syn, s->net.syn_hook, (uint64_t)c << 1);
+}
+
+sim_conn node_connect_within(struct sim_node *n, sim_node_id to, uint64_t tag, sim_time timeout)
+{
+    struct sim *s = n->sim;
+    struct net *net = &s->net;
+    if (n->state != SIM_NODE_UP || to >= s->nnodes)
+        return 0;
+    if (net->nconns == 0)
+        net->nconns = 1;   /* id 0 means "none" */
+    if (net->nconns >= net->conns_cap) {
+        if (net->conns_cap >= UINT32_MAX / 2)
+            return 0;
+        uint32_t cap = net->conns_cap ? net->conns_cap * 2 : 64;
+        struct conn_rec *a = realloc(net->conns, (size_t)cap * sizeof *a);
+        if (!a)
+            return 0;
+        net->conns = a;
+        net->conns_cap = cap;
+    }
+    sim_conn c = net->nconns++;
+    struct conn_rec *r = &net->conns[c];
+    memset(r, 0, sizeof *r);
+    r->a = n->id;
+    r->b = to;
+    r->a_inc = n->inc;
+    r->tag = tag;
+    r->t0 = s->now;
+    r->open_a = 2;
+    r->chain_last[0] = r->chain_last[1] = UINT32_MAX;
+    if (timeout > 0) {
+        sim_time us = (timeout + SIM_US - 1) / SIM_US;
+        r->timeout_us = us < UINT32_MAX ? (uint32_t)us : UINT32_MAX;
+    }
+    send_syn(s, c);
+    return c;
+}
+
+sim_conn node_connect(struct sim_node *n, sim_node_id to, uint64_t tag) { return node_connect_within(n, to, tag, 0); }
+
+/* A SYN lands: what happens depends on the peer at this moment, not when the connect began. A dead host
+ * never answers (the SYN is sent again, or the connect times out), a host without the process answers with
+ * a reset, a live process accepts, unless its SYN-ACK would come after the connect gave up. */
+void net_on_syn(struct sim *s, void *ctx, uint64_t arg)
+{
+    sim_conn c = (sim_conn)(arg >> 1);
+    struct conn_rec *r = &s->net.conns[c];
+    const struct sim_node *src = &node_int(s, r->a)->pub, *dst = &node_int(s, r->b)->pub;
+    sim_time synack, sent, timeout = syn_deadline(s, r);
+    (void)ctx;
+    if (r->open_a != 2 || src->inc != r->a_inc)
+        return;   /* the connecting side gave up or died */
+    if (arg & 1) {
+        send_syn(s, c);   /* the retransmission */
+        return;
+    }
+    if (dst->state == SIM_NODE_HOST_DOWN || net_transmit_id(s, r->b, r->a, s->now, 64, 0, &r->fifo_ba, &synack, &sent) != TX_OK) {
+        syn_lost(s, c);
+        return;
+    }
+    if (synack >= timeout) {
+        net_conn_notify(s, timeout, r->a, c, SIM_CONN_FAILED, r->tag);
+        return;
+    }
+    if (dst->state == SIM_NODE_PROCESS_DOWN) {
+        net_conn_notify(s, synack, r->a, c, SIM_CONN_FAILED, r->tag);
+        return;
+    }
+    r->b_inc = dst->inc;
+    r->open_b = 1;
+    r->io_b = s->now;   /* t0 is not read again; the accept is the channel's first activity */
+    net_conn_notify(s, s->now, r->b, c, SIM_CONN_ACCEPTED, r->tag);   /* the port it came to */
+    net_conn_notify(s, synack, r->a, c, SIM_CONN_UP, r->tag);
+}
