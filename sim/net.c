@@ -137,8 +137,10 @@ static const struct net_link_cfg *link_cfg(const struct net *n, const struct lin
 
 
 /* Sends wire_bytes over src -> to, leaving at `depart` at the earliest. On TX_OK *arrive is when it gets
- * there, and *sent when it left src (its last byte on the wire, after the bytes queued before it; after its
- * retransmission when it was lost once). A reliable segment (a connection's) is never lost: a loss costs one
+ * there, and *sent when it left src (its last byte on the wire, after the bytes queued before it). A segment
+ * lost once counts as sent at its first transmission, which keeps a stream's sent times in its order: its
+ * retransmission never happens if its host dies meanwhile, but neither do the later segments' deliveries,
+ * which TCP holds behind it, so the host's death drops a suffix of the stream either way. A reliable segment (a connection's) is never lost: a loss costs one
  * retransmit delay instead; and with fifo (the stream's latest arrival in this direction) it never overtakes
  * an earlier one. Inlined into the two sends, every message's path; the rarer callers take net_transmit_id. */
 static inline __attribute__((always_inline)) int transmit(struct sim *s, struct node_int *src, sim_node_id to,
@@ -173,8 +175,7 @@ static inline __attribute__((always_inline)) int transmit(struct sim *s, struct 
     if (cfg->loss > 0 && sim_rng_uniform(src->net_rng) < cfg->loss) {
         if (!reliable)
             return TX_LOST;
-        t += net->cfg.retransmit;
-        depart = depart < SIM_TIME_MAX - net->cfg.retransmit ? depart + net->cfg.retransmit : SIM_TIME_MAX;
+        t += net->cfg.retransmit;   /* (it counts as sent at its first transmission: see *sent above) */
     }
     if (fifo) {
         if (t < *fifo)

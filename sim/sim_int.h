@@ -29,8 +29,8 @@ enum ev_kind {
                               arrives */
 
 /* One pending event: 32 bytes (two to a cache line: the pool is 64-byte aligned), plus 16 in the heap (or
- * in its predecessor's chain_after, for a message waiting in a chain), and 16 a slot in chain_after: 64
- * bytes a pending event. A free slot links to the next free one through `data`. A timer's `gen` (where a
+ * in its predecessor's chain_after, for a message waiting in a chain), 16 a slot in chain_after and 8 in
+ * sent: 72 bytes a pending event. A free slot links to the next free one through `data`. A timer's `gen` (where a
  * message keeps its length) is the sim's count of timers when it was set, so a stale handle never matches. */
 struct sim_event {
     uint8_t kind;
@@ -106,7 +106,8 @@ struct sim {
                                      its direction, which waits */
     size_t chained;             /* messages waiting in chains: pending, though not in the queue */
     sim_time *sent;             /* by event slot, as long as ev: for EVF_QUEUED, when a message (or a close)
-                                   left its sender's NIC, after the bytes queued before it (net.c: transmit) */
+                                   left its sender's NIC, after the bytes queued before it (net.c: transmit);
+                                   written at every send over a link with a bandwidth */
     uint32_t timer_gen;         /* the last timer's gen */
     size_t tombstones;
 

@@ -5,6 +5,7 @@
  * latencies, so the times asserted are exact. A test gives the nodes behaviour through the world's optional
  * callbacks. */
 #include <check.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,11 +384,14 @@ static void unsent_conn(struct th_world *w, struct sim_node *n, sim_conn c, enum
     node_send(n, 1, 3, NULL, 0, 1000);
 }
 
-START_TEST(test_host_death_loses_unsent)
+/* own_link 0: the NIC is slow (1e6 B/s); 1: the path 0 -> 1 has its own bandwidth, the NIC none. */
+static void host_death_case(int own_link)
 {
     const sim_time L = 1 * SIM_MS;
     struct th_world w;
-    th_world_init(&w, 1, 2, L, 1e6);
+    th_world_init(&w, 1, 2, L, own_link ? 0 : 1e6);
+    if (own_link)
+        ck_assert_int_eq(sim_link_set(w.s, 0, 1, NULL, NAN, 1e6), 0);
     w.start = unsent_start;
     w.conn = unsent_conn;
     sim_run(w.s, 3 * SIM_MS);
@@ -407,6 +411,46 @@ START_TEST(test_host_death_loses_unsent)
     ck_assert_uint_eq(th_world_find(&w, TH_R_MSG, 1, 2)->b, 9);
     ck_assert_ptr_null(th_world_find_conn(&w, 1, SIM_CONN_CLOSED, 0));   /* its FIN never left */
     ck_assert_uint_eq(sim_stats(w.s)->msgs_dropped_loss - lost, 5);   /* three on the connection, two datagrams */
+    th_world_free(&w);
+}
+
+START_TEST(test_host_death_loses_unsent)
+{
+    host_death_case(0);
+    host_death_case(1);
+}
+END_TEST
+
+/* Segments held while a path was cut are sent again when it heals, behind one another at the NIC: a host
+ * that dies 1.5 ms after the heal has sent the first only. */
+static void held_conn(struct th_world *w, struct sim_node *n, sim_conn c, enum sim_conn_ev ev, sim_node_id peer,
+                      uint64_t tag)
+{
+    (void)peer;
+    (void)tag;
+    if (n->id == 0 && ev == SIM_CONN_UP)
+        w->c[0] = c;
+}
+
+START_TEST(test_host_death_after_heal)
+{
+    const sim_time L = 1 * SIM_MS;
+    struct th_world w;
+    th_world_init(&w, 1, 2, L, 1e6);
+    w.start = lossc_start;
+    w.conn = held_conn;
+    sim_run(w.s, 10 * SIM_MS);
+    ck_assert_uint_ne(w.c[0], 0);
+    sim_link_cut(w.s, 0, 1, 1);
+    for (uint32_t i = 0; i < 3; i++)
+        ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), w.c[0], 1, &i, sizeof i, 1000), 0);
+    sim_run(w.s, 100 * SIM_MS);
+    sim_heal_all(w.s);   /* the held segments go at the next retransmission, 200 ms after the first was held */
+    sim_run(w.s, 210 * SIM_MS + 1500 * SIM_US);
+    sim_crash(w.s, 0, SIM_CRASH_HOST);
+    sim_run(w.s, SIM_TIME_MAX);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 1);
+    TH_ASSERT_AT(th_world_find(&w, TH_R_MSG, 1, 0), 210 * SIM_MS + 1 * SIM_MS + L);
     th_world_free(&w);
 }
 END_TEST
@@ -523,6 +567,7 @@ static Suite *sim_partition_suite(void)
     tcase_add_test(tc, test_connect_across_cut);
     tcase_add_test(tc, test_connect_syn_retransmit);
     tcase_add_test(tc, test_host_death_loses_unsent);
+    tcase_add_test(tc, test_host_death_after_heal);
     tcase_add_test(tc, test_conn_broken_by_cut);
     tcase_add_test(tc, test_conn_tcp_timeout);
     tcase_add_test(tc, test_close_behind_held_data);

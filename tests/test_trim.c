@@ -227,9 +227,9 @@ END_TEST
 /* The trim keeps what a controller-mode handshake truncates to (controller_explore.json, seed 542, shrunk to
  * two host crashes): the master broker-a-0 (epoch 2 from 46.5 s, begun at 3,446,296) loses its host at 70.8 s
  * and is master again at 73.5 s, its epoch 2 begun again at what it recovered. Its slaves' epoch files and its
- * own then agree only on epoch 1 (EpochFileCache.findConsistentPoint), so broker-a-1 truncates from 6,418,592
- * to epoch 2's start, 3,446,296, at 82.00 s and asks for what follows at 83.00 s (at 84.68 s while the
- * slaves' offset sync kept 4.4's schedule). Until the master's crash something else
+ * own then agree only on epoch 1 (EpochFileCache.findConsistentPoint), so broker-a-1 truncates from 6,162,632
+ * to epoch 2's start, 3,446,296, at 81.00 s (5 s after it closed its HA connection at 76.00 s:
+ * closeMasterAndWait) and asks for what follows at 82.00 s. Until the master's crash something else
  * held the trim lower; from its return to the handshakes nothing did, and a trim that did not keep the
  * consistent point forgot it: the cut stopped at the log's kept start (the violation trimmed_read). The trim
  * keeps each replica's consistent point with the master (ctl_truncation_floor). Where the trim passed the
@@ -247,8 +247,8 @@ START_TEST(controller_handshake_cut_still_reads)
            " \"faults\": [{\"at_ms\": 70781, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 2714},"
            " {\"at_ms\": 32264, \"op\": \"crash_host\", \"node\": \"broker-a-2\", \"duration_ms\": 15673}]}",
            NULL, 0);
-    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.truncate\"", "\"to\":3446296}", 81500, 82500), 1);
-    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.connect\"", "\"offset\":3446296}", 82500, 83500), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.truncate\"", "\"to\":3446296}", 80500, 81500), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.connect\"", "\"offset\":3446296}", 81500, 82500), 1);
     ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
     th_run_free(&r);
 }
@@ -297,18 +297,18 @@ START_TEST(epoch_restart_fetches_again_what_the_trim_forgot)
         " {\"at_ms\": 121035, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 4973}]}";
     struct th_run r;
     th_run(&r, json, NULL, 0);
-    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"broker.truncate\"", "\"to\":2914784}", 132000, 134000), 1);
-    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"ha.connect\"", "\"offset\":2914784}", 132000, 134000), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"broker.truncate\"", "\"to\":2914784}", 131000, 133000), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"ha.connect\"", "\"offset\":2914784}", 131000, 133000), 1);
     ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
-    /* at 133 s broker-a-2 (slave 2) has fetched nothing yet: 11.7 MB behind, in messages not known */
-    ck_assert_ptr_nonnull(strstr(r.series, "\nbroker-a,133000,14609312,1132544,1792,11694528,,"));
+    /* at 132 s both slaves, truncated, have fetched nothing yet: 11.6 MB behind, in messages not known */
+    ck_assert_ptr_nonnull(strstr(r.series, "\nbroker-a,132000,14482912,11568128,,11568128,,"));
     th_run_free(&r);
     static uint64_t ends[2][3][200];
     cJSON *m[2];
     for (int keep = 0; keep < 2; keep++)
         m[keep] = run_kept(json, keep, 180, ends[keep]);
     int caught[2][3] = {{0}};
-    for (int t = 132; t <= 180; t++)
+    for (int t = 131; t <= 180; t++)
         for (int rep = 0; rep < 3; rep++) {
             uint64_t a = ends[0][rep][t], b = ends[1][rep][t];
             ck_assert_msg((a > b ? a - b : b - a) <= 32768, "replica %d at %d s: %llu trimmed, %llu kept", rep, t,
@@ -317,9 +317,9 @@ START_TEST(epoch_restart_fetches_again_what_the_trim_forgot)
                 if (!caught[keep][rep] && ends[keep][rep][t] == ends[keep][0][t])
                     caught[keep][rep] = t;
         }
-    ck_assert_uint_eq(ends[0][2][133], 2914784);   /* the premise: the slave, truncated, fetches again from 133.8 s */
-    ck_assert_int_eq(caught[0][1], 135);   /* broker-a-1 truncated at 133.0 s, broker-a-2 at 132.8 s */
-    ck_assert_int_eq(caught[0][2], 134);
+    ck_assert_uint_eq(ends[0][2][132], 2914784);   /* the premise: the slave, truncated, fetches again from 132.8 s */
+    ck_assert_int_eq(caught[0][1], 133);   /* broker-a-1 truncated at 131.06 s, broker-a-2 at 131.83 s */
+    ck_assert_int_eq(caught[0][2], 133);
     for (int rep = 1; rep < 3; rep++)
         ck_assert_int_eq(caught[0][rep], caught[1][rep]);
     const char *same[] = {"messages", "groups.0.failover", "groups.0.lag.max_bytes", "invariants"};

@@ -357,6 +357,15 @@ static void report(struct broker *b)
     b->ha_last_report = node_now(b->n);
 }
 
+/* waitForRunning(1000 * 5) after a connect that failed or found no address, or closeMasterAndWait: the
+ * loop's next round, and its connect, comes when the wait is over, not at the next of the 1 s rounds. */
+static void client_wait(struct broker *b)
+{
+    b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;
+    node_timer_cancel(b->n, b->ha_client_timer);
+    b->ha_client_timer = node_timer(b->n, b->cfg.ha_reconnect, BT(BT_HA_CLIENT, 0));
+}
+
 /* HAClient.connectMaster. A client with no master address yet (a process that just started: the
  * registration that names the master has not answered) finds none and waits 5 s (waitForRunning(1000 * 5));
  * controller mode's, whose address the controller gives, looks again at its next round. */
@@ -364,7 +373,7 @@ static void client_connect(struct broker *b)
 {
     if (b->master == SIM_NODE_NONE) {
         if (!b->ctl)
-            b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;
+            client_wait(b);
         return;
     }
     if (b->ctl && !ctl_ha_agreed(b))
@@ -379,7 +388,7 @@ static void client_connect(struct broker *b)
 static void client_after_close(struct broker *b)
 {
     if (b->cfg.ha_wait_after_close || b->ctl)
-        b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;
+        client_wait(b);
     else
         client_connect(b);
 }
@@ -638,7 +647,7 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
             trace_ha(b, "ha.connect_failed", b->master, b->cl.max_offset);
             b->ha_conn = 0;
             b->ha_connecting = 0;
-            b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;   /* waitForRunning(1000 * 5) */
+            client_wait(b);
             break;
         case SIM_CONN_CLOSED:
             client_close(b, "ha.disconnect");
