@@ -135,14 +135,14 @@ static const struct net_link_cfg *link_cfg(const struct net *n, const struct lin
     return l->cfg < 0 ? &n->cfg.def : &n->cfgs[l->cfg];
 }
 
-
 /* Sends wire_bytes over src -> to, leaving at `depart` at the earliest. On TX_OK *arrive is when it gets
- * there, and *sent when it left src (its last byte on the wire, after the bytes queued before it). A segment
- * lost once counts as sent at its first transmission, which keeps a stream's sent times in its order: its
- * retransmission never happens if its host dies meanwhile, but neither do the later segments' deliveries,
- * which TCP holds behind it, so the host's death drops a suffix of the stream either way. A reliable segment (a connection's) is never lost: a loss costs one
- * retransmit delay instead; and with fifo (the stream's latest arrival in this direction) it never overtakes
- * an earlier one. Inlined into the two sends, every message's path; the rarer callers take net_transmit_id. */
+ * there, and *sent when it left src (its last byte on the wire, after the bytes queued before it). A reliable
+ * segment (a connection's) is never lost: a loss costs one retransmit delay instead, and it counts as sent
+ * at its first transmission, which keeps a stream's sent times in its order (its retransmission would not
+ * happen if its host died meanwhile, but neither would the later segments' deliveries, which TCP holds
+ * behind it: the host's death drops a suffix of the stream either way); and with fifo (the stream's latest
+ * arrival in this direction) it never overtakes an earlier one. Inlined into the two sends, every message's
+ * path; the rarer callers take net_transmit_id. */
 static inline __attribute__((always_inline)) int transmit(struct sim *s, struct node_int *src, sim_node_id to,
                                                           sim_time depart, uint64_t wire_bytes, int reliable,
                                                           sim_time *fifo, sim_time *arrive, sim_time *sent)

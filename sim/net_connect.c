@@ -114,7 +114,8 @@ void net_on_syn(struct sim *s, void *ctx, uint64_t arg)
         send_syn(s, c);   /* the retransmission */
         return;
     }
-    if (dst->state == SIM_NODE_HOST_DOWN || net_transmit_id(s, r->b, r->a, s->now, 64, 0, &r->fifo_ba, &synack, &sent) != TX_OK) {
+    if (dst->state == SIM_NODE_HOST_DOWN ||
+        net_transmit_id(s, r->b, r->a, s->now, 64, 0, &r->fifo_ba, &synack, &sent) != TX_OK) {
         syn_lost(s, c);
         return;
     }

@@ -298,7 +298,8 @@ static void syn_case(int fault, sim_time heal, const char *net, sim_time up, sim
     else
         sim_heal_all(w.s);
     sim_run(w.s, SIM_TIME_MAX);
-    const struct th_rec *u = th_world_find_conn(&w, 0, SIM_CONN_UP, 0), *f = th_world_find_conn(&w, 0, SIM_CONN_FAILED, 0);
+    const struct th_rec *u = th_world_find_conn(&w, 0, SIM_CONN_UP, 0);
+    const struct th_rec *f = th_world_find_conn(&w, 0, SIM_CONN_FAILED, 0);
     if (up) {
         TH_ASSERT_AT(u, T0 + up + 2 * L);
         ck_assert_uint_eq(u->conn, c);
