@@ -202,6 +202,15 @@ static sim_time *conn_fifo(struct conn_rec *r, sim_node_id from)
     return r->a == from ? &r->fifo_ab : &r->fifo_ba;
 }
 
+/* Notes on an event (a message or a close) when it leaves its sender, if after now: net_on_host_down reads it. */
+static inline void note_sent(struct sim *s, struct sim_event *e, sim_time sent)
+{
+    if (sent > s->now) {
+        e->flags |= EVF_QUEUED;
+        s->sent[sim_event_slot(s, e)] = sent;
+    }
+}
+
 /* Queues a message event, due at `at`, that left its sender at `sent`; the payload is copied inline when it
  * fits in 8 bytes, else into a pool buffer. A connection's message (conn, its direction's FIFO mark passed)
  * joins the direction's chain (sim.c: sim_schedule_chained). */
@@ -217,10 +226,7 @@ static inline int queue_msg(struct sim *s, sim_time at, sim_time sent, sim_node_
     }
     if (!e)
         return -1;
-    if (sent > s->now) {
-        e->flags |= EVF_QUEUED;
-        s->sent[sim_event_slot(s, e)] = sent;
-    }
+    note_sent(s, e, sent);
     e->from = from;
     e->type = type;
     e->len = len;
@@ -290,10 +296,7 @@ static void conn_fin(struct sim *s, sim_time at, sim_time sent, sim_node_id from
     if (!e)
         return;
     e->from = from;
-    if (sent > s->now) {
-        e->flags |= EVF_QUEUED;
-        s->sent[sim_event_slot(s, e)] = sent;
-    }
+    note_sent(s, e, sent);
 }
 
 /* Tells `to` that the other side of c is gone, after what that side already sent (same link, FIFO).

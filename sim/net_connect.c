@@ -50,12 +50,12 @@ static void syn_lost(struct sim *s, sim_conn c)
 static void send_syn(struct sim *s, sim_conn c)
 {
     struct conn_rec *r = &s->net.conns[c];
-    sim_time syn, sent;
+    sim_time syn, sent, deadline = syn_deadline(s, r);
     r->syn_sent++;
     if (net_transmit_id(s, r->a, r->b, s->now, 64, 0, &r->fifo_ab, &syn, &sent) != TX_OK)
         syn_lost(s, c);
-    else if (syn >= syn_deadline(s, r))
-        net_conn_notify(s, syn_deadline(s, r), r->a, c, SIM_CONN_FAILED, r->tag);
+    else if (syn >= deadline)
+        net_conn_notify(s, deadline, r->a, c, SIM_CONN_FAILED, r->tag);
     else
         sim_hook_at(s, syn, s->net.syn_hook, (uint64_t)c << 1);
 }
@@ -106,7 +106,7 @@ void net_on_syn(struct sim *s, void *ctx, uint64_t arg)
     sim_conn c = (sim_conn)(arg >> 1);
     struct conn_rec *r = &s->net.conns[c];
     const struct sim_node *src = &node_int(s, r->a)->pub, *dst = &node_int(s, r->b)->pub;
-    sim_time synack, sent, timeout = syn_deadline(s, r);
+    sim_time synack, sent, deadline = syn_deadline(s, r);
     (void)ctx;
     if (r->open_a != 2 || src->inc != r->a_inc)
         return;   /* the connecting side gave up or died */
@@ -119,8 +119,8 @@ void net_on_syn(struct sim *s, void *ctx, uint64_t arg)
         syn_lost(s, c);
         return;
     }
-    if (synack >= timeout) {
-        net_conn_notify(s, timeout, r->a, c, SIM_CONN_FAILED, r->tag);
+    if (synack >= deadline) {
+        net_conn_notify(s, deadline, r->a, c, SIM_CONN_FAILED, r->tag);
         return;
     }
     if (dst->state == SIM_NODE_PROCESS_DOWN) {

@@ -28,10 +28,10 @@ enum ev_kind {
 #define EVF_UNSENT    16   /* and its sender's host died before then (net.c: net_on_host_down): it never
                               arrives */
 
-/* One pending event: 32 bytes (two to a cache line: the pool is 64-byte aligned), plus 16 in the heap (or
- * in its predecessor's chain_after, for a message waiting in a chain), 16 a slot in chain_after and 8 in
- * sent: 72 bytes a pending event. A free slot links to the next free one through `data`. A timer's `gen` (where a
- * message keeps its length) is the sim's count of timers when it was set, so a stale handle never matches. */
+/* One pending event: 32 bytes (two to a cache line: the pool is 64-byte aligned), plus 16 in the heap (or in its
+ * predecessor's chain_after, for a message waiting in a chain), 16 a slot in chain_after and 8 in sent: 72 bytes a
+ * pending event. A free slot links to the next free one through `data`. A timer's `gen` (where a message keeps its
+ * length) is the sim's count of timers when it was set, so a stale handle never matches. */
 struct sim_event {
     uint8_t kind;
     uint8_t flags;
