@@ -50,7 +50,8 @@ static sim_node_id node_ref(const struct sim *s, struct conf *c, const cJSON *ob
 int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
 {
     static const char *const keys[] = {"latency", "loss", "bandwidth_mbit_per_s", "connect_timeout_ms",
-                                       "syn_rto_ms", "retransmit_ms", "tcp_timeout_ms", "links", NULL};
+                                       "syn_rto_ms", "syn_retries", "syn_linear_timeouts", "retransmit_ms",
+                                       "tcp_timeout_ms", "links", NULL};
     static const char *const link_keys[] = {"from", "to", "both_ways", "latency", "loss",
                                             "bandwidth_mbit_per_s", NULL};
     struct net_config *cfg = &s->net.cfg;
@@ -67,6 +68,14 @@ int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
     conf_time(c, obj, path, "connect_timeout_ms", cfg->connect_timeout, 1 * SIM_MS, 600 * SIM_S,
               &cfg->connect_timeout);
     conf_time(c, obj, path, "syn_rto_ms", cfg->syn_rto, 1 * SIM_MS, 600 * SIM_S, &cfg->syn_rto);
+    /* Linux's ranges: tcp_syn_retries 1 to MAX_TCP_SYNCNT (127), tcp_syn_linear_timeouts 0 to 127. */
+    int64_t retries, linear;
+    conf_int(c, obj, path, "syn_retries", cfg->syn_retries, 1, 127, &retries);
+    conf_int(c, obj, path, "syn_linear_timeouts", cfg->syn_linear, 0, 127, &linear);
+    if (!c->failed) {
+        cfg->syn_retries = (int)retries;
+        cfg->syn_linear = (int)linear;
+    }
     conf_time(c, obj, path, "retransmit_ms", cfg->retransmit, 1 * SIM_MS, 600 * SIM_S, &cfg->retransmit);
     conf_time(c, obj, path, "tcp_timeout_ms", cfg->tcp_timeout, 1 * SIM_MS, 86400 * SIM_S, &cfg->tcp_timeout);
     const cJSON *links = conf_child(obj, "links");

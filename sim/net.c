@@ -24,6 +24,8 @@ void net_config_default(struct net_config *cfg)
     cfg->def.bandwidth = 10e9 / 8;     /* 10 Gbit/s */
     cfg->connect_timeout = 3000 * SIM_MS;
     cfg->syn_rto = 1000 * SIM_MS;
+    cfg->syn_retries = 6;   /* Linux's tcp_syn_retries */
+    cfg->syn_linear = 0;    /* tcp_syn_linear_timeouts before Linux 6.5 (4 from 6.5) */
     cfg->retransmit = 200 * SIM_MS;
     cfg->tcp_timeout = 924600 * SIM_MS;
 }

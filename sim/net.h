@@ -19,9 +19,9 @@
 
 struct sim;
 
-/* Reads a "network" object: latency, loss, bandwidth_mbit_per_s, connect_timeout_ms, syn_rto_ms,
- * retransmit_ms, tcp_timeout_ms and "links" (per-link overrides by node name, resolved against s's nodes).
- * Applies it to s. */
+/* Reads a "network" object: latency, loss, bandwidth_mbit_per_s, connect_timeout_ms, syn_rto_ms, syn_retries,
+ * syn_linear_timeouts, retransmit_ms, tcp_timeout_ms and "links" (per-link overrides by node name, resolved
+ * against s's nodes). Applies it to s. */
 int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path);
 
 #endif

@@ -10,35 +10,53 @@
 #include "sim/sim_int.h"
 #include "sim/net_int.h"
 
-/* Linux's tcp_syn_retries: after the first SYN, six more at most; the kernel gives the connect up one more
- * doubled interval after the last, 127 times syn_rto after the first. */
-#define SYN_RETRIES 6
+/* Linux's TCP_RTO_MAX: a doubled SYN interval goes no higher. */
+#define SYN_RTO_MAX (120 * SIM_S)
+
+/* The interval before the SYN sent again k-th (k from 1; k = the retries + 1 is the kernel's give-up), given
+ * the one before it (`prev`; syn_rto for k = 1). Linux's tcp_retransmit_timer: syn_rto
+ * (TCP_TIMEOUT_INIT) for the first syn_linear + 1 (tcp_syn_linear_timeouts: 0 up to 6.4, 4 from 6.5), then
+ * doubled each time, at most TCP_RTO_MAX. */
+static sim_time syn_interval(const struct net_config *cfg, int k, sim_time prev)
+{
+    if (k <= cfg->syn_linear + 1)
+        return cfg->syn_rto;
+    return prev < SYN_RTO_MAX / 2 ? prev * 2 : SYN_RTO_MAX;
+}
+
+/* The SYNs sent again at most: tcp_syn_retries, and tcp_syn_linear_timeouts more (tcp_write_timeout). */
+static int syn_retries(const struct net_config *cfg) { return cfg->syn_retries + cfg->syn_linear; }
 
 /* When the connect fails unless its SYN-ACK came before: the client's timeout (connectTimeoutMillis), or the
- * kernel's own give-up when sooner. */
+ * kernel's own give-up, one interval after the last SYN (127 s after the first with Linux's defaults up to
+ * 6.4, 131 s from 6.5), when sooner. */
 static sim_time syn_deadline(const struct sim *s, const struct conn_rec *r)
 {
-    sim_time rto = s->net.cfg.syn_rto, give_up = rto < SIM_TIME_MAX / 128 ? 127 * rto : SIM_TIME_MAX;
-    sim_time t = r->timeout_us ? (sim_time)r->timeout_us * SIM_US : s->net.cfg.connect_timeout;
+    const struct net_config *cfg = &s->net.cfg;
+    sim_time t = r->timeout_us ? (sim_time)r->timeout_us * SIM_US : cfg->connect_timeout, give_up = 0, iv = 0;
+    for (int k = 1; k <= syn_retries(cfg) + 1 && give_up < t; k++) {
+        iv = syn_interval(cfg, k, iv);
+        give_up += iv;
+    }
     sim_time d = t < give_up ? t : give_up;
     return d < SIM_TIME_MAX - r->t0 ? r->t0 + d : SIM_TIME_MAX;
 }
 
 /* No SYN-ACK will come for the SYNs sent so far (lost on the way, a dead host, or the answer lost): the
- * kernel sends the SYN again syn_rto after the first, then after twice as long, and so on (Linux up to 6.4:
- * TCP_TIMEOUT_INIT, 1 s, doubled each time, tcp_syn_retries times), while the connect has time left; else
- * it fails at its deadline. */
+ * kernel sends the SYN again on syn_interval's schedule, at most syn_retries times, while the connect has
+ * time left; else it fails at its deadline. */
 static void syn_lost(struct sim *s, sim_conn c)
 {
+    const struct net_config *cfg = &s->net.cfg;
     struct conn_rec *r = &s->net.conns[c];
-    sim_time deadline = syn_deadline(s, r), next = r->t0, rto = s->net.cfg.syn_rto;
+    sim_time deadline = syn_deadline(s, r), next = r->t0, iv = 0;
     /* the next send time after the ones made, and not in the past (a SYN that took longer than syn_rto) */
     int k;
     for (k = 0; (k < r->syn_sent || next < s->now) && next < deadline; k++) {
-        next = rto < deadline - next ? next + rto : deadline;
-        rto = rto < SIM_TIME_MAX / 2 ? rto * 2 : rto;
+        iv = syn_interval(cfg, k + 1, iv);
+        next = iv < deadline - next ? next + iv : deadline;
     }
-    if (next < deadline && k <= SYN_RETRIES)
+    if (next < deadline && k <= syn_retries(cfg))
         sim_hook_at(s, next, s->net.syn_hook, (uint64_t)c << 1 | 1);
     else
         net_conn_notify(s, deadline, r->a, c, SIM_CONN_FAILED, r->tag);

@@ -23,6 +23,8 @@ struct net_config {
     struct net_link_cfg def;
     sim_time connect_timeout;  /* a connect to a dead or cut-off host fails after this */
     sim_time syn_rto;          /* a SYN not answered is sent again after this, then twice as long, ... */
+    int syn_retries;           /* ... this many times at most (tcp_syn_retries) ... */
+    int syn_linear;            /* ... the first this many + 1 intervals not doubled (tcp_syn_linear_timeouts) */
     sim_time retransmit;       /* extra delay of a lost segment on a connection (TCP's minimum RTO) */
     sim_time tcp_timeout;      /* a stalled connection gives up after this (Linux tcp_retries2 = 15: ~924.6 s) */
 };
@@ -52,7 +54,7 @@ struct conn_rec {
     uint32_t a_inc, b_inc;     /* incarnations of each end when it joined */
     uint8_t open_a, open_b;    /* each side's state: 0 closed, 1 open, 2 connecting (a only) */
     uint8_t broken;            /* retransmissions timed out: the stream is dead */
-    uint8_t syn_sent;          /* while connecting: the SYNs sent (a lost one is sent again, syn_rto) */
+    uint8_t syn_sent;          /* while connecting: the SYNs sent (a lost one is sent again: syn_interval) */
     uint32_t timeout_us;       /* the connect's own timeout (node_connect_within), 0: the network's */
     sim_time fifo_ab, fifo_ba; /* latest arrival so far in each direction: the stream stays ordered */
     /* Per direction (0: a -> b, 1: b -> a): segments held while the path is cut, retransmitted with

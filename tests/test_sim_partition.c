@@ -351,6 +351,21 @@ START_TEST(test_connect_syn_retransmit)
         /* 200 s: seven SYNs, the last at 63 s; the kernel gives up at 127 s (tcp_syn_retries 6) */
         syn_case(fault, 62 * SIM_S, "{\"connect_timeout_ms\":200000}", 63 * SIM_S, 0);
         syn_case(fault, 64 * SIM_S, "{\"connect_timeout_ms\":200000}", 0, 127 * SIM_S);
+        /* Linux 6.5+ (tcp_syn_linear_timeouts 4): SYNs 1 s apart up to 5 s, then 7, 11, 19, 35 and 67 s; the
+         * kernel gives up at 131 s. Within the client's 3 s, a third SYN at 2 s where 6.4 sends none. */
+        syn_case(fault, 1500 * S, "{\"syn_linear_timeouts\":4}", 2000 * S, 0);
+        syn_case(fault, 3500 * S, "{\"syn_linear_timeouts\":4,\"connect_timeout_ms\":200000}", 4000 * S, 0);
+        syn_case(fault, 5500 * S, "{\"syn_linear_timeouts\":4,\"connect_timeout_ms\":200000}", 7000 * S, 0);
+        syn_case(fault, 66 * SIM_S, "{\"syn_linear_timeouts\":4,\"connect_timeout_ms\":200000}", 67 * SIM_S, 0);
+        syn_case(fault, 68 * SIM_S, "{\"syn_linear_timeouts\":4,\"connect_timeout_ms\":200000}", 0,
+                 131 * SIM_S);
+        /* tcp_syn_retries 2: SYNs at 0, 1 and 3 s, given up at 7 s */
+        syn_case(fault, 2500 * S, "{\"syn_retries\":2,\"connect_timeout_ms\":200000}", 3000 * S, 0);
+        syn_case(fault, 3500 * S, "{\"syn_retries\":2,\"connect_timeout_ms\":200000}", 0, 7000 * S);
+        /* tcp_syn_retries 8: the eighth interval would be 128 s, TCP_RTO_MAX makes it 120: SYNs at 127 and
+         * 247 s, given up at 367 s */
+        syn_case(fault, 200 * SIM_S, "{\"syn_retries\":8,\"connect_timeout_ms\":600000}", 247 * SIM_S, 0);
+        syn_case(fault, 250 * SIM_S, "{\"syn_retries\":8,\"connect_timeout_ms\":600000}", 0, 367 * SIM_S);
     }
 }
 END_TEST
