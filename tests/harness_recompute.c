@@ -81,6 +81,8 @@ struct recomputed recompute(const char *trace, const char *const *names, int ngr
             s[n++] = (struct tsend){.start = cJSON_GetObjectItemCaseSensitive(j, "start_ms")->valuedouble,
                                     .t = t, .ok = ack, .group = gi, .msg = msg};
             if (ack) {
+                if (mine && t >= warmup)
+                    rc.acks_in_window++;
                 st[msg] |= 1;
                 const cJSON *held = cJSON_GetObjectItemCaseSensitive(j, "held");
                 if (!cJSON_IsTrue(held))

@@ -74,7 +74,8 @@ START_TEST(dledger_put_holds_send_thread)
     ck_assert_double_eq_tol(th_num(r.m, "topic.latency_ms.max"), 6.3, 1e-9);
     ck_assert_ptr_nonnull(strstr(r.trace, "\"t_ms\":11014.400,\"node\":\"producer-0\",\"ev\":\"send.ack\""));
     ck_assert_ptr_nonnull(strstr(r.trace, "\"t_ms\":11016.500,\"node\":\"producer-0\",\"ev\":\"send.ack\""));
-    ck_assert_double_le(th_num(r.m, "topic.throughput_per_s"), 1000 / 2.1);
+    /* one answer every 2.1 ms at most: the 10 s window holds 4,762 of them (one more than 10 s / 2.1 ms) */
+    ck_assert_double_le(th_num(r.m, "topic.throughput_per_s"), (10000 / 2.1 + 1) / 10);
     th_run_free(&r);
     const char *set47[] = {"groups[0].async_send=true"};
     th_run(&r, DLEDGER_WORLD, set47, 1);
@@ -87,23 +88,27 @@ START_TEST(dledger_put_holds_send_thread)
 }
 END_TEST
 
-/* Little's law on a closed system: throughput = threads / mean latency (up to the window's two edges). */
+/* Little's law on a closed system: throughput = threads / mean latency (up to the window's two edges). The
+ * last case's sends take 126 ms (60 threads, one at a time through the 4.4 send thread), 1.3 % of the 10 s
+ * window: counted by the sends' starts, the throughput lost the sends in flight at the end (1.2 % low). */
 START_TEST(closed_loop_littles_law)
 {
     const char *sets[][2] = {{"groups[0].async_send=false", "producers.threads=3"},
                              {"groups[0].async_send=true", "producers.threads=3"},
                              {"groups[0].async_send=false", "producers.threads=20"},
-                             {"groups[0].role=ASYNC_MASTER", "producers.threads=20"}};
-    for (int i = 0; i < 4; i++) {
+                             {"groups[0].role=ASYNC_MASTER", "producers.threads=20"},
+                             {"groups[0].async_send=false", "producers.threads=60"}};
+    for (int i = 0; i < 5; i++) {
         struct th_run r;
         th_run(&r, SYNC_WORLD, sets[i], 2);
         double threads = atof(strchr(sets[i][1], '=') + 1);
         double x = th_num(r.m, "topic.throughput_per_s"), l = th_num(r.m, "topic.latency_ms.mean");
         ck_assert_msg(fabs(x - threads / (l / 1000)) <= 0.005 * x, "%s %s: %g/s vs %g / %g ms", sets[i][0],
                       sets[i][1], x, threads, l);
-        /* One send thread bounds the 4.4 SYNC_MASTER: 1 / 2.1 ms whatever the threads. */
-        if (i == 0 || i == 2)
-            ck_assert_double_le(x, 1000 / 2.1);
+        /* One send thread bounds the 4.4 SYNC_MASTER: an answer every 2.1 ms whatever the threads, 4,762 in
+         * the 10 s window at most. */
+        if (i == 0 || i == 2 || i == 4)
+            ck_assert_double_le(x, (10000 / 2.1 + 1) / 10);
         th_run_free(&r);
     }
 }

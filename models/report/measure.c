@@ -144,6 +144,11 @@ static void scope_send(struct meas_scope *s, int ok)
 
 void meas_send_done(struct meas *m, uint32_t msg, int group, int ok, sim_time t0, sim_time now)
 {
+    if (ok && now >= m->warmup) {
+        m->topic.acks_in_window++;
+        if (group >= 0 && group < m->ngroups)
+            m->group[group].acks_in_window++;
+    }
     if (t0 >= m->warmup) {
         double lat = sim_time_to_ms(now - t0);
         int in_group = group >= 0 && group < m->ngroups;

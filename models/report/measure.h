@@ -15,6 +15,7 @@
 /* One scope: the topic, or one group. */
 struct meas_scope {
     uint64_t sends, acked, failed;            /* sends started in the window that returned */
+    uint64_t acks_in_window;                  /* sends acknowledged in the window (whenever they started) */
     uint64_t iv_sends, iv_acked, iv_failed;   /* of those, returned in the current sample interval */
     struct sim_hist *lat_iv;    /* latency (ms) of the sends acknowledged in this interval */
     struct sim_hist *lat;       /* of those in the intervals before: lat_iv joins it when an interval ends */
