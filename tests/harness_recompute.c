@@ -49,8 +49,15 @@ static int group_index(const cJSON *j, const char *const *names, int ngroups)
 
 /* The README's definitions applied to the trace, for `group` (-1: the topic). crash_ms >= 0: also the
  * first acknowledgement of a send started after it (the end of the downtime). */
+/* Where a delivery gap starts: the later of the last delivery, the backlog's start and the read warm-up. */
+static double read_from(double last, double since, double read_warmup)
+{
+    double from = last > since ? last : since;
+    return from > read_warmup ? from : read_warmup;
+}
+
 struct recomputed recompute(const char *trace, const char *const *names, int ngroups, int group,
-                                   double warmup, double gap, double end, double crash_ms)
+                                   double warmup, double read_warmup, double gap, double end, double crash_ms)
 {
     struct recomputed rc = {.first_write = -1, .write_open = -1, .read_open = -1};
     size_t cap = 1024, n = 0;
@@ -94,9 +101,9 @@ struct recomputed recompute(const char *trace, const char *const *names, int ngr
             }
         } else if (strcmp(ev, "consume") == 0 && mine) {
             /* a delivery: a gap with a backlog longer than `gap` ends here */
-            double from = last > since ? last : since;
+            double from = read_from(last, since, read_warmup);
             if (backlog > 0 && since >= 0 && t - from > gap)
-                rc.read_unavail += t - (from > warmup ? from : warmup);
+                rc.read_unavail += t - from;
             last = t;
             if ((st[msg] & 7) == 1)
                 delta = -1;
@@ -109,9 +116,9 @@ struct recomputed recompute(const char *trace, const char *const *names, int ngr
             delta = mine ? +1 : 0;
         }
         if (delta < 0 && backlog + delta <= 0) {
-            double from = last > since ? last : since;
+            double from = read_from(last, since, read_warmup);
             if (since >= 0 && t - from > gap)
-                rc.read_unavail += t - (from > warmup ? from : warmup);
+                rc.read_unavail += t - from;
         }
         if (delta) {
             double before = backlog;
@@ -124,10 +131,10 @@ struct recomputed recompute(const char *trace, const char *const *names, int ngr
         cJSON_Delete(j);
     }
     if (backlog > 0 && since >= 0) {
-        double from = last > since ? last : since;
+        double from = read_from(last, since, read_warmup);
         if (end - from > gap) {
-            rc.read_unavail += end - (from > warmup ? from : warmup);
-            rc.read_open = end - (from > warmup ? from : warmup);
+            rc.read_unavail += end - from;
+            rc.read_open = end - from;
         }
     }
     free(copy);

@@ -14,7 +14,7 @@ struct recomputed {
 /* The figures of `group` (an index in names; -1: the topic) from the trace. crash_ms >= 0: also the first
  * acknowledgement of a send started after it (the end of the downtime). */
 struct recomputed recompute(const char *trace, const char *const *names, int ngroups, int group, double warmup,
-                            double gap, double end, double crash_ms);
+                            double read_warmup, double gap, double end, double crash_ms);
 
 /* messages.acked_lost of a one-group run from the trace (README, "Acknowledged but lost"). */
 double recompute_lost(const char *trace);

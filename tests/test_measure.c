@@ -213,6 +213,30 @@ START_TEST(read_outage_needs_a_backlog)
 }
 END_TEST
 
+/* Read time before the read warm-up (the consumers' start) is not counted, and a gap counts from it. */
+START_TEST(read_outage_from_the_read_warmup)
+{
+    struct meas m;
+    ck_assert_int_eq(meas_init(&m, 1, 1000 * MS, 1000 * MS), 0);
+    m.read_warmup = 30000 * MS;
+    meas_backlog(&m, 0, +1, 2000 * MS);
+    /* The first delivery 0.5 s after the read warm-up: no outage, though the backlog waited 28.5 s. */
+    meas_delivery(&m, 0, 30500 * MS);
+    ck_assert_int_eq(m.group[0].read_unavail, 0);
+    /* Then 3 s without one: 3 s down. */
+    meas_delivery(&m, 0, 33500 * MS);
+    ck_assert_int_eq(m.group[0].read_unavail, 3000 * MS);
+    meas_free(&m);
+    /* A backlog from 2 s first delivered at 32 s: down from the read warm-up, 2 s. */
+    ck_assert_int_eq(meas_init(&m, 1, 1000 * MS, 1000 * MS), 0);
+    m.read_warmup = 30000 * MS;
+    meas_backlog(&m, 0, +1, 2000 * MS);
+    meas_delivery(&m, 0, 32000 * MS);
+    ck_assert_int_eq(m.topic.read_unavail, 2000 * MS);
+    meas_free(&m);
+}
+END_TEST
+
 /* With one group the topic's interval latencies are the group's histogram; a send acknowledged on no group
  * gives the topic its own, holding what it held before. Either way the topic sees every acknowledged send. */
 START_TEST(one_group_topic_latency)
@@ -271,7 +295,8 @@ static void check_scope(const struct th_run *r, const char *scope, int group, co
 {
     char p[128];
     double warmup = th_num(r->m, "run.warmup_ms"), gap = th_num(r->m, "run.read_gap_ms"), end = th_num(r->m, "sim_ms");
-    struct recomputed rc = recompute(r->trace, names, ngroups, group, warmup, gap, end, -1);
+    double read_warmup = th_num(r->m, "run.read_warmup_ms");
+    struct recomputed rc = recompute(r->trace, names, ngroups, group, warmup, read_warmup, gap, end, -1);
 #define F(k) (snprintf(p, sizeof p, "%s.%s", scope, k), th_num(r->m, p))
     ck_assert_double_eq(F("sends"), rc.sends);
     ck_assert_double_eq(F("acked"), rc.acked);
@@ -356,7 +381,7 @@ START_TEST(inflight_reply_is_not_recovery)
     ck_assert(cJSON_IsTrue(th_at(r.m, "groups.0.failover.recovered")));
     ck_assert(cJSON_IsNull(th_at(r.m, "groups.0.failover.censored_ms")));
     ck_assert_str_eq(th_at(r.m, "groups.0.failover.crash_kind")->valuestring, "process");
-    struct recomputed rc = recompute(r.trace, names, 1, 0, 1010, 1000, 300000, 60003.5);
+    struct recomputed rc = recompute(r.trace, names, 1, 0, 1010, 1010, 1000, 300000, 60003.5);
     ck_assert_double_eq(rc.first_write, first);
     /* Recovered, with a master at the end: nothing open, the loss exact. */
     ck_assert(cJSON_IsNull(th_at(r.m, "groups.0.write_outage_open_ms")));
@@ -442,6 +467,23 @@ END_TEST
 /* A consumer behind the producer (50 of 100 msg/s, at most 2 messages cached per queue) has a backlog when
  * the master's host dies. Its pulls to the dead host only fail 30 s later, but the read outage starts when
  * deliveries stop, a fraction of a second after the crash, and lasts until it reads from the slave. */
+/* A consumer that starts at 60 s: the messages sent before wait for it, but reads are counted from its start
+ * and first route poll (run.read_warmup_ms 60,010), not as a minute's outage. */
+START_TEST(late_consumer_is_not_an_outage)
+{
+    struct th_run r;
+    const char *sets[] = {"operator.enabled=false", "consumers.start_ms=60000"};
+    th_run(&r, world(ONE_GROUP, "\"faults\": []"), sets, 2);
+    ck_assert_double_eq(th_num(r.m, "run.warmup_ms"), 1010);
+    ck_assert_double_eq(th_num(r.m, "run.read_warmup_ms"), 60010);
+    ck_assert_double_lt(th_num(r.m, "topic.read_unavailable_ms"), 1000);
+    const char *names[] = {"broker-a"};
+    check_scope(&r, "topic", -1, names, 1);
+    check_scope(&r, "groups.0", 0, names, 1);
+    th_run_free(&r);
+}
+END_TEST
+
 START_TEST(read_outage_starts_at_the_crash)
 {
     struct th_run r;
@@ -528,6 +570,7 @@ static Suite *measure_suite(void)
     tcase_add_test(u, hist_bins_match_edges);
     tcase_add_test(u, write_outage_in_start_order);
     tcase_add_test(u, read_outage_needs_a_backlog);
+    tcase_add_test(u, read_outage_from_the_read_warmup);
     tcase_add_test(u, one_group_topic_latency);
     suite_add_tcase(s, u);
     TCase *t = tcase_create("runs");
@@ -537,6 +580,7 @@ static Suite *measure_suite(void)
     tcase_add_test(t, two_groups_host_crash_by_hand);
     tcase_add_test(t, process_crash_versus_host_crash);
     tcase_add_test(t, read_outage_starts_at_the_crash);
+    tcase_add_test(t, late_consumer_is_not_an_outage);
     tcase_add_test(t, sync_master_waits_longer);
     tcase_add_test(t, series_and_trace_agree_with_metrics);
     suite_add_tcase(s, t);

@@ -33,6 +33,7 @@ int meas_init(struct meas *m, int ngroups, sim_time warmup, sim_time read_gap)
 {
     memset(m, 0, sizeof *m);
     m->warmup = warmup;
+    m->read_warmup = warmup;
     m->read_gap = read_gap;
     m->ngroups = ngroups;
     m->cap = 1024;
@@ -195,17 +196,16 @@ static inline void gap_close(const struct meas *m, struct meas_scope *s, int sco
 {
     if (s->backlog <= 0 || s->backlog_since < 0)
         return;
+    /* from the later of the last delivery, the backlog's start and the read warm-up */
     sim_time from = s->last_delivery > s->backlog_since ? s->last_delivery : s->backlog_since;
+    if (from < m->read_warmup)
+        from = m->read_warmup;
     if (now - from <= m->read_gap)
         return;
-    if (from < m->warmup)
-        from = m->warmup;
-    if (now > from) {
-        s->read_unavail += now - from;
-        outage_seen(m, scope, 0, from, now, open);
-        if (open && s->read_open_since < 0)
-            s->read_open_since = from;
-    }
+    s->read_unavail += now - from;
+    outage_seen(m, scope, 0, from, now, open);
+    if (open && s->read_open_since < 0)
+        s->read_open_since = from;
 }
 
 /* The backlog reaches 0 (or stays there): a read outage may end. */

@@ -38,7 +38,8 @@ struct meas_send {
 };
 
 struct meas {
-    sim_time warmup;            /* sends that start before it, and read time before it, are not counted */
+    sim_time warmup;            /* sends that start before it are not counted */
+    sim_time read_warmup;       /* read time before it is not counted (meas_init: the warm-up) */
     sim_time read_gap;          /* a delivery gap longer than this, with a backlog, is a read outage */
     int ngroups;
     struct meas_scope topic;

@@ -447,6 +447,7 @@ static void rmq_run_info(void *wp, struct scenario *sc, cJSON *run)
     const struct rmq_state *st = wp;
     (void)sc;
     cJSON_AddNumberToObject(run, "warmup_ms", sim_time_to_ms(st->w.rep.meas.warmup));
+    cJSON_AddNumberToObject(run, "read_warmup_ms", sim_time_to_ms(st->w.rep.meas.read_warmup));
     cJSON_AddNumberToObject(run, "read_gap_ms", sim_time_to_ms(st->w.rep.meas.read_gap));
     world_version_run_info(&st->cfg, run);
 }

@@ -336,6 +336,10 @@ int world_build(struct rmq_world *w, struct sim *s, const struct world_cfg *wc)
         names[gi] = wc->groups[gi].name;
     if (report_init(&w->rep, s, w->ngroups, names, warmup, wc->metrics.read_gap) < 0)
         return -1;
+    /* Reads are counted once the consumers could read: from their start and first route poll, when later. */
+    sim_time consumers_up = wc->consumer.start + wc->consumer.route_initial;
+    if (consumers_up > warmup)
+        w->rep.meas.read_warmup = consumers_up;
     w->producers = calloc((size_t)w->nproducers + 1, sizeof *w->producers);
     w->consumers = calloc((size_t)w->nconsumers + 1, sizeof *w->consumers);
     if (!w->ns || !w->nss || !w->g || !w->producers || !w->consumers)
