@@ -191,15 +191,16 @@ END_TEST
 
 /* The leading controller is cut off one way (it hears, nobody hears it) from 92.169 s to 99.069 s. The brokers'
  * replica-info polls to it time out and close their channels (97.0 s), so it finds the master, broker-a-1, inactive
- * and appends an election of broker-a-0 it cannot commit. It steps down at 97.15 s; the failed append's retries
- * (triggerElectMaster) come while it leaves the lead and are refused, as DLedger's handleAppend refuses them once
- * the role changed. The other two split their votes until the heal; it leads again and its first entry commits an
- * election: epoch 2 (of broker-a-2, an in-sync replica; it was broker-a-0 before controller-mode slaves registered
- * at each new epoch, which moved the events), traced by the leader that commits it. broker-a-1 serves on at epoch 1
- * with its SyncStateSet of three, all-ack, until its poll names the new master: every message it acknowledged is on
- * the new master, nothing to cut off, nothing lost. A stepping-down leader that appended the retries (two elections
- * of nobody) had made epoch 4 master-less; broker-a-1 took that answer's SyncStateSet {broker-a-0}, acknowledged
- * three sends alone, and lost them to the election that followed. */
+ * and appends an election of broker-a-0 it cannot commit. It steps down at 97.15 s: DLedger answers none of its
+ * pending appends then (the QuorumAckChecker works only on a leader), and the step-down drops the jobs
+ * (stopScheduling), so no retry (triggerElectMaster) is appended. The other two split their votes until the heal;
+ * it leads again and its first entry commits an election: epoch 2 (of broker-a-2, an in-sync replica; it was
+ * broker-a-0 before controller-mode slaves registered at each new epoch, which moved the events), traced by the
+ * leader that commits it. broker-a-1 serves on at epoch 1 with its SyncStateSet of three, all-ack, until its poll
+ * names the new master: every message it acknowledged is on the new master, nothing to cut off, nothing lost. A
+ * stepping-down leader that appended the retries (two elections of nobody) had made epoch 4 master-less;
+ * broker-a-1 took that answer's SyncStateSet {broker-a-0}, acknowledged three sends alone, and lost them to the
+ * election that followed. */
 START_TEST(leader_stepping_down_appends_nothing)
 {
     struct th_run r;
@@ -228,6 +229,47 @@ START_TEST(leader_stepping_down_appends_nothing)
     ck_assert_double_eq(th_num(r.m, "messages.acked_lost"), 0);
     ck_assert_double_eq(th_num(r.m, "messages.acked"), th_num(r.m, "messages.consumed"));
     th_run_free(&r);
+}
+END_TEST
+
+/* The active controller cut off from the other two (not from the brokers) just after a heartbeat round that
+ * succeeded stays leader until its rounds have failed for 6 s; the master's process dies 0.5 s after the cut
+ * and the election it appends cannot commit. DLedgerController.appendToDLedgerAndWait waits 5 s for it
+ * (get(5, SECONDS); a state machine is registered, so the member fails no append after maxWaitAckTimeMs):
+ * one retry (triggerElectMaster) is appended 5 s after the first, none at 2.5 s. */
+START_TEST(controller_append_waits_five_seconds)
+{
+    struct scenario sc;
+    th_load(&sc, th_ctl_world(3, NULL, NULL), NULL, 0);
+    th_run_to(&sc, 60 * SIM_S);
+    struct controller *c0 = ctl(&sc), *l = NULL;
+    for (int k = 0; k < controller_count(c0); k++)
+        if (c0->members[k]->raft->role == RAFT_LEADER)
+            l = c0->members[k];
+    ck_assert_ptr_nonnull(l);
+    sim_time round = l->raft->last_succ_heartbeat;
+    while (l->raft->last_succ_heartbeat == round)
+        th_run_to(&sc, sim_now(sc.sim) + 1 * SIM_MS);
+    sim_time cut = sim_now(sc.sim);
+    for (int k = 0; k < controller_count(c0); k++)
+        if (c0->members[k] != l) {
+            sim_link_cut(sc.sim, l->n->id, c0->members[k]->n->id, 1);
+            sim_link_cut(sc.sim, c0->members[k]->n->id, l->n->id, 1);
+        }
+    int m = controller_info(c0, 0).master;
+    ck_assert_int_ge(m, 0);
+    th_run_to(&sc, cut + 500 * SIM_MS);
+    int64_t end = raft_end(l->raft);
+    sim_crash(sc.sim, rmq_world_get(sc.w)->g[0].node[m], SIM_CRASH_PROCESS);
+    th_run_to(&sc, cut + 600 * SIM_MS);
+    ck_assert_int_eq(raft_end(l->raft), end + 1);   /* the election, appended */
+    th_run_to(&sc, cut + 5450 * SIM_MS);
+    ck_assert_int_eq(l->raft->role, RAFT_LEADER);
+    ck_assert_int_eq(raft_end(l->raft), end + 1);   /* still waiting: no retry at 2.5 s */
+    th_run_to(&sc, cut + 5700 * SIM_MS);
+    ck_assert_int_eq(l->raft->role, RAFT_LEADER);
+    ck_assert_int_eq(raft_end(l->raft), end + 2);   /* the retry, 5 s after */
+    scenario_free(&sc);
 }
 END_TEST
 
@@ -407,6 +449,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, master_process_crash_while_controller_leader_down);
     tcase_add_test(tc, failed_election_retried_under_group);
     tcase_add_test(tc, leader_stepping_down_appends_nothing);
+    tcase_add_test(tc, controller_append_waits_five_seconds);
     tcase_add_test(tc, masterless_answer_changes_nothing);
     tcase_add_test(tc, group_run_is_deterministic);
     tcase_add_test(tc, election_highest_epoch_before_offset);

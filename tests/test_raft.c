@@ -213,46 +213,103 @@ START_TEST(minority_leader_steps_down)
 }
 END_TEST
 
-/* A host that answers a failed append with a new one (the controller's triggerElectMaster retries its
- * election) gets NOT_LEADER while its leader steps down: DLedger changes the role before the pending appends
- * fail, and handleAppend refuses what comes after. The hook records each retry's answer and the log's end. */
+/* A leader that steps down answers none of its pending appends (DLedgerEntryPusher's QuorumAckChecker works
+ * only on a leader, dledger 0.3.1.2): they wait while it follows, and when it leads again, in a later term,
+ * all of them are answered at once with TERM_CHANGED (SYSTEM_ERROR here). The hook records each answer. */
 static struct {
     struct raft *r;
     void (*done)(void *host, uint64_t tag, int status);
-    int retries, refused;
-    int64_t end;
+    struct sim *sim;
+    sim_node_id node;
+    int answers, failed;
+    sim_time last;
 } hook;
 
-static void retry_on_failure(void *host, uint64_t tag, int status)
+static void count_answer(void *host, uint64_t tag, int status)
 {
-    if (status == RMQ_SERVICE_NOT_AVAILABLE) {   /* failed by the step-down */
-        int64_t end = raft_end(hook.r);
-        if (++hook.retries > 2000)
-            return;   /* (a leader that took them would fail each again: an endless loop) */
-        int refused = raft_propose(hook.r, 1, 100, 0, cl_next_qoff(hook.r->log, 0), 0) != 0;
-        hook.refused += refused && raft_end(hook.r) == end;
-        hook.end = raft_end(hook.r);
-    }
+    hook.answers++;
+    hook.failed += status != RMQ_SUCCESS;
+    hook.last = node_now(sim_node(hook.sim, hook.node));
     hook.done(host, tag, status);
 }
 
-START_TEST(stepping_down_leader_refuses_appends)
+/* Runs until member l leads again: a heal, then each other leader cut off from the rest in turn. */
+static int lead_again(struct scenario *sc, struct rmq_world *w, int l)
+{
+    for (int round = 0; round < 20; round++) {
+        sim_heal_all(sc->sim);
+        sim_run(sc->sim, sim_now(sc->sim) + 15 * SIM_S);
+        int nl = leader_of(w);
+        if (nl == l)
+            return 1;
+        if (nl >= 0)
+            cut_off(sc, w, nl);
+        sim_run(sc->sim, sim_now(sc->sim) + 15 * SIM_S);
+        if (leader_of(w) == l)
+            return 1;
+    }
+    return 0;
+}
+
+START_TEST(stepped_down_leader_answers_nothing)
 {
     struct scenario sc;
     struct rmq_world *w;
     int l = settled_leader(&sc, &w);
     hook.r = (struct raft *)member(w, l);
+    hook.sim = sc.sim;
+    hook.node = w->g[0].node[l];
     hook.done = hook.r->io.append_done;
-    hook.r->io.append_done = retry_on_failure;
+    hook.r->io.append_done = count_answer;
     cut_off(&sc, w, l);
-    sim_run(sc.sim, sim_now(sc.sim) + 10 * SIM_S);
-    ck_assert_int_ne(hook.r->role, RAFT_LEADER);
-    /* the puts of the last 2.5 s (maxWaitAckTimeMs) and more were pending at the step-down, 100 a second */
-    ck_assert_int_ge(hook.retries, 200);
-    ck_assert_int_le(hook.retries, 2000);
-    ck_assert_int_eq(hook.refused, hook.retries);
-    ck_assert_int_eq(raft_end(hook.r), hook.end);
+    while (hook.r->role == RAFT_LEADER)
+        sim_run(sc.sim, sim_now(sc.sim) + 1 * SIM_MS);
+    sim_time down = sim_now(sc.sim);
+    int64_t term = hook.r->term;
+    /* The puts of the last 2.5 s (maxWaitAckTimeMs: the older ones failed while it led), 100 a second and
+     * the producer's retries of those that failed. */
+    uint32_t pending = hook.r->pend_n;
+    ck_assert_uint_ge(pending, 200);
+    int answers = hook.answers;
+    ck_assert_int_lt(hook.last, down);
+    /* Ten seconds as a candidate, then a follower of the new leader: nothing answered, all still pending. */
+    sim_run(sc.sim, down + 10 * SIM_S);
+    sim_heal_all(sc.sim);
+    sim_run(sc.sim, down + 25 * SIM_S);
+    ck_assert_int_eq(hook.r->role, RAFT_FOLLOWER);
+    ck_assert_int_eq(hook.answers, answers);
+    ck_assert_uint_eq(hook.r->pend_n, pending);
+    /* Leading again: the first thing it does is answer them all TERM_CHANGED. */
+    ck_assert(lead_again(&sc, w, l));
+    ck_assert_int_gt(hook.r->term, term);
+    ck_assert_int_ge(hook.answers - answers, (int)pending);
+    ck_assert_int_ge(hook.failed, (int)pending);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
     hook.r->io.append_done = hook.done;
+    scenario_free(&sc);
+}
+END_TEST
+
+/* lastSuccHeartBeatTime is not reset when a member becomes leader (DLedgerLeaderElector.changeRoleToLeader):
+ * elected just as it is cut off, its first heartbeat round without a quorum (2 s later) makes it step down,
+ * not the 6 s of maxHeartBeatLeak after the election. */
+START_TEST(new_leader_cut_off_steps_down_at_first_round)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(3, NULL), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    int l = -1;
+    while (l < 0 && sim_now(sc.sim) < 20 * SIM_S) {
+        sim_run(sc.sim, sim_now(sc.sim) + 1 * SIM_MS);
+        l = leader_of(w);
+    }
+    ck_assert_int_ge(l, 0);
+    sim_time elected = sim_now(sc.sim);
+    cut_off(&sc, w, l);
+    while (member(w, l)->role == RAFT_LEADER && sim_now(sc.sim) < elected + 20 * SIM_S)
+        sim_run(sc.sim, sim_now(sc.sim) + 1 * SIM_MS);
+    sim_time stepped = sim_now(sc.sim) - elected;
+    ck_assert_msg(stepped <= 2100 * SIM_MS, "stepped down %lld ms after its election", (long long)(stepped / SIM_MS));
     scenario_free(&sc);
 }
 END_TEST
@@ -536,7 +593,8 @@ static Suite *raft_suite(void)
     tcase_add_test(t, detection_time_exact);
     tcase_add_test(t, crashed_leader_replaced);
     tcase_add_test(t, minority_leader_steps_down);
-    tcase_add_test(t, stepping_down_leader_refuses_appends);
+    tcase_add_test(t, stepped_down_leader_answers_nothing);
+    tcase_add_test(t, new_leader_cut_off_steps_down_at_first_round);
     tcase_add_test(t, classic_election);
     tcase_add_test(t, classic_figure16_short_timeouts);
     tcase_add_test(t, classic_figure16_narrow_timeouts);

@@ -266,6 +266,9 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     case BT_CHAN_IDLE:
         broker_channel_idle(b, (sim_conn)(tag >> 8));
         break;
+    case BT_DL_GET:
+        dl_get_timeout(b);
+        break;
     }
 }
 

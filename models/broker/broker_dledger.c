@@ -160,6 +160,48 @@ void dl_role_check(struct broker *b)
     node_timer(b->n, b->cfg.role_check_interval, BT(BT_ROLE_CHECK, 0));
 }
 
+/* The first put whose send thread still waits in get(3 s) (4.5-4.6), from wait i on; NULL when none. */
+static struct put_wait *held_from(struct broker *b, uint32_t *i)
+{
+    for (; *i < b->waits_n; ++*i) {
+        struct put_wait *w = &b->waits[(b->waits_head + *i) % b->waits_cap];
+        if (w->need_quorum && w->thread >= 0 && w->ctx.conn)
+            return w;
+    }
+    return NULL;
+}
+
+/* A leader answers every held put within maxWaitAckTimeMs (2.5 s, before the get's 3 s); one that steps
+ * down answers none (raft_fail_old_terms): the send threads then wait out their get(3, SECONDS). */
+static void arm_get(struct broker *b)
+{
+    uint32_t i = 0;
+    const struct put_wait *w = held_from(b, &i);
+    if (b->dl_get_armed || !w)
+        return;
+    b->dl_get_armed = 1;
+    sim_time now = node_now(b->n);
+    node_timer(b->n, w->deadline > now ? w->deadline - now : 0, BT(BT_DL_GET, 0));
+}
+
+/* 4.5-4.6 DLedgerCommitLog.putMessage: the get's TimeoutException is caught and the put answered
+ * UNKNOWN_ERROR (SYSTEM_ERROR); the entry stays pending in the member (its answer, if it ever comes, finds
+ * the put answered: ctx.conn 0). */
+void dl_get_timeout(struct broker *b)
+{
+    sim_time now = node_now(b->n);
+    b->dl_get_armed = 0;
+    uint32_t i = 0;
+    for (struct put_wait *w; (w = held_from(b, &i)) && w->deadline <= now; i++) {
+        rpc_reply(b->n, w->ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+        int thread = w->thread;
+        w->ctx.conn = 0;
+        w->thread = -1;
+        bx_put_answered(b, (int)EX_SEND << 16 | thread);
+    }
+    arm_get(b);
+}
+
 static void io_role_changed(void *host, enum raft_role role, uint64_t term, int leader)
 {
     struct broker *b = host;
@@ -174,6 +216,8 @@ static void io_role_changed(void *host, enum raft_role role, uint64_t term, int 
     }
     if (role == RAFT_CANDIDATE)
         report_detected(&b->base.w->rep, b->group);   /* a member noticed the leader is gone */
+    if (role != RAFT_LEADER)
+        arm_get(b);
     if (role == RAFT_LEADER) {
         report_elected(&b->base.w->rep, b->group, (int64_t)term);
         if (b->check)
@@ -293,6 +337,10 @@ static void io_append_done(void *host, uint64_t tag, int status)
     (void)tag;
     if (!w)
         return;
+    if (!w->ctx.conn) {   /* answered when its send thread's get(3 s) ended */
+        broker_wait_pop(b);
+        return;
+    }
     struct rmq_send_resp r = {w->offset};
     int code = status == RMQ_SUCCESS ? RMQ_SUCCESS : status == RMQ_SERVICE_NOT_AVAILABLE ? RMQ_SERVICE_NOT_AVAILABLE
                                                                                        : RMQ_SYSTEM_ERROR;
@@ -345,6 +393,7 @@ void dl_start(struct broker *b)
     b->meta_fsync = 0;
     b->role_check_armed = 0;
     b->slave_pending = 0;
+    b->dl_get_armed = 0;
     raft_restore(b->raft, b->meta_term, b->meta_vote);
     raft_start(b->raft);
     /* DLedgerMmapFileStore.recover: the committed index comes back from the checkpoint through
@@ -391,6 +440,9 @@ void dl_crash(struct broker *b, enum sim_crash_kind kind)
         b->committed_py = b->cl.max_offset;
 }
 
+/* 4.5-4.6 DLedgerCommitLog.putMessage: dledgerFuture.get(3, TimeUnit.SECONDS). */
+#define DL_GET_TIMEOUT (3 * SIM_S)
+
 void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req)
 {
     /* Before it is master (catching up) the broker is a slave and DefaultMessageStore refuses the put. */
@@ -424,6 +476,7 @@ void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *re
     struct put_wait *w = b->waits_n == n ? &b->waits[(b->waits_head + n - 1) % b->waits_cap] : NULL;
     if (!b->cfg.async_send && b->cur_thread >= 0 && w && w->ctx.conn == ctx.conn && w->ctx.opaque == ctx.opaque) {
         w->thread = (int16_t)b->cur_thread;
+        w->deadline = node_now(b->n) + DL_GET_TIMEOUT;
         b->cur_held = 1;
     }
 }

@@ -17,7 +17,7 @@
 enum broker_timer {
     BT_REGISTER = 1, BT_FLUSH, BT_GROUP_COMMIT, BT_HOLD_CHECK, BT_OFFSET_PERSIST, BT_OFFSET_SYNC,
     BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK, BT_REPUT, BT_CHECKPOINT, BT_EXEC, BT_FAST_FAILURE, BT_CTL,
-    BT_CLIENT_SCAN, BT_HA_ACCEPTED, BT_CHAN_IDLE
+    BT_CLIENT_SCAN, BT_HA_ACCEPTED, BT_CHAN_IDLE, BT_DL_GET
 };
 #define BT(kind, arg) ((uint64_t)(kind) | ((uint64_t)(arg) << 8))
 
@@ -195,6 +195,7 @@ struct broker {
     sim_time meta_wb_at;                    /* when the unsynced meta write was made, -1 if none */
     int role_check_armed;
     int slave_pending;                      /* a FOLLOWER change waits for the LEADER loop to end */
+    int dl_get_armed;                       /* a held send thread's get(3 s) ends at a timer (dl_get_timeout) */
 
     struct ctl_broker *ctl;                 /* controller mode (cfg.controller), else NULL */
 
@@ -213,6 +214,8 @@ void dl_free(struct broker *b);
 void dl_start(struct broker *b);
 void dl_crash(struct broker *b, enum sim_crash_kind kind);
 void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *req);
+/* A send thread's dledgerFuture.get(3, SECONDS) is over (BT_DL_GET). */
+void dl_get_timeout(struct broker *b);
 void dl_meta_synced(struct broker *b);
 void dl_role_check(struct broker *b);
 /* DLedgerMmapFileStore.persistCheckPoint, every checkPointInterval. */

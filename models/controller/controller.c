@@ -363,6 +363,8 @@ static void on_timer(struct sim_node *n, uint64_t tag)
         ctlg_on_timer(c, tag >> 8);
     } else if (tag == CT_FIRST && c->raft) {
         ctlg_first_entry(c);
+    } else if ((tag & 0xff) == CT_APPEND_WAIT && c->raft) {
+        ctlg_append_wait_over(c, (int64_t)(tag >> 8));
     }
 }
 

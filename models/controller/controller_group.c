@@ -20,6 +20,9 @@
  * fields (about 100 bytes, assumed). */
 #define ENTRY_HEADER 48
 #define EVENT_BODY 100
+/* DLedgerController.appendToDLedgerAndWait: dLedgerFuture.get(5, TimeUnit.SECONDS). The member fails no
+ * append of the controllers' group on its own (a state machine is registered: raft_cfg.state_machine). */
+#define APPEND_WAIT (5 * SIM_S)
 
 static struct trace *trace_of(struct controller *c) { return sim_trace(c->n->sim); }
 
@@ -119,6 +122,7 @@ static void pump(struct controller *c)
             continue;
         }
         j->index = at;
+        node_timer(c->n, APPEND_WAIT, CT_APPEND_WAIT | (uint64_t)at << 8);
         return;
     }
 }
@@ -231,6 +235,8 @@ static void propose_first(struct controller *c)
     c->first_index = raft_end(c->raft) + 1;
     if (raft_propose(c->raft, 0, ENTRY_HEADER, 0, cl_next_qoff(&c->log, 0), (uint64_t)c->first_index) != 0)
         c->first_index = -1;
+    else
+        node_timer(c->n, APPEND_WAIT, CT_APPEND_WAIT | (uint64_t)c->first_index << 8);
 }
 
 static void io_role_changed(void *host, enum raft_role role, uint64_t term, int leader)
@@ -285,21 +291,34 @@ static void io_committed(void *host, int64_t index)
     pump(c);
 }
 
-/* An append that failed (not leader any more, no quorum within maxWaitAckTimeMs): the job waiting for it
- * is answered with an error (the future is cancelled); the first entry is tried again while leader. */
-static void io_append_done(void *host, uint64_t tag, int status)
+/* An append that failed, or whose wait is over: the job waiting for it is answered with an error (the
+ * future is cancelled); the first entry is tried again at once while leader (RoleChangeHandler's loop). */
+static void append_failed(struct controller *c, int64_t index)
 {
-    struct controller *c = host;
-    if (status == RMQ_SUCCESS)
-        return;
-    if ((int64_t)tag == c->first_index && c->raft->role == RAFT_LEADER && !c->serving) {
+    if (index == c->first_index && c->raft->role == RAFT_LEADER && !c->serving) {
         propose_first(c);
         return;
     }
-    if (c->job_n && job_at(c, 0)->index == (int64_t)tag) {
+    if (c->job_n && job_at(c, 0)->index == index) {
         finish_head(c, RMQ_SYSTEM_ERROR, 0);
         pump(c);
     }
+}
+
+/* An append of an earlier term answered TERM_CHANGED when this member leads again: nothing waits for it
+ * any more (the wait ended after 5 s, or the step-down dropped the jobs: stop_serving), unless both
+ * happened within the same 5 s. */
+static void io_append_done(void *host, uint64_t tag, int status)
+{
+    struct controller *c = host;
+    if (status != RMQ_SUCCESS)
+        append_failed(c, (int64_t)tag);
+}
+
+void ctlg_append_wait_over(struct controller *c, int64_t index)
+{
+    if (c->applied < index)
+        append_failed(c, index);
 }
 
 static void io_voted(void *host, int64_t term, int candidate, int granted)

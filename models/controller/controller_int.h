@@ -11,7 +11,7 @@
 #include "models/store/commitlog.h"
 #include "models/world/cluster.h"
 
-enum { CT_SCAN = 1, CT_REELECT, CT_RAFT, CT_FIRST };
+enum { CT_SCAN = 1, CT_REELECT, CT_RAFT, CT_FIRST, CT_APPEND_WAIT };
 
 struct ctl_replica {
     int registered;            /* a heartbeat came once (registerBroker); replicated under a group */
@@ -113,6 +113,8 @@ void ctlg_on_reply(struct controller *c, uint64_t tag, int status, const void *b
 void ctlg_on_timer(struct controller *c, uint64_t tag);
 /* The role change handler's turn after the member became leader: it appends the first (empty) entry. */
 void ctlg_first_entry(struct controller *c);
+/* appendToDLedgerAndWait's get(5, SECONDS) for the entry at `index` is over (CT_APPEND_WAIT). */
+void ctlg_append_wait_over(struct controller *c, int64_t index);
 /* A heartbeat from a broker this group has not registered: the leader appends its registration. */
 void ctlg_register(struct controller *c, int gi, int r);
 /* The admin's designated election of replica r on the leader c: queued as the brokers' requests are. */

@@ -53,18 +53,19 @@ static struct raft_pending *pend_at(struct raft *r, uint32_t i)
     return &r->pend[(r->pend_head + i) & (r->pend_cap - 1)];
 }
 
-/* A leader stepping down answers its pending appends. DLedger has changed the role first
- * (MemberState.changeToCandidate/changeToFollower), so an append a host makes in answer to a failure
- * (the controller's triggerElectMaster tries again) is refused NOT_LEADER by handleAppend: `leaving`. */
-void raft_fail_pending(struct raft *r, int status)
+/* A leader that steps down answers none of its pending appends: the QuorumAckChecker does nothing but on a
+ * leader, and only there do appends time out (DLedgerEntryPusher, dledger 0.3.1.2). They wait (the client's
+ * own timeout ends its wait) until this member leads again, in a later term: then the checker completes
+ * every append of an earlier term with TERM_CHANGED (checkTermForPendingMap, then the loop over
+ * pendingAppendResponsesByTerm), which RocketMQ's DLedgerCommitLog answers UNKNOWN_ERROR (SYSTEM_ERROR). A
+ * member elected only appends in its new term, so every append still pending is of an earlier one. */
+void raft_fail_old_terms(struct raft *r)
 {
-    r->leaving = 1;
     while (r->pend_n) {
         uint64_t tag = pend_at(r, 0)->tag;
         pend_pop(r);
-        r->io.append_done(r->io.host, tag, status);
+        r->io.append_done(r->io.host, tag, RMQ_SYSTEM_ERROR);
     }
-    r->leaving = 0;
 }
 
 void raft_set_committed(struct raft *r, int64_t index)
@@ -151,7 +152,7 @@ static void check_quorum_marks(struct raft *r, int marks_moved)
         r->io.append_done(r->io.host, tag, RMQ_SUCCESS);
     }
     sim_time now = raft_now(r);
-    while (r->pend_n && now - r->pend[r->pend_head].created > r->cfg.max_wait_ack) {
+    while (!r->cfg.state_machine && r->pend_n && now - r->pend[r->pend_head].created > r->cfg.max_wait_ack) {
         uint64_t tag = r->pend[r->pend_head].tag;
         pend_pop(r);
         /* WAIT_QUORUM_ACK_TIMEOUT */
@@ -546,7 +547,7 @@ void raft_pusher_tick(struct raft *r)
 /* DLedgerServer.handleAppend: appendAsLeader, then the entry waits for its quorum ack. */
 int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, uint64_t qoff, uint64_t tag)
 {
-    if (r->role != RAFT_LEADER || r->leaving)
+    if (r->role != RAFT_LEADER)
         return RMQ_SERVICE_NOT_AVAILABLE;           /* NOT_LEADER */
     if (r->transferee != RAFT_NONE)
         return RMQ_SYSTEM_ERROR;                    /* LEADER_TRANSFERRING (DLedgerServer.handleAppend) */

@@ -44,6 +44,7 @@ void raft_elector_reset(struct raft *r)
     r->nvote_replies = 0;
     r->start_round_after_persist = 0;
     r->last_leader_heartbeat = raft_now(r);
+    r->last_succ_heartbeat = -1;   /* lastSuccHeartBeatTime's initial value */
 }
 
 /* ---- voting ---- */
@@ -317,8 +318,9 @@ static void parse_heartbeats(struct raft *r)
         raft_change_to_candidate(r, r->max_term_seen);
     else if (r->inconsistent)
         raft_change_to_candidate(r, r->term);
-    else if (raft_now(r) - r->last_succ_heartbeat > r->cfg.heartbeat * r->cfg.max_heartbeat_leak)
-        raft_change_to_candidate(r, r->term);
+    else if (r->last_succ_heartbeat < 0 ||
+             raft_now(r) - r->last_succ_heartbeat > r->cfg.heartbeat * r->cfg.max_heartbeat_leak)
+        raft_change_to_candidate(r, r->term);   /* (-1: none in this process's life, elapsed() huge) */
 }
 
 void raft_on_heartbeat_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len, int peer)

@@ -44,8 +44,6 @@ void raft_change_to_candidate(struct raft *r, int64_t term)
     r->busy = 0;
     r->transferee = RAFT_NONE;
     raft_take_check(r, term, RAFT_CANDIDATE);   /* DLedgerLeaderElector.handleRoleChange */
-    if (r->role == RAFT_LEADER)
-        raft_fail_pending(r, RMQ_SERVICE_NOT_AVAILABLE);
     if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
         raft_classic_step_down(r, term);   /* a follower at once; its timeout decides when to stand */
         return;
@@ -57,8 +55,6 @@ void raft_change_to_follower(struct raft *r, int64_t term, int leader)
 {
     r->term = term;
     r->busy = 0;
-    if (r->role == RAFT_LEADER)
-        raft_fail_pending(r, RMQ_SERVICE_NOT_AVAILABLE);
     r->last_leader_heartbeat = raft_now(r);
     r->transferee = RAFT_NONE;
     r->last_parse = P_WAIT_TO_REVOTE;   /* changeRoleToFollower */
@@ -71,12 +67,15 @@ void raft_change_to_leader(struct raft *r, int64_t term)
 {
     if (r->term != term)
         return;
+    /* lastSuccHeartBeatTime is not reset (DLedgerLeaderElector.changeRoleToLeader): a leader whose first
+     * heartbeat round finds no quorum steps down at once, unless a round of an earlier leadership of this
+     * process succeeded within maxHeartBeatLeak intervals. */
     r->last_send_heartbeat = -1;
-    r->last_succ_heartbeat = raft_now(r);
     memset(r->peer_live, 0, sizeof r->peer_live);   /* MemberState.changeToLeader: peersLiveTable.clear() */
     raft_set_role(r, RAFT_LEADER, r->self);
     raft_start_dispatchers(r);
     raft_take_check(r, term, RAFT_LEADER);
+    raft_fail_old_terms(r);   /* the QuorumAckChecker's first look in the new term */
 }
 
 int64_t raft_next_term(struct raft *r)

@@ -56,7 +56,6 @@ struct raft {
 
     /* MemberState */
     enum raft_role role;
-    int leaving;                     /* a leader failing its pending appends as it steps down */
     int64_t term, known_max_term;
     int voted_for, leader;
     int64_t committed;
@@ -114,7 +113,8 @@ struct raft {
     int q_above;
     int64_t q_at;
     /* pending appends: index -> tag, oldest first (pend_cap a power of two) */
-    struct raft_pending { int64_t index; uint64_t tag; sim_time created; } *pend;
+    struct raft_pending { int64_t index; uint64_t tag; sim_time created; } *pend;   /* this member's terms as
+                                                                                   * leader, oldest first */
     uint32_t pend_head, pend_n, pend_cap;
 
     /* Leadership transfer: MemberState.transferee / termToTakeLeadership, the transferee's wait for the

@@ -16,6 +16,10 @@ struct raft_cfg {
     sim_time max_vote_interval;  /* maxVoteIntervalMs 1000 */
     int max_pending_requests;    /* maxPendingRequestsNum 10000 */
     sim_time max_wait_ack;       /* maxWaitAckTimeMs 2500 */
+    /* A state machine is registered (DLedgerServer.registerStateMachine: the controllers' group): the
+     * QuorumAckChecker's fsmCaller branch, which fails no pending append after max_wait_ack; the host waits
+     * on its own (DLedgerController.appendToDLedgerAndWait: 5 s). */
+    int state_machine;
     sim_time max_push_timeout;   /* maxPushTimeOutMs 1000 */
     int max_pending_push;        /* EntryDispatcher.maxPendingSize 1000 (pushes, or batches, unanswered) */
     int batch_push;              /* isEnableBatchPush false (RocketMQ: MessageStoreConfig.enableBatchPush) */

@@ -149,7 +149,7 @@ void raft_on_take_reply(struct raft *r, int peer, int64_t term, int status, cons
 /* Forget pending appends and the dispatchers (a process start). */
 void raft_pusher_reset(struct raft *r);
 /* Every pending append ends with status. */
-void raft_fail_pending(struct raft *r, int status);
+void raft_fail_old_terms(struct raft *r);
 /* A new leader: every follower's dispatcher starts in COMPARE. */
 void raft_start_dispatchers(struct raft *r);
 /* The leader's step at a tick: the QuorumAckChecker, then every dispatcher. */

@@ -30,6 +30,7 @@ static void world_controller_defaults(struct controller_cfg *c)
     r->max_vote_interval = 1000 * SIM_MS;
     r->max_pending_requests = 10000;
     r->max_wait_ack = 2500 * SIM_MS;
+    r->state_machine = 1;   /* DLedgerController registers DLedgerControllerStateMachine */
     r->max_push_timeout = 1000 * SIM_MS;
     r->max_pending_push = 1000;
     r->max_batch_push_size = 4096;

@@ -1,0 +1,96 @@
+/* test_dledger_pending: what waits on a DLedger append whose leader steps down. The member answers none of its
+ * pending appends (dledger 0.3.1.2: the QuorumAckChecker works only on a leader; test_raft has the member's
+ * side), so the hosts' own waits end them: a 4.5-4.6 broker's send thread blocked in dledgerFuture.get(3,
+ * SECONDS) is freed 3 s after its put (DLedgerCommitLog.putMessage), and the controllers' EventScheduler gives
+ * up an event's append after 5 s (DLedgerController.appendToDLedgerAndWait), where the member used to fail
+ * it after maxWaitAckTimeMs (2.5 s) or at once at the step-down. */
+#include <check.h>
+#include <stdio.h>
+
+#include "models/broker/broker.h"
+#include "models/broker/broker_int.h"
+#include "models/dledger/raft.h"
+#include "models/world/world.h"
+#include "sim/lab/scenario.h"
+#include "tests/harness.h"
+
+/* Three members on 1 ms links, 100 sends a second of 100 bytes; `extra` is spliced into the group. */
+static const char *world_json(const char *extra)
+{
+    static char buf[2048];
+    snprintf(buf, sizeof buf,
+             "{\"name\": \"dp\", \"run\": {\"duration_ms\": 120000, \"seed\": 5, \"trace\": \"off\"},"
+             " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\"%s}],"
+             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+             " \"consumers\": {\"count\": 0}, \"operator\": {\"enabled\": false}}",
+             extra);
+    return buf;
+}
+
+static struct broker *leader(struct rmq_world *w)
+{
+    for (int r = 0; r < w->g[0].n; r++)
+        if (sim_node(w->sim, w->g[0].node[r])->state == SIM_NODE_UP &&
+            broker_raft(w->g[0].broker[r])->role == RAFT_LEADER)
+            return w->g[0].broker[r];
+    return NULL;
+}
+
+static void cut_off(struct scenario *sc, struct rmq_world *w, const struct broker *b)
+{
+    for (int r = 0; r < w->g[0].n; r++)
+        if (r != b->replica) {
+            sim_link_cut(sc->sim, w->g[0].node[b->replica], w->g[0].node[r], 1);
+            sim_link_cut(sc->sim, w->g[0].node[r], w->g[0].node[b->replica], 1);
+        }
+}
+
+/* 4.5-4.6 (async_send false): the one send thread waits for each put's commit. Cut off, each put holds it
+ * for maxWaitAckTimeMs (2.5 s); the one it holds when the member steps down is never answered by the member,
+ * and the thread is free again 3 s after that put (the get's timeout), not held for good. */
+START_TEST(held_send_thread_freed_by_its_get_timeout)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(", \"async_send\": false"), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    th_run_to(&sc, 30 * SIM_S);
+    struct broker *b = leader(w);
+    ck_assert_ptr_nonnull(b);
+    cut_off(&sc, w, b);
+    while (broker_raft(b)->role == RAFT_LEADER)
+        th_run_to(&sc, sim_now(sc.sim) + 1 * SIM_MS);
+    sim_time down = sim_now(sc.sim);
+    const struct executor *ex = &b->ex[EX_SEND];
+    ck_assert_int_eq(ex->idle, ex->threads - 1);   /* held by a put of the last 2.5 s */
+    ck_assert_ptr_nonnull(broker_wait_head(b));
+    sim_time freed_at = -1;
+    for (uint32_t i = 0; i < b->waits_n; i++) {
+        const struct put_wait *pw = &b->waits[(b->waits_head + i) % b->waits_cap];
+        if (pw->thread >= 0)
+            freed_at = pw->deadline;
+    }
+    ck_assert_int_gt(freed_at, down);
+    ck_assert_int_le(freed_at, down + 3 * SIM_S);
+    th_run_to(&sc, freed_at - 1 * SIM_MS);
+    ck_assert_int_eq(ex->idle, ex->threads - 1);
+    th_run_to(&sc, freed_at + 10 * SIM_MS);
+    /* free, and the member still holds the appends (answered TERM_CHANGED only if it leads again) */
+    ck_assert_int_gt(broker_raft(b)->pend_n, 0);
+    ck_assert_int_ne(broker_raft(b)->role, RAFT_LEADER);
+    for (uint32_t i = 0; i < b->waits_n; i++)
+        ck_assert_int_lt(b->waits[(b->waits_head + i) % b->waits_cap].thread, 0);
+    ck_assert_int_eq(ex->idle, ex->threads);
+    scenario_free(&sc);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("dledger_pending");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, held_send_thread_freed_by_its_get_timeout);
+    suite_add_tcase(s, tc);
+    return th_run_suite(s);
+}
