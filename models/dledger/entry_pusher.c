@@ -14,6 +14,9 @@
 /* EntryDispatcher's state */
 enum { DS_COMPARE, DS_TRUNCATE, DS_APPEND };
 
+/* DLedgerEntry.BODY_OFFSET: the entry's header before the message; DLedgerEntry.getSize() counts it. */
+#define DLEDGER_ENTRY_HEADER 48
+
 
 void raft_pusher_reset(struct raft *r)
 {
@@ -233,6 +236,7 @@ static void change_state(struct raft *r, int p, int64_t index, int state)
     pe->state = state;
     pe->inflight = 0;
     pe->waiting = 0;
+    pe->quota_owed = -1;
     pe->batch_n = 0;   /* resetBatchAppendEntryRequest */
     pe->batch_bytes = 0;
     if (state == DS_APPEND) {
@@ -266,15 +270,46 @@ static void do_compare(struct raft *r, int p)
 }
 
 /* EntryDispatcher.doAppend */
+/* EntryDispatcher.checkQuotaAndWait, before entry idx is pushed: a follower more than maxPendingSize entries
+ * and peerPushThrottlePoint bytes (of the DLedger log, entry headers counted) behind has its pushes counted
+ * per second (utils.Quota: the second's sum of getSize()); once they reach peerPushQuota the dispatcher
+ * sleeps to the second's end, then pushes that entry (not counted again). 1: sleeping (retry_at). */
+static int quota_wait(struct raft *r, struct raft_peer *pe, int64_t idx, sim_time now)
+{
+    if (pe->quota_owed == idx) {
+        pe->quota_owed = -1;   /* the entry the sleep was for */
+        return 0;
+    }
+    const struct cl_entry *e = cl_at(r->log, (uint64_t)idx);
+    if (!e || raft_end(r) - idx <= r->cfg.max_pending_push)
+        return 0;
+    uint64_t behind = r->log->max_offset - e->offset + (uint64_t)(raft_end(r) - idx + 1) * DLEDGER_ENTRY_HEADER;
+    if (behind < (uint64_t)r->cfg.peer_push_throttle_point)
+        return 0;
+    int64_t second = now / SIM_S;   /* (wall-clock seconds in DLedger: here the run's) */
+    uint64_t size = e->size + DLEDGER_ENTRY_HEADER;
+    pe->quota_bytes = pe->quota_second == second ? pe->quota_bytes + size : size;
+    pe->quota_second = second;
+    if (pe->quota_bytes < (uint64_t)r->cfg.peer_push_quota)
+        return 0;
+    pe->retry_at = (second + 1) * SIM_S;
+    pe->quota_owed = idx;
+    return 1;
+}
+
 static void do_append(struct raft *r, int p, sim_time now)
 {
     struct raft_peer *pe = &r->peer[p];
     /* doCheckAppendResponse: the entry after the water-mark unanswered for maxPushTimeOutMs is resent. */
     if (pe->inflight > 0 && now - pe->oldest_push > r->cfg.max_push_timeout && pe->watermark + 1 < pe->write_index) {
+        if (quota_wait(r, pe, pe->watermark + 1, now))
+            return;
         pe->oldest_push = now;
         push(r, p, PUSH_APPEND, pe->watermark + 1);
     }
     while (pe->write_index <= raft_end(r) && pe->inflight < r->cfg.max_pending_push) {
+        if (quota_wait(r, pe, pe->write_index, now))
+            return;
         if (pe->inflight == 0)
             pe->oldest_push = now;
         pe->inflight++;
@@ -286,9 +321,6 @@ static void do_append(struct raft *r, int p, sim_time now)
 }
 
 /* ---- batch push (isEnableBatchPush): EntryDispatcher.doBatchAppend and its batchPendingMap ---- */
-
-/* DLedgerEntry.BODY_OFFSET: the entry's header before the message; DLedgerEntry.getSize() counts it. */
-#define DLEDGER_ENTRY_HEADER 48
 
 static struct raft_batch *bp_at(const struct raft_peer *pe, uint32_t i)
 {

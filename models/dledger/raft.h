@@ -91,7 +91,10 @@ struct raft {
         int64_t round;               /* answers of an older dispatcher state are ignored */
         int waiting;                 /* a compare/truncate is in flight */
         sim_time last_push;
-        sim_time retry_at;           /* after an error answer, the dispatcher sleeps 500 ms */
+        sim_time retry_at;           /* after an error answer, the dispatcher sleeps 500 ms (or the quota's) */
+        int64_t quota_second;        /* the push quota's second (utils.Quota) and what it counted in it */
+        uint64_t quota_bytes;
+        int64_t quota_owed;          /* the entry the dispatcher slept for, pushed uncounted after, or -1 */
         /* batch push: the batch being filled (batchAppendEntryRequest; batch_bytes with DLedger's entry
          * headers) and the batches sent and not yet answered or passed by the water-mark (batchPendingMap),
          * in the order sent; an answered one stays as count 0 until it reaches the head or the ring grows */

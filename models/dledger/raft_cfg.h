@@ -22,6 +22,8 @@ struct raft_cfg {
     int state_machine;
     sim_time max_push_timeout;   /* maxPushTimeOutMs 1000 */
     int max_pending_push;        /* EntryDispatcher.maxPendingSize 1000 (pushes, or batches, unanswered) */
+    int peer_push_throttle_point;   /* peerPushThrottlePoint 300 MiB: a follower this far behind ... */
+    int peer_push_quota;            /* ... gets at most peerPushQuota (20 MiB) of pushes a second */
     int batch_push;              /* isEnableBatchPush false (RocketMQ: MessageStoreConfig.enableBatchPush) */
     int max_batch_push_size;     /* maxBatchPushSize 4096 bytes: a batch is sent once its entries reach it */
     sim_time tick;               /* StateMaintainer's sleep: 10 ms */

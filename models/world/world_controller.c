@@ -33,6 +33,8 @@ static void world_controller_defaults(struct controller_cfg *c)
     r->state_machine = 1;   /* DLedgerController registers DLedgerControllerStateMachine */
     r->max_push_timeout = 1000 * SIM_MS;
     r->max_pending_push = 1000;
+    r->peer_push_throttle_point = 300 * 1024 * 1024;
+    r->peer_push_quota = 20 * 1024 * 1024;
     r->max_batch_push_size = 4096;
     r->tick = 10 * SIM_MS;
     r->rpc_timeout = 3 * SIM_S;

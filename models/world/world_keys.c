@@ -87,6 +87,8 @@ void world_defaults(struct world_cfg *c)
     b->raft.max_wait_ack = 2500 * SIM_MS;
     b->raft.max_push_timeout = 1000 * SIM_MS;
     b->raft.max_pending_push = 1000;
+    b->raft.peer_push_throttle_point = 300 * 1024 * 1024;   /* DLedgerConfig.peerPushThrottlePoint */
+    b->raft.peer_push_quota = 20 * 1024 * 1024;             /* DLedgerConfig.peerPushQuota */
     b->raft.max_batch_push_size = 4096;
     b->raft.tick = 10 * SIM_MS;
     b->raft.rpc_timeout = 3 * SIM_S;
@@ -277,6 +279,8 @@ static const struct field broker_fields[] = {
     BF("max_wait_ack_time_ms", F_TIME, raft.max_wait_ack, 1, MAX_DAY_MS),
     BF("max_push_time_out_ms", F_TIME, raft.max_push_timeout, 1, MAX_DAY_MS),
     BF("max_pending_push", F_INT, raft.max_pending_push, 1, 1000000),
+    BF("peer_push_throttle_point", F_INT, raft.peer_push_throttle_point, 0, 2147483647.0),
+    BF("peer_push_quota", F_INT, raft.peer_push_quota, 1, 2147483647.0),
     BF("enable_batch_push", F_BOOL, raft.batch_push, 0, 1),
     BF("max_batch_push_size", F_INT, raft.max_batch_push_size, 1, 4 << 20),
     BF("state_maintainer_interval_ms", F_TIME, raft.tick, 1, 60000),
