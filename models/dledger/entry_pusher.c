@@ -1,5 +1,5 @@
-/* entry_pusher: the leader's side of DLedger's replication (DLedgerEntryPusher): dispatchers and quorum
- * acks (the follower's side is entry_handler.c).
+/* entry_pusher: the leader's side of DLedger's replication (DLedgerEntryPusher): its dispatchers (the
+ * QuorumAckChecker is quorum_ack.c's, the follower's side entry_handler.c's).
  *
  * Per follower a dispatcher: COMPARE (find where the logs agree), TRUNCATE (cut the follower there), APPEND
  * (push entries one by one, at most 1000 unanswered, resend the one after the water-mark after 1 s; or, with
@@ -41,154 +41,6 @@ void raft_pusher_free(struct raft *r)
     }
     free(r->batch_body);
     r->batch_body = NULL;
-}
-
-/* ---- pending appends and the QuorumAckChecker ---- */
-
-static void pend_pop(struct raft *r)
-{
-    r->pend_head = (r->pend_head + 1) & (r->pend_cap - 1);
-    r->pend_n--;
-}
-
-static struct raft_pending *pend_at(struct raft *r, uint32_t i)
-{
-    return &r->pend[(r->pend_head + i) & (r->pend_cap - 1)];
-}
-
-/* A leader that steps down answers none of its pending appends: the QuorumAckChecker does nothing but on a
- * leader, and only there do appends time out (DLedgerEntryPusher, dledger 0.3.1.2). They wait (the client's
- * own timeout ends its wait) until this member leads again, in a later term: then the checker completes
- * every append of an earlier term with TERM_CHANGED (checkTermForPendingMap, then the loop over
- * pendingAppendResponsesByTerm), which RocketMQ's DLedgerCommitLog answers UNKNOWN_ERROR (SYSTEM_ERROR). A
- * member elected only appends in its new term, so every append still pending is of an earlier one. */
-void raft_fail_old_terms(struct raft *r)
-{
-    while (r->pend_n) {
-        uint64_t tag = pend_at(r, 0)->tag;
-        pend_pop(r);
-        r->io.append_done(r->io.host, tag, RMQ_SYSTEM_ERROR);
-    }
-}
-
-void raft_set_committed(struct raft *r, int64_t index)
-{
-    if (index > raft_end(r))
-        index = raft_end(r);
-    if (index <= r->committed)
-        return;
-    r->committed = index;
-    r->io.committed(r->io.host, index);
-}
-
-/* A water-mark (a follower's, or the leader's log end) rose from `from` to `to`: the count of marks above
- * the committed index follows it. Every other change of a mark forgets the count (q_at = INT64_MIN). */
-static void mark_rose(struct raft *r, int64_t from, int64_t to)
-{
-    if (r->q_at == r->committed && from <= r->committed && to > r->committed)
-        r->q_above++;
-}
-
-/* The n/2-th largest water-mark (the quorum index) when it is above the committed index, else -1, and in
- * *above_q the count of marks above it. Kept incrementally from the committed index, which only grows:
- * only the marks above it count, and most acks leave fewer than a majority of them (the quorum has not
- * moved), which the count kept by mark_rose tells without looking at the marks. Otherwise the quorum
- * index is the largest mark that a majority of marks reach: no sort, no stores; when exactly a majority
- * is above the committed index (the ack that just made one), it is the smallest of them. */
-static int64_t quorum_above(struct raft *r, int *above_q)
-{
-    int64_t committed = r->committed, marks[RAFT_MAX_PEERS];
-    int need = r->n / 2 + 1;
-    if (r->q_at == committed && r->q_above < need)
-        return -1;
-    int above = 0;
-    for (int p = 0; p < r->n; p++) {
-        marks[p] = p == r->self ? raft_end(r) : r->peer[p].watermark;
-        above += marks[p] > committed;
-    }
-    r->q_above = above;
-    r->q_at = committed;
-    if (above < need)
-        return -1;
-    int64_t q = committed;
-    if (above == need) {
-        q = INT64_MAX;
-        for (int p = 0; p < r->n; p++)
-            if (marks[p] > committed && marks[p] < q)
-                q = marks[p];
-    } else {
-        for (int i = 0; i < r->n; i++) {
-            if (marks[i] <= q)
-                continue;
-            int reach = 0;
-            for (int j = 0; j < r->n; j++)
-                reach += marks[j] >= marks[i];
-            if (reach >= need)
-                q = marks[i];
-        }
-    }
-    above = 0;
-    for (int p = 0; p < r->n; p++)
-        above += marks[p] > q;
-    *above_q = above;
-    return q;
-}
-
-/* QuorumAckChecker: the committed index is the n/2-th largest water-mark of this term; appends up to it
- * succeed, appends older than maxWaitAckTimeMs beyond it fail. marks_moved 0: no water-mark rose above the
- * committed index since the last check (an ack at or below it), so the quorum index is what the last check
- * found, and only the pending appends need looking at. */
-static void check_quorum_marks(struct raft *r, int marks_moved)
-{
-    if (r->role != RAFT_LEADER)
-        return;
-    int above_q = 0;
-    int64_t q = marks_moved ? quorum_above(r, &above_q) : -1;
-    if (q > r->committed && (!r->cfg.commit_current_term_only || raft_term_at(r, q) == r->term)) {
-        r->q_above = above_q;   /* the count for the committed index q, if it becomes q */
-        r->q_at = q;
-        raft_set_committed(r, q);
-    }
-    while (r->pend_n && r->pend[r->pend_head].index <= r->committed) {
-        uint64_t tag = r->pend[r->pend_head].tag;
-        pend_pop(r);
-        r->io.append_done(r->io.host, tag, RMQ_SUCCESS);
-    }
-    sim_time now = raft_now(r);
-    while (!r->cfg.state_machine && r->pend_n && now - r->pend[r->pend_head].created > r->cfg.max_wait_ack) {
-        uint64_t tag = r->pend[r->pend_head].tag;
-        pend_pop(r);
-        /* WAIT_QUORUM_ACK_TIMEOUT */
-        r->io.append_done(r->io.host, tag, RMQ_SYSTEM_ERROR);
-    }
-}
-
-static void check_quorum(struct raft *r) { check_quorum_marks(r, 1); }
-
-/* quorumAckChecker.wakeup(): it looks at once, and its next idle look is 1 ms later. */
-static void quorum_wakeup(struct raft *r)
-{
-    r->q_last_look = raft_now(r);
-    check_quorum(r);
-}
-
-/* With batch push nothing wakes the QuorumAckChecker on an ack (sendBatchAppendEntryRequest's SUCCESS
- * only updates the water-mark): the new marks count at its next look, on its 1 ms grid from the last. */
-static void quorum_poll(struct raft *r)
-{
-    if (r->q_poll_armed)
-        return;
-    sim_time now = raft_now(r), at = r->q_last_look + SIM_MS;
-    if (at < now)
-        at += (now - at + SIM_MS - 1) / SIM_MS * SIM_MS;
-    r->q_poll_armed = 1;
-    r->io.timer(r->io.host, at - now, TAG(TG_QUORUM, 0, 0));
-}
-
-void raft_quorum_look(struct raft *r)
-{
-    r->q_poll_armed = 0;
-    quorum_wakeup(r);
 }
 
 /* ---- the leader's dispatchers (EntryDispatcher) ---- */
@@ -245,7 +97,7 @@ static void change_state(struct raft *r, int p, int64_t index, int state)
             pe->watermark = index;
         pe->write_index = index + 1;
         pe->oldest_push = raft_now(r);
-        quorum_wakeup(r);
+        raft_quorum_wakeup(r);
     } else if (state == DS_COMPARE) {
         pe->compare_index = -1;
         pe->bp_head = pe->bp_n = pe->bp_live = 0;   /* batchPendingMap.clear() */
@@ -570,7 +422,7 @@ void raft_pusher_tick(struct raft *r)
 {
     if (r->role == RAFT_LEADER) {
         /* the appends past maxWaitAckTimeMs (with batch push the marks count only at the checker's look) */
-        check_quorum_marks(r, !r->cfg.batch_push);
+        raft_check_quorum_marks(r, !r->cfg.batch_push);
         for (int p = 0; p < r->n; p++)
             dispatch(r, p);
     }
@@ -585,33 +437,20 @@ int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, ui
         return RMQ_SYSTEM_ERROR;                    /* LEADER_TRANSFERRING (DLedgerServer.handleAppend) */
     if ((int)r->pend_n > r->cfg.max_pending_requests)
         return RMQ_SYSTEM_BUSY;                     /* LEADER_PENDING_FULL */
-    if (r->pend_n == r->pend_cap) {
-        uint32_t cap = r->pend_cap ? r->pend_cap * 2 : 256;
-        struct raft_pending *a = malloc((size_t)cap * sizeof *a);
-        if (!a)
-            return RMQ_SYSTEM_ERROR;
-        for (uint32_t i = 0; i < r->pend_n; i++)
-            a[i] = *pend_at(r, i);
-        free(r->pend);
-        r->pend = a;
-        r->pend_cap = cap;
-        r->pend_head = 0;
-    }
+    if (raft_pend_reserve(r) < 0)
+        return RMQ_SYSTEM_ERROR;
     uint64_t idx = cl_append_term(r->log, msg, size, queue, qoff, (uint32_t)r->term);
     if (idx == CL_NONE)
         return RMQ_SYSTEM_ERROR;
-    mark_rose(r, (int64_t)idx - 1, (int64_t)idx);
+    raft_mark_rose(r, (int64_t)idx - 1, (int64_t)idx);
     r->io.appended(r->io.host, cl_at(r->log, idx));
-    struct raft_pending *pd = pend_at(r, r->pend_n++);
-    pd->index = (int64_t)idx;
-    pd->tag = tag;
-    pd->created = raft_now(r);
+    raft_pend_add(r, (int64_t)idx, tag);
     for (int p = 0; p < r->n; p++)
         dispatch(r, p);
     if (r->cfg.batch_push)
-        quorum_poll(r);
+        raft_quorum_poll(r);
     else
-        check_quorum(r);   /* a group of one commits at once */
+        raft_check_quorum_marks(r, 1);   /* a group of one commits at once */
     return 0;
 }
 
@@ -672,10 +511,10 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
             int64_t last = a->count == 0 ? a->index : a->index + a->count - 1;
             if (last > pe->watermark) {
                 int moved = last > r->committed;
-                mark_rose(r, pe->watermark, last);
+                raft_mark_rose(r, pe->watermark, last);
                 pe->watermark = last;
                 if (moved)
-                    quorum_poll(r);
+                    raft_quorum_poll(r);
             }
         } else if (a->code == D_SUCCESS) {
             if (pe->inflight > 0)
@@ -683,11 +522,11 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
             int moved = 0;
             if (a->index > pe->watermark) {
                 moved = a->index > r->committed;
-                mark_rose(r, pe->watermark, a->index);
+                raft_mark_rose(r, pe->watermark, a->index);
                 pe->watermark = a->index;
                 pe->oldest_push = raft_now(r);
             }
-            check_quorum_marks(r, moved);
+            raft_check_quorum_marks(r, moved);
         } else if (a->code == D_INCONSISTENT_STATE) {
             change_state(r, p, -1, DS_COMPARE);
         }

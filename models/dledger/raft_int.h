@@ -148,8 +148,24 @@ void raft_on_take_reply(struct raft *r, int peer, int64_t term, int status, cons
 
 /* Forget pending appends and the dispatchers (a process start). */
 void raft_pusher_reset(struct raft *r);
-/* Every pending append ends with status. */
+
+/* ---- quorum_ack.c (pendingAppendResponsesByTerm, QuorumAckChecker) ---- */
+
+/* A member leading again: every pending append (of an earlier term) ends with TERM_CHANGED. */
 void raft_fail_old_terms(struct raft *r);
+/* A water-mark rose from `from` to `to`: the count of marks above the committed index follows. */
+void raft_mark_rose(struct raft *r, int64_t from, int64_t to);
+/* The checker's look (marks_moved 0: no mark rose above the committed index since the last one), its
+ * wake-up (a look now), and its next look on its 1 ms grid (batch push). */
+void raft_check_quorum_marks(struct raft *r, int marks_moved);
+void raft_quorum_wakeup(struct raft *r);
+void raft_quorum_poll(struct raft *r);
+/* Room for one more pending append (0, or -1 when out of memory), and the append itself. */
+int raft_pend_reserve(struct raft *r);
+void raft_pend_add(struct raft *r, int64_t index, uint64_t tag);
+
+/* ---- entry_pusher.c, again ---- */
+
 /* A new leader: every follower's dispatcher starts in COMPARE. */
 void raft_start_dispatchers(struct raft *r);
 /* The leader's step at a tick: the QuorumAckChecker, then every dispatcher. */
