@@ -476,6 +476,62 @@ START_TEST(slave_past_the_put_is_in_reach)
 }
 END_TEST
 
+/* A slave that catches up on a slow link: from 1 s the master's link to it carries 8 Mbit/s (1 MB/s), its process
+ * is down from 2 s to 5 s, and the producer writes 2 MB/s (500 x 4 KiB). Its first report after the reconnect
+ * (15.003 s: the address 5 s after the restart, the report 5 s after the connect) starts a catch-up of about
+ * 7 MB, each 32 KiB frame it appends one ack that raises push2SlaveMaxOffset but not up to the put. R44's
+ * GroupTransferService gives a put 5 wake-ups (doWaitTransfer; the first ends at once on the notice an earlier
+ * ack left), so a put then is answered FLUSH_SLAVE_TIMEOUT after 4-5 acks, about 150 ms of service (350 ms
+ * with its time in the send queue), long before syncFlushTimeout (5 s, when the wait used to end); 4.9's
+ * deadline loop waits slaveTimeout (3 s). */
+struct fst_count {
+    double after, max_ms;
+    int n;
+};
+
+static void fst_line(const char *l, void *arg)
+{
+    struct fst_count *c = arg;
+    if (!th_has(l, "\"status\":\"FLUSH_SLAVE_TIMEOUT\"") || th_field(l, "\"t_ms\":", -1) <= c->after)
+        return;
+    double ms = th_field(l, "\"latency_ms\":", -1);
+    c->max_ms = ms > c->max_ms ? ms : c->max_ms;
+    c->n++;
+}
+
+static struct fst_count catch_up_timeouts(const char *version)
+{
+    static const char *const LAG =
+        "{\"name\": \"t\", \"run\": {\"duration_ms\": 20000, \"seed\": 7, \"trace\": \"full\"},"
+        " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"SYNC_MASTER\"}],"
+        " \"producers\": {\"rate_per_s\": 500, \"size\": {\"const_bytes\": 4096}, \"send_msg_timeout_ms\": 10000},"
+        " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false},"
+        " \"faults\": [{\"at_ms\": 1000, \"op\": \"link\", \"from\": \"broker-a-0\", \"to\": \"broker-a-1\","
+        "   \"both_ways\": false, \"bandwidth_mbit_per_s\": 8},"
+        "   {\"at_ms\": 2000, \"op\": \"crash_process\", \"node\": \"broker-a-1\", \"duration_ms\": 3000}]}";
+    const char *sets[] = {version};
+    struct th_run r;
+    th_run(&r, LAG, sets, 1);
+    struct fst_count c = {th_first(r.trace, "\"ev\":\"ha.request\"", NULL, 3000), 0, 0};
+    ck_assert_double_eq_tol(c.after, 15003.064, 1e-6);
+    th_each(r.trace, "\"ev\":\"send.ack\"", fst_line, &c);
+    th_run_free(&r);
+    return c;
+}
+
+START_TEST(sync_master_44_gives_up_after_five_wakeups)
+{
+    struct fst_count c44 = catch_up_timeouts("version=\"4.4\""), c49 = catch_up_timeouts("version=\"4.9\"");
+    fprintf(stderr, "catch-up on a slow link: 4.4 %d FLUSH_SLAVE_TIMEOUT, the slowest in %.1f ms; 4.9 %d, %.1f ms\n",
+            c44.n, c44.max_ms, c49.n, c49.max_ms);
+    ck_assert_int_gt(c44.n, 20);
+    ck_assert_double_lt(c44.max_ms, 400);
+    ck_assert_int_gt(c49.n, 20);
+    ck_assert_double_ge(c49.max_ms, 3000);
+}
+END_TEST
+
 static Suite *store_ha_suite(void)
 {
     Suite *s = suite_create("store_ha");
@@ -495,6 +551,7 @@ static Suite *store_ha_suite(void)
     tcase_add_test(tc, sync_flush_44_wakes_the_writers_after_the_flush);
     tcase_add_test(tc, slave_read_after_a_diverged_log_skips_on_49);
     tcase_add_test(tc, slave_past_the_put_is_in_reach);
+    tcase_add_test(tc, sync_master_44_gives_up_after_five_wakeups);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -138,6 +138,7 @@ static void broker_start(struct sim_node *n)
     b->slave_sync_last = node_now(n);   /* lastSyncTimeMs: the process's start */
     b->waits_n = b->waits_head = 0;
     b->group_commit_armed = 0;
+    gts_reset(b);
     b->nheld = 0;
     b->fsync_inflight = 0;
     b->flush_woken = 0;
@@ -221,6 +222,10 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     case BT_GROUP_COMMIT:
         b->group_commit_armed = 0;
         broker_process_waits(b);
+        break;
+    case BT_GTS:
+        if (gts_timeout(b))
+            broker_process_waits(b);
         break;
     case BT_HOLD_CHECK:
         broker_expire_pulls(b);
@@ -493,6 +498,7 @@ void broker_free(struct broker *b)
     cl_free(&b->cl);
     rpc_free(&b->rpc);
     free(b->waits);
+    free(b->gts_q);
     free(b->held);
     free(b->chans);
     free(b->list);

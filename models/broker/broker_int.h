@@ -17,7 +17,7 @@
 enum broker_timer {
     BT_REGISTER = 1, BT_FLUSH, BT_GROUP_COMMIT, BT_HOLD_CHECK, BT_OFFSET_PERSIST, BT_OFFSET_SYNC,
     BT_HA_MASTER, BT_HA_CLIENT, BT_RAFT, BT_ROLE_CHECK, BT_REPUT, BT_CHECKPOINT, BT_EXEC, BT_FAST_FAILURE, BT_CTL,
-    BT_CLIENT_SCAN, BT_HA_ACCEPTED, BT_CHAN_IDLE, BT_DL_GET
+    BT_CLIENT_SCAN, BT_HA_ACCEPTED, BT_CHAN_IDLE, BT_DL_GET, BT_GTS
 };
 #define BT(kind, arg) ((uint64_t)(kind) | ((uint64_t)(arg) << 8))
 
@@ -47,6 +47,14 @@ struct put_wait {
     uint8_t slave_after_flush;  /* R44 under SYNC_FLUSH: handleHA (isSlaveOK, wakeupAll) when the flush ends */
     uint8_t need_quorum;       /* DLedger: answered by the member when the entry commits, not here */
     int16_t thread;            /* the send thread blocked in waitForFlush (R44 CommitLog.handleHA), -1: none */
+    uint8_t gts;               /* R44 GroupTransferService's answer (group_transfer.c): GTS_NONE, or as below */
+    uint64_t gts_id;           /* its request, 0: none */
+};
+enum { GTS_NONE, GTS_PENDING, GTS_OK, GTS_FAILED };
+
+/* A request to R44's GroupTransferService: the put's end offset (nextOffset), and its put_wait's gts_id. */
+struct gts_req {
+    uint64_t end, id;
 };
 
 /* The request executors of BrokerController.registerProcessor that mqsim's requests reach. */
@@ -144,6 +152,14 @@ struct broker {
     struct ha_conn *hac;
     int nhac;
     uint64_t push2slave;       /* push2SlaveMaxOffset: the highest ack of any slave */
+    /* R44 GroupTransferService (group_transfer.c): its requests in order, the head's waits so far, whether it
+     * is in notifyTransferObject.waitForRunning (and when that wait times out), WaitNotifyObject.hasNotified,
+     * and when its pending timer fires (0: none) */
+    struct gts_req *gts_q;
+    uint32_t gts_head, gts_n, gts_cap;
+    uint64_t gts_next_id;
+    int gts_tries, gts_waiting, gts_notified;
+    sim_time gts_wait_end, gts_timer_at;
     int ha_timer_armed;
     /* the pending HA timers (0: none): a role change cancels them before it starts HA again, so a quick
      * master -> slave -> master -> slave leaves one timer chain, not two */
@@ -334,9 +350,22 @@ void ha_wakeup(struct broker *b);
 /* isSlaveOK(put_end): a slave is connected and put_end is less than haSlaveFallbehindMax past
  * push2SlaveMaxOffset (signed: a slave past the put is in reach). */
 int ha_slave_ok(const struct broker *b, uint64_t put_end);
-/* What a classic SYNC_MASTER put's wait counts as acknowledged by the slaves (GroupTransferService). */
-uint64_t ha_acked(const struct broker *b);
 void ha_master_address(struct broker *b, sim_node_id master);
+
+/* group_transfer.c: what a classic SYNC_MASTER put's wait counts as acknowledged by the slaves
+ * (GroupTransferService), and R44's service. */
+uint64_t ha_acked(const struct broker *b);
+/* The puts of this broker wait for R44's GroupTransferService (classic, sync_master_wait "sync_flush_timeout"). */
+int gts_applies(const struct broker *b);
+/* The process (re)starts: no request, no wait, no notice (its timer is gone with the last life). */
+void gts_reset(struct broker *b);
+/* HAService.putRequest for waiting put w (which takes its gts_id). The gts_put/notify/timeout calls return 1
+ * when they answered a put (its gts set), which broker_process_waits then replies to. */
+int gts_put(struct broker *b, struct put_wait *w);
+/* notifyTransferSome: a slave's ack raised push2SlaveMaxOffset. */
+int gts_notify(struct broker *b);
+/* The service's waitForRunning(1000) timed out (BT_GTS). */
+int gts_timeout(struct broker *b);
 
 /* ha_diverge.c: measurement, not protocol. The first data after a connect lands at d->phy_offset: the
  * slave's messages before it that differ from the master's bytes at the same offsets are diverged

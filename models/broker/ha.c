@@ -320,9 +320,12 @@ __attribute__((noinline)) static void master_on_report(struct broker *b, sim_con
     h->last_read = node_now(b->n);
     if (b->ctl)
         ctl_report(b, h);   /* before the confirm offset, as ReadSocketService does */
-    /* notifyTransferSome: push2SlaveMaxOffset only ever rises, and is the max over all slaves. */
-    if (offset > b->push2slave)
+    /* notifyTransferSome: push2SlaveMaxOffset only ever rises, and is the max over all slaves; a rise wakes
+     * R44's GroupTransferService (group_transfer.c), whose answers broker_acks_advanced sends. */
+    if (offset > b->push2slave) {
         b->push2slave = offset;
+        gts_notify(b);
+    }
     if (b->ctl)
         ctl_slave_ack(b, h->replica);
     broker_acks_advanced(b);
@@ -665,29 +668,4 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
         return 1;
     }
     return 0;
-}
-
-/* What the slaves acknowledged, as GroupTransferService tests it: push2SlaveMaxOffset (the highest ack of
- * any slave) up to R498; in R53 (DefaultHAService.GroupTransferService.doWaitTransfer) needAckNums - 1 of the
- * current connections whose slaveAckOffset reached the offset, so the (inSyncReplicas - 1)-th highest ack. */
-uint64_t ha_acked(const struct broker *b)
-{
-    int need = b->cfg.in_sync_replicas - 1;
-    if (b->cfg.sync_master_wait != SYNC_WAIT_IN_SYNC_REPLICAS)
-        return b->push2slave;
-    if (need < 1)
-        return UINT64_MAX;
-    uint64_t top[RMQ_MAX_REPLICAS] = {0};   /* the highest acks, descending */
-    for (int i = 0; i < b->nhac; i++) {
-        if (!b->hac[i].in_use)
-            continue;
-        uint64_t a = b->hac[i].ack;
-        for (int j = 0; j < need && j < RMQ_MAX_REPLICAS; j++)
-            if (a > top[j]) {
-                uint64_t t = top[j];
-                top[j] = a;
-                a = t;
-            }
-    }
-    return need <= RMQ_MAX_REPLICAS ? top[need - 1] : 0;
 }

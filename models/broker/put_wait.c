@@ -89,6 +89,8 @@ void broker_process_waits(struct broker *b)
                     w->slave_after_flush = 0;
                     if (ha_slave_ok(b, w->end)) {
                         wake_writers = 1;
+                        if (gts_applies(b))
+                            gts_put(b, w);   /* putRequest: answers w at once only if its slave has it */
                     } else {
                         w->status = RMQ_SLAVE_NOT_AVAILABLE;
                         w->need_slave = 0;
@@ -99,7 +101,11 @@ void broker_process_waits(struct broker *b)
             }
         }
         if ((!w->need_flush || w->slave_deadline) && w->need_slave) {
-            if ((b->ctl ? ctl_acked(b) : ha_acked(b)) >= w->end) {
+            if (w->gts == GTS_PENDING && now < w->deadline) {
+                /* R44: the answer is GroupTransferService's (group_transfer.c), or the customer's timeout */
+            } else if (w->gts >= GTS_OK || (w->gts == GTS_NONE && (b->ctl ? ctl_acked(b) : ha_acked(b)) >= w->end)) {
+                if (w->gts == GTS_FAILED)
+                    w->status = RMQ_FLUSH_SLAVE_TIMEOUT;
                 w->need_slave = 0;
             } else if (now >= (w->slave_deadline ? w->slave_deadline : w->deadline)) {
                 w->status = RMQ_FLUSH_SLAVE_TIMEOUT;
