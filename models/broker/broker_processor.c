@@ -87,14 +87,14 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     }
     if (pw.need_flush)
         broker_start_fsync(b);          /* GroupCommitService is woken by the request */
-    /* R44 HAService.putRequest, then wakeupAll; the service answers at once only a put its slave has. */
-    int answered = pw.need_slave && !pw.slave_after_flush && gts_applies(b) &&
-                   gts_put(b, &b->waits[(b->waits_head + b->waits_n - 1) % b->waits_cap]);
+    /* R44 HAService.putRequest, then wakeupAll. The service answers at once only a put its slave already has
+     * (a slave past it); that answer goes at the next look at the waits, as the wait it replaces did, not
+     * inside this request's service. */
+    if (pw.need_slave && !pw.slave_after_flush && gts_applies(b))
+        gts_put(b, &b->waits[(b->waits_head + b->waits_n - 1) % b->waits_cap]);
     if (pw.need_slave && !pw.slave_after_flush)
         ha_wakeup(b);
     broker_arm_group_commit(b);
-    if (answered)
-        broker_process_waits(b);
 }
 
 /* DefaultMessageStore.nextOffsetCorrection: a slave keeps the consumer's offset unless offsetCheckInSlave. */
