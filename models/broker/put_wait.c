@@ -45,11 +45,16 @@ void broker_start_fsync(struct broker *b)
     node_disk_fsync(b->n, FILE_COMMITLOG, 0);
 }
 
+/* FlushRealTimeService.run -> MappedFile.isAbleToFlush (R44, R498; R53 DefaultMappedFile): whole pages, the
+ * write position's page number less the flushed position's, (write / OS_PAGE_SIZE) - (flush / OS_PAGE_SIZE) >=
+ * flushLeastPages, not bytes; 0 pages (and the thorough round) flush whatever is written. A CommitLog file is
+ * a whole number of pages, so its offsets' page numbers are its positions'. */
 void broker_flush_round(struct broker *b)
 {
     uint64_t dirty = b->cl.max_offset - b->flushed;
+    uint64_t pages = b->cl.max_offset / PAGE - b->flushed / PAGE;
     int thorough = node_now(b->n) - b->last_thorough >= b->cfg.flush_thorough;
-    if (dirty > 0 && (thorough || dirty >= (uint64_t)b->cfg.flush_least_pages * PAGE)) {
+    if (dirty > 0 && (thorough || pages >= (uint64_t)b->cfg.flush_least_pages)) {
         if (thorough)
             b->last_thorough = node_now(b->n);
         broker_start_fsync(b);
