@@ -4,7 +4,7 @@
  * BrokerFastFailure answers SYSTEM_BUSY after the queue wait, closed-loop throughput obeys Little's law,
  * latency fault tolerance keeps a producer away from an isolated broker for its table's duration, a 5.3
  * controller-mode put waiting for its replica holds no send thread, and a busy page cache refuses puts in
- * every HA mode. */
+ * every HA mode, and sends at their arrival. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -433,6 +433,45 @@ START_TEST(page_cache_busy_in_every_mode)
 }
 END_TEST
 
+/* Two groups, 1 ms links; broker-a's one send thread takes 1.5 s a put, so from 1 s into each put its page
+ * cache is busy. SendMessageProcessor.rejectRequest (R44, R498, R53: isOSPageCacheBusy) is asked by
+ * NettyRemotingAbstract.processRequestCommand before the executor: a send arriving then is answered
+ * SYSTEM_BUSY "[REJECTREQUEST]" at its arrival (it was queued until BrokerFastFailure's next 10 ms scan).
+ * A 4.x producer fails the send at once, 2 ms after its start; a 5.3 producer (SYSTEM_BUSY in
+ * retryResponseCodes) sends it again, to broker-b. */
+static const char *const PCBUSY_WORLD =
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 6000, \"seed\": 1},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 1, \"role\": \"ASYNC_MASTER\","
+    "   \"send_message_thread_pool_nums\": 1, \"send_service_time\": {\"const_ms\": 1500}},"
+    "   {\"name\": \"broker-b\", \"replicas\": 1, \"role\": \"ASYNC_MASTER\"}],"
+    " \"producers\": {\"count\": 1, \"rate_per_s\": 20, \"size\": {\"const_bytes\": 100},"
+    "   \"random_poll_phase\": false},"
+    " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}}";
+
+START_TEST(page_cache_busy_rejects_send_on_arrival)
+{
+    struct th_run r;
+    th_run(&r, PCBUSY_WORLD, NULL, 0);
+    /* The put that started at 1011 ms holds the lock until 2511 ms: message 21 (sent at 2050 ms) arrives at a
+     * busy page cache. */
+    ck_assert_ptr_nonnull(strstr(r.trace, "{\"t_ms\":2051.000,\"node\":\"broker-a-0\",\"ev\":\"broker.busy\","
+                                          "\"executor\":\"send\",\"why\":\"REJECTREQUEST\"}"));
+    ck_assert_ptr_nonnull(strstr(r.trace, "\"ev\":\"send.fail\",\"msg\":21,\"group\":\"broker-a\",\"status\":"
+                                          "\"SYSTEM_BUSY\",\"attempts\":1,\"start_ms\":2050.000,\"latency_ms\":2.000"));
+    /* Nothing queues behind the busy page cache any more: BrokerFastFailure's PCBUSY_CLEAN_QUEUE finds only
+     * the sends that queued before it became busy (209 ms old then). */
+    for (const char *p = r.trace; (p = strstr(p, "\"why\":\"PCBUSY_CLEAN_QUEUE\"")); p++)
+        ck_assert_ptr_nonnull(strstr(p, "\"waited_ms\":209.000"));
+    th_run_free(&r);
+    const char *retry[] = {"producers.retry_system_busy=true"};
+    th_run(&r, PCBUSY_WORLD, retry, 1);
+    ck_assert_ptr_nonnull(strstr(r.trace, "\"ev\":\"send.ack\",\"msg\":21,\"group\":\"broker-b\",\"status\":"
+                                          "\"SUCCESS\",\"attempts\":2,\"start_ms\":2050.000,\"latency_ms\":4.010"));
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *capacity_suite(void)
 {
     Suite *s = suite_create("capacity");
@@ -451,6 +490,7 @@ static Suite *capacity_suite(void)
     tcase_add_test(t, open_mode_unchanged_by_think_streams);
     tcase_add_test(t, controller_put_wait_frees_no_thread);
     tcase_add_test(t, page_cache_busy_in_every_mode);
+    tcase_add_test(t, page_cache_busy_rejects_send_on_arrival);
     suite_add_tcase(s, t);
     return s;
 }

@@ -277,6 +277,20 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     }
 }
 
+/* NettyRemotingAbstract.processRequestCommand asks the code's processor rejectRequest() before it queues the
+ * request, and answers a refusal SYSTEM_BUSY "[REJECTREQUEST]system busy, start flow control for a while" at
+ * once (R44, R498, R53). */
+static int broker_rejects(const struct broker *b, int code)
+{
+    /* SendMessageProcessor.rejectRequest (R44, R498, R53): isOSPageCacheBusy(), a put holding the put lock
+     * (DLedgerCommitLog: its dledger lock) longer than osPageCacheBusyTimeOutMills, ||
+     * isTransientStorePoolDeficient() (transientStorePoolEnable is not modelled: never). */
+    if (code == RMQ_SEND)
+        return bx_page_cache_busy(b);
+    /* R53 PullMessageProcessor.rejectRequest: a SLAVE without slaveReadEnable; R44/R498 return false. */
+    return code == RMQ_PULL && b->cfg.slave_rejects_pull && b->role == RMQ_SLAVE && !b->cfg.slave_read_enable;
+}
+
 static void broker_message(struct sim_node *n, const struct sim_msg *m)
 {
     struct broker *b = n->model;
@@ -304,13 +318,11 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
             (h.code == RMQ_SEND && len < sizeof(struct rmq_send_req)) ||
             (h.code == RMQ_PULL && len < sizeof(struct rmq_pull_req)))
             return;
-        /* R53 NettyRemotingAbstract.processRequestCommand: PullMessageProcessor.rejectRequest() (a SLAVE without
-         * slaveReadEnable) is answered SYSTEM_BUSY before the executor. */
-        if (h.code == RMQ_PULL && b->cfg.slave_rejects_pull && b->role == RMQ_SLAVE && !b->cfg.slave_read_enable) {
+        if (broker_rejects(b, h.code)) {
             struct trace *tr = sim_trace(n->sim);
             if (trace_on(tr, TRACE_EVENTS)) {
                 trace_begin(tr, node_now(n), n->name, "broker.busy");
-                trace_str(tr, "executor", "pull");
+                trace_str(tr, "executor", h.code == RMQ_SEND ? "send" : "pull");
                 trace_str(tr, "why", "REJECTREQUEST");
                 trace_end(tr);
             }

@@ -3,7 +3,8 @@
  * thread, takes a CPU service time on it, then runs its processor. A full queue refuses the request
  * (RejectedExecutionException -> SYSTEM_BUSY "[OVERLOAD]system busy"), and BrokerFastFailure answers
  * requests that waited too long (SYSTEM_BUSY "[TIMEOUT_CLEAN_QUEUE]broker busy") or every queued send while
- * the page cache is busy ("[PCBUSY_CLEAN_QUEUE]broker busy").
+ * the page cache is busy ("[PCBUSY_CLEAN_QUEUE]broker busy"). A send arriving while it is busy never reaches
+ * the queue: SendMessageProcessor.rejectRequest refuses it first (broker.c).
  *
  * A send thread stays busy after its service while its put waits for the flush or the slave, unless the
  * broker sends asynchronously (4.7+): R44 CommitLog.handleHA and handleDiskFlush call

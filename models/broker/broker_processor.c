@@ -26,7 +26,8 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
         return;
     }
     /* DefaultMessageStore.putMessage: OS_PAGECACHE_BUSY, which SendMessageProcessor answers SYSTEM_ERROR
-     * "[PC_SYNCHRONIZED]broker busy". */
+     * "[PC_SYNCHRONIZED]broker busy": a send queued before the page cache became busy and taken by another
+     * thread (one arriving while it is busy is refused before the executor: broker.c, broker_rejects). */
     if (bx_page_cache_busy(b)) {
         rpc_reply(b->n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
