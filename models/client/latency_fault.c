@@ -3,7 +3,8 @@
 
 #include "models/client/latency_fault.h"
 
-/* latencyMax -> notAvailableDuration (ms), and the latency an exception is charged (isolation). */
+/* latencyMax -> notAvailableDuration (ms), and the latency an exception is charged (isolation) to pick its
+ * duration. */
 static const int64_t latency_max[2][7] = {{50, 100, 550, 1000, 2000, 3000, 15000},   /* R44 */
                                           {50, 100, 550, 1800, 3000, 5000, 15000}};  /* 5.x */
 static const int64_t not_available[2][7] = {{0, 0, 30000, 60000, 120000, 180000, 600000},
@@ -24,10 +25,13 @@ int lf_available(const struct latency_fault *f, int g, sim_time now)
 void lf_update(struct latency_fault *f, int g, sim_time now, sim_time latency, int isolation)
 {
     int t = f->tables_5x;
-    /* Java measures whole milliseconds (System.currentTimeMillis differences). */
-    int64_t ms = isolation ? isolation_ms[t] : latency / SIM_MS, duration = 0;
+    /* Java measures whole milliseconds (System.currentTimeMillis differences). MQFaultStrategy.updateFaultItem
+     * (R44, R498, R53): an exception's charge, 30000 ms (5.x: 10000), only picks the duration
+     * (computeNotAvailableDuration(isolation ? 30000 : currentLatency)); the FaultItem keeps the attempt's
+     * real elapsed time as its currentLatency, which FaultItem.compareTo sorts on. */
+    int64_t ms = latency / SIM_MS, charged = isolation ? isolation_ms[t] : ms, duration = 0;
     for (int i = 6; i >= 0; i--)   /* computeNotAvailableDuration */
-        if (ms >= latency_max[t][i]) {
+        if (charged >= latency_max[t][i]) {
             duration = not_available[t][i];
             break;
         }

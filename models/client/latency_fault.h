@@ -23,7 +23,8 @@ struct latency_fault {
 void lf_reset(struct latency_fault *f, int tables_5x);
 /* FaultItem.isAvailable for group g. */
 int lf_available(const struct latency_fault *f, int g, sim_time now);
-/* MQFaultStrategy.updateFaultItem(brokerName, currentLatency, isolation). */
+/* MQFaultStrategy.updateFaultItem(brokerName, currentLatency, isolation): latency is the attempt's elapsed
+ * time, kept as the item's currentLatency; isolation charges the exception's latency for the duration only. */
 void lf_update(struct latency_fault *f, int g, sim_time now, sim_time latency, int isolation);
 /* LatencyFaultToleranceImpl.pickOneAtLeast: one of the better half of the groups in the table, or -1. */
 int lf_pick(struct latency_fault *f, sim_time now);
