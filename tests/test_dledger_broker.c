@@ -2,7 +2,7 @@
  * ReputMessageService): a leader elected after every message was consumed still becomes master (explore's
  * seed 97); changeToSlave registers on every FOLLOWER change; the new leader waits for its dispatch backlog
  * (#3747) and consumers see only what was dispatched; the committed index comes back from the checkpoint
- * after a process crash and not after a host crash. */
+ * after a process crash and not after a host crash; a 5.3 slave refuses sends at their arrival. */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -353,11 +353,43 @@ START_TEST(committed_from_checkpoint)
 }
 END_TEST
 
+/* A planned switch: at 20 s the leader hands leadership over and becomes a slave; the producer's route names it
+ * master until its next poll, so its sends reach a slave. R53 SendMessageProcessor.rejectRequest refuses them
+ * at their arrival (a SLAVE without enableSlaveActingMaster): SYSTEM_BUSY "[REJECTREQUEST]"; 4.9's store
+ * answers SERVICE_NOT_AVAILABLE after the send executor. */
+START_TEST(slave_rejects_sends_on_53)
+{
+    static const char *const SWITCH =
+        "{\"name\": \"d\", \"run\": {\"duration_ms\": 40000, \"seed\": 3},"
+        " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\"}],"
+        " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}, \"start_ms\": 5000},"
+        " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false},"
+        " \"faults\": [{\"at_ms\": 20000, \"op\": \"transfer_leadership\", \"group\": \"broker-a\", \"to\": \"any\"}]}";
+    const char *v53[] = {"version=\"5.3\""}, *v49[] = {"version=\"4.9\""},
+               *v53k[] = {"version=\"5.3\"", "broker.slave_rejects_send=false"};
+    struct th_run r;
+    th_run(&r, SWITCH, v53, 1);
+    ck_assert_ptr_nonnull(strstr(r.trace, "\"ev\":\"broker.busy\",\"executor\":\"send\",\"why\":\"REJECTREQUEST\""));
+    ck_assert_double_gt(th_num(r.m, "messages.status.SYSTEM_BUSY"), 0);
+    ck_assert_ptr_null(th_at(r.m, "messages.status.SERVICE_NOT_AVAILABLE"));
+    th_run_free(&r);
+    for (int i = 0; i < 2; i++) {
+        th_run(&r, SWITCH, i ? v53k : v49, i ? 2 : 1);
+        ck_assert_ptr_null(strstr(r.trace, "\"executor\":\"send\",\"why\":\"REJECTREQUEST\""));
+        ck_assert_double_gt(th_num(r.m, "messages.status.SERVICE_NOT_AVAILABLE"), 0);
+        ck_assert_ptr_null(th_at(r.m, "messages.status.SYSTEM_BUSY"));
+        th_run_free(&r);
+    }
+}
+END_TEST
+
 static Suite *dledger_broker_suite(void)
 {
     Suite *s = suite_create("dledger_broker");
     TCase *t = tcase_create("role_change");
     tcase_set_timeout(t, 300);
+    tcase_add_test(t, slave_rejects_sends_on_53);
     tcase_add_test(t, leader_after_idle_becomes_master);
     tcase_add_test(t, consumer_behind_the_committed_offset_still_reads);
     tcase_add_test(t, held_pull_of_a_queue_let_go_still_reads);

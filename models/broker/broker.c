@@ -284,9 +284,10 @@ static int broker_rejects(const struct broker *b, int code)
 {
     /* SendMessageProcessor.rejectRequest (R44, R498, R53): isOSPageCacheBusy(), a put holding the put lock
      * (DLedgerCommitLog: its dledger lock) longer than osPageCacheBusyTimeOutMills, ||
-     * isTransientStorePoolDeficient() (transientStorePoolEnable is not modelled: never). */
+     * isTransientStorePoolDeficient() (transientStorePoolEnable is not modelled: never). R53 first: a SLAVE
+     * without enableSlaveActingMaster (not modelled: false). */
     if (code == RMQ_SEND)
-        return bx_page_cache_busy(b);
+        return (b->cfg.slave_rejects_send && b->role == RMQ_SLAVE) || bx_page_cache_busy(b);
     /* R53 PullMessageProcessor.rejectRequest: a SLAVE without slaveReadEnable; R44/R498 return false. */
     return code == RMQ_PULL && b->cfg.slave_rejects_pull && b->role == RMQ_SLAVE && !b->cfg.slave_read_enable;
 }

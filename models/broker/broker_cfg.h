@@ -67,6 +67,9 @@ struct broker_cfg {
     int which_broker_slowly;    /* whichBrokerWhenConsumeSlowly 1 */
     int slave_rejects_pull;     /* R53 PullMessageProcessor.rejectRequest: a SLAVE without slaveReadEnable answers
                                    SYSTEM_BUSY "[REJECTREQUEST]"; R44/R498 return false (the slave serves): false */
+    int slave_rejects_send;     /* R53 SendMessageProcessor.rejectRequest: a SLAVE (enableSlaveActingMaster false)
+                                   answers sends SYSTEM_BUSY "[REJECTREQUEST]" before its executor; R44/R498 queue
+                                   them and the store answers SERVICE_NOT_AVAILABLE: false */
     int slave_redirects;        /* R53 PullMessageProcessor.composeResponseHeader: a slave not suggesting the slave
                                    sends the consumer to the master, with PULL_RETRY_IMMEDIATELY when it found
                                    nothing (from 5.0.0) */

@@ -58,6 +58,7 @@ void world_defaults(struct world_cfg *c)
     b->slave_read_enable = 0;
     b->which_broker_slowly = 1;
     b->slave_rejects_pull = 0;   /* R44 PullMessageProcessor.rejectRequest: false */
+    b->slave_rejects_send = 0;   /* R44 SendMessageProcessor.rejectRequest: no role test */
     b->slave_redirects = 0;      /* R44: a slave holds a pull that found nothing (long polling) */
     b->slave_wakes_pulls = 0;    /* R44 ReputMessageService: no arriving notice on a SLAVE */
     b->dispatch_flushed_only = 0;   /* R44: getReputEndOffset is the max offset */
@@ -250,6 +251,7 @@ static const struct field broker_fields[] = {
     BF("slave_read_enable", F_BOOL, slave_read_enable, 0, 1),
     BF("which_broker_when_consume_slowly", F_INT, which_broker_slowly, 0, RMQ_MAX_REPLICAS - 1),
     BF("slave_rejects_pull", F_BOOL, slave_rejects_pull, 0, 1),
+    BF("slave_rejects_send", F_BOOL, slave_rejects_send, 0, 1),
     BF("slave_redirects_to_master", F_BOOL, slave_redirects, 0, 1),
     BF("slave_wakes_held_pulls", F_BOOL, slave_wakes_pulls, 0, 1),
     BF("dispatch_flushed_only", F_BOOL, dispatch_flushed_only, 0, 1),

@@ -37,6 +37,9 @@ static const struct version_key keys[] = {
      "(minBrokerIdInGroup 0 without slaveActingMaster); R44/R498 hold it", NULL},
     {"broker", "slave_rejects_pull", {"false", "false", "true"},
      "PullMessageProcessor.rejectRequest: false in R44/R498; R53 true on a SLAVE without slaveReadEnable", NULL},
+    {"broker", "slave_rejects_send", {"false", "false", "true"},
+     "SendMessageProcessor.rejectRequest: R44/R498 test the page cache only; R53 is also true on a SLAVE without "
+     "enableSlaveActingMaster (false by default)", NULL},
     {"broker", "slave_wakes_held_pulls", {"false", "false", "true"},
      "R44/R498 ReputMessageService: arriving() only if brokerRole != SLAVE; R53 "
      "DefaultMessageStore.notifyMessageArriveIfNecessary: no role test", NULL},
