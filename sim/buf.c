@@ -157,6 +157,24 @@ void buf_shell(struct buf *b, const char *s)
     buf_add(b, "'");
 }
 
+void buf_command(struct buf *b, const char *head, const char *const *operands, size_t n, const char *opts)
+{
+    int dashed = 0;
+    for (size_t i = 0; i < n; i++)
+        dashed |= operands[i][0] == '-';
+    buf_add(b, head);
+    if (dashed) {
+        buf_add(b, opts ? opts : "");
+        buf_add(b, " --");
+    }
+    for (size_t i = 0; i < n; i++) {
+        buf_add(b, " ");
+        buf_shell(b, operands[i]);
+    }
+    if (!dashed)
+        buf_add(b, opts ? opts : "");
+}
+
 void buf_num(struct buf *b, double v)
 {
     char tmp[OUT_NUM_MAX];

@@ -30,6 +30,10 @@ void buf_vaddf(struct buf *b, const char *fmt, va_list ap) __attribute__((format
 void buf_quote(struct buf *b, const char *s, size_t max);
 /* Appends s quoted for a POSIX shell: bare when it holds only [A-Za-z0-9_./=:,@%+-], else in single quotes. */
 void buf_shell(struct buf *b, const char *s);
+/* Appends a command line: head (as is), then the n operands as shell words and then opts (as is: options and
+ * their values, each with a leading space); but when an operand starts with '-', which the command would read
+ * as an option, opts first, then " --" and the operands, so that the line runs as it reads. */
+void buf_command(struct buf *b, const char *head, const char *const *operands, size_t n, const char *opts);
 /* Appends v in the number format of every output file (out_format_double); NaN and infinities add nothing. */
 void buf_num(struct buf *b, double v);
 

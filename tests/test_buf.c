@@ -97,6 +97,24 @@ START_TEST(test_shell_and_csv_field)
 }
 END_TEST
 
+/* A command line runs as it reads: operands first, unless one starts with '-' (then the options, "--" and the
+ * operands). */
+START_TEST(test_command)
+{
+    struct buf b = {0};
+    const char *plain[] = {"a.json", "b c.json"}, *dashed[] = {"a.json", "-b.json"};
+    buf_command(&b, "mqsim compare", plain, 2, " --runs 3");
+    ck_assert_str_eq(b.s, "mqsim compare a.json 'b c.json' --runs 3");
+    buf_reset(&b);
+    buf_command(&b, "mqsim compare", dashed, 2, " --runs 3");
+    ck_assert_str_eq(b.s, "mqsim compare --runs 3 -- a.json -b.json");
+    buf_reset(&b);
+    buf_command(&b, "mqsim sweep", dashed + 1, 1, "");
+    ck_assert_str_eq(b.s, "mqsim sweep -- -b.json");
+    buf_free(&b);
+}
+END_TEST
+
 static Suite *buf_suite(void)
 {
     Suite *s = suite_create("buf");
@@ -105,6 +123,7 @@ static Suite *buf_suite(void)
     tcase_add_test(tc, test_fixed_cuts);
     tcase_add_test(tc, test_quote);
     tcase_add_test(tc, test_shell_and_csv_field);
+    tcase_add_test(tc, test_command);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -65,8 +65,9 @@ static int have_gnuplot(void)
 /* Copies <dir>/<scenario file name>-<seed>.metrics to the run's metrics.json. */
 static const char fake_mqsim[] =
     "#!/bin/sh\n"
-    "file=$1; out=; seed=\n"
-    "while [ $# -gt 0 ]; do case \"$1\" in --out) out=$2; shift;; --seed) seed=$2; shift;; esac; shift; done\n"
+    "file=; out=; seed=\n"
+    "while [ $# -gt 0 ]; do case \"$1\" in --out) out=$2; shift;; --seed) seed=$2; shift;; --) file=$2; shift;;\n"
+    "  esac; shift; done\n"
     "mkdir -p \"$out\" || exit 3\n"
     "src=\"$(dirname \"$0\")/$(basename \"$file\" .json)-$seed.metrics\"\n"
     "[ -f \"$src\" ] || { echo \"mqsim: no fixture $src\" >&2; exit 3; }\n"
@@ -519,6 +520,32 @@ START_TEST(test_interrupt_resumes)
 }
 END_TEST
 
+/* The real binary over a scenario file named "-odd.json" (given after "--"): the runs read it as a file, not
+ * as options, and compare.json records a command that does the same. */
+START_TEST(test_real_compare_dashed_file)
+{
+    char dir[96];
+    struct result r;
+    char *src = th_read_in(".", "scenarios/master_crash.json");
+    th_scratch(dir, sizeof dir);
+    th_write_in(dir, "-odd.json", src);
+    free(src);
+    ck_assert_int_eq(chdir(dir), 0);    /* this test's process only */
+    runner_set_exe(g_mqsim);
+    compare((const char *const[]){"--runs", "2", "--out", "cmp", "--set", "run.duration_ms=1000", "--quiet", "--",
+                                  "-odd.json", NULL}, &r);
+    ck_assert_msg(r.status == 0, "exit %d\n%s\n%s", r.status, r.err, r.out);
+    char *text = th_read_in("cmp", "compare.json");
+    cJSON *root = cJSON_Parse(text);
+    const cJSON *run = cJSON_GetObjectItemCaseSensitive(root, "run");
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(run, "command")->valuestring,
+                     "mqsim compare --runs 2 --seed-start 1 --set run.duration_ms=1000 -- -odd.json");
+    cJSON_Delete(root);
+    free(text);
+    result_free(&r);
+}
+END_TEST
+
 static Suite *compare_cmd_suite(void)
 {
     Suite *s = suite_create("compare_cmd");
@@ -529,6 +556,7 @@ static Suite *compare_cmd_suite(void)
     tcase_add_test(tc, test_figures_zero_downtime);
     tcase_add_test(tc, test_figures_all_censored);
     tcase_add_test(tc, test_real_compare_plot);
+    tcase_add_test(tc, test_real_compare_dashed_file);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -114,9 +114,49 @@ START_TEST(same_run_same_record)
 }
 END_TEST
 
+/* A scenario file whose name starts with '-' (given after "--"): the recorded command puts "--" before it,
+ * and run exactly as recorded (no shell) it gives the same metrics.json. */
+START_TEST(dashed_file_command_reruns)
+{
+    char *src = slurp("scenarios/master_crash.json"), path[128];
+    ck_assert_ptr_nonnull(src);
+    snprintf(path, sizeof path, "%s/-odd.json", th_root);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(src, f);
+    ck_assert_int_eq(fclose(f), 0);
+    free(src);
+    struct th_result r;
+    th_run_in(th_root, (const char *const[]){"-q", "--out", "a", "--set", "run.duration_ms=1000", "--", "-odd.json",
+                                             NULL}, &r);
+    th_assert_ok(&r, "mqsim -q --out a --set run.duration_ms=1000 -- -odd.json");
+    th_result_free(&r);
+    char a[160];
+    snprintf(a, sizeof a, "%s/a", th_root);
+    cJSON *m = th_metrics_of(a);
+    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "run"), "command");
+    static const char *const want[] = {"mqsim", "--seed", "1", "--set", "run.duration_ms=1000", "--", "-odd.json"};
+    ck_assert_int_eq(cJSON_GetArraySize(cmd), 7);
+    const char *args[8] = {0};
+    for (int i = 0; i < 7; i++) {
+        ck_assert_str_eq(cJSON_GetArrayItem(cmd, i)->valuestring, want[i]);
+        if (i > 0)
+            args[i - 1] = cJSON_GetArrayItem(cmd, i)->valuestring;
+    }
+    /* As recorded: the summary on stdout, the outputs in out/<scenario name>/. */
+    th_run_in(th_root, args, &r);
+    th_assert_exit(&r, 0, "the recorded command");   /* not quiet: a note of the faults after the end */
+    th_result_free(&r);
+    char b[160];
+    snprintf(b, sizeof b, "%s/out/master_crash", th_root);
+    th_assert_same_file(a, b, "metrics.json");
+    cJSON_Delete(m);
+}
+END_TEST
+
 int main(void)
 {
-    if (th_root_make("provenance") < 0)
+    if (th_root_make("provenance") < 0 || th_mqsim_find("test_provenance") < 0)
         return 1;
     Suite *s = suite_create("provenance");
     TCase *t = tcase_create("provenance");
@@ -124,6 +164,7 @@ int main(void)
     tcase_add_test(t, sha256_against_sha256sum);
     tcase_add_test(t, run_records_how_it_was_made);
     tcase_add_test(t, same_run_same_record);
+    tcase_add_test(t, dashed_file_command_reruns);
     suite_add_tcase(s, t);
     return th_run_suite(s);
 }

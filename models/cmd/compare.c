@@ -31,7 +31,6 @@ static int cmp_prepare(void *ctx, size_t j, struct runner_cmd *cmd)
     size_t s = i / c->runs;
     unsigned long long seed = c->seed_start + i % c->runs;
     argv_add(&cmd->argv, c->exe);
-    argv_add(&cmd->argv, c->files[s]);
     argv_add(&cmd->argv, "--seed");
     argv_addf(&cmd->argv, "%llu", seed);
     argv_add(&cmd->argv, "--out");
@@ -43,6 +42,8 @@ static int cmp_prepare(void *ctx, size_t j, struct runner_cmd *cmd)
         argv_add(&cmd->argv, "--set");
         argv_add(&cmd->argv, c->sets[k]);
     }
+    argv_add(&cmd->argv, "--");     /* the file last: a name that starts with '-' is not an option */
+    argv_add(&cmd->argv, c->files[s]);
     snprintf(cmd->err_path, sizeof cmd->err_path, "%s/%zu.err", c->tmp, i);
     return 0;
 }
@@ -106,14 +107,15 @@ static void print_notes(const struct compare *c)
         const char *file = c->files[i / c->runs];
         unsigned long long seed = c->seed_start + i % c->runs;
         if (r->status == 1 && r->has_metrics) {
-            struct buf d = {0};
-            buf_addf(&d, "mqsim: compare: %s: seed %llu broke an invariant; replay: mqsim ", file, seed);
-            buf_shell(&d, file);
-            buf_addf(&d, " --seed %llu", seed);
+            struct buf d = {0}, opts = {0};
+            buf_addf(&opts, " --seed %llu", seed);
             for (int k = 0; k < c->nsets; k++) {
-                buf_add(&d, " --set ");
-                buf_shell(&d, c->sets[k]);
+                buf_add(&opts, " --set ");
+                buf_shell(&opts, c->sets[k]);
             }
+            buf_addf(&d, "mqsim: compare: %s: seed %llu broke an invariant; replay:", file, seed);
+            buf_command(&d, " mqsim", &file, 1, opts.s);
+            buf_free(&opts);
             fprintf(stderr, "%s\n", d.s ? d.s : "");
             buf_free(&d);
         } else {

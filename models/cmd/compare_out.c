@@ -151,17 +151,15 @@ static int json_scenario(const struct compare *c, size_t s, cJSON *arr)
  * --set values and the seeds. */
 static int json_provenance(const struct compare *c, cJSON *root)
 {
-    struct buf cmd = {0};
-    buf_add(&cmd, "mqsim compare");
-    for (size_t s = 0; s < c->nsc; s++) {
-        buf_add(&cmd, " ");
-        buf_shell(&cmd, c->files[s]);
-    }
-    buf_addf(&cmd, " --runs %zu --seed-start %llu", c->runs, (unsigned long long)c->seed_start);
+    struct buf cmd = {0}, opts = {0};
+    buf_addf(&opts, " --runs %zu --seed-start %llu", c->runs, (unsigned long long)c->seed_start);
     for (int k = 0; k < c->nsets; k++) {
-        buf_add(&cmd, " --set ");
-        buf_shell(&cmd, c->sets[k]);
+        buf_add(&opts, " --set ");
+        buf_shell(&opts, c->sets[k]);
     }
+    buf_command(&cmd, "mqsim compare", c->files, c->nsc, opts.s);
+    cmd.oom |= opts.oom;
+    buf_free(&opts);
     cJSON *run = cJSON_AddObjectToObject(root, "run");
     int ok = run && !cmd.oom && cJSON_AddStringToObject(run, "mqsim_version", MQSIM_VERSION) &&
              cJSON_AddStringToObject(run, "command", cmd.s);

@@ -30,14 +30,15 @@
  * bytes as read, the --set values, the seeds, and how many runs failed. */
 static int write_provenance(const struct explore *ex, size_t failures, char *err, size_t errsz)
 {
-    struct buf cmd = {0};
-    buf_add(&cmd, "mqsim explore ");
-    buf_shell(&cmd, ex->file);
-    buf_addf(&cmd, " --runs %zu --seed-start %llu", ex->runs, (unsigned long long)ex->seed_start);
+    struct buf cmd = {0}, opts = {0};
+    buf_addf(&opts, " --runs %zu --seed-start %llu", ex->runs, (unsigned long long)ex->seed_start);
     for (int k = 0; k < ex->nsets; k++) {
-        buf_add(&cmd, " --set ");
-        buf_shell(&cmd, ex->sets[k]);
+        buf_add(&opts, " --set ");
+        buf_shell(&opts, ex->sets[k]);
     }
+    buf_command(&cmd, "mqsim explore", &ex->file, 1, opts.s);
+    cmd.oom |= opts.oom;
+    buf_free(&opts);
     cJSON *root = cJSON_CreateObject(), *run = cJSON_AddObjectToObject(root, "run");
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)ex->seed_start);
@@ -85,7 +86,6 @@ static int job_prepare(void *ctx, size_t i, struct runner_cmd *cmd)
 {
     struct job *j = ctx;
     argv_add(&cmd->argv, j->ex->exe);
-    argv_add(&cmd->argv, j->files[i]);
     argv_add(&cmd->argv, "--seed");
     argv_addf(&cmd->argv, "%llu", (unsigned long long)j->seeds[i]);
     argv_add(&cmd->argv, "--quiet");
@@ -93,6 +93,8 @@ static int job_prepare(void *ctx, size_t i, struct runner_cmd *cmd)
     argv_add(&cmd->argv, "off");
     argv_add(&cmd->argv, "--out");
     argv_add(&cmd->argv, j->outs[i]);
+    argv_add(&cmd->argv, "--");     /* the file last: a name that starts with '-' is not an option */
+    argv_add(&cmd->argv, j->files[i]);
     /* Beside the run's folder, which the run replaces whole when it ends. */
     snprintf(cmd->err_path, sizeof cmd->err_path, "%s.stderr.txt", j->outs[i]);
     return cmd->argv.oom ? -1 : 0;
@@ -452,10 +454,12 @@ int cmd_explore(int argc, char **argv)
         cJSON *s = explore_concrete(&ex, sched[i], ends[i], res->seed);
         write_scenario(fp, s);
         cJSON_Delete(s);
-        printf("FAILURE seed %llu: %s%s%s; replay: mqsim %s\n", (unsigned long long)res->seed,
-               runner_status_text(res->status, sbuf, sizeof sbuf), res->violation[0] ? ", " : "", res->violation, fp);
+        /* "--": an output folder named "-x" gives paths that would read as options */
+        printf("FAILURE seed %llu: %s%s%s; replay: mqsim %s%s\n", (unsigned long long)res->seed,
+               runner_status_text(res->status, sbuf, sizeof sbuf), res->violation[0] ? ", " : "", res->violation,
+               fp[0] == '-' ? "-- " : "", fp);
         int left = shrink(&ex, res->seed, sched[i], ends[i], minp, jobs);
-        printf("  shrunk to %d fault%s: mqsim %s\n", left, left == 1 ? "" : "s", minp);
+        printf("  shrunk to %d fault%s: mqsim %s%s\n", left, left == 1 ? "" : "s", minp[0] == '-' ? "-- " : "", minp);
     }
     int sig = runner_signals_end();
     if (rr == 0 && !csv.oom && out_mkdirs(ex.dir, err, sizeof err) == 0) {

@@ -277,16 +277,23 @@ static cJSON *run_json(struct scenario *sc, const struct run_opts *o, const stru
     cJSON_AddStringToObject(r, "scenario_file", sc->file);
     cJSON_AddStringToObject(r, "scenario_sha256", sc->sha256);
     /* The command that makes these figures again: the same however the options were ordered, where the
-     * outputs went or how much was traced, so runs that are the same give the same bytes. */
+     * outputs went or how much was traced, so runs that are the same give the same bytes. A file named "-x"
+     * would read as options: then the options come first and "--" before the file. */
     cJSON *cmd = cJSON_AddArrayToObject(r, "command");
     char seedw[32];
     snprintf(seedw, sizeof seedw, "%llu", (unsigned long long)sc->seed);
+    int dashed = sc->file[0] == '-';
     const char *words[] = {"mqsim", sc->file, "--seed", seedw};
     for (int k = 0; cmd && k < 4; k++)
-        cJSON_AddItemToArray(cmd, cJSON_CreateString(words[k]));
+        if (k != 1 || !dashed)
+            cJSON_AddItemToArray(cmd, cJSON_CreateString(words[k]));
     for (int k = 0; cmd && k < o->nsets; k++) {
         cJSON_AddItemToArray(cmd, cJSON_CreateString("--set"));
         cJSON_AddItemToArray(cmd, cJSON_CreateString(o->sets[k]));
+    }
+    if (cmd && dashed) {
+        cJSON_AddItemToArray(cmd, cJSON_CreateString("--"));
+        cJSON_AddItemToArray(cmd, cJSON_CreateString(sc->file));
     }
     cJSON *ov = cJSON_AddArrayToObject(r, "overrides");
     for (int k = 0; ov && k < o->nsets; k++)

@@ -44,8 +44,8 @@ size_t sweep_report_null_metrics(const struct sweep_results *r, const struct swe
 static int add_run(const struct sweep *sw, cJSON *root)
 {
     struct buf cmd = {0};
-    buf_add(&cmd, "mqsim sweep ");
-    buf_shell(&cmd, sw->file);
+    const char *file = sw->file;
+    buf_command(&cmd, "mqsim sweep", &file, 1, "");
     cJSON *run = cJSON_AddObjectToObject(root, "run"), *a, *o;
     int ok = run && !cmd.oom && cJSON_AddStringToObject(run, "mqsim_version", MQSIM_VERSION) &&
              cJSON_AddStringToObject(run, "command", cmd.s) &&

@@ -245,7 +245,6 @@ static int sw_prepare(void *p, size_t i, struct runner_cmd *cmd)
     const struct sweep *sw = &x->sw;
     size_t run = x->todo[i], point = run / sw->seeds;
     argv_add(&cmd->argv, x->exe);
-    argv_add(&cmd->argv, sw->base);
     argv_add(&cmd->argv, "--seed");
     argv_addf(&cmd->argv, "%llu", (unsigned long long)(sw->seed_start + run % sw->seeds));
     argv_add(&cmd->argv, "--out");
@@ -261,6 +260,8 @@ static int sw_prepare(void *p, size_t i, struct runner_cmd *cmd)
         argv_add(&cmd->argv, "--set");
         argv_add(&cmd->argv, sw->vars[k].set[sweep_value_index(sw, point, k)]);
     }
+    argv_add(&cmd->argv, "--");     /* the file last: a name that starts with '-' is not an option */
+    argv_add(&cmd->argv, sw->base);
     snprintf(cmd->err_path, sizeof cmd->err_path, "%s/%zu.err", x->tmp, i);
     return 0;
 }
@@ -328,17 +329,20 @@ static int sw_finish(void *p, size_t i, int status)
 static void replay_command(const struct sweep *sw, size_t run, struct buf *d)
 {
     size_t point = run / sw->seeds;
-    buf_add(d, "mqsim ");
-    buf_shell(d, sw->base);
-    buf_addf(d, " --seed %llu", (unsigned long long)(sw->seed_start + run % sw->seeds));
+    struct buf opts = {0};
+    buf_addf(&opts, " --seed %llu", (unsigned long long)(sw->seed_start + run % sw->seeds));
     for (size_t k = 0; k < sw->nsets; k++) {
-        buf_add(d, " --set ");
-        buf_shell(d, sw->sets[k]);
+        buf_add(&opts, " --set ");
+        buf_shell(&opts, sw->sets[k]);
     }
     for (size_t k = 0; k < sw->nvars; k++) {
-        buf_add(d, " --set ");
-        buf_shell(d, sw->vars[k].set[sweep_value_index(sw, point, k)]);
+        buf_add(&opts, " --set ");
+        buf_shell(&opts, sw->vars[k].set[sweep_value_index(sw, point, k)]);
     }
+    const char *base = sw->base;
+    buf_command(d, "mqsim", &base, 1, opts.s);
+    d->oom |= opts.oom;
+    buf_free(&opts);
 }
 
 static int fail_cmp(const void *a, const void *b)
