@@ -7,29 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/buf.h"
 #include "sim/keypath.h"
 
 /* Steps in a --set path ("a.b[2].c" has four). */
 #define CONF_SET_MAX_STEPS 100
 
-/* Records an error about a --set argument: the argument stands where the file name would be. */
+/* Records an error about a --set argument as a value it set that the file cannot take is reported: the file,
+ * the path (when the argument has one that far), the message, then the argument (cut after 200 bytes). */
 static int set_fail(struct conf *c, const char *arg, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static int set_fail(struct conf *c, const char *arg, const char *path, const char *fmt, ...)
 {
-    char prefix[256];
-    struct buf b;
-    buf_fixed(&b, prefix, sizeof prefix);
-    buf_addf(&b, "--set %.200s%s", arg, strlen(arg) > 200 ? "..." : "");
-
-    const char *file = c->file;
-    c->file = prefix;
     va_list ap;
     va_start(ap, fmt);
     conf_vfail(c, path, fmt, ap);
     va_end(ap);
-    c->file = file;     /* prefix dies with this frame; the message has been copied into c->err */
+    conf_append(c, " (from --set %.200s%s)", arg, strlen(arg) > 200 ? "..." : "");
     return -1;
 }
 

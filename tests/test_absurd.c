@@ -213,7 +213,7 @@ static const struct row rows[] = {
 
     /* ---- deep nesting ---- */
     {"JSON nested 100,000 deep", G_NESTED, NULL, {NULL}, 0, 2, "s.json: $: invalid JSON at line 1, column "},
-    {"--set path 10,000 steps deep", G_NESTED_SET, BASE, {NULL}, 0, 2, "...: the path has more than 100 steps"},
+    {"--set path 10,000 steps deep", G_NESTED_SET, BASE, {NULL}, 0, 2, "s.json: the path has more than 100 steps"},
     {"--set value nested 500 deep", G_NESTED_VALUE, BASE, {NULL}, 0, 2, "s.json: $.description: expected a string"},
 
     /* ---- big files ---- */
@@ -446,7 +446,8 @@ START_TEST(test_absurd)
     ck_assert_msg(res.maxrss_kb <= MAX_RSS_KB * g_scale, "%s: peak memory %ld MiB, expected at most %ld MiB",
                   r->name, res.maxrss_kb / 1024, MAX_RSS_KB * g_scale / 1024);
     if (r->want == 2) {
-        /* One line: "mqsim: s.json: $.path: message" (or "mqsim: --set ARG: ..."), nothing on stdout. */
+        /* One line: "mqsim: s.json: $.path: message" (for a --set argument, then "(from --set ARG)"), nothing on
+         * stdout. */
         ck_assert_msg(res.err_len > 8 && strncmp(res.err, "mqsim: ", 7) == 0 &&
                           strchr(res.err, '\n') == res.err + res.err_len - 1,
                       "%s: stderr is not one line \"mqsim: ...\":\n%.2000s", r->name, res.err);

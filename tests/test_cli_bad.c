@@ -139,16 +139,18 @@ static const struct bad_case bad_cases[] = {
     /* --set: the value lands in the tree and is checked like the file's own; a bad path names the argument. */
     {"--set breaking a type", DEMO, 0, {"s.json", "--set", "run.seed=\"x\"", OUT, NULL},
      "mqsim: s.json: $.run.seed: expected an integer, got string \"x\" (from --set run.seed=\"x\")", 0, 1},
-    /* An argument that cannot apply names itself once; a later one, never applied, is not blamed. */
+    /* An argument that cannot apply is named once, after the file and the path, as a value's error names it; a
+     * later one, never applied, is not blamed. */
     {"--set through a number, a later --set at its path", DEMO, 0,
      {"s.json", "--set", "run.seed.x=1", "--set", "run.seed=\"x\"", OUT, NULL},
-     "mqsim: --set run.seed.x=1: $.run.seed: expected an object, got number 1", 0, 1},
+     "mqsim: s.json: $.run.seed: expected an object, got number 1 (from --set run.seed.x=1)", 0, 1},
     {"--set with an empty key", DEMO, 0, {"s.json", "--set", "run..x=1", OUT, NULL},
-     "mqsim: --set run..x=1: $.run: empty key", 0, 1},
+     "mqsim: s.json: $.run: empty key (from --set run..x=1)", 0, 1},
     {"--set without =", DEMO, 0, {"s.json", "--set", "run.seed", OUT, NULL},
-     "mqsim: --set run.seed: missing \"=\", expected --set PATH=VALUE", 0, 1},
+     "mqsim: s.json: missing \"=\", expected --set PATH=VALUE (from --set run.seed)", 0, 1},
     {"--set index out of range", DEMO, 0, {"s.json", "--set", "faults[9].at_ms=1", OUT, NULL},
-     "mqsim: --set faults[9].at_ms=1: $.faults[9]: index 9 out of range, the array has 6 elements", 0, 1},
+     "mqsim: s.json: $.faults[9]: index 9 out of range, the array has 6 elements (from --set faults[9].at_ms=1)",
+     0, 1},
     {"--set fewer LPs than the faults name", DEMO, 0, {"s.json", "--set", "phold.lps=4", OUT, NULL},
      "mqsim: s.json: $.faults[1].node: no node named \"lp-4\"", 0, 1},
 

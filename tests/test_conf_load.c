@@ -213,27 +213,30 @@ static const struct {
     const char *arg;
     const char *err;
 } set_error_cases[] = {
-    { "run.seed", "--set run.seed: missing \"=\", expected --set PATH=VALUE" },
-    { "=5", "--set =5: $: empty path before \"=\"" },
-    { "a..b=1", "--set a..b=1: $.a: empty key" },
-    { ".a=1", "--set .a=1: $: empty key" },
-    { "a.=1", "--set a.=1: $.a: empty key" },
-    { "a.[0]=1", "--set a.[0]=1: $.a: empty key" },
-    { "[0]=1", "--set [0]=1: $: empty key" },
-    { "a[x]=1", "--set a[x]=1: $.a: bad index \"x\", expected a non-negative integer" },
-    { "a[-1]=1", "--set a[-1]=1: $.a: bad index \"-1\", expected a non-negative integer" },
-    { "a[]=1", "--set a[]=1: $.a: bad index \"\", expected a non-negative integer" },
-    { "a[99999999999]=1", "--set a[99999999999]=1: $.a: bad index \"99999999999\", expected a non-negative integer" },
-    { "a[1=1", "--set a[1=1: $.a: missing \"]\"" },
-    { "a[1]b=1", "--set a[1]b=1: $.a[1]: expected \".\" or \"[\" after \"]\", got \"b\"" },
-    { "a]=1", "--set a]=1: $.a: unexpected \"]\"" },
-    { "brokers[2].role=x", "--set brokers[2].role=x: $.brokers[2]: index 2 out of range, the array has 2 elements" },
-    { "run[0]=1", "--set run[0]=1: $.run: expected an array, got an object" },
-    { "run.seed.x=1", "--set run.seed.x=1: $.run.seed: expected an object, got number 1" },
-    { "brokers.role=x", "--set brokers.role=x: $.brokers: expected an object, got an array" },
-    { "x[0][1].y=1", "--set x[0][1].y=1: $.x[0][1]: expected an object, got number 1" },
+    { "run.seed", "t.json: missing \"=\", expected --set PATH=VALUE (from --set run.seed)" },
+    { "=5", "t.json: $: empty path before \"=\" (from --set =5)" },
+    { "a..b=1", "t.json: $.a: empty key (from --set a..b=1)" },
+    { ".a=1", "t.json: $: empty key (from --set .a=1)" },
+    { "a.=1", "t.json: $.a: empty key (from --set a.=1)" },
+    { "a.[0]=1", "t.json: $.a: empty key (from --set a.[0]=1)" },
+    { "[0]=1", "t.json: $: empty key (from --set [0]=1)" },
+    { "a[x]=1", "t.json: $.a: bad index \"x\", expected a non-negative integer (from --set a[x]=1)" },
+    { "a[-1]=1", "t.json: $.a: bad index \"-1\", expected a non-negative integer (from --set a[-1]=1)" },
+    { "a[]=1", "t.json: $.a: bad index \"\", expected a non-negative integer (from --set a[]=1)" },
+    { "a[99999999999]=1",
+      "t.json: $.a: bad index \"99999999999\", expected a non-negative integer (from --set a[99999999999]=1)" },
+    { "a[1=1", "t.json: $.a: missing \"]\" (from --set a[1=1)" },
+    { "a[1]b=1", "t.json: $.a[1]: expected \".\" or \"[\" after \"]\", got \"b\" (from --set a[1]b=1)" },
+    { "a]=1", "t.json: $.a: unexpected \"]\" (from --set a]=1)" },
+    { "brokers[2].role=x",
+      "t.json: $.brokers[2]: index 2 out of range, the array has 2 elements (from --set brokers[2].role=x)" },
+    { "run[0]=1", "t.json: $.run: expected an array, got an object (from --set run[0]=1)" },
+    { "run.seed.x=1", "t.json: $.run.seed: expected an object, got number 1 (from --set run.seed.x=1)" },
+    { "brokers.role=x", "t.json: $.brokers: expected an object, got an array (from --set brokers.role=x)" },
+    { "x[0][1].y=1", "t.json: $.x[0][1]: expected an object, got number 1 (from --set x[0][1].y=1)" },
     /* The objects made on the way are taken out again: the tree is left as it was. */
-    { "new.list[0]=1", "--set new.list[0]=1: $.new.list: expected an array to index, but the key is absent" },
+    { "new.list[0]=1",
+      "t.json: $.new.list: expected an array to index, but the key is absent (from --set new.list[0]=1)" },
 };
 
 START_TEST(test_set_errors)
@@ -257,7 +260,7 @@ START_TEST(test_set_misc)
     conf_init(&c, FILE_NAME);
     cJSON *arr = th_json("[1]");
     ck_assert_int_eq(conf_apply_set(&c, arr, "a=1"), -1);
-    ck_assert_str_eq(c.err, "--set a=1: $: expected an object, got an array");
+    ck_assert_str_eq(c.err, "t.json: $: expected an object, got an array (from --set a=1)");
     cJSON_Delete(arr);
 
     /* Several overrides in a row, on an empty tree. */
@@ -277,7 +280,8 @@ START_TEST(test_set_misc)
     arg[sizeof arg - 1] = '\0';
     arg[300] = '[';
     ck_assert_int_eq(conf_apply_set(&c, root, arg), -1);
-    ck_assert_ptr_nonnull(strstr(c.err, "...: missing \"=\""));
+    ck_assert_ptr_nonnull(strstr(c.err, "t.json: missing \"=\""));
+    ck_assert_ptr_nonnull(strstr(c.err, "kkk...)"));
     ck_assert_uint_lt(strlen(c.err), 300);
     cJSON_Delete(root);
 }

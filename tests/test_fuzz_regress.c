@@ -61,7 +61,7 @@ static const struct row rows[] = {
     {"--set path of 101 steps", "{" MS_BASE "}", 0,
      {"a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a."
       "a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a=1"},
-     0, "--set a.a.a."},
+     0, "fuzz.json: the path has more than 100 steps (from --set a.a.a."},
     /* Empirical lists are shared between copies: a copy that outlives the original, and the original's end. */
     {"empirical size shared by 3 producers", "{" MS_BASE ", \"producers\": {\"count\": 3, \"size\": "
      "{\"dist\": \"empirical\", \"values_bytes\": [1, 2, 3]}}}", 0, {NULL}, 1, NULL},

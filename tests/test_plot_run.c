@@ -358,14 +358,16 @@ START_TEST(test_run_without_trace)
 }
 END_TEST
 
-/* Bad input in a run folder (metrics.json not JSON, timeseries.csv without its columns):
- * exit 2, one line naming the file, and the folder as it was: no figure, no index.html. */
+/* Bad input in a run folder (metrics.json cut short or not an object, timeseries.csv without its columns):
+ * exit 2, one line naming the file (and in a JSON file the JSON path), and the folder as it was: no figure, no
+ * index.html. */
 START_TEST(test_run_bad_input_draws_nothing)
 {
     static const struct {
         const char *file, *text, *says;
     } bad[] = {
-        {"metrics.json", "{\"bad", "metrics.json: not a JSON object"},
+        {"metrics.json", "{\"bad", "/metrics.json: $: invalid JSON at line 1, column 3"},
+        {"metrics.json", "[1]", "/metrics.json: $: expected an object, got an array"},
         {"timeseries.csv", "group,t_ms\nbroker-a,1000,5\n", "timeseries.csv"},
     };
     ck_assert_msg(th_plot_runs_ok, "the mqsim runs in main failed");

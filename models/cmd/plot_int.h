@@ -36,6 +36,9 @@ int join(char *buf, size_t size, const char *a, const char *b);
 int is_file(const char *path);
 /* The whole file NUL-terminated, or NULL (errno set). */
 char *slurp(const char *path);
+/* A JSON object read whole from path, or NULL with one line printed naming path and the JSON path:
+ * "mqsim: DIR/metrics.json: $: invalid JSON at line 1, column 301" (the messages of a scenario file's). */
+struct cJSON *json_load(const char *path);
 /* A file-name part made of [A-Za-z0-9._-], everything else '_'. */
 void safe_name(char *out, size_t size, const char *in);
 /* A number in a data file: gnuplot reads NaN as an undefined point (a gap in a line). */

@@ -108,22 +108,16 @@ static void read_failover(const struct run *r, struct rgroup *rg, const cJSON *f
 static int run_read_metrics(struct plot *p, struct run *r)
 {
     char path[OUT_PATH_MAX], ha[32] = "";
-    char *text;
     cJSON *root, *g;
     const cJSON *topic, *lat;
     int rc = 0;
 
-    if (join(path, sizeof path, p->dir, "metrics.json") != 0 || !(text = slurp(path))) {
-        perr("%s/metrics.json: %s", p->dir, strerror(errno));
+    if (join(path, sizeof path, p->dir, "metrics.json") != 0) {
+        perr("%s/metrics.json: path too long", p->dir);
         return -1;
     }
-    root = cJSON_Parse(text);
-    free(text);
-    if (!cJSON_IsObject(root)) {
-        perr("%s: not a JSON object", path);
-        cJSON_Delete(root);
+    if (!(root = json_load(path)))
         return -1;
-    }
     json_str(root, "scenario", r->scenario, sizeof r->scenario);
     json_str(root, "ha", ha, sizeof ha);
     r->elected = ha[0] && strcmp(ha, "master_slave") != 0;

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/conf.h"
 #include "sim/out.h"
 
 #define GNUPLOT_LIMIT_S 120    /* a gnuplot that runs longer is killed by SIGALRM (it survives exec) */
@@ -59,6 +60,16 @@ int is_file(const char *path)
 }
 
 /* The whole file NUL-terminated, or NULL (errno set). */
+cJSON *json_load(const char *path)
+{
+    struct conf c;
+    conf_init(&c, path);
+    cJSON *root = conf_load_file(&c, path);
+    if (!root)
+        perr("%s", c.err);
+    return root;
+}
+
 char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");

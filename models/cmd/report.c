@@ -139,24 +139,13 @@ int p_has(const struct page *p, const char *name)
 
 cJSON *j_load(struct page *p, const char *name)
 {
-    char path[OUT_PATH_MAX], *text;
+    char path[OUT_PATH_MAX];
     cJSON *root;
 
     if (join(path, sizeof path, p->dir, name) != 0 || !is_file(path))
         return NULL;
-    if (!(text = slurp(path))) {
-        perr("%s: %s", path, strerror(errno));
+    if (!(root = json_load(path)))
         p->status = ST_INPUT;
-        return NULL;
-    }
-    root = cJSON_Parse(text);
-    free(text);
-    if (!cJSON_IsObject(root)) {
-        perr("%s: not a JSON object", path);
-        p->status = ST_INPUT;
-        cJSON_Delete(root);
-        return NULL;
-    }
     return root;
 }
 
