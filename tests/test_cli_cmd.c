@@ -47,6 +47,38 @@ START_TEST(test_validate_sweep)
 }
 END_TEST
 
+/* validate checks a sweep's metric paths, at once, on the metrics.json its runs start with: a path no run has
+ * is exit 2 as `mqsim sweep` would give it; one that fills as a run goes (a failover, the send statuses, the
+ * violations) is taken. */
+START_TEST(test_validate_sweep_metrics)
+{
+    char dir[96], text[1024], *base = th_absolute("scenarios/master_crash.json");
+    struct th_result r;
+    ck_assert_ptr_nonnull(base);
+    th_scratch(dir, sizeof dir);
+    static const char *const form = "{\"base\": \"%s\", \"seeds\": 1, \"set\": {\"run.duration_ms\": 3000000},\n"
+                                    " \"vary\": [{\"key\": \"producers.rate_per_s\", \"values\": [100, 200]}],\n"
+                                    " \"metrics\": {%s}}\n";
+    snprintf(text, sizeof text, form, base,
+             "\"down\": \"groups[0].failover.downtime_ms\", \"ok\": \"messages.status.SUCCESS\", "
+             "\"v\": \"invariants.violations[0].t_ms\", \"acked\": \"topic.acked\"");
+    th_write_in(dir, "good.json", text);
+    th_run_in(dir, (const char *const[]){"validate", "good.json", NULL}, &r);
+    th_assert_ok(&r, "validate a sweep whose metrics fill as the run goes");
+    th_result_free(&r);
+    snprintf(text, sizeof text, form, base, "\"acked\": \"topicc.acked\"");
+    th_write_in(dir, "bad.json", text);
+    th_run_in(dir, (const char *const[]){"validate", "bad.json", NULL}, &r);
+    th_assert_stderr_line(&r, "mqsim: bad.json: $.metrics.acked: topicc.acked: no key \"topicc\" in metrics.json "
+                              "(keys there: scenario, seed, run, sim_ms, events, ha, messages, topic, groups, "
+                              "invariants, engine)", 0, "validate a sweep with a metric no run has");
+    th_assert_exit(&r, 2, "validate a sweep with a metric no run has");
+    th_result_free(&r);
+    th_assert_dir_holds(dir, "bad.json\ngood.json\n", "validate a sweep");
+    free(base);
+}
+END_TEST
+
 START_TEST(test_help)
 {
     static const char *const forms[] = {"--help", "-h"};
@@ -242,6 +274,7 @@ static Suite *cli_cmd_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_validate_ok);
     tcase_add_test(tc, test_validate_sweep);
+    tcase_add_test(tc, test_validate_sweep_metrics);
     tcase_add_test(tc, test_help);
     tcase_add_test(tc, test_version);
     tcase_add_test(tc, test_option_forms);

@@ -149,6 +149,21 @@ static const struct { const char *text, *path, *msg; } bad_sweeps[] = {
     {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"messages.sent\", \"x\": \"messages.acked\"}}", "$.metrics.x",
      "duplicate key \"x\""},
     {SW_HEAD SW_VARY SW_METRICS ", \"name\": \"a/b\"}", "$.name", "\"a/b\" cannot name an output directory"},
+    /* A metric path the runs' metrics.json cannot have: found before any run, from the metrics.json a run starts
+     * with. */
+    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"topicc.acked\"}}", "$.metrics.x",
+     "topicc.acked: no key \"topicc\" in metrics.json (keys there: scenario, seed, run, sim_ms, events, ha, "
+     "messages, topic, groups, invariants, engine)"},
+    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"messages.sent / groups[1].acked\"}}", "$.metrics.x",
+     "groups[1].acked: index [1] is past the end of an array of 1"},
+    {SW_HEAD SW_VARY "\"metrics\": {\"x\": \"topic.latency_ms\"}}", "$.metrics.x",
+     "topic.latency_ms: is an object in metrics.json, not a number"},
+    /* Only queue-ordered producers give ordered_stall_ms: the second grid point has none. */
+    {SW_HEAD "\"vary\": [{\"key\": \"producers.order\", \"values\": [\"queue\", \"none\"]}], "
+     "\"metrics\": {\"x\": \"groups[0].ordered_stall_ms.max\"}}", "$.metrics.x",
+     "no key \"ordered_stall_ms\" in metrics.json (keys there: name, sends, acked, failed, availability, "
+     "throughput_per_s, write_unavailable_ms, read_unavailable_ms, write_outage_open_ms, read_outage_open_ms, "
+     "latency_ms, failover, ...) (at the grid point producers.order=\"none\")"},
 };
 
 START_TEST(test_bad_sweep_file)

@@ -139,6 +139,38 @@ START_TEST(test_mexpr_missing_path)
 }
 END_TEST
 
+/* On the metrics.json of a run's start, a path is checked as far as that fixes it: under null, an empty object
+ * or an empty array (filled as the run goes) anything is taken; elsewhere the errors are mexpr_eval's. */
+START_TEST(test_mexpr_check_start)
+{
+    static const char start[] =
+        "{\"messages\": {\"sent\": 0, \"status\": {}}, \"groups\": [{\"failover\": null, \"lag\": {\"max\": null}}],"
+        " \"invariants\": {\"violations\": []}}";
+    static const struct { const char *expr, *err; } cases[] = {
+        {"messages.status.SUCCESS + groups[0].failover.downtime_ms", ""},
+        {"invariants.violations[3].t_ms / messages.sent", ""},
+        {"groups[0].lag.max", ""},
+        {"messages.statuss.SUCCESS",
+         "messages.statuss.SUCCESS: no key \"statuss\" in metrics.json (keys there: sent, status)"},
+        {"groups[1].failover.downtime_ms",
+         "groups[1].failover.downtime_ms: index [1] is past the end of an array of 1"},
+        {"messages.status", "messages.status: is an object in metrics.json, not a number"},
+        {"messages.sent.x", "messages.sent.x: \"x\" is not an object's key here (a value)"},
+    };
+    cJSON *doc = cJSON_Parse(start);
+    for (int i = 0; i < N(cases); i++) {
+        char err[256];
+        struct mexpr *e = mexpr_parse(cases[i].expr, err, sizeof err);
+        ck_assert_msg(e != NULL, "%s: %s", cases[i].expr, err);
+        int rc = mexpr_check_start(e, doc, err, sizeof err);
+        ck_assert_msg(rc == (cases[i].err[0] ? -1 : 0) && strcmp(err, cases[i].err) == 0,
+                      "%s: %d, got\n  %s\nexpected\n  %s", cases[i].expr, rc, err, cases[i].err);
+        mexpr_free(e);
+    }
+    cJSON_Delete(doc);
+}
+END_TEST
+
 static Suite *sweep_mexpr_suite(void)
 {
     Suite *s = suite_create("sweep_mexpr");
@@ -146,6 +178,7 @@ static Suite *sweep_mexpr_suite(void)
     tcase_add_loop_test(tc, test_mexpr_good, 0, N(good_exprs));
     tcase_add_loop_test(tc, test_mexpr_bad, 0, N(bad_exprs));
     tcase_add_test(tc, test_mexpr_missing_path);
+    tcase_add_test(tc, test_mexpr_check_start);
     suite_add_tcase(s, tc);
     return s;
 }

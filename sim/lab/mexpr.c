@@ -339,13 +339,16 @@ static void list_keys(const cJSON *obj, char *buf, size_t size)
     }
 }
 
-static double path_eval(const struct mpath *p, const cJSON *root, char *err, size_t errsz)
+/* open: an empty object or array on the way takes any path (a run's start, where they have not filled yet). */
+static double path_eval(const struct mpath *p, const cJSON *root, char *err, size_t errsz, int open)
 {
     const cJSON *v = root;
     for (size_t i = 0; i < p->nsteps; i++) {
         const struct mstep *st = &p->steps[i];
         if (cJSON_IsNull(v))
             return NAN;     /* e.g. "failover": null in a run where nothing failed */
+        if (open && (cJSON_IsObject(v) || cJSON_IsArray(v)) && !v->child)
+            return NAN;
         const cJSON *next = NULL;
         if (st->key) {
             if (!cJSON_IsObject(v)) {
@@ -389,7 +392,7 @@ static double path_eval(const struct mpath *p, const cJSON *root, char *err, siz
     return NAN;
 }
 
-double mexpr_eval(const struct mexpr *e, const cJSON *root, char *err, size_t errsz)
+static double eval(const struct mexpr *e, const cJSON *root, char *err, size_t errsz, int open)
 {
     if (err && errsz)
         err[0] = '\0';
@@ -398,16 +401,16 @@ double mexpr_eval(const struct mexpr *e, const cJSON *root, char *err, size_t er
     case 'n':
         return e->num;
     case 'p':
-        return path_eval(&e->path, root, err, errsz);
+        return path_eval(&e->path, root, err, errsz, open);
     case '~':
-        return -mexpr_eval(e->a, root, err, errsz);     /* NaN stays NaN */
+        return -eval(e->a, root, err, errsz, open);     /* NaN stays NaN */
     default:
         break;
     }
-    a = mexpr_eval(e->a, root, err, errsz);
+    a = eval(e->a, root, err, errsz, open);
     if (err && err[0])
         return NAN;
-    b = mexpr_eval(e->b, root, err, errsz);
+    b = eval(e->b, root, err, errsz, open);
     if (err && err[0])
         return NAN;
     switch (e->op) {
@@ -420,4 +423,15 @@ double mexpr_eval(const struct mexpr *e, const cJSON *root, char *err, size_t er
     default:
         return b == 0 ? NAN : a / b;    /* NaN in either stays NaN */
     }
+}
+
+double mexpr_eval(const struct mexpr *e, const cJSON *root, char *err, size_t errsz)
+{
+    return eval(e, root, err, errsz, 0);
+}
+
+int mexpr_check_start(const struct mexpr *e, const cJSON *start, char *err, size_t errsz)
+{
+    eval(e, start, err, errsz, 1);
+    return err[0] ? -1 : 0;
 }

@@ -29,6 +29,12 @@ struct mexpr *mexpr_parse(const char *text, char *err, size_t errsz);
  * caller checks the first run this way, since every run of a sweep has the same keys. */
 double mexpr_eval(const struct mexpr *e, const cJSON *root, char *err, size_t errsz);
 
+/* Checks e's paths on the metrics.json of a run at its start (scenario_metrics before running), as far as that
+ * fixes them: a path that goes on under null, an empty object or an empty array there (a failover, the
+ * statuses, the violations: filled as the run goes) is taken; otherwise what mexpr_eval would describe in err
+ * on a run's metrics.json is described the same way. Returns 0, or -1 with err set (errsz > 0). */
+int mexpr_check_start(const struct mexpr *e, const cJSON *start, char *err, size_t errsz);
+
 void mexpr_free(struct mexpr *e);
 
 #endif

@@ -331,6 +331,14 @@ static int write_outputs(struct scenario *sc, const struct run_opts *o, const ch
         if (out_commit(&ts, err, errsz) < 0)
             return -1;
     }
+    cJSON *root = scenario_metrics(sc, o);
+    int rc = out_write_json(dir, "metrics.json", root, err, errsz);
+    cJSON_Delete(root);
+    return rc;
+}
+
+cJSON *scenario_metrics(struct scenario *sc, const struct run_opts *o)
+{
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "scenario", sc->name);
     char seed[32];
@@ -341,9 +349,7 @@ static int write_outputs(struct scenario *sc, const struct run_opts *o, const ch
     cJSON_AddNumberToObject(root, "events", (double)sim_events(sc->sim));
     sc->world->metrics(sc->w, sc, root);
     cJSON_AddItemToObject(root, "engine", engine_json(sc->sim));
-    int rc = out_write_json(dir, "metrics.json", root, err, errsz);
-    cJSON_Delete(root);
-    return rc;
+    return root;
 }
 
 int scenario_execute(struct scenario *sc, const struct run_opts *o)

@@ -98,6 +98,11 @@ int scenario_late_fault(const struct scenario *sc);
  * Returns the exit status: 0, 1 (an invariant broke), 3 (output could not be written). */
 int scenario_execute(struct scenario *sc, const struct run_opts *o);
 
+/* metrics.json's tree as it stands at the current simulated time (scenario_execute writes it at the end; called
+ * on a scenario just loaded, it has every key a run of it will write, except those that appear as the run goes:
+ * under a value that is null there, an empty object or an empty array). NULL when out of memory. */
+cJSON *scenario_metrics(struct scenario *sc, const struct run_opts *o);
+
 void scenario_free(struct scenario *sc);
 
 /* A name that can name an output directory: 1 to 100 of letters, digits, '-', '_' and '.', not "." or "..". */

@@ -61,8 +61,11 @@ static char *set_arg(struct conf *c, const char *key, const cJSON *v)
     return d.s;
 }
 
-/* Loads the base scenario with the given --set arguments. 0, or -1 with the scenario's error in err. */
-static int try_base(struct sweep *sw, const char *const *sets, int nsets, char *err, size_t errsz)
+/* Loads the base scenario with the given --set arguments. 0, or -1 with the scenario's error in err. With
+ * bad_metric (sets make a grid point), the metrics are checked too on the metrics.json its runs start with
+ * (mexpr_check_start): a path a run's metrics.json cannot have is the error, its index in *bad_metric. */
+static int try_base(struct sweep *sw, const char *const *sets, int nsets, char *err, size_t errsz,
+                    size_t *bad_metric)
 {
     struct run_opts o = {.file = sw->base, .sets = sets, .nsets = nsets, .sets_own = 1};
     struct scenario sc;
@@ -72,8 +75,41 @@ static int try_base(struct sweep *sw, const char *const *sets, int nsets, char *
         snprintf(err, errsz, "%s", cf.err);
     else if (nsets == 0)
         memcpy(sw->base_sha256, sc.sha256, sizeof sw->base_sha256);
+    cJSON *start = NULL;
+    if (rc == 0 && bad_metric) {
+        /* Printed and read back, as a run's metrics.json is written and read: its seeds are raw numbers. */
+        cJSON *tree = scenario_metrics(&sc, &o);
+        char *text = tree ? cJSON_PrintUnformatted(tree) : NULL;
+        start = text ? cJSON_Parse(text) : NULL;
+        free(text);
+        cJSON_Delete(tree);
+    }
+    if (rc == 0 && bad_metric && !start) {
+        snprintf(err, errsz, "out of memory");
+        rc = -1;
+    }
+    for (size_t m = 0; start && m < sw->nmetrics && rc == 0; m++)
+        if (mexpr_check_start(sw->metrics[m].expr, start, err, errsz) < 0) {
+            *bad_metric = m;
+            rc = -1;
+        }
+    cJSON_Delete(start);
     scenario_free(&sc);
     return rc;
+}
+
+/* A metric that a grid point's runs cannot have (try_base), named as `mqsim sweep` names it when a run's
+ * metrics.json lacks it, with the grid point when it is not the first (where the first run is). */
+static void metric_fail(struct sweep *sw, struct conf *c, size_t m, size_t point, const char *err)
+{
+    char path[512];
+    struct buf d = {0};
+    for (size_t k = 0; point > 0 && k < sw->nvars; k++)
+        buf_addf(&d, "%s%s", k ? ", " : " (at the grid point ", sw->vars[k].set[sweep_value_index(sw, point, k)]);
+    if (point > 0)
+        buf_add(&d, ")");
+    conf_fail(c, conf_path_key(path, sizeof path, "$.metrics", sw->metrics[m].name), "%s%s", err, d.s ? d.s : "");
+    buf_free(&d);
 }
 
 /* The --set arguments of a grid point: "set" first, then the varied keys. args has nsets + nvars slots. */
@@ -96,18 +132,18 @@ static int check_scenarios(struct sweep *sw, struct conf *c)
         conf_fail(c, "$.base", "cannot read \"%s\": %s", sw->base, strerror(errno));
         goto out;
     }
-    if (try_base(sw, NULL, 0, err, sizeof err) < 0) {
+    if (try_base(sw, NULL, 0, err, sizeof err, NULL) < 0) {
         conf_fail(c, "$.base", "%s", err);
         goto out;
     }
     for (size_t k = 0; k < sw->nsets; k++)
         args[k] = sw->sets[k];
-    if (try_base(sw, args, (int)sw->nsets, err, sizeof err) < 0) {
+    if (try_base(sw, args, (int)sw->nsets, err, sizeof err, NULL) < 0) {
         /* Which key? The first that fails on its own; else the combination. */
         char path[512];
         for (size_t k = 0; k < sw->nsets; k++) {
             char e1[1024];
-            if (try_base(sw, &args[k], 1, e1, sizeof e1) < 0) {
+            if (try_base(sw, &args[k], 1, e1, sizeof e1, NULL) < 0) {
                 char key[512];
                 snprintf(key, sizeof key, "%.*s", (int)strcspn(sw->sets[k], "="), sw->sets[k]);
                 conf_fail(c, conf_path_key(path, sizeof path, "$.set", key), "%s", e1);
@@ -117,11 +153,17 @@ static int check_scenarios(struct sweep *sw, struct conf *c)
         conf_fail(c, "$.set", "%s", err);
         goto out;
     }
+    /* One key varied: its values are the grid points, whose metrics are checked here. */
     for (size_t k = 0; k < sw->nvars; k++)
         for (size_t j = 0; j < sw->vars[k].nvals; j++) {
+            size_t bad = SIZE_MAX;
             args[sw->nsets] = sw->vars[k].set[j];
-            if (try_base(sw, args, (int)sw->nsets + 1, err, sizeof err) < 0) {
+            if (try_base(sw, args, (int)sw->nsets + 1, err, sizeof err, sw->nvars == 1 ? &bad : NULL) < 0) {
                 char p[128];
+                if (bad != SIZE_MAX) {
+                    metric_fail(sw, c, bad, j, err);
+                    goto out;
+                }
                 snprintf(p, sizeof p, "$.vary[%zu].values[%zu]", k, j);
                 conf_fail(c, p, "%s", err);
                 goto out;
@@ -129,8 +171,13 @@ static int check_scenarios(struct sweep *sw, struct conf *c)
         }
     if (sw->nvars > 1)
         for (size_t p = 0; p < sw->npoints; p++) {
+            size_t bad = SIZE_MAX;
             point_sets(sw, p, args);
-            if (try_base(sw, args, (int)(sw->nsets + sw->nvars), err, sizeof err) < 0) {
+            if (try_base(sw, args, (int)(sw->nsets + sw->nvars), err, sizeof err, &bad) < 0) {
+                if (bad != SIZE_MAX) {
+                    metric_fail(sw, c, bad, p, err);
+                    goto out;
+                }
                 struct buf d = {0};
                 for (size_t k = 0; k < sw->nvars; k++)
                     buf_addf(&d, "%s%s", k ? ", " : "", sw->vars[k].set[sweep_value_index(sw, p, k)]);
