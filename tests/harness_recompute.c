@@ -150,8 +150,10 @@ struct recomputed recompute(const char *trace, const char *const *names, int ngr
         if (s[i].ok) {
             rc.acked++;
             lat[nl++] = s[i].t - s[i].start;
-            if (fail_since >= 0)
+            if (fail_since >= 0 && s[i].start > fail_since) {
                 rc.write_unavail += s[i].start - fail_since;
+                rc.write_outages++;
+            }
             fail_since = -1;
         } else {
             rc.failed++;
@@ -159,9 +161,10 @@ struct recomputed recompute(const char *trace, const char *const *names, int ngr
                 fail_since = s[i].start;
         }
     }
-    if (fail_since >= 0) {
+    if (fail_since >= 0 && end > fail_since) {
         rc.write_unavail += end - fail_since;
         rc.write_open = end - fail_since;   /* not ended: censored */
+        rc.write_outages++;
     }
     qsort(lat, nl, sizeof *lat, th_dcmp);
     rc.p50 = nl ? th_exact_quantile(lat, nl, 0.5) : NAN;

@@ -185,6 +185,42 @@ START_TEST(write_outage_in_start_order)
 }
 END_TEST
 
+static void count_outage(void *ctx, int scope, int write, sim_time from, sim_time to, int open)
+{
+    int *n = ctx;
+    (void)scope, (void)open;
+    ck_assert_int_lt(from, to);
+    n[write]++;
+}
+
+/* Sends that start at the same instant are taken in message id order: a failed one and then an acknowledged
+ * one starting together make no outage (and no outage event); the other way round, none either (the failure
+ * comes after the acknowledgement); a failure at the run's last instant is no open outage. */
+START_TEST(write_outage_same_instant)
+{
+    struct meas m;
+    int n[2] = {0, 0};
+    ck_assert_int_eq(meas_init(&m, 1, 1000 * MS, 1000 * MS), 0);
+    m.on_outage = count_outage;
+    m.ctx = n;
+    meas_send_done(&m, 0, 0, 0, 500 * MS, 600 * MS);       /* in the warm-up: not counted */
+    meas_send_done(&m, 1, 0, 1, 2000 * MS, 2001 * MS);
+    meas_send_done(&m, 2, 0, 0, 2010 * MS, 2011 * MS);
+    meas_send_done(&m, 3, 0, 1, 2010 * MS, 2011 * MS);     /* with 2: no outage */
+    meas_send_done(&m, 4, 0, 1, 2020 * MS, 2021 * MS);
+    meas_send_done(&m, 5, 0, 0, 2020 * MS, 2021 * MS);     /* after 4: an outage from 2020 ... */
+    meas_send_done(&m, 6, 0, 1, 2030 * MS, 2031 * MS);     /* ... to 2030 */
+    ck_assert_int_eq(m.topic.write_unavail, 10 * MS);
+    ck_assert_int_eq(m.group[0].write_unavail, 10 * MS);
+    ck_assert_int_eq(n[1], 2);                              /* the topic's and the group's */
+    meas_send_done(&m, 7, 0, 0, 3000 * MS, 3000 * MS);
+    meas_finish(&m, 3000 * MS);
+    ck_assert_int_eq(n[1], 2);
+    ck_assert_int_lt(m.topic.open_since, 0);
+    meas_free(&m);
+}
+END_TEST
+
 START_TEST(read_outage_needs_a_backlog)
 {
     struct meas m;
@@ -313,6 +349,15 @@ static void check_scope(const struct th_run *r, const char *scope, int group, co
         ck_assert_msg(cJSON_IsNull(th_at(r->m, p)), "%s not null", p);
     else
         ck_assert_double_eq_tol(th_num(r->m, p), rc.write_open, 1e-6);
+    /* The outage.write events of the scope: one per outage, none of zero length (sends that start together
+     * are taken in message id order, and a failure followed at the same instant by an acknowledgement is no
+     * outage). */
+    char with[160];
+    if (group < 0)
+        snprintf(with, sizeof with, "\"group\":null");
+    else
+        snprintf(with, sizeof with, "\"group\":\"%s\"", names[group]);
+    ck_assert_int_eq(th_count(r->trace, "\"ev\":\"outage.write\"", with, -1, 1e300), rc.write_outages);
     snprintf(p, sizeof p, "%s.read_outage_open_ms", scope);
     if (rc.read_open < 0)
         ck_assert_msg(cJSON_IsNull(th_at(r->m, p)), "%s not null", p);
@@ -533,15 +578,17 @@ START_TEST(sync_master_waits_longer)
 }
 END_TEST
 
-/* timeseries.csv's rows add up to metrics.json's totals, and every figure is recomputed from the trace. */
+/* timeseries.csv's rows add up to metrics.json's totals, and every figure is recomputed from the trace. Two
+ * producers in step start their sends at the same instants, one to broker-a (failing) and one to broker-b
+ * (acknowledged) at times: the message id order decides, and no outage of zero length is counted. */
 START_TEST(series_and_trace_agree_with_metrics)
 {
     struct th_run r;
     const char *sets[] = {"operator.enabled=false", "consumers.consume_rate_per_s=150",
                           "network.latency={\"dist\":\"lognormal\",\"median_ms\":0.3,\"sigma\":0.5}",
-                          "run.sample_ms=700"};
+                          "run.sample_ms=700", "producers.count=2"};
     th_run(&r, world(TWO_GROUPS, "\"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"),
-        sets, 4);
+        sets, 5);
     double sum[3];
     series_sums(r.series, "*", sum);
     ck_assert_double_eq(sum[0], th_num(r.m, "topic.sends"));
@@ -569,6 +616,7 @@ static Suite *measure_suite(void)
     tcase_add_test(u, hist_within_one_percent);
     tcase_add_test(u, hist_bins_match_edges);
     tcase_add_test(u, write_outage_in_start_order);
+    tcase_add_test(u, write_outage_same_instant);
     tcase_add_test(u, read_outage_needs_a_backlog);
     tcase_add_test(u, read_outage_from_the_read_warmup);
     tcase_add_test(u, one_group_topic_latency);

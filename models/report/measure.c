@@ -64,8 +64,9 @@ void meas_free(struct meas *m)
     memset(m, 0, sizeof *m);
 }
 
-/* ---- write outages: a maximal run of failing sends in start order, from the first one's start to the
- * start of the next acknowledged send ---- */
+/* ---- write outages: a maximal run of failing sends in start order (sends that start at the same instant in
+ * message id order), from the first one's start to the start of the next acknowledged send; one of zero length
+ * (that send started at the same instant) is none ---- */
 
 /* Tells the host an outage of scope (-1: the topic) ended or was closed by the end of the run. */
 static void outage_seen(const struct meas *m, int scope, int write, sim_time from, sim_time to, int open)
@@ -81,8 +82,10 @@ static inline void outage_take(const struct meas *m, struct meas_scope *s, int s
             s->fail_since = t0;
         s->last_fail = t0;
     } else if (s->fail_since >= 0) {
-        s->write_unavail += t0 - s->fail_since;
-        outage_seen(m, scope, 1, s->fail_since, t0, 0);
+        if (t0 > s->fail_since) {
+            s->write_unavail += t0 - s->fail_since;
+            outage_seen(m, scope, 1, s->fail_since, t0, 0);
+        }
         s->fail_since = -1;
     }
 }
