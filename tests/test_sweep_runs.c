@@ -159,6 +159,9 @@ START_TEST(test_sweep_provenance_and_null_metric)
     ck_assert_msg(strstr(r.err, "metric \"acked\"") == NULL, "%s", r.err);
     /* --quiet drops the progress line, not the results: the summary is on stdout, as compare's table. */
     ck_assert_msg(strstr(r.out, "4 of 4 runs in ") != NULL, "%s", r.out);
+    /* What "mean ± h" is, above the table. */
+    ck_assert_msg(strstr(r.out, "\neach metric: the mean over the grid point's seeds ± the half-width of its 95% "
+                                "confidence interval (Student's t)\nrate_per_s  ") != NULL, "%s", r.out);
     th_cmd_result_free(&r);
 
     char *js = th_read_in(out, "sweep.json"), *steady = th_read_in(dir, "steady.json");

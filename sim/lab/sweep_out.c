@@ -451,6 +451,8 @@ void sweep_print_summary(const struct sweep_run *x)
     for (size_t i = 0; i < ncols * nrows; i++)
         if (!cell[i])
             goto out;
+    printf("each metric: the mean over the grid point's seeds %s\n", sw->seeds > 1
+           ? "± the half-width of its 95% confidence interval (Student's t)" : "(one seed: no interval)");
     for (size_t i = 0; i < ncols * nrows; i++)
         if (width(cell[i]) > w[i % ncols])
             w[i % ncols] = width(cell[i]);
