@@ -231,6 +231,47 @@ START_TEST(test_trace_off_leaves_no_stale_trace)
 }
 END_TEST
 
+/* The summary says what it counts (README, "Outputs"): engine_demo's PHOLD line, whose remote events are the
+ * network's messages plus those it dropped as they were sent; master_crash's messages over the whole run, and
+ * its failover line under manual promotion. */
+START_TEST(test_summary_says_what_it_counts)
+{
+    char dir[96], out[128];
+    struct th_result r;
+    th_scratch(dir, sizeof dir);
+    th_join(out, sizeof out, dir, "demo");
+    th_run_in(dir, (const char *const[]){g_demo, "--out", out, "--trace", "off", NULL}, &r);
+    th_assert_ok(&r, "engine_demo");
+    cJSON *m = th_metrics_of(out);
+    char line[256];
+    snprintf(line, sizeof line, "\nphold: 16 LPs handled %.0f events (%.0f remote); %.0f expected without faults\n",
+             th_num(m, "phold.handled"), th_num(m, "phold.remote"), th_num(m, "phold.expected_without_faults"));
+    ck_assert_msg(strstr(r.out, line), "%s", r.out);
+    ck_assert(th_num(m, "phold.remote") > th_num(m, "engine.msgs_sent"));
+    ck_assert(th_num(m, "phold.remote") ==
+              th_num(m, "engine.msgs_sent") + th_num(m, "engine.msgs_cut") + th_num(m, "engine.msgs_lost"));
+    ck_assert_double_eq_tol(th_num(m, "phold.expected_without_faults"), 16 * 4 * 60000 / 1.1, 1e-6);
+    cJSON_Delete(m);
+    th_result_free(&r);
+
+    char *crash = th_find("test_cli_run", "scenarios/master_crash.json");
+    th_join(out, sizeof out, dir, "crash");
+    th_run_in(dir, (const char *const[]){crash, "--out", out, "--trace", "off", "--set", "run.duration_ms=70000",
+                                         NULL}, &r);
+    th_assert_exit(&r, 0, "master_crash for 70 s");
+    m = th_metrics_of(out);
+    snprintf(line, sizeof line, "\nmessages (whole run, with the 1.0 s warm-up the topic and group figures leave "
+             "out): sent %.0f, acked %.0f, consumed %.0f;", th_num(m, "messages.sent"), th_num(m, "messages.acked"),
+             th_num(m, "messages.consumed"));
+    ck_assert_msg(strstr(r.out, line), "%s\nexpected\n%s", r.out, line);
+    ck_assert_msg(strstr(r.out, "\nbroker-a: master host crashed 60.0 s, alert -, operator -, promoted -, first "
+                                "write -: not recovered, downtime > 10.0 s (censored)\n"), "%s", r.out);
+    cJSON_Delete(m);
+    th_result_free(&r);
+    free(crash);
+}
+END_TEST
+
 static Suite *cli_run_suite(void)
 {
     Suite *s = suite_create("cli_run");
@@ -245,6 +286,7 @@ static Suite *cli_run_suite(void)
     tcase_add_test(tc, test_seed_exact_in_metrics);
     tcase_add_test(tc, test_set_plain_string);
     tcase_add_test(tc, test_trace_off_leaves_no_stale_trace);
+    tcase_add_test(tc, test_summary_says_what_it_counts);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -357,12 +357,13 @@ void results_summary(struct rmq_state *st, FILE *out)
     fprintf(out, "topic: ");
     scope_line(out, &w->rep.meas.topic, sim_now(w->sim) - w->rep.meas.warmup);
     fprintf(out, "\n");
-    fprintf(out, "messages: sent %llu, acked %llu, consumed %llu; acked lost %s%llu%s, duplicates %llu (warm-up %.1f s "
-                 "not counted above)\n",
-            (unsigned long long)a->sent, (unsigned long long)a->acked, (unsigned long long)a->consumed,
+    /* messages.*: the whole run; the lines of the topic and the groups count from the warm-up on. */
+    fprintf(out, "messages (whole run, with the %.1f s warm-up the topic and group figures leave out): sent %llu, "
+                 "acked %llu, consumed %llu; acked lost %s%llu%s, duplicates %llu\n",
+            sim_time_to_ms(w->rep.meas.warmup) / 1000, (unsigned long long)a->sent, (unsigned long long)a->acked,
+            (unsigned long long)a->consumed,
             headless ? ">= " : "", (unsigned long long)acct_acked_lost(a, mask, w->ngroups),
-            headless ? " (censored: a group has no master at the end)" : "", (unsigned long long)a->duplicates,
-            sim_time_to_ms(w->rep.meas.warmup) / 1000);
+            headless ? " (censored: a group has no master at the end)" : "", (unsigned long long)a->duplicates);
     for (int gi = 0; gi < w->ngroups; gi++) {
         const struct rmq_group *g = &w->g[gi];
         const struct report_group *rg = &w->rep.g[gi];
