@@ -132,8 +132,10 @@ static int quota_wait(struct raft *r, struct raft_peer *pe, int64_t idx, sim_tim
         pe->quota_owed = -1;   /* the entry the sleep was for */
         return 0;
     }
+    if (raft_end(r) - idx <= r->cfg.max_pending_push)
+        return 0;   /* (every push of a follower keeping up: one comparison) */
     const struct cl_entry *e = cl_at(r->log, (uint64_t)idx);
-    if (!e || raft_end(r) - idx <= r->cfg.max_pending_push)
+    if (!e)
         return 0;
     uint64_t behind = r->log->max_offset - e->offset + (uint64_t)(raft_end(r) - idx + 1) * DLEDGER_ENTRY_HEADER;
     if (behind < (uint64_t)r->cfg.peer_push_throttle_point)
