@@ -47,14 +47,15 @@ static int group_index(const cJSON *j, const char *const *names, int ngroups)
     return -1;
 }
 
-/* The README's definitions applied to the trace, for `group` (-1: the topic). crash_ms >= 0: also the
- * first acknowledgement of a send started after it (the end of the downtime). */
 /* Where a delivery gap starts: the later of the last delivery, the backlog's start and the read warm-up. */
 static double read_from(double last, double since, double read_warmup)
 {
     double from = last > since ? last : since;
     return from > read_warmup ? from : read_warmup;
 }
+
+/* The README's definitions applied to the trace, for `group` (-1: the topic). crash_ms >= 0: also the
+ * first acknowledgement of a send started after it (the end of the downtime). */
 
 struct recomputed recompute(const char *trace, const char *const *names, int ngroups, int group,
                                    double warmup, double read_warmup, double gap, double end, double crash_ms)

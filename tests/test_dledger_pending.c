@@ -85,12 +85,46 @@ START_TEST(held_send_thread_freed_by_its_get_timeout)
 }
 END_TEST
 
+/* With maxWaitAckTimeMs above the get's 3 s, a leader whose followers are cut off holds each put past 3 s:
+ * the get ends it (SYSTEM_ERROR) while the member still leads and still has the append pending; the broker
+ * keeps the answered put in its ring until the member answers the append, so that each later answer still
+ * goes to its own put (the ring and the member's pending appends stay in step). */
+START_TEST(get_timeout_on_a_leader_keeps_the_puts_in_step)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(", \"async_send\": false, \"max_wait_ack_time_ms\": 10000"), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    th_run_to(&sc, 30 * SIM_S);
+    struct broker *b = leader(w);
+    ck_assert_ptr_nonnull(b);
+    const struct raft *r = broker_raft(b);
+    sim_time round = r->last_succ_heartbeat;
+    while (r->last_succ_heartbeat == round)
+        th_run_to(&sc, sim_now(sc.sim) + 1 * SIM_MS);
+    sim_time cut = sim_now(sc.sim);
+    cut_off(&sc, w, b);
+    int answered = 0;
+    for (sim_time t = cut; t < cut + 5900 * SIM_MS; t += 10 * SIM_MS) {
+        th_run_to(&sc, t);
+        ck_assert_int_eq(r->role, RAFT_LEADER);
+        ck_assert_uint_eq(b->waits_n, r->pend_n);
+        answered = 0;
+        for (uint32_t i = 0; i < b->waits_n; i++)
+            answered += b->waits[(b->waits_head + i) % b->waits_cap].ctx.conn == 0;
+    }
+    /* the puts held since the cut whose gets ended (about one every 3 s of the single send thread) */
+    ck_assert_int_ge(answered, 1);
+    scenario_free(&sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dledger_pending");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, held_send_thread_freed_by_its_get_timeout);
+    tcase_add_test(tc, get_timeout_on_a_leader_keeps_the_puts_in_step);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

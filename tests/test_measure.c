@@ -509,9 +509,6 @@ START_TEST(process_crash_versus_host_crash)
 }
 END_TEST
 
-/* A consumer behind the producer (50 of 100 msg/s, at most 2 messages cached per queue) has a backlog when
- * the master's host dies. Its pulls to the dead host only fail 30 s later, but the read outage starts when
- * deliveries stop, a fraction of a second after the crash, and lasts until it reads from the slave. */
 /* A consumer that starts at 60 s: the messages sent before wait for it, but reads are counted from its start
  * and first route poll (run.read_warmup_ms 60,010), not as a minute's outage. */
 START_TEST(late_consumer_is_not_an_outage)
@@ -529,6 +526,9 @@ START_TEST(late_consumer_is_not_an_outage)
 }
 END_TEST
 
+/* A consumer behind the producer (50 of 100 msg/s, at most 2 messages cached per queue) has a backlog when
+ * the master's host dies. Its pulls to the dead host only fail 30 s later, but the read outage starts when
+ * deliveries stop, a fraction of a second after the crash, and lasts until it reads from the slave. */
 START_TEST(read_outage_starts_at_the_crash)
 {
     struct th_run r;

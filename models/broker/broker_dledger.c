@@ -171,8 +171,9 @@ static struct put_wait *held_from(struct broker *b, uint32_t *i)
     return NULL;
 }
 
-/* A leader answers every held put within maxWaitAckTimeMs (2.5 s, before the get's 3 s); one that steps
- * down answers none (raft_fail_old_terms): the send threads then wait out their get(3, SECONDS). */
+/* The earliest get(3, SECONDS) of the held puts ends at a timer (one at a time: the deadlines come in the
+ * order of the puts). A leader answers a held put within maxWaitAckTimeMs (2.5 s by default, before the
+ * get's end); one that steps down answers none (raft_fail_old_terms), so the threads wait out their gets. */
 static void arm_get(struct broker *b)
 {
     uint32_t i = 0;
@@ -216,8 +217,6 @@ static void io_role_changed(void *host, enum raft_role role, uint64_t term, int 
     }
     if (role == RAFT_CANDIDATE)
         report_detected(&b->base.w->rep, b->group);   /* a member noticed the leader is gone */
-    if (role != RAFT_LEADER)
-        arm_get(b);
     if (role == RAFT_LEADER) {
         report_elected(&b->base.w->rep, b->group, (int64_t)term);
         if (b->check)
@@ -478,5 +477,6 @@ void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *re
         w->thread = (int16_t)b->cur_thread;
         w->deadline = node_now(b->n) + DL_GET_TIMEOUT;
         b->cur_held = 1;
+        arm_get(b);
     }
 }

@@ -125,7 +125,8 @@ void broker_process_waits(struct broker *b)
                 bx_put_answered(b, (int)EX_SEND << 16 | w->thread);   /* waitForFlush returns */
         }
     }
-    while (b->waits_n && wait_at(b, 0)->ctx.conn == 0) {
+    /* (a DLedger put answered by its get's end stays until the member answers its append: io_append_done) */
+    while (b->waits_n && wait_at(b, 0)->ctx.conn == 0 && !wait_at(b, 0)->need_quorum) {
         b->waits_head = (b->waits_head + 1) % b->waits_cap;
         b->waits_n--;
     }

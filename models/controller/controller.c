@@ -364,7 +364,7 @@ static void on_timer(struct sim_node *n, uint64_t tag)
     } else if (tag == CT_FIRST && c->raft) {
         ctlg_first_entry(c);
     } else if ((tag & 0xff) == CT_APPEND_WAIT && c->raft) {
-        ctlg_append_wait_over(c, (int64_t)(tag >> 8));
+        ctlg_append_wait_over(c, tag);
     }
 }
 

@@ -23,6 +23,9 @@
 /* DLedgerController.appendToDLedgerAndWait: dLedgerFuture.get(5, TimeUnit.SECONDS). The member fails no
  * append of the controllers' group on its own (a state machine is registered: raft_cfg.state_machine). */
 #define APPEND_WAIT (5 * SIM_S)
+/* Its timer's tag: the entry's index and the term it was appended in (a wait of an earlier leadership of
+ * this member, for an index appended again since, must not end the new one). */
+#define WAIT_TAG(c, index) (CT_APPEND_WAIT | ((uint64_t)(c)->raft->term & 0xffffff) << 8 | (uint64_t)(index) << 32)
 
 static struct trace *trace_of(struct controller *c) { return sim_trace(c->n->sim); }
 
@@ -122,7 +125,7 @@ static void pump(struct controller *c)
             continue;
         }
         j->index = at;
-        node_timer(c->n, APPEND_WAIT, CT_APPEND_WAIT | (uint64_t)at << 8);
+        node_timer(c->n, APPEND_WAIT, WAIT_TAG(c, at));
         return;
     }
 }
@@ -236,7 +239,7 @@ static void propose_first(struct controller *c)
     if (raft_propose(c->raft, 0, ENTRY_HEADER, 0, cl_next_qoff(&c->log, 0), (uint64_t)c->first_index) != 0)
         c->first_index = -1;
     else
-        node_timer(c->n, APPEND_WAIT, CT_APPEND_WAIT | (uint64_t)c->first_index << 8);
+        node_timer(c->n, APPEND_WAIT, WAIT_TAG(c, c->first_index));
 }
 
 static void io_role_changed(void *host, enum raft_role role, uint64_t term, int leader)
@@ -315,9 +318,10 @@ static void io_append_done(void *host, uint64_t tag, int status)
         append_failed(c, (int64_t)tag);
 }
 
-void ctlg_append_wait_over(struct controller *c, int64_t index)
+void ctlg_append_wait_over(struct controller *c, uint64_t tag)
 {
-    if (c->applied < index)
+    int64_t index = (int64_t)(tag >> 32);
+    if ((tag >> 8 & 0xffffff) == ((uint64_t)c->raft->term & 0xffffff) && c->applied < index)
         append_failed(c, index);
 }
 

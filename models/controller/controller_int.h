@@ -113,8 +113,8 @@ void ctlg_on_reply(struct controller *c, uint64_t tag, int status, const void *b
 void ctlg_on_timer(struct controller *c, uint64_t tag);
 /* The role change handler's turn after the member became leader: it appends the first (empty) entry. */
 void ctlg_first_entry(struct controller *c);
-/* appendToDLedgerAndWait's get(5, SECONDS) for the entry at `index` is over (CT_APPEND_WAIT). */
-void ctlg_append_wait_over(struct controller *c, int64_t index);
+/* appendToDLedgerAndWait's get(5, SECONDS) is over (the CT_APPEND_WAIT timer's tag: the entry and its term). */
+void ctlg_append_wait_over(struct controller *c, uint64_t tag);
 /* A heartbeat from a broker this group has not registered: the leader appends its registration. */
 void ctlg_register(struct controller *c, int gi, int r);
 /* The admin's designated election of replica r on the leader c: queued as the brokers' requests are. */
