@@ -37,6 +37,17 @@ static struct broker *leader(struct rmq_world *w)
     return NULL;
 }
 
+/* The world loaded with `extra` in its group and run to 30 s: its leader. */
+static struct broker *settled(struct scenario *sc, const char *extra, struct rmq_world **w)
+{
+    th_load(sc, world_json(extra), NULL, 0);
+    *w = rmq_world_get(sc->w);
+    th_run_to(sc, 30 * SIM_S);
+    struct broker *b = leader(*w);
+    ck_assert_ptr_nonnull(b);
+    return b;
+}
+
 static void cut_off(struct scenario *sc, struct rmq_world *w, const struct broker *b)
 {
     for (int r = 0; r < w->g[0].n; r++)
@@ -52,11 +63,8 @@ static void cut_off(struct scenario *sc, struct rmq_world *w, const struct broke
 START_TEST(held_send_thread_freed_by_its_get_timeout)
 {
     struct scenario sc;
-    th_load(&sc, world_json(", \"async_send\": false"), NULL, 0);
-    struct rmq_world *w = rmq_world_get(sc.w);
-    th_run_to(&sc, 30 * SIM_S);
-    struct broker *b = leader(w);
-    ck_assert_ptr_nonnull(b);
+    struct rmq_world *w;
+    struct broker *b = settled(&sc, ", \"async_send\": false", &w);
     cut_off(&sc, w, b);
     while (broker_raft(b)->role == RAFT_LEADER)
         th_run_to(&sc, sim_now(sc.sim) + 1 * SIM_MS);
@@ -66,7 +74,7 @@ START_TEST(held_send_thread_freed_by_its_get_timeout)
     ck_assert_ptr_nonnull(broker_wait_head(b));
     sim_time freed_at = -1;
     for (uint32_t i = 0; i < b->waits_n; i++) {
-        const struct put_wait *pw = &b->waits[(b->waits_head + i) % b->waits_cap];
+        const struct put_wait *pw = broker_wait_at(b, i);
         if (pw->thread >= 0)
             freed_at = pw->deadline;
     }
@@ -79,7 +87,7 @@ START_TEST(held_send_thread_freed_by_its_get_timeout)
     ck_assert_int_gt(broker_raft(b)->pend_n, 0);
     ck_assert_int_ne(broker_raft(b)->role, RAFT_LEADER);
     for (uint32_t i = 0; i < b->waits_n; i++)
-        ck_assert_int_lt(b->waits[(b->waits_head + i) % b->waits_cap].thread, 0);
+        ck_assert_int_lt(broker_wait_at(b, i)->thread, 0);
     ck_assert_int_eq(ex->idle, ex->threads);
     scenario_free(&sc);
 }
@@ -92,11 +100,8 @@ END_TEST
 START_TEST(get_timeout_on_a_leader_keeps_the_puts_in_step)
 {
     struct scenario sc;
-    th_load(&sc, world_json(", \"async_send\": false, \"max_wait_ack_time_ms\": 10000"), NULL, 0);
-    struct rmq_world *w = rmq_world_get(sc.w);
-    th_run_to(&sc, 30 * SIM_S);
-    struct broker *b = leader(w);
-    ck_assert_ptr_nonnull(b);
+    struct rmq_world *w;
+    struct broker *b = settled(&sc, ", \"async_send\": false, \"max_wait_ack_time_ms\": 10000", &w);
     const struct raft *r = broker_raft(b);
     sim_time round = r->last_succ_heartbeat;
     while (r->last_succ_heartbeat == round)
@@ -110,7 +115,7 @@ START_TEST(get_timeout_on_a_leader_keeps_the_puts_in_step)
         ck_assert_uint_eq(b->waits_n, r->pend_n);
         answered = 0;
         for (uint32_t i = 0; i < b->waits_n; i++)
-            answered += b->waits[(b->waits_head + i) % b->waits_cap].ctx.conn == 0;
+            answered += broker_wait_at(b, i)->ctx.conn == 0;
     }
     /* the puts held since the cut whose gets ended (about one every 3 s of the single send thread) */
     ck_assert_int_ge(answered, 1);

@@ -164,7 +164,7 @@ void dl_role_check(struct broker *b)
 static struct put_wait *held_from(struct broker *b, uint32_t *i)
 {
     for (; *i < b->waits_n; ++*i) {
-        struct put_wait *w = &b->waits[(b->waits_head + *i) % b->waits_cap];
+        struct put_wait *w = broker_wait_at(b, *i);
         if (w->need_quorum && w->thread >= 0 && w->ctx.conn)
             return w;
     }
@@ -472,7 +472,7 @@ void dl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *re
     }
     /* 4.5-4.6 DLedgerCommitLog.putMessage: after handleAppend, dledgerFuture.get(3, SECONDS) blocks the send
      * thread until the entry commits (or fails); 4.7+ asyncPutMessage returns the future and frees it. */
-    struct put_wait *w = b->waits_n == n ? &b->waits[(b->waits_head + n - 1) % b->waits_cap] : NULL;
+    struct put_wait *w = b->waits_n == n ? broker_wait_at(b, n - 1) : NULL;
     if (!b->cfg.async_send && b->cur_thread >= 0 && w && w->ctx.conn == ctx.conn && w->ctx.opaque == ctx.opaque) {
         w->thread = (int16_t)b->cur_thread;
         w->deadline = node_now(b->n) + DL_GET_TIMEOUT;

@@ -326,6 +326,11 @@ static inline int broker_put_append(struct broker *b, struct rpc_ctx ctx, const 
 /* put_wait.c: the puts waiting for the flush or the slaves (a ring, oldest first) and the CommitLog's fsync. */
 int broker_wait_push(struct broker *b, const struct put_wait *w);
 struct put_wait *broker_wait_head(struct broker *b);
+/* The i-th waiting put, oldest first (i < waits_n). */
+static inline struct put_wait *broker_wait_at(struct broker *b, uint32_t i)
+{
+    return &b->waits[(b->waits_head + i) % b->waits_cap];
+}
 void broker_wait_pop(struct broker *b);
 /* Starts an fsync of everything stored, unless one is in flight or nothing is unflushed. */
 void broker_start_fsync(struct broker *b);

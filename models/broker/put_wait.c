@@ -5,11 +5,6 @@
 
 #include "models/broker/broker_int.h"
 
-static struct put_wait *wait_at(struct broker *b, uint32_t i)
-{
-    return &b->waits[(b->waits_head + i) % b->waits_cap];
-}
-
 int broker_wait_push(struct broker *b, const struct put_wait *w)
 {
     if (b->waits_n == b->waits_cap) {
@@ -18,17 +13,17 @@ int broker_wait_push(struct broker *b, const struct put_wait *w)
         if (!a)
             return -1;
         for (uint32_t i = 0; i < b->waits_n; i++)
-            a[i] = *wait_at(b, i);
+            a[i] = *broker_wait_at(b, i);
         free(b->waits);
         b->waits = a;
         b->waits_cap = cap;
         b->waits_head = 0;
     }
-    *wait_at(b, b->waits_n++) = *w;
+    *broker_wait_at(b, b->waits_n++) = *w;
     return 0;
 }
 
-struct put_wait *broker_wait_head(struct broker *b) { return b->waits_n ? wait_at(b, 0) : NULL; }
+struct put_wait *broker_wait_head(struct broker *b) { return b->waits_n ? broker_wait_at(b, 0) : NULL; }
 
 void broker_wait_pop(struct broker *b)
 {
@@ -78,7 +73,7 @@ void broker_process_waits(struct broker *b)
     sim_time now = node_now(b->n);
     int need_flush = 0, classic = 0, wake_writers = 0;
     for (uint32_t i = 0; i < b->waits_n; i++) {
-        struct put_wait *w = wait_at(b, i);
+        struct put_wait *w = broker_wait_at(b, i);
         if (w->ctx.conn == 0 || w->need_quorum)
             continue;   /* answered already, or the DLedger member answers it */
         classic = 1;
@@ -126,7 +121,7 @@ void broker_process_waits(struct broker *b)
         }
     }
     /* (a DLedger put answered by its get's end stays until the member answers its append: io_append_done) */
-    while (b->waits_n && wait_at(b, 0)->ctx.conn == 0 && !wait_at(b, 0)->need_quorum) {
+    while (b->waits_n && broker_wait_at(b, 0)->ctx.conn == 0 && !broker_wait_at(b, 0)->need_quorum) {
         b->waits_head = (b->waits_head + 1) % b->waits_cap;
         b->waits_n--;
     }
