@@ -83,7 +83,7 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     /* R44: handleDiskFlush and handleHA wait on the send thread (request.waitForFlush); 4.7+ returns a
      * CompletableFuture and frees it. */
     if (!b->cfg.async_send && b->cur_thread >= 0) {
-        b->waits[(b->waits_head + b->waits_n - 1) % b->waits_cap].thread = (int16_t)b->cur_thread;
+        broker_wait_at(b, b->waits_n - 1)->thread = (int16_t)b->cur_thread;
         b->cur_held = 1;
     }
     if (pw.need_flush)
@@ -92,7 +92,7 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
      * (a slave past it); that answer goes at the next look at the waits, as the wait it replaces did, not
      * inside this request's service. */
     if (pw.need_slave && !pw.slave_after_flush && gts_applies(b))
-        gts_put(b, &b->waits[(b->waits_head + b->waits_n - 1) % b->waits_cap]);
+        gts_put(b, broker_wait_at(b, b->waits_n - 1));
     if (pw.need_slave && !pw.slave_after_flush)
         ha_wakeup(b);
     broker_arm_group_commit(b);

@@ -61,7 +61,7 @@ static void answer(struct broker *b, uint64_t id, int ok)
 {
     sim_time now = node_now(b->n);
     for (uint32_t i = 0; i < b->waits_n; i++) {
-        struct put_wait *w = &b->waits[(b->waits_head + i) % b->waits_cap];
+        struct put_wait *w = broker_wait_at(b, i);
         if (w->gts_id != id)
             continue;
         if (w->ctx.conn != 0 && w->need_slave && now < w->deadline)
