@@ -83,6 +83,41 @@ START_TEST(test_list_collect_equals_local)
 }
 END_TEST
 
+/* --list ends with the command that collects the runs, as it must be typed: the folder quoted for the shell,
+ * and "--" before a sweep file whose name starts with '-' (read as options, it failed). That command, run,
+ * collects them. */
+START_TEST(test_list_names_the_collect_command)
+{
+    char dir[96], odd[256], small[256];
+    struct th_cmd_result r;
+    th_sweep_fixtures(dir, sizeof dir);
+    th_join(small, sizeof small, dir, "small.json");
+    th_join(odd, sizeof odd, dir, "-s.json");
+    ck_assert_int_eq(link(small, odd), 0);
+    ck_assert_int_eq(chdir(dir), 0);
+    th_run_cmd(cmd_sweep, (const char *const[]){"sweep", "--out", "o $x", "--list", "--", "-s.json", NULL}, &r);
+    th_assert_status(&r, 0, "--list of -s.json");
+    ck_assert_msg(strstr(r.err, "then: mqsim sweep --out 'o $x' --collect -- -s.json 'o $x'\n"), "%s", r.err);
+    for (int k = 0; k < th_count_lines(r.out); k++) {
+        char *l = th_line_at(r.out, k);
+        ck_assert_msg(shell(l) == 0, "%s", l);
+        free(l);
+    }
+    th_cmd_result_free(&r);
+    th_run_cmd(cmd_sweep, (const char *const[]){"sweep", "--out", "o $x", "--collect", "--", "-s.json", "o $x", NULL},
+               &r);
+    th_assert_status(&r, 0, "the --collect --list named");
+    ck_assert_msg(strstr(r.err, "collected 12 runs from 1 directory; 0 still missing"), "%s", r.err);
+    th_cmd_result_free(&r);
+    th_run_cmd(cmd_sweep, (const char *const[]){"sweep", small, "--out", "plain", "--list", NULL}, &r);
+    th_assert_status(&r, 0, "--list of small.json");
+    char want[512];
+    snprintf(want, sizeof want, "then: mqsim sweep %s plain --out plain --collect\n", small);
+    ck_assert_msg(strstr(r.err, want), "%s", r.err);
+    th_cmd_result_free(&r);
+}
+END_TEST
+
 /* A --collect folder that is not there (a typo) is bad input: exit 2, one line naming it, nothing written
  * (it used to merge as a folder of no runs and write the results of none). */
 START_TEST(test_collect_missing_folder)
@@ -154,6 +189,7 @@ static Suite *sweep_cluster_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_list_collect_equals_local);
     tcase_add_test(tc, test_collect_missing_folder);
+    tcase_add_test(tc, test_list_names_the_collect_command);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("mpi");

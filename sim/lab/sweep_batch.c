@@ -64,9 +64,26 @@ int sweep_list(struct sweep_run *x)
         fprintf(stderr, "mqsim: sweep: --list: cannot write to stdout: %s\n", strerror(errno));
         return 3;
     }
-    if (!x->quiet)
-        fprintf(stderr, "sweep %s: %zu of %zu runs pending; their outputs go to %s/runs/, then: mqsim sweep %s "
-                "--out %s --collect %s\n", sw->name, listed, sw->nruns, out_abs, sw->file, x->out, x->out);
+    if (!x->quiet) {
+        /* The command that collects them, as it must be typed: quoted, and with "--" before a file named -x
+         * (the folder to merge is the operand after the file). */
+        struct buf opts = {0}, cmd = {0};
+        const char *operands[2] = {sw->file, x->out};
+        buf_add(&opts, " --out ");
+        buf_shell(&opts, x->out);
+        buf_add(&opts, " --collect");
+        buf_command(&cmd, "mqsim sweep", operands, 2, opts.s ? opts.s : "");
+        int oom = opts.oom || cmd.oom || !cmd.s;
+        if (oom)
+            fprintf(stderr, "mqsim: out of memory\n");
+        else
+            fprintf(stderr, "sweep %s: %zu of %zu runs pending; their outputs go to %s/runs/, then: %s\n",
+                    sw->name, listed, sw->nruns, out_abs, cmd.s);
+        buf_free(&opts);
+        buf_free(&cmd);
+        if (oom)
+            return 3;
+    }
     return 0;
 }
 
