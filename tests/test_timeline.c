@@ -268,6 +268,35 @@ START_TEST(same_bytes_and_refusal)
 }
 END_TEST
 
+/* A damaged trace line is refused with its file, line and JSON path, and nothing is written. */
+START_TEST(bad_lines_named)
+{
+    static const struct {
+        const char *line, *want;
+    } cases[] = {
+        {"not json", ":2: $: not a JSON object"},
+        {"[1]", ":2: $: not a JSON object"},
+        {"{\"node\":\"b\",\"ev\":\"x\"}", ":2: $.t_ms: expected the event's time in ms"},
+        {"{\"t_ms\":\"1\",\"node\":\"b\",\"ev\":\"x\"}", ":2: $.t_ms: expected the event's time in ms"},
+        {"{\"t_ms\":1,\"ev\":\"x\"}", ":2: $.node: expected the node's name"},
+        {"{\"t_ms\":1,\"node\":\"b\",\"ev\":7}", ":2: $.ev: expected the event's name"},
+    };
+    char dir[128], err[4352], path[256], out[256];
+    run("scenarios/master_crash.json", "run.duration_ms=1000", dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/trace.jsonl", dir);
+    snprintf(out, sizeof out, "%s/timeline.json", dir);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "{\"t_ms\":0,\"node\":\"b\",\"ev\":\"broker.start\"}\n%s\n", cases[i].line);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(timeline_write(dir, err, sizeof err), 2);
+        ck_assert_msg(strstr(err, "trace.jsonl") && strstr(err, cases[i].want), "%s: %s", cases[i].line, err);
+        ck_assert_int_ne(access(out, F_OK), 0);
+    }
+}
+END_TEST
+
 int main(void)
 {
     if (th_root_make("timeline") < 0)
@@ -279,6 +308,7 @@ int main(void)
     tcase_add_test(t, dledger_failover);
     tcase_add_test(t, same_bytes_and_refusal);
     tcase_add_test(t, elections_only_without_leader);
+    tcase_add_test(t, bad_lines_named);
     suite_add_tcase(s, t);
     return th_run_suite(s);
 }

@@ -206,6 +206,21 @@ static double num_of(const cJSON *o, const char *key, double dflt)
 }
 
 /* The lines a timeline skips without parsing: one per message or per commit. */
+/* What is wrong with a trace line, with its JSON path, or NULL: every line is an object with the event's
+ * time (t_ms), its node ("" for the topic's and the faults') and its name (ev). */
+static const char *bad_line(const cJSON *e)
+{
+    if (!e || !cJSON_IsObject(e))
+        return "$: not a JSON object";
+    if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(e, "t_ms")))
+        return "$.t_ms: expected the event's time in ms (a number)";
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "node")))
+        return "$.node: expected the node's name (a string)";
+    if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "ev")))
+        return "$.ev: expected the event's name (a string)";
+    return NULL;
+}
+
 static int skipped(const char *line)
 {
     static const char *const evs[] = {"\"ev\":\"send.", "\"ev\":\"msg.", "\"ev\":\"consume\"", "\"ev\":\"pull.serve\"",
@@ -422,8 +437,9 @@ int timeline_write(const char *dir, char *err, size_t errsz)
         if (skipped(line))
             continue;
         cJSON *e = cJSON_Parse(line);
-        if (!e || !cJSON_IsObject(e)) {
-            snprintf(err, errsz, "%s:%ld: not a JSON object", path, lineno);
+        const char *bad = bad_line(e);
+        if (bad) {
+            snprintf(err, errsz, "%s:%ld: %s", path, lineno, bad);
             rc = 2;
         } else {
             on_event(&t, st, e);
