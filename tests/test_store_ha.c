@@ -5,7 +5,8 @@
  * slave's first report (5 s after its connect in 4.x, at once in 5.3) while the master counts it from the
  * accept; a SYNC_MASTER timeout closing the producer's connection stores sends again (clientCloseSocketIfTimeout);
  * the HA writer's 100 ms wait, which a report does not end, and when a SYNC_FLUSH put wakes it (4.4: after the
- * flush; 4.9: at the put, and what a slave read then costs after a host crash). */
+ * flush; 4.9: at the put, and what a slave read then costs after a host crash); the slave's heartbeat and
+ * housekeeping clocks by release (an idle 4.4 connection dropped, a 4.9 slave on a dead connection). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -563,6 +564,65 @@ START_TEST(sync_master_44_gives_up_after_five_wakeups)
 }
 END_TEST
 
+/* The slave HA client's clocks by release (ha_heartbeat_clock, ha_housekeeping_clock). No message for the
+ * first 90 s: on 4.4 the heartbeat's clock runs from the last read, so the master's own heartbeats keep the
+ * slave from reporting, and the master's housekeeping drops the idle connection again and again (#1082, fixed
+ * in 4.5.2 by #1083); 4.9 and 5.3 report every 5 s and keep it. */
+#define IDLE                                                                                                  \
+    "{\"name\": \"idle\", \"run\": {\"duration_ms\": 120000, \"seed\": 1, \"trace\": \"events\"},"           \
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"                                             \
+    " \"producers\": {\"rate_per_s\": 100, \"start_ms\": 90000}, \"consumers\": {\"count\": 1},"             \
+    " \"operator\": {\"enabled\": false}}"
+#define MASTER_DROP "\"node\":\"broker-a-0\",\"ev\":\"ha.disconnect\""
+#define SLAVE_DROP "\"node\":\"broker-a-1\",\"ev\":\"ha.disconnect\""
+
+START_TEST(idle_44_connection_dropped_by_the_master)
+{
+    struct th_run r;
+    th_run(&r, IDLE, NULL, 0);
+    ck_assert_int_ge(th_count(r.trace, MASTER_DROP, NULL, 0, 90000), 2);
+    ck_assert_int_eq(th_count(r.trace, MASTER_DROP, NULL, 0, 25000), 0);   /* report 5 s after the connect */
+    th_run_free(&r);
+    static const char *const v[][1] = {{"version=4.9"}, {"version=5.3"}};
+    for (int i = 0; i < 2; i++) {
+        th_run(&r, IDLE, v[i], 1);
+        ck_assert_msg(th_count(r.trace, "\"ev\":\"ha.disconnect\"", NULL, 0, 1e12) == 0, "%s", v[i][0]);
+        th_run_free(&r);
+    }
+}
+END_TEST
+
+/* The slave is cut off from its master from 30 s to 90 s. On 4.4 and 5.3 it closes the connection 20 s after
+ * its last read (50 s) and connects again after the heal. A 4.9 slave's housekeeping runs from its own last
+ * report, which it goes on writing every 5 s: it keeps the dead connection (the master closed its side at
+ * 50 s) until its held reports reach the master after the heal, on TCP's backed-off retransmission at 132.2 s
+ * (30 s + 0.2 s x (2^9 - 1)), and the master's reset ends it. */
+#define CUT                                                                                                   \
+    "{\"name\": \"cut\", \"run\": {\"duration_ms\": 160000, \"seed\": 1, \"trace\": \"events\"},"            \
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}], \"producers\": {\"rate_per_s\": 100},"       \
+    " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}, \"faults\": [{\"at_ms\": 30000,"   \
+    " \"op\": \"partition\", \"a\": [\"broker-a-0\"], \"b\": [\"broker-a-1\"], \"duration_ms\": 60000}]}"
+
+START_TEST(slave_housekeeping_clock_by_release)
+{
+    struct th_run r;
+    static const char *const v[][1] = {{"version=4.4"}, {"version=5.3"}};
+    for (int i = 0; i < 2; i++) {
+        th_run(&r, CUT, v[i], 1);
+        ck_assert_msg(th_count(r.trace, SLAVE_DROP, NULL, 49999, 50001) == 1, "%s", v[i][0]);
+        ck_assert_msg(th_count(r.trace, SLAVE_DROP, NULL, 50001, 1e12) == 0, "%s", v[i][0]);
+        th_run_free(&r);
+    }
+    static const char *const v49[] = {"version=4.9"};
+    th_run(&r, CUT, v49, 1);
+    ck_assert_int_eq(th_count(r.trace, MASTER_DROP, NULL, 50000, 50001), 1);
+    ck_assert_int_eq(th_count(r.trace, SLAVE_DROP, NULL, 0, 132000), 0);
+    ck_assert_int_eq(th_count(r.trace, SLAVE_DROP, NULL, 132000, 132300), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.connect\"", NULL, 132000, 132400), 1);
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *store_ha_suite(void)
 {
     Suite *s = suite_create("store_ha");
@@ -584,6 +644,8 @@ static Suite *store_ha_suite(void)
     tcase_add_test(tc, slave_read_after_a_diverged_log_skips_on_49);
     tcase_add_test(tc, slave_past_the_put_is_in_reach);
     tcase_add_test(tc, sync_master_44_gives_up_after_five_wakeups);
+    tcase_add_test(tc, idle_44_connection_dropped_by_the_master);
+    tcase_add_test(tc, slave_housekeeping_clock_by_release);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -11,6 +11,13 @@
 #include "sim/time.h"
 
 /* How a classic SYNC_MASTER put waits for its slaves, as the releases differ (the "sync_master_wait" key). */
+/* What restarts one of the slave HA client's clocks: a read from the master, or its own offset report.
+ * R44 HAService.HAClient has one clock, lastWriteTimestamp, which processReadEvent sets at every read (so an
+ * idle slave, read by the master's heartbeats, never reports, and the master's housekeeping drops it every
+ * 20 s: #1082); from 4.5.2 (#1083, R498) reportSlaveMaxOffset sets it instead; R53 DefaultHAClient keeps two,
+ * lastWriteTimestamp (its reports) for the heartbeat and lastReadTimestamp (its reads) for housekeeping. */
+enum ha_clock { HA_CLOCK_READ, HA_CLOCK_REPORT };
+
 enum rmq_sync_wait {
     SYNC_WAIT_SYNC_FLUSH_TIMEOUT,  /* R44 CommitLog.handleHA: after the flush, isSlaveOK or SLAVE_NOT_AVAILABLE,
                                       then push2SlaveMaxOffset within syncFlushTimeout */
@@ -54,6 +61,10 @@ struct broker_cfg {
     int ha_warm_start;          /* the run's first start finds replication as a broker long in service does:
                                    the master known at the HA client's first round, the first report at the
                                    connect (mqsim's choice, not a RocketMQ setting): true */
+    /* The slave's two HAClient clocks: what restarts the heartbeat's (isTimeToReportOffset) and the
+     * housekeeping's (the connection closed after ha_housekeeping on it), besides the connect. */
+    int ha_heartbeat_clock;     /* enum ha_clock: HA_CLOCK_READ (R44), HA_CLOCK_REPORT (R498, R53) */
+    int ha_housekeeping_clock;  /* enum ha_clock: HA_CLOCK_READ (R44, R53), HA_CLOCK_REPORT (R498) */
     int ha_wait_after_close;    /* R53 DefaultHAClient.closeMasterAndWait: 5 s before reconnecting after a read
                                    error; R44/R498 reconnect at the next round: false (4.x) */
     sim_time ha_idle_wait;      /* WriteSocketService waits up to 100 ms when nothing is new */

@@ -169,7 +169,11 @@ struct broker {
     sim_conn ha_conn;
     int ha_connecting;
     int ha_warm;               /* the run's first start, warm (ha_warm_start): until its first connection */
-    sim_time ha_last_read, ha_last_report, ha_retry_at;
+    /* The HAClient's clocks (ha_heartbeat_clock, ha_housekeeping_clock): when the heartbeat's and the
+     * housekeeping's intervals last started (R44 lastWriteTimestamp for both; R53 lastWriteTimestamp and
+     * lastReadTimestamp) */
+    sim_time ha_hb_since, ha_hk_since;
+    sim_time ha_retry_at;
     uint64_t ha_reported;
     uint64_t ha_held_to;       /* where the log ended before a handshake truncated it below its kept start (the
                                   report's held_to; 0: none) */

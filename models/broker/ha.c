@@ -1,7 +1,8 @@
 /* ha: classic master/slave replication (R44 HAService, HAConnection, HAClient). The slave opens the
  * connection and reports its max offset; the master streams its CommitLog from there in batches, waits up
- * to 100 ms when there is nothing new, heartbeats after 5 s of silence; either side drops a link that has
- * been silent for 20 s, and the slave reconnects. In controller mode (5.x AutoSwitchHAConnection/Client) the
+ * to 100 ms when there is nothing new, heartbeats after 5 s of silence; the master drops a link that has
+ * been silent for 20 s, and so does the slave by its housekeeping clock (ha_housekeeping_clock: R498's runs
+ * from its own reports), and the slave reconnects. In controller mode (5.x AutoSwitchHAConnection/Client) the
  * headers are larger and every frame carries the master's confirm offset, which bounds what the slave reads. */
 #include <stdlib.h>
 #include <string.h>
@@ -352,12 +353,23 @@ static void client_close(struct broker *b, const char *why)
     b->ha_connecting = 0;
 }
 
+/* A read from the master (HA_CLOCK_READ) or a report of the slave's (HA_CLOCK_REPORT) restarts the clocks
+ * that run from it. */
+static void client_clocks(struct broker *b, enum ha_clock what)
+{
+    sim_time now = node_now(b->n);
+    if (b->cfg.ha_heartbeat_clock == (int)what)
+        b->ha_hb_since = now;
+    if (b->cfg.ha_housekeeping_clock == (int)what)
+        b->ha_hk_since = now;
+}
+
 static void report(struct broker *b)
 {
     struct rmq_ha_report r = {b->cl.max_offset, b->ha_held_to};
     node_conn_send(b->n, b->ha_conn, RMQ_HA_REPORT, &r, sizeof r, b->ctl ? CTL_REPORT_SIZE : REPORT_SIZE);
     b->ha_reported = r.max_offset;
-    b->ha_last_report = node_now(b->n);
+    client_clocks(b, HA_CLOCK_REPORT);
 }
 
 /* waitForRunning(1000 * 5) after a connect that failed or found no address, or closeMasterAndWait: the
@@ -410,10 +422,15 @@ static void client_tick(struct broker *b)
     }
     if (b->ha_connecting)
         return;
-    /* isTimeToReportOffset: the heartbeat, and in 4.x the first report too (see ha_on_conn). */
-    if (now - b->ha_last_report > b->cfg.ha_heartbeat)
+    /* isTimeToReportOffset: the heartbeat, and in 4.x the first report too (see ha_on_conn). On 4.4 its clock
+     * runs from the last read, so while the master's heartbeats come (every ha_send_heartbeat_interval_ms
+     * and a little) the slave's rounds rarely find it old enough: an idle connection gets no report, and the
+     * master's housekeeping drops it (#1082). */
+    if (now - b->ha_hb_since > b->cfg.ha_heartbeat)
         report(b);
-    if (now - b->ha_last_read > b->cfg.ha_housekeeping) {
+    /* Housekeeping: from the last read (R44, R53), or from the last report (R498), which the slave's own
+     * heartbeat restarts every 5 s: a 4.9 slave never closes a silent connection itself. */
+    if (now - b->ha_hk_since > b->cfg.ha_housekeeping) {
         /* "HAClient, housekeeping, found this connection expired": closeMaster, and the next round, at
          * once, connects again (no wait in any release; controller mode at its next round, as before) */
         client_close(b, "ha.disconnect");
@@ -478,7 +495,7 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
     const struct rmq_ha_data *d = m->data;
     if (m->len < sizeof *d || m->len < sizeof *d + d->n * sizeof d->e[0])
         return;
-    b->ha_last_read = node_now(b->n);
+    client_clocks(b, HA_CLOCK_READ);   /* processReadEvent: readSize > 0 */
     /* dispatchReadRequest (R44 HAService.HAClient l.433-470): the master's offset must be where this
      * slave's log ends, unless the slave is empty and takes whatever the master starts with. That is the
      * only check: the bytes are appended whatever they hold. */
@@ -560,7 +577,7 @@ void ha_start(struct broker *b)
     b->ha_connecting = 0;
     b->ha_retry_at = 0;
     b->ha_reported = 0;
-    b->ha_last_report = node_now(b->n);   /* R53 DefaultHAClient: lastWriteTimestamp from its construction */
+    b->ha_hb_since = node_now(b->n);   /* R53 DefaultHAClient: lastWriteTimestamp from its construction */
     if (b->role != RMQ_SLAVE || b->raft || ctl_promoting(b))
         return;
     if (b->ctl || b->ha_warm) {
@@ -619,7 +636,7 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
         case SIM_CONN_UP: {
             sim_time now = node_now(b->n);
             b->ha_connecting = 0;
-            b->ha_last_read = now;
+            b->ha_hk_since = now;   /* connectMaster: lastWriteTimestamp (R44, R498), lastReadTimestamp (R53) */
             b->ha_check = 1;   /* measurement: compare the logs where the first data lands */
             trace_ha(b, "ha.connect", b->master, b->cl.max_offset);
             /* connectMaster sets currentReportedOffset to the log's end. Controller mode says its handshake
@@ -641,8 +658,8 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
             node_timer_cancel(b->n, b->ha_client_timer);
             b->ha_client_timer = node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
             if (b->cfg.ha_report_clock_from_connect)
-                b->ha_last_report = now - SIM_MS;
-            if (now - b->ha_last_report > b->cfg.ha_heartbeat)
+                b->ha_hb_since = now - SIM_MS;
+            if (now - b->ha_hb_since > b->cfg.ha_heartbeat)
                 report(b);
             break;
         }

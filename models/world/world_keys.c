@@ -20,6 +20,7 @@ static const char *const modes[] = {"open", "closed", NULL};
 static const char *const fault_tables[] = {"4.4", "5.x", NULL};
 static const char *const orders[] = {"none", "queue", NULL};
 static const char *const sync_waits[] = {"sync_flush_timeout", "slave_timeout", "in_sync_replicas", NULL};
+static const char *const ha_clocks[] = {"read", "report", NULL};   /* enum ha_clock */
 
 void world_defaults(struct world_cfg *c)
 {
@@ -49,6 +50,8 @@ void world_defaults(struct world_cfg *c)
     b->ha_reconnect = 5 * SIM_S;
     b->ha_connect_timeout = 5 * SIM_S;
     b->ha_report_clock_from_connect = 1;
+    b->ha_heartbeat_clock = HA_CLOCK_READ;       /* R44 HAClient.processReadEvent: lastWriteTimestamp */
+    b->ha_housekeeping_clock = HA_CLOCK_READ;
     b->ha_warm_start = 1;
     b->ha_idle_wait = 100 * SIM_MS;
     b->ha_batch = 32768;
@@ -241,6 +244,8 @@ static const struct field broker_fields[] = {
     BF("ha_reconnect_interval_ms", F_TIME, ha_reconnect, 1, MAX_DAY_MS),
     BF("ha_connect_timeout_ms", F_TIME, ha_connect_timeout, 1, 600000),
     BF("ha_report_clock_from_connect", F_BOOL, ha_report_clock_from_connect, 0, 1),
+    {"ha_heartbeat_clock", F_ENUM, offsetof(struct broker_cfg, ha_heartbeat_clock), 0, 0, ha_clocks},
+    {"ha_housekeeping_clock", F_ENUM, offsetof(struct broker_cfg, ha_housekeeping_clock), 0, 0, ha_clocks},
     BF("ha_wait_after_close", F_BOOL, ha_wait_after_close, 0, 1),
     BF("ha_warm_start", F_BOOL, ha_warm_start, 0, 1),
     BF("ha_idle_wait_ms", F_TIME, ha_idle_wait, 1, MAX_DAY_MS),

@@ -63,6 +63,13 @@ static const struct version_key keys[] = {
      "R44/R498 HAService.HAClient.connectMaster sets lastWriteTimestamp, and isTimeToReportOffset waits for it to "
      "be haSendHeartbeatInterval old: the first report 5-6 s after the connect; R53 DefaultHAClient.connectMaster "
      "sets lastReadTimestamp only, lastWriteTimestamp running from the client's start and its last report", NULL},
+    {"broker", "ha_heartbeat_clock", {"\"read\"", "\"report\"", "\"report\""},
+     "R44 HAService.HAClient.processReadEvent sets lastWriteTimestamp, which isTimeToReportOffset reads, at every "
+     "read, and reportSlaveMaxOffset does not; from 4.5.2 (#1083) reportSlaveMaxOffset sets it and the read does "
+     "not (R498); R53 DefaultHAClient.reportSlaveMaxOffset sets lastWriteTimestamp", NULL},
+    {"broker", "ha_housekeeping_clock", {"\"read\"", "\"report\"", "\"read\""},
+     "HAClient.run closes the connection after haHousekeepingInterval of now - lastWriteTimestamp: set by reads in "
+     "R44, by reports in R498 (#1083); R53 DefaultHAClient reads lastReadTimestamp, set by reads", NULL},
     {"broker", "ha_wait_after_close", {"false", "false", "true"},
      "R53 DefaultHAClient.run: a failed read or dispatch -> closeMasterAndWait (waitForRunning(1000 * 5)); "
      "R44/R498 HAClient.run: closeMaster, then connectMaster at the next round", NULL},
