@@ -20,7 +20,7 @@ static void serve_waiting(struct producer *p)
     p->wait_head = p->wait_tail = P_NO_SLOT;
     while (i != P_NO_SLOT) {
         uint32_t next = p->s[i].next;
-        if (p->nq == 0) {
+        if (p->pub.nq == 0) {
             p->s[i].status = RMQ_SYSTEM_ERROR;   /* MQClientException: group -1 */
             producer_send_finish(p, i);
         } else {
@@ -115,7 +115,7 @@ static void new_message(struct producer *p)
     s->queue = 0;
     if (p->cfg.order == ORDER_QUEUE)
         s->key = (uint32_t)sim_rng_below(p->key_rng, (uint64_t)p->cfg.order_keys);
-    if (p->nq > 0) {
+    if (p->pub.nq > 0) {
         producer_send_attempt(p, i);
         return;
     }
@@ -165,9 +165,9 @@ static void p_start(struct sim_node *n)
         return;   /* out of memory: the producer stays silent */
     rpc_reset(&p->rpc);
     ns_client_reset(&p->route, p->ns_rng);
-    p->nq = 0;
+    p->pub.nq = 0;
     /* ThreadLocalIndex: a random start. */
-    p->which = (uint32_t)sim_rng_below(p->rng, 1u << 31);
+    p->pub.which = (uint32_t)sim_rng_below(p->rng, 1u << 31);
     p->wait_head = p->wait_tail = P_NO_SLOT;
     /* MQClientInstance.startScheduledTask: updateTopicRouteInfoFromNameServer at 10 ms, then every
      * pollNameServerInterval; sendHeartbeatToAllBrokerWithLock at 1 s, then every heartbeatBrokerInterval. */
@@ -260,7 +260,7 @@ static void p_on_crash(struct sim_node *n, enum sim_crash_kind kind)
             producer_send_release(p, i);
         }
     p->wait_head = p->wait_tail = P_NO_SLOT;
-    p->nq = 0;
+    p->pub.nq = 0;
     ns_client_clear(&p->route);
     ct_stop(&p->tasks);
     rpc_reset(&p->rpc);

@@ -11,6 +11,7 @@
 #include "models/client/client_tasks.h"
 #include "models/client/heartbeat_round.h"
 #include "models/client/latency_fault.h"
+#include "models/client/mq_fault.h"
 #include "models/namesrv/nameserver.h"
 #include "models/remoting/rpc.h"
 #include "models/world/cluster.h"
@@ -40,12 +41,6 @@ struct psend {
     int status;                 /* the last attempt's status */
 };
 
-/* A MessageQueue of the publish info. */
-struct pqueue {
-    uint16_t group;
-    uint16_t queue;
-};
-
 struct producer {
     struct rmq_node base;
     struct sim_node *n;
@@ -60,10 +55,7 @@ struct producer {
     struct sim_rng **think_rng; /* closed: thread t's think times, stream "think.<t>" (made at its first draw) */
     uint32_t next_thread;       /* closed: the thread the next new_message runs on */
 
-    /* TopicPublishInfo: the writable queues, ordered by group name then queue id. */
-    int nq;
-    struct pqueue q[RMQ_MAX_GROUPS * RMQ_MAX_QUEUES];
-    uint32_t which;             /* sendWhichQueue */
+    struct publish_info pub;    /* TopicPublishInfo */
 
     struct psend *s;
     uint32_t cap, free_head, inflight;

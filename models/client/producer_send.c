@@ -14,31 +14,16 @@
 void producer_rebuild_publish_info(struct producer *p)
 {
     const struct ns_client *r = &p->route;
-    p->nq = 0;
+    struct publish_info *pi = &p->pub;
+    pi->nq = 0;
     for (int k = 0; k < r->ngroups; k++) {
         int g = r->order[k];
         if (ns_client_master(r, g) == SIM_NODE_NONE)
             continue;
         int nq = r->g[g].queues < RMQ_MAX_QUEUES ? r->g[g].queues : RMQ_MAX_QUEUES;
         for (int q = 0; q < nq; q++)
-            p->q[p->nq++] = (struct pqueue){(uint16_t)g, (uint16_t)q};
+            pi->q[pi->nq++] = (struct pqueue){(uint16_t)g, (uint16_t)q};
     }
-}
-
-/* TopicPublishInfo.selectOneMessageQueue(lastBrokerName): the next queue round robin, skipping queues of
- * the last attempt's broker when another one exists. Returns an index into p->q; p->nq > 0. */
-static int select_queue(struct producer *p, int last_group)
-{
-    uint32_t nq = (uint32_t)p->nq;
-    if (last_group >= 0) {
-        uint32_t index = p->which++;
-        for (uint32_t i = 0; i < nq; i++) {
-            uint32_t pos = (index + i) % nq;
-            if (p->q[pos].group != last_group)
-                return (int)pos;
-        }
-    }
-    return (int)(p->which++ % nq);
 }
 
 /* MQFaultStrategy.updateFaultItem, when sendLatencyFaultEnable. */
@@ -48,31 +33,10 @@ static void fault_update(struct producer *p, int g, sim_time latency, int isolat
         lf_update(&p->lf, g, sim_now(p->n->sim), latency, isolation);
 }
 
-/* MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName) (R44). */
+/* MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName). */
 static struct pqueue choose_queue(struct producer *p, int last_group)
 {
-    if (!p->cfg.latency_fault)
-        return p->q[select_queue(p, last_group)];
-    uint32_t nq = (uint32_t)p->nq, index = p->which++;
-    for (uint32_t i = 0; i < nq; i++) {
-        const struct pqueue *mq = &p->q[index++ % nq];
-        /* R44 keeps the last broker on a retry when it is available ("equals(lastBrokerName)"). */
-        if (lf_available(&p->lf, mq->group, sim_now(p->n->sim)) && (last_group < 0 || mq->group == last_group))
-            return *mq;
-    }
-    int not_best = lf_pick(&p->lf, sim_now(p->n->sim));
-    int wq = 0;
-    for (int i = 0; i < p->nq; i++)
-        wq += not_best >= 0 && p->q[i].group == not_best;   /* getQueueIdByBroker */
-    if (wq > 0) {
-        struct pqueue mq = p->q[p->which++ % nq];
-        mq.group = (uint16_t)not_best;
-        mq.queue = (uint16_t)(p->which++ % (uint32_t)wq);
-        return mq;
-    }
-    if (not_best >= 0)
-        lf_remove(&p->lf, not_best);
-    return p->q[p->which++ % nq];
+    return mqf_select_r44(&p->pub, p->cfg.latency_fault ? &p->lf : NULL, last_group, sim_now(p->n->sim));
 }
 
 uint32_t producer_send_alloc(struct producer *p)
@@ -162,7 +126,7 @@ void producer_send_attempt(struct producer *p, uint32_t i)
     int ordered = p->cfg.order == ORDER_QUEUE;
     /* SYNC: 1 + retryTimesWhenSendFailed; sendSelectImpl calls sendKernelImpl once, with no retry at all. */
     int times_total = ordered ? 1 : 1 + (p->cfg.retries > 0 ? p->cfg.retries : 0);
-    if (s->attempts >= times_total || p->nq == 0) {
+    if (s->attempts >= times_total || p->pub.nq == 0) {
         producer_send_finish(p, i);
         return;
     }
@@ -177,7 +141,7 @@ void producer_send_attempt(struct producer *p, uint32_t i)
     /* String lastBrokerName = null == mq ? null : mq.getBrokerName(); selectOneMessageQueue(...) */
     /* sendSelectImpl: SelectMessageQueueByHash.select(mqs, msg, key): mqs.get(abs(key.hashCode()) % mqs.size()),
      * over the publish info's queues (MQAdminImpl.parsePublishMessageQueues). */
-    struct pqueue chosen = ordered ? p->q[s->key % (uint32_t)p->nq] : choose_queue(p, s->group);
+    struct pqueue chosen = ordered ? p->pub.q[s->key % (uint32_t)p->pub.nq] : choose_queue(p, s->group);
     const struct pqueue *mq = &chosen;
     sim_node_id master = ns_client_master(&p->route, mq->group);
     s->attempts++;

@@ -1,0 +1,33 @@
+/* mq_fault: a producer's publish info (TopicPublishInfo: the writable queues and sendWhichQueue) and the
+ * choice of an attempt's queue on it (MQFaultStrategy.selectOneMessageQueue), with or without the latency
+ * fault table (latency_fault.h, sendLatencyFaultEnable). */
+#ifndef MODELS_CLIENT_MQ_FAULT_H
+#define MODELS_CLIENT_MQ_FAULT_H
+
+#include <stdint.h>
+
+#include "models/client/latency_fault.h"
+#include "models/remoting/protocol.h"
+#include "sim/time.h"
+
+/* A MessageQueue of the publish info. */
+struct pqueue {
+    uint16_t group;
+    uint16_t queue;
+};
+
+/* TopicPublishInfo: the writable queues, ordered by group name then queue id. */
+struct publish_info {
+    int nq;
+    struct pqueue q[RMQ_MAX_GROUPS * RMQ_MAX_QUEUES];
+    uint32_t which;             /* sendWhichQueue: the value its next incrementAndGet (R44: getAndIncrement)
+                                   gives */
+};
+
+/* R44 MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName): with lf (sendLatencyFaultEnable) the
+ * first queue round robin whose broker is available and, on a retry (last_group >= 0), is the last one; else a
+ * queue of pickOneAtLeast's broker; without lf, TopicPublishInfo.selectOneMessageQueue(lastBrokerName).
+ * pi->nq > 0. */
+struct pqueue mqf_select_r44(struct publish_info *pi, struct latency_fault *lf, int last_group, sim_time now);
+
+#endif
