@@ -3,6 +3,7 @@
  * unavailable, while the FaultItem keeps the attempt's real elapsed time as its currentLatency, the key
  * FaultItem.compareTo sorts on when pickOneAtLeast chooses among unavailable brokers. */
 #include <check.h>
+#include <string.h>
 
 #include "models/client/latency_fault.h"
 #include "sim/time.h"
@@ -17,8 +18,8 @@ static void exception_keeps_real_latency(int tables_5x, sim_time until0, sim_tim
     struct latency_fault f;
     lf_reset(&f, tables_5x);
     f.which_worst = 0;
-    lf_update(&f, 0, 0, 5 * SIM_MS, 1);
-    lf_update(&f, 1, 0, 2500 * SIM_MS, 0);
+    lf_update(&f, 0, 0, 5 * SIM_MS, 1, 1);
+    lf_update(&f, 1, 0, 2500 * SIM_MS, 0, 1);
     ck_assert_int_eq(f.item[0].latency, 5);
     ck_assert_int_eq(f.item[1].latency, 2500);
     /* computeNotAvailableDuration(isolation ? charge : currentLatency) */
@@ -50,9 +51,28 @@ START_TEST(available_first)
 {
     struct latency_fault f;
     lf_reset(&f, 1);
-    lf_update(&f, 0, 0, 5 * SIM_MS, 1);
-    lf_update(&f, 1, 0, 2500 * SIM_MS, 0);
+    lf_update(&f, 0, 0, 5 * SIM_MS, 1, 1);
+    lf_update(&f, 1, 0, 2500 * SIM_MS, 0, 1);
     ck_assert_int_eq(lf_pick(&f, 7 * SIM_S), 1);
+}
+END_TEST
+
+/* 5.x FaultItem.reachableFlag: an MQBrokerException leaves the broker unreachable (updateFaultItem(.., true,
+ * false)) until an answer that sets it reachable again; it no longer bears on isAvailable (#7812, in 5.3.0),
+ * only on MQFaultStrategy's reachableFilter. A broker not in the table is reachable. */
+START_TEST(reachable_5x)
+{
+    struct latency_fault f;
+    memset(&f, 0, sizeof f);
+    lf_reset(&f, 1);
+    ck_assert_int_eq(lf_reachable(&f, 0), 1);
+    lf_update(&f, 0, 0, 5 * SIM_MS, 1, 0);
+    ck_assert_int_eq(lf_reachable(&f, 0), 0);
+    ck_assert_int_eq(lf_available(&f, 0, 9 * SIM_S), 0);
+    ck_assert_int_eq(lf_available(&f, 0, 10 * SIM_S), 1);   /* isolated 10 s, available though unreachable */
+    lf_update(&f, 0, 11 * SIM_S, 2 * SIM_MS, 0, 1);
+    ck_assert_int_eq(lf_reachable(&f, 0), 1);
+    ck_assert_int_eq(lf_reachable(&f, 1), 1);
 }
 END_TEST
 
@@ -63,6 +83,7 @@ static Suite *latency_fault_suite(void)
     tcase_add_test(t, exception_keeps_real_latency_44);
     tcase_add_test(t, exception_keeps_real_latency_5x);
     tcase_add_test(t, available_first);
+    tcase_add_test(t, reachable_5x);
     suite_add_tcase(s, t);
     return s;
 }

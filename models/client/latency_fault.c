@@ -22,7 +22,7 @@ int lf_available(const struct latency_fault *f, int g, sim_time now)
     return !f->item[g].used || now - f->item[g].start >= 0;
 }
 
-void lf_update(struct latency_fault *f, int g, sim_time now, sim_time latency, int isolation)
+void lf_update(struct latency_fault *f, int g, sim_time now, sim_time latency, int isolation, int reachable)
 {
     int t = f->tables_5x;
     /* Java measures whole milliseconds (System.currentTimeMillis differences). MQFaultStrategy.updateFaultItem
@@ -45,6 +45,7 @@ void lf_update(struct latency_fault *f, int g, sim_time now, sim_time latency, i
     }
     f->item[g].used = 1;
     f->item[g].latency = ms;
+    f->item[g].reachable = reachable != 0;   /* 5.x LatencyFaultToleranceImpl.updateFaultItem: setReachable */
 }
 
 /* FaultItem.compareTo: available first, then lower latency, then earlier startTimestamp. pickOneAtLeast

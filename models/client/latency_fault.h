@@ -14,6 +14,7 @@ struct latency_fault {
     struct fault_item {
         sim_time latency, start;   /* currentLatency (ms); startTimestamp: available again from here */
         uint8_t used;
+        uint8_t reachable;         /* 5.x reachableFlag (R44 has none: never read there) */
     } item[RMQ_MAX_GROUPS];
     uint32_t which_worst;          /* whichItemWorst */
     int tables_5x;                 /* the 5.x latencyMax / notAvailableDuration tables, else R44's */
@@ -23,10 +24,17 @@ struct latency_fault {
 void lf_reset(struct latency_fault *f, int tables_5x);
 /* FaultItem.isAvailable for group g. */
 int lf_available(const struct latency_fault *f, int g, sim_time now);
-/* MQFaultStrategy.updateFaultItem(brokerName, currentLatency, isolation): latency is the attempt's elapsed
- * time, kept as the item's currentLatency; isolation charges the exception's latency for the duration only. */
-void lf_update(struct latency_fault *f, int g, sim_time now, sim_time latency, int isolation);
-/* LatencyFaultToleranceImpl.pickOneAtLeast: one of the better half of the groups in the table, or -1. */
+/* 5.x FaultItem.isReachable for group g (a group not in the table is: LatencyFaultToleranceImpl.isReachable). */
+static inline int lf_reachable(const struct latency_fault *f, int g)
+{
+    return !f->item[g].used || f->item[g].reachable;
+}
+/* MQFaultStrategy.updateFaultItem(brokerName, currentLatency, isolation[, reachable]): latency is the attempt's
+ * elapsed time, kept as the item's currentLatency; isolation charges the exception's latency for the duration
+ * only; reachable is 5.x's FaultItem.setReachable (R44 has no such flag). */
+void lf_update(struct latency_fault *f, int g, sim_time now, sim_time latency, int isolation, int reachable);
+/* R44 LatencyFaultToleranceImpl.pickOneAtLeast: one of the better half of the groups in the table, or -1 (5.x's
+ * MQFaultStrategy never calls its pickOneAtLeast). */
 int lf_pick(struct latency_fault *f, sim_time now);
 /* remove(notBestBroker). */
 void lf_remove(struct latency_fault *f, int g);

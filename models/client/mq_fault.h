@@ -8,6 +8,7 @@
 
 #include "models/client/latency_fault.h"
 #include "models/remoting/protocol.h"
+#include "sim/rng.h"
 #include "sim/time.h"
 
 /* A MessageQueue of the publish info. */
@@ -29,5 +30,13 @@ struct publish_info {
  * queue of pickOneAtLeast's broker; without lf, TopicPublishInfo.selectOneMessageQueue(lastBrokerName).
  * pi->nq > 0. */
 struct pqueue mqf_select_r44(struct publish_info *pi, struct latency_fault *lf, int last_group, sim_time now);
+/* 5.x MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName, resetIndex) (5.1.4 on; R53): with lf
+ * (sendLatencyFaultEnable), on a retry (reset_index) sendWhichQueue restarts at a random index drawn from rng,
+ * then the first queue round robin whose broker is available and not the last attempt's (last_group; -1:
+ * none), else the first whose broker is reachable and not the last's, else the next queue whatever its broker;
+ * sendWhichQueue advances at each queue looked at. pickOneAtLeast is never called. Without lf, as R44's
+ * TopicPublishInfo.selectOneMessageQueue(lastBrokerName). pi->nq > 0. */
+struct pqueue mqf_select_5x(struct publish_info *pi, struct latency_fault *lf, int last_group, int reset_index,
+                            struct sim_rng *rng, sim_time now);
 
 #endif

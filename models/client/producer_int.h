@@ -52,6 +52,7 @@ struct producer {
     struct sim_rng *rng;        /* "workload": arrivals, sizes, sendWhichQueue's start */
     struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
     struct sim_rng *key_rng;    /* "order_keys": ordered sends' keys */
+    struct sim_rng *which_rng;  /* "send_which_queue": 5.x resetIndex on a retry (with sendLatencyFaultEnable) */
     struct sim_rng **think_rng; /* closed: thread t's think times, stream "think.<t>" (made at its first draw) */
     uint32_t next_thread;       /* closed: the thread the next new_message runs on */
 

@@ -27,16 +27,21 @@ void producer_rebuild_publish_info(struct producer *p)
 }
 
 /* MQFaultStrategy.updateFaultItem, when sendLatencyFaultEnable. */
-static void fault_update(struct producer *p, int g, sim_time latency, int isolation)
+static void fault_update(struct producer *p, int g, sim_time latency, int isolation, int reachable)
 {
     if (p->cfg.latency_fault && g >= 0)
-        lf_update(&p->lf, g, sim_now(p->n->sim), latency, isolation);
+        lf_update(&p->lf, g, sim_now(p->n->sim), latency, isolation, reachable);
 }
 
-/* MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName). */
-static struct pqueue choose_queue(struct producer *p, int last_group)
+/* MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName[, resetIndex]): retry is sendDefaultImpl's
+ * times > 0. */
+static struct pqueue choose_queue(struct producer *p, int last_group, int retry)
 {
-    return mqf_select_r44(&p->pub, p->cfg.latency_fault ? &p->lf : NULL, last_group, sim_now(p->n->sim));
+    struct latency_fault *lf = p->cfg.latency_fault ? &p->lf : NULL;
+    sim_time now = sim_now(p->n->sim);
+    if (p->cfg.fault_tables == FAULT_TABLES_5X)
+        return mqf_select_5x(&p->pub, lf, last_group, retry, p->which_rng, now);
+    return mqf_select_r44(&p->pub, lf, last_group, now);
 }
 
 uint32_t producer_send_alloc(struct producer *p)
@@ -141,7 +146,7 @@ void producer_send_attempt(struct producer *p, uint32_t i)
     /* String lastBrokerName = null == mq ? null : mq.getBrokerName(); selectOneMessageQueue(...) */
     /* sendSelectImpl: SelectMessageQueueByHash.select(mqs, msg, key): mqs.get(abs(key.hashCode()) % mqs.size()),
      * over the publish info's queues (MQAdminImpl.parsePublishMessageQueues). */
-    struct pqueue chosen = ordered ? p->pub.q[s->key % (uint32_t)p->pub.nq] : choose_queue(p, s->group);
+    struct pqueue chosen = ordered ? p->pub.q[s->key % (uint32_t)p->pub.nq] : choose_queue(p, s->group, s->attempts > 0);
     const struct pqueue *mq = &chosen;
     sim_node_id master = ns_client_master(&p->route, mq->group);
     s->attempts++;
@@ -150,8 +155,10 @@ void producer_send_attempt(struct producer *p, uint32_t i)
     s->state = PS_SENDING;
     s->t_attempt = now;
     if (master == SIM_NODE_NONE) {
+        /* An MQClientException: R44/R498 isolate the broker (updateFaultItem(.., true)); R53 charges the
+         * attempt's latency, reachable (updateFaultItem(.., false, true)). */
         if (!ordered)
-            fault_update(p, mq->group, 0, 1);
+            fault_update(p, mq->group, 0, p->cfg.fault_tables != FAULT_TABLES_5X, 1);
         /* sendKernelImpl: findBrokerAddressInPublish null -> MQClientException("The broker[...] not exist"),
          * which the loop continues on. Unreachable while the publish info and the route change together. */
         s->status = RMQ_SYSTEM_ERROR;
@@ -192,9 +199,12 @@ void producer_send_on_reply(struct producer *p, uint32_t i, uint32_t gen, int st
     int ok = rmq_send_ok(status);
     s->status = status;
     /* sendDefaultImpl: a SendResult charges its latency; an exception isolates the broker (sendSelectImpl
-     * does neither). */
-    if (p->cfg.order != ORDER_QUEUE)
-        fault_update(p, s->group, sim_now(p->n->sim) - s->t_attempt, !ok);
+     * does neither). R53 also marks the broker unreachable after an MQBrokerException (an answer with an error
+     * code), not after a RemotingException (a timeout, a failed connection). */
+    if (p->cfg.order != ORDER_QUEUE) {
+        int remoting = status == RMQ_TIMEOUT || status == RMQ_CONN_FAILED;
+        fault_update(p, s->group, sim_now(p->n->sim) - s->t_attempt, !ok, ok || remoting);
+    }
     /* SYNC: any status the broker stored under is the result, SEND_OK or not, since
      * retryAnotherBrokerWhenNotStoreOK is false. */
     if (ok || !retriable(p, status)) {

@@ -1,0 +1,211 @@
+/* test_mq_fault: the producer's queue choice (models/client/mq_fault.c) on a hand-made publish info and latency
+ * fault table. R44 (and R498, which mqsim runs alike) keeps the last broker on a retry when it is available and
+ * otherwise asks pickOneAtLeast, which sorts the table; 5.x (MQFaultStrategy.selectOneMessageQueue from 5.1.4,
+ * R53) filters the queues round robin, available and not the last broker's, then reachable and not the last
+ * broker's, then any, and restarts sendWhichQueue at random on a retry (resetIndex). */
+#include <check.h>
+#include <string.h>
+
+#include "models/client/latency_fault.h"
+#include "models/client/mq_fault.h"
+#include "sim/rng.h"
+#include "sim/time.h"
+#include "tests/harness.h"
+
+#define PICKS 2000
+
+/* ng groups of nq queues each, in group order; sendWhichQueue at which. */
+static void publish(struct publish_info *pi, int ng, int nq, uint32_t which)
+{
+    memset(pi, 0, sizeof *pi);
+    for (int g = 0; g < ng; g++)
+        for (int q = 0; q < nq; q++)
+            pi->q[pi->nq++] = (struct pqueue){(uint16_t)g, (uint16_t)q};
+    pi->which = which;
+}
+
+/* An empty table with R44's tables (0) or 5.x's (1). */
+static void table(struct latency_fault *f, int tables_5x)
+{
+    memset(f, 0, sizeof *f);
+    lf_reset(f, tables_5x);
+}
+
+/* An exception on group g at time 0 (isolated: 10 s on 5.x, 600 s on R44); reachable as the answer left it. */
+static void failed(struct latency_fault *f, int g, int reachable)
+{
+    lf_update(f, g, 0, 5 * SIM_MS, 1, reachable);
+}
+
+/* How often each group (of up to 4) was chosen by PICKS choices: 5.x retries after an attempt on last (reset,
+ * drawing from rng), or first attempts (last -1, no reset). */
+static void count_5x(struct publish_info *pi, struct latency_fault *f, int last, struct sim_rng *rng, sim_time now,
+                     int n[4])
+{
+    memset(n, 0, 4 * sizeof n[0]);
+    for (int i = 0; i < PICKS; i++) {
+        struct pqueue mq = mqf_select_5x(pi, f, last, last >= 0, rng, now);
+        ck_assert_int_lt(mq.group, 4);
+        n[mq.group]++;
+    }
+}
+
+/* A retry goes to another broker on 5.x (BrokerFilter), where R44 keeps the last one while it is available. */
+START_TEST(retry_leaves_last_broker)
+{
+    struct publish_info pi;
+    struct latency_fault f;
+    struct sim_rng *rng = sim_rng_new(1, "producer-0", "send_which_queue");
+    int n[4];
+    publish(&pi, 2, 4, 0);
+    table(&f, 1);
+    count_5x(&pi, &f, 1, rng, SIM_S, n);
+    ck_assert_int_eq(n[0], PICKS);
+    /* R44 with the same (empty) table: "null == lastBrokerName || mq.getBrokerName().equals(lastBrokerName)" */
+    table(&f, 0);
+    for (int i = 0; i < PICKS; i++)
+        ck_assert_int_eq(mqf_select_r44(&pi, &f, 1, SIM_S).group, 1);
+    sim_rng_free(rng);
+}
+END_TEST
+
+/* All three brokers isolated; broker 2's attempt ended in an error code (an MQBrokerException: unreachable).
+ * Nothing is available, so 5.x takes the reachable filter: groups 0 and 1, never 2. A retry after broker 2
+ * restarts sendWhichQueue at random: both of the others come up, broker 0 about twice as often, since a start
+ * on one of broker 2's queues moves on round robin to broker 0's first. */
+START_TEST(reachable_picked_at_random)
+{
+    struct publish_info pi;
+    struct latency_fault f;
+    struct sim_rng *rng = sim_rng_new(7, "producer-0", "send_which_queue");
+    int n[4];
+    publish(&pi, 3, 4, 5);
+    table(&f, 1);
+    failed(&f, 0, 1);
+    failed(&f, 1, 1);
+    failed(&f, 2, 0);
+    count_5x(&pi, &f, 2, rng, SIM_S, n);
+    ck_assert_int_eq(n[2], 0);
+    ck_assert_int_eq(n[0] + n[1], PICKS);
+    ck_assert_int_gt(n[0], PICKS * 6 / 10);
+    ck_assert_int_lt(n[0], PICKS * 73 / 100);
+    ck_assert_int_gt(n[1], PICKS / 4);
+    /* First attempts (no reset): round robin over the reachable ones, never broker 2. */
+    count_5x(&pi, &f, -1, rng, SIM_S, n);
+    ck_assert_int_eq(n[2], 0);
+    ck_assert_int_eq(n[0], PICKS / 2);
+    ck_assert_int_eq(n[1], PICKS / 2);
+    sim_rng_free(rng);
+}
+END_TEST
+
+/* The reset's draws come from the stream given: the same seed gives the same choices. */
+START_TEST(reset_is_deterministic)
+{
+    struct publish_info a, b;
+    struct latency_fault f;
+    struct sim_rng *ra = sim_rng_new(3, "producer-0", "send_which_queue");
+    struct sim_rng *rb = sim_rng_new(3, "producer-0", "send_which_queue");
+    publish(&a, 3, 8, 0);
+    publish(&b, 3, 8, 0);
+    table(&f, 1);
+    int moved = 0;
+    for (int i = 0; i < PICKS; i++) {
+        uint32_t before = a.which;
+        struct pqueue x = mqf_select_5x(&a, &f, i % 3, 1, ra, SIM_S);
+        struct pqueue y = mqf_select_5x(&b, &f, i % 3, 1, rb, SIM_S);
+        ck_assert(x.group == y.group && x.queue == y.queue);
+        ck_assert_int_ne(x.group, i % 3);
+        moved += a.which != before + 1;
+    }
+    ck_assert_int_gt(moved, PICKS / 2);   /* the index jumped: drawn, not counted on */
+    sim_rng_free(ra);
+    sim_rng_free(rb);
+}
+END_TEST
+
+/* Every broker isolated and unreachable: 5.x takes the next queue whatever its broker, the last one's too. */
+START_TEST(any_queue_when_none_reachable)
+{
+    struct publish_info pi;
+    struct latency_fault f;
+    struct sim_rng *rng = sim_rng_new(1, "producer-0", "send_which_queue");
+    int n[4];
+    publish(&pi, 2, 4, 0);
+    table(&f, 1);
+    failed(&f, 0, 0);
+    failed(&f, 1, 0);
+    count_5x(&pi, &f, 0, rng, SIM_S, n);
+    ck_assert_int_gt(n[0], PICKS / 3);
+    ck_assert_int_gt(n[1], PICKS / 3);
+    sim_rng_free(rng);
+}
+END_TEST
+
+/* 5.x advances sendWhichQueue at each queue it looks at (incrementAndGet in TopicPublishInfo's loop): with
+ * broker 0 isolated, queues a0 a1 b0 b1 and the index at a0, it takes b0 then b1. R44 advances it once a
+ * choice (getAndIncrement, then index++ locally): b0 twice. */
+START_TEST(index_advances_per_queue_looked_at)
+{
+    struct publish_info pi;
+    struct latency_fault f;
+    publish(&pi, 2, 2, 0);
+    table(&f, 1);
+    failed(&f, 0, 1);
+    struct pqueue x = mqf_select_5x(&pi, &f, -1, 0, NULL, SIM_S);
+    ck_assert(x.group == 1 && x.queue == 0);
+    ck_assert_uint_eq(pi.which, 3);
+    x = mqf_select_5x(&pi, &f, -1, 0, NULL, SIM_S);
+    ck_assert(x.group == 1 && x.queue == 1);
+    publish(&pi, 2, 2, 0);
+    table(&f, 0);
+    failed(&f, 0, 1);
+    for (int i = 0; i < 2; i++) {
+        x = mqf_select_r44(&pi, &f, -1, SIM_S);
+        ck_assert(x.group == 1 && x.queue == 0);
+    }
+    ck_assert_uint_eq(pi.which, 2);
+}
+END_TEST
+
+/* Both brokers unavailable, broker 0 faster (5 ms, an exception) than broker 1 (2500 ms): R44's pickOneAtLeast
+ * sorts them by latency and takes the better half, broker 0, every time; 5.x never sorts: both, in turn. */
+START_TEST(r44_keeps_its_sort)
+{
+    struct publish_info pi;
+    struct latency_fault f;
+    int n[4] = {0};
+    publish(&pi, 2, 4, 0);
+    table(&f, 0);
+    failed(&f, 0, 1);
+    lf_update(&f, 1, 0, 2500 * SIM_MS, 0, 1);
+    for (int i = 0; i < PICKS; i++)
+        n[mqf_select_r44(&pi, &f, -1, 4 * SIM_S).group]++;
+    ck_assert_int_eq(n[0], PICKS);
+    table(&f, 1);
+    failed(&f, 0, 1);
+    lf_update(&f, 1, 0, 2500 * SIM_MS, 0, 1);
+    count_5x(&pi, &f, -1, NULL, 4 * SIM_S, n);
+    ck_assert_int_eq(n[0], PICKS / 2);
+    ck_assert_int_eq(n[1], PICKS / 2);
+}
+END_TEST
+
+static Suite *mq_fault_suite(void)
+{
+    Suite *s = suite_create("mq_fault");
+    TCase *t = tcase_create("mq_fault");
+    tcase_add_test(t, retry_leaves_last_broker);
+    tcase_add_test(t, reachable_picked_at_random);
+    tcase_add_test(t, reset_is_deterministic);
+    tcase_add_test(t, any_queue_when_none_reachable);
+    tcase_add_test(t, index_advances_per_queue_looked_at);
+    tcase_add_test(t, r44_keeps_its_sort);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    return th_run_suite(mq_fault_suite());
+}
