@@ -2,7 +2,8 @@
  * fault table. R44 (and R498, which mqsim runs alike) keeps the last broker on a retry when it is available and
  * otherwise asks pickOneAtLeast, which sorts the table; 5.x (MQFaultStrategy.selectOneMessageQueue from 5.1.4,
  * R53) filters the queues round robin, available and not the last broker's, then reachable and not the last
- * broker's, then any, and restarts sendWhichQueue at random on a retry (resetIndex). */
+ * broker's, then any, and restarts sendWhichQueue at random on a retry (resetIndex); with or without the fault
+ * tolerance, 5.x advances sendWhichQueue at each queue it looks at, R44 once a choice. */
 #include <check.h>
 #include <string.h>
 
@@ -168,6 +169,38 @@ START_TEST(index_advances_per_queue_looked_at)
 }
 END_TEST
 
+/* Without the fault tolerance too, 5.x's retry advances sendWhichQueue at each queue it looks at
+ * (selectOneMessageQueue(brokerFilter), then selectOneMessageQueue()), R44's once (selectOneMessageQueue(
+ * lastBrokerName): getAndIncrement, then index++ locally, then selectOneMessageQueue()). */
+START_TEST(retry_index_without_fault_tolerance)
+{
+    struct publish_info pi;
+    /* a0 a1 b0 b1, the index at a0, a retry after broker 0: b0 on both, the index then at b1 (5.x) or a1 (R44). */
+    publish(&pi, 2, 2, 0);
+    struct pqueue x = mqf_select_5x(&pi, NULL, 0, 1, NULL, SIM_S);
+    ck_assert(x.group == 1 && x.queue == 0);
+    ck_assert_uint_eq(pi.which, 3);
+    publish(&pi, 2, 2, 0);
+    x = mqf_select_r44(&pi, NULL, 0, SIM_S);
+    ck_assert(x.group == 1 && x.queue == 0);
+    ck_assert_uint_eq(pi.which, 1);
+    /* One group of four queues: no other broker. 5.x looks at all four, then takes the next: q0 again, the
+     * index at q1; R44 takes q1, the index at q2. */
+    publish(&pi, 1, 4, 0);
+    x = mqf_select_5x(&pi, NULL, 0, 1, NULL, SIM_S);
+    ck_assert_int_eq(x.queue, 0);
+    ck_assert_uint_eq(pi.which, 5);
+    publish(&pi, 1, 4, 0);
+    x = mqf_select_r44(&pi, NULL, 0, SIM_S);
+    ck_assert_int_eq(x.queue, 1);
+    ck_assert_uint_eq(pi.which, 2);
+    /* A first attempt is the next queue on both. */
+    publish(&pi, 2, 2, 6);
+    ck_assert_int_eq(mqf_select_5x(&pi, NULL, -1, 0, NULL, SIM_S).queue, 0);
+    ck_assert_uint_eq(pi.which, 7);
+}
+END_TEST
+
 /* Both brokers unavailable, broker 0 faster (5 ms, an exception) than broker 1 (2500 ms): R44's pickOneAtLeast
  * sorts them by latency and takes the better half, broker 0, every time; 5.x never sorts: both, in turn. */
 START_TEST(r44_keeps_its_sort)
@@ -201,6 +234,7 @@ static Suite *mq_fault_suite(void)
     tcase_add_test(t, any_queue_when_none_reachable);
     tcase_add_test(t, index_advances_per_queue_looked_at);
     tcase_add_test(t, r44_keeps_its_sort);
+    tcase_add_test(t, retry_index_without_fault_tolerance);
     suite_add_tcase(s, t);
     return s;
 }

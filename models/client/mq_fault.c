@@ -50,18 +50,18 @@ static int next_pos(struct publish_info *pi)
     return (int)((pi->which++ & 0x7fffffffu) % (uint32_t)pi->nq);
 }
 
-enum mqf_filter { MQF_AVAILABLE, MQF_REACHABLE };
+enum mqf_filter { MQF_BROKER, MQF_AVAILABLE, MQF_REACHABLE };
 
-/* 5.x TopicPublishInfo.selectOneMessageQueue(QueueFilter... filter) with MQFaultStrategy's availableFilter or
- * reachableFilter and its BrokerFilter (not lastBrokerName): up to nq queues, sendWhichQueue advanced for each
- * (incrementAndGet in the loop); the first that passes, or -1. */
+/* 5.x TopicPublishInfo.selectOneMessageQueue(QueueFilter... filter) with MQFaultStrategy's BrokerFilter (not
+ * lastBrokerName), alone or with its availableFilter or reachableFilter: up to nq queues, sendWhichQueue
+ * advanced for each (incrementAndGet in the loop); the first that passes, or -1. */
 static int select_filtered(struct publish_info *pi, const struct latency_fault *lf, enum mqf_filter filter,
                            int last_group, sim_time now)
 {
     for (int i = 0; i < pi->nq; i++) {
         int pos = next_pos(pi), g = pi->q[pos].group;
-        if (g != last_group &&
-            (filter == MQF_AVAILABLE ? lf_available(lf, g, now) : lf_reachable(lf, g)))
+        if (g != last_group && (filter == MQF_BROKER ||
+                                (filter == MQF_AVAILABLE ? lf_available(lf, g, now) : lf_reachable(lf, g))))
             return pos;
     }
     return -1;
@@ -70,14 +70,18 @@ static int select_filtered(struct publish_info *pi, const struct latency_fault *
 struct pqueue mqf_select_5x(struct publish_info *pi, struct latency_fault *lf, int last_group, int reset_index,
                             struct sim_rng *rng, sim_time now)
 {
-    if (!lf)
-        return pi->q[select_queue(pi, last_group)];
+    int pos;
+    if (!lf) {
+        /* selectOneMessageQueue(brokerFilter), else selectOneMessageQueue() */
+        pos = select_filtered(pi, NULL, MQF_BROKER, last_group, now);
+        return pi->q[pos >= 0 ? pos : next_pos(pi)];
+    }
     /* MQFaultStrategy: "if (resetIndex) tpInfo.resetIndex()" (sendDefaultImpl: times > 0), which is
      * ThreadLocalIndex.reset: index = Math.abs(random.nextInt(Integer.MAX_VALUE)); the next incrementAndGet
      * gives index + 1. */
     if (reset_index && rng)
         pi->which = (uint32_t)sim_rng_below(rng, 0x7fffffffu) + 1;
-    int pos = select_filtered(pi, lf, MQF_AVAILABLE, last_group, now);
+    pos = select_filtered(pi, lf, MQF_AVAILABLE, last_group, now);
     if (pos < 0)
         pos = select_filtered(pi, lf, MQF_REACHABLE, last_group, now);
     if (pos < 0)

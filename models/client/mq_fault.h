@@ -34,8 +34,9 @@ struct pqueue mqf_select_r44(struct publish_info *pi, struct latency_fault *lf, 
  * (sendLatencyFaultEnable), on a retry (reset_index) sendWhichQueue restarts at a random index drawn from rng,
  * then the first queue round robin whose broker is available and not the last attempt's (last_group; -1:
  * none), else the first whose broker is reachable and not the last's, else the next queue whatever its broker;
- * sendWhichQueue advances at each queue looked at. pickOneAtLeast is never called. Without lf, as R44's
- * TopicPublishInfo.selectOneMessageQueue(lastBrokerName). pi->nq > 0. */
+ * sendWhichQueue advances at each queue looked at. pickOneAtLeast is never called. Without lf, the first
+ * queue round robin not of the last broker, else the next one, sendWhichQueue advancing at each queue looked at
+ * as well (R44 advances it once for the scan). pi->nq > 0. */
 struct pqueue mqf_select_5x(struct publish_info *pi, struct latency_fault *lf, int last_group, int reset_index,
                             struct sim_rng *rng, sim_time now);
 

@@ -131,7 +131,8 @@ static const struct version_key keys[] = {
      "DefaultMQProducer.retryResponseCodes has it (#5838, in 5.3.0)", NULL},
     {"producers", "latency_fault_tables", {"\"4.4\"", "\"4.4\"", "\"5.x\""},
      "MQFaultStrategy.latencyMax/notAvailableDuration: R44 = R498 {..15000}/{..600000}; R53 "
-     "{..15000}/{..30000}", NULL},
+     "{..15000}/{..30000}; R53 MQFaultStrategy.selectOneMessageQueue (RIP-63, from 5.1.4): QueueFilters, "
+     "FaultItem.reachableFlag, resetIndex on a retry", NULL},
 };
 
 #define NKEYS ((int)(sizeof keys / sizeof keys[0]))
