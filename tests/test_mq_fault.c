@@ -3,8 +3,10 @@
  * otherwise asks pickOneAtLeast, which sorts the table; 5.x (MQFaultStrategy.selectOneMessageQueue from 5.1.4,
  * R53) filters the queues round robin, available and not the last broker's, then reachable and not the last
  * broker's, then any, and restarts sendWhichQueue at random on a retry (resetIndex); with or without the fault
- * tolerance, 5.x advances sendWhichQueue at each queue it looks at, R44 once a choice. */
+ * tolerance, 5.x advances sendWhichQueue at each queue it looks at, R44 once a choice. And 5.x's detector
+ * (startDetectorEnable) on a small world. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/client/latency_fault.h"
@@ -224,6 +226,64 @@ START_TEST(r44_keeps_its_sort)
 }
 END_TEST
 
+/* Two groups, 1 ms links; broker-b's master process is paused (a GC pause) from 5 s to 9 s. 5.3 profile, the
+ * latency fault tolerance on. */
+static const char *const PAUSE_WORLD =
+    "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 20000, \"seed\": 7},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"disk\": {\"fsync_latency\": {\"const_ms\": 1}, \"read_latency\": {\"const_ms\": 0.1}},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}, {\"name\": \"broker-b\", \"replicas\": 2}],"
+    " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}, \"random_poll_phase\": false,"
+    "   \"send_latency_fault_enable\": true},"
+    " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false},"
+    " \"faults\": [{\"at_ms\": 5000, \"op\": \"pause\", \"node\": \"broker-b-0\", \"duration_ms\": 4000}]}";
+
+/* startDetectorEnable (LatencyFaultToleranceImpl.detectByOneRound every 3 s): the round at 6 s asks broker-b
+ * GET_MAX_OFFSET on the channel its sends hang on; the 200 ms timeout closes it (clientCloseSocketIfTimeout),
+ * failing those sends, whose second attempts go to broker-a at once: message 400, sent to broker-b at 5 s, is
+ * acknowledged by broker-a at 6204 ms instead of failing at 8 s. The failure leaves broker-b unreachable
+ * (updateFaultItem(.., true, false) with the detector), and the round at 9 s, after the pause, finds it
+ * answering and makes it reachable again, within its 10 s isolation. Without the detector nothing asks. */
+START_TEST(detector_closes_hung_channel_and_restores_reachable)
+{
+    struct th_run r;
+    th_run(&r, PAUSE_WORLD, NULL, 0);
+    ck_assert_ptr_nonnull(strstr(r.trace, "\"ev\":\"send.fail\",\"msg\":400,\"group\":\"broker-b\",\"status\":"
+                                          "\"TIMEOUT\",\"attempts\":1,\"start_ms\":5000.000"));
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"fault.reachable\"", NULL, 0, 1e300), 0);
+    th_run_free(&r);
+    const char *det[] = {"producers.start_detector_enable=true"};
+    th_run(&r, PAUSE_WORLD, det, 1);
+    ck_assert_ptr_nonnull(strstr(r.trace, "{\"t_ms\":6204.015,\"node\":\"producer-0\",\"ev\":\"send.ack\",\"msg\":400,"
+                                          "\"group\":\"broker-a\",\"status\":\"SUCCESS\",\"attempts\":2"));
+    ck_assert_double_eq(th_num(r.m, "topic.failed"), 0);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"fault.reachable\"", NULL, 0, 1e300), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"fault.reachable\",\"group\":\"broker-b\"", NULL, 9000, 9010), 1);
+    char *first = strdup(r.trace);
+    th_run_free(&r);
+    th_run(&r, PAUSE_WORLD, det, 1);   /* the same seed, the same run */
+    ck_assert_str_eq(r.trace, first);
+    free(first);
+    th_run_free(&r);
+}
+END_TEST
+
+/* The detector is 5.x's: with R44's tables the key changes nothing. */
+START_TEST(detector_not_on_r44)
+{
+    struct th_run r;
+    const char *r44[] = {"producers.latency_fault_tables=\"4.4\""};
+    th_run(&r, PAUSE_WORLD, r44, 1);
+    char *off = strdup(r.trace);
+    th_run_free(&r);
+    const char *r44det[] = {"producers.latency_fault_tables=\"4.4\"", "producers.start_detector_enable=true"};
+    th_run(&r, PAUSE_WORLD, r44det, 2);
+    ck_assert_str_eq(r.trace, off);
+    free(off);
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *mq_fault_suite(void)
 {
     Suite *s = suite_create("mq_fault");
@@ -235,6 +295,9 @@ static Suite *mq_fault_suite(void)
     tcase_add_test(t, index_advances_per_queue_looked_at);
     tcase_add_test(t, r44_keeps_its_sort);
     tcase_add_test(t, retry_index_without_fault_tolerance);
+    tcase_add_test(t, detector_closes_hung_channel_and_restores_reachable);
+    tcase_add_test(t, detector_not_on_r44);
+    tcase_set_timeout(t, 120);
     suite_add_tcase(s, t);
     return s;
 }

@@ -30,6 +30,10 @@ struct producer_cfg {
                                    Thread.sleep(3000)) */
     int latency_fault;          /* sendLatencyFaultEnable false (MQFaultStrategy) */
     enum fault_tables fault_tables; /* latencyMax / notAvailableDuration: R44's or 5.x's */
+    int start_detector;         /* 5.x ClientConfig.startDetectorEnable false: a RemotingException leaves the broker
+                                   unreachable, and the detector asks the table's brokers every 3 s */
+    sim_time detect_interval;   /* ClientConfig.detectInterval 2000 ms: a broker asked again no sooner */
+    sim_time detect_timeout;    /* ClientConfig.detectTimeout 200 ms: the detector's GET_MAX_OFFSET */
     int retry_system_busy;      /* sendDefaultImpl retries SYSTEM_BUSY (DefaultMQProducer.retryResponseCodes from
                                    5.3.0, #5838); R44/R498 throw it at once */
     int fail_fast;              /* requests fail when the broker closes their connection (5.1.3+), not at their

@@ -36,6 +36,8 @@ void lf_update(struct latency_fault *f, int g, sim_time now, sim_time latency, i
             break;
         }
     sim_time until = now + duration * SIM_MS;
+    if (!f->item[g].used)
+        f->item[g].check = 0;   /* a new FaultItem: checkStamp 0, due at the detector's next round */
     if (!t) {
         f->item[g].start = until;   /* R44/R498 updateFaultItem: every answer sets it */
     } else if (!f->item[g].used) {

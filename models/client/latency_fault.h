@@ -15,6 +15,7 @@ struct latency_fault {
         sim_time latency, start;   /* currentLatency (ms); startTimestamp: available again from here */
         uint8_t used;
         uint8_t reachable;         /* 5.x reachableFlag (R44 has none: never read there) */
+        sim_time check;            /* 5.x checkStamp: the detector asks the broker again from here */
     } item[RMQ_MAX_GROUPS];
     uint32_t which_worst;          /* whichItemWorst */
     int tables_5x;                 /* the 5.x latencyMax / notAvailableDuration tables, else R44's */

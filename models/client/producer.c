@@ -79,6 +79,10 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
         if (hb_round_busy(&p->hb))
             heartbeat_next(p);   /* answered, failed or timed out: the next master */
         break;
+    case P_R_DETECT:
+        producer_detect_on_reply(p, (uint32_t)(tag >> 4) & (P_SLOT_MAX - 1), (uint32_t)(tag >> 32) & P_GEN_MASK,
+                                 status);
+        break;
     }
 }
 
@@ -179,6 +183,7 @@ static void p_start(struct sim_node *n)
      * process, at the first poll (client_tasks.h). */
     ct_start(&p->tasks, 0, p->cfg.random_phase ? p->rng : NULL);
     lf_reset(&p->lf, p->cfg.fault_tables == FAULT_TABLES_5X);
+    producer_detect_start(p);   /* DefaultMQProducerImpl.start: mqFaultStrategy.startDetector() */
     if (p->cfg.mode == PRODUCER_CLOSED) {
         /* The application's threads all call send() at start_ms. */
         sim_time base = p->cfg.start > now ? p->cfg.start : now;
@@ -214,6 +219,9 @@ static void p_on_timer(struct sim_node *n, uint64_t tag)
     case P_T_HEARTBEAT:
         ct_on_timer(&p->tasks, CT_HEARTBEAT);
         break;
+    case P_T_DETECT:
+        producer_detect_on_timer(p);
+        break;
     case P_T_THREAD:
         if (p->cfg.stop == 0 || sim_now(n->sim) < p->cfg.stop) {
             p->next_thread = (uint32_t)(tag >> 8);
@@ -246,9 +254,9 @@ static void p_on_message(struct sim_node *n, const struct sim_msg *m)
 static void p_on_conn(struct sim_node *n, sim_conn c, enum sim_conn_ev ev, sim_node_id peer, uint64_t tag)
 {
     struct producer *p = n->model;
-    (void)peer;
     (void)tag;
     rpc_on_conn(&p->rpc, c, ev);
+    producer_detect_on_conn(p, peer, ev);
 }
 
 static void p_on_crash(struct sim_node *n, enum sim_crash_kind kind)

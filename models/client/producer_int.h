@@ -17,8 +17,8 @@
 #include "models/world/cluster.h"
 #include "sim/sim.h"
 
-enum p_timer { P_T_ROUTE = 1, P_T_WORKLOAD, P_T_THREAD, P_T_HEARTBEAT };
-enum p_rpc { P_R_ROUTE = 1, P_R_SEND, P_R_HEARTBEAT };
+enum p_timer { P_T_ROUTE = 1, P_T_WORKLOAD, P_T_THREAD, P_T_HEARTBEAT, P_T_DETECT };
+enum p_rpc { P_R_ROUTE = 1, P_R_SEND, P_R_HEARTBEAT, P_R_DETECT };
 
 #define P_NO_SLOT UINT32_MAX
 #define P_GEN_MASK 0x7fffffffu
@@ -70,6 +70,14 @@ struct producer {
     struct hb_round hb;         /* the heartbeat round in progress (without vipChannelEnabled) */
 
     struct latency_fault lf;    /* sendLatencyFaultEnable */
+    struct {                    /* 5.x LatencyFaultToleranceImpl's detector (startDetectorEnable) */
+        int busy;               /* a round is asking group `next` */
+        int next;
+        int pending;            /* runs come due during the round, to run after it */
+        sim_node_id connecting; /* the broker whose channel the round waits for, or SIM_NODE_NONE */
+        sim_time t0;            /* when the round came to group `next` */
+        uint32_t gen;           /* the process's start: replies from an earlier one are ignored */
+    } det;
     uint32_t fixed_size;        /* a constant size distribution's size, drawn once (it uses no randomness); 0: none */
 };
 
@@ -93,5 +101,17 @@ void producer_send_attempt(struct producer *p, uint32_t i);
 void producer_send_finish(struct producer *p, uint32_t i);
 /* The broker's answer (or the rpc's failure) to slot i's attempt of generation gen. */
 void producer_send_on_reply(struct producer *p, uint32_t i, uint32_t gen, int status);
+
+/* producer_detect.c */
+/* startDetectorEnable, with the latency fault tolerance and its 5.x tables. */
+int producer_detect_enabled(const struct producer *p);
+/* The process starts: its first round 3 s from now, when enabled. */
+void producer_detect_start(struct producer *p);
+/* The P_T_DETECT timer fired: a round runs (or waits for the one in progress). */
+void producer_detect_on_timer(struct producer *p);
+/* A connection event (after the rpc layer's): the round may be waiting for that channel. */
+void producer_detect_on_conn(struct producer *p, sim_node_id peer, enum sim_conn_ev ev);
+/* The answer (or failure) of group g's GET_MAX_OFFSET, asked by the round of generation gen. */
+void producer_detect_on_reply(struct producer *p, uint32_t g, uint32_t gen, int status);
 
 #endif

@@ -146,7 +146,8 @@ void producer_send_attempt(struct producer *p, uint32_t i)
     /* String lastBrokerName = null == mq ? null : mq.getBrokerName(); selectOneMessageQueue(...) */
     /* sendSelectImpl: SelectMessageQueueByHash.select(mqs, msg, key): mqs.get(abs(key.hashCode()) % mqs.size()),
      * over the publish info's queues (MQAdminImpl.parsePublishMessageQueues). */
-    struct pqueue chosen = ordered ? p->pub.q[s->key % (uint32_t)p->pub.nq] : choose_queue(p, s->group, s->attempts > 0);
+    struct pqueue chosen =
+        ordered ? p->pub.q[s->key % (uint32_t)p->pub.nq] : choose_queue(p, s->group, s->attempts > 0);
     const struct pqueue *mq = &chosen;
     sim_node_id master = ns_client_master(&p->route, mq->group);
     s->attempts++;
@@ -200,10 +201,12 @@ void producer_send_on_reply(struct producer *p, uint32_t i, uint32_t gen, int st
     s->status = status;
     /* sendDefaultImpl: a SendResult charges its latency; an exception isolates the broker (sendSelectImpl
      * does neither). R53 also marks the broker unreachable after an MQBrokerException (an answer with an error
-     * code), not after a RemotingException (a timeout, a failed connection). */
+     * code), and after a RemotingException (a timeout, a failed connection) only when
+     * mqFaultStrategy.isStartDetectorEnable(), the detector then making it reachable again. */
     if (p->cfg.order != ORDER_QUEUE) {
         int remoting = status == RMQ_TIMEOUT || status == RMQ_CONN_FAILED;
-        fault_update(p, s->group, sim_now(p->n->sim) - s->t_attempt, !ok, ok || remoting);
+        int reachable = ok || (remoting && !p->cfg.start_detector);
+        fault_update(p, s->group, sim_now(p->n->sim) - s->t_attempt, !ok, reachable);
     }
     /* SYNC: any status the broker stored under is the result, SEND_OK or not, since
      * retryAnotherBrokerWhenNotStoreOK is false. */

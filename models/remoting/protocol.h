@@ -25,7 +25,8 @@ enum rmq_code {
     RMQ_QUERY_OFFSET,          /* consumer -> broker (findBrokerAddressInAdmin) */
     RMQ_COMMIT_OFFSET,         /* consumer -> broker */
     RMQ_GET_ALL_OFFSETS,       /* slave -> master (SlaveSynchronize.syncConsumerOffset) */
-    RMQ_PROBE,                 /* operator's monitoring -> broker */
+    RMQ_PROBE,                 /* operator's monitoring -> broker; the 5.x producer's fault detector
+                                  (GET_MAX_OFFSET, answered by any live broker) */
     RMQ_HA_REPORT,             /* slave -> master: 8-byte max offset */
     RMQ_HA_DATA,               /* master -> slave: phyOffset, size, then the bytes */
     RMQ_LOCK_BATCH_MQ,         /* orderly consumer -> master (RebalanceImpl.lock/lockAll) */

@@ -240,13 +240,16 @@ void rpc_call_async(struct rpc *r, sim_node_id peer, uint16_t code, const void *
     call(r, peer, code, body, len, extra_wire, timeout, tag, 1);
 }
 
-void rpc_connect(struct rpc *r, sim_node_id peer)
+int rpc_connect(struct rpc *r, sim_node_id peer)
 {
     struct rpc_peer *pe = peer_get(r, peer);
-    if (!pe || pe->connecting || (pe->conn && node_conn_open(r->n, pe->conn)))
-        return;
+    if (!pe)
+        return 0;
+    if (pe->connecting || (pe->conn && node_conn_open(r->n, pe->conn)))
+        return 1;
     pe->conn = node_connect(r->n, peer, 0);
     pe->connecting = pe->conn != 0;
+    return pe->connecting;
 }
 
 int rpc_peer_open(struct rpc *r, sim_node_id peer)

@@ -96,8 +96,9 @@ void rpc_call_async(struct rpc *r, sim_node_id peer, uint16_t code, const void *
 
 /* Opens the connection to peer now, unless it is open or opening, so that a later call does not wait for
  * it (a server that holds its peers' channels from the start). A failure is silent: the next call
- * connects again. */
-void rpc_connect(struct rpc *r, sim_node_id peer);
+ * connects again. Returns 1 when the connection is open or opening (its UP or FAILED comes to the node's
+ * on_conn), 0 when no connection could be started. */
+int rpc_connect(struct rpc *r, sim_node_id peer);
 
 /* Whether this client's connection to peer is up (ChannelWrapper.isOK: the channel active): 0 while
  * connecting, after a close by either side, or when it never connected. */

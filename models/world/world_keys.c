@@ -161,6 +161,9 @@ void world_defaults(struct world_cfg *c)
     p->error_pause = 3000 * SIM_MS;   /* example/benchmark/Producer.java: Thread.sleep(3000) after an exception */
     p->latency_fault = 0;             /* DefaultMQProducer.sendLatencyFaultEnable false */
     p->fault_tables = FAULT_TABLES_R44;
+    p->start_detector = 0;            /* R53 ClientConfig.startDetectorEnable (com.rocketmq.startDetectorEnable) */
+    p->detect_interval = 2000 * SIM_MS;   /* R53 ClientConfig.detectInterval */
+    p->detect_timeout = 200 * SIM_MS;     /* R53 ClientConfig.detectTimeout */
     p->retry_system_busy = 0;         /* R44 sendDefaultImpl's switch: SYSTEM_BUSY is thrown */
     p->order = ORDER_NONE;            /* send(msg): sendDefaultImpl */
     p->order_keys = 16;               /* assumed: no RocketMQ default (the application's order ids) */
@@ -359,6 +362,9 @@ static const struct field producer_fields[] = {
     PF("fail_fast_on_close", F_BOOL, fail_fast, 0, 1),
     PF("client_close_socket_if_timeout", F_BOOL, close_on_timeout, 0, 1),
     {"latency_fault_tables", F_ENUM, offsetof(struct producer_cfg, fault_tables), 0, 0, fault_tables},
+    PF("start_detector_enable", F_BOOL, start_detector, 0, 1),
+    PF("detect_interval_ms", F_TIME, detect_interval, 0, MAX_DAY_MS),
+    PF("detect_timeout_ms", F_TIME, detect_timeout, 1, MAX_DAY_MS),
     {"order", F_ENUM, offsetof(struct producer_cfg, order), 0, 0, orders},
     PF("order_keys", F_INT, order_keys, 1, 2147483647),
     PF("vip_channel_enabled", F_BOOL, vip_channel, 0, 1),
