@@ -1,6 +1,6 @@
 /* test_mq_fault: the producer's queue choice (models/client/mq_fault.c) on a hand-made publish info and latency
- * fault table. R44 (and R498, which mqsim runs alike) keeps the last broker on a retry when it is available and
- * otherwise asks pickOneAtLeast, which sorts the table; 5.x (MQFaultStrategy.selectOneMessageQueue from 5.1.4,
+ * fault table. R44 keeps the last broker on a retry when it is available and otherwise asks pickOneAtLeast,
+ * which sorts the table; R498 takes any available broker; 5.x (MQFaultStrategy.selectOneMessageQueue from 5.1.4,
  * R53) filters the queues round robin, available and not the last broker's, then reachable and not the last
  * broker's, then any, and restarts sendWhichQueue at random on a retry (resetIndex); with or without the fault
  * tolerance, 5.x advances sendWhichQueue at each queue it looks at, R44 once a choice. And 5.x's detector
@@ -203,6 +203,35 @@ START_TEST(retry_index_without_fault_tolerance)
 }
 END_TEST
 
+/* R498 (4.9): with the fault tolerance, a retry takes any available broker's queue, the last one's too (4.8.0
+ * dropped R44's rule, #1576), where R44 takes only the last broker's; without it, the retry scan advances the
+ * index at each queue looked at, as 5.x's does (R44: once). */
+START_TEST(r498_retry_rules)
+{
+    struct publish_info pi;
+    struct latency_fault f;
+    /* a0 a1 b0 b1, the index at b0, a retry after broker 0, nothing isolated: R498 takes b0, R44 a0. */
+    publish(&pi, 2, 2, 2);
+    table(&f, 0);
+    struct pqueue x = mqf_select_r498(&pi, &f, 0, SIM_S);
+    ck_assert(x.group == 1 && x.queue == 0);
+    publish(&pi, 2, 2, 2);
+    x = mqf_select_r44(&pi, &f, 0, SIM_S);
+    ck_assert(x.group == 0 && x.queue == 0);
+    /* Broker 1 isolated: both take broker 0's queue (available). */
+    publish(&pi, 2, 2, 2);
+    failed(&f, 1, 1);
+    x = mqf_select_r498(&pi, &f, 0, SIM_S);
+    ck_assert_int_eq(x.group, 0);
+    /* Without the table: a0 a1 b0 b1, the index at a0, a retry after broker 0: b0, the index then at b1 as
+     * on 5.x (R44: a1, retry_index_without_fault_tolerance). */
+    publish(&pi, 2, 2, 0);
+    x = mqf_select_r498(&pi, NULL, 0, SIM_S);
+    ck_assert(x.group == 1 && x.queue == 0);
+    ck_assert_uint_eq(pi.which, 3);
+}
+END_TEST
+
 /* Both brokers unavailable, broker 0 faster (5 ms, an exception) than broker 1 (2500 ms): R44's pickOneAtLeast
  * sorts them by latency and takes the better half, broker 0, every time; 5.x never sorts: both, in turn. */
 START_TEST(r44_keeps_its_sort)
@@ -295,6 +324,7 @@ static Suite *mq_fault_suite(void)
     tcase_add_test(t, index_advances_per_queue_looked_at);
     tcase_add_test(t, r44_keeps_its_sort);
     tcase_add_test(t, retry_index_without_fault_tolerance);
+    tcase_add_test(t, r498_retry_rules);
     tcase_add_test(t, detector_closes_hung_channel_and_restores_reachable);
     tcase_add_test(t, detector_not_on_r44);
     tcase_set_timeout(t, 120);

@@ -9,6 +9,8 @@
 enum rate_kind { RATE_CONSTANT, RATE_POISSON };
 enum producer_mode { PRODUCER_OPEN, PRODUCER_CLOSED };
 enum fault_tables { FAULT_TABLES_R44, FAULT_TABLES_5X };
+/* MQFaultStrategy.selectOneMessageQueue's release (mq_fault.h). */
+enum queue_selection { QSEL_R44, QSEL_R498, QSEL_5X };
 enum producer_order { ORDER_NONE, ORDER_QUEUE };
 
 struct producer_cfg {
@@ -30,6 +32,7 @@ struct producer_cfg {
                                    Thread.sleep(3000)) */
     int latency_fault;          /* sendLatencyFaultEnable false (MQFaultStrategy) */
     enum fault_tables fault_tables; /* latencyMax / notAvailableDuration: R44's or 5.x's */
+    enum queue_selection queue_selection; /* how an attempt's queue is chosen: R44's (QSEL_R44) */
     int start_detector;         /* 5.x ClientConfig.startDetectorEnable false: a RemotingException leaves the broker
                                    unreachable, and the detector asks the table's brokers every 3 s */
     sim_time detect_interval;   /* ClientConfig.detectInterval 2000 ms: a broker asked again no sooner */

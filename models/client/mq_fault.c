@@ -18,15 +18,16 @@ static int select_queue(struct publish_info *pi, int last_group)
     return (int)(pi->which++ % nq);
 }
 
-struct pqueue mqf_select_r44(struct publish_info *pi, struct latency_fault *lf, int last_group, sim_time now)
+/* R44/R498 MQFaultStrategy.selectOneMessageQueue with sendLatencyFaultEnable; keep_last: R44's rule that a
+ * retry takes only the last broker's queues while it is available, which 4.8.0 dropped (#1576, R498). */
+static struct pqueue select_fault_4x(struct publish_info *pi, struct latency_fault *lf, int last_group,
+                                     int keep_last, sim_time now)
 {
-    if (!lf)
-        return pi->q[select_queue(pi, last_group)];
     uint32_t nq = (uint32_t)pi->nq, index = pi->which++;
     for (uint32_t i = 0; i < nq; i++) {
         const struct pqueue *mq = &pi->q[index++ % nq];
         /* R44 keeps the last broker on a retry when it is available ("equals(lastBrokerName)"). */
-        if (lf_available(lf, mq->group, now) && (last_group < 0 || mq->group == last_group))
+        if (lf_available(lf, mq->group, now) && (!keep_last || last_group < 0 || mq->group == last_group))
             return *mq;
     }
     int not_best = lf_pick(lf, now);
@@ -42,6 +43,11 @@ struct pqueue mqf_select_r44(struct publish_info *pi, struct latency_fault *lf, 
     if (not_best >= 0)
         lf_remove(lf, not_best);
     return pi->q[pi->which++ % nq];
+}
+
+struct pqueue mqf_select_r44(struct publish_info *pi, struct latency_fault *lf, int last_group, sim_time now)
+{
+    return lf ? select_fault_4x(pi, lf, last_group, 1, now) : pi->q[select_queue(pi, last_group)];
 }
 
 /* 5.x ThreadLocalIndex.incrementAndGet() & POSITIVE_MASK, then Math.abs(index % size): the next queue. */
@@ -67,15 +73,28 @@ static int select_filtered(struct publish_info *pi, const struct latency_fault *
     return -1;
 }
 
+/* Without the fault table, R498 TopicPublishInfo.selectOneMessageQueue(lastBrokerName) and R53's
+ * selectOneMessageQueue(brokerFilter): the first queue not of the last broker, sendWhichQueue advanced at each
+ * queue looked at, else selectOneMessageQueue(), the next one. */
+static struct pqueue select_not_last(struct publish_info *pi, int last_group, sim_time now)
+{
+    if (last_group < 0)
+        return pi->q[next_pos(pi)];
+    int pos = select_filtered(pi, NULL, MQF_BROKER, last_group, now);
+    return pi->q[pos >= 0 ? pos : next_pos(pi)];
+}
+
+struct pqueue mqf_select_r498(struct publish_info *pi, struct latency_fault *lf, int last_group, sim_time now)
+{
+    return lf ? select_fault_4x(pi, lf, last_group, 0, now) : select_not_last(pi, last_group, now);
+}
+
 struct pqueue mqf_select_5x(struct publish_info *pi, struct latency_fault *lf, int last_group, int reset_index,
                             struct sim_rng *rng, sim_time now)
 {
     int pos;
-    if (!lf) {
-        /* selectOneMessageQueue(brokerFilter), else selectOneMessageQueue() */
-        pos = select_filtered(pi, NULL, MQF_BROKER, last_group, now);
-        return pi->q[pos >= 0 ? pos : next_pos(pi)];
-    }
+    if (!lf)
+        return select_not_last(pi, last_group, now);
     /* MQFaultStrategy: "if (resetIndex) tpInfo.resetIndex()" (sendDefaultImpl: times > 0), which is
      * ThreadLocalIndex.reset: index = Math.abs(random.nextInt(Integer.MAX_VALUE)); the next incrementAndGet
      * gives index + 1. */

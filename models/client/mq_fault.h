@@ -30,6 +30,11 @@ struct publish_info {
  * queue of pickOneAtLeast's broker; without lf, TopicPublishInfo.selectOneMessageQueue(lastBrokerName).
  * pi->nq > 0. */
 struct pqueue mqf_select_r44(struct publish_info *pi, struct latency_fault *lf, int last_group, sim_time now);
+/* R498 MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName): with lf, R44's choice without its
+ * last-broker rule (dropped in 4.8.0, #1576: a retry takes any available broker's queue); without lf,
+ * TopicPublishInfo.selectOneMessageQueue(lastBrokerName) advancing sendWhichQueue at each queue looked at, as
+ * 5.x does. pi->nq > 0. */
+struct pqueue mqf_select_r498(struct publish_info *pi, struct latency_fault *lf, int last_group, sim_time now);
 /* 5.x MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName, resetIndex) (5.1.4 on; R53): with lf
  * (sendLatencyFaultEnable), on a retry (reset_index) sendWhichQueue restarts at a random index drawn from rng,
  * then the first queue round robin whose broker is available and not the last attempt's (last_group; -1:

@@ -165,7 +165,7 @@ static void p_start(struct sim_node *n)
         p->ns_rng = node_rng(n, "nameserver");
     if (!p->key_rng && p->cfg.order == ORDER_QUEUE)
         p->key_rng = node_rng(n, "order_keys");
-    int reset_index = p->cfg.latency_fault && p->cfg.fault_tables == FAULT_TABLES_5X;
+    int reset_index = p->cfg.latency_fault && p->cfg.queue_selection == QSEL_5X;
     if (!p->which_rng && reset_index)
         p->which_rng = node_rng(n, "send_which_queue");
     if (!p->rng || !p->ns_rng || (p->cfg.order == ORDER_QUEUE && !p->key_rng) || (reset_index && !p->which_rng))

@@ -39,9 +39,11 @@ static struct pqueue choose_queue(struct producer *p, int last_group, int retry)
 {
     struct latency_fault *lf = p->cfg.latency_fault ? &p->lf : NULL;
     sim_time now = sim_now(p->n->sim);
-    if (p->cfg.fault_tables == FAULT_TABLES_5X)
-        return mqf_select_5x(&p->pub, lf, last_group, retry, p->which_rng, now);
-    return mqf_select_r44(&p->pub, lf, last_group, now);
+    switch (p->cfg.queue_selection) {
+    case QSEL_5X: return mqf_select_5x(&p->pub, lf, last_group, retry, p->which_rng, now);
+    case QSEL_R498: return mqf_select_r498(&p->pub, lf, last_group, now);
+    default: return mqf_select_r44(&p->pub, lf, last_group, now);
+    }
 }
 
 uint32_t producer_send_alloc(struct producer *p)

@@ -18,6 +18,7 @@ static const char *const has[] = {"master_slave", "dledger", "controller", NULL}
 static const char *const elections[] = {"dledger", "raft", NULL};
 static const char *const modes[] = {"open", "closed", NULL};
 static const char *const fault_tables[] = {"4.4", "5.x", NULL};
+static const char *const queue_selections[] = {"4.4", "4.9", "5.x", NULL};   /* enum queue_selection */
 static const char *const orders[] = {"none", "queue", NULL};
 static const char *const sync_waits[] = {"sync_flush_timeout", "slave_timeout", "in_sync_replicas", NULL};
 static const char *const ha_clocks[] = {"read", "report", NULL};   /* enum ha_clock */
@@ -161,6 +162,7 @@ void world_defaults(struct world_cfg *c)
     p->error_pause = 3000 * SIM_MS;   /* example/benchmark/Producer.java: Thread.sleep(3000) after an exception */
     p->latency_fault = 0;             /* DefaultMQProducer.sendLatencyFaultEnable false */
     p->fault_tables = FAULT_TABLES_R44;
+    p->queue_selection = QSEL_R44;
     p->start_detector = 0;            /* R53 ClientConfig.startDetectorEnable (com.rocketmq.startDetectorEnable) */
     p->detect_interval = 2000 * SIM_MS;   /* R53 ClientConfig.detectInterval */
     p->detect_timeout = 200 * SIM_MS;     /* R53 ClientConfig.detectTimeout */
@@ -362,6 +364,7 @@ static const struct field producer_fields[] = {
     PF("fail_fast_on_close", F_BOOL, fail_fast, 0, 1),
     PF("client_close_socket_if_timeout", F_BOOL, close_on_timeout, 0, 1),
     {"latency_fault_tables", F_ENUM, offsetof(struct producer_cfg, fault_tables), 0, 0, fault_tables},
+    {"queue_selection", F_ENUM, offsetof(struct producer_cfg, queue_selection), 0, 0, queue_selections},
     PF("start_detector_enable", F_BOOL, start_detector, 0, 1),
     PF("detect_interval_ms", F_TIME, detect_interval, 0, MAX_DAY_MS),
     PF("detect_timeout_ms", F_TIME, detect_timeout, 1, MAX_DAY_MS),

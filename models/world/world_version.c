@@ -131,8 +131,12 @@ static const struct version_key keys[] = {
      "DefaultMQProducer.retryResponseCodes has it (#5838, in 5.3.0)", NULL},
     {"producers", "latency_fault_tables", {"\"4.4\"", "\"4.4\"", "\"5.x\""},
      "MQFaultStrategy.latencyMax/notAvailableDuration: R44 = R498 {..15000}/{..600000}; R53 "
-     "{..15000}/{..30000}; R53 MQFaultStrategy.selectOneMessageQueue (RIP-63, from 5.1.4): QueueFilters, "
-     "FaultItem.reachableFlag, resetIndex on a retry", NULL},
+     "{..15000}/{..30000}; R53 LatencyFaultToleranceImpl (RIP-63, from 5.1.4): FaultItem.reachableFlag", NULL},
+    {"producers", "queue_selection", {"\"4.4\"", "\"4.9\"", "\"5.x\""},
+     "MQFaultStrategy.selectOneMessageQueue: R44 keeps the last broker on a retry while available; R498 takes any "
+     "available broker (#1576, 4.8.0) and TopicPublishInfo.selectOneMessageQueue(lastBrokerName) advances "
+     "sendWhichQueue at each queue looked at; R53 (RIP-63, from 5.1.4) QueueFilters and resetIndex on a retry",
+     NULL},
 };
 
 #define NKEYS ((int)(sizeof keys / sizeof keys[0]))
