@@ -115,11 +115,15 @@ START_TEST(commits_on_the_checkers_grid)
 END_TEST
 
 /* The send's wait: with constant 1 ms links the quorum ack comes 2 ms after the append; without batches
- * it commits then, with them at the next look, up to 1 ms later. */
+ * it commits then, with them at the next look, up to 1 ms later. The sends come at random times (Poisson):
+ * at a constant rate every ack would fall at the same point of the looks' 1 ms grid, anchored where the
+ * dispatchers began to append (the group's first entry, after its compare and truncate), and with these
+ * round numbers exactly on a look. */
 static double mean_latency(int batch)
 {
     struct scenario sc;
-    th_load(&sc, world_json(batch, NULL, 1), NULL, 0);
+    const char *sets[] = {"producers.arrivals=poisson"};
+    th_load(&sc, world_json(batch, NULL, 1), sets, 1);
     th_run_to(&sc, 30 * SIM_S);
     meas_flush_latency(&rmq_world_get(sc.w)->rep.meas);
     double mean = sim_hist_mean(rmq_world_get(sc.w)->rep.meas.topic.lat);

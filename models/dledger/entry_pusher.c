@@ -109,12 +109,12 @@ static void do_compare(struct raft *r, int p)
 {
     struct raft_peer *pe = &r->peer[p];
     int64_t end = raft_end(r);
-    if (pe->compare_index == -1 && end == -1) {
-        /* Both empty: nothing to compare, start appending from the beginning. */
-        change_state(r, p, -1, DS_APPEND);
-        dispatch(r, p);
+    /* EntryDispatcher.doCompare: a leader whose log is empty has nothing to compare with and stays in
+     * COMPARE (`compareIndex == -1 && ledgerEndIndex == -1`: break); its first entry is compared (a
+     * follower without it answers INCONSISTENT_STATE with its end -1, below the leader's begin) and then
+     * truncated at (TRUNCATE index 0 writes it) before the dispatcher appends. */
+    if (pe->compare_index == -1 && end == -1)
         return;
-    }
     if (pe->compare_index == -1 || pe->compare_index > end || raft_below_begin(r, pe->compare_index))
         pe->compare_index = end;
     pe->waiting = 1;
