@@ -1,5 +1,7 @@
 /* entry_handler: the follower's side of DLedger's replication (DLedgerEntryPusher.EntryHandler): appends,
- * batches of appends, compares, truncates and commits pushed by the leader, answered at once. */
+ * batches of appends, compares, truncates and commits pushed by the leader; a follower answers them at
+ * once, a member that is not a follower holds the appends until it is one. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/dledger/raft_int.h"
@@ -73,11 +75,12 @@ static int batch_append(struct raft *r, const struct push_req *q, const unsigned
     return D_SUCCESS;
 }
 
-/* EntryHandler.handlePush and doWork. A member that is not a follower answers NOT_FOLLOWER
- * (clearCompareOrTruncateRequestsIfNeed; DLedger holds appends until it is a follower or the push times out,
- * mqsim answers them the same way); compares check the entry only (handleDoCompare); appends and truncates
- * must come from this term's leader; a commit of another term or leader is ignored (updateCommittedIndex
- * skips smaller terms; mqsim skips larger ones too, as its log need not agree with that leader's). */
+/* EntryHandler.doWork, for one push. A member that is not a follower answers NOT_FOLLOWER: a compare,
+ * truncate or commit (clearCompareOrTruncateRequestsIfNeed drains them within its 1 ms poll), or an append
+ * that could not be held (raft_on_push_request holds the others); compares check the entry only
+ * (handleDoCompare); appends and truncates must come from this term's leader; a commit of another term or
+ * leader is ignored (updateCommittedIndex skips smaller terms; mqsim skips larger ones too, as its log need
+ * not agree with that leader's). */
 static void handle_push(struct raft *r, const struct push_req *q, const unsigned char *more, struct push_resp *a)
 {
     int advance_commit = 0;   /* only where the log is known to agree with the leader's up to its end */
@@ -142,17 +145,120 @@ static void handle_push(struct raft *r, const struct push_req *q, const unsigned
     a->end = raft_end(r);
 }
 
-void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len)
+/* A push's answer (body: the request as it came, a batch's further entries after it). */
+static void answer(struct raft *r, struct rpc_ctx ctx, const unsigned char *body)
 {
     struct push_req q;
     struct push_resp a;
+    memcpy(&q, body, sizeof q);
+    memset(&a, 0, sizeof a);
+    handle_push(r, &q, body + sizeof q, &a);
+    r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &a, sizeof a);
+}
+
+/* ---- the appends a member that is not a follower holds (EntryHandler.writeRequestMap) ----
+ *
+ * EntryHandler.handlePush (dledger 0.3.1.2; DLedgerServer.handlePush checks only the member's id and group,
+ * not its role, term or leader) queues every push for the EntryHandler's thread, whose doWork handles them
+ * only while the member is a follower. An append waits in writeRequestMap under its first index; a second
+ * one there is answered REPEATED_PUSH at once (the first stays); a compare or truncate clears the map, the
+ * appends in it never answered (the leader's invokeAsync ends them after its 3 s timeout). Nothing else
+ * ends them: not a change of term, and the map has no bound (maxPendingRequestsNum bounds the leader's
+ * pending appends, not this). Once the member is a follower, of any leader in any term, doWork takes the
+ * append at its log's end + 1 (handleDoAppend: appendAsFollower's checks of term and leader answer
+ * INCONSISTENT_STATE). mqsim answers every held append then, in index order, as a follower answers an
+ * append: one at or below its end, or after a gap, at once (DLedger leaves those to checkAbnormalFuture, once
+ * a second). */
+
+void raft_handler_reset(struct raft *r)
+{
+    for (uint32_t i = 0; i < r->held_n; i++)
+        free(r->held[i].body);
+    r->held_n = 0;
+}
+
+void raft_handler_free(struct raft *r)
+{
+    raft_handler_reset(r);
+    free(r->held);
+    r->held = NULL;
+    r->held_cap = 0;
+}
+
+/* writeRequestMap.putIfAbsent: 0 held, 1 one is held there already, -1 out of memory. */
+static int hold(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len, int64_t first)
+{
+    for (uint32_t i = 0; i < r->held_n; i++)
+        if (r->held[i].first == first)
+            return 1;
+    if (r->held_n == r->held_cap) {
+        uint32_t cap = r->held_cap ? r->held_cap * 2 : 16;
+        struct raft_held *h = realloc(r->held, (size_t)cap * sizeof *h);
+        if (!h)
+            return -1;
+        r->held = h;
+        r->held_cap = cap;
+    }
+    void *copy = malloc(len);
+    if (!copy)
+        return -1;
+    memcpy(copy, body, len);
+    r->held[r->held_n++] = (struct raft_held){.first = first, .ctx = ctx, .len = len, .body = copy};
+    return 0;
+}
+
+static int by_first(const void *x, const void *y)
+{
+    const struct raft_held *a = x, *b = y;
+    return (a->first > b->first) - (a->first < b->first);
+}
+
+void raft_handler_follower(struct raft *r)
+{
+    /* Taken out first: answering cannot hold more (the member is a follower), but stays safe if it did. */
+    struct raft_held *h = r->held;
+    uint32_t n = r->held_n, cap = r->held_cap;
+    r->held = NULL;
+    r->held_n = r->held_cap = 0;
+    qsort(h, n, sizeof *h, by_first);
+    for (uint32_t i = 0; i < n; i++) {
+        if (r->role == RAFT_FOLLOWER)
+            answer(r, h[i].ctx, h[i].body);
+        free(h[i].body);
+    }
+    if (r->held == NULL) {
+        r->held = h;
+        r->held_cap = cap;
+    } else {
+        free(h);
+    }
+}
+
+void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len)
+{
+    struct push_req q;
     if (len < sizeof q)
         return;
     memcpy(&q, body, sizeof q);
-    memset(&a, 0, sizeof a);
     /* a batch's entries after its first follow the request in the frame */
     if (q.count > 1 && (len - sizeof q) / sizeof(struct push_entry) < (size_t)q.count - 1)
         return;
-    handle_push(r, &q, (const unsigned char *)body + sizeof q, &a);
-    r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &a, sizeof a);
+    /* EntryHandler.handlePush: writeRequestMap.clear() */
+    if (q.type == PUSH_COMPARE || q.type == PUSH_TRUNCATE)
+        raft_handler_reset(r);
+    if (r->role != RAFT_FOLLOWER && q.type == PUSH_APPEND && q.has_entry) {
+        int held = hold(r, ctx, body, len, q.e.index);
+        if (held == 0)
+            return;
+        if (held == 1) {
+            /* buildResponse(request, REPEATED_PUSH) */
+            struct push_resp a = {.term = q.term, .index = q.e.index, .count = (int32_t)q.count,
+                                  .code = D_REPEATED_PUSH, .begin = r->log->n ? (int64_t)r->log->first : -1,
+                                  .end = raft_end(r)};
+            r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &a, sizeof a);
+            return;
+        }
+        /* out of memory: answered NOT_FOLLOWER at once, as a compare is */
+    }
+    answer(r, ctx, body);
 }

@@ -3,7 +3,10 @@
  *
  * Per follower a dispatcher: COMPARE (find where the logs agree), TRUNCATE (cut the follower there), APPEND
  * (push entries one by one, at most 1000 unanswered, resend the one after the water-mark after 1 s; or, with
- * batch push, in batches of maxBatchPushSize bytes). The QuorumAckChecker takes the n/2-th of the water-marks
+ * batch push, in batches of maxBatchPushSize bytes). An appending dispatcher compares again only when its
+ * term or leader changes (checkAndFreshState), at an INCONSISTENT_STATE answer, when an entry it needs is
+ * no longer in the log, or after an exception (then 500 ms later); any other answer to an append leaves
+ * the push waiting for its resend (doAppendInner). The QuorumAckChecker takes the n/2-th of the water-marks
  * sorted in descending order as the committed index and completes pending appends; an append not committed
  * after 2.5 s fails. */
 #include <stdlib.h>
@@ -462,9 +465,15 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
     if (r->role != RAFT_LEADER || (round & 0xffffff) != (pe->round & 0xffffff))
         return;
     if (a->code != D_SUCCESS && a->code != D_INCONSISTENT_STATE) {
-        /* EntryDispatcher.doWork: any other answer (an expired term, another leader) is an exception: back
-         * to COMPARE after sleeping 500 ms. The leader does not step down here; only heartbeats and votes
-         * tell it of larger terms. */
+        /* Any other answer (NOT_FOLLOWER, REPEATED_PUSH, ...) to an append is only logged
+         * (EntryDispatcher.doAppendInner and sendBatchAppendEntryRequest: "Get error response code"): the
+         * push stays in pendingMap (batchPendingMap), and the one after the water-mark is sent again once
+         * it is maxPushTimeOutMs old (doCheckAppendResponse). doCommit ignores its answers. */
+        if (type == PUSH_APPEND || type == PUSH_COMMIT)
+            return;
+        /* doCompare and doTruncate check the answer (PreConditions.check): any other is an exception, and
+         * EntryDispatcher.doWork goes back to COMPARE after sleeping 500 ms. The leader does not step down
+         * here; only heartbeats and votes tell it of larger terms. */
         change_state(r, p, -1, DS_COMPARE);
         pe->retry_at = raft_now(r) + 500 * SIM_MS;
         return;

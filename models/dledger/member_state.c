@@ -33,6 +33,10 @@ void raft_set_role(struct raft *r, enum raft_role role, int leader)
     r->reported_term = r->term;
     if (!same)
         r->io.role_changed(r->io.host, role, (uint64_t)r->term, leader);
+    /* EntryHandler.doWork takes the appends it holds only while MemberState.isFollower(): from the role
+     * change on (it polls every 1 ms; mqsim takes them at once). */
+    if (role == RAFT_FOLLOWER && r->held_n)
+        raft_handler_follower(r);
 }
 
 void raft_change_to_candidate(struct raft *r, int64_t term)

@@ -105,6 +105,10 @@ struct raft {
         struct raft_batch { int64_t first; uint32_t count; sim_time sent; } *bp;
         uint32_t bp_head, bp_n, bp_cap, bp_live;
     } peer[RAFT_MAX_PEERS];
+    /* EntryHandler.writeRequestMap: appends pushed to this member while it is not a follower, by first
+     * index (one each), with where each answer goes; handled once it is a follower (entry_handler.c) */
+    struct raft_held { int64_t first; struct rpc_ctx ctx; uint32_t len; void *body; } *held;
+    uint32_t held_n, held_cap;
     /* With batch push the QuorumAckChecker is not woken by acks: it looks every 1 ms (waitForRunning(1))
      * from its last look; q_poll_armed: a look is due */
     sim_time q_last_look;

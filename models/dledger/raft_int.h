@@ -8,7 +8,7 @@
 enum dl_code {
     D_SUCCESS, D_EXPIRED_TERM, D_INCONSISTENT_LEADER, D_TERM_NOT_READY, D_INCONSISTENT_STATE, D_UNKNOWN,
     D_NOT_FOLLOWER, D_NOT_LEADER, D_INCONSISTENT_TERM, D_LEADER_TRANSFERRING, D_FALL_BEHIND_TOO_MUCH,
-    D_TAKE_LEADERSHIP_FAILED, D_UNKNOWN_MEMBER, D_INTERNAL_ERROR
+    D_TAKE_LEADERSHIP_FAILED, D_UNKNOWN_MEMBER, D_INTERNAL_ERROR, D_REPEATED_PUSH
 };
 
 /* VoteResponse.RESULT */
@@ -81,7 +81,8 @@ static inline sim_time raft_now(const struct raft *r) { return node_now(r->io.no
 
 /* ---- member_state.c (MemberState) ---- */
 
-/* Sets role and leader; tells the host unless role, leader and term are what it was last told. */
+/* Sets role and leader; tells the host unless role, leader and term are what it was last told. A member
+ * that becomes a follower handles the appends it held (raft_handler_follower). */
 void raft_set_role(struct raft *r, enum raft_role role, int leader);
 /* changeToCandidate: never to a smaller term; under classic timing a larger term makes a follower at once.
  * A leader's pending appends fail. */
@@ -181,5 +182,10 @@ void raft_pusher_free(struct raft *r);
 /* ---- entry_handler.c (DLedgerEntryPusher.EntryHandler, the follower's side) ---- */
 
 void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
+/* The member has just become a follower: the appends it held are handled now, in index order. */
+void raft_handler_follower(struct raft *r);
+/* Forget the held appends, unanswered (a process start); and their memory (the member's end). */
+void raft_handler_reset(struct raft *r);
+void raft_handler_free(struct raft *r);
 
 #endif

@@ -94,6 +94,7 @@ void raft_free(struct raft *r)
     free(r->pend);
     r->pend = NULL;
     raft_pusher_free(r);
+    raft_handler_free(r);
 }
 
 void raft_start(struct raft *r)
@@ -105,6 +106,7 @@ void raft_start(struct raft *r)
     r->reported_term = -1;
     raft_elector_reset(r);
     raft_pusher_reset(r);
+    raft_handler_reset(r);
     raft_leadership_reset(r);
     if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
         raft_classic_start(r);

@@ -1,0 +1,177 @@
+/* test_dledger_hold: appends pushed to a member that is not a follower (dledger 0.3.1.2). Its EntryHandler
+ * holds them (writeRequestMap) and handles them once the member is a follower; the leader only logs an error
+ * answer to an append (EntryDispatcher.doAppendInner) and keeps the push for its resend, so neither side
+ * sends the dispatcher back to COMPARE. A follower whose process restarts is a candidate until the leader's
+ * next heartbeat: the leader's appends meanwhile wait in it, and it takes them all at the heartbeat. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "models/broker/broker.h"
+#include "models/dledger/raft.h"
+#include "models/dledger/raft_int.h"   /* the push's wire, to hand a member pushes of the test's own */
+#include "models/world/world.h"
+#include "sim/lab/scenario.h"
+#include "tests/harness.h"
+
+/* Three members on 1 ms links, 100 sends a second of 100 bytes: an entry every 10 ms, acked 2 ms later. */
+static const char *world_json(void)
+{
+    return "{\"name\": \"dh\", \"run\": {\"duration_ms\": 60000, \"seed\": 5, \"trace\": \"off\"},"
+           " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+           " \"disk\": {\"fsync_latency\": {\"const_ms\": 1}},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\"}],"
+           " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+           " \"consumers\": {\"count\": 0}, \"operator\": {\"enabled\": false}}";
+}
+
+static struct raft *member(struct rmq_world *w, int r) { return (struct raft *)broker_raft(w->g[0].broker[r]); }
+
+enum { DS_APPEND = 2 };   /* entry_pusher.c's dispatcher states: COMPARE, TRUNCATE, APPEND */
+
+/* The world run to 30 s; *l its leader, *f a follower. Then, stepping 100 us at a time: the leader's
+ * heartbeat reaches f, and then an ack from f leaves no push to it unanswered and f with every entry the
+ * leader has; there f's process is killed and started again 1 ms later (the next entry comes 8 ms after
+ * the ack). So f restarts a candidate, with the leader's whole log, about 2 s before the leader's next
+ * heartbeat makes it a follower again, and the leader's first push to it after that comes to the new
+ * process. */
+static void restart_after_heartbeat(struct scenario *sc, struct rmq_world **wp, int *l, int *f)
+{
+    th_load(sc, world_json(), NULL, 0);
+    struct rmq_world *w = *wp = rmq_world_get(sc->w);
+    th_run_to(sc, 30 * SIM_S);
+    *l = -1;
+    for (int r = 0; r < 3; r++)
+        if (member(w, r)->role == RAFT_LEADER)
+            *l = r;
+    ck_assert_int_ge(*l, 0);
+    *f = *l == 0 ? 1 : 0;
+    struct raft *L = member(w, *l), *F = member(w, *f);
+    sim_time t = sim_now(sc->sim), beat = F->last_leader_heartbeat;
+    while (F->last_leader_heartbeat == beat && t < 35 * SIM_S)
+        th_run_to(sc, t += 100 * SIM_US);
+    int64_t mark = L->peer[*f].watermark;
+    while ((L->peer[*f].watermark == mark || L->peer[*f].inflight > 0 || raft_end(F) != raft_end(L)) &&
+           t < 35 * SIM_S)
+        th_run_to(sc, t += 100 * SIM_US);
+    ck_assert_int_eq(L->peer[*f].state, DS_APPEND);
+    ck_assert_int_eq(raft_end(F), raft_end(L));
+    sim_crash(sc->sim, w->g[0].node[*f], SIM_CRASH_PROCESS);
+    th_run_to(sc, t += SIM_MS);
+    sim_restart(sc->sim, w->g[0].node[*f]);
+}
+
+/* While the member is a candidate the leader's pushes wait in it (its log does not grow), the one after its
+ * water-mark is pushed again after maxPushTimeOutMs (1 s) and answered REPEATED_PUSH, and the leader's
+ * dispatcher stays in APPEND throughout. At the heartbeat the member appends every held entry at once, in
+ * order: the leader's water-mark for it is at the log's end with no compare. Before, the candidate answered
+ * NOT_FOLLOWER at once, and the leader compared again after sleeping 500 ms. */
+START_TEST(candidate_holds_appends_until_it_follows)
+{
+    struct scenario sc;
+    struct rmq_world *w;
+    int l, f;
+    restart_after_heartbeat(&sc, &w, &l, &f);
+    struct raft *L = member(w, l), *F = member(w, f);
+    sim_time restarted = sim_now(sc.sim), t = restarted, followed = -1;
+    while (F->role != RAFT_CANDIDATE)   /* the restart's start event */
+        th_run_to(&sc, t += 100 * SIM_US);
+    int64_t end_at_restart = raft_end(F);
+    uint32_t most_held = 0;
+    while (t < restarted + 5 * SIM_S) {
+        th_run_to(&sc, t += 100 * SIM_US);
+        ck_assert_msg(L->role == RAFT_LEADER && L->peer[f].state == DS_APPEND && L->peer[f].retry_at <= t,
+                      "%.1f ms: the leader's dispatcher left APPEND (state %d)", (double)t / SIM_MS,
+                      L->peer[f].state);
+        if (F->role != RAFT_FOLLOWER) {
+            ck_assert_int_eq(raft_end(F), end_at_restart);   /* held, not appended */
+            if (F->held_n > most_held)
+                most_held = F->held_n;
+            continue;
+        }
+        if (followed < 0) {
+            followed = t;
+            /* every held append taken at the heartbeat, in order */
+            ck_assert_int_eq(F->held_n, 0);
+            ck_assert_int_ge(raft_end(F), raft_end(L) - 1);   /* (an entry appended in the last step) */
+        }
+        if (t >= followed + 100 * SIM_MS)
+            break;
+    }
+    ck_assert_msg(followed > restarted + 1500 * SIM_MS, "a follower again %.1f ms after the restart",
+                  (double)(followed - restarted) / SIM_MS);
+    /* ~2 s of entries, 100 a second; the resend after 1 s answered REPEATED_PUSH, kept once */
+    ck_assert_uint_ge(most_held, 150);
+    ck_assert_int_ge(L->peer[f].watermark, raft_end(L) - 1);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* A push of the test's own to member r: of type, from the group's leader l in its term, for L's entry at
+ * index (0: none). */
+static void push_to(struct rmq_world *w, int r, int l, enum push_type type, int64_t index)
+{
+    struct raft *L = member(w, l);
+    struct push_req q;
+    memset(&q, 0, sizeof q);
+    q.term = L->term;
+    q.commit = L->committed;
+    q.leader = l;
+    q.type = (uint8_t)type;
+    const struct cl_entry *e = index >= 0 ? cl_at(L->log, (uint64_t)index) : NULL;
+    ck_assert_ptr_nonnull(e);
+    q.has_entry = 1;
+    q.e = (struct push_entry){.index = index, .qoff = e->qoff, .term = e->term, .msg = e->msg, .size = e->size,
+                              .queue = e->queue};
+    raft_on_request(member(w, r), RAFT_PUSH, (struct rpc_ctx){0, 0}, &q, sizeof q);
+}
+
+/* EntryHandler.handlePush: a second append of an index already held is answered (REPEATED_PUSH) and the
+ * first kept; a compare (or a truncate) clears what is held, unanswered, whatever the member's role. */
+START_TEST(compare_drops_held_appends)
+{
+    struct scenario sc;
+    struct rmq_world *w;
+    int l, f;
+    restart_after_heartbeat(&sc, &w, &l, &f);
+    struct raft *L = member(w, l), *F = member(w, f);
+    sim_time t = sim_now(sc.sim);
+    while (F->role != RAFT_CANDIDATE)   /* the restart's start event */
+        th_run_to(&sc, t += 100 * SIM_US);
+    while (F->held_n < 3 && F->role == RAFT_CANDIDATE)
+        th_run_to(&sc, t += 100 * SIM_US);
+    ck_assert_int_eq(F->role, RAFT_CANDIDATE);
+    uint32_t held = F->held_n;
+    int64_t last = -1;
+    for (uint32_t i = 0; i < held; i++)
+        if (F->held[i].first > last)
+            last = F->held[i].first;
+    push_to(w, f, l, PUSH_APPEND, F->held[0].first);
+    ck_assert_uint_eq(F->held_n, held);
+    push_to(w, f, l, PUSH_COMPARE, raft_end(F));
+    ck_assert_uint_eq(F->held_n, 0);
+    /* The dropped appends are not taken at the heartbeat (only the one after the water-mark, pushed again
+     * after 1 s, may be): the member's log has a gap to the next push, and the leader compares again and
+     * catches it up. */
+    while (F->role != RAFT_FOLLOWER && t < 40 * SIM_S)
+        th_run_to(&sc, t += 100 * SIM_US);
+    ck_assert_int_eq(F->role, RAFT_FOLLOWER);
+    ck_assert_int_lt(raft_end(F), last);
+    th_run_to(&sc, t += 5 * SIM_S);
+    ck_assert_int_ge(L->peer[f].watermark, raft_end(L) - 1);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("dledger_hold");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, candidate_holds_appends_until_it_follows);
+    tcase_add_test(tc, compare_drops_held_appends);
+    suite_add_tcase(s, tc);
+    return th_run_suite(s);
+}
