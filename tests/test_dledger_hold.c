@@ -2,7 +2,8 @@
  * holds them (writeRequestMap) and handles them once the member is a follower; the leader only logs an error
  * answer to an append (EntryDispatcher.doAppendInner) and keeps the push for its resend, so neither side
  * sends the dispatcher back to COMPARE. A follower whose process restarts is a candidate until the leader's
- * next heartbeat: the leader's appends meanwhile wait in it, and it takes them all at the heartbeat. */
+ * next heartbeat: the leader's appends meanwhile wait in it, and it takes them all at the heartbeat. A
+ * compare or truncate that fails is the dispatcher's exception: it compares again 500 ms later. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -165,6 +166,48 @@ START_TEST(compare_drops_held_appends)
 }
 END_TEST
 
+/* A compare that fails (here: to a member whose host is down, which never answers) is an exception of
+ * doCompare, and EntryDispatcher.doWork sleeps 500 ms before it compares again; mqsim compared again at its
+ * next tick. The member's host crashes, and leadership moves to the third member, whose dispatcher for it
+ * starts in COMPARE: each compare it sends comes at least 500 ms after the last one failed. */
+START_TEST(failed_compare_sleeps)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    th_run_to(&sc, 30 * SIM_S);
+    int l = -1;
+    for (int r = 0; r < 3; r++)
+        if (member(w, r)->role == RAFT_LEADER)
+            l = r;
+    ck_assert_int_ge(l, 0);
+    int a = (l + 1) % 3, f = (l + 2) % 3;
+    sim_crash(sc.sim, w->g[0].node[f], SIM_CRASH_HOST);
+    ck_assert_ptr_null(raft_transfer_leadership(member(w, l), a));
+    struct raft *A = member(w, a);
+    sim_time t = sim_now(sc.sim), failed = -1;
+    int compares = 0, was_waiting = 0;
+    while (t < 50 * SIM_S) {
+        th_run_to(&sc, t += SIM_MS);
+        if (A->role != RAFT_LEADER)
+            continue;
+        const struct raft_peer *pe = &A->peer[f];
+        if (pe->waiting && !was_waiting) {
+            compares++;
+            if (failed >= 0)
+                ck_assert_msg(t - failed >= 500 * SIM_MS, "compared again %.0f ms after a failed compare",
+                              (double)(t - failed) / SIM_MS);
+        }
+        if (!pe->waiting && was_waiting)
+            failed = t;
+        was_waiting = pe->waiting;
+    }
+    ck_assert_int_ge(compares, 3);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dledger_hold");
@@ -172,6 +215,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, candidate_holds_appends_until_it_follows);
     tcase_add_test(tc, compare_drops_held_appends);
+    tcase_add_test(tc, failed_compare_sleeps);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

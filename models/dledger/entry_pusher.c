@@ -459,27 +459,38 @@ int raft_propose(struct raft *r, uint32_t msg, uint32_t size, uint16_t queue, ui
     return 0;
 }
 
+/* A compare or truncate failed: doCompare and doTruncate wait for the answer (get(3, SECONDS)) and check
+ * it (PreConditions.check: a compare SUCCESS or INCONSISTENT_STATE, a truncate SUCCESS), so no answer in
+ * 3 s, a NETWORK_ERROR, or another code (NOT_FOLLOWER, ...) is an exception. EntryDispatcher.doWork's catch:
+ * changeState(-1, COMPARE), which keeps a compare's compareIndex (it resets it only coming from APPEND;
+ * entering TRUNCATE had set it to -1), then DLedgerUtils.sleep(500). The leader does not step down here;
+ * only heartbeats and votes tell it of larger terms. */
+static void compare_failed(struct raft *r, int p)
+{
+    struct raft_peer *pe = &r->peer[p];
+    pe->waiting = 0;
+    if (pe->state != DS_COMPARE)
+        change_state(r, p, -1, DS_COMPARE);
+    pe->retry_at = raft_now(r) + 500 * SIM_MS;
+}
+
 static void push_answered(struct raft *r, int p, int64_t round, int type, const struct push_resp *a)
 {
     struct raft_peer *pe = &r->peer[p];
     if (r->role != RAFT_LEADER || (round & 0xffffff) != (pe->round & 0xffffff))
         return;
-    if (a->code != D_SUCCESS && a->code != D_INCONSISTENT_STATE) {
-        /* Any other answer (NOT_FOLLOWER, REPEATED_PUSH, ...) to an append is only logged
-         * (EntryDispatcher.doAppendInner and sendBatchAppendEntryRequest: "Get error response code"): the
-         * push stays in pendingMap (batchPendingMap), and the one after the water-mark is sent again once
-         * it is maxPushTimeOutMs old (doCheckAppendResponse). doCommit ignores its answers. */
-        if (type == PUSH_APPEND || type == PUSH_COMMIT)
-            return;
-        /* doCompare and doTruncate check the answer (PreConditions.check): any other is an exception, and
-         * EntryDispatcher.doWork goes back to COMPARE after sleeping 500 ms. The leader does not step down
-         * here; only heartbeats and votes tell it of larger terms. */
-        change_state(r, p, -1, DS_COMPARE);
-        pe->retry_at = raft_now(r) + 500 * SIM_MS;
+    /* Any other answer (NOT_FOLLOWER, REPEATED_PUSH, ...) to an append is only logged
+     * (EntryDispatcher.doAppendInner and sendBatchAppendEntryRequest: "Get error response code"): the push
+     * stays in pendingMap (batchPendingMap), and the one after the water-mark is sent again once it is
+     * maxPushTimeOutMs old (doCheckAppendResponse). doCommit ignores its answers. */
+    if (a->code != D_SUCCESS && a->code != D_INCONSISTENT_STATE && (type == PUSH_APPEND || type == PUSH_COMMIT))
         return;
-    }
     switch (type) {
     case PUSH_COMPARE: {
+        if (a->code != D_SUCCESS && a->code != D_INCONSISTENT_STATE) {
+            compare_failed(r, p);
+            return;
+        }
         pe->waiting = 0;
         int64_t begin = (int64_t)r->log->first, end = raft_end(r), truncate = -1;
         if (a->code == D_SUCCESS) {
@@ -509,11 +520,12 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
         break;
     }
     case PUSH_TRUNCATE:
+        if (a->code != D_SUCCESS) {
+            compare_failed(r, p);
+            return;
+        }
         pe->waiting = 0;
-        if (a->code == D_SUCCESS)
-            change_state(r, p, pe->compare_index, DS_APPEND);
-        else
-            change_state(r, p, -1, DS_COMPARE);
+        change_state(r, p, pe->compare_index, DS_APPEND);
         break;
     case PUSH_APPEND:
         if (a->code == D_SUCCESS && r->cfg.batch_push) {
@@ -552,12 +564,9 @@ void raft_on_push_reply(struct raft *r, int p, int64_t x, int status, const void
 {
     struct push_resp a;
     if (status != RMQ_SUCCESS || len < sizeof a) {
-        /* No answer: an append will be resent by the timeout check; a compare or truncate retries. */
-        if (r->role == RAFT_LEADER && (x & 0xffffff) == (r->peer[p].round & 0xffffff) && r->peer[p].waiting) {
-            r->peer[p].waiting = 0;
-            if (r->peer[p].state == DS_TRUNCATE)
-                change_state(r, p, -1, DS_COMPARE);
-        }
+        /* No answer: an append will be resent by the timeout check; a compare or truncate failed. */
+        if (r->role == RAFT_LEADER && (x & 0xffffff) == (r->peer[p].round & 0xffffff) && r->peer[p].waiting)
+            compare_failed(r, p);
         return;
     }
     memcpy(&a, body, sizeof a);
