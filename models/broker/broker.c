@@ -406,10 +406,12 @@ static void unstore(void *ctx, uint32_t msg)
 
 void broker_truncate(struct broker *b, uint64_t phy)
 {
+    uint64_t whole = b->cl.max_offset;
     cl_truncate(&b->cl, phy, unstore, b);
+    ha_partial_cut(b, phy, whole);
     if (b->ha_verified > b->cl.max_offset)
         b->ha_verified = b->cl.max_offset;
-    node_disk_truncate(b->n, FILE_COMMITLOG, b->cl.max_offset - b->disk_base);
+    node_disk_truncate(b->n, FILE_COMMITLOG, broker_log_end(b) - b->disk_base);
     if (b->flushed > b->cl.max_offset)
         b->flushed = b->cl.max_offset;
 }
@@ -428,7 +430,9 @@ static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
         broker_trimmed_read(b, (int64_t)(b->disk_base + kept));   /* the log ends where the trim forgot */
     broker_truncate(b, b->disk_base + kept);
     /* Recovery ends at the first message checkMessageAndReturnSize refuses and truncateDirtyFiles drops the
-     * rest (CommitLog.recoverNormally/recoverAbnormally): a spliced tail that stopped the reput goes. */
+     * rest (CommitLog.recoverNormally/recoverAbnormally): a message HA frames brought in part goes, and a
+     * spliced tail that stopped the reput. */
+    ha_partial_drop(b);
     if (b->reput_stop != CL_NONE && b->reput_stop < b->cl.max_offset)
         broker_truncate(b, b->reput_stop);
     b->reput_stop = CL_NONE;

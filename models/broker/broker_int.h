@@ -105,6 +105,20 @@ struct ha_conn {
     int in_use;
 };
 
+/* A message a slave has received in part, HA frames ending anywhere in a message (ha_frame.c): its bytes are
+ * in the CommitLog file after the log's last entry, and the slave's max offset counts them, but no entry
+ * stands for them until the last one comes. got 0: none. */
+struct ha_partial {
+    uint64_t qoff;
+    uint32_t msg;
+    uint32_t total;            /* the bytes of the master's entry */
+    uint32_t skip;             /* of them, those before the first received (0: the message's head is here) */
+    uint32_t got;              /* received */
+    uint16_t queue;
+    uint8_t flags;             /* CL_FRAGMENT: the master's entry is itself a fragment */
+    uint8_t confirmed;         /* controller mode: the last frame's confirm offset passed its first byte */
+};
+
 struct broker {
     struct rmq_node base;
     struct sim_node *n;
@@ -178,6 +192,7 @@ struct broker {
     uint64_t ha_held_to;       /* where the log ended before a handshake truncated it below its kept start (the
                                   report's held_to; 0: none) */
     uint64_t reput_stop;       /* where the ReputMessageService stopped (bad magic code), CL_NONE: it runs */
+    struct ha_partial ha_part; /* the message HA frames have brought in part (ha_frame.c) */
     /* the classic store's ReputMessageService (reput.c): CommitLog bytes dispatched, a round armed, when
      * the last round ended */
     uint64_t rp_py;
@@ -375,6 +390,26 @@ int gts_put(struct broker *b, struct put_wait *w);
 int gts_notify(struct broker *b);
 /* The service's waitForRunning(1000) timed out (BT_GTS). */
 int gts_timeout(struct broker *b);
+
+/* ha_frame.c: the bytes of HA data frames. cut: the master's next frame for connection h from
+ * nextTransferFromWhere (h->next, which it moves past the frame), at most haTransferBatchSize bytes whatever
+ * the message boundaries; its byte count, 0 when there is nothing to send. append: the slave's
+ * appendToCommitLog of frame d (its offset checked), the messages it completes entered in the log and counted
+ * stored (their number in *n), the bytes written to the file; fc: its confirm offset (controller mode), or
+ * NULL. -1 when a piece could not be appended (the caller closes the connection). */
+struct frame_confirm;
+uint64_t ha_frame_cut(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d);
+int ha_frame_append(struct broker *b, const struct rmq_ha_data *d, const struct frame_confirm *fc, uint32_t *n);
+/* The partial message goes (a restart's recovery, a change to master: truncateInvalidMsg), its bytes cut from
+ * the file. */
+void ha_partial_drop(struct broker *b);
+/* The log was truncated to phy, its entries having ended at `whole` before: the partial message's bytes at or
+ * past phy go. */
+void ha_partial_cut(struct broker *b, uint64_t phy, uint64_t whole);
+/* A controller-mode HA client about to connect (AutoSwitchHAClient's READY state): truncateInvalidMsg. */
+void ha_partial_ready(struct broker *b);
+/* Where the CommitLog file ends (getMaxPhyOffset): the log's entries, and a partial message's bytes after them. */
+static inline uint64_t broker_log_end(const struct broker *b) { return b->cl.max_offset + b->ha_part.got; }
 
 /* ha_diverge.c: measurement, not protocol. The first data after a connect lands at d->phy_offset: the
  * slave's messages before it that differ from the master's bytes at the same offsets are diverged

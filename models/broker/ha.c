@@ -1,5 +1,6 @@
 /* ha: classic master/slave replication (R44 HAService, HAConnection, HAClient). The slave opens the
- * connection and reports its max offset; the master streams its CommitLog from there in batches, waits up
+ * connection and reports its max offset; the master streams its CommitLog from there in frames of at most
+ * haTransferBatchSize bytes, which end wherever that falls, inside a message or not (ha_frame.c), waits up
  * to 100 ms when there is nothing new, heartbeats after 5 s of silence; the master drops a link that has
  * been silent for 20 s, and so does the slave by its housekeeping clock (ha_housekeeping_clock: R498's runs
  * from its own reports), and the slave reconnects. In controller mode (5.x AutoSwitchHAConnection/Client) the
@@ -95,22 +96,6 @@ int ha_slave_ok(const struct broker *b, uint64_t put_end)
     return connected && (int64_t)(put_end - b->push2slave) < (int64_t)b->cfg.ha_fallbehind_max;
 }
 
-/* The message of the master's log that holds byte `phy` without starting there, or NULL. */
-static const struct cl_entry *straddling(const struct commitlog *cl, uint64_t i, uint64_t phy)
-{
-    const struct cl_entry *p = i > cl->first ? cl_at(cl, i - 1) : NULL;
-    return p && p->offset < phy && p->offset + p->size > phy ? p : NULL;
-}
-
-static void put_entry(struct rmq_ha_entry *x, const struct cl_entry *e, uint32_t size, uint8_t flags)
-{
-    x->qoff = e->qoff;
-    x->msg = e->msg;
-    x->size = size;
-    x->queue = e->queue;
-    x->flags = flags;
-}
-
 /* Controller mode: the frame's header carries the master's CommitLog.getConfirmOffset() at the time it is
  * built (AutoSwitchHAConnection.buildTransferHeaderBuffer, "additional info"), data and heartbeat frames
  * alike; mqsim puts it after the entries. Returns the payload's length with it. */
@@ -157,41 +142,13 @@ static void push(struct broker *b, struct ha_conn *h)
             send_filler(b, h, d, buf);
             continue;
         }
-        /* the entry at nextTransferFromWhere is usually where the last transfer ended: the first at or
-         * above that offset, as cl_find would say (offsets strictly increase) */
-        uint64_t i = h->next_i;
-        const struct cl_entry *e = cl_at(&b->cl, i);
-        if (!e || e->offset != h->next) {
-            if (cl_phy_trimmed(&b->cl, h->next))
-                broker_trimmed_read(b, (int64_t)h->next);   /* getCommitLogData would find these bytes */
-            i = cl_find(&b->cl, h->next);
-            e = cl_at(&b->cl, i);
-        }
-        /* HAConnection.WriteSocketService sends the bytes from nextTransferFromWhere = the slave's offset,
-         * whatever they are (getCommitLogData, no check of message boundaries): when the logs diverged and
-         * that offset falls inside one of this log's messages, the frame starts with that message's tail. */
-        const struct cl_entry *tail = h->exact ? straddling(&b->cl, i, h->next) : NULL;
-        if (!e && !tail)
+        /* HAConnection.WriteSocketService: the bytes from nextTransferFromWhere, at most
+         * haTransferBatchSize of them, whatever they are (ha_frame.c) */
+        uint64_t bytes = ha_frame_cut(b, h, d);
+        if (!bytes)
             break;
-        if (!tail && e->offset != h->next)
-            h->next = e->offset;   /* a new slave starts at a file's start: a message boundary in RocketMQ */
-        uint64_t bytes = 0;
-        uint32_t n = 0;
-        d->phy_offset = h->next;
-        if (tail) {
-            put_entry(&d->e[n++], tail, (uint32_t)(tail->offset + tail->size - h->next), CL_FRAGMENT);
-            bytes = d->e[0].size;
-        }
-        for (; e && n < RMQ_HA_BATCH_MAX && (n == 0 || bytes + e->size <= b->cfg.ha_batch);
-             e = cl_after(&b->cl, e, i++)) {
-            put_entry(&d->e[n++], e, e->size, e->flags & CL_FRAGMENT);
-            bytes += e->size;
-        }
-        d->n = n;
         uint32_t len = put_confirm(b, buf, (uint32_t)(sizeof *d + d->n * sizeof d->e[0]));
         node_conn_send(b->n, h->conn, RMQ_HA_DATA, d, len, frame_header(b) + bytes);
-        h->next += bytes;
-        h->next_i = i;
         h->last_write = now;
         h->master_max = b->cl.max_offset;   /* updateLastTransferInfo */
         h->last_transfer = now;
@@ -366,7 +323,7 @@ static void client_clocks(struct broker *b, enum ha_clock what)
 
 static void report(struct broker *b)
 {
-    struct rmq_ha_report r = {b->cl.max_offset, b->ha_held_to};
+    struct rmq_ha_report r = {broker_log_end(b), b->ha_held_to};
     node_conn_send(b->n, b->ha_conn, RMQ_HA_REPORT, &r, sizeof r, b->ctl ? CTL_REPORT_SIZE : REPORT_SIZE);
     b->ha_reported = r.max_offset;
     client_clocks(b, HA_CLOCK_REPORT);
@@ -386,6 +343,7 @@ static void client_wait(struct broker *b)
  * controller mode's, whose address the controller gives, looks again at its next round. */
 static void client_connect(struct broker *b)
 {
+    ha_partial_ready(b);
     if (b->master == SIM_NODE_NONE) {
         if (!b->ctl)
             client_wait(b);
@@ -439,57 +397,6 @@ static void client_tick(struct broker *b)
     }
 }
 
-/* The slave's ReputMessageService stops at `phy`: checkMessageAndReturnSize finds an illegal magic code
- * there (the middle of a message) and returns DispatchRequest(-1, false); on a slave (brokerId != 0) doReput
- * sets doNext = false without moving reputFromOffset, so it tries the same bytes again every round and
- * dispatches nothing after them (DefaultMessageStore.ReputMessageService.doReput, R44 l.1793-1806). */
-static void reput_stop(struct broker *b, uint64_t phy)
-{
-    b->reput_stop = phy;
-    struct trace *tr = trace_of(b);
-    if (!trace_on(tr, TRACE_EVENTS))
-        return;
-    trace_begin(tr, node_now(b->n), b->n->name, "reput.stop");
-    trace_uint(tr, "offset", phy);
-    trace_end(tr);
-}
-
-/* HAClient.dispatchReadRequest appends the raw bytes (DefaultMessageStore.appendToCommitLog); what the
- * slave's ConsumeQueues make of them is the ReputMessageService's dispatch. */
-static uint64_t slave_append(struct broker *b, const struct rmq_ha_entry *x)
-{
-    if (x->flags & RMQ_HA_FILLER) {
-        /* Bytes this slave held before its truncation and the trim forgot since: its log, empty from
-         * there (ctl_handshake_done), ends after them. */
-        if (b->cl.n > 0)
-            return CL_NONE;
-        cl_reset(&b->cl, b->cl.max_offset + x->size);
-        return 0;
-    }
-    if (b->reput_stop == CL_NONE && (x->flags & CL_FRAGMENT))
-        reput_stop(b, b->cl.max_offset);
-    if (b->reput_stop != CL_NONE || x->queue >= RMQ_MAX_QUEUES)
-        return cl_append_undispatched(&b->cl, x->msg, x->size, x->queue, x->qoff, x->flags & CL_FRAGMENT);
-    uint64_t qoff = x->qoff, next = cl_next_qoff(&b->cl, x->queue);
-    if (next > cl_min_qoff(&b->cl, x->queue) || cl_trimmed(&b->cl, x->queue, next - 1)) {   /* not empty */
-        /* ConsumeQueue.putMessagePositionInfo: a queue offset below the queue's end is "Build consume
-         * queue repeatedly" and not written; one above it is "[BUG]logic queue order maybe wrong" and is
-         * written at the queue's end all the same. */
-        if (qoff < next)
-            return cl_append_undispatched(&b->cl, x->msg, x->size, x->queue, x->qoff, 0);
-        qoff = next;
-    }
-    return cl_append(&b->cl, x->msg, x->size, x->queue, qoff);
-}
-
-/* The slave appended message msg: the accounting, and the ReputMessageService's next round armed (it wakes
- * the held pulls); the page cache write and controller mode's ctl_stored are the caller's, once a frame. */
-static void stored(struct broker *b, uint32_t msg)
-{
-    report_stored(&b->base.w->rep, msg, b->group, b->replica, 1);
-    broker_reput_kick(b);
-}
-
 __attribute__((noinline)) static void client_on_data(struct broker *b, const struct sim_msg *m)
 {
     const struct rmq_ha_data *d = m->data;
@@ -497,14 +404,16 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
         return;
     client_clocks(b, HA_CLOCK_READ);   /* processReadEvent: readSize > 0 */
     /* dispatchReadRequest (R44 HAService.HAClient l.433-470): the master's offset must be where this
-     * slave's log ends, unless the slave is empty and takes whatever the master starts with. That is the
-     * only check: the bytes are appended whatever they hold. */
-    if (b->cl.max_offset != 0 && b->cl.max_offset != d->phy_offset) {
+     * slave's log ends (getMaxPhyOffset: a partial message's bytes included), unless the slave is empty and
+     * takes whatever the master starts with. That is the only check: the bytes are appended whatever they
+     * hold. */
+    uint64_t end = broker_log_end(b);
+    if (end != 0 && end != d->phy_offset) {
         client_close(b, "ha.offset_mismatch");
         client_after_close(b);
         return;
     }
-    if (b->cl.max_offset == 0 && b->cl.n == 0 && d->phy_offset != 0) {
+    if (end == 0 && b->cl.n == 0 && d->phy_offset != 0) {
         cl_reset(&b->cl, d->phy_offset);
         b->disk_base = d->phy_offset;
         b->flushed = d->phy_offset;
@@ -524,29 +433,16 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
         fc.valid = 1;
         b->ctl->confirm = fc.offset;
     }
-    uint32_t n = 0;       /* whole messages stored */
-    uint64_t bytes = 0;   /* appended (a fragment's too): one page cache write for the frame */
-    for (uint32_t i = 0; i < d->n; i++) {
-        const struct rmq_ha_entry *x = &d->e[i];   /* the entry appended is this one's message and size */
-        if (slave_append(b, x) == CL_NONE) {
-            node_disk_write(b->n, FILE_COMMITLOG, bytes);
-            if (b->ctl)
-                ctl_frame_confirm(b, &fc, n);
-            client_close(b, "ha.append_failed");
-            return;
-        }
-        bytes += x->size;
-        if (!(x->flags & (CL_FRAGMENT | RMQ_HA_FILLER))) {   /* a fragment is bytes, but no whole message */
-            stored(b, x->msg);
-            n++;
-        }
-    }
-    if (bytes)
-        node_disk_write(b->n, FILE_COMMITLOG, bytes);
+    uint32_t n;   /* whole messages stored */
+    int failed = ha_frame_append(b, d, &fc, &n) < 0;
     if (b->ctl)
         ctl_frame_confirm(b, &fc, n);
-    /* reportSlaveMaxOffsetPlus: report whenever the log grew. */
-    if (b->cl.max_offset > b->ha_reported)
+    if (failed) {
+        client_close(b, "ha.append_failed");
+        return;
+    }
+    /* reportSlaveMaxOffsetPlus: report whenever the log grew, a partial message's bytes too. */
+    if (broker_log_end(b) > b->ha_reported)
         report(b);
 }
 
@@ -578,6 +474,8 @@ void ha_start(struct broker *b)
     b->ha_retry_at = 0;
     b->ha_reported = 0;
     b->ha_hb_since = node_now(b->n);   /* R53 DefaultHAClient: lastWriteTimestamp from its construction */
+    if (b->role != RMQ_SLAVE || ctl_promoting(b))
+        ha_partial_drop(b);   /* AutoSwitchHAService.changeToMaster: truncateInvalidMsg (4.x: at a restart) */
     if (b->role != RMQ_SLAVE || b->raft || ctl_promoting(b))
         return;
     if (b->ctl || b->ha_warm) {
@@ -649,7 +547,7 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
              * counts whole milliseconds, so after five rounds the interval reads 5000 or 5001 ms, and at 5001
              * (often: five rounds' drift is near the millisecond) the report goes at the fifth round, else
              * at the sixth. mqsim's rounds are exact: it takes the fifth, the clock set 1 ms before. */
-            b->ha_reported = b->cl.max_offset;
+            b->ha_reported = broker_log_end(b);
             if (b->ctl || b->ha_warm) {
                 b->ha_warm = 0;
                 report(b);

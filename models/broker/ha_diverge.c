@@ -67,7 +67,7 @@ void ha_diverge_check(struct broker *b, const struct rmq_ha_data *d)
         trace_str(tr, "peer", m->n->name);
         trace_uint(tr, "offset", x);
         trace_uint(tr, "from_offset", from);
-        trace_bool(tr, "mid_message", (d->e[0].flags & CL_FRAGMENT) != 0);
+        trace_bool(tr, "mid_message", d->e[0].skip > 0 || (d->e[0].flags & CL_FRAGMENT));
         trace_uint(tr, "master_msg", d->e[0].msg);   /* the message the master's bytes at x belong to */
         trace_uint(tr, "slave_msg", last->msg);      /* the slave's message that ends at x */
         trace_uint(tr, "slave_msgs", nslave);

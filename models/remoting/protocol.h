@@ -156,8 +156,11 @@ struct rmq_consumer_list {
     uint64_t client[];
 };
 
-/* HA frames. An HA data frame carries whole messages (the model's one simplification of the byte stream:
- * a batch ends at a message boundary), at most haTransferBatchSize bytes unless one message is larger. */
+/* HA frames. An HA data frame carries the bytes of the master's CommitLog from phy_offset, at most
+ * haTransferBatchSize of them whatever the message boundaries (HAConnection.WriteSocketService), as pieces of
+ * the messages they belong to: the first piece may begin inside its message, the last may end inside its
+ * message. A frame also ends after RMQ_HA_BATCH_MAX pieces (the model's bound, never reached with 32 KiB frames
+ * of messages of RMQ_MSG_OVERHEAD bytes or more). */
 #define RMQ_HA_BATCH_MAX 1024
 struct rmq_ha_report {
     uint64_t max_offset;
@@ -171,9 +174,11 @@ struct rmq_ha_report {
 struct rmq_ha_entry {
     uint64_t qoff;             /* its queue offset (stored inside each message) */
     uint32_t msg;
-    uint32_t size;             /* stored bytes */
+    uint32_t size;             /* the piece's bytes in this frame */
+    uint32_t total;            /* the bytes of the master's entry this piece is of */
+    uint32_t skip;             /* that entry's bytes before this piece (in an earlier frame, or not sent) */
     uint16_t queue;
-    uint8_t flags;             /* CL_FRAGMENT: the tail of message msg, from the frame's first byte; RMQ_HA_FILLER */
+    uint8_t flags;             /* CL_FRAGMENT: the master's entry is itself the tail of message msg; RMQ_HA_FILLER */
 };
 struct rmq_ha_data {
     uint64_t phy_offset;       /* where these bytes start in the master's CommitLog */

@@ -1,0 +1,264 @@
+/* ha_frame: the bytes an HA data frame carries, as the master cuts them and the slave appends them.
+ *
+ * R44 HAConnection.WriteSocketService sends the CommitLog from nextTransferFromWhere: getCommitLogData gives
+ * the bytes written from there, and `if (size > haTransferBatchSize) size = haTransferBatchSize;` cuts them
+ * to 32 KiB whatever the message boundaries. R498 the same; R53 DefaultHAConnection the same (its FlowMonitor
+ * lets everything through unless haFlowControlEnable), and AutoSwitchHAConnection.transferToSlave also ends a
+ * frame where the epoch it is sending ends. The slave (R44 HAService.HAClient.dispatchReadRequest; R498; R53
+ * DefaultHAClient, AutoSwitchHAClient) checks the frame's offset against its max offset, appends its bytes as
+ * they are (DefaultMessageStore.appendToCommitLog) and reports its max offset after each frame
+ * (reportSlaveMaxOffsetPlus). So a frame may end, begin, or lie wholly inside a message, and the master's
+ * ack offset may fall inside one: a message of more than 5 frames (160 KiB) raises push2SlaveMaxOffset 5 times
+ * before its end arrives, and R44's GroupTransferService answers its put FLUSH_SLAVE_TIMEOUT (RocketMQ #1535).
+ *
+ * The slave keeps the bytes of the message it has in part (struct ha_partial): they are in its CommitLog file
+ * and its max offset counts them (its reports, the next frame's offset check, a reconnect's first report, from
+ * which the master goes on), but its log has no entry for them until the last byte comes, so neither its
+ * ReputMessageService (which stops at an incomplete message) nor the accounting sees the message before. A
+ * restart's recovery drops them (CommitLog.recoverNormally/recoverAbnormally end at the first message
+ * checkMessageAndReturnSize refuses, and truncateDirtyFiles cuts there), and so does a change to master in
+ * controller mode and, when its dispatch is behind, a controller-mode client's READY state
+ * (AutoSwitchHAService.truncateInvalidMsg); a truncation cuts them as it cuts bytes. */
+#include "models/broker/broker.h"
+#include "models/broker/broker_ctl_int.h"
+#include "models/broker/broker_int.h"
+#include "models/report/report.h"
+
+/* ---- master side ---- */
+
+static int holds(const struct cl_entry *e, uint64_t phy) { return e && e->offset <= phy && phy - e->offset < e->size; }
+
+/* The piece [from, to) of entry e. */
+static void put_piece(struct rmq_ha_entry *x, const struct cl_entry *e, uint64_t from, uint64_t to)
+{
+    x->qoff = e->qoff;
+    x->msg = e->msg;
+    x->size = (uint32_t)(to - from);
+    x->total = e->size;
+    x->skip = (uint32_t)(from - e->offset);
+    x->queue = e->queue;
+    x->flags = e->flags & CL_FRAGMENT;
+}
+
+/* Controller mode: AutoSwitchHAConnection sends one epoch at a time (currentTransferEpochEndOffset): where
+ * the epoch holding `from` ends, the start of the next in the master's epoch file. */
+static uint64_t epoch_end(const struct broker *b, uint64_t from)
+{
+    const struct ctl_broker *c = b->ctl;
+    for (int k = 0; k < c->nep; k++)
+        if (c->ep[k].start > from)
+            return c->ep[k].start;
+    return UINT64_MAX;
+}
+
+uint64_t ha_frame_cut(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d)
+{
+    const struct commitlog *cl = &b->cl;
+    /* the entry holding nextTransferFromWhere is usually where the last frame ended (h->next_i) */
+    uint64_t i = h->next_i;
+    const struct cl_entry *e = cl_at(cl, i);
+    if (!holds(e, h->next)) {
+        if (cl_phy_trimmed(cl, h->next))
+            broker_trimmed_read(b, (int64_t)h->next);   /* getCommitLogData would find these bytes */
+        i = cl_find(cl, h->next);   /* the first entry at or after it; the one before may hold it */
+        e = cl_at(cl, i);
+        const struct cl_entry *p = i > cl->first ? cl_at(cl, i - 1) : NULL;
+        if (holds(p, h->next)) {
+            e = p;
+            i--;
+        }
+    }
+    if (e && e->offset < h->next && !h->exact)
+        e = cl_after(cl, e, i++);   /* a new slave starts at a file's start: a message boundary in RocketMQ */
+    if (!e)
+        return 0;
+    if (e->offset > h->next)
+        h->next = e->offset;   /* nothing kept there (a log that starts later) */
+    /* From here on the writer goes on from where its last frame ended, inside a message or not; when the
+     * slave's own offset falls inside one of this log's messages (the logs diverged), the first frame begins
+     * with that message's tail: getCommitLogData does not look at message boundaries. */
+    h->exact = 1;
+    uint64_t end = cl->max_offset - h->next > b->cfg.ha_batch ? h->next + b->cfg.ha_batch : cl->max_offset;
+    if (b->ctl) {
+        uint64_t epoch = epoch_end(b, h->next);
+        end = epoch < end ? epoch : end;
+    }
+    uint64_t pos = h->next;
+    uint32_t n = 0;
+    d->phy_offset = pos;
+    while (e && pos < end && n < RMQ_HA_BATCH_MAX && e->offset <= pos) {
+        uint64_t e_end = e->offset + e->size, to = e_end < end ? e_end : end;
+        put_piece(&d->e[n++], e, pos, to);
+        pos = to;
+        if (pos < e_end)
+            break;   /* the frame ends inside e: the next one begins with the rest of it */
+        e = cl_after(cl, e, i++);
+    }
+    d->n = n;
+    h->next_i = i;
+    uint64_t bytes = pos - h->next;
+    h->next = pos;
+    return bytes;
+}
+
+/* ---- slave side ---- */
+
+/* The slave's ReputMessageService stops at `phy`: checkMessageAndReturnSize finds an illegal magic code
+ * there (the middle of a message) and returns DispatchRequest(-1, false); on a slave (brokerId != 0) doReput
+ * sets doNext = false without moving reputFromOffset, so it tries the same bytes again every round and
+ * dispatches nothing after them (DefaultMessageStore.ReputMessageService.doReput, R44 l.1793-1806). */
+static void reput_stop(struct broker *b, uint64_t phy)
+{
+    b->reput_stop = phy;
+    struct trace *tr = trace_of(b);
+    if (!trace_on(tr, TRACE_EVENTS))
+        return;
+    trace_begin(tr, node_now(b->n), b->n->name, "reput.stop");
+    trace_uint(tr, "offset", phy);
+    trace_end(tr);
+}
+
+/* Appends the entry x stands for (x->size bytes, a fragment when CL_FRAGMENT) at the log's end; what the
+ * slave's ConsumeQueues make of it is the ReputMessageService's dispatch. */
+static uint64_t slave_append(struct broker *b, const struct rmq_ha_entry *x)
+{
+    if (x->flags & RMQ_HA_FILLER) {
+        /* Bytes this slave held before its truncation and the trim forgot since: its log, empty from
+         * there (ctl_handshake_done), ends after them. */
+        if (b->cl.n > 0 || b->ha_part.got)
+            return CL_NONE;
+        cl_reset(&b->cl, b->cl.max_offset + x->size);
+        return 0;
+    }
+    if (b->reput_stop == CL_NONE && (x->flags & CL_FRAGMENT))
+        reput_stop(b, b->cl.max_offset);
+    if (b->reput_stop != CL_NONE || x->queue >= RMQ_MAX_QUEUES)
+        return cl_append_undispatched(&b->cl, x->msg, x->size, x->queue, x->qoff, x->flags & CL_FRAGMENT);
+    uint64_t qoff = x->qoff, next = cl_next_qoff(&b->cl, x->queue);
+    if (next > cl_min_qoff(&b->cl, x->queue) || cl_trimmed(&b->cl, x->queue, next - 1)) {   /* not empty */
+        /* ConsumeQueue.putMessagePositionInfo: a queue offset below the queue's end is "Build consume
+         * queue repeatedly" and not written; one above it is "[BUG]logic queue order maybe wrong" and is
+         * written at the queue's end all the same. */
+        if (qoff < next)
+            return cl_append_undispatched(&b->cl, x->msg, x->size, x->queue, x->qoff, 0);
+        qoff = next;
+    }
+    return cl_append(&b->cl, x->msg, x->size, x->queue, qoff);
+}
+
+/* The slave appended message msg: the accounting, and the ReputMessageService's next round armed (it wakes
+ * the held pulls); the page cache write and controller mode's ctl_stored are the caller's, once a frame. */
+static void stored(struct broker *b, uint32_t msg)
+{
+    report_stored(&b->base.w->rep, msg, b->group, b->replica, 1);
+    broker_reput_kick(b);
+}
+
+static void trace_partial(struct broker *b, const char *ev, uint32_t bytes)
+{
+    struct trace *tr = trace_of(b);
+    if (!trace_on(tr, TRACE_EVENTS))
+        return;
+    trace_begin(tr, node_now(b->n), b->n->name, ev);
+    trace_uint(tr, "offset", b->cl.max_offset);
+    trace_uint(tr, "msg", b->ha_part.msg);
+    trace_uint(tr, "bytes", bytes);
+    trace_end(tr);
+}
+
+/* One piece x, merged with the partial message it goes on (when it does): the message is complete (appended,
+ * 1 when counted stored), or incomplete (kept as the partial message). -1: the append failed, and nothing of
+ * x is in the log (the partial message is as it was). */
+static int take_piece(struct broker *b, struct rmq_ha_entry x)
+{
+    struct ha_partial *p = &b->ha_part, had = *p;
+    if (x.flags & RMQ_HA_FILLER)
+        return slave_append(b, &x) == CL_NONE ? -1 : 0;
+    if (p->got) {
+        if (x.msg == p->msg && x.skip == p->skip + p->got && x.total == p->total && x.queue == p->queue) {
+            x.skip = p->skip;   /* the piece goes on the bytes received: one piece from the first of them */
+            x.size += p->got;
+        } else {
+            /* The master's bytes here are not the rest of this message: the logs differ where it lies (the
+             * slave reported an offset inside a message the master does not have there). They are appended
+             * all the same; the message's header now covers bytes of another, and the ReputMessageService
+             * stops at it. Its bytes stay in the log as a fragment. */
+            struct rmq_ha_entry y = {.qoff = p->qoff, .msg = p->msg, .size = p->got, .total = p->total,
+                                     .skip = p->skip, .queue = p->queue, .flags = CL_FRAGMENT};
+            if (slave_append(b, &y) == CL_NONE)
+                return -1;
+        }
+        p->got = 0;
+    }
+    if (x.skip + x.size < x.total) {
+        /* the message's end is in a later frame */
+        *p = (struct ha_partial){.qoff = x.qoff, .msg = x.msg, .total = x.total, .skip = x.skip, .got = x.size,
+                                 .queue = x.queue, .flags = x.flags};
+        return 0;
+    }
+    if (x.skip)
+        x.flags |= CL_FRAGMENT;   /* the tail of a message whose head this log does not hold */
+    if (slave_append(b, &x) == CL_NONE) {
+        *p = had;
+        return -1;
+    }
+    if (x.flags & CL_FRAGMENT)
+        return 0;   /* bytes, but no whole message */
+    stored(b, x.msg);
+    return 1;
+}
+
+int ha_frame_append(struct broker *b, const struct rmq_ha_data *d, const struct frame_confirm *fc, uint32_t *n)
+{
+    uint64_t bytes = 0;   /* appended: one page cache write for the frame */
+    int rc = 0;
+    *n = 0;
+    for (uint32_t k = 0; k < d->n; k++) {
+        int r = take_piece(b, d->e[k]);
+        if (r < 0) {
+            rc = -1;
+            break;
+        }
+        bytes += d->e[k].size;
+        *n += (uint32_t)r;
+    }
+    if (bytes)
+        node_disk_write(b->n, FILE_COMMITLOG, bytes);
+    /* Controller mode: after the append the client sets its confirm offset to min(the frame's, its max
+     * offset), which passes the partial message's first byte when the frame's does (see ha_partial_ready). */
+    if (fc && fc->valid)
+        b->ha_part.confirmed = fc->offset > b->cl.max_offset;
+    return rc;
+}
+
+void ha_partial_drop(struct broker *b)
+{
+    if (!b->ha_part.got)
+        return;
+    trace_partial(b, "ha.partial_dropped", b->ha_part.got);
+    b->ha_part.got = 0;
+    node_disk_truncate(b->n, FILE_COMMITLOG, b->cl.max_offset - b->disk_base);
+}
+
+void ha_partial_cut(struct broker *b, uint64_t phy, uint64_t whole)
+{
+    struct ha_partial *p = &b->ha_part;
+    if (!p->got || phy >= whole + p->got)
+        return;
+    if (phy <= whole) {
+        trace_partial(b, "ha.partial_dropped", p->got);
+        p->got = 0;
+        return;
+    }
+    p->got = (uint32_t)(phy - whole);   /* truncateDirtyFiles cuts bytes: the bytes below phy stay */
+}
+
+void ha_partial_ready(struct broker *b)
+{
+    /* AutoSwitchHAClient's READY state, before each connect: truncateInvalidMsg, when dispatchBehindBytes()
+     * (getConfirmOffset() - reputFromOffset) is above 0, checks the messages from reputFromOffset and cuts the
+     * log at the first it refuses, the incomplete one. Behind: the confirm offset passed its first byte, or
+     * the dispatch has not caught up with what it may dispatch. */
+    if (b->ctl && b->ha_part.got && (b->ha_part.confirmed || node_now(b->n) < b->ctl->disp_end))
+        ha_partial_drop(b);
+}
