@@ -280,9 +280,9 @@ static cJSON *run_kept(const char *json, int keep_all, int secs, uint64_t ends[]
  * truncated, as the master did (one master writes an epoch), so the master sends them as filler: the bytes,
  * not their messages, which nothing can read again. Against the same run with nothing trimmed: every second
  * each replica's log ends within one transfer batch (32 KiB) of where it ends there, the slaves catch up in
- * the same second, and the messages' fates and the largest lag in bytes are the same. The filler goes in
- * batches of 32 KiB where the messages went in whole messages up to 32 KiB (the model's frames, protocol.h),
- * so the send latencies, which wait for the slaves (all_ack_in_sync_state_set), move slightly; the lag in
+ * the same second, and the messages' fates and the largest lag in bytes are the same. The filler ends where
+ * the master's kept log begins, so the frames after it are cut at other offsets than with nothing trimmed,
+ * and the send latencies, which wait for the slaves (all_ack_in_sync_state_set), move slightly; the lag in
  * messages is not known while a slave is below what the master keeps (its timeseries cells are empty). */
 START_TEST(epoch_restart_fetches_again_what_the_trim_forgot)
 {
