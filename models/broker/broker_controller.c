@@ -60,7 +60,8 @@ int ctl_request(struct broker *b, uint16_t code, uint32_t sss, uint64_t tag)
 static void heartbeat(struct broker *b)
 {
     const struct rmq_world *w = b->base.w;
-    struct ctl_heartbeat hb = {(uint16_t)b->group, (uint16_t)b->replica, ctl_data_epoch(b), b->cl.max_offset,
+    /* getMaxPhyOffset: the bytes of a message held in part included (ha_frame.c) */
+    struct ctl_heartbeat hb = {(uint16_t)b->group, (uint16_t)b->replica, ctl_data_epoch(b), broker_log_end(b),
                                b->cfg.election_priority};
     if (w->nctl <= 1) {
         rpc_call_async(&b->rpc, w->ctl_node, CTL_HEARTBEAT, &hb, sizeof hb, 0, HEARTBEAT_TIMEOUT, BR_CTL | CTL_TAG_HB);

@@ -98,7 +98,7 @@ static int consistent_point(const struct broker *b, const struct ctl_epoch_entry
 {
     const struct ctl_broker *c = b->ctl;
     if (!c->nep) {
-        *point = b->cl.max_offset;   /* an empty epoch file: nothing of its own to doubt */
+        *point = broker_log_end(b);   /* an empty epoch file: nothing of its own to doubt */
         return 1;
     }
     for (int i = c->nep - 1; i >= 0; i--)
@@ -106,7 +106,8 @@ static int consistent_point(const struct broker *b, const struct ctl_epoch_entry
             /* the same epoch begun at the same offset: the same master wrote both (findConsistentPoint) */
             if (e[k].epoch != c->ep[i].epoch || e[k].start != c->ep[i].start)
                 continue;
-            uint64_t mine = i + 1 < c->nep ? c->ep[i + 1].start : b->cl.max_offset;
+            /* the log's end as getMaxPhyOffset gives it: a message held in part counts (ha_frame.c) */
+            uint64_t mine = i + 1 < c->nep ? c->ep[i + 1].start : broker_log_end(b);
             uint64_t theirs = k + 1 < n ? e[k + 1].start : end;
             *point = mine < theirs ? mine : theirs;
             return 1;
@@ -145,13 +146,13 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
         return;
     }
     b->ha_held_to = 0;
-    if (point < b->cl.max_offset) {
-        uint64_t held = b->cl.max_offset;
+    if (point < broker_log_end(b)) {
+        uint64_t held = broker_log_end(b);
         int forgot = cl_phy_trimmed(&b->cl, point);
         struct trace *tr = trace_of(b);
         if (trace_on(tr, TRACE_EVENTS)) {
             trace_begin(tr, node_now(b->n), b->n->name, "broker.truncate");
-            trace_uint(tr, "from", b->cl.max_offset);
+            trace_uint(tr, "from", held);
             trace_uint(tr, "to", point);
             trace_end(tr);
         }

@@ -187,6 +187,7 @@ static int take_piece(struct broker *b, struct rmq_ha_entry x)
                                      .skip = p->skip, .queue = p->queue, .flags = CL_FRAGMENT};
             if (slave_append(b, &y) == CL_NONE)
                 return -1;
+            had.got = 0;   /* in the log now: a failure below must not hold them a second time */
         }
         p->got = 0;
     }
