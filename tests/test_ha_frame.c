@@ -3,7 +3,9 @@
  * (HAService.HAClient.dispatchReadRequest, reportSlaveMaxOffsetPlus): a message of more than 5 frames raises
  * push2SlaveMaxOffset 5 times before its end arrives, so a 4.4 SYNC_MASTER put of it is answered
  * FLUSH_SLAVE_TIMEOUT although the slave stores it (RocketMQ #1535); the slave's acks step through a message
- * frame by frame, and a slave restarted with part of a message drops it (its recovery) and gets it again.
+ * frame by frame, and a slave restarted with part of a message drops it (its recovery) and gets it again. In
+ * controller mode a slave's part counts in its heartbeat and its handshake (getMaxPhyOffset), so the handshake
+ * truncates a part the new master's log does not hold.
  * One group on constant 1 ms links, one message (a 200 KiB or 100 KiB body, 120 bytes of header: the first at
  * offset 0) at 2 s. */
 #include <check.h>
@@ -170,6 +172,71 @@ START_TEST(restarted_slave_drops_a_partial_message)
 }
 END_TEST
 
+/* Controller mode (5.3, all_ack_in_sync_state_set, so a slave's frames carry the SyncStateSet's confirm
+ * offset): two 200 KiB messages at 2 s and 3 s; from 2.5 s the master's links carry 8 Mbit/s to broker-a-1
+ * and 2 Mbit/s to broker-a-2, and its host dies at 3.15 s, when broker-a-1 holds 4 frames (131,072 bytes) of
+ * the second message and broker-a-2 one (32,768). Their heartbeats count those bytes (getMaxPhyOffset), so
+ * the controller elects broker-a-1 with 335,992 at 15 s; as master it drops its part (changeToMaster's
+ * truncateInvalidMsg) and writes from 204,920. broker-a-2's part survives its READY state (the confirm
+ * offset its frame carried, 204,920, did not pass the message's first byte), and its handshake finds the
+ * consistent point 204,920 below its log's end, 237,688 with the part (doTruncate, findConsistentPoint with
+ * getMaxPhyOffset as the last epoch's end): it truncates the part there. Had it kept it, its first report
+ * (237,688) would have had the new master send from inside its first new message, whose bytes it would have
+ * appended after the part, and its ReputMessageService would have stopped there for good. */
+#define TWO_SLOW_SLAVES                                                                                     \
+    ", \"faults\": [{\"at_ms\": 2500, \"op\": \"link\", \"from\": \"broker-a-0\", \"to\": \"broker-a-1\","    \
+    " \"both_ways\": false, \"bandwidth_mbit_per_s\": 8},"                                                  \
+    " {\"at_ms\": 2500, \"op\": \"link\", \"from\": \"broker-a-0\", \"to\": \"broker-a-2\","                 \
+    " \"both_ways\": false, \"bandwidth_mbit_per_s\": 2},"                                                  \
+    " {\"at_ms\": 3150, \"op\": \"crash_host\", \"node\": \"broker-a-0\"}]"
+
+START_TEST(controller_slave_truncates_its_partial_at_the_handshake)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 60000, \"seed\": 1, \"warmup_ms\": 1000},"
+             " \"network\": {\"latency\": {\"const_ms\": 1}}, \"controllers\": {\"count\": 1},"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
+             "   \"all_ack_in_sync_state_set\": true}],"
+             " \"producers\": {\"rate_per_s\": 1, \"arrivals\": \"constant\", \"size\": {\"const_bytes\": 204800},"
+             "   \"start_ms\": 2000, \"stop_ms\": 55000},"
+             " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s}",
+             TWO_SLOW_SLAVES);
+    struct th_run r;
+    th_run(&r, text, NULL, 0);
+    const char *elect = strstr(r.trace, "\"ev\":\"controller.elect\",\"group\":\"broker-a\",\"master\":\"broker-a-1\"");
+    const char *cut = strstr(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"broker.truncate\"");
+    fprintf(stderr, "controller mode, two slaves with parts of a message: %.*s; %.*s; broker-a-2's reput stops: %d\n",
+            elect ? (int)(strchr(elect, '\n') - elect) : 4, elect ? elect : "none",
+            cut ? (int)(strchr(cut, '\n') - cut) : 4, cut ? cut : "none",
+            th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"reput.stop\"", NULL, 0, 1e9));
+    ck_assert_ptr_nonnull(elect);
+    ck_assert_double_eq(th_field(elect, "\"max_offset\":", -1), BIG + 4 * FRAME);
+    ck_assert_ptr_nonnull(strstr(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.partial_dropped\""));
+    ck_assert_ptr_nonnull(cut);
+    ck_assert_double_eq(th_field(cut, "\"from\":", -1), BIG + FRAME);
+    ck_assert_double_eq(th_field(cut, "\"to\":", -1), BIG);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"reput.stop\"", NULL, 0, 1e9), 0);
+    th_run_free(&r);
+
+    /* Afterwards broker-a-2 holds what the new master holds, message by message, none of it a fragment. */
+    struct scenario sc;
+    th_load(&sc, text, NULL, 0);
+    th_run_to(&sc, 60000 * SIM_MS);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    const struct commitlog *m = broker_log(w->g[0].broker[1]), *s = broker_log(w->g[0].broker[2]);
+    ck_assert_uint_gt(m->max_offset, 3 * BIG);
+    ck_assert_uint_eq(s->max_offset, m->max_offset);
+    for (uint64_t i = cl_find(s, BIG); i < s->first + s->n; i++) {
+        const struct cl_entry *e = cl_at(s, i), *me = cl_at(m, cl_find(m, e->offset));
+        ck_assert(!(e->flags & CL_FRAGMENT));
+        ck_assert_ptr_nonnull(me);
+        ck_assert_uint_eq(e->msg, me->msg);
+    }
+    scenario_free(&sc);
+}
+END_TEST
+
 static Suite *ha_frame_suite(void)
 {
     Suite *s = suite_create("ha_frame");
@@ -179,6 +246,7 @@ static Suite *ha_frame_suite(void)
     tcase_add_test(tc, put_of_100_kib_succeeds_on_44);
     tcase_add_test(tc, acks_step_through_the_message);
     tcase_add_test(tc, restarted_slave_drops_a_partial_message);
+    tcase_add_test(tc, controller_slave_truncates_its_partial_at_the_handshake);
     suite_add_tcase(s, tc);
     return s;
 }
