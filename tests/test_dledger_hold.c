@@ -1,9 +1,12 @@
-/* test_dledger_hold: appends pushed to a member that is not a follower (dledger 0.3.1.2). Its EntryHandler
- * holds them (writeRequestMap) and handles them once the member is a follower; the leader only logs an error
- * answer to an append (EntryDispatcher.doAppendInner) and keeps the push for its resend, so neither side
- * sends the dispatcher back to COMPARE. A follower whose process restarts is a candidate until the leader's
- * next heartbeat: the leader's appends meanwhile wait in it, and it takes them all at the heartbeat. A
- * compare or truncate that fails is the dispatcher's exception: it compares again 500 ms later. */
+/* test_dledger_hold: the appends a DLedger member keeps waiting (dledger 0.3.1.2's EntryHandler
+ * .writeRequestMap). A member that is not a follower holds them and takes them once it is a follower, in
+ * order from its log's end; the leader only logs an error answer to an append (EntryDispatcher.doAppendInner)
+ * and keeps the push for its resend, so neither side sends the dispatcher back to COMPARE. A follower whose
+ * process restarts is a candidate until the leader's next heartbeat: the leader's appends meanwhile wait in
+ * it, and it takes them all at the heartbeat. A compare or truncate that fails is the dispatcher's exception:
+ * it compares again 500 ms later. A follower back after missing pushes gets them again one a round trip
+ * (the resend after the water-mark, timed by each push's own send), while the later ones wait in it; what
+ * waits after a gap or below its end is answered only at its once-a-second look (checkAbnormalFuture). */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -208,6 +211,118 @@ START_TEST(failed_compare_sleeps)
 }
 END_TEST
 
+/* A follower whose process was down while the leader pushed: the pushes of those 3 s failed, the leader's
+ * pendingMap keeps them (EntryDispatcher: a NETWORK_ERROR answer is only logged), and its dispatcher resends
+ * only the entry after the water-mark, once that entry's own send is 1 s old (doCheckAppendResponse). The
+ * process comes back 200 ms before the leader's next heartbeat, which makes it a follower. It takes the
+ * resend it held (its log's end + 1) and answers it; the next entry's own send is seconds old too, so it is
+ * resent at once, and so on, one entry a round trip (2 ms here), while the entries the leader pushes
+ * meanwhile wait in the member (writeRequestMap: after a gap) until they come next. The 446 entries missed
+ * take about 1.25 s, and at its looks (checkAbnormalFuture, 1 s and 2 s after the restart) no waiting append
+ * is a second old, so none is answered INCONSISTENT_STATE and the dispatcher never compares again. Before,
+ * the member answered the appends after the gap INCONSISTENT_STATE at once, and the dispatcher compared and
+ * pushed the rest in one go; and the resend clock ran from the water-mark's last move, a resend a second. */
+START_TEST(restarted_follower_catches_up_by_resends)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    th_run_to(&sc, 30 * SIM_S);
+    int l = -1;
+    for (int r = 0; r < 3; r++)
+        if (member(w, r)->role == RAFT_LEADER)
+            l = r;
+    ck_assert_int_ge(l, 0);
+    int f = l == 0 ? 1 : 0;
+    struct raft *L = member(w, l), *F = member(w, f);
+    sim_crash(sc.sim, w->g[0].node[f], SIM_CRASH_PROCESS);
+    sim_time t = sim_now(sc.sim);
+    th_run_to(&sc, t += 3 * SIM_S);
+    while (L->last_send_heartbeat + L->cfg.heartbeat - t > 200 * SIM_MS)
+        th_run_to(&sc, t += SIM_MS);
+    int64_t missed = raft_end(L) - raft_end(F);
+    sim_restart(sc.sim, w->g[0].node[f]);
+    sim_time restarted = t;
+    while (F->role != RAFT_CANDIDATE)   /* the restart's start event */
+        th_run_to(&sc, t += 100 * SIM_US);
+    while (F->role != RAFT_FOLLOWER && t < restarted + 3 * SIM_S)
+        th_run_to(&sc, t += 100 * SIM_US);
+    ck_assert_int_eq(F->role, RAFT_FOLLOWER);
+    sim_time followed = t, caught = -1;
+    uint32_t most_held = 0;
+    while (t < restarted + 3 * SIM_S) {
+        th_run_to(&sc, t += 100 * SIM_US);
+        ck_assert_msg(L->role == RAFT_LEADER && L->peer[f].state == DS_APPEND, "%.1f ms: the dispatcher left APPEND",
+                      (double)(t - followed) / SIM_MS);
+        if (F->held_n > most_held)
+            most_held = F->held_n;
+        if (caught < 0 && L->peer[f].watermark >= raft_end(L) - 1)
+            caught = t;
+    }
+    fprintf(stderr, "follower back after %lld missed entries: a follower %.1f ms after the restart, caught up %.1f ms"
+            " later; %u appends waited in it at most\n", (long long)missed, (double)(followed - restarted) / SIM_MS,
+            caught >= 0 ? (double)(caught - followed) / SIM_MS : -1.0, most_held);
+    ck_assert_int_ge(missed, 400);
+    ck_assert_int_lt(followed - restarted, 500 * SIM_MS);
+    ck_assert_int_ge(caught, 0);
+    ck_assert_int_ge(caught - followed, (missed - 10) * 2 * SIM_MS);   /* one a round trip of 2 ms */
+    ck_assert_int_lt(caught, restarted + 2 * SIM_S);   /* before the second look */
+    ck_assert_uint_ge(most_held, 30);
+    ck_assert_uint_eq(F->held_n, 0);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* checkAbnormalFuture, once a second from the last look while the member is a follower: an append pushed
+ * after a gap waits (no answer, nothing appended); at the first look a second or more after it came it is
+ * answered INCONSISTENT_STATE ([PushFastForward]) and stays, so a second push of it is answered
+ * REPEATED_PUSH; an append at or below the member's end waits until the next look, which answers and
+ * removes it ([PushFallBehind]). The member's pushes from the leader are cut meanwhile, so only the test's
+ * own come. */
+START_TEST(follower_looks_at_waiting_appends_once_a_second)
+{
+    struct scenario sc;
+    th_load(&sc, world_json(), NULL, 0);
+    struct rmq_world *w = rmq_world_get(sc.w);
+    th_run_to(&sc, 30 * SIM_S);
+    int l = -1;
+    for (int r = 0; r < 3; r++)
+        if (member(w, r)->role == RAFT_LEADER)
+            l = r;
+    ck_assert_int_ge(l, 0);
+    int f = l == 0 ? 1 : 0;
+    struct raft *L = member(w, l), *F = member(w, f);
+    sim_link_cut(sc.sim, w->g[0].node[l], w->g[0].node[f], 1);
+    sim_time t = sim_now(sc.sim);
+    th_run_to(&sc, t += 500 * SIM_MS);
+    ck_assert_int_eq(F->role, RAFT_FOLLOWER);
+    int64_t end = raft_end(F);
+    ck_assert_int_ge(raft_end(L), end + 20);
+    sim_time look = F->ff_check, came = t;
+    push_to(w, f, l, PUSH_APPEND, end + 10);   /* after a gap */
+    push_to(w, f, l, PUSH_APPEND, end);        /* at its end */
+    ck_assert_uint_eq(F->held_n, 2);
+    ck_assert_int_eq(raft_end(F), end);
+    /* the next look: the one at its end answered and gone, the other not yet a second old */
+    while (F->ff_check == look)
+        th_run_to(&sc, t += SIM_MS);
+    ck_assert_uint_eq(F->held_n, 1);
+    ck_assert_int_eq(F->held[0].first, end + 10);
+    ck_assert_int_eq(F->held[0].answered, t - came >= 1 * SIM_S);
+    /* the first look a second after it came answers it; it stays */
+    while (!F->held[0].answered && t < came + 2100 * SIM_MS)
+        th_run_to(&sc, t += SIM_MS);
+    ck_assert_int_eq(F->held[0].answered, 1);
+    ck_assert_int_ge(t - came, 1 * SIM_S);
+    ck_assert_int_lt(t - came, 2 * SIM_S + 20 * SIM_MS);
+    push_to(w, f, l, PUSH_APPEND, end + 10);   /* REPEATED_PUSH */
+    ck_assert_uint_eq(F->held_n, 1);
+    ck_assert_int_eq(raft_end(F), end);
+    scenario_free(&sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dledger_hold");
@@ -216,6 +331,8 @@ int main(void)
     tcase_add_test(tc, candidate_holds_appends_until_it_follows);
     tcase_add_test(tc, compare_drops_held_appends);
     tcase_add_test(tc, failed_compare_sleeps);
+    tcase_add_test(tc, restarted_follower_catches_up_by_resends);
+    tcase_add_test(tc, follower_looks_at_waiting_appends_once_a_second);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

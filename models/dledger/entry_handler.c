@@ -1,6 +1,7 @@
 /* entry_handler: the follower's side of DLedger's replication (DLedgerEntryPusher.EntryHandler): appends,
- * batches of appends, compares, truncates and commits pushed by the leader; a follower answers them at
- * once, a member that is not a follower holds the appends until it is one. */
+ * batches of appends, compares, truncates and commits pushed by the leader. A follower answers the append at
+ * its log's end + 1 and compares, truncates and commits at once; the other appends wait (writeRequestMap)
+ * until they are the next, or until the once-a-second look at what waits answers them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,19 +157,21 @@ static void answer(struct raft *r, struct rpc_ctx ctx, const unsigned char *body
     r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &a, sizeof a);
 }
 
-/* ---- the appends a member that is not a follower holds (EntryHandler.writeRequestMap) ----
+/* ---- the appends waiting to be taken (EntryHandler.writeRequestMap) ----
  *
  * EntryHandler.handlePush (dledger 0.3.1.2; DLedgerServer.handlePush checks only the member's id and group,
- * not its role, term or leader) queues every push for the EntryHandler's thread, whose doWork handles them
- * only while the member is a follower. An append waits in writeRequestMap under its first index; a second
- * one there is answered REPEATED_PUSH at once (the first stays); a compare or truncate clears the map, the
- * appends in it never answered (the leader's invokeAsync ends them after its 3 s timeout). Nothing else
- * ends them: not a change of term, and the map has no bound (maxPendingRequestsNum bounds the leader's
- * pending appends, not this). Once the member is a follower, of any leader in any term, doWork takes the
- * append at its log's end + 1 (handleDoAppend: appendAsFollower's checks of term and leader answer
- * INCONSISTENT_STATE). mqsim answers every held append then, in index order, as a follower answers an
- * append: one at or below its end, or after a gap, at once (DLedger leaves those to checkAbnormalFuture, once
- * a second). */
+ * not its role, term or leader) puts every append in writeRequestMap under its first index, with a
+ * TimeoutFuture of 1 s; a second one there is answered REPEATED_PUSH at once (the first stays); a compare or
+ * truncate clears the map, the appends in it never answered (the leader's invokeAsync ends them after its 3 s
+ * timeout). Only a follower's doWork takes from it, and only the append at its log's end + 1 (handleDoAppend:
+ * appendAsFollower's checks of term and leader answer INCONSISTENT_STATE), in turn as its end moves. Whatever
+ * else waits, a follower looks at when idle once a second (checkAbnormalFuture, from lastCheckFastForwardTimeMs,
+ * set when the handler is made and at each look): an append wholly at or below its end is answered SUCCESS if
+ * every entry is the one here, else INCONSISTENT_STATE, and removed ([PushFallBehind]: an ack the leader
+ * missed); of the appends after a gap whose 1 s has passed, the lowest is answered INCONSISTENT_STATE and
+ * stays in the map ([PushFastForward]: the follower lost entries, and the leader compares again). mqsim looks
+ * at the member's 10 ms tick (DLedger's handler polls every 1 ms), and takes an append at once where DLedger's
+ * handler is woken. */
 
 void raft_handler_reset(struct raft *r)
 {
@@ -185,12 +188,19 @@ void raft_handler_free(struct raft *r)
     r->held_cap = 0;
 }
 
-/* writeRequestMap.putIfAbsent: 0 held, 1 one is held there already, -1 out of memory. */
-static int hold(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len, int64_t first)
+static int find_held(const struct raft *r, int64_t first)
 {
     for (uint32_t i = 0; i < r->held_n; i++)
         if (r->held[i].first == first)
-            return 1;
+            return (int)i;
+    return -1;
+}
+
+/* writeRequestMap.putIfAbsent: 0 held, 1 one is held there already, -1 out of memory. */
+static int hold(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len, const struct push_req *q)
+{
+    if (find_held(r, q->e.index) >= 0)
+        return 1;
     if (r->held_n == r->held_cap) {
         uint32_t cap = r->held_cap ? r->held_cap * 2 : 16;
         struct raft_held *h = realloc(r->held, (size_t)cap * sizeof *h);
@@ -203,35 +213,93 @@ static int hold(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t l
     if (!copy)
         return -1;
     memcpy(copy, body, len);
-    r->held[r->held_n++] = (struct raft_held){.first = first, .ctx = ctx, .len = len, .body = copy};
+    int64_t last = q->count > 1 ? q->e.index + q->count - 1 : q->e.index;
+    r->held[r->held_n++] = (struct raft_held){.first = q->e.index, .last = last, .at = raft_now(r), .ctx = ctx,
+                                              .len = len, .body = copy};
     return 0;
 }
 
-static int by_first(const void *x, const void *y)
+/* Takes held append i out of the map (the caller frees its body). */
+static struct raft_held take_held(struct raft *r, uint32_t i)
 {
-    const struct raft_held *a = x, *b = y;
-    return (a->first > b->first) - (a->first < b->first);
+    struct raft_held h = r->held[i];
+    r->held[i] = r->held[--r->held_n];
+    return h;
 }
 
-void raft_handler_follower(struct raft *r)
+/* buildResponse(request, code), sent. */
+static void reply_code(struct raft *r, struct rpc_ctx ctx, const struct push_req *q, int code)
 {
-    /* Taken out first: answering cannot hold more (the member is a follower), but stays safe if it did. */
-    struct raft_held *h = r->held;
-    uint32_t n = r->held_n, cap = r->held_cap;
-    r->held = NULL;
-    r->held_n = r->held_cap = 0;
-    qsort(h, n, sizeof *h, by_first);
-    for (uint32_t i = 0; i < n; i++) {
-        if (r->role == RAFT_FOLLOWER)
-            answer(r, h[i].ctx, h[i].body);
-        free(h[i].body);
+    struct push_resp a = {.term = q->term, .index = q->e.index, .count = (int32_t)q->count, .code = code,
+                          .begin = r->log->n ? (int64_t)r->log->first : -1, .end = raft_end(r)};
+    r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &a, sizeof a);
+}
+
+/* doWork while a follower: writeRequestMap.remove(ledgerEndIndex + 1), handled, for as long as there is one
+ * (an append the fast-forward answered already is handled unanswered: its future is complete). */
+static void take_next(struct raft *r)
+{
+    int i;
+    while (r->role == RAFT_FOLLOWER && (i = find_held(r, raft_end(r) + 1)) >= 0) {
+        struct raft_held h = take_held(r, (uint32_t)i);
+        struct push_req q;
+        struct push_resp a;
+        memcpy(&q, h.body, sizeof q);
+        handle_push(r, &q, (const unsigned char *)h.body + sizeof q, &a);
+        if (!h.answered)
+            r->io.reply(r->io.host, h.ctx, RMQ_SUCCESS, &a, sizeof a);
+        free(h.body);
     }
-    if (r->held == NULL) {
-        r->held = h;
-        r->held_cap = cap;
-    } else {
-        free(h);
+}
+
+void raft_handler_follower(struct raft *r) { take_next(r); }
+
+/* checkAppendFuture(ledgerEndIndex). DLedger walks the map in its hash order and stops at an append at the
+ * end + 1; take_next has always taken that one before a look. */
+static void check_appends(struct raft *r)
+{
+    int64_t end = raft_end(r), lowest = INT64_MAX;
+    sim_time now = raft_now(r);
+    for (uint32_t i = r->held_n; i-- > 0;) {
+        struct raft_held *h = &r->held[i];
+        struct push_req q;
+        memcpy(&q, h->body, sizeof q);
+        if (h->last <= end) {
+            /* [PushFallBehind]: every entry the one here (DLedgerEntry.equals) */
+            int code = D_SUCCESS;
+            for (uint32_t k = 0; k < (q.count > 1 ? q.count : 1u) && code == D_SUCCESS; k++) {
+                struct push_entry e = batch_entry(&q, (const unsigned char *)h->body + sizeof q, k);
+                if (!holds(r, e.index, e.term, e.msg))
+                    code = D_INCONSISTENT_STATE;
+            }
+            struct raft_held t = take_held(r, i);
+            if (!t.answered)
+                reply_code(r, t.ctx, &q, code);
+            free(t.body);
+            continue;
+        }
+        if (now - h->at >= 1 * SIM_S && h->first < lowest)
+            lowest = h->first;   /* TimeoutFuture.isTimeOut */
     }
+    int i = lowest < INT64_MAX ? find_held(r, lowest) : -1;   /* (the removals above move entries) */
+    if (i >= 0 && !r->held[i].answered) {
+        /* [PushFastForward] */
+        struct push_req q;
+        memcpy(&q, r->held[i].body, sizeof q);
+        r->held[i].answered = 1;
+        reply_code(r, r->held[i].ctx, &q, D_INCONSISTENT_STATE);
+    }
+}
+
+void raft_handler_tick(struct raft *r)
+{
+    /* checkAbnormalFuture: a follower idle a second after the last look looks again */
+    sim_time now = raft_now(r);
+    if (r->role != RAFT_FOLLOWER || now - r->ff_check < 1 * SIM_S)
+        return;
+    r->ff_check = now;
+    if (r->held_n)
+        check_appends(r);
 }
 
 void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len)
@@ -246,19 +314,24 @@ void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, 
     /* EntryHandler.handlePush: writeRequestMap.clear() */
     if (q.type == PUSH_COMPARE || q.type == PUSH_TRUNCATE)
         raft_handler_reset(r);
-    if (r->role != RAFT_FOLLOWER && q.type == PUSH_APPEND && q.has_entry) {
-        int held = hold(r, ctx, body, len, q.e.index);
-        if (held == 0)
-            return;
-        if (held == 1) {
-            /* buildResponse(request, REPEATED_PUSH) */
-            struct push_resp a = {.term = q.term, .index = q.e.index, .count = (int32_t)q.count,
-                                  .code = D_REPEATED_PUSH, .begin = r->log->n ? (int64_t)r->log->first : -1,
-                                  .end = raft_end(r)};
-            r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &a, sizeof a);
+    if (q.type == PUSH_APPEND && q.has_entry) {
+        if (r->role == RAFT_FOLLOWER && q.e.index == raft_end(r) + 1 && (!r->held_n || find_held(r, q.e.index) < 0)) {
+            /* the next entry: taken as soon as it is put (no copy held for it) */
+            answer(r, ctx, body);
+            if (r->held_n)
+                take_next(r);
             return;
         }
-        /* out of memory: answered NOT_FOLLOWER at once, as a compare is */
+        int held = hold(r, ctx, body, len, &q);
+        if (held == 0) {
+            take_next(r);
+            return;
+        }
+        if (held == 1) {
+            reply_code(r, ctx, &q, D_REPEATED_PUSH);   /* buildResponse(request, REPEATED_PUSH) */
+            return;
+        }
+        /* out of memory: answered at once, as a compare is */
     }
     answer(r, ctx, body);
 }

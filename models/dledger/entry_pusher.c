@@ -28,11 +28,14 @@ void raft_pusher_reset(struct raft *r)
     r->q_poll_armed = 0;
     r->q_last_look = raft_now(r);
     for (int p = 0; p < r->n; p++) {
-        struct raft_batch *bp = r->peer[p].bp;   /* the batch ring's memory stays for the next life */
-        uint32_t cap = r->peer[p].bp_cap;
+        struct raft_batch *bp = r->peer[p].bp;   /* the rings' memory stays for the next life */
+        uint32_t cap = r->peer[p].bp_cap, sent_cap = r->peer[p].sent_cap;
+        sim_time *sent = r->peer[p].sent;
         memset(&r->peer[p], 0, sizeof r->peer[p]);
         r->peer[p].bp = bp;
         r->peer[p].bp_cap = cap;
+        r->peer[p].sent = sent;
+        r->peer[p].sent_cap = sent_cap;
     }
 }
 
@@ -41,9 +44,51 @@ void raft_pusher_free(struct raft *r)
     for (int p = 0; p < RAFT_MAX_PEERS; p++) {
         free(r->peer[p].bp);
         r->peer[p].bp = NULL;
+        free(r->peer[p].sent);
+        r->peer[p].sent = NULL;
+        r->peer[p].sent_cap = 0;
     }
     free(r->batch_body);
     r->batch_body = NULL;
+}
+
+/* pendingMap.put(index, now) for a push of entry idx. The ring keeps the indexes from the water-mark + 1 on;
+ * when idx lies beyond it, it grows (out of memory: the entry's time is not kept, and sent_time gives the
+ * time the water-mark reaches it, the clock of a dispatcher that knows no send times). note_sent's way out. */
+static __attribute__((noinline)) void note_sent_grow(struct raft_peer *pe, int64_t idx, sim_time now)
+{
+    int64_t low = pe->watermark + 1;
+    if (idx < low)
+        return;
+    uint64_t cap = pe->sent_cap ? pe->sent_cap : 64;
+    while (cap <= (uint64_t)(idx - low))
+        cap *= 2;
+    sim_time *a = cap <= UINT32_MAX / 2 ? malloc(cap * sizeof *a) : NULL;
+    if (!a)
+        return;
+    for (int64_t i = low; i < pe->write_index && i - low < (int64_t)pe->sent_cap; i++)
+        a[(uint64_t)i & (cap - 1)] = pe->sent[(uint64_t)i & (pe->sent_cap - 1)];
+    free(pe->sent);
+    pe->sent = a;
+    pe->sent_cap = (uint32_t)cap;
+    pe->sent[(uint64_t)idx & (pe->sent_cap - 1)] = now;
+}
+
+static inline void note_sent(struct raft_peer *pe, int64_t idx, sim_time now)
+{
+    if ((uint64_t)(idx - (pe->watermark + 1)) < pe->sent_cap)
+        pe->sent[(uint64_t)idx & (pe->sent_cap - 1)] = now;
+    else
+        note_sent_grow(pe, idx, now);
+}
+
+/* pendingMap.get(idx) for idx above the water-mark: when it was last pushed; `dflt` when it has not been
+ * pushed in this state (at or past write_index) or its time was not kept. */
+static sim_time sent_time(const struct raft_peer *pe, int64_t idx, sim_time dflt)
+{
+    if (idx >= pe->write_index || !pe->sent || (uint64_t)(pe->write_index - idx) > pe->sent_cap)
+        return dflt;
+    return pe->sent[(uint64_t)idx & (pe->sent_cap - 1)];
 }
 
 /* ---- the leader's dispatchers (EntryDispatcher) ---- */
@@ -162,6 +207,7 @@ static void do_append(struct raft *r, int p, sim_time now)
         if (quota_wait(r, pe, pe->watermark + 1, now))
             return;
         pe->oldest_push = now;
+        note_sent(pe, pe->watermark + 1, now);
         push(r, p, PUSH_APPEND, pe->watermark + 1);
     }
     while (pe->write_index <= raft_end(r) && pe->inflight < r->cfg.max_pending_push) {
@@ -170,6 +216,7 @@ static void do_append(struct raft *r, int p, sim_time now)
         if (pe->inflight == 0)
             pe->oldest_push = now;
         pe->inflight++;
+        note_sent(pe, pe->write_index, now);
         push(r, p, PUSH_APPEND, pe->write_index++);
     }
     /* doCommit: tell an idle follower the committed index once a second. */
@@ -547,7 +594,8 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
                 moved = a->index > r->committed;
                 raft_mark_rose(r, pe->watermark, a->index);
                 pe->watermark = a->index;
-                pe->oldest_push = raft_now(r);
+                /* the resend clock: the next entry's own send time (pendingMap), now if not yet sent */
+                pe->oldest_push = sent_time(pe, a->index + 1, raft_now(r));
             }
             raft_check_quorum_marks(r, moved);
         } else if (a->code == D_INCONSISTENT_STATE) {

@@ -34,7 +34,7 @@ void raft_set_role(struct raft *r, enum raft_role role, int leader)
     if (!same)
         r->io.role_changed(r->io.host, role, (uint64_t)r->term, leader);
     /* EntryHandler.doWork takes the appends it holds only while MemberState.isFollower(): from the role
-     * change on (it polls every 1 ms; mqsim takes them at once). */
+     * change on (it polls every 1 ms; mqsim takes the next at once). */
     if (role == RAFT_FOLLOWER && r->held_n)
         raft_handler_follower(r);
 }

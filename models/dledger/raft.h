@@ -104,11 +104,25 @@ struct raft {
         sim_time last_leak_check;    /* lastCheckLeakTimeMs */
         struct raft_batch { int64_t first; uint32_t count; sim_time sent; } *bp;
         uint32_t bp_head, bp_n, bp_cap, bp_live;
+        /* pendingMap's send times by index (one entry a push; ring over the indexes from the water-mark on,
+         * sent_cap a power of two, grown to what is pending): the push after the water-mark is resent 1 s
+         * after its own last send, not 1 s after the water-mark moved */
+        sim_time *sent;
+        uint32_t sent_cap;
     } peer[RAFT_MAX_PEERS];
-    /* EntryHandler.writeRequestMap: appends pushed to this member while it is not a follower, by first
-     * index (one each), with where each answer goes; handled once it is a follower (entry_handler.c) */
-    struct raft_held { int64_t first; struct rpc_ctx ctx; uint32_t len; void *body; } *held;
+    /* EntryHandler.writeRequestMap: the appends pushed to this member not yet taken, by first index (one
+     * each: first and last index, arrival, where the answer goes, answered already by a fast-forward), and
+     * lastCheckFastForwardTimeMs (entry_handler.c) */
+    struct raft_held {
+        int64_t first, last;
+        sim_time at;
+        struct rpc_ctx ctx;
+        uint32_t len;
+        int answered;
+        void *body;
+    } *held;
     uint32_t held_n, held_cap;
+    sim_time ff_check;
     /* With batch push the QuorumAckChecker is not woken by acks: it looks every 1 ms (waitForRunning(1))
      * from its last look; q_poll_armed: a look is due */
     sim_time q_last_look;

@@ -82,7 +82,7 @@ static inline sim_time raft_now(const struct raft *r) { return node_now(r->io.no
 /* ---- member_state.c (MemberState) ---- */
 
 /* Sets role and leader; tells the host unless role, leader and term are what it was last told. A member
- * that becomes a follower handles the appends it held (raft_handler_follower). */
+ * that becomes a follower takes the held append that comes next (raft_handler_follower). */
 void raft_set_role(struct raft *r, enum raft_role role, int leader);
 /* changeToCandidate: never to a smaller term; under classic timing a larger term makes a follower at once.
  * A leader's pending appends fail. */
@@ -182,8 +182,11 @@ void raft_pusher_free(struct raft *r);
 /* ---- entry_handler.c (DLedgerEntryPusher.EntryHandler, the follower's side) ---- */
 
 void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, uint32_t len);
-/* The member has just become a follower: the appends it held are handled now, in index order. */
+/* The member has just become a follower: the held append at its log's end + 1 is taken, and the ones after
+ * it in turn. */
 void raft_handler_follower(struct raft *r);
+/* The member's tick: a follower looks at the appends that wait once a second (checkAbnormalFuture). */
+void raft_handler_tick(struct raft *r);
 /* Forget the held appends, unanswered (a process start); and their memory (the member's end). */
 void raft_handler_reset(struct raft *r);
 void raft_handler_free(struct raft *r);

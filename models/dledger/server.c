@@ -71,6 +71,7 @@ void raft_on_timer(struct raft *r, uint64_t tag)
     raft_elector_tick(r, now);
     raft_leadership_tick(r, now);
     raft_pusher_tick(r);
+    raft_handler_tick(r);
 }
 
 /* ---- life cycle ---- */
@@ -107,6 +108,7 @@ void raft_start(struct raft *r)
     raft_elector_reset(r);
     raft_pusher_reset(r);
     raft_handler_reset(r);
+    r->ff_check = raft_now(r);   /* lastCheckFastForwardTimeMs: when the EntryHandler is made */
     raft_leadership_reset(r);
     if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
         raft_classic_start(r);
