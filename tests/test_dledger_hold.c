@@ -33,6 +33,20 @@ static struct raft *member(struct rmq_world *w, int r) { return (struct raft *)b
 
 enum { DS_APPEND = 2 };   /* entry_pusher.c's dispatcher states: COMPARE, TRUNCATE, APPEND */
 
+/* The world loaded and run to 30 s; its leader's member index. */
+static int run_to_30s(struct scenario *sc, struct rmq_world **wp)
+{
+    th_load(sc, world_json(), NULL, 0);
+    struct rmq_world *w = *wp = rmq_world_get(sc->w);
+    th_run_to(sc, 30 * SIM_S);
+    int l = -1;
+    for (int r = 0; r < 3; r++)
+        if (member(w, r)->role == RAFT_LEADER)
+            l = r;
+    ck_assert_int_ge(l, 0);
+    return l;
+}
+
 /* The world run to 30 s; *l its leader, *f a follower. Then, stepping 100 us at a time: the leader's
  * heartbeat reaches f, and then an ack from f leaves no push to it unanswered and f with every entry the
  * leader has; there f's process is killed and started again 1 ms later (the next entry comes 8 ms after
@@ -41,14 +55,8 @@ enum { DS_APPEND = 2 };   /* entry_pusher.c's dispatcher states: COMPARE, TRUNCA
  * process. */
 static void restart_after_heartbeat(struct scenario *sc, struct rmq_world **wp, int *l, int *f)
 {
-    th_load(sc, world_json(), NULL, 0);
-    struct rmq_world *w = *wp = rmq_world_get(sc->w);
-    th_run_to(sc, 30 * SIM_S);
-    *l = -1;
-    for (int r = 0; r < 3; r++)
-        if (member(w, r)->role == RAFT_LEADER)
-            *l = r;
-    ck_assert_int_ge(*l, 0);
+    *l = run_to_30s(sc, wp);
+    struct rmq_world *w = *wp;
     *f = *l == 0 ? 1 : 0;
     struct raft *L = member(w, *l), *F = member(w, *f);
     sim_time t = sim_now(sc->sim), beat = F->last_leader_heartbeat;
@@ -176,14 +184,8 @@ END_TEST
 START_TEST(failed_compare_sleeps)
 {
     struct scenario sc;
-    th_load(&sc, world_json(), NULL, 0);
-    struct rmq_world *w = rmq_world_get(sc.w);
-    th_run_to(&sc, 30 * SIM_S);
-    int l = -1;
-    for (int r = 0; r < 3; r++)
-        if (member(w, r)->role == RAFT_LEADER)
-            l = r;
-    ck_assert_int_ge(l, 0);
+    struct rmq_world *w;
+    int l = run_to_30s(&sc, &w);
     int a = (l + 1) % 3, f = (l + 2) % 3;
     sim_crash(sc.sim, w->g[0].node[f], SIM_CRASH_HOST);
     ck_assert_ptr_null(raft_transfer_leadership(member(w, l), a));
@@ -225,14 +227,8 @@ END_TEST
 START_TEST(restarted_follower_catches_up_by_resends)
 {
     struct scenario sc;
-    th_load(&sc, world_json(), NULL, 0);
-    struct rmq_world *w = rmq_world_get(sc.w);
-    th_run_to(&sc, 30 * SIM_S);
-    int l = -1;
-    for (int r = 0; r < 3; r++)
-        if (member(w, r)->role == RAFT_LEADER)
-            l = r;
-    ck_assert_int_ge(l, 0);
+    struct rmq_world *w;
+    int l = run_to_30s(&sc, &w);
     int f = l == 0 ? 1 : 0;
     struct raft *L = member(w, l), *F = member(w, f);
     sim_crash(sc.sim, w->g[0].node[f], SIM_CRASH_PROCESS);
@@ -283,14 +279,8 @@ END_TEST
 START_TEST(follower_looks_at_waiting_appends_once_a_second)
 {
     struct scenario sc;
-    th_load(&sc, world_json(), NULL, 0);
-    struct rmq_world *w = rmq_world_get(sc.w);
-    th_run_to(&sc, 30 * SIM_S);
-    int l = -1;
-    for (int r = 0; r < 3; r++)
-        if (member(w, r)->role == RAFT_LEADER)
-            l = r;
-    ck_assert_int_ge(l, 0);
+    struct rmq_world *w;
+    int l = run_to_30s(&sc, &w);
     int f = l == 0 ? 1 : 0;
     struct raft *L = member(w, l), *F = member(w, f);
     sim_link_cut(sc.sim, w->g[0].node[l], w->g[0].node[f], 1);
