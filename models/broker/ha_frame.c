@@ -168,7 +168,8 @@ static void trace_partial(struct broker *b, const char *ev, uint32_t bytes)
 
 /* One piece x, merged with the partial message it goes on (when it does): the message is complete (appended,
  * 1 when counted stored), or incomplete (kept as the partial message). -1: the append failed, and nothing of
- * x is in the log (the partial message is as it was). */
+ * x is in the log (a partial message x goes on is as it was; one it does not go on was appended as a
+ * fragment before, and is gone). */
 static int take_piece(struct broker *b, struct rmq_ha_entry x)
 {
     struct ha_partial *p = &b->ha_part, had = *p;

@@ -48,10 +48,9 @@ static int holds(const struct raft *r, int64_t index, uint32_t term, uint32_t ms
 }
 
 /* A batch of n entries (handleDoBatchAppend). At the log's end they are appended in turn. Wholly here
- * already (a resend): SUCCESS if every entry is the one here (checkAppendFuture's equals: term and message),
- * else INCONSISTENT_STATE; partly here, or after a gap: INCONSISTENT_STATE (checkAppendFuture's
- * fast-forward), and the leader compares again. DLedger answers these from its once-a-second
- * checkAbnormalFuture, and a resend that finds the first still queued REPEATED_PUSH; mqsim answers at once. */
+ * already, partly here or after a gap: INCONSISTENT_STATE, unless every entry is the one here (SUCCESS). A
+ * follower's batches come here only at its log's end (the others wait for its once-a-second look,
+ * check_appends); the other cases are for a batch no memory was left to hold. */
 static int batch_append(struct raft *r, const struct push_req *q, const unsigned char *more, int *appended)
 {
     uint32_t n = q->count;

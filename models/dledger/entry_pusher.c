@@ -53,8 +53,9 @@ void raft_pusher_free(struct raft *r)
 }
 
 /* pendingMap.put(index, now) for a push of entry idx. The ring keeps the indexes from the water-mark + 1 on;
- * when idx lies beyond it, it grows (out of memory: the entry's time is not kept, and sent_time gives the
- * time the water-mark reaches it, the clock of a dispatcher that knows no send times). note_sent's way out. */
+ * when idx lies beyond it, it grows (out of memory: the ring is dropped and no time kept, and sent_time gives
+ * its default, the time the water-mark reaches an entry, the clock of a dispatcher that knows no send times;
+ * the next push tries again). note_sent's way out. */
 static __attribute__((noinline)) void note_sent_grow(struct raft_peer *pe, int64_t idx, sim_time now)
 {
     int64_t low = pe->watermark + 1;
@@ -64,8 +65,12 @@ static __attribute__((noinline)) void note_sent_grow(struct raft_peer *pe, int64
     while (cap <= (uint64_t)(idx - low))
         cap *= 2;
     sim_time *a = cap <= UINT32_MAX / 2 ? malloc(cap * sizeof *a) : NULL;
-    if (!a)
+    if (!a) {
+        free(pe->sent);   /* no time kept for any entry: sent_time gives its default */
+        pe->sent = NULL;
+        pe->sent_cap = 0;
         return;
+    }
     for (int64_t i = low; i < pe->write_index && i - low < (int64_t)pe->sent_cap; i++)
         a[(uint64_t)i & (cap - 1)] = pe->sent[(uint64_t)i & (pe->sent_cap - 1)];
     free(pe->sent);
@@ -213,8 +218,8 @@ static void do_append(struct raft *r, int p, sim_time now)
     while (pe->write_index <= raft_end(r) && pe->inflight < r->cfg.max_pending_push) {
         if (quota_wait(r, pe, pe->write_index, now))
             return;
-        if (pe->inflight == 0)
-            pe->oldest_push = now;
+        if (pe->inflight == 0 || pe->write_index == pe->watermark + 1)
+            pe->oldest_push = now;   /* the entry after the water-mark: its own send time */
         pe->inflight++;
         note_sent(pe, pe->write_index, now);
         push(r, p, PUSH_APPEND, pe->write_index++);
