@@ -313,6 +313,43 @@ START_TEST(follower_looks_at_waiting_appends_once_a_second)
 }
 END_TEST
 
+/* The resend clock is the entry's own send time (doCheckAppendResponse: pendingMap.get(waterMark + 1)), also
+ * when the dispatcher's count of unanswered pushes is above 0 with nothing after the water-mark (it counts one
+ * whose answer was lost): after 2 s without sends (the producer paused; its sends then come together), the
+ * entry after the water-mark is pushed once, not again at the next tick because the water-mark last moved 2 s
+ * ago. A second push of it would wait in the follower for its next look (a fall-behind), so the follower
+ * holds nothing. */
+START_TEST(idle_dispatcher_pushes_the_next_entry_once)
+{
+    struct scenario sc;
+    struct rmq_world *w;
+    int l = run_to_30s(&sc, &w);
+    int f = l == 0 ? 1 : 0;
+    struct raft *L = member(w, l), *F = member(w, f);
+    sim_time t = sim_now(sc.sim);
+    sim_pause(sc.sim, sim_node_find(sc.sim, "producer-0"), 2 * SIM_S);
+    th_run_to(&sc, t += 2 * SIM_S - 5 * SIM_MS);
+    ck_assert_int_eq(L->peer[f].state, DS_APPEND);
+    ck_assert_int_eq(L->peer[f].watermark, raft_end(L));
+    ck_assert_int_eq(L->peer[f].write_index, raft_end(L) + 1);
+    L->peer[f].inflight = 1;   /* an answer the dispatcher never got */
+    int64_t end = raft_end(L);
+    while (raft_end(L) == end && t < 33 * SIM_S)
+        th_run_to(&sc, t += 100 * SIM_US);
+    ck_assert_int_gt(raft_end(L), end);
+    sim_time pushed = t;
+    uint32_t most_held = 0;
+    while (t < pushed + 50 * SIM_MS) {
+        th_run_to(&sc, t += 100 * SIM_US);
+        if (F->held_n > most_held)
+            most_held = F->held_n;
+    }
+    ck_assert_uint_eq(most_held, 0);
+    ck_assert_int_ge(L->peer[f].watermark, end + 1);
+    scenario_free(&sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dledger_hold");
@@ -323,6 +360,7 @@ int main(void)
     tcase_add_test(tc, failed_compare_sleeps);
     tcase_add_test(tc, restarted_follower_catches_up_by_resends);
     tcase_add_test(tc, follower_looks_at_waiting_appends_once_a_second);
+    tcase_add_test(tc, idle_dispatcher_pushes_the_next_entry_once);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }
