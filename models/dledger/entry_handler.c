@@ -47,6 +47,18 @@ static int holds(const struct raft *r, int64_t index, uint32_t term, uint32_t ms
     return here && here->term == term && here->msg == msg;
 }
 
+/* Whether every entry of push q (one, or a batch's) is the one this member holds at its index
+ * (checkAppendFuture's DLedgerEntry.equals): SUCCESS, else INCONSISTENT_STATE. */
+static int entries_here(const struct raft *r, const struct push_req *q, const unsigned char *more)
+{
+    for (uint32_t i = 0; i < (q->count > 1 ? q->count : 1u); i++) {
+        struct push_entry e = batch_entry(q, more, i);
+        if (!holds(r, e.index, e.term, e.msg))
+            return D_INCONSISTENT_STATE;
+    }
+    return D_SUCCESS;
+}
+
 /* A batch of n entries (handleDoBatchAppend). At the log's end they are appended in turn. Wholly here
  * already, partly here or after a gap: INCONSISTENT_STATE, unless every entry is the one here (SUCCESS). A
  * follower's batches come here only at its log's end (the others wait for its once-a-second look,
@@ -56,14 +68,8 @@ static int batch_append(struct raft *r, const struct push_req *q, const unsigned
     uint32_t n = q->count;
     int64_t end = raft_end(r), first = q->e.index, last = first + n - 1;
     *appended = 0;
-    if (last <= end) {
-        for (uint32_t i = 0; i < n; i++) {
-            struct push_entry e = batch_entry(q, more, i);
-            if (!holds(r, e.index, e.term, e.msg))
-                return D_INCONSISTENT_STATE;
-        }
-        return D_SUCCESS;
-    }
+    if (last <= end)
+        return entries_here(r, q, more);
     if (first != end + 1)
         return D_INCONSISTENT_STATE;
     for (uint32_t i = 0; i < n; i++) {
@@ -145,15 +151,17 @@ static void handle_push(struct raft *r, const struct push_req *q, const unsigned
     a->end = raft_end(r);
 }
 
-/* A push's answer (body: the request as it came, a batch's further entries after it). */
-static void answer(struct raft *r, struct rpc_ctx ctx, const unsigned char *body)
+/* A push handled (body: the request as it came, a batch's further entries after it), and answered unless
+ * its answer went already (a fast-forward's: the future is complete). */
+static void answer(struct raft *r, struct rpc_ctx ctx, const unsigned char *body, int reply)
 {
     struct push_req q;
     struct push_resp a;
     memcpy(&q, body, sizeof q);
     memset(&a, 0, sizeof a);
     handle_push(r, &q, body + sizeof q, &a);
-    r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &a, sizeof a);
+    if (reply)
+        r->io.reply(r->io.host, ctx, RMQ_SUCCESS, &a, sizeof a);
 }
 
 /* ---- the appends waiting to be taken (EntryHandler.writeRequestMap) ----
@@ -241,12 +249,7 @@ static void take_next(struct raft *r)
     int i;
     while (r->role == RAFT_FOLLOWER && (i = find_held(r, raft_end(r) + 1)) >= 0) {
         struct raft_held h = take_held(r, (uint32_t)i);
-        struct push_req q;
-        struct push_resp a;
-        memcpy(&q, h.body, sizeof q);
-        handle_push(r, &q, (const unsigned char *)h.body + sizeof q, &a);
-        if (!h.answered)
-            r->io.reply(r->io.host, h.ctx, RMQ_SUCCESS, &a, sizeof a);
+        answer(r, h.ctx, h.body, !h.answered);
         free(h.body);
     }
 }
@@ -264,13 +267,8 @@ static void check_appends(struct raft *r)
         struct push_req q;
         memcpy(&q, h->body, sizeof q);
         if (h->last <= end) {
-            /* [PushFallBehind]: every entry the one here (DLedgerEntry.equals) */
-            int code = D_SUCCESS;
-            for (uint32_t k = 0; k < (q.count > 1 ? q.count : 1u) && code == D_SUCCESS; k++) {
-                struct push_entry e = batch_entry(&q, (const unsigned char *)h->body + sizeof q, k);
-                if (!holds(r, e.index, e.term, e.msg))
-                    code = D_INCONSISTENT_STATE;
-            }
+            /* [PushFallBehind] */
+            int code = entries_here(r, &q, (const unsigned char *)h->body + sizeof q);
             struct raft_held t = take_held(r, i);
             if (!t.answered)
                 reply_code(r, t.ctx, &q, code);
@@ -316,7 +314,7 @@ void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, 
     if (q.type == PUSH_APPEND && q.has_entry) {
         if (r->role == RAFT_FOLLOWER && q.e.index == raft_end(r) + 1 && (!r->held_n || find_held(r, q.e.index) < 0)) {
             /* the next entry: taken as soon as it is put (no copy held for it) */
-            answer(r, ctx, body);
+            answer(r, ctx, body, 1);
             if (r->held_n)
                 take_next(r);
             return;
@@ -332,5 +330,5 @@ void raft_on_push_request(struct raft *r, struct rpc_ctx ctx, const void *body, 
         }
         /* out of memory: answered at once, as a compare is */
     }
-    answer(r, ctx, body);
+    answer(r, ctx, body, 1);
 }
