@@ -33,10 +33,10 @@ static struct raft *member(struct rmq_world *w, int r) { return (struct raft *)b
 
 enum { DS_APPEND = 2 };   /* entry_pusher.c's dispatcher states: COMPARE, TRUNCATE, APPEND */
 
-/* The world loaded and run to 30 s; its leader's member index. */
-static int run_to_30s(struct scenario *sc, struct rmq_world **wp)
+/* The world loaded (with one --set, or none) and run to 30 s; its leader's member index. */
+static int run_to_30s(struct scenario *sc, struct rmq_world **wp, const char *set)
 {
-    th_load(sc, world_json(), NULL, 0);
+    th_load(sc, world_json(), &set, set != NULL);
     struct rmq_world *w = *wp = rmq_world_get(sc->w);
     th_run_to(sc, 30 * SIM_S);
     int l = -1;
@@ -55,7 +55,7 @@ static int run_to_30s(struct scenario *sc, struct rmq_world **wp)
  * process. */
 static void restart_after_heartbeat(struct scenario *sc, struct rmq_world **wp, int *l, int *f)
 {
-    *l = run_to_30s(sc, wp);
+    *l = run_to_30s(sc, wp, NULL);
     struct rmq_world *w = *wp;
     *f = *l == 0 ? 1 : 0;
     struct raft *L = member(w, *l), *F = member(w, *f);
@@ -63,7 +63,7 @@ static void restart_after_heartbeat(struct scenario *sc, struct rmq_world **wp, 
     while (F->last_leader_heartbeat == beat && t < 35 * SIM_S)
         th_run_to(sc, t += 100 * SIM_US);
     int64_t mark = L->peer[*f].watermark;
-    while ((L->peer[*f].watermark == mark || L->peer[*f].inflight > 0 || raft_end(F) != raft_end(L)) &&
+    while ((L->peer[*f].watermark == mark || raft_push_pending(L, *f) > 0 || raft_end(F) != raft_end(L)) &&
            t < 35 * SIM_S)
         th_run_to(sc, t += 100 * SIM_US);
     ck_assert_int_eq(L->peer[*f].state, DS_APPEND);
@@ -185,7 +185,7 @@ START_TEST(failed_compare_sleeps)
 {
     struct scenario sc;
     struct rmq_world *w;
-    int l = run_to_30s(&sc, &w);
+    int l = run_to_30s(&sc, &w, NULL);
     int a = (l + 1) % 3, f = (l + 2) % 3;
     sim_crash(sc.sim, w->g[0].node[f], SIM_CRASH_HOST);
     ck_assert_ptr_null(raft_transfer_leadership(member(w, l), a));
@@ -228,7 +228,7 @@ START_TEST(restarted_follower_catches_up_by_resends)
 {
     struct scenario sc;
     struct rmq_world *w;
-    int l = run_to_30s(&sc, &w);
+    int l = run_to_30s(&sc, &w, NULL);
     int f = l == 0 ? 1 : 0;
     struct raft *L = member(w, l), *F = member(w, f);
     sim_crash(sc.sim, w->g[0].node[f], SIM_CRASH_PROCESS);
@@ -280,7 +280,7 @@ START_TEST(follower_looks_at_waiting_appends_once_a_second)
 {
     struct scenario sc;
     struct rmq_world *w;
-    int l = run_to_30s(&sc, &w);
+    int l = run_to_30s(&sc, &w, NULL);
     int f = l == 0 ? 1 : 0;
     struct raft *L = member(w, l), *F = member(w, f);
     sim_link_cut(sc.sim, w->g[0].node[l], w->g[0].node[f], 1);
@@ -313,17 +313,15 @@ START_TEST(follower_looks_at_waiting_appends_once_a_second)
 }
 END_TEST
 
-/* The resend clock is the entry's own send time (doCheckAppendResponse: pendingMap.get(waterMark + 1)), also
- * when the dispatcher's count of unanswered pushes is above 0 with nothing after the water-mark (it counts one
- * whose answer was lost): after 2 s without sends (the producer paused; its sends then come together), the
- * entry after the water-mark is pushed once, not again at the next tick because the water-mark last moved 2 s
- * ago. A second push of it would wait in the follower for its next look (a fall-behind), so the follower
- * holds nothing. */
+/* The resend clock is the entry's own send time (doCheckAppendResponse: pendingMap.get(waterMark + 1)): after
+ * 2 s without sends (the producer paused; its sends then come together), the entry after the water-mark is
+ * pushed once, not again at the next tick because the water-mark last moved 2 s ago. A second push of it
+ * would wait in the follower for its next look (a fall-behind), so the follower holds nothing. */
 START_TEST(idle_dispatcher_pushes_the_next_entry_once)
 {
     struct scenario sc;
     struct rmq_world *w;
-    int l = run_to_30s(&sc, &w);
+    int l = run_to_30s(&sc, &w, NULL);
     int f = l == 0 ? 1 : 0;
     struct raft *L = member(w, l), *F = member(w, f);
     sim_time t = sim_now(sc.sim);
@@ -332,7 +330,6 @@ START_TEST(idle_dispatcher_pushes_the_next_entry_once)
     ck_assert_int_eq(L->peer[f].state, DS_APPEND);
     ck_assert_int_eq(L->peer[f].watermark, raft_end(L));
     ck_assert_int_eq(L->peer[f].write_index, raft_end(L) + 1);
-    L->peer[f].inflight = 1;   /* an answer the dispatcher never got */
     int64_t end = raft_end(L);
     while (raft_end(L) == end && t < 33 * SIM_S)
         th_run_to(&sc, t += 100 * SIM_US);
@@ -350,6 +347,48 @@ START_TEST(idle_dispatcher_pushes_the_next_entry_once)
 }
 END_TEST
 
+/* pendingMap keeps a push whose answer did not come until the water-mark passes it and the leak check (at
+ * most a second later) forgets it (EntryDispatcher.doAppend); the dispatcher counted it as unanswered until
+ * it left APPEND. With max_pending_push 20: the path from a follower to the leader is cut for 5 s, so the
+ * follower's answers wait in its connection and the pushes time out (3 s): the leader pushes 20 entries and
+ * then only the one after the water-mark, once a second. After the heal the follower's answers come again,
+ * and its water-mark passes pushes whose answers were lost, with no compare. Then the follower's process is
+ * paused for 500 ms: the leader pushes 20 entries to it again, not one. */
+START_TEST(lost_answers_leave_pending_at_the_leak_check)
+{
+    struct scenario sc;
+    struct rmq_world *w;
+    int l = run_to_30s(&sc, &w, "groups[0].max_pending_push=20");
+    int f = l == 0 ? 1 : 0;
+    struct raft *L = member(w, l);
+    struct raft_peer *pe = &L->peer[f];
+    int64_t round = pe->round;
+    sim_time t = sim_now(sc.sim);
+    sim_link_cut(sc.sim, w->g[0].node[f], w->g[0].node[l], 1);
+    th_run_to(&sc, t += 5 * SIM_S);
+    ck_assert_int_eq(raft_push_pending(L, f), 20);
+    ck_assert_int_eq(pe->write_index - pe->watermark - 1, 20);
+    sim_link_cut(sc.sim, w->g[0].node[f], w->g[0].node[l], 0);
+    int64_t lost = 0;   /* pushes the water-mark passed unanswered */
+    while (t < 40 * SIM_S) {
+        int64_t mark = pe->watermark, pending = raft_push_pending(L, f);
+        th_run_to(&sc, t += SIM_MS);
+        if (pe->watermark > mark + 1 && raft_push_pending(L, f) >= pending)
+            lost += pe->watermark - mark - 1;
+    }
+    ck_assert_int_gt(lost, 0);
+    ck_assert_int_eq(pe->round, round);   /* no compare: APPEND throughout */
+    ck_assert_int_eq(pe->watermark, raft_end(L));
+    ck_assert_int_eq(raft_push_pending(L, f), 0);
+    sim_pause(sc.sim, w->g[0].node[f], 500 * SIM_MS);
+    th_run_to(&sc, t += 490 * SIM_MS);
+    ck_assert_int_eq(pe->write_index - pe->watermark - 1, 20);
+    ck_assert_int_eq(raft_push_pending(L, f), 20);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dledger_hold");
@@ -361,6 +400,7 @@ int main(void)
     tcase_add_test(tc, restarted_follower_catches_up_by_resends);
     tcase_add_test(tc, follower_looks_at_waiting_appends_once_a_second);
     tcase_add_test(tc, idle_dispatcher_pushes_the_next_entry_once);
+    tcase_add_test(tc, lost_answers_leave_pending_at_the_leak_check);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

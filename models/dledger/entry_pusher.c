@@ -28,14 +28,14 @@ void raft_pusher_reset(struct raft *r)
     r->q_poll_armed = 0;
     r->q_last_look = raft_now(r);
     for (int p = 0; p < r->n; p++) {
-        struct raft_batch *bp = r->peer[p].bp;   /* the rings' memory stays for the next life */
-        uint32_t cap = r->peer[p].bp_cap, sent_cap = r->peer[p].sent_cap;
-        sim_time *sent = r->peer[p].sent;
-        memset(&r->peer[p], 0, sizeof r->peer[p]);
-        r->peer[p].bp = bp;
-        r->peer[p].bp_cap = cap;
-        r->peer[p].sent = sent;
-        r->peer[p].sent_cap = sent_cap;
+        struct raft_peer *pe = &r->peer[p], keep = *pe;   /* the rings' memory stays for the next life */
+        memset(pe, 0, sizeof *pe);
+        pe->bp = keep.bp;
+        pe->bp_cap = keep.bp_cap;
+        pe->sent = keep.sent;
+        pe->sent_cap = keep.sent_cap;
+        pe->left = keep.left;
+        pe->left_cap = keep.left_cap;
     }
 }
 
@@ -47,6 +47,10 @@ void raft_pusher_free(struct raft *r)
         free(r->peer[p].sent);
         r->peer[p].sent = NULL;
         r->peer[p].sent_cap = 0;
+        free(r->peer[p].left);
+        r->peer[p].left = NULL;
+        r->peer[p].left_cap = r->peer[p].left_n = 0;
+        r->peer[p].left_count = 0;
     }
     free(r->batch_body);
     r->batch_body = NULL;
@@ -96,6 +100,93 @@ static sim_time sent_time(const struct raft_peer *pe, int64_t idx, sim_time dflt
     return pe->sent[(uint64_t)idx & (pe->sent_cap - 1)];
 }
 
+/* pendingMap's entries at or below the water-mark (raft_peer.left). Room for one more span: 0, or -1 out
+ * of memory, where a span is not kept: its pushes are forgotten at once, as the leak check would within a
+ * second. */
+static int left_room(struct raft_peer *pe)
+{
+    if (pe->left_n < pe->left_cap)
+        return 0;
+    uint32_t cap = pe->left_cap ? pe->left_cap * 2 : 4;
+    struct raft_span *a = cap < UINT32_MAX / 2 ? realloc(pe->left, cap * sizeof *a) : NULL;
+    if (!a)
+        return -1;
+    pe->left = a;
+    pe->left_cap = cap;
+    return 0;
+}
+
+/* The pushes lo..hi stay unanswered as the water-mark passes them (or are pushed at or below it). */
+static void left_add(struct raft_peer *pe, int64_t lo, int64_t hi)
+{
+    if (pe->left_n && pe->left[pe->left_n - 1].hi + 1 == lo)
+        pe->left[pe->left_n - 1].hi = hi;
+    else if (left_room(pe) == 0)
+        pe->left[pe->left_n++] = (struct raft_span){lo, hi};
+    else
+        return;
+    pe->left_count += hi - lo + 1;
+}
+
+/* pendingMap.remove(idx) for idx at or below the water-mark: a late SUCCESS (a resend the follower answered
+ * at its look); nothing when idx was answered already. */
+static void left_remove(struct raft_peer *pe, int64_t idx)
+{
+    for (uint32_t i = 0; i < pe->left_n; i++) {
+        struct raft_span *sp = &pe->left[i];
+        if (idx < sp->lo || idx > sp->hi)
+            continue;
+        pe->left_count--;
+        if (sp->lo == sp->hi) {
+            memmove(sp, sp + 1, (pe->left_n - i - 1) * sizeof *sp);
+            pe->left_n--;
+        } else if (idx == sp->lo) {
+            sp->lo++;
+        } else if (idx == sp->hi) {
+            sp->hi--;
+        } else if (left_room(pe) < 0) {
+            pe->left_count -= sp->hi - idx;   /* the upper part not kept */
+            sp->hi = idx - 1;
+        } else {   /* split in two */
+            sp = &pe->left[i];
+            memmove(sp + 2, sp + 1, (pe->left_n - i - 1) * sizeof *sp);
+            sp[1] = (struct raft_span){idx + 1, sp->hi};
+            sp->hi = idx - 1;
+            pe->left_n++;
+        }
+        return;
+    }
+}
+
+/* The leak check (doAppend: every pendingMap index below the water-mark removed). */
+static void left_forget_below(struct raft_peer *pe, int64_t watermark)
+{
+    uint32_t k = 0;
+    pe->left_count = 0;
+    for (uint32_t i = 0; i < pe->left_n; i++) {
+        struct raft_span sp = pe->left[i];
+        if (sp.hi < watermark)
+            continue;
+        if (sp.lo < watermark)
+            sp.lo = watermark;
+        pe->left[k++] = sp;
+        pe->left_count += sp.hi - sp.lo + 1;
+    }
+    pe->left_n = k;
+}
+
+/* pendingMap.size(): the indexes after the water-mark pushed in this state, and those left below. */
+static inline int64_t pending_size(const struct raft_peer *pe)
+{
+    int64_t ahead = pe->write_index - 1 - pe->watermark;
+    return (ahead > 0 ? ahead : 0) + pe->left_count;
+}
+
+int64_t raft_push_pending(const struct raft *r, int p)
+{
+    return r->cfg.batch_push ? (int64_t)r->peer[p].bp_live : pending_size(&r->peer[p]);
+}
+
 /* ---- the leader's dispatchers (EntryDispatcher) ---- */
 
 static void fill_entry(const struct raft *r, int64_t index, struct push_req *q)
@@ -139,7 +230,8 @@ static void change_state(struct raft *r, int p, int64_t index, int state)
     struct raft_peer *pe = &r->peer[p];
     pe->round++;
     pe->state = state;
-    pe->inflight = 0;
+    pe->left_n = 0;   /* pendingMap.clear(): empty outside APPEND */
+    pe->left_count = 0;
     pe->waiting = 0;
     pe->quota_owed = -1;
     pe->batch_n = 0;   /* resetBatchAppendEntryRequest */
@@ -204,29 +296,59 @@ static int quota_wait(struct raft *r, struct raft_peer *pe, int64_t idx, sim_tim
     return 1;
 }
 
+/* doAppendInner: push entry idx (pendingMap.put). */
+static void append_one(struct raft *r, int p, int64_t idx, sim_time now)
+{
+    struct raft_peer *pe = &r->peer[p];
+    if (idx <= pe->watermark)
+        left_add(pe, idx, idx);   /* (a follower the water-mark had passed before a compare) */
+    else if (idx == pe->watermark + 1)
+        pe->oldest_push = now;    /* the entry after the water-mark: its own send time */
+    note_sent(pe, idx, now);
+    push(r, p, PUSH_APPEND, idx);
+}
+
+/* doCheckAppendResponse: the entry after the water-mark, if pushed and unanswered for maxPushTimeOutMs,
+ * is pushed again. */
+static void check_append_response(struct raft *r, int p, sim_time now)
+{
+    struct raft_peer *pe = &r->peer[p];
+    int64_t next = pe->watermark + 1;
+    if (next < pe->write_index && now - pe->oldest_push > r->cfg.max_push_timeout && !quota_wait(r, pe, next, now))
+        append_one(r, p, next, now);
+}
+
+/* EntryDispatcher.doAppend: push from write_index to the log's end while pendingMap holds fewer than
+ * maxPendingSize, forgetting its indexes below the water-mark once a second or when it is full; then
+ * doCommit and doCheckAppendResponse. */
 static void do_append(struct raft *r, int p, sim_time now)
 {
     struct raft_peer *pe = &r->peer[p];
-    /* doCheckAppendResponse: the entry after the water-mark unanswered for maxPushTimeOutMs is resent. */
-    if (pe->inflight > 0 && now - pe->oldest_push > r->cfg.max_push_timeout && pe->watermark + 1 < pe->write_index) {
-        if (quota_wait(r, pe, pe->watermark + 1, now))
-            return;
-        pe->oldest_push = now;
-        note_sent(pe, pe->watermark + 1, now);
-        push(r, p, PUSH_APPEND, pe->watermark + 1);
+    if (pe->quota_owed >= 0 && pe->quota_owed < pe->write_index) {
+        /* woken from the quota's sleep taken for a resend: doAppendInner goes on with its push */
+        int64_t idx = pe->quota_owed;
+        pe->quota_owed = -1;
+        append_one(r, p, idx, now);
     }
-    while (pe->write_index <= raft_end(r) && pe->inflight < r->cfg.max_pending_push) {
+    for (;;) {
+        if (pe->write_index > raft_end(r)) {
+            if (now - pe->last_push > 1 * SIM_S)
+                push(r, p, PUSH_COMMIT, -1);   /* doCommit: tell an idle follower the committed index */
+            check_append_response(r, p, now);
+            return;
+        }
+        if (pending_size(pe) >= r->cfg.max_pending_push || now - pe->last_leak_check > 1 * SIM_S) {
+            left_forget_below(pe, pe->watermark);
+            pe->last_leak_check = now;
+        }
+        if (pending_size(pe) >= r->cfg.max_pending_push) {
+            check_append_response(r, p, now);
+            return;
+        }
         if (quota_wait(r, pe, pe->write_index, now))
             return;
-        if (pe->inflight == 0 || pe->write_index == pe->watermark + 1)
-            pe->oldest_push = now;   /* the entry after the water-mark: its own send time */
-        pe->inflight++;
-        note_sent(pe, pe->write_index, now);
-        push(r, p, PUSH_APPEND, pe->write_index++);
+        append_one(r, p, pe->write_index++, now);
     }
-    /* doCommit: tell an idle follower the committed index once a second. */
-    if (pe->write_index > raft_end(r) && now - pe->last_push > 1 * SIM_S)
-        push(r, p, PUSH_COMMIT, -1);
 }
 
 /* ---- batch push (isEnableBatchPush): EntryDispatcher.doBatchAppend and its batchPendingMap ---- */
@@ -236,14 +358,13 @@ static struct raft_batch *bp_at(const struct raft_peer *pe, uint32_t i)
     return &pe->bp[(pe->bp_head + i) & (pe->bp_cap - 1)];
 }
 
-/* The dispatcher's resend clock and count (inflight, oldest_push) follow the oldest live batch. */
+/* The dispatcher's resend clock (oldest_push) follows the oldest live batch. */
 static void bp_settle(struct raft_peer *pe)
 {
     while (pe->bp_n && bp_at(pe, 0)->count == 0) {
         pe->bp_head = (pe->bp_head + 1) & (pe->bp_cap - 1);
         pe->bp_n--;
     }
-    pe->inflight = (int)pe->bp_live;
     if (pe->bp_n)
         pe->oldest_push = bp_at(pe, 0)->sent;
 }
@@ -443,7 +564,8 @@ static inline __attribute__((always_inline)) void dispatch(struct raft *r, int p
     sim_time now = raft_now(r);
     if (now < pe->retry_at)
         return;
-    if (pe->state == DS_APPEND && !(pe->inflight > 0 && now - pe->oldest_push > r->cfg.max_push_timeout) &&
+    int armed = r->cfg.batch_push ? pe->bp_live > 0 : pe->watermark + 1 < pe->write_index;   /* a resend */
+    if (pe->state == DS_APPEND && !(armed && now - pe->oldest_push > r->cfg.max_push_timeout) &&
         pe->write_index > raft_end(r) && now - pe->last_push <= 1 * SIM_S && pe->batch_n == 0)
         return;
     dispatch_work(r, p, now);
@@ -592,10 +714,12 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
                     raft_quorum_poll(r);
             }
         } else if (a->code == D_SUCCESS) {
-            if (pe->inflight > 0)
-                pe->inflight--;
             int moved = 0;
-            if (a->index > pe->watermark) {
+            if (a->index <= pe->watermark && pe->left_count) {
+                left_remove(pe, a->index);
+            } else if (a->index > pe->watermark) {
+                if (a->index > pe->watermark + 1)   /* the answers before it did not come: kept till the leak check */
+                    left_add(pe, pe->watermark + 1, a->index - 1);
                 moved = a->index > r->committed;
                 raft_mark_rose(r, pe->watermark, a->index);
                 pe->watermark = a->index;

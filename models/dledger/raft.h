@@ -86,7 +86,6 @@ struct raft {
     struct raft_peer {
         int state;                   /* COMPARE, TRUNCATE, APPEND */
         int64_t compare_index, write_index, watermark;
-        int inflight;                /* pushes without answer */
         sim_time oldest_push;        /* send time of the push after the watermark */
         int64_t round;               /* answers of an older dispatcher state are ignored */
         int waiting;                 /* a compare/truncate is in flight */
@@ -109,6 +108,14 @@ struct raft {
          * after its own last send, not 1 s after the water-mark moved */
         sim_time *sent;
         uint32_t sent_cap;
+        /* pendingMap's entries at or below the water-mark: pushes whose answer did not come (lost with its
+         * connection or its request's timeout, or still to come: a resend waiting in the follower) when a
+         * later one's moved the water-mark past them. Spans of indexes, lowest first; left_count in all.
+         * The leak check forgets those below the water-mark. The rest of pendingMap is every index from the
+         * water-mark + 1 to write_index - 1. */
+        struct raft_span { int64_t lo, hi; } *left;
+        uint32_t left_n, left_cap;
+        int64_t left_count;
     } peer[RAFT_MAX_PEERS];
     /* EntryHandler.writeRequestMap: the appends pushed to this member not yet taken, by first index (one
      * each: first and last index, arrival, where the answer goes, answered already by a fast-forward), and

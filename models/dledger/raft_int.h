@@ -149,6 +149,9 @@ void raft_on_take_reply(struct raft *r, int peer, int64_t term, int status, cons
 
 /* Forget pending appends and the dispatchers (a process start). */
 void raft_pusher_reset(struct raft *r);
+/* Follower p's dispatcher's pushes not yet answered or forgotten: pendingMap.size() (batchPendingMap's
+ * with batch push). */
+int64_t raft_push_pending(const struct raft *r, int p);
 
 /* ---- quorum_ack.c (pendingAppendResponsesByTerm, QuorumAckChecker) ---- */
 
