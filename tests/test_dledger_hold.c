@@ -389,6 +389,39 @@ START_TEST(lost_answers_leave_pending_at_the_leak_check)
 }
 END_TEST
 
+/* doCommit tells a follower the committed index once lastPushCommitTimeMs is a second old; appends, commits
+ * and a truncate's answer set it, a compare does not. In an idle group whose leadership moves 30 ms after
+ * the last entry, the third member knows the entry before the last as committed (each push carries the
+ * index committed before it). The new leader's dispatcher for it compares, finds the logs agree, and tells
+ * it the last entry committed at once; mqsim counted the compare as a push and told it a second later. */
+START_TEST(compare_leaves_the_commit_push_due)
+{
+    struct scenario sc;
+    struct rmq_world *w;
+    int l = run_to_30s(&sc, &w, NULL);
+    int a = (l + 1) % 3, f = (l + 2) % 3;
+    struct raft *A = member(w, a), *F = member(w, f);
+    sim_time t = sim_now(sc.sim);
+    sim_pause(sc.sim, sim_node_find(sc.sim, "producer-0"), 5 * SIM_S);
+    th_run_to(&sc, t += 30 * SIM_MS);
+    int64_t end = raft_end(A);
+    ck_assert_int_eq(F->committed, end - 1);
+    ck_assert_ptr_null(raft_transfer_leadership(member(w, l), a));
+    sim_time appending = -1;
+    while (t < 34 * SIM_S && (appending < 0 || F->committed < end)) {
+        th_run_to(&sc, t += 100 * SIM_US);
+        if (appending < 0 && A->role == RAFT_LEADER && A->peer[f].state == DS_APPEND)
+            appending = t;
+    }
+    ck_assert_int_ge(appending, 0);
+    ck_assert_int_eq(raft_end(A), end);
+    ck_assert_int_eq(F->committed, end);
+    ck_assert_msg(t - appending < 10 * SIM_MS, "told %.1f ms after its dispatcher appended",
+                  (double)(t - appending) / SIM_MS);
+    scenario_free(&sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dledger_hold");
@@ -401,6 +434,7 @@ int main(void)
     tcase_add_test(tc, follower_looks_at_waiting_appends_once_a_second);
     tcase_add_test(tc, idle_dispatcher_pushes_the_next_entry_once);
     tcase_add_test(tc, lost_answers_leave_pending_at_the_leak_check);
+    tcase_add_test(tc, compare_leaves_the_commit_push_due);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

@@ -217,7 +217,8 @@ static void push(struct raft *r, int p, enum push_type type, int64_t index)
         if (q.has_entry)
             extra = q.e.size;
     }
-    r->peer[p].last_push = raft_now(r);
+    if (type == PUSH_APPEND || type == PUSH_COMMIT)
+        r->peer[p].last_push = raft_now(r);   /* lastPushCommitTimeMs (a truncate sets it at its answer) */
     r->io.call(r->io.host, p, RAFT_PUSH, &q, sizeof q, extra, r->cfg.rpc_timeout,
                TAG(TG_PUSH, p, (uint64_t)(r->peer[p].round & 0xffffff) | ((uint64_t)type << 24)));
 }
@@ -699,6 +700,7 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
             return;
         }
         pe->waiting = 0;
+        pe->last_push = raft_now(r);   /* doTruncate: lastPushCommitTimeMs */
         change_state(r, p, pe->compare_index, DS_APPEND);
         break;
     case PUSH_APPEND:
