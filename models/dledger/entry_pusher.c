@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/dledger/pending_map.h"
 #include "models/dledger/raft_int.h"
 
 /* EntryDispatcher's state */
@@ -44,147 +45,15 @@ void raft_pusher_free(struct raft *r)
     for (int p = 0; p < RAFT_MAX_PEERS; p++) {
         free(r->peer[p].bp);
         r->peer[p].bp = NULL;
-        free(r->peer[p].sent);
-        r->peer[p].sent = NULL;
-        r->peer[p].sent_cap = 0;
-        free(r->peer[p].left);
-        r->peer[p].left = NULL;
-        r->peer[p].left_cap = r->peer[p].left_n = 0;
-        r->peer[p].left_count = 0;
+        pmap_free(&r->peer[p]);
     }
     free(r->batch_body);
     r->batch_body = NULL;
 }
 
-/* pendingMap.put(index, now) for a push of entry idx. The ring keeps the indexes from the water-mark + 1 on;
- * when idx lies beyond it, it grows (out of memory: the ring is dropped and no time kept, and sent_time gives
- * its default, the time the water-mark reaches an entry, the clock of a dispatcher that knows no send times;
- * the next push tries again). note_sent's way out. */
-static __attribute__((noinline)) void note_sent_grow(struct raft_peer *pe, int64_t idx, sim_time now)
-{
-    int64_t low = pe->watermark + 1;
-    if (idx < low)
-        return;
-    uint64_t cap = pe->sent_cap ? pe->sent_cap : 64;
-    while (cap <= (uint64_t)(idx - low))
-        cap *= 2;
-    sim_time *a = cap <= UINT32_MAX / 2 ? malloc(cap * sizeof *a) : NULL;
-    if (!a) {
-        free(pe->sent);   /* no time kept for any entry: sent_time gives its default */
-        pe->sent = NULL;
-        pe->sent_cap = 0;
-        return;
-    }
-    for (int64_t i = low; i < pe->write_index && i - low < (int64_t)pe->sent_cap; i++)
-        a[(uint64_t)i & (cap - 1)] = pe->sent[(uint64_t)i & (pe->sent_cap - 1)];
-    free(pe->sent);
-    pe->sent = a;
-    pe->sent_cap = (uint32_t)cap;
-    pe->sent[(uint64_t)idx & (pe->sent_cap - 1)] = now;
-}
-
-static inline void note_sent(struct raft_peer *pe, int64_t idx, sim_time now)
-{
-    if ((uint64_t)(idx - (pe->watermark + 1)) < pe->sent_cap)
-        pe->sent[(uint64_t)idx & (pe->sent_cap - 1)] = now;
-    else
-        note_sent_grow(pe, idx, now);
-}
-
-/* pendingMap.get(idx) for idx above the water-mark: when it was last pushed; `dflt` when it has not been
- * pushed in this state (at or past write_index) or its time was not kept. */
-static sim_time sent_time(const struct raft_peer *pe, int64_t idx, sim_time dflt)
-{
-    if (idx >= pe->write_index || !pe->sent || (uint64_t)(pe->write_index - idx) > pe->sent_cap)
-        return dflt;
-    return pe->sent[(uint64_t)idx & (pe->sent_cap - 1)];
-}
-
-/* pendingMap's entries at or below the water-mark (raft_peer.left). Room for one more span: 0, or -1 out
- * of memory, where a span is not kept: its pushes are forgotten at once, as the leak check would within a
- * second. */
-static int left_room(struct raft_peer *pe)
-{
-    if (pe->left_n < pe->left_cap)
-        return 0;
-    uint32_t cap = pe->left_cap ? pe->left_cap * 2 : 4;
-    struct raft_span *a = cap < UINT32_MAX / 2 ? realloc(pe->left, cap * sizeof *a) : NULL;
-    if (!a)
-        return -1;
-    pe->left = a;
-    pe->left_cap = cap;
-    return 0;
-}
-
-/* The pushes lo..hi stay unanswered as the water-mark passes them (or are pushed at or below it). */
-static void left_add(struct raft_peer *pe, int64_t lo, int64_t hi)
-{
-    if (pe->left_n && pe->left[pe->left_n - 1].hi + 1 == lo)
-        pe->left[pe->left_n - 1].hi = hi;
-    else if (left_room(pe) == 0)
-        pe->left[pe->left_n++] = (struct raft_span){lo, hi};
-    else
-        return;
-    pe->left_count += hi - lo + 1;
-}
-
-/* pendingMap.remove(idx) for idx at or below the water-mark: a late SUCCESS (a resend the follower answered
- * at its look); nothing when idx was answered already. */
-static void left_remove(struct raft_peer *pe, int64_t idx)
-{
-    for (uint32_t i = 0; i < pe->left_n; i++) {
-        struct raft_span *sp = &pe->left[i];
-        if (idx < sp->lo || idx > sp->hi)
-            continue;
-        pe->left_count--;
-        if (sp->lo == sp->hi) {
-            memmove(sp, sp + 1, (pe->left_n - i - 1) * sizeof *sp);
-            pe->left_n--;
-        } else if (idx == sp->lo) {
-            sp->lo++;
-        } else if (idx == sp->hi) {
-            sp->hi--;
-        } else if (left_room(pe) < 0) {
-            pe->left_count -= sp->hi - idx;   /* the upper part not kept */
-            sp->hi = idx - 1;
-        } else {   /* split in two */
-            sp = &pe->left[i];
-            memmove(sp + 2, sp + 1, (pe->left_n - i - 1) * sizeof *sp);
-            sp[1] = (struct raft_span){idx + 1, sp->hi};
-            sp->hi = idx - 1;
-            pe->left_n++;
-        }
-        return;
-    }
-}
-
-/* The leak check (doAppend: every pendingMap index below the water-mark removed). */
-static void left_forget_below(struct raft_peer *pe, int64_t watermark)
-{
-    uint32_t k = 0;
-    pe->left_count = 0;
-    for (uint32_t i = 0; i < pe->left_n; i++) {
-        struct raft_span sp = pe->left[i];
-        if (sp.hi < watermark)
-            continue;
-        if (sp.lo < watermark)
-            sp.lo = watermark;
-        pe->left[k++] = sp;
-        pe->left_count += sp.hi - sp.lo + 1;
-    }
-    pe->left_n = k;
-}
-
-/* pendingMap.size(): the indexes after the water-mark pushed in this state, and those left below. */
-static inline int64_t pending_size(const struct raft_peer *pe)
-{
-    int64_t ahead = pe->write_index - 1 - pe->watermark;
-    return (ahead > 0 ? ahead : 0) + pe->left_count;
-}
-
 int64_t raft_push_pending(const struct raft *r, int p)
 {
-    return r->cfg.batch_push ? (int64_t)r->peer[p].bp_live : pending_size(&r->peer[p]);
+    return r->cfg.batch_push ? (int64_t)r->peer[p].bp_live : pmap_size(&r->peer[p]);
 }
 
 /* ---- the leader's dispatchers (EntryDispatcher) ---- */
@@ -231,8 +100,7 @@ static void change_state(struct raft *r, int p, int64_t index, int state)
     struct raft_peer *pe = &r->peer[p];
     pe->round++;
     pe->state = state;
-    pe->left_n = 0;   /* pendingMap.clear(): empty outside APPEND */
-    pe->left_count = 0;
+    pmap_clear(pe);   /* pendingMap.clear(): empty outside APPEND */
     pe->waiting = 0;
     pe->quota_owed = -1;
     pe->batch_n = 0;   /* resetBatchAppendEntryRequest */
@@ -301,11 +169,9 @@ static int quota_wait(struct raft *r, struct raft_peer *pe, int64_t idx, sim_tim
 static void append_one(struct raft *r, int p, int64_t idx, sim_time now)
 {
     struct raft_peer *pe = &r->peer[p];
-    if (idx <= pe->watermark)
-        left_add(pe, idx, idx);   /* (a follower the water-mark had passed before a compare) */
-    else if (idx == pe->watermark + 1)
+    if (idx == pe->watermark + 1)
         pe->oldest_push = now;    /* the entry after the water-mark: its own send time */
-    note_sent(pe, idx, now);
+    pmap_put(pe, idx, now);
     push(r, p, PUSH_APPEND, idx);
 }
 
@@ -338,11 +204,11 @@ static void do_append(struct raft *r, int p, sim_time now)
             check_append_response(r, p, now);
             return;
         }
-        if (pending_size(pe) >= r->cfg.max_pending_push || now - pe->last_leak_check > 1 * SIM_S) {
-            left_forget_below(pe, pe->watermark);
+        if (pmap_size(pe) >= r->cfg.max_pending_push || now - pe->last_leak_check > 1 * SIM_S) {
+            pmap_forget_below(pe, pe->watermark);
             pe->last_leak_check = now;
         }
-        if (pending_size(pe) >= r->cfg.max_pending_push) {
+        if (pmap_size(pe) >= r->cfg.max_pending_push) {
             check_append_response(r, p, now);
             return;
         }
@@ -717,16 +583,12 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
             }
         } else if (a->code == D_SUCCESS) {
             int moved = 0;
-            if (a->index <= pe->watermark && pe->left_count) {
-                left_remove(pe, a->index);
-            } else if (a->index > pe->watermark) {
-                if (a->index > pe->watermark + 1)   /* the answers before it did not come: kept till the leak check */
-                    left_add(pe, pe->watermark + 1, a->index - 1);
+            if (pmap_remove(pe, a->index)) {   /* the water-mark moves to it */
                 moved = a->index > r->committed;
                 raft_mark_rose(r, pe->watermark, a->index);
                 pe->watermark = a->index;
                 /* the resend clock: the next entry's own send time (pendingMap), now if not yet sent */
-                pe->oldest_push = sent_time(pe, a->index + 1, raft_now(r));
+                pe->oldest_push = pmap_sent_time(pe, a->index + 1, raft_now(r));
             }
             raft_check_quorum_marks(r, moved);
         } else if (a->code == D_INCONSISTENT_STATE) {
