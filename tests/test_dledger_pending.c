@@ -112,13 +112,59 @@ START_TEST(get_timeout_on_a_leader_keeps_the_puts_in_step)
     for (sim_time t = cut; t < cut + 5900 * SIM_MS; t += 10 * SIM_MS) {
         th_run_to(&sc, t);
         ck_assert_int_eq(r->role, RAFT_LEADER);
-        ck_assert_uint_eq(b->waits_n, r->pend_n);
+        ck_assert_uint_eq(b->waits_n, r->pend_n - r->pend_done);
         answered = 0;
         for (uint32_t i = 0; i < b->waits_n; i++)
             answered += broker_wait_at(b, i)->ctx.conn == 0;
     }
     /* the puts held since the cut whose gets ended (about one every 3 s of the single send thread) */
     ck_assert_int_ge(answered, 1);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* An append answered WAIT_QUORUM_ACK_TIMEOUT stays in pendingAppendResponsesByTerm until the quorum passes it
+ * (DLedgerEntryPusher.checkResponseFuturesTimeout completes the future and leaves it), so it still counts
+ * towards maxPendingRequestsNum (DLedgerServer.handleAppend: LEADER_PENDING_FULL before the append). With
+ * max_pending_requests_num 200 at 100 sends a second, both followers' processes paused for 4.5 s right after a
+ * heartbeat round (the leader keeps leading: it steps down 6 s after its last round answered by a quorum): the
+ * map is full 2 s into the pause, and the leader refuses sends without appending them to its end, though
+ * appends time out from 2.5 s on. mqsim removed an append at its timeout, so the log grew again from 2.5 s.
+ * After the pause every append is committed, the timed-out ones leave without a second answer, and the
+ * broker's puts stay in step with the member's open appends. */
+START_TEST(timed_out_appends_count_until_committed)
+{
+    struct scenario sc;
+    struct rmq_world *w;
+    struct broker *b = settled(&sc, ", \"max_pending_requests_num\": 200", &w);
+    const struct raft *r = broker_raft(b);
+    sim_time round = r->last_succ_heartbeat;
+    while (r->last_succ_heartbeat == round)
+        th_run_to(&sc, sim_now(sc.sim) + 1 * SIM_MS);
+    int64_t end = raft_end(r);
+    sim_time t = sim_now(sc.sim);
+    for (int i = 0; i < w->g[0].n; i++)
+        if (i != b->replica)
+            sim_pause(sc.sim, w->g[0].node[i], 4500 * SIM_MS);
+    uint32_t most = 0, most_done = 0;
+    for (sim_time until = t + 4500 * SIM_MS; t < until;) {
+        th_run_to(&sc, t += 10 * SIM_MS);
+        ck_assert_int_eq(r->role, RAFT_LEADER);
+        ck_assert_uint_eq(b->waits_n, r->pend_n - r->pend_done);
+        if (r->pend_n > most)
+            most = r->pend_n;
+        if (r->pend_done > most_done)
+            most_done = r->pend_done;
+    }
+    ck_assert_uint_eq(most, 201);   /* full: handleAppend refuses above maxPendingRequestsNum */
+    ck_assert_uint_ge(most_done, 150);
+    ck_assert_int_le(raft_end(r) - end, 202);
+    th_run_to(&sc, t += 2 * SIM_S);
+    ck_assert_int_eq(r->role, RAFT_LEADER);
+    ck_assert_int_ge(r->committed, end + 201);
+    ck_assert_uint_eq(b->waits_n, r->pend_n - r->pend_done);
+    ck_assert_uint_eq(r->pend_done, 0);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
     scenario_free(&sc);
 }
 END_TEST
@@ -130,6 +176,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, held_send_thread_freed_by_its_get_timeout);
     tcase_add_test(tc, get_timeout_on_a_leader_keeps_the_puts_in_step);
+    tcase_add_test(tc, timed_out_appends_count_until_committed);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

@@ -24,7 +24,7 @@ enum { DS_COMPARE, DS_TRUNCATE, DS_APPEND };
 
 void raft_pusher_reset(struct raft *r)
 {
-    r->pend_n = r->pend_head = 0;
+    r->pend_n = r->pend_head = r->pend_done = 0;
     r->q_at = INT64_MIN;
     r->q_poll_armed = 0;
     r->q_last_look = raft_now(r);

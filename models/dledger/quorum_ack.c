@@ -7,10 +7,15 @@
 
 #include "models/dledger/raft_int.h"
 
-static void pend_pop(struct raft *r)
+/* The oldest pending append leaves the map: 1 if it was answered already (timed out). */
+static int pend_pop(struct raft *r)
 {
     r->pend_head = (r->pend_head + 1) & (r->pend_cap - 1);
     r->pend_n--;
+    if (!r->pend_done)
+        return 0;
+    r->pend_done--;
+    return 1;
 }
 
 static struct raft_pending *pend_at(struct raft *r, uint32_t i)
@@ -28,8 +33,8 @@ void raft_fail_old_terms(struct raft *r)
 {
     while (r->pend_n) {
         uint64_t tag = pend_at(r, 0)->tag;
-        pend_pop(r);
-        r->io.append_done(r->io.host, tag, RMQ_SYSTEM_ERROR);
+        if (!pend_pop(r))   /* (a timed-out one's future is done: complete() does nothing) */
+            r->io.append_done(r->io.host, tag, RMQ_SYSTEM_ERROR);
     }
 }
 
@@ -97,7 +102,12 @@ static int64_t quorum_above(struct raft *r, int *above_q)
 }
 
 /* QuorumAckChecker: the committed index is the n/2-th largest water-mark of this term; appends up to it
- * succeed, appends older than maxWaitAckTimeMs beyond it fail. marks_moved 0: no water-mark rose above the
+ * succeed and leave the map (a timed-out one silently). From the entry after it, if that is a pending append
+ * (checkResponseFuturesTimeout(quorumIndex + 1), which stops at the first index without one: an entry of an
+ * earlier term, not yet committed, times nothing out; a RocketMQ broker never meets that, as it takes sends
+ * only once its committed index reaches its log's end, DLedgerRoleChangeHandler), the appends older than maxWaitAckTimeMs are answered
+ * WAIT_QUORUM_ACK_TIMEOUT in order, and stay in the map, which DLedgerServer.handleAppend finds full at
+ * maxPendingRequestsNum, until the committed index passes them. marks_moved 0: no water-mark rose above the
  * committed index since the last check (an ack at or below it), so the quorum index is what the last check
  * found, and only the pending appends need looking at. */
 void raft_check_quorum_marks(struct raft *r, int marks_moved)
@@ -113,15 +123,19 @@ void raft_check_quorum_marks(struct raft *r, int marks_moved)
     }
     while (r->pend_n && r->pend[r->pend_head].index <= r->committed) {
         uint64_t tag = r->pend[r->pend_head].tag;
-        pend_pop(r);
-        r->io.append_done(r->io.host, tag, RMQ_SUCCESS);
+        if (!pend_pop(r))
+            r->io.append_done(r->io.host, tag, RMQ_SUCCESS);
     }
+    if (r->cfg.state_machine || r->pend_done == r->pend_n || r->pend[r->pend_head].index != r->committed + 1)
+        return;
     sim_time now = raft_now(r);
-    while (!r->cfg.state_machine && r->pend_n && now - r->pend[r->pend_head].created > r->cfg.max_wait_ack) {
-        uint64_t tag = r->pend[r->pend_head].tag;
-        pend_pop(r);
-        /* WAIT_QUORUM_ACK_TIMEOUT */
-        r->io.append_done(r->io.host, tag, RMQ_SYSTEM_ERROR);
+    while (r->pend_done < r->pend_n) {
+        const struct raft_pending *pd = pend_at(r, r->pend_done);
+        if (now - pd->created <= r->cfg.max_wait_ack)
+            break;
+        uint64_t tag = pd->tag;
+        r->pend_done++;
+        r->io.append_done(r->io.host, tag, RMQ_SYSTEM_ERROR);   /* WAIT_QUORUM_ACK_TIMEOUT */
     }
 }
 

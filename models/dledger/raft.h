@@ -140,10 +140,11 @@ struct raft {
      * of committed index q_at (INT64_MIN: not known; recounted at the next check) */
     int q_above;
     int64_t q_at;
-    /* pending appends: index -> tag, oldest first (pend_cap a power of two) */
-    struct raft_pending { int64_t index; uint64_t tag; sim_time created; } *pend;   /* this member's terms as
-                                                                                   * leader, oldest first */
-    uint32_t pend_head, pend_n, pend_cap;
+    /* pending appends (pendingAppendResponsesByTerm): index -> tag, of this member's terms as leader, oldest
+     * first (pend_cap a power of two). The first pend_done were answered WAIT_QUORUM_ACK_TIMEOUT and stay,
+     * counted as pending, until the committed index passes them. */
+    struct raft_pending { int64_t index; uint64_t tag; sim_time created; } *pend;
+    uint32_t pend_head, pend_n, pend_cap, pend_done;
 
     /* Leadership transfer: MemberState.transferee / termToTakeLeadership, the transferee's wait for the
      * leader's index and its TakeLeadershipTask, DLedgerServer.checkPreferredLeader's schedule and the
