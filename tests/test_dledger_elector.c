@@ -190,6 +190,43 @@ START_TEST(shutdown_leader)
 }
 END_TEST
 
+/* The StateMaintainer is one thread that waits in its round (voteLatch.await: 2000 ms + up to maxVoteIntervalMs,
+ * unless the answers release it) and parses it after, whatever its role has become: a vote request of a larger
+ * term (handleVote, on a request thread) makes the member a candidate of that term and answers
+ * REJECT_TERM_NOT_READY, but the member raises its term (needIncreaseTermImmediately) only once its round is
+ * over, and the other candidate revotes meanwhile. mqsim ended the round at the role change and raised the term
+ * at its next 10 ms tick. Three members, the leader's host crashed, seeds 1..40, stepping 1 ms: a member told
+ * to raise its term while its vote round waits (the dead member never answers it) happens, and no member
+ * raises its term while its round waits; every seed elects a new leader. */
+START_TEST(vote_round_waits_through_role_change)
+{
+    int told = 0;
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        struct scenario sc;
+        int l = started_three(&sc, seed);
+        struct rmq_world *w = rmq_world_get(sc.w);
+        sim_crash(sc.sim, w->g[0].node[l], SIM_CRASH_HOST);
+        sim_time crash = sim_now(sc.sim), t = crash;
+        int nl, nf, nlead = -1;
+        while (t < crash + 20 * SIM_S && nlead < 0) {
+            sim_run(sc.sim, t += SIM_MS);
+            for (int r = 0; r < 3; r++) {
+                const struct raft *m = member(w, r);
+                if (r == l || !m->busy || !m->round_is_vote)
+                    continue;
+                ck_assert_msg(m->term == m->round_term, "seed %llu: member %d raised its term to %lld in its round of %d",
+                              (unsigned long long)seed, r, (long long)m->term, m->round_term);
+                told += m->need_increase_term;
+            }
+            nlead = parse_servers(w, &nl, &nf);
+        }
+        ck_assert_msg(nlead >= 0, "seed %llu: no new leader 20 s after the crash", (unsigned long long)seed);
+        scenario_free(&sc);
+    }
+    ck_assert_int_gt(told, 0);
+}
+END_TEST
+
 /* testThreeServerAndShutdownFollowers: both followers shut down; within 4 heartbeat intervals (8 s) the
  * leader is a candidate, still in its term (stepping down does not raise it). */
 START_TEST(shutdown_followers)
@@ -317,6 +354,7 @@ static Suite *elector_suite(void)
     tcase_add_loop_test(t, three_servers, 1, SEEDS + 1);
     tcase_add_loop_test(t, restart_follower, 1, SEEDS + 1);
     tcase_add_loop_test(t, shutdown_leader, 1, SEEDS + 1);
+    tcase_add_test(t, vote_round_waits_through_role_change);
     tcase_add_loop_test(t, shutdown_followers, 1, SEEDS + 1);
     tcase_add_loop_test(t, preferred_leader, 1, SEEDS + 1);
     tcase_add_loop_test(t, planned_switch, 1, SEEDS + 1);

@@ -154,13 +154,14 @@ static void count_vote(struct raft *r, int result, int64_t term)
     }
 }
 
-/* The end of a vote round: DLedger's parse order. */
+/* The end of a vote round: DLedger's parse order (maintainAsCandidate after voteLatch), on the round's term
+ * whatever the role now: a member that follows a leader of a larger term meanwhile becomes a candidate of that
+ * term (changeRoleToCandidate accepts a term not below the current one), and PASSED leads only if the term is
+ * still the round's (changeRoleToLeader). */
 static void parse_votes(struct raft *r)
 {
     int64_t term = r->round_term;
     r->busy = 0;
-    if (r->role != RAFT_CANDIDATE || r->term != term)
-        return;
     int p;
     if (r->max_term_seen > term) {
         p = P_WAIT_TO_VOTE_NEXT;
@@ -198,7 +199,7 @@ static int vote_latch_released(const struct raft *r)
 
 void raft_on_vote_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len)
 {
-    if (!r->busy || round != r->round || r->role != RAFT_CANDIDATE)
+    if (!r->busy || round != r->round || !r->round_is_vote)
         return;
     struct vote_resp v = {0, V_UNKNOWN};
     if (status == RMQ_SUCCESS && len >= sizeof v)
@@ -227,6 +228,7 @@ void raft_send_votes(struct raft *r, sim_time wait)
 {
     struct vote_req q = {r->term, raft_end(r), raft_end_term(r), r->self};
     round_begin(r, wait);
+    r->round_is_vote = 1;
     r->elections++;
     int own = V_UNKNOWN;
     for (int p = 0; p < r->n; p++) {
@@ -297,30 +299,30 @@ void raft_send_heartbeats(struct raft *r, sim_time interval)
     struct hb_req q = {r->term, r->self};
     r->last_send_heartbeat = raft_now(r);
     round_begin(r, interval);
+    r->round_is_vote = 0;
     for (int p = 0; p < r->n; p++)
         if (p != r->self)
             r->io.call(r->io.host, p, RAFT_HEARTBEAT, &q, sizeof q, 0, interval, TAG(TG_HB, p, r->round));
 }
 
-/* The end of a heartbeat round (DLedgerLeaderElector.sendHeartbeats after beatLatch). */
+/* The end of a heartbeat round (DLedgerLeaderElector.sendHeartbeats after beatLatch), on the round's term
+ * whatever the role now (a step-down to a term no larger than the current one does nothing). */
 static void parse_heartbeats(struct raft *r)
 {
     r->busy = 0;
-    if (r->role != RAFT_LEADER || r->term != r->round_term)
-        return;
     if (r->succ >= raft_quorum(r)) {
         r->last_succ_heartbeat = raft_now(r);
         return;
     }
     if (r->succ + r->not_ready >= raft_quorum(r))
         r->last_send_heartbeat = -1;
-    else if (r->max_term_seen > r->term)
+    else if (r->max_term_seen > r->round_term)
         raft_change_to_candidate(r, r->max_term_seen);
     else if (r->inconsistent)
-        raft_change_to_candidate(r, r->term);
+        raft_change_to_candidate(r, r->round_term);
     else if (r->last_succ_heartbeat < 0 ||
              raft_now(r) - r->last_succ_heartbeat > r->cfg.heartbeat * r->cfg.max_heartbeat_leak)
-        raft_change_to_candidate(r, r->term);   /* (-1: none in this process's life, elapsed() huge) */
+        raft_change_to_candidate(r, r->round_term);   /* (-1: none in this process's life, elapsed() huge) */
 }
 
 void raft_on_heartbeat_reply(struct raft *r, int64_t round, int status, const void *body, uint32_t len, int peer)
@@ -328,7 +330,7 @@ void raft_on_heartbeat_reply(struct raft *r, int64_t round, int status, const vo
     /* sendHeartbeats: every answer marks the peer live in peersLiveTable, a failure not live. */
     if (r->role == RAFT_LEADER && peer >= 0 && peer < r->n)
         r->peer_live[peer] = status == RMQ_SUCCESS;
-    if (!r->busy || round != r->round || r->role != RAFT_LEADER)
+    if (!r->busy || round != r->round || r->round_is_vote)
         return;
     struct hb_resp a = {0, D_UNKNOWN};
     if (status == RMQ_SUCCESS && len >= sizeof a) {
@@ -394,15 +396,15 @@ void raft_elector_tick(struct raft *r, sim_time now)
     if (r->cfg.election == RAFT_ELECTION_CLASSIC)
         return;   /* raft_classic.c runs on its own timers */
     if (r->busy) {
-        /* The maintainer waits for the round's answers (voteLatch / beatLatch). */
+        /* The maintainer waits for the round's answers (voteLatch / beatLatch.await on its one thread) and
+         * then parses them, whatever the member's role and term have become meanwhile: a role change made by
+         * a vote or heartbeat request (on the request threads) does not end the wait. */
         if (now < r->round_deadline)
             return;
-        if (r->role == RAFT_CANDIDATE)
+        if (r->round_is_vote)
             parse_votes(r);
-        else if (r->role == RAFT_LEADER)
-            parse_heartbeats(r);
         else
-            r->busy = 0;
+            parse_heartbeats(r);
         return;
     }
     switch (r->role) {

@@ -45,7 +45,8 @@ void raft_change_to_candidate(struct raft *r, int64_t term)
         return;
     if (term > r->known_max_term)
         r->known_max_term = term;
-    r->busy = 0;
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC)
+        r->busy = 0;   /* (DLedger's maintainer stays in its round: see raft_elector_tick) */
     r->transferee = RAFT_NONE;
     raft_take_check(r, term, RAFT_CANDIDATE);   /* DLedgerLeaderElector.handleRoleChange */
     if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
@@ -58,7 +59,8 @@ void raft_change_to_candidate(struct raft *r, int64_t term)
 void raft_change_to_follower(struct raft *r, int64_t term, int leader)
 {
     r->term = term;
-    r->busy = 0;
+    if (r->cfg.election == RAFT_ELECTION_CLASSIC)
+        r->busy = 0;
     r->last_leader_heartbeat = raft_now(r);
     r->transferee = RAFT_NONE;
     r->last_parse = P_WAIT_TO_REVOTE;   /* changeRoleToFollower */

@@ -70,6 +70,7 @@ struct raft {
     int busy;                        /* a vote round or heartbeat round is waiting for answers */
     int64_t round;                   /* id of the current round (stale answers are ignored) */
     int round_term;
+    int round_is_vote;               /* the round is a vote round (else heartbeats) */
     int answers, accepted, valid, bigger_ledger, not_ready, already_has_leader, succ, inconsistent;
     int64_t max_term_seen;
     sim_time round_deadline;
