@@ -169,6 +169,50 @@ START_TEST(timed_out_appends_count_until_committed)
 }
 END_TEST
 
+/* checkResponseFuturesTimeout(quorumIndex + 1) finds no pending append while this term's quorum index is below
+ * the committed index: a new leader whose only live follower is far behind times nothing out until that
+ * follower's water-mark passes what the earlier term committed. One member's process is down 10 s, the
+ * producer stops 2 s (so the third member learns the committed index from a commit push and, leading, takes
+ * sends at once), and the leader's host dies as the member restarts; the new leader pushes to it under the push
+ * quota (max_pending_push 20, throttle point 0, 3,000 bytes a second: about 1,000 entries to catch up, at 12
+ * a second). While its water-mark is below the committed index the new leader's appends (from the producer's
+ * next route update) wait 5 s and more unanswered; mqsim timed them out counting from the committed index. */
+START_TEST(no_timeout_below_the_committed_index)
+{
+    struct scenario sc;
+    struct rmq_world *w;
+    struct broker *b = settled(&sc, ", \"max_pending_push\": 20, \"peer_push_throttle_point\": 0,"
+                                    " \"peer_push_quota\": 3000", &w);
+    int l = b->replica, a = (l + 1) % 3, n = (l + 2) % 3;
+    sim_time t = sim_now(sc.sim);
+    sim_crash(sc.sim, w->g[0].node[a], SIM_CRASH_PROCESS);
+    th_run_to(&sc, t += 10 * SIM_S);
+    sim_pause(sc.sim, sim_node_find(sc.sim, "producer-0"), 2 * SIM_S);
+    th_run_to(&sc, t += 1500 * SIM_MS);
+    sim_crash(sc.sim, w->g[0].node[l], SIM_CRASH_HOST);
+    sim_restart(sc.sim, w->g[0].node[a]);
+    const struct raft *N = broker_raft(w->g[0].broker[n]);
+    int64_t committed = -1;
+    sim_time waited = 0;
+    while (t < 120 * SIM_S && waited < 5 * SIM_S) {
+        th_run_to(&sc, t += 10 * SIM_MS);
+        if (N->role != RAFT_LEADER)
+            continue;
+        if (committed < 0)
+            committed = N->committed;
+        if (N->peer[a].watermark >= committed)
+            break;
+        ck_assert_uint_eq(N->pend_done, 0);
+        if (N->pend_n && t - N->pend[N->pend_head].created > waited)
+            waited = t - N->pend[N->pend_head].created;
+    }
+    ck_assert_int_ge(committed, 0);
+    ck_assert_msg(waited >= 5 * SIM_S, "the oldest append waited %.0f ms", (double)waited / SIM_MS);
+    ck_assert_int_eq(w->rep.invariant_violations, 0);
+    scenario_free(&sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dledger_pending");
@@ -177,6 +221,7 @@ int main(void)
     tcase_add_test(tc, held_send_thread_freed_by_its_get_timeout);
     tcase_add_test(tc, get_timeout_on_a_leader_keeps_the_puts_in_step);
     tcase_add_test(tc, timed_out_appends_count_until_committed);
+    tcase_add_test(tc, no_timeout_below_the_committed_index);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

@@ -1,7 +1,8 @@
 /* test_pending_map: an EntryDispatcher's pendingMap as pending_map.c keeps it (the indexes after the
  * water-mark implied by write_index, the unanswered ones at or below it in spans) against a plain map of
  * indexes, driven the way entry_pusher.c drives it: pushes from write_index, the resend of the index after the
- * water-mark, SUCCESS answers (the water-mark moving to an index above it), answers that never come, the leak
+ * water-mark, a push at or below it (held already or not), SUCCESS answers (the water-mark moving to an index
+ * above it), answers that never come, the leak
  * check, a compare (clear) and an APPEND that restarts below the water-mark. After every step the sizes and
  * every index's presence agree. */
 #include <check.h>
@@ -83,6 +84,14 @@ START_TEST(pending_map_agrees_with_a_map)
         } else if (r < 50 && pe.watermark + 1 < pe.write_index) {
             put(&pe, &m, pe.watermark + 1, now);   /* the resend */
             flight[nf++] = pe.watermark + 1;
+        } else if (r < 52 && pe.watermark >= 0) {
+            /* a push at or below the water-mark (a resend woken from a quota sleep after a later answer
+             * passed it, held or not) */
+            int64_t idx = pe.watermark - (int64_t)(rnd(&x) % 8);
+            if (idx >= 0) {
+                put(&pe, &m, idx, now);
+                flight[nf++] = idx;
+            }
         } else if (r < 85 && head < nf) {
             success(&pe, &m, flight[head++]);      /* the oldest answer comes */
         } else if (r < 92 && head < nf) {

@@ -433,7 +433,7 @@ static inline __attribute__((always_inline)) void dispatch(struct raft *r, int p
         return;
     int armed = r->cfg.batch_push ? pe->bp_live > 0 : pe->watermark + 1 < pe->write_index;   /* a resend */
     if (pe->state == DS_APPEND && !(armed && now - pe->oldest_push > r->cfg.max_push_timeout) &&
-        pe->write_index > raft_end(r) && now - pe->last_push <= 1 * SIM_S && pe->batch_n == 0)
+        pe->write_index > raft_end(r) && now - pe->last_push <= 1 * SIM_S && pe->batch_n == 0 && pe->quota_owed < 0)
         return;
     dispatch_work(r, p, now);
 }

@@ -69,6 +69,14 @@ void pmap_left_add(struct raft_peer *pe, int64_t lo, int64_t hi)
     pe->left_count += hi - lo + 1;
 }
 
+int pmap_left_has(const struct raft_peer *pe, int64_t idx)
+{
+    for (uint32_t i = 0; i < pe->left_n; i++)
+        if (idx >= pe->left[i].lo && idx <= pe->left[i].hi)
+            return 1;
+    return 0;
+}
+
 /* pendingMap.remove(idx) for idx at or below the water-mark: a late SUCCESS (a resend the follower answered
  * at its look); nothing when idx was answered already. */
 void pmap_left_remove(struct raft_peer *pe, int64_t idx)

@@ -15,6 +15,8 @@ void pmap_note_sent_grow(struct raft_peer *pe, int64_t idx, sim_time now);
 void pmap_left_add(struct raft_peer *pe, int64_t lo, int64_t hi);
 /* pendingMap.remove(idx) for idx at or below the water-mark. */
 void pmap_left_remove(struct raft_peer *pe, int64_t idx);
+/* pendingMap.containsKey(idx) for idx at or below the water-mark. */
+int pmap_left_has(const struct raft_peer *pe, int64_t idx);
 
 static inline void pmap_note_sent(struct raft_peer *pe, int64_t idx, sim_time now)
 {
@@ -24,13 +26,13 @@ static inline void pmap_note_sent(struct raft_peer *pe, int64_t idx, sim_time no
         pmap_note_sent_grow(pe, idx, now);
 }
 
-/* pendingMap.put(idx, now): a push of idx. */
+/* pendingMap.put(idx, now): a push of idx (again: the map keeps it once). */
 static inline void pmap_put(struct raft_peer *pe, int64_t idx, sim_time now)
 {
     if (idx > pe->watermark)
         pmap_note_sent(pe, idx, now);
-    else
-        pmap_left_add(pe, idx, idx);   /* (a follower the water-mark had passed before a compare) */
+    else if (!pmap_left_has(pe, idx))
+        pmap_left_add(pe, idx, idx);   /* (pushed after the water-mark passed it: a compare, or a quota sleep) */
 }
 
 /* pendingMap.remove(idx) at idx's SUCCESS. 1: idx is above the water-mark, which the caller moves to it;

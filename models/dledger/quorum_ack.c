@@ -101,15 +101,26 @@ static int64_t quorum_above(struct raft *r, int *above_q)
     return q;
 }
 
+/* At least a majority of this term's water-marks (the leader's own: its log end) at or above index: the quorum
+ * index reaches it. */
+static int quorum_reaches(const struct raft *r, int64_t index)
+{
+    int n = 0;
+    for (int p = 0; p < r->n; p++)
+        n += (p == r->self ? raft_end(r) : r->peer[p].watermark) >= index;
+    return n >= r->n / 2 + 1;
+}
+
 /* QuorumAckChecker: the committed index is the n/2-th largest water-mark of this term; appends up to it
- * succeed and leave the map (a timed-out one silently). From the entry after it, if that is a pending append
- * (checkResponseFuturesTimeout(quorumIndex + 1), which stops at the first index without one: an entry of an
- * earlier term, not yet committed, times nothing out; a RocketMQ broker never meets that, as it takes sends
- * only once its committed index reaches its log's end, DLedgerRoleChangeHandler), the appends older than maxWaitAckTimeMs are answered
- * WAIT_QUORUM_ACK_TIMEOUT in order, and stay in the map, which DLedgerServer.handleAppend finds full at
- * maxPendingRequestsNum, until the committed index passes them. marks_moved 0: no water-mark rose above the
- * committed index since the last check (an ack at or below it), so the quorum index is what the last check
- * found, and only the pending appends need looking at. */
+ * succeed and leave the map (a timed-out one silently). Then checkResponseFuturesTimeout(quorumIndex + 1):
+ * from the index after the quorum index, while there is a pending append there, the appends older than
+ * maxWaitAckTimeMs are answered WAIT_QUORUM_ACK_TIMEOUT in order, and stay in the map, which
+ * DLedgerServer.handleAppend finds full at maxPendingRequestsNum, until the committed index passes them.
+ * Nothing times out while the quorum index is below the committed index (a new leader whose followers' marks
+ * of its term are still below what an earlier term committed) or the entry after it is of an earlier term:
+ * no append of this term is pending there. marks_moved 0: no water-mark rose above the committed index since
+ * the last check (an ack at or below it), so the quorum index is what the last check found, and only the
+ * pending appends need looking at. */
 void raft_check_quorum_marks(struct raft *r, int marks_moved)
 {
     if (r->role != RAFT_LEADER)
@@ -126,9 +137,13 @@ void raft_check_quorum_marks(struct raft *r, int marks_moved)
         if (!pend_pop(r))
             r->io.append_done(r->io.host, tag, RMQ_SUCCESS);
     }
-    if (r->cfg.state_machine || r->pend_done == r->pend_n || r->pend[r->pend_head].index != r->committed + 1)
+    if (r->cfg.state_machine || r->pend_done == r->pend_n)
         return;
     sim_time now = raft_now(r);
+    if (now - pend_at(r, r->pend_done)->created <= r->cfg.max_wait_ack)
+        return;   /* (nothing old enough: the common case) */
+    if (r->pend[r->pend_head].index != r->committed + 1 || !quorum_reaches(r, r->committed))
+        return;
     while (r->pend_done < r->pend_n) {
         const struct raft_pending *pd = pend_at(r, r->pend_done);
         if (now - pd->created <= r->cfg.max_wait_ack)

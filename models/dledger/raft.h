@@ -111,7 +111,7 @@ struct raft {
         uint32_t sent_cap;
         /* pendingMap's entries at or below the water-mark: pushes whose answer did not come (lost with its
          * connection or its request's timeout, or still to come: a resend waiting in the follower) when a
-         * later one's moved the water-mark past them. Spans of indexes, lowest first; left_count in all.
+         * later one's moved the water-mark past them, as disjoint spans of indexes; left_count in all.
          * The leak check forgets those below the water-mark. The rest of pendingMap is every index from the
          * water-mark + 1 to write_index - 1. */
         struct raft_span { int64_t lo, hi; } *left;
