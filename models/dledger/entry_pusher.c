@@ -225,7 +225,7 @@ static struct raft_batch *bp_at(const struct raft_peer *pe, uint32_t i)
     return &pe->bp[(pe->bp_head + i) & (pe->bp_cap - 1)];
 }
 
-/* The dispatcher's resend clock (oldest_push) follows the oldest live batch. */
+/* The dispatcher's resend clock, oldest_push, follows the oldest live batch. */
 static void bp_settle(struct raft_peer *pe)
 {
     while (pe->bp_n && bp_at(pe, 0)->count == 0) {
@@ -587,7 +587,7 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
                 moved = a->index > r->committed;
                 raft_mark_rose(r, pe->watermark, a->index);
                 pe->watermark = a->index;
-                /* the resend clock: the next entry's own send time (pendingMap), now if not yet sent */
+                /* the resend clock: the next entry's own send time in pendingMap, now if not yet sent */
                 pe->oldest_push = pmap_sent_time(pe, a->index + 1, raft_now(r));
             }
             raft_check_quorum_marks(r, moved);

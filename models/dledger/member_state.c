@@ -45,8 +45,6 @@ void raft_change_to_candidate(struct raft *r, int64_t term)
         return;
     if (term > r->known_max_term)
         r->known_max_term = term;
-    if (r->cfg.election == RAFT_ELECTION_CLASSIC)
-        r->busy = 0;   /* (DLedger's maintainer stays in its round: see raft_elector_tick) */
     r->transferee = RAFT_NONE;
     raft_take_check(r, term, RAFT_CANDIDATE);   /* DLedgerLeaderElector.handleRoleChange */
     if (r->cfg.election == RAFT_ELECTION_CLASSIC) {
@@ -60,7 +58,7 @@ void raft_change_to_follower(struct raft *r, int64_t term, int leader)
 {
     r->term = term;
     if (r->cfg.election == RAFT_ELECTION_CLASSIC)
-        r->busy = 0;
+        r->busy = 0;   /* (DLedger's maintainer stays in its round: raft_elector_tick) */
     r->last_leader_heartbeat = raft_now(r);
     r->transferee = RAFT_NONE;
     r->last_parse = P_WAIT_TO_REVOTE;   /* changeRoleToFollower */

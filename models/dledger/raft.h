@@ -67,7 +67,8 @@ struct raft {
     sim_time last_leader_heartbeat, last_send_heartbeat, last_succ_heartbeat, next_vote, election_deadline;
     int need_increase_term;
     int last_parse;                  /* VoteResponse.ParseResult */
-    int busy;                        /* a vote round or heartbeat round is waiting for answers */
+    int busy;                        /* a vote round or heartbeat round is waiting for answers (DLedger: through
+                                      * role changes too, as its StateMaintainer thread waits) */
     int64_t round;                   /* id of the current round (stale answers are ignored) */
     int round_term;
     int round_is_vote;               /* the round is a vote round (else heartbeats) */

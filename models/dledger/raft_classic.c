@@ -78,6 +78,7 @@ int raft_classic_heartbeat(struct raft *r, const struct hb_req *q)
 void raft_classic_step_down(struct raft *r, int64_t term)
 {
     int was_leader = r->role == RAFT_LEADER;
+    r->busy = 0;   /* a vote round still waiting is dropped */
     if (term > r->term) {
         r->term = term;
         r->voted_for = RAFT_NONE;
