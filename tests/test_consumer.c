@@ -140,19 +140,21 @@ START_TEST(offset_illegal_fixed_at_once_on_53)
     /* The 3 s pull retry of 4.4 puts the new master's OFFSET_MOVED (41.0 s) after the producer's route has
      * it again (40.7 s), so there are messages to read at once; with 5.3's 1 s the answer comes at 39.0 s,
      * when nothing new is stored yet. */
+    /* The held pulls fail at their timeout exactly (no response scan): 5.3's scan would fail them 1.4 s
+     * later, when the new master has stored past the consumer's offset and answers no OFFSET_MOVED. */
     const char *now[] = {"version=5.3", "run.trace=full", "run.duration_ms=62000",
                          "consumers.pull_time_delay_when_exception_ms=3000",
-                         "consumers.client_close_socket_if_timeout=false"};
+                         "consumers.client_close_socket_if_timeout=false", "consumers.response_scan_interval_ms=0"};
     const char *later[] = {"version=5.3", "run.trace=full", "run.duration_ms=62000",
                            "consumers.pull_time_delay_when_exception_ms=3000",
-                           "consumers.client_close_socket_if_timeout=false",
+                           "consumers.client_close_socket_if_timeout=false", "consumers.response_scan_interval_ms=0",
                            "consumers.offset_illegal_fix_delay_ms=10000"};
     double moved, moved_later;
-    th_run(&r, LAG, now, 5);
+    th_run(&r, LAG, now, 6);
     double t_now = resumed_after_moved(r.trace, &moved);
     double ru_now = th_num(r.m, "topic.read_unavailable_ms");
     th_run_free(&r);
-    th_run(&r, LAG, later, 6);
+    th_run(&r, LAG, later, 7);
     double t_later = resumed_after_moved(r.trace, &moved_later);
     double ru_later = th_num(r.m, "topic.read_unavailable_ms");
     th_run_free(&r);
@@ -234,16 +236,17 @@ START_TEST(short_polling_checks_every_second)
 END_TEST
 
 /* A pull is invokeAsync: its timeout closes nothing, even with clientCloseSocketIfTimeout (4.9). Here every
- * held pull times out on the client (2 s against the broker's 15 s hold) at 1 msg/s; were pulls
- * synchronous, the first timeout would close the consumer's connection (the broker drops the consumer:
- * broker.client_gone) and fail the other queues' pulls, and the consumer would read 2 of the 29 messages. */
+ * held pull times out on the client (2 s against the broker's 15 s hold, failed by the response scan 3-4 s
+ * after it was sent) at 1 msg/s; were pulls synchronous, the first timeout would close the consumer's
+ * connection (the broker drops the consumer: broker.client_gone) and fail the other queues' pulls, and the
+ * consumer would read 2 of the messages. The producer stops at 25 s, so that every message is read by 30 s. */
 START_TEST(pull_timeout_closes_nothing)
 {
     static const char *const SLOW =
         "{\"name\": \"t\", \"version\": \"4.9\","
         " \"run\": {\"duration_ms\": 30000, \"seed\": 1, \"trace\": \"events\"},"
         " \"network\": {\"latency\": {\"const_ms\": 1}}, \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2}],"
-        " \"producers\": {\"rate_per_s\": 1, \"size\": {\"const_bytes\": 100}},"
+        " \"producers\": {\"rate_per_s\": 1, \"stop_ms\": 25000, \"size\": {\"const_bytes\": 100}},"
         " \"consumers\": {\"count\": 1, \"consumer_timeout_when_suspend_ms\": 2000}, \"operator\": {\"enabled\": false}}";
     struct th_run r;
     th_run(&r, SLOW, NULL, 0);

@@ -4,7 +4,8 @@
  * answered CONN_FAILED. No slot keeps a copy once its request is sent or failed. An answer past the frame's
  * size (a consumer list) comes whole through the scratch buffer too. A request the peer holds fails when the
  * peer's process dies only with fail_fast (5.1.3+); else at its timeout. A synchronous request's timeout
- * closes its connection and fails the others on it with close_on_timeout (clientCloseSocketIfTimeout). */
+ * closes its connection and fails the others on it with close_on_timeout (clientCloseSocketIfTimeout); an
+ * asynchronous one fails at the client's response scan (rpc_scan). */
 #include <check.h>
 #include <stdint.h>
 #include <string.h>
@@ -281,6 +282,42 @@ START_TEST(sync_timeout_closes_the_connection)
 }
 END_TEST
 
+/* NettyRemotingAbstract.scanResponseTable: an asynchronous request fails at the scan's first run at least
+ * 1 s after its deadline (runs from 3 s, every 1 s as R44's Timer, or from 3.1 s every 1.1 s as R53's
+ * HashedWheelTimer), and an answer that comes after the deadline but before that run is taken; a
+ * synchronous request fails at its deadline. Without the scan (period 0) the asynchronous ones do too. */
+START_TEST(async_timeout_at_the_response_scan)
+{
+    const sim_time first[3] = {3000 * SIM_MS, 3100 * SIM_MS, 0}, period[3] = {1000 * SIM_MS, 1100 * SIM_MS, 0};
+    /* tag 31: async, 1.5 s; 32: async, 2.2 s; 33: sync, 1.5 s; 34: async, 1 us, answered after 2 ms */
+    const double want31[3] = {3000, 3100, 1500}, want32[3] = {4000, 4200, 2200};
+    for (int k = 0; k < 3; k++) {
+        struct th_world w;
+        world(&w);
+        sim_time t0 = sim_now(w.s);
+        if (period[k] > 0)
+            rpc_scan(&cli, first[k], period[k]);
+        unsigned char b[8] = {0};
+        rpc_call_async(&cli, 1, REQ_HOLD, b, sizeof b, 0, 1500 * SIM_MS, 31);
+        rpc_call_async(&cli, 1, REQ_HOLD, b, sizeof b, 0, 2200 * SIM_MS, 32);
+        rpc_call(&cli, 1, REQ_HOLD, b, sizeof b, 0, 1500 * SIM_MS, 33);
+        rpc_call_async(&cli, 1, REQ, b, sizeof b, 0, 1 * SIM_US, 34);
+        sim_run(w.s, 5 * SIM_S);
+        ck_assert_int_eq(status_of[31], RMQ_TIMEOUT);
+        ck_assert_int_eq(status_of[32], RMQ_TIMEOUT);
+        ck_assert_int_eq(status_of[33], RMQ_TIMEOUT);
+        ck_assert_double_eq_tol(sim_time_to_ms(when_of[31]), want31[k] + (k == 2 ? sim_time_to_ms(t0) : 0), 1e-6);
+        ck_assert_double_eq_tol(sim_time_to_ms(when_of[32]), want32[k] + (k == 2 ? sim_time_to_ms(t0) : 0), 1e-6);
+        ck_assert_int_eq(when_of[33], t0 + 1500 * SIM_MS);
+        ck_assert_int_eq(status_of[34], period[k] > 0 ? RMQ_SUCCESS : RMQ_TIMEOUT);
+        rpc_free(&cli);
+        rpc_free(&srv);
+        th_world_free(&w);
+        memset(status_of, 0, sizeof status_of);
+    }
+}
+END_TEST
+
 static void reset_counts(void)
 {
     replies = 0;
@@ -300,6 +337,7 @@ static Suite *suite(void)
     tcase_add_test(tc, large_reply_arrives_whole);
     tcase_add_test(tc, closed_connection_fails_fast);
     tcase_add_test(tc, sync_timeout_closes_the_connection);
+    tcase_add_test(tc, async_timeout_at_the_response_scan);
     suite_add_tcase(s, tc);
     return s;
 }

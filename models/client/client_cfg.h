@@ -88,6 +88,10 @@ struct consumer_cfg {
     sim_time lock_timeout;      /* orderly: lockBatchMQ's 1000 ms */
     int lock_on_take;           /* orderly: a queue taken is locked at once (RebalanceImpl: new ProcessQueue()
                                    then setLocked(true), from 4.9.5); else it waits for the next lockAll */
+    sim_time scan_initial;      /* the client's scanResponseTable: first run after the start (R44/R498 3000 ms by
+                                   Timer.scheduleAtFixedRate; R53 3100: HashedWheelTimer's 100 ms ticks) */
+    sim_time scan_interval;     /* and between runs (R44/R498 1000 ms; R53 1100: newTimeout(1000) again at each
+                                   run's end, due at the first tick after); 0: a pull times out at its deadline */
     sim_time offset_illegal_fix; /* OFFSET_ILLEGAL: the offset fixed and the queue removed 10000 ms later
                                     (executeTaskLater), or at once and a rebalance (0: from 5.2) */
 };

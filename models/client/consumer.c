@@ -201,6 +201,9 @@ static void c_start(struct sim_node *n)
     sim_time base = c->cfg.start > now ? c->cfg.start - now : 0;
     c->rb_last = now + base;   /* RebalanceService: lastRebalanceTimestamp starts at its construction */
     c->life++;   /* a new process: a new clientId */
+    /* Its NettyRemotingClient starts with it: pulls (invokeAsync) time out at scanResponseTable's runs. */
+    if (c->cfg.scan_interval > 0)
+        rpc_scan(&c->rpc, now + base + c->cfg.scan_initial, c->cfg.scan_interval);
     /* MQClientInstance.startScheduledTask: route at 10 ms then every 30 s; the heartbeat at 1 s then every
      * heartbeatBrokerInterval; persistAllConsumerOffset at 10 s then every persistConsumerOffsetInterval;
      * on one thread (client_tasks.h), its phase random as the producer's. */

@@ -65,6 +65,7 @@ void rpc_reset(struct rpc *r)
     r->inflight = 0;
     r->armed = SIM_TIME_MAX;
     r->timer = 0;
+    r->scan_period = 0;
 }
 
 static uint32_t slot_alloc(struct rpc *r)
@@ -181,6 +182,21 @@ static inline __attribute__((always_inline)) int send_request(struct rpc *r, sim
 }
 
 /* rpc_call and rpc_call_async: inlined into both, as each send passes here. */
+void rpc_scan(struct rpc *r, sim_time first, sim_time period)
+{
+    r->scan_first = first;
+    r->scan_period = period;
+}
+
+/* The first run of the response scan at or after t. */
+static sim_time scan_run_after(const struct rpc *r, sim_time t)
+{
+    if (t <= r->scan_first)
+        return r->scan_first;
+    sim_time k = (t - r->scan_first + r->scan_period - 1) / r->scan_period;
+    return r->scan_first + k * r->scan_period;
+}
+
 static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_id peer, uint16_t code,
                                                         const void *body, uint32_t len, uint64_t extra_wire,
                                                         sim_time timeout, uint64_t tag, uint8_t async)
@@ -200,6 +216,8 @@ static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_i
     p->len = len;
     p->wire = extra_wire;
     p->deadline = node_now(r->n) + timeout;
+    if (async && r->scan_period > 0)
+        p->deadline = scan_run_after(r, p->deadline + RPC_SCAN_GRACE);
     arm(r, p->deadline);
     /* On an open connection at once; node_conn_send tests that it is open before anything else. */
     if (pe->conn && !pe->connecting) {

@@ -70,6 +70,8 @@ struct rpc {
     int close_on_timeout;      /* a synchronous request that times out closes its connection, which fails the
                                   others sent on it at once (clientCloseSocketIfTimeout: invokeSync ->
                                   closeChannel -> close -> failFast); the next request connects anew */
+    sim_time scan_first;       /* rpc_scan: the first run of the client's scanResponseTable (absolute time) */
+    sim_time scan_period;      /* and the time between runs; 0: asynchronous requests time out at their deadline */
 };
 
 /* Where a deferred response goes (a held pull, a put waiting for the slave). */
@@ -93,6 +95,13 @@ void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, 
  * close_on_timeout says. */
 void rpc_call_async(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
                     uint64_t extra_wire, sim_time timeout, uint64_t tag);
+
+/* Asynchronous requests time out as NettyRemotingAbstract.scanResponseTable fails them: at its first run at
+ * least RPC_SCAN_GRACE after their deadline (beginTimestamp + timeoutMillis + 1000 <= now), its runs being at
+ * `first` (an absolute time) and every `period` after. Synchronous ones keep their deadline (invokeSync's
+ * waitResponse). Reset by rpc_reset (a new process sets its own). */
+#define RPC_SCAN_GRACE (1000 * SIM_MS)
+void rpc_scan(struct rpc *r, sim_time first, sim_time period);
 
 /* Opens the connection to peer now, unless it is open or opening, so that a later call does not wait for
  * it (a server that holds its peers' channels from the start). A failure is silent: the next call

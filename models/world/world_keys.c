@@ -197,6 +197,8 @@ void world_defaults(struct world_cfg *c)
     k->lock_live = 30 * SIM_S;             /* ProcessQueue.REBALANCE_LOCK_MAX_LIVE_TIME (client side) */
     k->lock_timeout = 1 * SIM_S;           /* RebalanceImpl.lock/lockAll: lockBatchMQ(addr, body, 1000) */
     k->lock_on_take = 0;                   /* R44 RebalanceImpl: new ProcessQueue() not locked */
+    k->scan_initial = 3 * SIM_S;          /* R44 NettyRemotingClient.start: scheduleAtFixedRate(.., 1000 * 3, 1000) */
+    k->scan_interval = 1 * SIM_S;
     k->offset_illegal_fix = 10 * SIM_S;    /* R44 DefaultMQPushConsumerImpl: executeTaskLater(..., 10000) */
 
     struct operator_cfg *o = &c->op;
@@ -399,6 +401,8 @@ static const struct field consumer_fields[] = {
     CF("rebalance_lock_max_live_time_ms", F_TIME, lock_live, 1, MAX_DAY_MS),
     CF("orderly_lock_on_take", F_BOOL, lock_on_take, 0, 1),
     CF("offset_illegal_fix_delay_ms", F_TIME, offset_illegal_fix, 0, MAX_DAY_MS),
+    CF("response_scan_initial_ms", F_TIME, scan_initial, 0, MAX_DAY_MS),
+    CF("response_scan_interval_ms", F_TIME, scan_interval, 0, MAX_DAY_MS),
 };
 
 #define OF(k, t, f, lo, hi) {k, t, offsetof(struct operator_cfg, f), lo, hi, NULL}

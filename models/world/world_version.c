@@ -100,6 +100,13 @@ static const struct version_key keys[] = {
     {"consumers", "pull_time_delay_when_exception_ms", {"3000", "1000", "1000"},
      "DefaultMQPushConsumerImpl: R44 PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION 3000; from 4.6.0 the constructor takes "
      "ClientConfig.pullTimeDelayMillsWhenException, 1000 (R498, R53)", NULL},
+    {"consumers", "response_scan_initial_ms", {"3000", "3000", "3100"},
+     "NettyRemotingClient.start: R44/R498 timer.scheduleAtFixedRate(scanResponseTable, 1000 * 3, 1000); R53 "
+     "HashedWheelTimer.newTimeout(.., 1000 * 3): its ticks are 100 ms, and a timeout runs at the first tick "
+     "after its deadline", NULL},
+    {"consumers", "response_scan_interval_ms", {"1000", "1000", "1100"},
+     "R44/R498 every 1000 ms (fixed rate); R53 newTimeout(this, 1000) at each run's end, run at the first 100 ms "
+     "tick after: every 1100 ms", NULL},
     {"consumers", "heartbeat_on_connect", {"false", "false", "true"},
      "MQClientInstance: from 5.1.4 (#7296, R53) ClientConfig.enableHeartbeatChannelEventListener true: "
      "onChannelActive sends a heartbeat to that broker and, if it succeeds, rebalanceImmediately", NULL},
