@@ -259,6 +259,34 @@ START_TEST(pull_timeout_closes_nothing)
 }
 END_TEST
 
+/* MQClientInstance.findBrokerAddressInSubscribe, from 4.8.0 (#2167): a slave's brokerId the route lacks tries
+ * brokerId + 1 before the first entry. A group of three (brokerIds 0, 1, 2) whose slave 1 died at the start:
+ * the master's suggestion of slave 1 for a consumer far behind reaches slave 2 on 4.9; with 4.4's lookup it
+ * falls to the first entry, the master, and nothing is read from a slave. */
+START_TEST(missing_slave_id_tries_the_next)
+{
+    static const char *const NEXT =
+        "{\"name\": \"t\", \"version\": \"4.9\", \"run\": {\"duration_ms\": 60000, \"seed\": 1},"
+        " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"slave_read_enable\": true,"
+        "   \"host_memory_bytes\": 2000000}],"
+        " \"producers\": {\"rate_per_s\": 1000, \"size\": {\"const_bytes\": 1024}},"
+        " \"consumers\": {\"count\": 1, \"consume_rate_per_s\": 500}, \"operator\": {\"enabled\": false},"
+        " \"faults\": [{\"at_ms\": 1, \"op\": \"crash_process\", \"node\": \"broker-a-1\"}]}";
+    struct th_run r;
+    th_run(&r, NEXT, NULL, 0);
+    double next = th_num(r.m, "groups.0.reads.slave");
+    th_run_free(&r);
+    const char *r44[] = {"consumers.subscribe_tries_next_broker_id=false"};
+    th_run(&r, NEXT, r44, 1);
+    double first = th_num(r.m, "groups.0.reads.slave"), to_slave = th_num(r.m, "groups.0.redirects.to_slave");
+    th_run_free(&r);
+    fprintf(stderr, "slave 1 missing: %.0f messages read from slave 2 (4.9), %.0f with 4.4's lookup\n", next, first);
+    ck_assert_double_gt(next, 10000);
+    ck_assert_double_gt(to_slave, 0);   /* the master did suggest the slave */
+    ck_assert_double_eq(first, 0);
+}
+END_TEST
+
 static Suite *consumer_suite(void)
 {
     Suite *s = suite_create("consumer");
@@ -271,6 +299,7 @@ static Suite *consumer_suite(void)
     tcase_add_test(tc, offset_illegal_fixed_at_once_on_53);
     tcase_add_test(tc, short_polling_checks_every_second);
     tcase_add_test(tc, slave_keeps_offsets_unless_checked);
+    tcase_add_test(tc, missing_slave_id_tries_the_next);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -92,6 +92,8 @@ struct consumer_cfg {
                                    Timer.scheduleAtFixedRate; R53 3100: HashedWheelTimer's 100 ms ticks) */
     sim_time scan_interval;     /* and between runs (R44/R498 1000 ms; R53 1100: newTimeout(1000) again at each
                                    run's end, due at the first tick after); 0: a pull times out at its deadline */
+    int subscribe_next_id;      /* MQClientInstance.findBrokerAddressInSubscribe: a suggested slave id missing from
+                                   the route tries id + 1 before the first entry (from 4.8.0, #2167; R498, R53) */
     sim_time offset_illegal_fix; /* OFFSET_ILLEGAL: the offset fixed and the queue removed 10000 ms later
                                     (executeTaskLater), or at once and a rebalance (0: from 5.2) */
 };

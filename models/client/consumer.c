@@ -248,6 +248,7 @@ struct consumer *consumer_create(struct rmq_world *w, const char *name, int inde
     c->rpc.fail_fast = cfg->fail_fast;
     c->rpc.close_on_timeout = cfg->close_on_timeout;
     ns_client_init(&c->route, c->n, &c->rpc, C_R_ROUTE);
+    c->route.next_id = cfg->subscribe_next_id;
     ct_init(&c->tasks, c->n, run_task, c);
     ct_define(&c->tasks, CT_ROUTE, C_T_ROUTE, cfg->route_initial, cfg->route_poll);
     ct_define(&c->tasks, CT_HEARTBEAT, C_T_HEARTBEAT, cfg->heartbeat_initial, cfg->heartbeat_interval);

@@ -46,6 +46,7 @@ struct ns_client {
     int connected;                      /* the client has had a channel to the chosen NameServer */
     int tries;                          /* NameServers tried by the request in flight */
     int ngroups;                        /* w->ngroups, read at reset */
+    int next_id;                        /* ns_client_find tries brokerId + 1 for a slave's id it lacks (4.8.0+) */
     int order[RMQ_MAX_GROUPS];          /* group indexes sorted by name (MessageQueue.compareTo on brokerName) */
     struct ns_client_group g[RMQ_MAX_GROUPS];
 };
@@ -88,9 +89,11 @@ static inline sim_node_id ns_client_master(const struct ns_client *c, int group)
     return g->n > 0 && g->id[0] == 0 ? g->node[0] : SIM_NODE_NONE;
 }
 
-/* findBrokerAddressInSubscribe(group, id, onlyThisBroker=false): that brokerId's node if the route lists it,
- * else the group's first entry (lowest brokerId). *used gets the brokerId chosen. SIM_NODE_NONE when the
- * group has no broker in the route (then *used is left alone). With id < 0 this is findBrokerAddressInAdmin. */
+/* findBrokerAddressInSubscribe(group, id, onlyThisBroker=false): that brokerId's node if the route lists it;
+ * else, with next_id and a slave's id (4.8.0+, #2167: a DLedger group's followers are brokerIds 2 and 3 when
+ * member 0 leads), brokerId id + 1's; else the group's first entry (lowest brokerId). *used gets the brokerId
+ * chosen. SIM_NODE_NONE when the group has no broker in the route (then *used is left alone). With id < 0
+ * this is findBrokerAddressInAdmin. */
 static inline sim_node_id ns_client_find(const struct ns_client *c, int group, int id, int *used)
 {
     if (group < 0 || group >= c->ngroups || c->g[group].n == 0)
@@ -101,6 +104,12 @@ static inline sim_node_id ns_client_find(const struct ns_client *c, int group, i
             *used = id;
             return g->node[i];
         }
+    if (c->next_id && id > 0)
+        for (int i = 0; i < g->n; i++)
+            if (g->id[i] == id + 1) {
+                *used = id + 1;
+                return g->node[i];
+            }
     *used = g->id[0];
     return g->node[0];
 }

@@ -100,6 +100,9 @@ static const struct version_key keys[] = {
     {"consumers", "pull_time_delay_when_exception_ms", {"3000", "1000", "1000"},
      "DefaultMQPushConsumerImpl: R44 PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION 3000; from 4.6.0 the constructor takes "
      "ClientConfig.pullTimeDelayMillsWhenException, 1000 (R498, R53)", NULL},
+    {"consumers", "subscribe_tries_next_broker_id", {"false", "true", "true"},
+     "MQClientInstance.findBrokerAddressInSubscribe: from 4.8.0 (#2167, R498, R53) a slave's brokerId the route "
+     "lacks tries brokerId + 1 before the first entry; R44 goes to the first entry (the master)", NULL},
     {"consumers", "response_scan_initial_ms", {"3000", "3000", "3100"},
      "NettyRemotingClient.start: R44/R498 timer.scheduleAtFixedRate(scanResponseTable, 1000 * 3, 1000); R53 "
      "HashedWheelTimer.newTimeout(.., 1000 * 3): its ticks are 100 ms, and a timeout runs at the first tick "
