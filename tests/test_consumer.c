@@ -287,6 +287,38 @@ START_TEST(missing_slave_id_tries_the_next)
 }
 END_TEST
 
+/* RemoteBrokerOffsetStore on 4.9: a commit (and an offset query) looks for the master only, and when the route
+ * has none asks the NameServer first (updateTopicRouteInfoFromNameServer). A DLedger group of three whose
+ * leader's process dies at 60 s: the consumer's route loses the master at 65.3 s and the new leader is master
+ * at 65.9 s; the next persistAll (70.3 s) asks for the route and has it, where the 30 s poll would have it at
+ * 95.3 s, meanwhile reading from a follower. 4.4's lookup (any broker) asks nothing. */
+static const char *const DL =
+    "{\"name\": \"t\", \"version\": \"4.9\", \"run\": {\"duration_ms\": 100000, \"seed\": 1, \"trace\": \"events\"},"
+    " \"nameservers\": {\"count\": 1}, \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\"}],"
+    " \"producers\": {\"rate_per_s\": 1000, \"size\": {\"const_bytes\": 1024}, \"start_ms\": 5000},"
+    " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
+    " \"network\": {\"latency\": {\"dist\": \"lognormal\", \"median_ms\": 0.2, \"sigma\": 0.3}},"
+    " \"faults\": [{\"at_ms\": 60000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\"}]}";
+
+START_TEST(offset_store_asks_for_the_missing_master)
+{
+    double found[2], slave[2];
+    const char *sets[2] = {"consumers.offset_commit_needs_master=true", "consumers.offset_commit_needs_master=false"};
+    for (int i = 0; i < 2; i++) {
+        struct th_run r;
+        th_run(&r, DL, &sets[i], 1);
+        found[i] = th_first(r.trace, "\"ev\":\"route.change\"", "\"node\":\"consumer-0\"", 66000);
+        slave[i] = th_num(r.m, "groups.0.reads.slave");
+        th_run_free(&r);
+    }
+    fprintf(stderr, "consumer has the new master at %.3f ms (%.0f read from a follower), %.3f ms (%.0f) with "
+            "4.4's lookup\n", found[0], slave[0], found[1], slave[1]);
+    ck_assert_double_lt(found[0], 71000);   /* the persistAll after the master left the route */
+    ck_assert_double_gt(found[1], 95000);   /* the next 30 s poll */
+    ck_assert_double_lt(slave[0], slave[1]);
+}
+END_TEST
+
 static Suite *consumer_suite(void)
 {
     Suite *s = suite_create("consumer");
@@ -300,6 +332,7 @@ static Suite *consumer_suite(void)
     tcase_add_test(tc, short_polling_checks_every_second);
     tcase_add_test(tc, slave_keeps_offsets_unless_checked);
     tcase_add_test(tc, missing_slave_id_tries_the_next);
+    tcase_add_test(tc, offset_store_asks_for_the_missing_master);
     suite_add_tcase(s, tc);
     return s;
 }

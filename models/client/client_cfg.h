@@ -92,6 +92,11 @@ struct consumer_cfg {
                                    Timer.scheduleAtFixedRate; R53 3100: HashedWheelTimer's 100 ms ticks) */
     sim_time scan_interval;     /* and between runs (R44/R498 1000 ms; R53 1100: newTimeout(1000) again at each
                                    run's end, due at the first tick after); 0: a pull times out at its deadline */
+    int commit_needs_master;    /* RemoteBrokerOffsetStore.updateConsumeOffsetToBroker looks for the master only
+                                   (findBrokerAddressInSubscribe(.., MASTER_ID, true): R498) and asks the NameServer
+                                   when it is not in the route; else any broker (R44 findBrokerAddressInAdmin, R53
+                                   onlyThisBroker false), asking only when the group is not */
+    int query_needs_master;     /* the same for fetchConsumeOffsetFromBroker (R498, R53; not R44) */
     int subscribe_next_id;      /* MQClientInstance.findBrokerAddressInSubscribe: a suggested slave id missing from
                                    the route tries id + 1 before the first entry (from 4.8.0, #2167; R498, R53) */
     sim_time offset_illegal_fix; /* OFFSET_ILLEGAL: the offset fixed and the queue removed 10000 ms later

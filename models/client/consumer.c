@@ -59,8 +59,7 @@ static int run_task(void *owner, enum ct_task t)
         consumer_heartbeat(c, 0);
         return hb_round_busy(&c->hb);
     case CT_PERSIST:
-        consumer_persist_all(c);   /* oneway commits: nothing waits */
-        return 0;
+        return consumer_persist_all(c);   /* oneway commits; a route it asks for holds the thread */
     default:
         return 0;
     }
@@ -173,6 +172,7 @@ static void forget(struct consumer *c)
         q->timer = 0;   /* timers died with the process */
         q->locked = q->consuming = q->cont = 0;
     }
+    c->persist_at = -1;
     c->chead = c->ccount = 0;
     c->busy = 0;
     c->rebalanced = 0;

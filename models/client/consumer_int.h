@@ -32,6 +32,7 @@ enum c_rpc {
 enum cq_state {
     CQ_FREE,        /* not held */
     CQ_QUERY,       /* taken by the rebalance, its offset being fetched (computePullFromWhere) */
+    CQ_ROUTE,       /* taken, its offset query waiting for the route the offset store asked for */
     CQ_ACTIVE,      /* in processQueueTable, pulling */
     CQ_DROPPED,     /* dropped after OFFSET_ILLEGAL, waiting for the 10 s fix to remove it */
     CQ_LOCK         /* orderly: taken by the rebalance, its lock being asked of the master (RebalanceImpl.lock) */
@@ -88,6 +89,7 @@ struct consumer {
     struct sim_rng *rb_rng;     /* "rebalance": findBrokerAddrByTopic's random broker */
     struct hb_round hb;         /* the heartbeat round in progress (lockHeartbeat held) */
     int hb_then_rebalance;      /* the start's round: rebalanceImmediately when it ends */
+    int persist_at;             /* persistAll waits for a route its queue asked for: that queue, else -1 */
 
     int ncq;                    /* one slot per (group, queue), laid out at the first start */
     struct cq *cq;
@@ -159,7 +161,8 @@ void consumer_drop(struct consumer *c, uint32_t k);
 void consumer_rebalance(struct consumer *c);
 /* computePullFromWhere: queue k's offset is asked for, then its pulls start. */
 void consumer_query_offset(struct consumer *c, uint32_t k);
-void consumer_persist_all(struct consumer *c);
+/* persistAllConsumerOffset: 1 while it holds the scheduled thread (a route it asked for, see persist_at). */
+int consumer_persist_all(struct consumer *c);
 void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body,
                              uint32_t len);
 void consumer_on_route_reply(struct consumer *c, int status, const void *body, uint32_t len);

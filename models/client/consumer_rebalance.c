@@ -32,7 +32,18 @@ static sim_node_id admin_node(const struct consumer *c, int group)
     return ns_client_find(&c->route, group, -1, &id);
 }
 
-/* RemoteBrokerOffsetStore.updateConsumeOffsetToBroker (oneway in R44: the reply is ignored). */
+/* Whether the offset store's first lookup finds nothing it takes, so that it asks the NameServer for the
+ * route before it looks again (updateTopicRouteInfoFromNameServer, then the lookup that takes any broker):
+ * the group is not in the route, or need_master and the route has no master (findBrokerAddressInSubscribe(..,
+ * MASTER_ID, true)). */
+static int offset_store_lacks(const struct consumer *c, int group, int need_master)
+{
+    return admin_node(c, group) == SIM_NODE_NONE ||
+           (need_master && ns_client_master(&c->route, group) == SIM_NODE_NONE);
+}
+
+/* RemoteBrokerOffsetStore.updateConsumeOffsetToBroker (oneway in R44: the reply is ignored), once the route
+ * is what it asked for: to the master, else the group's first broker. */
 static void commit(struct consumer *c, uint32_t k)
 {
     struct cq *q = &c->cq[k];
@@ -58,8 +69,8 @@ void consumer_drop(struct consumer *c, uint32_t k)
 
 /* ---- taking a queue, and the rebalance ---- */
 
-/* RebalancePushImpl.computePullFromWhere (CONSUME_FROM_LAST_OFFSET): readOffset(mq, READ_FROM_STORE). */
-void consumer_query_offset(struct consumer *c, uint32_t k)
+/* The offset query itself, once the route is what the offset store asked for. */
+static void query_offset(struct consumer *c, uint32_t k)
 {
     struct cq *q = &c->cq[k];
     sim_node_id node = admin_node(c, q->group);
@@ -73,6 +84,20 @@ void consumer_query_offset(struct consumer *c, uint32_t k)
     struct rmq_offset_req req = {.queue = q->queue};
     rpc_call(&c->rpc, node, RMQ_QUERY_OFFSET, &req, sizeof req, 0, c->cfg.request_timeout,
              consumer_tag(C_R_QUERY, k, q->gen));
+}
+
+/* RebalancePushImpl.computePullFromWhere (CONSUME_FROM_LAST_OFFSET): readOffset(mq, READ_FROM_STORE) ->
+ * fetchConsumeOffsetFromBroker, which asks the NameServer first when its lookup finds nothing (see
+ * offset_store_lacks); the query waits for that route (CQ_ROUTE). */
+void consumer_query_offset(struct consumer *c, uint32_t k)
+{
+    struct cq *q = &c->cq[k];
+    if (offset_store_lacks(c, q->group, c->cfg.query_needs_master) && ns_client_fetch(&c->route)) {
+        q->state = CQ_ROUTE;
+        q->gen = (q->gen + 1) & GEN_MASK;
+        return;
+    }
+    query_offset(c, k);
 }
 
 void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body,
@@ -354,15 +379,42 @@ void consumer_heartbeat_on_connect(struct consumer *c, sim_node_id peer)
     }
 }
 
+/* persistAll's walk from queue `from`: each held queue's commit, in turn; a queue whose lookup finds nothing
+ * asks the NameServer first and the walk waits for the answer on the scheduled thread (the route request is
+ * invokeSync). Returns 1 while it waits (persist_at is that queue), 0 when the walk is over. */
+static int persist_from(struct consumer *c, int from)
+{
+    for (int k = from; k < c->ncq; k++) {
+        const struct cq *q = &c->cq[k];
+        if (!((q->state == CQ_ACTIVE || q->state == CQ_DROPPED) && q->store >= 0))
+            continue;
+        if (k != c->persist_at && offset_store_lacks(c, q->group, c->cfg.commit_needs_master) &&
+            ns_client_fetch(&c->route)) {
+            c->persist_at = k;
+            return 1;
+        }
+        commit(c, (uint32_t)k);
+    }
+    c->persist_at = -1;
+    return 0;
+}
+
 /* MQClientInstance.persistAllConsumerOffset -> RemoteBrokerOffsetStore.persistAll(processQueueTable keys):
  * every held queue with an offset, changed or not. */
-void consumer_persist_all(struct consumer *c)
+int consumer_persist_all(struct consumer *c)
 {
-    for (int k = 0; k < c->ncq; k++) {
-        const struct cq *q = &c->cq[k];
-        if ((q->state == CQ_ACTIVE || q->state == CQ_DROPPED) && q->store >= 0)
-            commit(c, (uint32_t)k);
-    }
+    c->persist_at = -1;
+    return persist_from(c, 0);
+}
+
+/* A route came (or its request failed): what the offset store waited for looks again, taking any broker. */
+static void offset_store_route_came(struct consumer *c)
+{
+    for (int k = 0; k < c->ncq; k++)
+        if (c->cq[k].state == CQ_ROUTE)
+            query_offset(c, (uint32_t)k);
+    if (c->persist_at >= 0 && !persist_from(c, c->persist_at))
+        ct_done(&c->tasks, CT_PERSIST);
 }
 
 /* ---- the route ---- */
@@ -371,6 +423,7 @@ void consumer_on_route_reply(struct consumer *c, int status, const void *body, u
 {
     if (ns_client_on_reply(&c->route, status, body, len) == NS_FETCH_PENDING)
         return;
+    offset_store_route_came(c);
     /* DefaultMQPushConsumerImpl.start: updateTopicSubscribeInfoWhenSubscriptionChanged,
      * sendHeartbeatToAllBrokerWithLock, then mQClientFactory.rebalanceImmediately(); RebalanceService then
      * runs every waitInterval. (The start's own route lookup comes before the scheduled thread's first poll,

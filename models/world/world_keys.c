@@ -199,6 +199,8 @@ void world_defaults(struct world_cfg *c)
     k->lock_on_take = 0;                   /* R44 RebalanceImpl: new ProcessQueue() not locked */
     k->scan_initial = 3 * SIM_S;          /* R44 NettyRemotingClient.start: scheduleAtFixedRate(.., 1000 * 3, 1000) */
     k->scan_interval = 1 * SIM_S;
+    k->commit_needs_master = 0;            /* R44 RemoteBrokerOffsetStore: findBrokerAddressInAdmin */
+    k->query_needs_master = 0;
     k->subscribe_next_id = 0;              /* R44 findBrokerAddressInSubscribe: no brokerId + 1 */
     k->offset_illegal_fix = 10 * SIM_S;    /* R44 DefaultMQPushConsumerImpl: executeTaskLater(..., 10000) */
 
@@ -403,6 +405,8 @@ static const struct field consumer_fields[] = {
     CF("orderly_lock_on_take", F_BOOL, lock_on_take, 0, 1),
     CF("offset_illegal_fix_delay_ms", F_TIME, offset_illegal_fix, 0, MAX_DAY_MS),
     CF("subscribe_tries_next_broker_id", F_BOOL, subscribe_next_id, 0, 1),
+    CF("offset_commit_needs_master", F_BOOL, commit_needs_master, 0, 1),
+    CF("offset_query_needs_master", F_BOOL, query_needs_master, 0, 1),
     CF("response_scan_initial_ms", F_TIME, scan_initial, 0, MAX_DAY_MS),
     CF("response_scan_interval_ms", F_TIME, scan_interval, 0, MAX_DAY_MS),
 };

@@ -100,6 +100,14 @@ static const struct version_key keys[] = {
     {"consumers", "pull_time_delay_when_exception_ms", {"3000", "1000", "1000"},
      "DefaultMQPushConsumerImpl: R44 PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION 3000; from 4.6.0 the constructor takes "
      "ClientConfig.pullTimeDelayMillsWhenException, 1000 (R498, R53)", NULL},
+    {"consumers", "offset_commit_needs_master", {"false", "true", "false"},
+     "RemoteBrokerOffsetStore.updateConsumeOffsetToBroker: R44 findBrokerAddressInAdmin (any broker); R498 "
+     "findBrokerAddressInSubscribe(name, MASTER_ID, true), and updateTopicRouteInfoFromNameServer when the route "
+     "has no master; R53 (name, MASTER_ID, false)", NULL},
+    {"consumers", "offset_query_needs_master", {"false", "true", "true"},
+     "RemoteBrokerOffsetStore.fetchConsumeOffsetFromBroker: R44 findBrokerAddressInAdmin; R498 and R53 "
+     "findBrokerAddressInSubscribe(name, MASTER_ID, true), and updateTopicRouteInfoFromNameServer when the route "
+     "has no master", NULL},
     {"consumers", "subscribe_tries_next_broker_id", {"false", "true", "true"},
      "MQClientInstance.findBrokerAddressInSubscribe: from 4.8.0 (#2167, R498, R53) a slave's brokerId the route "
      "lacks tries brokerId + 1 before the first entry; R44 goes to the first entry (the master)", NULL},
