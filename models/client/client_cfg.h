@@ -75,6 +75,9 @@ struct consumer_cfg {
                                    (5.x ClientConfig.enableHeartbeatChannelEventListener) */
     int fail_fast;              /* as the producer's */
     int close_on_timeout;       /* as the producer's (a pull is asynchronous: its timeout closes nothing) */
+    int pull_blocks_on_connect; /* PullMessageService's one thread waits while a pull's broker connection is made
+                                   (4.x NettyRemotingClient.invokeAsync -> getAndCreateChannel ->
+                                   awaitUninterruptibly(connectTimeoutMillis)); 5.x invokeAsync does not wait */
     sim_time first_pull_delay;  /* a newly taken queue's first pull (5.x RebalanceImpl.dispatchPullRequest(.., 500));
                                    0: at once (4.x) */
     sim_time rebalance_min;     /* 5.2+ RebalanceService.minInterval 1000 ms: wakeups wait until this long after the

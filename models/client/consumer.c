@@ -1,5 +1,6 @@
 /* consumer: one member of a clustering consumer group: its node, life cycle and the dispatch of its replies and
- * timers to the pull loop (consumer_pull.c) and to the rebalance and offset store (consumer_rebalance.c).
+ * timers to the pull loop (consumer_pull.c, its thread pull_service.c) and to the rebalance and offset store
+ * (consumer_rebalance.c).
  *
  * Each held queue has a generation, bumped whenever its ProcessQueue is dropped; replies, timers and
  * queued messages of an older generation are ignored. */
@@ -124,9 +125,11 @@ static void c_on_conn(struct sim_node *n, sim_conn cn, enum sim_conn_ev ev, sim_
 {
     struct consumer *c = n->model;
     (void)tag;
-    rpc_on_conn(&c->rpc, cn, ev);
+    int held = rpc_on_conn(&c->rpc, cn, ev);   /* 0: no longer the connection the rpc holds for peer */
     if (ev == SIM_CONN_UP && c->cfg.heartbeat_on_connect)
         consumer_heartbeat_on_connect(c, peer);
+    if (held)
+        consumer_pull_on_conn(c, peer, ev);
 }
 
 /* One slot per (group, queue) of the world; done once, when the world is complete. */
@@ -175,6 +178,7 @@ static void forget(struct consumer *c)
     c->persist_at = -1;
     c->chead = c->ccount = 0;
     c->busy = 0;
+    consumer_pull_reset(c);
     c->rebalanced = 0;
     c->rb_inflight = c->rb_again = 0;
     c->rb_due = SIM_TIME_MAX;
@@ -268,6 +272,7 @@ void consumer_free(struct consumer *c)
     free(c->want);
     hb_round_free(&c->hb);
     free(c->cring);
+    free(c->ps.ring);
     free(c);
 }
 

@@ -70,6 +70,17 @@ struct centry {
     uint32_t cq, gen;
 };
 
+/* PullMessageService (pull_service.c): its pullRequestQueue, and the pull its thread is waiting to send. */
+struct pull_svc {
+    struct centry *ring;        /* the PullRequests due, in arrival order: queue slot and generation */
+    uint32_t head, count, cap;  /* cap: 0 or a power of two */
+    int waiting;                /* the thread waits for the connect to `node` (createChannel's await) */
+    sim_node_id node;
+    uint32_t k, gen;            /* the pull it was sending, and the request built for it */
+    struct rmq_pull_req req;
+    sim_time since;
+};
+
 struct consumer {
     struct rmq_node base;
     struct sim_node *n;
@@ -108,6 +119,7 @@ struct consumer {
     uint64_t lock_asked[RMQ_MAX_GROUPS];   /* the queues the lockAll in flight to each group asked for */
     uint32_t svc_n;             /* the batch in service */
     struct pq_ent svc_batch[RMQ_PULL_MAX];
+    struct pull_svc ps;         /* PullMessageService: the thread that sends the pulls */
 
     uint64_t consumed;
 };
@@ -128,8 +140,9 @@ static inline uint64_t consumer_client_id(const struct consumer *c)
 
 /* ---- consumer_pull.c: the pull loop, ProcessQueues and the consume service ---- */
 
-/* Pulls queue k from the broker its suggestion names, unless it is not ACTIVE or flow control puts it off. */
-void consumer_pull(struct consumer *c, uint32_t k);
+/* DefaultMQPushConsumerImpl.pullMessage: pulls queue k from the broker its suggestion names, unless it is not
+ * ACTIVE or flow control puts it off. Run by the pull service's thread (consumer_pull). */
+void consumer_pull_message(struct consumer *c, uint32_t k);
 /* executePullRequestLater: queue k's next pull in d. */
 void consumer_pull_later(struct consumer *c, uint32_t k, sim_time d);
 void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body, uint32_t len);
@@ -150,6 +163,20 @@ static inline int consumer_cring_push(struct consumer *c, uint32_t k, uint32_t g
     c->ccount++;
     return 0;
 }
+
+/* ---- pull_service.c: PullMessageService, the one thread that sends a consumer's pulls ---- */
+
+/* executePullRequestImmediately: queue k's pull is due. The thread runs it now unless it is waiting for a
+ * connection (pull_blocks_on_connect), when it queues behind the pulls already due. */
+void consumer_pull(struct consumer *c, uint32_t k);
+/* pullKernelImpl's invokeAsync of req to broker node, with the tag of queue k's reply: sent at once on a
+ * connection that is up; else, with pull_blocks_on_connect, the thread waits for the connect. */
+void consumer_pull_send(struct consumer *c, uint32_t k, sim_node_id node, const struct rmq_pull_req *req);
+/* A connection of the consumer's rpc came up or failed (after rpc_on_conn took it): ends the thread's wait
+ * when it was for that broker. */
+void consumer_pull_on_conn(struct consumer *c, sim_node_id peer, enum sim_conn_ev ev);
+/* The process died: the queue and the wait are gone. */
+void consumer_pull_reset(struct consumer *c);
 
 /* ---- consumer_rebalance.c: route, rebalance, offset queries and commits ---- */
 

@@ -122,8 +122,8 @@ void consumer_pull_later(struct consumer *c, uint32_t k, sim_time d)
     q->timer = node_timer(c->n, d, consumer_tag(C_T_PULL, k, q->gen));
 }
 
-/* DefaultMQPushConsumerImpl.pullMessage -> PullAPIWrapper.pullKernelImpl. */
-void consumer_pull(struct consumer *c, uint32_t k)
+/* DefaultMQPushConsumerImpl.pullMessage -> PullAPIWrapper.pullKernelImpl, on PullMessageService's thread. */
+void consumer_pull_message(struct consumer *c, uint32_t k)
 {
     struct rmq_world *w = c->base.w;
     struct cq *q = &c->cq[k];
@@ -164,9 +164,7 @@ void consumer_pull(struct consumer *c, uint32_t k)
         req.commit_offset = (uint64_t)q->store;
     }
     q->pull_id = id;
-    /* pullMessageAsync: invokeAsync, whose timeout never closes the channel */
-    rpc_call_async(&c->rpc, node, RMQ_PULL, &req, sizeof req, 0, c->cfg.pull_timeout,
-                   consumer_tag(C_R_PULL, k, q->gen));
+    consumer_pull_send(c, k, node, &req);   /* pullMessageAsync -> invokeAsync */
 }
 
 /* PullAPIWrapper.updatePullFromWhichNode. */

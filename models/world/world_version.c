@@ -139,6 +139,11 @@ static const struct version_key keys[] = {
      "closeChannel -> close() -> failFast, the channel's other requests failing at once", NULL},
     {"consumers", "client_close_socket_if_timeout", {"false", "true", "true"},
      "as producers.client_close_socket_if_timeout (pulls are invokeAsync: their timeouts close nothing)", NULL},
+    {"consumers", "pull_blocks_on_connect", {"true", "true", "false"},
+     "PullMessageService.run: one thread takes each PullRequest and runs pullMessage -> pullKernelImpl -> "
+     "MQClientAPIImpl.pullMessageAsync -> NettyRemotingClient.invokeAsync; R44/R498 getAndCreateChannel -> "
+     "createChannel waits in channelFuture.awaitUninterruptibly(connectTimeoutMillis) for a channel not OK (a "
+     "connect in progress joined); R53 getAndCreateChannelAsync(addr).addListener(..) does not wait", NULL},
     {"producers", "vip_channel_enabled", {"true", "false", "false"},
      "ClientConfig.vipChannelEnabled (com.rocketmq.sendMessageWithVIPChannel): R44 true, so a producer's sends "
      "go to the broker's VIP port (listenPort - 2) and its heartbeats to the main port; false in 4.5.1 and after (R498, "

@@ -1,0 +1,117 @@
+/* pull_service: a push consumer's PullMessageService, the one thread that sends all its pulls.
+ *
+ * PullMessageService.run (R44 to R53): pullRequestQueue.take(), then pullMessage(pullRequest), which runs
+ * DefaultMQPushConsumerImpl.pullMessage -> PullAPIWrapper.pullKernelImpl -> MQClientAPIImpl.pullMessageAsync
+ * -> NettyRemotingClient.invokeAsync on this thread. Every pull due goes through the queue:
+ * executePullRequestImmediately (a pull answered, a new ProcessQueue) puts it there, executePullRequestLater
+ * after its delay. The thread costs no time here, so a pull taken while the connection to its broker is up is
+ * sent at once. In 4.x invokeAsync starts with getAndCreateChannel: a channel not OK (never made, closed, or
+ * closed by clientCloseSocketIfTimeout) sends createChannel to connect, or to join the connect in progress
+ * (createNewConnection = false), and then channelFuture.awaitUninterruptibly(connectTimeoutMillis) holds the
+ * thread until the connect succeeds or fails: a dead process's host refuses it at once, a dead or cut-off host
+ * holds it for the connect timeout. A failure returns null -> RemotingConnectException, which pullMessage's
+ * catch turns into executePullRequestLater(pullTimeDelayMillsWhenException). The pulls due meanwhile wait in
+ * the queue. R53's invokeAsync takes getAndCreateChannelAsync(addr).addListener(..) and never waits
+ * (pull_blocks_on_connect false): each pull then waits for its connection in the rpc layer alone.
+ *
+ * The wait ends with the connect's outcome, which the network gives no later than network.connect_timeout_ms
+ * (connectTimeoutMillis, the await's own bound) after the connect began; a joined connect began before the
+ * wait, so no timer of its own is needed. */
+#include "models/client/consumer_int.h"
+#include "models/report/report.h"
+#include "sim/ring.h"
+
+void consumer_pull_send(struct consumer *c, uint32_t k, sim_node_id node, const struct rmq_pull_req *req)
+{
+    struct cq *q = &c->cq[k];
+    if (c->cfg.pull_blocks_on_connect && !rpc_peer_open(&c->rpc, node)) {
+        struct pull_svc *ps = &c->ps;
+        /* createChannel: a new connect, or the one in progress; no connect at all fails as a null channel. */
+        if (!rpc_connect(&c->rpc, node)) {
+            report_pull(&c->base.w->rep, q->group, q->pull_id, 0, 0);
+            consumer_pull_later(c, k, c->cfg.retry_delay);
+            return;
+        }
+        ps->waiting = 1;
+        ps->node = node;
+        ps->k = k;
+        ps->gen = q->gen;
+        ps->req = *req;
+        ps->since = consumer_now(c);
+        return;
+    }
+    /* pullMessageAsync: invokeAsync, whose timeout never closes the channel */
+    rpc_call_async(&c->rpc, node, RMQ_PULL, req, sizeof *req, 0, c->cfg.pull_timeout,
+                   consumer_tag(C_R_PULL, k, q->gen));
+}
+
+/* The thread takes the pulls due, in order, until one makes it wait. A request of a ProcessQueue dropped
+ * since is skipped (pullMessage: processQueue.isDropped()); the queue taken again has its own. */
+static void drain(struct consumer *c)
+{
+    struct pull_svc *ps = &c->ps;
+    while (!ps->waiting && ps->count > 0) {
+        struct centry e = ps->ring[ps->head];
+        ps->head = (ps->head + 1) & (ps->cap - 1);
+        ps->count--;
+        if (e.cq < (uint32_t)c->ncq && c->cq[e.cq].gen == e.gen)
+            consumer_pull_message(c, e.cq);
+    }
+}
+
+void consumer_pull(struct consumer *c, uint32_t k)
+{
+    struct pull_svc *ps = &c->ps;
+    if (!ps->waiting && ps->count == 0) {
+        consumer_pull_message(c, k);
+        return;
+    }
+    if (ps->count == ps->cap) {
+        /* Grows by doubling and is kept: allocation stops at the queue's peak. */
+        struct centry *r = sim_ring_grow(ps->ring, sizeof *r, &ps->cap, &ps->head, ps->count, 16);
+        if (!r) {
+            consumer_pull_later(c, k, c->cfg.retry_delay);   /* out of memory: tried again later */
+            return;
+        }
+        ps->ring = r;
+    }
+    ps->ring[(ps->head + ps->count) & (ps->cap - 1)] = (struct centry){k, c->cq[k].gen};
+    ps->count++;
+}
+
+void consumer_pull_on_conn(struct consumer *c, sim_node_id peer, enum sim_conn_ev ev)
+{
+    struct pull_svc *ps = &c->ps;
+    if (!ps->waiting || peer != ps->node || (ev != SIM_CONN_UP && ev != SIM_CONN_FAILED))
+        return;
+    ps->waiting = 0;
+    struct rmq_world *w = c->base.w;
+    struct cq *q = &c->cq[ps->k];
+    struct trace *tr = sim_trace(c->n->sim);
+    if (trace_on(tr, TRACE_FULL)) {
+        trace_begin(tr, consumer_now(c), c->n->name, "pull.wait");
+        trace_str(tr, "peer", sim_node(c->n->sim, peer)->name);
+        trace_str(tr, "group", w->g[q->group].name);
+        trace_int(tr, "queue", q->queue);
+        trace_time_ms(tr, "from_ms", ps->since);
+        trace_str(tr, "result", ev == SIM_CONN_UP ? "connected" : "failed");
+        trace_uint(tr, "queued", ps->count);
+        trace_end(tr);
+    }
+    if (ev == SIM_CONN_UP) {
+        /* cw.isOK(): the channel is returned and the pull sent on it (its callback checks the ProcessQueue). */
+        rpc_call_async(&c->rpc, peer, RMQ_PULL, &ps->req, sizeof ps->req, 0, c->cfg.pull_timeout,
+                       consumer_tag(C_R_PULL, ps->k, ps->gen));
+    } else if (q->gen == ps->gen && q->state == CQ_ACTIVE) {
+        /* RemotingConnectException -> pullMessage's catch: executePullRequestLater. */
+        report_pull(&w->rep, q->group, q->pull_id, 0, 0);
+        consumer_pull_later(c, ps->k, c->cfg.retry_delay);
+    }
+    drain(c);
+}
+
+void consumer_pull_reset(struct consumer *c)
+{
+    c->ps.waiting = 0;
+    c->ps.head = c->ps.count = 0;
+}
