@@ -21,6 +21,20 @@
 #include "models/report/report.h"
 #include "sim/ring.h"
 
+/* pullMessageAsync: invokeAsync, whose timeout never closes the channel */
+static void send_pull(struct consumer *c, uint32_t k, uint32_t gen, sim_node_id node, const struct rmq_pull_req *req)
+{
+    rpc_call_async(&c->rpc, node, RMQ_PULL, req, sizeof *req, 0, c->cfg.pull_timeout, consumer_tag(C_R_PULL, k, gen));
+}
+
+/* RemotingConnectException -> pullMessage's catch: executePullRequestLater(pullTimeDelayMillsWhenException). */
+static void pull_failed(struct consumer *c, uint32_t k)
+{
+    const struct cq *q = &c->cq[k];
+    report_pull(&c->base.w->rep, q->group, q->pull_id, 0, 0);
+    consumer_pull_later(c, k, c->cfg.retry_delay);
+}
+
 void consumer_pull_send(struct consumer *c, uint32_t k, sim_node_id node, const struct rmq_pull_req *req)
 {
     struct cq *q = &c->cq[k];
@@ -28,8 +42,7 @@ void consumer_pull_send(struct consumer *c, uint32_t k, sim_node_id node, const 
         struct pull_svc *ps = &c->ps;
         /* createChannel: a new connect, or the one in progress; no connect at all fails as a null channel. */
         if (!rpc_connect(&c->rpc, node)) {
-            report_pull(&c->base.w->rep, q->group, q->pull_id, 0, 0);
-            consumer_pull_later(c, k, c->cfg.retry_delay);
+            pull_failed(c, k);
             return;
         }
         ps->waiting = 1;
@@ -40,9 +53,7 @@ void consumer_pull_send(struct consumer *c, uint32_t k, sim_node_id node, const 
         ps->since = consumer_now(c);
         return;
     }
-    /* pullMessageAsync: invokeAsync, whose timeout never closes the channel */
-    rpc_call_async(&c->rpc, node, RMQ_PULL, req, sizeof *req, 0, c->cfg.pull_timeout,
-                   consumer_tag(C_R_PULL, k, q->gen));
+    send_pull(c, k, q->gen, node, req);
 }
 
 /* The thread takes the pulls due, in order, until one makes it wait. A request of a ProcessQueue dropped
@@ -98,15 +109,10 @@ void consumer_pull_on_conn(struct consumer *c, sim_node_id peer, enum sim_conn_e
         trace_uint(tr, "queued", ps->count);
         trace_end(tr);
     }
-    if (ev == SIM_CONN_UP) {
-        /* cw.isOK(): the channel is returned and the pull sent on it (its callback checks the ProcessQueue). */
-        rpc_call_async(&c->rpc, peer, RMQ_PULL, &ps->req, sizeof ps->req, 0, c->cfg.pull_timeout,
-                       consumer_tag(C_R_PULL, ps->k, ps->gen));
-    } else if (q->gen == ps->gen && q->state == CQ_ACTIVE) {
-        /* RemotingConnectException -> pullMessage's catch: executePullRequestLater. */
-        report_pull(&w->rep, q->group, q->pull_id, 0, 0);
-        consumer_pull_later(c, ps->k, c->cfg.retry_delay);
-    }
+    if (ev == SIM_CONN_UP)
+        send_pull(c, ps->k, ps->gen, peer, &ps->req);   /* cw.isOK(): sent; its callback checks the ProcessQueue */
+    else if (q->gen == ps->gen && q->state == CQ_ACTIVE)
+        pull_failed(c, ps->k);
     drain(c);
 }
 

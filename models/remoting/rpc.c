@@ -272,10 +272,15 @@ int rpc_connect(struct rpc *r, sim_node_id peer)
 
 int rpc_peer_open(struct rpc *r, sim_node_id peer)
 {
-    for (int i = 0; i < r->npeers; i++)
-        if (r->peers[i].node == peer)
-            return r->peers[i].conn && !r->peers[i].connecting && node_conn_open(r->n, r->peers[i].conn);
-    return 0;
+    /* peer_get's hint first (a 4.x consumer asks before every pull), without adding a peer */
+    int i = r->hint[peer & (RPC_PEER_HINTS - 1)] - 1;
+    if (i < 0 || i >= r->npeers || r->peers[i].node != peer)
+        for (i = 0; i < r->npeers && r->peers[i].node != peer; i++)
+            ;
+    if (i >= r->npeers)
+        return 0;
+    const struct rpc_peer *p = &r->peers[i];
+    return p->conn && !p->connecting && node_conn_open(r->n, p->conn);
 }
 
 void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
