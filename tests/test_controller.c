@@ -455,7 +455,9 @@ START_TEST(in_sync_replicas_takes_any_slave) { slave_timeout_case(0); }
 END_TEST
 
 /* ha.c's guard: a slave that turns master and slave again within a second (as ReplicasManager's
- * changeToMaster / changeToSlave may) keeps one HAClient timer chain, one tick a second, not two. */
+ * changeToMaster / changeToSlave may) keeps one HAClient timer chain, one tick a second, not two: the client
+ * started afresh (ha_client_start) and given its master's address again, as a registration answer gives it,
+ * connects at once and then ticks every second. */
 static int ha_ticks;
 static const struct sim_node_ops *broker_ops;
 static void counting_timer(struct sim_node *n, uint64_t tag)
@@ -483,12 +485,16 @@ START_TEST(ha_role_flip_keeps_one_client_timer)
     ck_assert_int_eq(ha_ticks, 10);
     sim_run(sc.sim, 15 * SIM_S + 300 * SIM_MS);
     /* what to_master and to_slave do to HA: close it, switch the role, start it again */
+    sim_node_id master = b->master;
     node_conn_close(n, b->ha_conn);
     b->role = RMQ_SYNC_MASTER;
     ha_start(b);
     b->role = RMQ_SLAVE;
     ha_start(b);
+    ha_client_start(b);
+    ck_assert_int_eq(b->master, SIM_NODE_NONE);
     ha_ticks = 0;
+    ha_master_address(b, master);
     th_run_to(&sc, 25 * SIM_S + 300 * SIM_MS);
     ck_assert_int_eq(ha_ticks, 10);
     n->ops = broker_ops;

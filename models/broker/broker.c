@@ -74,7 +74,10 @@ void broker_register_all(struct broker *b, int oneway)
  * handleRegisterBrokerResult takes the first answer that came: a slave's HA address when it names one
  * (updateMasterHAServerAddrPeriodically && getHaServerAddr() != null; one without a master leaves the HA
  * client on its old address, which it keeps trying every 5 s), and SlaveSynchronize's master address,
- * whatever it is. */
+ * whatever it is. updateMasterHAServerAddrPeriodically is true for a classic slave (BrokerController
+ * .initialize: no haMasterAddress configured) and in controller mode (initialize, l.728), false in DLedger
+ * mode; in controller mode the answer reaches an HA client only while one runs (AutoSwitchHAService
+ * .updateHaMasterAddress: none before the first change to slave, stopped while master). */
 static void on_register_reply(struct broker *b, uint64_t tag, int status, const void *body, uint32_t len)
 {
     if (tag >> 8 != b->reg_round || b->reg_left == 0)
@@ -87,7 +90,7 @@ static void on_register_reply(struct broker *b, uint64_t tag, int status, const 
     }
     if (--b->reg_left > 0 || !b->reg_answered)
         return;
-    if (b->role == RMQ_SLAVE && !b->ctl && !b->raft && b->reg_master != SIM_NODE_NONE)   /* classic HA only */
+    if (b->role == RMQ_SLAVE && !b->raft && b->ha_client_on && b->reg_master != SIM_NODE_NONE)
         ha_master_address(b, b->reg_master);
     b->sync_master = b->reg_master;
 }
@@ -167,12 +170,10 @@ static void broker_start(struct sim_node *n)
         return;
     }
     broker_reput_reset(b);
-    if (!b->ctl) {
-        /* A new process knows its master once a registration answers; the run's first start may be warm
-         * (ha_warm_start: see ha_start). */
-        b->ha_warm = b->n->inc == 0 && b->cfg.ha_warm_start;
-        b->master = SIM_NODE_NONE;
-    }
+    /* A new process knows its master once a registration answers; the run's first start may be warm
+     * (ha_warm_start: see ha_start; classic HA only). */
+    b->ha_warm = !b->ctl && b->n->inc == 0 && b->cfg.ha_warm_start;
+    b->master = SIM_NODE_NONE;
     /* BrokerController.start: register at once, then every registerNameServerPeriod from 10 s. */
     if (b->cfg.register_at_start)
         broker_register_all(b, 0);

@@ -333,41 +333,48 @@ static void to_master(struct broker *b)
     node_timer(b->n, DISPATCH_POLL, BT(BT_CTL, CTL_T_DISPATCH));
 }
 
-/* ReplicasManager.changeToSlave: SLAVE with its own brokerId, then the handshake with the new master. */
+/* ReplicasManager.changeToSlave. A new epoch of the same master (changeToSlaveWhenMasterNotChange) changes
+ * nothing but the state version, and registers. A new master: SLAVE with its own brokerId, SlaveSynchronize
+ * from the new master's address, and AutoSwitchHAService.changeToSlave: the HA connections closed
+ * (destroyConnections) and the HA client started afresh with no address (reOpen, updateHaMasterAddress(null),
+ * ha_client_start). The client learns where to connect only from a registration answer
+ * (BrokerController.handleRegisterBrokerResult: updateMasterHAServerAddrPeriodically, set in controller mode
+ * by BrokerController.initialize), that of this change's registerBrokerWhenRoleChange or a later periodic
+ * one: whichever broker the NameServers hold as brokerId 0 (RouteInfoManager.registerBroker), the new master
+ * once its own registration came, else none (the old master's process died: its channel closed and it was
+ * removed) or the old master still (its host died: it stays until the NameServers' expiry). */
 static void to_slave(struct broker *b, sim_node_id master, int new_epoch)
 {
     struct ctl_broker *c = b->ctl;
     int was_master = b->role != RMQ_SLAVE;
+    c->state_version = (uint32_t)c->info.master_epoch;   /* nextVersion(newMasterEpoch) */
+    if (!was_master && c->master_id == master) {
+        if (new_epoch)
+            broker_register_all(b, 0);   /* registerBrokerWhenRoleChange */
+        return;
+    }
     if (was_master)
         c->check_gen++;   /* stopCheckSyncStateSet */
-    if (was_master || b->master != master) {
-        close_ha(b);
-        b->ha_conn = 0;
-        b->ha_connecting = 0;
-    }
     b->role = RMQ_SLAVE;
     b->id = b->replica + 1;
     c->lost = 0;   /* removals for a set this broker no longer keeps */
-    c->state_version = (uint32_t)c->info.master_epoch;   /* changeToSlave: nextVersion(newMasterEpoch) */
-    if (c->master_id != master) {
-        /* masterAddress, then handleSlaveSynchronize(SLAVE); a new epoch of the same master
-         * (changeToSlaveWhenMasterNotChange) and a handshake's retry leave the task running */
-        c->master_id = master;
-        broker_slave_sync_start(b, master);
-    }
+    /* masterAddress, then handleSlaveSynchronize(SLAVE) */
+    c->master_id = master;
+    broker_slave_sync_start(b, master);
     if (was_master) {
         /* The master's puts joined the dispatch backlog as they came; as a slave it reads up to the
          * confirm offset it computed last (CommitLog.getConfirmOffset of a SLAVE) until its new master's
          * first frame sets it. */
         c->disp_to = b->cl.max_offset;
-        ha_start(b);
-        trace_role(b, "broker.role");
     }
-    /* registerBrokerWhenRoleChange, at every new epoch whether or not the master changed (a handshake's
-     * retry is none): its answer names the master the NameServers have, which SlaveSynchronize takes */
-    if (was_master || new_epoch)
-        broker_register_all(b, 0);
-    ctl_handshake_start(b, master);   /* HA waits for it */
+    close_ha(b);
+    ha_start(b);
+    ha_client_start(b);
+    if (was_master)
+        trace_role(b, "broker.role");
+    /* registerBrokerWhenRoleChange: its answer names the master the NameServers have, which SlaveSynchronize
+     * and the HA client take */
+    broker_register_all(b, 0);
 }
 
 /* An answer or a notify that names the group's master: ReplicasManager.changeBrokerRole, changeToMaster,
@@ -412,7 +419,7 @@ static void apply_info(struct broker *b, const struct ctl_info *i)
         return;
     }
     sim_node_id m = b->base.w->g[b->group].node[i->master];
-    if (b->role != RMQ_SLAVE || changed || (b->master != m && !c->handshake))
+    if (b->role != RMQ_SLAVE || changed)
         to_slave(b, m, changed);
 }
 
@@ -445,7 +452,7 @@ void ctl_start(struct broker *b)
     ctl_reput_from_confirm(b);
     c->alter_pending = 0;
     c->lost = 0;
-    c->handshake = 0;
+    c->handshake = c->agreed = 0;
     c->master_id = SIM_NODE_NONE;
     c->leader = b->base.w->nctl <= 1 ? 0 : -1;
     c->meta_busy = c->meta_known = c->meta_tries = 0;
@@ -515,9 +522,11 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
         meta_answer(b, (int)(tag >> 8), status, body, len);
         return;
     }
-    if (tag == CTL_TAG_EPOCH) {
+    if ((tag & 0xff) == CTL_TAG_EPOCH) {
         struct ctl_epochs m;
-        if (status == RMQ_SUCCESS && len >= sizeof m && c->handshake) {
+        if (!c->handshake || (uint32_t)(tag >> 8) != c->handshake_gen)
+            return;   /* an earlier connection's, or one closed meanwhile */
+        if (status == RMQ_SUCCESS && len >= sizeof m) {
             memcpy(&m, body, sizeof m);
             ctl_handshake_done(b, &m);
         } else {

@@ -48,16 +48,6 @@ int32_t ctl_data_epoch(const struct broker *b)
     return c->nep ? c->ep[0].epoch : 0;
 }
 
-/* A handshake that got no answer or found no consistent point: the next replica-info poll starts another
- * (apply_info finds the master unknown). mqsim's own timing: RocketMQ's AutoSwitchHAClient retries from its
- * own loop, without the controller (a failed doTruncate waits 2 s, closeMasterAndWait 5 s, then connectMaster
- * and the handshake again); here the 5 s poll's answer starts the retry. */
-void ctl_handshake_retry(struct ctl_broker *c)
-{
-    c->handshake = 0;
-    c->info.master = -1;
-}
-
 /* broker.handshake (level full): how a handshake with its master ended, `agreed` (the slave may transfer),
  * `failed` (no answer, or an error) or `no_consistent_point`. */
 static void trace_handshake(struct broker *b, const char *result)
@@ -71,24 +61,28 @@ static void trace_handshake(struct broker *b, const char *result)
     trace_end(tr);
 }
 
+/* A handshake that got no answer or an error: the HA client closes the connection and waits
+ * (closeMasterAndWait), then connects and shakes hands again from its own loop, without the controller. */
 void ctl_handshake_failed(struct broker *b)
 {
-    if (b->ctl->handshake)
-        trace_handshake(b, "failed");
-    ctl_handshake_retry(b->ctl);
+    trace_handshake(b, "failed");
+    b->ctl->handshake = 0;
+    ha_handshake_end(b, HA_HS_FAILED);
 }
 
-/* The handshake as a request to the master before the HA connection (CTL_EPOCH: its epoch entries and end),
- * where AutoSwitchHAClient makes it every connection's first exchange; the HA client waits for it with no
- * master address. */
-void ctl_handshake_start(struct broker *b, sim_node_id master)
+/* The handshake as a request to the master once the HA connection is up (CTL_EPOCH: its epoch entries and
+ * end), where AutoSwitchHAClient makes it the connection's first exchange (HANDSHAKE); the client reports,
+ * and the master transfers, when it is done. Its generation in the tag: an answer to an earlier connection's
+ * is not taken. */
+void ctl_ha_connected(struct broker *b, sim_node_id peer)
 {
     struct ctl_broker *c = b->ctl;
-    b->master = SIM_NODE_NONE;
     c->handshake = 1;
-    c->handshake_with = master;
+    c->handshake_with = peer;
     c->agreed = 0;
-    rpc_call_async(&b->rpc, master, CTL_EPOCH, NULL, 0, 0, HANDSHAKE_TIMEOUT, BR_CTL | CTL_TAG_EPOCH);
+    c->handshake_gen++;
+    rpc_call_async(&b->rpc, peer, CTL_EPOCH, NULL, 0, 0, HANDSHAKE_TIMEOUT,
+                   BR_CTL | CTL_TAG_EPOCH | (uint64_t)c->handshake_gen << 8);
 }
 
 /* EpochFileCache.findConsistentPoint of this broker's epoch file and a master's (its n epochs e and its log's
@@ -142,7 +136,8 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
             trace_uint(tr, "offset", b->cl.max_offset);
             trace_end(tr);
         }
-        ctl_handshake_retry(c);
+        c->handshake = 0;
+        ha_handshake_end(b, HA_HS_NO_POINT);
         return;
     }
     b->ha_held_to = 0;
@@ -175,17 +170,13 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
     c->handshake = 0;
     c->agreed = 1;
     trace_handshake(b, "agreed");
-    ha_master_address(b, c->handshake_with);
+    ha_handshake_end(b, HA_HS_AGREED);
 }
 
-int ctl_ha_agreed(struct broker *b)
+int ctl_ha_agreed(const struct broker *b) { return b->ctl->agreed; }
+
+void ctl_ha_closed(struct broker *b)
 {
-    struct ctl_broker *c = b->ctl;
-    if (c->agreed)
-        return 1;
-    if (!c->handshake)
-        ctl_handshake_start(b, b->master);
-    return 0;
+    b->ctl->agreed = 0;
+    b->ctl->handshake = 0;
 }
-
-void ctl_ha_closed(struct broker *b) { b->ctl->agreed = 0; }

@@ -18,6 +18,7 @@ struct ctl_broker {
     uint32_t lost;                   /* slaves whose connection ended while alter_pending: their removal waits */
     int handshake;                   /* an epoch handshake with this master node is in flight */
     sim_node_id handshake_with;
+    uint32_t handshake_gen;          /* the handshake's number (in its rpc tag): a late answer is not taken */
     sim_node_id master_id;           /* ReplicasManager.masterBrokerId: the master of the last change of role
                                         (itself after a change to master), NONE after a start */
     int agreed;                      /* the handshake for the HA client's next connection is done
@@ -128,13 +129,11 @@ void ctl_alter_answered(struct broker *b);
 void ctl_epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start);
 void ctl_epoch_restart(struct ctl_broker *c, int32_t epoch, uint64_t start);
 int32_t ctl_data_epoch(const struct broker *b);
-/* The slave's handshake with master: start asks for its epoch file (CTL_EPOCH), done truncates to the files'
- * consistent point and adopts the master's epochs, retry gives up this one (the next replica-info poll starts
- * another). */
-void ctl_handshake_start(struct broker *b, sim_node_id master);
+/* The slave's handshake with its master on the HA connection (ctl_ha_connected asks for the master's epoch
+ * file, CTL_EPOCH): done truncates to the files' consistent point and adopts the master's epochs, or finds
+ * none; either way the HA client goes on (ha_handshake_end). */
 void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m);
-void ctl_handshake_retry(struct ctl_broker *c);
-/* The handshake's request got no answer or an error: traced (when it was still awaited), then retried. */
+/* The handshake's request got no answer or an error: traced, and the HA client closes and waits. */
 void ctl_handshake_failed(struct broker *b);
 
 #endif

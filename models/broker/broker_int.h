@@ -182,6 +182,10 @@ struct broker {
     sim_node_id master;        /* haMasterAddress from the register reply */
     sim_conn ha_conn;
     int ha_connecting;
+    int ha_client_on;          /* the HAClient runs (a slave's; in controller mode from its change to slave):
+                                  only then does a registration answer set its address */
+    int ha_notified;           /* controller mode: ServiceThread.hasNotified, a wakeup() that came while the
+                                  client was not waiting, which ends its next wait at once */
     int ha_warm;               /* the run's first start, warm (ha_warm_start): until its first connection */
     /* The HAClient's clocks (ha_heartbeat_clock, ha_housekeeping_clock): when the heartbeat's and the
      * housekeeping's intervals last started (R44 lastWriteTimestamp for both; R53 lastWriteTimestamp and
@@ -374,7 +378,16 @@ void ha_wakeup(struct broker *b);
 /* isSlaveOK(put_end): a slave is connected and put_end is less than haSlaveFallbehindMax past
  * push2SlaveMaxOffset (signed: a slave past the put is in reach). */
 int ha_slave_ok(const struct broker *b, uint64_t put_end);
+/* updateHaMasterAddress: the address the HA client connects to next; in controller mode a new address wakes
+ * the client (AutoSwitchHAClient: wakeup()). */
 void ha_master_address(struct broker *b, sim_node_id master);
+/* Controller mode, AutoSwitchHAService.changeToSlave: the HA client started afresh (reOpen, then start), its
+ * address cleared (updateHaMasterAddress(null)): its first round finds none and waits 5 s, until a
+ * registration answer names one. */
+void ha_client_start(struct broker *b);
+/* Controller mode: how the epoch handshake on the HA connection ended (ctl_handshake_done/failed). */
+enum ha_handshake_end { HA_HS_AGREED, HA_HS_FAILED, HA_HS_NO_POINT };
+void ha_handshake_end(struct broker *b, enum ha_handshake_end how);
 
 /* group_transfer.c: what a classic SYNC_MASTER put's wait counts as acknowledged by the slaves
  * (GroupTransferService), and R44's service. */
@@ -457,10 +470,13 @@ uint64_t ctl_visible_qoff(const struct broker *b, int q);
 /* changeToMaster waits for the dispatch: the broker is not master yet but takes its slaves' handshakes and
  * HA connections (AutoSwitchHAService accepts them meanwhile). */
 int ctl_promoting(const struct broker *b);
-/* The HA client is about to connect to its master: 1 when this connection's epoch handshake is done, else
- * 0 and the handshake starts (the master's address comes back when it succeeds). */
-int ctl_ha_agreed(struct broker *b);
-/* The HA client closed its connection: the next one shakes hands again. */
+/* The HA client's connection to peer is up: the epoch handshake on it starts (AutoSwitchHAClient: HANDSHAKE,
+ * its first exchange); ha_handshake_end tells how it ended. */
+void ctl_ha_connected(struct broker *b, sim_node_id peer);
+/* The epoch handshake on the HA client's connection is done (the slave may report and transfer). */
+int ctl_ha_agreed(const struct broker *b);
+/* The HA client closed its connection, or started afresh: a handshake still out is not taken, and the next
+ * connection shakes hands again. */
 void ctl_ha_closed(struct broker *b);
 /* The DataVersion's stateVersion a controller-mode broker registers with (its last role change's epoch). */
 uint32_t ctl_state_version(const struct broker *b);

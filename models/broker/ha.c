@@ -329,29 +329,47 @@ static void report(struct broker *b)
     client_clocks(b, HA_CLOCK_REPORT);
 }
 
-/* waitForRunning(1000 * 5) after a connect that failed or found no address, or closeMasterAndWait: the
- * loop's next round, and its connect, comes when the wait is over, not at the next of the 1 s rounds. */
-static void client_wait(struct broker *b)
+static void client_tick(struct broker *b);
+
+/* The client's next round now, its 1 s rounds counted from here (the timer's chain replaced). */
+static void client_round_now(struct broker *b)
 {
-    b->ha_retry_at = node_now(b->n) + b->cfg.ha_reconnect;
     node_timer_cancel(b->n, b->ha_client_timer);
-    b->ha_client_timer = node_timer(b->n, b->cfg.ha_reconnect, BT(BT_HA_CLIENT, 0));
+    b->ha_client_timer = 0;
+    b->ha_retry_at = node_now(b->n);
+    client_tick(b);
 }
 
-/* HAClient.connectMaster. A client with no master address yet (a process that just started: the
- * registration that names the master has not answered) finds none and waits 5 s (waitForRunning(1000 * 5));
- * controller mode's, whose address the controller gives, looks again at its next round. */
+/* waitForRunning(d) after a connect that failed or found no address, or closeMasterAndWait: the loop's next
+ * round, and its connect, comes when the wait is over, not at the next of the 1 s rounds. In controller mode
+ * a wakeup() that came since the last wait (ServiceThread.hasNotified: an address update while the client
+ * connected or was connected) ends it at once, and the next round connects. */
+static void client_wait_for(struct broker *b, sim_time d)
+{
+    if (b->ctl && b->ha_notified) {
+        b->ha_notified = 0;
+        client_round_now(b);
+        return;
+    }
+    b->ha_retry_at = node_now(b->n) + d;
+    node_timer_cancel(b->n, b->ha_client_timer);
+    b->ha_client_timer = node_timer(b->n, d, BT(BT_HA_CLIENT, 0));
+}
+
+static void client_wait(struct broker *b) { client_wait_for(b, b->cfg.ha_reconnect); }
+
+/* HAClient.connectMaster. A client with no master address (a process that just started, or in controller
+ * mode a client started afresh at a change to slave, while no registration answer has named the master)
+ * finds none and waits 5 s (waitForRunning(1000 * 5); AutoSwitchHAClient.run in READY). */
 static void client_connect(struct broker *b)
 {
     ha_partial_ready(b);
     if (b->master == SIM_NODE_NONE) {
-        if (!b->ctl)
-            client_wait(b);
+        client_wait(b);
         return;
     }
-    if (b->ctl && !ctl_ha_agreed(b))
-        return;
-    /* RemotingUtil.connect(addr): a blocking connect of its own timeout, 5 s in every release */
+    /* RemotingUtil.connect(addr), 5.x RemotingHelper.connect(addr): a blocking connect of its own timeout,
+     * 5 s in every release. Controller mode's epoch handshake follows on the connection (ha_on_conn). */
     b->ha_conn = node_connect_within(b->n, b->master, HA_PORT, b->cfg.ha_connect_timeout);
     b->ha_connecting = b->ha_conn != 0;
 }
@@ -380,6 +398,8 @@ static void client_tick(struct broker *b)
     }
     if (b->ha_connecting)
         return;
+    if (b->ctl && !ctl_ha_agreed(b))
+        return;   /* HANDSHAKE: the loop waits for the master's answer, no report or housekeeping meanwhile */
     /* isTimeToReportOffset: the heartbeat, and in 4.x the first report too (see ha_on_conn). On 4.4 its clock
      * runs from the last read, so while the master's heartbeats come (every ha_send_heartbeat_interval_ms
      * and a little) the slave's rounds rarely find it old enough: an idle connection gets no report, and the
@@ -454,6 +474,58 @@ void ha_master_address(struct broker *b, sim_node_id master)
     b->master = master;
     b->ha_verified = 0;   /* measurement: what matched the old master says nothing of the new one */
     trace_ha(b, "ha.master", master, b->cl.max_offset);
+    /* AutoSwitchHAClient.updateHaMasterAddress: a changed address calls wakeup(). A client waiting (READY:
+     * no address, or a connect failed) runs its next round, and connects, at once; one connecting or
+     * connected keeps the wakeup for its next wait (ServiceThread.hasNotified). */
+    if (!b->ctl || master == SIM_NODE_NONE || !b->ha_client_on || b->role != RMQ_SLAVE)
+        return;
+    if (b->ha_conn || b->ha_connecting)
+        b->ha_notified = 1;
+    else
+        client_round_now(b);
+}
+
+void ha_client_start(struct broker *b)
+{
+    /* AutoSwitchHAService.changeToSlave: reOpen (shutdown: closeMaster; init: READY, the clocks from now),
+     * updateHaMasterAddress(null), start. The wakeup() the cleared address makes is spent by the new thread's
+     * first wait; its second, 5 s, is what a registration answer's address ends. */
+    node_timer_cancel(b->n, b->ha_client_timer);
+    b->ha_client_timer = 0;
+    if (b->ha_conn)
+        node_conn_close(b->n, b->ha_conn);
+    b->ha_conn = 0;
+    b->ha_connecting = 0;
+    ctl_ha_closed(b);
+    b->ha_reported = 0;
+    b->ha_hb_since = b->ha_hk_since = node_now(b->n);
+    ha_master_address(b, SIM_NODE_NONE);
+    b->ha_notified = 0;
+    b->ha_client_on = 1;
+    client_round_now(b);
+}
+
+void ha_handshake_end(struct broker *b, enum ha_handshake_end how)
+{
+    if (!b->ha_conn || b->ha_connecting)
+        return;
+    if (how == HA_HS_AGREED) {
+        /* doTruncate: TRANSFER, and the slave reports its max offset (reportSlaveMaxOffset), from which the
+         * master transfers */
+        report(b);
+        return;
+    }
+    /* No answer (mqsim's exchange gives up after HANDSHAKE_TIMEOUT) or an error: closeMasterAndWait. No
+     * consistent point: doTruncate fails, waitForRunning(1000 * 2), then closeMasterAndWait; a wakeup kept
+     * (hasNotified) ends the first wait, not the second. */
+    client_close(b, "ha.disconnect");
+    sim_time d = b->cfg.ha_reconnect;
+    if (how == HA_HS_NO_POINT) {
+        if (!b->ha_notified)
+            d += 2 * SIM_S;
+        b->ha_notified = 0;
+    }
+    client_wait_for(b, d);
 }
 
 /* ---- dispatch from the broker ---- */
@@ -474,11 +546,14 @@ void ha_start(struct broker *b)
     b->ha_retry_at = 0;
     b->ha_reported = 0;
     b->ha_hb_since = node_now(b->n);   /* R53 DefaultHAClient: lastWriteTimestamp from its construction */
+    b->ha_client_on = 0;
+    b->ha_notified = 0;
     if (b->role != RMQ_SLAVE || ctl_promoting(b))
         ha_partial_drop(b);   /* AutoSwitchHAService.changeToMaster: truncateInvalidMsg (4.x: at a restart) */
-    if (b->role != RMQ_SLAVE || b->raft || ctl_promoting(b))
-        return;
-    if (b->ctl || b->ha_warm) {
+    if (b->role != RMQ_SLAVE || b->raft || b->ctl)
+        return;   /* controller mode: no HA client until the change to slave (ha_client_start) */
+    b->ha_client_on = 1;
+    if (b->ha_warm) {
         b->ha_client_timer = node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
         return;
     }
@@ -537,9 +612,9 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
             b->ha_hk_since = now;   /* connectMaster: lastWriteTimestamp (R44, R498), lastReadTimestamp (R53) */
             b->ha_check = 1;   /* measurement: compare the logs where the first data lands */
             trace_ha(b, "ha.connect", b->master, b->cl.max_offset);
-            /* connectMaster sets currentReportedOffset to the log's end. Controller mode says its handshake
-             * at once, and so does a warm first start (ha_warm_start), as a slave long in service
-             * reconnecting. Otherwise connectMaster ran inside a round, select(1000) right after it, so the
+            /* connectMaster sets currentReportedOffset to the log's end. Controller mode shakes hands at once
+             * and reports when that is done; a warm first start (ha_warm_start) reports at once, as a slave
+             * long in service reconnecting. Otherwise connectMaster ran inside a round, select(1000) right after it, so the
              * rounds run from the connect, and the round goes on to isTimeToReportOffset: R53 reports at once
              * when its last report is more than 5 s old (as after its 5 s wait); R44/R498 restart the clock
              * here (ha_report_clock_from_connect), so the first report comes 5-6 s later and the master
@@ -548,7 +623,13 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
              * (often: five rounds' drift is near the millisecond) the report goes at the fifth round, else
              * at the sixth. mqsim's rounds are exact: it takes the fifth, the clock set 1 ms before. */
             b->ha_reported = broker_log_end(b);
-            if (b->ctl || b->ha_warm) {
+            if (b->ctl) {
+                /* AutoSwitchHAClient.connectMaster: HANDSHAKE at once, the report when it is done
+                 * (ha_handshake_end) */
+                ctl_ha_connected(b, node_conn_peer(b->n, c));
+                break;
+            }
+            if (b->ha_warm) {
                 b->ha_warm = 0;
                 report(b);
                 break;
