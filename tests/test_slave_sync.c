@@ -10,10 +10,17 @@
  *   registers oneway, so it has none until its next periodic registration (10 s after its start, then every
  *   30 s) answers; a controller-mode slave takes its new master's at the change.
  * The anchors are the protocol's own moments in these runs (each DLedger one is checked against the trace's
- * raft.role line). And a registration round's answer is taken once every NameServer has answered or failed. */
+ * raft.role line). And a registration round's answer is taken once every NameServer has answered or failed.
+ *
+ * The same answer gives a slave's HA client its master's address (handleRegisterBrokerResult:
+ * updateMasterHAServerAddrPeriodically, true for a classic slave and in controller mode), and in controller
+ * mode only it: a change to slave starts the client afresh with none (AutoSwitchHAService.changeToSlave), and
+ * the client connects when an answer names one (updateHaMasterAddress's wakeup()), read from the trace's
+ * ha.master and ha.connect lines in scenarios/controller_master_crash.json. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tests/harness.h"
@@ -243,6 +250,106 @@ START_TEST(first_answer_of_a_round)
 }
 END_TEST
 
+/* scenarios/controller_master_crash.json run to `until` ms with its fault's op, seed and the events trace. */
+static void run_master_crash(struct th_run *r, int seed, const char *op, int until)
+{
+    char *text = th_read("scenarios/controller_master_crash.json");
+    char sd[32], o[64], d[48];
+    snprintf(sd, sizeof sd, "run.seed=%d", seed);
+    snprintf(o, sizeof o, "faults[0].op=\"%s\"", op);
+    snprintf(d, sizeof d, "run.duration_ms=%d", until);
+    const char *sets[] = {sd, o, d, "run.trace=\"events\""};
+    th_run(r, text, sets, 4);
+    free(text);
+}
+
+/* The first `ev` line of `node` naming `peer` (NULL: none, "null") after `after` ms. */
+static double first_of(const char *trace, const char *node, const char *ev, const char *peer, double after)
+{
+    char what[96], with[64];
+    snprintf(what, sizeof what, "\"node\":\"%s\",\"ev\":\"%s\"", node, ev);
+    if (peer)
+        snprintf(with, sizeof with, "\"peer\":\"%s\"", peer);
+    else
+        snprintf(with, sizeof with, "\"peer\":null");
+    return th_first(trace, what, with, after);
+}
+
+/* Seed 1, the master's (broker-a-1's) process dead at 60 s: the controller elects broker-a-0 at once (its
+ * channel closed). broker-a-2 turns slave of broker-a-0 at 60.0006 s, its HA client started afresh with no
+ * address (ha.master null), and registers: its answer names no master, as the NameServer removed broker-a-1
+ * with its channel and broker-a-0's own registration lands only at 60.0009 s. The client waits, 5 s at a
+ * time, until the periodic registration of 70 s (10 s after the start, then every 30 s) names broker-a-0, and
+ * connects at once. (Before, the slave took the controller's master and connected when the 5 s wait after
+ * its old connection's close ended, at 65.0 s.) */
+START_TEST(role_change_answer_names_no_master)
+{
+    struct th_run r;
+    run_master_crash(&r, 1, "crash_process", 75000);
+    ck_assert_double_eq(th_first(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"crash.process\"", NULL, 0), 60000);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"ha.connect", NULL, 60000, 70000), 0);
+    double conn = first_of(r.trace, "broker-a-2", "ha.connect", "broker-a-0", 60000);
+    ck_assert_msg(conn > 70000 && conn < 70002, "broker-a-2 connects to broker-a-0 at %.3f ms", conn);
+    double cleared = first_of(r.trace, "broker-a-2", "ha.master", NULL, 60000);
+    ck_assert_msg(cleared > 60000 && cleared < 60001, "broker-a-2 turns slave at %.3f ms", cleared);
+    double ns = th_first(r.trace, "\"node\":\"ns-0\",\"ev\":\"ns.register\"", "\"broker\":\"broker-a-0\",\"id\":0}", 60000);
+    ck_assert_msg(ns > cleared + 0.2 && ns < 60001, "broker-a-0 registers as master at %.3f ms", ns);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"ha.master\"", NULL, 60000, 70000), 1);
+    double named = first_of(r.trace, "broker-a-2", "ha.master", "broker-a-0", 60000);
+    ck_assert_msg(named > 70000 && named < 70001, "broker-a-0 named at %.3f ms", named);
+    ck_assert_msg(conn > named && conn < named + 1, "connected at %.3f ms, named at %.3f ms", conn, named);
+    th_run_free(&r);
+}
+END_TEST
+
+/* Seed 3, the same fault (broker-a-2's process, the master's, dead at 60 s): broker-a-0, elected, registers
+ * at 60.0003 s and its registration lands before broker-a-1's, which turned slave at 60.0003 s: the answer
+ * names broker-a-0 at 60.0009 s and wakes the client from its first 5 s wait (updateHaMasterAddress:
+ * wakeup()), which connects at once. (Before, it connected at 65.0 s.) */
+START_TEST(role_change_answer_names_new_master)
+{
+    struct th_run r;
+    run_master_crash(&r, 3, "crash_process", 75000);
+    double conn = first_of(r.trace, "broker-a-1", "ha.connect", "broker-a-0", 60000);
+    ck_assert_msg(conn > 60000 && conn < 60002, "broker-a-1 connects to broker-a-0 at %.3f ms", conn);
+    double cleared = first_of(r.trace, "broker-a-1", "ha.master", NULL, 60000);
+    ck_assert_msg(cleared > 60000 && cleared < 60001, "broker-a-1 turns slave at %.3f ms", cleared);
+    double named = first_of(r.trace, "broker-a-1", "ha.master", "broker-a-0", 60000);
+    ck_assert_msg(named > cleared && named < cleared + 1, "broker-a-0 named at %.3f ms", named);
+    ck_assert_msg(conn > named && conn < named + 1, "connected at %.3f ms, named at %.3f ms", conn, named);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.connect", NULL, 60000, 1e300), 1);
+    th_run_free(&r);
+}
+END_TEST
+
+/* Seed 3 with the master's host dead at 60 s: the controller elects broker-a-0 at 70 s (the heartbeats 10 s
+ * old); broker-a-1's registration at its change to slave lands before broker-a-0's, and the NameServer still
+ * has the dead broker-a-2 as brokerId 0 (live until its 120 s expiry): the client connects to it, and each
+ * connect fails after RemotingHelper.connect's 5 s, the next after waitForRunning's 5 s. The periodic
+ * registration of 100 s names broker-a-0 while the client waits, and it connects at once. */
+START_TEST(role_change_answer_names_dead_master)
+{
+    struct th_run r;
+    run_master_crash(&r, 3, "crash_host", 105000);
+    double conn = first_of(r.trace, "broker-a-1", "ha.connect", "broker-a-0", 60000);
+    ck_assert_msg(conn > 100000 && conn < 100002, "broker-a-1 connects to broker-a-0 at %.3f ms", conn);
+    double cleared = first_of(r.trace, "broker-a-1", "ha.master", NULL, 60000);
+    ck_assert_msg(cleared > 70000 && cleared < 70001, "broker-a-1 turns slave at %.3f ms", cleared);
+    double dead = first_of(r.trace, "broker-a-1", "ha.master", "broker-a-2", cleared);
+    ck_assert_msg(dead > cleared && dead < cleared + 1, "broker-a-2 named at %.3f ms", dead);
+    const char *failed = "\"node\":\"broker-a-1\",\"ev\":\"ha.connect_failed\",\"peer\":\"broker-a-2\"";
+    ck_assert_int_eq(th_count(r.trace, failed, NULL, cleared, 1e300), 3);
+    for (int k = 0; k < 3; k++)
+        ck_assert_msg(th_count(r.trace, failed, NULL, dead + 5000 + k * 10000 - 0.001, dead + 5000 + k * 10000 + 0.001) == 1,
+                      "no failed connect %d at %.3f ms", k, dead + 5000 + k * 10000);
+    double named = first_of(r.trace, "broker-a-1", "ha.master", "broker-a-0", cleared);
+    ck_assert_msg(named > 100000 && named < 100001, "broker-a-0 named at %.3f ms", named);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.connect\"", NULL, cleared, named), 0);
+    ck_assert_msg(conn > named && conn < named + 1, "connected at %.3f ms, named at %.3f ms", conn, named);
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *slave_sync_suite(void)
 {
     Suite *s = suite_create("slave_sync");
@@ -253,6 +360,12 @@ static Suite *slave_sync_suite(void)
     tcase_add_test(t, address_after_every_nameserver);
     tcase_add_test(t, first_answer_of_a_round);
     suite_add_tcase(s, t);
+    TCase *h = tcase_create("ha_address");
+    tcase_set_timeout(h, 120);
+    tcase_add_test(h, role_change_answer_names_no_master);
+    tcase_add_test(h, role_change_answer_names_new_master);
+    tcase_add_test(h, role_change_answer_names_dead_master);
+    suite_add_tcase(s, h);
     return s;
 }
 
