@@ -297,12 +297,21 @@ __attribute__((noinline)) static void master_on_report(struct broker *b, sim_con
 
 /* ---- slave side (HAClient) ---- */
 
+/* The node the client's connection c goes to: the address it connected to, which an update may have
+ * changed since. */
+static sim_node_id client_peer(const struct broker *b, sim_conn c)
+{
+    sim_node_id p = c ? node_conn_peer(b->n, c) : SIM_NODE_NONE;
+    return p != SIM_NODE_NONE ? p : b->master;
+}
+
 static void client_close(struct broker *b, const char *why)
 {
+    sim_node_id peer = client_peer(b, b->ha_conn);
     if (b->ha_conn)
         node_conn_close(b->n, b->ha_conn);
     if (b->ha_conn || b->ha_connecting) {
-        trace_ha(b, why, b->master, b->cl.max_offset);
+        trace_ha(b, why, peer, b->cl.max_offset);
         if (b->ctl)
             ctl_ha_closed(b);
     }
@@ -611,7 +620,7 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
             b->ha_connecting = 0;
             b->ha_hk_since = now;   /* connectMaster: lastWriteTimestamp (R44, R498), lastReadTimestamp (R53) */
             b->ha_check = 1;   /* measurement: compare the logs where the first data lands */
-            trace_ha(b, "ha.connect", b->master, b->cl.max_offset);
+            trace_ha(b, "ha.connect", client_peer(b, c), b->cl.max_offset);
             /* connectMaster sets currentReportedOffset to the log's end. Controller mode shakes hands at once
              * and reports when that is done; a warm first start (ha_warm_start) reports at once, as a slave
              * long in service reconnecting. Otherwise connectMaster ran inside a round, select(1000) right after it, so the
@@ -643,7 +652,7 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
             break;
         }
         case SIM_CONN_FAILED:
-            trace_ha(b, "ha.connect_failed", b->master, b->cl.max_offset);
+            trace_ha(b, "ha.connect_failed", client_peer(b, c), b->cl.max_offset);
             b->ha_conn = 0;
             b->ha_connecting = 0;
             client_wait(b);
