@@ -75,8 +75,8 @@ END_TEST
 
 /* Idle from 5 s: the master sends broker-a-2 nothing until its heartbeat (haSendHeartbeatInterval 5000 ms
  * after its last transfer at 4.991 s, at the writer's next 100 ms round, which runs from the slave's first
- * report at 15 ms), whose header raises the slave's confirm offset at 10.016 s: the consumer's pull held on
- * broker-a-2 is woken then and the 400th message is consumed at 10.017 s, not at the hold service's next
+ * report at 17 ms), whose header raises the slave's confirm offset at 10.018 s: the consumer's pull held on
+ * broker-a-2 is woken then and the 400th message is consumed at 10.019 s, not at the hold service's next
  * check. */
 START_TEST(idle_slave_learns_confirm_at_heartbeat)
 {
@@ -88,13 +88,13 @@ START_TEST(idle_slave_learns_confirm_at_heartbeat)
     ck_assert_uint_eq(w->rep.acct.consumed, 399);
     ck_assert_int_gt(s->nheld, 0);
     ck_assert_uint_eq(hidden(s), 1);
-    th_run_to(&sc, 10015 * SIM_MS);
+    th_run_to(&sc, 10017 * SIM_MS);
     ck_assert_uint_eq(s->ctl->confirm, 88000 - MSG);
     ck_assert_uint_eq(w->rep.acct.consumed, 399);
-    th_run_to(&sc, 10016 * SIM_MS);
+    th_run_to(&sc, 10018 * SIM_MS);
     ck_assert_uint_eq(s->ctl->confirm, 88000);
     ck_assert_uint_eq(hidden(s), 0);
-    th_run_to(&sc, 10018 * SIM_MS);
+    th_run_to(&sc, 10020 * SIM_MS);
     ck_assert_uint_eq(w->rep.acct.consumed, 400);
     scenario_free(&sc);
 }
@@ -125,8 +125,8 @@ START_TEST(trace_slave_serves_last_message_after_heartbeat)
     }
     ck_assert_int_eq(served, 368);
     ck_assert_double_lt(last_before, 6100);
-    ck_assert_double_ge(first_after, 10016);
-    ck_assert_double_lt(first_after, 10018);
+    ck_assert_double_ge(first_after, 10018);
+    ck_assert_double_lt(first_after, 10020);
     ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
     th_run_free(&r);
 }

@@ -213,7 +213,7 @@ END_TEST
  * keeps what the heartbeat of 19.001 s reported until the slave has caught up past it. Back after the scan
  * removed it (restart at 34.5 s; the scan of 32 s found its heartbeat 13 s old), it is a new entry and the
  * controller takes what it reports. Both are read 5 ms after the restart, after its first heartbeat and
- * before its HA connection (8 ms: its registration at the change to slave names the master at once). */
+ * before its HA connection (10 ms: its registration at the change to slave names the master at once). */
 static void hb_pair_case(sim_time down, int kept)
 {
     char faults[256];

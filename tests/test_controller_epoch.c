@@ -30,11 +30,11 @@ START_TEST(restarted_master_same_epoch_no_consistent_point)
            " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
            " \"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 4000}]}",
            NULL, 0);
-    /* broker-a-1, master at epoch 1 from the start, is master at epoch 1 again when it comes back */
-    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"broker.role\"", "\"epoch\":1", 64000, 64001), 1);
+    /* broker-a-2, master at epoch 1 from the start, is master at epoch 1 again when it comes back */
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"broker.role\"", "\"epoch\":1", 64000, 64002), 1);
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.elect\"", NULL, 1000, 1e300), 0);
     /* both slaves try and fail, again and again, 7 s apart, and never transfer */
-    for (int i = 0; i < 3; i += 2) {
+    for (int i = 0; i < 2; i++) {
         char node[64];
         snprintf(node, sizeof node, "\"node\":\"broker-a-%d\",\"ev\":\"broker.no_consistent_point\"", i);
         double t = th_first(r.trace, node, NULL, 64000);
@@ -42,7 +42,7 @@ START_TEST(restarted_master_same_epoch_no_consistent_point)
         ck_assert_int_eq(th_count(r.trace, node, NULL, t - 1, t + 7000 - 1), 1);
         ck_assert_int_eq(th_count(r.trace, node, NULL, t + 7000 - 1, t + 7000 + 5), 1);
     }
-    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.accept\"", NULL, 64000, 1e300), 0);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"ha.accept\"", NULL, 64000, 1e300), 0);
     ck_assert_double_eq(th_num(r.m, "groups.0.diverged_msgs"), 0);
     /* the messages its page cache lost were acknowledged (ASYNC_FLUSH, allAckInSyncStateSet off) */
     ck_assert_double_gt(th_num(r.m, "messages.acked_lost"), 0);
@@ -56,15 +56,15 @@ START_TEST(delivered_before_fsync_then_skipped)
     th_run_exit(&r,
                 th_ctl_explore(24, "\"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\"",
                                "{\"at_ms\": 62847, \"op\": \"crash_host\", \"node\": \"@master:broker-a\","
-                               " \"duration_ms\": 7800}", 134724),
+                               " \"duration_ms\": 7655}", 134579),
                 NULL, 0, 1);
     /* message 11569: sent at 62.845 s, delivered at 62.846 s, lost with the host at 62.847 s unflushed */
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"consume\",\"msg\":11569,", NULL, 62845, 62847), 1);
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"send.fail\",\"msg\":11569,", "\"status\":\"TIMEOUT\"", 0, 1e300), 1);
     /* the master is back under epoch 1; message 12772, sent at 68.86 s and acknowledged at 71.85 s on its
      * second attempt, is never delivered */
-    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"broker.role\"", "\"epoch\":1,\"max_offset\":7311608", 70647, 70649), 1);
-    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"send.ack\",\"msg\":12772,", NULL, 71848, 71849), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"broker.role\"", "\"epoch\":1,\"max_offset\":7311608", 70502, 70504), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"send.ack\",\"msg\":12772,", NULL, 71849, 71850), 1);
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"consume\",\"msg\":12772,", NULL, 0, 1e300), 0);
     ck_assert_str_eq(th_at(r.m, "invariants.violations.0.invariant")->valuestring, "acked_not_consumed");
     ck_assert_double_eq(th_num(r.m, "messages.acked_unconsumed"), 1);

@@ -373,11 +373,13 @@ START_TEST(lock_on_take_overlaps_a_lock_the_restarted_master_forgot)
 END_TEST
 
 /* Controller mode, two orderly consumers, queues locked at the next lockAll (orderly_lock_on_take false),
- * explore's seed 77 on controller_explore.json shrunk: the master broker-a-0's process is down from 50.52 s
- * to 56.78 s and broker-a-1 is elected at once. consumer-1's route still names broker-a-0 master until its
- * poll of 69.03 s, so its lockAll goes to the restarted broker-a-0, a slave whose empty lock table grants
- * the queues (AdminBrokerProcessor.lockBatchMQ checks no role), while consumer-0 holds queues 0 and 1 on the
- * new master: from 66.0 s both consume them. RocketMQ does the same; the invariant sees it. */
+ * explore's seed 77 on controller_explore.json shrunk: the master broker-a-2's process is down from 50.52 s
+ * to 56.78 s and broker-a-0 is elected at once (master at 50.62 s, after its dispatch wait). consumer-1's
+ * route still names broker-a-2 master until its poll of 69.03 s, so its lockAll goes to the restarted
+ * broker-a-2, a slave whose empty lock table grants the queues (AdminBrokerProcessor.lockBatchMQ checks no
+ * role), while consumer-0 holds queues 0 and 1 on the new master: from 66.0 s both consume them. RocketMQ does
+ * the same; the invariant sees it. (The explored seed's master was broker-a-0 before the controller-mode
+ * brokers registered after their first role change, which moved the first election.) */
 START_TEST(lock_granted_by_the_old_master_after_a_failover)
 {
     struct th_run r;
@@ -390,12 +392,12 @@ START_TEST(lock_granted_by_the_old_master_after_a_failover)
                 "  \"order\": \"queue\", \"order_keys\": 64},"
                 " \"consumers\": {\"count\": 2, \"start_ms\": 5000, \"orderly\": true, \"orderly_lock_on_take\": false},"
                 " \"operator\": {\"enabled\": false},"
-                " \"faults\": [{\"at_ms\": 50520, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 6262}]}",
+                " \"faults\": [{\"at_ms\": 50520, \"op\": \"crash_process\", \"node\": \"broker-a-2\", \"duration_ms\": 6262}]}",
                 NULL, 0, 1);
-    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.role\"", "\"SYNC_MASTER\"", 50520, 51000), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.role\"", "\"SYNC_MASTER\"", 50520, 51000), 1);
     /* the restarted old master, no master now, grants consumer-1 queues 0 and 1 */
-    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.lock\"", "\"to\":42949672961", 57000, 58000), 2);
-    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.lock\"", "\"to\":38654705665", 66000, 66001), 2);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"broker.lock\"", "\"to\":42949672961", 57000, 58000), 2);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.lock\"", "\"to\":38654705665", 66000, 66001), 2);
     double first = th_first(r.trace, "\"ev\":\"invariant.violation\"", NULL, 0);
     ck_assert_double_gt(first, 66000);
     ck_assert_double_lt(first, 66100);

@@ -275,77 +275,102 @@ static double first_of(const char *trace, const char *node, const char *ev, cons
     return th_first(trace, what, with, after);
 }
 
-/* Seed 1, the master's (broker-a-1's) process dead at 60 s: the controller elects broker-a-0 at once (its
- * channel closed). broker-a-2 turns slave of broker-a-0 at 60.0006 s, its HA client started afresh with no
- * address (ha.master null), and registers: its answer names no master, as the NameServer removed broker-a-1
- * with its channel and broker-a-0's own registration lands only at 60.0009 s. The client waits, 5 s at a
- * time, until the periodic registration of 70 s (10 s after the start, then every 30 s) names broker-a-0, and
+/* Seed 2, the master's (broker-a-0's) process dead at 60 s: the controller elects broker-a-1 at once (the
+ * channel closed). broker-a-2 turns slave of broker-a-1 at 60.0003 s, its HA client started afresh with no
+ * address (ha.master null), and registers: its answer names no master, as the NameServer removed broker-a-0
+ * with its channel and broker-a-1's own registration lands only at 60.0007 s. The client waits, 5 s at a
+ * time, until the periodic registration of 70 s (10 s after the start, then every 30 s) names broker-a-1, and
  * connects at once. (Before, the slave took the controller's master and connected when the 5 s wait after
  * its old connection's close ended, at 65.0 s.) */
 START_TEST(role_change_answer_names_no_master)
 {
     struct th_run r;
-    run_master_crash(&r, 1, "crash_process", 75000);
-    ck_assert_double_eq(th_first(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"crash.process\"", NULL, 0), 60000);
+    run_master_crash(&r, 2, "crash_process", 75000);
+    ck_assert_double_eq(th_first(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"crash.process\"", NULL, 0), 60000);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"ha.connect", NULL, 60000, 70000), 0);
-    double conn = first_of(r.trace, "broker-a-2", "ha.connect", "broker-a-0", 60000);
-    ck_assert_msg(conn > 70000 && conn < 70002, "broker-a-2 connects to broker-a-0 at %.3f ms", conn);
+    double conn = first_of(r.trace, "broker-a-2", "ha.connect", "broker-a-1", 60000);
+    ck_assert_msg(conn > 70000 && conn < 70002, "broker-a-2 connects to broker-a-1 at %.3f ms", conn);
     double cleared = first_of(r.trace, "broker-a-2", "ha.master", NULL, 60000);
     ck_assert_msg(cleared > 60000 && cleared < 60001, "broker-a-2 turns slave at %.3f ms", cleared);
-    double ns = th_first(r.trace, "\"node\":\"ns-0\",\"ev\":\"ns.register\"", "\"broker\":\"broker-a-0\",\"id\":0}", 60000);
-    ck_assert_msg(ns > cleared + 0.2 && ns < 60001, "broker-a-0 registers as master at %.3f ms", ns);
+    double ns = th_first(r.trace, "\"node\":\"ns-0\",\"ev\":\"ns.register\"", "\"broker\":\"broker-a-1\",\"id\":0}", 60000);
+    ck_assert_msg(ns > cleared + 0.2 && ns < 60001, "broker-a-1 registers as master at %.3f ms", ns);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"ha.master\"", NULL, 60000, 70000), 1);
-    double named = first_of(r.trace, "broker-a-2", "ha.master", "broker-a-0", 60000);
-    ck_assert_msg(named > 70000 && named < 70001, "broker-a-0 named at %.3f ms", named);
+    double named = first_of(r.trace, "broker-a-2", "ha.master", "broker-a-1", 60000);
+    ck_assert_msg(named > 70000 && named < 70001, "broker-a-1 named at %.3f ms", named);
     ck_assert_msg(conn > named && conn < named + 1, "connected at %.3f ms, named at %.3f ms", conn, named);
     th_run_free(&r);
 }
 END_TEST
 
-/* Seed 3, the same fault (broker-a-2's process, the master's, dead at 60 s): broker-a-0, elected, registers
- * at 60.0003 s and its registration lands before broker-a-1's, which turned slave at 60.0003 s: the answer
- * names broker-a-0 at 60.0009 s and wakes the client from its first 5 s wait (updateHaMasterAddress:
+/* Seed 1, the same fault (broker-a-2's process, the master's, dead at 60 s): broker-a-1, elected, registers
+ * at 60.0004 s and its registration lands before broker-a-0's, which turned slave at 60.0004 s: the answer
+ * names broker-a-1 at 60.0008 s and wakes the client from its first 5 s wait (updateHaMasterAddress:
  * wakeup()), which connects at once. (Before, it connected at 65.0 s.) */
 START_TEST(role_change_answer_names_new_master)
 {
     struct th_run r;
-    run_master_crash(&r, 3, "crash_process", 75000);
-    double conn = first_of(r.trace, "broker-a-1", "ha.connect", "broker-a-0", 60000);
-    ck_assert_msg(conn > 60000 && conn < 60002, "broker-a-1 connects to broker-a-0 at %.3f ms", conn);
-    double cleared = first_of(r.trace, "broker-a-1", "ha.master", NULL, 60000);
-    ck_assert_msg(cleared > 60000 && cleared < 60001, "broker-a-1 turns slave at %.3f ms", cleared);
-    double named = first_of(r.trace, "broker-a-1", "ha.master", "broker-a-0", 60000);
-    ck_assert_msg(named > cleared && named < cleared + 1, "broker-a-0 named at %.3f ms", named);
+    run_master_crash(&r, 1, "crash_process", 75000);
+    double conn = first_of(r.trace, "broker-a-0", "ha.connect", "broker-a-1", 60000);
+    ck_assert_msg(conn > 60000 && conn < 60002, "broker-a-0 connects to broker-a-1 at %.3f ms", conn);
+    double cleared = first_of(r.trace, "broker-a-0", "ha.master", NULL, 60000);
+    ck_assert_msg(cleared > 60000 && cleared < 60001, "broker-a-0 turns slave at %.3f ms", cleared);
+    double named = first_of(r.trace, "broker-a-0", "ha.master", "broker-a-1", 60000);
+    ck_assert_msg(named > cleared && named < cleared + 1, "broker-a-1 named at %.3f ms", named);
     ck_assert_msg(conn > named && conn < named + 1, "connected at %.3f ms, named at %.3f ms", conn, named);
-    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.connect", NULL, 60000, 1e300), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"ha.connect", NULL, 60000, 1e300), 1);
     th_run_free(&r);
 }
 END_TEST
 
-/* Seed 3 with the master's host dead at 60 s: the controller elects broker-a-0 at 70 s (the heartbeats 10 s
- * old); broker-a-1's registration at its change to slave lands before broker-a-0's, and the NameServer still
- * has the dead broker-a-2 as brokerId 0 (live until its 120 s expiry): the client connects to it, and each
- * connect fails after RemotingHelper.connect's 5 s, the next after waitForRunning's 5 s. The periodic
- * registration of 100 s names broker-a-0 while the client waits, and it connects at once. */
+/* Seed 3 with the master's (broker-a-0's) host dead at 60 s: the controller elects broker-a-1 at 70 s (the
+ * heartbeats 10 s old); broker-a-2's registrations at its change to slave land before broker-a-1's (the
+ * periodic one of 70 s, out when the change came, then the change's own, registerBrokerAll being
+ * synchronized), and the NameServer still has the dead broker-a-0 as brokerId 0 (live until its 120 s
+ * expiry): the client connects to it, and each connect fails after RemotingHelper.connect's 5 s, the next
+ * after waitForRunning's 5 s. The periodic registration of 100 s names broker-a-1 while the client waits,
+ * and it connects at once. */
 START_TEST(role_change_answer_names_dead_master)
 {
     struct th_run r;
     run_master_crash(&r, 3, "crash_host", 105000);
-    double conn = first_of(r.trace, "broker-a-1", "ha.connect", "broker-a-0", 60000);
-    ck_assert_msg(conn > 100000 && conn < 100002, "broker-a-1 connects to broker-a-0 at %.3f ms", conn);
-    double cleared = first_of(r.trace, "broker-a-1", "ha.master", NULL, 60000);
-    ck_assert_msg(cleared > 70000 && cleared < 70001, "broker-a-1 turns slave at %.3f ms", cleared);
-    double dead = first_of(r.trace, "broker-a-1", "ha.master", "broker-a-2", cleared);
-    ck_assert_msg(dead > cleared && dead < cleared + 1, "broker-a-2 named at %.3f ms", dead);
-    const char *failed = "\"node\":\"broker-a-1\",\"ev\":\"ha.connect_failed\",\"peer\":\"broker-a-2\"";
-    ck_assert_int_eq(th_count(r.trace, failed, NULL, cleared, 1e300), 3);
+    double conn = first_of(r.trace, "broker-a-2", "ha.connect", "broker-a-1", 60000);
+    ck_assert_msg(conn > 100000 && conn < 100002, "broker-a-2 connects to broker-a-1 at %.3f ms", conn);
+    double cleared = first_of(r.trace, "broker-a-2", "ha.master", NULL, 60000);
+    ck_assert_msg(cleared > 70000 && cleared < 70001, "broker-a-2 turns slave at %.3f ms", cleared);
+    double dead = first_of(r.trace, "broker-a-2", "ha.master", "broker-a-0", cleared);
+    ck_assert_msg(dead > cleared && dead < cleared + 1, "broker-a-0 named at %.3f ms", dead);
+    const char *failed = "\"node\":\"broker-a-2\",\"ev\":\"ha.connect_failed\",\"peer\":\"broker-a-0\"";
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"ha.connect_failed\"", NULL, cleared, 1e300), 3);
     for (int k = 0; k < 3; k++)
         ck_assert_msg(th_count(r.trace, failed, NULL, dead + 5000 + k * 10000 - 0.001, dead + 5000 + k * 10000 + 0.001) == 1,
                       "no failed connect %d at %.3f ms", k, dead + 5000 + k * 10000);
-    double named = first_of(r.trace, "broker-a-1", "ha.master", "broker-a-0", cleared);
-    ck_assert_msg(named > 100000 && named < 100001, "broker-a-0 named at %.3f ms", named);
-    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.connect\"", NULL, cleared, named), 0);
+    double named = first_of(r.trace, "broker-a-2", "ha.master", "broker-a-1", cleared);
+    ck_assert_msg(named > 100000 && named < 100001, "broker-a-1 named at %.3f ms", named);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"ha.connect\"", NULL, cleared, named), 0);
     ck_assert_msg(conn > named && conn < named + 1, "connected at %.3f ms, named at %.3f ms", conn, named);
+    th_run_free(&r);
+}
+END_TEST
+
+/* Seed 1 with the master's (broker-a-2's) host dead at 60 s: broker-a-0 is elected at 70 s. broker-a-1's
+ * first registration answer after its change to slave (that of the periodic round of 70 s) names the dead
+ * broker-a-2, and the client starts a connect to it; the next, its change's own round, names broker-a-0 while
+ * that connect is under way. The wakeup is kept (ServiceThread.hasNotified): when the connect fails, 5 s
+ * after it began, the wait that follows ends at once and the client connects to broker-a-0. */
+START_TEST(address_change_during_a_connect_ends_the_next_wait)
+{
+    struct th_run r;
+    run_master_crash(&r, 1, "crash_host", 80000);
+    double dead = first_of(r.trace, "broker-a-1", "ha.master", "broker-a-2", 70000);
+    double named = first_of(r.trace, "broker-a-1", "ha.master", "broker-a-0", 70000);
+    ck_assert_msg(dead > 70000 && named > dead && named < dead + 1, "broker-a-2 named at %.3f ms, broker-a-0 at %.3f ms",
+                  dead, named);
+    double failed = first_of(r.trace, "broker-a-1", "ha.connect_failed", "broker-a-2", 70000);
+    ck_assert_msg(fabs(failed - (dead + 5000)) < 0.001, "the connect to broker-a-2 failed at %.3f ms", failed);
+    double conn = first_of(r.trace, "broker-a-1", "ha.connect", "broker-a-0", 70000);
+    ck_assert_msg(conn > failed && conn < failed + 1, "connected at %.3f ms, the last connect failed at %.3f ms",
+                  conn, failed);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"ha.connect", NULL, 70000, 1e300), 2);
     th_run_free(&r);
 }
 END_TEST
@@ -365,6 +390,7 @@ static Suite *slave_sync_suite(void)
     tcase_add_test(h, role_change_answer_names_no_master);
     tcase_add_test(h, role_change_answer_names_new_master);
     tcase_add_test(h, role_change_answer_names_dead_master);
+    tcase_add_test(h, address_change_during_a_connect_ends_the_next_wait);
     suite_add_tcase(s, h);
     return s;
 }

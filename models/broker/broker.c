@@ -49,6 +49,13 @@ static sim_time hold_period(const struct broker *b)
 void broker_register_all(struct broker *b, int oneway)
 {
     struct rmq_world *w = b->base.w;
+    if (!oneway && b->reg_left > 0) {
+        /* BrokerController.registerBrokerAll is synchronized, and a round waits for every NameServer: one
+         * asked for meanwhile goes when this one has ended and its answer was taken, with what the broker is
+         * then (its brokerId, its state version). */
+        b->reg_queued++;
+        return;
+    }
     struct rmq_register_req req = {(uint16_t)b->group, (uint16_t)b->id, b->ctl ? ctl_state_version(b) : 0};
     if (trace_on(trace_of(b), TRACE_FULL)) {
         struct trace *tr = trace_of(b);
@@ -59,7 +66,7 @@ void broker_register_all(struct broker *b, int oneway)
     }
     uint64_t tag = BR_REGISTER_ONEWAY;
     if (!oneway) {
-        /* A new round: the answers of an older one, still out, are not taken. */
+        /* A new round (one of an earlier life, still out, is not taken) */
         b->reg_round++;
         b->reg_left = w->nns;
         b->reg_answered = 0;
@@ -88,11 +95,17 @@ static void on_register_reply(struct broker *b, uint64_t tag, int status, const 
         b->reg_answered = 1;
         b->reg_master = r.master;
     }
-    if (--b->reg_left > 0 || !b->reg_answered)
+    if (--b->reg_left > 0)
         return;
-    if (b->role == RMQ_SLAVE && !b->raft && b->ha_client_on && b->reg_master != SIM_NODE_NONE)
-        ha_master_address(b, b->reg_master);
-    b->sync_master = b->reg_master;
+    if (b->reg_answered) {
+        if (b->role == RMQ_SLAVE && !b->raft && b->ha_client_on && b->reg_master != SIM_NODE_NONE)
+            ha_master_address(b, b->reg_master);
+        b->sync_master = b->reg_master;
+    }
+    if (b->reg_queued > 0) {
+        b->reg_queued--;
+        broker_register_all(b, 0);
+    }
 }
 
 static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *body, uint32_t len)
@@ -137,6 +150,7 @@ static void broker_start(struct sim_node *n)
     }
     rpc_reset(&b->rpc);
     b->slave_sync_timer = 0;   /* the last life's timers are gone */
+    b->reg_left = b->reg_queued = 0;   /* a registration round of the last life ended with it */
     b->sync_master = SIM_NODE_NONE;
     b->slave_sync_last = node_now(n);   /* lastSyncTimeMs: the process's start */
     b->waits_n = b->waits_head = 0;
@@ -174,8 +188,10 @@ static void broker_start(struct sim_node *n)
      * (ha_warm_start: see ha_start; classic HA only). */
     b->ha_warm = !b->ctl && b->n->inc == 0 && b->cfg.ha_warm_start;
     b->master = SIM_NODE_NONE;
-    /* BrokerController.start: register at once, then every registerNameServerPeriod from 10 s. */
-    if (b->cfg.register_at_start)
+    /* BrokerController.start: register at once, then every registerNameServerPeriod from 10 s. In controller
+     * mode start() registers after startBasicService, whose ReplicasManager.start makes its first attempt
+     * (the controller's answers, a change of role) first: ctl_start_attempt_over. */
+    if (b->cfg.register_at_start && !b->ctl)
         broker_register_all(b, 0);
     /* FlushRealTimeService (ASYNC_FLUSH) every flushIntervalCommitLog; GroupCommitService (SYNC_FLUSH) loops
      * every 10 ms whatever the role, and with no put waiting flushes what is dirty (doCommit: flush(0)), so

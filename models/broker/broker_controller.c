@@ -73,6 +73,7 @@ static void heartbeat(struct broker *b)
 }
 
 static void start_register(struct broker *b);
+static void start_attempt_over(struct broker *b);
 
 /* ReplicasManager.updateControllerMetadata: asks the controllers in turn, the first that names a leader
  * decides; when none does, the known leader stays. */
@@ -100,8 +101,10 @@ static void meta_answer(struct broker *b, int k, int status, const void *body, u
          * pass's sleep */
         if (!c->meta_known) {
             int last = ++c->meta_tries == 3;
-            if (last)
+            if (last) {
                 c->meta_tries = 0;
+                start_attempt_over(b);
+            }
             node_timer(b->n, last ? SIM_S + START_RETRY : SIM_S, BT(BT_CTL, CTL_T_META));
         }
         return;
@@ -145,6 +148,19 @@ static void apply_info(struct broker *b, const struct ctl_info *i);
 int ctl_promoting(const struct broker *b) { return b->ctl && b->ctl->promoting; }
 uint32_t ctl_state_version(const struct broker *b) { return b->ctl->state_version; }
 
+/* ReplicasManager.start's first startBasicService attempt is over, whether it succeeded or failed (its retries
+ * go on an executor): BrokerController.start goes on, and registers with the NameServers
+ * (registerBrokerAll(true, false, true)) after the role change that attempt made, if any. */
+static void start_attempt_over(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    if (c->start_registered)
+        return;
+    c->start_registered = 1;
+    if (b->cfg.register_at_start)
+        broker_register_all(b, 0);
+}
+
 /* startBasicService succeeded (a master is known, or this broker's brokerElect made one): then
  * schedulingSyncBrokerMetadata. A broker elected at its start completes it once its changeToMaster, dispatch
  * wait included, returned. */
@@ -160,6 +176,7 @@ static void start_done(struct broker *b)
     c->started = 1;
     c->start_after_promote = 0;
     node_timer(b->n, SYNC_INITIAL, BT(BT_CTL, CTL_T_SYNC));
+    start_attempt_over(b);
 }
 
 /* startBasicService failed (the registration or the election did not answer, or named no master): tried
@@ -171,6 +188,7 @@ static void start_failed_after(struct broker *b, sim_time pause)
         return;
     c->retry_armed = 1;
     node_timer(b->n, pause + START_RETRY, BT(BT_CTL, CTL_T_START));
+    start_attempt_over(b);
 }
 
 static void start_failed(struct broker *b) { start_failed_after(b, 0); }
@@ -456,7 +474,7 @@ void ctl_start(struct broker *b)
     c->master_id = SIM_NODE_NONE;
     c->leader = b->base.w->nctl <= 1 ? 0 : -1;
     c->meta_busy = c->meta_known = c->meta_tries = 0;
-    c->registered = c->started = c->retry_armed = c->start_after_promote = 0;
+    c->registered = c->started = c->retry_armed = c->start_after_promote = c->start_registered = 0;
     c->register_tries = 0;
     if (!c->start_rng)
         c->start_rng = node_rng(b->n, "ctl.start");

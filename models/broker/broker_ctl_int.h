@@ -48,6 +48,7 @@ struct ctl_broker {
      * elected: the replica-info poll runs), a retry armed after a failed start, a start that completes when
      * the promotion's dispatch wait ends */
     uint8_t registered, started, retry_armed, start_after_promote;
+    uint8_t start_registered;        /* BrokerController.start's registration, after the first attempt, is done */
     int register_tries;              /* the registration's failed attempts in this start round */
     struct sim_rng *start_rng;       /* the pauses between registration attempts */
     uint32_t check_gen;              /* the SyncStateSet check's schedule (checkSyncStateSetTaskFuture): a

@@ -160,6 +160,7 @@ struct broker {
      * fail, and the first answer's master */
     uint32_t reg_round;
     int reg_left, reg_answered;
+    int reg_queued;               /* rounds asked for while one was out (registerBrokerAll is synchronized) */
     sim_node_id reg_master;
 
     /* HA, master side */
