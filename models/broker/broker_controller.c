@@ -555,7 +555,10 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
     if (tag == CTL_TAG_ALTER)
         c->alter_pending = 0;
     struct ctl_info i;
-    int has_info = tag != CTL_TAG_HB && len >= sizeof i;
+    /* A refused alterSyncStateSet is not taken: BrokerOuterAPI.alterSyncStateSet decodes a body only on
+     * SUCCESS and throws otherwise, and ReplicasManager.doReportSyncStateSetChanged logs the exception (the
+     * broker learns a newer epoch from a notify or its next poll) */
+    int has_info = tag != CTL_TAG_HB && len >= sizeof i && (tag != CTL_TAG_ALTER || status == RMQ_SUCCESS);
     if (has_info) {
         memcpy(&i, body, sizeof i);
         apply_info(b, &i);
