@@ -16,6 +16,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
+#include "models/broker/broker_ctl_int.h"
 #include "tests/harness.h"
 #include "tests/harness_ctl.h"
 
@@ -145,6 +146,33 @@ START_TEST(in_sync_replicas_two_unwritable_after_master_back)
 }
 END_TEST
 
+/* EpochFileCache.appendEntry takes an entry only when its epoch and its start offset are both above the
+ * last entry's: a master elected again before anything was written under the epoch before keeps that epoch
+ * in its file (changeToMaster's appendEntry(masterEpoch, getMaxPhyOffset()) is refused), and a slave adopting
+ * a master's entries keeps the same. */
+START_TEST(epoch_entry_at_the_last_start_is_refused)
+{
+    static struct ctl_broker c;
+    memset(&c, 0, sizeof c);
+    ctl_epoch_restart(&c, 1, 0);
+    ctl_epoch_restart(&c, 2, 0);   /* elected again, nothing written under epoch 1 */
+    ck_assert_int_eq(c.nep, 1);
+    ck_assert_int_eq(c.ep[0].epoch, 1);
+    ctl_epoch_restart(&c, 3, 4096);
+    ctl_epoch_append(&c, 4, 4096);   /* a frame of epoch 4 starting where epoch 3 starts */
+    ctl_epoch_append(&c, 3, 8192);   /* an older epoch */
+    ck_assert_int_eq(c.nep, 2);
+    ck_assert_int_eq(c.ep[1].epoch, 3);
+    ck_assert_uint_eq(c.ep[1].start, 4096);
+    ctl_epoch_restart(&c, 3, 4096);   /* the same epoch again at the same end: truncated, then taken again */
+    ck_assert_int_eq(c.nep, 2);
+    ck_assert_int_eq(c.ep[1].epoch, 3);
+    ctl_epoch_append(&c, 5, 8192);
+    ck_assert_int_eq(c.nep, 3);
+    ck_assert_int_eq(c.ep[2].epoch, 5);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("controller_epoch");
@@ -154,6 +182,7 @@ int main(void)
     tcase_add_test(tc, delivered_before_fsync_then_skipped);
     tcase_add_test(tc, all_ack_async_flush_master_back_alone);
     tcase_add_test(tc, in_sync_replicas_two_unwritable_after_master_back);
+    tcase_add_test(tc, epoch_entry_at_the_last_start_is_refused);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

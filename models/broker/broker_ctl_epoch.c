@@ -8,8 +8,15 @@
 #include "models/broker/broker_ctl_int.h"
 #include "models/controller/controller.h"
 
+/* EpochFileCache.appendEntry: an entry is taken only when both its epoch and its start offset are above the
+ * last entry's ("The appending entry's lastEpoch or endOffset ... is not bigger than lastEntry"): an epoch in
+ * which nothing was written leaves no room for the next at the same offset, which then stays the older
+ * epoch's, in the master's file and so in its slaves' (the frames carry the epoch of the entry that holds
+ * their offset). */
 static void epoch_push(struct ctl_broker *c, int32_t epoch, uint64_t start)
 {
+    if (c->nep && (c->ep[c->nep - 1].epoch >= epoch || c->ep[c->nep - 1].start >= start))
+        return;
     if (c->nep == EPOCHS_MAX) {
         memmove(c->ep, c->ep + 1, (EPOCHS_MAX - 1) * sizeof c->ep[0]);
         c->nep--;
@@ -18,13 +25,7 @@ static void epoch_push(struct ctl_broker *c, int32_t epoch, uint64_t start)
     c->ep[c->nep++].start = start;
 }
 
-/* EpochFileCache.appendEntry: an entry no newer than the last is not taken. */
-void ctl_epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start)
-{
-    if (c->nep && c->ep[c->nep - 1].epoch >= epoch)
-        return;
-    epoch_push(c, epoch, start);
-}
+void ctl_epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start) { epoch_push(c, epoch, start); }
 
 /* A master taking the role at epoch (AutoSwitchHAService.changeToMaster, changeToMasterWhenLastRoleIsMaster):
  * the entries of that epoch or later go (truncateSuffixByEpoch) and the epoch starts at the log's end

@@ -124,9 +124,9 @@ void ctl_check_sss(struct broker *b);
 /* The controller answered an alterSyncStateSet: the removals that waited for it go. */
 void ctl_alter_answered(struct broker *b);
 
-/* broker_ctl_epoch.c: the epoch file. append: EpochFileCache.appendEntry (an entry no newer than the last is
- * not taken); restart: a master taking the role at epoch (entries of that epoch or later go, the epoch starts
- * at start); data_epoch: the epoch of the broker's last data. */
+/* broker_ctl_epoch.c: the epoch file. append: EpochFileCache.appendEntry (an entry no newer, or starting no
+ * later, than the last is not taken); restart: a master taking the role at epoch (entries of that epoch or
+ * later go, then the epoch is appended at start); data_epoch: the epoch of the broker's last data. */
 void ctl_epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start);
 void ctl_epoch_restart(struct ctl_broker *c, int32_t epoch, uint64_t start);
 int32_t ctl_data_epoch(const struct broker *b);
