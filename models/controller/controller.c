@@ -126,12 +126,13 @@ void ctl_trace_admin_elect(struct controller *c, int gi, int r, int code)
     trace_end(tr);
 }
 
-/* ReplicasInfoManager.alterSyncStateSet: only the current master at its epochs, a set that holds it, and
- * only active members. */
+/* ReplicasInfoManager.alterSyncStateSet: a set other than the current one ("The newSyncStateSet is equal with
+ * oldSyncStateSet", refused before anything else), only from the current master at its epochs, a set that
+ * holds it, and only active members. */
 int ctl_decide_alter(struct controller *c, const struct ctl_req *q, struct ctl_event *ev)
 {
     struct ctl_group *g = &c->g[q->group];
-    int ok = q->replica == g->master && q->master_epoch == g->master_epoch && q->sss_epoch == g->sss_epoch &&
+    int ok = q->sss != g->sss && q->replica == g->master && q->master_epoch == g->master_epoch && q->sss_epoch == g->sss_epoch &&
              (q->sss >> q->replica & 1);
     for (int r = 0; ok && r < RMQ_MAX_REPLICAS; r++)
         if ((q->sss >> r & 1) && !ctl_alive(c, &g->r[r]))
