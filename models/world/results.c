@@ -123,12 +123,17 @@ struct want_ctx {
     int held;           /* 1: held by a live replica, 0: by none, -1: either */
 };
 
-/* Controller mode promises it with allAckInSyncStateSet and no unclean election (a loss there is a finding). */
+/* Whether a group promises that a message it acknowledged SUCCESS survives its master: DLedger (a quorum
+ * holds it); a classic SYNC_MASTER whose put waits for a slave, which R53's does only with inSyncReplicas
+ * above 1 (CommitLog.handleHA: needAckNums <= 1 is PUT_OK at once); controller mode with
+ * allAckInSyncStateSet and no unclean election. Elsewhere a loss is a finding (acked_lost), not a
+ * violation. */
 static int promises(const struct rmq_world *w, int g)
 {
     const struct broker_cfg *c = &w->g[g].cfg;
-    return (c->role == RMQ_SYNC_MASTER && !c->controller) || c->dledger ||
-           (c->controller && c->all_ack_in_sss && !w->ctl_unclean);
+    int sync_master = c->role == RMQ_SYNC_MASTER && !c->controller &&
+                      (c->sync_master_wait != SYNC_WAIT_IN_SYNC_REPLICAS || c->in_sync_replicas > 1);
+    return sync_master || c->dledger || (c->controller && c->all_ack_in_sss && !w->ctl_unclean);
 }
 
 static int want(void *ctx, int g, unsigned mask, unsigned flags)
