@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "models/broker/broker.h"
-#include "models/broker/broker_ctl_int.h"
 #include "models/broker/broker_int.h"
 #include "models/report/acct.h"
 #include "models/controller/controller.h"
@@ -355,56 +354,6 @@ START_TEST(old_master_truncates_to_new_epoch_start)
 }
 END_TEST
 
-/* A refused alterSyncStateSet changes nothing at the broker: BrokerOuterAPI.alterSyncStateSet decodes the
- * answer only on SUCCESS and throws otherwise (ReplicasManager.doReportSyncStateSetChanged logs it). In the
- * world above the isolated old master, back at 90 s, asks to shrink its SyncStateSet at epoch 1, which the
- * controller refuses (epoch 2 is current); it learns epoch 2 from its next replica-info poll, not from the
- * refusal. Before, the refusal's body (the controller's current view) was applied. */
-/* After every event: an answer to the old master's alterSyncStateSet came (alter_pending cleared) and whether
- * the same event changed its master epoch. */
-struct alter_watch {
-    struct broker *b;
-    int pending, answers, applied;
-    int32_t epoch;
-};
-
-static void alter_after(struct sim *s, void *ctx, uint64_t arg)
-{
-    struct alter_watch *a = ctx;
-    (void)s;
-    (void)arg;
-    int32_t epoch = a->b->ctl->info.master_epoch;
-    if (a->pending && !a->b->ctl->alter_pending) {
-        a->answers++;
-        a->applied += epoch != a->epoch;
-    }
-    a->pending = a->b->ctl->alter_pending;
-    a->epoch = epoch;
-}
-
-START_TEST(refused_alter_is_not_applied)
-{
-    struct scenario sc;
-    th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
-                               "\"b\": [\"controller-0\", \"broker-a-1\", \"broker-a-2\"], \"duration_ms\": 70000}]"), NULL, 0);
-    struct rmq_world *w = rmq_world_get(sc.w);
-    struct alter_watch a = {w->g[0].broker[0], 0, 0, 0, 1};
-    th_run_to(&sc, 90 * SIM_S);
-    ck_assert_int_eq(a.b->ctl->info.master_epoch, 1);
-    sim_set_after_event(sc.sim, alter_after, &a);
-    while (sim_now(sc.sim) < 130 * SIM_S && a.b->ctl->info.master_epoch < 2)
-        sim_run(sc.sim, sim_now(sc.sim) + SIM_MS);
-    sim_set_after_event(sc.sim, NULL, NULL);
-    fprintf(stderr, "refused alter: %d answers to the old master's alters, %d of them changed its epoch; epoch 2 "
-            "at %.3f ms\n", a.answers, a.applied, (double)sim_now(sc.sim) / SIM_MS);
-    ck_assert_int_eq(a.b->ctl->info.master_epoch, 2);
-    ck_assert_int_ge(a.answers, 1);
-    ck_assert_int_eq(a.applied, 0);
-    ck_assert_int_eq(broker_role(a.b), RMQ_SLAVE);
-    scenario_free(&sc);
-}
-END_TEST
-
 /* R53 RouteInfoManager.registerBroker refuses a brokerId the NameServer has from another address with a
  * greater stateVersion, which controller mode sets to the master epoch of the broker's last role change. In
  * the #7017 world above the isolated old master (epoch 1) registers as brokerId 0 again every 30 s after
@@ -696,7 +645,6 @@ static Suite *controller_suite(void)
     tcase_add_test(tc, election_prefers_higher_offset);
     tcase_add_test(tc, old_master_truncates_to_new_epoch_start);
     tcase_add_test(tc, stale_master_registration_refused);
-    tcase_add_test(tc, refused_alter_is_not_applied);
     tcase_add_test(tc, min_in_sync_replicas_not_enough);
     tcase_add_test(tc, all_ack_times_out_after_slave_timeout);
     tcase_add_test(tc, in_sync_replicas_takes_any_slave);

@@ -287,29 +287,6 @@ static int elect_with(struct controller *c, const int32_t *epoch, const uint64_t
     return ev.replica;
 }
 
-/* ReplicasInfoManager.alterSyncStateSet refuses a set equal to the current one before any other check
- * ("The newSyncStateSet is equal with oldSyncStateSet"): no event, the SyncStateSet epoch stays. A changed
- * set from the master at its epochs is taken. */
-START_TEST(alter_to_the_same_set_refused)
-{
-    struct scenario sc;
-    th_load(&sc, th_ctl_world(1, NULL, NULL), NULL, 0);
-    th_run_to(&sc, 20 * SIM_S);
-    struct controller *c = rmq_world_get(sc.w)->ctl;
-    struct ctl_group *g = &c->g[0];
-    ck_assert_int_ge(g->master, 0);
-    ck_assert_uint_eq(g->sss, 7u);   /* both slaves in the set by 20 s */
-    struct ctl_req q = {0, (uint16_t)g->master, g->master_epoch, g->sss_epoch, g->sss};
-    struct ctl_event ev;
-    ck_assert_int_eq(ctl_decide_alter(c, &q, &ev), CTL_ALTER_FAILED);
-    ck_assert_int_eq(ev.type, EV_NONE);
-    q.sss = g->sss & ~(1u << ((g->master + 1) % 3));
-    ck_assert_int_eq(ctl_decide_alter(c, &q, &ev), RMQ_SUCCESS);
-    ck_assert_int_eq(ev.type, EV_ALTER);
-    scenario_free(&sc);
-}
-END_TEST
-
 START_TEST(comparator_as_java_computes_it)
 {
     struct scenario sc;
@@ -431,7 +408,6 @@ static Suite *suite(void)
     tcase_add_test(tc, heartbeat_keeps_larger_offset);
     tcase_add_test(tc, heartbeat_after_removal_starts_afresh);
     tcase_add_test(tc, comparator_as_java_computes_it);
-    tcase_add_test(tc, alter_to_the_same_set_refused);
     tcase_add_test(tc, tree_first_is_least_when_consistent);
     tcase_add_test(tc, designated_under_controller_group);
     tcase_add_test(tc, designated_without_controller);
