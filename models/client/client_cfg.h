@@ -80,6 +80,10 @@ struct consumer_cfg {
                                    awaitUninterruptibly(connectTimeoutMillis)); 5.x invokeAsync does not wait */
     sim_time first_pull_delay;  /* a newly taken queue's first pull (5.x RebalanceImpl.dispatchPullRequest(.., 500));
                                    0: at once (4.x) */
+    int rebalance_in_turn;      /* the rebalance takes its new queues one after the other on its own thread, each
+                                   lock and offset query a synchronous call, and starts their pulls after the last
+                                   (RebalanceImpl.updateProcessQueueTableInRebalance, R44 to R53); 0: all at once,
+                                   each pulled as its offset comes */
     sim_time rebalance_min;     /* 5.2+ RebalanceService.minInterval 1000 ms: wakeups wait until this long after the
                                    last rebalance, and an unbalanced one is retried this long after; 0: neither (4.x) */
     sim_time persist_interval;  /* persistConsumerOffsetInterval 5000 ms */

@@ -128,8 +128,10 @@ static void c_on_conn(struct sim_node *n, sim_conn cn, enum sim_conn_ev ev, sim_
     int held = rpc_on_conn(&c->rpc, cn, ev);   /* 0: no longer the connection the rpc holds for peer */
     if (ev == SIM_CONN_UP && c->cfg.heartbeat_on_connect)
         consumer_heartbeat_on_connect(c, peer);
-    if (held)
+    if (held) {
+        consumer_take_on_conn(c, peer, ev);
         consumer_pull_on_conn(c, peer, ev);
+    }
 }
 
 /* One slot per (group, queue) of the world; done once, when the world is complete. */
@@ -149,7 +151,8 @@ static int layout(struct consumer *c)
     c->cq = calloc((size_t)total, sizeof *c->cq);
     c->all = calloc((size_t)total, sizeof *c->all);
     c->want = calloc((size_t)total, 1);
-    if (!c->cq || !c->all || !c->want)
+    c->take = calloc((size_t)total, sizeof *c->take);
+    if (!c->cq || !c->all || !c->want || !c->take)
         return -1;
     for (int g = 0; g < ng; g++)
         for (int q = 0; q < c->qn[g]; q++) {
@@ -174,8 +177,11 @@ static void forget(struct consumer *c)
         q->suggest = 0;
         q->timer = 0;   /* timers died with the process */
         q->locked = q->consuming = q->cont = 0;
+        q->undispatched = 0;
     }
     c->persist_at = -1;
+    c->taking = c->ntake = c->take_at = c->take_started = c->take_busy = 0;
+    c->take_peer = c->take_conn_wait = SIM_NODE_NONE;
     c->chead = c->ccount = 0;
     c->busy = 0;
     consumer_pull_reset(c);
@@ -270,6 +276,7 @@ void consumer_free(struct consumer *c)
     free(c->cq);
     free(c->all);
     free(c->want);
+    free(c->take);
     hb_round_free(&c->hb);
     free(c->cring);
     free(c->ps.ring);

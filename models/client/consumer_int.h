@@ -62,6 +62,7 @@ struct cq {
     uint8_t consuming;          /* ProcessQueue.consuming: a ConsumeRequest of the queue is queued, in service
                                    or waiting for its lock */
     uint8_t cont;               /* that request already consumed a batch (ConsumeRequest.run's loop) */
+    uint8_t undispatched;       /* in processQueueTable, its PullRequest waiting for the rebalance's loop to end */
     sim_time last_lock;         /* ProcessQueue.lastLockTimestamp */
 };
 
@@ -101,6 +102,16 @@ struct consumer {
     struct hb_round hb;         /* the heartbeat round in progress (lockHeartbeat held) */
     int hb_then_rebalance;      /* the start's round: rebalanceImmediately when it ends */
     int persist_at;             /* persistAll waits for a route its queue asked for: that queue, else -1 */
+    /* updateProcessQueueTableInRebalance's loop over the new queues (rebalance_takes_in_turn) */
+    uint32_t *take;             /* the queues to take, in mqSet's order */
+    int ntake, take_at;         /* how many, and the one being taken */
+    int taking;                 /* the rebalance thread is in the loop (rb_inflight stays set) */
+    int take_started;           /* take[take_at]'s lock or query was sent */
+    int take_busy;              /* take_step is running (a reply given inline waits for it) */
+    sim_node_id take_peer;      /* the broker take[take_at]'s lock went to */
+    sim_node_id take_conn_wait; /* its lock timed out while the connect to it went on: createChannel still
+                                   waits for that connect (SIM_NODE_NONE: no wait) */
+    sim_time take_since;        /* when take[take_at] began */
 
     int ncq;                    /* one slot per (group, queue), laid out at the first start */
     struct cq *cq;
@@ -183,6 +194,14 @@ void consumer_pull_reset(struct consumer *c);
 /* A queue the rebalance allocated could not be taken (its offset query or its lock failed): with
  * rebalance_min_interval_ms (5.2+), the next rebalance comes that long after the last. */
 void consumer_unbalanced(struct consumer *c);
+/* The rebalance's loop looks again at the queue it is taking: once that queue's lock and offset query are
+ * over (taken or not) it goes on to the next; after the last it dispatches the PullRequests and the rebalance
+ * is over. Does nothing outside the loop. */
+void consumer_take_check(struct consumer *c);
+/* A lock of the loop's timed out while its connect went on: the loop waits for that connect's outcome. */
+void consumer_take_lock_timed_out(struct consumer *c);
+/* A connection of the consumer's rpc came up or failed: ends the loop's wait for it. */
+void consumer_take_on_conn(struct consumer *c, sim_node_id peer, enum sim_conn_ev ev);
 /* Commits queue k's offset if it was held, then forgets its ProcessQueue and offset entry. */
 void consumer_drop(struct consumer *c, uint32_t k);
 void consumer_rebalance(struct consumer *c);

@@ -108,6 +108,7 @@ void consumer_orderly_take(struct consumer *c, uint32_t k)
     }
     q->state = CQ_LOCK;
     q->gen = (q->gen + 1) & GEN_MASK;
+    c->take_peer = node;   /* the rebalance's loop waits for this call (consumer_take_lock_timed_out) */
     lock_call(c, node, RMQ_LOCK_BATCH_MQ, 1ULL << q->queue, C_R_LOCK, k, q->gen);
 }
 
@@ -160,6 +161,9 @@ void consumer_orderly_on_reply(struct consumer *c, enum c_rpc kind, uint32_t slo
         if (!got) {
             q->state = CQ_FREE;   /* "add a new mq failed, because lock failed" */
             consumer_unbalanced(c);
+            if (status == RMQ_TIMEOUT)
+                consumer_take_lock_timed_out(c);
+            consumer_take_check(c);
             return;
         }
         /* R44: lock(mq) marks only ProcessQueues already in the table: the new one starts not locked, and
@@ -170,6 +174,7 @@ void consumer_orderly_on_reply(struct consumer *c, enum c_rpc kind, uint32_t slo
             q->locked = 0;
         q->consuming = q->cont = 0;
         consumer_query_offset(c, slot);
+        consumer_take_check(c);   /* a query that could not even be sent: the rebalance's loop goes on */
         break;
     case C_R_RELOCK:
         if (q->gen != gen || q->state != CQ_ACTIVE)

@@ -23,6 +23,7 @@ static void cq_reset(struct consumer *c, uint32_t k)
     q->head = q->count = 0;
     q->store = -1;
     q->locked = q->consuming = q->cont = 0;
+    q->undispatched = 0;
 }
 
 /* findBrokerAddressInAdmin: the group's first broker by brokerId (the master if the route has it). */
@@ -75,7 +76,11 @@ static void query_offset(struct consumer *c, uint32_t k)
     struct cq *q = &c->cq[k];
     sim_node_id node = admin_node(c, q->group);
     if (node == SIM_NODE_NONE) {
-        consumer_unbalanced(c);   /* readOffset -> -2: "doRebalance, add new mq failed" */
+        /* fetchConsumeOffsetFromBroker: MQClientException("The broker[...] not exist"), readOffset -> -2:
+         * "doRebalance, add new mq failed"; the queue stays out of processQueueTable */
+        q->state = CQ_FREE;
+        q->gen = (q->gen + 1) & GEN_MASK;
+        consumer_unbalanced(c);
         return;
     }
     q->state = CQ_QUERY;
@@ -100,6 +105,16 @@ void consumer_query_offset(struct consumer *c, uint32_t k)
     query_offset(c, k);
 }
 
+/* dispatchPullRequest: R44/R498 executePullRequestImmediately; 5.x dispatchPullRequest(.., 500) ->
+ * executePullRequestLater(pullRequest, 500). */
+static void start_pulls(struct consumer *c, uint32_t k)
+{
+    if (c->cfg.first_pull_delay > 0)
+        consumer_pull_later(c, k, c->cfg.first_pull_delay);
+    else
+        consumer_pull(c, k);
+}
+
 void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body,
                              uint32_t len)
 {
@@ -118,17 +133,119 @@ void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int s
     } else {
         q->state = CQ_FREE;   /* -2: not added; the next rebalance tries again */
         consumer_unbalanced(c);
+        consumer_take_check(c);
         return;
     }
-    /* processQueueTable.putIfAbsent(mq, pq); dispatchPullRequest: executePullRequestImmediately. */
+    /* processQueueTable.putIfAbsent(mq, pq), and its PullRequest into pullRequestList */
     q->state = CQ_ACTIVE;
     q->next = off;
     q->head = q->count = 0;
     q->max_put = off;
-    if (c->cfg.first_pull_delay > 0)
-        consumer_pull_later(c, k, c->cfg.first_pull_delay);   /* 5.x dispatchPullRequest(.., 500) */
+    if (c->taking) {
+        /* updateProcessQueueTableInRebalance: dispatchPullRequest(pullRequestList) only after the loop */
+        q->undispatched = 1;
+        consumer_take_check(c);
+        return;
+    }
+    start_pulls(c, k);
+}
+
+/* One new queue: its lock first when orderly (RebalanceImpl.lock, only once granted), then its offset. */
+static void take_one(struct consumer *c, uint32_t k)
+{
+    if (c->cfg.orderly)
+        consumer_orderly_take(c, k);
     else
-        consumer_pull(c, k);
+        consumer_query_offset(c, k);
+}
+
+static void rebalance_done(struct consumer *c);
+/* "rebalance.take": the loop is done with queue k, taken or not, after waiting since take_since. */
+static void trace_take(struct consumer *c, uint32_t k)
+{
+    struct trace *tr = sim_trace(c->n->sim);
+    if (!trace_on(tr, TRACE_FULL))
+        return;
+    const struct cq *q = &c->cq[k];
+    trace_begin(tr, consumer_now(c), c->n->name, "rebalance.take");
+    trace_str(tr, "group", c->base.w->g[q->group].name);
+    trace_int(tr, "queue", q->queue);
+    trace_time_ms(tr, "from_ms", c->take_since);
+    trace_str(tr, "result", q->state == CQ_ACTIVE ? "taken" : "failed");
+    trace_end(tr);
+}
+
+/* RebalanceImpl.updateProcessQueueTableInRebalance (R44 l.370-400, R498 l.368-407, R53 l.519-556): for (mq :
+ * mqSet) on the RebalanceService thread, each new queue's lock(mq) (orderly: lockBatchMQ, invokeSync 1000 ms)
+ * and computePullFromWhere (RemoteBrokerOffsetStore.readOffset(READ_FROM_STORE) ->
+ * fetchConsumeOffsetFromBroker -> MQClientAPIImpl.queryConsumerOffset, invokeSync 5000 ms) are synchronous, so
+ * each queue waits for the one before it: NettyRemotingClient.invokeSync's getAndCreateChannel waits for a
+ * connect (createChannel's awaitUninterruptibly(connectTimeoutMillis), R53 a connect bounded by
+ * CONNECT_TIMEOUT_MILLIS), then for the answer. A queue whose lock or offset fails is left out
+ * ("add a new mq failed"; R498 computePullFromWhereWithException's catch: continue) until the next rebalance.
+ * After the loop dispatchPullRequest(pullRequestList) starts the pulls of the queues taken, in mqSet's order;
+ * only then does doRebalance return and RebalanceService wait for its next round. Returns 1 when this call
+ * ended the loop (the caller ends the rebalance), 0 while it waits. */
+static int take_step(struct consumer *c)
+{
+    if (c->take_busy)
+        return 0;   /* a reply given inline: the loop below looks at the queue's state itself */
+    c->take_busy = 1;
+    while (c->take_at < c->ntake) {
+        uint32_t k = c->take[c->take_at];
+        struct cq *q = &c->cq[k];
+        if (!c->take_started) {
+            c->take_started = 1;
+            c->take_since = consumer_now(c);
+            c->take_peer = SIM_NODE_NONE;
+            take_one(c, k);
+        }
+        if (q->state == CQ_LOCK || q->state == CQ_QUERY || q->state == CQ_ROUTE ||
+            c->take_conn_wait != SIM_NODE_NONE) {
+            c->take_busy = 0;
+            return 0;   /* the thread waits in invokeSync */
+        }
+        trace_take(c, k);
+        c->take_at++;
+        c->take_started = 0;
+    }
+    c->take_busy = 0;
+    c->taking = 0;
+    for (int i = 0; i < c->ntake; i++) {
+        uint32_t k = c->take[i];
+        struct cq *q = &c->cq[k];
+        if (!q->undispatched)
+            continue;
+        q->undispatched = 0;
+        if (q->state == CQ_ACTIVE)
+            start_pulls(c, k);
+    }
+    c->ntake = 0;
+    return 1;
+}
+
+void consumer_take_check(struct consumer *c)
+{
+    if (c->taking && take_step(c))
+        rebalance_done(c);
+}
+
+void consumer_take_lock_timed_out(struct consumer *c)
+{
+    /* invokeSync's timeout cannot end createChannel's wait: R44/R498 awaitUninterruptibly(connectTimeoutMillis),
+     * R53 awaitUninterruptibly() on a connect bounded by CONNECT_TIMEOUT_MILLIS; then RemotingConnectException,
+     * or RemotingTimeoutException when the connect took longer than the call's timeout */
+    if (c->taking && c->take_peer != SIM_NODE_NONE && rpc_peer_connecting(&c->rpc, c->take_peer))
+        c->take_conn_wait = c->take_peer;
+}
+
+void consumer_take_on_conn(struct consumer *c, sim_node_id peer, enum sim_conn_ev ev)
+{
+    if (c->take_conn_wait == SIM_NODE_NONE || peer != c->take_conn_wait ||
+        (ev != SIM_CONN_UP && ev != SIM_CONN_FAILED))
+        return;
+    c->take_conn_wait = SIM_NODE_NONE;
+    consumer_take_check(c);
 }
 
 /* AllocateMessageQueueAveragely.allocate for the consumer at `index` among ncid (index -1: this clientId is
@@ -161,16 +278,22 @@ static void allocate(struct consumer *c, int ncid, int index)
     for (int k = 0; k < c->ncq; k++)
         if (c->cq[k].state != CQ_FREE && !c->want[k])
             consumer_drop(c, (uint32_t)k);
-    /* New ones: computePullFromWhere, then a PullRequest from that offset. */
+    /* New ones: (orderly) lock(mq), computePullFromWhere, then a PullRequest from that offset. */
+    c->ntake = 0;
     for (int i = 0; i < nall; i++) {
         uint32_t k = c->all[i];
-        if (c->want[k] && c->cq[k].state == CQ_FREE) {
-            if (c->cfg.orderly)
-                consumer_orderly_take(c, k);
-            else
-                consumer_query_offset(c, k);
-        }
+        if (c->want[k] && c->cq[k].state == CQ_FREE)
+            c->take[c->ntake++] = k;
     }
+    if (c->cfg.rebalance_in_turn) {
+        c->taking = 1;
+        c->take_at = 0;
+        c->take_started = 0;
+        take_step(c);   /* taking is 0 again if the loop is already over */
+        return;
+    }
+    for (int i = 0; i < c->ntake; i++)
+        take_one(c, c->take[i]);
 }
 
 /* MQClientInstance.findBrokerAddrByTopic: a BrokerData of the route at random, then its selectBrokerAddr (the
@@ -301,7 +424,8 @@ void consumer_on_cid_list_reply(struct consumer *c, uint32_t gen, int status, co
     int index = found ? below : -1;
     trace_rebalance(c, (int)n, index, RMQ_SUCCESS);
     allocate(c, (int)n, index);
-    rebalance_done(c);
+    if (!c->taking)
+        rebalance_done(c);   /* else at the end of the loop over the new queues */
 }
 
 /* MQClientInstance.rebalanceImmediately: RebalanceService wakes up; if it is inside a doRebalance, the next
@@ -413,6 +537,7 @@ static void offset_store_route_came(struct consumer *c)
     for (int k = 0; k < c->ncq; k++)
         if (c->cq[k].state == CQ_ROUTE)
             query_offset(c, (uint32_t)k);
+    consumer_take_check(c);   /* a query that found no broker even then: the loop goes on */
     if (c->persist_at >= 0 && !persist_from(c, c->persist_at))
         ct_done(&c->tasks, CT_PERSIST);
 }

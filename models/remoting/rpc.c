@@ -283,6 +283,14 @@ int rpc_peer_open(struct rpc *r, sim_node_id peer)
     return p->conn && !p->connecting && node_conn_open(r->n, p->conn);
 }
 
+int rpc_peer_connecting(struct rpc *r, sim_node_id peer)
+{
+    for (int i = 0; i < r->npeers; i++)
+        if (r->peers[i].node == peer)
+            return r->peers[i].connecting;
+    return 0;
+}
+
 void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
                uint64_t extra_wire)
 {

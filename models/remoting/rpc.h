@@ -113,6 +113,10 @@ int rpc_connect(struct rpc *r, sim_node_id peer);
  * connecting, after a close by either side, or when it never connected. */
 int rpc_peer_open(struct rpc *r, sim_node_id peer);
 
+/* Whether a connect of this client's to peer is under way (ChannelWrapper's future not done): a synchronous
+ * call that timed out meanwhile left it going, and its caller's createChannel still waits for it. */
+int rpc_peer_connecting(struct rpc *r, sim_node_id peer);
+
 /* Server side: the context to answer req later, and the answer itself. Inline, as rpc_parse: both run for
  * every frame. */
 static inline struct rpc_ctx rpc_ctx_of(const struct sim_msg *req)

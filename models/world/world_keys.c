@@ -182,6 +182,7 @@ void world_defaults(struct world_cfg *c)
     k->pull_timeout = 30 * SIM_S;
     k->retry_delay = 3 * SIM_S;
     k->pull_blocks_on_connect = 1;        /* R44 NettyRemotingClient.invokeAsync: getAndCreateChannel waits for the connect */
+    k->rebalance_in_turn = 1;             /* R44 to R53 RebalanceImpl.updateProcessQueueTableInRebalance: for (mq : mqSet) */
     k->route_initial = 10 * SIM_MS;
     k->route_poll = 30 * SIM_S;
     k->random_phase = 1;
@@ -399,6 +400,7 @@ static const struct field consumer_fields[] = {
     CF("client_close_socket_if_timeout", F_BOOL, close_on_timeout, 0, 1),
     CF("pull_blocks_on_connect", F_BOOL, pull_blocks_on_connect, 0, 1),
     CF("first_pull_delay_ms", F_TIME, first_pull_delay, 0, MAX_DAY_MS),
+    CF("rebalance_takes_in_turn", F_BOOL, rebalance_in_turn, 0, 1),
     CF("rebalance_min_interval_ms", F_TIME, rebalance_min, 0, MAX_DAY_MS),
     CF("orderly", F_BOOL, orderly, 0, 1),
     CF("consume_message_batch_max_size", F_INT, consume_batch, 1, RMQ_PULL_MAX),
