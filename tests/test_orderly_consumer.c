@@ -221,26 +221,34 @@ START_TEST(master_crash_stalls_until_promotion_and_relock)
 END_TEST
 
 /* From 4.9.5 a queue the rebalance takes is locked at once (RebalanceImpl: pq.setLocked(true) after lock(mq)
- * succeeded): in the same world the promoted master's grant at the rebalance of 160.07 s lets the queue be
- * pulled at the loop's end, where 4.4 waits for the next lockAll and the put-off pull's 3 s. */
+ * succeeded). In the same world, with the promoted master told of the consumer as soon as the consumer
+ * connects to it (`heartbeat_on_connect`, so that its first pull is not refused SUBSCRIPTION_NOT_EXIST), the
+ * grant at the rebalance of 160.07 s lets the queue be pulled and consumed at the loop's end, where without
+ * the lock on take the ProcessQueue starts not locked and its pull is put off 3 s (after the lockAll of
+ * 161 s). */
 START_TEST(lock_on_take_consumes_at_once)
 {
-    struct th_run r;
-    const char *sets[] = {"consumers.orderly=true", "consumers.orderly_lock_on_take=true"};
-    th_run(&r, WORLD, sets, 2);
-    struct grants g = grants_a0(r.trace, 60000);
-    struct window w = consumed_a(r.trace, g.before + 30000, g.after);
-    fprintf(stderr, "orderly, locked on take: grant %.3f ms, first consume after %.3f ms\n", g.after,
-            w.first_after);
-    ck_assert_double_gt(g.after, 160070);
-    ck_assert_double_lt(g.after, 160100);   /* the rebalance's lock(mq) at 160.07 s, not the lockAll at 161 s */
-    ck_assert_int_eq(w.n, 0);
-    ck_assert_double_gt(w.first_after, g.after);
-    /* The pulls start at the loop's end (160.088 s); the promoted master knows the consumer only from its
-     * heartbeat of 161 s, so the first pull is answered SUBSCRIPTION_NOT_EXIST and sent again 3 s later:
-     * consumed at 163.1 s, still long before 4.4's lockAll at 181 s. */
-    ck_assert_double_lt(w.first_after, g.after + 3100);
-    th_run_free(&r);
+    double first[2], grant[2];
+    for (int on = 0; on < 2; on++) {
+        struct th_run r;
+        const char *sets[] = {"consumers.orderly=true", on ? "consumers.orderly_lock_on_take=true"
+                                                           : "consumers.orderly_lock_on_take=false",
+                              "consumers.heartbeat_on_connect=true"};
+        th_run(&r, WORLD, sets, 3);
+        struct grants g = grants_a0(r.trace, 60000);
+        struct window w = consumed_a(r.trace, g.before + 30000, g.after);
+        fprintf(stderr, "orderly, lock on take %d: grant %.3f ms, first consume after %.3f ms\n", on, g.after,
+                w.first_after);
+        ck_assert_int_eq(w.n, 0);
+        ck_assert_double_gt(w.first_after, g.after);
+        first[on] = w.first_after;
+        grant[on] = g.after;
+        th_run_free(&r);
+    }
+    ck_assert_double_gt(grant[1], 160070);
+    ck_assert_double_lt(grant[1], 160100);   /* the rebalance's lock(mq) at 160.07 s, not the lockAll at 161 s */
+    ck_assert_double_lt(first[1], grant[1] + 100);
+    ck_assert_double_gt(first[0], first[1] + 2900);   /* the put-off pull's 3 s */
 }
 END_TEST
 
