@@ -5,7 +5,8 @@
  * size (a consumer list) comes whole through the scratch buffer too. A request the peer holds fails when the
  * peer's process dies only with fail_fast (5.1.3+); else at its timeout. A synchronous request's timeout
  * closes its connection and fails the others on it with close_on_timeout (clientCloseSocketIfTimeout); an
- * asynchronous one fails at the client's response scan (rpc_scan). */
+ * asynchronous one fails at the client's response scan (rpc_scan). A NameServer request (rpc_call_begun) waits
+ * for its connection and counts the time before it against its timeout. */
 #include <check.h>
 #include <stdint.h>
 #include <string.h>
@@ -318,6 +319,67 @@ START_TEST(async_timeout_at_the_response_scan)
 }
 END_TEST
 
+/* rpc_call_begun (NettyRemotingClient.invokeSync for a NameServer): its connection is waited for however long
+ * it takes, and its time counts from `begin`. Tag 41: node 1's host is dead, 1 s timeout: CONN_FAILED at the
+ * 3 s connect timeout, not TIMEOUT at 1 s. Tag 42: begun 3 s ago (a dead NameServer's connect): the connection
+ * comes up 2 ms later with no time left, so the request is not sent and times out then, the connection
+ * closed with close_on_timeout (R498) and kept without (R44); tag 43 then, on the kept connection, times out
+ * at once (a later event, not inline). Tag 44: sent with 48 ms of 3 s left and held: its timeout closes the
+ * connection unless close_needs_time (R53 shouldClose: left > 100 ms || left > timeout / 4). */
+START_TEST(begun_request_counts_its_connect)
+{
+    unsigned char b[8] = {0};
+    struct th_world w;
+    world(&w);
+    sim_crash(w.s, 1, SIM_CRASH_HOST);
+    sim_time t0 = sim_now(w.s);
+    rpc_call_begun(&cli, 1, REQ, b, sizeof b, 0, t0, 1 * SIM_S, 41);
+    sim_run(w.s, t0 + 5 * SIM_S);
+    ck_assert_int_eq(status_of[41], RMQ_CONN_FAILED);
+    ck_assert_int_eq(when_of[41], t0 + 3 * SIM_S);
+    rpc_free(&cli);
+    rpc_free(&srv);
+    th_world_free(&w);
+    for (int close = 0; close < 2; close++) {
+        memset(status_of, 0, sizeof status_of);
+        world(&w);
+        cli.close_on_timeout = close;
+        t0 = sim_now(w.s);
+        rpc_call_begun(&cli, 1, REQ, b, sizeof b, 0, t0 - 3 * SIM_S, 3 * SIM_S, 42);
+        sim_run(w.s, t0 + 100 * SIM_MS);
+        ck_assert_int_eq(status_of[42], RMQ_TIMEOUT);
+        ck_assert_int_eq(when_of[42], t0 + 2 * SIM_MS);
+        ck_assert_int_eq(rpc_peer_open(&cli, 1), !close);
+        if (!close) {
+            int before = replies;
+            rpc_call_begun(&cli, 1, REQ, b, sizeof b, 0, t0 - 3 * SIM_S, 3 * SIM_S, 43);
+            ck_assert_int_eq(replies, before);
+            sim_run(w.s, sim_now(w.s) + 1 * SIM_MS);
+            ck_assert_int_eq(status_of[43], RMQ_TIMEOUT);
+            ck_assert_int_eq(rpc_peer_open(&cli, 1), 1);
+        }
+        rpc_free(&cli);
+        rpc_free(&srv);
+        th_world_free(&w);
+    }
+    for (int needs = 0; needs < 2; needs++) {
+        memset(status_of, 0, sizeof status_of);
+        world(&w);
+        cli.close_on_timeout = 1;
+        cli.close_needs_time = needs;
+        t0 = sim_now(w.s);
+        rpc_call_begun(&cli, 1, REQ_HOLD, b, sizeof b, 0, t0 - 2950 * SIM_MS, 3 * SIM_S, 44);
+        sim_run(w.s, t0 + 100 * SIM_MS);
+        ck_assert_int_eq(status_of[44], RMQ_TIMEOUT);
+        ck_assert_int_eq(when_of[44], t0 + 50 * SIM_MS);
+        ck_assert_int_eq(rpc_peer_open(&cli, 1), needs);
+        rpc_free(&cli);
+        rpc_free(&srv);
+        th_world_free(&w);
+    }
+}
+END_TEST
+
 static void reset_counts(void)
 {
     replies = 0;
@@ -338,6 +400,7 @@ static Suite *suite(void)
     tcase_add_test(tc, closed_connection_fails_fast);
     tcase_add_test(tc, sync_timeout_closes_the_connection);
     tcase_add_test(tc, async_timeout_at_the_response_scan);
+    tcase_add_test(tc, begun_request_counts_its_connect);
     suite_add_tcase(s, tc);
     return s;
 }

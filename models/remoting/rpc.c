@@ -197,9 +197,31 @@ static sim_time scan_run_after(const struct rpc *r, sim_time t)
     return r->scan_first + k * r->scan_period;
 }
 
+/* Whether a request sent (or given up) now, its deadline at p->deadline, had little time left: R53
+ * NettyRemotingClient.invokeSync, shouldClose = left > MIN_CLOSE_TIMEOUT_MILLIS || left > timeoutMillis / 4. */
+static uint8_t short_left(const struct rpc_pending *p, sim_time now)
+{
+    sim_time left = p->deadline - now, timeout = p->deadline - p->begin;
+    return !(left > 100 * SIM_MS || left > timeout / 4);
+}
+
+/* A late request whose connection is open with no time left (invokeSync: `timeoutMillis < costTime`, R53
+ * `left <= 0`): it is not sent, and times out at the layer's timer, now, on connection c. */
+static void give_up(struct rpc *r, struct rpc_pending *p, sim_conn c)
+{
+    sim_time now = node_now(r->n);
+    p->waiting = 0;
+    p->conn = c;
+    p->short_left = 1;
+    p->deadline = now;
+    drop_big(p);
+    arm(r, now);
+}
+
 static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_id peer, uint16_t code,
                                                         const void *body, uint32_t len, uint64_t extra_wire,
-                                                        sim_time timeout, uint64_t tag, uint8_t async)
+                                                        sim_time begin, sim_time timeout, uint64_t tag,
+                                                        uint8_t async, uint8_t late)
 {
     struct rpc_peer *pe = peer_get(r, peer);
     uint32_t i = pe ? slot_alloc(r) : NO_SLOT;
@@ -209,18 +231,32 @@ static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_i
     }
     struct rpc_pending *p = &r->pend[i];
     p->async = async;
+    p->late = late;
+    p->short_left = 0;
     p->conn = 0;
     p->code = code;
     p->peer = peer;
     p->tag = tag;
     p->len = len;
     p->wire = extra_wire;
-    p->deadline = node_now(r->n) + timeout;
+    p->begin = begin;
+    p->deadline = begin + timeout;
     if (async && r->scan_period > 0)
         p->deadline = scan_run_after(r, p->deadline + RPC_SCAN_GRACE);
-    arm(r, p->deadline);
+    if (late && pe->conn && !pe->connecting && node_conn_open(r->n, pe->conn)) {
+        sim_time now = node_now(r->n);
+        if (p->deadline <= now) {
+            give_up(r, p, pe->conn);
+            return;
+        }
+        p->short_left = short_left(p, now);
+    }
+    if (!late)
+        arm(r, p->deadline);
     /* On an open connection at once; node_conn_send tests that it is open before anything else. */
     if (pe->conn && !pe->connecting) {
+        if (late)
+            arm(r, p->deadline);
         int rc = send_request(r, pe->conn, opaque_of(r, i), code, body, len, extra_wire);
         p->conn = pe->conn;
         if (rc >= 0)
@@ -249,13 +285,19 @@ static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_i
 void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
               uint64_t extra_wire, sim_time timeout, uint64_t tag)
 {
-    call(r, peer, code, body, len, extra_wire, timeout, tag, 0);
+    call(r, peer, code, body, len, extra_wire, node_now(r->n), timeout, tag, 0, 0);
+}
+
+void rpc_call_begun(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
+                    uint64_t extra_wire, sim_time begin, sim_time timeout, uint64_t tag)
+{
+    call(r, peer, code, body, len, extra_wire, begin, timeout, tag, 0, 1);
 }
 
 void rpc_call_async(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
                     uint64_t extra_wire, sim_time timeout, uint64_t tag)
 {
-    call(r, peer, code, body, len, extra_wire, timeout, tag, 1);
+    call(r, peer, code, body, len, extra_wire, node_now(r->n), timeout, tag, 1, 0);
 }
 
 int rpc_connect(struct rpc *r, sim_node_id peer)
@@ -360,10 +402,11 @@ void rpc_timer_fired(struct rpc *r)
     /* Time out what is due, in slot order (deterministic); callbacks may add requests, which arm anew. */
     for (uint32_t i = 0; i < r->cap; i++) {
         struct rpc_pending *p = &r->pend[i];
-        if (!p->in_use || p->deadline > now)
+        if (!p->in_use || p->deadline > now || (p->late && p->waiting))
             continue;
         uint64_t t = p->tag;
-        int close = r->close_on_timeout && !p->async && !p->waiting;   /* sent, and synchronous */
+        /* sent (or given up on an open connection), and synchronous; R53's shouldClose */
+        int close = r->close_on_timeout && !p->async && !p->waiting && !(r->close_needs_time && p->short_left);
         sim_node_id peer = p->peer;
         sim_conn c = p->conn;
         drop_big(p);
@@ -376,7 +419,7 @@ void rpc_timer_fired(struct rpc *r)
     }
     sim_time next = SIM_TIME_MAX;
     for (uint32_t i = 0; i < r->cap; i++)
-        if (r->pend[i].in_use && r->pend[i].deadline < next)
+        if (r->pend[i].in_use && r->pend[i].deadline < next && !(r->pend[i].late && r->pend[i].waiting))
             next = r->pend[i].deadline;
     if (next < SIM_TIME_MAX)
         arm(r, next);
@@ -397,8 +440,16 @@ int rpc_on_conn(struct rpc *r, sim_conn c, enum sim_conn_ev ev)
         for (uint32_t i = 0; i < r->cap; i++) {
             struct rpc_pending *p = &r->pend[i];
             if (p->in_use && p->waiting && p->peer == peer) {
+                sim_time now = node_now(r->n);
+                if (p->late && p->deadline <= now) {
+                    give_up(r, p, c);   /* NettyRemotingClient.invokeSync: timeoutMillis < costTime */
+                    continue;
+                }
                 p->waiting = 0;
                 p->conn = c;
+                p->short_left = short_left(p, now);
+                if (p->late)
+                    arm(r, p->deadline);
                 send_request(r, c, opaque_of(r, i), p->code, p->big ? p->big : p->body, p->len, p->wire);
                 drop_big(p);
             }

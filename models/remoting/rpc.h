@@ -37,10 +37,14 @@ struct rpc_pending {
     uint32_t gen;              /* low bits of the opaque that last used this slot */
     uint8_t in_use, waiting;   /* waiting: queued until the connection is up */
     uint8_t async;             /* invokeAsync (a pull): its timeout never closes the connection */
+    uint8_t late;              /* rpc_call_begun: not timed out while its connection is being made */
+    uint8_t short_left;        /* sent (or given up) with little of its timeout left: with close_needs_time
+                                  its timeout closes nothing */
     uint16_t code;
     sim_node_id peer;
     sim_conn conn;             /* the connection it was sent on (0 while waiting) */
     sim_time deadline;
+    sim_time begin;            /* when its invokeSync began (costTime counts from here) */
     uint64_t tag;
     uint32_t len;
     uint64_t wire;
@@ -70,6 +74,9 @@ struct rpc {
     int close_on_timeout;      /* a synchronous request that times out closes its connection, which fails the
                                   others sent on it at once (clientCloseSocketIfTimeout: invokeSync ->
                                   closeChannel -> close -> failFast); the next request connects anew */
+    int close_needs_time;      /* ...unless it had little time left when it was sent: R53 invokeSync's
+                                  shouldClose, left > MIN_CLOSE_TIMEOUT_MILLIS (100) || left > timeoutMillis / 4;
+                                  R44/R498 close whatever was left */
     sim_time scan_first;       /* rpc_scan: the first run of the client's scanResponseTable (absolute time) */
     sim_time scan_period;      /* and the time between runs; 0: asynchronous requests time out at their deadline */
 };
@@ -91,6 +98,16 @@ void rpc_reset(struct rpc *r);
  * The timeout covers connecting too (invokeSync). extra_wire is added to the frame's wire size. */
 void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
               uint64_t extra_wire, sim_time timeout, uint64_t tag);
+/* invokeSync as NettyRemotingClient runs it for a NameServer: begun at `begin` (<= now; the time since, spent
+ * connecting to other NameServers, counts against timeout: costTime), and waiting for its connection however
+ * long the connect takes (createChannel's awaitUninterruptibly(connectTimeoutMillis), or 5.x's netty connect
+ * timeout), the deadline not counting meanwhile. A connection that fails gives RMQ_CONN_FAILED. Once the
+ * connection is open, a request with no time left is not sent and times out at once (`timeoutMillis <
+ * costTime`: RemotingTimeoutException), closing the connection under close_on_timeout unless
+ * close_needs_time; else it is sent with what is left. Its timeout never comes inline (an out-of-memory
+ * RMQ_SYSTEM_ERROR may, as rpc_call's). */
+void rpc_call_begun(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
+                    uint64_t extra_wire, sim_time begin, sim_time timeout, uint64_t tag);
 /* The same as invokeAsync (a consumer's pull): its timeout leaves the connection open whatever
  * close_on_timeout says. */
 void rpc_call_async(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
