@@ -511,6 +511,7 @@ struct broker *broker_create(struct rmq_world *w, const char *name, int group, i
     rpc_init(&b->rpc, b->n, on_reply);
     b->rpc.fail_fast = cfg->fail_fast;
     b->rpc.close_on_timeout = cfg->close_on_timeout;
+    b->rpc.close_needs_time = cfg->close_needs_time;
     if (bx_init(b) < 0 || (cfg->dledger && dl_init(b) < 0) || (cfg->controller && ctl_init(b) < 0)) {
         bx_free(b);
         dl_free(b);

@@ -42,6 +42,8 @@ struct broker_cfg {
     int close_on_timeout;       /* NettyClientConfig.clientCloseSocketIfTimeout of that client: a synchronous
                                    request (a registration, a controller call, the offset sync) that times out
                                    closes its connection: false (R44; true from 4.9) */
+    int close_needs_time;       /* ...only when it was sent with over 100 ms or a quarter of its timeout left (R53
+                                   NettyRemotingClient.invokeSync's shouldClose): false (R44/R498) */
     sim_time flush_interval;    /* flushIntervalCommitLog 500 ms */
     int flush_least_pages;      /* flushCommitLogLeastPages 4 (of 4 KiB) */
     sim_time flush_thorough;    /* flushCommitLogThoroughInterval 10000 ms */

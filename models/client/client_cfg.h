@@ -44,6 +44,10 @@ struct producer_cfg {
     int close_on_timeout;       /* NettyClientConfig.clientCloseSocketIfTimeout: a synchronous request that times
                                    out closes its connection and fails the others on it (false in R44, true from
                                    4.9: NettySystemConfig) */
+    int close_needs_time;       /* ...only when it was sent with over 100 ms or a quarter of its timeout left (R53
+                                   NettyRemotingClient.invokeSync's shouldClose); R44/R498 whatever was left */
+    int ns_walk;                /* a route request whose NameServer cannot be connected tries the next one within
+                                   its time (R44/R498 getAndCreateNameserverChannel's loop); R53 fails it */
     enum producer_order order;  /* none: send(msg) (sendDefaultImpl); queue: send(msg, SelectMessageQueueByHash,
                                    key) (sendSelectImpl) */
     int vip_channel;            /* ClientConfig.vipChannelEnabled (true in R44, false from 4.5.1): sends go to the
@@ -75,6 +79,8 @@ struct consumer_cfg {
                                    (5.x ClientConfig.enableHeartbeatChannelEventListener) */
     int fail_fast;              /* as the producer's */
     int close_on_timeout;       /* as the producer's (a pull is asynchronous: its timeout closes nothing) */
+    int close_needs_time;       /* as the producer's */
+    int ns_walk;                /* as the producer's */
     int pull_blocks_on_connect; /* PullMessageService's one thread waits while a pull's broker connection is made
                                    (4.x NettyRemotingClient.invokeAsync -> getAndCreateChannel ->
                                    awaitUninterruptibly(connectTimeoutMillis)); 5.x invokeAsync does not wait */

@@ -257,8 +257,10 @@ struct consumer *consumer_create(struct rmq_world *w, const char *name, int inde
     rpc_init(&c->rpc, c->n, on_reply);
     c->rpc.fail_fast = cfg->fail_fast;
     c->rpc.close_on_timeout = cfg->close_on_timeout;
+    c->rpc.close_needs_time = cfg->close_needs_time;
     ns_client_init(&c->route, c->n, &c->rpc, C_R_ROUTE);
     c->route.next_id = cfg->subscribe_next_id;
+    c->route.walk = cfg->ns_walk;
     ct_init(&c->tasks, c->n, run_task, c);
     ct_define(&c->tasks, CT_ROUTE, C_T_ROUTE, cfg->route_initial, cfg->route_poll);
     ct_define(&c->tasks, CT_HEARTBEAT, C_T_HEARTBEAT, cfg->heartbeat_initial, cfg->heartbeat_interval);

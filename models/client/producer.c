@@ -320,7 +320,9 @@ struct producer *producer_create(struct rmq_world *w, const char *name, int inde
     rpc_init(&p->rpc, p->n, on_reply);
     p->rpc.fail_fast = cfg->fail_fast;
     p->rpc.close_on_timeout = cfg->close_on_timeout;
+    p->rpc.close_needs_time = cfg->close_needs_time;
     ns_client_init(&p->route, p->n, &p->rpc, P_R_ROUTE);
+    p->route.walk = cfg->ns_walk;
     ct_init(&p->tasks, p->n, run_task, p);
     ct_define(&p->tasks, CT_ROUTE, P_T_ROUTE, cfg->route_initial, cfg->route_poll);
     if (!cfg->vip_channel)   /* with the VIP channel the heartbeats go on a channel not modelled */

@@ -386,6 +386,7 @@ int ns_client_fetch(struct ns_client *c)
         return 0;
     c->fetching = 1;
     c->tries = 1;
+    c->begin = sim_now(c->n->sim);
     /* getAndCreateNameserverChannel: a chosen NameServer whose channel is no longer OK (its process died and
      * closed it, or TCP gave it up) is left for the next one (namesrvIndex.incrementAndGet), in R44 as in
      * R53, even if it is back by now. A channel still open to a silent host stays chosen. */
@@ -393,8 +394,9 @@ int ns_client_fetch(struct ns_client *c)
         c->chosen = (c->chosen + 1) % w->nns;
         c->connected = 0;
     }
-    /* The topic is implied: the body is empty. */
-    rpc_call(c->rpc, w->ns[c->chosen % w->nns], RMQ_GET_ROUTE, NULL, 0, 0, NS_ROUTE_TIMEOUT, c->tag);
+    /* The topic is implied: the body is empty. NettyRemotingClient.invokeSync(null, ..): the channel is had
+     * first (createChannel waits up to connectTimeoutMillis), then the time left is checked. */
+    rpc_call_begun(c->rpc, w->ns[c->chosen % w->nns], RMQ_GET_ROUTE, NULL, 0, 0, c->begin, NS_ROUTE_TIMEOUT, c->tag);
     return 1;
 }
 
@@ -460,22 +462,29 @@ enum ns_fetch ns_client_on_reply(struct ns_client *c, int status, const void *bo
     if (!c->fetching)
         return NS_FETCH_FAILED;
     if (status == RMQ_CONN_FAILED && w->nns > 0) {
-        /* getAndCreateNameserverChannel: a NameServer that cannot be connected makes the client choose the
-         * next one (namesrvIndex.incrementAndGet) and try it within the same request. */
+        /* A NameServer that cannot be connected makes the client choose the next one
+         * (namesrvIndex.incrementAndGet). R44/R498 NettyRemotingClient.getAndCreateNameserverChannel tries it
+         * within the same request (its loop over addrList.size() createChannel calls), the failed connect's
+         * time spent: invokeSync's costTime counts from its beginStartTime, so after a dead host's 3 s connect
+         * timeout the next one's channel comes with no time left, `timeoutMillis < costTime` throws
+         * RemotingTimeoutException and, with clientCloseSocketIfTimeout (R498), closeChannel closes that fresh
+         * channel while namesrvAddrChoosed stays on it. R53 getAndCreateNameserverChannelAsync takes one address
+         * a request: the request fails (RemotingConnectException) and the next one takes the next address. */
         c->chosen = (c->chosen + 1) % w->nns;
-        if (c->tries < w->nns) {
+        if (c->walk && c->tries < w->nns) {
             c->tries++;
-            rpc_call(c->rpc, w->ns[c->chosen], RMQ_GET_ROUTE, NULL, 0, 0, NS_ROUTE_TIMEOUT, c->tag);
+            rpc_call_begun(c->rpc, w->ns[c->chosen], RMQ_GET_ROUTE, NULL, 0, 0, c->begin, NS_ROUTE_TIMEOUT, c->tag);
             return NS_FETCH_PENDING;
         }
     }
     c->fetching = 0;
     c->connected = status != RMQ_CONN_FAILED;
-    if (status == RMQ_TIMEOUT && w->nns > 0 && c->rpc->close_on_timeout) {
+    if (status == RMQ_TIMEOUT && w->nns > 0 && !rpc_peer_open(c->rpc, w->ns[c->chosen % w->nns])) {
         /* NettyRemotingClient.invokeSync closed the channel on the timeout (clientCloseSocketIfTimeout, 4.9+:
-         * the rpc layer did), so the next request's getAndCreateNameserverChannel finds no channel and
-         * chooses the next NameServer. Without the close (R44) the channel stays and so does the choice:
-         * a client keeps asking a silent NameServer until TCP gives the connection up. */
+         * the rpc layer did; R53 not when it had little time left, shouldClose), so the next request's
+         * getAndCreateNameserverChannel finds no channel and chooses the next NameServer. Without the close
+         * (R44) the channel stays and so does the choice: a client keeps asking a silent NameServer until TCP
+         * gives the connection up. */
         c->chosen = (c->chosen + 1) % w->nns;
         c->connected = 0;
     }

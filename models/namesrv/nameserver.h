@@ -45,6 +45,9 @@ struct ns_client {
     int chosen;                         /* NettyRemotingClient.namesrvAddrChoosed, an index into w->ns */
     int connected;                      /* the client has had a channel to the chosen NameServer */
     int tries;                          /* NameServers tried by the request in flight */
+    sim_time begin;                     /* when the request in flight began (its invokeSync's beginStartTime) */
+    int walk;                           /* a failed connect tries the next NameServer within the request (R44/R498
+                                           getAndCreateNameserverChannel's loop); else the request fails (R53) */
     int ngroups;                        /* w->ngroups, read at reset */
     int next_id;                        /* ns_client_find tries brokerId + 1 for a slave's id it lacks (4.8.0+) */
     int order[RMQ_MAX_GROUPS];          /* group indexes sorted by name (MessageQueue.compareTo on brokerName) */
@@ -74,9 +77,11 @@ void ns_client_clear(struct ns_client *c);
  * at all. The owner's rpc reply function hands replies carrying c->tag to ns_client_on_reply. */
 int ns_client_fetch(struct ns_client *c);
 
-/* Takes a route reply. On a connection failure it asks the next NameServer at once (getAndCreateNameserverChannel
- * walks the list) and returns NS_FETCH_PENDING; after a timeout it closes that connection and moves to the
- * next NameServer for the next request. A route replaces the previous one group by group. */
+/* Takes a route reply. On a connection failure it moves to the next NameServer, and with walk asks it at once
+ * within the same request's time (getAndCreateNameserverChannel walks the list; the connects' time counting
+ * against the request's timeout) and returns NS_FETCH_PENDING; after a timeout that closed the connection
+ * (clientCloseSocketIfTimeout) it moves to the next NameServer for the next request. A route replaces the
+ * previous one group by group. */
 enum ns_fetch ns_client_on_reply(struct ns_client *c, int status, const void *body, uint32_t len);
 
 /* The group's brokerId 0 node in the route, or SIM_NODE_NONE (findBrokerAddressInPublish). Inline, as

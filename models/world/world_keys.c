@@ -167,6 +167,7 @@ void world_defaults(struct world_cfg *c)
     p->detect_interval = 2000 * SIM_MS;   /* R53 ClientConfig.detectInterval */
     p->detect_timeout = 200 * SIM_MS;     /* R53 ClientConfig.detectTimeout */
     p->retry_system_busy = 0;         /* R44 sendDefaultImpl's switch: SYSTEM_BUSY is thrown */
+    p->ns_walk = 1;                   /* R44 NettyRemotingClient.getAndCreateNameserverChannel: for each address */
     p->order = ORDER_NONE;            /* send(msg): sendDefaultImpl */
     p->order_keys = 16;               /* assumed: no RocketMQ default (the application's order ids) */
     p->vip_channel = 1;               /* R44 ClientConfig.vipChannelEnabled (the 4.9 and 5.3 profiles: false) */
@@ -204,6 +205,7 @@ void world_defaults(struct world_cfg *c)
     k->commit_needs_master = 0;            /* R44 RemoteBrokerOffsetStore: findBrokerAddressInAdmin */
     k->query_needs_master = 0;
     k->subscribe_next_id = 0;              /* R44 findBrokerAddressInSubscribe: no brokerId + 1 */
+    k->ns_walk = 1;                        /* as the producer's */
     k->offset_illegal_fix = 10 * SIM_S;    /* R44 DefaultMQPushConsumerImpl: executeTaskLater(..., 10000) */
 
     struct operator_cfg *o = &c->op;
@@ -244,6 +246,7 @@ static const struct field broker_fields[] = {
     BF("register_broker_timeout_ms", F_TIME, request_timeout, 1, MAX_DAY_MS),
     BF("fail_fast_on_close", F_BOOL, fail_fast, 0, 1),
     BF("client_close_socket_if_timeout", F_BOOL, close_on_timeout, 0, 1),
+    BF("close_socket_needs_time_left", F_BOOL, close_needs_time, 0, 1),
     BF("flush_interval_commitlog_ms", F_TIME, flush_interval, 1, MAX_DAY_MS),
     BF("flush_commitlog_least_pages", F_INT, flush_least_pages, 0, 1000000),
     BF("flush_commitlog_thorough_interval_ms", F_TIME, flush_thorough, 1, MAX_DAY_MS),
@@ -370,6 +373,8 @@ static const struct field producer_fields[] = {
     PF("retry_system_busy", F_BOOL, retry_system_busy, 0, 1),
     PF("fail_fast_on_close", F_BOOL, fail_fast, 0, 1),
     PF("client_close_socket_if_timeout", F_BOOL, close_on_timeout, 0, 1),
+    PF("close_socket_needs_time_left", F_BOOL, close_needs_time, 0, 1),
+    PF("name_server_walk_in_request", F_BOOL, ns_walk, 0, 1),
     {"latency_fault_tables", F_ENUM, offsetof(struct producer_cfg, fault_tables), 0, 0, fault_tables},
     {"queue_selection", F_ENUM, offsetof(struct producer_cfg, queue_selection), 0, 0, queue_selections},
     PF("start_detector_enable", F_BOOL, start_detector, 0, 1),
@@ -398,6 +403,8 @@ static const struct field consumer_fields[] = {
     CF("heartbeat_on_connect", F_BOOL, heartbeat_on_connect, 0, 1),
     CF("fail_fast_on_close", F_BOOL, fail_fast, 0, 1),
     CF("client_close_socket_if_timeout", F_BOOL, close_on_timeout, 0, 1),
+    CF("close_socket_needs_time_left", F_BOOL, close_needs_time, 0, 1),
+    CF("name_server_walk_in_request", F_BOOL, ns_walk, 0, 1),
     CF("pull_blocks_on_connect", F_BOOL, pull_blocks_on_connect, 0, 1),
     CF("first_pull_delay_ms", F_TIME, first_pull_delay, 0, MAX_DAY_MS),
     CF("rebalance_takes_in_turn", F_BOOL, rebalance_in_turn, 0, 1),

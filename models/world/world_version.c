@@ -139,6 +139,21 @@ static const struct version_key keys[] = {
      "closeChannel -> close() -> failFast, the channel's other requests failing at once", NULL},
     {"consumers", "client_close_socket_if_timeout", {"false", "true", "true"},
      "as producers.client_close_socket_if_timeout (pulls are invokeAsync: their timeouts close nothing)", NULL},
+    {"producers", "close_socket_needs_time_left", {"false", "false", "true"},
+     "NettyRemotingClient.invokeSync: R53 closes the channel on a RemotingTimeoutException only if shouldClose "
+     "(left > MIN_CLOSE_TIMEOUT_MILLIS 100 || left > timeoutMillis / 4, left being what getting the channel left "
+     "of the timeout); R44/R498 whatever was left", NULL},
+    {"consumers", "close_socket_needs_time_left", {"false", "false", "true"},
+     "as producers.close_socket_needs_time_left", NULL},
+    {"broker", "close_socket_needs_time_left", {"false", "false", "true"},
+     "as producers.close_socket_needs_time_left, for BrokerOuterAPI's invokeSync calls", NULL},
+    {"producers", "name_server_walk_in_request", {"true", "true", "false"},
+     "R44/R498 NettyRemotingClient.getAndCreateNameserverChannel: a loop of addrList.size() rounds, each "
+     "namesrvIndex.incrementAndGet and createChannel (awaitUninterruptibly(connectTimeoutMillis)), so a request "
+     "whose NameServer cannot be connected tries the next one, its costTime counting the failed connects; R53 "
+     "getAndCreateNameserverChannelAsync takes one address and invokeSync throws RemotingConnectException", NULL},
+    {"consumers", "name_server_walk_in_request", {"true", "true", "false"},
+     "as producers.name_server_walk_in_request (the same NettyRemotingClient)", NULL},
     {"consumers", "pull_blocks_on_connect", {"true", "true", "false"},
      "PullMessageService.run: one thread takes each PullRequest and runs pullMessage -> pullKernelImpl -> "
      "MQClientAPIImpl.pullMessageAsync -> NettyRemotingClient.invokeAsync; R44/R498 getAndCreateChannel -> "
