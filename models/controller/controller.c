@@ -132,8 +132,8 @@ void ctl_trace_admin_elect(struct controller *c, int gi, int r, int code)
 int ctl_decide_alter(struct controller *c, const struct ctl_req *q, struct ctl_event *ev)
 {
     struct ctl_group *g = &c->g[q->group];
-    int ok = q->sss != g->sss && q->replica == g->master && q->master_epoch == g->master_epoch && q->sss_epoch == g->sss_epoch &&
-             (q->sss >> q->replica & 1);
+    int ok = q->sss != g->sss && q->replica == g->master && q->master_epoch == g->master_epoch &&
+             q->sss_epoch == g->sss_epoch && (q->sss >> q->replica & 1);
     for (int r = 0; ok && r < RMQ_MAX_REPLICAS; r++)
         if ((q->sss >> r & 1) && !ctl_alive(c, &g->r[r]))
             ok = 0;
