@@ -312,25 +312,27 @@ int rpc_connect(struct rpc *r, sim_node_id peer)
     return pe->connecting;
 }
 
+/* The peer already known for node, or NULL: peer_get's hint first (a 4.x consumer asks before every pull),
+ * then the scan, without adding a peer. */
+static const struct rpc_peer *peer_known(const struct rpc *r, sim_node_id node)
+{
+    int i = r->hint[node & (RPC_PEER_HINTS - 1)] - 1;
+    if (i < 0 || i >= r->npeers || r->peers[i].node != node)
+        for (i = 0; i < r->npeers && r->peers[i].node != node; i++)
+            ;
+    return i < r->npeers ? &r->peers[i] : NULL;
+}
+
 int rpc_peer_open(struct rpc *r, sim_node_id peer)
 {
-    /* peer_get's hint first (a 4.x consumer asks before every pull), without adding a peer */
-    int i = r->hint[peer & (RPC_PEER_HINTS - 1)] - 1;
-    if (i < 0 || i >= r->npeers || r->peers[i].node != peer)
-        for (i = 0; i < r->npeers && r->peers[i].node != peer; i++)
-            ;
-    if (i >= r->npeers)
-        return 0;
-    const struct rpc_peer *p = &r->peers[i];
-    return p->conn && !p->connecting && node_conn_open(r->n, p->conn);
+    const struct rpc_peer *p = peer_known(r, peer);
+    return p && p->conn && !p->connecting && node_conn_open(r->n, p->conn);
 }
 
 int rpc_peer_connecting(struct rpc *r, sim_node_id peer)
 {
-    for (int i = 0; i < r->npeers; i++)
-        if (r->peers[i].node == peer)
-            return r->peers[i].connecting;
-    return 0;
+    const struct rpc_peer *p = peer_known(r, peer);
+    return p && p->connecting;
 }
 
 void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
