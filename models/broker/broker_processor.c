@@ -158,7 +158,9 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
             if (!e)
                 break;
             in.max_phy_offset_pulling = e->offset;
-            int in_disk = in.max_offset_py - e->offset > b->memory;
+            /* checkInDiskByCommitOffset: (maxOffsetPy - offsetPy) > memory, a long: an entry past maxOffsetPy (a
+             * 5.3 DLedger member's uncommitted tail dispatched at its restart) is in memory. */
+            int in_disk = in.max_offset_py > e->offset && in.max_offset_py - e->offset > b->memory;
             if (redirect_batch_full(e->size, max, bytes, r.n, in_disk))
                 break;
             cold |= in_disk;
