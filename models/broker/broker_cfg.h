@@ -92,6 +92,9 @@ struct broker_cfg {
     int dispatch_flushed_only;  /* R53 CommitLog.getConfirmOffset outside controller mode: under SYNC_FLUSH the
                                    flushed offset (#8240), which bounds the ReputMessageService; R44/R498 the
                                    max offset: false */
+    int dledger_recover_dispatch_all;   /* R53 DLedgerCommitLog.dledgerRecoverAbnormally (from 5.2.0): a DLedger
+                                   store restarted after a crash dispatches every entry of its log, uncommitted
+                                   ones included; R44-era/R498 DLedgerCommitLog.recover dispatches none: false */
     double in_memory_ratio;     /* accessMessageInMemoryMaxRatio 40 (%) */
     uint64_t host_memory;       /* TOTAL_PHYSICAL_MEMORY_SIZE; StoreUtil's fallback 24 GiB */
     sim_time hold_check;        /* PullRequestHoldService recheck: 5000 ms */

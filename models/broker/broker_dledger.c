@@ -314,10 +314,21 @@ static void io_truncated(void *host, int64_t from)
     dl_reput_sync(b);
     if (b->check)
         raft_check_truncate(b->check, b->replica, &b->cl, b->raft->role == RAFT_LEADER, b->raft->term, (uint64_t)from);
+    /* Only entries dispatched at a restart by dledgerRecoverAbnormally (dledger_recover_dispatch_all) lie in
+     * the ConsumeQueues past the committed index, where a truncation can reach. DLedgerMmapFileStore.truncate
+     * cuts DLedger's data and index files only: no hook reaches RocketMQ's ConsumeQueues, whose entries past
+     * the cut stay and point at positions the new leader's entries then fill (a read there returns whatever
+     * bytes those are), while the ReputMessageService skips the new entries they cover ("build consume queue
+     * repeatedly"). mqsim does not keep them: the ConsumeQueues end at the cut and the new entries are
+     * dispatched as they commit, so what readers got from the truncated tail is counted, not what the stale
+     * positions return after. */
     for (uint64_t i = (uint64_t)from; i < cl_end(&b->cl); i++) {
         const struct cl_entry *e = cl_at(&b->cl, i);
-        if (e)
-            report_stored(&b->base.w->rep, e->msg, b->group, b->replica, 0);
+        if (!e)
+            continue;
+        report_stored(&b->base.w->rep, e->msg, b->group, b->replica, 0);
+        if (e->queue < RMQ_MAX_QUEUES && b->committed_qoff[e->queue] > e->qoff)
+            b->committed_qoff[e->queue] = e->qoff;
     }
     const struct cl_entry *e = cl_at(&b->cl, (uint64_t)from);
     if (e)
@@ -404,7 +415,22 @@ void dl_start(struct broker *b)
     if (ck >= 0 && end >= 0 && ck >= (int64_t)b->cl.first) {
         b->committed = b->raft->committed = ck < end ? ck : end;
     }
-    /* DefaultMessageStore.start: the ReputMessageService resumes where the ConsumeQueues end. */
+    /* Every restart here follows a crash (DefaultMessageStore.load: the abort file is there, recoverAbnormally).
+     * R53 DLedgerCommitLog.dledgerRecoverAbnormally: from the last data file older than the checkpoint's
+     * timestamp, defaultMessageStore.doDispatch of every entry of the log (duplicationEnable false), the
+     * uncommitted tail included, so the ConsumeQueues end where the log does and a reader of this member
+     * sees entries the group may never commit (DLedgerCommitLog.getMessage reads past committedPos). The
+     * ReputMessageService then starts at getConfirmOffset (recheckReputOffsetFromCq false), the checkpoint's
+     * committedPos (the log's first entry without one: getMaxOffset), and walks the recovered entries again as
+     * they commit, adding nothing (reput_one: "build consume queue repeatedly"). R498's recover() dispatches
+     * nothing; DefaultMessageStore.start resumes where the ConsumeQueues end. */
+    if (b->cfg.dledger_recover_dispatch_all) {
+        for (int q = 0; q < RMQ_MAX_QUEUES; q++)
+            b->committed_qoff[q] = cl_next_qoff(&b->cl, q);
+        const struct cl_entry *c = b->committed >= 0 ? cl_at(&b->cl, (uint64_t)b->committed) : NULL;
+        const struct cl_entry *f = cl_at(&b->cl, b->cl.first);
+        b->committed_py = c ? c->offset + c->size : f ? f->offset : b->cl.max_offset;
+    }
     dl_reput_reset(b);
     node_timer(b->n, (b->cfg.checkpoint_interval / b->cfg.dledger_flush_interval + 1) * b->cfg.dledger_flush_interval,
                BT(BT_CHECKPOINT, 0));

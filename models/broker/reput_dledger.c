@@ -16,7 +16,10 @@ static void reput_one(struct broker *b)
     b->reput_next++;
     if (!e)
         return;
-    b->committed_qoff[e->queue] = e->qoff + 1;
+    /* ConsumeQueue.putMessagePositionInfo: an entry the queue holds already (built at a 5.3 restart by
+     * dledgerRecoverAbnormally) is skipped, "build consume queue repeatedly". */
+    if (b->committed_qoff[e->queue] < e->qoff + 1)
+        b->committed_qoff[e->queue] = e->qoff + 1;
     b->committed_py = e->offset + e->size;
     if (broker_wakes_pulls(b))
         broker_wake_pulls(b, e->queue);   /* NotifyMessageArrivingListener on a master (R53: any role) */

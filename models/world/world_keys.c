@@ -66,6 +66,7 @@ void world_defaults(struct world_cfg *c)
     b->slave_redirects = 0;      /* R44: a slave holds a pull that found nothing (long polling) */
     b->slave_wakes_pulls = 0;    /* R44 ReputMessageService: no arriving notice on a SLAVE */
     b->dispatch_flushed_only = 0;   /* R44: getReputEndOffset is the max offset */
+    b->dledger_recover_dispatch_all = 0;   /* R498 DLedgerCommitLog.recover: no dispatch (DLedger is 4.5+) */
     b->in_memory_ratio = 40;
     b->host_memory = (uint64_t)(24 * GIB);
     b->hold_check = 5 * SIM_S;
@@ -275,6 +276,7 @@ static const struct field broker_fields[] = {
     BF("slave_redirects_to_master", F_BOOL, slave_redirects, 0, 1),
     BF("slave_wakes_held_pulls", F_BOOL, slave_wakes_pulls, 0, 1),
     BF("dispatch_flushed_only", F_BOOL, dispatch_flushed_only, 0, 1),
+    BF("dledger_recover_dispatch_all", F_BOOL, dledger_recover_dispatch_all, 0, 1),
     BF("access_message_in_memory_max_ratio", F_DOUBLE, in_memory_ratio, 0, 100),
     BF("host_memory_bytes", F_U64, host_memory, 0, 1e15),
     BF("pull_hold_check_interval_ms", F_TIME, hold_check, 1, MAX_DAY_MS),

@@ -46,6 +46,11 @@ static const struct version_key keys[] = {
     {"broker", "dispatch_flushed_only", {"false", "false", "true"},
      "R44/R498 ReputMessageService dispatches to the max offset; R53 getReputEndOffset = "
      "CommitLog.getConfirmOffset: isSyncDiskFlush() ? getFlushedWhere() : getMaxOffset() (#8240)", NULL},
+    {"broker", "dledger_recover_dispatch_all", {"false", "false", "true"},
+     "DLedgerCommitLog.recoverAbnormally: R498 (and 4.5-5.1) recover() dispatches nothing, and "
+     "DefaultMessageStore.start resumes the ReputMessageService where the ConsumeQueues end; from 5.2.0 (R53) "
+     "dledgerRecoverAbnormally doDispatch-es every entry of the log (duplicationEnable false), uncommitted ones "
+     "included (DLedger is 4.5+: the 4.4 profile takes 4.9's)", NULL},
     {"broker", "flush_commitlog_timed", {"false", "true", "true"},
      "MessageStoreConfig.flushCommitLogTimed: R44 false (FlushRealTimeService waits by waitForRunning, and "
      "CommitLog.handleDiskFlush wakes it at every ASYNC_FLUSH put); R498/R53 true (Thread.sleep(interval))", NULL},
