@@ -2,7 +2,8 @@
  * ReputMessageService): a leader elected after every message was consumed still becomes master (explore's
  * seed 97); changeToSlave registers on every FOLLOWER change; the new leader waits for its dispatch backlog
  * (#3747) and consumers see only what was dispatched; the committed index comes back from the checkpoint
- * after a process crash and not after a host crash; a 5.3 slave refuses sends at their arrival. */
+ * after a process crash and not after a host crash; a 5.3 slave refuses sends at their arrival; a 5.3 member
+ * restarted after a crash dispatches its whole log, and a consumer reads its uncommitted tail. */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "models/broker/broker.h"
+#include "models/broker/broker_int.h"
 #include "models/dledger/raft.h"
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
@@ -384,6 +386,129 @@ START_TEST(slave_rejects_sends_on_53)
 }
 END_TEST
 
+/* ---- what a restart after a crash dispatches ---- */
+
+/* broker-a-0 leads (preferred_leader) and is cut off from its peers from 20 s to 40 s: it appends the sends
+ * that reach it and commits none; another member leads term 3 from about 28 s. broker-a-0's process dies at
+ * 30 s and comes back at 31 s, a slave (brokerId 1) still cut off, its log ending in that uncommitted tail;
+ * after the heal the new leader truncates it (41-42 s). Every pull is told to go to brokerId 1
+ * (slave_read_enable, and a host memory so small that every read is "in disk": suggest
+ * whichBrokerWhenConsumeSlowly). */
+static const char RECOVER[] =
+    "{\"name\": \"r\", \"run\": {\"duration_ms\": 60000, \"seed\": 3},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\", \"preferred_leader\": 0}],"
+    " \"broker\": {\"slave_read_enable\": true, \"host_memory_bytes\": 1000},"
+    " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}, \"start_ms\": 5000},"
+    " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false},"
+    " \"faults\": [{\"at_ms\": 20000, \"op\": \"partition\", \"a\": [\"broker-a-0\"],"
+    " \"b\": [\"broker-a-1\", \"broker-a-2\"], \"duration_ms\": 20000},"
+    " {\"at_ms\": 30000, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 1000}]}";
+
+#define RECOVER_MSGS 8192
+
+struct phantom {
+    unsigned char acked[RECOVER_MSGS], consumed[RECOVER_MSGS], held[RECOVER_MSGS];
+    double first_ms, last_ms;   /* of the deliveries of messages never acknowledged */
+};
+
+static void on_ack(const char *l, void *arg)
+{
+    int m = (int)th_field(l, "\"msg\":", -1);
+    if (m >= 0 && m < RECOVER_MSGS)
+        ((struct phantom *)arg)->acked[m] = 1;
+}
+
+static void on_held(const char *l, void *arg)
+{
+    int m = (int)th_field(l, "\"msg\":", -1);
+    if (m >= 0 && m < RECOVER_MSGS)
+        ((struct phantom *)arg)->held[m] = th_field(l, "\"mask\":", 0) != 0;
+}
+
+static void on_consume(const char *l, void *arg)
+{
+    struct phantom *p = arg;
+    int m = (int)th_field(l, "\"msg\":", -1);
+    if (m >= 0 && m < RECOVER_MSGS)
+        p->consumed[m] = 1;
+}
+
+/* Messages consumed whose send was never acknowledged and that no replica holds at the end (what the trace's
+ * send.ack, consume and msg.held lines say), and when the first and last of their deliveries came. */
+static int phantom_reads(const char *trace, struct phantom *p)
+{
+    memset(p, 0, sizeof *p);
+    th_each(trace, "\"ev\":\"send.ack\"", on_ack, p);
+    th_each(trace, "\"ev\":\"msg.held\"", on_held, p);
+    th_each(trace, "\"ev\":\"consume\"", on_consume, p);
+    int n = 0;
+    for (int m = 0; m < RECOVER_MSGS; m++)
+        if (p->consumed[m] && !p->acked[m] && !p->held[m])
+            n++;
+    p->first_ms = p->last_ms = -1;
+    for (const char *l = trace; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        int m = th_has(l, "\"ev\":\"consume\"") ? (int)th_field(l, "\"msg\":", -1) : -1;
+        if (m < 0 || m >= RECOVER_MSGS || p->acked[m] || p->held[m])
+            continue;
+        double t = th_field(l, "\"t_ms\":", -1);
+        if (p->first_ms < 0)
+            p->first_ms = t;
+        p->last_ms = t;
+    }
+    return n;
+}
+
+/* R53 DLedgerCommitLog.dledgerRecoverAbnormally dispatches broker-a-0's whole log at its restart: its
+ * ConsumeQueues end where its log does, 1,168 entries past the committed index, and the consumer reads all
+ * 518 messages of that tail, whose sends failed and which the truncation later takes away; 4.9
+ * (DLedgerCommitLog.recover) and 5.3 with dledger_recover_dispatch_all false dispatch nothing at the restart,
+ * and nothing uncommitted is read. */
+START_TEST(restart_dispatches_uncommitted_tail_on_53)
+{
+    const char *v53[] = {"version=\"5.3\""}, *v49[] = {"version=\"4.9\""},
+               *v53k[] = {"version=\"5.3\"", "broker.dledger_recover_dispatch_all=false"};
+    const char *const *sets[] = {v53, v49, v53k};
+    const int nsets[] = {1, 1, 2};
+    static struct phantom p;
+    for (int i = 0; i < 3; i++) {
+        /* The restarted member's dispatch, 1 s after it is back (its committed index from the checkpoint). */
+        struct scenario sc;
+        th_load(&sc, RECOVER, sets[i], nsets[i]);
+        struct rmq_world *w = rmq_world_get(sc.w);
+        th_run_to(&sc, 32 * SIM_S);
+        const struct raft *rf = broker_raft(brk(w, 0));
+        ck_assert_int_eq(rf->role, RAFT_CANDIDATE);   /* still cut off */
+        ck_assert_int_gt(raft_end(rf), rf->committed + 100);   /* the uncommitted tail */
+        uint64_t cq = 0, log = 0;   /* ConsumeQueue entries, log entries: of every queue */
+        for (int q = 0; q < RMQ_MAX_QUEUES; q++) {
+            cq += broker_visible_qoff(brk(w, 0), q);
+            log += cl_next_qoff(broker_log(brk(w, 0)), q);
+        }
+        ck_assert_uint_eq(log, (uint64_t)raft_end(rf) + 1);
+        if (i == 0)
+            ck_assert_uint_eq(cq, log);
+        else
+            ck_assert_uint_le(cq, (uint64_t)rf->committed + 1);
+        ck_assert_int_le(broker_dispatched(brk(w, 0)), rf->committed);   /* the service waits for the commits */
+        scenario_free(&sc);
+
+        struct th_run r;
+        th_run(&r, RECOVER, sets[i], nsets[i]);
+        int n = phantom_reads(r.trace, &p);
+        if (i == 0) {
+            ck_assert_int_eq(n, 518);
+            ck_assert_double_ge(p.first_ms, 31000);   /* from its restart (31.005 s to 31.077 s) */
+            ck_assert_double_lt(p.last_ms, th_first(r.trace, "\"ev\":\"raft.role\"", "\"node\":\"broker-a-0\",\"ev\":"
+                                "\"raft.role\",\"group\":\"broker-a\",\"term\":3,\"role\":\"follower\"", 31000));
+        } else {
+            ck_assert_int_eq(n, 0);
+        }
+        th_run_free(&r);
+    }
+}
+END_TEST
+
 static Suite *dledger_broker_suite(void)
 {
     Suite *s = suite_create("dledger_broker");
@@ -397,6 +522,7 @@ static Suite *dledger_broker_suite(void)
     tcase_add_test(t, catch_up_waits_for_dispatch);
     tcase_add_test(t, committed_from_checkpoint);
     tcase_add_test(t, follower_dispatch_waits_for_pause);
+    tcase_add_test(t, restart_dispatches_uncommitted_tail_on_53);
     suite_add_tcase(s, t);
     return s;
 }
