@@ -37,7 +37,8 @@ static uint64_t hidden(struct broker *b)
 
 /* The producer stops at 5 s, after 400 messages; the consumer starts at 6 s and is sent to broker-a-2
  * (brokerId 3) by the master's redirect (slave reads on, threshold 0), where it drains the backlog and is
- * held at the end of what the slave shows. */
+ * held at the end of what the slave shows. It starts from the first offset: with the threshold 0 the master's
+ * first message is "on disk", so its offset query is answered QUERY_NOT_FOUND (queryConsumerOffset). */
 static char *idle_world(int all_ack, const char *trace)
 {
     static char buf[4096];
@@ -50,7 +51,8 @@ static char *idle_world(int all_ack, const char *trace)
              " \"access_message_in_memory_max_ratio\": 0, \"which_broker_when_consume_slowly\": 3,"
              " \"slave_wakes_held_pulls\": true}],"
              " \"producers\": {\"rate_per_s\": 100, \"stop_ms\": 5000, \"size\": {\"const_bytes\": 100}},"
-             " \"consumers\": {\"count\": 1, \"start_ms\": 6000}, \"operator\": {\"enabled\": false}}",
+             " \"consumers\": {\"count\": 1, \"start_ms\": 6000, \"consume_from_where\": \"first_offset\"},"
+             " \"operator\": {\"enabled\": false}}",
              trace, all_ack ? "true" : "false");
     return buf;
 }

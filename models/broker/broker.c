@@ -329,6 +329,7 @@ static void broker_message(struct sim_node *n, const struct sim_msg *m)
     case RMQ_COMMIT_OFFSET:
     case RMQ_GET_ALL_OFFSETS:
     case RMQ_PROBE:
+    case RMQ_GET_MAX_OFFSET:
     case RMQ_LOCK_BATCH_MQ:
     case RMQ_UNLOCK_BATCH_MQ:
     case RMQ_GET_CONSUMER_LIST:
@@ -453,8 +454,10 @@ static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
     if (b->reput_stop != CL_NONE && b->reput_stop < b->cl.max_offset)
         broker_truncate(b, b->reput_stop);
     b->reput_stop = CL_NONE;
-    if (kind == SIM_CRASH_HOST)
+    if (kind == SIM_CRASH_HOST) {
         b->flushed = b->cl.max_offset;
+        b->page_cache_from = b->cl.max_offset;
+    }
     if (b->raft)
         dl_crash(b, kind);
     b->nhac = 0;

@@ -102,6 +102,9 @@ struct broker_cfg {
     sim_time short_polling;     /* shortPollingTimeMills 1000 ms */
     int offset_check_in_slave;  /* MessageStoreConfig.offsetCheckInSlave (false in R44, R498, R53): a slave
                                    corrects a bad offset and answers PULL_OFFSET_MOVED as a master does */
+    int query_offset_in_page_cache; /* QUERY_CONSUMER_OFFSET with no offset stored answers 0 only if the queue's
+                                   first message is in the page cache (R53 checkInMemByConsumeOffset); else unless
+                                   it is further than `memory` behind the end (R44/R498 checkInDiskByConsumeOffset) */
     int overflow_to_max;        /* OFFSET_OVERFLOW_BADLY sends the consumer to the max offset (from 4.9.4,
                                    #4215); else to 0 while the queue's minimum is 0 (R44) */
     /* consumer offsets */

@@ -130,6 +130,8 @@ struct broker {
     int next_id;               /* reconfigured values, applied at start */
     enum rmq_role next_role;
     uint64_t memory;           /* host memory * accessMessageInMemoryMaxRatio / 100 */
+    uint64_t page_cache_from;  /* the CommitLog below this offset is on disk only: it was the log's end when the
+                                  host last came back (a host crash empties the page cache; nothing reads back) */
 
     struct commitlog cl;
     uint64_t disk_base;        /* the CommitLog offset that is byte 0 of its file */

@@ -4,6 +4,28 @@
 
 #include "models/broker/broker_int.h"
 
+/* ConsumerManageProcessor.queryConsumerOffset when the group has no offset for the queue: answer 0 (SUCCESS)
+ * only if the queue's minimum offset is 0 (getMinOffsetInQueue: mqsim's lowest offset held, which its trims
+ * leave, as a ConsumeQueue whose files are all kept) and, R44/R498, !checkInDiskByConsumeOffset(.., 0): no
+ * message at 0, or one at most accessMessageInMemoryMaxRatio of the host's memory behind the CommitLog's max
+ * offset (DefaultMessageStore.checkInDiskByCommitOffset); R53 checkInMemByConsumeOffset(.., 0, 1): a message
+ * at 0 (none: false) whose bytes are in the page cache (SelectMappedBufferResult.isInMem, mincore). mqsim's
+ * page cache holds what was written since the host last came back, up to the host's memory. Else
+ * QUERY_NOT_FOUND, and the consumer starts where its consume_from_where says. */
+static int zero_if_not_found(const struct broker *b, uint16_t queue)
+{
+    const struct cl_queue *q = &b->cl.q[queue];
+    uint64_t max = b->raft ? b->committed_py : b->cl.max_offset;   /* DLedgerCommitLog.getMaxOffset: committed */
+    if (q->low_qoff == UINT64_MAX)
+        return !b->cfg.query_offset_in_page_cache;   /* getMinOffsetInQueue 0; no unit at offset 0 */
+    if (q->low_qoff > 0)
+        return 0;
+    uint64_t behind = max > q->low_phy ? max - q->low_phy : 0;
+    if (b->cfg.query_offset_in_page_cache)
+        return q->low_phy >= b->page_cache_from && behind <= b->cfg.host_memory;
+    return behind <= b->memory;
+}
+
 void broker_handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len)
 {
     struct rmq_offset_req req = {0};
@@ -16,7 +38,19 @@ void broker_handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, 
     switch (code) {
     case RMQ_QUERY_OFFSET: {
         struct rmq_offset_resp r = {b->offsets[req.queue]};
-        rpc_reply(b->n, ctx, r.offset == OFFSET_NONE ? RMQ_QUERY_NOT_FOUND : RMQ_SUCCESS, &r, sizeof r, 0);
+        int found = r.offset != OFFSET_NONE;
+        if (!found && zero_if_not_found(b, req.queue)) {
+            r.offset = 0;
+            found = 1;
+        }
+        rpc_reply(b->n, ctx, found ? RMQ_SUCCESS : RMQ_QUERY_NOT_FOUND, &r, sizeof r, 0);
+        break;
+    }
+    case RMQ_GET_MAX_OFFSET: {
+        /* AdminBrokerProcessor.getMaxOffset: getMaxOffsetInQueue, the ConsumeQueue's end (R53's `committed`, the
+         * client's default, is the same end: mqsim dispatches committed entries only) */
+        struct rmq_offset_resp r = {cl_next_qoff(&b->cl, req.queue)};
+        rpc_reply(b->n, ctx, RMQ_SUCCESS, &r, sizeof r, 0);
         break;
     }
     case RMQ_COMMIT_OFFSET:

@@ -210,6 +210,7 @@ void broker_serve(struct broker *b, const struct exec_req *r)
     case RMQ_QUERY_OFFSET:
     case RMQ_COMMIT_OFFSET:
     case RMQ_GET_ALL_OFFSETS:
+    case RMQ_GET_MAX_OFFSET:
         broker_handle_offsets(b, r->ctx, r->code, &r->u.off, sizeof r->u.off);
         break;
     case RMQ_PROBE:

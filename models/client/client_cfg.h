@@ -94,6 +94,10 @@ struct consumer_cfg {
                                    last rebalance, and an unbalanced one is retried this long after; 0: neither (4.x) */
     sim_time persist_interval;  /* persistConsumerOffsetInterval 5000 ms */
     sim_time request_timeout;   /* offset queries and commits: 5000 ms */
+    int consume_from_first;     /* consumeFromWhere: CONSUME_FROM_FIRST_OFFSET (1) or CONSUME_FROM_LAST_OFFSET (0,
+                                   DefaultMQPushConsumer's default): where a queue the broker has no offset for
+                                   starts (RebalancePushImpl.computePullFromWhere) */
+    sim_time max_offset_timeout; /* MQAdminImpl.timeoutMillis 6000: getMaxOffset for CONSUME_FROM_LAST_OFFSET */
     int orderly;                /* MessageListenerOrderly (ConsumeMessageOrderlyService), false */
     int consume_batch;          /* orderly: consumeMessageBatchMaxSize 1 */
     sim_time lock_interval;     /* orderly: lockMQPeriodically every REBALANCE_LOCK_INTERVAL 20000 ms */

@@ -28,6 +28,10 @@ static void on_reply(struct sim_node *n, uint64_t tag, int status, const void *b
         if (k < (uint32_t)c->ncq)
             consumer_on_query_reply(c, k, gen, status, body, len);
         break;
+    case C_R_MAX_OFFSET:
+        if (k < (uint32_t)c->ncq)
+            consumer_on_max_offset_reply(c, k, gen, status, body, len);
+        break;
     case C_R_COMMIT:
         break;   /* oneway in RocketMQ: nothing waits for it */
     case C_R_HEARTBEAT:

@@ -23,7 +23,7 @@ enum c_timer {
 };
 enum c_rpc {
     C_R_ROUTE = 1, C_R_PULL, C_R_QUERY, C_R_COMMIT, C_R_LOCK, C_R_LOCK_ALL, C_R_RELOCK, C_R_UNLOCK,
-    C_R_HEARTBEAT, C_R_CID_LIST
+    C_R_HEARTBEAT, C_R_CID_LIST, C_R_MAX_OFFSET
 };
 
 #define GEN_MASK 0x7fffffffu
@@ -35,7 +35,10 @@ enum cq_state {
     CQ_ROUTE,       /* taken, its offset query waiting for the route the offset store asked for */
     CQ_ACTIVE,      /* in processQueueTable, pulling */
     CQ_DROPPED,     /* dropped after OFFSET_ILLEGAL, waiting for the 10 s fix to remove it */
-    CQ_LOCK         /* orderly: taken by the rebalance, its lock being asked of the master (RebalanceImpl.lock) */
+    CQ_LOCK,        /* orderly: taken by the rebalance, its lock being asked of the master (RebalanceImpl.lock) */
+    CQ_MAX,         /* taken, the broker had no offset: its max offset being asked of the master
+                       (consume_from_where last_offset: MQAdminImpl.maxOffset) */
+    CQ_MAX_ROUTE    /* the same, waiting for the route maxOffset asked for (the route had no master) */
 };
 
 struct pq_ent {
@@ -209,6 +212,8 @@ void consumer_rebalance(struct consumer *c);
 void consumer_query_offset(struct consumer *c, uint32_t k);
 /* persistAllConsumerOffset: 1 while it holds the scheduled thread (a route it asked for, see persist_at). */
 int consumer_persist_all(struct consumer *c);
+void consumer_on_max_offset_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body,
+                                  uint32_t len);
 void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body,
                              uint32_t len);
 void consumer_on_route_reply(struct consumer *c, int status, const void *body, uint32_t len);

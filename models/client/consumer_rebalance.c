@@ -115,6 +115,54 @@ static void start_pulls(struct consumer *c, uint32_t k)
         consumer_pull(c, k);
 }
 
+/* computePullFromWhere found no offset to start from: the queue is not added ("add new mq failed"); the next
+ * rebalance tries again. */
+static void take_failed(struct consumer *c, uint32_t k)
+{
+    c->cq[k].state = CQ_FREE;
+    consumer_unbalanced(c);
+    consumer_take_check(c);
+}
+
+static void take_at(struct consumer *c, uint32_t k, uint64_t off);
+
+/* CONSUME_FROM_LAST_OFFSET with no offset in the broker (readOffset -1): MQAdminImpl.maxOffset(mq), a
+ * synchronous getMaxOffset (6000 ms) to the master (findBrokerAddressInPublish); when the route has none,
+ * updateTopicRouteInfoFromNameServer and one more look (may_fetch); none then: MQClientException, and R44's
+ * result -1, R498/R53's rethrow, both leave the queue out. */
+static void ask_max_offset(struct consumer *c, uint32_t k, int may_fetch)
+{
+    struct cq *q = &c->cq[k];
+    sim_node_id master = ns_client_master(&c->route, q->group);
+    q->gen = (q->gen + 1) & GEN_MASK;
+    if (master == SIM_NODE_NONE) {
+        if (may_fetch && ns_client_fetch(&c->route))
+            q->state = CQ_MAX_ROUTE;
+        else
+            take_failed(c, k);
+        return;
+    }
+    q->state = CQ_MAX;
+    struct rmq_offset_req req = {.queue = q->queue};
+    rpc_call(&c->rpc, master, RMQ_GET_MAX_OFFSET, &req, sizeof req, 0, c->cfg.max_offset_timeout,
+             consumer_tag(C_R_MAX_OFFSET, k, q->gen));
+}
+
+void consumer_on_max_offset_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body,
+                                  uint32_t len)
+{
+    struct cq *q = &c->cq[k];
+    if (q->gen != gen || q->state != CQ_MAX)
+        return;
+    struct rmq_offset_resp r;
+    if (status != RMQ_SUCCESS || !body || len < sizeof r) {
+        take_failed(c, k);
+        return;
+    }
+    memcpy(&r, body, sizeof r);
+    take_at(c, k, r.offset > (uint64_t)INT64_MAX ? 0 : r.offset);
+}
+
 void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body,
                              uint32_t len)
 {
@@ -128,15 +176,24 @@ void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int s
         off = r.offset > (uint64_t)INT64_MAX ? 0 : r.offset;
         q->store = (int64_t)off;   /* readOffset: updateOffset(mq, brokerOffset, false) */
     } else if (status == RMQ_QUERY_NOT_FOUND) {
-        /* The broker has no offset (an MQBrokerException: readOffset -> -1): start from 0. */
+        /* The broker has no offset (R44/R498 an MQBrokerException, R53 OffsetNotFoundException: readOffset ->
+         * -1): CONSUME_FROM_FIRST_OFFSET starts from 0, CONSUME_FROM_LAST_OFFSET from the queue's max offset. */
+        if (!c->cfg.consume_from_first) {
+            ask_max_offset(c, k, 1);
+            return;
+        }
         off = 0;
     } else {
-        q->state = CQ_FREE;   /* -2: not added; the next rebalance tries again */
-        consumer_unbalanced(c);
-        consumer_take_check(c);
+        take_failed(c, k);   /* -2 */
         return;
     }
-    /* processQueueTable.putIfAbsent(mq, pq), and its PullRequest into pullRequestList */
+    take_at(c, k, off);
+}
+
+/* The queue's offset is known: processQueueTable.putIfAbsent(mq, pq), and its PullRequest into pullRequestList. */
+static void take_at(struct consumer *c, uint32_t k, uint64_t off)
+{
+    struct cq *q = &c->cq[k];
     q->state = CQ_ACTIVE;
     q->next = off;
     q->head = q->count = 0;
@@ -200,8 +257,8 @@ static int take_step(struct consumer *c)
             c->take_peer = SIM_NODE_NONE;
             take_one(c, k);
         }
-        if (q->state == CQ_LOCK || q->state == CQ_QUERY || q->state == CQ_ROUTE ||
-            c->take_conn_wait != SIM_NODE_NONE) {
+        if (q->state == CQ_LOCK || q->state == CQ_QUERY || q->state == CQ_ROUTE || q->state == CQ_MAX ||
+            q->state == CQ_MAX_ROUTE || c->take_conn_wait != SIM_NODE_NONE) {
             c->take_busy = 0;
             return 0;   /* the thread waits in invokeSync */
         }
@@ -537,6 +594,8 @@ static void offset_store_route_came(struct consumer *c)
     for (int k = 0; k < c->ncq; k++)
         if (c->cq[k].state == CQ_ROUTE)
             query_offset(c, (uint32_t)k);
+        else if (c->cq[k].state == CQ_MAX_ROUTE)
+            ask_max_offset(c, (uint32_t)k, 0);
     consumer_take_check(c);   /* a query that found no broker even then: the loop goes on */
     if (c->persist_at >= 0 && !persist_from(c, c->persist_at))
         ct_done(&c->tasks, CT_PERSIST);

@@ -33,7 +33,8 @@ enum rmq_code {
     RMQ_UNLOCK_BATCH_MQ,       /* orderly consumer -> master (RebalanceImpl.unlock), oneway */
     RMQ_HEART_BEAT,            /* client -> every broker (MQClientInstance.sendHeartbeatToAllBroker) */
     RMQ_GET_CONSUMER_LIST,     /* consumer -> a broker of the topic (GET_CONSUMER_LIST_BY_GROUP) */
-    RMQ_NOTIFY_IDS_CHANGED     /* broker -> consumer, oneway (NOTIFY_CONSUMER_IDS_CHANGED) */
+    RMQ_NOTIFY_IDS_CHANGED,    /* broker -> consumer, oneway (NOTIFY_CONSUMER_IDS_CHANGED) */
+    RMQ_GET_MAX_OFFSET         /* consumer -> master: a queue's max offset (MQAdminImpl.maxOffset) */
 };
 
 /* Response codes with RocketMQ's values (common/.../protocol/ResponseCode.java), and two the client

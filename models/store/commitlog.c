@@ -176,8 +176,10 @@ uint64_t cl_append_grow(struct commitlog *cl, uint32_t msg, uint32_t size, uint1
     struct cl_queue *cq = &cl->q[queue];
     if (cq->n == 0) {
         cq->first_qoff = qoff;
-        if (qoff < cq->low_qoff)
+        if (qoff <= cq->low_qoff) {   /* at low_qoff again after a truncation: where it is now */
             cq->low_qoff = qoff;
+            cq->low_phy = cl->max_offset;
+        }
     } else if (qoff != cq->first_qoff + cq->n)
         return CL_NONE;   /* a gap in queue numbering: the caller's bug */
     uint64_t i = cl_end(cl);

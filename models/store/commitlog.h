@@ -48,6 +48,7 @@ struct cl_queue {
     uint64_t first_qoff, n;
     uint64_t low_qoff;         /* the lowest queue offset held since cl_reset (UINT64_MAX: none yet): cl_trim
                                   leaves it, as a ConsumeQueue whose files are all kept would */
+    uint64_t low_phy;          /* the physical offset of the message at low_qoff when it was appended */
 };
 
 struct commitlog {

@@ -20,6 +20,7 @@ static const char *const modes[] = {"open", "closed", NULL};
 static const char *const fault_tables[] = {"4.4", "5.x", NULL};
 static const char *const queue_selections[] = {"4.4", "4.9", "5.x", NULL};   /* enum queue_selection */
 static const char *const orders[] = {"none", "queue", NULL};
+static const char *const consume_froms[] = {"last_offset", "first_offset", NULL};
 static const char *const sync_waits[] = {"sync_flush_timeout", "slave_timeout", "in_sync_replicas", NULL};
 static const char *const ha_clocks[] = {"read", "report", NULL};   /* enum ha_clock */
 
@@ -73,6 +74,7 @@ void world_defaults(struct world_cfg *c)
     b->long_polling = 1;
     b->short_polling = 1 * SIM_S;
     b->overflow_to_max = 0;   /* R44 DefaultMessageStore.getMessage: minOffset == 0 ? 0 : maxOffset */
+    b->query_offset_in_page_cache = 0;   /* R44 queryConsumerOffset: checkInDiskByConsumeOffset */
     b->offset_check_in_slave = 0;   /* MessageStoreConfig.offsetCheckInSlave, false in R44, R498, R53 */
     b->offset_persist = 5 * SIM_S;
     b->offset_sync_initial = 10 * SIM_S;   /* R44 BrokerController.initialize */
@@ -195,6 +197,8 @@ void world_defaults(struct world_cfg *c)
     k->admin_timeout = 3 * SIM_S;         /* MQClientInstance: sendHearbeat(addr, data, 3000), getConsumerIdListByGroup(.., 3000) */
     k->persist_interval = 5 * SIM_S;
     k->request_timeout = 5 * SIM_S;       /* RemoteBrokerOffsetStore: queryConsumerOffset, updateConsumerOffset*(..., 1000 * 5) */
+    k->consume_from_first = 0;            /* DefaultMQPushConsumer.consumeFromWhere: CONSUME_FROM_LAST_OFFSET */
+    k->max_offset_timeout = 6 * SIM_S;    /* MQAdminImpl.timeoutMillis */
     k->orderly = 0;                        /* MessageListenerConcurrently */
     k->consume_batch = 1;                  /* consumeMessageBatchMaxSize 1 */
     k->lock_interval = 20 * SIM_S;         /* ProcessQueue.REBALANCE_LOCK_INTERVAL */
@@ -283,6 +287,7 @@ static const struct field broker_fields[] = {
     BF("long_polling_enable", F_BOOL, long_polling, 0, 1),
     BF("short_polling_time_ms", F_TIME, short_polling, 1, MAX_DAY_MS),
     BF("overflow_badly_to_max_offset", F_BOOL, overflow_to_max, 0, 1),
+    BF("query_offset_in_page_cache", F_BOOL, query_offset_in_page_cache, 0, 1),
     BF("offset_check_in_slave", F_BOOL, offset_check_in_slave, 0, 1),
     BF("flush_consumer_offset_interval_ms", F_TIME, offset_persist, 1, MAX_DAY_MS),
     BF("slave_offset_sync_initial_delay_ms", F_TIME, offset_sync_initial, 0, MAX_DAY_MS),
@@ -420,6 +425,7 @@ static const struct field consumer_fields[] = {
     CF("subscribe_tries_next_broker_id", F_BOOL, subscribe_next_id, 0, 1),
     CF("offset_commit_needs_master", F_BOOL, commit_needs_master, 0, 1),
     CF("offset_query_needs_master", F_BOOL, query_needs_master, 0, 1),
+    {"consume_from_where", F_ENUM, offsetof(struct consumer_cfg, consume_from_first), 0, 0, consume_froms},
     CF("response_scan_initial_ms", F_TIME, scan_initial, 0, MAX_DAY_MS),
     CF("response_scan_interval_ms", F_TIME, scan_interval, 0, MAX_DAY_MS),
 };

@@ -96,6 +96,11 @@ static const struct version_key keys[] = {
     {"broker", "overflow_badly_to_max_offset", {"false", "true", "true"},
      "DefaultMessageStore.getMessage, OFFSET_OVERFLOW_BADLY: R44 nextOffsetCorrection(offset, minOffset == 0 ? "
      "0 : maxOffset); from 4.9.4 (#4215, R498, R53) maxOffset", NULL},
+    {"broker", "query_offset_in_page_cache", {"false", "false", "true"},
+     "ConsumerManageProcessor.queryConsumerOffset, no offset stored: R44/R498 answer 0 when the queue's minimum "
+     "offset is 0 and !checkInDiskByConsumeOffset(.., 0) (no message at 0, or one within "
+     "accessMessageInMemoryMaxRatio of the end); R53 when checkInMemByConsumeOffset(.., 0, 1) (a message at 0, "
+     "in the page cache)", NULL},
     {"consumers", "orderly_lock_on_take", {"false", "true", "true"},
      "RebalanceImpl.updateProcessQueueTableInRebalance: R44 new ProcessQueue() unlocked; from 4.9.5 (#5466, "
      "R498, R53) pq.setLocked(true)", NULL},
