@@ -12,6 +12,7 @@
 
 #include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
+#include "models/controller/controller_int.h"
 #include "models/report/acct.h"
 #include "models/controller/controller.h"
 #include "sim/lab/scenario.h"
@@ -57,7 +58,11 @@ START_TEST(first_master_is_first_requester)
 END_TEST
 
 /* A process crash closes the broker's channel: inactive, elected and detected at the crash (the close
- * reaches the controller 1 ms later); the new master takes the role when the notify arrives, 1 ms on. */
+ * reaches the controller 1 ms later); the new master takes the role when the notify arrives, 3 ms on: the
+ * controller's first notify to it (ControllerManager.doNotifyBrokerRoleChanged: its remotingClient's
+ * invokeOneway) opens a connection first, as the brokers registered after the first election and were never
+ * notified. broker-a-0 applied for brokerId 1 first; of broker-a-1 and broker-a-2, refused the same id, the
+ * one whose random pause ended first asked again and got 2: broker-a-2 here (ReplicasManager.register). */
 START_TEST(process_crash_inactive_at_once)
 {
     struct scenario sc;
@@ -67,8 +72,10 @@ START_TEST(process_crash_inactive_at_once)
     ck_assert_int_eq(rg->crash, 20500 * SIM_MS);
     ck_assert_int_eq(rg->detected, 20501 * SIM_MS);
     ck_assert_int_eq(rg->elected, 20501 * SIM_MS);
-    ck_assert_int_eq(rg->promoted, 20502 * SIM_MS);
-    ck_assert_int_eq(th_ctl_info(&sc).master, 1);   /* equal epoch and offset: the lower brokerId */
+    ck_assert_int_eq(rg->promoted, 20504 * SIM_MS);
+    ck_assert_int_eq(rmq_world_get(sc.w)->ctl->g[0].r[2].id, 2);
+    ck_assert_int_eq(rmq_world_get(sc.w)->ctl->g[0].r[1].id, 3);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 2);   /* equal epoch and offset: the lower brokerId */
     ck_assert_int_eq(th_ctl_info(&sc).master_epoch, 2);
     scenario_free(&sc);
 }
@@ -84,8 +91,8 @@ START_TEST(host_crash_timeout_and_scan)
     struct report_group *rg = &rmq_world_get(sc.w)->rep.g[0];
     ck_assert_int_eq(rg->detected, 32000 * SIM_MS);
     ck_assert_int_eq(rg->elected, 32000 * SIM_MS);
-    ck_assert_int_eq(rg->promoted, 32001 * SIM_MS);
-    ck_assert_int_eq(th_ctl_info(&sc).master, 1);
+    ck_assert_int_eq(rg->promoted, 32003 * SIM_MS);   /* the notify's connection first */
+    ck_assert_int_eq(th_ctl_info(&sc).master, 2);   /* brokerId 2 */
     scenario_free(&sc);
 }
 END_TEST
@@ -151,26 +158,27 @@ START_TEST(slave_keeping_up_on_slow_link_stays) { slow_link_case("0.5", 0); }
 END_TEST
 
 /* ReplicasManager.schedulingCheckSyncStateSet: a promotion restarts the SyncStateSet check, 3 s after it and
- * then every 5 s. broker-a-0's process dies at 20.5 s and broker-a-1 is master from 20.502 s; broker-a-2
- * (its HA client back 5 s after the old master's connection ended) joins its set, and from 28 s gets 0.05
- * Mbit/s from it (as in slow_link_case), so it falls behind. It leaves at a check of the new master's
- * schedule (23.502 s + 5 s k; the controller has the change 1 ms on), not of the schedule the old rule kept
- * from the broker's start (3 s + 5 s k: it left at 58.001 s). Here it leaves at 53.503 s. */
+ * then every 5 s. broker-a-0's process dies at 20.5 s and broker-a-2 (brokerId 2) is master from 20.504 s;
+ * broker-a-1 joins its set once the periodic registration of 40 s gives its HA client the new master's
+ * address (its role change's registration went out with the new master's, at the notifies of 20.504 s, and
+ * was answered first: no master), and from 48 s gets 0.05 Mbit/s from it (as in slow_link_case), so it
+ * falls behind. It leaves at a check of the new master's schedule (23.504 s + 5 s k; the controller has the
+ * change 1 ms on), not of a schedule from the broker's start (3 s + 5 s k). Here it leaves at 73.505 s. */
 START_TEST(check_restarts_at_promotion)
 {
     struct scenario sc;
     th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 20500, \"op\": \"crash_process\", \"node\": "
-                               "\"broker-a-0\"}, {\"at_ms\": 28000, \"op\": \"link\", \"from\": \"broker-a-1\", "
-                               "\"to\": \"broker-a-2\", \"bandwidth_mbit_per_s\": 0.05}]"), NULL, 0);
-    th_run_to(&sc, 28 * SIM_S);
-    ck_assert_int_eq(rmq_world_get(sc.w)->rep.g[0].promoted, 20502 * SIM_MS);
+                               "\"broker-a-0\"}, {\"at_ms\": 48000, \"op\": \"link\", \"from\": \"broker-a-2\", "
+                               "\"to\": \"broker-a-1\", \"bandwidth_mbit_per_s\": 0.05}]"), NULL, 0);
+    th_run_to(&sc, 48 * SIM_S);
+    ck_assert_int_eq(rmq_world_get(sc.w)->rep.g[0].promoted, 20504 * SIM_MS);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, 6);
-    sim_time t = 28 * SIM_S;
-    while (th_ctl_info(&sc).sss == 6 && t < 90 * SIM_S)
+    sim_time t = 48 * SIM_S;
+    while (th_ctl_info(&sc).sss == 6 && t < 150 * SIM_S)
         th_run_to(&sc, t += SIM_MS);
-    ck_assert_uint_eq(th_ctl_info(&sc).sss, 2);
-    ck_assert_int_eq(t, 53503 * SIM_MS);   /* the check at 23.502 s + 30 s, and 1 ms to the controller */
-    ck_assert_ptr_nonnull(conn_to(rmq_world_get(sc.w)->g[0].broker[1], 2));   /* the 15 s rule, not the end */
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 4);
+    ck_assert_int_eq(t, 73505 * SIM_MS);   /* the check at 23.504 s + 50 s, and 1 ms to the controller */
+    ck_assert_ptr_nonnull(conn_to(rmq_world_get(sc.w)->g[0].broker[2], 1));   /* the 15 s rule, not the end */
     scenario_free(&sc);
 }
 END_TEST
@@ -178,17 +186,18 @@ END_TEST
 /* ReplicasManager.startBasicService tries register() up to 5 times, sleeping a random [0, 1 s) after each
  * failure, before the start fails (and is tried again 5 s later). The only controller's host is down from
  * 1 ms to 9.001 s: the brokers' attempts fail with their connections until it is back, and the first
- * attempt after that (broker-a-2's, the pauses being random) registers, finds no master, and its brokerElect
- * makes broker-a-2 master at 9.149 s. (With one attempt and the 5 s retry it was 14.003 s; with the poll
- * every 5 s from start, 10.003 s.) */
+ * attempt after that (broker-a-2's at 9.721 s, the pauses being random) takes brokerId 1, registers, finds no
+ * master, and its brokerElect makes broker-a-2 master at 9.729 s. (Before the brokers sent no heartbeat until
+ * registered, whose connects the attempts shared, it was 9.149 s; with one attempt and the 5 s retry
+ * 14.003 s; with the poll every 5 s from start, 10.003 s.) */
 START_TEST(failed_registration_retried)
 {
     struct scenario sc;
     th_load(&sc, world_json(NULL, "\"faults\": [{\"at_ms\": 1, \"op\": \"crash_host\", \"node\": "
                                "\"controller-0\", \"duration_ms\": 9000}]"), NULL, 0);
-    th_run_to(&sc, 9149 * SIM_MS - 1);
+    th_run_to(&sc, 9729 * SIM_MS - 1);
     ck_assert_int_eq(th_ctl_info(&sc).master, -1);
-    th_run_to(&sc, 9149 * SIM_MS);
+    th_run_to(&sc, 9729 * SIM_MS);
     ck_assert_int_eq(th_ctl_info(&sc).master, 2);
     scenario_free(&sc);
 }
@@ -505,7 +514,7 @@ END_TEST
 /* The only controller's host is down from 15 s to 25 s and the master's process dies at 20 s: nobody sees
  * its channel close, and after the restart it never heartbeats, so no scan marks it inactive. The
  * re-election scan (scanNeedReelectBrokerSets: a master not active while another replica is) runs 5 s
- * after the restart and elects broker-a-1 at 30 s. */
+ * after the restart and elects broker-a-2 (brokerId 2, broker-a-1 3) at 30 s. */
 START_TEST(restarted_controller_replaces_dead_master)
 {
     struct scenario sc;
@@ -518,15 +527,15 @@ START_TEST(restarted_controller_replaces_dead_master)
     struct report_group *rg = &rmq_world_get(sc.w)->rep.g[0];
     ck_assert_int_eq(rg->detected, 30 * SIM_S);
     ck_assert_int_eq(rg->elected, 30 * SIM_S);
-    ck_assert_int_eq(th_ctl_info(&sc).master, 1);
-    ck_assert_int_eq(broker_role(rmq_world_get(sc.w)->g[0].broker[1]), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 2);
+    ck_assert_int_eq(broker_role(rmq_world_get(sc.w)->g[0].broker[2]), RMQ_SYNC_MASTER);
     scenario_free(&sc);
 }
 END_TEST
 
 /* enableControllerInNamesrv: controller-0 runs in ns-0's process. A partition at 20.5 s between ns-0 and
  * broker-a-0 (the master) cuts controller-0 off from it too: its last heartbeat (20 s) is more than 10 s old
- * at the 32 s scan and broker-a-1 is elected, as after a host crash; without the key nothing changes. A
+ * at the 32 s scan and broker-a-2 (brokerId 2) is elected, as after a host crash; without the key nothing changes. A
  * crash of ns-0's host at 50 s takes controller-0 down with it, and the restart 5 s later brings both back. */
 static void in_namesrv_case(int on)
 {
@@ -540,7 +549,7 @@ static void in_namesrv_case(int on)
     th_run_to(&sc, 32 * SIM_S - 1);
     ck_assert_int_eq(th_ctl_info(&sc).master, 0);
     th_run_to(&sc, 32 * SIM_S);
-    ck_assert_int_eq(th_ctl_info(&sc).master, on ? 1 : 0);
+    ck_assert_int_eq(th_ctl_info(&sc).master, on ? 2 : 0);
     th_run_to(&sc, 50 * SIM_S);
     ck_assert_int_eq(sim_node(sc.sim, w->ctl_node)->state, on ? SIM_NODE_HOST_DOWN : SIM_NODE_UP);
     ck_assert_int_eq(sim_node(sc.sim, w->ns[0])->state, SIM_NODE_HOST_DOWN);

@@ -13,6 +13,7 @@
 
 #include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
+#include "models/broker/broker_ctl_int.h"
 #include "models/controller/controller.h"
 #include "models/controller/controller_int.h"
 #include "sim/lab/scenario.h"
@@ -39,11 +40,12 @@ static void admin_results(const char *trace, char *out, size_t size)
 }
 
 /* At 20 s the admin names broker-a-2: the controller elects it at once (epoch 2, a SyncStateSet of
- * broker-a-2 alone) and notifies; 1 ms later broker-a-2 is SYNC_MASTER and broker-a-0 a slave. All three
- * register at 20.001 s and land at the NameServer at 20.002 s, broker-a-0 first (as brokerId 1: its
- * brokerId 0 goes), then broker-a-1, then broker-a-2 as brokerId 0: the slaves' answers name no master, and
- * their HA clients, started afresh, have no address until the periodic registrations of 40 s name
- * broker-a-2 (BrokerController.handleRegisterBrokerResult). Then they catch up and the set is whole again. */
+ * broker-a-2 alone) and notifies; 1 ms later broker-a-0 is a slave, and 3 ms later broker-a-2 SYNC_MASTER
+ * (the controller's first notify to it opens a connection: broker-a-2 registered after the first election).
+ * broker-a-0's registration as a slave lands at the NameServer before broker-a-2's as brokerId 0, and
+ * broker-a-1's with it: the slaves' answers name no master, and their HA clients, started afresh, have no
+ * address until the periodic registrations of 40 s name broker-a-2
+ * (BrokerController.handleRegisterBrokerResult). Then they catch up and the set is whole again. */
 START_TEST(designated_switches_master)
 {
     struct scenario sc;
@@ -60,8 +62,10 @@ START_TEST(designated_switches_master)
     ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SLAVE);
     ck_assert_int_eq(th_ctl_role(&sc, 0), RMQ_SYNC_MASTER);
     sim_run(sc.sim, 20001 * SIM_MS);
-    ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SLAVE);
     ck_assert_int_eq(th_ctl_role(&sc, 0), RMQ_SLAVE);
+    sim_run(sc.sim, 20003 * SIM_MS);
+    ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SYNC_MASTER);
     th_run_to(&sc, 40 * SIM_S);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, 4);
     struct rmq_world *w = rmq_world_get(sc.w);
@@ -166,17 +170,22 @@ static void tie_case(const char *prios, int expect)
     th_run_to(&sc, 25 * SIM_S);
     struct report_group *rg = &w->rep.g[0];
     ck_assert_int_eq(rg->elected, 20501 * SIM_MS);
-    ck_assert_int_eq(rg->promoted, 20502 * SIM_MS);
+    ck_assert_int_eq(rg->promoted, 20504 * SIM_MS);   /* the controller's first notify to it connects */
+    ck_assert_int_eq(w->ctl->g[0].r[2].id, 2);   /* broker-a-2 applied for its brokerId before broker-a-1 */
+    ck_assert_int_eq(w->ctl->g[0].r[1].id, 3);
     ck_assert_int_eq(th_ctl_info(&sc).master, expect);
     ck_assert_int_eq(rg->new_master, w->g[0].node[expect]);
     scenario_free(&sc);
 }
 
-START_TEST(priority_breaks_tie) { tie_case("[0, 9, 1]", 2); }
+/* The brokerIds follow the order the brokers applied for them (ReplicasInfoManager.applyBrokerId), not the
+ * replicas' places: broker-a-0 took 1, broker-a-2 2 and broker-a-1 3 (refused 1, their random pauses decided),
+ * so on a tie of priorities broker-a-2 goes first. */
+START_TEST(priority_breaks_tie) { tie_case("[0, 1, 9]", 1); }
 END_TEST
-START_TEST(equal_priority_lower_broker_id) { tie_case("[0, 7, 7]", 1); }
+START_TEST(equal_priority_lower_broker_id) { tie_case("[0, 7, 7]", 2); }
 END_TEST
-START_TEST(default_priority_lower_broker_id) { tie_case("[2147483647, 2147483647, 2147483647]", 1); }
+START_TEST(default_priority_lower_broker_id) { tie_case("[2147483647, 2147483647, 2147483647]", 2); }
 END_TEST
 
 /* DefaultBrokerHeartbeatManager.isBrokerActive tests a heartbeat's age itself: broker-a-1, cut off from the
@@ -310,7 +319,8 @@ START_TEST(comparator_as_java_computes_it)
 END_TEST
 
 /* Eight replicas with epochs, offsets (less than 2 GiB apart) and priorities drawn from a fixed sequence:
- * the tree's first is always the least by (epoch desc, offset desc, priority asc, brokerId asc). */
+ * the tree's first is always the least by (epoch desc, offset desc, priority asc, brokerId asc), the
+ * brokerIds being the order of the brokers' applications, not the replicas' indexes. */
 START_TEST(tree_first_is_least_when_consistent)
 {
     char text[8192];
@@ -336,8 +346,10 @@ START_TEST(tree_first_is_least_when_consistent)
             g->r[r].priority = (int32_t)((x >> 20) % 3);
             const struct ctl_replica *a = &g->r[r], *b = best < 0 ? NULL : &g->r[best];
             if (!b || a->epoch > b->epoch ||
-                (a->epoch == b->epoch && (a->max_offset > b->max_offset ||
-                                          (a->max_offset == b->max_offset && a->priority < b->priority))))
+                (a->epoch == b->epoch &&
+                 (a->max_offset > b->max_offset ||
+                  (a->max_offset == b->max_offset &&
+                   (a->priority < b->priority || (a->priority == b->priority && a->id < b->id))))))
                 best = r;
         }
         struct ctl_event ev;
@@ -348,7 +360,7 @@ START_TEST(tree_first_is_least_when_consistent)
 }
 END_TEST
 
-/* Three controllers (the first master is broker-a-2: the brokers' registrations, refused while the new
+/* Three controllers (the first master is broker-a-1: the brokers' registrations, refused while the new
  * controller leader commits its first entry, are retried after random pauses): the admin's request goes to
  * the active controller, which appends the ElectMasterEvent at 20 s; the push reaches the followers at
  * 20.001 s and their acks at 20.002 s commit it: applied and the brokers notified then; broker-a-0 is
@@ -359,9 +371,9 @@ START_TEST(designated_under_controller_group)
     th_load(&sc, th_ctl_world(3, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"elect_master\", \"group\": "
                                      "\"broker-a\", \"to\": \"broker-a-0\"}]"), NULL, 0);
     th_run_to(&sc, 20 * SIM_S - 1);
-    ck_assert_int_eq(th_ctl_info(&sc).master, 2);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 1);
     sim_run(sc.sim, 20002 * SIM_MS - 1);
-    ck_assert_int_eq(th_ctl_info(&sc).master, 2);
+    ck_assert_int_eq(th_ctl_info(&sc).master, 1);
     sim_run(sc.sim, 20002 * SIM_MS);
     ck_assert_int_eq(th_ctl_info(&sc).master, 0);
     sim_run(sc.sim, 20005 * SIM_MS - 1);

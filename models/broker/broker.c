@@ -213,7 +213,8 @@ static void broker_timer(struct sim_node *n, uint64_t tag)
     enum broker_timer kind = (enum broker_timer)(tag & 0xff);
     switch (kind) {
     case BT_REGISTER:
-        broker_register_all(b, 0);
+        if (!ctl_isolated(b))   /* BrokerController.start's task: "Skip register for broker is isolated" */
+            broker_register_all(b, 0);
         node_timer(n, b->cfg.register_period, tag);
         break;
     case BT_FLUSH: {

@@ -33,6 +33,8 @@ enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH,
 /* startBasicService: register() up to 5 times, Thread.sleep(random.nextInt(1000)) after each failure. */
 #define REGISTER_TRIES 5
 #define REGISTER_PAUSE_MS 1000
+/* BrokerController.scheduleSendHeartbeat: scheduleAtFixedRate(..., 1000, brokerHeartbeatInterval) */
+#define HEARTBEAT_INITIAL SIM_S
 
 /* The controller requests go to: the one controller, or the leader the broker knows of a group
  * (ReplicasManager's controllerLeaderAddress; SIM_NODE_NONE while unknown). */
@@ -150,14 +152,16 @@ uint32_t ctl_state_version(const struct broker *b) { return b->ctl->state_versio
 
 /* ReplicasManager.start's first startBasicService attempt is over, whether it succeeded or failed (its retries
  * go on an executor): BrokerController.start goes on, and registers with the NameServers
- * (registerBrokerAll(true, false, true)) after the role change that attempt made, if any. */
+ * (registerBrokerAll(true, false, true)) after the role change that attempt made, if any, and only if the
+ * attempt reached RUNNING: `if (!isIsolated && ...)`. A broker whose first attempt failed registers at its
+ * role changes (registerBrokerWhenRoleChange) and, once RUNNING, periodically. */
 static void start_attempt_over(struct broker *b)
 {
     struct ctl_broker *c = b->ctl;
     if (c->start_registered)
         return;
     c->start_registered = 1;
-    if (b->cfg.register_at_start)
+    if (b->cfg.register_at_start && c->started)
         broker_register_all(b, 0);
 }
 
@@ -193,10 +197,31 @@ static void start_failed_after(struct broker *b, sim_time pause)
 
 static void start_failed(struct broker *b) { start_failed_after(b, 0); }
 
-/* One registration attempt (registerBrokerToController; GET_INFO stands for it and answers the group). */
+static int id_request(struct broker *b, uint16_t code, int32_t id, uint64_t tag)
+{
+    struct ctl_id_req q = {(uint16_t)b->group, (uint16_t)b->replica, id};
+    sim_node_id to = ctl_target(b);
+    if (to == SIM_NODE_NONE)
+        return -1;
+    rpc_call(&b->rpc, to, code, &q, sizeof q, 0, BROKER_API_TIMEOUT, BR_CTL | tag);
+    return 0;
+}
+
+/* One registration attempt, ReplicasManager.register(), from where the broker's files say it is
+ * (confirmNowRegisteringState): with a brokerId in the metadata file only registerBrokerToController; with
+ * one in the temp file applyBrokerId, then registerBrokerToController; with neither getNextBrokerId first.
+ * Each step is a request to the controller (3 s timeout), its answer the next step (ctl_on_reply). */
 static void start_register(struct broker *b)
 {
-    if (ctl_request(b, CTL_GET_INFO, 0, CTL_TAG_INFO) < 0)
+    struct ctl_broker *c = b->ctl;
+    int rc;
+    if (c->my_id > 0)
+        rc = ctl_request(b, CTL_REGISTER, 0, CTL_TAG_REGISTER);
+    else if (c->temp_id > 0)
+        rc = id_request(b, CTL_APPLY_ID, c->temp_id, CTL_TAG_APPLY);
+    else
+        rc = id_request(b, CTL_NEXT_ID, 0, CTL_TAG_NEXT_ID);
+    if (rc < 0)
         start_failed(b);   /* no controller leader known */
 }
 
@@ -241,19 +266,54 @@ static void start_retry(struct broker *b)
     start_known_or_elect(b);
 }
 
+/* The answer of getNextBrokerId or applyBrokerId (ReplicasManager.register). The next id goes to the temp
+ * file and is applied for; an applied id goes to the metadata file (brokerControllerId, the brokerId the
+ * broker has from now on, also after restarts) and the broker registers. A refused application (another
+ * broker applied for the same id first) clears the temp file: the attempt failed, and the next asks for
+ * the next id again. */
+static void id_answer(struct broker *b, uint64_t tag, int status, const void *body, uint32_t len)
+{
+    struct ctl_broker *c = b->ctl;
+    if (c->registered || c->started)
+        return;
+    if (tag == CTL_TAG_NEXT_ID) {
+        struct ctl_id_req q;
+        if (status != RMQ_SUCCESS || len < sizeof q || (memcpy(&q, body, sizeof q), q.id < 1)) {
+            register_failed(b);
+            return;
+        }
+        c->temp_id = q.id;   /* createTempMetadataFile */
+        if (id_request(b, CTL_APPLY_ID, c->temp_id, CTL_TAG_APPLY) < 0)
+            register_failed(b);
+        return;
+    }
+    if (status != RMQ_SUCCESS) {
+        c->temp_id = 0;   /* tempBrokerMetadata.clear(), registerState INITIAL */
+        register_failed(b);
+        return;
+    }
+    c->my_id = c->temp_id;   /* createMetadataFileAndDeleteTemp */
+    c->temp_id = 0;
+    if (ctl_request(b, CTL_REGISTER, 0, CTL_TAG_REGISTER) < 0)
+        register_failed(b);
+}
+
 /* An answer while startBasicService runs: the registration's, or brokerElect's. The registration succeeds
  * when answered; the start then succeeds if a master is known (the answer or a notify named one: this
  * broker's masterBrokerId), else after a brokerElect that names one. */
 static void start_answer(struct broker *b, uint64_t tag, int has_info, const struct ctl_info *i)
 {
     struct ctl_broker *c = b->ctl;
-    if (tag == CTL_TAG_INFO) {
+    if (tag == CTL_TAG_REGISTER) {
         if (!has_info) {
             register_failed(b);
             return;
         }
         c->registered = 1;
         c->register_tries = 0;
+        /* REGISTER_TO_CONTROLLER_DONE: "The scheduled task for heartbeat sending is not starting now, so we
+         * should manually send heartbeat request", then the master known or brokerElect */
+        heartbeat(b);
         start_known_or_elect(b);
         return;
     }
@@ -374,7 +434,7 @@ static void to_slave(struct broker *b, sim_node_id master, int new_epoch)
     if (was_master)
         c->check_gen++;   /* stopCheckSyncStateSet */
     b->role = RMQ_SLAVE;
-    b->id = b->replica + 1;
+    b->id = c->my_id;   /* "The brokerId in brokerConfig just means its role": brokerControllerId */
     c->lost = 0;   /* removals for a set this broker no longer keeps */
     /* masterAddress, then handleSlaveSynchronize(SLAVE) */
     c->master_id = master;
@@ -478,12 +538,15 @@ void ctl_start(struct broker *b)
     c->register_tries = 0;
     if (!c->start_rng)
         c->start_rng = node_rng(b->n, "ctl.start");
-    heartbeat(b);
+    /* No heartbeat yet: BrokerController.scheduleSendHeartbeat's task runs from 1 s but skips its turns
+     * while the broker is isolated (fenced until startBasicService reaches RUNNING); startBasicService sends
+     * one itself once registered (start_answer, start_retry), and the controller refuses one without a
+     * brokerId anyway (ControllerRequestProcessor.handleBrokerHeartbeat). */
     if (b->base.w->nctl > 1)
         ask_meta(b, 0);
     else
         start_register(b);
-    node_timer(b->n, b->cfg.ctl_heartbeat, BT(BT_CTL, CTL_T_HEARTBEAT));
+    node_timer(b->n, HEARTBEAT_INITIAL, BT(BT_CTL, CTL_T_HEARTBEAT));
     node_timer(b->n, CHECKPOINT_FLUSH, BT(BT_CTL, CTL_T_CHECKPOINT));
 }
 
@@ -491,7 +554,8 @@ void ctl_on_timer(struct broker *b, uint64_t arg)
 {
     switch (arg & 0xf) {
     case CTL_T_HEARTBEAT:
-        heartbeat(b);
+        if (!ctl_isolated(b))
+            heartbeat(b);
         node_timer(b->n, b->cfg.ctl_heartbeat, BT(BT_CTL, arg));
         break;
     case CTL_T_SYNC:
@@ -540,6 +604,10 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
         meta_answer(b, (int)(tag >> 8), status, body, len);
         return;
     }
+    if (tag == CTL_TAG_NEXT_ID || tag == CTL_TAG_APPLY) {
+        id_answer(b, tag, status, body, len);
+        return;
+    }
     if ((tag & 0xff) == CTL_TAG_EPOCH) {
         struct ctl_epochs m;
         if (!c->handshake || (uint32_t)(tag >> 8) != c->handshake_gen)
@@ -558,14 +626,18 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
     /* A refused alterSyncStateSet is not taken: BrokerOuterAPI.alterSyncStateSet decodes a body only on
      * SUCCESS and throws otherwise, and ReplicasManager.doReportSyncStateSetChanged logs the exception (the
      * broker learns a newer epoch from a notify or its next poll) */
-    int has_info = tag != CTL_TAG_HB && len >= sizeof i && (tag != CTL_TAG_ALTER || status == RMQ_SUCCESS);
+    /* ... and an answer to brokerElect only on SUCCESS or CONTROLLER_MASTER_STILL_EXIST
+     * (BrokerOuterAPI.brokerElect throws on any other code: CONTROLLER_ELECT_MASTER_FAILED names nobody);
+     * registerBrokerToController and getReplicaInfo only on SUCCESS */
+    int has_info = tag != CTL_TAG_HB && len >= sizeof i &&
+                   (status == RMQ_SUCCESS || (tag == CTL_TAG_ELECT && status == CTL_MASTER_STILL_EXIST));
     if (has_info) {
         memcpy(&i, body, sizeof i);
         apply_info(b, &i);
     }
     if (tag == CTL_TAG_ALTER)
         ctl_alter_answered(b);   /* the removals that waited for this answer */
-    if (!c->started && (tag == CTL_TAG_INFO || tag == CTL_TAG_ELECT)) {
+    if (!c->started && (tag == CTL_TAG_REGISTER || tag == CTL_TAG_ELECT)) {
         start_answer(b, tag, has_info, &i);
         return;
     }

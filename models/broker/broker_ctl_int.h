@@ -10,7 +10,8 @@
 #define EPOCHS_MAX 64
 
 /* rpc tags of a controller-mode broker's requests (with BR_CTL; CTL_TAG_META carries the controller asked in bits 8-15) */
-enum { CTL_TAG_HB = 1, CTL_TAG_INFO, CTL_TAG_ELECT, CTL_TAG_ALTER, CTL_TAG_EPOCH, CTL_TAG_META };
+enum { CTL_TAG_HB = 1, CTL_TAG_INFO, CTL_TAG_ELECT, CTL_TAG_ALTER, CTL_TAG_EPOCH, CTL_TAG_META, CTL_TAG_NEXT_ID,
+       CTL_TAG_APPLY, CTL_TAG_REGISTER };
 
 struct ctl_broker {
     struct ctl_info info;            /* what the broker knows of its group */
@@ -48,6 +49,10 @@ struct ctl_broker {
      * elected: the replica-info poll runs), a retry armed after a failed start, a start that completes when
      * the promotion's dispatch wait ends */
     uint8_t registered, started, retry_armed, start_after_promote;
+    /* ReplicasManager.register(): the brokerId of the metadata file (brokerControllerId, 0 before the first
+     * registration) and of the temp metadata file (the id asked for, not yet applied); files that survive
+     * a restart */
+    int32_t my_id, temp_id;
     uint8_t start_registered;        /* BrokerController.start's registration, after the first attempt, is done */
     int register_tries;              /* the registration's failed attempts in this start round */
     struct sim_rng *start_rng;       /* the pauses between registration attempts */
@@ -79,6 +84,11 @@ static inline void ctl_stored(struct broker *b, uint32_t n)
         c->disp_end = now + broker_reput_wake(b, now - c->disp_end) + b->cfg.reput_cost;
     c->disp_end += (sim_time)n * b->cfg.reput_cost;   /* the others join the round */
 }
+
+/* BrokerController.isIsolated in controller mode: from initialize (ReplicasManager.setFenced(true)) until
+ * startBasicService reaches RUNNING (setFenced(false)); the periodic registration with the NameServers and
+ * the heartbeat to the controllers skip their turns meanwhile. */
+static inline int ctl_isolated(const struct broker *b) { return b->ctl && !b->ctl->started; }
 
 /* A request to the controller (the one, or the leader the broker knows) with the broker's epochs; -1 when
  * no leader is known. */

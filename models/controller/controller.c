@@ -143,6 +143,62 @@ int ctl_decide_alter(struct controller *c, const struct ctl_req *q, struct ctl_e
     return ok ? RMQ_SUCCESS : CTL_ALTER_FAILED;
 }
 
+/* ReplicasInfoManager.getNextBrokerId: MixAll.FIRST_BROKER_CONTROLLER_ID (1) while no broker of the set is
+ * registered, else BrokerReplicaInfo.nextAssignBrokerId. Brokers that ask at the same time get the same id;
+ * the first application wins (ctl_decide_apply_id). */
+int32_t ctl_next_id(const struct controller *c, int gi)
+{
+    return c->g[gi].next_id ? c->g[gi].next_id : 1;
+}
+
+/* ReplicasInfoManager.applyBrokerId: an unregistered set takes only brokerId 1; a registered one any id not
+ * held, or held by the same broker (the register check code: an application again after its answer was
+ * lost); otherwise CONTROLLER_BROKER_ID_INVALID and the broker starts its registration over. */
+int ctl_decide_apply_id(struct controller *c, const struct ctl_id_req *q, struct ctl_event *ev)
+{
+    const struct ctl_group *g = &c->g[q->group];
+    ev->type = EV_NONE;
+    ev->group = q->group;
+    ev->replica = q->replica;
+    ev->sss = (uint32_t)q->id;
+    int ok = q->id >= 1 && q->id < CTL_IDS_MAX &&
+             (g->next_id ? !g->id_owner[q->id] || g->id_owner[q->id] == q->replica + 1 : q->id == 1);
+    if (ok)
+        ev->type = EV_REGISTER;   /* ApplyBrokerIdEvent */
+    return ok ? RMQ_SUCCESS : CTL_BROKER_ID_INVALID;
+}
+
+/* ReplicasInfoManager.registerBroker (registerBrokerToController at a broker's start): the master and its
+ * epochs only `if (syncStateInfo.isMasterExist() && alivePredicate.check(...masterBrokerId))`, the
+ * SyncStateSet always; a master the controller no longer counts alive (DefaultBrokerHeartbeatManager
+ * .isBrokerActive) is not named, and the broker, knowing no master, asks for an election (brokerElect).
+ * getReplicaInfo, the brokers' poll, names the master whether alive or not (ctl_info_of). */
+int ctl_register_answer(const struct controller *c, const struct ctl_req *q, struct ctl_info *i)
+{
+    const struct ctl_group *g = &c->g[q->group];
+    *i = ctl_info_of(c, q->group);
+    if (!g->r[q->replica].registered)
+        return CTL_NEED_TO_BE_REGISTERED;
+    if (g->master < 0 || !ctl_alive(c, &g->r[g->master])) {
+        i->master = -1;
+        i->master_epoch = i->sss_epoch = 0;   /* the response header's epochs are set with the master only */
+    }
+    return RMQ_SUCCESS;
+}
+
+static void trace_broker_id(struct controller *c, int gi, int r, int32_t id)
+{
+    struct trace *tr = trace_of(c);
+    struct rmq_world *w = c->base.w;
+    if (!trace_on(tr, TRACE_EVENTS) || (c->raft && !c->serving))
+        return;   /* under a group the leader traces it; a member replaying its log is silent */
+    trace_begin(tr, node_now(c->n), c->n->name, "controller.broker_id");
+    trace_str(tr, "group", w->g[gi].name);
+    trace_str(tr, "broker", sim_node(c->n->sim, w->g[gi].node[r])->name);
+    trace_int(tr, "id", id);
+    trace_end(tr);
+}
+
 /* A new masterEpoch is traced and reported by the first member that applies it: the leader that commits
  * it, also when an earlier leadership appended it (a leader's uncommitted entries, committed by the next
  * leader's first entry). A member that replays its log after a restart applies old epochs again, silently. */
@@ -162,7 +218,22 @@ void ctl_apply(struct controller *c, const struct ctl_event *ev)
     struct rmq_world *w = c->base.w;
     struct trace *tr = trace_of(c);
     if (ev->type == EV_REGISTER) {
-        g->r[ev->replica].registered = 1;
+        /* handleApplyBrokerId: the first registration of the set creates it (nextAssignBrokerId 1); an id
+         * not held yet is added (BrokerReplicaInfo.addBroker: nextAssignBrokerId + 1) */
+        int32_t id = (int32_t)ev->sss;
+        if (id < 1 || id >= CTL_IDS_MAX)
+            return;
+        if (!g->next_id)
+            g->next_id = 1;
+        if (!g->id_owner[id]) {
+            g->id_owner[id] = (int8_t)(ev->replica + 1);
+            g->next_id++;
+        }
+        if (g->id_owner[id] == ev->replica + 1) {
+            g->r[ev->replica].registered = 1;
+            g->r[ev->replica].id = id;
+            trace_broker_id(c, ev->group, ev->replica, id);
+        }
     } else if (ev->type == EV_ALTER) {
         g->sss = ev->sss;
         g->sss_epoch++;
@@ -257,16 +328,14 @@ void ctl_heartbeat_seen(struct controller *c, const struct sim_msg *m, const str
         x->epoch = hb->epoch;
         x->max_offset = hb->max_offset;
     }
-    if (!c->raft)
-        x->registered = 1;
+    /* The live table is not the registration: a broker has a brokerId (ApplyBrokerIdEvent) before its first
+     * heartbeat, which carries it (ControllerRequestProcessor.handleBrokerHeartbeat refuses one without) */
     x->active = 1;
     x->heard = 1;
     x->node = m->from;
     x->conn = m->conn;
     x->last_hb = node_now(c->n);
     x->priority = hb->priority;
-    if (c->raft && !x->registered)
-        ctlg_register(c, hb->group, hb->replica);
 }
 
 static void on_message(struct sim_node *n, const struct sim_msg *m)
@@ -290,12 +359,35 @@ static void on_message(struct sim_node *n, const struct sim_msg *m)
     }
     if (c->raft && ctlg_on_request(c, (uint16_t)h.code, ctx, body, len))
         return;
+    if (h.code == CTL_NEXT_ID || h.code == CTL_APPLY_ID) {
+        struct ctl_id_req iq;
+        if (len < sizeof iq || (memcpy(&iq, body, sizeof iq), iq.group >= c->ngroups || iq.replica >= RMQ_MAX_REPLICAS)) {
+            rpc_reply(n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
+            return;
+        }
+        if (c->raft) {   /* the id rides in the job's sss */
+            struct ctl_req q = {iq.group, iq.replica, 0, 0, (uint32_t)iq.id};
+            ctlg_request(c, (uint16_t)h.code, &q, ctx, 0);
+            return;
+        }
+        if (h.code == CTL_NEXT_ID) {
+            iq.id = ctl_next_id(c, iq.group);
+            rpc_reply(n, ctx, RMQ_SUCCESS, &iq, sizeof iq, 0);
+            return;
+        }
+        struct ctl_event ev;
+        int code = ctl_decide_apply_id(c, &iq, &ev);
+        if (ev.type != EV_NONE)
+            ctl_apply(c, &ev);
+        rpc_reply(n, ctx, code, NULL, 0, 0);
+        return;
+    }
     struct ctl_req q;
     if (len < sizeof q || (memcpy(&q, body, sizeof q), q.group >= c->ngroups || q.replica >= RMQ_MAX_REPLICAS)) {
         rpc_reply(n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
         return;
     }
-    if (h.code != CTL_ELECT && h.code != CTL_ALTER_SSS && h.code != CTL_GET_INFO) {
+    if (h.code != CTL_ELECT && h.code != CTL_ALTER_SSS && h.code != CTL_GET_INFO && h.code != CTL_REGISTER) {
         struct ctl_info i = ctl_info_of(c, q.group);
         rpc_reply(n, ctx, RMQ_REQUEST_CODE_NOT_SUPPORTED, &i, sizeof i, 0);
         return;
@@ -305,6 +397,12 @@ static void on_message(struct sim_node *n, const struct sim_msg *m)
         return;
     }
     int code = RMQ_SUCCESS;
+    if (h.code == CTL_REGISTER) {
+        struct ctl_info i;
+        code = ctl_register_answer(c, &q, &i);
+        rpc_reply(n, ctx, code, &i, sizeof i, 0);
+        return;
+    }
     if (h.code == CTL_ELECT) {
         code = elect(c, q.group, q.replica, 0);
     } else if (h.code == CTL_ALTER_SSS) {

@@ -49,13 +49,22 @@ static void job_pop(struct controller *c)
     c->job_n--;
 }
 
-/* The answer of a job: its result and the group's metadata after it (ControllerEventHandler.run). */
+/* The answer of a job: its result and the group's metadata after it (ControllerEventHandler.run); the
+ * next brokerId, the registration's answer (ReplicasInfoManager.getNextBrokerId, registerBroker), nothing
+ * for applyBrokerId. */
 static void finish(struct controller *c, struct ctl_job *j, int status, int applied)
 {
     if (j->designate)
         ctl_trace_admin_elect(c, j->q.group, j->q.replica, status);
     if (j->code != 0 && j->ctx.conn) {
-        if (applied) {
+        if (applied && j->code == CTL_NEXT_ID) {
+            struct ctl_id_req iq = {j->q.group, j->q.replica, ctl_next_id(c, j->q.group)};
+            rpc_reply(c->n, j->ctx, status, &iq, sizeof iq, 0);
+        } else if (applied && j->code == CTL_REGISTER) {
+            struct ctl_info i;
+            ctl_register_answer(c, &j->q, &i);
+            rpc_reply(c->n, j->ctx, status, &i, sizeof i, 0);
+        } else if (applied && j->code != CTL_APPLY_ID) {
             struct ctl_info i = ctl_info_of(c, j->q.group);
             rpc_reply(c->n, j->ctx, status, &i, sizeof i, 0);
         } else {
@@ -110,8 +119,13 @@ static void pump(struct controller *c)
                                       &ev);
         else if (j->code == CTL_ALTER_SSS)
             result = ctl_decide_alter(c, &j->q, &ev);
-        else if (j->code == 0 && !c->g[j->q.group].r[j->q.replica].registered)
-            ev.type = EV_REGISTER;   /* registerBroker: ApplyBrokerIdEvent */
+        else if (j->code == CTL_APPLY_ID) {
+            struct ctl_id_req iq = {j->q.group, j->q.replica, (int32_t)j->q.sss};
+            result = ctl_decide_apply_id(c, &iq, &ev);
+        } else if (j->code == CTL_REGISTER) {
+            struct ctl_info i;   /* a broker's address never changes here: no UpdateBrokerAddressEvent */
+            result = ctl_register_answer(c, &j->q, &i);
+        }
         j->ev = ev;
         j->result = result;
         if (ev.type == EV_NONE) {   /* a read (isProcessReadEvent false: no entry) or nothing to change */
@@ -151,12 +165,12 @@ static void push_job(struct controller *c, uint16_t code, const struct ctl_req *
     pump(c);
 }
 
-/* The controller's own jobs (an election it triggers, a registration) are not queued twice. */
-static int queued(struct controller *c, uint16_t code, int gi, int r)
+/* The controller's own election is not queued twice. */
+static int queued(struct controller *c, uint16_t code, int gi)
 {
     for (uint32_t i = 0; i < c->job_n; i++) {
         const struct ctl_job *j = job_at(c, i);
-        if (j->code == code && !j->ctx.conn && !j->designate && j->q.group == gi && (code != 0 || j->q.replica == r))
+        if (j->code == code && !j->ctx.conn && !j->designate && j->q.group == gi)
             return 1;
     }
     return 0;
@@ -169,17 +183,9 @@ void ctlg_request(struct controller *c, uint16_t code, const struct ctl_req *q, 
             rpc_reply(c->n, ctx, CTL_NOT_LEADER, NULL, 0, 0);
         return;
     }
-    if (own && queued(c, code, q->group, q->replica))
+    if (own && queued(c, code, q->group))
         return;
     push_job(c, code, q, own ? (struct rpc_ctx){0, 0} : ctx, 0, 0);
-}
-
-void ctlg_register(struct controller *c, int gi, int r)
-{
-    if (!c->serving || queued(c, 0, gi, r))
-        return;
-    struct ctl_req q = {(uint16_t)gi, (uint16_t)r, 0, 0, 0};
-    push_job(c, 0, &q, (struct rpc_ctx){0, 0}, 0, 0);
 }
 
 void ctlg_admin_elect(struct controller *c, int gi, int r)
@@ -376,8 +382,12 @@ void ctlg_start(struct controller *c)
         g->master_epoch = g->sss_epoch = 0;
         g->sss = 0;
         g->elected_once = 0;
-        for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+        g->next_id = 0;
+        memset(g->id_owner, 0, sizeof g->id_owner);
+        for (int r = 0; r < RMQ_MAX_REPLICAS; r++) {
             g->r[r].registered = 0;
+            g->r[r].id = 0;
+        }
     }
     c->applied = -1;
     c->serving = 0;

@@ -14,7 +14,9 @@
 enum { CT_SCAN = 1, CT_REELECT, CT_RAFT, CT_FIRST, CT_APPEND_WAIT };
 
 struct ctl_replica {
-    int registered;            /* a heartbeat came once (registerBroker); replicated under a group */
+    int registered;            /* has a brokerId (ApplyBrokerIdEvent: BrokerReplicaInfo.addBroker); replicated
+                                  under a group */
+    int32_t id;                /* that brokerId, handed out in the order the applications came */
     int active;                /* in the controller's live table (each controller's own): until the scan
                                   finds its heartbeat expired or its channel closes (see ctl_alive) */
     int heard;                 /* group: this controller had a heartbeat since its start */
@@ -31,6 +33,10 @@ struct ctl_group {
     int32_t master_epoch, sss_epoch;
     uint32_t sss;
     int elected_once;          /* SyncStateInfo.isFirstTimeForElect is false */
+    int32_t next_id;           /* BrokerReplicaInfo.nextAssignBrokerId; 0: no broker of the set registered yet */
+    int8_t id_owner[CTL_IDS_MAX];  /* replica + 1 holding a brokerId (brokerIdInfo), 0: free. The register check
+                                  code (address;timestamp) that lets a broker apply again for the id it holds
+                                  is the replica here: a broker never applies for another id of its own */
     struct ctl_replica r[RMQ_MAX_REPLICAS];
     /* the invariant check's memory (controller_check_master) */
     int32_t seen_epoch;
@@ -44,7 +50,7 @@ struct ctl_event {
     enum ctl_ev type;
     int group;
     int replica;               /* REGISTER: the broker; ELECT: the new master, -1 for none */
-    uint32_t sss;              /* ALTER: the new SyncStateSet */
+    uint32_t sss;              /* ALTER: the new SyncStateSet; REGISTER: the brokerId applied for */
 };
 
 /* A request the leader's EventScheduler runs in turn: compute, append, wait for the commit, answer. */
@@ -91,6 +97,13 @@ int ctl_decide_elect(struct controller *c, int gi, int requester, int designate,
 /* The admin election's answer in the trace (code -1: no controller to answer). */
 void ctl_trace_admin_elect(struct controller *c, int gi, int r, int code);
 int ctl_decide_alter(struct controller *c, const struct ctl_req *q, struct ctl_event *ev);
+/* ReplicasInfoManager.getNextBrokerId: the brokerId the group hands out next. */
+int32_t ctl_next_id(const struct controller *c, int gi);
+/* ReplicasInfoManager.applyBrokerId: SUCCESS with the ApplyBrokerIdEvent in ev, or CTL_BROKER_ID_INVALID. */
+int ctl_decide_apply_id(struct controller *c, const struct ctl_id_req *q, struct ctl_event *ev);
+/* ReplicasInfoManager.registerBroker's answer: the master only while it is alive; CTL_NEED_TO_BE_REGISTERED
+ * for a broker without a brokerId. */
+int ctl_register_answer(const struct controller *c, const struct ctl_req *q, struct ctl_info *i);
 void ctl_notify(struct controller *c, int gi);
 /* DefaultBrokerHeartbeatManager.isBrokerActive: in the live table and heard from within the timeout now. */
 int ctl_alive(const struct controller *c, const struct ctl_replica *x);
@@ -115,8 +128,6 @@ void ctlg_on_timer(struct controller *c, uint64_t tag);
 void ctlg_first_entry(struct controller *c);
 /* appendToDLedgerAndWait's get(5, SECONDS) is over (the CT_APPEND_WAIT timer's tag: the entry and its term). */
 void ctlg_append_wait_over(struct controller *c, uint64_t tag);
-/* A heartbeat from a broker this group has not registered: the leader appends its registration. */
-void ctlg_register(struct controller *c, int gi, int r);
 /* The admin's designated election of replica r on the leader c: queued as the brokers' requests are. */
 void ctlg_admin_elect(struct controller *c, int gi, int r);
 

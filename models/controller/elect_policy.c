@@ -25,7 +25,7 @@ static int32_t elect_cmp(const struct ctl_replica *a, const struct ctl_replica *
 
 /* The TreeSet<BrokerLiveInfo> of DefaultElectPolicy.tryElect (a java.util.TreeMap: a red-black tree) as
  * far as first() needs it: the brokers go in in brokerId order (a HashSet<Long> of small ids iterates
- * ascending), one that compares equal to a member is not added, and the answer is the leftmost node. With a
+ * ascending; ctl_elect_first), one that compares equal to a member is not added, and the answer is the leftmost node. With a
  * consistent comparator that is the least broker, the lower brokerId on a tie; when offsets 2 GiB or more
  * apart make elect_cmp inconsistent it is what RocketMQ's tree gives. Index -1 is Java's null. */
 struct rb {
@@ -125,13 +125,19 @@ static void rb_add(struct rb *t, const struct ctl_group *g, int replica)
 }
 
 /* The first broker of DefaultElectPolicy.tryElect's TreeSet built from the brokers of valid (a non-empty mask),
- * added in brokerId order. */
+ * added in brokerId order: the ids the controller handed out in the order the brokers applied for them
+ * (ReplicasInfoManager.applyBrokerId), not the replicas' places in the scenario. */
 int ctl_elect_first(const struct ctl_group *g, uint32_t valid)
 {
     struct rb t = {.n = 0, .root = -1};
-    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        if (valid >> r & 1)
-            rb_add(&t, g, r);
+    for (uint32_t left = valid; left;) {
+        int next = -1;
+        for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
+            if ((left >> r & 1) && (next < 0 || g->r[r].id < g->r[next].id))
+                next = r;
+        left &= ~(1u << next);
+        rb_add(&t, g, next);
+    }
     int x = t.root;
     while (t.left[x] >= 0)
         x = t.left[x];
