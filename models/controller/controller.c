@@ -361,7 +361,8 @@ static void on_message(struct sim_node *n, const struct sim_msg *m)
         return;
     if (h.code == CTL_NEXT_ID || h.code == CTL_APPLY_ID) {
         struct ctl_id_req iq;
-        if (len < sizeof iq || (memcpy(&iq, body, sizeof iq), iq.group >= c->ngroups || iq.replica >= RMQ_MAX_REPLICAS)) {
+        if (len < sizeof iq ||
+            (memcpy(&iq, body, sizeof iq), iq.group >= c->ngroups || iq.replica >= RMQ_MAX_REPLICAS)) {
             rpc_reply(n, ctx, RMQ_SYSTEM_ERROR, NULL, 0, 0);
             return;
         }

@@ -25,9 +25,10 @@ static int32_t elect_cmp(const struct ctl_replica *a, const struct ctl_replica *
 
 /* The TreeSet<BrokerLiveInfo> of DefaultElectPolicy.tryElect (a java.util.TreeMap: a red-black tree) as
  * far as first() needs it: the brokers go in in brokerId order (a HashSet<Long> of small ids iterates
- * ascending; ctl_elect_first), one that compares equal to a member is not added, and the answer is the leftmost node. With a
- * consistent comparator that is the least broker, the lower brokerId on a tie; when offsets 2 GiB or more
- * apart make elect_cmp inconsistent it is what RocketMQ's tree gives. Index -1 is Java's null. */
+ * ascending; ctl_elect_first), one that compares equal to a member is not added, and the answer is the
+ * leftmost node. With a consistent comparator that is the least broker, the lower brokerId on a tie; when
+ * offsets 2 GiB or more apart make elect_cmp inconsistent it is what RocketMQ's tree gives. Index -1 is
+ * Java's null. */
 struct rb {
     int n, root;
     int key[RMQ_MAX_REPLICAS], left[RMQ_MAX_REPLICAS], right[RMQ_MAX_REPLICAS], up[RMQ_MAX_REPLICAS];
