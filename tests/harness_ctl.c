@@ -12,9 +12,10 @@ char *th_ctl_world(int controllers, const char *group_extra, const char *extra)
              " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
              " \"controllers\": {\"count\": %d},"
              " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"%s}],"
-             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}},"
+             " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}%s},"
              " \"consumers\": {\"count\": 1}, \"operator\": {\"enabled\": false}%s%s}",
-             controllers, group_extra ? group_extra : "", extra && *extra ? ", " : "", extra ? extra : "");
+             controllers, group_extra ? group_extra : "", controllers > 1 ? ", \"start_ms\": 3000" : "",
+             extra && *extra ? ", " : "", extra ? extra : "");
     return buf;
 }
 

@@ -35,10 +35,11 @@ static uint64_t hidden(struct broker *b)
     return n;
 }
 
-/* The producer stops at 5 s, after 400 messages; the consumer starts at 6 s and is sent to broker-a-2
- * (brokerId 3) by the master's redirect (slave reads on, threshold 0), where it drains the backlog and is
- * held at the end of what the slave shows. It starts from the first offset: with the threshold 0 the master's
- * first message is "on disk", so its offset query is answered QUERY_NOT_FOUND (queryConsumerOffset). */
+/* The producer stops at 5 s, after 400 messages; the consumer starts at 6 s and is sent to broker-a-1
+ * (brokerId 3: it applied for its brokerId after broker-a-2, ReplicasManager.register) by the master's redirect
+ * (slave reads on, threshold 0), where it drains the backlog and is held at the end of what the slave shows.
+ * It starts from the first offset: with the threshold 0 the master's first message is "on disk", so its
+ * offset query is answered QUERY_NOT_FOUND (queryConsumerOffset). */
 static char *idle_world(int all_ack, const char *trace)
 {
     static char buf[4096];
@@ -75,42 +76,42 @@ START_TEST(slave_is_one_frame_behind)
 }
 END_TEST
 
-/* Idle from 5 s: the master sends broker-a-2 nothing until its heartbeat (haSendHeartbeatInterval 5000 ms
- * after its last transfer at 4.991 s, at the writer's next 100 ms round, which runs from the slave's first
- * report at 17 ms), whose header raises the slave's confirm offset at 10.018 s: the consumer's pull held on
- * broker-a-2 is woken then and the 400th message is consumed at 10.019 s, not at the hold service's next
- * check. */
+/* Idle from 5 s: the master sends broker-a-1 nothing until its heartbeat (haSendHeartbeatInterval 5000 ms
+ * after its last transfer at 4.991 s, at the writer's next 100 ms round, which runs from the first slave's
+ * first report at 256 ms), whose header raises the slave's confirm offset at 10.057 s: the consumer's pull
+ * held on broker-a-1 is woken then and the 400th message is consumed at 10.058 s, not at the hold service's
+ * next check. */
 START_TEST(idle_slave_learns_confirm_at_heartbeat)
 {
     struct scenario sc;
     th_load(&sc, idle_world(1, "off"), NULL, 0);
     struct rmq_world *w = rmq_world_get(sc.w);
-    struct broker *s = brk(&sc, 2);
+    struct broker *s = brk(&sc, 1);
     th_run_to(&sc, 6100 * SIM_MS);
     ck_assert_uint_eq(w->rep.acct.consumed, 399);
     ck_assert_int_gt(s->nheld, 0);
     ck_assert_uint_eq(hidden(s), 1);
-    th_run_to(&sc, 10017 * SIM_MS);
+    th_run_to(&sc, 10056 * SIM_MS);
     ck_assert_uint_eq(s->ctl->confirm, 88000 - MSG);
     ck_assert_uint_eq(w->rep.acct.consumed, 399);
-    th_run_to(&sc, 10018 * SIM_MS);
+    th_run_to(&sc, 10057 * SIM_MS);
     ck_assert_uint_eq(s->ctl->confirm, 88000);
     ck_assert_uint_eq(hidden(s), 0);
-    th_run_to(&sc, 10020 * SIM_MS);
+    th_run_to(&sc, 10059 * SIM_MS);
     ck_assert_uint_eq(w->rep.acct.consumed, 400);
     scenario_free(&sc);
 }
 END_TEST
 
 /* The same from the trace: the master serves the consumer's first pull (32 messages) and sends it to
- * broker-a-2, which serves 367 more by 6.1 s and the 400th only after the heartbeat. */
+ * broker-a-1, which serves 367 more by 6.1 s and the 400th only after the heartbeat. */
 START_TEST(trace_slave_serves_last_message_after_heartbeat)
 {
     struct th_run r;
     th_run(&r, idle_world(1, "full"), NULL, 0);
     double last_before = 0, first_after = 0;
     int served = 0;
-    for (const char *p = r.trace; (p = strstr(p, "\"node\":\"broker-a-2\",\"ev\":\"pull.serve\"")); p++) {
+    for (const char *p = r.trace; (p = strstr(p, "\"node\":\"broker-a-1\",\"ev\":\"pull.serve\"")); p++) {
         const char *line = p;
         while (line > r.trace && line[-1] != '\n')
             line--;
@@ -127,8 +128,8 @@ START_TEST(trace_slave_serves_last_message_after_heartbeat)
     }
     ck_assert_int_eq(served, 368);
     ck_assert_double_lt(last_before, 6100);
-    ck_assert_double_ge(first_after, 10018);
-    ck_assert_double_lt(first_after, 10020);
+    ck_assert_double_ge(first_after, 10057);
+    ck_assert_double_lt(first_after, 10059);
     ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
     th_run_free(&r);
 }
@@ -268,10 +269,12 @@ START_TEST(read_uncommitted_hides_nothing)
 END_TEST
 
 /* As above, and the master's process crashes at 20 s: the controller elects broker-a-2 (the alive
- * SyncStateSet member with the larger log) at 20.001 s. Its ~1000 messages above its confirm offset were
- * never dispatched; the change to master's SyncStateSet of itself raises the confirm offset to its end and
- * changeToMaster waits for their dispatch, 2 ms each (reput_message_cost_us 2000): 2 s, promoted at
- * 22.002 s instead of 20.002 s, then every message readable. */
+ * SyncStateSet member with the larger log) at 20.001 s; its notify comes at 20.004 s (the controller's first
+ * to broker-a-2 opens a connection: the first election's went to the master alone, the only broker alive
+ * then). Its ~1000 messages above its confirm offset were never dispatched; the change to master's
+ * SyncStateSet of itself raises the confirm offset to its end and changeToMaster waits for their dispatch,
+ * 2 ms each (reput_message_cost_us 2000): 2 s, promoted at 22.004 s instead of 20.004 s, then every message
+ * readable. */
 START_TEST(promoted_slave_dispatches_above_its_confirm)
 {
     const char *group = ", \"all_ack_in_sync_state_set\": true, \"reput_message_cost_us\": 2000";
@@ -284,19 +287,19 @@ START_TEST(promoted_slave_dispatches_above_its_confirm)
     struct broker *s = brk(&sc, 2);
     th_run_to(&sc, 20 * SIM_S);
     ck_assert_uint_gt(hidden(s), 990);
-    th_run_to(&sc, 22002 * SIM_MS - 1);
+    th_run_to(&sc, 22004 * SIM_MS - 1);
     ck_assert_int_eq(th_ctl_info(&sc).master, 2);
     ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SLAVE);
     ck_assert_uint_eq(hidden(s), 0);   /* the confirm offset rose at the change's start */
-    th_run_to(&sc, 22002 * SIM_MS);
+    th_run_to(&sc, 22004 * SIM_MS);
     ck_assert_int_eq(th_ctl_role(&sc, 2), RMQ_SYNC_MASTER);
-    ck_assert_int_eq(w->rep.g[0].promoted, 22002 * SIM_MS);
+    ck_assert_int_eq(w->rep.g[0].promoted, 22004 * SIM_MS);
     scenario_free(&sc);
 
     struct th_run r;
     const char *sets[] = {"run.trace=\"events\""};
     th_run(&r, th_ctl_world(1, group, faults), sets, 1);
-    ck_assert_ptr_nonnull(strstr(r.trace, "{\"t_ms\":20002.000,\"node\":\"broker-a-2\",\"ev\":\"broker.dispatch_wait\","
+    ck_assert_ptr_nonnull(strstr(r.trace, "{\"t_ms\":20004.000,\"node\":\"broker-a-2\",\"ev\":\"broker.dispatch_wait\","
                                           "\"group\":\"broker-a\",\"epoch\":2,\"behind_ms\":2000}"));
     ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);
     th_run_free(&r);

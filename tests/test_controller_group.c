@@ -96,9 +96,9 @@ START_TEST(leader_crash_new_leader_takes_over)
 }
 END_TEST
 
-/* The controller leader's host and then the master's (broker-a-2: the brokers' first registrations, refused
- * while the controller leader commits its first entry, are retried after random pauses) crash at 20.5 s and
- * 21 s. Nobody
+/* The controller leader's host and then the master's (broker-a-1, brokerId 1: the brokers' first
+ * registrations, refused while the controller leader commits its first entry, are retried after random
+ * pauses, and the first to register asks for and wins the first election) crash at 20.5 s and 21 s. Nobody
  * elects while no controller leads; the brokers' heartbeats reach the followers, whose scans (2 s + 5 s k)
  * find the master's last one (21.001 s) more than 10 s old at 32 s. The new leader serves by then and
  * elects a slave: detection and election at 32 s, the entry committed over 1 ms links 2 ms later. The
@@ -112,21 +112,22 @@ START_TEST(master_crash_while_controller_leader_down)
     th_run_to(&sc, 20500 * SIM_MS);
     int l = controller_leader(ctl(&sc));
     ck_assert_int_ge(l, 0);
-    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 2);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 1);
     sim_crash(sc.sim, controller_node_at(ctl(&sc), l), SIM_CRASH_HOST);
     th_run_to(&sc, 21 * SIM_S);
-    sim_crash(sc.sim, w->g[0].node[2], SIM_CRASH_HOST);
+    sim_crash(sc.sim, w->g[0].node[1], SIM_CRASH_HOST);
     th_run_to(&sc, 31 * SIM_S);
     ck_assert_int_ge(controller_leader(ctl(&sc)), 0);
-    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 2);   /* not detected yet */
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 1);   /* not detected yet */
     th_run_to(&sc, 40 * SIM_S);
     struct report_group *rg = &w->rep.g[0];
     ck_assert_int_eq(rg->detected, 32000 * SIM_MS);
     ck_assert_int_eq(rg->elected, 32002 * SIM_MS);
     struct ctl_info i = controller_info(ctl(&sc), 0);
-    ck_assert_int_eq(i.master, 0);   /* equal epoch and offset: the lower brokerId */
+    /* equal epoch and offset: the lower brokerId, broker-a-2's 2 (broker-a-0 registered last: 3) */
+    ck_assert_int_eq(i.master, 2);
     ck_assert_int_eq(i.master_epoch, 2);
-    ck_assert_int_eq(broker_role(w->g[0].broker[0]), RMQ_SYNC_MASTER);
+    ck_assert_int_eq(broker_role(w->g[0].broker[2]), RMQ_SYNC_MASTER);
     uint64_t acked = w->rep.acct.acked;
     th_run_to(&sc, 90 * SIM_S);
     ck_assert_uint_gt(w->rep.acct.acked, acked + 1000);
@@ -147,8 +148,8 @@ START_TEST(master_process_crash_while_controller_leader_down)
     int l = controller_leader(ctl(&sc));
     sim_crash(sc.sim, controller_node_at(ctl(&sc), l), SIM_CRASH_HOST);
     th_run_to(&sc, 21 * SIM_S);
-    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 2);
-    sim_crash(sc.sim, w->g[0].node[2], SIM_CRASH_PROCESS);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 1);
+    sim_crash(sc.sim, w->g[0].node[1], SIM_CRASH_PROCESS);
     sim_time serving = -1;
     while (sim_now(sc.sim) < 40 * SIM_S) {
         sim_run(sc.sim, sim_now(sc.sim) + SIM_MS);
@@ -159,31 +160,32 @@ START_TEST(master_process_crash_while_controller_leader_down)
     struct report_group *rg = &w->rep.g[0];
     ck_assert_int_eq(rg->detected, serving + 5 * SIM_S);
     ck_assert_int_eq(rg->elected, serving + 5 * SIM_S + 2 * SIM_MS);
-    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 0);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 2);   /* brokerId 2 against broker-a-0's 3 */
     ck_assert_int_eq(controller_info(ctl(&sc), 0).master_epoch, 2);
     scenario_free(&sc);
 }
 END_TEST
 
 /* ControllerManager.triggerElectMaster under a group: each attempt is a job of the leader's EventScheduler.
- * The slaves are cut off from the master (broker-a-2) at 10 s and leave its SyncStateSet; its process dies at
- * 40 s and nobody qualifies (unclean election off): three attempts, each an ElectMasterEvent(false) committed
- * in turn (masterEpoch 1 -> 4 within milliseconds); the restarted master's brokerElect makes it 5. */
+ * The slaves are cut off from the master (broker-a-1, the first to register) at 10 s and leave its
+ * SyncStateSet; its process dies at 40 s and nobody qualifies (unclean election off): three attempts, each an
+ * ElectMasterEvent(false) committed in turn (masterEpoch 1 -> 4 within milliseconds); the restarted master's
+ * brokerElect makes it 5. */
 START_TEST(failed_election_retried_under_group)
 {
     struct scenario sc;
     th_load(&sc, th_ctl_world(3, NULL, "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": "
-                                       "[\"broker-a-2\"], \"b\": [\"broker-a-0\", \"broker-a-1\"]}, {\"at_ms\": "
-                                       "40000, \"op\": \"crash_process\", \"node\": \"broker-a-2\", "
+                                       "[\"broker-a-1\"], \"b\": [\"broker-a-0\", \"broker-a-2\"]}, {\"at_ms\": "
+                                       "40000, \"op\": \"crash_process\", \"node\": \"broker-a-1\", "
                                        "\"duration_ms\": 30000}]"), NULL, 0);
     th_run_to(&sc, 39 * SIM_S);
-    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 2);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 1);
     ck_assert_int_eq(controller_info(ctl(&sc), 0).master_epoch, 1);
     th_run_to(&sc, 41 * SIM_S);
     ck_assert_int_eq(controller_info(ctl(&sc), 0).master, -1);
     ck_assert_int_eq(controller_info(ctl(&sc), 0).master_epoch, 4);
     th_run_to(&sc, 80 * SIM_S);
-    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 2);
+    ck_assert_int_eq(controller_info(ctl(&sc), 0).master, 1);
     ck_assert_int_eq(controller_info(ctl(&sc), 0).master_epoch, 5);
     scenario_free(&sc);
 }
@@ -191,14 +193,14 @@ END_TEST
 
 /* The leading controller is cut off one way (it hears, nobody hears it) from 92.169 s to 99.069 s. The brokers'
  * replica-info polls to it time out and close their channels (97.0 s), so it finds the master, broker-a-1, inactive
- * and appends an election of broker-a-0 it cannot commit. It steps down at 97.15 s: DLedger answers none of its
- * pending appends then (the QuorumAckChecker works only on a leader), and the step-down drops the jobs
- * (stopScheduling), so no retry (triggerElectMaster) is appended. The other two split their votes until the heal;
- * it leads again (99.11 s) and its first entry commits an election: epoch 2 (of broker-a-0, an in-sync replica;
- * which one moves with the events: it was broker-a-2, leading at 99.07 s, before the slaves' HA clients took
- * their master's address from registration answers, and broker-a-0 before controller-mode slaves registered
- * at each new epoch), traced by the leader that commits it. broker-a-1 serves on at epoch 1 with its SyncStateSet of three, all-ack, until its poll
- * names the new master: every message it acknowledged is on the new master, nothing to cut off, nothing lost. A
+ * and appends an election it cannot commit. It steps down at 97.15 s: DLedger answers none of its pending appends
+ * then (the QuorumAckChecker works only on a leader), and the step-down drops the jobs (stopScheduling), so no
+ * retry (triggerElectMaster) is appended. The other two split their votes until the heal; it leads again
+ * (99.09 s) and its first entry commits an election: epoch 2 of broker-a-2, an in-sync replica with the lower
+ * brokerId of the two slaves (2: broker-a-0 registered last, 3; it was broker-a-0 at 99.11 s while the
+ * brokerIds were the replicas' places), traced by the leader that commits it. broker-a-1 serves on at epoch 1
+ * with its SyncStateSet of three, all-ack, until its poll names the new master (104.52 s; a slave keeps its
+ * brokerId, 1): every message it acknowledged is on the new master, nothing to cut off, nothing lost. A
  * stepping-down leader that appended the retries (two elections of nobody) had made epoch 4 master-less;
  * broker-a-1 took that answer's SyncStateSet {broker-a-0}, acknowledged three sends alone, and lost them to the
  * election that followed. */
@@ -217,14 +219,14 @@ START_TEST(leader_stepping_down_appends_nothing)
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"controller-0\",\"ev\":\"controller.raft_role\"", "\"candidate\"",
                               97100, 97200), 1);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"controller-0\",\"ev\":\"controller.raft_role\"", "\"leader\"",
-                              99100, 99200), 1);
+                              99069, 99200), 1);
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.no_master\"", NULL, 0, 1e300), 0);
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.elect\"", NULL, 2000, 1e300), 1);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"controller-0\",\"ev\":\"controller.elect\"",
-                              "\"master\":\"broker-a-0\",\"epoch\":2,", 99069, 99200), 1);
+                              "\"master\":\"broker-a-2\",\"epoch\":2,", 99069, 99200), 1);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.role\"",
-                              "\"role\":\"SLAVE\",\"id\":2,\"epoch\":2,", 99069, 110000), 1);
-    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.role\"",
+                              "\"role\":\"SLAVE\",\"id\":1,\"epoch\":2,", 99069, 110000), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-2\",\"ev\":\"broker.role\"",
                               "\"role\":\"SYNC_MASTER\",\"id\":0,\"epoch\":2,", 99069, 110000), 1);
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"broker.truncate\"", NULL, 0, 1e300), 0);
     ck_assert_double_eq(th_num(r.m, "messages.acked_lost"), 0);
