@@ -1,6 +1,20 @@
 /* mq_fault: MQFaultStrategy.selectOneMessageQueue over TopicPublishInfo; see mq_fault.h. */
 #include "models/client/mq_fault.h"
 
+void mqf_index_enter(struct publish_info *pi, struct send_index *ix, struct sim_rng *rng)
+{
+    if (ix->gen != pi->gen) {
+        ix->which = (uint32_t)sim_rng_below(rng, 1u << 31);
+        ix->gen = pi->gen;
+    }
+    pi->which = ix->which;
+}
+
+void mqf_index_leave(const struct publish_info *pi, struct send_index *ix)
+{
+    ix->which = pi->which;
+}
+
 /* R44 TopicPublishInfo.selectOneMessageQueue(lastBrokerName): the next queue round robin, skipping queues of
  * the last attempt's broker when another one exists (sendWhichQueue advanced once for the scan). Returns an
  * index into pi->q. */

@@ -22,8 +22,27 @@ struct publish_info {
     int nq;
     struct pqueue q[RMQ_MAX_GROUPS * RMQ_MAX_QUEUES];
     uint32_t which;             /* sendWhichQueue: the value its next incrementAndGet (R44: getAndIncrement)
-                                   gives */
+                                   gives, for the thread choosing now (mqf_index_enter) */
+    uint32_t gen;               /* which TopicPublishInfo this is: each rebuild makes a new one (1, 2, ...) */
 };
+
+/* One application thread's sendWhichQueue value (ThreadLocalIndex's ThreadLocal<Integer>) and the publish info
+ * it belongs to: MQClientInstance.updateTopicRouteInfoFromNameServer builds a new TopicPublishInfo
+ * (topicRouteData2TopicPublishInfo) whenever the route changed, with a new ThreadLocalIndex, so every thread's
+ * index restarts at random at its first choice on it. */
+struct send_index {
+    uint32_t which;
+    uint32_t gen;               /* the publish_info.gen `which` belongs to; 0: none */
+};
+
+/* Before a choice: the thread's index into pi->which, or, when it has none on this publish info (none since the
+ * last rebuild), a random start drawn from rng. ThreadLocalIndex.incrementAndGet (R44 getAndIncrement):
+ * "if (null == index) index = Math.abs(random.nextInt())" (R53: random.nextInt(), masked with POSITIVE_MASK
+ * when returned), a java.util.Random of its own per ThreadLocalIndex, so per TopicPublishInfo; the first
+ * choice gets index + 1, as uniform over 0 .. 2^31 - 1 as the start. */
+void mqf_index_enter(struct publish_info *pi, struct send_index *ix, struct sim_rng *rng);
+/* After the choice: the thread keeps where it left the index (threadLocalIndex.set). */
+void mqf_index_leave(const struct publish_info *pi, struct send_index *ix);
 
 /* R44 MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName): with lf (sendLatencyFaultEnable) the
  * first queue round robin whose broker is available and, on a retry (last_group >= 0), is the last one; else a

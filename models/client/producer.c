@@ -165,16 +165,17 @@ static void p_start(struct sim_node *n)
         p->ns_rng = node_rng(n, "nameserver");
     if (!p->key_rng && p->cfg.order == ORDER_QUEUE)
         p->key_rng = node_rng(n, "order_keys");
-    int reset_index = p->cfg.latency_fault && p->cfg.queue_selection == QSEL_5X;
-    if (!p->which_rng && reset_index)
+    if (!p->which_rng)
         p->which_rng = node_rng(n, "send_which_queue");
-    if (!p->rng || !p->ns_rng || (p->cfg.order == ORDER_QUEUE && !p->key_rng) || (reset_index && !p->which_rng))
+    if (!p->rng || !p->ns_rng || (p->cfg.order == ORDER_QUEUE && !p->key_rng) || !p->which_rng)
         return;   /* out of memory: the producer stays silent */
     rpc_reset(&p->rpc);
     ns_client_reset(&p->route, p->ns_rng);
     p->pub.nq = 0;
-    /* ThreadLocalIndex: a random start. */
-    p->pub.which = (uint32_t)sim_rng_below(p->rng, 1u << 31);
+    /* ThreadLocalIndex: a random start for thread 0 on the first publish info (the next rebuild's), drawn here
+     * from the workload stream; every other start comes from "send_which_queue" at the thread's first choice on
+     * its publish info (mqf_index_enter). */
+    p->tl[0] = (struct send_index){(uint32_t)sim_rng_below(p->rng, 1u << 31), p->pub.gen + 1};
     p->wait_head = p->wait_tail = P_NO_SLOT;
     /* MQClientInstance.startScheduledTask: updateTopicRouteInfoFromNameServer at 10 ms, then every
      * pollNameServerInterval; sendHeartbeatToAllBrokerWithLock at 1 s, then every heartbeatBrokerInterval. */
@@ -313,6 +314,9 @@ struct producer *producer_create(struct rmq_world *w, const char *name, int inde
     if (cfg->mode == PRODUCER_CLOSED && cfg->threads > 0 &&
         !(p->think_rng = calloc((size_t)cfg->threads, sizeof *p->think_rng)))
         goto fail;
+    p->ntl = cfg->mode == PRODUCER_CLOSED && cfg->threads > 1 ? (uint32_t)cfg->threads : 1;
+    if (!(p->tl = calloc(p->ntl, sizeof *p->tl)))
+        goto fail;
     sim_node_id id = sim_node_add(w->sim, name, &producer_ops, p);
     if (id == SIM_NODE_NONE)
         goto fail;
@@ -344,6 +348,7 @@ void producer_free(struct producer *p)
     for (int t = 0; p->think_rng && t < p->cfg.threads; t++)
         sim_rng_free(p->think_rng[t]);
     free(p->think_rng);
+    free(p->tl);
     free(p->s);
     hb_round_free(&p->hb);
     free(p);

@@ -49,14 +49,17 @@ struct producer {
     struct rpc rpc;
     struct ns_client route;
     struct client_tasks tasks;  /* MQClientInstance's scheduled executor: the route poll, the heartbeat */
-    struct sim_rng *rng;        /* "workload": arrivals, sizes, sendWhichQueue's start */
+    struct sim_rng *rng;        /* "workload": arrivals, sizes, the first publish info's thread-0 index start */
     struct sim_rng *ns_rng;     /* "nameserver": the first NameServer chosen */
     struct sim_rng *key_rng;    /* "order_keys": ordered sends' keys */
-    struct sim_rng *which_rng;  /* "send_which_queue": 5.x resetIndex on a retry (with sendLatencyFaultEnable) */
+    struct sim_rng *which_rng;  /* "send_which_queue": the index's other random starts (a thread's first choice on
+                                   a new publish info; 5.x resetIndex on a retry, with sendLatencyFaultEnable) */
     struct sim_rng **think_rng; /* closed: thread t's think times, stream "think.<t>" (made at its first draw) */
     uint32_t next_thread;       /* closed: the thread the next new_message runs on */
 
     struct publish_info pub;    /* TopicPublishInfo */
+    struct send_index *tl;      /* sendWhichQueue's value per application thread (closed: `threads`; open: one) */
+    uint32_t ntl;
 
     struct psend *s;
     uint32_t cap, free_head, inflight;
@@ -87,7 +90,7 @@ static inline uint64_t producer_tag(enum p_rpc kind, uint32_t slot, uint32_t gen
 }
 
 /* producer_send.c */
-/* MQClientInstance.topicRouteData2TopicPublishInfo: the writable queues from the route. */
+/* MQClientInstance.topicRouteData2TopicPublishInfo: the writable queues from the route, a new publish info. */
 void producer_rebuild_publish_info(struct producer *p);
 /* A slot for a new send (P_NO_SLOT: every application thread is busy, or out of memory); released by
  * producer_send_finish, or producer_send_release when the producer dies. */

@@ -16,6 +16,9 @@ void producer_rebuild_publish_info(struct producer *p)
     const struct ns_client *r = &p->route;
     struct publish_info *pi = &p->pub;
     pi->nq = 0;
+    /* A new TopicPublishInfo with a new ThreadLocalIndex (R44/R498/R53 alike): every thread's index restarts at
+     * random at its next choice (mqf_index_enter). */
+    pi->gen++;
     for (int k = 0; k < r->ngroups; k++) {
         int g = r->order[k];
         if (ns_client_master(r, g) == SIM_NODE_NONE)
@@ -33,17 +36,24 @@ static void fault_update(struct producer *p, int g, sim_time latency, int isolat
         lf_update(&p->lf, g, sim_now(p->n->sim), latency, isolation, reachable);
 }
 
-/* MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName[, resetIndex]): retry is sendDefaultImpl's
- * times > 0. */
-static struct pqueue choose_queue(struct producer *p, int last_group, int retry)
+/* MQFaultStrategy.selectOneMessageQueue(tpInfo, lastBrokerName[, resetIndex]) for send s, on its thread's
+ * sendWhichQueue (ThreadLocalIndex: a closed-loop thread's own; an open-loop producer's sends share one, the
+ * application's calling threads not being modelled): last_group is the last attempt's (-1: none), retry is
+ * sendDefaultImpl's times > 0. */
+static struct pqueue choose_queue(struct producer *p, const struct psend *s)
 {
     struct latency_fault *lf = p->cfg.latency_fault ? &p->lf : NULL;
     sim_time now = sim_now(p->n->sim);
+    struct send_index *ix = &p->tl[s->thread < p->ntl ? s->thread : 0];
+    struct pqueue mq;
+    mqf_index_enter(&p->pub, ix, p->which_rng);
     switch (p->cfg.queue_selection) {
-    case QSEL_5X: return mqf_select_5x(&p->pub, lf, last_group, retry, p->which_rng, now);
-    case QSEL_R498: return mqf_select_r498(&p->pub, lf, last_group, now);
-    default: return mqf_select_r44(&p->pub, lf, last_group, now);
+    case QSEL_5X: mq = mqf_select_5x(&p->pub, lf, s->group, s->attempts > 0, p->which_rng, now); break;
+    case QSEL_R498: mq = mqf_select_r498(&p->pub, lf, s->group, now); break;
+    default: mq = mqf_select_r44(&p->pub, lf, s->group, now); break;
     }
+    mqf_index_leave(&p->pub, ix);
+    return mq;
 }
 
 uint32_t producer_send_alloc(struct producer *p)
@@ -149,7 +159,7 @@ void producer_send_attempt(struct producer *p, uint32_t i)
     /* sendSelectImpl: SelectMessageQueueByHash.select(mqs, msg, key): mqs.get(abs(key.hashCode()) % mqs.size()),
      * over the publish info's queues (MQAdminImpl.parsePublishMessageQueues). */
     struct pqueue chosen =
-        ordered ? p->pub.q[s->key % (uint32_t)p->pub.nq] : choose_queue(p, s->group, s->attempts > 0);
+        ordered ? p->pub.q[s->key % (uint32_t)p->pub.nq] : choose_queue(p, s);
     const struct pqueue *mq = &chosen;
     sim_node_id master = ns_client_master(&p->route, mq->group);
     s->attempts++;
