@@ -47,9 +47,10 @@ void broker_handle_offsets(struct broker *b, struct rpc_ctx ctx, uint16_t code, 
         break;
     }
     case RMQ_GET_MAX_OFFSET: {
-        /* AdminBrokerProcessor.getMaxOffset: getMaxOffsetInQueue, the ConsumeQueue's end (R53's `committed`, the
-         * client's default, is the same end: mqsim dispatches committed entries only) */
-        struct rmq_offset_resp r = {cl_next_qoff(&b->cl, req.queue)};
+        /* AdminBrokerProcessor.getMaxOffset: getMaxOffsetInQueue, the ConsumeQueue's end: what the
+         * ReputMessageService has dispatched (a DLedger member's committed entries; controller mode's up to the
+         * confirm offset), as a pull sees it, not the CommitLog's queue index */
+        struct rmq_offset_resp r = {broker_visible_qoff(b, req.queue)};
         rpc_reply(b->n, ctx, RMQ_SUCCESS, &r, sizeof r, 0);
         break;
     }
