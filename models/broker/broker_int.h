@@ -426,6 +426,12 @@ void ha_partial_cut(struct broker *b, uint64_t phy, uint64_t whole);
 void ha_partial_ready(struct broker *b);
 /* Where the CommitLog file ends (getMaxPhyOffset): the log's entries, and a partial message's bytes after them. */
 static inline uint64_t broker_log_end(const struct broker *b) { return b->cl.max_offset + b->ha_part.got; }
+/* DefaultMessageStore's commitLog.getMaxOffset as the store's checks read it: a DLedger member's committed
+ * position (DLedgerCommitLog.getMaxOffset), else the CommitLog's end. */
+static inline uint64_t broker_max_offset_py(const struct broker *b)
+{
+    return b->raft ? b->committed_py : b->cl.max_offset;
+}
 
 /* ha_diverge.c: measurement, not protocol. The first data after a connect lands at d->phy_offset: the
  * slave's messages before it that differ from the master's bytes at the same offsets are diverged

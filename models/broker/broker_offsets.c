@@ -15,7 +15,7 @@
 static int zero_if_not_found(const struct broker *b, uint16_t queue)
 {
     const struct cl_queue *q = &b->cl.q[queue];
-    uint64_t max = b->raft ? b->committed_py : b->cl.max_offset;   /* DLedgerCommitLog.getMaxOffset: committed */
+    uint64_t max = broker_max_offset_py(b);
     if (q->low_qoff == UINT64_MAX)
         return !b->cfg.query_offset_in_page_cache;   /* getMinOffsetInQueue 0; no unit at offset 0 */
     if (q->low_qoff > 0)

@@ -127,7 +127,7 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
         .slave_read_enable = b->cfg.slave_read_enable,
         .which_broker_slowly = b->cfg.which_broker_slowly, .group_broker_id = 0,
         .redirects_to_master = b->cfg.slave_redirects,
-        .max_offset_py = b->raft ? b->committed_py : b->cl.max_offset, .memory = b->memory,
+        .max_offset_py = broker_max_offset_py(b), .memory = b->memory,
     };
     uint64_t minq = cl_min_qoff(&b->cl, q), maxq = broker_visible_qoff(b, q), bytes = 0;
     int cold = 0;
