@@ -120,6 +120,7 @@ static uint32_t ev_alloc(struct sim *s)
         return EV_NONE;
     uint32_t i = s->ev_free;
     s->ev_free = (uint32_t)s->ev[i].data;
+    s->live++;
     return i;
 }
 
@@ -129,6 +130,7 @@ static void ev_release(struct sim *s, uint32_t i)
     e->kind = EV_FREE;
     e->data = s->ev_free;
     s->ev_free = i;
+    s->live--;
 }
 
 uint32_t sim_event_slot(const struct sim *s, const struct sim_event *e) { return (uint32_t)(e - s->ev); }
@@ -174,13 +176,13 @@ static inline __attribute__((always_inline)) void top_release(struct sim *s)
 #define NEAR_TIMER_WINDOW (128 * SIM_US)
 #define NEAR_MAX 128
 
-/* After an insert, or a message put in a chain (sim_schedule_chained), which leaves the event taken at the
- * top (top_taken) where it is. */
+/* After an insert, or a message put in a chain (sim_schedule_chained). The pending events are the slots in use
+ * (`live`): what the queues hold, the chains' messages, less the top taken, whose slot dispatch released
+ * (sim_pending counts them so). */
 static inline void note_peak(struct sim *s)
 {
-    size_t n = s->heap.n + nearq_n(&s->near) + nearq_n(&s->near_timers) + s->chained - (s->top_taken != 0);
-    if (n > s->stats.peak_pending)
-        s->stats.peak_pending = n;
+    if (s->live > s->stats.peak_pending)
+        s->stats.peak_pending = s->live;
 }
 
 static __attribute__((noinline)) int near_push(struct sim *s, struct heap_ent h, struct nearq *q)

@@ -95,6 +95,7 @@ struct sim {
                                    0 when not */
     struct sim_event *ev;
     uint32_t ev_cap, ev_free;   /* ev_free: head of the free list, or UINT32_MAX */
+    uint32_t live;              /* slots in use: the pending events (note_peak) */
     /* A connection delivers in order (net.c: a segment never arrives before the one sent before it in the
      * same direction), so only the first of a direction's messages in flight needs a place in the queue:
      * the others wait in the direction's chain (conn_rec.chain_last) with the time and key they were given
