@@ -46,6 +46,33 @@ static void rmtree(const char *d)
     ck_assert_int_eq(system(cmd), 0);
 }
 
+/* The summary's findings line, recomputed from explore.csv: the runs with each count above 0 and its sum. */
+static void check_findings(const char *d, const char *summary)
+{
+    char path[128], line[1024];
+    snprintf(path, sizeof path, "%s/e/explore.csv", d);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    ck_assert_str_eq(line, "seed,faults,status,acked,acked_lost,acked_skipped,duplicates,violation,nodes\n");
+    long runs[3] = {0}, sum[3] = {0};
+    while (fgets(line, sizeof line, f)) {
+        long seed, faults, status, acked, v[3];
+        ck_assert_int_eq(sscanf(line, "%ld,%ld,%ld,%ld,%ld,%ld,%ld", &seed, &faults, &status, &acked, &v[0], &v[1],
+                                &v[2]), 7);
+        for (int i = 0; i < 3; i++) {
+            runs[i] += v[i] > 0;
+            sum[i] += v[i];
+        }
+    }
+    fclose(f);
+    char want[512];
+    snprintf(want, sizeof want, "findings: acknowledged messages lost in %ld runs (%ld in all), acknowledged, still "
+             "held and never consumed (acked_skipped) in %ld runs (%ld), consumed twice in %ld runs (%ld)\n",
+             runs[0], sum[0], runs[1], sum[1], runs[2], sum[2]);
+    ck_assert_msg(strstr(summary, want) != NULL, "no \"%s\" in:\n%s", want, summary);
+}
+
 START_TEST(finds_async_master_loss)
 {
     static char out[65536];
@@ -58,9 +85,12 @@ START_TEST(finds_async_master_loss)
     /* Every run loses the messages the slave had not pulled: a finding, not a failure. */
     ck_assert_msg(strstr(out, "0 failures") != NULL, "%s", out);
     ck_assert_msg(strstr(out, "acknowledged messages lost in 6 runs") != NULL, "%s", out);
+    static char summary[65536];
+    memcpy(summary, out, sizeof summary);
     snprintf(cmd, sizeof cmd, "test -s %s/e/explore.csv && wc -l < %s/e/explore.csv", d, d);
     ck_assert_int_eq(run(cmd, out, sizeof out), 0);
     ck_assert_int_eq(atoi(out), 7);
+    check_findings(d, summary);
     /* explore.json says how it was made: the scenario's sha256 (as sha256sum prints it), the command. */
     snprintf(cmd, sizeof cmd, "%s/e/explore.json", d);
     FILE *f = fopen(cmd, "r");

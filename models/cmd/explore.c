@@ -481,8 +481,10 @@ int cmd_explore(int argc, char **argv)
     printf("explore %s: %zu runs (seeds %llu..%llu), %zu failure%s\n", name, ex.runs,
            (unsigned long long)ex.seed_start, (unsigned long long)(ex.seed_start + ex.runs - 1), failures,
            failures == 1 ? "" : "s");
-    printf("findings: acknowledged messages lost in %zu runs (%.0f in all), acknowledged but never consumed "
-           "(offsets ahead of a promoted replica) in %zu runs (%.0f), consumed twice in %zu runs (%.0f)\n",
+    /* acked_skipped: held by a live replica and never read, in a group that promises no delivery; a
+     * consumer's offsets ahead of a promoted replica's queues, or a queue started at its end. */
+    printf("findings: acknowledged messages lost in %zu runs (%.0f in all), acknowledged, still held and never "
+           "consumed (acked_skipped) in %zu runs (%.0f), consumed twice in %zu runs (%.0f)\n",
            lossy, lost_total, skip_runs, skip_total, dup_runs, dup_total);
     printf("per run: %s/explore.csv; failures and their shrunk scenarios: %s/\n", ex.dir, fail_dir);
     rc = failures ? 1 : 0;
