@@ -25,9 +25,11 @@ static const struct version_key keys[] = {
     {"broker", "send_message_thread_pool_nums", {"1", NULL, NULL},
      "BrokerConfig.sendMessageThreadPoolNums: 1 to 4.9.0, Math.min(availableProcessors, 4) from 4.9.1",
      "min(available_processors, 4)"},
-    {"broker", "async_send", {"false", "true", "true"},
+    {"broker", "async_send", {NULL, "true", "true"},
      "R44 SendMessageProcessor.processRequest blocks in putMessage; from 4.7 asyncProcessRequest "
-     "(CompletableFuture, R498); R53 BrokerConfig.asyncSendEnable true", NULL},
+     "(CompletableFuture, R498); R53 BrokerConfig.asyncSendEnable true (DLedger is 4.5+: the 4.4 profile's "
+     "DLedger groups take the 4.7+ path, as a scenario without a version does)",
+     "false; DLedger groups true"},
     {"broker", "sync_master_wait", {"\"sync_flush_timeout\"", "\"slave_timeout\"", "\"in_sync_replicas\""},
      "R44 CommitLog.handleHA (syncFlushTimeout); R498 CommitLog.submitReplicaRequest (slaveTimeout); R53 "
      "CommitLog.handleHA (needAckNums = MessageStoreConfig.inSyncReplicas, slaveTimeout)", NULL},
