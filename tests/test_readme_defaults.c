@@ -3,8 +3,8 @@
  * with. The keys and their values come from the code (world_fields, a scenario of one classic group without a
  * "version"); the README row is the key's row in its section's table, whose default cell starts with the value
  * (a number, true or false, or a `name`), and may go on with the profiles' values or a note. A cell that starts
- * otherwise (a formula, "none") is not compared; the test counts them, so that a table that stops being read
- * shows. */
+ * otherwise (a formula, "none") is not compared; the test counts what it compared, so that a table that stops
+ * being read shows. The same for the "Version profiles" table against the profiles the code applies. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "models/world/world.h"
+#include "models/world/world_version.h"
 #include "sim/lab/fields.h"
 #include "tests/harness.h"
 
@@ -211,11 +212,90 @@ START_TEST(documented_defaults_are_the_code_s)
 }
 END_TEST
 
+/* The row of the version profiles' table that names `name` in its key column (alone, or among others with its
+ * position in *index of *count), its three release cells into cells; 0 when there is none. */
+static int profile_row(const char *text, const char *name, char cells[WORLD_VERSIONS][256], int *index, int *count)
+{
+    char quoted[160];
+    snprintf(quoted, sizeof quoted, "`%s`", name);
+    for (const char *row = strstr(text, "\n| `"); row; row = strstr(row + 1, "\n| `")) {
+        const char *keys = row + 3, *bar = strstr(keys, " | ");
+        if (!bar)
+            return 0;
+        const char *at = strstr(keys, quoted);
+        if (!at || at > bar)
+            continue;
+        *index = 0;
+        *count = 1;
+        for (const char *k = keys; k < bar; k++)
+            if (k[0] == ',' && k[1] == ' ' && k[2] == '`') {
+                ++*count;
+                *index += k < at;
+            }
+        const char *v = bar + 3;
+        for (int i = 0; i < WORLD_VERSIONS; i++) {
+            const char *end = strstr(v, " | ");
+            if (!end)
+                return 0;
+            snprintf(cells[i], sizeof cells[i], "%.*s", (int)(end - v), v);
+            v = end + 3;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* The profile table: each key's value in each release, as the README's "Version profiles" table gives it, is
+ * the table the code applies (world_version_keys; a value resolved per group, NULL there, is not compared). A
+ * cell holds one value for all the keys of its row, or one each ("10000, 0"); after it may come a note. */
+START_TEST(version_table_is_the_code_s)
+{
+    char *readme = th_read("README.md");
+    char *text = section(readme, "### Version profiles");
+    const struct version_key *t;
+    int n = world_version_keys(&t), compared = 0;
+    for (int i = 0; i < n; i++) {
+        char name[128], cells[WORLD_VERSIONS][256];
+        int index, count;
+        snprintf(name, sizeof name, "%s.%s", t[i].section, t[i].key);
+        if (!profile_row(text, strcmp(t[i].section, "broker") == 0 ? t[i].key : name, cells, &index, &count))
+            ck_abort_msg("README's version profiles have no row for %s", name);
+        for (int v = 0; v < WORLD_VERSIONS; v++) {
+            if (!t[i].value[v])
+                continue;
+            char *cell = cells[v], doc[64], code[64];
+            cell[strcspn(cell, ";(")] = 0;
+            char *part = cell;
+            for (int k = 0; k < index && strstr(part, ", "); k++)   /* one each; else one for all the row's keys */
+                part = strstr(part, ", ") + 2;
+            char one[128];
+            snprintf(one, sizeof one, "%.*s", (int)strcspn(part, ","), part);
+            size_t l = strlen(one);
+            while (l > 0 && one[l - 1] == ' ')
+                one[--l] = 0;
+            ck_assert_msg(leading_value(one, doc, sizeof doc), "%s in %s: \"%s\"", name, world_version_name(v), one);
+            snprintf(code, sizeof code, "%s", t[i].value[v]);
+            if (code[0] == '"') {   /* JSON text: a string's quotes */
+                memmove(code, code + 1, strlen(code));
+                code[strcspn(code, "\"")] = 0;
+            }
+            ck_assert_msg(same(doc, code), "README's %s in %s: %s, the code's %s", name, world_version_name(v), doc,
+                          code);
+            compared++;
+        }
+    }
+    fprintf(stderr, "test_readme_defaults: %d profile values compared\n", compared);
+    free(text);
+    free(readme);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("readme_defaults");
     TCase *t = tcase_create("defaults");
     tcase_add_test(t, documented_defaults_are_the_code_s);
+    tcase_add_test(t, version_table_is_the_code_s);
     suite_add_tcase(s, t);
     return th_run_suite(s);
 }
