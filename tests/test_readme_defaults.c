@@ -30,49 +30,61 @@ static char *section(const char *readme, const char *heading)
     return s;
 }
 
+/* The first row of a table in text whose key column names `key` (exact: followed by nothing but the next key;
+ * else a note such as " (broker)" may follow), key's position among the column's keys in *index, their number in
+ * *count. Returns where the row's second cell starts, or NULL when there is no such row. */
+static const char *find_row(const char *text, const char *key, int exact, int *index, int *count)
+{
+    char name[160];
+    snprintf(name, sizeof name, "`%s`", key);
+    for (const char *row = strstr(text, "\n| `"); row; row = strstr(row + 1, "\n| `")) {
+        const char *keys = row + 3, *bar = strstr(keys, " | ");
+        if (!bar)
+            return NULL;
+        const char *at = strstr(keys, name);
+        if (!at || at > bar || (exact && at[strlen(name)] != ',' && at + strlen(name) != bar))
+            continue;
+        *index = 0;
+        *count = 1;
+        for (const char *k = keys; k < bar; k++)
+            if (k[0] == ',' && k[1] == ' ' && k[2] == '`') {
+                ++*count;
+                *index += k < at;
+            }
+        return bar + 3;
+    }
+    return NULL;
+}
+
 /* The default cell of key's row in text, into cell; 0 when there is no such row. A row may name several keys
  * ("| `a`, `b` | 300, 1000 | ..."): key's part of the cell is then taken, when the cell's values up to a
  * "; " or " (" are as many as the keys. */
 static int cell_of(const char *text, const char *key, char *cell, size_t size)
 {
-    char name[96];
-    snprintf(name, sizeof name, "`%s`", key);
-    for (const char *row = strstr(text, "\n| `"); row; row = strstr(row + 1, "\n| `")) {
-        const char *keys = row + 3, *bar = strstr(keys, " | ");
-        if (!bar)
-            return 0;
-        const char *at = strstr(keys, name);
-        if (!at || at > bar || (at[strlen(name)] != ',' && at + strlen(name) != bar))
-            continue;
-        int index = 0, count = 1;
-        for (const char *k = keys; k < bar; k++)
-            if (k[0] == ',' && k[1] == ' ' && k[2] == '`') {
-                count++;
-                index += k < at;
-            }
-        const char *v = bar + 3, *end = strstr(v, " |");
-        size_t n = end ? (size_t)(end - v) : strlen(v);
-        char whole[512];
-        snprintf(whole, sizeof whole, "%.*s", (int)n, v);
-        if (count == 1) {
-            snprintf(cell, size, "%s", whole);
+    int index, count;
+    const char *v = find_row(text, key, 1, &index, &count);
+    if (!v)
+        return 0;
+    const char *end = strstr(v, " |");
+    char whole[512];
+    snprintf(whole, sizeof whole, "%.*s", (int)(end ? (size_t)(end - v) : strlen(v)), v);
+    if (count == 1) {
+        snprintf(cell, size, "%s", whole);
+        return 1;
+    }
+    whole[strcspn(whole, ";(")] = 0;   /* the values, before a profile's or a note */
+    char *part = whole, *next;
+    for (int i = 0; part; i++, part = next) {
+        next = strstr(part, ", ");
+        if (next) {
+            *next = 0;
+            next += 2;
+        }
+        if (i == index && (next != NULL) == (i < count - 1)) {
+            snprintf(cell, size, "%s", part);
+            cell[strcspn(cell, " ")] = 0;
             return 1;
         }
-        whole[strcspn(whole, ";(")] = 0;   /* the values, before a profile's or a note */
-        char *part = whole, *next;
-        for (int i = 0; part; i++, part = next) {
-            next = strstr(part, ", ");
-            if (next) {
-                *next = 0;
-                next += 2;
-            }
-            if (i == index && (next != NULL) == (i < count - 1)) {
-                snprintf(cell, size, "%s", part);
-                cell[strcspn(cell, " ")] = 0;
-                return 1;
-            }
-        }
-        return 0;
     }
     return 0;
 }
@@ -212,37 +224,21 @@ START_TEST(documented_defaults_are_the_code_s)
 }
 END_TEST
 
-/* The row of the version profiles' table that names `name` in its key column (alone, or among others with its
- * position in *index of *count), its three release cells into cells; 0 when there is none. */
+/* The row of the version profiles' table that names `name` (see find_row), its three release cells into
+ * cells; 0 when there is none. */
 static int profile_row(const char *text, const char *name, char cells[WORLD_VERSIONS][256], int *index, int *count)
 {
-    char quoted[160];
-    snprintf(quoted, sizeof quoted, "`%s`", name);
-    for (const char *row = strstr(text, "\n| `"); row; row = strstr(row + 1, "\n| `")) {
-        const char *keys = row + 3, *bar = strstr(keys, " | ");
-        if (!bar)
+    const char *v = find_row(text, name, 0, index, count);
+    if (!v)
+        return 0;
+    for (int i = 0; i < WORLD_VERSIONS; i++) {
+        const char *end = strstr(v, " | ");
+        if (!end)
             return 0;
-        const char *at = strstr(keys, quoted);
-        if (!at || at > bar)
-            continue;
-        *index = 0;
-        *count = 1;
-        for (const char *k = keys; k < bar; k++)
-            if (k[0] == ',' && k[1] == ' ' && k[2] == '`') {
-                ++*count;
-                *index += k < at;
-            }
-        const char *v = bar + 3;
-        for (int i = 0; i < WORLD_VERSIONS; i++) {
-            const char *end = strstr(v, " | ");
-            if (!end)
-                return 0;
-            snprintf(cells[i], sizeof cells[i], "%.*s", (int)(end - v), v);
-            v = end + 3;
-        }
-        return 1;
+        snprintf(cells[i], sizeof cells[i], "%.*s", (int)(end - v), v);
+        v = end + 3;
     }
-    return 0;
+    return 1;
 }
 
 /* The profile table: each key's value in each release, as the README's "Version profiles" table gives it, is
