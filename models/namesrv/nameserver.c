@@ -363,8 +363,26 @@ void ns_client_reset(struct ns_client *c, struct sim_rng *rng)
     struct rmq_world *w = world_of(c->n);
     ns_client_clear(c);
     c->ngroups = w->ngroups < RMQ_MAX_GROUPS ? w->ngroups : RMQ_MAX_GROUPS;
-    /* NettyRemotingClient: namesrvIndex = new AtomicInteger(initValueIndex()), a random start. */
-    c->chosen = w->nns > 0 ? (int)sim_rng_below(rng, (uint64_t)w->nns) : 0;
+    /* MQClientInstance's constructor hands the configured list to NettyRemotingClient.updateNameServerAddressList,
+     * which Collections.shuffle-s it (a new list: every process start), and namesrvIndex starts at
+     * initValueIndex(), a random value (R44/R498 Math.abs(nextInt() % 999) % 999, R53 nextInt(999)); each choice
+     * is addrList.get(namesrvIndex.incrementAndGet() % size), in R44, R498 and R53 alike. The shuffle being
+     * uniform and independent of the start, the order the client tries the NameServers in is a uniformly random
+     * permutation whatever the start: drawn here as its first entry (the draw mqsim made before it modelled the
+     * shuffle), then the others shuffled (Fisher-Yates, one draw per NameServer beyond the second), so one or
+     * two NameServers draw what they did before. */
+    int n = w->nns < RMQ_MAX_NAMESERVERS ? w->nns : RMQ_MAX_NAMESERVERS;
+    int first = n > 0 ? (int)sim_rng_below(rng, (uint64_t)n) : 0;
+    c->nns = n;
+    for (int k = 0; k < n; k++)
+        c->list[k] = (uint8_t)((first + k) % n);
+    for (int i = n - 1; i > 1; i--) {
+        int j = 1 + (int)sim_rng_below(rng, (uint64_t)i);
+        uint8_t t = c->list[i];
+        c->list[i] = c->list[j];
+        c->list[j] = t;
+    }
+    c->chosen = 0;
     /* MessageQueue and QueueData compare brokerName: queues are ordered by group name (insertion sort:
      * a few dozen groups at most, once per start). */
     for (int i = 0; i < c->ngroups; i++) {
@@ -377,12 +395,23 @@ void ns_client_reset(struct ns_client *c, struct sim_rng *rng)
     }
 }
 
+/* The chosen NameServer's node (namesrvAddrChoosed). */
+static sim_node_id chosen_node(const struct ns_client *c)
+{
+    return world_of(c->n)->ns[c->list[c->chosen]];
+}
+
+/* namesrvIndex.incrementAndGet(): the next NameServer of the client's list. */
+static void choose_next(struct ns_client *c)
+{
+    c->chosen = (c->chosen + 1) % c->nns;
+}
+
 int ns_client_fetch(struct ns_client *c)
 {
-    struct rmq_world *w = world_of(c->n);
     if (c->fetching)
         return 1;
-    if (w->nns <= 0)
+    if (c->nns <= 0)
         return 0;
     c->fetching = 1;
     c->tries = 1;
@@ -390,13 +419,13 @@ int ns_client_fetch(struct ns_client *c)
     /* getAndCreateNameserverChannel: a chosen NameServer whose channel is no longer OK (its process died and
      * closed it, or TCP gave it up) is left for the next one (namesrvIndex.incrementAndGet), in R44 as in
      * R53, even if it is back by now. A channel still open to a silent host stays chosen. */
-    if (c->connected && !rpc_peer_open(c->rpc, w->ns[c->chosen % w->nns])) {
-        c->chosen = (c->chosen + 1) % w->nns;
+    if (c->connected && !rpc_peer_open(c->rpc, chosen_node(c))) {
+        choose_next(c);
         c->connected = 0;
     }
     /* The topic is implied: the body is empty. NettyRemotingClient.invokeSync(null, ..): the channel is had
      * first (createChannel waits up to connectTimeoutMillis), then the time left is checked. */
-    rpc_call_begun(c->rpc, w->ns[c->chosen % w->nns], RMQ_GET_ROUTE, NULL, 0, 0, c->begin, NS_ROUTE_TIMEOUT, c->tag);
+    rpc_call_begun(c->rpc, chosen_node(c), RMQ_GET_ROUTE, NULL, 0, 0, c->begin, NS_ROUTE_TIMEOUT, c->tag);
     return 1;
 }
 
@@ -458,10 +487,9 @@ static int apply_route(struct ns_client *c, const struct rmq_route *r, uint32_t 
 
 enum ns_fetch ns_client_on_reply(struct ns_client *c, int status, const void *body, uint32_t len)
 {
-    struct rmq_world *w = world_of(c->n);
     if (!c->fetching)
         return NS_FETCH_FAILED;
-    if (status == RMQ_CONN_FAILED && w->nns > 0) {
+    if (status == RMQ_CONN_FAILED && c->nns > 0) {
         /* A NameServer that cannot be connected makes the client choose the next one
          * (namesrvIndex.incrementAndGet). R44/R498 NettyRemotingClient.getAndCreateNameserverChannel tries it
          * within the same request (its loop over addrList.size() createChannel calls), the failed connect's
@@ -470,22 +498,22 @@ enum ns_fetch ns_client_on_reply(struct ns_client *c, int status, const void *bo
          * RemotingTimeoutException and, with clientCloseSocketIfTimeout (R498), closeChannel closes that fresh
          * channel while namesrvAddrChoosed stays on it. R53 getAndCreateNameserverChannelAsync takes one address
          * a request: the request fails (RemotingConnectException) and the next one takes the next address. */
-        c->chosen = (c->chosen + 1) % w->nns;
-        if (c->walk && c->tries < w->nns) {
+        choose_next(c);
+        if (c->walk && c->tries < c->nns) {
             c->tries++;
-            rpc_call_begun(c->rpc, w->ns[c->chosen], RMQ_GET_ROUTE, NULL, 0, 0, c->begin, NS_ROUTE_TIMEOUT, c->tag);
+            rpc_call_begun(c->rpc, chosen_node(c), RMQ_GET_ROUTE, NULL, 0, 0, c->begin, NS_ROUTE_TIMEOUT, c->tag);
             return NS_FETCH_PENDING;
         }
     }
     c->fetching = 0;
     c->connected = status != RMQ_CONN_FAILED;
-    if (status == RMQ_TIMEOUT && w->nns > 0 && !rpc_peer_open(c->rpc, w->ns[c->chosen % w->nns])) {
+    if (status == RMQ_TIMEOUT && c->nns > 0 && !rpc_peer_open(c->rpc, chosen_node(c))) {
         /* NettyRemotingClient.invokeSync closed the channel on the timeout (clientCloseSocketIfTimeout, 4.9+:
          * the rpc layer did; R53 not when it had little time left, shouldClose), so the next request's
          * getAndCreateNameserverChannel finds no channel and chooses the next NameServer. Without the close
          * (R44) the channel stays and so does the choice: a client keeps asking a silent NameServer until TCP
          * gives the connection up. */
-        c->chosen = (c->chosen + 1) % w->nns;
+        choose_next(c);
         c->connected = 0;
     }
     if (status != RMQ_SUCCESS || !body || len < offsetof(struct rmq_route, g))

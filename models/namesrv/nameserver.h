@@ -42,7 +42,10 @@ struct ns_client {
     uint64_t tag;                       /* rpc tag of this client's route requests */
     int have;                           /* a route arrived since the process started */
     int fetching;                       /* a GET_ROUTE is in flight */
-    int chosen;                         /* NettyRemotingClient.namesrvAddrChoosed, an index into w->ns */
+    int nns;                            /* NameServers in list[] (w->nns, read at reset) */
+    uint8_t list[RMQ_MAX_NAMESERVERS];  /* NettyRemotingClient.namesrvAddrList after updateNameServerAddressList's
+                                           Collections.shuffle: indexes into w->ns, walked in this order */
+    int chosen;                         /* NettyRemotingClient.namesrvAddrChoosed, an index into list[] */
     int connected;                      /* the client has had a channel to the chosen NameServer */
     int tries;                          /* NameServers tried by the request in flight */
     sim_time begin;                     /* when the request in flight began (its invokeSync's beginStartTime) */
@@ -65,8 +68,9 @@ enum ns_fetch {
 /* Prepares c for the client node n, whose rpc layer is r; route replies will carry `tag`. */
 void ns_client_init(struct ns_client *c, struct sim_node *n, struct rpc *r, uint64_t tag);
 
-/* At every (re)start of the client process: forgets the route and picks the first NameServer at random
- * from rng (NettyRemotingClient.namesrvIndex starts at a random value). Reads w->ngroups and group names. */
+/* At every (re)start of the client process: forgets the route and puts the NameServers in a random order drawn
+ * from rng, the first of which it asks first (updateNameServerAddressList's Collections.shuffle of the list, and
+ * namesrvIndex's random start in it). Reads w->nns, w->ngroups and group names. */
 void ns_client_reset(struct ns_client *c, struct sim_rng *rng);
 
 /* Forgets the route (the process died); nothing is sent. */

@@ -10,6 +10,7 @@
 #define RMQ_MAX_GROUPS 64      /* broker groups in one scenario */
 #define RMQ_MAX_REPLICAS 8     /* brokers in one group (master + slaves, or DLedger peers) */
 #define RMQ_MAX_QUEUES 64      /* queues of the topic on one group */
+#define RMQ_MAX_NAMESERVERS 16 /* NameServers in one scenario */
 #define RMQ_PULL_MAX 32        /* pullBatchSize */
 #define RMQ_HEADER_BYTES 200   /* a remoting frame's header on the wire (RemotingCommand + ext fields) */
 #define RMQ_MSG_OVERHEAD 120   /* a stored message's fixed fields around its body in the CommitLog */

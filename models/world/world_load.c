@@ -190,7 +190,7 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
         return -1;
 
     const cJSON *ns = conf_child(root, "nameservers");
-    if (ns && (read_count(c, ns, "$.nameservers", 1, 16, &wc->nns) < 0 ||
+    if (ns && (read_count(c, ns, "$.nameservers", 1, RMQ_MAX_NAMESERVERS, &wc->nns) < 0 ||
                section_read(c, ns, "$.nameservers", "nameservers", &wc->ns, world_hand_keys("nameservers")) < 0))
         return -1;
     if (wc->nns < 1)
