@@ -608,6 +608,7 @@ void consumer_on_route_reply(struct consumer *c, int status, const void *body, u
     if (ns_client_on_reply(&c->route, status, body, len) == NS_FETCH_PENDING)
         return;
     offset_store_route_came(c);
+    consumer_pull_on_route(c);   /* pullKernelImpl's updateTopicRouteInfoFromNameServer returned */
     /* DefaultMQPushConsumerImpl.start: updateTopicSubscribeInfoWhenSubscriptionChanged,
      * sendHeartbeatToAllBrokerWithLock, then mQClientFactory.rebalanceImmediately(); RebalanceService then
      * runs every waitInterval. (The start's own route lookup comes before the scheduled thread's first poll,
