@@ -19,9 +19,9 @@
  * wait, so no timer of its own is needed.
  *
  * pullKernelImpl (R44 to R53 alike) starts with findBrokerAddressInSubscribe, which is null only when
- * MQClientInstance.brokerAddrTable has no entry for the queue's broker name: a route without the group was
- * applied (mqsim drops it from the client's route at once; RocketMQ's cleanOfflineBroker does at the next
- * heartbeat round) and the rebalance has not yet dropped the queue. It then calls
+ * MQClientInstance.brokerAddrTable has no entry for the queue's broker name: a route without the group came,
+ * the next heartbeat round's cleanOfflineBroker took the group's brokers out of the table (until then its
+ * pulls go to them: ns_client's stale groups), and the rebalance has not yet dropped the queue. It then calls
  * updateTopicRouteInfoFromNameServer(topic) on this thread: lockNamesrv.tryLock(3000), then
  * getTopicRouteInfoFromNameServer, an invokeSync of 3000 ms (R44 1000 * 3, R498/R53 mqClientApiTimeout 3000),
  * and looks again. The thread waits for the route's answer or its timeout (PS_ROUTE), the pulls due meanwhile
