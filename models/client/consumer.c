@@ -57,8 +57,9 @@ static int run_task(void *owner, enum ct_task t)
     case CT_ROUTE:
         return ns_client_fetch(&c->route) && c->route.fetching;
     case CT_HEARTBEAT:
-        /* cleanOfflineBroker, then sendHeartbeatToAllBrokerWithLock: its tryLock fails while another
-         * thread's round holds lockHeartbeat, and the task is over at once. */
+        /* cleanOfflineBroker (the stale groups leave the table), then sendHeartbeatToAllBrokerWithLock: its
+         * tryLock fails while another thread's round holds lockHeartbeat, and the task is over at once. */
+        ns_client_clean(&c->route);
         if (hb_round_busy(&c->hb))
             return 0;
         consumer_heartbeat(c, 0);
@@ -265,6 +266,10 @@ struct consumer *consumer_create(struct rmq_world *w, const char *name, int inde
     ns_client_init(&c->route, c->n, &c->rpc, C_R_ROUTE);
     c->route.next_id = cfg->subscribe_next_id;
     c->route.walk = cfg->ns_walk;
+    /* brokerAddrTable keeps a group missing from a new route until cleanOfflineBroker (the heartbeat task): the
+     * pulls, offset commits and locks of the queues still held go to its old brokers meanwhile. A producer's
+     * sends take only the route's queues, so its table drops such a group at once. */
+    c->route.keep_stale = 1;
     ct_init(&c->tasks, c->n, run_task, c);
     ct_define(&c->tasks, CT_ROUTE, C_T_ROUTE, cfg->route_initial, cfg->route_poll);
     ct_define(&c->tasks, CT_HEARTBEAT, C_T_HEARTBEAT, cfg->heartbeat_initial, cfg->heartbeat_interval);

@@ -74,11 +74,19 @@ struct centry {
     uint32_t cq, gen;
 };
 
+/* What PullMessageService's thread is waiting for, inside pullKernelImpl. */
+enum ps_wait {
+    PS_FREE,                    /* nothing: it takes the next pull due */
+    PS_CONNECT,                 /* the connect to `node` (invokeAsync -> createChannel's await) */
+    PS_ROUTE                    /* the route (updateTopicRouteInfoFromNameServer, invokeSync): the queue's group
+                                   was not in the client's table */
+};
+
 /* PullMessageService (pull_service.c): its pullRequestQueue, and the pull its thread is waiting to send. */
 struct pull_svc {
     struct centry *ring;        /* the PullRequests due, in arrival order: queue slot and generation */
     uint32_t head, count, cap;  /* cap: 0 or a power of two */
-    int waiting;                /* the thread waits for the connect to `node` (createChannel's await) */
+    int waiting;                /* enum ps_wait */
     sim_node_id node;
     uint32_t k, gen;            /* the pull it was sending, and the request built for it */
     struct rmq_pull_req req;
@@ -157,6 +165,11 @@ static inline uint64_t consumer_client_id(const struct consumer *c)
 /* DefaultMQPushConsumerImpl.pullMessage: pulls queue k from the broker its suggestion names, unless it is not
  * ACTIVE or flow control puts it off. Run by the pull service's thread (consumer_pull). */
 void consumer_pull_message(struct consumer *c, uint32_t k);
+/* PullAPIWrapper.pullKernelImpl for queue k (ACTIVE): findBrokerAddressInSubscribe, then the pull to the broker
+ * found. When the group is not in the route: with may_fetch the thread asks the NameServer and waits
+ * (consumer_pull_route_wait); else the pull fails ("The broker[...] not exist") and is tried again
+ * pull_time_delay_when_exception later. */
+void consumer_pull_kernel(struct consumer *c, uint32_t k, int may_fetch);
 /* executePullRequestLater: queue k's next pull in d. */
 void consumer_pull_later(struct consumer *c, uint32_t k, sim_time d);
 void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body, uint32_t len);
@@ -189,6 +202,13 @@ void consumer_pull_send(struct consumer *c, uint32_t k, sim_node_id node, const 
 /* A connection of the consumer's rpc came up or failed (after rpc_on_conn took it): ends the thread's wait
  * when it was for that broker. */
 void consumer_pull_on_conn(struct consumer *c, sim_node_id peer, enum sim_conn_ev ev);
+/* pullKernelImpl found no broker of queue k's group: the thread asks the NameServer for the route (or joins the
+ * request in flight) and waits for it. Returns 1 when it waits (or the wait is already over), 0 when there is
+ * no NameServer to ask. */
+int consumer_pull_route_wait(struct consumer *c, uint32_t k);
+/* The client's route request is over (a route came, or it failed): ends the thread's wait for it, and queue
+ * k's pull looks for its broker once more. */
+void consumer_pull_on_route(struct consumer *c);
 /* The process died: the queue and the wait are gone. */
 void consumer_pull_reset(struct consumer *c);
 

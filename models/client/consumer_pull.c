@@ -125,7 +125,6 @@ void consumer_pull_later(struct consumer *c, uint32_t k, sim_time d)
 /* DefaultMQPushConsumerImpl.pullMessage -> PullAPIWrapper.pullKernelImpl, on PullMessageService's thread. */
 void consumer_pull_message(struct consumer *c, uint32_t k)
 {
-    struct rmq_world *w = c->base.w;
     struct cq *q = &c->cq[k];
     if (q->state != CQ_ACTIVE)
         return;
@@ -140,11 +139,25 @@ void consumer_pull_message(struct consumer *c, uint32_t k)
         consumer_pull_later(c, k, c->cfg.retry_delay);
         return;
     }
-    /* recalculatePullFromWhichNode(mq), then findBrokerAddressInSubscribe(brokerName, id, false). */
+    consumer_pull_kernel(c, k, 1);
+}
+
+/* PullAPIWrapper.pullKernelImpl (R44 l.156-164, R498 l.157-165, R53 l.195-203, alike). */
+void consumer_pull_kernel(struct consumer *c, uint32_t k, int may_fetch)
+{
+    struct rmq_world *w = c->base.w;
+    struct cq *q = &c->cq[k];
+    /* recalculatePullFromWhichNode(mq), then findBrokerAddressInSubscribe(brokerName, id, false): null only when
+     * MQClientInstance.brokerAddrTable has no entry for the group (its route lacked the group). */
     int id = q->suggest;
     sim_node_id node = ns_client_find(&c->route, q->group, q->suggest, &id);
     if (node == SIM_NODE_NONE) {
-        /* MQClientException("The broker[...] not exist") -> executePullRequestLater(3000). */
+        /* Null: updateTopicRouteInfoFromNameServer(mq.getTopic()) on this thread, then the lookup again. */
+        if (may_fetch && consumer_pull_route_wait(c, k))
+            return;
+        /* Null again: MQClientException("The broker[...] not exist") (or R53's IllegalStateException for the
+         * route request's RemotingException), caught by pullMessage: executePullRequestLater(
+         * pullTimeDelayMillsWhenException). */
         report_pull(&w->rep, q->group, id, 0, 0);
         consumer_pull_later(c, k, c->cfg.retry_delay);
         return;

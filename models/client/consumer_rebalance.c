@@ -316,7 +316,7 @@ static void allocate(struct consumer *c, int ncid, int index)
     int nall = 0;
     for (int i = 0; i < r->ngroups; i++) {
         int g = r->order[i];
-        if (r->g[g].n == 0)
+        if (!ns_client_routed(r, g))
             continue;
         int nq = r->g[g].queues < c->qn[g] ? r->g[g].queues : c->qn[g];
         for (int qi = 0; qi < nq; qi++)
@@ -360,7 +360,7 @@ static sim_node_id any_broker(struct consumer *c)
     const struct ns_client *r = &c->route;
     int listed[RMQ_MAX_GROUPS], n = 0;
     for (int i = 0; i < r->ngroups; i++)
-        if (r->g[r->order[i]].n > 0)
+        if (ns_client_routed(r, r->order[i]))   /* topicRouteTable's BrokerDatas: no stale group */
             listed[n++] = r->order[i];
     if (n == 0)
         return SIM_NODE_NONE;
@@ -608,6 +608,7 @@ void consumer_on_route_reply(struct consumer *c, int status, const void *body, u
     if (ns_client_on_reply(&c->route, status, body, len) == NS_FETCH_PENDING)
         return;
     offset_store_route_came(c);
+    consumer_pull_on_route(c);   /* pullKernelImpl's updateTopicRouteInfoFromNameServer returned */
     /* DefaultMQPushConsumerImpl.start: updateTopicSubscribeInfoWhenSubscriptionChanged,
      * sendHeartbeatToAllBrokerWithLock, then mQClientFactory.rebalanceImmediately(); RebalanceService then
      * runs every waitInterval. (The start's own route lookup comes before the scheduled thread's first poll,

@@ -16,7 +16,18 @@
  *
  * The wait ends with the connect's outcome, which the network gives no later than network.connect_timeout_ms
  * (connectTimeoutMillis, the await's own bound) after the connect began; a joined connect began before the
- * wait, so no timer of its own is needed. */
+ * wait, so no timer of its own is needed.
+ *
+ * pullKernelImpl (R44 to R53 alike) starts with findBrokerAddressInSubscribe, which is null only when
+ * MQClientInstance.brokerAddrTable has no entry for the queue's broker name: a route without the group came,
+ * the next heartbeat round's cleanOfflineBroker took the group's brokers out of the table (until then its
+ * pulls go to them: ns_client's stale groups), and the rebalance has not yet dropped the queue. It then calls
+ * updateTopicRouteInfoFromNameServer(topic) on this thread: lockNamesrv.tryLock(3000), then
+ * getTopicRouteInfoFromNameServer, an invokeSync of 3000 ms (R44 1000 * 3, R498/R53 mqClientApiTimeout 3000),
+ * and looks again. The thread waits for the route's answer or its timeout (PS_ROUTE), the pulls due meanwhile
+ * behind it. As every other caller of the client's route (the scheduled poll, the offset store, the producer's
+ * sends), it joins a request already in flight, where RocketMQ's would wait for lockNamesrv and then ask on
+ * its own. */
 #include "models/client/consumer_int.h"
 #include "models/report/report.h"
 #include "sim/ring.h"
@@ -45,7 +56,7 @@ void consumer_pull_send(struct consumer *c, uint32_t k, sim_node_id node, const 
             pull_failed(c, k);
             return;
         }
-        ps->waiting = 1;
+        ps->waiting = PS_CONNECT;
         ps->node = node;
         ps->k = k;
         ps->gen = q->gen;
@@ -93,9 +104,9 @@ void consumer_pull(struct consumer *c, uint32_t k)
 void consumer_pull_on_conn(struct consumer *c, sim_node_id peer, enum sim_conn_ev ev)
 {
     struct pull_svc *ps = &c->ps;
-    if (!ps->waiting || peer != ps->node || (ev != SIM_CONN_UP && ev != SIM_CONN_FAILED))
+    if (ps->waiting != PS_CONNECT || peer != ps->node || (ev != SIM_CONN_UP && ev != SIM_CONN_FAILED))
         return;
-    ps->waiting = 0;
+    ps->waiting = PS_FREE;
     struct rmq_world *w = c->base.w;
     struct cq *q = &c->cq[ps->k];
     struct trace *tr = sim_trace(c->n->sim);
@@ -116,8 +127,51 @@ void consumer_pull_on_conn(struct consumer *c, sim_node_id peer, enum sim_conn_e
     drain(c);
 }
 
+int consumer_pull_route_wait(struct consumer *c, uint32_t k)
+{
+    struct pull_svc *ps = &c->ps;
+    /* Set before the request, so that the pulls an answer given inline starts queue behind this one. */
+    ps->waiting = PS_ROUTE;
+    ps->node = SIM_NODE_NONE;
+    ps->k = k;
+    ps->gen = c->cq[k].gen;
+    ps->since = consumer_now(c);
+    if (!ns_client_fetch(&c->route)) {
+        ps->waiting = PS_FREE;   /* no NameServer at all: getTopicRouteInfoFromNameServer fails at once */
+        return 0;
+    }
+    return 1;
+}
+
+void consumer_pull_on_route(struct consumer *c)
+{
+    struct pull_svc *ps = &c->ps;
+    if (ps->waiting != PS_ROUTE)
+        return;
+    ps->waiting = PS_FREE;
+    struct rmq_world *w = c->base.w;
+    struct cq *q = &c->cq[ps->k];
+    int id;
+    struct trace *tr = sim_trace(c->n->sim);
+    if (trace_on(tr, TRACE_FULL)) {
+        trace_begin(tr, consumer_now(c), c->n->name, "pull.route");
+        trace_str(tr, "group", w->g[q->group].name);
+        trace_int(tr, "queue", q->queue);
+        trace_time_ms(tr, "from_ms", ps->since);
+        trace_str(tr, "result", ns_client_find(&c->route, q->group, q->suggest, &id) != SIM_NODE_NONE ? "found"
+                                                                                                      : "none");
+        trace_uint(tr, "queued", ps->count);
+        trace_end(tr);
+    }
+    /* findBrokerAddressInSubscribe again, then the pull or "not exist". A ProcessQueue the rebalance dropped
+     * meanwhile sends nothing here (RocketMQ's pullKernelImpl would go on, its answer then ignored). */
+    if (q->gen == ps->gen && q->state == CQ_ACTIVE)
+        consumer_pull_kernel(c, ps->k, 0);
+    drain(c);
+}
+
 void consumer_pull_reset(struct consumer *c)
 {
-    c->ps.waiting = 0;
+    c->ps.waiting = PS_FREE;
     c->ps.head = c->ps.count = 0;
 }

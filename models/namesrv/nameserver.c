@@ -435,12 +435,13 @@ static void trace_group(struct ns_client *c, int gi)
     struct trace *tr = sim_trace(s);
     if (!trace_on(tr, TRACE_EVENTS))
         return;
-    const struct ns_client_group *g = &c->g[gi];
-    sim_node_id m = ns_client_master(c, gi);
+    /* The route's view: a stale group is not in it. */
+    int routed = ns_client_routed(c, gi);
+    sim_node_id m = routed ? ns_client_master(c, gi) : SIM_NODE_NONE;
     trace_begin(tr, sim_now(s), c->n->name, "route.change");
     trace_str(tr, "group", world_of(c->n)->g[gi].name);
     trace_str(tr, "master", node_name(s, m));
-    trace_int(tr, "brokers", g->n);
+    trace_int(tr, "brokers", routed ? c->g[gi].n : 0);
     trace_end(tr);
 }
 
@@ -470,19 +471,38 @@ static int apply_route(struct ns_client *c, const struct rmq_route *r, uint32_t 
     int changed = 0;
     for (int gi = 0; gi < c->ngroups; gi++) {
         struct ns_client_group *a = &c->g[gi], *b = &next[gi];
-        int same = a->n == b->n && a->queues == b->queues;
+        if (b->n == 0 && (a->n == 0 || a->stale))
+            continue;   /* not in the route, as before */
+        if (b->n == 0 && c->keep_stale) {
+            /* MQClientInstance.updateTopicRouteInfoFromNameServer (R44 to R53): brokerAddrTable.put for each
+             * BrokerData of the new route only; a group missing from it keeps its addresses until
+             * cleanOfflineBroker, at the next heartbeat round, while its queues are gone from the route. */
+            a->stale = 1;
+            a->queues = 0;
+            changed = 1;
+            trace_group(c, gi);
+            continue;
+        }
+        int same = !a->stale && a->n == b->n && a->queues == b->queues;
         for (int i = 0; same && i < a->n; i++)
             same = a->id[i] == b->id[i] && a->node[i] == b->node[i];
         if (same)
             continue;
-        /* MQClientInstance.updateTopicRouteInfoFromNameServer: brokerAddrTable.put(brokerName, brokerAddrs).
-         * A group missing from the new route is dropped here at once (R44 keeps its addresses until
-         * cleanOfflineBroker; with its queues gone from the route nothing new is sent to it either way). */
+        /* brokerAddrTable.put(brokerName, brokerAddrs): the group's brokers replaced whole. */
         *a = *b;
         changed = 1;
         trace_group(c, gi);
     }
     return changed;
+}
+
+void ns_client_clean(struct ns_client *c)
+{
+    /* cleanOfflineBroker: an address that isBrokerAddrExistInTopicRouteTable finds in no route is removed, and a
+     * group left empty leaves brokerAddrTable. A group in the route has the route's brokers (put) already. */
+    for (int gi = 0; gi < c->ngroups; gi++)
+        if (c->g[gi].stale)
+            memset(&c->g[gi], 0, sizeof c->g[gi]);
 }
 
 enum ns_fetch ns_client_on_reply(struct ns_client *c, int status, const void *body, uint32_t len)

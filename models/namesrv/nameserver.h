@@ -27,10 +27,12 @@ int nameserver_brokers(const struct nameserver *ns);
 
 /* ---- the client half: a producer's or consumer's view of the topic's route ---- */
 
-/* One broker group as the last route listed it (BrokerData.brokerAddrs, by ascending brokerId). */
+/* One broker group as the last route listed it (BrokerData.brokerAddrs, by ascending brokerId), or, stale, as
+ * MQClientInstance.brokerAddrTable still holds it after a route without it (see keep_stale). */
 struct ns_client_group {
-    uint8_t n;                          /* brokers; 0: the group is not in the route */
-    uint8_t queues;                     /* the topic's queues on the group (QueueData) */
+    uint8_t n;                          /* brokers; 0: the group is not in the client's table */
+    uint8_t queues;                     /* the topic's queues on the group (QueueData); 0 when stale */
+    uint8_t stale;                      /* not in the last route, its brokers kept until ns_client_clean */
     uint16_t id[RMQ_MAX_REPLICAS];
     sim_node_id node[RMQ_MAX_REPLICAS];
 };
@@ -53,6 +55,8 @@ struct ns_client {
                                            getAndCreateNameserverChannel's loop); else the request fails (R53) */
     int ngroups;                        /* w->ngroups, read at reset */
     int next_id;                        /* ns_client_find tries brokerId + 1 for a slave's id it lacks (4.8.0+) */
+    int keep_stale;                     /* a group missing from a new route keeps its brokers (stale) until
+                                           ns_client_clean, as brokerAddrTable does; else it is dropped at once */
     int order[RMQ_MAX_GROUPS];          /* group indexes sorted by name (MessageQueue.compareTo on brokerName) */
     struct ns_client_group g[RMQ_MAX_GROUPS];
 };
@@ -76,6 +80,17 @@ void ns_client_reset(struct ns_client *c, struct sim_rng *rng);
 /* Forgets the route (the process died); nothing is sent. */
 void ns_client_clear(struct ns_client *c);
 
+/* MQClientInstance.cleanOfflineBroker: the brokers no topic route lists leave the table, so the stale groups
+ * are gone. */
+void ns_client_clean(struct ns_client *c);
+
+/* Whether the group is in the last route (topicRouteTable: its queues, findBrokerAddrByTopic), not only in the
+ * client's table of brokers. */
+static inline int ns_client_routed(const struct ns_client *c, int group)
+{
+    return group >= 0 && group < c->ngroups && c->g[group].n > 0 && !c->g[group].stale;
+}
+
 /* Sends GET_ROUTE to the chosen NameServer unless one is in flight. Returns 1 when a request is in flight
  * afterwards (its reply may already have come inline through the rpc layer), 0 when there is no NameServer
  * at all. The owner's rpc reply function hands replies carrying c->tag to ns_client_on_reply. */
@@ -88,7 +103,7 @@ int ns_client_fetch(struct ns_client *c);
  * previous one group by group. */
 enum ns_fetch ns_client_on_reply(struct ns_client *c, int status, const void *body, uint32_t len);
 
-/* The group's brokerId 0 node in the route, or SIM_NODE_NONE (findBrokerAddressInPublish). Inline, as
+/* The group's brokerId 0 node in the client's table, or SIM_NODE_NONE (findBrokerAddressInPublish). Inline, as
  * ns_client_find: every send asks one, every pull the other. */
 static inline sim_node_id ns_client_master(const struct ns_client *c, int group)
 {
@@ -98,10 +113,11 @@ static inline sim_node_id ns_client_master(const struct ns_client *c, int group)
     return g->n > 0 && g->id[0] == 0 ? g->node[0] : SIM_NODE_NONE;
 }
 
-/* findBrokerAddressInSubscribe(group, id, onlyThisBroker=false): that brokerId's node if the route lists it;
+/* findBrokerAddressInSubscribe(group, id, onlyThisBroker=false), on the client's table (a stale group too):
+ * that brokerId's node if the table lists it;
  * else, with next_id and a slave's id (4.8.0+, #2167: a DLedger group's followers are brokerIds 2 and 3 when
  * member 0 leads), brokerId id + 1's; else the group's first entry (lowest brokerId). *used gets the brokerId
- * chosen. SIM_NODE_NONE when the group has no broker in the route (then *used is left alone). With id < 0
+ * chosen. SIM_NODE_NONE when the group has no broker in the table (then *used is left alone). With id < 0
  * this is findBrokerAddressInAdmin. */
 static inline sim_node_id ns_client_find(const struct ns_client *c, int group, int id, int *used)
 {
