@@ -177,8 +177,7 @@ static inline __attribute__((always_inline)) void top_release(struct sim *s)
 #define NEAR_MAX 128
 
 /* After an insert, or a message put in a chain (sim_schedule_chained). The pending events are the slots in use
- * (`live`): what the queues hold, the chains' messages, less the top taken, whose slot dispatch released
- * (sim_pending counts them so). */
+ * (`live`): what the queues hold and the chains' messages, less the top taken, whose slot dispatch released. */
 static inline void note_peak(struct sim *s)
 {
     if (s->live > s->stats.peak_pending)
@@ -294,7 +293,6 @@ struct sim_event *sim_schedule_chained(struct sim *s, sim_time t, sim_node_id no
     s->chain_after[l] = (struct heap_ent){t, (s->seq++ << HEAP_SLOT_BITS) | i};
     s->ev[l].flags |= EVF_CHAIN_NEXT;
     *last = i;
-    s->chained++;
     note_peak(s);
     return ev_init(s, i, EV_MSG, EVF_CHAINED, node);
 }
@@ -305,7 +303,6 @@ static __attribute__((noinline)) void chain_take(struct sim *s, uint32_t slot, s
 {
     e->flags &= (uint8_t)~EVF_CHAIN_NEXT;
     struct heap_ent h = s->chain_after[slot];
-    s->chained--;
     /* Out of memory for the queue: the message is lost and its payload released, and the next one is
      * tried (cannot happen short of it). */
     while (queue_push_sent(s, h) < 0) {
@@ -317,7 +314,6 @@ static __attribute__((noinline)) void chain_take(struct sim *s, uint32_t slot, s
         ev_release(s, next);
         if (!more)
             return;
-        s->chained--;
         h = s->chain_after[next];
     }
 }
@@ -598,7 +594,7 @@ uint64_t sim_order_mark(const struct sim *s) { return s->seq; }
 int sim_order_passed(const struct sim *s, uint64_t mark) { return mark <= s->cur_seq; }
 size_t sim_pending(const struct sim *s)
 {
-    return s->heap.n + nearq_n(&s->near) + nearq_n(&s->near_timers) + s->chained - (s->top_taken != 0);
+    return s->live;
 }
 uint64_t sim_seed(const struct sim *s) { return s->seed; }
 const struct sim_stats *sim_stats(const struct sim *s) { return &s->stats; }

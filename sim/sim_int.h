@@ -95,7 +95,7 @@ struct sim {
                                    0 when not */
     struct sim_event *ev;
     uint32_t ev_cap, ev_free;   /* ev_free: head of the free list, or UINT32_MAX */
-    uint32_t live;              /* slots in use: the pending events (note_peak) */
+    uint32_t live;              /* slots in use: the pending events, chained messages included (sim_pending) */
     /* A connection delivers in order (net.c: a segment never arrives before the one sent before it in the
      * same direction), so only the first of a direction's messages in flight needs a place in the queue:
      * the others wait in the direction's chain (conn_rec.chain_last) with the time and key they were given
@@ -105,7 +105,6 @@ struct sim {
     struct heap_ent *chain_after; /* by event slot, as long as ev: with EVF_CHAIN_NEXT, the time and key
                                      (seq << HEAP_SLOT_BITS | its slot) of the message sent after this one in
                                      its direction, which waits */
-    size_t chained;             /* messages waiting in chains: pending, though not in the queue */
     sim_time *sent;             /* by event slot, as long as ev: for EVF_QUEUED, when a message (or a close)
                                    left its sender's NIC, after the bytes queued before it (net.c: transmit);
                                    written at every send over a link with a bandwidth */
