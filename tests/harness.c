@@ -150,6 +150,24 @@ void th_each(const char *trace, const char *ev, void (*fn)(const char *, void *)
             fn(l, arg);
 }
 
+void th_wait_add(struct th_waits *w, const char *l)
+{
+    double to = th_field(l, "\"t_ms\":", -1), from = th_field(l, "\"from_ms\":", -1);
+    if (w->n == 0) {
+        w->first_from = from;
+        w->shortest = to - from;
+        w->back_to_back = 1;
+    } else if (from != w->last_to) {
+        w->back_to_back = 0;
+    }
+    w->n++;
+    w->last_to = to;
+    if (to - from > w->longest)
+        w->longest = to - from;
+    if (to - from < w->shortest)
+        w->shortest = to - from;
+}
+
 struct th_counting {
     const char *with;
     double from, to;

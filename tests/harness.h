@@ -68,6 +68,15 @@ const char *th_on_line(const char *p, const char *s);
 double th_field(const char *p, const char *key, double def);
 int th_has(const char *p, const char *s);
 void th_each(const char *trace, const char *ev, void (*fn)(const char *, void *), void *arg);
+/* A thread's waits read off trace lines that end one (its t_ms) and say when it began (from_ms): their number,
+ * the first start, the last end, the shortest and longest, and whether each began where the one before ended.
+ * th_wait_add takes one line; start from a zeroed struct. */
+struct th_waits {
+    int n;
+    double first_from, last_to, shortest, longest;
+    int back_to_back;
+};
+void th_wait_add(struct th_waits *w, const char *line);
 /* The lines that hold ev and also `with` (NULL: any), at a t_ms in [from, to); the t_ms of the first of them
  * after `after`, or -1. */
 int th_count(const char *trace, const char *ev, const char *with, double from, double to);

@@ -45,28 +45,14 @@ static void run_world(struct th_run *r, const char *version, const char *faults)
 }
 
 struct waits {
-    int n, found;
-    double first_from, last_to, shortest, longest;
-    int back_to_back;   /* each wait began where the one before it ended */
+    struct th_waits t;
+    int found;
 };
 
 static void wait_line(const char *l, void *arg)
 {
     struct waits *w = arg;
-    double to = th_field(l, "\"t_ms\":", -1), from = th_field(l, "\"from_ms\":", -1);
-    if (w->n == 0) {
-        w->first_from = from;
-        w->shortest = to - from;
-        w->back_to_back = 1;
-    } else if (from != w->last_to) {
-        w->back_to_back = 0;
-    }
-    w->n++;
-    w->last_to = to;
-    if (to - from > w->longest)
-        w->longest = to - from;
-    if (to - from < w->shortest)
-        w->shortest = to - from;
+    th_wait_add(&w->t, l);
     w->found += th_has(l, "\"result\":\"found\"");
 }
 
@@ -85,12 +71,12 @@ START_TEST(restarted_group_is_found_by_the_pull)
     th_each(r.trace, ROUTE, wait_line, &w);
     double back = th_first(r.trace, A_BACK, NULL, 31000);
     fprintf(stderr, "4.4, broker-a-0 back at 31 s: %d route waits (%d found) from %.3f to %.3f ms; the consumer's "
-            "route has broker-a at %.3f ms\n", w.n, w.found, w.first_from, w.last_to, back);
+            "route has broker-a at %.3f ms\n", w.t.n, w.found, w.t.first_from, w.t.last_to, back);
     ck_assert_double_eq_tol(back, 32009, 0.001);   /* 35,002 before */
-    ck_assert_int_eq(w.n, 1);
+    ck_assert_int_eq(w.t.n, 1);
     ck_assert_int_eq(w.found, 1);
-    ck_assert_double_eq_tol(w.first_from, 32007, 0.001);
-    ck_assert_double_eq_tol(w.last_to, 32009, 0.001);
+    ck_assert_double_eq_tol(w.t.first_from, 32007, 0.001);
+    ck_assert_double_eq_tol(w.t.last_to, 32009, 0.001);
     ck_assert_double_eq_tol(th_first(r.trace, "\"node\":\"consumer-0\",\"ev\":\"pull.wait\"",
                                      "\"peer\":\"broker-a-0\"", 31000), 32011, 0.001);
     th_run_free(&r);
@@ -101,13 +87,13 @@ START_TEST(restarted_group_is_found_by_the_pull)
     back = th_first(r.trace, A_BACK, NULL, 31000);
     double hb = th_first(r.trace, CLIENT_NEW, NULL, 31000);
     fprintf(stderr, "5.3: %d route waits (%d found) from %.3f to %.3f ms; the route has broker-a at %.3f ms, "
-            "broker-a-0 has the consumer at %.3f ms\n", w.n, w.found, w.first_from, w.last_to, back, hb);
+            "broker-a-0 has the consumer at %.3f ms\n", w.t.n, w.found, w.t.first_from, w.t.last_to, back, hb);
     ck_assert_double_eq_tol(back, 31023, 0.001);   /* 35,002 before */
     ck_assert_double_eq_tol(hb, 31026, 0.001);     /* 35,005 before */
-    ck_assert_int_eq(w.n, 1);
+    ck_assert_int_eq(w.t.n, 1);
     ck_assert_int_eq(w.found, 1);
-    ck_assert_double_eq_tol(w.first_from, 31021, 0.001);
-    ck_assert_double_eq_tol(w.last_to, 31023, 0.001);
+    ck_assert_double_eq_tol(w.t.first_from, 31021, 0.001);
+    ck_assert_double_eq_tol(w.t.last_to, 31023, 0.001);
     th_run_free(&r);
 }
 END_TEST
@@ -127,18 +113,18 @@ START_TEST(silent_name_server_holds_the_thread)
     int served = th_count(r.trace, B_SERVE, NULL, 32000, 41000);
     double outage = th_num(r.m, "groups.1.read_unavailable_ms");
     fprintf(stderr, "4.4, silent NameServer: %d route waits from %.3f to %.3f ms (%.3f to %.3f ms each); "
-            "broker-b: %d pulls served from 32 s to 41 s, read outage %.3f ms\n", w.n, w.first_from, w.last_to,
-            w.shortest, w.longest, served, outage);
+            "broker-b: %d pulls served from 32 s to 41 s, read outage %.3f ms\n", w.t.n, w.t.first_from, w.t.last_to,
+            w.t.shortest, w.t.longest, served, outage);
     ck_assert_int_le(served, 10);                 /* 6; 1,800 before */
     ck_assert_double_ge(outage, 8900);            /* 8,982; 0 before */
     ck_assert_double_le(outage, 9000);
-    ck_assert_int_eq(w.n, 3);
+    ck_assert_int_eq(w.t.n, 3);
     ck_assert_int_eq(w.found, 0);
-    ck_assert(w.back_to_back);
-    ck_assert_double_eq_tol(w.first_from, 32007, 0.001);
-    ck_assert_double_eq_tol(w.last_to, 41007, 0.001);
-    ck_assert_double_eq_tol(w.shortest, 3000, 0.001);
-    ck_assert_double_eq_tol(w.longest, 3000, 0.001);
+    ck_assert(w.t.back_to_back);
+    ck_assert_double_eq_tol(w.t.first_from, 32007, 0.001);
+    ck_assert_double_eq_tol(w.t.last_to, 41007, 0.001);
+    ck_assert_double_eq_tol(w.t.shortest, 3000, 0.001);
+    ck_assert_double_eq_tol(w.t.longest, 3000, 0.001);
     th_run_free(&r);
 
     run_world(&r, "5.3", NS_SILENT);
@@ -146,15 +132,15 @@ START_TEST(silent_name_server_holds_the_thread)
     th_each(r.trace, ROUTE, wait_line, &w);
     outage = th_num(r.m, "groups.1.read_unavailable_ms");
     fprintf(stderr, "5.3: %d route waits from %.3f to %.3f ms (%.3f ms at least); broker-b's read outage %.3f ms\n",
-            w.n, w.first_from, w.last_to, w.shortest, outage);
+            w.t.n, w.t.first_from, w.t.last_to, w.t.shortest, outage);
     ck_assert_double_ge(outage, 11900);           /* 11,981; 0 before */
     ck_assert_double_le(outage, 12000);
-    ck_assert_int_eq(w.n, 4);
+    ck_assert_int_eq(w.t.n, 4);
     ck_assert_int_eq(w.found, 0);
-    ck_assert(w.back_to_back);
-    ck_assert_double_eq_tol(w.first_from, 31021, 0.001);
-    ck_assert_double_eq_tol(w.last_to, 43021, 0.001);
-    ck_assert_double_eq_tol(w.shortest, 3000, 0.001);
+    ck_assert(w.t.back_to_back);
+    ck_assert_double_eq_tol(w.t.first_from, 31021, 0.001);
+    ck_assert_double_eq_tol(w.t.last_to, 43021, 0.001);
+    ck_assert_double_eq_tol(w.t.shortest, 3000, 0.001);
     th_run_free(&r);
 }
 END_TEST

@@ -41,25 +41,14 @@ static void run_world(struct th_run *r, const char *version, const char *keys, c
 }
 
 struct waits {
-    int n, failed, connected;
-    double first_from, last_to, longest;
-    int back_to_back;   /* each wait began where the one before it ended */
+    struct th_waits t;
+    int failed, connected;
 };
 
 static void wait_line(const char *l, void *arg)
 {
     struct waits *w = arg;
-    double to = th_field(l, "\"t_ms\":", -1), from = th_field(l, "\"from_ms\":", -1);
-    if (w->n == 0) {
-        w->first_from = from;
-        w->back_to_back = 1;
-    } else if (from != w->last_to) {
-        w->back_to_back = 0;
-    }
-    w->n++;
-    w->last_to = to;
-    if (to - from > w->longest)
-        w->longest = to - from;
+    th_wait_add(&w->t, l);
     w->failed += th_has(l, "\"result\":\"failed\"");
     w->connected += th_has(l, "\"result\":\"connected\"");
 }
@@ -77,17 +66,17 @@ START_TEST(dead_host_connects_hold_the_thread)
     int served = th_count(r.trace, B_SERVE, NULL, 35000, 70000);
     double outage = th_num(r.m, "groups.1.read_unavailable_ms");
     fprintf(stderr, "4.9, broker-a's host dead at 25 s: %d waits from %.3f to %.3f ms (longest %.3f ms); "
-            "broker-b: %d pulls served from 35 s to 70 s, read outage %.1f s\n", w.n, w.first_from, w.last_to,
-            w.longest, served, outage / 1000);
+            "broker-b: %d pulls served from 35 s to 70 s, read outage %.1f s\n", w.t.n, w.t.first_from, w.t.last_to,
+            w.t.longest, served, outage / 1000);
     /* The pulls of 4 queues each 12 s (4 sets of 4 from 35 s to 70 s), against 3,627 with every pull on its
      * own (the key false, below). */
     ck_assert_int_le(served, 16);
     ck_assert_double_ge(outage, 34000);
-    ck_assert_int_eq(w.n, 11);   /* 35 s to 68 s */
-    ck_assert_int_eq(w.failed, w.n);
-    ck_assert_double_eq_tol(w.first_from, 35000, 0.001);
-    ck_assert_double_eq_tol(w.longest, 3000, 0.001);
-    ck_assert(w.back_to_back);
+    ck_assert_int_eq(w.t.n, 11);   /* 35 s to 68 s */
+    ck_assert_int_eq(w.failed, w.t.n);
+    ck_assert_double_eq_tol(w.t.first_from, 35000, 0.001);
+    ck_assert_double_eq_tol(w.t.longest, 3000, 0.001);
+    ck_assert(w.t.back_to_back);
     th_run_free(&r);
 }
 END_TEST
@@ -138,13 +127,13 @@ START_TEST(dead_process_refuses_at_once)
     th_each(r.trace, WAIT, wait_line, &w);
     int served = th_count(r.trace, B_SERVE, NULL, 31000, 70000);
     fprintf(stderr, "4.9, broker-a's process dead from 31 s to 45.5 s: %d waits (%d refused, %d connected), "
-            "longest %.3f ms, the last ending at %.3f ms; broker-b: %d pulls served from 31 s to 70 s\n", w.n,
-            w.failed, w.connected, w.longest, w.last_to, served);
-    ck_assert_int_ge(w.n, 40);
+            "longest %.3f ms, the last ending at %.3f ms; broker-b: %d pulls served from 31 s to 70 s\n", w.t.n,
+            w.failed, w.connected, w.t.longest, w.t.last_to, served);
+    ck_assert_int_ge(w.t.n, 40);
     ck_assert_int_eq(w.connected, 1);
-    ck_assert_int_eq(w.failed, w.n - 1);
-    ck_assert_double_le(w.longest, 2.001);
-    ck_assert_double_eq_tol(w.last_to, 46024, 0.001);
+    ck_assert_int_eq(w.failed, w.t.n - 1);
+    ck_assert_double_le(w.t.longest, 2.001);
+    ck_assert_double_eq_tol(w.t.last_to, 46024, 0.001);
     ck_assert_int_ge(served, 3000);
     ck_assert_double_eq(th_num(r.m, "groups.1.read_unavailable_ms"), 0);
     th_run_free(&r);
