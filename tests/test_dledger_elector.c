@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include "models/broker/broker.h"
+#include "models/dledger/raft_msg.h"
+#include "models/dledger/leader_elector.h"
+#include "models/dledger/leadership.h"
 #include "models/dledger/raft.h"
-#include "models/dledger/raft_int.h"   /* raft_handle_vote, raft_taking_leadership */
 #include "sim/lab/scenario.h"
 #include "models/world/world.h"
 #include "tests/harness.h"

@@ -12,8 +12,9 @@
 #include <string.h>
 
 #include "models/broker/broker.h"
+#include "models/dledger/raft_msg.h"
+#include "models/dledger/entry_pusher.h"
 #include "models/dledger/raft.h"
-#include "models/dledger/raft_int.h"   /* the push's wire, to hand a member pushes of the test's own */
 #include "models/world/world.h"
 #include "sim/lab/scenario.h"
 #include "tests/harness.h"

@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/dledger/raft_int.h"
+#include "models/dledger/raft_msg.h"
+#include "models/dledger/raft_log.h"
+#include "models/dledger/role_change.h"
+#include "models/dledger/quorum_ack.h"
+#include "models/dledger/entry_handler.h"
 
 /* DLedgerMmapFileStore.appendAsFollower / truncate: only a follower, of this leader, in this term, takes
  * entries; any failed check is caught by handleDoAppend / handleDoTruncate and answered INCONSISTENT_STATE.

@@ -12,8 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/dledger/raft_msg.h"
+#include "models/dledger/raft_log.h"
+#include "models/dledger/member_state.h"
+#include "models/dledger/role_change.h"
+#include "models/dledger/entry_pusher.h"
+#include "models/dledger/quorum_ack.h"
 #include "models/dledger/pending_map.h"
-#include "models/dledger/raft_int.h"
 
 /* EntryDispatcher's state */
 enum { DS_COMPARE, DS_TRUNCATE, DS_APPEND };

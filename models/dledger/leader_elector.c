@@ -10,12 +10,12 @@
  * the points where the two differ. */
 #include <string.h>
 
-#include "models/dledger/raft_int.h"
-
-sim_time raft_rand_between(struct raft *r, sim_time lo, sim_time hi)
-{
-    return hi > lo ? lo + (sim_time)sim_rng_below(r->io.rng, (uint64_t)(hi - lo)) : lo;
-}
+#include "models/dledger/raft_msg.h"
+#include "models/dledger/member_state.h"
+#include "models/dledger/role_change.h"
+#include "models/dledger/leader_elector.h"
+#include "models/dledger/raft_classic.h"
+#include "models/dledger/leadership.h"
 
 /* getNextTimeToRequestVote: now + minVoteIntervalMs + [0, max - min); a preferred leader taking leadership
  * uses min/maxTakeLeadershipVoteIntervalMs (30, 100). */

@@ -12,7 +12,10 @@
  * and then hands leadership to it. */
 #include <string.h>
 
-#include "models/dledger/raft_int.h"
+#include "models/dledger/raft_msg.h"
+#include "models/dledger/member_state.h"
+#include "models/dledger/role_change.h"
+#include "models/dledger/leadership.h"
 
 /* LeadershipTransferRequest / Response */
 struct take_req { int64_t term, take_index; int32_t leader, transferee; };

@@ -1,7 +1,10 @@
 /* member_state: a member's role, term, vote, ledger end and its role changes (MemberState). */
 #include <string.h>
 
-#include "models/dledger/raft_int.h"
+#include "models/dledger/raft_msg.h"
+#include "models/dledger/raft_log.h"
+#include "models/dledger/member_state.h"
+#include "models/dledger/role_change.h"
 
 /* MemberState.ledgerEndTerm, for any index: the term of the entry there, -1 if none. */
 int64_t raft_term_at(const struct raft *r, int64_t index)

@@ -5,7 +5,9 @@
  * entry_pusher.c's. */
 #include <stdlib.h>
 
-#include "models/dledger/raft_int.h"
+#include "models/dledger/raft_msg.h"
+#include "models/dledger/role_change.h"
+#include "models/dledger/quorum_ack.h"
 
 /* The oldest pending append leaves the map: 1 if it was answered already (timed out). */
 static int pend_pop(struct raft *r)

@@ -13,7 +13,10 @@
  * handleRequestVote resets it only when granting. */
 #include <string.h>
 
-#include "models/dledger/raft_int.h"
+#include "models/dledger/raft_msg.h"
+#include "models/dledger/member_state.h"
+#include "models/dledger/role_change.h"
+#include "models/dledger/raft_classic.h"
 
 #define GEN_MASK ((1ULL << 52) - 1)   /* what TAG_X carries */
 

@@ -1,13 +1,23 @@
 /* server: a DLedger member's life cycle and the host's hooks, handed to its parts (DLedgerServer).
  *
  * The member is split as DLedger splits it: member_state.c (MemberState), leader_elector.c
- * (DLedgerLeaderElector), entry_pusher.c (DLedgerEntryPusher's dispatchers and QuorumAckChecker),
- * entry_handler.c (its EntryHandler), leadership.c (preferred leader and
- * leadership transfer); raft_int.h is what they share. */
+ * (DLedgerLeaderElector), entry_pusher.c (DLedgerEntryPusher's dispatchers), quorum_ack.c (its pending appends
+ * and QuorumAckChecker), entry_handler.c (its EntryHandler), leadership.c (preferred leader and leadership
+ * transfer), and raft_classic.c (the Raft paper's election), each with its header; raft_msg.h holds what
+ * members send each other, raft_log.h a member's reads of its own log, and role_change.h what the parts do at
+ * member_state.c's role changes (apart, so that the includes make no loop: tests/check_layers.sh). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/dledger/raft_int.h"
+#include "models/dledger/raft_msg.h"
+#include "models/dledger/member_state.h"
+#include "models/dledger/role_change.h"
+#include "models/dledger/leader_elector.h"
+#include "models/dledger/raft_classic.h"
+#include "models/dledger/leadership.h"
+#include "models/dledger/entry_pusher.h"
+#include "models/dledger/quorum_ack.h"
+#include "models/dledger/entry_handler.h"
 
 void raft_on_request(struct raft *r, uint16_t code, struct rpc_ctx ctx, const void *body, uint32_t len)
 {
