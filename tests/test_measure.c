@@ -365,6 +365,12 @@ static void check_scope(const struct th_run *r, const char *scope, int group, co
         ck_assert_double_eq_tol(th_num(r->m, p), rc.read_open, 1e-6);
     ck_assert_msg(fabs(F("latency_ms.p50") - rc.p50) <= 0.01 * rc.p50, "%s p50 %g vs %g", scope, F("latency_ms.p50"), rc.p50);
     ck_assert_msg(fabs(F("latency_ms.p99") - rc.p99) <= 0.01 * rc.p99, "%s p99 %g vs %g", scope, F("latency_ms.p99"), rc.p99);
+    ck_assert_msg(fabs(F("latency_ms.p90") - rc.p90) <= 0.01 * rc.p90, "%s p90 %g vs %g", scope, F("latency_ms.p90"), rc.p90);
+    ck_assert_msg(fabs(F("latency_ms.p999") - rc.p999) <= 0.01 * rc.p999, "%s p999 %g vs %g", scope,
+                  F("latency_ms.p999"), rc.p999);
+    /* mean and max are exact (the trace's latencies have 6 decimals) */
+    ck_assert_double_eq_tol(F("latency_ms.mean"), rc.lat_mean, 1e-6);
+    ck_assert_double_eq_tol(F("latency_ms.max"), rc.lat_max, 1e-6);
 #undef F
 }
 
@@ -428,6 +434,10 @@ START_TEST(inflight_reply_is_not_recovery)
     ck_assert_str_eq(th_at(r.m, "groups.0.failover.crash_kind")->valuestring, "process");
     struct recomputed rc = recompute(r.trace, names, 1, 0, 1010, 1010, 1000, 300000, 60003.5);
     ck_assert_double_eq(rc.first_write, first);
+    /* The operator's moments from the trace: detected_ms at its alert, elected_ms and promoted_ms at its promotion. */
+    ck_assert_double_eq(th_first(r.trace, "\"ev\":\"operator.alert\"", NULL, 0),
+                        th_num(r.m, "groups.0.failover.detected_ms"));
+    ck_assert_double_eq(th_first(r.trace, "\"ev\":\"operator.promote\"", NULL, 0), promoted);
     /* Recovered, with a master at the end: nothing open, the loss exact. */
     ck_assert(cJSON_IsNull(th_at(r.m, "groups.0.write_outage_open_ms")));
     ck_assert(cJSON_IsFalse(th_at(r.m, "messages.acked_lost_censored")));
