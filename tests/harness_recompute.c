@@ -169,7 +169,14 @@ struct recomputed recompute(const char *trace, const char *const *names, int ngr
     }
     qsort(lat, nl, sizeof *lat, th_dcmp);
     rc.p50 = nl ? th_exact_quantile(lat, nl, 0.5) : NAN;
+    rc.p90 = nl ? th_exact_quantile(lat, nl, 0.9) : NAN;
     rc.p99 = nl ? th_exact_quantile(lat, nl, 0.99) : NAN;
+    rc.p999 = nl ? th_exact_quantile(lat, nl, 0.999) : NAN;
+    double sum = 0;
+    for (size_t i = 0; i < nl; i++)
+        sum += lat[i];
+    rc.lat_mean = nl ? sum / (double)nl : NAN;
+    rc.lat_max = nl ? lat[nl - 1] : NAN;
     free(lat);
     free(s);
     return rc;

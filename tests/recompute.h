@@ -7,6 +7,7 @@
 
 struct recomputed {
     double sends, acked, failed, write_unavail, read_unavail, p50, p99, first_write;
+    double p90, p999, lat_mean, lat_max;   /* the other latency figures; NaN when nothing was acknowledged */
     double acks_in_window;          /* send.ack events at or after the warm-up, whenever their send started */
     double write_open, read_open;   /* the outage the run ended in, its length so far; -1: none */
     double write_outages;           /* write outages (of positive length; the open one too) */

@@ -259,6 +259,29 @@ START_TEST(pull_timeout_closes_nothing)
 }
 END_TEST
 
+/* groups[].reads and redirects from the trace alone (README, "Outputs"): the n of the pull.serve lines of the
+ * broker pulled (brokerId 0: master, else slave), and the pull.suggest changes from brokerId 0 to another and
+ * back. */
+struct reads_tally {
+    double master, slave, to_slave, to_master;
+};
+
+static void tally_line(const char *l, void *arg)
+{
+    struct reads_tally *k = arg;
+    if (th_has(l, "\"ev\":\"pull.serve\"")) {
+        double n = th_field(l, "\"n\":", 0);
+        if (th_has(l, "\"node\":\"broker-a-0\""))
+            k->master += n;
+        else
+            k->slave += n;
+    } else {
+        double from = th_field(l, "\"from\":", -1), to = th_field(l, "\"to\":", -1);
+        k->to_slave += from == 0 && to != 0;
+        k->to_master += from != 0 && to == 0;
+    }
+}
+
 /* MQClientInstance.findBrokerAddressInSubscribe, from 4.8.0 (#2167): a slave's brokerId the route lacks tries
  * brokerId + 1 before the first entry. A group of three (brokerIds 0, 1, 2) whose slave 1 died at the start:
  * the master's suggestion of slave 1 for a consumer far behind reaches slave 2 on 4.9; with 4.4's lookup it
@@ -273,8 +296,18 @@ START_TEST(missing_slave_id_tries_the_next)
         " \"consumers\": {\"count\": 1, \"consume_rate_per_s\": 500}, \"operator\": {\"enabled\": false},"
         " \"faults\": [{\"at_ms\": 1, \"op\": \"crash_process\", \"node\": \"broker-a-1\"}]}";
     struct th_run r;
-    th_run(&r, NEXT, NULL, 0);
+    const char *full[] = {"run.trace=\"full\""};
+    th_run(&r, NEXT, full, 1);
     double next = th_num(r.m, "groups.0.reads.slave");
+    /* broker-a-0 stays the master (brokerId 0) throughout: the other pull.serve lines are slaves' */
+    struct reads_tally k = {0};
+    th_each(r.trace, "\"ev\":\"pull.serve\"", tally_line, &k);
+    th_each(r.trace, "\"ev\":\"pull.suggest\"", tally_line, &k);
+    ck_assert_double_eq(k.master, th_num(r.m, "groups.0.reads.master"));
+    ck_assert_double_eq(k.slave, next);
+    ck_assert_double_eq(k.to_slave, th_num(r.m, "groups.0.redirects.to_slave"));
+    ck_assert_double_eq(k.to_master, th_num(r.m, "groups.0.redirects.to_master"));
+    ck_assert_double_gt(k.to_slave, 0);
     th_run_free(&r);
     const char *r44[] = {"consumers.subscribe_tries_next_broker_id=false"};
     th_run(&r, NEXT, r44, 1);

@@ -365,6 +365,12 @@ static void check_scope(const struct th_run *r, const char *scope, int group, co
         ck_assert_double_eq_tol(th_num(r->m, p), rc.read_open, 1e-6);
     ck_assert_msg(fabs(F("latency_ms.p50") - rc.p50) <= 0.01 * rc.p50, "%s p50 %g vs %g", scope, F("latency_ms.p50"), rc.p50);
     ck_assert_msg(fabs(F("latency_ms.p99") - rc.p99) <= 0.01 * rc.p99, "%s p99 %g vs %g", scope, F("latency_ms.p99"), rc.p99);
+    ck_assert_msg(fabs(F("latency_ms.p90") - rc.p90) <= 0.01 * rc.p90, "%s p90 %g vs %g", scope, F("latency_ms.p90"), rc.p90);
+    ck_assert_msg(fabs(F("latency_ms.p999") - rc.p999) <= 0.01 * rc.p999, "%s p999 %g vs %g", scope,
+                  F("latency_ms.p999"), rc.p999);
+    /* mean and max are exact (the trace's latencies have 6 decimals) */
+    ck_assert_double_eq_tol(F("latency_ms.mean"), rc.lat_mean, 1e-6);
+    ck_assert_double_eq_tol(F("latency_ms.max"), rc.lat_max, 1e-6);
 #undef F
 }
 
@@ -428,6 +434,10 @@ START_TEST(inflight_reply_is_not_recovery)
     ck_assert_str_eq(th_at(r.m, "groups.0.failover.crash_kind")->valuestring, "process");
     struct recomputed rc = recompute(r.trace, names, 1, 0, 1010, 1010, 1000, 300000, 60003.5);
     ck_assert_double_eq(rc.first_write, first);
+    /* The operator's moments from the trace: detected_ms at its alert, elected_ms and promoted_ms at its promotion. */
+    ck_assert_double_eq(th_first(r.trace, "\"ev\":\"operator.alert\"", NULL, 0),
+                        th_num(r.m, "groups.0.failover.detected_ms"));
+    ck_assert_double_eq(th_first(r.trace, "\"ev\":\"operator.promote\"", NULL, 0), promoted);
     /* Recovered, with a master at the end: nothing open, the loss exact. */
     ck_assert(cJSON_IsNull(th_at(r.m, "groups.0.write_outage_open_ms")));
     ck_assert(cJSON_IsFalse(th_at(r.m, "messages.acked_lost_censored")));
@@ -609,6 +619,33 @@ START_TEST(series_and_trace_agree_with_metrics)
 }
 END_TEST
 
+/* Controller mode's detected_ms from the trace alone: the first controller.reelect (the re-election scan, every
+ * 5 s, found the master not alive and elects) or controller.inactive (the heartbeat table's scan, at 2 s + 5 s k)
+ * naming the crashed master. With 1 ms links a host crash at 20.5 s is found by the table's scan at 32 s, one
+ * at 22.5 s by the re-election scan at 35 s, 2 s before the table's scan says it. */
+START_TEST(controller_detection_from_trace)
+{
+    static const struct { double at, detected; const char *ev; } c[] = {
+        {20500, 32000, "\"ev\":\"controller.inactive\""}, {22500, 35000, "\"ev\":\"controller.reelect\""}};
+    for (int i = 0; i < 2; i++) {
+        struct th_run r;
+        char faults[256];
+        snprintf(faults, sizeof faults, "\"controllers\": {\"count\": 1}, \"faults\": [{\"at_ms\": %.0f, "
+                 "\"op\": \"crash_host\", \"node\": \"broker-a-0\"}]", c[i].at);
+        const char *sets[] = {"operator.enabled=false", "run.duration_ms=40000", "run.trace=\"events\""};
+        th_run(&r, world("{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"}", faults), sets, 3);
+        double detected = th_num(r.m, "groups.0.failover.detected_ms");
+        double reelect = th_first(r.trace, "\"ev\":\"controller.reelect\"", "\"master\":\"broker-a-0\"", c[i].at);
+        double inactive = th_first(r.trace, "\"ev\":\"controller.inactive\"", "\"broker\":\"broker-a-0\"", c[i].at);
+        double first = reelect < 0 || (inactive >= 0 && inactive < reelect) ? inactive : reelect;
+        ck_assert_double_eq(detected, c[i].detected);
+        ck_assert_double_eq(first, detected);
+        ck_assert_double_eq(th_first(r.trace, c[i].ev, "broker-a-0", c[i].at), detected);
+        th_run_free(&r);
+    }
+}
+END_TEST
+
 static Suite *measure_suite(void)
 {
     Suite *s = suite_create("measure");
@@ -631,6 +668,7 @@ static Suite *measure_suite(void)
     tcase_add_test(t, late_consumer_is_not_an_outage);
     tcase_add_test(t, sync_master_waits_longer);
     tcase_add_test(t, series_and_trace_agree_with_metrics);
+    tcase_add_test(t, controller_detection_from_trace);
     suite_add_tcase(s, t);
     return s;
 }

@@ -44,7 +44,7 @@ static const struct cli_opt compare_opts[] = {
     {OPT_OUT, "out", "DIR", "output folder (default out/compare)"},
     {OPT_SET, "set", "KEY.PATH=VALUE", SET_HELP ";\nthe same for every scenario"},
     {OPT_PLOT, "plot", NULL, "draws the figures at the end (mqsim plot DIR)"},
-    {OPT_QUIET, "quiet", NULL, "no progress line"},
+    {OPT_QUIET, "quiet", NULL, "no progress line and no notes (the table still prints)"},
     {0},
 };
 
@@ -54,7 +54,9 @@ static const struct cli_cmd compare_cmd = {
     "Runs each scenario over the same seeds as child processes and prints one table, a column a scenario;\n"
     "writes DIR/compare.csv (a row a run) and DIR/compare.json (summaries and how they were made).\n"
     "Interrupted (^C), it keeps the runs that finished in DIR/.compare-runs.jsonl; the same command again\n"
-    "runs only the others.",
+    "runs only the others.\n"
+    "Exit status: 0; 1 a run broke an invariant or crashed (everything is still written); 2 bad usage or\n"
+    "input; 3 an output could not be written or a run could not be carried out.",
     compare_opts,
 };
 

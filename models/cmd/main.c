@@ -24,7 +24,8 @@ static const char help[] =
     "`mqsim help COMMAND` (or `mqsim COMMAND --help`) lists every option of a command.\n"
     "\n"
     "Exit status: 0 ran; 1 an invariant was violated (the seed replays it); 2 bad usage or input;\n"
-    "3 output could not be written. Errors name the file and the JSON path.\n"
+    "3 output could not be written (compare and sweep: 1 also when a run crashed, 3 when a run could not\n"
+    "be carried out). Errors name the file and the JSON path.\n"
     "See README.md for every scenario key, its unit and its default.\n";
 
 static int usage_error(const char *fmt, const char *arg)

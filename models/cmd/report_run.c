@@ -74,8 +74,9 @@ static void topic_section(struct page *p, const cJSON *root)
         count_cell(f, m, "acked_lost");
     }
     count_cell(f, m, "duplicates");
-    fputs("</tr>\n</tbody></table>\n<p class=\"note\">acked_lost: acknowledged messages that no live replica "
-          "holds at the end of the run. Outages and downtime are defined in the README, "
+    fputs("</tr>\n</tbody></table>\n<p class=\"note\">acked_lost: acknowledged messages that their group's "
+          "master at the end of the run no longer holds (a group with no master then counts those no replica "
+          "holds, up or down: a lower bound). Outages and downtime are defined in the README, "
           "\"Measurements\".</p>\n",
           f);
 }

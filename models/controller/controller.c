@@ -429,11 +429,23 @@ static int needs_reelect(const struct controller *c, const struct ctl_group *g)
     return 0;
 }
 
+/* The scan that found a master not alive elects at once: "controller.reelect" marks that moment (the failover's
+ * detected_ms), which the heartbeat table's own scan may trace as controller.inactive only later. */
 static void reelect_scan(struct controller *c)
 {
-    for (int gi = 0; gi < c->ngroups; gi++)
-        if (needs_reelect(c, &c->g[gi]))
-            trigger_elect(c, gi);
+    for (int gi = 0; gi < c->ngroups; gi++) {
+        const struct ctl_group *g = &c->g[gi];
+        if (!needs_reelect(c, g))
+            continue;
+        struct trace *tr = trace_of(c);
+        if (trace_on(tr, TRACE_EVENTS)) {
+            trace_begin(tr, node_now(c->n), c->n->name, "controller.reelect");
+            trace_str(tr, "group", c->base.w->g[gi].name);
+            trace_str(tr, "master", sim_node(c->n->sim, g->r[g->master].node)->name);
+            trace_end(tr);
+        }
+        trigger_elect(c, gi);
+    }
 }
 
 static void on_timer(struct sim_node *n, uint64_t tag)
