@@ -4,7 +4,9 @@
  * accessMessageInMemoryMaxRatio of the host's memory behind the CommitLog's end), R53 checkInMemByConsumeOffset
  * (a message at 0 whose bytes are in the page cache, which a host crash empties). Otherwise QUERY_NOT_FOUND,
  * and RebalancePushImpl.computePullFromWhere starts CONSUME_FROM_LAST_OFFSET (the default) at the queue's max
- * offset (MQAdminImpl.maxOffset: GET_MAX_OFFSET to the master), CONSUME_FROM_FIRST_OFFSET at 0. */
+ * offset (MQAdminImpl.maxOffset: GET_MAX_OFFSET to the master), CONSUME_FROM_FIRST_OFFSET at 0. The same
+ * happens on 4.x when the query is answered with any other error code (RemoteBrokerOffsetStore.readOffset catches
+ * MQBrokerException as "no offset in broker"), where 5.x leaves the queue out for the next rebalance. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +120,112 @@ START_TEST(host_restart_empties_the_page_cache_on_53)
 }
 END_TEST
 
+/* The broker's consumer_manage executor with one thread, a queue of one place and 10 ms a request, and a
+ * consumer that sends its four queues' offset queries at once (rebalance_takes_in_turn false): queue 0's query
+ * takes the thread, queue 1's the place, and queues 2 and 3 are answered SYSTEM_BUSY ("[OVERLOAD]", the
+ * executor's RejectedExecutionException), as is the consumer list a second rebalance of the start asks for. */
+static const char *const BUSY =
+    ", \"consumer_manage_thread_pool_nums\": 1, \"consumer_manager_thread_pool_queue_capacity\": 1,"
+    " \"consumer_manage_service_time\": {\"const_ms\": 10}";
+#define AT_ONCE ", \"rebalance_takes_in_turn\": false"
+#define MANAGE_BUSY "\"executor\":\"consumer_manage\""
+
+/* The offset of the first pull of `queue` the broker served, or -1. */
+struct first_pull {
+    int queue;
+    double offset;
+};
+
+static void first_pull_line(const char *line, void *arg)
+{
+    struct first_pull *f = arg;
+    if (f->offset < 0 && th_field(line, "\"queue\":", -1) == f->queue)
+        f->offset = th_field(line, "\"offset\":", -1);
+}
+
+static double first_pull(const struct th_run *r, int queue)
+{
+    struct first_pull f = {queue, -1};
+    th_each(r->trace, "\"ev\":\"pull.serve\"", first_pull_line, &f);
+    return f.offset;
+}
+
+/* A consumer that starts at 10 s (about 450 messages a queue stored), 40 s. The broker holds no offset and
+ * answers the queries it serves 0 (the first message is in memory), so queues 0 and 1 start at 0. Queues 2 and
+ * 3, refused: 4.4 and 4.9 take the SYSTEM_BUSY as "no offset" (readOffset -1) and, CONSUME_FROM_LAST_OFFSET,
+ * start at the max offset, so the 903 messages stored there before are never read; 5.3 (or 4.4 with
+ * offset_query_error_as_not_found false) leaves them out (readOffset -2) and takes them at the next rebalance
+ * (5.3: 1 s later, rebalance_min_interval_ms; 4.4: 20 s), where the broker answers 0. */
+START_TEST(busy_offset_answer_starts_at_the_max_offset_on_4x)
+{
+    static const char *const LONG[] = {"run.duration_ms=40000"};
+    static const char *const VERSIONS[] = {"4.4", "4.9", "5.3", "4.4"};
+    double again[4];
+    for (int i = 0; i < 4; i++) {
+        static char buf[2048];
+        struct th_run r;
+        snprintf(buf, sizeof buf, WORLD, VERSIONS[i], BUSY, 10000,
+                 i == 3 ? AT_ONCE ", \"offset_query_error_as_not_found\": false" : AT_ONCE, "");
+        th_run(&r, buf, LONG, 1);
+        ck_assert_int_ge(th_count(r.trace, "\"ev\":\"broker.busy\"", MANAGE_BUSY, 0, 12000), 2);
+        ck_assert_double_eq(first_pull(&r, 0), 0);
+        ck_assert_double_eq(first_pull(&r, 1), 0);
+        for (int q = 2; q < 4; q++) {
+            if (i < 2) {
+                ck_assert_double_ge(first_pull(&r, q), 440);   /* 451, 452 */
+                ck_assert_double_le(first_pull(&r, q), 460);
+            } else {
+                ck_assert_double_eq(first_pull(&r, q), 0);
+            }
+        }
+        if (i < 2) {
+            ck_assert_double_ge(unconsumed(&r), 890);   /* 903 */
+            ck_assert_double_le(unconsumed(&r), 920);
+        } else {
+            ck_assert_double_le(unconsumed(&r), 5);
+        }
+        again[i] = th_first(r.trace, "\"ev\":\"pull.serve\"", "\"queue\":2,", 0);
+        th_run_free(&r);
+    }
+    /* 5.3 takes them again 1 s after the round that failed them, 4.4 without the key 20 s after */
+    ck_assert_double_ge(again[2], 12000);
+    ck_assert_double_le(again[2], 13000);
+    ck_assert_double_ge(again[3], 30000);
+    ck_assert_double_le(again[3], 31000);
+}
+END_TEST
+
+/* CONSUME_FROM_FIRST_OFFSET, the consumer's process dead from 10 s to 11 s: the broker holds the offsets its
+ * pulls carried. At the restart queues 2 and 3 are refused: 4.4 starts them at 0 and reads their first 10 s
+ * (902 messages) again; 5.3 takes them a second later at their stored offsets (449). One sample, at the end: the
+ * world's trim (at every sample) would forget what every consumer had read, and 4.4's read from 0 would be
+ * the violation trimmed_read, where RocketMQ's files still hold it. */
+START_TEST(busy_offset_answer_rereads_from_zero_on_4x)
+{
+    static const char *const ONE_SAMPLE[] = {"run.sample_ms=20000"};
+    static const char *const CRASH =
+        ", \"faults\": [{\"at_ms\": 10000, \"op\": \"crash_process\", \"node\": \"consumer-0\","
+        " \"duration_ms\": 1000}]";
+    static const char *const VERSIONS[] = {"4.4", "5.3"};
+    for (int i = 0; i < 2; i++) {
+        static char buf[2048];
+        struct th_run r;
+        snprintf(buf, sizeof buf, WORLD, VERSIONS[i], BUSY, 0, AT_ONCE ", \"consume_from_where\": \"first_offset\"",
+                 CRASH);
+        th_run(&r, buf, ONE_SAMPLE, 1);
+        double dup = th_num(r.m, "messages.duplicates");
+        if (i == 0) {
+            ck_assert_double_ge(dup, 890);   /* 902 */
+            ck_assert_double_le(dup, 920);
+        } else {
+            ck_assert_double_le(dup, 10);   /* 4 */
+        }
+        ck_assert_double_le(unconsumed(&r), 5);
+        th_run_free(&r);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("consume_from");
@@ -126,6 +234,11 @@ static Suite *suite(void)
     tcase_add_test(tc, last_offset_skips_what_is_on_disk);
     tcase_add_test(tc, empty_queue_on_53_asks_for_the_max_offset);
     tcase_add_test(tc, host_restart_empties_the_page_cache_on_53);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("query_error");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, busy_offset_answer_starts_at_the_max_offset_on_4x);
+    tcase_add_test(tc, busy_offset_answer_rereads_from_zero_on_4x);
     suite_add_tcase(s, tc);
     return s;
 }

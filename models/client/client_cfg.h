@@ -114,6 +114,10 @@ struct consumer_cfg {
                                    when it is not in the route; else any broker (R44 findBrokerAddressInAdmin, R53
                                    onlyThisBroker false), asking only when the group is not */
     int query_needs_master;     /* the same for fetchConsumeOffsetFromBroker (R498, R53; not R44) */
+    int query_error_not_found;  /* an offset query answered with any error code (not only QUERY_NOT_FOUND) is "no
+                                   offset in broker" (readOffset -1), so the queue starts where consumeFromWhere
+                                   says (R44, R498: MQBrokerException); else the queue is not taken (from 5.0:
+                                   OffsetNotFoundException for QUERY_NOT_FOUND only, R53) */
     int subscribe_next_id;      /* MQClientInstance.findBrokerAddressInSubscribe: a suggested slave id missing from
                                    the route tries id + 1 before the first entry (from 4.8.0, #2167; R498, R53) */
     sim_time offset_illegal_fix; /* OFFSET_ILLEGAL: the offset fixed and the queue removed 10000 ms later

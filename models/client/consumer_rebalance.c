@@ -175,9 +175,15 @@ void consumer_on_query_reply(struct consumer *c, uint32_t k, uint32_t gen, int s
         memcpy(&r, body, sizeof r);
         off = r.offset > (uint64_t)INT64_MAX ? 0 : r.offset;
         q->store = (int64_t)off;   /* readOffset: updateOffset(mq, brokerOffset, false) */
-    } else if (status == RMQ_QUERY_NOT_FOUND) {
+    } else if (status == RMQ_QUERY_NOT_FOUND || (status > 0 && c->cfg.query_error_not_found)) {
         /* The broker has no offset (R44/R498 an MQBrokerException, R53 OffsetNotFoundException: readOffset ->
-         * -1): CONSUME_FROM_FIRST_OFFSET starts from 0, CONSUME_FROM_LAST_OFFSET from the queue's max offset. */
+         * -1): CONSUME_FROM_FIRST_OFFSET starts from 0, CONSUME_FROM_LAST_OFFSET from the queue's max offset.
+         * R44/R498 take any other code so too (a SYSTEM_BUSY from a full consumer_manage queue): queryConsumerOffset
+         * (R44 MQClientAPIImpl l.812-823, R498 l.950-961) throws MQBrokerException for every code but SUCCESS,
+         * and readOffset (RemoteBrokerOffsetStore l.97) catches MQBrokerException as "No offset in broker". From
+         * 5.0.0 (R53 MQClientAPIImpl l.1409) only QUERY_NOT_FOUND throws OffsetNotFoundException, the one
+         * readOffset catches (l.104); another code is "Other exceptions", -2, and computePullFromWhere fails
+         * (query_error_not_found 0). A timeout or a failed connect (RemotingException) is -2 in every release. */
         if (!c->cfg.consume_from_first) {
             ask_max_offset(c, k, 1);
             return;

@@ -209,6 +209,7 @@ void world_defaults(struct world_cfg *c)
     k->scan_interval = 1 * SIM_S;
     k->commit_needs_master = 0;            /* R44 RemoteBrokerOffsetStore: findBrokerAddressInAdmin */
     k->query_needs_master = 0;
+    k->query_error_not_found = 1;          /* R44 RemoteBrokerOffsetStore.readOffset: catch (MQBrokerException) -> -1 */
     k->subscribe_next_id = 0;              /* R44 findBrokerAddressInSubscribe: no brokerId + 1 */
     k->ns_walk = 1;                        /* as the producer's */
     k->offset_illegal_fix = 10 * SIM_S;    /* R44 DefaultMQPushConsumerImpl: executeTaskLater(..., 10000) */
@@ -425,6 +426,7 @@ static const struct field consumer_fields[] = {
     CF("subscribe_tries_next_broker_id", F_BOOL, subscribe_next_id, 0, 1),
     CF("offset_commit_needs_master", F_BOOL, commit_needs_master, 0, 1),
     CF("offset_query_needs_master", F_BOOL, query_needs_master, 0, 1),
+    CF("offset_query_error_as_not_found", F_BOOL, query_error_not_found, 0, 1),
     {"consume_from_where", F_ENUM, offsetof(struct consumer_cfg, consume_from_first), 0, 0, consume_froms},
     CF("response_scan_initial_ms", F_TIME, scan_initial, 0, MAX_DAY_MS),
     CF("response_scan_interval_ms", F_TIME, scan_interval, 0, MAX_DAY_MS),

@@ -120,6 +120,11 @@ static const struct version_key keys[] = {
      "RemoteBrokerOffsetStore.fetchConsumeOffsetFromBroker: R44 findBrokerAddressInAdmin; R498 and R53 "
      "findBrokerAddressInSubscribe(name, MASTER_ID, true), and updateTopicRouteInfoFromNameServer when the route "
      "has no master", NULL},
+    {"consumers", "offset_query_error_as_not_found", {"true", "true", "false"},
+     "RemoteBrokerOffsetStore.readOffset(READ_FROM_STORE): R44/R498 catch (MQBrokerException) -> -1, which "
+     "MQClientAPIImpl.queryConsumerOffset throws for every code but SUCCESS; from 5.0.0 (R53) it throws "
+     "OffsetNotFoundException for QUERY_NOT_FOUND alone, readOffset catches only that, and another code is -2: "
+     "computePullFromWhere fails and the queue is not taken", NULL},
     {"consumers", "subscribe_tries_next_broker_id", {"false", "true", "true"},
      "MQClientInstance.findBrokerAddressInSubscribe: from 4.8.0 (#2167, R498, R53) a slave's brokerId the route "
      "lacks tries brokerId + 1 before the first entry; R44 goes to the first entry (the master)", NULL},
