@@ -233,12 +233,15 @@ void report_master_crash(struct report *r, int group, int host, int64_t term)
     g->crash_term = term;
 }
 
+/* The group whose first failover is under way: its master has crashed and no send started since has been
+ * acknowledged. Once one has (first_write), the failover is over: a later crash's detection, election or
+ * promotion (a master back under its own epoch, then a second crash) is not this one's. */
 static struct report_group *after_crash(struct report *r, int group)
 {
     if (!valid_group(r, group))
         return NULL;
     struct report_group *g = &r->g[group];
-    return g->crash >= 0 && sim_now(r->sim) >= g->crash ? g : NULL;
+    return g->crash >= 0 && sim_now(r->sim) >= g->crash && g->first_write < 0 ? g : NULL;
 }
 
 void report_detected(struct report *r, int group)

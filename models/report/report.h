@@ -118,7 +118,8 @@ void report_pull(struct report *r, int group, int broker_id, int ok, int n);
 /* A consumer's per-queue suggestion for group changed from one brokerId to another. */
 void report_redirect(struct report *r, int group, int from_id, int to_id);
 
-/* The failover timeline; only the first master crash of a group is followed. */
+/* The failover timeline; only the first master crash of a group is followed, and only until its first
+ * write: detected, elected and promoted after it are left out. */
 void report_master_crash(struct report *r, int group, int host, int64_t term);
 /* Someone noticed the master is gone: the operator's alert, or a DLedger member turning candidate. */
 void report_detected(struct report *r, int group);
