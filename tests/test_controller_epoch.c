@@ -20,15 +20,19 @@
 #include "tests/harness.h"
 #include "tests/harness_ctl.h"
 
+/* One controller-mode group of three at 200 msg/s, the operator off: the two tests below add their faults. */
+#define EPOCH_WORLD                                                                                              \
+    "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 120000, \"seed\": 1},"                    \
+    " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 1},"                                         \
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"}],"                           \
+    " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 1024}, \"start_ms\": 5000},"              \
+    " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
+
 START_TEST(restarted_master_same_epoch_no_consistent_point)
 {
     struct th_run r;
     th_run(&r,
-           "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 120000, \"seed\": 1},"
-           " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 1},"
-           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"}],"
-           " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 1024}, \"start_ms\": 5000},"
-           " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
+           EPOCH_WORLD
            " \"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\", \"duration_ms\": 4000}]}",
            NULL, 0);
     /* broker-a-2, master at epoch 1 from the start, is master at epoch 1 again when it comes back */
@@ -61,11 +65,7 @@ START_TEST(failover_ends_at_its_first_write)
 {
     struct th_run r;
     th_run(&r,
-           "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 120000, \"seed\": 1},"
-           " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 1},"
-           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"}],"
-           " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 1024}, \"start_ms\": 5000},"
-           " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
+           EPOCH_WORLD
            " \"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\","
            " \"duration_ms\": 4000},"
            " {\"at_ms\": 90000, \"op\": \"crash_process\", \"node\": \"@master:broker-a\", \"duration_ms\": 5000}]}",
