@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "models/dledger/raft_msg.h"
-#include "models/dledger/raft_log.h"
+#include "models/dledger/raft_self.h"
 #include "models/dledger/role_change.h"
 #include "models/dledger/quorum_ack.h"
 #include "models/dledger/entry_handler.h"

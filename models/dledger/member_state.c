@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "models/dledger/raft_msg.h"
-#include "models/dledger/raft_log.h"
+#include "models/dledger/raft_self.h"
 #include "models/dledger/member_state.h"
 #include "models/dledger/role_change.h"
 

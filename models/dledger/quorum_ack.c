@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "models/dledger/raft_msg.h"
+#include "models/dledger/raft_self.h"
 #include "models/dledger/role_change.h"
 #include "models/dledger/quorum_ack.h"
 
@@ -67,7 +68,7 @@ void raft_mark_rose(struct raft *r, int64_t from, int64_t to)
 static int64_t quorum_above(struct raft *r, int *above_q)
 {
     int64_t committed = r->committed, marks[RAFT_MAX_PEERS];
-    int need = r->n / 2 + 1;
+    int need = raft_quorum(r);
     if (r->q_at == committed && r->q_above < need)
         return -1;
     int above = 0;
@@ -110,7 +111,7 @@ static int quorum_reaches(const struct raft *r, int64_t index)
     int n = 0;
     for (int p = 0; p < r->n; p++)
         n += (p == r->self ? raft_end(r) : r->peer[p].watermark) >= index;
-    return n >= r->n / 2 + 1;
+    return n >= raft_quorum(r);
 }
 
 /* QuorumAckChecker: the committed index is the n/2-th largest water-mark of this term; appends up to it

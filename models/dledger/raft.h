@@ -204,14 +204,6 @@ const char *raft_transfer_leadership(struct raft *r, int to);
 int64_t raft_read_floor(const struct raft *r);
 
 static inline int64_t raft_end(const struct raft *r) { return (int64_t)cl_end(r->log) - 1; }
-/* A majority of the members, and the member's clock. */
-static inline int raft_quorum(const struct raft *r) { return r->n / 2 + 1; }
-static inline sim_time raft_now(const struct raft *r) { return node_now(r->io.node); }
-/* A uniform draw from [lo, hi) of the member's stream. */
-static inline sim_time raft_rand_between(struct raft *r, sim_time lo, sim_time hi)
-{
-    return hi > lo ? lo + (sim_time)sim_rng_below(r->io.rng, (uint64_t)(hi - lo)) : lo;
-}
 int64_t raft_end_term(const struct raft *r);
 int64_t raft_term_at(const struct raft *r, int64_t index);
 

@@ -4,12 +4,14 @@
  * (DLedgerLeaderElector), entry_pusher.c (DLedgerEntryPusher's dispatchers), quorum_ack.c (its pending appends
  * and QuorumAckChecker), entry_handler.c (its EntryHandler), leadership.c (preferred leader and leadership
  * transfer), and raft_classic.c (the Raft paper's election), each with its header; raft_msg.h holds what
- * members send each other, raft_log.h a member's reads of its own log, and role_change.h what the parts do at
- * member_state.c's role changes (apart, so that the includes make no loop: tests/check_layers.sh). */
+ * members send each other, raft_self.h what the parts read of the member itself (its clock, majority, draws and
+ * log), and role_change.h what the parts do at member_state.c's role changes (apart, so that the includes make
+ * no loop: tests/check_layers.sh). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/dledger/raft_msg.h"
+#include "models/dledger/raft_self.h"
 #include "models/dledger/member_state.h"
 #include "models/dledger/role_change.h"
 #include "models/dledger/leader_elector.h"

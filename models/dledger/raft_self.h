@@ -1,8 +1,18 @@
-/* raft_log: a member's reads of its own log, and what the world's memory trim may have forgotten of it. */
-#ifndef MODELS_DLEDGER_RAFT_LOG_H
-#define MODELS_DLEDGER_RAFT_LOG_H
+/* raft_self: what the member's parts read of the member itself: its clock, its majority, its stream's draws, and its
+ * log (with what the world's memory trim may have forgotten of it). */
+#ifndef MODELS_DLEDGER_RAFT_SELF_H
+#define MODELS_DLEDGER_RAFT_SELF_H
 
 #include "models/dledger/raft.h"
+
+/* A majority of the members, and the member's clock. */
+static inline int raft_quorum(const struct raft *r) { return r->n / 2 + 1; }
+static inline sim_time raft_now(const struct raft *r) { return node_now(r->io.node); }
+/* A uniform draw from [lo, hi) of the member's stream. */
+static inline sim_time raft_rand_between(struct raft *r, sim_time lo, sim_time hi)
+{
+    return hi > lo ? lo + (sim_time)sim_rng_below(r->io.rng, (uint64_t)(hi - lo)) : lo;
+}
 
 /* Whether index is below where the log starts (ledgerBeginIndex). In DLedger only the deletion of old files
  * raises it, which mqsim does not model; here the world's memory trim does, invisibly to the protocol unless
