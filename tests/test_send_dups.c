@@ -1,0 +1,158 @@
+/* test_send_dups: what messages.duplicates counts when sends fail, recomputed from a full trace (README,
+ * Measurements, "Duplicates"). The leader of a DLedger group of three is paused (a GC pause) for 4 s, shorter
+ * than DLedger's 6 s election timeout, so it stays leader and stores, once it runs again, every request the
+ * producer wrote to it meanwhile. Each attempt that reached it is one copy of its message in the log, and the
+ * consumer reads each copy: a send that failed is counted neither in acked_lost nor in acked_unconsumed, but
+ * its first copy is in consumed and every other one in duplicates. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/harness.h"
+#include "tests/recompute.h"
+
+/* 200 msg/s (a send every 5 ms), the leader paused from 20.003 s to 24.003 s. */
+static const char *const PAUSE =
+    "{\"name\": \"t\", \"run\": {\"duration_ms\": 40000, \"seed\": 1},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\"}],"
+    " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}},"
+    " \"consumers\": {\"start_ms\": 5000, \"consume_from_where\": \"first_offset\"},"
+    " \"operator\": {\"enabled\": false},"
+    " \"faults\": [{\"at_ms\": 20003, \"op\": \"pause\", \"node\": \"@master:broker-a\", \"duration_ms\": 4000}]}";
+
+#define MAX_MSGS 16384
+
+/* Each message's send (0: none ended, 1: acknowledged, 2: failed), its attempts and its deliveries. */
+struct fates {
+    unsigned char outcome[MAX_MSGS];
+    unsigned char attempts[MAX_MSGS];
+    int deliveries[MAX_MSGS];
+};
+
+static int msg_of(const char *l)
+{
+    double m = th_field(l, "\"msg\":", -1);
+    ck_assert(m >= 0 && m < MAX_MSGS);
+    return (int)m;
+}
+
+static void on_ack(const char *l, void *arg)
+{
+    struct fates *f = arg;
+    int m = msg_of(l);
+    f->outcome[m] = 1;
+    f->attempts[m] = (unsigned char)th_field(l, "\"attempts\":", 0);
+}
+
+static void on_fail(const char *l, void *arg)
+{
+    struct fates *f = arg;
+    int m = msg_of(l);
+    f->outcome[m] = 2;
+    f->attempts[m] = (unsigned char)th_field(l, "\"attempts\":", 0);
+}
+
+static void on_consume(const char *l, void *arg)
+{
+    struct fates *f = arg;
+    f->deliveries[msg_of(l)]++;
+}
+
+/* The trace's sends and deliveries. */
+struct split {
+    double failed, failed_dups, acked_dups, failed_delivered, failed_as_attempts, attempts_over_one;
+};
+
+static struct split split_duplicates(const char *trace)
+{
+    struct fates *f = calloc(1, sizeof *f);
+    ck_assert_ptr_nonnull(f);
+    th_each(trace, "\"ev\":\"send.ack\"", on_ack, f);
+    th_each(trace, "\"ev\":\"send.fail\"", on_fail, f);
+    th_each(trace, "\"ev\":\"consume\"", on_consume, f);
+    struct split s = {0};
+    for (int m = 0; m < MAX_MSGS; m++) {
+        int extra = f->deliveries[m] > 1 ? f->deliveries[m] - 1 : 0;
+        if (f->outcome[m] == 2) {
+            s.failed++;
+            s.failed_dups += extra;
+            s.failed_delivered += f->deliveries[m] > 0;
+            s.failed_as_attempts += f->deliveries[m] == f->attempts[m];
+        } else {
+            s.acked_dups += extra;
+        }
+        if (f->outcome[m] && f->attempts[m] > 1)
+            s.attempts_over_one += f->attempts[m] - 1;
+    }
+    free(f);
+    return s;
+}
+
+/* 4.9 (clientCloseSocketIfTimeout): at 23.003 s the first send's only attempt times out (its 3 s are gone:
+ * no retry) and closes the connection; the close fails every other request on it (failFast), and their
+ * retries go at once, on a new connection, to the same broker, the group's only one. At 23.008 s the second
+ * send's retry, sent with the 5 ms it had left, times out and closes that connection, and at 23.013 s the
+ * third's: every send started in the pause's first 3 s fails, its three attempts written to the paused
+ * leader, which stores all three. Delivered three times, each adds 2 duplicates. The first send (one attempt)
+ * and the second (two) add 0 and 1; the sends started at the first two closes, acknowledged at their third
+ * and second attempt, add the 2 and 1 missing: at a constant rate duplicates are exactly twice the failures,
+ * as in dledger_explore's runs with such a pause (`--set version=4.9`, seed 10032: 600 and 1,200). */
+START_TEST(failed_sends_stored_once_per_attempt)
+{
+    struct th_run r;
+    const char *sets[] = {"version=4.9"};
+    th_run(&r, PAUSE, sets, 1);
+    double failed = th_num(r.m, "messages.send_failed"), dups = th_num(r.m, "messages.duplicates");
+    struct split s = split_duplicates(r.trace);
+    fprintf(stderr, "4.9 pause: %.0f failed, %.0f duplicates (%.0f of failed sends, %.0f of acknowledged)\n",
+            failed, dups, s.failed_dups, s.acked_dups);
+    ck_assert_double_eq(s.failed, failed);
+    ck_assert_double_eq(failed, 600);                     /* the sends of the pause's first 3 s */
+    ck_assert_double_eq(recompute_duplicates(r.trace), dups);
+    ck_assert_double_eq(s.failed_dups + s.acked_dups, dups);
+    ck_assert_double_eq(s.failed_as_attempts, failed);   /* every attempt stored once, none lost */
+    ck_assert_double_eq(s.attempts_over_one, dups);      /* every copy past the first is one retry */
+    ck_assert_double_eq(s.acked_dups, 3);
+    ck_assert_double_eq(dups, 2 * failed);
+    ck_assert_double_eq(th_num(r.m, "messages.acked_lost"), 0);
+    ck_assert_double_eq(th_num(r.m, "messages.acked_unconsumed"), 0);
+    /* consumed: each acknowledged message once, each failed one once, and the copies */
+    ck_assert_double_eq(th_num(r.m, "messages.consumed"), th_num(r.m, "messages.acked") + failed + dups);
+    th_run_free(&r);
+}
+END_TEST
+
+/* 4.4 (no close on a timeout): only the sends that cannot have their answer within 3 s fail, those of the
+ * pause's first second, each with its one attempt (its budget spent), stored once and read once: failed
+ * sends the broker stored, in consumed, no duplicate. */
+START_TEST(timed_out_sends_stored_once_without_the_close)
+{
+    struct th_run r;
+    const char *sets[] = {"version=4.4"};
+    th_run(&r, PAUSE, sets, 1);
+    double failed = th_num(r.m, "messages.send_failed");
+    struct split s = split_duplicates(r.trace);
+    fprintf(stderr, "4.4 pause: %.0f failed, %.0f delivered, %.0f duplicates\n", failed, s.failed_delivered,
+            th_num(r.m, "messages.duplicates"));
+    ck_assert_double_eq(failed, 201);
+    ck_assert_double_eq(s.failed_delivered, failed);
+    ck_assert_double_eq(s.attempts_over_one, 0);
+    ck_assert_double_eq(th_num(r.m, "messages.duplicates"), 0);
+    ck_assert_double_eq(th_num(r.m, "messages.consumed"), th_num(r.m, "messages.acked") + failed);
+    th_run_free(&r);
+}
+END_TEST
+
+static Suite *send_dups_suite(void)
+{
+    Suite *s = suite_create("send_dups");
+    TCase *tc = tcase_create("pause");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, failed_sends_stored_once_per_attempt);
+    tcase_add_test(tc, timed_out_sends_stored_once_without_the_close);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return th_run_suite(send_dups_suite()); }
