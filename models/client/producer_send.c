@@ -149,7 +149,13 @@ void producer_send_attempt(struct producer *p, uint32_t i)
     }
     sim_time cost = now - s->t0;
     if (cost >= p->cfg.send_timeout) {
-        /* "if (timeout < costTime) { callTimeout = true; break; }": RemotingTooMuchRequestException. */
+        /* "if (timeout < costTime) { callTimeout = true; break; }": RemotingTooMuchRequestException
+         * (DefaultMQProducerImpl.sendDefaultImpl, 4.9.7 l.570-574). An attempt that timed out ends exactly at
+         * the budget's end here, cost == send_timeout: spent. RocketMQ's millisecond clock often reads
+         * costTime == timeout then, and R44/R498 go on with a 0 ms attempt that writes its request on a
+         * connection at hand (NettyRemotingClient.invokeSync `timeoutMillis < costTime` false, 4.9.7 l.387)
+         * and fails at once (ResponseFuture.waitResponse(0)), closing the connection; R53 throws before the
+         * write (`left <= 0`, 5.3.0 l.552). Not modelled (README, Measurements, "Duplicates"). */
         if (s->attempts == 0)
             s->status = RMQ_TIMEOUT;
         producer_send_finish(p, i);
