@@ -144,6 +144,54 @@ START_TEST(timed_out_sends_stored_once_without_the_close)
 }
 END_TEST
 
+/* The first failed send's attempts and deliveries (th_each callback). */
+struct first_fail {
+    double msg, attempts;
+};
+
+static void first_fail_line(const char *l, void *arg)
+{
+    struct first_fail *f = arg;
+    if (f->msg < 0) {
+        f->msg = th_field(l, "\"msg\":", -1);
+        f->attempts = th_field(l, "\"attempts\":", -1);
+    }
+}
+
+/* producers.retry_when_budget_spent on 4.4: RocketMQ's millisecond clock often reads costTime equal to the
+ * timeout after a timed-out attempt, and sendDefaultImpl (`timeout < costTime`) goes on with an attempt of
+ * 0 ms, which R44's invokeSync writes and fails at once (RemotingSendRequestException), closing the
+ * connection. At 23.005 s the first send's second attempt is so written and closes the connection the sends
+ * of the whole pause are waiting on; they all retry, and the next send's 0 ms attempt closes the next one:
+ * where 4.4 without it stores each message once, the sends acknowledged after the pause are stored three
+ * times as well. Before the key existed the scenario did not load. */
+START_TEST(spent_budget_attempts_written_on_44)
+{
+    struct th_run r;
+    const char *sets[] = {"version=4.4", "producers.retry_when_budget_spent=true"};
+    th_run(&r, PAUSE, sets, 2);
+    double failed = th_num(r.m, "messages.send_failed"), dups = th_num(r.m, "messages.duplicates");
+    struct split s = split_duplicates(r.trace);
+    struct first_fail f = {-1, -1};
+    th_each(r.trace, "\"ev\":\"send.fail\"", first_fail_line, &f);
+    char with[32];
+    snprintf(with, sizeof with, "\"msg\":%.0f,", f.msg);
+    double delivered = th_count(r.trace, "\"ev\":\"consume\"", with, 0, 1e9);
+    fprintf(stderr, "4.4 pause, 0 ms attempts: %.0f failed, %.0f duplicates (%.0f of acknowledged sends)\n",
+            failed, dups, s.acked_dups);
+    ck_assert_double_eq(f.attempts, 3);                 /* one timed out, two of 0 ms */
+    ck_assert_double_eq(delivered, 2);    /* the second written on the open connection, the third not sent */
+    ck_assert_double_eq(failed, 203);
+    ck_assert_double_eq(dups, 1202);
+    ck_assert_double_eq(recompute_duplicates(r.trace), dups);
+    ck_assert_double_eq(s.failed_dups + s.acked_dups, dups);
+    ck_assert_double_ge(s.acked_dups, 790);             /* without the key: none at all */
+    ck_assert_double_le(dups, s.attempts_over_one);     /* a copy is a retry that reached the broker */
+    ck_assert_double_eq(th_num(r.m, "messages.acked_lost"), 0);
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *send_dups_suite(void)
 {
     Suite *s = suite_create("send_dups");
@@ -151,6 +199,7 @@ static Suite *send_dups_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, failed_sends_stored_once_per_attempt);
     tcase_add_test(tc, timed_out_sends_stored_once_without_the_close);
+    tcase_add_test(tc, spent_budget_attempts_written_on_44);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -37,6 +37,9 @@ struct producer_cfg {
                                    unreachable, and the detector asks the table's brokers every 3 s */
     sim_time detect_interval;   /* ClientConfig.detectInterval 2000 ms: a broker asked again no sooner */
     sim_time detect_timeout;    /* ClientConfig.detectTimeout 200 ms: the detector's GET_MAX_OFFSET */
+    int spent_retry;            /* a send whose attempt ended with its whole budget spent goes on with attempts of
+                                   0 ms (RocketMQ's millisecond costTime equal to the timeout passes sendDefaultImpl's
+                                   `timeout < costTime`): false, it ends there */
     int retry_system_busy;      /* sendDefaultImpl retries SYSTEM_BUSY (DefaultMQProducer.retryResponseCodes from
                                    5.3.0, #5838); R44/R498 throw it at once */
     int fail_fast;              /* requests fail when the broker closes their connection (5.1.3+), not at their

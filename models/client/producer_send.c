@@ -148,14 +148,16 @@ void producer_send_attempt(struct producer *p, uint32_t i)
         return;
     }
     sim_time cost = now - s->t0;
-    if (cost >= p->cfg.send_timeout) {
+    int spent = cost == p->cfg.send_timeout && p->cfg.spent_retry && s->attempts > 0;
+    if (cost >= p->cfg.send_timeout && !spent) {
         /* "if (timeout < costTime) { callTimeout = true; break; }": RemotingTooMuchRequestException
          * (DefaultMQProducerImpl.sendDefaultImpl, 4.9.7 l.570-574). An attempt that timed out ends exactly at
          * the budget's end here, cost == send_timeout: spent. RocketMQ's millisecond clock often reads
          * costTime == timeout then, and R44/R498 go on with a 0 ms attempt that writes its request on a
          * connection at hand (NettyRemotingClient.invokeSync `timeoutMillis < costTime` false, 4.9.7 l.387)
          * and fails at once (ResponseFuture.waitResponse(0)), closing the connection; R53 throws before the
-         * write (`left <= 0`, 5.3.0 l.552). Not modelled (README, Measurements, "Duplicates"). */
+         * write (`left <= 0`, 5.3.0 l.552). With retry_when_budget_spent such attempts are made (rpc_call_spent;
+         * README, Measurements, "Duplicates"). */
         if (s->attempts == 0)
             s->status = RMQ_TIMEOUT;
         producer_send_finish(p, i);
@@ -187,6 +189,10 @@ void producer_send_attempt(struct producer *p, uint32_t i)
     struct rmq_send_req req = {.msg = s->msg, .size = s->size, .queue = mq->queue};
     report_attempt(&p->base.w->rep, s->msg, mq->group);
     /* sendKernelImpl(msg, mq, SYNC, null, topicPublishInfo, timeout - costTime) */
+    if (spent) {
+        rpc_call_spent(&p->rpc, master, RMQ_SEND, &req, sizeof req, s->size, producer_tag(P_R_SEND, i, s->gen));
+        return;
+    }
     rpc_call(&p->rpc, master, RMQ_SEND, &req, sizeof req, s->size, p->cfg.send_timeout - cost,
              producer_tag(P_R_SEND, i, s->gen));
 }

@@ -221,7 +221,7 @@ static void give_up(struct rpc *r, struct rpc_pending *p, sim_conn c)
 static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_id peer, uint16_t code,
                                                         const void *body, uint32_t len, uint64_t extra_wire,
                                                         sim_time begin, sim_time timeout, uint64_t tag,
-                                                        uint8_t async, uint8_t late)
+                                                        uint8_t async, uint8_t late, uint8_t spent)
 {
     struct rpc_peer *pe = peer_get(r, peer);
     uint32_t i = pe ? slot_alloc(r) : NO_SLOT;
@@ -233,6 +233,7 @@ static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_i
     p->async = async;
     p->late = late;
     p->short_left = 0;
+    p->spent = 0;
     p->conn = 0;
     p->code = code;
     p->peer = peer;
@@ -259,8 +260,10 @@ static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_i
             arm(r, p->deadline);
         int rc = send_request(r, pe->conn, opaque_of(r, i), code, body, len, extra_wire);
         p->conn = pe->conn;
-        if (rc >= 0)
+        if (rc >= 0) {
+            p->spent = spent;
             return;
+        }
         if (rc == -2) {
             slot_release(r, i);
             r->on_reply(r->n, tag, RMQ_SYSTEM_ERROR, NULL, 0);
@@ -285,19 +288,19 @@ static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_i
 void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
               uint64_t extra_wire, sim_time timeout, uint64_t tag)
 {
-    call(r, peer, code, body, len, extra_wire, node_now(r->n), timeout, tag, 0, 0);
+    call(r, peer, code, body, len, extra_wire, node_now(r->n), timeout, tag, 0, 0, 0);
 }
 
 void rpc_call_begun(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
                     uint64_t extra_wire, sim_time begin, sim_time timeout, uint64_t tag)
 {
-    call(r, peer, code, body, len, extra_wire, begin, timeout, tag, 0, 1);
+    call(r, peer, code, body, len, extra_wire, begin, timeout, tag, 0, 1, 0);
 }
 
 void rpc_call_async(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
                     uint64_t extra_wire, sim_time timeout, uint64_t tag)
 {
-    call(r, peer, code, body, len, extra_wire, node_now(r->n), timeout, tag, 1, 0);
+    call(r, peer, code, body, len, extra_wire, node_now(r->n), timeout, tag, 1, 0, 0);
 }
 
 int rpc_connect(struct rpc *r, sim_node_id peer)
@@ -333,6 +336,14 @@ int rpc_peer_connecting(struct rpc *r, sim_node_id peer)
 {
     const struct rpc_peer *p = peer_known(r, peer);
     return p && p->connecting;
+}
+
+void rpc_call_spent(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
+                    uint64_t extra_wire, uint64_t tag)
+{
+    sim_time now = node_now(r->n);
+    int late = r->close_needs_time || !rpc_peer_open(r, peer);
+    call(r, peer, code, body, len, extra_wire, now, 0, tag, 0, (uint8_t)late, (uint8_t)!late);
 }
 
 void rpc_reply(struct sim_node *n, struct rpc_ctx ctx, int status, const void *body, uint32_t len,
@@ -407,15 +418,19 @@ void rpc_timer_fired(struct rpc *r)
         if (!p->in_use || p->deadline > now || (p->late && p->waiting))
             continue;
         uint64_t t = p->tag;
-        /* sent (or given up on an open connection), and synchronous; R53's shouldClose */
-        int close = r->close_on_timeout && !p->async && !p->waiting && !(r->close_needs_time && p->short_left);
+        /* sent (or given up on an open connection), and synchronous; R53's shouldClose. A 0 ms request
+         * (rpc_call_spent) fails with RemotingSendRequestException, whose catch closes the connection
+         * (R498 NettyRemotingClient.invokeSync, 4.9.7 l.393-396; R44 l.378-381). */
+        int spent = p->spent;
+        int close = spent || (r->close_on_timeout && !p->async && !p->waiting &&
+                              !(r->close_needs_time && p->short_left));
         sim_node_id peer = p->peer;
         sim_conn c = p->conn;
         drop_big(p);
         slot_release(r, i);
         if (close)
             close_timed_out(r, peer, c);
-        r->on_reply(r->n, t, RMQ_TIMEOUT, NULL, 0);
+        r->on_reply(r->n, t, spent ? RMQ_CONN_FAILED : RMQ_TIMEOUT, NULL, 0);
         if (close)
             fail_marked(r, 3);
     }

@@ -40,6 +40,7 @@ struct rpc_pending {
     uint8_t late;              /* rpc_call_begun: not timed out while its connection is being made */
     uint8_t short_left;        /* sent (or given up) with little of its timeout left: with close_needs_time
                                   its timeout closes nothing */
+    uint8_t spent;             /* rpc_call_spent: written with 0 ms, fails at once and closes its connection */
     uint16_t code;
     sim_node_id peer;
     sim_conn conn;             /* the connection it was sent on (0 while waiting) */
@@ -108,6 +109,15 @@ void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, 
  * RMQ_SYSTEM_ERROR may, as rpc_call's). */
 void rpc_call_begun(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
                     uint64_t extra_wire, sim_time begin, sim_time timeout, uint64_t tag);
+/* invokeSync with 0 ms left (a send whose budget a timed-out attempt spent, when the millisecond clock reads
+ * costTime == timeout). R44/R498 (`timeoutMillis < costTime` false): on an open connection the request is
+ * written and fails at once, NettyRemotingAbstract.invokeSyncImpl's waitResponse(0) returning before the write
+ * completes (RemotingSendRequestException: RMQ_CONN_FAILED, as a later event), and invokeSync's catch closes
+ * the connection whatever close_on_timeout says, failing the others on it; with no open connection it is
+ * rpc_call_begun with 0 ms (connect, then not sent). R53 (close_needs_time: its invokeSync, `left <= 0`) throws
+ * RemotingTimeoutException before the write and closes nothing: rpc_call_begun with 0 ms. */
+void rpc_call_spent(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
+                    uint64_t extra_wire, uint64_t tag);
 /* The same as invokeAsync (a consumer's pull): its timeout leaves the connection open whatever
  * close_on_timeout says. */
 void rpc_call_async(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,

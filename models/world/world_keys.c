@@ -169,6 +169,7 @@ void world_defaults(struct world_cfg *c)
     p->start_detector = 0;            /* R53 ClientConfig.startDetectorEnable (com.rocketmq.startDetectorEnable) */
     p->detect_interval = 2000 * SIM_MS;   /* R53 ClientConfig.detectInterval */
     p->detect_timeout = 200 * SIM_MS;     /* R53 ClientConfig.detectTimeout */
+    p->spent_retry = 0;               /* a race of the millisecond clock, off: README */
     p->retry_system_busy = 0;         /* R44 sendDefaultImpl's switch: SYSTEM_BUSY is thrown */
     p->ns_walk = 1;                   /* R44 NettyRemotingClient.getAndCreateNameserverChannel: for each address */
     p->order = ORDER_NONE;            /* send(msg): sendDefaultImpl */
@@ -379,6 +380,7 @@ static const struct field producer_fields[] = {
     PF("error_pause_ms", F_TIME, error_pause, 1, MAX_DAY_MS),
     PF("send_latency_fault_enable", F_BOOL, latency_fault, 0, 1),
     PF("retry_system_busy", F_BOOL, retry_system_busy, 0, 1),
+    PF("retry_when_budget_spent", F_BOOL, spent_retry, 0, 1),
     PF("fail_fast_on_close", F_BOOL, fail_fast, 0, 1),
     PF("client_close_socket_if_timeout", F_BOOL, close_on_timeout, 0, 1),
     PF("close_socket_needs_time_left", F_BOOL, close_needs_time, 0, 1),
