@@ -24,6 +24,7 @@ static int replies, last_status;
 static uint64_t last_tag, answered_sum;
 static int status_of[64];              /* by tag: the answer's status, 0 before it */
 static sim_time when_of[64];           /* by tag: when it came */
+static int arrived;                    /* requests node 1 received */
 
 /* The body of request k: len bytes of a pattern k sets. */
 static void fill(unsigned char *b, uint32_t len, int k)
@@ -66,7 +67,10 @@ static void msg(struct th_world *w, struct sim_node *n, const struct sim_msg *m)
     struct rpc_hdr h;
     const void *body;
     uint32_t len;
-    if (rpc_parse(m, &h, &body, &len) < 0 || h.code == REQ_HOLD)
+    if (rpc_parse(m, &h, &body, &len) < 0)
+        return;
+    arrived++;
+    if (h.code == REQ_HOLD)
         return;
     if (h.code == REQ_BIG) {
         static unsigned char big[20000];
@@ -380,6 +384,50 @@ START_TEST(begun_request_counts_its_connect)
 }
 END_TEST
 
+/* A request with 0 ms left (rpc_call_spent: RocketMQ's millisecond costTime equal to a send's timeout). R44/R498
+ * (invokeSync's `timeoutMillis < costTime`): on the open connection it is written, fails a moment later, not
+ * inline, with CONN_FAILED (waitResponse(0): RemotingSendRequestException) and closes the connection without
+ * close_on_timeout, failing the request held on it; with no connection open it connects and times out
+ * unsent. R53 (close_needs_time: `left <= 0`) times out unsent and closes nothing. */
+START_TEST(spent_request_written_then_closes)
+{
+    unsigned char b[8] = {0};
+    for (int needs = 0; needs < 2; needs++) {
+        struct th_world w;
+        world(&w);
+        cli.close_needs_time = needs;
+        arrived = 0;
+        rpc_call(&cli, 1, REQ_HOLD, b, sizeof b, 0, 3 * SIM_S, 51);
+        sim_run(w.s, sim_now(w.s) + 50 * SIM_MS);
+        sim_time t1 = sim_now(w.s);
+        rpc_call_spent(&cli, 1, REQ_HOLD, b, sizeof b, 0, 52);
+        ck_assert_int_eq(status_of[52], 0);
+        sim_run(w.s, t1 + 50 * SIM_MS);
+        ck_assert_int_eq(status_of[52], needs ? RMQ_TIMEOUT : RMQ_CONN_FAILED);
+        ck_assert_int_eq(when_of[52], t1);
+        ck_assert_int_eq(arrived, needs ? 1 : 2);
+        ck_assert_int_eq(status_of[51], needs ? 0 : RMQ_CONN_FAILED);
+        ck_assert_int_eq(rpc_peer_open(&cli, 1), needs);
+        rpc_free(&cli);
+        rpc_free(&srv);
+        th_world_free(&w);
+        memset(status_of, 0, sizeof status_of);
+    }
+    struct th_world w;
+    world(&w);
+    arrived = 0;
+    sim_time t0 = sim_now(w.s);
+    rpc_call_spent(&cli, 1, REQ, b, sizeof b, 0, 53);
+    sim_run(w.s, t0 + 50 * SIM_MS);
+    ck_assert_int_eq(status_of[53], RMQ_TIMEOUT);
+    ck_assert_int_eq(when_of[53], t0 + 2 * SIM_MS);   /* the connect's round trip */
+    ck_assert_int_eq(arrived, 0);
+    rpc_free(&cli);
+    rpc_free(&srv);
+    th_world_free(&w);
+}
+END_TEST
+
 static void reset_counts(void)
 {
     replies = 0;
@@ -401,6 +449,7 @@ static Suite *suite(void)
     tcase_add_test(tc, sync_timeout_closes_the_connection);
     tcase_add_test(tc, async_timeout_at_the_response_scan);
     tcase_add_test(tc, begun_request_counts_its_connect);
+    tcase_add_test(tc, spent_request_written_then_closes);
     suite_add_tcase(s, tc);
     return s;
 }
