@@ -86,6 +86,64 @@ START_TEST(failover_ends_at_its_first_write)
 }
 END_TEST
 
+/* The last change to master before the first write, from the trace: a broker.role with brokerId 0, the
+ * master's that took it. */
+struct last_role {
+    double before, last;
+};
+
+static void last_role_line(const char *line, void *arg)
+{
+    struct last_role *l = arg;
+    double t = th_field(line, "\"t_ms\":", -1);
+    if (t < l->before && th_has(line, "\"id\":0,"))
+        l->last = t;
+}
+
+static double last_promotion_before(const char *trace, double first_write)
+{
+    struct last_role l = {first_write, -1};
+    th_each(trace, "\"ev\":\"broker.role\"", last_role_line, &l);
+    return l.last;
+}
+
+/* A master back under its own epoch that served nothing does not end the failover, and is not its promotion
+ * (controller_explore.json, seed 11143, shrunk to two faults): broker-a-0's host dies at 26.76 s and is back
+ * at 35.762 s, master again under epoch 1 at 35.763 s, before the controller's scan found its heartbeat old;
+ * the producer, whose connect to the dead host was still pending, never reaches it before its process dies at
+ * 36.335 s (channel closed: the controller's detection). The controller elects it again at epoch 5 when it
+ * restarts (38.909 s), it is master at 39.009 s, and the first write is acknowledged 1.5 ms later: that is
+ * the promotion, not the return at 35.763 s, which came before the detection and the election and left 3.2 s
+ * of "route refresh" that never happened. */
+START_TEST(promotion_is_the_master_that_took_the_first_write)
+{
+    struct th_run r;
+    th_run(&r,
+           th_ctl_explore(11143, "\"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\"",
+                          "{\"at_ms\": 26760, \"op\": \"crash_host\", \"node\": \"@master:broker-a\","
+                          " \"duration_ms\": 9002},"
+                          " {\"at_ms\": 36335, \"op\": \"crash_process\", \"node\": \"@master:broker-a\","
+                          " \"duration_ms\": 2572}", 148391),
+           NULL, 0);
+    const char *role = "\"node\":\"broker-a-0\",\"ev\":\"broker.role\"";
+    ck_assert_int_eq(th_count(r.trace, role, "\"id\":0,\"epoch\":1,", 35763, 35764), 1);
+    /* nothing reached it as master of epoch 1: no write, no pull */
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"send.ack\"", NULL, 26760, 39010), 0);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"pull.serve\"", NULL, 35762, 36335), 0);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.elect\"", "\"master\":\"broker-a-0\",\"epoch\":5,",
+                              38909, 38910), 1);
+    ck_assert_int_eq(th_count(r.trace, role, "\"id\":0,\"epoch\":5,", 39009, 39010), 1);
+    double first = th_num(r.m, "groups.0.failover.first_write_ms");
+    ck_assert_double_eq_tol(first, 39010.980335, 1e-6);
+    ck_assert_double_eq_tol(th_num(r.m, "groups.0.failover.detected_ms"), 36335.167335, 1e-6);
+    ck_assert_double_eq_tol(th_num(r.m, "groups.0.failover.elected_ms"), 38909.25437, 1e-6);
+    ck_assert_double_eq_tol(th_num(r.m, "groups.0.failover.promoted_ms"), 39009.441356, 1e-6);
+    ck_assert_double_eq(th_num(r.m, "groups.0.failover.promoted_ms"), last_promotion_before(r.trace, first));
+    ck_assert_str_eq(th_at(r.m, "groups.0.failover.new_master")->valuestring, "broker-a-0");
+    th_run_free(&r);
+}
+END_TEST
+
 START_TEST(delivered_before_fsync_then_skipped)
 {
     struct th_run r;
@@ -216,6 +274,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, restarted_master_same_epoch_no_consistent_point);
     tcase_add_test(tc, failover_ends_at_its_first_write);
+    tcase_add_test(tc, promotion_is_the_master_that_took_the_first_write);
     tcase_add_test(tc, delivered_before_fsync_then_skipped);
     tcase_add_test(tc, all_ack_async_flush_master_back_alone);
     tcase_add_test(tc, in_sync_replicas_two_unwritable_after_master_back);

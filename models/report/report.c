@@ -258,10 +258,12 @@ void report_elected(struct report *r, int group, int64_t term)
         g->elected = sim_now(r->sim);
 }
 
+/* The last promotion before the first write, not the first after the crash: a master that took no write
+ * before it was gone again (back under its own epoch, then a second crash) was not the failover's end. */
 void report_promoted(struct report *r, int group, sim_node_id node)
 {
     struct report_group *g = after_crash(r, group);
-    if (g && g->promoted < 0) {
+    if (g) {
         g->promoted = sim_now(r->sim);
         g->new_master = node;
     }

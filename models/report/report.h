@@ -126,7 +126,8 @@ void report_detected(struct report *r, int group);
 /* A new master exists on the server side: a DLedger leader of a later term than at the crash (term >= 0),
  * or the operator's promotion (term -1). */
 void report_elected(struct report *r, int group, int64_t term);
-/* The new master took the master role (brokerId 0) and registers with the NameServers. */
+/* The new master took the master role (brokerId 0) and registers with the NameServers; a later one before
+ * the first write replaces it (the failover's is the master's that took the first write). */
 void report_promoted(struct report *r, int group, sim_node_id node);
 
 /* Replication resumed on a slave whose log differs from its master's: n of the slave's messages sit at
