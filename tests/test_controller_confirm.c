@@ -306,6 +306,41 @@ START_TEST(promoted_slave_dispatches_above_its_confirm)
 }
 END_TEST
 
+/* A SyncStateSet member back from a handshake that truncated it acks from far below (a master back as master
+ * after its host's crash restarts its epoch, and its slaves' handshakes send them to that epoch's start:
+ * controller_explore's seed 214 at 131.834 s), and computeConfirmOffset (5.3 AutoSwitchHAService l.416-437,
+ * the least ack of the set) lowers the confirm offset. That stops the ReputMessageService (getReputEndOffset)
+ * and takes back nothing it dispatched: getMessage reads up to the ConsumeQueue's getMaxOffsetInQueue
+ * (DefaultMessageStore l.816). mqsim's readable end fell with it, and in seed 214 the consumer's next pull,
+ * past it, was answered PULL_OFFSET_MOVED: its queue dropped and taken again from the committed offset, the
+ * message it had just read (msg 25378, 131.891 s) was read twice. */
+START_TEST(falling_confirm_hides_nothing_dispatched)
+{
+    struct scenario sc;
+    th_load(&sc, idle_world(1, "off"), NULL, 0);
+    struct broker *m = brk(&sc, 0);
+    th_run_to(&sc, 4995 * SIM_MS);
+    ck_assert_uint_eq(m->ctl->confirm, 88000);
+    ck_assert_uint_eq(hidden(m), 0);
+    uint64_t seen[4];
+    for (int q = 0; q < 4; q++)
+        seen[q] = broker_visible_qoff(m, q);
+    struct ha_conn *low = NULL;
+    int slaves = 0;
+    for (int i = 0; i < m->nhac; i++)
+        if (m->hac[i].in_use && m->hac[i].replica >= 0 && slaves++ == 0)
+            low = &m->hac[i];
+    ck_assert_int_eq(slaves, 2);
+    low->ack = 200 * MSG;   /* that slave's report: it holds the first 200 messages */
+    ctl_update_confirm(m);
+    ck_assert_uint_eq(m->ctl->confirm, 200 * MSG);
+    ck_assert_uint_eq(hidden(m), 0);
+    for (int q = 0; q < 4; q++)
+        ck_assert_uint_eq(broker_visible_qoff(m, q), seen[q]);
+    scenario_free(&sc);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("controller_confirm");
@@ -320,6 +355,7 @@ static Suite *suite(void)
     tcase_add_test(tc, restart_recovers_the_flushed_confirm);
     tcase_add_test(tc, restart_with_read_uncommitted_dispatches_to_the_end);
     tcase_add_test(tc, read_uncommitted_hides_nothing);
+    tcase_add_test(tc, falling_confirm_hides_nothing_dispatched);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -528,6 +528,7 @@ void ctl_start(struct broker *b)
     c->confirm = c->ckpt_confirm;
     ctl_confirm_clamp(b);
     ctl_reput_from_confirm(b);
+    broker_reput_reset(b);   /* the recovered store reads up to that offset, not up to the one of the crash */
     c->alter_pending = 0;
     c->lost = 0;
     c->handshake = c->agreed = 0;

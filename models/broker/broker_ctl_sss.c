@@ -88,8 +88,6 @@ uint64_t ctl_read_end(const struct broker *b)
     return b->role == RMQ_SLAVE || confirm_limits(b) ? b->ctl->confirm : b->cl.max_offset;
 }
 
-uint64_t ctl_visible_qoff(const struct broker *b, int q) { return broker_qoff_below(b, q, ctl_read_end(b)); }
-
 /* The read end rose from `old`, above which messages were stored: the ReputMessageService dispatches them
  * at its next round (reput.c), which wakes the held pulls. */
 static void read_end_rose(struct broker *b, uint64_t old, uint64_t max_before)
