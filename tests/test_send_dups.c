@@ -3,7 +3,8 @@
  * than DLedger's 6 s election timeout, so it stays leader and stores, once it runs again, every request the
  * producer wrote to it meanwhile. Each attempt that reached it is one copy of its message in the log, and the
  * consumer reads each copy: a send that failed is counted neither in acked_lost nor in acked_unconsumed, but
- * its first copy is in consumed and every other one in duplicates. */
+ * its first copy is in consumed and every other one in duplicates. A controller-mode master with
+ * allAckInSyncStateSet stops the same way while a member of its SyncStateSet does not ack. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,87 @@ START_TEST(spent_budget_attempts_written_on_44)
 }
 END_TEST
 
+/* controller_explore's group (5.3, three brokers, allAckInSyncStateSet, SYNC_FLUSH), 200 msg/s from 5 s, and a
+ * slave's trouble from 20.003 s: the master broker-a-2 stores every put and waits for the acks of its whole
+ * SyncStateSet (CommitLog.asyncPutMessage: needAckNums ALL_ACK_IN_SYNC_STATE_SET; GroupTransferService). */
+static char *ctl_world(const char *fault)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf,
+             "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 50000, \"seed\": 1},"
+             " \"controllers\": {\"count\": 3},"
+             " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
+             " \"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\"}],"
+             " \"producers\": {\"start_ms\": 5000, \"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}},"
+             " \"consumers\": {\"start_ms\": 5000, \"consume_from_where\": \"first_offset\"},"
+             " \"operator\": {\"enabled\": false}, \"faults\": [%s]}",
+             fault);
+    return buf;
+}
+
+/* The consumer's reads: a pull served (code 0) from below the end of the queue's last one reads offsets again. */
+struct rereads {
+    double end[8], again;
+};
+
+static void on_serve(const char *l, void *arg)
+{
+    struct rereads *r = arg;
+    int q = (int)th_field(l, "\"queue\":", -1);
+    double off = th_field(l, "\"offset\":", -1), n = th_field(l, "\"n\":", 0);
+    ck_assert(q >= 0 && q < 8);
+    if (th_field(l, "\"code\":", -1) != 0 || n == 0)
+        return;
+    if (off < r->end[q])
+        r->again += r->end[q] - off < n ? r->end[q] - off : n;
+    if (off + n > r->end[q])
+        r->end[q] = off + n;
+}
+
+/* Every duplicate of a stall of the SyncStateSet's acks is a copy the producer stored: each failed send read
+ * once per attempt, no queue offset read twice. */
+static void check_stall(const char *fault, double failed_expected)
+{
+    struct th_run r;
+    const char *sets[] = {"run.trace=\"full\""};
+    th_run(&r, ctl_world(fault), sets, 1);
+    double failed = th_num(r.m, "messages.send_failed"), dups = th_num(r.m, "messages.duplicates");
+    struct split s = split_duplicates(r.trace);
+    struct rereads rr = {{0}, 0};
+    th_each(r.trace, "\"ev\":\"pull.serve\"", on_serve, &rr);
+    fprintf(stderr, "controller stall: %.0f failed, %.0f duplicates (%.0f of acknowledged sends), %.0f read again\n",
+            failed, dups, s.acked_dups, rr.again);
+    ck_assert_double_eq(failed, failed_expected);
+    ck_assert_double_eq(s.failed_as_attempts, failed);   /* each failed send stored and read once per attempt */
+    ck_assert_double_eq(recompute_duplicates(r.trace), dups);
+    ck_assert_double_eq(s.attempts_over_one, dups);      /* every copy past the first is one retry */
+    ck_assert_double_eq(s.acked_dups, 3);
+    ck_assert_double_eq(dups, 2 * failed);
+    ck_assert_double_eq(rr.again, 0);                    /* no consumer re-read */
+    ck_assert_double_eq(th_num(r.m, "messages.acked_lost"), 0);
+    th_run_free(&r);
+}
+
+/* broker-a-1's host is down for 3.181 s (as in controller_explore's seed 66, at 93.493 s): the puts wait until
+ * it is back (23.184 s) and its HA client has caught up, so the sends of the first 3 s (from 20.005 s) time
+ * out, close their connections and retry as under a pause: 600 failed, each stored three times. */
+START_TEST(slave_down_stalls_all_ack_writes)
+{
+    check_stall("{\"at_ms\": 20003, \"op\": \"crash_host\", \"node\": \"broker-a-1\", \"duration_ms\": 3181}", 600);
+}
+END_TEST
+
+/* broker-a-1 cut off for 25 s: the master waits until it drops it from the SyncStateSet, at its check of
+ * 39.005 s (ReplicasManager's checkSyncStateSetPeriod, 5 s from 3 s after its promotion at 1.005 s: 15 s
+ * after the last catch-up, haMaxTimeSlaveNotCatchup, is 35.0 s) and the controller's answer: six windows of
+ * 3 s of failed sends, each 600 sends stored three times, 7,200 duplicates. */
+START_TEST(slave_cut_off_until_the_sync_state_set_shrinks)
+{
+    check_stall("{\"at_ms\": 20003, \"op\": \"partition\", \"a\": [\"broker-a-1\"],"
+                " \"b\": [\"ns-0\", \"broker-a-0\", \"broker-a-2\"], \"duration_ms\": 25000}", 3600);
+}
+END_TEST
+
 static Suite *send_dups_suite(void)
 {
     Suite *s = suite_create("send_dups");
@@ -201,6 +283,11 @@ static Suite *send_dups_suite(void)
     tcase_add_test(tc, timed_out_sends_stored_once_without_the_close);
     tcase_add_test(tc, spent_budget_attempts_written_on_44);
     suite_add_tcase(s, tc);
+    TCase *ctl = tcase_create("sync_state_set");
+    tcase_set_timeout(ctl, 300);
+    tcase_add_test(ctl, slave_down_stalls_all_ack_writes);
+    tcase_add_test(ctl, slave_cut_off_until_the_sync_state_set_shrinks);
+    suite_add_tcase(s, ctl);
     return s;
 }
 
