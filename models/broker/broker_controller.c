@@ -346,6 +346,7 @@ static void become_master(struct broker *b)
     }
     b->role = RMQ_SYNC_MASTER;
     b->id = 0;
+    c->read_hi = 0;
     b->master = SIM_NODE_NONE;
     c->master_id = b->n->id;   /* masterBrokerId = brokerControllerId */
     if (!c->promoting)
@@ -435,6 +436,7 @@ static void to_slave(struct broker *b, sim_node_id master, int new_epoch)
         c->check_gen++;   /* stopCheckSyncStateSet */
     b->role = RMQ_SLAVE;
     b->id = c->my_id;   /* "The brokerId in brokerConfig just means its role": brokerControllerId */
+    c->read_hi = 0;
     c->lost = 0;   /* removals for a set this broker no longer keeps */
     /* masterAddress, then handleSlaveSynchronize(SLAVE) */
     c->master_id = master;
@@ -526,9 +528,9 @@ void ctl_start(struct broker *b)
      * controller mode); the ReputMessageService starts from it (DefaultMessageStore.start:
      * setReputFromOffset(getConfirmOffset())), a SLAVE's. */
     c->confirm = c->ckpt_confirm;
+    c->read_hi = 0;
     ctl_confirm_clamp(b);
     ctl_reput_from_confirm(b);
-    broker_reput_reset(b);   /* the recovered store reads up to that offset, not up to the one of the crash */
     c->alter_pending = 0;
     c->lost = 0;
     c->handshake = c->agreed = 0;

@@ -88,6 +88,16 @@ uint64_t ctl_read_end(const struct broker *b)
     return b->role == RMQ_SLAVE || confirm_limits(b) ? b->ctl->confirm : b->cl.max_offset;
 }
 
+/* A master's confirm offset that falls (computeConfirmOffset, 5.3 AutoSwitchHAService l.416-437, takes the
+ * least ack of the SyncStateSet, and a member back from a truncating handshake acks from far below) stops the
+ * ReputMessageService (getReputEndOffset) but takes back nothing it dispatched: DefaultMessageStore.getMessage
+ * (l.816) reads up to the ConsumeQueue's getMaxOffsetInQueue. So the read end is never below read_hi. */
+uint64_t ctl_visible_qoff(const struct broker *b, int q)
+{
+    uint64_t end = ctl_read_end(b);
+    return broker_qoff_below(b, q, end > b->ctl->read_hi ? end : b->ctl->read_hi);
+}
+
 /* The read end rose from `old`, above which messages were stored: the ReputMessageService dispatches them
  * at its next round (reput.c), which wakes the held pulls. */
 static void read_end_rose(struct broker *b, uint64_t old, uint64_t max_before)
@@ -198,8 +208,10 @@ void ctl_reput_from_confirm(struct broker *b)
  * change to master; held pulls see what it newly shows. */
 static void update_confirm_acks(struct broker *b, const uint64_t *ack, uint32_t conn)
 {
-    uint64_t old = b->ctl->confirm;
+    uint64_t old = b->ctl->confirm, end = ctl_read_end(b);
     b->ctl->confirm = compute_confirm(b, ack, conn);
+    if (b->role != RMQ_SLAVE && ctl_read_end(b) < end && end > b->ctl->read_hi)
+        b->ctl->read_hi = end;   /* see ctl_visible_qoff */
     if (b->ctl->confirm > old && confirm_limits(b) && !b->cfg.read_uncommitted)
         broker_reput_kick(b);   /* the next round dispatches what it newly allows */
 }

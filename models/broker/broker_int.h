@@ -473,6 +473,10 @@ void ctl_conn_lost(struct broker *b, const struct ha_conn *h);
 void ctl_acks(struct broker *b);
 /* The offset every put up to which has the acks controller mode asks for (UINT64_MAX: no wait). */
 uint64_t ctl_acked(struct broker *b);
+/* What consumers may read of queue q on a controller-mode broker: up to the confirm offset on a master
+ * with allAckInSyncStateSet and a SyncStateSet of more than itself (or where it was before it last fell),
+ * else everything. */
+uint64_t ctl_visible_qoff(const struct broker *b, int q);
 /* changeToMaster waits for the dispatch: the broker is not master yet but takes its slaves' handshakes and
  * HA connections (AutoSwitchHAService accepts them meanwhile). */
 int ctl_promoting(const struct broker *b);
