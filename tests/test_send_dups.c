@@ -38,21 +38,16 @@ static int msg_of(const char *l)
     return (int)m;
 }
 
-static void on_ack(const char *l, void *arg)
+/* A send's end line: its outcome and its attempts. */
+static void on_end(struct fates *f, const char *l, unsigned char outcome)
 {
-    struct fates *f = arg;
     int m = msg_of(l);
-    f->outcome[m] = 1;
+    f->outcome[m] = outcome;
     f->attempts[m] = (unsigned char)th_field(l, "\"attempts\":", 0);
 }
 
-static void on_fail(const char *l, void *arg)
-{
-    struct fates *f = arg;
-    int m = msg_of(l);
-    f->outcome[m] = 2;
-    f->attempts[m] = (unsigned char)th_field(l, "\"attempts\":", 0);
-}
+static void on_ack(const char *l, void *arg) { on_end(arg, l, 1); }
+static void on_fail(const char *l, void *arg) { on_end(arg, l, 2); }
 
 static void on_consume(const char *l, void *arg)
 {
