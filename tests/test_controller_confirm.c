@@ -40,7 +40,7 @@ static uint64_t hidden(struct broker *b)
  * (slave reads on, threshold 0), where it drains the backlog and is held at the end of what the slave shows.
  * It starts from the first offset: with the threshold 0 the master's first message is "on disk", so its
  * offset query is answered QUERY_NOT_FOUND (queryConsumerOffset). */
-static char *idle_world(int all_ack, const char *trace)
+static char *idle_world_with(int all_ack, const char *trace, const char *faults)
 {
     static char buf[4096];
     snprintf(buf, sizeof buf,
@@ -53,10 +53,12 @@ static char *idle_world(int all_ack, const char *trace)
              " \"slave_wakes_held_pulls\": true}],"
              " \"producers\": {\"rate_per_s\": 100, \"stop_ms\": 5000, \"size\": {\"const_bytes\": 100}},"
              " \"consumers\": {\"count\": 1, \"start_ms\": 6000, \"consume_from_where\": \"first_offset\"},"
-             " \"operator\": {\"enabled\": false}}",
-             trace, all_ack ? "true" : "false");
+             " \"operator\": {\"enabled\": false}%s%s}",
+             trace, all_ack ? "true" : "false", faults ? ", " : "", faults ? faults : "");
     return buf;
 }
+
+static char *idle_world(int all_ack, const char *trace) { return idle_world_with(all_ack, trace, NULL); }
 
 /* Steady traffic: each frame brings a message and the confirm offset from before its acks, so broker-a-2
  * holds every message the master has and shows all but the newest. */
@@ -180,6 +182,33 @@ START_TEST(slave_stops_at_the_confirm_it_was_sent)
     th_run_to(&sc, 35 * SIM_S);
     ck_assert_uint_eq(th_ctl_info(&sc).sss, 5);
     ck_assert_uint_le(hidden(s), 1);
+    scenario_free(&sc);
+}
+END_TEST
+
+/* Both slaves cut off from the master at 4 s: its last 100 messages (4-5 s) wait above its confirm offset
+ * until its connections close (20 s without a report, 24.057 s) and the SyncStateSet is the master alone
+ * (the controller's answer, at 24.059-24.060 s). Then CommitLog.getConfirmOffset is the max offset, and the ReputMessageService, which reads
+ * getReputEndOffset every round (a 1 ms sleep), dispatches them at its next round; the producer stopped
+ * at 5 s, so no put arms that round (mqsim kept them hidden for good). */
+START_TEST(master_alone_dispatches_at_its_next_round)
+{
+    struct scenario sc;
+    th_load(&sc, idle_world_with(1, "off", "\"faults\": [{\"at_ms\": 4000, \"op\": \"partition\","
+                                           " \"a\": [\"broker-a-0\"], \"b\": [\"broker-a-1\", \"broker-a-2\"]}]"),
+            NULL, 0);
+    struct broker *m = brk(&sc, 0);
+    th_run_to(&sc, 24058 * SIM_MS);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 3);
+    ck_assert_uint_eq(m->ctl->confirm, 66000);   /* the acks of 4 s */
+    ck_assert_uint_eq(broker_log(m)->max_offset, 88000);
+    ck_assert_uint_eq(hidden(m), 100);
+    th_run_to(&sc, 24059 * SIM_MS);
+    ck_assert_uint_eq(th_ctl_info(&sc).sss, 1);
+    ck_assert_uint_eq(hidden(m), 100);
+    th_run_to(&sc, 24061 * SIM_MS);   /* the answer reaches the master 1 ms later, the next round 1 ms on */
+    ck_assert_uint_eq(ctl_read_end(m), 88000);
+    ck_assert_uint_eq(hidden(m), 0);
     scenario_free(&sc);
 }
 END_TEST
@@ -352,6 +381,7 @@ static Suite *suite(void)
     tcase_add_test(tc, flag_off_slave_reads_all);
     tcase_add_test(tc, slave_stops_at_the_confirm_it_was_sent);
     tcase_add_test(tc, promoted_slave_dispatches_above_its_confirm);
+    tcase_add_test(tc, master_alone_dispatches_at_its_next_round);
     tcase_add_test(tc, restart_recovers_the_flushed_confirm);
     tcase_add_test(tc, restart_with_read_uncommitted_dispatches_to_the_end);
     tcase_add_test(tc, read_uncommitted_hides_nothing);

@@ -205,14 +205,16 @@ void ctl_reput_from_confirm(struct broker *b)
 }
 
 /* setConfirmOffset(computeConfirmOffset()) after a SyncStateSet slave's ack, a new SyncStateSet and the
- * change to master; held pulls see what it newly shows. */
+ * change to master; held pulls see what it newly shows, also when a new SyncStateSet of the master alone
+ * lifts the bound to the max offset above what was dispatched (the ReputMessageService, which reads
+ * getReputEndOffset every round, takes it at its next). */
 static void update_confirm_acks(struct broker *b, const uint64_t *ack, uint32_t conn)
 {
     uint64_t old = b->ctl->confirm, end = ctl_read_end(b);
     b->ctl->confirm = compute_confirm(b, ack, conn);
     if (b->role != RMQ_SLAVE && ctl_read_end(b) < end && end > b->ctl->read_hi)
         b->ctl->read_hi = end;   /* see ctl_visible_qoff */
-    if (b->ctl->confirm > old && confirm_limits(b) && !b->cfg.read_uncommitted)
+    if ((b->ctl->confirm > old && confirm_limits(b) && !b->cfg.read_uncommitted) || ctl_read_end(b) > b->rp_py)
         broker_reput_kick(b);   /* the next round dispatches what it newly allows */
 }
 
