@@ -21,21 +21,19 @@ static const char *role_name(enum rmq_role r)
     return r == RMQ_SYNC_MASTER ? "SYNC_MASTER" : r == RMQ_ASYNC_MASTER ? "ASYNC_MASTER" : "SLAVE";
 }
 
-/* What consumers may read of queue q: what the ReputMessageService dispatched (reput.c in classic HA; on
- * DLedger the committed part, its follower's dispatch brought up to date first), and in controller mode no
- * further than the confirm offset, or than where it was before it last fell on a master (ctl_visible_qoff). */
+/* What consumers may read of queue q: what the ReputMessageService dispatched (reput.c in classic HA, where
+ * controller mode's confirm offset bounds each round; on DLedger the committed part, its follower's dispatch
+ * brought up to date first). A confirm offset that falls (a master's computeConfirmOffset, the least ack of
+ * the SyncStateSet; a slave's from its master's frames; a master's own once it is a slave) stops the
+ * dispatch and takes back nothing dispatched: DefaultMessageStore.getMessage (5.3 l.816) reads up to the
+ * ConsumeQueue's getMaxOffsetInQueue, which only a truncation lowers (truncateDirtyLogicFiles). */
 uint64_t broker_visible_qoff(struct broker *b, int q)
 {
     if (b->raft) {
         dl_reput_sync(b);
         return b->committed_qoff[q];
     }
-    uint64_t v = broker_reput_visible(b, q);
-    if (b->ctl) {
-        uint64_t c = ctl_visible_qoff(b, q);
-        return c < v ? c : v;
-    }
-    return v;
+    return broker_reput_visible(b, q);
 }
 
 /* PullRequestHoldService.run: waitForRunning(5 s) with long polling, else shortPollingTimeMills. */
@@ -461,6 +459,8 @@ static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
     }
     if (b->raft)
         dl_crash(b, kind);
+    if (b->ctl)
+        ctl_crash(b, kind);
     b->nhac = 0;
     b->ha_conn = 0;
     b->ha_connecting = 0;

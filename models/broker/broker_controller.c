@@ -346,7 +346,6 @@ static void become_master(struct broker *b)
     }
     b->role = RMQ_SYNC_MASTER;
     b->id = 0;
-    c->read_hi = 0;
     b->master = SIM_NODE_NONE;
     c->master_id = b->n->id;   /* masterBrokerId = brokerControllerId */
     if (!c->promoting)
@@ -436,7 +435,6 @@ static void to_slave(struct broker *b, sim_node_id master, int new_epoch)
         c->check_gen++;   /* stopCheckSyncStateSet */
     b->role = RMQ_SLAVE;
     b->id = c->my_id;   /* "The brokerId in brokerConfig just means its role": brokerControllerId */
-    c->read_hi = 0;
     c->lost = 0;   /* removals for a set this broker no longer keeps */
     /* masterAddress, then handleSlaveSynchronize(SLAVE) */
     c->master_id = master;
@@ -523,14 +521,24 @@ void ctl_start(struct broker *b)
     c->ha_sss = 0;
     c->promoting = c->has_pending = 0;
     c->disp_end = node_now(b->n);   /* the store recovered its ConsumeQueues: nothing left to dispatch */
-    /* The confirm offset comes back from the StoreCheckpoint as last flushed (DefaultMessageStore
-     * .loadCheckPoint), corrected to the recovered log (CommitLog.recoverNormally/recoverAbnormally in
-     * controller mode); the ReputMessageService starts from it (DefaultMessageStore.start:
-     * setReputFromOffset(getConfirmOffset())), a SLAVE's. */
+    /* The confirm offset comes back from the StoreCheckpoint as last flushed (5.3 DefaultMessageStore.load
+     * l.360), corrected to the recovered log (CommitLog.recoverNormally l.377-384, recoverAbnormally
+     * l.776-783, in controller mode); the ReputMessageService starts from it (DefaultMessageStore.start l.408:
+     * setReputFromOffset(getConfirmOffset()), the field while the store is fenced). */
     c->confirm = c->ckpt_confirm;
-    c->read_hi = 0;
     ctl_confirm_clamp(b);
     ctl_reput_from_confirm(b);
+    /* The ConsumeQueues are loaded from their files and recovered (ConsumeQueue.recover), cut only where the
+     * recovered log ends (CommitLog l.389-393, l.788-792: truncateDirtyLogicFiles(processOffset) when they
+     * reach it); recoverAbnormally dispatches again the messages up to the confirm offset (l.734), and
+     * getMessage reads to the queues' end (DefaultMessageStore l.816), whatever the confirm offset. So
+     * consumers read what the crash left of the queues (cq_end), and no less than the recovered confirm
+     * offset or, with readUnCommitted, the max offset (the ReputMessageService's first rounds, taken as
+     * instant). */
+    uint64_t end = c->cq_end < b->cl.max_offset ? c->cq_end : b->cl.max_offset;
+    if (end < ctl_read_end(b))
+        end = ctl_read_end(b);
+    broker_reput_recovered(b, end);
     c->alter_pending = 0;
     c->lost = 0;
     c->handshake = c->agreed = 0;
@@ -551,6 +559,17 @@ void ctl_start(struct broker *b)
         start_register(b);
     node_timer(b->n, HEARTBEAT_INITIAL, BT(BT_CTL, CTL_T_HEARTBEAT));
     node_timer(b->n, CHECKPOINT_FLUSH, BT(BT_CTL, CTL_T_CHECKPOINT));
+}
+
+/* The ConsumeQueues are mapped files like the CommitLog. A process crash leaves them whole in the page
+ * cache: all the ReputMessageService had dispatched. After a host crash only what FlushConsumeQueueService
+ * forced survives (every flushIntervalConsumeQueue 1 s, a queue with flushConsumeQueueLeastPages 2 pages
+ * dirty, 409 entries, or all every 60 s), which mqsim does not model: it takes none of it, and the start's
+ * recovery dispatches again up to the checkpoint's confirm offset, forced every second, so the queues'
+ * entries above that one are taken as lost. */
+void ctl_crash(struct broker *b, enum sim_crash_kind kind)
+{
+    b->ctl->cq_end = kind == SIM_CRASH_HOST ? 0 : b->rp_py;
 }
 
 void ctl_on_timer(struct broker *b, uint64_t arg)

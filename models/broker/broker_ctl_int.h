@@ -35,8 +35,8 @@ struct ctl_broker {
                                         allAckInSyncStateSet off too), a slave's from its master's frames */
     uint64_t ckpt_confirm;           /* StoreCheckpoint.confirmPhyOffset as last flushed (every second): what
                                         a restart recovers */
-    uint64_t read_hi;                /* a master's read end before its confirm offset last fell, since its
-                                        start or last change of role: what it dispatched stays readable */
+    uint64_t cq_end;                 /* where the ConsumeQueues a crash left end (ctl_crash), for the next
+                                        start's recovery */
     uint64_t disp_to;                /* the messages ending at or below it entered the ReputMessageService's
                                         backlog (ctl_stored); on a slave the confirm offset bounds it */
     uint32_t ha_sss;                 /* AutoSwitchHAService's syncStateSet: set only while the controller names

@@ -78,24 +78,16 @@ uint64_t ctl_header_confirm(const struct broker *b)
     return b->role != RMQ_SLAVE && !confirm_limits(b) ? b->cl.max_offset : b->ctl->confirm;
 }
 
-/* What consumers may read up to: getReputEndOffset, the confirm offset on a slave (whatever its master's
- * configuration: CommitLog.getConfirmOffset returns the field to a SLAVE) and on a master that
- * confirm_limits; everything on another master, and everywhere with readUnCommitted (the max offset). */
+/* Where the ReputMessageService may dispatch, and so consumers read, up to: getReputEndOffset, the confirm
+ * offset on a slave (whatever its master's configuration: CommitLog.getConfirmOffset returns the field to a
+ * SLAVE) and on a master that confirm_limits; everything on another master, and everywhere with
+ * readUnCommitted (the max offset). It may fall below what was dispatched, which stays readable
+ * (broker_visible_qoff). */
 uint64_t ctl_read_end(const struct broker *b)
 {
     if (b->cfg.read_uncommitted)
         return b->cl.max_offset;
     return b->role == RMQ_SLAVE || confirm_limits(b) ? b->ctl->confirm : b->cl.max_offset;
-}
-
-/* A master's confirm offset that falls (computeConfirmOffset, 5.3 AutoSwitchHAService l.416-437, takes the
- * least ack of the SyncStateSet, and a member back from a truncating handshake acks from far below) stops the
- * ReputMessageService (getReputEndOffset) but takes back nothing it dispatched: DefaultMessageStore.getMessage
- * (l.816) reads up to the ConsumeQueue's getMaxOffsetInQueue. So the read end is never below read_hi. */
-uint64_t ctl_visible_qoff(const struct broker *b, int q)
-{
-    uint64_t end = ctl_read_end(b);
-    return broker_qoff_below(b, q, end > b->ctl->read_hi ? end : b->ctl->read_hi);
 }
 
 /* The read end rose from `old`, above which messages were stored: the ReputMessageService dispatches them
@@ -210,10 +202,8 @@ void ctl_reput_from_confirm(struct broker *b)
  * getReputEndOffset every round, takes it at its next). */
 static void update_confirm_acks(struct broker *b, const uint64_t *ack, uint32_t conn)
 {
-    uint64_t old = b->ctl->confirm, end = ctl_read_end(b);
+    uint64_t old = b->ctl->confirm;
     b->ctl->confirm = compute_confirm(b, ack, conn);
-    if (b->role != RMQ_SLAVE && ctl_read_end(b) < end && end > b->ctl->read_hi)
-        b->ctl->read_hi = end;   /* see ctl_visible_qoff */
     if ((b->ctl->confirm > old && confirm_limits(b) && !b->cfg.read_uncommitted) || ctl_read_end(b) > b->rp_py)
         broker_reput_kick(b);   /* the next round dispatches what it newly allows */
 }

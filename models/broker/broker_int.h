@@ -293,6 +293,8 @@ void broker_slave_sync_round(struct broker *b);
  * kick after a store; round at its timer; truncated after a running broker's log was cut; visible: queue q's
  * end among the messages that end at or below `end`. */
 void broker_reput_reset(struct broker *b);
+/* Controller mode's recovery left the ConsumeQueues ending at CommitLog offset `end` (ctl_start). */
+void broker_reput_recovered(struct broker *b, uint64_t end);
 void broker_reput_kick(struct broker *b);
 void broker_reput_round(struct broker *b);
 void broker_reput_truncated(struct broker *b);
@@ -457,6 +459,8 @@ void broker_serve(struct broker *b, const struct exec_req *r);
 int ctl_init(struct broker *b);
 void ctl_free(struct broker *b);
 void ctl_start(struct broker *b);
+/* The broker's node crashed: what of its ConsumeQueues the next start recovers (ctl_start). */
+void ctl_crash(struct broker *b, enum sim_crash_kind kind);
 void ctl_on_timer(struct broker *b, uint64_t arg);
 void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, uint32_t len);
 void ctl_on_request(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *body, uint32_t len);
@@ -473,10 +477,6 @@ void ctl_conn_lost(struct broker *b, const struct ha_conn *h);
 void ctl_acks(struct broker *b);
 /* The offset every put up to which has the acks controller mode asks for (UINT64_MAX: no wait). */
 uint64_t ctl_acked(struct broker *b);
-/* What consumers may read of queue q on a controller-mode broker: up to the confirm offset on a master
- * with allAckInSyncStateSet and a SyncStateSet of more than itself (or where it was before it last fell),
- * else everything. */
-uint64_t ctl_visible_qoff(const struct broker *b, int q);
 /* changeToMaster waits for the dispatch: the broker is not master yet but takes its slaves' handshakes and
  * HA connections (AutoSwitchHAService accepts them meanwhile). */
 int ctl_promoting(const struct broker *b);

@@ -59,21 +59,24 @@ sim_time broker_reput_wake(const struct broker *b, sim_time since)
     return wake;
 }
 
-/* Takes the dispatch to the service's end: the ConsumeQueues' ends as they are now. */
-static void dispatch_all(struct broker *b)
+/* The dispatch stands at CommitLog offset end: the ConsumeQueues end with the messages that end at or below. */
+static void dispatch_to(struct broker *b, uint64_t end)
 {
-    b->rp_py = reput_end(b);
+    b->rp_py = end;
     for (int q = 0; q < b->cfg.queues; q++)
-        b->rp_qoff[q] = broker_qoff_below(b, q, b->rp_py);
+        b->rp_qoff[q] = broker_qoff_below(b, q, end);
 }
 
 void broker_reput_reset(struct broker *b)
 {
-    /* The store's recovery rebuilt the ConsumeQueues from the CommitLog: everything is dispatched. */
-    dispatch_all(b);
+    /* The store's recovery rebuilt the ConsumeQueues from the CommitLog: everything is dispatched (in
+     * controller mode ctl_start sets what its recovery kept: broker_reput_recovered). */
+    dispatch_to(b, reput_end(b));
     b->rp_armed = 0;
     b->rp_idle_since = node_now(b->n);
 }
+
+void broker_reput_recovered(struct broker *b, uint64_t end) { dispatch_to(b, end); }
 
 void broker_reput_kick(struct broker *b)
 {
