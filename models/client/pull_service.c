@@ -49,7 +49,11 @@ static void pull_failed(struct consumer *c, uint32_t k)
 void consumer_pull_send(struct consumer *c, uint32_t k, sim_node_id node, const struct rmq_pull_req *req)
 {
     struct cq *q = &c->cq[k];
-    if (c->cfg.pull_blocks_on_connect && !rpc_peer_open(&c->rpc, node)) {
+    if (c->cfg.pull_blocks_on_connect) {
+        /* getAndCreateChannel: a channel OK (rpc_peer_open) takes the pull at once, as send_pull would */
+        if (rpc_call_async_open(&c->rpc, node, RMQ_PULL, req, sizeof *req, 0, c->cfg.pull_timeout,
+                                consumer_tag(C_R_PULL, k, q->gen)))
+            return;
         struct pull_svc *ps = &c->ps;
         /* createChannel: a new connect, or the one in progress; no connect at all fails as a null channel. */
         if (!rpc_connect(&c->rpc, node)) {

@@ -218,12 +218,12 @@ static void give_up(struct rpc *r, struct rpc_pending *p, sim_conn c)
     arm(r, now);
 }
 
-static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_id peer, uint16_t code,
-                                                        const void *body, uint32_t len, uint64_t extra_wire,
-                                                        sim_time begin, sim_time timeout, uint64_t tag,
-                                                        uint8_t async, uint8_t late, uint8_t spent)
+/* A request to peer, whose record pe the caller found (peer_get; NULL: out of memory). */
+static inline __attribute__((always_inline)) void call_peer(struct rpc *r, struct rpc_peer *pe, sim_node_id peer,
+                                                             uint16_t code, const void *body, uint32_t len,
+                                                             uint64_t extra_wire, sim_time begin, sim_time timeout,
+                                                             uint64_t tag, uint8_t async, uint8_t late, uint8_t spent)
 {
-    struct rpc_peer *pe = peer_get(r, peer);
     uint32_t i = pe ? slot_alloc(r) : NO_SLOT;
     if (i == NO_SLOT) {
         r->on_reply(r->n, tag, RMQ_SYSTEM_ERROR, NULL, 0);
@@ -285,6 +285,14 @@ static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_i
     }
 }
 
+static inline __attribute__((always_inline)) void call(struct rpc *r, sim_node_id peer, uint16_t code,
+                                                        const void *body, uint32_t len, uint64_t extra_wire,
+                                                        sim_time begin, sim_time timeout, uint64_t tag,
+                                                        uint8_t async, uint8_t late, uint8_t spent)
+{
+    call_peer(r, peer_get(r, peer), peer, code, body, len, extra_wire, begin, timeout, tag, async, late, spent);
+}
+
 void rpc_call(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
               uint64_t extra_wire, sim_time timeout, uint64_t tag)
 {
@@ -317,7 +325,7 @@ int rpc_connect(struct rpc *r, sim_node_id peer)
 
 /* The peer already known for node, or NULL: peer_get's hint first (a 4.x consumer asks before every pull),
  * then the scan, without adding a peer. */
-static const struct rpc_peer *peer_known(const struct rpc *r, sim_node_id node)
+static struct rpc_peer *peer_known(struct rpc *r, sim_node_id node)
 {
     int i = r->hint[node & (RPC_PEER_HINTS - 1)] - 1;
     if (i < 0 || i >= r->npeers || r->peers[i].node != node)
@@ -330,6 +338,18 @@ int rpc_peer_open(struct rpc *r, sim_node_id peer)
 {
     const struct rpc_peer *p = peer_known(r, peer);
     return p && p->conn && !p->connecting && node_conn_open(r->n, p->conn);
+}
+
+int rpc_call_async_open(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
+                        uint64_t extra_wire, sim_time timeout, uint64_t tag)
+{
+    /* rpc_peer_open's test on the peer it finds, which the request then goes on: one look, where the test
+     * and rpc_call_async each made theirs (a 4.x consumer's every pull). */
+    struct rpc_peer *p = peer_known(r, peer);
+    if (!p || !p->conn || p->connecting || !node_conn_open(r->n, p->conn))
+        return 0;
+    call_peer(r, p, peer, code, body, len, extra_wire, node_now(r->n), timeout, tag, 1, 0, 0);
+    return 1;
 }
 
 int rpc_peer_connecting(struct rpc *r, sim_node_id peer)

@@ -140,6 +140,11 @@ int rpc_connect(struct rpc *r, sim_node_id peer);
  * connecting, after a close by either side, or when it never connected. */
 int rpc_peer_open(struct rpc *r, sim_node_id peer);
 
+/* rpc_call_async when rpc_peer_open(r, peer), in one look for the peer: returns 1 when sent (or failed, as
+ * rpc_call_async's failures come), 0 when the connection is not up, and then nothing was done. */
+int rpc_call_async_open(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
+                        uint64_t extra_wire, sim_time timeout, uint64_t tag);
+
 /* Whether a connect of this client's to peer is under way (ChannelWrapper's future not done): a synchronous
  * call that timed out meanwhile left it going, and its caller's createChannel still waits for it. */
 int rpc_peer_connecting(struct rpc *r, sim_node_id peer);
