@@ -118,18 +118,20 @@ static void reput_stop(struct broker *b, uint64_t phy)
     trace_end(tr);
 }
 
-/* Appends the entry x stands for (x->size bytes, a fragment when CL_FRAGMENT) at the log's end; what the
- * slave's ConsumeQueues make of it is the ReputMessageService's dispatch. */
+/* A filler x: bytes this slave held before its truncation and the trim forgot since. Its log, empty from there
+ * (ctl_handshake_done), ends after them. */
+static uint64_t slave_fill(struct broker *b, const struct rmq_ha_entry *x)
+{
+    if (b->cl.n > 0 || b->ha_part.got)
+        return CL_NONE;
+    cl_reset(&b->cl, b->cl.max_offset + x->size);
+    return 0;
+}
+
+/* Appends the entry x stands for (x->size bytes, a fragment when CL_FRAGMENT; not a filler) at the log's end;
+ * what the slave's ConsumeQueues make of it is the ReputMessageService's dispatch. */
 static uint64_t slave_append(struct broker *b, const struct rmq_ha_entry *x)
 {
-    if (x->flags & RMQ_HA_FILLER) {
-        /* Bytes this slave held before its truncation and the trim forgot since: its log, empty from
-         * there (ctl_handshake_done), ends after them. */
-        if (b->cl.n > 0 || b->ha_part.got)
-            return CL_NONE;
-        cl_reset(&b->cl, b->cl.max_offset + x->size);
-        return 0;
-    }
     if (b->reput_stop == CL_NONE && (x->flags & CL_FRAGMENT))
         reput_stop(b, b->cl.max_offset);
     if (b->reput_stop != CL_NONE || x->queue >= RMQ_MAX_QUEUES)
@@ -166,15 +168,10 @@ static void trace_partial(struct broker *b, const char *ev, uint32_t bytes)
     trace_end(tr);
 }
 
-/* One piece x, merged with the partial message it goes on (when it does): the message is complete (appended,
- * 1 when counted stored), or incomplete (kept as the partial message). -1: the append failed, and nothing of
- * x is in the log (a partial message x goes on is as it was; one it does not go on was appended as a
- * fragment before, and is gone). */
-static int take_piece(struct broker *b, struct rmq_ha_entry x)
+/* take_piece's way for a piece of a message, or a piece that goes on the partial message held. */
+static __attribute__((noinline)) int take_part(struct broker *b, struct rmq_ha_entry x)
 {
     struct ha_partial *p = &b->ha_part, had = *p;
-    if (x.flags & RMQ_HA_FILLER)
-        return slave_append(b, &x) == CL_NONE ? -1 : 0;
     if (p->got) {
         if (x.msg == p->msg && x.skip == p->skip + p->got && x.total == p->total && x.queue == p->queue) {
             x.skip = p->skip;   /* the piece goes on the bytes received: one piece from the first of them */
@@ -210,13 +207,32 @@ static int take_piece(struct broker *b, struct rmq_ha_entry x)
     return 1;
 }
 
+/* One piece x, merged with the partial message it goes on (when it does): the message is complete (appended,
+ * 1 when counted stored), or incomplete (kept as the partial message). -1: the append failed, and nothing of
+ * x is in the log (a partial message x goes on is as it was; one it does not go on was appended as a
+ * fragment before, and is gone). */
+static inline int take_piece(struct broker *b, const struct rmq_ha_entry *x)
+{
+    if (x->flags & RMQ_HA_FILLER)
+        return slave_fill(b, x) == CL_NONE ? -1 : 0;
+    /* A whole message with no partial one held, nearly every piece: as take_part, without its copies. */
+    if (b->ha_part.got || x->skip || x->size < x->total)
+        return take_part(b, *x);
+    if (slave_append(b, x) == CL_NONE)
+        return -1;
+    if (x->flags & CL_FRAGMENT)
+        return 0;   /* bytes, but no whole message */
+    stored(b, x->msg);
+    return 1;
+}
+
 int ha_frame_append(struct broker *b, const struct rmq_ha_data *d, const struct frame_confirm *fc, uint32_t *n)
 {
     uint64_t bytes = 0;   /* appended: one page cache write for the frame */
     int rc = 0;
     *n = 0;
     for (uint32_t k = 0; k < d->n; k++) {
-        int r = take_piece(b, d->e[k]);
+        int r = take_piece(b, &d->e[k]);
         if (r < 0) {
             rc = -1;
             break;
