@@ -68,23 +68,31 @@ void rpc_reset(struct rpc *r)
     r->scan_period = 0;
 }
 
-static uint32_t slot_alloc(struct rpc *r)
+/* The pool is full: it doubles. Returns 0, or -1 when it cannot grow. Out of line: allocation stops once the
+ * pool covers the peak of requests in flight. */
+static __attribute__((noinline)) int slots_grow(struct rpc *r)
 {
-    if (r->free_head == NO_SLOT) {
-        uint32_t cap = r->cap ? r->cap * 2 : 64;
-        if (cap > SLOT_MASK + 1)
-            return NO_SLOT;
-        struct rpc_pending *p = realloc(r->pend, (size_t)cap * sizeof *p);
-        if (!p)
-            return NO_SLOT;
-        memset(p + r->cap, 0, (size_t)(cap - r->cap) * sizeof *p);
-        for (uint32_t i = cap; i-- > r->cap;) {
-            p[i].next_free = r->free_head;
-            r->free_head = i;
-        }
-        r->pend = p;
-        r->cap = cap;
+    uint32_t cap = r->cap ? r->cap * 2 : 64;
+    if (cap > SLOT_MASK + 1)
+        return -1;
+    struct rpc_pending *p = realloc(r->pend, (size_t)cap * sizeof *p);
+    if (!p)
+        return -1;
+    memset(p + r->cap, 0, (size_t)(cap - r->cap) * sizeof *p);
+    for (uint32_t i = cap; i-- > r->cap;) {
+        p[i].next_free = r->free_head;
+        r->free_head = i;
     }
+    r->pend = p;
+    r->cap = cap;
+    return 0;
+}
+
+/* Inlined into the calls: every request takes a slot. */
+static inline __attribute__((always_inline)) uint32_t slot_alloc(struct rpc *r)
+{
+    if (r->free_head == NO_SLOT && slots_grow(r) < 0)
+        return NO_SLOT;
     uint32_t i = r->free_head;
     r->free_head = r->pend[i].next_free;
     r->pend[i].in_use = 1;
