@@ -188,9 +188,9 @@ END_TEST
 
 /* Both slaves cut off from the master at 4 s: its last 100 messages (4-5 s) wait above its confirm offset
  * until its connections close (20 s without a report, 24.057 s) and the SyncStateSet is the master alone
- * (the controller's answer, at 24.059-24.060 s). Then CommitLog.getConfirmOffset is the max offset, and the ReputMessageService, which reads
- * getReputEndOffset every round (a 1 ms sleep), dispatches them at its next round; the producer stopped
- * at 5 s, so no put arms that round (mqsim kept them hidden for good). */
+ * (the controller's answer, at 24.059-24.060 s). Then CommitLog.getConfirmOffset is the max offset, and the
+ * ReputMessageService, which reads getReputEndOffset every round (a 1 ms sleep), dispatches them at its next
+ * round; the producer stopped at 5 s, so no put arms that round (mqsim kept them hidden for good). */
 START_TEST(master_alone_dispatches_at_its_next_round)
 {
     struct scenario sc;
