@@ -169,6 +169,18 @@ static void trace_partial(struct broker *b, const char *ev, uint32_t bytes)
     trace_end(tr);
 }
 
+/* Appends x, which ends a message (or is a fragment of one): 1 when a whole message was stored, 0 for bytes
+ * only, -1 when the append failed. */
+static inline __attribute__((always_inline)) int append_end(struct broker *b, const struct rmq_ha_entry *x)
+{
+    if (slave_append(b, x) == CL_NONE)
+        return -1;
+    if (x->flags & CL_FRAGMENT)
+        return 0;   /* bytes, but no whole message */
+    stored(b, x->msg);
+    return 1;
+}
+
 /* take_piece's way for a piece of a message, or a piece that goes on the partial message held. */
 static __attribute__((noinline)) int take_part(struct broker *b, struct rmq_ha_entry x)
 {
@@ -198,14 +210,10 @@ static __attribute__((noinline)) int take_part(struct broker *b, struct rmq_ha_e
     }
     if (x.skip)
         x.flags |= CL_FRAGMENT;   /* the tail of a message whose head this log does not hold */
-    if (slave_append(b, &x) == CL_NONE) {
+    int r = append_end(b, &x);
+    if (r < 0)
         *p = had;
-        return -1;
-    }
-    if (x.flags & CL_FRAGMENT)
-        return 0;   /* bytes, but no whole message */
-    stored(b, x.msg);
-    return 1;
+    return r;
 }
 
 /* One piece x, merged with the partial message it goes on (when it does): the message is complete (appended,
@@ -219,12 +227,7 @@ static inline int take_piece(struct broker *b, const struct rmq_ha_entry *x)
     /* A whole message with no partial one held, nearly every piece: as take_part, without its copies. */
     if (b->ha_part.got || x->skip || x->size < x->total)
         return take_part(b, *x);
-    if (slave_append(b, x) == CL_NONE)
-        return -1;
-    if (x->flags & CL_FRAGMENT)
-        return 0;   /* bytes, but no whole message */
-    stored(b, x->msg);
-    return 1;
+    return append_end(b, x);
 }
 
 int ha_frame_append(struct broker *b, const struct rmq_ha_data *d, const struct frame_confirm *fc, uint32_t *n)

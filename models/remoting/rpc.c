@@ -342,11 +342,13 @@ static struct rpc_peer *peer_known(struct rpc *r, sim_node_id node)
     return i < r->npeers ? &r->peers[i] : NULL;
 }
 
-int rpc_peer_open(struct rpc *r, sim_node_id peer)
+/* Whether p (NULL: no such peer) has a connection that is up. */
+static inline int peer_open(const struct rpc *r, const struct rpc_peer *p)
 {
-    const struct rpc_peer *p = peer_known(r, peer);
     return p && p->conn && !p->connecting && node_conn_open(r->n, p->conn);
 }
+
+int rpc_peer_open(struct rpc *r, sim_node_id peer) { return peer_open(r, peer_known(r, peer)); }
 
 int rpc_call_async_open(struct rpc *r, sim_node_id peer, uint16_t code, const void *body, uint32_t len,
                         uint64_t extra_wire, sim_time timeout, uint64_t tag)
@@ -354,7 +356,7 @@ int rpc_call_async_open(struct rpc *r, sim_node_id peer, uint16_t code, const vo
     /* rpc_peer_open's test on the peer it finds, which the request then goes on: one look, where the test
      * and rpc_call_async each made theirs (a 4.x consumer's every pull). */
     struct rpc_peer *p = peer_known(r, peer);
-    if (!p || !p->conn || p->connecting || !node_conn_open(r->n, p->conn))
+    if (!peer_open(r, p))
         return 0;
     call_peer(r, p, peer, code, body, len, extra_wire, node_now(r->n), timeout, tag, 1, 0, 0);
     return 1;
