@@ -47,6 +47,10 @@ struct broker_cfg {
     sim_time flush_interval;    /* flushIntervalCommitLog 500 ms */
     int flush_least_pages;      /* flushCommitLogLeastPages 4 (of 4 KiB) */
     sim_time flush_thorough;    /* flushCommitLogThoroughInterval 10000 ms */
+    /* FlushConsumeQueueService (DefaultMessageStore, controller mode here: cq_flush.c) */
+    sim_time cq_flush_interval; /* flushIntervalConsumeQueue 1000 ms */
+    int cq_flush_least_pages;   /* flushConsumeQueueLeastPages 2 (of 4 KiB) */
+    sim_time cq_flush_thorough; /* flushConsumeQueueThoroughInterval 60000 ms */
     int flush_timed;            /* flushCommitLogTimed: false (R44), so every put wakes FlushRealTimeService;
                                    true (R498, R53): it sleeps its interval out */
     sim_time group_commit_interval; /* GroupCommitService / GroupTransferService loop: 10 ms */

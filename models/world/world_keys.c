@@ -44,6 +44,9 @@ void world_defaults(struct world_cfg *c)
     b->flush_interval = 500 * SIM_MS;
     b->flush_least_pages = 4;
     b->flush_thorough = 10 * SIM_S;
+    b->cq_flush_interval = 1 * SIM_S;     /* MessageStoreConfig, R44, R498, R53 alike */
+    b->cq_flush_least_pages = 2;
+    b->cq_flush_thorough = 60 * SIM_S;
     b->group_commit_interval = 10 * SIM_MS;
     b->sync_flush_timeout = 5 * SIM_S;
     b->sync_master_wait = SYNC_WAIT_SYNC_FLUSH_TIMEOUT;   /* R44 CommitLog.handleHA */
@@ -258,6 +261,9 @@ static const struct field broker_fields[] = {
     BF("flush_commitlog_least_pages", F_INT, flush_least_pages, 0, 1000000),
     BF("flush_commitlog_thorough_interval_ms", F_TIME, flush_thorough, 1, MAX_DAY_MS),
     BF("flush_commitlog_timed", F_BOOL, flush_timed, 0, 1),
+    BF("flush_interval_consume_queue_ms", F_TIME, cq_flush_interval, 1, MAX_DAY_MS),
+    BF("flush_consume_queue_least_pages", F_INT, cq_flush_least_pages, 0, 1000000),
+    BF("flush_consume_queue_thorough_interval_ms", F_TIME, cq_flush_thorough, 1, MAX_DAY_MS),
     BF("group_commit_interval_ms", F_TIME, group_commit_interval, 1, MAX_DAY_MS),
     BF("sync_flush_timeout_ms", F_TIME, sync_flush_timeout, 1, MAX_DAY_MS),
     {"sync_master_wait", F_ENUM, offsetof(struct broker_cfg, sync_master_wait), 0, 0, sync_waits},
