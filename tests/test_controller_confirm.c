@@ -265,10 +265,14 @@ START_TEST(restart_keeps_what_it_dispatched)
 END_TEST
 
 /* As restart_keeps_what_it_dispatched, a crash of the host, under SYNC_FLUSH so that the log is whole again
- * but for its last 10 ms: of the ConsumeQueues only what FlushConsumeQueueService forced survives (a queue's
- * two dirty pages, 409 entries, or all every 60 s), which mqsim does not model and takes as nothing above the
- * recovered confirm offset, up to which recoverAbnormally dispatches again (CommitLog l.734): the ~50
- * messages above it wait for the master's frames. */
+ * but for its last 10 ms: of the ConsumeQueues only what FlushConsumeQueueService forced survives (a queue
+ * whose writes passed two page boundaries at a 1 s round, or all every 60 s: models/broker/cq_flush.c). At
+ * 25 messages a queue a second none has reached its second page (410 entries) by 12.5 s, and the first round,
+ * at 1 s, found the queues empty, so nothing of them survives; recoverAbnormally dispatches again up to the
+ * recovered confirm offset (CommitLog l.734), and the ~50 messages above it wait for the master's frames. (On a
+ * slave, whose dispatch stops at its confirm offset and whose checkpoint is forced at the instants of the
+ * queues' rounds, what a round forces lies above what the checkpoint restores only after its confirm offset
+ * fell; a master with allAckInSyncStateSet off dispatches past its own: tests/test_controller_cqflush.c.) */
 START_TEST(host_restart_reads_to_the_recovered_confirm)
 {
     struct scenario sc;

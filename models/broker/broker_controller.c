@@ -15,13 +15,17 @@
 
 /* Timer kinds, in the low 4 bits of the timer's argument; CTL_T_CHECK carries its schedule's generation above. */
 enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH, CTL_T_CHECKPOINT, CTL_T_START,
-       CTL_T_REGISTER };
+       CTL_T_REGISTER, CTL_T_CQ_FLUSH };
 
 /* DefaultMessageStore.addScheduleTask: storeCheckpoint.flush() at a fixed rate of one second, the first a
  * second after start (not configurable). setConfirmOffset only sets the checkpoint's field; the flush
  * writes it to the mapped file and forces it, so a crash, of the process or the host, loses the updates
  * since. */
 #define CHECKPOINT_FLUSH SIM_S
+
+/* FlushConsumeQueueService's rounds (cq_flush.c), every flushIntervalConsumeQueue from the store's start: at
+ * the default, 1 s, at the checkpoint's instants, and its timer runs both. */
+#define CQ_FLUSH_WITH_CHECKPOINT(b) ((b)->cfg.cq_flush_interval == CHECKPOINT_FLUSH)
 
 /* AutoSwitchHAService.changeToMaster: while (dispatchBehindBytes() > 0) Thread.sleep(100) */
 #define DISPATCH_POLL (100 * SIM_MS)
@@ -528,17 +532,7 @@ void ctl_start(struct broker *b)
     c->confirm = c->ckpt_confirm;
     ctl_confirm_clamp(b);
     ctl_reput_from_confirm(b);
-    /* The ConsumeQueues are loaded from their files and recovered (ConsumeQueue.recover), cut only where the
-     * recovered log ends (CommitLog l.389-393, l.788-792: truncateDirtyLogicFiles(processOffset) when they
-     * reach it); recoverAbnormally dispatches again the messages up to the confirm offset (l.734), and
-     * getMessage reads to the queues' end (DefaultMessageStore l.816), whatever the confirm offset. So
-     * consumers read what the crash left of the queues (cq_end), and no less than the recovered confirm
-     * offset or, with readUnCommitted, the max offset (the ReputMessageService's first rounds, taken as
-     * instant). */
-    uint64_t end = c->cq_end < b->cl.max_offset ? c->cq_end : b->cl.max_offset;
-    if (end < ctl_read_end(b))
-        end = ctl_read_end(b);
-    broker_reput_recovered(b, end);
+    ctl_cq_recovered(b);   /* the ConsumeQueues as the crash left them and the recovery made them */
     c->alter_pending = 0;
     c->lost = 0;
     c->handshake = c->agreed = 0;
@@ -559,17 +553,18 @@ void ctl_start(struct broker *b)
         start_register(b);
     node_timer(b->n, HEARTBEAT_INITIAL, BT(BT_CTL, CTL_T_HEARTBEAT));
     node_timer(b->n, CHECKPOINT_FLUSH, BT(BT_CTL, CTL_T_CHECKPOINT));
+    if (!CQ_FLUSH_WITH_CHECKPOINT(b))
+        node_timer(b->n, b->cfg.cq_flush_interval, BT(BT_CTL, CTL_T_CQ_FLUSH));
 }
 
 /* The ConsumeQueues are mapped files like the CommitLog. A process crash leaves them whole in the page
- * cache: all the ReputMessageService had dispatched. After a host crash only what FlushConsumeQueueService
- * forced survives (every flushIntervalConsumeQueue 1 s, a queue with flushConsumeQueueLeastPages 2 pages
- * dirty, 409 entries, or all every 60 s), which mqsim does not model: it takes none of it, and the start's
- * recovery dispatches again up to the checkpoint's confirm offset, forced every second, so the queues'
- * entries above that one are taken as lost. */
+ * cache: all the ReputMessageService had dispatched (cq_end). After a host crash each queue keeps what
+ * FlushConsumeQueueService last forced of it (cq_flush.c: each second a queue whose writes passed 2 page
+ * boundaries, every queue every 60 s); ctl_start's recovery dispatches again to the checkpoint's confirm. */
 void ctl_crash(struct broker *b, enum sim_crash_kind kind)
 {
     b->ctl->cq_end = kind == SIM_CRASH_HOST ? 0 : b->rp_py;
+    ctl_cq_crash(b, kind);
 }
 
 void ctl_on_timer(struct broker *b, uint64_t arg)
@@ -607,7 +602,13 @@ void ctl_on_timer(struct broker *b, uint64_t arg)
         break;
     case CTL_T_CHECKPOINT:
         b->ctl->ckpt_confirm = b->ctl->confirm;
+        if (CQ_FLUSH_WITH_CHECKPOINT(b))
+            ctl_cq_flush(b);
         node_timer(b->n, CHECKPOINT_FLUSH, BT(BT_CTL, arg));
+        break;
+    case CTL_T_CQ_FLUSH:
+        ctl_cq_flush(b);
+        node_timer(b->n, b->cfg.cq_flush_interval, BT(BT_CTL, arg));
         break;
     case CTL_T_META:
         if (!b->ctl->meta_busy)

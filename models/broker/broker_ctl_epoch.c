@@ -163,6 +163,7 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
             broker_truncate(b, point);   /* the page cache and the marks follow the end down to the point */
         }
         broker_reput_truncated(b);
+        ctl_cq_truncated(b);
         ctl_confirm_clamp(b);
     }
     c->nep = 0;

@@ -36,7 +36,15 @@ struct ctl_broker {
     uint64_t ckpt_confirm;           /* StoreCheckpoint.confirmPhyOffset as last flushed (every second): what
                                         a restart recovers */
     uint64_t cq_end;                 /* where the ConsumeQueues a crash left end (ctl_crash), for the next
-                                        start's recovery */
+                                        start's recovery; 0 after a host crash, where cq_flushed says */
+    /* FlushConsumeQueueService (cq_flush.c), in entries of each queue: the flushed position its rounds count
+     * pages from (MappedFileQueue.flushedWhere, the mapped file's flushedPosition), and what the device
+     * holds, which a host crash keeps */
+    uint64_t cq_flushed[RMQ_MAX_QUEUES];
+    uint64_t cq_durable[RMQ_MAX_QUEUES];
+    sim_time cq_thorough_at;         /* lastFlushTimestamp: the last round that flushed every queue ... */
+    uint8_t cq_thorough_done;        /* ... since the start (0: the next round is thorough) */
+    uint8_t cq_cut;                  /* the recovery cuts the queues at the log's end (ctl_cq_crash) */
     uint64_t disp_to;                /* the messages ending at or below it entered the ReputMessageService's
                                         backlog (ctl_stored); on a slave the confirm offset bounds it */
     uint32_t ha_sss;                 /* AutoSwitchHAService's syncStateSet: set only while the controller names
@@ -131,6 +139,13 @@ uint64_t ctl_keep_offset(const struct broker *b);
  * ReputMessageService's first rounds take the dispatch on to getReputEndOffset (the confirm offset itself,
  * or with readUnCommitted the max offset: what lies above enters the backlog at once). */
 void ctl_reput_from_confirm(struct broker *b);
+/* cq_flush.c. flush: a FlushConsumeQueueService round (doFlush). crash: what ConsumeQueue.recover will find
+ * of each queue after a crash of this kind, cut where the recovered log ends. recovered: ctl_start's recovery,
+ * the dispatch again to the confirm offset, each queue read at least to what was found, the service anew. truncated: a handshake cut the log (DefaultMessageStore.truncateDirtyFiles). */
+void ctl_cq_flush(struct broker *b);
+void ctl_cq_crash(struct broker *b, enum sim_crash_kind kind);
+void ctl_cq_recovered(struct broker *b);
+void ctl_cq_truncated(struct broker *b);
 /* AutoSwitchHAService.maybeShrinkSyncStateSet, every checkSyncStateSetPeriod. */
 void ctl_check_sss(struct broker *b);
 /* The controller answered an alterSyncStateSet: the removals that waited for it go. */

@@ -295,6 +295,9 @@ void broker_slave_sync_round(struct broker *b);
 void broker_reput_reset(struct broker *b);
 /* Controller mode's recovery left the ConsumeQueues ending at CommitLog offset `end` (ctl_start). */
 void broker_reput_recovered(struct broker *b, uint64_t end);
+/* ConsumeQueue q's recovered files reach `end` entries (its kept units, above the dispatch): consumers read to
+ * there at least; later rounds do not lower it. */
+void broker_reput_keep(struct broker *b, int q, uint64_t end);
 void broker_reput_kick(struct broker *b);
 void broker_reput_round(struct broker *b);
 void broker_reput_truncated(struct broker *b);

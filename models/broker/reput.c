@@ -78,6 +78,15 @@ void broker_reput_reset(struct broker *b)
 
 void broker_reput_recovered(struct broker *b, uint64_t end) { dispatch_to(b, end); }
 
+void broker_reput_keep(struct broker *b, int q, uint64_t end)
+{
+    uint64_t next = cl_next_qoff(&b->cl, q);
+    if (end > next)
+        end = next;
+    if (end > b->rp_qoff[q])
+        b->rp_qoff[q] = end;
+}
+
 void broker_reput_kick(struct broker *b)
 {
     if (b->rp_armed)
@@ -98,8 +107,8 @@ void broker_reput_round(struct broker *b)
     b->rp_py = to;
     for (int q = 0; q < b->cfg.queues; q++) {
         uint64_t end = broker_qoff_below(b, q, to);
-        if (end == b->rp_qoff[q])
-            continue;
+        if (end <= b->rp_qoff[q])
+            continue;   /* (above it only what a controller-mode recovery kept: broker_reput_keep) */
         b->rp_qoff[q] = end;
         if (wake)
             broker_wake_pulls(b, q);   /* the queues it dispatched to */
