@@ -46,8 +46,8 @@ static void load_cut_off_crash_with(struct scenario *sc, int crash_ms, const cha
 static void load_cut_off_crash(struct scenario *sc, int crash_ms) { load_cut_off_crash_with(sc, crash_ms, ""); }
 
 /* The host dies at 18.5 s, half a second after the round that forced every queue at 425 entries: back at
- * 40 s each queue reads to there, 201 entries above what the recovered confirm offset gives (where mqsim
- * took every queue back to before), and the 12 or 13 entries dispatched after the round are gone, though
+ * 40 s each queue reads to there, 201 entries above what the recovered confirm offset gives (all mqsim kept
+ * before it followed the service), and the 12 or 13 entries dispatched after the round are gone, though
  * the log kept their messages. */
 START_TEST(host_crash_keeps_what_the_last_round_forced)
 {
