@@ -437,6 +437,14 @@ static inline uint64_t broker_max_offset_py(const struct broker *b)
 {
     return b->raft ? b->committed_py : b->cl.max_offset;
 }
+/* mqsim's page cache: the CommitLog's bytes written since the host last came back (page_cache_from) and at
+ * most the host's memory (host_memory_bytes) behind max, the CommitLog's max offset as the store's checks read
+ * it (broker_max_offset_py). A host crash empties it, a process crash keeps it; what reads bring back into it
+ * is not modelled. A message is in it when its first byte is (checkInDiskByCommitOffset tests offsetPy too). */
+static inline int broker_page_cached(const struct broker *b, uint64_t phy, uint64_t max)
+{
+    return phy >= b->page_cache_from && (max <= phy || max - phy <= b->cfg.host_memory);
+}
 
 /* ha_diverge.c: measurement, not protocol. The first data after a connect lands at d->phy_offset: the
  * slave's messages before it that differ from the master's bytes at the same offsets are diverged

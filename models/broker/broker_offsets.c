@@ -9,9 +9,8 @@
  * leave, as a ConsumeQueue whose files are all kept) and, R44/R498, !checkInDiskByConsumeOffset(.., 0): no
  * message at 0, or one at most accessMessageInMemoryMaxRatio of the host's memory behind the CommitLog's max
  * offset (DefaultMessageStore.checkInDiskByCommitOffset); R53 checkInMemByConsumeOffset(.., 0, 1): a message
- * at 0 (none: false) whose bytes are in the page cache (SelectMappedBufferResult.isInMem, mincore). mqsim's
- * page cache holds what was written since the host last came back, up to the host's memory. Else
- * QUERY_NOT_FOUND, and the consumer starts where its consume_from_where says. */
+ * at 0 (none: false) whose bytes are in the page cache (SelectMappedBufferResult.isInMem, mincore; mqsim's:
+ * broker_page_cached). Else QUERY_NOT_FOUND, and the consumer starts where its consume_from_where says. */
 static int zero_if_not_found(const struct broker *b, uint16_t queue)
 {
     const struct cl_queue *q = &b->cl.q[queue];
@@ -20,9 +19,9 @@ static int zero_if_not_found(const struct broker *b, uint16_t queue)
         return !b->cfg.query_offset_in_page_cache;   /* getMinOffsetInQueue 0; no unit at offset 0 */
     if (q->low_qoff > 0)
         return 0;
-    uint64_t behind = max > q->low_phy ? max - q->low_phy : 0;
     if (b->cfg.query_offset_in_page_cache)
-        return q->low_phy >= b->page_cache_from && behind <= b->cfg.host_memory;
+        return broker_page_cached(b, q->low_phy, max);
+    uint64_t behind = max > q->low_phy ? max - q->low_phy : 0;
     return behind <= b->memory;
 }
 
