@@ -394,7 +394,10 @@ static void broker_conn(struct sim_node *n, sim_conn c, enum sim_conn_ev ev, sim
 static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, uint64_t tag)
 {
     struct broker *b = n->model;
-    (void)tag;
+    if (file == FILE_COMMITLOG && op == SIM_DISK_READ) {
+        broker_cold_read_done(b, (int)tag);   /* a pull thread's read (broker_processor.c) */
+        return;
+    }
     if (file == FILE_META && op == SIM_DISK_FSYNC && b->raft) {
         dl_meta_synced(b);
         return;

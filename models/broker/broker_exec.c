@@ -8,7 +8,9 @@
  *
  * A send thread stays busy after its service while its put waits for the flush or the slave, unless the
  * broker sends asynchronously (4.7+): R44 CommitLog.handleHA and handleDiskFlush call
- * request.waitForFlush on the calling thread. */
+ * request.waitForFlush on the calling thread. A pull thread stays busy while it reads its answer's cold
+ * bytes from the disk (broker_processor.c, broker_cold_read). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/broker/broker_int.h"
@@ -46,19 +48,25 @@ int bx_init(struct broker *b)
         }
     }
     b->cur_thread = -1;
-    return 0;
+    b->cold_reads = calloc((size_t)b->ex[EX_PULL].threads, sizeof *b->cold_reads);
+    return b->cold_reads ? 0 : -1;
 }
 
 void bx_free(struct broker *b)
 {
     for (int k = 0; k < EX_N; k++)
         exec_free(&b->ex[k]);
+    free(b->cold_reads);
+    b->cold_reads = NULL;
 }
 
 void bx_reset(struct broker *b)
 {
     for (int k = 0; k < EX_N; k++)
         exec_reset(&b->ex[k]);
+    /* A read of the earlier life never completes (the engine drops its event): its answer is never sent. */
+    for (int t = 0; t < b->ex[EX_PULL].threads; t++)
+        b->cold_reads[t].pending = 0;
     b->ff_armed = 0;
     b->cur_thread = -1;
     b->started = node_now(b->n);
@@ -101,11 +109,11 @@ static inline __attribute__((always_inline)) void run(struct broker *b, enum exe
 {
     struct exec_thread *th = &b->ex[k].t[t];
     exec_unlock(&b->ex[k], t);
-    b->cur_thread = k == EX_SEND ? t : -1;
+    b->cur_thread = k == EX_SEND || k == EX_PULL ? t : -1;
     b->cur_held = 0;
     struct exec_req r = th->req;
     broker_serve(b, &r);
-    int held = k == EX_SEND && b->cur_held;
+    int held = b->cur_held;
     b->cur_thread = -1;
     b->cur_held = 0;
     if (!held)

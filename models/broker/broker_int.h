@@ -66,6 +66,16 @@ enum exec_kind {
     EX_N
 };
 
+/* A pull thread's answer waiting for its cold bytes (broker_processor.c: broker_cold_read): the read's
+ * completion sends it. */
+struct pull_read {
+    struct rmq_pull_resp r;
+    uint64_t bytes;            /* the messages' bytes, the answer's payload */
+    uint32_t len;              /* the answer's body */
+    int code;
+    uint8_t pending;           /* a read is in flight */
+};
+
 /* A pull held by long polling (PullRequestHoldService). */
 struct held_pull {
     struct rpc_ctx ctx;
@@ -213,8 +223,10 @@ struct broker {
     struct executor ex[EX_N];
     struct sim_rng *cpu_rng;   /* "cpu": service times */
     sim_time const_cost[EX_N]; /* an executor's service time when its distribution is a constant (bx_init) */
-    int cur_thread;            /* the send thread running handle_send now, -1 outside one */
-    int cur_held;              /* handle_send kept its thread (a put waiting for flush or slave) */
+    int cur_thread;            /* the send or pull thread running its request now, -1 outside one */
+    int cur_held;              /* the request kept its thread (a put waiting for flush or slave, a pull reading
+                                  cold bytes: cold_reads) */
+    struct pull_read *cold_reads;   /* one a pull thread: the answer a thread holds while its read runs */
     int ff_armed;              /* BrokerFastFailure's next 10 ms scan is armed */
     sim_time started;          /* the process's start: BrokerFastFailure runs from 1000 ms after it */
 
@@ -460,12 +472,16 @@ void bx_submit(struct broker *b, struct rpc_ctx ctx, uint16_t code, const void *
 /* A held pull woken by a message or its timeout, through the pull executor. */
 void bx_submit_woken(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req);
 void bx_on_timer(struct broker *b, enum broker_timer kind, uint64_t arg);
-/* The put that held send thread `thread` in its flush or slave wait was answered. */
+/* The request that held thread `thread` (executor << 16 | index) was answered: a put in its flush or slave
+ * wait, a pull after its cold read. */
 void bx_put_answered(struct broker *b, int thread);
 /* MessageStore.isOSPageCacheBusy: a put holds the put lock longer than osPageCacheBusyTimeOutMills. */
 int bx_page_cache_busy(const struct broker *b);
 /* broker_processor.c, for broker_exec.c: serve one request (the processors). */
 void broker_serve(struct broker *b, const struct exec_req *r);
+/* broker_processor.c, for broker.c: pull thread `thread`'s read of cold CommitLog bytes is done: its answer
+ * goes and the thread is free. */
+void broker_cold_read_done(struct broker *b, int thread);
 /* broker_controller.c: controller mode (RIP-44) */
 int ctl_init(struct broker *b);
 void ctl_free(struct broker *b);

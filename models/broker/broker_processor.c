@@ -98,6 +98,9 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     broker_arm_group_commit(b);
 }
 
+static void cold_read(struct broker *b, const struct rmq_pull_resp *r, uint32_t len, int code, uint64_t bytes,
+                      uint64_t cold_bytes);
+
 /* DefaultMessageStore.nextOffsetCorrection: a slave keeps the consumer's offset unless offsetCheckInSlave. */
 static uint64_t correct(const struct broker *b, uint64_t old, uint64_t fixed)
 {
@@ -129,7 +132,7 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
         .redirects_to_master = b->cfg.slave_redirects,
         .max_offset_py = broker_max_offset_py(b), .memory = b->memory,
     };
-    uint64_t minq = cl_min_qoff(&b->cl, q), maxq = broker_visible_qoff(b, q), bytes = 0;
+    uint64_t minq = cl_min_qoff(&b->cl, q), maxq = broker_visible_qoff(b, q), bytes = 0, cold_bytes = 0;
     int cold = 0;
     r.min_qoffset = minq;
     r.max_qoffset = maxq;
@@ -164,6 +167,8 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
             if (redirect_batch_full(e->size, max, bytes, r.n, in_disk))
                 break;
             cold |= in_disk;
+            if (!broker_page_cached(b, e->offset, in.max_offset_py))
+                cold_bytes += e->size;
             r.msg[r.n++] = e->msg;
             bytes += e->size;
         }
@@ -194,8 +199,51 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
         trace_bool(tr, "cold", cold);
         trace_end(tr);
     }
-    (void)cold;   /* the read itself is a page-cache or disk read: its latency is the response's wire time */
-    rpc_reply(b->n, ctx, code, &r, (uint32_t)(offsetof(struct rmq_pull_resp, msg) + r.n * sizeof r.msg[0]), bytes);
+    uint32_t len = (uint32_t)(offsetof(struct rmq_pull_resp, msg) + r.n * sizeof r.msg[0]);
+    if (cold_bytes && b->cur_thread >= 0) {
+        cold_read(b, &r, len, code, bytes, cold_bytes);
+        return;
+    }
+    rpc_reply(b->n, ctx, code, &r, len, bytes);
+}
+
+/* PullMessageProcessor.processRequest, SUCCESS with transferMsgByHeap (BrokerConfig, default true: R44
+ * l.108, R498 l.113, R53 l.132; R44 l.378-384, R498 l.381-386, R53 DefaultPullMessageResultHandler.handle
+ * l.140-145) copies the messages into a heap buffer on the pull thread (readGetMessageResult, R44 l.487,
+ * R498 l.489, R53 l.236). getMessage only took slices of the CommitLog's mapped file (CommitLog.getMessage
+ * -> MappedFile.selectMappedBuffer), so the copy is where the pages not in the page cache fault in, and the
+ * thread waits for the disk. mqsim reads the answer's bytes outside its page cache (broker_page_cached) in
+ * one device read, which queues with the fsyncs (node_disk_read, cached 0), and sends the answer when it
+ * ends; the thread is busy meanwhile. A crash meanwhile drops the read and the answer with it. */
+static void cold_read(struct broker *b, const struct rmq_pull_resp *r, uint32_t len, int code, uint64_t bytes,
+                      uint64_t cold_bytes)
+{
+    int t = b->cur_thread;
+    struct pull_read *p = &b->cold_reads[t];
+    memcpy(&p->r, r, len);
+    p->len = len;
+    p->code = code;
+    p->bytes = bytes;
+    p->pending = 1;
+    b->cur_held = 1;
+    if (trace_on(trace_of(b), TRACE_FULL)) {
+        struct trace *tr = trace_of(b);
+        trace_begin(tr, node_now(b->n), b->n->name, "pull.cold_read");
+        trace_int(tr, "queue", b->ex[EX_PULL].t[t].req.u.pull.queue);
+        trace_uint(tr, "bytes", cold_bytes);
+        trace_end(tr);
+    }
+    node_disk_read(b->n, FILE_COMMITLOG, cold_bytes, 0, (uint64_t)t);
+}
+
+void broker_cold_read_done(struct broker *b, int thread)
+{
+    if (thread < 0 || thread >= b->ex[EX_PULL].threads || !b->cold_reads[thread].pending)
+        return;
+    struct pull_read *p = &b->cold_reads[thread];
+    p->pending = 0;
+    rpc_reply(b->n, b->ex[EX_PULL].t[thread].req.ctx, p->code, &p->r, p->len, p->bytes);
+    bx_put_answered(b, (int)EX_PULL << 16 | thread);
 }
 
 void broker_serve(struct broker *b, const struct exec_req *r)

@@ -1,0 +1,169 @@
+/* test_cold_read: a pull whose messages are not in the page cache reads them from the disk before it is
+ * answered. PullMessageProcessor (transferMsgByHeap, default true) copies the messages out of the CommitLog's
+ * mapped file on the pull thread (readGetMessageResult), which takes the page faults: the thread waits for
+ * the device, and the read queues with the fsyncs. mqsim's page cache is what was written since the host
+ * last came back, up to `host_memory_bytes` behind the CommitLog's end; on constant 1 ms links, with
+ * `disk.read_latency` a constant so the answer's delay can be read off the trace. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tests/harness.h"
+
+/* One broker, 200 msg/s of 100 bytes (220 stored bytes each), a consumer that starts at 10 s from the first
+ * offset (first_offset: the small hosts below answer the offset query QUERY_NOT_FOUND), when about 1,800
+ * messages (about 400,000 bytes) are stored; 20 s. */
+static const char *const WORLD =
+    "{\"name\": \"t\", \"version\": \"4.4\", \"run\": {\"duration_ms\": 20000, \"seed\": 3, \"trace\": \"full\"},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"disk\": {\"read_latency\": {\"const_ms\": %d}},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 1, \"role\": \"ASYNC_MASTER\", \"host_memory_bytes\": %s%s}],"
+    " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 100}, \"random_poll_phase\": false},"
+    " \"consumers\": {\"random_poll_phase\": false, \"start_ms\": 10000, \"consume_from_where\": \"first_offset\"},"
+    " \"operator\": {\"enabled\": false}%s}";
+
+#define COLD "\"ev\":\"pull.cold_read\""
+#define CONSUME "\"ev\":\"consume\""
+#define SERVE "\"ev\":\"pull.serve\""
+
+static void run_world(struct th_run *r, int read_ms, const char *memory, const char *group_keys, const char *faults)
+{
+    static char buf[2048];
+    snprintf(buf, sizeof buf, WORLD, read_ms, memory, group_keys, faults);
+    th_run(r, buf, NULL, 0);
+}
+
+/* The t_ms of the last line that holds ev, or -1. */
+static double last_of(const char *trace, const char *ev)
+{
+    double t = -1, at;
+    while ((at = th_first(trace, ev, NULL, t)) >= 0)
+        t = at;
+    return t;
+}
+
+/* Host memory 100,000 bytes: the backlog of 400,000 bytes is out of the page cache, so every pull reads its
+ * messages from the device first. The first pull, at 10,029.035 ms, finds 8 messages ("in disk": 8 a pull)
+ * of 1,760 bytes: its answer waits for the read, read_latency + 1,760 B at 500 MiB/s (3.357 us), and the first
+ * message is consumed 1 ms (the link) after that. On main it was consumed at 10,030.035 ms whatever the read
+ * latency. A slower read slows the whole catch-up: the consumer reads cold messages until it is within the
+ * host's memory of the end, for about 1 s with 5 ms reads and about 6.7 s with 20 ms. */
+START_TEST(cold_pull_waits_for_the_read)
+{
+    struct th_run fast, slow;
+    run_world(&fast, 5, "100000", "", "");
+    run_world(&slow, 20, "100000", "", "");
+    const struct th_run *r[2] = {&fast, &slow};
+    const double read_ms[2] = {5, 20};
+    for (int i = 0; i < 2; i++) {
+        double serve = th_first(r[i]->trace, SERVE, "\"n\":8", 0), read = th_first(r[i]->trace, COLD, NULL, 0);
+        ck_assert_double_eq_tol(serve, 10029.035, 1e-6);
+        double consumed = th_first(r[i]->trace, CONSUME, NULL, 0);
+        ck_assert_double_eq_tol(consumed, serve + read_ms[i] + 0.003357 + 1, 1e-6);
+        ck_assert_double_eq_tol(read, serve, 1e-9);   /* the read starts when the pull is served */
+        const char *p = strstr(r[i]->trace, COLD);
+        ck_assert_double_eq(th_field(p, "\"bytes\":", -1), 1760);
+    }
+    double end_fast = last_of(fast.trace, COLD), end_slow = last_of(slow.trace, COLD);
+    ck_assert_double_ge(end_fast, 10900);   /* 10,993.2 */
+    ck_assert_double_le(end_fast, 11100);
+    ck_assert_double_ge(end_slow, 16500);   /* 16,773.7 */
+    ck_assert_double_le(end_slow, 17000);
+    /* fewer messages consumed by 12 s with the slower reads */
+    int by12_fast = th_count(fast.trace, CONSUME, NULL, 0, 12000);
+    int by12_slow = th_count(slow.trace, CONSUME, NULL, 0, 12000);
+    ck_assert_int_gt(by12_fast, by12_slow + 500);
+    th_run_free(&fast);
+    th_run_free(&slow);
+}
+END_TEST
+
+/* Host memory 600,000 bytes: the redirect threshold (40 %, 240,000 bytes) puts the backlog "in disk", so the
+ * pulls take 8 messages each, but the bytes are all in the page cache: no read, and the run is the same
+ * whatever the read latency, the first message consumed 1 ms after its pull was served, as before reads were
+ * modelled. */
+START_TEST(in_cache_pull_costs_nothing)
+{
+    struct th_run fast, slow;
+    run_world(&fast, 5, "600000", "", "");
+    run_world(&slow, 20, "600000", "", "");
+    ck_assert_int_gt(th_count(fast.trace, SERVE, "\"cold\":true", 0, 1e9), 50);   /* 92 */
+    ck_assert_int_eq(th_count(fast.trace, COLD, NULL, 0, 1e9), 0);
+    double serve = th_first(fast.trace, SERVE, "\"n\":8", 0);
+    ck_assert_double_eq_tol(serve, 10029.035, 1e-6);
+    ck_assert_double_eq_tol(th_first(fast.trace, CONSUME, NULL, 0), serve + 1, 1e-6);
+    ck_assert_str_eq(fast.trace, slow.trace);
+    ck_assert_str_eq(fast.series, slow.series);
+    th_run_free(&fast);
+    th_run_free(&slow);
+}
+END_TEST
+
+/* SYNC_FLUSH: each put waits for its fsync, and 4.4's one send thread waits with it. The consumer's cold
+ * reads (5 ms each, one a queue in flight) hold the device, and the fsyncs queue behind them: the sends that
+ * waited 7.2 ms at most with the backlog in the page cache (and on main, whatever the memory) wait over
+ * 200 ms, and BrokerFastFailure answers some SYSTEM_BUSY after 200 ms in the send queue. */
+START_TEST(cold_reads_delay_the_fsync)
+{
+    struct th_run cold, warm;
+    run_world(&cold, 5, "100000", ", \"flush\": \"SYNC_FLUSH\"", "");
+    run_world(&warm, 5, "25769803776", ", \"flush\": \"SYNC_FLUSH\"", "");
+    ck_assert_double_le(th_num(warm.m, "topic.latency_ms.max"), 10);        /* 7.153 */
+    ck_assert_double_eq(th_num(warm.m, "messages.send_failed"), 0);
+    ck_assert_double_ge(th_num(cold.m, "topic.latency_ms.max"), 100);       /* 229.6 */
+    ck_assert_double_gt(th_num(cold.m, "messages.send_failed"), 0);         /* 91 */
+    ck_assert_int_eq(th_count(warm.trace, COLD, NULL, 0, 1e9), 0);
+    ck_assert_int_gt(th_count(cold.trace, COLD, NULL, 0, 1e9), 100);
+    /* before the consumer starts, the two runs are the same */
+    ck_assert_int_eq(th_count(cold.trace, "\"ev\":\"send.ack\"", NULL, 0, 10000),
+                     th_count(warm.trace, "\"ev\":\"send.ack\"", NULL, 0, 10000));
+    /* the slow sends are those of the catch-up */
+    ck_assert_int_eq(th_count(cold.trace, "\"ev\":\"send.fail\"", NULL, 0, 10029), 0);
+    th_run_free(&cold);
+    th_run_free(&warm);
+}
+END_TEST
+
+/* The broker's process dies at 11 s while the first pull's 2 s read is in flight (it would end at 12,029 ms),
+ * and is back at 12 s; one pull thread. The read dies with the process: that pull is never answered. The
+ * consumer comes back once its route has the broker again (its 30 s poll) and it has rebalanced (41 s), and
+ * the thread serves its pulls: the first is read from 45,001.010 ms and answered 2,000.003357 ms later; the
+ * next waits for the thread meanwhile, served when the read ends. On main nothing is read and the first
+ * message is consumed at 10,030.035 ms. */
+START_TEST(crash_during_a_read)
+{
+    struct th_run r;
+    static char buf[2048];
+    snprintf(buf, sizeof buf, WORLD, 2000, "100000", ", \"pull_message_thread_pool_nums\": 1",
+             ", \"faults\": [{\"at_ms\": 11000, \"op\": \"crash_process\", \"node\": \"broker-a-0\","
+             " \"duration_ms\": 1000}]");
+    const char *const sets[] = {"run.duration_ms=60000"};
+    th_run(&r, buf, sets, 1);
+    ck_assert_int_eq(th_count(r.trace, CONSUME, NULL, 0, 45000), 0);
+    ck_assert_int_eq(th_count(r.trace, SERVE, NULL, 10030, 45000), 0);
+    ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 0), 10029.035, 1e-6);
+    ck_assert_int_eq(th_count(r.trace, COLD, NULL, 0, 12000), 1);
+    double read = th_first(r.trace, COLD, NULL, 12000);
+    ck_assert_double_eq_tol(read, 45001.010, 1e-6);
+    ck_assert_double_eq_tol(th_first(r.trace, CONSUME, NULL, 0), read + 2000.003357 + 1, 1e-6);
+    ck_assert_double_eq_tol(th_first(r.trace, SERVE, NULL, read), read + 2000.013357, 1e-6);
+    ck_assert_int_gt(th_count(r.trace, COLD, NULL, 12000, 1e9), 4);
+    ck_assert_int_gt(th_count(r.trace, CONSUME, NULL, 45000, 1e9), 40);
+    th_run_free(&r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("cold_read");
+    TCase *tc = tcase_create("pull");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, cold_pull_waits_for_the_read);
+    tcase_add_test(tc, in_cache_pull_costs_nothing);
+    tcase_add_test(tc, cold_reads_delay_the_fsync);
+    tcase_add_test(tc, crash_during_a_read);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return th_run_suite(suite()); }
