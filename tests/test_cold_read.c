@@ -153,6 +153,75 @@ START_TEST(crash_during_a_read)
 }
 END_TEST
 
+/* The sum of the bytes field over the trace's pull.cold_read lines. */
+static void add_bytes(const char *line, void *arg) { *(double *)arg += th_field(line, "\"bytes\":", 0); }
+
+/* A host crash empties the page cache (what it kept on disk is cold); what is written after the host is back
+ * is in it, whatever the host's memory (24 GiB here). The broker's host dies at 8 s and is back at 9 s with
+ * the 295,020 bytes it had flushed; the consumer starts at 20 s from the first offset: it reads exactly those
+ * bytes from the device, once (44 reads of up to 32 messages: within 40 % of the memory, "in memory" for
+ * getMessage), then the rest from the page cache. Its first pull's 32 messages (7,040 bytes) come 5 ms +
+ * 13.428 us later than on main. */
+START_TEST(host_restart_empties_the_page_cache)
+{
+    struct th_run r;
+    static char buf[2048];
+    snprintf(buf, sizeof buf, WORLD, 5, "25769803776", "",
+             ", \"faults\": [{\"at_ms\": 8000, \"op\": \"crash_host\", \"node\": \"broker-a-0\","
+             " \"duration_ms\": 1000}]");
+    const char *const sets[] = {"run.duration_ms=40000", "consumers.start_ms=20000"};
+    th_run(&r, buf, sets, 2);
+    double serve = th_first(r.trace, SERVE, "\"n\":32", 0);
+    ck_assert_double_eq_tol(serve, 20029.035, 1e-6);
+    ck_assert_double_eq_tol(th_first(r.trace, CONSUME, NULL, 0), serve + 5.013428 + 1, 1e-6);
+    const char *start = strstr(r.trace, "\"ev\":\"broker.start\",\"group\":\"broker-a\",\"role\":\"ASYNC_MASTER\","
+                                        "\"id\":0,\"max_offset\":295020");
+    ck_assert_ptr_nonnull(start);
+    double bytes = 0;
+    th_each(r.trace, COLD, add_bytes, &bytes);
+    ck_assert_double_eq(bytes, 295020);
+    ck_assert_int_eq(th_count(r.trace, COLD, NULL, 0, 1e9), 44);
+    ck_assert_int_eq(th_count(r.trace, COLD, NULL, 21000, 1e9), 0);
+    th_run_free(&r);
+}
+END_TEST
+
+/* DLedger and controller mode answer pulls on the same path: a group of three, producers from 5 s (a leader
+ * and master by then), the consumer from 15 s reading from the first offset with 5 ms reads; the master
+ * (DLedger's leader, broker-a-1 with seed 3; controller mode's broker-a-0) reads the first pull's messages,
+ * and the first message is consumed 5.003357 ms + 1 ms after the pull was served (1 ms on main). */
+static const char *const GROUP3 =
+    "{\"name\": \"t\", \"version\": \"%s\", \"run\": {\"duration_ms\": 30000, \"seed\": 3, \"trace\": \"full\"},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"disk\": {\"read_latency\": {\"const_ms\": 5}},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"%s\", \"host_memory_bytes\": 100000}],"
+    " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 100}, \"random_poll_phase\": false,"
+    " \"start_ms\": 5000},"
+    " \"consumers\": {\"random_poll_phase\": false, \"start_ms\": 15000, \"consume_from_where\": \"first_offset\"},"
+    " \"operator\": {\"enabled\": false}%s}";
+
+START_TEST(dledger_and_controller_masters_read_cold)
+{
+    const char *version[2] = {"4.9", "5.3"}, *ha[2] = {"dledger", "controller"};
+    const char *extra[2] = {"", ", \"controllers\": {\"count\": 1}"}, *node[2] = {"broker-a-1", "broker-a-0"};
+    for (int i = 0; i < 2; i++) {
+        static char buf[2048];
+        struct th_run r;
+        snprintf(buf, sizeof buf, GROUP3, version[i], ha[i], extra[i]);
+        th_run(&r, buf, NULL, 0);
+        double serve = th_first(r.trace, SERVE, "\"n\":8", 0);
+        ck_assert_double_gt(serve, 15000);
+        ck_assert_double_eq_tol(th_first(r.trace, CONSUME, NULL, 0), serve + 5.003357 + 1, 1e-6);
+        ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 0), serve, 1e-9);
+        char with[64];
+        snprintf(with, sizeof with, "\"node\":\"%s\"", node[i]);
+        ck_assert_int_eq(th_count(r.trace, COLD, with, 0, 1e9), th_count(r.trace, COLD, NULL, 0, 1e9));
+        ck_assert_int_gt(th_count(r.trace, COLD, NULL, 0, 1e9), 100);   /* 224, 265 */
+        th_run_free(&r);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("cold_read");
@@ -162,6 +231,8 @@ static Suite *suite(void)
     tcase_add_test(tc, in_cache_pull_costs_nothing);
     tcase_add_test(tc, cold_reads_delay_the_fsync);
     tcase_add_test(tc, crash_during_a_read);
+    tcase_add_test(tc, host_restart_empties_the_page_cache);
+    tcase_add_test(tc, dledger_and_controller_masters_read_cold);
     suite_add_tcase(s, tc);
     return s;
 }
