@@ -9,7 +9,7 @@
  * A send thread stays busy after its service while its put waits for the flush or the slave, unless the
  * broker sends asynchronously (4.7+): R44 CommitLog.handleHA and handleDiskFlush call
  * request.waitForFlush on the calling thread. A pull thread stays busy while it reads its answer's cold
- * bytes from the disk (broker_processor.c, broker_cold_read). */
+ * bytes from the disk (broker_processor.c: cold_read). */
 #include <stdlib.h>
 #include <string.h>
 

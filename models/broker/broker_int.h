@@ -66,7 +66,7 @@ enum exec_kind {
     EX_N
 };
 
-/* A pull thread's answer waiting for its cold bytes (broker_processor.c: broker_cold_read): the read's
+/* A pull thread's answer waiting for its cold bytes (broker_processor.c: cold_read): the read's
  * completion sends it. */
 struct pull_read {
     struct rmq_pull_resp r;

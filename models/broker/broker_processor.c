@@ -1,7 +1,8 @@
 /* broker_processor: the requests a broker's executors run (NettyRequestProcessor.processRequest):
  * SendMessageProcessor with the classic CommitLog.putMessage (a DLedger or controller-mode broker's put is
  * broker_dledger.c's or broker_controller.c's), PullMessageProcessor with its long polling (the held pulls
- * are pull_hold.c's), and the codes the consumer's offsets, locks and lists take. */
+ * are pull_hold.c's) and its read of the messages not in the page cache, and the codes the consumer's
+ * offsets, locks and lists take. */
 #include <stddef.h>
 #include <string.h>
 
@@ -98,13 +99,39 @@ static void handle_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_s
     broker_arm_group_commit(b);
 }
 
-static void cold_read(struct broker *b, const struct rmq_pull_resp *r, uint32_t len, int code, uint64_t bytes,
-                      uint64_t cold_bytes);
-
 /* DefaultMessageStore.nextOffsetCorrection: a slave keeps the consumer's offset unless offsetCheckInSlave. */
 static uint64_t correct(const struct broker *b, uint64_t old, uint64_t fixed)
 {
     return b->role == RMQ_SLAVE && !b->cfg.offset_check_in_slave ? old : fixed;
+}
+
+/* PullMessageProcessor.processRequest, SUCCESS with transferMsgByHeap (BrokerConfig, default true: R44
+ * l.108, R498 l.113, R53 l.132; R44 l.378-384, R498 l.381-386, R53 DefaultPullMessageResultHandler.handle
+ * l.140-145) copies the messages into a heap buffer on the pull thread (readGetMessageResult, R44 l.487,
+ * R498 l.489, R53 l.236). getMessage only took slices of the CommitLog's mapped file (CommitLog.getMessage
+ * -> MappedFile.selectMappedBuffer), so the copy is where the pages not in the page cache fault in, and the
+ * thread waits for the disk. mqsim reads the answer's bytes outside its page cache (broker_page_cached) in
+ * one device read, which queues with the fsyncs (node_disk_read, cached 0), and sends the answer when it
+ * ends; the thread is busy meanwhile. A crash meanwhile drops the read and the answer with it. */
+static void cold_read(struct broker *b, const struct rmq_pull_resp *r, uint32_t len, int code, uint64_t bytes,
+                      uint64_t cold_bytes)
+{
+    int t = b->cur_thread;
+    struct pull_read *p = &b->cold_reads[t];
+    memcpy(&p->r, r, len);
+    p->len = len;
+    p->code = code;
+    p->bytes = bytes;
+    p->pending = 1;
+    b->cur_held = 1;
+    if (trace_on(trace_of(b), TRACE_FULL)) {
+        struct trace *tr = trace_of(b);
+        trace_begin(tr, node_now(b->n), b->n->name, "pull.cold_read");
+        trace_int(tr, "queue", b->ex[EX_PULL].t[t].req.u.pull.queue);
+        trace_uint(tr, "bytes", cold_bytes);
+        trace_end(tr);
+    }
+    node_disk_read(b->n, FILE_COMMITLOG, cold_bytes, 0, (uint64_t)t);
 }
 
 void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend)
@@ -205,35 +232,6 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
         return;
     }
     rpc_reply(b->n, ctx, code, &r, len, bytes);
-}
-
-/* PullMessageProcessor.processRequest, SUCCESS with transferMsgByHeap (BrokerConfig, default true: R44
- * l.108, R498 l.113, R53 l.132; R44 l.378-384, R498 l.381-386, R53 DefaultPullMessageResultHandler.handle
- * l.140-145) copies the messages into a heap buffer on the pull thread (readGetMessageResult, R44 l.487,
- * R498 l.489, R53 l.236). getMessage only took slices of the CommitLog's mapped file (CommitLog.getMessage
- * -> MappedFile.selectMappedBuffer), so the copy is where the pages not in the page cache fault in, and the
- * thread waits for the disk. mqsim reads the answer's bytes outside its page cache (broker_page_cached) in
- * one device read, which queues with the fsyncs (node_disk_read, cached 0), and sends the answer when it
- * ends; the thread is busy meanwhile. A crash meanwhile drops the read and the answer with it. */
-static void cold_read(struct broker *b, const struct rmq_pull_resp *r, uint32_t len, int code, uint64_t bytes,
-                      uint64_t cold_bytes)
-{
-    int t = b->cur_thread;
-    struct pull_read *p = &b->cold_reads[t];
-    memcpy(&p->r, r, len);
-    p->len = len;
-    p->code = code;
-    p->bytes = bytes;
-    p->pending = 1;
-    b->cur_held = 1;
-    if (trace_on(trace_of(b), TRACE_FULL)) {
-        struct trace *tr = trace_of(b);
-        trace_begin(tr, node_now(b->n), b->n->name, "pull.cold_read");
-        trace_int(tr, "queue", b->ex[EX_PULL].t[t].req.u.pull.queue);
-        trace_uint(tr, "bytes", cold_bytes);
-        trace_end(tr);
-    }
-    node_disk_read(b->n, FILE_COMMITLOG, cold_bytes, 0, (uint64_t)t);
 }
 
 void broker_cold_read_done(struct broker *b, int thread)
