@@ -3,7 +3,8 @@
  * seed 97); changeToSlave registers on every FOLLOWER change; the new leader waits for its dispatch backlog
  * (#3747) and consumers see only what was dispatched; the committed index comes back from the checkpoint
  * after a process crash and not after a host crash; a 5.3 slave refuses sends at their arrival; a 5.3 member
- * restarted after a crash dispatches its whole log, and a consumer reads its uncommitted tail. */
+ * restarted after a crash dispatches its whole log, and a consumer reads its uncommitted tail; a 4.x member's
+ * ConsumeQueues come back whole after a host crash, where RocketMQ 4.5-4.9 leaves holes. */
 #include <check.h>
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -509,6 +510,116 @@ START_TEST(restart_dispatches_uncommitted_tail_on_53)
 }
 END_TEST
 
+/* ---- a 4.x member's ConsumeQueues after a host crash ---- */
+
+/* broker-a-0 leads (preferred_leader). Ordered sends with random keys (16 keys over the 4 queues) fill the
+ * queues unevenly. The group starts at 40 s, from offset 0 (`first_offset`; 4.x's brokers answer 0 anyway),
+ * so nothing is forgotten from memory before. broker-a-0's host dies at 30.5 s and is back at 31.5 s; it is
+ * elected again at 35.8 s and the consumer reads it, its master, from 40 s. */
+static const char HOLE[] =
+    "{\"name\": \"h\", \"run\": {\"duration_ms\": 90000, \"seed\": 3},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"dledger\", \"preferred_leader\": 0}],"
+    " \"producers\": {\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}, \"start_ms\": 5000, \"order\": \"queue\"},"
+    " \"consumers\": {\"count\": 1, \"start_ms\": 40000, \"consume_from_where\": \"first_offset\"},"
+    " \"operator\": {\"enabled\": false},"
+    " \"faults\": [{\"at_ms\": 30500, \"op\": \"crash_host\", \"node\": \"broker-a-0\", \"duration_ms\": 1000}]}";
+
+/* What 4.9.7's FlushConsumeQueueService (DefaultMessageStore l.1903-1960) forces of broker-a-0's queues in
+ * its first `rounds` rounds, one every 1000 ms from the store's start at 0: the first thorough
+ * (lastFlushTimestamp 0: anything written), the next ones only a queue whose write position is two 4 KiB
+ * pages past its flushed one (20-byte units; cq_flush.c); the next thorough round, at 61 s, is after the
+ * crash. Sets forced[q] (entries) and returns the log index of the newest forced unit (or -1): where
+ * DefaultMessageStore.start (l.252-277) resumes the dispatch after a host crash, past the highest
+ * maxPhysicOffset of the ConsumeQueues. */
+static int64_t forced_units(struct scenario *sc, struct broker *b, int nq, uint64_t *forced, int rounds)
+{
+    int64_t top = -1;
+    for (int q = 0; q < nq; q++)
+        forced[q] = 0;
+    for (int k = 1; k <= rounds; k++) {
+        th_run_to(sc, k * SIM_S);
+        for (int q = 0; q < nq; q++) {
+            uint64_t v = broker_visible_qoff(b, q), wp = v * 20 / 4096, fp = forced[q] * 20 / 4096;
+            if (k == 1 ? v > forced[q] : wp - fp >= 2) {
+                forced[q] = v;
+                int64_t i = (int64_t)cl_qentry(broker_log(b), q, v - 1);
+                if (i > top)
+                    top = i;
+            }
+        }
+    }
+    return top;
+}
+
+/* mqsim keeps a 4.x DLedger member's ConsumeQueues whole through a host crash, as a process crash (the page
+ * cache) does: they come back ending where its dispatch ended, cut only where its log lost its tail, and its
+ * reads go on from there. RocketMQ 4.5-4.9 does not. Here the rounds force queues 0-3 to 410, 417, 415 and 427
+ * entries (at 22, 21, 21 and 23 s), queue 3's unit being the newest (log index 1,798); DLedgerCommitLog.recover
+ * dispatches nothing and DefaultMessageStore.start resumes after it, so queue 0's next 25, queue 1's 47 and
+ * queue 2's 58 messages (130) never reach broker-a-0's ConsumeQueues, and ConsumeQueue.putMessagePositionInfo
+ * appends the messages after them at the queue's write position, below their own queue offsets ("[BUG]logic
+ * queue order maybe wrong"). Leading again from 35.8 s, its queues would hold none of the 130, which the
+ * consumer reading it from 0 never gets (acked, never consumed); mqsim's consumer reads every acknowledged message
+ * once. mqsim's ConsumeQueue is each queue's end over the log's own queue offsets (a unit's position is its
+ * message's queue offset), so it cannot hold the shifted units, nor the queue offsets such a leader gives new
+ * messages from its shorter queues (recoverTopicQueueTable), which the other members' queues skip ("build
+ * consume queue repeatedly"); see the README, "A DLedger member restarted after a crash". 5.3
+ * (dledgerRecoverAbnormally) dispatches the whole log at the restart: no hole there, as in mqsim. */
+START_TEST(host_crash_keeps_queues_whole)
+{
+    const char *v49[] = {"version=\"4.9\""}, *v44[] = {"version=\"4.4\""}, *v53[] = {"version=\"5.3\""};
+    const char *const *sets[] = {v49, v44, v53};
+    for (int i = 0; i < 3; i++) {
+        struct scenario sc;
+        th_load(&sc, HOLE, sets[i], 1);
+        struct rmq_world *w = rmq_world_get(sc.w);
+        struct broker *b = brk(w, 0);
+        int nq = w->g[0].cfg.queues;
+        uint64_t forced[RMQ_MAX_QUEUES], before[RMQ_MAX_QUEUES], hole_end[RMQ_MAX_QUEUES], hole = 0;
+        int64_t top = forced_units(&sc, b, nq, forced, 30);
+        th_run_to(&sc, 30500 * SIM_MS - 1);
+        const struct commitlog *cl = broker_log(b);
+        ck_assert_uint_eq(cl->first, 0);   /* nothing forgotten: every forced unit's entry is known */
+        /* The premise: what 4.5-4.9 would never dispatch to broker-a-0's queues (the same run on all three). */
+        ck_assert_int_eq(top, 1798);
+        for (int q = 0; q < nq; q++) {
+            before[q] = broker_visible_qoff(b, q);
+            uint64_t h = forced[q];
+            while (h < before[q] && (int64_t)cl_qentry(cl, q, h) <= top)
+                h++;
+            hole_end[q] = h;
+            hole += h - forced[q];
+        }
+        ck_assert_uint_eq(forced[0], 410);
+        ck_assert_uint_eq(hole_end[0], 435);
+        ck_assert_uint_eq(hole, 130);
+        /* Back at 31.5 s: each queue ends where the dispatch did, cut where the log lost its unflushed tail
+         * (4.x); 5.3 dispatched the whole log, which here ends no further. */
+        th_run_to(&sc, 31600 * SIM_MS);
+        ck_assert_int_eq(sim_node(w->sim, w->g[0].node[0])->state, SIM_NODE_UP);
+        for (int q = 0; q < nq; q++) {
+            uint64_t next = cl_next_qoff(cl, q), v = broker_visible_qoff(b, q);
+            ck_assert_uint_eq(v, before[q] < next ? before[q] : next);
+            ck_assert_uint_eq(v, next);
+            ck_assert_uint_gt(v, hole_end[q]);
+        }
+        th_run_to(&sc, 40 * SIM_S);
+        ck_assert_int_eq(master_of(w), 0);
+        th_run_to(&sc, 90 * SIM_S);
+        cJSON *mt = th_metrics(&sc);
+        double acked = th_num(mt, "messages.acked");
+        ck_assert_double_gt(acked, 7000);
+        ck_assert_double_eq(th_num(mt, "messages.consumed"), acked);
+        ck_assert_double_eq(th_num(mt, "messages.acked_unconsumed"), 0);
+        ck_assert_double_eq(th_num(mt, "messages.duplicates"), 0);
+        ck_assert_double_eq(th_num(mt, "groups.0.reads.master"), acked);   /* all read from broker-a-0 */
+        cJSON_Delete(mt);
+        scenario_free(&sc);
+    }
+}
+END_TEST
+
 static Suite *dledger_broker_suite(void)
 {
     Suite *s = suite_create("dledger_broker");
@@ -523,6 +634,7 @@ static Suite *dledger_broker_suite(void)
     tcase_add_test(t, committed_from_checkpoint);
     tcase_add_test(t, follower_dispatch_waits_for_pause);
     tcase_add_test(t, restart_dispatches_uncommitted_tail_on_53);
+    tcase_add_test(t, host_crash_keeps_queues_whole);
     suite_add_tcase(s, t);
     return s;
 }
