@@ -38,10 +38,14 @@
  * Classic brokers (4.4 CommitLog.recoverAbnormally l.431-438, 5.3 l.739 outside controller mode) and 5.3
  * DLedger members (DLedgerCommitLog.dledgerRecoverAbnormally) are not modelled here: their recovery
  * dispatches again every message of the recovered log, so what the queues lost comes back (mqsim's
- * broker_reput_reset, reput_dledger.c). A 4.x DLedger member (dledger_recover_dispatch_all false) dispatches
- * nothing at its recovery and resumes the ReputMessageService at the highest queue end (4.9
- * DefaultMessageStore.start l.252-277, maxPhysicalPosInLogicQueue), so a host crash could leave a hole in a
- * queue that was forced less; mqsim keeps its queues whole there. */
+ * broker_reput_reset, reput_dledger.c). A 4.5-4.9 DLedger member (dledger_recover_dispatch_all false)
+ * dispatches nothing at its recovery and resumes the ReputMessageService at the highest queue end (4.9.7
+ * DefaultMessageStore.start l.252-277, maxPhysicalPosInLogicQueue), so after a host crash a queue that was
+ * forced less never gets the messages in between, and putMessagePositionInfo appends the later ones at its
+ * write position, below their own queue offsets (5.0-5.1 resume at DLedger's committed position, the log's
+ * start when the host took DLedger's checkpoint, and fill the holes). mqsim keeps a DLedger member's queues
+ * whole there: its ConsumeQueue cannot hold units away from their messages' queue offsets (README, "A DLedger
+ * member restarted after a crash"; test_dledger_broker.c, host_crash_keeps_queues_whole). */
 #include "models/broker/broker_int.h"
 #include "models/broker/broker_ctl_int.h"
 
