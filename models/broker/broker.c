@@ -395,7 +395,10 @@ static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, 
 {
     struct broker *b = n->model;
     if (file == FILE_COMMITLOG && op == SIM_DISK_READ) {
-        broker_cold_read_done(b, (int)tag);   /* a pull thread's read (broker_processor.c) */
+        if (COLD_READER(tag) == COLD_HA)
+            ha_cold_read_done(b, COLD_ARG(tag));   /* an HA writer's (ha.c) */
+        else
+            broker_cold_read_done(b, (int)COLD_ARG(tag));   /* a pull thread's (broker_processor.c) */
         return;
     }
     if (file == FILE_META && op == SIM_DISK_FSYNC && b->raft) {
@@ -544,7 +547,7 @@ void broker_free(struct broker *b)
     free(b->held);
     free(b->chans);
     free(b->list);
-    free(b->hac);
+    ha_free(b);
     free(b);
 }
 

@@ -12,6 +12,12 @@
 #define PAGE 4096            /* OS_PAGE_SIZE: flushCommitLogLeastPages counts these */
 #define OFFSET_NONE UINT64_MAX   /* no consumer offset stored */
 #define FILE_META 1          /* DLedger's term and vote (MemberState's persisted file) */
+/* The tag of a cold CommitLog read (node_disk_read, FILE_COMMITLOG): its reader in the high byte, which
+ * broker_disk_done routes by, and the reader's argument below. */
+enum cold_reader { COLD_PULL, COLD_HA };
+#define COLD_TAG(reader, arg) ((uint64_t)(reader) << 56 | (uint64_t)(arg))
+#define COLD_READER(tag) ((int)((tag) >> 56))
+#define COLD_ARG(tag) ((tag) & ((1ULL << 56) - 1))
 
 /* Timer tags: kind in the low byte, an argument above it. */
 enum broker_timer {
@@ -113,6 +119,14 @@ struct ha_conn {
     int blocked;               /* the writer stopped with data left, at the window (see push) */
     uint64_t held_to;          /* the slave's last report's held_to (struct rmq_ha_report) */
     int in_use;
+    /* The writer blocked in a cold read (ha.c: cold_frame): the frame it cut, sent when the read ends. The
+     * buffer is the slot's, allocated at its first cold read and kept when the slot is reused; gen counts
+     * the slot's connections, so a read that ends after its connection went does not send. */
+    uint8_t reading;
+    uint32_t gen;
+    unsigned char *rd_buf;
+    uint32_t rd_len;
+    uint64_t rd_wire;
 };
 
 /* A message a slave has received in part, HA frames ending anywhere in a message (ha_frame.c): its bytes are
@@ -177,7 +191,7 @@ struct broker {
 
     /* HA, master side */
     struct ha_conn *hac;
-    int nhac;
+    int nhac, hac_cap;         /* slots in use or used since the last start, and allocated */
     uint64_t push2slave;       /* push2SlaveMaxOffset: the highest ack of any slave */
     /* R44 GroupTransferService (group_transfer.c): its requests in order, the head's waits so far, whether it
      * is in notifyTransferObject.waitForRunning (and when that wait times out), WaitNotifyObject.hasNotified,
@@ -405,6 +419,9 @@ void ha_master_address(struct broker *b, sim_node_id master);
  * address cleared (updateHaMasterAddress(null)): its first round finds none and waits 5 s, until a
  * registration answer names one. */
 void ha_client_start(struct broker *b);
+/* The read of a frame's cold bytes (COLD_HA, arg: slot << 32 | gen) is done: the frame goes, and the writer
+ * goes on. */
+void ha_cold_read_done(struct broker *b, uint64_t arg);
 /* Controller mode: how the epoch handshake on the HA connection ended (ctl_handshake_done/failed). */
 enum ha_handshake_end { HA_HS_AGREED, HA_HS_FAILED, HA_HS_NO_POINT };
 void ha_handshake_end(struct broker *b, enum ha_handshake_end how);
@@ -432,6 +449,19 @@ int gts_timeout(struct broker *b);
  * NULL. -1 when a piece could not be appended (the caller closes the connection). */
 struct frame_confirm;
 uint64_t ha_frame_cut(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d);
+/* A frame's largest payload: its header fields, RMQ_HA_BATCH_MAX pieces, controller mode's confirm offset. */
+#define HA_FRAME_MAX (sizeof(struct rmq_ha_data) + RMQ_HA_BATCH_MAX * sizeof(struct rmq_ha_entry) + sizeof(uint64_t))
+/* The frame just cut for h (buf, len bytes of payload; bytes of the CommitLog from its offset, wire on the
+ * wire): when some of those bytes are outside the page cache (broker_cold_bytes), it is kept in h's buffer,
+ * the bytes are read in one device read (node_disk_read, cached 0: queued with the fsyncs), and 1 is
+ * returned: the writer sends nothing more on h until the read ends. 0: the caller sends the frame now. */
+int ha_frame_cold(struct broker *b, struct ha_conn *h, const unsigned char *buf, uint32_t len, uint64_t bytes,
+                  uint64_t wire);
+/* The read for the frame kept in slot arg >> 32 (its generation in the low 32 bits) ended: the frame is sent,
+ * and h returned for the writer to go on; NULL when the connection went meanwhile (nothing sent). */
+struct ha_conn *ha_frame_cold_sent(struct broker *b, uint64_t arg);
+/* The HA slots and their frame buffers, at the broker's end. */
+void ha_free(struct broker *b);
 int ha_frame_append(struct broker *b, const struct rmq_ha_data *d, const struct frame_confirm *fc, uint32_t *n);
 /* The partial message goes (a restart's recovery, a change to master: truncateInvalidMsg), its bytes cut from
  * the file. */
@@ -456,6 +486,15 @@ static inline uint64_t broker_max_offset_py(const struct broker *b)
 static inline int broker_page_cached(const struct broker *b, uint64_t phy, uint64_t max)
 {
     return phy >= b->page_cache_from && (max <= phy || max - phy <= b->cfg.host_memory);
+}
+/* The bytes of [from, to) outside mqsim's page cache (as broker_page_cached, byte by byte): those below
+ * page_cache_from or more than host_memory behind max. */
+static inline uint64_t broker_cold_bytes(const struct broker *b, uint64_t from, uint64_t to, uint64_t max)
+{
+    uint64_t lo = max > b->cfg.host_memory ? max - b->cfg.host_memory : 0;
+    if (lo < b->page_cache_from)
+        lo = b->page_cache_from;
+    return from < lo ? (to < lo ? to : lo) - from : 0;
 }
 
 /* ha_diverge.c: measurement, not protocol. The first data after a connect lands at d->phy_offset: the

@@ -131,7 +131,7 @@ static void cold_read(struct broker *b, const struct rmq_pull_resp *r, uint32_t 
         trace_uint(tr, "bytes", cold_bytes);
         trace_end(tr);
     }
-    node_disk_read(b->n, FILE_COMMITLOG, cold_bytes, 0, (uint64_t)t);
+    node_disk_read(b->n, FILE_COMMITLOG, cold_bytes, 0, COLD_TAG(COLD_PULL, t));
 }
 
 void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend)

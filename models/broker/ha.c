@@ -51,15 +51,22 @@ static struct ha_conn *hac_add(struct broker *b, sim_conn c)
     int i;
     for (i = 0; i < b->nhac && b->hac[i].in_use; i++)
         ;
-    if (i == b->nhac) {
-        struct ha_conn *a = realloc(b->hac, (size_t)(b->nhac + 1) * sizeof *a);
+    if (i == b->hac_cap) {
+        struct ha_conn *a = realloc(b->hac, (size_t)(b->hac_cap + 1) * sizeof *a);
         if (!a)
             return NULL;
+        memset(&a[i], 0, sizeof a[i]);
         b->hac = a;
-        b->nhac++;
+        b->hac_cap++;
     }
+    if (i == b->nhac)
+        b->nhac++;
     struct ha_conn *h = &b->hac[i];
+    unsigned char *rd_buf = h->rd_buf;   /* the slot's: kept, and its generation moves on */
+    uint32_t gen = h->gen + 1;
     memset(h, 0, sizeof *h);
+    h->rd_buf = rd_buf;
+    h->gen = gen;
     h->conn = c;
     h->replica = -1;
     const struct rmq_group *g = &b->base.w->g[b->group];
@@ -131,12 +138,15 @@ static void send_filler(struct broker *b, struct ha_conn *h, struct rmq_ha_data 
         trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
 }
 
-/* WriteSocketService: send from nextTransferFromWhere while there is data and room on the socket. */
+/* WriteSocketService: send from nextTransferFromWhere while there is data and room on the socket, and the
+ * writer is not waiting for a read of the frame it cut (ha_frame_cold). */
 static void push(struct broker *b, struct ha_conn *h)
 {
-    unsigned char buf[sizeof(struct rmq_ha_data) + RMQ_HA_BATCH_MAX * sizeof(struct rmq_ha_entry) + sizeof(uint64_t)];
+    unsigned char buf[HA_FRAME_MAX];
     struct rmq_ha_data *d = (struct rmq_ha_data *)buf;
     sim_time now = node_now(b->n);
+    if (h->reading)
+        return;
     while (h->in_use && h->requested && h->next < b->cl.max_offset && h->next - h->ack < b->cfg.ha_window) {
         if (cl_phy_trimmed(&b->cl, h->next) && h->next < h->held_to) {
             send_filler(b, h, d, buf);
@@ -148,10 +158,12 @@ static void push(struct broker *b, struct ha_conn *h)
         if (!bytes)
             break;
         uint32_t len = put_confirm(b, buf, (uint32_t)(sizeof *d + d->n * sizeof d->e[0]));
-        node_conn_send(b->n, h->conn, RMQ_HA_DATA, d, len, frame_header(b) + bytes);
-        h->last_write = now;
         h->master_max = b->cl.max_offset;   /* updateLastTransferInfo */
         h->last_transfer = now;
+        if (ha_frame_cold(b, h, buf, len, bytes, frame_header(b) + bytes))
+            return;
+        node_conn_send(b->n, h->conn, RMQ_HA_DATA, d, len, frame_header(b) + bytes);
+        h->last_write = now;
         if (trace_on(trace_of(b), TRACE_FULL))
             trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
     }
@@ -163,6 +175,13 @@ static void push(struct broker *b, struct ha_conn *h)
     h->blocked = h->in_use && h->requested && h->next < b->cl.max_offset;
     if (b->ctl && h->in_use && h->requested && h->next >= b->cl.max_offset)
         ctl_all_sent(b, h);   /* the writer finds nothing to transfer (it looks every 100 ms: master_tick) */
+}
+
+void ha_cold_read_done(struct broker *b, uint64_t arg)
+{
+    struct ha_conn *h = ha_frame_cold_sent(b, arg);
+    if (h)
+        push(b, h);   /* the writer goes on */
 }
 
 static void arm_master_timer(struct broker *b)
@@ -193,7 +212,7 @@ static void master_tick(struct broker *b)
             continue;
         }
         push(b, h);
-        if (h->requested && now - h->last_write > b->cfg.ha_heartbeat) {
+        if (h->requested && !h->reading && now - h->last_write > b->cfg.ha_heartbeat) {
             /* sendHeartbeatIfNeeded: an empty frame, which in controller mode carries the confirm offset too */
             unsigned char hbuf[sizeof(struct rmq_ha_data) + sizeof(uint64_t)];
             struct rmq_ha_data hb = {.phy_offset = h->next, .n = 0};

@@ -19,6 +19,9 @@
  * checkMessageAndReturnSize refuses, and truncateDirtyFiles cuts there), and so does a change to master in
  * controller mode and, when its dispatch is behind, a controller-mode client's READY state
  * (AutoSwitchHAService.truncateInvalidMsg); a truncation cuts them as it cuts bytes. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "models/broker/broker.h"
 #include "models/broker/broker_ctl_int.h"
 #include "models/broker/broker_int.h"
@@ -99,6 +102,69 @@ uint64_t ha_frame_cut(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d
     uint64_t bytes = pos - h->next;
     h->next = pos;
     return bytes;
+}
+
+/* WriteSocketService writes the frame's body from the CommitLog's mapped file (R44 HAConnection l.270-271
+ * getCommitLogData, transferData l.356 socketChannel.write(selectMappedBufferResult.getByteBuffer()); R498
+ * l.286 and l.359; R53 DefaultHAConnection l.334 and l.435, AutoSwitchHAConnection.getNextTransferDataSize
+ * l.386 and transferData l.419 through HAWriter.write l.36): getCommitLogData only slices the mapped file
+ * (MappedFile.selectMappedBuffer), so the write is where the pages not in the page cache fault in, and the
+ * connection's one writer thread waits for the disk, sending nothing more on it meanwhile. */
+int ha_frame_cold(struct broker *b, struct ha_conn *h, const unsigned char *buf, uint32_t len, uint64_t bytes,
+                  uint64_t wire)
+{
+    uint64_t phy = ((const struct rmq_ha_data *)buf)->phy_offset;
+    uint64_t cold = broker_cold_bytes(b, phy, phy + bytes, b->cl.max_offset);
+    if (!cold)
+        return 0;
+    if (!h->rd_buf && !(h->rd_buf = malloc(HA_FRAME_MAX)))
+        return 0;   /* no memory to keep the frame: it goes at once, as it did before reads were modelled */
+    memcpy(h->rd_buf, buf, len);
+    h->rd_len = len;
+    h->rd_wire = wire;
+    h->reading = 1;
+    h->blocked = 0;
+    struct trace *tr = trace_of(b);
+    if (trace_on(tr, TRACE_FULL)) {
+        trace_begin(tr, node_now(b->n), b->n->name, "ha.cold_read");
+        trace_str(tr, "peer", sim_node(b->n->sim, node_conn_peer(b->n, h->conn))->name);
+        trace_uint(tr, "offset", phy);
+        trace_uint(tr, "bytes", cold);
+        trace_end(tr);
+    }
+    node_disk_read(b->n, FILE_COMMITLOG, cold, 0, COLD_TAG(COLD_HA, (uint64_t)(h - b->hac) << 32 | h->gen));
+    return 1;
+}
+
+struct ha_conn *ha_frame_cold_sent(struct broker *b, uint64_t arg)
+{
+    int i = (int)(arg >> 32);
+    struct ha_conn *h = i < b->nhac ? &b->hac[i] : NULL;
+    if (!h || !h->in_use || !h->reading || h->gen != (uint32_t)arg)
+        return NULL;   /* the connection went meanwhile (dropped, closed, a role change): no write */
+    h->reading = 0;
+    if (!node_conn_open(b->n, h->conn))
+        return NULL;   /* closed by the slave: the writer's next round finds it so (master_tick) */
+    const struct rmq_ha_data *d = (const struct rmq_ha_data *)h->rd_buf;
+    node_conn_send(b->n, h->conn, RMQ_HA_DATA, d, h->rd_len, h->rd_wire);
+    h->last_write = node_now(b->n);   /* transferData: lastWriteTimestamp, at the write */
+    struct trace *tr = trace_of(b);
+    if (trace_on(tr, TRACE_FULL)) {
+        trace_begin(tr, node_now(b->n), b->n->name, "ha.transfer");
+        trace_str(tr, "peer", sim_node(b->n->sim, node_conn_peer(b->n, h->conn))->name);
+        trace_uint(tr, "offset", d->phy_offset);
+        trace_end(tr);
+    }
+    return h;
+}
+
+void ha_free(struct broker *b)
+{
+    for (int i = 0; i < b->hac_cap; i++)
+        free(b->hac[i].rd_buf);
+    free(b->hac);
+    b->hac = NULL;
+    b->nhac = b->hac_cap = 0;
 }
 
 /* ---- slave side ---- */

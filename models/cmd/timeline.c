@@ -224,8 +224,8 @@ static const char *bad_line(const cJSON *e)
 static int skipped(const char *line)
 {
     static const char *const evs[] = {"\"ev\":\"send.", "\"ev\":\"msg.", "\"ev\":\"consume\"", "\"ev\":\"pull.serve\"",
-                                      "\"ev\":\"pull.cold_read\"", "\"ev\":\"ha.transfer\"", "\"ev\":\"raft.commit\"",
-                                      "\"ev\":\"ha.diverged_msg\"", NULL};
+                                      "\"ev\":\"pull.cold_read\"", "\"ev\":\"ha.transfer\"", "\"ev\":\"ha.cold_read\"",
+                                      "\"ev\":\"raft.commit\"", "\"ev\":\"ha.diverged_msg\"", NULL};
     for (int i = 0; evs[i]; i++)
         if (strstr(line, evs[i]))
             return 1;

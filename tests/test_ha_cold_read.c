@@ -1,0 +1,166 @@
+/* test_ha_cold_read: a master's HA writer reads a frame's bytes that are not in the page cache from the disk
+ * before it sends the frame. HAConnection.WriteSocketService writes the frame's body straight from the
+ * CommitLog's mapped file (getCommitLogData, transferData), so its thread takes the page faults, and it is
+ * the connection's only writer: nothing more goes to that slave until the read is done. mqsim's page cache is
+ * what was written since the host last came back, up to `host_memory_bytes` behind the CommitLog's end; on
+ * constant 1 ms links, with `disk.read_latency` a constant so the frames' delays can be read off the trace. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/harness.h"
+
+/* A 4.4 ASYNC_MASTER and its slave, 200 msg/s of 100 bytes (220 stored bytes each: 44,000 bytes a second).
+ * The slave's process is down from 2 s to 10 s; back, it finds the master by 10,004 ms, connects at 15 s
+ * (its first round waits 5 s for an address) and reports its offset, 39,820, 5 s later (R44: the report's
+ * clock restarts at the connect): the master's writer starts at 20,003 ms, with about 850,000 bytes to send.
+ * No consumer (it starts after the run). */
+static const char *const WORLD =
+    "{\"name\": \"t\", \"version\": \"4.4\", \"run\": {\"duration_ms\": %d, \"seed\": 3, \"trace\": \"full\","
+    " \"sample_ms\": 10},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"disk\": {\"read_latency\": {\"const_ms\": %d}},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"role\": \"ASYNC_MASTER\", \"host_memory_bytes\": %s}],"
+    " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 100}, \"random_poll_phase\": false},"
+    " \"consumers\": {\"start_ms\": 100000},"
+    " \"operator\": {\"enabled\": false},"
+    " \"faults\": [%s{\"at_ms\": 2000, \"op\": \"crash_process\", \"node\": \"broker-a-1\", \"duration_ms\": 8000}]}";
+
+#define COLD "\"ev\":\"ha.cold_read\""
+#define TRANSFER "\"ev\":\"ha.transfer\""
+#define REQUEST "\"ev\":\"ha.request\""
+
+static void run_world(struct th_run *r, int duration_ms, int read_ms, const char *memory, const char *faults)
+{
+    static char buf[2048];
+    snprintf(buf, sizeof buf, WORLD, duration_ms, read_ms, memory, faults);
+    th_run(r, buf, NULL, 0);
+}
+
+/* The first sample at or after `from` where the slave is less than 20,000 bytes behind its master (the
+ * group's row of timeseries.csv: group, t_ms, master_max_offset, slave1_lag_bytes, ...), or -1. */
+static double caught_up(const char *series, double from)
+{
+    for (const char *p = strstr(series, "\nbroker-a,"); p; p = strstr(p + 1, "\nbroker-a,")) {
+        char *q;
+        double t = strtod(p + 10, &q);
+        const char *lag = strchr(q + 1, ',');
+        if (t >= from && lag && lag[1] != ',' && strtod(lag + 1, NULL) < 20000)
+            return t;
+    }
+    return -1;
+}
+
+/* Host memory 100,000 bytes: the slave's offset is about 800,000 bytes behind the end, so the writer reads
+ * each 32 KiB frame (32,768 bytes at 500 MiB/s: 62.5 us) before it sends it, one after the other: frame k
+ * goes at 20,003 + k * (read_latency + 0.0625) ms, 22 frames read in all (the last in part: its tail is in
+ * the page cache), and the slave is within 20,000 bytes of the end at the 20,120 ms sample with 5 ms reads,
+ * 20,450 with 20 ms. On main every frame went at once, the window's worth at 20,003 ms, nothing was read,
+ * and the slave had caught up at 20,020 ms whatever the read latency. */
+START_TEST(slave_catch_up_waits_for_the_reads)
+{
+    struct th_run fast, slow;
+    run_world(&fast, 22000, 5, "100000", "");
+    run_world(&slow, 22000, 20, "100000", "");
+    const struct th_run *r[2] = {&fast, &slow};
+    const double read_ms[2] = {5, 20}, caught[2] = {20120, 20450};
+    for (int i = 0; i < 2; i++) {
+        double request = th_first(r[i]->trace, REQUEST, NULL, 15000);
+        ck_assert_double_eq_tol(request, 20003, 1e-9);
+        double frame = read_ms[i] + 0.0625;
+        ck_assert_double_eq_tol(th_first(r[i]->trace, TRANSFER, NULL, 15000), request + frame, 1e-6);
+        ck_assert_double_eq_tol(th_first(r[i]->trace, TRANSFER, "\"offset\":72588", 15000), request + 2 * frame,
+                                1e-6);
+        ck_assert_double_eq(caught_up(r[i]->series, 20000), caught[i]);
+        ck_assert_double_eq_tol(th_first(r[i]->trace, COLD, NULL, 0), request, 1e-9);   /* at the first cut */
+        const char *p = strstr(r[i]->trace, COLD);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_double_eq(th_field(p, "\"offset\":", -1), 39820);
+        ck_assert_double_eq(th_field(p, "\"bytes\":", -1), 32768);
+        ck_assert_int_eq(th_count(r[i]->trace, COLD, NULL, 0, 1e9), 22);
+        ck_assert_int_eq(th_count(r[i]->trace, COLD, "\"node\":\"broker-a-0\"", 0, 1e9), 22);
+    }
+    th_run_free(&fast);
+    th_run_free(&slow);
+}
+END_TEST
+
+/* The default host memory (24 GiB): every frame is in the page cache, nothing is read, and the run is the
+ * same whatever the read latency: the first frames go at 20,003 ms, when the slave's report comes. */
+START_TEST(in_cache_transfer_costs_nothing)
+{
+    struct th_run fast, slow;
+    run_world(&fast, 22000, 5, "25769803776", "");
+    run_world(&slow, 22000, 20, "25769803776", "");
+    ck_assert_int_eq(th_count(fast.trace, COLD, NULL, 0, 1e9), 0);
+    ck_assert_double_eq_tol(th_first(fast.trace, TRANSFER, NULL, 15000), 20003, 1e-9);
+    ck_assert_int_gt(th_count(fast.trace, TRANSFER, NULL, 20003, 20003.5), 1);
+    ck_assert_double_eq(caught_up(fast.series, 20000), 20020);
+    ck_assert_str_eq(fast.trace, slow.trace);
+    ck_assert_str_eq(fast.series, slow.series);
+    th_run_free(&fast);
+    th_run_free(&slow);
+}
+END_TEST
+
+/* The master's process dies at 20,050 ms while the first frame's 100 ms read is in flight (it would end at
+ * 20,103.0625 ms) and is back at 21,050 ms. The read dies with the process: nothing is sent from it. The
+ * restarted master's HA starts afresh: the slave connects again and reports, the writer reads the frame
+ * again (a process crash keeps the page cache: the same bytes are cold) and sends it 100.0625 ms later, and
+ * the slave catches up (at 100 ms a frame the writer outruns the producer). On main the frames had gone at
+ * 20,003 ms and nothing was read. */
+START_TEST(master_crash_during_a_read)
+{
+    struct th_run r;
+    run_world(&r, 45000, 100, "100000",
+              "{\"at_ms\": 20050, \"op\": \"crash_process\", \"node\": \"broker-a-0\", \"duration_ms\": 1000}, ");
+    double request = th_first(r.trace, REQUEST, NULL, 21050);
+    ck_assert_double_gt(request, 21050);
+    ck_assert_int_eq(th_count(r.trace, TRANSFER, NULL, 15000, request), 0);
+    ck_assert_double_eq_tol(th_first(r.trace, TRANSFER, NULL, 15000), request + 100.0625, 1e-6);
+    ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 15000), 20003, 1e-9);
+    ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 20003), request, 1e-9);
+    ck_assert_int_gt(th_count(r.trace, TRANSFER, NULL, request, 1e9), 20);
+    double caught = caught_up(r.series, request);
+    ck_assert_double_gt(caught, request);
+    ck_assert_double_lt(caught, 44000);
+    th_run_free(&r);
+}
+END_TEST
+
+/* The slave's process dies at 20,100 ms while the master reads its first frame (15 s reads: it ends at
+ * 35,003.0625 ms) and is back at 20,600 ms. The master drops the connection (its slot is free), takes the
+ * slave's new one into the same slot at 25,601 ms, and at its report (30,603 ms) reads its first frame, which
+ * queues on the device behind the first read. The first read's end finds the slot holding another connection
+ * blocked in its own read: it sends nothing (the slot's generation moved on), and that connection's frame
+ * waits for its own read, past the run's end. On main the frames went at the reports. */
+START_TEST(a_read_outlives_its_connection)
+{
+    struct th_run r;
+    run_world(&r, 40000, 15000, "100000",
+              "{\"at_ms\": 20100, \"op\": \"crash_process\", \"node\": \"broker-a-1\", \"duration_ms\": 500}, ");
+    double request = th_first(r.trace, REQUEST, NULL, 20100);
+    ck_assert_double_eq_tol(request, 30603, 1e-9);
+    ck_assert_int_eq(th_count(r.trace, TRANSFER, NULL, 15000, 1e9), 0);
+    ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 15000), 20003, 1e-9);
+    ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 20003), request, 1e-9);
+    ck_assert_int_eq(th_count(r.trace, COLD, NULL, 0, 1e9), 2);
+    th_run_free(&r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("ha_cold_read");
+    TCase *tc = tcase_create("ha");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, slave_catch_up_waits_for_the_reads);
+    tcase_add_test(tc, in_cache_transfer_costs_nothing);
+    tcase_add_test(tc, master_crash_during_a_read);
+    tcase_add_test(tc, a_read_outlives_its_connection);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return th_run_suite(suite()); }
