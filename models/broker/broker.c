@@ -397,6 +397,8 @@ static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, 
     if (file == FILE_COMMITLOG && op == SIM_DISK_READ) {
         if (COLD_READER(tag) == COLD_HA)
             ha_cold_read_done(b, COLD_ARG(tag));   /* an HA writer's (ha.c) */
+        else if (COLD_READER(tag) == COLD_DLEDGER && b->raft)
+            raft_on_read(b->raft, COLD_ARG(tag));   /* a DLedger leader's dispatcher (broker_dledger.c) */
         else
             broker_cold_read_done(b, (int)COLD_ARG(tag));   /* a pull thread's (broker_processor.c) */
         return;

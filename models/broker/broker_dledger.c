@@ -337,6 +337,44 @@ static void io_truncated(void *host, int64_t from)
 
 static void io_trimmed_read(void *host, int64_t index) { broker_trimmed_read(host, index); }
 
+/* The leader's dispatcher for follower `peer` takes entries first..last from DLedger's mapped data file
+ * (DLedgerMmapFileStore.get, entry_pusher.c: read_first). Their bytes outside the page cache
+ * (broker_cold_bytes, by the log's end: what the data file holds) fault in by whole pages: the pages holding
+ * them are read in one device read (node_disk_read, cached 0: queued with the fsyncs), whose end goes back to
+ * the member (raft_on_read). The pages of the dispatcher's last two reads stay in memory for its next entries
+ * (dl_read: its new pushes and its resends of the entry after the water-mark, which run apart after a
+ * follower's downtime), so entries smaller than a page do not cost a read each. Readahead is not modelled. */
+static int io_read(void *host, int peer, int64_t first, int64_t last, uint64_t tag)
+{
+    struct broker *b = host;
+    const struct cl_entry *a = cl_at(&b->cl, (uint64_t)first), *z = cl_at(&b->cl, (uint64_t)last);
+    uint64_t cold = a && z ? broker_cold_bytes(b, a->offset, z->offset + z->size, b->cl.max_offset) : 0;
+    if (!cold)
+        return 0;
+    struct dl_pages *m = b->dl_read[peer];
+    for (int k = 0; k < 2; k++)
+        if (a->offset >= m[k].lo && a->offset + cold <= m[k].hi) {
+            m[k].used = node_now(b->n);
+            return 0;
+        }
+    struct dl_pages *old = m[0].used <= m[1].used ? &m[0] : &m[1];
+    old->lo = a->offset & ~(uint64_t)(PAGE - 1);
+    old->hi = (a->offset + cold + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+    old->used = node_now(b->n);
+    cold = old->hi - old->lo;
+    struct trace *tr = trace_of(b);
+    if (trace_on(tr, TRACE_FULL)) {
+        trace_begin(tr, node_now(b->n), b->n->name, "raft.cold_read");
+        trace_str(tr, "peer", sim_node(b->n->sim, group_of(b)->node[peer])->name);
+        trace_int(tr, "index", first);
+        trace_int(tr, "count", last - first + 1);
+        trace_uint(tr, "bytes", cold);
+        trace_end(tr);
+    }
+    node_disk_read(b->n, FILE_COMMITLOG, cold, 0, COLD_TAG(COLD_DLEDGER, tag));
+    return 1;
+}
+
 /* DLedgerCommitLog's status mapping: SUCCESS -> PUT_OK; a quorum-ack timeout or a full pending map ->
  * OS_PAGECACHE_BUSY ("do not return flush_slave_timeout to the client"), which SendMessageProcessor
  * answers with SYSTEM_ERROR; not leader -> SERVICE_NOT_AVAILABLE. */
@@ -373,7 +411,7 @@ int dl_init(struct broker *b)
         .host = b, .node = b->n, .call = io_call, .reply = io_reply, .timer = io_timer, .persist = io_persist,
         .role_changed = io_role_changed, .voted = io_voted, .committed = io_committed, .appended = io_appended,
         .truncated = io_truncated, .append_done = io_append_done, .transferred = io_transferred,
-        .trimmed_read = io_trimmed_read, .rng = node_rng(b->n, "election"),
+        .trimmed_read = io_trimmed_read, .read = io_read, .rng = node_rng(b->n, "election"),
     };
 #ifdef MQSIM_PLANTED_BUG
     b->cfg.raft.broken_vote_ignores_log = 1;   /* the test-only binary mqsim-planted */
@@ -404,6 +442,7 @@ void dl_start(struct broker *b)
     b->role_check_armed = 0;
     b->slave_pending = 0;
     b->dl_get_armed = 0;
+    memset(b->dl_read, 0, sizeof b->dl_read);   /* (the pages the dispatchers read: forgotten at a restart) */
     raft_restore(b->raft, b->meta_term, b->meta_vote);
     raft_start(b->raft);
     /* DLedgerMmapFileStore.recover: the committed index comes back from the checkpoint through

@@ -14,7 +14,7 @@
 #define FILE_META 1          /* DLedger's term and vote (MemberState's persisted file) */
 /* The tag of a cold CommitLog read (node_disk_read, FILE_COMMITLOG): its reader in the high byte, which
  * broker_disk_done routes by, and the reader's argument below. */
-enum cold_reader { COLD_PULL, COLD_HA };
+enum cold_reader { COLD_PULL, COLD_HA, COLD_DLEDGER };
 #define COLD_TAG(reader, arg) ((uint64_t)(reader) << 56 | (uint64_t)(arg))
 #define COLD_READER(tag) ((int)((tag) >> 56))
 #define COLD_ARG(tag) ((tag) & ((1ULL << 56) - 1))
@@ -264,6 +264,9 @@ struct broker {
     int role_check_armed;
     int slave_pending;                      /* a FOLLOWER change waits for the LEADER loop to end */
     int dl_get_armed;                       /* a held send thread's get(3 s) ends at a timer (dl_get_timeout) */
+    /* the CommitLog pages [lo, hi) of each follower's dispatcher's last two reads (broker_dledger.c: io_read),
+     * and when each was last used */
+    struct dl_pages { uint64_t lo, hi; sim_time used; } dl_read[RMQ_MAX_REPLICAS][2];
 
     struct ctl_broker *ctl;                 /* controller mode (cfg.controller), else NULL */
 

@@ -225,7 +225,8 @@ static int skipped(const char *line)
 {
     static const char *const evs[] = {"\"ev\":\"send.", "\"ev\":\"msg.", "\"ev\":\"consume\"", "\"ev\":\"pull.serve\"",
                                       "\"ev\":\"pull.cold_read\"", "\"ev\":\"ha.transfer\"", "\"ev\":\"ha.cold_read\"",
-                                      "\"ev\":\"raft.commit\"", "\"ev\":\"ha.diverged_msg\"", NULL};
+                                      "\"ev\":\"raft.commit\"", "\"ev\":\"raft.cold_read\"",
+                                      "\"ev\":\"ha.diverged_msg\"", NULL};
     for (int i = 0; evs[i]; i++)
         if (strstr(line, evs[i]))
             return 1;

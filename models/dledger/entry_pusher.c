@@ -170,14 +170,38 @@ static int quota_wait(struct raft *r, struct raft_peer *pe, int64_t idx, sim_tim
     return 1;
 }
 
-/* doAppendInner: push entry idx (pendingMap.put). */
-static void append_one(struct raft *r, int p, int64_t idx, sim_time now)
+/* getDLedgerEntryForAppend (DL DLedgerEntryPusher l.515-530) takes each entry it pushes from
+ * dLedgerStore.get (l.518), which decodes it from DLedgerMmapFileStore's mapped data file
+ * (DLedgerMmapFileStore.get l.541-560, DLedgerEntryCoder.decode l.553): the dispatcher's thread takes the
+ * page faults of entries not in memory. Entries first..last that the host says are not in its page cache
+ * are read first (io.read), and the dispatcher does nothing else until the read ends (raft_on_read). 1:
+ * reading. The tag names the dispatcher and its state (round), which a change of state moves on. */
+static int read_first(struct raft *r, int p, int64_t first, int64_t last)
+{
+    struct raft_peer *pe = &r->peer[p];
+    if (!r->io.read || !r->io.read(r->io.host, p, first, last, (uint64_t)p << 32 | (uint32_t)pe->round))
+        return 0;
+    pe->reading = 1;
+    pe->read_index = first;
+    return 1;
+}
+
+/* doAppendInner's push of entry idx (pendingMap.put), once it is read. */
+static void push_one(struct raft *r, int p, int64_t idx, sim_time now)
 {
     struct raft_peer *pe = &r->peer[p];
     if (idx == pe->watermark + 1)
         pe->oldest_push = now;    /* the entry after the water-mark: its own send time */
     pmap_put(pe, idx, now);
     push(r, p, PUSH_APPEND, idx);
+}
+
+/* doAppendInner: read entry idx (getDLedgerEntryForAppend), then push it; the caller stops while it is
+ * read (pe->reading). */
+static void append_one(struct raft *r, int p, int64_t idx, sim_time now)
+{
+    if (!read_first(r, p, idx, idx))
+        push_one(r, p, idx, now);
 }
 
 /* doCheckAppendResponse: the entry after the water-mark, if pushed and unanswered for maxPushTimeOutMs,
@@ -201,6 +225,8 @@ static void do_append(struct raft *r, int p, sim_time now)
         int64_t idx = pe->quota_owed;
         pe->quota_owed = -1;
         append_one(r, p, idx, now);
+        if (pe->reading)
+            return;
     }
     for (;;) {
         if (pe->write_index > raft_end(r)) {
@@ -220,6 +246,8 @@ static void do_append(struct raft *r, int p, sim_time now)
         if (quota_wait(r, pe, pe->write_index, now))
             return;
         append_one(r, p, pe->write_index++, now);
+        if (pe->reading)
+            return;
     }
 }
 
@@ -300,11 +328,14 @@ static void bp_drop_passed(struct raft_peer *pe)
 }
 
 /* sendBatchAppendEntryRequest: the entries gathered, in one push; the follower's answer names the first
- * and the count. */
-static void send_batch(struct raft *r, int p)
+ * and the count. doBatchAppendInner read each as it gathered it (getDLedgerEntryForAppend): with may_read,
+ * the batch's entries not in the page cache are read first, in one read, and the batch waits for it. */
+static void send_batch(struct raft *r, int p, int may_read)
 {
     struct raft_peer *pe = &r->peer[p];
     uint32_t n = pe->batch_n;
+    if (may_read && read_first(r, p, pe->batch_first, pe->batch_first + n - 1))
+        return;
     size_t len = sizeof(struct push_req) + (n - 1) * sizeof(struct push_entry);
     if (len > r->batch_body_cap) {
         void *b = realloc(r->batch_body, len);
@@ -381,7 +412,7 @@ static void check_batch_response(struct raft *r, int p, sim_time now)
         for (uint32_t k = 0; k < count; k++)
             if (batch_add(r, p, pe->watermark + 1 + k) < 0)
                 return;
-        send_batch(r, p);
+        send_batch(r, p, 1);
         return;
     }
 }
@@ -394,7 +425,9 @@ static void do_batch_append(struct raft *r, int p, sim_time now)
     for (;;) {
         if (pe->write_index > raft_end(r)) {
             if (pe->batch_n)
-                send_batch(r, p);
+                send_batch(r, p, 1);
+            if (pe->reading)
+                return;
             if (now - pe->last_push > 1 * SIM_S)
                 push(r, p, PUSH_COMMIT, -1);
             check_batch_response(r, p, now);
@@ -411,7 +444,9 @@ static void do_batch_append(struct raft *r, int p, sim_time now)
         if (batch_add(r, p, pe->write_index++) < 0)
             return;
         if (pe->batch_bytes >= (uint64_t)r->cfg.max_batch_push_size || pe->batch_n == UINT16_MAX)
-            send_batch(r, p);   /* (the count's bound: only entries below 65 bytes could reach it) */
+            send_batch(r, p, 1);   /* (the count's bound: only entries below 65 bytes could reach it) */
+        if (pe->reading)
+            return;
     }
 }
 
@@ -431,7 +466,7 @@ static void dispatch_work(struct raft *r, int p, sim_time now)
 static inline __attribute__((always_inline)) void dispatch(struct raft *r, int p)
 {
     struct raft_peer *pe = &r->peer[p];
-    if (r->role != RAFT_LEADER || p == r->self || pe->waiting)
+    if (r->role != RAFT_LEADER || p == r->self || pe->waiting || pe->reading)
         return;
     sim_time now = raft_now(r);
     if (now < pe->retry_at)
@@ -441,6 +476,24 @@ static inline __attribute__((always_inline)) void dispatch(struct raft *r, int p
         pe->write_index > raft_end(r) && now - pe->last_push <= 1 * SIM_S && pe->batch_n == 0 && pe->quota_owed < 0)
         return;
     dispatch_work(r, p, now);
+}
+
+void raft_on_read(struct raft *r, uint64_t tag)
+{
+    int p = (int)(tag >> 32);
+    if (p >= r->n || !r->peer[p].reading)
+        return;
+    struct raft_peer *pe = &r->peer[p];
+    pe->reading = 0;
+    /* A state changed meanwhile (changeState: an INCONSISTENT_STATE answer, a new term as leader) cleared
+     * what the read was for: nothing is pushed from it. */
+    if (r->role == RAFT_LEADER && (uint32_t)pe->round == (uint32_t)tag) {
+        if (r->cfg.batch_push)
+            send_batch(r, p, 0);
+        else
+            push_one(r, p, pe->read_index, raft_now(r));
+    }
+    dispatch(r, p);
 }
 
 void raft_start_dispatchers(struct raft *r)

@@ -44,6 +44,10 @@ struct raft_io {
      * only the host's memory trim forgot (the real store keeps its files): a fault of the host's trim, reported,
      * not a protocol event. NULL: no trim. */
     void (*trimmed_read)(void *host, int64_t index);
+    /* The leader's dispatcher for follower peer is about to push entries first..last: when some of their bytes
+     * are not in the host's page cache, the host reads them (returns 1) and raft_on_read(tag) follows when the
+     * read ends; 0: they are in memory, the push goes now. NULL: never read. */
+    int (*read)(void *host, int peer, int64_t first, int64_t last, uint64_t tag);
     struct sim_rng *rng;
 };
 
@@ -91,6 +95,8 @@ struct raft {
         sim_time oldest_push;        /* send time of the push after the watermark */
         int64_t round;               /* answers of an older dispatcher state are ignored */
         int waiting;                 /* a compare/truncate is in flight */
+        int reading;                 /* the dispatcher waits for a read of what it pushes next (io.read) */
+        int64_t read_index;          /* that push's entry (batch push: the batch gathered) */
         sim_time last_push;
         sim_time retry_at;           /* after an error answer, the dispatcher sleeps 500 ms (or the quota's) */
         int64_t quota_second;        /* the push quota's second (utils.Quota) and what it counted in it */
@@ -186,6 +192,9 @@ void raft_on_request(struct raft *r, uint16_t code, struct rpc_ctx ctx, const vo
 void raft_on_reply(struct raft *r, uint64_t tag, int status, const void *body, uint32_t len);
 void raft_on_timer(struct raft *r, uint64_t tag);
 void raft_persisted(struct raft *r);
+/* The read io.read started with this tag ended: the dispatcher pushes what it read (unless its state changed
+ * meanwhile) and goes on. */
+void raft_on_read(struct raft *r, uint64_t tag);
 
 /* As leader: append a message (the host has not touched its log). Returns 0 with append_done(tag, ...)
  * to follow, or an error status at once: RMQ_SERVICE_NOT_AVAILABLE (not leader), RMQ_SYSTEM_BUSY
