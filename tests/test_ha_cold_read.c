@@ -150,6 +150,40 @@ START_TEST(a_read_outlives_its_connection)
 }
 END_TEST
 
+/* Controller mode (5.3, AutoSwitchHAConnection), the same slave down from 2 s to 10 s, one controller: the
+ * slave is back and shakes hands at once, and the master's writer starts at 10,015 ms from 39,600; it reads
+ * its frames as a classic master does, one read apart, and the slave is within 20,000 bytes of the end at the
+ * 10,060 ms sample with 5 ms reads, 10,200 with 20 ms (10,030 on main, which read nothing). */
+static const char *const CTL_WORLD =
+    "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 12000, \"seed\": 3, \"trace\": \"full\","
+    " \"sample_ms\": 10},"
+    " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"
+    " \"disk\": {\"read_latency\": {\"const_ms\": %d}},"
+    " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 2, \"ha\": \"controller\", \"host_memory_bytes\": 100000}],"
+    " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 100}, \"random_poll_phase\": false},"
+    " \"consumers\": {\"start_ms\": 100000}, \"operator\": {\"enabled\": false}, \"controllers\": {\"count\": 1},"
+    " \"faults\": [{\"at_ms\": 2000, \"op\": \"crash_process\", \"node\": \"broker-a-1\", \"duration_ms\": 8000}]}";
+
+START_TEST(controller_mode_reads_as_classic)
+{
+    const int read_ms[2] = {5, 20};
+    const double caught[2] = {10060, 10200};
+    for (int i = 0; i < 2; i++) {
+        static char buf[2048];
+        struct th_run r;
+        snprintf(buf, sizeof buf, CTL_WORLD, read_ms[i]);
+        th_run(&r, buf, NULL, 0);
+        ck_assert_double_eq(caught_up(r.series, 10000), caught[i]);
+        ck_assert_double_eq_tol(th_first(r.trace, TRANSFER, NULL, 10000), 10015 + read_ms[i] + 0.0625, 1e-6);
+        ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 10000), 10015, 1e-9);
+        const char *p = strstr(r.trace, COLD);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_double_eq(th_field(p, "\"offset\":", -1), 39600);
+        th_run_free(&r);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ha_cold_read");
@@ -159,6 +193,7 @@ static Suite *suite(void)
     tcase_add_test(tc, in_cache_transfer_costs_nothing);
     tcase_add_test(tc, master_crash_during_a_read);
     tcase_add_test(tc, a_read_outlives_its_connection);
+    tcase_add_test(tc, controller_mode_reads_as_classic);
     suite_add_tcase(s, tc);
     return s;
 }
