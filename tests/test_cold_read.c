@@ -45,7 +45,7 @@ static double last_of(const char *trace, const char *ev)
 /* Host memory 100,000 bytes: the backlog of 400,000 bytes is out of the page cache, so every pull reads its
  * messages from the device first. The first pull, at 10,029.035 ms, finds 8 messages ("in disk": 8 a pull)
  * of 1,760 bytes: its answer waits for the read, read_latency + 1,760 B at 500 MiB/s (3.357 us), and the first
- * message is consumed 1 ms (the link) after that. On main it was consumed at 10,030.035 ms whatever the read
+ * message is consumed 1 ms (the link) after that. Without reads it was consumed at 10,030.035 ms whatever the read
  * latency. A slower read slows the whole catch-up: the consumer reads cold messages until it is within the
  * host's memory of the end, for about 1 s with 5 ms reads and about 6.7 s with 20 ms. */
 START_TEST(cold_pull_waits_for_the_read)
@@ -101,7 +101,7 @@ END_TEST
 
 /* SYNC_FLUSH: each put waits for its fsync, and 4.4's one send thread waits with it. The consumer's cold
  * reads (5 ms each, one a queue in flight) hold the device, and the fsyncs queue behind them: the sends that
- * waited 7.2 ms at most with the backlog in the page cache (and on main, whatever the memory) wait over
+ * waited 7.2 ms at most with the backlog in the page cache (and without reads, whatever the memory) wait over
  * 200 ms, and BrokerFastFailure answers some SYSTEM_BUSY after 200 ms in the send queue. */
 START_TEST(cold_reads_delay_the_fsync)
 {
@@ -128,8 +128,8 @@ END_TEST
  * and is back at 12 s; one pull thread. The read dies with the process: that pull is never answered. The
  * consumer comes back once its route has the broker again (its 30 s poll) and it has rebalanced (41 s), and
  * the thread serves its pulls: the first is read from 45,001.010 ms and answered 2,000.003357 ms later; the
- * next waits for the thread meanwhile, served when the read ends. On main nothing is read and the first
- * message is consumed at 10,030.035 ms. */
+ * next waits for the thread meanwhile, served when the read ends. Without the reads the first
+ * message was consumed at 10,030.035 ms. */
 START_TEST(crash_during_a_read)
 {
     struct th_run r;
@@ -161,7 +161,7 @@ static void add_bytes(const char *line, void *arg) { *(double *)arg += th_field(
  * the 295,020 bytes it had flushed; the consumer starts at 20 s from the first offset: it reads exactly those
  * bytes from the device, once (44 reads of up to 32 messages: within 40 % of the memory, "in memory" for
  * getMessage), then the rest from the page cache. Its first pull's 32 messages (7,040 bytes) come 5 ms +
- * 13.428 us later than on main. */
+ * 13.428 us later than without reads. */
 START_TEST(host_restart_empties_the_page_cache)
 {
     struct th_run r;
@@ -189,7 +189,7 @@ END_TEST
 /* DLedger and controller mode answer pulls on the same path: a group of three, producers from 5 s (a leader
  * and master by then), the consumer from 15 s reading from the first offset with 5 ms reads; the master
  * (DLedger's leader, broker-a-1 with seed 3; controller mode's broker-a-0) reads the first pull's messages,
- * and the first message is consumed 5.003357 ms + 1 ms after the pull was served (1 ms on main). */
+ * and the first message is consumed 5.003357 ms + 1 ms after the pull was served (1 ms without reads). */
 static const char *const GROUP3 =
     "{\"name\": \"t\", \"version\": \"%s\", \"run\": {\"duration_ms\": 30000, \"seed\": 3, \"trace\": \"full\"},"
     " \"network\": {\"latency\": {\"const_ms\": 1}, \"bandwidth_mbit_per_s\": 0},"

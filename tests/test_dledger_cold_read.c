@@ -52,7 +52,7 @@ static double caught_up(const char *series, double from)
 
 /* The follower comes back 440,000 bytes behind: the leader's dispatcher reads the pages of the entries it
  * pushes it, the first (index 2,000, its first push after the restart) at 20,512 ms, and the follower is within
- * 20,000 bytes of the end at 22,460 ms with 5 ms reads, 24,370 ms with 20 ms. On main, which read nothing, it
+ * 20,000 bytes of the end at 22,460 ms with 5 ms reads, 24,370 ms with 20 ms. Without reads it
  * was at 22,010 ms whatever the read latency. */
 START_TEST(follower_catch_up_waits_for_the_reads)
 {
@@ -76,7 +76,7 @@ START_TEST(follower_catch_up_waits_for_the_reads)
 END_TEST
 
 /* The default host memory (24 GiB): every entry is in the page cache, nothing is read, and the run is the same
- * whatever the read latency, the follower caught up at 22,010 ms as on main. */
+ * whatever the read latency, the follower caught up at 22,010 ms as without reads. */
 START_TEST(in_cache_push_costs_nothing)
 {
     struct th_run fast, slow;

@@ -56,7 +56,7 @@ static double caught_up(const char *series, double from)
  * each 32 KiB frame (32,768 bytes at 500 MiB/s: 62.5 us) before it sends it, one after the other: frame k
  * goes at 20,003 + k * (read_latency + 0.0625) ms, 22 frames read in all (the last in part: its tail is in
  * the page cache), and the slave is within 20,000 bytes of the end at the 20,120 ms sample with 5 ms reads,
- * 20,450 with 20 ms. On main every frame went at once, the window's worth at 20,003 ms, nothing was read,
+ * 20,450 with 20 ms. Without reads every frame went at once, the window's worth at 20,003 ms, nothing was read,
  * and the slave had caught up at 20,020 ms whatever the read latency. */
 START_TEST(slave_catch_up_waits_for_the_reads)
 {
@@ -108,7 +108,7 @@ END_TEST
  * 20,103.0625 ms) and is back at 21,050 ms. The read dies with the process: nothing is sent from it. The
  * restarted master's HA starts afresh: the slave connects again and reports, the writer reads the frame
  * again (a process crash keeps the page cache: the same bytes are cold) and sends it 100.0625 ms later, and
- * the slave catches up (at 100 ms a frame the writer outruns the producer). On main the frames had gone at
+ * the slave catches up (at 100 ms a frame the writer outruns the producer). Without reads the frames had gone at
  * 20,003 ms and nothing was read. */
 START_TEST(master_crash_during_a_read)
 {
@@ -134,7 +134,7 @@ END_TEST
  * slave's new one into the same slot at 25,601 ms, and at its report (30,603 ms) reads its first frame, which
  * queues on the device behind the first read. The first read's end finds the slot holding another connection
  * blocked in its own read: it sends nothing (the slot's generation moved on), and that connection's frame
- * waits for its own read, past the run's end. On main the frames went at the reports. */
+ * waits for its own read, past the run's end. Without reads the frames went at the reports. */
 START_TEST(a_read_outlives_its_connection)
 {
     struct th_run r;
@@ -153,7 +153,7 @@ END_TEST
 /* Controller mode (5.3, AutoSwitchHAConnection), the same slave down from 2 s to 10 s, one controller: the
  * slave is back and shakes hands at once, and the master's writer starts at 10,015 ms from 39,600; it reads
  * its frames as a classic master does, one read apart, and the slave is within 20,000 bytes of the end at the
- * 10,060 ms sample with 5 ms reads, 10,200 with 20 ms (10,030 on main, which read nothing). */
+ * 10,060 ms sample with 5 ms reads, 10,200 with 20 ms (10,030 without reads). */
 static const char *const CTL_WORLD =
     "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 12000, \"seed\": 3, \"trace\": \"full\","
     " \"sample_ms\": 10},"
