@@ -347,8 +347,14 @@ static void io_trimmed_read(void *host, int64_t index) { broker_trimmed_read(hos
 static int io_read(void *host, int peer, int64_t first, int64_t last, uint64_t tag)
 {
     struct broker *b = host;
-    const struct cl_entry *a = cl_at(&b->cl, (uint64_t)first), *z = cl_at(&b->cl, (uint64_t)last);
-    uint64_t cold = a && z ? broker_cold_bytes(b, a->offset, z->offset + z->size, b->cl.max_offset) : 0;
+    /* Every push asks: the common answer (the first entry's first byte cached, so all after it) looks up
+     * one entry, or none while the whole log is cached. */
+    uint64_t low = broker_cache_low(b, b->cl.max_offset);
+    const struct cl_entry *a = low ? cl_at(&b->cl, (uint64_t)first) : NULL;
+    if (!a || a->offset >= low)
+        return 0;
+    const struct cl_entry *z = cl_at(&b->cl, (uint64_t)last);
+    uint64_t cold = z ? broker_cold_bytes(b, a->offset, z->offset + z->size, b->cl.max_offset) : 0;
     if (!cold)
         return 0;
     struct dl_pages *m = b->dl_read[peer];

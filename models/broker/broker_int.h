@@ -490,13 +490,18 @@ static inline int broker_page_cached(const struct broker *b, uint64_t phy, uint6
 {
     return phy >= b->page_cache_from && (max <= phy || max - phy <= b->cfg.host_memory);
 }
-/* The bytes of [from, to) outside mqsim's page cache (as broker_page_cached, byte by byte): those below
- * page_cache_from or more than host_memory behind max. */
-static inline uint64_t broker_cold_bytes(const struct broker *b, uint64_t from, uint64_t to, uint64_t max)
+/* Where mqsim's page cache begins, by the end max: every byte at or above it is cached (page_cache_from, and
+ * at most host_memory behind max); 0 when nothing is out of it. */
+static inline uint64_t broker_cache_low(const struct broker *b, uint64_t max)
 {
     uint64_t lo = max > b->cfg.host_memory ? max - b->cfg.host_memory : 0;
-    if (lo < b->page_cache_from)
-        lo = b->page_cache_from;
+    return lo < b->page_cache_from ? b->page_cache_from : lo;
+}
+/* The bytes of [from, to) outside mqsim's page cache (as broker_page_cached, byte by byte): those below
+ * broker_cache_low. */
+static inline uint64_t broker_cold_bytes(const struct broker *b, uint64_t from, uint64_t to, uint64_t max)
+{
+    uint64_t lo = broker_cache_low(b, max);
     return from < lo ? (to < lo ? to : lo) - from : 0;
 }
 
