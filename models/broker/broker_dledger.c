@@ -354,9 +354,9 @@ static int io_read(void *host, int peer, int64_t first, int64_t last, uint64_t t
     if (!a || a->offset >= low)
         return 0;
     const struct cl_entry *z = cl_at(&b->cl, (uint64_t)last);
-    uint64_t cold = z ? broker_cold_bytes(b, a->offset, z->offset + z->size, b->cl.max_offset) : 0;
-    if (!cold)
+    if (!z)
         return 0;
+    uint64_t end = z->offset + z->size, cold = (end < low ? end : low) - a->offset;   /* broker_cold_bytes */
     struct dl_pages *m = b->dl_read[peer];
     for (int k = 0; k < 2; k++)
         if (a->offset >= m[k].lo && a->offset + cold <= m[k].hi) {

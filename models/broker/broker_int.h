@@ -119,7 +119,7 @@ struct ha_conn {
     int blocked;               /* the writer stopped with data left, at the window (see push) */
     uint64_t held_to;          /* the slave's last report's held_to (struct rmq_ha_report) */
     int in_use;
-    /* The writer blocked in a cold read (ha.c: cold_frame): the frame it cut, sent when the read ends. The
+    /* The writer blocked in a cold read (ha_frame.c: ha_frame_cold): the frame it cut, sent when the read ends. The
      * buffer is the slot's, allocated at its first cold read and kept when the slot is reused; gen counts
      * the slot's connections, so a read that ends after its connection went does not send. */
     uint8_t reading;
@@ -460,9 +460,9 @@ uint64_t ha_frame_cut(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d
  * returned: the writer sends nothing more on h until the read ends. 0: the caller sends the frame now. */
 int ha_frame_cold(struct broker *b, struct ha_conn *h, const unsigned char *buf, uint32_t len, uint64_t bytes,
                   uint64_t wire);
-/* The read for the frame kept in slot arg >> 32 (its generation in the low 32 bits) ended: the frame is sent,
- * and h returned for the writer to go on; NULL when the connection went meanwhile (nothing sent). */
-struct ha_conn *ha_frame_cold_sent(struct broker *b, uint64_t arg);
+/* The read for the frame kept in slot arg >> 32 (its generation in the low 32 bits) ended: h, no longer
+ * reading, whose kept frame (rd_buf) the writer now sends; NULL when the connection went meanwhile. */
+struct ha_conn *ha_frame_cold_done(struct broker *b, uint64_t arg);
 /* The HA slots and their frame buffers, at the broker's end. */
 void ha_free(struct broker *b);
 int ha_frame_append(struct broker *b, const struct rmq_ha_data *d, const struct frame_confirm *fc, uint32_t *n);
@@ -485,17 +485,16 @@ static inline uint64_t broker_max_offset_py(const struct broker *b)
 /* mqsim's page cache: the CommitLog's bytes written since the host last came back (page_cache_from) and at
  * most the host's memory (host_memory_bytes) behind max, the CommitLog's max offset as the store's checks read
  * it (broker_max_offset_py). A host crash empties it, a process crash keeps it; what reads bring back into it
- * is not modelled. A message is in it when its first byte is (checkInDiskByCommitOffset tests offsetPy too). */
-static inline int broker_page_cached(const struct broker *b, uint64_t phy, uint64_t max)
-{
-    return phy >= b->page_cache_from && (max <= phy || max - phy <= b->cfg.host_memory);
-}
-/* Where mqsim's page cache begins, by the end max: every byte at or above it is cached (page_cache_from, and
- * at most host_memory behind max); 0 when nothing is out of it. */
+ * is not modelled. broker_cache_low: where it begins, every byte at or above it cached (0: nothing is out of
+ * it). A message is in it when its first byte is (checkInDiskByCommitOffset tests offsetPy too). */
 static inline uint64_t broker_cache_low(const struct broker *b, uint64_t max)
 {
     uint64_t lo = max > b->cfg.host_memory ? max - b->cfg.host_memory : 0;
     return lo < b->page_cache_from ? b->page_cache_from : lo;
+}
+static inline int broker_page_cached(const struct broker *b, uint64_t phy, uint64_t max)
+{
+    return phy >= broker_cache_low(b, max);
 }
 /* The bytes of [from, to) outside mqsim's page cache (as broker_page_cached, byte by byte): those below
  * broker_cache_low. */

@@ -110,7 +110,7 @@ static uint64_t correct(const struct broker *b, uint64_t old, uint64_t fixed)
  * l.140-145) copies the messages into a heap buffer on the pull thread (readGetMessageResult, R44 l.487,
  * R498 l.489, R53 l.236). getMessage only took slices of the CommitLog's mapped file (CommitLog.getMessage
  * -> MappedFile.selectMappedBuffer), so the copy is where the pages not in the page cache fault in, and the
- * thread waits for the disk. mqsim reads the answer's bytes outside its page cache (broker_page_cached) in
+ * thread waits for the disk. mqsim reads the answer's bytes outside its page cache (broker_cache_low) in
  * one device read, which queues with the fsyncs (node_disk_read, cached 0), and sends the answer when it
  * ends; the thread is busy meanwhile. A crash meanwhile drops the read and the answer with it. */
 static void cold_read(struct broker *b, const struct rmq_pull_resp *r, uint32_t len, int code, uint64_t bytes,
@@ -183,6 +183,7 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
     } else {
         in.status = GET_FOUND;
         int max = (int)(req->max_msgs < RMQ_PULL_MAX ? req->max_msgs : RMQ_PULL_MAX);
+        uint64_t cache_low = broker_cache_low(b, in.max_offset_py);   /* broker_page_cached's bound, once */
         for (uint64_t qo = req->qoffset; qo < maxq && r.n < max; qo++) {
             const struct cl_entry *e = cl_at(&b->cl, cl_qentry(&b->cl, q, qo));
             if (!e)
@@ -194,7 +195,7 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
             if (redirect_batch_full(e->size, max, bytes, r.n, in_disk))
                 break;
             cold |= in_disk;
-            if (!broker_page_cached(b, e->offset, in.max_offset_py))
+            if (e->offset < cache_low)
                 cold_bytes += e->size;
             r.msg[r.n++] = e->msg;
             bytes += e->size;

@@ -62,11 +62,10 @@ static struct ha_conn *hac_add(struct broker *b, sim_conn c)
     if (i == b->nhac)
         b->nhac++;
     struct ha_conn *h = &b->hac[i];
-    unsigned char *rd_buf = h->rd_buf;   /* the slot's: kept, and its generation moves on */
-    uint32_t gen = h->gen + 1;
+    struct ha_conn keep = *h;   /* the slot's frame buffer is kept, and its generation moves on */
     memset(h, 0, sizeof *h);
-    h->rd_buf = rd_buf;
-    h->gen = gen;
+    h->rd_buf = keep.rd_buf;
+    h->gen = keep.gen + 1;
     h->conn = c;
     h->replica = -1;
     const struct rmq_group *g = &b->base.w->g[b->group];
@@ -115,6 +114,15 @@ static uint32_t put_confirm(struct broker *b, unsigned char *buf, uint32_t len)
     return len + (uint32_t)sizeof confirm;
 }
 
+/* transferData: frame d on h's socket (lastWriteTimestamp), traced at level full. */
+static void write_frame(struct broker *b, struct ha_conn *h, const struct rmq_ha_data *d, uint32_t len, uint64_t wire)
+{
+    node_conn_send(b->n, h->conn, RMQ_HA_DATA, d, len, wire);
+    h->last_write = node_now(b->n);
+    if (trace_on(trace_of(b), TRACE_FULL))
+        trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
+}
+
 /* Bytes of this log from nextTransferFromWhere that the world's memory trim forgot, up to what the slave held
  * before its handshake truncated them (held_to): one master wrote both copies in that epoch, so they are the
  * bytes the slave had, and no one can read their messages again (the trim forgot them on every replica). They
@@ -129,13 +137,11 @@ static void send_filler(struct broker *b, struct ha_conn *h, struct rmq_ha_data 
     d->e[0].size = (uint32_t)bytes;
     d->e[0].flags = RMQ_HA_FILLER;
     uint32_t len = put_confirm(b, buf, (uint32_t)(sizeof *d + sizeof d->e[0]));
-    node_conn_send(b->n, h->conn, RMQ_HA_DATA, d, len, frame_header(b) + bytes);
+    write_frame(b, h, d, len, frame_header(b) + bytes);
     h->next += bytes;
     h->next_i = b->cl.first;   /* where the kept log starts: the entry after the last filler */
-    h->last_write = h->last_transfer = node_now(b->n);
+    h->last_transfer = node_now(b->n);
     h->master_max = b->cl.max_offset;
-    if (trace_on(trace_of(b), TRACE_FULL))
-        trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
 }
 
 /* WriteSocketService: send from nextTransferFromWhere while there is data and room on the socket, and the
@@ -162,10 +168,7 @@ static void push(struct broker *b, struct ha_conn *h)
         h->last_transfer = now;
         if (ha_frame_cold(b, h, buf, len, bytes, frame_header(b) + bytes))
             return;
-        node_conn_send(b->n, h->conn, RMQ_HA_DATA, d, len, frame_header(b) + bytes);
-        h->last_write = now;
-        if (trace_on(trace_of(b), TRACE_FULL))
-            trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
+        write_frame(b, h, d, len, frame_header(b) + bytes);
     }
     /* Where the writer stopped. With data left (the window is full) it waits for the socket: transferData
      * did not finish, and its select wakes it as the slave drains the connection, which the slave's next
@@ -179,9 +182,11 @@ static void push(struct broker *b, struct ha_conn *h)
 
 void ha_cold_read_done(struct broker *b, uint64_t arg)
 {
-    struct ha_conn *h = ha_frame_cold_sent(b, arg);
-    if (h)
-        push(b, h);   /* the writer goes on */
+    struct ha_conn *h = ha_frame_cold_done(b, arg);
+    if (!h)
+        return;
+    write_frame(b, h, (const struct rmq_ha_data *)h->rd_buf, h->rd_len, h->rd_wire);
+    push(b, h);   /* the writer goes on */
 }
 
 static void arm_master_timer(struct broker *b)

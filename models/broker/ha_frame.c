@@ -136,7 +136,7 @@ int ha_frame_cold(struct broker *b, struct ha_conn *h, const unsigned char *buf,
     return 1;
 }
 
-struct ha_conn *ha_frame_cold_sent(struct broker *b, uint64_t arg)
+struct ha_conn *ha_frame_cold_done(struct broker *b, uint64_t arg)
 {
     int i = (int)(arg >> 32);
     struct ha_conn *h = i < b->nhac ? &b->hac[i] : NULL;
@@ -145,16 +145,6 @@ struct ha_conn *ha_frame_cold_sent(struct broker *b, uint64_t arg)
     h->reading = 0;
     if (!node_conn_open(b->n, h->conn))
         return NULL;   /* closed by the slave: the writer's next round finds it so (master_tick) */
-    const struct rmq_ha_data *d = (const struct rmq_ha_data *)h->rd_buf;
-    node_conn_send(b->n, h->conn, RMQ_HA_DATA, d, h->rd_len, h->rd_wire);
-    h->last_write = node_now(b->n);   /* transferData: lastWriteTimestamp, at the write */
-    struct trace *tr = trace_of(b);
-    if (trace_on(tr, TRACE_FULL)) {
-        trace_begin(tr, node_now(b->n), b->n->name, "ha.transfer");
-        trace_str(tr, "peer", sim_node(b->n->sim, node_conn_peer(b->n, h->conn))->name);
-        trace_uint(tr, "offset", d->phy_offset);
-        trace_end(tr);
-    }
     return h;
 }
 
