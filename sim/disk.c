@@ -1,6 +1,7 @@
-/* disk: two FIFO queues per node. Appends and cached reads go through the page cache; fsyncs and cold
- * reads go to the device. Because fsyncs complete in device order, the durable mark each one sets is kept
- * in a small ring, consumed in the same order. */
+/* disk: FIFO queues per node. Appends and cached reads go through the page cache; fsyncs and cold reads go
+ * to the device, in one queue (shared_queue: a device that serves one request at a time) or in two, the
+ * reads beside the fsyncs (an NVMe SSD, whose queues serve both at once). Because fsyncs complete in device
+ * order, the durable mark each one sets is kept in a small ring, consumed in the same order. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,8 +115,10 @@ void node_disk_read(struct sim_node *n, int file, uint64_t bytes, int cached, ui
     if (n->state != SIM_NODE_UP || !file_ok(file))
         return;
     sim_time t = cached
-        ? occupy(s->now, &d->cache_busy, sim_dist_time(&d->cfg->append_latency, d->rng) + xfer(bytes, d->cfg->append_bps))
-        : occupy(s->now, &d->dev_busy, sim_dist_time(&d->cfg->read_latency, d->rng) + xfer(bytes, d->cfg->read_bps));
+        ? occupy(s->now, &d->cache_busy,
+                 sim_dist_time(&d->cfg->append_latency, d->rng) + xfer(bytes, d->cfg->append_bps))
+        : occupy(s->now, d->cfg->shared_queue ? &d->dev_busy : &d->read_busy,
+                 sim_dist_time(&d->cfg->read_latency, d->rng) + xfer(bytes, d->cfg->read_bps));
     disk_event(s, n, t, file, SIM_DISK_READ, tag);
 }
 
@@ -147,7 +150,7 @@ void disk_on_crash(struct sim *s, struct node_int *n, enum sim_crash_kind kind)
     d->ring_n = 0;
     d->ring_head = 0;
     /* A restarted process queues behind nothing of its earlier life. */
-    d->cache_busy = d->dev_busy = s->now;
+    d->cache_busy = d->dev_busy = d->read_busy = s->now;
     if (kind == SIM_CRASH_HOST)
         for (int f = 0; f < DISK_FILES; f++)
             d->written[f] = d->durable[f];
@@ -161,6 +164,7 @@ void sim_disk_stall(struct sim *s, sim_node_id id, sim_time d)
     sim_time from = s->now;
     k->cache_busy = (k->cache_busy > from ? k->cache_busy : from) + d;
     k->dev_busy = (k->dev_busy > from ? k->dev_busy : from) + d;
+    k->read_busy = (k->read_busy > from ? k->read_busy : from) + d;
     s->stats.faults++;
     if (trace_on(s->trace, TRACE_EVENTS)) {
         trace_begin(s->trace, s->now, node_int(s, id)->pub.name, "disk.stall");

@@ -1,5 +1,6 @@
 /* disk: each node's simulated disk: a page cache that appends and serves hot reads, and a device that
- * fsyncs and serves cold reads, each a FIFO queue with latency and throughput. */
+ * fsyncs and serves cold reads (in the fsyncs' queue or one of their own), each queue FIFO with latency and
+ * throughput. */
 #ifndef SIM_DISK_H
 #define SIM_DISK_H
 

@@ -14,6 +14,7 @@ struct disk_config {
     double append_bps;     /* page-cache copy throughput, bytes/s (0 = unlimited) */
     double write_bps;      /* device write throughput for dirty bytes at fsync */
     double read_bps;       /* device read throughput for reads that miss the cache */
+    int shared_queue;      /* cold reads wait in the fsyncs' queue (1), or in one of their own (0) */
 };
 
 #define DISK_FILES 8
@@ -26,7 +27,7 @@ struct fsync_pending {
 struct node_disk {
     const struct disk_config *cfg;
     struct sim_rng *rng;
-    sim_time cache_busy, dev_busy;
+    sim_time cache_busy, dev_busy, read_busy;   /* each queue free from then; read_busy unused when shared */
     uint64_t written[DISK_FILES], durable[DISK_FILES];
     struct fsync_pending *ring;   /* fsyncs in flight, in device order */
     uint32_t ring_head, ring_n, ring_cap;

@@ -109,7 +109,7 @@ int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
 int disk_config_parse(struct conf *c, const cJSON *obj, const char *path, struct disk_config *cfg)
 {
     static const char *const keys[] = {"append_latency", "fsync_latency", "read_latency", "append_mib_per_s",
-                                       "write_mib_per_s", "read_mib_per_s", NULL};
+                                       "write_mib_per_s", "read_mib_per_s", "shared_queue", NULL};
     struct disk_config in = *cfg;
     double mib[3];
     if (conf_keys(c, obj, path, keys) < 0)
@@ -117,6 +117,8 @@ int disk_config_parse(struct conf *c, const cJSON *obj, const char *path, struct
     conf_throughput(c, obj, path, "append_mib_per_s", in.append_bps / 1048576, 1e7, &mib[0]);
     conf_throughput(c, obj, path, "write_mib_per_s", in.write_bps / 1048576, 1e7, &mib[1]);
     conf_throughput(c, obj, path, "read_mib_per_s", in.read_bps / 1048576, 1e7, &mib[2]);
+    int shared;
+    conf_bool(c, obj, path, "shared_queue", in.shared_queue, &shared);
     if (c->failed)
         return -1;
     struct disk_config out = in;
@@ -137,6 +139,7 @@ int disk_config_parse(struct conf *c, const cJSON *obj, const char *path, struct
     out.append_bps = mib[0] * 1048576;
     out.write_bps = mib[1] * 1048576;
     out.read_bps = mib[2] * 1048576;
+    out.shared_queue = shared;
     sim_dist_free(&cfg->append_latency);
     sim_dist_free(&cfg->fsync_latency);
     sim_dist_free(&cfg->read_latency);

@@ -14,6 +14,11 @@
 #include "sim/sim.h"
 #include "tests/harness.h"
 
+/* TH_DISK_CONST with one queue on the device: cold reads behind the fsyncs queued before them. */
+#define DISK_CONST_SHARED "{\"shared_queue\":true,\"append_latency\":{\"const_ms\":1}," \
+                          "\"fsync_latency\":{\"const_ms\":5},\"read_latency\":{\"const_ms\":2}," \
+                          "\"append_mib_per_s\":0,\"write_mib_per_s\":0,\"read_mib_per_s\":0}"
+
 /* ---- disk -------------------------------------------------------------------------------------------- */
 
 static void disk_start(struct th_world *w, struct sim_node *n)
@@ -29,27 +34,34 @@ static void disk_start(struct th_world *w, struct sim_node *n)
     node_disk_append(n, 1, 7, 6);
 }
 
-START_TEST(test_disk_latency)
+struct disk_want { uint64_t tag; int file; enum sim_disk_op op; sim_time t; };
+
+static void assert_disk_ops(struct th_world *w, const struct disk_want *want, int n)
 {
-    struct th_world w;
-    th_world_init(&w, 1, 1, 1 * SIM_MS, 0);
-    th_world_disk(&w, TH_DISK_CONST);
-    w.start = disk_start;
-    sim_run(w.s, SIM_TIME_MAX);
-    /* The page cache queue: appends and cached reads, 1 ms each in turn; the device: fsync 5 ms, then the
-     * cold read 2 ms. */
-    static const struct { uint64_t tag; int file; enum sim_disk_op op; sim_time t; } want[] = {
-        {1, 0, SIM_DISK_APPEND, 1 * SIM_MS}, {2, 0, SIM_DISK_APPEND, 2 * SIM_MS}, {4, 1, SIM_DISK_READ, 3 * SIM_MS},
-        {6, 1, SIM_DISK_APPEND, 4 * SIM_MS}, {3, 0, SIM_DISK_FSYNC, 5 * SIM_MS}, {5, 1, SIM_DISK_READ, 7 * SIM_MS},
-    };
-    ck_assert_int_eq(th_world_count(&w, TH_R_DISK, 0), 6);
-    for (int i = 0; i < 6; i++) {
-        const struct th_rec *r = th_world_find(&w, TH_R_DISK, 0, i);
+    ck_assert_int_eq(th_world_count(w, TH_R_DISK, 0), n);
+    for (int i = 0; i < n; i++) {
+        const struct th_rec *r = th_world_find(w, TH_R_DISK, 0, i);
         ck_assert_uint_eq(r->tag, want[i].tag);
         ck_assert_uint_eq(r->a, (uint32_t)want[i].file);
         ck_assert_uint_eq(r->b, (uint32_t)want[i].op);
         TH_ASSERT_AT(r, want[i].t);
     }
+}
+
+START_TEST(test_disk_latency)
+{
+    struct th_world w;
+    th_world_init(&w, 1, 1, 1 * SIM_MS, 0);
+    th_world_disk(&w, DISK_CONST_SHARED);
+    w.start = disk_start;
+    sim_run(w.s, SIM_TIME_MAX);
+    /* The page cache queue: appends and cached reads, 1 ms each in turn; the device, one queue: fsync 5 ms,
+     * then the cold read 2 ms. */
+    static const struct disk_want want[] = {
+        {1, 0, SIM_DISK_APPEND, 1 * SIM_MS}, {2, 0, SIM_DISK_APPEND, 2 * SIM_MS}, {4, 1, SIM_DISK_READ, 3 * SIM_MS},
+        {6, 1, SIM_DISK_APPEND, 4 * SIM_MS}, {3, 0, SIM_DISK_FSYNC, 5 * SIM_MS}, {5, 1, SIM_DISK_READ, 7 * SIM_MS},
+    };
+    assert_disk_ops(&w, want, 6);
     ck_assert_uint_eq(sim_disk_written(th_world_node(&w, 0), 0), 200);
     ck_assert_uint_eq(sim_disk_durable(th_world_node(&w, 0), 0), 200);
     ck_assert_uint_eq(sim_disk_written(th_world_node(&w, 0), 1), 7);
@@ -65,11 +77,39 @@ START_TEST(test_disk_latency)
 }
 END_TEST
 
+/* The default device: the cold read in a queue of its own, done 2 ms after it was issued while the fsync
+ * issued before it takes its 5 ms; a second read waits for the first, not for the fsync. */
+START_TEST(test_disk_read_queue)
+{
+    struct th_world w;
+    th_world_init(&w, 1, 1, 1 * SIM_MS, 0);
+    th_world_disk(&w, TH_DISK_CONST);
+    w.start = disk_start;
+    sim_run(w.s, SIM_TIME_MAX);
+    static const struct disk_want want[] = {
+        {1, 0, SIM_DISK_APPEND, 1 * SIM_MS}, {2, 0, SIM_DISK_APPEND, 2 * SIM_MS}, {5, 1, SIM_DISK_READ, 2 * SIM_MS},
+        {4, 1, SIM_DISK_READ, 3 * SIM_MS},   {6, 1, SIM_DISK_APPEND, 4 * SIM_MS}, {3, 0, SIM_DISK_FSYNC, 5 * SIM_MS},
+    };
+    assert_disk_ops(&w, want, 6);
+    struct sim_node *n = th_world_node(&w, 0);
+    sim_time t = sim_now(w.s);
+    node_disk_fsync(n, 0, 7);
+    node_disk_read(n, 0, 10, 0, 8);
+    node_disk_read(n, 0, 10, 0, 9);
+    sim_run(w.s, SIM_TIME_MAX);
+    TH_ASSERT_AT(th_world_find(&w, TH_R_DISK, 0, 6), t + 2 * SIM_MS);   /* tag 8 */
+    TH_ASSERT_AT(th_world_find(&w, TH_R_DISK, 0, 7), t + 4 * SIM_MS);   /* tag 9 */
+    TH_ASSERT_AT(th_world_find(&w, TH_R_DISK, 0, 8), t + 5 * SIM_MS);   /* tag 7 */
+    ck_assert_uint_eq(th_world_find(&w, TH_R_DISK, 0, 8)->tag, 7);
+    th_world_free(&w);
+}
+END_TEST
+
 START_TEST(test_disk_throughput)
 {
     struct th_world w;
     th_world_init(&w, 1, 1, 1 * SIM_MS, 0);
-    th_world_disk(&w, "{\"append_latency\":{\"const_ms\":1},\"fsync_latency\":{\"const_ms\":5},"
+    th_world_disk(&w, "{\"shared_queue\":true,\"append_latency\":{\"const_ms\":1},\"fsync_latency\":{\"const_ms\":5},"
                    "\"read_latency\":{\"const_ms\":2},\"append_mib_per_s\":2,\"write_mib_per_s\":1,"
                    "\"read_mib_per_s\":4}");
     sim_run(w.s, 0);
@@ -206,7 +246,7 @@ START_TEST(test_disk_stall)
 {
     struct th_world w;
     th_world_init(&w, 1, 1, 1 * SIM_MS, 0);
-    th_world_disk(&w, TH_DISK_CONST);
+    th_world_disk(&w, DISK_CONST_SHARED);
     sim_run(w.s, 0);
     struct sim_node *n = th_world_node(&w, 0);
     sim_disk_stall(w.s, 0, 10 * SIM_MS);
@@ -223,6 +263,19 @@ START_TEST(test_disk_stall)
     TH_ASSERT_AT(th_world_find(&w, TH_R_DISK, 0, 3), 21 * SIM_MS);
     ck_assert_uint_eq(sim_stats(w.s)->faults, 1);
     th_world_free(&w);
+    /* With the reads in a queue of their own, the stall holds that queue too: the read at 12 ms. */
+    th_world_init(&w, 1, 1, 1 * SIM_MS, 0);
+    th_world_disk(&w, TH_DISK_CONST);
+    sim_run(w.s, 0);
+    n = th_world_node(&w, 0);
+    sim_disk_stall(w.s, 0, 10 * SIM_MS);
+    node_disk_fsync(n, 0, 2);
+    node_disk_read(n, 0, 10, 0, 3);
+    sim_run(w.s, SIM_TIME_MAX);
+    TH_ASSERT_AT(th_world_find(&w, TH_R_DISK, 0, 0), 12 * SIM_MS);
+    ck_assert_uint_eq(th_world_find(&w, TH_R_DISK, 0, 0)->tag, 3);
+    TH_ASSERT_AT(th_world_find(&w, TH_R_DISK, 0, 1), 15 * SIM_MS);
+    th_world_free(&w);
 }
 END_TEST
 
@@ -234,6 +287,7 @@ static Suite *sim_disk_suite(void)
 
     TCase *tc = tcase_create("disk");
     tcase_add_test(tc, test_disk_latency);
+    tcase_add_test(tc, test_disk_read_queue);
     tcase_add_test(tc, test_disk_throughput);
     tcase_add_test(tc, test_disk_durable);
     tcase_add_test(tc, test_disk_fsync_inflight);
