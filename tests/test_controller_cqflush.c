@@ -138,6 +138,37 @@ START_TEST(host_crash_keeps_the_round_of_the_configured_service)
 }
 END_TEST
 
+/* A round with 0 pages forces the StoreCheckpoint too (doFlush l.2661-2666), so its confirm offset is the
+ * one of that round, not of the checkpoint's own task a second before. The group of three connected, the
+ * service every 700 ms with 0 pages: the checkpoint's confirm offset after the round at 18.2 s is the confirm
+ * offset of 18.2 s (20 messages past the task's at 18 s), and the master's host, dead at 18.5 s and back at
+ * 40 s, recovers it. */
+START_TEST(a_round_with_0_pages_forces_the_checkpoint)
+{
+    struct scenario sc;
+    th_load(&sc,
+            th_ctl_world(1, ", \"flush_interval_consume_queue_ms\": 700, \"flush_consume_queue_least_pages\": 0",
+                         "\"faults\": [{\"at_ms\": 18500, \"op\": \"crash_host\", \"node\": \"broker-a-0\","
+                         " \"duration_ms\": 21500}]"),
+            NULL, 0);
+    struct broker *m = brk(&sc, 0);
+    th_run_to(&sc, 18 * SIM_S);
+    uint64_t task = m->ctl->ckpt_confirm;
+    ck_assert_uint_eq(task, m->ctl->confirm);
+    th_run_to(&sc, 18200 * SIM_MS);
+    uint64_t round = m->ctl->confirm;
+    ck_assert_uint_ge(round, task + 15 * 220);
+    ck_assert_uint_eq(m->ctl->ckpt_confirm, round);
+    th_run_to(&sc, 18500 * SIM_MS - 1);
+    ck_assert_uint_gt(m->ctl->confirm, round);
+    ck_assert_uint_eq(m->ctl->ckpt_confirm, round);
+    th_run_to(&sc, 40 * SIM_S);
+    ck_assert_int_eq(m->n->state, SIM_NODE_UP);
+    ck_assert_uint_eq(m->ctl->ckpt_confirm, round);
+    scenario_free(&sc);
+}
+END_TEST
+
 /* A demoted master. broker-a-0 is cut off from its slaves and the controller from 10 s to 40 s; the
  * controller elects broker-a-2 at 20 s (epoch 2), and broker-a-0, stored on by the producer until the
  * NameServer refuses its registration as brokerId 0 at 40 s, learns of the new epoch at 61.002 s and becomes
@@ -194,6 +225,7 @@ static Suite *suite(void)
     tcase_add_test(tc, host_crash_keeps_what_the_last_round_forced);
     tcase_add_test(tc, host_crash_loses_what_no_round_forced);
     tcase_add_test(tc, host_crash_keeps_the_round_of_the_configured_service);
+    tcase_add_test(tc, a_round_with_0_pages_forces_the_checkpoint);
     tcase_add_test(tc, demoted_master_reads_what_it_dispatched_until_the_cut);
     suite_add_tcase(s, tc);
     return s;

@@ -439,6 +439,8 @@ void broker_truncate(struct broker *b, uint64_t phy)
     node_disk_truncate(b->n, FILE_COMMITLOG, broker_log_end(b) - b->disk_base);
     if (b->flushed > b->cl.max_offset)
         b->flushed = b->cl.max_offset;
+    if (b->page_cache_from > b->cl.max_offset)   /* what is written again over the cut is in the page cache */
+        b->page_cache_from = b->cl.max_offset;
 }
 
 static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)

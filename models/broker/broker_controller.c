@@ -607,7 +607,8 @@ void ctl_on_timer(struct broker *b, uint64_t arg)
         node_timer(b->n, CHECKPOINT_FLUSH, BT(BT_CTL, arg));
         break;
     case CTL_T_CQ_FLUSH:
-        ctl_cq_flush(b);
+        if (ctl_cq_flush(b))   /* a round with 0 pages forces the checkpoint as well */
+            b->ctl->ckpt_confirm = b->ctl->confirm;
         node_timer(b->n, b->cfg.cq_flush_interval, BT(BT_CTL, arg));
         break;
     case CTL_T_META:

@@ -142,8 +142,9 @@ void ctl_reput_from_confirm(struct broker *b);
 /* cq_flush.c. flush: a FlushConsumeQueueService round (doFlush). crash: what ConsumeQueue.recover will find
  * of each queue after a crash of this kind, cut where the recovered log ends. recovered: ctl_start's recovery,
  * the dispatch again to the confirm offset, each queue read at least to what was found, the service anew.
- * truncated: a handshake cut the log (DefaultMessageStore.truncateDirtyFiles). */
-void ctl_cq_flush(struct broker *b);
+ * truncated: a handshake cut the log (DefaultMessageStore.truncateDirtyFiles). flush answers 1 for a round
+ * with 0 pages, which forces the StoreCheckpoint too (doFlush l.2661-2666). */
+int ctl_cq_flush(struct broker *b);
 void ctl_cq_crash(struct broker *b, enum sim_crash_kind kind);
 void ctl_cq_recovered(struct broker *b);
 void ctl_cq_truncated(struct broker *b);

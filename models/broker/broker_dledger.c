@@ -331,8 +331,11 @@ static void io_truncated(void *host, int64_t from)
             b->committed_qoff[e->queue] = e->qoff;
     }
     const struct cl_entry *e = cl_at(&b->cl, (uint64_t)from);
-    if (e)
+    if (e) {
         node_disk_truncate(b->n, FILE_COMMITLOG, e->offset - b->disk_base);
+        if (b->page_cache_from > e->offset)   /* what is written again over the cut is in the page cache */
+            b->page_cache_from = e->offset;
+    }
 }
 
 static void io_trimmed_read(void *host, int64_t index) { broker_trimmed_read(host, index); }
@@ -340,7 +343,7 @@ static void io_trimmed_read(void *host, int64_t index) { broker_trimmed_read(hos
 /* The leader's dispatcher for follower `peer` takes entries first..last from DLedger's mapped data file
  * (DLedgerMmapFileStore.get, entry_pusher.c: read_first). Their bytes outside the page cache
  * (broker_cold_bytes, by the log's end: what the data file holds) fault in by whole pages: the pages holding
- * them are read in one device read (node_disk_read, cached 0: queued with the fsyncs), whose end goes back to
+ * them are read in one device read (node_disk_read, cached 0: queued with the device's reads), whose end goes back to
  * the member (raft_on_read). The pages of the dispatcher's last two reads stay in memory for its next entries
  * (dl_read: its new pushes and its resends of the entry after the water-mark, which run apart after a
  * follower's downtime), so entries smaller than a page do not cost a read each. Readahead is not modelled. */

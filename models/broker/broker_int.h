@@ -155,7 +155,8 @@ struct broker {
     enum rmq_role next_role;
     uint64_t memory;           /* host memory * accessMessageInMemoryMaxRatio / 100 */
     uint64_t page_cache_from;  /* the CommitLog below this offset is on disk only: it was the log's end when the
-                                  host last came back (a host crash empties the page cache; nothing reads back) */
+                                  host last came back (a host crash empties the page cache; nothing reads back),
+                                  or lower where a truncation cut the log since (what is written again is cached) */
 
     struct commitlog cl;
     uint64_t disk_base;        /* the CommitLog offset that is byte 0 of its file */

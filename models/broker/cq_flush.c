@@ -19,7 +19,8 @@
  *
  * The StoreCheckpoint's logicsMsgTimestamp is the store time of the last message dispatched to a
  * ConsumeQueue (putMessagePositionInfoWrapper l.703). A thorough round reads it before it forces the
- * queues and sets it back before it forces the checkpoint (l.2643, l.2661-2666), a time every queue was
+ * queues and sets it back before it forces the checkpoint (l.2643, l.2661-2666: every round with 0 pages,
+ * so the checkpoint's confirm offset too, ctl_cq_flush's answer), a time every queue was
  * forced to; but the checkpoint's own task forces it every second too (addScheduleTask l.1829-1834), with
  * whatever the dispatch set since. recoverAbnormally dispatches again from the last CommitLog file whose
  * first message is no later than the checkpoint's min(physicMsgTimestamp, logicsMsgTimestamp) - 3 s
@@ -72,7 +73,7 @@ static void flush_queue(struct ctl_broker *c, int q, uint64_t w, int least)
     c->cq_durable[q] = c->cq_flushed[q];   /* the force writes every dirty page of the file */
 }
 
-void ctl_cq_flush(struct broker *b)
+int ctl_cq_flush(struct broker *b)
 {
     struct ctl_broker *c = b->ctl;
     sim_time now = node_now(b->n);
@@ -84,6 +85,7 @@ void ctl_cq_flush(struct broker *b)
     }
     for (int q = 0; q < b->cfg.queues; q++)
         flush_queue(c, q, broker_reput_visible(b, q), least);
+    return least == 0;
 }
 
 /* truncateDirtyLogicFiles sets the last file's flushed position at the cut, whatever was forced
