@@ -157,7 +157,7 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
             /* Below the log's kept start (a master back after a host crash began its epoch again, and its
              * slaves go back to that epoch's start, however long ago): all that was kept is gone, and the log,
              * empty, ends at the point. The master sends again the bytes up to where it ended, what its trim
-             * forgot of them as filler (ha.c, send_filler). */
+             * forgot of them as filler (ha_frame.c, ha_frame_filler). */
             cl_reset(&b->cl, point);
             b->ha_held_to = held;
             broker_truncate(b, point);   /* the page cache and the marks follow the end down to the point */

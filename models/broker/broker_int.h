@@ -453,11 +453,13 @@ int gts_timeout(struct broker *b);
  * NULL. -1 when a piece could not be appended (the caller closes the connection). */
 struct frame_confirm;
 uint64_t ha_frame_cut(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d);
+/* The same for bytes the memory trim forgot that the slave held (h->held_to): one filler entry. */
+uint64_t ha_frame_filler(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d);
 /* A frame's largest payload: its header fields, RMQ_HA_BATCH_MAX pieces, controller mode's confirm offset. */
 #define HA_FRAME_MAX (sizeof(struct rmq_ha_data) + RMQ_HA_BATCH_MAX * sizeof(struct rmq_ha_entry) + sizeof(uint64_t))
 /* The frame just cut for h (buf, len bytes of payload; bytes of the CommitLog from its offset, wire on the
  * wire): when some of those bytes are outside the page cache (broker_cold_bytes), it is kept in h's buffer,
- * the bytes are read in one device read (node_disk_read, cached 0: queued with the fsyncs), and 1 is
+ * the bytes are read in one device read (node_disk_read, cached 0: queued with the device's reads), and 1 is
  * returned: the writer sends nothing more on h until the read ends. 0: the caller sends the frame now. */
 int ha_frame_cold(struct broker *b, struct ha_conn *h, const unsigned char *buf, uint32_t len, uint64_t bytes,
                   uint64_t wire);

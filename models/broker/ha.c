@@ -123,27 +123,6 @@ static void write_frame(struct broker *b, struct ha_conn *h, const struct rmq_ha
         trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
 }
 
-/* Bytes of this log from nextTransferFromWhere that the world's memory trim forgot, up to what the slave held
- * before its handshake truncated them (held_to): one master wrote both copies in that epoch, so they are the
- * bytes the slave had, and no one can read their messages again (the trim forgot them on every replica). They
- * go as one filler entry of up to haTransferBatchSize bytes, which costs the transfer what the bytes cost. */
-static void send_filler(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d, unsigned char *buf)
-{
-    uint64_t end = b->cl.min_offset < h->held_to ? b->cl.min_offset : h->held_to;
-    uint64_t bytes = end - h->next < b->cfg.ha_batch ? end - h->next : b->cfg.ha_batch;
-    d->phy_offset = h->next;
-    d->n = 1;
-    memset(&d->e[0], 0, sizeof d->e[0]);
-    d->e[0].size = (uint32_t)bytes;
-    d->e[0].flags = RMQ_HA_FILLER;
-    uint32_t len = put_confirm(b, buf, (uint32_t)(sizeof *d + sizeof d->e[0]));
-    write_frame(b, h, d, len, frame_header(b) + bytes);
-    h->next += bytes;
-    h->next_i = b->cl.first;   /* where the kept log starts: the entry after the last filler */
-    h->last_transfer = node_now(b->n);
-    h->master_max = b->cl.max_offset;
-}
-
 /* WriteSocketService: send from nextTransferFromWhere while there is data and room on the socket, and the
  * writer is not waiting for a read of the frame it cut (ha_frame_cold). */
 static void push(struct broker *b, struct ha_conn *h)
@@ -154,13 +133,10 @@ static void push(struct broker *b, struct ha_conn *h)
     if (h->reading)
         return;
     while (h->in_use && h->requested && h->next < b->cl.max_offset && h->next - h->ack < b->cfg.ha_window) {
-        if (cl_phy_trimmed(&b->cl, h->next) && h->next < h->held_to) {
-            send_filler(b, h, d, buf);
-            continue;
-        }
         /* HAConnection.WriteSocketService: the bytes from nextTransferFromWhere, at most
-         * haTransferBatchSize of them, whatever they are (ha_frame.c) */
-        uint64_t bytes = ha_frame_cut(b, h, d);
+         * haTransferBatchSize of them, whatever they are (ha_frame.c); a filler for what the trim forgot */
+        uint64_t bytes = cl_phy_trimmed(&b->cl, h->next) && h->next < h->held_to ? ha_frame_filler(b, h, d)
+                                                                                  : ha_frame_cut(b, h, d);
         if (!bytes)
             break;
         uint32_t len = put_confirm(b, buf, (uint32_t)(sizeof *d + d->n * sizeof d->e[0]));

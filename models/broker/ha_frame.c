@@ -54,6 +54,25 @@ static uint64_t epoch_end(const struct broker *b, uint64_t from)
     return UINT64_MAX;
 }
 
+/* Bytes of this log from nextTransferFromWhere that the world's memory trim forgot, up to what the slave held
+ * before its handshake truncated them (held_to): one master wrote both copies in that epoch, so they are the
+ * bytes the slave had, and no one can read their messages again (the trim forgot them on every replica). They
+ * go as one filler entry of up to haTransferBatchSize bytes, which costs the transfer what the bytes cost, and
+ * the read of those outside the page cache as any frame's (ha_frame_cold). */
+uint64_t ha_frame_filler(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d)
+{
+    uint64_t end = b->cl.min_offset < h->held_to ? b->cl.min_offset : h->held_to;
+    uint64_t bytes = end - h->next < b->cfg.ha_batch ? end - h->next : b->cfg.ha_batch;
+    d->phy_offset = h->next;
+    d->n = 1;
+    memset(&d->e[0], 0, sizeof d->e[0]);
+    d->e[0].size = (uint32_t)bytes;
+    d->e[0].flags = RMQ_HA_FILLER;
+    h->next += bytes;
+    h->next_i = b->cl.first;   /* where the kept log starts: the entry after the last filler */
+    return bytes;
+}
+
 uint64_t ha_frame_cut(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d)
 {
     const struct commitlog *cl = &b->cl;
