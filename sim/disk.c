@@ -25,6 +25,7 @@ void disk_config_default(struct disk_config *cfg)
     cfg->append_bps = 2000.0 * 1048576;
     cfg->write_bps = 500.0 * 1048576;
     cfg->read_bps = 500.0 * 1048576;
+    cfg->readahead = 131072;   /* VM_READAHEAD_PAGES: read_ahead_kb 128 */
 }
 
 /* Clamped like sim_dist_time: a huge transfer over a crawling disk must not overflow the conversion. */
@@ -108,19 +109,30 @@ void node_disk_fsync(struct sim_node *n, int file, uint64_t tag)
     disk_event(s, n, t, file, SIM_DISK_FSYNC, tag);
 }
 
-void node_disk_read(struct sim_node *n, int file, uint64_t bytes, int cached, uint64_t tag)
+sim_time node_disk_read(struct sim_node *n, int file, uint64_t bytes, int cached, uint64_t tag)
 {
     struct sim *s = n->sim;
     struct node_disk *d = &((struct node_int *)n)->disk;
     if (n->state != SIM_NODE_UP || !file_ok(file))
-        return;
+        return -1;
     sim_time t = cached
         ? occupy(s->now, &d->cache_busy,
                  sim_dist_time(&d->cfg->append_latency, d->rng) + xfer(bytes, d->cfg->append_bps))
         : occupy(s->now, d->cfg->shared_queue ? &d->dev_busy : &d->read_busy,
                  sim_dist_time(&d->cfg->read_latency, d->rng) + xfer(bytes, d->cfg->read_bps));
     disk_event(s, n, t, file, SIM_DISK_READ, tag);
+    return t;
 }
+
+void node_disk_wait(struct sim_node *n, int file, sim_time until, uint64_t tag)
+{
+    struct sim *s = n->sim;
+    if (n->state != SIM_NODE_UP || !file_ok(file))
+        return;
+    disk_event(s, n, until > s->now ? until : s->now, file, SIM_DISK_READ, tag);
+}
+
+uint64_t sim_disk_readahead(const struct sim_node *n) { return ((const struct node_int *)n)->disk.cfg->readahead; }
 
 uint64_t sim_disk_written(const struct sim_node *n, int file)
 {

@@ -15,6 +15,8 @@ struct disk_config {
     double write_bps;      /* device write throughput for dirty bytes at fsync */
     double read_bps;       /* device read throughput for reads that miss the cache */
     int shared_queue;      /* cold reads wait in the fsyncs' queue (1), or in one of their own (0) */
+    uint64_t readahead;    /* a page fault's read-around window in bytes, whole pages (0 = none): Linux's
+                              read_ahead_kb (128 KiB by default), which a model's page cache applies */
 };
 
 #define DISK_FILES 8

@@ -109,11 +109,18 @@ int net_load(struct sim *s, struct conf *c, const cJSON *obj, const char *path)
 int disk_config_parse(struct conf *c, const cJSON *obj, const char *path, struct disk_config *cfg)
 {
     static const char *const keys[] = {"append_latency", "fsync_latency", "read_latency", "append_mib_per_s",
-                                       "write_mib_per_s", "read_mib_per_s", "shared_queue", NULL};
+                                       "write_mib_per_s", "read_mib_per_s", "shared_queue", "readahead_bytes", NULL};
     struct disk_config in = *cfg;
     double mib[3];
+    int64_t ra = (int64_t)in.readahead;
     if (conf_keys(c, obj, path, keys) < 0)
         return -1;
+    /* Linux's read_ahead_kb, in bytes: whole pages of 4 KiB, at most 1 GiB */
+    if (conf_int(c, obj, path, "readahead_bytes", ra, 0, 1 << 30, &ra) == 0 && ra % 4096) {
+        char q[256];
+        conf_fail(c, conf_path_key(q, sizeof q, path, "readahead_bytes"),
+                  "expected a multiple of 4096 (whole pages), got %lld", (long long)ra);
+    }
     conf_throughput(c, obj, path, "append_mib_per_s", in.append_bps / 1048576, 1e7, &mib[0]);
     conf_throughput(c, obj, path, "write_mib_per_s", in.write_bps / 1048576, 1e7, &mib[1]);
     conf_throughput(c, obj, path, "read_mib_per_s", in.read_bps / 1048576, 1e7, &mib[2]);
@@ -140,6 +147,7 @@ int disk_config_parse(struct conf *c, const cJSON *obj, const char *path, struct
     out.write_bps = mib[1] * 1048576;
     out.read_bps = mib[2] * 1048576;
     out.shared_queue = shared;
+    out.readahead = (uint64_t)ra;
     sim_dist_free(&cfg->append_latency);
     sim_dist_free(&cfg->fsync_latency);
     sim_dist_free(&cfg->read_latency);

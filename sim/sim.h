@@ -118,7 +118,14 @@ void node_disk_fsync(struct sim_node *n, int file, uint64_t tag);
 /* Bytes written into the page cache at once, with no completion event (a write into an mmap'ed file,
  * as a log-structured store does); they become durable with the next fsync. */
 void node_disk_write(struct sim_node *n, int file, uint64_t bytes);
-void node_disk_read(struct sim_node *n, int file, uint64_t bytes, int cached, uint64_t tag);
+/* Returns when the read ends (-1: none issued, the node down). */
+sim_time node_disk_read(struct sim_node *n, int file, uint64_t bytes, int cached, uint64_t tag);
+/* A read that finds its bytes on their way in from another read: it ends at `until` (at once if past),
+ * occupying nothing, as a read would (on_disk_done, SIM_DISK_READ). */
+void node_disk_wait(struct sim_node *n, int file, sim_time until, uint64_t tag);
+/* The disk's read-around window in bytes (disk.readahead_bytes, whole pages; 0: none). The engine reads no
+ * offsets: a model that keeps a page cache of its files applies it to its own faults. */
+uint64_t sim_disk_readahead(const struct sim_node *n);
 /* Bytes whose append completed (survive a process crash) and bytes made durable (survive a host crash). */
 uint64_t sim_disk_written(const struct sim_node *n, int file);
 uint64_t sim_disk_durable(const struct sim_node *n, int file);

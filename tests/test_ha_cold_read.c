@@ -2,8 +2,9 @@
  * before it sends the frame. HAConnection.WriteSocketService writes the frame's body straight from the
  * CommitLog's mapped file (getCommitLogData, transferData), so its thread takes the page faults, and it is
  * the connection's only writer: nothing more goes to that slave until the read is done. mqsim's page cache is
- * what was written since the host last came back, up to `host_memory_bytes` behind the CommitLog's end; on
- * constant 1 ms links, with `disk.read_latency` a constant so the frames' delays can be read off the trace. */
+ * what was written since the host last came back, up to `host_memory_bytes` behind the CommitLog's end, and
+ * what reads brought in with their readahead windows (the default 128 KiB: page_cache.c); on constant 1 ms
+ * links, with `disk.read_latency` a constant so the frames' delays can be read off the trace. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,11 +53,14 @@ static double caught_up(const char *series, double from)
     return -1;
 }
 
-/* Host memory 100,000 bytes: the slave's offset is about 800,000 bytes behind the end, so the writer reads
- * each 32 KiB frame (32,768 bytes at 500 MiB/s: 62.5 us) before it sends it, one after the other: frame k
- * goes at 20,003 + k * (read_latency + 0.0625) ms, 22 frames read in all (the last in part: its tail is in
- * the page cache), and the slave is within 20,000 bytes of the end at the 20,120 ms sample with 5 ms reads,
- * 20,450 with 20 ms. Without reads every frame went at once, the window's worth at 20,003 ms, nothing was read,
+/* Host memory 100,000 bytes: the slave's offset is about 800,000 bytes behind the end, so the writer faults its
+ * frames' pages in before it sends them, one read after the other. The first frame's fault reads the readahead
+ * window around its first page (128 KiB cut to the 24 pages the memory holds: 98,304 bytes from 0, 187.5 us at
+ * 500 MiB/s); the second frame's tail faults at 98,304, whose window's lower half is read in already: 49,152
+ * bytes (93.75 us), which hold the third frame too, and so on: 15 reads in all, and the slave is within 20,000
+ * bytes of the end at the 20,090 ms sample with 5 ms reads, 20,310 with 20 ms. When each frame read its own
+ * 32 KiB (62.5 us) the k-th frame went at 20,003 + k * (read_latency + 0.0625) ms, 22 reads, and the slave was
+ * caught up at 20,120 and 20,450 ms; without reads every frame went at once, the window's worth at 20,003 ms,
  * and the slave had caught up at 20,020 ms whatever the read latency. */
 START_TEST(slave_catch_up_waits_for_the_reads)
 {
@@ -64,22 +68,22 @@ START_TEST(slave_catch_up_waits_for_the_reads)
     run_world(&fast, 22000, 5, "100000", "");
     run_world(&slow, 22000, 20, "100000", "");
     const struct th_run *r[2] = {&fast, &slow};
-    const double read_ms[2] = {5, 20}, caught[2] = {20120, 20450};
+    const double read_ms[2] = {5, 20}, caught[2] = {20090, 20310};
     for (int i = 0; i < 2; i++) {
         double request = th_first(r[i]->trace, REQUEST, NULL, 15000);
         ck_assert_double_eq_tol(request, 20003, 1e-9);
-        double frame = read_ms[i] + 0.0625;
-        ck_assert_double_eq_tol(th_first(r[i]->trace, TRANSFER, NULL, 15000), request + frame, 1e-6);
-        ck_assert_double_eq_tol(th_first(r[i]->trace, TRANSFER, "\"offset\":72588", 15000), request + 2 * frame,
-                                1e-6);
+        double first = request + read_ms[i] + 0.1875, second = first + read_ms[i] + 0.09375;
+        ck_assert_double_eq_tol(th_first(r[i]->trace, TRANSFER, NULL, 15000), first, 1e-6);
+        ck_assert_double_eq_tol(th_first(r[i]->trace, TRANSFER, "\"offset\":72588", 15000), second, 1e-6);
+        ck_assert_double_eq_tol(th_first(r[i]->trace, TRANSFER, "\"offset\":105356", 15000), second, 1e-6);
         ck_assert_double_eq(caught_up(r[i]->series, 20000), caught[i]);
         ck_assert_double_eq_tol(th_first(r[i]->trace, COLD, NULL, 0), request, 1e-9);   /* at the first cut */
         const char *p = strstr(r[i]->trace, COLD);
         ck_assert_ptr_nonnull(p);
         ck_assert_double_eq(th_field(p, "\"offset\":", -1), 39820);
-        ck_assert_double_eq(th_field(p, "\"bytes\":", -1), 32768);
-        ck_assert_int_eq(th_count(r[i]->trace, COLD, NULL, 0, 1e9), 22);
-        ck_assert_int_eq(th_count(r[i]->trace, COLD, "\"node\":\"broker-a-0\"", 0, 1e9), 22);
+        ck_assert_double_eq(th_field(p, "\"bytes\":", -1), 98304);
+        ck_assert_int_eq(th_count(r[i]->trace, COLD, NULL, 0, 1e9), 15);
+        ck_assert_int_eq(th_count(r[i]->trace, COLD, "\"node\":\"broker-a-0\"", 0, 1e9), 15);
     }
     th_run_free(&fast);
     th_run_free(&slow);
@@ -105,11 +109,13 @@ START_TEST(in_cache_transfer_costs_nothing)
 END_TEST
 
 /* The master's process dies at 20,050 ms while the first frame's 100 ms read is in flight (it would end at
- * 20,103.0625 ms) and is back at 21,050 ms. The read dies with the process: nothing is sent from it. The
- * restarted master's HA starts afresh: the slave connects again and reports, the writer reads the frame
- * again (a process crash keeps the page cache: the same bytes are cold) and sends it 100.0625 ms later, and
- * the slave catches up (at 100 ms a frame the writer outruns the producer). Without reads the frames had gone at
- * 20,003 ms and nothing was read. */
+ * 20,103.1875 ms) and is back at 21,050 ms. The read's frame dies with the process: nothing is sent from it;
+ * the pages it reads do not (the kernel ends the read, and a process crash keeps the page cache). The restarted
+ * master's HA starts afresh: the slave connects again and reports, the writer finds the first frame in those
+ * pages and sends it at once, faults the second's tail in 100.09375 ms (49,152 bytes), and the slave catches up
+ * (at 100 ms a read the writer outruns the producer). Before the page cache kept what reads brought in, the
+ * restarted writer read the first frame again and sent it 100.0625 ms later; without reads the frames had gone
+ * at 20,003 ms and nothing was read. */
 START_TEST(master_crash_during_a_read)
 {
     struct th_run r;
@@ -118,9 +124,11 @@ START_TEST(master_crash_during_a_read)
     double request = th_first(r.trace, REQUEST, NULL, 21050);
     ck_assert_double_gt(request, 21050);
     ck_assert_int_eq(th_count(r.trace, TRANSFER, NULL, 15000, request), 0);
-    ck_assert_double_eq_tol(th_first(r.trace, TRANSFER, NULL, 15000), request + 100.0625, 1e-6);
+    ck_assert_double_eq_tol(th_first(r.trace, TRANSFER, NULL, 15000), request, 1e-9);
+    ck_assert_double_eq_tol(th_first(r.trace, "\"ev\":\"page.hit\"", NULL, 15000), request, 1e-9);
+    ck_assert_double_eq_tol(th_first(r.trace, TRANSFER, "\"offset\":72588", 15000), request + 100.09375, 1e-6);
     ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 15000), 20003, 1e-9);
-    ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 20003), request, 1e-9);
+    ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 20003), request, 1e-9);   /* the second frame's */
     ck_assert_int_gt(th_count(r.trace, TRANSFER, NULL, request, 1e9), 20);
     double caught = caught_up(r.series, request);
     ck_assert_double_gt(caught, request);
@@ -130,11 +138,13 @@ START_TEST(master_crash_during_a_read)
 END_TEST
 
 /* The slave's process dies at 20,100 ms while the master reads its first frame (15 s reads: it ends at
- * 35,003.0625 ms) and is back at 20,600 ms. The master drops the connection (its slot is free), takes the
- * slave's new one into the same slot at 25,601 ms, and at its report (30,603 ms) reads its first frame, which
- * queues on the device behind the first read. The first read's end finds the slot holding another connection
- * blocked in its own read: it sends nothing (the slot's generation moved on), and that connection's frame
- * waits for its own read, past the run's end. Without reads the frames went at the reports. */
+ * 35,003.1875 ms) and is back at 20,600 ms. The master drops the connection (its slot is free), takes the
+ * slave's new one into the same slot at 25,601 ms, and at its report (30,603 ms) cuts its first frame, whose
+ * pages are the ones the first read is bringing in: it waits for that read (a page.hit until its end). The
+ * first read's end finds the slot holding another connection: it sends nothing (the slot's generation moved
+ * on); the new connection's frame goes then, and its next frame's read queues, past the run's end. Before the
+ * page cache kept what reads brought in, the new connection read its frame again, behind the first read, and
+ * sent nothing in the run; without reads the frames went at the reports. */
 START_TEST(a_read_outlives_its_connection)
 {
     struct th_run r;
@@ -142,9 +152,14 @@ START_TEST(a_read_outlives_its_connection)
               "{\"at_ms\": 20100, \"op\": \"crash_process\", \"node\": \"broker-a-1\", \"duration_ms\": 500}, ");
     double request = th_first(r.trace, REQUEST, NULL, 20100);
     ck_assert_double_eq_tol(request, 30603, 1e-9);
-    ck_assert_int_eq(th_count(r.trace, TRANSFER, NULL, 15000, 1e9), 0);
+    ck_assert_int_eq(th_count(r.trace, TRANSFER, NULL, 15000, 1e9), 1);
+    ck_assert_double_eq_tol(th_first(r.trace, TRANSFER, NULL, 15000), 35003.1875, 1e-6);
+    const char *hit = strstr(r.trace, "\"ev\":\"page.hit\"");
+    ck_assert_ptr_nonnull(hit);
+    ck_assert_double_eq_tol(th_field(hit, "\"until_ms\":", -1), 35003.1875, 1e-6);
+    ck_assert_double_eq_tol(th_first(r.trace, "\"ev\":\"page.hit\"", NULL, 15000), request, 1e-9);
     ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 15000), 20003, 1e-9);
-    ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 20003), request, 1e-9);
+    ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 20003), 35003.1875, 1e-6);
     ck_assert_int_eq(th_count(r.trace, COLD, NULL, 0, 1e9), 2);
     th_run_free(&r);
 }
@@ -152,8 +167,9 @@ END_TEST
 
 /* Controller mode (5.3, AutoSwitchHAConnection), the same slave down from 2 s to 10 s, one controller: the
  * slave is back and shakes hands at once, and the master's writer starts at 10,015 ms from 39,600; it reads
- * its frames as a classic master does, one read apart, and the slave is within 20,000 bytes of the end at the
- * 10,060 ms sample with 5 ms reads, 10,200 with 20 ms (10,030 without reads). */
+ * its frames as a classic master does, one read apart (6 reads of readahead windows, the first of 98,304
+ * bytes), and the slave is within 20,000 bytes of the end at the 10,050 ms sample with 5 ms reads, 10,140 with
+ * 20 ms (10,030 without reads; 10,060 and 10,200 when each frame read its own bytes). */
 static const char *const CTL_WORLD =
     "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 12000, \"seed\": 3, \"trace\": \"full\","
     " \"sample_ms\": 10},"
@@ -167,14 +183,15 @@ static const char *const CTL_WORLD =
 START_TEST(controller_mode_reads_as_classic)
 {
     const int read_ms[2] = {5, 20};
-    const double caught[2] = {10060, 10200};
+    const double caught[2] = {10050, 10140};
     for (int i = 0; i < 2; i++) {
         static char buf[2048];
         struct th_run r;
         snprintf(buf, sizeof buf, CTL_WORLD, read_ms[i]);
         th_run(&r, buf, NULL, 0);
         ck_assert_double_eq(caught_up(r.series, 10000), caught[i]);
-        ck_assert_double_eq_tol(th_first(r.trace, TRANSFER, NULL, 10000), 10015 + read_ms[i] + 0.0625, 1e-6);
+        ck_assert_double_eq_tol(th_first(r.trace, TRANSFER, NULL, 10000), 10015 + read_ms[i] + 0.1875, 1e-6);
+        ck_assert_int_eq(th_count(r.trace, COLD, NULL, 0, 1e9), 6);
         ck_assert_double_eq_tol(th_first(r.trace, COLD, NULL, 10000), 10015, 1e-9);
         const char *p = strstr(r.trace, COLD);
         ck_assert_ptr_nonnull(p);

@@ -466,6 +466,7 @@ static void broker_crash(struct sim_node *n, enum sim_crash_kind kind)
     if (kind == SIM_CRASH_HOST) {
         b->flushed = b->cl.max_offset;
         b->page_cache_from = b->cl.max_offset;
+        broker_page_forget(b);
     }
     if (b->raft)
         dl_crash(b, kind);

@@ -101,6 +101,10 @@ struct broker_cfg {
                                    ones included; R44-era/R498 DLedgerCommitLog.recover dispatches none: false */
     double in_memory_ratio;     /* accessMessageInMemoryMaxRatio 40 (%) */
     uint64_t host_memory;       /* TOTAL_PHYSICAL_MEMORY_SIZE; StoreUtil's fallback 24 GiB */
+    int data_read_ahead;        /* R53 MessageStoreConfig.dataReadAheadEnable (true): false madvises the CommitLog's
+                                   files MADV_RANDOM (CommitLog.load l.161-165, new files l.1000-1031), so a cold
+                                   read's page fault reads no window around it. 4.x has no such key and never
+                                   calls MADV_RANDOM; DLedger's data files never get it (page_cache.c) */
     sim_time hold_check;        /* PullRequestHoldService recheck: 5000 ms */
     int long_polling;           /* longPollingEnable true */
     sim_time short_polling;     /* shortPollingTimeMills 1000 ms */

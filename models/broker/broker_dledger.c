@@ -341,12 +341,12 @@ static void io_truncated(void *host, int64_t from)
 static void io_trimmed_read(void *host, int64_t index) { broker_trimmed_read(host, index); }
 
 /* The leader's dispatcher for follower `peer` takes entries first..last from DLedger's mapped data file
- * (DLedgerMmapFileStore.get, entry_pusher.c: read_first). Their bytes outside the page cache
- * (broker_cold_bytes, by the log's end: what the data file holds) fault in by whole pages: the pages holding
- * them are read in one device read (node_disk_read, cached 0: queued with the device's reads), whose end goes back to
- * the member (raft_on_read). The pages of the dispatcher's last two reads stay in memory for its next entries
- * (dl_read: its new pushes and its resends of the entry after the water-mark, which run apart after a
- * follower's downtime), so entries smaller than a page do not cost a read each. Readahead is not modelled. */
+ * (DLedgerMmapFileStore.get, entry_pusher.c: read_first). Their bytes outside the page cache (below
+ * broker_cache_low, by the log's end: what the data file holds) fault in by whole pages, with their
+ * read-around windows (broker_page_touch: DLedger's data files are never MADV_RANDOM), in one device read
+ * (node_disk_read, cached 0: queued with the device's reads), whose end goes back to the member (raft_on_read). The
+ * pages read stay in the page cache for the dispatcher's next entries (its new pushes and its resends of the
+ * entry after the water-mark, which run apart after a follower's downtime), another dispatcher's, a pull's. */
 static int io_read(void *host, int peer, int64_t first, int64_t last, uint64_t tag)
 {
     struct broker *b = host;
@@ -359,29 +359,24 @@ static int io_read(void *host, int peer, int64_t first, int64_t last, uint64_t t
     const struct cl_entry *z = cl_at(&b->cl, (uint64_t)last);
     if (!z)
         return 0;
-    uint64_t end = z->offset + z->size, cold = (end < low ? end : low) - a->offset;   /* broker_cold_bytes */
-    struct dl_pages *m = b->dl_read[peer];
-    for (int k = 0; k < 2; k++)
-        if (a->offset >= m[k].lo && a->offset + cold <= m[k].hi) {
-            m[k].used = node_now(b->n);
-            return 0;
-        }
-    struct dl_pages *old = m[0].used <= m[1].used ? &m[0] : &m[1];
-    old->lo = a->offset & ~(uint64_t)(PAGE - 1);
-    old->hi = (a->offset + cold + PAGE - 1) & ~(uint64_t)(PAGE - 1);
-    old->used = node_now(b->n);
-    cold = old->hi - old->lo;
+    uint64_t end = z->offset + z->size;
+    struct page_touch pt = {0, 0, 0, 0};
+    uint64_t cold = broker_page_touch(b, a->offset, end < low ? end : low, low, &pt);
+    if (!cold)
+        broker_page_hit(b, "raft", &pt);
+    if (!cold && pt.wait <= node_now(b->n))
+        return 0;
     struct trace *tr = trace_of(b);
-    if (trace_on(tr, TRACE_FULL)) {
+    if (cold && trace_on(tr, TRACE_FULL)) {
         trace_begin(tr, node_now(b->n), b->n->name, "raft.cold_read");
         trace_str(tr, "peer", sim_node(b->n->sim, group_of(b)->node[peer])->name);
         trace_int(tr, "index", first);
         trace_int(tr, "count", last - first + 1);
         trace_uint(tr, "bytes", cold);
+        broker_page_trace_fields(tr, &pt);
         trace_end(tr);
     }
-    node_disk_read(b->n, FILE_COMMITLOG, cold, 0, COLD_TAG(COLD_DLEDGER, tag));
-    return 1;
+    return broker_page_io(b, &pt, COLD_TAG(COLD_DLEDGER, tag));
 }
 
 /* DLedgerCommitLog's status mapping: SUCCESS -> PUT_OK; a quorum-ack timeout or a full pending map ->
@@ -451,7 +446,6 @@ void dl_start(struct broker *b)
     b->role_check_armed = 0;
     b->slave_pending = 0;
     b->dl_get_armed = 0;
-    memset(b->dl_read, 0, sizeof b->dl_read);   /* (the pages the dispatchers read: forgotten at a restart) */
     raft_restore(b->raft, b->meta_term, b->meta_vote);
     raft_start(b->raft);
     /* DLedgerMmapFileStore.recover: the committed index comes back from the checkpoint through

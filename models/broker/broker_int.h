@@ -19,6 +19,22 @@ enum cold_reader { COLD_PULL, COLD_HA, COLD_DLEDGER };
 #define COLD_READER(tag) ((int)((tag) >> 56))
 #define COLD_ARG(tag) ((tag) & ((1ULL << 56) - 1))
 
+/* page_cache.c: the CommitLog pages cold reads brought into the page cache, as a few disjoint ranges [lo, hi),
+ * each with the tick it was last read or hit at (oldest first out). */
+#define PC_RANGES 8
+struct page_reads {
+    struct pc_range { uint64_t lo, hi, used; } r[PC_RANGES];
+    int n;
+    uint64_t clock;
+    /* the last reads' pages, [lo, hi), and when each read ends (SIM_TIME_MAX: its read not issued yet) */
+    struct pc_flight { uint64_t lo, hi; sim_time ready; } fl[PC_RANGES];
+    int nfl;
+};
+/* What one touch of cold bytes did: the bytes the device reads (0: all hits), those of the touch found read
+ * in before (hit), the read-around windows its faults read (0 without readahead), and when the last read
+ * bringing in a page it hit ends (wait: the touch waits for it; <= now, nothing to wait for). */
+struct page_touch { uint64_t read, hit; uint32_t windows; sim_time wait; };
+
 /* Timer tags: kind in the low byte, an argument above it. */
 enum broker_timer {
     BT_REGISTER = 1, BT_FLUSH, BT_GROUP_COMMIT, BT_HOLD_CHECK, BT_OFFSET_PERSIST, BT_OFFSET_SYNC,
@@ -155,8 +171,10 @@ struct broker {
     enum rmq_role next_role;
     uint64_t memory;           /* host memory * accessMessageInMemoryMaxRatio / 100 */
     uint64_t page_cache_from;  /* the CommitLog below this offset is on disk only: it was the log's end when the
-                                  host last came back (a host crash empties the page cache; nothing reads back),
-                                  or lower where a truncation cut the log since (what is written again is cached) */
+                                  host last came back (a host crash empties the page cache), or lower where a
+                                  truncation cut the log since (what is written again is cached), but for what
+                                  cold reads brought back into it (pc) */
+    struct page_reads pc;      /* page_cache.c */
 
     struct commitlog cl;
     uint64_t disk_base;        /* the CommitLog offset that is byte 0 of its file */
@@ -265,9 +283,6 @@ struct broker {
     int role_check_armed;
     int slave_pending;                      /* a FOLLOWER change waits for the LEADER loop to end */
     int dl_get_armed;                       /* a held send thread's get(3 s) ends at a timer (dl_get_timeout) */
-    /* the CommitLog pages [lo, hi) of each follower's dispatcher's last two reads (broker_dledger.c: io_read),
-     * and when each was last used */
-    struct dl_pages { uint64_t lo, hi; sim_time used; } dl_read[RMQ_MAX_REPLICAS][2];
 
     struct ctl_broker *ctl;                 /* controller mode (cfg.controller), else NULL */
 
@@ -458,7 +473,7 @@ uint64_t ha_frame_filler(struct broker *b, struct ha_conn *h, struct rmq_ha_data
 /* A frame's largest payload: its header fields, RMQ_HA_BATCH_MAX pieces, controller mode's confirm offset. */
 #define HA_FRAME_MAX (sizeof(struct rmq_ha_data) + RMQ_HA_BATCH_MAX * sizeof(struct rmq_ha_entry) + sizeof(uint64_t))
 /* The frame just cut for h (buf, len bytes of payload; bytes of the CommitLog from its offset, wire on the
- * wire): when some of those bytes are outside the page cache (broker_cold_bytes), it is kept in h's buffer,
+ * wire): when some of those bytes are outside the page cache (broker_page_touch), it is kept in h's buffer,
  * the bytes are read in one device read (node_disk_read, cached 0: queued with the device's reads), and 1 is
  * returned: the writer sends nothing more on h until the read ends. 0: the caller sends the frame now. */
 int ha_frame_cold(struct broker *b, struct ha_conn *h, const unsigned char *buf, uint32_t len, uint64_t bytes,
@@ -487,9 +502,10 @@ static inline uint64_t broker_max_offset_py(const struct broker *b)
 }
 /* mqsim's page cache: the CommitLog's bytes written since the host last came back (page_cache_from) and at
  * most the host's memory (host_memory_bytes) behind max, the CommitLog's max offset as the store's checks read
- * it (broker_max_offset_py). A host crash empties it, a process crash keeps it; what reads bring back into it
- * is not modelled. broker_cache_low: where it begins, every byte at or above it cached (0: nothing is out of
- * it). A message is in it when its first byte is (checkInDiskByCommitOffset tests offsetPy too). */
+ * it (broker_max_offset_py), and what cold reads brought back into it (page_cache.c). A host crash empties it,
+ * a process crash keeps it. broker_cache_low: where the written part begins, every byte at or above it cached
+ * (0: nothing is out of it). A message is in it when its first byte is (checkInDiskByCommitOffset tests offsetPy
+ * too). */
 static inline uint64_t broker_cache_low(const struct broker *b, uint64_t max)
 {
     uint64_t lo = max > b->cfg.host_memory ? max - b->cfg.host_memory : 0;
@@ -499,13 +515,23 @@ static inline int broker_page_cached(const struct broker *b, uint64_t phy, uint6
 {
     return phy >= broker_cache_low(b, max);
 }
-/* The bytes of [from, to) outside mqsim's page cache (as broker_page_cached, byte by byte): those below
- * broker_cache_low. */
-static inline uint64_t broker_cold_bytes(const struct broker *b, uint64_t from, uint64_t to, uint64_t max)
-{
-    uint64_t lo = broker_cache_low(b, max);
-    return from < lo ? (to < lo ? to : lo) - from : 0;
-}
+/* page_cache.c. The reader touches [from, to) of the CommitLog through its mapped file (from below low, the
+ * bound of what was written and is still cached, broker_cache_low; bytes at or above max(low, to) are cached):
+ * what earlier reads brought in is a hit, each other page faults in, with the read-around window of the
+ * disk's readahead_bytes unless the CommitLog is MADV_RANDOM (data_read_ahead_enable false, not DLedger).
+ * Adds to *t; records what it reads. Returns the bytes the device reads for it. */
+uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_t low, struct page_touch *t);
+/* The touches' I/O (node_disk_read of t->read bytes, or node_disk_wait for t->wait) with tag, or none: 1 when
+ * one was issued, whose end the caller waits for (a crash meanwhile drops it, not the pages). Every touch is
+ * followed by one (a zero page_touch: the pages are in at once), before the event ends. */
+int broker_page_io(struct broker *b, const struct page_touch *t, uint64_t tag);
+/* Whether the byte at phy is in a page a read brought in (SelectMappedBufferResult.isInMem's mincore sees it). */
+int broker_page_read_in(const struct broker *b, uint64_t phy);
+/* The host went down: the page cache is empty. */
+void broker_page_forget(struct broker *b);
+/* Trace fields of a touch (hit, windows), and the page.hit event of one that read nothing (level full). */
+void broker_page_trace_fields(struct trace *tr, const struct page_touch *t);
+void broker_page_hit(struct broker *b, const char *reader, const struct page_touch *t);
 
 /* ha_diverge.c: measurement, not protocol. The first data after a connect lands at d->phy_offset: the
  * slave's messages before it that differ from the master's bytes at the same offsets are diverged

@@ -10,7 +10,8 @@
  * message at 0, or one at most accessMessageInMemoryMaxRatio of the host's memory behind the CommitLog's max
  * offset (DefaultMessageStore.checkInDiskByCommitOffset); R53 checkInMemByConsumeOffset(.., 0, 1): a message
  * at 0 (none: false) whose bytes are in the page cache (SelectMappedBufferResult.isInMem, mincore; mqsim's:
- * broker_page_cached). Else QUERY_NOT_FOUND, and the consumer starts where its consume_from_where says. */
+ * broker_page_cached, or a page a cold read brought in: broker_page_read_in). Else QUERY_NOT_FOUND, and the
+ * consumer starts where its consume_from_where says. */
 static int zero_if_not_found(const struct broker *b, uint16_t queue)
 {
     const struct cl_queue *q = &b->cl.q[queue];
@@ -20,7 +21,7 @@ static int zero_if_not_found(const struct broker *b, uint16_t queue)
     if (q->low_qoff > 0)
         return 0;
     if (b->cfg.query_offset_in_page_cache)
-        return broker_page_cached(b, q->low_phy, max);
+        return broker_page_cached(b, q->low_phy, max) || broker_page_read_in(b, q->low_phy);
     uint64_t behind = max > q->low_phy ? max - q->low_phy : 0;
     return behind <= b->memory;
 }

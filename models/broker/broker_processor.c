@@ -110,12 +110,31 @@ static uint64_t correct(const struct broker *b, uint64_t old, uint64_t fixed)
  * l.140-145) copies the messages into a heap buffer on the pull thread (readGetMessageResult, R44 l.487,
  * R498 l.489, R53 l.236). getMessage only took slices of the CommitLog's mapped file (CommitLog.getMessage
  * -> MappedFile.selectMappedBuffer), so the copy is where the pages not in the page cache fault in, and the
- * thread waits for the disk. mqsim reads the answer's bytes outside its page cache (broker_cache_low) in
- * one device read, which queues with the fsyncs (node_disk_read, cached 0), and sends the answer when it
- * ends; the thread is busy meanwhile. A crash meanwhile drops the read and the answer with it. */
-static void cold_read(struct broker *b, const struct rmq_pull_resp *r, uint32_t len, int code, uint64_t bytes,
-                      uint64_t cold_bytes)
+ * thread waits for the disk. mqsim reads the pages the copy faults in (broker_page_touch: below
+ * broker_cache_low, not read in before, with their read-around windows) in one device read, which queues with
+ * the fsyncs (node_disk_read, cached 0), and sends the answer when it ends; the thread is busy meanwhile. A
+ * crash meanwhile drops the read and the answer with it (what it read stays in the page cache). */
+static __attribute__((noinline)) int cold_read(struct broker *b, const struct rmq_pull_resp *r, uint32_t len,
+                                                int code, uint64_t bytes, int q, uint64_t qoffset, int ncold,
+                                                uint64_t low)
 {
+    /* The answer's first ncold messages are below low (a queue's messages lie in the order of their offsets):
+     * the copy touches each. */
+    struct page_touch touch = {0, 0, 0, 0}, *pt = &touch;
+    for (int k = 0; k < ncold; k++) {
+        const struct cl_entry *e = cl_at(&b->cl, cl_qentry(&b->cl, q, qoffset + (uint64_t)k));
+        if (e)
+            broker_page_touch(b, e->offset, e->offset + e->size, low, pt);
+    }
+    if (!pt->read && pt->wait <= node_now(b->n)) {
+        if (pt->hit)
+            broker_page_hit(b, "pull", pt);
+        return 0;
+    }
+    if (b->cur_thread < 0) {
+        broker_page_io(b, &(struct page_touch){0, 0, 0, 0}, 0);   /* no thread to wait: in at once */
+        return 0;
+    }
     int t = b->cur_thread;
     struct pull_read *p = &b->cold_reads[t];
     memcpy(&p->r, r, len);
@@ -124,14 +143,18 @@ static void cold_read(struct broker *b, const struct rmq_pull_resp *r, uint32_t 
     p->bytes = bytes;
     p->pending = 1;
     b->cur_held = 1;
-    if (trace_on(trace_of(b), TRACE_FULL)) {
+    if (!pt->read) {
+        broker_page_hit(b, "pull", pt);   /* waits for the read bringing its pages in */
+    } else if (trace_on(trace_of(b), TRACE_FULL)) {
         struct trace *tr = trace_of(b);
         trace_begin(tr, node_now(b->n), b->n->name, "pull.cold_read");
         trace_int(tr, "queue", b->ex[EX_PULL].t[t].req.u.pull.queue);
-        trace_uint(tr, "bytes", cold_bytes);
+        trace_uint(tr, "bytes", pt->read);
+        broker_page_trace_fields(tr, pt);
         trace_end(tr);
     }
-    node_disk_read(b->n, FILE_COMMITLOG, cold_bytes, 0, COLD_TAG(COLD_PULL, t));
+    broker_page_io(b, pt, COLD_TAG(COLD_PULL, t));
+    return 1;
 }
 
 void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_pull_req *req, int allow_suspend)
@@ -159,8 +182,8 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
         .redirects_to_master = b->cfg.slave_redirects,
         .max_offset_py = broker_max_offset_py(b), .memory = b->memory,
     };
-    uint64_t minq = cl_min_qoff(&b->cl, q), maxq = broker_visible_qoff(b, q), bytes = 0, cold_bytes = 0;
-    int cold = 0;
+    uint64_t minq = cl_min_qoff(&b->cl, q), maxq = broker_visible_qoff(b, q), bytes = 0, cache_low = 0;
+    int cold = 0, ncold = 0;
     r.min_qoffset = minq;
     r.max_qoffset = maxq;
     /* DefaultMessageStore.getMessage (R44 l.520-600). */
@@ -183,7 +206,7 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
     } else {
         in.status = GET_FOUND;
         int max = (int)(req->max_msgs < RMQ_PULL_MAX ? req->max_msgs : RMQ_PULL_MAX);
-        uint64_t cache_low = broker_cache_low(b, in.max_offset_py);   /* broker_page_cached's bound, once */
+        cache_low = broker_cache_low(b, in.max_offset_py);   /* broker_page_cached's bound, once */
         for (uint64_t qo = req->qoffset; qo < maxq && r.n < max; qo++) {
             const struct cl_entry *e = cl_at(&b->cl, cl_qentry(&b->cl, q, qo));
             if (!e)
@@ -195,8 +218,7 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
             if (redirect_batch_full(e->size, max, bytes, r.n, in_disk))
                 break;
             cold |= in_disk;
-            if (e->offset < cache_low)
-                cold_bytes += e->size;
+            ncold += e->offset < cache_low;   /* a message is in the page cache when its first byte is */
             r.msg[r.n++] = e->msg;
             bytes += e->size;
         }
@@ -228,10 +250,8 @@ void broker_handle_pull(struct broker *b, struct rpc_ctx ctx, const struct rmq_p
         trace_end(tr);
     }
     uint32_t len = (uint32_t)(offsetof(struct rmq_pull_resp, msg) + r.n * sizeof r.msg[0]);
-    if (cold_bytes && b->cur_thread >= 0) {
-        cold_read(b, &r, len, code, bytes, cold_bytes);
+    if (ncold && cold_read(b, &r, len, code, bytes, q, req->qoffset, ncold, cache_low))
         return;
-    }
     rpc_reply(b->n, ctx, code, &r, len, bytes);
 }
 

@@ -128,30 +128,40 @@ uint64_t ha_frame_cut(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d
  * l.286 and l.359; R53 DefaultHAConnection l.334 and l.435, AutoSwitchHAConnection.getNextTransferDataSize
  * l.386 and transferData l.419 through HAWriter.write l.36): getCommitLogData only slices the mapped file
  * (MappedFile.selectMappedBuffer), so the write is where the pages not in the page cache fault in, and the
- * connection's one writer thread waits for the disk, sending nothing more on it meanwhile. */
+ * connection's one writer thread waits for the disk, sending nothing more on it meanwhile. The pages read are
+ * those broker_page_touch faults in (not read in before, with their read-around windows). */
 int ha_frame_cold(struct broker *b, struct ha_conn *h, const unsigned char *buf, uint32_t len, uint64_t bytes,
                   uint64_t wire)
 {
     uint64_t phy = ((const struct rmq_ha_data *)buf)->phy_offset;
-    uint64_t cold = broker_cold_bytes(b, phy, phy + bytes, b->cl.max_offset);
-    if (!cold)
+    uint64_t low = broker_cache_low(b, b->cl.max_offset);
+    if (phy >= low)
         return 0;
-    if (!h->rd_buf && !(h->rd_buf = malloc(HA_FRAME_MAX)))
+    struct page_touch pt = {0, 0, 0, 0};
+    uint64_t cold = broker_page_touch(b, phy, phy + bytes < low ? phy + bytes : low, low, &pt);
+    if (!cold)
+        broker_page_hit(b, "ha", &pt);
+    if (!cold && pt.wait <= node_now(b->n))
+        return 0;
+    if (!h->rd_buf && !(h->rd_buf = malloc(HA_FRAME_MAX))) {
+        broker_page_io(b, &(struct page_touch){0, 0, 0, 0}, 0);
         return 0;   /* no memory to keep the frame: it goes at once, as it did before reads were modelled */
+    }
     memcpy(h->rd_buf, buf, len);
     h->rd_len = len;
     h->rd_wire = wire;
     h->reading = 1;
     h->blocked = 0;
     struct trace *tr = trace_of(b);
-    if (trace_on(tr, TRACE_FULL)) {
+    if (cold && trace_on(tr, TRACE_FULL)) {
         trace_begin(tr, node_now(b->n), b->n->name, "ha.cold_read");
         trace_str(tr, "peer", sim_node(b->n->sim, node_conn_peer(b->n, h->conn))->name);
         trace_uint(tr, "offset", phy);
         trace_uint(tr, "bytes", cold);
+        broker_page_trace_fields(tr, &pt);
         trace_end(tr);
     }
-    node_disk_read(b->n, FILE_COMMITLOG, cold, 0, COLD_TAG(COLD_HA, (uint64_t)(h - b->hac) << 32 | h->gen));
+    broker_page_io(b, &pt, COLD_TAG(COLD_HA, (uint64_t)(h - b->hac) << 32 | h->gen));
     return 1;
 }
 

@@ -73,6 +73,7 @@ void world_defaults(struct world_cfg *c)
     b->dledger_recover_dispatch_all = 0;   /* R498 DLedgerCommitLog.recover: no dispatch (DLedger is 4.5+) */
     b->in_memory_ratio = 40;
     b->host_memory = (uint64_t)(24 * GIB);
+    b->data_read_ahead = 1;   /* R53 MessageStoreConfig.dataReadAheadEnable; 4.x always reads ahead */
     b->hold_check = 5 * SIM_S;
     b->long_polling = 1;
     b->short_polling = 1 * SIM_S;
@@ -291,6 +292,7 @@ static const struct field broker_fields[] = {
     BF("dledger_recover_dispatch_all", F_BOOL, dledger_recover_dispatch_all, 0, 1),
     BF("access_message_in_memory_max_ratio", F_DOUBLE, in_memory_ratio, 0, 100),
     BF("host_memory_bytes", F_U64, host_memory, 0, 1e15),
+    BF("data_read_ahead_enable", F_BOOL, data_read_ahead, 0, 1),
     BF("pull_hold_check_interval_ms", F_TIME, hold_check, 1, MAX_DAY_MS),
     BF("long_polling_enable", F_BOOL, long_polling, 0, 1),
     BF("short_polling_time_ms", F_TIME, short_polling, 1, MAX_DAY_MS),

@@ -1,0 +1,184 @@
+/* page_cache: what cold reads bring into a broker's page cache. mqsim's page cache is the CommitLog's bytes
+ * written since the host last came back, up to host_memory_bytes behind its end (broker_cache_low), and the
+ * pages reads of older bytes brought in: a pull's copy, the HA writer's socket write, a DLedger dispatcher's
+ * decode, all through the mapped file. Linux keeps a page it read until memory pressure evicts it, so a
+ * second reader of the same bytes (another consumer group, a consumer's retry, the HA writer after a pull)
+ * finds it; and a fault on a file mapped MADV_NORMAL reads around the faulting page (mm/filemap.c,
+ * do_sync_mmap_readahead: ra->start = pgoff - ra_pages / 2, ra->size = ra_pages, read_ahead_kb 128 by
+ * default), where MADV_RANDOM (VM_RAND_READ) reads the faulting page alone.
+ *
+ * Bounded: the pages read are kept as at most PC_RANGES disjoint ranges, merged when they touch, the least
+ * recently read or hit range dropped when a new one needs its slot, and together at most host_memory_bytes,
+ * the least recently used range cut from its low end (a sequential reader's oldest pages) first. A host
+ * crash drops them all, a process crash keeps them; what the CommitLog's memory trim forgot goes from them.
+ * Not modelled: the asynchronous readahead that a sequential reader's hit on a PG_readahead page starts
+ * (page_cache_async_ra, which keeps the next window in flight ahead of the reader): every window here is read
+ * when a fault needs it, the reader waiting; and reads do not evict written pages (the two are bounded apart).
+ */
+#include <string.h>
+
+#include "models/broker/broker_int.h"
+
+/* Drops range i. */
+static void pc_drop(struct page_reads *pc, int i) { pc->r[i] = pc->r[--pc->n]; }
+
+/* The least recently used range. */
+static int pc_oldest(const struct page_reads *pc)
+{
+    int k = 0;
+    for (int i = 1; i < pc->n; i++)
+        if (pc->r[i].used < pc->r[k].used)
+            k = i;
+    return k;
+}
+
+/* The bytes of [lo, hi) in the ranges. */
+static uint64_t pc_covered(const struct page_reads *pc, uint64_t lo, uint64_t hi)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < pc->n; i++) {
+        uint64_t a = pc->r[i].lo > lo ? pc->r[i].lo : lo, z = pc->r[i].hi < hi ? pc->r[i].hi : hi;
+        if (a < z)
+            n += z - a;
+    }
+    return n;
+}
+
+/* [lo, hi) is read in: merged with the ranges it touches, the newest; then the bounds. */
+static void pc_add(struct broker *b, uint64_t lo, uint64_t hi)
+{
+    struct page_reads *pc = &b->pc;
+    for (int i = 0; i < pc->n; i++)
+        if (pc->r[i].lo <= hi && pc->r[i].hi >= lo) {
+            lo = pc->r[i].lo < lo ? pc->r[i].lo : lo;
+            hi = pc->r[i].hi > hi ? pc->r[i].hi : hi;
+            pc_drop(pc, i--);
+        }
+    if (pc->n == PC_RANGES)
+        pc_drop(pc, pc_oldest(pc));
+    pc->r[pc->n++] = (struct pc_range){lo, hi, ++pc->clock};
+    uint64_t total = 0, cap = b->cfg.host_memory;
+    for (int i = 0; i < pc->n; i++)
+        total += pc->r[i].hi - pc->r[i].lo;
+    while (total > cap) {
+        int k = pc_oldest(pc);
+        uint64_t len = pc->r[k].hi - pc->r[k].lo, cut = total - cap < len ? total - cap : len;
+        pc->r[k].lo += cut;
+        total -= cut;
+        if (pc->r[k].lo == pc->r[k].hi)
+            pc_drop(pc, k);
+    }
+}
+
+/* [lo, hi) is on its way in, its read not issued yet: a slot of a read that ended, or the earliest's. */
+static void pc_flight(struct page_reads *pc, uint64_t lo, uint64_t hi, sim_time now)
+{
+    int k = pc->nfl < PC_RANGES ? pc->nfl++ : 0;
+    for (int i = 0; i < pc->nfl && pc->fl[k].ready > now; i++)
+        if (pc->fl[i].ready < pc->fl[k].ready)
+            k = i;
+    pc->fl[k] = (struct pc_flight){lo, hi, SIM_TIME_MAX};
+}
+
+int broker_page_io(struct broker *b, const struct page_touch *t, uint64_t tag)
+{
+    struct page_reads *pc = &b->pc;
+    sim_time now = node_now(b->n), end = now;
+    if (t->read)
+        end = node_disk_read(b->n, FILE_COMMITLOG, t->read, 0, tag);
+    else if (t->wait > now)
+        node_disk_wait(b->n, FILE_COMMITLOG, t->wait, tag);
+    for (int i = 0; i < pc->nfl; i++)
+        if (pc->fl[i].ready == SIM_TIME_MAX)
+            pc->fl[i].ready = end > now ? end : now;   /* the pages are in when the read ends */
+    return t->read || t->wait > now;
+}
+
+uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_t low, struct page_touch *t)
+{
+    struct page_reads *pc = &b->pc;
+    /* The trim forgot what lies below the log's start: nothing asks for it any more. */
+    for (int i = 0; i < pc->n; i++) {
+        if (pc->r[i].hi <= b->cl.min_offset)
+            pc_drop(pc, i--);
+        else if (pc->r[i].lo < b->cl.min_offset)
+            pc->r[i].lo = b->cl.min_offset;
+    }
+    /* DLedgerCommitLog keeps its entries in DLedger's own data files (dLedgerFileList), which CommitLog.load's
+     * scanFileAndSetReadMode (it walks the CommitLog's mappedFileQueue) never madvises. */
+    uint64_t ra = b->cfg.data_read_ahead || b->raft ? sim_disk_readahead(b->n) / PAGE * PAGE : 0;
+    if (ra > b->cfg.host_memory / PAGE * PAGE)
+        ra = b->cfg.host_memory / PAGE * PAGE;   /* no window larger than what the memory keeps of it */
+    uint64_t top = low > to ? low : to, read = 0, p = from;
+    while (p < to) {
+        int in = -1;
+        for (int i = 0; i < pc->n && in < 0; i++)
+            if (p >= pc->r[i].lo && p < pc->r[i].hi)
+                in = i;
+        if (in >= 0) {   /* read in before: a hit up to the range's end, once the read that brings it ends */
+            uint64_t z = pc->r[in].hi < to ? pc->r[in].hi : to;
+            t->hit += z - p;
+            for (int i = 0; i < pc->nfl; i++)
+                if (pc->fl[i].lo < z && pc->fl[i].hi > p && pc->fl[i].ready > t->wait)
+                    t->wait = pc->fl[i].ready;
+            pc->r[in].used = ++pc->clock;
+            p = z;
+            continue;
+        }
+        uint64_t page = p & ~(uint64_t)(PAGE - 1), lo, hi;
+        if (ra) {
+            /* do_sync_mmap_readahead: ra_pages from ra_pages / 2 before the faulting page */
+            uint64_t half = ra / PAGE / 2 * PAGE;
+            lo = page > half ? page - half : 0;
+            hi = lo + ra;
+            t->windows++;
+        } else {
+            /* MADV_RANDOM: filemap_fault reads the faulting page; the pages up to the next one read in or the
+             * touch's end fault in turn, each alone (one read here) */
+            uint64_t q = to;
+            for (int i = 0; i < pc->n; i++)
+                if (pc->r[i].lo > p && pc->r[i].lo < q)
+                    q = pc->r[i].lo;
+            lo = page;
+            hi = (q + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+        }
+        /* The bytes from top on are the written ones, cached: the window stops at top's page, read whole. */
+        uint64_t top_page = (top + PAGE - 1) & ~(uint64_t)(PAGE - 1), cold = hi < top ? hi : top;
+        if (hi > top_page)
+            hi = top_page;
+        read += cold - lo - pc_covered(pc, lo, cold);
+        pc_add(b, lo, hi);
+        pc_flight(pc, lo, hi, node_now(b->n));
+        p = hi;
+    }
+    t->read += read;
+    return read;
+}
+
+int broker_page_read_in(const struct broker *b, uint64_t phy)
+{
+    for (int i = 0; i < b->pc.n; i++)
+        if (phy >= b->pc.r[i].lo && phy < b->pc.r[i].hi && phy >= b->cl.min_offset)
+            return 1;
+    return 0;
+}
+
+void broker_page_forget(struct broker *b) { memset(&b->pc, 0, sizeof b->pc); }
+
+void broker_page_trace_fields(struct trace *tr, const struct page_touch *t)
+{
+    trace_uint(tr, "hit", t->hit);
+    trace_uint(tr, "windows", t->windows);
+}
+
+void broker_page_hit(struct broker *b, const char *reader, const struct page_touch *t)
+{
+    struct trace *tr = trace_of(b);
+    if (!trace_on(tr, TRACE_FULL))
+        return;
+    trace_begin(tr, node_now(b->n), b->n->name, "page.hit");
+    trace_str(tr, "reader", reader);
+    trace_uint(tr, "bytes", t->hit);
+    trace_time_ms(tr, "until_ms", t->wait > node_now(b->n) ? t->wait : node_now(b->n));
+    trace_end(tr);
+}
