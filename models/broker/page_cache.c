@@ -10,7 +10,8 @@
  * Bounded: the pages read are kept as at most PC_RANGES disjoint ranges, merged when they touch, the least
  * recently read or hit range dropped when a new one needs its slot, and together at most host_memory_bytes,
  * the least recently used range cut from its low end (a sequential reader's oldest pages) first. A host
- * crash drops them all, a process crash keeps them; what the CommitLog's memory trim forgot goes from them.
+ * crash drops them all, a process crash keeps them; what the CommitLog's memory trim forgot goes from them
+ * (but for the filler frames that read it).
  * Not modelled: the asynchronous readahead that a sequential reader's hit on a PG_readahead page starts
  * (page_cache_async_ra, which keeps the next window in flight ahead of the reader): every window here is read
  * when a fault needs it, the reader waiting; and reads do not evict written pages (the two are bounded apart).
@@ -97,18 +98,21 @@ int broker_page_io(struct broker *b, const struct page_touch *t, uint64_t tag)
 uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_t low, struct page_touch *t)
 {
     struct page_reads *pc = &b->pc;
-    /* The trim forgot what lies below the log's start: nothing asks for it any more. */
-    for (int i = 0; i < pc->n; i++) {
-        if (pc->r[i].hi <= b->cl.min_offset)
-            pc_drop(pc, i--);
-        else if (pc->r[i].lo < b->cl.min_offset)
-            pc->r[i].lo = b->cl.min_offset;
-    }
     /* DLedgerCommitLog keeps its entries in DLedger's own data files (dLedgerFileList), which CommitLog.load's
      * scanFileAndSetReadMode (it walks the CommitLog's mappedFileQueue) never madvises. */
     uint64_t ra = b->cfg.data_read_ahead || b->raft ? sim_disk_readahead(b->n) / PAGE * PAGE : 0;
     if (ra > b->cfg.host_memory / PAGE * PAGE)
         ra = b->cfg.host_memory / PAGE * PAGE;   /* no window larger than what the memory keeps of it */
+    /* The trim forgot what lies below the log's start: nothing asks for it any more, but an HA writer's
+     * filler frames (ha_frame_filler), which read the bytes the trim forgot, from this touch's window on. */
+    uint64_t win = (from & ~(uint64_t)(PAGE - 1)) - ((from & ~(uint64_t)(PAGE - 1)) < ra / 2 ? 0 : ra / 2);
+    uint64_t keep = b->cl.min_offset < win ? b->cl.min_offset : win;
+    for (int i = 0; i < pc->n; i++) {
+        if (pc->r[i].hi <= keep)
+            pc_drop(pc, i--);
+        else if (pc->r[i].lo < keep)
+            pc->r[i].lo = keep;
+    }
     uint64_t top = low > to ? low : to, read = 0, p = from;
     while (p < to) {
         int in = -1;
