@@ -112,7 +112,7 @@ static uint64_t correct(const struct broker *b, uint64_t old, uint64_t fixed)
  * -> MappedFile.selectMappedBuffer), so the copy is where the pages not in the page cache fault in, and the
  * thread waits for the disk. mqsim reads the pages the copy faults in (broker_page_touch: below
  * broker_cache_low, not read in before, with their read-around windows) in one device read, which queues with
- * the fsyncs (node_disk_read, cached 0), and sends the answer when it ends; the thread is busy meanwhile. A
+ * the device's reads (node_disk_read, cached 0), and sends the answer when it ends; the thread is busy meanwhile. A
  * crash meanwhile drops the read and the answer with it (what it read stays in the page cache). */
 static __attribute__((noinline)) int cold_read(struct broker *b, const struct rmq_pull_resp *r, uint32_t len,
                                                 int code, uint64_t bytes, int q, uint64_t qoffset, int ncold,
