@@ -103,6 +103,28 @@ START_TEST(no_readahead_reads_the_touched_pages)
 }
 END_TEST
 
+/* A reader of pages another read is still bringing in waits for that read's end, however many reads are on
+ * their way: ten one-page reads of consecutive pages (one range), more than the slots for reads on their way
+ * (PC_RANGES), none ended; each page touched again waits, the first too. */
+START_TEST(a_reader_waits_for_every_read_on_its_way)
+{
+    struct scenario sc;
+    struct broker *b = load_unit(&sc, 0);
+    struct page_touch t;
+    sim_time now = node_now(b->n);
+    for (uint64_t k = 0; k < PC_RANGES + 2; k++) {
+        ck_assert_uint_eq(touch(b, 4096 * k, 4096 * k + 1, &t), 4096);
+        ck_assert_int_eq(broker_page_io(b, &t, COLD_TAG(COLD_HA, UINT32_MAX)), 1);   /* no connection's */
+    }
+    ck_assert_int_eq(b->pc.n, 1);
+    for (uint64_t k = 0; k < PC_RANGES + 2; k++) {
+        ck_assert_uint_eq(touch(b, 4096 * k, 4096 * k + 1, &t), 0);
+        ck_assert_int_gt(t.wait, now);
+    }
+    scenario_free(&sc);
+}
+END_TEST
+
 /* Memory stays bounded: scattered single pages far apart (no two merge) keep at most PC_RANGES ranges, the
  * least recently used dropped first; windows read far more than the host's memory keep at most
  * host_memory_bytes, cut from the least recently used range's low end. What the CommitLog trim forgot goes. */
@@ -305,6 +327,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_fault_reads_its_window_and_keeps_it);
     tcase_add_test(tc, no_readahead_reads_the_touched_pages);
+    tcase_add_test(tc, a_reader_waits_for_every_read_on_its_way);
     tcase_add_test(tc, bounded_by_slots_and_by_memory);
     suite_add_tcase(s, tc);
     tc = tcase_create("runs");

@@ -71,14 +71,31 @@ static void pc_add(struct broker *b, uint64_t lo, uint64_t hi)
     }
 }
 
-/* [lo, hi) is on its way in, its read not issued yet: a slot of a read that ended, or the earliest's. */
+/* [lo, hi) is on its way in, its read not issued yet: a free slot or one of a read that ended. With every
+ * slot's read still on its way, it joins the slot ending last (this touch's own, or the latest read's): the
+ * slot spans both, and its pages are in when this touch's read ends, which the device's FIFO read queue ends
+ * after every read before it, so no reader of them is served before its read ends (one of pages between
+ * the two may wait longer than its own read). */
 static void pc_flight(struct page_reads *pc, uint64_t lo, uint64_t hi, sim_time now)
 {
-    int k = pc->nfl < PC_RANGES ? pc->nfl++ : 0;
-    for (int i = 0; i < pc->nfl && pc->fl[k].ready > now; i++)
-        if (pc->fl[i].ready < pc->fl[k].ready)
+    int k = -1;
+    for (int i = 0; i < pc->nfl && k < 0; i++)
+        if (pc->fl[i].ready <= now)
             k = i;
-    pc->fl[k] = (struct pc_flight){lo, hi, SIM_TIME_MAX};
+    if (k < 0 && pc->nfl < PC_RANGES)
+        k = pc->nfl++;
+    if (k >= 0) {
+        pc->fl[k] = (struct pc_flight){lo, hi, SIM_TIME_MAX};
+        return;
+    }
+    k = 0;
+    for (int i = 1; i < pc->nfl; i++)
+        if (pc->fl[i].ready > pc->fl[k].ready)
+            k = i;
+    struct pc_flight *f = &pc->fl[k];
+    f->lo = f->lo < lo ? f->lo : lo;
+    f->hi = f->hi > hi ? f->hi : hi;
+    f->ready = SIM_TIME_MAX;
 }
 
 int broker_page_io(struct broker *b, const struct page_touch *t, uint64_t tag)
