@@ -395,6 +395,8 @@ static void broker_disk_done(struct sim_node *n, int file, enum sim_disk_op op, 
 {
     struct broker *b = n->model;
     if (file == FILE_COMMITLOG && op == SIM_DISK_READ) {
+        if (COLD_READER(tag) == COLD_AHEAD)
+            return;   /* no one waits for an asynchronous readahead but through its pages (page_cache.c) */
         if (COLD_READER(tag) == COLD_HA)
             ha_cold_read_done(b, COLD_ARG(tag));   /* an HA writer's (ha.c) */
         else if (COLD_READER(tag) == COLD_DLEDGER && b->raft)

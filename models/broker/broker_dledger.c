@@ -360,7 +360,7 @@ static int io_read(void *host, int peer, int64_t first, int64_t last, uint64_t t
     if (!z)
         return 0;
     uint64_t end = z->offset + z->size;
-    struct page_touch pt = {0, 0, 0, 0};
+    struct page_touch pt = {0};
     uint64_t cold = broker_page_touch(b, a->offset, end < low ? end : low, low, &pt);
     if (!cold)
         broker_page_hit(b, "raft", &pt);

@@ -14,7 +14,7 @@
 #define FILE_META 1          /* DLedger's term and vote (MemberState's persisted file) */
 /* The tag of a cold CommitLog read (node_disk_read, FILE_COMMITLOG): its reader in the high byte, which
  * broker_disk_done routes by, and the reader's argument below. */
-enum cold_reader { COLD_PULL, COLD_HA, COLD_DLEDGER };
+enum cold_reader { COLD_PULL, COLD_HA, COLD_DLEDGER, COLD_AHEAD };   /* COLD_AHEAD: an asynchronous readahead */
 #define COLD_TAG(reader, arg) ((uint64_t)(reader) << 56 | (uint64_t)(arg))
 #define COLD_READER(tag) ((int)((tag) >> 56))
 #define COLD_ARG(tag) ((tag) & ((1ULL << 56) - 1))
@@ -22,8 +22,9 @@ enum cold_reader { COLD_PULL, COLD_HA, COLD_DLEDGER };
 /* page_cache.c: the CommitLog pages cold reads brought into the page cache, as a few disjoint ranges [lo, hi),
  * each with the tick it was last read or hit at (oldest first out). */
 #define PC_RANGES 8
+#define PC_NO_MARK UINT64_MAX
 struct page_reads {
-    struct pc_range { uint64_t lo, hi, used; } r[PC_RANGES];
+    struct pc_range { uint64_t lo, hi, used, mark; } r[PC_RANGES];   /* mark: its PG_readahead page (PC_NO_MARK) */
     int n;
     uint64_t clock;
     /* the last reads' pages, [lo, hi), and when each read ends (SIM_TIME_MAX: its read not issued yet) */
@@ -32,8 +33,10 @@ struct page_reads {
 };
 /* What one touch of cold bytes did: the bytes the device reads (0: all hits), those of the touch found read
  * in before (hit), the read-around windows its faults read (0 without readahead), and when the last read
- * bringing in a page it hit ends (wait: the touch waits for it; <= now, nothing to wait for). */
-struct page_touch { uint64_t read, hit; uint32_t windows; sim_time wait; };
+ * bringing in a page it hit ends (wait: the touch waits for it; <= now, nothing to wait for); ahead: where
+ * the asynchronous readahead its own fault's window started begins (0: none), issued after its read,
+ * ahead_top where the written bytes begin, ahead_at the marked page the copy reached. */
+struct page_touch { uint64_t read, hit; uint32_t windows; sim_time wait; uint64_t ahead, ahead_top, ahead_at; };
 
 /* Timer tags: kind in the low byte, an argument above it. */
 enum broker_timer {

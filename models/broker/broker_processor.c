@@ -120,7 +120,7 @@ static __attribute__((noinline)) int cold_read(struct broker *b, const struct rm
 {
     /* The answer's first ncold messages are below low (a queue's messages lie in the order of their offsets):
      * the copy touches each. */
-    struct page_touch touch = {0, 0, 0, 0}, *pt = &touch;
+    struct page_touch touch = {0}, *pt = &touch;
     for (int k = 0; k < ncold; k++) {
         const struct cl_entry *e = cl_at(&b->cl, cl_qentry(&b->cl, q, qoffset + (uint64_t)k));
         if (e)
@@ -132,7 +132,7 @@ static __attribute__((noinline)) int cold_read(struct broker *b, const struct rm
         return 0;
     }
     if (b->cur_thread < 0) {
-        broker_page_io(b, &(struct page_touch){0, 0, 0, 0}, 0);   /* no thread to wait: in at once */
+        broker_page_io(b, &(struct page_touch){0}, 0);   /* no thread to wait: in at once */
         return 0;
     }
     int t = b->cur_thread;

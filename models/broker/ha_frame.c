@@ -137,14 +137,14 @@ int ha_frame_cold(struct broker *b, struct ha_conn *h, const unsigned char *buf,
     uint64_t low = broker_cache_low(b, b->cl.max_offset);
     if (phy >= low)
         return 0;
-    struct page_touch pt = {0, 0, 0, 0};
+    struct page_touch pt = {0};
     uint64_t cold = broker_page_touch(b, phy, phy + bytes < low ? phy + bytes : low, low, &pt);
     if (!cold)
         broker_page_hit(b, "ha", &pt);
     if (!cold && pt.wait <= node_now(b->n))
         return 0;
     if (!h->rd_buf && !(h->rd_buf = malloc(HA_FRAME_MAX))) {
-        broker_page_io(b, &(struct page_touch){0, 0, 0, 0}, 0);
+        broker_page_io(b, &(struct page_touch){0}, 0);
         return 0;   /* no memory to keep the frame: it goes at once, as it did before reads were modelled */
     }
     memcpy(h->rd_buf, buf, len);

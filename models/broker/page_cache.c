@@ -12,9 +12,10 @@
  * the least recently used range cut from its low end (a sequential reader's oldest pages) first. A host
  * crash drops them all, a process crash keeps them; what the CommitLog's memory trim forgot goes from them
  * (but for the filler frames that read it).
- * Not modelled: the asynchronous readahead that a sequential reader's hit on a PG_readahead page starts
- * (page_cache_async_ra, which keeps the next window in flight ahead of the reader): every window here is read
- * when a fault needs it, the reader waiting; and reads do not evict written pages (the two are bounded apart).
+ * A sequential reader reads ahead: ra_submit marks a read-around window's page async_size (ra_pages / 4) before
+ * its end PG_readahead, and a reader reaching it starts page_cache_async_ra (do_async_mmap_readahead), the next
+ * window read while the reader goes on, itself marked on its first page (pc_async). One mark a range here: the
+ * latest window's. Not modelled: reads do not evict written pages (the two are bounded apart).
  */
 #include <string.h>
 
@@ -45,8 +46,9 @@ static uint64_t pc_covered(const struct page_reads *pc, uint64_t lo, uint64_t hi
     return n;
 }
 
-/* [lo, hi) is read in: merged with the ranges it touches, the newest; then the bounds. */
-static void pc_add(struct broker *b, uint64_t lo, uint64_t hi)
+/* [lo, hi) is read in, its PG_readahead page at mark: merged with the ranges it touches, the newest, the mark
+ * its; then the bounds. */
+static void pc_add(struct broker *b, uint64_t lo, uint64_t hi, uint64_t mark)
 {
     struct page_reads *pc = &b->pc;
     for (int i = 0; i < pc->n; i++)
@@ -57,7 +59,7 @@ static void pc_add(struct broker *b, uint64_t lo, uint64_t hi)
         }
     if (pc->n == PC_RANGES)
         pc_drop(pc, pc_oldest(pc));
-    pc->r[pc->n++] = (struct pc_range){lo, hi, ++pc->clock};
+    pc->r[pc->n++] = (struct pc_range){lo, hi, ++pc->clock, mark};
     uint64_t total = 0, cap = b->cfg.host_memory;
     for (int i = 0; i < pc->n; i++)
         total += pc->r[i].hi - pc->r[i].lo;
@@ -71,12 +73,13 @@ static void pc_add(struct broker *b, uint64_t lo, uint64_t hi)
     }
 }
 
-/* [lo, hi) is on its way in, its read not issued yet: a free slot or one of a read that ended. With every
- * slot's read still on its way, it joins the slot ending last (this touch's own, or the latest read's): the
- * slot spans both, and its pages are in when this touch's read ends, which the device's FIFO read queue ends
- * after every read before it, so no reader of them is served before its read ends (one of pages between
- * the two may wait longer than its own read). */
-static void pc_flight(struct page_reads *pc, uint64_t lo, uint64_t hi, sim_time now)
+/* [lo, hi) is on its way in, its pages in at `ready` (SIM_TIME_MAX: its read not issued yet, broker_page_io sets
+ * it): a free slot or one of a read that ended. With every slot's read still on its way, it joins the slot
+ * ending last (this touch's own, or the latest read's): the slot spans both, and its pages are in when the later
+ * of the two reads ends (one not issued yet counting as the later: the device's FIFO read queue ends it after
+ * every read before it), so no reader of them is served before its read ends (one of pages between the two may
+ * wait longer than its own read). */
+static void pc_flight(struct page_reads *pc, uint64_t lo, uint64_t hi, sim_time now, sim_time ready)
 {
     int k = -1;
     for (int i = 0; i < pc->nfl && k < 0; i++)
@@ -85,7 +88,7 @@ static void pc_flight(struct page_reads *pc, uint64_t lo, uint64_t hi, sim_time 
     if (k < 0 && pc->nfl < PC_RANGES)
         k = pc->nfl++;
     if (k >= 0) {
-        pc->fl[k] = (struct pc_flight){lo, hi, SIM_TIME_MAX};
+        pc->fl[k] = (struct pc_flight){lo, hi, ready};
         return;
     }
     k = 0;
@@ -95,7 +98,50 @@ static void pc_flight(struct page_reads *pc, uint64_t lo, uint64_t hi, sim_time 
     struct pc_flight *f = &pc->fl[k];
     f->lo = f->lo < lo ? f->lo : lo;
     f->hi = f->hi > hi ? f->hi : hi;
-    f->ready = SIM_TIME_MAX;
+    f->ready = f->ready > ready ? f->ready : ready;
+}
+
+/* A touch reached a window's PG_readahead page: page_cache_async_ra reads the next window, from the first page
+ * after the window (start), ra bytes (get_next_ra_size of a full read-around window: the maximum), its mark on
+ * its first page (async_size = size), while the reader goes on; a reader of its pages waits for it
+ * (pc_flight). It stops where the written bytes begin (top), as a fault's window does. */
+static void pc_async(struct broker *b, uint64_t start, uint64_t ra, uint64_t top, uint64_t at)
+{
+    struct page_reads *pc = &b->pc;
+    uint64_t top_page = (top + PAGE - 1) & ~(uint64_t)(PAGE - 1), end = start + ra < top_page ? start + ra : top_page;
+    /* No more than the memory holds beside the pages still ahead of the reader (at `at`), which the least
+     * recently used range's cut from its low end would otherwise take (pc_add): mqsim's bound, as Linux would
+     * thrash there (a host's memory is much larger than a window in any real deployment). */
+    uint64_t ahead = start > at ? start - at : 0;
+    uint64_t room = b->cfg.host_memory > ahead ? (b->cfg.host_memory - ahead) / PAGE * PAGE : 0;
+    if (start < end && end - start > room)
+        end = start + room;
+    if (start >= end)
+        return;
+    uint64_t cold = end < top ? end : top, bytes = cold - start - pc_covered(pc, start, cold);
+    pc_add(b, start, end, start);
+    if (!bytes)
+        return;
+    sim_time now = node_now(b->n), done = node_disk_read(b->n, FILE_COMMITLOG, bytes, 0, COLD_TAG(COLD_AHEAD, 0));
+    pc_flight(pc, start, end, now, done > now ? done : now);
+    struct trace *tr = trace_of(b);
+    if (trace_on(tr, TRACE_FULL)) {
+        trace_begin(tr, now, b->n->name, "page.readahead");
+        trace_uint(tr, "offset", start);
+        trace_uint(tr, "bytes", bytes);
+        trace_time_ms(tr, "until_ms", done > now ? done : now);
+        trace_end(tr);
+    }
+}
+
+/* The read-around window. DLedgerCommitLog keeps its entries in DLedger's own data files (dLedgerFileList),
+ * which CommitLog.load's scanFileAndSetReadMode (it walks the CommitLog's mappedFileQueue) never madvises. */
+static uint64_t pc_ra(const struct broker *b)
+{
+    uint64_t ra = b->cfg.data_read_ahead || b->raft ? sim_disk_readahead(b->n) / PAGE * PAGE : 0;
+    if (ra > b->cfg.host_memory / PAGE * PAGE)
+        ra = b->cfg.host_memory / PAGE * PAGE;   /* no window larger than what the memory keeps of it */
+    return ra;
 }
 
 int broker_page_io(struct broker *b, const struct page_touch *t, uint64_t tag)
@@ -109,17 +155,15 @@ int broker_page_io(struct broker *b, const struct page_touch *t, uint64_t tag)
     for (int i = 0; i < pc->nfl; i++)
         if (pc->fl[i].ready == SIM_TIME_MAX)
             pc->fl[i].ready = end > now ? end : now;   /* the pages are in when the read ends */
+    if (t->ahead)
+        pc_async(b, t->ahead, pc_ra(b), t->ahead_top, t->ahead_at);
     return t->read || t->wait > now;
 }
 
 uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_t low, struct page_touch *t)
 {
     struct page_reads *pc = &b->pc;
-    /* DLedgerCommitLog keeps its entries in DLedger's own data files (dLedgerFileList), which CommitLog.load's
-     * scanFileAndSetReadMode (it walks the CommitLog's mappedFileQueue) never madvises. */
-    uint64_t ra = b->cfg.data_read_ahead || b->raft ? sim_disk_readahead(b->n) / PAGE * PAGE : 0;
-    if (ra > b->cfg.host_memory / PAGE * PAGE)
-        ra = b->cfg.host_memory / PAGE * PAGE;   /* no window larger than what the memory keeps of it */
+    uint64_t ra = pc_ra(b);
     /* The trim forgot what lies below the log's start: nothing asks for it any more, but an HA writer's
      * filler frames (ha_frame_filler), which read the bytes the trim forgot, from this touch's window on. */
     uint64_t win = (from & ~(uint64_t)(PAGE - 1)) - ((from & ~(uint64_t)(PAGE - 1)) < ra / 2 ? 0 : ra / 2);
@@ -143,6 +187,11 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
                 if (pc->fl[i].lo < z && pc->fl[i].hi > p && pc->fl[i].ready > t->wait)
                     t->wait = pc->fl[i].ready;
             pc->r[in].used = ++pc->clock;
+            if (ra && pc->r[in].mark >= p && pc->r[in].mark < z) {   /* do_async_mmap_readahead */
+                uint64_t at = pc->r[in].mark;
+                pc->r[in].mark = PC_NO_MARK;
+                pc_async(b, pc->r[in].hi, ra, top, at);
+            }
             p = z;
             continue;
         }
@@ -168,8 +217,19 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
         if (hi > top_page)
             hi = top_page;
         read += cold - lo - pc_covered(pc, lo, cold);
-        pc_add(b, lo, hi);
-        pc_flight(pc, lo, hi, node_now(b->n));
+        /* ra_submit marks the page async_size (ra_pages / 4) before the window's end PG_readahead; the same copy
+         * reaches it once its fault's read is in, and the next window's read follows that read */
+        uint64_t mark = ra ? lo + ra - ra / PAGE / 4 * PAGE : PC_NO_MARK;
+        if (mark >= hi)
+            mark = PC_NO_MARK;   /* a window cut at the written bytes: nothing to read ahead past them */
+        else if (mark < to) {
+            t->ahead = hi;
+            t->ahead_top = top;
+            t->ahead_at = mark;
+            mark = PC_NO_MARK;
+        }
+        pc_add(b, lo, hi, mark);
+        pc_flight(pc, lo, hi, node_now(b->n), SIM_TIME_MAX);
         p = hi;
     }
     t->read += read;
