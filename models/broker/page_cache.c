@@ -144,6 +144,14 @@ static uint64_t pc_ra(const struct broker *b)
     return ra;
 }
 
+/* Where the read-around window of a fault at page starts: do_sync_mmap_readahead's ra->start, ra_pages / 2 pages
+ * before it (not before the file's start). */
+static uint64_t window_lo(uint64_t page, uint64_t ra)
+{
+    uint64_t half = ra / PAGE / 2 * PAGE;
+    return page > half ? page - half : 0;
+}
+
 int broker_page_io(struct broker *b, const struct page_touch *t, uint64_t tag)
 {
     struct page_reads *pc = &b->pc;
@@ -166,7 +174,7 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
     uint64_t ra = pc_ra(b);
     /* The trim forgot what lies below the log's start: nothing asks for it any more, but an HA writer's
      * filler frames (ha_frame_filler), which read the bytes the trim forgot, from this touch's window on. */
-    uint64_t win = (from & ~(uint64_t)(PAGE - 1)) - ((from & ~(uint64_t)(PAGE - 1)) < ra / 2 ? 0 : ra / 2);
+    uint64_t win = window_lo(from & ~(uint64_t)(PAGE - 1), ra);
     uint64_t keep = b->cl.min_offset < win ? b->cl.min_offset : win;
     for (int i = 0; i < pc->n; i++) {
         if (pc->r[i].hi <= keep)
@@ -197,9 +205,7 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
         }
         uint64_t page = p & ~(uint64_t)(PAGE - 1), lo, hi;
         if (ra) {
-            /* do_sync_mmap_readahead: ra_pages from ra_pages / 2 before the faulting page */
-            uint64_t half = ra / PAGE / 2 * PAGE;
-            lo = page > half ? page - half : 0;
+            lo = window_lo(page, ra);
             hi = lo + ra;
             t->windows++;
         } else {
