@@ -69,6 +69,10 @@ START_TEST(a_fault_reads_its_window_and_keeps_it)
     ck_assert_int_eq(b->pc.n, 1);
     ck_assert_uint_eq(b->pc.r[0].lo, 32768);
     ck_assert_uint_eq(b->pc.r[0].hi, 163840);
+    ck_assert_int_eq(broker_page_read_in(b, 32768), 0);   /* on its way: mincore does not count it yet */
+    ck_assert_int_eq(broker_page_io(b, &t, COLD_TAG(COLD_HA, UINT32_MAX)), 1);
+    ck_assert_int_eq(broker_page_read_in(b, 32768), 0);
+    th_run_to(&sc, 20 * SIM_S + 100 * SIM_MS);   /* the read has ended */
     ck_assert_int_eq(broker_page_read_in(b, 32768), 1);
     ck_assert_int_eq(broker_page_read_in(b, 32767), 0);
     ck_assert_uint_eq(touch(b, 100000, 101000, &t), 0);   /* a second reader: nothing from the device */

@@ -528,7 +528,8 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
  * one was issued, whose end the caller waits for (a crash meanwhile drops it, not the pages). Every touch is
  * followed by one (a zero page_touch: the pages are in at once), before the event ends. */
 int broker_page_io(struct broker *b, const struct page_touch *t, uint64_t tag);
-/* Whether the byte at phy is in a page a read brought in (SelectMappedBufferResult.isInMem's mincore sees it). */
+/* Whether the byte at phy is in a page a read brought in, its read ended (SelectMappedBufferResult.isInMem's
+ * mincore sees it). */
 int broker_page_read_in(const struct broker *b, uint64_t phy);
 /* The host went down: the page cache is empty. */
 void broker_page_forget(struct broker *b);

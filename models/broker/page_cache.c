@@ -244,6 +244,11 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
 
 int broker_page_read_in(const struct broker *b, uint64_t phy)
 {
+    /* mincore counts a page resident once it is up to date (mm/mincore.c, mincore_page: folio_test_uptodate),
+     * so not while the read bringing it in is on its way */
+    for (int i = 0; i < b->pc.nfl; i++)
+        if (phy >= b->pc.fl[i].lo && phy < b->pc.fl[i].hi && b->pc.fl[i].ready > node_now(b->n))
+            return 0;
     for (int i = 0; i < b->pc.n; i++)
         if (phy >= b->pc.r[i].lo && phy < b->pc.r[i].hi && phy >= b->cl.min_offset)
             return 1;
