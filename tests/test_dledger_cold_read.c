@@ -134,6 +134,37 @@ START_TEST(batch_push_waits_for_the_reads)
 }
 END_TEST
 
+/* doCompare and doTruncate decode their entry with dLedgerStore.get too (DL DLedgerEntryPusher.doCompare,
+ * doTruncate). Follower broker-a-2 is down from 10 s to 20 s, and the leader, broker-a-1, dies at 20.3 s, before
+ * it has caught up; broker-a-0 leads from 25,272 ms and its dispatcher compares at its own end (in the page
+ * cache): broker-a-2 answers INCONSISTENT_STATE with its end, 999, an entry 100,000 bytes of memory no longer hold,
+ * which the dispatcher reads (25,782 ms) before it compares there; the append of entry 1,000 then finds its page in
+ * that window. When the compare read nothing, entry 1,000's push read it, 2 ms later. The dispatcher for the dead
+ * broker-a-1 compares every 500 ms at the index it took when it began, 3,059: once the memory no longer holds it,
+ * the first retry reads it, and the others find it read in. */
+START_TEST(compare_reads_its_entry)
+{
+    static const char *const sets[] = {
+        "faults=[{\"at_ms\": 10000, \"op\": \"crash_process\", \"node\": \"broker-a-2\", \"duration_ms\": 10000},"
+        " {\"at_ms\": 20300, \"op\": \"crash_process\", \"node\": \"broker-a-1\", \"duration_ms\": 30000}]",
+        "run.duration_ms=40000"};
+    char buf[2048];
+    struct th_run r;
+    snprintf(buf, sizeof buf, WORLD, 5, "100000");
+    th_run(&r, buf, sets, 2);
+    ck_assert_double_eq_tol(th_first(r.trace, "\"ev\":\"raft.role\"", "\"role\":\"leader\"", 20300), 25272, 1e-9);
+    const char *p = strstr(r.trace, "\"t_ms\":25782.000,");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_nonnull(th_on_line(p, COLD));
+    ck_assert_double_eq(th_field(p, "\"index\":", -1), 999);
+    ck_assert_ptr_nonnull(th_on_line(p, "\"peer\":\"broker-a-2\""));
+    ck_assert_int_eq(th_count(r.trace, COLD, "\"index\":1000,", 20300, 1e9), 0);
+    ck_assert_int_eq(th_count(r.trace, COLD, "\"peer\":\"broker-a-1\"", 20300, 1e9), 1);
+    ck_assert_int_eq(th_count(r.trace, COLD, "\"index\":3059,", 20300, 1e9), 1);
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("dledger_cold_read");
@@ -142,6 +173,7 @@ static Suite *suite(void)
     tcase_add_test(tc, follower_catch_up_waits_for_the_reads);
     tcase_add_test(tc, in_cache_push_costs_nothing);
     tcase_add_test(tc, batch_push_waits_for_the_reads);
+    tcase_add_test(tc, compare_reads_its_entry);
     suite_add_tcase(s, tc);
     return s;
 }

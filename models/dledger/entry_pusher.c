@@ -123,6 +123,23 @@ static void change_state(struct raft *r, int p, int64_t index, int state)
     }
 }
 
+/* getDLedgerEntryForAppend (DL DLedgerEntryPusher l.515-530) takes each entry it pushes from
+ * dLedgerStore.get (l.518), which decodes it from DLedgerMmapFileStore's mapped data file
+ * (DLedgerMmapFileStore.get l.541-560, DLedgerEntryCoder.decode l.553): the dispatcher's thread takes the
+ * page faults of entries not in memory, as doCompare's and doTruncate's dLedgerStore.get of their entry do.
+ * Entries first..last that the host says are not in its page cache are read first (io.read), and the
+ * dispatcher does nothing else until the read ends (raft_on_read), which sends what the read was for. 1:
+ * reading. The tag names the dispatcher and its state (round), which a change of state moves on. */
+static int read_first(struct raft *r, int p, int64_t first, int64_t last)
+{
+    struct raft_peer *pe = &r->peer[p];
+    if (!r->io.read || !r->io.read(r->io.host, p, first, last, (uint64_t)p << 32 | (uint32_t)pe->round))
+        return 0;
+    pe->reading = 1;
+    pe->read_index = first;
+    return 1;
+}
+
 /* EntryDispatcher.doCompare */
 static void do_compare(struct raft *r, int p)
 {
@@ -136,6 +153,8 @@ static void do_compare(struct raft *r, int p)
         return;
     if (pe->compare_index == -1 || pe->compare_index > end || raft_below_begin(r, pe->compare_index))
         pe->compare_index = end;
+    if (read_first(r, p, pe->compare_index, pe->compare_index))
+        return;   /* dLedgerStore.get(compareIndex) decodes it first: raft_on_read sends the compare */
     pe->waiting = 1;
     push(r, p, PUSH_COMPARE, pe->compare_index);
 }
@@ -167,22 +186,6 @@ static int quota_wait(struct raft *r, struct raft_peer *pe, int64_t idx, sim_tim
         return 0;
     pe->retry_at = (second + 1) * SIM_S;
     pe->quota_owed = idx;
-    return 1;
-}
-
-/* getDLedgerEntryForAppend (DL DLedgerEntryPusher l.515-530) takes each entry it pushes from
- * dLedgerStore.get (l.518), which decodes it from DLedgerMmapFileStore's mapped data file
- * (DLedgerMmapFileStore.get l.541-560, DLedgerEntryCoder.decode l.553): the dispatcher's thread takes the
- * page faults of entries not in memory. Entries first..last that the host says are not in its page cache
- * are read first (io.read), and the dispatcher does nothing else until the read ends (raft_on_read). 1:
- * reading. The tag names the dispatcher and its state (round), which a change of state moves on. */
-static int read_first(struct raft *r, int p, int64_t first, int64_t last)
-{
-    struct raft_peer *pe = &r->peer[p];
-    if (!r->io.read || !r->io.read(r->io.host, p, first, last, (uint64_t)p << 32 | (uint32_t)pe->round))
-        return 0;
-    pe->reading = 1;
-    pe->read_index = first;
     return 1;
 }
 
@@ -488,10 +491,14 @@ void raft_on_read(struct raft *r, uint64_t tag)
     /* A state changed meanwhile (changeState: an INCONSISTENT_STATE answer, a new term as leader) cleared
      * what the read was for: nothing is pushed from it. */
     if (r->role == RAFT_LEADER && (uint32_t)pe->round == (uint32_t)tag) {
-        if (r->cfg.batch_push)
+        if (pe->state != DS_APPEND) {
+            pe->waiting = 1;   /* doCompare's or doTruncate's entry: its request */
+            push(r, p, pe->state == DS_COMPARE ? PUSH_COMPARE : PUSH_TRUNCATE, pe->read_index);
+        } else if (r->cfg.batch_push) {
             send_batch(r, p, 0);
-        else
+        } else {
             push_one(r, p, pe->read_index, raft_now(r));
+        }
     }
     dispatch(r, p);
 }
@@ -611,8 +618,10 @@ static void push_answered(struct raft *r, int p, int64_t round, int type, const 
             truncate = begin;
         if (truncate != -1) {
             pe->state = DS_TRUNCATE;
-            pe->waiting = 1;
             pe->compare_index = truncate;
+            if (read_first(r, p, truncate, truncate))
+                return;   /* doTruncate's dLedgerStore.get(truncateIndex): raft_on_read sends the truncate */
+            pe->waiting = 1;
             push(r, p, PUSH_TRUNCATE, truncate);
             return;
         }
