@@ -214,6 +214,55 @@ START_TEST(a_hit_on_the_mark_reads_the_next_window)
 }
 END_TEST
 
+/* When the read bringing in [lo, hi) ends (the slot holding it), or -1. */
+static sim_time ready_of(const struct broker *b, uint64_t lo)
+{
+    for (int i = 0; i < b->pc.nfl; i++)
+        if (b->pc.fl[i].lo <= lo && lo < b->pc.fl[i].hi)
+            return b->pc.fl[i].ready;
+    return -1;
+}
+
+/* The mark is a page (PG_readahead): a touch inside it, not at its first byte, reads ahead too. A pull's copy
+ * that faults and then reaches the window's mark (two messages, one page_touch) reads ahead after its fault's
+ * read, which the device ends first, as when the copy is one touch. A touch over two fault windows keeps the
+ * chain: the window past its end is read ahead when the next touch reaches the second window's mark, and a
+ * sequential reader then never faults again. */
+START_TEST(read_ahead_from_the_marked_page_after_the_fault)
+{
+    struct scenario sc;
+    struct broker *b = load_unit(&sc, 131072);
+    struct page_touch t;
+    ck_assert_uint_eq(touch(b, 100000, 101000, &t), 131072);
+    broker_page_io(b, &t, COLD_TAG(COLD_HA, UINT32_MAX));
+    sim_time fault = ready_of(b, 100000);
+    ck_assert_uint_eq(touch(b, 131100, 131200, &t), 0);   /* inside the marked page 131,072 */
+    ck_assert_uint_eq(b->pc.r[0].hi, 294912);
+    scenario_free(&sc);
+
+    b = load_unit(&sc, 131072);
+    memset(&t, 0, sizeof t);
+    uint64_t low = broker_cache_low(b, b->cl.max_offset);
+    ck_assert_uint_eq(broker_page_touch(b, 100000, 101000, low, &t), 131072);
+    ck_assert_uint_eq(broker_page_touch(b, 131100, 131200, low, &t), 0);
+    ck_assert_uint_eq(t.ahead, 163840);
+    broker_page_io(b, &t, COLD_TAG(COLD_HA, UINT32_MAX));
+    ck_assert_int_eq(ready_of(b, 100000), fault);   /* first in the queue, as alone */
+    ck_assert_int_gt(ready_of(b, 200000), fault);
+    ck_assert_uint_eq(b->pc.r[0].hi, 294912);
+    scenario_free(&sc);
+
+    b = load_unit(&sc, 131072);
+    ck_assert_uint_gt(touch(b, 100000, 170000, &t), 0);   /* windows [32,768, 163,840) and [98,304, 229,376) */
+    broker_page_io(b, &t, COLD_TAG(COLD_HA, UINT32_MAX));
+    for (uint64_t p = 170000; p < 500000; p += 4096) {
+        ck_assert_uint_eq(touch(b, p, p + 4096, &t), 0);
+        broker_page_io(b, &t, COLD_TAG(COLD_HA, UINT32_MAX));
+    }
+    scenario_free(&sc);
+}
+END_TEST
+
 /* Memory stays bounded: scattered single pages far apart (no two merge) keep at most PC_RANGES ranges, the
  * least recently used dropped first; windows read far more than the host's memory keep at most
  * host_memory_bytes, cut from the least recently used range's low end. What the CommitLog trim forgot goes. */
@@ -421,6 +470,7 @@ static Suite *suite(void)
     tcase_add_test(tc, no_readahead_reads_the_touched_pages);
     tcase_add_test(tc, a_reader_waits_for_every_read_on_its_way);
     tcase_add_test(tc, a_hit_on_the_mark_reads_the_next_window);
+    tcase_add_test(tc, read_ahead_from_the_marked_page_after_the_fault);
     tcase_add_test(tc, bounded_by_slots_and_by_memory);
     suite_add_tcase(s, tc);
     tc = tcase_create("runs");

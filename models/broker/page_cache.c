@@ -134,6 +134,15 @@ static void pc_async(struct broker *b, uint64_t start, uint64_t ra, uint64_t top
     }
 }
 
+/* A window to read ahead from start once the touch's own read is issued (broker_page_io): the copy reached the
+ * mark at `at` behind a fault of its own, whose read the device's FIFO queue must end first. */
+static void defer_async(struct page_touch *t, uint64_t start, uint64_t top, uint64_t at)
+{
+    t->ahead = start;
+    t->ahead_top = top;
+    t->ahead_at = at;
+}
+
 /* The read-around window. DLedgerCommitLog keeps its entries in DLedger's own data files (dLedgerFileList),
  * which CommitLog.load's scanFileAndSetReadMode (it walks the CommitLog's mappedFileQueue) never madvises. */
 static uint64_t pc_ra(const struct broker *b)
@@ -195,10 +204,13 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
                 if (pc->fl[i].lo < z && pc->fl[i].hi > p && pc->fl[i].ready > t->wait)
                     t->wait = pc->fl[i].ready;
             pc->r[in].used = ++pc->clock;
-            if (ra && pc->r[in].mark >= p && pc->r[in].mark < z) {   /* do_async_mmap_readahead */
-                uint64_t at = pc->r[in].mark;
+            uint64_t m = pc->r[in].mark;
+            if (ra && m != PC_NO_MARK && m < z && m + PAGE > p) {   /* the marked page: do_async_mmap_readahead */
                 pc->r[in].mark = PC_NO_MARK;
-                pc_async(b, pc->r[in].hi, ra, top, at);
+                if (t->read || read)
+                    defer_async(t, pc->r[in].hi, top, m);   /* after the faults' read this copy waits for first */
+                else
+                    pc_async(b, pc->r[in].hi, ra, top, m);
             }
             p = z;
             continue;
@@ -224,14 +236,15 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
             hi = top_page;
         read += cold - lo - pc_covered(pc, lo, cold);
         /* ra_submit marks the page async_size (ra_pages / 4) before the window's end PG_readahead; the same copy
-         * reaches it once its fault's read is in, and the next window's read follows that read */
+         * reaches it once its fault's read is in, and the next window's read follows that read. A fault further
+         * on in the same copy, in a window deferred before it, supersedes that window: its own covers it. */
         uint64_t mark = ra ? lo + ra - ra / PAGE / 4 * PAGE : PC_NO_MARK;
-        if (mark >= hi)
+        if (t->ahead && page >= t->ahead && page < t->ahead + ra)
+            t->ahead = 0;
+        if (mark >= hi) {
             mark = PC_NO_MARK;   /* a window cut at the written bytes: nothing to read ahead past them */
-        else if (mark < to) {
-            t->ahead = hi;
-            t->ahead_top = top;
-            t->ahead_at = mark;
+        } else if (mark < to) {
+            defer_async(t, hi, top, mark);
             mark = PC_NO_MARK;
         }
         pc_add(b, lo, hi, mark);
