@@ -83,11 +83,11 @@ static double last_of(const char *trace, const char *ev)
  * slower queues' pulls have not read yet, and they read them again (the memory thrashes, as a host's would
  * there): 9 reads at faults and 5 windows read ahead, the last read at 10,165.92 ms with 5 ms reads (9 and 6,
  * 10,306.80 ms with 20 ms), and the last pull waits until 10,170.92 ms (10,373.18 ms). When every window was
- * read at a fault, 6 reads brought the backlog in, the last at 10,135.0 ms (10,210.0 ms), and the last pull waited until
- * 10,142.02 ms (10,234.04 ms); before the page cache kept what reads brought in, every pull read its own 1,760
- * bytes, 196 reads until 11.0 s (16.8 s with 20 ms); without readahead (tests/test_page_cache.c) a pull reads
- * its messages' pages, which the other queues' pulls share. A memory of several windows reads ahead without
- * thrashing: a_sequential_reader_reads_ahead below. */
+ * read at a fault, 6 reads brought the backlog in, the last at 10,135.0 ms (10,210.0 ms), and the last pull
+ * waited until 10,142.02 ms (10,234.04 ms); before the page cache kept what reads brought in, every pull read its
+ * own 1,760 bytes, 196 reads until 11.0 s (16.8 s with 20 ms); without readahead (tests/test_page_cache.c) a
+ * pull reads its messages' pages, which the other queues' pulls share. A memory of several windows reads ahead
+ * without thrashing: a_sequential_reader_reads_ahead below. */
 START_TEST(cold_pull_waits_for_the_read)
 {
     struct th_run fast, slow;
@@ -136,6 +136,7 @@ START_TEST(a_sequential_reader_reads_ahead)
     ck_assert_int_eq(th_count(ra.trace, AHEAD, NULL, 0, 1e9), 25);
     ck_assert_int_eq(th_count(ra.trace, AHEAD, "\"bytes\":131072,", 0, 1e9), 24);
     ck_assert_double_eq_tol(last_of(ra.trace, COLD), 101003.105, 1e-6);
+    ck_assert_double_eq(th_field(strstr(strstr(ra.trace, COLD) + 1, COLD), "\"bytes\":", -1), 540);
     ck_assert_int_eq(th_count(none.trace, COLD, NULL, 0, 1e9), 547);
     ck_assert_int_eq(th_count(none.trace, AHEAD, NULL, 0, 1e9), 0);
     ck_assert_double_eq_tol(last_of(none.trace, COLD), 103674.258242, 1e-6);

@@ -95,6 +95,10 @@ START_TEST(slave_catch_up_waits_for_the_reads)
         ck_assert_double_eq_tol(th_first(r[i]->trace, AHEAD, NULL, 0), first, 1e-6);
         ck_assert_double_eq(th_field(p, "\"offset\":", -1), 98304);
         ck_assert_double_eq(th_field(p, "\"bytes\":", -1), 73728);
+        p = strstr(p + 1, AHEAD);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_double_eq(th_field(p, "\"offset\":", -1), 172032);
+        ck_assert_double_eq(th_field(p, "\"bytes\":", -1), 24576);
     }
     th_run_free(&fast);
     th_run_free(&slow);

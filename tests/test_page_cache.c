@@ -80,6 +80,11 @@ START_TEST(a_fault_reads_its_window_and_keeps_it)
     ck_assert_uint_eq(t.windows, 0);
     ck_assert_uint_eq(touch(b, 160000, 170000, &t), 65536);   /* [163,840, 229,376) more */
     ck_assert_uint_eq(t.hit, 3840);
+    ck_assert_int_eq(broker_page_read_in(b, 163840), 0);     /* on its way */
+    ck_assert_int_eq(broker_page_read_in(b, 120000), 1);     /* the window's lower half: in before it */
+    struct page_touch lower;
+    ck_assert_uint_eq(touch(b, 120000, 121000, &lower), 0);
+    ck_assert_int_le(lower.wait, node_now(b->n));            /* nothing to wait for */
     ck_assert_int_eq(b->pc.n, 1);
     ck_assert_uint_eq(b->pc.r[0].hi, 229376);
     th_run_to(&sc, 22 * SIM_S);   /* the process died and came back: the host kept its page cache */
@@ -144,8 +149,8 @@ static sim_time last_ready(const struct broker *b)
  * window, [163,840, 294,912), the mark on its first page, while the reader goes on. A reader of that window's
  * pages waits for its read and, reaching its mark, starts the next one; what the memory cannot hold beside the
  * pages still ahead of the reader is not read ahead (mqsim's bound: in a host's memory smaller than two windows
- * Linux would thrash). A touch that reaches its own fault's mark starts the next
- * window after its read. MADV_RANDOM (no readahead) marks nothing. */
+ * Linux would thrash). A touch that reaches its own fault's mark starts the next window after its read.
+ * MADV_RANDOM (no readahead) marks nothing. */
 START_TEST(a_hit_on_the_mark_reads_the_next_window)
 {
     struct scenario sc;
@@ -179,7 +184,8 @@ START_TEST(a_hit_on_the_mark_reads_the_next_window)
     /* 256 KiB windows in 300,000 bytes: the fault at 100,000 reads [0, 262,144), marked at 196,608; the next
      * window is cut to 233,472 bytes, what the memory holds beside the 65,536 still ahead of the reader, so the
      * cut from the low end leaves the reader's page; at the next mark 233,472 bytes are ahead of the reader,
-     * which leaves room for 65,536 bytes, cut again where the written part of the page cache begins. */
+     * which leaves room for 65,536 bytes at most: the window is cut before that, where the written part of the
+     * page cache begins. */
     b = load_unit(&sc, 262144);
     ck_assert_uint_eq(touch(b, 100000, 101000, &t), 262144);
     broker_page_io(b, &t, COLD_TAG(COLD_HA, UINT32_MAX));

@@ -315,6 +315,10 @@ START_TEST(epoch_restart_fetches_again_what_the_trim_forgot)
      * its old end */
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"ha.cold_read\"", "\"peer\":\"broker-a-0\"", 131000, 132000), 1);
     ck_assert_int_eq(th_count(r.trace, "\"ev\":\"page.readahead\"", NULL, 131000, 132000), 81);
+    ck_assert_double_eq_tol(th_first(r.trace, "\"ev\":\"ha.cold_read\"", "\"peer\":\"broker-a-0\"", 131000),
+                            131834.961965, 1e-6);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"page.readahead\"", NULL, 131874.6, 131874.7), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"page.readahead\"", NULL, 131874.7, 132000), 0);
     ck_assert_ptr_nonnull(strstr(r.series, "\nbroker-a,132000,14482912,0,0,1006144,1592,"));
     th_run_free(&r);
     static uint64_t ends[2][3][200];

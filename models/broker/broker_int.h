@@ -34,8 +34,8 @@ struct page_reads {
 /* What one touch of cold bytes did: the bytes the device reads (0: all hits), those of the touch found read
  * in before (hit), the read-around windows its faults read (0 without readahead), and when the last read
  * bringing in a page it hit ends (wait: the touch waits for it; <= now, nothing to wait for); ahead: where
- * the asynchronous readahead its own fault's window started begins (0: none), issued after its read,
- * ahead_top where the written bytes begin, ahead_at the marked page the copy reached. */
+ * the asynchronous readahead the copy started behind a fault of its own begins (0: none), issued after the
+ * faults' read (broker_page_io), ahead_top where the written bytes begin, ahead_at the marked page reached. */
 struct page_touch { uint64_t read, hit; uint32_t windows; sim_time wait; uint64_t ahead, ahead_top, ahead_at; };
 
 /* Timer tags: kind in the low byte, an argument above it. */

@@ -46,8 +46,19 @@ static uint64_t pc_covered(const struct page_reads *pc, uint64_t lo, uint64_t hi
     return n;
 }
 
-/* [lo, hi) is read in, its PG_readahead page at mark: merged with the ranges it touches, the newest, the mark
- * its; then the bounds. */
+/* The first byte of [lo, hi) in no range (hi: none). */
+static uint64_t uncovered_from(const struct page_reads *pc, uint64_t lo, uint64_t hi)
+{
+    for (int i = 0; i < pc->n && lo < hi; i++)
+        if (lo >= pc->r[i].lo && lo < pc->r[i].hi) {
+            lo = pc->r[i].hi;
+            i = -1;   /* ranges are disjoint but not sorted: look again from the new start */
+        }
+    return lo < hi ? lo : hi;
+}
+
+/* [lo, hi) is read in, its PG_readahead page at mark (PC_NO_MARK: none): merged with the ranges it touches into
+ * one, the newest, which takes this mark; then the bounds. */
 static void pc_add(struct broker *b, uint64_t lo, uint64_t hi, uint64_t mark)
 {
     struct page_reads *pc = &b->pc;
@@ -205,10 +216,11 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
                     t->wait = pc->fl[i].ready;
             pc->r[in].used = ++pc->clock;
             uint64_t m = pc->r[in].mark;
-            if (ra && m != PC_NO_MARK && m < z && m + PAGE > p) {   /* the marked page: do_async_mmap_readahead */
+            /* [p, z) overlaps the marked page [m, m + PAGE): do_async_mmap_readahead */
+            if (ra && m != PC_NO_MARK && m < z && m + PAGE > p) {
                 pc->r[in].mark = PC_NO_MARK;
                 if (t->read || read)
-                    defer_async(t, pc->r[in].hi, top, m);   /* after the faults' read this copy waits for first */
+                    defer_async(t, pc->r[in].hi, top, m);   /* the copy's own faults are read first */
                 else
                     pc_async(b, pc->r[in].hi, ra, top, m);
             }
@@ -247,8 +259,9 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
             defer_async(t, hi, top, mark);
             mark = PC_NO_MARK;
         }
+        /* on their way: from the window's first page not read in before (its lower half mostly is) */
+        pc_flight(pc, uncovered_from(pc, lo, hi), hi, node_now(b->n), SIM_TIME_MAX);
         pc_add(b, lo, hi, mark);
-        pc_flight(pc, lo, hi, node_now(b->n), SIM_TIME_MAX);
         p = hi;
     }
     t->read += read;

@@ -44,9 +44,10 @@ struct raft_io {
      * only the host's memory trim forgot (the real store keeps its files): a fault of the host's trim, reported,
      * not a protocol event. NULL: no trim. */
     void (*trimmed_read)(void *host, int64_t index);
-    /* The leader's dispatcher for follower peer is about to push entries first..last: when some of their bytes
-     * are not in the host's page cache, the host reads them (returns 1) and raft_on_read(tag) follows when the
-     * read ends; 0: they are in memory, the push goes now. NULL: never read. */
+    /* The leader's dispatcher for follower peer is about to push entries first..last, or to compare or truncate
+     * at entry first (= last): when some of their bytes are not in the host's page cache, the host reads them
+     * (returns 1) and raft_on_read(tag) follows when the read ends; 0: they are in memory, the request goes now.
+     * NULL: never read. */
     int (*read)(void *host, int peer, int64_t first, int64_t last, uint64_t tag);
     struct sim_rng *rng;
 };
@@ -94,9 +95,9 @@ struct raft {
         int64_t compare_index, write_index, watermark;
         sim_time oldest_push;        /* send time of the push after the watermark */
         int64_t round;               /* answers of an older dispatcher state are ignored */
-        int waiting;                 /* a compare/truncate is in flight */
-        int reading;                 /* the dispatcher waits for a read of what it pushes next (io.read) */
-        int64_t read_index;          /* that push's entry (batch push: the batch gathered) */
+        int waiting;                 /* a compare/truncate is in flight (0 while its entry is read) */
+        int reading;                 /* the dispatcher waits for a read of what it sends next (io.read) */
+        int64_t read_index;          /* that request's entry (batch push: the batch gathered) */
         sim_time last_push;
         sim_time retry_at;           /* after an error answer, the dispatcher sleeps 500 ms (or the quota's) */
         int64_t quota_second;        /* the push quota's second (utils.Quota) and what it counted in it */
