@@ -269,6 +269,34 @@ START_TEST(read_ahead_from_the_marked_page_after_the_fault)
 }
 END_TEST
 
+/* The next window starts where the marked one ends (ondemand_readahead: ra->start += ra->size), not where the
+ * pages read in end, and page_cache_ra_unbounded reads only the pages not in the page cache, marking its first
+ * page only if it reads it. Pages [163,840, 294,912) read in before a fault's window [32,768, 163,840): a reader
+ * reaching that window's mark (131,072) finds the next window all read in: nothing is read, nothing marked, and a
+ * reader further on reads nothing ahead either. */
+START_TEST(the_next_window_starts_where_the_marked_one_ends)
+{
+    struct scenario sc;
+    struct broker *b = load_unit(&sc, 131072);
+    struct page_touch t;
+    ck_assert_uint_eq(touch(b, 230000, 230001, &t), 131072);   /* [163,840, 294,912) */
+    broker_page_io(b, &t, COLD_TAG(COLD_HA, UINT32_MAX));
+    ck_assert_uint_eq(touch(b, 100000, 101000, &t), 131072);   /* [32,768, 163,840), marked at 131,072 */
+    broker_page_io(b, &t, COLD_TAG(COLD_HA, UINT32_MAX));
+    ck_assert_int_eq(b->pc.n, 1);
+    sim_time last = last_ready(b);
+    ck_assert_uint_eq(touch(b, 131072, 131073, &t), 0);
+    ck_assert_uint_eq(b->pc.r[0].lo, 32768);
+    ck_assert_uint_eq(b->pc.r[0].hi, 294912);                  /* not [294,912, 425,984) */
+    ck_assert_int_eq(last_ready(b), last);                     /* no read */
+    ck_assert_uint_eq(b->pc.r[0].mark, PC_NO_MARK);
+    ck_assert_uint_eq(touch(b, 163840, 294912, &t), 0);
+    ck_assert_uint_eq(b->pc.r[0].hi, 294912);
+    ck_assert_uint_eq(touch(b, 294912, 294913, &t), 65536);   /* past them the reader faults */
+    scenario_free(&sc);
+}
+END_TEST
+
 /* Memory stays bounded: scattered single pages far apart (no two merge) keep at most PC_RANGES ranges, the
  * least recently used dropped first; windows read far more than the host's memory keep at most
  * host_memory_bytes, cut from the least recently used range's low end. What the CommitLog trim forgot goes. */
@@ -477,6 +505,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_reader_waits_for_every_read_on_its_way);
     tcase_add_test(tc, a_hit_on_the_mark_reads_the_next_window);
     tcase_add_test(tc, read_ahead_from_the_marked_page_after_the_fault);
+    tcase_add_test(tc, the_next_window_starts_where_the_marked_one_ends);
     tcase_add_test(tc, bounded_by_slots_and_by_memory);
     suite_add_tcase(s, tc);
     tc = tcase_create("runs");

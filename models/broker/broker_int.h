@@ -24,7 +24,8 @@ enum cold_reader { COLD_PULL, COLD_HA, COLD_DLEDGER, COLD_AHEAD };   /* COLD_AHE
 #define PC_RANGES 8
 #define PC_NO_MARK UINT64_MAX
 struct page_reads {
-    struct pc_range { uint64_t lo, hi, used, mark; } r[PC_RANGES];   /* mark: its PG_readahead page (PC_NO_MARK) */
+    /* mark: its PG_readahead page (PC_NO_MARK: none), mark_end: where the window the mark is in ends */
+    struct pc_range { uint64_t lo, hi, used, mark, mark_end; } r[PC_RANGES];
     int n;
     uint64_t clock;
     /* the last reads' pages, [lo, hi), and when each read ends (SIM_TIME_MAX: its read not issued yet) */

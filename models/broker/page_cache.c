@@ -14,8 +14,9 @@
  * (but for the filler frames that read it).
  * A sequential reader reads ahead: ra_submit marks a read-around window's page async_size (ra_pages / 4) before
  * its end PG_readahead, and a reader reaching it starts page_cache_async_ra (do_async_mmap_readahead), the next
- * window read while the reader goes on, itself marked on its first page (pc_async). One mark a range here: the
- * latest window's. Not modelled: reads do not evict written pages (the two are bounded apart).
+ * window read while the reader goes on, itself marked on its first page if it reads it (pc_async). One mark a
+ * range here: the newest window's, or a merged range's. Not modelled: reads do not evict written pages (the two
+ * are bounded apart).
  */
 #include <string.h>
 
@@ -57,20 +58,25 @@ static uint64_t uncovered_from(const struct page_reads *pc, uint64_t lo, uint64_
     return lo < hi ? lo : hi;
 }
 
-/* [lo, hi) is read in, its PG_readahead page at mark (PC_NO_MARK: none): merged with the ranges it touches into
- * one, the newest, which takes this mark; then the bounds. */
-static void pc_add(struct broker *b, uint64_t lo, uint64_t hi, uint64_t mark)
+/* [lo, hi) is read in, its PG_readahead page at mark (PC_NO_MARK: none) in a window ending at mark_end: merged
+ * with the ranges it touches into one, the newest, which keeps this mark, or else a mark of those it merged; then
+ * the bounds. */
+static void pc_add(struct broker *b, uint64_t lo, uint64_t hi, uint64_t mark, uint64_t mark_end)
 {
     struct page_reads *pc = &b->pc;
     for (int i = 0; i < pc->n; i++)
         if (pc->r[i].lo <= hi && pc->r[i].hi >= lo) {
             lo = pc->r[i].lo < lo ? pc->r[i].lo : lo;
             hi = pc->r[i].hi > hi ? pc->r[i].hi : hi;
+            if (mark == PC_NO_MARK) {
+                mark = pc->r[i].mark;
+                mark_end = pc->r[i].mark_end;
+            }
             pc_drop(pc, i--);
         }
     if (pc->n == PC_RANGES)
         pc_drop(pc, pc_oldest(pc));
-    pc->r[pc->n++] = (struct pc_range){lo, hi, ++pc->clock, mark};
+    pc->r[pc->n++] = (struct pc_range){lo, hi, ++pc->clock, mark, mark_end};
     uint64_t total = 0, cap = b->cfg.host_memory;
     for (int i = 0; i < pc->n; i++)
         total += pc->r[i].hi - pc->r[i].lo;
@@ -113,9 +119,11 @@ static void pc_flight(struct page_reads *pc, uint64_t lo, uint64_t hi, sim_time 
 }
 
 /* A touch reached a window's PG_readahead page: page_cache_async_ra reads the next window, from the first page
- * after the window (start), ra bytes (get_next_ra_size of a full read-around window: the maximum), its mark on
- * its first page (async_size = size), while the reader goes on; a reader of its pages waits for it
- * (pc_flight). It stops where the written bytes begin (top), as a fault's window does. */
+ * after the window (start: ondemand_readahead's ra->start += ra->size), ra bytes (get_next_ra_size of a full
+ * read-around window: the maximum), while the reader goes on; a reader of its pages waits for it (pc_flight).
+ * page_cache_ra_unbounded reads only the pages not in the page cache, and marks the window's first page
+ * (async_size = size) only if it reads it: a window that begins in pages read in before ends the chain. It
+ * stops where the written bytes begin (top), as a fault's window does. */
 static void pc_async(struct broker *b, uint64_t start, uint64_t ra, uint64_t top, uint64_t at)
 {
     struct page_reads *pc = &b->pc;
@@ -130,11 +138,12 @@ static void pc_async(struct broker *b, uint64_t start, uint64_t ra, uint64_t top
     if (start >= end)
         return;
     uint64_t cold = end < top ? end : top, bytes = cold - start - pc_covered(pc, start, cold);
-    pc_add(b, start, end, start);
+    uint64_t from = uncovered_from(pc, start, end);
+    pc_add(b, start, end, from == start ? start : PC_NO_MARK, end);
     if (!bytes)
         return;
     sim_time now = node_now(b->n), done = node_disk_read(b->n, FILE_COMMITLOG, bytes, 0, COLD_TAG(COLD_AHEAD, 0));
-    pc_flight(pc, start, end, now, done > now ? done : now);
+    pc_flight(pc, from, end, now, done > now ? done : now);
     struct trace *tr = trace_of(b);
     if (trace_on(tr, TRACE_FULL)) {
         trace_begin(tr, now, b->n->name, "page.readahead");
@@ -220,9 +229,9 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
             if (ra && m != PC_NO_MARK && m < z && m + PAGE > p) {
                 pc->r[in].mark = PC_NO_MARK;
                 if (t->read || read)
-                    defer_async(t, pc->r[in].hi, top, m);   /* the copy's own faults are read first */
+                    defer_async(t, pc->r[in].mark_end, top, m);   /* the copy's own faults are read first */
                 else
-                    pc_async(b, pc->r[in].hi, ra, top, m);
+                    pc_async(b, pc->r[in].mark_end, ra, top, m);
             }
             p = z;
             continue;
@@ -261,7 +270,7 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
         }
         /* on their way: from the window's first page not read in before (its lower half mostly is) */
         pc_flight(pc, uncovered_from(pc, lo, hi), hi, node_now(b->n), SIM_TIME_MAX);
-        pc_add(b, lo, hi, mark);
+        pc_add(b, lo, hi, mark, hi);
         p = hi;
     }
     t->read += read;
