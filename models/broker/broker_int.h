@@ -527,8 +527,11 @@ static inline int broker_page_cached(const struct broker *b, uint64_t phy, uint6
 uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_t low, struct page_touch *t);
 /* The touches' I/O (node_disk_read of t->read bytes, or node_disk_wait for t->wait) with tag, or none: 1 when
  * one was issued, whose end the caller waits for (a crash meanwhile drops it, not the pages). Every touch is
- * followed by one (a zero page_touch: the pages are in at once), before the event ends. */
+ * followed by one (or by broker_page_unwaited: the pages are in at once), before the event ends. */
 int broker_page_io(struct broker *b, const struct page_touch *t, uint64_t tag);
+/* A touch no one waits for (no pull thread, no HA buffer): its pages are in at once, and the window its copy
+ * reads ahead goes on the device. */
+void broker_page_unwaited(struct broker *b, const struct page_touch *t);
 /* Whether the byte at phy is in a page a read brought in, its read ended (SelectMappedBufferResult.isInMem's
  * mincore sees it). */
 int broker_page_read_in(const struct broker *b, uint64_t phy);

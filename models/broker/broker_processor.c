@@ -132,9 +132,7 @@ static __attribute__((noinline)) int cold_read(struct broker *b, const struct rm
         return 0;
     }
     if (b->cur_thread < 0) {
-        /* no thread to wait: in at once, and what the copy reads ahead goes on the device */
-        struct page_touch ahead = {.ahead = pt->ahead, .ahead_top = pt->ahead_top, .ahead_at = pt->ahead_at};
-        broker_page_io(b, &ahead, 0);
+        broker_page_unwaited(b, pt);   /* no thread to wait */
         return 0;
     }
     int t = b->cur_thread;

@@ -144,8 +144,7 @@ int ha_frame_cold(struct broker *b, struct ha_conn *h, const unsigned char *buf,
     if (!cold && pt.wait <= node_now(b->n))
         return 0;
     if (!h->rd_buf && !(h->rd_buf = malloc(HA_FRAME_MAX))) {
-        struct page_touch ahead = {.ahead = pt.ahead, .ahead_top = pt.ahead_top, .ahead_at = pt.ahead_at};
-        broker_page_io(b, &ahead, 0);   /* what the copy reads ahead goes on the device */
+        broker_page_unwaited(b, &pt);
         return 0;   /* no memory to keep the frame: it goes at once, as it did before reads were modelled */
     }
     memcpy(h->rd_buf, buf, len);

@@ -22,6 +22,10 @@
 
 #include "models/broker/broker_int.h"
 
+/* The start of the page holding byte x, and the first page start at or after x. */
+static inline uint64_t page_down(uint64_t x) { return x & ~(uint64_t)(PAGE - 1); }
+static inline uint64_t page_up(uint64_t x) { return page_down(x + PAGE - 1); }
+
 /* Drops range i. */
 static void pc_drop(struct page_reads *pc, int i) { pc->r[i] = pc->r[--pc->n]; }
 
@@ -127,7 +131,7 @@ static void pc_flight(struct page_reads *pc, uint64_t lo, uint64_t hi, sim_time 
 static void pc_async(struct broker *b, uint64_t start, uint64_t ra, uint64_t top, uint64_t at)
 {
     struct page_reads *pc = &b->pc;
-    uint64_t top_page = (top + PAGE - 1) & ~(uint64_t)(PAGE - 1), end = start + ra < top_page ? start + ra : top_page;
+    uint64_t top_page = page_up(top), end = start + ra < top_page ? start + ra : top_page;
     /* No more than the memory holds beside the pages still ahead of the reader (at `at`), which the least
      * recently used range's cut from its low end would otherwise take (pc_add): mqsim's bound, as Linux would
      * thrash there (a host's memory is much larger than a window in any real deployment). */
@@ -173,11 +177,11 @@ static uint64_t pc_ra(const struct broker *b)
     return ra;
 }
 
-/* Where the read-around window of a fault at page starts: do_sync_mmap_readahead's ra->start, ra_pages / 2 pages
- * before it (not before the file's start). */
-static uint64_t window_lo(uint64_t page, uint64_t ra)
+/* Where the read-around window of a fault at byte p starts: do_sync_mmap_readahead's ra->start, ra_pages / 2
+ * pages before p's page (not before the file's start). */
+static uint64_t window_lo(uint64_t p, uint64_t ra)
 {
-    uint64_t half = ra / PAGE / 2 * PAGE;
+    uint64_t page = page_down(p), half = ra / PAGE / 2 * PAGE;
     return page > half ? page - half : 0;
 }
 
@@ -197,13 +201,19 @@ int broker_page_io(struct broker *b, const struct page_touch *t, uint64_t tag)
     return t->read || t->wait > now;
 }
 
+void broker_page_unwaited(struct broker *b, const struct page_touch *t)
+{
+    struct page_touch ahead = {.ahead = t->ahead, .ahead_top = t->ahead_top, .ahead_at = t->ahead_at};
+    broker_page_io(b, &ahead, 0);
+}
+
 uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_t low, struct page_touch *t)
 {
     struct page_reads *pc = &b->pc;
     uint64_t ra = pc_ra(b);
     /* The trim forgot what lies below the log's start: nothing asks for it any more, but an HA writer's
      * filler frames (ha_frame_filler), which read the bytes the trim forgot, from this touch's window on. */
-    uint64_t win = window_lo(from & ~(uint64_t)(PAGE - 1), ra);
+    uint64_t win = window_lo(from, ra);
     uint64_t keep = b->cl.min_offset < win ? b->cl.min_offset : win;
     for (int i = 0; i < pc->n; i++) {
         if (pc->r[i].hi <= keep)
@@ -236,7 +246,7 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
             p = z;
             continue;
         }
-        uint64_t page = p & ~(uint64_t)(PAGE - 1), lo, hi;
+        uint64_t page = page_down(p), lo, hi;
         if (ra) {
             lo = window_lo(page, ra);
             hi = lo + ra;
@@ -249,10 +259,10 @@ uint64_t broker_page_touch(struct broker *b, uint64_t from, uint64_t to, uint64_
                 if (pc->r[i].lo > p && pc->r[i].lo < q)
                     q = pc->r[i].lo;
             lo = page;
-            hi = (q + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+            hi = page_up(q);
         }
         /* The bytes from top on are the written ones, cached: the window stops at top's page, read whole. */
-        uint64_t top_page = (top + PAGE - 1) & ~(uint64_t)(PAGE - 1), cold = hi < top ? hi : top;
+        uint64_t top_page = page_up(top), cold = hi < top ? hi : top;
         if (hi > top_page)
             hi = top_page;
         read += cold - lo - pc_covered(pc, lo, cold);
