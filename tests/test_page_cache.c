@@ -480,7 +480,7 @@ static const char *load_error(const char *text)
     return err;
 }
 
-/* disk.readahead_bytes is whole pages, 0 to 1 GiB; data_read_ahead_enable a boolean. */
+/* disk.readahead_bytes is whole pages, 0 to 1 GiB; data_read_ahead_enable a boolean, false only on 5.3. */
 START_TEST(keys_checked)
 {
     static char buf[2048];
@@ -492,6 +492,16 @@ START_TEST(keys_checked)
     ck_assert_ptr_nonnull(strstr(load_error(buf), "$.disk.readahead_bytes"));
     snprintf(buf, sizeof buf, HA, "4.4", 131072, 100000, ", \"data_read_ahead_enable\": 1", 100000);
     ck_assert_ptr_nonnull(strstr(load_error(buf), "$.groups[0].data_read_ahead_enable"));
+    /* false is 5.1.2+: refused on 4.4 and 4.9, where the key at the group or in "broker" is named. */
+    snprintf(buf, sizeof buf, HA, "4.4", 131072, 100000, ", \"data_read_ahead_enable\": false", 100000);
+    ck_assert_ptr_nonnull(strstr(load_error(buf), "$.groups[0].data_read_ahead_enable: false is 5.1.2+"));
+    snprintf(buf, sizeof buf, HA, "5.3", 131072, 100000, ", \"data_read_ahead_enable\": false", 100000);
+    ck_assert_str_eq(load_error(buf), "");
+    static char broker[2200];
+    snprintf(buf, sizeof buf, HA, "4.9", 131072, 100000, "", 100000);
+    snprintf(broker, sizeof broker, "{\"broker\": {\"data_read_ahead_enable\": false}, %s", buf + 1);
+    ck_assert_ptr_nonnull(strstr(load_error(broker), "$.broker.data_read_ahead_enable: false is 5.1.2+"));
+    ck_assert_ptr_nonnull(strstr(load_error(broker), "4.9 always reads ahead"));
 }
 END_TEST
 

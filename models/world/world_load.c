@@ -14,6 +14,7 @@
 #include "models/controller/controller.h"
 #include "models/dledger/raft_check.h"
 #include "models/world/world.h"
+#include "models/world/world_version.h"
 #include "sim/fault.h"
 
 #define MAX_DAY_MS 86400000.0
@@ -261,6 +262,16 @@ int world_cfg_read(struct conf *c, const cJSON *root, struct world_cfg *wc)
         /* MemberState.persistTerm writes without fsync; the Raft paper keeps term and vote on stable storage. */
         if (gc->broker.raft.persist_term_fsync < 0)
             gc->broker.raft.persist_term_fsync = gc->broker.raft.election == RAFT_ELECTION_CLASSIC;
+        /* MessageStoreConfig.dataReadAheadEnable is 5.1.2+ (R53): 4.4 and 4.9 have no such key, and their
+         * CommitLog is never MADV_RANDOM. */
+        if (!gc->broker.data_read_ahead && wc->version != WORLD_V53) {
+            char q[512];
+            const char *at = conf_child(g, "data_read_ahead_enable")
+                                 ? conf_path_key(q, sizeof q, p, "data_read_ahead_enable")
+                                 : "$.broker.data_read_ahead_enable";
+            return conf_fail(c, at, "false is 5.1.2+ (MessageStoreConfig.dataReadAheadEnable); %s always reads ahead: "
+                             "set \"version\": \"5.3\"", world_version_name(wc->version));
+        }
         if (gc->broker.role == RMQ_SLAVE) {
             char q[512];
             return conf_fail(c, conf_path_key(q, sizeof q, p, "role"),
