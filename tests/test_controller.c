@@ -429,12 +429,16 @@ END_TEST
  * connection up at 30 s. With allAckInSyncStateSet every put waits for it and fails after slaveTimeout 3 s
  * (FLUSH_SLAVE_TIMEOUT), none before 13 s; once the set is {0, 2} puts succeed again. With inSyncReplicas 2
  * instead, broker-a-2's ack is enough and no put times out. The producer waits 10 s so that the broker's
- * answer, not its own timeout, ends each send. */
-static void slave_timeout_case(int all_ack)
+ * answer, not its own timeout, ends each send. Under SYNC_FLUSH the same 3 s from the put: the flush and the
+ * replicas wait side by side (CommitLog.handleDiskFlushAndHA), not the replicas syncFlushTimeout after the
+ * flush (their first timeouts came at 15 s). */
+static void slave_timeout_case(int all_ack, int sync_flush)
 {
     struct scenario sc;
     producers = "{\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}, \"send_msg_timeout_ms\": 10000}";
-    th_load(&sc, world_json(all_ack ? ", \"all_ack_in_sync_state_set\": true" : ", \"in_sync_replicas\": 2",
+    th_load(&sc, world_json(all_ack && sync_flush ? ", \"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\""
+                            : all_ack           ? ", \"all_ack_in_sync_state_set\": true"
+                                                : ", \"in_sync_replicas\": 2",
                          "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
                          "\"b\": [\"broker-a-1\"]}]"), NULL, 0);
     producers = "{\"rate_per_s\": 100, \"size\": {\"const_bytes\": 100}}";
@@ -458,9 +462,11 @@ static void slave_timeout_case(int all_ack)
     scenario_free(&sc);
 }
 
-START_TEST(all_ack_times_out_after_slave_timeout) { slave_timeout_case(1); }
+START_TEST(all_ack_times_out_after_slave_timeout) { slave_timeout_case(1, 0); }
 END_TEST
-START_TEST(in_sync_replicas_takes_any_slave) { slave_timeout_case(0); }
+START_TEST(sync_flush_times_out_after_slave_timeout) { slave_timeout_case(1, 1); }
+END_TEST
+START_TEST(in_sync_replicas_takes_any_slave) { slave_timeout_case(0, 0); }
 END_TEST
 
 /* ha.c's guard: a slave that turns master and slave again within a second (as ReplicasManager's
@@ -656,6 +662,7 @@ static Suite *controller_suite(void)
     tcase_add_test(tc, stale_master_registration_refused);
     tcase_add_test(tc, min_in_sync_replicas_not_enough);
     tcase_add_test(tc, all_ack_times_out_after_slave_timeout);
+    tcase_add_test(tc, sync_flush_times_out_after_slave_timeout);
     tcase_add_test(tc, in_sync_replicas_takes_any_slave);
     tcase_add_test(tc, ha_role_flip_keeps_one_client_timer);
     tcase_add_test(tc, restarted_controller_replaces_dead_master);

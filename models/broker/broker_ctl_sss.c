@@ -367,9 +367,12 @@ void ctl_send(struct broker *b, struct rpc_ctx ctx, const struct rmq_send_req *r
         rpc_reply(b->n, ctx, RMQ_SUCCESS, &r, sizeof r, 0);
         return;
     }
+    /* CommitLog.handleDiskFlushAndHA: the flush (syncFlushTimeout) and the replicas (handleHA's
+     * GroupCommitRequest, slaveTimeout from the put) wait side by side (thenCombine). */
     struct put_wait pw = {
         .ctx = ctx, .end = b->cl.max_offset, .offset = offset, .status = RMQ_SUCCESS,
         .deadline = node_now(b->n) + (flush ? b->cfg.sync_flush_timeout : b->cfg.slave_timeout),
+        .slave_deadline = slave ? node_now(b->n) + b->cfg.slave_timeout : 0,
         .need_flush = (uint8_t)flush, .need_slave = (uint8_t)slave,
         .thread = -1,   /* 5.x's asyncPutMessage returns a future: no send thread waits */
     };
