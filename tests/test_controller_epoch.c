@@ -242,8 +242,8 @@ END_TEST
 
 /* EpochFileCache.appendEntry takes an entry only when its epoch and its start offset are both above the
  * last entry's: a master elected again before anything was written under the epoch before keeps that epoch
- * in its file (changeToMaster's appendEntry(masterEpoch, getMaxPhyOffset()) is refused), and a slave adopting
- * a master's entries keeps the same. */
+ * in its file (changeToMaster's appendEntry(masterEpoch, getMaxPhyOffset()) is refused), and a slave taking
+ * the epochs its frames carry keeps the same. */
 START_TEST(epoch_entry_at_the_last_start_is_refused)
 {
     static struct ctl_broker c;
@@ -267,6 +267,46 @@ START_TEST(epoch_entry_at_the_last_start_is_refused)
 }
 END_TEST
 
+/* A slave far behind, elected by an unclean election, starts its epoch where its log ends. broker-a-0 gets
+ * the masters' bytes over a 0.5 Mbit/s link from 20 s, so it falls behind and leaves the SyncStateSet; the
+ * master's host dies at 60 s and broker-a-1 is elected at epoch 2 (starting at 12,564,552); broker-a-0 shakes
+ * hands with it at 100 s, still behind epoch 2's start; broker-a-1's host dies at 110 s and broker-a-0, the
+ * only replica left, is elected at epoch 3 at 120 s with 6,519,656 bytes. Its epoch file holds only what its
+ * frames brought (AutoSwitchHAClient appends the epoch of each frame's header), so epoch 3 starts at its end,
+ * and broker-a-1, back at 135 s, truncates to there. Before, the handshake copied broker-a-1's entries,
+ * epoch 2's among them: changeToMaster's entry (3, 6,519,656) was refused (not after the last start), the
+ * new master's writes stayed under epoch 2 in its file, and broker-a-1 found the two files consistent up to
+ * 8,123,544 and kept 1,402 messages the new master had overwritten (diverged_msgs). */
+START_TEST(unclean_elected_slave_starts_its_epoch_at_its_end)
+{
+    struct th_run r;
+    th_run(&r,
+           "{\"name\": \"t\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 200000, \"seed\": 1},"
+           " \"nameservers\": {\"count\": 1},"
+           " \"controllers\": {\"count\": 1, \"enable_elect_unclean_master\": true},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"}],"
+           " \"producers\": {\"rate_per_s\": 200, \"size\": {\"const_bytes\": 1024}, \"start_ms\": 5000},"
+           " \"consumers\": {\"count\": 1, \"start_ms\": 5000}, \"operator\": {\"enabled\": false},"
+           " \"faults\": [{\"at_ms\": 20000, \"op\": \"link\", \"from\": \"broker-a-2\", \"to\": \"broker-a-0\","
+           " \"bandwidth_mbit_per_s\": 0.5},"
+           " {\"at_ms\": 20000, \"op\": \"link\", \"from\": \"broker-a-1\", \"to\": \"broker-a-0\","
+           " \"bandwidth_mbit_per_s\": 0.5},"
+           " {\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"broker-a-2\", \"duration_ms\": 200000},"
+           " {\"at_ms\": 110000, \"op\": \"crash_host\", \"node\": \"broker-a-1\", \"duration_ms\": 25000}]}",
+           NULL, 0);
+    ck_assert_int_eq(
+        th_count(r.trace, "\"ev\":\"controller.elect\"", "\"master\":\"broker-a-1\",\"epoch\":2", 0, 1e300), 1);
+    ck_assert_double_eq(th_first(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.handshake\"",
+                                 "\"peer\":\"broker-a-1\"", 0), 100014.803614);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.role\"",
+                              "\"epoch\":3,\"max_offset\":6519656", 120000, 120001), 1);
+    ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.truncate\"",
+                              "\"from\":21829808,\"to\":6519656", 135000, 136000), 1);
+    ck_assert_double_eq(th_num(r.m, "groups.0.diverged_msgs"), 0);
+    th_run_free(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("controller_epoch");
@@ -279,6 +319,7 @@ int main(void)
     tcase_add_test(tc, all_ack_async_flush_master_back_alone);
     tcase_add_test(tc, in_sync_replicas_two_unwritable_after_master_back);
     tcase_add_test(tc, epoch_entry_at_the_last_start_is_refused);
+    tcase_add_test(tc, unclean_elected_slave_starts_its_epoch_at_its_end);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

@@ -1,6 +1,7 @@
 /* broker_ctl_epoch: a controller-mode broker's epoch file (EpochFileCache: which master wrote which part of the
- * log) and the slave's handshake with a new master (AutoSwitchHAClient: the two files' consistent point, the log
- * truncated to it, the master's epochs adopted), which the world's trim also asks where it would cut. */
+ * log), the slave's handshake with a new master (AutoSwitchHAClient: the two files' consistent point, the log
+ * and the file truncated to it), which the world's trim also asks where it would cut, and the epochs the
+ * master's frames then carry into the slave's file. */
 #include <string.h>
 
 #include "models/broker/broker.h"
@@ -120,7 +121,10 @@ uint64_t ctl_truncation_floor(const struct broker *b, const struct broker *maste
 }
 
 /* The slave's side of the handshake: the consistent point of both epoch files (EpochFileCache
- * .findConsistentPoint), truncation to it (AutoSwitchHAClient.doTruncate), the master's epochs adopted. */
+ * .findConsistentPoint), the log truncated to it and its epoch file too (AutoSwitchHAClient.doTruncate:
+ * truncateSuffixByOffset, the entries starting at or above it go). The master's epochs are not taken here:
+ * each frame's header brings the one it is of (ctl_frame_epoch), so the file never holds an epoch the log
+ * has not reached (but for the frame that ends an epoch, which carries the next). */
 void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
 {
     struct ctl_broker *c = b->ctl;
@@ -166,9 +170,8 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
         ctl_cq_truncated(b);
         ctl_confirm_clamp(b);
     }
-    c->nep = 0;
-    for (uint32_t k = 0; k < m->n; k++)
-        ctl_epoch_append(c, m->e[k].epoch, m->e[k].start);
+    while (c->nep && c->ep[c->nep - 1].start >= point)
+        c->nep--;
     c->handshake = 0;
     c->agreed = 1;
     trace_handshake(b, "agreed");
@@ -176,6 +179,21 @@ void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m)
 }
 
 int ctl_ha_agreed(const struct broker *b) { return b->ctl->agreed; }
+
+void ctl_client_init(struct broker *b) { b->ctl->rx_epoch = -1; }
+
+/* HAClientReader, a TRANSFER frame (its offset checked): an epoch other than currentReceivedEpoch is recorded
+ * there and appended to the epoch file (appendEntry, which keeps only an epoch and start above the last's).
+ * currentReceivedEpoch lasts the client's life, not its connection's: a reconnect to the same master whose
+ * handshake cut the epoch's entry away does not bring it back. */
+void ctl_frame_epoch(struct broker *b, int32_t epoch, uint64_t start)
+{
+    struct ctl_broker *c = b->ctl;
+    if (epoch == c->rx_epoch)
+        return;
+    c->rx_epoch = epoch;
+    epoch_push(c, epoch, start);
+}
 
 void ctl_ha_closed(struct broker *b)
 {

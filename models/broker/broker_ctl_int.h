@@ -27,6 +27,7 @@ struct ctl_broker {
     sim_time caught_up[RMQ_MAX_REPLICAS];   /* lastCaughtUpTimeMs per slave */
     struct ctl_epoch_entry ep[EPOCHS_MAX];  /* the epoch file (EpochFileCache) */
     int nep;
+    int32_t rx_epoch;                /* the HA client's currentReceivedEpoch (-1: none since its init) */
     /* several controllers: controllerLeaderAddress (-1 unknown) and updateControllerMetadata's pass */
     int leader;
     int meta_busy, meta_known;
@@ -160,8 +161,9 @@ void ctl_epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start);
 void ctl_epoch_restart(struct ctl_broker *c, int32_t epoch, uint64_t start);
 int32_t ctl_data_epoch(const struct broker *b);
 /* The slave's handshake with its master on the HA connection (ctl_ha_connected asks for the master's epoch
- * file, CTL_EPOCH): done truncates to the files' consistent point and adopts the master's epochs, or finds
- * none; either way the HA client goes on (ha_handshake_end). */
+ * file, CTL_EPOCH): done truncates the log and its own epoch file to the files' consistent point, or finds
+ * none; either way the HA client goes on (ha_handshake_end). The master's epochs come with its frames
+ * (ctl_frame_epoch). */
 void ctl_handshake_done(struct broker *b, const struct ctl_epochs *m);
 /* The handshake's request got no answer or an error: traced, and the HA client closes and waits. */
 void ctl_handshake_failed(struct broker *b);

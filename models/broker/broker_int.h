@@ -138,6 +138,8 @@ struct ha_conn {
     sim_time last_transfer;    /* lastTransferTimeMs: that transfer's time */
     int blocked;               /* the writer stopped with data left, at the window (see push) */
     uint64_t held_to;          /* the slave's last report's held_to (struct rmq_ha_report) */
+    int32_t tx_epoch;          /* controller mode: currentTransferEpoch (-1: none), and where it ends */
+    uint64_t tx_end;           /* (currentTransferEpochEndOffset; UINT64_MAX: it was the last epoch then) */
     int in_use;
     /* The writer blocked in a cold read (ha_frame.c: ha_frame_cold): the frame it cut, sent when the read ends. The
      * buffer is the slot's, allocated at its first cold read and kept when the slot is reused; gen counts
@@ -474,6 +476,10 @@ struct frame_confirm;
 uint64_t ha_frame_cut(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d);
 /* The same for bytes the memory trim forgot that the slave held (h->held_to): one filler entry. */
 uint64_t ha_frame_filler(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d);
+/* Controller mode: the connection's transfer epoch at the slave's first report (findEpochEntryByOffset of
+ * h->next), and the epoch and its start that frame d's header carries (a heartbeat's too). */
+void ha_frame_epoch_start(const struct broker *b, struct ha_conn *h);
+void ha_frame_label(const struct broker *b, const struct ha_conn *h, struct rmq_ha_data *d);
 /* A frame's largest payload: its header fields, RMQ_HA_BATCH_MAX pieces, controller mode's confirm offset. */
 #define HA_FRAME_MAX (sizeof(struct rmq_ha_data) + RMQ_HA_BATCH_MAX * sizeof(struct rmq_ha_entry) + sizeof(uint64_t))
 /* The frame just cut for h (buf, len bytes of payload; bytes of the CommitLog from its offset, wire on the
@@ -595,6 +601,10 @@ int ctl_promoting(const struct broker *b);
 void ctl_ha_connected(struct broker *b, sim_node_id peer);
 /* The epoch handshake on the HA client's connection is done (the slave may report and transfer). */
 int ctl_ha_agreed(const struct broker *b);
+/* The slave's HA client: started afresh (currentReceivedEpoch -1), and a frame taken with the epoch its header
+ * carries (a new one appended to the epoch file). */
+void ctl_client_init(struct broker *b);
+void ctl_frame_epoch(struct broker *b, int32_t epoch, uint64_t start);
 /* The HA client closed its connection, or started afresh: a handshake still out is not taken, and the next
  * connection shakes hands again. */
 void ctl_ha_closed(struct broker *b);

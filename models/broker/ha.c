@@ -139,6 +139,7 @@ static void push(struct broker *b, struct ha_conn *h)
                                                                                   : ha_frame_cut(b, h, d);
         if (!bytes)
             break;
+        ha_frame_label(b, h, d);
         uint32_t len = put_confirm(b, buf, (uint32_t)(sizeof *d + d->n * sizeof d->e[0]));
         h->master_max = b->cl.max_offset;   /* updateLastTransferInfo */
         h->last_transfer = now;
@@ -197,6 +198,7 @@ static void master_tick(struct broker *b)
             /* sendHeartbeatIfNeeded: an empty frame, which in controller mode carries the confirm offset too */
             unsigned char hbuf[sizeof(struct rmq_ha_data) + sizeof(uint64_t)];
             struct rmq_ha_data hb = {.phy_offset = h->next, .n = 0};
+            ha_frame_label(b, h, &hb);
             memcpy(hbuf, &hb, sizeof hb);
             node_conn_send(b->n, h->conn, RMQ_HA_DATA, hbuf, put_confirm(b, hbuf, sizeof hb), frame_header(b));
             h->last_write = now;
@@ -269,6 +271,8 @@ __attribute__((noinline)) static void master_on_report(struct broker *b, sim_con
             h->next = offset;
             h->exact = 1;
         }
+        if (b->ctl)
+            ha_frame_epoch_start(b, h);
         h->last_write = node_now(b->n);
         if (!b->ctl)
             trace_ha(b, "ha.request", node_conn_peer(b->n, c), offset);
@@ -452,6 +456,8 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
         b->ha_check = 0;
         ha_diverge_check(b, d);
     }
+    if (b->ctl && d->epoch >= 0)
+        ctl_frame_epoch(b, d->epoch, d->epoch_start);   /* before the append, as AutoSwitchHAClient does */
     /* Controller mode: the confirm offset the frame carries (see put_confirm), in force while the frame's
      * messages are appended; ctl_frame_confirm then sets it as AutoSwitchHAClient does after the append. */
     struct frame_confirm fc = {0};
@@ -506,6 +512,7 @@ void ha_client_start(struct broker *b)
     b->ha_conn = 0;
     b->ha_connecting = 0;
     ctl_ha_closed(b);
+    ctl_client_init(b);
     b->ha_reported = 0;
     b->ha_hb_since = b->ha_hk_since = node_now(b->n);
     ha_master_address(b, SIM_NODE_NONE);

@@ -43,15 +43,83 @@ static void put_piece(struct rmq_ha_entry *x, const struct cl_entry *e, uint64_t
     x->flags = e->flags & CL_FRAGMENT;
 }
 
-/* Controller mode: AutoSwitchHAConnection sends one epoch at a time (currentTransferEpochEndOffset): where
- * the epoch holding `from` ends, the start of the next in the master's epoch file. */
-static uint64_t epoch_end(const struct broker *b, uint64_t from)
+/* Controller mode: AutoSwitchHAConnection sends one epoch at a time. changeTransferEpochToNext: the
+ * connection's transfer epoch becomes entry k of the master's file, ending where the next begins, or nowhere
+ * (-1, Long.MAX) when k is the last one then: an epoch the master starts later while the connection lasts
+ * (changeToMasterWhenLastRoleIsMaster) neither ends the frames nor labels them. */
+static void tx_epoch_set(const struct broker *b, struct ha_conn *h, int k)
+{
+    const struct ctl_broker *c = b->ctl;
+    h->tx_epoch = c->ep[k].epoch;
+    h->tx_end = k + 1 < c->nep ? c->ep[k + 1].start : UINT64_MAX;
+}
+
+/* EpochFileCache.nextEntry: the first entry of an epoch above h's; -1 when none. */
+static int tx_epoch_next(const struct broker *b, const struct ha_conn *h)
 {
     const struct ctl_broker *c = b->ctl;
     for (int k = 0; k < c->nep; k++)
-        if (c->ep[k].start > from)
-            return c->ep[k].start;
-    return UINT64_MAX;
+        if (c->ep[k].epoch > h->tx_epoch)
+            return k;
+    return -1;
+}
+
+void ha_frame_epoch_start(const struct broker *b, struct ha_conn *h)
+{
+    /* WriteSocketService, the first report: findEpochEntryByOffset(nextTransferFromWhere) */
+    const struct ctl_broker *c = b->ctl;
+    h->tx_epoch = -1;
+    h->tx_end = UINT64_MAX;
+    for (int k = 0; k < c->nep; k++)
+        if (c->ep[k].start <= h->next && (k + 1 == c->nep || c->ep[k + 1].start > h->next)) {
+            tx_epoch_set(b, h, k);
+            return;
+        }
+}
+
+/* transferToSlave: a frame that would pass the transfer epoch's end stops there, and the next epoch is taken
+ * (before the header is built, so that frame carries the next epoch's label). A frame from the end itself
+ * takes the next epoch first (Java sends an empty frame with its label there; here the next frame has it).
+ * No next epoch: nothing is sent ("Can't find a bigger epochEntry", the writer waits). */
+static uint64_t tx_epoch_cut(const struct broker *b, struct ha_conn *h, uint64_t end)
+{
+    if (!b->ctl)
+        return end;
+    while (h->tx_end != UINT64_MAX && h->next >= h->tx_end) {
+        int k = tx_epoch_next(b, h);
+        if (k < 0)
+            return h->next;
+        tx_epoch_set(b, h, k);
+    }
+    if (h->tx_end == UINT64_MAX || end <= h->tx_end)
+        return end;
+    uint64_t cut = h->tx_end;
+    int k = tx_epoch_next(b, h);
+    if (k < 0)
+        return h->next;
+    tx_epoch_set(b, h, k);
+    return cut;
+}
+
+void ha_frame_label(const struct broker *b, const struct ha_conn *h, struct rmq_ha_data *d)
+{
+    d->epoch = -1;
+    d->epoch_start = 0;
+    if (!b->ctl)
+        return;
+    /* buildTransferHeaderBuffer: epochCache.getEntry(currentTransferEpoch); a heartbeat without one takes the
+     * first entry, a data frame without one is not built (an error in Java: it carries no label here) */
+    const struct ctl_broker *c = b->ctl;
+    for (int k = 0; k < c->nep; k++)
+        if (c->ep[k].epoch == h->tx_epoch) {
+            d->epoch = c->ep[k].epoch;
+            d->epoch_start = c->ep[k].start;
+            return;
+        }
+    if (d->n == 0 && c->nep) {
+        d->epoch = c->ep[0].epoch;
+        d->epoch_start = c->ep[0].start;
+    }
 }
 
 /* Bytes of this log from nextTransferFromWhere that the world's memory trim forgot, up to what the slave held
@@ -61,7 +129,7 @@ static uint64_t epoch_end(const struct broker *b, uint64_t from)
  * the read of those outside the page cache as any frame's (ha_frame_cold). */
 uint64_t ha_frame_filler(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d)
 {
-    uint64_t end = b->cl.min_offset < h->held_to ? b->cl.min_offset : h->held_to;
+    uint64_t end = tx_epoch_cut(b, h, b->cl.min_offset < h->held_to ? b->cl.min_offset : h->held_to);
     uint64_t bytes = end - h->next < b->cfg.ha_batch ? end - h->next : b->cfg.ha_batch;
     d->phy_offset = h->next;
     d->n = 1;
@@ -101,10 +169,7 @@ uint64_t ha_frame_cut(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d
      * with that message's tail: getCommitLogData does not look at message boundaries. */
     h->exact = 1;
     uint64_t end = cl->max_offset - h->next > b->cfg.ha_batch ? h->next + b->cfg.ha_batch : cl->max_offset;
-    if (b->ctl) {
-        uint64_t epoch = epoch_end(b, h->next);
-        end = epoch < end ? epoch : end;
-    }
+    end = tx_epoch_cut(b, h, end);
     uint64_t pos = h->next;
     uint32_t n = 0;
     d->phy_offset = pos;

@@ -185,6 +185,9 @@ struct rmq_ha_entry {
 struct rmq_ha_data {
     uint64_t phy_offset;       /* where these bytes start in the master's CommitLog */
     uint32_t n;                /* 0: a heartbeat */
+    int32_t epoch;             /* controller mode: the header's epoch and its start offset (AutoSwitchHAConnection
+                                  .buildTransferHeaderBuffer: the connection's transfer epoch); -1 elsewhere */
+    uint64_t epoch_start;
     struct rmq_ha_entry e[];
 };
 
