@@ -67,7 +67,7 @@ static void heartbeat(struct broker *b)
 {
     const struct rmq_world *w = b->base.w;
     /* getMaxPhyOffset: the bytes of a message held in part included (ha_frame.c) */
-    struct ctl_heartbeat hb = {(uint16_t)b->group, (uint16_t)b->replica, ctl_data_epoch(b), broker_log_end(b),
+    struct ctl_heartbeat hb = {(uint16_t)b->group, (uint16_t)b->replica, ctl_last_epoch(b), broker_log_end(b),
                                b->cfg.election_priority};
     if (w->nctl <= 1) {
         rpc_call_async(&b->rpc, w->ctl_node, CTL_HEARTBEAT, &hb, sizeof hb, 0, HEARTBEAT_TIMEOUT, BR_CTL | CTL_TAG_HB);

@@ -40,14 +40,11 @@ void ctl_epoch_restart(struct ctl_broker *c, int32_t epoch, uint64_t start)
     epoch_push(c, epoch, start);
 }
 
-/* The epoch of the broker's last data: the last entry that starts below its max offset. */
-int32_t ctl_data_epoch(const struct broker *b)
+/* EpochFileCache.lastEpoch: the last entry's epoch, what a heartbeat reports (ReplicasManager.getLastEpoch). */
+int32_t ctl_last_epoch(const struct broker *b)
 {
     const struct ctl_broker *c = b->ctl;
-    for (int i = c->nep - 1; i >= 0; i--)
-        if (c->ep[i].start < b->cl.max_offset)
-            return c->ep[i].epoch;
-    return c->nep ? c->ep[0].epoch : 0;
+    return c->nep ? c->ep[c->nep - 1].epoch : 0;
 }
 
 /* broker.handshake (level full): how a handshake with its master ended, `agreed` (the slave may transfer),

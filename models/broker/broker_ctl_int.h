@@ -156,10 +156,10 @@ void ctl_alter_answered(struct broker *b);
 
 /* broker_ctl_epoch.c: the epoch file. append: EpochFileCache.appendEntry (an entry no newer, or starting no
  * later, than the last is not taken); restart: a master taking the role at epoch (entries of that epoch or
- * later go, then the epoch is appended at start); data_epoch: the epoch of the broker's last data. */
+ * later go, then the epoch is appended at start); last_epoch: the last entry's epoch (0: none). */
 void ctl_epoch_append(struct ctl_broker *c, int32_t epoch, uint64_t start);
 void ctl_epoch_restart(struct ctl_broker *c, int32_t epoch, uint64_t start);
-int32_t ctl_data_epoch(const struct broker *b);
+int32_t ctl_last_epoch(const struct broker *b);
 /* The slave's handshake with its master on the HA connection (ctl_ha_connected asks for the master's epoch
  * file, CTL_EPOCH): done truncates the log and its own epoch file to the files' consistent point, or finds
  * none; either way the HA client goes on (ha_handshake_end). The master's epochs come with its frames
