@@ -441,6 +441,40 @@ START_TEST(invariants_over_seeds)
 }
 END_TEST
 
+/* A broker keeps the channel it entered the live table on (DefaultBrokerHeartbeatManager.onBrokerHeartbeat
+ * sets it only when prev == null). controller_explore with one controller, brokers and the controller as
+ * targets, seed 3 shrunk: controller-0 cut off from 96.461 s to 112.861 s. The brokers' requests time out and
+ * they close their channels, whose heartbeats and FINs TCP holds; the scan expires all three at 107 s, the
+ * heartbeats on new channels bring them back and broker-a-0 is elected again at 118.0 s; the old channels'
+ * heartbeats and FINs arrive at 122.4 s. Before, every heartbeat made its channel the broker's, so the late
+ * ones re-pointed the entries and their FINs removed broker-a-2 and then the live master broker-a-0 (elections
+ * at 122.4 s and 123.7 s, a truncated master answering 120 waiting puts SUCCESS: acked_message_lost). */
+START_TEST(late_heartbeat_on_a_closed_channel_removes_nobody)
+{
+    struct th_run r;
+    th_run(&r,
+           "{\"name\": \"t\", \"version\": \"5.3\","
+           " \"run\": {\"duration_ms\": 240000, \"sample_ms\": 1000, \"seed\": 3},"
+           " \"nameservers\": {\"count\": 1}, \"controllers\": {\"count\": 1},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\","
+           " \"all_ack_in_sync_state_set\": true, \"flush\": \"SYNC_FLUSH\"}],"
+           " \"producers\": {\"count\": 1, \"rate_per_s\": 200, \"size\": {\"const_bytes\": 512}, \"start_ms\": 5000},"
+           " \"consumers\": {\"count\": 1, \"start_ms\": 5000, \"consume_from_where\": \"first_offset\"},"
+           " \"operator\": {\"enabled\": false},"
+           " \"faults\": [{\"at_ms\": 95589, \"op\": \"pause\", \"node\": \"broker-a-1\", \"duration_ms\": 2719},"
+           " {\"at_ms\": 96461, \"op\": \"partition\", \"a\": [\"controller-0\"],"
+           " \"b\": [\"broker-a-0\", \"broker-a-1\", \"broker-a-2\", \"ns-0\"], \"duration_ms\": 16400}]}",
+           NULL, 0);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.inactive\"", "\"why\":\"timeout\"", 107000, 107001), 3);
+    ck_assert_double_eq(th_first(r.trace, "\"ev\":\"controller.elect\"", "\"epoch\":5", 100000), 118002.250096);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.inactive\"", "\"why\":\"channel_closed\"", 0, 1e300), 0);
+    ck_assert_int_eq(th_count(r.trace, "\"ev\":\"controller.elect\"", NULL, 118003, 1e300), 0);
+    ck_assert_double_eq(th_num(r.m, "messages.acked_lost"), 0);
+    ck_assert_double_eq(th_num(r.m, "messages.acked"), 47000);
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *group_suite(void)
 {
     Suite *s = suite_create("controller_group");
@@ -458,6 +492,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, election_highest_epoch_before_offset);
     tcase_add_test(tc, election_highest_epoch_before_broker_id);
     tcase_add_test(tc, confirm_offset_limits_consumers);
+    tcase_add_test(tc, late_heartbeat_on_a_closed_channel_removes_nobody);
     suite_add_tcase(s, tc);
     TCase *tl = tcase_create("invariants");
     tcase_set_timeout(tl, 300);

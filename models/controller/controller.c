@@ -330,10 +330,17 @@ void ctl_heartbeat_seen(struct controller *c, const struct sim_msg *m, const str
     }
     /* The live table is not the registration: a broker has a brokerId (ApplyBrokerIdEvent) before its first
      * heartbeat, which carries it (ControllerRequestProcessor.handleBrokerHeartbeat refuses one without) */
+    /* DefaultBrokerHeartbeatManager.onBrokerHeartbeat: the address and the channel are taken when the broker
+     * enters the live table (prev == null), and kept while it stays: a heartbeat that comes late on a channel
+     * the broker has since closed (held by TCP through a partition) does not make that channel the broker's,
+     * so its close removes nobody; a broker that reconnected within the timeout stays on its first channel,
+     * whose close removes it (onBrokerChannelClose) though it heartbeats on the new one. */
+    if (!x->active) {
+        x->node = m->from;
+        x->conn = m->conn;
+    }
     x->active = 1;
     x->heard = 1;
-    x->node = m->from;
-    x->conn = m->conn;
     x->last_hb = node_now(c->n);
     x->priority = hb->priority;
 }
