@@ -165,6 +165,7 @@ static int layout(struct consumer *c)
             e->group = (int16_t)g;
             e->queue = (uint16_t)q;
             e->store = -1;
+            e->fly_low = e->stale_low = UINT64_MAX;
         }
     c->ncq = total;
     return 0;
@@ -175,6 +176,7 @@ static void forget(struct consumer *c)
 {
     for (int k = 0; k < c->ncq; k++) {
         struct cq *q = &c->cq[k];
+        consumer_pull_lost(c, q);   /* what the process had written goes out before its FIN */
         q->state = CQ_FREE;
         q->gen = (q->gen + 1) & GEN_MASK;
         q->head = q->count = 0;
@@ -332,8 +334,16 @@ uint64_t consumer_lowest_offset(const struct consumer *c, int group, int queue)
         queue >= c->qn[group])
         return UINT64_MAX;
     const struct cq *e = &c->cq[c->qbase[group] + queue];
-    if (e->state == CQ_FREE)
-        return UINT64_MAX;
-    uint64_t low = e->state == CQ_ACTIVE || e->state == CQ_DROPPED ? e->next : UINT64_MAX;
-    return e->store >= 0 && (uint64_t)e->store < low ? (uint64_t)e->store : low;
+    uint64_t low = UINT64_MAX;
+    if (e->state != CQ_FREE) {
+        low = e->state == CQ_ACTIVE || e->state == CQ_DROPPED ? e->next : UINT64_MAX;
+        if (e->store >= 0 && (uint64_t)e->store < low)
+            low = (uint64_t)e->store;
+    }
+    /* a lost pull's copy TCP may still deliver (consumer_pull_lost), whether or not the queue is still held,
+     * to the broker's life it was sent to (a crash since: the restarted process refuses it) */
+    if (e->stale_until > node_now(c->n) && e->stale_low < low &&
+        sim_node(c->n->sim, e->stale_node)->inc == e->stale_inc)
+        low = e->stale_low;
+    return low;
 }

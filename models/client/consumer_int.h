@@ -67,6 +67,18 @@ struct cq {
     uint8_t cont;               /* that request already consumed a batch (ConsumeRequest.run's loop) */
     uint8_t undispatched;       /* in processQueueTable, its PullRequest waiting for the rebalance's loop to end */
     sim_time last_lock;         /* ProcessQueue.lastLockTimestamp */
+    /* Pulls that may still reach a broker though nothing here waits for them: one that timed out, lost its
+     * connection or died with the process may be held by TCP and delivered later, and the broker then reads
+     * from its offset and stores its commit offset (consumer_pull_lost). fly_low: the lowest offset read from
+     * or committed by the pulls sent since the last one answered (UINT64_MAX: none); stale_low: that of the
+     * pulls lost, kept until stale_until (the network's tcp_timeout after the last loss) while the broker they
+     * went to lives the life it had then (a restarted process refuses the old connection's segments). They
+     * survive the queue's drop and the process's death: the world's trim keeps what they may read
+     * (consumer_lowest_offset). */
+    uint64_t fly_low, stale_low;
+    sim_time stale_until;
+    sim_node_id fly_node, stale_node;
+    uint32_t fly_inc, stale_inc;
 };
 
 /* A message waiting for the consume service: which queue, which generation of it. */
@@ -173,6 +185,8 @@ void consumer_pull_kernel(struct consumer *c, uint32_t k, int may_fetch);
 /* executePullRequestLater: queue k's next pull in d. */
 void consumer_pull_later(struct consumer *c, uint32_t k, sim_time d);
 void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int status, const void *body, uint32_t len);
+/* The pulls of q sent since the last answered one end without an answer: they may still be delivered. */
+void consumer_pull_lost(struct consumer *c, struct cq *q);
 /* The OFFSET_ILLEGAL fix of a DROPPED queue is due. */
 void consumer_on_fix_timer(struct consumer *c, uint32_t k);
 /* MQClientInstance.rebalanceImmediately: a rebalance now, and RebalanceService's period from now on. */

@@ -142,6 +142,24 @@ void consumer_pull_message(struct consumer *c, uint32_t k)
     consumer_pull_kernel(c, k, 1);
 }
 
+/* A pull the client no longer waits for (its timeout, its connection's loss, the process's death) is not
+ * gone: TCP holds what was written through a partition and delivers it, ahead of the FIN of a channel the
+ * client closed, when the path heals, up to tcp_timeout later; the broker then serves it (into a closed
+ * channel) and stores its commit offset (ConsumerOffsetManager.commitOffset, whatever the table held). The
+ * world's trim keeps what such a pull reads until then: RocketMQ's files still hold it. */
+void consumer_pull_lost(struct consumer *c, struct cq *q)
+{
+    if (q->fly_low == UINT64_MAX)
+        return;
+    sim_time now = node_now(c->n);
+    if (q->stale_until <= now || q->fly_low < q->stale_low)
+        q->stale_low = q->fly_low;
+    q->stale_until = now + sim_net_tcp_timeout(c->n->sim);
+    q->stale_node = q->fly_node;
+    q->stale_inc = q->fly_inc;
+    q->fly_low = UINT64_MAX;
+}
+
 /* PullAPIWrapper.pullKernelImpl (R44 l.156-164, R498 l.157-165, R53 l.195-203, alike). */
 void consumer_pull_kernel(struct consumer *c, uint32_t k, int may_fetch)
 {
@@ -177,6 +195,15 @@ void consumer_pull_kernel(struct consumer *c, uint32_t k, int may_fetch)
         req.commit_offset = (uint64_t)q->store;
     }
     q->pull_id = id;
+    /* what this pull reads or commits, should it be lost and delivered later (a broker process that is down
+     * takes no connection: a pull to it is never written) */
+    const struct sim_node *to = sim_node(c->n->sim, node);
+    uint64_t low = req.has_commit && req.commit_offset < req.qoffset ? req.commit_offset : req.qoffset;
+    if (to->state == SIM_NODE_UP && low < q->fly_low) {
+        q->fly_low = low;
+        q->fly_node = node;
+        q->fly_inc = to->inc;
+    }
     consumer_pull_send(c, k, node, &req);   /* pullMessageAsync -> invokeAsync */
 }
 
@@ -207,6 +234,10 @@ void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int st
 {
     struct rmq_world *w = c->base.w;
     struct cq *q = &c->cq[k];
+    if (status < 0)
+        consumer_pull_lost(c, q);   /* no answer: the request may still be on its way */
+    else if (q->gen == gen)
+        q->fly_low = UINT64_MAX;   /* it reached the broker, as did those before it */
     if (q->gen != gen || q->state != CQ_ACTIVE)
         return;   /* the ProcessQueue was dropped meanwhile */
     const size_t hdr = offsetof(struct rmq_pull_resp, msg);

@@ -88,7 +88,8 @@ static uint64_t queue_floor(const struct commitlog *ml, int q, uint64_t qoff, ui
  * (broker_keep_offset: the entry a host crash would leave its log ending with, controller mode's confirm and
  * dispatch offsets), every consumer offset any replica holds (live
  * or persisted), every offset a consumer may still pull from or commit (two consumers may hold one queue while
- * their views of the group differ, one of them from a slave, behind the offset the other committed), every
+ * their views of the group differ, one of them from a slave, behind the offset the other committed; a pull it
+ * no longer waits for, which TCP may still deliver: consumer_lowest_offset), every
  * offset a pull a broker holds, queues or serves asks for (its consumer may have let the queue go since) and,
  * in DLedger, every index a replica may still read (broker_dledger_keep). Invisible to the protocol, whose read
  * below it is the violation trimmed_read; it keeps memory flat. */
