@@ -77,10 +77,11 @@ void ha_frame_epoch_start(const struct broker *b, struct ha_conn *h)
         }
 }
 
-/* transferToSlave: a frame that would pass the transfer epoch's end stops there, and the next epoch is taken
- * (before the header is built, so that frame carries the next epoch's label). A frame from the end itself
- * takes the next epoch first (Java sends an empty frame with its label there; here the next frame has it).
- * No next epoch: nothing is sent ("Can't find a bigger epochEntry", the writer waits). */
+/* transferToSlave: a frame that would pass the transfer epoch's end stops there (tx_epoch_cut), and once a
+ * frame reaches that end the next epoch is taken before its header is built, so that frame carries the next
+ * epoch's label (tx_epoch_reached); a frame cut shorter (its batch, its pieces) keeps this epoch's. A frame
+ * from the end itself takes the next epoch first (Java sends an empty frame with its label there; here the
+ * next frame has it). No next epoch: nothing is sent ("Can't find a bigger epochEntry", the writer waits). */
 static uint64_t tx_epoch_cut(const struct broker *b, struct ha_conn *h, uint64_t end)
 {
     if (!b->ctl)
@@ -91,14 +92,16 @@ static uint64_t tx_epoch_cut(const struct broker *b, struct ha_conn *h, uint64_t
             return h->next;
         tx_epoch_set(b, h, k);
     }
-    if (h->tx_end == UINT64_MAX || end <= h->tx_end)
-        return end;
-    uint64_t cut = h->tx_end;
+    return h->tx_end != UINT64_MAX && end > h->tx_end ? h->tx_end : end;
+}
+
+static void tx_epoch_reached(const struct broker *b, struct ha_conn *h)
+{
+    if (!b->ctl || h->tx_end == UINT64_MAX || h->next < h->tx_end)
+        return;
     int k = tx_epoch_next(b, h);
-    if (k < 0)
-        return h->next;
-    tx_epoch_set(b, h, k);
-    return cut;
+    if (k >= 0)
+        tx_epoch_set(b, h, k);
 }
 
 void ha_frame_label(const struct broker *b, const struct ha_conn *h, struct rmq_ha_data *d)
@@ -138,6 +141,7 @@ uint64_t ha_frame_filler(struct broker *b, struct ha_conn *h, struct rmq_ha_data
     d->e[0].flags = RMQ_HA_FILLER;
     h->next += bytes;
     h->next_i = b->cl.first;   /* where the kept log starts: the entry after the last filler */
+    tx_epoch_reached(b, h);
     return bytes;
 }
 
@@ -185,6 +189,7 @@ uint64_t ha_frame_cut(struct broker *b, struct ha_conn *h, struct rmq_ha_data *d
     h->next_i = i;
     uint64_t bytes = pos - h->next;
     h->next = pos;
+    tx_epoch_reached(b, h);
     return bytes;
 }
 

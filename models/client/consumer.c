@@ -343,7 +343,7 @@ uint64_t consumer_lowest_offset(const struct consumer *c, int group, int queue)
     /* a lost pull's copy TCP may still deliver (consumer_pull_lost), whether or not the queue is still held,
      * to the broker's life it was sent to (a crash since: the restarted process refuses it) */
     if (e->stale_until > node_now(c->n) && e->stale_low < low &&
-        sim_node(c->n->sim, e->stale_node)->inc == e->stale_inc)
+        (e->stale_node == SIM_NODE_NONE || sim_node(c->n->sim, e->stale_node)->inc == e->stale_inc))
         low = e->stale_low;
     return low;
 }

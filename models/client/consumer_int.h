@@ -72,7 +72,8 @@ struct cq {
      * from its offset and stores its commit offset (consumer_pull_lost). fly_low: the lowest offset read from
      * or committed by the pulls sent since the last one answered (UINT64_MAX: none); stale_low: that of the
      * pulls lost, kept until stale_until (the network's tcp_timeout after the last loss) while the broker they
-     * went to lives the life it had then (a restarted process refuses the old connection's segments). They
+     * went to lives the life it had then (a restarted process refuses the old connection's segments; NONE:
+     * losses to two brokers or lives, kept until stale_until). They
      * survive the queue's drop and the process's death: the world's trim keeps what they may read
      * (consumer_lowest_offset). */
     uint64_t fly_low, stale_low;

@@ -152,11 +152,19 @@ void consumer_pull_lost(struct consumer *c, struct cq *q)
     if (q->fly_low == UINT64_MAX)
         return;
     sim_time now = node_now(c->n);
-    if (q->stale_until <= now || q->fly_low < q->stale_low)
+    if (q->stale_until <= now) {
         q->stale_low = q->fly_low;
+        q->stale_node = q->fly_node;
+        q->stale_inc = q->fly_inc;
+    } else {
+        /* two losses still within reach: the lower offset, and a broker life that is either's (none named:
+         * kept whatever becomes of the brokers, until stale_until) */
+        if (q->fly_low < q->stale_low)
+            q->stale_low = q->fly_low;
+        if (q->stale_node != q->fly_node || q->stale_inc != q->fly_inc)
+            q->stale_node = SIM_NODE_NONE;
+    }
     q->stale_until = now + sim_net_tcp_timeout(c->n->sim);
-    q->stale_node = q->fly_node;
-    q->stale_inc = q->fly_inc;
     q->fly_low = UINT64_MAX;
 }
 
@@ -199,10 +207,15 @@ void consumer_pull_kernel(struct consumer *c, uint32_t k, int may_fetch)
      * takes no connection: a pull to it is never written) */
     const struct sim_node *to = sim_node(c->n->sim, node);
     uint64_t low = req.has_commit && req.commit_offset < req.qoffset ? req.commit_offset : req.qoffset;
-    if (to->state == SIM_NODE_UP && low < q->fly_low) {
+    if (to->state == SIM_NODE_UP && q->fly_low == UINT64_MAX) {
         q->fly_low = low;
         q->fly_node = node;
         q->fly_inc = to->inc;
+    } else if (to->state == SIM_NODE_UP) {
+        if (low < q->fly_low)
+            q->fly_low = low;
+        if (q->fly_node != node || q->fly_inc != to->inc)
+            q->fly_node = SIM_NODE_NONE;   /* pulls to two brokers or lives in flight */
     }
     consumer_pull_send(c, k, node, &req);   /* pullMessageAsync -> invokeAsync */
 }
