@@ -82,26 +82,24 @@ void ha_frame_epoch_start(const struct broker *b, struct ha_conn *h)
  * epoch's label (tx_epoch_reached); a frame cut shorter (its batch, its pieces) keeps this epoch's. A frame
  * from the end itself takes the next epoch first (Java sends an empty frame with its label there; here the
  * next frame has it). No next epoch: nothing is sent ("Can't find a bigger epochEntry", the writer waits). */
+static int tx_epoch_reached(const struct broker *b, struct ha_conn *h)
+{
+    while (b->ctl && h->tx_end != UINT64_MAX && h->next >= h->tx_end) {
+        int k = tx_epoch_next(b, h);
+        if (k < 0)
+            return 0;
+        tx_epoch_set(b, h, k);
+    }
+    return 1;
+}
+
 static uint64_t tx_epoch_cut(const struct broker *b, struct ha_conn *h, uint64_t end)
 {
     if (!b->ctl)
         return end;
-    while (h->tx_end != UINT64_MAX && h->next >= h->tx_end) {
-        int k = tx_epoch_next(b, h);
-        if (k < 0)
-            return h->next;
-        tx_epoch_set(b, h, k);
-    }
+    if (!tx_epoch_reached(b, h))
+        return h->next;
     return h->tx_end != UINT64_MAX && end > h->tx_end ? h->tx_end : end;
-}
-
-static void tx_epoch_reached(const struct broker *b, struct ha_conn *h)
-{
-    if (!b->ctl || h->tx_end == UINT64_MAX || h->next < h->tx_end)
-        return;
-    int k = tx_epoch_next(b, h);
-    if (k >= 0)
-        tx_epoch_set(b, h, k);
 }
 
 void ha_frame_label(const struct broker *b, const struct ha_conn *h, struct rmq_ha_data *d)

@@ -165,7 +165,7 @@ static int layout(struct consumer *c)
             e->group = (int16_t)g;
             e->queue = (uint16_t)q;
             e->store = -1;
-            e->fly_low = e->stale_low = UINT64_MAX;
+            e->fly.low = e->stale.low = UINT64_MAX;
         }
     c->ncq = total;
     return 0;
@@ -342,8 +342,8 @@ uint64_t consumer_lowest_offset(const struct consumer *c, int group, int queue)
     }
     /* a lost pull's copy TCP may still deliver (consumer_pull_lost), whether or not the queue is still held,
      * to the broker's life it was sent to (a crash since: the restarted process refuses it) */
-    if (e->stale_until > node_now(c->n) && e->stale_low < low &&
-        (e->stale_node == SIM_NODE_NONE || sim_node(c->n->sim, e->stale_node)->inc == e->stale_inc))
-        low = e->stale_low;
+    if (e->stale_until > node_now(c->n) && e->stale.low < low &&
+        (e->stale.node == SIM_NODE_NONE || sim_node(c->n->sim, e->stale.node)->inc == e->stale.inc))
+        low = e->stale.low;
     return low;
 }

@@ -47,6 +47,15 @@ struct pq_ent {
 };
 
 /* A MessageQueue this consumer may hold: its ProcessQueue, PullRequest and offset store entry. */
+/* The lowest offset some pulls read from or commit (UINT64_MAX: none), and the broker life they were written
+ * to: a restarted process refuses the old connection's segments (node NONE: pulls to two brokers or lives, kept
+ * whatever becomes of them). */
+struct pull_floor {
+    uint64_t low;
+    sim_node_id node;
+    uint32_t inc;
+};
+
 struct cq {
     int16_t group;
     uint16_t queue;
@@ -69,17 +78,12 @@ struct cq {
     sim_time last_lock;         /* ProcessQueue.lastLockTimestamp */
     /* Pulls that may still reach a broker though nothing here waits for them: one that timed out, lost its
      * connection or died with the process may be held by TCP and delivered later, and the broker then reads
-     * from its offset and stores its commit offset (consumer_pull_lost). fly_low: the lowest offset read from
-     * or committed by the pulls sent since the last one answered (UINT64_MAX: none); stale_low: that of the
-     * pulls lost, kept until stale_until (the network's tcp_timeout after the last loss) while the broker they
-     * went to lives the life it had then (a restarted process refuses the old connection's segments; NONE:
-     * losses to two brokers or lives, kept until stale_until). They
-     * survive the queue's drop and the process's death: the world's trim keeps what they may read
+     * from its offset and stores its commit offset (consumer_pull_lost). fly: the pulls sent since the last one
+     * answered; stale: the pulls lost, kept until stale_until (the network's tcp_timeout after the last loss).
+     * They survive the queue's drop and the process's death: the world's trim keeps what they may read
      * (consumer_lowest_offset). */
-    uint64_t fly_low, stale_low;
+    struct pull_floor fly, stale;
     sim_time stale_until;
-    sim_node_id fly_node, stale_node;
-    uint32_t fly_inc, stale_inc;
 };
 
 /* A message waiting for the consume service: which queue, which generation of it. */

@@ -147,25 +147,29 @@ void consumer_pull_message(struct consumer *c, uint32_t k)
  * client closed, when the path heals, up to tcp_timeout later; the broker then serves it (into a closed
  * channel) and stores its commit offset (ConsumerOffsetManager.commitOffset, whatever the table held). The
  * world's trim keeps what such a pull reads until then: RocketMQ's files still hold it. */
+/* f takes pulls reading from or committing low, written to node's life inc. */
+static void floor_add(struct pull_floor *f, uint64_t low, sim_node_id node, uint32_t inc)
+{
+    if (f->low == UINT64_MAX) {
+        *f = (struct pull_floor){low, node, inc};
+        return;
+    }
+    if (low < f->low)
+        f->low = low;
+    if (f->node != node || f->inc != inc)
+        f->node = SIM_NODE_NONE;
+}
+
 void consumer_pull_lost(struct consumer *c, struct cq *q)
 {
-    if (q->fly_low == UINT64_MAX)
+    if (q->fly.low == UINT64_MAX)
         return;
     sim_time now = node_now(c->n);
-    if (q->stale_until <= now) {
-        q->stale_low = q->fly_low;
-        q->stale_node = q->fly_node;
-        q->stale_inc = q->fly_inc;
-    } else {
-        /* two losses still within reach: the lower offset, and a broker life that is either's (none named:
-         * kept whatever becomes of the brokers, until stale_until) */
-        if (q->fly_low < q->stale_low)
-            q->stale_low = q->fly_low;
-        if (q->stale_node != q->fly_node || q->stale_inc != q->fly_inc)
-            q->stale_node = SIM_NODE_NONE;
-    }
+    if (q->stale_until <= now)
+        q->stale.low = UINT64_MAX;   /* the losses before are out of TCP's reach */
+    floor_add(&q->stale, q->fly.low, q->fly.node, q->fly.inc);
     q->stale_until = now + sim_net_tcp_timeout(c->n->sim);
-    q->fly_low = UINT64_MAX;
+    q->fly.low = UINT64_MAX;
 }
 
 /* PullAPIWrapper.pullKernelImpl (R44 l.156-164, R498 l.157-165, R53 l.195-203, alike). */
@@ -207,16 +211,8 @@ void consumer_pull_kernel(struct consumer *c, uint32_t k, int may_fetch)
      * takes no connection: a pull to it is never written) */
     const struct sim_node *to = sim_node(c->n->sim, node);
     uint64_t low = req.has_commit && req.commit_offset < req.qoffset ? req.commit_offset : req.qoffset;
-    if (to->state == SIM_NODE_UP && q->fly_low == UINT64_MAX) {
-        q->fly_low = low;
-        q->fly_node = node;
-        q->fly_inc = to->inc;
-    } else if (to->state == SIM_NODE_UP) {
-        if (low < q->fly_low)
-            q->fly_low = low;
-        if (q->fly_node != node || q->fly_inc != to->inc)
-            q->fly_node = SIM_NODE_NONE;   /* pulls to two brokers or lives in flight */
-    }
+    if (to->state == SIM_NODE_UP)
+        floor_add(&q->fly, low, node, to->inc);
     consumer_pull_send(c, k, node, &req);   /* pullMessageAsync -> invokeAsync */
 }
 
@@ -250,7 +246,7 @@ void consumer_on_pull_reply(struct consumer *c, uint32_t k, uint32_t gen, int st
     if (status < 0)
         consumer_pull_lost(c, q);   /* no answer: the request may still be on its way */
     else if (q->gen == gen)
-        q->fly_low = UINT64_MAX;   /* it reached the broker, as did those before it */
+        q->fly.low = UINT64_MAX;   /* it reached the broker, as did those before it */
     if (q->gen != gen || q->state != CQ_ACTIVE)
         return;   /* the ProcessQueue was dropped meanwhile */
     const size_t hdr = offsetof(struct rmq_pull_resp, msg);
