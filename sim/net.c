@@ -525,6 +525,18 @@ void net_conn_event(struct sim *s, struct sim_event *e, struct sim_node *dst)
         dst->ops->on_conn(dst, c, ev, peer, tag);
 }
 
+/* A reset for data that came after the receiving process closed the connection: Linux answers it at once
+ * (tcp_rcv_state_process, TCPAbortOnData), a bare segment behind nothing held for retransmission and never
+ * retransmitted itself (lost over a cut link: the next data that arrives is answered again). The close the
+ * process sent (a FIN, perhaps still held) then finds the sender closed already. */
+static void conn_send_reset(struct sim *s, sim_node_id from, sim_node_id to, sim_conn c)
+{
+    sim_time at, sent;
+    struct conn_rec *r = &s->net.conns[c];
+    if (net_transmit_id(s, from, to, s->now, 64, 1, conn_fifo(r, from), &at, &sent) == TX_OK)
+        conn_fin(s, at, sent, from, to, c);
+}
+
 /* A message for a connection the receiving process no longer has (closed, broken, or an earlier life's):
  * dropped, and the host answers the sender with a reset. */
 static __attribute__((noinline)) void deliver_refused(struct sim *s, const struct sim_event *e,
@@ -534,6 +546,8 @@ static __attribute__((noinline)) void deliver_refused(struct sim *s, const struc
         int sender_open = (r->a == e->from ? r->open_a : r->open_b) == 1;
         if (sender_open && side < 0)
             conn_send_close(s, dst->id, e->from, e->conn);
+        else if (sender_open)
+            conn_send_reset(s, dst->id, e->from, e->conn);   /* this process closed it */
     }
     s->stats.msgs_dropped_down++;
 }

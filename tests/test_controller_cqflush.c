@@ -171,12 +171,14 @@ END_TEST
 
 /* A demoted master. broker-a-0 is cut off from its slaves and the controller from 10 s to 40 s; the
  * controller elects broker-a-2 at 20 s (epoch 2), and broker-a-0, stored on by the producer until the
- * NameServer refuses its registration as brokerId 0 at 40 s, learns of the new epoch at 61.002 s and becomes
- * a SLAVE. A SLAVE's ReputMessageService stops at its confirm offset (getReputEndOffset), still the one of
- * 10 s, but what it dispatched stays in its ConsumeQueues, which getMessage reads to the end
- * (DefaultMessageStore l.816): its readers see all 656 entries a queue until its HA client's handshake with
+ * NameServer refuses its registration as brokerId 0 at 40 s, learns of the new epoch at 48.012 s and becomes
+ * a SLAVE: the controller closed its channel when its heartbeats expired (22 s), the close reaches it with
+ * TCP's first retransmission after the heal, and it asks again on a new channel. A SLAVE's
+ * ReputMessageService stops at its confirm offset (getReputEndOffset), still the one of 10 s, but what it
+ * dispatched stays in its ConsumeQueues, which getMessage reads to the end (DefaultMessageStore l.816): its
+ * readers see all 656 entries a queue until its HA client's handshake with
  * broker-a-2 cuts the log at the consistent point, the start of epoch 2 (197,120, where broker-a-2's log
- * ended), at 61.010 s: DefaultMessageStore.truncateDirtyFiles (l.708-740) cuts every ConsumeQueue there
+ * ended), at 48.020 s: DefaultMessageStore.truncateDirtyFiles (l.708-740) cuts every ConsumeQueue there
  * (truncateDirtyLogicFiles) and starts the ReputMessageService again from min(its offset, the cut). From
  * then on they see the 224 a queue below the cut, then what broker-a-2's frames bring. */
 START_TEST(demoted_master_reads_what_it_dispatched_until_the_cut)
@@ -186,7 +188,7 @@ START_TEST(demoted_master_reads_what_it_dispatched_until_the_cut)
     struct scenario sc;
     th_load(&sc, th_ctl_world(1, "", faults), NULL, 0);
     struct broker *m = brk(&sc, 0);
-    th_run_to(&sc, 61001 * SIM_MS);
+    th_run_to(&sc, 48011 * SIM_MS);
     ck_assert_int_eq(broker_role(m), RMQ_SYNC_MASTER);   /* changeToMaster */
     ck_assert_int_eq(th_ctl_info(&sc).master, 2);
     ck_assert_uint_eq(m->ctl->confirm, 197120);
@@ -194,9 +196,9 @@ START_TEST(demoted_master_reads_what_it_dispatched_until_the_cut)
     ck_assert_uint_eq(end, 576840);
     for (int q = 0; q < 4; q++)
         ck_assert_uint_eq(broker_visible_qoff(m, q), cl_next_qoff(broker_log(m), q));
-    th_run_to(&sc, 61002 * SIM_MS);
+    th_run_to(&sc, 48012 * SIM_MS);
     ck_assert_int_eq(broker_role(m), RMQ_SLAVE);
-    for (sim_time t = 61002 * SIM_MS; t < 61010 * SIM_MS; t += SIM_MS) {
+    for (sim_time t = 48012 * SIM_MS; t < 48020 * SIM_MS; t += SIM_MS) {
         th_run_to(&sc, t);
         ck_assert_uint_eq(broker_log(m)->max_offset, end);
         for (int q = 0; q < 4; q++) {
@@ -204,7 +206,7 @@ START_TEST(demoted_master_reads_what_it_dispatched_until_the_cut)
             ck_assert_uint_eq(broker_visible_qoff(m, q), cl_next_qoff(broker_log(m), q));
         }
     }
-    th_run_to(&sc, 61010 * SIM_MS);
+    th_run_to(&sc, 48020 * SIM_MS);
     ck_assert_uint_eq(broker_log(m)->max_offset, 197120);
     for (int q = 0; q < 4; q++) {
         ck_assert_uint_eq(cl_next_qoff(broker_log(m), q), 224);

@@ -351,6 +351,33 @@ START_TEST(stepping_down_leaves_queued_requests_unanswered)
 }
 END_TEST
 
+/* scanNotActiveBroker closes an expired broker's channel (RemotingHelper.closeChannel). broker-a-1, a slave,
+ * paused from 20 s to 40 s, is expired by the scan (heartbeats 10 s old, a scan every 5 s) and its channel
+ * closed: the close reaches it when it wakes, and its next heartbeat comes on a new channel, which the table
+ * takes (the broker had left it). Without the close it heartbeated on the old channel, which the table took
+ * again. */
+START_TEST(expired_broker_channel_closed)
+{
+    struct scenario sc;
+    th_load(&sc, th_ctl_world(1, NULL, "\"faults\": [{\"at_ms\": 20000, \"op\": \"pause\", \"node\": "
+                                       "\"broker-a-1\", \"duration_ms\": 20000}]"), NULL, 0);
+    th_run_to(&sc, 19 * SIM_S);
+    struct controller *c = ctl(&sc);
+    const struct ctl_replica *x = &c->g[0].r[1];
+    ck_assert_int_eq(x->active, 1);
+    sim_conn before = x->conn;
+    ck_assert_int_eq(node_conn_open(c->n, before), 1);
+    th_run_to(&sc, 36 * SIM_S);
+    ck_assert_int_eq(x->active, 0);
+    ck_assert_int_eq(node_conn_open(c->n, before), 0);
+    th_run_to(&sc, 45 * SIM_S);
+    ck_assert_int_eq(x->active, 1);
+    ck_assert_uint_ne(x->conn, before);
+    ck_assert_int_eq(node_conn_open(c->n, x->conn), 1);
+    scenario_free(&sc);
+}
+END_TEST
+
 /* An answer that names no master at a newer epoch (the controllers' ElectMasterEvent(false) after their
  * election found nobody) changes nothing on a broker, master or slave: its role, master, epochs and
  * SyncStateSet stay (ReplicasManager.changeBrokerRole wants a master id; schedulingSyncBrokerMetadata only asks
@@ -562,6 +589,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, failed_election_retried_under_group);
     tcase_add_test(tc, leader_stepping_down_appends_nothing);
     tcase_add_test(tc, stepping_down_leaves_queued_requests_unanswered);
+    tcase_add_test(tc, expired_broker_channel_closed);
     tcase_add_test(tc, controller_append_waits_five_seconds);
     tcase_add_test(tc, masterless_answer_changes_nothing);
     tcase_add_test(tc, group_run_is_deterministic);

@@ -550,6 +550,32 @@ START_TEST(test_close_behind_held_data)
 }
 END_TEST
 
+/* Data that reaches a side its process closed is answered with a reset at once (Linux's tcp_rcv_state_process:
+ * data after close(), TCPAbortOnData), ahead of that side's FIN, which waits in the retransmission backoff:
+ * node 0 closes at 500 ms while 0 -> 1 is cut, the path heals at 1000 ms, node 1 writes at 1100 ms and is told
+ * the connection is closed at 1102 ms, not with the FIN at 1411 ms (without the write, as
+ * test_close_behind_held_data). What node 0 had written reaches a closed side then and is dropped, as the
+ * kernel's reset destroys the socket that held it. */
+START_TEST(test_data_after_close_reset)
+{
+    struct th_world w;
+    sim_conn c = connected_then_cut(&w);
+    ck_assert_int_eq(node_conn_send(th_world_node(&w, 0), c, 1, NULL, 0, 0), 0);
+    sim_run(w.s, 500 * SIM_MS);
+    node_conn_close(th_world_node(&w, 0), c);
+    sim_run(w.s, 1000 * SIM_MS);
+    sim_heal_all(w.s);
+    sim_run(w.s, 1100 * SIM_MS);
+    ck_assert_ptr_null(th_world_find_conn(&w, 1, SIM_CONN_CLOSED, 0));
+    ck_assert_int_eq(node_conn_send(th_world_node(&w, 1), c, 3, NULL, 0, 0), 0);
+    sim_run(w.s, 2000 * SIM_MS);
+    TH_ASSERT_AT(th_world_find_conn(&w, 1, SIM_CONN_CLOSED, 0), 1102 * SIM_MS);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 1), 0);
+    ck_assert_int_eq(th_world_count(&w, TH_R_MSG, 0), 0);
+    th_world_free(&w);
+}
+END_TEST
+
 /* A path cut for longer than the TCP timeout: the sender's side gives up and is told it is closed. */
 START_TEST(test_conn_tcp_timeout)
 {
@@ -587,6 +613,7 @@ static Suite *sim_partition_suite(void)
     tcase_add_test(tc, test_conn_broken_by_cut);
     tcase_add_test(tc, test_conn_tcp_timeout);
     tcase_add_test(tc, test_close_behind_held_data);
+    tcase_add_test(tc, test_data_after_close_reset);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

@@ -461,11 +461,19 @@ static void on_timer(struct sim_node *n, uint64_t tag)
     if (rpc_on_timer(&c->rpc, tag))
         return;
     if (tag == CT_SCAN) {
-        /* DefaultBrokerHeartbeatManager.scanNotActiveBroker */
+        /* DefaultBrokerHeartbeatManager.scanNotActiveBroker: an expired broker leaves the table and its channel
+         * is closed (RemotingHelper.closeChannel; the close's onBrokerChannelClose finds nobody on it): what
+         * the broker has in flight on it fails when the close reaches it, and its next heartbeat connects
+         * anew. */
         for (int gi = 0; gi < c->ngroups; gi++)
-            for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-                if (c->g[gi].r[r].active && expired(c, &c->g[gi].r[r]))
-                    inactive(c, gi, r, "timeout");
+            for (int r = 0; r < RMQ_MAX_REPLICAS; r++) {
+                struct ctl_replica *x = &c->g[gi].r[r];
+                if (!x->active || !expired(c, x))
+                    continue;
+                inactive(c, gi, r, "timeout");
+                if (x->conn && node_conn_open(n, x->conn))
+                    node_conn_close(n, x->conn);
+            }
         node_timer(n, c->cfg.scan_interval, CT_SCAN);
     } else if (tag == CT_REELECT && !c->raft) {
         /* scanNeedReelectBrokerSets as under a group (after the controller's restart a dead master never
