@@ -1,7 +1,8 @@
 /* test_controller_alter: a master's changes of its SyncStateSet (5.3's ReplicasManager
  * doReportSyncStateSetChanged, BrokerOuterAPI.alterSyncStateSet, ReplicasInfoManager.alterSyncStateSet) on
- * constant 1 ms links: the controller refuses a set equal to the current one, and a refused change, whatever
- * the answer carries, changes nothing at the broker. */
+ * constant 1 ms links: the controller refuses a set equal to the current one, a refused change, whatever
+ * the answer carries, changes nothing at the broker, and a set the master is alone in answers its waiting
+ * all-ack puts. */
 #include <check.h>
 #include <stdint.h>
 
@@ -9,6 +10,7 @@
 #include "models/broker/broker_ctl_int.h"
 #include "models/broker/broker_int.h"
 #include "models/controller/controller.h"
+#include "models/report/acct.h"
 #include "models/controller/controller_int.h"
 #include "models/world/world.h"
 #include "sim/lab/scenario.h"
@@ -89,6 +91,41 @@ START_TEST(refused_alter_is_not_applied)
 }
 END_TEST
 
+/* GroupTransferService polls its requests every 1 ms (doWaitTransfer: waitForRunning(1)) and under all-ack
+ * passes a SyncStateSet of the master alone: the puts waiting when the set shrinks to it are answered PUT_OK
+ * at once, not at the group commit's next 10 ms round. Both slaves cut off at 10 s, a put a second: the master
+ * gives their connections up 20 s after their last reports, and when the controller's answer makes its set
+ * {broker-a-0} (29.06 s) the puts of 27, 28 and 29 s, each within its slaveTimeout, wait; none is left after
+ * that event (the first look, 0.1 ms steps). As in GroupTransferService, a put past its deadline is not
+ * passed by a set that shrinks later (the acks are looked at only before it). */
+START_TEST(smaller_sss_answers_waiting_puts_at_once)
+{
+    struct scenario sc;
+    const char *sets[] = {"producers.rate_per_s=1", "producers.send_msg_timeout_ms=10000"};
+    th_load(&sc, th_ctl_world(1, ", \"all_ack_in_sync_state_set\": true",
+                              "\"faults\": [{\"at_ms\": 10000, \"op\": \"partition\", \"a\": [\"broker-a-0\"], "
+                              "\"b\": [\"broker-a-1\", \"broker-a-2\"]}]"), sets, 2);
+    th_run_to(&sc, 25 * SIM_S);
+    struct broker *b = rmq_world_get(sc.w)->g[0].broker[0];
+    const struct acct *acct = &rmq_world_get(sc.w)->rep.acct;
+    ck_assert_int_eq(broker_role(b), RMQ_SYNC_MASTER);
+    ck_assert_uint_eq(b->ctl->ha_sss, 7);
+    sim_time t = 25 * SIM_S;
+    while (b->ctl->ha_sss != 1 && t < 35 * SIM_S) {
+        ck_assert_uint_gt(b->waits_n, 0);   /* a put a second, each waiting 3 s */
+        t += 100 * SIM_US;
+        th_run_to(&sc, t);
+    }
+    ck_assert_uint_eq(b->ctl->ha_sss, 1);
+    ck_assert_int_gt(t, 29 * SIM_S);
+    ck_assert_uint_eq(b->waits_n, 0);
+    uint64_t timeouts = acct->status_count[ACCT_STATUS_INDEX(RMQ_FLUSH_SLAVE_TIMEOUT)];
+    th_run_to(&sc, t + 2 * SIM_MS);
+    ck_assert_uint_eq(acct->status_count[ACCT_STATUS_INDEX(RMQ_SUCCESS)], 29 - timeouts);
+    scenario_free(&sc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("controller_alter");
@@ -96,6 +133,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, alter_to_the_same_set_refused);
     tcase_add_test(tc, refused_alter_is_not_applied);
+    tcase_add_test(tc, smaller_sss_answers_waiting_puts_at_once);
     suite_add_tcase(s, tc);
     return th_run_suite(s);
 }

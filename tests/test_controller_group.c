@@ -13,6 +13,7 @@
 #include "models/broker/broker.h"
 #include "models/broker/broker_int.h"
 #include "models/broker/broker_ctl_int.h"
+#include "models/remoting/rpc.h"
 #include "models/report/acct.h"
 #include "models/controller/controller.h"
 #include "models/controller/controller_int.h"
@@ -276,6 +277,80 @@ START_TEST(controller_append_waits_five_seconds)
 }
 END_TEST
 
+/* What the brokers hear from one controller after a moment: the times of its answers other than SUCCESS. */
+static struct {
+    sim_node_id from;
+    sim_time since;
+    int n;
+    sim_time at[16];
+    const struct sim_node_ops *ops[RMQ_MAX_REPLICAS];
+    struct sim_node_ops wrap[RMQ_MAX_REPLICAS];
+} heard;
+
+static void hearing(struct sim_node *n, const struct sim_msg *m)
+{
+    const struct rpc_hdr *h = m->data;
+    if (m->from == heard.from && node_now(n) >= heard.since && m->len >= sizeof *h && (h->flags & RPC_RESPONSE) &&
+        h->code != RMQ_SUCCESS && heard.n < 16)
+        heard.at[heard.n++] = node_now(n);
+    heard.ops[((struct broker *)n->model)->replica]->on_message(n, m);
+}
+
+/* stopScheduling (EventScheduler.shutdown(true)) interrupts the job running, and ControllerRequestProcessor
+ * answers it SYSTEM_ERROR at once (its future cancelled); the jobs queued behind it never run, and their
+ * processor threads answer only after WAIT_TIMEOUT_OUT (5 s), when the broker's 3 s invokeSync has given up.
+ * The leading controller cut off from the other two (not from the brokers) after a heartbeat round, the
+ * master's process crashed 1.5 s later: the election the leader appends cannot commit, and both slaves'
+ * elections (brokerElect) queue behind it. It steps down 6 s after the cut and answers them nothing (both were
+ * answered CONTROLLER_NOT_LEADER 1 ms later, before); what they ask it afterwards it answers NOT_LEADER. */
+START_TEST(stepping_down_leaves_queued_requests_unanswered)
+{
+    struct scenario sc;
+    th_load(&sc, th_ctl_world(3, NULL, NULL), NULL, 0);
+    th_run_to(&sc, 60 * SIM_S);
+    struct controller *c0 = ctl(&sc), *l = NULL;
+    for (int k = 0; k < controller_count(c0); k++)
+        if (c0->members[k]->raft->role == RAFT_LEADER)
+            l = c0->members[k];
+    ck_assert_ptr_nonnull(l);
+    sim_time round = l->raft->last_succ_heartbeat;
+    while (l->raft->last_succ_heartbeat == round)
+        th_run_to(&sc, sim_now(sc.sim) + 1 * SIM_MS);
+    sim_time cut = sim_now(sc.sim);
+    for (int k = 0; k < controller_count(c0); k++)
+        if (c0->members[k] != l) {
+            sim_link_cut(sc.sim, l->n->id, c0->members[k]->n->id, 1);
+            sim_link_cut(sc.sim, c0->members[k]->n->id, l->n->id, 1);
+        }
+    struct rmq_world *w = rmq_world_get(sc.w);
+    heard.from = l->n->id;
+    heard.n = 0;
+    for (int r = 0; r < 3; r++) {
+        struct sim_node *n = sim_node(sc.sim, w->g[0].node[r]);
+        heard.ops[r] = n->ops;
+        heard.wrap[r] = *n->ops;
+        heard.wrap[r].on_message = hearing;
+        n->ops = &heard.wrap[r];
+    }
+    th_run_to(&sc, cut + 1500 * SIM_MS);
+    sim_crash(sc.sim, w->g[0].node[controller_info(c0, 0).master], SIM_CRASH_PROCESS);
+    while (l->raft->role == RAFT_LEADER && sim_now(sc.sim) < cut + 10 * SIM_S)
+        th_run_to(&sc, sim_now(sc.sim) + 1 * SIM_MS);
+    ck_assert_int_ne(l->raft->role, RAFT_LEADER);
+    sim_time down = sim_now(sc.sim);
+    ck_assert_int_ge(down, cut + 5 * SIM_S);
+    ck_assert_uint_eq(l->job_n, 0);
+    heard.since = down - 1 * SIM_MS;
+    th_run_to(&sc, cut + 10 * SIM_S);
+    ck_assert_int_ge(heard.n, 1);
+    for (int i = 0; i < heard.n; i++)
+        ck_assert_int_ge(heard.at[i], down + 1 * SIM_S);
+    for (int r = 0; r < 3; r++)
+        sim_node(sc.sim, w->g[0].node[r])->ops = heard.ops[r];
+    scenario_free(&sc);
+}
+END_TEST
+
 /* An answer that names no master at a newer epoch (the controllers' ElectMasterEvent(false) after their
  * election found nobody) changes nothing on a broker, master or slave: its role, master, epochs and
  * SyncStateSet stay (ReplicasManager.changeBrokerRole wants a master id; schedulingSyncBrokerMetadata only asks
@@ -486,6 +561,7 @@ static Suite *group_suite(void)
     tcase_add_test(tc, master_process_crash_while_controller_leader_down);
     tcase_add_test(tc, failed_election_retried_under_group);
     tcase_add_test(tc, leader_stepping_down_appends_nothing);
+    tcase_add_test(tc, stepping_down_leaves_queued_requests_unanswered);
     tcase_add_test(tc, controller_append_waits_five_seconds);
     tcase_add_test(tc, masterless_answer_changes_nothing);
     tcase_add_test(tc, group_run_is_deterministic);

@@ -227,6 +227,8 @@ void ctl_apply_info(struct broker *b, const struct ctl_info *i)
         c->ha_sss = i->sss;
     if (sss_changed && b->role != RMQ_SLAVE)
         ctl_update_confirm(b);   /* AutoSwitchHAService.setSyncStateSet, whatever allAckInSyncStateSet */
+    if (sss_changed && i->master == b->replica && b->waits_n)
+        broker_process_waits(b);   /* GroupTransferService's next 1 ms poll sees the new set */
     if (i->master == b->replica) {
         if (b->role == RMQ_SLAVE || changed) {
             if (b->role == RMQ_SLAVE) {

@@ -194,16 +194,20 @@ void ctlg_admin_elect(struct controller *c, int gi, int r)
     push_job(c, CTL_ELECT, &q, (struct rpc_ctx){0, 0}, 1, 0);
 }
 
-/* stopScheduling: the queued requests are answered CONTROLLER_NOT_LEADER. */
+/* stopScheduling: EventScheduler.shutdown(true) interrupts the job running, whose appendToDLedgerAndWait
+ * fails and cancels its future, which ControllerRequestProcessor's future.get turns into an exception and the
+ * remoting layer into SYSTEM_ERROR at once. The jobs queued behind it never run: their processor threads wait
+ * out WAIT_TIMEOUT_OUT (5 s) and answer SYSTEM_ERROR after the broker's 3 s invokeSync has given up, so they
+ * are answered nothing here (an admin's elect_master is traced SYSTEM_ERROR now). */
 static void stop_serving(struct controller *c)
 {
     c->serving = 0;
-    while (c->job_n) {
+    for (uint32_t i = 0; c->job_n; i++) {
         struct ctl_job *j = job_at(c, 0);
-        if (j->code && j->ctx.conn)
-            rpc_reply(c->n, j->ctx, CTL_NOT_LEADER, NULL, 0, 0);
-        if (j->designate)
-            ctl_trace_admin_elect(c, j->q.group, j->q.replica, CTL_NOT_LEADER);
+        if (i == 0 && j->index >= 0)
+            finish(c, j, RMQ_SYSTEM_ERROR, 0);   /* the job running */
+        else if (j->designate)
+            ctl_trace_admin_elect(c, j->q.group, j->q.replica, RMQ_SYSTEM_ERROR);
         job_pop(c);
     }
 }
