@@ -278,14 +278,18 @@ END_TEST
 
 /* A slave far behind, elected by an unclean election, starts its epoch where its log ends. broker-a-0 gets
  * the masters' bytes over a 0.5 Mbit/s link from 20 s, so it falls behind and leaves the SyncStateSet; the
- * master's host dies at 60 s and broker-a-1 is elected at epoch 2 (starting at 12,564,552); broker-a-0 shakes
- * hands with it at 100 s, still behind epoch 2's start; broker-a-1's host dies at 110 s and broker-a-0, the
- * only replica left, is elected at epoch 3 at 120 s with 6,519,656 bytes. Its epoch file holds only what its
- * frames brought (AutoSwitchHAClient appends the epoch of each frame's header), so epoch 3 starts at its end,
- * and broker-a-1, back at 135 s, truncates to there. Before, the handshake copied broker-a-1's entries,
- * epoch 2's among them: changeToMaster's entry (3, 6,519,656) was refused (not after the last start), the
- * new master's writes stayed under epoch 2 in its file, and broker-a-1 found the two files consistent up to
- * 8,123,544 and kept 1,402 messages the new master had overwritten (diverged_msgs). */
+ * master's host dies at 60 s and broker-a-1 is elected at epoch 2 (starting at 12,564,552), and is master at
+ * 70.912 s, when its HA client's select on the dead host runs out; broker-a-0, whose own select ran out
+ * first, registered first and was named the dead master, shakes hands with broker-a-1 at 100 s, still behind
+ * epoch 2's start; broker-a-1's host dies at 110 s and broker-a-0, the only replica left, is elected at epoch
+ * 3 at 120 s with 6,519,656 bytes (master at 120.988 s). Its epoch file holds only what its frames brought
+ * (AutoSwitchHAClient appends the epoch of each frame's header), so epoch 3 starts at its end, and
+ * broker-a-1, back at 135 s, truncates to there. Before, the handshake copied broker-a-1's entries, epoch 2's
+ * among them: changeToMaster's entry (3, 6,519,656) was refused (not after the last start), the new master's
+ * writes stayed under epoch 2 in its file, and broker-a-1 found the two files consistent up to 8,123,544 and
+ * kept 1,402 messages the new master had overwritten (diverged_msgs). (Its log ends at 14,965,808 at its
+ * crash, not 21,829,808 as when the promotion took no time: the producer's route poll of 70.7 s came before
+ * the new master registered, and the next is at 100.7 s.) */
 START_TEST(unclean_elected_slave_starts_its_epoch_at_its_end)
 {
     struct th_run r;
@@ -306,11 +310,11 @@ START_TEST(unclean_elected_slave_starts_its_epoch_at_its_end)
     ck_assert_int_eq(
         th_count(r.trace, "\"ev\":\"controller.elect\"", "\"master\":\"broker-a-1\",\"epoch\":2", 0, 1e300), 1);
     ck_assert_double_eq(th_first(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.handshake\"",
-                                 "\"peer\":\"broker-a-1\"", 0), 100014.803614);
+                                 "\"peer\":\"broker-a-1\"", 0), 100014.917937);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-0\",\"ev\":\"broker.role\"",
-                              "\"epoch\":3,\"max_offset\":6519656", 120000, 120001), 1);
+                              "\"epoch\":3,\"max_offset\":6519656", 120987, 120988), 1);
     ck_assert_int_eq(th_count(r.trace, "\"node\":\"broker-a-1\",\"ev\":\"broker.truncate\"",
-                              "\"from\":21829808,\"to\":6519656", 135000, 136000), 1);
+                              "\"from\":14965808,\"to\":6519656", 135000, 136000), 1);
     ck_assert_double_eq(th_num(r.m, "groups.0.diverged_msgs"), 0);
     th_run_free(&r);
 }

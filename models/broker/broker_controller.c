@@ -1,9 +1,10 @@
 /* broker_controller: a broker in controller mode (RIP-44; broker/.../controller/ReplicasManager.java,
- * store/.../ha/autoswitch/AutoSwitchHAService.java, EpochFileCache.java). It heartbeats the controller,
- * polls and is told the group's master and SyncStateSet, switches role without a restart (the new master is
- * SYNC_MASTER whatever its config, #6813, once its ConsumeQueue dispatch caught up). The epoch file and the
- * slave's handshake are broker_ctl_epoch.c's; the master's SyncStateSet, confirm offset and puts
- * broker_ctl_sss.c's; replication itself is the classic HA of ha.c. */
+ * store/.../ha/autoswitch/AutoSwitchHAService.java, EpochFileCache.java). It starts (registers with the
+ * controller, asks for an election), heartbeats the controller, polls and is told the group's master and
+ * SyncStateSet, and hands what it learns to broker_ctl_role.c, which switches role without a restart (the new
+ * master is SYNC_MASTER whatever its config, #6813, once its old HA client stopped and its ConsumeQueue dispatch
+ * caught up). The epoch file and the slave's handshake are broker_ctl_epoch.c's; the master's SyncStateSet,
+ * confirm offset and puts broker_ctl_sss.c's; replication itself is the classic HA of ha.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,10 +13,6 @@
 #include "models/controller/controller.h"
 #include "models/report/report.h"
 #include "models/broker/broker_ctl_int.h"
-
-/* Timer kinds, in the low 4 bits of the timer's argument; CTL_T_CHECK carries its schedule's generation above. */
-enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH, CTL_T_CHECKPOINT, CTL_T_START,
-       CTL_T_REGISTER, CTL_T_CQ_FLUSH };
 
 /* DefaultMessageStore.addScheduleTask: storeCheckpoint.flush() at a fixed rate of one second, the first a
  * second after start (not configurable). setConfirmOffset only sets the checkpoint's field; the flush
@@ -26,9 +23,6 @@ enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH,
 /* FlushConsumeQueueService's rounds (cq_flush.c), every flushIntervalConsumeQueue from the store's start: at
  * the default, 1 s, at the checkpoint's instants, and its timer runs both. */
 #define CQ_FLUSH_WITH_CHECKPOINT(b) ((b)->cfg.cq_flush_interval == CHECKPOINT_FLUSH)
-
-/* AutoSwitchHAService.changeToMaster: while (dispatchBehindBytes() > 0) Thread.sleep(100) */
-#define DISPATCH_POLL (100 * SIM_MS)
 
 /* ReplicasManager.start: a failed startBasicService is tried again RETRY_INTERVAL_SECOND (5 s) later;
  * schedulingSyncBrokerMetadata: the replica-info poll's first run 3 s after the start succeeded. */
@@ -126,32 +120,7 @@ static void meta_answer(struct broker *b, int k, int status, const void *body, u
     }
 }
 
-static void trace_role(struct broker *b, const char *ev)
-{
-    struct trace *tr = trace_of(b);
-    if (!trace_on(tr, TRACE_EVENTS))
-        return;
-    trace_begin(tr, node_now(b->n), b->n->name, ev);
-    trace_str(tr, "group", b->base.w->g[b->group].name);
-    trace_str(tr, "role", b->role == RMQ_SLAVE ? "SLAVE" : "SYNC_MASTER");
-    trace_int(tr, "id", b->id);
-    trace_int(tr, "epoch", b->ctl->info.master_epoch);
-    trace_uint(tr, "max_offset", b->cl.max_offset);
-    trace_end(tr);
-}
 
-static void close_ha(struct broker *b)
-{
-    for (int i = 0; i < b->nhac; i++)
-        if (b->hac[i].in_use)
-            node_conn_close(b->n, b->hac[i].conn);
-    if (b->ha_conn)
-        node_conn_close(b->n, b->ha_conn);
-}
-
-static void apply_info(struct broker *b, const struct ctl_info *i);
-
-int ctl_promoting(const struct broker *b) { return b->ctl && b->ctl->promoting; }
 uint32_t ctl_state_version(const struct broker *b) { return b->ctl->state_version; }
 
 /* ReplicasManager.start's first startBasicService attempt is over, whether it succeeded or failed (its retries
@@ -172,12 +141,12 @@ static void start_attempt_over(struct broker *b)
 /* startBasicService succeeded (a master is known, or this broker's brokerElect made one): then
  * schedulingSyncBrokerMetadata. A broker elected at its start completes it once its changeToMaster, dispatch
  * wait included, returned. */
-static void start_done(struct broker *b)
+void ctl_start_done(struct broker *b)
 {
     struct ctl_broker *c = b->ctl;
     if (c->started)
         return;
-    if (c->promoting) {
+    if (c->promoting || c->joining) {
         c->start_after_promote = 1;
         return;
     }
@@ -250,7 +219,7 @@ static void start_known_or_elect(struct broker *b)
 {
     struct ctl_broker *c = b->ctl;
     if (c->info.master >= 0 || c->promoting)
-        start_done(b);
+        ctl_start_done(b);
     else if (ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT) < 0)
         start_failed(b);
 }
@@ -322,189 +291,9 @@ static void start_answer(struct broker *b, uint64_t tag, int has_info, const str
         return;
     }
     if (has_info && i->master >= 0)   /* brokerElect: the answer names the master */
-        start_done(b);
+        ctl_start_done(b);
     else
         start_failed(b);
-}
-
-/* ReplicasManager.schedulingCheckSyncStateSet at a promotion: the old schedule cancelled, the check 3 s
- * later and then every checkSyncStateSetPeriod. */
-static void schedule_check(struct broker *b)
-{
-    struct ctl_broker *c = b->ctl;
-    c->check_gen++;
-    node_timer(b->n, b->cfg.ctl_check_sss_initial, BT(BT_CTL, CTL_T_CHECK | (uint64_t)c->check_gen << 4));
-}
-
-/* The rest of ReplicasManager.changeToMaster once the HA service is master: SYNC_MASTER (#6813),
- * brokerId 0, registration; then a role change that waited for the lock. */
-static void become_master(struct broker *b)
-{
-    struct ctl_broker *c = b->ctl;
-    struct trace *tr = trace_of(b);
-    if (c->promoting && trace_on(tr, TRACE_EVENTS)) {
-        trace_begin(tr, node_now(b->n), b->n->name, "broker.dispatch_done");
-        trace_str(tr, "group", b->base.w->g[b->group].name);
-        trace_double(tr, "waited_ms", sim_time_to_ms(node_now(b->n) - c->promote_at));
-        trace_end(tr);
-    }
-    b->role = RMQ_SYNC_MASTER;
-    b->id = 0;
-    b->master = SIM_NODE_NONE;
-    c->master_id = b->n->id;   /* masterBrokerId = brokerControllerId */
-    if (!c->promoting)
-        ha_start(b);   /* (after a wait it started when the wait did, with the slaves it took since) */
-    c->promoting = 0;
-    ctl_confirm_master(b);   /* (the confirm offset is to_master's: no slave of the SyncStateSet acked since) */
-    for (int r = 0; r < RMQ_MAX_REPLICAS; r++)
-        c->caught_up[r] = node_now(b->n);
-    c->lost = 0;
-    /* A change to master the controller superseded during the wait still completes (the role change that
-     * came meanwhile runs after it, below): the broker is master of an old epoch for no time, which the
-     * epoch check is not about. */
-    if (!c->has_pending || c->pending.master_epoch <= c->info.master_epoch || c->pending.master == b->replica)
-        controller_check_master(b->base.w->ctl, b->group, c->info.master_epoch, b->n->id);
-    c->state_version = (uint32_t)c->info.master_epoch;   /* getDataVersion().nextVersion(newMasterEpoch) */
-    trace_role(b, "broker.role");
-    report_promoted(&b->base.w->rep, b->group, b->n->id);
-    /* schedulingCheckSyncStateSet, then a check at once (executorService.submit) */
-    schedule_check(b);
-    ctl_check_sss(b);
-    broker_register_all(b, 0);
-    if (c->start_after_promote)
-        start_done(b);
-    if (c->has_pending) {
-        c->has_pending = 0;
-        apply_info(b, &c->pending);
-    }
-}
-
-/* ReplicasManager.changeToMaster, AutoSwitchHAService.changeToMaster: the HA connections closed and the HA
- * client stopped, a new epoch entry at the log's end, then the wait for the ConsumeQueue dispatch (while
- * dispatchBehindBytes() > 0, sleep 100 ms; in 5.3 nothing turns it off) before the broker is master. */
-static void to_master(struct broker *b)
-{
-    struct ctl_broker *c = b->ctl;
-    sim_time now = node_now(b->n);
-    broker_slave_sync_stop(b);   /* handleSlaveSynchronize(SYNC_MASTER), before the HA service's changeToMaster */
-    /* changeSyncStateSet, before the HA service's changeToMaster: the confirm offset a SyncStateSet of the
-     * broker alone gives (its max offset; while a member has no connection, the value it had as a slave),
-     * which the dispatch below waits for: a slave's messages above its old confirm offset join the backlog
-     * (dispatchBehindBytes = getConfirmOffset() - reputFromOffset, the role still SLAVE). */
-    ctl_confirm_promote(b);
-    close_ha(b);
-    ctl_epoch_restart(c, c->info.master_epoch, b->cl.max_offset);
-    if (now >= c->disp_end) {
-        become_master(b);
-        return;
-    }
-    /* Not master yet, and connected to no master: HA restarts without its client, and takes the slaves
-     * that come meanwhile (ha.c) */
-    b->master = SIM_NODE_NONE;
-    c->promoting = 1;
-    c->promote_at = now;
-    ha_start(b);
-    struct trace *tr = trace_of(b);
-    if (trace_on(tr, TRACE_EVENTS)) {
-        trace_begin(tr, now, b->n->name, "broker.dispatch_wait");
-        trace_str(tr, "group", b->base.w->g[b->group].name);
-        trace_int(tr, "epoch", c->info.master_epoch);
-        trace_double(tr, "behind_ms", sim_time_to_ms(c->disp_end - now));
-        trace_end(tr);
-    }
-    node_timer(b->n, DISPATCH_POLL, BT(BT_CTL, CTL_T_DISPATCH));
-}
-
-/* ReplicasManager.changeToSlave. A new epoch of the same master (changeToSlaveWhenMasterNotChange) changes
- * nothing but the state version, and registers. A new master: SLAVE with its own brokerId, SlaveSynchronize
- * from the new master's address, and AutoSwitchHAService.changeToSlave: the HA connections closed
- * (destroyConnections) and the HA client started afresh with no address (reOpen, updateHaMasterAddress(null),
- * ha_client_start). The client learns where to connect only from a registration answer
- * (BrokerController.handleRegisterBrokerResult: updateMasterHAServerAddrPeriodically, set in controller mode
- * by BrokerController.initialize), that of this change's registerBrokerWhenRoleChange or a later periodic
- * one: whichever broker the NameServers hold as brokerId 0 (RouteInfoManager.registerBroker), the new master
- * once its own registration came, else none (the old master's process died: its channel closed and it was
- * removed) or the old master still (its host died: it stays until the NameServers' expiry). */
-static void to_slave(struct broker *b, sim_node_id master, int new_epoch)
-{
-    struct ctl_broker *c = b->ctl;
-    int was_master = b->role != RMQ_SLAVE;
-    c->state_version = (uint32_t)c->info.master_epoch;   /* nextVersion(newMasterEpoch) */
-    if (!was_master && c->master_id == master) {
-        if (new_epoch)
-            broker_register_all(b, 0);   /* registerBrokerWhenRoleChange */
-        return;
-    }
-    if (was_master)
-        c->check_gen++;   /* stopCheckSyncStateSet */
-    b->role = RMQ_SLAVE;
-    b->id = c->my_id;   /* "The brokerId in brokerConfig just means its role": brokerControllerId */
-    c->lost = 0;   /* removals for a set this broker no longer keeps */
-    /* masterAddress, then handleSlaveSynchronize(SLAVE) */
-    c->master_id = master;
-    broker_slave_sync_start(b, master);
-    if (was_master) {
-        /* The master's puts joined the dispatch backlog as they came; as a slave it reads up to the
-         * confirm offset it computed last (CommitLog.getConfirmOffset of a SLAVE) until its new master's
-         * first frame sets it. */
-        c->disp_to = b->cl.max_offset;
-    }
-    close_ha(b);
-    ha_start(b);
-    ha_client_start(b);
-    if (was_master)
-        trace_role(b, "broker.role");
-    /* registerBrokerWhenRoleChange: its answer names the master the NameServers have, which SlaveSynchronize
-     * and the HA client take */
-    broker_register_all(b, 0);
-}
-
-/* An answer or a notify that names the group's master: ReplicasManager.changeBrokerRole, changeToMaster,
- * changeToSlave and changeSyncStateSet. One that names none is not taken, whatever its epoch: the broker
- * keeps its role, master, epochs and SyncStateSet (changeBrokerRole wants a newMasterBrokerId; the
- * replica-info poll then calls brokerElect, ctl_on_reply). */
-static void apply_info(struct broker *b, const struct ctl_info *i)
-{
-    struct ctl_broker *c = b->ctl;
-    if (i->master < 0)
-        return;
-    if (c->promoting) {   /* changeBrokerRole waits for the lock changeToMaster holds */
-        if (!c->has_pending || i->master_epoch > c->pending.master_epoch ||
-            (i->master_epoch == c->pending.master_epoch && i->sss_epoch >= c->pending.sss_epoch))
-            c->pending = *i;
-        c->has_pending = 1;
-        return;
-    }
-    if (i->master_epoch < c->info.master_epoch ||
-        (i->master_epoch == c->info.master_epoch && i->sss_epoch < c->info.sss_epoch))
-        return;   /* older than what the broker knows (ReplicasManager.changeBrokerRole) */
-    int changed = i->master_epoch != c->info.master_epoch || i->master != c->info.master;
-    int sss_changed = i->sss != c->info.sss;
-    c->info = *i;
-    if (i->master == b->replica)
-        c->ha_sss = i->sss;
-    if (sss_changed && b->role != RMQ_SLAVE)
-        ctl_update_confirm(b);   /* AutoSwitchHAService.setSyncStateSet, whatever allAckInSyncStateSet */
-    if (sss_changed && i->master == b->replica && b->waits_n)
-        broker_process_waits(b);   /* GroupTransferService's next 1 ms poll sees the new set */
-    if (i->master == b->replica) {
-        if (b->role == RMQ_SLAVE || changed) {
-            if (b->role == RMQ_SLAVE) {
-                to_master(b);
-            } else {
-                /* changeToMasterWhenLastRoleIsMaster, nextVersion(newMasterEpoch), a check at once, and
-                 * registerBrokerWhenRoleChange */
-                ctl_epoch_restart(c, i->master_epoch, b->cl.max_offset);
-                c->state_version = (uint32_t)i->master_epoch;
-                ctl_check_sss(b);
-                broker_register_all(b, 0);
-            }
-        }
-        return;
-    }
-    sim_node_id m = b->base.w->g[b->group].node[i->master];
-    if (b->role != RMQ_SLAVE || changed)
-        to_slave(b, m, changed);
 }
 
 /* ---- broker hooks ---- */
@@ -525,7 +314,7 @@ void ctl_start(struct broker *b)
     memset(&c->info, 0, sizeof c->info);
     c->info.master = -1;
     c->ha_sss = 0;
-    c->promoting = c->has_pending = 0;
+    c->promoting = c->has_pending = c->joining = 0;
     c->disp_end = node_now(b->n);   /* the store recovered its ConsumeQueues: nothing left to dispatch */
     /* The confirm offset comes back from the StoreCheckpoint as last flushed (5.3 DefaultMessageStore.load
      * l.360), corrected to the recovered log (CommitLog.recoverNormally l.377-384, recoverAbnormally
@@ -595,12 +384,7 @@ void ctl_on_timer(struct broker *b, uint64_t arg)
             start_register(b);
         break;
     case CTL_T_DISPATCH:
-        if (!b->ctl->promoting)
-            break;
-        if (node_now(b->n) < b->ctl->disp_end)
-            node_timer(b->n, DISPATCH_POLL, BT(BT_CTL, arg));
-        else
-            become_master(b);
+        ctl_dispatch_poll(b);
         break;
     case CTL_T_CHECKPOINT:
         b->ctl->ckpt_confirm = b->ctl->confirm;
@@ -659,7 +443,7 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
                    (status == RMQ_SUCCESS || (tag == CTL_TAG_ELECT && status == CTL_MASTER_STILL_EXIST));
     if (has_info) {
         memcpy(&i, body, sizeof i);
-        apply_info(b, &i);
+        ctl_apply_info(b, &i);
     }
     if (tag == CTL_TAG_ALTER)
         ctl_alter_answered(b);   /* the removals that waited for this answer */
@@ -669,7 +453,8 @@ void ctl_on_reply(struct broker *b, uint64_t tag, int status, const void *body, 
     }
     /* the replica-info poll (schedulingSyncBrokerMetadata): brokerElect when the controller names no master
      * at an epoch newer than the broker's, master or slave */
-    if (has_info && tag == CTL_TAG_INFO && i.master < 0 && i.master_epoch > c->info.master_epoch && !c->promoting)
+    if (has_info && tag == CTL_TAG_INFO && i.master < 0 && i.master_epoch > c->info.master_epoch && !c->promoting &&
+        !c->joining)
         ctl_request(b, CTL_ELECT, 0, CTL_TAG_ELECT);
 }
 
@@ -680,7 +465,7 @@ void ctl_on_request(struct broker *b, struct rpc_ctx ctx, uint16_t code, const v
         struct ctl_info i;
         if (len >= sizeof i) {
             memcpy(&i, body, sizeof i);
-            apply_info(b, &i);
+            ctl_apply_info(b, &i);
         }
         rpc_reply(b->n, ctx, RMQ_SUCCESS, NULL, 0, 0);
         return;

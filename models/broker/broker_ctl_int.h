@@ -13,6 +13,14 @@
 enum { CTL_TAG_HB = 1, CTL_TAG_INFO, CTL_TAG_ELECT, CTL_TAG_ALTER, CTL_TAG_EPOCH, CTL_TAG_META, CTL_TAG_NEXT_ID,
        CTL_TAG_APPLY, CTL_TAG_REGISTER };
 
+/* A controller-mode broker's timer kinds (BT_CTL), in the low 4 bits of the timer's argument; CTL_T_CHECK
+ * carries its schedule's generation above. */
+enum { CTL_T_HEARTBEAT = 1, CTL_T_SYNC, CTL_T_CHECK, CTL_T_META, CTL_T_DISPATCH, CTL_T_CHECKPOINT, CTL_T_START,
+       CTL_T_REGISTER, CTL_T_CQ_FLUSH };
+
+/* What a change of role that waits for the HA client's thread (struct ctl_broker's joining) goes on with. */
+enum { CTL_JOIN_MASTER = 1, CTL_JOIN_SLAVE };
+
 struct ctl_broker {
     struct ctl_info info;            /* what the broker knows of its group */
     int alter_pending;
@@ -53,6 +61,8 @@ struct ctl_broker {
     sim_time disp_end;               /* when the ReputMessageService will have dispatched all stored (see
                                         ctl_stored); idle since then when in the past */
     int promoting;                   /* changeToMaster waits for the dispatch */
+    int joining;                     /* a change of role waits for the HA client's thread to end (ha_client_stop,
+                                        holding ReplicasManager's lock): CTL_JOIN_MASTER or CTL_JOIN_SLAVE */
     sim_time promote_at;             /* ... since then (the trace's broker.dispatch_done) */
     int has_pending;                 /* a role change that came meanwhile (it waits for the lock) */
     struct ctl_info pending;
@@ -153,6 +163,14 @@ void ctl_cq_truncated(struct broker *b);
 void ctl_check_sss(struct broker *b);
 /* The controller answered an alterSyncStateSet: the removals that waited for it go. */
 void ctl_alter_answered(struct broker *b);
+
+/* broker_ctl_role.c: the changes of role. apply_info: an answer or a notify that names the group's master
+ * (ReplicasManager.changeBrokerRole and the rest); dispatch_poll: changeToMaster's 100 ms poll of its
+ * dispatch (CTL_T_DISPATCH). broker_controller.c's start_done: startBasicService succeeded, or a change of
+ * role it waited for is over. */
+void ctl_apply_info(struct broker *b, const struct ctl_info *i);
+void ctl_dispatch_poll(struct broker *b);
+void ctl_start_done(struct broker *b);
 
 /* broker_ctl_epoch.c: the epoch file. append: EpochFileCache.appendEntry (an entry no newer, or starting no
  * later, than the last is not taken); restart: a master taking the role at epoch (entries of that epoch or

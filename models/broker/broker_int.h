@@ -239,6 +239,13 @@ struct broker {
     int ha_notified;           /* controller mode: ServiceThread.hasNotified, a wakeup() that came while the
                                   client was not waiting, which ends its next wait at once */
     int ha_warm;               /* the run's first start, warm (ha_warm_start): until its first connection */
+    /* Controller mode: a change of role stopped the HA client and waits for its thread (ha_client_stop) since
+     * ha_join_at; ha_join_timer ends the wait when the select it sits in runs out, or a 5 s wait ends.
+     * ha_up_at: when the client's connection came up (its handshake's select(5000) began); ha_read_at: its
+     * last read, a frame or the handshake's answer (transferFromMaster's select(1000) begins after it) */
+    int ha_joining;
+    sim_time ha_join_at, ha_up_at, ha_read_at;
+    sim_timer ha_join_timer;
     /* The HAClient's clocks (ha_heartbeat_clock, ha_housekeeping_clock): when the heartbeat's and the
      * housekeeping's intervals last started (R44 lastWriteTimestamp for both; R53 lastWriteTimestamp and
      * lastReadTimestamp) */
@@ -428,6 +435,17 @@ void broker_acks_advanced(struct broker *b);
 
 /* ha.c */
 void ha_start(struct broker *b);
+/* ha.c's trace line of an HA event (level events): the peer's name and an offset. */
+void ha_trace(struct broker *b, const char *ev, sim_node_id peer, uint64_t offset);
+/* ha_master.c, the master's side, which ha.c dispatches to: tick, the writer's 100 ms wait and both sides'
+ * housekeeping (BT_HA_MASTER); accept, a slave's connection to the HA port; accepted, the housekeeping of a
+ * connection that never reported (BT_HA_ACCEPTED); on_report, a slave's report of its max offset on c;
+ * closed, c ended: 1 if it was a slave's connection. */
+void ha_master_tick(struct broker *b);
+void ha_master_accept(struct broker *b, sim_conn c);
+void ha_master_accepted(struct broker *b, sim_conn c);
+void ha_master_on_report(struct broker *b, sim_conn c, uint64_t offset, uint64_t held_to);
+int ha_master_closed(struct broker *b, sim_conn c);
 void ha_on_timer(struct broker *b, enum broker_timer kind, uint64_t arg);
 int ha_on_message(struct broker *b, const struct sim_msg *m);
 int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port);
@@ -444,6 +462,13 @@ void ha_master_address(struct broker *b, sim_node_id master);
  * address cleared (updateHaMasterAddress(null)): its first round finds none and waits 5 s, until a
  * registration answer names one. */
 void ha_client_start(struct broker *b);
+/* Controller mode, AutoSwitchHAClient.shutdown from a change of role (AutoSwitchHAService.changeToMaster,
+ * changeToSlave's reOpen): ServiceThread.shutdown sets stopped, calls wakeup() and joins the thread, which
+ * ends when its loop next looks at isStopped. 0: at once (no client runs, or it sits in a waitForRunning,
+ * which the wakeup ends). 1: the thread is in a wait its wakeup does not end, a select on the connection
+ * (TRANSFER's select(1000), HANDSHAKE's select(5000)) or a blocking connect; ctl_ha_joined is called when it
+ * ends, the client's connection closed. */
+int ha_client_stop(struct broker *b);
 /* The read of a frame's cold bytes (COLD_HA, arg: slot << 32 | gen) is done: the frame goes, and the writer
  * goes on. */
 void ha_cold_read_done(struct broker *b, uint64_t arg);
@@ -608,6 +633,8 @@ void ctl_frame_epoch(struct broker *b, int32_t epoch, uint64_t start);
 /* The HA client closed its connection, or started afresh: a handshake still out is not taken, and the next
  * connection shakes hands again. */
 void ctl_ha_closed(struct broker *b);
+/* The HA client a change of role stopped (ha_client_stop answered 1) has ended: the change goes on. */
+void ctl_ha_joined(struct broker *b);
 /* The DataVersion's stateVersion a controller-mode broker registers with (its last role change's epoch). */
 uint32_t ctl_state_version(const struct broker *b);
 

@@ -13,19 +13,13 @@
 #include "models/broker/broker_int.h"
 #include "models/report/report.h"
 
-#define FRAME_HEADER 12   /* 8-byte phyOffset + 4-byte size */
-/* Controller mode (5.x AutoSwitchHAConnection.TRANSFER_HEADER_SIZE): state 4 + body size 4 + offset 8 + epoch 4
- * + epochStartOffset 8 + confirmOffset 8 bytes. */
-#define CTL_FRAME_HEADER 36
 #define REPORT_SIZE 8       /* the slave's 8-byte max offset */
 #define CTL_REPORT_SIZE 12  /* AutoSwitchHAClient.TRANSFER_HEADER_SIZE: state 4 + offset 8 */
 /* The connection's tag, which the master sees at its accept: MessageStoreConfig.haListenPort 10912, the port
  * HAService.AcceptSocketService listens on (the remoting port 10911 + 1). */
 #define HA_PORT 10912
 
-static uint64_t frame_header(const struct broker *b) { return b->ctl ? CTL_FRAME_HEADER : FRAME_HEADER; }
-
-static void trace_ha(struct broker *b, const char *ev, sim_node_id peer, uint64_t offset)
+void ha_trace(struct broker *b, const char *ev, sim_node_id peer, uint64_t offset)
 {
     struct trace *tr = trace_of(b);
     if (!trace_on(tr, TRACE_EVENTS))
@@ -36,268 +30,6 @@ static void trace_ha(struct broker *b, const char *ev, sim_node_id peer, uint64_
     trace_end(tr);
 }
 
-/* ---- master side ---- */
-
-static struct ha_conn *hac_find(struct broker *b, sim_conn c)
-{
-    for (int i = 0; i < b->nhac; i++)
-        if (b->hac[i].in_use && b->hac[i].conn == c)
-            return &b->hac[i];
-    return NULL;
-}
-
-static struct ha_conn *hac_add(struct broker *b, sim_conn c)
-{
-    int i;
-    for (i = 0; i < b->nhac && b->hac[i].in_use; i++)
-        ;
-    if (i == b->hac_cap) {
-        struct ha_conn *a = realloc(b->hac, (size_t)(b->hac_cap + 1) * sizeof *a);
-        if (!a)
-            return NULL;
-        memset(&a[i], 0, sizeof a[i]);
-        b->hac = a;
-        b->hac_cap++;
-    }
-    if (i == b->nhac)
-        b->nhac++;
-    struct ha_conn *h = &b->hac[i];
-    struct ha_conn keep = *h;   /* the slot's frame buffer is kept, and its generation moves on */
-    memset(h, 0, sizeof *h);
-    h->rd_buf = keep.rd_buf;
-    h->gen = keep.gen + 1;
-    h->conn = c;
-    h->replica = -1;
-    const struct rmq_group *g = &b->base.w->g[b->group];
-    sim_node_id peer = node_conn_peer(b->n, c);
-    for (int r = 0; r < g->n; r++)
-        if (g->node[r] == peer)
-            h->replica = r;
-    h->in_use = 1;
-    return h;
-}
-
-/* A slave's connection ends (HAConnection.shutdown): in controller mode its slave leaves the SyncStateSet. */
-static void hac_lost(struct broker *b, struct ha_conn *h)
-{
-    h->in_use = 0;
-    if (b->ctl)
-        ctl_conn_lost(b, h);
-}
-
-static void hac_drop(struct broker *b, struct ha_conn *h, const char *why)
-{
-    sim_node_id peer = node_conn_peer(b->n, h->conn);
-    node_conn_close(b->n, h->conn);
-    trace_ha(b, why, peer, h->ack);
-    hac_lost(b, h);
-}
-
-int ha_slave_ok(const struct broker *b, uint64_t put_end)
-{
-    int connected = 0;
-    for (int i = 0; i < b->nhac; i++)
-        connected |= b->hac[i].in_use;
-    /* signed, as Java's longs: a slave already past this put (it acknowledged later puts) is in reach */
-    return connected && (int64_t)(put_end - b->push2slave) < (int64_t)b->cfg.ha_fallbehind_max;
-}
-
-/* Controller mode: the frame's header carries the master's CommitLog.getConfirmOffset() at the time it is
- * built (AutoSwitchHAConnection.buildTransferHeaderBuffer, "additional info"), data and heartbeat frames
- * alike; mqsim puts it after the entries. Returns the payload's length with it. */
-static uint32_t put_confirm(struct broker *b, unsigned char *buf, uint32_t len)
-{
-    if (!b->ctl)
-        return len;
-    uint64_t confirm = ctl_header_confirm(b);
-    memcpy(buf + len, &confirm, sizeof confirm);
-    return len + (uint32_t)sizeof confirm;
-}
-
-/* transferData: frame d on h's socket (lastWriteTimestamp), traced at level full. */
-static void write_frame(struct broker *b, struct ha_conn *h, const struct rmq_ha_data *d, uint32_t len, uint64_t wire)
-{
-    node_conn_send(b->n, h->conn, RMQ_HA_DATA, d, len, wire);
-    h->last_write = node_now(b->n);
-    if (trace_on(trace_of(b), TRACE_FULL))
-        trace_ha(b, "ha.transfer", node_conn_peer(b->n, h->conn), d->phy_offset);
-}
-
-/* WriteSocketService: send from nextTransferFromWhere while there is data and room on the socket, and the
- * writer is not waiting for a read of the frame it cut (ha_frame_cold). */
-static void push(struct broker *b, struct ha_conn *h)
-{
-    unsigned char buf[HA_FRAME_MAX];
-    struct rmq_ha_data *d = (struct rmq_ha_data *)buf;
-    sim_time now = node_now(b->n);
-    if (h->reading)
-        return;
-    while (h->in_use && h->requested && h->next < b->cl.max_offset && h->next - h->ack < b->cfg.ha_window) {
-        /* HAConnection.WriteSocketService: the bytes from nextTransferFromWhere, at most
-         * haTransferBatchSize of them, whatever they are (ha_frame.c); a filler for what the trim forgot */
-        uint64_t bytes = cl_phy_trimmed(&b->cl, h->next) && h->next < h->held_to ? ha_frame_filler(b, h, d)
-                                                                                  : ha_frame_cut(b, h, d);
-        if (!bytes)
-            break;
-        ha_frame_label(b, h, d);
-        uint32_t len = put_confirm(b, buf, (uint32_t)(sizeof *d + d->n * sizeof d->e[0]));
-        h->master_max = b->cl.max_offset;   /* updateLastTransferInfo */
-        h->last_transfer = now;
-        if (ha_frame_cold(b, h, buf, len, bytes, frame_header(b) + bytes))
-            return;
-        write_frame(b, h, d, len, frame_header(b) + bytes);
-    }
-    /* Where the writer stopped. With data left (the window is full) it waits for the socket: transferData
-     * did not finish, and its select wakes it as the slave drains the connection, which the slave's next
-     * report stands for here. With nothing left it sleeps in allWaitForRunning(100), which only master_tick
-     * or a SYNC_MASTER put's wakeupAll (ha_wakeup) ends: a report does not wake it (ReadSocketService only
-     * records the ack). */
-    h->blocked = h->in_use && h->requested && h->next < b->cl.max_offset;
-    if (b->ctl && h->in_use && h->requested && h->next >= b->cl.max_offset)
-        ctl_all_sent(b, h);   /* the writer finds nothing to transfer (it looks every 100 ms: master_tick) */
-}
-
-void ha_cold_read_done(struct broker *b, uint64_t arg)
-{
-    struct ha_conn *h = ha_frame_cold_done(b, arg);
-    if (!h)
-        return;
-    write_frame(b, h, (const struct rmq_ha_data *)h->rd_buf, h->rd_len, h->rd_wire);
-    push(b, h);   /* the writer goes on */
-}
-
-static void arm_master_timer(struct broker *b)
-{
-    if (!b->ha_timer_armed) {
-        b->ha_timer_armed = 1;
-        b->ha_master_timer = node_timer(b->n, b->cfg.ha_idle_wait, BT(BT_HA_MASTER, 0));
-    }
-}
-
-/* The writer's 100 ms wait, and both sides' housekeeping, in one tick. */
-static void master_tick(struct broker *b)
-{
-    sim_time now = node_now(b->n);
-    int live = 0;
-    for (int i = 0; i < b->nhac; i++) {
-        struct ha_conn *h = &b->hac[i];
-        if (!h->in_use)
-            continue;
-        if (!node_conn_open(b->n, h->conn)) {
-            hac_lost(b, h);
-            continue;
-        }
-        if (h->requested && now - h->last_read > b->cfg.ha_housekeeping) {
-            /* ReadSocketService: "ha housekeeping" after 20 s without a report (one that never reported
-             * has its own check: accepted). */
-            hac_drop(b, h, "ha.disconnect");
-            continue;
-        }
-        push(b, h);
-        if (h->requested && !h->reading && now - h->last_write > b->cfg.ha_heartbeat) {
-            /* sendHeartbeatIfNeeded: an empty frame, which in controller mode carries the confirm offset too */
-            unsigned char hbuf[sizeof(struct rmq_ha_data) + sizeof(uint64_t)];
-            struct rmq_ha_data hb = {.phy_offset = h->next, .n = 0};
-            ha_frame_label(b, h, &hb);
-            memcpy(hbuf, &hb, sizeof hb);
-            node_conn_send(b->n, h->conn, RMQ_HA_DATA, hbuf, put_confirm(b, hbuf, sizeof hb), frame_header(b));
-            h->last_write = now;
-        }
-        live = 1;
-    }
-    if (live)
-        arm_master_timer(b);
-}
-
-void ha_wakeup(struct broker *b)
-{
-    for (int i = 0; i < b->nhac; i++)
-        if (b->hac[i].in_use)
-            push(b, &b->hac[i]);
-}
-
-/* HAService.AcceptSocketService takes a slave's connection: the HAConnection's constructor counts it
- * (connectionCount, which isSlaveOK reads), so a SYNC_MASTER put waits for this slave from now on, though
- * nothing is sent it until its first report (WriteSocketService sleeps while slaveRequestOffset is -1; its
- * 100 ms waits, master_tick, begin with the first transfer). ReadSocketService's housekeeping clock starts
- * here: a slave that never reports is dropped at its select(1000) round after ha_housekeeping (accepted).
- * Controller mode takes the connection at the slave's first message instead (master_on_report). */
-static void ha_accept(struct broker *b, sim_conn c)
-{
-    if (b->ctl || b->raft || (b->role == RMQ_SLAVE && !ctl_promoting(b)) || hac_find(b, c))
-        return;
-    struct ha_conn *h = hac_add(b, c);
-    if (!h)
-        return;
-    h->last_read = node_now(b->n);
-    trace_ha(b, "ha.accept", node_conn_peer(b->n, c), b->cl.max_offset);
-    node_timer(b->n, b->cfg.ha_housekeeping + 1 * SIM_S, BT(BT_HA_ACCEPTED, c));
-}
-
-/* The housekeeping of a connection accepted at ha_accept, if it never reported. */
-static void accepted(struct broker *b, sim_conn c)
-{
-    struct ha_conn *h = hac_find(b, c);
-    if (h && !h->requested && node_now(b->n) - h->last_read > b->cfg.ha_housekeeping)
-        hac_drop(b, h, "ha.disconnect");
-}
-
-/* Out of line, as client_on_data: ha_on_message sees every message a broker gets, and inlined these would
- * make all of them pay for their registers. */
-__attribute__((noinline)) static void master_on_report(struct broker *b, sim_conn c, uint64_t offset,
-                                                        uint64_t held_to)
-{
-    struct ha_conn *h = hac_find(b, c);
-    if (!h) {
-        /* Controller mode, or a slave that was not a master when the connection came: taken at the report. */
-        if (b->role == RMQ_SLAVE && !ctl_promoting(b)) {
-            node_conn_close(b->n, c);
-            return;
-        }
-        h = hac_add(b, c);
-        if (!h)
-            return;
-        trace_ha(b, "ha.accept", node_conn_peer(b->n, c), offset);
-    }
-    int first = !h->requested;
-    if (first) {
-        /* The first report sets where the transfer starts (slaveRequestOffset): from the slave's offset, or,
-         * for an empty slave, from the start of the master's last CommitLog file (WriteSocketService). */
-        h->requested = 1;
-        if (offset == 0) {
-            uint64_t max = b->cl.max_offset;
-            h->next = max - max % b->cfg.commitlog_file;
-        } else {
-            h->next = offset;
-            h->exact = 1;
-        }
-        if (b->ctl)
-            ha_frame_epoch_start(b, h);
-        h->last_write = node_now(b->n);
-        if (!b->ctl)
-            trace_ha(b, "ha.request", node_conn_peer(b->n, c), offset);
-    }
-    h->ack = offset;
-    h->held_to = held_to;
-    h->last_read = node_now(b->n);
-    if (b->ctl)
-        ctl_report(b, h);   /* before the confirm offset, as ReadSocketService does */
-    /* notifyTransferSome: push2SlaveMaxOffset only ever rises, and is the max over all slaves; a rise wakes
-     * R44's GroupTransferService (group_transfer.c), whose answers broker_acks_advanced sends. */
-    if (offset > b->push2slave) {
-        b->push2slave = offset;
-        gts_notify(b);
-    }
-    if (b->ctl)
-        ctl_slave_ack(b, h->replica);
-    broker_acks_advanced(b);
-    /* The writer starts at the first report (WriteSocketService polls for it every 10 ms: that wait is not
-     * modelled) and resumes a transfer the window held; a writer asleep in its 100 ms wait is not woken by a
-     * report. */
-    if (first || h->blocked)
-        push(b, h);
-    arm_master_timer(b);
-}
 
 /* ---- slave side (HAClient) ---- */
 
@@ -315,7 +47,7 @@ static void client_close(struct broker *b, const char *why)
     if (b->ha_conn)
         node_conn_close(b->n, b->ha_conn);
     if (b->ha_conn || b->ha_connecting) {
-        trace_ha(b, why, peer, b->cl.max_offset);
+        ha_trace(b, why, peer, b->cl.max_offset);
         if (b->ctl)
             ctl_ha_closed(b);
     }
@@ -397,12 +129,84 @@ static void client_after_close(struct broker *b)
         client_connect(b);
 }
 
+/* ---- stopping the client (controller mode) ---- */
+
+/* AutoSwitchHAClient.transferFromMaster: select(1000), begun again after every read; handshakeWithMaster:
+ * select(5000) after each handshake it sends (the first at the connect). */
+#define TRANSFER_SELECT SIM_S
+#define HANDSHAKE_SELECT (5 * SIM_S)
+/* ha_join_timer's kinds (the BT_HA_CLIENT timer's argument; 0 is the client's round) */
+enum { JOIN_SELECT = 1, JOIN_WAIT };
+
+/* ha.client_stopped: a change of role's wait for the HA client thread is over, `waited_ms` after it began,
+ * ended `by` a select that ran out (TRANSFER's select(1000), HANDSHAKE's select(5000)), data (a frame ended
+ * the select), the connection's close, a connect's end, the handshake's answer, or a wait. */
+static void trace_stopped(struct broker *b, sim_node_id peer, const char *by)
+{
+    struct trace *tr = trace_of(b);
+    if (!trace_on(tr, TRACE_EVENTS))
+        return;
+    trace_begin(tr, node_now(b->n), b->n->name, "ha.client_stopped");
+    trace_str(tr, "peer", peer == SIM_NODE_NONE ? NULL : sim_node(b->n->sim, peer)->name);
+    trace_double(tr, "waited_ms", sim_time_to_ms(node_now(b->n) - b->ha_join_at));
+    trace_str(tr, "by", by);
+    trace_end(tr);
+}
+
+/* The client thread's loop found isStopped and ended: ServiceThread.shutdown's join returns, and
+ * AutoSwitchHAClient.shutdown goes on (closeMaster, selector.close), then the change of role. */
+static void join_end(struct broker *b, const char *by)
+{
+    sim_node_id peer = client_peer(b, b->ha_conn);
+    node_timer_cancel(b->n, b->ha_join_timer);
+    node_timer_cancel(b->n, b->ha_client_timer);
+    b->ha_join_timer = b->ha_client_timer = 0;
+    b->ha_joining = 0;
+    trace_stopped(b, peer, by);
+    if (b->ha_conn)
+        node_conn_close(b->n, b->ha_conn);
+    b->ha_conn = 0;
+    b->ha_connecting = 0;
+    b->ha_client_on = 0;
+    ctl_ha_closed(b);   /* a handshake's late answer is not taken */
+    ctl_ha_joined(b);
+}
+
+int ha_client_stop(struct broker *b)
+{
+    sim_time now = node_now(b->n);
+    if (!b->ctl || !b->ha_client_on || b->role != RMQ_SLAVE || (!b->ha_conn && !b->ha_connecting))
+        return 0;
+    /* The thread's wait that shutdown's wakeup() does not end, as it only counts down the waitPoint of
+     * waitForRunning (ServiceThread.wakeup), and join (getJoinTime, 90 s; no interrupt) waits for it:
+     * - a blocking connect (RemotingHelper.connect, 5 s timeout): until it succeeds or fails (SIM_CONN_UP,
+     *   SIM_CONN_FAILED); after a failure its waitForRunning(5000) ends at once;
+     * - TRANSFER, transferFromMaster's select(1000): until a frame or the connection's end makes the socket
+     *   readable (the frame is read and appended, the offset reported), or the select times out, which a
+     *   master whose host died leaves as the only end. The loop begins a select after each read, so the
+     *   selects run out 1 s, 2 s, ... after the last read (the handshake's answer or a frame); mqsim's
+     *   one-second rounds (client_tick), which keep their phase, are not what ends this one;
+     * - HANDSHAKE, handshakeWithMaster's select(5000): until the master's answer (doTruncate), or the
+     *   select's end, 5 s after the handshake was sent. */
+    b->ha_joining = 1;
+    b->ha_join_at = now;
+    if (b->ha_connecting)
+        return 1;
+    int hs = !ctl_ha_agreed(b);
+    sim_time since = hs ? b->ha_up_at : b->ha_read_at, period = hs ? HANDSHAKE_SELECT : TRANSFER_SELECT;
+    sim_time end = since + ((now - since) / period + 1) * period;
+    b->ha_join_timer = node_timer(b->n, end - now, BT(BT_HA_CLIENT, JOIN_SELECT));
+    return 1;
+}
+
 /* One round of HAClient.run: connect if needed, heartbeat, housekeeping. select(1000) paces it. */
 static void client_tick(struct broker *b)
 {
     sim_time now = node_now(b->n);
     if (b->role != RMQ_SLAVE)
         return;
+    if (b->ha_joining)
+        return;   /* a change of role is stopping the client, whose thread waits on (ha_client_stop) */
     b->ha_client_timer = node_timer(b->n, 1 * SIM_S, BT(BT_HA_CLIENT, 0));
     if (!b->ha_conn && !b->ha_connecting) {
         if (now >= b->ha_retry_at)
@@ -436,6 +240,7 @@ __attribute__((noinline)) static void client_on_data(struct broker *b, const str
     if (m->len < sizeof *d || m->len < sizeof *d + d->n * sizeof d->e[0])
         return;
     client_clocks(b, HA_CLOCK_READ);   /* processReadEvent: readSize > 0 */
+    b->ha_read_at = node_now(b->n);
     /* dispatchReadRequest (R44 HAService.HAClient l.433-470): the master's offset must be where this
      * slave's log ends (getMaxPhyOffset: a partial message's bytes included), unless the slave is empty and
      * takes whatever the master starts with. That is the only check: the bytes are appended whatever they
@@ -488,12 +293,12 @@ void ha_master_address(struct broker *b, sim_node_id master)
     /* updateHaMasterAddress; a connection to the old address is left to housekeeping, as in HAClient. */
     b->master = master;
     b->ha_verified = 0;   /* measurement: what matched the old master says nothing of the new one */
-    trace_ha(b, "ha.master", master, b->cl.max_offset);
+    ha_trace(b, "ha.master", master, b->cl.max_offset);
     /* AutoSwitchHAClient.updateHaMasterAddress: a changed address calls wakeup(). A client waiting (READY:
      * no address, or a connect failed) runs its next round, and connects, at once; one connecting or
      * connected keeps the wakeup for its next wait (ServiceThread.hasNotified). */
-    if (!b->ctl || master == SIM_NODE_NONE || !b->ha_client_on || b->role != RMQ_SLAVE)
-        return;
+    if (!b->ctl || master == SIM_NODE_NONE || !b->ha_client_on || b->role != RMQ_SLAVE || b->ha_joining)
+        return;   /* (a client being stopped takes the address, and is started afresh without it) */
     if (b->ha_conn || b->ha_connecting)
         b->ha_notified = 1;
     else
@@ -528,13 +333,27 @@ void ha_handshake_end(struct broker *b, enum ha_handshake_end how)
     if (how == HA_HS_AGREED) {
         /* doTruncate: TRANSFER, and the slave reports its max offset (reportSlaveMaxOffset), from which the
          * master transfers */
+        b->ha_read_at = node_now(b->n);   /* the answer was read: TRANSFER's selects run from here */
         report(b);
+        if (b->ha_joining)
+            join_end(b, "handshake");
         return;
     }
     /* No answer (mqsim's exchange gives up after HANDSHAKE_TIMEOUT) or an error: closeMasterAndWait. No
      * consistent point: doTruncate fails, waitForRunning(1000 * 2), then closeMasterAndWait; a wakeup kept
      * (hasNotified) ends the first wait, not the second. */
     client_close(b, "ha.disconnect");
+    if (b->ha_joining) {
+        /* Stopping: the wakeup shutdown made ends closeMasterAndWait's wait at once, but with no consistent
+         * point doTruncate's waitForRunning(1000 * 2) takes it, and closeMasterAndWait waits its 5 s. */
+        node_timer_cancel(b->n, b->ha_join_timer);
+        b->ha_join_timer = 0;
+        if (how == HA_HS_NO_POINT)
+            b->ha_join_timer = node_timer(b->n, b->cfg.ha_reconnect, BT(BT_HA_CLIENT, JOIN_WAIT));
+        else
+            join_end(b, "handshake");
+        return;
+    }
     sim_time d = b->cfg.ha_reconnect;
     if (how == HA_HS_NO_POINT) {
         if (!b->ha_notified)
@@ -564,6 +383,9 @@ void ha_start(struct broker *b)
     b->ha_hb_since = node_now(b->n);   /* R53 DefaultHAClient: lastWriteTimestamp from its construction */
     b->ha_client_on = 0;
     b->ha_notified = 0;
+    node_timer_cancel(b->n, b->ha_join_timer);
+    b->ha_join_timer = 0;
+    b->ha_joining = 0;
     if (b->role != RMQ_SLAVE || ctl_promoting(b))
         ha_partial_drop(b);   /* AutoSwitchHAService.changeToMaster: truncateInvalidMsg (4.x: at a restart) */
     if (b->role != RMQ_SLAVE || b->raft || b->ctl)
@@ -583,11 +405,15 @@ void ha_start(struct broker *b)
 void ha_on_timer(struct broker *b, enum broker_timer kind, uint64_t arg)
 {
     if (kind == BT_HA_ACCEPTED) {
-        accepted(b, (sim_conn)arg);
+        ha_master_accepted(b, (sim_conn)arg);
     } else if (kind == BT_HA_MASTER) {
         b->ha_timer_armed = 0;
         b->ha_master_timer = 0;
-        master_tick(b);
+        ha_master_tick(b);
+    } else if (arg == JOIN_SELECT || arg == JOIN_WAIT) {
+        b->ha_join_timer = 0;
+        if (b->ha_joining)
+            join_end(b, arg == JOIN_SELECT ? "select" : "wait");
     } else {
         b->ha_client_timer = 0;
         client_tick(b);
@@ -600,13 +426,16 @@ int ha_on_message(struct broker *b, const struct sim_msg *m)
         struct rmq_ha_report r;
         if (m->len >= sizeof r) {
             memcpy(&r, m->data, sizeof r);
-            master_on_report(b, m->conn, r.max_offset, r.held_to);
+            ha_master_on_report(b, m->conn, r.max_offset, r.held_to);
         }
         return 1;
     }
     if (m->type == RMQ_HA_DATA) {
-        if (m->conn == b->ha_conn && b->role == RMQ_SLAVE)
+        if (m->conn == b->ha_conn && b->role == RMQ_SLAVE) {
             client_on_data(b, m);
+            if (b->ha_joining)
+                join_end(b, "data");   /* the frame ended the select: read, appended, reported; the loop ends */
+        }
         return 1;
     }
     return 0;
@@ -617,7 +446,7 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
     if (ev == SIM_CONN_ACCEPTED) {
         if (port != HA_PORT)
             return 0;
-        ha_accept(b, c);
+        ha_master_accept(b, c);
         return 1;
     }
     if (c == b->ha_conn) {
@@ -625,9 +454,16 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
         case SIM_CONN_UP: {
             sim_time now = node_now(b->n);
             b->ha_connecting = 0;
+            b->ha_up_at = now;
+            if (b->ha_joining) {
+                /* connectMaster returned: HANDSHAKE, and the loop ends before its first exchange */
+                ha_trace(b, "ha.connect", client_peer(b, c), b->cl.max_offset);
+                join_end(b, "connect");
+                break;
+            }
             b->ha_hk_since = now;   /* connectMaster: lastWriteTimestamp (R44, R498), lastReadTimestamp (R53) */
             b->ha_check = 1;   /* measurement: compare the logs where the first data lands */
-            trace_ha(b, "ha.connect", client_peer(b, c), b->cl.max_offset);
+            ha_trace(b, "ha.connect", client_peer(b, c), b->cl.max_offset);
             /* connectMaster sets currentReportedOffset to the log's end. Controller mode shakes hands at once
              * and reports when that is done; a warm first start (ha_warm_start) reports at once, as a slave
              * long in service reconnecting. Otherwise connectMaster ran inside a round, select(1000) right after it, so the
@@ -659,25 +495,25 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
             break;
         }
         case SIM_CONN_FAILED:
-            trace_ha(b, "ha.connect_failed", client_peer(b, c), b->cl.max_offset);
+            ha_trace(b, "ha.connect_failed", client_peer(b, c), b->cl.max_offset);
             b->ha_conn = 0;
             b->ha_connecting = 0;
-            client_wait(b);
+            if (b->ha_joining)
+                join_end(b, "connect");   /* its waitForRunning(5000) ends at once: the wakeup came */
+            else
+                client_wait(b);
             break;
         case SIM_CONN_CLOSED:
             client_close(b, "ha.disconnect");
-            client_after_close(b);
+            if (b->ha_joining)
+                join_end(b, "closed");   /* the read fails, closeMasterAndWait's wait ends at once */
+            else
+                client_after_close(b);
             break;
         default:
             break;
         }
         return 1;
     }
-    struct ha_conn *h = hac_find(b, c);
-    if (h && ev == SIM_CONN_CLOSED) {
-        trace_ha(b, "ha.disconnect", node_conn_peer(b->n, c), h->ack);
-        hac_lost(b, h);
-        return 1;
-    }
-    return 0;
+    return ev == SIM_CONN_CLOSED && ha_master_closed(b, c);
 }

@@ -241,7 +241,7 @@ struct ha_conn *ha_frame_cold_done(struct broker *b, uint64_t arg)
         return NULL;   /* the connection went meanwhile (dropped, closed, a role change): no write */
     h->reading = 0;
     if (!node_conn_open(b->n, h->conn))
-        return NULL;   /* closed by the slave: the writer's next round finds it so (master_tick) */
+        return NULL;   /* closed by the slave: the writer's next round finds it so (ha_master_tick) */
     return h;
 }
 
