@@ -236,6 +236,28 @@ START_TEST(leader_stepping_down_appends_nothing)
 }
 END_TEST
 
+/* At 60 s, the leading controller cut off from the other two (not from the brokers) just after one of its
+ * heartbeat rounds succeeded; *cut is that moment. */
+static struct controller *leader_cut_off(struct scenario *sc, sim_time *cut)
+{
+    th_run_to(sc, 60 * SIM_S);
+    struct controller *c0 = ctl(sc), *l = NULL;
+    for (int k = 0; k < controller_count(c0); k++)
+        if (c0->members[k]->raft->role == RAFT_LEADER)
+            l = c0->members[k];
+    ck_assert_ptr_nonnull(l);
+    sim_time round = l->raft->last_succ_heartbeat;
+    while (l->raft->last_succ_heartbeat == round)
+        th_run_to(sc, sim_now(sc->sim) + 1 * SIM_MS);
+    *cut = sim_now(sc->sim);
+    for (int k = 0; k < controller_count(c0); k++)
+        if (c0->members[k] != l) {
+            sim_link_cut(sc->sim, l->n->id, c0->members[k]->n->id, 1);
+            sim_link_cut(sc->sim, c0->members[k]->n->id, l->n->id, 1);
+        }
+    return l;
+}
+
 /* The active controller cut off from the other two (not from the brokers) just after a heartbeat round that
  * succeeded stays leader until its rounds have failed for 6 s; the master's process dies 0.5 s after the cut
  * and the election it appends cannot commit. DLedgerController.appendToDLedgerAndWait waits 5 s for it
@@ -245,21 +267,9 @@ START_TEST(controller_append_waits_five_seconds)
 {
     struct scenario sc;
     th_load(&sc, th_ctl_world(3, NULL, NULL), NULL, 0);
-    th_run_to(&sc, 60 * SIM_S);
-    struct controller *c0 = ctl(&sc), *l = NULL;
-    for (int k = 0; k < controller_count(c0); k++)
-        if (c0->members[k]->raft->role == RAFT_LEADER)
-            l = c0->members[k];
-    ck_assert_ptr_nonnull(l);
-    sim_time round = l->raft->last_succ_heartbeat;
-    while (l->raft->last_succ_heartbeat == round)
-        th_run_to(&sc, sim_now(sc.sim) + 1 * SIM_MS);
-    sim_time cut = sim_now(sc.sim);
-    for (int k = 0; k < controller_count(c0); k++)
-        if (c0->members[k] != l) {
-            sim_link_cut(sc.sim, l->n->id, c0->members[k]->n->id, 1);
-            sim_link_cut(sc.sim, c0->members[k]->n->id, l->n->id, 1);
-        }
+    struct controller *c0 = ctl(&sc);
+    sim_time cut;
+    struct controller *l = leader_cut_off(&sc, &cut);
     int m = controller_info(c0, 0).master;
     ck_assert_int_ge(m, 0);
     th_run_to(&sc, cut + 500 * SIM_MS);
@@ -307,21 +317,9 @@ START_TEST(stepping_down_leaves_queued_requests_unanswered)
 {
     struct scenario sc;
     th_load(&sc, th_ctl_world(3, NULL, NULL), NULL, 0);
-    th_run_to(&sc, 60 * SIM_S);
-    struct controller *c0 = ctl(&sc), *l = NULL;
-    for (int k = 0; k < controller_count(c0); k++)
-        if (c0->members[k]->raft->role == RAFT_LEADER)
-            l = c0->members[k];
-    ck_assert_ptr_nonnull(l);
-    sim_time round = l->raft->last_succ_heartbeat;
-    while (l->raft->last_succ_heartbeat == round)
-        th_run_to(&sc, sim_now(sc.sim) + 1 * SIM_MS);
-    sim_time cut = sim_now(sc.sim);
-    for (int k = 0; k < controller_count(c0); k++)
-        if (c0->members[k] != l) {
-            sim_link_cut(sc.sim, l->n->id, c0->members[k]->n->id, 1);
-            sim_link_cut(sc.sim, c0->members[k]->n->id, l->n->id, 1);
-        }
+    struct controller *c0 = ctl(&sc);
+    sim_time cut;
+    struct controller *l = leader_cut_off(&sc, &cut);
     struct rmq_world *w = rmq_world_get(sc.w);
     heard.from = l->n->id;
     heard.n = 0;
