@@ -526,9 +526,11 @@ void net_conn_event(struct sim *s, struct sim_event *e, struct sim_node *dst)
 }
 
 /* A reset for data that came after the receiving process closed the connection: Linux answers it at once
- * (tcp_rcv_state_process, TCPAbortOnData), a bare segment behind nothing held for retransmission and never
- * retransmitted itself (lost over a cut link: the next data that arrives is answered again). The close the
- * process sent (a FIN, perhaps still held) then finds the sender closed already. */
+ * (tcp_rcv_state_process, TCPAbortOnData), a bare segment behind nothing held for retransmission (a reset
+ * lost on the way costs what a lost segment costs: the sender's retransmission draws another). The close the
+ * process sent (a FIN, perhaps still held) then finds the sender closed already. Not modelled: the same
+ * answer from the kernel of a process that died (its orphaned sockets), and the socket's held data dropped
+ * with it (here it is sent and refused). */
 static void conn_send_reset(struct sim *s, sim_node_id from, sim_node_id to, sim_conn c)
 {
     sim_time at, sent;

@@ -49,6 +49,19 @@ static void schedule_check(struct broker *b)
     node_timer(b->n, b->cfg.ctl_check_sss_initial, BT(BT_CTL, CTL_T_CHECK | (uint64_t)c->check_gen << 4));
 }
 
+/* A change of role is over and its lock released: the broker's start, if it waited for the change, is
+ * done, and a role change that waited for the lock is taken up. */
+static void change_done(struct broker *b)
+{
+    struct ctl_broker *c = b->ctl;
+    if (c->start_after_promote)
+        ctl_start_done(b);
+    if (c->has_pending) {
+        c->has_pending = 0;
+        ctl_apply_info(b, &c->pending);
+    }
+}
+
 /* The rest of ReplicasManager.changeToMaster once the HA service is master: SYNC_MASTER (#6813),
  * brokerId 0, registration; then a role change that waited for the lock. */
 static void become_master(struct broker *b)
@@ -84,12 +97,7 @@ static void become_master(struct broker *b)
     schedule_check(b);
     ctl_check_sss(b);
     broker_register_all(b, 0);
-    if (c->start_after_promote)
-        ctl_start_done(b);
-    if (c->has_pending) {
-        c->has_pending = 0;
-        ctl_apply_info(b, &c->pending);
-    }
+    change_done(b);
 }
 
 /* The rest of AutoSwitchHAService.changeToMaster once its HA client stopped: the connections closed, a new
@@ -261,12 +269,9 @@ void ctl_ha_joined(struct broker *b)
         to_master_ha(b);
         return;
     }
-    to_slave_ha(b, 0);
-    if (c->start_after_promote)
-        ctl_start_done(b);
-    if (c->has_pending) {
-        c->has_pending = 0;
-        ctl_apply_info(b, &c->pending);
+    if (to == CTL_JOIN_SLAVE) {
+        to_slave_ha(b, 0);   /* a master has no HA client running: only a slave's change waits for one */
+        change_done(b);
     }
 }
 

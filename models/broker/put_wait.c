@@ -101,14 +101,18 @@ void broker_process_waits(struct broker *b)
             }
         }
         if ((!w->need_flush || w->slave_deadline) && w->need_slave) {
-            /* GroupTransferService.doWaitTransfer looks at the acks only while the request's deadline is ahead
-             * (its loop runs while deadLine - now > 0, polling every 1 ms): an ack or a smaller SyncStateSet
-             * that comes after it does not make the put PUT_OK. */
+            /* R53's GroupTransferService.doWaitTransfer (controller mode too) looks at the acks only while the
+             * request's deadline is ahead (its loop runs while deadLine - now > 0, polling every 1 ms): an ack
+             * or a smaller SyncStateSet that comes after it does not make the put PUT_OK. R498's looks once
+             * before its loop and again after each waitForRunning(1000), which an ack's notifyTransferSome
+             * ends, deadline or not: an ack there, even late, is PUT_OK. */
             int late = now >= (w->slave_deadline ? w->slave_deadline : w->deadline);
+            int acks_before_deadline = b->ctl || b->cfg.sync_master_wait == SYNC_WAIT_IN_SYNC_REPLICAS;
             if (w->gts == GTS_PENDING && now < w->deadline) {
                 /* R44: the answer is GroupTransferService's (group_transfer.c), or the customer's timeout */
             } else if (w->gts >= GTS_OK ||
-                       (w->gts == GTS_NONE && !late && (b->ctl ? ctl_acked(b) : ha_acked(b)) >= w->end)) {
+                       (w->gts == GTS_NONE && !(late && acks_before_deadline) &&
+                        (b->ctl ? ctl_acked(b) : ha_acked(b)) >= w->end)) {
                 if (w->gts == GTS_FAILED)
                     w->status = RMQ_FLUSH_SLAVE_TIMEOUT;
                 w->need_slave = 0;
