@@ -181,6 +181,49 @@ START_TEST(live_master_frame_ends_the_wait)
 }
 END_TEST
 
+/* A client in a blocking connect (RemotingHelper.connect, 5 s) holds the change until the connect ends:
+ * controller_master_crash.json with the controller inside ns-0's process and ns-0's host down from 59 s to
+ * 89 s, the master's host down at 60 s (lognormal links, 1000 msg/s from 5 s). The restarted controller
+ * elects at 94.0 s, while the new master's HA client is in its connect to the dead host, begun after its 5 s
+ * wait: the change of role, begun at the notify, waits for the connect to fail and the broker is master at
+ * that instant (96.5 s), 2.5 s after the notify. */
+START_TEST(connect_ends_the_wait)
+{
+    struct th_run r;
+    th_run(&r,
+           "{\"name\": \"cj\", \"version\": \"5.3\", \"run\": {\"duration_ms\": 110000, \"seed\": 1,"
+           " \"trace\": \"events\"}, \"nameservers\": {\"count\": 1},"
+           " \"controllers\": {\"count\": 1, \"enable_controller_in_namesrv\": true},"
+           " \"groups\": [{\"name\": \"broker-a\", \"replicas\": 3, \"ha\": \"controller\"}],"
+           " \"producers\": {\"count\": 1, \"rate_per_s\": 1000, \"size\": {\"const_bytes\": 1024},"
+           " \"start_ms\": 5000}, \"consumers\": {\"count\": 1, \"start_ms\": 5000},"
+           " \"operator\": {\"enabled\": false},"
+           " \"network\": {\"latency\": {\"dist\": \"lognormal\", \"median_ms\": 0.2, \"sigma\": 0.3}},"
+           " \"faults\": [{\"at_ms\": 60000, \"op\": \"crash_host\", \"node\": \"@master:broker-a\"},"
+           " {\"at_ms\": 59000, \"op\": \"crash_host\", \"node\": \"ns-0\", \"duration_ms\": 30000}]}",
+           NULL, 0);
+    double elected;
+    const char *el = first_line(r.trace, "\"ev\":\"controller.elect\"", 60000, &elected);
+    ck_assert_double_ge(elected, 89000);
+    const char *m = strstr(el, "\"master\":\"");
+    ck_assert_ptr_nonnull(m);
+    char master[32];
+    ck_assert_int_eq(sscanf(m + 10, "%31[^\"]", master), 1);
+    double stopped;
+    const char *line = first_line(r.trace, node_ev(0, master, "ha.client_stopped"), elected, &stopped);
+    ck_assert(th_has(line, "\"by\":\"connect\""));
+    double began = stopped - th_field(line, "\"waited_ms\":", -1);
+    ck_assert_double_ge(began, elected);
+    ck_assert_double_lt(began, elected + 5);
+    ck_assert_double_gt(stopped - began, 1000);   /* the connect had seconds to go */
+    ck_assert_double_eq_tol(th_first(r.trace, node_ev(1, master, "ha.connect_failed"), NULL, elected), stopped,
+                            1e-6);
+    ck_assert_double_eq_tol(th_first(r.trace, node_ev(2, master, "broker.role"), "\"role\":\"SYNC_MASTER\"",
+                                     elected), stopped, 1e-6);
+    th_run_free(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("controller_join");
@@ -189,6 +232,7 @@ static Suite *suite(void)
     tcase_add_test(tc, host_crash_waits_for_the_select);
     tcase_add_test(tc, process_crash_does_not_wait);
     tcase_add_test(tc, live_master_frame_ends_the_wait);
+    tcase_add_test(tc, connect_ends_the_wait);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -242,8 +242,10 @@ struct broker {
     /* Controller mode: a change of role stopped the HA client and waits for its thread (ha_client_stop) since
      * ha_join_at; ha_join_timer ends the wait when the select it sits in runs out, or a 5 s wait ends.
      * ha_up_at: when the client's connection came up (its handshake's select(5000) began); ha_read_at: its
-     * last read, a frame or the handshake's answer (transferFromMaster's select(1000) begins after it) */
+     * last read, a frame or the handshake's answer (transferFromMaster's select(1000) begins after it);
+     * ha_join_peer: the master the client was connected or connecting to when the wait began (the trace's) */
     int ha_joining;
+    sim_node_id ha_join_peer;
     sim_time ha_join_at, ha_up_at, ha_read_at;
     sim_timer ha_join_timer;
     /* The HAClient's clocks (ha_heartbeat_clock, ha_housekeeping_clock): when the heartbeat's and the

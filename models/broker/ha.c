@@ -157,7 +157,7 @@ static void trace_stopped(struct broker *b, sim_node_id peer, const char *by)
  * AutoSwitchHAClient.shutdown goes on (closeMaster, selector.close), then the change of role. */
 static void join_end(struct broker *b, const char *by)
 {
-    sim_node_id peer = client_peer(b, b->ha_conn);
+    sim_node_id peer = b->ha_join_peer;
     node_timer_cancel(b->n, b->ha_join_timer);
     node_timer_cancel(b->n, b->ha_client_timer);
     b->ha_join_timer = b->ha_client_timer = 0;
@@ -190,6 +190,7 @@ int ha_client_stop(struct broker *b)
      *   select's end, 5 s after the handshake was sent. */
     b->ha_joining = 1;
     b->ha_join_at = now;
+    b->ha_join_peer = client_peer(b, b->ha_conn);
     if (b->ha_connecting)
         return 1;
     int hs = !ctl_ha_agreed(b);
