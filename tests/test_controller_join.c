@@ -75,6 +75,22 @@ static double last_read(const char *trace, const char *old, const char *node)
 /* The first of the select ends read + k s at or after t. */
 static double select_end(double read, double t) { return read + ceil((t - read) / 1000.0) * 1000.0; }
 
+/* node's change of role began at the notify, within 5 ms of the election, and waited for its client's
+ * select on the dead host: its ha.client_stopped is `by` select, at the end of the select reckoned from old's
+ * last frame to it, which it returns. */
+static double select_stop(const char *trace, const char *node, const char *old, double elected)
+{
+    double stopped;
+    const char *line = first_line(trace, node_ev(1, node, "ha.client_stopped"), CRASH_MS, &stopped);
+    ck_assert(th_has(line, "\"by\":\"select\""));
+    double began = stopped - th_field(line, "\"waited_ms\":", -1);
+    ck_assert_double_ge(began, elected);
+    ck_assert_double_lt(began, elected + 5);
+    double expect = select_end(last_read(trace, old, node), began);
+    ck_assert_double_eq_tol(stopped, expect, 1e-6);
+    return expect;
+}
+
 /* The master's host dies: both slaves sit in their select(1000) when the notify comes, the new master is
  * promoted and registers when its select runs out, the other slave starts its client afresh (`ha.master`
  * null) and registers when its own does. */
@@ -102,14 +118,7 @@ START_TEST(host_crash_waits_for_the_select)
     ck_assert_ptr_nonnull(other);
 
     /* the change began when the notify came, a few ms after the election, and waited for the select */
-    double stopped;
-    const char *line = first_line(r.trace, node_ev(1, master, "ha.client_stopped"), CRASH_MS, &stopped);
-    ck_assert(th_has(line, "\"by\":\"select\""));
-    double began = stopped - th_field(line, "\"waited_ms\":", -1);
-    ck_assert_double_ge(began, elected);
-    ck_assert_double_lt(began, elected + 5);
-    double expect = select_end(last_read(r.trace, old, master), began);
-    ck_assert_double_eq_tol(stopped, expect, 1e-6);
+    double expect = select_stop(r.trace, master, old, elected);
     ck_assert_double_eq_tol(promoted, expect, 1e-6);
     ck_assert_double_gt(promoted - elected, 100);   /* not the instant change: the wait is that long here */
     ck_assert_double_eq_tol(th_first(r.trace, node_ev(2, master, "broker.role"), "\"role\":\"SYNC_MASTER\"",
@@ -120,14 +129,7 @@ START_TEST(host_crash_waits_for_the_select)
     ck_assert_double_lt(reg, promoted + 5);
 
     /* the third replica, which stays a slave, waits for its own select before its client starts afresh */
-    double o_stop;
-    const char *o_line = first_line(r.trace, node_ev(1, other, "ha.client_stopped"), CRASH_MS, &o_stop);
-    ck_assert(th_has(o_line, "\"by\":\"select\""));
-    double o_began = o_stop - th_field(o_line, "\"waited_ms\":", -1);
-    ck_assert_double_ge(o_began, elected);
-    ck_assert_double_lt(o_began, elected + 5);
-    double o_expect = select_end(last_read(r.trace, old, other), o_began);
-    ck_assert_double_eq_tol(o_stop, o_expect, 1e-6);
+    double o_expect = select_stop(r.trace, other, old, elected);
     ck_assert_double_eq_tol(th_first(r.trace, node_ev(2, other, "ha.master"), "\"peer\":null", CRASH_MS), o_expect,
                             1e-6);
     ck_assert_int_eq(cJSON_GetArraySize(th_at(r.m, "invariants.violations")), 0);

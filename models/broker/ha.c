@@ -41,13 +41,15 @@ static sim_node_id client_peer(const struct broker *b, sim_conn c)
     return p != SIM_NODE_NONE ? p : b->master;
 }
 
+/* Closes the client's connection (or gives up its connect): traced as why, unless NULL. */
 static void client_close(struct broker *b, const char *why)
 {
     sim_node_id peer = client_peer(b, b->ha_conn);
     if (b->ha_conn)
         node_conn_close(b->n, b->ha_conn);
     if (b->ha_conn || b->ha_connecting) {
-        ha_trace(b, why, peer, b->cl.max_offset);
+        if (why)
+            ha_trace(b, why, peer, b->cl.max_offset);
         if (b->ctl)
             ctl_ha_closed(b);
     }
@@ -163,10 +165,7 @@ static void join_end(struct broker *b, const char *by)
     b->ha_join_timer = b->ha_client_timer = 0;
     b->ha_joining = 0;
     trace_stopped(b, peer, by);
-    if (b->ha_conn)
-        node_conn_close(b->n, b->ha_conn);
-    b->ha_conn = 0;
-    b->ha_connecting = 0;
+    client_close(b, NULL);
     b->ha_client_on = 0;
     ctl_ha_closed(b);   /* a handshake's late answer is not taken */
     ctl_ha_joined(b);
@@ -456,15 +455,13 @@ int ha_on_conn(struct broker *b, sim_conn c, enum sim_conn_ev ev, uint64_t port)
             sim_time now = node_now(b->n);
             b->ha_connecting = 0;
             b->ha_up_at = now;
+            ha_trace(b, "ha.connect", client_peer(b, c), b->cl.max_offset);
             if (b->ha_joining) {
-                /* connectMaster returned: HANDSHAKE, and the loop ends before its first exchange */
-                ha_trace(b, "ha.connect", client_peer(b, c), b->cl.max_offset);
-                join_end(b, "connect");
+                join_end(b, "connect");   /* connectMaster returned: the loop ends before the handshake */
                 break;
             }
             b->ha_hk_since = now;   /* connectMaster: lastWriteTimestamp (R44, R498), lastReadTimestamp (R53) */
             b->ha_check = 1;   /* measurement: compare the logs where the first data lands */
-            ha_trace(b, "ha.connect", client_peer(b, c), b->cl.max_offset);
             /* connectMaster sets currentReportedOffset to the log's end. Controller mode shakes hands at once
              * and reports when that is done; a warm first start (ha_warm_start) reports at once, as a slave
              * long in service reconnecting. Otherwise connectMaster ran inside a round, select(1000) right after it, so the

@@ -72,6 +72,7 @@ void broker_process_waits(struct broker *b)
 {
     sim_time now = node_now(b->n);
     int need_flush = 0, classic = 0, wake_writers = 0;
+    int acks_before_deadline = b->ctl || b->cfg.sync_master_wait == SYNC_WAIT_IN_SYNC_REPLICAS;   /* below */
     for (uint32_t i = 0; i < b->waits_n; i++) {
         struct put_wait *w = broker_wait_at(b, i);
         if (w->ctx.conn == 0 || w->need_quorum)
@@ -107,7 +108,6 @@ void broker_process_waits(struct broker *b)
              * before its loop and again after each waitForRunning(1000), which an ack's notifyTransferSome
              * ends, deadline or not: an ack there, even late, is PUT_OK. */
             int late = now >= (w->slave_deadline ? w->slave_deadline : w->deadline);
-            int acks_before_deadline = b->ctl || b->cfg.sync_master_wait == SYNC_WAIT_IN_SYNC_REPLICAS;
             if (w->gts == GTS_PENDING && now < w->deadline) {
                 /* R44: the answer is GroupTransferService's (group_transfer.c), or the customer's timeout */
             } else if (w->gts >= GTS_OK ||
